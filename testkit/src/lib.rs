@@ -1,1 +1,34 @@
-//! placeholder
+//! Test support for `sysv-ipc`: every kernel test runs through this crate.
+//!
+//! - [`in_ipc_namespace`] forks a child in a fresh IPC namespace (plus a user namespace
+//!   when not root), so a test neither sees nor leaks the host's IPC objects and starts
+//!   from the default limits. A panic in the child comes back to the parent as a panic
+//!   with the child's message and location.
+//! - [`fork_peer`] starts a second process for two-process tests; [`Peer::join`]
+//!   propagates its panic the same way.
+//! - [`as_user`] runs a closure as another uid/gid (permission tests); [`needs_root`]
+//!   says "skipped: needs root" when that is impossible.
+//! - [`set_sysctl`] lowers the per-namespace limits (`kernel.msgmni`, ...) to provoke
+//!   `ENOSPC` and friends.
+//! - [`conformance`] is the backend conformance suite: the same kernel tests for every
+//!   [`Backend`](sysv_ipc_abi::Backend).
+//!
+//! Every wait has a timeout (default [`TIMEOUT`]), after which the child is killed and
+//! the test fails: a hung test cannot hang CI.
+//!
+//! # Why fork
+//!
+//! `unshare(CLONE_NEWIPC)` changes the calling process for good, and the test harness
+//! runs many tests as threads of one process; a forked child can enter its own
+//! namespace and vanish with it. The harness's output capture does not survive the
+//! fork, hence the pipe that carries the panic message home.
+
+pub mod conformance;
+mod process;
+mod sysctl;
+
+pub use process::{
+    Peer, TIMEOUT, as_user, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, is_root,
+    needs_root, wait_until_blocked,
+};
+pub use sysctl::{get_sysctl, set_sysctl};
