@@ -1,0 +1,111 @@
+//! x86_64 `syscall` instructions (kernel `entry_64.S`): number in `rax`, arguments in
+//! `rdi, rsi, rdx, r10, r8, r9`, result in `rax`; the CPU clobbers `rcx` (return
+//! address) and `r11` (saved RFLAGS), the kernel preserves everything else.
+//!
+//! No `readonly`, `pure` or `nomem`: every System V IPC call either writes user memory,
+//! synchronises with another process (semop, msgrcv) or changes the address space
+//! (shmat, shmdt), so the compiler must assume the call reads and writes any memory.
+//!
+//! # Safety
+//!
+//! Each function is as unsafe as the system call it makes: the caller must pass a
+//! valid number and arguments that are valid for that call.
+
+use core::arch::asm;
+use core::ffi::c_void;
+
+/// A system call with no arguments.
+#[inline]
+pub(crate) unsafe fn syscall0(nr: usize) -> isize {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` is a valid call without arguments.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret,
+             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// A system call with one argument.
+#[inline]
+pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> isize {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and `a0` make a valid call.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a0,
+             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// A system call with two arguments.
+#[inline]
+pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> isize {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a0, in("rsi") a1,
+             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// A system call with three arguments.
+#[inline]
+pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> isize {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a0, in("rsi") a1,
+             in("rdx") a2, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// A system call with three arguments whose result is an address (`shmat`): it
+/// leaves the asm as a pointer, never as an integer cast back into one.
+#[inline]
+pub(crate) unsafe fn syscall3_ptr(nr: usize, a0: usize, a1: usize, a2: usize) -> *mut c_void {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0, in("rsi") a1,
+             in("rdx") a2, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// A system call with four arguments (the fourth goes in `r10`, not `rcx`).
+#[inline]
+pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> isize {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a0, in("rsi") a1,
+             in("rdx") a2, in("r10") a3, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// A system call with five arguments.
+#[inline]
+pub(crate) unsafe fn syscall5(
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+) -> isize {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a0, in("rsi") a1,
+             in("rdx") a2, in("r10") a3, in("r8") a4, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}

@@ -1,0 +1,42 @@
+//! System call numbers: `arch/x86/entry/syscalls/syscall_64.tbl` for x86_64 and the
+//! generic `include/uapi/asm-generic/unistd.h` for aarch64. Two traps: x86_64's
+//! semtimedop (220) sits far from the other IPC calls, and aarch64 orders the message
+//! calls get, ctl, rcv, snd.
+
+#[cfg(target_arch = "x86_64")]
+mod numbers {
+    pub(crate) const SHMGET: usize = 29;
+    pub(crate) const SHMAT: usize = 30;
+    pub(crate) const SHMCTL: usize = 31;
+    pub(crate) const GETPID: usize = 39;
+    pub(crate) const SEMGET: usize = 64;
+    pub(crate) const SEMOP: usize = 65;
+    pub(crate) const SEMCTL: usize = 66;
+    pub(crate) const SHMDT: usize = 67;
+    pub(crate) const MSGGET: usize = 68;
+    pub(crate) const MSGSND: usize = 69;
+    pub(crate) const MSGRCV: usize = 70;
+    pub(crate) const MSGCTL: usize = 71;
+    pub(crate) const SEMTIMEDOP: usize = 220;
+    pub(crate) const NEWFSTATAT: usize = 262;
+}
+
+#[cfg(target_arch = "aarch64")]
+mod numbers {
+    pub(crate) const NEWFSTATAT: usize = 79;
+    pub(crate) const GETPID: usize = 172;
+    pub(crate) const MSGGET: usize = 186;
+    pub(crate) const MSGCTL: usize = 187;
+    pub(crate) const MSGRCV: usize = 188;
+    pub(crate) const MSGSND: usize = 189;
+    pub(crate) const SEMGET: usize = 190;
+    pub(crate) const SEMCTL: usize = 191;
+    pub(crate) const SEMTIMEDOP: usize = 192;
+    pub(crate) const SEMOP: usize = 193;
+    pub(crate) const SHMGET: usize = 194;
+    pub(crate) const SHMCTL: usize = 195;
+    pub(crate) const SHMAT: usize = 196;
+    pub(crate) const SHMDT: usize = 197;
+}
+
+pub(crate) use numbers::*;

@@ -1,0 +1,194 @@
+//! The [`Backend`] implementation: one function per system call.
+//!
+//! Integers are widened to registers with sign extension (`int` arguments; the kernel
+//! reads the low 32 bits), pointers are passed as their addresses.
+
+use core::ffi::{CStr, c_void};
+use core::ptr;
+
+use sysv_ipc_abi::{Backend, Errno, FileId, MTYPE_SIZE, sembuf, timespec};
+
+use crate::arch::{syscall0, syscall1, syscall2, syscall3, syscall3_ptr, syscall4, syscall5};
+use crate::{LinuxRaw, ctl_cmd, nr};
+
+/// An `int` argument in a register.
+#[inline]
+fn int(v: i32) -> usize {
+    v as isize as usize
+}
+
+/// A result that must be a C `int` (ids, indices, counts, values).
+#[inline]
+fn ret_int(ret: isize) -> Result<i32, Errno> {
+    Errno::from_syscall_ret(ret).map(|v| v as i32)
+}
+
+/// A result that carries no value (0 on success).
+#[inline]
+fn ret_unit(ret: isize) -> Result<(), Errno> {
+    Errno::from_syscall_ret(ret).map(|_| ())
+}
+
+/// `struct stat` is 144 bytes on x86_64 and 128 on aarch64; both start with
+/// `st_dev: u64` and `st_ino: u64`. 18 `u64`s cover either, 8-aligned.
+const STAT_WORDS: usize = 18;
+
+// SAFETY: every method issues the system call it is named after with the arguments
+// unchanged (commands included: no IPC_64), so results and writes are the kernel's,
+// which are what the trait's contract describes; `msgsnd`/`msgrcv` hand the kernel
+// exactly the slice they were given, minus the mtype word in the size.
+unsafe impl Backend for LinuxRaw {
+    #[inline]
+    fn msgget(&self, key: i32, msgflg: i32) -> Result<i32, Errno> {
+        // SAFETY: msgget takes no pointers.
+        ret_int(unsafe { syscall2(nr::MSGGET, int(key), int(msgflg)) })
+    }
+
+    #[inline]
+    fn msgsnd(&self, msqid: i32, msg: &[u8], msgflg: i32) -> Result<(), Errno> {
+        let Some(msgsz) = msg.len().checked_sub(MTYPE_SIZE) else {
+            return Err(Errno::INVAL);
+        };
+        // SAFETY: the kernel reads the mtype word and `msgsz` text bytes from `msg`,
+        // `MTYPE_SIZE + msgsz == msg.len()` bytes borrowed from the caller for the call.
+        ret_unit(unsafe {
+            syscall4(
+                nr::MSGSND,
+                int(msqid),
+                msg.as_ptr() as usize,
+                msgsz,
+                int(msgflg),
+            )
+        })
+    }
+
+    #[inline]
+    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno> {
+        let Some(msgsz) = msg.len().checked_sub(MTYPE_SIZE) else {
+            return Err(Errno::INVAL);
+        };
+        // SAFETY: the kernel writes the mtype word and at most `msgsz` text bytes into
+        // `msg`, `msg.len()` bytes mutably borrowed from the caller for the call.
+        Errno::from_syscall_ret(unsafe {
+            syscall5(
+                nr::MSGRCV,
+                int(msqid),
+                msg.as_mut_ptr() as usize,
+                msgsz,
+                msgtyp as usize,
+                int(msgflg),
+            )
+        })
+    }
+
+    #[inline]
+    unsafe fn msgctl(&self, msqid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
+        // SAFETY: the caller guarantees `buf` is valid for the `msqid64_ds` or
+        // `msginfo` that `cmd` reads or writes (or unused, for IPC_RMID).
+        ret_int(unsafe { syscall3(nr::MSGCTL, int(msqid), ctl_cmd(cmd), buf as usize) })
+    }
+
+    #[inline]
+    fn semget(&self, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
+        // SAFETY: semget takes no pointers.
+        ret_int(unsafe { syscall3(nr::SEMGET, int(key), int(nsems), int(semflg)) })
+    }
+
+    #[inline]
+    fn semop(&self, semid: i32, sops: &[sembuf]) -> Result<(), Errno> {
+        // An empty slice still goes to the kernel, which answers EINVAL before it reads
+        // the (dangling but non-null) pointer.
+        // SAFETY: the kernel reads `sops.len()` sembufs (6 bytes each) from `sops`,
+        // borrowed from the caller for the call.
+        ret_unit(unsafe { syscall3(nr::SEMOP, int(semid), sops.as_ptr() as usize, sops.len()) })
+    }
+
+    #[inline]
+    fn semtimedop(
+        &self,
+        semid: i32,
+        sops: &[sembuf],
+        timeout: Option<&timespec>,
+    ) -> Result<(), Errno> {
+        let timeout = timeout.map_or(ptr::null(), |t| t as *const timespec);
+        // SAFETY: the kernel reads `sops.len()` sembufs from `sops` and, if non-null,
+        // one 16-byte timespec from `timeout`; both borrowed from the caller for the call.
+        ret_unit(unsafe {
+            syscall4(
+                nr::SEMTIMEDOP,
+                int(semid),
+                sops.as_ptr() as usize,
+                sops.len(),
+                timeout as usize,
+            )
+        })
+    }
+
+    #[inline]
+    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
+        // SAFETY: `arg` is the union semun by value; for the commands that treat it as
+        // a pointer the caller guarantees it is valid for the `semid64_ds`, `seminfo`
+        // or `nsems` u16 values that `cmd` reads or writes.
+        ret_int(unsafe { syscall4(nr::SEMCTL, int(semid), int(semnum), ctl_cmd(cmd), arg) })
+    }
+
+    #[inline]
+    fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno> {
+        // SAFETY: shmget takes no pointers.
+        ret_int(unsafe { syscall3(nr::SHMGET, int(key), size, int(shmflg)) })
+    }
+
+    #[inline]
+    unsafe fn shmat(
+        &self,
+        shmid: i32,
+        shmaddr: *const c_void,
+        shmflg: i32,
+    ) -> Result<*mut c_void, Errno> {
+        // SAFETY: the kernel maps the segment at a free address, or at `shmaddr`, whose
+        // range the caller guarantees it owns (SHM_REMAP may replace a mapping there).
+        let p = unsafe { syscall3_ptr(nr::SHMAT, int(shmid), shmaddr as usize, int(shmflg)) };
+        // Only the address is inspected; the pointer keeps its provenance.
+        Errno::from_syscall_ret(p.addr() as isize).map(|_| p)
+    }
+
+    #[inline]
+    unsafe fn shmdt(&self, shmaddr: *const c_void) -> Result<(), Errno> {
+        // SAFETY: the kernel unmaps the attachment at `shmaddr`; the caller guarantees
+        // no reference into it is used afterwards.
+        ret_unit(unsafe { syscall1(nr::SHMDT, shmaddr as usize) })
+    }
+
+    #[inline]
+    unsafe fn shmctl(&self, shmid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
+        // SAFETY: the caller guarantees `buf` is valid for the `shmid64_ds`,
+        // `shminfo64` or `shm_info` that `cmd` reads or writes (or unused).
+        ret_int(unsafe { syscall3(nr::SHMCTL, int(shmid), ctl_cmd(cmd), buf as usize) })
+    }
+
+    fn file_id(&self, path: &CStr) -> Result<FileId, Errno> {
+        let mut st = [0u64; STAT_WORDS];
+        // SAFETY: the kernel reads the NUL-terminated `path` (borrowed from the caller)
+        // and writes one `struct stat` (144 bytes on x86_64, 128 on aarch64) into `st`,
+        // a local 144-byte buffer; flags 0 follow symlinks like stat(2).
+        ret_unit(unsafe {
+            syscall4(
+                nr::NEWFSTATAT,
+                int(sysv_ipc_abi::AT_FDCWD),
+                path.as_ptr() as usize,
+                st.as_mut_ptr() as usize,
+                0,
+            )
+        })?;
+        Ok(FileId {
+            dev: st[0],
+            ino: st[1],
+        })
+    }
+
+    #[inline]
+    fn getpid(&self) -> i32 {
+        // SAFETY: getpid takes no arguments and cannot fail.
+        unsafe { syscall0(nr::GETPID) as i32 }
+    }
+}
