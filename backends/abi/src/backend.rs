@@ -52,8 +52,7 @@ pub unsafe trait Backend {
     /// `msgrcv(msqid, msgp, msgsz, msgtyp, msgflg)`: take a message selected by
     /// `msgtyp` into `msg` (`mtype` then up to `msg.len() - 8` text bytes); returns
     /// the number of text bytes. See msgop(2).
-    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32)
-    -> Result<usize, Errno>;
+    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno>;
 
     /// `msgctl(msqid, cmd, buf)`: control operations; returns the kernel's
     /// non-negative result (0, or an id or index for `*_STAT`/`*_INFO`). See msgctl(2).
@@ -92,8 +91,7 @@ pub unsafe trait Backend {
     /// valid for a `semid64_ds`; for `IPC_INFO`, `SEM_INFO` a pointer valid for a
     /// `seminfo`; for `GETALL`, `SETALL` a pointer valid for `nsems` `u16` values (the
     /// set's real size). For `SETVAL` it is the value; for the rest it is ignored.
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize)
-    -> Result<i32, Errno>;
+    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno>;
 
     /// `shmget(key, size, shmflg)`: the id of the segment for `key`. See shmget(2).
     fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno>;
@@ -105,8 +103,12 @@ pub unsafe trait Backend {
     /// If `shmaddr` is not null, the caller must own the address range (with
     /// `SHM_REMAP` the kernel replaces whatever is mapped there); with a null
     /// `shmaddr` there is no requirement.
-    unsafe fn shmat(&self, shmid: i32, shmaddr: *const c_void, shmflg: i32)
-    -> Result<*mut c_void, Errno>;
+    unsafe fn shmat(
+        &self,
+        shmid: i32,
+        shmaddr: *const c_void,
+        shmflg: i32,
+    ) -> Result<*mut c_void, Errno>;
 
     /// `shmdt(shmaddr)`: unmap the attachment that starts at `shmaddr`. See shmop(2).
     ///
@@ -143,13 +145,7 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     fn msgsnd(&self, msqid: i32, msg: &[u8], msgflg: i32) -> Result<(), Errno> {
         (**self).msgsnd(msqid, msg, msgflg)
     }
-    fn msgrcv(
-        &self,
-        msqid: i32,
-        msg: &mut [u8],
-        msgtyp: i64,
-        msgflg: i32,
-    ) -> Result<usize, Errno> {
+    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno> {
         (**self).msgrcv(msqid, msg, msgtyp, msgflg)
     }
     unsafe fn msgctl(&self, msqid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
@@ -170,13 +166,7 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     ) -> Result<(), Errno> {
         (**self).semtimedop(semid, sops, timeout)
     }
-    unsafe fn semctl(
-        &self,
-        semid: i32,
-        semnum: i32,
-        cmd: i32,
-        arg: usize,
-    ) -> Result<i32, Errno> {
+    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
         // SAFETY: the caller upholds semctl's contract, which we pass on unchanged.
         unsafe { (**self).semctl(semid, semnum, cmd, arg) }
     }

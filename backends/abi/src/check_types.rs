@@ -139,11 +139,29 @@ mod against_libc {
         assert_eq!(size_of::<shmid64_ds>(), size_of::<libc::shmid_ds>());
         assert_eq!(size_of::<sembuf>(), size_of::<libc::sembuf>());
         assert_eq!(size_of::<timespec>(), size_of::<libc::timespec>());
-        assert_eq!(offset_of!(msqid64_ds, msg_qbytes), offset_of!(libc::msqid_ds, msg_qbytes));
-        assert_eq!(offset_of!(msqid64_ds, msg_lspid), offset_of!(libc::msqid_ds, msg_lspid));
-        assert_eq!(offset_of!(semid64_ds, sem_nsems), offset_of!(libc::semid_ds, sem_nsems));
-        assert_eq!(offset_of!(shmid64_ds, shm_segsz), offset_of!(libc::shmid_ds, shm_segsz));
-        assert_eq!(offset_of!(shmid64_ds, shm_nattch), offset_of!(libc::shmid_ds, shm_nattch));
-        assert_eq!(offset_of!(shmid64_ds, shm_cpid), offset_of!(libc::shmid_ds, shm_cpid));
+        assert_eq!(
+            offset_of!(msqid64_ds, msg_qbytes),
+            offset_of!(libc::msqid_ds, msg_qbytes)
+        );
+        assert_eq!(
+            offset_of!(msqid64_ds, msg_lspid),
+            offset_of!(libc::msqid_ds, msg_lspid)
+        );
+        assert_eq!(
+            offset_of!(semid64_ds, sem_nsems),
+            offset_of!(libc::semid_ds, sem_nsems)
+        );
+        assert_eq!(
+            offset_of!(shmid64_ds, shm_segsz),
+            offset_of!(libc::shmid_ds, shm_segsz)
+        );
+        assert_eq!(
+            offset_of!(shmid64_ds, shm_nattch),
+            offset_of!(libc::shmid_ds, shm_nattch)
+        );
+        assert_eq!(
+            offset_of!(shmid64_ds, shm_cpid),
+            offset_of!(libc::shmid_ds, shm_cpid)
+        );
     }
 }

@@ -257,7 +257,11 @@ mod tests {
             // SAFETY: strerror returns a pointer to a NUL-terminated string that stays
             // valid until the next strerror call on this thread; we copy it at once.
             let text = unsafe { CStr::from_ptr(libc::strerror(value)) };
-            assert_eq!(errno.description(), Some(text.to_str().unwrap()), "{errno:?}");
+            assert_eq!(
+                errno.description(),
+                Some(text.to_str().unwrap()),
+                "{errno:?}"
+            );
         }
     }
 
@@ -274,7 +278,10 @@ mod tests {
     fn display_without_std_names_the_error() {
         assert_eq!(format!("{}", Errno::IDRM), "EIDRM (Identifier removed)");
         assert_eq!(format!("{:?}", Errno::TOOBIG), "E2BIG");
-        assert_eq!(format!("{}", Errno::from_raw(999)), "E? (unknown error 999)");
+        assert_eq!(
+            format!("{}", Errno::from_raw(999)),
+            "E? (unknown error 999)"
+        );
         assert_eq!(format!("{:?}", Errno::from_raw(999)), "Errno(999)");
     }
 }
