@@ -1,10 +1,42 @@
 //! System V IPC for `no_std` Rust: message queues, semaphore sets and shared memory,
 //! typed and allocation-free, over a pluggable syscall [`Backend`].
+//!
+//! - [`msg::MsgQueue`]: a SysV message queue; bytes or typed values with an `mtype`.
+//! - [`sem::SemSet`]: a set of semaphores operated on atomically.
+//! - [`shm::Segment`], [`shm::Attachment`], [`shm::Shm`]: shared memory segments and
+//!   one typed value in a segment.
+//! - [`info`]: the namespace's limits and usage, and enumeration of every object —
+//!   what `ipcs` shows, without `/proc`.
+//!
+//! Handles are an id plus a backend: IPC objects live in the kernel until removed, so
+//! dropping a handle removes nothing ([`Removal`] opts in to removal on drop).
+//! Attachments are owned by the process: dropping one detaches it.
 #![no_std]
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+#[cfg(not(any(feature = "linux-raw", feature = "libc")))]
+compile_error!("sysv-ipc needs a real backend: enable the `linux-raw` or `libc` feature");
 
 pub use sysv_ipc_abi as abi;
 pub use sysv_ipc_abi::{Backend, Errno};
+
+mod error;
+mod key;
+mod mode;
+mod perm;
+mod removal;
+
+pub mod info;
+pub mod msg;
+pub mod sem;
+pub mod shm;
+
+pub use error::{Call, Error, ErrorKind, Result};
+pub use key::Key;
+pub use mode::{Intent, Mode};
+pub use perm::{Owner, Perm};
+pub use removal::{Removable, Removal};
 
 #[cfg(feature = "libc")]
 pub use sysv_ipc_libc::Libc;

@@ -1,0 +1,236 @@
+//! `Error`: what went wrong, in words a caller can act on, with the errno behind it.
+
+use core::fmt;
+
+use crate::Errno;
+
+/// The System V IPC call (or the crate's own check before it) that failed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[allow(missing_docs)] // each variant is the call of the same name
+pub enum Call {
+    Ftok,
+    Msgget,
+    Msgsnd,
+    Msgrcv,
+    Msgctl,
+    Semget,
+    Semop,
+    Semtimedop,
+    Semctl,
+    Shmget,
+    Shmat,
+    Shmdt,
+    Shmctl,
+}
+
+impl Call {
+    /// The C name of the call (`"msgsnd"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Call::Ftok => "ftok",
+            Call::Msgget => "msgget",
+            Call::Msgsnd => "msgsnd",
+            Call::Msgrcv => "msgrcv",
+            Call::Msgctl => "msgctl",
+            Call::Semget => "semget",
+            Call::Semop => "semop",
+            Call::Semtimedop => "semtimedop",
+            Call::Semctl => "semctl",
+            Call::Shmget => "shmget",
+            Call::Shmat => "shmat",
+            Call::Shmdt => "shmdt",
+            Call::Shmctl => "shmctl",
+        }
+    }
+}
+
+/// What kind of failure an [`Error`] is: the answer to "what do I do now?".
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No object has this key (`ENOENT`), or the file given to `ftok` does not exist.
+    NotFound,
+    /// The key already has an object and exclusive creation was asked (`EEXIST`).
+    AlreadyExists,
+    /// The caller lacks the permission (`EACCES`, `EPERM`).
+    PermissionDenied,
+    /// The call would have blocked and non-blocking was asked (`EAGAIN`): a full queue,
+    /// a semaphore operation that cannot proceed now.
+    WouldBlock,
+    /// No message of the selected type is queued (`ENOMSG` with `IPC_NOWAIT`).
+    NoMessage,
+    /// A signal interrupted a blocking call (`EINTR`); nothing was sent, received or
+    /// changed. Retry if that is what the program wants.
+    Interrupted,
+    /// The object was removed, possibly while the caller waited on it (`EIDRM`).
+    Removed,
+    /// A timed wait expired (`EAGAIN` from `semtimedop` with a timeout).
+    TimedOut,
+    /// A message is larger than the limit (`msgmax`, or the buffer the crate was given).
+    MessageTooLarge {
+        /// Bytes of message text.
+        size: usize,
+        /// The limit it exceeds.
+        limit: usize,
+    },
+    /// The next message is larger than the receive buffer (`E2BIG`); it stays queued.
+    BufferTooSmall {
+        /// The buffer's capacity in bytes of text.
+        capacity: usize,
+    },
+    /// A received message has another size than the type it is read as.
+    SizeMismatch {
+        /// The size the caller's type needs.
+        expected: usize,
+        /// The size that arrived (or that the segment has).
+        actual: usize,
+    },
+    /// A system limit was reached: too many objects (`ENOSPC`), too many operations in
+    /// one call (`E2BIG` from `semop`), not enough memory (`ENOMEM`).
+    LimitReached,
+    /// A value is outside what the kernel accepts (`ERANGE`, e.g. above `semvmx`).
+    OutOfRange,
+    /// The kernel does not support this (`ENOSYS`, e.g. `MSG_COPY` without
+    /// `CONFIG_CHECKPOINT_RESTORE`).
+    Unsupported,
+    /// The kernel rejected an argument (`EINVAL`): a bad id (also an id whose object
+    /// is gone), size or command.
+    InvalidArgument,
+    /// Any other errno.
+    Other,
+}
+
+/// An error from a System V IPC call or from the crate's checks around it.
+///
+/// It names the call, says what kind of failure it is ([`ErrorKind`]) and carries the
+/// errno when the kernel produced it. `Display` works without `std`:
+///
+/// ```
+/// # use sysv_ipc::{Error, ErrorKind, Call, Errno};
+/// let e = Error::from_errno(Call::Msgrcv, Errno::IDRM);
+/// assert_eq!(e.kind(), ErrorKind::Removed);
+/// assert_eq!(e.to_string(), "msgrcv: the object was removed (EIDRM (Identifier removed))");
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Error {
+    call: Call,
+    kind: ErrorKind,
+    errno: Option<Errno>,
+}
+
+impl Error {
+    /// An error the kernel reported for `call`, classified by errno and call.
+    pub const fn from_errno(call: Call, errno: Errno) -> Self {
+        let kind = match errno {
+            Errno::NOENT => ErrorKind::NotFound,
+            Errno::EXIST => ErrorKind::AlreadyExists,
+            Errno::ACCES | Errno::PERM => ErrorKind::PermissionDenied,
+            Errno::AGAIN => match call {
+                Call::Semtimedop => ErrorKind::TimedOut,
+                _ => ErrorKind::WouldBlock,
+            },
+            Errno::NOMSG => ErrorKind::NoMessage,
+            Errno::INTR => ErrorKind::Interrupted,
+            Errno::IDRM => ErrorKind::Removed,
+            Errno::TOOBIG => match call {
+                Call::Msgrcv => ErrorKind::BufferTooSmall { capacity: 0 },
+                _ => ErrorKind::LimitReached,
+            },
+            Errno::NOSPC | Errno::NOMEM => ErrorKind::LimitReached,
+            Errno::RANGE => ErrorKind::OutOfRange,
+            Errno::NOSYS => ErrorKind::Unsupported,
+            Errno::INVAL => ErrorKind::InvalidArgument,
+            _ => ErrorKind::Other,
+        };
+        Error {
+            call,
+            kind,
+            errno: Some(errno),
+        }
+    }
+
+    /// An error the crate found itself, before or instead of a kernel call.
+    pub const fn new(call: Call, kind: ErrorKind) -> Self {
+        Error {
+            call,
+            kind,
+            errno: None,
+        }
+    }
+
+    /// The same error with a more precise kind (keeps call and errno).
+    pub(crate) const fn with_kind(self, kind: ErrorKind) -> Self {
+        Error { kind, ..self }
+    }
+
+    /// What kind of failure this is.
+    pub const fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The call that failed.
+    pub const fn call(&self) -> Call {
+        self.call
+    }
+
+    /// The errno the kernel returned, or `None` if the crate refused by itself.
+    pub const fn errno(&self) -> Option<Errno> {
+        self.errno
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ErrorKind::NotFound => f.write_str("no object has this key"),
+            ErrorKind::AlreadyExists => f.write_str("an object with this key already exists"),
+            ErrorKind::PermissionDenied => f.write_str("permission denied"),
+            ErrorKind::WouldBlock => f.write_str("the call would block"),
+            ErrorKind::NoMessage => f.write_str("no message of the selected type"),
+            ErrorKind::Interrupted => f.write_str("interrupted by a signal"),
+            ErrorKind::Removed => f.write_str("the object was removed"),
+            ErrorKind::TimedOut => f.write_str("timed out"),
+            ErrorKind::MessageTooLarge { size, limit } => {
+                write!(f, "a message of {size} bytes exceeds the limit of {limit}")
+            }
+            ErrorKind::BufferTooSmall { capacity: 0 } => {
+                f.write_str("the message is larger than the buffer; it stays queued")
+            }
+            ErrorKind::BufferTooSmall { capacity } => write!(
+                f,
+                "the message is larger than the buffer of {capacity} bytes; it stays queued"
+            ),
+            ErrorKind::SizeMismatch { expected, actual } => {
+                write!(f, "size {actual} where {expected} bytes were expected")
+            }
+            ErrorKind::LimitReached => f.write_str("a system limit was reached"),
+            ErrorKind::OutOfRange => f.write_str("value out of range"),
+            ErrorKind::Unsupported => f.write_str("not supported by this kernel"),
+            ErrorKind::InvalidArgument => {
+                f.write_str("invalid argument (or an id whose object is gone)")
+            }
+            ErrorKind::Other => f.write_str("failed"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.call.name(), self.kind)?;
+        if let Some(errno) = self.errno {
+            write!(f, " ({errno})")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Turns a backend result into this crate's, naming the call.
+pub(crate) fn check<T>(call: Call, r: core::result::Result<T, Errno>) -> Result<T> {
+    r.map_err(|errno| Error::from_errno(call, errno))
+}
