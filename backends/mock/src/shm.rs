@@ -1,0 +1,426 @@
+//! Shared memory segments (`ipc/shm.c`), bookkeeping only: the pages themselves
+//! are the mock's arena (`Mock::arena`), and this module says which pages a
+//! segment owns. Segments take contiguous runs of pages, first fit; a segment
+//! that does not fit the arena is `ENOMEM`, as a failed shmem setup is.
+
+use heapless::Vec;
+use sysv_ipc_abi::{
+    Errno, IPC_INFO, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SHM_DEST, SHM_EXEC, SHM_HUGETLB,
+    SHM_INFO, SHM_LOCK, SHM_LOCKED, SHM_RDONLY, SHM_REMAP, SHM_RND, SHM_STAT, SHM_STAT_ANY,
+    SHM_UNLOCK, SHMLBA_MIN, shm_info, shmid64_ds, shminfo64,
+};
+
+use crate::ids::IdTable;
+use crate::perm::{Caps, Perm, READ, WRITE};
+use crate::{CtlIo, Ctx};
+
+/// The mock's page size (and `SHMLBA`): x86_64's, and the smallest aarch64 one.
+pub const PAGE_SIZE: usize = SHMLBA_MIN;
+/// Live attachments (all processes), at most.
+pub const MAX_ATTACH: usize = 64;
+
+#[derive(Copy, Clone, Debug, Default)]
+pub(crate) struct Seg {
+    segsz: usize,
+    first_page: usize,
+    pages: usize,
+    atime: i64,
+    dtime: i64,
+    ctime: i64,
+    cpid: i32,
+    lpid: i32,
+    nattch: u64,
+    /// The uid whose `RLIMIT_MEMLOCK` is charged while `SHM_LOCKED`.
+    locked_by: Option<u32>,
+}
+
+#[derive(Copy, Clone, Debug)]
+struct Attach {
+    pid: i32,
+    shmid: i32,
+    addr: usize,
+    rdonly: bool,
+}
+
+/// What `shmat` needs to hand out an address.
+pub(crate) struct Mapping {
+    pub first_page: usize,
+}
+
+/// All segments of one mock.
+pub(crate) struct ShmState<const OBJS: usize> {
+    pub(crate) ids: IdTable<Seg, OBJS>,
+    /// `ns->shm_tot`: pages of all segments.
+    tot: u64,
+    attaches: Vec<Attach, MAX_ATTACH>,
+}
+
+fn pages_for(size: usize) -> Option<usize> {
+    Some(size.checked_add(PAGE_SIZE - 1)? / PAGE_SIZE)
+}
+
+/// First fit among the pages no segment holds.
+fn find_pages<const OBJS: usize>(
+    ids: &IdTable<Seg, OBJS>,
+    want: usize,
+    arena_pages: usize,
+) -> Option<usize> {
+    if want == 0 {
+        return Some(0);
+    }
+    let mut start = 0usize;
+    loop {
+        let end = start.checked_add(want)?;
+        if end > arena_pages {
+            return None;
+        }
+        let taken = ids.iter().map(|e| &e.obj).filter(|s| s.pages > 0);
+        match taken
+            .into_iter()
+            .find(|s| s.first_page < end && start < s.first_page + s.pages)
+        {
+            None => return Some(start),
+            Some(s) => start = s.first_page + s.pages,
+        }
+    }
+}
+
+impl<const OBJS: usize> ShmState<OBJS> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            ids: IdTable::new(),
+            tot: 0,
+            attaches: Vec::new(),
+        }
+    }
+
+    /// `ksys_shmget`: `ipcget` with `newseg` and `shm_more_checks`. On creation
+    /// returns the pages to zero as well.
+    pub(crate) fn shmget(
+        &mut self,
+        ctx: &Ctx,
+        key: i32,
+        size: usize,
+        shmflg: i32,
+        arena_pages: usize,
+    ) -> Result<(i32, Option<(usize, usize)>), Errno> {
+        let mut fresh = None;
+        let more = |e: &crate::ids::Entry<Seg>| {
+            if e.obj.segsz < size {
+                Err(Errno::INVAL)
+            } else {
+                Ok(())
+            }
+        };
+        let tot = self.tot;
+        let create = |ids: &mut IdTable<Seg, OBJS>| {
+            let l = &ctx.limits;
+            if (size as u64) < l.shmmin || size as u64 > l.shmmax {
+                return Err(Errno::INVAL);
+            }
+            let pages = pages_for(size).ok_or(Errno::NOSPC)?;
+            let all = tot.checked_add(pages as u64).ok_or(Errno::NOSPC)?;
+            if all > l.shmall {
+                return Err(Errno::NOSPC);
+            }
+            if shmflg & SHM_HUGETLB != 0 {
+                // No huge pages are reserved in the model (nor on a default
+                // kernel: measured ENOMEM on 6.18 with nr_hugepages = 0).
+                return Err(Errno::NOMEM);
+            }
+            // shmem_kernel_file_setup takes the size as a signed loff_t.
+            if size > i64::MAX as usize {
+                return Err(Errno::INVAL);
+            }
+            let first_page = find_pages(ids, pages, arena_pages).ok_or(Errno::NOMEM)?;
+            let seg = Seg {
+                segsz: size,
+                first_page,
+                pages,
+                ctime: ctx.now,
+                cpid: ctx.proc.pid,
+                ..Seg::default()
+            };
+            let id = ids.add(l.shmmni as i64, Perm::new(key, shmflg, &ctx.proc), seg)?;
+            fresh = Some((first_page, pages));
+            Ok(id)
+        };
+        let id = crate::ipcget(&mut self.ids, ctx, key, shmflg, more, create)?;
+        if fresh.is_some() {
+            self.tot += fresh.map_or(0, |(_, p)| p as u64);
+        }
+        Ok((id, fresh))
+    }
+
+    /// `do_shmat` up to the mapping; the caller turns the page into an address.
+    pub(crate) fn shmat(
+        &mut self,
+        ctx: &Ctx,
+        shmid: i32,
+        shmaddr: usize,
+        shmflg: i32,
+    ) -> Result<Mapping, Errno> {
+        if shmid < 0 {
+            return Err(Errno::INVAL);
+        }
+        let mut addr = shmaddr;
+        if addr != 0 {
+            if addr & (PAGE_SIZE - 1) != 0 {
+                if shmflg & SHM_RND == 0 {
+                    return Err(Errno::INVAL);
+                }
+                addr &= !(PAGE_SIZE - 1);
+                if addr == 0 && shmflg & SHM_REMAP != 0 {
+                    return Err(Errno::INVAL);
+                }
+            }
+        } else if shmflg & SHM_REMAP != 0 {
+            return Err(Errno::INVAL);
+        }
+        let mut acc = if shmflg & SHM_RDONLY != 0 {
+            READ
+        } else {
+            READ | WRITE
+        };
+        if shmflg & SHM_EXEC != 0 {
+            acc |= 0o111;
+        }
+        let pos = self.ids.check(shmid)?;
+        let e = self.ids.get(pos).ok_or(Errno::INVAL)?;
+        e.perm.check(&ctx.proc, acc)?;
+        // The model cannot map at a caller-chosen address: answer as the
+        // kernel does for an address range already in use.
+        if addr != 0 || e.obj.pages == 0 {
+            return Err(Errno::INVAL);
+        }
+        if self.attaches.is_full() {
+            return Err(Errno::NOMEM);
+        }
+        let first_page = e.obj.first_page;
+        let a = Attach {
+            pid: ctx.proc.pid,
+            shmid,
+            addr: 0,
+            rdonly: shmflg & SHM_RDONLY != 0,
+        };
+        self.attaches.push(a).map_err(|_| Errno::NOMEM)?;
+        let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
+        e.obj.nattch += 1;
+        e.obj.atime = ctx.now;
+        e.obj.lpid = ctx.proc.pid;
+        Ok(Mapping { first_page })
+    }
+
+    /// Records the address `shmat` handed out for the newest attachment.
+    pub(crate) fn set_last_addr(&mut self, addr: usize) {
+        if let Some(a) = self.attaches.last_mut() {
+            a.addr = addr;
+        }
+    }
+
+    fn detach(&mut self, ctx: &Ctx, i: usize, pid: i32) {
+        let a = self.attaches.remove(i);
+        let Some(pos) = self.ids.find_id(a.shmid) else {
+            return;
+        };
+        let Some(e) = self.ids.get_mut(pos) else {
+            return;
+        };
+        e.obj.lpid = pid;
+        e.obj.dtime = ctx.now;
+        e.obj.nattch = e.obj.nattch.saturating_sub(1);
+        if e.obj.nattch == 0 && e.perm.mode & SHM_DEST != 0 {
+            self.destroy(pos);
+        }
+    }
+
+    /// `ksys_shmdt`: the attachment of the calling process that starts at `addr`.
+    pub(crate) fn shmdt(&mut self, ctx: &Ctx, addr: usize) -> Result<(), Errno> {
+        if addr & (PAGE_SIZE - 1) != 0 {
+            return Err(Errno::INVAL);
+        }
+        let pid = ctx.proc.pid;
+        let i = self
+            .attaches
+            .iter()
+            .position(|a| a.pid == pid && a.addr == addr)
+            .ok_or(Errno::INVAL)?;
+        self.detach(ctx, i, pid);
+        Ok(())
+    }
+
+    /// `exit_shm` + unmapping at exit: every attachment of `pid` goes.
+    pub(crate) fn exit(&mut self, ctx: &Ctx, pid: i32) {
+        while let Some(i) = self.attaches.iter().position(|a| a.pid == pid) {
+            self.detach(ctx, i, pid);
+        }
+    }
+
+    /// `shm_destroy`.
+    fn destroy(&mut self, pos: usize) {
+        if let Some(e) = self.ids.remove(pos) {
+            self.tot = self.tot.saturating_sub(e.obj.pages as u64);
+        }
+    }
+
+    /// `do_shm_rmid`: destroy now, or mark `SHM_DEST` and hide the key until the
+    /// last detach.
+    fn rmid(&mut self, pos: usize) {
+        let Some(e) = self.ids.get_mut(pos) else {
+            return;
+        };
+        if e.obj.nattch > 0 {
+            e.perm.mode |= SHM_DEST;
+            e.perm.key = IPC_PRIVATE;
+        } else {
+            self.destroy(pos);
+        }
+    }
+
+    /// Removes a segment as an administrator would (no permission check).
+    pub(crate) fn remove(&mut self, shmid: i32) -> Result<(), Errno> {
+        let pos = self.ids.check(shmid)?;
+        self.rmid(pos);
+        Ok(())
+    }
+
+    fn stat(&self, ctx: &Ctx, shmid: i32, cmd: i32) -> Result<(shmid64_ds, i32), Errno> {
+        let pos = if cmd == IPC_STAT {
+            self.ids.check(shmid)?
+        } else {
+            self.ids.by_idx(shmid)?
+        };
+        let e = self.ids.get(pos).ok_or(Errno::INVAL)?;
+        if cmd != SHM_STAT_ANY {
+            e.perm.check(&ctx.proc, READ)?;
+        }
+        let s = &e.obj;
+        let ds = shmid64_ds {
+            shm_perm: e.perm.to_ipc64(),
+            shm_segsz: s.segsz as u64,
+            shm_atime: s.atime,
+            shm_dtime: s.dtime,
+            shm_ctime: s.ctime,
+            shm_cpid: s.cpid,
+            shm_lpid: s.lpid,
+            shm_nattch: s.nattch,
+            ..shmid64_ds::default()
+        };
+        Ok((ds, if cmd == IPC_STAT { 0 } else { e.id }))
+    }
+
+    /// `shmctl_do_lock`.
+    fn lock(&mut self, ctx: &Ctx, shmid: i32, cmd: i32) -> Result<i32, Errno> {
+        let pos = self.ids.check(shmid)?;
+        let p = &ctx.proc;
+        let e = self.ids.get(pos).ok_or(Errno::INVAL)?;
+        if !p.has(Caps::IPC_LOCK) {
+            if p.uid != e.perm.uid && p.uid != e.perm.cuid {
+                return Err(Errno::PERM);
+            }
+            if cmd == SHM_LOCK && p.memlock_limit == 0 {
+                return Err(Errno::PERM);
+            }
+        }
+        if cmd == SHM_LOCK {
+            if e.perm.mode & SHM_LOCKED != 0 {
+                return Ok(0);
+            }
+            // user_shm_lock: the user's locked pages against RLIMIT_MEMLOCK.
+            let pages = pages_for(e.obj.segsz).unwrap_or(usize::MAX) as u64;
+            let mine: u64 = self
+                .ids
+                .iter()
+                .filter(|o| o.obj.locked_by == Some(p.uid))
+                .map(|o| pages_for(o.obj.segsz).unwrap_or(0) as u64)
+                .sum();
+            let limit = p.memlock_limit / PAGE_SIZE as u64;
+            if mine.saturating_add(pages) > limit && !p.has(Caps::IPC_LOCK) {
+                return Err(Errno::NOMEM);
+            }
+            let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
+            e.perm.mode |= SHM_LOCKED;
+            e.obj.locked_by = Some(p.uid);
+        } else {
+            let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
+            e.perm.mode &= !SHM_LOCKED;
+            e.obj.locked_by = None;
+        }
+        Ok(0)
+    }
+
+    /// `ksys_shmctl`.
+    pub(crate) fn shmctl(
+        &mut self,
+        ctx: &Ctx,
+        shmid: i32,
+        cmd: i32,
+        io: &mut dyn CtlIo,
+    ) -> Result<i32, Errno> {
+        if cmd < 0 || shmid < 0 {
+            return Err(Errno::INVAL);
+        }
+        let l = &ctx.limits;
+        match cmd {
+            IPC_INFO => {
+                let info = shminfo64 {
+                    shmmax: l.shmmax,
+                    shmmin: l.shmmin,
+                    shmmni: l.shmmni,
+                    shmseg: l.shmmni,
+                    shmall: l.shmall,
+                    ..shminfo64::default()
+                };
+                let ret = self.ids.info_ret();
+                io.write_shminfo(&info)?;
+                Ok(ret)
+            }
+            SHM_INFO => {
+                // Resident and swapped pages are the kernel's page-cache view of
+                // what was touched; the model does not track touches and says 0.
+                let info = shm_info {
+                    used_ids: self.ids.in_use() as i32,
+                    shm_tot: self.tot,
+                    ..shm_info::default()
+                };
+                let ret = self.ids.info_ret();
+                io.write_shm_info(&info)?;
+                Ok(ret)
+            }
+            IPC_STAT | SHM_STAT | SHM_STAT_ANY => {
+                let (ds, ret) = self.stat(ctx, shmid, cmd)?;
+                io.write_shmid(&ds)?;
+                Ok(ret)
+            }
+            IPC_SET => {
+                let ds = io.read_shmid()?;
+                let pos = self.ids.check(shmid)?;
+                let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
+                e.perm.check_owner(&ctx.proc)?;
+                e.perm.update(&ds.shm_perm)?;
+                e.obj.ctime = ctx.now;
+                Ok(0)
+            }
+            IPC_RMID => {
+                let pos = self.ids.check(shmid)?;
+                self.ids
+                    .get(pos)
+                    .ok_or(Errno::INVAL)?
+                    .perm
+                    .check_owner(&ctx.proc)?;
+                self.rmid(pos);
+                Ok(0)
+            }
+            SHM_LOCK | SHM_UNLOCK => self.lock(ctx, shmid, cmd),
+            _ => Err(Errno::INVAL),
+        }
+    }
+
+    /// Live attachments of `pid` and whether each is read-only (test helper).
+    pub(crate) fn attachments(&self, pid: i32) -> impl Iterator<Item = (i32, usize, bool)> + '_ {
+        self.attaches
+            .iter()
+            .filter(move |a| a.pid == pid)
+            .map(|a| (a.shmid, a.addr, a.rdonly))
+    }
+}
