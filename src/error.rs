@@ -95,8 +95,14 @@ pub enum ErrorKind {
     /// `CONFIG_CHECKPOINT_RESTORE`).
     Unsupported,
     /// The kernel rejected an argument (`EINVAL`): a bad id (also an id whose object
-    /// is gone), size or command.
+    /// is gone), size or command; also `EFBIG` from `semop`/`semtimedop`, a semaphore
+    /// number beyond the set.
     InvalidArgument,
+    /// Another process created the object but has not finished initializing it within
+    /// the wait the caller allowed. Its creator may have died halfway (between creating
+    /// and initializing it), in which case the object never becomes ready: remove it
+    /// and create it again.
+    Uninitialized,
     /// Any other errno.
     Other,
 }
@@ -141,6 +147,12 @@ impl Error {
             Errno::RANGE => ErrorKind::OutOfRange,
             Errno::NOSYS => ErrorKind::Unsupported,
             Errno::INVAL => ErrorKind::InvalidArgument,
+            // semop(2): "EFBIG: For some operation the value of sem_num is less than 0
+            // or greater than or equal to the number of semaphores in the set."
+            Errno::FBIG => match call {
+                Call::Semop | Call::Semtimedop => ErrorKind::InvalidArgument,
+                _ => ErrorKind::Other,
+            },
             _ => ErrorKind::Other,
         };
         Error {
@@ -210,6 +222,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidArgument => {
                 f.write_str("invalid argument (or an id whose object is gone)")
             }
+            ErrorKind::Uninitialized => f.write_str(
+                "the object's creator has not finished initializing it \
+                 (it may have died between creating and initializing it; remove the object to recover)",
+            ),
             ErrorKind::Other => f.write_str("failed"),
         }
     }
