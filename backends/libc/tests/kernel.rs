@@ -1,0 +1,4 @@
+//! The conformance suite against the real kernel, through the C library. Each test
+//! runs in its own IPC namespace (see `sysv-ipc-testkit`).
+
+sysv_ipc_testkit::conformance_tests!(sysv_ipc_libc::Libc);

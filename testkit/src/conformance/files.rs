@@ -1,0 +1,105 @@
+//! `file_id` (the stat behind ftok) and `getpid`.
+
+use std::ffi::{CStr, CString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use sysv_ipc_abi::*;
+
+use crate::{fork_peer, in_ipc_namespace};
+
+fn cpath(p: &Path) -> CString {
+    CString::new(p.as_os_str().as_bytes()).unwrap()
+}
+
+/// libc's `stat` of `path`, reduced to what ftok uses.
+fn libc_file_id(path: &CStr) -> FileId {
+    // SAFETY: an all-zero `struct stat` is valid (plain integers).
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated; `st` is a live local struct stat.
+    let r = unsafe { libc::stat(path.as_ptr(), &mut st) };
+    assert_eq!(r, 0, "stat({path:?})");
+    FileId {
+        dev: st.st_dev,
+        ino: st.st_ino,
+    }
+}
+
+/// Removes the scratch directory even when an assertion fails.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `file_id` agrees with libc's `stat`, and `ftok_from_file_id` with glibc's `ftok`,
+/// for a regular file, a directory, a symlink (followed, across directories) and
+/// files on other filesystems (`/tmp`, the working directory's, `/proc`, `/dev`).
+pub fn file_id_and_ftok_match_libc<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        let scratch = std::env::temp_dir().join(format!("sysv-ipc-ftok-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).unwrap();
+        let _guard = Scratch(scratch.clone());
+        let file = scratch.join("file");
+        std::fs::write(&file, b"x").unwrap();
+        // The working directory is the package being tested, on /work's filesystem.
+        let cwd = std::env::current_dir().unwrap();
+        let manifest = cwd.join("Cargo.toml");
+        let link = scratch.join("link");
+        std::os::unix::fs::symlink(&manifest, &link).unwrap();
+        let paths: Vec<PathBuf> = vec![
+            file,
+            scratch.clone(),
+            std::env::temp_dir(),
+            cwd,
+            manifest.clone(),
+            link.clone(),
+            "/proc/self".into(),
+            "/dev/null".into(),
+            "/".into(),
+        ];
+        for path in &paths {
+            let c = cpath(path);
+            let ours = b.file_id(&c).unwrap();
+            assert_eq!(ours, libc_file_id(&c), "{path:?}");
+            for proj in [1u8, 0x41, 0x7f, 0x80, 0xff] {
+                // SAFETY: `c` is NUL-terminated.
+                let theirs = unsafe { libc::ftok(c.as_ptr(), i32::from(proj)) };
+                assert_eq!(
+                    ftok_from_file_id(ours, proj),
+                    theirs,
+                    "{path:?} proj {proj:#x}"
+                );
+            }
+        }
+        // A symlink is followed: it has the id of its target.
+        assert_eq!(b.file_id(&cpath(&link)), b.file_id(&cpath(&manifest)));
+    });
+}
+
+/// A missing file is `ENOENT`, a path through a regular file `ENOTDIR`, an empty path
+/// `ENOENT` (no `AT_EMPTY_PATH`).
+pub fn file_id_errors<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        assert_eq!(b.file_id(c"/nonexistent/sysv-ipc"), Err(Errno::NOENT));
+        assert_eq!(b.file_id(c"/dev/null/x"), Err(Errno::NOTDIR));
+        assert_eq!(b.file_id(c""), Err(Errno::NOENT));
+    });
+}
+
+/// `getpid` is the caller's pid, in the test child and in a forked peer.
+pub fn getpid_matches_libc<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        // SAFETY: getpid has no preconditions.
+        assert_eq!(b.getpid(), unsafe { libc::getpid() });
+        let parent = b.getpid();
+        fork_peer(|| {
+            // SAFETY: getpid has no preconditions.
+            assert_eq!(b.getpid(), unsafe { libc::getpid() });
+            assert_ne!(b.getpid(), parent);
+        })
+        .join();
+    });
+}
