@@ -1,1 +1,700 @@
-//! placeholder
+//! `MsgQueue`: a System V message queue — bytes or typed values, each with a type.
+//!
+//! Messages carry an `mtype` (≥ 1) and up to `msgmax` bytes of text (8192 by
+//! default, `kernel.msgmax` per IPC namespace). A receiver picks messages by type
+//! with a [`Selector`]. The kernel wants `mtype` and text contiguous, so this module
+//! sends and receives through [`MsgBuf`], a `#[repr(C)]` stack buffer: no allocation.
+//!
+//! # Safety
+//!
+//! The only unsafe code is the `msgctl` calls (an unsafe [`Backend`] method because
+//! the buffer's type depends on the command); each passes a pointer to a live local
+//! of the struct its command reads or writes.
+#![allow(unsafe_code)]
+
+use core::fmt;
+use core::mem::size_of;
+
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout, Unalign, Unaligned};
+
+use crate::abi::{self, MTYPE_SIZE, msginfo, msqid64_ds};
+use crate::error::{Call, Error, ErrorKind, Result, check};
+use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
+
+/// The largest message text the convenience methods ([`MsgQueue::send`],
+/// [`MsgQueue::recv`], typed values) handle: Linux's default `msgmax`. Larger
+/// messages (where `kernel.msgmax` was raised) go through a [`MsgBuf`] of your size.
+pub const DEFAULT_MSGMAX: usize = abi::MSGMAX as usize;
+
+/// A message as the kernel reads and writes it: `mtype` then `N` bytes of text.
+/// All fields are byte arrays, so the layout has no padding for any `N`.
+#[derive(Clone, IntoBytes, FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct Wire<const N: usize> {
+    mtype: [u8; MTYPE_SIZE],
+    text: [u8; N],
+}
+
+/// A message buffer with room for `N` bytes of text: C's `struct msgbuf` on the
+/// stack, for sending and receiving without allocation or extra copies.
+///
+/// ```
+/// # use sysv_ipc::msg::MsgBuf;
+/// let mut buf = MsgBuf::<16>::new();
+/// buf.set(7, b"hello")?;
+/// assert_eq!((buf.mtype(), buf.text()), (7, &b"hello"[..]));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct MsgBuf<const N: usize> {
+    wire: Wire<N>,
+    len: usize,
+}
+
+impl<const N: usize> MsgBuf<N> {
+    /// An empty buffer (`mtype` 0, no text).
+    pub fn new() -> Self {
+        MsgBuf {
+            wire: Wire {
+                mtype: [0; MTYPE_SIZE],
+                text: [0; N],
+            },
+            len: 0,
+        }
+    }
+
+    /// Sets the message: type and text.
+    ///
+    /// # Errors
+    ///
+    /// `MessageTooLarge` if `text` is longer than `N`; the buffer is unchanged.
+    pub fn set(&mut self, mtype: i64, text: &[u8]) -> Result<()> {
+        let Some(dst) = self.wire.text.get_mut(..text.len()) else {
+            return Err(Error::new(
+                Call::Msgsnd,
+                ErrorKind::MessageTooLarge {
+                    size: text.len(),
+                    limit: N,
+                },
+            ));
+        };
+        dst.copy_from_slice(text);
+        self.wire.mtype = mtype.to_ne_bytes();
+        self.len = text.len();
+        Ok(())
+    }
+
+    /// The message type.
+    pub fn mtype(&self) -> i64 {
+        i64::from_ne_bytes(self.wire.mtype)
+    }
+
+    /// The message text.
+    pub fn text(&self) -> &[u8] {
+        self.wire.text.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Room for text, in bytes (`N`).
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// `mtype` and text as the kernel reads them.
+    fn message(&self) -> &[u8] {
+        self.wire
+            .as_bytes()
+            .get(..MTYPE_SIZE + self.len)
+            .unwrap_or(&[])
+    }
+}
+
+impl<const N: usize> Default for MsgBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Debug for MsgBuf<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MsgBuf")
+            .field("mtype", &self.mtype())
+            .field("text", &self.text())
+            .finish()
+    }
+}
+
+/// A typed message on the wire: `mtype` then the bytes of one `T`, unaligned so the
+/// struct has no padding whatever `T`'s alignment.
+#[derive(IntoBytes, FromBytes, KnownLayout, Immutable, Unaligned)]
+#[repr(C)]
+struct TypedWire<T> {
+    mtype: [u8; MTYPE_SIZE],
+    value: Unalign<T>,
+}
+
+/// Which message `msgrcv` takes (its `msgtyp` argument, and `MSG_EXCEPT`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Selector {
+    /// The first message on the queue, whatever its type (`msgtyp == 0`).
+    Any,
+    /// The first message of exactly this type (`msgtyp > 0`); must be ≥ 1.
+    Type(i64),
+    /// The first message of the lowest type ≤ this bound (`msgtyp < 0`): a priority
+    /// queue where low types come first. Must be ≥ 1.
+    UpTo(i64),
+    /// The first message whose type is *not* this one (`MSG_EXCEPT`); must be ≥ 1.
+    Except(i64),
+}
+
+impl Selector {
+    /// `(msgtyp, extra flags)`, or `None` for a bound the kernel can't express.
+    const fn encode(self) -> Option<(i64, i32)> {
+        match self {
+            Selector::Any => Some((0, 0)),
+            Selector::Type(t) if t >= 1 => Some((t, 0)),
+            Selector::UpTo(t) if t >= 1 => Some((-t, 0)),
+            Selector::Except(t) if t >= 1 => Some((t, abi::MSG_EXCEPT)),
+            _ => None,
+        }
+    }
+}
+
+/// How `msgsnd` behaves when the queue is full.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct SendFlags(i32);
+
+impl SendFlags {
+    /// Block until there is room (the default).
+    pub const BLOCK: SendFlags = SendFlags(0);
+    /// Fail with [`ErrorKind::WouldBlock`] instead of blocking (`IPC_NOWAIT`).
+    pub const NOWAIT: SendFlags = SendFlags(abi::IPC_NOWAIT);
+}
+
+/// How `msgrcv` behaves: blocking, and what to do with a message longer than the
+/// buffer. Combine with `|`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct RecvFlags(i32);
+
+impl RecvFlags {
+    /// Block until a message is there; refuse (and leave queued) a message longer
+    /// than the buffer. The default.
+    pub const BLOCK: RecvFlags = RecvFlags(0);
+    /// Fail with [`ErrorKind::NoMessage`] instead of blocking (`IPC_NOWAIT`).
+    pub const NOWAIT: RecvFlags = RecvFlags(abi::IPC_NOWAIT);
+    /// Take a message longer than the buffer anyway, cutting it to the buffer's size;
+    /// the rest is lost (`MSG_NOERROR`). An explicit choice, never a default.
+    pub const TRUNCATE: RecvFlags = RecvFlags(abi::MSG_NOERROR);
+}
+
+impl core::ops::BitOr for RecvFlags {
+    type Output = RecvFlags;
+    fn bitor(self, rhs: RecvFlags) -> RecvFlags {
+        RecvFlags(self.0 | rhs.0)
+    }
+}
+
+/// What [`MsgQueue::recv`] received: the message's type and how many text bytes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Received {
+    /// The message type.
+    pub mtype: i64,
+    /// Bytes of text written to the buffer.
+    pub len: usize,
+}
+
+/// The state of a queue, from `msgctl(IPC_STAT)`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MsgQueueStat {
+    /// Owner, creator, mode, key.
+    pub perm: Perm,
+    /// Messages on the queue.
+    pub messages: u64,
+    /// Bytes of text on the queue.
+    pub bytes: u64,
+    /// The most bytes of text the queue holds (`msg_qbytes`).
+    pub max_bytes: u64,
+    /// Pid of the last sender (0 if none).
+    pub last_send_pid: i32,
+    /// Pid of the last receiver (0 if none).
+    pub last_recv_pid: i32,
+    /// Time of the last send, seconds since the epoch; 0 if never.
+    pub send_time: i64,
+    /// Time of the last receive; 0 if never.
+    pub recv_time: i64,
+    /// Time of creation or the last change by `msgctl(IPC_SET)`.
+    pub change_time: i64,
+}
+
+impl From<&msqid64_ds> for MsgQueueStat {
+    fn from(d: &msqid64_ds) -> Self {
+        MsgQueueStat {
+            perm: Perm::from(&d.msg_perm),
+            messages: d.msg_qnum,
+            bytes: d.msg_cbytes,
+            max_bytes: d.msg_qbytes,
+            last_send_pid: d.msg_lspid,
+            last_recv_pid: d.msg_lrpid,
+            send_time: d.msg_stime,
+            recv_time: d.msg_rtime,
+            change_time: d.msg_ctime,
+        }
+    }
+}
+
+/// A System V message queue: an id and the backend that reaches it.
+///
+/// The queue lives in the kernel until [removed](Removable::remove): dropping the
+/// handle removes nothing (wrap it in [`Removal`](crate::Removal) for that).
+///
+/// ```
+/// use sysv_ipc::msg::{MsgQueue, Selector};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// q.send(2, b"second")?;
+/// q.send(1, b"first")?;
+/// let mut text = [0u8; 64];
+/// let got = q.recv(&mut text, Selector::UpTo(5))?; // lowest type first
+/// assert_eq!((got.mtype, &text[..got.len]), (1, &b"first"[..]));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
+pub struct MsgQueue<B: Backend = DefaultBackend> {
+    id: i32,
+    backend: B,
+}
+
+impl<B: Backend> fmt::Debug for MsgQueue<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MsgQueue").field("id", &self.id).finish()
+    }
+}
+
+impl MsgQueue<DefaultBackend> {
+    /// Opens the queue that `key` names: see [`MsgQueue::open_in`].
+    pub fn open(key: Key) -> Result<Self> {
+        Self::open_in(DefaultBackend::default(), key)
+    }
+
+    /// Creates or opens the queue for `key`: see [`MsgQueue::create_in`].
+    pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
+        Self::create_in(DefaultBackend::default(), key, intent, mode)
+    }
+}
+
+impl<B: Backend> MsgQueue<B> {
+    /// `msgget(key, 0)` — opens the existing queue for `key`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` if the key has no queue; `PermissionDenied` if the caller may
+    /// neither read nor write it.
+    ///
+    /// # References
+    ///
+    /// msgget(2).
+    #[doc(alias = "msgget")]
+    pub fn open_in(backend: B, key: Key) -> Result<Self> {
+        Self::create_in(backend, key, Intent::Open, Mode::new(0))
+    }
+
+    /// `msgget(key, flags | mode)` — creates the queue for `key` or opens it, as
+    /// `intent` says; `mode` applies to a new queue only.
+    ///
+    /// # Errors
+    ///
+    /// `AlreadyExists` (with [`Intent::CreateNew`]), `NotFound` (with
+    /// [`Intent::Open`]), `PermissionDenied`, `LimitReached` (`msgmni` queues exist).
+    ///
+    /// # References
+    ///
+    /// msgget(2).
+    #[doc(alias = "msgget")]
+    pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
+        let id = check(
+            Call::Msgget,
+            backend.msgget(key.raw(), intent.flags() | mode.bits() as i32),
+        )?;
+        Ok(MsgQueue { id, backend })
+    }
+
+    /// A handle for an existing queue id (from another process, `ipcs`, or
+    /// [`info`](crate::info)); nothing is checked until the first call.
+    pub const fn from_id(backend: B, id: i32) -> Self {
+        MsgQueue { id, backend }
+    }
+
+    /// The queue's id (`msqid`).
+    pub const fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// The backend this handle calls.
+    pub const fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    // ---- sending ----------------------------------------------------------------
+
+    /// `msgsnd(msqid, msgp, msgsz, 0)` — sends `text` with type `mtype`, blocking
+    /// while the queue is full.
+    ///
+    /// `text` is copied once into a stack [`MsgBuf`] of [`DEFAULT_MSGMAX`] bytes; use
+    /// [`send_buf`](Self::send_buf) for zero-copy sends or larger messages.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidArgument` if `mtype < 1`; `MessageTooLarge` beyond `DEFAULT_MSGMAX` or
+    /// the live `msgmax`; `Interrupted` by a signal (nothing was sent); `Removed` if
+    /// the queue was removed while waiting; `PermissionDenied` without write
+    /// permission.
+    ///
+    /// # References
+    ///
+    /// msgop(2).
+    #[doc(alias = "msgsnd")]
+    pub fn send(&self, mtype: i64, text: &[u8]) -> Result<()> {
+        self.send_with(mtype, text, SendFlags::BLOCK)
+    }
+
+    /// `msgsnd` with `IPC_NOWAIT`: like [`send`](Self::send) but a full queue is
+    /// [`ErrorKind::WouldBlock`].
+    pub fn try_send(&self, mtype: i64, text: &[u8]) -> Result<()> {
+        self.send_with(mtype, text, SendFlags::NOWAIT)
+    }
+
+    /// [`send`](Self::send) with explicit flags.
+    pub fn send_with(&self, mtype: i64, text: &[u8], flags: SendFlags) -> Result<()> {
+        let mut buf = MsgBuf::<DEFAULT_MSGMAX>::new();
+        buf.set(mtype, text)?;
+        self.send_buf_with(&buf, flags)
+    }
+
+    /// `msgsnd` of a prepared [`MsgBuf`], without copying, blocking while full.
+    #[doc(alias = "msgsnd")]
+    pub fn send_buf<const N: usize>(&self, buf: &MsgBuf<N>) -> Result<()> {
+        self.send_buf_with(buf, SendFlags::BLOCK)
+    }
+
+    /// [`send_buf`](Self::send_buf) with explicit flags.
+    pub fn send_buf_with<const N: usize>(&self, buf: &MsgBuf<N>, flags: SendFlags) -> Result<()> {
+        self.send_message(buf.mtype(), buf.message(), flags.0)
+    }
+
+    /// `msgsnd` of one `T` as the message text (`size_of::<T>()` bytes, no padding:
+    /// `T: IntoBytes`), blocking while the queue is full.
+    ///
+    /// A `T` larger than Linux's default `msgmax` (8192) does not compile; a live
+    /// limit below `size_of::<T>()` is `MessageTooLarge`.
+    ///
+    /// ```
+    /// # use sysv_ipc::{msg::{MsgQueue, Selector}, Intent, Key, Mode, Removal};
+    /// #[derive(zerocopy::IntoBytes, zerocopy::FromBytes, zerocopy::KnownLayout, zerocopy::Immutable)]
+    /// #[repr(C)]
+    /// struct Sample { seq: u32, value: f32 }
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send_value(1, &Sample { seq: 7, value: 0.5 })?;
+    /// let (mtype, s) = q.recv_value::<Sample>(Selector::Any)?;
+    /// assert_eq!((mtype, s.seq, s.value), (1, 7, 0.5));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "msgsnd")]
+    pub fn send_value<T: FromBytes + IntoBytes + Immutable>(
+        &self,
+        mtype: i64,
+        value: &T,
+    ) -> Result<()> {
+        self.send_value_with(mtype, value, SendFlags::BLOCK)
+    }
+
+    /// [`send_value`](Self::send_value) with explicit flags.
+    pub fn send_value_with<T: FromBytes + IntoBytes + Immutable>(
+        &self,
+        mtype: i64,
+        value: &T,
+        flags: SendFlags,
+    ) -> Result<()> {
+        const {
+            assert!(
+                size_of::<T>() <= DEFAULT_MSGMAX,
+                "T is larger than Linux's default msgmax (8192 bytes)"
+            )
+        };
+        // mtype and the value's bytes in one stack buffer of exactly the message's
+        // size: one copy of the value, no padding anywhere (`T: IntoBytes`).
+        let mut wire = TypedWire::<T>::new_zeroed();
+        wire.mtype = mtype.to_ne_bytes();
+        wire.value.as_mut_bytes().copy_from_slice(value.as_bytes());
+        self.send_message(mtype, wire.as_bytes(), flags.0)
+    }
+
+    fn send_message(&self, mtype: i64, message: &[u8], flags: i32) -> Result<()> {
+        if mtype < 1 {
+            return Err(Error::new(Call::Msgsnd, ErrorKind::InvalidArgument));
+        }
+        check(Call::Msgsnd, self.backend.msgsnd(self.id, message, flags))
+            .map_err(|e| self.explain_send_error(e, message.len() - MTYPE_SIZE))
+    }
+
+    /// An `EINVAL` from `msgsnd` is either a gone queue or a message over `msgmax`:
+    /// ask the kernel for the live limit to tell which (only on this error path).
+    fn explain_send_error(&self, e: Error, size: usize) -> Error {
+        if e.errno() != Some(abi::Errno::INVAL) {
+            return e;
+        }
+        match crate::msg::live_msgmax(&self.backend) {
+            Some(limit) if size > limit => e.with_kind(ErrorKind::MessageTooLarge { size, limit }),
+            _ => e,
+        }
+    }
+
+    // ---- receiving --------------------------------------------------------------
+
+    /// `msgrcv(msqid, msgp, msgsz, msgtyp, 0)` — receives the message `sel` picks
+    /// into `text`, blocking until there is one.
+    ///
+    /// The message passes through a stack [`MsgBuf`] of [`DEFAULT_MSGMAX`] bytes and is
+    /// copied once into `text`; [`recv_buf`](Self::recv_buf) avoids the copy.
+    ///
+    /// # Errors
+    ///
+    /// `BufferTooSmall` if the message is longer than `text` (it stays queued; see
+    /// [`RecvFlags::TRUNCATE`]); `Interrupted` by a signal; `Removed` if the queue was
+    /// removed while waiting; `InvalidArgument` for a selector bound below 1.
+    ///
+    /// # References
+    ///
+    /// msgop(2).
+    #[doc(alias = "msgrcv")]
+    pub fn recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
+        self.recv_with(text, sel, RecvFlags::BLOCK)
+    }
+
+    /// `msgrcv` with `IPC_NOWAIT`: like [`recv`](Self::recv) but an empty queue (or no
+    /// message of the selected type) is [`ErrorKind::NoMessage`].
+    pub fn try_recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
+        self.recv_with(text, sel, RecvFlags::NOWAIT)
+    }
+
+    /// [`recv`](Self::recv) with explicit flags.
+    pub fn recv_with(&self, text: &mut [u8], sel: Selector, flags: RecvFlags) -> Result<Received> {
+        let mut buf = MsgBuf::<DEFAULT_MSGMAX>::new();
+        let cap = text.len().min(DEFAULT_MSGMAX);
+        let got = self.recv_into(&mut buf.wire, cap, sel, flags.0)?;
+        let src = buf.wire.text.get(..got.len).unwrap_or(&[]);
+        if let Some(dst) = text.get_mut(..src.len()) {
+            dst.copy_from_slice(src);
+        }
+        Ok(got)
+    }
+
+    /// `msgrcv` into a [`MsgBuf`] (its whole capacity), without extra copies.
+    #[doc(alias = "msgrcv")]
+    pub fn recv_buf<const N: usize>(&self, buf: &mut MsgBuf<N>, sel: Selector) -> Result<()> {
+        self.recv_buf_with(buf, sel, RecvFlags::BLOCK)
+    }
+
+    /// [`recv_buf`](Self::recv_buf) with explicit flags.
+    pub fn recv_buf_with<const N: usize>(
+        &self,
+        buf: &mut MsgBuf<N>,
+        sel: Selector,
+        flags: RecvFlags,
+    ) -> Result<()> {
+        let got = self.recv_into(&mut buf.wire, N, sel, flags.0)?;
+        buf.len = got.len;
+        Ok(())
+    }
+
+    /// `msgrcv` of one `T`, blocking until a message is there.
+    ///
+    /// The message must be exactly `size_of::<T>()` bytes: a longer one is refused
+    /// with `BufferTooSmall` and stays queued (take it with [`recv`](Self::recv)); a
+    /// shorter one is consumed by the kernel and reported as `SizeMismatch` — never a
+    /// partly filled `T`.
+    #[doc(alias = "msgrcv")]
+    pub fn recv_value<T: FromBytes + IntoBytes + Immutable + KnownLayout>(
+        &self,
+        sel: Selector,
+    ) -> Result<(i64, T)> {
+        self.recv_value_with(sel, RecvFlags::BLOCK)
+    }
+
+    /// [`recv_value`](Self::recv_value) with explicit flags (`TRUNCATE` is ignored:
+    /// a truncated `T` would be a lie).
+    pub fn recv_value_with<T: FromBytes + IntoBytes + Immutable + KnownLayout>(
+        &self,
+        sel: Selector,
+        flags: RecvFlags,
+    ) -> Result<(i64, T)> {
+        const {
+            assert!(
+                size_of::<T>() <= DEFAULT_MSGMAX,
+                "T is larger than Linux's default msgmax (8192 bytes)"
+            )
+        };
+        let mut wire = TypedWire::<T>::new_zeroed();
+        let (msgtyp, sel_flags) = encode(sel)?;
+        let flags = (flags.0 & !abi::MSG_NOERROR) | sel_flags;
+        let n = check(
+            Call::Msgrcv,
+            self.backend
+                .msgrcv(self.id, wire.as_mut_bytes(), msgtyp, flags),
+        )
+        .map_err(|e| buffer_too_small(e, size_of::<T>()))?;
+        if n != size_of::<T>() {
+            return Err(Error::new(
+                Call::Msgrcv,
+                ErrorKind::SizeMismatch {
+                    expected: size_of::<T>(),
+                    actual: n,
+                },
+            ));
+        }
+        Ok((i64::from_ne_bytes(wire.mtype), wire.value.into_inner()))
+    }
+
+    /// `msgrcv(..., MSG_COPY | IPC_NOWAIT)` — copies the message at queue position
+    /// `index` (0 = oldest) into `buf` without removing it.
+    ///
+    /// # Errors
+    ///
+    /// `Unsupported` where the kernel lacks `CONFIG_CHECKPOINT_RESTORE` (`ENOSYS`);
+    /// `NoMessage` past the last message; `BufferTooSmall` if the message is longer
+    /// than `buf` (it is not truncated).
+    #[doc(alias = "MSG_COPY")]
+    pub fn peek<const N: usize>(&self, buf: &mut MsgBuf<N>, index: usize) -> Result<()> {
+        let index = i64::try_from(index)
+            .map_err(|_| Error::new(Call::Msgrcv, ErrorKind::InvalidArgument))?;
+        let n = check(
+            Call::Msgrcv,
+            self.backend.msgrcv(
+                self.id,
+                buf.wire.as_mut_bytes(),
+                index,
+                abi::MSG_COPY | abi::IPC_NOWAIT,
+            ),
+        )
+        .map_err(|e| buffer_too_small(e, N))?;
+        buf.len = n;
+        Ok(())
+    }
+
+    fn recv_into<const N: usize>(
+        &self,
+        wire: &mut Wire<N>,
+        cap: usize,
+        sel: Selector,
+        flags: i32,
+    ) -> Result<Received> {
+        let (msgtyp, sel_flags) = encode(sel)?;
+        let msg = wire
+            .as_mut_bytes()
+            .get_mut(..MTYPE_SIZE + cap)
+            .ok_or(Error::new(Call::Msgrcv, ErrorKind::InvalidArgument))?;
+        let len = check(
+            Call::Msgrcv,
+            self.backend.msgrcv(self.id, msg, msgtyp, flags | sel_flags),
+        )
+        .map_err(|e| buffer_too_small(e, cap))?;
+        Ok(Received {
+            mtype: i64::from_ne_bytes(wire.mtype),
+            len,
+        })
+    }
+
+    // ---- control ----------------------------------------------------------------
+
+    /// `msgctl(msqid, IPC_STAT, buf)` — the queue's state.
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` without read permission; `InvalidArgument` if the queue is
+    /// gone.
+    ///
+    /// # References
+    ///
+    /// msgctl(2).
+    #[doc(alias = "msgctl")]
+    #[doc(alias = "IPC_STAT")]
+    pub fn stat(&self) -> Result<MsgQueueStat> {
+        self.raw_stat().map(|d| MsgQueueStat::from(&d))
+    }
+
+    fn raw_stat(&self) -> Result<msqid64_ds> {
+        let mut ds = msqid64_ds::default();
+        // SAFETY: IPC_STAT writes one msqid64_ds, and `ds` is a live, owned one.
+        let r = unsafe { self.backend.msgctl(self.id, abi::IPC_STAT, ptr(&mut ds)) };
+        check(Call::Msgctl, r)?;
+        Ok(ds)
+    }
+
+    fn set(&self, change: impl FnOnce(&mut msqid64_ds)) -> Result<()> {
+        let mut ds = self.raw_stat()?;
+        change(&mut ds);
+        // SAFETY: IPC_SET reads one msqid64_ds, and `ds` is a live, owned one.
+        let r = unsafe { self.backend.msgctl(self.id, abi::IPC_SET, ptr(&mut ds)) };
+        check(Call::Msgctl, r).map(drop)
+    }
+
+    /// `msgctl(msqid, IPC_SET, buf)` — changes owner and mode.
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` unless the caller owns or created the queue (or is
+    /// privileged).
+    #[doc(alias = "IPC_SET")]
+    pub fn set_owner(&self, owner: Owner) -> Result<()> {
+        self.set(|ds| owner.apply(&mut ds.msg_perm))
+    }
+
+    /// `msgctl(msqid, IPC_SET, buf)` with a new `msg_qbytes`: the most bytes of text
+    /// the queue holds (also the most messages, as the kernel counts both against it).
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` when raising above `msgmnb` without `CAP_SYS_RESOURCE`
+    /// (`EPERM`), or for a caller who is neither owner nor creator.
+    pub fn set_max_bytes(&self, max_bytes: u64) -> Result<()> {
+        self.set(|ds| ds.msg_qbytes = max_bytes)
+    }
+}
+
+impl<B: Backend> Removable for MsgQueue<B> {
+    /// `msgctl(msqid, IPC_RMID, NULL)` — removes the queue and every message on it;
+    /// blocked senders and receivers wake with `Removed`.
+    fn remove(&self) -> Result<()> {
+        // SAFETY: IPC_RMID reads and writes no buffer.
+        let r = unsafe {
+            self.backend
+                .msgctl(self.id, abi::IPC_RMID, core::ptr::null_mut())
+        };
+        check(Call::Msgctl, r).map(drop)
+    }
+}
+
+fn ptr<T>(t: &mut T) -> *mut core::ffi::c_void {
+    (t as *mut T).cast()
+}
+
+fn encode(sel: Selector) -> Result<(i64, i32)> {
+    sel.encode()
+        .ok_or(Error::new(Call::Msgrcv, ErrorKind::InvalidArgument))
+}
+
+fn buffer_too_small(e: Error, capacity: usize) -> Error {
+    match e.kind() {
+        ErrorKind::BufferTooSmall { .. } => e.with_kind(ErrorKind::BufferTooSmall { capacity }),
+        _ => e,
+    }
+}
+
+/// The namespace's live `msgmax`, from `msgctl(0, IPC_INFO)`.
+pub(crate) fn live_msgmax<B: Backend>(backend: &B) -> Option<usize> {
+    let mut info = msginfo::default();
+    // SAFETY: IPC_INFO writes one msginfo, and `info` is a live, owned one.
+    let r = unsafe { backend.msgctl(0, abi::IPC_INFO, ptr(&mut info)) };
+    r.ok()?;
+    usize::try_from(info.msgmax).ok()
+}
