@@ -393,17 +393,22 @@ fn removal_wakes_a_blocked_sender<B: Backend + Copy>(b: B) {
 
 extern "C" fn on_alarm(_: libc::c_int) {}
 
+/// Installs a handler that does nothing for `sig`, with `flags`.
+fn install_noop_handler(sig: libc::c_int, flags: libc::c_int) {
+    // SAFETY: an all-zero sigaction is a valid value (empty mask, no flags).
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = on_alarm as *const () as libc::sighandler_t;
+    sa.sa_flags = flags;
+    // SAFETY: `sa` is a live sigaction whose handler is an extern "C" fn that does
+    // nothing, which is async-signal-safe.
+    let r = unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) };
+    assert_eq!(r, 0);
+}
+
 fn a_signal_interrupts_a_blocked_receive<B: Backend + Copy>(b: B) {
     let q = new_queue(b);
     let waiter = fork_peer(move || {
-        // SAFETY: installs a handler that does nothing, with SA_RESTART: System V IPC
-        // calls return EINTR regardless (signal(7)).
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_alarm as libc::sighandler_t;
-            sa.sa_flags = libc::SA_RESTART;
-            assert_eq!(libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut()), 0);
-        }
+        install_noop_handler(libc::SIGALRM, libc::SA_RESTART);
         let e = q.recv(&mut [0u8; 8], Selector::Any).unwrap_err();
         assert_eq!(
             (e.kind(), e.errno()),
