@@ -37,6 +37,7 @@ pub use key::Key;
 pub use mode::{Intent, Mode};
 pub use perm::{Owner, Perm};
 pub use removal::{Removable, Removal};
+pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
 
 #[cfg(feature = "libc")]
 pub use sysv_ipc_libc::Libc;

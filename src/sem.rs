@@ -1,1 +1,1116 @@
-//! placeholder
+//! Semaphore sets: [`SemSet`], the operations [`SemOp`] applied atomically to it, every
+//! `semctl` command typed, a race-free create-and-initialize
+//! ([`SemSet::new_initialized`]) and a lock released by the kernel if its holder dies
+//! ([`SemSet::lock`], [`SemGuard`]).
+//!
+//! Nothing here allocates: operations are borrowed slices of [`SemOp`], which has
+//! the layout of the kernel's `struct sembuf`, and values travel through
+//! caller-provided `u16` slices.
+//!
+//! # Blocking, signals and timeouts
+//!
+//! [`SemSet::op`] blocks until every operation can proceed; add
+//! [`SemOp::nowait`] to fail with [`ErrorKind::WouldBlock`] instead, or use
+//! [`SemSet::op_timeout`]. A signal ends a blocked `semop` with `EINTR` even when its
+//! handler was installed with `SA_RESTART` (signal(7)), surfaced as
+//! [`ErrorKind::Interrupted`]; [`SemSet::op_retry_eintr`] and
+//! [`SemSet::op_timeout_retry_eintr`] retry, the latter keeping the original deadline.
+//!
+//! # Safety
+//!
+//! The crate denies `unsafe_code`; this module allows it for two things:
+//!
+//! - `semctl` is an `unsafe` [`Backend`] method because, depending on the command, its
+//!   fourth argument is a pointer. Every call here passes either a plain value or a
+//!   pointer to a live local (`semid64_ds`) or to the caller's `u16` slice, whose
+//!   length was checked against the set's `sem_nsems` just before. The one gap the
+//!   System V interface leaves open is a set removed *and* its id given to a new,
+//!   larger set between that `IPC_STAT` and the `GETALL`/`SETALL`; ids carry a
+//!   sequence number that must wrap around first (tens of thousands of creations in
+//!   the namespace within those two system calls), and C programs live with the same
+//!   gap.
+//! - `&[SemOp]` is reinterpreted as `&[sembuf]` (see [`SemOp::as_sembufs`]), which
+//!   `#[repr(transparent)]` guarantees and a `const` assertion checks.
+#![allow(unsafe_code)]
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::abi::{
+    GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, SEM_UNDO,
+    SETALL, SETVAL, sembuf, semid64_ds, timespec,
+};
+use crate::error::check;
+use crate::{
+    Backend, Call, DefaultBackend, Errno, Error, ErrorKind, Intent, Key, Mode, Owner, Perm,
+    Removable, Result,
+};
+
+/// `IPC_NOWAIT` as the 16-bit `sem_flg` of a `sembuf` (0o4000 fits).
+const NOWAIT_FLAG: i16 = IPC_NOWAIT as i16;
+const _: () = assert!(IPC_NOWAIT == NOWAIT_FLAG as i32);
+
+/// The kernel's largest semaphore value (`SEMVMX`, fixed, not a sysctl).
+const SEMVMX: u16 = 32767;
+
+// ---- SemOp ---------------------------------------------------------------------------
+
+/// One operation of a `semop` call: the kernel's `struct sembuf`, built by name.
+///
+/// - [`SemOp::wait`] (P): take one, blocking while the value is 0;
+/// - [`SemOp::post`] (V): give one back;
+/// - [`SemOp::wait_zero`]: block until the value is 0;
+/// - [`SemOp::add`]: any amount, negative to take, positive to give;
+///
+/// then [`nowait`](SemOp::nowait) (fail instead of blocking) and
+/// [`undo`](SemOp::undo) (the kernel reverts the operation when the process exits).
+///
+/// `#[repr(transparent)]` over [`sembuf`], so a `&[SemOp]` goes to the kernel as it
+/// is, with no copy.
+///
+/// ```
+/// use sysv_ipc::SemOp;
+/// let op = SemOp::wait(2).undo().nowait();
+/// assert_eq!((op.num(), op.delta()), (2, -1));
+/// assert!(op.is_undo() && op.is_nowait());
+/// ```
+#[repr(transparent)]
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub struct SemOp(sembuf);
+
+// What `SemOp::as_sembufs` relies on; repr(transparent) promises it, this proves it.
+const _: () = assert!(size_of::<SemOp>() == size_of::<sembuf>());
+const _: () = assert!(align_of::<SemOp>() == align_of::<sembuf>());
+const _: () = assert!(size_of::<[SemOp; 3]>() == 3 * 6);
+
+impl SemOp {
+    /// Adds `delta` to semaphore `num`: negative waits until the value is at least
+    /// `-delta` and subtracts it, positive adds (never blocks), 0 waits for zero.
+    pub const fn add(num: u16, delta: i16) -> SemOp {
+        SemOp(sembuf {
+            sem_num: num,
+            sem_op: delta,
+            sem_flg: 0,
+        })
+    }
+
+    /// P: takes one from semaphore `num`, waiting while it is 0.
+    pub const fn wait(num: u16) -> SemOp {
+        SemOp::add(num, -1)
+    }
+
+    /// V: gives one to semaphore `num`, waking a waiter.
+    pub const fn post(num: u16) -> SemOp {
+        SemOp::add(num, 1)
+    }
+
+    /// Waits until semaphore `num` is 0.
+    pub const fn wait_zero(num: u16) -> SemOp {
+        SemOp::add(num, 0)
+    }
+
+    /// With `IPC_NOWAIT`: if this operation would block, the whole call fails with
+    /// [`ErrorKind::WouldBlock`] and nothing is applied.
+    #[must_use]
+    pub const fn nowait(self) -> SemOp {
+        let mut b = self.0;
+        b.sem_flg |= NOWAIT_FLAG;
+        SemOp(b)
+    }
+
+    /// With `SEM_UNDO`: the kernel reverts this operation's effect when the process
+    /// exits, however it exits (even `SIGKILL`).
+    #[must_use]
+    pub const fn undo(self) -> SemOp {
+        let mut b = self.0;
+        b.sem_flg |= SEM_UNDO;
+        SemOp(b)
+    }
+
+    /// The semaphore's index in the set (`sem_num`).
+    pub const fn num(self) -> u16 {
+        self.0.sem_num
+    }
+
+    /// The amount added (`sem_op`).
+    pub const fn delta(self) -> i16 {
+        self.0.sem_op
+    }
+
+    /// The raw flags (`sem_flg`).
+    pub const fn flags(self) -> i16 {
+        self.0.sem_flg
+    }
+
+    /// Whether [`nowait`](SemOp::nowait) is set.
+    pub const fn is_nowait(self) -> bool {
+        self.0.sem_flg & NOWAIT_FLAG != 0
+    }
+
+    /// Whether [`undo`](SemOp::undo) is set.
+    pub const fn is_undo(self) -> bool {
+        self.0.sem_flg & SEM_UNDO != 0
+    }
+
+    /// The kernel struct.
+    pub const fn to_sembuf(self) -> sembuf {
+        self.0
+    }
+
+    /// The same operations as the kernel's `sembuf`s, without copying.
+    pub const fn as_sembufs(ops: &[SemOp]) -> &[sembuf] {
+        // SAFETY: `ops.as_ptr()` points to `ops.len()` initialised `SemOp`s borrowed
+        // for the returned lifetime, and a `SemOp` is a `sembuf`: "Structs and enums
+        // with this representation have the same layout and ABI as the only non-size 0
+        // non-alignment 1 field" (Reference, "The transparent representation",
+        // https://doc.rust-lang.org/1.88.0/reference/type-layout.html#the-transparent-representation);
+        // size and alignment are asserted above.
+        unsafe { core::slice::from_raw_parts(ops.as_ptr().cast::<sembuf>(), ops.len()) }
+    }
+}
+
+impl From<sembuf> for SemOp {
+    fn from(b: sembuf) -> SemOp {
+        SemOp(b)
+    }
+}
+
+impl From<SemOp> for sembuf {
+    fn from(op: SemOp) -> sembuf {
+        op.0
+    }
+}
+
+impl fmt::Debug for SemOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SemOp({} {:+}", self.num(), self.delta())?;
+        if self.is_nowait() {
+            f.write_str(" nowait")?;
+        }
+        if self.is_undo() {
+            f.write_str(" undo")?;
+        }
+        let other = self.flags() & !(NOWAIT_FLAG | SEM_UNDO);
+        if other != 0 {
+            write!(f, " flags {other:#x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+// ---- SemSetStat ----------------------------------------------------------------------
+
+/// What `semctl(IPC_STAT)` reports about a set.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SemSetStat {
+    /// Owner, creator and mode.
+    pub perm: Perm,
+    /// Number of semaphores in the set (fixed at creation).
+    pub nsems: usize,
+    /// Time of the last successful `semop`, in seconds since the epoch; 0 if none yet.
+    pub otime: i64,
+    /// Time of creation or of the last change by `semctl` (`IPC_SET`, `SETVAL`,
+    /// `SETALL`), in seconds since the epoch.
+    pub ctime: i64,
+}
+
+impl From<&semid64_ds> for SemSetStat {
+    fn from(ds: &semid64_ds) -> SemSetStat {
+        SemSetStat {
+            perm: Perm::from(&ds.sem_perm),
+            nsems: usize::try_from(ds.sem_nsems).unwrap_or(usize::MAX),
+            otime: ds.sem_otime,
+            ctime: ds.sem_ctime,
+        }
+    }
+}
+
+// ---- SemSet --------------------------------------------------------------------------
+
+/// A System V semaphore set: an id and the backend that reaches it.
+///
+/// A handle, not an owner: dropping it removes nothing (the set lives in the kernel
+/// until [`Removable::remove`]; wrap it in [`Removal`](crate::Removal) to remove on
+/// drop). Semaphores are numbered `0..nsems` with `u16`, as `struct sembuf` does;
+/// numbers are checked by the kernel (`EINVAL`/`EFBIG`, both
+/// [`ErrorKind::InvalidArgument`]).
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+///
+/// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+/// set.set_all(&[1, 0])?;
+/// // Move one unit from semaphore 0 to semaphore 1, atomically.
+/// set.op(&[SemOp::wait(0), SemOp::post(1)])?;
+/// let mut values = [0; 2];
+/// set.get_all(&mut values)?;
+/// assert_eq!(values, [0, 1]);
+/// set.remove_now()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct SemSet<B: Backend = DefaultBackend> {
+    id: i32,
+    backend: B,
+}
+
+impl SemSet {
+    /// `semget(key, 0, 0)`—Opens the existing set of `key`, on the default backend.
+    /// See [`SemSet::open_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::open_in`].
+    #[doc(alias = "semget")]
+    pub fn open(key: Key) -> Result<SemSet> {
+        SemSet::open_in(DefaultBackend::default(), key)
+    }
+
+    /// `semget(key, nsems, flags | mode)`—Creates or opens a set of `nsems`
+    /// semaphores, on the default backend. See [`SemSet::create_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::create_in`].
+    #[doc(alias = "semget")]
+    pub fn create(key: Key, nsems: usize, intent: Intent, mode: Mode) -> Result<SemSet> {
+        SemSet::create_in(DefaultBackend::default(), key, nsems, intent, mode)
+    }
+
+    /// Creates the set of `key` with `values`, or opens it and waits until its
+    /// creator has initialized it, on the default backend. See
+    /// [`SemSet::new_initialized_with`] for the protocol.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::new_initialized_with`].
+    #[doc(alias = "semget")]
+    pub fn new_initialized(key: Key, values: &[u16], mode: Mode) -> Result<SemSet> {
+        SemSet::new_initialized_in(DefaultBackend::default(), key, values, mode)
+    }
+}
+
+/// How many times [`spin_wait`] lets [`SemSet::new_initialized`] check a set before
+/// giving up.
+pub const INIT_CHECKS: u32 = 20_000;
+
+/// The default wait of [`SemSet::new_initialized`] between two checks of a set that
+/// is not initialized yet: spins (`core::hint::spin_loop`) for 2<sup>attempt</sup>
+/// rounds, at most 1024, and gives up after [`INIT_CHECKS`] attempts.
+///
+/// Each check is an `IPC_STAT` system call, which also lets the scheduler run the
+/// creator. With no clock in `no_std` the bound is a count: on a current x86_64 it
+/// amounts to roughly a second of waiting (1024 `pause` hints take some tens of
+/// microseconds), enough for a creator that was preempted between its system calls,
+/// and a prompt error when the creator died. Pass your own wait to
+/// [`SemSet::new_initialized_with`] to sleep or yield instead.
+pub fn spin_wait(attempt: u32) -> bool {
+    if attempt >= INIT_CHECKS {
+        return false;
+    }
+    for _ in 0..(1u32 << attempt.min(10)) {
+        core::hint::spin_loop();
+    }
+    true
+}
+
+impl<B: Backend> SemSet<B> {
+    /// A handle for the set `id` reached through `backend` (no system call).
+    pub const fn from_id(backend: B, id: i32) -> SemSet<B> {
+        SemSet { id, backend }
+    }
+
+    /// The set's id (`semid`), which any process may use with [`SemSet::from_id`].
+    pub const fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// The backend this handle calls.
+    pub const fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// `semget(key, 0, 0)`—Opens the existing set of `key`.
+    ///
+    /// Opening checks no permission; each later call checks its own.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::NotFound`]: `key` has no set (`ENOENT`);
+    /// - [`ErrorKind::InvalidArgument`]: `key` is [`Key::PRIVATE`], which would create
+    ///   a set of 0 semaphores (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semget(2).
+    #[doc(alias = "semget")]
+    pub fn open_in(backend: B, key: Key) -> Result<SemSet<B>> {
+        let id = check(Call::Semget, backend.semget(key.raw(), 0, 0))?;
+        Ok(SemSet { id, backend })
+    }
+
+    /// `semget(key, nsems, flags | mode)`—Creates a set of `nsems` semaphores (all 0
+    /// on Linux; POSIX leaves them unspecified) or opens the one `key` has, as
+    /// `intent` says. [`Key::PRIVATE`] always creates a new set.
+    ///
+    /// `mode` applies only to a set this call creates. Opening an existing set checks
+    /// `nsems <= sem_nsems` (0 accepts any size).
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::AlreadyExists`]: [`Intent::CreateNew`] and `key` has a set
+    ///   (`EEXIST`);
+    /// - [`ErrorKind::NotFound`]: [`Intent::Open`] and `key` has no set (`ENOENT`);
+    /// - [`ErrorKind::InvalidArgument`]: `nsems` is 0 for a new set, more than
+    ///   `semmsl` (`kernel.sem`, first field), or more than the existing set has
+    ///   (`EINVAL`); also, without a system call, more than `i32::MAX`;
+    /// - [`ErrorKind::PermissionDenied`]: the existing set's mode refuses `mode`'s
+    ///   access (`EACCES`);
+    /// - [`ErrorKind::LimitReached`]: `semmni` sets or `semmns` semaphores exist
+    ///   already (`ENOSPC`).
+    ///
+    /// # References
+    ///
+    /// semget(2).
+    #[doc(alias = "semget")]
+    pub fn create_in(
+        backend: B,
+        key: Key,
+        nsems: usize,
+        intent: Intent,
+        mode: Mode,
+    ) -> Result<SemSet<B>> {
+        let Ok(n) = i32::try_from(nsems) else {
+            return Err(Error::new(Call::Semget, ErrorKind::InvalidArgument));
+        };
+        let flags = intent.flags() | mode.bits() as i32;
+        let id = check(Call::Semget, backend.semget(key.raw(), n, flags))?;
+        Ok(SemSet { id, backend })
+    }
+
+    /// [`SemSet::new_initialized_with`] with the default wait, [`spin_wait`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::new_initialized_with`].
+    #[doc(alias = "semget")]
+    pub fn new_initialized_in(
+        backend: B,
+        key: Key,
+        values: &[u16],
+        mode: Mode,
+    ) -> Result<SemSet<B>> {
+        SemSet::new_initialized_with(backend, key, values, mode, spin_wait)
+    }
+
+    /// Creates the set of `key` with `values.len()` semaphores set to `values`, or
+    /// opens it if another process created it, and in both cases returns only once
+    /// the set is initialized: the classic semaphore-initialization race, solved.
+    ///
+    /// # The protocol
+    ///
+    /// `semget` creating a set and `semctl(SETALL)` initializing it are two system
+    /// calls; a process that opens the set between them would see (on Linux) zeros,
+    /// or (under POSIX) anything. The set's `sem_otime` (the time of the last
+    /// `semop`) closes the gap, because it is 0 until the first `semop`:
+    ///
+    /// 1. `semget(key, n, IPC_CREAT | IPC_EXCL | mode)`. Exactly one process succeeds:
+    ///    the **creator**. It sets the values with `SETALL`, then performs one
+    ///    `semop` that leaves them unchanged (+1 then −1 on semaphore 0, or −1 then +1
+    ///    at `SEMVMX`, in one atomic call), which makes `sem_otime` non-zero. If either
+    ///    step fails it removes the set (so nobody waits for it) and returns the error.
+    /// 2. Everybody else gets `EEXIST`, opens the set with `semget(key, 0, 0)`, and
+    ///    checks `IPC_STAT` until `sem_otime != 0`, calling `wait(attempt)` between
+    ///    two checks (`attempt` counts from 0). When `wait` returns `false` it gives
+    ///    up with [`ErrorKind::Uninitialized`]. A set that vanishes meanwhile (its
+    ///    creator failed and removed it) sends the process back to step 1.
+    ///
+    /// Every participant must use this protocol (or at least never `semop` a set
+    /// before initializing it): a `semop` by anyone makes `sem_otime` non-zero. The
+    /// set's values are only guaranteed to be `values` at that moment; processes may
+    /// operate on it right after.
+    ///
+    /// **Caveat:** a creator that dies between its `semget` and its `semop` (killed,
+    /// crashed) leaves a set that never becomes initialized: every later caller
+    /// waits out its `wait` and fails with [`ErrorKind::Uninitialized`], whose
+    /// message says so. Nothing but removing the set recovers, which this function
+    /// does not do on its own, since it cannot tell a dead creator from a slow one.
+    /// Likewise, a set made by a program that does not follow the protocol may stay
+    /// "uninitialized" until that program's first `semop`.
+    ///
+    /// A [`Key::PRIVATE`] set has no race: it is always created.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::Uninitialized`] (call `semget`): the set exists but was not
+    ///   initialized before `wait` gave up;
+    /// - [`ErrorKind::SizeMismatch`] (call `semget`): the existing set has another
+    ///   number of semaphores than `values.len()`; both sizes are in bytes (2 per
+    ///   semaphore), as in every `SizeMismatch`;
+    /// - [`ErrorKind::OutOfRange`]: a value is above `SEMVMX` (32767) (`ERANGE`);
+    /// - [`ErrorKind::InvalidArgument`]: `values` is empty, or longer than `semmsl`;
+    /// - [`ErrorKind::PermissionDenied`]: the existing set's mode refuses reading
+    ///   its status (`EACCES`);
+    /// - as [`SemSet::create_in`] otherwise.
+    ///
+    /// # References
+    ///
+    /// semget(2), semctl(2), semop(2); W. R. Stevens, *UNIX Network Programming*,
+    /// vol. 2, §11.2 ("the `sem_otime` trick").
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, Mode, Removal, SemSet};
+    ///
+    /// let mut checks = 0;
+    /// let set = SemSet::new_initialized_with(
+    ///     sysv_ipc::DefaultBackend::default(),
+    ///     Key::PRIVATE,
+    ///     &[1, 5],
+    ///     Mode::OWNER_RW,
+    ///     |attempt| {
+    ///         checks += 1;
+    ///         sysv_ipc::sem::spin_wait(attempt)
+    ///     },
+    /// )?;
+    /// let set = Removal::new(set);
+    /// assert_eq!(checks, 0); // a private set is always ours: nothing to wait for
+    /// assert_eq!((set.get(0)?, set.get(1)?), (1, 5));
+    /// assert_ne!(set.stat()?.otime, 0);
+    /// set.remove_now()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semget")]
+    pub fn new_initialized_with(
+        backend: B,
+        key: Key,
+        values: &[u16],
+        mode: Mode,
+        mut wait: impl FnMut(u32) -> bool,
+    ) -> Result<SemSet<B>> {
+        let Ok(n) = i32::try_from(values.len()) else {
+            return Err(Error::new(Call::Semget, ErrorKind::InvalidArgument));
+        };
+        let excl = Intent::CreateNew.flags() | mode.bits() as i32;
+        let mut attempt: u32 = 0;
+        // Called each time the set is not ready yet; false once `wait` gives up.
+        let mut again = |attempt: &mut u32| {
+            let go_on = wait(*attempt);
+            *attempt = attempt.saturating_add(1);
+            go_on
+        };
+        loop {
+            match backend.semget(key.raw(), n, excl) {
+                Ok(id) => {
+                    SemSet::from_id(&backend, id).initialize(values)?;
+                    return Ok(SemSet { id, backend });
+                }
+                Err(Errno::EXIST) => {}
+                Err(errno) => return Err(Error::from_errno(Call::Semget, errno)),
+            }
+            let id = match backend.semget(key.raw(), 0, 0) {
+                Ok(id) => id,
+                // The creator failed and removed the set after our EEXIST: start over.
+                Err(Errno::NOENT) => {
+                    if !again(&mut attempt) {
+                        return Err(Error::new(Call::Semget, ErrorKind::Uninitialized));
+                    }
+                    continue;
+                }
+                Err(errno) => return Err(Error::from_errno(Call::Semget, errno)),
+            };
+            let set = SemSet::from_id(&backend, id);
+            loop {
+                let stat = match set.stat() {
+                    Ok(stat) => stat,
+                    // Removed under us (EIDRM, or EINVAL once the id is gone): start over.
+                    Err(e)
+                        if matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument) =>
+                    {
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                };
+                if stat.nsems != values.len() {
+                    return Err(Error::new(
+                        Call::Semget,
+                        ErrorKind::SizeMismatch {
+                            expected: values.len().saturating_mul(2),
+                            actual: stat.nsems.saturating_mul(2),
+                        },
+                    ));
+                }
+                if stat.otime != 0 {
+                    return Ok(SemSet { id, backend });
+                }
+                if !again(&mut attempt) {
+                    return Err(Error::new(Call::Semget, ErrorKind::Uninitialized));
+                }
+            }
+            if !again(&mut attempt) {
+                return Err(Error::new(Call::Semget, ErrorKind::Uninitialized));
+            }
+        }
+    }
+
+    /// The creator's half of [`SemSet::new_initialized_with`]: `SETALL`, then a
+    /// value-preserving `semop` that publishes "initialized" through `sem_otime`.
+    fn initialize(&self, values: &[u16]) -> Result<()> {
+        let first = values.first().copied().unwrap_or(0);
+        // Net zero on semaphore 0, in an order that stays within 0..=SEMVMX.
+        let touch = if first < SEMVMX {
+            [SemOp::add(0, 1).nowait(), SemOp::add(0, -1).nowait()]
+        } else {
+            [SemOp::add(0, -1).nowait(), SemOp::add(0, 1).nowait()]
+        };
+        let r = self.set_all(values).and_then(|()| self.op(&touch));
+        if r.is_err() {
+            // Nobody may wait for a set that will never be initialized.
+            let _ = self.remove();
+        }
+        r
+    }
+
+    /// `semop(semid, sops, nsops)`—Performs all of `ops` atomically: either every
+    /// operation proceeds, or (while one cannot) none does and the call blocks,
+    /// unless that operation has [`SemOp::nowait`].
+    ///
+    /// Operations apply in order, so one call may name a semaphore twice.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::WouldBlock`]: an operation with `nowait` cannot proceed
+    ///   (`EAGAIN`); nothing was applied;
+    /// - [`ErrorKind::Interrupted`]: a signal arrived while blocked (`EINTR`), even
+    ///   with `SA_RESTART`; nothing was applied. See [`SemSet::op_retry_eintr`];
+    /// - [`ErrorKind::Removed`]: the set was removed while the call waited (`EIDRM`);
+    /// - [`ErrorKind::LimitReached`]: more operations than `semopm` (`kernel.sem`,
+    ///   third field; `E2BIG`), or no memory for the undo structure (`ENOMEM`);
+    /// - [`ErrorKind::OutOfRange`]: a value would exceed `SEMVMX`, or an undo total
+    ///   `SEMAEM` (`ERANGE`);
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses altering (or, for
+    ///   `wait_zero` only, reading) the set (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: `ops` is empty or the set is gone
+    ///   (`EINVAL`), or a semaphore number is beyond the set (`EFBIG`).
+    ///
+    /// # References
+    ///
+    /// semop(2).
+    #[doc(alias = "semop")]
+    pub fn op(&self, ops: &[SemOp]) -> Result<()> {
+        check(
+            Call::Semop,
+            self.backend.semop(self.id, SemOp::as_sembufs(ops)),
+        )
+    }
+
+    /// `semtimedop(semid, sops, nsops, timeout)`—[`SemSet::op`] that gives up after
+    /// `timeout` (relative; `Duration::ZERO` fails at once if the call would block).
+    ///
+    /// Any `Duration` is accepted: seconds beyond `i64::MAX` are cut to `i64::MAX`,
+    /// which the kernel treats as "never".
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op`], and [`ErrorKind::TimedOut`] when the time ran out
+    /// (`EAGAIN`). The kernel uses `EAGAIN` for a `nowait` operation that cannot
+    /// proceed as well, so if any of `ops` has [`SemOp::nowait`], `EAGAIN` is
+    /// reported as [`ErrorKind::WouldBlock`]. An interrupted call does not tell how
+    /// much time is left: see [`SemSet::op_timeout_retry_eintr`].
+    ///
+    /// # References
+    ///
+    /// semop(2) (semtimedop).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let e = set.op_timeout(&[SemOp::wait(0)], Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// set.remove_now()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semtimedop")]
+    pub fn op_timeout(&self, ops: &[SemOp], timeout: Duration) -> Result<()> {
+        let ts = timespec {
+            tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        };
+        let r = self
+            .backend
+            .semtimedop(self.id, SemOp::as_sembufs(ops), Some(&ts));
+        match r {
+            Err(Errno::AGAIN) if ops.iter().any(|op| op.is_nowait()) => {
+                Err(Error::from_errno(Call::Semtimedop, Errno::AGAIN)
+                    .with_kind(ErrorKind::WouldBlock))
+            }
+            r => check(Call::Semtimedop, r),
+        }
+    }
+
+    /// [`SemSet::op`], called again each time a signal interrupts it (`EINTR`).
+    ///
+    /// Each retry is caused by a signal, so this loops only as long as signals keep
+    /// arriving while the call is blocked.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op`], never [`ErrorKind::Interrupted`].
+    ///
+    /// # References
+    ///
+    /// semop(2), signal(7) ("Interruption of system calls and library functions by
+    /// signal handlers": semop is never restarted, whatever `SA_RESTART` says).
+    #[doc(alias = "semop")]
+    pub fn op_retry_eintr(&self, ops: &[SemOp]) -> Result<()> {
+        loop {
+            match self.op(ops) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                r => return r,
+            }
+        }
+    }
+
+    /// [`SemSet::op_timeout`] that, when a signal interrupts it, calls it again with
+    /// the time that remains of `timeout`, measured by `now`.
+    ///
+    /// `semtimedop`'s timeout is relative and the kernel does not report what is left
+    /// of it, so keeping a deadline across retries needs a monotonic clock. The
+    /// [`Backend`] trait has none and this crate issues no system call of its own, so
+    /// the caller supplies it: `now` returns the time since any fixed origin (with
+    /// `std`, `let t0 = Instant::now();` and `|| t0.elapsed()`; without it,
+    /// `clock_gettime(CLOCK_MONOTONIC)`). A clock that goes backwards never makes the
+    /// wait longer than `timeout`. Once the time is up the operations get one last,
+    /// non-blocking chance (a zero timeout).
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op_timeout`], never [`ErrorKind::Interrupted`].
+    ///
+    /// # References
+    ///
+    /// semop(2), signal(7), clock_gettime(2).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let t0 = Instant::now();
+    /// let e = set
+    ///     .op_timeout_retry_eintr(&[SemOp::wait(0)], Duration::from_millis(10), || t0.elapsed())
+    ///     .unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// set.remove_now()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semtimedop")]
+    pub fn op_timeout_retry_eintr(
+        &self,
+        ops: &[SemOp],
+        timeout: Duration,
+        mut now: impl FnMut() -> Duration,
+    ) -> Result<()> {
+        // Elapsed time rather than a deadline: `start + timeout` could overflow.
+        let start = now();
+        let mut remaining = timeout;
+        loop {
+            match self.op_timeout(ops, remaining) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {
+                    let elapsed = now().saturating_sub(start);
+                    remaining = timeout.saturating_sub(elapsed);
+                }
+                r => return r,
+            }
+        }
+    }
+
+    /// `semctl(semid, 0, IPC_STAT, &ds)`—The set's owner, mode, size and times.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: the set is gone (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "IPC_STAT")]
+    pub fn stat(&self) -> Result<SemSetStat> {
+        let ds = self.stat_raw()?;
+        Ok(SemSetStat::from(&ds))
+    }
+
+    fn stat_raw(&self) -> Result<semid64_ds> {
+        let mut ds = semid64_ds::default();
+        // SAFETY: IPC_STAT writes one `semid64_ds` through `arg`, which points to `ds`,
+        // a live local of that type owned by this frame.
+        let r = unsafe {
+            self.backend
+                .semctl(self.id, 0, IPC_STAT, (&raw mut ds).expose_provenance())
+        };
+        check(Call::Semctl, r)?;
+        Ok(ds)
+    }
+
+    /// `semctl(semid, 0, IPC_SET, &ds)`—Gives the set to `owner.uid`/`owner.gid` with
+    /// `owner.mode`, keeping every other field as a fresh `IPC_STAT` reports it.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::PermissionDenied`]: the caller is neither the owner, nor the
+    ///   creator, nor privileged (`EPERM`), or may not read the set (`EACCES`, from
+    ///   the `IPC_STAT`);
+    /// - [`ErrorKind::InvalidArgument`]: the set is gone, or a uid/gid has no mapping
+    ///   in the caller's user namespace (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "IPC_SET")]
+    pub fn set_owner(&self, owner: Owner) -> Result<()> {
+        let mut ds = self.stat_raw()?;
+        owner.apply(&mut ds.sem_perm);
+        // SAFETY: IPC_SET reads one `semid64_ds` through `arg`, which points to `ds`,
+        // a live, initialised local of that type owned by this frame.
+        let r = unsafe {
+            self.backend
+                .semctl(self.id, 0, IPC_SET, (&raw mut ds).expose_provenance())
+        };
+        check(Call::Semctl, r).map(drop)
+    }
+
+    /// A `semctl` command on semaphore `num` whose argument is a plain value.
+    fn ctl_value(&self, num: u16, cmd: i32, arg: usize) -> Result<i32> {
+        // SAFETY: `cmd` is one of GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT (the callers
+        // below), for which `arg` is a value (SETVAL) or ignored; no pointer.
+        let r = unsafe { self.backend.semctl(self.id, i32::from(num), cmd, arg) };
+        check(Call::Semctl, r)
+    }
+
+    /// `semctl(semid, num, GETVAL)`—The value of semaphore `num`.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: `num` is beyond the set, or the set is gone
+    ///   (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "GETVAL")]
+    pub fn get(&self, num: u16) -> Result<u16> {
+        let v = self.ctl_value(num, GETVAL, 0)?;
+        to_u16(v)
+    }
+
+    /// `semctl(semid, num, SETVAL, value)`—Sets semaphore `num` to `value`, clears
+    /// its undo entries in every process, and wakes the waiters this satisfies.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::OutOfRange`]: `value` is above `SEMVMX` (32767) (`ERANGE`);
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses altering (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: `num` is beyond the set, or the set is gone
+    ///   (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "SETVAL")]
+    pub fn set(&self, num: u16, value: u16) -> Result<()> {
+        self.ctl_value(num, SETVAL, usize::from(value)).map(drop)
+    }
+
+    /// `semctl(semid, 0, GETALL, values)`—Every value of the set, read atomically,
+    /// into `values`, which must have exactly one entry per semaphore.
+    ///
+    /// The length is checked against the set's `sem_nsems` from an `IPC_STAT` made
+    /// just before (the kernel writes `sem_nsems` entries whatever the slice's
+    /// length), so this costs two system calls.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::SizeMismatch`] (no errno): `values.len()` is not the set's
+    ///   size; `expected` and `actual` are in bytes (2 per semaphore);
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: the set is gone (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "GETALL")]
+    pub fn get_all(&self, values: &mut [u16]) -> Result<()> {
+        self.check_len(values.len())?;
+        // SAFETY: GETALL writes `sem_nsems` u16 values through `arg`, which points to
+        // `values`, the caller's exclusively borrowed slice; `check_len` just saw
+        // `values.len() == sem_nsems` (see the module's Safety section for the one
+        // gap).
+        let r = unsafe {
+            self.backend
+                .semctl(self.id, 0, GETALL, values.as_mut_ptr().expose_provenance())
+        };
+        check(Call::Semctl, r).map(drop)
+    }
+
+    /// `semctl(semid, 0, SETALL, values)`—Sets every value of the set atomically from
+    /// `values`, which must have exactly one entry per semaphore; clears the set's
+    /// undo entries in every process and wakes the waiters this satisfies.
+    ///
+    /// The length is checked as for [`SemSet::get_all`], which needs read permission
+    /// besides the alter permission `SETALL` needs.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::SizeMismatch`] (no errno): `values.len()` is not the set's
+    ///   size; `expected` and `actual` are in bytes (2 per semaphore);
+    /// - [`ErrorKind::OutOfRange`]: a value is above `SEMVMX` (32767) (`ERANGE`);
+    ///   nothing was changed;
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading or altering
+    ///   (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: the set is gone (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "SETALL")]
+    pub fn set_all(&self, values: &[u16]) -> Result<()> {
+        self.check_len(values.len())?;
+        // SAFETY: SETALL only reads `sem_nsems` u16 values through `arg`, which points
+        // to `values`, the caller's borrowed slice; `check_len` just saw
+        // `values.len() == sem_nsems` (see the module's Safety section for the one
+        // gap).
+        let r = unsafe {
+            self.backend.semctl(
+                self.id,
+                0,
+                SETALL,
+                values.as_ptr().cast_mut().expose_provenance(),
+            )
+        };
+        check(Call::Semctl, r).map(drop)
+    }
+
+    /// Refuses a `GETALL`/`SETALL` buffer whose length is not the set's size.
+    fn check_len(&self, len: usize) -> Result<()> {
+        let nsems = self.stat()?.nsems;
+        if len == nsems {
+            Ok(())
+        } else {
+            Err(Error::new(
+                Call::Semctl,
+                ErrorKind::SizeMismatch {
+                    expected: nsems.saturating_mul(2),
+                    actual: len.saturating_mul(2),
+                },
+            ))
+        }
+    }
+
+    /// `semctl(semid, num, GETPID)`—The process id of the last process that
+    /// operated on semaphore `num` (`semop`, or `SETVAL`/`SETALL`), 0 if none.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: `num` is beyond the set, or the set is gone
+    ///   (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "GETPID")]
+    pub fn last_pid(&self, num: u16) -> Result<i32> {
+        self.ctl_value(num, GETPID, 0)
+    }
+
+    /// `semctl(semid, num, GETNCNT)`—How many processes are blocked waiting for
+    /// semaphore `num` to increase.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::last_pid`].
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "GETNCNT")]
+    pub fn waiting_for_increase(&self, num: u16) -> Result<usize> {
+        let n = self.ctl_value(num, GETNCNT, 0)?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// `semctl(semid, num, GETZCNT)`—How many processes are blocked waiting for
+    /// semaphore `num` to become zero.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::last_pid`].
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "GETZCNT")]
+    pub fn waiting_for_zero(&self, num: u16) -> Result<usize> {
+        let n = self.ctl_value(num, GETZCNT, 0)?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// `semop(semid, {num, -1, SEM_UNDO}, 1)`—Takes semaphore `num` as a lock,
+    /// blocking while it is 0; the returned guard gives it back on drop.
+    ///
+    /// The semaphore counts free slots: 1 makes a mutex (create it with
+    /// `new_initialized(key, &[1], mode)`). Both halves use `SEM_UNDO`, so if the
+    /// holder dies, even by `SIGKILL`, the kernel gives the lock back.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op`]; in particular [`ErrorKind::Interrupted`] on a signal.
+    ///
+    /// # References
+    ///
+    /// semop(2).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// {
+    ///     let _guard = set.lock(0)?;
+    ///     assert_eq!(set.try_lock(0).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// } // unlocked here
+    /// assert_eq!(set.get(0)?, 1);
+    /// set.remove_now()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semop")]
+    pub fn lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
+        self.op(&[SemOp::wait(num).undo()])?;
+        Ok(SemGuard { set: self, num })
+    }
+
+    /// [`SemSet::lock`] that fails with [`ErrorKind::WouldBlock`] instead of waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op`].
+    ///
+    /// # References
+    ///
+    /// semop(2).
+    #[doc(alias = "semop")]
+    pub fn try_lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
+        self.op(&[SemOp::wait(num).undo().nowait()])?;
+        Ok(SemGuard { set: self, num })
+    }
+
+    /// [`SemSet::lock`] that fails with [`ErrorKind::TimedOut`] after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op_timeout`].
+    ///
+    /// # References
+    ///
+    /// semop(2) (semtimedop).
+    #[doc(alias = "semtimedop")]
+    pub fn lock_timeout(&self, num: u16, timeout: Duration) -> Result<SemGuard<'_, B>> {
+        self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
+        Ok(SemGuard { set: self, num })
+    }
+}
+
+impl<B: Backend> Removable for SemSet<B> {
+    /// `semctl(semid, 0, IPC_RMID)`—Removes the set; every blocked `semop` on it
+    /// fails with [`ErrorKind::Removed`].
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::PermissionDenied`]: the caller is neither the owner, nor the
+    ///   creator, nor privileged (`EPERM`);
+    /// - [`ErrorKind::InvalidArgument`]: the set is already gone (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    #[doc(alias = "semctl")]
+    #[doc(alias = "IPC_RMID")]
+    fn remove(&self) -> Result<()> {
+        // SAFETY: IPC_RMID reads no argument.
+        let r = unsafe { self.backend.semctl(self.id, 0, IPC_RMID, 0) };
+        check(Call::Semctl, r).map(drop)
+    }
+}
+
+/// A semaphore taken by [`SemSet::lock`]; dropping it gives the semaphore back
+/// (`semop` +1 with `SEM_UNDO`, ignoring errors: see [`SemGuard::unlock`]).
+///
+/// If the process dies while holding it, the kernel gives the semaphore back (the
+/// undo of the `SEM_UNDO` take).
+#[derive(Debug)]
+#[must_use = "dropping the guard unlocks at once"]
+pub struct SemGuard<'a, B: Backend = DefaultBackend> {
+    set: &'a SemSet<B>,
+    num: u16,
+}
+
+impl<B: Backend> SemGuard<'_, B> {
+    /// The semaphore this guard holds.
+    pub fn num(&self) -> u16 {
+        self.num
+    }
+
+    /// The set the semaphore belongs to.
+    pub fn set(&self) -> &SemSet<B> {
+        self.set
+    }
+
+    /// `semop(semid, {num, +1, SEM_UNDO}, 1)`—Gives the semaphore back now and
+    /// reports the result, which dropping the guard ignores.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
+    /// meanwhile, [`ErrorKind::OutOfRange`] if someone else raised the value to
+    /// `SEMVMX`.
+    #[doc(alias = "semop")]
+    pub fn unlock(self) -> Result<()> {
+        let r = self.release();
+        core::mem::forget(self);
+        r
+    }
+
+    fn release(&self) -> Result<()> {
+        self.set.op(&[SemOp::post(self.num).undo()])
+    }
+}
+
+impl<B: Backend> Drop for SemGuard<'_, B> {
+    fn drop(&mut self) {
+        let _ = self.release();
+    }
+}
+
+/// A value `GETVAL` returned: the kernel keeps them within `0..=SEMVMX`.
+fn to_u16(v: i32) -> Result<u16> {
+    u16::try_from(v).map_err(|_| Error::new(Call::Semctl, ErrorKind::OutOfRange))
+}
