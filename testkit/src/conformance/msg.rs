@@ -85,7 +85,7 @@ pub fn msg_snd_rcv_roundtrip<B: Backend>(b: &B) {
         );
         let ds = msg_stat(b, id).unwrap();
         assert_eq!((ds.msg_qnum, ds.msg_cbytes), (0, 0));
-        assert_eq!(ds.msg_lrpid, b.getpid());
+        assert_eq!(ds.msg_lrpid, seen_lrpid(b.getpid()));
         // An empty text is a message too.
         b.msgsnd(id, &msgbuf(1, b""), 0).unwrap();
         assert_eq!(b.msgrcv(id, &mut buf, 0, IPC_NOWAIT), Ok(0));
@@ -415,7 +415,7 @@ pub fn msg_rcv_wakes_on_send_from_peer<B: Backend>(b: &B) {
         let pid = peer.pid();
         peer.join();
         let ds = msg_stat(b, id).unwrap();
-        assert_eq!((ds.msg_lspid, ds.msg_lrpid), (pid, b.getpid()));
+        assert_eq!((ds.msg_lspid, ds.msg_lrpid), (pid, seen_lrpid(b.getpid())));
     });
 }
 
@@ -557,8 +557,9 @@ pub fn msg_ctl_stat_by_index<B: Backend>(b: &B) {
         let id = b.msgget(KEY, IPC_CREAT | 0o600).unwrap();
         let (r, ds) = msg_stat_cmd(b, 0, MSG_STAT).unwrap();
         assert_eq!((r, ds.msg_perm.key), (id, KEY));
-        let (r, _) = msg_stat_cmd(b, 0, MSG_STAT_ANY).unwrap();
-        assert_eq!(r, id);
+        if let Some((r, _)) = stat_any(msg_stat_cmd(b, 0, MSG_STAT_ANY)) {
+            assert_eq!(r, id);
+        }
         assert_eq!(msg_stat_cmd(b, 1, MSG_STAT), Err(Errno::INVAL));
         assert_eq!(msg_stat_cmd(b, 1, MSG_STAT_ANY), Err(Errno::INVAL));
         if !needs_root("msg_ctl_stat_by_index (as another user)") {
@@ -566,7 +567,9 @@ pub fn msg_ctl_stat_by_index<B: Backend>(b: &B) {
         }
         as_user(NOBODY, NOBODY, || {
             assert_eq!(msg_stat_cmd(b, 0, MSG_STAT), Err(Errno::ACCES));
-            assert_eq!(msg_stat_cmd(b, 0, MSG_STAT_ANY).unwrap().0, id);
+            if let Some((r, _)) = stat_any(msg_stat_cmd(b, 0, MSG_STAT_ANY)) {
+                assert_eq!(r, id);
+            }
         });
     });
 }

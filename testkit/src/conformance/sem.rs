@@ -407,15 +407,18 @@ pub fn sem_ctl_info_and_stat_by_index<B: Backend>(b: &B) {
         let (r, i) = sem_info(b, SEM_INFO).unwrap();
         assert_eq!((r, i.semusz, i.semaem), (1, 2, 7));
         assert_eq!(sem_stat_cmd(b, 0, SEM_STAT).unwrap().0, a);
-        let (r, ds) = sem_stat_cmd(b, 1, SEM_STAT_ANY).unwrap();
-        assert_eq!((r, ds.sem_perm.key, ds.sem_nsems), (c, KEY, 5));
+        if let Some((r, ds)) = stat_any(sem_stat_cmd(b, 1, SEM_STAT_ANY)) {
+            assert_eq!((r, ds.sem_perm.key, ds.sem_nsems), (c, KEY, 5));
+        }
         assert_eq!(sem_stat_cmd(b, 2, SEM_STAT), Err(Errno::INVAL));
         if !needs_root("sem_ctl_info_and_stat_by_index (as another user)") {
             return;
         }
         as_user(NOBODY, NOBODY, || {
             assert_eq!(sem_stat_cmd(b, 1, SEM_STAT), Err(Errno::ACCES));
-            assert_eq!(sem_stat_cmd(b, 1, SEM_STAT_ANY).unwrap().0, c);
+            if let Some((r, _)) = stat_any(sem_stat_cmd(b, 1, SEM_STAT_ANY)) {
+                assert_eq!(r, c);
+            }
         });
     });
 }
@@ -435,17 +438,47 @@ pub fn sem_ctl_einval<B: Backend>(b: &B) {
     });
 }
 
-/// `IPC_STAT | IPC_64` is `EINVAL`: the backend never ORs the bit in.
+/// `IPC_STAT | IPC_64` is `EINVAL` on a native kernel: the backend never ORs it in.
 ///
-/// Unlike msgctl and shmctl, qemu-user 7.2 does not mask the command of semctl
-/// (measured: `EINVAL` under qemu too), so this test is meaningful on both arches.
+/// qemu divergence: qemu-user 7.2's `do_semctl()` masks `cmd &= 0xff` as msgctl and
+/// shmctl do (measured with this backend: the call succeeds), so under qemu this
+/// cannot catch a stray `IPC_64`. (Through glibc the call is `EINVAL` under qemu too,
+/// but glibc's own check answers, not the kernel.)
 pub fn sem_ctl_ipc64_is_einval<B: Backend>(b: &B) {
     in_ipc_namespace(|| {
         let id = new_set(b, 1);
-        assert_eq!(
-            sem_stat_cmd(b, id, IPC_STAT | IPC_64).map(|(r, _)| r),
-            Err(Errno::INVAL)
-        );
+        let r = sem_stat_cmd(b, id, IPC_STAT | IPC_64).map(|(r, _)| r);
+        if under_qemu() {
+            // Ok: the raw backend's command reached qemu, which masked it. EINVAL: glibc
+            // (2.36) rejects a semctl command it does not know without a syscall.
+            assert!(matches!(r, Ok(0) | Err(Errno::INVAL)), "{r:?}");
+        } else {
+            assert_eq!(r, Err(Errno::INVAL));
+        }
         assert_eq!(sem_stat_cmd(b, id, IPC_STAT).map(|(r, _)| r), Ok(0));
+    });
+}
+
+/// The kernel only reads the `SETALL` array, so it may live in read-only memory.
+///
+/// qemu divergence: qemu-user 7.2 copies the array back to the guest after `SETALL`
+/// and fails with `EFAULT` when it cannot write it (asserted here), although the
+/// values were set. So under qemu every other test passes SETALL writable memory.
+pub fn sem_ctl_setall_reads_only<B: Backend>(b: &B) {
+    static VALUES: [u16; 2] = [3, 4];
+    in_ipc_namespace(|| {
+        let id = new_set(b, 2);
+        // SAFETY: `arg` points to 2 u16s in a static, the set's size; SETALL reads them.
+        let r = unsafe { b.semctl(id, 0, SETALL, VALUES.as_ptr() as usize) };
+        if under_qemu() {
+            assert_eq!(
+                r,
+                Err(Errno::FAULT),
+                "qemu no longer writes SETALL back: ungate"
+            );
+        } else {
+            assert_eq!(r, Ok(0));
+        }
+        assert_eq!(sem_getall(b, id, 2).unwrap(), VALUES);
     });
 }
