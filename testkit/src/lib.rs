@@ -29,6 +29,6 @@ mod sysctl;
 
 pub use process::{
     Peer, TIMEOUT, as_user, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, is_root,
-    needs_root, wait_until_blocked,
+    needs_root, wait_until_blocked, wait_until_blocked_in,
 };
 pub use sysctl::{get_sysctl, set_sysctl};

@@ -436,17 +436,28 @@ pub fn needs_root(test_name: &str) -> bool {
 
 /// Waits until process `pid` sleeps interruptibly inside a system call (state `S`
 /// with a syscall in `/proc/<pid>/syscall`), seen twice 5 ms apart: how a test knows
-/// that a peer is blocked in `msgrcv`/`msgsnd` before it removes the queue or
-/// signals the peer.
+/// that a peer is blocked before it removes the object or signals the peer.
 ///
 /// # Panics
 ///
 /// If that does not happen within [`TIMEOUT`].
 pub fn wait_until_blocked(pid: libc::pid_t) {
+    wait_until_blocked_in(pid, "")
+}
+
+/// [`wait_until_blocked`], and also, where `/proc/<pid>/wchan` shows a kernel
+/// function (it shows `0` when hidden), that its name contains `wchan_hint` (e.g.
+/// `"msg"` for `do_msgrcv`/`do_msgsnd`). This rules out a peer that merely sleeps
+/// somewhere else first, such as qemu's start-up in a forked child.
+///
+/// # Panics
+///
+/// If that does not happen within [`TIMEOUT`].
+pub fn wait_until_blocked_in(pid: libc::pid_t, wchan_hint: &str) {
     let start = Instant::now();
     let mut seen = 0;
     while start.elapsed() < TIMEOUT {
-        if is_blocked(pid) {
+        if is_blocked(pid) && wchan_matches(pid, wchan_hint) {
             seen += 1;
             if seen == 2 {
                 return;
@@ -456,7 +467,14 @@ pub fn wait_until_blocked(pid: libc::pid_t) {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    panic!("process {pid} did not block within {TIMEOUT:?}");
+    panic!("process {pid} did not block (wchan hint {wchan_hint:?}) within {TIMEOUT:?}");
+}
+
+fn wchan_matches(pid: libc::pid_t, hint: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/wchan")) {
+        Ok(w) if !w.is_empty() && w != "0" => w.contains(hint),
+        _ => true,
+    }
 }
 
 fn is_blocked(pid: libc::pid_t) -> bool {

@@ -3,7 +3,7 @@
 use sysv_ipc_abi::*;
 
 use super::*;
-use crate::{as_user, fork_peer, in_ipc_namespace, needs_root, set_sysctl, wait_until_blocked};
+use crate::{as_user, fork_peer, in_ipc_namespace, needs_root, set_sysctl, wait_until_blocked_in};
 
 fn new_queue<B: Backend>(b: &B) -> i32 {
     b.msgget(IPC_PRIVATE, 0o600).expect("msgget(IPC_PRIVATE)")
@@ -181,7 +181,7 @@ pub fn msg_snd_eidrm_while_blocked<B: Backend>(b: &B) {
         let peer = fork_peer(|| {
             assert_eq!(b.msgsnd(id, &msgbuf(1, b"y"), 0), Err(Errno::IDRM));
         });
-        wait_until_blocked(peer.pid());
+        wait_until_blocked_in(peer.pid(), "msg");
         msg_rmid(b, id).unwrap();
         peer.join();
     });
@@ -391,7 +391,7 @@ pub fn msg_rcv_eidrm_while_blocked<B: Backend>(b: &B) {
             let mut buf = [0u8; 8 + 16];
             assert_eq!(b.msgrcv(id, &mut buf, 0, 0), Err(Errno::IDRM));
         });
-        wait_until_blocked(peer.pid());
+        wait_until_blocked_in(peer.pid(), "msg");
         msg_rmid(b, id).unwrap();
         peer.join();
     });
@@ -407,7 +407,7 @@ pub fn msg_rcv_wakes_on_send_from_peer<B: Backend>(b: &B) {
             assert_eq!(&buf[8..12], b"ping");
             b.msgsnd(id, &msgbuf(10, b"pong"), 0).unwrap();
         });
-        wait_until_blocked(peer.pid());
+        wait_until_blocked_in(peer.pid(), "msg");
         b.msgsnd(id, &msgbuf(9, b"ping"), 0).unwrap();
         let mut buf = [0u8; 8 + 16];
         assert_eq!(b.msgrcv(id, &mut buf, 10, 0), Ok(4));
