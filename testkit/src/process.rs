@@ -268,12 +268,17 @@ fn enter_namespace() {
         // SAFETY: unshare takes flags only. The child is single-threaded (fork), as
         // CLONE_NEWUSER requires.
         let r = unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWIPC) };
-        assert_eq!(
-            r,
-            0,
-            "unshare(CLONE_NEWUSER | CLONE_NEWIPC): {}",
-            io::Error::last_os_error()
-        );
+        if r != 0 {
+            let err = io::Error::last_os_error();
+            // qemu-user keeps a helper (RCU) thread in every process, and CLONE_NEWUSER
+            // refuses a multi-threaded caller with EINVAL.
+            let hint = if err.raw_os_error() == Some(libc::EINVAL) {
+                " (the process is multi-threaded: under qemu-user, run the suite as root)"
+            } else {
+                ""
+            };
+            panic!("unshare(CLONE_NEWUSER | CLONE_NEWIPC) as uid {euid}: {err}{hint}");
+        }
         // An unprivileged process must deny setgroups before it may write gid_map.
         std::fs::write("/proc/self/setgroups", "deny").expect("write /proc/self/setgroups");
         std::fs::write("/proc/self/uid_map", format!("0 {euid} 1")).expect("write uid_map");
