@@ -473,9 +473,11 @@ impl<const OBJS: usize, const MSGS: usize, const BYTES: usize> MsgState<OBJS, MS
                 let pos = self.ids.check(msqid)?;
                 let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
                 e.perm.check_owner(&ctx.proc)?;
-                // msgctl_down takes msg_qbytes as a C int.
+                // msgctl_down takes msg_qbytes as a C int and compares it with
+                // the namespace's unsigned msgmnb, so -1 counts as 0xffffffff
+                // (measured on 6.18: EPERM), while 2^32 + 5 is 5.
                 let qbytes = ds.msg_qbytes as i32;
-                if qbytes > ctx.limits.msgmnb && !ctx.proc.has(Caps::SYS_RESOURCE) {
+                if qbytes as u32 > ctx.limits.msgmnb as u32 && !ctx.proc.has(Caps::SYS_RESOURCE) {
                     return Err(Errno::PERM);
                 }
                 e.perm.update(&ds.msg_perm)?;

@@ -383,15 +383,20 @@ fn msg_qbytes_needs_cap_sys_resource() {
     assert_eq!(msgctl_ds(&m, q, IPC_SET, &mut ds), Err(Errno::PERM));
     ds.msg_qbytes = 16384;
     assert_eq!(msgctl_ds(&m, q, IPC_SET, &mut ds), Ok(0));
-    // msgctl_down takes qbytes as an int: 2^32 + 5 is 5, and -1 passes the check
-    // and is stored as ULONG_MAX.
+    // msgctl_down takes qbytes as an int: 2^32 + 5 is 5; -1 compares as
+    // 0xffffffff (EPERM without CAP_SYS_RESOURCE) and is stored as ULONG_MAX.
     ds.msg_qbytes = (1 << 32) + 5;
     assert_eq!(msgctl_ds(&m, q, IPC_SET, &mut ds), Ok(0));
     assert_eq!(msgstat(&m, q).unwrap().msg_qbytes, 5);
     ds.msg_qbytes = u32::MAX as u64;
-    assert_eq!(msgctl_ds(&m, q, IPC_SET, &mut ds), Ok(0));
-    assert_eq!(msgstat(&m, q).unwrap().msg_qbytes, u64::MAX);
+    assert_eq!(msgctl_ds(&m, q, IPC_SET, &mut ds), Err(Errno::PERM));
     m.set_process(Process::user(5, 1000, 1000).with_caps(Caps::SYS_RESOURCE));
+    assert_eq!(msgctl_ds(&m, q, IPC_SET, &mut ds), Ok(0));
+    assert_eq!(
+        msgstat(&m, q).unwrap().msg_qbytes,
+        u64::MAX,
+        "the int -1, sign-extended"
+    );
     ds.msg_qbytes = 100_000;
     assert_eq!(msgctl_ds(&m, q, IPC_SET, &mut ds), Ok(0));
 }
