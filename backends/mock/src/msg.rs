@@ -528,10 +528,12 @@ impl<const OBJS: usize, const MSGS: usize, const BYTES: usize> MsgState<OBJS, MS
 /// `ss_wakeup` after a receive: senders whose message now fits retry.
 fn wake_senders(w: &mut Waiters, msqid: i32, q: &Queue) {
     for wt in w.list.iter_mut() {
-        if let Kind::Send(s) = &wt.kind {
-            if s.id == msqid && wt.status == Status::Pending && fits(q, s.msgsz) {
-                wt.status = Status::Retry;
-            }
+        if let Kind::Send(s) = &wt.kind
+            && s.id == msqid
+            && wt.status == Status::Pending
+            && fits(q, s.msgsz)
+        {
+            wt.status = Status::Retry;
         }
     }
 }

@@ -41,7 +41,7 @@ pub const MAX_GROUPS: usize = 8;
 ///
 /// Set it with [`Mock::set_process`](crate::Mock::set_process) (or, with the
 /// `std` feature, per thread with
-/// [`Mock::set_thread_process`](crate::Mock::set_thread_process)); every call is
+/// `Mock::set_thread_process`); every call is
 /// made as the process current at its start.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Process {

@@ -58,6 +58,8 @@ enum Perform {
     Fail(Errno),
 }
 
+// No heap to box into: the record is moved once, into the fixed waiter table.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum SemStep {
     Done,
     Block(SemWait),
@@ -224,8 +226,9 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
     /// `perform_atomic_semop` (and its `_slow` twin for sets that touch one
     /// semaphore twice): all of `sops`, or none.
     fn perform(&mut self, ctx: &Ctx, set: &SemSet, op: &Op<'_>) -> Perform {
-        let semaem = ctx.limits.semaem;
-        let semvmx = ctx.limits.semvmx;
+        // i64 throughout: the limits are settable, so int sums could overflow.
+        let semaem = i64::from(ctx.limits.semaem);
+        let semvmx = i64::from(ctx.limits.semvmx);
         if op.undo && !self.adj_room(op.pid, op.semid, op.sops) {
             return Perform::Fail(Errno::NOMEM);
         }
@@ -235,11 +238,11 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
             let mut applied = 0;
             for (i, s) in op.sops.iter().enumerate() {
                 let num = usize::from(s.sem_num);
-                let Some(cur) = self.sem(set, num).map(|c| c.val) else {
+                let Some(cur) = self.sem(set, num).map(|c| i64::from(c.val)) else {
                     failed = Some(Perform::Fail(Errno::FBIG));
                     break;
                 };
-                let sem_op = i32::from(s.sem_op);
+                let sem_op = i64::from(s.sem_op);
                 if sem_op == 0 && cur != 0 || cur + sem_op < 0 {
                     failed = Some(if s.sem_flg as i32 & IPC_NOWAIT != 0 {
                         Perform::Fail(Errno::AGAIN)
@@ -253,27 +256,27 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
                     break;
                 }
                 if s.sem_flg & SEM_UNDO != 0 {
-                    let undo = self.adj(op.pid, op.semid, s.sem_num) - sem_op;
+                    let undo = i64::from(self.adj(op.pid, op.semid, s.sem_num)) - sem_op;
                     if undo < -semaem - 1 || undo > semaem {
                         failed = Some(Perform::Fail(Errno::RANGE));
                         break;
                     }
-                    self.set_adj(op.pid, op.semid, s.sem_num, undo);
+                    self.set_adj(op.pid, op.semid, s.sem_num, undo as i32);
                 }
                 if let Some(c) = self.sem_mut(set, num) {
-                    c.val = cur + sem_op;
+                    c.val = (cur + sem_op) as i32;
                 }
                 applied = i + 1;
             }
             if let Some(f) = failed {
                 for s in op.sops.iter().take(applied).rev() {
-                    let sem_op = i32::from(s.sem_op);
+                    let sem_op = i64::from(s.sem_op);
                     if let Some(c) = self.sem_mut(set, usize::from(s.sem_num)) {
-                        c.val -= sem_op;
+                        c.val = (i64::from(c.val) - sem_op) as i32;
                     }
                     if s.sem_flg & SEM_UNDO != 0 {
-                        let a = self.adj(op.pid, op.semid, s.sem_num);
-                        self.set_adj(op.pid, op.semid, s.sem_num, a + sem_op);
+                        let a = i64::from(self.adj(op.pid, op.semid, s.sem_num));
+                        self.set_adj(op.pid, op.semid, s.sem_num, (a + sem_op) as i32);
                     }
                 }
                 return f;
@@ -288,10 +291,13 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
         // Fast path: no semaphore is altered twice, so check all against the
         // current values, then apply all.
         for (i, s) in op.sops.iter().enumerate() {
-            let Some(cur) = self.sem(set, usize::from(s.sem_num)).map(|c| c.val) else {
+            let Some(cur) = self
+                .sem(set, usize::from(s.sem_num))
+                .map(|c| i64::from(c.val))
+            else {
                 return Perform::Fail(Errno::FBIG);
             };
-            let sem_op = i32::from(s.sem_op);
+            let sem_op = i64::from(s.sem_op);
             if sem_op == 0 && cur != 0 || cur + sem_op < 0 {
                 return if s.sem_flg as i32 & IPC_NOWAIT != 0 {
                     Perform::Fail(Errno::AGAIN)
@@ -303,20 +309,20 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
                 return Perform::Fail(Errno::RANGE);
             }
             if s.sem_flg & SEM_UNDO != 0 {
-                let undo = self.adj(op.pid, op.semid, s.sem_num) - sem_op;
+                let undo = i64::from(self.adj(op.pid, op.semid, s.sem_num)) - sem_op;
                 if undo < -semaem - 1 || undo > semaem {
                     return Perform::Fail(Errno::RANGE);
                 }
             }
         }
         for s in op.sops {
-            let sem_op = i32::from(s.sem_op);
+            let sem_op = i64::from(s.sem_op);
             if s.sem_flg & SEM_UNDO != 0 {
-                let undo = self.adj(op.pid, op.semid, s.sem_num) - sem_op;
-                self.set_adj(op.pid, op.semid, s.sem_num, undo);
+                let undo = i64::from(self.adj(op.pid, op.semid, s.sem_num)) - sem_op;
+                self.set_adj(op.pid, op.semid, s.sem_num, undo as i32);
             }
             if let Some(c) = self.sem_mut(set, usize::from(s.sem_num)) {
-                c.val += sem_op;
+                c.val = (i64::from(c.val) + sem_op) as i32;
                 c.pid = op.pid;
             }
         }
@@ -540,7 +546,8 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
                 }
                 let semvmx = ctx.limits.semvmx;
                 if let Some(c) = self.sem_mut(&set, num) {
-                    c.val = (c.val + adj).clamp(0, semvmx.max(0));
+                    c.val = (i64::from(c.val) + i64::from(adj)).clamp(0, i64::from(semvmx.max(0)))
+                        as i32;
                     c.pid = pid;
                 }
             }

@@ -761,7 +761,7 @@ fn shm_memory_is_real_zeroed_and_aligned() {
     let q = shmat(&m, id, SHM_RDONLY).unwrap();
     assert_eq!(p, q, "same pages, same address");
     // SAFETY: still attached; reading one byte inside the segment.
-    assert_eq!(unsafe { q.add(9999).read() }, 0xab);
+    assert_eq!(unsafe { q.wrapping_add(9999).read() }, 0xab);
     assert_eq!(m.attachments(1), (2, 1));
     let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
     assert_eq!(
@@ -797,7 +797,7 @@ fn shm_rmid_while_attached() {
     let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
     assert_eq!(
         (ds.shm_perm.mode, ds.shm_perm.key, ds.shm_nattch),
-        (0o1600 | 0, 0, 2)
+        (0o1600, 0, 2)
     );
     assert_eq!((ds.shm_atime, ds.shm_lpid), (20, 33));
     let other = m.shmget(0x1234, 100, IPC_CREAT | 0o600).unwrap();
@@ -991,7 +991,7 @@ fn independent_kernels() {
 
 #[test]
 fn model_capacities_give_kernel_errors() {
-    let m: Box<Mock<2, 4, 2, 16, 2>> = Box::new(Mock::new());
+    let m: Box<Mock<2, 4, 2, 16, 2>> = Box::default();
     m.set_on_block(OnBlock::Fail);
     let q = m.msgget(IPC_PRIVATE, 0).unwrap();
     m.msgget(IPC_PRIVATE, 0).unwrap();

@@ -52,6 +52,8 @@ pub(crate) struct SendWait {
     pub msgsz: usize,
 }
 
+// Records live in a fixed table (no heap), so the largest variant sets the slot size.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Kind {
     Sem(SemWait),
     Recv(RecvWait),

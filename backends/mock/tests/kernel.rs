@@ -541,12 +541,12 @@ fn mock_agrees_with_a_fresh_kernel_namespace() {
         let ok = unsafe { libc::unshare(libc::CLONE_NEWIPC) } == 0;
         if ok {
             let drop_privileges = || {
-                // SAFETY: plain credential syscalls in the single-threaded child.
-                unsafe {
-                    libc::setgroups(0, core::ptr::null());
-                    libc::setgid(65534);
-                    libc::setuid(65534);
-                }
+                // SAFETY: an empty group list (null with count 0 is allowed).
+                unsafe { libc::setgroups(0, core::ptr::null()) };
+                // SAFETY: plain credential syscall in the single-threaded child.
+                unsafe { libc::setgid(65534) };
+                // SAFETY: as above.
+                unsafe { libc::setuid(65534) };
             };
             script(&Kernel, &mut log, &drop_privileges);
             let bytes = log.0.len() * 8;

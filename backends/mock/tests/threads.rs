@@ -98,10 +98,8 @@ fn removal_wakes_waiters_with_eidrm() {
         assert_eq!(m.msg_waiters(q), (0, 1));
         assert_eq!(semctl(&m, s, 0, IPC_RMID), Ok(0));
         // SAFETY: IPC_RMID ignores the pointer.
-        assert_eq!(
-            unsafe { m.msgctl(q, IPC_RMID, core::ptr::null_mut()) },
-            Ok(0)
-        );
+        let r = unsafe { m.msgctl(q, IPC_RMID, core::ptr::null_mut()) };
+        assert_eq!(r, Ok(0));
         assert_eq!(sem.join().unwrap(), Err(Errno::IDRM));
         assert_eq!(rcv.join().unwrap(), Err(Errno::IDRM));
     });
