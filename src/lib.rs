@@ -21,11 +21,13 @@ compile_error!("sysv-ipc needs a real backend: enable the `linux-raw` or `libc` 
 pub use sysv_ipc_abi as abi;
 pub use sysv_ipc_abi::{Backend, Errno};
 
+mod copy;
 mod error;
 mod key;
 mod mode;
 mod perm;
 mod removal;
+mod sync;
 
 pub mod info;
 pub mod msg;
@@ -38,6 +40,7 @@ pub use mode::{Intent, Mode};
 pub use perm::{Owner, Perm};
 pub use removal::{Removable, Removal};
 pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
+pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
 
 #[cfg(feature = "libc")]
 pub use sysv_ipc_libc::Libc;

@@ -1,1 +1,1224 @@
-//! placeholder
+//! Shared memory: [`Segment`] (the kernel object), [`Attachment`] (a mapping of it in
+//! this process, detached on drop) and [`Shm<T>`] (one typed value in a segment).
+//!
+//! # Shared memory without data races
+//!
+//! Another process can write a segment at any moment, and Rust's memory model makes
+//! a plain (or volatile) access that races with a write undefined behaviour. So this
+//! module never hands out `&[u8]`, `&T` or `&mut T` over segment memory. The bytes
+//! are reachable only
+//!
+//! - by copy: [`Attachment::read`]/[`Attachment::write`] and [`Shm::read`]/
+//!   [`Shm::write`] copy between the segment and local memory with Relaxed atomic
+//!   accesses (aligned 8-byte words, so about the cost of `memcpy`);
+//! - as atomics: [`Attachment::atomic_u64`] (and the `load_*` methods), references
+//!   that borrow the attachment;
+//! - as a raw pointer ([`Attachment::as_ptr`]), for code that brings its own
+//!   argument.
+//!
+//! A copy that races with a peer's write may be *torn* (some bytes old, some new),
+//! but every byte pattern is a valid value of the types allowed here (zerocopy's
+//! [`FromBytes`]), so a torn read is a wrong value, never undefined behaviour. For a
+//! consistent value, serialise writers and readers with a semaphore
+//! ([`crate::sem`]) or use a seqlock.
+//!
+//! A read-only attachment ([`Attachment<B, ReadOnly>`]) has no method that writes:
+//! the type says so, and writing through a `SHM_RDONLY` mapping would fault.
+//!
+//! # Safety
+//!
+//! `unsafe` here is limited to calling the `unsafe` methods of [`Backend`] (`shmat`,
+//! `shmdt`, `shmctl` with a pointer to a local struct) and to building atomic views
+//! over the mapping that `shmat` returned. The reasoning rests on the `Backend`
+//! contract: `shmat` returns a mapping aligned to at least
+//! [`SHMLBA_MIN`](crate::abi::SHMLBA_MIN), readable for `shm_segsz` bytes (writable
+//! unless `SHM_RDONLY`) and valid until `shmdt` of that address. An [`Attachment`]
+//! learns `shm_segsz` by `IPC_STAT` right after attaching, never lets a view
+//! outlive a borrow of itself, and calls `shmdt` only when it is dropped or consumed.
+//! All accesses the safe API makes to the bytes are atomic (see `copy.rs`).
+#![allow(unsafe_code)]
+
+use core::ffi::c_void;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ptr::{self, NonNull};
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+use crate::abi::{self, shmid64_ds};
+use crate::error::{Call, Error, ErrorKind, Result, check};
+use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
+
+#[cfg(not(loom))]
+use crate::copy::{ReadRegion, Region};
+#[cfg(not(loom))]
+use crate::sync::{AtomicU8, AtomicU32, AtomicU64};
+
+// ---- Segment --------------------------------------------------------------------------
+
+/// A System V shared memory segment: its id and the backend that reaches it.
+///
+/// A handle, not an owner: the segment lives in the kernel until removed
+/// ([`Removable::remove`], or a [`Removal`](crate::Removal) guard), and dropping the
+/// handle changes nothing. Map it into this process with [`Segment::attach`].
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let att = seg.attach()?;
+/// att.write(100, b"hello")?;
+/// let mut buf = [0u8; 5];
+/// att.read(100, &mut buf)?;
+/// assert_eq!(&buf, b"hello");
+/// assert_eq!(seg.stat()?.nattch, 1);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+///
+/// # References
+///
+/// shmget(2), shmop(2), shmctl(2).
+#[derive(Copy, Clone, Debug)]
+pub struct Segment<B: Backend = DefaultBackend> {
+    id: i32,
+    backend: B,
+}
+
+/// How large the huge pages of a `SHM_HUGETLB` segment are: the system's default,
+/// or a size given as its base-2 logarithm (`SHM_HUGE_2MB` is 21 << 26).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct HugePageSize(u8);
+
+impl HugePageSize {
+    /// The system's default huge page size (no size bits).
+    pub const DEFAULT: HugePageSize = HugePageSize(0);
+    /// 2 MiB pages (`SHM_HUGE_2MB`).
+    pub const SIZE_2M: HugePageSize = HugePageSize(21);
+    /// 1 GiB pages (`SHM_HUGE_1GB`).
+    pub const SIZE_1G: HugePageSize = HugePageSize(30);
+
+    /// Pages of `1 << log2` bytes; `None` unless `1 <= log2 <= 63` (what the six bits
+    /// of `SHM_HUGE_MASK` can carry). Whether the system has such pages is the
+    /// kernel's answer (`EINVAL` if not).
+    pub const fn from_log2(log2: u8) -> Option<HugePageSize> {
+        if log2 >= 1 && log2 as i32 <= abi::SHM_HUGE_MASK {
+            Some(HugePageSize(log2))
+        } else {
+            None
+        }
+    }
+
+    /// The base-2 logarithm of the size, 0 for the default.
+    pub const fn log2(self) -> u8 {
+        self.0
+    }
+}
+
+/// Extra `shmget` flags for [`Segment::create_with`]: huge pages, no swap reservation.
+///
+/// ```
+/// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+///
+/// let opts = CreateOptions::new().huge_pages(HugePageSize::SIZE_2M).no_reserve();
+/// assert_eq!(opts.flags(), abi::SHM_HUGETLB | abi::SHM_HUGE_2MB | abi::SHM_NORESERVE);
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CreateOptions {
+    flags: i32,
+}
+
+impl CreateOptions {
+    /// No extra flags.
+    pub const fn new() -> CreateOptions {
+        CreateOptions { flags: 0 }
+    }
+
+    /// `SHM_HUGETLB` (with the size bits of `size`): back the segment with huge pages.
+    ///
+    /// The pages come from the huge page pool (`vm.nr_hugepages`); creating fails
+    /// with [`ErrorKind::LimitReached`] (`ENOMEM`) when it has too few, and the size
+    /// should be a multiple of the huge page size. With [`no_reserve`](Self::no_reserve)
+    /// a page that cannot be found later kills the process with `SIGBUS` on first touch.
+    pub const fn huge_pages(self, size: HugePageSize) -> CreateOptions {
+        CreateOptions {
+            flags: self.flags | abi::SHM_HUGETLB | ((size.0 as i32) << abi::SHM_HUGE_SHIFT),
+        }
+    }
+
+    /// `SHM_NORESERVE`: reserve no swap space. Memory is then committed on first
+    /// touch, which can fail (`SIGBUS`, or the OOM killer) instead of `shmget`.
+    pub const fn no_reserve(self) -> CreateOptions {
+        CreateOptions {
+            flags: self.flags | abi::SHM_NORESERVE,
+        }
+    }
+
+    /// The flag bits added to `shmget`'s `shmflg`.
+    pub const fn flags(self) -> i32 {
+        self.flags
+    }
+}
+
+/// How [`Segment::attach_at`] treats its address: `SHM_RND`, `SHM_REMAP`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AtFlags(i32);
+
+impl AtFlags {
+    /// The address must be a multiple of `SHMLBA` (the page size), else `EINVAL`.
+    pub const EXACT: AtFlags = AtFlags(0);
+    /// `SHM_RND`: round the address down to a multiple of `SHMLBA`.
+    pub const ROUND_DOWN: AtFlags = AtFlags(abi::SHM_RND);
+    /// `SHM_REMAP`: replace whatever is mapped in the range (Linux-specific).
+    /// Without it, a range overlapping an existing mapping is `EINVAL`.
+    pub const REMAP: AtFlags = AtFlags(abi::SHM_REMAP);
+
+    /// Both sets of flags.
+    pub const fn union(self, other: AtFlags) -> AtFlags {
+        AtFlags(self.0 | other.0)
+    }
+
+    /// The `shmat` flag bits.
+    pub const fn bits(self) -> i32 {
+        self.0
+    }
+}
+
+/// The state of a segment, as `shmctl(IPC_STAT)` reports it (`struct shmid64_ds`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SegmentStat {
+    /// Owner, creator and mode; `perm.key` becomes [`Key::PRIVATE`] once the segment
+    /// is removed while still attached.
+    pub perm: Perm,
+    /// Size in bytes, as requested at creation (the mapping is whole pages).
+    pub size: usize,
+    /// Number of current attachments, in all processes.
+    pub nattch: u64,
+    /// Pid of the creator.
+    pub cpid: i32,
+    /// Pid of the last `shmat` or `shmdt`.
+    pub lpid: i32,
+    /// Time of the last `shmat`, in seconds since the epoch; 0 if never.
+    pub atime: i64,
+    /// Time of the last `shmdt`; 0 if never.
+    pub dtime: i64,
+    /// Time of creation or of the last `IPC_SET`.
+    pub ctime: i64,
+}
+
+impl SegmentStat {
+    /// Whether the segment was removed (`SHM_DEST`): it dies at its last detach, and
+    /// its key is already private.
+    pub const fn is_removed(&self) -> bool {
+        self.perm.raw_mode & abi::SHM_DEST != 0
+    }
+
+    /// Whether the segment is locked in memory (`SHM_LOCKED`, see [`Segment::lock`]).
+    pub const fn is_locked(&self) -> bool {
+        self.perm.raw_mode & abi::SHM_LOCKED != 0
+    }
+}
+
+impl From<&shmid64_ds> for SegmentStat {
+    fn from(ds: &shmid64_ds) -> SegmentStat {
+        SegmentStat {
+            perm: Perm::from(&ds.shm_perm),
+            // Lossless on the 64-bit targets this crate builds for.
+            size: usize::try_from(ds.shm_segsz).unwrap_or(usize::MAX),
+            nattch: ds.shm_nattch,
+            cpid: ds.shm_cpid,
+            lpid: ds.shm_lpid,
+            atime: ds.shm_atime,
+            dtime: ds.shm_dtime,
+            ctime: ds.shm_ctime,
+        }
+    }
+}
+
+impl Segment<DefaultBackend> {
+    /// `shmget(key, 0, 0)` — opens the segment that `key` names, on the default
+    /// backend. See [`Segment::open_in`].
+    #[doc(alias = "shmget")]
+    pub fn open(key: Key) -> Result<Self> {
+        Segment::open_in(DefaultBackend::default(), key)
+    }
+
+    /// `shmget(key, size, flags | mode)` — creates (or opens) a segment of `size`
+    /// bytes, on the default backend. See [`Segment::create_in`].
+    #[doc(alias = "shmget")]
+    pub fn create(key: Key, size: usize, intent: Intent, mode: Mode) -> Result<Self> {
+        Segment::create_in(DefaultBackend::default(), key, size, intent, mode)
+    }
+
+    /// `shmget(key, size, flags | mode | options)` — [`Segment::create`] with huge
+    /// pages or `SHM_NORESERVE`. See [`Segment::create_with_in`].
+    #[doc(alias = "shmget")]
+    pub fn create_with(
+        key: Key,
+        size: usize,
+        intent: Intent,
+        mode: Mode,
+        options: CreateOptions,
+    ) -> Result<Self> {
+        Segment::create_with_in(DefaultBackend::default(), key, size, intent, mode, options)
+    }
+}
+
+impl<B: Backend> Segment<B> {
+    /// `shmget(key, 0, 0)` — opens the existing segment that `key` names.
+    ///
+    /// No permission is asked for here: the kernel checks read (and write) permission
+    /// when attaching.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] (`ENOENT`) if `key` has no segment (always for
+    /// [`Key::PRIVATE`], which only creates).
+    ///
+    /// # References
+    ///
+    /// shmget(2).
+    #[doc(alias = "shmget")]
+    pub fn open_in(backend: B, key: Key) -> Result<Self> {
+        let id = check(Call::Shmget, backend.shmget(key.raw(), 0, 0))?;
+        Ok(Segment { id, backend })
+    }
+
+    /// `shmget(key, size, flags | mode)` — creates a segment of `size` bytes (zero
+    /// filled), or opens the one `key` has, as `intent` says.
+    ///
+    /// Opening an existing segment checks only that it is at least `size` bytes; use
+    /// [`stat`](Self::stat) for its real size. `mode`'s bits apply only to a segment
+    /// this call creates.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::AlreadyExists`] (`EEXIST`): [`Intent::CreateNew`] and `key` has
+    ///   a segment.
+    /// - [`ErrorKind::NotFound`] (`ENOENT`): [`Intent::Open`] and `key` has none.
+    /// - [`ErrorKind::InvalidArgument`] (`EINVAL`): `size` is below `shmmin` (1) or
+    ///   above `shmmax`, or the existing segment is smaller than `size`.
+    /// - [`ErrorKind::LimitReached`]: `shmmni` segments exist (`ENOSPC`), `shmall`
+    ///   pages would be exceeded (`ENOSPC`), or no memory (`ENOMEM`).
+    /// - [`ErrorKind::PermissionDenied`] (`EACCES`): the existing segment's mode
+    ///   denies the access `mode` asks for.
+    ///
+    /// # References
+    ///
+    /// shmget(2).
+    #[doc(alias = "shmget")]
+    pub fn create_in(
+        backend: B,
+        key: Key,
+        size: usize,
+        intent: Intent,
+        mode: Mode,
+    ) -> Result<Self> {
+        Segment::create_with_in(backend, key, size, intent, mode, CreateOptions::new())
+    }
+
+    /// `shmget(key, size, flags | mode | options)` — [`Segment::create_in`] with
+    /// extra flags: huge pages (`SHM_HUGETLB` and a page size), `SHM_NORESERVE`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segment::create_in`]; with huge pages also `EINVAL` for a page size the
+    /// system lacks, `ENOMEM` ([`ErrorKind::LimitReached`]) when the pool is too
+    /// small, `EPERM` when the caller may not use huge pages.
+    ///
+    /// # References
+    ///
+    /// shmget(2).
+    #[doc(alias = "shmget")]
+    pub fn create_with_in(
+        backend: B,
+        key: Key,
+        size: usize,
+        intent: Intent,
+        mode: Mode,
+        options: CreateOptions,
+    ) -> Result<Self> {
+        let flags = intent.flags() | mode.bits() as i32 | options.flags();
+        let id = check(Call::Shmget, backend.shmget(key.raw(), size, flags))?;
+        Ok(Segment { id, backend })
+    }
+
+    /// The handle for segment `id`, without any call: a later call on a wrong or
+    /// stale id fails with [`ErrorKind::InvalidArgument`] (`EINVAL`) or
+    /// [`ErrorKind::Removed`] (`EIDRM`).
+    pub const fn from_id(backend: B, id: i32) -> Self {
+        Segment { id, backend }
+    }
+
+    /// The segment's id (`shmid`).
+    pub const fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// The backend this handle calls.
+    pub const fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    fn stat_raw(&self) -> Result<shmid64_ds> {
+        let mut ds = shmid64_ds::default();
+        // SAFETY: IPC_STAT writes one shmid64_ds through `buf` (Backend::shmctl's
+        // contract); `ds` is a live local shmid64_ds.
+        let r = unsafe {
+            self.backend
+                .shmctl(self.id, abi::IPC_STAT, (&raw mut ds).cast::<c_void>())
+        };
+        check(Call::Shmctl, r)?;
+        Ok(ds)
+    }
+
+    /// `shmctl(shmid, IPC_STAT, buf)` — the segment's owner, mode, size, attachment
+    /// count, pids and times.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::PermissionDenied`] (`EACCES`) without read permission;
+    /// [`ErrorKind::InvalidArgument`] (`EINVAL`) if the id names no segment (any
+    /// more).
+    ///
+    /// # References
+    ///
+    /// shmctl(2).
+    #[doc(alias = "shmctl")]
+    #[doc(alias = "IPC_STAT")]
+    pub fn stat(&self) -> Result<SegmentStat> {
+        self.stat_raw().map(|ds| SegmentStat::from(&ds))
+    }
+
+    /// `shmctl(shmid, IPC_SET, buf)` — sets owner uid, gid and permission bits; the
+    /// rest of `buf` comes from a fresh `IPC_STAT`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::PermissionDenied`] (`EPERM`) unless the caller is the owner, the
+    /// creator or privileged; `EACCES` if it may not even read the segment (the
+    /// `IPC_STAT` before).
+    ///
+    /// # References
+    ///
+    /// shmctl(2).
+    #[doc(alias = "shmctl")]
+    #[doc(alias = "IPC_SET")]
+    pub fn set_owner(&self, owner: Owner) -> Result<()> {
+        let mut ds = self.stat_raw()?;
+        owner.apply(&mut ds.shm_perm);
+        // SAFETY: IPC_SET reads one shmid64_ds through `buf` (Backend::shmctl's
+        // contract); `ds` is a live local shmid64_ds.
+        let r = unsafe {
+            self.backend
+                .shmctl(self.id, abi::IPC_SET, (&raw mut ds).cast::<c_void>())
+        };
+        check(Call::Shmctl, r).map(drop)
+    }
+
+    fn ctl_no_buf(&self, cmd: i32) -> Result<()> {
+        // SAFETY: SHM_LOCK, SHM_UNLOCK and IPC_RMID (the only commands passed here)
+        // use no buffer, so any pointer, null included, meets Backend::shmctl's contract.
+        let r = unsafe { self.backend.shmctl(self.id, cmd, ptr::null_mut()) };
+        check(Call::Shmctl, r).map(drop)
+    }
+
+    /// `shmctl(shmid, SHM_LOCK, NULL)` — keeps the segment's pages in memory (never
+    /// swapped). It does not fault pages in; [`SegmentStat::is_locked`] shows it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::PermissionDenied`] (`EPERM`) without `CAP_IPC_LOCK` unless the
+    /// caller owns the segment and `RLIMIT_MEMLOCK` is not zero;
+    /// [`ErrorKind::LimitReached`] (`ENOMEM`) when the lock limit is exceeded.
+    ///
+    /// # References
+    ///
+    /// shmctl(2).
+    #[doc(alias = "shmctl")]
+    #[doc(alias = "SHM_LOCK")]
+    pub fn lock(&self) -> Result<()> {
+        self.ctl_no_buf(abi::SHM_LOCK)
+    }
+
+    /// `shmctl(shmid, SHM_UNLOCK, NULL)` — lets the segment's pages be swapped again.
+    ///
+    /// # Errors
+    ///
+    /// As [`lock`](Self::lock) (`EPERM`).
+    ///
+    /// # References
+    ///
+    /// shmctl(2).
+    #[doc(alias = "shmctl")]
+    #[doc(alias = "SHM_UNLOCK")]
+    pub fn unlock(&self) -> Result<()> {
+        self.ctl_no_buf(abi::SHM_UNLOCK)
+    }
+
+    /// `shmat(shmid, NULL, 0)` — maps the segment read-write at an address the kernel
+    /// picks. The [`Attachment`] detaches (`shmdt`) when dropped; it does not borrow
+    /// this handle.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::PermissionDenied`] (`EACCES`) without read and write permission;
+    /// [`ErrorKind::InvalidArgument`] (`EINVAL`) for a bad id or a removed segment
+    /// that nobody has attached any more; [`ErrorKind::Removed`] (`EIDRM`) if it was
+    /// removed meanwhile; [`ErrorKind::LimitReached`] (`ENOMEM`).
+    ///
+    /// # References
+    ///
+    /// shmop(2), shmctl(2) (the `IPC_STAT` that reads the size).
+    #[doc(alias = "shmat")]
+    pub fn attach(&self) -> Result<Attachment<B, ReadWrite>>
+    where
+        B: Clone,
+    {
+        // SAFETY: a null address asks the kernel for a free range, which needs
+        // nothing from the caller (Backend::shmat's contract).
+        unsafe { self.attach_raw(ptr::null(), 0) }
+    }
+
+    /// `shmat(shmid, NULL, SHM_RDONLY)` — maps the segment read-only. The returned
+    /// type has no method that writes.
+    ///
+    /// # Errors
+    ///
+    /// As [`attach`](Self::attach), with only read permission needed.
+    ///
+    /// # References
+    ///
+    /// shmop(2).
+    #[doc(alias = "shmat")]
+    #[doc(alias = "SHM_RDONLY")]
+    pub fn attach_read_only(&self) -> Result<Attachment<B, ReadOnly>>
+    where
+        B: Clone,
+    {
+        // SAFETY: a null address needs nothing from the caller, as in `attach`.
+        unsafe { self.attach_raw(ptr::null(), 0) }
+    }
+
+    /// `shmat(shmid, addr, flags)` — maps the segment read-write at `addr` (rounded
+    /// down to `SHMLBA` with [`AtFlags::ROUND_DOWN`]).
+    ///
+    /// # Safety
+    ///
+    /// The caller must own the address range the mapping will take: from `addr`
+    /// (rounded down, with `ROUND_DOWN`) for the segment's size rounded up to whole
+    /// pages. With [`AtFlags::REMAP`] the kernel replaces whatever is mapped there,
+    /// so nothing else (no reference, no other [`Attachment`]) may use that range
+    /// afterwards; without it, an occupied range is `EINVAL`, but the range must still
+    /// be the caller's to give away.
+    ///
+    /// # Errors
+    ///
+    /// As [`attach`](Self::attach); [`ErrorKind::InvalidArgument`] (`EINVAL`) if
+    /// `addr` is not page-aligned without `ROUND_DOWN`, or the range is occupied
+    /// without `REMAP`.
+    ///
+    /// # References
+    ///
+    /// shmop(2).
+    #[doc(alias = "shmat")]
+    #[doc(alias = "SHM_RND")]
+    #[doc(alias = "SHM_REMAP")]
+    pub unsafe fn attach_at(&self, addr: NonNull<u8>, flags: AtFlags) -> Result<Attachment<B>>
+    where
+        B: Clone,
+    {
+        // SAFETY: the caller owns the range at `addr`, which is Backend::shmat's
+        // requirement for a non-null address.
+        unsafe { self.attach_raw(addr.as_ptr().cast_const().cast(), flags.bits()) }
+    }
+
+    /// `shmat(shmid, addr, SHM_RDONLY | flags)` — [`attach_at`](Self::attach_at),
+    /// read-only.
+    ///
+    /// # Safety
+    ///
+    /// As [`attach_at`](Self::attach_at).
+    ///
+    /// # Errors
+    ///
+    /// As [`attach_at`](Self::attach_at).
+    ///
+    /// # References
+    ///
+    /// shmop(2).
+    #[doc(alias = "shmat")]
+    pub unsafe fn attach_read_only_at(
+        &self,
+        addr: NonNull<u8>,
+        flags: AtFlags,
+    ) -> Result<Attachment<B, ReadOnly>>
+    where
+        B: Clone,
+    {
+        // SAFETY: the caller owns the range at `addr`, as in `attach_at`.
+        unsafe { self.attach_raw(addr.as_ptr().cast_const().cast(), flags.bits()) }
+    }
+
+    /// Attaches (with `A`'s flag added to `flags`), then reads the size.
+    ///
+    /// # Safety
+    ///
+    /// A non-null `addr` must be a range the caller owns (Backend::shmat).
+    unsafe fn attach_raw<A: Access>(
+        &self,
+        addr: *const c_void,
+        flags: i32,
+    ) -> Result<Attachment<B, A>>
+    where
+        B: Clone,
+    {
+        // SAFETY: passed on from our caller: `addr` is null or a range it owns.
+        let p = unsafe { self.backend.shmat(self.id, addr, flags | A::SHMFLG) };
+        let p = check(Call::Shmat, p)?;
+        let Some(ptr) = NonNull::new(p.cast::<u8>()) else {
+            // A backend breaking its contract; nothing was mapped that we could detach.
+            return Err(Error::new(Call::Shmat, ErrorKind::Other));
+        };
+        // From here on, dropping `att` detaches, whatever fails next.
+        let mut att = Attachment {
+            ptr,
+            len: 0,
+            id: self.id,
+            backend: self.backend.clone(),
+            attached: true,
+            _access: PhantomData,
+        };
+        // The copy views memory as u64 words; shmat's contract promises page alignment,
+        // this check keeps a faulty backend from turning into misaligned atomics.
+        if !ptr.as_ptr().addr().is_multiple_of(abi::SHMLBA_MIN) {
+            return Err(Error::new(Call::Shmat, ErrorKind::Other));
+        }
+        let size = self.stat_raw()?.shm_segsz;
+        // A slice may not exceed isize::MAX bytes; no real mapping does.
+        att.len = usize::try_from(size)
+            .ok()
+            .filter(|&len| isize::try_from(len).is_ok())
+            .ok_or(Error::new(Call::Shmat, ErrorKind::OutOfRange))?;
+        Ok(att)
+    }
+}
+
+impl<B: Backend> Removable for Segment<B> {
+    /// `shmctl(shmid, IPC_RMID, NULL)` — marks the segment for removal.
+    ///
+    /// The memory lives on until the last process detaches (every [`Attachment`]
+    /// keeps working, and [`SegmentStat::is_removed`] turns true); the key becomes
+    /// private at once, so a later `shmget` of the same key creates a *new* segment.
+    /// A segment nobody has attached is destroyed immediately.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::PermissionDenied`] (`EPERM`) unless the caller is the owner, the
+    /// creator or privileged; [`ErrorKind::InvalidArgument`] (`EINVAL`) if the id
+    /// names no segment.
+    ///
+    /// # References
+    ///
+    /// shmctl(2).
+    #[doc(alias = "shmctl")]
+    #[doc(alias = "IPC_RMID")]
+    fn remove(&self) -> Result<()> {
+        self.ctl_no_buf(abi::IPC_RMID)
+    }
+}
+
+// ---- Attachment -----------------------------------------------------------------------
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What an [`Attachment`] may do to the bytes: [`ReadWrite`] or [`ReadOnly`].
+pub trait Access: sealed::Sealed {
+    /// The `shmat` flag that makes this kind of mapping.
+    const SHMFLG: i32;
+}
+
+/// Marker: the attachment was made read-write (`shmat` without `SHM_RDONLY`).
+#[derive(Debug)]
+pub enum ReadWrite {}
+
+/// Marker: the attachment was made with `SHM_RDONLY`; the type offers no write.
+#[derive(Debug)]
+pub enum ReadOnly {}
+
+impl sealed::Sealed for ReadWrite {}
+impl sealed::Sealed for ReadOnly {}
+
+impl Access for ReadWrite {
+    const SHMFLG: i32 = 0;
+}
+
+impl Access for ReadOnly {
+    const SHMFLG: i32 = abi::SHM_RDONLY;
+}
+
+/// A segment mapped into this process; dropping it detaches (`shmdt`).
+///
+/// The bytes are reached by copy ([`read`](Self::read), [`write`](Self::write)),
+/// through atomics ([`atomic_u64`](Self::atomic_u64), the `load_*` methods), or by
+/// raw pointer ([`as_ptr`](Self::as_ptr)); never as `&[u8]`, because another process
+/// can write them at any time (see the [module docs](self)).
+///
+/// `A` is [`ReadWrite`] or [`ReadOnly`]; only `Attachment<B, ReadWrite>` has `write`
+/// and the atomic views:
+///
+/// ```compile_fail
+/// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let ro = seg.attach_read_only()?;
+/// ro.write(0, b"no")?; // error: no method `write` for Attachment<_, ReadOnly>
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+///
+/// The attachment does not borrow its [`Segment`] handle: the kernel keeps the
+/// memory alive until the last detach, even after [`Removable::remove`].
+pub struct Attachment<B: Backend = DefaultBackend, A: Access = ReadWrite> {
+    ptr: NonNull<u8>,
+    len: usize,
+    id: i32,
+    backend: B,
+    /// False once `detach` has run `shmdt`, so that drop does not do it again.
+    attached: bool,
+    _access: PhantomData<A>,
+}
+
+// SAFETY: the mapping belongs to the process, not to a thread, so it may be used and
+// detached from any thread. Everything the type does with the memory is an atomic
+// access (or raw pointers the user dereferences under their own `unsafe`); the only
+// other state is the backend, hence the `B: Send` bound.
+unsafe impl<B: Backend + Send, A: Access> Send for Attachment<B, A> {}
+
+// SAFETY: through `&Attachment` threads only copy by atomic accesses, take atomic
+// views, or read the length and pointer; concurrent atomic accesses are not data
+// races. `backend()` hands out `&B`, hence the `B: Sync` bound.
+unsafe impl<B: Backend + Sync, A: Access> Sync for Attachment<B, A> {}
+
+impl<B: Backend, A: Access> fmt::Debug for Attachment<B, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attachment")
+            .field("id", &self.id)
+            .field("addr", &self.ptr)
+            .field("len", &self.len)
+            .field("read_only", &(A::SHMFLG != 0))
+            .finish()
+    }
+}
+
+/// A copy that does not fit in the attachment: `len` bytes at `offset` of a
+/// `size`-byte mapping. Converts into [`Error`] (kind [`ErrorKind::OutOfRange`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OutOfBounds {
+    /// Where the copy started.
+    pub offset: usize,
+    /// How many bytes it wanted.
+    pub len: usize,
+    /// The size of the shared memory (`shm_segsz`).
+    pub size: usize,
+}
+
+impl fmt::Display for OutOfBounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} bytes at offset {} do not fit in {} bytes of shared memory",
+            self.len, self.offset, self.size
+        )
+    }
+}
+
+impl core::error::Error for OutOfBounds {}
+
+impl From<OutOfBounds> for Error {
+    fn from(_: OutOfBounds) -> Error {
+        Error::new(Call::Shmat, ErrorKind::OutOfRange)
+    }
+}
+
+impl<B: Backend, A: Access> Attachment<B, A> {
+    /// The segment's size in bytes (`shm_segsz`, read right after attaching). The
+    /// mapping itself is whole pages, but only these bytes are reachable.
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the segment has no bytes (never true for a segment the kernel made).
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The address of the first byte, for code that knows what it does: another
+    /// process may write any byte at any time, so every access through this pointer
+    /// must be atomic (or synchronised by other means) to be free of data races.
+    /// Valid until the attachment is dropped.
+    pub const fn as_ptr(&self) -> *const u8 {
+        self.ptr.as_ptr().cast_const()
+    }
+
+    /// The id of the attached segment.
+    pub const fn segment_id(&self) -> i32 {
+        self.id
+    }
+
+    /// The backend that will detach.
+    pub const fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// A handle for the attached segment (for `stat`, `remove`, ...).
+    pub fn segment(&self) -> Segment<B>
+    where
+        B: Clone,
+    {
+        Segment::from_id(self.backend.clone(), self.id)
+    }
+
+    fn shmdt(&mut self) -> Result<()> {
+        self.attached = false;
+        // SAFETY: Backend::shmdt requires that no reference into the mapping is used
+        // afterwards. Every view this type hands out (atomic references, the copy's
+        // regions) borrows `self`, and we hold `&mut self` from `detach` or `drop`,
+        // which consume the attachment, so none is alive. `ptr` is the address shmat
+        // returned through a clone of the same backend; `attached` makes this run once.
+        let r = unsafe { self.backend.shmdt(self.ptr.as_ptr().cast_const().cast()) };
+        check(Call::Shmdt, r)
+    }
+
+    /// `shmdt(shmaddr)` — detaches now and reports the result (dropping detaches too,
+    /// ignoring errors).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`] (`EINVAL`) if the mapping is no longer there
+    /// (only possible if unsafe code detached it behind this attachment's back).
+    ///
+    /// # References
+    ///
+    /// shmop(2).
+    #[doc(alias = "shmdt")]
+    pub fn detach(mut self) -> Result<()> {
+        self.shmdt()
+    }
+}
+
+impl<B: Backend, A: Access> Drop for Attachment<B, A> {
+    fn drop(&mut self) {
+        if self.attached {
+            let _ = self.shmdt();
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<B: Backend, A: Access> Attachment<B, A> {
+    fn read_region(&self) -> ReadRegion<'_> {
+        // SAFETY: ReadRegion::from_raw needs: an 8-aligned base and len <= isize::MAX
+        // (both checked in attach_raw: SHMLBA_MIN alignment, isize range); len bytes
+        // of one readable mapping that live for the borrow of `self` (shmat's contract
+        // gives shm_segsz readable bytes until shmdt, `len` is shm_segsz, and shmdt
+        // needs `&mut self`/`self`); only atomic accesses by this process (everything
+        // the safe API does goes through copy.rs or atomics).
+        unsafe { ReadRegion::from_raw(self.as_ptr(), self.len) }
+    }
+
+    /// Copies `buf.len()` bytes at `offset` out of the segment (Relaxed atomic loads;
+    /// a concurrent writer can make the copy torn, never undefined behaviour).
+    ///
+    /// # Errors
+    ///
+    /// [`OutOfBounds`] if `offset + buf.len()` exceeds [`len`](Self::len); nothing is
+    /// copied then.
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), OutOfBounds> {
+        self.read_region().read(offset, buf)
+    }
+
+    /// Relaxed atomic load of the `u64` at `offset`; `None` unless `offset` is a
+    /// multiple of 8 and the 8 bytes fit.
+    pub fn load_u64(&self, offset: usize) -> Option<u64> {
+        self.read_region().load_u64(offset)
+    }
+
+    /// Relaxed atomic load of the `u32` at `offset`; `None` unless `offset` is a
+    /// multiple of 4 and the aligned 8-byte word around it fits in the segment (so
+    /// not in the last `len % 8` bytes).
+    ///
+    /// The load reads that whole word, the unit of every copy, so it never mixes
+    /// access sizes with them. Follow it with
+    /// [`fence(Acquire)`](core::sync::atomic::fence) to synchronise with a peer's
+    /// Release store.
+    pub fn load_u32(&self, offset: usize) -> Option<u32> {
+        self.read_region().load_u32(offset)
+    }
+
+    /// Relaxed atomic load of the byte at `offset`; `None` past the end.
+    pub fn load_u8(&self, offset: usize) -> Option<u8> {
+        self.read_region().load_u8(offset)
+    }
+}
+
+#[cfg(not(loom))]
+impl<B: Backend> Attachment<B, ReadWrite> {
+    fn region(&self) -> Region<'_> {
+        // SAFETY: as in read_region, and the mapping is writable: it was made without
+        // SHM_RDONLY (the ReadWrite marker), and shmat's contract makes shm_segsz bytes
+        // writable then.
+        unsafe { Region::from_raw(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The address of the first byte, writable; see [`as_ptr`](Self::as_ptr).
+    pub const fn as_mut_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Copies `data` into the segment at `offset` (Relaxed atomic stores; bytes of a
+    /// partly covered word are merged with `fetch_and`/`fetch_or`, so the word's
+    /// other bytes keep whatever a peer writes there meanwhile).
+    ///
+    /// # Errors
+    ///
+    /// [`OutOfBounds`] if `offset + data.len()` exceeds [`len`](Self::len); nothing is
+    /// written then.
+    pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), OutOfBounds> {
+        self.region().write(offset, data)
+    }
+
+    /// The `u64` at `offset` as an atomic shared with every process that attached the
+    /// segment; `None` unless `offset` is a multiple of 8 and the 8 bytes fit.
+    ///
+    /// Copies access the segment in the same aligned 8-byte words, so the view and
+    /// [`read`](Self::read)/[`write`](Self::write) may race freely (the values are
+    /// then unspecified, the behaviour is defined).
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// let counter = att.atomic_u64(8).expect("aligned and in bounds");
+    /// counter.fetch_add(5, Ordering::AcqRel);
+    /// assert_eq!(att.load_u64(8), Some(5));
+    /// assert!(att.atomic_u64(4).is_none()); // misaligned
+    /// assert!(att.atomic_u64(64).is_none()); // out of bounds
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn atomic_u64(&self, offset: usize) -> Option<&AtomicU64> {
+        self.region().word(offset)
+    }
+
+    /// The `u32` at `offset` as an atomic; `None` unless `offset` is a multiple of 4
+    /// and the 4 bytes fit.
+    ///
+    /// # Safety
+    ///
+    /// Rust's memory model (like C++'s) makes two unsynchronised atomic accesses of
+    /// *different sizes* to overlapping bytes undefined behaviour unless both are
+    /// reads (`core::sync::atomic`, "Memory model for atomic accesses"). Copies and
+    /// [`atomic_u64`](Self::atomic_u64) access the segment in aligned 8-byte words (the
+    /// last `len % 8` bytes in single bytes), so while this reference lives, this
+    /// process must not write the enclosing 8-byte word (or read it, if this view is
+    /// used to write) through any of those concurrently, nor through views of other
+    /// sizes. Hardware and LLVM define such races byte-wise; the language does not.
+    pub unsafe fn atomic_u32(&self, offset: usize) -> Option<&AtomicU32> {
+        if !offset.is_multiple_of(4) || offset.checked_add(4)? > self.len {
+            return None;
+        }
+        let p = self.ptr.as_ptr().wrapping_add(offset).cast::<u32>();
+        // SAFETY: AtomicU32::from_ptr (1.95) requires `ptr` aligned to
+        // align_of::<AtomicU32>() (4: the base is page-aligned and offset % 4 == 0),
+        // valid for reads and writes for 'a (offset + 4 <= len = shm_segsz writable
+        // bytes of a ReadWrite mapping, alive until shmdt, which needs `self` while 'a
+        // borrows it), and the memory model: no mixed atomic/non-atomic accesses (the
+        // crate's are all atomic) and no mixed-size ones, which our caller promises.
+        Some(unsafe { AtomicU32::from_ptr(p) })
+    }
+
+    /// The byte at `offset` as an atomic; `None` past the end.
+    ///
+    /// # Safety
+    ///
+    /// As [`atomic_u32`](Self::atomic_u32): no concurrent access of another size to
+    /// the enclosing word from this process while the reference is used.
+    pub unsafe fn atomic_u8(&self, offset: usize) -> Option<&AtomicU8> {
+        if offset >= self.len {
+            return None;
+        }
+        let p = self.ptr.as_ptr().wrapping_add(offset);
+        // SAFETY: AtomicU8::from_ptr requires alignment 1 (always), validity for reads
+        // and writes for 'a (offset < len, a ReadWrite mapping alive while `self` is
+        // borrowed) and the memory model, for which our caller vouches (see above).
+        Some(unsafe { AtomicU8::from_ptr(p) })
+    }
+}
+
+// ---- Shm<T> ---------------------------------------------------------------------------
+
+/// The size of `T`, refusing zero-sized types at compile time: a segment cannot be
+/// empty (`shmmin` is 1), and a ZST in shared memory says nothing.
+const fn value_size<T>() -> usize {
+    const {
+        assert!(
+            size_of::<T>() > 0,
+            "Shm<T> needs a type with a size; a zero-sized T cannot live in a segment"
+        );
+    }
+    size_of::<T>()
+}
+
+/// One `T` in a shared memory segment, copied in and out whole.
+///
+/// `T` must be plain data in zerocopy's sense: [`FromBytes`] (any bytes a peer
+/// leaves are a valid `T`), [`IntoBytes`] (no padding, so no uninitialised bytes
+/// reach the segment), [`Immutable`] and [`KnownLayout`]. Use `#[repr(C)]` and
+/// `#[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]` so that a C program can
+/// map the same layout.
+///
+/// [`read`](Self::read) and [`write`](Self::write) copy the value with Relaxed atomic
+/// word accesses. A peer writing while we read (or two writers) can produce a
+/// **torn** value, some words old and some new. It is still a valid `T`, never
+/// undefined behaviour, but not necessarily one anyone wrote: for consistent values
+/// serialise access with a semaphore ([`crate::sem`]) or use a seqlock.
+///
+/// `Shm` owns its attachment (dropping it detaches) and hands out its [`Segment`]
+/// for `stat` and `remove`. `A` is [`ReadWrite`] or [`ReadOnly`]
+/// ([`Shm::open_read_only`]); only `ReadWrite` has `write`.
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Shm};
+/// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+///
+/// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Debug, PartialEq)]
+/// #[repr(C)]
+/// struct Telemetry {
+///     seq: u64,
+///     temp_millis: i32,
+///     flags: u32,
+/// }
+///
+/// let shm = Shm::<Telemetry>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+/// let _cleanup = Removal::new(*shm.segment());
+/// shm.write(&Telemetry { seq: 1, temp_millis: 21_500, flags: 0 });
+/// assert_eq!(shm.read().temp_millis, 21_500);
+/// assert_eq!(shm.segment().stat()?.size, 16);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub struct Shm<T, B: Backend = DefaultBackend, A: Access = ReadWrite> {
+    segment: Segment<B>,
+    attachment: Attachment<B, A>,
+    _value: PhantomData<T>,
+}
+
+impl<T, B: Backend + fmt::Debug, A: Access> fmt::Debug for Shm<T, B, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shm")
+            .field("type", &core::any::type_name::<T>())
+            .field("segment", &self.segment)
+            .field("attachment", &self.attachment)
+            .finish()
+    }
+}
+
+impl<T> Shm<T>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout,
+{
+    /// `shmget(key, size_of::<T>(), flags | mode)` + `shmat` — creates (or opens) a
+    /// segment for one `T` and attaches it read-write, on the default backend. See
+    /// [`Shm::create_in`].
+    #[doc(alias = "shmget")]
+    pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
+        Shm::create_in(DefaultBackend::default(), key, intent, mode)
+    }
+
+    /// `shmget(key, 0, 0)` + `shmat` — opens `key`'s segment read-write as a `T`, on
+    /// the default backend. See [`Shm::open_in`].
+    #[doc(alias = "shmget")]
+    pub fn open(key: Key) -> Result<Self> {
+        Shm::open_in(DefaultBackend::default(), key)
+    }
+
+    /// `shmget(key, 0, 0)` + `shmat(.., SHM_RDONLY)` — opens `key`'s segment
+    /// read-only as a `T`, on the default backend. See [`Shm::open_read_only_in`].
+    #[doc(alias = "shmget")]
+    pub fn open_read_only(key: Key) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
+        Shm::open_read_only_in(DefaultBackend::default(), key)
+    }
+}
+
+impl<T, B> Shm<T, B, ReadWrite>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout,
+    B: Backend + Clone,
+{
+    /// `shmget(key, size_of::<T>(), flags | mode)` + `shmat` — a segment for one `T`,
+    /// created zero-filled (so the value starts as all-zero bytes) or opened as
+    /// `intent` says, attached read-write.
+    ///
+    /// A zero-sized `T` is refused at compile time.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segment::create_in`] and [`Segment::attach`]; opening an existing segment
+    /// smaller than `T` is [`ErrorKind::SizeMismatch`] (the kernel's `EINVAL`, made
+    /// precise by an `IPC_STAT`). A larger one is accepted, as in [`Shm::open_in`].
+    ///
+    /// # References
+    ///
+    /// shmget(2), shmop(2).
+    #[doc(alias = "shmget")]
+    pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
+        let size = value_size::<T>();
+        match Segment::create_in(backend.clone(), key, size, intent, mode) {
+            Ok(segment) => Shm::from_segment(segment),
+            Err(e) if e.kind() == ErrorKind::InvalidArgument && intent != Intent::CreateNew => {
+                // EINVAL for an existing key most likely means "smaller than asked":
+                // say so with the real size if we can see it, else keep the EINVAL.
+                match Segment::open_in(backend, key).and_then(|s| s.stat()) {
+                    Ok(st) if st.size < size => Err(Error::new(
+                        Call::Shmget,
+                        ErrorKind::SizeMismatch {
+                            expected: size,
+                            actual: st.size,
+                        },
+                    )),
+                    _ => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `shmget(key, 0, 0)` + `shmat` — opens `key`'s existing segment as a `T`,
+    /// read-write. The segment's real size (`IPC_STAT`) must be at least
+    /// `size_of::<T>()`; a larger segment is accepted and `T` is its first bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::SizeMismatch`] `{ expected: size_of::<T>(), actual }` for a
+    /// smaller segment; otherwise as [`Segment::open_in`] and [`Segment::attach`].
+    ///
+    /// # References
+    ///
+    /// shmget(2), shmop(2).
+    #[doc(alias = "shmget")]
+    pub fn open_in(backend: B, key: Key) -> Result<Self> {
+        Shm::from_segment(Segment::open_in(backend, key)?)
+    }
+
+    /// Attaches `segment` read-write as a `T` (for segments made with
+    /// [`Segment::create_with`], or known by id). Checks the size like
+    /// [`Shm::open_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Shm::open_in`].
+    #[doc(alias = "shmat")]
+    pub fn from_segment(segment: Segment<B>) -> Result<Self> {
+        let attachment = segment.attach()?;
+        Shm::checked(segment, attachment)
+    }
+
+    /// Copies `value` into the segment (Relaxed atomic word stores). A concurrent
+    /// reader may see part of it; see the type's docs.
+    #[cfg(not(loom))]
+    pub fn write(&self, value: &T) {
+        let r = self.attachment.region().write(0, value.as_bytes());
+        // Cannot fail: `checked` made sure the attachment holds a whole T.
+        debug_assert!(r.is_ok(), "Shm<T>: the attachment is smaller than T");
+    }
+}
+
+impl<T, B> Shm<T, B, ReadOnly>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout,
+    B: Backend + Clone,
+{
+    /// `shmget(key, 0, 0)` + `shmat(.., SHM_RDONLY)` — opens `key`'s segment as a
+    /// `T`, read-only: the result has [`read`](Shm::read) and no `write`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Shm::open_in`], with only read permission needed.
+    ///
+    /// # References
+    ///
+    /// shmget(2), shmop(2).
+    #[doc(alias = "shmget")]
+    pub fn open_read_only_in(backend: B, key: Key) -> Result<Self> {
+        Shm::from_segment_read_only(Segment::open_in(backend, key)?)
+    }
+
+    /// Attaches `segment` read-only as a `T`; checks the size like [`Shm::open_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Shm::open_in`].
+    #[doc(alias = "shmat")]
+    pub fn from_segment_read_only(segment: Segment<B>) -> Result<Self> {
+        let attachment = segment.attach_read_only()?;
+        Shm::checked(segment, attachment)
+    }
+}
+
+impl<T, B, A> Shm<T, B, A>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout,
+    B: Backend,
+    A: Access,
+{
+    fn checked(segment: Segment<B>, attachment: Attachment<B, A>) -> Result<Self> {
+        let expected = value_size::<T>();
+        let actual = attachment.len();
+        if actual < expected {
+            // Dropping `attachment` detaches.
+            return Err(Error::new(
+                Call::Shmat,
+                ErrorKind::SizeMismatch { expected, actual },
+            ));
+        }
+        Ok(Shm {
+            segment,
+            attachment,
+            _value: PhantomData,
+        })
+    }
+
+    /// Copies the value out of the segment (Relaxed atomic word loads). If a peer
+    /// writes meanwhile, the copy may be torn: a valid `T`, but possibly a mix of
+    /// old and new words; see the type's docs.
+    #[cfg(not(loom))]
+    pub fn read(&self) -> T {
+        let mut value = T::new_zeroed();
+        let r = self.attachment.read_region().read(0, value.as_mut_bytes());
+        // Cannot fail: `checked` made sure the attachment holds a whole T.
+        debug_assert!(r.is_ok(), "Shm<T>: the attachment is smaller than T");
+        value
+    }
+
+    /// The segment, for [`stat`](Segment::stat), [`remove`](Removable::remove), ...
+    pub const fn segment(&self) -> &Segment<B> {
+        &self.segment
+    }
+
+    /// The attachment, for byte-level access beyond `T` in a larger segment.
+    pub const fn attachment(&self) -> &Attachment<B, A> {
+        &self.attachment
+    }
+
+    /// Detaches and gives back the segment handle.
+    pub fn into_segment(self) -> Segment<B> {
+        let Shm {
+            segment,
+            attachment,
+            ..
+        } = self;
+        drop(attachment);
+        segment
+    }
+}

@@ -1,0 +1,474 @@
+//! The copy primitive: bytes between shared memory and local memory, by Relaxed
+//! atomic accesses only.
+//!
+//! A peer process may write a segment at any moment, so the crate never reads or
+//! writes segment bytes with plain (or volatile) accesses: under Rust's memory model
+//! a plain access that races with a peer's write is a data race, i.e. undefined
+//! behaviour, and `read_volatile`'s docs say volatile "behaves exactly like
+//! non-atomic accesses" in that respect. Every access here is an atomic one, so a
+//! racing peer can make the *bytes* inconsistent (a torn copy) but never cause UB.
+//!
+//! # Granularity: fixed by the address, not by the operation
+//!
+//! Rust (like C++) also forbids *mixed-size* races: two unsynchronised atomic
+//! accesses that partially overlap must not differ in size unless both are reads
+//! (`core::sync::atomic`, "Memory model for atomic accesses"). So a [`Region`] of `len`
+//! bytes (starting 8-aligned) is always accessed the same way, whatever the offset
+//! and length of a copy:
+//!
+//! - bytes `0..len / 8 * 8` as aligned `u64` words: a word a copy covers entirely is
+//!   loaded or stored whole; a word it covers partly is loaded whole (and the wanted
+//!   bytes picked), or written by two read-modify-writes on the whole word
+//!   (`fetch_and` clears the bits that become 0, `fetch_or` sets those that become
+//!   1), which leave the other bytes of the word untouched even if a peer writes
+//!   them at the same time;
+//! - the last `len % 8` bytes, where no whole word fits, as single bytes.
+//!
+//! Two copies, whatever their ranges, therefore only ever meet with same-size
+//! accesses at the same address. On x86_64 and aarch64 a Relaxed aligned 8-byte
+//! load or store is a plain `mov`/`ldr`/`str`, so the copy costs about a `memcpy`.
+//!
+//! A read-only attachment is read through a [`ReadRegion`], which can only load.
+//!
+//! # Safety
+//!
+//! The algorithms work on `&[AtomicU64]` and `&[AtomicU8]` slices and contain no
+//! `unsafe`. The one `unsafe` piece is building those slices over segment memory
+//! ([`Region::from_raw`], [`ReadRegion::from_raw`], `#[cfg(not(loom))]`): the
+//! caller vouches for the mapping (alignment, length, lifetime), and the SAFETY
+//! lines quote what `core::slice::from_raw_parts` and the atomics' documentation
+//! require.
+#![allow(unsafe_code)]
+
+use crate::shm::OutOfBounds;
+use crate::sync::{AtomicU8, AtomicU64, Ordering::Relaxed};
+
+/// Bytes per word: the copy's unit inside the word zone.
+pub(crate) const WORD: usize = 8;
+
+// The read-only path loads 8-byte words from memory mapped without write permission.
+// std ("Atomic accesses to read-only memory", core::sync::atomic) allows Relaxed
+// atomic loads on read-only memory up to a per-target size; 8 bytes on these.
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "loongarch64",
+    target_arch = "powerpc64",
+    target_arch = "riscv64",
+    target_arch = "s390x",
+    target_arch = "sparc64",
+    target_arch = "mips64",
+)))]
+compile_error!(
+    "sysv-ipc: Relaxed 8-byte atomic loads from read-only memory are only documented \
+     to be sound on 64-bit targets (see core::sync::atomic)"
+);
+
+/// `len` bytes of shared memory as the copy sees them: `words` cover the first
+/// `len / 8 * 8` bytes, `tail` the remaining `len % 8` (fewer than 8).
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Region<'a> {
+    words: &'a [AtomicU64],
+    tail: &'a [AtomicU8],
+}
+
+/// A [`Region`] that can only be read: built over read-only mappings.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct ReadRegion<'a>(Region<'a>);
+
+impl<'a> Region<'a> {
+    /// The region made of `words` followed by `tail`; `None` if `tail` has 8 bytes
+    /// or more (then it would hold a whole word, which must be accessed as one).
+    #[cfg_attr(not(any(test, loom)), allow(dead_code))]
+    pub(crate) fn new(words: &'a [AtomicU64], tail: &'a [AtomicU8]) -> Option<Self> {
+        (tail.len() < WORD).then_some(Region { words, tail })
+    }
+
+    /// The region over the `len` bytes at `base`.
+    ///
+    /// # Safety
+    ///
+    /// - `base` is aligned to 8 and `len <= isize::MAX`;
+    /// - the `len` bytes at `base` are one mapping, readable and writable, and stay
+    ///   so for `'a`;
+    /// - for `'a`, this process accesses them only atomically (other processes may
+    ///   do anything).
+    #[cfg(not(loom))]
+    pub(crate) unsafe fn from_raw(base: *mut u8, len: usize) -> Self {
+        let nwords = len / WORD;
+        // In bounds of the mapping: nwords * 8 <= len.
+        let tail_base = base.wrapping_add(nwords * WORD);
+        // SAFETY: from_raw_parts needs (core::slice::from_raw_parts, 1.95): `data`
+        // non-null, aligned and valid for reads of `len * size_of::<T>()` bytes in one
+        // allocated object, pointing to initialised values of T, not mutated for 'a
+        // except inside an UnsafeCell, total size <= isize::MAX. The caller gives an
+        // 8-aligned mapping of at least nwords * 8 <= len <= isize::MAX bytes that lives
+        // for 'a; AtomicU64 has size and alignment 8 (asserted in sync.rs); every bit
+        // pattern is an initialised u64 (segment memory is zero-filled by the kernel
+        // and only ever written, by us or a peer, with whole bytes); mutation by peers
+        // happens inside AtomicU64's UnsafeCell. AtomicU64::from_ptr's rules (valid for
+        // reads and writes for 'a, no mixed atomic/non-atomic access) are the caller's
+        // last two promises.
+        let words = unsafe { core::slice::from_raw_parts(base.cast::<AtomicU64>(), nwords) };
+        // SAFETY: as above for the `len % 8` bytes after the words, which lie inside
+        // the same mapping; AtomicU8 has size and alignment 1.
+        let tail = unsafe { core::slice::from_raw_parts(tail_base.cast::<AtomicU8>(), len % WORD) };
+        Region { words, tail }
+    }
+
+    /// Size in bytes.
+    pub(crate) fn len(&self) -> usize {
+        // Cannot overflow: the words are in memory.
+        self.words.len() * WORD + self.tail.len()
+    }
+
+    /// Bytes covered by whole words: the word zone is `0..words_end()`.
+    fn words_end(&self) -> usize {
+        self.words.len() * WORD
+    }
+
+    /// `offset + len`, if that range lies inside the region.
+    fn end(&self, offset: usize, len: usize) -> Result<usize, OutOfBounds> {
+        let size = self.len();
+        offset
+            .checked_add(len)
+            .filter(|&end| end <= size)
+            .ok_or(OutOfBounds { offset, len, size })
+    }
+
+    /// Copies the `dst.len()` bytes at `offset` into `dst`: Relaxed loads only.
+    pub(crate) fn read(&self, offset: usize, dst: &mut [u8]) -> Result<(), OutOfBounds> {
+        let end = self.end(offset, dst.len())?;
+        let oob = OutOfBounds {
+            offset,
+            len: dst.len(),
+            size: self.len(),
+        };
+        let words_end = self.words_end();
+        let mut pos = offset;
+        let mut rest = dst;
+        while pos < end {
+            if pos >= words_end {
+                // The bytes after the last whole word: one byte at a time.
+                let src = self.tail.get(pos - words_end..end - words_end).ok_or(oob)?;
+                for (s, d) in src.iter().zip(rest.iter_mut()) {
+                    *d = s.load(Relaxed);
+                }
+                break;
+            }
+            let (w, at) = (pos / WORD, pos % WORD);
+            if at == 0 && end - pos >= WORD {
+                // A run of whole words (at least one, since pos < words_end).
+                let n = (end.min(words_end) - pos) / WORD;
+                let words = self.words.get(w..w + n).ok_or(oob)?;
+                let (head, tail) = rest.split_at_mut_checked(n * WORD).ok_or(oob)?;
+                for (word, chunk) in words.iter().zip(head.chunks_exact_mut(WORD)) {
+                    chunk.copy_from_slice(&word.load(Relaxed).to_ne_bytes());
+                }
+                pos += n * WORD;
+                rest = tail;
+            } else {
+                // Part of one word: load it whole, keep the wanted bytes.
+                let n = (WORD - at).min(end - pos);
+                let bytes = self.words.get(w).ok_or(oob)?.load(Relaxed).to_ne_bytes();
+                let (head, tail) = rest.split_at_mut_checked(n).ok_or(oob)?;
+                head.copy_from_slice(bytes.get(at..at + n).ok_or(oob)?);
+                pos += n;
+                rest = tail;
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies `src` to the bytes at `offset`: Relaxed stores, and Relaxed
+    /// `fetch_and`/`fetch_or` on words that `src` covers only partly.
+    pub(crate) fn write(&self, offset: usize, src: &[u8]) -> Result<(), OutOfBounds> {
+        let end = self.end(offset, src.len())?;
+        let oob = OutOfBounds {
+            offset,
+            len: src.len(),
+            size: self.len(),
+        };
+        let words_end = self.words_end();
+        let mut pos = offset;
+        let mut rest = src;
+        while pos < end {
+            if pos >= words_end {
+                let dst = self.tail.get(pos - words_end..end - words_end).ok_or(oob)?;
+                for (d, &s) in dst.iter().zip(rest) {
+                    d.store(s, Relaxed);
+                }
+                break;
+            }
+            let (w, at) = (pos / WORD, pos % WORD);
+            if at == 0 && end - pos >= WORD {
+                let n = (end.min(words_end) - pos) / WORD;
+                let words = self.words.get(w..w + n).ok_or(oob)?;
+                let (head, tail) = rest.split_at_checked(n * WORD).ok_or(oob)?;
+                for (word, chunk) in words.iter().zip(head.chunks_exact(WORD)) {
+                    let mut bytes = [0u8; WORD];
+                    bytes.copy_from_slice(chunk);
+                    word.store(u64::from_ne_bytes(bytes), Relaxed);
+                }
+                pos += n * WORD;
+                rest = tail;
+            } else {
+                let n = (WORD - at).min(end - pos);
+                let (head, tail) = rest.split_at_checked(n).ok_or(oob)?;
+                let mut value = [0u8; WORD];
+                let mut mask = [0u8; WORD];
+                value.get_mut(at..at + n).ok_or(oob)?.copy_from_slice(head);
+                mask.get_mut(at..at + n).ok_or(oob)?.fill(0xff);
+                let (value, mask) = (u64::from_ne_bytes(value), u64::from_ne_bytes(mask));
+                let word = self.words.get(w).ok_or(oob)?;
+                // Inside `mask`: the AND leaves old & value, the OR makes it value.
+                // Outside: AND with ones and OR with zeros change nothing, so a peer's
+                // concurrent write to the word's other bytes survives.
+                word.fetch_and(value | !mask, Relaxed);
+                word.fetch_or(value, Relaxed);
+                pos += n;
+                rest = tail;
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole word at `offset` (8-aligned, inside the word zone).
+    pub(crate) fn word(&self, offset: usize) -> Option<&'a AtomicU64> {
+        if !offset.is_multiple_of(WORD) {
+            return None;
+        }
+        self.words.get(offset / WORD)
+    }
+
+    /// Relaxed load of the `u64` at `offset` (8-aligned, inside the word zone).
+    pub(crate) fn load_u64(&self, offset: usize) -> Option<u64> {
+        self.word(offset).map(|w| w.load(Relaxed))
+    }
+
+    /// Relaxed load of the `u32` at `offset` (4-aligned, inside the word zone): the
+    /// containing word is loaded, so the access has the region's usual size.
+    pub(crate) fn load_u32(&self, offset: usize) -> Option<u32> {
+        if !offset.is_multiple_of(4) {
+            return None;
+        }
+        let (w, at) = (offset / WORD, offset % WORD);
+        let bytes = self.words.get(w)?.load(Relaxed).to_ne_bytes();
+        let mut out = [0u8; 4];
+        out.copy_from_slice(bytes.get(at..at + 4)?);
+        Some(u32::from_ne_bytes(out))
+    }
+
+    /// Relaxed load of the byte at `offset`: from its word, or a tail byte.
+    pub(crate) fn load_u8(&self, offset: usize) -> Option<u8> {
+        let words_end = self.words_end();
+        if offset < words_end {
+            let bytes = self.words.get(offset / WORD)?.load(Relaxed).to_ne_bytes();
+            bytes.get(offset % WORD).copied()
+        } else {
+            self.tail.get(offset - words_end).map(|b| b.load(Relaxed))
+        }
+    }
+}
+
+impl<'a> ReadRegion<'a> {
+    /// A read-only view of `region`.
+    #[cfg_attr(not(any(test, loom)), allow(dead_code))]
+    pub(crate) fn new(region: Region<'a>) -> Self {
+        ReadRegion(region)
+    }
+
+    /// The read-only region over the `len` bytes at `base`.
+    ///
+    /// # Safety
+    ///
+    /// - `base` is aligned to 8 and `len <= isize::MAX`;
+    /// - the `len` bytes at `base` are one mapping, readable (writable or not), and
+    ///   stay so for `'a`;
+    /// - for `'a`, this process accesses them only atomically.
+    #[cfg(not(loom))]
+    pub(crate) unsafe fn from_raw(base: *const u8, len: usize) -> Self {
+        let nwords = len / WORD;
+        let tail_base = base.wrapping_add(nwords * WORD);
+        // SAFETY: as in Region::from_raw, except that the memory may be mapped
+        // read-only. A ReadRegion only ever performs Relaxed loads of 1 or 8 bytes,
+        // and core::sync::atomic ("Atomic accesses to read-only memory", 1.95) says
+        // "'sufficiently small' atomic loads with Ordering::Relaxed are implemented in
+        // a way that works on read-only memory, and are hence not undefined
+        // behavior", with a limit of 8 bytes on the 64-bit targets this module
+        // compiles for (see the compile_error above).
+        let words = unsafe { core::slice::from_raw_parts(base.cast::<AtomicU64>(), nwords) };
+        // SAFETY: as above, for the `len % 8` tail bytes (1-byte Relaxed loads).
+        let tail = unsafe { core::slice::from_raw_parts(tail_base.cast::<AtomicU8>(), len % WORD) };
+        ReadRegion(Region { words, tail })
+    }
+
+    /// See [`Region::read`].
+    pub(crate) fn read(&self, offset: usize, dst: &mut [u8]) -> Result<(), OutOfBounds> {
+        self.0.read(offset, dst)
+    }
+
+    /// See [`Region::load_u64`].
+    pub(crate) fn load_u64(&self, offset: usize) -> Option<u64> {
+        self.0.load_u64(offset)
+    }
+
+    /// See [`Region::load_u32`].
+    pub(crate) fn load_u32(&self, offset: usize) -> Option<u32> {
+        self.0.load_u32(offset)
+    }
+
+    /// See [`Region::load_u8`].
+    pub(crate) fn load_u8(&self, offset: usize) -> Option<u8> {
+        self.0.load_u8(offset)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    const MAX_LEN: usize = 41;
+
+    /// Backing store for regions of up to MAX_LEN bytes: 5 words and up to 7 tail bytes.
+    struct Store {
+        words: [AtomicU64; MAX_LEN / WORD],
+        tail: [AtomicU8; WORD - 1],
+    }
+
+    impl Store {
+        fn new() -> Store {
+            Store {
+                words: core::array::from_fn(|_| AtomicU64::new(0)),
+                tail: core::array::from_fn(|_| AtomicU8::new(0)),
+            }
+        }
+
+        fn region(&self, len: usize) -> Region<'_> {
+            Region::new(&self.words[..len / WORD], &self.tail[..len % WORD]).unwrap()
+        }
+    }
+
+    fn pattern(seed: u8, out: &mut [u8]) {
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = seed.wrapping_mul(31).wrapping_add(i as u8).wrapping_mul(7) | 1;
+        }
+    }
+
+    /// Every region length, offset and copy length up to MAX_LEN bytes, against a
+    /// plain byte array with copy_from_slice as the reference.
+    #[test]
+    fn read_and_write_match_memcpy_for_every_alignment_and_length() {
+        let mut cases = 0u32;
+        for len in 0..=MAX_LEN {
+            for offset in 0..=len {
+                for n in 0..=len - offset {
+                    let store = Store::new();
+                    let region = store.region(len);
+                    assert_eq!(region.len(), len);
+                    let mut reference = [0u8; MAX_LEN];
+                    pattern(len as u8, &mut reference[..len]);
+                    region.write(0, &reference[..len]).unwrap();
+
+                    let mut got = [0u8; MAX_LEN];
+                    region.read(offset, &mut got[..n]).unwrap();
+                    assert_eq!(
+                        got[..n],
+                        reference[offset..offset + n],
+                        "read {len}/{offset}/{n}"
+                    );
+
+                    let mut src = [0u8; MAX_LEN];
+                    pattern(n as u8 ^ 0x5a, &mut src[..n]);
+                    region.write(offset, &src[..n]).unwrap();
+                    reference[offset..offset + n].copy_from_slice(&src[..n]);
+                    let mut all = [0u8; MAX_LEN];
+                    region.read(0, &mut all[..len]).unwrap();
+                    assert_eq!(all[..len], reference[..len], "write {len}/{offset}/{n}");
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 13244);
+    }
+
+    #[test]
+    fn out_of_bounds_is_an_error_never_a_panic() {
+        let store = Store::new();
+        let region = store.region(20);
+        let mut buf = [0u8; 8];
+        assert_eq!(
+            region.read(13, &mut buf),
+            Err(OutOfBounds {
+                offset: 13,
+                len: 8,
+                size: 20
+            })
+        );
+        assert!(region.write(20, &buf[..1]).is_err());
+        assert!(region.write(20, &buf[..0]).is_ok());
+        assert!(region.read(usize::MAX, &mut buf).is_err());
+        assert!(region.write(usize::MAX - 3, &buf).is_err());
+        assert!(region.read(21, &mut buf[..0]).is_err());
+    }
+
+    #[test]
+    fn loads_pick_bytes_of_the_containing_word() {
+        let store = Store::new();
+        let region = store.region(21);
+        let mut bytes = [0u8; 21];
+        pattern(9, &mut bytes);
+        region.write(0, &bytes).unwrap();
+        for (off, &byte) in bytes.iter().enumerate() {
+            assert_eq!(region.load_u8(off), Some(byte));
+        }
+        assert_eq!(region.load_u8(21), None);
+        let u32_at = |o: usize| u32::from_ne_bytes(bytes[o..o + 4].try_into().unwrap());
+        assert_eq!(region.load_u32(4), Some(u32_at(4)));
+        assert_eq!(region.load_u32(12), Some(u32_at(12)));
+        assert_eq!(region.load_u32(2), None, "misaligned");
+        assert_eq!(region.load_u32(16), None, "tail zone: no whole word");
+        let u64_at = |o: usize| u64::from_ne_bytes(bytes[o..o + 8].try_into().unwrap());
+        assert_eq!(region.load_u64(8), Some(u64_at(8)));
+        assert_eq!(region.load_u64(4), None);
+        assert_eq!(region.load_u64(16), None);
+        let ro = ReadRegion::new(region);
+        assert_eq!(ro.load_u64(0), Some(u64_at(0)));
+        assert_eq!(ro.load_u32(8), Some(u32_at(8)));
+        assert_eq!(ro.load_u8(20), Some(bytes[20]));
+    }
+
+    #[test]
+    fn partial_word_write_keeps_the_other_bytes() {
+        let store = Store::new();
+        let region = store.region(16);
+        region.write(0, &[0xff; 16]).unwrap();
+        region.write(3, &[0x00, 0x12]).unwrap();
+        let mut out = [0u8; 16];
+        region.read(0, &mut out).unwrap();
+        let mut want = [0xff; 16];
+        want[3] = 0;
+        want[4] = 0x12;
+        assert_eq!(out, want);
+    }
+
+    /// The raw constructors over ordinary memory (also what Miri checks: alignment,
+    /// provenance, bounds of the slices they build).
+    #[test]
+    fn from_raw_matches_the_slice_view() {
+        let mut backing = [0u64; 4];
+        let base = backing.as_mut_ptr().cast::<u8>();
+        // SAFETY: `backing` is a live, 8-aligned local of 32 bytes; 29 of them are used
+        // only through the region until it is dropped at the end of this scope.
+        let region = unsafe { Region::from_raw(base, 29) };
+        assert_eq!(region.len(), 29);
+        let mut bytes = [0u8; 29];
+        pattern(3, &mut bytes);
+        region.write(0, &bytes).unwrap();
+        let mut back = [0u8; 29];
+        // SAFETY: as above; the read-only view only loads.
+        let ro = unsafe { ReadRegion::from_raw(base, 29) };
+        ro.read(0, &mut back).unwrap();
+        assert_eq!(back, bytes);
+    }
+}

@@ -1,0 +1,31 @@
+//! The one place that names the atomics: `core::sync::atomic` normally, `loom`'s
+//! under `--cfg loom`, so that the lock-free code (the copy primitive now, the
+//! seqlock and ring layouts later) runs unchanged inside a loom model.
+//!
+//! loom's atomics are tracked runtime objects, not layout-compatible with real ones:
+//! they cannot be laid over segment memory. Code that builds atomics from a pointer
+//! into a segment is therefore `#[cfg(not(loom))]`; the algorithms take references to
+//! these types and never know where the memory came from.
+
+#[cfg(not(loom))]
+pub(crate) use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+
+// Cross-process atomics must be lock-free: a lock-based fallback would be a lock
+// private to each process. Rust only provides `AtomicU64` where the target has
+// native 64-bit atomics, and those are lock-free; the assert makes the requirement
+// visible instead of a missing-type error somewhere else.
+#[cfg(not(target_has_atomic = "64"))]
+compile_error!("sysv-ipc needs native 64-bit atomics (target_has_atomic = \"64\")");
+
+// The copy primitive views segment memory as `[AtomicU64]`: that needs the atomic
+// to have exactly the size and alignment of the word it overlays.
+#[cfg(not(loom))]
+const _: () = {
+    assert!(core::mem::size_of::<AtomicU64>() == 8);
+    assert!(core::mem::align_of::<AtomicU64>() == 8);
+    assert!(core::mem::size_of::<AtomicU32>() == 4);
+    assert!(core::mem::align_of::<AtomicU32>() == 4);
+    assert!(core::mem::size_of::<AtomicU8>() == 1);
+};
