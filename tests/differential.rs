@@ -391,6 +391,7 @@ impl<'m> World for Sim<'m> {
             .next()
             .expect("the kernel run forked as often");
         let id = if self.nobody { 65534 } else { 0 };
+        self.mock.fork_process(self.pid, child).unwrap();
         self.mock.set_process(mock_process(child, id));
         let out = f(&self.mock);
         self.mock.exit_process(child);

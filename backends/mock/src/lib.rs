@@ -527,6 +527,23 @@ impl<
         self.state.lock().threads.retain(|(t, _)| *t != me);
     }
 
+    /// Models `fork()` by process `parent`: the child `child` inherits the parent's
+    /// segment attachments (each counts in `shm_nattch`; `shm_atime` and `shm_lpid`
+    /// are stamped with the parent, as `shm_open` does when `dup_mmap` runs in the
+    /// parent). Semaphore undo lists are not inherited, as without `CLONE_SYSVSEM`.
+    /// Make `child` the current process with [`Mock::set_process`] to act as it, and
+    /// end it with [`Mock::exit_process`].
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` if the model has no room for the inherited attachments (nothing
+    /// changes then).
+    pub fn fork_process(&self, parent: i32, child: i32) -> Result<(), Errno> {
+        let mut g = self.state.lock();
+        let ctx = g.ctx();
+        g.shm.fork(&ctx, parent, child)
+    }
+
     /// Simulates the exit of process `pid`: applies and drops its `SEM_UNDO`
     /// adjustments (`exit_sem`) and detaches its attachments (`exit_shm`).
     pub fn exit_process(&self, pid: i32) {

@@ -249,6 +249,36 @@ impl<const OBJS: usize> ShmState<OBJS> {
         Ok(())
     }
 
+    /// `fork`: the child inherits every attachment of the parent. `dup_mmap` runs in
+    /// the parent, so `shm_open` stamps the parent's pid and the time on each.
+    pub(crate) fn fork(&mut self, ctx: &Ctx, parent: i32, child: i32) -> Result<(), Errno> {
+        let inherited = self.attaches.iter().filter(|a| a.pid == parent).count();
+        if self.attaches.len() + inherited > self.attaches.capacity() {
+            return Err(Errno::NOMEM);
+        }
+        for i in 0..self.attaches.len() {
+            let Some(&a) = self.attaches.get(i) else {
+                break;
+            };
+            if a.pid != parent {
+                continue;
+            }
+            self.attaches
+                .push(Attach { pid: child, ..a })
+                .map_err(|_| Errno::NOMEM)?;
+            if let Some(e) = self
+                .ids
+                .find_id(a.shmid)
+                .and_then(|pos| self.ids.get_mut(pos))
+            {
+                e.obj.nattch += 1;
+                e.obj.atime = ctx.now;
+                e.obj.lpid = parent;
+            }
+        }
+        Ok(())
+    }
+
     /// `exit_shm` + unmapping at exit: every attachment of `pid` goes.
     pub(crate) fn exit(&mut self, ctx: &Ctx, pid: i32) {
         while let Some(i) = self.attaches.iter().position(|a| a.pid == pid) {
