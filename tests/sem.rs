@@ -251,8 +251,10 @@ fn create_open_stat_remove<B: Backend + Copy + std::fmt::Debug>(b: B) {
         assert_eq!(st.nsems, 3);
         assert_eq!(st.perm.key, key);
         assert_eq!(st.perm.mode, Mode::new(0o640));
-        // SAFETY: geteuid and getegid have no preconditions.
-        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        // SAFETY: getegid has no preconditions.
+        let gid = unsafe { libc::getegid() };
         assert_eq!(
             (st.perm.uid, st.perm.gid, st.perm.cuid, st.perm.cgid),
             (uid, gid, uid, gid)
@@ -775,7 +777,8 @@ fn timed_retry_keeps_the_deadline<B: Backend + Copy + std::fmt::Debug>(b: B) {
         });
         wait_until_blocked(peer.pid());
         peer.kill(libc::SIGUSR1);
-        peer.join();
+        // An hour-long wait would show as a timeout here rather than after 60 s.
+        peer.join_timeout(Duration::from_secs(15));
 
         // The same with a real clock: three signals during a 300 ms wait. Restarting
         // with the full timeout would end after the last signal + 300 ms (>= 580 ms).
@@ -1175,7 +1178,9 @@ fn racing_initializers_never_see_uninitialized_values<B: Backend + Copy + std::f
                         };
                         let key = Key::new(0x5e00_0000 + i32::from(r));
                         bar.op(&[SemOp::wait(r)]).unwrap();
-                        bar.op(&[SemOp::wait_zero(r)]).unwrap();
+                        // Bounded, so that one failing peer cannot leave the others stuck here.
+                        bar.op_timeout(&[SemOp::wait_zero(r)], Duration::from_secs(10))
+                            .unwrap();
                         let mut waits = 0u64;
                         let set =
                             SemSet::new_initialized_with(b, key, &values, Mode::OWNER_RW, |a| {
