@@ -129,14 +129,14 @@ enum Op {
     /// `semop` with `IPC_NOWAIT` on every op (a blocking call would hang the kernel
     /// side and is covered by the conformance suite instead); `timed` uses
     /// `semtimedop` with a zero timeout.
-    SemOp {
+    Semop {
         s: Sel,
         ops: Vec<(u16, i16, bool)>,
         timed: bool,
     },
     /// The same ops, made by a short-lived child process that exits afterwards, so
     /// that `SEM_UNDO` adjustments are applied.
-    SemOpInChild {
+    SemopInChild {
         s: Sel,
         ops: Vec<(u16, i16, bool)>,
     },
@@ -260,8 +260,8 @@ fn op() -> impl Strategy<Value = Op> {
             ]).prop_map(|(q, cmd)| Op::MsgCtl { q, cmd }),
         3 => (key.clone(), prop_oneof![Just(0i32), 1i32..5, Just(-1), Just(32001)], get_flags())
             .prop_map(|(key, nsems, flags)| Op::SemGet { key, nsems, flags }),
-        4 => (sel(), sem_ops(), prop::bool::weighted(0.2)).prop_map(|(s, ops, timed)| Op::SemOp { s, ops, timed }),
-        1 => (sel(), sem_ops()).prop_map(|(s, ops)| Op::SemOpInChild { s, ops }),
+        4 => (sel(), sem_ops(), prop::bool::weighted(0.2)).prop_map(|(s, ops, timed)| Op::Semop { s, ops, timed }),
+        1 => (sel(), sem_ops()).prop_map(|(s, ops)| Op::SemopInChild { s, ops }),
         3 => (sel(), prop_oneof![5 => 0i32..4, 1 => Just(-1), 1 => Just(9)], prop_oneof![
                 Just(SemCmd::GetVal), prop_oneof![0i32..4, Just(32767), Just(32768), Just(-1)].prop_map(SemCmd::SetVal),
                 Just(SemCmd::GetAll), prop::collection::vec(prop_oneof![0u16..3, Just(32767), Just(32768)], 4).prop_map(SemCmd::SetAll),
@@ -321,16 +321,13 @@ impl World for Kernel {
         if !self.can_switch {
             return false;
         }
-        // SAFETY: the set*id calls take plain integers; the saved uid stays 0, so the
-        // way back to root stays open.
-        unsafe {
-            if nobody {
-                assert_eq!(libc::setegid(65534), 0);
-                assert_eq!(libc::seteuid(65534), 0);
-            } else {
-                assert_eq!(libc::seteuid(0), 0);
-                assert_eq!(libc::setegid(0), 0);
-            }
+        // The saved uid stays 0, so the way back to root stays open.
+        if nobody {
+            assert_eq!(set_egid(65534), 0);
+            assert_eq!(set_euid(65534), 0);
+        } else {
+            assert_eq!(set_euid(0), 0);
+            assert_eq!(set_egid(0), 0);
         }
         true
     }
@@ -361,6 +358,16 @@ impl World for Kernel {
         self.child_pids.push(pid);
         String::from_utf8_lossy(&buf[..n.max(0) as usize]).into_owned()
     }
+}
+
+fn set_euid(id: u32) -> i32 {
+    // SAFETY: seteuid takes a number only.
+    unsafe { libc::seteuid(id) }
+}
+
+fn set_egid(id: u32) -> i32 {
+    // SAFETY: setegid takes a number only.
+    unsafe { libc::setegid(id) }
 }
 
 struct Sim<'m> {
@@ -548,31 +555,113 @@ fn sembufs(ops: &[(u16, i16, bool)], nowait: bool) -> Vec<sembuf> {
         .collect()
 }
 
+// Typed *ctl wrappers: each takes the struct its commands read or write, and checks
+// that the command is one of those, so the unsafe calls stay in one place each.
+
+fn msgctl_ds<B: Backend>(b: &B, id: i32, cmd: i32, ds: &mut msqid64_ds) -> Result<i32, Errno> {
+    assert!([IPC_STAT, IPC_SET, MSG_STAT, MSG_STAT_ANY, BAD_CMD].contains(&cmd));
+    // SAFETY: these commands read or write one msqid64_ds (a bad command nothing),
+    // and `ds` is a live one.
+    unsafe { b.msgctl(id, cmd, (ds as *mut msqid64_ds).cast()) }
+}
+
+fn msgctl_info<B: Backend>(b: &B, cmd: i32, info: &mut msginfo) -> Result<i32, Errno> {
+    assert!([IPC_INFO, MSG_INFO].contains(&cmd));
+    // SAFETY: these commands write one msginfo, and `info` is a live one.
+    unsafe { b.msgctl(0, cmd, (info as *mut msginfo).cast()) }
+}
+
+fn msgctl_rmid<B: Backend>(b: &B, id: i32) -> Result<i32, Errno> {
+    // SAFETY: IPC_RMID reads and writes no buffer.
+    unsafe { b.msgctl(id, IPC_RMID, core::ptr::null_mut()) }
+}
+
+fn semctl_ds<B: Backend>(
+    b: &B,
+    id: i32,
+    num: i32,
+    cmd: i32,
+    ds: &mut semid64_ds,
+) -> Result<i32, Errno> {
+    assert!([IPC_STAT, IPC_SET, SEM_STAT, SEM_STAT_ANY].contains(&cmd));
+    // SAFETY: these commands read or write one semid64_ds, and `ds` is a live one.
+    unsafe { b.semctl(id, num, cmd, (ds as *mut semid64_ds) as usize) }
+}
+
+fn semctl_info<B: Backend>(b: &B, cmd: i32, info: &mut seminfo) -> Result<i32, Errno> {
+    assert!([IPC_INFO, SEM_INFO].contains(&cmd));
+    // SAFETY: these commands write one seminfo, and `info` is a live one.
+    unsafe { b.semctl(0, 0, cmd, (info as *mut seminfo) as usize) }
+}
+
+/// Every set this test makes has fewer semaphores than this.
+const MAX_NSEMS: usize = 64;
+
+fn semctl_all<B: Backend>(
+    b: &B,
+    id: i32,
+    num: i32,
+    cmd: i32,
+    arr: &mut [u16; MAX_NSEMS],
+) -> Result<i32, Errno> {
+    assert!([GETALL, SETALL].contains(&cmd));
+    // SAFETY: GETALL/SETALL access nsems u16 values, and every set of this test has
+    // fewer than MAX_NSEMS (semget's nsems comes from `op()`: at most 4).
+    unsafe { b.semctl(id, num, cmd, arr.as_mut_ptr() as usize) }
+}
+
+fn semctl_val<B: Backend>(b: &B, id: i32, num: i32, cmd: i32, val: usize) -> Result<i32, Errno> {
+    assert!([GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT, IPC_RMID, BAD_CMD].contains(&cmd));
+    // SAFETY: these commands take a value or nothing, never a pointer.
+    unsafe { b.semctl(id, num, cmd, val) }
+}
+
+fn shmctl_ds<B: Backend>(b: &B, id: i32, cmd: i32, ds: &mut shmid64_ds) -> Result<i32, Errno> {
+    assert!([IPC_STAT, IPC_SET, SHM_STAT, SHM_STAT_ANY, BAD_CMD].contains(&cmd));
+    // SAFETY: these commands read or write one shmid64_ds (a bad command nothing),
+    // and `ds` is a live one.
+    unsafe { b.shmctl(id, cmd, (ds as *mut shmid64_ds).cast()) }
+}
+
+fn shmctl_limits<B: Backend>(b: &B, info: &mut shminfo64) -> Result<i32, Errno> {
+    // SAFETY: IPC_INFO writes one shminfo64, and `info` is a live one.
+    unsafe { b.shmctl(0, IPC_INFO, (info as *mut shminfo64).cast()) }
+}
+
+fn shmctl_usage<B: Backend>(b: &B, usage: &mut shm_info) -> Result<i32, Errno> {
+    // SAFETY: SHM_INFO writes one shm_info, and `usage` is a live one.
+    unsafe { b.shmctl(0, SHM_INFO, (usage as *mut shm_info).cast()) }
+}
+
+fn shmctl_none<B: Backend>(b: &B, id: i32, cmd: i32) -> Result<i32, Errno> {
+    assert!([IPC_RMID, SHM_LOCK, SHM_UNLOCK].contains(&cmd));
+    // SAFETY: these commands read and write no buffer.
+    unsafe { b.shmctl(id, cmd, core::ptr::null_mut()) }
+}
+
+const BAD_CMD: i32 = 99;
+
 fn msgctl_out<B: Backend>(b: &B, id: i32, cmd: MsgCmd, objs: &mut Objects) -> String {
     let mut ds = msqid64_ds::default();
     let mut info = msginfo::default();
-    let p_ds = (&raw mut ds).cast::<c_void>();
-    let p_info = (&raw mut info).cast::<c_void>();
-    // SAFETY (all calls below): each pointer is to a live local of the struct the
-    // command writes (msqid64_ds for STAT/SET, msginfo for the INFO commands).
     match cmd {
         MsgCmd::Stat => {
-            let r = unsafe { b.msgctl(id, IPC_STAT, p_ds) };
+            let r = msgctl_ds(b, id, IPC_STAT, &mut ds);
             format!("{} {}", res(r), msq(&ds))
         }
         MsgCmd::Set { mode, qbytes } => {
-            let _ = unsafe { b.msgctl(id, IPC_STAT, p_ds) };
+            let _ = msgctl_ds(b, id, IPC_STAT, &mut ds);
             ds.msg_perm.mode = mode;
             ds.msg_qbytes = qbytes;
-            res(unsafe { b.msgctl(id, IPC_SET, (&raw mut ds).cast()) })
+            res(msgctl_ds(b, id, IPC_SET, &mut ds))
         }
-        MsgCmd::Rmid => res(unsafe { b.msgctl(id, IPC_RMID, core::ptr::null_mut()) }),
+        MsgCmd::Rmid => res(msgctl_rmid(b, id)),
         MsgCmd::Info => {
-            let r = unsafe { b.msgctl(0, IPC_INFO, p_info) };
+            let r = msgctl_info(b, IPC_INFO, &mut info);
             format!("{} {info:?}", res(r))
         }
         MsgCmd::MsgInfo => {
-            let r = unsafe { b.msgctl(0, MSG_INFO, p_info) };
+            let r = msgctl_info(b, MSG_INFO, &mut info);
             format!("{} {info:?}", res(r))
         }
         MsgCmd::MsgStat(i) | MsgCmd::MsgStatAny(i) => {
@@ -581,7 +670,7 @@ fn msgctl_out<B: Backend>(b: &B, id: i32, cmd: MsgCmd, objs: &mut Objects) -> St
             } else {
                 MSG_STAT_ANY
             };
-            let r = unsafe { b.msgctl(i, c, p_ds) };
+            let r = msgctl_ds(b, i, c, &mut ds);
             if let Ok(id) = r {
                 remember(&mut objs.msg, id)
             }
@@ -591,48 +680,44 @@ fn msgctl_out<B: Backend>(b: &B, id: i32, cmd: MsgCmd, objs: &mut Objects) -> St
                 if r.is_ok() { msq(&ds) } else { String::new() }
             )
         }
-        MsgCmd::BadCmd => res(unsafe { b.msgctl(id, 99, p_ds) }),
+        MsgCmd::BadCmd => res(msgctl_ds(b, id, BAD_CMD, &mut ds)),
     }
 }
 
 fn semctl_out<B: Backend>(b: &B, id: i32, num: i32, cmd: &SemCmd, objs: &mut Objects) -> String {
     let mut ds = semid64_ds::default();
     let mut info = seminfo::default();
-    let mut arr = [0u16; 64];
-    let p_ds = (&raw mut ds) as usize;
-    let p_info = (&raw mut info) as usize;
-    // SAFETY (all calls below): pointer arguments point to live locals of the type the
-    // command uses; `arr` has 64 entries and every set this test makes has fewer.
+    let mut arr = [0u16; MAX_NSEMS];
     match cmd {
-        SemCmd::GetVal => res(unsafe { b.semctl(id, num, GETVAL, 0) }),
-        SemCmd::SetVal(v) => res(unsafe { b.semctl(id, num, SETVAL, *v as u32 as usize) }),
+        SemCmd::GetVal => res(semctl_val(b, id, num, GETVAL, 0)),
+        SemCmd::SetVal(v) => res(semctl_val(b, id, num, SETVAL, *v as u32 as usize)),
         SemCmd::GetAll => {
-            let r = unsafe { b.semctl(id, num, GETALL, arr.as_mut_ptr() as usize) };
+            let r = semctl_all(b, id, num, GETALL, &mut arr);
             format!("{} {:?}", res(r), &arr[..8])
         }
         SemCmd::SetAll(v) => {
             arr[..v.len()].copy_from_slice(v);
-            res(unsafe { b.semctl(id, num, SETALL, arr.as_mut_ptr() as usize) })
+            res(semctl_all(b, id, num, SETALL, &mut arr))
         }
-        SemCmd::GetPid => res(unsafe { b.semctl(id, num, GETPID, 0) }),
-        SemCmd::GetNcnt => res(unsafe { b.semctl(id, num, GETNCNT, 0) }),
-        SemCmd::GetZcnt => res(unsafe { b.semctl(id, num, GETZCNT, 0) }),
+        SemCmd::GetPid => res(semctl_val(b, id, num, GETPID, 0)),
+        SemCmd::GetNcnt => res(semctl_val(b, id, num, GETNCNT, 0)),
+        SemCmd::GetZcnt => res(semctl_val(b, id, num, GETZCNT, 0)),
         SemCmd::Stat => {
-            let r = unsafe { b.semctl(id, num, IPC_STAT, p_ds) };
+            let r = semctl_ds(b, id, num, IPC_STAT, &mut ds);
             format!("{} {}", res(r), semds(&ds))
         }
         SemCmd::Set { mode } => {
-            let _ = unsafe { b.semctl(id, num, IPC_STAT, p_ds) };
+            let _ = semctl_ds(b, id, num, IPC_STAT, &mut ds);
             ds.sem_perm.mode = *mode;
-            res(unsafe { b.semctl(id, num, IPC_SET, (&raw mut ds) as usize) })
+            res(semctl_ds(b, id, num, IPC_SET, &mut ds))
         }
-        SemCmd::Rmid => res(unsafe { b.semctl(id, num, IPC_RMID, 0) }),
+        SemCmd::Rmid => res(semctl_val(b, id, num, IPC_RMID, 0)),
         SemCmd::Info => {
-            let r = unsafe { b.semctl(0, 0, IPC_INFO, p_info) };
+            let r = semctl_info(b, IPC_INFO, &mut info);
             format!("{} {info:?}", res(r))
         }
         SemCmd::SemInfo => {
-            let r = unsafe { b.semctl(0, 0, SEM_INFO, p_info) };
+            let r = semctl_info(b, SEM_INFO, &mut info);
             format!("{} {info:?}", res(r))
         }
         SemCmd::SemStat(i) | SemCmd::SemStatAny(i) => {
@@ -641,7 +726,7 @@ fn semctl_out<B: Backend>(b: &B, id: i32, num: i32, cmd: &SemCmd, objs: &mut Obj
             } else {
                 SEM_STAT_ANY
             };
-            let r = unsafe { b.semctl(*i, 0, c, p_ds) };
+            let r = semctl_ds(b, *i, 0, c, &mut ds);
             if let Ok(id) = r {
                 remember(&mut objs.sem, id)
             }
@@ -651,34 +736,31 @@ fn semctl_out<B: Backend>(b: &B, id: i32, num: i32, cmd: &SemCmd, objs: &mut Obj
                 if r.is_ok() { semds(&ds) } else { String::new() }
             )
         }
-        SemCmd::BadCmd => res(unsafe { b.semctl(id, num, 99, 0) }),
+        SemCmd::BadCmd => res(semctl_val(b, id, num, BAD_CMD, 0)),
     }
 }
 
 fn shmctl_out<B: Backend>(b: &B, id: i32, cmd: ShmCmd, objs: &mut Objects) -> String {
     let mut ds = shmid64_ds::default();
-    let mut info = shminfo64::default();
-    let mut usage = shm_info::default();
-    let p_ds = (&raw mut ds).cast::<c_void>();
-    // SAFETY (all calls below): each pointer is to a live local of the struct the
-    // command writes (shmid64_ds, shminfo64 for IPC_INFO, shm_info for SHM_INFO).
     match cmd {
         ShmCmd::Stat => {
-            let r = unsafe { b.shmctl(id, IPC_STAT, p_ds) };
+            let r = shmctl_ds(b, id, IPC_STAT, &mut ds);
             format!("{} {}", res(r), shmds(&ds))
         }
         ShmCmd::Set { mode } => {
-            let _ = unsafe { b.shmctl(id, IPC_STAT, p_ds) };
+            let _ = shmctl_ds(b, id, IPC_STAT, &mut ds);
             ds.shm_perm.mode = mode;
-            res(unsafe { b.shmctl(id, IPC_SET, (&raw mut ds).cast()) })
+            res(shmctl_ds(b, id, IPC_SET, &mut ds))
         }
-        ShmCmd::Rmid => res(unsafe { b.shmctl(id, IPC_RMID, core::ptr::null_mut()) }),
+        ShmCmd::Rmid => res(shmctl_none(b, id, IPC_RMID)),
         ShmCmd::Info => {
-            let r = unsafe { b.shmctl(0, IPC_INFO, (&raw mut info).cast()) };
+            let mut info = shminfo64::default();
+            let r = shmctl_limits(b, &mut info);
             format!("{} {info:?}", res(r))
         }
         ShmCmd::ShmInfo => {
-            let r = unsafe { b.shmctl(0, SHM_INFO, (&raw mut usage).cast()) };
+            let mut usage = shm_info::default();
+            let r = shmctl_usage(b, &mut usage);
             format!(
                 "{} used_ids={} shm_tot={}",
                 res(r),
@@ -692,7 +774,7 @@ fn shmctl_out<B: Backend>(b: &B, id: i32, cmd: ShmCmd, objs: &mut Objects) -> St
             } else {
                 SHM_STAT_ANY
             };
-            let r = unsafe { b.shmctl(i, c, p_ds) };
+            let r = shmctl_ds(b, i, c, &mut ds);
             if let Ok(id) = r {
                 remember(&mut objs.shm, id)
             }
@@ -702,9 +784,9 @@ fn shmctl_out<B: Backend>(b: &B, id: i32, cmd: ShmCmd, objs: &mut Objects) -> St
                 if r.is_ok() { shmds(&ds) } else { String::new() }
             )
         }
-        ShmCmd::Lock => res(unsafe { b.shmctl(id, SHM_LOCK, core::ptr::null_mut()) }),
-        ShmCmd::Unlock => res(unsafe { b.shmctl(id, SHM_UNLOCK, core::ptr::null_mut()) }),
-        ShmCmd::BadCmd => res(unsafe { b.shmctl(id, 99, p_ds) }),
+        ShmCmd::Lock => res(shmctl_none(b, id, SHM_LOCK)),
+        ShmCmd::Unlock => res(shmctl_none(b, id, SHM_UNLOCK)),
+        ShmCmd::BadCmd => res(shmctl_ds(b, id, BAD_CMD, &mut ds)),
     }
 }
 
@@ -763,7 +845,7 @@ fn run<W: World>(w: &mut W, case: &Case) -> Vec<String> {
                 }
                 res(r)
             }
-            Op::SemOp { s, ops, timed } => {
+            Op::Semop { s, ops, timed } => {
                 let id = pick(&objs.sem, *s);
                 if *timed {
                     let zero = timespec {
@@ -775,7 +857,7 @@ fn run<W: World>(w: &mut W, case: &Case) -> Vec<String> {
                     res(b.semop(id, &sembufs(ops, true)))
                 }
             }
-            Op::SemOpInChild { s, ops } => {
+            Op::SemopInChild { s, ops } => {
                 let id = pick(&objs.sem, *s);
                 let sops = sembufs(ops, true);
                 let line = w.in_child(&|b| res(b.semop(id, &sops)));
@@ -819,16 +901,20 @@ fn run<W: World>(w: &mut W, case: &Case) -> Vec<String> {
             }
             Op::ShmWrite { a, off, val } => match objs.att.get(a % objs.att.len().max(1)) {
                 Some(&(p, size, false)) if *off < size => {
-                    // SAFETY: `p` is a live read-write attachment of at least `size` bytes.
-                    unsafe { p.cast::<u8>().add(*off).write_volatile(*val) };
+                    let byte = p.cast::<u8>().wrapping_add(*off);
+                    // SAFETY: `byte` is inside a live read-write attachment of at
+                    // least `size > off` bytes.
+                    unsafe { byte.write_volatile(*val) };
                     "written".into()
                 }
                 _ => "skipped".into(),
             },
             Op::ShmRead { a, off } => match objs.att.get(a % objs.att.len().max(1)) {
                 Some(&(p, size, _)) if *off < size => {
-                    // SAFETY: `p` is a live attachment of at least `size` bytes.
-                    let v = unsafe { p.cast::<u8>().add(*off).read_volatile() };
+                    let byte = p.cast::<u8>().wrapping_add(*off);
+                    // SAFETY: `byte` is inside a live attachment of at least
+                    // `size > off` bytes.
+                    let v = unsafe { byte.read_volatile() };
                     format!("read {v}")
                 }
                 _ => "skipped".into(),
@@ -928,7 +1014,7 @@ fn compare(case: &Case) -> Result<(), String> {
     let pid = unsafe { libc::getpid() };
     mock.set_process(mock_process(pid, 0));
     let mut sim = Sim {
-        mock: &mock,
+        mock,
         pid,
         nobody: false,
         can_switch,

@@ -254,9 +254,11 @@ mod tests {
     fn every_name_matches_libc_and_strerror() {
         for &(errno, value) in ALL {
             assert_eq!(errno.raw_i32(), value, "{errno:?}");
-            // SAFETY: strerror returns a pointer to a NUL-terminated string that stays
-            // valid until the next strerror call on this thread; we copy it at once.
-            let text = unsafe { CStr::from_ptr(libc::strerror(value)) };
+            // SAFETY: strerror takes any int.
+            let ptr = unsafe { libc::strerror(value) };
+            // SAFETY: strerror returns a NUL-terminated string that stays valid until
+            // the next strerror call on this thread; we compare it at once.
+            let text = unsafe { CStr::from_ptr(ptr) };
             assert_eq!(
                 errno.description(),
                 Some(text.to_str().unwrap()),
