@@ -22,6 +22,11 @@ pub enum Call {
     Shmat,
     Shmdt,
     Shmctl,
+    /// The crate's SPSC queue in shared memory (`sysv_ipc::queue`): its own checks and
+    /// lock-free operations, which make no system call.
+    Queue,
+    /// The crate's seqlock in shared memory (`sysv_ipc::seqlock`).
+    SeqLock,
 }
 
 impl Call {
@@ -41,6 +46,8 @@ impl Call {
             Call::Shmat => "shmat",
             Call::Shmdt => "shmdt",
             Call::Shmctl => "shmctl",
+            Call::Queue => "queue",
+            Call::SeqLock => "seqlock",
         }
     }
 }
@@ -103,6 +110,28 @@ pub enum ErrorKind {
     /// and initializing it), in which case the object never becomes ready: remove it
     /// and create it again.
     Uninitialized,
+    /// A shared layout (a queue, a seqlock) exists under this key but is not the one
+    /// the caller asked for: `field` names the first difference (`"magic"`,
+    /// `"layout_version"`, `"kind"`, `"type_id"`, `"type_size"`, `"type_align"`,
+    /// `"capacity"`, `"size"`, ...). Nothing was read from or written to the payload.
+    LayoutMismatch {
+        /// The header field (or `"size"` for the segment) that differs.
+        field: &'static str,
+    },
+    /// A shared layout holds values no correct peer writes (an index out of range, an
+    /// unknown state): a peer crashed in a way the protocol cannot explain, or wrote
+    /// garbage. The call touched nothing out of bounds and returned no value.
+    Corrupt,
+    /// The writer of a seqlock was in the middle of a write on every attempt the
+    /// reader allowed itself: it is slow, stuck, or died mid-write (a new writer's
+    /// first write ends this).
+    Busy,
+    /// Another live process holds this role (producer, consumer or writer) of a
+    /// shared layout; each role has at most one holder.
+    RoleTaken,
+    /// This role's last holder died without releasing it. The layout keeps every
+    /// committed value; claim the role explicitly with the `reclaim_*` call.
+    RoleAbandoned,
     /// Any other errno.
     Other,
 }
@@ -225,6 +254,20 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Uninitialized => f.write_str(
                 "the object's creator has not finished initializing it \
                  (it may have died between creating and initializing it; remove the object to recover)",
+            ),
+            ErrorKind::LayoutMismatch { field } => write!(
+                f,
+                "the shared layout does not match the one expected ({field} differs)"
+            ),
+            ErrorKind::Corrupt => f.write_str(
+                "the shared layout holds impossible values (a peer crashed or wrote garbage)",
+            ),
+            ErrorKind::Busy => f.write_str(
+                "the writer stayed busy for every retry (slow, stuck, or died mid-write)",
+            ),
+            ErrorKind::RoleTaken => f.write_str("another live process holds this role"),
+            ErrorKind::RoleAbandoned => f.write_str(
+                "the role's last holder died without releasing it; reclaim it explicitly",
             ),
             ErrorKind::Other => f.write_str("failed"),
         }
