@@ -300,9 +300,9 @@ pub const INIT_CHECKS: u32 = 20_000;
 ///
 /// Each check is an `IPC_STAT` system call, which also lets the scheduler run the
 /// creator. With no clock in `no_std` the bound is a count: on a current x86_64 it
-/// amounts to roughly a second of waiting (1024 `pause` hints take some tens of
-/// microseconds), enough for a creator that was preempted between its system calls,
-/// and a prompt error when the creator died. Pass your own wait to
+/// amounts to about half a second of waiting (measured 0.4–0.6 s; 1024 `pause` hints
+/// take some tens of microseconds), ample for a creator that was preempted between
+/// its system calls, and a prompt error when the creator died. Pass your own wait to
 /// [`SemSet::new_initialized_with`] to sleep or yield instead.
 pub fn spin_wait(attempt: u32) -> bool {
     if attempt >= INIT_CHECKS {
@@ -450,7 +450,8 @@ impl<B: Backend> SemSet<B> {
     /// - [`ErrorKind::OutOfRange`]: a value is above `SEMVMX` (32767) (`ERANGE`);
     /// - [`ErrorKind::InvalidArgument`]: `values` is empty, or longer than `semmsl`;
     /// - [`ErrorKind::PermissionDenied`]: the existing set's mode refuses reading
-    ///   its status (`EACCES`);
+    ///   its status (`EACCES`); the creator, too, needs `mode` to let the owner read
+    ///   and alter (as [`Mode::OWNER_RW`] does);
     /// - as [`SemSet::create_in`] otherwise.
     ///
     /// # References

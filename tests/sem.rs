@@ -1183,7 +1183,8 @@ fn new_initialized_loser_waits_for_the_creator<B: Backend + Copy>(b: B) {
 
 fn racing_initializers_never_see_uninitialized_values<B: Backend + Copy>(b: B) {
     const PROCS: usize = 8;
-    const ROUNDS: u16 = 50;
+    // 200 rather than 50: a round is ~0.2 ms, and more rounds hit the window more often.
+    const ROUNDS: u16 = 200;
     in_ipc_namespace(move || {
         // Barrier: semaphore r starts at PROCS; each process takes one and waits for
         // zero, so all start round r together.
