@@ -271,14 +271,18 @@ impl<B: Backend> Segment<B> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::NotFound`] (`ENOENT`) if `key` has no segment (always for
-    /// [`Key::PRIVATE`], which only creates).
+    /// [`ErrorKind::NotFound`] (`ENOENT`) if `key` has no segment. For
+    /// [`Key::PRIVATE`], which names no segment (`shmget` would try to create one of
+    /// size 0 and fail with `EINVAL`), `NotFound` without calling the kernel.
     ///
     /// # References
     ///
     /// shmget(2).
     #[doc(alias = "shmget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
+        if key.is_private() {
+            return Err(Error::new(Call::Shmget, ErrorKind::NotFound));
+        }
         let id = check(Call::Shmget, backend.shmget(key.raw(), 0, 0))?;
         Ok(Segment { id, backend })
     }
@@ -1006,6 +1010,15 @@ const fn value_size<T>() -> usize {
 /// shm.write(&Telemetry { seq: 1, temp_millis: 21_500, flags: 0 });
 /// assert_eq!(shm.read().temp_millis, 21_500);
 /// assert_eq!(shm.segment().stat()?.size, 16);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+///
+/// A zero-sized `T` is refused when the program is built:
+///
+/// ```compile_fail
+/// use sysv_ipc::{Intent, Key, Mode, shm::Shm};
+///
+/// let empty = Shm::<()>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct Shm<T, B: Backend = DefaultBackend, A: Access = ReadWrite> {
