@@ -165,7 +165,7 @@ fn tour<B: Backend>(b: &B) -> Result<(), String> {
         let text = b"written through the mapping";
         for (i, &byte) in text.iter().enumerate() {
             // SAFETY: `p` maps at least 10000 writable bytes until shmdt below.
-            unsafe { p.add(i).write_volatile(byte) };
+            unsafe { p.wrapping_add(i).write_volatile(byte) };
         }
         // SAFETY: a second, read-only attachment of the same segment.
         let r = step("shmat(SHM_RDONLY)", unsafe {
@@ -174,7 +174,7 @@ fn tour<B: Backend>(b: &B) -> Result<(), String> {
         .cast::<u8>();
         // SAFETY: `r` maps at least 10000 readable bytes until shmdt below.
         let seen: Vec<u8> = (0..text.len())
-            .map(|i| unsafe { r.add(i).read_volatile() })
+            .map(|i| unsafe { r.wrapping_add(i).read_volatile() })
             .collect();
         println!(
             "  wrote at {p:p}, read back at {r:p}: {:?}",
