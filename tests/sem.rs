@@ -804,8 +804,8 @@ fn timed_retry_keeps_the_deadline<B: Backend + Copy>(b: B) {
         // An hour-long wait would show as a timeout here rather than after 60 s.
         peer.join_timeout(Duration::from_secs(15));
 
-        // The same with a real clock: three signals during a 300 ms wait. Restarting
-        // with the full timeout would end after the last signal + 300 ms (>= 580 ms).
+        // The same with a real clock: three signals during a 300 ms wait still end in
+        // TimedOut, never in Interrupted.
         let peer = fork_peer(move || {
             install_handler_with_sa_restart(None);
             let t0 = Instant::now();
@@ -820,8 +820,10 @@ fn timed_retry_keeps_the_deadline<B: Backend + Copy>(b: B) {
                 HANDLED.load(Ordering::SeqCst) >= 2,
                 "signals arrived during the wait"
             );
+            // Only the lower bound is a guarantee; the upper one (the deadline kept
+            // across restarts) is proven with the fake clock above, since timings on
+            // a shared machine are no pass/fail criterion.
             assert!(took >= Duration::from_millis(300), "{took:?}");
-            assert!(took < Duration::from_millis(500), "deadline kept: {took:?}");
         });
         wait_until_blocked(peer.pid());
         for pause in [0, 140, 130] {
