@@ -30,12 +30,14 @@ mod removal;
 mod sync;
 
 pub mod info;
+pub mod layout;
 pub mod msg;
 pub mod sem;
 pub mod shm;
 
 pub use error::{Call, Error, ErrorKind, Result};
 pub use key::Key;
+pub use layout::ShmType;
 pub use mode::{Intent, Mode};
 pub use perm::{Owner, Perm};
 pub use removal::{Removable, Removal};

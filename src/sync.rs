@@ -29,3 +29,20 @@ const _: () = {
     assert!(core::mem::align_of::<AtomicU32>() == 4);
     assert!(core::mem::size_of::<AtomicU8>() == 1);
 };
+
+// Fences order the layouts' protocols (the seqlock's write side, the ring's park/wake
+// handshake); loom must see them as its own to model them.
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::fence;
+#[cfg(not(loom))]
+pub(crate) use core::sync::atomic::fence;
+
+/// One round of a bounded busy-wait: a CPU hint normally; under loom a yield, because
+/// loom's scheduler never switches away from a thread that spins without one.
+#[inline]
+pub(crate) fn spin_loop() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    core::hint::spin_loop();
+}

@@ -1,0 +1,459 @@
+//! The 128-byte header at the start of every layout segment, its race-free
+//! create/attach handshake, and the type fingerprint.
+//!
+//! # Byte layout
+//!
+//! Offsets from the start of the segment; every field a native-endian `u64`
+//! accessed atomically. A C program joining a layout waits for `state == 2`
+//! (acquire), then compares every field below with what it expects.
+//!
+//! | offset | field | value |
+//! |---:|---|---|
+//! | 0 | `state` | 0 uninitialised (the kernel's zero fill), 1 initialising, 2 ready; anything else is corrupt |
+//! | 8 | `magic` | [`MAGIC`], the bytes `"SVIPCRS1"` |
+//! | 16 | `layout_version` | [`LAYOUT_VERSION`] |
+//! | 24 | `kind` | [`Kind`]: 1 ring, 2 seqlock |
+//! | 32 | `total_size` | bytes the layout uses (the segment may be larger) |
+//! | 40 | `data_offset` | offset of the first slot / value word (384 ring, 256 seqlock) |
+//! | 48 | `type_size` | `size_of::<T>()` |
+//! | 56 | `type_align` | `align_of::<T>()` |
+//! | 64 | `type_id` | [`fingerprint`] of `T` |
+//! | 72 | `capacity` | ring slots (`MAXSZ`); 1 for a seqlock |
+//! | 80 | `creator_pid` | the process that initialised the header |
+//! | 88 | `generation` | 1 (counts initialisations; reserved for re-initialisation) |
+//! | 96..128 | `reserved` | zero |
+//!
+//! # Handshake
+//!
+//! 1. The creator is the one process whose `shmget(IPC_CREAT | IPC_EXCL)` succeeded:
+//!    the kernel zero-fills a new segment, so `state` is 0.
+//! 2. It moves `state` 0 → 1 with a compare-exchange ([`Header::begin_init`]); a
+//!    loser of that race (only possible if someone else attached the fresh segment
+//!    by id) behaves as an attacher.
+//! 3. It initialises what follows the header (ring indices, ...), then
+//!    [`Header::publish`] writes every field with Relaxed stores and finally
+//!    `state = 2` with a Release store.
+//! 4. An attacher waits (bounded, [`Header::wait_ready`]) for an Acquire load of
+//!    `state` to see 2: that load synchronises with the Release store, so every
+//!    field and the initial indices are visible. Then [`Header::check`] reads each
+//!    field once and compares it with the expected [`Shape`]; the first difference
+//!    is a [`HeaderError::Mismatch`], before any payload is touched.
+//! 5. A creator that dies between steps 2 and 3 leaves `state` at 1 for good;
+//!    attachers give up with [`HeaderError::NotReady`] when their wait runs out, and
+//!    removing the segment is the recovery.
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+use crate::sync::{AtomicU64, Ordering};
+use crate::{Call, ErrorKind};
+
+/// `state`: nobody has initialised the header (a new segment is zero-filled).
+pub const UNINIT: u64 = 0;
+/// `state`: the creator is initialising the header.
+pub const INITIALIZING: u64 = 1;
+/// `state`: every field is written; attachers may check them.
+pub const READY: u64 = 2;
+
+/// `magic`: the bytes `"SVIPCRS1"` as a little-endian `u64`.
+pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
+
+/// `layout_version`: bumped whenever any byte layout in this module changes.
+pub const LAYOUT_VERSION: u64 = 1;
+
+/// Size of the header in bytes.
+pub const HEADER_SIZE: usize = 128;
+
+/// Which layout follows the header (`kind`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[repr(u64)]
+pub enum Kind {
+    /// The SPSC ring behind [`Queue`](crate::queue::Queue).
+    Ring = 1,
+    /// The seqlock behind [`SeqLock`](crate::seqlock::SeqLock).
+    SeqLock = 2,
+}
+
+/// The segment header. See the [module docs](self) for the byte layout and the
+/// handshake.
+#[repr(C, align(128))]
+#[derive(Debug)]
+pub struct Header {
+    /// [`UNINIT`], [`INITIALIZING`] or [`READY`].
+    pub state: AtomicU64,
+    /// [`MAGIC`].
+    pub magic: AtomicU64,
+    /// [`LAYOUT_VERSION`].
+    pub layout_version: AtomicU64,
+    /// [`Kind`] as a number.
+    pub kind: AtomicU64,
+    /// Bytes of the whole layout.
+    pub total_size: AtomicU64,
+    /// Offset of the payload.
+    pub data_offset: AtomicU64,
+    /// `size_of::<T>()`.
+    pub type_size: AtomicU64,
+    /// `align_of::<T>()`.
+    pub type_align: AtomicU64,
+    /// [`fingerprint`] of `T`.
+    pub type_id: AtomicU64,
+    /// Ring slots, or 1.
+    pub capacity: AtomicU64,
+    /// Pid of the initialising process.
+    pub creator_pid: AtomicU64,
+    /// 1.
+    pub generation: AtomicU64,
+    /// Zero.
+    pub reserved: [AtomicU64; 4],
+}
+
+#[cfg(not(loom))]
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<Header>() == HEADER_SIZE);
+    assert!(align_of::<Header>() == 128);
+    assert!(offset_of!(Header, state) == 0);
+    assert!(offset_of!(Header, magic) == 8);
+    assert!(offset_of!(Header, layout_version) == 16);
+    assert!(offset_of!(Header, kind) == 24);
+    assert!(offset_of!(Header, total_size) == 32);
+    assert!(offset_of!(Header, data_offset) == 40);
+    assert!(offset_of!(Header, type_size) == 48);
+    assert!(offset_of!(Header, type_align) == 56);
+    assert!(offset_of!(Header, type_id) == 64);
+    assert!(offset_of!(Header, capacity) == 72);
+    assert!(offset_of!(Header, creator_pid) == 80);
+    assert!(offset_of!(Header, generation) == 88);
+    assert!(offset_of!(Header, reserved) == 96);
+};
+
+/// What a layout's header must say: the creator writes it, attachers compare it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Shape {
+    /// Which layout.
+    pub kind: Kind,
+    /// Bytes of the whole layout.
+    pub total_size: u64,
+    /// Offset of the payload.
+    pub data_offset: u64,
+    /// `size_of::<T>()`.
+    pub type_size: u64,
+    /// `align_of::<T>()`.
+    pub type_align: u64,
+    /// [`fingerprint`] of `T`.
+    pub type_id: u64,
+    /// Ring slots, or 1.
+    pub capacity: u64,
+}
+
+impl Shape {
+    /// The shape of a layout of `kind` holding `T`s.
+    pub const fn of<T: ShmType>(kind: Kind, capacity: usize, data_offset: usize, total_size: usize) -> Shape {
+        Shape {
+            kind,
+            total_size: total_size as u64,
+            data_offset: data_offset as u64,
+            type_size: size_of::<T>() as u64,
+            type_align: align_of::<T>() as u64,
+            type_id: fingerprint::<T>(),
+            capacity: capacity as u64,
+        }
+    }
+}
+
+/// Why a header was refused.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum HeaderError {
+    /// Still uninitialised or initialising when the wait ran out.
+    NotReady,
+    /// `state` holds a value no process writes.
+    Corrupt,
+    /// Ready, but this field differs from the expected shape.
+    Mismatch(&'static str),
+}
+
+impl HeaderError {
+    /// The crate's error for it, naming `call`.
+    pub fn to_error(self, call: Call) -> crate::Error {
+        crate::Error::new(
+            call,
+            match self {
+                HeaderError::NotReady => ErrorKind::Uninitialized,
+                HeaderError::Corrupt => ErrorKind::Corrupt,
+                HeaderError::Mismatch(field) => ErrorKind::LayoutMismatch { field },
+            },
+        )
+    }
+}
+
+impl Header {
+    /// A zeroed header, as the kernel hands it out in a new segment (for models and
+    /// tests; a real header lives in a segment).
+    pub fn new() -> Header {
+        Header {
+            state: AtomicU64::new(0),
+            magic: AtomicU64::new(0),
+            layout_version: AtomicU64::new(0),
+            kind: AtomicU64::new(0),
+            total_size: AtomicU64::new(0),
+            data_offset: AtomicU64::new(0),
+            type_size: AtomicU64::new(0),
+            type_align: AtomicU64::new(0),
+            type_id: AtomicU64::new(0),
+            capacity: AtomicU64::new(0),
+            creator_pid: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            reserved: core::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    /// Step 2 of the handshake: claims initialisation (`state` 0 → 1). True for
+    /// exactly one caller on a zeroed header.
+    pub fn begin_init(&self) -> bool {
+        // Acquire on success: nothing to acquire from a zeroed header, but it keeps
+        // our initialising stores after the claim; Relaxed on failure: the loser
+        // synchronises later, through `wait_ready`.
+        self.state
+            .compare_exchange(UNINIT, INITIALIZING, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Step 3: writes every field for `shape`, then marks the header ready. Call
+    /// after [`begin_init`](Self::begin_init) returned true and after initialising
+    /// what follows the header.
+    pub fn publish(&self, shape: &Shape, creator_pid: u32) {
+        // Relaxed: all published by the Release store of `state` below.
+        let relaxed = Ordering::Relaxed;
+        self.magic.store(MAGIC, relaxed);
+        self.layout_version.store(LAYOUT_VERSION, relaxed);
+        self.kind.store(shape.kind as u64, relaxed);
+        self.total_size.store(shape.total_size, relaxed);
+        self.data_offset.store(shape.data_offset, relaxed);
+        self.type_size.store(shape.type_size, relaxed);
+        self.type_align.store(shape.type_align, relaxed);
+        self.type_id.store(shape.type_id, relaxed);
+        self.capacity.store(shape.capacity, relaxed);
+        self.creator_pid.store(u64::from(creator_pid), relaxed);
+        self.generation.store(1, relaxed);
+        // Release: publishes every field above and the caller's initialisation of the
+        // control lines; pairs with the Acquire load of `state` in `wait_ready`.
+        self.state.store(READY, Ordering::Release);
+    }
+
+    /// Step 4a: waits until the header is ready, calling `wait(attempt)` (attempt
+    /// counting from 0) each time it is not; gives up with
+    /// [`HeaderError::NotReady`] when `wait` returns false.
+    pub fn wait_ready(&self, mut wait: impl FnMut(u32) -> bool) -> Result<(), HeaderError> {
+        let mut attempt = 0u32;
+        loop {
+            // Acquire: pairs with the Release store of READY in `publish`, making every
+            // field and the initial control lines visible.
+            match self.state.load(Ordering::Acquire) {
+                READY => return Ok(()),
+                UNINIT | INITIALIZING => {
+                    if !wait(attempt) {
+                        return Err(HeaderError::NotReady);
+                    }
+                    attempt = attempt.saturating_add(1);
+                }
+                _ => return Err(HeaderError::Corrupt),
+            }
+        }
+    }
+
+    /// Step 4b: compares every field (each read once) with `shape`; the first
+    /// difference is the error. Call after [`wait_ready`](Self::wait_ready).
+    pub fn check(&self, shape: &Shape) -> Result<(), HeaderError> {
+        // Relaxed: ordered after the Acquire load of READY in `wait_ready`. A field a
+        // peer rewrites later is merely compared, never used as a size or an offset.
+        let r = Ordering::Relaxed;
+        let fields: [(&'static str, &AtomicU64, u64); 9] = [
+            ("magic", &self.magic, MAGIC),
+            ("layout_version", &self.layout_version, LAYOUT_VERSION),
+            ("kind", &self.kind, shape.kind as u64),
+            ("data_offset", &self.data_offset, shape.data_offset),
+            ("type_size", &self.type_size, shape.type_size),
+            ("type_align", &self.type_align, shape.type_align),
+            ("type_id", &self.type_id, shape.type_id),
+            ("capacity", &self.capacity, shape.capacity),
+            ("total_size", &self.total_size, shape.total_size),
+        ];
+        for (name, field, want) in fields {
+            if field.load(r) != want {
+                return Err(HeaderError::Mismatch(name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Steps 4a and 4b.
+    pub fn attach(&self, shape: &Shape, wait: impl FnMut(u32) -> bool) -> Result<(), HeaderError> {
+        self.wait_ready(wait)?;
+        self.check(shape)
+    }
+}
+
+impl Default for Header {
+    fn default() -> Self {
+        Header::new()
+    }
+}
+
+/// A type that may live in a layout: plain data (any bytes are a valid value, no
+/// padding) with a stable name for the header's type check.
+///
+/// `TYPE_ID` identifies the type across programs and languages: derive it from a
+/// name and version you choose with [`type_id`], and change it whenever the
+/// meaning of the bytes changes. Size and alignment are checked as well (see
+/// [`fingerprint`]).
+///
+/// ```
+/// use sysv_ipc::layout::{ShmType, type_id};
+/// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+///
+/// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
+/// #[repr(C)]
+/// struct Tick {
+///     seq: u64,
+///     price: f64,
+/// }
+///
+/// impl ShmType for Tick {
+///     const TYPE_ID: u64 = type_id("myapp::Tick v1");
+/// }
+/// assert_ne!(Tick::TYPE_ID, <[u64; 2]>::TYPE_ID);
+/// ```
+pub trait ShmType: FromBytes + IntoBytes + Immutable + KnownLayout + Sized {
+    /// The type's id; [`type_id`] of a name and version.
+    const TYPE_ID: u64;
+}
+
+/// 64-bit FNV-1a of `bytes`, starting from `hash` (the offset basis
+/// `0xcbf29ce484222325` for a fresh hash).
+pub const fn fnv1a64_from(mut hash: u64, bytes: &[u8]) -> u64 {
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// 64-bit FNV-1a of `bytes`.
+pub const fn fnv1a64(bytes: &[u8]) -> u64 {
+    fnv1a64_from(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// A [`ShmType::TYPE_ID`] from a name: [`fnv1a64`] of its UTF-8 bytes.
+pub const fn type_id(name: &str) -> u64 {
+    fnv1a64(name.as_bytes())
+}
+
+/// The header's `type_id` for `T`: FNV-1a continued from `T::TYPE_ID`'s hash over
+/// the little-endian bytes of `T::TYPE_ID`, `size_of::<T>()`, `align_of::<T>()` and
+/// [`LAYOUT_VERSION`], each as a `u64` — so another type, the same name with another
+/// size, or another layout version all differ.
+pub const fn fingerprint<T: ShmType>() -> u64 {
+    let mut h = fnv1a64(&T::TYPE_ID.to_le_bytes());
+    h = fnv1a64_from(h, &(size_of::<T>() as u64).to_le_bytes());
+    h = fnv1a64_from(h, &(align_of::<T>() as u64).to_le_bytes());
+    fnv1a64_from(h, &LAYOUT_VERSION.to_le_bytes())
+}
+
+macro_rules! primitive_shm_types {
+    ($($t:ty),*) => {$(
+        impl ShmType for $t {
+            const TYPE_ID: u64 = type_id(stringify!($t));
+        }
+    )*};
+}
+primitive_shm_types!(u8, u16, u32, u64, i8, i16, i32, i64, f32, f64);
+
+impl<T: ShmType, const N: usize> ShmType for [T; N] {
+    const TYPE_ID: u64 = fnv1a64_from(
+        fnv1a64_from(type_id("[T; N]"), &T::TYPE_ID.to_le_bytes()),
+        &(N as u64).to_le_bytes(),
+    );
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn shape() -> Shape {
+        Shape::of::<u64>(Kind::Ring, 4, 384, 384 + 32)
+    }
+
+    #[test]
+    fn fnv_matches_the_reference_vectors() {
+        // From the FNV reference (Fowler/Noll/Vo test suite).
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn fingerprints_tell_types_sizes_and_arrays_apart() {
+        let ids = [
+            fingerprint::<u64>(),
+            fingerprint::<i64>(),
+            fingerprint::<f64>(),
+            fingerprint::<u32>(),
+            fingerprint::<[u64; 2]>(),
+            fingerprint::<[u64; 3]>(),
+            fingerprint::<[u32; 4]>(),
+        ];
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn handshake_on_one_thread() {
+        let h = Header::new();
+        assert_eq!(h.wait_ready(|_| false), Err(HeaderError::NotReady));
+        assert!(h.begin_init());
+        assert!(!h.begin_init(), "only one creator");
+        let mut waits = 0;
+        assert_eq!(
+            h.wait_ready(|a| {
+                waits += 1;
+                a < 3
+            }),
+            Err(HeaderError::NotReady)
+        );
+        assert_eq!(waits, 4);
+        h.publish(&shape(), 42);
+        assert_eq!(h.attach(&shape(), |_| false), Ok(()));
+        assert_eq!(h.creator_pid.load(Ordering::Relaxed), 42);
+    }
+
+    #[test]
+    fn every_field_is_checked() {
+        let h = Header::new();
+        assert!(h.begin_init());
+        h.publish(&shape(), 1);
+        let mut other = shape();
+        other.capacity = 8;
+        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("capacity")));
+        other = shape();
+        other.type_id = fingerprint::<i64>();
+        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("type_id")));
+        other = shape();
+        other.kind = Kind::SeqLock;
+        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("kind")));
+        other = shape();
+        other.total_size += 8;
+        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("total_size")));
+        h.layout_version.store(LAYOUT_VERSION + 1, Ordering::Relaxed);
+        assert_eq!(h.check(&shape()), Err(HeaderError::Mismatch("layout_version")));
+        h.magic.store(0, Ordering::Relaxed);
+        assert_eq!(h.check(&shape()), Err(HeaderError::Mismatch("magic")));
+        h.state.store(7, Ordering::Relaxed);
+        assert_eq!(h.wait_ready(|_| true), Err(HeaderError::Corrupt));
+        let e = HeaderError::Mismatch("capacity").to_error(Call::Queue);
+        assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "capacity" });
+    }
+}

@@ -1,0 +1,161 @@
+//! Lock-free layouts over shared memory: the bytes a [`Queue`](crate::queue::Queue)
+//! or a [`SeqLock`](crate::seqlock::SeqLock) places in a segment, and the algorithms
+//! over them.
+//!
+//! This module knows nothing of system calls. Its algorithms take references to
+//! `#[repr(C)]` structs made only of atomics ([`Header`], [`RingCtl`], [`SeqCtl`]) and
+//! to slices of `AtomicU64` words, so the same code runs over a segment, over
+//! ordinary memory in a test, and under [loom](https://docs.rs/loom) (`--cfg loom`,
+//! where the atomics are loom's and the "processes" are loom threads).
+//!
+//! # Byte layouts
+//!
+//! Every field is an aligned, native-endian 64-bit word, accessed only atomically
+//! (C: `_Atomic uint64_t`, or `__atomic_*` builtins on `uint64_t`). One access size
+//! for every byte of every layout means no mixed-size atomic accesses, which
+//! Rust's memory model forbids, even between our own copy routines. The segment
+//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`] and
+//! [`seqlock`] give every offset, and `offset_of!` assertions pin them.
+//!
+//! | layout | 0..128 | then | payload |
+//! |---|---|---|---|
+//! | ring ([`Kind::Ring`]) | [`Header`] | producer line 128..256, consumer line 256..384 | `MAXSZ` slots from 384 |
+//! | seqlock ([`Kind::SeqLock`]) | [`Header`] | sequence line 128..256 | value words from 256 |
+//!
+//! A slot or value of type `T` takes `size_of::<T>()` rounded up to 8 bytes: its
+//! bytes, as `T`'s `#[repr(C)]` layout has them, then zeros.
+//!
+//! # Never trusting the segment
+//!
+//! A peer may write any byte at any time. Each shared value is read once into a
+//! local, then checked: ring indices must satisfy `tail - head <= MAXSZ`, slot
+//! numbers are masked with the compile-time capacity, header fields are compared
+//! for equality and never used as sizes or offsets. A peer can make an operation
+//! fail ([`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt)), never read or write out
+//! of bounds; any bytes decode to a valid `T` (zerocopy's `FromBytes`).
+//!
+//! # Safety
+//!
+//! The algorithms contain no `unsafe`. The one `unsafe` function, `view` (not
+//! compiled under loom), turns a mapping into a `&C` control struct and a
+//! `&[AtomicU64]` payload; every caller passes an [`Attachment`]'s mapping,
+//! whose contract (page-aligned, `len` bytes mapped read-write while it is
+//! borrowed, only atomic accesses by the safe API) is what the conversion needs.
+//! [`AtomicsOnly`] marks the structs that are made only of `AtomicU64`, for which
+//! any bytes are valid values.
+#![allow(unsafe_code)]
+
+pub mod header;
+pub mod ring;
+pub mod seqlock;
+
+pub use header::{Header, HeaderError, Kind, ShmType, Shape, fingerprint, fnv1a64, type_id};
+pub use ring::{Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
+pub use seqlock::{Busy, SeqCtl, SeqWriter};
+
+use crate::sync::AtomicU64;
+
+/// Bytes per shared word.
+pub const WORD: usize = 8;
+
+/// Distance between two indices written by different processes: two 64-byte cache
+/// lines, because x86's adjacent-line prefetcher pulls lines in pairs (crossbeam's
+/// `CachePadded` uses 128 on x86_64 and aarch64 for the same reason).
+pub const LINE: usize = 128;
+
+/// How many 8-byte words hold a value of `size` bytes.
+pub const fn words_for(size: usize) -> usize {
+    size.div_ceil(WORD)
+}
+
+/// Stores `src` into `words` by Relaxed whole-word stores, the last word padded with
+/// zeros; false (and nothing stored) if `src` does not fit.
+pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
+    if words_for(src.len()) > words.len() {
+        return false;
+    }
+    for (word, chunk) in words.iter().zip(src.chunks(WORD)) {
+        let mut bytes = [0u8; WORD];
+        if let Some(dst) = bytes.get_mut(..chunk.len()) {
+            dst.copy_from_slice(chunk);
+        }
+        // Relaxed: the protocol around the copy (a ring index, a sequence number)
+        // orders it; the word only has to be atomic to be race-free.
+        word.store(u64::from_ne_bytes(bytes), crate::sync::Ordering::Relaxed);
+    }
+    true
+}
+
+/// Fills `dst` from `words` by Relaxed whole-word loads; false (and `dst`
+/// untouched) if `words` is too short.
+pub(crate) fn load_words(words: &[AtomicU64], dst: &mut [u8]) -> bool {
+    if words_for(dst.len()) > words.len() {
+        return false;
+    }
+    for (word, chunk) in words.iter().zip(dst.chunks_mut(WORD)) {
+        // Relaxed: ordered by the protocol around the copy, as in `store_words`.
+        let bytes = word.load(crate::sync::Ordering::Relaxed).to_ne_bytes();
+        if let Some(src) = bytes.get(..chunk.len()) {
+            chunk.copy_from_slice(src);
+        }
+    }
+    true
+}
+
+/// A `#[repr(C)]` struct made only of `AtomicU64` fields (and arrays of them), with
+/// no padding: any bytes are a valid value, and it may be laid over shared memory.
+///
+/// # Safety
+///
+/// Implement only for such structs; `view` relies on it.
+pub(crate) unsafe trait AtomicsOnly {}
+
+// SAFETY: Header, RingCtl and SeqCtl are #[repr(C)] structs of AtomicU64 fields and
+// arrays of them; their sizes are pinned in their modules to the sum of the fields
+// (no padding).
+unsafe impl AtomicsOnly for Header {}
+// SAFETY: as above.
+unsafe impl AtomicsOnly for RingCtl {}
+// SAFETY: as above.
+unsafe impl AtomicsOnly for SeqCtl {}
+
+/// The control struct `C` at the start of an attachment's mapping, and the
+/// `data_words` words at `data_offset`; `None` if they do not fit in the segment.
+#[cfg(not(loom))]
+pub(crate) fn view<B: crate::Backend, C: AtomicsOnly>(
+    att: &crate::shm::Attachment<B>,
+    data_offset: usize,
+    data_words: usize,
+) -> Option<(&C, &[AtomicU64])> {
+    let base = att.as_mut_ptr();
+    let end = data_words
+        .checked_mul(WORD)
+        .and_then(|n| n.checked_add(data_offset))?;
+    if size_of::<C>() > data_offset
+        || !data_offset.is_multiple_of(WORD)
+        || end > att.len()
+        || !base.addr().is_multiple_of(align_of::<C>())
+    {
+        return None;
+    }
+    // SAFETY: `&*p` needs p aligned, dereferenceable for size_of::<C>() bytes, pointing
+    // to a valid C, and no mutation outside UnsafeCell for the reference's life
+    // (std::ptr module, "Safety"; Reference 1.95, "Behavior considered undefined").
+    // Aligned: checked above (shmat gives page alignment; C's is at most 128).
+    // Dereferenceable: size_of::<C>() <= data_offset <= end <= att.len(), and the
+    // Attachment keeps att.len() bytes mapped read-write while it is borrowed, which
+    // the returned lifetime does. Valid: AtomicsOnly (any bytes are atomics' values).
+    // Mutation by peers goes through the atomics' UnsafeCells; this process touches
+    // segment bytes only atomically (copy.rs, these layouts), so no access mixes
+    // atomic and non-atomic (AtomicU64::from_ptr's rule).
+    let ctl = unsafe { &*base.cast::<C>() };
+    let data = base.wrapping_add(data_offset).cast::<AtomicU64>();
+    // SAFETY: from_raw_parts needs data non-null, aligned, valid for
+    // data_words * 8 bytes in one allocation, initialised, no non-atomic mutation,
+    // total <= isize::MAX (core::slice::from_raw_parts, 1.95). The words lie in
+    // data_offset..end <= att.len() of the one mapping (isize-bounded, checked when
+    // attaching), 8-aligned (page-aligned base, data_offset % 8 == 0); any bits are
+    // a valid AtomicU64; all accesses are atomic, as above.
+    let words = unsafe { core::slice::from_raw_parts(data, data_words) };
+    Some((ctl, words))
+}

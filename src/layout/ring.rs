@@ -1,0 +1,637 @@
+//! The single-producer single-consumer ring behind
+//! [`Queue`](crate::queue::Queue): `N` slots (a power of two), free-running
+//! indices, each side's index on its own 128-byte line, and a park/wake protocol
+//! for blocking callers.
+//!
+//! # Byte layout
+//!
+//! | offset | field | written by | meaning |
+//! |---:|---|---|---|
+//! | 0..128 | [`Header`] | creator | `kind` = 1, `capacity` = `N`, `data_offset` = 384 |
+//! | 128 | `tail` | producer | messages ever enqueued (free-running `u64`) |
+//! | 136 | `consumer_waiting` | consumer sets, producer clears | non-zero: the consumer is (about to be) parked |
+//! | 144 | `producer_pid` | producer | pid of the role's holder, 0 when released |
+//! | 152..256 | padding | — | zero |
+//! | 256 | `head` | consumer | messages ever dequeued (free-running `u64`) |
+//! | 264 | `producer_waiting` | producer sets, consumer clears | non-zero: the producer is (about to be) parked |
+//! | 272 | `consumer_pid` | consumer | pid of the role's holder, 0 when released |
+//! | 280..384 | padding | — | zero |
+//! | 384 + i·S | slot `i` | producer | `i` in `0..N`; `S` = `size_of::<T>()` rounded up to 8 |
+//!
+//! Message `k` (counting from 0) lives in slot `k & (N - 1)`. The ring holds
+//! `tail - head` messages, always `<= N`: all `N` slots are usable, since the
+//! indices never wrap in practice (2^64 messages) and are compared by wrapping
+//! subtraction anyway. A value `tail - head > N` (also "head ahead of tail") can
+//! only come from a corrupted segment: [`Corrupt`].
+//!
+//! Each flag sits on the line its *reader* owns: the producer checks
+//! `consumer_waiting` after every publish, on the line it writes anyway, and the
+//! consumer's writes to it are rare (only when parking).
+//!
+//! # Protocol
+//!
+//! - **Publish.** The producer writes a slot with Relaxed word stores, then stores
+//!   `tail + 1` with Release; the consumer's Acquire load of `tail` makes the slot
+//!   visible. Symmetrically the consumer reads slots, then stores `head` with
+//!   Release; the producer's Acquire load of `head` orders its reuse of the slots
+//!   after those reads.
+//! - **Cached indices.** The producer keeps its own `tail` locally (it writes the
+//!   shared one, never reads it back: a peer could have changed it) and a cached
+//!   `head`, reloaded only when the cache says the ring is full; the consumer keeps
+//!   `head` and a cached `tail`, reloaded when the cache says empty.
+//! - **Park/wake (no lost wake-up).** A side that must wait stores its flag (1),
+//!   runs a SeqCst fence, and re-reads the peer's index; it parks only if that
+//!   still shows no progress. The other side, after each index store, runs a
+//!   SeqCst fence and reads the flag; if set it clears it (swap) and wakes the
+//!   peer. The two fences are ordered one way or the other, so either the waiter's
+//!   re-read sees the new index or the publisher sees the flag (Dekker's pattern;
+//!   [`core::sync::atomic::fence`]'s "SeqCst" fences forbid the store-buffering
+//!   outcome). The swap gives at most one wake per park, so a semaphore standing
+//!   behind [`Parking`] does not accumulate posts.
+//! - **Crashes.** A message is committed by the single store of `tail`; a producer
+//!   killed before it leaves a half-written slot that nobody reads and the next
+//!   producer overwrites. A consumer killed before its `head` store leaves the
+//!   message in the ring for the next consumer.
+
+use crate::layout::header::Header;
+use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
+
+/// Offset of slot 0.
+pub const DATA_OFFSET: usize = 384;
+
+/// The control block of a ring: header, producer line, consumer line (384 bytes).
+#[repr(C, align(128))]
+#[derive(Debug)]
+pub struct RingCtl {
+    /// The segment header.
+    pub header: Header,
+    /// Messages enqueued; written by the producer only.
+    pub tail: AtomicU64,
+    /// Set by a consumer about to park; cleared by whoever wakes or un-parks it.
+    pub consumer_waiting: AtomicU64,
+    /// Pid of the producer role's holder, 0 if released.
+    pub producer_pid: AtomicU64,
+    /// Keeps `head` off the producer's 128 bytes.
+    pub producer_pad: [AtomicU64; 13],
+    /// Messages dequeued; written by the consumer only.
+    pub head: AtomicU64,
+    /// Set by a producer about to park; cleared by whoever wakes or un-parks it.
+    pub producer_waiting: AtomicU64,
+    /// Pid of the consumer role's holder, 0 if released.
+    pub consumer_pid: AtomicU64,
+    /// Keeps the slots off the consumer's 128 bytes.
+    pub consumer_pad: [AtomicU64; 13],
+}
+
+#[cfg(not(loom))]
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<RingCtl>() == DATA_OFFSET);
+    assert!(offset_of!(RingCtl, header) == 0);
+    assert!(offset_of!(RingCtl, tail) == 128);
+    assert!(offset_of!(RingCtl, consumer_waiting) == 136);
+    assert!(offset_of!(RingCtl, producer_pid) == 144);
+    assert!(offset_of!(RingCtl, producer_pad) == 152);
+    assert!(offset_of!(RingCtl, head) == 256);
+    assert!(offset_of!(RingCtl, producer_waiting) == 264);
+    assert!(offset_of!(RingCtl, consumer_pid) == 272);
+    assert!(offset_of!(RingCtl, consumer_pad) == 280);
+};
+
+impl RingCtl {
+    /// A zeroed control block (for models and tests).
+    pub fn new() -> RingCtl {
+        let zero = || AtomicU64::new(0);
+        RingCtl {
+            header: Header::new(),
+            tail: zero(),
+            consumer_waiting: zero(),
+            producer_pid: zero(),
+            producer_pad: core::array::from_fn(|_| zero()),
+            head: zero(),
+            producer_waiting: zero(),
+            consumer_pid: zero(),
+            consumer_pad: core::array::from_fn(|_| zero()),
+        }
+    }
+
+    /// The creator's initialisation of the lines (between
+    /// [`Header::begin_init`] and [`Header::publish`], which publishes it).
+    pub fn init(&self) {
+        // Relaxed: published by the header's Release store of READY.
+        for word in [
+            &self.tail,
+            &self.consumer_waiting,
+            &self.producer_pid,
+            &self.head,
+            &self.producer_waiting,
+            &self.consumer_pid,
+        ] {
+            word.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Messages in the ring as an observer sees them (neither side's cache):
+    /// advisory, since both sides may move meanwhile.
+    pub fn len<const N: usize>(&self) -> Result<usize, Corrupt> {
+        for _ in 0..8 {
+            // Acquire (all three): pair with the sides' Release stores; head is read
+            // on both sides of tail so that the pair is a consistent snapshot when
+            // it did not move (tail can then be at most head + N).
+            let h1 = self.head.load(Ordering::Acquire);
+            let t = self.tail.load(Ordering::Acquire);
+            let h2 = self.head.load(Ordering::Acquire);
+            if h1 == h2 {
+                return used::<N>(t, h1);
+            }
+        }
+        Ok(0)
+    }
+}
+
+impl Default for RingCtl {
+    fn default() -> Self {
+        RingCtl::new()
+    }
+}
+
+/// The ring's indices are impossible: `tail - head > N`. A peer corrupted them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Corrupt;
+
+/// Why a blocking ring operation returned without a message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RingError<E> {
+    /// See [`Corrupt`].
+    Corrupt,
+    /// [`Parking::park`] failed (timed out, interrupted, semaphore removed, ...).
+    Park(E),
+}
+
+impl<E> From<Corrupt> for RingError<E> {
+    fn from(_: Corrupt) -> Self {
+        RingError::Corrupt
+    }
+}
+
+/// How a side sleeps and wakes its peer: a SysV semaphore per side in
+/// [`Queue`](crate::queue::Queue), a mutex and condition variable in the loom model.
+pub trait Parking {
+    /// Why `park` returned without being woken.
+    type Error;
+    /// Sleeps until the peer's [`unpark_peer`](Self::unpark_peer) (a wake that
+    /// arrived before the call counts), or fails (timeout, signal, ...).
+    /// Spurious returns are allowed: the caller re-checks.
+    fn park(&mut self) -> Result<(), Self::Error>;
+    /// Wakes the peer's `park`. Infallible from the ring's view: the message is
+    /// already committed, and a peer whose semaphore is gone learns that itself.
+    fn unpark_peer(&mut self);
+}
+
+/// `tail - head` if it is a possible fill level.
+fn used<const N: usize>(tail: u64, head: u64) -> Result<usize, Corrupt> {
+    let used = tail.wrapping_sub(head);
+    if used > N as u64 {
+        return Err(Corrupt);
+    }
+    // used <= N, which is a usize.
+    Ok(used as usize)
+}
+
+/// After an index store: whether the peer parked (its flag set), clearing the flag.
+fn take_waiter(flag: &AtomicU64) -> bool {
+    // SeqCst: pairs with the SeqCst fence in `prepare_park` of the other side:
+    // either its re-read of our index sees the store we just made, or this load
+    // sees its flag.
+    fence(Ordering::SeqCst);
+    // Relaxed: ordered by the fence above; the swap lets one publisher wake a
+    // parked peer once, not once per message.
+    flag.load(Ordering::Relaxed) != 0 && flag.swap(0, Ordering::Relaxed) != 0
+}
+
+/// The ring over a control block and its slots: `N` slots of `slot_words` words.
+#[derive(Copy, Clone, Debug)]
+pub struct Ring<'a, const N: usize> {
+    ctl: &'a RingCtl,
+    slots: &'a [AtomicU64],
+    slot_words: usize,
+}
+
+impl<'a, const N: usize> Ring<'a, N> {
+    /// The ring of `N` slots of `slot_words` words each over `slots`; `None` unless
+    /// `slots` has exactly `N * slot_words` words and `slot_words > 0`.
+    pub fn new(ctl: &'a RingCtl, slots: &'a [AtomicU64], slot_words: usize) -> Option<Self> {
+        const {
+            assert!(N.is_power_of_two(), "the ring's capacity must be a power of two");
+        }
+        (slot_words > 0 && N.checked_mul(slot_words) == Some(slots.len())).then_some(Ring {
+            ctl,
+            slots,
+            slot_words,
+        })
+    }
+
+    /// The control block.
+    pub fn ctl(&self) -> &'a RingCtl {
+        self.ctl
+    }
+
+    /// The words of the slot of message `index`.
+    fn slot(&self, index: u64) -> &'a [AtomicU64] {
+        // Masked with our compile-time N: whatever `index` is, the slot is in range.
+        let i = (index as usize) & (N - 1);
+        let start = i * self.slot_words;
+        debug_assert!(start + self.slot_words <= self.slots.len());
+        self.slots
+            .get(start..start + self.slot_words)
+            .unwrap_or_default()
+    }
+}
+
+/// The producer's side of a [`Ring`]: its own `tail` and a cached `head`.
+#[derive(Debug)]
+pub struct RingProducer<'a, const N: usize> {
+    ring: Ring<'a, N>,
+    /// Our authoritative tail; the shared one is only ever stored.
+    tail: u64,
+    /// Last head loaded; `tail - cached_head <= N` always holds.
+    cached_head: u64,
+}
+
+impl<'a, const N: usize> RingProducer<'a, N> {
+    /// Takes the producer's side, continuing from the shared `tail` (a new producer
+    /// after a dead one continues where the last committed message ends).
+    pub fn new(ring: Ring<'a, N>) -> Result<Self, Corrupt> {
+        // Acquire (both): pair with the Release stores of the previous holders of the
+        // two roles.
+        let tail = ring.ctl.tail.load(Ordering::Acquire);
+        let head = ring.ctl.head.load(Ordering::Acquire);
+        used::<N>(tail, head)?;
+        Ok(RingProducer {
+            ring,
+            tail,
+            cached_head: head,
+        })
+    }
+
+    /// Free slots, reloading `head` only if the cache shows fewer than `want`.
+    fn free(&mut self, want: usize) -> Result<usize, Corrupt> {
+        let free = N - used::<N>(self.tail, self.cached_head)?;
+        if free >= want {
+            return Ok(free);
+        }
+        // Acquire: pairs with the Release store of `head` in `RingConsumer::pop`, so
+        // the consumer's reads of the slots we may now overwrite are done.
+        let head = self.ring.ctl.head.load(Ordering::Acquire);
+        let used = used::<N>(self.tail, head)?;
+        self.cached_head = head;
+        Ok(N - used)
+    }
+
+    /// Messages in the ring (reloads `head`).
+    pub fn len(&mut self) -> Result<usize, Corrupt> {
+        self.free(N + 1).map(|free| N - free)
+    }
+
+    /// Enqueues up to `max` messages without blocking: `write(i, slot)` fills
+    /// message `i`'s slot. Returns how many (0: full), then wakes a parked consumer.
+    pub fn push<P: Parking>(
+        &mut self,
+        max: usize,
+        mut write: impl FnMut(usize, &[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<usize, Corrupt> {
+        let n = if max == 0 { 0 } else { self.free(max)?.min(max) };
+        if n == 0 {
+            return Ok(0);
+        }
+        for i in 0..n {
+            write(i, self.ring.slot(self.tail.wrapping_add(i as u64)));
+        }
+        self.tail = self.tail.wrapping_add(n as u64);
+        // Release: publishes the slots just written; pairs with the Acquire loads of
+        // `tail` in `RingConsumer::available` and `RingConsumer::prepare_park`.
+        self.ring.ctl.tail.store(self.tail, Ordering::Release);
+        if take_waiter(&self.ring.ctl.consumer_waiting) {
+            parking.unpark_peer();
+        }
+        Ok(n)
+    }
+
+    /// Step 1 of parking when full: announce, fence, re-check. True: still full,
+    /// park now (then call `end_park`); false: room appeared, retry.
+    fn prepare_park(&mut self) -> Result<bool, Corrupt> {
+        let flag = &self.ring.ctl.producer_waiting;
+        // Relaxed, then the SeqCst fence: pairs with the fence in the consumer's
+        // `take_waiter` (see the module docs).
+        flag.store(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        // Acquire: as in `free`.
+        let head = self.ring.ctl.head.load(Ordering::Acquire);
+        let used = used::<N>(self.tail, head).inspect_err(|_| flag.store(0, Ordering::Relaxed))?;
+        self.cached_head = head;
+        if used < N {
+            // Relaxed: only un-announces; a wake that raced with it is harmless.
+            flag.store(0, Ordering::Relaxed);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Enqueues between 1 and `max` messages, spinning `spins` times and then
+    /// parking while the ring is full. `max == 0` returns 0 at once.
+    pub fn push_blocking<P: Parking>(
+        &mut self,
+        max: usize,
+        spins: u32,
+        mut write: impl FnMut(usize, &[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<usize, RingError<P::Error>> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let mut spun = 0;
+        loop {
+            let n = self.push(max, &mut write, parking)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if spun < spins {
+                spun += 1;
+                spin_loop();
+                continue;
+            }
+            if self.prepare_park()? {
+                let parked = parking.park();
+                // Relaxed: un-announce (the waker may have cleared it already).
+                self.ring.ctl.producer_waiting.store(0, Ordering::Relaxed);
+                parked.map_err(RingError::Park)?;
+            }
+        }
+    }
+}
+
+/// The consumer's side of a [`Ring`]: its own `head` and a cached `tail`.
+#[derive(Debug)]
+pub struct RingConsumer<'a, const N: usize> {
+    ring: Ring<'a, N>,
+    /// Our authoritative head; the shared one is only ever stored.
+    head: u64,
+    /// Last tail loaded; `cached_tail - head <= N` always holds.
+    cached_tail: u64,
+}
+
+impl<'a, const N: usize> RingConsumer<'a, N> {
+    /// Takes the consumer's side, continuing from the shared `head`.
+    pub fn new(ring: Ring<'a, N>) -> Result<Self, Corrupt> {
+        // Acquire (both): pair with the Release stores of the roles' previous holders.
+        let head = ring.ctl.head.load(Ordering::Acquire);
+        let tail = ring.ctl.tail.load(Ordering::Acquire);
+        used::<N>(tail, head)?;
+        Ok(RingConsumer {
+            ring,
+            head,
+            cached_tail: tail,
+        })
+    }
+
+    /// Messages available, reloading `tail` only if the cache shows fewer than
+    /// `want`.
+    fn available(&mut self, want: usize) -> Result<usize, Corrupt> {
+        let n = used::<N>(self.cached_tail, self.head)?;
+        if n >= want {
+            return Ok(n);
+        }
+        // Acquire: pairs with the Release store of `tail` in `RingProducer::push`,
+        // making the slots it published visible.
+        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
+        let n = used::<N>(tail, self.head)?;
+        self.cached_tail = tail;
+        Ok(n)
+    }
+
+    /// Messages in the ring (reloads `tail`).
+    pub fn len(&mut self) -> Result<usize, Corrupt> {
+        self.available(N + 1)
+    }
+
+    /// Dequeues up to `max` messages without blocking: `read(i, slot)` copies
+    /// message `i` out. Returns how many (0: empty), then wakes a parked producer.
+    pub fn pop<P: Parking>(
+        &mut self,
+        max: usize,
+        mut read: impl FnMut(usize, &[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<usize, Corrupt> {
+        let n = if max == 0 { 0 } else { self.available(max)?.min(max) };
+        if n == 0 {
+            return Ok(0);
+        }
+        for i in 0..n {
+            read(i, self.ring.slot(self.head.wrapping_add(i as u64)));
+        }
+        self.head = self.head.wrapping_add(n as u64);
+        // Release: our reads of the slots happen before the producer's Acquire load
+        // of `head` (in `RingProducer::free`) lets it overwrite them.
+        self.ring.ctl.head.store(self.head, Ordering::Release);
+        if take_waiter(&self.ring.ctl.producer_waiting) {
+            parking.unpark_peer();
+        }
+        Ok(n)
+    }
+
+    /// Step 1 of parking when empty; see `RingProducer::prepare_park`.
+    fn prepare_park(&mut self) -> Result<bool, Corrupt> {
+        let flag = &self.ring.ctl.consumer_waiting;
+        // Relaxed, then the SeqCst fence: pairs with the fence in the producer's
+        // `take_waiter`.
+        flag.store(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        // Acquire: as in `available`.
+        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
+        let n = used::<N>(tail, self.head).inspect_err(|_| flag.store(0, Ordering::Relaxed))?;
+        self.cached_tail = tail;
+        if n > 0 {
+            // Relaxed: only un-announces.
+            flag.store(0, Ordering::Relaxed);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Dequeues between 1 and `max` messages, spinning `spins` times and then
+    /// parking while the ring is empty. `max == 0` returns 0 at once.
+    pub fn pop_blocking<P: Parking>(
+        &mut self,
+        max: usize,
+        spins: u32,
+        mut read: impl FnMut(usize, &[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<usize, RingError<P::Error>> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let mut spun = 0;
+        loop {
+            let n = self.pop(max, &mut read, parking)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if spun < spins {
+                spun += 1;
+                spin_loop();
+                continue;
+            }
+            if self.prepare_park()? {
+                let parked = parking.park();
+                // Relaxed: un-announce (the waker may have cleared it already).
+                self.ring.ctl.consumer_waiting.store(0, Ordering::Relaxed);
+                parked.map_err(RingError::Park)?;
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::layout::{load_words, store_words};
+
+    /// Parking that must never be needed on one thread; counts wakes.
+    #[derive(Default)]
+    struct NoPark {
+        wakes: u32,
+    }
+
+    impl Parking for NoPark {
+        type Error = ();
+        fn park(&mut self) -> Result<(), ()> {
+            Err(())
+        }
+        fn unpark_peer(&mut self) {
+            self.wakes += 1;
+        }
+    }
+
+    struct Mem {
+        ctl: RingCtl,
+        slots: [AtomicU64; 8],
+    }
+
+    fn mem() -> Mem {
+        Mem {
+            ctl: RingCtl::new(),
+            slots: core::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    fn push1(p: &mut RingProducer<'_, 4>, v: u64, park: &mut NoPark) -> Result<usize, Corrupt> {
+        p.push(1, |_, slot| assert!(store_words(slot, &[v.to_ne_bytes(), (!v).to_ne_bytes()].concat())), park)
+    }
+
+    fn pop1(c: &mut RingConsumer<'_, 4>, park: &mut NoPark) -> Result<Option<u64>, Corrupt> {
+        let mut out = None;
+        let n = c.pop(
+            1,
+            |_, slot| {
+                let mut b = [0u8; 16];
+                assert!(load_words(slot, &mut b));
+                let v = u64::from_ne_bytes(b[..8].try_into().unwrap());
+                assert_eq!(u64::from_ne_bytes(b[8..].try_into().unwrap()), !v);
+                out = Some(v);
+            },
+            park,
+        )?;
+        assert_eq!(n, usize::from(out.is_some()));
+        Ok(out)
+    }
+
+    #[test]
+    fn fills_every_slot_and_wraps_around() {
+        let m = mem();
+        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
+        let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+        let park = &mut NoPark::default();
+        let mut next_out = 0;
+        for round in 0..5u64 {
+            for k in 0..4 {
+                assert_eq!(push1(&mut p, round * 4 + k, park), Ok(1));
+            }
+            assert_eq!(push1(&mut p, 99, park), Ok(0), "all N slots used, then full");
+            assert_eq!(p.len(), Ok(4));
+            assert_eq!(m.ctl.len::<4>(), Ok(4));
+            for _ in 0..4 {
+                assert_eq!(pop1(&mut c, park), Ok(Some(next_out)));
+                next_out += 1;
+            }
+            assert_eq!(pop1(&mut c, park), Ok(None));
+            assert_eq!(c.len(), Ok(0));
+        }
+        assert_eq!(m.ctl.tail.load(Ordering::Relaxed), 20);
+        assert_eq!(park.wakes, 0, "nobody parked, nobody woken");
+    }
+
+    #[test]
+    fn batches_stop_at_the_boundaries() {
+        let m = mem();
+        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
+        let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+        let park = &mut NoPark::default();
+        assert_eq!(p.push(3, |i, s| assert!(store_words(s, &[i as u8; 16])), park), Ok(3));
+        assert_eq!(p.push(3, |i, s| assert!(store_words(s, &[10 + i as u8; 16])), park), Ok(1));
+        let mut got = [0u8; 6];
+        assert_eq!(c.pop(6, |i, s| { let mut b = [0u8; 16]; load_words(s, &mut b); got[i] = b[15]; }, park), Ok(4));
+        assert_eq!(got[..4], [0, 1, 2, 10]);
+        assert_eq!(p.push(0, |_, _| unreachable!(), park), Ok(0));
+        assert_eq!(c.pop(0, |_, _| unreachable!(), park), Ok(0));
+    }
+
+    #[test]
+    fn impossible_indices_are_corrupt_never_out_of_bounds() {
+        let m = mem();
+        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
+        let park = &mut NoPark::default();
+        m.ctl.tail.store(5, Ordering::Relaxed);
+        assert!(RingProducer::new(ring).is_err());
+        assert!(RingConsumer::new(ring).is_err());
+        m.ctl.tail.store(0, Ordering::Relaxed);
+        let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+        // The consumer reads only the peer's index (its own head stays local): a tail
+        // beyond head + N, or behind head, is rejected.
+        for tail in [5, 100, u64::MAX] {
+            m.ctl.tail.store(tail, Ordering::Relaxed);
+            assert_eq!(pop1(&mut c, park), Err(Corrupt), "tail {tail}");
+            assert_eq!(c.len(), Err(Corrupt));
+        }
+        // An observer reads both.
+        for (tail, head) in [(0, 1), (100, 0), (u64::MAX, 3), (7, u64::MAX)] {
+            m.ctl.tail.store(tail, Ordering::Relaxed);
+            m.ctl.head.store(head, Ordering::Relaxed);
+            assert_eq!(m.ctl.len::<4>(), Err(Corrupt), "{tail} {head}");
+        }
+        m.ctl.tail.store(0, Ordering::Relaxed);
+        assert_eq!(pop1(&mut c, park), Ok(None), "valid again: empty");
+        // The producer only reloads head when its cache says full; fill it first.
+        m.ctl.head.store(0, Ordering::Relaxed);
+        for k in 0..4 {
+            assert_eq!(push1(&mut p, k, park), Ok(1));
+        }
+        m.ctl.head.store(9, Ordering::Relaxed);
+        assert_eq!(push1(&mut p, 4, park), Err(Corrupt));
+        // Garbage in a waiting flag costs a spurious wake, nothing else.
+        m.ctl.head.store(1, Ordering::Relaxed);
+        m.ctl.consumer_waiting.store(0xdead, Ordering::Relaxed);
+        assert_eq!(push1(&mut p, 4, park), Ok(1));
+        assert_eq!(park.wakes, 1);
+        assert_eq!(m.ctl.consumer_waiting.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn wrong_slot_geometry_is_refused() {
+        let m = mem();
+        assert!(Ring::<4>::new(&m.ctl, &m.slots, 0).is_none());
+        assert!(Ring::<4>::new(&m.ctl, &m.slots, 3).is_none());
+        assert!(Ring::<8>::new(&m.ctl, &m.slots, 1).is_some());
+        assert!(Ring::<2>::new(&m.ctl, &m.slots[..6], 3).is_some());
+    }
+}

@@ -1,0 +1,201 @@
+//! The seqlock behind [`SeqLock`](crate::seqlock::SeqLock): one writer, any number
+//! of readers, the value copied by atomic words.
+//!
+//! # Byte layout
+//!
+//! | offset | field | written by | meaning |
+//! |---:|---|---|---|
+//! | 0..128 | [`Header`] | creator | `kind` = 2, `capacity` = 1, `data_offset` = 256 |
+//! | 128 | `seq` | writer | even: stable; odd: a write is in progress |
+//! | 136 | `writer_pid` | writer | pid of the role's holder, 0 when released |
+//! | 144..256 | padding | — | zero |
+//! | 256 | value | writer | `size_of::<T>()` rounded up to 8 bytes |
+//!
+//! # Protocol
+//!
+//! Boehm's seqlock ("Can Seqlocks Get Along with Programming Language Memory
+//! Models?", 2012), with every access to the value an atomic word, so a reader
+//! racing a writer is not a data race (`crossbeam`'s `AtomicCell` and the planned
+//! `AtomicPerByte` rest on the same idea):
+//!
+//! - writer: `seq = s + 1` (Relaxed), Release fence, value words (Relaxed),
+//!   `seq = s + 2` (Release);
+//! - reader: `s1 = seq` (Acquire), odd → retry; value words (Relaxed), Acquire
+//!   fence, `s2 = seq` (Relaxed); `s1 == s2` → the copy is one the writer wrote
+//!   whole, else retry.
+//!
+//! If a reader's copy saw any word of a write, its Acquire fence synchronises with
+//! that write's Release fence, so `s2` sees at least `s + 1` and the copy is
+//! thrown away. Readers bound their retries: a writer that died mid-write leaves
+//! `seq` odd, and readers then get [`Busy`] instead of spinning forever or
+//! returning a torn value. A new writer starts from `seq` rounded up to even; its
+//! first complete write makes the value readable again.
+
+use crate::layout::header::Header;
+use crate::layout::{load_words, store_words};
+use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
+
+/// Offset of the value's first word.
+pub const DATA_OFFSET: usize = 256;
+
+/// The control block of a seqlock: header and sequence line (256 bytes).
+#[repr(C, align(128))]
+#[derive(Debug)]
+pub struct SeqCtl {
+    /// The segment header.
+    pub header: Header,
+    /// Sequence number: odd while a write is in progress.
+    pub seq: AtomicU64,
+    /// Pid of the writer role's holder, 0 if released.
+    pub writer_pid: AtomicU64,
+    /// Keeps the value off the sequence's 128 bytes.
+    pub pad: [AtomicU64; 14],
+}
+
+#[cfg(not(loom))]
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<SeqCtl>() == DATA_OFFSET);
+    assert!(offset_of!(SeqCtl, header) == 0);
+    assert!(offset_of!(SeqCtl, seq) == 128);
+    assert!(offset_of!(SeqCtl, writer_pid) == 136);
+    assert!(offset_of!(SeqCtl, pad) == 144);
+};
+
+impl SeqCtl {
+    /// A zeroed control block (for models and tests).
+    pub fn new() -> SeqCtl {
+        SeqCtl {
+            header: Header::new(),
+            seq: AtomicU64::new(0),
+            writer_pid: AtomicU64::new(0),
+            pad: core::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    /// The creator's initialisation (published by [`Header::publish`]).
+    pub fn init(&self) {
+        // Relaxed: published by the header's Release store of READY.
+        self.seq.store(0, Ordering::Relaxed);
+        self.writer_pid.store(0, Ordering::Relaxed);
+    }
+}
+
+impl Default for SeqCtl {
+    fn default() -> Self {
+        SeqCtl::new()
+    }
+}
+
+/// Every attempt found a write in progress (or saw the value change under it).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Busy;
+
+/// Copies the value out into `dst`, trying at most `attempts` times, spinning
+/// between attempts. On success returns the (even) sequence number of the copy;
+/// `dst` then holds bytes one write stored whole.
+///
+/// `dst` longer than the value's words is [`Busy`] too (never happens with the
+/// typed API, which sizes both from `T`).
+pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
+    for _ in 0..attempts {
+        // Acquire: pairs with the Release store that ended a write (`s + 2`), so the
+        // words it wrote are visible to the loads below.
+        let s1 = ctl.seq.load(Ordering::Acquire);
+        if s1 % 2 == 0 {
+            if !load_words(words, dst) {
+                return Err(Busy);
+            }
+            // Acquire fence: pairs with the writer's Release fence after `s + 1`: if
+            // any load above saw a word of a later write, the load of `seq` below sees
+            // that write's odd number (or later).
+            fence(Ordering::Acquire);
+            // Relaxed: ordered by the fence above.
+            let s2 = ctl.seq.load(Ordering::Relaxed);
+            if s1 == s2 {
+                return Ok(s1);
+            }
+        }
+        spin_loop();
+    }
+    Err(Busy)
+}
+
+/// The writer's side: its own sequence number (never re-read from the segment).
+#[derive(Debug)]
+pub struct SeqWriter<'a> {
+    ctl: &'a SeqCtl,
+    words: &'a [AtomicU64],
+    /// Even; the shared `seq` when no write is in progress.
+    seq: u64,
+}
+
+impl<'a> SeqWriter<'a> {
+    /// Takes the writer's side. A dead writer may have left `seq` odd: start from
+    /// the next even number, so that readers keep seeing "busy" until our first
+    /// complete write.
+    pub fn new(ctl: &'a SeqCtl, words: &'a [AtomicU64]) -> SeqWriter<'a> {
+        // Acquire: pairs with the previous writer's last Release store.
+        let s = ctl.seq.load(Ordering::Acquire);
+        SeqWriter {
+            ctl,
+            words,
+            seq: s.wrapping_add(s % 2),
+        }
+    }
+
+    /// Writes `src` as the new value; false (nothing written) if it does not fit.
+    pub fn write(&mut self, src: &[u8]) -> bool {
+        if src.len().div_ceil(crate::layout::WORD) > self.words.len() {
+            return false;
+        }
+        let s = self.seq;
+        // Relaxed store, then the Release fence: every word store below is ordered
+        // after `s + 1`; pairs with the Acquire fence in `read`.
+        self.ctl.seq.store(s.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        let stored = store_words(self.words, src);
+        debug_assert!(stored, "size checked above");
+        // Release: publishes the words; pairs with the Acquire load of `s1` in `read`.
+        self.ctl.seq.store(s.wrapping_add(2), Ordering::Release);
+        self.seq = s.wrapping_add(2);
+        true
+    }
+
+    /// Starts a write and never finishes it, as a writer killed mid-write would
+    /// (for tests of the readers' bound).
+    #[doc(hidden)]
+    pub fn begin_and_abandon(&mut self) {
+        // Relaxed: the state a crash leaves; nothing to order.
+        self.ctl.seq.store(self.seq.wrapping_add(1), Ordering::Relaxed);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_was_written_and_refuses_a_dead_writers_half_write() {
+        let ctl = SeqCtl::new();
+        let words: [AtomicU64; 3] = core::array::from_fn(|_| AtomicU64::new(0));
+        let mut w = SeqWriter::new(&ctl, &words);
+        let mut out = [0u8; 20];
+        assert_eq!(read(&ctl, &words, &mut out, 1), Ok(0));
+        assert_eq!(out, [0; 20]);
+        assert!(w.write(&[7; 20]));
+        assert_eq!(read(&ctl, &words, &mut out, 1), Ok(2));
+        assert_eq!(out, [7; 20]);
+        assert!(!w.write(&[1; 25]), "does not fit");
+        assert!(read(&ctl, &words, &mut [0u8; 25], 3).is_err());
+
+        w.begin_and_abandon();
+        assert_eq!(read(&ctl, &words, &mut out, 100), Err(Busy));
+        // A new writer after the dead one: busy until its first write completes.
+        let mut w2 = SeqWriter::new(&ctl, &words);
+        assert_eq!(read(&ctl, &words, &mut out, 10), Err(Busy));
+        assert!(w2.write(&[9; 20]));
+        assert_eq!(read(&ctl, &words, &mut out, 1), Ok(6));
+        assert_eq!(out, [9; 20]);
+    }
+}
