@@ -1,1 +1,747 @@
-//! placeholder
+//! What `ipcs` shows, without `/proc` and without allocating: the IPC namespace's
+//! limits (`IPC_INFO`), its usage (`MSG_INFO`, `SEM_INFO`, `SHM_INFO`), and every
+//! message queue, semaphore set and segment in it (`*_STAT_ANY` by index).
+//!
+//! ```
+//! use sysv_ipc::info;
+//!
+//! let limits = info::shm_limits()?;
+//! assert!(limits.shmmni >= 1);
+//! for entry in info::segments()? {
+//!     let (id, stat) = entry?;
+//!     println!("{id:>10} {} {:>10} bytes {} attached", stat.perm.key, stat.size, stat.nattch);
+//! }
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
+//! # Enumeration
+//!
+//! The kernel keeps each kind of object in a table whose *index* is not the id (the id
+//! also carries a sequence number). `*_INFO` returns the highest index in use, and
+//! `*_STAT_ANY` (Linux 4.17) reads the object at an index and returns its id. The
+//! iterators ([`message_queues`], [`semaphore_sets`], [`segments`]) walk
+//! `0..=highest index` once, skip empty slots (`EINVAL`) and objects removed meanwhile
+//! (`EIDRM`), and yield `(id, stat)`. Objects created during the walk at indices
+//! already passed, or above the highest index read at the start, are not seen.
+//!
+//! `*_STAT_ANY` needs no read permission, so every object is listed. A kernel older
+//! than 4.17 answers it with `EINVAL` as if every slot were empty; the walk notices
+//! (an index where `*_STAT` finds an object that `*_STAT_ANY` does not) and uses
+//! `*_STAT` from then on. `*_STAT` fails with `EACCES` for objects the caller may not
+//! read: those are **skipped and counted** ([`Segments::unreadable`], ...), since no
+//! id or record is available for them. A security module denying `*_STAT_ANY` counts
+//! the same way.
+//!
+//! # Safety
+//!
+//! The only `unsafe` is calling the `*ctl` methods of [`Backend`], each with a pointer
+//! to a live local struct of the type the command writes (`msginfo`, `seminfo`,
+//! `shminfo64`, `shm_info`, `msqid64_ds`, `semid64_ds`, `shmid64_ds`), as the
+//! `Backend` contract requires.
+#![allow(unsafe_code)]
+
+use core::ffi::c_void;
+use core::iter::FusedIterator;
+
+use crate::abi::{self, msginfo, msqid64_ds, semid64_ds, seminfo, shm_info, shmid64_ds, shminfo64};
+use crate::error::{Call, Error, Result, check};
+use crate::msg::MsgQueueStat;
+use crate::sem::SemSetStat;
+use crate::shm::SegmentStat;
+use crate::{Backend, DefaultBackend, Errno};
+
+/// The kernel's `int` counts are never negative; a negative one would be a kernel
+/// bug, read as 0 rather than as a huge number.
+fn count(v: i32) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}
+
+fn bytes(v: i32) -> usize {
+    usize::try_from(v).unwrap_or(0)
+}
+
+// ---- limits -------------------------------------------------------------------------
+
+/// Message queue limits of the IPC namespace (`msgctl(0, IPC_INFO)` into a `msginfo`).
+///
+/// The first three are the `kernel.msgmax`, `kernel.msgmnb`, `kernel.msgmni` sysctls;
+/// the rest are compile-time constants the kernel reports for compatibility.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MsgLimits {
+    /// Largest message text `msgsnd` accepts, in bytes (`kernel.msgmax`).
+    pub msgmax: usize,
+    /// Default (and, unprivileged, maximum) bytes on one queue, the initial
+    /// `msg_qbytes` (`kernel.msgmnb`).
+    pub msgmnb: usize,
+    /// Most queues in the namespace (`kernel.msgmni`).
+    pub msgmni: u32,
+    /// Message segment size (`MSGSSZ`, 16).
+    pub msgssz: u32,
+    /// Message segments (`MSGSEG`).
+    pub msgseg: u32,
+    /// Size of the message pool in KiB (`MSGPOOL`).
+    pub msgpool: u32,
+    /// Entries in the message map (`MSGMAP`).
+    pub msgmap: u32,
+    /// Most messages in the system (`MSGTQL`).
+    pub msgtql: u32,
+}
+
+/// Semaphore limits of the IPC namespace (`semctl(0, 0, IPC_INFO)` into a `seminfo`).
+///
+/// `semmsl`, `semmns`, `semopm`, `semmni` are the four fields of the `kernel.sem`
+/// sysctl; the rest are constants.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SemLimits {
+    /// Most semaphores per set (`kernel.sem` field 1).
+    pub semmsl: u32,
+    /// Most semaphores in the namespace (`kernel.sem` field 2).
+    pub semmns: u32,
+    /// Most operations per `semop` (`kernel.sem` field 3).
+    pub semopm: u32,
+    /// Most sets in the namespace (`kernel.sem` field 4).
+    pub semmni: u32,
+    /// Largest semaphore value (`SEMVMX`, 32767).
+    pub semvmx: u32,
+    /// Largest adjust-on-exit value (`SEMAEM`).
+    pub semaem: u32,
+    /// Most undo entries per process (`SEMUME`).
+    pub semume: u32,
+    /// Undo structures (`SEMMNU`).
+    pub semmnu: u32,
+    /// Entries in the semaphore map (`SEMMAP`).
+    pub semmap: u32,
+    /// Size of an undo structure (`SEMUSZ`).
+    pub semusz: u32,
+}
+
+/// Shared memory limits of the IPC namespace (`shmctl(0, IPC_INFO)` into a
+/// `shminfo64`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ShmLimits {
+    /// Largest segment, in bytes (`kernel.shmmax`).
+    pub shmmax: u64,
+    /// Smallest segment, in bytes (`SHMMIN`, 1).
+    pub shmmin: u64,
+    /// Most segments in the namespace (`kernel.shmmni`).
+    pub shmmni: u64,
+    /// Most segments one process may attach; Linux reports `shmmni` and enforces
+    /// nothing.
+    pub shmseg: u64,
+    /// Most pages of all segments together (`kernel.shmall`).
+    pub shmall: u64,
+}
+
+/// Message queue usage of the namespace (`msgctl(0, MSG_INFO)`).
+///
+/// The kernel reuses `msginfo`'s fields: `msgpool` carries the queues, `msgmap` the
+/// messages and `msgtql` the bytes (`msgctl_info` in ipc/msg.c). Since Linux 6.1 the
+/// two totals are clamped to `i32::MAX`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MsgUsage {
+    /// Queues that exist.
+    pub queues: u32,
+    /// Messages on all queues.
+    pub messages: u32,
+    /// Bytes of message text on all queues.
+    pub bytes: u32,
+}
+
+/// Semaphore usage of the namespace (`semctl(0, 0, SEM_INFO)`).
+///
+/// The kernel reuses `seminfo`'s fields: `semusz` carries the sets and `semaem` the
+/// semaphores (`semctl_info` in ipc/sem.c).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SemUsage {
+    /// Sets that exist.
+    pub sets: u32,
+    /// Semaphores in all sets.
+    pub semaphores: u32,
+}
+
+/// Shared memory usage of the namespace (`shmctl(0, SHM_INFO)` into a `shm_info`).
+///
+/// Page counts are in the system's page size (`shm_tot`, and `shm_get_stat` in
+/// ipc/shm.c summing each segment's page cache and swap).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ShmUsage {
+    /// Segments that exist (`used_ids`).
+    pub segments: u32,
+    /// Pages of all segments, each segment's size rounded up to pages (`shm_tot`).
+    pub pages_total: u64,
+    /// Pages in memory (`shm_rss`): only pages touched so far are counted.
+    pub pages_resident: u64,
+    /// Pages in swap (`shm_swp`).
+    pub pages_swapped: u64,
+}
+
+fn msg_info_raw<B: Backend>(backend: &B, cmd: i32) -> Result<(msginfo, i32)> {
+    let mut info = msginfo::default();
+    // SAFETY: IPC_INFO and MSG_INFO (the only commands passed here) write one
+    // msginfo through `buf`; `info` is a live local msginfo.
+    let r = unsafe { backend.msgctl(0, cmd, (&raw mut info).cast::<c_void>()) };
+    Ok((info, check(Call::Msgctl, r)?))
+}
+
+fn sem_info_raw<B: Backend>(backend: &B, cmd: i32) -> Result<(seminfo, i32)> {
+    let mut info = seminfo::default();
+    // SAFETY: IPC_INFO and SEM_INFO (the only commands passed here) write one seminfo
+    // through the pointer in `arg`; `info` is a live local seminfo.
+    let r = unsafe { backend.semctl(0, 0, cmd, (&raw mut info) as usize) };
+    Ok((info, check(Call::Semctl, r)?))
+}
+
+fn shm_info_raw<B: Backend>(backend: &B) -> Result<(shm_info, i32)> {
+    let mut info = shm_info::default();
+    // SAFETY: SHM_INFO writes one shm_info through `buf`; `info` is a live local one.
+    let r = unsafe { backend.shmctl(0, abi::SHM_INFO, (&raw mut info).cast::<c_void>()) };
+    Ok((info, check(Call::Shmctl, r)?))
+}
+
+/// `msgctl(0, IPC_INFO, buf)` — the message queue limits, on the default backend. See
+/// [`msg_limits_in`].
+#[doc(alias = "IPC_INFO")]
+pub fn msg_limits() -> Result<MsgLimits> {
+    msg_limits_in(DefaultBackend::default())
+}
+
+/// `msgctl(0, IPC_INFO, buf)` — the message queue limits of the caller's IPC
+/// namespace.
+///
+/// # Errors
+///
+/// None on Linux; a security module could deny it (`EACCES`/`EPERM`).
+///
+/// # References
+///
+/// msgctl(2), proc(5) (`/proc/sys/kernel/msgmax`, ...).
+#[doc(alias = "msgctl")]
+#[doc(alias = "IPC_INFO")]
+pub fn msg_limits_in<B: Backend>(backend: B) -> Result<MsgLimits> {
+    let (i, _) = msg_info_raw(&backend, abi::IPC_INFO)?;
+    Ok(MsgLimits {
+        msgmax: bytes(i.msgmax),
+        msgmnb: bytes(i.msgmnb),
+        msgmni: count(i.msgmni),
+        msgssz: count(i.msgssz),
+        msgseg: u32::from(i.msgseg),
+        msgpool: count(i.msgpool),
+        msgmap: count(i.msgmap),
+        msgtql: count(i.msgtql),
+    })
+}
+
+/// `semctl(0, 0, IPC_INFO, buf)` — the semaphore limits, on the default backend. See
+/// [`sem_limits_in`].
+#[doc(alias = "IPC_INFO")]
+pub fn sem_limits() -> Result<SemLimits> {
+    sem_limits_in(DefaultBackend::default())
+}
+
+/// `semctl(0, 0, IPC_INFO, buf)` — the semaphore limits of the caller's IPC namespace.
+///
+/// # Errors
+///
+/// None on Linux; a security module could deny it.
+///
+/// # References
+///
+/// semctl(2), proc(5) (`/proc/sys/kernel/sem`).
+#[doc(alias = "semctl")]
+#[doc(alias = "IPC_INFO")]
+pub fn sem_limits_in<B: Backend>(backend: B) -> Result<SemLimits> {
+    let (i, _) = sem_info_raw(&backend, abi::IPC_INFO)?;
+    Ok(SemLimits {
+        semmsl: count(i.semmsl),
+        semmns: count(i.semmns),
+        semopm: count(i.semopm),
+        semmni: count(i.semmni),
+        semvmx: count(i.semvmx),
+        semaem: count(i.semaem),
+        semume: count(i.semume),
+        semmnu: count(i.semmnu),
+        semmap: count(i.semmap),
+        semusz: count(i.semusz),
+    })
+}
+
+/// `shmctl(0, IPC_INFO, buf)` — the shared memory limits, on the default backend. See
+/// [`shm_limits_in`].
+#[doc(alias = "IPC_INFO")]
+pub fn shm_limits() -> Result<ShmLimits> {
+    shm_limits_in(DefaultBackend::default())
+}
+
+/// `shmctl(0, IPC_INFO, buf)` — the shared memory limits of the caller's IPC
+/// namespace.
+///
+/// # Errors
+///
+/// None on Linux; a security module could deny it.
+///
+/// # References
+///
+/// shmctl(2), proc(5) (`/proc/sys/kernel/shmmax`, ...).
+#[doc(alias = "shmctl")]
+#[doc(alias = "IPC_INFO")]
+pub fn shm_limits_in<B: Backend>(backend: B) -> Result<ShmLimits> {
+    let mut i = shminfo64::default();
+    // SAFETY: IPC_INFO on shmctl writes one shminfo64 through `buf`; `i` is a live
+    // local shminfo64.
+    let r = unsafe { backend.shmctl(0, abi::IPC_INFO, (&raw mut i).cast::<c_void>()) };
+    check(Call::Shmctl, r)?;
+    Ok(ShmLimits {
+        shmmax: i.shmmax,
+        shmmin: i.shmmin,
+        shmmni: i.shmmni,
+        shmseg: i.shmseg,
+        shmall: i.shmall,
+    })
+}
+
+/// `msgctl(0, MSG_INFO, buf)` — message queue usage, on the default backend. See
+/// [`msg_usage_in`].
+#[doc(alias = "MSG_INFO")]
+pub fn msg_usage() -> Result<MsgUsage> {
+    msg_usage_in(DefaultBackend::default())
+}
+
+/// `msgctl(0, MSG_INFO, buf)` — how many queues, messages and bytes the caller's IPC
+/// namespace holds.
+///
+/// # Errors
+///
+/// None on Linux; a security module could deny it.
+///
+/// # References
+///
+/// msgctl(2).
+#[doc(alias = "msgctl")]
+#[doc(alias = "MSG_INFO")]
+pub fn msg_usage_in<B: Backend>(backend: B) -> Result<MsgUsage> {
+    let (i, _) = msg_info_raw(&backend, abi::MSG_INFO)?;
+    Ok(MsgUsage {
+        queues: count(i.msgpool),
+        messages: count(i.msgmap),
+        bytes: count(i.msgtql),
+    })
+}
+
+/// `semctl(0, 0, SEM_INFO, buf)` — semaphore usage, on the default backend. See
+/// [`sem_usage_in`].
+#[doc(alias = "SEM_INFO")]
+pub fn sem_usage() -> Result<SemUsage> {
+    sem_usage_in(DefaultBackend::default())
+}
+
+/// `semctl(0, 0, SEM_INFO, buf)` — how many sets and semaphores the caller's IPC
+/// namespace holds.
+///
+/// # Errors
+///
+/// None on Linux; a security module could deny it.
+///
+/// # References
+///
+/// semctl(2).
+#[doc(alias = "semctl")]
+#[doc(alias = "SEM_INFO")]
+pub fn sem_usage_in<B: Backend>(backend: B) -> Result<SemUsage> {
+    let (i, _) = sem_info_raw(&backend, abi::SEM_INFO)?;
+    Ok(SemUsage {
+        sets: count(i.semusz),
+        semaphores: count(i.semaem),
+    })
+}
+
+/// `shmctl(0, SHM_INFO, buf)` — shared memory usage, on the default backend. See
+/// [`shm_usage_in`].
+#[doc(alias = "SHM_INFO")]
+pub fn shm_usage() -> Result<ShmUsage> {
+    shm_usage_in(DefaultBackend::default())
+}
+
+/// `shmctl(0, SHM_INFO, buf)` — how many segments and pages the caller's IPC
+/// namespace holds.
+///
+/// # Errors
+///
+/// None on Linux; a security module could deny it.
+///
+/// # References
+///
+/// shmctl(2).
+#[doc(alias = "shmctl")]
+#[doc(alias = "SHM_INFO")]
+pub fn shm_usage_in<B: Backend>(backend: B) -> Result<ShmUsage> {
+    let (i, _) = shm_info_raw(&backend)?;
+    Ok(ShmUsage {
+        segments: count(i.used_ids),
+        pages_total: i.shm_tot,
+        pages_resident: i.shm_rss,
+        pages_swapped: i.shm_swp,
+    })
+}
+
+// ---- enumeration ----------------------------------------------------------------------
+
+/// Which stat-by-index command the walk uses.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Mode {
+    /// No object found yet: `*_STAT_ANY` first, `*_STAT` where it says `EINVAL`.
+    Probing,
+    /// The kernel knows `*_STAT_ANY` (it found an object).
+    Any,
+    /// The kernel answered `*_STAT_ANY` with `EINVAL` where `*_STAT` found an object:
+    /// before Linux 4.17.
+    Stat,
+}
+
+/// The index walk shared by the three iterators; `stat(any, index)` issues
+/// `*_STAT_ANY` (`any`) or `*_STAT` into the iterator's record and returns the id.
+#[derive(Copy, Clone, Debug)]
+struct Walk {
+    next: i32,
+    last: i32,
+    mode: Mode,
+    unreadable: u32,
+    done: bool,
+}
+
+impl Walk {
+    fn new(last: i32) -> Walk {
+        Walk {
+            next: 0,
+            last: last.max(0),
+            mode: Mode::Probing,
+            unreadable: 0,
+            done: false,
+        }
+    }
+
+    /// The object at `index`, choosing (and while probing, learning) the command.
+    fn probe(
+        &mut self,
+        index: i32,
+        stat: &mut impl FnMut(bool, i32) -> core::result::Result<i32, Errno>,
+    ) -> core::result::Result<i32, Errno> {
+        match self.mode {
+            Mode::Any => stat(true, index),
+            Mode::Stat => stat(false, index),
+            Mode::Probing => match stat(true, index) {
+                Err(Errno::INVAL) => match stat(false, index) {
+                    // An object `*_STAT_ANY` did not see: either this kernel lacks the
+                    // command or the slot was filled between the two calls. Asking
+                    // again tells which.
+                    Ok(_) | Err(Errno::ACCES) => match stat(true, index) {
+                        Ok(id) => {
+                            self.mode = Mode::Any;
+                            Ok(id)
+                        }
+                        Err(Errno::INVAL) => {
+                            self.mode = Mode::Stat;
+                            stat(false, index)
+                        }
+                        Err(e) => Err(e),
+                    },
+                    // Both say empty: an empty slot (or both commands unknown).
+                    other => other,
+                },
+                Ok(id) => {
+                    self.mode = Mode::Any;
+                    Ok(id)
+                }
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    fn next(
+        &mut self,
+        call: Call,
+        mut stat: impl FnMut(bool, i32) -> core::result::Result<i32, Errno>,
+    ) -> Option<Result<i32>> {
+        while !self.done && self.next <= self.last {
+            let index = self.next;
+            match self.next.checked_add(1) {
+                Some(n) => self.next = n,
+                None => self.done = true,
+            }
+            match self.probe(index, &mut stat) {
+                Ok(id) => return Some(Ok(id)),
+                // An empty slot, or an object removed since the walk began.
+                Err(Errno::INVAL | Errno::IDRM) => {}
+                Err(Errno::ACCES) => self.unreadable = self.unreadable.saturating_add(1),
+                Err(e) => return Some(Err(Error::from_errno(call, e))),
+            }
+        }
+        self.done = true;
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.done || self.next > self.last {
+            return (0, Some(0));
+        }
+        let left = usize::try_from(i64::from(self.last) - i64::from(self.next) + 1).ok();
+        (0, left)
+    }
+}
+
+macro_rules! stat_iterator {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $stat:ty, $raw:ty, $call:expr, |$backend:ident, $index:ident, $cmd:ident, $ds:ident| $do_stat:expr
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        pub struct $name<B: Backend = DefaultBackend> {
+            backend: B,
+            walk: Walk,
+        }
+
+        impl<B: Backend> $name<B> {
+            /// Objects skipped because the caller may not read them (`EACCES`): only
+            /// when the walk had to fall back to the permission-checked command
+            /// (kernels before 4.17), or a security module denied one.
+            pub fn unreadable(&self) -> u32 {
+                self.walk.unreadable
+            }
+
+            /// Whether the walk had to use the permission-checked command because the
+            /// kernel lacks the `*_STAT_ANY` one (known once an object was found).
+            pub fn fell_back(&self) -> bool {
+                self.walk.mode == Mode::Stat
+            }
+        }
+
+        impl<B: Backend> Iterator for $name<B> {
+            type Item = Result<(i32, $stat)>;
+
+            fn next(&mut self) -> Option<Self::Item> {
+                let mut $ds = <$raw>::default();
+                let $backend = &self.backend;
+                let r = self.walk.next($call, |any, $index| {
+                    let $cmd = any;
+                    $do_stat
+                })?;
+                Some(r.map(|id| (id, <$stat>::from(&$ds))))
+            }
+
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.walk.size_hint()
+            }
+        }
+
+        impl<B: Backend> FusedIterator for $name<B> {}
+    };
+}
+
+stat_iterator! {
+    /// Every message queue of the namespace: `(id, stat)` by `MSG_STAT_ANY` (see the
+    /// [module docs](self)). Made by [`message_queues`].
+    MsgQueues, MsgQueueStat, msqid64_ds, Call::Msgctl, |backend, index, any, ds| {
+        let cmd = if any { abi::MSG_STAT_ANY } else { abi::MSG_STAT };
+        // SAFETY: MSG_STAT and MSG_STAT_ANY write one msqid64_ds through `buf`; `ds`
+        // is a live local msqid64_ds that outlives the call.
+        unsafe { backend.msgctl(index, cmd, (&raw mut ds).cast::<c_void>()) }
+    }
+}
+
+stat_iterator! {
+    /// Every semaphore set of the namespace: `(id, stat)` by `SEM_STAT_ANY` (see the
+    /// [module docs](self)). Made by [`semaphore_sets`].
+    SemSets, SemSetStat, semid64_ds, Call::Semctl, |backend, index, any, ds| {
+        let cmd = if any { abi::SEM_STAT_ANY } else { abi::SEM_STAT };
+        // SAFETY: SEM_STAT and SEM_STAT_ANY write one semid64_ds through the pointer
+        // in `arg`; `ds` is a live local semid64_ds that outlives the call.
+        unsafe { backend.semctl(index, 0, cmd, (&raw mut ds) as usize) }
+    }
+}
+
+stat_iterator! {
+    /// Every shared memory segment of the namespace, removed-but-attached ones
+    /// included: `(id, stat)` by `SHM_STAT_ANY` (see the [module docs](self)). Made by
+    /// [`segments`].
+    Segments, SegmentStat, shmid64_ds, Call::Shmctl, |backend, index, any, ds| {
+        let cmd = if any { abi::SHM_STAT_ANY } else { abi::SHM_STAT };
+        // SAFETY: SHM_STAT and SHM_STAT_ANY write one shmid64_ds through `buf`; `ds`
+        // is a live local shmid64_ds that outlives the call.
+        unsafe { backend.shmctl(index, cmd, (&raw mut ds).cast::<c_void>()) }
+    }
+}
+
+/// `msgctl(0, MSG_INFO)` then `msgctl(index, MSG_STAT_ANY)` for each index — every
+/// message queue, on the default backend. See [`message_queues_in`].
+#[doc(alias = "MSG_STAT_ANY")]
+pub fn message_queues() -> Result<MsgQueues> {
+    message_queues_in(DefaultBackend::default())
+}
+
+/// `msgctl(0, MSG_INFO)` then `msgctl(index, MSG_STAT_ANY)` for each index — an
+/// iterator over every message queue of the caller's IPC namespace.
+///
+/// # Errors
+///
+/// The `MSG_INFO` call (none on Linux). Each item is a `Result` too: an error other
+/// than an empty slot, a removed queue or `EACCES` (counted by
+/// [`MsgQueues::unreadable`]) is yielded, and the walk goes on.
+///
+/// # References
+///
+/// msgctl(2).
+#[doc(alias = "msgctl")]
+#[doc(alias = "MSG_STAT_ANY")]
+pub fn message_queues_in<B: Backend>(backend: B) -> Result<MsgQueues<B>> {
+    let (_, last) = msg_info_raw(&backend, abi::MSG_INFO)?;
+    Ok(MsgQueues {
+        backend,
+        walk: Walk::new(last),
+    })
+}
+
+/// `semctl(0, 0, SEM_INFO)` then `semctl(index, 0, SEM_STAT_ANY)` for each index —
+/// every semaphore set, on the default backend. See [`semaphore_sets_in`].
+#[doc(alias = "SEM_STAT_ANY")]
+pub fn semaphore_sets() -> Result<SemSets> {
+    semaphore_sets_in(DefaultBackend::default())
+}
+
+/// `semctl(0, 0, SEM_INFO)` then `semctl(index, 0, SEM_STAT_ANY)` for each index — an
+/// iterator over every semaphore set of the caller's IPC namespace.
+///
+/// # Errors
+///
+/// As [`message_queues_in`].
+///
+/// # References
+///
+/// semctl(2).
+#[doc(alias = "semctl")]
+#[doc(alias = "SEM_STAT_ANY")]
+pub fn semaphore_sets_in<B: Backend>(backend: B) -> Result<SemSets<B>> {
+    let (_, last) = sem_info_raw(&backend, abi::SEM_INFO)?;
+    Ok(SemSets {
+        backend,
+        walk: Walk::new(last),
+    })
+}
+
+/// `shmctl(0, SHM_INFO)` then `shmctl(index, SHM_STAT_ANY)` for each index — every
+/// segment, on the default backend. See [`segments_in`].
+#[doc(alias = "SHM_STAT_ANY")]
+pub fn segments() -> Result<Segments> {
+    segments_in(DefaultBackend::default())
+}
+
+/// `shmctl(0, SHM_INFO)` then `shmctl(index, SHM_STAT_ANY)` for each index — an
+/// iterator over every shared memory segment of the caller's IPC namespace.
+///
+/// # Errors
+///
+/// As [`message_queues_in`].
+///
+/// # References
+///
+/// shmctl(2).
+#[doc(alias = "shmctl")]
+#[doc(alias = "SHM_STAT_ANY")]
+pub fn segments_in<B: Backend>(backend: B) -> Result<Segments<B>> {
+    let (_, last) = shm_info_raw(&backend)?;
+    Ok(Segments {
+        backend,
+        walk: Walk::new(last),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table of slots: `None` empty, `Some(true)` readable, `Some(false)` not;
+    /// `any_known` says whether the "kernel" has `*_STAT_ANY`. Ids are `100 + index`.
+    fn fake(
+        slots: &[Option<bool>],
+        any_known: bool,
+    ) -> impl FnMut(bool, i32) -> core::result::Result<i32, Errno> + '_ {
+        move |any, index| {
+            if any && !any_known {
+                return Err(Errno::INVAL);
+            }
+            match slots.get(index as usize).copied().flatten() {
+                None => Err(Errno::INVAL),
+                Some(false) if !any => Err(Errno::ACCES),
+                Some(_) => Ok(100 + index),
+            }
+        }
+    }
+
+    fn walk_all(slots: &[Option<bool>], any_known: bool) -> ([i32; 8], usize, u32, Mode) {
+        let mut walk = Walk::new(slots.len() as i32 - 1);
+        let mut ids = [0; 8];
+        let mut n = 0;
+        let mut stat = fake(slots, any_known);
+        while let Some(r) = walk.next(Call::Shmctl, &mut stat) {
+            ids[n] = r.unwrap();
+            n += 1;
+        }
+        (ids, n, walk.unreadable, walk.mode)
+    }
+
+    const SLOTS: [Option<bool>; 6] = [None, Some(false), None, Some(true), Some(false), Some(true)];
+
+    #[test]
+    fn stat_any_lists_everything() {
+        let (ids, n, unreadable, mode) = walk_all(&SLOTS, true);
+        assert_eq!(&ids[..n], &[101, 103, 104, 105]);
+        assert_eq!((unreadable, mode), (0, Mode::Any));
+    }
+
+    #[test]
+    fn old_kernels_fall_back_and_count_the_unreadable() {
+        let (ids, n, unreadable, mode) = walk_all(&SLOTS, false);
+        assert_eq!(&ids[..n], &[103, 105]);
+        assert_eq!((unreadable, mode), (2, Mode::Stat));
+    }
+
+    #[test]
+    fn an_empty_table_is_one_empty_slot() {
+        let (_, n, unreadable, mode) = walk_all(&[None], true);
+        assert_eq!((n, unreadable, mode), (0, 0, Mode::Probing));
+    }
+
+    #[test]
+    fn other_errors_are_yielded_and_the_walk_goes_on() {
+        let mut walk = Walk::new(2);
+        let mut stat = |_: bool, index: i32| match index {
+            0 => Err(Errno::IDRM),
+            1 => Err(Errno::PERM),
+            _ => Ok(7),
+        };
+        assert_eq!(
+            walk.next(Call::Msgctl, &mut stat)
+                .unwrap()
+                .unwrap_err()
+                .errno(),
+            Some(Errno::PERM)
+        );
+        assert_eq!(walk.size_hint(), (0, Some(1)));
+        assert_eq!(walk.next(Call::Msgctl, &mut stat).unwrap().unwrap(), 7);
+        assert!(walk.next(Call::Msgctl, &mut stat).is_none());
+        assert!(walk.next(Call::Msgctl, &mut stat).is_none(), "fused");
+    }
+
+    #[test]
+    fn the_last_index_ends_the_walk_without_overflow() {
+        let mut walk = Walk::new(i32::MAX);
+        walk.next = i32::MAX;
+        let mut calls = 0;
+        let mut stat = |_: bool, _: i32| {
+            calls += 1;
+            Err(Errno::INVAL)
+        };
+        assert!(walk.next(Call::Semctl, &mut stat).is_none());
+        assert!(walk.next(Call::Semctl, &mut stat).is_none());
+        assert_eq!(calls, 2, "STAT_ANY then STAT, once");
+    }
+}

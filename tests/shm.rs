@@ -15,7 +15,7 @@ use sysv_ipc::{
     Attachment, Backend, Call, Errno, Error, ErrorKind, Intent, Key, Mode, Owner, ReadOnly,
     Removable, Removal, Segment, Shm,
 };
-use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root, set_sysctl};
+use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, is_root, needs_root, set_sysctl};
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 // ---- allocation counting ---------------------------------------------------------------
@@ -1026,7 +1026,14 @@ fn create_with_options<B: Backend + Copy>(b: B) {
                 CreateOptions::new().huge_pages(size),
             )
         };
-        if nr_hugepages.trim() == "0" {
+        if !is_root() {
+            // Outside the initial user namespace, CAP_IPC_LOCK there (or
+            // vm.hugetlb_shm_group) is missing: hugetlb_file_setup refuses.
+            assert_eq!(
+                kind(huge(HugePageSize::SIZE_2M)),
+                (ErrorKind::PermissionDenied, Some(Errno::PERM))
+            );
+        } else if nr_hugepages.trim() == "0" {
             // No pool: the reservation fails.
             assert_eq!(
                 kind(huge(HugePageSize::SIZE_2M)),
@@ -1036,7 +1043,8 @@ fn create_with_options<B: Backend + Copy>(b: B) {
             let seg = huge(HugePageSize::SIZE_2M).unwrap();
             seg.remove().unwrap();
         }
-        // 4 MiB pages exist on neither x86_64 nor arm64 (4K granule): no such hstate.
+        // 4 MiB pages exist on neither x86_64 nor arm64 (4K granule): no such hstate,
+        // which newseg checks before any permission.
         assert_eq!(
             kind(huge(HugePageSize::from_log2(22).unwrap())),
             (ErrorKind::InvalidArgument, Some(Errno::INVAL))
