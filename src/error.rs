@@ -156,6 +156,9 @@ pub struct Error {
 
 impl Error {
     /// An error the kernel reported for `call`, classified by errno and call.
+    // Out of line: it is on every error path, and a `no_std` binary built for size
+    // otherwise carries two copies of it and its jump tables (one inlined per crate).
+    #[inline(never)]
     pub const fn from_errno(call: Call, errno: Errno) -> Self {
         let kind = match errno {
             Errno::NOENT => ErrorKind::NotFound,

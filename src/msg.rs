@@ -18,6 +18,7 @@ use core::mem::size_of;
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout, Unalign, Unaligned};
 
 use crate::abi::{self, MTYPE_SIZE, msginfo, msqid64_ds};
+use crate::copy::copy_bytes;
 use crate::error::{Call, Error, ErrorKind, Result, check};
 use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
 
@@ -78,7 +79,7 @@ impl<const N: usize> MsgBuf<N> {
                 },
             ));
         };
-        dst.copy_from_slice(text);
+        copy_bytes(dst, text);
         self.wire.mtype = mtype.to_ne_bytes();
         self.len = text.len();
         Ok(())
@@ -425,7 +426,7 @@ impl<B: Backend> MsgQueue<B> {
         // size: one copy of the value, no padding anywhere (`T: IntoBytes`).
         let mut wire = TypedWire::<T>::new_zeroed();
         wire.mtype = mtype.to_ne_bytes();
-        wire.value.as_mut_bytes().copy_from_slice(value.as_bytes());
+        copy_bytes(wire.value.as_mut_bytes(), value.as_bytes());
         self.send_message(mtype, wire.as_bytes(), flags.0)
     }
 
@@ -484,7 +485,7 @@ impl<B: Backend> MsgQueue<B> {
         let got = self.recv_into(&mut buf.wire, cap, sel, flags.0)?;
         let src = buf.wire.text.get(..got.len).unwrap_or(&[]);
         if let Some(dst) = text.get_mut(..src.len()) {
-            dst.copy_from_slice(src);
+            copy_bytes(dst, src);
         }
         Ok(got)
     }
