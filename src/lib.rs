@@ -32,7 +32,11 @@ mod sync;
 pub mod info;
 pub mod layout;
 pub mod msg;
+#[cfg(not(loom))]
+pub mod queue;
 pub mod sem;
+#[cfg(not(loom))]
+pub mod seqlock;
 pub mod shm;
 
 pub use error::{Call, Error, ErrorKind, Result};

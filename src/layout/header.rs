@@ -147,7 +147,12 @@ pub struct Shape {
 
 impl Shape {
     /// The shape of a layout of `kind` holding `T`s.
-    pub const fn of<T: ShmType>(kind: Kind, capacity: usize, data_offset: usize, total_size: usize) -> Shape {
+    pub const fn of<T: ShmType>(
+        kind: Kind,
+        capacity: usize,
+        data_offset: usize,
+        total_size: usize,
+    ) -> Shape {
         Shape {
             kind,
             total_size: total_size as u64,
@@ -447,8 +452,12 @@ mod tests {
         other = shape();
         other.total_size += 8;
         assert_eq!(h.check(&other), Err(HeaderError::Mismatch("total_size")));
-        h.layout_version.store(LAYOUT_VERSION + 1, Ordering::Relaxed);
-        assert_eq!(h.check(&shape()), Err(HeaderError::Mismatch("layout_version")));
+        h.layout_version
+            .store(LAYOUT_VERSION + 1, Ordering::Relaxed);
+        assert_eq!(
+            h.check(&shape()),
+            Err(HeaderError::Mismatch("layout_version"))
+        );
         h.magic.store(0, Ordering::Relaxed);
         assert_eq!(h.check(&shape()), Err(HeaderError::Mismatch("magic")));
         h.state.store(7, Ordering::Relaxed);

@@ -49,7 +49,7 @@ pub mod header;
 pub mod ring;
 pub mod seqlock;
 
-pub use header::{Header, HeaderError, Kind, ShmType, Shape, fingerprint, fnv1a64, type_id};
+pub use header::{Header, HeaderError, Kind, Shape, ShmType, fingerprint, fnv1a64, type_id};
 pub use ring::{Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
 pub use seqlock::{Busy, SeqCtl, SeqWriter};
 

@@ -222,7 +222,10 @@ impl<'a, const N: usize> Ring<'a, N> {
     /// `slots` has exactly `N * slot_words` words and `slot_words > 0`.
     pub fn new(ctl: &'a RingCtl, slots: &'a [AtomicU64], slot_words: usize) -> Option<Self> {
         const {
-            assert!(N.is_power_of_two(), "the ring's capacity must be a power of two");
+            assert!(
+                N.is_power_of_two(),
+                "the ring's capacity must be a power of two"
+            );
         }
         (slot_words > 0 && N.checked_mul(slot_words) == Some(slots.len())).then_some(Ring {
             ctl,
@@ -301,7 +304,11 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         mut write: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, Corrupt> {
-        let n = if max == 0 { 0 } else { self.free(max)?.min(max) };
+        let n = if max == 0 {
+            0
+        } else {
+            self.free(max)?.min(max)
+        };
         if n == 0 {
             return Ok(0);
         }
@@ -423,7 +430,11 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         mut read: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, Corrupt> {
-        let n = if max == 0 { 0 } else { self.available(max)?.min(max) };
+        let n = if max == 0 {
+            0
+        } else {
+            self.available(max)?.min(max)
+        };
         if n == 0 {
             return Ok(0);
         }
@@ -526,7 +537,16 @@ mod tests {
     }
 
     fn push1(p: &mut RingProducer<'_, 4>, v: u64, park: &mut NoPark) -> Result<usize, Corrupt> {
-        p.push(1, |_, slot| assert!(store_words(slot, &[v.to_ne_bytes(), (!v).to_ne_bytes()].concat())), park)
+        p.push(
+            1,
+            |_, slot| {
+                assert!(store_words(
+                    slot,
+                    &[v.to_ne_bytes(), (!v).to_ne_bytes()].concat()
+                ))
+            },
+            park,
+        )
     }
 
     fn pop1(c: &mut RingConsumer<'_, 4>, park: &mut NoPark) -> Result<Option<u64>, Corrupt> {
@@ -550,14 +570,21 @@ mod tests {
     fn fills_every_slot_and_wraps_around() {
         let m = mem();
         let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
-        let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+        let (mut p, mut c) = (
+            RingProducer::new(ring).unwrap(),
+            RingConsumer::new(ring).unwrap(),
+        );
         let park = &mut NoPark::default();
         let mut next_out = 0;
         for round in 0..5u64 {
             for k in 0..4 {
                 assert_eq!(push1(&mut p, round * 4 + k, park), Ok(1));
             }
-            assert_eq!(push1(&mut p, 99, park), Ok(0), "all N slots used, then full");
+            assert_eq!(
+                push1(&mut p, 99, park),
+                Ok(0),
+                "all N slots used, then full"
+            );
             assert_eq!(p.len(), Ok(4));
             assert_eq!(m.ctl.len::<4>(), Ok(4));
             for _ in 0..4 {
@@ -575,12 +602,32 @@ mod tests {
     fn batches_stop_at_the_boundaries() {
         let m = mem();
         let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
-        let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+        let (mut p, mut c) = (
+            RingProducer::new(ring).unwrap(),
+            RingConsumer::new(ring).unwrap(),
+        );
         let park = &mut NoPark::default();
-        assert_eq!(p.push(3, |i, s| assert!(store_words(s, &[i as u8; 16])), park), Ok(3));
-        assert_eq!(p.push(3, |i, s| assert!(store_words(s, &[10 + i as u8; 16])), park), Ok(1));
+        assert_eq!(
+            p.push(3, |i, s| assert!(store_words(s, &[i as u8; 16])), park),
+            Ok(3)
+        );
+        assert_eq!(
+            p.push(3, |i, s| assert!(store_words(s, &[10 + i as u8; 16])), park),
+            Ok(1)
+        );
         let mut got = [0u8; 6];
-        assert_eq!(c.pop(6, |i, s| { let mut b = [0u8; 16]; load_words(s, &mut b); got[i] = b[15]; }, park), Ok(4));
+        assert_eq!(
+            c.pop(
+                6,
+                |i, s| {
+                    let mut b = [0u8; 16];
+                    load_words(s, &mut b);
+                    got[i] = b[15];
+                },
+                park
+            ),
+            Ok(4)
+        );
         assert_eq!(got[..4], [0, 1, 2, 10]);
         assert_eq!(p.push(0, |_, _| unreachable!(), park), Ok(0));
         assert_eq!(c.pop(0, |_, _| unreachable!(), park), Ok(0));
@@ -595,7 +642,10 @@ mod tests {
         assert!(RingProducer::new(ring).is_err());
         assert!(RingConsumer::new(ring).is_err());
         m.ctl.tail.store(0, Ordering::Relaxed);
-        let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+        let (mut p, mut c) = (
+            RingProducer::new(ring).unwrap(),
+            RingConsumer::new(ring).unwrap(),
+        );
         // The consumer reads only the peer's index (its own head stays local): a tail
         // beyond head + N, or behind head, is rejected.
         for tail in [5, 100, u64::MAX] {

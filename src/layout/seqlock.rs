@@ -167,7 +167,9 @@ impl<'a> SeqWriter<'a> {
     #[doc(hidden)]
     pub fn begin_and_abandon(&mut self) {
         // Relaxed: the state a crash leaves; nothing to order.
-        self.ctl.seq.store(self.seq.wrapping_add(1), Ordering::Relaxed);
+        self.ctl
+            .seq
+            .store(self.seq.wrapping_add(1), Ordering::Relaxed);
     }
 }
 

@@ -1,0 +1,914 @@
+//! [`Queue<T, MAXSZ>`](Queue): a single-producer single-consumer queue of `MAXSZ`
+//! values of `T` in a System V shared memory segment, for two processes (or two
+//! threads) — `heapless::spsc::Queue` with the storage in a segment.
+//!
+//! ```
+//! use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+//!
+//! let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+//! let (mut tx, mut rx) = q.split()?;
+//! for i in 0..8 {
+//!     tx.enqueue(i).unwrap();
+//! }
+//! let full = tx.enqueue(8).unwrap_err(); // all MAXSZ slots are usable, then full
+//! assert!(full.is_full());
+//! assert_eq!(full.into_inner(), 8);
+//! assert_eq!(rx.dequeue()?, Some(0));
+//! let mut batch = [0u64; 16];
+//! assert_eq!(rx.dequeue_into(&mut batch)?, 7);
+//! assert_eq!(rx.dequeue()?, None);
+//! // A second producer is refused while the first one lives.
+//! assert_eq!(q.producer().unwrap_err().kind(), sysv_ipc::ErrorKind::RoleTaken);
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
+//! # What is in the kernel
+//!
+//! - a segment of `384 + MAXSZ * S` bytes (`S` = `size_of::<T>()` rounded up to 8)
+//!   holding the ring, whose byte layout [`layout::ring`] documents, behind the
+//!   header of [`layout::header`] (magic, version, type fingerprint, capacity);
+//! - a set of 4 semaphores under the same key: 0 wakes a parked consumer, 1 a
+//!   parked producer, 2 and 3 are the producer's and consumer's roles (1 = free).
+//!
+//! [`Removable::remove`] removes both.
+//!
+//! # Roles
+//!
+//! [`Queue::producer`] and [`Queue::consumer`] claim a role by decrementing its
+//! semaphore with `IPC_NOWAIT | SEM_UNDO`: a second claim, from any process, fails
+//! with [`ErrorKind::RoleTaken`]; when the holder dies, the kernel's undo frees the
+//! role. The holder's pid is also kept in the segment and cleared when the role is
+//! released by drop, so a role freed by a death is told apart from one released
+//! cleanly: the next claim fails with [`ErrorKind::RoleAbandoned`], and
+//! [`Queue::reclaim_producer`] / [`Queue::reclaim_consumer`] take it over. Nothing
+//! committed is lost: a message is committed by one atomic store of the ring's
+//! `tail`, so a producer killed mid-enqueue leaves a half-written slot that no
+//! consumer reads and the next producer overwrites; a consumer killed mid-dequeue
+//! leaves the message for the next consumer.
+//!
+//! `SEM_UNDO` adjustments are per process and not inherited: a `Producer` value
+//! that a `fork()` copies into a child is not the child's role (its drop in the
+//! child does nothing).
+//!
+//! # Blocking
+//!
+//! [`enqueue`](Producer::enqueue) and [`dequeue`](Consumer::dequeue) never block
+//! (the `IPC_NOWAIT` forms). The `_blocking` and `_timeout` forms spin a bounded
+//! number of times ([`Producer::set_spins`]), then park on their semaphore; the
+//! peer posts it only when the parked side has announced itself in the segment,
+//! so the fast path makes no system call. See [`layout::ring`] for why no wake-up
+//! is lost.
+//!
+//! # Hostile peers
+//!
+//! Every value read from the segment is validated once read: a peer that writes
+//! garbage makes calls fail with [`ErrorKind::Corrupt`] (or a header check with
+//! [`ErrorKind::LayoutMismatch`]), never read or write out of bounds, never panic.
+//! Any bytes are a valid `T` ([`ShmType`] requires zerocopy's `FromBytes`), so a
+//! dequeued value is at worst a wrong value, never an invalid one.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use crate::layout::header::{Kind, Shape};
+use crate::layout::ring::{
+    self, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
+};
+use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
+use crate::sem::{SemOp, SemSet, spin_wait};
+use crate::shm::{Attachment, Segment};
+use crate::sync::{AtomicU64, Ordering};
+use crate::{
+    Backend, Call, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result,
+};
+
+/// Semaphore a parked consumer waits on.
+const ITEMS: u16 = 0;
+/// Semaphore a parked producer waits on.
+const SPACE: u16 = 1;
+/// The producer role (1 = free).
+const PRODUCER: u16 = 2;
+/// The consumer role (1 = free).
+const CONSUMER: u16 = 3;
+/// Initial values of the set.
+const SEM_VALUES: [u16; 4] = [0, 0, 1, 1];
+
+/// Spins before a blocking call parks, unless [`Producer::set_spins`] /
+/// [`Consumer::set_spins`] say otherwise: long enough to ride out a peer that is
+/// between two operations, short enough not to burn a core for long.
+pub const DEFAULT_SPINS: u32 = 256;
+
+fn error(kind: ErrorKind) -> Error {
+    Error::new(Call::Queue, kind)
+}
+
+fn corrupt(_: Corrupt) -> Error {
+    error(ErrorKind::Corrupt)
+}
+
+/// A single-producer single-consumer queue of `MAXSZ` values of `T` in shared
+/// memory. See the [module docs](self).
+///
+/// `MAXSZ` is a power of two (checked at compile time) and counts usable slots.
+/// `T` is plain data with a stable name ([`ShmType`]); the header records its
+/// fingerprint, size and alignment and `MAXSZ`, and opening a queue made for
+/// another type or capacity fails with [`ErrorKind::LayoutMismatch`].
+///
+/// ```compile_fail
+/// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+/// // 6 is not a power of two: refused when the queue is instantiated.
+/// let q = Queue::<u64, 6>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW);
+/// ```
+pub struct Queue<T, const MAXSZ: usize, B: Backend = DefaultBackend> {
+    att: Attachment<B>,
+    sems: SemSet<B>,
+    _type: PhantomData<T>,
+}
+
+impl<T, const MAXSZ: usize, B: Backend> fmt::Debug for Queue<T, MAXSZ, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("capacity", &MAXSZ)
+            .field("shmid", &self.att.segment_id())
+            .field("semid", &self.sems.id())
+            .finish()
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
+    /// Creates the queue of `key` or opens it, as `intent` says, on the default
+    /// backend. See [`Queue::create_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::create_in`].
+    pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
+        Queue::create_in(DefaultBackend::default(), key, intent, mode)
+    }
+
+    /// Opens the existing queue of `key`, on the default backend. See
+    /// [`Queue::open_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::open_in`].
+    pub fn open(key: Key) -> Result<Self> {
+        Queue::open_in(DefaultBackend::default(), key)
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
+    /// Usable slots: `MAXSZ`.
+    pub const CAPACITY: usize = MAXSZ;
+
+    /// Words per slot.
+    const SLOT_WORDS: usize = {
+        assert!(
+            size_of::<T>() > 0,
+            "a queue of zero-sized values carries nothing"
+        );
+        words_for(size_of::<T>())
+    };
+
+    /// Bytes of the whole layout.
+    const SIZE: usize = {
+        assert!(MAXSZ.is_power_of_two(), "MAXSZ must be a power of two");
+        match MAXSZ.checked_mul(Self::SLOT_WORDS * layout::WORD) {
+            Some(n) if n <= isize::MAX as usize - ring::DATA_OFFSET => ring::DATA_OFFSET + n,
+            _ => panic!("MAXSZ slots of T do not fit in memory"),
+        }
+    };
+
+    fn shape() -> Shape {
+        Shape::of::<T>(Kind::Ring, MAXSZ, ring::DATA_OFFSET, Self::SIZE)
+    }
+
+    /// Creates the queue of `key`, or opens the one it has, as `intent` says:
+    /// [`Intent::CreateNew`] fails if it exists, [`Intent::OpenOrCreate`] joins it,
+    /// [`Intent::Open`] never creates. `mode` applies to a segment and semaphore set
+    /// this call creates. [`Key::PRIVATE`] always creates (share it by `fork`).
+    ///
+    /// Joining waits for the creator to finish initialising (the handshake in
+    /// [`layout::header`]) with [`spin_wait`]; see [`Queue::create_with`].
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::LayoutMismatch`]: the segment of `key` holds another layout,
+    ///   another `T` (fingerprint, size, alignment), another `MAXSZ`, or is too
+    ///   small; `field` says which;
+    /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time (it may
+    ///   have died: remove the queue);
+    /// - [`ErrorKind::Corrupt`]: the header's state word holds garbage;
+    /// - as [`Segment::create_in`], [`Segment::attach`] and
+    ///   [`SemSet::new_initialized_in`] otherwise.
+    pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self>
+    where
+        B: Clone,
+    {
+        Queue::create_with(backend, key, intent, mode, spin_wait)
+    }
+
+    /// Opens the existing queue of `key`; [`Queue::create_in`] with [`Intent::Open`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::create_in`]; [`ErrorKind::NotFound`] if `key` has no segment.
+    pub fn open_in(backend: B, key: Key) -> Result<Self>
+    where
+        B: Clone,
+    {
+        Queue::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
+    }
+
+    /// [`Queue::create_in`] with the wait used while the creator initialises:
+    /// `wait(attempt)` is called each time the header is not ready yet, and
+    /// returning false gives up with [`ErrorKind::Uninitialized`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::create_in`].
+    pub fn create_with(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let create = |b: B| Segment::create_in(b, key, Self::SIZE, Intent::CreateNew, mode);
+        let (segment, created) = match intent {
+            Intent::Open => (Segment::open_in(backend.clone(), key)?, false),
+            Intent::CreateNew => (create(backend.clone())?, true),
+            Intent::OpenOrCreate => match create(backend.clone()) {
+                Ok(s) => (s, true),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    (Segment::open_in(backend.clone(), key)?, false)
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let queue = Queue::join(&segment, created, key, mode, wait);
+        if queue.is_err() && created {
+            // Nobody can use a segment whose header never became ready.
+            let _ = segment.remove();
+        }
+        queue
+    }
+
+    /// Attaches `segment`, runs the header handshake, opens the semaphore set.
+    fn join(
+        segment: &Segment<B>,
+        created: bool,
+        key: Key,
+        mode: Mode,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let backend = segment.backend().clone();
+        let att = segment.attach()?;
+        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
+        // The header and control lines only: the payload's size is checked after the
+        // header said what this segment is.
+        let (ctl, _) = view::<B, RingCtl>(&att, ring::DATA_OFFSET, 0).ok_or_else(too_small)?;
+        let sems = if created && ctl.header.begin_init() {
+            ctl.init();
+            let sems = SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?;
+            let pid = u32::try_from(backend.getpid()).unwrap_or(0);
+            ctl.header.publish(&Self::shape(), pid);
+            sems
+        } else {
+            ctl.header
+                .attach(&Self::shape(), wait)
+                .map_err(|e| e.to_error(Call::Queue))?;
+            SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?
+        };
+        if att.len() < Self::SIZE {
+            return Err(too_small());
+        }
+        Ok(Queue {
+            att,
+            sems,
+            _type: PhantomData,
+        })
+    }
+
+    fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
+        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
+        let (ctl, slots) =
+            view::<B, RingCtl>(&self.att, ring::DATA_OFFSET, MAXSZ * Self::SLOT_WORDS)
+                .ok_or_else(too_small)?;
+        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
+    }
+
+    /// Claims role semaphore `sem` and records our pid in `pid_word`.
+    fn claim(&self, sem: u16, pid_word: &AtomicU64, reclaim: bool) -> Result<i32> {
+        match self.sems.op(&[SemOp::wait(sem).nowait().undo()]) {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Err(error(ErrorKind::RoleTaken)),
+            r => r?,
+        }
+        // Acquire: pairs with the Release store of 0 in `release`, so a cleanly
+        // released role's last ring stores are visible to us.
+        let previous = pid_word.load(Ordering::Acquire);
+        if previous != 0 && !reclaim {
+            let _ = self.sems.op(&[SemOp::post(sem).undo()]);
+            return Err(error(ErrorKind::RoleAbandoned));
+        }
+        let pid = self.sems.backend().getpid();
+        // Relaxed: only a marker; the role semaphore is the lock.
+        pid_word.store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
+        Ok(pid)
+    }
+
+    /// Releases a role claimed by process `pid` (nothing in another process, such as
+    /// a child that inherited the value through `fork`).
+    fn release(&self, sem: u16, pid_word: &AtomicU64, pid: i32) {
+        if self.sems.backend().getpid() != pid {
+            return;
+        }
+        // Release: our last index stores happen before the next holder's Acquire
+        // load in `claim`.
+        pid_word.store(0, Ordering::Release);
+        let _ = self.sems.op(&[SemOp::post(sem).undo()]);
+    }
+
+    fn producer_with(&self, reclaim: bool) -> Result<Producer<'_, T, MAXSZ, B>> {
+        let ring = self.ring()?;
+        let pid = self.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
+        match RingProducer::new(ring) {
+            Ok(ring) => Ok(Producer {
+                queue: self,
+                ring,
+                pid,
+                spins: DEFAULT_SPINS,
+            }),
+            Err(c) => {
+                self.release(PRODUCER, &ring.ctl().producer_pid, pid);
+                Err(corrupt(c))
+            }
+        }
+    }
+
+    fn consumer_with(&self, reclaim: bool) -> Result<Consumer<'_, T, MAXSZ, B>> {
+        let ring = self.ring()?;
+        let pid = self.claim(CONSUMER, &ring.ctl().consumer_pid, reclaim)?;
+        match RingConsumer::new(ring) {
+            Ok(ring) => Ok(Consumer {
+                queue: self,
+                ring,
+                pid,
+                spins: DEFAULT_SPINS,
+            }),
+            Err(c) => {
+                self.release(CONSUMER, &ring.ctl().consumer_pid, pid);
+                Err(corrupt(c))
+            }
+        }
+    }
+
+    /// Claims the producer role for this process.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::RoleTaken`]: a live producer exists (in any process);
+    /// - [`ErrorKind::RoleAbandoned`]: the last producer died without releasing the
+    ///   role; call [`reclaim_producer`](Self::reclaim_producer) to take over;
+    /// - [`ErrorKind::Corrupt`]: the ring's indices are impossible;
+    /// - the semaphore's errors ([`ErrorKind::Removed`], ...).
+    pub fn producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
+        self.producer_with(false)
+    }
+
+    /// Claims the producer role even if its last holder died without releasing
+    /// it. The new producer continues after the last committed message.
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer), without [`ErrorKind::RoleAbandoned`].
+    pub fn reclaim_producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
+        self.producer_with(true)
+    }
+
+    /// Claims the consumer role for this process.
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer), for the consumer.
+    pub fn consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
+        self.consumer_with(false)
+    }
+
+    /// Claims the consumer role even if its last holder died without releasing
+    /// it. The new consumer continues with the first message not dequeued.
+    ///
+    /// # Errors
+    ///
+    /// As [`consumer`](Self::consumer), without [`ErrorKind::RoleAbandoned`].
+    pub fn reclaim_consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
+        self.consumer_with(true)
+    }
+
+    /// Claims both roles for this process (two threads, or one thread doing both).
+    ///
+    /// # Errors
+    ///
+    /// As [`producer`](Self::producer) and [`consumer`](Self::consumer); neither role
+    /// is kept if either claim fails.
+    pub fn split(&self) -> Result<(Producer<'_, T, MAXSZ, B>, Consumer<'_, T, MAXSZ, B>)> {
+        let producer = self.producer()?;
+        let consumer = self.consumer()?;
+        Ok((producer, consumer))
+    }
+
+    /// Whether a live process holds the producer role (`GETVAL` of its semaphore).
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::get`].
+    pub fn has_producer(&self) -> Result<bool> {
+        Ok(self.sems.get(PRODUCER)? == 0)
+    }
+
+    /// Whether a live process holds the consumer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::get`].
+    pub fn has_consumer(&self) -> Result<bool> {
+        Ok(self.sems.get(CONSUMER)? == 0)
+    }
+
+    /// Messages in the queue, as an observer sees them (both sides may be moving).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`] if the indices are impossible.
+    pub fn len(&self) -> Result<usize> {
+        self.ring()?.ctl().len::<MAXSZ>().map_err(corrupt)
+    }
+
+    /// Whether [`len`](Self::len) is 0.
+    ///
+    /// # Errors
+    ///
+    /// As [`len`](Self::len).
+    pub fn is_empty(&self) -> Result<bool> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// Usable slots: `MAXSZ`.
+    pub const fn capacity(&self) -> usize {
+        MAXSZ
+    }
+
+    /// The segment holding the ring.
+    pub fn segment(&self) -> Segment<B>
+    where
+        B: Clone,
+    {
+        self.att.segment()
+    }
+
+    /// The semaphore set (park/wake and roles).
+    pub const fn semaphores(&self) -> &SemSet<B> {
+        &self.sems
+    }
+
+    /// The attachment of the segment, for tests and tools that inspect the bytes
+    /// (the layout is documented in [`layout::ring`]).
+    pub const fn attachment(&self) -> &Attachment<B> {
+        &self.att
+    }
+}
+
+impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B> {
+    /// Removes the segment and the semaphore set (`IPC_RMID` on both); parked
+    /// callers wake with [`ErrorKind::Removed`]. This process's mapping stays
+    /// usable until the queue is dropped.
+    fn remove(&self) -> Result<()> {
+        let shm = self.att.segment().remove();
+        let sem = self.sems.remove();
+        shm.and(sem)
+    }
+}
+
+/// Parks on our semaphore, wakes the peer's.
+struct SemPark<'a, B: Backend> {
+    sems: &'a SemSet<B>,
+    own: u16,
+    peer: u16,
+    timeout: Option<Duration>,
+}
+
+impl<B: Backend> Parking for SemPark<'_, B> {
+    type Error = Error;
+
+    fn park(&mut self) -> Result<()> {
+        let op = [SemOp::wait(self.own)];
+        match self.timeout {
+            None => self.sems.op(&op),
+            Some(t) => self.sems.op_timeout(&op, t),
+        }
+    }
+
+    fn unpark_peer(&mut self) {
+        // The message is committed whatever happens here; a set removed meanwhile
+        // is reported to the peer by its own semop, and ERANGE (a peer posted to
+        // SEMVMX) means it is awake anyway.
+        let _ = self.sems.op(&[SemOp::post(self.peer)]);
+    }
+}
+
+/// A value [`Producer::enqueue`] could not enqueue, and why: full
+/// ([`ErrorKind::WouldBlock`]), timed out, interrupted, corrupt, removed.
+pub struct EnqueueError<T> {
+    error: Error,
+    value: T,
+}
+
+impl<T> EnqueueError<T> {
+    /// Why.
+    pub const fn error(&self) -> Error {
+        self.error
+    }
+
+    /// What kind of failure: `self.error().kind()`.
+    pub const fn kind(&self) -> ErrorKind {
+        self.error.kind()
+    }
+
+    /// Whether the queue was full (and the call did not wait).
+    pub fn is_full(&self) -> bool {
+        self.error.kind() == ErrorKind::WouldBlock
+    }
+
+    /// The value, back to the caller.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> fmt::Debug for EnqueueError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnqueueError")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Display for EnqueueError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl<T> core::error::Error for EnqueueError<T> {}
+
+impl<T> From<EnqueueError<T>> for Error {
+    fn from(e: EnqueueError<T>) -> Error {
+        e.error
+    }
+}
+
+/// The producer role of a [`Queue`]; dropping it releases the role.
+pub struct Producer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
+    queue: &'q Queue<T, MAXSZ, B>,
+    ring: RingProducer<'q, MAXSZ>,
+    pid: i32,
+    spins: u32,
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<'_, T, MAXSZ, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("queue", self.queue)
+            .field("ring", &self.ring)
+            .finish()
+    }
+}
+
+impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
+    fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
+        SemPark {
+            sems: &self.queue.sems,
+            own: SPACE,
+            peer: ITEMS,
+            timeout,
+        }
+    }
+
+    /// Enqueues `value` if there is room, without blocking.
+    ///
+    /// # Errors
+    ///
+    /// The value comes back in the error: [`ErrorKind::WouldBlock`] when full
+    /// ([`EnqueueError::is_full`]), [`ErrorKind::Corrupt`] if the consumer's index is
+    /// impossible.
+    pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        let mut park = self.park(None);
+        let r = self.ring.push(
+            1,
+            |_, slot| {
+                store_words(slot, value.as_bytes());
+            },
+            &mut park,
+        );
+        match r {
+            Ok(1) => Ok(()),
+            Ok(_) => Err(EnqueueError {
+                error: error(ErrorKind::WouldBlock),
+                value,
+            }),
+            Err(c) => Err(EnqueueError {
+                error: corrupt(c),
+                value,
+            }),
+        }
+    }
+
+    fn enqueue_wait(&mut self, value: T, timeout: Option<Duration>) -> Result<(), EnqueueError<T>> {
+        let mut park = self.park(timeout);
+        let r = self.ring.push_blocking(
+            1,
+            self.spins,
+            |_, slot| {
+                store_words(slot, value.as_bytes());
+            },
+            &mut park,
+        );
+        match r {
+            Ok(_) => Ok(()),
+            Err(RingError::Corrupt) => Err(EnqueueError {
+                error: error(ErrorKind::Corrupt),
+                value,
+            }),
+            Err(RingError::Park(error)) => Err(EnqueueError { error, value }),
+        }
+    }
+
+    /// Enqueues `value`, waiting while the queue is full: spins, then parks on the
+    /// semaphore until the consumer makes room.
+    ///
+    /// # Errors
+    ///
+    /// The value comes back in the error: [`ErrorKind::Interrupted`] (a signal; the
+    /// queue is unchanged), [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`]
+    /// (the queue was removed), [`ErrorKind::Corrupt`].
+    pub fn enqueue_blocking(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        self.enqueue_wait(value, None)
+    }
+
+    /// [`enqueue_blocking`](Self::enqueue_blocking) that gives up with
+    /// [`ErrorKind::TimedOut`] when one wait on the semaphore lasts `timeout`. (A
+    /// wake that finds the queue full again starts another wait; such wakes come
+    /// only from a consumer making room.)
+    ///
+    /// # Errors
+    ///
+    /// As [`enqueue_blocking`](Self::enqueue_blocking), and [`ErrorKind::TimedOut`].
+    pub fn enqueue_timeout(&mut self, value: T, timeout: Duration) -> Result<(), EnqueueError<T>> {
+        self.enqueue_wait(value, Some(timeout))
+    }
+
+    /// Enqueues as many of `items` as there is room for, in order, without
+    /// blocking (one index store and at most one wake for the batch). Returns how
+    /// many (0 when full).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`]; nothing was enqueued then.
+    pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
+        let mut park = self.park(None);
+        self.ring
+            .push(
+                items.len(),
+                |i, slot| {
+                    if let Some(item) = items.get(i) {
+                        store_words(slot, item.as_bytes());
+                    }
+                },
+                &mut park,
+            )
+            .map_err(corrupt)
+    }
+
+    /// Messages in the queue (re-reads the consumer's index).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`].
+    pub fn len(&mut self) -> Result<usize> {
+        self.ring.len().map_err(corrupt)
+    }
+
+    /// Whether the queue is empty (re-reads the consumer's index).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`].
+    pub fn is_empty(&mut self) -> Result<bool> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// Whether the queue is full (re-reads the consumer's index).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`].
+    pub fn is_full(&mut self) -> Result<bool> {
+        self.len().map(|n| n == MAXSZ)
+    }
+
+    /// Usable slots: `MAXSZ`.
+    pub const fn capacity(&self) -> usize {
+        MAXSZ
+    }
+
+    /// Sets how many times a blocking call re-checks (with a spin hint) before it
+    /// parks; 0 parks at once.
+    pub fn set_spins(&mut self, spins: u32) {
+        self.spins = spins;
+    }
+
+    /// The queue.
+    pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
+        self.queue
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ, B> {
+    fn drop(&mut self) {
+        if let Ok(ring) = self.queue.ring() {
+            self.queue
+                .release(PRODUCER, &ring.ctl().producer_pid, self.pid);
+        }
+    }
+}
+
+/// The consumer role of a [`Queue`]; dropping it releases the role.
+pub struct Consumer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
+    queue: &'q Queue<T, MAXSZ, B>,
+    ring: RingConsumer<'q, MAXSZ>,
+    pid: i32,
+    spins: u32,
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<'_, T, MAXSZ, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("queue", self.queue)
+            .field("ring", &self.ring)
+            .finish()
+    }
+}
+
+impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
+    fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
+        SemPark {
+            sems: &self.queue.sems,
+            own: ITEMS,
+            peer: SPACE,
+            timeout,
+        }
+    }
+
+    /// Dequeues the oldest value, if any, without blocking.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`] if the producer's index is impossible.
+    pub fn dequeue(&mut self) -> Result<Option<T>> {
+        let mut park = self.park(None);
+        let mut out = T::new_zeroed();
+        let n = self
+            .ring
+            .pop(
+                1,
+                |_, slot| {
+                    load_words(slot, out.as_mut_bytes());
+                },
+                &mut park,
+            )
+            .map_err(corrupt)?;
+        Ok((n == 1).then_some(out))
+    }
+
+    fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
+        let mut park = self.park(timeout);
+        let mut out = T::new_zeroed();
+        self.ring
+            .pop_blocking(
+                1,
+                self.spins,
+                |_, slot| {
+                    load_words(slot, out.as_mut_bytes());
+                },
+                &mut park,
+            )
+            .map_err(|e| match e {
+                RingError::Corrupt => error(ErrorKind::Corrupt),
+                RingError::Park(e) => e,
+            })?;
+        Ok(out)
+    }
+
+    /// Dequeues the oldest value, waiting while the queue is empty: spins, then
+    /// parks on the semaphore until the producer enqueues.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Interrupted`] (a signal), [`ErrorKind::Removed`] /
+    /// [`ErrorKind::InvalidArgument`] (the queue was removed),
+    /// [`ErrorKind::Corrupt`].
+    pub fn dequeue_blocking(&mut self) -> Result<T> {
+        self.dequeue_wait(None)
+    }
+
+    /// [`dequeue_blocking`](Self::dequeue_blocking) that gives up with
+    /// [`ErrorKind::TimedOut`] when one wait on the semaphore lasts `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As [`dequeue_blocking`](Self::dequeue_blocking), and [`ErrorKind::TimedOut`].
+    pub fn dequeue_timeout(&mut self, timeout: Duration) -> Result<T> {
+        self.dequeue_wait(Some(timeout))
+    }
+
+    /// Dequeues up to `out.len()` values into `out`, oldest first, without
+    /// blocking (one index store and at most one wake for the batch). Returns how
+    /// many (0 when empty).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`]; nothing was dequeued then.
+    pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
+        let mut park = self.park(None);
+        let max = out.len();
+        self.ring
+            .pop(
+                max,
+                |i, slot| {
+                    if let Some(o) = out.get_mut(i) {
+                        load_words(slot, o.as_mut_bytes());
+                    }
+                },
+                &mut park,
+            )
+            .map_err(corrupt)
+    }
+
+    /// Messages in the queue (re-reads the producer's index).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`].
+    pub fn len(&mut self) -> Result<usize> {
+        self.ring.len().map_err(corrupt)
+    }
+
+    /// Whether the queue is empty (re-reads the producer's index).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`].
+    pub fn is_empty(&mut self) -> Result<bool> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// Whether the queue is full (re-reads the producer's index).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`].
+    pub fn is_full(&mut self) -> Result<bool> {
+        self.len().map(|n| n == MAXSZ)
+    }
+
+    /// Usable slots: `MAXSZ`.
+    pub const fn capacity(&self) -> usize {
+        MAXSZ
+    }
+
+    /// See [`Producer::set_spins`].
+    pub fn set_spins(&mut self, spins: u32) {
+        self.spins = spins;
+    }
+
+    /// The queue.
+    pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
+        self.queue
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Consumer<'_, T, MAXSZ, B> {
+    fn drop(&mut self) {
+        if let Ok(ring) = self.queue.ring() {
+            self.queue
+                .release(CONSUMER, &ring.ctl().consumer_pid, self.pid);
+        }
+    }
+}

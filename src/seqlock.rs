@@ -1,0 +1,341 @@
+//! [`SeqLock<T>`](SeqLock): one `T` in shared memory, one writer process, any
+//! number of reader processes; a reader gets a copy the writer wrote whole, or,
+//! after a bounded number of attempts, [`ErrorKind::Busy`] — never a torn value.
+//!
+//! ```
+//! use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
+//!
+//! let lock = Removal::new(SeqLock::<[u64; 4]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+//! assert_eq!(lock.read()?, [0; 4]); // zero-filled until the first write
+//! let mut w = lock.writer()?;
+//! w.write(&[1, 2, 3, 4]);
+//! assert_eq!(lock.read()?, [1, 2, 3, 4]);
+//! assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken);
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
+//! The segment holds the layout of [`layout::seqlock`]; a set of one semaphore
+//! under the same key is the writer role (claimed with `IPC_NOWAIT | SEM_UNDO`, as
+//! in [`queue`](crate::queue)). A writer that dies mid-write leaves the sequence odd:
+//! readers get [`ErrorKind::Busy`] until a new writer
+//! ([`SeqLock::reclaim_writer`]) completes a write.
+
+use core::fmt;
+use core::marker::PhantomData;
+
+use crate::layout::header::{Kind, Shape};
+use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
+use crate::layout::{self, ShmType, view, words_for};
+use crate::sem::{SemOp, SemSet, spin_wait};
+use crate::shm::{Attachment, Segment};
+use crate::sync::{AtomicU64, Ordering};
+use crate::{
+    Backend, Call, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result,
+};
+
+/// The writer role (1 = free).
+const WRITER: u16 = 0;
+
+/// Attempts [`SeqLock::read`] makes before [`ErrorKind::Busy`]: a write takes well
+/// under a microsecond, so this many spins outlast any write that is not stuck
+/// (preempted for long, or dead).
+pub const DEFAULT_ATTEMPTS: u32 = 100_000;
+
+fn error(kind: ErrorKind) -> Error {
+    Error::new(Call::SeqLock, kind)
+}
+
+/// One `T` in shared memory behind a seqlock. See the [module docs](self).
+pub struct SeqLock<T, B: Backend = DefaultBackend> {
+    att: Attachment<B>,
+    sems: SemSet<B>,
+    _type: PhantomData<T>,
+}
+
+impl<T, B: Backend> fmt::Debug for SeqLock<T, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeqLock")
+            .field("shmid", &self.att.segment_id())
+            .field("semid", &self.sems.id())
+            .finish()
+    }
+}
+
+impl<T: ShmType> SeqLock<T> {
+    /// Creates or opens the seqlock of `key`, on the default backend. See
+    /// [`SeqLock::create_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SeqLock::create_in`].
+    pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
+        SeqLock::create_in(DefaultBackend::default(), key, intent, mode)
+    }
+
+    /// Opens the existing seqlock of `key`, on the default backend.
+    ///
+    /// # Errors
+    ///
+    /// As [`SeqLock::create_in`].
+    pub fn open(key: Key) -> Result<Self> {
+        SeqLock::open_in(DefaultBackend::default(), key)
+    }
+}
+
+impl<T: ShmType, B: Backend> SeqLock<T, B> {
+    const WORDS: usize = {
+        assert!(
+            size_of::<T>() > 0,
+            "a seqlock of a zero-sized value carries nothing"
+        );
+        words_for(size_of::<T>())
+    };
+
+    const SIZE: usize = seqlock::DATA_OFFSET + Self::WORDS * layout::WORD;
+
+    fn shape() -> Shape {
+        Shape::of::<T>(Kind::SeqLock, 1, seqlock::DATA_OFFSET, Self::SIZE)
+    }
+
+    /// Creates the seqlock of `key` or opens the one it has, as `intent` says (see
+    /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LayoutMismatch`] (another layout, type or size),
+    /// [`ErrorKind::Uninitialized`], [`ErrorKind::Corrupt`], and the errors of
+    /// [`Segment::create_in`], [`Segment::attach`], [`SemSet::new_initialized_in`].
+    pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self>
+    where
+        B: Clone,
+    {
+        SeqLock::create_with(backend, key, intent, mode, spin_wait)
+    }
+
+    /// Opens the existing seqlock of `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`SeqLock::create_in`].
+    pub fn open_in(backend: B, key: Key) -> Result<Self>
+    where
+        B: Clone,
+    {
+        SeqLock::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
+    }
+
+    /// [`SeqLock::create_in`] with the wait used while the creator initialises.
+    ///
+    /// # Errors
+    ///
+    /// As [`SeqLock::create_in`].
+    pub fn create_with(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let create = |b: B| Segment::create_in(b, key, Self::SIZE, Intent::CreateNew, mode);
+        let (segment, created) = match intent {
+            Intent::Open => (Segment::open_in(backend.clone(), key)?, false),
+            Intent::CreateNew => (create(backend.clone())?, true),
+            Intent::OpenOrCreate => match create(backend.clone()) {
+                Ok(s) => (s, true),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    (Segment::open_in(backend.clone(), key)?, false)
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        let lock = SeqLock::join(&segment, created, key, mode, wait);
+        if lock.is_err() && created {
+            let _ = segment.remove();
+        }
+        lock
+    }
+
+    fn join(
+        segment: &Segment<B>,
+        created: bool,
+        key: Key,
+        mode: Mode,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let backend = segment.backend().clone();
+        let att = segment.attach()?;
+        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
+        let (ctl, _) = view::<B, SeqCtl>(&att, seqlock::DATA_OFFSET, 0).ok_or_else(too_small)?;
+        let sems = if created && ctl.header.begin_init() {
+            ctl.init();
+            let sems = SemSet::new_initialized_in(backend.clone(), key, &[1], mode)?;
+            let pid = u32::try_from(backend.getpid()).unwrap_or(0);
+            ctl.header.publish(&Self::shape(), pid);
+            sems
+        } else {
+            ctl.header
+                .attach(&Self::shape(), wait)
+                .map_err(|e| e.to_error(Call::SeqLock))?;
+            SemSet::new_initialized_in(backend.clone(), key, &[1], mode)?
+        };
+        if att.len() < Self::SIZE {
+            return Err(too_small());
+        }
+        Ok(SeqLock {
+            att,
+            sems,
+            _type: PhantomData,
+        })
+    }
+
+    fn parts(&self) -> Result<(&SeqCtl, &[AtomicU64])> {
+        view::<B, SeqCtl>(&self.att, seqlock::DATA_OFFSET, Self::WORDS)
+            .ok_or_else(|| error(ErrorKind::LayoutMismatch { field: "size" }))
+    }
+
+    /// A consistent copy of the value, with up to [`DEFAULT_ATTEMPTS`] attempts.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Busy`]: a write was in progress on every attempt (the writer is
+    /// stuck, or died mid-write).
+    pub fn read(&self) -> Result<T> {
+        self.read_with(DEFAULT_ATTEMPTS)
+    }
+
+    /// A consistent copy of the value, with up to `attempts` attempts (spinning
+    /// between them).
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    pub fn read_with(&self, attempts: u32) -> Result<T> {
+        let (ctl, words) = self.parts()?;
+        let mut out = T::new_zeroed();
+        seqlock::read(ctl, words, out.as_mut_bytes(), attempts)
+            .map_err(|_| error(ErrorKind::Busy))?;
+        Ok(out)
+    }
+
+    fn writer_with(&self, reclaim: bool) -> Result<Writer<'_, T, B>> {
+        let (ctl, words) = self.parts()?;
+        match self.sems.op(&[SemOp::wait(WRITER).nowait().undo()]) {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Err(error(ErrorKind::RoleTaken)),
+            r => r?,
+        }
+        // Acquire: pairs with the Release store of 0 when a writer is dropped.
+        if ctl.writer_pid.load(Ordering::Acquire) != 0 && !reclaim {
+            let _ = self.sems.op(&[SemOp::post(WRITER).undo()]);
+            return Err(error(ErrorKind::RoleAbandoned));
+        }
+        let pid = self.sems.backend().getpid();
+        // Relaxed: a marker; the semaphore is the lock.
+        ctl.writer_pid
+            .store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
+        Ok(Writer {
+            lock: self,
+            inner: SeqWriter::new(ctl, words),
+            pid,
+        })
+    }
+
+    /// Claims the writer role for this process.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::RoleTaken`] (a live writer exists), [`ErrorKind::RoleAbandoned`]
+    /// (the last writer died holding it: see [`reclaim_writer`](Self::reclaim_writer)),
+    /// and the semaphore's errors.
+    pub fn writer(&self) -> Result<Writer<'_, T, B>> {
+        self.writer_with(false)
+    }
+
+    /// Claims the writer role even if the last writer died holding it. Readers get
+    /// [`ErrorKind::Busy`] until the new writer's first write if it died mid-write.
+    ///
+    /// # Errors
+    ///
+    /// As [`writer`](Self::writer), without [`ErrorKind::RoleAbandoned`].
+    pub fn reclaim_writer(&self) -> Result<Writer<'_, T, B>> {
+        self.writer_with(true)
+    }
+
+    /// Whether a live process holds the writer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::get`].
+    pub fn has_writer(&self) -> Result<bool> {
+        Ok(self.sems.get(WRITER)? == 0)
+    }
+
+    /// The segment.
+    pub fn segment(&self) -> Segment<B>
+    where
+        B: Clone,
+    {
+        self.att.segment()
+    }
+
+    /// The attachment, for tests and tools that inspect the bytes.
+    pub const fn attachment(&self) -> &Attachment<B> {
+        &self.att
+    }
+}
+
+impl<T, B: Backend + Clone> Removable for SeqLock<T, B> {
+    /// Removes the segment and the semaphore set.
+    fn remove(&self) -> Result<()> {
+        let shm = self.att.segment().remove();
+        let sem = self.sems.remove();
+        shm.and(sem)
+    }
+}
+
+/// The writer role of a [`SeqLock`]; dropping it releases the role.
+pub struct Writer<'l, T: ShmType, B: Backend = DefaultBackend> {
+    lock: &'l SeqLock<T, B>,
+    inner: SeqWriter<'l>,
+    pid: i32,
+}
+
+impl<T: ShmType, B: Backend> fmt::Debug for Writer<'_, T, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Writer").field("lock", self.lock).finish()
+    }
+}
+
+impl<T: ShmType, B: Backend> Writer<'_, T, B> {
+    /// Stores `value`: readers see either the previous value or this one, whole.
+    pub fn write(&mut self, value: &T) {
+        let stored = self.inner.write(value.as_bytes());
+        debug_assert!(stored, "the value's words are sized from T");
+    }
+
+    /// Starts a write and never finishes it: what a writer killed mid-write leaves
+    /// behind (for tests).
+    #[doc(hidden)]
+    pub fn abandon_mid_write(&mut self) {
+        self.inner.begin_and_abandon();
+    }
+}
+
+impl<T: ShmType, B: Backend> Drop for Writer<'_, T, B> {
+    fn drop(&mut self) {
+        if self.lock.sems.backend().getpid() != self.pid {
+            return;
+        }
+        if let Ok((ctl, _)) = self.lock.parts() {
+            // Release: our writes happen before the next writer's Acquire in
+            // `writer_with`.
+            ctl.writer_pid.store(0, Ordering::Release);
+        }
+        let _ = self.lock.sems.op(&[SemOp::post(WRITER).undo()]);
+    }
+}

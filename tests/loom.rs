@@ -1,0 +1,396 @@
+//! loom models of the shared layouts: the header handshake, the SPSC ring (full and
+//! empty boundaries, wrap-around, batches, the park/wake protocol) and the seqlock.
+//!
+//! Each "process" is a loom thread; the segment is ordinary memory holding loom
+//! atomics. Run with
+//!
+//! ```sh
+//! CARGO_TARGET_DIR=target-loom LOOM_MAX_PREEMPTIONS=3 \
+//!     RUSTFLAGS="--cfg loom" cargo test --release --test loom
+//! ```
+//!
+//! Models are tiny on purpose (capacity 1 or 2, 2-3 operations per side, 2-3
+//! threads): loom explores every interleaving up to the preemption bound, and each
+//! extra operation multiplies the run time.
+#![cfg(loom)]
+
+use loom::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use loom::sync::{Arc, Condvar, Mutex};
+use loom::thread;
+
+use sysv_ipc::layout::header::{Kind, Shape};
+use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
+use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
+use sysv_ipc::layout::{Header, HeaderError};
+
+fn shape() -> Shape {
+    Shape::of::<u64>(Kind::Ring, 2, 384, 384 + 16)
+}
+
+fn yield_wait(_: u32) -> bool {
+    thread::yield_now();
+    true
+}
+
+/// What one process does to join: create if it wins the claim, attach otherwise.
+/// The creator also sets the ring's indices to 3 (as a re-initialisation would), so
+/// an attacher can check that what was initialised before READY is visible after.
+fn join(ctl: &RingCtl, pid: u32) -> bool {
+    if ctl.header.begin_init() {
+        ctl.init();
+        ctl.tail.store(3, Relaxed);
+        ctl.head.store(3, Relaxed);
+        ctl.header.publish(&shape(), pid);
+        true
+    } else {
+        assert_eq!(ctl.header.attach(&shape(), yield_wait), Ok(()));
+        assert_eq!(
+            ctl.tail.load(Relaxed),
+            3,
+            "initialised lines visible after READY"
+        );
+        assert_eq!(ctl.head.load(Relaxed), 3);
+        let creator = ctl.header.creator_pid.load(Relaxed);
+        assert!(creator == 1 || creator == 2, "creator_pid {creator}");
+        false
+    }
+}
+
+#[test]
+fn handshake_two_creators_race_on_a_zeroed_header() {
+    loom::model(|| {
+        let ctl = Arc::new(RingCtl::new());
+        let other = ctl.clone();
+        let t = thread::spawn(move || join(&other, 2));
+        let me = join(&ctl, 1);
+        let them = t.join().unwrap();
+        assert!(me ^ them, "exactly one creator (me {me}, them {them})");
+    });
+}
+
+#[test]
+fn handshake_attacher_during_init_and_a_late_one() {
+    loom::model(|| {
+        let ctl = Arc::new(RingCtl::new());
+        let early = ctl.clone();
+        // Attaches while the creator may be anywhere in its initialisation.
+        let t = thread::spawn(move || {
+            assert_eq!(early.header.attach(&shape(), yield_wait), Ok(()));
+            assert_eq!(early.tail.load(Relaxed), 3);
+        });
+        assert!(join(&ctl, 1));
+        t.join().unwrap();
+        // A late attacher expecting another capacity is refused.
+        let mut other = shape();
+        other.capacity = 4;
+        assert_eq!(
+            ctl.header.attach(&other, |_| false),
+            Err(HeaderError::Mismatch("capacity"))
+        );
+    });
+}
+
+#[test]
+fn handshake_gives_up_while_the_creator_is_stuck() {
+    loom::model(|| {
+        let h = Arc::new(Header::new());
+        let creator = h.clone();
+        let t = thread::spawn(move || assert!(creator.begin_init()));
+        t.join().unwrap();
+        // The creator "died" after claiming: a bounded wait ends in NotReady.
+        assert_eq!(
+            h.attach(&shape(), |attempt| attempt < 2),
+            Err(HeaderError::NotReady)
+        );
+    });
+}
+
+/// Parking that never sleeps: the non-blocking models.
+struct Spin;
+
+impl Parking for Spin {
+    type Error = ();
+    fn park(&mut self) -> Result<(), ()> {
+        Ok(())
+    }
+    fn unpark_peer(&mut self) {}
+}
+
+/// A ring of N one-word slots in ordinary memory.
+struct Mem<const N: usize> {
+    ctl: RingCtl,
+    slots: Vec<AtomicU64>,
+}
+
+fn mem<const N: usize>() -> Arc<Mem<N>> {
+    Arc::new(Mem {
+        ctl: RingCtl::new(),
+        slots: (0..N).map(|_| AtomicU64::new(0)).collect(),
+    })
+}
+
+fn ring<const N: usize>(m: &Mem<N>) -> Ring<'_, N> {
+    Ring::new(&m.ctl, &m.slots, 1).unwrap()
+}
+
+/// Values 1..=3 through a ring of 2: the producer meets "full" whenever the
+/// consumer lags, the consumer meets "empty", and slot 0 is reused (wrap-around).
+#[test]
+fn ring_spsc_in_order_through_full_and_empty_with_wraparound() {
+    loom::model(|| {
+        let m = mem::<2>();
+        let pm = m.clone();
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            for v in 1..=3u64 {
+                while p
+                    .push(1, |_, slot| slot[0].store(v, Relaxed), &mut Spin)
+                    .unwrap()
+                    == 0
+                {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        for want in 1..=3u64 {
+            let mut got = 0;
+            while c
+                .pop(1, |_, slot| got = slot[0].load(Relaxed), &mut Spin)
+                .unwrap()
+                == 0
+            {
+                thread::yield_now();
+            }
+            assert_eq!(got, want, "in order, never a stale slot");
+        }
+        producer.join().unwrap();
+        assert_eq!(c.len(), Ok(0));
+        assert_eq!(m.ctl.tail.load(Relaxed), 3);
+    });
+}
+
+/// Batches: the producer offers 3 at once into 2 slots, the consumer takes up to 2
+/// at a time; together they move exactly 1, 2, 3 in order.
+#[test]
+fn ring_batches_respect_the_boundaries() {
+    loom::model(|| {
+        let m = mem::<2>();
+        let pm = m.clone();
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            let mut sent = 0u64;
+            while sent < 3 {
+                let base = sent;
+                let n = p
+                    .push(
+                        (3 - sent) as usize,
+                        |i, slot| slot[0].store(base + i as u64 + 1, Relaxed),
+                        &mut Spin,
+                    )
+                    .unwrap();
+                assert!(n <= 2);
+                sent += n as u64;
+                if n == 0 {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        let mut next = 1u64;
+        while next <= 3 {
+            let mut got = [0u64; 2];
+            let n = c
+                .pop(2, |i, slot| got[i] = slot[0].load(Relaxed), &mut Spin)
+                .unwrap();
+            for v in &got[..n] {
+                assert_eq!(*v, next);
+                next += 1;
+            }
+            if n == 0 {
+                thread::yield_now();
+            }
+        }
+        producer.join().unwrap();
+    });
+}
+
+/// The semaphore stand-in: a counter under a mutex, waited on with a condvar.
+#[derive(Default)]
+struct Sem {
+    count: Mutex<u32>,
+    cv: Condvar,
+}
+
+impl Sem {
+    fn wait(&self) {
+        let mut n = self.count.lock().unwrap();
+        while *n == 0 {
+            n = self.cv.wait(n).unwrap();
+        }
+        *n -= 1;
+    }
+
+    fn post(&self) {
+        *self.count.lock().unwrap() += 1;
+        self.cv.notify_one();
+    }
+}
+
+/// One side's parking: waits on its own semaphore, posts the peer's.
+struct SemPark {
+    own: Arc<Sem>,
+    peer: Arc<Sem>,
+    parks: u32,
+}
+
+impl Parking for SemPark {
+    type Error = ();
+    fn park(&mut self) -> Result<(), ()> {
+        self.parks += 1;
+        self.own.wait();
+        Ok(())
+    }
+    fn unpark_peer(&mut self) {
+        self.peer.post();
+    }
+}
+
+/// The park/wake protocol with no spinning: both sides park as soon as the ring is
+/// full (producer) or empty (consumer). A lost wake-up leaves both blocked on their
+/// condvars, which loom reports as a deadlock.
+fn park_wake_model<const N: usize>(items: u64) {
+    loom::model(move || {
+        let m = mem::<N>();
+        let (items_sem, space_sem) = (Arc::new(Sem::default()), Arc::new(Sem::default()));
+        let pm = m.clone();
+        let mut ppark = SemPark {
+            own: space_sem.clone(),
+            peer: items_sem.clone(),
+            parks: 0,
+        };
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            for v in 1..=items {
+                let n = p
+                    .push_blocking(1, 0, |_, slot| slot[0].store(v, Relaxed), &mut ppark)
+                    .unwrap();
+                assert_eq!(n, 1);
+            }
+        });
+        let mut cpark = SemPark {
+            own: items_sem,
+            peer: space_sem,
+            parks: 0,
+        };
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        for want in 1..=items {
+            let mut got = 0;
+            let n = c
+                .pop_blocking(1, 0, |_, slot| got = slot[0].load(Relaxed), &mut cpark)
+                .unwrap();
+            assert_eq!((n, got), (1, want));
+        }
+        producer.join().unwrap();
+        // Flags are cleared once nobody waits.
+        assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
+        assert_eq!(m.ctl.producer_waiting.load(Relaxed), 0);
+    });
+}
+
+#[test]
+fn park_wake_no_lost_wakeup_capacity_1() {
+    park_wake_model::<1>(2);
+}
+
+#[test]
+fn park_wake_no_lost_wakeup_capacity_2() {
+    park_wake_model::<2>(3);
+}
+
+/// A park that fails (a timeout) un-announces the waiter and reports the error;
+/// the ring is unchanged.
+#[test]
+fn park_failure_is_reported_and_leaves_no_flag() {
+    struct Timeout;
+    impl Parking for Timeout {
+        type Error = &'static str;
+        fn park(&mut self) -> Result<(), &'static str> {
+            Err("timed out")
+        }
+        fn unpark_peer(&mut self) {}
+    }
+    loom::model(|| {
+        let m = mem::<1>();
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        let r = c.pop_blocking(1, 1, |_, _| unreachable!(), &mut Timeout);
+        assert_eq!(r, Err(RingError::Park("timed out")));
+        assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
+    });
+}
+
+/// One writer writes (1, 1) then (2, 2); a reader either gets a pair written whole
+/// (0, 1 or 2 in both words) or Busy — never a torn pair.
+#[test]
+fn seqlock_never_returns_a_torn_value() {
+    loom::model(|| {
+        let ctl = Arc::new(SeqCtl::new());
+        let words: Arc<[AtomicU64; 2]> = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+        let (wc, ww) = (ctl.clone(), words.clone());
+        let writer = thread::spawn(move || {
+            let mut w = SeqWriter::new(&wc, &ww[..]);
+            for v in 1..=2u64 {
+                let mut bytes = [0u8; 16];
+                bytes[..8].copy_from_slice(&v.to_ne_bytes());
+                bytes[8..].copy_from_slice(&v.to_ne_bytes());
+                assert!(w.write(&bytes));
+            }
+        });
+        let mut out = [0u8; 16];
+        if let Ok(seq) = seqlock::read(&ctl, &words[..], &mut out, 2) {
+            let a = u64::from_ne_bytes(out[..8].try_into().unwrap());
+            let b = u64::from_ne_bytes(out[8..].try_into().unwrap());
+            assert_eq!(a, b, "torn read at seq {seq}");
+            assert_eq!(seq, 2 * a, "the value belongs to its sequence number");
+        }
+        writer.join().unwrap();
+        // After the writer is done, a read succeeds and sees the last value.
+        assert_eq!(seqlock::read(&ctl, &words[..], &mut out, 1), Ok(4));
+        assert_eq!(out, [2u64.to_ne_bytes(), 2u64.to_ne_bytes()].concat()[..]);
+    });
+}
+
+/// A writer that dies mid-write: readers get Busy, never the half-written value;
+/// a new writer's first write makes the value readable again.
+#[test]
+fn seqlock_dead_writer_means_busy_until_a_new_writer_writes() {
+    loom::model(|| {
+        let ctl = Arc::new(SeqCtl::new());
+        let words: Arc<[AtomicU64; 1]> = Arc::new([AtomicU64::new(0)]);
+        let (wc, ww) = (ctl.clone(), words.clone());
+        thread::spawn(move || {
+            let mut w = SeqWriter::new(&wc, &ww[..]);
+            w.begin_and_abandon();
+            ww[0].store(0xbad, Relaxed); // the half-written value
+        })
+        .join()
+        .unwrap();
+        let mut out = [0u8; 8];
+        assert_eq!(
+            seqlock::read(&ctl, &words[..], &mut out, 3),
+            Err(seqlock::Busy)
+        );
+        let (wc, ww) = (ctl.clone(), words.clone());
+        let reclaimer = thread::spawn(move || {
+            let mut w = SeqWriter::new(&wc, &ww[..]);
+            assert!(w.write(&7u64.to_ne_bytes()));
+        });
+        match seqlock::read(&ctl, &words[..], &mut out, 2) {
+            Ok(_) => assert_eq!(u64::from_ne_bytes(out), 7, "only the new writer's value"),
+            Err(seqlock::Busy) => {}
+        }
+        reclaimer.join().unwrap();
+        assert_eq!(seqlock::read(&ctl, &words[..], &mut out, 1), Ok(4));
+        assert_eq!(u64::from_ne_bytes(out), 7);
+    });
+}

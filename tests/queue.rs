@@ -1,0 +1,568 @@
+//! `Queue` on the real kernel, through both real backends, across `fork()`ed
+//! processes, each test in a fresh IPC namespace.
+//!
+//! Knobs: `SYSV_IPC_QUEUE_MSGS` (messages in the stream test, default 200 000; the
+//! issue's full run is 10 000 000), `SYSV_IPC_QUEUE_KILLS` (producer kills in the
+//! crash test, default 20), `SYSV_IPC_SEED` (the random tests' seed; printed).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sysv_ipc::layout::{ShmType, type_id};
+use sysv_ipc::queue::Queue;
+use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::shm::Segment;
+use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
+use sysv_ipc_libc::Libc;
+use sysv_ipc_testkit::{fork_peer, in_ipc_namespace, wait_until_blocked};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
+
+/// Counts allocations, to prove the queue's paths allocate nothing.
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator; the counter has no effect on memory.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's layout contract is passed on unchanged.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+const KEY: Key = Key::new(0x5156_0001);
+
+/// A message: a sequence number, a payload derived from it, and a checksum over
+/// both, so that a torn or stale slot is detected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct Msg {
+    seq: u64,
+    payload: [u64; 6],
+    checksum: u64,
+}
+
+impl ShmType for Msg {
+    const TYPE_ID: u64 = type_id("sysv-ipc tests::queue::Msg v1");
+}
+
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x
+}
+
+impl Msg {
+    fn new(seq: u64) -> Msg {
+        let payload = core::array::from_fn(|i| mix(seq.wrapping_mul(7).wrapping_add(i as u64)));
+        Msg {
+            seq,
+            payload,
+            checksum: Msg::sum(seq, &payload),
+        }
+    }
+
+    fn sum(seq: u64, payload: &[u64; 6]) -> u64 {
+        payload.iter().fold(mix(seq), |h, &w| mix(h ^ w))
+    }
+
+    fn is_valid(&self) -> bool {
+        self.checksum == Msg::sum(self.seq, &self.payload)
+            && self.payload == Msg::new(self.seq).payload
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// xorshift64*: the tests' randomness, seeded from `SYSV_IPC_SEED` or the clock.
+struct Rng(u64);
+
+impl Rng {
+    fn new(test: &str) -> Rng {
+        let seed = env_u64(
+            "SYSV_IPC_SEED",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64,
+        ) | 1;
+        eprintln!("{test}: SYSV_IPC_SEED={seed}");
+        Rng(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+type Q<B> = Queue<Msg, 256, B>;
+
+fn create<B: Backend + Clone>(b: B) -> Q<B> {
+    Q::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap()
+}
+
+/// A forked producer streams `n` messages, mixing single blocking enqueues and
+/// batches; the consumer checks order and checksums, with no allocation on either
+/// side's loop.
+fn stream_in_order_with_checksums<B: Backend + Clone>(b: B) {
+    let n = env_u64("SYSV_IPC_QUEUE_MSGS", 200_000);
+    let q = create(b.clone());
+    let producer = fork_peer(|| {
+        let q = Q::open_in(b, KEY).unwrap();
+        let mut p = q.producer().unwrap();
+        let before = allocations();
+        let mut batch = [Msg::new(0); 16];
+        let mut seq = 0;
+        while seq < n {
+            if seq % 1000 < 500 {
+                p.enqueue_blocking(Msg::new(seq)).unwrap();
+                seq += 1;
+            } else {
+                let k = (n - seq).min(16) as usize;
+                for (i, m) in batch[..k].iter_mut().enumerate() {
+                    *m = Msg::new(seq + i as u64);
+                }
+                let sent = p.enqueue_slice(&batch[..k]).unwrap();
+                seq += sent as u64;
+                if sent == 0 {
+                    std::thread::yield_now();
+                }
+            }
+        }
+        assert_eq!(allocations(), before, "the producer's loop allocated");
+    });
+    let mut c = q.consumer().unwrap();
+    let start = Instant::now();
+    let before = allocations();
+    let mut next = 0u64;
+    let mut batch = [Msg::new(0); 32];
+    while next < n {
+        if next % 1000 < 500 {
+            let m = c.dequeue_blocking().unwrap();
+            assert!(m.is_valid(), "torn message {m:?}");
+            assert_eq!(m.seq, next);
+            next += 1;
+        } else {
+            let got = c.dequeue_into(&mut batch).unwrap();
+            for m in &batch[..got] {
+                assert!(m.is_valid(), "torn message {m:?}");
+                assert_eq!(m.seq, next);
+                next += 1;
+            }
+        }
+    }
+    assert_eq!(allocations(), before, "the consumer's loop allocated");
+    let elapsed = start.elapsed();
+    producer.join();
+    assert_eq!(c.dequeue().unwrap(), None);
+    assert_eq!(q.len().unwrap(), 0);
+    eprintln!(
+        "stream: {n} messages of {} bytes in {elapsed:?} ({:.1} M msg/s)",
+        size_of::<Msg>(),
+        n as f64 / elapsed.as_secs_f64() / 1e6
+    );
+    drop(c);
+    q.remove().unwrap();
+}
+
+/// One producer and one consumer per queue, across processes too; a released role
+/// can be claimed again.
+fn roles_are_single_across_processes<B: Backend + Clone>(b: B) {
+    let q = create(b.clone());
+    let p = q.producer().unwrap();
+    assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleTaken);
+    assert!(q.has_producer().unwrap());
+    assert!(!q.has_consumer().unwrap());
+    let bb = b.clone();
+    fork_peer(move || {
+        let q = Q::open_in(bb, KEY).unwrap();
+        let e = q.producer().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RoleTaken);
+        assert_eq!(e.to_string(), "queue: another live process holds this role");
+        let c = q.consumer().unwrap();
+        assert!(q.has_consumer().unwrap());
+        drop(c);
+    })
+    .join();
+    drop(p);
+    assert!(!q.has_producer().unwrap(), "drop released the role");
+    let bb = b.clone();
+    fork_peer(move || {
+        let q = Q::open_in(bb, KEY).unwrap();
+        let (_p, _c) = q.split().unwrap();
+        assert_eq!(q.split().unwrap_err().kind(), ErrorKind::RoleTaken);
+    })
+    .join();
+    q.remove().unwrap();
+}
+
+/// Opening with another type, capacity or layout fails with LayoutMismatch naming
+/// the field, before touching the payload; so does a foreign or short segment.
+fn mismatches_are_refused_with_a_clear_error<B: Backend + Clone>(b: B) {
+    let q = create(b.clone());
+    let (mut p, _c) = q.split().unwrap();
+    p.enqueue(Msg::new(7)).unwrap();
+    let field = |e: sysv_ipc::Error| match e.kind() {
+        ErrorKind::LayoutMismatch { field } => field,
+        other => panic!("expected LayoutMismatch, got {other:?} ({e})"),
+    };
+    let e = Queue::<u64, 256, B>::open_in(b.clone(), KEY).unwrap_err();
+    assert_eq!(field(e), "type_size");
+    #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
+    #[repr(C)]
+    struct SameSizeOtherType([u64; 8]);
+    impl ShmType for SameSizeOtherType {
+        const TYPE_ID: u64 = type_id("another type of 64 bytes");
+    }
+    let e = Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err();
+    assert_eq!(field(e), "type_id");
+    assert!(e_to_string_names_field(
+        Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err(),
+        "type_id"
+    ));
+    let e = Queue::<Msg, 128, B>::open_in(b.clone(), KEY).unwrap_err();
+    assert_eq!(field(e), "capacity");
+    let e = SeqLock::<Msg, B>::open_in(b.clone(), KEY).unwrap_err();
+    assert_eq!(field(e), "kind");
+    // The refused opens changed nothing.
+    let _c2 = Q::open_in(b.clone(), KEY).unwrap();
+    assert_eq!(q.len().unwrap(), 1);
+
+    // A segment someone else made: too small, or not a layout at all.
+    let other = Key::new(0x5156_0002);
+    let small =
+        Segment::create_in(b.clone(), other, 100, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    assert_eq!(field(Q::open_in(b.clone(), other).unwrap_err()), "size");
+    small.remove().unwrap();
+    let foreign =
+        Segment::create_in(b.clone(), other, 1 << 16, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let att = foreign.attach().unwrap();
+    att.write(0, &2u64.to_ne_bytes()).unwrap(); // "ready", but no magic
+    assert_eq!(field(Q::open_in(b.clone(), other).unwrap_err()), "magic");
+    att.write(0, &0xdead_beefu64.to_ne_bytes()).unwrap();
+    assert_eq!(
+        Q::open_in(b.clone(), other).unwrap_err().kind(),
+        ErrorKind::Corrupt
+    );
+    // A header stuck "initialising" (its creator died): a bounded wait, then a clear error.
+    att.write(0, &1u64.to_ne_bytes()).unwrap();
+    let e = Q::create_with(b.clone(), other, Intent::Open, Mode::OWNER_RW, |a| a < 3).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    foreign.remove().unwrap();
+    // CreateNew on an existing queue.
+    assert_eq!(
+        Q::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::AlreadyExists
+    );
+    drop(p);
+    q.remove().unwrap();
+}
+
+fn e_to_string_names_field(e: sysv_ipc::Error, field: &str) -> bool {
+    e.to_string()
+        == format!("queue: the shared layout does not match the one expected ({field} differs)")
+}
+
+/// Blocking: a parked consumer is woken by the producer's enqueue, a parked producer
+/// by the consumer's dequeue; timeouts and removal are reported.
+fn blocking_calls_park_and_wake<B: Backend + Clone>(b: B) {
+    type Small<B> = Queue<Msg, 2, B>;
+    let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let mut c = q.consumer().unwrap();
+    let e = c.dequeue_timeout(Duration::from_millis(20)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    let bb = b.clone();
+    let peer = fork_peer(move || {
+        let q = Small::open_in(bb, KEY).unwrap();
+        let mut p = q.producer().unwrap();
+        p.set_spins(0);
+        // Wait until the parent is parked, then wake it.
+        while q.semaphores().waiting_for_increase(0).unwrap() == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        p.enqueue(Msg::new(1)).unwrap();
+        // Fill the ring (the parent may not have taken 1 yet), then block until the
+        // parent makes room.
+        p.enqueue_blocking(Msg::new(2)).unwrap();
+        p.enqueue_blocking(Msg::new(3)).unwrap();
+        p.enqueue_blocking(Msg::new(4)).unwrap();
+        let e = p
+            .enqueue_timeout(Msg::new(5), Duration::from_millis(20))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TimedOut);
+        assert_eq!(e.into_inner().seq, 5);
+    });
+    c.set_spins(0);
+    assert_eq!(c.dequeue_blocking().unwrap().seq, 1);
+    wait_until_blocked(peer.pid()); // parked on the full ring
+    assert_eq!(c.dequeue_blocking().unwrap().seq, 2);
+    peer.join();
+    assert_eq!(c.dequeue().unwrap().map(|m| m.seq), Some(3));
+    assert_eq!(c.dequeue().unwrap().map(|m| m.seq), Some(4));
+    // Removal wakes a parked consumer.
+    let bb = b.clone();
+    let remover = fork_peer(move || {
+        let q = Small::open_in(bb, KEY).unwrap();
+        while q.semaphores().waiting_for_increase(0).unwrap() == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        q.remove().unwrap();
+    });
+    let e = c.dequeue_blocking().unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument),
+        "{e}"
+    );
+    remover.join();
+}
+
+/// The producer is SIGKILLed at random points (mid-enqueue, mid-batch, parked on a
+/// full ring), then a new producer reclaims the role. The consumer sees every
+/// committed message exactly once, in order, none torn.
+fn producer_killed_at_random_points_recovers<B: Backend + Clone>(b: B) {
+    let kills = env_u64("SYSV_IPC_QUEUE_KILLS", 20);
+    let mut rng = Rng::new("producer_killed_at_random_points_recovers");
+    let q = create(b.clone());
+    let mut c = q.consumer().unwrap();
+    let mut next = 0u64;
+    let check = |m: Msg, next: &mut u64| {
+        assert!(m.is_valid(), "torn message {m:?}");
+        assert_eq!(m.seq, *next, "lost or duplicated message");
+        *next += 1;
+    };
+    for round in 0..=kills {
+        let start = next;
+        let bb = b.clone();
+        let peer = fork_peer(move || {
+            let q = Q::open_in(bb, KEY).unwrap();
+            let mut p = if round == 0 {
+                q.producer().unwrap()
+            } else {
+                let e = q.producer().unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::RoleAbandoned, "{e}");
+                q.reclaim_producer().unwrap()
+            };
+            let mut seq = start;
+            let mut batch = [Msg::new(0); 8];
+            loop {
+                if seq % 3 == 0 {
+                    for (i, m) in batch.iter_mut().enumerate() {
+                        *m = Msg::new(seq + i as u64);
+                    }
+                    seq += p.enqueue_slice(&batch).unwrap() as u64;
+                } else {
+                    p.enqueue_blocking(Msg::new(seq)).unwrap();
+                    seq += 1;
+                }
+            }
+        });
+        if round == kills {
+            // The last producer just shows that the stream goes on.
+            for _ in 0..1000 {
+                check(c.dequeue_blocking().unwrap(), &mut next);
+            }
+            drop(peer);
+            break;
+        }
+        // Consume a random number of messages (sometimes none: the producer then
+        // fills the ring and parks), then kill. Either way the producer has claimed
+        // its role (it enqueued), so its death leaves the role abandoned.
+        let take = if rng.below(4) == 0 {
+            0
+        } else {
+            1 + rng.below(5000)
+        };
+        for _ in 0..take {
+            check(c.dequeue_blocking().unwrap(), &mut next);
+        }
+        while q.len().unwrap() == 0 && next == start {
+            std::thread::sleep(Duration::from_micros(100));
+        }
+        std::thread::sleep(Duration::from_micros(rng.below(2000)));
+        drop(peer); // SIGKILL and reap: the kernel undoes the role semaphore
+        assert!(
+            !q.has_producer().unwrap(),
+            "the dead producer's role was freed"
+        );
+        while let Some(m) = c.dequeue().unwrap() {
+            check(m, &mut next);
+        }
+    }
+    eprintln!("producer kills: {kills}, messages delivered in order: {next}");
+    assert!(next >= 1000);
+    drop(c);
+    q.remove().unwrap();
+}
+
+/// A consumer killed mid-stream loses nothing: the next consumer (reclaiming the
+/// role) continues with the first message the dead one did not finish.
+fn consumer_killed_loses_nothing<B: Backend + Clone>(b: B) {
+    let mut rng = Rng::new("consumer_killed_loses_nothing");
+    let q = create(b.clone());
+    let mut p = q.producer().unwrap();
+    let mut sent = 0u64;
+    for round in 0..5 {
+        while p.enqueue(Msg::new(sent)).is_ok() {
+            sent += 1;
+        }
+        let bb = b.clone();
+        let peer = fork_peer(move || {
+            let q = Q::open_in(bb, KEY).unwrap();
+            let mut c = if round == 0 {
+                q.consumer().unwrap()
+            } else {
+                q.reclaim_consumer().unwrap()
+            };
+            loop {
+                let m = c.dequeue_blocking().unwrap();
+                assert!(m.is_valid());
+            }
+        });
+        std::thread::sleep(Duration::from_micros(rng.below(300)));
+        drop(peer);
+    }
+    // Whatever the dead consumers did, the rest is a contiguous run ending at `sent`.
+    let mut c = q.reclaim_consumer().unwrap();
+    let mut last = None;
+    while let Some(m) = c.dequeue().unwrap() {
+        assert!(m.is_valid());
+        if let Some(l) = last {
+            assert_eq!(m.seq, l + 1);
+        }
+        last = Some(m.seq);
+    }
+    if let Some(l) = last {
+        assert_eq!(l, sent - 1, "the newest message is still there");
+    }
+    drop((p, c));
+    q.remove().unwrap();
+}
+
+/// Random bytes over the header and both index lines between operations: every
+/// call returns valid data or an error (Corrupt, LayoutMismatch, WouldBlock, ...),
+/// never panics, never yields bytes from outside the slots.
+fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
+    let mut rng = Rng::new("hostile_peer_garbage_never_panics");
+    let q = create(b.clone());
+    let att = q.attachment();
+    let (mut p, mut c) = q.split().unwrap();
+    let mut seq = 0u64;
+    let (mut ok, mut corrupt) = (0u32, 0u32);
+    for _ in 0..20_000 {
+        // A burst of garbage into 0..384 (header, producer line, consumer line).
+        for _ in 0..rng.below(3) {
+            let off = rng.below(384 / 8) * 8;
+            let v = match rng.below(4) {
+                0 => rng.next(),
+                1 => rng.below(600),
+                2 => u64::MAX - rng.below(4),
+                _ => 0,
+            };
+            att.write(off as usize, &v.to_ne_bytes()).unwrap();
+        }
+        let r: Result<(), sysv_ipc::Error> = match rng.below(7) {
+            0 => p
+                .enqueue(Msg::new(seq))
+                .map(|_| seq += 1)
+                .map_err(Into::into),
+            1 => c.dequeue().map(|m| {
+                if let Some(m) = m {
+                    // Slots hold only what we wrote, or zeros: never header bytes.
+                    assert!(m.is_valid() || m == Msg::new_zeroed(), "{m:?}");
+                }
+            }),
+            2 => p.enqueue_slice(&[Msg::new(seq); 5]).map(drop),
+            3 => {
+                let mut out = [Msg::new_zeroed(); 7];
+                c.dequeue_into(&mut out).map(|n| {
+                    for m in &out[..n] {
+                        assert!(m.is_valid() || *m == Msg::new_zeroed());
+                    }
+                })
+            }
+            4 => q.len().map(|n| assert!(n <= 256)),
+            5 => Q::create_with(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, |_| false).map(drop),
+            _ => c.len().map(|n| assert!(n <= 256)),
+        };
+        match r {
+            Ok(()) => ok += 1,
+            Err(e) => {
+                assert!(
+                    matches!(
+                        e.kind(),
+                        ErrorKind::Corrupt
+                            | ErrorKind::WouldBlock
+                            | ErrorKind::LayoutMismatch { .. }
+                            | ErrorKind::Uninitialized
+                    ),
+                    "unexpected {e}"
+                );
+                corrupt += u32::from(e.kind() == ErrorKind::Corrupt);
+            }
+        }
+        // Now and then, repair the indices so that the queue works again.
+        if rng.below(50) == 0 {
+            let t = rng.below(1000);
+            att.write(256, &t.to_ne_bytes()).unwrap();
+            att.write(128, &t.to_ne_bytes()).unwrap();
+            drop((p, c));
+            let pc = q
+                .reclaim_producer()
+                .and_then(|p| Ok((p, q.reclaim_consumer()?)));
+            (p, c) = pc.unwrap();
+        }
+    }
+    eprintln!("hostile: {ok} calls succeeded, {corrupt} reported Corrupt");
+    assert!(corrupt > 0 && ok > 0, "both outcomes exercised");
+    drop((p, c));
+    q.remove().unwrap();
+}
+
+macro_rules! kernel_tests {
+    ($($test:ident),* $(,)?) => {
+        mod linux_raw {
+            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::LinuxRaw)); } )*
+            use super::in_ipc_namespace;
+        }
+        mod libc {
+            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::Libc)); } )*
+            use super::in_ipc_namespace;
+        }
+    };
+}
+
+kernel_tests!(
+    stream_in_order_with_checksums,
+    roles_are_single_across_processes,
+    mismatches_are_refused_with_a_clear_error,
+    blocking_calls_park_and_wake,
+    producer_killed_at_random_points_recovers,
+    consumer_killed_loses_nothing,
+    hostile_peer_garbage_never_panics,
+);
