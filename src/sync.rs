@@ -32,10 +32,10 @@ const _: () = {
 
 // Fences order the layouts' protocols (the seqlock's write side, the ring's park/wake
 // handshake); loom must see them as its own to model them.
-#[cfg(loom)]
-pub(crate) use loom::sync::atomic::fence;
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::fence;
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::fence;
 
 /// One round of a bounded busy-wait: a CPU hint normally; under loom a yield, because
 /// loom's scheduler never switches away from a thread that spins without one.
