@@ -1235,3 +1235,82 @@ where
         segment
     }
 }
+
+/// The attachment paths over the mock's memory: what Miri checks (alignment, bounds
+/// and provenance of the views built from `shmat`'s pointer); the kernel tests are in
+/// `tests/shm.rs`.
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use core::sync::atomic::Ordering;
+
+    use sysv_ipc_mock::Mock;
+    use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+    use super::*;
+
+    static KERNEL: Mock = Mock::new();
+
+    #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Debug, PartialEq)]
+    #[repr(C)]
+    struct Pair {
+        a: u64,
+        b: [u8; 12],
+        c: u32,
+    }
+
+    #[test]
+    fn attachments_over_mock_memory() {
+        let seg = Segment::create_in(
+            &KERNEL,
+            Key::PRIVATE,
+            4100,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let att = seg.attach().unwrap();
+        assert_eq!(att.len(), 4100);
+        att.write(4093, b"tail!!!").unwrap();
+        att.write(5, b"head").unwrap();
+        let mut buf = [0u8; 7];
+        att.read(4093, &mut buf).unwrap();
+        assert_eq!(&buf, b"tail!!!");
+        assert!(att.read(4094, &mut buf).is_err());
+        let counter = att.atomic_u64(4080).unwrap();
+        counter.fetch_add(3, Ordering::Relaxed);
+        // Views of other sizes only where nothing else ever accesses the bytes: Miri
+        // (like the memory model) rejects mixing sizes, even without a race (its
+        // weak-memory emulation stops with "partially overlapping store buffer").
+        // SAFETY: this test is the only user of the segment, and bytes 2048..2052 are
+        // accessed through `w` alone.
+        let w = unsafe { att.atomic_u32(2048) }.unwrap();
+        w.store(0x0a0b_0c0d, Ordering::Relaxed);
+        assert_eq!(w.load(Ordering::Relaxed), 0x0a0b_0c0d);
+        // SAFETY: as above, for byte 3000.
+        let b = unsafe { att.atomic_u8(3000) }.unwrap();
+        b.store(9, Ordering::Relaxed);
+        assert_eq!(b.load(Ordering::Relaxed), 9);
+        assert_eq!(
+            att.load_u32(4),
+            Some(u32::from_ne_bytes([0, b'h', b'e', b'a']))
+        );
+
+        let ro = seg.attach_read_only().unwrap();
+        assert_eq!(ro.load_u64(4080), Some(3));
+        let mut head = [0u8; 4];
+        ro.read(5, &mut head).unwrap();
+        assert_eq!(&head, b"head");
+        drop(ro);
+        att.detach().unwrap();
+
+        let shm = Shm::<Pair, _>::from_segment(seg).unwrap();
+        let value = Pair {
+            a: u64::MAX - 1,
+            b: *b"twelve bytes",
+            c: 7,
+        };
+        shm.write(&value);
+        assert_eq!(shm.read(), value);
+        shm.into_segment().remove().unwrap();
+    }
+}
