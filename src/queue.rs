@@ -448,7 +448,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// [`ErrorKind::Corrupt`] if the indices are impossible.
     pub fn len(&self) -> Result<usize> {
-        self.ring()?.ctl().len::<MAXSZ>().map_err(corrupt)
+        self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt)
     }
 
     /// Whether [`len`](Self::len) is 0.
@@ -702,7 +702,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// [`ErrorKind::Corrupt`].
     pub fn len(&mut self) -> Result<usize> {
-        self.ring.len().map_err(corrupt)
+        self.ring.occupied().map_err(corrupt)
     }
 
     /// Whether the queue is empty (re-reads the consumer's index).
@@ -867,7 +867,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// [`ErrorKind::Corrupt`].
     pub fn len(&mut self) -> Result<usize> {
-        self.ring.len().map_err(corrupt)
+        self.ring.occupied().map_err(corrupt)
     }
 
     /// Whether the queue is empty (re-reads the producer's index).

@@ -165,7 +165,7 @@ fn ring_spsc_in_order_through_full_and_empty_with_wraparound() {
             assert_eq!(got, want, "in order, never a stale slot");
         }
         producer.join().unwrap();
-        assert_eq!(c.len(), Ok(0));
+        assert_eq!(c.occupied(), Ok(0));
         assert_eq!(m.ctl.tail.load(Relaxed), 3);
     });
 }

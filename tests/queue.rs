@@ -371,7 +371,7 @@ fn producer_killed_at_random_points_recovers<B: Backend + Clone>(b: B) {
             let mut seq = start;
             let mut batch = [Msg::new(0); 8];
             loop {
-                if seq % 3 == 0 {
+                if seq.is_multiple_of(3) {
                     for (i, m) in batch.iter_mut().enumerate() {
                         *m = Msg::new(seq + i as u64);
                     }

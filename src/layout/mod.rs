@@ -38,10 +38,10 @@
 //!
 //! The algorithms contain no `unsafe`. The one `unsafe` function, `view` (not
 //! compiled under loom), turns a mapping into a `&C` control struct and a
-//! `&[AtomicU64]` payload; every caller passes an [`Attachment`]'s mapping,
+//! `&[AtomicU64]` payload; every caller passes an [`Attachment`](crate::shm::Attachment)'s mapping,
 //! whose contract (page-aligned, `len` bytes mapped read-write while it is
 //! borrowed, only atomic accesses by the safe API) is what the conversion needs.
-//! [`AtomicsOnly`] marks the structs that are made only of `AtomicU64`, for which
+//! `AtomicsOnly` marks the structs that are made only of `AtomicU64`, for which
 //! any bytes are valid values.
 #![allow(unsafe_code)]
 
@@ -108,15 +108,19 @@ pub(crate) fn load_words(words: &[AtomicU64], dst: &mut [u8]) -> bool {
 /// # Safety
 ///
 /// Implement only for such structs; `view` relies on it.
+#[cfg(not(loom))]
 pub(crate) unsafe trait AtomicsOnly {}
 
 // SAFETY: Header, RingCtl and SeqCtl are #[repr(C)] structs of AtomicU64 fields and
 // arrays of them; their sizes are pinned in their modules to the sum of the fields
 // (no padding).
+#[cfg(not(loom))]
 unsafe impl AtomicsOnly for Header {}
 // SAFETY: as above.
+#[cfg(not(loom))]
 unsafe impl AtomicsOnly for RingCtl {}
 // SAFETY: as above.
+#[cfg(not(loom))]
 unsafe impl AtomicsOnly for SeqCtl {}
 
 /// The control struct `C` at the start of an attachment's mapping, and the
@@ -158,4 +162,191 @@ pub(crate) fn view<B: crate::Backend, C: AtomicsOnly>(
     // a valid AtomicU64; all accesses are atomic, as above.
     let words = unsafe { core::slice::from_raw_parts(data, data_words) };
     Some((ctl, words))
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::sync::Ordering::Relaxed;
+    use crate::{Intent, Key, Mode, Removable};
+    use std::thread;
+
+    /// Miri runs these slowly: fewer rounds there.
+    const ROUNDS: u64 = if cfg!(miri) { 60 } else { 20_000 };
+
+    struct NoPark;
+
+    impl Parking for NoPark {
+        type Error = ();
+        fn park(&mut self) -> Result<(), ()> {
+            Ok(())
+        }
+        fn unpark_peer(&mut self) {}
+    }
+
+    #[test]
+    fn word_copies_pad_with_zeros_and_refuse_short_buffers() {
+        let words: [AtomicU64; 2] = core::array::from_fn(|_| AtomicU64::new(u64::MAX));
+        assert!(store_words(&words, &[1, 2, 3]));
+        assert_eq!(
+            words[0].load(Relaxed),
+            u64::from_ne_bytes([1, 2, 3, 0, 0, 0, 0, 0])
+        );
+        assert_eq!(
+            words[1].load(Relaxed),
+            u64::MAX,
+            "untouched beyond the value"
+        );
+        assert!(!store_words(&words, &[0; 17]));
+        let mut out = [9u8; 3];
+        assert!(load_words(&words, &mut out));
+        assert_eq!(out, [1, 2, 3]);
+        assert!(!load_words(&words, &mut [0u8; 17]));
+    }
+
+    /// Two threads through a ring of 4 (std threads: Miri checks the accesses for
+    /// data races and explores some weak-memory outcomes).
+    #[test]
+    fn threads_move_values_through_the_ring_in_order() {
+        let ctl = RingCtl::new();
+        let slots: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
+        let ring = Ring::<4>::new(&ctl, &slots, 2).unwrap();
+        thread::scope(|s| {
+            s.spawn(|| {
+                let mut p = RingProducer::new(ring).unwrap();
+                let mut v = 1;
+                while v <= ROUNDS {
+                    let n = p
+                        .push(
+                            2,
+                            |i, slot| {
+                                let x = v + i as u64;
+                                store_words(slot, &[x.to_ne_bytes(), (!x).to_ne_bytes()].concat());
+                            },
+                            &mut NoPark,
+                        )
+                        .unwrap();
+                    v += n as u64;
+                    if n == 0 {
+                        thread::yield_now();
+                    }
+                }
+            });
+            let mut c = RingConsumer::new(ring).unwrap();
+            let mut want = 1;
+            while want <= ROUNDS {
+                let mut got = [0u64; 3];
+                let n = c
+                    .pop(
+                        3,
+                        |i, slot| {
+                            let mut b = [0u8; 16];
+                            load_words(slot, &mut b);
+                            let x = u64::from_ne_bytes(b[..8].try_into().unwrap());
+                            assert_eq!(
+                                u64::from_ne_bytes(b[8..].try_into().unwrap()),
+                                !x,
+                                "torn slot"
+                            );
+                            got[i] = x;
+                        },
+                        &mut NoPark,
+                    )
+                    .unwrap();
+                for x in &got[..n] {
+                    assert_eq!(*x, want);
+                    want += 1;
+                }
+                if n == 0 {
+                    thread::yield_now();
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn threads_never_read_a_torn_seqlock_value() {
+        let ctl = SeqCtl::new();
+        let words: [AtomicU64; 4] = core::array::from_fn(|_| AtomicU64::new(0));
+        thread::scope(|s| {
+            s.spawn(|| {
+                let mut w = SeqWriter::new(&ctl, &words);
+                for k in 1..=ROUNDS {
+                    let mut bytes = [0u8; 32];
+                    for chunk in bytes.chunks_mut(8) {
+                        chunk.copy_from_slice(&k.to_ne_bytes());
+                    }
+                    assert!(w.write(&bytes));
+                }
+            });
+            let mut last = 0;
+            while last < ROUNDS {
+                let mut out = [0u8; 32];
+                if seqlock::read(&ctl, &words, &mut out, 4).is_ok() {
+                    let k = u64::from_ne_bytes(out[..8].try_into().unwrap());
+                    for chunk in out.chunks(8) {
+                        assert_eq!(chunk, k.to_ne_bytes(), "torn read");
+                    }
+                    assert!(k >= last);
+                    last = k;
+                }
+                thread::yield_now();
+            }
+        });
+    }
+
+    /// The typed queue and seqlock over the mock kernel, whose segments are real
+    /// page-aligned memory: under Miri this checks `view` (alignment, bounds,
+    /// provenance) and the typed paths end to end.
+    #[test]
+    fn queue_and_seqlock_over_a_mock_segment() {
+        static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+        let k = &KERNEL;
+        let q = crate::queue::Queue::<[u32; 3], 4, _>::create_in(
+            k,
+            Key::new(7),
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let (mut p, mut c) = q.split().unwrap();
+        for round in 0..3u32 {
+            for i in 0..4 {
+                p.enqueue([round, i, !i]).unwrap();
+            }
+            let full = p.enqueue([9; 3]).unwrap_err();
+            assert!(full.is_full());
+            assert_eq!(q.len(), Ok(4));
+            for i in 0..4 {
+                assert_eq!(c.dequeue(), Ok(Some([round, i, !i])));
+            }
+            assert_eq!(c.dequeue(), Ok(None));
+        }
+        assert_eq!(
+            q.producer().unwrap_err().kind(),
+            crate::ErrorKind::RoleTaken
+        );
+        let e = crate::queue::Queue::<[u32; 3], 8, _>::open_in(k, Key::new(7)).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            crate::ErrorKind::LayoutMismatch { field: "capacity" }
+        );
+        drop((p, c));
+        q.remove().unwrap();
+
+        let lock = crate::seqlock::SeqLock::<[u64; 3], _>::create_in(
+            k,
+            Key::new(8),
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let mut w = lock.writer().unwrap();
+        w.write(&[1, 2, 3]);
+        assert_eq!(lock.read(), Ok([1, 2, 3]));
+        drop(w);
+        lock.remove().unwrap();
+    }
 }

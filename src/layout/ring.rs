@@ -133,7 +133,7 @@ impl RingCtl {
 
     /// Messages in the ring as an observer sees them (neither side's cache):
     /// advisory, since both sides may move meanwhile.
-    pub fn len<const N: usize>(&self) -> Result<usize, Corrupt> {
+    pub fn occupied<const N: usize>(&self) -> Result<usize, Corrupt> {
         for _ in 0..8 {
             // Acquire (all three): pair with the sides' Release stores; head is read
             // on both sides of tail so that the pair is a consistent snapshot when
@@ -292,7 +292,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     }
 
     /// Messages in the ring (reloads `head`).
-    pub fn len(&mut self) -> Result<usize, Corrupt> {
+    pub fn occupied(&mut self) -> Result<usize, Corrupt> {
         self.free(N + 1).map(|free| N - free)
     }
 
@@ -418,7 +418,7 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
     }
 
     /// Messages in the ring (reloads `tail`).
-    pub fn len(&mut self) -> Result<usize, Corrupt> {
+    pub fn occupied(&mut self) -> Result<usize, Corrupt> {
         self.available(N + 1)
     }
 
@@ -585,14 +585,14 @@ mod tests {
                 Ok(0),
                 "all N slots used, then full"
             );
-            assert_eq!(p.len(), Ok(4));
-            assert_eq!(m.ctl.len::<4>(), Ok(4));
+            assert_eq!(p.occupied(), Ok(4));
+            assert_eq!(m.ctl.occupied::<4>(), Ok(4));
             for _ in 0..4 {
                 assert_eq!(pop1(&mut c, park), Ok(Some(next_out)));
                 next_out += 1;
             }
             assert_eq!(pop1(&mut c, park), Ok(None));
-            assert_eq!(c.len(), Ok(0));
+            assert_eq!(c.occupied(), Ok(0));
         }
         assert_eq!(m.ctl.tail.load(Ordering::Relaxed), 20);
         assert_eq!(park.wakes, 0, "nobody parked, nobody woken");
@@ -651,13 +651,13 @@ mod tests {
         for tail in [5, 100, u64::MAX] {
             m.ctl.tail.store(tail, Ordering::Relaxed);
             assert_eq!(pop1(&mut c, park), Err(Corrupt), "tail {tail}");
-            assert_eq!(c.len(), Err(Corrupt));
+            assert_eq!(c.occupied(), Err(Corrupt));
         }
         // An observer reads both.
         for (tail, head) in [(0, 1), (100, 0), (u64::MAX, 3), (7, u64::MAX)] {
             m.ctl.tail.store(tail, Ordering::Relaxed);
             m.ctl.head.store(head, Ordering::Relaxed);
-            assert_eq!(m.ctl.len::<4>(), Err(Corrupt), "{tail} {head}");
+            assert_eq!(m.ctl.occupied::<4>(), Err(Corrupt), "{tail} {head}");
         }
         m.ctl.tail.store(0, Ordering::Relaxed);
         assert_eq!(pop1(&mut c, park), Ok(None), "valid again: empty");

@@ -102,7 +102,7 @@ pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) ->
         // Acquire: pairs with the Release store that ended a write (`s + 2`), so the
         // words it wrote are visible to the loads below.
         let s1 = ctl.seq.load(Ordering::Acquire);
-        if s1 % 2 == 0 {
+        if s1.is_multiple_of(2) {
             if !load_words(words, dst) {
                 return Err(Busy);
             }

@@ -1,0 +1,261 @@
+//! `SeqLock` on the real kernel, through both real backends, across `fork()`ed
+//! processes, each test in a fresh IPC namespace.
+//!
+//! Knob: `SYSV_IPC_SEQLOCK_WRITES` (writes in the hammer test, default 200 000).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use sysv_ipc::layout::{ShmType, type_id};
+use sysv_ipc::queue::Queue;
+use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
+use sysv_ipc_libc::Libc;
+use sysv_ipc_testkit::{fork_peer, in_ipc_namespace};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+/// Counts allocations, to prove reads and writes allocate nothing.
+struct Counting;
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator; the counter has no effect on memory.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's layout contract is passed on unchanged.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+const KEY: Key = Key::new(0x5153_0001);
+
+/// 16 words that a writer always sets to the same number: any mix of two writes
+/// is visible as unequal words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct Snapshot([u64; 16]);
+
+impl ShmType for Snapshot {
+    const TYPE_ID: u64 = type_id("sysv-ipc tests::seqlock::Snapshot v1");
+}
+
+impl Snapshot {
+    fn of(k: u64) -> Snapshot {
+        Snapshot([k; 16])
+    }
+
+    fn value(&self) -> u64 {
+        let k = self.0[0];
+        assert!(self.0.iter().all(|&w| w == k), "torn read: {:?}", self.0);
+        k
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+type L<B> = SeqLock<Snapshot, B>;
+
+fn create<B: Backend + Clone>(b: B) -> L<B> {
+    L::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap()
+}
+
+/// A writer process hammers the value while two reader processes and the parent
+/// read it: every successful read is whole and values never go backwards.
+fn readers_never_see_a_torn_value<B: Backend + Clone>(b: B) {
+    let writes = env_u64("SYSV_IPC_SEQLOCK_WRITES", 200_000);
+    let lock = create(b.clone());
+    let bb = b.clone();
+    let writer = fork_peer(move || {
+        let lock = L::open_in(bb, KEY).unwrap();
+        let mut w = lock.writer().unwrap();
+        let before = allocations();
+        for k in 1..=writes {
+            w.write(&Snapshot::of(k));
+        }
+        assert_eq!(allocations(), before, "write allocated");
+    });
+    let read_until_done = |lock: &L<B>| {
+        let (mut last, mut reads, mut busy) = (0, 0u64, 0u64);
+        let before = allocations();
+        while last < writes {
+            match lock.read_with(1000) {
+                Ok(s) => {
+                    let k = s.value();
+                    assert!(k >= last, "went backwards: {k} after {last}");
+                    last = k;
+                    reads += 1;
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Busy);
+                    busy += 1;
+                }
+            }
+        }
+        assert_eq!(allocations(), before, "read allocated");
+        (reads, busy)
+    };
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let bb = b.clone();
+            fork_peer(move || {
+                let lock = L::open_in(bb, KEY).unwrap();
+                read_until_done(&lock);
+            })
+        })
+        .collect();
+    let (reads, busy) = read_until_done(&lock);
+    writer.join();
+    for r in readers {
+        r.join();
+    }
+    eprintln!("seqlock: {writes} writes; parent: {reads} whole reads, {busy} busy");
+    assert_eq!(lock.read().unwrap().value(), writes);
+    lock.remove().unwrap();
+}
+
+/// A writer that dies mid-write: readers get Busy (never the half-written value),
+/// the role is abandoned, and a reclaiming writer's first write ends it.
+fn dead_writer_mid_write_means_busy<B: Backend + Clone>(b: B) {
+    let lock = create(b.clone());
+    let bb = b.clone();
+    let writer = fork_peer(move || {
+        let lock = L::open_in(bb, KEY).unwrap();
+        let mut w = lock.writer().unwrap();
+        w.write(&Snapshot::of(5));
+        w.abandon_mid_write();
+        // Half of a new value, as a write interrupted by SIGKILL leaves it.
+        lock.attachment().write(256, &6u64.to_ne_bytes()).unwrap();
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    // Wait for the dead-to-be writer to get that far, then kill it.
+    while lock.read_with(1000).is_ok() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(writer);
+    let e = lock.read_with(10_000).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy);
+    assert_eq!(
+        e.to_string(),
+        "seqlock: the writer stayed busy for every retry (slow, stuck, or died mid-write)"
+    );
+    assert!(!lock.has_writer().unwrap());
+    assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
+    let mut w = lock.reclaim_writer().unwrap();
+    assert_eq!(lock.read_with(100).unwrap_err().kind(), ErrorKind::Busy);
+    w.write(&Snapshot::of(7));
+    assert_eq!(lock.read().unwrap().value(), 7);
+    drop(w);
+    lock.remove().unwrap();
+}
+
+/// A writer SIGKILLed at random points of a hammering loop: afterwards a read is
+/// whole or Busy, and after a reclaim the value is readable again.
+fn writer_killed_at_random_points<B: Backend + Clone>(b: B) {
+    let lock = create(b.clone());
+    let mut seed = std::process::id() as u64 | 1;
+    for round in 0..10 {
+        let bb = b.clone();
+        let writer = fork_peer(move || {
+            let lock = L::open_in(bb, KEY).unwrap();
+            let mut w = if round == 0 {
+                lock.writer().unwrap()
+            } else {
+                lock.reclaim_writer().unwrap()
+            };
+            let mut k = 1u64 << 32 | round;
+            loop {
+                w.write(&Snapshot::of(k));
+                k += 1 << 8;
+            }
+        });
+        while !lock.has_writer().unwrap() {
+            std::thread::yield_now();
+        }
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(seed % 3000));
+        drop(writer);
+        match lock.read_with(1000) {
+            Ok(s) => {
+                s.value();
+            }
+            Err(e) => assert_eq!(e.kind(), ErrorKind::Busy),
+        }
+    }
+    let mut w = lock.reclaim_writer().unwrap();
+    w.write(&Snapshot::of(1));
+    assert_eq!(lock.read().unwrap().value(), 1);
+    drop(w);
+    lock.remove().unwrap();
+}
+
+/// One writer, across processes; another type or layout is refused.
+fn single_writer_and_mismatches<B: Backend + Clone>(b: B) {
+    let lock = create(b.clone());
+    let w = lock.writer().unwrap();
+    let bb = b.clone();
+    fork_peer(move || {
+        let lock = L::open_in(bb, KEY).unwrap();
+        assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken);
+        assert!(lock.has_writer().unwrap());
+    })
+    .join();
+    drop(w);
+    assert!(!lock.has_writer().unwrap());
+    let field = |e: sysv_ipc::Error| match e.kind() {
+        ErrorKind::LayoutMismatch { field } => field,
+        other => panic!("expected LayoutMismatch, got {other:?}"),
+    };
+    assert_eq!(
+        field(SeqLock::<u64, B>::open_in(b.clone(), KEY).unwrap_err()),
+        "type_size"
+    );
+    assert_eq!(
+        field(SeqLock::<[u64; 16], B>::open_in(b.clone(), KEY).unwrap_err()),
+        "type_id"
+    );
+    assert_eq!(
+        field(Queue::<Snapshot, 1, B>::open_in(b.clone(), KEY).unwrap_err()),
+        "kind"
+    );
+    lock.remove().unwrap();
+}
+
+macro_rules! kernel_tests {
+    ($($test:ident),* $(,)?) => {
+        mod linux_raw {
+            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::LinuxRaw)); } )*
+            use super::in_ipc_namespace;
+        }
+        mod libc {
+            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::Libc)); } )*
+            use super::in_ipc_namespace;
+        }
+    };
+}
+
+kernel_tests!(
+    readers_never_see_a_torn_value,
+    dead_writer_mid_write_means_busy,
+    writer_killed_at_random_points,
+    single_writer_and_mismatches,
+);
