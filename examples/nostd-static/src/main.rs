@@ -11,8 +11,9 @@
 //! # Safety
 //!
 //! The unsafe code is the entry point (assembly that aligns the stack and calls
-//! [`main`]) and [`exit`] (one system call that does not return). The IPC itself goes
-//! through the library's safe API.
+//! [`main`]), [`exit`] (one system call that does not return) and, on aarch64 only,
+//! a `memset` in assembly that the C library would otherwise provide. The IPC itself
+//! goes through the library's safe API.
 #![no_std]
 #![no_main]
 
@@ -75,8 +76,8 @@ fn message_queue() -> Result<(), Step> {
     q.remove_now().map_err(|_| Step::MsgRemove)
 }
 
-/// A private set of one semaphore: post, read back, take, and a `nowait` take of
-/// the now-zero semaphore that must refuse instead of blocking.
+/// A private set of one semaphore: add two, read the value back, take both, then a
+/// `nowait` take of the now-zero semaphore, which must refuse instead of blocking.
 fn semaphore_set() -> Result<(), Step> {
     let set = SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)
         .map_err(|_| Step::SemCreate)?;
