@@ -77,7 +77,7 @@ pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
     for (word, chunk) in words.iter().zip(src.chunks(WORD)) {
         let mut bytes = [0u8; WORD];
         if let Some(dst) = bytes.get_mut(..chunk.len()) {
-            dst.copy_from_slice(chunk);
+            crate::copy::copy_bytes(dst, chunk);
         }
         // Relaxed: the protocol around the copy (a ring index, a sequence number)
         // orders it; the word only has to be atomic to be race-free.
@@ -96,7 +96,7 @@ pub(crate) fn load_words(words: &[AtomicU64], dst: &mut [u8]) -> bool {
         // Relaxed: ordered by the protocol around the copy, as in `store_words`.
         let bytes = word.load(crate::sync::Ordering::Relaxed).to_ne_bytes();
         if let Some(src) = bytes.get(..chunk.len()) {
-            chunk.copy_from_slice(src);
+            crate::copy::copy_bytes(chunk, src);
         }
     }
     true
