@@ -6,9 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector};
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Owner, Removable, Removal};
 use sysv_ipc_libc::Libc;
-use sysv_ipc_testkit::{
-    as_user, fork_peer, in_ipc_namespace, needs_root, set_sysctl, wait_until_blocked,
-};
+use sysv_ipc_testkit::{as_user, fork_peer, needs_root, set_sysctl, wait_until_blocked};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// Counts allocations on the calling thread's process, to prove the API allocates
@@ -567,8 +565,30 @@ for_backends!(
     nothing_allocates,
 );
 
-#[test]
-fn in_ipc_namespace_is_used() {
-    // Keeps the import honest for readers: every test above runs inside one.
-    in_ipc_namespace(|| {});
+/// The single-process tests again on the in-memory model of the kernel (a fresh
+/// `Mock` each, leaked: it is about 330 KiB and must not move while in use).
+macro_rules! on_the_mock {
+    ($($test:ident),* $(,)?) => {
+        mod mock {
+            $( #[test] fn $test() {
+                super::$test(super::fresh_mock());
+            } )*
+        }
+    };
+}
+
+on_the_mock!(
+    selectors_pick_as_the_kernel_says,
+    too_small_buffer_keeps_the_message,
+    full_queue_would_block,
+    typed_values_round_trip_and_sizes_are_checked,
+    msgbuf_send_and_receive_without_copies,
+    peek_copies_without_removing,
+    stat_reports_the_queue,
+    removal_guard_removes_on_drop,
+    nothing_allocates,
+);
+
+fn fresh_mock() -> &'static sysv_ipc_mock::Mock {
+    Box::leak(Box::new(sysv_ipc_mock::Mock::new()))
 }
