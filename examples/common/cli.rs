@@ -1,0 +1,363 @@
+//! What the util-linux tools get from glibc and `lib/`: `getopt_long` (with its
+//! permutation, abbreviations and exact messages), `err`/`warnx`-style messages, and
+//! "Try '... --help'".
+
+use std::io::Write;
+
+/// Whether a long option takes an argument (`no_argument`, `required_argument`,
+/// `optional_argument`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    No,
+    Required,
+    Optional,
+}
+
+/// One entry of a `struct option` table; `val` is the short option it stands for
+/// (or a private value above `char::MAX`-like range for long-only options).
+#[derive(Copy, Clone, Debug)]
+pub struct LongOpt {
+    pub name: &'static str,
+    pub arg: Arg,
+    pub val: u32,
+}
+
+/// What the parser found next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// An option (its short letter or long-only value) and its argument.
+    Opt(u32, Option<String>),
+    /// glibc's message for a bad option, without the trailing newline.
+    Bad(String),
+}
+
+/// `getopt_long` over `args` (`args[0]` is the program as invoked): options are
+/// recognised anywhere (GNU permutation), operands are kept in [`Getopt::operands`]
+/// in order, and `--` ends the options.
+pub struct Getopt<'a> {
+    args: &'a [String],
+    short: &'static str,
+    long: &'a [LongOpt],
+    next: usize,
+    /// Byte offset of the next option letter inside `args[next]` (a cluster like
+    /// `-qmi5`), 0 when not inside one.
+    pos: usize,
+    pub operands: Vec<String>,
+}
+
+impl<'a> Getopt<'a> {
+    pub fn new(args: &'a [String], short: &'static str, long: &'a [LongOpt]) -> Self {
+        Getopt {
+            args,
+            short,
+            long,
+            next: 1,
+            pos: 0,
+            operands: Vec::new(),
+        }
+    }
+
+    fn argv0(&self) -> &str {
+        self.args.first().map_or("", String::as_str)
+    }
+
+    /// The optstring's entry for `c`: `None` if unknown, else its argument kind.
+    fn short_spec(&self, c: char) -> Option<Arg> {
+        if c == ':' {
+            return None;
+        }
+        let i = self.short.find(c)?;
+        let rest = &self.short[i + c.len_utf8()..];
+        Some(if rest.starts_with("::") {
+            Arg::Optional
+        } else if rest.starts_with(':') {
+            Arg::Required
+        } else {
+            Arg::No
+        })
+    }
+
+    fn long_option(&mut self, body: &str) -> Item {
+        let (name, value) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (body, None),
+        };
+        let argv0 = self.argv0().to_owned();
+        let found = match self.long.iter().find(|o| o.name == name) {
+            Some(o) => *o,
+            None => {
+                let candidates: Vec<&LongOpt> = self
+                    .long
+                    .iter()
+                    .filter(|o| o.name.starts_with(name))
+                    .collect();
+                let Some(first) = candidates.first().copied() else {
+                    return Item::Bad(format!("{argv0}: unrecognized option '--{body}'"));
+                };
+                // glibc accepts an abbreviation matching several entries if they all
+                // mean the same thing, and otherwise lists the first match and every
+                // match that differs from it.
+                let differ: Vec<&&LongOpt> = candidates
+                    .iter()
+                    .filter(|o| o.arg != first.arg || o.val != first.val)
+                    .collect();
+                if !differ.is_empty() {
+                    let mut msg =
+                        format!("{argv0}: option '--{body}' is ambiguous; possibilities:");
+                    for o in &candidates {
+                        if std::ptr::eq(*o, first) || differ.iter().any(|d| std::ptr::eq(**d, *o)) {
+                            msg.push_str(&format!(" '--{}'", o.name));
+                        }
+                    }
+                    return Item::Bad(msg);
+                }
+                *first
+            }
+        };
+        match (found.arg, value) {
+            (Arg::No, Some(_)) => Item::Bad(format!(
+                "{argv0}: option '--{}' doesn't allow an argument",
+                found.name
+            )),
+            (Arg::No, None) | (Arg::Optional, None) => Item::Opt(found.val, None),
+            (_, Some(v)) => Item::Opt(found.val, Some(v)),
+            (Arg::Required, None) => match self.args.get(self.next) {
+                Some(v) => {
+                    self.next += 1;
+                    Item::Opt(found.val, Some(v.clone()))
+                }
+                None => Item::Bad(format!(
+                    "{argv0}: option '--{}' requires an argument",
+                    found.name
+                )),
+            },
+        }
+    }
+}
+
+impl Iterator for Getopt<'_> {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if self.pos == 0 {
+            loop {
+                let arg = self.args.get(self.next)?;
+                if arg == "--" {
+                    self.operands
+                        .extend(self.args[self.next + 1..].iter().cloned());
+                    self.next = self.args.len();
+                    return None;
+                }
+                if let Some(body) = arg.strip_prefix("--") {
+                    let body = body.to_owned();
+                    self.next += 1;
+                    return Some(self.long_option(&body));
+                }
+                if arg.len() > 1 && arg.starts_with('-') {
+                    self.pos = 1;
+                    break;
+                }
+                self.operands.push(arg.clone());
+                self.next += 1;
+            }
+        }
+        let arg = &self.args[self.next];
+        let c = arg[self.pos..].chars().next()?;
+        self.pos += c.len_utf8();
+        let rest = arg[self.pos..].to_owned();
+        let at_end = rest.is_empty();
+        let argv0 = self.argv0().to_owned();
+        let finish_cluster = |g: &mut Self| {
+            g.pos = 0;
+            g.next += 1;
+        };
+        match self.short_spec(c) {
+            None => {
+                if at_end {
+                    finish_cluster(self);
+                }
+                Some(Item::Bad(format!("{argv0}: invalid option -- '{c}'")))
+            }
+            Some(Arg::No) => {
+                if at_end {
+                    finish_cluster(self);
+                }
+                Some(Item::Opt(c as u32, None))
+            }
+            Some(Arg::Optional) => {
+                finish_cluster(self);
+                Some(Item::Opt(c as u32, (!at_end).then_some(rest)))
+            }
+            Some(Arg::Required) => {
+                finish_cluster(self);
+                if !at_end {
+                    return Some(Item::Opt(c as u32, Some(rest)));
+                }
+                match self.args.get(self.next) {
+                    Some(v) => {
+                        let v = v.clone();
+                        self.next += 1;
+                        Some(Item::Opt(c as u32, Some(v)))
+                    }
+                    None => Some(Item::Bad(format!(
+                        "{argv0}: option requires an argument -- '{c}'"
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// How a tool ends early: its exit status, after its message was written.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Exit(pub i32);
+
+/// A tool's streams and names: `prog` is `program_invocation_short_name`, which
+/// util-linux puts before its own messages (getopt's use `argv[0]` as given).
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub prog: String,
+    /// The first failed write to `out`, reported at exit as util-linux's
+    /// `close_stdout` does.
+    pub out_error: Option<std::io::Error>,
+}
+
+impl<'a> Io<'a> {
+    pub fn new(argv0: &str, out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
+        let prog = argv0.rsplit('/').next().unwrap_or(argv0).to_owned();
+        Io {
+            out,
+            err,
+            prog,
+            out_error: None,
+        }
+    }
+
+    /// Writes to standard output (printf); a failure is remembered for the exit.
+    pub fn print(&mut self, args: std::fmt::Arguments<'_>) {
+        if self.out_error.is_none()
+            && let Err(e) = self.out.write_fmt(args)
+        {
+            self.out_error = Some(e);
+        }
+    }
+
+    /// `warnx`: "prog: message".
+    pub fn warnx(&mut self, msg: &str) {
+        // Nothing useful is left to do when standard error itself fails.
+        let _ = writeln!(self.err, "{}: {msg}", self.prog);
+    }
+
+    /// `errx(EXIT_FAILURE, ...)`.
+    pub fn errx(&mut self, msg: &str) -> Exit {
+        self.warnx(msg);
+        Exit(1)
+    }
+
+    /// `err(EXIT_FAILURE, ...)`: the message and `strerror(errno)`.
+    pub fn err_errno(&mut self, msg: &str, errno: i32) -> Exit {
+        self.warnx(&format!("{msg}: {}", strerror(errno)));
+        Exit(1)
+    }
+
+    /// getopt's message for a bad option, then `errtryhelp(EXIT_FAILURE)`.
+    pub fn bad_option(&mut self, msg: &str) -> Exit {
+        let _ = writeln!(self.err, "{msg}");
+        self.try_help()
+    }
+
+    /// `errtryhelp(EXIT_FAILURE)`.
+    pub fn try_help(&mut self) -> Exit {
+        let _ = writeln!(self.err, "Try '{} --help' for more information.", self.prog);
+        Exit(1)
+    }
+
+    /// `-V`: util-linux prints "prog from util-linux 2.38.1"; this is not util-linux.
+    pub fn version(&mut self) -> Exit {
+        let prog = self.prog.clone();
+        self.print(format_args!(
+            "{prog} from sysv-ipc {} (util-linux 2.38 compatible)\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        Exit(0)
+    }
+
+    /// The exit status a tool returns, with `close_stdout`'s check of the output.
+    pub fn finish(&mut self, status: Result<(), Exit>) -> i32 {
+        let status = match status {
+            Ok(()) => 0,
+            Err(Exit(code)) => code,
+        };
+        if let Err(e) = self.out.flush()
+            && self.out_error.is_none()
+        {
+            self.out_error = Some(e);
+        }
+        match self.out_error.take() {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                match e.raw_os_error() {
+                    Some(errno) => self.warnx(&format!("write error: {}", strerror(errno))),
+                    None => self.warnx("write error"),
+                }
+                1
+            }
+            _ => status,
+        }
+    }
+}
+
+/// `printf` into an [`Io`]'s standard output.
+macro_rules! out {
+    ($io:expr, $($arg:tt)*) => {
+        $io.print(format_args!($($arg)*))
+    };
+}
+pub(crate) use out;
+
+/// glibc's `strerror` text for `errno` (the crate carries glibc's table).
+pub fn strerror(errno: i32) -> String {
+    u16::try_from(errno)
+        .ok()
+        .and_then(|e| sysv_ipc::Errno::from_raw(e).description())
+        .map_or_else(|| format!("Unknown error {errno}"), str::to_owned)
+}
+
+/// Runs `tool` as a program: the process's arguments, standard streams and exit.
+pub fn run(tool: fn(&[String], &mut Io<'_>) -> Result<(), Exit>) -> ! {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let argv0 = args.first().cloned().unwrap_or_default();
+    let mut io = Io::new(&argv0, &mut out, &mut err);
+    let status = tool(&args, &mut io);
+    let code = io.finish(status);
+    std::process::exit(code)
+}
+
+/// A tool's complete run captured in memory: what the tests compare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Captured {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `tool` on `args` (`args[0]` the program name) into memory.
+pub fn capture(tool: fn(&[String], &mut Io<'_>) -> Result<(), Exit>, args: &[&str]) -> Captured {
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let status = {
+        let mut io = Io::new(&args[0], &mut out, &mut err);
+        let r = tool(&args, &mut io);
+        io.finish(r)
+    };
+    Captured {
+        status,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+    }
+}
