@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{CStr, c_void};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sysv_ipc::abi::{self, FileId, sembuf, timespec};
 use sysv_ipc::info::{self, MsgLimits, MsgUsage, SemLimits, SemUsage, ShmLimits, ShmUsage};
@@ -18,36 +17,8 @@ use sysv_ipc_testkit::{as_user, get_sysctl, in_ipc_namespace, needs_root, set_sy
 
 // ---- allocation counting ---------------------------------------------------------------
 
-/// Counts every allocation of the process, to prove that `info` allocates nothing.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator; counting touches no memory of
-// the allocation.
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is passed on unchanged.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { std::alloc::System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
 
 // ---- instantiation -----------------------------------------------------------------------
 
@@ -551,7 +522,7 @@ fn zero_allocations<B: Backend + Copy>(b: B) {
         // Warm up anything a first call might set up lazily.
         let _ = info::shm_limits_in(b);
 
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = sysv_ipc_testkit::allocations();
         let limits = (
             info::msg_limits_in(b).unwrap().msgmax,
             info::sem_limits_in(b).unwrap().semmsl,
@@ -572,7 +543,7 @@ fn zero_allocations<B: Backend + Copy>(b: B) {
         for (id, stat) in info::segments_in(OldKernel(b)).unwrap().map(Result::unwrap) {
             found[2] += usize::from(id >= 0 && stat.size > 0);
         }
-        let after = ALLOCATIONS.load(Ordering::Relaxed);
+        let after = sysv_ipc_testkit::allocations();
 
         assert_eq!(after - before, 0, "allocations in info");
         assert_eq!(limits, (8192, 32000, 4096));

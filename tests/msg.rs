@@ -1,34 +1,14 @@
 //! `MsgQueue` on the real kernel, through both real backends, each test in a fresh
 //! IPC namespace.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector};
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Owner, Removable, Removal};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{as_user, fork_peer, needs_root, set_sysctl, wait_until_blocked};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
-/// Counts allocations on the calling thread's process, to prove the API allocates
-/// nothing on its paths.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; the counter has no effect on memory.
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is passed on unchanged.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
 
 fn new_queue<B: Backend>(b: B) -> MsgQueue<B> {
     MsgQueue::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::default()).unwrap()
@@ -520,7 +500,7 @@ fn nothing_allocates<B: Backend + Copy>(b: B) {
     let q = new_queue(b);
     let mut buf = [0u8; 64];
     let mut mb = MsgBuf::<64>::new();
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = sysv_ipc_testkit::allocations();
     for i in 0..100 {
         q.send(1, b"bytes").unwrap();
         q.recv(&mut buf, Selector::Any).unwrap();
@@ -532,7 +512,7 @@ fn nothing_allocates<B: Backend + Copy>(b: B) {
         let _ = q.try_recv(&mut buf, Selector::Any);
         q.stat().unwrap();
     }
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0);
+    assert_eq!(sysv_ipc_testkit::allocations() - before, 0);
     q.remove().unwrap();
 }
 

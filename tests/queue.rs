@@ -5,7 +5,6 @@
 //! issue's full run is 10 000 000), `SYSV_IPC_QUEUE_KILLS` (producer kills in the
 //! crash test, default 20), `SYSV_IPC_SEED` (the random tests' seed; printed).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sysv_ipc::layout::{ShmType, type_id};
@@ -17,29 +16,10 @@ use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace, wait_until_blocked};
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
-/// Counts allocations, to prove the queue's paths allocate nothing.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; the counter has no effect on memory.
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is passed on unchanged.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
 
-fn allocations() -> usize {
-    ALLOCATIONS.load(Ordering::Relaxed)
-}
+use sysv_ipc_testkit::allocations;
 
 const KEY: Key = Key::new(0x5156_0001);
 

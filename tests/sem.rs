@@ -19,36 +19,8 @@ use sysv_ipc_testkit::{
 
 // ---- allocation counting ---------------------------------------------------------------
 
-/// Counts every allocation of the process, to prove the API's paths allocate nothing.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator; counting touches no memory of
-// the allocation.
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is passed on unchanged.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { std::alloc::System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
 
 // ---- helpers -----------------------------------------------------------------------------
 
@@ -1263,7 +1235,7 @@ fn no_allocation_on_any_path<B: Backend + Copy>(b: B) {
         // Warm up whatever the first call may lazily set up (nothing, we expect).
         set.stat().unwrap();
         let mut buf = [0u16; 3];
-        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        let before = sysv_ipc_testkit::allocations();
 
         set.op(&[SemOp::post(0), SemOp::add(1, 3)]).unwrap();
         set.op(&[SemOp::wait(0).undo(), SemOp::post(0).undo()])
@@ -1299,7 +1271,7 @@ fn no_allocation_on_any_path<B: Backend + Copy>(b: B) {
         let same = SemSet::open_in(b, key).unwrap().id() == opened.id();
         created.remove().unwrap();
 
-        let after = ALLOCATIONS.load(Ordering::SeqCst);
+        let after = sysv_ipc_testkit::allocations();
         assert_eq!(after - before, 0, "allocations on the API's paths");
         assert_eq!(would_block.kind(), ErrorKind::WouldBlock);
         assert_eq!(timed_out.kind(), ErrorKind::TimedOut);

@@ -3,7 +3,6 @@
 //!
 //! Knob: `SYSV_IPC_SEQLOCK_WRITES` (writes in the hammer test, default 200 000).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sysv_ipc::layout::{ShmType, type_id};
@@ -14,29 +13,10 @@ use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
-/// Counts allocations, to prove reads and writes allocate nothing.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; the counter has no effect on memory.
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is passed on unchanged.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
 
-fn allocations() -> usize {
-    ALLOCATIONS.load(Ordering::Relaxed)
-}
+use sysv_ipc_testkit::allocations;
 
 const KEY: Key = Key::new(0x5153_0001);
 

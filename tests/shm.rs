@@ -7,7 +7,7 @@
 //! (straight to fd 2: the harness's capture does not survive a fork).
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use sysv_ipc::shm::{AtFlags, CreateOptions, HugePageSize, OutOfBounds};
@@ -20,36 +20,8 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 // ---- allocation counting ---------------------------------------------------------------
 
-/// Counts every allocation of the process, to prove the API's paths allocate nothing.
-struct Counting;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator; counting touches no memory of
-// the allocation.
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is passed on unchanged.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { std::alloc::System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as above.
-        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as above.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
 
 // ---- instantiation -----------------------------------------------------------------------
 
@@ -724,7 +696,7 @@ fn zero_allocations<B: Backend + Copy>(b: B) {
         drop(warm.attach().unwrap());
         warm.remove().unwrap();
 
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        let before = sysv_ipc_testkit::allocations();
         let seg = Segment::create_in(b, KEY, 4096, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let att = seg.attach().unwrap();
         att.write(3, b"no heap").unwrap();
@@ -746,7 +718,7 @@ fn zero_allocations<B: Backend + Copy>(b: B) {
         let seg = shm.into_segment();
         let missing = Segment::open_in(b, Key::new(0x42)).is_err();
         seg.remove().unwrap();
-        let after = ALLOCATIONS.load(Ordering::Relaxed);
+        let after = sysv_ipc_testkit::allocations();
 
         assert_eq!(after - before, 0, "allocations in the shm API");
         assert_eq!(&buf, b"no heap");

@@ -23,10 +23,12 @@
 //! namespace and vanish with it. The harness's output capture does not survive the
 //! fork, hence the pipe that carries the panic message home.
 
+mod alloc;
 pub mod conformance;
 mod process;
 mod sysctl;
 
+pub use alloc::{CountingAllocator, allocations};
 pub use process::{
     Peer, TIMEOUT, as_user, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, is_root,
     needs_root, wait_until_blocked, wait_until_blocked_in,
