@@ -1,0 +1,223 @@
+/*
+ * Baselines for benches/ipc.rs: what a C programmer writes by hand for the same
+ * jobs. Compiled by the bench at run time (cc crate, -O2, shared object, dlopen)
+ * so that every figure is measured in the same process pair as the crate's.
+ *
+ * Rings: single-producer single-consumer over a SysV segment, the layout every
+ * hand-written one has: producer index and consumer index on their own 128-byte
+ * lines, slots after them, free-running 64-bit indices, Release/Acquire, and each
+ * side caching the peer's index (reloaded only when the cache says full/empty) —
+ * the same algorithm as the crate's ring, so the comparison is about the code,
+ * not about the design. Two builds of it:
+ *   - runtime message size ("rt"): the size is a function argument, so every
+ *     message is a memcpy call of unknown length (what a generic C library does);
+ *   - compile-time size ("ct"): one function per size, memcpy of a constant that
+ *     the compiler turns into a few moves (the best hand-written C).
+ * Messages: word 0 is a counter, the other words a constant; the consumer adds up
+ * every word of every message (so no copy is dead code) and returns the sum.
+ *
+ * Ping-pong: two flags on separate lines (spin); the same with a SysV semaphore
+ * per side to park on after a bounded spin, with the announce/fence/re-check
+ * protocol that loses no wake-up (the crate's protocol, written in C).
+ *
+ * SysV message queue and pipe streaming: one 8-byte message per call.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#define LINE 128
+#define MAX_MSG 256
+
+static inline void pause_cpu(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+struct cring {
+    _Alignas(LINE) _Atomic uint64_t tail; /* producer's line */
+    _Alignas(LINE) _Atomic uint64_t head; /* consumer's line */
+    _Alignas(LINE) unsigned char slots[];
+};
+
+/* Bytes of a ring of `cap` slots of `size` bytes. */
+uint64_t cring_bytes(uint64_t cap, uint64_t size) {
+    return sizeof(struct cring) + cap * size;
+}
+
+static inline void fill(unsigned char *msg, uint64_t size, uint64_t i) {
+    memcpy(msg, &i, sizeof i);
+    (void)size;
+}
+
+static inline uint64_t sum_words(const unsigned char *msg, uint64_t size) {
+    uint64_t s = 0;
+    for (uint64_t k = 0; k < size; k += 8) {
+        uint64_t w;
+        memcpy(&w, msg + k, 8);
+        s += w;
+    }
+    return s;
+}
+
+/* The ring's body, instantiated with a runtime or a constant SIZE. */
+#define RING_FUNCS(NAME, SIZE_PARAM, SIZE)                                          \
+    void cring_produce_##NAME(void *base, uint64_t cap, SIZE_PARAM, uint64_t first,  \
+                              uint64_t n, uint64_t filler) {                         \
+        struct cring *r = base;                                                      \
+        unsigned char msg[MAX_MSG];                                                  \
+        for (uint64_t k = 0; k < (SIZE); k += 8) memcpy(msg + k, &filler, 8);        \
+        uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);        \
+        uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);        \
+        for (uint64_t i = first; i < first + n; i++) {                               \
+            fill(msg, (SIZE), i);                                                    \
+            while (tail - head == cap) {                                             \
+                head = atomic_load_explicit(&r->head, memory_order_acquire);         \
+                if (tail - head == cap) pause_cpu();                                 \
+            }                                                                        \
+            memcpy(r->slots + (tail & (cap - 1)) * (SIZE), msg, (SIZE));             \
+            tail++;                                                                  \
+            atomic_store_explicit(&r->tail, tail, memory_order_release);             \
+        }                                                                            \
+    }                                                                                \
+    uint64_t cring_consume_##NAME(void *base, uint64_t cap, SIZE_PARAM, uint64_t n) { \
+        struct cring *r = base;                                                      \
+        unsigned char msg[MAX_MSG];                                                  \
+        uint64_t sum = 0;                                                            \
+        uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);        \
+        uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);        \
+        for (uint64_t i = 0; i < n; i++) {                                           \
+            while (tail == head) {                                                   \
+                tail = atomic_load_explicit(&r->tail, memory_order_acquire);         \
+                if (tail == head) pause_cpu();                                       \
+            }                                                                        \
+            memcpy(msg, r->slots + (head & (cap - 1)) * (SIZE), (SIZE));             \
+            head++;                                                                  \
+            atomic_store_explicit(&r->head, head, memory_order_release);             \
+            sum += sum_words(msg, (SIZE));                                           \
+        }                                                                            \
+        return sum;                                                                  \
+    }
+
+RING_FUNCS(rt, uint64_t size, size)
+RING_FUNCS(ct8, __attribute__((unused)) uint64_t size, 8)
+RING_FUNCS(ct64, __attribute__((unused)) uint64_t size, 64)
+
+/* ---- ping-pong ---------------------------------------------------------------- */
+
+struct pp {
+    _Alignas(LINE) _Atomic uint64_t ping;
+    _Atomic uint64_t ping_waiting; /* pong side announces it will park on sem 0 */
+    _Alignas(LINE) _Atomic uint64_t pong;
+    _Atomic uint64_t pong_waiting; /* ping side announces it will park on sem 1 */
+};
+
+uint64_t pp_bytes(void) { return sizeof(struct pp); }
+
+static inline void put(_Atomic uint64_t *v, _Atomic uint64_t *waiting, int semid, int semnum,
+                       uint64_t x) {
+    atomic_store_explicit(v, x, memory_order_release);
+    if (semid < 0) return;
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(waiting, memory_order_relaxed) &&
+        atomic_exchange_explicit(waiting, 0, memory_order_relaxed)) {
+        struct sembuf op = {(unsigned short)semnum, 1, 0};
+        semop(semid, &op, 1);
+    }
+}
+
+static inline void get(_Atomic uint64_t *v, _Atomic uint64_t *waiting, int semid, int semnum,
+                       uint64_t x, uint32_t spins) {
+    for (;;) {
+        for (uint32_t s = 0;; s++) {
+            if (atomic_load_explicit(v, memory_order_acquire) == x) return;
+            if (semid >= 0 && s >= spins) break;
+            pause_cpu();
+        }
+        atomic_store_explicit(waiting, 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+        if (atomic_load_explicit(v, memory_order_acquire) == x) {
+            atomic_store_explicit(waiting, 0, memory_order_relaxed);
+            return;
+        }
+        struct sembuf op = {(unsigned short)semnum, -1, 0};
+        semop(semid, &op, 1);
+        atomic_store_explicit(waiting, 0, memory_order_relaxed);
+    }
+}
+
+/* Round trips first+1 ..= first+n, initiating side. semid < 0: pure spin. */
+void pp_ping(void *base, int semid, uint32_t spins, uint64_t first, uint64_t n) {
+    struct pp *p = base;
+    for (uint64_t i = first + 1; i <= first + n; i++) {
+        put(&p->ping, &p->ping_waiting, semid, 0, i);
+        get(&p->pong, &p->pong_waiting, semid, 1, i, spins);
+    }
+}
+
+/* The echoing side. */
+void pp_pong(void *base, int semid, uint32_t spins, uint64_t first, uint64_t n) {
+    struct pp *p = base;
+    for (uint64_t i = first + 1; i <= first + n; i++) {
+        get(&p->ping, &p->ping_waiting, semid, 0, i, spins);
+        put(&p->pong, &p->pong_waiting, semid, 1, i);
+    }
+}
+
+/* ---- SysV message queue and pipe streaming -------------------------------------- */
+
+struct msg8 {
+    long mtype;
+    uint64_t v;
+};
+
+/* Sends n 8-byte messages; 0 or -errno. */
+int64_t msgq_produce(int msqid, uint64_t first, uint64_t n) {
+    struct msg8 m = {1, 0};
+    for (uint64_t i = first; i < first + n; i++) {
+        m.v = i;
+        while (msgsnd(msqid, &m, sizeof m.v, 0) != 0)
+            if (errno != EINTR) return -errno;
+    }
+    return 0;
+}
+
+/* Receives n messages; the sum of their values, or (uint64_t)-1 on error. */
+uint64_t msgq_consume(int msqid, uint64_t n) {
+    struct msg8 m;
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        while (msgrcv(msqid, &m, sizeof m.v, 0, 0) != (ssize_t)sizeof m.v)
+            if (errno != EINTR) return (uint64_t)-1;
+        sum += m.v;
+    }
+    return sum;
+}
+
+int64_t pipe_produce(int fd, uint64_t first, uint64_t n) {
+    for (uint64_t i = first; i < first + n; i++)
+        while (write(fd, &i, sizeof i) != (ssize_t)sizeof i)
+            if (errno != EINTR) return -errno;
+    return 0;
+}
+
+uint64_t pipe_consume(int fd, uint64_t n) {
+    uint64_t sum = 0, v;
+    for (uint64_t i = 0; i < n; i++) {
+        /* 8-byte writes to a pipe are atomic and never split (PIPE_BUF). */
+        while (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+            if (errno != EINTR) return (uint64_t)-1;
+        sum += v;
+    }
+    return sum;
+}

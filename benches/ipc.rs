@@ -1,0 +1,1359 @@
+//! The performance bar (issue 5): every figure beside its baseline, measured in the
+//! same run, in the same process pair, interleaved.
+//!
+//! # Why a hand-written harness
+//!
+//! On this shared 2-core VM one binary run gives anywhere from 26 to 680 M msgs/s,
+//! and cross-core round trips jump between placement modes; separate runs cannot
+//! resolve even 2×. criterion and divan time one routine at a time, in one process,
+//! and compare against a saved run: exactly what the noise defeats. Here a
+//! producer/consumer process pair (fork, one pinned per CPU) runs *blocks* of every
+//! implementation of a comparison in turn — C baseline, crate, other baselines — on
+//! its own region each (drained at the end of each block), for many cycles, with
+//! the order rotated each cycle. A cycle takes tens of milliseconds, so both sides
+//! of a ratio see the same placement mode; the table reports the median of the
+//! per-cycle ratios and their interquartile range. Timings never decide pass/fail:
+//! the last column says whether the issue's target was met in this run.
+//!
+//! Every group runs in a fresh IPC namespace (a forked child calls
+//! `unshare(CLONE_NEWIPC)`, or `CLONE_NEWUSER | CLONE_NEWIPC` when not root) and
+//! removes what it made; the namespace going away with its last process removes
+//! anything a crash left.
+//!
+//! The C baselines (`benches/c/baselines.c`) are compiled at run time with the `cc`
+//! crate's view of the C compiler (`CC`, `CFLAGS` honoured) into a shared object
+//! that is `dlopen`ed, so the library crate needs no build script.
+//!
+//! # Knobs (environment)
+//!
+//! - `SYSV_IPC_BENCH_CYCLES`: cycles per group (default 200; the first two are a
+//!   warm-up that sizes each implementation's block to about 1.5 ms, and are
+//!   dropped);
+//! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
+//! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
+//! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
+//!   `rtt`, `local`).
+#![allow(unsafe_code)]
+
+use std::ffi::{CStr, CString, c_int, c_void};
+use std::hint::spin_loop;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
+use sysv_ipc::queue::Queue;
+use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, ShmType};
+use sysv_ipc_libc::Libc;
+use sysv_ipc_linux_raw::LinuxRaw;
+
+// ---- configuration --------------------------------------------------------------
+
+/// Cycles per group unless `SYSV_IPC_BENCH_CYCLES` says otherwise.
+const DEFAULT_CYCLES: usize = 200;
+/// Block duration at scale 1.
+const BLOCK_NS: f64 = 1.5e6;
+
+#[derive(Clone, Debug)]
+struct Config {
+    cycles: usize,
+    /// Target duration of one block, nanoseconds.
+    block_ns: f64,
+    pin: bool,
+    only: Option<Vec<String>>,
+}
+
+impl Config {
+    fn from_env() -> Config {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Config {
+            cycles: var("SYSV_IPC_BENCH_CYCLES")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_CYCLES)
+                .max(WARMUP + 1),
+            block_ns: var("SYSV_IPC_BENCH_SCALE")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1.0f64)
+                .max(0.001)
+                * BLOCK_NS,
+            pin: var("SYSV_IPC_BENCH_PIN").is_none_or(|v| v != "0"),
+            only: var("SYSV_IPC_BENCH_ONLY").map(|v| v.split(',').map(str::to_owned).collect()),
+        }
+    }
+
+    fn wants(&self, group: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|g| g == group))
+    }
+
+    /// First guess of messages per block (the warm-up cycles rescale it).
+    fn n(&self, base: u64) -> u64 {
+        base
+    }
+}
+
+// ---- the C baselines ------------------------------------------------------------
+
+type Produce = unsafe extern "C" fn(*mut c_void, u64, u64, u64, u64, u64);
+type Consume = unsafe extern "C" fn(*mut c_void, u64, u64, u64) -> u64;
+type PingPong = unsafe extern "C" fn(*mut c_void, c_int, u32, u64, u64);
+type StreamProduce = unsafe extern "C" fn(c_int, u64, u64) -> i64;
+type StreamConsume = unsafe extern "C" fn(c_int, u64) -> u64;
+
+/// Entry points of `benches/c/baselines.c`; see that file for what each does.
+#[derive(Copy, Clone)]
+struct CLib {
+    cring_bytes: unsafe extern "C" fn(u64, u64) -> u64,
+    produce_rt: Produce,
+    consume_rt: Consume,
+    produce_ct8: Produce,
+    consume_ct8: Consume,
+    produce_ct64: Produce,
+    consume_ct64: Consume,
+    pp_bytes: unsafe extern "C" fn() -> u64,
+    pp_ping: PingPong,
+    pp_pong: PingPong,
+    msgq_produce: StreamProduce,
+    msgq_consume: StreamConsume,
+    pipe_produce: StreamProduce,
+    pipe_consume: StreamConsume,
+}
+
+/// Compiles `benches/c/baselines.c` into a shared object with the C compiler the
+/// `cc` crate picks, and loads it.
+fn load_clib() -> CLib {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/c/baselines.c");
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sysv_ipc_bench_baselines.so");
+    let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let compiler = cc::Build::new()
+        .target(&target)
+        .host(&target)
+        .opt_level(2)
+        .cargo_metadata(false)
+        .pic(true)
+        .std("c11")
+        .get_compiler();
+    let status = compiler
+        .to_command()
+        .args(["-shared", "-Wall", "-Wextra", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("run the C compiler");
+    assert!(status.success(), "compiling {}", src.display());
+    let path = CString::new(out.into_os_string().into_encoded_bytes()).unwrap();
+    // SAFETY: dlopen needs a NUL-terminated path (a CString); the library has no
+    // constructors, so loading it runs no code.
+    let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+    assert!(!handle.is_null(), "dlopen: {}", dl_error());
+    fn sym<F: Copy>(handle: *mut c_void, name: &CStr) -> F {
+        // SAFETY: handle is a live dlopen handle and name a C string.
+        let p = unsafe { libc::dlsym(handle, name.as_ptr()) };
+        assert!(!p.is_null(), "dlsym {name:?}: {}", dl_error());
+        assert_eq!(size_of::<F>(), size_of::<*mut c_void>());
+        // SAFETY: F is always an `unsafe extern "C" fn` type (pointer-sized, checked
+        // above) whose signature matches the C definition of `name` in baselines.c;
+        // dlsym returned that function's address, non-null.
+        unsafe { std::mem::transmute_copy::<*mut c_void, F>(&p) }
+    }
+    CLib {
+        cring_bytes: sym(handle, c"cring_bytes"),
+        produce_rt: sym(handle, c"cring_produce_rt"),
+        consume_rt: sym(handle, c"cring_consume_rt"),
+        produce_ct8: sym(handle, c"cring_produce_ct8"),
+        consume_ct8: sym(handle, c"cring_consume_ct8"),
+        produce_ct64: sym(handle, c"cring_produce_ct64"),
+        consume_ct64: sym(handle, c"cring_consume_ct64"),
+        pp_bytes: sym(handle, c"pp_bytes"),
+        pp_ping: sym(handle, c"pp_ping"),
+        pp_pong: sym(handle, c"pp_pong"),
+        msgq_produce: sym(handle, c"msgq_produce"),
+        msgq_consume: sym(handle, c"msgq_consume"),
+        pipe_produce: sym(handle, c"pipe_produce"),
+        pipe_consume: sym(handle, c"pipe_consume"),
+    }
+}
+
+fn dl_error() -> String {
+    // SAFETY: dlerror takes no arguments; the bench is single-threaded.
+    let e = unsafe { libc::dlerror() };
+    if e.is_null() {
+        return "unknown".into();
+    }
+    // SAFETY: a non-null dlerror result is a NUL-terminated string valid until the
+    // next dl* call; copied out at once.
+    unsafe { CStr::from_ptr(e) }.to_string_lossy().into_owned()
+}
+
+// ---- raw kernel objects for the baselines (libc, checked) -------------------------
+
+fn os_err(what: &str) -> ! {
+    panic!("{what}: {}", std::io::Error::last_os_error())
+}
+
+/// A private segment of `bytes`, attached here and already marked for removal: it
+/// goes away when the last process that inherited the mapping detaches or exits.
+fn shm_region(bytes: u64) -> *mut c_void {
+    // SAFETY: plain syscall wrapper, integer arguments.
+    let id = unsafe { libc::shmget(libc::IPC_PRIVATE, bytes as usize, libc::IPC_CREAT | 0o600) };
+    if id < 0 {
+        os_err("shmget");
+    }
+    // SAFETY: null address lets the kernel choose; the mapping is only used through
+    // the C baselines, which own its layout.
+    let p = unsafe { libc::shmat(id, std::ptr::null(), 0) };
+    if p as isize == -1 {
+        os_err("shmat");
+    }
+    // SAFETY: integer arguments; IPC_RMID takes no buffer.
+    if unsafe { libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()) } != 0 {
+        os_err("shmctl(IPC_RMID)");
+    }
+    p
+}
+
+fn msgq_new() -> c_int {
+    // SAFETY: integer arguments.
+    let id = unsafe { libc::msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | 0o600) };
+    if id < 0 {
+        os_err("msgget");
+    }
+    id
+}
+
+fn msgq_remove(id: c_int) {
+    // SAFETY: integer arguments; IPC_RMID takes no buffer.
+    unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
+}
+
+/// A set of `n` semaphores, all 0.
+fn sems_new(n: c_int) -> c_int {
+    // SAFETY: integer arguments (a new set's values are 0 on Linux).
+    let id = unsafe { libc::semget(libc::IPC_PRIVATE, n, libc::IPC_CREAT | 0o600) };
+    if id < 0 {
+        os_err("semget");
+    }
+    id
+}
+
+fn sems_remove(id: c_int) {
+    // SAFETY: integer arguments; IPC_RMID ignores the fourth argument.
+    unsafe { libc::semctl(id, 0, libc::IPC_RMID) };
+}
+
+fn pipe_new() -> [c_int; 2] {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for the two descriptors.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        os_err("pipe");
+    }
+    fds
+}
+
+fn close(fd: c_int) {
+    // SAFETY: fd is a descriptor this process opened and no longer uses.
+    unsafe { libc::close(fd) };
+}
+
+// ---- processes --------------------------------------------------------------------
+
+fn fork() -> libc::pid_t {
+    std::io::stdout().flush().ok();
+    std::io::stderr().flush().ok();
+    // SAFETY: the bench is single-threaded, so the child is a complete copy.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        os_err("fork");
+    }
+    pid
+}
+
+/// Runs `f` in this (forked) child and leaves with its status, never returning to
+/// the caller's stack frames (a panic is status 101).
+fn child_exit(f: impl FnOnce()) -> ! {
+    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_ok();
+    std::io::stdout().flush().ok();
+    // SAFETY: _exit ends the process at once, with no atexit handlers that the
+    // parent's state could confuse.
+    unsafe { libc::_exit(if ok { 0 } else { 101 }) }
+}
+
+fn wait(pid: libc::pid_t) -> bool {
+    let mut status = 0;
+    // SAFETY: pid is our child; status is a valid out-pointer.
+    let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+    r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+}
+
+/// Pins this process to `cpu`; false if the kernel refused.
+fn pin(cpu: usize) -> bool {
+    // SAFETY: cpu_set_t is plain data; all zeroes is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: cpu < 2 < CPU_SETSIZE, inside the set.
+    unsafe { libc::CPU_SET(cpu, &mut set) };
+    // SAFETY: set is a valid cpu_set_t of the size passed.
+    unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) == 0 }
+}
+
+/// Runs `f` in a forked child inside a fresh IPC namespace; true if it succeeded.
+fn in_ipc_namespace(f: impl FnOnce()) -> bool {
+    let pid = fork();
+    if pid == 0 {
+        child_exit(|| {
+            // SAFETY: flag argument only.
+            if unsafe { libc::unshare(libc::CLONE_NEWIPC) } != 0 {
+                // SAFETY: flag argument only.
+                if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWIPC) } != 0 {
+                    os_err("unshare(CLONE_NEWIPC)");
+                }
+            }
+            f();
+        });
+    }
+    wait(pid)
+}
+
+/// Memory shared by every process forked after it is made (anonymous, MAP_SHARED):
+/// the barrier and the results.
+struct Shared {
+    words: &'static [AtomicU64],
+}
+
+/// Word offsets in [`Shared`]: two barrier counters on their own lines, the
+/// current messages per block of each implementation, then per block: side A's
+/// and side B's nanoseconds and the messages it moved.
+const ARRIVE_A: usize = 0;
+const ARRIVE_B: usize = 16;
+const SIZES: usize = 32;
+const MAX_IMPS: usize = 64;
+const RESULTS: usize = SIZES + MAX_IMPS;
+
+/// Cycles whose blocks calibrate the block sizes; their results are dropped.
+const WARMUP: usize = 2;
+
+impl Shared {
+    fn new(blocks: usize, imps: &[Imp]) -> Shared {
+        assert!(imps.len() <= MAX_IMPS);
+        let len = (RESULTS + 3 * blocks) * 8;
+        // SAFETY: a fresh anonymous mapping; no address hint.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            os_err("mmap");
+        }
+        // SAFETY: p is page-aligned, len bytes mapped read-write, zero-filled (valid
+        // AtomicU64s), never unmapped (leaked for 'static: one small mapping per
+        // group), and only ever accessed through these atomics, in every process.
+        let words = unsafe { std::slice::from_raw_parts(p.cast::<AtomicU64>(), len / 8) };
+        for (k, imp) in imps.iter().enumerate() {
+            words[SIZES + k].store(imp.n, Ordering::Relaxed);
+        }
+        Shared { words }
+    }
+
+    /// Messages per block of implementation `imp` (read after a barrier).
+    fn size(&self, imp: usize) -> &AtomicU64 {
+        &self.words[SIZES + imp]
+    }
+
+    /// During the warm-up cycles, scales implementation `imp`'s block so that it
+    /// lasts about `target_ns`: long enough to dwarf the barrier, short enough that
+    /// a cycle sits inside one placement mode (and one scheduler time slice).
+    fn calibrate(&self, cycle: usize, imp: usize, n: u64, ns: u64, target_ns: f64) {
+        if cycle < WARMUP {
+            let scaled = (n as f64 * target_ns / ns as f64) as u64;
+            // Relaxed: published by the Release store of the next barrier.
+            self.size(imp)
+                .store(scaled.clamp(16, n.saturating_mul(256)), Ordering::Relaxed);
+        }
+    }
+
+    /// Both sides have reached block `b`.
+    fn barrier(&self, side: Side, b: usize) {
+        let (own, other) = match side {
+            Side::A => (ARRIVE_A, ARRIVE_B),
+            Side::B => (ARRIVE_B, ARRIVE_A),
+        };
+        let v = b as u64 + 1;
+        self.words[own].store(v, Ordering::Release);
+        let mut spins = 0u32;
+        while self.words[other].load(Ordering::Acquire) < v {
+            spins += 1;
+            if spins.is_multiple_of(1024) {
+                // Unpinned, both sides may share a CPU: let the other one run.
+                std::thread::yield_now();
+            } else {
+                spin_loop();
+            }
+        }
+    }
+
+    fn result(&self, side: Side, block: usize) -> &AtomicU64 {
+        &self.words[RESULTS + 3 * block + side as usize]
+    }
+
+    fn moved(&self, block: usize) -> &AtomicU64 {
+        &self.words[RESULTS + 3 * block + 2]
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Side {
+    /// Producer / initiator: the namespace's first process, CPU 0.
+    A = 0,
+    /// Consumer / echo: its forked peer, CPU 1.
+    B = 1,
+}
+
+/// One implementation in a group: a name and messages (or round trips) per block.
+struct Imp {
+    name: &'static str,
+    n: u64,
+}
+
+/// The block schedule: cycle `c` runs every implementation once, the order rotated
+/// by `c` so that none always follows the same neighbour.
+fn schedule(imps: usize, cycles: usize) -> Vec<(usize, usize)> {
+    let mut s = Vec::with_capacity(imps * cycles);
+    for c in 0..cycles {
+        for k in 0..imps {
+            s.push((c, (c + k) % imps));
+        }
+    }
+    s
+}
+
+/// Per-side work of one block: `(implementation, first message number, count)` →
+/// checksum (the consumer's sum of every word it received; ignored on side A).
+type Work<'a> = Box<dyn FnMut(usize, u64, u64) -> u64 + 'a>;
+
+/// Runs the schedule in a process pair: this process is side A, a forked peer side
+/// B; `make(side)` builds a side's work after the fork (role claims are per
+/// process). Each block starts at a barrier; each side records its elapsed
+/// nanoseconds; side B's checksum is compared with `expect(imp, first, n)`; the
+/// `timer` side sizes the blocks during the warm-up.
+fn pair<'a>(
+    cfg: &Config,
+    sh: &Shared,
+    imps: &[Imp],
+    timer: Side,
+    expect: impl Fn(usize, u64, u64) -> Option<u64>,
+    mut make: impl FnMut(Side) -> Work<'a>,
+) {
+    let sched = schedule(imps.len(), cfg.cycles);
+    let run = |side: Side, work: &mut Work<'a>| {
+        let mut first = vec![0u64; imps.len()];
+        for (b, &(c, imp)) in sched.iter().enumerate() {
+            sh.barrier(side, b);
+            // Relaxed: written before the barrier's Release store, read after its
+            // Acquire load.
+            let n = sh.size(imp).load(Ordering::Relaxed);
+            let t0 = Instant::now();
+            let sum = work(imp, first[imp], n);
+            let ns = (t0.elapsed().as_nanos() as u64).max(1);
+            sh.result(side, b).store(ns, Ordering::Relaxed);
+            if side == timer {
+                sh.moved(b).store(n, Ordering::Relaxed);
+                sh.calibrate(c, imp, n, ns, cfg.block_ns);
+            }
+            if side == Side::B
+                && let Some(want) = expect(imp, first[imp], n)
+            {
+                assert_eq!(sum, want, "{}: wrong checksum", imps[imp].name);
+            }
+            first[imp] += n;
+        }
+        sh.barrier(side, sched.len());
+    };
+    let peer = fork();
+    if peer == 0 {
+        child_exit(|| {
+            if cfg.pin {
+                pin(1);
+            }
+            let mut work = make(Side::B);
+            run(Side::B, &mut work);
+        });
+    }
+    if cfg.pin {
+        pin(0);
+    }
+    let mut work = make(Side::A);
+    run(Side::A, &mut work);
+    drop(work);
+    assert!(wait(peer), "side B failed");
+}
+
+/// Runs the schedule in this one process (side A's result slots).
+fn solo(cfg: &Config, sh: &Shared, imps: &[Imp], mut work: impl FnMut(usize, u64)) {
+    if cfg.pin {
+        pin(0);
+    }
+    for (b, &(c, imp)) in schedule(imps.len(), cfg.cycles).iter().enumerate() {
+        let n = sh.size(imp).load(Ordering::Relaxed);
+        let t0 = Instant::now();
+        work(imp, n);
+        let ns = (t0.elapsed().as_nanos() as u64).max(1);
+        sh.result(Side::A, b).store(ns, Ordering::Relaxed);
+        sh.moved(b).store(n, Ordering::Relaxed);
+        sh.calibrate(c, imp, n, ns, cfg.block_ns);
+    }
+}
+
+/// Per-implementation nanoseconds per message, indexed `[imp][cycle]`, warm-up
+/// cycles dropped.
+fn per_msg(cfg: &Config, sh: &Shared, imps: &[Imp], side: Side) -> Vec<Vec<f64>> {
+    let mut out = vec![vec![0.0; cfg.cycles]; imps.len()];
+    for (b, &(c, imp)) in schedule(imps.len(), cfg.cycles).iter().enumerate() {
+        let ns = sh.result(side, b).load(Ordering::Relaxed) as f64;
+        out[imp][c] = ns / sh.moved(b).load(Ordering::Relaxed) as f64;
+    }
+    for v in &mut out {
+        v.drain(..WARMUP);
+    }
+    out
+}
+
+// ---- messages ---------------------------------------------------------------------
+
+/// Word 1.. of every message (word 0 is the counter).
+const FILLER: u64 = 0x0101_0101_0101_0101;
+
+/// A message type for the ring benches: built from a counter, checksummed by adding
+/// up its words (as the C consumer does).
+trait Msg: ShmType + Copy + Default {
+    const WORDS: u64;
+    fn make(i: u64) -> Self;
+    fn sum(&self) -> u64;
+}
+
+impl Msg for u64 {
+    const WORDS: u64 = 1;
+    #[inline(always)]
+    fn make(i: u64) -> Self {
+        i
+    }
+    #[inline(always)]
+    fn sum(&self) -> u64 {
+        *self
+    }
+}
+
+impl Msg for [u64; 8] {
+    const WORDS: u64 = 8;
+    #[inline(always)]
+    fn make(i: u64) -> Self {
+        let mut m = [FILLER; 8];
+        m[0] = i;
+        m
+    }
+    #[inline(always)]
+    fn sum(&self) -> u64 {
+        self.iter().fold(0u64, |s, w| s.wrapping_add(*w))
+    }
+}
+
+/// What a consumer of messages `first..first + n` of `M` adds up.
+fn checksum<M: Msg>(first: u64, n: u64) -> u64 {
+    let counters = (first..first + n).fold(0u64, |s, i| s.wrapping_add(i));
+    counters.wrapping_add(n.wrapping_mul(M::WORDS - 1).wrapping_mul(FILLER))
+}
+
+// ---- results ----------------------------------------------------------------------
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+fn median_iqr(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (quantile(&v, 0.5), quantile(&v, 0.25), quantile(&v, 0.75))
+}
+
+#[derive(Copy, Clone)]
+enum Unit {
+    /// Messages per second (higher is better); ratio = crate / baseline rate.
+    Rate,
+    /// Nanoseconds per operation (lower is better); ratio = crate / baseline time.
+    Time,
+}
+
+/// A target on the ratio: at least (`Rate`) or at most (`Time`) this.
+struct Row {
+    op: String,
+    ours: f64,
+    base: f64,
+    base_name: String,
+    ratio: (f64, f64, f64),
+    unit: Unit,
+    target: Option<f64>,
+}
+
+impl Row {
+    fn new(
+        op: impl Into<String>,
+        per_msg: &[Vec<f64>],
+        ours: usize,
+        base: usize,
+        base_name: impl Into<String>,
+        unit: Unit,
+        target: Option<f64>,
+    ) -> Row {
+        let ratios = per_msg[ours]
+            .iter()
+            .zip(&per_msg[base])
+            .map(|(o, b)| match unit {
+                Unit::Rate => b / o,
+                Unit::Time => o / b,
+            })
+            .collect();
+        Row {
+            op: op.into(),
+            ours: median_iqr(per_msg[ours].clone()).0,
+            base: median_iqr(per_msg[base].clone()).0,
+            base_name: base_name.into(),
+            ratio: median_iqr(ratios),
+            unit,
+            target,
+        }
+    }
+
+    fn fmt_value(&self, ns: f64) -> String {
+        match self.unit {
+            Unit::Rate => format!("{:.1} M/s", 1e3 / ns),
+            Unit::Time if ns >= 1000.0 => format!("{:.2} µs", ns / 1e3),
+            Unit::Time => format!("{ns:.0} ns"),
+        }
+    }
+
+    fn print(&self) {
+        let (m, lo, hi) = self.ratio;
+        let (target, met) = match (self.target, self.unit) {
+            (None, _) => ("—".to_owned(), "—"),
+            (Some(t), Unit::Rate) => (format!("≥ {t}×"), if m >= t { "met" } else { "MISSED" }),
+            (Some(t), Unit::Time) => (format!("≤ {t}×"), if m <= t { "met" } else { "MISSED" }),
+        };
+        println!(
+            "| {} | {} | {}: {} | {:.2}× [{:.2}–{:.2}] | {} | {} |",
+            self.op,
+            self.fmt_value(self.ours),
+            self.base_name,
+            self.fmt_value(self.base),
+            m,
+            lo,
+            hi,
+            target,
+            met
+        );
+    }
+}
+
+// ---- groups -------------------------------------------------------------------------
+
+const RING_CAP: usize = 1024;
+const BATCH: usize = 128;
+
+/// Streaming throughput of `M`-sized messages: the two C rings, the queue one at a
+/// time and in batches, the SysV message queue and a pipe.
+fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
+    let size = M::WORDS * 8;
+    let (c_produce, c_consume) = if size == 8 {
+        (clib.produce_ct8, clib.consume_ct8)
+    } else {
+        (clib.produce_ct64, clib.consume_ct64)
+    };
+    let imps = [
+        Imp {
+            name: "C ring, runtime size",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "C ring, compile-time size",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue enqueue/dequeue",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue enqueue_slice/dequeue_into",
+            n: cfg.n(1 << 19),
+        },
+        Imp {
+            name: "SysV msgsnd/msgrcv",
+            n: cfg.n(1 << 12),
+        },
+        Imp {
+            name: "pipe write/read",
+            n: cfg.n(1 << 12),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        let cap = RING_CAP as u64;
+        // SAFETY: a pure function of its integer arguments.
+        let bytes = unsafe { (clib.cring_bytes)(cap, size) };
+        let rt = shm_region(bytes) as usize;
+        let ct = shm_region(bytes) as usize;
+        let mode = Mode::OWNER_RW;
+        let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qb = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let msqid = msgq_new();
+        let [rd, wr] = pipe_new();
+        let expect = |imp: usize, first: u64, n: u64| {
+            Some(if imp >= 4 {
+                checksum::<u64>(first, n)
+            } else {
+                checksum::<M>(first, n)
+            })
+        };
+        pair(cfg, &sh, &imps, Side::B, expect, |side| match side {
+            Side::A => {
+                close(rd);
+                let mut p1 = q1.producer().unwrap();
+                let mut pb = qb.producer().unwrap();
+                let mut buf = [M::default(); BATCH];
+                Box::new(move |imp, first, n| {
+                    match imp {
+                        // SAFETY: rt/ct are live mappings of `bytes` bytes laid out as
+                        // the C ring of cap slots of `size` bytes; this process is the
+                        // only producer.
+                        0 => unsafe { (clib.produce_rt)(rt as _, cap, size, first, n, FILLER) },
+                        // SAFETY: as above.
+                        1 => unsafe { c_produce(ct as _, cap, size, first, n, FILLER) },
+                        2 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = p1.enqueue(v) {
+                                    assert!(e.is_full(), "{e}");
+                                    v = e.into_inner();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        3 => {
+                            let (mut next, end) = (first, first + n);
+                            while next < end {
+                                let m = (end - next).min(BATCH as u64) as usize;
+                                for (j, slot) in buf[..m].iter_mut().enumerate() {
+                                    *slot = M::make(next + j as u64);
+                                }
+                                let k = pb.enqueue_slice(&buf[..m]).unwrap();
+                                next += k as u64;
+                                if k == 0 {
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        // SAFETY: msqid is a live queue; integer arguments.
+                        4 => assert_eq!(unsafe { (clib.msgq_produce)(msqid, first, n) }, 0),
+                        // SAFETY: wr is our pipe's write end.
+                        _ => assert_eq!(unsafe { (clib.pipe_produce)(wr, first, n) }, 0),
+                    }
+                    0
+                })
+            }
+            Side::B => {
+                close(wr);
+                let mut c1 = q1.consumer().unwrap();
+                let mut cb = qb.consumer().unwrap();
+                let mut buf = [M::default(); BATCH];
+                Box::new(move |imp, _first, n| match imp {
+                    // SAFETY: as for the producer; this process is the only consumer.
+                    0 => unsafe { (clib.consume_rt)(rt as _, cap, size, n) },
+                    // SAFETY: as above.
+                    1 => unsafe { c_consume(ct as _, cap, size, n) },
+                    2 => {
+                        let mut sum = 0u64;
+                        for _ in 0..n {
+                            loop {
+                                if let Some(v) = c1.dequeue().unwrap() {
+                                    sum = sum.wrapping_add(v.sum());
+                                    break;
+                                }
+                                spin_loop();
+                            }
+                        }
+                        sum
+                    }
+                    3 => {
+                        let (mut sum, mut got) = (0u64, 0u64);
+                        while got < n {
+                            let want = (n - got).min(BATCH as u64) as usize;
+                            let k = cb.dequeue_into(&mut buf[..want]).unwrap();
+                            for v in &buf[..k] {
+                                sum = sum.wrapping_add(v.sum());
+                            }
+                            got += k as u64;
+                            if k == 0 {
+                                spin_loop();
+                            }
+                        }
+                        sum
+                    }
+                    // SAFETY: msqid is a live queue; integer arguments.
+                    4 => unsafe { (clib.msgq_consume)(msqid, n) },
+                    // SAFETY: rd is our pipe's read end.
+                    _ => unsafe { (clib.pipe_consume)(rd, n) },
+                })
+            }
+        });
+        q1.remove().unwrap();
+        qb.remove().unwrap();
+        msgq_remove(msqid);
+    });
+    assert!(ok, "ring group {label} failed");
+    let t = per_msg(cfg, &sh, &imps, Side::B);
+    let (crt, cct, q1, qb, msgq, pipe) = (0, 1, 2, 3, 4, 5);
+    let (one_vs_ct, one_vs_rt, b_vs_rt) = if size == 8 {
+        (0.9, 1.5, 3.0)
+    } else {
+        (0.9, 1.5, 4.0)
+    };
+    vec![
+        Row::new(
+            format!("Queue one-at-a-time, {label}"),
+            &t,
+            q1,
+            cct,
+            "C ring const size",
+            Unit::Rate,
+            Some(one_vs_ct),
+        ),
+        Row::new(
+            format!("Queue one-at-a-time, {label}"),
+            &t,
+            q1,
+            crt,
+            "C ring runtime size",
+            Unit::Rate,
+            Some(one_vs_rt),
+        ),
+        Row::new(
+            format!("Queue batch ({BATCH}), {label}"),
+            &t,
+            qb,
+            crt,
+            "C ring runtime size",
+            Unit::Rate,
+            Some(b_vs_rt),
+        ),
+        Row::new(
+            format!("Queue batch ({BATCH}), {label}"),
+            &t,
+            qb,
+            msgq,
+            "SysV msgsnd/msgrcv 8 B",
+            Unit::Rate,
+            Some(50.0),
+        ),
+        Row::new(
+            format!("Queue one-at-a-time, {label}"),
+            &t,
+            q1,
+            pipe,
+            "pipe 8 B",
+            Unit::Rate,
+            None,
+        ),
+    ]
+}
+
+/// Round trips: spin, spin-then-park (default spins), park at once (0 spins), pipe.
+fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+    let spins = sysv_ipc::queue::DEFAULT_SPINS;
+    let imps = [
+        Imp {
+            name: "C spin ping-pong",
+            n: cfg.n(1 << 14),
+        },
+        Imp {
+            name: "Queue spin ping-pong",
+            n: cfg.n(1 << 14),
+        },
+        Imp {
+            name: "C spin-then-park",
+            n: cfg.n(1 << 14),
+        },
+        Imp {
+            name: "Queue *_blocking",
+            n: cfg.n(1 << 14),
+        },
+        Imp {
+            name: "C park (0 spins)",
+            n: cfg.n(1 << 9),
+        },
+        Imp {
+            name: "Queue *_blocking (0 spins)",
+            n: cfg.n(1 << 9),
+        },
+        Imp {
+            name: "pipe ping-pong",
+            n: cfg.n(1 << 9),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        // SAFETY: no arguments.
+        let pp_bytes = unsafe { (clib.pp_bytes)() };
+        let spin_flags = shm_region(pp_bytes) as usize;
+        let park_flags = shm_region(pp_bytes) as usize;
+        let park0_flags = shm_region(pp_bytes) as usize;
+        let (park_sems, park0_sems) = (sems_new(2), sems_new(2));
+        type Q = Queue<u64, 16>;
+        let mk = || Q::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let qs: [(Q, Q); 3] = [(mk(), mk()), (mk(), mk()), (mk(), mk())];
+        let (ab, ba) = (pipe_new(), pipe_new());
+        pair(
+            cfg,
+            &sh,
+            &imps,
+            Side::A,
+            |_, _, _| None,
+            |side| {
+                let (mut there, mut back): (Vec<_>, Vec<_>) = match side {
+                    Side::A => (
+                        qs.iter().map(|q| q.0.producer().unwrap()).collect(),
+                        qs.iter().map(|q| q.1.consumer().unwrap()).collect(),
+                    ),
+                    Side::B => (
+                        qs.iter().map(|q| q.1.producer().unwrap()).collect(),
+                        qs.iter().map(|q| q.0.consumer().unwrap()).collect(),
+                    ),
+                };
+                for (k, s) in [(1, spins), (2, 0)] {
+                    there[k].set_spins(s);
+                }
+                let c_side = if side == Side::A {
+                    clib.pp_ping
+                } else {
+                    clib.pp_pong
+                };
+                let (pipe_out, pipe_in) = if side == Side::A {
+                    (ab[1], ba[0])
+                } else {
+                    (ba[1], ab[0])
+                };
+                let mut cons: Vec<_> = back.drain(..).collect();
+                for (k, s) in [(1, spins), (2, 0)] {
+                    cons[k].set_spins(s);
+                }
+                Box::new(move |imp, first, n| {
+                    match imp {
+                        // SAFETY: each flag region is a live mapping of pp_bytes bytes
+                        // used only by pp_ping/pp_pong; the semaphore sets have 2
+                        // semaphores.
+                        0 => unsafe { c_side(spin_flags as _, -1, 0, first, n) },
+                        // SAFETY: as above.
+                        2 => unsafe { c_side(park_flags as _, park_sems, spins, first, n) },
+                        // SAFETY: as above.
+                        4 => unsafe { c_side(park0_flags as _, park0_sems, 0, first, n) },
+                        1 | 3 | 5 => {
+                            let k = imp / 2;
+                            let (tx, rx) = (&mut there[k], &mut cons[k]);
+                            for i in first + 1..=first + n {
+                                if side == Side::A {
+                                    send(tx, i, k);
+                                    assert_eq!(recv(rx, k), i);
+                                } else {
+                                    let v = recv(rx, k);
+                                    send(tx, v, k);
+                                }
+                            }
+                        }
+                        _ => {
+                            for i in first + 1..=first + n {
+                                let mut v = i;
+                                if side == Side::A {
+                                    write8(pipe_out, v);
+                                    assert_eq!(read8(pipe_in), v);
+                                } else {
+                                    v = read8(pipe_in);
+                                    write8(pipe_out, v);
+                                }
+                            }
+                        }
+                    }
+                    0
+                })
+            },
+        );
+        for (a, b) in &qs {
+            a.remove().unwrap();
+            b.remove().unwrap();
+        }
+        sems_remove(park_sems);
+        sems_remove(park0_sems);
+    });
+    assert!(ok, "rtt group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    vec![
+        Row::new(
+            "ping-pong RTT, spin (u64)",
+            &t,
+            1,
+            0,
+            "C spin flags",
+            Unit::Time,
+            Some(1.10),
+        ),
+        Row::new(
+            format!("ping-pong RTT, spin-then-park ({spins} spins)"),
+            &t,
+            3,
+            2,
+            "C spin-then-park",
+            Unit::Time,
+            Some(1.10),
+        ),
+        Row::new(
+            "ping-pong RTT, park at once (0 spins)",
+            &t,
+            5,
+            4,
+            "C park, 0 spins",
+            Unit::Time,
+            Some(1.10),
+        ),
+        Row::new(
+            "ping-pong RTT, park at once (0 spins)",
+            &t,
+            5,
+            6,
+            "pipe",
+            Unit::Time,
+            None,
+        ),
+    ]
+}
+
+type Prod<'q> = sysv_ipc::queue::Producer<'q, u64, 16>;
+type Cons<'q> = sysv_ipc::queue::Consumer<'q, u64, 16>;
+
+/// Ping-pong step: variant 0 spins on the non-blocking call, 1 and 2 block.
+#[inline(always)]
+fn send(tx: &mut Prod<'_>, v: u64, variant: usize) {
+    if variant == 0 {
+        let mut v = v;
+        while let Err(e) = tx.enqueue(v) {
+            v = e.into_inner();
+            spin_loop();
+        }
+    } else {
+        tx.enqueue_blocking(v).unwrap();
+    }
+}
+
+#[inline(always)]
+fn recv(rx: &mut Cons<'_>, variant: usize) -> u64 {
+    if variant == 0 {
+        loop {
+            if let Some(v) = rx.dequeue().unwrap() {
+                return v;
+            }
+            spin_loop();
+        }
+    } else {
+        rx.dequeue_blocking().unwrap()
+    }
+}
+
+fn write8(fd: c_int, v: u64) {
+    // SAFETY: fd is a pipe's write end; the buffer is 8 readable bytes.
+    let r = unsafe { libc::write(fd, (&raw const v).cast(), 8) };
+    assert_eq!(r, 8);
+}
+
+fn read8(fd: c_int) -> u64 {
+    let mut v = 0u64;
+    // SAFETY: fd is a pipe's read end; the buffer is 8 writable bytes.
+    let r = unsafe { libc::read(fd, (&raw mut v).cast(), 8) };
+    assert_eq!(r, 8);
+    v
+}
+
+/// One process: msgsnd+msgrcv and semop P+V, direct libc against the crate over
+/// each backend.
+fn local_group(cfg: &Config) -> Vec<Row> {
+    let imps = [
+        Imp {
+            name: "libc msgsnd+msgrcv",
+            n: cfg.n(1 << 13),
+        },
+        Imp {
+            name: "MsgQueue<LinuxRaw> send+recv",
+            n: cfg.n(1 << 13),
+        },
+        Imp {
+            name: "MsgQueue<Libc> send+recv",
+            n: cfg.n(1 << 13),
+        },
+        Imp {
+            name: "MsgQueue<LinuxRaw> send_buf+recv_buf",
+            n: cfg.n(1 << 13),
+        },
+        Imp {
+            name: "MsgQueue<Libc> send_buf+recv_buf",
+            n: cfg.n(1 << 13),
+        },
+        Imp {
+            name: "libc semop P+V",
+            n: cfg.n(1 << 14),
+        },
+        Imp {
+            name: "SemSet<LinuxRaw> P+V",
+            n: cfg.n(1 << 14),
+        },
+        Imp {
+            name: "SemSet<Libc> P+V",
+            n: cfg.n(1 << 14),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        let msq = [msgq_new(), msgq_new(), msgq_new()];
+        let sem = [sems_new(1), sems_new(1), sems_new(1)];
+        let raw_q = MsgQueue::from_id(LinuxRaw, msq[1]);
+        let libc_q = MsgQueue::from_id(Libc, msq[2]);
+        let raw_s = SemSet::from_id(LinuxRaw, sem[1]);
+        let libc_s = SemSet::from_id(Libc, sem[2]);
+        // P+V on a semaphore at 1: never blocks.
+        for s in [&raw_s] {
+            s.op(&[SemOp::post(0)]).unwrap();
+        }
+        for s in [&libc_s, &SemSet::from_id(Libc, sem[0])] {
+            s.op(&[SemOp::post(0)]).unwrap();
+        }
+        solo(cfg, &sh, &imps, |imp, n| match imp {
+            0 => libc_sendrecv(msq[0], n),
+            1 => crate_sendrecv(&raw_q, n),
+            2 => crate_sendrecv(&libc_q, n),
+            3 => crate_sendrecv_buf(&raw_q, n),
+            4 => crate_sendrecv_buf(&libc_q, n),
+            5 => libc_pv(sem[0], n),
+            6 => crate_pv(&raw_s, n),
+            _ => crate_pv(&libc_s, n),
+        });
+        for id in msq {
+            msgq_remove(id);
+        }
+        for id in sem {
+            sems_remove(id);
+        }
+    });
+    assert!(ok, "local group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    vec![
+        Row::new(
+            "MsgQueue<LinuxRaw> send+recv 8 B",
+            &t,
+            1,
+            0,
+            "libc msgsnd+msgrcv",
+            Unit::Time,
+            Some(1.05),
+        ),
+        Row::new(
+            "MsgQueue<Libc> send+recv 8 B",
+            &t,
+            2,
+            0,
+            "libc msgsnd+msgrcv",
+            Unit::Time,
+            Some(1.05),
+        ),
+        Row::new(
+            "MsgQueue<LinuxRaw> send+recv 8 B",
+            &t,
+            1,
+            2,
+            "MsgQueue<Libc>",
+            Unit::Time,
+            Some(1.0),
+        ),
+        Row::new(
+            "MsgQueue<LinuxRaw> send_buf+recv_buf 8 B",
+            &t,
+            3,
+            0,
+            "libc msgsnd+msgrcv",
+            Unit::Time,
+            Some(1.05),
+        ),
+        Row::new(
+            "MsgQueue<Libc> send_buf+recv_buf 8 B",
+            &t,
+            4,
+            0,
+            "libc msgsnd+msgrcv",
+            Unit::Time,
+            Some(1.05),
+        ),
+        Row::new(
+            "MsgQueue<LinuxRaw> send_buf+recv_buf 8 B",
+            &t,
+            3,
+            4,
+            "MsgQueue<Libc>",
+            Unit::Time,
+            Some(1.0),
+        ),
+        Row::new(
+            "SemSet<LinuxRaw> P+V",
+            &t,
+            6,
+            5,
+            "libc semop P+V",
+            Unit::Time,
+            Some(1.05),
+        ),
+        Row::new(
+            "SemSet<Libc> P+V",
+            &t,
+            7,
+            5,
+            "libc semop P+V",
+            Unit::Time,
+            Some(1.05),
+        ),
+        Row::new(
+            "SemSet<LinuxRaw> P+V",
+            &t,
+            6,
+            7,
+            "SemSet<Libc>",
+            Unit::Time,
+            Some(1.0),
+        ),
+    ]
+}
+
+#[repr(C)]
+struct Msg8 {
+    mtype: libc::c_long,
+    v: u64,
+}
+
+fn libc_sendrecv(msqid: c_int, n: u64) {
+    let mut m = Msg8 { mtype: 1, v: 0 };
+    for i in 0..n {
+        m.v = i;
+        // SAFETY: m is a msgbuf (long mtype, then 8 bytes of text).
+        let r = unsafe { libc::msgsnd(msqid, (&raw const m).cast(), 8, 0) };
+        assert_eq!(r, 0);
+        // SAFETY: m has room for 8 bytes of text after mtype.
+        let r = unsafe { libc::msgrcv(msqid, (&raw mut m).cast(), 8, 0, 0) };
+        assert_eq!((r, m.v), (8, i));
+    }
+}
+
+fn crate_sendrecv<B: Backend>(q: &MsgQueue<B>, n: u64) {
+    let mut text = [0u8; 8];
+    for i in 0..n {
+        q.send(1, &i.to_ne_bytes()).unwrap();
+        let got = q.recv(&mut text, Selector::Any).unwrap();
+        assert_eq!((got.len, u64::from_ne_bytes(text)), (8, i));
+    }
+}
+
+fn crate_sendrecv_buf<B: Backend>(q: &MsgQueue<B>, n: u64) {
+    let mut out = MsgBuf::<8>::new();
+    let mut buf = MsgBuf::<8>::new();
+    for i in 0..n {
+        buf.set(1, &i.to_ne_bytes()).unwrap();
+        q.send_buf(&buf).unwrap();
+        q.recv_buf(&mut out, Selector::Any).unwrap();
+        assert_eq!(out.text(), i.to_ne_bytes());
+    }
+}
+
+fn libc_pv(semid: c_int, n: u64) {
+    let mut p = libc::sembuf {
+        sem_num: 0,
+        sem_op: -1,
+        sem_flg: 0,
+    };
+    let mut v = libc::sembuf {
+        sem_num: 0,
+        sem_op: 1,
+        sem_flg: 0,
+    };
+    for _ in 0..n {
+        // SAFETY: one valid sembuf.
+        assert_eq!(unsafe { libc::semop(semid, &mut p, 1) }, 0);
+        // SAFETY: one valid sembuf.
+        assert_eq!(unsafe { libc::semop(semid, &mut v, 1) }, 0);
+    }
+}
+
+fn crate_pv<B: Backend>(s: &SemSet<B>, n: u64) {
+    for _ in 0..n {
+        s.op(&[SemOp::wait(0)]).unwrap();
+        s.op(&[SemOp::post(0)]).unwrap();
+    }
+}
+
+// ---- main ---------------------------------------------------------------------------
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then only
+    // check that everything links and the C side compiles.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let cfg = Config::from_env();
+    let clib = load_clib();
+    if !benching {
+        println!("ipc bench: built; run with `cargo bench` to measure");
+        return;
+    }
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    if cfg.wants("ring8") {
+        rows.extend(ring_group::<u64>(&cfg, clib, "8 B"));
+    }
+    if cfg.wants("ring64") {
+        rows.extend(ring_group::<[u64; 8]>(&cfg, clib, "64 B"));
+    }
+    if cfg.wants("rtt") {
+        rows.extend(rtt_group(&cfg, clib));
+    }
+    if cfg.wants("local") {
+        rows.extend(local_group(&cfg));
+    }
+    println!();
+    println!(
+        "sysv-ipc benches: {} cycles (+{WARMUP} warm-up), blocks of {:.1} ms, {}; ring capacity {RING_CAP}",
+        cfg.cycles - WARMUP,
+        cfg.block_ns / 1e6,
+        if cfg.pin {
+            "pinned A→CPU0, B→CPU1"
+        } else {
+            "not pinned"
+        }
+    );
+    println!(
+        "ratio: median of per-cycle ratios [interquartile range]; rates: crate/baseline, times: crate/baseline"
+    );
+    println!();
+    println!("| operation | this crate | baseline | ratio | target | |");
+    println!("|---|---:|---|---:|---|---|");
+    for r in &rows {
+        r.print();
+    }
+    println!();
+    println!("total {:.1} s", started.elapsed().as_secs_f64());
+}
