@@ -317,6 +317,9 @@ pub(crate) use out;
 
 /// glibc's `strerror` text for `errno` (the crate carries glibc's table).
 pub fn strerror(errno: i32) -> String {
+    if errno == 0 {
+        return String::from("Success");
+    }
     u16::try_from(errno)
         .ok()
         .and_then(|e| sysv_ipc::Errno::from_raw(e).description())
