@@ -136,6 +136,49 @@ pub enum ErrorKind {
     Other,
 }
 
+/// The system limit an error ran into: which sysctl of the IPC namespace to look at
+/// (or raise). [`Error::limit`] names it where the kernel's errno plus, if needed, a
+/// look at the namespace's limits and usage (only on that error path) tell which.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// Most message queues (`kernel.msgmni`): `msgget` `ENOSPC`.
+    Msgmni,
+    /// Largest message (`kernel.msgmax`): `msgsnd` `EINVAL`.
+    Msgmax,
+    /// Most semaphore sets (`kernel.sem`, 4th field): `semget` `ENOSPC`.
+    Semmni,
+    /// Most semaphores in all sets (`kernel.sem`, 2nd field): `semget` `ENOSPC`.
+    Semmns,
+    /// Most semaphores per set (`kernel.sem`, 1st field): `semget` `EINVAL`.
+    Semmsl,
+    /// Most operations per `semop` (`kernel.sem`, 3rd field): `E2BIG`.
+    Semopm,
+    /// Most segments (`kernel.shmmni`): `shmget` `ENOSPC`.
+    Shmmni,
+    /// Most pages in all segments (`kernel.shmall`): `shmget` `ENOSPC`.
+    Shmall,
+    /// Largest segment (`kernel.shmmax`): `shmget` `EINVAL`.
+    Shmmax,
+}
+
+impl Limit {
+    /// The sysctl that sets it (`"kernel.msgmni"`, `"kernel.sem semmni"`, ...).
+    pub const fn sysctl(self) -> &'static str {
+        match self {
+            Limit::Msgmni => "kernel.msgmni",
+            Limit::Msgmax => "kernel.msgmax",
+            Limit::Semmni => "kernel.sem semmni",
+            Limit::Semmns => "kernel.sem semmns",
+            Limit::Semmsl => "kernel.sem semmsl",
+            Limit::Semopm => "kernel.sem semopm",
+            Limit::Shmmni => "kernel.shmmni",
+            Limit::Shmall => "kernel.shmall",
+            Limit::Shmmax => "kernel.shmmax",
+        }
+    }
+}
+
 /// An error from a System V IPC call or from the crate's checks around it.
 ///
 /// It names the call, says what kind of failure it is ([`ErrorKind`]) and carries the
@@ -152,6 +195,7 @@ pub struct Error {
     call: Call,
     kind: ErrorKind,
     errno: Option<Errno>,
+    limit: Option<Limit>,
 }
 
 impl Error {
@@ -187,10 +231,18 @@ impl Error {
             },
             _ => ErrorKind::Other,
         };
+        // The limits that (call, errno) alone name; the ambiguous ones (semget's and
+        // shmget's ENOSPC and EINVAL) are told apart by `info::explain_limit`.
+        let limit = match (call, errno) {
+            (Call::Msgget, Errno::NOSPC) => Some(Limit::Msgmni),
+            (Call::Semop | Call::Semtimedop, Errno::TOOBIG) => Some(Limit::Semopm),
+            _ => None,
+        };
         Error {
             call,
             kind,
             errno: Some(errno),
+            limit,
         }
     }
 
@@ -200,12 +252,36 @@ impl Error {
             call,
             kind,
             errno: None,
+            limit: None,
         }
     }
 
     /// The same error with a more precise kind (keeps call and errno).
     pub(crate) const fn with_kind(self, kind: ErrorKind) -> Self {
         Error { kind, ..self }
+    }
+
+    /// The same error, naming the limit it ran into.
+    pub(crate) const fn with_limit(self, limit: Limit) -> Self {
+        Error {
+            limit: Some(limit),
+            ..self
+        }
+    }
+
+    /// The system limit this error ran into, where the crate could tell which:
+    /// `LimitReached` from `msgget`, `semget`, `semop`, `shmget`, and the
+    /// `InvalidArgument`/`MessageTooLarge` of a size above `semmsl`, `shmmax`,
+    /// `msgmax`.
+    ///
+    /// ```
+    /// # use sysv_ipc::{Error, Call, Errno, ErrorKind, Limit};
+    /// let e = Error::from_errno(Call::Msgget, Errno::NOSPC);
+    /// assert_eq!((e.kind(), e.limit()), (ErrorKind::LimitReached, Some(Limit::Msgmni)));
+    /// assert!(e.to_string().contains("kernel.msgmni"), "{e}");
+    /// ```
+    pub const fn limit(&self) -> Option<Limit> {
+        self.limit
     }
 
     /// What kind of failure this is.
@@ -280,6 +356,9 @@ impl fmt::Display for ErrorKind {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.call.name(), self.kind)?;
+        if let Some(limit) = self.limit {
+            write!(f, " ({})", limit.sysctl())?;
+        }
         if let Some(errno) = self.errno {
             write!(f, " ({errno})")?;
         }

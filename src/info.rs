@@ -44,7 +44,7 @@ use core::ffi::c_void;
 use core::iter::FusedIterator;
 
 use crate::abi::{self, msginfo, msqid64_ds, semid64_ds, seminfo, shm_info, shmid64_ds, shminfo64};
-use crate::error::{Call, Error, Result, check};
+use crate::error::{Call, Error, Limit, Result, check};
 use crate::msg::MsgQueueStat;
 use crate::sem::SemSetStat;
 use crate::shm::SegmentStat;
@@ -381,6 +381,45 @@ pub fn shm_usage_in<B: Backend>(backend: B) -> Result<ShmUsage> {
         pages_resident: i.shm_rss,
         pages_swapped: i.shm_swp,
     })
+}
+
+/// Names the limit behind a `semget` or `shmget` failure (see [`Error::limit`]),
+/// asking the namespace's limits and usage; called on those error paths only.
+///
+/// `ENOSPC` is the object count when it is at its limit, else the semaphore or page
+/// total; `EINVAL` is `semmsl`/`shmmax` when `size` (semaphores, bytes) is above it.
+/// Anything else, or a failed query, leaves the error as it was.
+pub(crate) fn explain_limit<B: Backend>(e: Error, backend: &B, size: usize) -> Error {
+    let size = u64::try_from(size).unwrap_or(u64::MAX);
+    let limit = match (e.call(), e.errno()) {
+        (Call::Semget, Some(Errno::NOSPC)) => {
+            match (sem_usage_in(backend), sem_limits_in(backend)) {
+                (Ok(u), Ok(l)) if u.sets >= l.semmni => Some(Limit::Semmni),
+                (Ok(_), Ok(_)) => Some(Limit::Semmns),
+                _ => None,
+            }
+        }
+        (Call::Semget, Some(Errno::INVAL)) => sem_limits_in(backend)
+            .ok()
+            .filter(|l| size > u64::from(l.semmsl))
+            .map(|_| Limit::Semmsl),
+        (Call::Shmget, Some(Errno::NOSPC)) => {
+            match (shm_usage_in(backend), shm_limits_in(backend)) {
+                (Ok(u), Ok(l)) if u64::from(u.segments) >= l.shmmni => Some(Limit::Shmmni),
+                (Ok(_), Ok(_)) => Some(Limit::Shmall),
+                _ => None,
+            }
+        }
+        (Call::Shmget, Some(Errno::INVAL)) => shm_limits_in(backend)
+            .ok()
+            .filter(|l| size > l.shmmax)
+            .map(|_| Limit::Shmmax),
+        _ => None,
+    };
+    match limit {
+        Some(l) => e.with_limit(l),
+        None => e,
+    }
 }
 
 // ---- enumeration ----------------------------------------------------------------------

@@ -39,7 +39,7 @@ pub mod sem;
 pub mod seqlock;
 pub mod shm;
 
-pub use error::{Call, Error, ErrorKind, Result};
+pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
 pub use layout::ShmType;
 pub use mode::{Intent, Mode};

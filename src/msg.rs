@@ -445,7 +445,9 @@ impl<B: Backend> MsgQueue<B> {
             return e;
         }
         match crate::msg::live_msgmax(&self.backend) {
-            Some(limit) if size > limit => e.with_kind(ErrorKind::MessageTooLarge { size, limit }),
+            Some(limit) if size > limit => e
+                .with_kind(ErrorKind::MessageTooLarge { size, limit })
+                .with_limit(crate::Limit::Msgmax),
             _ => e,
         }
     }

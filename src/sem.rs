@@ -384,7 +384,8 @@ impl<B: Backend> SemSet<B> {
             return Err(Error::new(Call::Semget, ErrorKind::InvalidArgument));
         };
         let flags = intent.flags() | mode.bits() as i32;
-        let id = check(Call::Semget, backend.semget(key.raw(), n, flags))?;
+        let id = check(Call::Semget, backend.semget(key.raw(), n, flags))
+            .map_err(|e| crate::info::explain_limit(e, &backend, nsems))?;
         Ok(SemSet { id, backend })
     }
 
@@ -508,7 +509,10 @@ impl<B: Backend> SemSet<B> {
                     return Ok(SemSet { id, backend });
                 }
                 Err(Errno::EXIST) => {}
-                Err(errno) => return Err(Error::from_errno(Call::Semget, errno)),
+                Err(errno) => {
+                    let e = Error::from_errno(Call::Semget, errno);
+                    return Err(crate::info::explain_limit(e, &backend, values.len()));
+                }
             }
             let id = match backend.semget(key.raw(), 0, 0) {
                 Ok(id) => id,

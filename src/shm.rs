@@ -342,7 +342,8 @@ impl<B: Backend> Segment<B> {
         options: CreateOptions,
     ) -> Result<Self> {
         let flags = intent.flags() | mode.bits() as i32 | options.flags();
-        let id = check(Call::Shmget, backend.shmget(key.raw(), size, flags))?;
+        let id = check(Call::Shmget, backend.shmget(key.raw(), size, flags))
+            .map_err(|e| crate::info::explain_limit(e, &backend, size))?;
         Ok(Segment { id, backend })
     }
 
