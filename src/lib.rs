@@ -73,3 +73,8 @@ pub type DefaultBackend = sysv_ipc_linux_raw::LinuxRaw;
     ))
 ))]
 pub type DefaultBackend = sysv_ipc_libc::Libc;
+
+/// The README's examples, compiled and run as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
