@@ -70,6 +70,10 @@ pub const fn words_for(size: usize) -> usize {
 
 /// Stores `src` into `words` by Relaxed whole-word stores, the last word padded with
 /// zeros; false (and nothing stored) if `src` does not fit.
+// `#[inline]`: called once per message from `Queue`'s generic methods, which are
+// instantiated in the user's crate; without it this non-generic fn stays a call
+// there, and its byte loop is never specialised to `T`'s size (benches/ipc.rs).
+#[inline]
 pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
     if words_for(src.len()) > words.len() {
         return false;
@@ -88,6 +92,8 @@ pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
 
 /// Fills `dst` from `words` by Relaxed whole-word loads; false (and `dst`
 /// untouched) if `words` is too short.
+// `#[inline]`: as for `store_words`.
+#[inline]
 pub(crate) fn load_words(words: &[AtomicU64], dst: &mut [u8]) -> bool {
     if words_for(dst.len()) > words.len() {
         return false;

@@ -199,6 +199,9 @@ fn used<const N: usize>(tail: u64, head: u64) -> Result<usize, Corrupt> {
 }
 
 /// After an index store: whether the peer parked (its flag set), clearing the flag.
+// `#[inline]`: runs after every push and pop, which are instantiated in the user's
+// crate; an out-of-line call there costs more than the flag check itself.
+#[inline]
 fn take_waiter(flag: &AtomicU64) -> bool {
     // SeqCst: pairs with the SeqCst fence in `prepare_park` of the other side:
     // either its re-read of our index sees the store we just made, or this load
