@@ -112,6 +112,10 @@ struct CLib {
     consume_ct8: Consume,
     produce_ct64: Produce,
     consume_ct64: Consume,
+    produce_ct8w: Produce,
+    consume_ct8w: Consume,
+    produce_ct64w: Produce,
+    consume_ct64w: Consume,
     pp_bytes: unsafe extern "C" fn() -> u64,
     pp_ping: PingPong,
     pp_pong: PingPong,
@@ -166,6 +170,10 @@ fn load_clib() -> CLib {
         consume_ct8: sym(handle, c"cring_consume_ct8"),
         produce_ct64: sym(handle, c"cring_produce_ct64"),
         consume_ct64: sym(handle, c"cring_consume_ct64"),
+        produce_ct8w: sym(handle, c"cring_produce_ct8w"),
+        consume_ct8w: sym(handle, c"cring_consume_ct8w"),
+        produce_ct64w: sym(handle, c"cring_produce_ct64w"),
+        consume_ct64w: sym(handle, c"cring_consume_ct64w"),
         pp_bytes: sym(handle, c"pp_bytes"),
         pp_ping: sym(handle, c"pp_ping"),
         pp_pong: sym(handle, c"pp_pong"),
@@ -672,10 +680,20 @@ const BATCH: usize = 128;
 /// time and in batches, the SysV message queue and a pipe.
 fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
     let size = M::WORDS * 8;
-    let (c_produce, c_consume) = if size == 8 {
-        (clib.produce_ct8, clib.consume_ct8)
+    let (c_produce, c_consume, w_produce, w_consume) = if size == 8 {
+        (
+            clib.produce_ct8,
+            clib.consume_ct8,
+            clib.produce_ct8w,
+            clib.consume_ct8w,
+        )
     } else {
-        (clib.produce_ct64, clib.consume_ct64)
+        (
+            clib.produce_ct64,
+            clib.consume_ct64,
+            clib.produce_ct64w,
+            clib.consume_ct64w,
+        )
     };
     let imps = [
         Imp {
@@ -702,6 +720,10 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
             name: "pipe write/read",
             n: cfg.n(1 << 12),
         },
+        Imp {
+            name: "C ring, compile-time size, with the wake check",
+            n: cfg.n(1 << 18),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -710,13 +732,14 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
         let bytes = unsafe { (clib.cring_bytes)(cap, size) };
         let rt = shm_region(bytes) as usize;
         let ct = shm_region(bytes) as usize;
+        let ctw = shm_region(bytes) as usize;
         let mode = Mode::OWNER_RW;
         let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qb = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let msqid = msgq_new();
         let [rd, wr] = pipe_new();
         let expect = |imp: usize, first: u64, n: u64| {
-            Some(if imp >= 4 {
+            Some(if imp == 4 || imp == 5 {
                 checksum::<u64>(first, n)
             } else {
                 checksum::<M>(first, n)
@@ -762,6 +785,8 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
                         }
                         // SAFETY: msqid is a live queue; integer arguments.
                         4 => assert_eq!(unsafe { (clib.msgq_produce)(msqid, first, n) }, 0),
+                        // SAFETY: as for rt and ct.
+                        6 => unsafe { w_produce(ctw as _, cap, size, first, n, FILLER) },
                         // SAFETY: wr is our pipe's write end.
                         _ => assert_eq!(unsafe { (clib.pipe_produce)(wr, first, n) }, 0),
                     }
@@ -808,6 +833,8 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
                     }
                     // SAFETY: msqid is a live queue; integer arguments.
                     4 => unsafe { (clib.msgq_consume)(msqid, n) },
+                    // SAFETY: as above.
+                    6 => unsafe { w_consume(ctw as _, cap, size, n) },
                     // SAFETY: rd is our pipe's read end.
                     _ => unsafe { (clib.pipe_consume)(rd, n) },
                 })
@@ -819,7 +846,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
     });
     assert!(ok, "ring group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
-    let (crt, cct, q1, qb, msgq, pipe) = (0, 1, 2, 3, 4, 5);
+    let (crt, cct, q1, qb, msgq, pipe, cctw) = (0, 1, 2, 3, 4, 5, 6);
     let (one_vs_ct, one_vs_rt, b_vs_rt) = if size == 8 {
         (0.9, 1.5, 3.0)
     } else {
@@ -868,6 +895,26 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
             q1,
             pipe,
             "pipe 8 B",
+            Unit::Rate,
+            None,
+        ),
+        // Not a target: the same C ring paying the crate's wake-up check (a SeqCst
+        // fence after every index store), to show what that fence costs.
+        Row::new(
+            format!("Queue one-at-a-time, {label}"),
+            &t,
+            q1,
+            cctw,
+            "C ring const size + wake check",
+            Unit::Rate,
+            None,
+        ),
+        Row::new(
+            format!("C ring const size + wake check, {label}"),
+            &t,
+            cctw,
+            cct,
+            "C ring const size",
             Unit::Rate,
             None,
         ),
@@ -926,7 +973,7 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             Side::A,
             |_, _, _| None,
             |side| {
-                let (mut there, mut back): (Vec<_>, Vec<_>) = match side {
+                let (mut there, mut cons): (Vec<_>, Vec<_>) = match side {
                     Side::A => (
                         qs.iter().map(|q| q.0.producer().unwrap()).collect(),
                         qs.iter().map(|q| q.1.consumer().unwrap()).collect(),
@@ -938,6 +985,7 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
                 };
                 for (k, s) in [(1, spins), (2, 0)] {
                     there[k].set_spins(s);
+                    cons[k].set_spins(s);
                 }
                 let c_side = if side == Side::A {
                     clib.pp_ping
@@ -949,10 +997,6 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
                 } else {
                     (ba[1], ab[0])
                 };
-                let mut cons: Vec<_> = back.drain(..).collect();
-                for (k, s) in [(1, spins), (2, 0)] {
-                    cons[k].set_spins(s);
-                }
                 Box::new(move |imp, first, n| {
                     match imp {
                         // SAFETY: each flag region is a live mapping of pp_bytes bytes
@@ -1133,9 +1177,7 @@ fn local_group(cfg: &Config) -> Vec<Row> {
         let raw_s = SemSet::from_id(LinuxRaw, sem[1]);
         let libc_s = SemSet::from_id(Libc, sem[2]);
         // P+V on a semaphore at 1: never blocks.
-        for s in [&raw_s] {
-            s.op(&[SemOp::post(0)]).unwrap();
-        }
+        raw_s.op(&[SemOp::post(0)]).unwrap();
         for s in [&libc_s, &SemSet::from_id(Libc, sem[0])] {
             s.op(&[SemOp::post(0)]).unwrap();
         }

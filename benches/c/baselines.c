@@ -46,7 +46,9 @@ static inline void pause_cpu(void) {
 
 struct cring {
     _Alignas(LINE) _Atomic uint64_t tail; /* producer's line */
+    _Atomic uint64_t consumer_waiting;    /* only read by the "w" builds */
     _Alignas(LINE) _Atomic uint64_t head; /* consumer's line */
+    _Atomic uint64_t producer_waiting;
     _Alignas(LINE) unsigned char slots[];
 };
 
@@ -70,8 +72,21 @@ static inline uint64_t sum_words(const unsigned char *msg, uint64_t size) {
     return s;
 }
 
-/* The ring's body, instantiated with a runtime or a constant SIZE. */
-#define RING_FUNCS(NAME, SIZE_PARAM, SIZE)                                          \
+/*
+ * After an index store, the "w" builds do what a ring that lets the peer park must
+ * do (the crate's protocol): a SeqCst fence, then a look at the peer's waiting
+ * flag (never set here, so never a wake-up). This measures that fence's cost.
+ */
+static inline void wake_check(_Atomic uint64_t *flag) {
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(flag, memory_order_relaxed) &&
+        atomic_exchange_explicit(flag, 0, memory_order_relaxed))
+        __builtin_trap(); /* nobody parks in these benches */
+}
+
+/* The ring's body, instantiated with a runtime or a constant SIZE, and with or
+   without the wake check (WAKE). */
+#define RING_FUNCS(NAME, SIZE_PARAM, SIZE, WAKE)                                          \
     void cring_produce_##NAME(void *base, uint64_t cap, SIZE_PARAM, uint64_t first,  \
                               uint64_t n, uint64_t filler) {                         \
         struct cring *r = base;                                                      \
@@ -88,6 +103,7 @@ static inline uint64_t sum_words(const unsigned char *msg, uint64_t size) {
             memcpy(r->slots + (tail & (cap - 1)) * (SIZE), msg, (SIZE));             \
             tail++;                                                                  \
             atomic_store_explicit(&r->tail, tail, memory_order_release);             \
+            if (WAKE) wake_check(&r->consumer_waiting);                              \
         }                                                                            \
     }                                                                                \
     uint64_t cring_consume_##NAME(void *base, uint64_t cap, SIZE_PARAM, uint64_t n) { \
@@ -104,14 +120,17 @@ static inline uint64_t sum_words(const unsigned char *msg, uint64_t size) {
             memcpy(msg, r->slots + (head & (cap - 1)) * (SIZE), (SIZE));             \
             head++;                                                                  \
             atomic_store_explicit(&r->head, head, memory_order_release);             \
+            if (WAKE) wake_check(&r->producer_waiting);                              \
             sum += sum_words(msg, (SIZE));                                           \
         }                                                                            \
         return sum;                                                                  \
     }
 
-RING_FUNCS(rt, uint64_t size, size)
-RING_FUNCS(ct8, __attribute__((unused)) uint64_t size, 8)
-RING_FUNCS(ct64, __attribute__((unused)) uint64_t size, 64)
+RING_FUNCS(rt, uint64_t size, size, 0)
+RING_FUNCS(ct8, __attribute__((unused)) uint64_t size, 8, 0)
+RING_FUNCS(ct64, __attribute__((unused)) uint64_t size, 64, 0)
+RING_FUNCS(ct8w, __attribute__((unused)) uint64_t size, 8, 1)
+RING_FUNCS(ct64w, __attribute__((unused)) uint64_t size, 64, 1)
 
 /* ---- ping-pong ---------------------------------------------------------------- */
 
