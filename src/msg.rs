@@ -372,10 +372,13 @@ impl<B: Backend> MsgQueue<B> {
     pub fn send_with(&self, mtype: i64, text: &[u8], flags: SendFlags) -> Result<()> {
         // The stack buffer is zeroed before use, so its size is picked from the text's:
         // an 8 KiB buffer for an 8-byte message made send+recv 1.28x direct libc.
-        match text.len() {
-            0..=SMALL => self.send_via::<SMALL>(mtype, text, flags),
-            ..=MEDIUM => self.send_via::<MEDIUM>(mtype, text, flags),
-            _ => self.send_via::<DEFAULT_MSGMAX>(mtype, text, flags),
+        let len = text.len();
+        if len <= SMALL {
+            self.send_via::<SMALL>(mtype, text, flags)
+        } else if len <= MEDIUM {
+            self.send_via::<MEDIUM>(mtype, text, flags)
+        } else {
+            self.send_via::<DEFAULT_MSGMAX>(mtype, text, flags)
         }
     }
 
@@ -497,10 +500,13 @@ impl<B: Backend> MsgQueue<B> {
     /// [`recv`](Self::recv) with explicit flags.
     pub fn recv_with(&self, text: &mut [u8], sel: Selector, flags: RecvFlags) -> Result<Received> {
         // As in `send_with`: the smallest stack buffer that holds `text.len()` bytes.
-        match text.len() {
-            0..=SMALL => self.recv_via::<SMALL>(text, sel, flags),
-            ..=MEDIUM => self.recv_via::<MEDIUM>(text, sel, flags),
-            _ => self.recv_via::<DEFAULT_MSGMAX>(text, sel, flags),
+        let len = text.len();
+        if len <= SMALL {
+            self.recv_via::<SMALL>(text, sel, flags)
+        } else if len <= MEDIUM {
+            self.recv_via::<MEDIUM>(text, sel, flags)
+        } else {
+            self.recv_via::<DEFAULT_MSGMAX>(text, sel, flags)
         }
     }
 
