@@ -197,6 +197,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// - [`ErrorKind::LayoutMismatch`]: the segment of `key` holds another layout,
     ///   another `T` (fingerprint, size, alignment), another `MAXSZ`, or is too
     ///   small; `field` says which;
+    /// - [`ErrorKind::LayoutMismatch`] with `field: "semaphores"`: the semaphore set
+    ///   of `key` was created by another user than the segment (a squatter);
     /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time (it may
     ///   have died: remove the queue);
     /// - [`ErrorKind::Corrupt`]: the header's state word holds garbage;
@@ -287,6 +289,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
                 .map_err(|e| e.to_error(Call::Queue))?;
             SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?
         };
+        same_creator(segment, &sems)?;
         if att.len() < Self::SIZE {
             return Err(too_small());
         }
@@ -493,6 +496,21 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
         let shm = self.att.segment().remove();
         let sem = self.sems.remove();
         shm.and(sem)
+    }
+}
+
+/// Refuses a semaphore set that another user created under the layout's key: one
+/// made first by someone else (world-writable, already initialised, of the right
+/// size) would otherwise be taken as the layout's own, giving its creator the
+/// roles and wake-ups. Both halves of a layout have one creator (`cuid`, which
+/// `IPC_SET` does not change).
+pub(crate) fn same_creator<B: Backend>(segment: &Segment<B>, sems: &SemSet<B>) -> Result<()> {
+    if segment.stat()?.perm.cuid == sems.stat()?.perm.cuid {
+        Ok(())
+    } else {
+        Err(error(ErrorKind::LayoutMismatch {
+            field: "semaphores",
+        }))
     }
 }
 

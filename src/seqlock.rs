@@ -102,7 +102,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::LayoutMismatch`] (another layout, type or size),
+    /// [`ErrorKind::LayoutMismatch`] (another layout, type or size; `"semaphores"`:
+    /// the semaphore set of `key` was created by another user than the segment),
     /// [`ErrorKind::Uninitialized`], [`ErrorKind::Corrupt`], and the errors of
     /// [`Segment::create_in`], [`Segment::attach`], [`SemSet::new_initialized_in`].
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self>
@@ -184,6 +185,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
                 .map_err(|e| e.to_error(Call::SeqLock))?;
             SemSet::new_initialized_in(backend.clone(), key, &[1], mode)?
         };
+        crate::queue::same_creator(segment, &sems).map_err(|e| error(e.kind()))?;
         if att.len() < Self::SIZE {
             return Err(too_small());
         }
