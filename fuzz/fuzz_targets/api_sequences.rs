@@ -417,10 +417,10 @@ impl<'k> World<'k> {
                         1 => s.try_lock(*n % 8),
                         _ => s.lock_timeout(*n % 8, Duration::from_millis(1)),
                     };
-                    if let Ok(g) = g {
-                        if how & 4 != 0 {
-                            let _ = g.unlock();
-                        }
+                    if let Ok(g) = g
+                        && how & 4 != 0
+                    {
+                        let _ = g.unlock();
                     }
                 }
             }
@@ -485,10 +485,10 @@ impl<'k> World<'k> {
                 }
             }
             Op::AttAtomic(a, off, v) => {
-                if let Some(a) = pick(&self.atts, *a) {
-                    if let Some(w) = a.item.atomic_u64(usize::from(*off)) {
-                        w.store(*v, core::sync::atomic::Ordering::Relaxed);
-                    }
+                if let Some(a) = pick(&self.atts, *a)
+                    && let Some(w) = a.item.atomic_u64(usize::from(*off))
+                {
+                    w.store(*v, core::sync::atomic::Ordering::Relaxed);
                 }
             }
             Op::AttLoad(a, off) => {
@@ -588,10 +588,10 @@ impl<'k> World<'k> {
                 }
             }
             Op::QueueLen(q) => {
-                if let Some(q) = pick(&self.queues, *q) {
-                    if let Ok(n) = q.item.len() {
-                        assert!(n <= 4, "len {n} of a queue of 4");
-                    }
+                if let Some(q) = pick(&self.queues, *q)
+                    && let Ok(n) = q.item.len()
+                {
+                    assert!(n <= 4, "len {n} of a queue of 4");
                 }
                 if let Some(q) = pick(&self.bigq, *q) {
                     let _ = q.item.len();
@@ -771,10 +771,10 @@ fn queue_op(
     let t = Duration::from_millis(1);
     match op {
         QOp::Enqueue(v) => {
-            if let Some(p) = p {
-                if let Err(e) = p.enqueue(*v) {
-                    assert_eq!(e.into_inner(), *v, "the value comes back");
-                }
+            if let Some(p) = p
+                && let Err(e) = p.enqueue(*v)
+            {
+                assert_eq!(e.into_inner(), *v, "the value comes back");
             }
         }
         QOp::EnqueueBlocking(v) => {
@@ -788,10 +788,10 @@ fn queue_op(
             }
         }
         QOp::EnqueueSlice(v) => {
-            if let Some(p) = p {
-                if let Ok(n) = p.enqueue_slice(v) {
-                    assert!(n <= v.len().min(4));
-                }
+            if let Some(p) = p
+                && let Ok(n) = p.enqueue_slice(v)
+            {
+                assert!(n <= v.len().min(4));
             }
         }
         QOp::Dequeue => {
@@ -821,10 +821,10 @@ fn queue_op(
             if let Some(p) = p {
                 let _ = (p.len(), p.is_full(), p.is_empty());
             }
-            if let Some(c) = c {
-                if let Ok(n) = c.len() {
-                    assert!(n <= 4);
-                }
+            if let Some(c) = c
+                && let Ok(n) = c.len()
+            {
+                assert!(n <= 4);
             }
         }
         QOp::Spins(s) => {
