@@ -184,6 +184,16 @@ fn msgmax_and_msgmnb<B: Backend + Copy>(b: B) {
             }
             assert_eq!(q.stat().unwrap().bytes, 0);
         }
+        // A message within msgmax but larger than the queue's msg_qbytes never fits:
+        // the kernel says EAGAIN even on an empty queue (a blocking send would wait
+        // for good, which the README leaves to the caller).
+        q.set_max_bytes(100).unwrap();
+        let e = err(q.try_send(1, &[0; 128]));
+        assert_eq!(
+            (e.kind(), e.errno()),
+            (ErrorKind::WouldBlock, Some(Errno::AGAIN))
+        );
+        assert_eq!(q.stat().unwrap().messages, 0);
         q.remove().unwrap();
         assert_eq!(census(b).0, 0);
     });
