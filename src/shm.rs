@@ -86,20 +86,69 @@ pub struct Segment<B: Backend = DefaultBackend> {
 
 /// How large the huge pages of a `SHM_HUGETLB` segment are: the system's default,
 /// or a size given as its base-2 logarithm (`SHM_HUGE_2MB` is 21 << 26).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+///
+/// assert_eq!(HugePageSize::SIZE_2M.log2(), 21);
+/// let opts = CreateOptions::new().huge_pages(HugePageSize::SIZE_2M);
+/// assert_eq!(opts.flags(), abi::SHM_HUGETLB | abi::SHM_HUGE_2MB);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct HugePageSize(u8);
 
 impl HugePageSize {
     /// The system's default huge page size (no size bits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+    ///
+    /// assert_eq!(HugePageSize::DEFAULT.log2(), 0);
+    /// // SHM_HUGETLB alone: the kernel picks its default huge page size.
+    /// assert_eq!(CreateOptions::new().huge_pages(HugePageSize::DEFAULT).flags(), abi::SHM_HUGETLB);
+    /// ```
     pub const DEFAULT: HugePageSize = HugePageSize(0);
     /// 2 MiB pages (`SHM_HUGE_2MB`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::HugePageSize};
+    ///
+    /// assert_eq!(HugePageSize::SIZE_2M.log2(), 21); // 1 << 21 bytes
+    /// assert_eq!((HugePageSize::SIZE_2M.log2() as i32) << abi::SHM_HUGE_SHIFT, abi::SHM_HUGE_2MB);
+    /// ```
     pub const SIZE_2M: HugePageSize = HugePageSize(21);
     /// 1 GiB pages (`SHM_HUGE_1GB`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::HugePageSize};
+    ///
+    /// assert_eq!(1u64 << HugePageSize::SIZE_1G.log2(), 1 << 30);
+    /// assert_eq!((HugePageSize::SIZE_1G.log2() as i32) << abi::SHM_HUGE_SHIFT, abi::SHM_HUGE_1GB);
+    /// ```
     pub const SIZE_1G: HugePageSize = HugePageSize(30);
 
     /// Pages of `1 << log2` bytes; `None` unless `1 <= log2 <= 63` (what the six bits
     /// of `SHM_HUGE_MASK` can carry). Whether the system has such pages is the
     /// kernel's answer (`EINVAL` if not).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::HugePageSize;
+    ///
+    /// assert_eq!(HugePageSize::from_log2(21), Some(HugePageSize::SIZE_2M));
+    /// assert_eq!(HugePageSize::from_log2(16).map(HugePageSize::log2), Some(16)); // 64 KiB pages
+    /// assert_eq!(HugePageSize::from_log2(0), None);
+    /// assert_eq!(HugePageSize::from_log2(64), None);
+    /// ```
     pub const fn from_log2(log2: u8) -> Option<HugePageSize> {
         if log2 >= 1 && log2 as i32 <= abi::SHM_HUGE_MASK {
             Some(HugePageSize(log2))
@@ -109,6 +158,15 @@ impl HugePageSize {
     }
 
     /// The base-2 logarithm of the size, 0 for the default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::HugePageSize;
+    ///
+    /// assert_eq!(HugePageSize::SIZE_1G.log2(), 30);
+    /// assert_eq!(HugePageSize::DEFAULT.log2(), 0);
+    /// ```
     pub const fn log2(self) -> u8 {
         self.0
     }
@@ -129,6 +187,15 @@ pub struct CreateOptions {
 
 impl CreateOptions {
     /// No extra flags.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::CreateOptions;
+    ///
+    /// assert_eq!(CreateOptions::new().flags(), 0);
+    /// assert_eq!(CreateOptions::new(), CreateOptions::default());
+    /// ```
     pub const fn new() -> CreateOptions {
         CreateOptions { flags: 0 }
     }
@@ -139,6 +206,15 @@ impl CreateOptions {
     /// with [`ErrorKind::LimitReached`] (`ENOMEM`) when it has too few, and the size
     /// should be a multiple of the huge page size. With [`no_reserve`](Self::no_reserve)
     /// a page that cannot be found later kills the process with `SIGBUS` on first touch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+    ///
+    /// let opts = CreateOptions::new().huge_pages(HugePageSize::SIZE_1G);
+    /// assert_eq!(opts.flags(), abi::SHM_HUGETLB | abi::SHM_HUGE_1GB);
+    /// ```
     pub const fn huge_pages(self, size: HugePageSize) -> CreateOptions {
         CreateOptions {
             flags: self.flags | abi::SHM_HUGETLB | ((size.0 as i32) << abi::SHM_HUGE_SHIFT),
@@ -147,6 +223,19 @@ impl CreateOptions {
 
     /// `SHM_NORESERVE`: reserve no swap space. Memory is then committed on first
     /// touch, which can fail (`SIGBUS`, or the OOM killer) instead of `shmget`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::{CreateOptions, Segment}};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let opts = CreateOptions::new().no_reserve();
+    /// assert_eq!(opts.flags(), abi::SHM_NORESERVE);
+    /// let seg = Removal::new(Segment::create_with(Key::PRIVATE, 1 << 20, Intent::CreateNew, Mode::OWNER_RW, opts)?);
+    /// assert_eq!(seg.stat()?.size, 1 << 20);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn no_reserve(self) -> CreateOptions {
         CreateOptions {
             flags: self.flags | abi::SHM_NORESERVE,
@@ -154,36 +243,111 @@ impl CreateOptions {
     }
 
     /// The flag bits added to `shmget`'s `shmflg`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::CreateOptions};
+    ///
+    /// assert_eq!(CreateOptions::new().no_reserve().flags(), abi::SHM_NORESERVE);
+    /// ```
     pub const fn flags(self) -> i32 {
         self.flags
     }
 }
 
 /// How [`Segment::attach_at`] treats its address: `SHM_RND`, `SHM_REMAP`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{abi, shm::AtFlags};
+///
+/// let flags = AtFlags::ROUND_DOWN.union(AtFlags::REMAP);
+/// assert_eq!(flags.bits(), abi::SHM_RND | abi::SHM_REMAP);
+/// assert_eq!(AtFlags::default(), AtFlags::EXACT);
+/// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AtFlags(i32);
 
 impl AtFlags {
     /// The address must be a multiple of `SHMLBA` (the page size), else `EINVAL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::AtFlags;
+    ///
+    /// assert_eq!(AtFlags::EXACT.bits(), 0);
+    /// ```
     pub const EXACT: AtFlags = AtFlags(0);
     /// `SHM_RND`: round the address down to a multiple of `SHMLBA`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::AtFlags};
+    ///
+    /// assert_eq!(AtFlags::ROUND_DOWN.bits(), abi::SHM_RND);
+    /// ```
     pub const ROUND_DOWN: AtFlags = AtFlags(abi::SHM_RND);
     /// `SHM_REMAP`: replace whatever is mapped in the range (Linux-specific).
     /// Without it, a range overlapping an existing mapping is `EINVAL`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::AtFlags};
+    ///
+    /// assert_eq!(AtFlags::REMAP.bits(), abi::SHM_REMAP);
+    /// ```
     pub const REMAP: AtFlags = AtFlags(abi::SHM_REMAP);
 
     /// Both sets of flags.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::AtFlags};
+    ///
+    /// assert_eq!(AtFlags::REMAP.union(AtFlags::ROUND_DOWN).bits(), abi::SHM_REMAP | abi::SHM_RND);
+    /// assert_eq!(AtFlags::EXACT.union(AtFlags::REMAP), AtFlags::REMAP);
+    /// ```
     pub const fn union(self, other: AtFlags) -> AtFlags {
         AtFlags(self.0 | other.0)
     }
 
     /// The `shmat` flag bits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::AtFlags};
+    ///
+    /// assert_eq!(AtFlags::ROUND_DOWN.bits(), abi::SHM_RND);
+    /// ```
     pub const fn bits(self) -> i32 {
         self.0
     }
 }
 
 /// The state of a segment, as `shmctl(IPC_STAT)` reports it (`struct shmid64_ds`).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 1000, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let _att = seg.attach()?;
+/// let st = seg.stat()?;
+/// assert_eq!((st.size, st.nattch), (1000, 1));
+/// assert_eq!(st.perm.mode, Mode::OWNER_RW);
+/// assert_eq!(st.cpid, std::process::id() as i32);
+/// assert_eq!(st.lpid, std::process::id() as i32); // the shmat above
+/// assert!(st.atime > 0 && st.dtime == 0);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SegmentStat {
     /// Owner, creator and mode; `perm.key` becomes [`Key::PRIVATE`] once the segment
@@ -208,11 +372,40 @@ pub struct SegmentStat {
 impl SegmentStat {
     /// Whether the segment was removed (`SHM_DEST`): it dies at its last detach, and
     /// its key is already private.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Segment};
+    ///
+    /// let seg = Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let att = seg.attach()?;
+    /// assert!(!seg.stat()?.is_removed());
+    /// seg.remove()?; // still attached: the segment lives on until the detach
+    /// assert!(seg.stat()?.is_removed());
+    /// att.detach()?; // now it is gone
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn is_removed(&self) -> bool {
         self.perm.raw_mode & abi::SHM_DEST != 0
     }
 
     /// Whether the segment is locked in memory (`SHM_LOCKED`, see [`Segment::lock`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(!seg.stat()?.is_locked());
+    /// match seg.lock() {
+    ///     Ok(()) => assert!(seg.stat()?.is_locked()),
+    ///     // No CAP_IPC_LOCK and an RLIMIT_MEMLOCK of 0.
+    ///     Err(e) => assert_eq!(e.kind(), ErrorKind::PermissionDenied),
+    /// }
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn is_locked(&self) -> bool {
         self.perm.raw_mode & abi::SHM_LOCKED != 0
     }
@@ -237,6 +430,19 @@ impl From<&shmid64_ds> for SegmentStat {
 impl Segment<DefaultBackend> {
     /// `shmget(key, 0, 0)` — opens the segment that `key` names, on the default
     /// backend. See [`Segment::open_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let key = Key::new(0x5eed_0101 ^ std::process::id() as i32); // agreed on by the peers
+    /// let created = Removal::new(Segment::create(key, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // In the other process:
+    /// let opened = Segment::open(key)?;
+    /// assert_eq!(opened.id(), created.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn open(key: Key) -> Result<Self> {
         Segment::open_in(DefaultBackend::default(), key)
@@ -244,6 +450,17 @@ impl Segment<DefaultBackend> {
 
     /// `shmget(key, size, flags | mode)` — creates (or opens) a segment of `size`
     /// bytes, on the default backend. See [`Segment::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let st = seg.stat()?;
+    /// assert_eq!((st.size, st.nattch, st.perm.key), (4096, 0, Key::PRIVATE));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn create(key: Key, size: usize, intent: Intent, mode: Mode) -> Result<Self> {
         Segment::create_in(DefaultBackend::default(), key, size, intent, mode)
@@ -251,6 +468,19 @@ impl Segment<DefaultBackend> {
 
     /// `shmget(key, size, flags | mode | options)` — [`Segment::create`] with huge
     /// pages or `SHM_NORESERVE`. See [`Segment::create_with_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::{CreateOptions, Segment};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// // 64 MiB of address space, committed only as pages are touched.
+    /// let opts = CreateOptions::new().no_reserve();
+    /// let seg = Removal::new(Segment::create_with(Key::PRIVATE, 64 << 20, Intent::CreateNew, Mode::OWNER_RW, opts)?);
+    /// assert_eq!(seg.stat()?.size, 64 << 20);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn create_with(
         key: Key,
@@ -278,6 +508,20 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmget(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let key = Key::new(0x5eed_0102 ^ std::process::id() as i32);
+    /// let created = Removal::new(Segment::create_in(DefaultBackend::default(), key, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(Segment::open_in(DefaultBackend::default(), key)?.id(), created.id());
+    /// // IPC_PRIVATE names no segment.
+    /// let e = Segment::open_in(DefaultBackend::default(), Key::PRIVATE).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::NotFound);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
         if key.is_private() {
@@ -309,6 +553,21 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmget(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let key = Key::new(0x5eed_0103 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// let seg = Removal::new(Segment::create_in(b, key, 256, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // Another CreateNew on the key fails; OpenOrCreate joins it.
+    /// let e = Segment::create_in(b, key, 256, Intent::CreateNew, Mode::OWNER_RW).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    /// assert_eq!(Segment::create_in(b, key, 256, Intent::OpenOrCreate, Mode::OWNER_RW)?.id(), seg.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn create_in(
         backend: B,
@@ -332,6 +591,19 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmget(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::{CreateOptions, Segment};
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
+    ///
+    /// let opts = CreateOptions::new().no_reserve();
+    /// let seg = Segment::create_with_in(DefaultBackend::default(), Key::PRIVATE, 8192, Intent::CreateNew, Mode::OWNER_RW, opts)?;
+    /// let seg = Removal::new(seg);
+    /// assert_eq!(seg.stat()?.size, 8192);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn create_with_in(
         backend: B,
@@ -350,16 +622,49 @@ impl<B: Backend> Segment<B> {
     /// The handle for segment `id`, without any call: a later call on a wrong or
     /// stale id fails with [`ErrorKind::InvalidArgument`] (`EINVAL`) or
     /// [`ErrorKind::Removed`] (`EIDRM`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // The id travels to another process (argv, a message, ipcs) ...
+    /// let same = Segment::from_id(DefaultBackend::default(), seg.id());
+    /// assert_eq!(same.stat()?.size, 64);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn from_id(backend: B, id: i32) -> Self {
         Segment { id, backend }
     }
 
     /// The segment's id (`shmid`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(seg.id() >= 0);
+    /// assert_eq!(seg.attach()?.segment_id(), seg.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn id(&self) -> i32 {
         self.id
     }
 
     /// The backend this handle calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Backend, Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(seg.backend().getpid(), std::process::id() as i32);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn backend(&self) -> &B {
         &self.backend
     }
@@ -388,6 +693,20 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 5000, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// let st = seg.stat()?;
+    /// assert_eq!((st.size, st.nattch, st.perm.mode), (5000, 1, Mode::OWNER_RW));
+    /// drop(att);
+    /// assert_eq!(seg.stat()?.nattch, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<SegmentStat> {
@@ -406,6 +725,19 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Owner, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let perm = seg.stat()?.perm;
+    /// // Let the owner's group read it too; owner unchanged.
+    /// seg.set_owner(Owner { uid: perm.uid, gid: perm.gid, mode: Mode::new(0o640) })?;
+    /// assert_eq!(seg.stat()?.perm.mode, Mode::new(0o640));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
@@ -439,6 +771,24 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// match seg.lock() {
+    ///     Ok(()) => {
+    ///         assert!(seg.stat()?.is_locked());
+    ///         seg.unlock()?;
+    ///     }
+    ///     // Without CAP_IPC_LOCK, only with a non-zero RLIMIT_MEMLOCK.
+    ///     Err(e) => assert_eq!(e.kind(), ErrorKind::PermissionDenied),
+    /// }
+    /// assert!(!seg.stat()?.is_locked());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmctl")]
     #[doc(alias = "SHM_LOCK")]
     pub fn lock(&self) -> Result<()> {
@@ -454,6 +804,19 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// if seg.lock().is_ok() {
+    ///     seg.unlock()?;
+    /// }
+    /// assert!(!seg.stat()?.is_locked());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmctl")]
     #[doc(alias = "SHM_UNLOCK")]
     pub fn unlock(&self) -> Result<()> {
@@ -474,6 +837,22 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmop(2), shmctl(2) (the `IPC_STAT` that reads the size).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 100, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let a = seg.attach()?;
+    /// let b = seg.attach()?; // a second mapping of the same bytes
+    /// a.write(0, b"shared")?;
+    /// let mut buf = [0u8; 6];
+    /// b.read(0, &mut buf)?;
+    /// assert_eq!(&buf, b"shared");
+    /// assert_eq!((a.len(), seg.stat()?.nattch), (100, 2));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmat")]
     pub fn attach(&self) -> Result<Attachment<B, ReadWrite>>
     where
@@ -494,6 +873,18 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// seg.attach()?.write(8, &7u64.to_ne_bytes())?;
+    /// let ro = seg.attach_read_only()?;
+    /// assert_eq!(ro.load_u64(8), Some(7));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmat")]
     #[doc(alias = "SHM_RDONLY")]
     pub fn attach_read_only(&self) -> Result<Attachment<B, ReadOnly>>
@@ -525,6 +916,30 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::ptr::{self, NonNull};
+    /// use sysv_ipc::shm::{AtFlags, Segment};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // Reserve a page of address space that this code alone owns.
+    /// // SAFETY: an anonymous PROT_NONE mapping at an address the kernel picks touches
+    /// // no existing memory.
+    /// let page = unsafe {
+    ///     libc::mmap(ptr::null_mut(), 4096, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+    /// };
+    /// assert_ne!(page, libc::MAP_FAILED);
+    /// let addr = NonNull::new(page.cast::<u8>()).unwrap();
+    /// // SAFETY: the page at `addr` is our reservation, used by nothing else; REMAP
+    /// // replaces it with the segment (and detaching unmaps it).
+    /// let att = unsafe { seg.attach_at(addr, AtFlags::REMAP)? };
+    /// assert_eq!(att.as_ptr(), addr.as_ptr().cast_const());
+    /// att.write(0, b"at a chosen address")?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmat")]
     #[doc(alias = "SHM_RND")]
     #[doc(alias = "SHM_REMAP")]
@@ -551,6 +966,30 @@ impl<B: Backend> Segment<B> {
     /// # References
     ///
     /// shmop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::ptr::{self, NonNull};
+    /// use sysv_ipc::shm::{AtFlags, Segment};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// seg.attach()?.write(0, b"read me")?;
+    /// // SAFETY: an anonymous PROT_NONE mapping at an address the kernel picks touches
+    /// // no existing memory.
+    /// let page = unsafe {
+    ///     libc::mmap(ptr::null_mut(), 4096, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+    /// };
+    /// assert_ne!(page, libc::MAP_FAILED);
+    /// let addr = NonNull::new(page.cast::<u8>()).unwrap();
+    /// // SAFETY: the page at `addr` is our own reservation, used by nothing else.
+    /// let ro = unsafe { seg.attach_read_only_at(addr, AtFlags::REMAP)? };
+    /// let mut buf = [0u8; 7];
+    /// ro.read(0, &mut buf)?;
+    /// assert_eq!((ro.as_ptr(), &buf), (addr.as_ptr().cast_const(), b"read me"));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmat")]
     pub unsafe fn attach_read_only_at(
         &self,
@@ -639,16 +1078,51 @@ mod sealed {
 }
 
 /// What an [`Attachment`] may do to the bytes: [`ReadWrite`] or [`ReadOnly`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{abi, shm::{Access, ReadOnly, ReadWrite}};
+///
+/// assert_eq!(<ReadWrite as Access>::SHMFLG, 0);
+/// assert_eq!(<ReadOnly as Access>::SHMFLG, abi::SHM_RDONLY);
+/// ```
 pub trait Access: sealed::Sealed {
     /// The `shmat` flag that makes this kind of mapping.
     const SHMFLG: i32;
 }
 
 /// Marker: the attachment was made read-write (`shmat` without `SHM_RDONLY`).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::shm::{Attachment, ReadWrite, Segment};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let att: Attachment<_, ReadWrite> = seg.attach()?;
+/// att.write(0, b"rw")?;
+/// assert_eq!(att.load_u8(1), Some(b'w'));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Debug)]
 pub enum ReadWrite {}
 
 /// Marker: the attachment was made with `SHM_RDONLY`; the type offers no write.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::shm::{Attachment, ReadOnly, Segment};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_READ)?);
+/// // Read permission is enough for a read-only attachment.
+/// let ro: Attachment<_, ReadOnly> = seg.attach_read_only()?;
+/// assert_eq!(ro.load_u64(0), Some(0));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Debug)]
 pub enum ReadOnly {}
 
@@ -718,6 +1192,20 @@ impl<B: Backend, A: Access> fmt::Debug for Attachment<B, A> {
 
 /// A copy that does not fit in the attachment: `len` bytes at `offset` of a
 /// `size`-byte mapping. Converts into [`Error`] (kind [`ErrorKind::OutOfRange`]).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::shm::{OutOfBounds, Segment};
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 16, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let att = seg.attach()?;
+/// let e = att.write(10, b"too long").unwrap_err();
+/// assert_eq!(e, OutOfBounds { offset: 10, len: 8, size: 16 });
+/// assert_eq!(sysv_ipc::Error::from(e).kind(), ErrorKind::OutOfRange);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct OutOfBounds {
     /// Where the copy started.
@@ -749,11 +1237,33 @@ impl From<OutOfBounds> for Error {
 impl<B: Backend, A: Access> Attachment<B, A> {
     /// The segment's size in bytes (`shm_segsz`, read right after attaching). The
     /// mapping itself is whole pages, but only these bytes are reachable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 100, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// assert_eq!(att.len(), 100); // not the 4096 bytes of the mapped page
+    /// assert!(att.write(96, b"12345").is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the segment has no bytes (never true for a segment the kernel made).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(!seg.attach()?.is_empty());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -762,21 +1272,74 @@ impl<B: Backend, A: Access> Attachment<B, A> {
     /// process may write any byte at any time, so every access through this pointer
     /// must be atomic (or synchronised by other means) to be free of data races.
     /// Valid until the attachment is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// att.write(16, &42u64.to_ne_bytes())?;
+    /// let p = att.as_ptr();
+    /// assert_eq!(p.addr() % 4096, 0); // page-aligned
+    /// // SAFETY: bytes 16..24 are in bounds, 8-aligned, readable and writable (a
+    /// // read-write attachment) while `att` lives, and every access to them is an
+    /// // atomic 8-byte one, as AtomicU64::from_ptr requires.
+    /// let word = unsafe { AtomicU64::from_ptr(p.wrapping_add(16).cast::<u64>().cast_mut()) };
+    /// assert_eq!(word.load(Ordering::Relaxed), 42);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn as_ptr(&self) -> *const u8 {
         self.ptr.as_ptr().cast_const()
     }
 
     /// The id of the attached segment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(seg.attach()?.segment_id(), seg.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn segment_id(&self) -> i32 {
         self.id
     }
 
     /// The backend that will detach.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Backend, Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// assert_eq!(att.backend().getpid(), std::process::id() as i32);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn backend(&self) -> &B {
         &self.backend
     }
 
     /// A handle for the attached segment (for `stat`, `remove`, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Segment};
+    ///
+    /// let att = Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?.attach()?;
+    /// let seg = att.segment();
+    /// assert_eq!(seg.stat()?.nattch, 1);
+    /// seg.remove()?; // the memory stays until `att` detaches
+    /// att.write(0, b"still here")?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn segment(&self) -> Segment<B>
     where
         B: Clone,
@@ -806,6 +1369,19 @@ impl<B: Backend, A: Access> Attachment<B, A> {
     /// # References
     ///
     /// shmop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// assert_eq!(seg.stat()?.nattch, 1);
+    /// att.detach()?;
+    /// assert_eq!(seg.stat()?.nattch, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmdt")]
     pub fn detach(mut self) -> Result<()> {
         self.shmdt()
@@ -839,12 +1415,41 @@ impl<B: Backend, A: Access> Attachment<B, A> {
     ///
     /// [`OutOfBounds`] if `offset + buf.len()` exceeds [`len`](Self::len); nothing is
     /// copied then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 32, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// att.write(3, b"abc")?;
+    /// let mut buf = [0u8; 5];
+    /// att.read(2, &mut buf)?;
+    /// assert_eq!(&buf, b"\0abc\0"); // a new segment is zero-filled
+    /// assert!(att.read(30, &mut buf).is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), OutOfBounds> {
         self.read_region().read(offset, buf)
     }
 
     /// Relaxed atomic load of the `u64` at `offset`; `None` unless `offset` is a
     /// multiple of 8 and the 8 bytes fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 20, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// att.write(8, &u64::MAX.to_ne_bytes())?;
+    /// assert_eq!(att.load_u64(8), Some(u64::MAX));
+    /// assert_eq!(att.load_u64(4), None); // misaligned
+    /// assert_eq!(att.load_u64(16), None); // 16..24 does not fit in 20 bytes
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn load_u64(&self, offset: usize) -> Option<u64> {
         self.read_region().load_u64(offset)
     }
@@ -857,11 +1462,38 @@ impl<B: Backend, A: Access> Attachment<B, A> {
     /// access sizes with them. Follow it with
     /// [`fence(Acquire)`](core::sync::atomic::fence) to synchronise with a peer's
     /// Release store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 20, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// att.write(4, &7u32.to_ne_bytes())?;
+    /// assert_eq!(att.load_u32(4), Some(7));
+    /// assert_eq!(att.load_u32(2), None); // misaligned
+    /// assert_eq!(att.load_u32(16), None); // in the last 20 % 8 bytes
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn load_u32(&self, offset: usize) -> Option<u32> {
         self.read_region().load_u32(offset)
     }
 
     /// Relaxed atomic load of the byte at `offset`; `None` past the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 20, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// att.write(19, b"!")?;
+    /// assert_eq!(att.load_u8(19), Some(b'!'));
+    /// assert_eq!(att.load_u8(20), None);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn load_u8(&self, offset: usize) -> Option<u8> {
         self.read_region().load_u8(offset)
     }
@@ -877,6 +1509,22 @@ impl<B: Backend> Attachment<B, ReadWrite> {
     }
 
     /// The address of the first byte, writable; see [`as_ptr`](Self::as_ptr).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// // SAFETY: bytes 8..16 are in bounds, 8-aligned and writable (a ReadWrite
+    /// // attachment); they are accessed only atomically and in 8-byte words.
+    /// let word = unsafe { AtomicU64::from_ptr(att.as_mut_ptr().wrapping_add(8).cast::<u64>()) };
+    /// word.store(0x0102_0304, Ordering::Release);
+    /// assert_eq!(att.load_u64(8), Some(0x0102_0304));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn as_mut_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
     }
@@ -889,6 +1537,22 @@ impl<B: Backend> Attachment<B, ReadWrite> {
     ///
     /// [`OutOfBounds`] if `offset + data.len()` exceeds [`len`](Self::len); nothing is
     /// written then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 16, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// att.write(5, b"hello")?;
+    /// let mut buf = [0u8; 5];
+    /// att.read(5, &mut buf)?;
+    /// assert_eq!(&buf, b"hello");
+    /// assert!(att.write(12, b"hello").is_err()); // nothing written
+    /// assert_eq!(att.load_u8(12), Some(0));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), OutOfBounds> {
         self.region().write(offset, data)
     }
@@ -930,6 +1594,24 @@ impl<B: Backend> Attachment<B, ReadWrite> {
     /// process must not write the enclosing 8-byte word (or read it, if this view is
     /// used to write) through any of those concurrently, nor through views of other
     /// sizes. Hardware and LLVM define such races byte-wise; the language does not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// // SAFETY: bytes 32..40 (the word around offset 36) are reached only through
+    /// // this view while it lives: no copy or view of another size touches them.
+    /// let flag = unsafe { att.atomic_u32(36) }.expect("aligned and in bounds");
+    /// flag.store(1, Ordering::Release);
+    /// assert_eq!(flag.load(Ordering::Acquire), 1);
+    /// // SAFETY: returns None without creating a view.
+    /// assert!(unsafe { att.atomic_u32(62) }.is_none()); // misaligned
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub unsafe fn atomic_u32(&self, offset: usize) -> Option<&AtomicU32> {
         if !offset.is_multiple_of(4) || offset.checked_add(4)? > self.len {
             return None;
@@ -950,6 +1632,24 @@ impl<B: Backend> Attachment<B, ReadWrite> {
     ///
     /// As [`atomic_u32`](Self::atomic_u32): no concurrent access of another size to
     /// the enclosing word from this process while the reference is used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// // SAFETY: the word holding byte 40 (40..48) is reached only through this view
+    /// // while it lives.
+    /// let b = unsafe { att.atomic_u8(40) }.expect("in bounds");
+    /// assert_eq!(b.fetch_add(3, Ordering::Relaxed), 0);
+    /// assert_eq!(b.load(Ordering::Relaxed), 3);
+    /// // SAFETY: returns None without creating a view.
+    /// assert!(unsafe { att.atomic_u8(64) }.is_none());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub unsafe fn atomic_u8(&self, offset: usize) -> Option<&AtomicU8> {
         if offset >= self.len {
             return None;
@@ -1045,6 +1745,19 @@ where
     /// `shmget(key, size_of::<T>(), flags | mode)` + `shmat` — creates (or opens) a
     /// segment for one `T` and attaches it read-write, on the default backend. See
     /// [`Shm::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
+    ///
+    /// let shm = Shm::<[u32; 4]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// assert_eq!(shm.read(), [0; 4]); // zero-filled
+    /// shm.write(&[1, 2, 3, 4]);
+    /// assert_eq!(shm.read(), [1, 2, 3, 4]);
+    /// shm.segment().remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
         Shm::create_in(DefaultBackend::default(), key, intent, mode)
@@ -1052,6 +1765,21 @@ where
 
     /// `shmget(key, 0, 0)` + `shmat` — opens `key`'s segment read-write as a `T`, on
     /// the default backend. See [`Shm::open_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
+    ///
+    /// let key = Key::new(0x5eed_0201 ^ std::process::id() as i32);
+    /// let writer = Shm::<u64>::create(key, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// writer.write(&99);
+    /// // In another process:
+    /// let reader = Shm::<u64>::open(key)?;
+    /// assert_eq!(reader.read(), 99);
+    /// writer.segment().remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn open(key: Key) -> Result<Self> {
         Shm::open_in(DefaultBackend::default(), key)
@@ -1059,6 +1787,20 @@ where
 
     /// `shmget(key, 0, 0)` + `shmat(.., SHM_RDONLY)` — opens `key`'s segment
     /// read-only as a `T`, on the default backend. See [`Shm::open_read_only_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
+    ///
+    /// let key = Key::new(0x5eed_0202 ^ std::process::id() as i32);
+    /// let writer = Shm::<[u8; 8]>::create(key, Intent::CreateNew, Mode::new(0o644))?;
+    /// writer.write(b"readings");
+    /// let reader = Shm::<[u8; 8]>::open_read_only(key)?; // has no `write`
+    /// assert_eq!(&reader.read(), b"readings");
+    /// writer.segment().remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn open_read_only(key: Key) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
         Shm::open_read_only_in(DefaultBackend::default(), key)
@@ -1085,6 +1827,22 @@ where
     /// # References
     ///
     /// shmget(2), shmop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, shm::Segment, shm::Shm};
+    ///
+    /// let key = Key::new(0x5eed_0203 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// let small = Removal::new(Segment::create_in(b, key, 4, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // The key's segment is too small for a u64.
+    /// let e = Shm::<u64>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 8, actual: 4 });
+    /// let shm = Shm::<u32>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?;
+    /// assert_eq!(shm.segment().id(), small.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
         let size = value_size::<T>();
@@ -1120,6 +1878,21 @@ where
     /// # References
     ///
     /// shmget(2), shmop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, shm::Segment, shm::Shm};
+    ///
+    /// let key = Key::new(0x5eed_0204 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// // A larger segment: the u64 is its first 8 bytes.
+    /// let seg = Removal::new(Segment::create_in(b, key, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// seg.attach()?.write(0, &5u64.to_ne_bytes())?;
+    /// let shm = Shm::<u64>::open_in(b, key)?;
+    /// assert_eq!(shm.read(), 5);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
         Shm::from_segment(Segment::open_in(backend, key)?)
@@ -1132,6 +1905,20 @@ where
     /// # Errors
     ///
     /// As [`Shm::open_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::{CreateOptions, Segment, Shm};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let opts = CreateOptions::new().no_reserve();
+    /// let seg = Removal::new(Segment::create_with(Key::PRIVATE, 16, Intent::CreateNew, Mode::OWNER_RW, opts)?);
+    /// let shm = Shm::<[u64; 2]>::from_segment(*seg)?;
+    /// shm.write(&[3, 4]);
+    /// assert_eq!(seg.attach()?.load_u64(8), Some(4));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmat")]
     pub fn from_segment(segment: Segment<B>) -> Result<Self> {
         let attachment = segment.attach()?;
@@ -1140,6 +1927,23 @@ where
 
     /// Copies `value` into the segment (Relaxed atomic word stores). A concurrent
     /// reader may see part of it; see the type's docs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Shm};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Debug, PartialEq)]
+    /// #[repr(C)]
+    /// struct Limits { min: i32, max: i32 }
+    ///
+    /// let shm = Shm::<Limits>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*shm.segment());
+    /// shm.write(&Limits { min: -5, max: 5 });
+    /// assert_eq!(shm.read(), Limits { min: -5, max: 5 });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[cfg(not(loom))]
     pub fn write(&self, value: &T) {
         let r = self.attachment.region().write(0, value.as_bytes());
@@ -1163,6 +1967,20 @@ where
     /// # References
     ///
     /// shmget(2), shmop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, shm::Shm};
+    ///
+    /// let key = Key::new(0x5eed_0205 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// let writer = Shm::<i64>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*writer.segment());
+    /// writer.write(&-1);
+    /// assert_eq!(Shm::<i64, _, _>::open_read_only_in(b, key)?.read(), -1);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmget")]
     pub fn open_read_only_in(backend: B, key: Key) -> Result<Self> {
         Shm::from_segment_read_only(Segment::open_in(backend, key)?)
@@ -1173,6 +1991,21 @@ where
     /// # Errors
     ///
     /// As [`Shm::open_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, shm::Segment, shm::Shm};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// seg.attach()?.write(0, &[1, 0, 0, 0])?;
+    /// let ro = Shm::<u32, _, _>::from_segment_read_only(*seg)?;
+    /// assert_eq!(ro.read(), u32::from_ne_bytes([1, 0, 0, 0]));
+    /// // Too small for a u64: refused before any read.
+    /// let e = Shm::<u64, _, _>::from_segment_read_only(*seg).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 8, actual: 4 });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "shmat")]
     pub fn from_segment_read_only(segment: Segment<B>) -> Result<Self> {
         let attachment = segment.attach_read_only()?;
@@ -1206,6 +2039,19 @@ where
     /// Copies the value out of the segment (Relaxed atomic word loads). If a peer
     /// writes meanwhile, the copy may be torn: a valid `T`, but possibly a mix of
     /// old and new words; see the type's docs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Shm};
+    ///
+    /// let shm = Shm::<[u16; 3]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*shm.segment());
+    /// assert_eq!(shm.read(), [0; 3]);
+    /// shm.write(&[7, 8, 9]);
+    /// assert_eq!(shm.read(), [7, 8, 9]);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[cfg(not(loom))]
     pub fn read(&self) -> T {
         let mut value = T::new_zeroed();
@@ -1216,16 +2062,54 @@ where
     }
 
     /// The segment, for [`stat`](Segment::stat), [`remove`](Removable::remove), ...
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
+    ///
+    /// let shm = Shm::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let st = shm.segment().stat()?;
+    /// assert_eq!((st.size, st.nattch), (8, 1));
+    /// shm.segment().remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn segment(&self) -> &Segment<B> {
         &self.segment
     }
 
     /// The attachment, for byte-level access beyond `T` in a larger segment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment, shm::Shm};
+    ///
+    /// // A u32 followed by a byte log, in one segment.
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let shm = Shm::<u32>::from_segment(*seg)?;
+    /// shm.write(&3);
+    /// shm.attachment().write(8, b"log")?;
+    /// assert_eq!((shm.attachment().len(), shm.attachment().load_u8(8)), (64, Some(b'l')));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn attachment(&self) -> &Attachment<B, A> {
         &self.attachment
     }
 
     /// Detaches and gives back the segment handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
+    ///
+    /// let shm = Shm::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let seg = shm.into_segment(); // detached
+    /// assert_eq!(seg.stat()?.nattch, 0);
+    /// seg.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn into_segment(self) -> Segment<B> {
         let Shm {
             segment,
