@@ -25,6 +25,21 @@ use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
 /// The largest message text the convenience methods ([`MsgQueue::send`],
 /// [`MsgQueue::recv`], typed values) handle: Linux's default `msgmax`. Larger
 /// messages (where `kernel.msgmax` was raised) go through a [`MsgBuf`] of your size.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{DEFAULT_MSGMAX, MsgQueue, Selector};
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// q.send(1, &[7; DEFAULT_MSGMAX])?; // the longest text `send` takes
+/// let mut text = [0u8; DEFAULT_MSGMAX];
+/// assert_eq!(q.try_recv(&mut text, Selector::Any)?.len, 8192);
+/// let e = q.send(1, &[7; DEFAULT_MSGMAX + 1]).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::MessageTooLarge { size: 8193, limit: 8192 });
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub const DEFAULT_MSGMAX: usize = abi::MSGMAX as usize;
 
 /// Stack buffer sizes below `DEFAULT_MSGMAX` that `send`/`recv` pick for short texts.
@@ -58,6 +73,14 @@ pub struct MsgBuf<const N: usize> {
 
 impl<const N: usize> MsgBuf<N> {
     /// An empty buffer (`mtype` 0, no text).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sysv_ipc::msg::MsgBuf;
+    /// let buf = MsgBuf::<32>::new();
+    /// assert_eq!((buf.mtype(), buf.text(), buf.capacity()), (0, &b""[..], 32));
+    /// ```
     pub fn new() -> Self {
         MsgBuf {
             wire: Wire {
@@ -73,6 +96,20 @@ impl<const N: usize> MsgBuf<N> {
     /// # Errors
     ///
     /// `MessageTooLarge` if `text` is longer than `N`; the buffer is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sysv_ipc::msg::MsgBuf;
+    /// use sysv_ipc::ErrorKind;
+    ///
+    /// let mut buf = MsgBuf::<4>::new();
+    /// buf.set(3, b"abcd")?;
+    /// let e = buf.set(9, b"too long").unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::MessageTooLarge { size: 8, limit: 4 });
+    /// assert_eq!((buf.mtype(), buf.text()), (3, &b"abcd"[..])); // unchanged
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn set(&mut self, mtype: i64, text: &[u8]) -> Result<()> {
         let Some(dst) = self.wire.text.get_mut(..text.len()) else {
             return Err(Error::new(
@@ -90,16 +127,53 @@ impl<const N: usize> MsgBuf<N> {
     }
 
     /// The message type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(4, b"job")?;
+    /// let mut buf = MsgBuf::<64>::new();
+    /// q.recv_buf(&mut buf, Selector::UpTo(10))?;
+    /// assert_eq!(buf.mtype(), 4);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn mtype(&self) -> i64 {
         i64::from_ne_bytes(self.wire.mtype)
     }
 
     /// The message text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"hello")?;
+    /// let mut buf = MsgBuf::<64>::new();
+    /// q.recv_buf(&mut buf, Selector::Any)?;
+    /// assert_eq!(buf.text(), b"hello"); // only the bytes received, not all 64
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn text(&self) -> &[u8] {
         self.wire.text.get(..self.len).unwrap_or(&[])
     }
 
     /// Room for text, in bytes (`N`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sysv_ipc::msg::MsgBuf;
+    /// let buf = MsgBuf::<128>::new();
+    /// assert_eq!(buf.capacity(), 128);
+    /// assert_eq!(buf.text().len(), 0);
+    /// ```
     pub const fn capacity(&self) -> usize {
         N
     }
@@ -138,6 +212,27 @@ struct TypedWire<T> {
 }
 
 /// Which message `msgrcv` takes (its `msgtyp` argument, and `MSG_EXCEPT`).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{MsgQueue, Selector};
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// q.send(3, b"c")?;
+/// q.send(1, b"a")?;
+/// q.send(2, b"b")?;
+/// let mut text = [0u8; 8];
+/// assert_eq!(q.try_recv(&mut text, Selector::UpTo(2))?.mtype, 1); // lowest type <= 2
+/// assert_eq!(q.try_recv(&mut text, Selector::Except(3))?.mtype, 2); // first type != 3
+/// assert_eq!(q.try_recv(&mut text, Selector::Type(3))?.mtype, 3);
+/// assert_eq!(q.try_recv(&mut text, Selector::Any).unwrap_err().kind(), ErrorKind::NoMessage);
+/// // Bounds below 1 have no msgtyp to encode:
+/// let e = q.try_recv(&mut text, Selector::Type(0)).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Selector {
     /// The first message on the queue, whatever its type (`msgtyp == 0`).
@@ -165,29 +260,133 @@ impl Selector {
 }
 
 /// How `msgsnd` behaves when the queue is full.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{MsgQueue, SendFlags};
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+///
+/// assert_eq!(SendFlags::default(), SendFlags::BLOCK);
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// q.set_max_bytes(8)?; // room for 8 bytes of text
+/// q.send_with(1, b"12345678", SendFlags::NOWAIT)?;
+/// let e = q.send_with(1, b"9", SendFlags::NOWAIT).unwrap_err(); // full
+/// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct SendFlags(i32);
 
 impl SendFlags {
     /// Block until there is room (the default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector, SendFlags};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send_with(1, b"waits only if the queue is full", SendFlags::BLOCK)?;
+    /// let mut text = [0u8; 64];
+    /// assert_eq!(q.try_recv(&mut text, Selector::Any)?.len, 31);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const BLOCK: SendFlags = SendFlags(0);
     /// Fail with [`ErrorKind::WouldBlock`] instead of blocking (`IPC_NOWAIT`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, SendFlags};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.set_max_bytes(4)?;
+    /// q.send_with(1, b"full", SendFlags::NOWAIT)?;
+    /// let e = q.send_with(1, b"!", SendFlags::NOWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// assert_eq!(q.stat()?.messages, 1);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const NOWAIT: SendFlags = SendFlags(abi::IPC_NOWAIT);
 }
 
 /// How `msgrcv` behaves: blocking, and what to do with a message longer than the
 /// buffer. Combine with `|`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// assert_eq!(RecvFlags::default(), RecvFlags::BLOCK);
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// q.send(1, b"a long message")?;
+/// let mut text = [0u8; 6];
+/// let got = q.recv_with(&mut text, Selector::Any, RecvFlags::NOWAIT | RecvFlags::TRUNCATE)?;
+/// assert_eq!(&text[..got.len], b"a long");
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct RecvFlags(i32);
 
 impl RecvFlags {
     /// Block until a message is there; refuse (and leave queued) a message longer
     /// than the buffer. The default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"here")?; // so that the blocking receive returns at once
+    /// let mut text = [0u8; 8];
+    /// let got = q.recv_with(&mut text, Selector::Any, RecvFlags::BLOCK)?;
+    /// assert_eq!(&text[..got.len], b"here");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const BLOCK: RecvFlags = RecvFlags(0);
     /// Fail with [`ErrorKind::NoMessage`] instead of blocking (`IPC_NOWAIT`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let mut text = [0u8; 8];
+    /// let e = q.recv_with(&mut text, Selector::Any, RecvFlags::NOWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::NoMessage);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const NOWAIT: RecvFlags = RecvFlags(abi::IPC_NOWAIT);
     /// Take a message longer than the buffer anyway, cutting it to the buffer's size;
     /// the rest is lost (`MSG_NOERROR`). An explicit choice, never a default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"0123456789")?;
+    /// let mut text = [0u8; 4];
+    /// // Without TRUNCATE the message is refused and stays queued...
+    /// let e = q.recv_with(&mut text, Selector::Any, RecvFlags::NOWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::BufferTooSmall { capacity: 4 });
+    /// // ...with it, the first 4 bytes arrive and the rest is lost.
+    /// let got = q.recv_with(&mut text, Selector::Any, RecvFlags::NOWAIT | RecvFlags::TRUNCATE)?;
+    /// assert_eq!((got.len, &text), (4, b"0123"));
+    /// assert_eq!(q.stat()?.messages, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const TRUNCATE: RecvFlags = RecvFlags(abi::MSG_NOERROR);
 }
 
@@ -199,6 +398,21 @@ impl core::ops::BitOr for RecvFlags {
 }
 
 /// What [`MsgQueue::recv`] received: the message's type and how many text bytes.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{MsgQueue, Received, Selector};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// q.send(6, b"six")?;
+/// let mut text = [0u8; 16];
+/// let got = q.try_recv(&mut text, Selector::Any)?;
+/// assert_eq!(got, Received { mtype: 6, len: 3 });
+/// assert_eq!(&text[..got.len], b"six");
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Received {
     /// The message type.
@@ -208,6 +422,22 @@ pub struct Received {
 }
 
 /// The state of a queue, from `msgctl(IPC_STAT)`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::MsgQueue;
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// q.send(1, b"hello")?;
+/// let st = q.stat()?;
+/// assert_eq!((st.messages, st.bytes), (1, 5));
+/// assert_eq!(st.last_send_pid, std::process::id() as i32);
+/// assert_eq!((st.last_recv_pid, st.recv_time), (0, 0)); // nobody received yet
+/// assert_eq!(st.perm.mode, Mode::default());
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MsgQueueStat {
     /// Owner, creator, mode, key.
@@ -277,11 +507,41 @@ impl<B: Backend> fmt::Debug for MsgQueue<B> {
 
 impl MsgQueue<DefaultBackend> {
     /// Opens the queue that `key` names: see [`MsgQueue::open_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let key = Key::new(0x7100_0000 | (std::process::id() as i32 & 0xff_ffff)); // agreed on by the peers
+    /// let q = Removal::new(MsgQueue::create(key, Intent::CreateNew, Mode::default())?);
+    /// let peer = MsgQueue::open(key)?; // typically in another process
+    /// assert_eq!(peer.id(), q.id());
+    /// q.remove_now()?;
+    /// assert_eq!(MsgQueue::open(key).unwrap_err().kind(), ErrorKind::NotFound);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open(key: Key) -> Result<Self> {
         Self::open_in(DefaultBackend::default(), key)
     }
 
     /// Creates or opens the queue for `key`: see [`MsgQueue::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let key = Key::new(0x7200_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let q = Removal::new(MsgQueue::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let e = MsgQueue::create(key, Intent::CreateNew, Mode::OWNER_RW).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    /// let same = MsgQueue::create(key, Intent::OpenOrCreate, Mode::OWNER_RW)?;
+    /// assert_eq!(same.id(), q.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
         Self::create_in(DefaultBackend::default(), key, intent, mode)
     }
@@ -298,6 +558,21 @@ impl<B: Backend> MsgQueue<B> {
     /// # References
     ///
     /// msgget(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// static KERNEL: Mock = Mock::new(); // an in-memory kernel: nothing touches the host
+    /// let key = Key::new(0x1234);
+    /// assert_eq!(MsgQueue::open_in(&KERNEL, key).unwrap_err().kind(), ErrorKind::NotFound);
+    /// let q = MsgQueue::create_in(&KERNEL, key, Intent::CreateNew, Mode::default())?;
+    /// assert_eq!(MsgQueue::open_in(&KERNEL, key)?.id(), q.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
         Self::create_in(backend, key, Intent::Open, Mode::new(0))
@@ -314,6 +589,18 @@ impl<B: Backend> MsgQueue<B> {
     /// # References
     ///
     /// msgget(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
+    ///
+    /// let q = MsgQueue::create_in(DefaultBackend::default(), Key::PRIVATE, Intent::CreateNew, Mode::new(0o640))?;
+    /// let q = Removal::new(q);
+    /// assert_eq!(q.stat()?.perm.mode, Mode::new(0o640));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgget")]
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
         let id = check(
@@ -325,16 +612,57 @@ impl<B: Backend> MsgQueue<B> {
 
     /// A handle for an existing queue id (from another process, `ipcs`, or
     /// [`info`](crate::info)); nothing is checked until the first call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let id = q.id(); // e.g. passed to another process, or listed by `ipcs -q`
+    /// let handle = MsgQueue::from_id(DefaultBackend::default(), id);
+    /// handle.send(1, b"by id")?;
+    /// let mut text = [0u8; 8];
+    /// assert_eq!(q.try_recv(&mut text, Selector::Any)?.len, 5);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn from_id(backend: B, id: i32) -> Self {
         MsgQueue { id, backend }
     }
 
     /// The queue's id (`msqid`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let a = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let b = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// assert!(a.id() >= 0);
+    /// assert_ne!(a.id(), b.id()); // each private queue is a new one
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn id(&self) -> i32 {
         self.id
     }
 
     /// The backend this handle calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// static KERNEL: Mock = Mock::new();
+    /// let q = MsgQueue::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::default())?;
+    /// assert!(core::ptr::eq(*q.backend(), &KERNEL));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn backend(&self) -> &B {
         &self.backend
     }
@@ -357,6 +685,21 @@ impl<B: Backend> MsgQueue<B> {
     /// # References
     ///
     /// msgop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"ping")?;
+    /// let mut text = [0u8; 16];
+    /// let got = q.try_recv(&mut text, Selector::Type(1))?;
+    /// assert_eq!(&text[..got.len], b"ping");
+    /// assert_eq!(q.send(0, b"no").unwrap_err().kind(), ErrorKind::InvalidArgument); // mtype >= 1
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgsnd")]
     pub fn send(&self, mtype: i64, text: &[u8]) -> Result<()> {
         self.send_with(mtype, text, SendFlags::BLOCK)
@@ -364,11 +707,36 @@ impl<B: Backend> MsgQueue<B> {
 
     /// `msgsnd` with `IPC_NOWAIT`: like [`send`](Self::send) but a full queue is
     /// [`ErrorKind::WouldBlock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.set_max_bytes(16)?;
+    /// q.try_send(1, &[0; 16])?;
+    /// assert_eq!(q.try_send(1, b"more").unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn try_send(&self, mtype: i64, text: &[u8]) -> Result<()> {
         self.send_with(mtype, text, SendFlags::NOWAIT)
     }
 
     /// [`send`](Self::send) with explicit flags.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, SendFlags};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send_with(2, b"never blocks", SendFlags::NOWAIT)?;
+    /// assert_eq!(q.stat()?.bytes, 12);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn send_with(&self, mtype: i64, text: &[u8], flags: SendFlags) -> Result<()> {
         // The stack buffer is zeroed before use, so its size is picked from the text's:
         // an 8 KiB buffer for an 8-byte message made send+recv 1.28x direct libc.
@@ -389,12 +757,45 @@ impl<B: Backend> MsgQueue<B> {
     }
 
     /// `msgsnd` of a prepared [`MsgBuf`], without copying, blocking while full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let mut buf = MsgBuf::<32>::new();
+    /// buf.set(3, b"prepared once")?;
+    /// q.send_buf(&buf)?;
+    /// q.send_buf(&buf)?; // and sent twice
+    /// assert_eq!(q.stat()?.messages, 2);
+    /// let mut text = [0u8; 32];
+    /// assert_eq!(q.try_recv(&mut text, Selector::Type(3))?.len, 13);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgsnd")]
     pub fn send_buf<const N: usize>(&self, buf: &MsgBuf<N>) -> Result<()> {
         self.send_buf_with(buf, SendFlags::BLOCK)
     }
 
     /// [`send_buf`](Self::send_buf) with explicit flags.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgBuf, MsgQueue, SendFlags};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.set_max_bytes(8)?;
+    /// let mut buf = MsgBuf::<8>::new();
+    /// buf.set(1, b"8 bytes!")?;
+    /// q.send_buf_with(&buf, SendFlags::NOWAIT)?;
+    /// let e = q.send_buf_with(&buf, SendFlags::NOWAIT).unwrap_err(); // the queue is full
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn send_buf_with<const N: usize>(&self, buf: &MsgBuf<N>, flags: SendFlags) -> Result<()> {
         self.send_message(buf.mtype(), buf.message(), flags.0)
     }
@@ -427,6 +828,19 @@ impl<B: Backend> MsgQueue<B> {
     }
 
     /// [`send_value`](Self::send_value) with explicit flags.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector, SendFlags};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send_value_with(9, &0x0123_4567_89ab_cdef_u64, SendFlags::NOWAIT)?;
+    /// let (mtype, v) = q.recv_value_with::<u64>(Selector::Type(9), RecvFlags::NOWAIT)?;
+    /// assert_eq!((mtype, v), (9, 0x0123_4567_89ab_cdef));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn send_value_with<T: FromBytes + IntoBytes + Immutable>(
         &self,
         mtype: i64,
@@ -486,6 +900,26 @@ impl<B: Backend> MsgQueue<B> {
     /// # References
     ///
     /// msgop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"sent first, so recv does not block")?;
+    /// let mut text = [0u8; 64];
+    /// let got = q.recv(&mut text, Selector::Any)?;
+    /// assert_eq!(&text[..got.len], b"sent first, so recv does not block");
+    /// // A message longer than the buffer is refused and stays queued:
+    /// q.send(1, b"0123456789")?;
+    /// let mut small = [0u8; 4];
+    /// let e = q.recv(&mut small, Selector::Any).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::BufferTooSmall { capacity: 4 });
+    /// assert_eq!(q.stat()?.messages, 1);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgrcv")]
     pub fn recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
         self.recv_with(text, sel, RecvFlags::BLOCK)
@@ -493,11 +927,40 @@ impl<B: Backend> MsgQueue<B> {
 
     /// `msgrcv` with `IPC_NOWAIT`: like [`recv`](Self::recv) but an empty queue (or no
     /// message of the selected type) is [`ErrorKind::NoMessage`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(2, b"two")?;
+    /// let mut text = [0u8; 8];
+    /// let e = q.try_recv(&mut text, Selector::Type(1)).unwrap_err(); // none of type 1
+    /// assert_eq!(e.kind(), ErrorKind::NoMessage);
+    /// assert_eq!(q.try_recv(&mut text, Selector::Any)?.mtype, 2);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn try_recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
         self.recv_with(text, sel, RecvFlags::NOWAIT)
     }
 
     /// [`recv`](Self::recv) with explicit flags.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"only the head matters")?;
+    /// let mut head = [0u8; 4];
+    /// let got = q.recv_with(&mut head, Selector::Any, RecvFlags::NOWAIT | RecvFlags::TRUNCATE)?;
+    /// assert_eq!((got.len, &head), (4, b"only"));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn recv_with(&self, text: &mut [u8], sel: Selector, flags: RecvFlags) -> Result<Received> {
         // As in `send_with`: the smallest stack buffer that holds `text.len()` bytes.
         let len = text.len();
@@ -527,12 +990,42 @@ impl<B: Backend> MsgQueue<B> {
     }
 
     /// `msgrcv` into a [`MsgBuf`] (its whole capacity), without extra copies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(5, b"straight into the buffer")?;
+    /// let mut buf = MsgBuf::<64>::new();
+    /// q.recv_buf(&mut buf, Selector::Any)?; // a message is there: no blocking
+    /// assert_eq!((buf.mtype(), buf.text()), (5, &b"straight into the buffer"[..]));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgrcv")]
     pub fn recv_buf<const N: usize>(&self, buf: &mut MsgBuf<N>, sel: Selector) -> Result<()> {
         self.recv_buf_with(buf, sel, RecvFlags::BLOCK)
     }
 
     /// [`recv_buf`](Self::recv_buf) with explicit flags.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let mut buf = MsgBuf::<64>::new();
+    /// let e = q.recv_buf_with(&mut buf, Selector::Any, RecvFlags::NOWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::NoMessage);
+    /// q.send(1, b"now")?;
+    /// q.recv_buf_with(&mut buf, Selector::Any, RecvFlags::NOWAIT)?;
+    /// assert_eq!(buf.text(), b"now");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn recv_buf_with<const N: usize>(
         &self,
         buf: &mut MsgBuf<N>,
@@ -550,6 +1043,22 @@ impl<B: Backend> MsgQueue<B> {
     /// with `BufferTooSmall` and stays queued (take it with [`recv`](Self::recv)); a
     /// shorter one is consumed by the kernel and reported as `SizeMismatch` — never a
     /// partly filled `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send_value(1, &42u32)?;
+    /// assert_eq!(q.recv_value::<u32>(Selector::Any)?, (1, 42));
+    /// // Three bytes are not a u32: the message is consumed and reported.
+    /// q.send(1, b"abc")?;
+    /// let e = q.recv_value::<u32>(Selector::Any).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 4, actual: 3 });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgrcv")]
     pub fn recv_value<T: FromBytes + IntoBytes + Immutable + KnownLayout>(
         &self,
@@ -560,6 +1069,20 @@ impl<B: Backend> MsgQueue<B> {
 
     /// [`recv_value`](Self::recv_value) with explicit flags (`TRUNCATE` is ignored:
     /// a truncated `T` would be a lie).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let e = q.recv_value_with::<u64>(Selector::Any, RecvFlags::NOWAIT).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::NoMessage);
+    /// q.send_value(3, &7u64)?;
+    /// assert_eq!(q.recv_value_with::<u64>(Selector::Any, RecvFlags::NOWAIT)?, (3, 7));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn recv_value_with<T: FromBytes + IntoBytes + Immutable + KnownLayout>(
         &self,
         sel: Selector,
@@ -600,6 +1123,28 @@ impl<B: Backend> MsgQueue<B> {
     /// `Unsupported` where the kernel lacks `CONFIG_CHECKPOINT_RESTORE` (`ENOSYS`);
     /// `NoMessage` past the last message; `BufferTooSmall` if the message is longer
     /// than `buf` (it is not truncated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgBuf, MsgQueue};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"first")?;
+    /// q.send(2, b"second")?;
+    /// let mut buf = MsgBuf::<16>::new();
+    /// match q.peek(&mut buf, 1) {
+    ///     Ok(()) => {
+    ///         assert_eq!((buf.mtype(), buf.text()), (2, &b"second"[..]));
+    ///         assert_eq!(q.stat()?.messages, 2); // nothing was taken
+    ///         assert_eq!(q.peek(&mut buf, 2).unwrap_err().kind(), ErrorKind::NoMessage);
+    ///     }
+    ///     // A kernel without CONFIG_CHECKPOINT_RESTORE has no MSG_COPY.
+    ///     Err(e) => assert_eq!(e.kind(), ErrorKind::Unsupported),
+    /// }
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "MSG_COPY")]
     pub fn peek<const N: usize>(&self, buf: &mut MsgBuf<N>, index: usize) -> Result<()> {
         let index = i64::try_from(index)
@@ -653,6 +1198,21 @@ impl<B: Backend> MsgQueue<B> {
     /// # References
     ///
     /// msgctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"abc")?;
+    /// q.send(2, b"defg")?;
+    /// let st = q.stat()?;
+    /// assert_eq!((st.messages, st.bytes), (2, 7));
+    /// assert!(st.perm.key.is_private());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<MsgQueueStat> {
@@ -681,6 +1241,20 @@ impl<B: Backend> MsgQueue<B> {
     ///
     /// `PermissionDenied` unless the caller owns or created the queue (or is
     /// privileged).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{Intent, Key, Mode, Owner, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let perm = q.stat()?.perm;
+    /// // Keep the owner, let the group read too.
+    /// q.set_owner(Owner { uid: perm.uid, gid: perm.gid, mode: Mode::new(0o640) })?;
+    /// assert_eq!(q.stat()?.perm.mode, Mode::new(0o640));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
         self.set(|ds| owner.apply(&mut ds.msg_perm))
@@ -693,6 +1267,20 @@ impl<B: Backend> MsgQueue<B> {
     ///
     /// `PermissionDenied` when raising above `msgmnb` without `CAP_SYS_RESOURCE`
     /// (`EPERM`), or for a caller who is neither owner nor creator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.set_max_bytes(10)?; // lowering needs no privilege
+    /// assert_eq!(q.stat()?.max_bytes, 10);
+    /// q.try_send(1, b"0123456789")?;
+    /// assert_eq!(q.try_send(1, b"x").unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn set_max_bytes(&self, max_bytes: u64) -> Result<()> {
         self.set(|ds| ds.msg_qbytes = max_bytes)
     }
@@ -701,6 +1289,19 @@ impl<B: Backend> MsgQueue<B> {
 impl<B: Backend> Removable for MsgQueue<B> {
     /// `msgctl(msqid, IPC_RMID, NULL)` — removes the queue and every message on it;
     /// blocked senders and receivers wake with `Removed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable};
+    ///
+    /// let q = MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?;
+    /// q.send(1, b"lost with the queue")?;
+    /// q.remove()?;
+    /// assert_eq!(q.stat().unwrap_err().kind(), ErrorKind::InvalidArgument); // the id is gone
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     fn remove(&self) -> Result<()> {
         // SAFETY: IPC_RMID reads and writes no buffer.
         let r = unsafe {
