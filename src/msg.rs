@@ -550,6 +550,11 @@ impl MsgQueue<DefaultBackend> {
 impl<B: Backend> MsgQueue<B> {
     /// `msgget(key, 0)` — opens the existing queue for `key`.
     ///
+    /// [`Key::PRIVATE`] is the exception: `msgget` always creates for it, so
+    /// `open_in(backend, Key::PRIVATE)` does not fail but makes a new queue of mode
+    /// `0o000`, which stays until removed by id. Use [`MsgQueue::create_in`] for a
+    /// private queue.
+    ///
     /// # Errors
     ///
     /// `NotFound` if the key has no queue; `PermissionDenied` if the caller may
