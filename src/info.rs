@@ -66,6 +66,19 @@ fn bytes(v: i32) -> usize {
 ///
 /// The first three are the `kernel.msgmax`, `kernel.msgmnb`, `kernel.msgmni` sysctls;
 /// the rest are compile-time constants the kernel reports for compatibility.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, msg::MsgQueue, Intent, Key, Mode, Removal};
+///
+/// let limits = info::msg_limits()?;
+/// // A new queue holds up to `msgmnb` bytes.
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// assert_eq!(q.stat()?.max_bytes, limits.msgmnb as u64);
+/// assert_eq!(limits.msgssz, 16);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MsgLimits {
     /// Largest message text `msgsnd` accepts, in bytes (`kernel.msgmax`).
@@ -91,6 +104,20 @@ pub struct MsgLimits {
 ///
 /// `semmsl`, `semmns`, `semopm`, `semmni` are the four fields of the `kernel.sem`
 /// sysctl; the rest are constants.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Limit, Mode, SemSet};
+///
+/// let limits = info::sem_limits()?;
+/// assert_eq!(limits.semvmx, 32767);
+/// // One semaphore more than a set may hold: refused, naming the sysctl.
+/// let too_many = limits.semmsl as usize + 1;
+/// let e = SemSet::create(Key::PRIVATE, too_many, Intent::CreateNew, Mode::OWNER_RW).unwrap_err();
+/// assert_eq!(e.limit(), Some(Limit::Semmsl));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SemLimits {
     /// Most semaphores per set (`kernel.sem` field 1).
@@ -117,6 +144,20 @@ pub struct SemLimits {
 
 /// Shared memory limits of the IPC namespace (`shmctl(0, IPC_INFO)` into a
 /// `shminfo64`).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Limit, Mode, Segment};
+///
+/// let limits = info::shm_limits()?;
+/// assert_eq!(limits.shmmin, 1);
+/// // One byte more than the largest segment: refused, naming the sysctl.
+/// let too_big = usize::try_from(limits.shmmax).unwrap().saturating_add(1);
+/// let e = Segment::create(Key::PRIVATE, too_big, Intent::CreateNew, Mode::OWNER_RW).unwrap_err();
+/// assert_eq!(e.limit(), Some(Limit::Shmmax));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ShmLimits {
     /// Largest segment, in bytes (`kernel.shmmax`).
@@ -137,6 +178,19 @@ pub struct ShmLimits {
 /// The kernel reuses `msginfo`'s fields: `msgpool` carries the queues, `msgmap` the
 /// messages and `msgtql` the bytes (`msgctl_info` in ipc/msg.c). Since Linux 6.1 the
 /// two totals are clamped to `i32::MAX`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, msg::MsgQueue, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// q.send(1, b"hello")?;
+/// // The whole namespace: other processes' queues count too.
+/// let usage = info::msg_usage()?;
+/// assert!(usage.queues >= 1 && usage.messages >= 1 && usage.bytes >= 5);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MsgUsage {
     /// Queues that exist.
@@ -151,6 +205,17 @@ pub struct MsgUsage {
 ///
 /// The kernel reuses `seminfo`'s fields: `semusz` carries the sets and `semaem` the
 /// semaphores (`semctl_info` in ipc/sem.c).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Removal, SemSet};
+///
+/// let set = Removal::new(SemSet::create(Key::PRIVATE, 3, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let usage = info::sem_usage()?; // namespace-wide
+/// assert!(usage.sets >= 1 && usage.semaphores >= 3);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SemUsage {
     /// Sets that exist.
@@ -163,6 +228,18 @@ pub struct SemUsage {
 ///
 /// Page counts are in the system's page size (`shm_tot`, and `shm_get_stat` in
 /// ipc/shm.c summing each segment's page cache and swap).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Removal, Segment};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 3 * 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let usage = info::shm_usage()?; // namespace-wide
+/// assert!(usage.segments >= 1 && usage.pages_total >= 3);
+/// assert!(usage.pages_resident <= usage.pages_total);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ShmUsage {
     /// Segments that exist (`used_ids`).
@@ -200,6 +277,18 @@ fn shm_info_raw<B: Backend>(backend: &B) -> Result<(shm_info, i32)> {
 
 /// `msgctl(0, IPC_INFO, buf)` — the message queue limits, on the default backend. See
 /// [`msg_limits_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, msg::MsgQueue, ErrorKind, Intent, Key, Mode, Removal};
+///
+/// let max = info::msg_limits()?.msgmax;
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let e = q.try_send(1, &vec![0; max + 1]).unwrap_err();
+/// assert!(matches!(e.kind(), ErrorKind::MessageTooLarge { .. }));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "IPC_INFO")]
 pub fn msg_limits() -> Result<MsgLimits> {
     msg_limits_in(DefaultBackend::default())
@@ -215,6 +304,20 @@ pub fn msg_limits() -> Result<MsgLimits> {
 /// # References
 ///
 /// msgctl(2), proc(5) (`/proc/sys/kernel/msgmax`, ...).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::info;
+/// use sysv_ipc_mock::{Limits, Mock};
+///
+/// // The in-memory kernel, with a lowered `kernel.msgmax`.
+/// let kernel: Mock = Mock::new();
+/// kernel.set_limits(Limits { msgmax: 512, ..Limits::LINUX });
+/// let limits = info::msg_limits_in(&kernel)?;
+/// assert_eq!((limits.msgmax, limits.msgmnb), (512, 16384));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "msgctl")]
 #[doc(alias = "IPC_INFO")]
 pub fn msg_limits_in<B: Backend>(backend: B) -> Result<MsgLimits> {
@@ -233,6 +336,19 @@ pub fn msg_limits_in<B: Backend>(backend: B) -> Result<MsgLimits> {
 
 /// `semctl(0, 0, IPC_INFO, buf)` — the semaphore limits, on the default backend. See
 /// [`sem_limits_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Removal, SemOp, SemSet};
+///
+/// let limits = info::sem_limits()?;
+/// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+/// // SEMVMX is the largest value a semaphore can take.
+/// set.op(&[SemOp::add(0, limits.semvmx as i16)])?;
+/// assert_eq!(u32::from(set.get(0)?), limits.semvmx);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "IPC_INFO")]
 pub fn sem_limits() -> Result<SemLimits> {
     sem_limits_in(DefaultBackend::default())
@@ -247,6 +363,19 @@ pub fn sem_limits() -> Result<SemLimits> {
 /// # References
 ///
 /// semctl(2), proc(5) (`/proc/sys/kernel/sem`).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::info;
+/// use sysv_ipc_mock::{Limits, Mock};
+///
+/// let kernel: Mock = Mock::new();
+/// kernel.set_limits(Limits { semmsl: 8, ..Limits::LINUX });
+/// let limits = info::sem_limits_in(&kernel)?;
+/// assert_eq!((limits.semmsl, limits.semvmx), (8, 32767));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "semctl")]
 #[doc(alias = "IPC_INFO")]
 pub fn sem_limits_in<B: Backend>(backend: B) -> Result<SemLimits> {
@@ -267,6 +396,17 @@ pub fn sem_limits_in<B: Backend>(backend: B) -> Result<SemLimits> {
 
 /// `shmctl(0, IPC_INFO, buf)` — the shared memory limits, on the default backend. See
 /// [`shm_limits_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::info;
+///
+/// let limits = info::shm_limits()?;
+/// assert_eq!(limits.shmmin, 1);
+/// assert_eq!(limits.shmseg, limits.shmmni); // what Linux reports
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "IPC_INFO")]
 pub fn shm_limits() -> Result<ShmLimits> {
     shm_limits_in(DefaultBackend::default())
@@ -282,6 +422,19 @@ pub fn shm_limits() -> Result<ShmLimits> {
 /// # References
 ///
 /// shmctl(2), proc(5) (`/proc/sys/kernel/shmmax`, ...).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::info;
+/// use sysv_ipc_mock::{Limits, Mock};
+///
+/// let kernel: Mock = Mock::new();
+/// kernel.set_limits(Limits { shmmax: 1 << 20, ..Limits::LINUX });
+/// let limits = info::shm_limits_in(&kernel)?;
+/// assert_eq!((limits.shmmax, limits.shmmin), (1 << 20, 1));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "shmctl")]
 #[doc(alias = "IPC_INFO")]
 pub fn shm_limits_in<B: Backend>(backend: B) -> Result<ShmLimits> {
@@ -301,6 +454,18 @@ pub fn shm_limits_in<B: Backend>(backend: B) -> Result<ShmLimits> {
 
 /// `msgctl(0, MSG_INFO, buf)` — message queue usage, on the default backend. See
 /// [`msg_usage_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, msg::MsgQueue, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// q.send(1, b"0123456789")?;
+/// let usage = info::msg_usage()?; // every queue of the namespace
+/// assert!(usage.queues >= 1 && usage.bytes >= 10);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "MSG_INFO")]
 pub fn msg_usage() -> Result<MsgUsage> {
     msg_usage_in(DefaultBackend::default())
@@ -316,6 +481,21 @@ pub fn msg_usage() -> Result<MsgUsage> {
 /// # References
 ///
 /// msgctl(2).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, msg::MsgQueue, Intent, Key, Mode};
+/// use sysv_ipc_mock::Mock;
+///
+/// let kernel: Mock = Mock::new(); // a namespace of its own: exact counts
+/// let q = MsgQueue::create_in(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+/// q.send(1, b"abc")?;
+/// q.send(2, b"defg")?;
+/// let usage = info::msg_usage_in(&kernel)?;
+/// assert_eq!((usage.queues, usage.messages, usage.bytes), (1, 2, 7));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "msgctl")]
 #[doc(alias = "MSG_INFO")]
 pub fn msg_usage_in<B: Backend>(backend: B) -> Result<MsgUsage> {
@@ -329,6 +509,17 @@ pub fn msg_usage_in<B: Backend>(backend: B) -> Result<MsgUsage> {
 
 /// `semctl(0, 0, SEM_INFO, buf)` — semaphore usage, on the default backend. See
 /// [`sem_usage_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Removal, SemSet};
+///
+/// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let usage = info::sem_usage()?; // namespace-wide: other processes' sets count too
+/// assert!(usage.sets >= 1 && usage.semaphores >= 2);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "SEM_INFO")]
 pub fn sem_usage() -> Result<SemUsage> {
     sem_usage_in(DefaultBackend::default())
@@ -344,6 +535,20 @@ pub fn sem_usage() -> Result<SemUsage> {
 /// # References
 ///
 /// semctl(2).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, SemSet};
+/// use sysv_ipc_mock::Mock;
+///
+/// let kernel: Mock = Mock::new();
+/// SemSet::create_in(&kernel, Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?;
+/// SemSet::create_in(&kernel, Key::PRIVATE, 3, Intent::CreateNew, Mode::OWNER_RW)?;
+/// let usage = info::sem_usage_in(&kernel)?;
+/// assert_eq!((usage.sets, usage.semaphores), (2, 5));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "semctl")]
 #[doc(alias = "SEM_INFO")]
 pub fn sem_usage_in<B: Backend>(backend: B) -> Result<SemUsage> {
@@ -356,6 +561,17 @@ pub fn sem_usage_in<B: Backend>(backend: B) -> Result<SemUsage> {
 
 /// `shmctl(0, SHM_INFO, buf)` — shared memory usage, on the default backend. See
 /// [`shm_usage_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Removal, Segment};
+///
+/// let seg = Removal::new(Segment::create(Key::PRIVATE, 8192, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let usage = info::shm_usage()?; // namespace-wide
+/// assert!(usage.segments >= 1 && usage.pages_total >= 2);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "SHM_INFO")]
 pub fn shm_usage() -> Result<ShmUsage> {
     shm_usage_in(DefaultBackend::default())
@@ -371,6 +587,19 @@ pub fn shm_usage() -> Result<ShmUsage> {
 /// # References
 ///
 /// shmctl(2).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Segment};
+/// use sysv_ipc_mock::Mock;
+///
+/// let kernel: Mock = Mock::new();
+/// Segment::create_in(&kernel, Key::PRIVATE, 4096 + 1, Intent::CreateNew, Mode::OWNER_RW)?;
+/// let usage = info::shm_usage_in(&kernel)?;
+/// assert_eq!((usage.segments, usage.pages_total), (1, 2)); // sizes round up to pages
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "shmctl")]
 #[doc(alias = "SHM_INFO")]
 pub fn shm_usage_in<B: Backend>(backend: B) -> Result<ShmUsage> {
@@ -530,9 +759,24 @@ impl Walk {
 macro_rules! stat_iterator {
     (
         $(#[$meta:meta])*
-        $name:ident, $stat:ty, $raw:ty, $call:expr, |$backend:ident, $index:ident, $cmd:ident, $ds:ident| $do_stat:expr
+        $name:ident, $stat:ty, $raw:ty, $call:expr, |$backend:ident, $index:ident, $cmd:ident, $ds:ident| $do_stat:expr,
+        example: $ctor:ident, $make:literal
     ) => {
         $(#[$meta])*
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use sysv_ipc::{info, Intent, Key, Mode, Removal};
+        ///
+        #[doc = $make]
+        #[doc = concat!("let (_, stat) = info::", stringify!($ctor), "()?")]
+        ///     .filter_map(Result::ok)
+        ///     .find(|(id, _)| *id == mine.id())
+        ///     .expect("listed");
+        /// assert_eq!((stat.perm.key, stat.perm.mode), (Key::PRIVATE, Mode::OWNER_RW));
+        /// # Ok::<(), sysv_ipc::Error>(())
+        /// ```
         #[derive(Debug)]
         pub struct $name<B: Backend = DefaultBackend> {
             backend: B,
@@ -543,12 +787,37 @@ macro_rules! stat_iterator {
             /// Objects skipped because the caller may not read them (`EACCES`): only
             /// when the walk had to fall back to the permission-checked command
             /// (kernels before 4.17), or a security module denied one.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use sysv_ipc::info;
+            ///
+            #[doc = concat!("let mut walk = info::", stringify!($ctor), "()?;")]
+            /// let listed = walk.by_ref().filter(Result::is_ok).count();
+            /// // Linux 4.17 and later list every object, readable or not: none skipped.
+            /// assert_eq!(walk.unreadable(), 0);
+            /// println!("{listed} listed");
+            /// # Ok::<(), sysv_ipc::Error>(())
+            /// ```
             pub fn unreadable(&self) -> u32 {
                 self.walk.unreadable
             }
 
             /// Whether the walk had to use the permission-checked command because the
             /// kernel lacks the `*_STAT_ANY` one (known once an object was found).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use sysv_ipc::{info, Intent, Key, Mode, Removal};
+            ///
+            #[doc = $make]
+            #[doc = concat!("let mut walk = info::", stringify!($ctor), "()?;")]
+            /// assert!(walk.by_ref().any(|e| e.is_ok_and(|(id, _)| id == mine.id())));
+            /// assert!(!walk.fell_back()); // Linux 4.17 or later: `*_STAT_ANY`
+            /// # Ok::<(), sysv_ipc::Error>(())
+            /// ```
             pub fn fell_back(&self) -> bool {
                 self.walk.mode == Mode::Stat
             }
@@ -584,7 +853,9 @@ stat_iterator! {
         // SAFETY: MSG_STAT and MSG_STAT_ANY write one msqid64_ds through `buf`; `ds`
         // is a live local msqid64_ds that outlives the call.
         unsafe { backend.msgctl(index, cmd, (&raw mut ds).cast::<c_void>()) }
-    }
+    },
+    example: message_queues,
+    "let mine = Removal::new(sysv_ipc::msg::MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);"
 }
 
 stat_iterator! {
@@ -595,7 +866,9 @@ stat_iterator! {
         // SAFETY: SEM_STAT and SEM_STAT_ANY write one semid64_ds through the pointer
         // in `arg`; `ds` is a live local semid64_ds that outlives the call.
         unsafe { backend.semctl(index, 0, cmd, (&raw mut ds) as usize) }
-    }
+    },
+    example: semaphore_sets,
+    "let mine = Removal::new(sysv_ipc::SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);"
 }
 
 stat_iterator! {
@@ -607,11 +880,28 @@ stat_iterator! {
         // SAFETY: SHM_STAT and SHM_STAT_ANY write one shmid64_ds through `buf`; `ds`
         // is a live local shmid64_ds that outlives the call.
         unsafe { backend.shmctl(index, cmd, (&raw mut ds).cast::<c_void>()) }
-    }
+    },
+    example: segments,
+    "let mine = Removal::new(sysv_ipc::Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);"
 }
 
 /// `msgctl(0, MSG_INFO)` then `msgctl(index, MSG_STAT_ANY)` for each index — every
 /// message queue, on the default backend. See [`message_queues_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, msg::MsgQueue, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// q.send(3, b"queued")?;
+/// let (_, stat) = info::message_queues()?
+///     .filter_map(Result::ok)
+///     .find(|(id, _)| *id == q.id())
+///     .expect("listed");
+/// assert_eq!((stat.messages, stat.bytes), (1, 6));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "MSG_STAT_ANY")]
 pub fn message_queues() -> Result<MsgQueues> {
     message_queues_in(DefaultBackend::default())
@@ -629,6 +919,23 @@ pub fn message_queues() -> Result<MsgQueues> {
 /// # References
 ///
 /// msgctl(2).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, msg::MsgQueue, Intent, Key, Mode};
+/// use sysv_ipc_mock::Mock;
+///
+/// let kernel: Mock = Mock::new();
+/// let a = MsgQueue::create_in(&kernel, Key::new(7), Intent::CreateNew, Mode::OWNER_RW)?;
+/// let b = MsgQueue::create_in(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+/// let mut ids = [0; 2];
+/// for (slot, entry) in ids.iter_mut().zip(info::message_queues_in(&kernel)?) {
+///     *slot = entry?.0;
+/// }
+/// assert_eq!(ids, [a.id(), b.id()]); // in index order
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "msgctl")]
 #[doc(alias = "MSG_STAT_ANY")]
 pub fn message_queues_in<B: Backend>(backend: B) -> Result<MsgQueues<B>> {
@@ -641,6 +948,20 @@ pub fn message_queues_in<B: Backend>(backend: B) -> Result<MsgQueues<B>> {
 
 /// `semctl(0, 0, SEM_INFO)` then `semctl(index, 0, SEM_STAT_ANY)` for each index —
 /// every semaphore set, on the default backend. See [`semaphore_sets_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Removal, SemSet};
+///
+/// let set = Removal::new(SemSet::create(Key::PRIVATE, 4, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let (_, stat) = info::semaphore_sets()?
+///     .filter_map(Result::ok)
+///     .find(|(id, _)| *id == set.id())
+///     .expect("listed");
+/// assert_eq!(stat.nsems, 4);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "SEM_STAT_ANY")]
 pub fn semaphore_sets() -> Result<SemSets> {
     semaphore_sets_in(DefaultBackend::default())
@@ -656,6 +977,23 @@ pub fn semaphore_sets() -> Result<SemSets> {
 /// # References
 ///
 /// semctl(2).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, SemSet};
+/// use sysv_ipc_mock::Mock;
+///
+/// let kernel: Mock = Mock::new();
+/// SemSet::create_in(&kernel, Key::new(1), 2, Intent::CreateNew, Mode::OWNER_RW)?;
+/// SemSet::create_in(&kernel, Key::new(2), 5, Intent::CreateNew, Mode::OWNER_RW)?;
+/// let mut total = 0;
+/// for entry in info::semaphore_sets_in(&kernel)? {
+///     total += entry?.1.nsems;
+/// }
+/// assert_eq!(total, 7);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "semctl")]
 #[doc(alias = "SEM_STAT_ANY")]
 pub fn semaphore_sets_in<B: Backend>(backend: B) -> Result<SemSets<B>> {
@@ -668,6 +1006,24 @@ pub fn semaphore_sets_in<B: Backend>(backend: B) -> Result<SemSets<B>> {
 
 /// `shmctl(0, SHM_INFO)` then `shmctl(index, SHM_STAT_ANY)` for each index — every
 /// segment, on the default backend. See [`segments_in`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Removable, Segment};
+///
+/// let seg = Segment::create(Key::PRIVATE, 100, Intent::CreateNew, Mode::OWNER_RW)?;
+/// let att = seg.attach()?;
+/// seg.remove()?; // removed, but attached: still listed
+/// let (_, stat) = info::segments()?
+///     .filter_map(Result::ok)
+///     .find(|(id, _)| *id == seg.id())
+///     .expect("listed");
+/// assert!(stat.is_removed());
+/// assert_eq!((stat.size, stat.nattch), (100, 1));
+/// drop(att); // the last detach destroys it
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "SHM_STAT_ANY")]
 pub fn segments() -> Result<Segments> {
     segments_in(DefaultBackend::default())
@@ -683,6 +1039,21 @@ pub fn segments() -> Result<Segments> {
 /// # References
 ///
 /// shmctl(2).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{info, Intent, Key, Mode, Segment};
+/// use sysv_ipc_mock::Mock;
+///
+/// let kernel: Mock = Mock::new();
+/// let seg = Segment::create_in(&kernel, Key::new(9), 64, Intent::CreateNew, Mode::OWNER_RW)?;
+/// let mut walk = info::segments_in(&kernel)?;
+/// let (id, stat) = walk.next().expect("one segment")?;
+/// assert_eq!((id, stat.size, stat.perm.key), (seg.id(), 64, Key::new(9)));
+/// assert!(walk.next().is_none());
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[doc(alias = "shmctl")]
 #[doc(alias = "SHM_STAT_ANY")]
 pub fn segments_in<B: Backend>(backend: B) -> Result<Segments<B>> {
