@@ -86,6 +86,18 @@ const _: () = assert!(size_of::<[SemOp; 3]>() == 3 * 6);
 impl SemOp {
     /// Adds `delta` to semaphore `num`: negative waits until the value is at least
     /// `-delta` and subtracts it, positive adds (never blocks), 0 waits for zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.op(&[SemOp::add(0, 5)])?; // give 5
+    /// set.op(&[SemOp::add(0, -3)])?; // take 3: there are 5, so no waiting
+    /// assert_eq!(set.get(0)?, 2);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn add(num: u16, delta: i16) -> SemOp {
         SemOp(sembuf {
             sem_num: num,
@@ -95,22 +107,73 @@ impl SemOp {
     }
 
     /// P: takes one from semaphore `num`, waiting while it is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.set(0, 1)?;
+    /// set.op(&[SemOp::wait(0)])?; // 1 -> 0 at once
+    /// assert_eq!(set.get(0)?, 0);
+    /// let e = set.op(&[SemOp::wait(0).nowait()]).unwrap_err(); // would wait now
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn wait(num: u16) -> SemOp {
         SemOp::add(num, -1)
     }
 
     /// V: gives one to semaphore `num`, waking a waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.op(&[SemOp::post(1), SemOp::post(1)])?;
+    /// assert_eq!((set.get(0)?, set.get(1)?), (0, 2));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn post(num: u16) -> SemOp {
         SemOp::add(num, 1)
     }
 
     /// Waits until semaphore `num` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.op(&[SemOp::wait_zero(0)])?; // already 0: proceeds
+    /// set.set(0, 1)?;
+    /// let e = set.op(&[SemOp::wait_zero(0).nowait()]).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn wait_zero(num: u16) -> SemOp {
         SemOp::add(num, 0)
     }
 
     /// With `IPC_NOWAIT`: if this operation would block, the whole call fails with
     /// [`ErrorKind::WouldBlock`] and nothing is applied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // All or nothing: the post on 1 is not applied because the wait on 0 cannot proceed.
+    /// let e = set.op(&[SemOp::post(1), SemOp::wait(0).nowait()]).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// assert_eq!(set.get(1)?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[must_use]
     pub const fn nowait(self) -> SemOp {
         let mut b = self.0;
@@ -120,6 +183,23 @@ impl SemOp {
 
     /// With `SEM_UNDO`: the kernel reverts this operation's effect when the process
     /// exits, however it exits (even `SIGKILL`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, SemOp, SemSet};
+    /// use sysv_ipc_mock::{Mock, Process};
+    ///
+    /// // The mock can play a process's exit; the kernel does the same for a real one.
+    /// static KERNEL: Mock = Mock::new();
+    /// KERNEL.set_process(Process::user(100, 1000, 1000));
+    /// let set = SemSet::create_in(&KERNEL, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// set.op(&[SemOp::post(0).undo()])?;
+    /// assert_eq!(set.get(0)?, 1);
+    /// KERNEL.exit_process(100); // exits, even by SIGKILL: the post is reverted
+    /// assert_eq!(set.get(0)?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[must_use]
     pub const fn undo(self) -> SemOp {
         let mut b = self.0;
@@ -128,36 +208,111 @@ impl SemOp {
     }
 
     /// The semaphore's index in the set (`sem_num`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::SemOp;
+    ///
+    /// let ops = [SemOp::wait(0), SemOp::post(3)];
+    /// assert_eq!(ops.map(SemOp::num), [0, 3]);
+    /// ```
     pub const fn num(self) -> u16 {
         self.0.sem_num
     }
 
     /// The amount added (`sem_op`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::SemOp;
+    ///
+    /// assert_eq!(SemOp::wait(0).delta(), -1);
+    /// assert_eq!(SemOp::post(0).delta(), 1);
+    /// assert_eq!(SemOp::wait_zero(0).delta(), 0);
+    /// assert_eq!(SemOp::add(0, -7).nowait().delta(), -7);
+    /// ```
     pub const fn delta(self) -> i16 {
         self.0.sem_op
     }
 
     /// The raw flags (`sem_flg`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::SemOp;
+    /// use sysv_ipc::abi::{IPC_NOWAIT, SEM_UNDO};
+    ///
+    /// assert_eq!(SemOp::post(0).flags(), 0);
+    /// assert_eq!(SemOp::post(0).undo().flags(), SEM_UNDO);
+    /// assert_eq!(i32::from(SemOp::post(0).nowait().flags()), IPC_NOWAIT);
+    /// ```
     pub const fn flags(self) -> i16 {
         self.0.sem_flg
     }
 
     /// Whether [`nowait`](SemOp::nowait) is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::SemOp;
+    ///
+    /// assert!(!SemOp::wait(0).is_nowait());
+    /// assert!(SemOp::wait(0).nowait().is_nowait());
+    /// ```
     pub const fn is_nowait(self) -> bool {
         self.0.sem_flg & NOWAIT_FLAG != 0
     }
 
     /// Whether [`undo`](SemOp::undo) is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::SemOp;
+    ///
+    /// assert!(!SemOp::wait(0).is_undo());
+    /// assert!(SemOp::wait(0).undo().is_undo());
+    /// ```
     pub const fn is_undo(self) -> bool {
         self.0.sem_flg & SEM_UNDO != 0
     }
 
     /// The kernel struct.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::SemOp;
+    /// use sysv_ipc::abi::{SEM_UNDO, sembuf};
+    ///
+    /// let b: sembuf = SemOp::add(2, -3).undo().to_sembuf();
+    /// assert_eq!((b.sem_num, b.sem_op, b.sem_flg), (2, -3, SEM_UNDO));
+    /// assert_eq!(SemOp::from(b), SemOp::add(2, -3).undo());
+    /// ```
     pub const fn to_sembuf(self) -> sembuf {
         self.0
     }
 
     /// The same operations as the kernel's `sembuf`s, without copying.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Backend, DefaultBackend, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let ops = [SemOp::post(0), SemOp::add(1, 4)];
+    /// let raw = SemOp::as_sembufs(&ops);
+    /// assert_eq!((raw.len(), raw[1].sem_op), (2, 4));
+    /// // What `SemSet::op` does: hand them to the backend's semop as they are.
+    /// DefaultBackend::default().semop(set.id(), raw).unwrap();
+    /// assert_eq!((set.get(0)?, set.get(1)?), (1, 4));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn as_sembufs(ops: &[SemOp]) -> &[sembuf] {
         // SAFETY: `ops.as_ptr()` points to `ops.len()` initialised `SemOp`s borrowed
         // for the returned lifetime, and a `SemOp` is a `sembuf`: "Structs and enums
@@ -201,6 +356,20 @@ impl fmt::Debug for SemOp {
 // ---- SemSetStat ----------------------------------------------------------------------
 
 /// What `semctl(IPC_STAT)` reports about a set.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+///
+/// let set = Removal::new(SemSet::create(Key::PRIVATE, 3, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let st = set.stat()?;
+/// assert_eq!((st.nsems, st.otime, st.perm.mode), (3, 0, Mode::OWNER_RW)); // no semop yet
+/// assert_ne!(st.ctime, 0);
+/// set.op(&[SemOp::post(0)])?;
+/// assert_ne!(set.stat()?.otime, 0);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SemSetStat {
     /// Owner, creator and mode.
@@ -261,6 +430,20 @@ impl SemSet {
     /// # Errors
     ///
     /// As [`SemSet::open_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let key = Key::new(0x7300_0000 | (std::process::id() as i32 & 0xff_ffff)); // agreed on by the peers
+    /// let set = Removal::new(SemSet::create(key, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let peer = SemSet::open(key)?; // typically in another process
+    /// assert_eq!(peer.id(), set.id());
+    /// set.remove_now()?;
+    /// assert_eq!(SemSet::open(key).unwrap_err().kind(), ErrorKind::NotFound);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semget")]
     pub fn open(key: Key) -> Result<SemSet> {
         SemSet::open_in(DefaultBackend::default(), key)
@@ -272,6 +455,20 @@ impl SemSet {
     /// # Errors
     ///
     /// As [`SemSet::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 3, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut values = [9; 3];
+    /// set.get_all(&mut values)?;
+    /// assert_eq!(values, [0, 0, 0]); // Linux starts them at 0
+    /// let e = SemSet::create(Key::PRIVATE, 0, Intent::CreateNew, Mode::OWNER_RW).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::InvalidArgument); // a new set needs semaphores
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semget")]
     pub fn create(key: Key, nsems: usize, intent: Intent, mode: Mode) -> Result<SemSet> {
         SemSet::create_in(DefaultBackend::default(), key, nsems, intent, mode)
@@ -284,6 +481,23 @@ impl SemSet {
     /// # Errors
     ///
     /// As [`SemSet::new_initialized_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemSet};
+    ///
+    /// let key = Key::new(0x7400_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let first = Removal::new(SemSet::new_initialized(key, &[1, 0], Mode::OWNER_RW)?);
+    /// // Any number of processes may make the same call: one creates, the others open the
+    /// // set once it is initialized.
+    /// let second = SemSet::new_initialized(key, &[1, 0], Mode::OWNER_RW)?;
+    /// assert_eq!(second.id(), first.id());
+    /// assert_eq!((second.get(0)?, second.get(1)?), (1, 0));
+    /// let e = SemSet::new_initialized(key, &[1, 0, 0], Mode::OWNER_RW).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 6, actual: 4 });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semget")]
     pub fn new_initialized(key: Key, values: &[u16], mode: Mode) -> Result<SemSet> {
         SemSet::new_initialized_in(DefaultBackend::default(), key, values, mode)
@@ -292,6 +506,15 @@ impl SemSet {
 
 /// How many times [`spin_wait`] lets [`SemSet::new_initialized`] check a set before
 /// giving up.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::sem::{INIT_CHECKS, spin_wait};
+///
+/// assert!(spin_wait(INIT_CHECKS - 1)); // the last check still waits first
+/// assert!(!spin_wait(INIT_CHECKS)); // then it gives up
+/// ```
 pub const INIT_CHECKS: u32 = 20_000;
 
 /// The default wait of [`SemSet::new_initialized`] between two checks of a set that
@@ -304,6 +527,21 @@ pub const INIT_CHECKS: u32 = 20_000;
 /// take some tens of microseconds), ample for a creator that was preempted between
 /// its system calls, and a prompt error when the creator died. Pass your own wait to
 /// [`SemSet::new_initialized_with`] to sleep or yield instead.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::sem::spin_wait;
+/// use sysv_ipc::{DefaultBackend, Key, Mode, Removal, SemSet};
+///
+/// assert!(spin_wait(0));
+/// // A more impatient wait: the same backoff, at most 100 checks.
+/// let impatient = |attempt| attempt < 100 && spin_wait(attempt);
+/// let set = SemSet::new_initialized_with(DefaultBackend::default(), Key::PRIVATE, &[1], Mode::OWNER_RW, impatient)?;
+/// let set = Removal::new(set);
+/// assert_eq!(set.get(0)?, 1);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub fn spin_wait(attempt: u32) -> bool {
     if attempt >= INIT_CHECKS {
         return false;
@@ -316,16 +554,53 @@ pub fn spin_wait(attempt: u32) -> bool {
 
 impl<B: Backend> SemSet<B> {
     /// A handle for the set `id` reached through `backend` (no system call).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let id = set.id(); // e.g. passed to another process, or listed by `ipcs -s`
+    /// let handle = SemSet::from_id(DefaultBackend::default(), id);
+    /// handle.set(0, 7)?;
+    /// assert_eq!(set.get(0)?, 7);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn from_id(backend: B, id: i32) -> SemSet<B> {
         SemSet { id, backend }
     }
 
     /// The set's id (`semid`), which any process may use with [`SemSet::from_id`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let a = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let b = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(a.id() >= 0);
+    /// assert_ne!(a.id(), b.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn id(&self) -> i32 {
         self.id
     }
 
     /// The backend this handle calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, SemSet};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// static KERNEL: Mock = Mock::new();
+    /// let set = SemSet::create_in(&KERNEL, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// assert!(core::ptr::eq(*set.backend(), &KERNEL));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn backend(&self) -> &B {
         &self.backend
     }
@@ -343,6 +618,23 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semget(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, SemSet};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// static KERNEL: Mock = Mock::new(); // an in-memory kernel: nothing touches the host
+    /// let key = Key::new(0x1234);
+    /// let e = SemSet::open_in(&KERNEL, key).err().map(|e| e.kind());
+    /// assert_eq!(e, Some(ErrorKind::NotFound));
+    /// let set = SemSet::create_in(&KERNEL, key, 2, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// assert_eq!(SemSet::open_in(&KERNEL, key)?.id(), set.id());
+    /// let e = SemSet::open_in(&KERNEL, Key::PRIVATE).err().map(|e| e.kind());
+    /// assert_eq!(e, Some(ErrorKind::InvalidArgument));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semget")]
     pub fn open_in(backend: B, key: Key) -> Result<SemSet<B>> {
         let id = check(Call::Semget, backend.semget(key.raw(), 0, 0))?;
@@ -372,6 +664,22 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semget(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, SemSet};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// static KERNEL: Mock = Mock::new();
+    /// let key = Key::new(0x5e11);
+    /// let set = SemSet::create_in(&KERNEL, key, 2, Intent::OpenOrCreate, Mode::OWNER_RW)?;
+    /// // Opening: nsems 0 takes any size, more than the set has is refused.
+    /// assert_eq!(SemSet::create_in(&KERNEL, key, 0, Intent::OpenOrCreate, Mode::OWNER_RW)?.id(), set.id());
+    /// let e = SemSet::create_in(&KERNEL, key, 3, Intent::OpenOrCreate, Mode::OWNER_RW).err();
+    /// assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::InvalidArgument));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semget")]
     pub fn create_in(
         backend: B,
@@ -394,6 +702,19 @@ impl<B: Backend> SemSet<B> {
     /// # Errors
     ///
     /// As [`SemSet::new_initialized_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, Mode, SemSet};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// static KERNEL: Mock = Mock::new();
+    /// let set = SemSet::new_initialized_in(&KERNEL, Key::new(0x5e12), &[3], Mode::OWNER_RW)?;
+    /// assert_eq!(set.get(0)?, 3);
+    /// assert_ne!(set.stat()?.otime, 0); // what tells other processes it is ready
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semget")]
     pub fn new_initialized_in(
         backend: B,
@@ -602,6 +923,23 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.set_all(&[2, 0])?;
+    /// // Move one unit from semaphore 0 to semaphore 1: both or neither.
+    /// set.op(&[SemOp::wait(0), SemOp::post(1)])?;
+    /// assert_eq!((set.get(0)?, set.get(1)?), (1, 1));
+    /// // Operations apply in order: take 1 twice from a value of 1 cannot proceed.
+    /// let e = set.op(&[SemOp::wait(0), SemOp::wait(0).nowait()]).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// assert_eq!(set.get(0)?, 1); // nothing was applied
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semop")]
     pub fn op(&self, ops: &[SemOp]) -> Result<()> {
         check(
@@ -671,6 +1009,28 @@ impl<B: Backend> SemSet<B> {
     ///
     /// semop(2), signal(7) ("Interruption of system calls and library functions by
     /// signal handlers": semop is never restarted, whatever `SA_RESTART` says).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, SemOp, SemSet};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock can interrupt a blocked call as a signal does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let set = SemSet::create_in(&KERNEL, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// std::thread::scope(|s| {
+    ///     let waiter = s.spawn(|| set.op_retry_eintr(&[SemOp::wait(0)]));
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     assert_eq!(KERNEL.interrupt_waiters(), 1); // EINTR: retried, not returned
+    ///     set.op(&[SemOp::post(0)])?;
+    ///     waiter.join().unwrap()
+    /// })?;
+    /// assert_eq!(set.get(0)?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semop")]
     pub fn op_retry_eintr(&self, ops: &[SemOp]) -> Result<()> {
         loop {
@@ -747,6 +1107,20 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let st = set.stat()?;
+    /// assert_eq!((st.nsems, st.otime), (2, 0));
+    /// assert!(st.perm.key.is_private());
+    /// set.op(&[SemOp::post(1)])?;
+    /// assert_ne!(set.stat()?.otime, 0); // the time of the last semop
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<SemSetStat> {
@@ -780,6 +1154,19 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Owner, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let perm = set.stat()?.perm;
+    /// // Keep the owner, let the group read too.
+    /// set.set_owner(Owner { uid: perm.uid, gid: perm.gid, mode: Mode::new(0o640) })?;
+    /// assert_eq!(set.stat()?.perm.mode, Mode::new(0o640));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
@@ -813,6 +1200,18 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.set_all(&[4, 2])?;
+    /// assert_eq!((set.get(0)?, set.get(1)?), (4, 2));
+    /// assert_eq!(set.get(2).unwrap_err().kind(), ErrorKind::InvalidArgument); // no semaphore 2
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "GETVAL")]
     pub fn get(&self, num: u16) -> Result<u16> {
@@ -833,6 +1232,18 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.set(0, 5)?;
+    /// assert_eq!(set.get(0)?, 5);
+    /// assert_eq!(set.set(0, 32768).unwrap_err().kind(), ErrorKind::OutOfRange); // above SEMVMX
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "SETVAL")]
     pub fn set(&self, num: u16, value: u16) -> Result<()> {
@@ -856,6 +1267,21 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.op(&[SemOp::add(0, 3), SemOp::add(1, 8)])?;
+    /// let mut values = [0; 2];
+    /// set.get_all(&mut values)?;
+    /// assert_eq!(values, [3, 8]);
+    /// let e = set.get_all(&mut [0; 3]).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 4, actual: 6 });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "GETALL")]
     pub fn get_all(&self, values: &mut [u16]) -> Result<()> {
@@ -891,6 +1317,19 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 3, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.set_all(&[1, 2, 3])?;
+    /// assert_eq!(set.get(2)?, 3);
+    /// let e = set.set_all(&[1, 2]).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 6, actual: 4 });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "SETALL")]
     pub fn set_all(&self, values: &[u16]) -> Result<()> {
@@ -938,6 +1377,18 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(set.last_pid(0)?, 0); // nobody yet
+    /// set.op(&[SemOp::post(0)])?;
+    /// assert_eq!(set.last_pid(0)?, std::process::id() as i32);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "GETPID")]
     pub fn last_pid(&self, num: u16) -> Result<i32> {
@@ -954,6 +1405,25 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(set.waiting_for_increase(0)?, 0);
+    /// std::thread::scope(|s| {
+    ///     let waiter = s.spawn(|| set.op(&[SemOp::wait(0)])); // blocks: the value is 0
+    ///     while set.waiting_for_increase(0)? == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     set.op(&[SemOp::post(0)])?; // lets it through
+    ///     waiter.join().unwrap()
+    /// })?;
+    /// assert_eq!(set.waiting_for_increase(0)?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "GETNCNT")]
     pub fn waiting_for_increase(&self, num: u16) -> Result<usize> {
@@ -971,6 +1441,25 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.set(0, 1)?;
+    /// std::thread::scope(|s| {
+    ///     let waiter = s.spawn(|| set.op(&[SemOp::wait_zero(0)])); // blocks: the value is 1
+    ///     while set.waiting_for_zero(0)? == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     set.op(&[SemOp::wait(0)])?; // 1 -> 0 wakes it
+    ///     waiter.join().unwrap()
+    /// })?;
+    /// assert_eq!(set.waiting_for_zero(0)?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "GETZCNT")]
     pub fn waiting_for_zero(&self, num: u16) -> Result<usize> {
@@ -1022,6 +1511,19 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semop(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// let guard = set.try_lock(0)?;
+    /// assert_eq!(set.try_lock(0).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// drop(guard);
+    /// assert!(set.try_lock(0).is_ok());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semop")]
     pub fn try_lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
         self.op(&[SemOp::wait(num).undo().nowait()])?;
@@ -1037,6 +1539,19 @@ impl<B: Backend> SemSet<B> {
     /// # References
     ///
     /// semop(2) (semtimedop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// let _held = set.lock_timeout(0, Duration::from_millis(10))?; // free: taken at once
+    /// let e = set.lock_timeout(0, Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semtimedop")]
     pub fn lock_timeout(&self, num: u16, timeout: Duration) -> Result<SemGuard<'_, B>> {
         self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
@@ -1057,6 +1572,18 @@ impl<B: Backend> Removable for SemSet<B> {
     /// # References
     ///
     /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, SemSet};
+    ///
+    /// let set = SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// set.remove()?;
+    /// assert_eq!(set.get(0).unwrap_err().kind(), ErrorKind::InvalidArgument); // the id is gone
+    /// assert_eq!(set.remove().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_RMID")]
     fn remove(&self) -> Result<()> {
@@ -1071,6 +1598,20 @@ impl<B: Backend> Removable for SemSet<B> {
 ///
 /// If the process dies while holding it, the kernel gives the semaphore back (the
 /// undo of the `SEM_UNDO` take).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Key, Mode, Removal, SemSet};
+///
+/// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+/// {
+///     let _guard = set.lock(0)?;
+///     assert_eq!(set.get(0)?, 0); // taken
+/// }
+/// assert_eq!(set.get(0)?, 1); // given back by the drop
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "dropping the guard unlocks at once"]
 pub struct SemGuard<'a, B: Backend = DefaultBackend> {
@@ -1080,11 +1621,34 @@ pub struct SemGuard<'a, B: Backend = DefaultBackend> {
 
 impl<B: Backend> SemGuard<'_, B> {
     /// The semaphore this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1, 1], Mode::OWNER_RW)?);
+    /// let guard = set.lock(1)?;
+    /// assert_eq!(guard.num(), 1);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn num(&self) -> u16 {
         self.num
     }
 
     /// The set the semaphore belongs to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// let guard = set.lock(0)?;
+    /// assert_eq!(guard.set().id(), set.id());
+    /// assert_eq!(guard.set().get(guard.num())?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn set(&self) -> &SemSet<B> {
         self.set
     }
@@ -1097,6 +1661,18 @@ impl<B: Backend> SemGuard<'_, B> {
     /// As [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
     /// meanwhile, [`ErrorKind::OutOfRange`] if someone else raised the value to
     /// `SEMVMX`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// let guard = set.lock(0)?;
+    /// guard.unlock()?; // unlike a drop, reports a failure
+    /// assert_eq!(set.get(0)?, 1);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(alias = "semop")]
     pub fn unlock(self) -> Result<()> {
         let r = self.release();
