@@ -39,6 +39,19 @@ const WRITER: u16 = 0;
 /// Attempts [`SeqLock::read`] makes before [`ErrorKind::Busy`]: a write takes well
 /// under a microsecond, so this many spins outlast any write that is not stuck
 /// (preempted for long, or dead).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::seqlock::{DEFAULT_ATTEMPTS, SeqLock};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// lock.writer()?.write(&11);
+/// // `read` is `read_with(DEFAULT_ATTEMPTS)`.
+/// assert_eq!(lock.read_with(DEFAULT_ATTEMPTS)?, lock.read()?);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub const DEFAULT_ATTEMPTS: u32 = 100_000;
 
 fn error(kind: ErrorKind) -> Error {
@@ -46,6 +59,22 @@ fn error(kind: ErrorKind) -> Error {
 }
 
 /// One `T` in shared memory behind a seqlock. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+///
+/// let key = Key::new(0x5eed_0301 ^ std::process::id() as i32);
+/// // The writer's process:
+/// let lock = Removal::new(SeqLock::<[f64; 3]>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut w = lock.writer()?;
+/// w.write(&[1.0, 2.0, 3.0]);
+/// // A reader's process:
+/// let reader = SeqLock::<[f64; 3]>::open(key)?;
+/// assert_eq!(reader.read()?, [1.0, 2.0, 3.0]); // never a torn mix of two writes
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub struct SeqLock<T, B: Backend = DefaultBackend> {
     att: Attachment<B>,
     sems: SemSet<B>,
@@ -68,6 +97,18 @@ impl<T: ShmType> SeqLock<T> {
     /// # Errors
     ///
     /// As [`SeqLock::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, seqlock::SeqLock};
+    ///
+    /// let lock = SeqLock::<u32>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// assert_eq!(lock.read()?, 0); // zero until the first write
+    /// assert!(!lock.has_writer()?);
+    /// lock.remove()?; // the segment and the semaphore set
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
         SeqLock::create_in(DefaultBackend::default(), key, intent, mode)
     }
@@ -77,6 +118,19 @@ impl<T: ShmType> SeqLock<T> {
     /// # Errors
     ///
     /// As [`SeqLock::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let key = Key::new(0x5eed_0302 ^ std::process::id() as i32);
+    /// assert_eq!(SeqLock::<u64>::open(key).unwrap_err().kind(), ErrorKind::NotFound);
+    /// let lock = Removal::new(SeqLock::<u64>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// lock.writer()?.write(&42);
+    /// assert_eq!(SeqLock::<u64>::open(key)?.read()?, 42);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open(key: Key) -> Result<Self> {
         SeqLock::open_in(DefaultBackend::default(), key)
     }
@@ -106,6 +160,20 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// the semaphore set of `key` was created by another user than the segment),
     /// [`ErrorKind::Uninitialized`], [`ErrorKind::Corrupt`], and the errors of
     /// [`Segment::create_in`], [`Segment::attach`], [`SemSet::new_initialized_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let key = Key::new(0x5eed_0303 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// // Whoever comes first creates it; the others join.
+    /// let first = Removal::new(SeqLock::<u64, _>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?);
+    /// let second = SeqLock::<u64, _>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?;
+    /// assert_eq!(second.segment().id(), first.segment().id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self>
     where
         B: Clone,
@@ -118,6 +186,21 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// # Errors
     ///
     /// As [`SeqLock::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let key = Key::new(0x5eed_0304 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// let lock = Removal::new(SeqLock::<u64, _>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(SeqLock::<u64, _>::open_in(b, key)?.read()?, 0);
+    /// // Same size, another type: the header's type fingerprint differs.
+    /// let e = SeqLock::<i64, _>::open_in(b, key).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "type_id" });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open_in(backend: B, key: Key) -> Result<Self>
     where
         B: Clone,
@@ -130,6 +213,25 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// # Errors
     ///
     /// As [`SeqLock::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, seqlock::SeqLock};
+    ///
+    /// let key = Key::new(0x5eed_0305 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// // A segment whose creator never initialised it (say, it died first).
+    /// let stuck = Removal::new(Segment::create(key, 264, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut waits = 0;
+    /// let e = SeqLock::<u64, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, |attempt| {
+    ///     waits += 1;
+    ///     attempt < 3 // give up after 4 looks
+    /// })
+    /// .unwrap_err();
+    /// assert_eq!((e.kind(), waits), (ErrorKind::Uninitialized, 4));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn create_with(
         backend: B,
         key: Key,
@@ -207,6 +309,18 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     ///
     /// [`ErrorKind::Busy`]: a write was in progress on every attempt (the writer is
     /// stuck, or died mid-write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<[u32; 2]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut w = lock.writer()?;
+    /// w.write(&[7, 8]);
+    /// assert_eq!(lock.read()?, [7, 8]); // both words from the same write
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn read(&self) -> Result<T> {
         self.read_with(DEFAULT_ATTEMPTS)
     }
@@ -217,6 +331,18 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// # Errors
     ///
     /// As [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// lock.writer()?.write(&5);
+    /// // With no write in progress, one attempt is enough.
+    /// assert_eq!(lock.read_with(1)?, 5);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn read_with(&self, attempts: u32) -> Result<T> {
         let (ctl, words) = self.parts()?;
         let mut out = T::new_zeroed();
@@ -254,6 +380,19 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// [`ErrorKind::RoleTaken`] (a live writer exists), [`ErrorKind::RoleAbandoned`]
     /// (the last writer died holding it: see [`reclaim_writer`](Self::reclaim_writer)),
     /// and the semaphore's errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let w = lock.writer()?;
+    /// assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken); // one writer
+    /// drop(w); // releases the role
+    /// assert!(lock.writer().is_ok());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn writer(&self) -> Result<Writer<'_, T, B>> {
         self.writer_with(false)
     }
@@ -264,6 +403,28 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// # Errors
     ///
     /// As [`writer`](Self::writer), without [`ErrorKind::RoleAbandoned`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, seqlock::SeqLock};
+    /// use sysv_ipc_mock::{Mock, Process};
+    ///
+    /// // On the in-memory kernel, whose processes are simulated.
+    /// let kernel: Mock = Mock::new(); // process 1 is the caller
+    /// let lock = SeqLock::<u64, _>::create_in(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// kernel.fork_process(1, 2).unwrap();
+    /// kernel.set_process(Process::root(2));
+    /// let w = lock.writer()?;
+    /// std::mem::forget(w); // process 2 dies holding the role ...
+    /// kernel.exit_process(2); // ... and SEM_UNDO frees it
+    /// kernel.set_process(Process::root(1));
+    /// assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
+    /// let mut w = lock.reclaim_writer()?;
+    /// w.write(&9);
+    /// assert_eq!(lock.read()?, 9);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn reclaim_writer(&self) -> Result<Writer<'_, T, B>> {
         self.writer_with(true)
     }
@@ -273,11 +434,36 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// # Errors
     ///
     /// As [`SemSet::get`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(!lock.has_writer()?);
+    /// let w = lock.writer()?;
+    /// assert!(lock.has_writer()?);
+    /// drop(w);
+    /// assert!(!lock.has_writer()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn has_writer(&self) -> Result<bool> {
         Ok(self.sems.get(WRITER)? == 0)
     }
 
     /// The segment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // 256 bytes of header and sequence line, then the value's word.
+    /// assert_eq!(lock.segment().stat()?.size, 256 + 8);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn segment(&self) -> Segment<B>
     where
         B: Clone,
@@ -286,6 +472,19 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     }
 
     /// The attachment, for tests and tools that inspect the bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// lock.writer()?.write(&77);
+    /// let att = lock.attachment();
+    /// assert_eq!(att.load_u64(128), Some(2)); // `seq`: one complete write
+    /// assert_eq!(att.load_u64(256), Some(77)); // the value
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn attachment(&self) -> &Attachment<B> {
         &self.att
     }
@@ -301,6 +500,20 @@ impl<T, B: Backend + Clone> Removable for SeqLock<T, B> {
 }
 
 /// The writer role of a [`SeqLock`]; dropping it releases the role.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+///
+/// let lock = Removal::new(SeqLock::<[u32; 2]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut w = lock.writer()?;
+/// for i in 1..=3 {
+///     w.write(&[i, i * 10]);
+/// }
+/// assert_eq!(lock.read()?, [3, 30]);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub struct Writer<'l, T: ShmType, B: Backend = DefaultBackend> {
     lock: &'l SeqLock<T, B>,
     inner: SeqWriter<'l>,
@@ -315,6 +528,19 @@ impl<T: ShmType, B: Backend> fmt::Debug for Writer<'_, T, B> {
 
 impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     /// Stores `value`: readers see either the previous value or this one, whole.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut w = lock.writer()?;
+    /// w.write(&1);
+    /// w.write(&2);
+    /// assert_eq!(lock.read()?, 2);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn write(&mut self, value: &T) {
         let stored = self.inner.write(value.as_bytes());
         debug_assert!(stored, "the value's words are sized from T");
@@ -322,6 +548,20 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
 
     /// Starts a write and never finishes it: what a writer killed mid-write leaves
     /// behind (for tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut w = lock.writer()?;
+    /// w.abandon_mid_write();
+    /// assert_eq!(lock.read_with(10).unwrap_err().kind(), ErrorKind::Busy);
+    /// w.write(&3); // a complete write ends it
+    /// assert_eq!(lock.read()?, 3);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[doc(hidden)]
     pub fn abandon_mid_write(&mut self) {
         self.inner.begin_and_abandon();
