@@ -5,10 +5,47 @@ use core::ops::Deref;
 use crate::Result;
 
 /// An IPC object that can be removed (`IPC_RMID`).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::MsgQueue;
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, SemSet};
+///
+/// /// Removes every object, stopping at the first error.
+/// fn remove_all(objects: &[&dyn Removable]) -> sysv_ipc::Result<()> {
+///     objects.iter().try_for_each(|o| o.remove())
+/// }
+///
+/// let q = MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?;
+/// let set = SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+/// remove_all(&[&q, &set])?;
+/// assert_eq!(q.stat().unwrap_err().kind(), ErrorKind::InvalidArgument); // both gone
+/// assert_eq!(set.stat().unwrap_err().kind(), ErrorKind::InvalidArgument);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub trait Removable {
     /// Removes the object from the system: `*ctl(id, IPC_RMID)`. Blocked waiters wake
     /// with [`ErrorKind::Removed`](crate::ErrorKind::Removed); a segment's memory lives
     /// on until its last attachment is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, SemOp, SemSet};
+    ///
+    /// let set = SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// std::thread::scope(|s| {
+    ///     let waiter = s.spawn(|| set.op(&[SemOp::wait(0)])); // blocks: the value is 0
+    ///     while set.waiting_for_increase(0)? == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     set.remove()?;
+    ///     assert_eq!(waiter.join().unwrap().unwrap_err().kind(), ErrorKind::Removed);
+    ///     Ok::<(), sysv_ipc::Error>(())
+    /// })?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     fn remove(&self) -> Result<()>;
 }
 
@@ -17,6 +54,22 @@ pub trait Removable {
 ///
 /// Removal on drop ignores errors (the object may already be gone); call
 /// [`Removal::remove_now`] to see them.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::MsgQueue;
+/// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
+///
+/// let id = {
+///     let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+///     q.send(1, b"scratch")?; // derefs to the MsgQueue
+///     q.id()
+/// }; // removed here
+/// let gone = MsgQueue::from_id(DefaultBackend::default(), id);
+/// assert_eq!(gone.stat().unwrap_err().kind(), ErrorKind::InvalidArgument);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Removal<H: Removable> {
     handle: H,
@@ -25,6 +78,17 @@ pub struct Removal<H: Removable> {
 
 impl<H: Removable> Removal<H> {
     /// Takes `handle`; its object is removed when this guard drops.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.set(0, 3)?; // a SemSet method, through Deref
+    /// assert_eq!(set.get(0)?, 3);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn new(handle: H) -> Self {
         Removal {
             handle,
@@ -33,12 +97,42 @@ impl<H: Removable> Removal<H> {
     }
 
     /// Removes the object now and reports the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let handle = *q; // a copy of the handle, as another part of the program may hold
+    /// q.remove_now()?;
+    /// assert_eq!(handle.stat().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    /// // Removing it again fails, and remove_now says so where a drop would not:
+    /// let q = Removal::new(handle);
+    /// assert_eq!(q.remove_now().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn remove_now(mut self) -> Result<()> {
         self.armed = false;
         self.handle.remove()
     }
 
     /// Gives the handle back without removing anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.set_max_bytes(1024)?; // set up; were this to fail, the drop would remove the queue
+    /// let q: MsgQueue = q.keep(); // set up: keep it beyond this scope
+    /// assert_eq!(q.stat()?.max_bytes, 1024);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn keep(mut self) -> H
     where
         H: Clone,
