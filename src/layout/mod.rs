@@ -56,14 +56,46 @@ pub use seqlock::{Busy, SeqCtl, SeqWriter};
 use crate::sync::AtomicU64;
 
 /// Bytes per shared word.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::{WORD, words_for};
+///
+/// assert_eq!(WORD, size_of::<u64>());
+/// // A 12-byte value takes two words: 16 bytes of a slot.
+/// assert_eq!(words_for(12) * WORD, 16);
+/// ```
 pub const WORD: usize = 8;
 
 /// Distance between two indices written by different processes: two 64-byte cache
 /// lines, because x86's adjacent-line prefetcher pulls lines in pairs (crossbeam's
 /// `CachePadded` uses 128 on x86_64 and aarch64 for the same reason).
+///
+/// # Examples
+///
+/// ```
+/// use core::mem::offset_of;
+/// use sysv_ipc::layout::{LINE, RingCtl, header::HEADER_SIZE, ring};
+///
+/// // The producer's `tail` and the consumer's `head` are a LINE apart.
+/// assert_eq!(offset_of!(RingCtl, head) - offset_of!(RingCtl, tail), LINE);
+/// assert_eq!(ring::DATA_OFFSET, HEADER_SIZE + 2 * LINE);
+/// ```
 pub const LINE: usize = 128;
 
 /// How many 8-byte words hold a value of `size` bytes.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::words_for;
+///
+/// assert_eq!(words_for(0), 0);
+/// assert_eq!(words_for(1), 1);
+/// assert_eq!(words_for(8), 1);
+/// assert_eq!(words_for(9), 2);
+/// ```
 pub const fn words_for(size: usize) -> usize {
     size.div_ceil(WORD)
 }
