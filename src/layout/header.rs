@@ -48,22 +48,93 @@ use crate::sync::{AtomicU64, Ordering};
 use crate::{Call, ErrorKind};
 
 /// `state`: nobody has initialised the header (a new segment is zero-filled).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{Header, UNINIT};
+/// use core::sync::atomic::Ordering;
+///
+/// // A new segment is zero-filled: its header is uninitialised.
+/// assert_eq!(Header::new().state.load(Ordering::Acquire), UNINIT);
+/// ```
 pub const UNINIT: u64 = 0;
 /// `state`: the creator is initialising the header.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{Header, INITIALIZING};
+/// use core::sync::atomic::Ordering;
+///
+/// let h = Header::new();
+/// assert!(h.begin_init());
+/// assert_eq!(h.state.load(Ordering::Acquire), INITIALIZING);
+/// ```
 pub const INITIALIZING: u64 = 1;
 /// `state`: every field is written; attachers may check them.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{Header, Kind, READY, Shape};
+/// use core::sync::atomic::Ordering;
+///
+/// let h = Header::new();
+/// assert!(h.begin_init());
+/// h.publish(&Shape::of::<u64>(Kind::SeqLock, 1, 256, 264), 1);
+/// assert_eq!(h.state.load(Ordering::Acquire), READY);
+/// ```
 pub const READY: u64 = 2;
 
 /// `magic`: the bytes `"SVIPCRS1"` as a little-endian `u64`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::MAGIC;
+///
+/// assert_eq!(MAGIC.to_le_bytes(), *b"SVIPCRS1");
+/// ```
 pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 
 /// `layout_version`: bumped whenever any byte layout in this module changes.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{Header, Kind, LAYOUT_VERSION, Shape};
+/// use core::sync::atomic::Ordering;
+///
+/// let h = Header::new();
+/// assert!(h.begin_init());
+/// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
+/// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
+/// ```
 pub const LAYOUT_VERSION: u64 = 1;
 
 /// Size of the header in bytes.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{HEADER_SIZE, Header};
+///
+/// assert_eq!(size_of::<Header>(), HEADER_SIZE);
+/// ```
 pub const HEADER_SIZE: usize = 128;
 
 /// Which layout follows the header (`kind`).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::Kind;
+///
+/// // The `kind` word of the header.
+/// assert_eq!(Kind::Ring as u64, 1);
+/// assert_eq!(Kind::SeqLock as u64, 2);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[repr(u64)]
 pub enum Kind {
@@ -75,6 +146,21 @@ pub enum Kind {
 
 /// The segment header. See the [module docs](self) for the byte layout and the
 /// handshake.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{Header, HeaderError, Kind, Shape};
+///
+/// // A local header stands in for the first 128 bytes of a new segment.
+/// let h = Header::new();
+/// let shape = Shape::of::<u64>(Kind::SeqLock, 1, 256, 264);
+/// assert!(h.begin_init()); // the creator
+/// h.publish(&shape, 4242);
+/// assert_eq!(h.attach(&shape, |_| false), Ok(())); // an attacher
+/// let other = Shape::of::<u64>(Kind::Ring, 1, 256, 264);
+/// assert_eq!(h.attach(&other, |_| false), Err(HeaderError::Mismatch("kind")));
+/// ```
 #[repr(C, align(128))]
 #[derive(Debug)]
 pub struct Header {
@@ -127,6 +213,16 @@ const _: () = {
 };
 
 /// What a layout's header must say: the creator writes it, attachers compare it.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{Kind, Shape, fingerprint};
+///
+/// let shape = Shape::of::<[u32; 3]>(Kind::Ring, 16, 384, 384 + 16 * 16);
+/// assert_eq!((shape.type_size, shape.type_align), (12, 4));
+/// assert_eq!(shape.type_id, fingerprint::<[u32; 3]>());
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Shape {
     /// Which layout.
@@ -147,6 +243,17 @@ pub struct Shape {
 
 impl Shape {
     /// The shape of a layout of `kind` holding `T`s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Kind, Shape};
+    ///
+    /// // A ring of 8 u64 slots: 384 bytes of control block, then 8 slots of 8 bytes.
+    /// let shape = Shape::of::<u64>(Kind::Ring, 8, 384, 384 + 8 * 8);
+    /// assert_eq!((shape.capacity, shape.data_offset, shape.total_size), (8, 384, 448));
+    /// assert_eq!(shape.type_size, 8);
+    /// ```
     pub const fn of<T: ShmType>(
         kind: Kind,
         capacity: usize,
@@ -166,6 +273,18 @@ impl Shape {
 }
 
 /// Why a header was refused.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{Header, HeaderError, Kind, Shape};
+/// use core::sync::atomic::Ordering;
+///
+/// let h = Header::new();
+/// assert_eq!(h.wait_ready(|_| false), Err(HeaderError::NotReady));
+/// h.state.store(9, Ordering::Relaxed); // garbage from a peer
+/// assert_eq!(h.wait_ready(|_| true), Err(HeaderError::Corrupt));
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum HeaderError {
     /// Still uninitialised or initialising when the wait ran out.
@@ -178,6 +297,17 @@ pub enum HeaderError {
 
 impl HeaderError {
     /// The crate's error for it, naming `call`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::HeaderError;
+    /// use sysv_ipc::{Call, ErrorKind};
+    ///
+    /// let e = HeaderError::Mismatch("capacity").to_error(Call::Queue);
+    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "capacity" });
+    /// assert_eq!(HeaderError::NotReady.to_error(Call::SeqLock).kind(), ErrorKind::Uninitialized);
+    /// ```
     pub fn to_error(self, call: Call) -> crate::Error {
         crate::Error::new(
             call,
@@ -193,6 +323,17 @@ impl HeaderError {
 impl Header {
     /// A zeroed header, as the kernel hands it out in a new segment (for models and
     /// tests; a real header lives in a segment).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Header, UNINIT};
+    /// use core::sync::atomic::Ordering;
+    ///
+    /// let h = Header::new();
+    /// assert_eq!(h.state.load(Ordering::Relaxed), UNINIT);
+    /// assert_eq!(h.magic.load(Ordering::Relaxed), 0);
+    /// ```
     pub fn new() -> Header {
         Header {
             state: AtomicU64::new(0),
@@ -213,6 +354,16 @@ impl Header {
 
     /// Step 2 of the handshake: claims initialisation (`state` 0 → 1). True for
     /// exactly one caller on a zeroed header.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::Header;
+    ///
+    /// let h = Header::new();
+    /// assert!(h.begin_init()); // this process initialises
+    /// assert!(!h.begin_init()); // any other one attaches instead
+    /// ```
     pub fn begin_init(&self) -> bool {
         // Acquire on success: nothing to acquire from a zeroed header, but it keeps
         // our initialising stores after the claim; Relaxed on failure: the loser
@@ -225,6 +376,20 @@ impl Header {
     /// Step 3: writes every field for `shape`, then marks the header ready. Call
     /// after [`begin_init`](Self::begin_init) returned true and after initialising
     /// what follows the header.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Header, Kind, MAGIC, Shape};
+    /// use core::sync::atomic::Ordering;
+    ///
+    /// let h = Header::new();
+    /// assert!(h.begin_init());
+    /// // ... initialise what follows the header, then:
+    /// h.publish(&Shape::of::<u64>(Kind::SeqLock, 1, 256, 264), 77);
+    /// assert_eq!(h.magic.load(Ordering::Relaxed), MAGIC);
+    /// assert_eq!(h.creator_pid.load(Ordering::Relaxed), 77);
+    /// ```
     pub fn publish(&self, shape: &Shape, creator_pid: u32) {
         // Relaxed: all published by the Release store of `state` below.
         let relaxed = Ordering::Relaxed;
@@ -247,6 +412,23 @@ impl Header {
     /// Step 4a: waits until the header is ready, calling `wait(attempt)` (attempt
     /// counting from 0) each time it is not; gives up with
     /// [`HeaderError::NotReady`] when `wait` returns false.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Header, HeaderError, Kind, Shape};
+    ///
+    /// let h = Header::new();
+    /// assert!(h.begin_init()); // a creator that never publishes
+    /// let mut looks = 0;
+    /// let r = h.wait_ready(|attempt| {
+    ///     looks += 1;
+    ///     attempt < 2 // a real caller sleeps here
+    /// });
+    /// assert_eq!((r, looks), (Err(HeaderError::NotReady), 3));
+    /// h.publish(&Shape::of::<u64>(Kind::SeqLock, 1, 256, 264), 1);
+    /// assert_eq!(h.wait_ready(|_| false), Ok(()));
+    /// ```
     pub fn wait_ready(&self, mut wait: impl FnMut(u32) -> bool) -> Result<(), HeaderError> {
         let mut attempt = 0u32;
         loop {
@@ -267,6 +449,21 @@ impl Header {
 
     /// Step 4b: compares every field (each read once) with `shape`; the first
     /// difference is the error. Call after [`wait_ready`](Self::wait_ready).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Header, HeaderError, Kind, Shape};
+    ///
+    /// let h = Header::new();
+    /// assert!(h.begin_init());
+    /// h.publish(&Shape::of::<u64>(Kind::Ring, 4, 384, 384 + 32), 1);
+    /// assert_eq!(h.check(&Shape::of::<u64>(Kind::Ring, 4, 384, 384 + 32)), Ok(()));
+    /// let bigger = Shape::of::<u64>(Kind::Ring, 8, 384, 384 + 64);
+    /// assert_eq!(h.check(&bigger), Err(HeaderError::Mismatch("capacity")));
+    /// let other_type = Shape::of::<i64>(Kind::Ring, 4, 384, 384 + 32);
+    /// assert_eq!(h.check(&other_type), Err(HeaderError::Mismatch("type_id")));
+    /// ```
     pub fn check(&self, shape: &Shape) -> Result<(), HeaderError> {
         // Relaxed: ordered after the Acquire load of READY in `wait_ready`. A field a
         // peer rewrites later is merely compared, never used as a size or an offset.
@@ -291,6 +488,19 @@ impl Header {
     }
 
     /// Steps 4a and 4b.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Header, HeaderError, Kind, Shape};
+    ///
+    /// let shape = Shape::of::<f64>(Kind::SeqLock, 1, 256, 264);
+    /// let h = Header::new();
+    /// assert_eq!(h.attach(&shape, |_| false), Err(HeaderError::NotReady));
+    /// assert!(h.begin_init());
+    /// h.publish(&shape, 1);
+    /// assert_eq!(h.attach(&shape, |_| false), Ok(()));
+    /// ```
     pub fn attach(&self, shape: &Shape, wait: impl FnMut(u32) -> bool) -> Result<(), HeaderError> {
         self.wait_ready(wait)?;
         self.check(shape)
@@ -334,6 +544,16 @@ pub trait ShmType: FromBytes + IntoBytes + Immutable + KnownLayout + Sized {
 
 /// 64-bit FNV-1a of `bytes`, starting from `hash` (the offset basis
 /// `0xcbf29ce484222325` for a fresh hash).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::{fnv1a64, fnv1a64_from};
+///
+/// // Hashing in pieces gives the hash of the whole.
+/// assert_eq!(fnv1a64_from(fnv1a64(b"foo"), b"bar"), fnv1a64(b"foobar"));
+/// assert_eq!(fnv1a64_from(0xcbf2_9ce4_8422_2325, b"a"), fnv1a64(b"a"));
+/// ```
 pub const fn fnv1a64_from(mut hash: u64, bytes: &[u8]) -> u64 {
     let mut i = 0;
     while i < bytes.len() {
@@ -345,11 +565,31 @@ pub const fn fnv1a64_from(mut hash: u64, bytes: &[u8]) -> u64 {
 }
 
 /// 64-bit FNV-1a of `bytes`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::header::fnv1a64;
+///
+/// // Reference vectors of the FNV test suite.
+/// assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+/// assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+/// ```
 pub const fn fnv1a64(bytes: &[u8]) -> u64 {
     fnv1a64_from(0xcbf2_9ce4_8422_2325, bytes)
 }
 
 /// A [`ShmType::TYPE_ID`] from a name: [`fnv1a64`] of its UTF-8 bytes.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::{ShmType, fnv1a64, type_id};
+///
+/// assert_eq!(type_id("myapp::Tick v1"), fnv1a64(b"myapp::Tick v1"));
+/// assert_eq!(<u64 as ShmType>::TYPE_ID, type_id("u64"));
+/// assert_ne!(type_id("myapp::Tick v1"), type_id("myapp::Tick v2"));
+/// ```
 pub const fn type_id(name: &str) -> u64 {
     fnv1a64(name.as_bytes())
 }
@@ -358,6 +598,25 @@ pub const fn type_id(name: &str) -> u64 {
 /// the little-endian bytes of `T::TYPE_ID`, `size_of::<T>()`, `align_of::<T>()` and
 /// [`LAYOUT_VERSION`], each as a `u64` — so another type, the same name with another
 /// size, or another layout version all differ.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::{ShmType, fingerprint, type_id};
+/// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+///
+/// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
+/// #[repr(C)]
+/// struct Wide { a: u64 }
+/// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
+/// #[repr(C)]
+/// struct Narrow { a: u32 }
+/// // The same name with another size is another fingerprint.
+/// impl ShmType for Wide { const TYPE_ID: u64 = type_id("Sample"); }
+/// impl ShmType for Narrow { const TYPE_ID: u64 = type_id("Sample"); }
+/// assert_eq!(Wide::TYPE_ID, Narrow::TYPE_ID);
+/// assert_ne!(fingerprint::<Wide>(), fingerprint::<Narrow>());
+/// ```
 pub const fn fingerprint<T: ShmType>() -> u64 {
     let mut h = fnv1a64(&T::TYPE_ID.to_le_bytes());
     h = fnv1a64_from(h, &(size_of::<T>() as u64).to_le_bytes());
