@@ -36,9 +36,33 @@ use crate::layout::{load_words, store_words};
 use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
 
 /// Offset of the value's first word.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::seqlock::{DATA_OFFSET, SeqCtl};
+///
+/// assert_eq!(size_of::<SeqCtl>(), DATA_OFFSET); // the value follows the control block
+/// ```
 pub const DATA_OFFSET: usize = 256;
 
 /// The control block of a seqlock: header and sequence line (256 bytes).
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
+///
+/// // Local memory standing in for a segment: control block and two value words.
+/// let ctl = SeqCtl::new();
+/// let words: [AtomicU64; 2] = Default::default();
+/// SeqWriter::new(&ctl, &words).write(&[1; 16]);
+/// assert_eq!(ctl.seq.load(Ordering::Relaxed), 2);
+/// let mut out = [0u8; 16];
+/// assert_eq!(seqlock::read(&ctl, &words, &mut out, 1), Ok(2));
+/// assert_eq!(out, [1; 16]);
+/// ```
 #[repr(C, align(128))]
 #[derive(Debug)]
 pub struct SeqCtl {
@@ -64,6 +88,17 @@ const _: () = {
 
 impl SeqCtl {
     /// A zeroed control block (for models and tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::layout::seqlock::SeqCtl;
+    ///
+    /// let ctl = SeqCtl::new();
+    /// assert_eq!(ctl.seq.load(Ordering::Relaxed), 0);
+    /// assert_eq!(ctl.writer_pid.load(Ordering::Relaxed), 0);
+    /// ```
     pub fn new() -> SeqCtl {
         SeqCtl {
             header: Header::new(),
@@ -74,6 +109,20 @@ impl SeqCtl {
     }
 
     /// The creator's initialisation (published by [`Header::publish`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::layout::header::{Kind, Shape};
+    /// use sysv_ipc::layout::seqlock::{DATA_OFFSET, SeqCtl};
+    ///
+    /// let ctl = SeqCtl::new();
+    /// assert!(ctl.header.begin_init());
+    /// ctl.init();
+    /// ctl.header.publish(&Shape::of::<u64>(Kind::SeqLock, 1, DATA_OFFSET, DATA_OFFSET + 8), 1);
+    /// assert_eq!(ctl.seq.load(Ordering::Acquire), 0);
+    /// ```
     pub fn init(&self) {
         // Relaxed: published by the header's Release store of READY.
         self.seq.store(0, Ordering::Relaxed);
@@ -88,6 +137,18 @@ impl Default for SeqCtl {
 }
 
 /// Every attempt found a write in progress (or saw the value change under it).
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::seqlock::{self, Busy, SeqCtl};
+///
+/// let ctl = SeqCtl::new();
+/// let words: [AtomicU64; 1] = Default::default();
+/// ctl.seq.store(3, Ordering::Relaxed); // odd: a write in progress (or a dead writer)
+/// assert_eq!(seqlock::read(&ctl, &words, &mut [0u8; 8], 100), Err(Busy));
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Busy;
 
@@ -97,6 +158,23 @@ pub struct Busy;
 ///
 /// `dst` longer than the value's words is [`Busy`] too (never happens with the
 /// typed API, which sizes both from `T`).
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::AtomicU64;
+/// use sysv_ipc::layout::seqlock::{self, Busy, SeqCtl, SeqWriter};
+///
+/// let ctl = SeqCtl::new();
+/// let words: [AtomicU64; 2] = Default::default();
+/// let mut w = SeqWriter::new(&ctl, &words);
+/// assert!(w.write(b"twelve bytes"));
+/// let mut out = [0u8; 12];
+/// assert_eq!(seqlock::read(&ctl, &words, &mut out, 1), Ok(2)); // sequence of the copy
+/// assert_eq!(&out, b"twelve bytes");
+/// // A destination longer than the value's words is refused.
+/// assert_eq!(seqlock::read(&ctl, &words, &mut [0u8; 17], 1), Err(Busy));
+/// ```
 pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
     for _ in 0..attempts {
         // Acquire: pairs with the Release store that ended a write (`s + 2`), so the
@@ -122,6 +200,23 @@ pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) ->
 }
 
 /// The writer's side: its own sequence number (never re-read from the segment).
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::AtomicU64;
+/// use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
+///
+/// let ctl = SeqCtl::new();
+/// let words: [AtomicU64; 1] = Default::default();
+/// let mut w = SeqWriter::new(&ctl, &words);
+/// for v in 1..=3u64 {
+///     assert!(w.write(&v.to_ne_bytes()));
+/// }
+/// let mut out = [0u8; 8];
+/// assert_eq!(seqlock::read(&ctl, &words, &mut out, 1), Ok(6));
+/// assert_eq!(u64::from_ne_bytes(out), 3);
+/// ```
 #[derive(Debug)]
 pub struct SeqWriter<'a> {
     ctl: &'a SeqCtl,
@@ -134,6 +229,22 @@ impl<'a> SeqWriter<'a> {
     /// Takes the writer's side. A dead writer may have left `seq` odd: start from
     /// the next even number, so that readers keep seeing "busy" until our first
     /// complete write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::seqlock::{self, Busy, SeqCtl, SeqWriter};
+    ///
+    /// let ctl = SeqCtl::new();
+    /// let words: [AtomicU64; 1] = Default::default();
+    /// ctl.seq.store(5, Ordering::Relaxed); // a writer died mid-write
+    /// let mut w = SeqWriter::new(&ctl, &words); // continues from 6
+    /// let mut out = [0u8; 8];
+    /// assert_eq!(seqlock::read(&ctl, &words, &mut out, 10), Err(Busy));
+    /// assert!(w.write(&1u64.to_ne_bytes()));
+    /// assert_eq!(seqlock::read(&ctl, &words, &mut out, 1), Ok(8));
+    /// ```
     pub fn new(ctl: &'a SeqCtl, words: &'a [AtomicU64]) -> SeqWriter<'a> {
         // Acquire: pairs with the previous writer's last Release store.
         let s = ctl.seq.load(Ordering::Acquire);
@@ -145,6 +256,19 @@ impl<'a> SeqWriter<'a> {
     }
 
     /// Writes `src` as the new value; false (nothing written) if it does not fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::seqlock::{SeqCtl, SeqWriter};
+    ///
+    /// let ctl = SeqCtl::new();
+    /// let words: [AtomicU64; 2] = Default::default();
+    /// let mut w = SeqWriter::new(&ctl, &words);
+    /// assert!(w.write(&[7; 16]));
+    /// assert!(!w.write(&[7; 17])); // does not fit: nothing written
+    /// ```
     pub fn write(&mut self, src: &[u8]) -> bool {
         if src.len().div_ceil(crate::layout::WORD) > self.words.len() {
             return false;
@@ -164,6 +288,18 @@ impl<'a> SeqWriter<'a> {
 
     /// Starts a write and never finishes it, as a writer killed mid-write would
     /// (for tests of the readers' bound).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::seqlock::{self, Busy, SeqCtl, SeqWriter};
+    ///
+    /// let ctl = SeqCtl::new();
+    /// let words: [AtomicU64; 1] = Default::default();
+    /// SeqWriter::new(&ctl, &words).begin_and_abandon();
+    /// assert_eq!(seqlock::read(&ctl, &words, &mut [0u8; 8], 10), Err(Busy));
+    /// ```
     #[doc(hidden)]
     pub fn begin_and_abandon(&mut self) {
         // Relaxed: the state a crash leaves; nothing to order.
