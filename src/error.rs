@@ -5,6 +5,19 @@ use core::fmt;
 use crate::Errno;
 
 /// The System V IPC call (or the crate's own check before it) that failed.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{MsgQueue, Selector};
+/// use sysv_ipc::{Call, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// let e = q.try_recv(&mut [0; 8], Selector::Any).unwrap_err();
+/// assert_eq!(e.call(), Call::Msgrcv);
+/// assert!(e.to_string().starts_with("msgrcv: "));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 #[allow(missing_docs)] // each variant is the call of the same name
@@ -31,6 +44,15 @@ pub enum Call {
 
 impl Call {
     /// The C name of the call (`"msgsnd"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use sysv_ipc::Call;
+    /// assert_eq!(Call::Msgsnd.name(), "msgsnd");
+    /// assert_eq!(Call::Semtimedop.name(), "semtimedop");
+    /// assert_eq!(Call::Queue.name(), "queue"); // the crate's own layouts
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Call::Ftok => "ftok",
@@ -53,6 +75,25 @@ impl Call {
 }
 
 /// What kind of failure an [`Error`] is: the answer to "what do I do now?".
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{MsgQueue, Selector};
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// let mut text = [0u8; 64];
+/// // Poll: an empty queue is an answer, anything else an error.
+/// let got = match q.try_recv(&mut text, Selector::Any) {
+///     Ok(r) => Some(r.len),
+///     Err(e) if e.kind() == ErrorKind::NoMessage => None,
+///     Err(e) => return Err(e),
+/// };
+/// assert_eq!(got, None);
+/// assert_eq!(ErrorKind::NoMessage.to_string(), "no message of the selected type");
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -139,6 +180,21 @@ pub enum ErrorKind {
 /// The system limit an error ran into: which sysctl of the IPC namespace to look at
 /// (or raise). [`Error::limit`] names it where the kernel's errno plus, if needed, a
 /// look at the namespace's limits and usage (only on that error path) tell which.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::MsgQueue;
+/// use sysv_ipc::{ErrorKind, Intent, Key, Limit, Mode};
+/// use sysv_ipc_mock::{Limits, Mock};
+///
+/// static KERNEL: Mock = Mock::new(); // a namespace with room for one queue
+/// KERNEL.set_limits(Limits { msgmni: 1, ..Limits::LINUX });
+/// let _q = MsgQueue::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::default())?;
+/// let e = MsgQueue::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::default()).unwrap_err();
+/// assert_eq!((e.kind(), e.limit()), (ErrorKind::LimitReached, Some(Limit::Msgmni)));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Limit {
@@ -164,6 +220,22 @@ pub enum Limit {
 
 impl Limit {
     /// The sysctl that sets it (`"kernel.msgmni"`, `"kernel.sem semmni"`, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Limit, Mode, SemOp, SemSet};
+    /// use sysv_ipc_mock::{Limits, Mock};
+    ///
+    /// static KERNEL: Mock = Mock::new(); // a namespace allowing 2 operations per semop
+    /// KERNEL.set_limits(Limits { semopm: 2, ..Limits::LINUX });
+    /// let set = SemSet::create_in(&KERNEL, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let e = set.op(&[SemOp::post(0); 3]).unwrap_err();
+    /// let limit = e.limit().unwrap();
+    /// assert_eq!(limit, Limit::Semopm);
+    /// assert_eq!(limit.sysctl(), "kernel.sem semopm"); // what to raise
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn sysctl(self) -> &'static str {
         match self {
             Limit::Msgmni => "kernel.msgmni",
@@ -200,6 +272,18 @@ pub struct Error {
 
 impl Error {
     /// An error the kernel reported for `call`, classified by errno and call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Call, Errno, Error, ErrorKind};
+    ///
+    /// // The same errno can mean different things: EAGAIN from semtimedop is a timeout.
+    /// assert_eq!(Error::from_errno(Call::Semop, Errno::AGAIN).kind(), ErrorKind::WouldBlock);
+    /// assert_eq!(Error::from_errno(Call::Semtimedop, Errno::AGAIN).kind(), ErrorKind::TimedOut);
+    /// let e = Error::from_errno(Call::Msgget, Errno::NOENT);
+    /// assert_eq!((e.kind(), e.errno()), (ErrorKind::NotFound, Some(Errno::NOENT)));
+    /// ```
     // Out of line: it is on every error path, and a `no_std` binary built for size
     // otherwise carries two copies of it and its jump tables (one inlined per crate).
     #[inline(never)]
@@ -247,6 +331,20 @@ impl Error {
     }
 
     /// An error the crate found itself, before or instead of a kernel call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{Call, Error, ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// // mtype 0 is refused before any system call:
+    /// let e = q.send(0, b"x").unwrap_err();
+    /// assert_eq!(e, Error::new(Call::Msgsnd, ErrorKind::InvalidArgument));
+    /// assert_eq!(e.errno(), None);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn new(call: Call, kind: ErrorKind) -> Self {
         Error {
             call,
@@ -285,16 +383,53 @@ impl Error {
     }
 
     /// What kind of failure this is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.set_max_bytes(4)?;
+    /// q.try_send(1, b"full")?;
+    /// assert_eq!(q.try_send(1, b"!").unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The call that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Call, Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(set.get(5).unwrap_err().call(), Call::Semctl); // GETVAL of semaphore 5
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn call(&self) -> Call {
         self.call
     }
 
     /// The errno the kernel returned, or `None` if the crate refused by itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{Errno, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let e = q.try_recv(&mut [0; 8], Selector::Any).unwrap_err();
+    /// assert_eq!(e.errno(), Some(Errno::NOMSG)); // from the kernel
+    /// let e = q.try_recv(&mut [0; 8], Selector::Type(-1)).unwrap_err();
+    /// assert_eq!(e.errno(), None); // refused by the crate
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn errno(&self) -> Option<Errno> {
         self.errno
     }
@@ -369,6 +504,20 @@ impl fmt::Display for Error {
 impl core::error::Error for Error {}
 
 /// `Result` with this crate's [`Error`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, SemSet};
+///
+/// fn counter() -> sysv_ipc::Result<u16> {
+///     let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+///     set.set(0, 3)?;
+///     set.get(0)
+/// }
+/// assert_eq!(counter()?, 3);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Turns a backend result into this crate's, naming the call.
