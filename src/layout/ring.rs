@@ -57,9 +57,29 @@ use crate::layout::header::Header;
 use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
 
 /// Offset of slot 0.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::ring::{DATA_OFFSET, RingCtl};
+///
+/// assert_eq!(size_of::<RingCtl>(), DATA_OFFSET); // slot 0 follows the control block
+/// ```
 pub const DATA_OFFSET: usize = 384;
 
 /// The control block of a ring: header, producer line, consumer line (384 bytes).
+///
+/// # Examples
+///
+/// ```
+/// use core::mem::offset_of;
+/// use sysv_ipc::layout::ring::RingCtl;
+///
+/// // The C programmer's view: each side's words on its own 128-byte line.
+/// assert_eq!(offset_of!(RingCtl, tail), 128);
+/// assert_eq!(offset_of!(RingCtl, head), 256);
+/// assert_eq!(offset_of!(RingCtl, consumer_pid), 272);
+/// ```
 #[repr(C, align(128))]
 #[derive(Debug)]
 pub struct RingCtl {
@@ -100,6 +120,17 @@ const _: () = {
 
 impl RingCtl {
     /// A zeroed control block (for models and tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::layout::ring::RingCtl;
+    ///
+    /// let ctl = RingCtl::new();
+    /// assert_eq!(ctl.tail.load(Ordering::Relaxed), 0);
+    /// assert_eq!(ctl.occupied::<4>(), Ok(0));
+    /// ```
     pub fn new() -> RingCtl {
         let zero = || AtomicU64::new(0);
         RingCtl {
@@ -117,6 +148,20 @@ impl RingCtl {
 
     /// The creator's initialisation of the lines (between
     /// [`Header::begin_init`] and [`Header::publish`], which publishes it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::layout::header::{Kind, Shape};
+    /// use sysv_ipc::layout::ring::{DATA_OFFSET, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// assert!(ctl.header.begin_init()); // the creator
+    /// ctl.init();
+    /// ctl.header.publish(&Shape::of::<u64>(Kind::Ring, 4, DATA_OFFSET, DATA_OFFSET + 4 * 8), 1);
+    /// assert_eq!(ctl.head.load(Ordering::Acquire), 0);
+    /// ```
     pub fn init(&self) {
         // Relaxed: published by the header's Release store of READY.
         for word in [
@@ -133,6 +178,20 @@ impl RingCtl {
 
     /// Messages in the ring as an observer sees them (neither side's cache):
     /// advisory, since both sides may move meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::layout::ring::{Corrupt, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// ctl.tail.store(7, Ordering::Release);
+    /// ctl.head.store(4, Ordering::Release);
+    /// assert_eq!(ctl.occupied::<4>(), Ok(3));
+    /// ctl.tail.store(9, Ordering::Release); // 5 messages in 4 slots: a peer scribbled
+    /// assert_eq!(ctl.occupied::<4>(), Err(Corrupt));
+    /// ```
     pub fn occupied<const N: usize>(&self) -> Result<usize, Corrupt> {
         for _ in 0..8 {
             // Acquire (all three): pair with the sides' Release stores; head is read
@@ -156,10 +215,44 @@ impl Default for RingCtl {
 }
 
 /// The ring's indices are impossible: `tail - head > N`. A peer corrupted them.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::ring::{Corrupt, Ring, RingConsumer, RingCtl};
+///
+/// let ctl = RingCtl::new();
+/// let slots: [AtomicU64; 4] = Default::default();
+/// ctl.head.store(5, Ordering::Relaxed); // head ahead of tail
+/// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+/// assert_eq!(RingConsumer::new(ring).unwrap_err(), Corrupt);
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Corrupt;
 
 /// Why a blocking ring operation returned without a message.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::AtomicU64;
+/// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingError};
+///
+/// struct TimedOut;
+/// impl Parking for TimedOut {
+///     type Error = &'static str;
+///     fn park(&mut self) -> Result<(), &'static str> { Err("timed out") }
+///     fn unpark_peer(&mut self) {}
+/// }
+///
+/// let ctl = RingCtl::new();
+/// let slots: [AtomicU64; 2] = Default::default();
+/// let mut c = RingConsumer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+/// // Empty, so the consumer parks, and the park fails.
+/// let r = c.pop_blocking(1, 0, |_, _| {}, &mut TimedOut);
+/// assert_eq!(r, Err(RingError::Park("timed out")));
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RingError<E> {
     /// See [`Corrupt`].
@@ -176,6 +269,32 @@ impl<E> From<Corrupt> for RingError<E> {
 
 /// How a side sleeps and wakes its peer: a SysV semaphore per side in
 /// [`Queue`](crate::queue::Queue), a mutex and condition variable in the loom model.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingProducer};
+///
+/// /// Counts wakes instead of posting a semaphore.
+/// #[derive(Default)]
+/// struct Counting { wakes: u32 }
+///
+/// impl Parking for Counting {
+///     type Error = ();
+///     fn park(&mut self) -> Result<(), ()> { Err(()) } // never sleeps here
+///     fn unpark_peer(&mut self) { self.wakes += 1; }
+/// }
+///
+/// let ctl = RingCtl::new();
+/// let slots: [AtomicU64; 4] = Default::default();
+/// let mut p = RingProducer::new(Ring::<4>::new(&ctl, &slots, 1).unwrap()).unwrap();
+/// let mut parking = Counting::default();
+/// ctl.consumer_waiting.store(1, Ordering::Relaxed); // as a parking consumer does
+/// p.push(1, |_, slot| slot[0].store(5, Ordering::Relaxed), &mut parking).unwrap();
+/// p.push(1, |_, slot| slot[0].store(6, Ordering::Relaxed), &mut parking).unwrap();
+/// assert_eq!(parking.wakes, 1); // one wake per park, not per message
+/// ```
 pub trait Parking {
     /// Why `park` returned without being woken.
     type Error;
@@ -213,6 +332,30 @@ fn take_waiter(flag: &AtomicU64) -> bool {
 }
 
 /// The ring over a control block and its slots: `N` slots of `slot_words` words.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+/// # struct NoPark;
+/// # impl Parking for NoPark {
+/// #     type Error = ();
+/// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+/// #     fn unpark_peer(&mut self) {}
+/// # }
+///
+/// // Local memory standing in for a segment: 4 slots of 1 word.
+/// let ctl = RingCtl::new();
+/// let slots: [AtomicU64; 4] = Default::default();
+/// let ring = Ring::<4>::new(&ctl, &slots, 1).expect("4 slots of 1 word");
+/// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+/// let n = p.push(3, |i, slot| slot[0].store(10 + i as u64, Ordering::Relaxed), &mut NoPark);
+/// assert_eq!(n, Ok(3));
+/// let mut got = [0; 4];
+/// let n = c.pop(4, |i, slot| got[i] = slot[0].load(Ordering::Relaxed), &mut NoPark);
+/// assert_eq!((n, got), (Ok(3), [10, 11, 12, 0]));
+/// ```
 #[derive(Copy, Clone, Debug)]
 pub struct Ring<'a, const N: usize> {
     ctl: &'a RingCtl,
@@ -223,6 +366,19 @@ pub struct Ring<'a, const N: usize> {
 impl<'a, const N: usize> Ring<'a, N> {
     /// The ring of `N` slots of `slot_words` words each over `slots`; `None` unless
     /// `slots` has exactly `N * slot_words` words and `slot_words > 0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Ring, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 8] = Default::default();
+    /// assert!(Ring::<4>::new(&ctl, &slots, 2).is_some()); // 4 slots of 2 words
+    /// assert!(Ring::<4>::new(&ctl, &slots, 1).is_none()); // 8 words are not 4 × 1
+    /// assert!(Ring::<8>::new(&ctl, &slots, 0).is_none());
+    /// ```
     pub fn new(ctl: &'a RingCtl, slots: &'a [AtomicU64], slot_words: usize) -> Option<Self> {
         const {
             assert!(
@@ -238,6 +394,18 @@ impl<'a, const N: usize> Ring<'a, N> {
     }
 
     /// The control block.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Ring, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 2] = Default::default();
+    /// let ring = Ring::<2>::new(&ctl, &slots, 1).unwrap();
+    /// assert!(core::ptr::eq(ring.ctl(), &ctl));
+    /// ```
     pub fn ctl(&self) -> &'a RingCtl {
         self.ctl
     }
@@ -255,6 +423,26 @@ impl<'a, const N: usize> Ring<'a, N> {
 }
 
 /// The producer's side of a [`Ring`]: its own `tail` and a cached `head`.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingProducer};
+/// # struct NoPark;
+/// # impl Parking for NoPark {
+/// #     type Error = ();
+/// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+/// #     fn unpark_peer(&mut self) {}
+/// # }
+///
+/// let ctl = RingCtl::new();
+/// let slots: [AtomicU64; 2] = Default::default();
+/// let mut p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+/// assert_eq!(p.push(5, |_, slot| slot[0].store(1, Ordering::Relaxed), &mut NoPark), Ok(2));
+/// assert_eq!(p.push(1, |_, _| unreachable!(), &mut NoPark), Ok(0)); // full
+/// assert_eq!(ctl.tail.load(Ordering::Acquire), 2);
+/// ```
 #[derive(Debug)]
 pub struct RingProducer<'a, const N: usize> {
     ring: Ring<'a, N>,
@@ -267,6 +455,21 @@ pub struct RingProducer<'a, const N: usize> {
 impl<'a, const N: usize> RingProducer<'a, N> {
     /// Takes the producer's side, continuing from the shared `tail` (a new producer
     /// after a dead one continues where the last committed message ends).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Ring, RingCtl, RingProducer};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 4] = Default::default();
+    /// // A previous producer committed 6 messages, the consumer took 5.
+    /// ctl.tail.store(6, Ordering::Release);
+    /// ctl.head.store(5, Ordering::Release);
+    /// let mut p = RingProducer::new(Ring::<4>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(p.occupied(), Ok(1)); // it continues from there
+    /// ```
     pub fn new(ring: Ring<'a, N>) -> Result<Self, Corrupt> {
         // Acquire (both): pair with the Release stores of the previous holders of the
         // two roles.
@@ -295,12 +498,56 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     }
 
     /// Messages in the ring (reloads `head`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 4] = Default::default();
+    /// let mut p = RingProducer::new(Ring::<4>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// p.push(3, |_, slot| slot[0].store(0, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// assert_eq!(p.occupied(), Ok(3));
+    /// ctl.head.store(2, Ordering::Release); // the consumer took two
+    /// assert_eq!(p.occupied(), Ok(1));
+    /// ```
     pub fn occupied(&mut self) -> Result<usize, Corrupt> {
         self.free(N + 1).map(|free| N - free)
     }
 
     /// Enqueues up to `max` messages without blocking: `write(i, slot)` fills
     /// message `i`'s slot. Returns how many (0: full), then wakes a parked consumer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 8] = Default::default(); // 4 slots of 2 words
+    /// let mut p = RingProducer::new(Ring::<4>::new(&ctl, &slots, 2).unwrap()).unwrap();
+    /// let values = [[1u64, 2], [3, 4], [5, 6], [7, 8], [9, 10]];
+    /// let n = p.push(values.len(), |i, slot| {
+    ///     slot[0].store(values[i][0], Ordering::Relaxed);
+    ///     slot[1].store(values[i][1], Ordering::Relaxed);
+    /// }, &mut NoPark);
+    /// assert_eq!(n, Ok(4)); // as many as there is room for
+    /// ```
     pub fn push<P: Parking>(
         &mut self,
         max: usize,
@@ -350,6 +597,28 @@ impl<'a, const N: usize> RingProducer<'a, N> {
 
     /// Enqueues between 1 and `max` messages, spinning `spins` times and then
     /// parking while the ring is full. `max == 0` returns 0 at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingError, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 2] = Default::default();
+    /// let mut p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// let write = |_: usize, slot: &[AtomicU64]| slot[0].store(1, Ordering::Relaxed);
+    /// // Room: returns at once.
+    /// assert_eq!(p.push_blocking(8, 100, write, &mut NoPark), Ok(2));
+    /// // Full: spins 100 times, then parks; this park fails instead of sleeping.
+    /// assert_eq!(p.push_blocking(1, 100, write, &mut NoPark), Err(RingError::Park(())));
+    /// ```
     pub fn push_blocking<P: Parking>(
         &mut self,
         max: usize,
@@ -382,6 +651,29 @@ impl<'a, const N: usize> RingProducer<'a, N> {
 }
 
 /// The consumer's side of a [`Ring`]: its own `head` and a cached `tail`.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+/// # struct NoPark;
+/// # impl Parking for NoPark {
+/// #     type Error = ();
+/// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+/// #     fn unpark_peer(&mut self) {}
+/// # }
+///
+/// let ctl = RingCtl::new();
+/// let slots: [AtomicU64; 4] = Default::default();
+/// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+/// let mut p = RingProducer::new(ring).unwrap();
+/// let mut c = RingConsumer::new(ring).unwrap();
+/// p.push(1, |_, slot| slot[0].store(42, Ordering::Relaxed), &mut NoPark).unwrap();
+/// let mut got = 0;
+/// assert_eq!(c.pop(1, |_, slot| got = slot[0].load(Ordering::Relaxed), &mut NoPark), Ok(1));
+/// assert_eq!((got, ctl.head.load(Ordering::Acquire)), (42, 1));
+/// ```
 #[derive(Debug)]
 pub struct RingConsumer<'a, const N: usize> {
     ring: Ring<'a, N>,
@@ -393,6 +685,21 @@ pub struct RingConsumer<'a, const N: usize> {
 
 impl<'a, const N: usize> RingConsumer<'a, N> {
     /// Takes the consumer's side, continuing from the shared `head`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Ring, RingConsumer, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 4] = Default::default();
+    /// // A previous consumer died after taking 1 of 3 messages.
+    /// ctl.tail.store(3, Ordering::Release);
+    /// ctl.head.store(1, Ordering::Release);
+    /// let mut c = RingConsumer::new(Ring::<4>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(c.occupied(), Ok(2)); // the other two are still there
+    /// ```
     pub fn new(ring: Ring<'a, N>) -> Result<Self, Corrupt> {
         // Acquire (both): pair with the Release stores of the roles' previous holders.
         let head = ring.ctl.head.load(Ordering::Acquire);
@@ -421,12 +728,51 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
     }
 
     /// Messages in the ring (reloads `tail`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Corrupt, Ring, RingConsumer, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 4] = Default::default();
+    /// let mut c = RingConsumer::new(Ring::<4>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(c.occupied(), Ok(0));
+    /// ctl.tail.store(2, Ordering::Release); // the producer published two
+    /// assert_eq!(c.occupied(), Ok(2));
+    /// ctl.tail.store(100, Ordering::Release); // a peer scribbled
+    /// assert_eq!(c.occupied(), Err(Corrupt));
+    /// ```
     pub fn occupied(&mut self) -> Result<usize, Corrupt> {
         self.available(N + 1)
     }
 
     /// Dequeues up to `max` messages without blocking: `read(i, slot)` copies
     /// message `i` out. Returns how many (0: empty), then wakes a parked producer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 4] = Default::default();
+    /// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// p.push(2, |i, slot| slot[0].store(i as u64 + 1, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// let mut sum = 0;
+    /// assert_eq!(c.pop(8, |_, slot| sum += slot[0].load(Ordering::Relaxed), &mut NoPark), Ok(2));
+    /// assert_eq!(sum, 3);
+    /// assert_eq!(c.pop(8, |_, _| unreachable!(), &mut NoPark), Ok(0)); // empty
+    /// ```
     pub fn pop<P: Parking>(
         &mut self,
         max: usize,
@@ -475,6 +821,32 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
 
     /// Dequeues between 1 and `max` messages, spinning `spins` times and then
     /// parking while the ring is empty. `max == 0` returns 0 at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; 4] = Default::default();
+    /// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// p.push(1, |_, slot| slot[0].store(7, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// let mut got = 0;
+    /// // A message is there: returns at once.
+    /// assert_eq!(c.pop_blocking(4, 0, |_, slot| got = slot[0].load(Ordering::Relaxed), &mut NoPark), Ok(1));
+    /// assert_eq!(got, 7);
+    /// // Empty: parks at once (0 spins); this park fails instead of sleeping.
+    /// assert_eq!(c.pop_blocking(4, 0, |_, _| {}, &mut NoPark), Err(RingError::Park(())));
+    /// assert_eq!(ctl.consumer_waiting.load(Ordering::Relaxed), 0); // un-announced
+    /// ```
     pub fn pop_blocking<P: Parking>(
         &mut self,
         max: usize,
