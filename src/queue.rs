@@ -97,6 +97,20 @@ const SEM_VALUES: [u16; 4] = [0, 0, 1, 1];
 /// Spins before a blocking call parks, unless [`Producer::set_spins`] /
 /// [`Consumer::set_spins`] say otherwise: long enough to ride out a peer that is
 /// between two operations, short enough not to burn a core for long.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::queue::{DEFAULT_SPINS, Queue};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let (mut tx, mut rx) = q.split()?;
+/// tx.set_spins(DEFAULT_SPINS * 4); // a peer known to be slow between operations
+/// tx.enqueue_blocking(1).map_err(|e| e.error())?; // room: returns at once
+/// assert_eq!(rx.dequeue()?, Some(1));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub const DEFAULT_SPINS: u32 = 256;
 
 fn error(kind: ErrorKind) -> Error {
@@ -119,6 +133,33 @@ fn corrupt(_: Corrupt) -> Error {
 /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
 /// // 6 is not a power of two: refused when the queue is instantiated.
 /// let q = Queue::<u64, 6>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW);
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::{ShmType, type_id};
+/// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+/// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+///
+/// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Debug, PartialEq)]
+/// #[repr(C)]
+/// struct Order { id: u64, qty: u32, price_cents: u32 }
+///
+/// impl ShmType for Order {
+///     const TYPE_ID: u64 = type_id("shop::Order v1");
+/// }
+///
+/// let key = Key::new(0x5eed_0405 ^ std::process::id() as i32);
+/// // The producer's process:
+/// let q = Removal::new(Queue::<Order, 256>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut tx = q.producer()?;
+/// tx.enqueue(Order { id: 1, qty: 2, price_cents: 999 }).map_err(|e| e.error())?;
+/// // The consumer's process:
+/// let theirs = Queue::<Order, 256>::open(key)?;
+/// let mut rx = theirs.consumer()?;
+/// assert_eq!(rx.dequeue()?, Some(Order { id: 1, qty: 2, price_cents: 999 }));
+/// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct Queue<T, const MAXSZ: usize, B: Backend = DefaultBackend> {
     att: Attachment<B>,
@@ -143,6 +184,17 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Errors
     ///
     /// As [`Queue::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, queue::Queue};
+    ///
+    /// let q = Queue::<[u32; 2], 64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// assert_eq!((q.len()?, q.capacity()), (0, 64));
+    /// q.remove()?; // the segment and the semaphore set
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
         Queue::create_in(DefaultBackend::default(), key, intent, mode)
     }
@@ -153,6 +205,23 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Errors
     ///
     /// As [`Queue::open_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let key = Key::new(0x5eed_0401 ^ std::process::id() as i32);
+    /// let q = Removal::new(Queue::<u64, 16>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// q.producer()?.enqueue(7).map_err(|e| e.error())?;
+    /// // The consumer's process opens it with the same T and MAXSZ:
+    /// let theirs = Queue::<u64, 16>::open(key)?;
+    /// assert_eq!(theirs.consumer()?.dequeue()?, Some(7));
+    /// // Another capacity is refused.
+    /// let e = Queue::<u64, 32>::open(key).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "capacity" });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open(key: Key) -> Result<Self> {
         Queue::open_in(DefaultBackend::default(), key)
     }
@@ -160,6 +229,14 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// Usable slots: `MAXSZ`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::queue::Queue;
+    ///
+    /// assert_eq!(Queue::<u64, 1024>::CAPACITY, 1024);
+    /// ```
     pub const CAPACITY: usize = MAXSZ;
 
     /// Words per slot.
@@ -204,6 +281,22 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// - [`ErrorKind::Corrupt`]: the header's state word holds garbage;
     /// - as [`Segment::create_in`], [`Segment::attach`] and
     ///   [`SemSet::new_initialized_in`] otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let key = Key::new(0x5eed_0402 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// // Whoever comes first creates it; the other joins.
+    /// let a = Removal::new(Queue::<u64, 8, _>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?);
+    /// let other = Queue::<u64, 8, _>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?;
+    /// assert_eq!(other.segment().id(), a.segment().id());
+    /// let e = Queue::<u64, 8, _>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self>
     where
         B: Clone,
@@ -216,6 +309,21 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`Queue::create_in`]; [`ErrorKind::NotFound`] if `key` has no segment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let key = Key::new(0x5eed_0403 ^ std::process::id() as i32);
+    /// let b = DefaultBackend::default();
+    /// assert_eq!(Queue::<u64, 8, _>::open_in(b, key).unwrap_err().kind(), ErrorKind::NotFound);
+    /// let q = Removal::new(Queue::<u64, 8, _>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // Same size and capacity, another type: the fingerprint tells them apart.
+    /// let e = Queue::<f64, 8, _>::open_in(b, key).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "type_id" });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open_in(backend: B, key: Key) -> Result<Self>
     where
         B: Clone,
@@ -230,6 +338,25 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`Queue::create_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{thread, time::Duration};
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, queue::Queue};
+    ///
+    /// let key = Key::new(0x5eed_0404 ^ std::process::id() as i32);
+    /// // A segment under the key whose creator never initialised it (it died first).
+    /// let stuck = Removal::new(Segment::create(key, 384 + 8 * 8, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let patient = |attempt: u32| {
+    ///     thread::sleep(Duration::from_millis(1));
+    ///     attempt < 5 // about 5 ms, then give up
+    /// };
+    /// let e = Queue::<u64, 8, _>::create_with(DefaultBackend::default(), key, Intent::Open, Mode::OWNER_RW, patient)
+    ///     .unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn create_with(
         backend: B,
         key: Key,
@@ -382,6 +509,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///   role; call [`reclaim_producer`](Self::reclaim_producer) to take over;
     /// - [`ErrorKind::Corrupt`]: the ring's indices are impossible;
     /// - the semaphore's errors ([`ErrorKind::Removed`], ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleTaken); // one at a time
+    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// drop(tx); // releases the role
+    /// assert!(q.producer().is_ok());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
         self.producer_with(false)
     }
@@ -392,6 +533,30 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`producer`](Self::producer), without [`ErrorKind::RoleAbandoned`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc_mock::{Mock, Process};
+    ///
+    /// // On the in-memory kernel, whose processes are simulated.
+    /// let kernel: Mock = Mock::new(); // process 1 is the caller
+    /// let q = Queue::<u64, 8, _>::create_in(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// kernel.fork_process(1, 2).unwrap();
+    /// kernel.set_process(Process::root(2));
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue(10).map_err(|e| e.error())?;
+    /// std::mem::forget(tx); // process 2 dies holding the role ...
+    /// kernel.exit_process(2); // ... and SEM_UNDO frees it
+    /// kernel.set_process(Process::root(1));
+    /// assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
+    /// let mut tx = q.reclaim_producer()?; // continues after the last committed message
+    /// tx.enqueue(11).map_err(|e| e.error())?;
+    /// let mut rx = q.consumer()?;
+    /// assert_eq!((rx.dequeue()?, rx.dequeue()?), (Some(10), Some(11)));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn reclaim_producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
         self.producer_with(true)
     }
@@ -401,6 +566,18 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`producer`](Self::producer), for the consumer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = q.consumer()?;
+    /// assert_eq!(q.consumer().unwrap_err().kind(), ErrorKind::RoleTaken);
+    /// assert_eq!(rx.dequeue()?, None); // empty
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
         self.consumer_with(false)
     }
@@ -411,6 +588,28 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`consumer`](Self::consumer), without [`ErrorKind::RoleAbandoned`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc_mock::{Mock, Process};
+    ///
+    /// let kernel: Mock = Mock::new(); // simulated processes; 1 is the caller
+    /// let q = Queue::<u64, 8, _>::create_in(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// assert_eq!(q.producer()?.enqueue_slice(&[1, 2, 3])?, 3);
+    /// kernel.fork_process(1, 2).unwrap();
+    /// kernel.set_process(Process::root(2));
+    /// let mut rx = q.consumer()?;
+    /// assert_eq!(rx.dequeue()?, Some(1));
+    /// std::mem::forget(rx); // process 2 dies holding the role
+    /// kernel.exit_process(2);
+    /// kernel.set_process(Process::root(1));
+    /// assert_eq!(q.consumer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
+    /// let mut rx = q.reclaim_consumer()?; // continues with the first message not dequeued
+    /// assert_eq!(rx.dequeue()?, Some(2));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn reclaim_consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
         self.consumer_with(true)
     }
@@ -421,6 +620,22 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// As [`producer`](Self::producer) and [`consumer`](Self::consumer); neither role
     /// is kept if either claim fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::thread;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// let sum = thread::scope(|s| {
+    ///     s.spawn(move || (1..=100).for_each(|i| tx.enqueue_blocking(i).map_err(|e| e.error()).unwrap()));
+    ///     (0..100).map(|_| rx.dequeue_blocking().unwrap()).sum::<u64>()
+    /// });
+    /// assert_eq!(sum, 5050);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn split(&self) -> Result<(Producer<'_, T, MAXSZ, B>, Consumer<'_, T, MAXSZ, B>)> {
         let producer = self.producer()?;
         let consumer = self.consumer()?;
@@ -432,6 +647,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`SemSet::get`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(!q.has_producer()?);
+    /// let tx = q.producer()?;
+    /// assert!(q.has_producer()?);
+    /// drop(tx);
+    /// assert!(!q.has_producer()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn has_producer(&self) -> Result<bool> {
         Ok(self.sems.get(PRODUCER)? == 0)
     }
@@ -441,6 +670,18 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`SemSet::get`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let rx = q.consumer()?;
+    /// assert_eq!((q.has_producer()?, q.has_consumer()?), (false, true));
+    /// # drop(rx);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn has_consumer(&self) -> Result<bool> {
         Ok(self.sems.get(CONSUMER)? == 0)
     }
@@ -450,6 +691,17 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`] if the indices are impossible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// q.producer()?.enqueue_slice(&[1, 2, 3])?;
+    /// assert_eq!(q.len()?, 3); // no role needed to look
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn len(&self) -> Result<usize> {
         self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt)
     }
@@ -459,16 +711,49 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`len`](Self::len).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(q.is_empty()?);
+    /// q.producer()?.enqueue(1).map_err(|e| e.error())?;
+    /// assert!(!q.is_empty()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn is_empty(&self) -> Result<bool> {
         self.len().map(|n| n == 0)
     }
 
     /// Usable slots: `MAXSZ`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u16, 32>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert_eq!(q.capacity(), 32);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn capacity(&self) -> usize {
         MAXSZ
     }
 
     /// The segment holding the ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<[u8; 12], 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // 384 bytes of header and index lines, then 8 slots of 12 bytes rounded up to 16.
+    /// assert_eq!(q.segment().stat()?.size, 384 + 8 * 16);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn segment(&self) -> Segment<B>
     where
         B: Clone,
@@ -477,12 +762,41 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     }
 
     /// The semaphore set (park/wake and roles).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let sems = q.semaphores();
+    /// assert_eq!(sems.stat()?.nsems, 4); // two for parking, two for the roles
+    /// let _rx = q.consumer()?;
+    /// assert_eq!(sems.get(3)?, 0); // the consumer role is taken
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn semaphores(&self) -> &SemSet<B> {
         &self.sems
     }
 
     /// The attachment of the segment, for tests and tools that inspect the bytes
     /// (the layout is documented in [`layout::ring`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue_slice(&[5, 6, 7])?;
+    /// rx.dequeue()?;
+    /// let att = q.attachment();
+    /// assert_eq!(att.load_u64(128), Some(3)); // `tail`: messages ever enqueued
+    /// assert_eq!(att.load_u64(256), Some(1)); // `head`: messages ever dequeued
+    /// assert_eq!(att.load_u64(384 + 8), Some(6)); // slot 1
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn attachment(&self) -> &Attachment<B> {
         &self.att
     }
@@ -543,6 +857,20 @@ impl<B: Backend> Parking for SemPark<'_, B> {
 
 /// A value [`Producer::enqueue`] could not enqueue, and why: full
 /// ([`ErrorKind::WouldBlock`]), timed out, interrupted, corrupt, removed.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+///
+/// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut tx = q.producer()?;
+/// tx.enqueue_slice(&[1, 2])?;
+/// let e = tx.enqueue(3).unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+/// assert_eq!(e.into_inner(), 3); // the value is not lost
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub struct EnqueueError<T> {
     error: Error,
     value: T,
@@ -550,21 +878,74 @@ pub struct EnqueueError<T> {
 
 impl<T> EnqueueError<T> {
     /// Why.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Call, ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue_slice(&[1, 2])?;
+    /// let e = tx.enqueue(3).unwrap_err().error(); // drops the value
+    /// assert_eq!((e.call(), e.kind()), (Call::Queue, ErrorKind::WouldBlock));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn error(&self) -> Error {
         self.error
     }
 
     /// What kind of failure: `self.error().kind()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// let e = tx.enqueue_timeout(2, Duration::from_millis(1)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn kind(&self) -> ErrorKind {
         self.error.kind()
     }
 
     /// Whether the queue was full (and the call did not wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// assert!(tx.enqueue(1).is_ok());
+    /// assert!(tx.enqueue(2).unwrap_err().is_full());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn is_full(&self) -> bool {
         self.error.kind() == ErrorKind::WouldBlock
     }
 
     /// The value, back to the caller.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<[u8; 4], 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue(*b"one ").map_err(|e| e.error())?;
+    /// // Full: keep the value for later instead of losing it.
+    /// let pending = tx.enqueue(*b"two ").unwrap_err().into_inner();
+    /// assert_eq!(&pending, b"two ");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn into_inner(self) -> T {
         self.value
     }
@@ -593,6 +974,25 @@ impl<T> From<EnqueueError<T>> for Error {
 }
 
 /// The producer role of a [`Queue`]; dropping it releases the role.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+///
+/// let q = Removal::new(Queue::<u32, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut tx = q.producer()?;
+/// let mut pending = [1, 2, 3, 4, 5, 6].as_slice();
+/// while !pending.is_empty() {
+///     let n = tx.enqueue_slice(pending)?;
+///     pending = &pending[n..];
+///     if n == 0 {
+///         break; // full: a real producer would wait (enqueue_blocking)
+///     }
+/// }
+/// assert_eq!((tx.len()?, pending), (4, &[5, 6][..]));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub struct Producer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
     queue: &'q Queue<T, MAXSZ, B>,
     ring: RingProducer<'q, MAXSZ>,
@@ -626,6 +1026,20 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// The value comes back in the error: [`ErrorKind::WouldBlock`] when full
     /// ([`EnqueueError::is_full`]), [`ErrorKind::Corrupt`] if the consumer's index is
     /// impossible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// tx.enqueue(2).map_err(|e| e.error())?;
+    /// assert!(tx.enqueue(3).unwrap_err().is_full()); // never blocks
+    /// assert_eq!(rx.dequeue()?, Some(1));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
         let mut park = self.park(None);
         let r = self.ring.push(
@@ -676,6 +1090,24 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// The value comes back in the error: [`ErrorKind::Interrupted`] (a signal; the
     /// queue is unchanged), [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`]
     /// (the queue was removed), [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::thread;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// thread::scope(|s| {
+    ///     // Ten values through two slots: the producer waits for the consumer.
+    ///     s.spawn(move || (0..10).for_each(|i| tx.enqueue_blocking(i).map_err(|e| e.error()).unwrap()));
+    ///     for want in 0..10 {
+    ///         assert_eq!(rx.dequeue_blocking().unwrap(), want);
+    ///     }
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn enqueue_blocking(&mut self, value: T) -> Result<(), EnqueueError<T>> {
         self.enqueue_wait(value, None)
     }
@@ -688,6 +1120,21 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`enqueue_blocking`](Self::enqueue_blocking), and [`ErrorKind::TimedOut`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue_timeout(1, Duration::from_millis(10)).map_err(|e| e.error())?; // room
+    /// tx.set_spins(0);
+    /// let e = tx.enqueue_timeout(2, Duration::from_millis(10)).unwrap_err(); // full, nobody consumes
+    /// assert_eq!((e.kind(), e.into_inner()), (ErrorKind::TimedOut, 2));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn enqueue_timeout(&mut self, value: T, timeout: Duration) -> Result<(), EnqueueError<T>> {
         self.enqueue_wait(value, Some(timeout))
     }
@@ -699,6 +1146,19 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; nothing was enqueued then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// assert_eq!(tx.enqueue_slice(&[1, 2, 3])?, 3);
+    /// assert_eq!(tx.enqueue_slice(&[4, 5, 6])?, 1); // room for one more
+    /// assert_eq!(tx.enqueue_slice(&[7])?, 0); // full
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
         let mut park = self.park(None);
         self.ring
@@ -719,6 +1179,19 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue_slice(&[1, 2, 3])?;
+    /// rx.dequeue()?;
+    /// assert_eq!(tx.len()?, 2);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn len(&mut self) -> Result<usize> {
         self.ring.occupied().map_err(corrupt)
     }
@@ -728,6 +1201,20 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// assert!(!tx.is_empty()?);
+    /// rx.dequeue()?;
+    /// assert!(tx.is_empty()?); // everything was consumed
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
         self.len().map(|n| n == 0)
     }
@@ -737,22 +1224,73 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue_slice(&[1, 2])?;
+    /// assert!(tx.is_full()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn is_full(&mut self) -> Result<bool> {
         self.len().map(|n| n == MAXSZ)
     }
 
     /// Usable slots: `MAXSZ`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 16>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let tx = q.producer()?;
+    /// assert_eq!(tx.capacity(), 16);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn capacity(&self) -> usize {
         MAXSZ
     }
 
     /// Sets how many times a blocking call re-checks (with a spin hint) before it
     /// parks; 0 parks at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.set_spins(0); // park at once when full: no busy-waiting
+    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// let e = tx.enqueue_timeout(2, Duration::from_millis(5)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn set_spins(&mut self, spins: u32) {
         self.spins = spins;
     }
 
     /// The queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// assert_eq!(tx.queue().len()?, 1);
+    /// assert!(tx.queue().has_producer()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
         self.queue
     }
@@ -768,6 +1306,27 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ,
 }
 
 /// The consumer role of a [`Queue`]; dropping it releases the role.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+///
+/// let q = Removal::new(Queue::<u32, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// q.producer()?.enqueue_slice(&[3, 1, 4, 1, 5])?;
+/// let mut rx = q.consumer()?;
+/// let mut batch = [0u32; 4];
+/// let mut total = 0;
+/// loop {
+///     let n = rx.dequeue_into(&mut batch)?;
+///     if n == 0 {
+///         break;
+///     }
+///     total += batch[..n].iter().sum::<u32>();
+/// }
+/// assert_eq!(total, 14);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 pub struct Consumer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
     queue: &'q Queue<T, MAXSZ, B>,
     ring: RingConsumer<'q, MAXSZ>,
@@ -799,6 +1358,19 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<i32, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// assert_eq!(rx.dequeue()?, None); // empty: never blocks
+    /// tx.enqueue_slice(&[-1, -2])?;
+    /// assert_eq!(rx.dequeue()?, Some(-1)); // oldest first
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
         let mut park = self.park(None);
         let mut out = T::new_zeroed();
@@ -842,6 +1414,18 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// [`ErrorKind::Interrupted`] (a signal), [`ErrorKind::Removed`] /
     /// [`ErrorKind::InvalidArgument`] (the queue was removed),
     /// [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue(9).map_err(|e| e.error())?;
+    /// assert_eq!(rx.dequeue_blocking()?, 9); // a value is there: returns at once
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue_blocking(&mut self) -> Result<T> {
         self.dequeue_wait(None)
     }
@@ -852,6 +1436,19 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`dequeue_blocking`](Self::dequeue_blocking), and [`ErrorKind::TimedOut`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = q.consumer()?;
+    /// let e = rx.dequeue_timeout(Duration::from_millis(10)).unwrap_err(); // nothing comes
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue_timeout(&mut self, timeout: Duration) -> Result<T> {
         self.dequeue_wait(Some(timeout))
     }
@@ -863,6 +1460,22 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; nothing was dequeued then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue_slice(&[1, 2, 3, 4, 5])?;
+    /// let mut out = [0u64; 3];
+    /// assert_eq!(rx.dequeue_into(&mut out)?, 3);
+    /// assert_eq!(out, [1, 2, 3]);
+    /// assert_eq!(rx.dequeue_into(&mut out)?, 2);
+    /// assert_eq!(out[..2], [4, 5]);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
         let mut park = self.park(None);
         let max = out.len();
@@ -884,6 +1497,19 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// assert_eq!(rx.len()?, 0);
+    /// tx.enqueue_slice(&[1, 2])?;
+    /// assert_eq!(rx.len()?, 2);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn len(&mut self) -> Result<usize> {
         self.ring.occupied().map_err(corrupt)
     }
@@ -893,6 +1519,19 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// assert!(rx.is_empty()?);
+    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// assert!(!rx.is_empty()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
         self.len().map(|n| n == 0)
     }
@@ -902,21 +1541,72 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue_slice(&[1, 2])?;
+    /// assert!(rx.is_full()?);
+    /// rx.dequeue()?;
+    /// assert!(!rx.is_full()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn is_full(&mut self) -> Result<bool> {
         self.len().map(|n| n == MAXSZ)
     }
 
     /// Usable slots: `MAXSZ`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let rx = q.consumer()?;
+    /// assert_eq!(rx.capacity(), 4);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn capacity(&self) -> usize {
         MAXSZ
     }
 
     /// See [`Producer::set_spins`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = q.consumer()?;
+    /// rx.set_spins(0); // a consumer that mostly waits: park at once
+    /// let e = rx.dequeue_timeout(Duration::from_millis(5)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn set_spins(&mut self, spins: u32) {
         self.spins = spins;
     }
 
     /// The queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let rx = q.consumer()?;
+    /// assert_eq!(rx.queue().segment().id(), q.segment().id());
+    /// assert!(rx.queue().has_consumer()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
         self.queue
     }
