@@ -550,15 +550,14 @@ impl MsgQueue<DefaultBackend> {
 impl<B: Backend> MsgQueue<B> {
     /// `msgget(key, 0)` — opens the existing queue for `key`.
     ///
-    /// [`Key::PRIVATE`] is the exception: `msgget` always creates for it, so
-    /// `open_in(backend, Key::PRIVATE)` does not fail but makes a new queue of mode
-    /// `0o000`, which stays until removed by id. Use [`MsgQueue::create_in`] for a
-    /// private queue.
+    /// [`Key::PRIVATE`] names no existing queue (`msgget` would *create* one for it,
+    /// of mode `0o000`, that nothing would ever remove), so it is `NotFound` without
+    /// a call. Use [`MsgQueue::create_in`] for a private queue.
     ///
     /// # Errors
     ///
-    /// `NotFound` if the key has no queue; `PermissionDenied` if the caller may
-    /// neither read nor write it.
+    /// `NotFound` if the key has no queue (or is [`Key::PRIVATE`]); opening checks no
+    /// permission: each later call checks its own.
     ///
     /// # References
     ///
@@ -576,10 +575,15 @@ impl<B: Backend> MsgQueue<B> {
     /// assert_eq!(MsgQueue::open_in(&KERNEL, key).unwrap_err().kind(), ErrorKind::NotFound);
     /// let q = MsgQueue::create_in(&KERNEL, key, Intent::CreateNew, Mode::default())?;
     /// assert_eq!(MsgQueue::open_in(&KERNEL, key)?.id(), q.id());
+    /// let e = MsgQueue::open_in(&KERNEL, Key::PRIVATE).unwrap_err();
+    /// assert_eq!((e.kind(), e.errno()), (ErrorKind::NotFound, None));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "msgget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
+        if key.is_private() {
+            return Err(Error::new(Call::Msgget, ErrorKind::NotFound));
+        }
         Self::create_in(backend, key, Intent::Open, Mode::new(0))
     }
 

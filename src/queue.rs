@@ -150,7 +150,7 @@ fn corrupt(_: Corrupt) -> Error {
 ///     const TYPE_ID: u64 = type_id("shop::Order v1");
 /// }
 ///
-/// let key = Key::new(0x5eed_0405 ^ std::process::id() as i32);
+/// let key = Key::new(0x4600_0000 | (std::process::id() as i32 & 0xff_ffff));
 /// // The producer's process:
 /// let q = Removal::new(Queue::<Order, 256>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let mut tx = q.producer()?;
@@ -211,7 +211,7 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// ```
     /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
     ///
-    /// let key = Key::new(0x5eed_0401 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4700_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let q = Removal::new(Queue::<u64, 16>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
     /// q.producer()?.enqueue(7).map_err(|e| e.error())?;
     /// // The consumer's process opens it with the same T and MAXSZ:
@@ -287,7 +287,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// ```
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
     ///
-    /// let key = Key::new(0x5eed_0402 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4800_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// // Whoever comes first creates it; the other joins.
     /// let a = Removal::new(Queue::<u64, 8, _>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?);
@@ -315,7 +315,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// ```
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
     ///
-    /// let key = Key::new(0x5eed_0403 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4900_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// assert_eq!(Queue::<u64, 8, _>::open_in(b, key).unwrap_err().kind(), ErrorKind::NotFound);
     /// let q = Removal::new(Queue::<u64, 8, _>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW)?);
@@ -345,7 +345,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// use std::{thread, time::Duration};
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, queue::Queue};
     ///
-    /// let key = Key::new(0x5eed_0404 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4a00_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// // A segment under the key whose creator never initialised it (it died first).
     /// let stuck = Removal::new(Segment::create(key, 384 + 8 * 8, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let patient = |attempt: u32| {

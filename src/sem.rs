@@ -417,10 +417,17 @@ impl From<&semid64_ds> for SemSetStat {
 /// set.remove_now()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct SemSet<B: Backend = DefaultBackend> {
     id: i32,
     backend: B,
+}
+
+// By hand: a derive would require `B: Debug`, which the mock is not.
+impl<B: Backend> core::fmt::Debug for SemSet<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SemSet").field("id", &self.id).finish()
+    }
 }
 
 impl SemSet {
@@ -611,9 +618,8 @@ impl<B: Backend> SemSet<B> {
     ///
     /// # Errors
     ///
-    /// - [`ErrorKind::NotFound`]: `key` has no set (`ENOENT`);
-    /// - [`ErrorKind::InvalidArgument`]: `key` is [`Key::PRIVATE`], which would create
-    ///   a set of 0 semaphores (`EINVAL`).
+    /// - [`ErrorKind::NotFound`]: `key` has no set (`ENOENT`), or is [`Key::PRIVATE`],
+    ///   which names no existing set (refused without a call, like every `open`).
     ///
     /// # References
     ///
@@ -632,11 +638,14 @@ impl<B: Backend> SemSet<B> {
     /// let set = SemSet::create_in(&KERNEL, key, 2, Intent::CreateNew, Mode::OWNER_RW)?;
     /// assert_eq!(SemSet::open_in(&KERNEL, key)?.id(), set.id());
     /// let e = SemSet::open_in(&KERNEL, Key::PRIVATE).err().map(|e| e.kind());
-    /// assert_eq!(e, Some(ErrorKind::InvalidArgument));
+    /// assert_eq!(e, Some(ErrorKind::NotFound));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "semget")]
     pub fn open_in(backend: B, key: Key) -> Result<SemSet<B>> {
+        if key.is_private() {
+            return Err(Error::new(Call::Semget, ErrorKind::NotFound));
+        }
         let id = check(Call::Semget, backend.semget(key.raw(), 0, 0))?;
         Ok(SemSet { id, backend })
     }

@@ -65,7 +65,7 @@ fn error(kind: ErrorKind) -> Error {
 /// ```
 /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
 ///
-/// let key = Key::new(0x5eed_0301 ^ std::process::id() as i32);
+/// let key = Key::new(0x4100_0000 | (std::process::id() as i32 & 0xff_ffff));
 /// // The writer's process:
 /// let lock = Removal::new(SeqLock::<[f64; 3]>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let mut w = lock.writer()?;
@@ -124,7 +124,7 @@ impl<T: ShmType> SeqLock<T> {
     /// ```
     /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
     ///
-    /// let key = Key::new(0x5eed_0302 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4200_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// assert_eq!(SeqLock::<u64>::open(key).unwrap_err().kind(), ErrorKind::NotFound);
     /// let lock = Removal::new(SeqLock::<u64>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
     /// lock.writer()?.write(&42);
@@ -166,7 +166,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// ```
     /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, seqlock::SeqLock};
     ///
-    /// let key = Key::new(0x5eed_0303 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4300_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// // Whoever comes first creates it; the others join.
     /// let first = Removal::new(SeqLock::<u64, _>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?);
@@ -192,7 +192,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// ```
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
     ///
-    /// let key = Key::new(0x5eed_0304 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4400_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// let lock = Removal::new(SeqLock::<u64, _>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW)?);
     /// assert_eq!(SeqLock::<u64, _>::open_in(b, key)?.read()?, 0);
@@ -219,7 +219,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// ```
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, seqlock::SeqLock};
     ///
-    /// let key = Key::new(0x5eed_0305 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4500_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// // A segment whose creator never initialised it (say, it died first).
     /// let stuck = Removal::new(Segment::create(key, 264, Intent::CreateNew, Mode::OWNER_RW)?);

@@ -436,7 +436,7 @@ impl Segment<DefaultBackend> {
     /// ```
     /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
     ///
-    /// let key = Key::new(0x5eed_0101 ^ std::process::id() as i32); // agreed on by the peers
+    /// let key = Key::new(0x4b00_0000 | (std::process::id() as i32 & 0xff_ffff)); // agreed on by the peers
     /// let created = Removal::new(Segment::create(key, 64, Intent::CreateNew, Mode::OWNER_RW)?);
     /// // In the other process:
     /// let opened = Segment::open(key)?;
@@ -514,7 +514,7 @@ impl<B: Backend> Segment<B> {
     /// ```
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, shm::Segment};
     ///
-    /// let key = Key::new(0x5eed_0102 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4c00_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let created = Removal::new(Segment::create_in(DefaultBackend::default(), key, 64, Intent::CreateNew, Mode::OWNER_RW)?);
     /// assert_eq!(Segment::open_in(DefaultBackend::default(), key)?.id(), created.id());
     /// // IPC_PRIVATE names no segment.
@@ -559,7 +559,7 @@ impl<B: Backend> Segment<B> {
     /// ```
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, shm::Segment};
     ///
-    /// let key = Key::new(0x5eed_0103 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4d00_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// let seg = Removal::new(Segment::create_in(b, key, 256, Intent::CreateNew, Mode::OWNER_RW)?);
     /// // Another CreateNew on the key fails; OpenOrCreate joins it.
@@ -1771,7 +1771,7 @@ where
     /// ```
     /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
     ///
-    /// let key = Key::new(0x5eed_0201 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4e00_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let writer = Shm::<u64>::create(key, Intent::CreateNew, Mode::OWNER_RW)?;
     /// writer.write(&99);
     /// // In another process:
@@ -1793,7 +1793,7 @@ where
     /// ```
     /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
     ///
-    /// let key = Key::new(0x5eed_0202 ^ std::process::id() as i32);
+    /// let key = Key::new(0x4f00_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let writer = Shm::<[u8; 8]>::create(key, Intent::CreateNew, Mode::new(0o644))?;
     /// writer.write(b"readings");
     /// let reader = Shm::<[u8; 8]>::open_read_only(key)?; // has no `write`
@@ -1833,7 +1833,7 @@ where
     /// ```
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, shm::Segment, shm::Shm};
     ///
-    /// let key = Key::new(0x5eed_0203 ^ std::process::id() as i32);
+    /// let key = Key::new(0x5000_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// let small = Removal::new(Segment::create_in(b, key, 4, Intent::CreateNew, Mode::OWNER_RW)?);
     /// // The key's segment is too small for a u64.
@@ -1884,7 +1884,7 @@ where
     /// ```
     /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, shm::Segment, shm::Shm};
     ///
-    /// let key = Key::new(0x5eed_0204 ^ std::process::id() as i32);
+    /// let key = Key::new(0x5100_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// // A larger segment: the u64 is its first 8 bytes.
     /// let seg = Removal::new(Segment::create_in(b, key, 64, Intent::CreateNew, Mode::OWNER_RW)?);
@@ -1973,7 +1973,7 @@ where
     /// ```
     /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, shm::Shm};
     ///
-    /// let key = Key::new(0x5eed_0205 ^ std::process::id() as i32);
+    /// let key = Key::new(0x5200_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// let writer = Shm::<i64>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW)?;
     /// let _cleanup = Removal::new(*writer.segment());

@@ -267,6 +267,9 @@ fn stat_reports_the_queue<B: Backend + Copy>(b: B) {
         (e.kind(), e.errno()),
         (ErrorKind::AlreadyExists, Some(Errno::EXIST))
     );
+    // IPC_PRIVATE names no existing queue: refused before msgget could create one.
+    let e = MsgQueue::open_in(b, Key::PRIVATE).unwrap_err();
+    assert_eq!((e.kind(), e.errno()), (ErrorKind::NotFound, None));
     let e = MsgQueue::open_in(b, Key::new(0x51_0002)).unwrap_err();
     assert_eq!(
         (e.kind(), e.errno()),
