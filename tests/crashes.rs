@@ -719,6 +719,9 @@ fn queue_producer_killed<B: Backend + Copy>(b: B) {
                 ledger.set(inc, seq); // committed: the enqueue returned
             }
         });
+        // Kill only a producer that holds the role: one killed before claiming it
+        // would leave nothing abandoned for the next to find.
+        wait_for(|| q.has_producer().unwrap());
         let mut take = rng.below(500);
         while take > 0 {
             if rng.below(2) == 0 {
@@ -812,6 +815,7 @@ fn queue_consumer_killed<B: Backend + Copy>(b: B) {
                 }
             }
         });
+        wait_for(|| q.has_consumer().unwrap()); // as for the producer above
         let burst = rng.below(600);
         let mut k = 0;
         while k < burst {
