@@ -420,17 +420,19 @@ fn msg_receiver_killed<B: Backend + Copy>(b: B) {
 
 /// Workers killed at random points of a loop over: the lock (semaphore 0, `SEM_UNDO`)
 /// around a counter in a segment; +1/-1 with `SEM_UNDO` on semaphore 1; +1/-1 without
-/// on semaphore 2, each recorded in one word (value and the direction in flight).
+/// on semaphore 2, each recorded in one word (value and the direction in flight); a
+/// timed wait parked on semaphore 3, which nobody posts.
 fn sem_worker_killed<B: Backend + Copy>(b: B) {
     let kills = kills();
     let mut rng = Rng::new("sem_worker_killed");
     let start = Instant::now();
-    let set = SemSet::new_initialized_in(b, Key::PRIVATE, &[1, 0, 0], Mode::OWNER_RW).unwrap();
+    let set = SemSet::new_initialized_in(b, Key::PRIVATE, &[1, 0, 0, 0], Mode::OWNER_RW).unwrap();
     // Words: 0 the worker's pid once it holds the lock the first time; 1 the counter
     // under the lock; 2 semaphore 2's value as the worker knows it (<< 2) and the
-    // direction of the operation in flight (1 up, 2 down); 3 SEM_UNDO ops done.
-    let ledger = Ledger::new(b, 4);
-    let (mut undo_ops, mut in_flight) = (0, 0);
+    // direction of the operation in flight (1 up, 2 down); 3 SEM_UNDO ops done; 4 set
+    // while parked on semaphore 3.
+    let ledger = Ledger::new(b, 5);
+    let (mut undo_ops, mut in_flight, mut parked) = (0, 0, 0);
     for round in 0..kills {
         ledger.set(0, 0);
         let seed = rng.next();
@@ -440,12 +442,22 @@ fn sem_worker_killed<B: Backend + Copy>(b: B) {
             let mut raised = 0u64;
             let mut undo = 0u64;
             loop {
-                match r.below(3) {
+                match if r.below(2048) == 0 { 3 } else { r.below(3) } {
                     0 => {
                         let g = set.lock(0).unwrap();
                         ledger.set(0, me);
                         ledger.set(1, ledger.get(1) + 1);
                         g.unlock().unwrap();
+                    }
+                    3 => {
+                        // Now and then parked in semop (nobody posts semaphore 3),
+                        // where a good part of the kills land.
+                        ledger.set(4, 1);
+                        let e = set
+                            .op_timeout(&[SemOp::wait(3).undo()], Duration::from_micros(300))
+                            .unwrap_err();
+                        ledger.set(4, 0);
+                        assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
                     }
                     1 => {
                         let up = raised == 0 || r.below(2) == 0;
@@ -482,6 +494,11 @@ fn sem_worker_killed<B: Backend + Copy>(b: B) {
             "the dead worker's SEM_UNDO ops undone"
         );
         assert_eq!(set.last_pid(0).unwrap(), pid as i32);
+        // Killed while parked in semop or not, nothing was applied and nobody waits.
+        assert_eq!(set.get(3).unwrap(), 0);
+        assert_eq!(set.waiting_for_increase(3).unwrap(), 0);
+        parked += ledger.get(4);
+        ledger.set(4, 0);
         // No SEM_UNDO: exactly the completed operations, give or take the one in flight.
         let rec = ledger.get(2);
         let (v, dir) = (rec >> 2, rec & 3);
@@ -511,7 +528,7 @@ fn sem_worker_killed<B: Backend + Copy>(b: B) {
     report(&format!(
         "sem_worker_killed: {kills} worker kills; {} locked increments, {undo_ops} SEM_UNDO \
          ops all undone, semaphore 2 (no undo) exact after every kill ({in_flight} kills \
-         landed with its op applied but unrecorded); in {:?}",
+         landed with its op applied but unrecorded), {parked} kills while parked; in {:?}",
         ledger.get(1),
         start.elapsed()
     ));
