@@ -75,7 +75,7 @@ per_backend!(
 );
 
 fn run<F: FnOnce()>(_name: &str, f: F) {
-    in_ipc_namespace_timeout(Duration::from_secs(1800), f);
+    in_ipc_namespace_timeout(Duration::from_secs(600), f);
 }
 
 // ---- knobs, randomness, reporting -----------------------------------------------------
@@ -191,16 +191,49 @@ impl<B: Backend + Copy> Ledger<B> {
     }
 }
 
-/// Waits (bounded by the namespace's timeout) until `cond` holds.
-fn wait_for(mut cond: impl FnMut() -> bool) {
+/// Waits until `cond` holds (bounded by the namespace's timeout), or reports the
+/// peer that was to make it hold if that stopped (see [`check_alive`]).
+fn wait_for(mut peer: Peer, mut cond: impl FnMut() -> bool) -> Peer {
     while !cond() {
+        peer = check_alive(peer);
         std::thread::sleep(Duration::from_micros(50));
     }
+    peer
+}
+
+/// Whether peer `pid` has already exited (without reaping it): then it failed a
+/// check, since every peer loops until it is killed.
+fn exited(pid: i32) -> bool {
+    // SAFETY: an all-zero siginfo_t is a valid value; waitid fills it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a live siginfo_t; WNOWAIT leaves the child unreaped (the Peer
+    // reaps it), WNOHANG returns at once.
+    let r = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    assert_eq!(r, 0, "waitid({pid}): {}", std::io::Error::last_os_error());
+    // SAFETY: waitid succeeded, so si_pid is the field it set (0: still running).
+    unsafe { info.si_pid() != 0 }
+}
+
+/// Reports a peer that stopped on its own: `join` panics with its panic message.
+fn check_alive(peer: Peer) -> Peer {
+    if exited(peer.pid()) {
+        peer.join();
+        panic!("a peer returned from its endless loop");
+    }
+    peer
 }
 
 /// SIGKILL and reap (the kernel has undone the peer's `SEM_UNDO` adjustments when
-/// this returns).
+/// this returns); a peer that had already stopped reports why instead.
 fn kill(peer: Peer) -> i32 {
+    let peer = check_alive(peer);
     let pid = peer.pid();
     drop(peer);
     pid
@@ -364,7 +397,7 @@ fn msg_receiver_killed<B: Backend + Copy>(b: B) {
     };
     for _ in 0..kills {
         let before = ledger.get(0);
-        let receiver = fork_peer(receive);
+        let mut receiver = fork_peer(receive);
         let burst = rng.below(800);
         let deadline = Instant::now() + Duration::from_micros(rng.below(3000));
         let mut k = 0;
@@ -375,6 +408,8 @@ fn msg_receiver_killed<B: Backend + Copy>(b: B) {
                     k += 1;
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    // Full: is the receiver still there?
+                    receiver = check_alive(receiver);
                     std::thread::sleep(Duration::from_micros(20));
                 }
                 Err(e) => panic!("{e}"),
@@ -477,7 +512,7 @@ fn sem_worker_killed<B: Backend + Copy>(b: B) {
                 }
             }
         });
-        wait_for(|| ledger.get(0) != 0);
+        let worker = wait_for(worker, || ledger.get(0) != 0);
         rng.pause();
         let pid = kill(worker);
         // SEM_UNDO: the lock is free whatever the worker was doing, semaphore 1 is back
@@ -574,7 +609,7 @@ fn shm_writer_killed<B: Backend + Copy>(b: B) {
                 ledger.set(0, value(inc, n));
             }
         });
-        wait_for(|| ledger.get(0) >> 32 == inc);
+        let writer = wait_for(writer, || ledger.get(0) >> 32 == inc);
         let deadline = Instant::now() + Duration::from_micros(rng.below(2000));
         while Instant::now() < deadline {
             let v = shm.read();
@@ -647,7 +682,7 @@ fn seqlock_writer_killed<B: Backend + Copy>(b: B) {
                 ledger.set(0, value(inc, n));
             }
         });
-        wait_for(|| ledger.get(0) >> 32 == inc);
+        let writer = wait_for(writer, || ledger.get(0) >> 32 == inc);
         let deadline = Instant::now() + Duration::from_micros(rng.below(2000));
         while Instant::now() < deadline {
             if let Ok(s) = lock.read_with(1000) {
@@ -738,7 +773,7 @@ fn queue_producer_killed<B: Backend + Copy>(b: B) {
         });
         // Kill only a producer that holds the role: one killed before claiming it
         // would leave nothing abandoned for the next to find.
-        wait_for(|| q.has_producer().unwrap());
+        let producer = wait_for(producer, || q.has_producer().unwrap());
         let mut take = rng.below(500);
         while take > 0 {
             if rng.below(2) == 0 {
@@ -792,7 +827,7 @@ fn queue_consumer_killed<B: Backend + Copy>(b: B) {
     let mut sent = 0u64;
     for round in 0..kills {
         let seed = rng.next();
-        let consumer = fork_peer(|| {
+        let mut consumer = fork_peer(|| {
             let mut r = Rng(seed | 1);
             let mut c = if round == 0 {
                 q.consumer().unwrap()
@@ -832,7 +867,7 @@ fn queue_consumer_killed<B: Backend + Copy>(b: B) {
                 }
             }
         });
-        wait_for(|| q.has_consumer().unwrap()); // as for the producer above
+        consumer = wait_for(consumer, || q.has_consumer().unwrap()); // as for the producer
         let burst = rng.below(600);
         let mut k = 0;
         while k < burst {
@@ -851,7 +886,9 @@ fn queue_consumer_killed<B: Backend + Copy>(b: B) {
                     sent += n as u64;
                     k += n as u64;
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    consumer = check_alive(consumer);
+                }
                 Err(e) => panic!("{e}"),
             }
             if q.len().unwrap() == 64 {

@@ -50,7 +50,7 @@ per_backend!(msg_queue_4x4, sem_set_8_lockers, queues_4_pairs);
 
 /// In a fresh namespace, with the leak checks around `f`.
 fn run<F: FnOnce()>(f: F) {
-    in_ipc_namespace_timeout(Duration::from_secs(1800), || {
+    in_ipc_namespace_timeout(Duration::from_secs(600), || {
         let objects = census();
         let rss = resident_pages();
         f();
@@ -197,14 +197,14 @@ fn msg_queue_4x4<B: Backend + Copy>(b: B) {
         })
         .collect();
     for p in producers {
-        p.join_timeout(Duration::from_secs(1800));
+        p.join_timeout(Duration::from_secs(600));
     }
     // FIFO: the stops come after every message, one per consumer.
     for _ in 0..4 {
         q.send_value(999, &Item::new(STOP, 0)).unwrap();
     }
     for c in consumers {
-        c.join_timeout(Duration::from_secs(1800));
+        c.join_timeout(Duration::from_secs(600));
     }
     let elapsed = start.elapsed();
     for w in 0..words {
@@ -257,7 +257,7 @@ fn sem_set_8_lockers<B: Backend + Copy>(b: B) {
         })
         .collect();
     for w in workers {
-        w.join_timeout(Duration::from_secs(1800));
+        w.join_timeout(Duration::from_secs(600));
     }
     let elapsed = start.elapsed();
     assert_eq!(
@@ -343,7 +343,7 @@ fn queues_4_pairs<B: Backend + Copy>(b: B) {
         }));
     }
     for p in peers {
-        p.join_timeout(Duration::from_secs(1800));
+        p.join_timeout(Duration::from_secs(600));
     }
     let elapsed = start.elapsed();
     for q in queues {
