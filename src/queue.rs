@@ -59,6 +59,17 @@
 //! so the fast path makes no system call. See [`layout::ring`] for why no wake-up
 //! is lost.
 //!
+//! Where the kernel offers `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)` (Linux
+//! 4.16+, unless a seccomp filter or an emulator hides it), the creator records an
+//! asymmetric wake check in the segment: a push or pop then runs no fence at all,
+//! and a side about to park pays one `membarrier` call instead
+//! ([`Barrier::Asymmetric`]). Each process registers
+//! (`MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED`) when it claims a role; on such a
+//! queue a process that cannot register is refused a role with
+//! [`ErrorKind::Unsupported`]. Without `membarrier` at creation the queue uses
+//! SeqCst fences on both sides ([`Barrier::Symmetric`]), for every process.
+//! [`Queue::barrier`] says which.
+//!
 //! # Hostile peers
 //!
 //! Every value read from the segment is validated once read: a peer that writes
@@ -71,9 +82,12 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+use crate::abi::{
+    MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::ring::{
-    self, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
+    self, Barrier, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::sem::{SemOp, SemSet, spin_wait};
@@ -119,6 +133,29 @@ fn error(kind: ErrorKind) -> Error {
 
 fn corrupt(_: Corrupt) -> Error {
     error(ErrorKind::Corrupt)
+}
+
+/// This process asks to receive `MEMBARRIER_CMD_GLOBAL_EXPEDITED` barriers
+/// (idempotent; it lasts until `exec`). Any failure is [`ErrorKind::Unsupported`].
+fn register_membarrier<B: Backend>(backend: &B) -> Result<()> {
+    backend
+        .membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0)
+        .map(drop)
+        .map_err(|_| error(ErrorKind::Unsupported))
+}
+
+/// The creator's choice of wake check: asymmetric if `MEMBARRIER_CMD_QUERY` lists
+/// the expedited global barrier and its registration, and registering works here;
+/// otherwise symmetric fences (old kernel, seccomp, an emulator without the call,
+/// the mock).
+fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
+    let needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+    match backend.membarrier(MEMBARRIER_CMD_QUERY, 0, 0) {
+        Ok(mask) if mask & needed == needed && register_membarrier(backend).is_ok() => {
+            Barrier::Asymmetric
+        }
+        _ => Barrier::Symmetric,
+    }
 }
 
 /// A single-producer single-consumer queue of `MAXSZ` values of `T` in shared
@@ -405,7 +442,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         // header said what this segment is.
         let (ctl, _) = view::<B, RingCtl>(&att, ring::DATA_OFFSET, 0).ok_or_else(too_small)?;
         let sems = if created && ctl.header.begin_init() {
-            ctl.init();
+            ctl.init(choose_barrier(&backend));
             let sems = SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?;
             let pid = u32::try_from(backend.getpid()).unwrap_or(0);
             ctl.header.publish(&Self::shape(), pid);
@@ -466,19 +503,31 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         let _ = self.sems.op(&[SemOp::post(sem).undo()]);
     }
 
+    /// On an asymmetric ring, registers this process for the peer's barriers
+    /// before the role's first push or pop; refuses the role if it cannot.
+    fn register_for(&self, barrier: Barrier) -> Result<()> {
+        match barrier {
+            Barrier::Asymmetric => register_membarrier(self.sems.backend()),
+            Barrier::Symmetric => Ok(()),
+        }
+    }
+
     fn producer_with(&self, reclaim: bool) -> Result<Producer<'_, T, MAXSZ, B>> {
         let ring = self.ring()?;
         let pid = self.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
-        match RingProducer::new(ring) {
+        let registered = RingProducer::new(ring)
+            .map_err(corrupt)
+            .and_then(|r| self.register_for(r.barrier()).map(|()| r));
+        match registered {
             Ok(ring) => Ok(Producer {
                 queue: self,
                 ring,
                 pid,
                 spins: DEFAULT_SPINS,
             }),
-            Err(c) => {
+            Err(e) => {
                 self.release(PRODUCER, &ring.ctl().producer_pid, pid);
-                Err(corrupt(c))
+                Err(e)
             }
         }
     }
@@ -486,16 +535,19 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     fn consumer_with(&self, reclaim: bool) -> Result<Consumer<'_, T, MAXSZ, B>> {
         let ring = self.ring()?;
         let pid = self.claim(CONSUMER, &ring.ctl().consumer_pid, reclaim)?;
-        match RingConsumer::new(ring) {
+        let registered = RingConsumer::new(ring)
+            .map_err(corrupt)
+            .and_then(|r| self.register_for(r.barrier()).map(|()| r));
+        match registered {
             Ok(ring) => Ok(Consumer {
                 queue: self,
                 ring,
                 pid,
                 spins: DEFAULT_SPINS,
             }),
-            Err(c) => {
+            Err(e) => {
                 self.release(CONSUMER, &ring.ctl().consumer_pid, pid);
-                Err(corrupt(c))
+                Err(e)
             }
         }
     }
@@ -706,6 +758,17 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt)
     }
 
+    /// The wake check its creator recorded: [`Barrier::Asymmetric`] (fence-free
+    /// push and pop, `membarrier` before parking) or [`Barrier::Symmetric`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LayoutMismatch`] if the attachment is too small (never, for a
+    /// queue that opened).
+    pub fn barrier(&self) -> Result<Barrier> {
+        Ok(self.ring()?.ctl().barrier())
+    }
+
     /// Whether [`len`](Self::len) is 0.
     ///
     /// # Errors
@@ -852,6 +915,16 @@ impl<B: Backend> Parking for SemPark<'_, B> {
         // is reported to the peer by its own semop, and ERANGE (a peer posted to
         // SEMVMX) means it is awake anyway.
         let _ = self.sems.op(&[SemOp::post(self.peer)]);
+    }
+
+    fn heavy_barrier(&mut self) -> Result<()> {
+        // The peer process registered when it claimed its role (`register_for`),
+        // so its running threads get the IPI; see `layout::ring`.
+        self.sems
+            .backend()
+            .membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)
+            .map(drop)
+            .map_err(|e| Error::from_errno(Call::Queue, e))
     }
 }
 

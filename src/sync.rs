@@ -37,6 +37,29 @@ pub(crate) use core::sync::atomic::fence;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::fence;
 
+/// The light half of an asymmetric barrier (the ring's fence-free wake check): a
+/// compiler fence, no instruction. It only keeps the compiler from moving memory
+/// accesses across it; the ordering against the other side comes from that side's
+/// `membarrier`, which runs a full barrier in our instruction stream wherever we
+/// are (see `layout::ring`, "Why the asymmetric pair is enough").
+///
+/// Under loom a SeqCst fence: loom cannot interrupt a thread to run a barrier in
+/// it, and in the C++ model a SeqCst fence on one side alone does not forbid the
+/// store-buffering outcome, so a compiler fence would make every model fail for a
+/// reason the real system does not have. The SeqCst fence stands for the IPI's
+/// `smp_mb()` landing between our index store and flag load, the one placement
+/// that gives no ordering for free; placed anywhere else, program order already
+/// gives one of the two outcomes. loom thus checks the protocol around the
+/// barrier pair (announce, re-check, swap, un-announce, errors), not the kernel's
+/// promise itself.
+#[inline(always)]
+pub(crate) fn light_barrier() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+    #[cfg(not(loom))]
+    core::sync::atomic::compiler_fence(Ordering::SeqCst);
+}
+
 /// One round of a bounded busy-wait: a CPU hint normally; under loom a yield, because
 /// loom's scheduler never switches away from a thread that spins without one.
 #[inline]

@@ -145,6 +145,9 @@ unsafe impl<B: Backend> Backend for OldKernel<B> {
     fn getpid(&self) -> i32 {
         self.0.getpid()
     }
+    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
+        self.0.membarrier(cmd, flags, cpu_id)
+    }
 }
 
 fn page_size() -> u64 {

@@ -1,5 +1,6 @@
 //! loom models of the shared layouts: the header handshake, the SPSC ring (full and
-//! empty boundaries, wrap-around, batches, the park/wake protocol) and the seqlock.
+//! empty boundaries, wrap-around, batches, the park/wake protocol with both barrier
+//! pairs) and the seqlock.
 //!
 //! Each "process" is a loom thread; the segment is ordinary memory holding loom
 //! atomics. Run with
@@ -14,12 +15,14 @@
 //! extra operation multiplies the run time.
 #![cfg(loom)]
 
-use loom::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use loom::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::SeqCst, fence};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
 use sysv_ipc::layout::header::{Kind, Shape};
-use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
+use sysv_ipc::layout::ring::{
+    Barrier, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
+};
 use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
 use sysv_ipc::layout::{Header, HeaderError};
 
@@ -37,7 +40,7 @@ fn yield_wait(_: u32) -> bool {
 /// an attacher can check that what was initialised before READY is visible after.
 fn join(ctl: &RingCtl, pid: u32) -> bool {
     if ctl.header.begin_init() {
-        ctl.init();
+        ctl.init(Barrier::Symmetric);
         ctl.tail.store(3, Relaxed);
         ctl.head.store(3, Relaxed);
         ctl.header.publish(&shape(), pid);
@@ -114,6 +117,10 @@ impl Parking for Spin {
         Ok(())
     }
     fn unpark_peer(&mut self) {}
+    fn heavy_barrier(&mut self) -> Result<(), ()> {
+        fence(SeqCst);
+        Ok(())
+    }
 }
 
 /// A ring of N one-word slots in ordinary memory.
@@ -123,10 +130,16 @@ struct Mem<const N: usize> {
 }
 
 fn mem<const N: usize>() -> Arc<Mem<N>> {
-    Arc::new(Mem {
+    mem_with::<N>(Barrier::Symmetric)
+}
+
+fn mem_with<const N: usize>(barrier: Barrier) -> Arc<Mem<N>> {
+    let m = Mem {
         ctl: RingCtl::new(),
         slots: (0..N).map(|_| AtomicU64::new(0)).collect(),
-    })
+    };
+    m.ctl.init(barrier);
+    Arc::new(m)
 }
 
 fn ring<const N: usize>(m: &Mem<N>) -> Ring<'_, N> {
@@ -242,6 +255,7 @@ struct SemPark {
     own: Arc<Sem>,
     peer: Arc<Sem>,
     parks: u32,
+    barriers: u32,
 }
 
 impl Parking for SemPark {
@@ -254,20 +268,37 @@ impl Parking for SemPark {
     fn unpark_peer(&mut self) {
         self.peer.post();
     }
+    /// The stand-in for `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)`: a SeqCst
+    /// fence here, paired with the SeqCst fence that `light_barrier` is under loom
+    /// (see `sysv_ipc`'s `sync.rs`: it stands for the IPI's `smp_mb()` landing
+    /// between the publisher's index store and flag load). loom cannot run a
+    /// barrier inside another thread, and a fence on this side alone would allow
+    /// the store-buffering outcome in the C++ model (loom finds the lost wake-up
+    /// then), although the kernel forbids it. So this model checks everything
+    /// around the barrier pair (who announces, when the re-check happens, the
+    /// swap, un-announcing, the order of the calls), not membarrier's promise
+    /// itself; that one is argued in `layout::ring` and exercised on the kernel by
+    /// `tests/queue.rs`'s park/wake stress.
+    fn heavy_barrier(&mut self) -> Result<(), ()> {
+        self.barriers += 1;
+        fence(SeqCst);
+        Ok(())
+    }
 }
 
 /// The park/wake protocol with no spinning: both sides park as soon as the ring is
 /// full (producer) or empty (consumer). A lost wake-up leaves both blocked on their
 /// condvars, which loom reports as a deadlock.
-fn park_wake_model<const N: usize>(items: u64) {
+fn park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
     loom::model(move || {
-        let m = mem::<N>();
+        let m = mem_with::<N>(barrier);
         let (items_sem, space_sem) = (Arc::new(Sem::default()), Arc::new(Sem::default()));
         let pm = m.clone();
         let mut ppark = SemPark {
             own: space_sem.clone(),
             peer: items_sem.clone(),
             parks: 0,
+            barriers: 0,
         };
         let producer = thread::spawn(move || {
             let mut p = RingProducer::new(ring(&pm)).unwrap();
@@ -277,11 +308,13 @@ fn park_wake_model<const N: usize>(items: u64) {
                     .unwrap();
                 assert_eq!(n, 1);
             }
+            ppark
         });
         let mut cpark = SemPark {
             own: items_sem,
             peer: space_sem,
             parks: 0,
+            barriers: 0,
         };
         let mut c = RingConsumer::new(ring(&m)).unwrap();
         for want in 1..=items {
@@ -291,21 +324,41 @@ fn park_wake_model<const N: usize>(items: u64) {
                 .unwrap();
             assert_eq!((n, got), (1, want));
         }
-        producer.join().unwrap();
+        let ppark = producer.join().unwrap();
         // Flags are cleared once nobody waits.
         assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
         assert_eq!(m.ctl.producer_waiting.load(Relaxed), 0);
+        // The heavy barrier runs before every park on an asymmetric ring (and only
+        // there): at least one per park, none on a symmetric ring.
+        for park in [&cpark, &ppark] {
+            match barrier {
+                Barrier::Asymmetric => assert!(park.barriers >= park.parks),
+                Barrier::Symmetric => assert_eq!(park.barriers, 0),
+            }
+        }
     });
 }
 
 #[test]
 fn park_wake_no_lost_wakeup_capacity_1() {
-    park_wake_model::<1>(2);
+    park_wake_model::<1>(2, Barrier::Symmetric);
 }
 
 #[test]
 fn park_wake_no_lost_wakeup_capacity_2() {
-    park_wake_model::<2>(3);
+    park_wake_model::<2>(3, Barrier::Symmetric);
+}
+
+/// The asymmetric protocol: fence-free publishes (the loom stand-in of the
+/// compiler fence, see `SemPark::heavy_barrier`), the heavy barrier before parking.
+#[test]
+fn park_wake_asymmetric_no_lost_wakeup_capacity_1() {
+    park_wake_model::<1>(2, Barrier::Asymmetric);
+}
+
+#[test]
+fn park_wake_asymmetric_no_lost_wakeup_capacity_2() {
+    park_wake_model::<2>(3, Barrier::Asymmetric);
 }
 
 /// A park that fails (a timeout) un-announces the waiter and reports the error;
@@ -319,13 +372,59 @@ fn park_failure_is_reported_and_leaves_no_flag() {
             Err("timed out")
         }
         fn unpark_peer(&mut self) {}
+        fn heavy_barrier(&mut self) -> Result<(), &'static str> {
+            fence(SeqCst);
+            Ok(())
+        }
     }
     loom::model(|| {
-        let m = mem::<1>();
+        for barrier in [Barrier::Symmetric, Barrier::Asymmetric] {
+            let m = mem_with::<1>(barrier);
+            let mut c = RingConsumer::new(ring(&m)).unwrap();
+            let r = c.pop_blocking(1, 1, |_, _| unreachable!(), &mut Timeout);
+            assert_eq!(r, Err(RingError::Park("timed out")));
+            assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
+        }
+    });
+}
+
+/// A heavy barrier that fails (membarrier gone, ENOMEM) un-announces, never parks,
+/// and reports the error; a symmetric ring never calls it.
+#[test]
+fn heavy_barrier_failure_is_reported_before_parking() {
+    struct NoBarrier {
+        parks: u32,
+    }
+    impl Parking for NoBarrier {
+        type Error = &'static str;
+        fn park(&mut self) -> Result<(), &'static str> {
+            self.parks += 1;
+            Err("parked")
+        }
+        fn unpark_peer(&mut self) {}
+        fn heavy_barrier(&mut self) -> Result<(), &'static str> {
+            Err("no membarrier")
+        }
+    }
+    loom::model(|| {
+        let m = mem_with::<1>(Barrier::Asymmetric);
         let mut c = RingConsumer::new(ring(&m)).unwrap();
-        let r = c.pop_blocking(1, 1, |_, _| unreachable!(), &mut Timeout);
-        assert_eq!(r, Err(RingError::Park("timed out")));
+        assert_eq!(c.barrier(), Barrier::Asymmetric);
+        let mut park = NoBarrier { parks: 0 };
+        let r = c.pop_blocking(1, 0, |_, _| unreachable!(), &mut park);
+        assert_eq!(r, Err(RingError::Park("no membarrier")));
+        assert_eq!(park.parks, 0);
         assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
+        let m = mem_with::<1>(Barrier::Symmetric);
+        let mut p = RingProducer::new(ring(&m)).unwrap();
+        p.push(1, |_, s| s[0].store(1, Relaxed), &mut park).unwrap();
+        let r = p.push_blocking(1, 0, |_, _| unreachable!(), &mut park);
+        assert_eq!(
+            r,
+            Err(RingError::Park("parked")),
+            "symmetric: fence, then park"
+        );
+        assert_eq!(park.parks, 1);
     });
 }
 

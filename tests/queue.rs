@@ -3,17 +3,24 @@
 //!
 //! Knobs: `SYSV_IPC_QUEUE_MSGS` (messages in the stream test, default 200 000; the
 //! issue's full run is 10 000 000), `SYSV_IPC_QUEUE_KILLS` (producer kills in the
-//! crash test, default 20), `SYSV_IPC_SEED` (the random tests' seed; printed).
+//! crash test, default 20), `SYSV_IPC_QUEUE_PARK_ROUNDS` (rounds of the park/wake
+//! stress, default 20 000; a long run is 1 000 000), `SYSV_IPC_SEED` (the random
+//! tests' seed; printed).
 
+use std::ffi::{CStr, c_void};
 use std::time::{Duration, Instant};
 
+use sysv_ipc::abi::{self, FileId, sembuf, timespec};
+use sysv_ipc::layout::ring::{Barrier, RingCtl};
 use sysv_ipc::layout::{ShmType, type_id};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
-use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
+use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
 use sysv_ipc_libc::Libc;
-use sysv_ipc_testkit::{fork_peer, in_ipc_namespace, wait_until_blocked};
+use sysv_ipc_testkit::{
+    TIMEOUT, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, wait_until_blocked,
+};
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 #[global_allocator]
@@ -524,15 +531,262 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
     q.remove().unwrap();
 }
 
+/// The wake check this kernel allows a queue: asymmetric where `membarrier` lists
+/// the expedited global barrier and its registration (not under a qemu-user
+/// without the call, see the conformance suite's membarrier test).
+fn expected_barrier<B: Backend>(b: &B) -> Barrier {
+    let needed =
+        abi::MEMBARRIER_CMD_GLOBAL_EXPEDITED | abi::MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+    match b.membarrier(abi::MEMBARRIER_CMD_QUERY, 0, 0) {
+        Ok(mask) if mask & needed == needed => Barrier::Asymmetric,
+        _ => Barrier::Symmetric,
+    }
+}
+
+/// Makes a queue nobody has claimed yet use symmetric fences, as a creator without
+/// `membarrier` records it.
+fn force_symmetric<T: ShmType, const N: usize, B: Backend + Clone>(q: &Queue<T, N, B>) {
+    let at = core::mem::offset_of!(RingCtl, barrier);
+    q.attachment().write(at, &0u64.to_ne_bytes()).unwrap();
+    assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
+}
+
+/// This process's voluntary context switches (each park that really sleeps is
+/// one), from `/proc/self/status`; the forked test processes are single-threaded.
+fn voluntary_switches() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Park/wake stress across two processes, both sides with 0 spins so that every
+/// wait parks at once: a ping-pong over two one-slot queues (each side parks on
+/// "empty" every round), then a stream through one one-slot queue (the producer
+/// parks on "full", the consumer on "empty"). A lost wake-up leaves both parked
+/// forever: the test hangs and the harness kills it (its timeout grows with the
+/// rounds). Runs with the barrier the kernel allows (asymmetric here) and with
+/// symmetric fences forced.
+fn park_wake_stress<B: Backend + Clone>(b: B, symmetric: bool) {
+    type One<B> = Queue<u64, 1, B>;
+    let rounds = env_u64("SYSV_IPC_QUEUE_PARK_ROUNDS", 20_000);
+    let pong_key = Key::new(0x5156_0003);
+    let ping = One::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let pong = One::create_in(b.clone(), pong_key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    if symmetric {
+        force_symmetric(&ping);
+        force_symmetric(&pong);
+    }
+    let barrier = ping.barrier().unwrap();
+    let want = if symmetric {
+        Barrier::Symmetric
+    } else {
+        expected_barrier(&b)
+    };
+    assert_eq!(barrier, want);
+    assert_eq!(pong.barrier().unwrap(), want);
+    let bb = b.clone();
+    let peer = fork_peer(move || {
+        let ping = One::open_in(bb.clone(), KEY).unwrap();
+        let pong = One::open_in(bb, pong_key).unwrap();
+        let (mut rx, mut tx) = (ping.consumer().unwrap(), pong.producer().unwrap());
+        rx.set_spins(0);
+        tx.set_spins(0);
+        let switches = voluntary_switches();
+        for i in 0..rounds {
+            assert_eq!(rx.dequeue_blocking().unwrap(), i);
+            tx.enqueue_blocking(i).unwrap();
+        }
+        for i in 0..rounds {
+            assert_eq!(rx.dequeue_blocking().unwrap(), i, "stream");
+        }
+        eprintln!(
+            "park/wake stress: the peer slept {} times",
+            voluntary_switches() - switches
+        );
+        tx.enqueue_blocking(u64::MAX).unwrap();
+    });
+    let (mut tx, mut rx) = (ping.producer().unwrap(), pong.consumer().unwrap());
+    tx.set_spins(0);
+    rx.set_spins(0);
+    let switches = voluntary_switches();
+    let start = Instant::now();
+    for i in 0..rounds {
+        tx.enqueue_blocking(i).unwrap();
+        assert_eq!(rx.dequeue_blocking().unwrap(), i);
+    }
+    let ping_pong = start.elapsed();
+    for i in 0..rounds {
+        tx.enqueue_blocking(i).unwrap();
+    }
+    assert_eq!(rx.dequeue_blocking().unwrap(), u64::MAX);
+    let total = start.elapsed();
+    peer.join();
+    eprintln!(
+        "park/wake stress ({barrier:?}): {rounds} ping-pong rounds in {ping_pong:?} \
+         ({:.1} us/round), then {rounds} streamed through one slot in {:?}; \
+         this side slept {} times",
+        ping_pong.as_secs_f64() * 1e6 / rounds as f64,
+        total - ping_pong,
+        voluntary_switches() - switches
+    );
+    drop((tx, rx));
+    ping.remove().unwrap();
+    pong.remove().unwrap();
+}
+
+/// The harness timeout for `rounds` of the stress: 200 us a round (a round parks
+/// about four times), never less than the default.
+fn stress_timeout() -> Duration {
+    let rounds = env_u64("SYSV_IPC_QUEUE_PARK_ROUNDS", 20_000);
+    TIMEOUT.max(Duration::from_micros(200).saturating_mul(rounds.min(u32::MAX as u64) as u32))
+}
+
+/// A backend whose `membarrier` does not exist (an old kernel, a seccomp filter, a
+/// qemu-user without the call): `ENOSYS`; everything else forwarded.
+#[derive(Copy, Clone)]
+struct NoMembarrier<B>(B);
+
+// SAFETY: every call is forwarded unchanged to a backend that keeps the contract,
+// except membarrier, which fails before doing anything.
+unsafe impl<B: Backend> Backend for NoMembarrier<B> {
+    fn msgget(&self, key: i32, msgflg: i32) -> Result<i32, Errno> {
+        self.0.msgget(key, msgflg)
+    }
+    fn msgsnd(&self, msqid: i32, msg: &[u8], msgflg: i32) -> Result<(), Errno> {
+        self.0.msgsnd(msqid, msg, msgflg)
+    }
+    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno> {
+        self.0.msgrcv(msqid, msg, msgtyp, msgflg)
+    }
+    unsafe fn msgctl(&self, msqid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
+        // SAFETY: our caller's promise about `buf`, passed on.
+        unsafe { self.0.msgctl(msqid, cmd, buf) }
+    }
+    fn semget(&self, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
+        self.0.semget(key, nsems, semflg)
+    }
+    fn semop(&self, semid: i32, sops: &[sembuf]) -> Result<(), Errno> {
+        self.0.semop(semid, sops)
+    }
+    fn semtimedop(
+        &self,
+        semid: i32,
+        sops: &[sembuf],
+        timeout: Option<&timespec>,
+    ) -> Result<(), Errno> {
+        self.0.semtimedop(semid, sops, timeout)
+    }
+    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
+        // SAFETY: our caller's promise about `arg`, passed on.
+        unsafe { self.0.semctl(semid, semnum, cmd, arg) }
+    }
+    fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno> {
+        self.0.shmget(key, size, shmflg)
+    }
+    unsafe fn shmat(
+        &self,
+        shmid: i32,
+        shmaddr: *const c_void,
+        shmflg: i32,
+    ) -> Result<*mut c_void, Errno> {
+        // SAFETY: our caller's promise about `shmaddr`, passed on.
+        unsafe { self.0.shmat(shmid, shmaddr, shmflg) }
+    }
+    unsafe fn shmdt(&self, shmaddr: *const c_void) -> Result<(), Errno> {
+        // SAFETY: our caller's promise, passed on.
+        unsafe { self.0.shmdt(shmaddr) }
+    }
+    unsafe fn shmctl(&self, shmid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
+        // SAFETY: our caller's promise about `buf`, passed on.
+        unsafe { self.0.shmctl(shmid, cmd, buf) }
+    }
+    fn file_id(&self, path: &CStr) -> Result<FileId, Errno> {
+        self.0.file_id(path)
+    }
+    fn getpid(&self) -> i32 {
+        self.0.getpid()
+    }
+    fn membarrier(&self, _cmd: i32, _flags: u32, _cpu_id: i32) -> Result<i32, Errno> {
+        Err(Errno::NOSYS)
+    }
+}
+
+/// The fallback, decided by the creator and kept by everyone: a creator without
+/// `membarrier` records symmetric fences, and a process with it still uses them on
+/// that queue (it blocks and wakes normally). A creator with it records the
+/// asymmetric check, and a process without it is refused a role there (its parks
+/// could not order the fence-free peer), with nothing claimed.
+fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
+    let q = Queue::<u64, 2, _>::create_in(
+        NoMembarrier(b.clone()),
+        KEY,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+    )
+    .unwrap();
+    assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
+    let bb = b.clone();
+    let peer = fork_peer(move || {
+        let q = Queue::<u64, 2, B>::open_in(bb, KEY).unwrap();
+        assert_eq!(q.barrier().unwrap(), Barrier::Symmetric, "kept by a joiner");
+        let mut c = q.consumer().unwrap();
+        c.set_spins(0);
+        for i in 0..100 {
+            assert_eq!(c.dequeue_blocking().unwrap(), i);
+        }
+    });
+    let mut p = q.producer().unwrap();
+    p.set_spins(0);
+    for i in 0..100 {
+        p.enqueue_blocking(i).unwrap();
+    }
+    peer.join();
+    drop(p);
+    q.remove().unwrap();
+
+    let q =
+        Queue::<u64, 2, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    assert_eq!(q.barrier().unwrap(), expected_barrier(&b));
+    let other = Queue::<u64, 2, _>::open_in(NoMembarrier(b.clone()), KEY).unwrap();
+    if expected_barrier(&b) == Barrier::Asymmetric {
+        assert_eq!(other.producer().unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(other.consumer().unwrap_err().kind(), ErrorKind::Unsupported);
+        assert!(
+            !q.has_producer().unwrap() && !q.has_consumer().unwrap(),
+            "released"
+        );
+    }
+    let (_p, _c) = q.split().unwrap();
+    q.remove().unwrap();
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
             $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::LinuxRaw)); } )*
             use super::in_ipc_namespace;
+            #[test]
+            fn park_wake_stress() {
+                let t = super::stress_timeout();
+                super::in_ipc_namespace_timeout(t, || super::park_wake_stress(super::LinuxRaw, false));
+            }
+            #[test]
+            fn park_wake_stress_symmetric() {
+                let t = super::stress_timeout();
+                super::in_ipc_namespace_timeout(t, || super::park_wake_stress(super::LinuxRaw, true));
+            }
         }
         mod libc {
             $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::Libc)); } )*
             use super::in_ipc_namespace;
+            #[test]
+            fn park_wake_stress() {
+                let t = super::stress_timeout();
+                super::in_ipc_namespace_timeout(t, || super::park_wake_stress(super::Libc, false));
+            }
         }
     };
 }
@@ -545,4 +799,5 @@ kernel_tests!(
     producer_killed_at_random_points_recovers,
     consumer_killed_loses_nothing,
     hostile_peer_garbage_never_panics,
+    barrier_is_decided_at_creation_and_kept,
 );

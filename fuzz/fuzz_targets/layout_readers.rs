@@ -67,6 +67,9 @@ impl Parking for NoPark {
         Err(())
     }
     fn unpark_peer(&mut self) {}
+    fn heavy_barrier(&mut self) -> Result<(), ()> {
+        Err(())
+    }
 }
 
 fn fill(words: &[AtomicU64], input: &mut Input<'_>) {

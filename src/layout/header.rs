@@ -100,6 +100,10 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 
 /// `layout_version`: bumped whenever any byte layout in this module changes.
 ///
+/// 2: the ring's `barrier` word (offset 152), whose value 1 makes both sides skip
+/// the fence of the wake check. A version-1 peer would ignore it and park with a
+/// fence only, so it must be refused.
+///
 /// # Examples
 ///
 /// ```
@@ -111,7 +115,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
 /// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
 /// ```
-pub const LAYOUT_VERSION: u64 = 1;
+pub const LAYOUT_VERSION: u64 = 2;
 
 /// Size of the header in bytes.
 ///

@@ -222,6 +222,9 @@ mod tests {
             Ok(())
         }
         fn unpark_peer(&mut self) {}
+        fn heavy_barrier(&mut self) -> Result<(), ()> {
+            Err(())
+        }
     }
 
     #[test]

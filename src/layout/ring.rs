@@ -11,7 +11,8 @@
 //! | 128 | `tail` | producer | messages ever enqueued (free-running `u64`) |
 //! | 136 | `consumer_waiting` | consumer sets, producer clears | non-zero: the consumer is (about to be) parked |
 //! | 144 | `producer_pid` | producer | pid of the role's holder, 0 when released |
-//! | 152..256 | padding | — | zero |
+//! | 152 | `barrier` | creator | 1: asymmetric wake check ([`Barrier::Asymmetric`]); anything else: symmetric |
+//! | 160..256 | padding | — | zero |
 //! | 256 | `head` | consumer | messages ever dequeued (free-running `u64`) |
 //! | 264 | `producer_waiting` | producer sets, consumer clears | non-zero: the producer is (about to be) parked |
 //! | 272 | `consumer_pid` | consumer | pid of the role's holder, 0 when released |
@@ -40,21 +41,71 @@
 //!   `head`, reloaded only when the cache says the ring is full; the consumer keeps
 //!   `head` and a cached `tail`, reloaded when the cache says empty.
 //! - **Park/wake (no lost wake-up).** A side that must wait stores its flag (1),
-//!   runs a SeqCst fence, and re-reads the peer's index; it parks only if that
-//!   still shows no progress. The other side, after each index store, runs a
-//!   SeqCst fence and reads the flag; if set it clears it (swap) and wakes the
-//!   peer. The two fences are ordered one way or the other, so either the waiter's
-//!   re-read sees the new index or the publisher sees the flag (Dekker's pattern;
-//!   [`core::sync::atomic::fence`]'s "SeqCst" fences forbid the store-buffering
-//!   outcome). The swap gives at most one wake per park, so a semaphore standing
-//!   behind [`Parking`] does not accumulate posts.
+//!   runs the *heavy* barrier, and re-reads the peer's index; it parks only if that
+//!   still shows no progress. The other side, after each index store, runs the
+//!   *light* barrier and reads the flag; if set it clears it (swap) and wakes the
+//!   peer. Whatever the barriers, what they must give is Dekker's guarantee: either
+//!   the waiter's re-read sees the new index or the publisher sees the flag (never
+//!   the store-buffering outcome where both read the old values). The swap gives
+//!   at most one wake per park, so a semaphore standing behind [`Parking`] does not
+//!   accumulate posts. The creator picks one of two barrier pairs, recorded in
+//!   `barrier` before the header is published and never changed ([`Barrier`]):
+//!   - **Symmetric** (the fallback): both barriers are SeqCst fences
+//!     ([`core::sync::atomic::fence`]: two SeqCst fences are ordered one way or the
+//!     other, which forbids the store-buffering outcome). The publisher pays a full
+//!     fence (`lock or` on x86, `dmb ish` on aarch64) on every push and pop.
+//!   - **Asymmetric**: the light barrier is a compiler fence only (no instruction),
+//!     the heavy one is `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)`
+//!     ([`Parking::heavy_barrier`]), and every process holding a role has
+//!     registered with `MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED` before its first
+//!     push or pop. The whole cost moves to the rare side that is about to sleep.
+//!
+//! # Why the asymmetric pair is enough
+//!
+//! membarrier(2) promises the caller that on return "all running threads have
+//! passed through a state where all memory accesses to user-space addresses match
+//! program order between entry to and return from the system call" (threads of
+//! registered processes; "non-running threads are de facto in such a state"), and
+//! its ordering table pairs `membarrier()` with a mere compiler `barrier()` on the
+//! other side as "ordered". In the kernel (`kernel/sched/membarrier.c`,
+//! `membarrier_global_expedited`): an `smp_mb()` on entry, then an IPI whose handler
+//! runs `smp_mb()` on every other CPU whose current task belongs to a registered
+//! `mm`, waiting for all of them, then an `smp_mb()` before returning; a thread
+//! that is not running went through the scheduler's full barriers around the
+//! `rq->curr` change. So in the publisher's instruction stream there is a point P,
+//! inside the waiter's call, where a full barrier ran:
+//!
+//! - P before the publisher's flag load (before or after its index store): the
+//!   waiter's flag store precedes the call's entry barrier, which precedes P, which
+//!   precedes the load: the publisher sees the flag and wakes the waiter.
+//! - P after the flag load: the index store precedes P (program order, kept by the
+//!   compiler fence, and the IPI's `smp_mb()` drains it), the waiter's re-read
+//!   follows the call's exit barrier: the waiter sees the new index and does not
+//!   park.
+//!
+//! The compiler fence is what keeps the index store before the flag load in the
+//! emitted code (the hardware then keeps program order with respect to the
+//! interrupt). Registration is itself ordered the same way: it sets the runqueue's
+//! state and runs `smp_mb()` before returning, and the waiter's call reads that
+//! state after its entry barrier, so a publisher registered after the waiter's scan
+//! began has its later flag load see the flag. Why GLOBAL_EXPEDITED: the peer is
+//! another process, which `MEMBARRIER_CMD_PRIVATE_EXPEDITED` (same `mm` only) does
+//! not reach; plain `MEMBARRIER_CMD_GLOBAL` needs no registration but waits for an
+//! RCU grace period (milliseconds) on every park.
+//!
+//! The creator picks `Asymmetric` when `MEMBARRIER_CMD_QUERY` lists both
+//! GLOBAL_EXPEDITED and its registration and its own registration succeeds;
+//! otherwise (an old kernel, a seccomp filter, an emulator without the call)
+//! `Symmetric`. A process that later claims a role of an asymmetric ring must
+//! register too, and is refused if it cannot (its parks could not give the
+//! guarantee the fence-free peer relies on): see [`Queue`](crate::queue::Queue).
 //! - **Crashes.** A message is committed by the single store of `tail`; a producer
 //!   killed before it leaves a half-written slot that nobody reads and the next
 //!   producer overwrites. A consumer killed before its `head` store leaves the
 //!   message in the ring for the next consumer.
 
 use crate::layout::header::Header;
-use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
+use crate::sync::{AtomicU64, Ordering, fence, light_barrier, spin_loop};
 
 /// Offset of slot 0.
 ///
@@ -91,8 +142,12 @@ pub struct RingCtl {
     pub consumer_waiting: AtomicU64,
     /// Pid of the producer role's holder, 0 if released.
     pub producer_pid: AtomicU64,
+    /// [`Barrier`] as a number (1: asymmetric, anything else: symmetric); written by
+    /// the creator before the header is published, then only read. On the
+    /// producer's line: each side reads it once, when it takes its role.
+    pub barrier: AtomicU64,
     /// Keeps `head` off the producer's 128 bytes.
-    pub producer_pad: [AtomicU64; 13],
+    pub producer_pad: [AtomicU64; 12],
     /// Messages dequeued; written by the consumer only.
     pub head: AtomicU64,
     /// Set by a producer about to park; cleared by whoever wakes or un-parks it.
@@ -111,7 +166,8 @@ const _: () = {
     assert!(offset_of!(RingCtl, tail) == 128);
     assert!(offset_of!(RingCtl, consumer_waiting) == 136);
     assert!(offset_of!(RingCtl, producer_pid) == 144);
-    assert!(offset_of!(RingCtl, producer_pad) == 152);
+    assert!(offset_of!(RingCtl, barrier) == 152);
+    assert!(offset_of!(RingCtl, producer_pad) == 160);
     assert!(offset_of!(RingCtl, head) == 256);
     assert!(offset_of!(RingCtl, producer_waiting) == 264);
     assert!(offset_of!(RingCtl, consumer_pid) == 272);
@@ -138,6 +194,7 @@ impl RingCtl {
             tail: zero(),
             consumer_waiting: zero(),
             producer_pid: zero(),
+            barrier: zero(),
             producer_pad: core::array::from_fn(|_| zero()),
             head: zero(),
             producer_waiting: zero(),
@@ -147,23 +204,26 @@ impl RingCtl {
     }
 
     /// The creator's initialisation of the lines (between
-    /// [`Header::begin_init`] and [`Header::publish`], which publishes it).
+    /// [`Header::begin_init`] and [`Header::publish`], which publishes it), with
+    /// the wake check every side of this ring will use.
     ///
     /// # Examples
     ///
     /// ```
     /// use core::sync::atomic::Ordering;
     /// use sysv_ipc::layout::header::{Kind, Shape};
-    /// use sysv_ipc::layout::ring::{DATA_OFFSET, RingCtl};
+    /// use sysv_ipc::layout::ring::{Barrier, DATA_OFFSET, RingCtl};
     ///
     /// let ctl = RingCtl::new();
     /// assert!(ctl.header.begin_init()); // the creator
-    /// ctl.init();
+    /// ctl.init(Barrier::Symmetric);
     /// ctl.header.publish(&Shape::of::<u64>(Kind::Ring, 4, DATA_OFFSET, DATA_OFFSET + 4 * 8), 1);
     /// assert_eq!(ctl.head.load(Ordering::Acquire), 0);
+    /// assert_eq!(ctl.barrier(), Barrier::Symmetric);
     /// ```
-    pub fn init(&self) {
+    pub fn init(&self, barrier: Barrier) {
         // Relaxed: published by the header's Release store of READY.
+        self.barrier.store(barrier as u64, Ordering::Relaxed);
         for word in [
             &self.tail,
             &self.consumer_waiting,
@@ -173,6 +233,17 @@ impl RingCtl {
             &self.consumer_pid,
         ] {
             word.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// The wake check recorded by the creator: 1 is [`Barrier::Asymmetric`], any
+    /// other value (0, or a peer's garbage) [`Barrier::Symmetric`], which is
+    /// correct whatever the peer does.
+    pub fn barrier(&self) -> Barrier {
+        // Relaxed: written before READY, read after `attach`'s Acquire of READY.
+        match self.barrier.load(Ordering::Relaxed) {
+            1 => Barrier::Asymmetric,
+            _ => Barrier::Symmetric,
         }
     }
 
@@ -214,6 +285,17 @@ impl Default for RingCtl {
     }
 }
 
+/// Which barrier pair orders the park/wake handshake (see the module docs).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[repr(u64)]
+pub enum Barrier {
+    /// SeqCst fences on both sides: the fallback, needs nothing from the kernel.
+    Symmetric = 0,
+    /// A compiler fence after each publish, [`Parking::heavy_barrier`]
+    /// (`membarrier`) before each park; every role holder must have registered.
+    Asymmetric = 1,
+}
+
 /// The ring's indices are impossible: `tail - head > N`. A peer corrupted them.
 ///
 /// # Examples
@@ -244,6 +326,7 @@ pub struct Corrupt;
 ///     type Error = &'static str;
 ///     fn park(&mut self) -> Result<(), &'static str> { Err("timed out") }
 ///     fn unpark_peer(&mut self) {}
+///     fn heavy_barrier(&mut self) -> Result<(), &'static str> { Err("no membarrier") }
 /// }
 ///
 /// let ctl = RingCtl::new();
@@ -284,6 +367,7 @@ impl<E> From<Corrupt> for RingError<E> {
 ///     type Error = ();
 ///     fn park(&mut self) -> Result<(), ()> { Err(()) } // never sleeps here
 ///     fn unpark_peer(&mut self) { self.wakes += 1; }
+///     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
 /// }
 ///
 /// let ctl = RingCtl::new();
@@ -305,6 +389,13 @@ pub trait Parking {
     /// Wakes the peer's `park`. Infallible from the ring's view: the message is
     /// already committed, and a peer whose semaphore is gone learns that itself.
     fn unpark_peer(&mut self);
+    /// The heavy half of the [`Barrier::Asymmetric`] handshake, run between
+    /// announcing a park and re-reading the peer's index: on return, the peer's
+    /// index store made before its own flag load is visible to us, or its flag
+    /// load will see our announcement. `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)`
+    /// in [`Queue`](crate::queue::Queue). Never called on a symmetric ring. On
+    /// error the side un-announces and returns the error without parking.
+    fn heavy_barrier(&mut self) -> Result<(), Self::Error>;
 }
 
 /// `tail - head` if it is a possible fill level.
@@ -321,14 +412,43 @@ fn used<const N: usize>(tail: u64, head: u64) -> Result<usize, Corrupt> {
 // `#[inline]`: runs after every push and pop, which are instantiated in the user's
 // crate; an out-of-line call there costs more than the flag check itself.
 #[inline]
-fn take_waiter(flag: &AtomicU64) -> bool {
-    // SeqCst: pairs with the SeqCst fence in `prepare_park` of the other side:
-    // either its re-read of our index sees the store we just made, or this load
-    // sees its flag.
-    fence(Ordering::SeqCst);
-    // Relaxed: ordered by the fence above; the swap lets one publisher wake a
+fn take_waiter(flag: &AtomicU64, barrier: Barrier) -> bool {
+    match barrier {
+        // SeqCst: pairs with the SeqCst fence in `prepare_park` of the other side:
+        // either its re-read of our index sees the store we just made, or this load
+        // sees its flag.
+        Barrier::Symmetric => fence(Ordering::SeqCst),
+        // Pairs with the other side's `membarrier` in `prepare_park`: the compiler
+        // fence keeps our index store before the flag load in program order, which
+        // is all the IPI-driven barrier needs (module docs, "Why the asymmetric
+        // pair is enough").
+        Barrier::Asymmetric => light_barrier(),
+    }
+    // Relaxed: ordered by the barriers above; the swap lets one publisher wake a
     // parked peer once, not once per message.
     flag.load(Ordering::Relaxed) != 0 && flag.swap(0, Ordering::Relaxed) != 0
+}
+
+/// Between announcing a park and re-reading the peer's index: the heavy barrier of
+/// `barrier`'s pair. On error the announcement is withdrawn.
+fn park_barrier<P: Parking>(
+    flag: &AtomicU64,
+    barrier: Barrier,
+    parking: &mut P,
+) -> Result<(), RingError<P::Error>> {
+    match barrier {
+        // Pairs with the SeqCst fence in the other side's `take_waiter`.
+        Barrier::Symmetric => fence(Ordering::SeqCst),
+        // Pairs with the compiler fence in the other side's `take_waiter`; the flag
+        // store above is before the call (the syscall is opaque to the compiler and
+        // the kernel runs `smp_mb()` on entry).
+        Barrier::Asymmetric => parking.heavy_barrier().map_err(|e| {
+            // Relaxed: only un-announces.
+            flag.store(0, Ordering::Relaxed);
+            RingError::Park(e)
+        })?,
+    }
+    Ok(())
 }
 
 /// The ring over a control block and its slots: `N` slots of `slot_words` words.
@@ -343,6 +463,7 @@ fn take_waiter(flag: &AtomicU64) -> bool {
 /// #     type Error = ();
 /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
 /// #     fn unpark_peer(&mut self) {}
+/// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
 /// # }
 ///
 /// // Local memory standing in for a segment: 4 slots of 1 word.
@@ -434,6 +555,7 @@ impl<'a, const N: usize> Ring<'a, N> {
 /// #     type Error = ();
 /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
 /// #     fn unpark_peer(&mut self) {}
+/// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
 /// # }
 ///
 /// let ctl = RingCtl::new();
@@ -450,6 +572,8 @@ pub struct RingProducer<'a, const N: usize> {
     tail: u64,
     /// Last head loaded; `tail - cached_head <= N` always holds.
     cached_head: u64,
+    /// The ring's wake check, read once (the creator never changes it).
+    barrier: Barrier,
 }
 
 impl<'a, const N: usize> RingProducer<'a, N> {
@@ -480,6 +604,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
             ring,
             tail,
             cached_head: head,
+            barrier: ring.ctl.barrier(),
         })
     }
 
@@ -497,6 +622,11 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         Ok(N - used)
     }
 
+    /// The ring's wake check, as read when the side was taken.
+    pub fn barrier(&self) -> Barrier {
+        self.barrier
+    }
+
     /// Messages in the ring (reloads `head`).
     ///
     /// # Examples
@@ -509,6 +639,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     /// #     type Error = ();
     /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
     /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
     /// # }
     ///
     /// let ctl = RingCtl::new();
@@ -536,6 +667,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     /// #     type Error = ();
     /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
     /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
     /// # }
     ///
     /// let ctl = RingCtl::new();
@@ -569,20 +701,20 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         // Release: publishes the slots just written; pairs with the Acquire loads of
         // `tail` in `RingConsumer::available` and `RingConsumer::prepare_park`.
         self.ring.ctl.tail.store(self.tail, Ordering::Release);
-        if take_waiter(&self.ring.ctl.consumer_waiting) {
+        if take_waiter(&self.ring.ctl.consumer_waiting, self.barrier) {
             parking.unpark_peer();
         }
         Ok(n)
     }
 
-    /// Step 1 of parking when full: announce, fence, re-check. True: still full,
-    /// park now (then call `end_park`); false: room appeared, retry.
-    fn prepare_park(&mut self) -> Result<bool, Corrupt> {
+    /// Step 1 of parking when full: announce, heavy barrier, re-check. True:
+    /// still full, park now; false: room appeared, retry.
+    fn prepare_park<P: Parking>(&mut self, parking: &mut P) -> Result<bool, RingError<P::Error>> {
         let flag = &self.ring.ctl.producer_waiting;
-        // Relaxed, then the SeqCst fence: pairs with the fence in the consumer's
-        // `take_waiter` (see the module docs).
+        // Relaxed, then the heavy barrier: pairs with the light one in the
+        // consumer's `take_waiter` (see the module docs).
         flag.store(1, Ordering::Relaxed);
-        fence(Ordering::SeqCst);
+        park_barrier(flag, self.barrier, parking)?;
         // Acquire: as in `free`.
         let head = self.ring.ctl.head.load(Ordering::Acquire);
         let used = used::<N>(self.tail, head).inspect_err(|_| flag.store(0, Ordering::Relaxed))?;
@@ -608,6 +740,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     /// #     type Error = ();
     /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
     /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
     /// # }
     ///
     /// let ctl = RingCtl::new();
@@ -640,7 +773,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
                 spin_loop();
                 continue;
             }
-            if self.prepare_park()? {
+            if self.prepare_park(parking)? {
                 let parked = parking.park();
                 // Relaxed: un-announce (the waker may have cleared it already).
                 self.ring.ctl.producer_waiting.store(0, Ordering::Relaxed);
@@ -662,6 +795,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
 /// #     type Error = ();
 /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
 /// #     fn unpark_peer(&mut self) {}
+/// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
 /// # }
 ///
 /// let ctl = RingCtl::new();
@@ -681,6 +815,8 @@ pub struct RingConsumer<'a, const N: usize> {
     head: u64,
     /// Last tail loaded; `cached_tail - head <= N` always holds.
     cached_tail: u64,
+    /// The ring's wake check, read once.
+    barrier: Barrier,
 }
 
 impl<'a, const N: usize> RingConsumer<'a, N> {
@@ -709,6 +845,7 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
             ring,
             head,
             cached_tail: tail,
+            barrier: ring.ctl.barrier(),
         })
     }
 
@@ -725,6 +862,11 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         let n = used::<N>(tail, self.head)?;
         self.cached_tail = tail;
         Ok(n)
+    }
+
+    /// The ring's wake check, as read when the side was taken.
+    pub fn barrier(&self) -> Barrier {
+        self.barrier
     }
 
     /// Messages in the ring (reloads `tail`).
@@ -761,6 +903,7 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
     /// #     type Error = ();
     /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
     /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
     /// # }
     ///
     /// let ctl = RingCtl::new();
@@ -794,19 +937,19 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         // Release: our reads of the slots happen before the producer's Acquire load
         // of `head` (in `RingProducer::free`) lets it overwrite them.
         self.ring.ctl.head.store(self.head, Ordering::Release);
-        if take_waiter(&self.ring.ctl.producer_waiting) {
+        if take_waiter(&self.ring.ctl.producer_waiting, self.barrier) {
             parking.unpark_peer();
         }
         Ok(n)
     }
 
     /// Step 1 of parking when empty; see `RingProducer::prepare_park`.
-    fn prepare_park(&mut self) -> Result<bool, Corrupt> {
+    fn prepare_park<P: Parking>(&mut self, parking: &mut P) -> Result<bool, RingError<P::Error>> {
         let flag = &self.ring.ctl.consumer_waiting;
-        // Relaxed, then the SeqCst fence: pairs with the fence in the producer's
-        // `take_waiter`.
+        // Relaxed, then the heavy barrier: pairs with the light one in the
+        // producer's `take_waiter`.
         flag.store(1, Ordering::Relaxed);
-        fence(Ordering::SeqCst);
+        park_barrier(flag, self.barrier, parking)?;
         // Acquire: as in `available`.
         let tail = self.ring.ctl.tail.load(Ordering::Acquire);
         let n = used::<N>(tail, self.head).inspect_err(|_| flag.store(0, Ordering::Relaxed))?;
@@ -832,6 +975,7 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
     /// #     type Error = ();
     /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
     /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
     /// # }
     ///
     /// let ctl = RingCtl::new();
@@ -868,7 +1012,7 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
                 spin_loop();
                 continue;
             }
-            if self.prepare_park()? {
+            if self.prepare_park(parking)? {
                 let parked = parking.park();
                 // Relaxed: un-announce (the waker may have cleared it already).
                 self.ring.ctl.consumer_waiting.store(0, Ordering::Relaxed);
@@ -896,6 +1040,9 @@ mod tests {
         }
         fn unpark_peer(&mut self) {
             self.wakes += 1;
+        }
+        fn heavy_barrier(&mut self) -> Result<(), ()> {
+            Err(())
         }
     }
 

@@ -134,6 +134,19 @@ pub unsafe trait Backend {
 
     /// `getpid()`: the calling process's id (for the mock, the simulated one).
     fn getpid(&self) -> i32;
+
+    /// `membarrier(cmd, flags, cpu_id)`: issue memory barriers on a set of threads
+    /// (the heavy half of an asymmetric barrier); for
+    /// [`MEMBARRIER_CMD_QUERY`](crate::MEMBARRIER_CMD_QUERY) the mask of the
+    /// supported commands, otherwise 0. `ENOSYS` where the call does not exist (or a
+    /// seccomp filter or emulator hides it), `EINVAL` for an unsupported command.
+    /// See membarrier(2).
+    ///
+    /// Not a System V IPC call: the crate's shared layouts use it so that the side
+    /// of a wake-up handshake that runs on every message needs no fence (see
+    /// `sysv_ipc::layout::ring`). A backend that cannot give the kernel's guarantee
+    /// must not report the command in the query's mask.
+    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno>;
 }
 
 // SAFETY: a shared reference forwards every call to the referenced backend, which
@@ -195,5 +208,8 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     }
     fn getpid(&self) -> i32 {
         (**self).getpid()
+    }
+    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
+        (**self).membarrier(cmd, flags, cpu_id)
     }
 }

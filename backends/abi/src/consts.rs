@@ -171,6 +171,31 @@ pub const SHMLBA_MIN: usize = 4096;
 /// `AT_FDCWD`: resolve a relative path from the current directory.
 pub const AT_FDCWD: i32 = -100;
 
+// ---- <linux/membarrier.h> ---------------------------------------------------------
+//
+// Not System V IPC, but what the crate's lock-free layouts use to make one side of
+// their wake-up handshake fence-free (see `sysv_ipc::layout::ring`). Values of
+// `include/uapi/linux/membarrier.h`, the same on every arch; each command is one bit
+// so that `MEMBARRIER_CMD_QUERY` can answer with a mask.
+
+/// `membarrier` command: the mask of the supported commands (itself 0, never in it).
+pub const MEMBARRIER_CMD_QUERY: i32 = 0;
+/// `membarrier` command: a barrier on every thread of the system, through the
+/// scheduler (slow: milliseconds; no registration). Alias `MEMBARRIER_CMD_SHARED`.
+pub const MEMBARRIER_CMD_GLOBAL: i32 = 1 << 0;
+/// `membarrier` command: a barrier (an IPI running `smp_mb()`) on every CPU that runs
+/// a thread of a process registered with [`MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED`];
+/// other processes' threads are not ordered by it (Linux 4.16).
+pub const MEMBARRIER_CMD_GLOBAL_EXPEDITED: i32 = 1 << 1;
+/// `membarrier` command: this process wants to receive
+/// [`MEMBARRIER_CMD_GLOBAL_EXPEDITED`] barriers issued by any process (Linux 4.16).
+pub const MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED: i32 = 1 << 2;
+/// `membarrier` command: a barrier on the running threads of the caller's own
+/// process only (same `mm`): useless between processes (Linux 4.14).
+pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED: i32 = 1 << 3;
+/// `membarrier` command: registers for [`MEMBARRIER_CMD_PRIVATE_EXPEDITED`].
+pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: i32 = 1 << 4;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +235,24 @@ mod tests {
             (SHM_HUGETLB, libc::SHM_HUGETLB),
             (SHM_NORESERVE, libc::SHM_NORESERVE),
             (AT_FDCWD, libc::AT_FDCWD),
+            (MEMBARRIER_CMD_QUERY, libc::MEMBARRIER_CMD_QUERY),
+            (MEMBARRIER_CMD_GLOBAL, libc::MEMBARRIER_CMD_GLOBAL),
+            (
+                MEMBARRIER_CMD_GLOBAL_EXPEDITED,
+                libc::MEMBARRIER_CMD_GLOBAL_EXPEDITED,
+            ),
+            (
+                MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+                libc::MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+            ),
+            (
+                MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+                libc::MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+            ),
+            (
+                MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                libc::MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+            ),
         ];
         for (i, (ours, theirs)) in pairs.iter().enumerate() {
             assert_eq!(ours, theirs, "constant #{i}");

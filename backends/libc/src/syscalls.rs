@@ -179,4 +179,25 @@ unsafe impl Backend for Libc {
         // SAFETY: getpid has no preconditions and cannot fail.
         unsafe { libc::getpid() }
     }
+
+    #[inline]
+    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
+        // glibc has no wrapper (membarrier(2)): the generic `syscall`, which returns
+        // a `long`, -1 with errno on failure; the results fit an int.
+        // SAFETY: membarrier takes no pointers; the three arguments are passed as the
+        // C types the kernel declares (int, unsigned int, int).
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_membarrier,
+                cmd as c_int,
+                flags as libc::c_uint,
+                cpu_id as c_int,
+            )
+        };
+        if ret == -1 {
+            Err(errno())
+        } else {
+            Ok(ret as i32)
+        }
+    }
 }

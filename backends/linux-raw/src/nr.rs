@@ -1,7 +1,9 @@
 //! System call numbers: `arch/x86/entry/syscalls/syscall_64.tbl` for x86_64 and the
 //! generic `include/uapi/asm-generic/unistd.h` for aarch64. Two traps: x86_64's
 //! semtimedop (220) sits far from the other IPC calls, and aarch64 orders the message
-//! calls get, ctl, rcv, snd.
+//! calls get, ctl, rcv, snd. membarrier (324 / 283) is not IPC but backs the shared
+//! layouts' asymmetric barrier; a test checks the numbers against the kernel by
+//! asking it for its supported commands.
 
 #[cfg(target_arch = "x86_64")]
 mod numbers {
@@ -19,6 +21,7 @@ mod numbers {
     pub(crate) const MSGCTL: usize = 71;
     pub(crate) const SEMTIMEDOP: usize = 220;
     pub(crate) const NEWFSTATAT: usize = 262;
+    pub(crate) const MEMBARRIER: usize = 324;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -37,6 +40,7 @@ mod numbers {
     pub(crate) const SHMCTL: usize = 195;
     pub(crate) const SHMAT: usize = 196;
     pub(crate) const SHMDT: usize = 197;
+    pub(crate) const MEMBARRIER: usize = 283;
 }
 
 pub(crate) use numbers::*;

@@ -191,4 +191,13 @@ unsafe impl Backend for LinuxRaw {
         // SAFETY: getpid takes no arguments and cannot fail.
         unsafe { syscall0(nr::GETPID) as i32 }
     }
+
+    #[inline]
+    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
+        // Not `readonly`-style: a barrier is a synchronisation point, and the asm
+        // functions are plain (the compiler assumes memory is read and written), so
+        // no access moves across the call.
+        // SAFETY: membarrier takes no pointers; `flags` is an `unsigned int`.
+        ret_int(unsafe { syscall3(nr::MEMBARRIER, int(cmd), flags as usize, int(cpu_id)) })
+    }
 }

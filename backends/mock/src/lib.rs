@@ -975,6 +975,23 @@ unsafe impl<
     fn getpid(&self) -> i32 {
         self.state.lock().current().pid
     }
+
+    /// A kernel without the expedited barriers: `MEMBARRIER_CMD_QUERY` answers an
+    /// empty mask and every other command is `EINVAL`, as the kernel answers a
+    /// command it does not support.
+    ///
+    /// The mock's "processes" are threads of one address space, and nothing in user
+    /// space can make another thread execute a barrier: a `SeqCst` fence on the
+    /// caller alone would not order a peer's fence-free accesses (the
+    /// store-buffering outcome stays possible), so reporting the command would be a
+    /// lie that loses wake-ups. Layouts over the mock therefore keep their symmetric
+    /// fences, which is what a kernel without `membarrier` gets too.
+    fn membarrier(&self, cmd: i32, flags: u32, _cpu_id: i32) -> Result<i32, Errno> {
+        match (cmd, flags) {
+            (sysv_ipc_abi::MEMBARRIER_CMD_QUERY, 0) => Ok(0),
+            _ => Err(Errno::INVAL),
+        }
+    }
 }
 
 impl<

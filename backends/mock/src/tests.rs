@@ -1017,3 +1017,20 @@ fn model_capacities_give_kernel_errors() {
     let c = m.shmget(IPC_PRIVATE, 4096, 0).unwrap();
     assert_ne!(b, c);
 }
+
+/// `membarrier`: the mock supports no command (its threads cannot be made to run a
+/// barrier), so layouts over it keep their symmetric fences; the query still works.
+#[test]
+fn membarrier_reports_no_command() {
+    let m = mk();
+    assert_eq!(m.membarrier(MEMBARRIER_CMD_QUERY, 0, 0), Ok(0));
+    assert_eq!(m.membarrier(MEMBARRIER_CMD_QUERY, 1, 0), Err(Errno::INVAL));
+    for cmd in [
+        MEMBARRIER_CMD_GLOBAL,
+        MEMBARRIER_CMD_GLOBAL_EXPEDITED,
+        MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+        MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+    ] {
+        assert_eq!(m.membarrier(cmd, 0, 0), Err(Errno::INVAL), "cmd {cmd}");
+    }
+}

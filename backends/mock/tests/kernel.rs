@@ -100,6 +100,10 @@ unsafe impl Backend for Kernel {
         // SAFETY: getpid has no preconditions.
         unsafe { libc::getpid() }
     }
+    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
+        // SAFETY: no pointers.
+        cvt(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, cpu_id) }).map(|v| v as i32)
+    }
 }
 
 /// Results as numbers: a value, or minus the errno.

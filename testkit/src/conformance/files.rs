@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sysv_ipc_abi::*;
 
+use super::under_qemu;
 use crate::{fork_peer, in_ipc_namespace};
 
 fn cpath(p: &Path) -> CString {
@@ -102,4 +103,39 @@ pub fn getpid_matches_libc<B: Backend>(b: &B) {
         })
         .join();
     });
+}
+
+/// `membarrier`: `MEMBARRIER_CMD_QUERY` answers the same mask as the C library's
+/// `syscall(SYS_membarrier, ...)` (which checks the call number: a wrong one would
+/// run another call), listing the global expedited barrier and its registration
+/// (what `Queue` needs) and the private pair; registering and issuing the barrier
+/// succeed, and a flag or an unknown command is `EINVAL`.
+///
+/// qemu divergence: a qemu-user without the call answers `ENOSYS`, the fallback
+/// path (queues then use symmetric fences); that is accepted under qemu only, and
+/// everything else here is then blind. qemu 7.2 passes the call through to the host.
+pub fn membarrier_query_lists_the_expedited_commands<B: Backend>(b: &B) {
+    let r = b.membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+    if under_qemu() && r == Err(Errno::NOSYS) {
+        eprintln!("membarrier: ENOSYS under qemu (the symmetric fallback)");
+        return;
+    }
+    let mask = r.expect("membarrier(MEMBARRIER_CMD_QUERY)");
+    // SAFETY: membarrier takes no pointers.
+    let libc_mask = unsafe { libc::syscall(libc::SYS_membarrier, 0, 0, 0) };
+    assert_eq!(i64::from(mask), libc_mask as i64, "the same call as libc's");
+    let needed = MEMBARRIER_CMD_GLOBAL
+        | MEMBARRIER_CMD_GLOBAL_EXPEDITED
+        | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED
+        | MEMBARRIER_CMD_PRIVATE_EXPEDITED
+        | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+    assert_eq!(mask & needed, needed, "mask {mask:#x}");
+    assert_eq!(mask & MEMBARRIER_CMD_QUERY, 0);
+    assert_eq!(
+        b.membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0),
+        Ok(0)
+    );
+    assert_eq!(b.membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0), Ok(0));
+    assert_eq!(b.membarrier(MEMBARRIER_CMD_QUERY, 1, 0), Err(Errno::INVAL));
+    assert_eq!(b.membarrier(1 << 30, 0, 0), Err(Errno::INVAL));
 }
