@@ -765,6 +765,21 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// [`ErrorKind::LayoutMismatch`] if the attachment is too small (never, for a
     /// queue that opened).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::Barrier;
+    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock reports no membarrier command: its queues keep symmetric fences,
+    /// // as they would on a kernel without the call.
+    /// let kernel: Mock = Mock::new();
+    /// let q = Queue::<u64, 8, _>::create_in(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// assert_eq!(q.barrier()?, Barrier::Symmetric);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn barrier(&self) -> Result<Barrier> {
         Ok(self.ring()?.ctl().barrier())
     }

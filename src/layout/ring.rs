@@ -239,6 +239,19 @@ impl RingCtl {
     /// The wake check recorded by the creator: 1 is [`Barrier::Asymmetric`], any
     /// other value (0, or a peer's garbage) [`Barrier::Symmetric`], which is
     /// correct whatever the peer does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::layout::ring::{Barrier, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// ctl.init(Barrier::Asymmetric);
+    /// assert_eq!(ctl.barrier(), Barrier::Asymmetric);
+    /// ctl.barrier.store(0xdead, Ordering::Relaxed); // garbage: the safe choice
+    /// assert_eq!(ctl.barrier(), Barrier::Symmetric);
+    /// ```
     pub fn barrier(&self) -> Barrier {
         // Relaxed: written before READY, read after `attach`'s Acquire of READY.
         match self.barrier.load(Ordering::Relaxed) {
@@ -286,6 +299,21 @@ impl Default for RingCtl {
 }
 
 /// Which barrier pair orders the park/wake handshake (see the module docs).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::ring::{Barrier, Ring, RingCtl, RingProducer};
+/// use core::sync::atomic::AtomicU64;
+///
+/// // Each side reads the creator's choice once, when it is taken.
+/// let ctl = RingCtl::new();
+/// ctl.init(Barrier::Asymmetric);
+/// let slots: [AtomicU64; 2] = Default::default();
+/// let p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+/// assert_eq!(p.barrier(), Barrier::Asymmetric);
+/// assert_eq!(Barrier::Asymmetric as u64, 1, "the value in the segment");
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[repr(u64)]
 pub enum Barrier {
@@ -395,6 +423,30 @@ pub trait Parking {
     /// load will see our announcement. `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)`
     /// in [`Queue`](crate::queue::Queue). Never called on a symmetric ring. On
     /// error the side un-announces and returns the error without parking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Barrier, Parking, Ring, RingConsumer, RingCtl, RingError};
+    ///
+    /// struct NoMembarrier;
+    /// impl Parking for NoMembarrier {
+    ///     type Error = &'static str;
+    ///     fn park(&mut self) -> Result<(), &'static str> { unreachable!("never parks") }
+    ///     fn unpark_peer(&mut self) {}
+    ///     fn heavy_barrier(&mut self) -> Result<(), &'static str> { Err("ENOSYS") }
+    /// }
+    ///
+    /// let ctl = RingCtl::new();
+    /// ctl.init(Barrier::Asymmetric);
+    /// let slots: [AtomicU64; 2] = Default::default();
+    /// let mut c = RingConsumer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// // Empty: the consumer announces, the barrier fails, it withdraws and reports.
+    /// let r = c.pop_blocking(1, 0, |_, _| unreachable!(), &mut NoMembarrier);
+    /// assert_eq!(r, Err(RingError::Park("ENOSYS")));
+    /// assert_eq!(ctl.consumer_waiting.load(Ordering::Relaxed), 0);
+    /// ```
     fn heavy_barrier(&mut self) -> Result<(), Self::Error>;
 }
 
@@ -623,6 +675,18 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     }
 
     /// The ring's wake check, as read when the side was taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::{Barrier, Ring, RingCtl, RingProducer};
+    /// use core::sync::atomic::AtomicU64;
+    ///
+    /// let ctl = RingCtl::new(); // zeroed: symmetric
+    /// let slots: [AtomicU64; 2] = Default::default();
+    /// let p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(p.barrier(), Barrier::Symmetric);
+    /// ```
     pub fn barrier(&self) -> Barrier {
         self.barrier
     }
@@ -865,6 +929,19 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
     }
 
     /// The ring's wake check, as read when the side was taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::{Barrier, Ring, RingConsumer, RingCtl};
+    /// use core::sync::atomic::AtomicU64;
+    ///
+    /// let ctl = RingCtl::new();
+    /// ctl.init(Barrier::Asymmetric);
+    /// let slots: [AtomicU64; 2] = Default::default();
+    /// let c = RingConsumer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(c.barrier(), Barrier::Asymmetric);
+    /// ```
     pub fn barrier(&self) -> Barrier {
         self.barrier
     }
