@@ -46,6 +46,10 @@ use crate::{
     Removable, Result,
 };
 
+/// Sets of up to this many semaphores pass `set_all`'s values through a stack copy
+/// (see `set_all`).
+const SETALL_COPY: usize = 64;
+
 /// `IPC_NOWAIT` as the 16-bit `sem_flg` of a `sembuf` (0o4000 fits).
 const NOWAIT_FLAG: i16 = IPC_NOWAIT as i16;
 const _: () = assert!(IPC_NOWAIT == NOWAIT_FLAG as i32);
@@ -1343,17 +1347,28 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "SETALL")]
     pub fn set_all(&self, values: &[u16]) -> Result<()> {
         self.check_len(values.len())?;
+        // qemu-user's SETALL writes the array back after the call, which faults on a
+        // slice in read-only memory (a `&[1, 2]` constant): small sets go through a
+        // writable copy on the stack, so the same code runs under qemu and natively.
+        let mut copy = [0u16; SETALL_COPY];
+        let array = match copy.get_mut(..values.len()) {
+            Some(dst) => {
+                // Not copy_from_slice: its length-mismatch panic would link core::fmt
+                // into no_std binaries (the lengths are equal by construction).
+                for (d, v) in dst.iter_mut().zip(values) {
+                    *d = *v;
+                }
+                dst.as_mut_ptr()
+            }
+            None => values.as_ptr().cast_mut(),
+        };
         // SAFETY: SETALL only reads `sem_nsems` u16 values through `arg`, which points
-        // to `values`, the caller's borrowed slice; `check_len` just saw
-        // `values.len() == sem_nsems` (see the module's Safety section for the one
-        // gap).
+        // to `values` or to `copy`'s first `values.len()` entries, both alive for the
+        // call; `check_len` just saw `values.len() == sem_nsems` (see the module's
+        // Safety section for the one gap).
         let r = unsafe {
-            self.backend.semctl(
-                self.id,
-                0,
-                SETALL,
-                values.as_ptr().cast_mut().expose_provenance(),
-            )
+            self.backend
+                .semctl(self.id, 0, SETALL, array.expose_provenance())
         };
         check(Call::Semctl, r).map(drop)
     }
