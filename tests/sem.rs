@@ -1162,7 +1162,10 @@ fn racing_initializers_never_see_uninitialized_values<B: Backend + Copy>(b: B) {
         // Barrier: semaphore r starts at PROCS; each process takes one and waits for
         // zero, so all start round r together.
         let barrier = private(b, usize::from(ROUNDS));
-        barrier.set_all(&[PROCS as u16; ROUNDS as usize]).unwrap();
+        // A local, not a promoted constant: qemu-user writes SETALL's array back, and a
+        // constant lives in read-only memory (EFAULT there).
+        let start = [PROCS as u16; ROUNDS as usize];
+        barrier.set_all(&start).unwrap();
         // Counters: 0 = creators, 1 = (process, round) pairs that had to wait.
         let counters = private(b, 2);
         let (bar, cnt) = (*barrier, *counters);
