@@ -404,18 +404,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let create = |b: B| Segment::create_in(b, key, Self::SIZE, Intent::CreateNew, mode);
-        let (segment, created) = match intent {
-            Intent::Open => (Segment::open_in(backend.clone(), key)?, false),
-            Intent::CreateNew => (create(backend.clone())?, true),
-            Intent::OpenOrCreate => match create(backend.clone()) {
-                Ok(s) => (s, true),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    (Segment::open_in(backend.clone(), key)?, false)
-                }
-                Err(e) => return Err(e),
-            },
-        };
+        let (segment, created) =
+            Segment::create_or_open_in(backend, key, Self::SIZE, intent, mode)?;
         let queue = Queue::join(&segment, created, key, mode, wait);
         if queue.is_err() && created {
             // Nobody can use a segment whose header never became ready.

@@ -242,18 +242,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     where
         B: Clone,
     {
-        let create = |b: B| Segment::create_in(b, key, Self::SIZE, Intent::CreateNew, mode);
-        let (segment, created) = match intent {
-            Intent::Open => (Segment::open_in(backend.clone(), key)?, false),
-            Intent::CreateNew => (create(backend.clone())?, true),
-            Intent::OpenOrCreate => match create(backend.clone()) {
-                Ok(s) => (s, true),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-                    (Segment::open_in(backend.clone(), key)?, false)
-                }
-                Err(e) => return Err(e),
-            },
-        };
+        let (segment, created) =
+            Segment::create_or_open_in(backend, key, Self::SIZE, intent, mode)?;
         let lock = SeqLock::join(&segment, created, key, mode, wait);
         if lock.is_err() && created {
             let _ = segment.remove();

@@ -494,6 +494,34 @@ impl Segment<DefaultBackend> {
 }
 
 impl<B: Backend> Segment<B> {
+    /// The segment of `key` for a layout of `size` bytes, created or opened as
+    /// `intent` says, and whether this call created it (its caller then runs the
+    /// layout's initialisation, and removes the segment if that fails). Shared by
+    /// `Queue` and `SeqLock`.
+    pub(crate) fn create_or_open_in(
+        backend: B,
+        key: Key,
+        size: usize,
+        intent: Intent,
+        mode: Mode,
+    ) -> Result<(Self, bool)>
+    where
+        B: Clone,
+    {
+        let create = |b: B| Segment::create_in(b, key, size, Intent::CreateNew, mode);
+        match intent {
+            Intent::Open => Ok((Segment::open_in(backend, key)?, false)),
+            Intent::CreateNew => Ok((create(backend)?, true)),
+            Intent::OpenOrCreate => match create(backend.clone()) {
+                Ok(s) => Ok((s, true)),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    Ok((Segment::open_in(backend, key)?, false))
+                }
+                Err(e) => Err(e),
+            },
+        }
+    }
+
     /// `shmget(key, 0, 0)` — opens the existing segment that `key` names.
     ///
     /// No permission is asked for here: the kernel checks read (and write) permission
