@@ -13,9 +13,14 @@ static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 /// The system allocator, counting every allocation (`alloc`, `alloc_zeroed`,
 /// `realloc`; not `dealloc`).
 ///
-/// ```ignore
+/// ```
 /// #[global_allocator]
 /// static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
+///
+/// let before = sysv_ipc_testkit::allocations();
+/// let boxed = std::hint::black_box(Box::new(7u64));
+/// assert!(sysv_ipc_testkit::allocations() > before);
+/// # drop(boxed);
 /// ```
 pub struct CountingAllocator;
 
