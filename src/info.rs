@@ -264,7 +264,7 @@ fn sem_info_raw<B: Backend>(backend: &B, cmd: i32) -> Result<(seminfo, i32)> {
     let mut info = seminfo::default();
     // SAFETY: IPC_INFO and SEM_INFO (the only commands passed here) write one seminfo
     // through the pointer in `arg`; `info` is a live local seminfo.
-    let r = unsafe { backend.semctl(0, 0, cmd, (&raw mut info) as usize) };
+    let r = unsafe { backend.semctl(0, 0, cmd, (&raw mut info).cast::<c_void>()) };
     Ok((info, check(Call::Semctl, r)?))
 }
 
@@ -865,7 +865,7 @@ stat_iterator! {
         let cmd = if any { abi::SEM_STAT_ANY } else { abi::SEM_STAT };
         // SAFETY: SEM_STAT and SEM_STAT_ANY write one semid64_ds through the pointer
         // in `arg`; `ds` is a live local semid64_ds that outlives the call.
-        unsafe { backend.semctl(index, 0, cmd, (&raw mut ds) as usize) }
+        unsafe { backend.semctl(index, 0, cmd, (&raw mut ds).cast::<c_void>()) }
     },
     example: semaphore_sets,
     "let mine = Removal::new(sysv_ipc::SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);"

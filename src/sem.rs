@@ -21,9 +21,10 @@
 //! The crate denies `unsafe_code`; this module allows it for two things:
 //!
 //! - `semctl` is an `unsafe` [`Backend`] method because, depending on the command, its
-//!   fourth argument is a pointer. Every call here passes either a plain value or a
-//!   pointer to a live local (`semid64_ds`) or to the caller's `u16` slice, whose
-//!   length was checked against the set's `sem_nsems` just before. The one gap the
+//!   fourth argument is a pointer. Every call here passes either a plain value (as a
+//!   pointer without provenance, never dereferenced) or a pointer to a live local
+//!   (`semid64_ds`) or to the caller's `u16` slice, whose length was checked against
+//!   the set's `sem_nsems` just before. The one gap the
 //!   System V interface leaves open is a set removed *and* its id given to a new,
 //!   larger set between that `IPC_STAT` and the `GETALL`/`SETALL`; ids carry a
 //!   sequence number that must wrap around first (tens of thousands of creations in
@@ -34,11 +35,12 @@
 #![allow(unsafe_code)]
 
 use core::fmt;
+use core::ptr;
 use core::time::Duration;
 
 use crate::abi::{
     GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, SEM_UNDO,
-    SETALL, SETVAL, sembuf, semid64_ds, timespec,
+    SETALL, SETVAL, sembuf, semid64_ds, semun_val, timespec,
 };
 use crate::error::check;
 use crate::{
@@ -1147,7 +1149,7 @@ impl<B: Backend> SemSet<B> {
         // a live local of that type owned by this frame.
         let r = unsafe {
             self.backend
-                .semctl(self.id, 0, IPC_STAT, (&raw mut ds).expose_provenance())
+                .semctl(self.id, 0, IPC_STAT, (&raw mut ds).cast())
         };
         check(Call::Semctl, r)?;
         Ok(ds)
@@ -1189,16 +1191,20 @@ impl<B: Backend> SemSet<B> {
         // a live, initialised local of that type owned by this frame.
         let r = unsafe {
             self.backend
-                .semctl(self.id, 0, IPC_SET, (&raw mut ds).expose_provenance())
+                .semctl(self.id, 0, IPC_SET, (&raw mut ds).cast())
         };
         check(Call::Semctl, r).map(drop)
     }
 
     /// A `semctl` command on semaphore `num` whose argument is a plain value.
-    fn ctl_value(&self, num: u16, cmd: i32, arg: usize) -> Result<i32> {
+    fn ctl_value(&self, num: u16, cmd: i32, val: i32) -> Result<i32> {
         // SAFETY: `cmd` is one of GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT (the callers
-        // below), for which `arg` is a value (SETVAL) or ignored; no pointer.
-        let r = unsafe { self.backend.semctl(self.id, i32::from(num), cmd, arg) };
+        // below), for which `arg` is a value (SETVAL) or ignored; it is made by
+        // `semun_val`, a pointer without provenance that is never dereferenced.
+        let r = unsafe {
+            self.backend
+                .semctl(self.id, i32::from(num), cmd, semun_val(val))
+        };
         check(Call::Semctl, r)
     }
 
@@ -1260,7 +1266,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "SETVAL")]
     pub fn set(&self, num: u16, value: u16) -> Result<()> {
-        self.ctl_value(num, SETVAL, usize::from(value)).map(drop)
+        self.ctl_value(num, SETVAL, i32::from(value)).map(drop)
     }
 
     /// `semctl(semid, 0, GETALL, values)`—Every value of the set, read atomically,
@@ -1305,7 +1311,7 @@ impl<B: Backend> SemSet<B> {
         // gap).
         let r = unsafe {
             self.backend
-                .semctl(self.id, 0, GETALL, values.as_mut_ptr().expose_provenance())
+                .semctl(self.id, 0, GETALL, values.as_mut_ptr().cast())
         };
         check(Call::Semctl, r).map(drop)
     }
@@ -1366,10 +1372,7 @@ impl<B: Backend> SemSet<B> {
         // to `values` or to `copy`'s first `values.len()` entries, both alive for the
         // call; `check_len` just saw `values.len() == sem_nsems` (see the module's
         // Safety section for the one gap).
-        let r = unsafe {
-            self.backend
-                .semctl(self.id, 0, SETALL, array.expose_provenance())
-        };
+        let r = unsafe { self.backend.semctl(self.id, 0, SETALL, array.cast()) };
         check(Call::Semctl, r).map(drop)
     }
 
@@ -1612,7 +1615,7 @@ impl<B: Backend> Removable for SemSet<B> {
     #[doc(alias = "IPC_RMID")]
     fn remove(&self) -> Result<()> {
         // SAFETY: IPC_RMID reads no argument.
-        let r = unsafe { self.backend.semctl(self.id, 0, IPC_RMID, 0) };
+        let r = unsafe { self.backend.semctl(self.id, 0, IPC_RMID, ptr::null_mut()) };
         check(Call::Semctl, r).map(drop)
     }
 }

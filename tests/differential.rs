@@ -585,13 +585,13 @@ fn semctl_ds<B: Backend>(
 ) -> Result<i32, Errno> {
     assert!([IPC_STAT, IPC_SET, SEM_STAT, SEM_STAT_ANY].contains(&cmd));
     // SAFETY: these commands read or write one semid64_ds, and `ds` is a live one.
-    unsafe { b.semctl(id, num, cmd, (ds as *mut semid64_ds) as usize) }
+    unsafe { b.semctl(id, num, cmd, (ds as *mut semid64_ds).cast()) }
 }
 
 fn semctl_info<B: Backend>(b: &B, cmd: i32, info: &mut seminfo) -> Result<i32, Errno> {
     assert!([IPC_INFO, SEM_INFO].contains(&cmd));
     // SAFETY: these commands write one seminfo, and `info` is a live one.
-    unsafe { b.semctl(0, 0, cmd, (info as *mut seminfo) as usize) }
+    unsafe { b.semctl(0, 0, cmd, (info as *mut seminfo).cast()) }
 }
 
 /// Every set this test makes has fewer semaphores than this.
@@ -607,13 +607,13 @@ fn semctl_all<B: Backend>(
     assert!([GETALL, SETALL].contains(&cmd));
     // SAFETY: GETALL/SETALL access nsems u16 values, and every set of this test has
     // fewer than MAX_NSEMS (semget's nsems comes from `op()`: at most 4).
-    unsafe { b.semctl(id, num, cmd, arr.as_mut_ptr() as usize) }
+    unsafe { b.semctl(id, num, cmd, arr.as_mut_ptr().cast()) }
 }
 
 fn semctl_val<B: Backend>(b: &B, id: i32, num: i32, cmd: i32, val: usize) -> Result<i32, Errno> {
     assert!([GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT, IPC_RMID, BAD_CMD].contains(&cmd));
     // SAFETY: these commands take a value or nothing, never a pointer.
-    unsafe { b.semctl(id, num, cmd, val) }
+    unsafe { b.semctl(id, num, cmd, core::ptr::without_provenance_mut(val)) }
 }
 
 fn shmctl_ds<B: Backend>(b: &B, id: i32, cmd: i32, ds: &mut shmid64_ds) -> Result<i32, Errno> {

@@ -109,7 +109,13 @@ unsafe impl<B: Backend> Backend for OldKernel<B> {
     ) -> Result<(), Errno> {
         self.0.semtimedop(semid, sops, timeout)
     }
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
         if cmd == abi::SEM_STAT_ANY {
             return Err(Errno::INVAL);
         }

@@ -679,7 +679,13 @@ unsafe impl<B: Backend> Backend for NoMembarrier<B> {
     ) -> Result<(), Errno> {
         self.0.semtimedop(semid, sops, timeout)
     }
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
         // SAFETY: our caller's promise about `arg`, passed on.
         unsafe { self.0.semctl(semid, semnum, cmd, arg) }
     }

@@ -166,9 +166,9 @@ fn run(k: &Kernel, ops: &[Op]) {
                 let mut b = ctl_buf(fill);
                 let arg = if *cmd == SETVAL {
                     // SETVAL's argument is a value, never dereferenced.
-                    *val as usize
+                    core::ptr::without_provenance_mut(*val as usize)
                 } else {
-                    ptr(&mut b, *null) as usize
+                    ptr(&mut b, *null)
                 };
                 // SAFETY: for every command but SETVAL `arg` is null or the address of
                 // CTL_BYTES live, aligned bytes: more than a semid64_ds, a seminfo, or

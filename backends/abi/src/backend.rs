@@ -1,11 +1,28 @@
 //! The `Backend` trait: one method per System V IPC entry point.
 
 use core::ffi::{CStr, c_void};
+use core::ptr;
 
 use crate::{Errno, FileId, sembuf, timespec};
 
 /// Size of the `mtype` field that starts every message buffer (`long` on 64-bit Linux).
 pub const MTYPE_SIZE: usize = 8;
+
+/// `union semun` holding `int val`, `semctl(SETVAL)`'s argument, as the word
+/// [`Backend::semctl`] takes: `val` in the low 32 bits (where the kernel reads it on
+/// little-endian 64-bit targets), as a pointer without provenance, never dereferenced.
+/// [`semun_val_of`] reads it back.
+#[inline]
+pub const fn semun_val(val: i32) -> *mut c_void {
+    ptr::without_provenance_mut(val as u32 as usize)
+}
+
+/// The `int val` of a `union semun` word made by [`semun_val`] (or by a C caller):
+/// its low 32 bits, as the kernel's `semctl(SETVAL)` reads them.
+#[inline]
+pub fn semun_val_of(arg: *mut c_void) -> i32 {
+    arg.addr() as u32 as i32
+}
 
 /// The System V IPC calls, kernel-shaped: the same arguments, flags and commands as
 /// the syscalls, results as `Result<_, Errno>`.
@@ -81,17 +98,28 @@ pub unsafe trait Backend {
     ) -> Result<(), Errno>;
 
     /// `semctl(semid, semnum, cmd, arg)`: control operations, with `union semun`
-    /// passed by value as one machine word in `arg`. Returns the kernel's
+    /// passed by value as one pointer-sized word in `arg`. Returns the kernel's
     /// non-negative result (a value for `GET*`, an id or index for `SEM_STAT*`/`*INFO`).
     /// See semctl(2).
+    ///
+    /// `arg` is a pointer so that the buffers' provenance reaches the backend intact
+    /// (the mock dereferences it); `SETVAL`'s `int` travels as a pointer without
+    /// provenance, made by [`semun_val`], and is never dereferenced.
     ///
     /// # Safety
     ///
     /// For `IPC_STAT`, `IPC_SET`, `SEM_STAT`, `SEM_STAT_ANY`, `arg` must be a pointer
     /// valid for a `semid64_ds`; for `IPC_INFO`, `SEM_INFO` a pointer valid for a
     /// `seminfo`; for `GETALL`, `SETALL` a pointer valid for `nsems` `u16` values (the
-    /// set's real size). For `SETVAL` it is the value; for the rest it is ignored.
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno>;
+    /// set's real size). For `SETVAL` it is the value ([`semun_val`]); for the rest it
+    /// is ignored.
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno>;
 
     /// `shmget(key, size, shmflg)`: the id of the segment for `key`. See shmget(2).
     fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno>;
@@ -179,7 +207,13 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     ) -> Result<(), Errno> {
         (**self).semtimedop(semid, sops, timeout)
     }
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
         // SAFETY: the caller upholds semctl's contract, which we pass on unchanged.
         unsafe { (**self).semctl(semid, semnum, cmd, arg) }
     }
@@ -211,5 +245,24 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     }
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         (**self).membarrier(cmd, flags, cpu_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn semun_val_is_the_low_32_bits_of_the_word() {
+        for v in [0, 1, 32767, 32768, -1, i32::MIN, i32::MAX] {
+            let word = semun_val(v);
+            assert_eq!(word.addr(), v as u32 as usize, "{v}");
+            assert_eq!(semun_val_of(word), v);
+        }
+        // Bits above the `int` (a C caller's union may leave them set) are not read.
+        assert_eq!(
+            semun_val_of(ptr::without_provenance_mut(0xdead_0000_0005)),
+            5
+        );
     }
 }

@@ -13,7 +13,7 @@ mod consts;
 mod errno;
 mod types;
 
-pub use backend::{Backend, MTYPE_SIZE};
+pub use backend::{Backend, MTYPE_SIZE, semun_val, semun_val_of};
 pub use consts::*;
 pub use errno::Errno;
 pub use types::*;

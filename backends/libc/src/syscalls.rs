@@ -115,9 +115,15 @@ unsafe impl Backend for Libc {
     }
 
     #[inline]
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
-        // `union semun` is one machine word; as a variadic argument a `usize` is passed
-        // exactly like it (an INTEGER-class eightbyte on both ABIs).
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
+        // `union semun` is one machine word; as a variadic argument a pointer is
+        // passed exactly like it (an INTEGER-class eightbyte on both ABIs).
         // SAFETY: for the commands that treat `arg` as a pointer the caller guarantees
         // it is valid for the `semid64_ds`, `seminfo` or `nsems` u16 values `cmd` uses.
         ret_int(unsafe { libc::semctl(semid, semnum, cmd, arg) })

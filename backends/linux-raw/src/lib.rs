@@ -13,7 +13,8 @@
 //!   ORed in: on these arches the 64-bit layouts are the native ones and the kernel
 //!   answers `cmd | IPC_64` with `EINVAL` (one function encodes every command; a
 //!   unit test checks it);
-//! - `semctl`'s `union semun` travels by value as one machine word.
+//! - `semctl`'s `union semun` travels by value as one machine word, handed to the
+//!   asm as a pointer (SETVAL's `int` in its low 32 bits).
 //!
 //! # Safety
 //!

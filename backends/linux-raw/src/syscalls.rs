@@ -8,7 +8,9 @@ use core::ptr;
 
 use sysv_ipc_abi::{Backend, Errno, FileId, MTYPE_SIZE, sembuf, timespec};
 
-use crate::arch::{syscall0, syscall1, syscall2, syscall3, syscall3_ptr, syscall4, syscall5};
+use crate::arch::{
+    syscall0, syscall1, syscall2, syscall3, syscall3_ptr, syscall4, syscall4_ptr_arg, syscall5,
+};
 use crate::{LinuxRaw, ctl_cmd, nr};
 
 /// An `int` argument in a register.
@@ -125,11 +127,18 @@ unsafe impl Backend for LinuxRaw {
     }
 
     #[inline]
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
-        // SAFETY: `arg` is the union semun by value; for the commands that treat it as
-        // a pointer the caller guarantees it is valid for the `semid64_ds`, `seminfo`
-        // or `nsems` u16 values that `cmd` reads or writes.
-        ret_int(unsafe { syscall4(nr::SEMCTL, int(semid), int(semnum), ctl_cmd(cmd), arg) })
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
+        // SAFETY: `arg` is the union semun by value, in a register as a pointer; for
+        // the commands that treat it as a pointer the caller guarantees it is valid
+        // for the `semid64_ds`, `seminfo` or `nsems` u16 values that `cmd` reads or
+        // writes, and SETVAL's value sits in its low 32 bits.
+        ret_int(unsafe { syscall4_ptr_arg(nr::SEMCTL, int(semid), int(semnum), ctl_cmd(cmd), arg) })
     }
 
     #[inline]

@@ -906,11 +906,17 @@ unsafe impl<
         self.do_semop(g, semid, sops, timeout)
     }
 
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
         let mut g = self.enter(Call::Semctl)?;
         let ctx = g.ctx();
         let st = &mut *g;
-        let mut io = RawIo(arg as *mut c_void);
+        let mut io = RawIo(arg);
         let r = st
             .sem
             .semctl(&mut st.waiters, &ctx, semid, semnum, cmd, arg, &mut io);

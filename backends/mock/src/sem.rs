@@ -5,11 +5,13 @@
 //! (`struct sem_undo`) are kept per (process, set) with one entry per non-zero
 //! adjustment.
 
+use core::ffi::c_void;
+
 use heapless::Vec;
 use sysv_ipc_abi::{
     Errno, GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_INFO, IPC_NOWAIT, IPC_RMID, IPC_SET,
     IPC_STAT, SEM_INFO, SEM_STAT, SEM_STAT_ANY, SEM_UNDO, SEMMAP, SEMMNU, SEMUME, SEMUSZ, SETALL,
-    SETVAL, sembuf, semid64_ds, seminfo, timespec,
+    SETVAL, sembuf, semid64_ds, seminfo, semun_val_of, timespec,
 };
 
 use crate::ids::IdTable;
@@ -602,7 +604,8 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
         Ok((ds, if cmd == IPC_STAT { 0 } else { e.id }))
     }
 
-    /// `ksys_semctl`; `arg` is `union semun` as one word, used through `io`.
+    /// `ksys_semctl`; `arg` is `union semun` as one word: SETVAL's value, or the
+    /// pointer `io` reads and writes through.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn semctl(
         &mut self,
@@ -611,7 +614,7 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
         semid: i32,
         semnum: i32,
         cmd: i32,
-        arg: usize,
+        arg: *mut c_void,
         io: &mut dyn CtlIo,
     ) -> Result<i32, Errno> {
         if semid < 0 {
@@ -632,7 +635,7 @@ impl<const OBJS: usize, const SEMS: usize> SemState<OBJS, SEMS> {
                 self.semctl_main(w, ctx, semid, semnum, cmd, io)
             }
             // Little-endian 64-bit: the value is the low 32 bits of the word.
-            SETVAL => self.setval(w, ctx, semid, semnum, arg as u32 as i32),
+            SETVAL => self.setval(w, ctx, semid, semnum, semun_val_of(arg)),
             IPC_SET => {
                 let ds = io.read_semid()?;
                 let pos = self.ids.check(semid)?;

@@ -55,34 +55,35 @@ fn rmid_msg(m: &M, id: i32) -> Result<i32, Errno> {
 }
 
 fn semctl(m: &M, id: i32, num: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
-    // SAFETY: only used with commands whose `arg` is a value or ignored.
-    unsafe { m.semctl(id, num, cmd, arg) }
+    // SAFETY: only used with commands whose `arg` is a value or ignored, or with a
+    // null pointer (0), which the mock refuses with EFAULT.
+    unsafe { m.semctl(id, num, cmd, core::ptr::without_provenance_mut(arg)) }
 }
 
 fn semstat(m: &M, id: i32, cmd: i32) -> Result<(i32, semid64_ds), Errno> {
     let mut ds = semid64_ds::default();
     // SAFETY: `ds` is a live semid64_ds, what the *STAT commands write.
-    let r = unsafe { m.semctl(id, 0, cmd, (&mut ds as *mut semid64_ds) as usize) }?;
+    let r = unsafe { m.semctl(id, 0, cmd, (&raw mut ds).cast()) }?;
     Ok((r, ds))
 }
 
 fn sem_info(m: &M, cmd: i32) -> (i32, seminfo) {
     let mut i = seminfo::default();
     // SAFETY: `i` is a live seminfo, what IPC_INFO and SEM_INFO write.
-    let r = unsafe { m.semctl(0, 0, cmd, (&mut i as *mut seminfo) as usize) }.unwrap();
+    let r = unsafe { m.semctl(0, 0, cmd, (&raw mut i).cast()) }.unwrap();
     (r, i)
 }
 
 fn getall(m: &M, id: i32, n: usize) -> Result<Vec<u16>, Errno> {
     let mut v = vec![0u16; n];
     // SAFETY: `v` holds `n` u16, the set's size in every call here.
-    unsafe { m.semctl(id, 0, GETALL, v.as_mut_ptr() as usize) }?;
+    unsafe { m.semctl(id, 0, GETALL, v.as_mut_ptr().cast()) }?;
     Ok(v)
 }
 
 fn setall(m: &M, id: i32, vals: &[u16]) -> Result<i32, Errno> {
     // SAFETY: `vals` holds the set's size of u16 in every call here; SETALL only reads.
-    unsafe { m.semctl(id, 0, SETALL, vals.as_ptr() as usize) }
+    unsafe { m.semctl(id, 0, SETALL, vals.as_ptr().cast_mut().cast()) }
 }
 
 fn sops(ops: &[(u16, i16, i16)]) -> Vec<sembuf> {

@@ -67,7 +67,13 @@ unsafe impl Backend for Kernel {
         // SAFETY: `sops` and `t` (null or a live timespec) are only read.
         cvt(unsafe { libc::syscall(libc::SYS_semtimedop, semid, p, n, t) }).map(|_| ())
     }
-    unsafe fn semctl(&self, semid: i32, semnum: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
         // SAFETY: the caller made `arg` valid for `cmd`.
         cvt(unsafe { libc::syscall(libc::SYS_semctl, semid, semnum, cmd, arg) }).map(|v| v as i32)
     }
@@ -188,7 +194,7 @@ fn log_msgstat<B: Backend>(b: &B, l: &mut Log, id: i32, cmd: i32) {
 fn log_semstat<B: Backend>(b: &B, l: &mut Log, id: i32, cmd: i32) {
     let mut ds = semid64_ds::default();
     // SAFETY: `ds` is a live semid64_ds.
-    l.r(unsafe { b.semctl(id, 0, cmd, (&mut ds as *mut semid64_ds) as usize) });
+    l.r(unsafe { b.semctl(id, 0, cmd, (&raw mut ds).cast()) });
     let p = ds.sem_perm;
     for v in [
         p.key as i64,
@@ -224,8 +230,19 @@ fn ctl0_msg<B: Backend>(b: &B, id: i32, cmd: i32) -> Result<i32, Errno> {
     unsafe { b.msgctl(id, cmd, core::ptr::null_mut()) }
 }
 fn ctl_sem<B: Backend>(b: &B, id: i32, num: i32, cmd: i32, arg: usize) -> Result<i32, Errno> {
-    // SAFETY: `arg` is a value, or a pointer the caller made valid for `cmd`.
-    unsafe { b.semctl(id, num, cmd, arg) }
+    // SAFETY: used only with commands whose `arg` is a value or ignored, or with 0
+    // (a null pointer) for the commands that fault on it.
+    unsafe { b.semctl(id, num, cmd, core::ptr::without_provenance_mut(arg)) }
+}
+fn ctl_sem_ptr<B: Backend, T>(
+    b: &B,
+    id: i32,
+    num: i32,
+    cmd: i32,
+    arg: *mut T,
+) -> Result<i32, Errno> {
+    // SAFETY: the caller made `arg` valid for what `cmd` reads or writes.
+    unsafe { b.semctl(id, num, cmd, arg.cast()) }
 }
 fn ctl0_shm<B: Backend>(b: &B, id: i32, cmd: i32) -> Result<i32, Errno> {
     // SAFETY: used only with commands that ignore the pointer or fault on null.
@@ -251,13 +268,7 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
         l.v(v);
     }
     let mut si = seminfo::default();
-    l.r(ctl_sem(
-        b,
-        0,
-        0,
-        IPC_INFO,
-        (&mut si as *mut seminfo) as usize,
-    ));
+    l.r(ctl_sem_ptr(b, 0, 0, IPC_INFO, &raw mut si));
     for v in [
         si.semmap, si.semmni, si.semmns, si.semmnu, si.semmsl, si.semopm, si.semume, si.semusz,
         si.semvmx, si.semaem,
@@ -300,13 +311,7 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
         l.r(b.semget(IPC_PRIVATE, 1, 0o600));
     }
     log_semstat(b, l, 0, SEM_STAT);
-    l.r(ctl_sem(
-        b,
-        0,
-        0,
-        SEM_INFO,
-        (&mut si as *mut seminfo) as usize,
-    ));
+    l.r(ctl_sem_ptr(b, 0, 0, SEM_INFO, &raw mut si));
     l.v(si.semusz);
     l.v(si.semaem);
 
@@ -407,7 +412,7 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
         l.r(b.semtimedop(s, &[so(2, -1, 0)], Some(&ts)));
     }
     let mut vals = [0u16; 3];
-    l.r(ctl_sem(b, s, 0, GETALL, vals.as_mut_ptr() as usize));
+    l.r(ctl_sem_ptr(b, s, 0, GETALL, vals.as_mut_ptr()));
     for v in vals {
         l.v(v);
     }
@@ -431,7 +436,7 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
         l.r(ctl_sem(b, s, num, SETVAL, arg));
     }
     let bad = [1u16, 40000, 2];
-    l.r(ctl_sem(b, s, 0, SETALL, bad.as_ptr() as usize));
+    l.r(ctl_sem_ptr(b, s, 0, SETALL, bad.as_ptr().cast_mut()));
     for cmd in [IPC_STAT, GETALL, IPC_SET, 99] {
         l.r(ctl_sem(b, s, 0, cmd, 0));
     }

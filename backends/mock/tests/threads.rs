@@ -18,7 +18,7 @@ fn so(n: u16, op: i16, flg: i16) -> sembuf {
 
 fn semctl(m: &Mock, id: i32, num: i32, cmd: i32) -> Result<i32, Errno> {
     // SAFETY: GETVAL, GETPID, GETNCNT, GETZCNT, IPC_RMID ignore `arg`.
-    unsafe { m.semctl(id, num, cmd, 0) }
+    unsafe { m.semctl(id, num, cmd, core::ptr::null_mut()) }
 }
 
 /// Waits until `n` callers are blocked in `m` (bounded, so a bug fails the test

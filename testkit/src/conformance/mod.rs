@@ -209,7 +209,7 @@ pub(crate) fn semctl_val<B: Backend>(
     val: i32,
 ) -> Result<i32, Errno> {
     // SAFETY: these commands read `arg` as a value (SETVAL) or ignore it.
-    unsafe { b.semctl(id, num, cmd, val as u32 as usize) }
+    unsafe { b.semctl(id, num, cmd, semun_val(val)) }
 }
 
 /// `semctl(id, 0, IPC_STAT | SEM_STAT | SEM_STAT_ANY, &mut semid64_ds)`.
@@ -220,7 +220,7 @@ pub(crate) fn sem_stat_cmd<B: Backend>(
 ) -> Result<(i32, semid64_ds), Errno> {
     let mut ds = semid64_ds::default();
     // SAFETY: `arg` points to a live local semid64_ds, what these commands write.
-    let r = unsafe { b.semctl(id, 0, cmd, (&raw mut ds) as usize) }?;
+    let r = unsafe { b.semctl(id, 0, cmd, (&raw mut ds).cast()) }?;
     Ok((r, ds))
 }
 
@@ -233,7 +233,7 @@ pub(crate) fn sem_stat<B: Backend>(b: &B, id: i32) -> Result<semid64_ds, Errno> 
 pub(crate) fn sem_info<B: Backend>(b: &B, cmd: i32) -> Result<(i32, seminfo), Errno> {
     let mut info = seminfo::default();
     // SAFETY: `arg` points to a live local seminfo, what IPC_INFO and SEM_INFO write.
-    let r = unsafe { b.semctl(0, 0, cmd, (&raw mut info) as usize) }?;
+    let r = unsafe { b.semctl(0, 0, cmd, (&raw mut info).cast()) }?;
     Ok((r, info))
 }
 
@@ -241,7 +241,7 @@ pub(crate) fn sem_info<B: Backend>(b: &B, cmd: i32) -> Result<(i32, seminfo), Er
 pub(crate) fn sem_getall<B: Backend>(b: &B, id: i32, n: usize) -> Result<Vec<u16>, Errno> {
     let mut v = vec![0u16; n];
     // SAFETY: `arg` points to `n` live u16s; the caller passes the set's real size.
-    unsafe { b.semctl(id, 0, GETALL, v.as_mut_ptr() as usize) }?;
+    unsafe { b.semctl(id, 0, GETALL, v.as_mut_ptr().cast()) }?;
     Ok(v)
 }
 
@@ -254,7 +254,7 @@ pub(crate) fn sem_setall<B: Backend>(b: &B, id: i32, values: &[u16]) -> Result<i
     let mut copy = values.to_vec();
     // SAFETY: `arg` points to `copy.len()` live u16s, which SETALL reads; the caller
     // passes the set's real size.
-    unsafe { b.semctl(id, 0, SETALL, copy.as_mut_ptr() as usize) }
+    unsafe { b.semctl(id, 0, SETALL, copy.as_mut_ptr().cast()) }
 }
 
 /// `msg_lrpid` as the test sees it for a receive by `pid`.

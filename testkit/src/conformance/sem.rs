@@ -381,7 +381,7 @@ pub fn sem_ctl_stat_set<B: Backend>(b: &B) {
         let mut ds = sem_stat(b, id).unwrap();
         ds.sem_perm.mode = 0o604;
         // SAFETY: `arg` points to a live local semid64_ds, what IPC_SET reads.
-        let r = unsafe { b.semctl(id, 0, IPC_SET, (&raw mut ds) as usize) };
+        let r = unsafe { b.semctl(id, 0, IPC_SET, (&raw mut ds).cast()) };
         assert_eq!(r, Ok(0));
         assert_eq!(sem_stat(b, id).unwrap().sem_perm.mode, 0o604);
     });
@@ -469,7 +469,7 @@ pub fn sem_ctl_setall_reads_only<B: Backend>(b: &B) {
     in_ipc_namespace(|| {
         let id = new_set(b, 2);
         // SAFETY: `arg` points to 2 u16s in a static, the set's size; SETALL reads them.
-        let r = unsafe { b.semctl(id, 0, SETALL, VALUES.as_ptr() as usize) };
+        let r = unsafe { b.semctl(id, 0, SETALL, VALUES.as_ptr().cast_mut().cast()) };
         if under_qemu() {
             assert_eq!(
                 r,

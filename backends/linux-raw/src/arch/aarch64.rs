@@ -85,6 +85,26 @@ pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: us
     ret
 }
 
+/// A system call with four arguments whose fourth is a pointer (`semctl`'s
+/// `union semun`): it reaches the register as a pointer, never cast to an integer
+/// first, so its provenance goes as far as the asm boundary.
+#[inline]
+pub(crate) unsafe fn syscall4_ptr_arg(
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: *mut c_void,
+) -> isize {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("svc 0", in("x8") nr, inlateout("x0") a0 as isize => ret, in("x1") a1,
+             in("x2") a2, in("x3") a3, options(nostack, preserves_flags));
+    }
+    ret
+}
+
 /// A system call with five arguments.
 #[inline]
 pub(crate) unsafe fn syscall5(
