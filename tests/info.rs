@@ -2,18 +2,19 @@
 //! backends (`LinuxRaw`, `Libc`), each test in a fresh IPC namespace; the tests that
 //! need neither sysctl nor a second uid also run on the in-memory mock.
 //!
-//! A kernel before 4.17 (no `*_STAT_ANY`) is played by [`OldKernel`], a backend that
+//! A kernel before 4.17 (no `*_STAT_ANY`) is played by [`old_kernel`], a backend that
 //! forwards every call but answers the `*_STAT_ANY` commands with `EINVAL`, as such a
 //! kernel's `default:` branch does.
 
 use std::collections::BTreeMap;
-use std::ffi::{CStr, c_void};
 
-use sysv_ipc::abi::{self, FileId, sembuf, timespec};
+use sysv_ipc::abi;
 use sysv_ipc::info::{self, MsgLimits, MsgUsage, SemLimits, SemUsage, ShmLimits, ShmUsage};
 use sysv_ipc::msg::MsgQueue;
 use sysv_ipc::{Backend, Errno, Intent, Key, Mode, Owner, Removable, Removal, Segment, SemSet};
-use sysv_ipc_testkit::{as_user, get_sysctl, in_ipc_namespace, needs_root, set_sysctl};
+use sysv_ipc_testkit::{
+    Call, Fail, Failing, as_user, get_sysctl, in_ipc_namespace, needs_root, set_sysctl,
+};
 
 // ---- allocation counting ---------------------------------------------------------------
 
@@ -73,87 +74,15 @@ const NOBODY: u32 = 65534;
 
 /// A kernel before Linux 4.17: every call forwarded, but `MSG_STAT_ANY`,
 /// `SEM_STAT_ANY` and `SHM_STAT_ANY` are unknown commands (`EINVAL`).
-#[derive(Copy, Clone)]
-struct OldKernel<B>(B);
+const OLD_KERNEL: &[Fail] = &[
+    Fail::cmd(Call::Msgctl, abi::MSG_STAT_ANY, Errno::INVAL),
+    Fail::cmd(Call::Semctl, abi::SEM_STAT_ANY, Errno::INVAL),
+    Fail::cmd(Call::Shmctl, abi::SHM_STAT_ANY, Errno::INVAL),
+];
 
-// SAFETY: every call is forwarded unchanged to a backend that keeps the contract,
-// except three *ctl commands that fail with EINVAL before touching any memory.
-unsafe impl<B: Backend> Backend for OldKernel<B> {
-    fn msgget(&self, key: i32, msgflg: i32) -> Result<i32, Errno> {
-        self.0.msgget(key, msgflg)
-    }
-    fn msgsnd(&self, msqid: i32, msg: &[u8], msgflg: i32) -> Result<(), Errno> {
-        self.0.msgsnd(msqid, msg, msgflg)
-    }
-    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno> {
-        self.0.msgrcv(msqid, msg, msgtyp, msgflg)
-    }
-    unsafe fn msgctl(&self, msqid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
-        if cmd == abi::MSG_STAT_ANY {
-            return Err(Errno::INVAL);
-        }
-        // SAFETY: our caller's promise about `buf`, passed on.
-        unsafe { self.0.msgctl(msqid, cmd, buf) }
-    }
-    fn semget(&self, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
-        self.0.semget(key, nsems, semflg)
-    }
-    fn semop(&self, semid: i32, sops: &[sembuf]) -> Result<(), Errno> {
-        self.0.semop(semid, sops)
-    }
-    fn semtimedop(
-        &self,
-        semid: i32,
-        sops: &[sembuf],
-        timeout: Option<&timespec>,
-    ) -> Result<(), Errno> {
-        self.0.semtimedop(semid, sops, timeout)
-    }
-    unsafe fn semctl(
-        &self,
-        semid: i32,
-        semnum: i32,
-        cmd: i32,
-        arg: *mut c_void,
-    ) -> Result<i32, Errno> {
-        if cmd == abi::SEM_STAT_ANY {
-            return Err(Errno::INVAL);
-        }
-        // SAFETY: our caller's promise about `arg`, passed on.
-        unsafe { self.0.semctl(semid, semnum, cmd, arg) }
-    }
-    fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno> {
-        self.0.shmget(key, size, shmflg)
-    }
-    unsafe fn shmat(
-        &self,
-        shmid: i32,
-        shmaddr: *const c_void,
-        shmflg: i32,
-    ) -> Result<*mut c_void, Errno> {
-        // SAFETY: our caller's promise about `shmaddr`, passed on.
-        unsafe { self.0.shmat(shmid, shmaddr, shmflg) }
-    }
-    unsafe fn shmdt(&self, shmaddr: *const c_void) -> Result<(), Errno> {
-        // SAFETY: our caller's promise, passed on.
-        unsafe { self.0.shmdt(shmaddr) }
-    }
-    unsafe fn shmctl(&self, shmid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
-        if cmd == abi::SHM_STAT_ANY {
-            return Err(Errno::INVAL);
-        }
-        // SAFETY: our caller's promise about `buf`, passed on.
-        unsafe { self.0.shmctl(shmid, cmd, buf) }
-    }
-    fn file_id(&self, path: &CStr) -> Result<FileId, Errno> {
-        self.0.file_id(path)
-    }
-    fn getpid(&self) -> i32 {
-        self.0.getpid()
-    }
-    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
-        self.0.membarrier(cmd, flags, cpu_id)
-    }
+/// `b` as a kernel before Linux 4.17 ([`OLD_KERNEL`]).
+fn old_kernel<B: Backend>(b: B) -> Failing<B> {
+    Failing::new(b, OLD_KERNEL)
 }
 
 fn page_size() -> u64 {
@@ -429,7 +358,7 @@ fn enumeration_finds_exactly_the_objects<B: Backend + Copy>(b: B) {
 fn fallback_without_stat_any<B: Backend + Copy>(b: B) {
     in_ipc_namespace(|| {
         let objects = make_objects(b, Mode::OWNER_RW);
-        let old = OldKernel(b);
+        let old = old_kernel(b);
         let mut queues = info::message_queues_in(old).unwrap();
         assert_eq!(collect(&mut queues), objects.queues);
         assert_eq!((queues.unreadable(), queues.fell_back()), (0, true));
@@ -448,7 +377,7 @@ fn empty_namespace_enumerates_nothing<B: Backend + Copy>(b: B) {
         assert!(segments.next().is_none());
         assert!(!segments.fell_back(), "nothing found: nothing learned");
         assert_eq!(info::message_queues_in(b).unwrap().count(), 0);
-        assert_eq!(info::semaphore_sets_in(OldKernel(b)).unwrap().count(), 0);
+        assert_eq!(info::semaphore_sets_in(old_kernel(b)).unwrap().count(), 0);
         // A created-then-removed object leaves an empty slot below the highest index.
         let a = Segment::create_in(b, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let c = Segment::create_in(b, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW).unwrap();
@@ -486,7 +415,7 @@ fn stat_any_lists_what_nobody_cannot_read<B: Backend + Copy>(b: B) {
             assert_eq!((found.len(), segments.unreadable()), (ng, 0));
             assert_eq!(found[&gid].perm.uid, 0, "root's segment, seen by nobody");
             // The permission-checked fallback lists only the readable ones.
-            let old = OldKernel(b);
+            let old = old_kernel(b);
             let mut queues = info::message_queues_in(old).unwrap();
             assert_eq!(collect(&mut queues).into_keys().collect::<Vec<_>>(), [qid]);
             assert_eq!(
@@ -513,7 +442,7 @@ fn stat_any_lists_what_nobody_cannot_read<B: Backend + Copy>(b: B) {
         })
         .unwrap();
         as_user(NOBODY, NOBODY, move || {
-            let mut segments = info::segments_in(OldKernel(b)).unwrap();
+            let mut segments = info::segments_in(old_kernel(b)).unwrap();
             assert_eq!(segments.by_ref().count(), 0);
             assert_eq!(
                 (segments.unreadable(), segments.fell_back()),
@@ -549,7 +478,10 @@ fn zero_allocations<B: Backend + Copy>(b: B) {
         for (id, stat) in info::semaphore_sets_in(b).unwrap().map(Result::unwrap) {
             found[1] += usize::from(id >= 0 && stat.nsems > 0);
         }
-        for (id, stat) in info::segments_in(OldKernel(b)).unwrap().map(Result::unwrap) {
+        for (id, stat) in info::segments_in(old_kernel(b))
+            .unwrap()
+            .map(Result::unwrap)
+        {
             found[2] += usize::from(id >= 0 && stat.size > 0);
         }
         let after = sysv_ipc_testkit::allocations();

@@ -7,10 +7,9 @@
 //! stress, default 20 000; a long run is 1 000 000), `SYSV_IPC_SEED` (the random
 //! tests' seed; printed).
 
-use std::ffi::{CStr, c_void};
 use std::time::{Duration, Instant};
 
-use sysv_ipc::abi::{self, FileId, sembuf, timespec};
+use sysv_ipc::abi;
 use sysv_ipc::layout::ring::{Barrier, RingCtl};
 use sysv_ipc::layout::{ShmType, type_id};
 use sysv_ipc::queue::Queue;
@@ -19,7 +18,8 @@ use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{
-    TIMEOUT, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, wait_until_blocked,
+    Call, Fail, Failing, TIMEOUT, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout,
+    wait_until_blocked,
 };
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
@@ -646,78 +646,11 @@ fn stress_timeout() -> Duration {
 
 /// A backend whose `membarrier` does not exist (an old kernel, a seccomp filter, a
 /// qemu-user without the call): `ENOSYS`; everything else forwarded.
-#[derive(Copy, Clone)]
-struct NoMembarrier<B>(B);
+const NO_MEMBARRIER: &[Fail] = &[Fail::call(Call::Membarrier, Errno::NOSYS)];
 
-// SAFETY: every call is forwarded unchanged to a backend that keeps the contract,
-// except membarrier, which fails before doing anything.
-unsafe impl<B: Backend> Backend for NoMembarrier<B> {
-    fn msgget(&self, key: i32, msgflg: i32) -> Result<i32, Errno> {
-        self.0.msgget(key, msgflg)
-    }
-    fn msgsnd(&self, msqid: i32, msg: &[u8], msgflg: i32) -> Result<(), Errno> {
-        self.0.msgsnd(msqid, msg, msgflg)
-    }
-    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno> {
-        self.0.msgrcv(msqid, msg, msgtyp, msgflg)
-    }
-    unsafe fn msgctl(&self, msqid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
-        // SAFETY: our caller's promise about `buf`, passed on.
-        unsafe { self.0.msgctl(msqid, cmd, buf) }
-    }
-    fn semget(&self, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
-        self.0.semget(key, nsems, semflg)
-    }
-    fn semop(&self, semid: i32, sops: &[sembuf]) -> Result<(), Errno> {
-        self.0.semop(semid, sops)
-    }
-    fn semtimedop(
-        &self,
-        semid: i32,
-        sops: &[sembuf],
-        timeout: Option<&timespec>,
-    ) -> Result<(), Errno> {
-        self.0.semtimedop(semid, sops, timeout)
-    }
-    unsafe fn semctl(
-        &self,
-        semid: i32,
-        semnum: i32,
-        cmd: i32,
-        arg: *mut c_void,
-    ) -> Result<i32, Errno> {
-        // SAFETY: our caller's promise about `arg`, passed on.
-        unsafe { self.0.semctl(semid, semnum, cmd, arg) }
-    }
-    fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno> {
-        self.0.shmget(key, size, shmflg)
-    }
-    unsafe fn shmat(
-        &self,
-        shmid: i32,
-        shmaddr: *const c_void,
-        shmflg: i32,
-    ) -> Result<*mut c_void, Errno> {
-        // SAFETY: our caller's promise about `shmaddr`, passed on.
-        unsafe { self.0.shmat(shmid, shmaddr, shmflg) }
-    }
-    unsafe fn shmdt(&self, shmaddr: *const c_void) -> Result<(), Errno> {
-        // SAFETY: our caller's promise, passed on.
-        unsafe { self.0.shmdt(shmaddr) }
-    }
-    unsafe fn shmctl(&self, shmid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
-        // SAFETY: our caller's promise about `buf`, passed on.
-        unsafe { self.0.shmctl(shmid, cmd, buf) }
-    }
-    fn file_id(&self, path: &CStr) -> Result<FileId, Errno> {
-        self.0.file_id(path)
-    }
-    fn getpid(&self) -> i32 {
-        self.0.getpid()
-    }
-    fn membarrier(&self, _cmd: i32, _flags: u32, _cpu_id: i32) -> Result<i32, Errno> {
-        Err(Errno::NOSYS)
-    }
+/// `b` without `membarrier` ([`NO_MEMBARRIER`]).
+fn no_membarrier<B: Backend>(b: B) -> Failing<B> {
+    Failing::new(b, NO_MEMBARRIER)
 }
 
 /// The fallback, decided by the creator and kept by everyone: a creator without
@@ -727,7 +660,7 @@ unsafe impl<B: Backend> Backend for NoMembarrier<B> {
 /// could not order the fence-free peer), with nothing claimed.
 fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
     let q = Queue::<u64, 2, _>::create_in(
-        NoMembarrier(b.clone()),
+        no_membarrier(b.clone()),
         KEY,
         Intent::CreateNew,
         Mode::OWNER_RW,
@@ -756,7 +689,7 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
     let q =
         Queue::<u64, 2, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
     assert_eq!(q.barrier().unwrap(), expected_barrier(&b));
-    let other = Queue::<u64, 2, _>::open_in(NoMembarrier(b.clone()), KEY).unwrap();
+    let other = Queue::<u64, 2, _>::open_in(no_membarrier(b.clone()), KEY).unwrap();
     if expected_barrier(&b) == Barrier::Asymmetric {
         assert_eq!(other.producer().unwrap_err().kind(), ErrorKind::Unsupported);
         assert_eq!(other.consumer().unwrap_err().kind(), ErrorKind::Unsupported);

@@ -12,6 +12,8 @@
 //!   `ENOSPC` and friends.
 //! - [`conformance`] is the backend conformance suite: the same kernel tests for every
 //!   [`Backend`](sysv_ipc_abi::Backend).
+//! - [`Failing`] wraps a backend and refuses the calls (or `*ctl` commands) it lists,
+//!   to play a kernel without them (no `membarrier`, no `*_STAT_ANY`).
 //!
 //! Every wait has a timeout (default [`TIMEOUT`]), after which the child is killed and
 //! the test fails: a hung test cannot hang CI.
@@ -25,10 +27,12 @@
 
 mod alloc;
 pub mod conformance;
+mod failing;
 mod process;
 mod sysctl;
 
 pub use alloc::{CountingAllocator, allocations};
+pub use failing::{Call, Fail, Failing};
 pub use process::{
     Peer, TIMEOUT, as_user, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, is_root,
     needs_root, wait_until_blocked, wait_until_blocked_in,

@@ -108,3 +108,39 @@ fn as_user_switches_uid() {
         });
     });
 }
+
+#[test]
+fn failing_refuses_only_the_listed_calls_and_commands() {
+    use sysv_ipc_abi::{Backend, Errno, IPC_INFO, IPC_RMID, SEM_STAT_ANY, seminfo};
+    use sysv_ipc_testkit::{Call, Fail, Failing};
+
+    const FAILS: &[Fail] = &[
+        Fail::cmd(Call::Semctl, SEM_STAT_ANY, Errno::INVAL),
+        Fail::call(Call::Msgget, Errno::NOSPC),
+        Fail::call(Call::Msgget, Errno::ACCES), // shadowed: the first match wins
+    ];
+    static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+    let b = Failing::new(&KERNEL, FAILS);
+    assert_eq!(b.msgget(0, 0o600), Err(Errno::NOSPC));
+    assert!(
+        KERNEL.msgget(0, 0o600).is_ok(),
+        "the inner kernel still has msgget"
+    );
+    let id = b.semget(0, 1, 0o600).unwrap();
+    let mut ds = sysv_ipc_abi::semid64_ds::default();
+    // SAFETY: `ds` is a live semid64_ds, what SEM_STAT_ANY would write.
+    let r = unsafe { b.semctl(0, 0, SEM_STAT_ANY, (&raw mut ds).cast()) };
+    assert_eq!(r, Err(Errno::INVAL));
+    assert_eq!(ds.sem_nsems, 0, "refused before anything was written");
+    // SAFETY: as above; the same call on the inner kernel is answered.
+    let r = unsafe { KERNEL.semctl(0, 0, SEM_STAT_ANY, (&raw mut ds).cast()) };
+    assert_eq!((r, ds.sem_nsems), (Ok(id), 1));
+    let mut info = seminfo::default();
+    // SAFETY: `info` is a live seminfo, what IPC_INFO writes.
+    let r = unsafe { b.semctl(0, 0, IPC_INFO, (&raw mut info).cast()) };
+    assert!(r.is_ok() && info.semmsl > 0, "other commands pass: {r:?}");
+    // SAFETY: IPC_RMID reads no argument.
+    let r = unsafe { b.semctl(id, 0, IPC_RMID, std::ptr::null_mut()) };
+    assert_eq!(r, Ok(0));
+    assert_eq!(b.membarrier(0, 0, 0), KERNEL.membarrier(0, 0, 0));
+}
