@@ -29,6 +29,11 @@ mod perm;
 mod removal;
 mod sync;
 
+// The C header describing the layouts (include/sysv_ipc_layout.h), rendered from
+// them; its test (tests/c_header.rs) keeps the checked-in file equal to it.
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub mod c_header;
 pub mod info;
 pub mod layout;
 pub mod msg;

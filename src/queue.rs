@@ -98,15 +98,15 @@ use crate::{
 };
 
 /// Semaphore a parked consumer waits on.
-const ITEMS: u16 = 0;
+pub(crate) const ITEMS: u16 = 0;
 /// Semaphore a parked producer waits on.
-const SPACE: u16 = 1;
+pub(crate) const SPACE: u16 = 1;
 /// The producer role (1 = free).
-const PRODUCER: u16 = 2;
+pub(crate) const PRODUCER: u16 = 2;
 /// The consumer role (1 = free).
-const CONSUMER: u16 = 3;
+pub(crate) const CONSUMER: u16 = 3;
 /// Initial values of the set.
-const SEM_VALUES: [u16; 4] = [0, 0, 1, 1];
+pub(crate) const SEM_VALUES: [u16; 4] = [0, 0, 1, 1];
 
 /// Spins before a blocking call parks, unless [`Producer::set_spins`] /
 /// [`Consumer::set_spins`] say otherwise: long enough to ride out a peer that is
@@ -286,7 +286,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     };
 
     /// Bytes of the whole layout.
-    const SIZE: usize = {
+    pub(crate) const SIZE: usize = {
         assert!(MAXSZ.is_power_of_two(), "MAXSZ must be a power of two");
         match MAXSZ.checked_mul(Self::SLOT_WORDS * layout::WORD) {
             Some(n) if n <= isize::MAX as usize - ring::DATA_OFFSET => ring::DATA_OFFSET + n,

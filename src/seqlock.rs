@@ -34,7 +34,9 @@ use crate::{
 };
 
 /// The writer role (1 = free).
-const WRITER: u16 = 0;
+pub(crate) const WRITER: u16 = 0;
+/// Initial values of the set: the writer role is free.
+pub(crate) const SEM_VALUES: [u16; 1] = [1];
 
 /// Attempts [`SeqLock::read`] makes before [`ErrorKind::Busy`]: a write takes well
 /// under a microsecond, so this many spins outlast any write that is not stuck
@@ -145,7 +147,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
         words_for(size_of::<T>())
     };
 
-    const SIZE: usize = seqlock::DATA_OFFSET + Self::WORDS * layout::WORD;
+    pub(crate) const SIZE: usize = seqlock::DATA_OFFSET + Self::WORDS * layout::WORD;
 
     fn shape() -> Shape {
         Shape::of::<T>(Kind::SeqLock, 1, seqlock::DATA_OFFSET, Self::SIZE)
@@ -267,7 +269,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
         let (ctl, _) = view::<B, SeqCtl>(&att, seqlock::DATA_OFFSET, 0).ok_or_else(too_small)?;
         let sems = if created && ctl.header.begin_init() {
             ctl.init();
-            let sems = SemSet::new_initialized_in(backend.clone(), key, &[1], mode)?;
+            let sems = SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?;
             let pid = u32::try_from(backend.getpid()).unwrap_or(0);
             ctl.header.publish(&Self::shape(), pid);
             sems
@@ -275,7 +277,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
             ctl.header
                 .attach(&Self::shape(), wait)
                 .map_err(|e| e.to_error(Call::SeqLock))?;
-            SemSet::new_initialized_in(backend.clone(), key, &[1], mode)?
+            SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?
         };
         crate::queue::same_creator(segment, &sems).map_err(|e| error(e.kind()))?;
         if att.len() < Self::SIZE {

@@ -1,0 +1,693 @@
+/*
+ * sysv_ipc_protocol.h: a C peer for sysv-ipc's Queue<T, MAXSZ> and SeqLock<T>.
+ *
+ * Hand-written, and kept small: every number (offsets, magic, version, states,
+ * semaphore numbers, barrier values, sizes) comes from the generated
+ * sysv_ipc_layout.h. What is here is the protocol, mirroring src/layout/header.rs,
+ * src/layout/ring.rs, src/layout/seqlock.rs, src/queue.rs and src/seqlock.rs
+ * operation for operation, with the same C11 memory orders. It implements layout
+ * version 2 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
+ *
+ * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
+ * #include "sysv_ipc_protocol.h". Everything is `static`; Linux only (membarrier).
+ *
+ *   struct svipc_queue q;
+ *   int r = svipc_queue_open(&q, key, SVIPC_TYPE(MY_TYPE_ID, struct item), 64, 1000);
+ *   if (r == SVIPC_OK) r = svipc_queue_producer(&q, 0);
+ *   if (r == SVIPC_OK) r = svipc_queue_enqueue_wait(&q, &item, SVIPC_DEFAULT_SPINS, NULL);
+ *   svipc_queue_close(&q);
+ *
+ * The _open functions find the segment and the semaphore set by the key the Rust
+ * side created them with. A queue made with Key::PRIVATE has no key: pass its two
+ * ids (Queue::segment().id(), Queue::semaphores().id()) to the _open_ids forms.
+ *
+ * Nothing read from the segment is trusted: the header is compared, never used as
+ * a size; each index is read once, checked (tail - head <= capacity), and masked
+ * with the caller's capacity; a peer writing garbage makes a call return
+ * SVIPC_E_CORRUPT or SVIPC_E_MISMATCH, never read or write out of bounds.
+ *
+ * References: shmget(2), shmat(2), shmctl(2), semget(2), semop(2), semtimedop(2)
+ * (IPC_NOWAIT, SEM_UNDO: "automatically undone when the process terminates"),
+ * semctl(2), membarrier(2) (MEMBARRIER_CMD_GLOBAL_EXPEDITED and its registration),
+ * C11 7.17 (atomic_load_explicit, atomic_thread_fence, atomic_signal_fence).
+ */
+#ifndef SYSV_IPC_PROTOCOL_H
+#define SYSV_IPC_PROTOCOL_H
+
+#include "sysv_ipc_layout.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The layout version this file implements: a generated header for another one
+ * means the protocol changed, and the code below must be updated with it. */
+#define SVIPC_PROTOCOL_VERSION 2
+_Static_assert(SVIPC_LAYOUT_VERSION == SVIPC_PROTOCOL_VERSION,
+               "sysv_ipc_protocol.h implements layout version 2: update it to the "
+               "protocol of the SVIPC_LAYOUT_VERSION in sysv_ipc_layout.h");
+
+/* Results: >= 0 success, < 0 failure. */
+enum {
+    SVIPC_OK = 0,
+    SVIPC_WOULD_BLOCK = 1,       /* enqueue: full; dequeue: empty */
+    SVIPC_E_SYS = -1,            /* a system call failed: errno says why (EINTR, EIDRM...) */
+    SVIPC_E_NOT_READY = -2,      /* the header's state stayed 0 or 1 */
+    SVIPC_E_MISMATCH = -3,       /* ->mismatch names the field that differs */
+    SVIPC_E_CORRUPT = -4,        /* a state or index no correct peer writes */
+    SVIPC_E_ROLE_TAKEN = -5,     /* a live process holds the role */
+    SVIPC_E_ROLE_ABANDONED = -6, /* its last holder died; pass reclaim = 1 to take over */
+    SVIPC_E_UNSUPPORTED = -7,    /* asymmetric ring, and membarrier registration failed */
+    SVIPC_E_BUSY = -8,           /* seqlock: every read attempt met a write */
+    SVIPC_E_TIMED_OUT = -9,      /* a timed park ran out */
+    SVIPC_E_ARG = -10            /* the caller's mistake (capacity not a power of two...) */
+};
+
+static inline const char *svipc_strerror(int r) {
+    switch (r) {
+    case SVIPC_OK: return "ok";
+    case SVIPC_WOULD_BLOCK: return "would block";
+    case SVIPC_E_SYS: return "system call failed";
+    case SVIPC_E_NOT_READY: return "not ready";
+    case SVIPC_E_MISMATCH: return "layout mismatch";
+    case SVIPC_E_CORRUPT: return "corrupt";
+    case SVIPC_E_ROLE_TAKEN: return "role taken";
+    case SVIPC_E_ROLE_ABANDONED: return "role abandoned";
+    case SVIPC_E_UNSUPPORTED: return "unsupported";
+    case SVIPC_E_BUSY: return "busy";
+    case SVIPC_E_TIMED_OUT: return "timed out";
+    case SVIPC_E_ARG: return "invalid argument";
+    default: return "?";
+    }
+}
+
+/* A type as the Rust side knows it: its ShmType::TYPE_ID, size and alignment. */
+struct svipc_type {
+    uint64_t id;
+    uint64_t size;
+    uint64_t align;
+};
+#define SVIPC_TYPE(type_id, ctype) \
+    ((struct svipc_type){(type_id), sizeof(ctype), _Alignof(ctype)})
+
+/* type_id(name): 64-bit FNV-1a of the name's bytes (ShmType::TYPE_ID's usual form). */
+static inline uint64_t svipc_type_id(const char *name) {
+    uint64_t h = SVIPC_FNV1A64_BASIS;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * SVIPC_FNV1A64_PRIME;
+    return h;
+}
+
+/* ---- internals: words, barriers, system calls ---- */
+
+static inline void svipc_relax_(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* n bytes of src into whole words, the last one padded with zeros (relaxed). */
+static inline void svipc_store_words_(_Atomic uint64_t *dst, const void *src, uint64_t n) {
+    const unsigned char *s = src;
+    for (uint64_t off = 0; off < n; off += SVIPC_WORD, dst++) {
+        uint64_t w = 0;
+        memcpy(&w, s + off, n - off < SVIPC_WORD ? n - off : SVIPC_WORD);
+        atomic_store_explicit(dst, w, memory_order_relaxed);
+    }
+}
+
+/* n bytes into dst from whole words (relaxed). */
+static inline void svipc_load_words_(void *dst, _Atomic uint64_t *src, uint64_t n) {
+    unsigned char *d = dst;
+    for (uint64_t off = 0; off < n; off += SVIPC_WORD, src++) {
+        uint64_t w = atomic_load_explicit(src, memory_order_relaxed);
+        memcpy(d + off, &w, n - off < SVIPC_WORD ? n - off : SVIPC_WORD);
+    }
+}
+
+static inline int svipc_membarrier_(int cmd) {
+    return syscall(SYS_membarrier, cmd, 0) == 0 ? SVIPC_OK : SVIPC_E_SYS;
+}
+
+/* semctl's fourth argument, which the caller declares (semctl(2)). */
+union svipc_semun {
+    int val;
+    struct semid_ds *buf;
+    unsigned short *array;
+};
+
+static inline int svipc_semop_(int semid, unsigned short num, short op, short flags) {
+    struct sembuf b = {.sem_num = num, .sem_op = op, .sem_flg = flags};
+    return semop(semid, &b, 1) == 0 ? SVIPC_OK : SVIPC_E_SYS;
+}
+
+/* ---- the header handshake (src/layout/header.rs) ---- */
+
+/* What the header must say, computed by the joiner. */
+struct svipc_shape {
+    uint64_t kind, data_offset, type_size, type_align, type_id, capacity, total_size;
+};
+
+/* Maps segment shmid after checking that its header matches `want`, then opens the
+ * semaphore set semid (nsems semaphores, initialised, made by the same user).
+ * wait_ms bounds each wait (header ready, semaphores initialised). */
+static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *want, int nsems,
+                              unsigned wait_ms, void **base, const char **mismatch) {
+    struct shmid_ds ds;
+    if (shmctl(shmid, IPC_STAT, &ds) != 0)
+        return SVIPC_E_SYS;
+    *mismatch = "size";
+    if (ds.shm_segsz < want->data_offset)
+        return SVIPC_E_MISMATCH;
+    void *p = shmat(shmid, NULL, 0);
+    if (p == (void *)-1)
+        return SVIPC_E_SYS;
+    struct svipc_header *h = p;
+    int r = SVIPC_OK;
+    for (unsigned attempt = 0;; attempt++) {
+        /* Acquire: pairs with the creator's release store of READY. */
+        uint64_t state = atomic_load_explicit(&h->state, memory_order_acquire);
+        if (state == SVIPC_STATE_READY)
+            break;
+        if (state != SVIPC_STATE_UNINIT && state != SVIPC_STATE_INITIALIZING) {
+            r = SVIPC_E_CORRUPT;
+            goto fail;
+        }
+        if (attempt >= wait_ms) {
+            r = SVIPC_E_NOT_READY;
+            goto fail;
+        }
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    /* Each field read once (relaxed: ordered by the acquire above), compared in the
+     * order Header::check uses. */
+    const struct {
+        const char *name;
+        _Atomic uint64_t *field;
+        uint64_t want;
+    } fields[] = {
+        {"magic", &h->magic, SVIPC_MAGIC},
+        {"layout_version", &h->layout_version, SVIPC_LAYOUT_VERSION},
+        {"kind", &h->kind, want->kind},
+        {"data_offset", &h->data_offset, want->data_offset},
+        {"type_size", &h->type_size, want->type_size},
+        {"type_align", &h->type_align, want->type_align},
+        {"type_id", &h->type_id, want->type_id},
+        {"capacity", &h->capacity, want->capacity},
+        {"total_size", &h->total_size, want->total_size},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (atomic_load_explicit(fields[i].field, memory_order_relaxed) != fields[i].want) {
+            *mismatch = fields[i].name;
+            r = SVIPC_E_MISMATCH;
+            goto fail;
+        }
+    }
+    *mismatch = "size";
+    r = SVIPC_E_MISMATCH;
+    if (ds.shm_segsz < want->total_size)
+        goto fail;
+    /* The semaphores: initialised (sem_otime set by the creator's first semop), of
+     * the layout's number, and made by the segment's creator (not a squatter). */
+    for (unsigned attempt = 0;; attempt++) {
+        struct semid_ds sds;
+        if (semctl(semid, 0, IPC_STAT, (union svipc_semun){.buf = &sds}) != 0) {
+            r = SVIPC_E_SYS;
+            goto fail;
+        }
+        if (sds.sem_nsems != (unsigned long)nsems || sds.sem_perm.cuid != ds.shm_perm.cuid) {
+            *mismatch = "semaphores";
+            goto fail;
+        }
+        if (sds.sem_otime != 0)
+            break;
+        if (attempt >= wait_ms) {
+            r = SVIPC_E_NOT_READY;
+            goto fail;
+        }
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    *mismatch = NULL;
+    *base = p;
+    return SVIPC_OK;
+fail:;
+    int saved = errno;
+    shmdt(p);
+    errno = saved;
+    return r;
+}
+
+/* Claims role semaphore `sem` (IPC_NOWAIT | SEM_UNDO) and records our pid in
+ * pid_word; src/queue.rs `claim`. */
+static inline int svipc_claim_(int semid, unsigned short sem, _Atomic uint64_t *pid_word,
+                               int reclaim) {
+    if (svipc_semop_(semid, sem, -1, IPC_NOWAIT | SEM_UNDO) != SVIPC_OK)
+        return errno == EAGAIN ? SVIPC_E_ROLE_TAKEN : SVIPC_E_SYS;
+    /* Acquire: pairs with the release store of 0 by a holder that released cleanly. */
+    uint64_t previous = atomic_load_explicit(pid_word, memory_order_acquire);
+    if (previous != 0 && !reclaim) {
+        svipc_semop_(semid, sem, 1, SEM_UNDO);
+        return SVIPC_E_ROLE_ABANDONED;
+    }
+    /* Relaxed: a marker; the semaphore is the lock. */
+    atomic_store_explicit(pid_word, (uint64_t)getpid(), memory_order_relaxed);
+    return SVIPC_OK;
+}
+
+/* Releases a role claimed by process `pid` (not in a child that inherited it). */
+static inline void svipc_release_(int semid, unsigned short sem, _Atomic uint64_t *pid_word,
+                                  pid_t pid) {
+    if (getpid() != pid)
+        return;
+    /* Release: our last stores happen before the next holder's acquire in claim. */
+    atomic_store_explicit(pid_word, 0, memory_order_release);
+    svipc_semop_(semid, sem, 1, SEM_UNDO);
+}
+
+/* ---- Queue<T, MAXSZ> (src/layout/ring.rs, src/queue.rs) ---- */
+
+struct svipc_queue {
+    struct svipc_ring_ctl *ctl; /* the mapping */
+    int shmid, semid;
+    uint64_t capacity;          /* the caller's MAXSZ, equal to the header's */
+    uint64_t type_size;
+    const char *mismatch;       /* after SVIPC_E_MISMATCH: the field */
+    /* The role this process holds: 0, SVIPC_QUEUE_SEM_PRODUCER or _CONSUMER. */
+    int role;
+    pid_t pid;
+    int asymmetric;             /* the barrier word, read once when the role was taken */
+    uint64_t own;               /* producer: tail, consumer: head; never re-read */
+    uint64_t cached;            /* producer: last head read, consumer: last tail read */
+};
+
+/* Joins the queue of segment shmid and semaphore set semid, holding values of
+ * type t, capacity slots (a power of two). wait_ms bounds the waits for the creator. */
+static inline int svipc_queue_open_ids(struct svipc_queue *q, int shmid, int semid,
+                                       struct svipc_type t, uint64_t capacity,
+                                       unsigned wait_ms) {
+    memset(q, 0, sizeof *q);
+    if (capacity == 0 || (capacity & (capacity - 1)) != 0 || t.size == 0)
+        return SVIPC_E_ARG;
+    struct svipc_shape want = {
+        .kind = SVIPC_KIND_RING,
+        .data_offset = SVIPC_RING_DATA_OFFSET,
+        .type_size = t.size,
+        .type_align = t.align,
+        .type_id = SVIPC_FINGERPRINT(t.id, t.size, t.align),
+        .capacity = capacity,
+        .total_size = SVIPC_RING_TOTAL_SIZE(capacity, t.size),
+    };
+    void *base;
+    int r = svipc_join_(shmid, semid, &want, SVIPC_QUEUE_NSEMS, wait_ms, &base, &q->mismatch);
+    if (r != SVIPC_OK)
+        return r;
+    q->ctl = base;
+    q->shmid = shmid;
+    q->semid = semid;
+    q->capacity = capacity;
+    q->type_size = t.size;
+    return SVIPC_OK;
+}
+
+/* Joins the queue of `key` (its segment and semaphore set). */
+static inline int svipc_queue_open(struct svipc_queue *q, key_t key, struct svipc_type t,
+                                   uint64_t capacity, unsigned wait_ms) {
+    int shmid = shmget(key, 0, 0);
+    int semid = shmid < 0 ? -1 : semget(key, 0, 0);
+    if (semid < 0) {
+        memset(q, 0, sizeof *q);
+        return SVIPC_E_SYS;
+    }
+    return svipc_queue_open_ids(q, shmid, semid, t, capacity, wait_ms);
+}
+
+static inline _Atomic uint64_t *svipc_queue_slot_(struct svipc_queue *q, uint64_t index) {
+    /* Masked with the caller's capacity: in bounds whatever index is. */
+    return (_Atomic uint64_t *)((unsigned char *)q->ctl +
+                                SVIPC_RING_SLOT_OFFSET(q->capacity, q->type_size, index));
+}
+
+static inline _Atomic uint64_t *svipc_queue_pid_word_(struct svipc_queue *q, int role) {
+    return role == SVIPC_QUEUE_SEM_PRODUCER ? &q->ctl->producer_pid : &q->ctl->consumer_pid;
+}
+
+/* Takes role SVIPC_QUEUE_SEM_PRODUCER or _CONSUMER; reclaim takes over an abandoned
+ * one. Mirrors Queue::producer_with / consumer_with and RingProducer::new. */
+static inline int svipc_queue_take_(struct svipc_queue *q, int role, int reclaim) {
+    if (q->ctl == NULL || q->role != 0)
+        return SVIPC_E_ARG;
+    _Atomic uint64_t *pid_word = svipc_queue_pid_word_(q, role);
+    int r = svipc_claim_(q->semid, (unsigned short)role, pid_word, reclaim);
+    if (r != SVIPC_OK)
+        return r;
+    pid_t pid = getpid();
+    /* Acquire (both): pair with the release stores of the roles' previous holders. */
+    uint64_t tail, head;
+    if (role == SVIPC_QUEUE_SEM_PRODUCER) {
+        tail = atomic_load_explicit(&q->ctl->tail, memory_order_acquire);
+        head = atomic_load_explicit(&q->ctl->head, memory_order_acquire);
+    } else {
+        head = atomic_load_explicit(&q->ctl->head, memory_order_acquire);
+        tail = atomic_load_explicit(&q->ctl->tail, memory_order_acquire);
+    }
+    if (tail - head > q->capacity) {
+        r = SVIPC_E_CORRUPT;
+        goto fail;
+    }
+    /* Relaxed: written before READY, read after the acquire of READY. */
+    q->asymmetric =
+        atomic_load_explicit(&q->ctl->barrier, memory_order_relaxed) == SVIPC_BARRIER_ASYMMETRIC;
+    /* On an asymmetric ring the peer's parks rely on our registration. */
+    if (q->asymmetric &&
+        svipc_membarrier_(SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) != SVIPC_OK) {
+        r = SVIPC_E_UNSUPPORTED;
+        goto fail;
+    }
+    q->role = role;
+    q->pid = pid;
+    q->own = role == SVIPC_QUEUE_SEM_PRODUCER ? tail : head;
+    q->cached = role == SVIPC_QUEUE_SEM_PRODUCER ? head : tail;
+    return SVIPC_OK;
+fail:
+    svipc_release_(q->semid, (unsigned short)role, pid_word, pid);
+    return r;
+}
+
+static inline int svipc_queue_producer(struct svipc_queue *q, int reclaim) {
+    return svipc_queue_take_(q, SVIPC_QUEUE_SEM_PRODUCER, reclaim);
+}
+
+static inline int svipc_queue_consumer(struct svipc_queue *q, int reclaim) {
+    return svipc_queue_take_(q, SVIPC_QUEUE_SEM_CONSUMER, reclaim);
+}
+
+/* Gives the role back (clean release: the next holder is not told "abandoned"). */
+static inline void svipc_queue_release(struct svipc_queue *q) {
+    if (q->role != 0)
+        svipc_release_(q->semid, (unsigned short)q->role, svipc_queue_pid_word_(q, q->role),
+                       q->pid);
+    q->role = 0;
+}
+
+/* Releases the role, detaches. */
+static inline void svipc_queue_close(struct svipc_queue *q) {
+    svipc_queue_release(q);
+    if (q->ctl != NULL)
+        shmdt(q->ctl);
+    q->ctl = NULL;
+}
+
+/* Messages the peer has left us room for (producer: free slots; consumer: messages),
+ * reloading the peer's index only when the cache shows none; `used` and `free`
+ * of RingProducer / `available` of RingConsumer. */
+static inline int svipc_queue_room_(struct svipc_queue *q, uint64_t *room) {
+    int producer = q->role == SVIPC_QUEUE_SEM_PRODUCER;
+    uint64_t used = producer ? q->own - q->cached : q->cached - q->own;
+    if (used > q->capacity)
+        return SVIPC_E_CORRUPT;
+    *room = producer ? q->capacity - used : used;
+    if (*room > 0)
+        return SVIPC_OK;
+    /* Acquire: pairs with the peer's release store of its index, so (producer) its
+     * reads of the slots we may now overwrite are done, or (consumer) the slots it
+     * published are visible. Read once, then checked. */
+    uint64_t peer = atomic_load_explicit(producer ? &q->ctl->head : &q->ctl->tail,
+                                         memory_order_acquire);
+    used = producer ? q->own - peer : peer - q->own;
+    if (used > q->capacity)
+        return SVIPC_E_CORRUPT;
+    q->cached = peer;
+    *room = producer ? q->capacity - used : used;
+    return SVIPC_OK;
+}
+
+/* After storing our index: wakes the peer if it announced a park (take_waiter). */
+static inline void svipc_queue_wake_peer_(struct svipc_queue *q) {
+    int producer = q->role == SVIPC_QUEUE_SEM_PRODUCER;
+    _Atomic uint64_t *flag = producer ? &q->ctl->consumer_waiting : &q->ctl->producer_waiting;
+    if (q->asymmetric)
+        /* Compiler barrier only: keeps the index store before the flag load; the
+         * parking side's membarrier supplies the hardware barrier. */
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        /* Pairs with the seq_cst fence in the other side's prepare_park. */
+        atomic_thread_fence(memory_order_seq_cst);
+    /* Relaxed, ordered by the barriers; the exchange wakes once per park. */
+    if (atomic_load_explicit(flag, memory_order_relaxed) != 0 &&
+        atomic_exchange_explicit(flag, 0, memory_order_relaxed) != 0)
+        /* The message is committed; a removed set is the peer's to report. */
+        svipc_semop_(q->semid, producer ? SVIPC_QUEUE_SEM_ITEMS : SVIPC_QUEUE_SEM_SPACE, 1, 0);
+}
+
+/* Enqueues one value of type_size bytes: SVIPC_OK, SVIPC_WOULD_BLOCK (full), or an
+ * error. Never blocks. RingProducer::push with one message. */
+static inline int svipc_queue_enqueue(struct svipc_queue *q, const void *item) {
+    if (q->role != SVIPC_QUEUE_SEM_PRODUCER)
+        return SVIPC_E_ARG;
+    uint64_t room;
+    int r = svipc_queue_room_(q, &room);
+    if (r != SVIPC_OK || room == 0)
+        return r != SVIPC_OK ? r : SVIPC_WOULD_BLOCK;
+    svipc_store_words_(svipc_queue_slot_(q, q->own), item, q->type_size);
+    q->own += 1;
+    /* Release: publishes the slot; pairs with the consumer's acquire load of tail. */
+    atomic_store_explicit(&q->ctl->tail, q->own, memory_order_release);
+    svipc_queue_wake_peer_(q);
+    return SVIPC_OK;
+}
+
+/* Dequeues one value into item (type_size bytes): SVIPC_OK, SVIPC_WOULD_BLOCK
+ * (empty), or an error. Never blocks. RingConsumer::pop with one message. */
+static inline int svipc_queue_dequeue(struct svipc_queue *q, void *item) {
+    if (q->role != SVIPC_QUEUE_SEM_CONSUMER)
+        return SVIPC_E_ARG;
+    uint64_t room;
+    int r = svipc_queue_room_(q, &room);
+    if (r != SVIPC_OK || room == 0)
+        return r != SVIPC_OK ? r : SVIPC_WOULD_BLOCK;
+    svipc_load_words_(item, svipc_queue_slot_(q, q->own), q->type_size);
+    q->own += 1;
+    /* Release: our reads of the slot happen before the producer's acquire load of
+     * head lets it overwrite the slot. */
+    atomic_store_explicit(&q->ctl->head, q->own, memory_order_release);
+    svipc_queue_wake_peer_(q);
+    return SVIPC_OK;
+}
+
+/* Announce, barrier, re-check: 1 still no room (park now), 0 room appeared (retry),
+ * or an error (announcement withdrawn). prepare_park in src/layout/ring.rs. */
+static inline int svipc_queue_prepare_park_(struct svipc_queue *q) {
+    int producer = q->role == SVIPC_QUEUE_SEM_PRODUCER;
+    _Atomic uint64_t *flag = producer ? &q->ctl->producer_waiting : &q->ctl->consumer_waiting;
+    atomic_store_explicit(flag, 1, memory_order_relaxed);
+    if (q->asymmetric) {
+        /* Pairs with the compiler barrier in the peer's wake check. */
+        if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
+            atomic_store_explicit(flag, 0, memory_order_relaxed);
+            return SVIPC_E_SYS;
+        }
+    } else {
+        /* Pairs with the seq_cst fence in the peer's wake check. */
+        atomic_thread_fence(memory_order_seq_cst);
+    }
+    uint64_t peer = atomic_load_explicit(producer ? &q->ctl->head : &q->ctl->tail,
+                                         memory_order_acquire);
+    uint64_t used = producer ? q->own - peer : peer - q->own;
+    if (used > q->capacity) {
+        atomic_store_explicit(flag, 0, memory_order_relaxed);
+        return SVIPC_E_CORRUPT;
+    }
+    q->cached = peer;
+    if (producer ? used < q->capacity : used > 0) {
+        atomic_store_explicit(flag, 0, memory_order_relaxed);
+        return 0;
+    }
+    return 1;
+}
+
+/* Waits on our semaphore until the peer's wake (or timeout, or a signal). */
+static inline int svipc_queue_park_(struct svipc_queue *q, const struct timespec *timeout) {
+    int producer = q->role == SVIPC_QUEUE_SEM_PRODUCER;
+    struct sembuf b = {
+        .sem_num = producer ? SVIPC_QUEUE_SEM_SPACE : SVIPC_QUEUE_SEM_ITEMS,
+        .sem_op = -1,
+        .sem_flg = 0,
+    };
+    int r = timeout != NULL ? semtimedop(q->semid, &b, 1, timeout) : semop(q->semid, &b, 1);
+    int saved = errno;
+    /* Un-announce (the waker may have cleared it already). */
+    atomic_store_explicit(producer ? &q->ctl->producer_waiting : &q->ctl->consumer_waiting, 0,
+                          memory_order_relaxed);
+    errno = saved;
+    if (r == 0)
+        return SVIPC_OK;
+    return timeout != NULL && saved == EAGAIN ? SVIPC_E_TIMED_OUT : SVIPC_E_SYS;
+}
+
+/* The blocking forms: spin `spins` times, then park while full (enqueue) or empty
+ * (dequeue). timeout NULL: no limit; else each park is bounded by it. push_blocking /
+ * pop_blocking in src/layout/ring.rs. */
+static inline int svipc_queue_wait_(struct svipc_queue *q, void *item, unsigned spins,
+                                    const struct timespec *timeout) {
+    for (unsigned spun = 0;;) {
+        int r = q->role == SVIPC_QUEUE_SEM_PRODUCER ? svipc_queue_enqueue(q, item)
+                                                    : svipc_queue_dequeue(q, item);
+        if (r != SVIPC_WOULD_BLOCK)
+            return r;
+        if (spun < spins) {
+            spun++;
+            svipc_relax_();
+            continue;
+        }
+        r = svipc_queue_prepare_park_(q);
+        if (r < 0)
+            return r;
+        if (r == 1 && (r = svipc_queue_park_(q, timeout)) != SVIPC_OK)
+            return r;
+    }
+}
+
+static inline int svipc_queue_enqueue_wait(struct svipc_queue *q, const void *item,
+                                           unsigned spins, const struct timespec *timeout) {
+    if (q->role != SVIPC_QUEUE_SEM_PRODUCER)
+        return SVIPC_E_ARG;
+    return svipc_queue_wait_(q, (void *)item, spins, timeout);
+}
+
+static inline int svipc_queue_dequeue_wait(struct svipc_queue *q, void *item, unsigned spins,
+                                           const struct timespec *timeout) {
+    if (q->role != SVIPC_QUEUE_SEM_CONSUMER)
+        return SVIPC_E_ARG;
+    return svipc_queue_wait_(q, item, spins, timeout);
+}
+
+/* ---- SeqLock<T> (src/layout/seqlock.rs, src/seqlock.rs) ---- */
+
+struct svipc_seqlock {
+    struct svipc_seqlock_ctl *ctl; /* the mapping */
+    _Atomic uint64_t *value;       /* its words */
+    int shmid, semid;
+    uint64_t type_size;
+    const char *mismatch;          /* after SVIPC_E_MISMATCH: the field */
+    int writer;                    /* whether this process holds the writer role */
+    pid_t pid;
+    uint64_t seq;                  /* the writer's own, even, sequence number */
+};
+
+static inline int svipc_seqlock_open_ids(struct svipc_seqlock *s, int shmid, int semid,
+                                         struct svipc_type t, unsigned wait_ms) {
+    memset(s, 0, sizeof *s);
+    if (t.size == 0)
+        return SVIPC_E_ARG;
+    struct svipc_shape want = {
+        .kind = SVIPC_KIND_SEQLOCK,
+        .data_offset = SVIPC_SEQLOCK_DATA_OFFSET,
+        .type_size = t.size,
+        .type_align = t.align,
+        .type_id = SVIPC_FINGERPRINT(t.id, t.size, t.align),
+        .capacity = 1,
+        .total_size = SVIPC_SEQLOCK_TOTAL_SIZE(t.size),
+    };
+    void *base;
+    int r = svipc_join_(shmid, semid, &want, SVIPC_SEQLOCK_NSEMS, wait_ms, &base, &s->mismatch);
+    if (r != SVIPC_OK)
+        return r;
+    s->ctl = base;
+    s->value = (_Atomic uint64_t *)((unsigned char *)base + SVIPC_SEQLOCK_DATA_OFFSET);
+    s->shmid = shmid;
+    s->semid = semid;
+    s->type_size = t.size;
+    return SVIPC_OK;
+}
+
+static inline int svipc_seqlock_open(struct svipc_seqlock *s, key_t key, struct svipc_type t,
+                                     unsigned wait_ms) {
+    int shmid = shmget(key, 0, 0);
+    int semid = shmid < 0 ? -1 : semget(key, 0, 0);
+    if (semid < 0) {
+        memset(s, 0, sizeof *s);
+        return SVIPC_E_SYS;
+    }
+    return svipc_seqlock_open_ids(s, shmid, semid, t, wait_ms);
+}
+
+/* Copies the value into dst (type_size bytes), trying at most `attempts` times:
+ * SVIPC_OK (and *seq_out, the even sequence number of the copy, if not NULL) or
+ * SVIPC_E_BUSY, after which dst's bytes are unspecified. seqlock::read. */
+static inline int svipc_seqlock_read(struct svipc_seqlock *s, void *dst, unsigned attempts,
+                                     uint64_t *seq_out) {
+    for (unsigned a = 0; a < attempts; a++) {
+        /* Acquire: pairs with the release store that ended a write. */
+        uint64_t s1 = atomic_load_explicit(&s->ctl->seq, memory_order_acquire);
+        if (s1 % 2 == 0) {
+            svipc_load_words_(dst, s->value, s->type_size);
+            /* Pairs with the writer's release fence after its odd store: if a load
+             * above saw a later write's word, the load below sees its odd number. */
+            atomic_thread_fence(memory_order_acquire);
+            uint64_t s2 = atomic_load_explicit(&s->ctl->seq, memory_order_relaxed);
+            if (s1 == s2) {
+                if (seq_out != NULL)
+                    *seq_out = s1;
+                return SVIPC_OK;
+            }
+        }
+        svipc_relax_();
+    }
+    return SVIPC_E_BUSY;
+}
+
+/* Takes the writer role; reclaim takes over an abandoned one. */
+static inline int svipc_seqlock_writer(struct svipc_seqlock *s, int reclaim) {
+    if (s->ctl == NULL || s->writer)
+        return SVIPC_E_ARG;
+    int r = svipc_claim_(s->semid, SVIPC_SEQLOCK_SEM_WRITER, &s->ctl->writer_pid, reclaim);
+    if (r != SVIPC_OK)
+        return r;
+    /* Acquire: pairs with the previous writer's last release store. A dead writer
+     * may have left seq odd: continue from the next even number. */
+    uint64_t seq = atomic_load_explicit(&s->ctl->seq, memory_order_acquire);
+    s->seq = seq + seq % 2;
+    s->writer = 1;
+    s->pid = getpid();
+    return SVIPC_OK;
+}
+
+/* Stores a new value (type_size bytes from src). SeqWriter::write. */
+static inline int svipc_seqlock_write(struct svipc_seqlock *s, const void *src) {
+    if (!s->writer)
+        return SVIPC_E_ARG;
+    /* Relaxed store of the odd number, then a release fence: the word stores below
+     * are ordered after it (pairs with the readers' acquire fence). */
+    atomic_store_explicit(&s->ctl->seq, s->seq + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    svipc_store_words_(s->value, src, s->type_size);
+    /* Release: publishes the words; pairs with the readers' acquire load of seq. */
+    atomic_store_explicit(&s->ctl->seq, s->seq + 2, memory_order_release);
+    s->seq += 2;
+    return SVIPC_OK;
+}
+
+static inline void svipc_seqlock_release(struct svipc_seqlock *s) {
+    if (s->writer)
+        svipc_release_(s->semid, SVIPC_SEQLOCK_SEM_WRITER, &s->ctl->writer_pid, s->pid);
+    s->writer = 0;
+}
+
+static inline void svipc_seqlock_close(struct svipc_seqlock *s) {
+    svipc_seqlock_release(s);
+    if (s->ctl != NULL)
+        shmdt(s->ctl);
+    s->ctl = NULL;
+}
+
+#endif /* SYSV_IPC_PROTOCOL_H */

@@ -1,0 +1,716 @@
+//! Renders `include/sysv_ipc_layout.h`, the C view of the layouts in
+//! [`layout`](crate::layout):
+//! every field's offset and size, the magic, the layout version, the state, kind and
+//! barrier values, the semaphores [`Queue`] and [`SeqLock`] use, and the type
+//! fingerprint rule, all taken from the crate's own constants, `offset_of!` and
+//! `size_of` when the header is rendered, so the C view cannot drift from Rust.
+//!
+//! `tests/c_header.rs` renders it and compares it byte for byte with the checked-in
+//! file (`SYSV_IPC_BLESS=1 cargo test --test c_header` rewrites the file), and
+//! compiles it: the header's `_Static_assert`s make a C compiler check its struct
+//! declarations against the offsets rendered here. The functions that run the
+//! protocols in C are hand-written in `include/sysv_ipc_protocol.h`, which pins the
+//! layout version it implements.
+//!
+//! The field tables below must list every field of [`Header`], [`RingCtl`] and
+//! [`SeqCtl`] in order, without gaps: a compile-time check refuses the crate
+//! otherwise, so a field added to a layout cannot be left out of the C header.
+//!
+//! Not part of the API (`#[doc(hidden)]`): the header is the interface.
+
+use core::fmt::{self, Write};
+use core::mem::offset_of;
+
+use crate::abi::{
+    MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+};
+use crate::layout::header::{
+    HEADER_SIZE, Header, INITIALIZING, Kind, LAYOUT_VERSION, MAGIC, READY, UNINIT, fingerprint,
+    fnv1a64, type_id,
+};
+use crate::layout::ring::{self, Barrier, RingCtl};
+use crate::layout::seqlock::{self, SeqCtl};
+use crate::layout::{LINE, ShmType, WORD};
+use crate::queue::{self, DEFAULT_SPINS, Queue};
+use crate::seqlock::{self as lock, DEFAULT_ATTEMPTS, SeqLock};
+
+/// How a field is declared in C.
+#[derive(Copy, Clone)]
+enum CType {
+    /// `_Atomic uint64_t name;`
+    Word,
+    /// `_Atomic uint64_t name[size / 8];`
+    Words,
+    /// `struct svipc_header name;`
+    Header,
+}
+
+/// One field of a control struct, as Rust lays it out.
+#[derive(Copy, Clone)]
+struct Field {
+    name: &'static str,
+    offset: usize,
+    size: usize,
+    align: usize,
+    ctype: CType,
+    doc: &'static str,
+}
+
+/// Size and alignment of the field a projection names.
+const fn size_align<S, F>(_: fn(&S) -> &F) -> (usize, usize) {
+    (size_of::<F>(), align_of::<F>())
+}
+
+macro_rules! field {
+    ($s:ty, $f:ident, $ctype:ident, $doc:expr) => {
+        Field {
+            name: stringify!($f),
+            offset: offset_of!($s, $f),
+            size: size_align(|s: &$s| &s.$f).0,
+            align: size_align(|s: &$s| &s.$f).1,
+            ctype: CType::$ctype,
+            doc: $doc,
+        }
+    };
+}
+
+const HEADER_FIELDS: [Field; 13] = [
+    field!(
+        Header,
+        state,
+        Word,
+        "SVIPC_STATE_*: 0 uninitialised (the kernel's zero fill), 1 initialising, 2 ready; anything else is corrupt"
+    ),
+    field!(Header, magic, Word, "SVIPC_MAGIC"),
+    field!(Header, layout_version, Word, "SVIPC_LAYOUT_VERSION"),
+    field!(
+        Header,
+        kind,
+        Word,
+        "SVIPC_KIND_RING (Queue) or SVIPC_KIND_SEQLOCK (SeqLock)"
+    ),
+    field!(
+        Header,
+        total_size,
+        Word,
+        "bytes the layout uses (the segment may be larger)"
+    ),
+    field!(
+        Header,
+        data_offset,
+        Word,
+        "offset of slot 0 / of the value: SVIPC_RING_DATA_OFFSET or SVIPC_SEQLOCK_DATA_OFFSET"
+    ),
+    field!(Header, type_size, Word, "sizeof(T)"),
+    field!(Header, type_align, Word, "_Alignof(T)"),
+    field!(
+        Header,
+        type_id,
+        Word,
+        "SVIPC_FINGERPRINT(TYPE_ID of T, sizeof(T), _Alignof(T)), not the TYPE_ID itself"
+    ),
+    field!(
+        Header,
+        capacity,
+        Word,
+        "ring slots (MAXSZ, a power of two); 1 for a seqlock"
+    ),
+    field!(
+        Header,
+        creator_pid,
+        Word,
+        "pid of the process that initialised the header"
+    ),
+    field!(
+        Header,
+        generation,
+        Word,
+        "1 (counts initialisations; reserved for re-initialisation)"
+    ),
+    field!(Header, reserved, Words, "zero"),
+];
+
+const RING_FIELDS: [Field; 10] = [
+    field!(
+        RingCtl,
+        header,
+        Header,
+        "kind 1, capacity MAXSZ, data_offset 384"
+    ),
+    field!(
+        RingCtl,
+        tail,
+        Word,
+        "messages ever enqueued (free-running); stored by the producer only (release)"
+    ),
+    field!(
+        RingCtl,
+        consumer_waiting,
+        Word,
+        "non-zero: the consumer is (about to be) parked on SVIPC_QUEUE_SEM_ITEMS; set by the consumer, cleared by an exchange in the producer"
+    ),
+    field!(
+        RingCtl,
+        producer_pid,
+        Word,
+        "pid of the producer role's holder, 0 when released cleanly"
+    ),
+    field!(
+        RingCtl,
+        barrier,
+        Word,
+        "SVIPC_BARRIER_ASYMMETRIC (1) or anything else: symmetric; written by the creator before READY, read once per role"
+    ),
+    field!(
+        RingCtl,
+        producer_pad,
+        Words,
+        "zero: keeps head off the producer's 128 bytes"
+    ),
+    field!(
+        RingCtl,
+        head,
+        Word,
+        "messages ever dequeued (free-running); stored by the consumer only (release)"
+    ),
+    field!(
+        RingCtl,
+        producer_waiting,
+        Word,
+        "non-zero: the producer is (about to be) parked on SVIPC_QUEUE_SEM_SPACE; set by the producer, cleared by an exchange in the consumer"
+    ),
+    field!(
+        RingCtl,
+        consumer_pid,
+        Word,
+        "pid of the consumer role's holder, 0 when released cleanly"
+    ),
+    field!(
+        RingCtl,
+        consumer_pad,
+        Words,
+        "zero: keeps the slots off the consumer's 128 bytes"
+    ),
+];
+
+const SEQLOCK_FIELDS: [Field; 4] = [
+    field!(
+        SeqCtl,
+        header,
+        Header,
+        "kind 2, capacity 1, data_offset 256"
+    ),
+    field!(
+        SeqCtl,
+        seq,
+        Word,
+        "sequence number: odd while a write is in progress; stored by the writer only"
+    ),
+    field!(
+        SeqCtl,
+        writer_pid,
+        Word,
+        "pid of the writer role's holder, 0 when released cleanly"
+    ),
+    field!(
+        SeqCtl,
+        pad,
+        Words,
+        "zero: keeps the value off the sequence's 128 bytes"
+    ),
+];
+
+/// Whether `fields` lie back to back from offset 0 to `size`, each declarable as
+/// its C type says.
+const fn covers(fields: &[Field], size: usize) -> bool {
+    let mut end = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        let f = &fields[i];
+        let declarable = match f.ctype {
+            CType::Word => f.size == WORD && f.align == WORD,
+            CType::Words => f.size.is_multiple_of(WORD) && f.size >= WORD && f.align == WORD,
+            CType::Header => f.size == HEADER_SIZE && f.align == align_of::<Header>(),
+        };
+        if f.offset != end || !declarable {
+            return false;
+        }
+        end += f.size;
+        i += 1;
+    }
+    end == size
+}
+
+const _: () = {
+    assert!(
+        covers(&HEADER_FIELDS, size_of::<Header>()),
+        "src/c_header.rs: HEADER_FIELDS must list every field of Header, in order; \
+         then regenerate the C header: SYSV_IPC_BLESS=1 cargo test --test c_header"
+    );
+    assert!(
+        covers(&RING_FIELDS, size_of::<RingCtl>()),
+        "src/c_header.rs: RING_FIELDS must list every field of RingCtl, in order; \
+         then regenerate the C header: SYSV_IPC_BLESS=1 cargo test --test c_header"
+    );
+    assert!(
+        covers(&SEQLOCK_FIELDS, size_of::<SeqCtl>()),
+        "src/c_header.rs: SEQLOCK_FIELDS must list every field of SeqCtl, in order; \
+         then regenerate the C header: SYSV_IPC_BLESS=1 cargo test --test c_header"
+    );
+    assert!(ring::DATA_OFFSET == size_of::<RingCtl>());
+    assert!(seqlock::DATA_OFFSET == size_of::<SeqCtl>());
+};
+
+/// `(capacity, size_of::<T>(), Queue::<T, capacity>'s segment bytes)` for a few
+/// `T`: the header asserts its size formula against them.
+const RING_SIZES: [(usize, usize, usize); 4] = [
+    (1, 1, Queue::<u8, 1>::SIZE),
+    (8, 12, Queue::<[u8; 12], 8>::SIZE),
+    (2, 40, Queue::<[u64; 5], 2>::SIZE),
+    (1024, 8, Queue::<u64, 1024>::SIZE),
+];
+
+/// `(size_of::<T>(), SeqLock::<T>'s segment bytes)`, as [`RING_SIZES`].
+const SEQLOCK_SIZES: [(usize, usize); 3] = [
+    (1, SeqLock::<u8>::SIZE),
+    (20, SeqLock::<[u32; 5]>::SIZE),
+    (24, SeqLock::<[u64; 3]>::SIZE),
+];
+
+/// The primitive types' `TYPE_ID`s, by Rust name.
+const PRIMITIVE_IDS: [(&str, u64); 10] = [
+    ("u8", u8::TYPE_ID),
+    ("u16", u16::TYPE_ID),
+    ("u32", u32::TYPE_ID),
+    ("u64", u64::TYPE_ID),
+    ("i8", i8::TYPE_ID),
+    ("i16", i16::TYPE_ID),
+    ("i32", i32::TYPE_ID),
+    ("i64", i64::TYPE_ID),
+    ("f32", f32::TYPE_ID),
+    ("f64", f64::TYPE_ID),
+];
+
+/// `(C expression, fingerprint::<T>())`: the header asserts its fingerprint macros
+/// against them.
+const FINGERPRINTS: [(&str, u64); 5] = [
+    (
+        "SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1)",
+        fingerprint::<u8>(),
+    ),
+    (
+        "SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8)",
+        fingerprint::<u64>(),
+    ),
+    (
+        "SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8)",
+        fingerprint::<f64>(),
+    ),
+    (
+        "SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4)",
+        fingerprint::<[u32; 3]>(),
+    ),
+    (
+        "SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2)",
+        fingerprint::<[[i16; 2]; 5]>(),
+    ),
+];
+
+/// Writes its string upper-cased (ASCII).
+struct Upper<'a>(&'a str);
+
+impl fmt::Display for Upper<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0
+            .chars()
+            .try_for_each(|c| f.write_char(c.to_ascii_uppercase()))
+    }
+}
+
+/// Writes `values` as a C initializer: `{ 0, 0, 1, 1 }`.
+struct Initializer<'a>(&'a [u16]);
+
+impl fmt::Display for Initializer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{ ")?;
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        f.write_str(" }")
+    }
+}
+
+/// The C header, `include/sysv_ipc_layout.h`, into `out`.
+///
+/// # Errors
+///
+/// Only `out`'s.
+///
+/// # Examples
+///
+/// ```
+/// let mut header = String::new();
+/// sysv_ipc::c_header::render(&mut header).unwrap();
+/// assert!(header.contains("#define SVIPC_RING_DATA_OFFSET 384"));
+/// ```
+pub fn render<W: Write>(out: &mut W) -> fmt::Result {
+    preamble(out)?;
+    header_section(out)?;
+    fingerprint_section(out)?;
+    ring_section(out)?;
+    seqlock_section(out)?;
+    out.write_str("\n#endif /* SYSV_IPC_LAYOUT_H */\n")
+}
+
+fn preamble<W: Write>(out: &mut W) -> fmt::Result {
+    let version = env!("CARGO_PKG_VERSION");
+    write!(
+        out,
+        "\
+/*
+ * sysv_ipc_layout.h: the byte layouts that the Rust crate sysv-ipc places in System V
+ * shared memory segments (the segment header and its handshake, the ring behind
+ * Queue<T, MAXSZ>, the seqlock behind SeqLock<T>), for C programs that join them.
+ *
+ * GENERATED by sysv-ipc {version} (src/c_header.rs) from the crate's own layout
+ * definitions: constants, offset_of! and size_of. Do not edit. tests/c_header.rs
+ * fails when this file differs from what the crate renders; regenerate it with
+ *
+ *     SYSV_IPC_BLESS=1 cargo test --test c_header
+ *
+ * The _Static_asserts below make the C compiler check every struct declaration
+ * against the offsets and sizes Rust uses. The functions that run the protocols
+ * (join, roles, enqueue/dequeue, park/wake, seqlock read/write) are hand-written in
+ * sysv_ipc_protocol.h, next to this file.
+ *
+ * Every field of every layout is an aligned, native-endian 64-bit word, accessed
+ * only atomically (_Atomic uint64_t): one access size for every byte, never mixed.
+ * A value of type T (a slot, the seqlock's value) takes sizeof(T) rounded up to 8
+ * bytes: T's bytes as its struct layout has them, then zeros, copied by whole words.
+ *
+ * References: shmget(2), shmat(2), shmctl(2) (IPC_STAT: shm_segsz, shm_perm.cuid),
+ * semget(2), semop(2) and semtimedop(2) (IPC_NOWAIT, SEM_UNDO), semctl(2) (GETVAL,
+ * GETNCNT, IPC_STAT: sem_otime), membarrier(2); C11 7.17 <stdatomic.h>.
+ */
+#ifndef SYSV_IPC_LAYOUT_H
+#define SYSV_IPC_LAYOUT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Cross-process atomics must be lock-free: a lock would be private to each process. */
+#if ATOMIC_LONG_LOCK_FREE != 2 && ATOMIC_LLONG_LOCK_FREE != 2
+#error \"sysv-ipc layouts need lock-free 64-bit atomics\"
+#endif
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
+               \"an _Atomic uint64_t must overlay exactly one aligned word\");
+
+/* Bytes per shared word. */
+#define SVIPC_WORD {WORD}
+/* Distance between words written by different processes (two 64-byte cache lines). */
+#define SVIPC_LINE {LINE}
+/* Bytes a value of type_size bytes takes in a slot or seqlock: rounded up to words. */
+#define SVIPC_VALUE_BYTES(type_size) (((uint64_t)(type_size) + {round}) / {WORD} * {WORD})
+",
+        round = WORD - 1,
+    )
+}
+
+fn header_section<W: Write>(out: &mut W) -> fmt::Result {
+    let magic = MAGIC.to_le_bytes();
+    let magic_text = core::str::from_utf8(&magic).map_err(|_| fmt::Error)?;
+    write!(
+        out,
+        "
+/*
+ * 1. The header: the first {HEADER_SIZE} bytes of every layout segment.
+ *
+ * Creating (the Rust side: Queue::create, SeqLock::create):
+ *  1. the creator is the one process whose shmget(key, size, IPC_CREAT | IPC_EXCL)
+ *     succeeded; the kernel zero-fills a new segment, so state is 0;
+ *  2. it moves state 0 -> 1 with a compare-exchange (acquire);
+ *  3. it initialises the control words after the header (relaxed), writes every
+ *     header field (relaxed), creates and initialises the semaphore set under the
+ *     same key, and finally stores state = 2 with release.
+ * Joining (svipc_queue_open / svipc_seqlock_open in sysv_ipc_protocol.h):
+ *  1. shmget(key, 0, 0); shmctl(IPC_STAT): shm_segsz >= data_offset; shmat;
+ *  2. wait, bounded, for an acquire load of state to see 2: it pairs with the
+ *     creator's release store, so every field and the initial control words are
+ *     visible. Still 0 or 1 when the wait runs out: not ready (a creator that died
+ *     initialising leaves 1 for good; removing the segment is the recovery). Any
+ *     other value: corrupt;
+ *  3. read each field once (relaxed) and compare it, in this order, with what the
+ *     joiner computes itself: magic, layout_version, kind, data_offset, type_size,
+ *     type_align, type_id, capacity, total_size. The first difference refuses the
+ *     segment before any payload is touched. Never use a header field as a size or
+ *     an offset: compute them from your own T and capacity;
+ *  4. shm_segsz >= total_size (as computed by the joiner);
+ *  5. the semaphore set of the same key: semget(key, 0, 0); semctl(IPC_STAT):
+ *     sem_nsems as the layout says, sem_otime != 0 (initialised: wait, bounded),
+ *     and sem_perm.cuid == the segment's shm_perm.cuid (else another user made it).
+ */
+#define SVIPC_MAGIC UINT64_C({MAGIC:#018x}) /* the bytes \"{magic_text}\" read as a little-endian uint64_t */
+#define SVIPC_LAYOUT_VERSION UINT64_C({LAYOUT_VERSION}) /* of the header and of every layout after it */
+#define SVIPC_HEADER_SIZE {HEADER_SIZE}
+#define SVIPC_STATE_UNINIT UINT64_C({UNINIT})
+#define SVIPC_STATE_INITIALIZING UINT64_C({INITIALIZING})
+#define SVIPC_STATE_READY UINT64_C({READY})
+#define SVIPC_KIND_RING UINT64_C({ring}) /* Queue<T, MAXSZ> */
+#define SVIPC_KIND_SEQLOCK UINT64_C({seqlock}) /* SeqLock<T> */
+",
+        ring = Kind::Ring as u64,
+        seqlock = Kind::SeqLock as u64,
+    )?;
+    structure(
+        out,
+        "svipc_header",
+        "HEADER",
+        &HEADER_FIELDS,
+        size_of::<Header>(),
+    )
+}
+
+fn fingerprint_section<W: Write>(out: &mut W) -> fmt::Result {
+    let array_basis = type_id("[T; N]");
+    write!(
+        out,
+        "
+/*
+ * 2. The type fingerprint (header field type_id).
+ *
+ * Each type has a 64-bit TYPE_ID that its Rust side chose (sysv_ipc::ShmType),
+ * usually type_id(\"name vN\"): 64-bit FNV-1a of the name's UTF-8 bytes
+ * (svipc_type_id() in sysv_ipc_protocol.h). The header does not store the TYPE_ID
+ * but a fingerprint: 64-bit FNV-1a of 32 bytes, the little-endian bytes of four
+ * uint64_t: TYPE_ID, sizeof(T), _Alignof(T), SVIPC_LAYOUT_VERSION. So another
+ * type, the same name with another size, or another layout version all differ.
+ * A primitive's TYPE_ID is type_id of its Rust name (\"u8\" ... \"f64\"); an array
+ * [T; N]'s is FNV-1a continued from type_id(\"[T; N]\") over the little-endian bytes
+ * of T's TYPE_ID, then of N, as uint64_t. All these are constant expressions.
+ */
+#define SVIPC_FNV1A64_BASIS UINT64_C({basis:#018x})
+#define SVIPC_FNV1A64_PRIME UINT64_C(0x00000100000001b3)
+/* FNV-1a of one more byte: byte i (0 = least significant) of x. */
+#define SVIPC_FNV1A64_BYTE(h, x, i) \\
+    ((((uint64_t)(h)) ^ ((((uint64_t)(x)) >> (8 * (i))) & 0xff)) * SVIPC_FNV1A64_PRIME)
+/* FNV-1a of the 8 little-endian bytes of x, continued from h. */
+#define SVIPC_FNV1A64_U64(h, x)                                                          \\
+    SVIPC_FNV1A64_BYTE(SVIPC_FNV1A64_BYTE(SVIPC_FNV1A64_BYTE(SVIPC_FNV1A64_BYTE(        \\
+        SVIPC_FNV1A64_BYTE(SVIPC_FNV1A64_BYTE(SVIPC_FNV1A64_BYTE(SVIPC_FNV1A64_BYTE(    \\
+            (h), (x), 0), (x), 1), (x), 2), (x), 3), (x), 4), (x), 5), (x), 6), (x), 7)
+/* The header's type_id for a type with this TYPE_ID, size and alignment. */
+#define SVIPC_FINGERPRINT(type_id, size, align)                                          \\
+    SVIPC_FNV1A64_U64(SVIPC_FNV1A64_U64(SVIPC_FNV1A64_U64(SVIPC_FNV1A64_U64(            \\
+        SVIPC_FNV1A64_BASIS, (type_id)), (size)), (align)), SVIPC_LAYOUT_VERSION)
+/* type_id(\"[T; N]\"), where an array's TYPE_ID starts. */
+#define SVIPC_TYPE_ID_ARRAY_BASIS UINT64_C({array_basis:#018x})
+/* The TYPE_ID of [T; n], T's being elem. */
+#define SVIPC_ARRAY_TYPE_ID(elem, n) \\
+    SVIPC_FNV1A64_U64(SVIPC_FNV1A64_U64(SVIPC_TYPE_ID_ARRAY_BASIS, (elem)), (n))
+",
+        basis = fnv1a64(b""),
+    )?;
+    for (name, id) in PRIMITIVE_IDS {
+        writeln!(
+            out,
+            "#define SVIPC_TYPE_ID_{} UINT64_C({id:#018x}) /* type_id(\"{name}\") */",
+            Upper(name)
+        )?;
+    }
+    out.write_str("/* The macros against the crate's fingerprint::<T>(): */\n")?;
+    for (expr, value) in FINGERPRINTS {
+        writeln!(
+            out,
+            "_Static_assert({expr} == UINT64_C({value:#018x}), \"fingerprint rule\");"
+        )?;
+    }
+    Ok(())
+}
+
+fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
+    write!(
+        out,
+        "
+/*
+ * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
+ *
+ * Segment: the control block below ({data} bytes), then MAXSZ slots of
+ * SVIPC_VALUE_BYTES(sizeof(T)) bytes. MAXSZ is a power of two and every slot is
+ * usable. Message k (counting from 0) is in slot k & (MAXSZ - 1); the ring holds
+ * tail - head messages (wrapping uint64_t subtraction), always <= MAXSZ: any other
+ * difference (also head ahead of tail) is a corrupt segment, never a bound.
+ * Mask with your own compile-time MAXSZ, never with a value read from the segment.
+ *
+ * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values
+ * SVIPC_QUEUE_SEM_INITIAL. A role (producer or consumer) is claimed by
+ * semop(-1, IPC_NOWAIT | SEM_UNDO) on its semaphore (EAGAIN: taken; the kernel's
+ * undo frees it when the holder dies), then the pid word is read with acquire:
+ * non-zero means the last holder died without releasing (abandoned: give the
+ * semaphore back unless taking over on purpose), else store getpid() (relaxed).
+ * Releasing: store 0 in the pid word with release, then semop(+1, SEM_UNDO).
+ * A side parks with semop(-1) (no flags) on its own semaphore (the consumer on
+ * ITEMS, the producer on SPACE); the peer wakes it with semop(+1) on it.
+ *
+ * Barrier mode (the barrier word, read once when a role is taken): the wake check
+ * after every index store and the re-check before parking must be ordered so that
+ * either the parking side sees the new index or the storing side sees the flag.
+ *  - SVIPC_BARRIER_ASYMMETRIC: after an index store only a compiler barrier
+ *    (atomic_signal_fence(memory_order_seq_cst)); before re-checking, a side about
+ *    to park calls membarrier(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0). Every
+ *    process must register, membarrier(SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+ *    0), before its first push or pop, and refuse the role if that fails.
+ *  - any other value (SVIPC_BARRIER_SYMMETRIC): atomic_thread_fence(
+ *    memory_order_seq_cst) in both places.
+ */
+#define SVIPC_RING_DATA_OFFSET {data}
+#define SVIPC_BARRIER_SYMMETRIC UINT64_C({sym})
+#define SVIPC_BARRIER_ASYMMETRIC UINT64_C({asym})
+/* Bytes of the segment of a Queue of capacity slots of type_size bytes. */
+#define SVIPC_RING_TOTAL_SIZE(capacity, type_size) \\
+    ((uint64_t)SVIPC_RING_DATA_OFFSET + (uint64_t)(capacity) * SVIPC_VALUE_BYTES(type_size))
+/* Offset in the segment of the slot of message index (capacity a power of two). */
+#define SVIPC_RING_SLOT_OFFSET(capacity, type_size, index)                     \\
+    ((uint64_t)SVIPC_RING_DATA_OFFSET +                                         \\
+     ((uint64_t)(index) & ((uint64_t)(capacity) - 1)) * SVIPC_VALUE_BYTES(type_size))
+#define SVIPC_QUEUE_NSEMS {nsems}
+#define SVIPC_QUEUE_SEM_ITEMS {items} /* a parked consumer waits here; the producer posts */
+#define SVIPC_QUEUE_SEM_SPACE {space} /* a parked producer waits here; the consumer posts */
+#define SVIPC_QUEUE_SEM_PRODUCER {producer} /* the producer role: 1 free, 0 taken */
+#define SVIPC_QUEUE_SEM_CONSUMER {consumer} /* the consumer role: 1 free, 0 taken */
+#define SVIPC_QUEUE_SEM_INITIAL {initial}
+/* Spins of a blocking call before it parks (Rust's default). */
+#define SVIPC_DEFAULT_SPINS {DEFAULT_SPINS}
+/* membarrier(2) commands (linux/membarrier.h). */
+#define SVIPC_MEMBARRIER_CMD_QUERY {MEMBARRIER_CMD_QUERY}
+#define SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED {MEMBARRIER_CMD_GLOBAL_EXPEDITED}
+#define SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED {MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED}
+",
+        data = ring::DATA_OFFSET,
+        sym = Barrier::Symmetric as u64,
+        asym = Barrier::Asymmetric as u64,
+        nsems = queue::SEM_VALUES.len(),
+        items = queue::ITEMS,
+        space = queue::SPACE,
+        producer = queue::PRODUCER,
+        consumer = queue::CONSUMER,
+        initial = Initializer(&queue::SEM_VALUES),
+    )?;
+    structure(
+        out,
+        "svipc_ring_ctl",
+        "RING",
+        &RING_FIELDS,
+        ring::DATA_OFFSET,
+    )?;
+    out.write_str("/* The size formula against the crate's Queue<T, MAXSZ>: */\n")?;
+    for (capacity, size, total) in RING_SIZES {
+        writeln!(
+            out,
+            "_Static_assert(SVIPC_RING_TOTAL_SIZE({capacity}, {size}) == {total}, \"Queue size\");"
+        )?;
+    }
+    Ok(())
+}
+
+fn seqlock_section<W: Write>(out: &mut W) -> fmt::Result {
+    write!(
+        out,
+        "
+/*
+ * 4. SeqLock<T>: one writer, any number of readers (kind SVIPC_KIND_SEQLOCK).
+ *
+ * Segment: the control block below ({data} bytes), then the value:
+ * SVIPC_VALUE_BYTES(sizeof(T)) bytes. Header capacity 1.
+ *  - writer: s = its own even sequence number; store seq = s + 1 (relaxed);
+ *    atomic_thread_fence(memory_order_release); store the value's words (relaxed);
+ *    store seq = s + 2 (release). A new writer starts from the seq it loads
+ *    (acquire), rounded up to even (a writer that died mid-write leaves it odd).
+ *  - reader: s1 = seq (acquire); if s1 is even: load the value's words (relaxed),
+ *    atomic_thread_fence(memory_order_acquire), s2 = seq (relaxed); s1 == s2: the
+ *    copy is one the writer stored whole. Otherwise retry, a bounded number of
+ *    times (a dead or hostile writer can leave seq odd for good): then busy.
+ * Semaphores: a set of SVIPC_SEQLOCK_NSEMS under the segment's key; the writer
+ * role is claimed and released like a Queue role (pid word writer_pid).
+ */
+#define SVIPC_SEQLOCK_DATA_OFFSET {data}
+/* Bytes of the segment of a SeqLock of a type_size-byte value. */
+#define SVIPC_SEQLOCK_TOTAL_SIZE(type_size) \\
+    ((uint64_t)SVIPC_SEQLOCK_DATA_OFFSET + SVIPC_VALUE_BYTES(type_size))
+#define SVIPC_SEQLOCK_NSEMS {nsems}
+#define SVIPC_SEQLOCK_SEM_WRITER {writer} /* the writer role: 1 free, 0 taken */
+#define SVIPC_SEQLOCK_SEM_INITIAL {initial}
+/* Read attempts before a Rust reader reports busy (its default). */
+#define SVIPC_SEQLOCK_DEFAULT_ATTEMPTS {DEFAULT_ATTEMPTS}
+",
+        data = seqlock::DATA_OFFSET,
+        nsems = lock::SEM_VALUES.len(),
+        writer = lock::WRITER,
+        initial = Initializer(&lock::SEM_VALUES),
+    )?;
+    structure(
+        out,
+        "svipc_seqlock_ctl",
+        "SEQLOCK",
+        &SEQLOCK_FIELDS,
+        seqlock::DATA_OFFSET,
+    )?;
+    out.write_str("/* The size formula against the crate's SeqLock<T>: */\n")?;
+    for (size, total) in SEQLOCK_SIZES {
+        writeln!(
+            out,
+            "_Static_assert(SVIPC_SEQLOCK_TOTAL_SIZE({size}) == {total}, \"SeqLock size\");"
+        )?;
+    }
+    Ok(())
+}
+
+/// `struct name { ... };`, its offset and size macros, and the assertions tying
+/// them together.
+fn structure<W: Write>(
+    out: &mut W,
+    name: &str,
+    prefix: &str,
+    fields: &[Field],
+    size: usize,
+) -> fmt::Result {
+    writeln!(out, "\nstruct {name} {{")?;
+    for f in fields {
+        writeln!(out, "    /* {}: {} */", f.offset, f.doc)?;
+        match f.ctype {
+            CType::Word => writeln!(out, "    _Atomic uint64_t {};", f.name)?,
+            CType::Words => writeln!(out, "    _Atomic uint64_t {}[{}];", f.name, f.size / WORD)?,
+            CType::Header => writeln!(out, "    struct svipc_header {};", f.name)?,
+        }
+    }
+    out.write_str("};\n")?;
+    writeln!(
+        out,
+        "#define SVIPC_SIZEOF_{} {size}",
+        Upper(name.trim_start_matches("svipc_"))
+    )?;
+    for f in fields {
+        let field = Upper(f.name);
+        writeln!(out, "#define SVIPC_{prefix}_{field}_OFFSET {}", f.offset)?;
+        writeln!(out, "#define SVIPC_{prefix}_{field}_SIZE {}", f.size)?;
+    }
+    writeln!(
+        out,
+        "_Static_assert(sizeof(struct {name}) == SVIPC_SIZEOF_{}, \"{name}: size\");",
+        Upper(name.trim_start_matches("svipc_"))
+    )?;
+    for f in fields {
+        let field = Upper(f.name);
+        writeln!(
+            out,
+            "_Static_assert(offsetof(struct {name}, {f}) == SVIPC_{prefix}_{field}_OFFSET &&\n               \
+             sizeof(((struct {name} *)0)->{f}) == SVIPC_{prefix}_{field}_SIZE,\n               \
+             \"{name}.{f}: offset and size\");",
+            f = f.name,
+        )?;
+    }
+    Ok(())
+}
