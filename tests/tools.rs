@@ -16,11 +16,17 @@
 //!
 //! Where this clone deliberately differs (three util-linux 2.38 bugs fixed in later
 //! releases), the tests assert the exact difference.
+//!
+//! `lsipc` fits its table to a terminal: the tests at the end run both tools in
+//! forked children whose standard output is a pseudo-terminal of a chosen size (or a
+//! pipe), with a chosen `COLUMNS`, ours through the same `main` path as the example
+//! binary, and compare what arrives on the other side.
 
 #[allow(dead_code)]
 #[path = "../examples/common/mod.rs"]
 mod common;
 
+use std::os::fd::FromRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
@@ -201,6 +207,8 @@ fn every_view() {
             "ID,PERMS,USER,GROUP,CUSER,CGROUP,NATTCH",
         ],
         &["-g", "-y", "-e"],
+        &["-g", "-y"],
+        &["-m", "-y", "--notruncate"],
     ] {
         same("lsipc", args);
     }
@@ -714,4 +722,353 @@ fn ipcrm_all_leaves_the_same() {
         left.ends_with("left:\nshm 1 1600 64 0x00000000\n"),
         "{left}"
     );
+}
+
+// ---- on a terminal --------------------------------------------------------------------
+
+/// Where [`shown`] sends a tool's standard output.
+#[derive(Copy, Clone, Debug)]
+enum Screen {
+    /// A pseudo-terminal `cols` columns wide (0: a terminal nobody sized, as a fresh
+    /// pseudo-terminal is), in raw mode so that what arrives is what was written.
+    Tty(u16),
+    /// A pipe: not a terminal.
+    Pipe,
+}
+
+fn check(r: libc::c_int, what: &str) {
+    assert!(r >= 0, "{what}: {}", std::io::Error::last_os_error());
+}
+
+/// Runs `name args` with its standard output on `screen` and `COLUMNS` set to
+/// `columns` (or unset), in a forked child: util-linux's tool (`real`) or ours,
+/// through the examples' own `main` path (`cli::run_on_stdio`, which finds out
+/// about the terminal from file descriptor 1 and the environment as the example
+/// binary does). Returns everything written there; both must exit with 0 and
+/// write nothing to standard error.
+fn shown(real: bool, name: &str, args: &[&str], screen: Screen, columns: Option<&str>) -> String {
+    let (read_end, write_end) = match screen {
+        Screen::Tty(cols) => {
+            let (mut master, mut slave) = (-1, -1);
+            let size = libc::winsize {
+                ws_row: 24,
+                ws_col: cols,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            };
+            // SAFETY: the descriptors are written to live locals; no name buffer and
+            // no termios are passed (null), the winsize is a live local.
+            let r = unsafe {
+                libc::openpty(
+                    &mut master,
+                    &mut slave,
+                    std::ptr::null_mut(),
+                    std::ptr::null(),
+                    &size,
+                )
+            };
+            check(r, "openpty");
+            // SAFETY: `termios` is plain integers, for which zero is valid.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            // SAFETY: `slave` is the terminal just opened; `t` is a live local.
+            check(unsafe { libc::tcgetattr(slave, &mut t) }, "tcgetattr");
+            // SAFETY: `t` is a live local termios.
+            unsafe { libc::cfmakeraw(&mut t) };
+            // SAFETY: as for tcgetattr.
+            check(
+                unsafe { libc::tcsetattr(slave, libc::TCSANOW, &t) },
+                "tcsetattr",
+            );
+            (master, slave)
+        }
+        Screen::Pipe => {
+            let mut fds = [-1; 2];
+            // SAFETY: pipe2 writes two descriptors into the live local array.
+            check(unsafe { libc::pipe2(fds.as_mut_ptr(), 0) }, "pipe2");
+            (fds[0], fds[1])
+        }
+    };
+    let argv: Vec<String> = std::iter::once(name)
+        .chain(args.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    let columns = columns.map(str::to_owned);
+    let name = name.to_owned();
+    let peer = fork_peer(move || {
+        // SAFETY: the child's own copies of the two descriptors; fd 1 becomes the
+        // screen.
+        check(unsafe { libc::dup2(write_end, 1) }, "dup2");
+        // SAFETY: as above; neither is used again in the child.
+        unsafe { libc::close(write_end) };
+        // SAFETY: as above.
+        unsafe { libc::close(read_end) };
+        // Standard error is collected: nothing may be written there. No lock of
+        // std's is taken (the environment's write lock, standard output's): the
+        // harness thread that held it at the namespace's fork would be missing.
+        let (status, stderr) = if real {
+            let mut cmd = Command::new(format!("/usr/bin/{name}"));
+            cmd.arg0(&name)
+                .args(&argv[1..])
+                .env("LC_ALL", "C")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::inherit());
+            match &columns {
+                Some(c) => cmd.env("COLUMNS", c),
+                None => cmd.env_remove("COLUMNS"),
+            };
+            let o = cmd.output().unwrap_or_else(|e| panic!("run {name}: {e}"));
+            (o.status.code().unwrap_or(-1), o.stderr)
+        } else {
+            let var = c"COLUMNS";
+            match &columns {
+                Some(c) => {
+                    let c = std::ffi::CString::new(c.as_str()).unwrap();
+                    // SAFETY: two live NUL-terminated strings; this forked child has
+                    // one thread, so nothing reads the environment meanwhile.
+                    check(
+                        unsafe { libc::setenv(var.as_ptr(), c.as_ptr(), 1) },
+                        "setenv",
+                    );
+                }
+                // SAFETY: as above.
+                None => check(unsafe { libc::unsetenv(var.as_ptr()) }, "unsetenv"),
+            }
+            // SAFETY: fd 1 is the screen (dup2 above), owned by this File from now on.
+            let stdout = unsafe { std::fs::File::from_raw_fd(1) };
+            let mut out = std::io::BufWriter::new(stdout);
+            let mut err = Vec::new();
+            let code = common::cli::run_on_stdio(tool(&name), &argv, &mut out, &mut err);
+            (code, err)
+        };
+        assert_eq!(
+            (status, String::from_utf8_lossy(&stderr).as_ref()),
+            (0, ""),
+            "`{}` (real: {real})",
+            argv.join(" ")
+        );
+    });
+    // SAFETY: the parent's copy of the write end: closed so that the read end
+    // reports the end (EIO for a terminal, EOF for a pipe) once the child is gone.
+    unsafe { libc::close(write_end) };
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        // SAFETY: `buf` is a live local array of `buf.len()` bytes.
+        let n = unsafe { libc::read(read_end, buf.as_mut_ptr().cast(), buf.len()) };
+        if n > 0 {
+            out.extend_from_slice(&buf[..n as usize]);
+            continue;
+        }
+        let e = std::io::Error::last_os_error();
+        if n < 0 && e.kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        assert!(n == 0 || e.raw_os_error() == Some(libc::EIO), "read: {e}");
+        break;
+    }
+    // SAFETY: our read end, not used again.
+    unsafe { libc::close(read_end) };
+    peer.join();
+    String::from_utf8(out).unwrap()
+}
+
+/// Ours and util-linux's on the same screen, compared; util-linux's output returned.
+#[track_caller]
+fn same_shown(name: &str, args: &[&str], screen: Screen, columns: Option<&str>) -> String {
+    let theirs = shown(true, name, args, screen, columns);
+    let mine = shown(false, name, args, screen, columns);
+    assert_eq!(
+        mine,
+        theirs,
+        "`{name} {}` on {screen:?}, COLUMNS={columns:?}: ours (left) differs from util-linux's (right)",
+        args.join(" ")
+    );
+    theirs
+}
+
+/// A peer holding every segment named attached, so that the forks of the test's
+/// own process (each tool runs in one) change nothing in them; it leaves when `set`'s
+/// semaphore 0 is posted.
+fn attach_in_peer(set: SemSet, segs: Vec<Segment>) -> sysv_ipc_testkit::Peer {
+    let peer = fork_peer(move || {
+        let held: Vec<_> = segs.iter().map(|s| s.attach().unwrap()).collect();
+        set.op(&[SemOp::post(1)]).unwrap();
+        set.op(&[SemOp::wait(0)]).unwrap();
+        drop(held);
+    });
+    set.op(&[SemOp::wait(1)]).unwrap();
+    peer
+}
+
+/// `lsipc` fitted to terminals of many widths: `COMMAND` cut (or not, with
+/// `--notruncate`), an extreme `STATUS` ("dest,locked" among short ones) narrowed so
+/// that its long cell pushes the rest of the row onto the next line, every view,
+/// `COLUMNS` consulted only when the terminal has no size and never for a pipe.
+/// `ipcs`, which prints with fixed formats, is the same on any screen.
+#[test]
+fn lsipc_fits_the_terminal_as_util_linux_does() {
+    if !have_util_linux() {
+        return;
+    }
+    in_ipc_namespace(|| {
+        let q = MsgQueue::create(Key::new(0x1234), Intent::CreateNew, Mode::new(0o644)).unwrap();
+        q.send(1, &[1u8; 3000]).unwrap();
+        let set = SemSet::create(Key::new(0x2345), 3, Intent::CreateNew, Mode::new(0o660)).unwrap();
+        let segs: Vec<Segment> = (0..4)
+            .map(|i| {
+                Segment::create(
+                    Key::new(0x3000 + i),
+                    4096 << i,
+                    Intent::CreateNew,
+                    Mode::new(0o644),
+                )
+                .unwrap()
+            })
+            .collect();
+        segs[1].lock().unwrap();
+        let holder = attach_in_peer(set, segs.clone());
+        segs[1].remove().unwrap();
+
+        let plain = shown(true, "lsipc", &["-m"], Screen::Pipe, None);
+        assert!(plain.contains(" dest,locked "), "{plain}");
+        let cmdline = std::fs::read("/proc/self/cmdline").unwrap();
+        let full = plain.lines().map(str::len).max().unwrap();
+        assert!(
+            full > 64 + 6 + 5,
+            "COMMAND ({} bytes) is long enough to cut:\n{plain}",
+            cmdline.len()
+        );
+
+        let sid = set.id().to_string();
+        for args in [
+            &[][..],
+            &["-q"],
+            &["-q", "-b", "-t"],
+            &["-s"],
+            &["-s", "-i", &sid],
+            &["-g"],
+            &["-g", "-y"],
+            &["-m"],
+            &["-m", "-t"],
+            &["-m", "-c"],
+            &["-m", "--notruncate"],
+            &["-m", "--noheadings"],
+            &["-m", "-y"],
+            &["-m", "-o", "KEY,STATUS,COMMAND,ID"],
+            &["-m", "-o", "COMMAND,STATUS", "--notruncate"],
+            &["-m", "-r"],
+            &["-m", "-e"],
+            &["-m", "--json"],
+        ] {
+            let natural = shown(true, "lsipc", args, Screen::Pipe, None);
+            let w = natural.lines().map(str::len).max().unwrap_or(0);
+            let mut widths = vec![1, 20, 40, 60, 80, 132, 200, 250];
+            widths.extend((w.saturating_sub(8)..=w + 1).filter(|&c| c > 0));
+            for cols in widths {
+                same_shown("lsipc", args, Screen::Tty(cols as u16), None);
+            }
+        }
+
+        // What the terminal did: cut COMMAND, narrowed STATUS (the row goes on below
+        // it), and nothing with --notruncate but the narrowing.
+        let at80 = same_shown("lsipc", &["-m"], Screen::Tty(80), None);
+        assert_ne!(at80, plain);
+        assert!(at80.contains(" dest,locked\n "), "{at80}");
+        assert!(at80.lines().all(|l| l.len() <= 80), "{at80}");
+        let notrunc = same_shown("lsipc", &["-m", "--notruncate"], Screen::Tty(80), None);
+        assert!(notrunc.lines().any(|l| l.len() > 80), "{notrunc}");
+        assert_eq!(
+            same_shown("lsipc", &["-m"], Screen::Tty(250), None),
+            plain,
+            "a wide enough terminal changes nothing"
+        );
+
+        // COLUMNS: only when the terminal has no size (0), only a plain positive
+        // decimal int; 80 otherwise.
+        let at = |cols: u16| same_shown("lsipc", &["-m"], Screen::Tty(cols), None);
+        let (at50, at70) = (at(50), at(70));
+        assert_ne!(at50, at80);
+        assert_ne!(at70, at80);
+        for (columns, expect) in [
+            (None, &at80),
+            (Some("50"), &at50),
+            (Some(" 50"), &at50),
+            (Some("+50"), &at50),
+            (Some("070"), &at70),
+            (Some("abc"), &at80),
+            (Some(""), &at80),
+            (Some("0"), &at80),
+            (Some("-50"), &at80),
+            (Some("50x"), &at80),
+            (Some("50 "), &at80),
+            (Some("0x40"), &at80),
+            (Some("2147483648"), &at80),
+            (Some("99999999999999999999"), &at80),
+        ] {
+            let shown = same_shown("lsipc", &["-m"], Screen::Tty(0), columns);
+            assert_eq!(&shown, expect, "COLUMNS={columns:?} on an unsized terminal");
+        }
+        assert_eq!(
+            same_shown("lsipc", &["-m"], Screen::Tty(70), Some("50")),
+            at70,
+            "the terminal's size wins over COLUMNS"
+        );
+        assert_eq!(
+            same_shown("lsipc", &["-m"], Screen::Pipe, Some("20")),
+            plain,
+            "no fitting for a pipe, whatever COLUMNS says"
+        );
+
+        // ipcs: fixed printf formats, whatever the screen.
+        for args in [
+            &[][..],
+            &["-m"],
+            &["-t"],
+            &["-p"],
+            &["-c"],
+            &["-l"],
+            &["-u"],
+        ] {
+            let plain = same_shown("ipcs", args, Screen::Pipe, None);
+            assert_eq!(same_shown("ipcs", args, Screen::Tty(20), None), plain);
+            assert_eq!(same_shown("ipcs", args, Screen::Tty(0), Some("20")), plain);
+        }
+
+        set.op(&[SemOp::post(0)]).unwrap();
+        holder.join();
+    });
+}
+
+/// 2.38's unsigned arithmetic on an extreme `STATUS` whose longest cell ("dest") is
+/// narrower than its header: on a terminal wide enough for the table, the column
+/// shrinks to 4 and the header goes on below "STATUS". Ours does the same.
+#[test]
+fn lsipc_narrows_a_status_column_below_its_header_as_util_linux_2_38_does() {
+    if !have_util_linux() {
+        return;
+    }
+    in_ipc_namespace(|| {
+        let set = SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::new(0o600)).unwrap();
+        let segs: Vec<Segment> = (0..4)
+            .map(|_| {
+                Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::new(0o600)).unwrap()
+            })
+            .collect();
+        let holder = attach_in_peer(set, vec![segs[1]]);
+        segs[1].remove().unwrap();
+        let plain = same_shown("lsipc", &["-m"], Screen::Pipe, None);
+        assert!(plain.starts_with("KEY        ID     PERMS OWNER SIZE NATTCH STATUS CTIME"));
+        let wide = same_shown("lsipc", &["-m"], Screen::Tty(250), None);
+        assert!(wide.contains(" STATUS\n"), "{wide}");
+        for args in [
+            &["-m", "-o", "ID,STATUS,KEY"][..],
+            &["-m", "-o", "ID,STATUS"],
+        ] {
+            for cols in [250, 80, 40, 20, 10] {
+                same_shown("lsipc", args, Screen::Tty(cols), None);
+            }
+        }
+        set.op(&[SemOp::post(0)]).unwrap();
+        holder.join();
+    });
 }

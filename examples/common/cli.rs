@@ -1,6 +1,12 @@
 //! What the util-linux tools get from glibc and `lib/`: `getopt_long` (with its
-//! permutation, abbreviations and exact messages), `err`/`warnx`-style messages, and
-//! "Try '... --help'".
+//! permutation, abbreviations and exact messages), `err`/`warnx`-style messages,
+//! "Try '... --help'", and the terminal width libsmartcols fits tables to.
+//!
+//! # Safety
+//!
+//! `isatty` and `ioctl(TIOCGWINSZ)` are called on standard output with a pointer to
+//! a live local `winsize`.
+#![allow(unsafe_code)]
 
 use std::io::Write;
 
@@ -221,6 +227,9 @@ pub struct Io<'a> {
     /// The first failed write to `out`, reported at exit as util-linux's
     /// `close_stdout` does.
     pub out_error: Option<std::io::Error>,
+    /// `out`'s terminal width when `out` is a terminal ([`terminal_width`]); `None`
+    /// (not a terminal) unless the caller says otherwise.
+    pub terminal: Option<usize>,
 }
 
 impl<'a> Io<'a> {
@@ -231,6 +240,7 @@ impl<'a> Io<'a> {
             err,
             prog,
             out_error: None,
+            terminal: None,
         }
     }
 
@@ -333,11 +343,59 @@ pub fn run(tool: fn(&[String], &mut Io<'_>) -> Result<(), Exit>) -> ! {
         .collect();
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
+    std::process::exit(run_on_stdio(tool, &args, &mut out, &mut err))
+}
+
+/// Runs `tool` on `args` (`args[0]` the program name) writing to `out` and `err`,
+/// which are the process's standard output and error: whether `out` is a terminal,
+/// and how wide, is asked of file descriptor 1 ([`terminal_width`]). Returns the exit
+/// status.
+pub fn run_on_stdio(
+    tool: fn(&[String], &mut Io<'_>) -> Result<(), Exit>,
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let argv0 = args.first().cloned().unwrap_or_default();
-    let mut io = Io::new(&argv0, &mut out, &mut err);
-    let status = tool(&args, &mut io);
-    let code = io.finish(status);
-    std::process::exit(code)
+    let mut io = Io::new(&argv0, out, err);
+    io.terminal = terminal_width();
+    let status = tool(args, &mut io);
+    io.finish(status)
+}
+
+/// The width libsmartcols 2.38 fits its tables to, `None` when standard output is
+/// not a terminal (`isatty(STDOUT_FILENO)`; then nothing is fitted and `COLUMNS`
+/// is never looked at).
+///
+/// On a terminal: its column count (`ioctl(STDOUT_FILENO, TIOCGWINSZ)`); when that
+/// fails or is 0 (a terminal nobody sized, as a fresh pseudo-terminal is), `COLUMNS`
+/// if it is a decimal number from 1 to `INT_MAX` and nothing else, as `strtol`
+/// reads it (leading blanks and a `+` allowed); otherwise 80 (`get_terminal_dimension`
+/// in util-linux's `lib/ttyutils.c`, `scols_new_table` in `libsmartcols/src/table.c`).
+pub fn terminal_width() -> Option<usize> {
+    // SAFETY: isatty takes a descriptor number only.
+    if unsafe { libc::isatty(libc::STDOUT_FILENO) } != 1 {
+        return None;
+    }
+    // SAFETY: `winsize` is plain integers, for which zero is valid.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, to a live local.
+    let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &raw mut ws) };
+    if r == 0 && ws.ws_col > 0 {
+        return Some(usize::from(ws.ws_col));
+    }
+    Some(columns_env(std::env::var_os("COLUMNS").as_deref()).unwrap_or(80))
+}
+
+/// util-linux's `get_env_int`: `strtol(value, &end, 10)` with no error, at least one
+/// digit, nothing after them, and a value in `1..=INT_MAX`.
+fn columns_env(value: Option<&std::ffi::OsStr>) -> Option<usize> {
+    let s = value?.to_str()?;
+    let (x, end, erange) = super::text::strtoimax(s, 10);
+    if erange || end == 0 || end != s.len() || !(1..=i64::from(i32::MAX)).contains(&x) {
+        return None;
+    }
+    usize::try_from(x).ok()
 }
 
 /// A tool's complete run captured in memory: what the tests compare.

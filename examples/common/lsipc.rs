@@ -1,6 +1,8 @@
 //! `lsipc`: util-linux 2.38's table of IPC limits and objects, from the crate's
 //! limits, usage and enumeration ([`sysv_ipc::info`]), laid out as libsmartcols
-//! lays it out when standard output is not a terminal (see [`super::table`]).
+//! lays it out, fitted to the terminal's width when standard output is one (see
+//! [`super::table`]: `COMMAND` is cut unless `--notruncate`, `STATUS` ignores its
+//! few long cells).
 //!
 //! Differences from util-linux 2.38, all deliberate:
 //! - three 2.38 bugs that later util-linux releases fixed print the right value
@@ -9,8 +11,7 @@
 //!   semaphores once per set), and `-P` for queues (2.38 leaves `PERMS` empty);
 //! - `COMMAND` (a segment creator's, a semaphore's last operator's command line)
 //!   is not IPC state and so not in the crate: it is read from
-//!   `/proc/<pid>/cmdline`, as util-linux does;
-//! - no fitting to a terminal's width (see [`super::table`]).
+//!   `/proc/<pid>/cmdline`, as util-linux does.
 
 use sysv_ipc::msg::MsgQueueStat;
 use sysv_ipc::{DefaultBackend, Errno, Perm, SegmentStat, SemSet, SemSetStat, abi, info};
@@ -20,20 +21,27 @@ use super::table::{Column, Format, Table};
 use super::text::{self, human_size, strmode};
 
 /// One column of lsipc's table of columns: name, `--help` text, `--id` label,
-/// right-aligned.
+/// `SCOLS_FL_*` flags.
 struct Desc {
     name: &'static str,
     help: &'static str,
     pretty: &'static str,
-    right: bool,
+    flags: u8,
 }
 
-const fn d(name: &'static str, help: &'static str, pretty: &'static str, right: bool) -> Desc {
+/// `SCOLS_FL_RIGHT`: right-aligned.
+const RIGHT: u8 = 1;
+/// `SCOLS_FL_TRUNC`: cut to fit a terminal (`COMMAND`, unless `--notruncate`).
+const TRUNC: u8 = 2;
+/// `SCOLS_FL_NOEXTREMES`: a few long cells do not widen it on a terminal (`STATUS`).
+const NOEXTREMES: u8 = 4;
+
+const fn d(name: &'static str, help: &'static str, pretty: &'static str, flags: u8) -> Desc {
     Desc {
         name,
         help,
         pretty,
-        right,
+        flags,
     }
 }
 
@@ -83,55 +91,55 @@ const SUM_FIRST: usize = RESOURCE;
 const SUM_LAST: usize = USEPERC;
 
 const COLS: [Desc; 34] = [
-    d("KEY", "Resource key", "Key", false),
-    d("ID", "Resource ID", "ID", false),
-    d("OWNER", "Owner's username or UID", "Owner", true),
-    d("PERMS", "Permissions", "Permissions", true),
-    d("CUID", "Creator UID", "Creator UID", true),
-    d("CUSER", "Creator user", "Creator user", false),
-    d("CGID", "Creator GID", "Creator GID", true),
-    d("CGROUP", "Creator group", "Creator group", false),
-    d("UID", "User ID", "UID", true),
-    d("USER", "User name", "User name", false),
-    d("GID", "Group ID", "GID", true),
-    d("GROUP", "Group name", "Group name", false),
-    d("CTIME", "Time of the last change", "Last change", true),
-    d("USEDBYTES", "Bytes used", "Bytes used", true),
-    d("MSGS", "Number of messages", "Messages", false),
-    d("SEND", "Time of last msg sent", "Msg sent", true),
-    d("RECV", "Time of last msg received", "Msg received", true),
-    d("LSPID", "PID of the last msg sender", "Msg sender", true),
+    d("KEY", "Resource key", "Key", 0),
+    d("ID", "Resource ID", "ID", 0),
+    d("OWNER", "Owner's username or UID", "Owner", RIGHT),
+    d("PERMS", "Permissions", "Permissions", RIGHT),
+    d("CUID", "Creator UID", "Creator UID", RIGHT),
+    d("CUSER", "Creator user", "Creator user", 0),
+    d("CGID", "Creator GID", "Creator GID", RIGHT),
+    d("CGROUP", "Creator group", "Creator group", 0),
+    d("UID", "User ID", "UID", RIGHT),
+    d("USER", "User name", "User name", 0),
+    d("GID", "Group ID", "GID", RIGHT),
+    d("GROUP", "Group name", "Group name", 0),
+    d("CTIME", "Time of the last change", "Last change", RIGHT),
+    d("USEDBYTES", "Bytes used", "Bytes used", RIGHT),
+    d("MSGS", "Number of messages", "Messages", 0),
+    d("SEND", "Time of last msg sent", "Msg sent", RIGHT),
+    d("RECV", "Time of last msg received", "Msg received", RIGHT),
+    d("LSPID", "PID of the last msg sender", "Msg sender", RIGHT),
     d(
         "LRPID",
         "PID of the last msg receiver",
         "Msg receiver",
-        true,
+        RIGHT,
     ),
-    d("SIZE", "Segment size", "Segment size", true),
+    d("SIZE", "Segment size", "Segment size", RIGHT),
     d(
         "NATTCH",
         "Number of attached processes",
         "Attached processes",
-        true,
+        RIGHT,
     ),
-    d("STATUS", "Status", "Status", false),
-    d("ATTACH", "Attach time", "Attach time", true),
-    d("DETACH", "Detach time", "Detach time", true),
-    d("COMMAND", "Creator command line", "Creator command", false),
-    d("CPID", "PID of the creator", "Creator PID", true),
-    d("LPID", "PID of last user", "Last user PID", true),
-    d("NSEMS", "Number of semaphores", "Semaphores", true),
+    d("STATUS", "Status", "Status", NOEXTREMES),
+    d("ATTACH", "Attach time", "Attach time", RIGHT),
+    d("DETACH", "Detach time", "Detach time", RIGHT),
+    d("COMMAND", "Creator command line", "Creator command", TRUNC),
+    d("CPID", "PID of the creator", "Creator PID", RIGHT),
+    d("LPID", "PID of last user", "Last user PID", RIGHT),
+    d("NSEMS", "Number of semaphores", "Semaphores", RIGHT),
     d(
         "OTIME",
         "Time of the last operation",
         "Last operation",
-        true,
+        RIGHT,
     ),
-    d("RESOURCE", "Resource name", "Resource", false),
-    d("DESCRIPTION", "Resource description", "Description", false),
-    d("LIMIT", "System-wide limit", "Limit", true),
-    d("USED", "Currently used", "Used", true),
-    d("USE%", "Currently use percentage", "Use", true),
+    d("RESOURCE", "Resource name", "Resource", 0),
+    d("DESCRIPTION", "Resource description", "Description", 0),
+    d("LIMIT", "System-wide limit", "Limit", RIGHT),
+    d("USED", "Currently used", "Used", RIGHT),
+    d("USE%", "Currently use percentage", "Use", RIGHT),
 ];
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -159,8 +167,12 @@ struct Ctl {
     shellvar: bool,
     bytes: bool,
     numperms: bool,
+    /// `--notruncate`: `COMMAND` is not cut to fit the terminal.
+    notrunc: bool,
     time: TimeMode,
     now: i64,
+    /// Standard output's terminal width, if it is a terminal ([`Io::terminal`]).
+    terminal: Option<usize>,
 }
 
 const NOTRUNC: u32 = 0x80;
@@ -413,8 +425,10 @@ pub fn main(args: &[String], io: &mut Io<'_>) -> Result<(), Exit> {
         shellvar: false,
         bytes: false,
         numperms: false,
+        notrunc: false,
         time: TimeMode::Unset,
         now: text::now(),
+        terminal: io.terminal,
     };
     let mut excl_seen = [None::<char>; 4];
     for item in Getopt::new(args, "bceghi:Jlmno:PqrstVy", LONG) {
@@ -495,7 +509,7 @@ pub fn main(args: &[String], io: &mut Io<'_>) -> Result<(), Exit> {
                 return Ok(());
             }
             'V' => return Err(io.version()),
-            _ if c == NOTRUNC => {}
+            _ if c == NOTRUNC => ctl.notrunc = true,
             _ if c == NOHEAD => ctl.noheadings = true,
             _ if c == TIME_FMT => {
                 ctl.time = match arg.as_deref().unwrap_or("") {
@@ -599,22 +613,6 @@ pub fn main(args: &[String], io: &mut Io<'_>) -> Result<(), Exit> {
     Ok(())
 }
 
-/// util-linux's shell-variable form of a column name: `USE%` is `USE_PCT`.
-fn shellvar(name: &str) -> String {
-    let mut s = String::new();
-    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        s.push('_');
-    }
-    s.extend(
-        name.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
-    );
-    if name.ends_with('%') {
-        s.push_str("PCT");
-    }
-    s
-}
-
 fn make_table(
     ctl: &Ctl,
     name: Option<&'static str>,
@@ -623,15 +621,14 @@ fn make_table(
 ) -> Table {
     let columns = ids
         .iter()
-        .map(|&i| Column {
-            name: if ctl.shellvar {
-                // Leaked once per column per run: a handful of bytes in a tool
-                // that exits right after.
-                Box::leak(shellvar(COLS[i].name).into_boxed_str())
-            } else {
-                COLS[i].name
-            },
-            right: COLS[i].right,
+        .map(|&i| {
+            let flags = COLS[i].flags;
+            Column {
+                name: COLS[i].name,
+                right: flags & RIGHT != 0,
+                trunc: flags & TRUNC != 0 && !ctl.notrunc,
+                noextremes: flags & NOEXTREMES != 0,
+            }
         })
         .collect();
     let (format, sep) = match ctl.out {
@@ -647,7 +644,9 @@ fn make_table(
         rows,
         format,
         noheadings: ctl.noheadings || ctl.out == Out::Pretty,
+        shellvar: ctl.shellvar,
         separator: sep,
+        terminal: ctl.terminal,
     }
 }
 
@@ -907,15 +906,24 @@ fn do_sem(
     }
     let columns = ["SEMNUM", "VALUE", "NCOUNT", "ZCOUNT", "PID", "COMMAND"]
         .into_iter()
-        .map(|name| Column { name, right: true })
+        .map(|name| Column {
+            name,
+            right: true,
+            trunc: false,
+            noextremes: false,
+        })
         .collect();
+    // A table of its own, fitted to the terminal too (which, with these flags,
+    // changes nothing).
     Ok(Some(Table {
         name: Some("elements"),
         columns,
         rows: lines,
         format: Format::Human,
         noheadings: false,
+        shellvar: ctl.shellvar,
         separator: " ",
+        terminal: ctl.terminal,
     }))
 }
 
