@@ -164,11 +164,13 @@ struct svipc_shape {
 static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *want, int nsems,
                               unsigned wait_ms, void **base, const char **mismatch) {
     struct shmid_ds ds;
+    *mismatch = NULL;
     if (shmctl(shmid, IPC_STAT, &ds) != 0)
         return SVIPC_E_SYS;
-    *mismatch = "size";
-    if (ds.shm_segsz < want->data_offset)
+    if (ds.shm_segsz < want->data_offset) {
+        *mismatch = "size";
         return SVIPC_E_MISMATCH;
+    }
     void *p = shmat(shmid, NULL, 0);
     if (p == (void *)-1)
         return SVIPC_E_SYS;
@@ -213,10 +215,11 @@ static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *wa
             goto fail;
         }
     }
-    *mismatch = "size";
-    r = SVIPC_E_MISMATCH;
-    if (ds.shm_segsz < want->total_size)
+    if (ds.shm_segsz < want->total_size) {
+        *mismatch = "size";
+        r = SVIPC_E_MISMATCH;
         goto fail;
+    }
     /* The semaphores: initialised (sem_otime set by the creator's first semop), of
      * the layout's number, and made by the segment's creator (not a squatter). */
     for (unsigned attempt = 0;; attempt++) {
@@ -227,6 +230,7 @@ static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *wa
         }
         if (sds.sem_nsems != (unsigned long)nsems || sds.sem_perm.cuid != ds.shm_perm.cuid) {
             *mismatch = "semaphores";
+            r = SVIPC_E_MISMATCH;
             goto fail;
         }
         if (sds.sem_otime != 0)
@@ -237,7 +241,6 @@ static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *wa
         }
         nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
     }
-    *mismatch = NULL;
     *base = p;
     return SVIPC_OK;
 fail:;

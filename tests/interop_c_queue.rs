@@ -12,7 +12,8 @@
 //!   one side waits until the other sleeps on its semaphore (`GETNCNT`), so the
 //!   wake-up of a parked peer is exercised both ways, not left to scheduling luck;
 //! - the C side refuses a queue of another capacity, type fingerprint, size,
-//!   alignment or kind, and a role that Rust holds;
+//!   alignment or kind, a segment too small or never initialised, and a role that
+//!   Rust holds;
 //! - garbage indices and a garbage state word make the C calls fail, never read
 //!   out of bounds, and leave the queue usable;
 //! - a C producer that exits holding its role leaves it abandoned for Rust;
@@ -35,7 +36,7 @@ use sysv_ipc::layout::ring::{Barrier, RingCtl};
 use sysv_ipc::layout::{ShmType, fingerprint, type_id};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
-use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable};
+use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, Segment, SemSet};
 use sysv_ipc_testkit::in_ipc_namespace;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -505,6 +506,41 @@ fn c_refuses_other_shapes_and_a_role_rust_holds() {
         assert!(!q.has_consumer().unwrap());
         drop(tx);
         q.remove().unwrap();
+    });
+}
+
+#[test]
+fn c_refuses_segments_no_queue_initialised() {
+    let peer = peer();
+    in_ipc_namespace(|| {
+        let (small, zero) = (Key::new(KEY), Key::new(KEY + 1));
+        let size = sysv_ipc::layout::ring::DATA_OFFSET + CAP * size_of::<Item>();
+        let mut made = Vec::new();
+        for (key, size) in [(small, 100), (zero, size)] {
+            let seg = Segment::create(key, size, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+            let sems = SemSet::create(key, 4, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+            made.push((seg, sems));
+        }
+        let out = peer.run(&[
+            "refuse-raw",
+            &KEY.to_string(),
+            &(KEY + 1).to_string(),
+            &CAP.to_string(),
+        ]);
+        assert_eq!(
+            out,
+            [
+                "small layout mismatch size",
+                "zero not ready -",
+                "none system call failed ENOENT",
+            ]
+        );
+        for (seg, sems) in made {
+            // The C side left nothing attached.
+            assert_eq!(seg.stat().unwrap().nattch, 0);
+            seg.remove().unwrap();
+            sems.remove().unwrap();
+        }
     });
 }
 

@@ -10,6 +10,7 @@
  *                                               item <at> waits until the Rust producer
  *                                               is parked (the ring is full)
  *   queue_peer refuse <key> <cap>               joins with wrong shapes, claims roles
+ *   queue_peer refuse-raw <small> <zero> <cap>  joins segments no Queue initialised
  *   queue_peer hostile <key> <cap>              plays a hostile peer against itself
  *   queue_peer abandon <key> <cap>              enqueues item 0 and exits holding the role
  *   queue_peer seqlock-read <key> <last>        reads until it sees value <last>
@@ -269,6 +270,21 @@ static int refuse(const char *key_s, const char *cap_s) {
     return 0;
 }
 
+/* Segments under these keys that no Queue initialised: one too small for the
+ * control block, one of the right size but still zero (its creator never
+ * finished). Each has a semaphore set of 4 beside it. */
+static int refuse_raw(const char *small_s, const char *zero_s, const char *cap_s) {
+    uint64_t cap = strtoull(cap_s, NULL, 0);
+    struct svipc_queue q;
+    int r = svipc_queue_open(&q, (key_t)strtol(small_s, NULL, 0), item_type(), cap, 20);
+    printf("small %s %s\n", svipc_strerror(r), r == SVIPC_E_MISMATCH ? q.mismatch : "-");
+    r = svipc_queue_open(&q, (key_t)strtol(zero_s, NULL, 0), item_type(), cap, 20);
+    printf("zero %s %s\n", svipc_strerror(r), r == SVIPC_E_MISMATCH ? q.mismatch : "-");
+    r = svipc_queue_open(&q, (key_t)strtol(zero_s, NULL, 0) + 1, item_type(), cap, 20);
+    printf("none %s %s\n", svipc_strerror(r), errno == ENOENT ? "ENOENT" : strerror(errno));
+    return 0;
+}
+
 /*
  * A hostile peer, played by this process against its own role (the validation
  * is the same whoever wrote the garbage). Rust made a Queue<Item, cap>, enqueued
@@ -443,6 +459,8 @@ int main(int argc, char **argv) {
         return consume(argv[2], strtoull(argv[3], NULL, 0), argv[4], strtoull(argv[5], NULL, 0));
     if (argc == 4 && strcmp(cmd, "refuse") == 0)
         return refuse(argv[2], argv[3]);
+    if (argc == 5 && strcmp(cmd, "refuse-raw") == 0)
+        return refuse_raw(argv[2], argv[3], argv[4]);
     if (argc == 4 && strcmp(cmd, "hostile") == 0)
         return hostile(argv[2], argv[3]);
     if (argc == 4 && strcmp(cmd, "abandon") == 0)
