@@ -224,10 +224,13 @@ pub struct SemUsage {
     pub semaphores: u32,
 }
 
-/// Shared memory usage of the namespace (`shmctl(0, SHM_INFO)` into a `shm_info`).
+/// Shared memory usage of the namespace (`shmctl(0, SHM_INFO)` into a `shm_info`):
+/// every field of the kernel's `struct shm_info`.
 ///
 /// Page counts are in the system's page size (`shm_tot`, and `shm_get_stat` in
-/// ipc/shm.c summing each segment's page cache and swap).
+/// ipc/shm.c summing each segment's page cache and swap). `ipcs -u` prints them all,
+/// the swap counters as "pages swapped" and "Swap performance: N attempts M
+/// successes".
 ///
 /// # Examples
 ///
@@ -238,6 +241,8 @@ pub struct SemUsage {
 /// let usage = info::shm_usage()?; // namespace-wide
 /// assert!(usage.segments >= 1 && usage.pages_total >= 3);
 /// assert!(usage.pages_resident <= usage.pages_total);
+/// // Linux counts no swap attempts or successes (shmctl_shm_info in ipc/shm.c).
+/// assert_eq!((usage.swap_attempts, usage.swap_successes), (0, 0));
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -248,8 +253,14 @@ pub struct ShmUsage {
     pub pages_total: u64,
     /// Pages in memory (`shm_rss`): only pages touched so far are counted.
     pub pages_resident: u64,
-    /// Pages in swap (`shm_swp`).
+    /// Pages in swap (`shm_swp`): those of every segment's pages the kernel has
+    /// swapped out, now.
     pub pages_swapped: u64,
+    /// `swap_attempts`: 0 on Linux, which has not counted them since 2.4 (ipc/shm.c
+    /// `shmctl_shm_info` sets 0). Passed on as the kernel wrote it.
+    pub swap_attempts: u64,
+    /// `swap_successes`: 0 on Linux, as [`swap_attempts`](Self::swap_attempts).
+    pub swap_successes: u64,
 }
 
 fn msg_info_raw<B: Backend>(backend: &B, cmd: i32) -> Result<(msginfo, i32)> {
@@ -609,6 +620,8 @@ pub fn shm_usage_in<B: Backend>(backend: B) -> Result<ShmUsage> {
         pages_total: i.shm_tot,
         pages_resident: i.shm_rss,
         pages_swapped: i.shm_swp,
+        swap_attempts: i.swap_attempts,
+        swap_successes: i.swap_successes,
     })
 }
 

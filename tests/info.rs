@@ -245,7 +245,9 @@ fn usage_counts_objects<B: Backend + Copy>(b: B) {
                     segments: 0,
                     pages_total: 0,
                     pages_resident: 0,
-                    pages_swapped: 0
+                    pages_swapped: 0,
+                    swap_attempts: 0,
+                    swap_successes: 0
                 }
             )
         );

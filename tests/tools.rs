@@ -478,6 +478,94 @@ fn lsipc_fixes_three_bugs_of_util_linux_2_38() {
     });
 }
 
+/// glibc's `struct shm_info` (`<sys/shm.h>`), which the libc crate does not have.
+#[repr(C)]
+#[derive(Default)]
+struct ShmInfo {
+    used_ids: libc::c_int,
+    shm_tot: libc::c_ulong,
+    shm_rss: libc::c_ulong,
+    shm_swp: libc::c_ulong,
+    swap_attempts: libc::c_ulong,
+    swap_successes: libc::c_ulong,
+}
+
+/// `ipcs -u`'s shared memory status prints every field of `shm_info`, the swap
+/// counters included, as util-linux does; the crate's `ShmUsage` holds what a
+/// direct `shmctl(0, SHM_INFO)` through glibc returns.
+#[test]
+fn ipcs_u_prints_every_field_of_shm_info() {
+    if !have_util_linux() {
+        return;
+    }
+    in_ipc_namespace(|| {
+        let page = common::text::page_size() as usize;
+        let seg = Segment::create(
+            Key::new(0x77),
+            5 * page,
+            Intent::CreateNew,
+            Mode::new(0o600),
+        )
+        .unwrap();
+        let att = seg.attach().unwrap();
+        // Two pages touched.
+        att.write(page - 1, &[1, 1]).unwrap();
+        Segment::create(Key::PRIVATE, 100, Intent::CreateNew, Mode::new(0o600)).unwrap();
+
+        let mut raw = ShmInfo::default();
+        /// `SHM_INFO` in `<sys/shm.h>` (not in the libc crate for Linux).
+        const SHM_INFO: libc::c_int = 14;
+        // SAFETY: SHM_INFO writes one `struct shm_info` through the pointer, which
+        // is a live local of glibc's layout.
+        let r = unsafe { libc::shmctl(0, SHM_INFO, (&raw mut raw).cast()) };
+        assert!(
+            r >= 0,
+            "shmctl(SHM_INFO): {}",
+            std::io::Error::last_os_error()
+        );
+        let u = sysv_ipc::info::shm_usage().unwrap();
+        assert_eq!(
+            (
+                u.segments,
+                u.pages_total,
+                u.pages_resident,
+                u.pages_swapped,
+                u.swap_attempts,
+                u.swap_successes
+            ),
+            (
+                raw.used_ids as u32,
+                raw.shm_tot,
+                raw.shm_rss,
+                raw.shm_swp,
+                raw.swap_attempts,
+                raw.swap_successes
+            )
+        );
+        assert_eq!((u.segments, u.pages_total, u.pages_resident), (2, 6, 2));
+
+        let expected = format!(
+            "------ Shared Memory Status --------\n\
+             segments allocated {}\n\
+             pages allocated {}\n\
+             pages resident  {}\n\
+             pages swapped   {}\n\
+             Swap performance: {} attempts\t {} successes\n",
+            raw.used_ids,
+            raw.shm_tot,
+            raw.shm_rss,
+            raw.shm_swp,
+            raw.swap_attempts,
+            raw.swap_successes
+        );
+        for args in [&["-m", "-u"][..], &["-u"]] {
+            let out = same("ipcs", args).stdout;
+            assert!(out.contains(&expected), "{out}\nlacks\n{expected}");
+        }
+        drop(att);
+    });
+}
+
 // ---- ipcmk and ipcrm: outputs and effects ---------------------------------------------
 
 /// Runs `f` in a fresh IPC namespace and brings back what it returns.

@@ -5,9 +5,10 @@
 //! Where util-linux reads a number from `/proc` the crate asks the kernel for the
 //! same number: the `kernel.msgmni`-style limits come from `IPC_INFO`, the objects
 //! from `*_STAT_ANY` (which, like `/proc/sysvipc`, lists objects the caller cannot
-//! read). Two values util-linux prints are not in the crate's types and are printed
-//! as the constants Linux reports: `shm_info`'s `swap_attempts` and
-//! `swap_successes` (always 0 since Linux 2.6).
+//! read).
+//!
+//! `ipcs` prints with fixed `printf` formats: unlike `lsipc`, it looks neither at
+//! the terminal nor at `COLUMNS`.
 
 use sysv_ipc::info;
 use sysv_ipc::msg::{MsgQueue, MsgQueueStat};
@@ -357,16 +358,17 @@ fn do_shm(io: &mut Io<'_>, format: Format, unit: Unit) {
                 return;
             };
             out!(io, "------ Shared Memory Status --------\n");
+            // Every field of the kernel's shm_info, the `unsigned long`s as `%ld`.
             out!(
                 io,
-                "segments allocated {}\npages allocated {}\npages resident  {}\npages swapped   {}\n",
-                u.segments,
-                u.pages_total,
-                u.pages_resident,
-                u.pages_swapped
+                "segments allocated {}\npages allocated {}\npages resident  {}\npages swapped   {}\nSwap performance: {} attempts\t {} successes\n",
+                u.segments as i32,
+                u.pages_total as i64,
+                u.pages_resident as i64,
+                u.pages_swapped as i64,
+                u.swap_attempts as i64,
+                u.swap_successes as i64
             );
-            // shm_info's swap_attempts and swap_successes: Linux always reports 0.
-            out!(io, "Swap performance: 0 attempts\t 0 successes\n");
             return;
         }
         Format::Creator => {
