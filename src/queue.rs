@@ -276,7 +276,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// ```
     pub const CAPACITY: usize = MAXSZ;
 
-    /// Words per slot.
+    /// Payload words per slot (the ring adds one, the slot's `seq`).
     const SLOT_WORDS: usize = {
         assert!(
             size_of::<T>() > 0,
@@ -288,7 +288,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// Bytes of the whole layout.
     pub(crate) const SIZE: usize = {
         assert!(MAXSZ.is_power_of_two(), "MAXSZ must be a power of two");
-        match MAXSZ.checked_mul(Self::SLOT_WORDS * layout::WORD) {
+        match MAXSZ.checked_mul((Self::SLOT_WORDS + 1) * layout::WORD) {
             Some(n) if n <= isize::MAX as usize - ring::DATA_OFFSET => ring::DATA_OFFSET + n,
             _ => panic!("MAXSZ slots of T do not fit in memory"),
         }
@@ -456,9 +456,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
 
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
         let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
-        let (ctl, slots) =
-            view::<B, RingCtl>(&self.att, ring::DATA_OFFSET, MAXSZ * Self::SLOT_WORDS)
-                .ok_or_else(too_small)?;
+        let (ctl, slots) = view::<B, RingCtl>(
+            &self.att,
+            ring::DATA_OFFSET,
+            Ring::<MAXSZ>::words(Self::SLOT_WORDS),
+        )
+        .ok_or_else(too_small)?;
         Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
     }
 
@@ -818,8 +821,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
     ///
     /// let q = Removal::new(Queue::<[u8; 12], 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// // 384 bytes of header and index lines, then 8 slots of 12 bytes rounded up to 16.
-    /// assert_eq!(q.segment().stat()?.size, 384 + 8 * 16);
+    /// // 384 bytes of header and index lines, then 8 slots: an 8-byte `seq` and
+    /// // 12 bytes rounded up to 16.
+    /// assert_eq!(q.segment().stat()?.size, 384 + 8 * (8 + 16));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn segment(&self) -> Segment<B>
@@ -862,7 +866,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// let att = q.attachment();
     /// assert_eq!(att.load_u64(128), Some(3)); // `tail`: messages ever enqueued
     /// assert_eq!(att.load_u64(256), Some(1)); // `head`: messages ever dequeued
-    /// assert_eq!(att.load_u64(384 + 8), Some(6)); // slot 1
+    /// assert_eq!(att.load_u64(384 + 16), Some(2)); // slot 1's `seq`: message 1 + 1
+    /// assert_eq!(att.load_u64(384 + 16 + 8), Some(6)); // slot 1's payload
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn attachment(&self) -> &Attachment<B> {

@@ -123,7 +123,7 @@ impl Parking for Spin {
     }
 }
 
-/// A ring of N one-word slots in ordinary memory.
+/// A ring of N slots of one payload word (and its `seq`) in ordinary memory.
 struct Mem<const N: usize> {
     ctl: RingCtl,
     slots: Vec<AtomicU64>,
@@ -136,7 +136,9 @@ fn mem<const N: usize>() -> Arc<Mem<N>> {
 fn mem_with<const N: usize>(barrier: Barrier) -> Arc<Mem<N>> {
     let m = Mem {
         ctl: RingCtl::new(),
-        slots: (0..N).map(|_| AtomicU64::new(0)).collect(),
+        slots: (0..Ring::<N>::words(1))
+            .map(|_| AtomicU64::new(0))
+            .collect(),
     };
     m.ctl.init(barrier);
     Arc::new(m)

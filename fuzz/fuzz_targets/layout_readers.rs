@@ -118,13 +118,16 @@ fn pure_layouts(input: &mut Input<'_>) {
     let _ = h.check(&shape);
     let _ = h.attach(&shape, |attempt| attempt < 2);
 
-    // Ring: N slots of 1..=3 words over arbitrary indices and slot bytes.
+    // Ring: N slots of 1..=3 payload words (and a `seq` each) over arbitrary
+    // indices, sequences and slot bytes.
     let slot_words = usize::from(input.byte() % 3) + 1;
     let ctl = RingCtl::new();
     for w in ctl_words(&ctl) {
         w.store(input.word(), Relaxed);
     }
-    let slots: Vec<AtomicU64> = (0..N * slot_words).map(|_| AtomicU64::new(0)).collect();
+    let slots: Vec<AtomicU64> = (0..Ring::<N>::words(slot_words))
+        .map(|_| AtomicU64::new(0))
+        .collect();
     fill(&slots, input);
     let ring = Ring::<N>::new(&ctl, &slots, slot_words).expect("exact slot count");
     let mut consumer = RingConsumer::new(ring).ok();

@@ -104,6 +104,10 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// the fence of the wake check. A version-1 peer would ignore it and park with a
 /// fence only, so it must be refused.
 ///
+/// 3: a `seq` word before each ring slot's payload (slot stride grows by 8), which
+/// a version-3 consumer polls instead of `tail`; a version-2 producer would not
+/// write it (and a version-2 consumer would read `seq` as payload).
+///
 /// # Examples
 ///
 /// ```
@@ -115,7 +119,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
 /// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
 /// ```
-pub const LAYOUT_VERSION: u64 = 2;
+pub const LAYOUT_VERSION: u64 = 3;
 
 /// Size of the header in bytes.
 ///

@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn threads_move_values_through_the_ring_in_order() {
         let ctl = RingCtl::new();
-        let slots: [AtomicU64; 8] = core::array::from_fn(|_| AtomicU64::new(0));
+        let slots: [AtomicU64; Ring::<4>::words(2)] = core::array::from_fn(|_| AtomicU64::new(0));
         let ring = Ring::<4>::new(&ctl, &slots, 2).unwrap();
         thread::scope(|s| {
             s.spawn(|| {
@@ -279,9 +279,10 @@ mod tests {
             let mut want = 1;
             while want <= ROUNDS {
                 let mut got = [0u64; 3];
+                // Single pops take the slot-sequence path, batches the `tail` one.
                 let n = c
                     .pop(
-                        3,
+                        if want % 3 == 0 { 1 } else { 3 },
                         |i, slot| {
                             let mut b = [0u8; 16];
                             load_words(slot, &mut b);
