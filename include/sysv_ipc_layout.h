@@ -72,7 +72,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
  *     and sem_perm.cuid == the segment's shm_perm.cuid (else another user made it).
  */
 #define SVIPC_MAGIC UINT64_C(0x3153524350495653) /* the bytes "SVIPCRS1" read as a little-endian uint64_t */
-#define SVIPC_LAYOUT_VERSION UINT64_C(2) /* of the header and of every layout after it */
+#define SVIPC_LAYOUT_VERSION UINT64_C(3) /* of the header and of every layout after it */
 #define SVIPC_HEADER_SIZE 128
 #define SVIPC_STATE_UNINIT UINT64_C(0)
 #define SVIPC_STATE_INITIALIZING UINT64_C(1)
@@ -219,21 +219,31 @@ _Static_assert(offsetof(struct svipc_header, reserved) == SVIPC_HEADER_RESERVED_
 #define SVIPC_TYPE_ID_F32 UINT64_C(0xdd635018ff703544) /* type_id("f32") */
 #define SVIPC_TYPE_ID_F64 UINT64_C(0xdd744c18ff7ea1ab) /* type_id("f64") */
 /* The macros against the crate's fingerprint::<T>(): */
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x28adf69426328a1f), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0xeb6c250b6e3d7ae2), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0x54e4d4ac29f0350f), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0xbdc31312f01f4a25), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0x5077714c8ee2fa16), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x09b32f8b1b433ffe), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x0a66ec14792cc503), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0x35ea0da31f00eaee), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x9ec84c09e5300004), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0x6f72385599d24437), "fingerprint rule");
 
 /*
  * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
  *
  * Segment: the control block below (384 bytes), then MAXSZ slots of
- * SVIPC_VALUE_BYTES(sizeof(T)) bytes. MAXSZ is a power of two and every slot is
+ * SVIPC_RING_SLOT_BYTES(sizeof(T)) bytes: a uint64_t seq word, then the value
+ * (SVIPC_VALUE_BYTES(sizeof(T)) bytes). MAXSZ is a power of two and every slot is
  * usable. Message k (counting from 0) is in slot k & (MAXSZ - 1); the ring holds
  * tail - head messages (wrapping uint64_t subtraction), always <= MAXSZ: any other
  * difference (also head ahead of tail) is a corrupt segment, never a bound.
  * Mask with your own compile-time MAXSZ, never with a value read from the segment.
+ *
+ * Publishing message k: write the value, store tail = k + 1 (release), then store
+ * k + 1 into the slot's seq word (release), in that order (tail is the commit
+ * point; a consumer that sees seq k + 1 with acquire sees the value and a tail
+ * covering it). A consumer with no message cached may test the seq word of slot
+ * head for head + 1 (acquire) instead of loading tail; any other value means not
+ * yet, and it must load tail at least now and then (a producer that died between
+ * the two stores leaves a committed message with a stale seq). Batch pops, the
+ * re-check before parking, and occupancy read tail.
  *
  * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values
  * SVIPC_QUEUE_SEM_INITIAL. A role (producer or consumer) is claimed by
@@ -259,13 +269,18 @@ _Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_T
 #define SVIPC_RING_DATA_OFFSET 384
 #define SVIPC_BARRIER_SYMMETRIC UINT64_C(0)
 #define SVIPC_BARRIER_ASYMMETRIC UINT64_C(1)
+/* Bytes of one ring slot of a type_size-byte value: its seq word and the value. */
+#define SVIPC_RING_SLOT_SEQ_BYTES 8
+#define SVIPC_RING_SLOT_BYTES(type_size) \
+    ((uint64_t)SVIPC_RING_SLOT_SEQ_BYTES + SVIPC_VALUE_BYTES(type_size))
 /* Bytes of the segment of a Queue of capacity slots of type_size bytes. */
 #define SVIPC_RING_TOTAL_SIZE(capacity, type_size) \
-    ((uint64_t)SVIPC_RING_DATA_OFFSET + (uint64_t)(capacity) * SVIPC_VALUE_BYTES(type_size))
-/* Offset in the segment of the slot of message index (capacity a power of two). */
+    ((uint64_t)SVIPC_RING_DATA_OFFSET + (uint64_t)(capacity) * SVIPC_RING_SLOT_BYTES(type_size))
+/* Offset in the segment of the slot (its seq word) of message index (capacity a
+ * power of two); the value follows SVIPC_RING_SLOT_SEQ_BYTES later. */
 #define SVIPC_RING_SLOT_OFFSET(capacity, type_size, index)                     \
     ((uint64_t)SVIPC_RING_DATA_OFFSET +                                         \
-     ((uint64_t)(index) & ((uint64_t)(capacity) - 1)) * SVIPC_VALUE_BYTES(type_size))
+     ((uint64_t)(index) & ((uint64_t)(capacity) - 1)) * SVIPC_RING_SLOT_BYTES(type_size))
 #define SVIPC_QUEUE_NSEMS 4
 #define SVIPC_QUEUE_SEM_ITEMS 0 /* a parked consumer waits here; the producer posts */
 #define SVIPC_QUEUE_SEM_SPACE 1 /* a parked producer waits here; the consumer posts */
@@ -354,10 +369,10 @@ _Static_assert(offsetof(struct svipc_ring_ctl, consumer_pad) == SVIPC_RING_CONSU
                sizeof(((struct svipc_ring_ctl *)0)->consumer_pad) == SVIPC_RING_CONSUMER_PAD_SIZE,
                "svipc_ring_ctl.consumer_pad: offset and size");
 /* The size formula against the crate's Queue<T, MAXSZ>: */
-_Static_assert(SVIPC_RING_TOTAL_SIZE(1, 1) == 392, "Queue size");
-_Static_assert(SVIPC_RING_TOTAL_SIZE(8, 12) == 512, "Queue size");
-_Static_assert(SVIPC_RING_TOTAL_SIZE(2, 40) == 464, "Queue size");
-_Static_assert(SVIPC_RING_TOTAL_SIZE(1024, 8) == 8576, "Queue size");
+_Static_assert(SVIPC_RING_TOTAL_SIZE(1, 1) == 400, "Queue size");
+_Static_assert(SVIPC_RING_TOTAL_SIZE(8, 12) == 576, "Queue size");
+_Static_assert(SVIPC_RING_TOTAL_SIZE(2, 40) == 480, "Queue size");
+_Static_assert(SVIPC_RING_TOTAL_SIZE(1024, 8) == 16768, "Queue size");
 
 /*
  * 4. SeqLock<T>: one writer, any number of readers (kind SVIPC_KIND_SEQLOCK).

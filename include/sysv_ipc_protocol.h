@@ -6,7 +6,7 @@
  * sysv_ipc_layout.h. What is here is the protocol, mirroring src/layout/header.rs,
  * src/layout/ring.rs, src/layout/seqlock.rs, src/queue.rs and src/seqlock.rs
  * operation for operation, with the same C11 memory orders. It implements layout
- * version 2 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
+ * version 3 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
  *
  * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
  * #include "sysv_ipc_protocol.h". Everything is `static`; Linux only (membarrier).
@@ -50,9 +50,9 @@
 
 /* The layout version this file implements: a generated header for another one
  * means the protocol changed, and the code below must be updated with it. */
-#define SVIPC_PROTOCOL_VERSION 2
+#define SVIPC_PROTOCOL_VERSION 3
 _Static_assert(SVIPC_LAYOUT_VERSION == SVIPC_PROTOCOL_VERSION,
-               "sysv_ipc_protocol.h implements layout version 2: update it to the "
+               "sysv_ipc_protocol.h implements layout version 3: update it to the "
                "protocol of the SVIPC_LAYOUT_VERSION in sysv_ipc_layout.h");
 
 /* Results: >= 0 success, < 0 failure. */
@@ -334,6 +334,7 @@ static inline int svipc_queue_open(struct svipc_queue *q, key_t key, struct svip
     return svipc_queue_open_ids(q, shmid, semid, t, capacity, wait_ms);
 }
 
+/* The seq word of the slot of message index; the value's words follow it. */
 static inline _Atomic uint64_t *svipc_queue_slot_(struct svipc_queue *q, uint64_t index) {
     /* Masked with the caller's capacity: in bounds whatever index is. */
     return (_Atomic uint64_t *)((unsigned char *)q->ctl +
@@ -461,10 +462,14 @@ static inline int svipc_queue_enqueue(struct svipc_queue *q, const void *item) {
     int r = svipc_queue_room_(q, &room);
     if (r != SVIPC_OK || room == 0)
         return r != SVIPC_OK ? r : SVIPC_WOULD_BLOCK;
-    svipc_store_words_(svipc_queue_slot_(q, q->own), item, q->type_size);
+    _Atomic uint64_t *slot = svipc_queue_slot_(q, q->own);
+    svipc_store_words_(slot + 1, item, q->type_size);
     q->own += 1;
     /* Release: publishes the slot; pairs with the consumer's acquire load of tail. */
     atomic_store_explicit(&q->ctl->tail, q->own, memory_order_release);
+    /* Then the slot's seq (release), after tail: a consumer that takes the message
+     * on its seq never gets ahead of tail. */
+    atomic_store_explicit(slot, q->own, memory_order_release);
     svipc_queue_wake_peer_(q);
     return SVIPC_OK;
 }
@@ -474,11 +479,20 @@ static inline int svipc_queue_enqueue(struct svipc_queue *q, const void *item) {
 static inline int svipc_queue_dequeue(struct svipc_queue *q, void *item) {
     if (q->role != SVIPC_QUEUE_SEM_CONSUMER)
         return SVIPC_E_ARG;
-    uint64_t room;
-    int r = svipc_queue_room_(q, &room);
-    if (r != SVIPC_OK || room == 0)
-        return r != SVIPC_OK ? r : SVIPC_WOULD_BLOCK;
-    svipc_load_words_(item, svipc_queue_slot_(q, q->own), q->type_size);
+    _Atomic uint64_t *slot = svipc_queue_slot_(q, q->own);
+    uint64_t room = q->cached - q->own;
+    /* None cached: the slot's seq (acquire, pairs with the producer's release store)
+     * says whether message `own` is there, without loading tail. On a miss, load
+     * tail as always (simpler than Rust's every-32nd-miss; a C consumer that spins
+     * on this call pays the producer's line on each poll). */
+    if (room == 0 && atomic_load_explicit(slot, memory_order_acquire) == q->own + 1) {
+        q->cached = q->own + 1;
+    } else {
+        int r = svipc_queue_room_(q, &room);
+        if (r != SVIPC_OK || room == 0)
+            return r != SVIPC_OK ? r : SVIPC_WOULD_BLOCK;
+    }
+    svipc_load_words_(item, slot + 1, q->type_size);
     q->own += 1;
     /* Release: our reads of the slot happen before the producer's acquire load of
      * head lets it overwrite the slot. */
@@ -492,7 +506,8 @@ static inline int svipc_queue_dequeue(struct svipc_queue *q, void *item) {
 static inline int svipc_queue_prepare_park_(struct svipc_queue *q) {
     int producer = q->role == SVIPC_QUEUE_SEM_PRODUCER;
     _Atomic uint64_t *flag = producer ? &q->ctl->producer_waiting : &q->ctl->consumer_waiting;
-    atomic_store_explicit(flag, 1, memory_order_relaxed);
+    /* An exchange, as Rust's `announce`: lands after the waker's clearing exchange. */
+    atomic_exchange_explicit(flag, 1, memory_order_relaxed);
     if (q->asymmetric) {
         /* Pairs with the compiler barrier in the peer's wake check. */
         if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {

@@ -539,11 +539,21 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
  * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
  *
  * Segment: the control block below ({data} bytes), then MAXSZ slots of
- * SVIPC_VALUE_BYTES(sizeof(T)) bytes. MAXSZ is a power of two and every slot is
+ * SVIPC_RING_SLOT_BYTES(sizeof(T)) bytes: a uint64_t seq word, then the value
+ * (SVIPC_VALUE_BYTES(sizeof(T)) bytes). MAXSZ is a power of two and every slot is
  * usable. Message k (counting from 0) is in slot k & (MAXSZ - 1); the ring holds
  * tail - head messages (wrapping uint64_t subtraction), always <= MAXSZ: any other
  * difference (also head ahead of tail) is a corrupt segment, never a bound.
  * Mask with your own compile-time MAXSZ, never with a value read from the segment.
+ *
+ * Publishing message k: write the value, store tail = k + 1 (release), then store
+ * k + 1 into the slot's seq word (release), in that order (tail is the commit
+ * point; a consumer that sees seq k + 1 with acquire sees the value and a tail
+ * covering it). A consumer with no message cached may test the seq word of slot
+ * head for head + 1 (acquire) instead of loading tail; any other value means not
+ * yet, and it must load tail at least now and then (a producer that died between
+ * the two stores leaves a committed message with a stale seq). Batch pops, the
+ * re-check before parking, and occupancy read tail.
  *
  * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values
  * SVIPC_QUEUE_SEM_INITIAL. A role (producer or consumer) is claimed by
@@ -569,13 +579,18 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
 #define SVIPC_RING_DATA_OFFSET {data}
 #define SVIPC_BARRIER_SYMMETRIC UINT64_C({sym})
 #define SVIPC_BARRIER_ASYMMETRIC UINT64_C({asym})
+/* Bytes of one ring slot of a type_size-byte value: its seq word and the value. */
+#define SVIPC_RING_SLOT_SEQ_BYTES {seq_bytes}
+#define SVIPC_RING_SLOT_BYTES(type_size) \\
+    ((uint64_t)SVIPC_RING_SLOT_SEQ_BYTES + SVIPC_VALUE_BYTES(type_size))
 /* Bytes of the segment of a Queue of capacity slots of type_size bytes. */
 #define SVIPC_RING_TOTAL_SIZE(capacity, type_size) \\
-    ((uint64_t)SVIPC_RING_DATA_OFFSET + (uint64_t)(capacity) * SVIPC_VALUE_BYTES(type_size))
-/* Offset in the segment of the slot of message index (capacity a power of two). */
+    ((uint64_t)SVIPC_RING_DATA_OFFSET + (uint64_t)(capacity) * SVIPC_RING_SLOT_BYTES(type_size))
+/* Offset in the segment of the slot (its seq word) of message index (capacity a
+ * power of two); the value follows SVIPC_RING_SLOT_SEQ_BYTES later. */
 #define SVIPC_RING_SLOT_OFFSET(capacity, type_size, index)                     \\
     ((uint64_t)SVIPC_RING_DATA_OFFSET +                                         \\
-     ((uint64_t)(index) & ((uint64_t)(capacity) - 1)) * SVIPC_VALUE_BYTES(type_size))
+     ((uint64_t)(index) & ((uint64_t)(capacity) - 1)) * SVIPC_RING_SLOT_BYTES(type_size))
 #define SVIPC_QUEUE_NSEMS {nsems}
 #define SVIPC_QUEUE_SEM_ITEMS {items} /* a parked consumer waits here; the producer posts */
 #define SVIPC_QUEUE_SEM_SPACE {space} /* a parked producer waits here; the consumer posts */
@@ -590,6 +605,7 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
 #define SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED {MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED}
 ",
         data = ring::DATA_OFFSET,
+        seq_bytes = WORD,
         sym = Barrier::Symmetric as u64,
         asym = Barrier::Asymmetric as u64,
         nsems = queue::SEM_VALUES.len(),

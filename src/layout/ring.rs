@@ -9,12 +9,12 @@
 //! |---:|---|---|---|
 //! | 0..128 | [`Header`] | creator | `kind` = 1, `capacity` = `N`, `data_offset` = 384 |
 //! | 128 | `tail` | producer | messages ever enqueued (free-running `u64`) |
-//! | 136 | `consumer_waiting` | consumer sets, producer clears | non-zero: the consumer is (about to be) parked |
+//! | 136 | `consumer_waiting` | consumer sets (and clears when it stops waiting), producer clears to wake it | non-zero: the consumer is (about to be) parked |
 //! | 144 | `producer_pid` | producer | pid of the role's holder, 0 when released |
 //! | 152 | `barrier` | creator | 1: asymmetric wake check ([`Barrier::Asymmetric`]); anything else: symmetric |
 //! | 160..256 | padding | — | zero |
 //! | 256 | `head` | consumer | messages ever dequeued (free-running `u64`) |
-//! | 264 | `producer_waiting` | producer sets, consumer clears | non-zero: the producer is (about to be) parked |
+//! | 264 | `producer_waiting` | producer sets (and clears when it stops waiting), consumer clears to wake it | non-zero: the producer is (about to be) parked |
 //! | 272 | `consumer_pid` | consumer | pid of the role's holder, 0 when released |
 //! | 280..384 | padding | — | zero |
 //! | 384 + i·S | `seq` of slot `i` | producer | `k + 1` once message `k` in this slot is published |
