@@ -38,3 +38,17 @@ pub use process::{
     needs_root, wait_until_blocked, wait_until_blocked_in,
 };
 pub use sysctl::{get_sysctl, set_sysctl};
+
+/// Whether this process runs under qemu-user (the aarch64 suite), for the tests that
+/// gate an assertion qemu cannot pass (note the divergence beside the test).
+///
+/// qemu fakes `/proc/self/exe` (it names the guest binary) but not
+/// `/proc/thread-self/exe`, which names the emulator. (`comm` does not work: a forked
+/// test child carries its test thread's name.)
+pub fn under_qemu() -> bool {
+    cfg!(not(target_arch = "x86_64"))
+        && std::fs::read_link("/proc/thread-self/exe").is_ok_and(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("qemu-"))
+        })
+}

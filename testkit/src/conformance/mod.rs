@@ -77,18 +77,7 @@ pub(crate) const KEY: i32 = 0x5157_0001;
 /// uid and gid of `nobody`, for permission tests.
 pub(crate) const NOBODY: u32 = 65534;
 
-/// Whether this process runs under qemu-user (the aarch64 suite).
-///
-/// qemu fakes `/proc/self/exe` (it names the guest binary) but not
-/// `/proc/thread-self/exe`, which names the emulator. (`comm` does not work: a forked
-/// test child carries its test thread's name.)
-pub(crate) fn under_qemu() -> bool {
-    cfg!(not(target_arch = "x86_64"))
-        && std::fs::read_link("/proc/thread-self/exe").is_ok_and(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("qemu-"))
-        })
-}
+pub(crate) use crate::under_qemu;
 
 /// The result of a `*_STAT_ANY` command (Linux 4.17), or `None` under qemu.
 ///
