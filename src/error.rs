@@ -179,7 +179,8 @@ pub enum ErrorKind {
 
 /// The system limit an error ran into: which sysctl of the IPC namespace to look at
 /// (or raise). [`Error::limit`] names it where the kernel's errno plus, if needed, a
-/// look at the namespace's limits and usage (only on that error path) tell which.
+/// look at the namespace's limits and usage (only on that error path, and only with
+/// the `explain-limits` feature, on by default) tell which.
 ///
 /// # Examples
 ///
@@ -262,7 +263,8 @@ impl Limit {
 /// assert_eq!(e.kind(), ErrorKind::Removed);
 /// assert_eq!(e.to_string(), "msgrcv: the object was removed (EIDRM (Identifier removed))");
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+// Debug by hand: it shows `limit()`, not the stored field.
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Error {
     call: Call,
     kind: ErrorKind,
@@ -315,18 +317,12 @@ impl Error {
             },
             _ => ErrorKind::Other,
         };
-        // The limits that (call, errno) alone name; the ambiguous ones (semget's and
-        // shmget's ENOSPC and EINVAL) are told apart by `info::explain_limit`.
-        let limit = match (call, errno) {
-            (Call::Msgget, Errno::NOSPC) => Some(Limit::Msgmni),
-            (Call::Semop | Call::Semtimedop, Errno::TOOBIG) => Some(Limit::Semopm),
-            _ => None,
-        };
+        // No limit here: `limit()` works out the ones that (call, errno) alone name.
         Error {
             call,
             kind,
             errno: Some(errno),
-            limit,
+            limit: None,
         }
     }
 
@@ -372,6 +368,10 @@ impl Error {
     /// `InvalidArgument`/`MessageTooLarge` of a size above `semmsl`, `shmmax`,
     /// `msgmax`.
     ///
+    /// The `semget` and `shmget` ones are told apart by asking the namespace's limits
+    /// and usage when the call fails, which the `explain-limits` feature (default)
+    /// does; without it they are `None` (the binary is some 400 bytes smaller).
+    ///
     /// ```
     /// # use sysv_ipc::{Error, Call, Errno, ErrorKind, Limit};
     /// let e = Error::from_errno(Call::Msgget, Errno::NOSPC);
@@ -379,7 +379,16 @@ impl Error {
     /// assert!(e.to_string().contains("kernel.msgmni"), "{e}");
     /// ```
     pub const fn limit(&self) -> Option<Limit> {
-        self.limit
+        // The limits that (call, errno) alone name are worked out here, when asked,
+        // rather than on every error path. The others took more than the errno (the
+        // namespace's limits and usage at the time, the message's size) and were
+        // stored by `with_limit`.
+        match (self.limit, self.call, self.errno) {
+            (Some(limit), _, _) => Some(limit),
+            (None, Call::Msgget, Some(Errno::NOSPC)) => Some(Limit::Msgmni),
+            (None, Call::Semop | Call::Semtimedop, Some(Errno::TOOBIG)) => Some(Limit::Semopm),
+            _ => None,
+        }
     }
 
     /// What kind of failure this is.
@@ -491,13 +500,24 @@ impl fmt::Display for ErrorKind {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.call.name(), self.kind)?;
-        if let Some(limit) = self.limit {
+        if let Some(limit) = self.limit() {
             write!(f, " ({})", limit.sysctl())?;
         }
         if let Some(errno) = self.errno {
             write!(f, " ({errno})")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("call", &self.call)
+            .field("kind", &self.kind)
+            .field("errno", &self.errno)
+            .field("limit", &self.limit())
+            .finish()
     }
 }
 
@@ -523,4 +543,45 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// Turns a backend result into this crate's, naming the call.
 pub(crate) fn check<T>(call: Call, r: core::result::Result<T, Errno>) -> Result<T> {
     r.map_err(|errno| Error::from_errno(call, errno))
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use std::format;
+    use std::string::ToString;
+
+    use super::*;
+
+    /// The limits named by (call, errno) alone are worked out by `limit()`, and
+    /// `Debug` and `Display` show them as before; errnos that need the namespace's
+    /// state (or name nothing) give no limit from the errno alone.
+    #[test]
+    fn limits_from_the_errno_alone() {
+        for (call, errno, limit) in [
+            (Call::Msgget, Errno::NOSPC, Some(Limit::Msgmni)),
+            (Call::Semop, Errno::TOOBIG, Some(Limit::Semopm)),
+            (Call::Semtimedop, Errno::TOOBIG, Some(Limit::Semopm)),
+            (Call::Semget, Errno::NOSPC, None),
+            (Call::Shmget, Errno::INVAL, None),
+            (Call::Msgrcv, Errno::TOOBIG, None),
+            (Call::Msgsnd, Errno::NOSPC, None),
+        ] {
+            let e = Error::from_errno(call, errno);
+            assert_eq!(e.limit(), limit, "{call:?} {errno:?}");
+            let debug = format!("{e:?}");
+            assert!(debug.ends_with(&format!("limit: {limit:?} }}")), "{debug}");
+            if let Some(l) = limit {
+                assert!(format!("{e}").contains(&format!("({})", l.sysctl())), "{e}");
+            }
+        }
+        // A stored limit (what `explain_limit` sets) wins, and shows the same way.
+        let e = Error::from_errno(Call::Semget, Errno::NOSPC).with_limit(Limit::Semmni);
+        assert_eq!(e.limit(), Some(Limit::Semmni));
+        assert_eq!(
+            e.to_string(),
+            "semget: a system limit was reached (kernel.sem semmni) (ENOSPC (No space left on device))"
+        );
+    }
 }

@@ -44,7 +44,7 @@ use core::ffi::c_void;
 use core::iter::FusedIterator;
 
 use crate::abi::{self, msginfo, msqid64_ds, semid64_ds, seminfo, shm_info, shmid64_ds, shminfo64};
-use crate::error::{Call, Error, Limit, Result, check};
+use crate::error::{Call, Error, Result, check};
 use crate::msg::MsgQueueStat;
 use crate::sem::SemSetStat;
 use crate::shm::SegmentStat;
@@ -630,37 +630,73 @@ pub fn shm_usage_in<B: Backend>(backend: B) -> Result<ShmUsage> {
 ///
 /// `ENOSPC` is the object count when it is at its limit, else the semaphore or page
 /// total; `EINVAL` is `semmsl`/`shmmax` when `size` (semaphores, bytes) is above it.
-/// Anything else, or a failed query, leaves the error as it was.
+/// Anything else, or a failed query, leaves the error as it was. Without the
+/// `explain-limits` feature it asks nothing and returns `e` as it is.
+#[inline(always)]
 pub(crate) fn explain_limit<B: Backend>(e: Error, backend: &B, size: usize) -> Error {
+    #[cfg(feature = "explain-limits")]
+    if let Some(limit) = limit_behind(backend, e.call(), e.errno(), size) {
+        return e.with_limit(limit);
+    }
+    #[cfg(not(feature = "explain-limits"))]
+    let _ = (backend, size);
+    e
+}
+
+/// The query behind [`explain_limit`]: out of line (every call site passes four
+/// scalars), and written for size, since it is linked into every program that
+/// creates a set or a segment: no query unless the errno can name a limit, one
+/// `SEM_INFO` for `semget` (it returns the limits beside the usage: semctl(2)),
+/// `IPC_INFO` then, for `ENOSPC` only, `SHM_INFO` for `shmget`, and only the fields
+/// compared are read (the public `*_limits_in`/`*_usage_in` convert every field and
+/// build an `Error` on failure; through them this came to 1.3 KB of x86_64 code).
+#[cfg(feature = "explain-limits")]
+#[inline(never)]
+fn limit_behind<B: Backend>(
+    backend: &B,
+    call: Call,
+    errno: Option<Errno>,
+    size: usize,
+) -> Option<crate::Limit> {
+    use crate::Limit;
+
+    let errno = errno?;
+    if !matches!(errno, Errno::NOSPC | Errno::INVAL) {
+        return None;
+    }
     let size = u64::try_from(size).unwrap_or(u64::MAX);
-    let limit = match (e.call(), e.errno()) {
-        (Call::Semget, Some(Errno::NOSPC)) => {
-            match (sem_usage_in(backend), sem_limits_in(backend)) {
-                (Ok(u), Ok(l)) if u.sets >= l.semmni => Some(Limit::Semmni),
-                (Ok(_), Ok(_)) => Some(Limit::Semmns),
-                _ => None,
+    match call {
+        Call::Semget => {
+            let mut i = seminfo::default();
+            // SAFETY: SEM_INFO writes one seminfo through the pointer in `arg`; `i` is
+            // a live local seminfo.
+            unsafe { backend.semctl(0, 0, abi::SEM_INFO, (&raw mut i).cast::<c_void>()) }.ok()?;
+            match errno {
+                // With SEM_INFO, `semusz` is the number of sets in use.
+                Errno::NOSPC if i.semusz >= i.semmni => Some(Limit::Semmni),
+                Errno::NOSPC => Some(Limit::Semmns),
+                _ => (size > u64::from(count(i.semmsl))).then_some(Limit::Semmsl),
             }
         }
-        (Call::Semget, Some(Errno::INVAL)) => sem_limits_in(backend)
-            .ok()
-            .filter(|l| size > u64::from(l.semmsl))
-            .map(|_| Limit::Semmsl),
-        (Call::Shmget, Some(Errno::NOSPC)) => {
-            match (shm_usage_in(backend), shm_limits_in(backend)) {
-                (Ok(u), Ok(l)) if u64::from(u.segments) >= l.shmmni => Some(Limit::Shmmni),
-                (Ok(_), Ok(_)) => Some(Limit::Shmall),
-                _ => None,
+        Call::Shmget => {
+            let mut l = shminfo64::default();
+            // SAFETY: IPC_INFO on shmctl writes one shminfo64 through `buf`; `l` is a
+            // live local shminfo64.
+            unsafe { backend.shmctl(0, abi::IPC_INFO, (&raw mut l).cast::<c_void>()) }.ok()?;
+            if errno == Errno::INVAL {
+                return (size > l.shmmax).then_some(Limit::Shmmax);
             }
+            let mut u = shm_info::default();
+            // SAFETY: SHM_INFO writes one shm_info through `buf`; `u` is a live local
+            // shm_info.
+            unsafe { backend.shmctl(0, abi::SHM_INFO, (&raw mut u).cast::<c_void>()) }.ok()?;
+            Some(if u64::from(count(u.used_ids)) >= l.shmmni {
+                Limit::Shmmni
+            } else {
+                Limit::Shmall
+            })
         }
-        (Call::Shmget, Some(Errno::INVAL)) => shm_limits_in(backend)
-            .ok()
-            .filter(|l| size > l.shmmax)
-            .map(|_| Limit::Shmmax),
         _ => None,
-    };
-    match limit {
-        Some(l) => e.with_limit(l),
-        None => e,
     }
 }
 
