@@ -20,6 +20,14 @@
 //! removes what it made; the namespace going away with its last process removes
 //! anything a crash left.
 //!
+//! Each side also records, per block and outside the timed span, its voluntary and
+//! involuntary context switches (getrusage(2) `ru_nvcsw`, `ru_nivcsw`): a
+//! voluntary one is a real sleep (a semop, read or futex that blocked), which on a
+//! KVM guest costs an idle vCPU's wake-up, so a park row's time says little
+//! without it. The rtt group prints them per round trip under the table, with the
+//! C park baselines' own counters (parks announced, cut short by the re-check,
+//! semop P and V calls).
+//!
 //! The C baselines (`benches/c/baselines.c`) are compiled at run time with the `cc`
 //! crate's view of the C compiler (`CC`, `CFLAGS` honoured) into a shared object
 //! that is `dlopen`ed, so the library crate needs no build script.
@@ -42,6 +50,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use sysv_ipc::layout::ring::Barrier;
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, ShmType};
@@ -119,6 +128,10 @@ struct CLib {
     pp_bytes: unsafe extern "C" fn() -> u64,
     pp_ping: PingPong,
     pp_pong: PingPong,
+    pp_ping_mb: PingPong,
+    pp_pong_mb: PingPong,
+    pp_membarrier_ready: unsafe extern "C" fn() -> i64,
+    pp_counters: unsafe extern "C" fn(*mut u64),
     msgq_produce: StreamProduce,
     msgq_consume: StreamConsume,
     pipe_produce: StreamProduce,
@@ -177,6 +190,10 @@ fn load_clib() -> CLib {
         pp_bytes: sym(handle, c"pp_bytes"),
         pp_ping: sym(handle, c"pp_ping"),
         pp_pong: sym(handle, c"pp_pong"),
+        pp_ping_mb: sym(handle, c"pp_ping_mb"),
+        pp_pong_mb: sym(handle, c"pp_pong_mb"),
+        pp_membarrier_ready: sym(handle, c"pp_membarrier_ready"),
+        pp_counters: sym(handle, c"pp_counters"),
         msgq_produce: sym(handle, c"msgq_produce"),
         msgq_consume: sym(handle, c"msgq_consume"),
         pipe_produce: sym(handle, c"pipe_produce"),
@@ -330,13 +347,42 @@ struct Shared {
 }
 
 /// Word offsets in [`Shared`]: two barrier counters on their own lines, the
-/// current messages per block of each implementation, then per block: side A's
-/// and side B's nanoseconds and the messages it moved.
+/// current messages per block of each implementation, [`NOTE_WORDS`] words that a
+/// group may use for its report ([`Shared::note`]), then per block [`BLOCK_WORDS`]
+/// words: the messages it moved, then side A's and side B's [`Stat`]s.
 const ARRIVE_A: usize = 0;
 const ARRIVE_B: usize = 16;
 const SIZES: usize = 32;
 const MAX_IMPS: usize = 64;
-const RESULTS: usize = SIZES + MAX_IMPS;
+const NOTES: usize = SIZES + MAX_IMPS;
+const NOTE_WORDS: usize = 4;
+const RESULTS: usize = NOTES + NOTE_WORDS;
+
+/// What each side records per block, in this order (word index = `Stat as usize`).
+#[derive(Copy, Clone, Debug)]
+enum Stat {
+    /// Elapsed nanoseconds.
+    Ns,
+    /// Voluntary context switches (getrusage(2) `ru_nvcsw` delta): times this
+    /// process slept, in a semop, a read, a futex.
+    Sleeps,
+    /// Involuntary context switches (`ru_nivcsw` delta): times it was preempted.
+    Preempted,
+    /// The C ping-pong's counters (`pp_counters` in baselines.c; zero in every
+    /// other block): `get` gave up spinning and announced a park...
+    ParkPath,
+    /// ... its re-check after the barrier found the value (no semop) ...
+    RecheckHit,
+    /// ... semop P calls (a sleep, or not if the count was already up) ...
+    SemP,
+    /// ... and semop V calls (wake-ups posted by `put`).
+    SemV,
+}
+
+/// Words of one side's [`Stat`]s.
+const SIDE_WORDS: usize = Stat::SemV as usize + 1;
+/// Words per block: the messages it moved, then each side's [`Stat`]s.
+const BLOCK_WORDS: usize = 1 + 2 * SIDE_WORDS;
 
 /// Cycles whose blocks calibrate the block sizes; their results are dropped.
 const WARMUP: usize = 2;
@@ -344,7 +390,7 @@ const WARMUP: usize = 2;
 impl Shared {
     fn new(blocks: usize, imps: &[Imp]) -> Shared {
         assert!(imps.len() <= MAX_IMPS);
-        let len = (RESULTS + 3 * blocks) * 8;
+        let len = (RESULTS + BLOCK_WORDS * blocks) * 8;
         // SAFETY: a fresh anonymous mapping; no address hint.
         let p = unsafe {
             libc::mmap(
@@ -406,12 +452,39 @@ impl Shared {
         }
     }
 
-    fn result(&self, side: Side, block: usize) -> &AtomicU64 {
-        &self.words[RESULTS + 3 * block + side as usize]
+    /// `side`'s `stat` in `block`.
+    fn stat(&self, side: Side, block: usize, stat: Stat) -> &AtomicU64 {
+        &self.words[RESULTS + BLOCK_WORDS * block + 1 + SIDE_WORDS * side as usize + stat as usize]
+    }
+
+    /// Records what `side` did in `block` (`before` and `after` from [`stats`]).
+    fn record(&self, side: Side, block: usize, ns: u64, before: [u64; 6], after: [u64; 6]) {
+        let stats = [
+            Stat::Sleeps,
+            Stat::Preempted,
+            Stat::ParkPath,
+            Stat::RecheckHit,
+            Stat::SemP,
+            Stat::SemV,
+        ];
+        // Relaxed: read after the last barrier, whose Release store publishes it.
+        self.stat(side, block, Stat::Ns)
+            .store(ns, Ordering::Relaxed);
+        for ((s, b), a) in stats.into_iter().zip(before).zip(after) {
+            self.stat(side, block, s)
+                .store(a.wrapping_sub(b), Ordering::Relaxed);
+        }
     }
 
     fn moved(&self, block: usize) -> &AtomicU64 {
-        &self.words[RESULTS + 3 * block + 2]
+        &self.words[RESULTS + BLOCK_WORDS * block]
+    }
+
+    /// Word `k` of the group's report, set by whichever process knows it (the rtt
+    /// group: the queues' barrier mode, and how each side found its membarrier
+    /// registration).
+    fn note(&self, k: usize) -> &AtomicU64 {
+        &self.words[NOTES + k]
     }
 }
 
@@ -441,6 +514,29 @@ fn schedule(imps: usize, cycles: usize) -> Vec<(usize, usize)> {
     s
 }
 
+/// This process's voluntary and involuntary context switches so far
+/// (getrusage(2) `RUSAGE_SELF`: `ru_nvcsw`, `ru_nivcsw`), then the C ping-pong's
+/// park counters since the last call (read and reset; zero outside its blocks).
+fn stats(clib: &CLib) -> [u64; 6] {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: ru is a valid out-pointer to one rusage, which getrusage fills.
+    let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr()) };
+    assert_eq!(r, 0, "getrusage");
+    // SAFETY: getrusage returned 0, so it filled ru.
+    let ru = unsafe { ru.assume_init() };
+    let mut pp = [0u64; 4];
+    // SAFETY: pp_counters writes 4 u64s to its argument; pp has room for them.
+    unsafe { (clib.pp_counters)(pp.as_mut_ptr()) };
+    [
+        ru.ru_nvcsw as u64,
+        ru.ru_nivcsw as u64,
+        pp[0],
+        pp[1],
+        pp[2],
+        pp[3],
+    ]
+}
+
 /// Per-side work of one block: `(implementation, first message number, count)` →
 /// checksum (the consumer's sum of every word it received; ignored on side A).
 type Work<'a> = Box<dyn FnMut(usize, u64, u64) -> u64 + 'a>;
@@ -448,13 +544,15 @@ type Work<'a> = Box<dyn FnMut(usize, u64, u64) -> u64 + 'a>;
 /// Runs the schedule in a process pair: this process is side A, a forked peer side
 /// B; `make(side)` builds a side's work after the fork (role claims are per
 /// process). Each block starts at a barrier; each side records its elapsed
-/// nanoseconds; side B's checksum is compared with `expect(imp, first, n)`; the
-/// `timer` side sizes the blocks during the warm-up.
+/// nanoseconds and its [`stats`] deltas (taken outside the timed span); side B's
+/// checksum is compared with `expect(imp, first, n)`; the `timer` side sizes the
+/// blocks during the warm-up.
 fn pair<'a>(
     cfg: &Config,
     sh: &Shared,
     imps: &[Imp],
     timer: Side,
+    clib: &CLib,
     expect: impl Fn(usize, u64, u64) -> Option<u64>,
     mut make: impl FnMut(Side) -> Work<'a>,
 ) {
@@ -466,10 +564,11 @@ fn pair<'a>(
             // Relaxed: written before the barrier's Release store, read after its
             // Acquire load.
             let n = sh.size(imp).load(Ordering::Relaxed);
+            let before = stats(clib);
             let t0 = Instant::now();
             let sum = work(imp, first[imp], n);
             let ns = (t0.elapsed().as_nanos() as u64).max(1);
-            sh.result(side, b).store(ns, Ordering::Relaxed);
+            sh.record(side, b, ns, before, stats(clib));
             if side == timer {
                 sh.moved(b).store(n, Ordering::Relaxed);
                 sh.calibrate(c, imp, n, ns, cfg.block_ns);
@@ -503,16 +602,17 @@ fn pair<'a>(
 }
 
 /// Runs the schedule in this one process (side A's result slots).
-fn solo(cfg: &Config, sh: &Shared, imps: &[Imp], mut work: impl FnMut(usize, u64)) {
+fn solo(cfg: &Config, sh: &Shared, imps: &[Imp], clib: &CLib, mut work: impl FnMut(usize, u64)) {
     if cfg.pin {
         pin(0);
     }
     for (b, &(c, imp)) in schedule(imps.len(), cfg.cycles).iter().enumerate() {
         let n = sh.size(imp).load(Ordering::Relaxed);
+        let before = stats(clib);
         let t0 = Instant::now();
         work(imp, n);
         let ns = (t0.elapsed().as_nanos() as u64).max(1);
-        sh.result(Side::A, b).store(ns, Ordering::Relaxed);
+        sh.record(Side::A, b, ns, before, stats(clib));
         sh.moved(b).store(n, Ordering::Relaxed);
         sh.calibrate(c, imp, n, ns, cfg.block_ns);
     }
@@ -521,10 +621,21 @@ fn solo(cfg: &Config, sh: &Shared, imps: &[Imp], mut work: impl FnMut(usize, u64
 /// Per-implementation nanoseconds per message, indexed `[imp][cycle]`, warm-up
 /// cycles dropped.
 fn per_msg(cfg: &Config, sh: &Shared, imps: &[Imp], side: Side) -> Vec<Vec<f64>> {
+    per_msg_of(cfg, sh, imps, |b| {
+        sh.stat(side, b, Stat::Ns).load(Ordering::Relaxed)
+    })
+}
+
+/// `value(block)` per message, indexed `[imp][cycle]`, warm-up cycles dropped.
+fn per_msg_of(
+    cfg: &Config,
+    sh: &Shared,
+    imps: &[Imp],
+    value: impl Fn(usize) -> u64,
+) -> Vec<Vec<f64>> {
     let mut out = vec![vec![0.0; cfg.cycles]; imps.len()];
     for (b, &(c, imp)) in schedule(imps.len(), cfg.cycles).iter().enumerate() {
-        let ns = sh.result(side, b).load(Ordering::Relaxed) as f64;
-        out[imp][c] = ns / sh.moved(b).load(Ordering::Relaxed) as f64;
+        out[imp][c] = value(b) as f64 / sh.moved(b).load(Ordering::Relaxed) as f64;
     }
     for v in &mut out {
         v.drain(..WARMUP);
@@ -745,7 +856,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
                 checksum::<M>(first, n)
             })
         };
-        pair(cfg, &sh, &imps, Side::B, expect, |side| match side {
+        pair(cfg, &sh, &imps, Side::B, &clib, expect, |side| match side {
             Side::A => {
                 close(rd);
                 let mut p1 = q1.producer().unwrap();
@@ -921,8 +1032,11 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
     ]
 }
 
-/// Round trips: spin, spin-then-park (default spins), park at once (0 spins), pipe.
-fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+/// Round trips: spin, spin-then-park (default spins), park at once (0 spins), pipe;
+/// the C park baselines under both barrier pairs. `notes` gets what each side's
+/// parks did: sleeps (voluntary context switches) per round trip for every
+/// implementation, and the C baselines' park counters.
+fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
     let spins = sysv_ipc::queue::DEFAULT_SPINS;
     let imps = [
         Imp {
@@ -953,24 +1067,38 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             name: "pipe ping-pong",
             n: cfg.n(1 << 9),
         },
+        Imp {
+            name: "C spin-then-park, membarrier",
+            n: cfg.n(1 << 14),
+        },
+        Imp {
+            name: "C park (0 spins), membarrier",
+            n: cfg.n(1 << 9),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    // Notes: the queues' barrier pair (2: asymmetric, 1: symmetric), side A's and
+    // B's membarrier registration as pp_membarrier_ready found it.
+    let (barrier_note, registered_note) = (0, |side: Side| 1 + side as usize);
     let ok = in_ipc_namespace(|| {
         // SAFETY: no arguments.
         let pp_bytes = unsafe { (clib.pp_bytes)() };
-        let spin_flags = shm_region(pp_bytes) as usize;
-        let park_flags = shm_region(pp_bytes) as usize;
-        let park0_flags = shm_region(pp_bytes) as usize;
-        let (park_sems, park0_sems) = (sems_new(2), sems_new(2));
+        // Flags and semaphores of imps 2, 4, 7, 8 (0 uses its flags only).
+        let flags: [usize; 5] = std::array::from_fn(|_| shm_region(pp_bytes) as usize);
+        let sems: [c_int; 5] = std::array::from_fn(|_| sems_new(2));
         type Q = Queue<u64, 16>;
         let mk = || Q::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let qs: [(Q, Q); 3] = [(mk(), mk()), (mk(), mk()), (mk(), mk())];
+        let asymmetric = qs[0].0.barrier().unwrap() == Barrier::Asymmetric;
+        sh.note(barrier_note)
+            .store(1 + u64::from(asymmetric), Ordering::Relaxed);
         let (ab, ba) = (pipe_new(), pipe_new());
         pair(
             cfg,
             &sh,
             &imps,
             Side::A,
+            &clib,
             |_, _, _| None,
             |side| {
                 let (mut there, mut cons): (Vec<_>, Vec<_>) = match side {
@@ -987,10 +1115,18 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
                     there[k].set_spins(s);
                     cons[k].set_spins(s);
                 }
-                let c_side = if side == Side::A {
-                    clib.pp_ping
+                // The roles just claimed registered this process for membarrier
+                // (asymmetric queues); the C "mb" baselines need that too. Records
+                // whether it was so (1) or had to be done here.
+                // SAFETY: no arguments.
+                let ready = unsafe { (clib.pp_membarrier_ready)() };
+                sh.note(registered_note(side))
+                    .store(ready as u64, Ordering::Relaxed);
+                assert!(ready > 0, "membarrier registration: errno {}", -ready);
+                let (c_side, c_side_mb) = if side == Side::A {
+                    (clib.pp_ping, clib.pp_ping_mb)
                 } else {
-                    clib.pp_pong
+                    (clib.pp_pong, clib.pp_pong_mb)
                 };
                 let (pipe_out, pipe_in) = if side == Side::A {
                     (ab[1], ba[0])
@@ -1000,13 +1136,19 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
                 Box::new(move |imp, first, n| {
                     match imp {
                         // SAFETY: each flag region is a live mapping of pp_bytes bytes
-                        // used only by pp_ping/pp_pong; the semaphore sets have 2
-                        // semaphores.
-                        0 => unsafe { c_side(spin_flags as _, -1, 0, first, n) },
+                        // used only by one implementation's pp_ping/pp_pong; each
+                        // semaphore set has 2 semaphores; both processes are
+                        // registered for membarrier (checked above) before the "mb"
+                        // ones run.
+                        0 => unsafe { c_side(flags[0] as _, -1, 0, first, n) },
                         // SAFETY: as above.
-                        2 => unsafe { c_side(park_flags as _, park_sems, spins, first, n) },
+                        2 => unsafe { c_side(flags[1] as _, sems[1], spins, first, n) },
                         // SAFETY: as above.
-                        4 => unsafe { c_side(park0_flags as _, park0_sems, 0, first, n) },
+                        4 => unsafe { c_side(flags[2] as _, sems[2], 0, first, n) },
+                        // SAFETY: as above.
+                        7 => unsafe { c_side_mb(flags[3] as _, sems[3], spins, first, n) },
+                        // SAFETY: as above.
+                        8 => unsafe { c_side_mb(flags[4] as _, sems[4], 0, first, n) },
                         1 | 3 | 5 => {
                             let k = imp / 2;
                             let (tx, rx) = (&mut there[k], &mut cons[k]);
@@ -1041,11 +1183,32 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             a.remove().unwrap();
             b.remove().unwrap();
         }
-        sems_remove(park_sems);
-        sems_remove(park0_sems);
+        for id in sems {
+            sems_remove(id);
+        }
     });
     assert!(ok, "rtt group failed");
     let t = per_msg(cfg, &sh, &imps, Side::A);
+    rtt_notes(cfg, &sh, &imps, notes);
+    let how = |side| match sh.note(registered_note(side)).load(Ordering::Relaxed) {
+        1 => "already registered",
+        2 => "registered by the C side",
+        _ => "registered by the C side (MEMBARRIER_CMD_GET_REGISTRATIONS unsupported)",
+    };
+    notes.push(format!(
+        "rtt: the queues' barrier pair: {}; membarrier (GLOBAL_EXPEDITED) registration before the first C membarrier block: A {}, B {}",
+        if sh.note(barrier_note).load(Ordering::Relaxed) == 2 {
+            "asymmetric"
+        } else {
+            "symmetric"
+        },
+        how(Side::A),
+        how(Side::B)
+    ));
+    let (spin_then_park, park0) = (
+        format!("spin-then-park ({spins} spins)"),
+        "park at once (0 spins)",
+    );
     vec![
         Row::new(
             "ping-pong RTT, spin (u64)",
@@ -1057,25 +1220,43 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             Some(1.10),
         ),
         Row::new(
-            format!("ping-pong RTT, spin-then-park ({spins} spins)"),
+            format!("ping-pong RTT, {spin_then_park}"),
+            &t,
+            3,
+            7,
+            "C spin-then-park, membarrier",
+            Unit::Time,
+            Some(1.10),
+        ),
+        Row::new(
+            format!("ping-pong RTT, {spin_then_park}"),
             &t,
             3,
             2,
-            "C spin-then-park",
+            "C spin-then-park, fences",
+            Unit::Time,
+            None,
+        ),
+        Row::new(
+            format!("ping-pong RTT, {park0}"),
+            &t,
+            5,
+            8,
+            "C park, 0 spins, membarrier",
             Unit::Time,
             Some(1.10),
         ),
         Row::new(
-            "ping-pong RTT, park at once (0 spins)",
+            format!("ping-pong RTT, {park0}"),
             &t,
             5,
             4,
-            "C park, 0 spins",
+            "C park, 0 spins, fences",
             Unit::Time,
-            Some(1.10),
+            None,
         ),
         Row::new(
-            "ping-pong RTT, park at once (0 spins)",
+            format!("ping-pong RTT, {park0}"),
             &t,
             5,
             6,
@@ -1084,6 +1265,51 @@ fn rtt_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             None,
         ),
     ]
+}
+
+/// The rtt group's per-round-trip counts, one line per implementation: sleeps
+/// (voluntary context switches) of side A, side B and both, preemptions of both,
+/// and for the C park baselines what their parks did (both sides). Each figure is
+/// the median over cycles of the block's count ÷ its round trips, with the
+/// interquartile range.
+fn rtt_notes(cfg: &Config, sh: &Shared, imps: &[Imp], notes: &mut Vec<String>) {
+    let per_rtt = |f: &dyn Fn(usize) -> u64| per_msg_of(cfg, sh, imps, f);
+    let load = |side, b, stat| sh.stat(side, b, stat).load(Ordering::Relaxed);
+    let both = |stat| move |b| load(Side::A, b, stat) + load(Side::B, b, stat);
+    let sleeps_a = per_rtt(&|b| load(Side::A, b, Stat::Sleeps));
+    let sleeps_b = per_rtt(&|b| load(Side::B, b, Stat::Sleeps));
+    let sleeps = per_rtt(&both(Stat::Sleeps));
+    let preempted = per_rtt(&both(Stat::Preempted));
+    let c_stats = [
+        ("announced", per_rtt(&both(Stat::ParkPath))),
+        ("re-check hit", per_rtt(&both(Stat::RecheckHit))),
+        ("semop P", per_rtt(&both(Stat::SemP))),
+        ("semop V", per_rtt(&both(Stat::SemV))),
+    ];
+    let fmt = |v: &[f64]| {
+        let (m, lo, hi) = median_iqr(v.to_vec());
+        format!("{m:.3} [{lo:.3}–{hi:.3}]")
+    };
+    notes.push(
+        "sleeps per round trip (getrusage ru_nvcsw delta per block ÷ round trips; median [IQR] over cycles; A initiates on CPU 0, B echoes on CPU 1):".into(),
+    );
+    for (k, imp) in imps.iter().enumerate() {
+        let mut line = format!(
+            "- {}: sleeps A {}, B {}, A+B {}; preempted A+B {}",
+            imp.name,
+            fmt(&sleeps_a[k]),
+            fmt(&sleeps_b[k]),
+            fmt(&sleeps[k]),
+            fmt(&preempted[k]),
+        );
+        if imp.name.starts_with("C ") && c_stats[0].1[k].iter().any(|&x| x > 0.0) {
+            line.push_str("; C parks, A+B:");
+            for (name, v) in &c_stats {
+                line.push_str(&format!(" {name} {}", fmt(&v[k])));
+            }
+        }
+        notes.push(line);
+    }
 }
 
 type Prod<'q> = sysv_ipc::queue::Producer<'q, u64, 16>;
@@ -1133,7 +1359,7 @@ fn read8(fd: c_int) -> u64 {
 
 /// One process: msgsnd+msgrcv and semop P+V, direct libc against the crate over
 /// each backend.
-fn local_group(cfg: &Config) -> Vec<Row> {
+fn local_group(cfg: &Config, clib: CLib) -> Vec<Row> {
     let imps = [
         Imp {
             name: "libc msgsnd+msgrcv",
@@ -1181,7 +1407,7 @@ fn local_group(cfg: &Config) -> Vec<Row> {
         for s in [&libc_s, &SemSet::from_id(Libc, sem[0])] {
             s.op(&[SemOp::post(0)]).unwrap();
         }
-        solo(cfg, &sh, &imps, |imp, n| match imp {
+        solo(cfg, &sh, &imps, &clib, |imp, n| match imp {
             0 => libc_sendrecv(msq[0], n),
             1 => crate_sendrecv(&raw_q, n),
             2 => crate_sendrecv(&libc_q, n),
@@ -1370,11 +1596,12 @@ fn main() {
     if cfg.wants("ring64") {
         rows.extend(ring_group::<[u64; 8]>(&cfg, clib, "64 B"));
     }
+    let mut notes = Vec::new();
     if cfg.wants("rtt") {
-        rows.extend(rtt_group(&cfg, clib));
+        rows.extend(rtt_group(&cfg, clib, &mut notes));
     }
     if cfg.wants("local") {
-        rows.extend(local_group(&cfg));
+        rows.extend(local_group(&cfg, clib));
     }
     println!();
     println!(
@@ -1397,5 +1624,11 @@ fn main() {
         r.print();
     }
     println!();
+    for n in &notes {
+        println!("{n}");
+    }
+    if !notes.is_empty() {
+        println!();
+    }
     println!("total {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -17,8 +17,14 @@
  * every word of every message (so no copy is dead code) and returns the sum.
  *
  * Ping-pong: two flags on separate lines (spin); the same with a SysV semaphore
- * per side to park on after a bounded spin, with the announce/fence/re-check
- * protocol that loses no wake-up (the crate's protocol, written in C).
+ * per side to park on after a bounded spin, with the announce/barrier/re-check
+ * protocol that loses no wake-up (the crate's protocol, written in C), under the
+ * crate's two barrier pairs: symmetric (pp_ping/pp_pong: a SeqCst fence on both
+ * sides, the crate's fallback) and asymmetric (pp_ping_mb/pp_pong_mb: a compiler
+ * barrier after each publish, membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) before
+ * the re-check, what the crate's queues use where the kernel has it). Each process
+ * counts what its parks did (pp_counters), so that the bench can tell a park that
+ * slept from one that the re-check or a stale semaphore count cut short.
  *
  * SysV message queue and pipe streaming: one 8-byte message per call.
  */
@@ -31,6 +37,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define LINE 128
@@ -143,55 +150,122 @@ struct pp {
 
 uint64_t pp_bytes(void) { return sizeof(struct pp); }
 
+/* membarrier(2) commands (linux/membarrier.h; spelled out so that older headers,
+   which lack MEMBARRIER_CMD_GET_REGISTRATIONS, still compile). */
+#define MB_GLOBAL_EXPEDITED (1 << 1)
+#define MB_REGISTER_GLOBAL_EXPEDITED (1 << 2)
+#define MB_GET_REGISTRATIONS (1 << 9) /* Linux 6.3 */
+
+static inline long mb(int cmd) { return syscall(SYS_membarrier, cmd, 0u, 0); }
+
+/*
+ * Whether this process is registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED (so that a
+ * peer's membarrier reaches it, which the fence-free publish of the "mb" builds
+ * relies on); registers it if not. 1: it already was (the crate's queues register
+ * the process that claims a role); 2: registered now; 3: the kernel cannot say
+ * (before 6.3), registered (again: idempotent); -errno: registration failed.
+ */
+int64_t pp_membarrier_ready(void) {
+    long r = mb(MB_GET_REGISTRATIONS);
+    if (r >= 0 && (r & MB_REGISTER_GLOBAL_EXPEDITED)) return 1;
+    int64_t how = r >= 0 ? 2 : 3;
+    if (mb(MB_REGISTER_GLOBAL_EXPEDITED) != 0) return -errno;
+    return how;
+}
+
+/* Per process (the library is loaded before the fork): what the parks did. */
+enum { PP_PARK_PATH, PP_RECHECK_HIT, PP_SEM_P, PP_SEM_V, PP_COUNTERS };
+static uint64_t pp_count[PP_COUNTERS];
+
+/* Copies this process's counters since the last call into out[0..4] and resets
+   them: times a get() gave up spinning and announced, times its re-check found the
+   value (no semop), semop P calls (each may or may not sleep: a post made for an
+   earlier park that the re-check cut short is still counted), semop V calls. */
+void pp_counters(uint64_t *out) {
+    for (int k = 0; k < PP_COUNTERS; k++) {
+        out[k] = pp_count[k];
+        pp_count[k] = 0;
+    }
+}
+
+/* Barrier pairs: the publisher's after its store (light), the waiter's between its
+   announcement and its re-check (heavy); they must forbid the store-buffering
+   outcome (both sides reading the old values). */
+enum barrier { SPIN, SYMMETRIC, ASYMMETRIC };
+
 static inline void put(_Atomic uint64_t *v, _Atomic uint64_t *waiting, int semid, int semnum,
-                       uint64_t x) {
+                       uint64_t x, enum barrier b) {
     atomic_store_explicit(v, x, memory_order_release);
-    if (semid < 0) return;
-    atomic_thread_fence(memory_order_seq_cst);
+    if (b == SPIN) return;
+    if (b == SYMMETRIC)
+        atomic_thread_fence(memory_order_seq_cst);
+    else
+        /* Compiler only: keeps the store before the load below; the waiter's
+           membarrier orders them in the hardware. */
+        atomic_signal_fence(memory_order_seq_cst);
     if (atomic_load_explicit(waiting, memory_order_relaxed) &&
         atomic_exchange_explicit(waiting, 0, memory_order_relaxed)) {
         struct sembuf op = {(unsigned short)semnum, 1, 0};
+        pp_count[PP_SEM_V]++;
         semop(semid, &op, 1);
     }
 }
 
 static inline void get(_Atomic uint64_t *v, _Atomic uint64_t *waiting, int semid, int semnum,
-                       uint64_t x, uint32_t spins) {
+                       uint64_t x, uint32_t spins, enum barrier b) {
     for (;;) {
         for (uint32_t s = 0;; s++) {
             if (atomic_load_explicit(v, memory_order_acquire) == x) return;
-            if (semid >= 0 && s >= spins) break;
+            if (b != SPIN && s >= spins) break;
             pause_cpu();
         }
-        atomic_store_explicit(waiting, 1, memory_order_relaxed);
-        atomic_thread_fence(memory_order_seq_cst);
+        pp_count[PP_PARK_PATH]++;
+        if (b == SYMMETRIC) {
+            atomic_store_explicit(waiting, 1, memory_order_relaxed);
+            atomic_thread_fence(memory_order_seq_cst);
+        } else {
+            /* As the crate (and include/sysv_ipc_protocol.h): an exchange, then the
+               IPI round to every CPU running a registered process. */
+            atomic_exchange_explicit(waiting, 1, memory_order_relaxed);
+            if (mb(MB_GLOBAL_EXPEDITED) != 0) __builtin_trap();
+        }
         if (atomic_load_explicit(v, memory_order_acquire) == x) {
             atomic_store_explicit(waiting, 0, memory_order_relaxed);
+            pp_count[PP_RECHECK_HIT]++;
             return;
         }
         struct sembuf op = {(unsigned short)semnum, -1, 0};
+        pp_count[PP_SEM_P]++;
         semop(semid, &op, 1);
         atomic_store_explicit(waiting, 0, memory_order_relaxed);
     }
 }
 
-/* Round trips first+1 ..= first+n, initiating side. semid < 0: pure spin. */
-void pp_ping(void *base, int semid, uint32_t spins, uint64_t first, uint64_t n) {
-    struct pp *p = base;
-    for (uint64_t i = first + 1; i <= first + n; i++) {
-        put(&p->ping, &p->ping_waiting, semid, 0, i);
-        get(&p->pong, &p->pong_waiting, semid, 1, i, spins);
+#define PP_FUNCS(SUFFIX, BARRIER)                                                          \
+    /* Round trips first+1 ..= first+n, initiating side. */                                \
+    void pp_ping##SUFFIX(void *base, int semid, uint32_t spins, uint64_t first, uint64_t n) { \
+        struct pp *p = base;                                                               \
+        enum barrier b = (BARRIER);                                                        \
+        for (uint64_t i = first + 1; i <= first + n; i++) {                                \
+            put(&p->ping, &p->ping_waiting, semid, 0, i, b);                               \
+            get(&p->pong, &p->pong_waiting, semid, 1, i, spins, b);                        \
+        }                                                                                  \
+    }                                                                                      \
+    /* The echoing side. */                                                                \
+    void pp_pong##SUFFIX(void *base, int semid, uint32_t spins, uint64_t first, uint64_t n) { \
+        struct pp *p = base;                                                               \
+        enum barrier b = (BARRIER);                                                        \
+        for (uint64_t i = first + 1; i <= first + n; i++) {                                \
+            get(&p->ping, &p->ping_waiting, semid, 0, i, spins, b);                        \
+            put(&p->pong, &p->pong_waiting, semid, 1, i, b);                               \
+        }                                                                                  \
     }
-}
 
-/* The echoing side. */
-void pp_pong(void *base, int semid, uint32_t spins, uint64_t first, uint64_t n) {
-    struct pp *p = base;
-    for (uint64_t i = first + 1; i <= first + n; i++) {
-        get(&p->ping, &p->ping_waiting, semid, 0, i, spins);
-        put(&p->pong, &p->pong_waiting, semid, 1, i);
-    }
-}
+/* semid < 0: pure spin; otherwise symmetric fences. */
+PP_FUNCS(, semid < 0 ? SPIN : SYMMETRIC)
+/* The crate's asymmetric pair; every process taking part must be registered
+   (pp_membarrier_ready). */
+PP_FUNCS(_mb, ASYMMETRIC)
 
 /* ---- SysV message queue and pipe streaming -------------------------------------- */
 
