@@ -242,7 +242,8 @@ _Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_T
  * covering it). A consumer with no message cached may test the seq word of slot
  * head for head + 1 (acquire) instead of loading tail; any other value means not
  * yet, and it must load tail at least now and then (a producer that died between
- * the two stores leaves a committed message with a stale seq). Batch pops, the
+ * the two stores leaves a committed message with a stale seq; a producer taking
+ * the role stores the seq of every message head..tail). Batch pops, the
  * re-check before parking, and occupancy read tail.
  *
  * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values

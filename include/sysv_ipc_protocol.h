@@ -368,6 +368,15 @@ static inline int svipc_queue_take_(struct svipc_queue *q, int role, int reclaim
         r = SVIPC_E_CORRUPT;
         goto fail;
     }
+    /* A new producer marks the committed messages head..tail with their seq (a
+     * predecessor killed between its tail and seq stores left one unmarked), as
+     * RingProducer::new does; release, after the acquire of tail above. */
+    if (role == SVIPC_QUEUE_SEM_PRODUCER)
+        for (uint64_t k = head; k != tail; k++)
+            atomic_store_explicit(
+                (_Atomic uint64_t *)((unsigned char *)q->ctl +
+                                     SVIPC_RING_SLOT_OFFSET(q->capacity, q->type_size, k)),
+                k + 1, memory_order_release);
     /* Relaxed: written before READY, read after the acquire of READY. */
     q->asymmetric =
         atomic_load_explicit(&q->ctl->barrier, memory_order_relaxed) == SVIPC_BARRIER_ASYMMETRIC;
