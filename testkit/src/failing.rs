@@ -35,6 +35,8 @@ pub enum Call {
     FileId,
     /// [`Backend::membarrier`]
     Membarrier,
+    /// [`Backend::clock_gettime`]
+    ClockGettime,
 }
 
 /// One refusal of a [`Failing`] backend: `call` (with `cmd` only, if given) fails
@@ -44,7 +46,8 @@ pub struct Fail {
     /// The refused method.
     pub call: Call,
     /// The `cmd` argument it is refused for (`msgctl`, `semctl`, `shmctl`,
-    /// `membarrier`), or `None` for every call of the method.
+    /// `membarrier`; the clock for `clock_gettime`), or `None` for every call of the
+    /// method.
     pub cmd: Option<i32>,
     /// What the refused call returns.
     pub errno: Errno,
@@ -61,7 +64,8 @@ impl Fail {
     }
 
     /// `call` fails with `errno` when its `cmd` argument is `cmd` (for the methods
-    /// that have one: `msgctl`, `semctl`, `shmctl`, `membarrier`).
+    /// that have one: `msgctl`, `semctl`, `shmctl`, `membarrier`; `clock_gettime`'s
+    /// clock id).
     pub const fn cmd(call: Call, cmd: i32, errno: Errno) -> Self {
         Fail {
             call,
@@ -200,5 +204,9 @@ unsafe impl<B: Backend> Backend for Failing<B> {
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         self.check(Call::Membarrier, Some(cmd))?;
         self.inner.membarrier(cmd, flags, cpu_id)
+    }
+    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
+        self.check(Call::ClockGettime, Some(clockid))?;
+        self.inner.clock_gettime(clockid)
     }
 }

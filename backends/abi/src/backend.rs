@@ -175,6 +175,16 @@ pub unsafe trait Backend {
     /// `sysv_ipc::layout::ring`). A backend that cannot give the kernel's guarantee
     /// must not report the command in the query's mask.
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno>;
+
+    /// `clock_gettime(clockid, &tp)`: the time of clock `clockid`
+    /// ([`CLOCK_MONOTONIC`](crate::CLOCK_MONOTONIC), ...); `EINVAL` for a clock the
+    /// backend does not have. See clock_gettime(2).
+    ///
+    /// Not a System V IPC call: `semtimedop`'s timeout is relative and the kernel
+    /// does not report what is left of it, so a call of the crate's layouts that may
+    /// wait several times (a queue's timed enqueue or dequeue) measures its deadline
+    /// with `CLOCK_MONOTONIC`. The mock answers from a virtual clock.
+    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno>;
 }
 
 // SAFETY: a shared reference forwards every call to the referenced backend, which
@@ -245,6 +255,9 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     }
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         (**self).membarrier(cmd, flags, cpu_id)
+    }
+    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
+        (**self).clock_gettime(clockid)
     }
 }
 

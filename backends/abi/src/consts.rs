@@ -196,6 +196,18 @@ pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED: i32 = 1 << 3;
 /// `membarrier` command: registers for [`MEMBARRIER_CMD_PRIVATE_EXPEDITED`].
 pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: i32 = 1 << 4;
 
+// ---- <linux/time.h> -----------------------------------------------------------------
+//
+// Not System V IPC either: the clock a timed wait of the crate's layouts measures its
+// deadline with (`semtimedop`'s timeout is relative, and a call may wait several
+// times). Values of `include/uapi/linux/time.h`, the same on every arch.
+
+/// `clock_gettime` clock: wall-clock time since the epoch (settable, may jump).
+pub const CLOCK_REALTIME: i32 = 0;
+/// `clock_gettime` clock: time since an unspecified point (boot), never set, never
+/// going backwards; what a deadline is measured with.
+pub const CLOCK_MONOTONIC: i32 = 1;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +265,8 @@ mod tests {
                 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
                 libc::MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
             ),
+            (CLOCK_REALTIME, libc::CLOCK_REALTIME),
+            (CLOCK_MONOTONIC, libc::CLOCK_MONOTONIC),
         ];
         for (i, (ours, theirs)) in pairs.iter().enumerate() {
             assert_eq!(ours, theirs, "constant #{i}");

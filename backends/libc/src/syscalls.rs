@@ -206,4 +206,18 @@ unsafe impl Backend for Libc {
             Ok(ret as i32)
         }
     }
+
+    #[inline]
+    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
+        let mut tp = MaybeUninit::<libc::timespec>::uninit();
+        // SAFETY: clock_gettime writes one `struct timespec` into `tp`, a local that
+        // outlives the call, and reads nothing through it.
+        ret_unit(unsafe { libc::clock_gettime(clockid, tp.as_mut_ptr()) })?;
+        // SAFETY: clock_gettime returned 0, so it initialised `tp`.
+        let tp = unsafe { tp.assume_init() };
+        Ok(timespec {
+            tv_sec: tp.tv_sec,
+            tv_nsec: tp.tv_nsec,
+        })
+    }
 }

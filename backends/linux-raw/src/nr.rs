@@ -3,7 +3,9 @@
 //! semtimedop (220) sits far from the other IPC calls, and aarch64 orders the message
 //! calls get, ctl, rcv, snd. membarrier (324 / 283) is not IPC but backs the shared
 //! layouts' asymmetric barrier; a test checks the numbers against the kernel by
-//! asking it for its supported commands.
+//! asking it for its supported commands. clock_gettime (228 / 113) is not IPC either:
+//! the layouts' timed waits keep their deadline with it; a test compares it with the
+//! C library's clock.
 
 #[cfg(target_arch = "x86_64")]
 mod numbers {
@@ -20,6 +22,7 @@ mod numbers {
     pub(crate) const MSGRCV: usize = 70;
     pub(crate) const MSGCTL: usize = 71;
     pub(crate) const SEMTIMEDOP: usize = 220;
+    pub(crate) const CLOCK_GETTIME: usize = 228;
     pub(crate) const NEWFSTATAT: usize = 262;
     pub(crate) const MEMBARRIER: usize = 324;
 }
@@ -27,6 +30,7 @@ mod numbers {
 #[cfg(target_arch = "aarch64")]
 mod numbers {
     pub(crate) const NEWFSTATAT: usize = 79;
+    pub(crate) const CLOCK_GETTIME: usize = 113;
     pub(crate) const GETPID: usize = 172;
     pub(crate) const MSGGET: usize = 186;
     pub(crate) const MSGCTL: usize = 187;

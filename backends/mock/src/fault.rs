@@ -37,9 +37,11 @@ pub enum Call {
     Shmctl,
     /// `file_id` (the `stat` behind `ftok`)
     FileId,
+    /// `clock_gettime`
+    ClockGettime,
 }
 
-const NCALLS: usize = 13;
+const NCALLS: usize = 14;
 
 /// Scripted failures the mock holds at once.
 pub const MAX_FAULTS: usize = 32;

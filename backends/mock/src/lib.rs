@@ -39,6 +39,12 @@
 //!   `IPC_SET`/`IPC_RMID`, capability bypasses where the kernel has them.
 //! - **Limits** ([`Limits`], defaults = a fresh namespace's `IPC_INFO`), a settable
 //!   clock (seconds; starts at [`DEFAULT_TIME`]) for every `*time` field.
+//! - **A virtual monotonic clock** for `clock_gettime(CLOCK_MONOTONIC)` (starts at
+//!   [`DEFAULT_MONOTONIC`]): time passes only when a timed `semtimedop` runs out
+//!   (by its whole timeout, as if its caller were alone) and when a test says so
+//!   ([`Mock::advance_monotonic`]), so a caller's deadline arithmetic is
+//!   checked exactly, without wall-clock timing. `CLOCK_REALTIME` reads the
+//!   seconds clock above.
 //! - **msg**: type selection (0, >0, <0, `MSG_EXCEPT`), `MSG_NOERROR`, `E2BIG`
 //!   leaving the message queued, `MSG_COPY` (this kernel has
 //!   `CONFIG_CHECKPOINT_RESTORE`), `msg_fits_inqueue`, `msg_qbytes` rules, stat
@@ -146,6 +152,9 @@ use wait::{Kind, Status, Waiters};
 /// The clock's initial value, in seconds since the epoch (2001-09-09): not 0, so
 /// that "never" (`sem_otime == 0`, `msg_stime == 0`) stands out.
 pub const DEFAULT_TIME: i64 = 1_000_000_000;
+/// The virtual monotonic clock's initial value (as a machine up for 1000 s): not 0,
+/// so that a caller's "time since" arithmetic is exercised away from zero.
+pub const DEFAULT_MONOTONIC: core::time::Duration = core::time::Duration::from_secs(1000);
 /// Files the fake file table holds.
 pub const MAX_FILES: usize = 16;
 /// Longest path the fake file table holds, in bytes.
@@ -240,6 +249,8 @@ struct File {
 
 struct State<const OBJS: usize, const SEMS: usize, const MSGS: usize, const MSG_BYTES: usize> {
     now: i64,
+    /// The virtual `CLOCK_MONOTONIC`, in nanoseconds.
+    monotonic_ns: u64,
     process: Process,
     #[cfg(feature = "std")]
     threads: Vec<(std::thread::ThreadId, Process), MAX_THREADS>,
@@ -319,6 +330,21 @@ impl<const O: usize, const S: usize, const M: usize, const B: usize, const P: us
     fn default() -> Self {
         Self::new()
     }
+}
+
+const NANOS_PER_SEC: u64 = 1_000_000_000;
+
+/// `d` in nanoseconds, saturating.
+fn nanos(d: core::time::Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// A valid timeout (`valid_timeout` checked it: both fields non-negative) in
+/// nanoseconds, saturating.
+fn timespec_nanos(t: &timespec) -> u64 {
+    (t.tv_sec as u64)
+        .saturating_mul(NANOS_PER_SEC)
+        .saturating_add(t.tv_nsec as u64)
 }
 
 /// Checks and creation shared by the three `*get` calls (`ipcget`).
@@ -474,6 +500,7 @@ impl<
         Self {
             state: Lock::new(State {
                 now: DEFAULT_TIME,
+                monotonic_ns: DEFAULT_MONOTONIC.as_secs() * NANOS_PER_SEC,
                 process: Process::root(1),
                 #[cfg(feature = "std")]
                 threads: Vec::new(),
@@ -583,6 +610,40 @@ impl<
     pub fn advance(&self, secs: i64) {
         let mut g = self.state.lock();
         g.now = g.now.saturating_add(secs);
+    }
+
+    /// The virtual monotonic clock (`clock_gettime(CLOCK_MONOTONIC)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc_abi::{Backend, CLOCK_MONOTONIC, IPC_PRIVATE, sembuf, timespec};
+    /// use sysv_ipc_mock::{DEFAULT_MONOTONIC, Mock, OnBlock};
+    ///
+    /// let kernel: Mock = Mock::new();
+    /// assert_eq!(kernel.monotonic(), DEFAULT_MONOTONIC);
+    /// kernel.advance_monotonic(Duration::from_millis(1500));
+    /// let t = kernel.clock_gettime(CLOCK_MONOTONIC).unwrap();
+    /// assert_eq!((t.tv_sec, t.tv_nsec), (1001, 500_000_000));
+    /// // A timed wait that runs out takes its whole timeout, and nothing else does.
+    /// kernel.set_on_block(OnBlock::Fail);
+    /// let set = kernel.semget(IPC_PRIVATE, 1, 0o600).unwrap();
+    /// let wait = [sembuf { sem_num: 0, sem_op: -1, sem_flg: 0 }];
+    /// let t = timespec { tv_sec: 0, tv_nsec: 250_000_000 };
+    /// assert!(kernel.semtimedop(set, &wait, Some(&t)).is_err()); // EAGAIN
+    /// assert_eq!(kernel.monotonic(), Duration::from_millis(1_001_750));
+    /// ```
+    pub fn monotonic(&self) -> core::time::Duration {
+        let ns = self.state.lock().monotonic_ns;
+        core::time::Duration::new(ns / NANOS_PER_SEC, (ns % NANOS_PER_SEC) as u32)
+    }
+
+    /// Moves the virtual monotonic clock forward by `d` (saturating), as time passing
+    /// outside any timed wait.
+    pub fn advance_monotonic(&self, d: core::time::Duration) {
+        let mut g = self.state.lock();
+        g.monotonic_ns = g.monotonic_ns.saturating_add(nanos(d));
     }
 
     /// Chooses what a call that has to wait does.
@@ -745,10 +806,13 @@ impl<
     ) -> (G<'a, OBJS, SEMS, MSGS, MSG_BYTES>, Result<Woke, Errno>) {
         if g.on_block == OnBlock::Fail {
             g.would_block = g.would_block.saturating_add(1);
-            let e = if timeout.is_some() {
-                Errno::AGAIN
-            } else {
-                Errno::DEADLK
+            let e = match timeout {
+                // What the timeout would end in, after taking its whole time.
+                Some(t) => {
+                    g.monotonic_ns = g.monotonic_ns.saturating_add(timespec_nanos(t));
+                    Errno::AGAIN
+                }
+                None => Errno::DEADLK,
             };
             return (g, Err(e));
         }
@@ -779,7 +843,12 @@ impl<
                 g = self.state.wait(g, deadline);
             }
             let r = match g.waiters.remove(token) {
-                Some(Status::Pending) => Err(Errno::AGAIN),
+                Some(Status::Pending) => {
+                    // Ran out: its whole timeout passed on the virtual clock too.
+                    let t = timeout.map_or(0, timespec_nanos);
+                    g.monotonic_ns = g.monotonic_ns.saturating_add(t);
+                    Err(Errno::AGAIN)
+                }
                 Some(Status::Retry) => Ok(Woke::Retry),
                 Some(Status::Done(r)) => Ok(Woke::Done(r, token)),
                 None => Err(Errno::INVAL),
@@ -980,6 +1049,24 @@ unsafe impl<
 
     fn getpid(&self) -> i32 {
         self.state.lock().current().pid
+    }
+
+    /// `CLOCK_MONOTONIC` from the virtual clock ([`Mock::monotonic`]),
+    /// `CLOCK_REALTIME` from the seconds clock ([`Mock::now`]); any other clock is
+    /// `EINVAL`, as for a clock the kernel does not have.
+    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
+        let g = self.enter(Call::ClockGettime)?;
+        match clockid {
+            sysv_ipc_abi::CLOCK_MONOTONIC => Ok(timespec {
+                tv_sec: (g.monotonic_ns / NANOS_PER_SEC) as i64,
+                tv_nsec: (g.monotonic_ns % NANOS_PER_SEC) as i64,
+            }),
+            sysv_ipc_abi::CLOCK_REALTIME => Ok(timespec {
+                tv_sec: g.now,
+                tv_nsec: 0,
+            }),
+            _ => Err(Errno::INVAL),
+        }
     }
 
     /// A kernel without the expedited barriers: `MEMBARRIER_CMD_QUERY` answers an

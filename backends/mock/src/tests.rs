@@ -1035,3 +1035,56 @@ fn membarrier_reports_no_command() {
         assert_eq!(m.membarrier(cmd, 0, 0), Err(Errno::INVAL), "cmd {cmd}");
     }
 }
+
+/// The virtual clocks: `CLOCK_MONOTONIC` starts at `DEFAULT_MONOTONIC` and moves
+/// only by `advance_monotonic` and by timed waits that run out (their whole
+/// timeout); `CLOCK_REALTIME` is the seconds clock; other clocks are `EINVAL`;
+/// calls are counted and can be failed like any other.
+#[test]
+fn clocks_are_virtual() {
+    let m = mk();
+    let t = m.clock_gettime(CLOCK_MONOTONIC).unwrap();
+    assert_eq!((t.tv_sec, t.tv_nsec), (1000, 0));
+    m.advance_monotonic(core::time::Duration::from_nanos(1_500_000_001));
+    let t = m.clock_gettime(CLOCK_MONOTONIC).unwrap();
+    assert_eq!((t.tv_sec, t.tv_nsec), (1001, 500_000_001));
+    let s = m.semget(IPC_PRIVATE, 1, 0o600).unwrap();
+    // A wait that succeeds at once takes no time, with or without a timeout.
+    m.semop(s, &sops(&[(0, 1, 0)])).unwrap();
+    let long = timespec {
+        tv_sec: 7,
+        tv_nsec: 0,
+    };
+    m.semtimedop(s, &sops(&[(0, -1, 0)]), Some(&long)).unwrap();
+    assert_eq!(m.monotonic().as_nanos(), 1_001_500_000_001);
+    // A timed wait that cannot proceed runs out: its whole timeout passes.
+    assert_eq!(
+        m.semtimedop(s, &sops(&[(0, -1, 0)]), Some(&long)),
+        Err(Errno::AGAIN)
+    );
+    assert_eq!(m.monotonic().as_nanos(), 1_008_500_000_001);
+    // An invalid timeout is refused before it waits: no time passes.
+    let bad = timespec {
+        tv_sec: 0,
+        tv_nsec: 1_000_000_000,
+    };
+    assert_eq!(
+        m.semtimedop(s, &sops(&[(0, -1, 0)]), Some(&bad)),
+        Err(Errno::INVAL)
+    );
+    assert_eq!(m.monotonic().as_nanos(), 1_008_500_000_001);
+    // Nor does an untimed one (EDEADLK in this mode).
+    assert_eq!(m.semop(s, &sops(&[(0, -1, 0)])), Err(Errno::DEADLK));
+    assert_eq!(m.monotonic().as_nanos(), 1_008_500_000_001);
+    m.set_now(1234);
+    let t = m.clock_gettime(CLOCK_REALTIME).unwrap();
+    assert_eq!((t.tv_sec, t.tv_nsec), (1234, 0));
+    assert_eq!(m.clock_gettime(1000).map(|_| ()), Err(Errno::INVAL));
+    assert_eq!(m.calls(Call::ClockGettime), 4);
+    m.fail_next(Call::ClockGettime, Errno::NOSYS).unwrap();
+    assert_eq!(
+        m.clock_gettime(CLOCK_MONOTONIC).map(|_| ()),
+        Err(Errno::NOSYS)
+    );
+    assert!(m.clock_gettime(CLOCK_MONOTONIC).is_ok());
+}

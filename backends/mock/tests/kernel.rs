@@ -110,6 +110,15 @@ unsafe impl Backend for Kernel {
         // SAFETY: no pointers.
         cvt(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, cpu_id) }).map(|v| v as i32)
     }
+    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
+        let mut tp = timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: the kernel writes one 16-byte timespec into `tp`, a live local.
+        cvt(unsafe { libc::syscall(libc::SYS_clock_gettime, clockid, &raw mut tp) })?;
+        Ok(tp)
+    }
 }
 
 /// Results as numbers: a value, or minus the errno.

@@ -230,3 +230,32 @@ fn fail_mode_still_available_with_std() {
     assert_eq!(m.semop(s, &[so(0, -1, 0)]), Err(Errno::DEADLK));
     assert_eq!(m.would_block_count(), 1);
 }
+
+/// With real blocking, the virtual monotonic clock still moves only by what runs
+/// out: a timed wait woken early adds nothing, one that expires adds its timeout.
+#[test]
+fn timed_waits_move_the_virtual_clock_only_when_they_run_out() {
+    let m = mk();
+    let s = m.semget(IPC_PRIVATE, 1, 0o600).unwrap();
+    let t0 = m.monotonic();
+    let long = timespec {
+        tv_sec: 60,
+        tv_nsec: 0,
+    };
+    thread::scope(|sc| {
+        let waiter = sc.spawn(|| m.semtimedop(s, &[so(0, -1, 0)], Some(&long)));
+        until_blocked(&m, 1);
+        m.semop(s, &[so(0, 1, 0)]).unwrap();
+        assert_eq!(waiter.join().unwrap(), Ok(()));
+    });
+    assert_eq!(m.monotonic(), t0, "woken early: no virtual time");
+    let short = timespec {
+        tv_sec: 0,
+        tv_nsec: 20_000_000,
+    };
+    assert_eq!(
+        m.semtimedop(s, &[so(0, -1, 0)], Some(&short)),
+        Err(Errno::AGAIN)
+    );
+    assert_eq!(m.monotonic() - t0, Duration::from_millis(20));
+}

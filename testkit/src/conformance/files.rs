@@ -1,4 +1,4 @@
-//! `file_id` (the stat behind ftok) and `getpid`.
+//! `file_id` (the stat behind ftok), `getpid`, `membarrier` and `clock_gettime`.
 
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
@@ -138,4 +138,40 @@ pub fn membarrier_query_lists_the_expedited_commands<B: Backend>(b: &B) {
     assert_eq!(b.membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0), Ok(0));
     assert_eq!(b.membarrier(MEMBARRIER_CMD_QUERY, 1, 0), Err(Errno::INVAL));
     assert_eq!(b.membarrier(1 << 30, 0, 0), Err(Errno::INVAL));
+}
+
+/// The C library's reading of `clock`, as `(seconds, nanoseconds)`.
+fn libc_clock(clock: i32) -> (i64, i64) {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a live local timespec that clock_gettime writes.
+    let r = unsafe { libc::clock_gettime(clock, &mut t) };
+    assert_eq!(r, 0, "clock_gettime({clock})");
+    (t.tv_sec, t.tv_nsec)
+}
+
+/// `clock_gettime`: `CLOCK_MONOTONIC` is the C library's monotonic clock (a
+/// reading of ours falls between two of libc's, so a wrong call number or clock id
+/// shows), `CLOCK_REALTIME` agrees with libc's within a second, nanoseconds are in
+/// range, and a clock that does not exist is `EINVAL`.
+pub fn clock_gettime_matches_libc<B: Backend>(b: &B) {
+    for _ in 0..100 {
+        let before = libc_clock(CLOCK_MONOTONIC);
+        let t = b.clock_gettime(CLOCK_MONOTONIC).expect("CLOCK_MONOTONIC");
+        let after = libc_clock(CLOCK_MONOTONIC);
+        assert!(
+            before <= (t.tv_sec, t.tv_nsec) && (t.tv_sec, t.tv_nsec) <= after,
+            "{before:?} <= ({}, {}) <= {after:?}",
+            t.tv_sec,
+            t.tv_nsec
+        );
+        assert!((0..1_000_000_000).contains(&t.tv_nsec));
+    }
+    let t = b.clock_gettime(CLOCK_REALTIME).expect("CLOCK_REALTIME");
+    let (secs, _) = libc_clock(CLOCK_REALTIME);
+    assert!((t.tv_sec - secs).abs() <= 1, "{} vs {secs}", t.tv_sec);
+    assert!((0..1_000_000_000).contains(&t.tv_nsec));
+    assert_eq!(b.clock_gettime(1000).map(|_| ()), Err(Errno::INVAL));
 }
