@@ -250,6 +250,20 @@ impl Sem {
         *self.count.lock().unwrap() += 1;
         self.cv.notify_one();
     }
+
+    /// `semop(-1, IPC_NOWAIT)`.
+    fn try_wait(&self) -> bool {
+        let mut n = self.count.lock().unwrap();
+        let had = *n > 0;
+        if had {
+            *n -= 1;
+        }
+        had
+    }
+
+    fn count(&self) -> u32 {
+        *self.count.lock().unwrap()
+    }
 }
 
 /// One side's parking: waits on its own semaphore, posts the peer's.
@@ -285,6 +299,9 @@ impl Parking for SemPark {
         self.barriers += 1;
         fence(SeqCst);
         Ok(())
+    }
+    fn absorb_wake(&mut self) {
+        self.own.try_wait();
     }
 }
 
@@ -330,6 +347,15 @@ fn park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
         // Flags are cleared once nobody waits.
         assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
         assert_eq!(m.ctl.producer_waiting.load(Relaxed), 0);
+        // Wakes for withdrawn parks are taken back: no post piles up (a take-back
+        // misses only a post still on its way, when the count is 0).
+        for (sem, who) in [(&cpark.own, "consumer"), (&ppark.own, "producer")] {
+            assert!(
+                sem.count() == 0,
+                "{who}'s semaphore kept {} posts",
+                sem.count()
+            );
+        }
         // The heavy barrier runs before every park on an asymmetric ring (and only
         // there): at least one per park, none on a symmetric ring.
         for park in [&cpark, &ppark] {
