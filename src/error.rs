@@ -173,6 +173,13 @@ pub enum ErrorKind {
     /// This role's last holder died without releasing it. The layout keeps every
     /// committed value; claim the role explicitly with the `reclaim_*` call.
     RoleAbandoned,
+    /// A blocking call's peer is dead: the other role of the layout (the producer a
+    /// consumer waits for, the consumer a producer waits on) was left by a holder
+    /// that died without releasing it (its role reads as abandoned), and the
+    /// layout has nothing for the call: no message to dequeue, no room to enqueue.
+    /// Every committed value stays; waiting again makes sense once a new peer has
+    /// reclaimed the role (`reclaim_*`).
+    PeerDied,
     /// Any other errno.
     Other,
 }
@@ -491,6 +498,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::RoleTaken => f.write_str("another live process holds this role"),
             ErrorKind::RoleAbandoned => f.write_str(
                 "the role's last holder died without releasing it; reclaim it explicitly",
+            ),
+            ErrorKind::PeerDied => f.write_str(
+                "the peer died holding its role, and nothing it committed is left to wait for",
             ),
             ErrorKind::Other => f.write_str("failed"),
         }

@@ -59,6 +59,22 @@
 //! so the fast path makes no system call. See [`layout::ring`] for why no wake-up
 //! is lost.
 //!
+//! A `_timeout` form's timeout bounds the whole call, however often it parks (a
+//! stale wake-up, a peer that made room for a moment): each park waits only for
+//! what is left, measured on `CLOCK_MONOTONIC` ([`Backend::clock_gettime`], read
+//! from the first park on, so a call that never parks reads no clock).
+//!
+//! A parked call notices a dead peer. Each park lasts at most
+//! [`DEFAULT_PEER_CHECK`] ([`Producer::set_peer_check`]); when it runs out the
+//! call looks at the peer's role, and if its holder died without releasing it
+//! (the kernel's `SEM_UNDO` freed the role, the segment still names the holder)
+//! and the ring has nothing for the call, the call fails with
+//! [`ErrorKind::PeerDied`], after delivering anything the dead producer committed
+//! (or taking room the dead consumer made). A peer that is merely slow, a role
+//! never claimed yet, or one released cleanly (its holder dropped it: a new one may
+//! come) keeps the call waiting. The check costs nothing while messages flow: it
+//! runs only when a wait runs out.
+//!
 //! Where the kernel offers `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)` (Linux
 //! 4.16+, unless a seccomp filter or an emulator hides it), the creator records an
 //! asymmetric wake check in the segment: a push or pop then runs no fence at all,
@@ -83,7 +99,8 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::abi::{
-    MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+    CLOCK_MONOTONIC, MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY,
+    MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, timespec,
 };
 use crate::layout::header::{Kind, Shape};
 use crate::layout::ring::{
@@ -126,6 +143,28 @@ pub(crate) const SEM_VALUES: [u16; 4] = [0, 0, 1, 1];
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub const DEFAULT_SPINS: u32 = 256;
+
+/// How long a parked blocking call sleeps at most before it looks whether its peer
+/// is still alive, unless [`Producer::set_peer_check`] / [`Consumer::set_peer_check`]
+/// say otherwise: a dead peer is noticed within about this long
+/// ([`ErrorKind::PeerDied`]), and an idle waiter wakes this often (a
+/// `semtimedop` that runs out, a `GETVAL`, and the ring's usual re-check before it
+/// parks again).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use sysv_ipc::queue::{DEFAULT_PEER_CHECK, Queue};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// assert_eq!(DEFAULT_PEER_CHECK, Duration::from_millis(100));
+/// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut rx = q.consumer()?;
+/// rx.set_peer_check(Some(DEFAULT_PEER_CHECK * 10)); // fewer wake-ups, slower to notice
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub const DEFAULT_PEER_CHECK: Duration = Duration::from_millis(100);
 
 fn error(kind: ErrorKind) -> Error {
     Error::new(Call::Queue, kind)
@@ -512,11 +551,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             .map_err(corrupt)
             .and_then(|r| self.register_for(r.barrier()).map(|()| r));
         match registered {
-            Ok(ring) => Ok(Producer {
+            Ok(r) => Ok(Producer {
                 queue: self,
-                ring,
+                ring: r,
+                ctl: ring.ctl(),
                 pid,
                 spins: DEFAULT_SPINS,
+                peer_check: Some(DEFAULT_PEER_CHECK),
             }),
             Err(e) => {
                 self.release(PRODUCER, &ring.ctl().producer_pid, pid);
@@ -532,11 +573,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             .map_err(corrupt)
             .and_then(|r| self.register_for(r.barrier()).map(|()| r));
         match registered {
-            Ok(ring) => Ok(Consumer {
+            Ok(r) => Ok(Consumer {
                 queue: self,
-                ring,
+                ring: r,
+                ctl: ring.ctl(),
                 pid,
                 spins: DEFAULT_SPINS,
+                peer_check: Some(DEFAULT_PEER_CHECK),
             }),
             Err(e) => {
                 self.release(CONSUMER, &ring.ctl().consumer_pid, pid);
@@ -902,21 +945,112 @@ pub(crate) fn same_creator<B: Backend>(segment: &Segment<B>, sems: &SemSet<B>) -
 }
 
 /// Parks on our semaphore, wakes the peer's.
+///
+/// A park waits at most `peer_check` (if set) and at most what is left of the
+/// call's `timeout` (if set). When a wait runs out it looks at the peer's role:
+/// abandoned by a dead holder is [`ErrorKind::PeerDied`]; otherwise the end of the
+/// call's time is [`ErrorKind::TimedOut`], and the end of a check interval a
+/// spurious return (the ring re-checks and parks again).
 struct SemPark<'a, B: Backend> {
     sems: &'a SemSet<B>,
     own: u16,
     peer: u16,
+    /// The peer's role semaphore and the pid word its holder keeps in the segment.
+    peer_role: u16,
+    peer_pid: &'a AtomicU64,
+    /// Longest single wait before the peer is looked at; `None`: no limit.
+    peer_check: Option<Duration>,
+    /// The whole call's timeout.
     timeout: Option<Duration>,
+    /// `CLOCK_MONOTONIC` when the call first parked: read then, not on entry, so a
+    /// call that never parks reads no clock (its spin before parking is bounded).
+    start: Option<Duration>,
+}
+
+/// A clock reading as a `Duration` (a negative or out-of-range field, which no
+/// kernel returns, reads as 0 rather than panicking).
+fn duration_of(t: timespec) -> Duration {
+    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
+    let nanos = u32::try_from(t.tv_nsec)
+        .ok()
+        .filter(|&n| n < 1_000_000_000)
+        .unwrap_or(0);
+    Duration::new(secs, nanos)
+}
+
+impl<B: Backend> SemPark<'_, B> {
+    /// What is left of the call's timeout (`None`: it has none), starting the
+    /// clock at the first park.
+    fn remaining(&mut self) -> Result<Option<Duration>> {
+        let Some(timeout) = self.timeout else {
+            return Ok(None);
+        };
+        let now = self
+            .sems
+            .backend()
+            .clock_gettime(CLOCK_MONOTONIC)
+            .map(duration_of)
+            .map_err(|e| Error::from_errno(Call::Queue, e))?;
+        let start = *self.start.get_or_insert(now);
+        // Elapsed time rather than a deadline: `start + timeout` could overflow.
+        Ok(Some(timeout.saturating_sub(now.saturating_sub(start))))
+    }
+
+    /// Whether the peer's role is abandoned: free (its semaphore back at 1, as the
+    /// kernel's `SEM_UNDO` leaves it when the holder dies) while the pid word still
+    /// names a holder, the same one before and after the look at the semaphore (a
+    /// clean release zeroes the word first; a reclaim takes the semaphore first).
+    /// A role never claimed, or released cleanly, is not a death: a new peer may
+    /// come, and the call keeps waiting for it.
+    fn peer_died(&self) -> Result<bool> {
+        // Relaxed (both): markers; the role semaphore is the truth.
+        let pid = self.peer_pid.load(Ordering::Relaxed);
+        if pid == 0 {
+            return Ok(false);
+        }
+        let free = self.sems.get(self.peer_role)? != 0;
+        Ok(free && self.peer_pid.load(Ordering::Relaxed) == pid)
+    }
+
+    /// After a wait ran out: [`ErrorKind::PeerDied`] if the peer is dead.
+    fn check_peer(&self) -> Result<()> {
+        if self.peer_died()? {
+            return Err(error(ErrorKind::PeerDied));
+        }
+        Ok(())
+    }
 }
 
 impl<B: Backend> Parking for SemPark<'_, B> {
     type Error = Error;
 
     fn park(&mut self) -> Result<()> {
+        let remaining = self.remaining()?;
+        if remaining.is_some_and(|r| r.is_zero()) {
+            self.check_peer()?;
+            return Err(error(ErrorKind::TimedOut));
+        }
+        let wait = match (remaining, self.peer_check) {
+            (Some(r), Some(c)) => Some(r.min(c)),
+            (r, c) => r.or(c),
+        };
         let op = [SemOp::wait(self.own)];
-        match self.timeout {
+        let r = match wait {
             None => self.sems.op(&op),
-            Some(t) => self.sems.op_timeout(&op, t),
+            Some(w) => self.sems.op_timeout(&op, w),
+        };
+        match r {
+            Err(e) if e.kind() == ErrorKind::TimedOut => {
+                self.check_peer()?;
+                if wait == remaining {
+                    // The whole remainder ran out: the call's time is up.
+                    Err(e)
+                } else {
+                    // A check interval ran out: the ring re-checks and parks again.
+                    Ok(())
+                }
+            }
+            r => r,
         }
     }
 
@@ -1079,8 +1213,11 @@ impl<T> From<EnqueueError<T>> for Error {
 pub struct Producer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
     queue: &'q Queue<T, MAXSZ, B>,
     ring: RingProducer<'q, MAXSZ>,
+    /// The control block, for the consumer's pid word.
+    ctl: &'q RingCtl,
     pid: i32,
     spins: u32,
+    peer_check: Option<Duration>,
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<'_, T, MAXSZ, B> {
@@ -1098,7 +1235,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
             sems: &self.queue.sems,
             own: SPACE,
             peer: ITEMS,
+            peer_role: CONSUMER,
+            peer_pid: &self.ctl.consumer_pid,
+            peer_check: self.peer_check,
             timeout,
+            start: None,
         }
     }
 
@@ -1161,6 +1302,15 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
                 error: error(ErrorKind::Corrupt),
                 value,
             }),
+            // One last look: room the dead consumer made before it died (visible:
+            // its last `head` store precedes its death, which the kernel's undo of
+            // its role, under the set's lock, precedes our GETVAL of the role).
+            Err(RingError::Park(died)) if died.kind() == ErrorKind::PeerDied => {
+                self.enqueue(value).map_err(|e| EnqueueError {
+                    error: if e.is_full() { died } else { e.error },
+                    value: e.into_inner(),
+                })
+            }
             Err(RingError::Park(error)) => Err(EnqueueError { error, value }),
         }
     }
@@ -1172,7 +1322,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// The value comes back in the error: [`ErrorKind::Interrupted`] (a signal; the
     /// queue is unchanged), [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`]
-    /// (the queue was removed), [`ErrorKind::Corrupt`].
+    /// (the queue was removed), [`ErrorKind::PeerDied`] (the consumer died holding
+    /// its role while the queue was full; see [`set_peer_check`](Self::set_peer_check)),
+    /// [`ErrorKind::Corrupt`].
     ///
     /// # Examples
     ///
@@ -1196,13 +1348,16 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     }
 
     /// [`enqueue_blocking`](Self::enqueue_blocking) that gives up with
-    /// [`ErrorKind::TimedOut`] when one wait on the semaphore lasts `timeout`. (A
-    /// wake that finds the queue full again starts another wait; such wakes come
-    /// only from a consumer making room.)
+    /// [`ErrorKind::TimedOut`] when the queue stayed full for `timeout`, counted
+    /// from the call's first park (after its bounded spin). However many times the
+    /// call parks (a wake that finds the queue full again, a peer check), each wait
+    /// is for what is left of `timeout` on `CLOCK_MONOTONIC`, so the call never
+    /// sleeps longer than `timeout` in all.
     ///
     /// # Errors
     ///
-    /// As [`enqueue_blocking`](Self::enqueue_blocking), and [`ErrorKind::TimedOut`].
+    /// As [`enqueue_blocking`](Self::enqueue_blocking), and [`ErrorKind::TimedOut`];
+    /// the clock's error if `clock_gettime` fails (never on Linux).
     ///
     /// # Examples
     ///
@@ -1360,6 +1515,39 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
         self.spins = spins;
     }
 
+    /// Sets how long one park of a blocking call lasts at most before the call
+    /// looks whether the consumer died holding its role ([`ErrorKind::PeerDied`];
+    /// see the [module docs](self#blocking)); [`DEFAULT_PEER_CHECK`] unless set.
+    /// `None` parks until woken, as a call that trusts its peer to live (a dead
+    /// consumer then leaves [`enqueue_blocking`](Self::enqueue_blocking) asleep
+    /// until the queue is removed or a new consumer makes room).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc_mock::{Mock, Process};
+    ///
+    /// // On the in-memory kernel, whose processes are simulated.
+    /// static KERNEL: Mock = Mock::new(); // process 1 is the caller
+    /// let q = Queue::<u64, 1, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// KERNEL.fork_process(1, 2).unwrap();
+    /// KERNEL.set_process(Process::root(2));
+    /// std::mem::forget(q.consumer()?); // process 2 dies holding the consumer role ...
+    /// KERNEL.exit_process(2); // ... and SEM_UNDO frees it
+    /// KERNEL.set_process(Process::root(1));
+    /// let mut tx = q.producer()?;
+    /// tx.set_peer_check(Some(Duration::from_millis(10)));
+    /// tx.enqueue(1).map_err(|e| e.error())?; // full now, and nobody will consume
+    /// let e = tx.enqueue_blocking(2).unwrap_err(); // after one check interval
+    /// assert_eq!((e.kind(), e.into_inner()), (ErrorKind::PeerDied, 2));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_peer_check(&mut self, every: Option<Duration>) {
+        self.peer_check = every;
+    }
+
     /// The queue.
     ///
     /// # Examples
@@ -1413,8 +1601,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ,
 pub struct Consumer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
     queue: &'q Queue<T, MAXSZ, B>,
     ring: RingConsumer<'q, MAXSZ>,
+    /// The control block, for the producer's pid word.
+    ctl: &'q RingCtl,
     pid: i32,
     spins: u32,
+    peer_check: Option<Duration>,
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<'_, T, MAXSZ, B> {
@@ -1432,7 +1623,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
             sems: &self.queue.sems,
             own: ITEMS,
             peer: SPACE,
+            peer_role: PRODUCER,
+            peer_pid: &self.ctl.producer_pid,
+            peer_check: self.peer_check,
             timeout,
+            start: None,
         }
     }
 
@@ -1473,20 +1668,32 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
         let mut park = self.park(timeout);
         let mut out = T::new_zeroed();
-        self.ring
-            .pop_blocking(
-                1,
-                self.spins,
-                |_, slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut park,
-            )
-            .map_err(|e| match e {
-                RingError::Corrupt => error(ErrorKind::Corrupt),
-                RingError::Park(e) => e,
-            })?;
-        Ok(out)
+        let r = self.ring.pop_blocking(
+            1,
+            self.spins,
+            |_, slot| {
+                load_words(slot, out.as_mut_bytes());
+            },
+            &mut park,
+        );
+        match r {
+            Ok(_) => Ok(out),
+            Err(RingError::Corrupt) => Err(error(ErrorKind::Corrupt)),
+            // One last look, at `tail` itself (a producer killed between its `tail`
+            // and `seq` stores left a message only `tail` shows): what the dead
+            // producer committed is delivered before its death is reported. Its last
+            // `tail` store precedes its death, which the kernel's undo of its role,
+            // under the set's lock, precedes our GETVAL of the role.
+            Err(RingError::Park(died)) if died.kind() == ErrorKind::PeerDied => {
+                if self.ring.occupied().map_err(corrupt)? > 0
+                    && let Some(v) = self.dequeue()?
+                {
+                    return Ok(v);
+                }
+                Err(died)
+            }
+            Err(RingError::Park(e)) => Err(e),
+        }
     }
 
     /// Dequeues the oldest value, waiting while the queue is empty: spins, then
@@ -1496,6 +1703,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// [`ErrorKind::Interrupted`] (a signal), [`ErrorKind::Removed`] /
     /// [`ErrorKind::InvalidArgument`] (the queue was removed),
+    /// [`ErrorKind::PeerDied`] (the producer died holding its role and left nothing
+    /// to dequeue; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Corrupt`].
     ///
     /// # Examples
@@ -1514,11 +1723,14 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     }
 
     /// [`dequeue_blocking`](Self::dequeue_blocking) that gives up with
-    /// [`ErrorKind::TimedOut`] when one wait on the semaphore lasts `timeout`.
+    /// [`ErrorKind::TimedOut`] when the queue stayed empty for `timeout`, counted
+    /// from the call's first park: every wait is for what is left of it (see
+    /// [`Producer::enqueue_timeout`]).
     ///
     /// # Errors
     ///
-    /// As [`dequeue_blocking`](Self::dequeue_blocking), and [`ErrorKind::TimedOut`].
+    /// As [`dequeue_blocking`](Self::dequeue_blocking), and [`ErrorKind::TimedOut`];
+    /// the clock's error if `clock_gettime` fails (never on Linux).
     ///
     /// # Examples
     ///
@@ -1675,6 +1887,35 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// ```
     pub fn set_spins(&mut self, spins: u32) {
         self.spins = spins;
+    }
+
+    /// See [`Producer::set_peer_check`]: how long one park lasts at most before the
+    /// call looks whether the producer died holding its role.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc_mock::{Mock, Process};
+    ///
+    /// static KERNEL: Mock = Mock::new(); // simulated processes; 1 is the caller
+    /// let q = Queue::<u64, 4, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// KERNEL.fork_process(1, 2).unwrap();
+    /// KERNEL.set_process(Process::root(2));
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue(7).map_err(|e| e.error())?;
+    /// std::mem::forget(tx); // process 2 dies holding the producer role
+    /// KERNEL.exit_process(2);
+    /// KERNEL.set_process(Process::root(1));
+    /// let mut rx = q.consumer()?;
+    /// rx.set_peer_check(Some(Duration::from_millis(10)));
+    /// assert_eq!(rx.dequeue_blocking()?, 7); // what it committed comes first
+    /// assert_eq!(rx.dequeue_blocking().unwrap_err().kind(), ErrorKind::PeerDied);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_peer_check(&mut self, every: Option<Duration>) {
+        self.peer_check = every;
     }
 
     /// The queue.

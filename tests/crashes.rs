@@ -30,7 +30,10 @@
 //!   next consumer resumes at the recorded next message or at most one batch later
 //!   per consumer killed since that record changed.
 //!   After each kill the role reads as free (`has_producer`/`has_consumer`), claiming
-//!   it says `RoleAbandoned`, and `reclaim_*` takes it over.
+//!   it says `RoleAbandoned`, and `reclaim_*` takes it over. In between, the
+//!   survivor's blocking calls notice the death: the consumer gets every item the
+//!   dead producer committed and then `PeerDied` with the ring empty; the producer
+//!   fills the ring and then gets `PeerDied` with its item back.
 //!
 //! Kills per mechanism: `SYSV_IPC_KILLS`, else 50 (CI), or 1000 with
 //! `SYSV_IPC_STRESS=full`. Seed: `SYSV_IPC_SEED` (printed). Each test prints what it
@@ -757,7 +760,9 @@ fn queue_producer_killed<B: Backend + Copy>(b: B) {
     let ledger = Ledger::new(b, incs);
     let mut streams = Streams::new(incs);
     let mut c = q.consumer().unwrap();
+    c.set_peer_check(Some(Duration::from_millis(2)));
     let mut out = [Item::new(0, 0); MAX_BATCH as usize];
+    let mut after_death = 0u64;
     for inc in 0..incs {
         let seed = rng.next();
         let producer = fork_peer(|| {
@@ -810,6 +815,20 @@ fn queue_producer_killed<B: Backend + Copy>(b: B) {
             !q.has_producer().unwrap(),
             "the role of a dead producer is free"
         );
+        // Blocking on the dead producer's ring: what it committed, then PeerDied.
+        loop {
+            match c.dequeue_blocking() {
+                Ok(m) => {
+                    streams.take(&m);
+                    after_death += 1;
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
+                    break;
+                }
+            }
+        }
+        assert_eq!(q.len().unwrap(), 0, "PeerDied with items left");
     }
     while let Some(m) = c.dequeue().unwrap() {
         streams.take(&m);
@@ -817,7 +836,8 @@ fn queue_producer_killed<B: Backend + Copy>(b: B) {
     let (total, extra) = streams.check(|i| ledger.get(i), MAX_BATCH);
     report(&format!(
         "queue_producer_killed: {kills} producer kills, {total} items exactly once in order \
-         ({extra} enqueued but unrecorded at a kill), in {:?}",
+         ({extra} enqueued but unrecorded at a kill; {after_death} taken by blocking \
+         dequeues after the kill, each followed by PeerDied on an empty ring), in {:?}",
         start.elapsed()
     ));
     drop(c);
@@ -839,7 +859,9 @@ fn queue_consumer_killed<B: Backend + Copy>(b: B) {
     let ledger = Ledger::new(b, 1);
     const LOW: u64 = (1 << 48) - 1;
     let mut p = q.producer().unwrap();
+    p.set_peer_check(Some(Duration::from_millis(2)));
     let mut sent = 0u64;
+    let mut after_death = 0u64;
     // Consumers killed since the record last changed, each with at most one batch in
     // its hands (as for the message queue).
     let mut unrecorded = 0u64;
@@ -926,6 +948,21 @@ fn queue_consumer_killed<B: Backend + Copy>(b: B) {
             !q.has_consumer().unwrap(),
             "the role of a dead consumer is free"
         );
+        // Blocking on the dead consumer's ring: fills it, then PeerDied.
+        loop {
+            match p.enqueue_blocking(Item::new(0, sent)) {
+                Ok(()) => {
+                    sent += 1;
+                    after_death += 1;
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
+                    assert_eq!(e.into_inner().seq, sent, "the item comes back");
+                    break;
+                }
+            }
+        }
+        assert_eq!(q.len().unwrap(), 64, "PeerDied with room left");
         unrecorded = if ledger.get(0) != before {
             1
         } else {
@@ -960,7 +997,9 @@ fn queue_consumer_killed<B: Backend + Copy>(b: B) {
     assert!(lost <= kills * MAX_BATCH);
     report(&format!(
         "queue_consumer_killed: {kills} consumer kills, {sent} items, {} consumed exactly once, \
-         {lost} died in a killed consumer's hands (at most a batch per kill); in {:?}",
+         {lost} died in a killed consumer's hands (at most a batch per kill); {after_death} \
+         enqueued by blocking calls after the kills, each run ending in PeerDied on a full \
+         ring; in {:?}",
         sent - lost,
         start.elapsed()
     ));

@@ -15,8 +15,9 @@ use sysv_ipc::layout::{ShmType, type_id};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
-use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
+use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
 use sysv_ipc_libc::Libc;
+use sysv_ipc_mock::{Mock, OnBlock, Process};
 use sysv_ipc_testkit::{
     Call, Fail, Failing, TIMEOUT, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout,
     wait_until_blocked,
@@ -369,6 +370,12 @@ fn producer_killed_at_random_points_recovers<B: Backend + Clone>(b: B) {
                 }
             }
         });
+        // A dead producer's role stays abandoned until the new one reclaims it, and a
+        // consumer parked meanwhile would report the death (PeerDied): consume only
+        // once the new producer holds the role.
+        while !q.has_producer().unwrap() {
+            std::thread::sleep(Duration::from_micros(100));
+        }
         if round == kills {
             // The last producer just shows that the stream goes on.
             for _ in 0..1000 {
@@ -702,6 +709,126 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
     q.remove().unwrap();
 }
 
+/// SIGKILLs this process: a death that runs no destructor, as a crash does.
+fn die() -> ! {
+    let me = std::process::id() as ::libc::pid_t;
+    // SAFETY: kill takes numbers only.
+    unsafe { ::libc::kill(me, ::libc::SIGKILL) };
+    unreachable!("SIGKILL cannot be handled");
+}
+
+/// The check interval of the peer-death tests: short, so that a death is noticed
+/// fast.
+const CHECK: Duration = Duration::from_millis(20);
+
+/// A consumer parked on an empty ring notices its producer's death (SIGKILL, by
+/// itself, once it saw the consumer parked): `PeerDied` after what the producer
+/// committed was delivered, from the blocking and the timed form (not a timeout).
+/// After a reclaim, waiting works again. Then the other way round: a producer
+/// parked on a full ring whose consumer dies gets `PeerDied` and its value back.
+/// Neither error path allocates.
+fn a_parked_call_notices_its_peer_die<B: Backend + Clone>(b: B) {
+    type Small<B> = Queue<Msg, 2, B>;
+    let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let parked = |sem: u16| q.semaphores().waiting_for_increase(sem).unwrap() > 0;
+    let mut c = q.consumer().unwrap();
+    c.set_spins(0);
+    c.set_peer_check(Some(CHECK));
+    let bb = b.clone();
+    let producer = fork_peer(move || {
+        let q = Small::open_in(bb, KEY).unwrap();
+        let mut p = q.producer().unwrap();
+        p.enqueue(Msg::new(1)).unwrap();
+        while q.semaphores().waiting_for_increase(0).unwrap() == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        die();
+    });
+    assert_eq!(c.dequeue_blocking().unwrap().seq, 1);
+    let before = allocations();
+    let e = c.dequeue_blocking().unwrap_err();
+    let e2 = c.dequeue_timeout(Duration::from_secs(600)).unwrap_err();
+    assert_eq!(allocations(), before, "the PeerDied path allocated");
+    assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
+    assert_eq!(e2.kind(), ErrorKind::PeerDied, "not a timeout: {e2}");
+    assert_eq!(
+        e.to_string(),
+        "queue: the peer died holding its role, and nothing it committed is left to wait for"
+    );
+    drop(producer); // reap
+    assert!(!q.has_producer().unwrap());
+    assert_eq!(q.len().unwrap(), 0);
+    let mut p = q.reclaim_producer().unwrap();
+    p.enqueue(Msg::new(2)).unwrap();
+    assert_eq!(c.dequeue_blocking().unwrap().seq, 2);
+    drop((p, c)); // released cleanly: nobody is dead now
+
+    let bb = b.clone();
+    let consumer = fork_peer(move || {
+        let q = Small::open_in(bb, KEY).unwrap();
+        let _c = q.consumer().unwrap();
+        while q.semaphores().waiting_for_increase(1).unwrap() == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        die();
+    });
+    while !q.has_consumer().unwrap() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut p = q.producer().unwrap();
+    p.set_spins(0);
+    p.set_peer_check(Some(CHECK));
+    p.enqueue(Msg::new(3)).unwrap();
+    p.enqueue(Msg::new(4)).unwrap();
+    let before = allocations();
+    let e = p.enqueue_blocking(Msg::new(5)).unwrap_err();
+    assert_eq!(allocations(), before, "the PeerDied path allocated");
+    assert!(!parked(1));
+    assert_eq!((e.kind(), e.into_inner().seq), (ErrorKind::PeerDied, 5));
+    drop(consumer);
+    assert_eq!(q.len().unwrap(), 2, "nothing taken, nothing lost");
+    drop(p);
+    q.remove().unwrap();
+}
+
+/// What is not a death: a producer that comes late (the consumer parked before
+/// anyone held the role), one that holds the role but lets several check
+/// intervals pass, one that releases the role cleanly and is replaced later. The
+/// consumer, parked with a short check interval throughout, gets every message and
+/// no error.
+fn a_late_slow_or_replaced_peer_is_not_a_death<B: Backend + Clone>(b: B) {
+    type Small<B> = Queue<Msg, 2, B>;
+    let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let mut c = q.consumer().unwrap();
+    c.set_spins(0);
+    c.set_peer_check(Some(CHECK));
+    let bb = b.clone();
+    let peer = fork_peer(move || {
+        let q = Small::open_in(bb, KEY).unwrap();
+        // Until the consumer is parked, then five of its check intervals.
+        let wait_parked_then_nap = || {
+            while q.semaphores().waiting_for_increase(0).unwrap() == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(CHECK * 5);
+        };
+        wait_parked_then_nap(); // late: no producer yet
+        let mut p = q.producer().unwrap();
+        p.enqueue(Msg::new(1)).unwrap();
+        wait_parked_then_nap(); // slow: holds the role, does nothing
+        p.enqueue(Msg::new(2)).unwrap();
+        drop(p);
+        wait_parked_then_nap(); // replaced: released cleanly, a new one later
+        q.producer().unwrap().enqueue(Msg::new(3)).unwrap();
+    });
+    for want in 1..=3 {
+        assert_eq!(c.dequeue_blocking().unwrap().seq, want);
+    }
+    peer.join();
+    drop(c);
+    q.remove().unwrap();
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -739,4 +866,248 @@ kernel_tests!(
     consumer_killed_loses_nothing,
     hostile_peer_garbage_never_panics,
     barrier_is_decided_at_creation_and_kept,
+    a_parked_call_notices_its_peer_die,
+    a_late_slow_or_replaced_peer_is_not_a_death,
 );
+
+// ---- timeouts and peer checks on the mock's virtual clock ------------------------------
+//
+// The mock's CLOCK_MONOTONIC moves only when a timed wait runs out (by its whole
+// timeout) or the test advances it, so these tests assert exact waits and times,
+// never wall-clock ones.
+
+/// A fresh mock kernel whose 50th `semtimedop` fails (`ENOSYS`): a tripwire, so
+/// that a call that would wait forever on the virtual clock (in `OnBlock::Fail`
+/// every timed wait runs out at once) fails its test instead of hanging it.
+fn fresh_mock(on_block: OnBlock) -> &'static Mock {
+    let m: &'static Mock = Box::leak(Box::new(Mock::new()));
+    m.set_on_block(on_block);
+    m.fail_nth(sysv_ipc_mock::Call::Semtimedop, 50, Errno::NOSYS)
+        .unwrap();
+    m
+}
+
+/// Waits (bounded) until `n` callers are blocked in the mock.
+fn until_blocked(k: &Mock, n: usize) {
+    let start = Instant::now();
+    while k.blocked() != n {
+        assert!(start.elapsed() < TIMEOUT, "never saw {n} blocked callers");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A timed call keeps one deadline however often it parks. Three times, once the
+/// call is parked, 3 s pass on the virtual clock and the peer's semaphore is
+/// posted with nothing in the ring (a stale wake, as a wake that raced with an
+/// un-park leaves). Each new park waits only for what is left, so the fourth waits
+/// 10 ms and the call times out at exactly its 10 s, after 4 waits (a timeout per
+/// wait made it 19.99 s). The same for a producer on a full ring.
+#[test]
+fn a_timed_call_keeps_one_deadline_across_stale_wakes() {
+    let k = fresh_mock(OnBlock::Wait);
+    let q =
+        Queue::<u64, 1, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut tx, mut rx) = q.split().unwrap();
+    for side in [&mut rx as &mut dyn Side, &mut tx] {
+        side.prepare();
+        let (t0, waits) = (k.monotonic(), k.calls(sysv_ipc_mock::Call::Semtimedop));
+        let stale_wakes = |sem: u16| {
+            for step in [3000, 3000, 3990] {
+                until_blocked(k, 1);
+                k.advance_monotonic(Duration::from_millis(step));
+                q.semaphores().op(&[SemOp::post(sem)]).unwrap();
+            }
+        };
+        let sem = side.own_sem();
+        let e = std::thread::scope(|s| {
+            s.spawn(|| stale_wakes(sem));
+            side.wait(Duration::from_secs(10))
+        });
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+        assert_eq!(k.monotonic() - t0, Duration::from_secs(10));
+        assert_eq!(k.calls(sysv_ipc_mock::Call::Semtimedop) - waits, 4);
+    }
+    assert_eq!(rx.dequeue().unwrap(), Some(1));
+}
+
+/// One side of the queue in the tests above.
+trait Side {
+    /// Makes the next timed call wait: spins 0, no peer checks, ring empty or full.
+    fn prepare(&mut self);
+    /// The semaphore it parks on.
+    fn own_sem(&self) -> u16;
+    /// The timed call, which must fail.
+    fn wait(&mut self, timeout: Duration) -> sysv_ipc::Error;
+}
+
+impl Side for sysv_ipc::queue::Consumer<'_, u64, 1, &Mock> {
+    fn prepare(&mut self) {
+        self.set_spins(0);
+        self.set_peer_check(None);
+    }
+    fn own_sem(&self) -> u16 {
+        0
+    }
+    fn wait(&mut self, timeout: Duration) -> sysv_ipc::Error {
+        self.dequeue_timeout(timeout).unwrap_err()
+    }
+}
+
+impl Side for sysv_ipc::queue::Producer<'_, u64, 1, &Mock> {
+    fn prepare(&mut self) {
+        self.set_spins(0);
+        self.set_peer_check(None);
+        self.enqueue(1).unwrap();
+    }
+    fn own_sem(&self) -> u16 {
+        1
+    }
+    fn wait(&mut self, timeout: Duration) -> sysv_ipc::Error {
+        let e = self.enqueue_timeout(2, timeout).unwrap_err();
+        let error = e.error();
+        assert_eq!(e.into_inner(), 2);
+        error
+    }
+}
+
+/// Peer checks cut a timed call's waits into intervals without stretching it: with
+/// a live peer, a 250 ms timeout and 100 ms checks, the waits are 100, 100 and 50
+/// ms, each followed by one look at the peer's role (GETVAL), and the call times
+/// out at exactly 250 ms. A call that never parks reads no clock; a zero timeout
+/// fails without waiting.
+#[test]
+fn peer_checks_split_a_timed_call_without_stretching_it() {
+    use sysv_ipc_mock::Call::{ClockGettime, Semctl, Semtimedop};
+    let k = fresh_mock(OnBlock::Fail);
+    let q =
+        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut tx, mut rx) = q.split().unwrap(); // the producer lives: this process
+    rx.set_spins(0);
+    rx.set_peer_check(Some(Duration::from_millis(100)));
+    let counts = || (k.calls(Semtimedop), k.calls(Semctl), k.calls(ClockGettime));
+    let (t0, (waits, looks, clock)) = (k.monotonic(), counts());
+    let e = rx.dequeue_timeout(Duration::from_millis(250)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+    assert_eq!(k.monotonic() - t0, Duration::from_millis(250));
+    assert_eq!(counts(), (waits + 3, looks + 3, clock + 3));
+    // No park, no clock.
+    let (t0, before) = (k.monotonic(), counts());
+    tx.enqueue_timeout(7, Duration::from_secs(1)).unwrap();
+    assert_eq!(rx.dequeue_timeout(Duration::from_secs(1)).unwrap(), 7);
+    assert_eq!((k.monotonic(), counts()), (t0, before));
+    // Nothing left of the timeout at the first park: no wait at all.
+    let e = rx.dequeue_timeout(Duration::ZERO).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    assert_eq!(counts().0, before.0);
+}
+
+/// A dead peer is noticed at the first check: a consumer gets what the dead
+/// producer committed, then `PeerDied` one check interval (100 ms) into its wait,
+/// even with a 10 s timeout; a producer on a full ring whose consumer died gets
+/// `PeerDied` and its value back. A role never claimed, or released cleanly, is no
+/// death: the call waits out its timeout, looking at the role at every check.
+#[test]
+fn a_dead_peer_is_noticed_at_the_first_check() {
+    use sysv_ipc_mock::Call::{Semctl, Semtimedop};
+    let k = fresh_mock(OnBlock::Fail);
+    let check = Duration::from_millis(100);
+    let q =
+        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    // A role never claimed.
+    let mut rx = q.consumer().unwrap();
+    rx.set_spins(0);
+    rx.set_peer_check(Some(check));
+    let (t0, looks) = (k.monotonic(), k.calls(Semctl));
+    let e = rx.dequeue_timeout(Duration::from_millis(300)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    assert_eq!(k.monotonic() - t0, Duration::from_millis(300));
+    assert_eq!(
+        k.calls(Semctl),
+        looks,
+        "no holder recorded: no GETVAL needed"
+    );
+    // Released cleanly.
+    q.producer().unwrap().enqueue(1).unwrap();
+    assert_eq!(rx.dequeue_timeout(Duration::from_secs(1)).unwrap(), 1);
+    let t0 = k.monotonic();
+    let e = rx.dequeue_timeout(Duration::from_millis(300)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    assert_eq!(k.monotonic() - t0, Duration::from_millis(300));
+    // Died: process 2 commits two messages and dies holding the role.
+    k.fork_process(1, 2).unwrap();
+    k.set_process(Process::root(2));
+    let mut tx = q.producer().unwrap();
+    tx.enqueue(2).unwrap();
+    tx.enqueue(3).unwrap();
+    std::mem::forget(tx);
+    k.exit_process(2);
+    k.set_process(Process::root(1));
+    assert_eq!(rx.dequeue_timeout(Duration::from_secs(10)).unwrap(), 2);
+    assert_eq!(rx.dequeue_blocking().unwrap(), 3);
+    let (t0, waits) = (k.monotonic(), k.calls(Semtimedop));
+    let e = rx.dequeue_timeout(Duration::from_secs(10)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
+    assert_eq!(
+        k.monotonic() - t0,
+        check,
+        "one check interval, not the timeout"
+    );
+    assert_eq!(k.calls(Semtimedop) - waits, 1);
+    assert_eq!(
+        rx.dequeue_blocking().unwrap_err().kind(),
+        ErrorKind::PeerDied
+    );
+    drop(rx);
+    // The other way round: process 3 holds the consumer role and dies.
+    k.fork_process(1, 3).unwrap();
+    k.set_process(Process::root(3));
+    std::mem::forget(q.consumer().unwrap());
+    k.exit_process(3);
+    k.set_process(Process::root(1));
+    let mut tx = q.reclaim_producer().unwrap();
+    tx.set_spins(0);
+    tx.set_peer_check(Some(check));
+    assert_eq!(tx.enqueue_slice(&[4, 5, 6, 7]).unwrap(), 4);
+    let t0 = k.monotonic();
+    let e = tx.enqueue_timeout(8, Duration::from_secs(10)).unwrap_err();
+    assert_eq!((e.kind(), e.into_inner()), (ErrorKind::PeerDied, 8));
+    assert_eq!(k.monotonic() - t0, check);
+    assert_eq!(tx.len().unwrap(), 4, "nothing lost");
+}
+
+/// A producer that dies while the consumer is parked, after its `tail` store and
+/// before its `seq` store and its wake (the window a SIGKILL can hit): the message
+/// it committed is delivered by the consumer's last look at `tail` when the check
+/// finds the producer dead, and only the next call reports the death.
+#[test]
+fn a_message_committed_just_before_death_is_delivered_first() {
+    let k = fresh_mock(OnBlock::Wait);
+    let q =
+        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    k.fork_process(1, 2).unwrap();
+    k.set_process(Process::root(2));
+    std::mem::forget(q.producer().unwrap());
+    k.set_process(Process::root(1));
+    let mut rx = q.consumer().unwrap();
+    rx.set_spins(0);
+    rx.set_peer_check(Some(Duration::from_millis(200)));
+    let got = std::thread::scope(|s| {
+        s.spawn(|| {
+            until_blocked(k, 1);
+            // Slot 0 (seq word at 384, payload at 392), then `tail` (128); no `seq`,
+            // no wake: the producer dies here.
+            let att = q.attachment();
+            att.write(392, &42u64.to_ne_bytes()).unwrap();
+            att.atomic_u64(128)
+                .unwrap()
+                .store(1, std::sync::atomic::Ordering::Release);
+            k.exit_process(2);
+        });
+        rx.dequeue_blocking()
+    });
+    assert_eq!(got.unwrap(), 42);
+    assert_eq!(
+        rx.dequeue_blocking().unwrap_err().kind(),
+        ErrorKind::PeerDied
+    );
+}
