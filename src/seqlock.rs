@@ -19,15 +19,40 @@
 //! in [`queue`](crate::queue)). A writer that dies mid-write leaves the sequence odd:
 //! readers get [`ErrorKind::Busy`] until a new writer
 //! ([`SeqLock::reclaim_writer`]) completes a write.
+//!
+//! # Readers need only read permission
+//!
+//! A reader only loads: [`SeqLock::open_read_only`] (or
+//! [`read_only`](SeqLock::read_only) of a handle this process has) attaches the
+//! segment `SHM_RDONLY`, so a reader process needs read permission alone (a
+//! segment of mode `0o644` serves readers of other users), and a bug in a reader
+//! cannot write the value: its mapping faults on any store, and its handle,
+//! `SeqLock<T, B, ReadOnly>`, has no [`writer`](SeqLock::writer). Reading
+//! never stores to the segment, on either kind of handle: the protocol's
+//! acquires are fences after Relaxed loads ([`layout::seqlock`]).
+//!
+//! ```
+//! use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+//!
+//! let key = Key::new(0x5300_0000 | (std::process::id() as i32 & 0xff_ffff));
+//! // The writer's process: readable by everyone, writable by its owner.
+//! let lock = Removal::new(SeqLock::<u64>::create(key, Intent::CreateNew, Mode::new(0o644))?);
+//! lock.writer()?.write(&7);
+//! // A reader's process (any user):
+//! let reader = SeqLock::<u64>::open_read_only(key)?;
+//! assert_eq!(reader.read()?, 7);
+//! assert_eq!(reader.attachment().segment().stat()?.nattch, 2);
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
 
 use core::fmt;
 use core::marker::PhantomData;
 
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
-use crate::layout::{self, ShmType, view, words_for};
+use crate::layout::{self, SeqReadView, ShmType, view, words_for};
 use crate::sem::{SemOp, SemSet, spin_wait};
-use crate::shm::{Attachment, Segment};
+use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{
     Backend, Call, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result,
@@ -62,6 +87,12 @@ fn error(kind: ErrorKind) -> Error {
 
 /// One `T` in shared memory behind a seqlock. See the [module docs](self).
 ///
+/// `A` is [`ReadWrite`] (the default: [`create`](SeqLock::create),
+/// [`open`](SeqLock::open), the handle a writer claims its role through) or
+/// [`ReadOnly`] ([`open_read_only`](SeqLock::open_read_only),
+/// [`read_only`](SeqLock::read_only): a reader's handle, attached `SHM_RDONLY`,
+/// with no `writer`). Both [`read`](SeqLock::read).
+///
 /// # Examples
 ///
 /// ```
@@ -77,17 +108,18 @@ fn error(kind: ErrorKind) -> Error {
 /// assert_eq!(reader.read()?, [1.0, 2.0, 3.0]); // never a torn mix of two writes
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub struct SeqLock<T, B: Backend = DefaultBackend> {
-    att: Attachment<B>,
+pub struct SeqLock<T, B: Backend = DefaultBackend, A: Access = ReadWrite> {
+    att: Attachment<B, A>,
     sems: SemSet<B>,
     _type: PhantomData<T>,
 }
 
-impl<T, B: Backend> fmt::Debug for SeqLock<T, B> {
+impl<T, B: Backend, A: Access> fmt::Debug for SeqLock<T, B, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SeqLock")
             .field("shmid", &self.att.segment_id())
             .field("semid", &self.sems.id())
+            .field("read_only", &(A::SHMFLG != 0))
             .finish()
     }
 }
@@ -136,9 +168,32 @@ impl<T: ShmType> SeqLock<T> {
     pub fn open(key: Key) -> Result<Self> {
         SeqLock::open_in(DefaultBackend::default(), key)
     }
+
+    /// Opens the existing seqlock of `key` for reading only, on the default
+    /// backend. See [`SeqLock::open_read_only_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SeqLock::open_read_only_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let key = Key::new(0x5400_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let lock = Removal::new(SeqLock::<[u32; 2]>::create(key, Intent::CreateNew, Mode::new(0o644))?);
+    /// let reader = SeqLock::<[u32; 2]>::open_read_only(key)?;
+    /// lock.writer()?.write(&[3, 4]);
+    /// assert_eq!(reader.read()?, [3, 4]);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open_read_only(key: Key) -> Result<SeqLock<T, DefaultBackend, ReadOnly>> {
+        SeqLock::open_read_only_in(DefaultBackend::default(), key)
+    }
 }
 
-impl<T: ShmType, B: Backend> SeqLock<T, B> {
+impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     const WORDS: usize = {
         assert!(
             size_of::<T>() > 0,
@@ -153,6 +208,122 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
         Shape::of::<T>(Kind::SeqLock, 1, seqlock::DATA_OFFSET, Self::SIZE)
     }
 
+    /// A consistent copy of the value, with up to [`DEFAULT_ATTEMPTS`] attempts.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Busy`]: a write was in progress on every attempt (the writer is
+    /// stuck, or died mid-write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<[u32; 2]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut w = lock.writer()?;
+    /// w.write(&[7, 8]);
+    /// assert_eq!(lock.read()?, [7, 8]); // both words from the same write
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read(&self) -> Result<T> {
+        self.read_with(DEFAULT_ATTEMPTS)
+    }
+
+    /// A consistent copy of the value, with up to `attempts` attempts (spinning
+    /// between them).
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// lock.writer()?.write(&5);
+    /// // With no write in progress, one attempt is enough.
+    /// assert_eq!(lock.read_with(1)?, 5);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read_with(&self, attempts: u32) -> Result<T> {
+        let mut out = T::new_zeroed();
+        self.read_view()?
+            .read(out.as_mut_bytes(), attempts)
+            .map_err(|_| error(ErrorKind::Busy))?;
+        Ok(out)
+    }
+
+    /// Whether a live process holds the writer role.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::get`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// assert!(!lock.has_writer()?);
+    /// let w = lock.writer()?;
+    /// assert!(lock.has_writer()?);
+    /// drop(w);
+    /// assert!(!lock.has_writer()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn has_writer(&self) -> Result<bool> {
+        Ok(self.sems.get(WRITER)? == 0)
+    }
+
+    /// The segment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // 256 bytes of header and sequence line, then the value's word.
+    /// assert_eq!(lock.segment().stat()?.size, 256 + 8);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn segment(&self) -> Segment<B>
+    where
+        B: Clone,
+    {
+        self.att.segment()
+    }
+
+    /// The attachment, for tests and tools that inspect the bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// lock.writer()?.write(&77);
+    /// let att = lock.attachment();
+    /// assert_eq!(att.load_u64(128), Some(2)); // `seq`: one complete write
+    /// assert_eq!(att.load_u64(256), Some(77)); // the value
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn attachment(&self) -> &Attachment<B, A> {
+        &self.att
+    }
+
+    /// The value's words, over either kind of attachment (loads only).
+    fn read_view(&self) -> Result<SeqReadView<'_>> {
+        SeqReadView::new(&self.att, Self::WORDS)
+            .ok_or_else(|| error(ErrorKind::LayoutMismatch { field: "size" }))
+    }
+}
+
+impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// Creates the seqlock of `key` or opens the one it has, as `intent` says (see
     /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
     ///
@@ -295,54 +466,6 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
             .ok_or_else(|| error(ErrorKind::LayoutMismatch { field: "size" }))
     }
 
-    /// A consistent copy of the value, with up to [`DEFAULT_ATTEMPTS`] attempts.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Busy`]: a write was in progress on every attempt (the writer is
-    /// stuck, or died mid-write).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
-    ///
-    /// let lock = Removal::new(SeqLock::<[u32; 2]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// let mut w = lock.writer()?;
-    /// w.write(&[7, 8]);
-    /// assert_eq!(lock.read()?, [7, 8]); // both words from the same write
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn read(&self) -> Result<T> {
-        self.read_with(DEFAULT_ATTEMPTS)
-    }
-
-    /// A consistent copy of the value, with up to `attempts` attempts (spinning
-    /// between them).
-    ///
-    /// # Errors
-    ///
-    /// As [`read`](Self::read).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
-    ///
-    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// lock.writer()?.write(&5);
-    /// // With no write in progress, one attempt is enough.
-    /// assert_eq!(lock.read_with(1)?, 5);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn read_with(&self, attempts: u32) -> Result<T> {
-        let (ctl, words) = self.parts()?;
-        let mut out = T::new_zeroed();
-        seqlock::read(ctl, words, out.as_mut_bytes(), attempts)
-            .map_err(|_| error(ErrorKind::Busy))?;
-        Ok(out)
-    }
-
     fn writer_with(&self, reclaim: bool) -> Result<Writer<'_, T, B>> {
         let (ctl, words) = self.parts()?;
         match self.sems.op(&[SemOp::wait(WRITER).nowait().undo()]) {
@@ -421,11 +544,14 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
         self.writer_with(true)
     }
 
-    /// Whether a live process holds the writer role.
+    /// A read-only handle on the same seqlock: a second attachment of its segment,
+    /// `SHM_RDONLY`, for code that reads and must not be able to write (a reader
+    /// `fork`ed from the creator, say, of a lock made with [`Key::PRIVATE`]). See
+    /// the [module docs](self#readers-need-only-read-permission).
     ///
     /// # Errors
     ///
-    /// As [`SemSet::get`].
+    /// As [`SeqLock::open_read_only_in`].
     ///
     /// # Examples
     ///
@@ -433,56 +559,93 @@ impl<T: ShmType, B: Backend> SeqLock<T, B> {
     /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
     ///
     /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// assert!(!lock.has_writer()?);
-    /// let w = lock.writer()?;
-    /// assert!(lock.has_writer()?);
-    /// drop(w);
-    /// assert!(!lock.has_writer()?);
+    /// let reader = lock.read_only()?; // no `writer()` on this one
+    /// lock.writer()?.write(&5);
+    /// assert_eq!(reader.read()?, 5);
+    /// assert_eq!(lock.segment().stat()?.nattch, 2);
+    /// drop(reader); // detaches its mapping; the lock stays
+    /// assert_eq!(lock.segment().stat()?.nattch, 1);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn has_writer(&self) -> Result<bool> {
-        Ok(self.sems.get(WRITER)? == 0)
-    }
-
-    /// The segment.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
-    ///
-    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// // 256 bytes of header and sequence line, then the value's word.
-    /// assert_eq!(lock.segment().stat()?.size, 256 + 8);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn segment(&self) -> Segment<B>
+    pub fn read_only(&self) -> Result<SeqLock<T, B, ReadOnly>>
     where
         B: Clone,
     {
-        self.att.segment()
+        let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
+        SeqLock::join_read_only(&self.att.segment(), sems, spin_wait)
     }
+}
 
-    /// The attachment, for tests and tools that inspect the bytes.
+impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
+    /// Opens the existing seqlock of `key` for reading only: attaches its segment
+    /// `SHM_RDONLY` and opens its semaphore set without asking for any permission
+    /// (`semget(key, 0, 0)`), so read permission on both is all a reader needs.
+    /// The handle [`read`](SeqLock::read)s and has no `writer`; the header
+    /// handshake and the reads only load (see the [module
+    /// docs](self#readers-need-only-read-permission)).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] (no segment or semaphore set under `key`, or
+    /// [`Key::PRIVATE`]), [`ErrorKind::PermissionDenied`] (no read permission on the
+    /// segment or the set), and as [`SeqLock::create_in`]: [`ErrorKind::LayoutMismatch`],
+    /// [`ErrorKind::Uninitialized`], [`ErrorKind::Corrupt`].
     ///
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, seqlock::SeqLock};
     ///
-    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// lock.writer()?.write(&77);
-    /// let att = lock.attachment();
-    /// assert_eq!(att.load_u64(128), Some(2)); // `seq`: one complete write
-    /// assert_eq!(att.load_u64(256), Some(77)); // the value
+    /// let key = Key::new(0x5500_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let b = DefaultBackend::default();
+    /// let lock = Removal::new(SeqLock::<u64, _>::create_in(b, key, Intent::CreateNew, Mode::new(0o644))?);
+    /// lock.writer()?.write(&8);
+    /// let reader = SeqLock::<u64, _, _>::open_read_only_in(b, key)?;
+    /// assert_eq!(reader.read()?, 8);
+    /// assert!(reader.has_writer().is_ok()); // GETVAL needs read permission only
+    /// // The header is checked as for any join: another type is refused.
+    /// let e = SeqLock::<i64, _, _>::open_read_only_in(b, key).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "type_id" });
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn attachment(&self) -> &Attachment<B> {
-        &self.att
+    pub fn open_read_only_in(backend: B, key: Key) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let segment = Segment::open_in(backend.clone(), key)?;
+        let sems = SemSet::open_in(backend, key)?;
+        SeqLock::join_read_only(&segment, sems, spin_wait)
+    }
+
+    /// Attaches `segment` read-only, runs the attacher's half of the header
+    /// handshake (loads only), and checks that `sems` has the segment's creator.
+    fn join_read_only(
+        segment: &Segment<B>,
+        sems: SemSet<B>,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let att = segment.attach_read_only()?;
+        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
+        SeqReadView::new(&att, 0)
+            .ok_or_else(too_small)?
+            .attach(&Self::shape(), wait)
+            .map_err(|e| e.to_error(Call::SeqLock))?;
+        crate::queue::same_creator(segment, &sems).map_err(|e| error(e.kind()))?;
+        if att.len() < Self::SIZE {
+            return Err(too_small());
+        }
+        Ok(SeqLock {
+            att,
+            sems,
+            _type: PhantomData,
+        })
     }
 }
 
-impl<T, B: Backend + Clone> Removable for SeqLock<T, B> {
+impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
     /// Removes the segment and the semaphore set.
     fn remove(&self) -> Result<()> {
         let shm = self.att.segment().remove();

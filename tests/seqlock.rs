@@ -8,9 +8,10 @@ use std::time::Duration;
 use sysv_ipc::layout::{ShmType, type_id};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::shm::{Access, Attachment, ReadOnly};
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
 use sysv_ipc_libc::Libc;
-use sysv_ipc_testkit::{fork_peer, in_ipc_namespace};
+use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 #[global_allocator]
@@ -50,13 +51,42 @@ fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 type L<B> = SeqLock<Snapshot, B>;
+/// A reader's handle.
+type R<B> = SeqLock<Snapshot, B, ReadOnly>;
 
 fn create<B: Backend + Clone>(b: B) -> L<B> {
     L::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap()
 }
 
-/// A writer process hammers the value while two reader processes and the parent
-/// read it: every successful read is whole and values never go backwards.
+/// Reads until the writer's last value (`writes`) is seen: every read whole, never
+/// going backwards, no allocation. Returns whole reads and Busy answers.
+fn read_until_done<B: Backend, A: Access>(
+    lock: &SeqLock<Snapshot, B, A>,
+    writes: u64,
+) -> (u64, u64) {
+    let (mut last, mut reads, mut busy) = (0, 0u64, 0u64);
+    let before = allocations();
+    while last < writes {
+        match lock.read_with(1000) {
+            Ok(s) => {
+                let k = s.value();
+                assert!(k >= last, "went backwards: {k} after {last}");
+                last = k;
+                reads += 1;
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Busy);
+                busy += 1;
+            }
+        }
+    }
+    assert_eq!(allocations(), before, "read allocated");
+    (reads, busy)
+}
+
+/// A writer process hammers the value while two reader processes (one through a
+/// read-write handle, one through a read-only one) and the parent read it: every
+/// successful read is whole and values never go backwards.
 fn readers_never_see_a_torn_value<B: Backend + Clone>(b: B) {
     let writes = env_u64("SYSV_IPC_SEQLOCK_WRITES", 200_000);
     let lock = create(b.clone());
@@ -75,36 +105,21 @@ fn readers_never_see_a_torn_value<B: Backend + Clone>(b: B) {
         }
         assert_eq!(allocations(), before, "write allocated");
     });
-    let read_until_done = |lock: &L<B>| {
-        let (mut last, mut reads, mut busy) = (0, 0u64, 0u64);
-        let before = allocations();
-        while last < writes {
-            match lock.read_with(1000) {
-                Ok(s) => {
-                    let k = s.value();
-                    assert!(k >= last, "went backwards: {k} after {last}");
-                    last = k;
-                    reads += 1;
-                }
-                Err(e) => {
-                    assert_eq!(e.kind(), ErrorKind::Busy);
-                    busy += 1;
-                }
-            }
-        }
-        assert_eq!(allocations(), before, "read allocated");
-        (reads, busy)
-    };
     let readers: Vec<_> = (0..2)
-        .map(|_| {
+        .map(|i| {
             let bb = b.clone();
             fork_peer(move || {
-                let lock = L::open_in(bb, KEY).unwrap();
-                read_until_done(&lock);
+                if i == 0 {
+                    read_until_done(&L::open_in(bb, KEY).unwrap(), writes);
+                } else {
+                    let (reads, _) =
+                        read_until_done(&R::open_read_only_in(bb, KEY).unwrap(), writes);
+                    assert!(reads > 0);
+                }
             })
         })
         .collect();
-    let (reads, busy) = read_until_done(&lock);
+    let (reads, busy) = read_until_done(&lock, writes);
     writer.join();
     for r in readers {
         r.join();
@@ -225,6 +240,102 @@ fn single_writer_and_mismatches<B: Backend + Clone>(b: B) {
     lock.remove().unwrap();
 }
 
+/// The permissions of this process's mapping that starts at `addr`, as
+/// `/proc/self/maps` shows them (`"r--s"`: readable, shared, not writable).
+fn mapping_perms(addr: *const u8) -> String {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let want = addr.addr();
+    maps.lines()
+        .find_map(|line| {
+            let (range, rest) = line.split_once(' ')?;
+            let start = usize::from_str_radix(range.split_once('-')?.0, 16).ok()?;
+            (start == want).then(|| rest.split(' ').next().unwrap_or("").to_string())
+        })
+        .unwrap_or_else(|| panic!("no mapping at {addr:p} in\n{maps}"))
+}
+
+/// The segment's bytes, through `att`.
+fn bytes<B: Backend, A: Access>(att: &Attachment<B, A>) -> Vec<u8> {
+    let mut b = vec![0u8; att.len()];
+    att.read(0, &mut b).unwrap();
+    b
+}
+
+/// Readers attach `SHM_RDONLY` (the kernel's own view of the mapping says so),
+/// whether opened by key or made from a handle, and reading, through either kind
+/// of handle, stores nothing into the segment; a read-only join checks the header
+/// as any join does.
+fn readers_attach_read_only_and_never_write<B: Backend + Clone>(b: B) {
+    let lock = L::create_in(b.clone(), KEY, Intent::CreateNew, Mode::new(0o644)).unwrap();
+    let mut w = lock.writer().unwrap();
+    w.write(&Snapshot::of(3));
+    let by_key = R::open_read_only_in(b.clone(), KEY).unwrap();
+    let by_handle = lock.read_only().unwrap();
+    assert_eq!(mapping_perms(lock.attachment().as_ptr()), "rw-s");
+    assert_eq!(mapping_perms(by_key.attachment().as_ptr()), "r--s");
+    assert_eq!(mapping_perms(by_handle.attachment().as_ptr()), "r--s");
+    assert_eq!(lock.segment().stat().unwrap().nattch, 3);
+    let before = bytes(lock.attachment());
+    for _ in 0..1000 {
+        assert_eq!(by_key.read().unwrap().value(), 3);
+        assert_eq!(by_handle.read().unwrap().value(), 3);
+        assert_eq!(lock.read().unwrap().value(), 3);
+    }
+    assert!(by_key.has_writer().unwrap());
+    assert_eq!(
+        bytes(lock.attachment()),
+        before,
+        "reading stored into the segment"
+    );
+    assert_eq!(bytes(by_key.attachment()), before);
+    w.write(&Snapshot::of(4));
+    assert_eq!(
+        by_key.read().unwrap().value(),
+        4,
+        "the same memory, not a copy"
+    );
+    drop(w);
+    let field = |e: sysv_ipc::Error| match e.kind() {
+        ErrorKind::LayoutMismatch { field } => field,
+        other => panic!("expected LayoutMismatch, got {other:?}"),
+    };
+    assert_eq!(
+        field(SeqLock::<[u64; 16], B, _>::open_read_only_in(b.clone(), KEY).unwrap_err()),
+        "type_id"
+    );
+    assert_eq!(
+        SeqLock::<u64, B, _>::open_read_only_in(b.clone(), Key::new(0x5153_0002))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    drop((by_key, by_handle));
+    assert_eq!(lock.segment().stat().unwrap().nattch, 1);
+    lock.remove().unwrap();
+}
+
+/// A reader of another user with read permission only (mode 0o644) reads through a
+/// read-only handle, where a read-write open is refused; as root, the creator.
+fn readers_need_only_read_permission<B: Backend + Clone>(b: B) {
+    if !needs_root("readers_need_only_read_permission") {
+        return;
+    }
+    let lock = L::create_in(b.clone(), KEY, Intent::CreateNew, Mode::new(0o644)).unwrap();
+    let mut w = lock.writer().unwrap();
+    w.write(&Snapshot::of(11));
+    let bb = b.clone();
+    as_user(65534, 65534, move || {
+        let e = L::open_in(bb.clone(), KEY).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+        let reader = R::open_read_only_in(bb, KEY).unwrap();
+        assert_eq!(reader.read().unwrap().value(), 11);
+        assert!(reader.has_writer().unwrap());
+        assert_eq!(mapping_perms(reader.attachment().as_ptr()), "r--s");
+    });
+    drop(w);
+    lock.remove().unwrap();
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -243,4 +354,6 @@ kernel_tests!(
     dead_writer_mid_write_means_busy,
     writer_killed_at_random_points,
     single_writer_and_mismatches,
+    readers_attach_read_only_and_never_write,
+    readers_need_only_read_permission,
 );

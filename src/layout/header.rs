@@ -44,7 +44,7 @@
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering, fence};
 use crate::{Call, ErrorKind};
 
 /// `state`: nobody has initialised the header (a new segment is zero-filled).
@@ -440,10 +440,15 @@ impl Header {
     pub fn wait_ready(&self, mut wait: impl FnMut(u32) -> bool) -> Result<(), HeaderError> {
         let mut attempt = 0u32;
         loop {
-            // Acquire: pairs with the Release store of READY in `publish`, making every
-            // field and the initial control lines visible.
-            match self.state.load(Ordering::Acquire) {
-                READY => return Ok(()),
+            // Relaxed load, then an Acquire fence once READY is seen: pairs with the
+            // Release store of READY in `publish`, making every field and the initial
+            // control lines visible. Not an Acquire load: a read-only attachment may
+            // only do Relaxed loads (`SeqLock`'s readers; see `layout::SeqReadView`).
+            match self.state.load(Ordering::Relaxed) {
+                READY => {
+                    fence(Ordering::Acquire);
+                    return Ok(());
+                }
                 UNINIT | INITIALIZING => {
                     if !wait(attempt) {
                         return Err(HeaderError::NotReady);

@@ -36,11 +36,15 @@
 //!
 //! # Safety
 //!
-//! The algorithms contain no `unsafe`. The one `unsafe` function, `view` (not
-//! compiled under loom), turns a mapping into a `&C` control struct and a
-//! `&[AtomicU64]` payload; every caller passes an [`Attachment`](crate::shm::Attachment)'s mapping,
-//! whose contract (page-aligned, `len` bytes mapped read-write while it is
-//! borrowed, only atomic accesses by the safe API) is what the conversion needs.
+//! The algorithms contain no `unsafe`. The one function with `unsafe` blocks,
+//! `view_any` (not compiled under loom), turns a mapping into a `&C` control struct
+//! and a `&[AtomicU64]` payload; every caller passes an
+//! [`Attachment`](crate::shm::Attachment)'s mapping, whose contract (page-aligned,
+//! `len` bytes mapped while it is borrowed, only atomic accesses by the safe API)
+//! is what the conversion needs. Read-write attachments get the references
+//! (`view`); a read-only one only through `SeqReadView`, whose operations are
+//! Relaxed loads, the one atomic access Rust documents as sound on read-only
+//! memory.
 //! `AtomicsOnly` marks the structs that are made only of `AtomicU64`, for which
 //! any bytes are valid values.
 #![allow(unsafe_code)]
@@ -169,7 +173,19 @@ pub(crate) fn view<B: crate::Backend, C: AtomicsOnly>(
     data_offset: usize,
     data_words: usize,
 ) -> Option<(&C, &[AtomicU64])> {
-    let base = att.as_mut_ptr();
+    view_any(att, data_offset, data_words)
+}
+
+/// [`view`] over an attachment that may be read-only. Private: over a `SHM_RDONLY`
+/// mapping the references may serve only Relaxed loads, which is all
+/// [`SeqReadView`] does with them.
+#[cfg(not(loom))]
+fn view_any<B: crate::Backend, A: crate::shm::Access, C: AtomicsOnly>(
+    att: &crate::shm::Attachment<B, A>,
+    data_offset: usize,
+    data_words: usize,
+) -> Option<(&C, &[AtomicU64])> {
+    let base = att.as_ptr().cast_mut();
     let end = data_words
         .checked_mul(WORD)
         .and_then(|n| n.checked_add(data_offset))?;
@@ -185,11 +201,14 @@ pub(crate) fn view<B: crate::Backend, C: AtomicsOnly>(
     // (std::ptr module, "Safety"; Reference 1.95, "Behavior considered undefined").
     // Aligned: checked above (shmat gives page alignment; C's is at most 128).
     // Dereferenceable: size_of::<C>() <= data_offset <= end <= att.len(), and the
-    // Attachment keeps att.len() bytes mapped read-write while it is borrowed, which
-    // the returned lifetime does. Valid: AtomicsOnly (any bytes are atomics' values).
-    // Mutation by peers goes through the atomics' UnsafeCells; this process touches
-    // segment bytes only atomically (copy.rs, these layouts), so no access mixes
-    // atomic and non-atomic (AtomicU64::from_ptr's rule).
+    // Attachment keeps att.len() bytes mapped, readable (and writable unless it is
+    // ReadOnly), while it is borrowed, which the returned lifetime does. Valid:
+    // AtomicsOnly (any bytes are atomics' values). Mutation by peers goes through
+    // the atomics' UnsafeCells; this process touches segment bytes only atomically
+    // (copy.rs, these layouts), so no access mixes atomic and non-atomic
+    // (AtomicU64::from_ptr's rule). Over a read-only mapping, `view` is not
+    // reachable (it takes ReadWrite attachments) and SeqReadView only loads: see
+    // there.
     let ctl = unsafe { &*base.cast::<C>() };
     let data = base.wrapping_add(data_offset).cast::<AtomicU64>();
     // SAFETY: from_raw_parts needs data non-null, aligned, valid for
@@ -200,6 +219,48 @@ pub(crate) fn view<B: crate::Backend, C: AtomicsOnly>(
     // a valid AtomicU64; all accesses are atomic, as above.
     let words = unsafe { core::slice::from_raw_parts(data, data_words) };
     Some((ctl, words))
+}
+
+/// A seqlock's control block and value words over any attachment, read-only ones
+/// included, with only what a reader does: the header handshake's check and the
+/// seqlock read. Both only load, with Relaxed ordering (their acquires are fences:
+/// `Header::wait_ready`, `seqlock::read`), 8 bytes at a time, and never store or
+/// read-modify-write, which over a `SHM_RDONLY` mapping would fault. That is what
+/// core::sync::atomic ("Atomic accesses to read-only memory", 1.95) allows:
+/// "'sufficiently small' atomic loads with Ordering::Relaxed are implemented in a
+/// way that works on read-only memory, and are hence not undefined behavior", 8
+/// bytes on the 64-bit targets the crate builds for (`copy.rs` refuses others).
+/// The fields are private, so no other code reaches the references.
+#[cfg(not(loom))]
+pub(crate) struct SeqReadView<'a> {
+    ctl: &'a SeqCtl,
+    words: &'a [AtomicU64],
+}
+
+#[cfg(not(loom))]
+impl<'a> SeqReadView<'a> {
+    /// The seqlock in `att` with `data_words` value words; `None` if it does not fit.
+    pub(crate) fn new<B: crate::Backend, A: crate::shm::Access>(
+        att: &'a crate::shm::Attachment<B, A>,
+        data_words: usize,
+    ) -> Option<Self> {
+        let (ctl, words) = view_any::<B, A, SeqCtl>(att, seqlock::DATA_OFFSET, data_words)?;
+        Some(SeqReadView { ctl, words })
+    }
+
+    /// [`Header::attach`]: waits for the header and checks it against `shape`.
+    pub(crate) fn attach(
+        &self,
+        shape: &Shape,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<(), HeaderError> {
+        self.ctl.header.attach(shape, wait)
+    }
+
+    /// [`seqlock::read`].
+    pub(crate) fn read(&self, dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
+        seqlock::read(self.ctl, self.words, dst, attempts)
+    }
 }
 
 #[cfg(all(test, not(loom)))]

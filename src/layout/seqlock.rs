@@ -20,9 +20,9 @@
 //!
 //! - writer: `seq = s + 1` (Relaxed), Release fence, value words (Relaxed),
 //!   `seq = s + 2` (Release);
-//! - reader: `s1 = seq` (Acquire), odd → retry; value words (Relaxed), Acquire
-//!   fence, `s2 = seq` (Relaxed); `s1 == s2` → the copy is one the writer wrote
-//!   whole, else retry.
+//! - reader: `s1 = seq` (Relaxed), odd → retry; Acquire fence; value words
+//!   (Relaxed), Acquire fence, `s2 = seq` (Relaxed); `s1 == s2` → the copy is one
+//!   the writer wrote whole, else retry.
 //!
 //! If a reader's copy saw any word of a write, its Acquire fence synchronises with
 //! that write's Release fence, so `s2` sees at least `s + 1` and the copy is
@@ -30,6 +30,11 @@
 //! `seq` odd, and readers then get [`Busy`] instead of spinning forever or
 //! returning a torn value. A new writer starts from `seq` rounded up to even; its
 //! first complete write makes the value readable again.
+//!
+//! The reader only loads, and only with Relaxed ordering (the acquires are
+//! fences): it works over a mapping this process may not write, where an Acquire
+//! load is not documented to be sound, and a read-modify-write or a store would
+//! fault ([`SeqLock::open_read_only`](crate::seqlock::SeqLock::open_read_only)).
 
 use crate::layout::header::Header;
 use crate::layout::{load_words, store_words};
@@ -177,10 +182,13 @@ pub struct Busy;
 /// ```
 pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
     for _ in 0..attempts {
-        // Acquire: pairs with the Release store that ended a write (`s + 2`), so the
-        // words it wrote are visible to the loads below.
-        let s1 = ctl.seq.load(Ordering::Acquire);
+        // Relaxed, then the Acquire fence: pairs with the Release store that ended a
+        // write (`s + 2`), so the words it wrote are visible to the loads below. A
+        // fence rather than an Acquire load, which a read-only mapping may not take
+        // (module docs).
+        let s1 = ctl.seq.load(Ordering::Relaxed);
         if s1.is_multiple_of(2) {
+            fence(Ordering::Acquire);
             if !load_words(words, dst) {
                 return Err(Busy);
             }
