@@ -1070,6 +1070,13 @@ impl<B: Backend> Parking for SemPark<'_, B> {
             .map(drop)
             .map_err(|e| Error::from_errno(Call::Queue, e))
     }
+
+    fn absorb_wake(&mut self) {
+        // The peer's post for a park we did not make: take it back if it has
+        // arrived. EAGAIN (still on its way) leaves it for the next park, which it
+        // wakes once; any other error is the next semop's to report.
+        let _ = self.sems.op(&[SemOp::wait(self.own).nowait()]);
+    }
 }
 
 /// A value [`Producer::enqueue`] could not enqueue, and why: full
@@ -1632,6 +1639,17 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     }
 
     /// Dequeues the oldest value, if any, without blocking.
+    ///
+    /// Built for polling: when nothing is cached it looks at the next slot's
+    /// `seq` word, on the cache line the value arrives on, and loads the
+    /// producer's `tail` only on every [`TAIL_POLL_EVERY`](crate::layout::ring::TAIL_POLL_EVERY)-th
+    /// miss in a row (see [`layout::ring`], "Slot sequence"). One consequence: a
+    /// value committed by a producer killed between its two stores can take up
+    /// to that many calls to appear here, while [`len`](Self::len),
+    /// [`is_empty`](Self::is_empty), [`dequeue_into`](Self::dequeue_into) and
+    /// the blocking forms (which load `tail` before they park) see it at once,
+    /// and a producer claiming the role marks it. To drain a queue whose
+    /// producer died, use [`dequeue_into`](Self::dequeue_into).
     ///
     /// # Errors
     ///

@@ -404,9 +404,20 @@ fn producer_killed_at_random_points_recovers<B: Backend + Clone>(b: B) {
             !q.has_producer().unwrap(),
             "the dead producer's role was freed"
         );
-        while let Some(m) = c.dequeue().unwrap() {
-            check(m, &mut next);
+        // `dequeue_into` loads `tail`: it also drains what the producer committed
+        // just before its death without marking the slot (`dequeue` would see that
+        // only on its periodic `tail` load; see `Consumer::dequeue`).
+        let mut buf = [Msg::new(0); 16];
+        loop {
+            let n = c.dequeue_into(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            for m in &buf[..n] {
+                check(*m, &mut next);
+            }
         }
+        assert_eq!(q.len().unwrap(), 0, "drained");
     }
     eprintln!("producer kills: {kills}, messages delivered in order: {next}");
     assert!(next >= 1000);
@@ -576,6 +587,50 @@ fn voluntary_switches() -> u64 {
 /// forever: the test hangs and the harness kills it (its timeout grows with the
 /// rounds). Runs with the barrier the kernel allows (asymmetric here) and with
 /// symmetric fences forced.
+/// A 0-spin ping-pong: nearly every park is cut short by its re-check after the
+/// peer already took the announcement and posted. Those posts are taken back
+/// (`Parking::absorb_wake`); before, they piled up on the semaphores (thousands
+/// after 20 000 round trips), and the side that finally had to sleep first spun
+/// through all of them.
+fn withdrawn_parks_leave_no_posts_behind<B: Backend + Clone>(b: B) {
+    type Q16<B> = Queue<u64, 16, B>;
+    let rounds = env_u64("SYSV_IPC_QUEUE_PARK_ROUNDS", 20_000);
+    let pong_key = Key::new(0x5156_0004);
+    let ping = Q16::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let pong = Q16::create_in(b.clone(), pong_key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let bb = b.clone();
+    let peer = fork_peer(move || {
+        let ping = Q16::open_in(bb.clone(), KEY).unwrap();
+        let pong = Q16::open_in(bb, pong_key).unwrap();
+        let (mut rx, mut tx) = (ping.consumer().unwrap(), pong.producer().unwrap());
+        rx.set_spins(0);
+        for i in 0..rounds {
+            assert_eq!(rx.dequeue_blocking().unwrap(), i);
+            tx.enqueue(i).unwrap();
+        }
+    });
+    let (mut tx, mut rx) = (ping.producer().unwrap(), pong.consumer().unwrap());
+    rx.set_spins(0);
+    for i in 0..rounds {
+        tx.enqueue(i).unwrap();
+        assert_eq!(rx.dequeue_blocking().unwrap(), i);
+    }
+    peer.join();
+    let mut kept = Vec::new();
+    for q in [&ping, &pong] {
+        for sem in 0..2 {
+            kept.push(q.semaphores().get(sem).unwrap());
+        }
+    }
+    eprintln!("withdrawn parks: {rounds} round trips, posts left {kept:?}");
+    assert!(
+        kept.iter().all(|&p| p <= 2),
+        "stale posts piled up: {kept:?}"
+    );
+    ping.remove().unwrap();
+    pong.remove().unwrap();
+}
+
 fn park_wake_stress<B: Backend + Clone>(b: B, symmetric: bool) {
     type One<B> = Queue<u64, 1, B>;
     let rounds = env_u64("SYSV_IPC_QUEUE_PARK_ROUNDS", 20_000);
@@ -631,6 +686,7 @@ fn park_wake_stress<B: Backend + Clone>(b: B, symmetric: bool) {
     assert_eq!(rx.dequeue_blocking().unwrap(), u64::MAX);
     let total = start.elapsed();
     peer.join();
+
     eprintln!(
         "park/wake stress ({barrier:?}): {rounds} ping-pong rounds in {ping_pong:?} \
          ({:.1} us/round), then {rounds} streamed through one slot in {:?}; \
@@ -858,6 +914,7 @@ macro_rules! kernel_tests {
 }
 
 kernel_tests!(
+    withdrawn_parks_leave_no_posts_behind,
     stream_in_order_with_checksums,
     roles_are_single_across_processes,
     mismatches_are_refused_with_a_clear_error,
