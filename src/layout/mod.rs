@@ -449,7 +449,21 @@ mod tests {
         let mut w = lock.writer().unwrap();
         w.write(&[1, 2, 3]);
         assert_eq!(lock.read(), Ok([1, 2, 3]));
-        drop(w);
+        // Readers' handles: SHM_RDONLY attachments (the mock records the flag),
+        // reached through SeqReadView only.
+        let (n, ro) = k.attachments(1);
+        let reader = lock.read_only().unwrap();
+        let by_key =
+            crate::seqlock::SeqLock::<[u64; 3], _, crate::shm::ReadOnly>::open_read_only_in(
+                k,
+                Key::new(8),
+            )
+            .unwrap();
+        assert_eq!(k.attachments(1), (n + 2, ro + 2));
+        w.write(&[4, 5, 6]);
+        assert_eq!(reader.read(), Ok([4, 5, 6]));
+        assert_eq!(by_key.read(), Ok([4, 5, 6]));
+        drop((w, reader, by_key));
         lock.remove().unwrap();
     }
 }
