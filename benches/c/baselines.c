@@ -230,7 +230,15 @@ static inline void get(_Atomic uint64_t *v, _Atomic uint64_t *waiting, int semid
             if (mb(MB_GLOBAL_EXPEDITED) != 0) __builtin_trap();
         }
         if (atomic_load_explicit(v, memory_order_acquire) == x) {
-            atomic_store_explicit(waiting, 0, memory_order_relaxed);
+            /* As the crate's withdraw: if the publisher already took the
+               announcement, its post is ours; take it back if it is there, so
+               posts for parks that never slept do not pile up (without this, a
+               0-spin ping-pong leaves thousands, which then act as free wake-ups
+               and hide every real sleep). */
+            if (atomic_exchange_explicit(waiting, 0, memory_order_relaxed) == 0) {
+                struct sembuf op = {(unsigned short)semnum, -1, IPC_NOWAIT};
+                semop(semid, &op, 1);
+            }
             pp_count[PP_RECHECK_HIT]++;
             return;
         }
