@@ -351,7 +351,7 @@ fn park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
         // misses only a post still on its way, when the count is 0).
         for (sem, who) in [(&cpark.own, "consumer"), (&ppark.own, "producer")] {
             assert!(
-                sem.count() == 0,
+                sem.count() <= 1,
                 "{who}'s semaphore kept {} posts",
                 sem.count()
             );
