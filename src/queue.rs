@@ -1527,7 +1527,10 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// see the [module docs](self#blocking)); [`DEFAULT_PEER_CHECK`] unless set.
     /// `None` parks until woken, as a call that trusts its peer to live (a dead
     /// consumer then leaves [`enqueue_blocking`](Self::enqueue_blocking) asleep
-    /// until the queue is removed or a new consumer makes room).
+    /// until the queue is removed or a new consumer makes room). On the in-memory
+    /// mock, whose timed waits run out at once in virtual time, an untimed
+    /// blocking call with nobody to wake it ends in the mock's `EDEADLK` only with
+    /// `None`; with a check interval it keeps checking a live peer, forever.
     ///
     /// # Examples
     ///

@@ -581,6 +581,17 @@ impl<'k> World<'k> {
                     } else {
                         None
                     };
+                    // An untimed blocking call with nobody to wake it: without the
+                    // periodic peer check it ends in the mock's EDEADLK; with it,
+                    // every check interval "runs out" at once in the mock's virtual
+                    // time and the call (rightly: its peer is alive) keeps waiting,
+                    // forever. The timed forms still run the check to their deadline.
+                    if let Some(p) = p.as_mut() {
+                        p.set_peer_check(None);
+                    }
+                    if let Some(c) = c.as_mut() {
+                        c.set_peer_check(None);
+                    }
                     for op in ops.iter().take(32) {
                         queue_op(op, p.as_mut(), c.as_mut());
                     }
