@@ -4,40 +4,9 @@ use std::ffi::{CStr, c_void};
 
 use sysv_ipc_abi::{Backend, Errno, FileId, sembuf, timespec};
 
-/// A [`Backend`] method that returns a `Result`, as a [`Fail`] names it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Call {
-    /// [`Backend::msgget`]
-    Msgget,
-    /// [`Backend::msgsnd`]
-    Msgsnd,
-    /// [`Backend::msgrcv`]
-    Msgrcv,
-    /// [`Backend::msgctl`]
-    Msgctl,
-    /// [`Backend::semget`]
-    Semget,
-    /// [`Backend::semop`]
-    Semop,
-    /// [`Backend::semtimedop`]
-    Semtimedop,
-    /// [`Backend::semctl`]
-    Semctl,
-    /// [`Backend::shmget`]
-    Shmget,
-    /// [`Backend::shmat`]
-    Shmat,
-    /// [`Backend::shmdt`]
-    Shmdt,
-    /// [`Backend::shmctl`]
-    Shmctl,
-    /// [`Backend::file_id`]
-    FileId,
-    /// [`Backend::membarrier`]
-    Membarrier,
-    /// [`Backend::clock_gettime`]
-    ClockGettime,
-}
+/// The [`Backend`] entry points, as a [`Fail`] names them: the mock's own list,
+/// so that one enum names them for fault scripts on either side.
+pub use sysv_ipc_mock::Call;
 
 /// One refusal of a [`Failing`] backend: `call` (with `cmd` only, if given) fails
 /// with `errno`.

@@ -39,9 +39,12 @@ pub enum Call {
     FileId,
     /// `clock_gettime`
     ClockGettime,
+    /// `membarrier` (the mock implements only `MEMBARRIER_CMD_QUERY`, answering
+    /// that no command is supported)
+    Membarrier,
 }
 
-const NCALLS: usize = 14;
+const NCALLS: usize = 15;
 
 /// Scripted failures the mock holds at once.
 pub const MAX_FAULTS: usize = 32;

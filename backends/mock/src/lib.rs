@@ -1080,6 +1080,7 @@ unsafe impl<
     /// lie that loses wake-ups. Layouts over the mock therefore keep their symmetric
     /// fences, which is what a kernel without `membarrier` gets too.
     fn membarrier(&self, cmd: i32, flags: u32, _cpu_id: i32) -> Result<i32, Errno> {
+        drop(self.enter(Call::Membarrier)?);
         match (cmd, flags) {
             (sysv_ipc_abi::MEMBARRIER_CMD_QUERY, 0) => Ok(0),
             _ => Err(Errno::INVAL),
