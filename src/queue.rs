@@ -554,7 +554,6 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             Ok(r) => Ok(Producer {
                 queue: self,
                 ring: r,
-                ctl: ring.ctl(),
                 pid,
                 spins: DEFAULT_SPINS,
                 peer_check: Some(DEFAULT_PEER_CHECK),
@@ -576,7 +575,6 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             Ok(r) => Ok(Consumer {
                 queue: self,
                 ring: r,
-                ctl: ring.ctl(),
                 pid,
                 spins: DEFAULT_SPINS,
                 peer_check: Some(DEFAULT_PEER_CHECK),
@@ -1220,8 +1218,6 @@ impl<T> From<EnqueueError<T>> for Error {
 pub struct Producer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
     queue: &'q Queue<T, MAXSZ, B>,
     ring: RingProducer<'q, MAXSZ>,
-    /// The control block, for the consumer's pid word.
-    ctl: &'q RingCtl,
     pid: i32,
     spins: u32,
     peer_check: Option<Duration>,
@@ -1243,7 +1239,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
             own: SPACE,
             peer: ITEMS,
             peer_role: CONSUMER,
-            peer_pid: &self.ctl.consumer_pid,
+            peer_pid: &self.ring.ctl().consumer_pid,
             peer_check: self.peer_check,
             timeout,
             start: None,
@@ -1611,8 +1607,6 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ,
 pub struct Consumer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
     queue: &'q Queue<T, MAXSZ, B>,
     ring: RingConsumer<'q, MAXSZ>,
-    /// The control block, for the producer's pid word.
-    ctl: &'q RingCtl,
     pid: i32,
     spins: u32,
     peer_check: Option<Duration>,
@@ -1634,7 +1628,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
             own: ITEMS,
             peer: SPACE,
             peer_role: PRODUCER,
-            peer_pid: &self.ctl.producer_pid,
+            peer_pid: &self.ring.ctl().producer_pid,
             peer_check: self.peer_check,
             timeout,
             start: None,

@@ -823,6 +823,23 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         Ok(N - used)
     }
 
+    /// The control block this side works on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Ring, RingCtl, RingProducer};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let side = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert!(core::ptr::eq(side.ctl(), &ctl));
+    /// ```
+    pub fn ctl(&self) -> &'a RingCtl {
+        self.ring.ctl
+    }
+
     /// The ring's wake check, as read when the side was taken.
     ///
     /// # Examples
@@ -1110,6 +1127,23 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         let n = used::<N>(tail, self.head)?;
         self.cached_tail = tail;
         Ok(n)
+    }
+
+    /// The control block this side works on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Ring, RingCtl, RingConsumer};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let side = RingConsumer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert!(core::ptr::eq(side.ctl(), &ctl));
+    /// ```
+    pub fn ctl(&self) -> &'a RingCtl {
+        self.ring.ctl
     }
 
     /// The ring's wake check, as read when the side was taken.
