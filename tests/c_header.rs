@@ -7,9 +7,9 @@
 //! instead of failing.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+
+use sysv_ipc_testkit::CProgram;
 
 /// The checked-in header, embedded: the test binary needs nothing from the source
 /// tree at run time (CI also runs it as another user from a copy).
@@ -52,57 +52,15 @@ fn the_checked_in_header_is_what_the_crate_renders() {
     );
 }
 
-/// A scratch directory removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sysv-ipc-c-header-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Compiles `main` (a C file) against `layout` and the protocol header with `$CC`
-/// (default `cc`), warnings as errors; the compiler's stderr on failure.
+/// Compiles `main` (a C file) against `layout` and the protocol header, warnings
+/// as errors; the compiler's stderr on failure.
 fn compile(layout: &str, main: &str) -> Result<(), String> {
-    let dir = Scratch::new();
-    fs::write(dir.0.join("sysv_ipc_layout.h"), layout).unwrap();
-    fs::write(dir.0.join("sysv_ipc_protocol.h"), PROTOCOL).unwrap();
-    fs::write(dir.0.join("main.c"), main).unwrap();
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let out = Command::new(&cc)
-        .args([
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Wpedantic",
-            "-Werror",
-            "-c",
-        ])
-        .arg("-I")
-        .arg(&dir.0)
-        .arg("-o")
-        .arg(dir.0.join("main.o"))
-        .arg(dir.0.join("main.c"))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run the C compiler `{cc}`: {e}"));
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    let files = [
+        ("sysv_ipc_layout.h", layout),
+        ("sysv_ipc_protocol.h", PROTOCOL),
+        ("main.c", main),
+    ];
+    CProgram::compile("c-header", &files, "main.c", &["-Wpedantic", "-c"]).map(drop)
 }
 
 const MAIN: &str =

@@ -11,15 +11,14 @@ use std::ffi::CString;
 use std::fs;
 use std::mem::{offset_of, size_of};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::shm::Shm;
 use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, SemOp, SemSet};
-use sysv_ipc_testkit::in_ipc_namespace;
+use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// The C program's source, embedded so that the test binary needs nothing from the
@@ -50,42 +49,19 @@ struct Telemetry {
     stamp: i64,
 }
 
-/// The compiled C peer in a directory of its own, removed on drop.
-struct CPeer {
-    dir: PathBuf,
-    exe: PathBuf,
-}
+/// The compiled C peer (its directory goes with it).
+struct CPeer(CProgram);
 
 impl CPeer {
-    /// Compiles `peer.c` with `$CC` (default `cc`), warnings as errors.
+    /// Compiles `peer.c`, warnings as errors.
     fn build() -> CPeer {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sysv-ipc-interop-c-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        let src = dir.join("peer.c");
-        fs::write(&src, PEER_C).unwrap();
-        let exe = dir.join("peer");
-        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        let out = Command::new(&cc)
-            .args(["-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", "-o"])
-            .arg(&exe)
-            .arg(&src)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run the C compiler `{cc}`: {e}"));
-        assert!(
-            out.status.success(),
-            "{cc} failed on tests/c/peer.c:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        CPeer { dir, exe }
+        CProgram::compile("interop-c", &[("peer.c", PEER_C)], "peer.c", &["-O1"])
+            .map(CPeer)
+            .unwrap_or_else(|e| panic!("the C compiler failed on tests/c/peer.c:\n{e}"))
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.exe);
+        let mut cmd = Command::new(self.0.exe());
         cmd.args(args);
         cmd
     }
@@ -104,12 +80,6 @@ impl CPeer {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
-    }
-}
-
-impl Drop for CPeer {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -208,7 +178,7 @@ fn c_declares_the_same_layouts() {
 fn messages_cross_both_ways_with_types_bytes_and_structs() {
     let peer = CPeer::build();
     // The file both sides give to ftok: the C side finds the queue by this key.
-    let key_file = peer.dir.join("queue-key");
+    let key_file = peer.0.dir().join("queue-key");
     fs::write(&key_file, b"").unwrap();
     in_ipc_namespace(|| {
         let key = Key::ftok(&cstring(&key_file), b'I').unwrap();

@@ -22,12 +22,10 @@
 //!
 //! Each test runs in its own IPC namespace, with the C program started inside it.
 
-use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::mem::offset_of;
-use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -37,7 +35,7 @@ use sysv_ipc::layout::{ShmType, fingerprint, type_id};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, Segment, SemSet};
-use sysv_ipc_testkit::in_ipc_namespace;
+use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// Embedded, so the test binary needs nothing from the source tree at run time.
@@ -140,49 +138,25 @@ const PARK_AT: u64 = COUNT / 2;
 /// hanging it (never a measurement).
 const GUARD: Duration = Duration::from_secs(20);
 
-/// The compiled C peer in a directory of its own, removed on drop.
-struct CPeer {
-    dir: PathBuf,
-    exe: PathBuf,
-}
+/// The compiled C peer (its directory goes with it).
+struct CPeer(CProgram);
 
 impl CPeer {
-    /// Compiles `queue_peer.c` with `$CC` (default `cc`), warnings as errors.
+    /// Compiles `queue_peer.c` against both headers, warnings as errors.
     fn build() -> CPeer {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sysv-ipc-interop-c-queue-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("sysv_ipc_layout.h"), LAYOUT_H).unwrap();
-        fs::write(dir.join("sysv_ipc_protocol.h"), PROTOCOL_H).unwrap();
-        fs::write(dir.join("queue_peer.c"), PEER_C).unwrap();
-        let exe = dir.join("queue_peer");
-        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        let out = Command::new(&cc)
-            .args([
-                "-std=c11",
-                "-O2",
-                "-Wall",
-                "-Wextra",
-                "-Wpedantic",
-                "-Werror",
-            ])
-            .arg("-I")
-            .arg(&dir)
-            .arg("-o")
-            .arg(&exe)
-            .arg(dir.join("queue_peer.c"))
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run the C compiler `{cc}`: {e}"));
-        assert!(
-            out.status.success(),
-            "{cc} failed on tests/c/queue_peer.c:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        CPeer { dir, exe }
+        let files = [
+            ("sysv_ipc_layout.h", LAYOUT_H),
+            ("sysv_ipc_protocol.h", PROTOCOL_H),
+            ("queue_peer.c", PEER_C),
+        ];
+        CProgram::compile(
+            "interop-c-queue",
+            &files,
+            "queue_peer.c",
+            &["-O2", "-Wpedantic"],
+        )
+        .map(CPeer)
+        .unwrap_or_else(|e| panic!("the C compiler failed on tests/c/queue_peer.c:\n{e}"))
     }
 
     /// Runs the peer to the end; its stdout lines. Panics with its stderr if it fails.
@@ -192,7 +166,7 @@ impl CPeer {
 
     /// Starts the peer; stdin, stdout and stderr are pipes.
     fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = Command::new(&self.exe)
+        let mut child = Command::new(self.0.exe())
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -219,12 +193,6 @@ fn peer() -> Arc<CPeer> {
     let peer = Arc::new(CPeer::build());
     *shared = Arc::downgrade(&peer);
     peer
-}
-
-impl Drop for CPeer {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// A running C peer.

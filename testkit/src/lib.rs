@@ -26,12 +26,14 @@
 //! fork, hence the pipe that carries the panic message home.
 
 mod alloc;
+mod c_program;
 pub mod conformance;
 mod failing;
 mod process;
 mod sysctl;
 
 pub use alloc::{CountingAllocator, allocations};
+pub use c_program::CProgram;
 pub use failing::{Call, Fail, Failing};
 pub use process::{
     Peer, TIMEOUT, as_user, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, is_root,
