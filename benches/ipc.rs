@@ -10,7 +10,9 @@
 //! producer/consumer process pair (fork, one pinned per CPU) runs *blocks* of every
 //! implementation of a comparison in turn — C baseline, crate, other baselines — on
 //! its own region each (drained at the end of each block), for many cycles, with
-//! the order rotated each cycle. A cycle takes tens of milliseconds, so both sides
+//! the order rotated each cycle (the rtt group also rotates each implementation
+//! through 8 copies of its regions, since a round trip depends on where its lines'
+//! physical addresses land). A cycle takes tens of milliseconds, so both sides
 //! of a ratio see the same placement mode; the table reports the median of the
 //! per-cycle ratios and their interquartile range. Timings never decide pass/fail:
 //! the last column says whether the target was met in this run.
@@ -1032,6 +1034,12 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
     ]
 }
 
+/// Copies of every region of the rtt group, used in turn, one per block: a round
+/// trip's time depends on where the two lines' physical addresses land (two runs of
+/// the same C flags differ by up to 1.3×), so each implementation's median must
+/// cover several placements, not the one its single region drew.
+const PLACES: usize = 8;
+
 /// Round trips: spin, spin-then-park (default spins), park at once (0 spins), pipe;
 /// the C park baselines under both barrier pairs. `notes` gets what each side's
 /// parks did: sleeps (voluntary context switches) per round trip for every
@@ -1084,12 +1092,17 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
         // SAFETY: no arguments.
         let pp_bytes = unsafe { (clib.pp_bytes)() };
         // Flags and semaphores of imps 2, 4, 7, 8 (0 uses its flags only).
-        let flags: [usize; 5] = std::array::from_fn(|_| shm_region(pp_bytes) as usize);
+        // PLACES copies of each region, used in turn (see PLACES).
+        let flags: Vec<[usize; 5]> = (0..PLACES)
+            .map(|_| std::array::from_fn(|_| shm_region(pp_bytes) as usize))
+            .collect();
         let sems: [c_int; 5] = std::array::from_fn(|_| sems_new(2));
         type Q = Queue<u64, 16>;
         let mk = || Q::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
-        let qs: [(Q, Q); 3] = [(mk(), mk()), (mk(), mk()), (mk(), mk())];
-        let asymmetric = qs[0].0.barrier().unwrap() == Barrier::Asymmetric;
+        let qs: Vec<[(Q, Q); 3]> = (0..PLACES)
+            .map(|_| [(mk(), mk()), (mk(), mk()), (mk(), mk())])
+            .collect();
+        let asymmetric = qs[0][0].0.barrier().unwrap() == Barrier::Asymmetric;
         sh.note(barrier_note)
             .store(1 + u64::from(asymmetric), Ordering::Relaxed);
         let (ab, ba) = (pipe_new(), pipe_new());
@@ -1101,20 +1114,29 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             &clib,
             |_, _, _| None,
             |side| {
-                let (mut there, mut cons): (Vec<_>, Vec<_>) = match side {
-                    Side::A => (
-                        qs.iter().map(|q| q.0.producer().unwrap()).collect(),
-                        qs.iter().map(|q| q.1.consumer().unwrap()).collect(),
-                    ),
-                    Side::B => (
-                        qs.iter().map(|q| q.1.producer().unwrap()).collect(),
-                        qs.iter().map(|q| q.0.consumer().unwrap()).collect(),
-                    ),
-                };
-                for (k, s) in [(1, spins), (2, 0)] {
-                    there[k].set_spins(s);
-                    cons[k].set_spins(s);
+                let (mut there, mut cons): (Vec<Vec<_>>, Vec<Vec<_>>) = qs
+                    .iter()
+                    .map(|place| {
+                        let (out, inn): (Vec<_>, Vec<_>) = place
+                            .iter()
+                            .map(|(q0, q1)| {
+                                let (p, c) = if side == Side::A { (q0, q1) } else { (q1, q0) };
+                                let (mut p, mut c) = (p.producer().unwrap(), c.consumer().unwrap());
+                                p.set_spins(spins);
+                                c.set_spins(spins);
+                                (p, c)
+                            })
+                            .unzip();
+                        (out, inn)
+                    })
+                    .unzip();
+                for (place_out, place_in) in there.iter_mut().zip(&mut cons) {
+                    place_out[2].set_spins(0);
+                    place_in[2].set_spins(0);
                 }
+                // Blocks run so far per implementation: block j of an implementation
+                // uses place j % PLACES (both sides count the same blocks).
+                let mut blocks = vec![0usize; imps.len()];
                 // The roles just claimed registered this process for membarrier
                 // (asymmetric queues); the C "mb" baselines need that too. Records
                 // whether it was so (1) or had to be done here.
@@ -1133,7 +1155,12 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                 } else {
                     (ba[1], ab[0])
                 };
+                let flags = flags.clone();
                 Box::new(move |imp, first, n| {
+                    let place = blocks[imp] % PLACES;
+                    blocks[imp] += 1;
+                    let flags = &flags[place];
+                    let (there, cons) = (&mut there[place], &mut cons[place]);
                     match imp {
                         // SAFETY: each flag region is a live mapping of pp_bytes bytes
                         // used only by one implementation's pp_ping/pp_pong; each
@@ -1179,7 +1206,7 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                 })
             },
         );
-        for (a, b) in &qs {
+        for (a, b) in qs.iter().flatten() {
             a.remove().unwrap();
             b.remove().unwrap();
         }
