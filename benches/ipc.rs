@@ -379,10 +379,15 @@ enum Stat {
     SemP,
     /// ... and semop V calls (wake-ups posted by `put`).
     SemV,
+    /// Ring blocks: times the producer found the ring full, or the consumer found
+    /// it empty (each retry after a look at the peer's progress), in the C rings
+    /// (`PP_RING_WAIT`) and in the bench's loops around the crate's calls
+    /// ([`RING_WAITS`]).
+    Waits,
 }
 
 /// Words of one side's [`Stat`]s.
-const SIDE_WORDS: usize = Stat::SemV as usize + 1;
+const SIDE_WORDS: usize = Stat::Waits as usize + 1;
 /// Words per block: the messages it moved, then each side's [`Stat`]s.
 const BLOCK_WORDS: usize = 1 + 2 * SIDE_WORDS;
 
@@ -460,7 +465,7 @@ impl Shared {
     }
 
     /// Records what `side` did in `block` (`before` and `after` from [`stats`]).
-    fn record(&self, side: Side, block: usize, ns: u64, before: [u64; 6], after: [u64; 6]) {
+    fn record(&self, side: Side, block: usize, ns: u64, before: [u64; 7], after: [u64; 7]) {
         let stats = [
             Stat::Sleeps,
             Stat::Preempted,
@@ -468,6 +473,7 @@ impl Shared {
             Stat::RecheckHit,
             Stat::SemP,
             Stat::SemV,
+            Stat::Waits,
         ];
         // Relaxed: read after the last barrier, whose Release store publishes it.
         self.stat(side, block, Stat::Ns)
@@ -519,15 +525,15 @@ fn schedule(imps: usize, cycles: usize) -> Vec<(usize, usize)> {
 /// This process's voluntary and involuntary context switches so far
 /// (getrusage(2) `RUSAGE_SELF`: `ru_nvcsw`, `ru_nivcsw`), then the C ping-pong's
 /// park counters since the last call (read and reset; zero outside its blocks).
-fn stats(clib: &CLib) -> [u64; 6] {
+fn stats(clib: &CLib) -> [u64; 7] {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::uninit();
     // SAFETY: ru is a valid out-pointer to one rusage, which getrusage fills.
     let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr()) };
     assert_eq!(r, 0, "getrusage");
     // SAFETY: getrusage returned 0, so it filled ru.
     let ru = unsafe { ru.assume_init() };
-    let mut pp = [0u64; 4];
-    // SAFETY: pp_counters writes 4 u64s to its argument; pp has room for them.
+    let mut pp = [0u64; 5];
+    // SAFETY: pp_counters writes 5 u64s to its argument; pp has room for them.
     unsafe { (clib.pp_counters)(pp.as_mut_ptr()) };
     [
         ru.ru_nvcsw as u64,
@@ -536,7 +542,19 @@ fn stats(clib: &CLib) -> [u64; 6] {
         pp[1],
         pp[2],
         pp[3],
+        // Relaxed: this process's own counter.
+        pp[4] + RING_WAITS.swap(0, Ordering::Relaxed),
     ]
+}
+
+/// The crate side's count for [`Stat::Waits`]: full or empty retries in the
+/// ring group's Queue loops (read and reset by [`stats`]).
+static RING_WAITS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one retry; a load and a store, off the message path.
+fn ring_wait() {
+    // Relaxed: one thread per process touches it.
+    RING_WAITS.store(RING_WAITS.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
 }
 
 /// Per-side work of one block: `(implementation, first message number, count)` →
@@ -791,7 +809,7 @@ const BATCH: usize = 128;
 
 /// Streaming throughput of `M`-sized messages: the two C rings, the queue one at a
 /// time and in batches, the SysV message queue and a pipe.
-fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
+fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<String>) -> Vec<Row> {
     let size = M::WORDS * 8;
     let (c_produce, c_consume, w_produce, w_consume) = if size == 8 {
         (
@@ -878,6 +896,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
                                 while let Err(e) = p1.enqueue(v) {
                                     assert!(e.is_full(), "{e}");
                                     v = e.into_inner();
+                                    ring_wait();
                                     spin_loop();
                                 }
                             }
@@ -892,6 +911,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
                                 let k = pb.enqueue_slice(&buf[..m]).unwrap();
                                 next += k as u64;
                                 if k == 0 {
+                                    ring_wait();
                                     spin_loop();
                                 }
                             }
@@ -924,6 +944,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
                                     sum = sum.wrapping_add(v.sum());
                                     break;
                                 }
+                                ring_wait();
                                 spin_loop();
                             }
                         }
@@ -939,6 +960,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
                             }
                             got += k as u64;
                             if k == 0 {
+                                ring_wait();
                                 spin_loop();
                             }
                         }
@@ -959,6 +981,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
     });
     assert!(ok, "ring group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
+    ring_notes(cfg, &sh, &imps, label, notes);
     let (crt, cct, q1, qb, msgq, pipe, cctw) = (0, 1, 2, 3, 4, 5, 6);
     let (one_vs_ct, one_vs_rt, b_vs_rt) = if size == 8 {
         (0.9, 1.5, 3.0)
@@ -1032,6 +1055,36 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
             None,
         ),
     ]
+}
+
+/// The ring group's regime, one line per ring: how often the producer found the
+/// ring full and the consumer found it empty, per message (median [IQR] over
+/// cycles). A side that waits about once per message is the faster one, catching
+/// up message by message; near 0 on both, the ring runs with room to spare.
+fn ring_notes(cfg: &Config, sh: &Shared, imps: &[Imp], label: &str, notes: &mut Vec<String>) {
+    let waits = |side| {
+        per_msg_of(cfg, sh, imps, |b| {
+            sh.stat(side, b, Stat::Waits).load(Ordering::Relaxed)
+        })
+    };
+    let (full, empty) = (waits(Side::A), waits(Side::B));
+    let fmt = |v: &[f64]| {
+        let (m, lo, hi) = median_iqr(v.to_vec());
+        format!("{m:.3} [{lo:.3}–{hi:.3}]")
+    };
+    notes.push(format!(
+        "ring {label}: waits per message (producer found the ring full / consumer found it empty; median [IQR] over cycles):"
+    ));
+    for (k, imp) in imps.iter().enumerate() {
+        if imp.name.contains("ring") || imp.name.starts_with("Queue") {
+            notes.push(format!(
+                "- {}: full {}, empty {}",
+                imp.name,
+                fmt(&full[k]),
+                fmt(&empty[k])
+            ));
+        }
+    }
 }
 
 /// Copies of every region of the rtt group, used in turn, one per block: a round
@@ -1617,13 +1670,13 @@ fn main() {
     }
     let started = Instant::now();
     let mut rows = Vec::new();
+    let mut notes = Vec::new();
     if cfg.wants("ring8") {
-        rows.extend(ring_group::<u64>(&cfg, clib, "8 B"));
+        rows.extend(ring_group::<u64>(&cfg, clib, "8 B", &mut notes));
     }
     if cfg.wants("ring64") {
-        rows.extend(ring_group::<[u64; 8]>(&cfg, clib, "64 B"));
+        rows.extend(ring_group::<[u64; 8]>(&cfg, clib, "64 B", &mut notes));
     }
-    let mut notes = Vec::new();
     if cfg.wants("rtt") {
         rows.extend(rtt_group(&cfg, clib, &mut notes));
     }

@@ -59,6 +59,11 @@ struct cring {
     _Alignas(LINE) unsigned char slots[];
 };
 
+/* Per process (the library is loaded before the fork): what the parks and the
+   rings' waits did (pp_counters). */
+enum { PP_PARK_PATH, PP_RECHECK_HIT, PP_SEM_P, PP_SEM_V, PP_RING_WAIT, PP_COUNTERS };
+static uint64_t pp_count[PP_COUNTERS];
+
 /* Bytes of a ring of `cap` slots of `size` bytes. */
 uint64_t cring_bytes(uint64_t cap, uint64_t size) {
     return sizeof(struct cring) + cap * size;
@@ -105,7 +110,10 @@ static inline void wake_check(_Atomic uint64_t *flag) {
             fill(msg, (SIZE), i);                                                    \
             while (tail - head == cap) {                                             \
                 head = atomic_load_explicit(&r->head, memory_order_acquire);         \
-                if (tail - head == cap) pause_cpu();                                 \
+                if (tail - head == cap) {                                            \
+                    pp_count[PP_RING_WAIT]++;                                        \
+                    pause_cpu();                                                     \
+                }                                                                    \
             }                                                                        \
             memcpy(r->slots + (tail & (cap - 1)) * (SIZE), msg, (SIZE));             \
             tail++;                                                                  \
@@ -122,7 +130,10 @@ static inline void wake_check(_Atomic uint64_t *flag) {
         for (uint64_t i = 0; i < n; i++) {                                           \
             while (tail == head) {                                                   \
                 tail = atomic_load_explicit(&r->tail, memory_order_acquire);         \
-                if (tail == head) pause_cpu();                                       \
+                if (tail == head) {                                                  \
+                    pp_count[PP_RING_WAIT]++;                                        \
+                    pause_cpu();                                                     \
+                }                                                                    \
             }                                                                        \
             memcpy(msg, r->slots + (head & (cap - 1)) * (SIZE), (SIZE));             \
             head++;                                                                  \
@@ -173,14 +184,13 @@ int64_t pp_membarrier_ready(void) {
     return how;
 }
 
-/* Per process (the library is loaded before the fork): what the parks did. */
-enum { PP_PARK_PATH, PP_RECHECK_HIT, PP_SEM_P, PP_SEM_V, PP_COUNTERS };
-static uint64_t pp_count[PP_COUNTERS];
 
-/* Copies this process's counters since the last call into out[0..4] and resets
+/* Copies this process's counters since the last call into out[0..5] and resets
    them: times a get() gave up spinning and announced, times its re-check found the
    value (no semop), semop P calls (each may or may not sleep: a post made for an
-   earlier park that the re-check cut short is still counted), semop V calls. */
+   earlier park that the re-check cut short is still counted), semop V calls, and
+   times a C ring's producer found it full or its consumer found it empty (one per
+   look at the peer's index that found no progress). */
 void pp_counters(uint64_t *out) {
     for (int k = 0; k < PP_COUNTERS; k++) {
         out[k] = pp_count[k];
