@@ -807,6 +807,9 @@ impl Row {
 const RING_CAP: usize = 1024;
 const BATCH: usize = 128;
 
+/// Pauses after an empty poll in the ring group's "consumer backs off" loop.
+const BACKOFF: usize = 64;
+
 /// Streaming throughput of `M`-sized messages: the two C rings, the queue one at a
 /// time and in batches, the SysV message queue and a pipe.
 fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<String>) -> Vec<Row> {
@@ -855,6 +858,10 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             name: "C ring, compile-time size, with the wake check",
             n: cfg.n(1 << 18),
         },
+        Imp {
+            name: "Queue enqueue/dequeue, consumer backs off",
+            n: cfg.n(1 << 18),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -867,6 +874,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         let mode = Mode::OWNER_RW;
         let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qb = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qo = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let msqid = msgq_new();
         let [rd, wr] = pipe_new();
         let expect = |imp: usize, first: u64, n: u64| {
@@ -881,6 +889,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                 close(rd);
                 let mut p1 = q1.producer().unwrap();
                 let mut pb = qb.producer().unwrap();
+                let mut po = qo.producer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, first, n| {
                     match imp {
@@ -890,10 +899,11 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                         0 => unsafe { (clib.produce_rt)(rt as _, cap, size, first, n, FILLER) },
                         // SAFETY: as above.
                         1 => unsafe { c_produce(ct as _, cap, size, first, n, FILLER) },
-                        2 => {
+                        2 | 7 => {
+                            let p = if imp == 2 { &mut p1 } else { &mut po };
                             for i in first..first + n {
                                 let mut v = M::make(i);
-                                while let Err(e) = p1.enqueue(v) {
+                                while let Err(e) = p.enqueue(v) {
                                     assert!(e.is_full(), "{e}");
                                     v = e.into_inner();
                                     ring_wait();
@@ -930,6 +940,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                 close(wr);
                 let mut c1 = q1.consumer().unwrap();
                 let mut cb = qb.consumer().unwrap();
+                let mut co = qo.consumer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, _first, n| match imp {
                     // SAFETY: as for the producer; this process is the only consumer.
@@ -946,6 +957,25 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                                 }
                                 ring_wait();
                                 spin_loop();
+                            }
+                        }
+                        sum
+                    }
+                    // The same, pausing BACKOFF times after an empty poll: the
+                    // consumer leaves the line the producer is writing alone long
+                    // enough for the ring to fill (not a target; shows the regime).
+                    7 => {
+                        let mut sum = 0u64;
+                        for _ in 0..n {
+                            loop {
+                                if let Some(v) = co.dequeue().unwrap() {
+                                    sum = sum.wrapping_add(v.sum());
+                                    break;
+                                }
+                                ring_wait();
+                                for _ in 0..BACKOFF {
+                                    spin_loop();
+                                }
                             }
                         }
                         sum
@@ -977,12 +1007,13 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         });
         q1.remove().unwrap();
         qb.remove().unwrap();
+        qo.remove().unwrap();
         msgq_remove(msqid);
     });
     assert!(ok, "ring group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
     ring_notes(cfg, &sh, &imps, label, notes);
-    let (crt, cct, q1, qb, msgq, pipe, cctw) = (0, 1, 2, 3, 4, 5, 6);
+    let (crt, cct, q1, qb, msgq, pipe, cctw, qo) = (0, 1, 2, 3, 4, 5, 6, 7);
     let (one_vs_ct, one_vs_rt, b_vs_rt) = if size == 8 {
         (0.9, 1.5, 3.0)
     } else {
@@ -1042,6 +1073,24 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             q1,
             cctw,
             "C ring const size + wake check",
+            Unit::Rate,
+            None,
+        ),
+        Row::new(
+            format!("Queue one-at-a-time, consumer backs off ({BACKOFF} pauses), {label}"),
+            &t,
+            qo,
+            crt,
+            "C ring runtime size",
+            Unit::Rate,
+            None,
+        ),
+        Row::new(
+            format!("Queue one-at-a-time, consumer backs off ({BACKOFF} pauses), {label}"),
+            &t,
+            qo,
+            cct,
+            "C ring const size",
             Unit::Rate,
             None,
         ),
