@@ -1648,6 +1648,16 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// and a producer claiming the role marks it. To drain a queue whose
     /// producer died, use [`dequeue_into`](Self::dequeue_into).
     ///
+    /// Polling costs the producer: each empty poll reads the line the producer is
+    /// about to write, which it must then take back. For latency, poll with one
+    /// [`spin_loop`](core::hint::spin_loop) in between; for throughput with
+    /// messages of a cache line or more, pause longer after an empty poll (or use
+    /// [`dequeue_into`](Self::dequeue_into)) so that the ring fills and each side
+    /// works on its own lines. Measured here with 64-byte messages: 64 pauses
+    /// after an empty poll took a pair that caught up message by message from
+    /// 14 to 26 M messages/s (the repository's `benches/ipc.rs`, "consumer backs
+    /// off").
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible.
