@@ -530,6 +530,125 @@ fn withdraw<P: Parking>(flag: &AtomicU64, parking: &mut P) {
     }
 }
 
+/// What [`block_on`] needs of a ring side: one producer or one consumer.
+trait Side<'a> {
+    /// Our waiting flag, which the peer's `take_waiter` clears.
+    fn waiting(&self) -> &'a AtomicU64;
+    /// The barrier pair the ring's creator chose.
+    fn barrier_pair(&self) -> Barrier;
+    /// One non-blocking attempt: `push` or `pop` of up to `max` messages.
+    fn attempt<P: Parking>(
+        &mut self,
+        max: usize,
+        each: &mut impl FnMut(usize, &[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<usize, Corrupt>;
+    /// After the heavy barrier: re-reads the peer's index; true if we can go on.
+    fn recheck(&mut self) -> Result<bool, Corrupt>;
+}
+
+impl<'a, const N: usize> Side<'a> for RingProducer<'a, N> {
+    fn waiting(&self) -> &'a AtomicU64 {
+        &self.ring.ctl.producer_waiting
+    }
+    fn barrier_pair(&self) -> Barrier {
+        self.barrier
+    }
+    fn attempt<P: Parking>(
+        &mut self,
+        max: usize,
+        each: &mut impl FnMut(usize, &[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<usize, Corrupt> {
+        self.push(max, each, parking)
+    }
+    fn recheck(&mut self) -> Result<bool, Corrupt> {
+        RingProducer::recheck(self)
+    }
+}
+
+impl<'a, const N: usize> Side<'a> for RingConsumer<'a, N> {
+    fn waiting(&self) -> &'a AtomicU64 {
+        &self.ring.ctl.consumer_waiting
+    }
+    fn barrier_pair(&self) -> Barrier {
+        self.barrier
+    }
+    fn attempt<P: Parking>(
+        &mut self,
+        max: usize,
+        each: &mut impl FnMut(usize, &[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<usize, Corrupt> {
+        self.pop(max, each, parking)
+    }
+    fn recheck(&mut self) -> Result<bool, Corrupt> {
+        RingConsumer::recheck(self)
+    }
+}
+
+/// Step 1 of parking: announce, heavy barrier, re-check. True: still no progress
+/// possible, park now; false: the peer moved, retry.
+fn prepare_park<'a, S: Side<'a>, P: Parking>(
+    side: &mut S,
+    parking: &mut P,
+) -> Result<bool, RingError<P::Error>> {
+    let flag = side.waiting();
+    // Relaxed, then the heavy barrier: pairs with the light one in the peer's
+    // `take_waiter` (see the module docs).
+    announce(flag);
+    park_barrier(flag, side.barrier_pair(), parking)?;
+    match side.recheck() {
+        Ok(false) => Ok(true),
+        Ok(true) => {
+            withdraw(flag, parking);
+            Ok(false)
+        }
+        Err(c) => {
+            withdraw(flag, parking);
+            Err(c.into())
+        }
+    }
+}
+
+/// `push_blocking` and `pop_blocking`: attempt, spin `spins` times, then park
+/// until the peer wakes us, and again. `max == 0` returns 0 at once.
+fn block_on<'a, S: Side<'a>, P: Parking>(
+    side: &mut S,
+    max: usize,
+    spins: u32,
+    mut each: impl FnMut(usize, &[AtomicU64]),
+    parking: &mut P,
+) -> Result<usize, RingError<P::Error>> {
+    if max == 0 {
+        return Ok(0);
+    }
+    let mut spun = 0;
+    loop {
+        let n = side.attempt(max, &mut each, parking)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        if spun < spins {
+            spun += 1;
+            spin_loop();
+            continue;
+        }
+        if prepare_park(side, parking)? {
+            match parking.park() {
+                // Woken (or spuriously returned): the waker cleared the flag, or
+                // will find it cleared; nothing is owed that we know of.
+                // Relaxed: only un-announces.
+                Ok(()) => side.waiting().store(0, Ordering::Relaxed),
+                Err(e) => {
+                    withdraw(side.waiting(), parking);
+                    return Err(RingError::Park(e));
+                }
+            }
+        }
+    }
+}
+
 /// `tail - head` if it is a possible fill level.
 fn used<const N: usize>(tail: u64, head: u64) -> Result<usize, Corrupt> {
     let used = tail.wrapping_sub(head);
@@ -556,7 +675,7 @@ fn wake_peer<P: Parking>(parking: &mut P) {
 #[inline]
 fn take_waiter(flag: &AtomicU64, barrier: Barrier) -> bool {
     match barrier {
-        // SeqCst: pairs with the SeqCst fence in `prepare_park` of the other side:
+        // SeqCst: pairs with the SeqCst fence in the other side's `prepare_park`:
         // either its re-read of our index sees the store we just made, or this load
         // sees its flag.
         Barrier::Symmetric => fence(Ordering::SeqCst),
@@ -943,7 +1062,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         }
         self.tail = first.wrapping_add(n as u64);
         // Release: publishes the slots just written; pairs with the Acquire loads of
-        // `tail` in `RingConsumer::available` and `RingConsumer::prepare_park`.
+        // `tail` in `RingConsumer::available` and `RingConsumer::recheck`.
         self.ring.ctl.tail.store(self.tail, Ordering::Release);
         // After `tail`: a consumer that takes a message on its `seq` never gets ahead
         // of `tail` (module docs, "Slot sequence").
@@ -954,29 +1073,13 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         Ok(n)
     }
 
-    /// Step 1 of parking when full: announce, heavy barrier, re-check. True:
-    /// still full, park now; false: room appeared, retry.
-    fn prepare_park<P: Parking>(&mut self, parking: &mut P) -> Result<bool, RingError<P::Error>> {
-        let flag = &self.ring.ctl.producer_waiting;
-        // Relaxed, then the heavy barrier: pairs with the light one in the
-        // consumer's `take_waiter` (see the module docs).
-        announce(flag);
-        park_barrier(flag, self.barrier, parking)?;
+    /// The re-check after announcing a park: whether room appeared.
+    fn recheck(&mut self) -> Result<bool, Corrupt> {
         // Acquire: as in `free`.
         let head = self.ring.ctl.head.load(Ordering::Acquire);
-        let used = match used::<N>(self.tail, head) {
-            Ok(used) => used,
-            Err(c) => {
-                withdraw(flag, parking);
-                return Err(c.into());
-            }
-        };
+        let used = used::<N>(self.tail, head)?;
         self.cached_head = head;
-        if used < N {
-            withdraw(flag, parking);
-            return Ok(false);
-        }
-        Ok(true)
+        Ok(used < N)
     }
 
     /// Enqueues between 1 and `max` messages, spinning `spins` times and then
@@ -1008,36 +1111,10 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         &mut self,
         max: usize,
         spins: u32,
-        mut write: impl FnMut(usize, &[AtomicU64]),
+        write: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, RingError<P::Error>> {
-        if max == 0 {
-            return Ok(0);
-        }
-        let mut spun = 0;
-        loop {
-            let n = self.push(max, &mut write, parking)?;
-            if n > 0 {
-                return Ok(n);
-            }
-            if spun < spins {
-                spun += 1;
-                spin_loop();
-                continue;
-            }
-            if self.prepare_park(parking)? {
-                match parking.park() {
-                    // Woken (or spuriously returned): the waker cleared the flag,
-                    // or will find it cleared; nothing is owed that we know of.
-                    // Relaxed: only un-announces.
-                    Ok(()) => self.ring.ctl.producer_waiting.store(0, Ordering::Relaxed),
-                    Err(e) => {
-                        withdraw(&self.ring.ctl.producer_waiting, parking);
-                        return Err(RingError::Park(e));
-                    }
-                }
-            }
-        }
+        block_on(self, max, spins, write, parking)
     }
 }
 
@@ -1253,28 +1330,13 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         Ok(n)
     }
 
-    /// Step 1 of parking when empty; see `RingProducer::prepare_park`.
-    fn prepare_park<P: Parking>(&mut self, parking: &mut P) -> Result<bool, RingError<P::Error>> {
-        let flag = &self.ring.ctl.consumer_waiting;
-        // Relaxed, then the heavy barrier: pairs with the light one in the
-        // producer's `take_waiter`.
-        announce(flag);
-        park_barrier(flag, self.barrier, parking)?;
+    /// The re-check after announcing a park: whether a message appeared.
+    fn recheck(&mut self) -> Result<bool, Corrupt> {
         // Acquire: as in `available`.
         let tail = self.ring.ctl.tail.load(Ordering::Acquire);
-        let n = match used::<N>(tail, self.head) {
-            Ok(n) => n,
-            Err(c) => {
-                withdraw(flag, parking);
-                return Err(c.into());
-            }
-        };
+        let n = used::<N>(tail, self.head)?;
         self.cached_tail = tail;
-        if n > 0 {
-            withdraw(flag, parking);
-            return Ok(false);
-        }
-        Ok(true)
+        Ok(n > 0)
     }
 
     /// Dequeues between 1 and `max` messages, spinning `spins` times and then
@@ -1310,36 +1372,10 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         &mut self,
         max: usize,
         spins: u32,
-        mut read: impl FnMut(usize, &[AtomicU64]),
+        read: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, RingError<P::Error>> {
-        if max == 0 {
-            return Ok(0);
-        }
-        let mut spun = 0;
-        loop {
-            let n = self.pop(max, &mut read, parking)?;
-            if n > 0 {
-                return Ok(n);
-            }
-            if spun < spins {
-                spun += 1;
-                spin_loop();
-                continue;
-            }
-            if self.prepare_park(parking)? {
-                match parking.park() {
-                    // Woken (or spuriously returned): the waker cleared the flag,
-                    // or will find it cleared; nothing is owed that we know of.
-                    // Relaxed: only un-announces.
-                    Ok(()) => self.ring.ctl.consumer_waiting.store(0, Ordering::Relaxed),
-                    Err(e) => {
-                        withdraw(&self.ring.ctl.consumer_waiting, parking);
-                        return Err(RingError::Park(e));
-                    }
-                }
-            }
-        }
+        block_on(self, max, spins, read, parking)
     }
 }
 
