@@ -46,7 +46,7 @@
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
-use std::hint::spin_loop;
+use std::hint::{black_box, spin_loop};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -1522,6 +1522,22 @@ fn local_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             name: "SemSet<Libc> P+V",
             n: cfg.n(1 << 14),
         },
+        Imp {
+            name: "C ring const size 8 B, one process",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue 8 B enqueue+dequeue, one process",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "C ring const size 64 B, one process",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue 64 B enqueue+dequeue, one process",
+            n: cfg.n(1 << 18),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -1536,7 +1552,27 @@ fn local_group(cfg: &Config, clib: CLib) -> Vec<Row> {
         for s in [&libc_s, &SemSet::from_id(Libc, sem[0])] {
             s.op(&[SemOp::post(0)]).unwrap();
         }
+        let cap = RING_CAP as u64;
+        let region = |size| {
+            // SAFETY: a pure function of its integer arguments.
+            shm_region(unsafe { (clib.cring_bytes)(cap, size) })
+        };
+        let (c8, c64) = (region(8), region(64));
+        let mode = Mode::OWNER_RW;
+        let q8 = Queue::<u64, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let q64 =
+            Queue::<[u64; 8], RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let (mut tx8, mut rx8) = q8.split().unwrap();
+        let (mut tx64, mut rx64) = q64.split().unwrap();
+        let mut sent = [0u64; 2];
         solo(cfg, &sh, &imps, &clib, |imp, n| match imp {
+            // SAFETY: c8/c64 are live mappings of the C ring of `cap` slots of 8/64
+            // bytes; this one thread is its producer and consumer.
+            8 => unsafe { one_process_c(clib.produce_ct8, clib.consume_ct8, c8, 8, n) },
+            9 => one_process_queue(&mut tx8, &mut rx8, &mut sent[0], n),
+            // SAFETY: as above.
+            10 => unsafe { one_process_c(clib.produce_ct64, clib.consume_ct64, c64, 64, n) },
+            11 => one_process_queue(&mut tx64, &mut rx64, &mut sent[1], n),
             0 => libc_sendrecv(msq[0], n),
             1 => crate_sendrecv(&raw_q, n),
             2 => crate_sendrecv(&libc_q, n),
@@ -1546,6 +1582,9 @@ fn local_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             6 => crate_pv(&raw_s, n),
             _ => crate_pv(&libc_s, n),
         });
+        drop((tx8, rx8, tx64, rx64));
+        q8.remove().unwrap();
+        q64.remove().unwrap();
         for id in msq {
             msgq_remove(id);
         }
@@ -1637,7 +1676,72 @@ fn local_group(cfg: &Config, clib: CLib) -> Vec<Row> {
             Unit::Time,
             Some(1.0),
         ),
+        // Not targets: what a call costs in instructions, with no line moving
+        // between cores (bursts of ONE_PROCESS_BURST enqueues, then as many
+        // dequeues, in one thread).
+        Row::new(
+            "Queue enqueue+dequeue 8 B, one process",
+            &t,
+            9,
+            8,
+            "C ring const size",
+            Unit::Time,
+            None,
+        ),
+        Row::new(
+            "Queue enqueue+dequeue 64 B, one process",
+            &t,
+            11,
+            10,
+            "C ring const size",
+            Unit::Time,
+            None,
+        ),
     ]
+}
+
+/// Messages per burst in the one-process rows.
+const ONE_PROCESS_BURST: u64 = 64;
+
+/// `n` messages through the C ring at `base` in bursts, in this one thread.
+///
+/// # Safety
+///
+/// `base` is a live mapping laid out as the C ring of `RING_CAP` slots of `size`
+/// bytes, used by no other thread.
+unsafe fn one_process_c(produce: Produce, consume: Consume, base: *mut c_void, size: u64, n: u64) {
+    let (cap, mut done) = (RING_CAP as u64, 0);
+    while done < n {
+        let k = ONE_PROCESS_BURST.min(n - done);
+        // SAFETY: the caller's promise; k <= cap, so the producer never waits.
+        unsafe { produce(base, cap, size, done, k, FILLER) };
+        // SAFETY: as above; k messages are there, so the consumer never waits.
+        black_box(unsafe { consume(base, cap, size, k) });
+        done += k;
+    }
+}
+
+/// `n` messages through a queue whose both roles this thread holds, in bursts.
+fn one_process_queue<M: Msg>(
+    tx: &mut sysv_ipc::queue::Producer<'_, M, RING_CAP>,
+    rx: &mut sysv_ipc::queue::Consumer<'_, M, RING_CAP>,
+    sent: &mut u64,
+    n: u64,
+) {
+    let mut done = 0;
+    while done < n {
+        let k = ONE_PROCESS_BURST.min(n - done);
+        for i in 0..k {
+            tx.enqueue(M::make(*sent + i)).unwrap();
+        }
+        let mut sum = 0u64;
+        for _ in 0..k {
+            sum = sum.wrapping_add(rx.dequeue().unwrap().unwrap().sum());
+        }
+        black_box(sum);
+        *sent += k;
+        done += k;
+    }
 }
 
 #[repr(C)]
