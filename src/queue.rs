@@ -102,6 +102,7 @@ use crate::abi::{
     CLOCK_MONOTONIC, MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY,
     MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, timespec,
 };
+use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::ring::{
     self, Barrier, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
@@ -443,49 +444,14 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let (segment, created) =
-            Segment::create_or_open_in(backend, key, Self::SIZE, intent, mode)?;
-        let queue = Queue::join(&segment, created, key, mode, wait);
-        if queue.is_err() && created {
-            // Nobody can use a segment whose header never became ready.
-            let _ = segment.remove();
-        }
-        queue
-    }
-
-    /// Attaches `segment`, runs the header handshake, opens the semaphore set.
-    fn join(
-        segment: &Segment<B>,
-        created: bool,
-        key: Key,
-        mode: Mode,
-        wait: impl FnMut(u32) -> bool,
-    ) -> Result<Self>
-    where
-        B: Clone,
-    {
-        let backend = segment.backend().clone();
-        let att = segment.attach()?;
-        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
-        // The header and control lines only: the payload's size is checked after the
-        // header said what this segment is.
-        let (ctl, _) = view::<B, RingCtl>(&att, ring::DATA_OFFSET, 0).ok_or_else(too_small)?;
-        let sems = if created && ctl.header.begin_init() {
-            ctl.init(choose_barrier(&backend));
-            let sems = SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?;
-            let pid = u32::try_from(backend.getpid()).unwrap_or(0);
-            ctl.header.publish(&Self::shape(), pid);
-            sems
-        } else {
-            ctl.header
-                .attach(&Self::shape(), wait)
-                .map_err(|e| e.to_error(Call::Queue))?;
-            SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?
+        let spec = LayoutSpec {
+            call: Call::Queue,
+            shape: Self::shape(),
+            size: Self::SIZE,
+            sem_values: &SEM_VALUES,
         };
-        same_creator(segment, &sems)?;
-        if att.len() < Self::SIZE {
-            return Err(too_small());
-        }
+        let init = |ctl: &RingCtl, backend: &B| ctl.init(choose_barrier(backend));
+        let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, wait)?;
         Ok(Queue {
             att,
             sems,
@@ -924,21 +890,6 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
         let shm = self.att.segment().remove();
         let sem = self.sems.remove();
         shm.and(sem)
-    }
-}
-
-/// Refuses a semaphore set that another user created under the layout's key: one
-/// made first by someone else (world-writable, already initialised, of the right
-/// size) would otherwise be taken as the layout's own, giving its creator the
-/// roles and wake-ups. Both halves of a layout have one creator (`cuid`, which
-/// `IPC_SET` does not change).
-pub(crate) fn same_creator<B: Backend>(segment: &Segment<B>, sems: &SemSet<B>) -> Result<()> {
-    if segment.stat()?.perm.cuid == sems.stat()?.perm.cuid {
-        Ok(())
-    } else {
-        Err(error(ErrorKind::LayoutMismatch {
-            field: "semaphores",
-        }))
     }
 }
 

@@ -48,6 +48,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
+use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
 use crate::layout::{self, SeqReadView, ShmType, view, words_for};
@@ -206,6 +207,16 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
 
     fn shape() -> Shape {
         Shape::of::<T>(Kind::SeqLock, 1, seqlock::DATA_OFFSET, Self::SIZE)
+    }
+
+    /// What [`join`] needs to create or join this layout.
+    fn spec() -> LayoutSpec<'static> {
+        LayoutSpec {
+            call: Call::SeqLock,
+            shape: Self::shape(),
+            size: Self::SIZE,
+            sem_values: &SEM_VALUES,
+        }
     }
 
     /// A consistent copy of the value, with up to [`DEFAULT_ATTEMPTS`] attempts.
@@ -415,45 +426,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let (segment, created) =
-            Segment::create_or_open_in(backend, key, Self::SIZE, intent, mode)?;
-        let lock = SeqLock::join(&segment, created, key, mode, wait);
-        if lock.is_err() && created {
-            let _ = segment.remove();
-        }
-        lock
-    }
-
-    fn join(
-        segment: &Segment<B>,
-        created: bool,
-        key: Key,
-        mode: Mode,
-        wait: impl FnMut(u32) -> bool,
-    ) -> Result<Self>
-    where
-        B: Clone,
-    {
-        let backend = segment.backend().clone();
-        let att = segment.attach()?;
-        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
-        let (ctl, _) = view::<B, SeqCtl>(&att, seqlock::DATA_OFFSET, 0).ok_or_else(too_small)?;
-        let sems = if created && ctl.header.begin_init() {
-            ctl.init();
-            let sems = SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?;
-            let pid = u32::try_from(backend.getpid()).unwrap_or(0);
-            ctl.header.publish(&Self::shape(), pid);
-            sems
-        } else {
-            ctl.header
-                .attach(&Self::shape(), wait)
-                .map_err(|e| e.to_error(Call::SeqLock))?;
-            SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?
-        };
-        crate::queue::same_creator(segment, &sems).map_err(|e| error(e.kind()))?;
-        if att.len() < Self::SIZE {
-            return Err(too_small());
-        }
+        let init = |ctl: &SeqCtl, _: &B| ctl.init();
+        let (att, sems) =
+            join::create_or_join(backend, key, intent, mode, &Self::spec(), init, wait)?;
         Ok(SeqLock {
             att,
             sems,
@@ -633,10 +608,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
             .ok_or_else(too_small)?
             .attach(&Self::shape(), wait)
             .map_err(|e| e.to_error(Call::SeqLock))?;
-        crate::queue::same_creator(segment, &sems).map_err(|e| error(e.kind()))?;
-        if att.len() < Self::SIZE {
-            return Err(too_small());
-        }
+        join::check_joined(segment, &sems, &att, &Self::spec())?;
         Ok(SeqLock {
             att,
             sems,
