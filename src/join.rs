@@ -8,12 +8,13 @@
 //! values, the call named in errors) and the control block type
 //! ([`ControlBlock`]) with the creator's initialisation of it.
 
-use crate::layout::header::{Header, Shape};
+use crate::layout::header::{Header, HeaderError, INITIALIZING, MAGIC, READY, Shape, UNINIT};
 use crate::layout::ring::{self, RingCtl};
 use crate::layout::seqlock::{self, SeqCtl};
 use crate::layout::{AtomicsOnly, view};
 use crate::sem::SemSet;
-use crate::shm::{Access, Attachment, Segment};
+use crate::shm::{Access, Attachment, Segment, SegmentStat};
+use crate::sync::Ordering;
 use crate::{Backend, Call, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
 /// The struct at the start of a layout's segment: the header, then the layout's
@@ -71,26 +72,84 @@ impl LayoutSpec<'_> {
 /// semaphore set. The creator initialises its control block with `init` between
 /// [`Header::begin_init`] and [`Header::publish`]; a joiner waits for the header
 /// with `wait`. A segment this call created is removed again if joining fails.
+///
+/// With [`Intent::OpenOrCreate`], a joiner whose wait ran out on a segment that
+/// [`remove_if_abandoned`] finds abandoned (only this joiner attached: its creator
+/// died before publishing) removes it and creates the layout afresh; if someone
+/// else removed the segment meanwhile, it opens or creates once more instead. At
+/// most one such second round per call, so two processes never loop; a second
+/// round that meets a stuck segment again ends in `Uninitialized`.
 pub(crate) fn create_or_join<B, C>(
     backend: B,
     key: Key,
     intent: Intent,
     mode: Mode,
     spec: &LayoutSpec<'_>,
-    init: impl FnOnce(&C, &B),
-    wait: impl FnMut(u32) -> bool,
+    init: impl Fn(&C, &B),
+    mut wait: impl FnMut(u32) -> bool,
 ) -> Result<(Attachment<B>, SemSet<B>)>
 where
     B: Backend + Clone,
     C: ControlBlock,
 {
-    let (segment, created) = Segment::create_or_open_in(backend, key, spec.size, intent, mode)?;
-    let joined = join(&segment, created, key, mode, spec, init, wait);
-    if joined.is_err() && created {
-        // Nobody can use a segment whose header never became ready.
-        let _ = segment.remove();
+    let not_ready = || HeaderError::NotReady.to_error(spec.call);
+    let att = match create_or_join_once(backend.clone(), key, intent, mode, spec, &init, &mut wait)?
+    {
+        Joined::Ready(att, sems) => return Ok((att, sems)),
+        Joined::NotReady(att) => att,
+    };
+    // `Intent::Open` never creates, so it never removes either; `CreateNew` never
+    // gets here (its segment is always its own).
+    if intent != Intent::OpenOrCreate {
+        return Err(not_ready());
     }
-    joined
+    match remove_if_abandoned::<B, C>(att, key, spec.sem_values.len()) {
+        Abandoned::Removed | Abandoned::RemovedByOthers | Abandoned::ReadyAfterAll => {}
+        Abandoned::Kept => return Err(not_ready()),
+    }
+    // The one second round: a segment stuck again now is reported, not recovered.
+    match create_or_join_once(backend, key, intent, mode, spec, &init, &mut wait)? {
+        Joined::Ready(att, sems) => Ok((att, sems)),
+        Joined::NotReady(..) => Err(not_ready()),
+    }
+}
+
+/// What one round of [`create_or_join`] got.
+enum Joined<B: Backend> {
+    /// The layout, ready and checked.
+    Ready(Attachment<B>, SemSet<B>),
+    /// An existing segment (not created by this round) whose header was still not
+    /// ready when `wait` gave up: this round's attachment of it, still held.
+    NotReady(Attachment<B>),
+}
+
+/// One round of [`create_or_join`], without recovery.
+fn create_or_join_once<B, C>(
+    backend: B,
+    key: Key,
+    intent: Intent,
+    mode: Mode,
+    spec: &LayoutSpec<'_>,
+    init: impl Fn(&C, &B),
+    wait: impl FnMut(u32) -> bool,
+) -> Result<Joined<B>>
+where
+    B: Backend + Clone,
+    C: ControlBlock,
+{
+    let (segment, created) = Segment::create_or_open_in(backend, key, spec.size, intent, mode)?;
+    match join(&segment, created, key, mode, spec, init, wait) {
+        Ok(Joined::NotReady(_)) if created => {
+            // Nobody can use a segment whose header never became ready.
+            let _ = segment.remove();
+            Err(HeaderError::NotReady.to_error(spec.call))
+        }
+        Err(e) if created => {
+            let _ = segment.remove();
+            Err(e)
+        }
+        r => r,
+    }
 }
 
 /// Attaches `segment`, runs the header handshake (as the creator if `created` and
@@ -102,9 +161,9 @@ fn join<B, C>(
     key: Key,
     mode: Mode,
     spec: &LayoutSpec<'_>,
-    init: impl FnOnce(&C, &B),
+    init: impl Fn(&C, &B),
     wait: impl FnMut(u32) -> bool,
-) -> Result<(Attachment<B>, SemSet<B>)>
+) -> Result<Joined<B>>
 where
     B: Backend + Clone,
     C: ControlBlock,
@@ -122,13 +181,164 @@ where
         header.publish(&spec.shape, pid);
         sems
     } else {
-        header
-            .attach(&spec.shape, wait)
-            .map_err(|e| e.to_error(spec.call))?;
+        match header.attach(&spec.shape, wait) {
+            Ok(()) => {}
+            Err(HeaderError::NotReady) => return Ok(Joined::NotReady(att)),
+            Err(e) => return Err(e.to_error(spec.call)),
+        }
         SemSet::new_initialized_in(backend.clone(), key, spec.sem_values, mode)?
     };
     check_joined(segment, &sems, &att, spec)?;
-    Ok((att, sems))
+    Ok(Joined::Ready(att, sems))
+}
+
+/// What [`remove_if_abandoned`] found, and did.
+enum Abandoned {
+    /// Abandoned, and removed by this call (with its dead creator's semaphore set,
+    /// if there was one).
+    Removed,
+    /// Someone else removed it first (another joiner's recovery, an `ipcrm`).
+    RemovedByOthers,
+    /// Its header became ready after all: the creator published after this
+    /// joiner's last look, then went away.
+    ReadyAfterAll,
+    /// Left alone: another process is attached (the creator, alive and slow; a
+    /// second joiner; a child that inherited an attachment), or the kernel refused
+    /// to say or to remove it (`EPERM`: another user's segment).
+    Kept,
+}
+
+/// Removes the segment that `att` maps (whose header was not ready when a
+/// joiner's wait ran out) if it is abandoned: this attachment is the only one.
+///
+/// A creator stays attached from before [`Header::begin_init`] until its layout
+/// handle is dropped, and the kernel detaches whatever a process had attached
+/// when it exits, however it dies. So `shm_nattch == 1`, counted while we hold
+/// `att`, means the creator is gone and no other process is waiting on the
+/// header: nobody can publish it any more, and nobody else is using the segment.
+/// The semaphore set of `key` goes too if it is the dead creator's
+/// ([`dead_creators_sems`]), before the segment, while the segment still holds
+/// the key so no new creator can adopt that set in between.
+fn remove_if_abandoned<B, C>(att: Attachment<B>, key: Key, nsems: usize) -> Abandoned
+where
+    B: Backend + Clone,
+    C: ControlBlock,
+{
+    let segment = att.segment();
+    let gone = |e: &Error| matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument);
+    let stat = match segment.stat() {
+        Ok(stat) => stat,
+        Err(e) if gone(&e) => return Abandoned::RemovedByOthers,
+        Err(_) => return Abandoned::Kept,
+    };
+    if stat.is_removed() {
+        return Abandoned::RemovedByOthers;
+    }
+    if stat.nattch != 1 {
+        return Abandoned::Kept;
+    }
+    match view::<B, C>(&att, C::DATA_OFFSET, 0).map(|(ctl, _)| unfinished(ctl.header())) {
+        Some(Unfinished::Yes) => {}
+        Some(Unfinished::Published) => return Abandoned::ReadyAfterAll,
+        Some(Unfinished::NotOurs) | None => return Abandoned::Kept,
+    }
+    if let Some(sems) = dead_creators_sems(segment.backend().clone(), key, &stat, nsems) {
+        // A failure leaves the set to the next round, which refuses or reuses it
+        // as for any existing set.
+        let _ = sems.remove();
+    }
+    let removed = match segment.remove() {
+        Ok(()) => Abandoned::Removed,
+        Err(e) if gone(&e) => Abandoned::RemovedByOthers,
+        Err(_) => Abandoned::Kept,
+    };
+    // The last attachment: once it is dropped, a removed segment is destroyed.
+    drop(att);
+    removed
+}
+
+/// What an unready header says about its creator's progress.
+enum Unfinished {
+    /// A creator began it and never finished: `state` is [`INITIALIZING`] and
+    /// `magic` is 0 or [`MAGIC`] (it may have died inside [`Header::publish`],
+    /// whose first store is `magic`), or `state` is [`UNINIT`] and every other
+    /// word is zero too (it died before [`Header::begin_init`]).
+    Yes,
+    /// `state` is [`READY`] now.
+    Published,
+    /// Anything else: not a header of this crate's handshake (another program's
+    /// segment of the right size whose first word happens to be 0 or 1), so not
+    /// ours to remove.
+    NotOurs,
+}
+
+/// Reads `header` for [`remove_if_abandoned`].
+fn unfinished(header: &Header) -> Unfinished {
+    // Relaxed: only a decision; with ours the only attachment, nobody changes the
+    // header any more, and the next round's `wait_ready` does the Acquire.
+    let r = Ordering::Relaxed;
+    let magic = header.magic.load(r);
+    let rest = [
+        &header.layout_version,
+        &header.kind,
+        &header.total_size,
+        &header.data_offset,
+        &header.type_size,
+        &header.type_align,
+        &header.type_id,
+        &header.capacity,
+        &header.creator_pid,
+        &header.generation,
+    ];
+    let untouched = || {
+        magic == 0
+            && rest
+                .into_iter()
+                .chain(&header.reserved)
+                .all(|w| w.load(r) == 0)
+    };
+    match header.state.load(r) {
+        READY => Unfinished::Published,
+        INITIALIZING if magic == 0 || magic == MAGIC => Unfinished::Yes,
+        UNINIT if untouched() => Unfinished::Yes,
+        _ => Unfinished::NotOurs,
+    }
+}
+
+/// The semaphore set of `key`, if it is the one the dead creator of the segment
+/// `stat` describes made for it, and nobody else has used:
+///
+/// - created by the segment's creator user (`cuid`, as [`same_creator`]
+///   decides), with the layout's number of semaphores; and
+/// - on every semaphore, the last process to operate on it (`GETPID`) is the
+///   segment's creator (`shm_cpid`; the creator's initialising `semop` in
+///   [`SemSet::new_initialized_in`] sets it on semaphore 0) or nobody (0).
+///
+/// No ready layout can be using such a set: a layout's set shares its key with
+/// its segment, and the key's segment is the abandoned one. A set another user
+/// made, one of another size, or one some other process has operated on is left
+/// alone; the next round then refuses it ([`same_creator`], `SizeMismatch`) or
+/// opens it, as any creator would. (A reused pid could make another process's
+/// set look like the dead creator's only if that process was the set's only user
+/// and had the dead creator's pid.)
+fn dead_creators_sems<B: Backend>(
+    backend: B,
+    key: Key,
+    stat: &SegmentStat,
+    nsems: usize,
+) -> Option<SemSet<B>> {
+    let sems = SemSet::open_in(backend, key).ok()?;
+    let set = sems.stat().ok()?;
+    if set.perm.cuid != stat.perm.cuid || set.nsems != nsems {
+        return None;
+    }
+    for num in 0..u16::try_from(nsems).ok()? {
+        let pid = sems.last_pid(num).ok()?;
+        if pid != 0 && pid != stat.cpid {
+            return None;
+        }
+    }
+    Some(sems)
 }
 
 /// The checks after the header handshake, for every kind of attachment: `sems`
