@@ -346,6 +346,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// Joining waits for the creator to finish initialising (the handshake in
     /// [`layout::header`]) with [`spin_wait`]; see [`Queue::create_with`].
     ///
+    /// With [`Intent::OpenOrCreate`], a queue whose creator died before finishing
+    /// (the segment's only attachment is this caller's: see step 5 of the
+    /// [handshake](layout::header#handshake)) is removed, with its dead creator's
+    /// semaphore set, and created afresh by this call, once.
+    ///
     /// # Errors
     ///
     /// - [`ErrorKind::LayoutMismatch`]: the segment of `key` holds another layout,
@@ -353,8 +358,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///   small; `field` says which;
     /// - [`ErrorKind::LayoutMismatch`] with `field: "semaphores"`: the semaphore set
     ///   of `key` was created by another user than the segment (a squatter);
-    /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time (it may
-    ///   have died: remove the queue);
+    /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time, and
+    ///   the segment was not recovered: it is still attached elsewhere (a live
+    ///   creator, another waiting joiner, a child that inherited the creator's
+    ///   attachment), its removal was refused, `intent` is [`Intent::Open`], or the
+    ///   one recovery per call met a stuck segment again;
     /// - [`ErrorKind::Corrupt`]: the header's state word holds garbage;
     /// - as [`Segment::create_in`], [`Segment::attach`] and
     ///   [`SemSet::new_initialized_in`] otherwise.
@@ -410,7 +418,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
 
     /// [`Queue::create_in`] with the wait used while the creator initialises:
     /// `wait(attempt)` is called each time the header is not ready yet, and
-    /// returning false gives up with [`ErrorKind::Uninitialized`].
+    /// returning false gives up with [`ErrorKind::Uninitialized`], or, with
+    /// [`Intent::OpenOrCreate`], recovers a segment whose creator died (see
+    /// [`Queue::create_in`]); the second round's waits count from 0 again.
     ///
     /// # Errors
     ///
@@ -429,9 +439,14 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///     thread::sleep(Duration::from_millis(1));
     ///     attempt < 5 // about 5 ms, then give up
     /// };
-    /// let e = Queue::<u64, 8, _>::create_with(DefaultBackend::default(), key, Intent::Open, Mode::OWNER_RW, patient)
-    ///     .unwrap_err();
+    /// let b = DefaultBackend::default();
+    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, patient).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// // Attached by nobody else: abandoned. A caller that may create replaces it.
+    /// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, patient)?);
+    /// assert_ne!(q.segment().id(), stuck.id());
+    /// assert!(stuck.stat().is_err()); // gone
+    /// # std::mem::forget(stuck); // nothing left to remove
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_with(

@@ -338,12 +338,20 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// Creates the seqlock of `key` or opens the one it has, as `intent` says (see
     /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
     ///
+    /// With [`Intent::OpenOrCreate`], a seqlock whose creator died before
+    /// finishing (the segment's only attachment is this caller's: see step 5 of
+    /// the [handshake](layout::header#handshake)) is removed, with its dead
+    /// creator's semaphore set, and created afresh by this call, once.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::LayoutMismatch`] (another layout, type or size; `"semaphores"`:
     /// the semaphore set of `key` was created by another user than the segment),
-    /// [`ErrorKind::Uninitialized`], [`ErrorKind::Corrupt`], and the errors of
-    /// [`Segment::create_in`], [`Segment::attach`], [`SemSet::new_initialized_in`].
+    /// [`ErrorKind::Uninitialized`] (the creator did not finish in time and the
+    /// segment was not recovered: attached elsewhere, removal refused,
+    /// [`Intent::Open`], or stuck again after the one recovery),
+    /// [`ErrorKind::Corrupt`], and the errors of [`Segment::create_in`],
+    /// [`Segment::attach`], [`SemSet::new_initialized_in`].
     ///
     /// # Examples
     ///
@@ -392,7 +400,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         SeqLock::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
     }
 
-    /// [`SeqLock::create_in`] with the wait used while the creator initialises.
+    /// [`SeqLock::create_in`] with the wait used while the creator initialises
+    /// (`wait(attempt)`, false gives up; a recovery's second round counts from 0
+    /// again).
     ///
     /// # Errors
     ///
@@ -414,6 +424,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// })
     /// .unwrap_err();
     /// assert_eq!((e.kind(), waits), (ErrorKind::Uninitialized, 4));
+    /// // Nobody else is attached: abandoned, so a caller that may create replaces it.
+    /// let lock = Removal::new(SeqLock::<u64, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, |a| a < 3)?);
+    /// assert_ne!(lock.segment().id(), stuck.id());
+    /// assert!(stuck.stat().is_err()); // gone
+    /// # std::mem::forget(stuck); // nothing left to remove
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_with(

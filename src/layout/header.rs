@@ -38,9 +38,48 @@
 //!    field and the initial indices are visible. Then [`Header::check`] reads each
 //!    field once and compares it with the expected [`Shape`]; the first difference
 //!    is a [`HeaderError::Mismatch`], before any payload is touched.
-//! 5. A creator that dies between steps 2 and 3 leaves `state` at 1 for good;
-//!    attachers give up with [`HeaderError::NotReady`] when their wait runs out, and
-//!    removing the segment is the recovery.
+//! 5. A creator that dies between steps 2 and 3 leaves `state` at 1 for good (at 0
+//!    if it died before step 2); attachers give up with [`HeaderError::NotReady`]
+//!    when their wait runs out, and removing the segment is the recovery.
+//!    [`Queue`](crate::queue::Queue) and [`SeqLock`](crate::seqlock::SeqLock)
+//!    callers whose intent allows creating ([`Intent::OpenOrCreate`](crate::Intent))
+//!    do it themselves, then create the layout afresh, when the segment is
+//!    *abandoned*:
+//!    - **Liveness test:** the kernel's attachment count (`shm_nattch`, from
+//!      `IPC_STAT`), read while the joiner holds its own attachment, is 1. This is
+//!      sound because the creator attaches before step 2 and stays attached until
+//!      its handle is dropped, the kernel detaches every mapping of a process that
+//!      exits however it dies, and only an attached process can write `state`. At
+//!      1, nobody can publish the header any more, and no other process waits on
+//!      it.
+//!    - **Only this handshake's headers:** `state` 1 with `magic` 0 or [`MAGIC`],
+//!      or `state` 0 with every word of the header 0. Another program's segment
+//!      whose first word happens to be 0 or 1 is left alone.
+//!    - **The semaphore set** under the same key is removed too if and only if it
+//!      is the dead creator's: created by the same user as the segment (the
+//!      `"semaphores"` check of a join), of the layout's size, and operated on by
+//!      no process but the segment's creator (`GETPID` of each semaphore is 0 or
+//!      `shm_cpid`). No ready layout can use it, since its key's segment is the
+//!      abandoned one. It goes first, while the segment still holds the key, so a
+//!      new creator cannot adopt it in between. Another user's set, one of
+//!      another size, or one another process has used stays; the fresh layout then
+//!      refuses it or opens it as any creator would.
+//!    - **Bounded:** a call makes at most one such removal and one more round of
+//!      create-or-join; a segment someone else removed first (`SHM_DEST`,
+//!      `EIDRM`/`EINVAL`), or a header published after all, also gets that one
+//!      round. Two callers never loop.
+//!    - **Limits:** two joiners waiting at once see each other's attachment, so
+//!      both get `Uninitialized` (a later call, alone, recovers). A child the
+//!      creator forked while attached inherited the attachment and keeps the
+//!      segment "alive" until it exits or detaches. The kernel refusing the
+//!      removal (`EPERM`: another user's segment) leaves it in place:
+//!      `Uninitialized`. A creator stalled (stopped, descheduled) between its
+//!      `shmget` and its `shmat` for longer than a joiner's whole wait is not
+//!      attached yet, so its segment (state 0) looks abandoned and is removed
+//!      under it: that creator then fails to attach, or, if it attaches before
+//!      the joiner detaches, initialises a segment nobody can find by key.
+//!    - [`Intent::Open`](crate::Intent) never removes anything: `Uninitialized`,
+//!      as before.
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
