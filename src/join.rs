@@ -211,59 +211,105 @@ enum Abandoned {
 /// Removes the segment that `att` maps (whose header was not ready when a
 /// joiner's wait ran out) if it is abandoned: this attachment is the only one.
 ///
-/// A creator stays attached from before [`Header::begin_init`] until its layout
+/// A creator is attached from before [`Header::begin_init`] until its layout
 /// handle is dropped, and the kernel detaches whatever a process had attached
 /// when it exits, however it dies. So `shm_nattch == 1`, counted while we hold
-/// `att`, means the creator is gone and no other process is waiting on the
-/// header: nobody can publish it any more, and nobody else is using the segment.
-/// The semaphore set of `key` goes too if it is the dead creator's
-/// ([`dead_creators_sems`]), before the segment, while the segment still holds
-/// the key so no new creator can adopt that set in between.
+/// `att` and after `state` has left 0 for good, means every creator that began is
+/// gone and no other process is waiting on the header: nobody can publish it any
+/// more, and nobody else is using the segment.
+///
+/// The steps: count; if nobody has begun (`state` 0), claim the header as step 2
+/// does, so that a creator still between its `shmget` and its `shmat` (alive, but
+/// not counted) can no longer begin: its `begin_init` fails, it waits as an
+/// attacher and fails with its own error, rather than initialise a segment removed
+/// under it; count again (a creator that attached after the first count, and
+/// began before our claim or lost to it, is counted now); then the semaphore set
+/// of `key` if it is the dead creator's ([`dead_creators_sems`]), before the
+/// segment, while the segment still holds the key so that no new creator can
+/// adopt that set in between; then the segment. A claim is given back if the
+/// segment stays.
 fn remove_if_abandoned<B, C>(att: Attachment<B>, key: Key, nsems: usize) -> Abandoned
 where
     B: Backend + Clone,
     C: ControlBlock,
 {
     let segment = att.segment();
-    let gone = |e: &Error| matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument);
-    let stat = match segment.stat() {
-        Ok(stat) => stat,
-        Err(e) if gone(&e) => return Abandoned::RemovedByOthers,
-        Err(_) => return Abandoned::Kept,
-    };
-    if stat.is_removed() {
-        return Abandoned::RemovedByOthers;
+    if let Err(kept) = sole_attachment(&segment) {
+        return kept;
     }
-    if stat.nattch != 1 {
+    let Some((ctl, _)) = view::<B, C>(&att, C::DATA_OFFSET, 0) else {
         return Abandoned::Kept;
-    }
-    match view::<B, C>(&att, C::DATA_OFFSET, 0).map(|(ctl, _)| unfinished(ctl.header())) {
-        Some(Unfinished::Yes) => {}
-        Some(Unfinished::Published) => return Abandoned::ReadyAfterAll,
-        Some(Unfinished::NotOurs) | None => return Abandoned::Kept,
-    }
-    if let Some(sems) = dead_creators_sems(segment.backend().clone(), key, &stat, nsems) {
-        // A failure leaves the set to the next round, which refuses or reuses it
-        // as for any existing set.
-        let _ = sems.remove();
-    }
-    let removed = match segment.remove() {
-        Ok(()) => Abandoned::Removed,
-        Err(e) if gone(&e) => Abandoned::RemovedByOthers,
-        Err(_) => Abandoned::Kept,
     };
+    let header = ctl.header();
+    let claimed = match unfinished(header) {
+        Unfinished::Begun => false,
+        // A failed claim: a creator attached after the count and began (alive).
+        Unfinished::NotBegun if !header.begin_init() => return Abandoned::Kept,
+        Unfinished::NotBegun => true,
+        Unfinished::Published => return Abandoned::ReadyAfterAll,
+        Unfinished::NotOurs => return Abandoned::Kept,
+    };
+    let verdict = match sole_attachment(&segment) {
+        Err(kept) => kept,
+        // Relaxed: only a decision. A creator that began before the claim or our
+        // read, published, and died since the first count: join it after all.
+        Ok(_) if header.state.load(Ordering::Relaxed) == READY => Abandoned::ReadyAfterAll,
+        Ok(stat) => {
+            if let Some(sems) = dead_creators_sems(segment.backend().clone(), key, &stat, nsems) {
+                // A failure leaves the set to the next round, which refuses or
+                // reuses it as for any existing set.
+                let _ = sems.remove();
+            }
+            match segment.remove() {
+                Ok(()) => Abandoned::Removed,
+                Err(e) if gone(&e) => Abandoned::RemovedByOthers,
+                Err(_) => Abandoned::Kept,
+            }
+        }
+    };
+    if claimed && !matches!(verdict, Abandoned::Removed | Abandoned::RemovedByOthers) {
+        // The segment stays (another attacher, EPERM): give the claim back, for a
+        // creator that may still begin. Relaxed: nothing was written under it.
+        let _ = header.state.compare_exchange(
+            INITIALIZING,
+            UNINIT,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
     // The last attachment: once it is dropped, a removed segment is destroyed.
     drop(att);
-    removed
+    verdict
+}
+
+/// The segment's status if the caller's attachment is its only one; otherwise
+/// what [`remove_if_abandoned`] answers.
+fn sole_attachment<B: Backend>(
+    segment: &Segment<B>,
+) -> core::result::Result<SegmentStat, Abandoned> {
+    match segment.stat() {
+        Ok(stat) if stat.is_removed() => Err(Abandoned::RemovedByOthers),
+        Ok(stat) if stat.nattch == 1 => Ok(stat),
+        Ok(_) => Err(Abandoned::Kept),
+        Err(e) if gone(&e) => Err(Abandoned::RemovedByOthers),
+        Err(_) => Err(Abandoned::Kept),
+    }
+}
+
+/// Whether `e` says the segment is gone (`EIDRM`, or `EINVAL` once its id is).
+fn gone(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument)
 }
 
 /// What an unready header says about its creator's progress.
 enum Unfinished {
     /// A creator began it and never finished: `state` is [`INITIALIZING`] and
     /// `magic` is 0 or [`MAGIC`] (it may have died inside [`Header::publish`],
-    /// whose first store is `magic`), or `state` is [`UNINIT`] and every other
-    /// word is zero too (it died before [`Header::begin_init`]).
-    Yes,
+    /// whose first store is `magic`).
+    Begun,
+    /// Nobody began it: `state` is [`UNINIT`] and every other word is zero too
+    /// (its creator died before [`Header::begin_init`], or never attached).
+    NotBegun,
     /// `state` is [`READY`] now.
     Published,
     /// Anything else: not a header of this crate's handshake (another program's
@@ -274,8 +320,8 @@ enum Unfinished {
 
 /// Reads `header` for [`remove_if_abandoned`].
 fn unfinished(header: &Header) -> Unfinished {
-    // Relaxed: only a decision; with ours the only attachment, nobody changes the
-    // header any more, and the next round's `wait_ready` does the Acquire.
+    // Relaxed: only a decision (`remove_if_abandoned` counts the attachments
+    // again after it); the next round's `wait_ready` does the Acquire.
     let r = Ordering::Relaxed;
     let magic = header.magic.load(r);
     let rest = [
@@ -299,8 +345,8 @@ fn unfinished(header: &Header) -> Unfinished {
     };
     match header.state.load(r) {
         READY => Unfinished::Published,
-        INITIALIZING if magic == 0 || magic == MAGIC => Unfinished::Yes,
-        UNINIT if untouched() => Unfinished::Yes,
+        INITIALIZING if magic == 0 || magic == MAGIC => Unfinished::Begun,
+        UNINIT if untouched() => Unfinished::NotBegun,
         _ => Unfinished::NotOurs,
     }
 }

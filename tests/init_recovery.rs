@@ -398,6 +398,39 @@ fn another_users_set_is_kept<B: Backend + Clone + 'static>(b: B) {
     }
 }
 
+/// A stuck segment of another user (mode 0o666, so the caller may attach it but
+/// not remove it: `EPERM`): `Uninitialized`, nothing removed, and the header the
+/// caller claimed for the removal (state 0 -> 1) is given back.
+fn another_users_stuck_segment_is_kept<B: Backend + Clone>(b: B) {
+    if !needs_root("another_users_stuck_segment_is_kept") {
+        return;
+    }
+    for layout in LAYOUTS {
+        let seg = Segment::create_in(
+            b.clone(),
+            KEY,
+            layout.size(),
+            Intent::CreateNew,
+            Mode::new(0o666),
+        )
+        .unwrap();
+        let caller = b.clone();
+        as_user(65534, 65534, move || {
+            let e = layout
+                .create_and_use(caller, Intent::OpenOrCreate)
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Uninitialized, "{layout:?}: {e}");
+        });
+        assert!(segment_alive(b.clone(), seg.id()), "{layout:?}");
+        assert_eq!(
+            seg.attach().unwrap().load_u64(0),
+            Some(0),
+            "{layout:?}: state given back"
+        );
+        seg.remove().unwrap();
+    }
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -420,6 +453,7 @@ kernel_tests!(
     open_never_recovers,
     sets_the_dead_creator_did_not_make_are_kept,
     another_users_set_is_kept,
+    another_users_stuck_segment_is_kept,
 );
 
 /// On the mock: process 2 creates, claims the header and makes the set, then
@@ -483,5 +517,29 @@ fn mock_recovery() {
         assert!(set_alive(kernel, squatter.id()));
         assert!(!segment_alive(kernel, shm));
         squatter.remove().unwrap();
+
+        // Another user's stuck segment: EPERM on removal, the claim given back.
+        kernel.set_process(Process::user(7, 1000, 1000));
+        let seg = Segment::create_in(
+            kernel,
+            KEY,
+            layout.size(),
+            Intent::CreateNew,
+            Mode::new(0o666),
+        )
+        .unwrap();
+        kernel.set_process(Process::user(8, 1001, 1001));
+        let e = layout
+            .create_and_use(kernel, Intent::OpenOrCreate)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Uninitialized);
+        kernel.set_process(Process::root(1));
+        assert!(segment_alive(kernel, seg.id()));
+        assert_eq!(
+            seg.attach().unwrap().load_u64(0),
+            Some(0),
+            "state given back"
+        );
+        seg.remove().unwrap();
     }
 }

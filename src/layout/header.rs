@@ -29,7 +29,7 @@
 //!    the kernel zero-fills a new segment, so `state` is 0.
 //! 2. It moves `state` 0 → 1 with a compare-exchange ([`Header::begin_init`]); a
 //!    loser of that race (only possible if someone else attached the fresh segment
-//!    by id) behaves as an attacher.
+//!    by id, or a joiner claimed it to remove it, step 5) behaves as an attacher.
 //! 3. It initialises what follows the header (ring indices, ...), then
 //!    [`Header::publish`] writes every field with Relaxed stores and finally
 //!    `state = 2` with a Release store.
@@ -51,7 +51,13 @@
 //!      its handle is dropped, the kernel detaches every mapping of a process that
 //!      exits however it dies, and only an attached process can write `state`. At
 //!      1, nobody can publish the header any more, and no other process waits on
-//!      it.
+//!      it. One gap remains for `state` 0: a creator between its `shmget` and its
+//!      `shmat` is alive but not attached yet. So the joiner counts, claims a
+//!      state-0 header itself (step 2's compare-exchange, 0 → 1), and counts again:
+//!      such a creator then loses step 2, waits as an attacher and fails with its
+//!      own error (its segment is gone), instead of initialising a segment removed
+//!      under it; one that attached in between is counted the second time. The
+//!      claim is given back if the segment stays.
 //!    - **Only this handshake's headers:** `state` 1 with `magic` 0 or [`MAGIC`],
 //!      or `state` 0 with every word of the header 0. Another program's segment
 //!      whose first word happens to be 0 or 1 is left alone.
@@ -73,11 +79,9 @@
 //!      creator forked while attached inherited the attachment and keeps the
 //!      segment "alive" until it exits or detaches. The kernel refusing the
 //!      removal (`EPERM`: another user's segment) leaves it in place:
-//!      `Uninitialized`. A creator stalled (stopped, descheduled) between its
-//!      `shmget` and its `shmat` for longer than a joiner's whole wait is not
-//!      attached yet, so its segment (state 0) looks abandoned and is removed
-//!      under it: that creator then fails to attach, or, if it attaches before
-//!      the joiner detaches, initialises a segment nobody can find by key.
+//!      `Uninitialized`. A creator stalled (stopped, descheduled) before step 2
+//!      for longer than a joiner's whole wait loses its segment (above): its call
+//!      fails, and the next call creates afresh.
 //!    - [`Intent::Open`](crate::Intent) never removes anything: `Uninitialized`,
 //!      as before.
 
