@@ -76,7 +76,8 @@ impl LayoutSpec<'_> {
 /// With [`Intent::OpenOrCreate`], a joiner whose wait ran out on a segment that
 /// [`remove_if_abandoned`] finds abandoned (only this joiner attached: its creator
 /// died before publishing) removes it and creates the layout afresh; if someone
-/// else removed the segment meanwhile, it opens or creates once more instead. At
+/// else removed the segment meanwhile, or its header turned out published after
+/// all, it opens or creates once more instead. At
 /// most one such second round per call, so two processes never loop; a second
 /// round that meets a stuck segment again ends in `Uninitialized`.
 pub(crate) fn create_or_join<B, C>(
