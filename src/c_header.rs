@@ -436,6 +436,14 @@ fn header_section<W: Write>(out: &mut W) -> fmt::Result {
  *  3. it initialises the control words after the header (relaxed), writes every
  *     header field (relaxed), creates and initialises the semaphore set under the
  *     same key, and finally stores state = 2 with release.
+ *  A creator stays attached from its shmat before step 2 until after step 3: a
+ *  Rust joiner that may create (Intent::OpenOrCreate) and whose wait runs out
+ *  removes a segment whose only attachment is its own (shm_nattch == 1) when
+ *  state is 1 with magic 0 or SVIPC_MAGIC, or state is 0 with the whole
+ *  header zero (which it first claims, 0 -> 1, as in step 2), and a semaphore
+ *  set under the key that only the segment's creator has operated on; then it
+ *  creates the layout afresh. A creator whose step 2 compare-exchange fails must
+ *  not initialise: someone else claimed the segment.
  * Joining (svipc_queue_open / svipc_seqlock_open in sysv_ipc_protocol.h):
  *  1. shmget(key, 0, 0); shmctl(IPC_STAT): shm_segsz >= data_offset; shmat;
  *  2. wait, bounded, for an acquire load of state to see 2: it pairs with the

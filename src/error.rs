@@ -149,7 +149,9 @@ pub enum ErrorKind {
     /// Another process created the object but has not finished initializing it within
     /// the wait the caller allowed. Its creator may have died halfway (between creating
     /// and initializing it), in which case the object never becomes ready: remove it
-    /// and create it again.
+    /// and create it again. (A `Queue` or `SeqLock` joined with
+    /// `Intent::OpenOrCreate` does that itself when nobody else is attached to the
+    /// segment; see step 5 of the handshake in `layout::header`.)
     Uninitialized,
     /// A shared layout (a queue, a seqlock) exists under this key but is not the one
     /// the caller asked for: `field` names the first difference (`"magic"`,

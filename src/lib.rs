@@ -35,6 +35,8 @@ mod sync;
 #[doc(hidden)]
 pub mod c_header;
 pub mod info;
+#[cfg(not(loom))]
+mod join;
 pub mod layout;
 pub mod msg;
 #[cfg(not(loom))]

@@ -102,6 +102,7 @@ use crate::abi::{
     CLOCK_MONOTONIC, MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY,
     MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, timespec,
 };
+use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::ring::{
     self, Barrier, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
@@ -345,6 +346,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// Joining waits for the creator to finish initialising (the handshake in
     /// [`layout::header`]) with [`spin_wait`]; see [`Queue::create_with`].
     ///
+    /// With [`Intent::OpenOrCreate`], a queue whose creator died before finishing
+    /// (the segment's only attachment is this caller's: see step 5 of the
+    /// [handshake](layout::header#handshake)) is removed, with its dead creator's
+    /// semaphore set, and created afresh by this call, once.
+    ///
     /// # Errors
     ///
     /// - [`ErrorKind::LayoutMismatch`]: the segment of `key` holds another layout,
@@ -352,8 +358,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///   small; `field` says which;
     /// - [`ErrorKind::LayoutMismatch`] with `field: "semaphores"`: the semaphore set
     ///   of `key` was created by another user than the segment (a squatter);
-    /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time (it may
-    ///   have died: remove the queue);
+    /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time, and
+    ///   the segment was not recovered: it is still attached elsewhere (a live
+    ///   creator, another waiting joiner, a child that inherited the creator's
+    ///   attachment), its removal was refused, `intent` is [`Intent::Open`], or the
+    ///   one recovery per call met a stuck segment again;
     /// - [`ErrorKind::Corrupt`]: the header's state word holds garbage;
     /// - as [`Segment::create_in`], [`Segment::attach`] and
     ///   [`SemSet::new_initialized_in`] otherwise.
@@ -409,7 +418,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
 
     /// [`Queue::create_in`] with the wait used while the creator initialises:
     /// `wait(attempt)` is called each time the header is not ready yet, and
-    /// returning false gives up with [`ErrorKind::Uninitialized`].
+    /// returning false gives up with [`ErrorKind::Uninitialized`], or, with
+    /// [`Intent::OpenOrCreate`], recovers a segment whose creator died (see
+    /// [`Queue::create_in`]); the second round's waits count from 0 again.
     ///
     /// # Errors
     ///
@@ -428,9 +439,14 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///     thread::sleep(Duration::from_millis(1));
     ///     attempt < 5 // about 5 ms, then give up
     /// };
-    /// let e = Queue::<u64, 8, _>::create_with(DefaultBackend::default(), key, Intent::Open, Mode::OWNER_RW, patient)
-    ///     .unwrap_err();
+    /// let b = DefaultBackend::default();
+    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, patient).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// // Attached by nobody else: abandoned. A caller that may create replaces it.
+    /// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, patient)?);
+    /// assert_ne!(q.segment().id(), stuck.id());
+    /// assert!(stuck.stat().is_err()); // gone
+    /// # std::mem::forget(stuck); // nothing left to remove
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_with(
@@ -443,49 +459,14 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let (segment, created) =
-            Segment::create_or_open_in(backend, key, Self::SIZE, intent, mode)?;
-        let queue = Queue::join(&segment, created, key, mode, wait);
-        if queue.is_err() && created {
-            // Nobody can use a segment whose header never became ready.
-            let _ = segment.remove();
-        }
-        queue
-    }
-
-    /// Attaches `segment`, runs the header handshake, opens the semaphore set.
-    fn join(
-        segment: &Segment<B>,
-        created: bool,
-        key: Key,
-        mode: Mode,
-        wait: impl FnMut(u32) -> bool,
-    ) -> Result<Self>
-    where
-        B: Clone,
-    {
-        let backend = segment.backend().clone();
-        let att = segment.attach()?;
-        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
-        // The header and control lines only: the payload's size is checked after the
-        // header said what this segment is.
-        let (ctl, _) = view::<B, RingCtl>(&att, ring::DATA_OFFSET, 0).ok_or_else(too_small)?;
-        let sems = if created && ctl.header.begin_init() {
-            ctl.init(choose_barrier(&backend));
-            let sems = SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?;
-            let pid = u32::try_from(backend.getpid()).unwrap_or(0);
-            ctl.header.publish(&Self::shape(), pid);
-            sems
-        } else {
-            ctl.header
-                .attach(&Self::shape(), wait)
-                .map_err(|e| e.to_error(Call::Queue))?;
-            SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?
+        let spec = LayoutSpec {
+            call: Call::Queue,
+            shape: Self::shape(),
+            size: Self::SIZE,
+            sem_values: &SEM_VALUES,
         };
-        same_creator(segment, &sems)?;
-        if att.len() < Self::SIZE {
-            return Err(too_small());
-        }
+        let init = |ctl: &RingCtl, backend: &B| ctl.init(choose_barrier(backend));
+        let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, wait)?;
         Ok(Queue {
             att,
             sems,
@@ -924,21 +905,6 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
         let shm = self.att.segment().remove();
         let sem = self.sems.remove();
         shm.and(sem)
-    }
-}
-
-/// Refuses a semaphore set that another user created under the layout's key: one
-/// made first by someone else (world-writable, already initialised, of the right
-/// size) would otherwise be taken as the layout's own, giving its creator the
-/// roles and wake-ups. Both halves of a layout have one creator (`cuid`, which
-/// `IPC_SET` does not change).
-pub(crate) fn same_creator<B: Backend>(segment: &Segment<B>, sems: &SemSet<B>) -> Result<()> {
-    if segment.stat()?.perm.cuid == sems.stat()?.perm.cuid {
-        Ok(())
-    } else {
-        Err(error(ErrorKind::LayoutMismatch {
-            field: "semaphores",
-        }))
     }
 }
 

@@ -48,6 +48,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
+use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
 use crate::layout::{self, SeqReadView, ShmType, view, words_for};
@@ -208,6 +209,16 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
         Shape::of::<T>(Kind::SeqLock, 1, seqlock::DATA_OFFSET, Self::SIZE)
     }
 
+    /// What [`join`] needs to create or join this layout.
+    fn spec() -> LayoutSpec<'static> {
+        LayoutSpec {
+            call: Call::SeqLock,
+            shape: Self::shape(),
+            size: Self::SIZE,
+            sem_values: &SEM_VALUES,
+        }
+    }
+
     /// A consistent copy of the value, with up to [`DEFAULT_ATTEMPTS`] attempts.
     ///
     /// # Errors
@@ -327,12 +338,20 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// Creates the seqlock of `key` or opens the one it has, as `intent` says (see
     /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
     ///
+    /// With [`Intent::OpenOrCreate`], a seqlock whose creator died before
+    /// finishing (the segment's only attachment is this caller's: see step 5 of
+    /// the [handshake](layout::header#handshake)) is removed, with its dead
+    /// creator's semaphore set, and created afresh by this call, once.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::LayoutMismatch`] (another layout, type or size; `"semaphores"`:
     /// the semaphore set of `key` was created by another user than the segment),
-    /// [`ErrorKind::Uninitialized`], [`ErrorKind::Corrupt`], and the errors of
-    /// [`Segment::create_in`], [`Segment::attach`], [`SemSet::new_initialized_in`].
+    /// [`ErrorKind::Uninitialized`] (the creator did not finish in time and the
+    /// segment was not recovered: attached elsewhere, removal refused,
+    /// [`Intent::Open`], or stuck again after the one recovery),
+    /// [`ErrorKind::Corrupt`], and the errors of [`Segment::create_in`],
+    /// [`Segment::attach`], [`SemSet::new_initialized_in`].
     ///
     /// # Examples
     ///
@@ -381,7 +400,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         SeqLock::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
     }
 
-    /// [`SeqLock::create_in`] with the wait used while the creator initialises.
+    /// [`SeqLock::create_in`] with the wait used while the creator initialises
+    /// (`wait(attempt)`, false gives up; a recovery's second round counts from 0
+    /// again).
     ///
     /// # Errors
     ///
@@ -403,6 +424,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// })
     /// .unwrap_err();
     /// assert_eq!((e.kind(), waits), (ErrorKind::Uninitialized, 4));
+    /// // Nobody else is attached: abandoned, so a caller that may create replaces it.
+    /// let lock = Removal::new(SeqLock::<u64, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, |a| a < 3)?);
+    /// assert_ne!(lock.segment().id(), stuck.id());
+    /// assert!(stuck.stat().is_err()); // gone
+    /// # std::mem::forget(stuck); // nothing left to remove
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_with(
@@ -415,45 +441,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let (segment, created) =
-            Segment::create_or_open_in(backend, key, Self::SIZE, intent, mode)?;
-        let lock = SeqLock::join(&segment, created, key, mode, wait);
-        if lock.is_err() && created {
-            let _ = segment.remove();
-        }
-        lock
-    }
-
-    fn join(
-        segment: &Segment<B>,
-        created: bool,
-        key: Key,
-        mode: Mode,
-        wait: impl FnMut(u32) -> bool,
-    ) -> Result<Self>
-    where
-        B: Clone,
-    {
-        let backend = segment.backend().clone();
-        let att = segment.attach()?;
-        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
-        let (ctl, _) = view::<B, SeqCtl>(&att, seqlock::DATA_OFFSET, 0).ok_or_else(too_small)?;
-        let sems = if created && ctl.header.begin_init() {
-            ctl.init();
-            let sems = SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?;
-            let pid = u32::try_from(backend.getpid()).unwrap_or(0);
-            ctl.header.publish(&Self::shape(), pid);
-            sems
-        } else {
-            ctl.header
-                .attach(&Self::shape(), wait)
-                .map_err(|e| e.to_error(Call::SeqLock))?;
-            SemSet::new_initialized_in(backend.clone(), key, &SEM_VALUES, mode)?
-        };
-        crate::queue::same_creator(segment, &sems).map_err(|e| error(e.kind()))?;
-        if att.len() < Self::SIZE {
-            return Err(too_small());
-        }
+        let init = |ctl: &SeqCtl, _: &B| ctl.init();
+        let (att, sems) =
+            join::create_or_join(backend, key, intent, mode, &Self::spec(), init, wait)?;
         Ok(SeqLock {
             att,
             sems,
@@ -633,10 +623,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
             .ok_or_else(too_small)?
             .attach(&Self::shape(), wait)
             .map_err(|e| e.to_error(Call::SeqLock))?;
-        crate::queue::same_creator(segment, &sems).map_err(|e| error(e.kind()))?;
-        if att.len() < Self::SIZE {
-            return Err(too_small());
-        }
+        join::check_joined(segment, &sems, &att, &Self::spec())?;
         Ok(SeqLock {
             att,
             sems,

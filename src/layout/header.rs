@@ -29,7 +29,7 @@
 //!    the kernel zero-fills a new segment, so `state` is 0.
 //! 2. It moves `state` 0 → 1 with a compare-exchange ([`Header::begin_init`]); a
 //!    loser of that race (only possible if someone else attached the fresh segment
-//!    by id) behaves as an attacher.
+//!    by id, or a joiner claimed it to remove it, step 5) behaves as an attacher.
 //! 3. It initialises what follows the header (ring indices, ...), then
 //!    [`Header::publish`] writes every field with Relaxed stores and finally
 //!    `state = 2` with a Release store.
@@ -38,9 +38,52 @@
 //!    field and the initial indices are visible. Then [`Header::check`] reads each
 //!    field once and compares it with the expected [`Shape`]; the first difference
 //!    is a [`HeaderError::Mismatch`], before any payload is touched.
-//! 5. A creator that dies between steps 2 and 3 leaves `state` at 1 for good;
-//!    attachers give up with [`HeaderError::NotReady`] when their wait runs out, and
-//!    removing the segment is the recovery.
+//! 5. A creator that dies between steps 2 and 3 leaves `state` at 1 for good (at 0
+//!    if it died before step 2); attachers give up with [`HeaderError::NotReady`]
+//!    when their wait runs out, and removing the segment is the recovery.
+//!    [`Queue`](crate::queue::Queue) and [`SeqLock`](crate::seqlock::SeqLock)
+//!    callers whose intent allows creating ([`Intent::OpenOrCreate`](crate::Intent))
+//!    do it themselves, then create the layout afresh, when the segment is
+//!    *abandoned*:
+//!    - **Liveness test:** the kernel's attachment count (`shm_nattch`, from
+//!      `IPC_STAT`), read while the joiner holds its own attachment, is 1. This is
+//!      sound because the creator attaches before step 2 and stays attached until
+//!      its handle is dropped, the kernel detaches every mapping of a process that
+//!      exits however it dies, and only an attached process can write `state`. At
+//!      1, nobody can publish the header any more, and no other process waits on
+//!      it. One gap remains for `state` 0: a creator between its `shmget` and its
+//!      `shmat` is alive but not attached yet. So the joiner counts, claims a
+//!      state-0 header itself (step 2's compare-exchange, 0 → 1), and counts again:
+//!      such a creator then loses step 2, waits as an attacher and fails with its
+//!      own error (its segment is gone), instead of initialising a segment removed
+//!      under it; one that attached in between is counted the second time. The
+//!      claim is given back if the segment stays.
+//!    - **Only this handshake's headers:** `state` 1 with `magic` 0 or [`MAGIC`],
+//!      or `state` 0 with every word of the header 0. Another program's segment
+//!      whose first word happens to be 0 or 1 is left alone.
+//!    - **The semaphore set** under the same key is removed too if and only if it
+//!      is the dead creator's: created by the same user as the segment (the
+//!      `"semaphores"` check of a join), of the layout's size, and operated on by
+//!      no process but the segment's creator (`GETPID` of each semaphore is 0 or
+//!      `shm_cpid`). No ready layout can use it, since its key's segment is the
+//!      abandoned one. It goes first, while the segment still holds the key, so a
+//!      new creator cannot adopt it in between. Another user's set, one of
+//!      another size, or one another process has used stays; the fresh layout then
+//!      refuses it or opens it as any creator would.
+//!    - **Bounded:** a call makes at most one such removal and one more round of
+//!      create-or-join; a segment someone else removed first (`SHM_DEST`,
+//!      `EIDRM`/`EINVAL`), or a header published after all, also gets that one
+//!      round. Two callers never loop.
+//!    - **Limits:** two joiners waiting at once see each other's attachment, so
+//!      both get `Uninitialized` (a later call, alone, recovers). A child the
+//!      creator forked while attached inherited the attachment and keeps the
+//!      segment "alive" until it exits or detaches. The kernel refusing the
+//!      removal (`EPERM`: another user's segment) leaves it in place:
+//!      `Uninitialized`. A creator stalled (stopped, descheduled) before step 2
+//!      for longer than a joiner's whole wait loses its segment (above): its call
+//!      fails, and the next call creates afresh.
+//!    - [`Intent::Open`](crate::Intent) never removes anything: `Uninitialized`,
+//!      as before.
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 

@@ -1,0 +1,427 @@
+//! Creating or joining one of the crate's layouts in a segment: the part of
+//! [`Queue`](crate::queue::Queue) and [`SeqLock`](crate::seqlock::SeqLock) that is
+//! the same for both — the segment created or opened under a key, the header
+//! handshake of [`layout::header`](crate::layout::header), the semaphore set under
+//! the same key, and the checks that the set and the segment belong together.
+//!
+//! What differs between the layouts is a [`LayoutSpec`] (shape, size, semaphore
+//! values, the call named in errors) and the control block type
+//! ([`ControlBlock`]) with the creator's initialisation of it.
+
+use crate::layout::header::{Header, HeaderError, INITIALIZING, MAGIC, READY, Shape, UNINIT};
+use crate::layout::ring::{self, RingCtl};
+use crate::layout::seqlock::{self, SeqCtl};
+use crate::layout::{AtomicsOnly, view};
+use crate::sem::SemSet;
+use crate::shm::{Access, Attachment, Segment, SegmentStat};
+use crate::sync::Ordering;
+use crate::{Backend, Call, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
+
+/// The struct at the start of a layout's segment: the header, then the layout's
+/// control lines, up to the payload.
+pub(crate) trait ControlBlock: AtomicsOnly {
+    /// Offset of the payload; the control block is what lies before it.
+    const DATA_OFFSET: usize;
+
+    /// The header at offset 0.
+    fn header(&self) -> &Header;
+}
+
+impl ControlBlock for RingCtl {
+    const DATA_OFFSET: usize = ring::DATA_OFFSET;
+
+    fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
+impl ControlBlock for SeqCtl {
+    const DATA_OFFSET: usize = seqlock::DATA_OFFSET;
+
+    fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
+/// What one layout (for one `T`, one capacity) needs from the segment and the
+/// semaphore set of its key.
+pub(crate) struct LayoutSpec<'v> {
+    /// The call named in the errors this module makes itself.
+    pub(crate) call: Call,
+    /// What the header must say.
+    pub(crate) shape: Shape,
+    /// Bytes of the whole layout: the segment's size when this call creates it, and
+    /// the least an existing one must have.
+    pub(crate) size: usize,
+    /// The semaphore set's initial values (its length is its size).
+    pub(crate) sem_values: &'v [u16],
+}
+
+impl LayoutSpec<'_> {
+    fn error(&self, kind: ErrorKind) -> Error {
+        Error::new(self.call, kind)
+    }
+
+    fn too_small(&self) -> Error {
+        self.error(ErrorKind::LayoutMismatch { field: "size" })
+    }
+}
+
+/// Creates the layout of `key` or joins the one it has, as `intent` says: the
+/// segment (see [`Segment::create_or_open_in`]), the header handshake, the
+/// semaphore set. The creator initialises its control block with `init` between
+/// [`Header::begin_init`] and [`Header::publish`]; a joiner waits for the header
+/// with `wait`. A segment this call created is removed again if joining fails.
+///
+/// With [`Intent::OpenOrCreate`], a joiner whose wait ran out on a segment that
+/// [`remove_if_abandoned`] finds abandoned (only this joiner attached: its creator
+/// died before publishing) removes it and creates the layout afresh; if someone
+/// else removed the segment meanwhile, or its header turned out published after
+/// all, it opens or creates once more instead. At
+/// most one such second round per call, so two processes never loop; a second
+/// round that meets a stuck segment again ends in `Uninitialized`.
+pub(crate) fn create_or_join<B, C>(
+    backend: B,
+    key: Key,
+    intent: Intent,
+    mode: Mode,
+    spec: &LayoutSpec<'_>,
+    init: impl Fn(&C, &B),
+    mut wait: impl FnMut(u32) -> bool,
+) -> Result<(Attachment<B>, SemSet<B>)>
+where
+    B: Backend + Clone,
+    C: ControlBlock,
+{
+    let not_ready = || HeaderError::NotReady.to_error(spec.call);
+    let att = match create_or_join_once(backend.clone(), key, intent, mode, spec, &init, &mut wait)?
+    {
+        Joined::Ready(att, sems) => return Ok((att, sems)),
+        Joined::NotReady(att) => att,
+    };
+    // `Intent::Open` never creates, so it never removes either; `CreateNew` never
+    // gets here (its segment is always its own).
+    if intent != Intent::OpenOrCreate {
+        return Err(not_ready());
+    }
+    match remove_if_abandoned::<B, C>(att, key, spec.sem_values.len()) {
+        Abandoned::Removed | Abandoned::RemovedByOthers | Abandoned::ReadyAfterAll => {}
+        Abandoned::Kept => return Err(not_ready()),
+    }
+    // The one second round: a segment stuck again now is reported, not recovered.
+    match create_or_join_once(backend, key, intent, mode, spec, &init, &mut wait)? {
+        Joined::Ready(att, sems) => Ok((att, sems)),
+        Joined::NotReady(..) => Err(not_ready()),
+    }
+}
+
+/// What one round of [`create_or_join`] got.
+enum Joined<B: Backend> {
+    /// The layout, ready and checked.
+    Ready(Attachment<B>, SemSet<B>),
+    /// An existing segment (not created by this round) whose header was still not
+    /// ready when `wait` gave up: this round's attachment of it, still held.
+    NotReady(Attachment<B>),
+}
+
+/// One round of [`create_or_join`], without recovery.
+fn create_or_join_once<B, C>(
+    backend: B,
+    key: Key,
+    intent: Intent,
+    mode: Mode,
+    spec: &LayoutSpec<'_>,
+    init: impl Fn(&C, &B),
+    wait: impl FnMut(u32) -> bool,
+) -> Result<Joined<B>>
+where
+    B: Backend + Clone,
+    C: ControlBlock,
+{
+    let (segment, created) = Segment::create_or_open_in(backend, key, spec.size, intent, mode)?;
+    match join(&segment, created, key, mode, spec, init, wait) {
+        Ok(Joined::NotReady(_)) if created => {
+            // Nobody can use a segment whose header never became ready.
+            let _ = segment.remove();
+            Err(HeaderError::NotReady.to_error(spec.call))
+        }
+        Err(e) if created => {
+            let _ = segment.remove();
+            Err(e)
+        }
+        r => r,
+    }
+}
+
+/// Attaches `segment`, runs the header handshake (as the creator if `created` and
+/// the claim of [`Header::begin_init`] is ours, as an attacher otherwise), opens the
+/// semaphore set, and checks both with [`check_joined`].
+fn join<B, C>(
+    segment: &Segment<B>,
+    created: bool,
+    key: Key,
+    mode: Mode,
+    spec: &LayoutSpec<'_>,
+    init: impl Fn(&C, &B),
+    wait: impl FnMut(u32) -> bool,
+) -> Result<Joined<B>>
+where
+    B: Backend + Clone,
+    C: ControlBlock,
+{
+    let backend = segment.backend().clone();
+    let att = segment.attach()?;
+    // The header and control lines only: the payload's size is checked after the
+    // header said what this segment is.
+    let (ctl, _) = view::<B, C>(&att, C::DATA_OFFSET, 0).ok_or_else(|| spec.too_small())?;
+    let header = ctl.header();
+    let sems = if created && header.begin_init() {
+        init(ctl, &backend);
+        let sems = SemSet::new_initialized_in(backend.clone(), key, spec.sem_values, mode)?;
+        let pid = u32::try_from(backend.getpid()).unwrap_or(0);
+        header.publish(&spec.shape, pid);
+        sems
+    } else {
+        match header.attach(&spec.shape, wait) {
+            Ok(()) => {}
+            Err(HeaderError::NotReady) => return Ok(Joined::NotReady(att)),
+            Err(e) => return Err(e.to_error(spec.call)),
+        }
+        SemSet::new_initialized_in(backend.clone(), key, spec.sem_values, mode)?
+    };
+    check_joined(segment, &sems, &att, spec)?;
+    Ok(Joined::Ready(att, sems))
+}
+
+/// What [`remove_if_abandoned`] found, and did.
+enum Abandoned {
+    /// Abandoned, and removed by this call (with its dead creator's semaphore set,
+    /// if there was one).
+    Removed,
+    /// Someone else removed it first (another joiner's recovery, an `ipcrm`).
+    RemovedByOthers,
+    /// Its header became ready after all: the creator published after this
+    /// joiner's last look, then went away.
+    ReadyAfterAll,
+    /// Left alone: another process is attached (the creator, alive and slow; a
+    /// second joiner; a child that inherited an attachment), or the kernel refused
+    /// to say or to remove it (`EPERM`: another user's segment).
+    Kept,
+}
+
+/// Removes the segment that `att` maps (whose header was not ready when a
+/// joiner's wait ran out) if it is abandoned: this attachment is the only one.
+///
+/// A creator is attached from before [`Header::begin_init`] until its layout
+/// handle is dropped, and the kernel detaches whatever a process had attached
+/// when it exits, however it dies. So `shm_nattch == 1`, counted while we hold
+/// `att` and after `state` has left 0 for good, means every creator that began is
+/// gone and no other process is waiting on the header: nobody can publish it any
+/// more, and nobody else is using the segment.
+///
+/// The steps: count; if nobody has begun (`state` 0), claim the header as step 2
+/// does, so that a creator still between its `shmget` and its `shmat` (alive, but
+/// not counted) can no longer begin: its `begin_init` fails, it waits as an
+/// attacher and fails with its own error, rather than initialise a segment removed
+/// under it; count again (a creator that attached after the first count, and
+/// began before our claim or lost to it, is counted now); then the semaphore set
+/// of `key` if it is the dead creator's ([`dead_creators_sems`]), before the
+/// segment, while the segment still holds the key so that no new creator can
+/// adopt that set in between; then the segment. A claim is given back if the
+/// segment stays.
+fn remove_if_abandoned<B, C>(att: Attachment<B>, key: Key, nsems: usize) -> Abandoned
+where
+    B: Backend + Clone,
+    C: ControlBlock,
+{
+    let segment = att.segment();
+    if let Err(kept) = sole_attachment(&segment) {
+        return kept;
+    }
+    let Some((ctl, _)) = view::<B, C>(&att, C::DATA_OFFSET, 0) else {
+        return Abandoned::Kept;
+    };
+    let header = ctl.header();
+    let claimed = match unfinished(header) {
+        Unfinished::Begun => false,
+        // A failed claim: a creator attached after the count and began (alive).
+        Unfinished::NotBegun if !header.begin_init() => return Abandoned::Kept,
+        Unfinished::NotBegun => true,
+        Unfinished::Published => return Abandoned::ReadyAfterAll,
+        Unfinished::NotOurs => return Abandoned::Kept,
+    };
+    let verdict = match sole_attachment(&segment) {
+        Err(kept) => kept,
+        // Relaxed: only a decision. A creator that began before the claim or our
+        // read, published, and died since the first count: join it after all.
+        Ok(_) if header.state.load(Ordering::Relaxed) == READY => Abandoned::ReadyAfterAll,
+        Ok(stat) => {
+            if let Some(sems) = dead_creators_sems(segment.backend().clone(), key, &stat, nsems) {
+                // A failure leaves the set to the next round, which refuses or
+                // reuses it as for any existing set.
+                let _ = sems.remove();
+            }
+            match segment.remove() {
+                Ok(()) => Abandoned::Removed,
+                Err(e) if gone(&e) => Abandoned::RemovedByOthers,
+                Err(_) => Abandoned::Kept,
+            }
+        }
+    };
+    if claimed && !matches!(verdict, Abandoned::Removed | Abandoned::RemovedByOthers) {
+        // The segment stays (another attacher, EPERM): give the claim back, for a
+        // creator that may still begin. Relaxed: nothing was written under it.
+        let _ = header.state.compare_exchange(
+            INITIALIZING,
+            UNINIT,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+    // The last attachment: once it is dropped, a removed segment is destroyed.
+    drop(att);
+    verdict
+}
+
+/// The segment's status if the caller's attachment is its only one; otherwise
+/// what [`remove_if_abandoned`] answers.
+fn sole_attachment<B: Backend>(
+    segment: &Segment<B>,
+) -> core::result::Result<SegmentStat, Abandoned> {
+    match segment.stat() {
+        Ok(stat) if stat.is_removed() => Err(Abandoned::RemovedByOthers),
+        Ok(stat) if stat.nattch == 1 => Ok(stat),
+        Ok(_) => Err(Abandoned::Kept),
+        Err(e) if gone(&e) => Err(Abandoned::RemovedByOthers),
+        Err(_) => Err(Abandoned::Kept),
+    }
+}
+
+/// Whether `e` says the segment is gone (`EIDRM`, or `EINVAL` once its id is).
+fn gone(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument)
+}
+
+/// What an unready header says about its creator's progress.
+enum Unfinished {
+    /// A creator began it and never finished: `state` is [`INITIALIZING`] and
+    /// `magic` is 0 or [`MAGIC`] (it may have died inside [`Header::publish`],
+    /// whose first store is `magic`).
+    Begun,
+    /// Nobody began it: `state` is [`UNINIT`] and every other word is zero too
+    /// (its creator died before [`Header::begin_init`], or never attached).
+    NotBegun,
+    /// `state` is [`READY`] now.
+    Published,
+    /// Anything else: not a header of this crate's handshake (another program's
+    /// segment of the right size whose first word happens to be 0 or 1), so not
+    /// ours to remove.
+    NotOurs,
+}
+
+/// Reads `header` for [`remove_if_abandoned`].
+fn unfinished(header: &Header) -> Unfinished {
+    // Relaxed: only a decision (`remove_if_abandoned` counts the attachments
+    // again after it); the next round's `wait_ready` does the Acquire.
+    let r = Ordering::Relaxed;
+    let magic = header.magic.load(r);
+    let rest = [
+        &header.layout_version,
+        &header.kind,
+        &header.total_size,
+        &header.data_offset,
+        &header.type_size,
+        &header.type_align,
+        &header.type_id,
+        &header.capacity,
+        &header.creator_pid,
+        &header.generation,
+    ];
+    let untouched = || {
+        magic == 0
+            && rest
+                .into_iter()
+                .chain(&header.reserved)
+                .all(|w| w.load(r) == 0)
+    };
+    match header.state.load(r) {
+        READY => Unfinished::Published,
+        INITIALIZING if magic == 0 || magic == MAGIC => Unfinished::Begun,
+        UNINIT if untouched() => Unfinished::NotBegun,
+        _ => Unfinished::NotOurs,
+    }
+}
+
+/// The semaphore set of `key`, if it is the one the dead creator of the segment
+/// `stat` describes made for it, and nobody else has used:
+///
+/// - created by the segment's creator user (`cuid`, as [`same_creator`]
+///   decides), with the layout's number of semaphores; and
+/// - on every semaphore, the last process to operate on it (`GETPID`) is the
+///   segment's creator (`shm_cpid`; the creator's initialising `semop` in
+///   [`SemSet::new_initialized_in`] sets it on semaphore 0) or nobody (0).
+///
+/// No ready layout can be using such a set: a layout's set shares its key with
+/// its segment, and the key's segment is the abandoned one. A set another user
+/// made, one of another size, or one some other process has operated on is left
+/// alone; the next round then refuses it ([`same_creator`], `SizeMismatch`) or
+/// opens it, as any creator would. (A reused pid could make another process's
+/// set look like the dead creator's only if that process was the set's only user
+/// and had the dead creator's pid.)
+fn dead_creators_sems<B: Backend>(
+    backend: B,
+    key: Key,
+    stat: &SegmentStat,
+    nsems: usize,
+) -> Option<SemSet<B>> {
+    let sems = SemSet::open_in(backend, key).ok()?;
+    let set = sems.stat().ok()?;
+    if set.perm.cuid != stat.perm.cuid || set.nsems != nsems {
+        return None;
+    }
+    for num in 0..u16::try_from(nsems).ok()? {
+        let pid = sems.last_pid(num).ok()?;
+        if pid != 0 && pid != stat.cpid {
+            return None;
+        }
+    }
+    Some(sems)
+}
+
+/// The checks after the header handshake, for every kind of attachment: `sems`
+/// belongs with `segment` ([`same_creator`]), and `att` holds the whole layout.
+pub(crate) fn check_joined<B: Backend, A: Access>(
+    segment: &Segment<B>,
+    sems: &SemSet<B>,
+    att: &Attachment<B, A>,
+    spec: &LayoutSpec<'_>,
+) -> Result<()> {
+    same_creator(segment, sems, spec.call)?;
+    if att.len() < spec.size {
+        return Err(spec.too_small());
+    }
+    Ok(())
+}
+
+/// Refuses a semaphore set that another user created under the layout's key: one
+/// made first by someone else (world-writable, already initialised, of the right
+/// size) would otherwise be taken as the layout's own, giving its creator the
+/// roles and wake-ups. Both halves of a layout have one creator (`cuid`, which
+/// `IPC_SET` does not change). The error, `LayoutMismatch { field: "semaphores" }`,
+/// names `call`.
+pub(crate) fn same_creator<B: Backend>(
+    segment: &Segment<B>,
+    sems: &SemSet<B>,
+    call: Call,
+) -> Result<()> {
+    if segment.stat()?.perm.cuid == sems.stat()?.perm.cuid {
+        Ok(())
+    } else {
+        Err(Error::new(
+            call,
+            ErrorKind::LayoutMismatch {
+                field: "semaphores",
+            },
+        ))
+    }
+}
