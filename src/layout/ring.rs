@@ -562,8 +562,13 @@ impl<'a, const N: usize> Side<'a> for RingProducer<'a, N> {
     ) -> Result<usize, Corrupt> {
         self.push(max, each, parking)
     }
+    /// Whether room appeared.
     fn recheck(&mut self) -> Result<bool, Corrupt> {
-        RingProducer::recheck(self)
+        // Acquire: as in `free`.
+        let head = self.ring.ctl.head.load(Ordering::Acquire);
+        let used = used::<N>(self.tail, head)?;
+        self.cached_head = head;
+        Ok(used < N)
     }
 }
 
@@ -582,8 +587,13 @@ impl<'a, const N: usize> Side<'a> for RingConsumer<'a, N> {
     ) -> Result<usize, Corrupt> {
         self.pop(max, each, parking)
     }
+    /// Whether a message appeared.
     fn recheck(&mut self) -> Result<bool, Corrupt> {
-        RingConsumer::recheck(self)
+        // Acquire: as in `available`.
+        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
+        let n = used::<N>(tail, self.head)?;
+        self.cached_tail = tail;
+        Ok(n > 0)
     }
 }
 
@@ -1062,7 +1072,7 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         }
         self.tail = first.wrapping_add(n as u64);
         // Release: publishes the slots just written; pairs with the Acquire loads of
-        // `tail` in `RingConsumer::available` and `RingConsumer::recheck`.
+        // `tail` in `RingConsumer::available` and the consumer's `Side::recheck`.
         self.ring.ctl.tail.store(self.tail, Ordering::Release);
         // After `tail`: a consumer that takes a message on its `seq` never gets ahead
         // of `tail` (module docs, "Slot sequence").
@@ -1071,15 +1081,6 @@ impl<'a, const N: usize> RingProducer<'a, N> {
             wake_peer(parking);
         }
         Ok(n)
-    }
-
-    /// The re-check after announcing a park: whether room appeared.
-    fn recheck(&mut self) -> Result<bool, Corrupt> {
-        // Acquire: as in `free`.
-        let head = self.ring.ctl.head.load(Ordering::Acquire);
-        let used = used::<N>(self.tail, head)?;
-        self.cached_head = head;
-        Ok(used < N)
     }
 
     /// Enqueues between 1 and `max` messages, spinning `spins` times and then
@@ -1328,15 +1329,6 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
             wake_peer(parking);
         }
         Ok(n)
-    }
-
-    /// The re-check after announcing a park: whether a message appeared.
-    fn recheck(&mut self) -> Result<bool, Corrupt> {
-        // Acquire: as in `available`.
-        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
-        let n = used::<N>(tail, self.head)?;
-        self.cached_tail = tail;
-        Ok(n > 0)
     }
 
     /// Dequeues between 1 and `max` messages, spinning `spins` times and then
