@@ -158,6 +158,27 @@ fn set_alive<B: Backend + Clone>(b: B, id: i32) -> bool {
     SemSet::from_id(b, id).stat().is_ok()
 }
 
+/// The stuck segment `shm` and its set `sem` are both still there, and still the
+/// key's.
+fn assert_all_kept<B: Backend + Clone>(b: B, layout: Layout, shm: i32, sem: Option<i32>) {
+    assert!(segment_alive(b.clone(), shm), "{layout:?}: kept");
+    assert!(set_alive(b.clone(), sem.unwrap()), "{layout:?}: set kept");
+    assert_eq!(ids(b), (shm, sem));
+}
+
+/// An `OpenOrCreate` caller now recovers: a working layout, the stuck segment
+/// `old_shm` gone; then the layout is removed.
+fn recovers<B: Backend + Clone>(b: B, layout: Layout, old_shm: i32) {
+    layout
+        .create_and_use(b.clone(), Intent::OpenOrCreate)
+        .unwrap();
+    assert!(
+        !segment_alive(b.clone(), old_shm),
+        "{layout:?}: old segment gone"
+    );
+    layout.remove(b);
+}
+
 /// (a), (d): a creator killed mid-initialisation, with its semaphore set made and
 /// a role taken: an `OpenOrCreate` caller removes both and creates a working
 /// layout (the role is free again: not the stale set).
@@ -284,16 +305,10 @@ fn live_attacher_blocks_recovery<B: Backend + Clone>(b: B) {
             .create_and_use(b.clone(), Intent::OpenOrCreate)
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Uninitialized, "{layout:?}: {e}");
-        assert!(segment_alive(b.clone(), shm), "{layout:?}: kept");
-        assert!(set_alive(b.clone(), sem.unwrap()), "{layout:?}: set kept");
-        assert_eq!(ids(b.clone()), (shm, sem));
+        assert_all_kept(b.clone(), layout, shm, sem);
         assert_eq!(Segment::from_id(b.clone(), shm).stat().unwrap().nattch, 1);
         drop(child);
-        layout
-            .create_and_use(b.clone(), Intent::OpenOrCreate)
-            .unwrap();
-        assert!(!segment_alive(b.clone(), shm));
-        layout.remove(b.clone());
+        recovers(b.clone(), layout, shm);
     }
 }
 
@@ -305,14 +320,8 @@ fn open_never_recovers<B: Backend + Clone>(b: B) {
         let (shm, sem) = ids(b.clone());
         let e = layout.create_and_use(b.clone(), Intent::Open).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Uninitialized, "{layout:?}: {e}");
-        assert!(segment_alive(b.clone(), shm));
-        assert!(set_alive(b.clone(), sem.unwrap()));
-        assert_eq!(ids(b.clone()), (shm, sem));
-        layout
-            .create_and_use(b.clone(), Intent::OpenOrCreate)
-            .unwrap();
-        assert!(!segment_alive(b.clone(), shm));
-        layout.remove(b.clone());
+        assert_all_kept(b.clone(), layout, shm, sem);
+        recovers(b.clone(), layout, shm);
     }
 }
 
