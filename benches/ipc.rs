@@ -947,33 +947,24 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                     0 => unsafe { (clib.consume_rt)(rt as _, cap, size, n) },
                     // SAFETY: as above.
                     1 => unsafe { c_consume(ct as _, cap, size, n) },
-                    2 => {
-                        let mut sum = 0u64;
-                        for _ in 0..n {
-                            loop {
-                                if let Some(v) = c1.dequeue().unwrap() {
-                                    sum = sum.wrapping_add(v.sum());
-                                    break;
-                                }
-                                ring_wait();
-                                spin_loop();
-                            }
-                        }
-                        sum
-                    }
-                    // The same, pausing BACKOFF times after an empty poll: the
+                    // 7: the same, pausing BACKOFF times after an empty poll: the
                     // consumer leaves the line the producer is writing alone long
                     // enough for the ring to fill (not a target; shows the regime).
-                    7 => {
+                    2 | 7 => {
+                        let (c, pauses) = if imp == 2 {
+                            (&mut c1, 1)
+                        } else {
+                            (&mut co, BACKOFF)
+                        };
                         let mut sum = 0u64;
                         for _ in 0..n {
                             loop {
-                                if let Some(v) = co.dequeue().unwrap() {
+                                if let Some(v) = c.dequeue().unwrap() {
                                     sum = sum.wrapping_add(v.sum());
                                     break;
                                 }
                                 ring_wait();
-                                for _ in 0..BACKOFF {
+                                for _ in 0..pauses {
                                     spin_loop();
                                 }
                             }
