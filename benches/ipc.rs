@@ -1133,6 +1133,13 @@ fn ring_notes(cfg: &Config, sh: &Shared, imps: &[Imp], label: &str, notes: &mut 
 /// cover several placements, not the one its single region drew.
 const PLACES: usize = 8;
 
+/// Capacity of the rtt group's queues: the ring groups' (see the capacity-16 row
+/// for what a small one costs).
+const RTT_CAP: usize = RING_CAP;
+
+/// Capacity of the rtt group's small-ring queue pair.
+const SMALL_CAP: usize = 16;
+
 /// Round trips: spin, spin-then-park (default spins), park at once (0 spins), pipe;
 /// the C park baselines under both barrier pairs. `notes` gets what each side's
 /// parks did: sleeps (voluntary context switches) per round trip for every
@@ -1176,6 +1183,10 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             name: "C park (0 spins), membarrier",
             n: cfg.n(1 << 9),
         },
+        Imp {
+            name: "Queue spin ping-pong, capacity 16",
+            n: cfg.n(1 << 14),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     // Notes: the queues' barrier pair (2: asymmetric, 1: symmetric), side A's and
@@ -1190,11 +1201,14 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             .map(|_| std::array::from_fn(|_| shm_region(pp_bytes) as usize))
             .collect();
         let sems: [c_int; 5] = std::array::from_fn(|_| sems_new(2));
-        type Q = Queue<u64, 16>;
+        type Q = Queue<u64, RTT_CAP>;
         let mk = || Q::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let qs: Vec<[(Q, Q); 3]> = (0..PLACES)
             .map(|_| [(mk(), mk()), (mk(), mk()), (mk(), mk())])
             .collect();
+        type Small = Queue<u64, SMALL_CAP>;
+        let mk = || Small::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let small: Vec<(Small, Small)> = (0..PLACES).map(|_| (mk(), mk())).collect();
         let asymmetric = qs[0][0].0.barrier().unwrap() == Barrier::Asymmetric;
         sh.note(barrier_note)
             .store(1 + u64::from(asymmetric), Ordering::Relaxed);
@@ -1227,6 +1241,13 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                     place_out[2].set_spins(0);
                     place_in[2].set_spins(0);
                 }
+                let mut small: Vec<_> = small
+                    .iter()
+                    .map(|(q0, q1)| {
+                        let (p, c) = if side == Side::A { (q0, q1) } else { (q1, q0) };
+                        (p.producer().unwrap(), c.consumer().unwrap())
+                    })
+                    .collect();
                 // Blocks run so far per implementation: block j of an implementation
                 // uses place j % PLACES (both sides count the same blocks).
                 let mut blocks = vec![0usize; imps.len()];
@@ -1254,6 +1275,7 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                     blocks[imp] += 1;
                     let flags = &flags[place];
                     let (there, cons) = (&mut there[place], &mut cons[place]);
+                    let small = &mut small[place];
                     match imp {
                         // SAFETY: each flag region is a live mapping of pp_bytes bytes
                         // used only by one implementation's pp_ping/pp_pong; each
@@ -1271,17 +1293,9 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                         8 => unsafe { c_side_mb(flags[4] as _, sems[4], 0, first, n) },
                         1 | 3 | 5 => {
                             let k = imp / 2;
-                            let (tx, rx) = (&mut there[k], &mut cons[k]);
-                            for i in first + 1..=first + n {
-                                if side == Side::A {
-                                    send(tx, i, k);
-                                    assert_eq!(recv(rx, k), i);
-                                } else {
-                                    let v = recv(rx, k);
-                                    send(tx, v, k);
-                                }
-                            }
+                            ping_pong(&mut there[k], &mut cons[k], side, first, n, k);
                         }
+                        9 => ping_pong(&mut small.0, &mut small.1, side, first, n, 0),
                         _ => {
                             for i in first + 1..=first + n {
                                 let mut v = i;
@@ -1300,6 +1314,10 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             },
         );
         for (a, b) in qs.iter().flatten() {
+            a.remove().unwrap();
+            b.remove().unwrap();
+        }
+        for (a, b) in &small {
             a.remove().unwrap();
             b.remove().unwrap();
         }
@@ -1331,13 +1349,34 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
     );
     vec![
         Row::new(
-            "ping-pong RTT, spin (u64)",
+            "ping-pong RTT, spin (u64), capacity 1024",
             &t,
             1,
             0,
             "C spin flags",
             Unit::Time,
             Some(1.10),
+        ),
+        // Not a target: what a small ring adds. The producer reloads the consumer's
+        // `head` (a line the consumer owns) once the cached copy says full, which in
+        // ping-pong is once every capacity messages per direction.
+        Row::new(
+            format!("ping-pong RTT, spin (u64), capacity {SMALL_CAP}"),
+            &t,
+            9,
+            0,
+            "C spin flags",
+            Unit::Time,
+            None,
+        ),
+        Row::new(
+            format!("ping-pong RTT, spin (u64), capacity {SMALL_CAP}"),
+            &t,
+            9,
+            1,
+            format!("Queue spin, capacity {RTT_CAP}"),
+            Unit::Time,
+            None,
         ),
         Row::new(
             format!("ping-pong RTT, {spin_then_park}"),
@@ -1432,12 +1471,33 @@ fn rtt_notes(cfg: &Config, sh: &Shared, imps: &[Imp], notes: &mut Vec<String>) {
     }
 }
 
-type Prod<'q> = sysv_ipc::queue::Producer<'q, u64, 16>;
-type Cons<'q> = sysv_ipc::queue::Consumer<'q, u64, 16>;
+type Prod<'q, const N: usize> = sysv_ipc::queue::Producer<'q, u64, N>;
+type Cons<'q, const N: usize> = sysv_ipc::queue::Consumer<'q, u64, N>;
+
+/// `n` round trips: side A sends `first + 1..=first + n` and checks each echo,
+/// side B echoes.
+fn ping_pong<const N: usize>(
+    tx: &mut Prod<'_, N>,
+    rx: &mut Cons<'_, N>,
+    side: Side,
+    first: u64,
+    n: u64,
+    variant: usize,
+) {
+    for i in first + 1..=first + n {
+        if side == Side::A {
+            send(tx, i, variant);
+            assert_eq!(recv(rx, variant), i);
+        } else {
+            let v = recv(rx, variant);
+            send(tx, v, variant);
+        }
+    }
+}
 
 /// Ping-pong step: variant 0 spins on the non-blocking call, 1 and 2 block.
 #[inline(always)]
-fn send(tx: &mut Prod<'_>, v: u64, variant: usize) {
+fn send<const N: usize>(tx: &mut Prod<'_, N>, v: u64, variant: usize) {
     if variant == 0 {
         let mut v = v;
         while let Err(e) = tx.enqueue(v) {
@@ -1450,7 +1510,7 @@ fn send(tx: &mut Prod<'_>, v: u64, variant: usize) {
 }
 
 #[inline(always)]
-fn recv(rx: &mut Cons<'_>, variant: usize) -> u64 {
+fn recv<const N: usize>(rx: &mut Cons<'_, N>, variant: usize) -> u64 {
     if variant == 0 {
         loop {
             if let Some(v) = rx.dequeue().unwrap() {
