@@ -127,6 +127,10 @@ struct CLib {
     consume_ct8w: Consume,
     produce_ct64w: Produce,
     consume_ct64w: Consume,
+    produce_batch8: Produce,
+    consume_batch8: Consume,
+    produce_batch64: Produce,
+    consume_batch64: Consume,
     pp_bytes: unsafe extern "C" fn() -> u64,
     pp_ping: PingPong,
     pp_pong: PingPong,
@@ -136,6 +140,8 @@ struct CLib {
     pp_counters: unsafe extern "C" fn(*mut u64),
     msgq_produce: StreamProduce,
     msgq_consume: StreamConsume,
+    msgq_produce64: StreamProduce,
+    msgq_consume64: StreamConsume,
     pipe_produce: StreamProduce,
     pipe_consume: StreamConsume,
 }
@@ -189,6 +195,10 @@ fn load_clib() -> CLib {
         consume_ct8w: sym(handle, c"cring_consume_ct8w"),
         produce_ct64w: sym(handle, c"cring_produce_ct64w"),
         consume_ct64w: sym(handle, c"cring_consume_ct64w"),
+        produce_batch8: sym(handle, c"cring_produce_batch8"),
+        consume_batch8: sym(handle, c"cring_consume_batch8"),
+        produce_batch64: sym(handle, c"cring_produce_batch64"),
+        consume_batch64: sym(handle, c"cring_consume_batch64"),
         pp_bytes: sym(handle, c"pp_bytes"),
         pp_ping: sym(handle, c"pp_ping"),
         pp_pong: sym(handle, c"pp_pong"),
@@ -198,6 +208,8 @@ fn load_clib() -> CLib {
         pp_counters: sym(handle, c"pp_counters"),
         msgq_produce: sym(handle, c"msgq_produce"),
         msgq_consume: sym(handle, c"msgq_consume"),
+        msgq_produce64: sym(handle, c"msgq_produce64"),
+        msgq_consume64: sym(handle, c"msgq_consume64"),
         pipe_produce: sym(handle, c"pipe_produce"),
         pipe_consume: sym(handle, c"pipe_consume"),
     }
@@ -814,12 +826,14 @@ const BACKOFF: usize = 64;
 /// time and in batches, the SysV message queue and a pipe.
 fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<String>) -> Vec<Row> {
     let size = M::WORDS * 8;
-    let (c_produce, c_consume, w_produce, w_consume) = if size == 8 {
+    let (c_produce, c_consume, w_produce, w_consume, b_produce, b_consume) = if size == 8 {
         (
             clib.produce_ct8,
             clib.consume_ct8,
             clib.produce_ct8w,
             clib.consume_ct8w,
+            clib.produce_batch8,
+            clib.consume_batch8,
         )
     } else {
         (
@@ -827,7 +841,14 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             clib.consume_ct64,
             clib.produce_ct64w,
             clib.consume_ct64w,
+            clib.produce_batch64,
+            clib.consume_batch64,
         )
+    };
+    let (msgq_produce, msgq_consume) = if size == 8 {
+        (clib.msgq_produce, clib.msgq_consume)
+    } else {
+        (clib.msgq_produce64, clib.msgq_consume64)
     };
     let imps = [
         Imp {
@@ -862,6 +883,10 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             name: "Queue enqueue/dequeue, consumer backs off",
             n: cfg.n(1 << 18),
         },
+        Imp {
+            name: "C ring, batch (128), compile-time size",
+            n: cfg.n(1 << 19),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -871,6 +896,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         let rt = shm_region(bytes) as usize;
         let ct = shm_region(bytes) as usize;
         let ctw = shm_region(bytes) as usize;
+        let ctb = shm_region(bytes) as usize;
         let mode = Mode::OWNER_RW;
         let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qb = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
@@ -927,9 +953,11 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                             }
                         }
                         // SAFETY: msqid is a live queue; integer arguments.
-                        4 => assert_eq!(unsafe { (clib.msgq_produce)(msqid, first, n) }, 0),
+                        4 => assert_eq!(unsafe { msgq_produce(msqid, first, n) }, 0),
                         // SAFETY: as for rt and ct.
                         6 => unsafe { w_produce(ctw as _, cap, size, first, n, FILLER) },
+                        // SAFETY: as for rt and ct.
+                        8 => unsafe { b_produce(ctb as _, cap, size, first, n, FILLER) },
                         // SAFETY: wr is our pipe's write end.
                         _ => assert_eq!(unsafe { (clib.pipe_produce)(wr, first, n) }, 0),
                     }
@@ -988,9 +1016,11 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                         sum
                     }
                     // SAFETY: msqid is a live queue; integer arguments.
-                    4 => unsafe { (clib.msgq_consume)(msqid, n) },
+                    4 => unsafe { msgq_consume(msqid, n) },
                     // SAFETY: as above.
                     6 => unsafe { w_consume(ctw as _, cap, size, n) },
+                    // SAFETY: as above.
+                    8 => unsafe { b_consume(ctb as _, cap, size, n) },
                     // SAFETY: rd is our pipe's read end.
                     _ => unsafe { (clib.pipe_consume)(rd, n) },
                 })
@@ -1004,7 +1034,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
     assert!(ok, "ring group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
     ring_notes(cfg, &sh, &imps, label, notes);
-    let (crt, cct, q1, qb, msgq, pipe, cctw, qo) = (0, 1, 2, 3, 4, 5, 6, 7);
+    let (crt, cct, q1, qb, msgq, pipe, cctw, qo, cb) = (0, 1, 2, 3, 4, 5, 6, 7, 8);
     let (one_vs_ct, one_vs_rt, b_vs_rt) = if size == 8 {
         (0.9, 1.5, 3.0)
     } else {
@@ -1043,9 +1073,30 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             &t,
             qb,
             msgq,
-            "SysV msgsnd/msgrcv 8 B",
+            format!("SysV msgsnd/msgrcv {label}"),
             Unit::Rate,
             Some(50.0),
+        ),
+        // Not targets: the batch rows read against a batched C ring (one index
+        // store per 128 messages, constant-size memcpy), and that ring against the
+        // runtime-size one, i.e. what batching gives a hand-written ring here.
+        Row::new(
+            format!("Queue batch ({BATCH}), {label}"),
+            &t,
+            qb,
+            cb,
+            format!("C ring batch ({BATCH}) const size"),
+            Unit::Rate,
+            None,
+        ),
+        Row::new(
+            format!("C ring batch ({BATCH}) const size, {label}"),
+            &t,
+            cb,
+            crt,
+            "C ring runtime size",
+            Unit::Rate,
+            None,
         ),
         Row::new(
             format!("Queue one-at-a-time, {label}"),

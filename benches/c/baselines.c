@@ -26,7 +26,7 @@
  * counts what its parks did (pp_counters), so that the bench can tell a park that
  * slept from one that the re-check or a stale semaphore count cut short.
  *
- * SysV message queue and pipe streaming: one 8-byte message per call.
+ * SysV message queue streaming: one 8- or 64-byte message per call; pipe: 8 bytes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -149,6 +149,73 @@ RING_FUNCS(ct8, __attribute__((unused)) uint64_t size, 8, 0)
 RING_FUNCS(ct64, __attribute__((unused)) uint64_t size, 64, 0)
 RING_FUNCS(ct8w, __attribute__((unused)) uint64_t size, 8, 1)
 RING_FUNCS(ct64w, __attribute__((unused)) uint64_t size, 64, 1)
+
+/*
+ * The same ring, batched (compile-time size): up to BATCH messages per index
+ * store, as the crate's enqueue_slice/dequeue_into do; what the hardware gives a
+ * batched ring here, for the crate's batch rows to be read against.
+ */
+#define BATCH 128
+#define BATCH_FUNCS(NAME, SIZE)                                                           \
+    void cring_produce_##NAME(void *base, uint64_t cap, __attribute__((unused)) uint64_t size, \
+                              uint64_t first, uint64_t n, uint64_t filler) {         \
+        struct cring *r = base;                                                      \
+        unsigned char msg[SIZE];                                                     \
+        for (uint64_t k = 0; k < (SIZE); k += 8) memcpy(msg + k, &filler, 8);        \
+        uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);        \
+        uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);        \
+        for (uint64_t i = first; i < first + n;) {                                   \
+            uint64_t m = first + n - i < BATCH ? first + n - i : BATCH;              \
+            if (cap - (tail - head) < m) {                                           \
+                head = atomic_load_explicit(&r->head, memory_order_acquire);         \
+                if (tail - head == cap) {                                            \
+                    pp_count[PP_RING_WAIT]++;                                        \
+                    pause_cpu();                                                     \
+                    continue;                                                        \
+                }                                                                    \
+                if (cap - (tail - head) < m) m = cap - (tail - head);                \
+            }                                                                        \
+            for (uint64_t j = 0; j < m; j++) {                                       \
+                fill(msg, (SIZE), i + j);                                            \
+                memcpy(r->slots + ((tail + j) & (cap - 1)) * (SIZE), msg, (SIZE));   \
+            }                                                                        \
+            tail += m;                                                               \
+            i += m;                                                                  \
+            atomic_store_explicit(&r->tail, tail, memory_order_release);             \
+        }                                                                            \
+    }                                                                                \
+    uint64_t cring_consume_##NAME(void *base, uint64_t cap, __attribute__((unused)) uint64_t size, \
+                                  uint64_t n) {                                      \
+        struct cring *r = base;                                                      \
+        unsigned char msg[SIZE];                                                     \
+        uint64_t sum = 0;                                                            \
+        uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);        \
+        uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);        \
+        for (uint64_t i = 0; i < n;) {                                               \
+            if (tail == head) {                                                      \
+                tail = atomic_load_explicit(&r->tail, memory_order_acquire);         \
+                if (tail == head) {                                                  \
+                    pp_count[PP_RING_WAIT]++;                                        \
+                    pause_cpu();                                                     \
+                    continue;                                                        \
+                }                                                                    \
+            }                                                                        \
+            uint64_t m = tail - head;                                                \
+            if (m > BATCH) m = BATCH;                                                \
+            if (m > n - i) m = n - i;                                                \
+            for (uint64_t j = 0; j < m; j++) {                                       \
+                memcpy(msg, r->slots + ((head + j) & (cap - 1)) * (SIZE), (SIZE));   \
+                sum += sum_words(msg, (SIZE));                                       \
+            }                                                                        \
+            head += m;                                                               \
+            i += m;                                                                  \
+            atomic_store_explicit(&r->head, head, memory_order_release);             \
+        }                                                                            \
+        return sum;                                                                  \
+    }
+
+BATCH_FUNCS(batch8, 8)
+BATCH_FUNCS(batch64, 64)
 
 /* ---- ping-pong ---------------------------------------------------------------- */
 
@@ -287,33 +354,37 @@ PP_FUNCS(_mb, ASYMMETRIC)
 
 /* ---- SysV message queue and pipe streaming -------------------------------------- */
 
-struct msg8 {
-    long mtype;
-    uint64_t v;
-};
-
-/* Sends n 8-byte messages; 0 or -errno. */
-int64_t msgq_produce(int msqid, uint64_t first, uint64_t n) {
-    struct msg8 m = {1, 0};
-    for (uint64_t i = first; i < first + n; i++) {
-        m.v = i;
-        while (msgsnd(msqid, &m, sizeof m.v, 0) != 0)
-            if (errno != EINTR) return -errno;
+/* One message of SIZE bytes per call: word 0 the value, the rest zero; the consumer
+   adds up word 0 (the kernel copies the whole message either way). */
+#define MSGQ_FUNCS(SUFFIX, SIZE)                                                        \
+    struct msg##SIZE {                                                                 \
+        long mtype;                                                                    \
+        uint64_t v[(SIZE) / 8];                                                        \
+    };                                                                                 \
+    /* Sends n messages; 0 or -errno. */                                               \
+    int64_t msgq_produce##SUFFIX(int msqid, uint64_t first, uint64_t n) {              \
+        struct msg##SIZE m = {1, {0}};                                                 \
+        for (uint64_t i = first; i < first + n; i++) {                                 \
+            m.v[0] = i;                                                                \
+            while (msgsnd(msqid, &m, sizeof m.v, 0) != 0)                              \
+                if (errno != EINTR) return -errno;                                     \
+        }                                                                              \
+        return 0;                                                                      \
+    }                                                                                  \
+    /* Receives n messages; the sum of their values, or (uint64_t)-1 on error. */      \
+    uint64_t msgq_consume##SUFFIX(int msqid, uint64_t n) {                             \
+        struct msg##SIZE m;                                                            \
+        uint64_t sum = 0;                                                              \
+        for (uint64_t i = 0; i < n; i++) {                                             \
+            while (msgrcv(msqid, &m, sizeof m.v, 0, 0) != (ssize_t)sizeof m.v)         \
+                if (errno != EINTR) return (uint64_t)-1;                               \
+            sum += m.v[0];                                                             \
+        }                                                                              \
+        return sum;                                                                    \
     }
-    return 0;
-}
 
-/* Receives n messages; the sum of their values, or (uint64_t)-1 on error. */
-uint64_t msgq_consume(int msqid, uint64_t n) {
-    struct msg8 m;
-    uint64_t sum = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        while (msgrcv(msqid, &m, sizeof m.v, 0, 0) != (ssize_t)sizeof m.v)
-            if (errno != EINTR) return (uint64_t)-1;
-        sum += m.v;
-    }
-    return sum;
-}
+MSGQ_FUNCS(, 8)
+MSGQ_FUNCS(64, 64)
 
 int64_t pipe_produce(int fd, uint64_t first, uint64_t n) {
     for (uint64_t i = first; i < first + n; i++)
