@@ -44,6 +44,9 @@ use crate::shm::OutOfBounds;
 use crate::sync::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
 /// Bytes per word: the copy's unit inside the word zone.
+// Under loom only the pure copy functions have users (the segment views that build
+// regions are `not(loom)`); the regions still compile there, on loom's atomics.
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) const WORD: usize = 8;
 
 /// Copies `src` to the start of `dst`, as many bytes as the shorter has: what
@@ -81,6 +84,7 @@ compile_error!(
 /// `len` bytes of shared memory as the copy sees them: `words` cover the first
 /// `len / 8 * 8` bytes, `tail` the remaining `len % 8` (fewer than 8).
 #[derive(Copy, Clone, Debug)]
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) struct Region<'a> {
     words: &'a [AtomicU64],
     tail: &'a [AtomicU8],
@@ -88,8 +92,10 @@ pub(crate) struct Region<'a> {
 
 /// A [`Region`] that can only be read: built over read-only mappings.
 #[derive(Copy, Clone, Debug)]
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) struct ReadRegion<'a>(Region<'a>);
 
+#[cfg_attr(loom, allow(dead_code))]
 impl<'a> Region<'a> {
     /// The region made of `words` followed by `tail`; `None` if `tail` has 8 bytes
     /// or more (then it would hold a whole word, which must be accessed as one).
@@ -285,6 +291,7 @@ impl<'a> Region<'a> {
     }
 }
 
+#[cfg_attr(loom, allow(dead_code))]
 impl<'a> ReadRegion<'a> {
     /// A read-only view of `region`.
     #[cfg_attr(not(any(test, loom)), allow(dead_code))]

@@ -498,6 +498,7 @@ impl<B: Backend> Segment<B> {
     /// `intent` says, and whether this call created it (its caller then runs the
     /// layout's initialisation, and removes the segment if that fails). Shared by
     /// `Queue` and `SeqLock`.
+    #[cfg(not(loom))]
     pub(crate) fn create_or_open_in(
         backend: B,
         key: Key,

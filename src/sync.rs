@@ -10,7 +10,7 @@
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 // Cross-process atomics must be lock-free: a lock-based fallback would be a lock
 // private to each process. Rust only provides `AtomicU64` where the target has
