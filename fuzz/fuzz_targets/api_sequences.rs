@@ -720,20 +720,6 @@ impl<'k> World<'k> {
                 k.exit_process(p);
             }
             Op::Fail(call, nth, errno) => {
-                const CALLS: [Call; 12] = [
-                    Call::Msgget,
-                    Call::Msgsnd,
-                    Call::Msgrcv,
-                    Call::Msgctl,
-                    Call::Semget,
-                    Call::Semop,
-                    Call::Semtimedop,
-                    Call::Semctl,
-                    Call::Shmget,
-                    Call::Shmat,
-                    Call::Shmdt,
-                    Call::Shmctl,
-                ];
                 const ERRNOS: [Errno; 10] = [
                     Errno::INTR,
                     Errno::IDRM,
@@ -746,7 +732,7 @@ impl<'k> World<'k> {
                     Errno::TOOBIG,
                     Errno::RANGE,
                 ];
-                let c = CALLS[usize::from(*call) % CALLS.len()];
+                let c = Call::ALL[usize::from(*call) % Call::ALL.len()];
                 let e = ERRNOS[usize::from(*errno) % ERRNOS.len()];
                 let n = k.calls(c) + 1 + u64::from(*nth % 4);
                 let _ = k.fail_nth(c, n, e);

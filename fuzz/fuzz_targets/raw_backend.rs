@@ -79,22 +79,6 @@ enum Op {
     Interrupt,
 }
 
-const CALLS: [Call; 13] = [
-    Call::Msgget,
-    Call::Msgsnd,
-    Call::Msgrcv,
-    Call::Msgctl,
-    Call::Semget,
-    Call::Semop,
-    Call::Semtimedop,
-    Call::Semctl,
-    Call::Shmget,
-    Call::Shmat,
-    Call::Shmdt,
-    Call::Shmctl,
-    Call::FileId,
-];
-
 fn sops(v: &[(u16, i16, i16)]) -> Vec<sembuf> {
     v.iter()
         .take(80)
@@ -237,7 +221,7 @@ fn run(k: &Kernel, ops: &[Op]) {
                 errno,
                 always,
             } => {
-                let c = CALLS[usize::from(*call) % CALLS.len()];
+                let c = Call::ALL[usize::from(*call) % Call::ALL.len()];
                 let e = Errno::from_raw(u16::from(*errno));
                 let _ = if *always {
                     k.fail_always(c, e)

@@ -46,6 +46,46 @@ pub enum Call {
 
 const NCALLS: usize = 15;
 
+impl Call {
+    /// Every entry point, in declaration order (each `Call as usize` is its index).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc_mock::Call;
+    ///
+    /// assert_eq!(Call::ALL[Call::Semop as usize], Call::Semop);
+    /// assert_eq!(Call::ALL.last(), Some(&Call::Membarrier));
+    /// ```
+    pub const ALL: [Call; NCALLS] = [
+        Call::Msgget,
+        Call::Msgsnd,
+        Call::Msgrcv,
+        Call::Msgctl,
+        Call::Semget,
+        Call::Semop,
+        Call::Semtimedop,
+        Call::Semctl,
+        Call::Shmget,
+        Call::Shmat,
+        Call::Shmdt,
+        Call::Shmctl,
+        Call::FileId,
+        Call::ClockGettime,
+        Call::Membarrier,
+    ];
+}
+
+// `ALL` lists every variant once, in order: an index mismatch would be a variant
+// left out or repeated.
+const _: () = {
+    let mut i = 0;
+    while i < NCALLS {
+        assert!(Call::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 /// Scripted failures the mock holds at once.
 pub const MAX_FAULTS: usize = 32;
 
