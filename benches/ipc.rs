@@ -1238,6 +1238,10 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             name: "Queue spin ping-pong, capacity 16",
             n: cfg.n(1 << 14),
         },
+        Imp {
+            name: "slot-layout ping-pong (Rust, no Queue API)",
+            n: cfg.n(1 << 14),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     // Notes: the queues' barrier pair (2: asymmetric, 1: symmetric), side A's and
@@ -1260,6 +1264,9 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
         type Small = Queue<u64, SMALL_CAP>;
         let mk = || Small::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let small: Vec<(Small, Small)> = (0..PLACES).map(|_| (mk(), mk())).collect();
+        let slot_pp: Vec<[usize; 2]> = (0..PLACES)
+            .map(|_| std::array::from_fn(|_| shm_region(SlotPingPong::BYTES as u64) as usize))
+            .collect();
         let asymmetric = qs[0][0].0.barrier().unwrap() == Barrier::Asymmetric;
         sh.note(barrier_note)
             .store(1 + u64::from(asymmetric), Ordering::Relaxed);
@@ -1321,6 +1328,7 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                     (ba[1], ab[0])
                 };
                 let flags = flags.clone();
+                let slot_pp = slot_pp.clone();
                 Box::new(move |imp, first, n| {
                     let place = blocks[imp] % PLACES;
                     blocks[imp] += 1;
@@ -1347,6 +1355,19 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                             ping_pong(&mut there[k], &mut cons[k], side, first, n, k);
                         }
                         9 => ping_pong(&mut small.0, &mut small.1, side, first, n, 0),
+                        10 => {
+                            let [ab, ba] = slot_pp[place].map(SlotPingPong::new);
+                            let (out, inn) = if side == Side::A { (ab, ba) } else { (ba, ab) };
+                            for i in first + 1..=first + n {
+                                if side == Side::A {
+                                    out.send(i);
+                                    assert_eq!(inn.recv(i), i);
+                                } else {
+                                    let v = inn.recv(i);
+                                    out.send(v);
+                                }
+                            }
+                        }
                         _ => {
                             for i in first + 1..=first + n {
                                 let mut v = i;
@@ -1426,6 +1447,27 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             9,
             1,
             format!("Queue spin, capacity {RTT_CAP}"),
+            Unit::Time,
+            None,
+        ),
+        // Not targets: the round trip split into what the slot layout costs (the
+        // same stores and loads as the Queue, without its API) and what the Queue's
+        // calls add to it.
+        Row::new(
+            "ping-pong RTT, spin, slot layout without the Queue API",
+            &t,
+            10,
+            0,
+            "C spin flags",
+            Unit::Time,
+            None,
+        ),
+        Row::new(
+            format!("ping-pong RTT, spin (u64), capacity {RTT_CAP}"),
+            &t,
+            1,
+            10,
+            "slot layout without the API",
             Unit::Time,
             None,
         ),
@@ -1524,6 +1566,52 @@ fn rtt_notes(cfg: &Config, sh: &Shared, imps: &[Imp], notes: &mut Vec<String>) {
 
 type Prod<'q, const N: usize> = sysv_ipc::queue::Producer<'q, u64, N>;
 type Cons<'q, const N: usize> = sysv_ipc::queue::Consumer<'q, u64, N>;
+
+/// A ping-pong direction over the `Queue`'s byte layout, written out by hand (no
+/// crate code): the sender stores the payload, `tail`, then the slot's `seq`; the
+/// receiver polls the `seq` of the slot it expects, loads the payload and stores
+/// `head`. Messages `i` are numbered from 1 and never reused, so a `seq` equal to
+/// `i` means message `i` (the Queue stores `i + 1` for message `i` from 0: the
+/// same stores). No capacity checks: a ping-pong never has two messages in flight.
+#[derive(Copy, Clone)]
+struct SlotPingPong(&'static [AtomicU64]);
+
+impl SlotPingPong {
+    const SLOTS: usize = RTT_CAP;
+    /// Words: the control lines (tail at word 16, head at 32), then the slots.
+    const WORDS: usize = 48 + 2 * Self::SLOTS;
+    const BYTES: usize = Self::WORDS * 8;
+
+    fn new(region: usize) -> SlotPingPong {
+        // SAFETY: `region` is a shared mapping of BYTES bytes from `shm_region`
+        // (page-aligned, so aligned for AtomicU64), attached before the fork and
+        // never detached, and accessed only through these atomics.
+        SlotPingPong(unsafe { std::slice::from_raw_parts(region as *const AtomicU64, Self::WORDS) })
+    }
+
+    fn slot(&self, i: u64) -> usize {
+        48 + 2 * (i as usize & (Self::SLOTS - 1))
+    }
+
+    #[inline(always)]
+    fn send(&self, i: u64) {
+        let k = self.slot(i);
+        self.0[k + 1].store(i, Ordering::Relaxed);
+        self.0[16].store(i, Ordering::Release);
+        self.0[k].store(i, Ordering::Release);
+    }
+
+    #[inline(always)]
+    fn recv(&self, i: u64) -> u64 {
+        let k = self.slot(i);
+        while self.0[k].load(Ordering::Acquire) != i {
+            spin_loop();
+        }
+        let v = self.0[k + 1].load(Ordering::Relaxed);
+        self.0[32].store(i, Ordering::Release);
+        v
+    }
+}
 
 /// `n` round trips: side A sends `first + 1..=first + n` and checks each echo,
 /// side B echoes.
