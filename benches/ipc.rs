@@ -864,7 +864,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             n: cfg.n(1 << 18),
         },
         Imp {
-            name: "Queue enqueue_slice/dequeue_into",
+            name: "Queue enqueue_slice/dequeue_into (batches of 128)",
             n: cfg.n(1 << 19),
         },
         Imp {
@@ -887,6 +887,10 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             name: "C ring, batch (128), compile-time size",
             n: cfg.n(1 << 19),
         },
+        Imp {
+            name: "Queue enqueue_with/dequeue_with (batches of 128)",
+            n: cfg.n(1 << 19),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -901,6 +905,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qb = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qo = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qw = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let msqid = msgq_new();
         let [rd, wr] = pipe_new();
         let expect = |imp: usize, first: u64, n: u64| {
@@ -916,6 +921,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                 let mut p1 = q1.producer().unwrap();
                 let mut pb = qb.producer().unwrap();
                 let mut po = qo.producer().unwrap();
+                let mut pw = qw.producer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, first, n| {
                     match imp {
@@ -958,6 +964,18 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                         6 => unsafe { w_produce(ctw as _, cap, size, first, n, FILLER) },
                         // SAFETY: as for rt and ct.
                         8 => unsafe { b_produce(ctb as _, cap, size, first, n, FILLER) },
+                        9 => {
+                            let (mut next, end) = (first, first + n);
+                            while next < end {
+                                let m = (end - next).min(BATCH as u64) as usize;
+                                let k = pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap();
+                                next += k as u64;
+                                if k == 0 {
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
                         // SAFETY: wr is our pipe's write end.
                         _ => assert_eq!(unsafe { (clib.pipe_produce)(wr, first, n) }, 0),
                     }
@@ -969,6 +987,7 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                 let mut c1 = q1.consumer().unwrap();
                 let mut cb = qb.consumer().unwrap();
                 let mut co = qo.consumer().unwrap();
+                let mut cw = qw.consumer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, _first, n| match imp {
                     // SAFETY: as for the producer; this process is the only consumer.
@@ -1021,6 +1040,21 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                     6 => unsafe { w_consume(ctw as _, cap, size, n) },
                     // SAFETY: as above.
                     8 => unsafe { b_consume(ctb as _, cap, size, n) },
+                    9 => {
+                        let (mut sum, mut got) = (0u64, 0u64);
+                        while got < n {
+                            let want = (n - got).min(BATCH as u64) as usize;
+                            let k = cw
+                                .dequeue_with(want, |v| sum = sum.wrapping_add(v.sum()))
+                                .unwrap();
+                            got += k as u64;
+                            if k == 0 {
+                                ring_wait();
+                                spin_loop();
+                            }
+                        }
+                        sum
+                    }
                     // SAFETY: rd is our pipe's read end.
                     _ => unsafe { (clib.pipe_consume)(rd, n) },
                 })
@@ -1029,12 +1063,13 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         q1.remove().unwrap();
         qb.remove().unwrap();
         qo.remove().unwrap();
+        qw.remove().unwrap();
         msgq_remove(msqid);
     });
     assert!(ok, "ring group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
     ring_notes(cfg, &sh, &imps, label, notes);
-    let (crt, cct, q1, qb, msgq, pipe, cctw, qo, cb) = (0, 1, 2, 3, 4, 5, 6, 7, 8);
+    let (crt, cct, q1, qb, msgq, pipe, cctw, qo, cb, qw) = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
     let (one_vs_ct, one_vs_rt, b_vs_rt) = if size == 8 {
         (0.9, 1.5, 3.0)
     } else {
@@ -1059,10 +1094,13 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             Unit::Rate,
             Some(one_vs_rt),
         ),
+        // The batch rows use the in-place calls (values made into and taken out of
+        // the slots by closures); the slice calls copy through the caller's arrays
+        // on both sides, and their row says what that costs.
         Row::new(
             format!("Queue batch ({BATCH}), {label}"),
             &t,
-            qb,
+            qw,
             crt,
             "C ring runtime size",
             Unit::Rate,
@@ -1071,21 +1109,30 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         Row::new(
             format!("Queue batch ({BATCH}), {label}"),
             &t,
-            qb,
+            qw,
             msgq,
             format!("SysV msgsnd/msgrcv {label}"),
             Unit::Rate,
             Some(50.0),
         ),
-        // Not targets: the batch rows read against a batched C ring (one index
-        // store per 128 messages, constant-size memcpy), and that ring against the
-        // runtime-size one, i.e. what batching gives a hand-written ring here.
+        // Not targets: the batch read against a batched C ring (one index store per
+        // 128 messages, constant-size memcpy), that ring against the runtime-size
+        // one (what batching gives a hand-written ring here), and the slice calls.
         Row::new(
             format!("Queue batch ({BATCH}), {label}"),
             &t,
-            qb,
+            qw,
             cb,
             format!("C ring batch ({BATCH}) const size"),
+            Unit::Rate,
+            None,
+        ),
+        Row::new(
+            format!("Queue batch ({BATCH}) via slices, {label}"),
+            &t,
+            qb,
+            qw,
+            "Queue batch in place",
             Unit::Rate,
             None,
         ),

@@ -1379,6 +1379,45 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
         self.enqueue_wait(value, Some(timeout))
     }
 
+    /// Enqueues up to `max` values made in place: `make(i)` is called for
+    /// `i` in `0..n`, in order, where `n` (returned) is how many there is room for,
+    /// decided before the first call, so no value is made and then dropped. Each
+    /// value goes straight into its slot (no caller-side slice to fill and copy
+    /// from); one index store and at most one wake for the batch. Returns 0 when full.
+    ///
+    /// If `make` panics, nothing of this call is enqueued.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`]; `make` was not called then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// assert_eq!(tx.enqueue_with(3, |i| 10 * i as u64)?, 3);
+    /// assert_eq!(tx.enqueue_with(8, |_| 99)?, 1); // room for one more
+    /// let mut got = Vec::new();
+    /// assert_eq!(rx.dequeue_with(8, |v| got.push(v))?, 4);
+    /// assert_eq!(got, [0, 10, 20, 99]);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
+        let mut park = self.wake();
+        self.ring
+            .push(
+                max,
+                |i, slot| {
+                    store_words(slot, make(i).as_bytes());
+                },
+                &mut park,
+            )
+            .map_err(corrupt)
+    }
+
     /// Enqueues as many of `items` as there is room for, in order, without
     /// blocking (one index store and at most one wake for the batch). Returns how
     /// many (0 when full).
@@ -1777,6 +1816,49 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// ```
     pub fn dequeue_timeout(&mut self, timeout: Duration) -> Result<T> {
         self.dequeue_wait(Some(timeout))
+    }
+
+    /// Dequeues up to `max` values, oldest first, handing each to `take` by value
+    /// as it is copied out of its slot (no caller-side slice to copy into); one
+    /// index store and at most one wake for the batch. Returns how many (0 when
+    /// empty).
+    ///
+    /// The values are released to the producer only after the last `take`: if
+    /// `take` panics, every value of this call stays in the queue, and the next
+    /// dequeue delivers again those `take` already saw.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`] if the producer's index is impossible; `take` was not
+    /// called then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u32, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.enqueue_slice(&[1, 2, 3])?;
+    /// let mut sum = 0;
+    /// assert_eq!(rx.dequeue_with(2, |v| sum += v)?, 2);
+    /// assert_eq!(sum, 3);
+    /// assert_eq!(rx.dequeue()?, Some(3));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
+        let mut park = self.wake();
+        self.ring
+            .pop(
+                max,
+                |_, slot| {
+                    let mut v = T::new_zeroed();
+                    load_words(slot, v.as_mut_bytes());
+                    take(v);
+                },
+                &mut park,
+            )
+            .map_err(corrupt)
     }
 
     /// Dequeues up to `out.len()` values into `out`, oldest first, without

@@ -113,8 +113,9 @@ fn create<B: Backend + Clone>(b: B) -> Q<B> {
     Q::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap()
 }
 
-/// A forked producer streams `n` messages, mixing single blocking enqueues and
-/// batches; the consumer checks order and checksums, with no allocation on either
+/// A forked producer streams `n` messages, mixing single blocking enqueues,
+/// batches from a slice and batches made in place; the consumer mixes the same
+/// three kinds of call and checks order and checksums, with no allocation on either
 /// side's loop.
 fn stream_in_order_with_checksums<B: Backend + Clone>(b: B) {
     let n = env_u64("SYSV_IPC_QUEUE_MSGS", 200_000);
@@ -126,19 +127,23 @@ fn stream_in_order_with_checksums<B: Backend + Clone>(b: B) {
         let mut batch = [Msg::new(0); 16];
         let mut seq = 0;
         while seq < n {
-            if seq % 1000 < 500 {
-                p.enqueue_blocking(Msg::new(seq)).unwrap();
-                seq += 1;
-            } else {
-                let k = (n - seq).min(16) as usize;
-                for (i, m) in batch[..k].iter_mut().enumerate() {
-                    *m = Msg::new(seq + i as u64);
+            let k = (n - seq).min(16) as usize;
+            let sent = match seq % 1000 {
+                0..500 => {
+                    p.enqueue_blocking(Msg::new(seq)).unwrap();
+                    1
                 }
-                let sent = p.enqueue_slice(&batch[..k]).unwrap();
-                seq += sent as u64;
-                if sent == 0 {
-                    std::thread::yield_now();
+                500..750 => {
+                    for (i, m) in batch[..k].iter_mut().enumerate() {
+                        *m = Msg::new(seq + i as u64);
+                    }
+                    p.enqueue_slice(&batch[..k]).unwrap()
                 }
+                _ => p.enqueue_with(k, |i| Msg::new(seq + i as u64)).unwrap(),
+            };
+            seq += sent as u64;
+            if sent == 0 {
+                std::thread::yield_now();
             }
         }
         assert_eq!(allocations(), before, "the producer's loop allocated");
@@ -149,17 +154,20 @@ fn stream_in_order_with_checksums<B: Backend + Clone>(b: B) {
     let mut next = 0u64;
     let mut batch = [Msg::new(0); 32];
     while next < n {
-        if next % 1000 < 500 {
-            let m = c.dequeue_blocking().unwrap();
+        let mode = next % 1000;
+        let mut check = |m: Msg| {
             assert!(m.is_valid(), "torn message {m:?}");
             assert_eq!(m.seq, next);
             next += 1;
-        } else {
-            let got = c.dequeue_into(&mut batch).unwrap();
-            for m in &batch[..got] {
-                assert!(m.is_valid(), "torn message {m:?}");
-                assert_eq!(m.seq, next);
-                next += 1;
+        };
+        match mode {
+            0..500 => check(c.dequeue_blocking().unwrap()),
+            500..700 => {
+                let got = c.dequeue_into(&mut batch).unwrap();
+                batch[..got].iter().for_each(|&m| check(m));
+            }
+            _ => {
+                c.dequeue_with(32, check).unwrap();
             }
         }
     }
@@ -491,7 +499,7 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
             };
             att.write(off as usize, &v.to_ne_bytes()).unwrap();
         }
-        let r: Result<(), sysv_ipc::Error> = match rng.below(7) {
+        let r: Result<(), sysv_ipc::Error> = match rng.below(9) {
             0 => p
                 .enqueue(Msg::new(seq))
                 .map(|_| seq += 1)
@@ -511,6 +519,14 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
                     }
                 })
             }
+            7 => p
+                .enqueue_with(5, |i| Msg::new(seq + i as u64))
+                .map(|n| assert!(n <= 5)),
+            8 => c
+                .dequeue_with(7, |m| {
+                    assert!(m.is_valid() || m == Msg::new_zeroed(), "{m:?}")
+                })
+                .map(|n| assert!(n <= 7)),
             4 => q.len().map(|n| assert!(n <= 256)),
             5 => Q::create_with(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, |_| false).map(drop),
             _ => c.len().map(|n| assert!(n <= 256)),
@@ -1167,4 +1183,83 @@ fn a_message_committed_just_before_death_is_delivered_first() {
         rx.dequeue_blocking().unwrap_err().kind(),
         ErrorKind::PeerDied
     );
+}
+
+/// `enqueue_with` decides how many values fit before it makes the first, so it
+/// makes exactly the values it enqueues (none when full), in order.
+#[test]
+fn enqueue_with_makes_exactly_what_it_enqueues() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q =
+        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut tx, mut rx) = q.split().unwrap();
+    tx.enqueue(100).unwrap();
+    let mut made = Vec::new();
+    let n = tx
+        .enqueue_with(8, |i| {
+            made.push(i);
+            10 + i as u64
+        })
+        .unwrap();
+    assert_eq!((n, made), (3, vec![0, 1, 2]), "room for three, three made");
+    assert_eq!(tx.enqueue_with(8, |_| unreachable!("full")).unwrap(), 0);
+    assert_eq!(
+        tx.enqueue_with(0, |_| unreachable!("none wanted")).unwrap(),
+        0
+    );
+    let mut got = Vec::new();
+    assert_eq!(rx.dequeue_with(8, |v| got.push(v)).unwrap(), 4);
+    assert_eq!(got, [100, 10, 11, 12]);
+    assert_eq!(rx.dequeue_with(8, |_| unreachable!("empty")).unwrap(), 0);
+}
+
+/// A panic inside either callback publishes nothing of that call: a producer's
+/// values made so far are not enqueued, a consumer's values seen so far stay in the
+/// queue (and are delivered again), and both sides keep working.
+#[test]
+fn a_panicking_callback_publishes_nothing() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q =
+        Queue::<u64, 8, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut tx, mut rx) = q.split().unwrap();
+    let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tx.enqueue_with(4, |i| if i == 2 { panic!("make") } else { i as u64 })
+    }));
+    assert!(made.is_err());
+    assert_eq!(
+        tx.len().unwrap(),
+        0,
+        "nothing of the panicking call enqueued"
+    );
+    assert_eq!(tx.enqueue_with(3, |i| 1 + i as u64).unwrap(), 3);
+    let mut seen = Vec::new();
+    let took = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rx.dequeue_with(3, |v| {
+            seen.push(v);
+            assert!(v < 2, "take");
+        })
+    }));
+    assert!(took.is_err());
+    assert_eq!(seen, [1, 2]);
+    assert_eq!(rx.len().unwrap(), 3, "nothing released");
+    let mut got = Vec::new();
+    assert_eq!(rx.dequeue_with(8, |v| got.push(v)).unwrap(), 3);
+    assert_eq!(got, [1, 2, 3]);
+}
+
+/// An impossible index is reported before any callback runs.
+#[test]
+fn in_place_calls_on_a_corrupt_ring_call_nothing() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q =
+        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut tx, mut rx) = q.split().unwrap();
+    let att = q.attachment();
+    // head (256) ahead of tail (128): both sides' next reload fails.
+    att.write(256, &9u64.to_ne_bytes()).unwrap();
+    let e = tx.enqueue_with(8, |_| unreachable!("corrupt")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt);
+    att.write(128, &100u64.to_ne_bytes()).unwrap();
+    let e = rx.dequeue_with(8, |_| unreachable!("corrupt")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt);
 }

@@ -79,6 +79,8 @@ enum QOp {
     DequeueBlocking,
     DequeueTimeout,
     DequeueInto(u8),
+    EnqueueWith(u8, Rec),
+    DequeueWith(u8),
     Len,
     Spins(u8),
 }
@@ -811,6 +813,34 @@ fn queue_op(
                 let mut out = vec![Rec::default(); usize::from(*n % 9)];
                 if let Ok(got) = c.dequeue_into(&mut out) {
                     assert!(got <= out.len());
+                }
+            }
+        }
+        QOp::EnqueueWith(n, v) => {
+            if let Some(p) = p {
+                let max = usize::from(*n % 9);
+                let mut made = 0;
+                if let Ok(k) = p.enqueue_with(max, |i| {
+                    assert_eq!(i, made, "made in order");
+                    made += 1;
+                    *v
+                }) {
+                    assert_eq!(k, made, "made exactly what was enqueued");
+                    assert!(k <= max);
+                } else {
+                    assert_eq!(made, 0, "nothing made on an error");
+                }
+            }
+        }
+        QOp::DequeueWith(n) => {
+            if let Some(c) = c {
+                let max = usize::from(*n % 9);
+                let mut taken = 0;
+                if let Ok(k) = c.dequeue_with(max, |_| taken += 1) {
+                    assert_eq!(k, taken, "handed out exactly what was dequeued");
+                    assert!(k <= max);
+                } else {
+                    assert_eq!(taken, 0, "nothing handed out on an error");
                 }
             }
         }
