@@ -80,7 +80,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
  *     and sem_perm.cuid == the segment's shm_perm.cuid (else another user made it).
  */
 #define SVIPC_MAGIC UINT64_C(0x3153524350495653) /* the bytes "SVIPCRS1" read as a little-endian uint64_t */
-#define SVIPC_LAYOUT_VERSION UINT64_C(3) /* of the header and of every layout after it */
+#define SVIPC_LAYOUT_VERSION UINT64_C(4) /* of the header and of every layout after it */
 #define SVIPC_HEADER_SIZE 128
 #define SVIPC_STATE_UNINIT UINT64_C(0)
 #define SVIPC_STATE_INITIALIZING UINT64_C(1)
@@ -227,11 +227,11 @@ _Static_assert(offsetof(struct svipc_header, reserved) == SVIPC_HEADER_RESERVED_
 #define SVIPC_TYPE_ID_F32 UINT64_C(0xdd635018ff703544) /* type_id("f32") */
 #define SVIPC_TYPE_ID_F64 UINT64_C(0xdd744c18ff7ea1ab) /* type_id("f64") */
 /* The macros against the crate's fingerprint::<T>(): */
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x09b32f8b1b433ffe), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x0a66ec14792cc503), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0x35ea0da31f00eaee), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x9ec84c09e5300004), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0x6f72385599d24437), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x6ecd4c5de496cd59), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x2961b31d841c0f24), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0x9b042a75e8547849), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x7fcd8500da40b5e3), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0x9696c7164d473d50), "fingerprint rule");
 
 /*
  * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
@@ -244,15 +244,18 @@ _Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_T
  * difference (also head ahead of tail) is a corrupt segment, never a bound.
  * Mask with your own compile-time MAXSZ, never with a value read from the segment.
  *
- * Publishing message k: write the value, store tail = k + 1 (release), then store
- * k + 1 into the slot's seq word (release), in that order (tail is the commit
- * point; a consumer that sees seq k + 1 with acquire sees the value and a tail
- * covering it). A consumer with no message cached may test the seq word of slot
- * head for head + 1 (acquire) instead of loading tail; any other value means not
- * yet, and it must load tail at least now and then (a producer that died between
- * the two stores leaves a committed message with a stale seq; a producer taking
- * the role stores the seq of every message head..tail). Batch pops, the
- * re-check before parking, and occupancy read tail.
+ * Publishing messages k..e (e = k + 1 for one): write their values, store
+ * tail = e (release), then store e into the seq word of message k's slot
+ * (release), in that order (tail is the commit point; a consumer that reads e
+ * there with acquire sees the values and a tail covering them). The other slots'
+ * seq words are not written. A consumer with no message cached may test the seq
+ * word of slot head (acquire) instead of loading tail: a value e with e - head
+ * in 1..MAXSZ (wrapping uint64_t) means head..e are published, and e may be
+ * cached as tail; any other value means not yet, and it must load tail at least
+ * now and then (a producer that died between the two stores leaves committed
+ * messages with a stale seq; a producer taking the role stores tail into the seq
+ * of head's slot). Batch pops, the re-check before parking, and occupancy read
+ * tail.
  *
  * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values
  * SVIPC_QUEUE_SEM_INITIAL. A role (producer or consumer) is claimed by

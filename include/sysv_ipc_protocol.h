@@ -6,7 +6,7 @@
  * sysv_ipc_layout.h. What is here is the protocol, mirroring src/layout/header.rs,
  * src/layout/ring.rs, src/layout/seqlock.rs, src/queue.rs and src/seqlock.rs
  * operation for operation, with the same C11 memory orders. It implements layout
- * version 3 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
+ * version 4 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
  *
  * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
  * #include "sysv_ipc_protocol.h". Everything is `static`; Linux only (membarrier).
@@ -50,9 +50,9 @@
 
 /* The layout version this file implements: a generated header for another one
  * means the protocol changed, and the code below must be updated with it. */
-#define SVIPC_PROTOCOL_VERSION 3
+#define SVIPC_PROTOCOL_VERSION 4
 _Static_assert(SVIPC_LAYOUT_VERSION == SVIPC_PROTOCOL_VERSION,
-               "sysv_ipc_protocol.h implements layout version 3: update it to the "
+               "sysv_ipc_protocol.h implements layout version 4: update it to the "
                "protocol of the SVIPC_LAYOUT_VERSION in sysv_ipc_layout.h");
 
 /* Results: >= 0 success, < 0 failure. */
@@ -368,15 +368,15 @@ static inline int svipc_queue_take_(struct svipc_queue *q, int role, int reclaim
         r = SVIPC_E_CORRUPT;
         goto fail;
     }
-    /* A new producer marks the committed messages head..tail with their seq (a
-     * predecessor killed between its tail and seq stores left one unmarked), as
-     * RingProducer::new does; release, after the acquire of tail above. */
-    if (role == SVIPC_QUEUE_SEM_PRODUCER)
-        for (uint64_t k = head; k != tail; k++)
-            atomic_store_explicit(
-                (_Atomic uint64_t *)((unsigned char *)q->ctl +
-                                     SVIPC_RING_SLOT_OFFSET(q->capacity, q->type_size, k)),
-                k + 1, memory_order_release);
+    /* A new producer marks the committed messages head..tail as one publish (a
+     * predecessor killed between its tail and seq stores left them unmarked): tail
+     * into the seq of head's slot, as RingProducer::new does; release, after the
+     * acquire of tail above. */
+    if (role == SVIPC_QUEUE_SEM_PRODUCER && tail != head)
+        atomic_store_explicit(
+            (_Atomic uint64_t *)((unsigned char *)q->ctl +
+                                 SVIPC_RING_SLOT_OFFSET(q->capacity, q->type_size, head)),
+            tail, memory_order_release);
     /* Relaxed: written before READY, read after the acquire of READY. */
     q->asymmetric =
         atomic_load_explicit(&q->ctl->barrier, memory_order_relaxed) == SVIPC_BARRIER_ASYMMETRIC;
@@ -476,8 +476,9 @@ static inline int svipc_queue_enqueue(struct svipc_queue *q, const void *item) {
     q->own += 1;
     /* Release: publishes the slot; pairs with the consumer's acquire load of tail. */
     atomic_store_explicit(&q->ctl->tail, q->own, memory_order_release);
-    /* Then the slot's seq (release), after tail: a consumer that takes the message
-     * on its seq never gets ahead of tail. */
+    /* Then the slot's seq (release), after tail: the end of this one-message
+     * publish; a consumer that takes the message on its seq never gets ahead of
+     * tail. */
     atomic_store_explicit(slot, q->own, memory_order_release);
     svipc_queue_wake_peer_(q);
     return SVIPC_OK;
@@ -491,11 +492,15 @@ static inline int svipc_queue_dequeue(struct svipc_queue *q, void *item) {
     _Atomic uint64_t *slot = svipc_queue_slot_(q, q->own);
     uint64_t room = q->cached - q->own;
     /* None cached: the slot's seq (acquire, pairs with the producer's release store)
-     * says whether message `own` is there, without loading tail. On a miss, load
-     * tail as always (simpler than Rust's every-32nd-miss; a C consumer that spins
-     * on this call pays the producer's line on each poll). */
-    if (room == 0 && atomic_load_explicit(slot, memory_order_acquire) == q->own + 1) {
-        q->cached = q->own + 1;
+     * says whether message `own` is there, and up to where its publish went,
+     * without loading tail. On a miss, load tail as always (simpler than Rust's
+     * every-1024th-miss; a C consumer that spins on this call pays the producer's
+     * line on each poll). */
+    uint64_t published = 0;
+    if (room == 0)
+        published = atomic_load_explicit(slot, memory_order_acquire) - q->own;
+    if (published - 1 < q->capacity) {
+        q->cached = q->own + published;
     } else {
         int r = svipc_queue_room_(q, &room);
         if (r != SVIPC_OK || room == 0)

@@ -554,15 +554,18 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
  * difference (also head ahead of tail) is a corrupt segment, never a bound.
  * Mask with your own compile-time MAXSZ, never with a value read from the segment.
  *
- * Publishing message k: write the value, store tail = k + 1 (release), then store
- * k + 1 into the slot's seq word (release), in that order (tail is the commit
- * point; a consumer that sees seq k + 1 with acquire sees the value and a tail
- * covering it). A consumer with no message cached may test the seq word of slot
- * head for head + 1 (acquire) instead of loading tail; any other value means not
- * yet, and it must load tail at least now and then (a producer that died between
- * the two stores leaves a committed message with a stale seq; a producer taking
- * the role stores the seq of every message head..tail). Batch pops, the
- * re-check before parking, and occupancy read tail.
+ * Publishing messages k..e (e = k + 1 for one): write their values, store
+ * tail = e (release), then store e into the seq word of message k's slot
+ * (release), in that order (tail is the commit point; a consumer that reads e
+ * there with acquire sees the values and a tail covering them). The other slots'
+ * seq words are not written. A consumer with no message cached may test the seq
+ * word of slot head (acquire) instead of loading tail: a value e with e - head
+ * in 1..MAXSZ (wrapping uint64_t) means head..e are published, and e may be
+ * cached as tail; any other value means not yet, and it must load tail at least
+ * now and then (a producer that died between the two stores leaves committed
+ * messages with a stale seq; a producer taking the role stores tail into the seq
+ * of head's slot). Batch pops, the re-check before parking, and occupancy read
+ * tail.
  *
  * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values
  * SVIPC_QUEUE_SEM_INITIAL. A role (producer or consumer) is claimed by

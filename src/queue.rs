@@ -888,7 +888,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// let att = q.attachment();
     /// assert_eq!(att.load_u64(128), Some(3)); // `tail`: messages ever enqueued
     /// assert_eq!(att.load_u64(256), Some(1)); // `head`: messages ever dequeued
-    /// assert_eq!(att.load_u64(384 + 16), Some(2)); // slot 1's `seq`: message 1 + 1
+    /// assert_eq!(att.load_u64(384), Some(3)); // slot 0's `seq`: its publish ended at 3
     /// assert_eq!(att.load_u64(384 + 16 + 8), Some(6)); // slot 1's payload
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```

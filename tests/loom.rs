@@ -230,6 +230,49 @@ fn ring_batches_respect_the_boundaries() {
     });
 }
 
+/// Batch publishes read by single pops: the consumer finds each batch on the `seq`
+/// of its first slot (the batch's end), caches it, and takes 1, 2, 3 in order,
+/// never a slot of an older lap, through a ring of 2 that wraps around.
+#[test]
+fn ring_single_pops_take_batches_on_their_first_seq() {
+    loom::model(|| {
+        let m = mem::<2>();
+        let pm = m.clone();
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            let mut sent = 0u64;
+            while sent < 3 {
+                let base = sent;
+                let n = p
+                    .push(
+                        (3 - sent) as usize,
+                        |i, slot| slot[0].store(base + i as u64 + 1, Relaxed),
+                        &mut Spin,
+                    )
+                    .unwrap();
+                sent += n as u64;
+                if n == 0 {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        for want in 1..=3u64 {
+            let mut got = 0;
+            while c
+                .pop(1, |_, slot| got = slot[0].load(Relaxed), &mut Spin)
+                .unwrap()
+                == 0
+            {
+                thread::yield_now();
+            }
+            assert_eq!(got, want, "in order, never a stale slot");
+        }
+        producer.join().unwrap();
+        assert_eq!(c.occupied(), Ok(0));
+    });
+}
+
 /// The semaphore stand-in: a counter under a mutex, waited on with a condvar.
 #[derive(Default)]
 struct Sem {

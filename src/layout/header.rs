@@ -151,6 +151,11 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// a version-3 consumer polls instead of `tail`; a version-2 producer would not
 /// write it (and a version-2 consumer would read `seq` as payload).
 ///
+/// 4: a slot's `seq` holds the end of the publish that began in it (one store per
+/// publish, where version 3 stored `k + 1` into every slot `k`); a version-3
+/// consumer would not take a batch on its `seq` and would wait for its next
+/// `tail` load, and a version-3 producer's marks would read as one-message batches.
+///
 /// # Examples
 ///
 /// ```
@@ -162,7 +167,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
 /// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
 /// ```
-pub const LAYOUT_VERSION: u64 = 3;
+pub const LAYOUT_VERSION: u64 = 4;
 
 /// Size of the header in bytes.
 ///
