@@ -560,7 +560,7 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
  * there with acquire sees the values and a tail covering them). The other slots'
  * seq words are not written. A consumer with no message cached may test the seq
  * word of slot head (acquire) instead of loading tail: a value e with e - head
- * in 1..MAXSZ (wrapping uint64_t) means head..e are published, and e may be
+ * from 1 to MAXSZ (wrapping uint64_t) means head..e are published, and e may be
  * cached as tail; any other value means not yet, and it must load tail at least
  * now and then (a producer that died between the two stores leaves committed
  * messages with a stale seq; a producer taking the role stores tail into the seq
