@@ -185,6 +185,27 @@ fn ring_spsc_in_order_through_full_and_empty_with_wraparound() {
     });
 }
 
+/// Sends 1, 2, 3 through a ring of 2, offering all that is left at each call.
+fn produce_1_to_3_in_batches(m: &Mem<2>) {
+    let mut p = RingProducer::new(ring(m)).unwrap();
+    let mut sent = 0u64;
+    while sent < 3 {
+        let base = sent;
+        let n = p
+            .push(
+                (3 - sent) as usize,
+                |i, slot| slot[0].store(base + i as u64 + 1, Relaxed),
+                &mut Spin,
+            )
+            .unwrap();
+        assert!(n <= 2);
+        sent += n as u64;
+        if n == 0 {
+            thread::yield_now();
+        }
+    }
+}
+
 /// Batches: the producer offers 3 at once into 2 slots, the consumer takes up to 2
 /// at a time; together they move exactly 1, 2, 3 in order.
 #[test]
@@ -192,25 +213,7 @@ fn ring_batches_respect_the_boundaries() {
     loom::model(|| {
         let m = mem::<2>();
         let pm = m.clone();
-        let producer = thread::spawn(move || {
-            let mut p = RingProducer::new(ring(&pm)).unwrap();
-            let mut sent = 0u64;
-            while sent < 3 {
-                let base = sent;
-                let n = p
-                    .push(
-                        (3 - sent) as usize,
-                        |i, slot| slot[0].store(base + i as u64 + 1, Relaxed),
-                        &mut Spin,
-                    )
-                    .unwrap();
-                assert!(n <= 2);
-                sent += n as u64;
-                if n == 0 {
-                    thread::yield_now();
-                }
-            }
-        });
+        let producer = thread::spawn(move || produce_1_to_3_in_batches(&pm));
         let mut c = RingConsumer::new(ring(&m)).unwrap();
         let mut next = 1u64;
         while next <= 3 {
@@ -238,24 +241,7 @@ fn ring_single_pops_take_batches_on_their_first_seq() {
     loom::model(|| {
         let m = mem::<2>();
         let pm = m.clone();
-        let producer = thread::spawn(move || {
-            let mut p = RingProducer::new(ring(&pm)).unwrap();
-            let mut sent = 0u64;
-            while sent < 3 {
-                let base = sent;
-                let n = p
-                    .push(
-                        (3 - sent) as usize,
-                        |i, slot| slot[0].store(base + i as u64 + 1, Relaxed),
-                        &mut Spin,
-                    )
-                    .unwrap();
-                sent += n as u64;
-                if n == 0 {
-                    thread::yield_now();
-                }
-            }
-        });
+        let producer = thread::spawn(move || produce_1_to_3_in_batches(&pm));
         let mut c = RingConsumer::new(ring(&m)).unwrap();
         for want in 1..=3u64 {
             let mut got = 0;
