@@ -130,11 +130,13 @@ fn counters<B: Backend + Copy>(b: B) -> Segment<B> {
     Segment::create_in(b, Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW).unwrap()
 }
 
+/// Writes only the words `at..`: both peers store their counters as they finish,
+/// and a read-modify-write of the whole array by one could undo the other's.
 fn store<B: Backend + Copy>(seg: Segment<B>, at: usize, values: &[u64]) {
-    let c = Shm::<[u64; 8], B>::from_segment(seg).unwrap();
-    let mut v = c.read();
-    v[at..at + values.len()].copy_from_slice(values);
-    c.write(&v);
+    let att = seg.attach().unwrap();
+    for (i, v) in values.iter().enumerate() {
+        att.write((at + i) * 8, &v.to_ne_bytes()).unwrap();
+    }
 }
 
 fn load<B: Backend + Copy>(seg: Segment<B>) -> [u64; 8] {
