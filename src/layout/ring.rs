@@ -1438,17 +1438,25 @@ mod tests {
         }
     }
 
-    fn push1(p: &mut RingProducer<'_, 4>, v: u64, park: &mut NoPark) -> Result<usize, Corrupt> {
-        p.push(
-            1,
-            |_, slot| {
-                assert!(store_words(
-                    slot,
-                    &[v.to_ne_bytes(), (!v).to_ne_bytes()].concat()
-                ))
-            },
-            park,
+    /// The ring over `m`, and both of its sides.
+    fn sides(m: &Mem) -> (RingProducer<'_, 4>, RingConsumer<'_, 4>) {
+        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
+        (
+            RingProducer::new(ring).unwrap(),
+            RingConsumer::new(ring).unwrap(),
         )
+    }
+
+    /// Writes message `v` as `pop1` checks it: `v`, then `!v`.
+    fn store_value(slot: &[AtomicU64], v: u64) {
+        assert!(store_words(
+            slot,
+            &[v.to_ne_bytes(), (!v).to_ne_bytes()].concat()
+        ));
+    }
+
+    fn push1(p: &mut RingProducer<'_, 4>, v: u64, park: &mut NoPark) -> Result<usize, Corrupt> {
+        p.push(1, |_, slot| store_value(slot, v), park)
     }
 
     fn pop1(c: &mut RingConsumer<'_, 4>, park: &mut NoPark) -> Result<Option<u64>, Corrupt> {
@@ -1471,11 +1479,7 @@ mod tests {
     #[test]
     fn fills_every_slot_and_wraps_around() {
         let m = mem();
-        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
-        let (mut p, mut c) = (
-            RingProducer::new(ring).unwrap(),
-            RingConsumer::new(ring).unwrap(),
-        );
+        let (mut p, mut c) = sides(&m);
         let park = &mut NoPark::default();
         let mut next_out = 0;
         for round in 0..5u64 {
@@ -1503,11 +1507,7 @@ mod tests {
     #[test]
     fn batches_stop_at_the_boundaries() {
         let m = mem();
-        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
-        let (mut p, mut c) = (
-            RingProducer::new(ring).unwrap(),
-            RingConsumer::new(ring).unwrap(),
-        );
+        let (mut p, mut c) = sides(&m);
         let park = &mut NoPark::default();
         assert_eq!(
             p.push(3, |i, s| assert!(store_words(s, &[i as u8; 16])), park),
@@ -1544,10 +1544,7 @@ mod tests {
         assert!(RingProducer::new(ring).is_err());
         assert!(RingConsumer::new(ring).is_err());
         m.ctl.tail.store(0, Ordering::Relaxed);
-        let (mut p, mut c) = (
-            RingProducer::new(ring).unwrap(),
-            RingConsumer::new(ring).unwrap(),
-        );
+        let (mut p, mut c) = sides(&m);
         // The consumer reads only the peer's index (its own head stays local): a tail
         // beyond head + N, or behind head, is rejected.
         for tail in [5, 100, u64::MAX] {
@@ -1599,11 +1596,7 @@ mod tests {
     #[test]
     fn each_publish_marks_its_first_slot_with_its_end() {
         let m = mem();
-        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
-        let (mut p, mut c) = (
-            RingProducer::new(ring).unwrap(),
-            RingConsumer::new(ring).unwrap(),
-        );
+        let (mut p, mut c) = sides(&m);
         let park = &mut NoPark::default();
         assert_eq!(
             p.push(3, |i, s| assert!(store_words(s, &[i as u8; 16])), park),
@@ -1624,22 +1617,12 @@ mod tests {
     #[test]
     fn a_single_pop_caches_the_whole_publish_it_finds() {
         let m = mem();
-        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
-        let (mut p, mut c) = (
-            RingProducer::new(ring).unwrap(),
-            RingConsumer::new(ring).unwrap(),
-        );
+        let (mut p, mut c) = sides(&m);
         let park = &mut NoPark::default();
         assert_eq!(push1(&mut p, 1, park), Ok(1));
         assert_eq!(pop1(&mut c, park), Ok(Some(1)));
         let v = [2u64, 3, 4];
-        let write = |i: usize, s: &[AtomicU64]| {
-            assert!(store_words(
-                s,
-                &[v[i].to_ne_bytes(), (!v[i]).to_ne_bytes()].concat()
-            ));
-        };
-        assert_eq!(p.push(3, write, park), Ok(3));
+        assert_eq!(p.push(3, |i, s| store_value(s, v[i]), park), Ok(3));
         // Hide `tail`: only the first slot's `seq` tells the consumer, and it
         // covers all three.
         m.ctl.tail.store(0, Ordering::Relaxed);
@@ -1663,10 +1646,7 @@ mod tests {
         // What a consumer sees between the producer's two stores, in the other order:
         // only the sequence says the message is there. (Not the producer's order —
         // it stores `tail` first — but the consumer must not need `tail` here.)
-        assert!(store_words(
-            &m.slots[1..3],
-            &[5u64.to_ne_bytes(), (!5u64).to_ne_bytes()].concat()
-        ));
+        store_value(&m.slots[1..3], 5);
         seq(&m, 0).store(1, Ordering::Relaxed);
         assert_eq!(pop1(&mut c, park), Ok(Some(5)));
         assert_eq!(m.ctl.head.load(Ordering::Relaxed), 1);
@@ -1677,11 +1657,7 @@ mod tests {
     #[test]
     fn a_missing_or_stale_sequence_falls_back_on_tail() {
         let m = mem();
-        let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
-        let (mut p, mut c) = (
-            RingProducer::new(ring).unwrap(),
-            RingConsumer::new(ring).unwrap(),
-        );
+        let (mut p, mut c) = sides(&m);
         let park = &mut NoPark::default();
         // A producer killed after its `tail` store, before the `seq` store: the
         // message is committed, and the poll that loads `tail` delivers it.
