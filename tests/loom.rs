@@ -168,21 +168,26 @@ fn ring_spsc_in_order_through_full_and_empty_with_wraparound() {
             }
         });
         let mut c = RingConsumer::new(ring(&m)).unwrap();
-        for want in 1..=3u64 {
-            let mut got = 0;
-            while c
-                .pop(1, |_, slot| got = slot[0].load(Relaxed), &mut Spin)
-                .unwrap()
-                == 0
-            {
-                thread::yield_now();
-            }
-            assert_eq!(got, want, "in order, never a stale slot");
-        }
+        take_1_to_3_singly(&mut c);
         producer.join().unwrap();
         assert_eq!(c.occupied(), Ok(0));
         assert_eq!(m.ctl.tail.load(Relaxed), 3);
     });
+}
+
+/// Takes 1, 2, 3 one at a time, checking each: in order, never a stale slot.
+fn take_1_to_3_singly(c: &mut RingConsumer<'_, 2>) {
+    for want in 1..=3u64 {
+        let mut got = 0;
+        while c
+            .pop(1, |_, slot| got = slot[0].load(Relaxed), &mut Spin)
+            .unwrap()
+            == 0
+        {
+            thread::yield_now();
+        }
+        assert_eq!(got, want, "in order, never a stale slot");
+    }
 }
 
 /// Sends 1, 2, 3 through a ring of 2, offering all that is left at each call.
@@ -243,17 +248,7 @@ fn ring_single_pops_take_batches_on_their_first_seq() {
         let pm = m.clone();
         let producer = thread::spawn(move || produce_1_to_3_in_batches(&pm));
         let mut c = RingConsumer::new(ring(&m)).unwrap();
-        for want in 1..=3u64 {
-            let mut got = 0;
-            while c
-                .pop(1, |_, slot| got = slot[0].load(Relaxed), &mut Spin)
-                .unwrap()
-                == 0
-            {
-                thread::yield_now();
-            }
-            assert_eq!(got, want, "in order, never a stale slot");
-        }
+        take_1_to_3_singly(&mut c);
         producer.join().unwrap();
         assert_eq!(c.occupied(), Ok(0));
     });
