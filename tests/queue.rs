@@ -960,6 +960,11 @@ fn fresh_mock(on_block: OnBlock) -> &'static Mock {
     m
 }
 
+/// A new private queue of `N` u64 slots on the mock kernel `k`.
+fn mock_queue<const N: usize>(k: &'static Mock) -> Queue<u64, N, &'static Mock> {
+    Queue::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap()
+}
+
 /// Waits (bounded) until `n` callers are blocked in the mock.
 fn until_blocked(k: &Mock, n: usize) {
     let start = Instant::now();
@@ -978,8 +983,7 @@ fn until_blocked(k: &Mock, n: usize) {
 #[test]
 fn a_timed_call_keeps_one_deadline_across_stale_wakes() {
     let k = fresh_mock(OnBlock::Wait);
-    let q =
-        Queue::<u64, 1, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let q = mock_queue::<1>(k);
     let (mut tx, mut rx) = q.split().unwrap();
     for side in [&mut rx as &mut dyn Side, &mut tx] {
         side.prepare();
@@ -1052,8 +1056,7 @@ impl Side for sysv_ipc::queue::Producer<'_, u64, 1, &Mock> {
 fn peer_checks_split_a_timed_call_without_stretching_it() {
     use sysv_ipc_mock::Call::{ClockGettime, Semctl, Semtimedop};
     let k = fresh_mock(OnBlock::Fail);
-    let q =
-        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let q = mock_queue::<4>(k);
     let (mut tx, mut rx) = q.split().unwrap(); // the producer lives: this process
     rx.set_spins(0);
     rx.set_peer_check(Some(Duration::from_millis(100)));
@@ -1084,8 +1087,7 @@ fn a_dead_peer_is_noticed_at_the_first_check() {
     use sysv_ipc_mock::Call::{Semctl, Semtimedop};
     let k = fresh_mock(OnBlock::Fail);
     let check = Duration::from_millis(100);
-    let q =
-        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let q = mock_queue::<4>(k);
     // A role never claimed.
     let mut rx = q.consumer().unwrap();
     rx.set_spins(0);
@@ -1155,8 +1157,7 @@ fn a_dead_peer_is_noticed_at_the_first_check() {
 #[test]
 fn a_message_committed_just_before_death_is_delivered_first() {
     let k = fresh_mock(OnBlock::Wait);
-    let q =
-        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let q = mock_queue::<4>(k);
     k.fork_process(1, 2).unwrap();
     k.set_process(Process::root(2));
     std::mem::forget(q.producer().unwrap());
@@ -1190,8 +1191,7 @@ fn a_message_committed_just_before_death_is_delivered_first() {
 #[test]
 fn enqueue_with_makes_exactly_what_it_enqueues() {
     let k = fresh_mock(OnBlock::Fail);
-    let q =
-        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let q = mock_queue::<4>(k);
     let (mut tx, mut rx) = q.split().unwrap();
     tx.enqueue(100).unwrap();
     let mut made = Vec::new();
@@ -1219,8 +1219,7 @@ fn enqueue_with_makes_exactly_what_it_enqueues() {
 #[test]
 fn a_panicking_callback_publishes_nothing() {
     let k = fresh_mock(OnBlock::Fail);
-    let q =
-        Queue::<u64, 8, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let q = mock_queue::<8>(k);
     let (mut tx, mut rx) = q.split().unwrap();
     let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         tx.enqueue_with(4, |i| if i == 2 { panic!("make") } else { i as u64 })
@@ -1251,8 +1250,7 @@ fn a_panicking_callback_publishes_nothing() {
 #[test]
 fn in_place_calls_on_a_corrupt_ring_call_nothing() {
     let k = fresh_mock(OnBlock::Fail);
-    let q =
-        Queue::<u64, 4, _>::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let q = mock_queue::<4>(k);
     let (mut tx, mut rx) = q.split().unwrap();
     let att = q.attachment();
     // head (256) ahead of tail (128): both sides' next reload fails.
