@@ -16,7 +16,7 @@ use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, Result, SemOp, SemSet};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::{Mock, Process};
-use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root, wait_until_blocked};
+use sysv_ipc_testkit::{as_user, fork_peer, needs_root, wait_until_blocked};
 
 const KEY: Key = Key::new(0x5156_1001);
 
@@ -440,20 +440,7 @@ fn another_users_stuck_segment_is_kept<B: Backend + Clone>(b: B) {
     }
 }
 
-macro_rules! kernel_tests {
-    ($($test:ident),* $(,)?) => {
-        mod linux_raw {
-            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::LinuxRaw)); } )*
-            use super::in_ipc_namespace;
-        }
-        mod libc {
-            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::Libc)); } )*
-            use super::in_ipc_namespace;
-        }
-    };
-}
-
-kernel_tests!(
+sysv_ipc_testkit::on_both_backends!(
     creator_killed_mid_init_is_replaced,
     creator_killed_before_begin_init_is_replaced,
     plain_uninitialised_segment_is_replaced,

@@ -11,7 +11,7 @@ use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::{Access, Attachment, ReadOnly};
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
 use sysv_ipc_libc::Libc;
-use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root};
+use sysv_ipc_testkit::{as_user, fork_peer, needs_root};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 #[global_allocator]
@@ -336,20 +336,7 @@ fn readers_need_only_read_permission<B: Backend + Clone>(b: B) {
     lock.remove().unwrap();
 }
 
-macro_rules! kernel_tests {
-    ($($test:ident),* $(,)?) => {
-        mod linux_raw {
-            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::LinuxRaw)); } )*
-            use super::in_ipc_namespace;
-        }
-        mod libc {
-            $( #[test] fn $test() { in_ipc_namespace(|| super::$test(super::Libc)); } )*
-            use super::in_ipc_namespace;
-        }
-    };
-}
-
-kernel_tests!(
+sysv_ipc_testkit::on_both_backends!(
     readers_never_see_a_torn_value,
     dead_writer_mid_write_means_busy,
     writer_killed_at_random_points,

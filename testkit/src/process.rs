@@ -227,6 +227,25 @@ fn wait_child(
     }
 }
 
+/// Expands to modules `linux_raw` and `libc`, each with one `#[test]` per listed
+/// function, calling it in a fresh IPC namespace ([`in_ipc_namespace`]) with the
+/// backend `LinuxRaw` or `Libc`, which the test crate must have in scope:
+///
+/// ```text
+/// sysv_ipc_testkit::on_both_backends!(stream_in_order, roles_are_single);
+/// ```
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod linux_raw {
+            $( #[test] fn $test() { $crate::in_ipc_namespace(|| super::$test(super::LinuxRaw)); } )*
+        }
+        mod libc {
+            $( #[test] fn $test() { $crate::in_ipc_namespace(|| super::$test(super::Libc)); } )*
+        }
+    };
+}
+
 /// Runs `f` in a forked child inside a fresh IPC namespace and waits for it, with the
 /// default [`TIMEOUT`].
 ///
