@@ -926,9 +926,9 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
 /// call's time is [`ErrorKind::TimedOut`], and the end of a check interval a
 /// spurious return (the ring re-checks and parks again).
 struct SemPark<'a, B: Backend> {
-    sems: &'a SemSet<B>,
+    /// The set, and the post that wakes the peer.
+    wake: PeerWake<'a, B>,
     own: u16,
-    peer: u16,
     /// The peer's role semaphore and the pid word its holder keeps in the segment.
     peer_role: u16,
     peer_pid: &'a AtomicU64,
@@ -958,7 +958,9 @@ impl<B: Backend> Parking for PeerWake<'_, B> {
     }
 
     fn unpark_peer(&mut self) {
-        // As `SemPark::unpark_peer`.
+        // The message is committed whatever happens here; a set removed meanwhile
+        // is reported to the peer by its own semop, and ERANGE (a peer posted to
+        // SEMVMX) means it is awake anyway.
         let _ = self.sems.op(&[SemOp::post(self.peer)]);
     }
 
@@ -986,6 +988,7 @@ impl<B: Backend> SemPark<'_, B> {
             return Ok(None);
         };
         let now = self
+            .wake
             .sems
             .backend()
             .clock_gettime(CLOCK_MONOTONIC)
@@ -1008,7 +1011,7 @@ impl<B: Backend> SemPark<'_, B> {
         if pid == 0 {
             return Ok(false);
         }
-        let free = self.sems.get(self.peer_role)? != 0;
+        let free = self.wake.sems.get(self.peer_role)? != 0;
         Ok(free && self.peer_pid.load(Ordering::Relaxed) == pid)
     }
 
@@ -1036,8 +1039,8 @@ impl<B: Backend> Parking for SemPark<'_, B> {
         };
         let op = [SemOp::wait(self.own)];
         let r = match wait {
-            None => self.sems.op(&op),
-            Some(w) => self.sems.op_timeout(&op, w),
+            None => self.wake.sems.op(&op),
+            Some(w) => self.wake.sems.op_timeout(&op, w),
         };
         match r {
             Err(e) if e.kind() == ErrorKind::TimedOut => {
@@ -1055,16 +1058,14 @@ impl<B: Backend> Parking for SemPark<'_, B> {
     }
 
     fn unpark_peer(&mut self) {
-        // The message is committed whatever happens here; a set removed meanwhile
-        // is reported to the peer by its own semop, and ERANGE (a peer posted to
-        // SEMVMX) means it is awake anyway.
-        let _ = self.sems.op(&[SemOp::post(self.peer)]);
+        self.wake.unpark_peer();
     }
 
     fn heavy_barrier(&mut self) -> Result<()> {
         // The peer process registered when it claimed its role (`register_for`),
         // so its running threads get the IPI; see `layout::ring`.
-        self.sems
+        self.wake
+            .sems
             .backend()
             .membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)
             .map(drop)
@@ -1075,7 +1076,7 @@ impl<B: Backend> Parking for SemPark<'_, B> {
         // The peer's post for a park we did not make: take it back if it has
         // arrived. EAGAIN (still on its way) leaves it for the next park, which it
         // wakes once; any other error is the next semop's to report.
-        let _ = self.sems.op(&[SemOp::wait(self.own).nowait()]);
+        let _ = self.wake.sems.op(&[SemOp::wait(self.own).nowait()]);
     }
 }
 
@@ -1244,9 +1245,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
 
     fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
         SemPark {
-            sems: &self.queue.sems,
+            wake: self.wake(),
             own: SPACE,
-            peer: ITEMS,
             peer_role: CONSUMER,
             peer_pid: &self.ring.ctl().consumer_pid,
             peer_check: self.peer_check,
@@ -1679,9 +1679,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
 
     fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
         SemPark {
-            sems: &self.queue.sems,
+            wake: self.wake(),
             own: ITEMS,
-            peer: SPACE,
             peer_role: PRODUCER,
             peer_pid: &self.ring.ctl().producer_pid,
             peer_check: self.peer_check,
