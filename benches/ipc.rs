@@ -943,39 +943,21 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                                 }
                             }
                         }
-                        3 => {
-                            let (mut next, end) = (first, first + n);
-                            while next < end {
-                                let m = (end - next).min(BATCH as u64) as usize;
-                                for (j, slot) in buf[..m].iter_mut().enumerate() {
-                                    *slot = M::make(next + j as u64);
-                                }
-                                let k = pb.enqueue_slice(&buf[..m]).unwrap();
-                                next += k as u64;
-                                if k == 0 {
-                                    ring_wait();
-                                    spin_loop();
-                                }
+                        3 => send_in_batches(first, n, |next, m| {
+                            for (j, slot) in buf[..m].iter_mut().enumerate() {
+                                *slot = M::make(next + j as u64);
                             }
-                        }
+                            pb.enqueue_slice(&buf[..m]).unwrap()
+                        }),
                         // SAFETY: msqid is a live queue; integer arguments.
                         4 => assert_eq!(unsafe { msgq_produce(msqid, first, n) }, 0),
                         // SAFETY: as for rt and ct.
                         6 => unsafe { w_produce(ctw as _, cap, size, first, n, FILLER) },
                         // SAFETY: as for rt and ct.
                         8 => unsafe { b_produce(ctb as _, cap, size, first, n, FILLER) },
-                        9 => {
-                            let (mut next, end) = (first, first + n);
-                            while next < end {
-                                let m = (end - next).min(BATCH as u64) as usize;
-                                let k = pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap();
-                                next += k as u64;
-                                if k == 0 {
-                                    ring_wait();
-                                    spin_loop();
-                                }
-                            }
-                        }
+                        9 => send_in_batches(first, n, |next, m| {
+                            pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap()
+                        }),
                         // SAFETY: wr is our pipe's write end.
                         _ => assert_eq!(unsafe { (clib.pipe_produce)(wr, first, n) }, 0),
                     }
@@ -1019,19 +1001,14 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                         sum
                     }
                     3 => {
-                        let (mut sum, mut got) = (0u64, 0u64);
-                        while got < n {
-                            let want = (n - got).min(BATCH as u64) as usize;
+                        let mut sum = 0u64;
+                        take_in_batches(n, |want| {
                             let k = cb.dequeue_into(&mut buf[..want]).unwrap();
                             for v in &buf[..k] {
                                 sum = sum.wrapping_add(v.sum());
                             }
-                            got += k as u64;
-                            if k == 0 {
-                                ring_wait();
-                                spin_loop();
-                            }
-                        }
+                            k
+                        });
                         sum
                     }
                     // SAFETY: msqid is a live queue; integer arguments.
@@ -1041,18 +1018,11 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                     // SAFETY: as above.
                     8 => unsafe { b_consume(ctb as _, cap, size, n) },
                     9 => {
-                        let (mut sum, mut got) = (0u64, 0u64);
-                        while got < n {
-                            let want = (n - got).min(BATCH as u64) as usize;
-                            let k = cw
-                                .dequeue_with(want, |v| sum = sum.wrapping_add(v.sum()))
-                                .unwrap();
-                            got += k as u64;
-                            if k == 0 {
-                                ring_wait();
-                                spin_loop();
-                            }
-                        }
+                        let mut sum = 0u64;
+                        take_in_batches(n, |want| {
+                            cw.dequeue_with(want, |v| sum = sum.wrapping_add(v.sum()))
+                                .unwrap()
+                        });
                         sum
                     }
                     // SAFETY: rd is our pipe's read end.
@@ -1193,6 +1163,35 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             None,
         ),
     ]
+}
+
+/// Sends messages `first..first + n` in batches of at most [`BATCH`]:
+/// `send(next, m)` offers messages `next..next + m` and returns how many it sent;
+/// after a full ring it waits a little.
+fn send_in_batches(first: u64, n: u64, mut send: impl FnMut(u64, usize) -> usize) {
+    let (mut next, end) = (first, first + n);
+    while next < end {
+        let k = send(next, (end - next).min(BATCH as u64) as usize);
+        next += k as u64;
+        if k == 0 {
+            ring_wait();
+            spin_loop();
+        }
+    }
+}
+
+/// Receives `n` messages in batches of at most [`BATCH`]: `take(want)` takes up
+/// to `want` and returns how many it took; after an empty ring it waits a little.
+fn take_in_batches(n: u64, mut take: impl FnMut(usize) -> usize) {
+    let mut got = 0u64;
+    while got < n {
+        let k = take((n - got).min(BATCH as u64) as usize);
+        got += k as u64;
+        if k == 0 {
+            ring_wait();
+            spin_loop();
+        }
+    }
 }
 
 /// The ring group's regime, one line per ring: how often the producer found the
