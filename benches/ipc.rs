@@ -1404,27 +1404,10 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                         10 => {
                             let [ab, ba] = slot_pp[place].map(SlotPingPong::new);
                             let (out, inn) = if side == Side::A { (ab, ba) } else { (ba, ab) };
-                            for i in first + 1..=first + n {
-                                if side == Side::A {
-                                    out.send(i);
-                                    assert_eq!(inn.recv(i), i);
-                                } else {
-                                    let v = inn.recv(i);
-                                    out.send(v);
-                                }
-                            }
+                            round_trips(side, first, n, |v| out.send(v), |i| inn.recv(i));
                         }
                         _ => {
-                            for i in first + 1..=first + n {
-                                let mut v = i;
-                                if side == Side::A {
-                                    write8(pipe_out, v);
-                                    assert_eq!(read8(pipe_in), v);
-                                } else {
-                                    v = read8(pipe_in);
-                                    write8(pipe_out, v);
-                                }
-                            }
+                            round_trips(side, first, n, |v| write8(pipe_out, v), |_| read8(pipe_in))
                         }
                     }
                     0
@@ -1660,7 +1643,28 @@ impl SlotPingPong {
 }
 
 /// `n` round trips: side A sends `first + 1..=first + n` and checks each echo,
-/// side B echoes.
+/// side B echoes. `recv(i)` receives message `i` (an implementation may use the
+/// number it expects; the check is here).
+#[inline(always)]
+fn round_trips(
+    side: Side,
+    first: u64,
+    n: u64,
+    mut send: impl FnMut(u64),
+    mut recv: impl FnMut(u64) -> u64,
+) {
+    for i in first + 1..=first + n {
+        if side == Side::A {
+            send(i);
+            assert_eq!(recv(i), i);
+        } else {
+            let v = recv(i);
+            send(v);
+        }
+    }
+}
+
+/// [`round_trips`] through a queue pair, calling it as `variant` says.
 fn ping_pong<const N: usize>(
     tx: &mut Prod<'_, N>,
     rx: &mut Cons<'_, N>,
@@ -1669,15 +1673,13 @@ fn ping_pong<const N: usize>(
     n: u64,
     variant: usize,
 ) {
-    for i in first + 1..=first + n {
-        if side == Side::A {
-            send(tx, i, variant);
-            assert_eq!(recv(rx, variant), i);
-        } else {
-            let v = recv(rx, variant);
-            send(tx, v, variant);
-        }
-    }
+    round_trips(
+        side,
+        first,
+        n,
+        |v| send(tx, v, variant),
+        |_| recv(rx, variant),
+    );
 }
 
 /// Ping-pong step: variant 0 spins on the non-blocking call, 1 and 2 block.
