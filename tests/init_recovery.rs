@@ -35,6 +35,11 @@ enum Layout {
 const LAYOUTS: [Layout; 2] = [Layout::Queue, Layout::SeqLock];
 
 impl Layout {
+    /// A new segment of the layout's size under `KEY`, with no header written.
+    fn bare_segment<B: Backend + Clone>(self, b: B, mode: Mode) -> Segment<B> {
+        Segment::create_in(b, KEY, self.size(), Intent::CreateNew, mode).unwrap()
+    }
+
     /// Bytes of the layout: the control block, then the payload.
     fn size(self) -> usize {
         match self {
@@ -104,14 +109,7 @@ fn begin_and_abandon<B: Backend + Clone>(
     layout: Layout,
     sems: bool,
 ) -> sysv_ipc::Attachment<B> {
-    let seg = Segment::create_in(
-        b.clone(),
-        KEY,
-        layout.size(),
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-    )
-    .unwrap();
+    let seg = layout.bare_segment(b.clone(), Mode::OWNER_RW);
     let att = seg.attach().unwrap();
     let state = att.atomic_u64(0).unwrap();
     state
@@ -214,9 +212,7 @@ fn creator_killed_before_begin_init_is_replaced<B: Backend + Clone>(b: B) {
         let creator = fork_peer({
             let b = b.clone();
             move || {
-                let seg =
-                    Segment::create_in(b, KEY, layout.size(), Intent::CreateNew, Mode::OWNER_RW)
-                        .unwrap();
+                let seg = layout.bare_segment(b, Mode::OWNER_RW);
                 let _att = seg.attach().unwrap();
                 std::thread::sleep(Duration::from_secs(3600));
             }
@@ -238,14 +234,7 @@ fn creator_killed_before_begin_init_is_replaced<B: Backend + Clone>(b: B) {
 /// attached either).
 fn plain_uninitialised_segment_is_replaced<B: Backend + Clone>(b: B) {
     for layout in LAYOUTS {
-        let seg = Segment::create_in(
-            b.clone(),
-            KEY,
-            layout.size(),
-            Intent::CreateNew,
-            Mode::OWNER_RW,
-        )
-        .unwrap();
+        let seg = layout.bare_segment(b.clone(), Mode::OWNER_RW);
         layout
             .create_and_use(b.clone(), Intent::OpenOrCreate)
             .unwrap_or_else(|e| panic!("{layout:?}: {e}"));
@@ -261,14 +250,7 @@ fn plain_uninitialised_segment_is_replaced<B: Backend + Clone>(b: B) {
 fn foreign_segment_is_kept<B: Backend + Clone>(b: B) {
     for layout in LAYOUTS {
         for state in [0, INITIALIZING] {
-            let seg = Segment::create_in(
-                b.clone(),
-                KEY,
-                layout.size(),
-                Intent::CreateNew,
-                Mode::OWNER_RW,
-            )
-            .unwrap();
+            let seg = layout.bare_segment(b.clone(), Mode::OWNER_RW);
             let att = seg.attach().unwrap();
             att.write(0, &state.to_ne_bytes()).unwrap();
             att.write(8, b"not a sysv-ipc header").unwrap();
@@ -415,14 +397,7 @@ fn another_users_stuck_segment_is_kept<B: Backend + Clone>(b: B) {
         return;
     }
     for layout in LAYOUTS {
-        let seg = Segment::create_in(
-            b.clone(),
-            KEY,
-            layout.size(),
-            Intent::CreateNew,
-            Mode::new(0o666),
-        )
-        .unwrap();
+        let seg = layout.bare_segment(b.clone(), Mode::new(0o666));
         let caller = b.clone();
         as_user(65534, 65534, move || {
             let e = layout
@@ -516,14 +491,7 @@ fn mock_recovery() {
 
         // Another user's stuck segment: EPERM on removal, the claim given back.
         kernel.set_process(Process::user(7, 1000, 1000));
-        let seg = Segment::create_in(
-            kernel,
-            KEY,
-            layout.size(),
-            Intent::CreateNew,
-            Mode::new(0o666),
-        )
-        .unwrap();
+        let seg = layout.bare_segment(kernel, Mode::new(0o666));
         kernel.set_process(Process::user(8, 1001, 1001));
         let e = layout
             .create_and_use(kernel, Intent::OpenOrCreate)
