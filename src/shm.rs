@@ -1558,9 +1558,10 @@ impl<B: Backend> Attachment<B, ReadWrite> {
         self.ptr.as_ptr()
     }
 
-    /// Copies `data` into the segment at `offset` (Relaxed atomic stores; bytes of a
-    /// partly covered word are merged with `fetch_and`/`fetch_or`, so the word's
-    /// other bytes keep whatever a peer writes there meanwhile).
+    /// Copies `data` into the segment at `offset` (Relaxed atomic stores; the bytes of
+    /// a partly covered word are replaced by one compare-exchange on the word, so a
+    /// reader sees them all old or all new, and the word's other bytes keep whatever
+    /// a peer writes there meanwhile).
     ///
     /// # Errors
     ///
