@@ -6,8 +6,8 @@
 //! failing call through `__errno_location()` (glibc and musl).
 //!
 //! The libc crate's structs (`msqid_ds`, `semid_ds`, `shmid_ds`, `sembuf`) have the
-//! same layouts as the kernel's `*64` structs that [`sysv_ipc_abi`] defines (checked
-//! in this crate's tests), so our pointers are passed cast to theirs.
+//! same layouts as the kernel's `*64` structs that [`sysv_ipc_abi`] defines (every
+//! field checked by `tests/layouts.rs`), so our pointers are passed cast to theirs.
 //!
 //! # Safety
 //!
@@ -24,34 +24,3 @@ pub use sysv_ipc_abi::{Backend, Errno};
 /// The C library backend: zero-sized, `Copy`, no state.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct Libc;
-
-#[cfg(test)]
-mod tests {
-    use core::mem::{align_of, size_of};
-
-    // The casts in syscalls.rs rely on these.
-    #[test]
-    fn libc_structs_have_the_kernel_layouts() {
-        assert_eq!(
-            size_of::<libc::msqid_ds>(),
-            size_of::<sysv_ipc_abi::msqid64_ds>()
-        );
-        assert_eq!(
-            size_of::<libc::semid_ds>(),
-            size_of::<sysv_ipc_abi::semid64_ds>()
-        );
-        assert_eq!(
-            size_of::<libc::shmid_ds>(),
-            size_of::<sysv_ipc_abi::shmid64_ds>()
-        );
-        assert_eq!(size_of::<libc::sembuf>(), size_of::<sysv_ipc_abi::sembuf>());
-        assert_eq!(
-            align_of::<libc::sembuf>(),
-            align_of::<sysv_ipc_abi::sembuf>()
-        );
-        assert_eq!(
-            size_of::<libc::timespec>(),
-            size_of::<sysv_ipc_abi::timespec>()
-        );
-    }
-}
