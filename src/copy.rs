@@ -68,6 +68,9 @@ pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
 // The read-only path loads 8-byte words from memory mapped without write permission.
 // std ("Atomic accesses to read-only memory", core::sync::atomic) allows Relaxed
 // atomic loads on read-only memory up to a per-target size; 8 bytes on these.
+// This is the language's list, not the crate's: the crate also needs a real backend,
+// and those admit x86_64 and aarch64 alone (the kernel structs are pinned for no
+// others), saying so in their own compile errors before this crate is compiled.
 #[cfg(not(any(
     target_arch = "x86_64",
     target_arch = "aarch64",

@@ -62,23 +62,26 @@ pub use sysv_ipc_linux_raw::LinuxRaw;
 #[cfg(feature = "mock")]
 pub use sysv_ipc_mock as mock;
 
-/// The backend the typed API uses unless told otherwise: raw syscalls where the
-/// `linux-raw` feature is on and the target supports them, the C library otherwise.
-#[cfg(all(
-    feature = "linux-raw",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+/// The backend the typed API uses unless told otherwise: the raw backend (`LinuxRaw`)
+/// when the `linux-raw` feature is on (the default), else the C library's (`Libc`).
+///
+/// The choice follows the features alone, never the target: the libc backend supports
+/// a subset of the raw backend's targets (x86_64 and aarch64 Linux with glibc, against
+/// the raw backend's x86_64 and aarch64 Linux, Android and `none`), so no target lacks
+/// the raw backend yet has the C library's, and a fallback by arch could never be taken.
+/// On every other target both backends refuse to compile, saying why.
+#[cfg(feature = "linux-raw")]
 pub type DefaultBackend = sysv_ipc_linux_raw::LinuxRaw;
 
-/// The backend the typed API uses unless told otherwise: raw syscalls where the
-/// `linux-raw` feature is on and the target supports them, the C library otherwise.
-#[cfg(all(
-    feature = "libc",
-    not(all(
-        feature = "linux-raw",
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    ))
-))]
+/// The backend the typed API uses unless told otherwise: the raw backend (`LinuxRaw`)
+/// when the `linux-raw` feature is on (the default), else the C library's (`Libc`).
+///
+/// The choice follows the features alone, never the target: the libc backend supports
+/// a subset of the raw backend's targets (x86_64 and aarch64 Linux with glibc, against
+/// the raw backend's x86_64 and aarch64 Linux, Android and `none`), so no target lacks
+/// the raw backend yet has the C library's, and a fallback by arch could never be taken.
+/// On every other target both backends refuse to compile, saying why.
+#[cfg(all(feature = "libc", not(feature = "linux-raw")))]
 pub type DefaultBackend = sysv_ipc_libc::Libc;
 
 /// The README's examples, compiled and run as doc tests so that they stay true.

@@ -1,6 +1,8 @@
 //! Sizes and every field offset of the kernel structs, per arch, checked at compile
 //! time. The figures were measured with `offsetof` on `<linux/{ipc,msg,sem,shm}.h>`
-//! for x86_64 and aarch64 (see kernel-notes §2.3).
+//! for x86_64 and aarch64 (see kernel-notes §2.3). `backends/libc/tests/layouts.rs`
+//! compares every field with the kernel's and glibc's headers and the libc crate on
+//! both arches (aarch64 under qemu) at run time.
 
 use crate::types::*;
 use core::mem::{align_of, offset_of, size_of};
@@ -125,43 +127,3 @@ const_assert_eq!(offset_of!(timespec, tv_nsec), 8);
 // sits in its low half only on little-endian targets.
 #[cfg(target_endian = "big")]
 compile_error!("sysv-ipc-abi: big-endian targets pass semun differently; not supported");
-
-#[cfg(test)]
-mod against_libc {
-    use super::*;
-
-    // The libc crate's glibc structs are the same kernel layouts under other names.
-    #[test]
-    fn sizes_match_libc() {
-        assert_eq!(size_of::<ipc64_perm>(), size_of::<libc::ipc_perm>());
-        assert_eq!(size_of::<msqid64_ds>(), size_of::<libc::msqid_ds>());
-        assert_eq!(size_of::<semid64_ds>(), size_of::<libc::semid_ds>());
-        assert_eq!(size_of::<shmid64_ds>(), size_of::<libc::shmid_ds>());
-        assert_eq!(size_of::<sembuf>(), size_of::<libc::sembuf>());
-        assert_eq!(size_of::<timespec>(), size_of::<libc::timespec>());
-        assert_eq!(
-            offset_of!(msqid64_ds, msg_qbytes),
-            offset_of!(libc::msqid_ds, msg_qbytes)
-        );
-        assert_eq!(
-            offset_of!(msqid64_ds, msg_lspid),
-            offset_of!(libc::msqid_ds, msg_lspid)
-        );
-        assert_eq!(
-            offset_of!(semid64_ds, sem_nsems),
-            offset_of!(libc::semid_ds, sem_nsems)
-        );
-        assert_eq!(
-            offset_of!(shmid64_ds, shm_segsz),
-            offset_of!(libc::shmid_ds, shm_segsz)
-        );
-        assert_eq!(
-            offset_of!(shmid64_ds, shm_nattch),
-            offset_of!(libc::shmid_ds, shm_nattch)
-        );
-        assert_eq!(
-            offset_of!(shmid64_ds, shm_cpid),
-            offset_of!(libc::shmid_ds, shm_cpid)
-        );
-    }
-}

@@ -8,6 +8,11 @@
 //! Field names are the kernel's; every implicit padding is spelled out as a `_pad`
 //! field so that the structs are [`IntoBytes`] (no uninitialised bytes ever reach
 //! the kernel or a peer). Sizes and offsets are pinned in `check_types.rs`.
+//!
+//! They are a kernel's layouts on x86_64 and aarch64 only. This crate still builds on
+//! other 64-bit targets, where the arch-free mock backend uses the same shapes, but
+//! there they are not that kernel's (powerpc64's `shmid64_ds` puts `shm_segsz` after
+//! the time fields): both real backends refuse any other arch at compile time.
 #![allow(non_camel_case_types)]
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};

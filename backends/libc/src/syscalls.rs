@@ -11,7 +11,7 @@ use sysv_ipc_abi::{Backend, Errno, FileId, MTYPE_SIZE, sembuf, timespec};
 
 use crate::Libc;
 
-// The libc crate has no binding for semtimedop, which glibc and musl both export.
+// The libc crate has no binding for semtimedop, which glibc exports.
 unsafe extern "C" {
     fn semtimedop(
         semid: c_int,
@@ -45,7 +45,7 @@ fn ret_unit(ret: c_int) -> Result<(), Errno> {
 }
 
 // SAFETY: every method calls the C library function it is named after with the
-// arguments unchanged (glibc and musl pass `*ctl` commands through without IPC_64 on
+// arguments unchanged (glibc passes `*ctl` commands through without IPC_64 on
 // x86_64 and aarch64), so results and writes are the kernel's, which are what the
 // trait's contract describes; `msgsnd`/`msgrcv` hand over exactly the slice they were
 // given, minus the mtype word in the size.

@@ -24,8 +24,28 @@
 #![no_std]
 #![deny(missing_docs)]
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-compile_error!("sysv-ipc-linux-raw supports x86_64 and aarch64 Linux only; use sysv-ipc-libc");
+// The asm issues Linux's call numbers and decodes Linux's `-errno` results, so on any
+// other kernel a safe call is some other call: FreeBSD's 66 (Linux's x86_64 semctl)
+// is vfork, and it reports errors in the carry flag, not in the result. Android is
+// Linux; `none` is the static binary (examples/nostd-static), which runs on Linux.
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "none")))]
+compile_error!(
+    "sysv-ipc-linux-raw supports only Linux and Android (and target_os = \"none\" for static \
+     binaries run on Linux), on x86_64 and aarch64: it issues Linux's system call numbers by \
+     inline assembly, which on this OS name other calls; no backend of sysv-ipc supports this OS"
+);
+
+// Only these arches have call numbers (nr.rs), asm (arch/) and kernel structs pinned
+// (sysv-ipc-abi); x32 (`x86_64` with 32-bit pointers) has other call numbers.
+#[cfg(not(all(
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    target_pointer_width = "64"
+)))]
+compile_error!(
+    "sysv-ipc-linux-raw supports only x86_64 and aarch64 (64-bit pointers, not x32): the \
+     system call numbers, the asm and the kernel's IPC struct layouts are pinned and tested for \
+     those arches alone, and the libc backend supports no others"
+);
 
 // semctl(SETVAL) takes the low 32 bits of the word on little-endian 64-bit only.
 #[cfg(target_endian = "big")]
@@ -33,8 +53,11 @@ compile_error!("sysv-ipc-linux-raw assumes a little-endian target (semctl SETVAL
 
 #[cfg_attr(target_arch = "x86_64", path = "arch/x86_64.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "arch/aarch64.rs")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod arch;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod nr;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod syscalls;
 
 #[doc(no_inline)]
