@@ -1660,7 +1660,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semop")]
     pub fn lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
         self.op(&[SemOp::wait(num).undo()])?;
-        Ok(SemGuard { set: self, num })
+        Ok(SemGuard::new(self, num))
     }
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::WouldBlock`] instead of waiting.
@@ -1688,7 +1688,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semop")]
     pub fn try_lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
         self.op(&[SemOp::wait(num).undo().nowait()])?;
-        Ok(SemGuard { set: self, num })
+        Ok(SemGuard::new(self, num))
     }
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::TimedOut`] after `timeout`.
@@ -1716,7 +1716,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semtimedop")]
     pub fn lock_timeout(&self, num: u16, timeout: Duration) -> Result<SemGuard<'_, B>> {
         self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
-        Ok(SemGuard { set: self, num })
+        Ok(SemGuard::new(self, num))
     }
 }
 
@@ -1760,6 +1760,11 @@ impl<B: Backend> Removable for SemSet<B> {
 /// If the process dies while holding it, the kernel gives the semaphore back (the
 /// undo of the `SEM_UNDO` take).
 ///
+/// The guard belongs to the process that took the semaphore: a copy a child inherits
+/// through `fork` gives nothing back when dropped (the lock stays the parent's until
+/// the parent's guard goes), and its [`unlock`](SemGuard::unlock) reports an error.
+/// Telling them apart costs a `getpid` at each lock and each unlock.
+///
 /// # Examples
 ///
 /// ```
@@ -1778,9 +1783,20 @@ impl<B: Backend> Removable for SemSet<B> {
 pub struct SemGuard<'a, B: Backend = DefaultBackend> {
     set: &'a SemSet<B>,
     num: u16,
+    /// The process that took the semaphore. A child forked while the guard lives has
+    /// a copy of it, but neither the lock (still the parent's) nor the undo entry of
+    /// the take (`fork` does not inherit `SEM_UNDO` adjustments): had its copy given
+    /// the semaphore back, the parent's lock would be free while the parent still
+    /// used it.
+    pid: i32,
 }
 
-impl<B: Backend> SemGuard<'_, B> {
+impl<'a, B: Backend> SemGuard<'a, B> {
+    fn new(set: &'a SemSet<B>, num: u16) -> Self {
+        let pid = set.backend.getpid();
+        SemGuard { set, num, pid }
+    }
+
     /// The semaphore this guard holds.
     ///
     /// # Examples
@@ -1819,9 +1835,12 @@ impl<B: Backend> SemGuard<'_, B> {
     ///
     /// # Errors
     ///
-    /// As [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
-    /// meanwhile, [`ErrorKind::OutOfRange`] if someone else raised the value to
-    /// `SEMVMX`.
+    /// - [`ErrorKind::PermissionDenied`] (no errno, no system call but `getpid`): the
+    ///   guard was taken by another process, whose copy this is (a child inherits one
+    ///   through `fork`); the semaphore stays taken;
+    /// - as [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
+    ///   meanwhile, [`ErrorKind::OutOfRange`] if someone else raised the value to
+    ///   `SEMVMX`.
     ///
     /// # Examples
     ///
@@ -1842,6 +1861,9 @@ impl<B: Backend> SemGuard<'_, B> {
     }
 
     fn release(&self) -> Result<()> {
+        if self.set.backend.getpid() != self.pid {
+            return Err(Error::new(Call::Semop, ErrorKind::PermissionDenied));
+        }
         self.set.op(&[SemOp::post(self.num).undo()])
     }
 }

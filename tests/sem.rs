@@ -55,6 +55,7 @@ on_every_backend!(
     retry_helpers_retry_eintr,
     timed_retry_keeps_the_deadline,
     lock_released_when_holder_is_killed,
+    guard_copied_into_a_forked_child_keeps_the_lock,
     permissions_as_another_user,
     too_many_ops_is_limit_reached,
     new_initialized_protocol,
@@ -1070,6 +1071,38 @@ fn lock_released_when_holder_is_killed<B: Backend + Copy>(b: B) {
         set.remove().unwrap();
         assert_eq!(kind(g.unlock()), ErrorKind::InvalidArgument);
         let _ = set.keep();
+    });
+}
+
+/// A child forked while the parent holds a `SemGuard` has a copy of the guard, not
+/// the lock: dropping the copy gives nothing back, unlocking it is refused.
+fn guard_copied_into_a_forked_child_keeps_the_lock<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        let set = Removal::new(
+            SemSet::new_initialized_in(b, Key::PRIVATE, &[1], Mode::OWNER_RW).unwrap(),
+        );
+        let guard = set.lock(0).unwrap();
+        let (held, s) = (&guard, *set);
+        fork_peer(move || {
+            // SAFETY: fork gave this process its own copy of the parent's memory, the
+            // guard included; it is read out once here and never dropped otherwise
+            // (the child leaves by `_exit`).
+            let copy = unsafe { std::ptr::read(held) };
+            let e = err(copy.unlock());
+            assert_eq!(
+                (e.kind(), e.call(), e.errno()),
+                (ErrorKind::PermissionDenied, Call::Semop, None)
+            );
+            assert_eq!(s.get(0).unwrap(), 0, "unlock of the copy gave nothing back");
+            // SAFETY: as above; `unlock` forgot the first copy, this is a new one.
+            drop(unsafe { std::ptr::read(held) });
+            assert_eq!(s.get(0).unwrap(), 0, "dropping the copy gave nothing back");
+            assert_eq!(kind(s.try_lock(0)), ErrorKind::WouldBlock);
+        })
+        .join();
+        assert_eq!(set.get(0).unwrap(), 0, "the parent still holds the lock");
+        drop(guard);
+        assert_eq!(set.get(0).unwrap(), 1, "the parent's drop gives it back");
     });
 }
 
