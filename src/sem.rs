@@ -1156,13 +1156,16 @@ impl<B: Backend> SemSet<B> {
     }
 
     /// `semctl(semid, 0, IPC_SET, &ds)`—Gives the set to `owner.uid`/`owner.gid` with
-    /// `owner.mode`, keeping every other field as a fresh `IPC_STAT` reports it.
+    /// `owner.mode`.
+    ///
+    /// Those three are all that `IPC_SET` takes from `ds` for a semaphore set, so
+    /// nothing is read first: the owner of a set whose mode refuses it reading
+    /// (`0o000`, `0o200`) may still change it, as the kernel allows.
     ///
     /// # Errors
     ///
     /// - [`ErrorKind::PermissionDenied`]: the caller is neither the owner, nor the
-    ///   creator, nor privileged (`EPERM`), or may not read the set (`EACCES`, from
-    ///   the `IPC_STAT`);
+    ///   creator, nor privileged (`EPERM`);
     /// - [`ErrorKind::InvalidArgument`]: the set is gone, or a uid/gid has no mapping
     ///   in the caller's user namespace (`EINVAL`).
     ///
@@ -1185,7 +1188,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        let mut ds = self.stat_raw()?;
+        let mut ds = semid64_ds::default();
         owner.apply(&mut ds.sem_perm);
         // SAFETY: IPC_SET reads one `semid64_ds` through `arg`, which points to `ds`,
         // a live, initialised local of that type owned by this frame.

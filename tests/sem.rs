@@ -57,6 +57,7 @@ on_every_backend!(
     lock_released_when_holder_is_killed,
     guard_copied_into_a_forked_child_keeps_the_lock,
     permissions_as_another_user,
+    set_owner_needs_only_ownership,
     too_many_ops_is_limit_reached,
     new_initialized_protocol,
     new_initialized_loser_waits_for_the_creator,
@@ -1202,6 +1203,40 @@ fn permissions_as_another_user<B: Backend + Copy>(b: B) {
             s600.remove().unwrap();
         });
         assert_eq!(kind(SemSet::open_in(b, k600)), ErrorKind::NotFound);
+    });
+}
+
+/// `set_owner` as uid 65534: its own sets of modes it may not read (`0o000`,
+/// `0o200`) are its to change, as the kernel's `IPC_SET` allows; on root's set it gets
+/// the kernel's `EPERM`, not the `EACCES` of a read it should not need.
+fn set_owner_needs_only_ownership<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        if !needs_root("set_owner_needs_only_ownership") {
+            return;
+        }
+        let roots =
+            SemSet::create_in(b, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        as_user(65534, 65534, move || {
+            let nobody = Owner {
+                uid: 65534,
+                gid: 65534,
+                mode: Mode::OWNER_RW,
+            };
+            for mode in [0o000, 0o200] {
+                let set = SemSet::create_in(b, Key::PRIVATE, 1, Intent::CreateNew, Mode::new(mode))
+                    .unwrap();
+                assert_eq!(kind(set.stat()), ErrorKind::PermissionDenied);
+                set.set_owner(nobody).unwrap();
+                assert_eq!(set.stat().unwrap().perm.mode, Mode::OWNER_RW, "{mode:o}");
+                set.remove().unwrap();
+            }
+            let e = err(roots.set_owner(nobody));
+            assert_eq!(
+                (e.kind(), e.errno()),
+                (ErrorKind::PermissionDenied, Some(Errno::PERM))
+            );
+        });
+        assert_eq!(roots.stat().unwrap().perm.uid, 0, "unchanged");
     });
 }
 
