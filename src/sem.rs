@@ -1289,9 +1289,10 @@ impl<B: Backend> SemSet<B> {
     /// (`IPC_STAT`), and between the two another process may remove the set and the
     /// kernel give its id to a larger one (at once through `kernel.sem_next_id`, or
     /// once the id's sequence number wraps): the kernel would then write past the end
-    /// of `values`. Each `GETVAL` writes one `int` that this function owns, so nothing
-    /// another process does can make this call write out of bounds; after such a
-    /// reuse it reads the new set's values, as [`SemSet::get`] would. The price is
+    /// of `values`. `GETVAL` returns its value as the call's result and writes no
+    /// memory, and this function stores it within `values`, so nothing another process
+    /// does can make this call write out of bounds; after such a reuse it reads the
+    /// new set's values, as [`SemSet::get`] would. The price is
     /// one system call per semaphore; measured on x86_64 (Linux 6.x, a loaded 2-core
     /// host), per call: 3 semaphores 4–6 µs against `GETALL`'s 2 µs, 64 semaphores
     /// 49–58 µs against 1–7 µs, 256 semaphores 86–227 µs against 1 µs.
