@@ -654,6 +654,49 @@ on_the_mock!(
     in_a_child: nothing_allocates,
 );
 
+/// [`ipc_set_needs_only_ownership`] for every kind of object on the in-memory
+/// kernel, whose users are set rather than forked.
+#[test]
+fn ipc_set_needs_only_ownership_on_the_mock() {
+    use sysv_ipc::SemSet;
+    use sysv_ipc::shm::Segment;
+    use sysv_ipc_mock::Process;
+
+    let m = fresh_mock();
+    m.set_process(Process::root(1));
+    let roots_q = MsgQueue::create_in(m, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let roots_s = SemSet::create_in(m, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let roots_m =
+        Segment::create_in(m, Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    m.set_process(Process::user(2, 65534, 65534));
+    let nobody = Owner {
+        uid: 65534,
+        gid: 65534,
+        mode: Mode::OWNER_RW,
+    };
+    let status = |e: Error| (e.kind(), e.errno());
+    let perm = (ErrorKind::PermissionDenied, Some(Errno::PERM));
+    for mode in [Mode::new(0o000), Mode::new(0o200)] {
+        let q = MsgQueue::create_in(m, Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        q.set_owner_and_max_bytes(nobody, 100).unwrap();
+        assert_eq!(q.stat().unwrap().max_bytes, 100);
+        let s = SemSet::create_in(m, Key::PRIVATE, 1, Intent::CreateNew, mode).unwrap();
+        s.set_owner(nobody).unwrap();
+        assert_eq!(s.stat().unwrap().perm.mode, Mode::OWNER_RW);
+        let g = Segment::create_in(m, Key::PRIVATE, 64, Intent::CreateNew, mode).unwrap();
+        g.set_owner(nobody).unwrap();
+        assert_eq!(g.stat().unwrap().perm.mode, Mode::OWNER_RW);
+    }
+    assert_eq!(status(roots_q.set_owner(nobody).unwrap_err()), perm);
+    assert_eq!(status(roots_q.set_max_bytes(100).unwrap_err()), perm);
+    assert_eq!(
+        status(roots_q.set_owner_and_max_bytes(nobody, 100).unwrap_err()),
+        perm
+    );
+    assert_eq!(status(roots_s.set_owner(nobody).unwrap_err()), perm);
+    assert_eq!(status(roots_m.set_owner(nobody).unwrap_err()), perm);
+}
+
 fn fresh_mock() -> &'static sysv_ipc_mock::Mock {
     Box::leak(Box::new(sysv_ipc_mock::Mock::new()))
 }
