@@ -1236,20 +1236,62 @@ impl<B: Backend> MsgQueue<B> {
         Ok(ds)
     }
 
-    fn set(&self, change: impl FnOnce(&mut msqid64_ds)) -> Result<()> {
-        let mut ds = self.raw_stat()?;
-        change(&mut ds);
-        // SAFETY: IPC_SET reads one msqid64_ds, and `ds` is a live, owned one.
-        let r = unsafe { self.backend.msgctl(self.id, abi::IPC_SET, ptr(&mut ds)) };
+    /// `IPC_SET` of `ds` as it is.
+    fn ipc_set(&self, ds: &mut msqid64_ds) -> Result<()> {
+        // SAFETY: IPC_SET reads one msqid64_ds, and `ds` is a live, exclusively
+        // borrowed one.
+        let r = unsafe { self.backend.msgctl(self.id, abi::IPC_SET, ptr(ds)) };
         check(Call::Msgctl, r).map(drop)
     }
 
-    /// `msgctl(msqid, IPC_SET, buf)` — changes owner and mode.
+    /// Read-modify-write: `IPC_SET` of what `IPC_STAT` reports, changed by `change`.
+    fn set(&self, change: impl FnOnce(&mut msqid64_ds)) -> Result<()> {
+        let mut ds = match self.raw_stat() {
+            Ok(ds) => ds,
+            Err(e) if e.errno() == Some(abi::Errno::ACCES) => return Err(self.unreadable(e)),
+            Err(e) => return Err(e),
+        };
+        change(&mut ds);
+        self.ipc_set(&mut ds)
+    }
+
+    /// The error of a read-modify-write whose `IPC_STAT` was refused (`stat_error`,
+    /// `EACCES`): `EPERM` if the kernel would refuse the caller's `IPC_SET` anyway (it
+    /// neither owns nor created the queue, nor is privileged), as it does for a
+    /// caller that may read; otherwise `stat_error`.
+    ///
+    /// It asks the kernel with an `IPC_SET` that changes nothing whoever calls it:
+    /// `msgctl_down` checks ownership (`EPERM`), then `msg_qbytes` against `msgmnb`
+    /// (0 passes), then `ipc_update_perm` refuses uid and gid `(uid_t)-1`, which no
+    /// user namespace maps (`EINVAL`), before anything is stored.
+    fn unreadable(&self, stat_error: Error) -> Error {
+        let mut probe = msqid64_ds::default();
+        probe.msg_perm.uid = u32::MAX;
+        probe.msg_perm.gid = u32::MAX;
+        match self.ipc_set(&mut probe) {
+            Err(e) if e.errno() == Some(abi::Errno::PERM) => e,
+            _ => stat_error,
+        }
+    }
+
+    /// `msgctl(msqid, IPC_SET, buf)` — changes owner and mode, keeping `msg_qbytes`.
+    ///
+    /// `IPC_SET` on a queue also sets `msg_qbytes`, so this reads it first
+    /// (`IPC_STAT`), which needs read permission. The owner of a queue whose mode
+    /// refuses it reading (`0o000`, `0o200`) uses
+    /// [`MsgQueue::set_owner_and_max_bytes`], which reads nothing.
     ///
     /// # Errors
     ///
-    /// `PermissionDenied` unless the caller owns or created the queue (or is
-    /// privileged).
+    /// - [`ErrorKind::PermissionDenied`]: the caller is neither the owner, nor the
+    ///   creator, nor privileged (`EPERM`, also when it may not read the queue); or
+    ///   it may change the queue but not read it (`EACCES`, from the `IPC_STAT`);
+    /// - [`ErrorKind::InvalidArgument`]: the queue is gone, or a uid/gid has no
+    ///   mapping in the caller's user namespace (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// msgctl(2).
     ///
     /// # Examples
     ///
@@ -1264,6 +1306,7 @@ impl<B: Backend> MsgQueue<B> {
     /// assert_eq!(q.stat()?.perm.mode, Mode::new(0o640));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
         self.set(|ds| owner.apply(&mut ds.msg_perm))
@@ -1271,11 +1314,20 @@ impl<B: Backend> MsgQueue<B> {
 
     /// `msgctl(msqid, IPC_SET, buf)` with a new `msg_qbytes`: the most bytes of text
     /// the queue holds (also the most messages, as the kernel counts both against it).
+    /// Owner and mode stay.
+    ///
+    /// `IPC_SET` also sets owner and mode, so this reads them first (`IPC_STAT`),
+    /// which needs read permission; see [`MsgQueue::set_owner_and_max_bytes`] for a
+    /// caller without it.
     ///
     /// # Errors
     ///
-    /// `PermissionDenied` when raising above `msgmnb` without `CAP_SYS_RESOURCE`
-    /// (`EPERM`), or for a caller who is neither owner nor creator.
+    /// - [`ErrorKind::PermissionDenied`]: raising above `msgmnb` without
+    ///   `CAP_SYS_RESOURCE` (`EPERM`); otherwise as [`MsgQueue::set_owner`].
+    ///
+    /// # References
+    ///
+    /// msgctl(2).
     ///
     /// # Examples
     ///
@@ -1290,8 +1342,57 @@ impl<B: Backend> MsgQueue<B> {
     /// assert_eq!(q.try_send(1, b"x").unwrap_err().kind(), ErrorKind::WouldBlock);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[doc(alias = "msgctl")]
+    #[doc(alias = "IPC_SET")]
     pub fn set_max_bytes(&self, max_bytes: u64) -> Result<()> {
         self.set(|ds| ds.msg_qbytes = max_bytes)
+    }
+
+    /// `msgctl(msqid, IPC_SET, buf)` with `buf` made of `owner` and `max_bytes` alone:
+    /// everything `IPC_SET` takes for a queue, so nothing is read first.
+    ///
+    /// The one form that works for an owner whose mode refuses it reading the queue
+    /// (`0o000`, `0o200`), as the kernel allows, and the one that cannot undo a
+    /// concurrent change of the other half (the read-modify-write forms
+    /// [`MsgQueue::set_owner`] and [`MsgQueue::set_max_bytes`] can).
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::PermissionDenied`]: the caller is neither the owner, nor the
+    ///   creator, nor privileged, or raises `max_bytes` above `msgmnb` without
+    ///   `CAP_SYS_RESOURCE` (`EPERM`);
+    /// - [`ErrorKind::InvalidArgument`]: the queue is gone, or a uid/gid has no
+    ///   mapping in the caller's user namespace (`EINVAL`).
+    ///
+    /// # References
+    ///
+    /// msgctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{Intent, Key, Mode, Owner, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let perm = q.stat()?.perm;
+    /// // Write-only for the owner (no read), and at most 100 bytes queued.
+    /// q.set_owner_and_max_bytes(Owner { uid: perm.uid, gid: perm.gid, mode: Mode::new(0o200) }, 100)?;
+    /// // Still the owner's to change, unreadable or not.
+    /// q.set_owner_and_max_bytes(Owner { uid: perm.uid, gid: perm.gid, mode: Mode::OWNER_RW }, 200)?;
+    /// let st = q.stat()?;
+    /// assert_eq!((st.perm.mode, st.max_bytes), (Mode::OWNER_RW, 200));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "msgctl")]
+    #[doc(alias = "IPC_SET")]
+    pub fn set_owner_and_max_bytes(&self, owner: Owner, max_bytes: u64) -> Result<()> {
+        let mut ds = msqid64_ds {
+            msg_qbytes: max_bytes,
+            ..msqid64_ds::default()
+        };
+        owner.apply(&mut ds.msg_perm);
+        self.ipc_set(&mut ds)
     }
 }
 

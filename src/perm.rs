@@ -91,7 +91,8 @@ pub struct Owner {
 
 impl Owner {
     /// Writes this owner into a kernel `ipc64_perm` for `IPC_SET`, keeping the
-    /// state bits above the permission bits as they were.
+    /// bits above the permission bits as they were (`IPC_SET` takes only uid, gid and
+    /// the nine permission bits, so the rest of the struct may be anything).
     pub(crate) fn apply(&self, p: &mut ipc64_perm) {
         p.uid = self.uid;
         p.gid = self.gid;

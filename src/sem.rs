@@ -21,15 +21,15 @@
 //! The crate denies `unsafe_code`; this module allows it for two things:
 //!
 //! - `semctl` is an `unsafe` [`Backend`] method because, depending on the command, its
-//!   fourth argument is a pointer. Every call here passes either a plain value (as a
-//!   pointer without provenance, never dereferenced) or a pointer to a live local
-//!   (`semid64_ds`) or to the caller's `u16` slice, whose length was checked against
-//!   the set's `sem_nsems` just before. The one gap the
-//!   System V interface leaves open is a set removed *and* its id given to a new,
-//!   larger set between that `IPC_STAT` and the `GETALL`/`SETALL`; ids carry a
-//!   sequence number that must wrap around first (tens of thousands of creations in
-//!   the namespace within those two system calls), and C programs live with the same
-//!   gap.
+//!   fourth argument is a pointer. Every safe call here passes either a plain value (as
+//!   a pointer without provenance, never dereferenced) or a pointer to a live local
+//!   `semid64_ds`, whose size does not depend on the set. Only the `unsafe`
+//!   [`SemSet::get_all_atomic`] and [`SemSet::set_all_atomic`] pass an array
+//!   (`GETALL`/`SETALL`), whose length the kernel takes from whatever set the id
+//!   names when it runs: a check made before cannot hold against another process
+//!   that removes the set and has its id given to a larger one (`kernel.sem_next_id`
+//!   does it at once), so their callers promise that it does not happen. The safe
+//!   [`SemSet::get_all`] and [`SemSet::set_all`] go one semaphore at a time.
 //! - `&[SemOp]` is reinterpreted as `&[sembuf]` (see [`SemOp::as_sembufs`]), which
 //!   `#[repr(transparent)]` guarantees and a `const` assertion checks.
 #![allow(unsafe_code)]
@@ -48,8 +48,8 @@ use crate::{
     Removable, Result,
 };
 
-/// Sets of up to this many semaphores pass `set_all`'s values through a stack copy
-/// (see `set_all`).
+/// Sets of up to this many semaphores pass `set_all_atomic`'s values through a stack
+/// copy (see `set_all_atomic`).
 const SETALL_COPY: usize = 64;
 
 /// `IPC_NOWAIT` as the 16-bit `sem_flg` of a `sembuf` (0o4000 fits).
@@ -1156,13 +1156,16 @@ impl<B: Backend> SemSet<B> {
     }
 
     /// `semctl(semid, 0, IPC_SET, &ds)`—Gives the set to `owner.uid`/`owner.gid` with
-    /// `owner.mode`, keeping every other field as a fresh `IPC_STAT` reports it.
+    /// `owner.mode`.
+    ///
+    /// Those three are all that `IPC_SET` takes from `ds` for a semaphore set, so
+    /// nothing is read first: the owner of a set whose mode refuses it reading
+    /// (`0o000`, `0o200`) may still change it, as the kernel allows.
     ///
     /// # Errors
     ///
     /// - [`ErrorKind::PermissionDenied`]: the caller is neither the owner, nor the
-    ///   creator, nor privileged (`EPERM`), or may not read the set (`EACCES`, from
-    ///   the `IPC_STAT`);
+    ///   creator, nor privileged (`EPERM`);
     /// - [`ErrorKind::InvalidArgument`]: the set is gone, or a uid/gid has no mapping
     ///   in the caller's user namespace (`EINVAL`).
     ///
@@ -1185,7 +1188,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        let mut ds = self.stat_raw()?;
+        let mut ds = semid64_ds::default();
         owner.apply(&mut ds.sem_perm);
         // SAFETY: IPC_SET reads one `semid64_ds` through `arg`, which points to `ds`,
         // a live, initialised local of that type owned by this frame.
@@ -1198,13 +1201,15 @@ impl<B: Backend> SemSet<B> {
 
     /// A `semctl` command on semaphore `num` whose argument is a plain value.
     fn ctl_value(&self, num: u16, cmd: i32, val: i32) -> Result<i32> {
+        self.ctl_at(i32::from(num), cmd, val)
+    }
+
+    /// [`SemSet::ctl_value`] with the kernel's `int` semaphore number.
+    fn ctl_at(&self, num: i32, cmd: i32, val: i32) -> Result<i32> {
         // SAFETY: `cmd` is one of GETVAL, SETVAL, GETPID, GETNCNT, GETZCNT (the callers
-        // below), for which `arg` is a value (SETVAL) or ignored; it is made by
+        // here), for which `arg` is a value (SETVAL) or ignored; it is made by
         // `semun_val`, a pointer without provenance that is never dereferenced.
-        let r = unsafe {
-            self.backend
-                .semctl(self.id, i32::from(num), cmd, semun_val(val))
-        };
+        let r = unsafe { self.backend.semctl(self.id, num, cmd, semun_val(val)) };
         check(Call::Semctl, r)
     }
 
@@ -1269,19 +1274,36 @@ impl<B: Backend> SemSet<B> {
         self.ctl_value(num, SETVAL, i32::from(value)).map(drop)
     }
 
-    /// `semctl(semid, 0, GETALL, values)`—Every value of the set, read atomically,
-    /// into `values`, which must have exactly one entry per semaphore.
+    /// Every value of the set into `values`, which must have exactly one entry per
+    /// semaphore: `semctl(semid, num, GETVAL)` for each `num`, after an `IPC_STAT`
+    /// that checks the length.
     ///
-    /// The length is checked against the set's `sem_nsems` from an `IPC_STAT` made
-    /// just before (the kernel writes `sem_nsems` entries whatever the slice's
-    /// length), so this costs two system calls.
+    /// **Not atomic**: each value is read by its own system call, so a `semop` by
+    /// another process between two of them shows in the later values only. For one
+    /// snapshot of every value, see [`SemSet::get_all_atomic`].
+    ///
+    /// # Why not `GETALL`
+    ///
+    /// `GETALL` writes as many values as the set the id names *when it runs* has,
+    /// whatever the buffer's length. The length can only be checked by an earlier call
+    /// (`IPC_STAT`), and between the two another process may remove the set and the
+    /// kernel give its id to a larger one (at once through `kernel.sem_next_id`, or
+    /// once the id's sequence number wraps): the kernel would then write past the end
+    /// of `values`. `GETVAL` returns its value as the call's result and writes no
+    /// memory, and this function stores it within `values`, so nothing another process
+    /// does can make this call write out of bounds; after such a reuse it reads the
+    /// new set's values, as [`SemSet::get`] would. The price is
+    /// one system call per semaphore; measured on x86_64 (Linux 6.x, a loaded 2-core
+    /// host), per call: 3 semaphores 4–6 µs against `GETALL`'s 2 µs, 64 semaphores
+    /// 49–58 µs against 1–7 µs, 256 semaphores 86–227 µs against 1 µs.
     ///
     /// # Errors
     ///
     /// - [`ErrorKind::SizeMismatch`] (no errno): `values.len()` is not the set's
     ///   size; `expected` and `actual` are in bytes (2 per semaphore);
     /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading (`EACCES`);
-    /// - [`ErrorKind::InvalidArgument`]: the set is gone (`EINVAL`).
+    /// - [`ErrorKind::InvalidArgument`]: the set is gone, or was replaced by a smaller
+    ///   one part-way (`EINVAL`); `values` then holds what was read before.
     ///
     /// # References
     ///
@@ -1302,13 +1324,64 @@ impl<B: Backend> SemSet<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "semctl")]
+    #[doc(alias = "GETVAL")]
     #[doc(alias = "GETALL")]
     pub fn get_all(&self, values: &mut [u16]) -> Result<()> {
         self.check_len(values.len())?;
+        // 0..=i32::MAX: the kernel's semaphore numbers are ints, and `len` is a set's
+        // size, which an int holds.
+        for (v, num) in values.iter_mut().zip(0..=i32::MAX) {
+            *v = to_u16(self.ctl_at(num, GETVAL, 0)?)?;
+        }
+        Ok(())
+    }
+
+    /// `semctl(semid, 0, GETALL, values)`—Every value of the set, read atomically
+    /// (one snapshot), into `values`, which must have exactly one entry per semaphore.
+    ///
+    /// The length is checked against the set's `sem_nsems` from an `IPC_STAT` made
+    /// just before, so this costs two system calls whatever the set's size.
+    ///
+    /// # Safety
+    ///
+    /// The kernel writes as many values as the set the id names when `GETALL` runs
+    /// has. So from the start of this call to its end, the id must not name a set of
+    /// more than `values.len()` semaphores: the set must not be removed while the call
+    /// runs (or, if it is, its id must not be given to a larger set before the call
+    /// returns). That holds when the caller controls every process allowed to remove
+    /// it (those running as its owner's or creator's uid, and privileged ones) and
+    /// none does so meanwhile. [`SemSet::get_all`] needs no such promise.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::get_all`].
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// set.op(&[SemOp::add(0, 3), SemOp::add(1, 8)])?;
+    /// let mut values = [0; 2];
+    /// // SAFETY: the set is private to this process, which does not remove it during
+    /// // the call.
+    /// unsafe { set.get_all_atomic(&mut values)? };
+    /// assert_eq!(values, [3, 8]);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semctl")]
+    #[doc(alias = "GETALL")]
+    pub unsafe fn get_all_atomic(&self, values: &mut [u16]) -> Result<()> {
+        self.check_len(values.len())?;
         // SAFETY: GETALL writes `sem_nsems` u16 values through `arg`, which points to
         // `values`, the caller's exclusively borrowed slice; `check_len` just saw
-        // `values.len() == sem_nsems` (see the module's Safety section for the one
-        // gap).
+        // `values.len() == sem_nsems`, and our caller promises that the id names no
+        // larger set until we return.
         let r = unsafe {
             self.backend
                 .semctl(self.id, 0, GETALL, values.as_mut_ptr().cast())
@@ -1316,22 +1389,37 @@ impl<B: Backend> SemSet<B> {
         check(Call::Semctl, r).map(drop)
     }
 
-    /// `semctl(semid, 0, SETALL, values)`—Sets every value of the set atomically from
-    /// `values`, which must have exactly one entry per semaphore; clears the set's
-    /// undo entries in every process and wakes the waiters this satisfies.
+    /// Sets every value of the set from `values`, which must have exactly one entry
+    /// per semaphore: `semctl(semid, num, SETVAL, values[num])` for each `num`, after
+    /// an `IPC_STAT` that checks the length.
     ///
-    /// The length is checked as for [`SemSet::get_all`], which needs read permission
-    /// besides the alter permission `SETALL` needs.
+    /// **Not atomic**: each value is set by its own system call, which clears that
+    /// semaphore's undo entries in every process and wakes the waiters it satisfies;
+    /// other processes may see some values set and not yet the others. Values above
+    /// `SEMVMX` are refused before any is set. For all values at one instant, see
+    /// [`SemSet::set_all_atomic`].
+    ///
+    /// `SETALL` is not used for the reason `GETALL` is not (see [`SemSet::get_all`]):
+    /// the kernel reads as many values as the set the id names when it runs has, so
+    /// after an id reuse it would read past `values` (and qemu-user writes them back
+    /// there). `SETVAL` passes each value in a register. Each `SETVAL` looks at every
+    /// semaphore of the set for waiters to wake (`do_smart_update` in `ipc/sem.c`),
+    /// so the loop grows with the square of the set's size; measured as for
+    /// [`SemSet::get_all`], per call: 3 semaphores 4–5 µs against `SETALL`'s 2–3 µs,
+    /// 64 semaphores 330–390 µs against 4–9 µs, 256 semaphores 5.0–5.9 ms against
+    /// 6–7 µs. A caller who owns the set's lifetime and sets large sets often wants
+    /// [`SemSet::set_all_atomic`].
     ///
     /// # Errors
     ///
     /// - [`ErrorKind::SizeMismatch`] (no errno): `values.len()` is not the set's
     ///   size; `expected` and `actual` are in bytes (2 per semaphore);
-    /// - [`ErrorKind::OutOfRange`]: a value is above `SEMVMX` (32767) (`ERANGE`);
-    ///   nothing was changed;
-    /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading or altering
-    ///   (`EACCES`);
-    /// - [`ErrorKind::InvalidArgument`]: the set is gone (`EINVAL`).
+    /// - [`ErrorKind::OutOfRange`]: a value is above `SEMVMX` (32767) (`ERANGE`,
+    ///   found before any system call that changes something); nothing was changed;
+    /// - [`ErrorKind::PermissionDenied`]: the mode refuses reading (the `IPC_STAT`)
+    ///   or altering (`EACCES`);
+    /// - [`ErrorKind::InvalidArgument`]: the set is gone, or was replaced by a smaller
+    ///   one part-way (`EINVAL`); the values before that point were set.
     ///
     /// # References
     ///
@@ -1347,11 +1435,61 @@ impl<B: Backend> SemSet<B> {
     /// assert_eq!(set.get(2)?, 3);
     /// let e = set.set_all(&[1, 2]).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 6, actual: 4 });
+    /// assert_eq!(set.set_all(&[4, 5, 40000]).unwrap_err().kind(), ErrorKind::OutOfRange);
+    /// assert_eq!(set.get(0)?, 1); // nothing was changed
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semctl")]
+    #[doc(alias = "SETVAL")]
+    #[doc(alias = "SETALL")]
+    pub fn set_all(&self, values: &[u16]) -> Result<()> {
+        self.check_len(values.len())?;
+        if values.iter().any(|&v| v > SEMVMX) {
+            return Err(Error::from_errno(Call::Semctl, Errno::RANGE));
+        }
+        for (&v, num) in values.iter().zip(0..=i32::MAX) {
+            self.ctl_at(num, SETVAL, i32::from(v))?;
+        }
+        Ok(())
+    }
+
+    /// `semctl(semid, 0, SETALL, values)`—Sets every value of the set atomically from
+    /// `values`, which must have exactly one entry per semaphore; clears the set's
+    /// undo entries in every process and wakes the waiters this satisfies.
+    ///
+    /// The length is checked as for [`SemSet::get_all_atomic`], which needs read
+    /// permission besides the alter permission `SETALL` needs.
+    ///
+    /// # Safety
+    ///
+    /// As [`SemSet::get_all_atomic`]: from the start of this call to its end, the id
+    /// must not name a set of more than `values.len()` semaphores, or the kernel reads
+    /// past the end of `values` (and qemu-user writes past it). [`SemSet::set_all`]
+    /// needs no such promise.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::set_all`], except that `ERANGE` comes from the kernel.
+    ///
+    /// # References
+    ///
+    /// semctl(2).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 3, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // SAFETY: the set is private to this process, which does not remove it during
+    /// // the call.
+    /// unsafe { set.set_all_atomic(&[1, 2, 3])? };
+    /// assert_eq!(set.get(2)?, 3);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "SETALL")]
-    pub fn set_all(&self, values: &[u16]) -> Result<()> {
+    pub unsafe fn set_all_atomic(&self, values: &[u16]) -> Result<()> {
         self.check_len(values.len())?;
         // qemu-user's SETALL writes the array back after the call, which faults on a
         // slice in read-only memory (a `&[1, 2]` constant): small sets go through a
@@ -1370,8 +1508,8 @@ impl<B: Backend> SemSet<B> {
         };
         // SAFETY: SETALL only reads `sem_nsems` u16 values through `arg`, which points
         // to `values` or to `copy`'s first `values.len()` entries, both alive for the
-        // call; `check_len` just saw `values.len() == sem_nsems` (see the module's
-        // Safety section for the one gap).
+        // call; `check_len` just saw `values.len() == sem_nsems`, and our caller
+        // promises that the id names no larger set until we return.
         let r = unsafe { self.backend.semctl(self.id, 0, SETALL, array.cast()) };
         check(Call::Semctl, r).map(drop)
     }
@@ -1526,7 +1664,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semop")]
     pub fn lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
         self.op(&[SemOp::wait(num).undo()])?;
-        Ok(SemGuard { set: self, num })
+        Ok(SemGuard::new(self, num))
     }
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::WouldBlock`] instead of waiting.
@@ -1554,7 +1692,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semop")]
     pub fn try_lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
         self.op(&[SemOp::wait(num).undo().nowait()])?;
-        Ok(SemGuard { set: self, num })
+        Ok(SemGuard::new(self, num))
     }
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::TimedOut`] after `timeout`.
@@ -1582,7 +1720,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semtimedop")]
     pub fn lock_timeout(&self, num: u16, timeout: Duration) -> Result<SemGuard<'_, B>> {
         self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
-        Ok(SemGuard { set: self, num })
+        Ok(SemGuard::new(self, num))
     }
 }
 
@@ -1626,6 +1764,11 @@ impl<B: Backend> Removable for SemSet<B> {
 /// If the process dies while holding it, the kernel gives the semaphore back (the
 /// undo of the `SEM_UNDO` take).
 ///
+/// The guard belongs to the process that took the semaphore: a copy a child inherits
+/// through `fork` gives nothing back when dropped (the lock stays the parent's until
+/// the parent's guard goes), and its [`unlock`](SemGuard::unlock) reports an error.
+/// Telling them apart costs a `getpid` at each lock and each unlock.
+///
 /// # Examples
 ///
 /// ```
@@ -1644,9 +1787,20 @@ impl<B: Backend> Removable for SemSet<B> {
 pub struct SemGuard<'a, B: Backend = DefaultBackend> {
     set: &'a SemSet<B>,
     num: u16,
+    /// The process that took the semaphore. A child forked while the guard lives has
+    /// a copy of it, but neither the lock (still the parent's) nor the undo entry of
+    /// the take (`fork` does not inherit `SEM_UNDO` adjustments): had its copy given
+    /// the semaphore back, the parent's lock would be free while the parent still
+    /// used it.
+    pid: i32,
 }
 
-impl<B: Backend> SemGuard<'_, B> {
+impl<'a, B: Backend> SemGuard<'a, B> {
+    fn new(set: &'a SemSet<B>, num: u16) -> Self {
+        let pid = set.backend.getpid();
+        SemGuard { set, num, pid }
+    }
+
     /// The semaphore this guard holds.
     ///
     /// # Examples
@@ -1685,9 +1839,12 @@ impl<B: Backend> SemGuard<'_, B> {
     ///
     /// # Errors
     ///
-    /// As [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
-    /// meanwhile, [`ErrorKind::OutOfRange`] if someone else raised the value to
-    /// `SEMVMX`.
+    /// - [`ErrorKind::PermissionDenied`] (no errno, no system call but `getpid`): the
+    ///   guard was taken by another process, whose copy this is (a child inherits one
+    ///   through `fork`); the semaphore stays taken;
+    /// - as [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
+    ///   meanwhile, [`ErrorKind::OutOfRange`] if someone else raised the value to
+    ///   `SEMVMX`.
     ///
     /// # Examples
     ///
@@ -1708,6 +1865,9 @@ impl<B: Backend> SemGuard<'_, B> {
     }
 
     fn release(&self) -> Result<()> {
+        if self.set.backend.getpid() != self.pid {
+            return Err(Error::new(Call::Semop, ErrorKind::PermissionDenied));
+        }
         self.set.op(&[SemOp::post(self.num).undo()])
     }
 }

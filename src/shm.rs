@@ -742,14 +742,19 @@ impl<B: Backend> Segment<B> {
         self.stat_raw().map(|ds| SegmentStat::from(&ds))
     }
 
-    /// `shmctl(shmid, IPC_SET, buf)` — sets owner uid, gid and permission bits; the
-    /// rest of `buf` comes from a fresh `IPC_STAT`.
+    /// `shmctl(shmid, IPC_SET, buf)` — sets owner uid, gid and permission bits.
+    ///
+    /// Those three are all that `IPC_SET` takes from `buf` for a segment (the state
+    /// bits such as `SHM_LOCKED` stay), so nothing is read first: the owner of a
+    /// segment whose mode refuses it reading (`0o000`, `0o200`) may still change it,
+    /// as the kernel allows.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::PermissionDenied`] (`EPERM`) unless the caller is the owner, the
-    /// creator or privileged; `EACCES` if it may not even read the segment (the
-    /// `IPC_STAT` before).
+    /// creator or privileged; [`ErrorKind::InvalidArgument`] (`EINVAL`) if the id
+    /// names no segment (any more) or a uid/gid has no mapping in the caller's user
+    /// namespace.
     ///
     /// # References
     ///
@@ -770,7 +775,7 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        let mut ds = self.stat_raw()?;
+        let mut ds = shmid64_ds::default();
         owner.apply(&mut ds.shm_perm);
         // SAFETY: IPC_SET reads one shmid64_ds through `buf` (Backend::shmctl's
         // contract); `ds` is a live local shmid64_ds.

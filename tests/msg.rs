@@ -2,7 +2,9 @@
 //! IPC namespace.
 
 use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector};
-use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Owner, Removable, Removal};
+use sysv_ipc::{
+    Backend, Errno, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Owner, Removable, Removal,
+};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{
     as_user, fork_peer, needs_root, set_sysctl, under_qemu, wait_until_blocked,
@@ -535,6 +537,62 @@ fn nothing_allocates<B: Backend + Copy>(b: B) {
     q.remove().unwrap();
 }
 
+/// `IPC_SET` as uid 65534. On its own queues of modes it may not read (`0o000`,
+/// `0o200`): `set_owner_and_max_bytes` works, as the kernel's `IPC_SET` does, while
+/// the read-modify-write forms report the read's `EACCES`. On root's queue, readable or
+/// not, every form reports the kernel's `EPERM`.
+fn ipc_set_needs_only_ownership<B: Backend + Copy>(b: B) {
+    if !needs_root("ipc_set_needs_only_ownership") {
+        return;
+    }
+    let readable =
+        MsgQueue::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::new(0o644)).unwrap();
+    let unreadable =
+        MsgQueue::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::new(0o600)).unwrap();
+    as_user(65534, 65534, move || {
+        let nobody = |mode| Owner {
+            uid: 65534,
+            gid: 65534,
+            mode: Mode::new(mode),
+        };
+        let status = |e: Error| (e.kind(), e.errno());
+        let acces = (ErrorKind::PermissionDenied, Some(Errno::ACCES));
+        let perm = (ErrorKind::PermissionDenied, Some(Errno::PERM));
+        for mode in [0o000, 0o200] {
+            let q =
+                MsgQueue::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::new(mode)).unwrap();
+            assert_eq!(status(q.set_owner(nobody(0o600)).unwrap_err()), acces);
+            assert_eq!(status(q.set_max_bytes(100).unwrap_err()), acces);
+            q.set_owner_and_max_bytes(nobody(0o600), 100).unwrap();
+            let st = q.stat().unwrap();
+            assert_eq!(
+                (st.perm.mode, st.max_bytes),
+                (Mode::OWNER_RW, 100),
+                "{mode:o}"
+            );
+            q.remove().unwrap();
+        }
+        for q in [readable, unreadable] {
+            assert_eq!(status(q.set_owner(nobody(0o666)).unwrap_err()), perm);
+            assert_eq!(status(q.set_max_bytes(100).unwrap_err()), perm);
+            assert_eq!(
+                status(q.set_owner_and_max_bytes(nobody(0o666), 100).unwrap_err()),
+                perm
+            );
+        }
+    });
+    for (q, mode) in [(readable, 0o644), (unreadable, 0o600)] {
+        let st = q.stat().unwrap();
+        assert_eq!(
+            (st.perm.uid, st.perm.mode),
+            (0, Mode::new(mode)),
+            "unchanged"
+        );
+        assert_ne!(st.max_bytes, 100);
+        q.remove().unwrap();
+    }
+}
+
 macro_rules! for_backends {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -561,6 +619,7 @@ for_backends!(
     removal_wakes_a_blocked_sender,
     a_signal_interrupts_a_blocked_receive,
     permissions_are_enforced,
+    ipc_set_needs_only_ownership,
     nothing_allocates,
 );
 
@@ -594,6 +653,49 @@ on_the_mock!(
     removal_guard_removes_on_drop;
     in_a_child: nothing_allocates,
 );
+
+/// [`ipc_set_needs_only_ownership`] for every kind of object on the in-memory
+/// kernel, whose users are set rather than forked.
+#[test]
+fn ipc_set_needs_only_ownership_on_the_mock() {
+    use sysv_ipc::SemSet;
+    use sysv_ipc::shm::Segment;
+    use sysv_ipc_mock::Process;
+
+    let m = fresh_mock();
+    m.set_process(Process::root(1));
+    let roots_q = MsgQueue::create_in(m, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let roots_s = SemSet::create_in(m, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let roots_m =
+        Segment::create_in(m, Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    m.set_process(Process::user(2, 65534, 65534));
+    let nobody = Owner {
+        uid: 65534,
+        gid: 65534,
+        mode: Mode::OWNER_RW,
+    };
+    let status = |e: Error| (e.kind(), e.errno());
+    let perm = (ErrorKind::PermissionDenied, Some(Errno::PERM));
+    for mode in [Mode::new(0o000), Mode::new(0o200)] {
+        let q = MsgQueue::create_in(m, Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        q.set_owner_and_max_bytes(nobody, 100).unwrap();
+        assert_eq!(q.stat().unwrap().max_bytes, 100);
+        let s = SemSet::create_in(m, Key::PRIVATE, 1, Intent::CreateNew, mode).unwrap();
+        s.set_owner(nobody).unwrap();
+        assert_eq!(s.stat().unwrap().perm.mode, Mode::OWNER_RW);
+        let g = Segment::create_in(m, Key::PRIVATE, 64, Intent::CreateNew, mode).unwrap();
+        g.set_owner(nobody).unwrap();
+        assert_eq!(g.stat().unwrap().perm.mode, Mode::OWNER_RW);
+    }
+    assert_eq!(status(roots_q.set_owner(nobody).unwrap_err()), perm);
+    assert_eq!(status(roots_q.set_max_bytes(100).unwrap_err()), perm);
+    assert_eq!(
+        status(roots_q.set_owner_and_max_bytes(nobody, 100).unwrap_err()),
+        perm
+    );
+    assert_eq!(status(roots_s.set_owner(nobody).unwrap_err()), perm);
+    assert_eq!(status(roots_m.set_owner(nobody).unwrap_err()), perm);
+}
 
 fn fresh_mock() -> &'static sysv_ipc_mock::Mock {
     Box::leak(Box::new(sysv_ipc_mock::Mock::new()))

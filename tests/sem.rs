@@ -4,10 +4,13 @@
 //! Set `SEM_STATS=1` to have the race and the init-wait tests print what they measured
 //! (straight to fd 2: the harness's capture does not survive a fork).
 
+use std::cell::Cell;
+use std::ffi::{CStr, c_void};
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use sysv_ipc::abi::{FileId, IPC_RMID, IPC_STAT, SETALL, sembuf, timespec};
 use sysv_ipc::sem::{INIT_CHECKS, spin_wait};
 use sysv_ipc::{
     Backend, Call, DefaultBackend, Errno, Error, ErrorKind, Intent, Key, Mode, Owner, Removable,
@@ -44,6 +47,7 @@ on_every_backend!(
     op_timeout_expires_and_saturates,
     get_set_and_range,
     get_all_set_all_check_the_length_first,
+    get_all_set_all_stay_in_bounds_when_the_id_is_reused,
     counts_and_pid_of_blocked_peers,
     post_wakes_a_peer,
     removal_wakes_waiters_with_removed,
@@ -51,7 +55,9 @@ on_every_backend!(
     retry_helpers_retry_eintr,
     timed_retry_keeps_the_deadline,
     lock_released_when_holder_is_killed,
+    guard_copied_into_a_forked_child_keeps_the_lock,
     permissions_as_another_user,
+    set_owner_needs_only_ownership,
     too_many_ops_is_limit_reached,
     new_initialized_protocol,
     new_initialized_loser_waits_for_the_creator,
@@ -600,6 +606,200 @@ fn get_all_set_all_check_the_length_first<B: Backend + Copy>(b: B) {
     });
 }
 
+/// A backend that, right after the first `IPC_STAT` of an armed set id, removes that
+/// set and has the kernel give its id to a new set of another size (through
+/// `kernel.sem_next_id`), every value [`IdReuse::FILL`]: what another process may do
+/// between the `IPC_STAT` that checks a buffer's length and the call that uses it.
+struct IdReuse<B> {
+    inner: B,
+    /// The id to reuse and the new set's size; taken when it fires.
+    armed: Cell<Option<(i32, usize)>>,
+    fired: Cell<bool>,
+}
+
+impl<B: Backend> IdReuse<B> {
+    const FILL: u16 = 7;
+
+    fn new(inner: B) -> Self {
+        IdReuse {
+            inner,
+            armed: Cell::new(None),
+            fired: Cell::new(false),
+        }
+    }
+
+    fn arm(&self, id: i32, nsems: usize) {
+        self.armed.set(Some((id, nsems)));
+        self.fired.set(false);
+    }
+
+    fn reuse(&self, id: i32, nsems: usize) {
+        // SAFETY: IPC_RMID reads no argument.
+        unsafe { self.inner.semctl(id, 0, IPC_RMID, std::ptr::null_mut()) }.unwrap();
+        set_sysctl("kernel/sem_next_id", id);
+        let new = self.inner.semget(0, nsems as i32, 0o600).unwrap();
+        assert_eq!(new, id, "sem_next_id hands the id to the new set");
+        let mut fill = vec![Self::FILL; nsems];
+        // SAFETY: `fill` holds `nsems` u16 values, the size of the set just made,
+        // which only this process knows of.
+        unsafe { self.inner.semctl(new, 0, SETALL, fill.as_mut_ptr().cast()) }.unwrap();
+        self.fired.set(true);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to `inner`, which keeps the contract; the
+// extra calls after an IPC_STAT pass their own live buffers.
+unsafe impl<B: Backend> Backend for IdReuse<B> {
+    fn msgget(&self, key: i32, msgflg: i32) -> Result<i32, Errno> {
+        self.inner.msgget(key, msgflg)
+    }
+    fn msgsnd(&self, msqid: i32, msg: &[u8], msgflg: i32) -> Result<(), Errno> {
+        self.inner.msgsnd(msqid, msg, msgflg)
+    }
+    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno> {
+        self.inner.msgrcv(msqid, msg, msgtyp, msgflg)
+    }
+    unsafe fn msgctl(&self, msqid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
+        // SAFETY: our caller's promise about `buf`, passed on.
+        unsafe { self.inner.msgctl(msqid, cmd, buf) }
+    }
+    fn semget(&self, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
+        self.inner.semget(key, nsems, semflg)
+    }
+    fn semop(&self, semid: i32, sops: &[sembuf]) -> Result<(), Errno> {
+        self.inner.semop(semid, sops)
+    }
+    fn semtimedop(
+        &self,
+        semid: i32,
+        sops: &[sembuf],
+        timeout: Option<&timespec>,
+    ) -> Result<(), Errno> {
+        self.inner.semtimedop(semid, sops, timeout)
+    }
+    unsafe fn semctl(
+        &self,
+        semid: i32,
+        semnum: i32,
+        cmd: i32,
+        arg: *mut c_void,
+    ) -> Result<i32, Errno> {
+        // SAFETY: our caller's promise about `arg`, passed on.
+        let r = unsafe { self.inner.semctl(semid, semnum, cmd, arg) };
+        if let Some((id, nsems)) = self.armed.get().filter(|&(id, _)| id == semid)
+            && cmd == IPC_STAT
+        {
+            self.armed.set(None);
+            self.reuse(id, nsems);
+        }
+        r
+    }
+    fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno> {
+        self.inner.shmget(key, size, shmflg)
+    }
+    unsafe fn shmat(
+        &self,
+        shmid: i32,
+        shmaddr: *const c_void,
+        shmflg: i32,
+    ) -> Result<*mut c_void, Errno> {
+        // SAFETY: our caller's promise about `shmaddr`, passed on.
+        unsafe { self.inner.shmat(shmid, shmaddr, shmflg) }
+    }
+    unsafe fn shmdt(&self, shmaddr: *const c_void) -> Result<(), Errno> {
+        // SAFETY: our caller's promise, passed on.
+        unsafe { self.inner.shmdt(shmaddr) }
+    }
+    unsafe fn shmctl(&self, shmid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
+        // SAFETY: our caller's promise about `buf`, passed on.
+        unsafe { self.inner.shmctl(shmid, cmd, buf) }
+    }
+    fn file_id(&self, path: &CStr) -> Result<FileId, Errno> {
+        self.inner.file_id(path)
+    }
+    fn getpid(&self) -> i32 {
+        self.inner.getpid()
+    }
+    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
+        self.inner.membarrier(cmd, flags, cpu_id)
+    }
+    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
+        self.inner.clock_gettime(clockid)
+    }
+}
+
+/// The safe `get_all`/`set_all` touch no value beyond their slice even when the set
+/// they checked the slice against is replaced by a larger one before they use it.
+fn get_all_set_all_stay_in_bounds_when_the_id_is_reused<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        let reuse = IdReuse::new(b);
+        let create = |nsems| {
+            SemSet::create_in(
+                &reuse,
+                Key::PRIVATE,
+                nsems,
+                Intent::CreateNew,
+                Mode::OWNER_RW,
+            )
+            .unwrap()
+        };
+
+        // get_all into 1 value of a 256-value buffer; the set becomes one of 256.
+        const GUARD: u16 = 0xAAAA;
+        let old = create(1);
+        let mut whole = [GUARD; 256];
+        reuse.arm(old.id(), whole.len());
+        let r = old.get_all(&mut whole[..1]);
+        std::hint::black_box(&mut whole);
+        assert!(
+            reuse.fired.get(),
+            "the id was reused after the length check"
+        );
+        let past = whole[1..].iter().filter(|&&v| v != GUARD).count();
+        assert_eq!(
+            past, 0,
+            "get_all wrote {past} values past its 1-value slice ({r:?})"
+        );
+        assert_eq!(r, Ok(()));
+        assert_eq!(
+            whole[0],
+            IdReuse::<B>::FILL,
+            "read from the set the id names now"
+        );
+        SemSet::from_id(b, old.id()).remove().unwrap();
+
+        // set_all of `len` values; the set becomes one of `nsems`. A slice of up to 64
+        // values used to go through a 64-value copy on the stack, a longer one straight
+        // from the caller's memory: both are covered.
+        for (len, nsems) in [(1, 64), (65, 200)] {
+            let old = create(len);
+            let values = [300u16; 200];
+            reuse.arm(old.id(), nsems);
+            let r = old.set_all(&values[..len]);
+            assert!(
+                reuse.fired.get(),
+                "the id was reused after the length check"
+            );
+            let new = SemSet::from_id(b, old.id());
+            let mut now = vec![0u16; nsems];
+            for (i, v) in now.iter_mut().enumerate() {
+                *v = new.get(i as u16).unwrap();
+            }
+            let changed = now[len..]
+                .iter()
+                .filter(|&&v| v != IdReuse::<B>::FILL)
+                .count();
+            assert_eq!(
+                changed, 0,
+                "set_all of {len} values changed {changed} semaphores past them ({r:?}): {now:?}"
+            );
+            assert_eq!(r, Ok(()));
+            assert!(now[..len].iter().all(|&v| v == 300), "{now:?}");
+            new.remove().unwrap();
+        }
+    });
+}
+
 fn counts_and_pid_of_blocked_peers<B: Backend + Copy>(b: B) {
     in_ipc_namespace(move || {
         let set = private(b, 2);
@@ -875,6 +1075,38 @@ fn lock_released_when_holder_is_killed<B: Backend + Copy>(b: B) {
     });
 }
 
+/// A child forked while the parent holds a `SemGuard` has a copy of the guard, not
+/// the lock: dropping the copy gives nothing back, unlocking it is refused.
+fn guard_copied_into_a_forked_child_keeps_the_lock<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        let set = Removal::new(
+            SemSet::new_initialized_in(b, Key::PRIVATE, &[1], Mode::OWNER_RW).unwrap(),
+        );
+        let guard = set.lock(0).unwrap();
+        let (held, s) = (&guard, *set);
+        fork_peer(move || {
+            // SAFETY: fork gave this process its own copy of the parent's memory, the
+            // guard included; it is read out once here and never dropped otherwise
+            // (the child leaves by `_exit`).
+            let copy = unsafe { std::ptr::read(held) };
+            let e = err(copy.unlock());
+            assert_eq!(
+                (e.kind(), e.call(), e.errno()),
+                (ErrorKind::PermissionDenied, Call::Semop, None)
+            );
+            assert_eq!(s.get(0).unwrap(), 0, "unlock of the copy gave nothing back");
+            // SAFETY: as above; `unlock` forgot the first copy, this is a new one.
+            drop(unsafe { std::ptr::read(held) });
+            assert_eq!(s.get(0).unwrap(), 0, "dropping the copy gave nothing back");
+            assert_eq!(kind(s.try_lock(0)), ErrorKind::WouldBlock);
+        })
+        .join();
+        assert_eq!(set.get(0).unwrap(), 0, "the parent still holds the lock");
+        drop(guard);
+        assert_eq!(set.get(0).unwrap(), 1, "the parent's drop gives it back");
+    });
+}
+
 fn permissions_as_another_user<B: Backend + Copy>(b: B) {
     in_ipc_namespace(move || {
         if !needs_root("permissions_as_another_user") {
@@ -971,6 +1203,40 @@ fn permissions_as_another_user<B: Backend + Copy>(b: B) {
             s600.remove().unwrap();
         });
         assert_eq!(kind(SemSet::open_in(b, k600)), ErrorKind::NotFound);
+    });
+}
+
+/// `set_owner` as uid 65534: its own sets of modes it may not read (`0o000`,
+/// `0o200`) are its to change, as the kernel's `IPC_SET` allows; on root's set it gets
+/// the kernel's `EPERM`, not the `EACCES` of a read it should not need.
+fn set_owner_needs_only_ownership<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        if !needs_root("set_owner_needs_only_ownership") {
+            return;
+        }
+        let roots =
+            SemSet::create_in(b, Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        as_user(65534, 65534, move || {
+            let nobody = Owner {
+                uid: 65534,
+                gid: 65534,
+                mode: Mode::OWNER_RW,
+            };
+            for mode in [0o000, 0o200] {
+                let set = SemSet::create_in(b, Key::PRIVATE, 1, Intent::CreateNew, Mode::new(mode))
+                    .unwrap();
+                assert_eq!(kind(set.stat()), ErrorKind::PermissionDenied);
+                set.set_owner(nobody).unwrap();
+                assert_eq!(set.stat().unwrap().perm.mode, Mode::OWNER_RW, "{mode:o}");
+                set.remove().unwrap();
+            }
+            let e = err(roots.set_owner(nobody));
+            assert_eq!(
+                (e.kind(), e.errno()),
+                (ErrorKind::PermissionDenied, Some(Errno::PERM))
+            );
+        });
+        assert_eq!(roots.stat().unwrap().perm.uid, 0, "unchanged");
     });
 }
 

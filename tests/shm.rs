@@ -78,6 +78,7 @@ on_real_backends!(
     atomics_are_shared_between_processes,
     removed_segment_stays_usable_by_a_peer,
     permissions_as_nobody,
+    set_owner_needs_only_ownership,
     enospc_at_lowered_shmmni,
     create_with_options,
     attach_at_addresses,
@@ -891,7 +892,7 @@ fn permissions_as_nobody<B: Backend + Copy>(b: B) {
                     gid: NOBODY,
                     mode: Mode::ALL_RW
                 })),
-                denied
+                (ErrorKind::PermissionDenied, Some(Errno::PERM))
             );
             let seg = Segment::from_id(b, r);
             assert_eq!(
@@ -933,6 +934,42 @@ fn permissions_as_nobody<B: Backend + Copy>(b: B) {
             seg.remove().unwrap();
         });
         let _ = private_seg.keep();
+    });
+}
+
+/// `set_owner` as `nobody`: its own segments of modes it may not read (`0o000`,
+/// `0o200`) are its to change, as the kernel's `IPC_SET` allows; on root's segment it
+/// gets the kernel's `EPERM`, not the `EACCES` of a read it should not need.
+fn set_owner_needs_only_ownership<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        if !needs_root("set_owner_needs_only_ownership") {
+            return;
+        }
+        let roots =
+            Segment::create_in(b, Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        as_user(NOBODY, NOBODY, move || {
+            let nobody = Owner {
+                uid: NOBODY,
+                gid: NOBODY,
+                mode: Mode::OWNER_RW,
+            };
+            for mode in [0o000, 0o200] {
+                let seg =
+                    Segment::create_in(b, Key::PRIVATE, 64, Intent::CreateNew, Mode::new(mode))
+                        .unwrap();
+                assert_eq!(kind(seg.stat()).0, ErrorKind::PermissionDenied);
+                seg.set_owner(nobody).unwrap();
+                let st = seg.stat().unwrap();
+                assert_eq!((st.perm.mode, st.size), (Mode::OWNER_RW, 64), "{mode:o}");
+                seg.remove().unwrap();
+            }
+            assert_eq!(
+                kind(roots.set_owner(nobody)),
+                (ErrorKind::PermissionDenied, Some(Errno::PERM))
+            );
+        });
+        assert_eq!(roots.stat().unwrap().perm.uid, 0, "unchanged");
+        roots.remove().unwrap();
     });
 }
 

@@ -518,6 +518,45 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
     // SAFETY: as above.
     l.r(unsafe { b.shmat(h2, core::ptr::null(), 0) }.map(|_| 0i64));
     l.r(b.shmget(IPC_PRIVATE, 1, 0o600));
+
+    // IPC_SET needs ownership, not read permission: on its own objects of modes the
+    // owner may not read, from buffers never read; uid (uid_t)-1 is EINVAL for the
+    // owner and EPERM on root's objects.
+    for mode in [0o000, 0o200] {
+        let q = b.msgget(IPC_PRIVATE, mode).unwrap_or(-1);
+        let sem = b.semget(IPC_PRIVATE, 1, mode).unwrap_or(-1);
+        let shm = b.shmget(IPC_PRIVATE, 1, mode).unwrap_or(-1);
+        for uid in [u32::MAX, 65534] {
+            let mut mds = msqid64_ds::default();
+            mds.msg_perm.uid = uid;
+            mds.msg_perm.gid = uid;
+            mds.msg_perm.mode = 0o640;
+            mds.msg_qbytes = 1000;
+            let mut sds = semid64_ds {
+                sem_perm: mds.msg_perm,
+                ..semid64_ds::default()
+            };
+            let mut hds = shmid64_ds {
+                shm_perm: mds.msg_perm,
+                ..shmid64_ds::default()
+            };
+            for (id, ds) in [(q, mds), (k, mds)] {
+                let mut ds = ds;
+                // SAFETY: live msqid64_ds.
+                l.r(unsafe { b.msgctl(id, IPC_SET, (&raw mut ds).cast()) });
+            }
+            for id in [sem, s] {
+                l.r(ctl_sem_ptr(b, id, 0, IPC_SET, &raw mut sds));
+            }
+            for id in [shm, h2] {
+                // SAFETY: live shmid64_ds.
+                l.r(unsafe { b.shmctl(id, IPC_SET, (&raw mut hds).cast()) });
+            }
+        }
+        log_msgstat(b, l, q, IPC_STAT);
+        log_semstat(b, l, sem, IPC_STAT);
+        log_shmstat(b, l, shm, IPC_STAT);
+    }
 }
 
 /// The capabilities this test runs with (root in a container may lack some:

@@ -609,3 +609,67 @@ pub fn msg_ctl_ipc64_is_einval<B: Backend>(b: &B) {
         }
     });
 }
+
+/// `IPC_SET` checks ownership, not read permission: the owner of a queue whose mode
+/// refuses it reading (`0o000`, `0o200`: `IPC_STAT` is `EACCES`) changes it with a
+/// buffer it never read; anyone else gets `EPERM`, whether or not it may read. A uid
+/// and gid of `(uid_t)-1` are `EINVAL` for the owner, with nothing changed, and `EPERM`
+/// for anyone else.
+pub fn msg_ctl_set_needs_only_ownership<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        if !needs_root("msg_ctl_set_needs_only_ownership") {
+            return;
+        }
+        let readable = b.msgget(KEY, IPC_CREAT | 0o644).unwrap();
+        let unreadable = b.msgget(KEY + 1, IPC_CREAT | 0o600).unwrap();
+        as_user(NOBODY, NOBODY, || {
+            for mode in [0o000, 0o200, 0o600] {
+                let id = b.msgget(IPC_PRIVATE, mode).unwrap();
+                let before = msg_stat(b, id);
+                assert_eq!(before.is_err(), mode != 0o600, "mode {mode:o}: {before:?}");
+                let mut ds = msqid64_ds::default();
+                ds.msg_perm.uid = u32::MAX;
+                ds.msg_perm.gid = u32::MAX;
+                assert_eq!(msg_set(b, id, ds), Err(Errno::INVAL), "mode {mode:o}");
+                assert_eq!(
+                    msg_stat(b, id).ok(),
+                    before.ok(),
+                    "the refused IPC_SET changed nothing"
+                );
+                ds.msg_perm.uid = NOBODY;
+                ds.msg_perm.gid = NOBODY;
+                ds.msg_perm.mode = 0o640;
+                ds.msg_qbytes = 1000;
+                assert_eq!(msg_set(b, id, ds), Ok(0), "mode {mode:o}");
+                let after = msg_stat(b, id).unwrap();
+                assert_eq!(
+                    (
+                        after.msg_perm.uid,
+                        after.msg_perm.mode & 0o777,
+                        after.msg_qbytes
+                    ),
+                    (NOBODY, 0o640, 1000)
+                );
+                msg_rmid(b, id).unwrap();
+            }
+            for id in [readable, unreadable] {
+                let mut ds = msqid64_ds::default();
+                ds.msg_perm.uid = NOBODY;
+                ds.msg_perm.gid = NOBODY;
+                ds.msg_perm.mode = 0o666;
+                assert_eq!(msg_set(b, id, ds), Err(Errno::PERM));
+                ds.msg_perm.uid = u32::MAX;
+                ds.msg_perm.gid = u32::MAX;
+                assert_eq!(msg_set(b, id, ds), Err(Errno::PERM));
+            }
+        });
+        for (id, mode) in [(readable, 0o644), (unreadable, 0o600)] {
+            let ds = msg_stat(b, id).unwrap();
+            assert_eq!(
+                (ds.msg_perm.uid, ds.msg_perm.mode & 0o777),
+                (0, mode),
+                "unchanged"
+            );
+        }
+    });
+}

@@ -482,3 +482,73 @@ pub fn sem_ctl_setall_reads_only<B: Backend>(b: &B) {
         assert_eq!(sem_getall(b, id, 2).unwrap(), VALUES);
     });
 }
+
+/// `semctl(id, 0, IPC_SET, ds)`.
+fn sem_set<B: Backend>(b: &B, id: i32, mut ds: semid64_ds) -> Result<i32, Errno> {
+    // SAFETY: `arg` points to a live local semid64_ds, what IPC_SET reads.
+    unsafe { b.semctl(id, 0, IPC_SET, (&raw mut ds).cast()) }
+}
+
+/// `semctl(id, 0, IPC_RMID)`.
+fn sem_rmid<B: Backend>(b: &B, id: i32) -> Result<i32, Errno> {
+    semctl_val(b, id, 0, IPC_RMID, 0)
+}
+
+/// `IPC_SET` checks ownership, not read permission: the owner of a set whose mode
+/// refuses it reading (`0o000`, `0o200`: `IPC_STAT` is `EACCES`) changes it with a
+/// buffer it never read; anyone else gets `EPERM`, whether or not it may read. A uid
+/// and gid of `(uid_t)-1` are `EINVAL` for the owner, with nothing changed, and `EPERM`
+/// for anyone else.
+pub fn sem_ctl_set_needs_only_ownership<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        if !needs_root("sem_ctl_set_needs_only_ownership") {
+            return;
+        }
+        let readable = b.semget(KEY, 1, IPC_CREAT | 0o644).unwrap();
+        let unreadable = b.semget(KEY + 1, 1, IPC_CREAT | 0o600).unwrap();
+        as_user(NOBODY, NOBODY, || {
+            for mode in [0o000, 0o200, 0o600] {
+                let id = b.semget(IPC_PRIVATE, 1, mode).unwrap();
+                let before = sem_stat(b, id);
+                assert_eq!(before.is_err(), mode != 0o600, "mode {mode:o}: {before:?}");
+                let mut ds = semid64_ds::default();
+                ds.sem_perm.uid = u32::MAX;
+                ds.sem_perm.gid = u32::MAX;
+                assert_eq!(sem_set(b, id, ds), Err(Errno::INVAL), "mode {mode:o}");
+                assert_eq!(
+                    sem_stat(b, id).ok(),
+                    before.ok(),
+                    "the refused IPC_SET changed nothing"
+                );
+                ds.sem_perm.uid = NOBODY;
+                ds.sem_perm.gid = NOBODY;
+                ds.sem_perm.mode = 0o640;
+                assert_eq!(sem_set(b, id, ds), Ok(0), "mode {mode:o}");
+                let after = sem_stat(b, id).unwrap();
+                assert_eq!(
+                    (after.sem_perm.uid, after.sem_perm.mode & 0o777),
+                    (NOBODY, 0o640)
+                );
+                sem_rmid(b, id).unwrap();
+            }
+            for id in [readable, unreadable] {
+                let mut ds = semid64_ds::default();
+                ds.sem_perm.uid = NOBODY;
+                ds.sem_perm.gid = NOBODY;
+                ds.sem_perm.mode = 0o666;
+                assert_eq!(sem_set(b, id, ds), Err(Errno::PERM));
+                ds.sem_perm.uid = u32::MAX;
+                ds.sem_perm.gid = u32::MAX;
+                assert_eq!(sem_set(b, id, ds), Err(Errno::PERM));
+            }
+        });
+        for (id, mode) in [(readable, 0o644), (unreadable, 0o600)] {
+            let ds = sem_stat(b, id).unwrap();
+            assert_eq!(
+                (ds.sem_perm.uid, ds.sem_perm.mode & 0o777),
+                (0, mode),
+                "unchanged"
+            );
+        }
+    });
+}

@@ -374,3 +374,77 @@ pub fn shm_ctl_ipc64_is_einval<B: Backend>(b: &B) {
         }
     });
 }
+
+/// `shmctl(id, IPC_SET, ds)`.
+fn shm_set<B: Backend>(b: &B, id: i32, mut ds: shmid64_ds) -> Result<i32, Errno> {
+    // SAFETY: `ds` is a live local shmid64_ds, what IPC_SET reads.
+    unsafe { b.shmctl(id, IPC_SET, (&raw mut ds).cast()) }
+}
+
+/// `shmctl(id, IPC_RMID)`.
+fn shm_rmid<B: Backend>(b: &B, id: i32) -> Result<i32, Errno> {
+    shmctl_nobuf(b, id, IPC_RMID)
+}
+
+/// `IPC_SET` checks ownership, not read permission: the owner of a segment whose mode
+/// refuses it reading (`0o000`, `0o200`: `IPC_STAT` is `EACCES`) changes it with a
+/// buffer it never read; anyone else gets `EPERM`, whether or not it may read. A uid
+/// and gid of `(uid_t)-1` are `EINVAL` for the owner, with nothing changed, and `EPERM`
+/// for anyone else.
+pub fn shm_ctl_set_needs_only_ownership<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        if !needs_root("shm_ctl_set_needs_only_ownership") {
+            return;
+        }
+        let readable = b.shmget(KEY, 4096, IPC_CREAT | 0o644).unwrap();
+        let unreadable = b.shmget(KEY + 1, 4096, IPC_CREAT | 0o600).unwrap();
+        as_user(NOBODY, NOBODY, || {
+            for mode in [0o000, 0o200, 0o600] {
+                let id = b.shmget(IPC_PRIVATE, 4096, mode).unwrap();
+                let before = shm_stat(b, id);
+                assert_eq!(before.is_err(), mode != 0o600, "mode {mode:o}: {before:?}");
+                let mut ds = shmid64_ds::default();
+                ds.shm_perm.uid = u32::MAX;
+                ds.shm_perm.gid = u32::MAX;
+                assert_eq!(shm_set(b, id, ds), Err(Errno::INVAL), "mode {mode:o}");
+                assert_eq!(
+                    shm_stat(b, id).ok(),
+                    before.ok(),
+                    "the refused IPC_SET changed nothing"
+                );
+                ds.shm_perm.uid = NOBODY;
+                ds.shm_perm.gid = NOBODY;
+                ds.shm_perm.mode = 0o640;
+                assert_eq!(shm_set(b, id, ds), Ok(0), "mode {mode:o}");
+                let after = shm_stat(b, id).unwrap();
+                assert_eq!(
+                    (
+                        after.shm_perm.uid,
+                        after.shm_perm.mode & 0o777,
+                        after.shm_segsz
+                    ),
+                    (NOBODY, 0o640, 4096)
+                );
+                shm_rmid(b, id).unwrap();
+            }
+            for id in [readable, unreadable] {
+                let mut ds = shmid64_ds::default();
+                ds.shm_perm.uid = NOBODY;
+                ds.shm_perm.gid = NOBODY;
+                ds.shm_perm.mode = 0o666;
+                assert_eq!(shm_set(b, id, ds), Err(Errno::PERM));
+                ds.shm_perm.uid = u32::MAX;
+                ds.shm_perm.gid = u32::MAX;
+                assert_eq!(shm_set(b, id, ds), Err(Errno::PERM));
+            }
+        });
+        for (id, mode) in [(readable, 0o644), (unreadable, 0o600)] {
+            let ds = shm_stat(b, id).unwrap();
+            assert_eq!(
+                (ds.shm_perm.uid, ds.shm_perm.mode & 0o777),
+                (0, mode),
+                "unchanged"
+            );
+        }
+    });
+}
