@@ -339,17 +339,22 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
     ///
     /// With [`Intent::OpenOrCreate`], a seqlock whose creator died before
-    /// finishing (the segment's only attachment is this caller's: see step 5 of
-    /// the [handshake](layout::header#handshake)) is removed, with its dead
-    /// creator's semaphore set, and created afresh by this call, once.
+    /// finishing (the segment is of the seqlock's exact size, its header carries
+    /// the mark its creator writes first, and its only attachment is this
+    /// caller's: see step 5 of the [handshake](layout::header#handshake)) is
+    /// removed, with its dead creator's semaphore set, and created afresh by this
+    /// call, once. Any other segment under `key` is never removed.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::LayoutMismatch`] (another layout, type or size; `"semaphores"`:
     /// the semaphore set of `key` was created by another user than the segment),
-    /// [`ErrorKind::Uninitialized`] (the creator did not finish in time and the
-    /// segment was not recovered: attached elsewhere, removal refused,
-    /// [`Intent::Open`], or stuck again after the one recovery),
+    /// [`ErrorKind::LayoutMismatch`] with `field: "magic"` (a header that never
+    /// became ready holds bytes this crate's handshake never leaves: another
+    /// program's segment, kept), [`ErrorKind::Uninitialized`] (the creator did not
+    /// finish in time and the segment was not recovered: attached elsewhere, all
+    /// zero, not the seqlock's size, removal refused, [`Intent::Open`], or stuck
+    /// again after the one recovery),
     /// [`ErrorKind::Corrupt`], and the errors of [`Segment::create_in`],
     /// [`Segment::attach`], [`SemSet::new_initialized_in`].
     ///
@@ -411,12 +416,14 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// # Examples
     ///
     /// ```
+    /// use sysv_ipc::layout::header::MAGIC;
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, seqlock::SeqLock};
     ///
     /// let key = Key::new(0x4500_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
-    /// // A segment whose creator never initialised it (say, it died first).
+    /// // A segment whose creator marked the header as this crate's, then died.
     /// let stuck = Removal::new(Segment::create(key, 264, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// stuck.attach()?.write(8, &MAGIC.to_ne_bytes()).unwrap();
     /// let mut waits = 0;
     /// let e = SeqLock::<u64, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, |attempt| {
     ///     waits += 1;
