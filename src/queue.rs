@@ -118,7 +118,7 @@ use crate::layout::ring::{
     self, Barrier, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
-use crate::sem::{SemOp, SemSet, spin_wait};
+use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
 use crate::shm::{Attachment, Segment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{
@@ -354,7 +354,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// this call creates. [`Key::PRIVATE`] always creates (share it by `fork`).
     ///
     /// Joining waits for the creator to finish initialising (the handshake in
-    /// [`layout::header`]) with [`spin_wait`]; see [`Queue::create_with`].
+    /// [`layout::header`]) for at most [`JOIN_TIMEOUT`] (500 ms) in time, with
+    /// [`timed_wait`]: a few microseconds of spinning, then sleeps of 10 µs
+    /// doubling to 1 ms, so a joiner of any priority, even `SCHED_FIFO` on the
+    /// creator's CPU, leaves the CPU to the creator. A recovery (below) may wait a
+    /// second time, so a call waits at most twice that. See [`Queue::create_with`]
+    /// for another wait.
     ///
     /// With [`Intent::OpenOrCreate`], a queue whose creator died before finishing
     /// (the segment is of the queue's exact size, its header carries the mark its
@@ -404,7 +409,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        Queue::create_with(backend, key, intent, mode, spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        Queue::create_with(backend, key, intent, mode, wait)
     }
 
     /// Opens the existing queue of `key`; [`Queue::create_in`] with [`Intent::Open`].
@@ -431,7 +437,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        Queue::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        Queue::create_with(backend, key, Intent::Open, Mode::default(), wait)
     }
 
     /// [`Queue::create_in`] with the wait used while the creator initialises:

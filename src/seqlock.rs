@@ -52,7 +52,7 @@ use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
 use crate::layout::{self, SeqReadView, ShmType, view, words_for};
-use crate::sem::{SemOp, SemSet, spin_wait};
+use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
 use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{
@@ -337,6 +337,10 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
 impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// Creates the seqlock of `key` or opens the one it has, as `intent` says (see
     /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
+    /// Joining waits for the creator for at most [`JOIN_TIMEOUT`] in time
+    /// ([`timed_wait`]: brief spins, then sleeps of 10 µs doubling to 1 ms, which
+    /// leave the CPU to a creator of any priority); twice that if it recovers an
+    /// abandoned segment (below).
     ///
     /// With [`Intent::OpenOrCreate`], a seqlock whose creator died before
     /// finishing (the segment is of the seqlock's exact size, its header carries
@@ -375,7 +379,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        SeqLock::create_with(backend, key, intent, mode, spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        SeqLock::create_with(backend, key, intent, mode, wait)
     }
 
     /// Opens the existing seqlock of `key`.
@@ -402,7 +407,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        SeqLock::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        SeqLock::create_with(backend, key, Intent::Open, Mode::default(), wait)
     }
 
     /// [`SeqLock::create_in`] with the wait used while the creator initialises
@@ -569,7 +575,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         B: Clone,
     {
         let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
-        SeqLock::join_read_only(&self.att.segment(), sems, spin_wait)
+        let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
+        SeqLock::join_read_only(&self.att.segment(), sems, wait)
     }
 }
 
@@ -610,8 +617,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
         B: Clone,
     {
         let segment = Segment::open_in(backend.clone(), key)?;
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
         let sems = SemSet::open_in(backend, key)?;
-        SeqLock::join_read_only(&segment, sems, spin_wait)
+        SeqLock::join_read_only(&segment, sems, wait)
     }
 
     /// Attaches `segment` read-only, runs the attacher's half of the header
