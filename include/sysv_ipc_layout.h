@@ -50,18 +50,22 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
  * Creating (the Rust side: Queue::create, SeqLock::create):
  *  1. the creator is the one process whose shmget(key, size, IPC_CREAT | IPC_EXCL)
  *     succeeded; the kernel zero-fills a new segment, so state is 0;
- *  2. it moves state 0 -> 1 with a compare-exchange (acquire);
+ *  2. it stores magic = SVIPC_MAGIC (the mark, relaxed), then moves state 0 -> 1
+ *     with a compare-exchange (acq_rel: the mark is visible with the claim);
  *  3. it initialises the control words after the header (relaxed), writes every
  *     header field (relaxed), creates and initialises the semaphore set under the
  *     same key, and finally stores state = 2 with release.
  *  A creator stays attached from its shmat before step 2 until after step 3: a
  *  Rust joiner that may create (Intent::OpenOrCreate) and whose wait runs out
- *  removes a segment whose only attachment is its own (shm_nattch == 1) when
- *  state is 1 with magic 0 or SVIPC_MAGIC, or state is 0 with the whole
- *  header zero (which it first claims, 0 -> 1, as in step 2), and a semaphore
- *  set under the key that only the segment's creator has operated on; then it
- *  creates the layout afresh. A creator whose step 2 compare-exchange fails must
- *  not initialise: someone else claimed the segment.
+ *  removes a segment whose only attachment is its own (shm_nattch == 1) only if
+ *  it is provably a dead creator's: shm_segsz is exactly the layout's size and
+ *  magic is SVIPC_MAGIC with state 1, or with state 0 and every other header word
+ *  0; and a semaphore set under the key that only the segment's creator has
+ *  operated on; then it creates the layout afresh. Any other segment under the
+ *  key (zero-filled, another program's) is never removed. A creator that skips
+ *  the mark is still joined, but its segment is not recovered if it dies. A
+ *  creator whose step 2 compare-exchange fails must not initialise: someone else
+ *  claimed the segment.
  * Joining (svipc_queue_open / svipc_seqlock_open in sysv_ipc_protocol.h):
  *  1. shmget(key, 0, 0); shmctl(IPC_STAT): shm_segsz >= data_offset; shmat;
  *  2. wait, bounded, for an acquire load of state to see 2: it pairs with the

@@ -74,8 +74,10 @@ impl LayoutSpec<'_> {
 /// with `wait`. A segment this call created is removed again if joining fails.
 ///
 /// With [`Intent::OpenOrCreate`], a joiner whose wait ran out on a segment that
-/// [`remove_if_abandoned`] finds abandoned (only this joiner attached: its creator
-/// died before publishing) removes it and creates the layout afresh; if someone
+/// [`remove_if_abandoned`] finds abandoned (this crate's, marked by its creator,
+/// and only this joiner attached: the creator died before publishing) removes it
+/// and creates the layout afresh; another program's segment is never removed
+/// (`LayoutMismatch` or `Uninitialized`, see [`Abandoned`]); if someone
 /// else removed the segment meanwhile, or its header turned out published after
 /// all, it opens or creates once more instead. At
 /// most one such second round per call, so two processes never loop; a second
@@ -104,9 +106,10 @@ where
     if intent != Intent::OpenOrCreate {
         return Err(not_ready());
     }
-    match remove_if_abandoned::<B, C>(att, key, spec.sem_values.len()) {
+    match remove_if_abandoned::<B, C>(att, key, spec) {
         Abandoned::Removed | Abandoned::RemovedByOthers | Abandoned::ReadyAfterAll => {}
         Abandoned::Kept => return Err(not_ready()),
+        Abandoned::Foreign => return Err(HeaderError::Mismatch("magic").to_error(spec.call)),
     }
     // The one second round: a segment stuck again now is reported, not recovered.
     match create_or_join_once(backend, key, intent, mode, spec, &init, &mut wait)? {
@@ -204,58 +207,55 @@ enum Abandoned {
     /// joiner's last look, then went away.
     ReadyAfterAll,
     /// Left alone: another process is attached (the creator, alive and slow; a
-    /// second joiner; a child that inherited an attachment), or the kernel refused
-    /// to say or to remove it (`EPERM`: another user's segment).
+    /// second joiner; a child that inherited an attachment), the header is all
+    /// zero (another program's zero-filled segment, or a creator not yet attached:
+    /// nothing tells them apart), it is marked but of another size than the
+    /// layout's, or the kernel refused to say or to remove it (`EPERM`: another
+    /// user's segment).
     Kept,
+    /// Left alone: nobody else is attached and the header holds bytes this
+    /// crate's handshake never leaves (no mark): another program's segment.
+    Foreign,
 }
 
 /// Removes the segment that `att` maps (whose header was not ready when a
-/// joiner's wait ran out) if it is abandoned: this attachment is the only one.
+/// joiner's wait ran out) if it is abandoned: this crate's, of the layout's exact
+/// size, and this attachment is the only one.
 ///
-/// A creator is attached from before [`Header::begin_init`] until its layout
-/// handle is dropped, and the kernel detaches whatever a process had attached
-/// when it exits, however it dies. So `shm_nattch == 1`, counted while we hold
-/// `att` and after `state` has left 0 for good, means every creator that began is
-/// gone and no other process is waiting on the header: nobody can publish it any
-/// more, and nobody else is using the segment.
+/// A creator is attached from before it marks the header ([`Header::begin_init`]
+/// stores [`MAGIC`] before it claims `state`) until its layout handle is dropped,
+/// and the kernel detaches whatever a process had attached when it exits, however
+/// it dies. So a marked header with `shm_nattch == 1`, counted while we hold
+/// `att`, means its creator is gone: nobody can publish it any more, and nobody
+/// else is using the segment. The header is read after the count, so what it says
+/// is final (only an attached process writes it). An unmarked header is never
+/// ours to remove: it may be another program's segment.
 ///
-/// The steps: count; if nobody has begun (`state` 0), claim the header as step 2
-/// does, so that a creator still between its `shmget` and its `shmat` (alive, but
-/// not counted) can no longer begin: its `begin_init` fails, it waits as an
-/// attacher and fails with its own error, rather than initialise a segment removed
-/// under it; count again (a creator that attached after the first count, and
-/// began before our claim or lost to it, is counted now); then the semaphore set
-/// of `key` if it is the dead creator's ([`dead_creators_sems`]), before the
-/// segment, while the segment still holds the key so that no new creator can
-/// adopt that set in between; then the segment. A claim is given back if the
-/// segment stays.
-fn remove_if_abandoned<B, C>(att: Attachment<B>, key: Key, nsems: usize) -> Abandoned
+/// The semaphore set of `key` goes first if it is the dead creator's
+/// ([`dead_creators_sems`]), while the segment still holds the key so that no
+/// new creator can adopt that set in between; then the segment.
+fn remove_if_abandoned<B, C>(att: Attachment<B>, key: Key, spec: &LayoutSpec<'_>) -> Abandoned
 where
     B: Backend + Clone,
     C: ControlBlock,
 {
     let segment = att.segment();
-    if let Err(kept) = sole_attachment(&segment) {
-        return kept;
-    }
+    let stat = match sole_attachment(&segment) {
+        Ok(stat) => stat,
+        Err(kept) => return kept,
+    };
     let Some((ctl, _)) = view::<B, C>(&att, C::DATA_OFFSET, 0) else {
         return Abandoned::Kept;
     };
-    let header = ctl.header();
-    let claimed = match unfinished(header) {
-        Unfinished::Begun => false,
-        // A failed claim: a creator attached after the count and began (alive).
-        Unfinished::NotBegun if !header.begin_init() => return Abandoned::Kept,
-        Unfinished::NotBegun => true,
-        Unfinished::Published => return Abandoned::ReadyAfterAll,
-        Unfinished::NotOurs => return Abandoned::Kept,
-    };
-    let verdict = match sole_attachment(&segment) {
-        Err(kept) => kept,
-        // Relaxed: only a decision. A creator that began before the claim or our
-        // read, published, and died since the first count: join it after all.
-        Ok(_) if header.state.load(Ordering::Relaxed) == READY => Abandoned::ReadyAfterAll,
-        Ok(stat) => {
+    let verdict = match unfinished(ctl.header()) {
+        Unfinished::Published => Abandoned::ReadyAfterAll,
+        Unfinished::Untouched => Abandoned::Kept,
+        Unfinished::NotOurs => Abandoned::Foreign,
+        // Marked, but no creator of this layout made it this size: not provably
+        // the layout's (another `T` or capacity joins nothing here either).
+        Unfinished::Begun if stat.size != spec.size => Abandoned::Kept,
+        Unfinished::Begun => {
+            let nsems = spec.sem_values.len();
             if let Some(sems) = dead_creators_sems(segment.backend().clone(), key, &stat, nsems) {
                 // A failure leaves the set to the next round, which refuses or
                 // reuses it as for any existing set.
@@ -268,16 +268,6 @@ where
             }
         }
     };
-    if claimed && !matches!(verdict, Abandoned::Removed | Abandoned::RemovedByOthers) {
-        // The segment stays (another attacher, EPERM): give the claim back, for a
-        // creator that may still begin. Relaxed: nothing was written under it.
-        let _ = header.state.compare_exchange(
-            INITIALIZING,
-            UNINIT,
-            Ordering::Relaxed,
-            Ordering::Relaxed,
-        );
-    }
     // The last attachment: once it is dropped, a removed segment is destroyed.
     drop(att);
     verdict
@@ -304,25 +294,25 @@ fn gone(e: &Error) -> bool {
 
 /// What an unready header says about its creator's progress.
 enum Unfinished {
-    /// A creator began it and never finished: `state` is [`INITIALIZING`] and
-    /// `magic` is 0 or [`MAGIC`] (it may have died inside [`Header::publish`],
-    /// whose first store is `magic`).
+    /// Marked by a creator that never finished: `magic` is [`MAGIC`] and `state`
+    /// is [`INITIALIZING`] (it may have died inside [`Header::publish`]), or
+    /// [`UNINIT`] with every other word zero (it died between the mark and the
+    /// claim).
     Begun,
-    /// Nobody began it: `state` is [`UNINIT`] and every other word is zero too
-    /// (its creator died before [`Header::begin_init`], or never attached).
-    NotBegun,
+    /// Every word zero: what the kernel hands out, so either a creator that has
+    /// not attached (or died before its mark) or another program's segment.
+    Untouched,
     /// `state` is [`READY`] now.
     Published,
     /// Anything else: not a header of this crate's handshake (another program's
-    /// segment of the right size whose first word happens to be 0 or 1), so not
-    /// ours to remove.
+    /// segment whose first word happens to be 0 or 1), so not ours to remove.
     NotOurs,
 }
 
 /// Reads `header` for [`remove_if_abandoned`].
 fn unfinished(header: &Header) -> Unfinished {
-    // Relaxed: only a decision (`remove_if_abandoned` counts the attachments
-    // again after it); the next round's `wait_ready` does the Acquire.
+    // Relaxed: only a decision, made after the count said every writer is gone;
+    // the next round's `wait_ready` does the Acquire.
     let r = Ordering::Relaxed;
     let magic = header.magic.load(r);
     let rest = [
@@ -337,17 +327,16 @@ fn unfinished(header: &Header) -> Unfinished {
         &header.creator_pid,
         &header.generation,
     ];
-    let untouched = || {
-        magic == 0
-            && rest
-                .into_iter()
-                .chain(&header.reserved)
-                .all(|w| w.load(r) == 0)
+    let rest_zero = || {
+        rest.into_iter()
+            .chain(&header.reserved)
+            .all(|w| w.load(r) == 0)
     };
     match header.state.load(r) {
         READY => Unfinished::Published,
-        INITIALIZING if magic == 0 || magic == MAGIC => Unfinished::Begun,
-        UNINIT if untouched() => Unfinished::NotBegun,
+        INITIALIZING if magic == MAGIC => Unfinished::Begun,
+        UNINIT if magic == MAGIC && rest_zero() => Unfinished::Begun,
+        UNINIT if magic == 0 && rest_zero() => Unfinished::Untouched,
         _ => Unfinished::NotOurs,
     }
 }

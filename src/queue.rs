@@ -118,7 +118,7 @@ use crate::layout::ring::{
     self, Barrier, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
-use crate::sem::{SemOp, SemSet, spin_wait};
+use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
 use crate::shm::{Attachment, Segment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{
@@ -354,12 +354,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// this call creates. [`Key::PRIVATE`] always creates (share it by `fork`).
     ///
     /// Joining waits for the creator to finish initialising (the handshake in
-    /// [`layout::header`]) with [`spin_wait`]; see [`Queue::create_with`].
+    /// [`layout::header`]) for at most [`JOIN_TIMEOUT`] (500 ms) in time, with
+    /// [`timed_wait`]: a few microseconds of spinning, then sleeps of 10 µs
+    /// doubling to 1 ms, so a joiner of any priority, even `SCHED_FIFO` on the
+    /// creator's CPU, leaves the CPU to the creator. A recovery (below) may wait a
+    /// second time, so a call waits at most twice that. See [`Queue::create_with`]
+    /// for another wait.
     ///
     /// With [`Intent::OpenOrCreate`], a queue whose creator died before finishing
-    /// (the segment's only attachment is this caller's: see step 5 of the
-    /// [handshake](layout::header#handshake)) is removed, with its dead creator's
-    /// semaphore set, and created afresh by this call, once.
+    /// (the segment is of the queue's exact size, its header carries the mark its
+    /// creator writes first, and its only attachment is this caller's: see step 5
+    /// of the [handshake](layout::header#handshake)) is removed, with its dead
+    /// creator's semaphore set, and created afresh by this call, once. Any other
+    /// segment under `key` (another program's, zero-filled or not, attached or
+    /// not) is never removed.
     ///
     /// # Errors
     ///
@@ -368,11 +376,16 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///   small; `field` says which;
     /// - [`ErrorKind::LayoutMismatch`] with `field: "semaphores"`: the semaphore set
     ///   of `key` was created by another user than the segment (a squatter);
+    /// - [`ErrorKind::LayoutMismatch`] with `field: "magic"`: the header never
+    ///   became ready and holds bytes this crate's handshake never leaves (another
+    ///   program's segment, kept);
     /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time, and
     ///   the segment was not recovered: it is still attached elsewhere (a live
     ///   creator, another waiting joiner, a child that inherited the creator's
-    ///   attachment), its removal was refused, `intent` is [`Intent::Open`], or the
-    ///   one recovery per call met a stuck segment again;
+    ///   attachment), it is all zero (a creator not yet begun, or another
+    ///   program's zero-filled segment), it is not the queue's size, its removal
+    ///   was refused, `intent` is [`Intent::Open`], or the one recovery per call
+    ///   met a stuck segment again;
     /// - [`ErrorKind::Corrupt`]: the header's state word holds garbage;
     /// - as [`Segment::create_in`], [`Segment::attach`] and
     ///   [`SemSet::new_initialized_in`] otherwise.
@@ -396,7 +409,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        Queue::create_with(backend, key, intent, mode, spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        Queue::create_with(backend, key, intent, mode, wait)
     }
 
     /// Opens the existing queue of `key`; [`Queue::create_in`] with [`Intent::Open`].
@@ -423,7 +437,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        Queue::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        Queue::create_with(backend, key, Intent::Open, Mode::default(), wait)
     }
 
     /// [`Queue::create_in`] with the wait used while the creator initialises:
@@ -440,19 +455,31 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// ```
     /// use std::{thread, time::Duration};
+    /// use sysv_ipc::layout::header::{INITIALIZING, MAGIC};
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, queue::Queue};
     ///
     /// let key = Key::new(0x4a00_0000 | (std::process::id() as i32 & 0xff_ffff));
-    /// // A segment under the key whose creator never initialised it (it died first).
-    /// let stuck = Removal::new(Segment::create(key, 384 + 8 * 8, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// // A zero-filled segment of the queue's size under the key: another program's,
+    /// // or a creator's that has not begun; nothing tells them apart.
+    /// let size = 384 + 8 * (8 + 8); // the control block, then 8 slots of seq + u64
+    /// let stuck = Removal::new(Segment::create(key, size, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let patient = |attempt: u32| {
     ///     thread::sleep(Duration::from_millis(1));
     ///     attempt < 5 // about 5 ms, then give up
     /// };
     /// let b = DefaultBackend::default();
+    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, patient).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// assert!(stuck.stat().is_ok()); // never removed
+    /// // What a creator leaves that died after its mark and its claim (step 2).
+    /// let att = stuck.attach()?;
+    /// att.write(8, &MAGIC.to_ne_bytes()).unwrap();
+    /// att.write(0, &INITIALIZING.to_ne_bytes()).unwrap();
+    /// drop(att);
     /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, patient).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
-    /// // Attached by nobody else: abandoned. A caller that may create replaces it.
+    /// // This crate's, attached by nobody else: abandoned. A caller that may create
+    /// // replaces it.
     /// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, patient)?);
     /// assert_ne!(q.segment().id(), stuck.id());
     /// assert!(stuck.stat().is_err()); // gone

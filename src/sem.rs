@@ -39,8 +39,8 @@ use core::ptr;
 use core::time::Duration;
 
 use crate::abi::{
-    GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, SEM_UNDO,
-    SETALL, SETVAL, sembuf, semid64_ds, semun_val, timespec,
+    CLOCK_MONOTONIC, GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET,
+    IPC_STAT, SEM_UNDO, SETALL, SETVAL, sembuf, semid64_ds, semun_val, timespec,
 };
 use crate::error::check;
 use crate::{
@@ -563,6 +563,115 @@ pub fn spin_wait(attempt: u32) -> bool {
         core::hint::spin_loop();
     }
     true
+}
+
+/// How long the default wait of a layout's join ([`timed_wait`], used by
+/// [`Queue::create_in`](crate::queue::Queue::create_in) and
+/// [`SeqLock::create_in`](crate::seqlock::SeqLock::create_in) and their `open`
+/// forms) waits in all for a creator to publish the header.
+///
+/// A creator publishes within microseconds of its `shmget` unless it is
+/// descheduled; half a second rides out a loaded host and still reports a dead
+/// creator promptly. Measured here (`tests/join_wait.rs`, a host shared with
+/// other builds): a joiner under `SCHED_FIFO`, pinned to its creator's CPU, had
+/// its layout 0.08–4.7 ms after the creator could finish (the spinning wait
+/// before: 912 ms, when real-time throttling let the creator run, or
+/// `Uninitialized`); a header nobody publishes is given up after 500.15–500.17
+/// ms, 10–12 ms of it on the CPU (before: 2.4 s, 0.58 s on the CPU).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::sem::JOIN_TIMEOUT;
+///
+/// assert_eq!(JOIN_TIMEOUT.as_millis(), 500);
+/// ```
+pub const JOIN_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Attempts of [`timed_wait`] that only spin, before it sleeps.
+const WAIT_SPINS: u32 = 8;
+/// The first sleep of [`timed_wait`], in nanoseconds; each next one doubles, up to
+/// [`WAIT_MAX_SLEEP_NS`].
+const WAIT_FIRST_SLEEP_NS: u64 = 10_000;
+/// The longest sleep of [`timed_wait`]: how late, at most, a joiner notices that
+/// the header became ready.
+const WAIT_MAX_SLEEP_NS: u64 = 1_000_000;
+
+/// A wait bounded in time, for [`Queue::create_with`](crate::queue::Queue::create_with)
+/// and the other `wait(attempt)` callbacks: spins briefly, then sleeps with
+/// `clock_nanosleep` on `backend`, and gives up (returns false) once `timeout`
+/// has passed on `CLOCK_MONOTONIC` since the first sleep.
+///
+/// The back-off: attempts 0 to 7 spin 2<sup>attempt</sup> rounds of
+/// `core::hint::spin_loop` (255 in all, a few microseconds, no system call: a
+/// creator running on another CPU is usually done by then); from attempt 8 each
+/// attempt reads the clock and sleeps 10 µs, doubling up to 1 ms, never past the
+/// deadline. Sleeping, not spinning or `sched_yield`, is what lets a creator of
+/// lower priority run on the waiter's CPU: a `SCHED_FIFO` waiter that spins or
+/// yields keeps the CPU from every `SCHED_OTHER` task. The whole wait lasts at
+/// most `timeout` plus the spins and one sleep's overshoot (at most 1 ms plus
+/// the kernel's timer slack). Attempt 0 starts a new wait (the clock's start is
+/// taken again), so one callback serves several waits in turn.
+///
+/// It gives up early, as if `timeout` had passed, if the clock or the sleep
+/// fails (never on Linux; a signal's `EINTR` just ends that one sleep).
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use sysv_ipc::sem::timed_wait;
+/// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, queue::Queue};
+///
+/// // A joiner more patient than the default: two seconds.
+/// let b = DefaultBackend::default();
+/// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, timed_wait(b, Duration::from_secs(2)))?);
+/// # drop(q);
+/// let mut wait = timed_wait(b, Duration::ZERO);
+/// assert!(wait(0)); // the spins come first
+/// assert!(!wait(8)); // then a zero timeout is over at once
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn timed_wait<B: Backend>(backend: B, timeout: Duration) -> impl FnMut(u32) -> bool {
+    let timeout = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+    let now = move |b: &B| {
+        let t = b.clock_gettime(CLOCK_MONOTONIC).ok()?;
+        let secs = u64::try_from(t.tv_sec).ok()?;
+        let nanos = u64::try_from(t.tv_nsec).ok()?;
+        secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    };
+    let mut start = None;
+    move |attempt| {
+        if attempt == 0 {
+            start = None;
+        }
+        if attempt < WAIT_SPINS {
+            for _ in 0..1u32 << attempt {
+                core::hint::spin_loop();
+            }
+            return true;
+        }
+        let Some(t) = now(&backend) else {
+            return false;
+        };
+        let elapsed = t.saturating_sub(*start.get_or_insert(t));
+        if elapsed >= timeout {
+            return false;
+        }
+        let doublings = (attempt - WAIT_SPINS).min(7);
+        let sleep = (WAIT_FIRST_SLEEP_NS << doublings)
+            .min(WAIT_MAX_SLEEP_NS)
+            .min(timeout - elapsed);
+        let request = timespec {
+            // Below one second: WAIT_MAX_SLEEP_NS is.
+            tv_sec: 0,
+            tv_nsec: sleep as i64,
+        };
+        match backend.clock_nanosleep(CLOCK_MONOTONIC, &request) {
+            Ok(()) | Err(Errno::INTR) => true,
+            Err(_) => false,
+        }
+    }
 }
 
 impl<B: Backend> SemSet<B> {

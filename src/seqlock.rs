@@ -52,7 +52,7 @@ use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
 use crate::layout::{self, SeqReadView, ShmType, view, words_for};
-use crate::sem::{SemOp, SemSet, spin_wait};
+use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
 use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{
@@ -337,19 +337,28 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
 impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// Creates the seqlock of `key` or opens the one it has, as `intent` says (see
     /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
+    /// Joining waits for the creator for at most [`JOIN_TIMEOUT`] in time
+    /// ([`timed_wait`]: brief spins, then sleeps of 10 µs doubling to 1 ms, which
+    /// leave the CPU to a creator of any priority); twice that if it recovers an
+    /// abandoned segment (below).
     ///
     /// With [`Intent::OpenOrCreate`], a seqlock whose creator died before
-    /// finishing (the segment's only attachment is this caller's: see step 5 of
-    /// the [handshake](layout::header#handshake)) is removed, with its dead
-    /// creator's semaphore set, and created afresh by this call, once.
+    /// finishing (the segment is of the seqlock's exact size, its header carries
+    /// the mark its creator writes first, and its only attachment is this
+    /// caller's: see step 5 of the [handshake](layout::header#handshake)) is
+    /// removed, with its dead creator's semaphore set, and created afresh by this
+    /// call, once. Any other segment under `key` is never removed.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::LayoutMismatch`] (another layout, type or size; `"semaphores"`:
     /// the semaphore set of `key` was created by another user than the segment),
-    /// [`ErrorKind::Uninitialized`] (the creator did not finish in time and the
-    /// segment was not recovered: attached elsewhere, removal refused,
-    /// [`Intent::Open`], or stuck again after the one recovery),
+    /// [`ErrorKind::LayoutMismatch`] with `field: "magic"` (a header that never
+    /// became ready holds bytes this crate's handshake never leaves: another
+    /// program's segment, kept), [`ErrorKind::Uninitialized`] (the creator did not
+    /// finish in time and the segment was not recovered: attached elsewhere, all
+    /// zero, not the seqlock's size, removal refused, [`Intent::Open`], or stuck
+    /// again after the one recovery),
     /// [`ErrorKind::Corrupt`], and the errors of [`Segment::create_in`],
     /// [`Segment::attach`], [`SemSet::new_initialized_in`].
     ///
@@ -370,7 +379,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        SeqLock::create_with(backend, key, intent, mode, spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        SeqLock::create_with(backend, key, intent, mode, wait)
     }
 
     /// Opens the existing seqlock of `key`.
@@ -397,7 +407,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        SeqLock::create_with(backend, key, Intent::Open, Mode::default(), spin_wait)
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        SeqLock::create_with(backend, key, Intent::Open, Mode::default(), wait)
     }
 
     /// [`SeqLock::create_in`] with the wait used while the creator initialises
@@ -411,12 +422,14 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// # Examples
     ///
     /// ```
+    /// use sysv_ipc::layout::header::MAGIC;
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, seqlock::SeqLock};
     ///
     /// let key = Key::new(0x4500_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
-    /// // A segment whose creator never initialised it (say, it died first).
+    /// // A segment whose creator marked the header as this crate's, then died.
     /// let stuck = Removal::new(Segment::create(key, 264, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// stuck.attach()?.write(8, &MAGIC.to_ne_bytes()).unwrap();
     /// let mut waits = 0;
     /// let e = SeqLock::<u64, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, |attempt| {
     ///     waits += 1;
@@ -562,7 +575,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         B: Clone,
     {
         let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
-        SeqLock::join_read_only(&self.att.segment(), sems, spin_wait)
+        let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
+        SeqLock::join_read_only(&self.att.segment(), sems, wait)
     }
 }
 
@@ -603,8 +617,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
         B: Clone,
     {
         let segment = Segment::open_in(backend.clone(), key)?;
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
         let sems = SemSet::open_in(backend, key)?;
-        SeqLock::join_read_only(&segment, sems, spin_wait)
+        SeqLock::join_read_only(&segment, sems, wait)
     }
 
     /// Attaches `segment` read-only, runs the attacher's half of the header

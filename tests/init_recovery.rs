@@ -23,6 +23,9 @@ const KEY: Key = Key::new(0x5156_1001);
 /// The header's `state` word: 1 is "initialising".
 const INITIALIZING: u64 = 1;
 
+/// The header's `magic` word (offset 8): the mark a creator writes first.
+const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
+
 /// The two layouts that share the handshake.
 #[derive(Clone, Copy, Debug)]
 enum Layout {
@@ -102,8 +105,9 @@ impl Layout {
 
 /// What a creator leaves behind when it dies between `begin_init` and `publish`,
 /// made by the calling process: the segment of `KEY`, attached (returned), its
-/// header's state at "initialising", and, with `sems`, the semaphore set it made
-/// for it with one role taken (no undo: it stays taken after the death).
+/// header marked (`magic`) and its state at "initialising", and, with `sems`, the
+/// semaphore set it made for it with one role taken (no undo: it stays taken
+/// after the death).
 fn begin_and_abandon<B: Backend + Clone>(
     b: B,
     layout: Layout,
@@ -111,6 +115,7 @@ fn begin_and_abandon<B: Backend + Clone>(
 ) -> sysv_ipc::Attachment<B> {
     let seg = layout.bare_segment(b.clone(), Mode::OWNER_RW);
     let att = seg.attach().unwrap();
+    att.write(8, &MAGIC.to_ne_bytes()).unwrap();
     let state = att.atomic_u64(0).unwrap();
     state
         .compare_exchange(
@@ -205,15 +210,16 @@ fn creator_killed_mid_init_is_replaced<B: Backend + Clone>(b: B) {
     }
 }
 
-/// (a): a creator killed before it even claimed the header (state 0), before
-/// making a set.
-fn creator_killed_before_begin_init_is_replaced<B: Backend + Clone>(b: B) {
+/// (a): a creator killed after its mark but before it claimed the header (state
+/// 0, `magic` set, before making a set): this crate's, replaced.
+fn creator_killed_between_mark_and_claim_is_replaced<B: Backend + Clone>(b: B) {
     for layout in LAYOUTS {
         let creator = fork_peer({
             let b = b.clone();
             move || {
                 let seg = layout.bare_segment(b, Mode::OWNER_RW);
-                let _att = seg.attach().unwrap();
+                let att = seg.attach().unwrap();
+                att.write(8, &MAGIC.to_ne_bytes()).unwrap();
                 std::thread::sleep(Duration::from_secs(3600));
             }
         });
@@ -230,23 +236,36 @@ fn creator_killed_before_begin_init_is_replaced<B: Backend + Clone>(b: B) {
     }
 }
 
-/// (a): a plain segment of the layout's size that nobody initialised (nobody
-/// attached either).
-fn plain_uninitialised_segment_is_replaced<B: Backend + Clone>(b: B) {
+/// A creator killed after its `shmget` but before its mark leaves a zero-filled
+/// segment of the layout's size, which nothing tells from another program's: it
+/// is kept (`Uninitialized`), and `OpenOrCreate` keeps saying so.
+fn creator_killed_before_its_mark_is_kept<B: Backend + Clone>(b: B) {
     for layout in LAYOUTS {
-        let seg = layout.bare_segment(b.clone(), Mode::OWNER_RW);
-        layout
-            .create_and_use(b.clone(), Intent::OpenOrCreate)
-            .unwrap_or_else(|e| panic!("{layout:?}: {e}"));
-        assert_ne!(ids(b.clone()).0, seg.id());
-        assert!(!segment_alive(b.clone(), seg.id()));
-        layout.remove(b.clone());
+        let creator = fork_peer({
+            let b = b.clone();
+            move || {
+                let seg = layout.bare_segment(b, Mode::OWNER_RW);
+                let _att = seg.attach().unwrap();
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        });
+        wait_until_blocked(creator.pid());
+        drop(creator);
+        let (old_shm, _) = ids(b.clone());
+        for _ in 0..2 {
+            let e = layout
+                .create_and_use(b.clone(), Intent::OpenOrCreate)
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Uninitialized, "{layout:?}: {e}");
+            assert!(segment_alive(b.clone(), old_shm), "{layout:?}: kept");
+        }
+        Segment::from_id(b.clone(), old_shm).remove().unwrap();
     }
 }
 
 /// A segment of the layout's size whose first word is 0 or 1 but whose header
 /// holds other bytes (another program's data) is not a header of the handshake:
-/// kept, `Uninitialized`.
+/// kept, `LayoutMismatch { field: "magic" }`.
 fn foreign_segment_is_kept<B: Backend + Clone>(b: B) {
     for layout in LAYOUTS {
         for state in [0, INITIALIZING] {
@@ -260,7 +279,7 @@ fn foreign_segment_is_kept<B: Backend + Clone>(b: B) {
                 .unwrap_err();
             assert_eq!(
                 e.kind(),
-                ErrorKind::Uninitialized,
+                ErrorKind::LayoutMismatch { field: "magic" },
                 "{layout:?}, state {state}: {e}"
             );
             assert!(
@@ -390,14 +409,17 @@ fn another_users_set_is_kept<B: Backend + Clone + 'static>(b: B) {
 }
 
 /// A stuck segment of another user (mode 0o666, so the caller may attach it but
-/// not remove it: `EPERM`): `Uninitialized`, nothing removed, and the header the
-/// caller claimed for the removal (state 0 -> 1) is given back.
+/// not remove it: `EPERM`): `Uninitialized`, nothing removed, the header as it was.
 fn another_users_stuck_segment_is_kept<B: Backend + Clone>(b: B) {
     if !needs_root("another_users_stuck_segment_is_kept") {
         return;
     }
     for layout in LAYOUTS {
         let seg = layout.bare_segment(b.clone(), Mode::new(0o666));
+        seg.attach()
+            .unwrap()
+            .write(8, &MAGIC.to_ne_bytes())
+            .unwrap();
         let caller = b.clone();
         as_user(65534, 65534, move || {
             let e = layout
@@ -406,19 +428,18 @@ fn another_users_stuck_segment_is_kept<B: Backend + Clone>(b: B) {
             assert_eq!(e.kind(), ErrorKind::Uninitialized, "{layout:?}: {e}");
         });
         assert!(segment_alive(b.clone(), seg.id()), "{layout:?}");
-        assert_eq!(
-            seg.attach().unwrap().load_u64(0),
-            Some(0),
-            "{layout:?}: state given back"
-        );
+        let att = seg.attach().unwrap();
+        assert_eq!(att.load_u64(0), Some(0), "{layout:?}: state untouched");
+        assert_eq!(att.load_u64(8), Some(MAGIC), "{layout:?}: mark untouched");
+        drop(att);
         seg.remove().unwrap();
     }
 }
 
 sysv_ipc_testkit::on_both_backends!(
     creator_killed_mid_init_is_replaced,
-    creator_killed_before_begin_init_is_replaced,
-    plain_uninitialised_segment_is_replaced,
+    creator_killed_between_mark_and_claim_is_replaced,
+    creator_killed_before_its_mark_is_kept,
     foreign_segment_is_kept,
     live_attacher_blocks_recovery,
     open_never_recovers,
@@ -489,9 +510,13 @@ fn mock_recovery() {
         assert!(!segment_alive(kernel, shm));
         squatter.remove().unwrap();
 
-        // Another user's stuck segment: EPERM on removal, the claim given back.
+        // Another user's stuck segment: EPERM on removal, the header untouched.
         kernel.set_process(Process::user(7, 1000, 1000));
         let seg = layout.bare_segment(kernel, Mode::new(0o666));
+        seg.attach()
+            .unwrap()
+            .write(8, &MAGIC.to_ne_bytes())
+            .unwrap();
         kernel.set_process(Process::user(8, 1001, 1001));
         let e = layout
             .create_and_use(kernel, Intent::OpenOrCreate)
@@ -502,7 +527,7 @@ fn mock_recovery() {
         assert_eq!(
             seg.attach().unwrap().load_u64(0),
             Some(0),
-            "state given back"
+            "state untouched"
         );
         seg.remove().unwrap();
     }

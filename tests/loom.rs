@@ -15,11 +15,13 @@
 //! extra operation multiplies the run time.
 #![cfg(loom)]
 
-use loom::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::SeqCst, fence};
+use loom::sync::atomic::{
+    AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::SeqCst, fence,
+};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
-use sysv_ipc::layout::header::{Kind, Shape};
+use sysv_ipc::layout::header::{INITIALIZING, Kind, MAGIC, Shape};
 use sysv_ipc::layout::ring::{
     Barrier, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
@@ -105,6 +107,23 @@ fn handshake_gives_up_while_the_creator_is_stuck() {
             h.attach(&shape(), |attempt| attempt < 2),
             Err(HeaderError::NotReady)
         );
+    });
+}
+
+/// The mark comes with the claim: whoever sees a header claimed (`state` 1, as a
+/// recovering joiner reads it) sees `magic` set too, so a claimed header without
+/// the mark is never this handshake's.
+#[test]
+fn handshake_claim_carries_the_mark() {
+    loom::model(|| {
+        let h = Arc::new(Header::new());
+        let creator = h.clone();
+        let t = thread::spawn(move || assert!(creator.begin_init()));
+        if h.state.load(Acquire) == INITIALIZING {
+            assert_eq!(h.magic.load(Relaxed), MAGIC, "claimed without the mark");
+        }
+        t.join().unwrap();
+        assert_eq!(h.magic.load(Relaxed), MAGIC);
     });
 }
 

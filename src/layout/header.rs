@@ -27,9 +27,11 @@
 //!
 //! 1. The creator is the one process whose `shmget(IPC_CREAT | IPC_EXCL)` succeeded:
 //!    the kernel zero-fills a new segment, so `state` is 0.
-//! 2. It moves `state` 0 → 1 with a compare-exchange ([`Header::begin_init`]); a
-//!    loser of that race (only possible if someone else attached the fresh segment
-//!    by id, or a joiner claimed it to remove it, step 5) behaves as an attacher.
+//! 2. It stores [`MAGIC`] into `magic` (the *mark*), then moves `state` 0 → 1
+//!    with a compare-exchange ([`Header::begin_init`]); a loser of that race (only
+//!    possible if someone else attached the fresh segment by id) behaves as an
+//!    attacher. The mark comes first so that a segment whose creator died at any
+//!    point after it carries proof that this handshake began in it (step 5).
 //! 3. It initialises what follows the header (ring indices, ...), then
 //!    [`Header::publish`] writes every field with Relaxed stores and finally
 //!    `state = 2` with a Release store.
@@ -45,22 +47,30 @@
 //!    callers whose intent allows creating ([`Intent::OpenOrCreate`](crate::Intent))
 //!    do it themselves, then create the layout afresh, when the segment is
 //!    *abandoned*:
+//!    - **Only this handshake's segments:** the segment's size is exactly the
+//!      layout's and its header carries the mark: `magic` is [`MAGIC`], and
+//!      `state` is 1 (the creator died initialising) or 0 with every word but
+//!      //!      `magic` 0 (it died between the mark and the claim). A segment under the
+//!      key without the mark (zero-filled, random, another program's data, a
+//!      header begun by a creator that did not mark it) or of another size is
+//!      never removed, attached or not: the caller gets `Uninitialized` for an
+//!      all-zero header (which a creator between its `shmget` and its mark also
+//!      shows), `LayoutMismatch { field: "magic" }` for other unmarked bytes in
+//!      a segment nobody else has attached, and what a join says otherwise
+//!      (`Corrupt` for a garbage `state`, `LayoutMismatch` for a wrong field).
+//!      The price: a creator that dies between its `shmget` and its mark (one
+//!      `shmat` and one store) leaves a segment that stays `Uninitialized` until
+//!      removed by hand (`ipcrm`), since nothing tells it from another program's
+//!      zero-filled segment.
 //!    - **Liveness test:** the kernel's attachment count (`shm_nattch`, from
 //!      `IPC_STAT`), read while the joiner holds its own attachment, is 1. This is
-//!      sound because the creator attaches before step 2 and stays attached until
-//!      its handle is dropped, the kernel detaches every mapping of a process that
-//!      exits however it dies, and only an attached process can write `state`. At
-//!      1, nobody can publish the header any more, and no other process waits on
-//!      it. One gap remains for `state` 0: a creator between its `shmget` and its
-//!      `shmat` is alive but not attached yet. So the joiner counts, claims a
-//!      state-0 header itself (step 2's compare-exchange, 0 → 1), and counts again:
-//!      such a creator then loses step 2, waits as an attacher and fails with its
-//!      own error (its segment is gone), instead of initialising a segment removed
-//!      under it; one that attached in between is counted the second time. The
-//!      claim is given back if the segment stays.
-//!    - **Only this handshake's headers:** `state` 1 with `magic` 0 or [`MAGIC`],
-//!      or `state` 0 with every word of the header 0. Another program's segment
-//!      whose first word happens to be 0 or 1 is left alone.
+//!      sound because the creator attaches before it marks the header and stays
+//!      attached until its handle is dropped, the kernel detaches every mapping of
+//!      a process that exits however it dies, and only an attached process can
+//!      write the header. A marked header with a count of 1 therefore means its
+//!      creator is gone: nobody can publish it any more, and no other process
+//!      waits on it. Nothing is claimed: a creator still between its `shmget` and
+//!      its `shmat` has not marked the header, so its segment is not removed.
 //!    - **The semaphore set** under the same key is removed too if and only if it
 //!      is the dead creator's: created by the same user as the segment (the
 //!      `"semaphores"` check of a join), of the layout's size, and operated on by
@@ -79,9 +89,9 @@
 //!      creator forked while attached inherited the attachment and keeps the
 //!      segment "alive" until it exits or detaches. The kernel refusing the
 //!      removal (`EPERM`: another user's segment) leaves it in place:
-//!      `Uninitialized`. A creator stalled (stopped, descheduled) before step 2
-//!      for longer than a joiner's whole wait loses its segment (above): its call
-//!      fails, and the next call creates afresh.
+//!      `Uninitialized`. A creator stalled (stopped, descheduled) for longer than
+//!      a joiner's whole wait is alive and attached once it marked, and has not
+//!      marked before: its segment is never taken from it.
 //!    - [`Intent::Open`](crate::Intent) never removes anything: `Uninitialized`,
 //!      as before.
 
@@ -408,8 +418,9 @@ impl Header {
         }
     }
 
-    /// Step 2 of the handshake: claims initialisation (`state` 0 → 1). True for
-    /// exactly one caller on a zeroed header.
+    /// Step 2 of the handshake: marks the header as this crate's (`magic`), then
+    /// claims initialisation (`state` 0 → 1). True for exactly one caller on a
+    /// zeroed header. Only the creator of a fresh segment calls it.
     ///
     /// # Examples
     ///
@@ -421,11 +432,17 @@ impl Header {
     /// assert!(!h.begin_init()); // any other one attaches instead
     /// ```
     pub fn begin_init(&self) -> bool {
-        // Acquire on success: nothing to acquire from a zeroed header, but it keeps
-        // our initialising stores after the claim; Relaxed on failure: the loser
-        // synchronises later, through `wait_ready`.
+        // The mark first: a segment whose creator died after this store carries a
+        // trace that it was this handshake's, which a zero-filled segment of
+        // another program never has (step 5 removes only marked segments).
+        // Relaxed: ordered before the claim by the claim's Release.
+        self.magic.store(MAGIC, Ordering::Relaxed);
+        // AcqRel on success: Release keeps the mark before the claim (a reader that
+        // sees `state` 1 sees `magic` too), Acquire keeps our initialising stores
+        // after it; Relaxed on failure: the loser synchronises later, through
+        // `wait_ready`.
         self.state
-            .compare_exchange(UNINIT, INITIALIZING, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(UNINIT, INITIALIZING, Ordering::AcqRel, Ordering::Relaxed)
             .is_ok()
     }
 

@@ -15,7 +15,7 @@ pub struct Fail {
     /// The refused method.
     pub call: Call,
     /// The `cmd` argument it is refused for (`msgctl`, `semctl`, `shmctl`,
-    /// `membarrier`; the clock for `clock_gettime`), or `None` for every call of the
+    /// `membarrier`; the clock for `clock_gettime` and `clock_nanosleep`), or `None` for every call of the
     /// method.
     pub cmd: Option<i32>,
     /// What the refused call returns.
@@ -177,5 +177,9 @@ unsafe impl<B: Backend> Backend for Failing<B> {
     fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
         self.check(Call::ClockGettime, Some(clockid))?;
         self.inner.clock_gettime(clockid)
+    }
+    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno> {
+        self.check(Call::ClockNanosleep, Some(clockid))?;
+        self.inner.clock_nanosleep(clockid, request)
     }
 }

@@ -185,6 +185,17 @@ pub unsafe trait Backend {
     /// wait several times (a queue's timed enqueue or dequeue) measures its deadline
     /// with `CLOCK_MONOTONIC`. The mock answers from a virtual clock.
     fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno>;
+
+    /// `clock_nanosleep(clockid, 0, request, NULL)`: sleeps for the relative time
+    /// `request` measured on clock `clockid`; `EINTR` if a signal handler ran
+    /// first (what was left is not reported), `EINVAL` for a clock the backend does
+    /// not have or a `tv_nsec` outside `0..1_000_000_000`. See clock_nanosleep(2).
+    ///
+    /// Not a System V IPC call: a process waiting for a layout's creator sleeps
+    /// between its looks at the header, so that it never starves a creator of
+    /// lower priority on its CPU (a spin loop would, under `SCHED_FIFO`). The mock
+    /// moves its virtual clock by `request` instead of sleeping.
+    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno>;
 }
 
 // SAFETY: a shared reference forwards every call to the referenced backend, which
@@ -258,6 +269,9 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     }
     fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
         (**self).clock_gettime(clockid)
+    }
+    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno> {
+        (**self).clock_nanosleep(clockid, request)
     }
 }
 

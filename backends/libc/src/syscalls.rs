@@ -220,4 +220,22 @@ unsafe impl Backend for Libc {
             tv_nsec: tp.tv_nsec,
         })
     }
+
+    #[inline]
+    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno> {
+        let request = libc::timespec {
+            tv_sec: request.tv_sec,
+            tv_nsec: request.tv_nsec,
+        };
+        // SAFETY: clock_nanosleep reads one `struct timespec` from `request`, a local
+        // that outlives the call; flags 0 make it relative, and the remainder pointer
+        // is null, so nothing is written.
+        let r = unsafe { libc::clock_nanosleep(clockid, 0, &request, ptr::null_mut()) };
+        // It returns the error number itself, not -1 with `errno`.
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(Errno::from_raw(r as u16))
+        }
+    }
 }

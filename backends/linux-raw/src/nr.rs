@@ -5,7 +5,8 @@
 //! layouts' asymmetric barrier; a test checks the numbers against the kernel by
 //! asking it for its supported commands. clock_gettime (228 / 113) is not IPC either:
 //! the layouts' timed waits keep their deadline with it; a test compares it with the
-//! C library's clock.
+//! C library's clock. clock_nanosleep (230 / 115), neither: a joiner sleeps with it
+//! while a layout's creator finishes.
 
 #[cfg(target_arch = "x86_64")]
 mod numbers {
@@ -23,6 +24,7 @@ mod numbers {
     pub(crate) const MSGCTL: usize = 71;
     pub(crate) const SEMTIMEDOP: usize = 220;
     pub(crate) const CLOCK_GETTIME: usize = 228;
+    pub(crate) const CLOCK_NANOSLEEP: usize = 230;
     pub(crate) const NEWFSTATAT: usize = 262;
     pub(crate) const MEMBARRIER: usize = 324;
 }
@@ -31,6 +33,7 @@ mod numbers {
 mod numbers {
     pub(crate) const NEWFSTATAT: usize = 79;
     pub(crate) const CLOCK_GETTIME: usize = 113;
+    pub(crate) const CLOCK_NANOSLEEP: usize = 115;
     pub(crate) const GETPID: usize = 172;
     pub(crate) const MSGGET: usize = 186;
     pub(crate) const MSGCTL: usize = 187;

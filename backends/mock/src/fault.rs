@@ -39,12 +39,14 @@ pub enum Call {
     FileId,
     /// `clock_gettime`
     ClockGettime,
+    /// `clock_nanosleep`
+    ClockNanosleep,
     /// `membarrier` (the mock implements only `MEMBARRIER_CMD_QUERY`, answering
     /// that no command is supported)
     Membarrier,
 }
 
-const NCALLS: usize = 15;
+const NCALLS: usize = 16;
 
 impl Call {
     /// Every entry point, in declaration order (each `Call as usize` is its index).
@@ -72,6 +74,7 @@ impl Call {
         Call::Shmctl,
         Call::FileId,
         Call::ClockGettime,
+        Call::ClockNanosleep,
         Call::Membarrier,
     ];
 }

@@ -41,7 +41,8 @@
 //!   clock (seconds; starts at [`DEFAULT_TIME`]) for every `*time` field.
 //! - **A virtual monotonic clock** for `clock_gettime(CLOCK_MONOTONIC)` (starts at
 //!   [`DEFAULT_MONOTONIC`]): time passes only when a timed `semtimedop` runs out
-//!   (by its whole timeout, as if its caller were alone) and when a test says so
+//!   (by its whole timeout, as if its caller were alone), by a `clock_nanosleep`'s
+//!   whole request (no real sleep), and when a test says so
 //!   ([`Mock::advance_monotonic`]), so a caller's deadline arithmetic is
 //!   checked exactly, without wall-clock timing. `CLOCK_REALTIME` reads the
 //!   seconds clock above.
@@ -1067,6 +1068,27 @@ unsafe impl<
             }),
             _ => Err(Errno::INVAL),
         }
+    }
+
+    /// Time passes instead of a sleep: the virtual monotonic clock moves by
+    /// `request` (as if the caller were alone), and with `std` the calling thread
+    /// yields once, so that threads it waits for get to run. `EINVAL` for a clock
+    /// other than `CLOCK_MONOTONIC` and `CLOCK_REALTIME`, or an invalid `request`,
+    /// as the kernel checks them.
+    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno> {
+        let mut g = self.enter(Call::ClockNanosleep)?;
+        let known = matches!(
+            clockid,
+            sysv_ipc_abi::CLOCK_MONOTONIC | sysv_ipc_abi::CLOCK_REALTIME
+        );
+        if !known || !sem::valid_timeout(request) {
+            return Err(Errno::INVAL);
+        }
+        g.monotonic_ns = g.monotonic_ns.saturating_add(timespec_nanos(request));
+        drop(g);
+        #[cfg(feature = "std")]
+        std::thread::yield_now();
+        Ok(())
     }
 
     /// A kernel without the expedited barriers: `MEMBARRIER_CMD_QUERY` answers an

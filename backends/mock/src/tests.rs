@@ -1088,3 +1088,33 @@ fn clocks_are_virtual() {
     );
     assert!(m.clock_gettime(CLOCK_MONOTONIC).is_ok());
 }
+
+/// `clock_nanosleep` moves the virtual monotonic clock by its whole request and
+/// sleeps for real not at all; an unknown clock or an invalid request is `EINVAL`
+/// and no time passes; calls are counted and can be failed like any other.
+#[test]
+fn sleeps_move_the_virtual_clock() {
+    let m = mk();
+    let req = |tv_sec, tv_nsec| timespec { tv_sec, tv_nsec };
+    m.clock_nanosleep(CLOCK_MONOTONIC, &req(2, 999_999_999))
+        .unwrap();
+    assert_eq!(m.monotonic().as_nanos(), 1_002_999_999_999);
+    m.clock_nanosleep(CLOCK_REALTIME, &req(0, 1)).unwrap();
+    assert_eq!(m.monotonic().as_nanos(), 1_003_000_000_000);
+    for (clock, bad) in [
+        (1000, req(0, 1)),
+        (CLOCK_MONOTONIC, req(0, 1_000_000_000)),
+        (CLOCK_MONOTONIC, req(0, -1)),
+        (CLOCK_MONOTONIC, req(-1, 0)),
+    ] {
+        assert_eq!(m.clock_nanosleep(clock, &bad), Err(Errno::INVAL));
+    }
+    assert_eq!(m.monotonic().as_nanos(), 1_003_000_000_000);
+    assert_eq!(m.calls(Call::ClockNanosleep), 6);
+    m.fail_next(Call::ClockNanosleep, Errno::INTR).unwrap();
+    assert_eq!(
+        m.clock_nanosleep(CLOCK_MONOTONIC, &req(1, 0)),
+        Err(Errno::INTR)
+    );
+    assert_eq!(m.monotonic().as_nanos(), 1_003_000_000_000);
+}

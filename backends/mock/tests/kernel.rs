@@ -119,6 +119,23 @@ unsafe impl Backend for Kernel {
         cvt(unsafe { libc::syscall(libc::SYS_clock_gettime, clockid, &raw mut tp) })?;
         Ok(tp)
     }
+    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno> {
+        // SAFETY: the kernel reads one 16-byte timespec from `request`, a live
+        // reference; the remainder pointer is null.
+        let r = unsafe {
+            libc::clock_nanosleep(
+                clockid,
+                0,
+                request as *const timespec as *const libc::timespec,
+                std::ptr::null_mut(),
+            )
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(Errno::from_raw(r as u16))
+        }
+    }
 }
 
 /// Results as numbers: a value, or minus the errno.

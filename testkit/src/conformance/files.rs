@@ -175,3 +175,38 @@ pub fn clock_gettime_matches_libc<B: Backend>(b: &B) {
     assert!((0..1_000_000_000).contains(&t.tv_nsec));
     assert_eq!(b.clock_gettime(1000).map(|_| ()), Err(Errno::INVAL));
 }
+
+/// `clock_nanosleep`: a relative sleep on `CLOCK_MONOTONIC` lasts at least its
+/// request by the C library's clock (a lower bound the kernel guarantees; the upper
+/// one is generous, for a loaded host), and a clock that does not exist or a
+/// request out of range is `EINVAL`, with no sleep.
+pub fn clock_nanosleep_sleeps_the_request<B: Backend>(b: &B) {
+    let nanos = |(s, ns): (i64, i64)| s * 1_000_000_000 + ns;
+    for request_ns in [1_000, 2_000_000] {
+        let before = nanos(libc_clock(CLOCK_MONOTONIC));
+        let request = timespec {
+            tv_sec: 0,
+            tv_nsec: request_ns,
+        };
+        b.clock_nanosleep(CLOCK_MONOTONIC, &request)
+            .expect("CLOCK_MONOTONIC");
+        let slept = nanos(libc_clock(CLOCK_MONOTONIC)) - before;
+        assert!(slept >= request_ns, "slept {slept} ns for {request_ns}");
+        assert!(slept < 2_000_000_000, "slept {slept} ns for {request_ns}");
+    }
+    let short = timespec {
+        tv_sec: 0,
+        tv_nsec: 1,
+    };
+    b.clock_nanosleep(CLOCK_REALTIME, &short)
+        .expect("CLOCK_REALTIME");
+    assert_eq!(b.clock_nanosleep(1000, &short), Err(Errno::INVAL));
+    for (tv_sec, tv_nsec) in [(0, 1_000_000_000), (0, -1), (-1, 0)] {
+        let bad = timespec { tv_sec, tv_nsec };
+        assert_eq!(
+            b.clock_nanosleep(CLOCK_MONOTONIC, &bad),
+            Err(Errno::INVAL),
+            "({tv_sec}, {tv_nsec})"
+        );
+    }
+}
