@@ -726,6 +726,9 @@ unsafe impl<B: Backend> Backend for IdReuse<B> {
     fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
         self.inner.clock_gettime(clockid)
     }
+    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno> {
+        self.inner.clock_nanosleep(clockid, request)
+    }
 }
 
 /// The safe `get_all`/`set_all` touch no value beyond their slice even when the set
