@@ -1288,6 +1288,14 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             name: "slot-layout ping-pong (Rust, no Queue API)",
             n: cfg.n(1 << 14),
         },
+        Imp {
+            name: "MsgQueue ping-pong, blocking recv",
+            n: cfg.n(1 << 9),
+        },
+        Imp {
+            name: "MsgQueue ping-pong, recv_timeout",
+            n: cfg.n(1 << 9),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     // Notes: the queues' barrier pair (2: asymmetric, 1: symmetric), side A's and
@@ -1317,6 +1325,8 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
         sh.note(barrier_note)
             .store(1 + u64::from(asymmetric), Ordering::Relaxed);
         let (ab, ba) = (pipe_new(), pipe_new());
+        let mq = || MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let (mq_ab, mq_ba) = (mq(), mq());
         pair(
             cfg,
             &sh,
@@ -1401,6 +1411,23 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
                             ping_pong(&mut there[k], &mut cons[k], side, first, n, k);
                         }
                         9 => ping_pong(&mut small.0, &mut small.1, side, first, n, 0),
+                        11 | 12 => {
+                            let (out, inn) = if side == Side::A {
+                                (mq_ab, mq_ba)
+                            } else {
+                                (mq_ba, mq_ab)
+                            };
+                            let recv = |_| {
+                                let (_, v) = if imp == 11 {
+                                    inn.recv_value::<u64>(Selector::Any)
+                                } else {
+                                    inn.recv_value_timeout::<u64>(Selector::Any, TIMED_WAIT)
+                                }
+                                .unwrap();
+                                v
+                            };
+                            round_trips(side, first, n, |v| out.send_value(1, &v).unwrap(), recv);
+                        }
                         10 => {
                             let [ab, ba] = slot_pp[place].map(SlotPingPong::new);
                             let (out, inn) = if side == Side::A { (ab, ba) } else { (ba, ab) };
@@ -1425,6 +1452,8 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
         for id in sems {
             sems_remove(id);
         }
+        mq_ab.remove().unwrap();
+        mq_ba.remove().unwrap();
     });
     assert!(ok, "rtt group failed");
     let t = per_msg(cfg, &sh, &imps, Side::A);
@@ -1545,8 +1574,23 @@ fn rtt_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
             Unit::Time,
             None,
         ),
+        // Not a target: what polling costs a timed receive (the kernel has no timed
+        // msgrcv; see MsgQueue::recv_timeout) against a receive that blocks in the
+        // kernel and is woken by the send.
+        Row::new(
+            "msg timed wake: MsgQueue RTT, recv_value_timeout",
+            &t,
+            12,
+            11,
+            "blocking recv_value",
+            Unit::Time,
+            None,
+        ),
     ]
 }
+
+/// The timeout of the rtt group's timed receives: never reached.
+const TIMED_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The rtt group's per-round-trip counts, one line per implementation: sleeps
 /// (voluntary context switches) of side A, side B and both, preemptions of both,

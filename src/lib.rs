@@ -26,6 +26,7 @@ mod error;
 mod key;
 mod mode;
 mod perm;
+mod poll;
 mod removal;
 mod sync;
 

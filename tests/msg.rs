@@ -1,6 +1,7 @@
 //! `MsgQueue` on the real kernel, through both real backends, each test in a fresh
 //! IPC namespace.
 
+use std::time::{Duration, Instant};
 use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector};
 use sysv_ipc::{
     Backend, Errno, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Owner, Removable, Removal,
@@ -593,6 +594,162 @@ fn ipc_set_needs_only_ownership<B: Backend + Copy>(b: B) {
     }
 }
 
+/// How far past its deadline a timed call may return: one poll interval (1 ms) plus
+/// scheduling on a loaded 2-core host (and qemu). Generous on purpose; the point is
+/// that the call ends, not how precisely.
+const LATE: Duration = Duration::from_millis(400);
+
+/// Each timed form on a queue that stays empty (or full) returns `TimedOut` no
+/// earlier than its timeout and not much later, and loses nothing.
+fn timed_forms_time_out_within_their_deadline<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    let timeout = Duration::from_millis(60);
+    let timed = |what: &str, f: &dyn Fn() -> sysv_ipc::Error| {
+        let t0 = Instant::now();
+        let e = f();
+        let took = t0.elapsed();
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{what}: {e}");
+        assert!(
+            took >= timeout && took < timeout + LATE,
+            "{what}: returned after {took:?} (timeout {timeout:?})"
+        );
+    };
+    let mut text = [0u8; 16];
+    let text = std::cell::RefCell::new(&mut text);
+    timed("recv_timeout", &|| {
+        q.recv_timeout(*text.borrow_mut(), Selector::Any, timeout)
+            .unwrap_err()
+    });
+    timed("recv_buf_timeout", &|| {
+        q.recv_buf_timeout(&mut MsgBuf::<16>::new(), Selector::Any, timeout)
+            .unwrap_err()
+    });
+    timed("recv_value_timeout", &|| {
+        q.recv_value_timeout::<u64>(Selector::Any, timeout)
+            .unwrap_err()
+    });
+    // A message of another type is not what the selector waits for.
+    q.send(2, b"other").unwrap();
+    timed("recv_timeout of type 1", &|| {
+        q.recv_timeout(*text.borrow_mut(), Selector::Type(1), timeout)
+            .unwrap_err()
+    });
+    q.set_max_bytes(8).unwrap();
+    q.send(2, b"ful").unwrap();
+    timed("send_timeout", &|| {
+        q.send_timeout(1, b"more", timeout).unwrap_err()
+    });
+    let mut buf = MsgBuf::<8>::new();
+    buf.set(1, b"more").unwrap();
+    timed("send_buf_timeout", &|| {
+        q.send_buf_timeout(&buf, timeout).unwrap_err()
+    });
+    timed("send_value_timeout", &|| {
+        q.send_value_timeout(1, &7u64, timeout).unwrap_err()
+    });
+    // Nothing sent, nothing taken.
+    assert_eq!(q.stat().unwrap().messages, 2);
+    // A zero timeout is one non-blocking try.
+    let e = q
+        .recv_timeout(*text.borrow_mut(), Selector::Type(1), Duration::ZERO)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    let got = q
+        .recv_timeout(*text.borrow_mut(), Selector::Any, Duration::ZERO)
+        .unwrap();
+    assert_eq!((got.mtype, &text.borrow()[..got.len]), (2, &b"other"[..]));
+    q.remove().unwrap();
+}
+
+/// A timed receive in one process takes what another process sends while it waits,
+/// and a timed send in one process gets through once another drains the queue.
+fn timed_forms_complete_when_a_peer_acts<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    let receiver = fork_peer(move || {
+        let t0 = Instant::now();
+        let (mtype, v) = q
+            .recv_value_timeout::<u64>(Selector::Type(3), Duration::from_secs(20))
+            .unwrap();
+        assert_eq!((mtype, v), (3, 0xfeed));
+        assert!(t0.elapsed() < Duration::from_secs(20));
+        // Now fill the queue and wait with a timed send for the parent to drain it.
+        q.set_max_bytes(8).unwrap();
+        q.send_value(1, &1u64).unwrap();
+        q.send_value_timeout(1, &2u64, Duration::from_secs(20))
+            .unwrap();
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    q.send_value(3, &0xfeed_u64).unwrap();
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        got.push(
+            q.recv_value_timeout::<u64>(Selector::Type(1), Duration::from_secs(20))
+                .unwrap()
+                .1,
+        );
+    }
+    assert_eq!(got, [1, 2]);
+    receiver.join();
+    q.remove().unwrap();
+}
+
+/// A queue removed while a timed call waits on it is `Removed`, as for the
+/// blocking calls, not `InvalidArgument` (what a try on a gone id returns) or a
+/// timeout.
+fn removal_ends_a_timed_wait<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    let receiver = fork_peer(move || {
+        let t0 = Instant::now();
+        let e = q
+            .recv_timeout(&mut [0u8; 8], Selector::Any, Duration::from_secs(20))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+        assert!(t0.elapsed() < Duration::from_secs(20));
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    q.remove().unwrap();
+    receiver.join();
+}
+
+/// A signal handler that runs while a timed call sleeps ends the call with
+/// `Interrupted`, as it ends a blocking one (even with `SA_RESTART`: nanosleep is
+/// never restarted, signal(7)). Signals are sent until the peer returns, since one
+/// that lands between two sleeps is not seen (documented).
+fn a_signal_interrupts_a_timed_receive<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    let waiter = fork_peer(move || {
+        install_noop_handler(libc::SIGALRM, libc::SA_RESTART);
+        let e = q
+            .recv_timeout(&mut [0u8; 8], Selector::Any, Duration::from_secs(20))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+        assert_eq!(q.stat().unwrap().messages, 0);
+    });
+    let pid = waiter.pid();
+    std::thread::sleep(Duration::from_millis(50));
+    // Until the child has exited (ESRCH after it is reaped, or a zombie): each kill
+    // of a live waiter lands in a sleep with probability near 1.
+    for _ in 0..400 {
+        // SAFETY: kill takes no pointers; `pid` is our own unreaped child.
+        if unsafe { libc::kill(pid, libc::SIGALRM) } != 0 || exited(pid) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    waiter.join();
+    q.remove().unwrap();
+}
+
+/// Whether `pid` (our child) is a zombie: it returned, its status not yet reaped.
+fn exited(pid: libc::pid_t) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
 macro_rules! for_backends {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -621,6 +778,10 @@ for_backends!(
     permissions_are_enforced,
     ipc_set_needs_only_ownership,
     nothing_allocates,
+    timed_forms_time_out_within_their_deadline,
+    timed_forms_complete_when_a_peer_acts,
+    removal_ends_a_timed_wait,
+    a_signal_interrupts_a_timed_receive,
 );
 
 /// The single-process tests again on the in-memory model of the kernel (a fresh
@@ -650,7 +811,8 @@ on_the_mock!(
     msgbuf_send_and_receive_without_copies,
     peek_copies_without_removing,
     stat_reports_the_queue,
-    removal_guard_removes_on_drop;
+    removal_guard_removes_on_drop,
+    timed_forms_time_out_on_the_virtual_clock;
     in_a_child: nothing_allocates,
 );
 
@@ -699,4 +861,30 @@ fn ipc_set_needs_only_ownership_on_the_mock() {
 
 fn fresh_mock() -> &'static sysv_ipc_mock::Mock {
     Box::leak(Box::new(sysv_ipc_mock::Mock::new()))
+}
+
+/// On the mock, whose clock only moves when a caller sleeps: a timed receive on an
+/// empty queue sleeps its way through exactly its timeout, in backed-off steps.
+fn timed_forms_time_out_on_the_virtual_clock(m: &sysv_ipc_mock::Mock) {
+    let q = new_queue(m);
+    let now = || {
+        let t = m.clock_gettime(sysv_ipc::abi::CLOCK_MONOTONIC).unwrap();
+        Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+    };
+    let t0 = now();
+    let e = q
+        .recv_timeout(&mut [0u8; 8], Selector::Any, Duration::from_secs(3))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    assert_eq!(now() - t0, Duration::from_secs(3));
+    q.send(1, b"x").unwrap();
+    let got = q
+        .recv_timeout(&mut [0u8; 8], Selector::Any, Duration::from_secs(3))
+        .unwrap();
+    assert_eq!(got.len, 1);
+    assert_eq!(
+        now() - t0,
+        Duration::from_secs(3),
+        "no sleep when a message is there"
+    );
 }
