@@ -95,7 +95,9 @@
 //! # Deliberately not modelled
 //!
 //! - `shmat` at a caller-chosen address (`EINVAL`, as for an occupied range);
-//!   huge pages (`SHM_HUGETLB` is `ENOMEM`, as on a kernel with none reserved);
+//!   a pool of huge pages ([`HugePages`]: `SHM_HUGETLB` is `EINVAL`, `EPERM` or
+//!   `ENOMEM` as on a kernel with none reserved, and succeeds only with
+//!   `SHM_NORESERVE`, on ordinary pages);
 //!   `SHM_INFO`'s resident/swapped page counts (0).
 //! - `ipcmni_extend`, `*_next_id` sysctls, LSM hooks, audit, user namespaces.
 //! - Fairness between several blocked senders on one queue (they all retry; the
@@ -138,7 +140,7 @@ use sysv_ipc_abi::{
 pub use fault::{Call, MAX_FAULTS};
 pub use perm::{Caps, DEFAULT_MEMLOCK, MAX_GROUPS, Process};
 pub use sem::{MAX_ADJ, MAX_UNDO};
-pub use shm::{MAX_ATTACH, PAGE_SIZE};
+pub use shm::{HugePages, MAX_ATTACH, PAGE_SIZE};
 pub use wait::{MAX_WAIT_SOPS, MAX_WAITERS};
 
 use fault::Faults;
@@ -594,6 +596,17 @@ impl<
     /// objects keep what they have).
     pub fn set_limits(&self, l: Limits) {
         self.state.lock().limits = l;
+    }
+
+    /// The system's huge pages (default [`HugePages::X86_64`]).
+    pub fn huge_pages(&self) -> HugePages {
+        self.state.lock().shm.huge
+    }
+
+    /// Sets the system's huge pages (as the kernel's configuration and
+    /// `/proc/sys/vm/hugetlb_shm_group` would; existing segments keep what they have).
+    pub fn set_huge_pages(&self, h: HugePages) {
+        self.state.lock().shm.huge = h;
     }
 
     /// The clock, in seconds since the epoch.

@@ -5,9 +5,10 @@
 
 use heapless::Vec;
 use sysv_ipc_abi::{
-    Errno, IPC_INFO, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SHM_DEST, SHM_EXEC, SHM_HUGETLB,
-    SHM_INFO, SHM_LOCK, SHM_LOCKED, SHM_RDONLY, SHM_REMAP, SHM_RND, SHM_STAT, SHM_STAT_ANY,
-    SHM_UNLOCK, SHMLBA_MIN, shm_info, shmid64_ds, shminfo64,
+    Errno, IPC_INFO, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SHM_DEST, SHM_EXEC, SHM_HUGE_MASK,
+    SHM_HUGE_SHIFT, SHM_HUGETLB, SHM_INFO, SHM_LOCK, SHM_LOCKED, SHM_NORESERVE, SHM_RDONLY,
+    SHM_REMAP, SHM_RND, SHM_STAT, SHM_STAT_ANY, SHM_UNLOCK, SHMLBA_MIN, shm_info, shmid64_ds,
+    shminfo64,
 };
 
 use crate::ids::IdTable;
@@ -18,6 +19,74 @@ use crate::{CtlIo, Ctx};
 pub const PAGE_SIZE: usize = SHMLBA_MIN;
 /// Live attachments (all processes), at most.
 pub const MAX_ATTACH: usize = 64;
+
+/// The simulated system's huge pages, as `SHM_HUGETLB` meets them.
+///
+/// The model keeps no pool of huge pages: it is a system with `vm.nr_hugepages`
+/// and `vm.nr_overcommit_hugepages` at 0 (the default), where a segment that must
+/// reserve its huge pages is `ENOMEM` and one made with `SHM_NORESERVE` is
+/// created (the kernel would then fail its first touch with `SIGBUS`; the mock
+/// backs it with its ordinary 4096-byte pages, which never fail).
+///
+/// ```
+/// use sysv_ipc_abi::{Backend, Errno, IPC_PRIVATE, SHM_HUGE_2MB, SHM_HUGETLB, SHM_NORESERVE};
+/// use sysv_ipc_mock::{HugePages, Mock, Process};
+///
+/// let kernel: Mock = Mock::new();
+/// let huge = SHM_HUGETLB | SHM_HUGE_2MB | 0o600;
+/// assert_eq!(kernel.shmget(IPC_PRIVATE, 4096, huge), Err(Errno::NOMEM));
+/// assert!(kernel.shmget(IPC_PRIVATE, 4096, huge | SHM_NORESERVE).is_ok());
+/// // Only x86_64's sizes: 1 MiB pages do not exist.
+/// let one_mib = SHM_HUGETLB | (20 << 26) | SHM_NORESERVE | 0o600;
+/// assert_eq!(kernel.shmget(IPC_PRIVATE, 4096, one_mib), Err(Errno::INVAL));
+/// // Neither CAP_IPC_LOCK nor group vm.hugetlb_shm_group (0).
+/// kernel.set_process(Process::user(2, 65534, 65534));
+/// assert_eq!(kernel.shmget(IPC_PRIVATE, 4096, huge | SHM_NORESERVE), Err(Errno::PERM));
+/// kernel.set_huge_pages(HugePages { shm_group: 65534, ..HugePages::X86_64 });
+/// assert!(kernel.shmget(IPC_PRIVATE, 4096, huge | SHM_NORESERVE).is_ok());
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct HugePages {
+    /// The huge page sizes the system has (`/sys/kernel/mm/hugepages/`), as a set
+    /// of base-2 logarithms: bit `n` set means pages of `2^n` bytes exist. No bit
+    /// set is a kernel without hugetlbfs, where every `SHM_HUGETLB` is `EINVAL`.
+    pub sizes: u64,
+    /// `vm.hugetlb_shm_group`: members of this group may create `SHM_HUGETLB`
+    /// segments without `CAP_IPC_LOCK`.
+    pub shm_group: u32,
+}
+
+impl HugePages {
+    /// An x86_64 system with 1 GiB pages (CPU flag `pdpe1gb`): 2 MiB and 1 GiB,
+    /// `vm.hugetlb_shm_group` 0. The default.
+    pub const X86_64: HugePages = HugePages {
+        sizes: 1 << 21 | 1 << 30,
+        shm_group: 0,
+    };
+
+    /// `newseg`'s `SHM_HUGETLB` branch: `hstate_sizelog`, then
+    /// `hugetlb_file_setup`'s `can_do_hugetlb_shm`, then `hugetlb_reserve_pages`
+    /// (which `SHM_NORESERVE` skips), in the kernel's order.
+    fn setup(&self, p: &crate::perm::Process, shmflg: i32) -> Result<(), Errno> {
+        let log = (shmflg >> SHM_HUGE_SHIFT) & SHM_HUGE_MASK;
+        // Size field 0 names the default size, which exists whenever any does.
+        let exists = if log == 0 {
+            self.sizes != 0
+        } else {
+            self.sizes & (1u64 << log) != 0
+        };
+        if !exists {
+            return Err(Errno::INVAL);
+        }
+        if !p.has(Caps::IPC_LOCK) && !p.in_group(self.shm_group) {
+            return Err(Errno::PERM);
+        }
+        if shmflg & SHM_NORESERVE == 0 {
+            return Err(Errno::NOMEM);
+        }
+        Ok(())
+    }
+}
 
 #[derive(Copy, Clone, Debug, Default)]
 pub(crate) struct Seg {
@@ -32,6 +101,8 @@ pub(crate) struct Seg {
     nattch: u64,
     /// The uid whose `RLIMIT_MEMLOCK` is charged while `SHM_LOCKED`.
     locked_by: Option<u32>,
+    /// Made with `SHM_HUGETLB`: `SHM_LOCK` and `SHM_UNLOCK` do nothing to it.
+    hugetlb: bool,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -53,6 +124,7 @@ pub(crate) struct ShmState<const OBJS: usize> {
     /// `ns->shm_tot`: pages of all segments.
     tot: u64,
     attaches: Vec<Attach, MAX_ATTACH>,
+    pub(crate) huge: HugePages,
 }
 
 fn pages_for(size: usize) -> Option<usize> {
@@ -91,6 +163,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
             ids: IdTable::new(),
             tot: 0,
             attaches: Vec::new(),
+            huge: HugePages::X86_64,
         }
     }
 
@@ -113,6 +186,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
             }
         };
         let tot = self.tot;
+        let huge = self.huge;
         let create = |ids: &mut IdTable<Seg, OBJS>| {
             let l = &ctx.limits;
             if (size as u64) < l.shmmin || size as u64 > l.shmmax {
@@ -123,10 +197,9 @@ impl<const OBJS: usize> ShmState<OBJS> {
             if all > l.shmall {
                 return Err(Errno::NOSPC);
             }
-            if shmflg & SHM_HUGETLB != 0 {
-                // No huge pages are reserved in the model (nor on a default
-                // kernel: measured ENOMEM on 6.18 with nr_hugepages = 0).
-                return Err(Errno::NOMEM);
+            let hugetlb = shmflg & SHM_HUGETLB != 0;
+            if hugetlb {
+                huge.setup(&ctx.proc, shmflg)?;
             }
             // shmem_kernel_file_setup takes the size as a signed loff_t.
             if size > i64::MAX as usize {
@@ -139,6 +212,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
                 pages,
                 ctime: ctx.now,
                 cpid: ctx.proc.pid,
+                hugetlb,
                 ..Seg::default()
             };
             let id = ids.add(l.shmmni as i64, Perm::new(key, shmflg, &ctx.proc), seg)?;
@@ -351,6 +425,11 @@ impl<const OBJS: usize> ShmState<OBJS> {
             if cmd == SHM_LOCK && p.memlock_limit == 0 {
                 return Err(Errno::PERM);
             }
+        }
+        // Hugetlbfs pages are never swapped: the kernel returns 0 and records
+        // nothing (measured: `SHM_LOCKED` stays clear).
+        if e.obj.hugetlb {
+            return Ok(0);
         }
         if cmd == SHM_LOCK {
             if e.perm.mode & SHM_LOCKED != 0 {

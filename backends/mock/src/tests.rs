@@ -817,6 +817,51 @@ fn shm_rmid_while_attached() {
     assert_eq!(shmstat(&m, id, IPC_STAT).map(|_| ()), Err(Errno::INVAL));
 }
 
+/// `newseg`'s huge page branch in the kernel's order, as probed on 6.18 (x86_64,
+/// 2 MiB and 1 GiB pages, none reserved): a size the system lacks is `EINVAL`
+/// for everyone; then a caller with neither `CAP_IPC_LOCK` nor the group
+/// `vm.hugetlb_shm_group` is `EPERM`; then a reservation is `ENOMEM`, and with
+/// `SHM_NORESERVE` the segment is made.
+#[test]
+fn shm_hugetlb_checks_in_the_kernels_order() {
+    let m = mk();
+    let get = |flags: i32| m.shmget(IPC_PRIVATE, 4096, SHM_HUGETLB | flags | 0o600);
+    let (nores, mib) = (SHM_NORESERVE, 20 << SHM_HUGE_SHIFT);
+    m.set_process(Process::user(2, 65534, 65534));
+    assert_eq!(get(mib | nores), Err(Errno::INVAL));
+    assert_eq!(get(63 << SHM_HUGE_SHIFT), Err(Errno::INVAL));
+    assert_eq!(get(0), Err(Errno::PERM), "checked before the reservation");
+    assert_eq!(get(SHM_HUGE_1GB | nores), Err(Errno::PERM));
+    // A member of the group (here by a supplementary group), or CAP_IPC_LOCK alone.
+    for p in [
+        Process::user(3, 65534, 65534).with_groups(&[0]).unwrap(),
+        Process::user(4, 65534, 0),
+        Process::user(5, 65534, 65534).with_caps(Caps::IPC_LOCK),
+    ] {
+        m.set_process(p);
+        assert_eq!(get(SHM_HUGE_2MB), Err(Errno::NOMEM), "{p:?}");
+        let id = get(SHM_HUGE_2MB | nores).unwrap();
+        assert_eq!(shmctl0(&m, id, IPC_RMID), Ok(0));
+    }
+    m.set_process(Process::user(6, 65534, 65534));
+    m.set_huge_pages(crate::HugePages {
+        shm_group: 65534,
+        ..crate::HugePages::X86_64
+    });
+    let id = get(nores).unwrap();
+    // Lock and unlock succeed and change nothing: hugetlbfs pages never swap.
+    assert_eq!(shmctl0(&m, id, SHM_LOCK), Ok(0));
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_perm.mode, 0o600, "no SHM_LOCKED");
+    // Without hugetlbfs every size is unknown, the default one included.
+    m.set_huge_pages(crate::HugePages {
+        sizes: 0,
+        shm_group: 0,
+    });
+    m.set_process(Process::root(1));
+    assert_eq!(get(nores), Err(Errno::INVAL));
+}
+
 #[test]
 fn shm_size_limits_and_arguments() {
     let m = mk();
