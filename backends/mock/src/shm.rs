@@ -105,12 +105,31 @@ pub(crate) struct Seg {
     hugetlb: bool,
 }
 
+/// One mapping of a segment.
+///
+/// The kernel gives every attachment its own address, all aliasing the same
+/// pages through the MMU. The mock has no MMU: two attachments can show the same
+/// bytes only at the same address, so every attachment of a segment has the
+/// segment's one address, and `shmdt(addr)` picks among them by the attaching
+/// pid, as the kernel's caller-local address space would.
 #[derive(Copy, Clone, Debug)]
 struct Attach {
+    /// The attaching process (for an inherited mapping, the child).
     pid: i32,
     shmid: i32,
     addr: usize,
     rdonly: bool,
+    /// The segment's pages: never handed to another segment while this mapping
+    /// may still be used, even after the segment itself is destroyed.
+    first_page: usize,
+    pages: usize,
+    /// Made by `shmat`, so a caller holds `addr` until it calls `shmdt` (a mapping
+    /// inherited by `fork_process` handed out no address of its own).
+    held: bool,
+    /// Its process has exited: the kernel has unmapped it (it no longer counts in
+    /// `shm_nattch`), but the caller that holds `addr` lives in this address space
+    /// and may still use it, so the pages stay reserved until that `shmdt`.
+    exited: bool,
 }
 
 /// What `shmat` needs to hand out an address.
@@ -131,9 +150,10 @@ fn pages_for(size: usize) -> Option<usize> {
     Some(size.checked_add(PAGE_SIZE - 1)? / PAGE_SIZE)
 }
 
-/// First fit among the pages no segment holds.
+/// First fit among the pages that no segment owns and no mapping still uses.
 fn find_pages<const OBJS: usize>(
     ids: &IdTable<Seg, OBJS>,
+    attaches: &[Attach],
     want: usize,
     arena_pages: usize,
 ) -> Option<usize> {
@@ -146,13 +166,14 @@ fn find_pages<const OBJS: usize>(
         if end > arena_pages {
             return None;
         }
-        let taken = ids.iter().map(|e| &e.obj).filter(|s| s.pages > 0);
-        match taken
-            .into_iter()
-            .find(|s| s.first_page < end && start < s.first_page + s.pages)
+        let segs = ids.iter().map(|e| (e.obj.first_page, e.obj.pages));
+        let maps = attaches.iter().map(|a| (a.first_page, a.pages));
+        match segs
+            .chain(maps)
+            .find(|&(first, pages)| pages > 0 && first < end && start < first + pages)
         {
             None => return Some(start),
-            Some(s) => start = s.first_page + s.pages,
+            Some((first, pages)) => start = first + pages,
         }
     }
 }
@@ -187,6 +208,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
         };
         let tot = self.tot;
         let huge = self.huge;
+        let attaches = &self.attaches;
         let create = |ids: &mut IdTable<Seg, OBJS>| {
             let l = &ctx.limits;
             if (size as u64) < l.shmmin || size as u64 > l.shmmax {
@@ -205,7 +227,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
             if size > i64::MAX as usize {
                 return Err(Errno::INVAL);
             }
-            let first_page = find_pages(ids, pages, arena_pages).ok_or(Errno::NOMEM)?;
+            let first_page = find_pages(ids, attaches, pages, arena_pages).ok_or(Errno::NOMEM)?;
             let seg = Seg {
                 segsz: size,
                 first_page,
@@ -270,12 +292,16 @@ impl<const OBJS: usize> ShmState<OBJS> {
         if self.attaches.is_full() {
             return Err(Errno::NOMEM);
         }
-        let first_page = e.obj.first_page;
+        let (first_page, pages) = (e.obj.first_page, e.obj.pages);
         let a = Attach {
             pid: ctx.proc.pid,
             shmid,
             addr: 0,
             rdonly: shmflg & SHM_RDONLY != 0,
+            first_page,
+            pages,
+            held: true,
+            exited: false,
         };
         self.attaches.push(a).map_err(|_| Errno::NOMEM)?;
         let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
@@ -292,9 +318,9 @@ impl<const OBJS: usize> ShmState<OBJS> {
         }
     }
 
-    fn detach(&mut self, ctx: &Ctx, i: usize, pid: i32) {
-        let a = self.attaches.remove(i);
-        let Some(pos) = self.ids.find_id(a.shmid) else {
+    /// `shm_close` for a mapping of `shmid` going away in process `pid`.
+    fn unmapped(&mut self, ctx: &Ctx, shmid: i32, pid: i32) {
+        let Some(pos) = self.ids.find_id(shmid) else {
             return;
         };
         let Some(e) = self.ids.get_mut(pos) else {
@@ -308,25 +334,55 @@ impl<const OBJS: usize> ShmState<OBJS> {
         }
     }
 
-    /// `ksys_shmdt`: the attachment of the calling process that starts at `addr`.
+    /// `ksys_shmdt`, for the kernel's books: the calling process's attachment at
+    /// `addr` goes (one `shmat` made before one `fork_process` gave it).
+    ///
+    /// For the memory: whoever calls `shmdt(addr)` is done with one address that
+    /// `shmat` handed out, so one hold on the pages at `addr` is released: the
+    /// caller's own, else that of a mapping whose process has exited (no kernel
+    /// field changes: the exit already unmapped it), else another process's
+    /// (which stays mapped in the books). The mock cannot tell whose address a
+    /// caller holds, since every attachment of a segment has the same one; this
+    /// keeps the holds at an address at least as many as the addresses not yet
+    /// detached, so pages are reused only once nobody can still reach them.
     pub(crate) fn shmdt(&mut self, ctx: &Ctx, addr: usize) -> Result<(), Errno> {
         if addr & (PAGE_SIZE - 1) != 0 {
             return Err(Errno::INVAL);
         }
         let pid = ctx.proc.pid;
-        let i = self
-            .attaches
-            .iter()
-            .position(|a| a.pid == pid && a.addr == addr)
-            .ok_or(Errno::INVAL)?;
-        self.detach(ctx, i, pid);
+        let mine = |a: &Attach| !a.exited && a.pid == pid && a.addr == addr;
+        let own = self.attaches.iter().position(|a| mine(a) && a.held);
+        let own = own.or_else(|| self.attaches.iter().position(mine));
+        let held = match own {
+            Some(i) => {
+                let a = self.attaches.remove(i);
+                self.unmapped(ctx, a.shmid, pid);
+                a.held
+            }
+            None if self.attaches.iter().any(|a| a.exited && a.addr == addr) => false,
+            None => return Err(Errno::INVAL),
+        };
+        if !held {
+            self.release_hold(addr);
+        }
         Ok(())
+    }
+
+    /// Releases one hold at `addr` that is not the caller's own mapping.
+    fn release_hold(&mut self, addr: usize) {
+        let at = |a: &Attach| a.held && a.addr == addr;
+        if let Some(i) = self.attaches.iter().position(|a| at(a) && a.exited) {
+            self.attaches.remove(i);
+        } else if let Some(a) = self.attaches.iter_mut().find(|a| at(a)) {
+            a.held = false;
+        }
     }
 
     /// `fork`: the child inherits every attachment of the parent. `dup_mmap` runs in
     /// the parent, so `shm_open` stamps the parent's pid and the time on each.
     pub(crate) fn fork(&mut self, ctx: &Ctx, parent: i32, child: i32) -> Result<(), Errno> {
-        let inherited = self.attaches.iter().filter(|a| a.pid == parent).count();
+        let of_parent = |a: &Attach| a.pid == parent && !a.exited;
+        let inherited = self.attaches.iter().filter(|a| of_parent(a)).count();
         if self.attaches.len() + inherited > self.attaches.capacity() {
             return Err(Errno::NOMEM);
         }
@@ -334,12 +390,15 @@ impl<const OBJS: usize> ShmState<OBJS> {
             let Some(&a) = self.attaches.get(i) else {
                 break;
             };
-            if a.pid != parent {
+            if !of_parent(&a) {
                 continue;
             }
-            self.attaches
-                .push(Attach { pid: child, ..a })
-                .map_err(|_| Errno::NOMEM)?;
+            let copy = Attach {
+                pid: child,
+                held: false,
+                ..a
+            };
+            self.attaches.push(copy).map_err(|_| Errno::NOMEM)?;
             if let Some(e) = self
                 .ids
                 .find_id(a.shmid)
@@ -353,10 +412,26 @@ impl<const OBJS: usize> ShmState<OBJS> {
         Ok(())
     }
 
-    /// `exit_shm` + unmapping at exit: every attachment of `pid` goes.
+    /// `exit_shm` + unmapping at exit: every attachment of `pid` goes from the
+    /// kernel's books. The pages of one that `shmat` handed out stay reserved
+    /// until its address is detached: the caller holding it shares this address
+    /// space and may still read it.
     pub(crate) fn exit(&mut self, ctx: &Ctx, pid: i32) {
-        while let Some(i) = self.attaches.iter().position(|a| a.pid == pid) {
-            self.detach(ctx, i, pid);
+        let mut i = 0;
+        while let Some(&a) = self.attaches.get(i) {
+            if a.pid != pid || a.exited {
+                i += 1;
+                continue;
+            }
+            if a.held {
+                if let Some(slot) = self.attaches.get_mut(i) {
+                    slot.exited = true;
+                }
+                i += 1;
+            } else {
+                self.attaches.remove(i);
+            }
+            self.unmapped(ctx, a.shmid, pid);
         }
     }
 
@@ -529,7 +604,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
     pub(crate) fn attachments(&self, pid: i32) -> impl Iterator<Item = (i32, usize, bool)> + '_ {
         self.attaches
             .iter()
-            .filter(move |a| a.pid == pid)
+            .filter(move |a| a.pid == pid && !a.exited)
             .map(|a| (a.shmid, a.addr, a.rdonly))
     }
 }
