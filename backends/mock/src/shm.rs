@@ -17,7 +17,9 @@ use crate::{CtlIo, Ctx};
 
 /// The mock's page size (and `SHMLBA`): x86_64's, and the smallest aarch64 one.
 pub const PAGE_SIZE: usize = SHMLBA_MIN;
-/// Live attachments (all processes), at most.
+/// Attachments at most: those of live processes, and those of exited ones whose
+/// address nobody has passed to `shmdt` yet (see the crate docs). Beyond it,
+/// `shmat` and `fork_process` are `ENOMEM`.
 pub const MAX_ATTACH: usize = 64;
 
 /// The simulated system's huge pages, as `SHM_HUGETLB` meets them.
