@@ -156,6 +156,12 @@ enum Op {
         m: Sel,
         rdonly: bool,
     },
+    /// `shmat` (and a write of byte 0 unless read-only) by a short-lived child
+    /// process that exits without `shmdt`, so the exit detaches it.
+    ShmAtInChild {
+        m: Sel,
+        rdonly: bool,
+    },
     ShmDt {
         a: usize,
         bogus: bool,
@@ -291,6 +297,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (key, prop_oneof![Just(0usize), Just(1), Just(100), Just(4096), Just(5000), Just(65536), Just(usize::MAX)], get_flags(), huge_flags())
             .prop_map(|(key, size, flags, huge)| Op::ShmGet { key, size, flags, huge }),
         2 => (sel(), prop::bool::weighted(0.3)).prop_map(|(m, rdonly)| Op::ShmAt { m, rdonly }),
+        1 => (sel(), prop::bool::weighted(0.3)).prop_map(|(m, rdonly)| Op::ShmAtInChild { m, rdonly }),
         1 => (0usize..4, prop::bool::weighted(0.2)).prop_map(|(a, bogus)| Op::ShmDt { a, bogus }),
         2 => (0usize..4, prop_oneof![Just(0usize), Just(99), Just(4095), Just(4096), Just(4999)], any::<u8>())
             .prop_map(|(a, off, val)| Op::ShmWrite { a, off, val }),
@@ -942,6 +949,22 @@ fn run<W: World>(w: &mut W, case: &Case) -> Vec<String> {
                     objs.att.push((p, size, *rdonly));
                 }
                 res(r.map(|_| ()))
+            }
+            Op::ShmAtInChild { m, rdonly } => {
+                let id = pick(&objs.shm, *m);
+                let flags = if *rdonly { SHM_RDONLY } else { 0 };
+                let write = !*rdonly && !objs.huge.contains(&id);
+                let line = w.in_child(&|b| {
+                    // SAFETY: a null address asks the kernel (or mock) to choose one.
+                    let r = unsafe { b.shmat(id, core::ptr::null(), flags) };
+                    if let (Ok(p), true) = (r, write) {
+                        // SAFETY: byte 0 of a live read-write attachment (every
+                        // segment has at least one byte), not of a hugetlb one.
+                        unsafe { p.cast::<u8>().write_volatile(0x5a) };
+                    }
+                    res(r.map(|_| ()))
+                });
+                format!("child: {line}")
             }
             Op::ShmDt { a, bogus } => {
                 if *bogus || objs.att.is_empty() {
