@@ -149,8 +149,16 @@ enum Op {
         key: u8,
         size: usize,
         flags: GetFlags,
+        /// `SHM_HUGETLB` with a page-size field, and `SHM_NORESERVE`, or 0.
+        huge: i32,
     },
     ShmAt {
+        m: Sel,
+        rdonly: bool,
+    },
+    /// `shmat` (and a write of byte 0 unless read-only) by a short-lived child
+    /// process that exits without `shmdt`, so the exit detaches it.
+    ShmAtInChild {
         m: Sel,
         rdonly: bool,
     },
@@ -233,6 +241,23 @@ fn mode() -> impl Strategy<Value = u32> {
     ]
 }
 
+/// Mostly no huge pages; else `SHM_HUGETLB` with the default size, 2 MiB, 1 GiB,
+/// or a size no system here has (1 MiB, 2^63), with or without `SHM_NORESERVE`.
+fn huge_flags() -> impl Strategy<Value = i32> {
+    let size = prop_oneof![
+        Just(0),
+        Just(SHM_HUGE_2MB),
+        Just(SHM_HUGE_1GB),
+        Just(20 << SHM_HUGE_SHIFT),
+        Just(63 << SHM_HUGE_SHIFT),
+    ];
+    prop_oneof![
+        4 => Just(0),
+        1 => (size, any::<bool>())
+            .prop_map(|(size, nores)| SHM_HUGETLB | size | if nores { SHM_NORESERVE } else { 0 }),
+    ]
+}
+
 fn sem_ops() -> impl Strategy<Value = Vec<(u16, i16, bool)>> {
     prop::collection::vec(
         (
@@ -269,9 +294,10 @@ fn op() -> impl Strategy<Value = Op> {
                 mode().prop_map(|mode| SemCmd::Set { mode }), Just(SemCmd::Rmid), Just(SemCmd::Info), Just(SemCmd::SemInfo),
                 index().prop_map(SemCmd::SemStat), index().prop_map(SemCmd::SemStatAny), Just(SemCmd::BadCmd),
             ]).prop_map(|(s, num, cmd)| Op::SemCtl { s, num, cmd }),
-        3 => (key, prop_oneof![Just(0usize), Just(1), Just(100), Just(4096), Just(5000), Just(65536), Just(usize::MAX)], get_flags())
-            .prop_map(|(key, size, flags)| Op::ShmGet { key, size, flags }),
+        3 => (key, prop_oneof![Just(0usize), Just(1), Just(100), Just(4096), Just(5000), Just(65536), Just(usize::MAX)], get_flags(), huge_flags())
+            .prop_map(|(key, size, flags, huge)| Op::ShmGet { key, size, flags, huge }),
         2 => (sel(), prop::bool::weighted(0.3)).prop_map(|(m, rdonly)| Op::ShmAt { m, rdonly }),
+        1 => (sel(), prop::bool::weighted(0.3)).prop_map(|(m, rdonly)| Op::ShmAtInChild { m, rdonly }),
         1 => (0usize..4, prop::bool::weighted(0.2)).prop_map(|(a, bogus)| Op::ShmDt { a, bogus }),
         2 => (0usize..4, prop_oneof![Just(0usize), Just(99), Just(4095), Just(4096), Just(4999)], any::<u8>())
             .prop_map(|(a, off, val)| Op::ShmWrite { a, off, val }),
@@ -303,6 +329,8 @@ trait World {
     fn backend(&self) -> &Self::B;
     /// Switches the effective credential; false if this run cannot (not root).
     fn become_nobody(&mut self, nobody: bool) -> bool;
+    /// Whether this run is real root (not root of its own user namespace).
+    fn has_real_root(&self) -> bool;
     /// Runs `f` as a child process that exits right after (undo applied).
     fn in_child(&mut self, f: &dyn Fn(&Self::B) -> String) -> String;
 }
@@ -330,6 +358,9 @@ impl World for Kernel {
             assert_eq!(set_egid(0), 0);
         }
         true
+    }
+    fn has_real_root(&self) -> bool {
+        self.can_switch
     }
     fn in_child(&mut self, f: &dyn Fn(&LinuxRaw) -> String) -> String {
         let mut fds = [0i32; 2];
@@ -392,6 +423,9 @@ impl<'m> World for Sim<'m> {
         self.mock.set_process(mock_process(self.pid, id));
         true
     }
+    fn has_real_root(&self) -> bool {
+        self.can_switch
+    }
     fn in_child(&mut self, f: &dyn Fn(&&'m Mock) -> String) -> String {
         let child = self
             .child_pids
@@ -416,8 +450,20 @@ fn mock_process(pid: i32, id: u32) -> Process {
         p.caps = real_caps();
         p
     } else {
+        // seteuid keeps the supplementary groups (vm.hugetlb_shm_group's test).
         Process::user(pid, id, id)
+            .with_groups(&real_groups())
+            .unwrap()
     }
+}
+
+fn real_groups() -> Vec<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find_map(|l| l.strip_prefix("Groups:"));
+    line.unwrap_or_default()
+        .split_whitespace()
+        .map(|g| g.parse().unwrap())
+        .collect()
 }
 
 fn real_caps() -> Caps {
@@ -454,6 +500,10 @@ struct Objects {
     msg: Vec<i32>,
     sem: Vec<i32>,
     shm: Vec<i32>,
+    /// Segments a `SHM_HUGETLB` shmget returned: with no huge page reserved on the
+    /// host, touching one would be `SIGBUS`, so their attachments are never read
+    /// or written.
+    huge: Vec<i32>,
     /// (address, size usable, read-only)
     att: Vec<(*mut c_void, usize, bool)>,
 }
@@ -864,10 +914,22 @@ fn run<W: World>(w: &mut W, case: &Case) -> Vec<String> {
                 format!("child: {line}")
             }
             Op::SemCtl { s, num, cmd } => semctl_out(b, pick(&objs.sem, *s), *num, cmd, &mut objs),
-            Op::ShmGet { key, size, flags } => {
-                let r = b.shmget(key_of(*key), *size, flags.bits());
+            // `can_do_hugetlb_shm` asks for CAP_IPC_LOCK in the initial user
+            // namespace, which a plain user's run (in its own user namespace) lacks
+            // while the mock's caller has it, for SHM_LOCK's sake.
+            Op::ShmGet { huge, .. } if *huge != 0 && !w.has_real_root() => "skipped".into(),
+            Op::ShmGet {
+                key,
+                size,
+                flags,
+                huge,
+            } => {
+                let r = b.shmget(key_of(*key), *size, flags.bits() | huge);
                 if let Ok(id) = r {
-                    remember(&mut objs.shm, id)
+                    remember(&mut objs.shm, id);
+                    if *huge != 0 {
+                        remember(&mut objs.huge, id);
+                    }
                 }
                 res(r)
             }
@@ -880,12 +942,29 @@ fn run<W: World>(w: &mut W, case: &Case) -> Vec<String> {
                     let mut ds = shmid64_ds::default();
                     // SAFETY: `ds` is a live shmid64_ds.
                     let size = match unsafe { b.shmctl(id, IPC_STAT, (&raw mut ds).cast()) } {
+                        _ if objs.huge.contains(&id) => 0,
                         Ok(_) => ds.shm_segsz as usize,
                         Err(_) => 1,
                     };
                     objs.att.push((p, size, *rdonly));
                 }
                 res(r.map(|_| ()))
+            }
+            Op::ShmAtInChild { m, rdonly } => {
+                let id = pick(&objs.shm, *m);
+                let flags = if *rdonly { SHM_RDONLY } else { 0 };
+                let write = !*rdonly && !objs.huge.contains(&id);
+                let line = w.in_child(&|b| {
+                    // SAFETY: a null address asks the kernel (or mock) to choose one.
+                    let r = unsafe { b.shmat(id, core::ptr::null(), flags) };
+                    if let (Ok(p), true) = (r, write) {
+                        // SAFETY: byte 0 of a live read-write attachment (every
+                        // segment has at least one byte), not of a hugetlb one.
+                        unsafe { p.cast::<u8>().write_volatile(0x5a) };
+                    }
+                    res(r.map(|_| ()))
+                });
+                format!("child: {line}")
             }
             Op::ShmDt { a, bogus } => {
                 if *bogus || objs.att.is_empty() {
@@ -1007,6 +1086,7 @@ fn compare(case: &Case) -> Result<(), String> {
     let k = run(&mut kernel, case);
 
     let mock = &MOCK;
+    mock.set_huge_pages(sysv_ipc_testkit::host_huge_pages());
     if case.low_limits {
         apply_low_limits(mock);
     }

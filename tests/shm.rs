@@ -117,6 +117,32 @@ fn default_backend_conveniences() {
     });
 }
 
+/// On the mock, where every simulated process shares this address space: an
+/// `Attachment` made as a process that then exits (the segment, marked removed,
+/// is destroyed by the exit) keeps its bytes until it is dropped. Its page is not
+/// handed to the next segment, whose zero fill and writes would land in it.
+#[test]
+fn mock_attachment_outlives_the_exit_of_its_process() {
+    use sysv_ipc_mock::{Mock, Process};
+    let k: &'static Mock = Box::leak(Box::new(Mock::new()));
+    k.set_process(Process::root(2));
+    let seg = private(k, 4096);
+    let att = seg.attach().unwrap();
+    att.write(0, b"kept").unwrap();
+    seg.remove().unwrap();
+    k.exit_process(2);
+    k.set_process(Process::root(1));
+    let fresh = private(k, 4096);
+    let other = fresh.attach().unwrap();
+    other.write(0, b"new!").unwrap();
+    let mut buf = [0u8; 4];
+    att.read(0, &mut buf).unwrap();
+    assert_eq!(&buf, b"kept");
+    drop(att);
+    drop(other);
+    fresh.remove().unwrap();
+}
+
 // ---- helpers -----------------------------------------------------------------------------
 
 const KEY: Key = Key::new(0x5348_4d01);

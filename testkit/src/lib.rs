@@ -39,7 +39,7 @@ pub use process::{
     Peer, TIMEOUT, as_user, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, is_root,
     needs_root, wait_until_blocked, wait_until_blocked_in,
 };
-pub use sysctl::{get_sysctl, set_sysctl};
+pub use sysctl::{get_sysctl, host_huge_pages, set_sysctl};
 
 /// Whether this process runs under qemu-user (the aarch64 suite), for the tests that
 /// gate an assertion qemu cannot pass (note the divergence beside the test).

@@ -40,3 +40,28 @@ pub fn get_sysctl(name: &str) -> String {
         Err(e) => panic!("read {path}: {e}"),
     }
 }
+
+/// The host's huge pages as the mock describes them: the sizes under
+/// `/sys/kernel/mm/hugepages/` and `vm.hugetlb_shm_group`, so that a mock and
+/// this kernel answer `SHM_HUGETLB` alike. (The mock's own kernel test keeps a
+/// copy: a dev-dependency on this crate would give it a second mock crate.)
+pub fn host_huge_pages() -> sysv_ipc_mock::HugePages {
+    let mut sizes = 0u64;
+    let dir = std::fs::read_dir("/sys/kernel/mm/hugepages");
+    for e in dir.into_iter().flatten().flatten() {
+        let name = e.file_name().into_string().unwrap_or_default();
+        let kb = name
+            .strip_prefix("hugepages-")
+            .and_then(|n| n.strip_suffix("kB"))
+            .and_then(|kb| kb.parse::<u64>().ok());
+        if let Some(kb) = kb {
+            // Bit n for pages of 2^n bytes.
+            sizes |= 1u64 << (kb * 1024).trailing_zeros();
+        }
+    }
+    let shm_group = std::fs::read_to_string("/proc/sys/vm/hugetlb_shm_group")
+        .ok()
+        .and_then(|g| g.trim().parse().ok())
+        .unwrap_or(0);
+    sysv_ipc_mock::HugePages { sizes, shm_group }
+}

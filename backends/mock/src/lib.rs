@@ -88,15 +88,31 @@
 //! Every typed attachment borrows the backend as `&Mock`, which already forbids
 //! that; put a large mock in a `static` or a `Box`. The mock writes those bytes
 //! only when it zero-fills the pages of a new segment, which no attachment can
-//! reach. Every attachment of one segment gets the same address (the kernel gives
-//! each its own mapping), and `SHM_RDONLY` is recorded but cannot be enforced
-//! without an MMU: writing through a read-only attachment is the caller's bug, not
-//! a fault.
+//! reach.
+//!
+//! The kernel gives every attachment its own address, all mapping the same pages
+//! through the MMU. Without an MMU, bytes written through one attachment can be
+//! read through another only if both have the same address, and that aliasing is
+//! what the `Backend` contract promises: so every attachment of one segment gets
+//! the segment's one address. The attaching pid is recorded with each: `shmdt`
+//! detaches the calling process's own attachment at the address (`EINVAL` if it
+//! has none, as in the kernel), [`Mock::exit_process`] those of the exiting pid.
+//! Because every simulated process shares this one address space, an address
+//! `shmat` returned stays valid until it is detached even after its process's
+//! `exit_process` (which unmaps it only in the kernel's books: `shm_nattch`,
+//! `SHM_DEST`): its pages are not reused before that `shmdt`, which any process
+//! may then call. So an attachment that is never detached (`mem::forget`) keeps
+//! its pages out of the arena for the mock's life.
+//!
+//! `SHM_RDONLY` is recorded but cannot be enforced without an MMU: writing through
+//! a read-only attachment is the caller's bug, not a fault.
 //!
 //! # Deliberately not modelled
 //!
 //! - `shmat` at a caller-chosen address (`EINVAL`, as for an occupied range);
-//!   huge pages (`SHM_HUGETLB` is `ENOMEM`, as on a kernel with none reserved);
+//!   a pool of huge pages ([`HugePages`]: `SHM_HUGETLB` is `EINVAL`, `EPERM` or
+//!   `ENOMEM` as on a kernel with none reserved, and succeeds only with
+//!   `SHM_NORESERVE`, on ordinary pages);
 //!   `SHM_INFO`'s resident/swapped page counts (0).
 //! - `ipcmni_extend`, `*_next_id` sysctls, LSM hooks, audit, user namespaces.
 //! - Fairness between several blocked senders on one queue (they all retry; the
@@ -139,7 +155,7 @@ use sysv_ipc_abi::{
 pub use fault::{Call, MAX_FAULTS};
 pub use perm::{Caps, DEFAULT_MEMLOCK, MAX_GROUPS, Process};
 pub use sem::{MAX_ADJ, MAX_UNDO};
-pub use shm::{MAX_ATTACH, PAGE_SIZE};
+pub use shm::{HugePages, MAX_ATTACH, PAGE_SIZE};
 pub use wait::{MAX_WAIT_SOPS, MAX_WAITERS};
 
 use fault::Faults;
@@ -318,7 +334,9 @@ pub struct Mock<
 // ways only: by callers, through the pointers `shmat` returned (the `Backend`
 // contract says another process may write them at any time, so callers already
 // treat them as shared), and by the mock, which zero-fills the pages of a segment
-// it is creating, under the lock, when no attachment of those pages exists. So
+// it is creating, under the lock, when no address `shmat` returned for those pages
+// is still undetached (`find_pages` skips pages any mapping holds, and a mapping
+// holds its pages until its `shmdt`, past its process's `exit_process`). So
 // sharing `&Mock` between threads creates no data race the mock takes part in.
 unsafe impl<const O: usize, const S: usize, const M: usize, const B: usize, const P: usize> Sync
     for Mock<O, S, M, B, P>
@@ -574,6 +592,10 @@ impl<
 
     /// Simulates the exit of process `pid`: applies and drops its `SEM_UNDO`
     /// adjustments (`exit_sem`) and detaches its attachments (`exit_shm`).
+    ///
+    /// The addresses its `shmat` calls returned stay readable and writable until
+    /// each is passed to `shmdt` (by any process: see "Shared memory and moving"),
+    /// since whatever holds them lives on in this address space.
     pub fn exit_process(&self, pid: i32) {
         let mut g = self.state.lock();
         let mut ctx = g.ctx();
@@ -595,6 +617,17 @@ impl<
     /// objects keep what they have).
     pub fn set_limits(&self, l: Limits) {
         self.state.lock().limits = l;
+    }
+
+    /// The system's huge pages (default [`HugePages::X86_64`]).
+    pub fn huge_pages(&self) -> HugePages {
+        self.state.lock().shm.huge
+    }
+
+    /// Sets the system's huge pages (as the kernel's configuration and
+    /// `/proc/sys/vm/hugetlb_shm_group` would; existing segments keep what they have).
+    pub fn set_huge_pages(&self, h: HugePages) {
+        self.state.lock().shm.huge = h;
     }
 
     /// The clock, in seconds since the epoch.
@@ -871,8 +904,9 @@ impl<
 // returned number of text bytes; `shmat` returns the start of the segment's pages
 // in `arena`, 4096-aligned (`Page` is `align(4096)`), `shm_segsz` bytes or more
 // (whole pages), zero-filled at creation, and never reused for another segment
-// while attached (a segment's pages are freed only at its destruction, which waits
-// for the last detach); `*ctl` calls write at most the struct or array their
+// while any address `shmat` returned for them is not yet detached (`find_pages`
+// skips the pages of every live segment and of every mapping `shmat` made until
+// its `shmdt`, `exit_process` included: see `shm::Attach`); `*ctl` calls write at most the struct or array their
 // command documents (`RawIo`); results and errors follow the kernel's code.
 unsafe impl<
     const OBJS: usize,
@@ -1002,8 +1036,9 @@ unsafe impl<
             let p = self.page_ptr(first);
             // SAFETY: pages `first..first + pages` lie inside the arena
             // (`find_pages` keeps `first + pages <= SHM_PAGES`), belong to the
-            // segment just created, and no attachment of them exists yet; we hold
-            // the lock, so no other call hands them out meanwhile.
+            // segment just created, and no address into them is out: `find_pages`
+            // skipped every page a mapping not yet detached holds. We hold the
+            // lock, so no other call hands them out meanwhile.
             unsafe { core::ptr::write_bytes(p, 0, pages * PAGE_SIZE) };
         }
         Ok(id)

@@ -115,7 +115,7 @@ impl Process {
     }
 
     /// `in_group_p`: the effective gid or a supplementary group.
-    fn in_group(&self, gid: u32) -> bool {
+    pub(crate) fn in_group(&self, gid: u32) -> bool {
         self.gid == gid || self.groups().contains(&gid)
     }
 

@@ -5,9 +5,10 @@
 
 use heapless::Vec;
 use sysv_ipc_abi::{
-    Errno, IPC_INFO, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SHM_DEST, SHM_EXEC, SHM_HUGETLB,
-    SHM_INFO, SHM_LOCK, SHM_LOCKED, SHM_RDONLY, SHM_REMAP, SHM_RND, SHM_STAT, SHM_STAT_ANY,
-    SHM_UNLOCK, SHMLBA_MIN, shm_info, shmid64_ds, shminfo64,
+    Errno, IPC_INFO, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SHM_DEST, SHM_EXEC, SHM_HUGE_MASK,
+    SHM_HUGE_SHIFT, SHM_HUGETLB, SHM_INFO, SHM_LOCK, SHM_LOCKED, SHM_NORESERVE, SHM_RDONLY,
+    SHM_REMAP, SHM_RND, SHM_STAT, SHM_STAT_ANY, SHM_UNLOCK, SHMLBA_MIN, shm_info, shmid64_ds,
+    shminfo64,
 };
 
 use crate::ids::IdTable;
@@ -16,8 +17,78 @@ use crate::{CtlIo, Ctx};
 
 /// The mock's page size (and `SHMLBA`): x86_64's, and the smallest aarch64 one.
 pub const PAGE_SIZE: usize = SHMLBA_MIN;
-/// Live attachments (all processes), at most.
+/// Attachments at most: those of live processes, and those of exited ones whose
+/// address nobody has passed to `shmdt` yet (see the crate docs). Beyond it,
+/// `shmat` and `fork_process` are `ENOMEM`.
 pub const MAX_ATTACH: usize = 64;
+
+/// The simulated system's huge pages, as `SHM_HUGETLB` meets them.
+///
+/// The model keeps no pool of huge pages: it is a system with `vm.nr_hugepages`
+/// and `vm.nr_overcommit_hugepages` at 0 (the default), where a segment that must
+/// reserve its huge pages is `ENOMEM` and one made with `SHM_NORESERVE` is
+/// created (the kernel would then fail its first touch with `SIGBUS`; the mock
+/// backs it with its ordinary 4096-byte pages, which never fail).
+///
+/// ```
+/// use sysv_ipc_abi::{Backend, Errno, IPC_PRIVATE, SHM_HUGE_2MB, SHM_HUGETLB, SHM_NORESERVE};
+/// use sysv_ipc_mock::{HugePages, Mock, Process};
+///
+/// let kernel: Mock = Mock::new();
+/// let huge = SHM_HUGETLB | SHM_HUGE_2MB | 0o600;
+/// assert_eq!(kernel.shmget(IPC_PRIVATE, 4096, huge), Err(Errno::NOMEM));
+/// assert!(kernel.shmget(IPC_PRIVATE, 4096, huge | SHM_NORESERVE).is_ok());
+/// // Only x86_64's sizes: 1 MiB pages do not exist.
+/// let one_mib = SHM_HUGETLB | (20 << 26) | SHM_NORESERVE | 0o600;
+/// assert_eq!(kernel.shmget(IPC_PRIVATE, 4096, one_mib), Err(Errno::INVAL));
+/// // Neither CAP_IPC_LOCK nor group vm.hugetlb_shm_group (0).
+/// kernel.set_process(Process::user(2, 65534, 65534));
+/// assert_eq!(kernel.shmget(IPC_PRIVATE, 4096, huge | SHM_NORESERVE), Err(Errno::PERM));
+/// kernel.set_huge_pages(HugePages { shm_group: 65534, ..HugePages::X86_64 });
+/// assert!(kernel.shmget(IPC_PRIVATE, 4096, huge | SHM_NORESERVE).is_ok());
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct HugePages {
+    /// The huge page sizes the system has (`/sys/kernel/mm/hugepages/`), as a set
+    /// of base-2 logarithms: bit `n` set means pages of `2^n` bytes exist. No bit
+    /// set is a kernel without hugetlbfs, where every `SHM_HUGETLB` is `EINVAL`.
+    pub sizes: u64,
+    /// `vm.hugetlb_shm_group`: members of this group may create `SHM_HUGETLB`
+    /// segments without `CAP_IPC_LOCK`.
+    pub shm_group: u32,
+}
+
+impl HugePages {
+    /// An x86_64 system with 1 GiB pages (CPU flag `pdpe1gb`): 2 MiB and 1 GiB,
+    /// `vm.hugetlb_shm_group` 0. The default.
+    pub const X86_64: HugePages = HugePages {
+        sizes: 1 << 21 | 1 << 30,
+        shm_group: 0,
+    };
+
+    /// `newseg`'s `SHM_HUGETLB` branch: `hstate_sizelog`, then
+    /// `hugetlb_file_setup`'s `can_do_hugetlb_shm`, then `hugetlb_reserve_pages`
+    /// (which `SHM_NORESERVE` skips), in the kernel's order.
+    fn setup(&self, p: &crate::perm::Process, shmflg: i32) -> Result<(), Errno> {
+        let log = (shmflg >> SHM_HUGE_SHIFT) & SHM_HUGE_MASK;
+        // Size field 0 names the default size, which exists whenever any does.
+        let exists = if log == 0 {
+            self.sizes != 0
+        } else {
+            self.sizes & (1u64 << log) != 0
+        };
+        if !exists {
+            return Err(Errno::INVAL);
+        }
+        if !p.has(Caps::IPC_LOCK) && !p.in_group(self.shm_group) {
+            return Err(Errno::PERM);
+        }
+        if shmflg & SHM_NORESERVE == 0 {
+            return Err(Errno::NOMEM);
+        }
+        Ok(())
+    }
+}
 
 #[derive(Copy, Clone, Debug, Default)]
 pub(crate) struct Seg {
@@ -32,14 +103,35 @@ pub(crate) struct Seg {
     nattch: u64,
     /// The uid whose `RLIMIT_MEMLOCK` is charged while `SHM_LOCKED`.
     locked_by: Option<u32>,
+    /// Made with `SHM_HUGETLB`: `SHM_LOCK` and `SHM_UNLOCK` do nothing to it.
+    hugetlb: bool,
 }
 
+/// One mapping of a segment.
+///
+/// The kernel gives every attachment its own address, all aliasing the same
+/// pages through the MMU. The mock has no MMU: two attachments can show the same
+/// bytes only at the same address, so every attachment of a segment has the
+/// segment's one address, and `shmdt(addr)` picks among them by the attaching
+/// pid, as the kernel's caller-local address space would.
 #[derive(Copy, Clone, Debug)]
 struct Attach {
+    /// The attaching process (for an inherited mapping, the child).
     pid: i32,
     shmid: i32,
     addr: usize,
     rdonly: bool,
+    /// The segment's pages: never handed to another segment while this mapping
+    /// may still be used, even after the segment itself is destroyed.
+    first_page: usize,
+    pages: usize,
+    /// Made by `shmat`, so a caller holds `addr` until it calls `shmdt` (a mapping
+    /// inherited by `fork_process` handed out no address of its own).
+    held: bool,
+    /// Its process has exited: the kernel has unmapped it (it no longer counts in
+    /// `shm_nattch`), but the caller that holds `addr` lives in this address space
+    /// and may still use it, so the pages stay reserved until that `shmdt`.
+    exited: bool,
 }
 
 /// What `shmat` needs to hand out an address.
@@ -53,15 +145,17 @@ pub(crate) struct ShmState<const OBJS: usize> {
     /// `ns->shm_tot`: pages of all segments.
     tot: u64,
     attaches: Vec<Attach, MAX_ATTACH>,
+    pub(crate) huge: HugePages,
 }
 
 fn pages_for(size: usize) -> Option<usize> {
     Some(size.checked_add(PAGE_SIZE - 1)? / PAGE_SIZE)
 }
 
-/// First fit among the pages no segment holds.
+/// First fit among the pages that no segment owns and no mapping still uses.
 fn find_pages<const OBJS: usize>(
     ids: &IdTable<Seg, OBJS>,
+    attaches: &[Attach],
     want: usize,
     arena_pages: usize,
 ) -> Option<usize> {
@@ -74,13 +168,14 @@ fn find_pages<const OBJS: usize>(
         if end > arena_pages {
             return None;
         }
-        let taken = ids.iter().map(|e| &e.obj).filter(|s| s.pages > 0);
-        match taken
-            .into_iter()
-            .find(|s| s.first_page < end && start < s.first_page + s.pages)
+        let segs = ids.iter().map(|e| (e.obj.first_page, e.obj.pages));
+        let maps = attaches.iter().map(|a| (a.first_page, a.pages));
+        match segs
+            .chain(maps)
+            .find(|&(first, pages)| pages > 0 && first < end && start < first + pages)
         {
             None => return Some(start),
-            Some(s) => start = s.first_page + s.pages,
+            Some((first, pages)) => start = first + pages,
         }
     }
 }
@@ -91,6 +186,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
             ids: IdTable::new(),
             tot: 0,
             attaches: Vec::new(),
+            huge: HugePages::X86_64,
         }
     }
 
@@ -113,6 +209,8 @@ impl<const OBJS: usize> ShmState<OBJS> {
             }
         };
         let tot = self.tot;
+        let huge = self.huge;
+        let attaches = &self.attaches;
         let create = |ids: &mut IdTable<Seg, OBJS>| {
             let l = &ctx.limits;
             if (size as u64) < l.shmmin || size as u64 > l.shmmax {
@@ -123,22 +221,22 @@ impl<const OBJS: usize> ShmState<OBJS> {
             if all > l.shmall {
                 return Err(Errno::NOSPC);
             }
-            if shmflg & SHM_HUGETLB != 0 {
-                // No huge pages are reserved in the model (nor on a default
-                // kernel: measured ENOMEM on 6.18 with nr_hugepages = 0).
-                return Err(Errno::NOMEM);
+            let hugetlb = shmflg & SHM_HUGETLB != 0;
+            if hugetlb {
+                huge.setup(&ctx.proc, shmflg)?;
             }
             // shmem_kernel_file_setup takes the size as a signed loff_t.
             if size > i64::MAX as usize {
                 return Err(Errno::INVAL);
             }
-            let first_page = find_pages(ids, pages, arena_pages).ok_or(Errno::NOMEM)?;
+            let first_page = find_pages(ids, attaches, pages, arena_pages).ok_or(Errno::NOMEM)?;
             let seg = Seg {
                 segsz: size,
                 first_page,
                 pages,
                 ctime: ctx.now,
                 cpid: ctx.proc.pid,
+                hugetlb,
                 ..Seg::default()
             };
             let id = ids.add(l.shmmni as i64, Perm::new(key, shmflg, &ctx.proc), seg)?;
@@ -196,12 +294,16 @@ impl<const OBJS: usize> ShmState<OBJS> {
         if self.attaches.is_full() {
             return Err(Errno::NOMEM);
         }
-        let first_page = e.obj.first_page;
+        let (first_page, pages) = (e.obj.first_page, e.obj.pages);
         let a = Attach {
             pid: ctx.proc.pid,
             shmid,
             addr: 0,
             rdonly: shmflg & SHM_RDONLY != 0,
+            first_page,
+            pages,
+            held: true,
+            exited: false,
         };
         self.attaches.push(a).map_err(|_| Errno::NOMEM)?;
         let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
@@ -218,9 +320,9 @@ impl<const OBJS: usize> ShmState<OBJS> {
         }
     }
 
-    fn detach(&mut self, ctx: &Ctx, i: usize, pid: i32) {
-        let a = self.attaches.remove(i);
-        let Some(pos) = self.ids.find_id(a.shmid) else {
+    /// `shm_close` for a mapping of `shmid` going away in process `pid`.
+    fn unmapped(&mut self, ctx: &Ctx, shmid: i32, pid: i32) {
+        let Some(pos) = self.ids.find_id(shmid) else {
             return;
         };
         let Some(e) = self.ids.get_mut(pos) else {
@@ -234,25 +336,55 @@ impl<const OBJS: usize> ShmState<OBJS> {
         }
     }
 
-    /// `ksys_shmdt`: the attachment of the calling process that starts at `addr`.
+    /// `ksys_shmdt`, for the kernel's books: the calling process's attachment at
+    /// `addr` goes (one `shmat` made before one `fork_process` gave it).
+    ///
+    /// For the memory: whoever calls `shmdt(addr)` is done with one address that
+    /// `shmat` handed out, so one hold on the pages at `addr` is released: the
+    /// caller's own, else that of a mapping whose process has exited (no kernel
+    /// field changes: the exit already unmapped it), else another process's
+    /// (which stays mapped in the books). The mock cannot tell whose address a
+    /// caller holds, since every attachment of a segment has the same one; this
+    /// keeps the holds at an address at least as many as the addresses not yet
+    /// detached, so pages are reused only once nobody can still reach them.
     pub(crate) fn shmdt(&mut self, ctx: &Ctx, addr: usize) -> Result<(), Errno> {
         if addr & (PAGE_SIZE - 1) != 0 {
             return Err(Errno::INVAL);
         }
         let pid = ctx.proc.pid;
-        let i = self
-            .attaches
-            .iter()
-            .position(|a| a.pid == pid && a.addr == addr)
-            .ok_or(Errno::INVAL)?;
-        self.detach(ctx, i, pid);
+        let mine = |a: &Attach| !a.exited && a.pid == pid && a.addr == addr;
+        let own = self.attaches.iter().position(|a| mine(a) && a.held);
+        let own = own.or_else(|| self.attaches.iter().position(mine));
+        let held = match own {
+            Some(i) => {
+                let a = self.attaches.remove(i);
+                self.unmapped(ctx, a.shmid, pid);
+                a.held
+            }
+            None if self.attaches.iter().any(|a| a.exited && a.addr == addr) => false,
+            None => return Err(Errno::INVAL),
+        };
+        if !held {
+            self.release_hold(addr);
+        }
         Ok(())
+    }
+
+    /// Releases one hold at `addr` that is not the caller's own mapping.
+    fn release_hold(&mut self, addr: usize) {
+        let at = |a: &Attach| a.held && a.addr == addr;
+        if let Some(i) = self.attaches.iter().position(|a| at(a) && a.exited) {
+            self.attaches.remove(i);
+        } else if let Some(a) = self.attaches.iter_mut().find(|a| at(a)) {
+            a.held = false;
+        }
     }
 
     /// `fork`: the child inherits every attachment of the parent. `dup_mmap` runs in
     /// the parent, so `shm_open` stamps the parent's pid and the time on each.
     pub(crate) fn fork(&mut self, ctx: &Ctx, parent: i32, child: i32) -> Result<(), Errno> {
-        let inherited = self.attaches.iter().filter(|a| a.pid == parent).count();
+        let of_parent = |a: &Attach| a.pid == parent && !a.exited;
+        let inherited = self.attaches.iter().filter(|a| of_parent(a)).count();
         if self.attaches.len() + inherited > self.attaches.capacity() {
             return Err(Errno::NOMEM);
         }
@@ -260,12 +392,15 @@ impl<const OBJS: usize> ShmState<OBJS> {
             let Some(&a) = self.attaches.get(i) else {
                 break;
             };
-            if a.pid != parent {
+            if !of_parent(&a) {
                 continue;
             }
-            self.attaches
-                .push(Attach { pid: child, ..a })
-                .map_err(|_| Errno::NOMEM)?;
+            let copy = Attach {
+                pid: child,
+                held: false,
+                ..a
+            };
+            self.attaches.push(copy).map_err(|_| Errno::NOMEM)?;
             if let Some(e) = self
                 .ids
                 .find_id(a.shmid)
@@ -279,10 +414,26 @@ impl<const OBJS: usize> ShmState<OBJS> {
         Ok(())
     }
 
-    /// `exit_shm` + unmapping at exit: every attachment of `pid` goes.
+    /// `exit_shm` + unmapping at exit: every attachment of `pid` goes from the
+    /// kernel's books. The pages of one that `shmat` handed out stay reserved
+    /// until its address is detached: the caller holding it shares this address
+    /// space and may still read it.
     pub(crate) fn exit(&mut self, ctx: &Ctx, pid: i32) {
-        while let Some(i) = self.attaches.iter().position(|a| a.pid == pid) {
-            self.detach(ctx, i, pid);
+        let mut i = 0;
+        while let Some(&a) = self.attaches.get(i) {
+            if a.pid != pid || a.exited {
+                i += 1;
+                continue;
+            }
+            if a.held {
+                if let Some(slot) = self.attaches.get_mut(i) {
+                    slot.exited = true;
+                }
+                i += 1;
+            } else {
+                self.attaches.remove(i);
+            }
+            self.unmapped(ctx, a.shmid, pid);
         }
     }
 
@@ -351,6 +502,11 @@ impl<const OBJS: usize> ShmState<OBJS> {
             if cmd == SHM_LOCK && p.memlock_limit == 0 {
                 return Err(Errno::PERM);
             }
+        }
+        // Hugetlbfs pages are never swapped: the kernel returns 0 and records
+        // nothing (measured: `SHM_LOCKED` stays clear).
+        if e.obj.hugetlb {
+            return Ok(0);
         }
         if cmd == SHM_LOCK {
             if e.perm.mode & SHM_LOCKED != 0 {
@@ -450,7 +606,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
     pub(crate) fn attachments(&self, pid: i32) -> impl Iterator<Item = (i32, usize, bool)> + '_ {
         self.attaches
             .iter()
-            .filter(move |a| a.pid == pid)
+            .filter(move |a| a.pid == pid && !a.exited)
             .map(|a| (a.shmid, a.addr, a.rdonly))
     }
 }

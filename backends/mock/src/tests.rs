@@ -3,7 +3,6 @@
 
 extern crate std;
 
-use core::ffi::c_void;
 use std::boxed::Box;
 use std::vec;
 use std::vec::Vec;
@@ -782,6 +781,107 @@ fn shm_memory_is_real_zeroed_and_aligned() {
     assert!(bytes.iter().all(|&b| b == 0));
 }
 
+/// `exit_process` unmaps in the kernel's books only: the address `shmat` gave
+/// process 2 is still held by whoever called it (in this address space), so its
+/// pages are neither handed to a new segment nor zeroed until that `shmdt`.
+#[test]
+fn shm_pages_outlive_the_exit_of_their_process_until_detached() {
+    let m = mk();
+    let id = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    m.set_process(Process::root(2));
+    let p = shmat(&m, id, 0).unwrap();
+    shmctl0(&m, id, IPC_RMID).unwrap();
+    // SAFETY: attached, one page.
+    unsafe { p.write(7) };
+    m.exit_process(2);
+    assert_eq!(m.attachments(2), (0, 0));
+    assert_eq!(
+        shmstat(&m, id, IPC_STAT).map(|_| ()),
+        Err(Errno::INVAL),
+        "SHM_DEST: destroyed when process 2 exited"
+    );
+    m.set_process(Process::root(1));
+    let id2 = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    let q = shmat(&m, id2, 0).unwrap();
+    assert_ne!(q, p, "pages still reachable at p are not handed out");
+    // SAFETY: p's page is still reserved for it (the assertion above).
+    assert_eq!(unsafe { p.read() }, 7, "nor zeroed");
+    // The holder lets go (as process 1, which has no attachment there).
+    shmdt(&m, p).unwrap();
+    assert_eq!(shmdt(&m, p), Err(Errno::INVAL), "released once");
+    let id3 = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    let r = shmat(&m, id3, 0).unwrap();
+    assert_eq!(r, p, "first fit: the page is free again");
+    // SAFETY: attached, one page.
+    assert_eq!(unsafe { r.read() }, 0, "zeroed for its new segment");
+    shmdt(&m, q).unwrap();
+    shmdt(&m, r).unwrap();
+}
+
+/// The zero-fill of a new segment never races with a thread still using the
+/// mapping of an exited process (under miri, reusing that page was reported as a
+/// data race between the fill and the thread's atomic adds).
+#[test]
+fn shm_zero_fill_never_races_a_mapping_of_an_exited_process() {
+    use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    let m = mk();
+    let id = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    m.set_process(Process::root(2));
+    let p = shmat(&m, id, 0).unwrap();
+    shmctl0(&m, id, IPC_RMID).unwrap();
+    m.exit_process(2);
+    m.set_process(Process::root(1));
+    // SAFETY: `p` is 4096-aligned, its page stays mapped until the shmdt below,
+    // and every access to it here is atomic.
+    let word = unsafe { &*p.cast::<AtomicU64>() };
+    let q = std::thread::scope(|s| {
+        s.spawn(|| {
+            for _ in 0..3 {
+                word.fetch_add(1, Relaxed);
+            }
+        });
+        let id2 = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+        shmat(&m, id2, 0).unwrap()
+    });
+    assert_ne!(q, p);
+    assert_eq!(word.load(Relaxed), 3, "no add lost to a zero-fill");
+    shmdt(&m, p).unwrap();
+    shmdt(&m, q).unwrap();
+}
+
+/// Every attachment of a segment shares its address (the only way two of them can
+/// show the same bytes without an MMU), so an attachment made as process 1 and
+/// detached while process 2 is current detaches process 2's: its pid is the one
+/// recorded, and the other attachment's pages stay until its own `shmdt`, whatever
+/// exits meanwhile.
+#[test]
+fn shm_detach_as_another_process_never_frees_pages_still_held() {
+    let m = mk();
+    let id = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    let a = shmat(&m, id, 0).unwrap();
+    m.set_process(Process::root(2));
+    let b = shmat(&m, id, 0).unwrap();
+    assert_eq!(a, b, "one address per segment");
+    shmctl0(&m, id, IPC_RMID).unwrap();
+    // `a`'s holder lets go while process 2 is current: the kernel's books lose
+    // process 2's attachment, as a shmdt by process 2 would.
+    shmdt(&m, a).unwrap();
+    assert_eq!((m.attachments(1), m.attachments(2)), ((1, 0), (0, 0)));
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!((ds.shm_nattch, ds.shm_lpid), (1, 2));
+    // SAFETY: `b` is not detached yet.
+    unsafe { b.write(9) };
+    m.exit_process(1);
+    assert_eq!(shmstat(&m, id, IPC_STAT).map(|_| ()), Err(Errno::INVAL));
+    let id2 = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    let q = shmat(&m, id2, 0).unwrap();
+    assert_ne!(q, b, "b's page is still held");
+    // SAFETY: as above.
+    assert_eq!(unsafe { b.read() }, 9);
+    shmdt(&m, b).unwrap();
+    shmdt(&m, q).unwrap();
+}
+
 #[test]
 fn shm_rmid_while_attached() {
     // Probed on 6.18: mode gets SHM_DEST, key becomes 0, the key is free again,
@@ -815,6 +915,51 @@ fn shm_rmid_while_attached() {
     m.set_process(Process::root(1));
     shmdt(&m, p).unwrap();
     assert_eq!(shmstat(&m, id, IPC_STAT).map(|_| ()), Err(Errno::INVAL));
+}
+
+/// `newseg`'s huge page branch in the kernel's order, as probed on 6.18 (x86_64,
+/// 2 MiB and 1 GiB pages, none reserved): a size the system lacks is `EINVAL`
+/// for everyone; then a caller with neither `CAP_IPC_LOCK` nor the group
+/// `vm.hugetlb_shm_group` is `EPERM`; then a reservation is `ENOMEM`, and with
+/// `SHM_NORESERVE` the segment is made.
+#[test]
+fn shm_hugetlb_checks_in_the_kernels_order() {
+    let m = mk();
+    let get = |flags: i32| m.shmget(IPC_PRIVATE, 4096, SHM_HUGETLB | flags | 0o600);
+    let (nores, mib) = (SHM_NORESERVE, 20 << SHM_HUGE_SHIFT);
+    m.set_process(Process::user(2, 65534, 65534));
+    assert_eq!(get(mib | nores), Err(Errno::INVAL));
+    assert_eq!(get(63 << SHM_HUGE_SHIFT), Err(Errno::INVAL));
+    assert_eq!(get(0), Err(Errno::PERM), "checked before the reservation");
+    assert_eq!(get(SHM_HUGE_1GB | nores), Err(Errno::PERM));
+    // A member of the group (here by a supplementary group), or CAP_IPC_LOCK alone.
+    for p in [
+        Process::user(3, 65534, 65534).with_groups(&[0]).unwrap(),
+        Process::user(4, 65534, 0),
+        Process::user(5, 65534, 65534).with_caps(Caps::IPC_LOCK),
+    ] {
+        m.set_process(p);
+        assert_eq!(get(SHM_HUGE_2MB), Err(Errno::NOMEM), "{p:?}");
+        let id = get(SHM_HUGE_2MB | nores).unwrap();
+        assert_eq!(shmctl0(&m, id, IPC_RMID), Ok(0));
+    }
+    m.set_process(Process::user(6, 65534, 65534));
+    m.set_huge_pages(crate::HugePages {
+        shm_group: 65534,
+        ..crate::HugePages::X86_64
+    });
+    let id = get(nores).unwrap();
+    // Lock and unlock succeed and change nothing: hugetlbfs pages never swap.
+    assert_eq!(shmctl0(&m, id, SHM_LOCK), Ok(0));
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_perm.mode, 0o600, "no SHM_LOCKED");
+    // Without hugetlbfs every size is unknown, the default one included.
+    m.set_huge_pages(crate::HugePages {
+        sizes: 0,
+        shm_group: 0,
+    });
+    m.set_process(Process::root(1));
+    assert_eq!(get(nores), Err(Errno::INVAL));
 }
 
 #[test]
@@ -852,7 +997,7 @@ fn shm_size_limits_and_arguments() {
     let b = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
     assert_eq!(m.shmget(IPC_PRIVATE, 1, 0o600), Err(Errno::NOSPC), "shmmni");
     // SAFETY: the address checks fail before anything is mapped.
-    let at = |addr: usize, flg| unsafe { m.shmat(b, addr as *const c_void, flg) };
+    let at = |addr: usize, flg| unsafe { m.shmat(b, core::ptr::without_provenance(addr), flg) };
     assert_eq!(at(0x1001, 0), Err(Errno::INVAL));
     assert_eq!(at(0, SHM_REMAP), Err(Errno::INVAL));
     assert_eq!(
@@ -861,8 +1006,14 @@ fn shm_size_limits_and_arguments() {
         "the model cannot map at an address"
     );
     assert_eq!(shmat(&m, -5, 0).map(|_| ()), Err(Errno::INVAL));
-    assert_eq!(shmdt(&m, 0x1001 as *const u8), Err(Errno::INVAL));
-    assert_eq!(shmdt(&m, 0x1000 as *const u8), Err(Errno::INVAL));
+    assert_eq!(
+        shmdt(&m, core::ptr::without_provenance(0x1001)),
+        Err(Errno::INVAL)
+    );
+    assert_eq!(
+        shmdt(&m, core::ptr::without_provenance(0x1000)),
+        Err(Errno::INVAL)
+    );
     assert_eq!(shmctl0(&m, b, 99), Err(Errno::INVAL));
     assert_eq!(shmctl0(&m, -1, IPC_INFO), Err(Errno::INVAL));
     assert_eq!(shmctl0(&m, b, IPC_STAT), Err(Errno::FAULT));

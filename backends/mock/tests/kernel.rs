@@ -10,7 +10,7 @@ use core::ffi::{CStr, c_void};
 use std::vec::Vec;
 
 use sysv_ipc_abi::*;
-use sysv_ipc_mock::{Caps, Mock, OnBlock, Process};
+use sysv_ipc_mock::{Caps, HugePages, Mock, OnBlock, Process};
 
 /// The kernel through raw syscalls (the `*ctl` commands unchanged, as the
 /// backend contract says; no glibc translation).
@@ -516,6 +516,18 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
     // SAFETY: nothing is mapped there; the kernel says EINVAL.
     l.r(unsafe { b.shmdt(0x1000 as *const c_void) });
 
+    // Huge pages: a size the system lacks, a reservation nobody made, none needed.
+    for flags in HUGE_FLAGS {
+        let r = b.shmget(IPC_PRIVATE, 4096, flags | 0o600);
+        l.r(r);
+        if let Ok(id) = r {
+            // Lock and unlock do nothing to a hugetlb segment (no SHM_LOCKED).
+            l.r(ctl0_shm(b, id, SHM_LOCK));
+            log_shmstat(b, l, id, IPC_STAT);
+            l.r(ctl0_shm(b, id, IPC_RMID));
+        }
+    }
+
     // Permissions as an ordinary user.
     let open = b.msgget(0x4242, IPC_CREAT | 0o606).unwrap_or(-1);
     drop_privileges();
@@ -574,6 +586,56 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
         log_semstat(b, l, sem, IPC_STAT);
         log_shmstat(b, l, shm, IPC_STAT);
     }
+    // Neither CAP_IPC_LOCK nor vm.hugetlb_shm_group: EPERM, after the size check.
+    for flags in HUGE_FLAGS {
+        l.r(b.shmget(IPC_PRIVATE, 4096, flags | 0o600));
+    }
+}
+
+/// `SHM_HUGETLB` with the default size, 2 MiB, 1 GiB, 1 MiB (no such pages on
+/// x86_64 or on 4K-page aarch64) and a size field of 63, each with and without
+/// `SHM_NORESERVE`.
+const HUGE_FLAGS: [i32; 10] = {
+    let mut f = [0; 10];
+    let sizes = [
+        0,
+        SHM_HUGE_2MB,
+        SHM_HUGE_1GB,
+        20 << SHM_HUGE_SHIFT,
+        63 << SHM_HUGE_SHIFT,
+    ];
+    let mut i = 0;
+    while i < 10 {
+        f[i] = SHM_HUGETLB | sizes[i / 2] | if i % 2 == 1 { SHM_NORESERVE } else { 0 };
+        i += 1;
+    }
+    f
+};
+
+/// The host's huge page sizes (`/sys/kernel/mm/hugepages/hugepages-<kB>kB`) and
+/// `vm.hugetlb_shm_group`, for the mock to have the same ones (testkit's
+/// `host_huge_pages`, which this crate cannot depend on without a second mock).
+fn host_huge_pages() -> HugePages {
+    let mut sizes = 0u64;
+    for e in std::fs::read_dir("/sys/kernel/mm/hugepages")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = e.file_name().into_string().unwrap_or_default();
+        let kb = name
+            .strip_prefix("hugepages-")
+            .and_then(|n| n.strip_suffix("kB"));
+        if let Some(kb) = kb.and_then(|kb| kb.parse::<u64>().ok()) {
+            // Bit n for pages of 2^n bytes.
+            sizes |= 1u64 << (kb * 1024).trailing_zeros();
+        }
+    }
+    let shm_group = std::fs::read_to_string("/proc/sys/vm/hugetlb_shm_group")
+        .ok()
+        .and_then(|g| g.trim().parse().ok())
+        .unwrap_or(0);
+    HugePages { sizes, shm_group }
 }
 
 /// The capabilities this test runs with (root in a container may lack some:
@@ -660,6 +722,7 @@ fn mock_agrees_with_a_fresh_kernel_namespace() {
     let m: Box<Mock> = Box::new(Mock::new());
     m.set_on_block(OnBlock::Fail);
     m.set_process(Process::root(pid).with_caps(host_caps()));
+    m.set_huge_pages(host_huge_pages());
     let mut mock = Log(Vec::new());
     let drop_privileges = || m.set_process(Process::user(pid, 65534, 65534));
     script(&*m, &mut mock, &drop_privileges);

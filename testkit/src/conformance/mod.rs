@@ -54,6 +54,7 @@ macro_rules! conformance_tests {
             sem_ctl_erange, sem_ctl_stat_set, sem_ctl_set_needs_only_ownership, sem_ctl_info_and_stat_by_index,
             sem_ctl_einval, sem_ctl_ipc64_is_einval, sem_ctl_setall_reads_only,
             shm_get_einval_size, shm_get_eexist_enoent, shm_get_eacces, shm_get_enospc,
+            shm_get_hugetlb,
             shm_at_shared_between_processes, shm_at_rdonly, shm_dt_einval, shm_at_eacces,
             shm_at_after_rmid, shm_ctl_stat_fields, shm_ctl_set, shm_ctl_set_needs_only_ownership, shm_ctl_rmid_attached,
             shm_ctl_lock, shm_ctl_info_and_stat_by_index, shm_ctl_einval,

@@ -8,7 +8,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use sysv_ipc_abi::*;
 
 use super::*;
-use crate::{as_user, fork_peer, in_ipc_namespace, needs_root, set_sysctl};
+use crate::{
+    as_user, fork_peer, get_sysctl, host_huge_pages, in_ipc_namespace, needs_root, set_sysctl,
+};
 
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
@@ -71,6 +73,44 @@ pub fn shm_get_eacces<B: Backend>(b: &B) {
             assert_eq!(b.shmget(KEY, 0, 0o004), Err(Errno::ACCES));
             assert_eq!(b.shmget(KEY, 0, 0), Ok(id));
         });
+    });
+}
+
+/// `SHM_HUGETLB` in `newseg`'s order: a page size the system lacks is `EINVAL`;
+/// then a caller with neither `CAP_IPC_LOCK` nor the group `vm.hugetlb_shm_group`
+/// gets `EPERM`; then the huge pages are reserved (`ENOMEM` with none free), which
+/// `SHM_NORESERVE` skips.
+pub fn shm_get_hugetlb<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        let get = |flags| b.shmget(IPC_PRIVATE, 4096, SHM_HUGETLB | flags | 0o600);
+        // No supported system has 1 MiB pages (x86_64: 2 MiB, 1 GiB; aarch64 by
+        // base page: 64 KiB, 2 MiB, 32 MiB, 1 GiB / 2 MiB, 32 MiB, 1 GiB / 2 MiB,
+        // 512 MiB, 16 GiB), and none has 2^63-byte ones.
+        let (mib, nores) = (20 << SHM_HUGE_SHIFT, SHM_NORESERVE);
+        assert_eq!(get(mib | nores), Err(Errno::INVAL));
+        assert_eq!(get(63 << SHM_HUGE_SHIFT), Err(Errno::INVAL));
+        let host = host_huge_pages();
+        if host.sizes == 0 {
+            println!("skipped: no hugetlbfs, every SHM_HUGETLB is EINVAL");
+            return;
+        }
+        if !needs_root("shm_get_hugetlb") {
+            return;
+        }
+        // Root: CAP_IPC_LOCK, and gid 0.
+        let id = get(nores).unwrap();
+        assert_eq!(shmctl_nobuf(b, id, IPC_RMID), Ok(0));
+        let free = |name| get_sysctl(name) == "0";
+        if free("vm/nr_hugepages") && free("vm/nr_overcommit_hugepages") {
+            assert_eq!(get(0), Err(Errno::NOMEM), "no huge page to reserve");
+        }
+        if host.shm_group != NOBODY {
+            as_user(NOBODY, NOBODY, || {
+                assert_eq!(get(mib | nores), Err(Errno::INVAL), "the size first");
+                assert_eq!(get(nores), Err(Errno::PERM));
+                assert_eq!(get(0), Err(Errno::PERM), "before the reservation");
+            });
+        }
     });
 }
 
