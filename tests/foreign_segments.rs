@@ -19,6 +19,7 @@ use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSet};
 use sysv_ipc_libc::Libc;
+use sysv_ipc_mock::Mock;
 use sysv_ipc_testkit::{CProgram, fork_peer, wait_until_blocked};
 
 const KEY: Key = Key::new(0x5156_2001);
@@ -181,11 +182,17 @@ fn assert_refused(e: &Error, what: &str) {
 /// Every foreign shape, attached by nobody and by a forked child, for both
 /// layouts and both intents.
 fn foreign_segments_survive<B: Backend + Clone>(b: B) {
+    every_shape_survives(b, &[false, true]);
+}
+
+/// Every foreign shape, attached by nobody and (where `holders` has `true`) by
+/// a forked child, for both layouts and both intents.
+fn every_shape_survives<B: Backend + Clone>(b: B, holders: &[bool]) {
     let mut seed = 0x9e37_79b9_7f4a_7c15;
     for layout in LAYOUTS {
         for (fill, size) in FOREIGN {
             for intent in [Intent::OpenOrCreate, Intent::Open] {
-                for held in [false, true] {
+                for &held in holders {
                     seed += 1;
                     let size = size.unwrap_or(layout.size());
                     let what = format!("{layout:?}, {intent:?}, {fill:?} of {size} B, held {held}");
@@ -331,3 +338,11 @@ sysv_ipc_testkit::on_both_backends!(
     zero_filled_64k_survives_the_default_wait,
     separate_holders_segment_survives,
 );
+
+/// The same shapes on the mock kernel, attached by nobody (its processes are
+/// simulated: no forked holder).
+#[test]
+fn mock_foreign_segments_survive() {
+    let kernel: &'static Mock = Box::leak(Box::new(Mock::new()));
+    every_shape_survives(kernel, &[false]);
+}
