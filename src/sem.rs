@@ -530,16 +530,15 @@ impl SemSet {
 /// ```
 pub const INIT_CHECKS: u32 = 20_000;
 
-/// The default wait of [`SemSet::new_initialized`] between two checks of a set that
-/// is not initialized yet: spins (`core::hint::spin_loop`) for 2<sup>attempt</sup>
-/// rounds, at most 1024, and gives up after [`INIT_CHECKS`] attempts.
+/// A wait bounded by a count, for [`SemSet::new_initialized_with`] and the other
+/// `wait(attempt)` callbacks: spins (`core::hint::spin_loop`) for 2<sup>attempt</sup>
+/// rounds, at most 1024, and gives up after [`INIT_CHECKS`] attempts, without a
+/// clock or a system call of its own.
 ///
-/// Each check is an `IPC_STAT` system call, which also lets the scheduler run the
-/// creator. With no clock in `no_std` the bound is a count: on a current x86_64 it
-/// amounts to about half a second of waiting (measured 0.4–0.6 s; 1024 `pause` hints
-/// take some tens of microseconds), ample for a creator that was preempted between
-/// its system calls, and a prompt error when the creator died. Pass your own wait to
-/// [`SemSet::new_initialized_with`] to sleep or yield instead.
+/// On a current x86_64 it amounts to about half a second of waiting (measured
+/// 0.4–0.6 s), all of it on the CPU. It is no longer any default: a waiter that
+/// never sleeps can starve, under `SCHED_FIFO`, the very creator it waits for on its
+/// CPU; the defaults use [`timed_wait`], which sleeps.
 ///
 /// # Examples
 ///
@@ -821,7 +820,9 @@ impl<B: Backend> SemSet<B> {
         Ok(SemSet { id, backend })
     }
 
-    /// [`SemSet::new_initialized_with`] with the default wait, [`spin_wait`].
+    /// [`SemSet::new_initialized_with`] with the default wait: [`timed_wait`] on
+    /// `backend` for [`JOIN_TIMEOUT`] (500 ms), which sleeps between checks, so even a
+    /// `SCHED_FIFO` caller lets a creator on its CPU finish.
     ///
     /// # Errors
     ///
@@ -846,7 +847,14 @@ impl<B: Backend> SemSet<B> {
         values: &[u16],
         mode: Mode,
     ) -> Result<SemSet<B>> {
-        SemSet::new_initialized_with(backend, key, values, mode, spin_wait)
+        let id = SemSet::init_or_join(
+            &backend,
+            key,
+            values,
+            mode,
+            timed_wait(&backend, JOIN_TIMEOUT),
+        )?;
+        Ok(SemSet { id, backend })
     }
 
     /// Creates the set of `key` with `values.len()` semaphores set to `values`, or
@@ -934,8 +942,21 @@ impl<B: Backend> SemSet<B> {
         key: Key,
         values: &[u16],
         mode: Mode,
-        mut wait: impl FnMut(u32) -> bool,
+        wait: impl FnMut(u32) -> bool,
     ) -> Result<SemSet<B>> {
+        let id = SemSet::init_or_join(&backend, key, values, mode, wait)?;
+        Ok(SemSet { id, backend })
+    }
+
+    /// [`SemSet::new_initialized_with`]'s protocol, on a borrowed backend (so that
+    /// the default wait can borrow it too): the id of the initialized set.
+    fn init_or_join(
+        backend: &B,
+        key: Key,
+        values: &[u16],
+        mode: Mode,
+        mut wait: impl FnMut(u32) -> bool,
+    ) -> Result<i32> {
         let Ok(n) = i32::try_from(values.len()) else {
             return Err(Error::new(Call::Semget, ErrorKind::InvalidArgument));
         };
@@ -950,13 +971,13 @@ impl<B: Backend> SemSet<B> {
         loop {
             match backend.semget(key.raw(), n, excl) {
                 Ok(id) => {
-                    SemSet::from_id(&backend, id).initialize(values)?;
-                    return Ok(SemSet { id, backend });
+                    SemSet::from_id(backend, id).initialize(values)?;
+                    return Ok(id);
                 }
                 Err(Errno::EXIST) => {}
                 Err(errno) => {
                     let e = Error::from_errno(Call::Semget, errno);
-                    return Err(crate::info::explain_limit(e, &backend, values.len()));
+                    return Err(crate::info::explain_limit(e, backend, values.len()));
                 }
             }
             let id = match backend.semget(key.raw(), 0, 0) {
@@ -970,7 +991,7 @@ impl<B: Backend> SemSet<B> {
                 }
                 Err(errno) => return Err(Error::from_errno(Call::Semget, errno)),
             };
-            let set = SemSet::from_id(&backend, id);
+            let set = SemSet::from_id(backend, id);
             loop {
                 let stat = match set.stat() {
                     Ok(stat) => stat,
@@ -992,7 +1013,7 @@ impl<B: Backend> SemSet<B> {
                     ));
                 }
                 if stat.otime != 0 {
-                    return Ok(SemSet { id, backend });
+                    return Ok(id);
                 }
                 if !again(&mut attempt) {
                     return Err(Error::new(Call::Semget, ErrorKind::Uninitialized));

@@ -283,10 +283,100 @@ fn cpu_time_ns() -> u64 {
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
 
+/// `SemSet::new_initialized_in` with its default wait: a `SCHED_FIFO` opener pinned
+/// to the CPU of the set's creator, which has made the set and is about to
+/// initialise it, gets the set within [`BOUND`] of the creator being let go. With
+/// the spinning wait it had before, the opener kept the CPU until it gave up
+/// (`Uninitialized`) or real-time throttling let the creator in.
+fn fifo_semset_opener_leaves_the_cpu_to_its_creator<B: Backend + Clone>(b: B) {
+    let cpus = allowed_cpus();
+    if cpus.len() < 2 {
+        println!("skipped: needs two CPUs, this process may use {cpus:?}");
+        return;
+    }
+    if let Err(e) = set_fifo(true).and_then(|()| set_fifo(false)) {
+        println!("skipped: SCHED_FIFO is not permitted here ({e})");
+        return;
+    }
+    pin(cpus[1]);
+    let cpu = cpus[0];
+    let values = [3u16, 1, 4];
+    for round in 0..3 {
+        let (mut go_r, mut go_w) = std::io::pipe().unwrap();
+        let (mut made_r, mut made_w) = std::io::pipe().unwrap();
+        let creator = fork_peer({
+            let b = b.clone();
+            move || {
+                pin(cpu);
+                // The first half of new_initialized's creator: the set, not yet its
+                // values or sem_otime.
+                let set =
+                    SemSet::create_in(b, KEY, values.len(), Intent::CreateNew, Mode::OWNER_RW)
+                        .unwrap();
+                made_w.write_all(&[1]).unwrap();
+                let mut go = [0];
+                go_r.read_exact(&mut go).unwrap();
+                set.set_all(&values).unwrap();
+                set.op(&[SemOp::add(0, 1), SemOp::add(0, -1)]).unwrap();
+            }
+        });
+        made_r.read_exact(&mut [0]).unwrap();
+        let (mut done_r, mut done_w) = std::io::pipe().unwrap();
+        let opener = fork_peer({
+            let b = b.clone();
+            move || {
+                pin(cpu);
+                set_fifo(true).expect("SCHED_FIFO");
+                let r = SemSet::new_initialized_in(b, KEY, &values, Mode::OWNER_RW);
+                let done = mono_ns();
+                let set = r.unwrap_or_else(|e| panic!("the SCHED_FIFO opener failed: {e}"));
+                assert_eq!(set.get(2).unwrap(), 4);
+                done_w.write_all(&done.to_ne_bytes()).unwrap();
+            }
+        });
+        // The opener is on the creator's CPU now, waiting for sem_otime.
+        std::thread::sleep(Duration::from_millis(50));
+        let ready = mono_ns();
+        go_w.write_all(&[1]).unwrap();
+        opener.join_timeout(Duration::from_secs(10));
+        creator.join_timeout(Duration::from_secs(10));
+        let mut done = [0; 8];
+        done_r.read_exact(&mut done).unwrap();
+        let took = Duration::from_nanos(u64::from_ne_bytes(done).saturating_sub(ready));
+        println!("SemSet, round {round}: opened {took:?} after the creator could finish");
+        assert!(
+            took < BOUND,
+            "the SCHED_FIFO opener took {took:?} (bound {BOUND:?})"
+        );
+        SemSet::open_in(b.clone(), KEY).unwrap().remove().unwrap();
+    }
+}
+
 sysv_ipc_testkit::on_both_backends!(
     fifo_joiner_leaves_the_cpu_to_its_creator,
     stuck_header_is_given_up_after_the_timeout,
+    fifo_semset_opener_leaves_the_cpu_to_its_creator,
 );
+
+/// On the mock: `SemSet::new_initialized_in` on a set whose creator never
+/// initialises it gives up with `Uninitialized` after `JOIN_TIMEOUT` of sleeps
+/// (before: a count of spins, no time at all on the virtual clock).
+#[test]
+fn mock_semset_wait_is_bounded_in_time_and_sleeps() {
+    let kernel: &'static Mock = Box::leak(Box::new(Mock::new()));
+    let set = SemSet::create_in(kernel, KEY, 2, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (t0, sleeps0) = (kernel.monotonic(), kernel.calls(Call::ClockNanosleep));
+    let e = SemSet::new_initialized_in(kernel, KEY, &[1, 1], Mode::OWNER_RW).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Uninitialized, "{e}");
+    let waited = kernel.monotonic() - t0;
+    let sleeps = kernel.calls(Call::ClockNanosleep) - sleeps0;
+    assert!(
+        JOIN_TIMEOUT <= waited && waited <= JOIN_TIMEOUT + Duration::from_millis(1),
+        "waited {waited:?}"
+    );
+    assert!((490..=510).contains(&sleeps), "{sleeps} sleeps");
+    set.remove().unwrap();
+}
 
 /// On the mock (virtual clock: a sleep moves it by its request): a header nobody
 /// publishes is given up after `JOIN_TIMEOUT` of sleeps, 10 µs doubling to 1 ms,
