@@ -208,18 +208,27 @@ fn fifo_round<B: Backend + Clone>(b: B, layout: Layout, cpu: usize) -> Duration 
     took
 }
 
-/// A `SCHED_FIFO` joiner pinned to its creator's CPU gets its layout within
-/// [`BOUND`] of the creator being able to finish, for `Queue` and `SeqLock`.
-fn fifo_joiner_leaves_the_cpu_to_its_creator<B: Backend + Clone>(b: B) {
+/// The CPUs this process may use, if there are two and `SCHED_FIFO` is permitted;
+/// otherwise `None`, after printing why the test skips.
+fn fifo_cpus() -> Option<Vec<usize>> {
     let cpus = allowed_cpus();
     if cpus.len() < 2 {
         println!("skipped: needs two CPUs, this process may use {cpus:?}");
-        return;
+        return None;
     }
     if let Err(e) = set_fifo(true).and_then(|()| set_fifo(false)) {
         println!("skipped: SCHED_FIFO is not permitted here ({e})");
-        return;
+        return None;
     }
+    Some(cpus)
+}
+
+/// A `SCHED_FIFO` joiner pinned to its creator's CPU gets its layout within
+/// [`BOUND`] of the creator being able to finish, for `Queue` and `SeqLock`.
+fn fifo_joiner_leaves_the_cpu_to_its_creator<B: Backend + Clone>(b: B) {
+    let Some(cpus) = fifo_cpus() else {
+        return;
+    };
     // This process initialises the set from another CPU than the two processes'.
     pin(cpus[1]);
     for layout in [Layout::Queue, Layout::SeqLock] {
@@ -289,15 +298,9 @@ fn cpu_time_ns() -> u64 {
 /// the spinning wait it had before, the opener kept the CPU until it gave up
 /// (`Uninitialized`) or real-time throttling let the creator in.
 fn fifo_semset_opener_leaves_the_cpu_to_its_creator<B: Backend + Clone>(b: B) {
-    let cpus = allowed_cpus();
-    if cpus.len() < 2 {
-        println!("skipped: needs two CPUs, this process may use {cpus:?}");
+    let Some(cpus) = fifo_cpus() else {
         return;
-    }
-    if let Err(e) = set_fifo(true).and_then(|()| set_fifo(false)) {
-        println!("skipped: SCHED_FIFO is not permitted here ({e})");
-        return;
-    }
+    };
     pin(cpus[1]);
     let cpu = cpus[0];
     let values = [3u16, 1, 4];
