@@ -901,6 +901,108 @@ fn a_late_slow_or_replaced_peer_is_not_a_death<B: Backend + Clone>(b: B) {
     q.remove().unwrap();
 }
 
+/// The deadline of the timed tests below, and how late their calls may return.
+const DEADLINE: Duration = Duration::from_millis(50);
+const SLACK: Duration = Duration::from_millis(200);
+
+/// A hostile peer of a waiting call: until `done`, it keeps rewriting its index at
+/// `index` (the byte offset of `head` or `tail`) with the value it holds, so the
+/// line bounces between the two cores and nothing ever changes. Past the deadline
+/// and its slack it gives way once (`give_way`: room or a message), so a call that
+/// missed its deadline still ends and the test reports it instead of hanging.
+fn keep_busy<B: Backend>(
+    att: &sysv_ipc::shm::Attachment<B>,
+    index: usize,
+    done: &std::sync::atomic::AtomicBool,
+    give_way: impl FnOnce(),
+) {
+    let start = Instant::now();
+    let mut given = Some(give_way);
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        let v = att.load_u64(index).unwrap();
+        att.write(index, &v.to_ne_bytes()).unwrap();
+        if start.elapsed() > DEADLINE + SLACK
+            && let Some(g) = given.take()
+        {
+            g();
+        }
+        std::hint::spin_loop();
+    }
+}
+
+/// Timed calls keep their deadline however long their peer keeps them from
+/// parking. Each side is told to spin `u32::MAX` times before it parks (a call that
+/// would rather burn a core than sleep) while a hostile peer keeps rewriting its
+/// index: a 50 ms `enqueue_timeout` on a full ring and a 50 ms `dequeue_timeout` on
+/// an empty one return `TimedOut` after at least 50 and at most 250 ms. (When the
+/// clock started only at a call's first park, neither call ever looked at it: they
+/// ended only when the peer gave way, with `Ok`.)
+fn timed_calls_keep_their_deadline_against_a_busy_peer<B: Backend + Clone + Sync>(b: B) {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    type Small<B> = Queue<u64, 2, B>;
+    let tail_at = core::mem::offset_of!(RingCtl, tail);
+    let head_at = core::mem::offset_of!(RingCtl, head);
+    let check = |what: &str, r: Result<(), sysv_ipc::Error>, took: Duration| {
+        eprintln!("{what}: {r:?} after {took:?}");
+        let e = r
+            .err()
+            .unwrap_or_else(|| panic!("{what}: Ok after {took:?}, when the peer gave way"));
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{what}: {e}");
+        assert!(took >= DEADLINE, "{what}: timed out early, after {took:?}");
+        assert!(took <= DEADLINE + SLACK, "{what}: returned after {took:?}");
+    };
+
+    // A producer on a full ring; the peer rewrites `head`, and gives way with room.
+    let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let mut p = q.producer().unwrap();
+    p.enqueue_slice(&[1, 2]).unwrap();
+    p.set_spins(u32::MAX);
+    let att = q.attachment();
+    let done = AtomicBool::new(false);
+    let (r, took) = std::thread::scope(|s| {
+        s.spawn(|| {
+            keep_busy(att, head_at, &done, || {
+                att.write(head_at, &1u64.to_ne_bytes()).unwrap()
+            })
+        });
+        let start = Instant::now();
+        let r = p.enqueue_timeout(3, DEADLINE).map_err(|e| e.error());
+        done.store(true, Relaxed);
+        (r, start.elapsed())
+    });
+    check("enqueue_timeout", r, took);
+    drop(p);
+    q.remove().unwrap();
+
+    // A consumer on an empty ring; the peer rewrites `tail`, and gives way with a
+    // message (`tail` and slot 0's `seq`).
+    let q = Small::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let mut c = q.consumer().unwrap();
+    c.set_spins(u32::MAX);
+    let att = q.attachment();
+    let done = AtomicBool::new(false);
+    let (r, took) = std::thread::scope(|s| {
+        s.spawn(|| {
+            keep_busy(att, tail_at, &done, || {
+                att.write(tail_at, &1u64.to_ne_bytes()).unwrap();
+                att.write(ring_data_offset(), &1u64.to_ne_bytes()).unwrap();
+            })
+        });
+        let start = Instant::now();
+        let r = c.dequeue_timeout(DEADLINE).map(drop);
+        done.store(true, Relaxed);
+        (r, start.elapsed())
+    });
+    check("dequeue_timeout", r, took);
+    drop(c);
+    q.remove().unwrap();
+}
+
+/// Offset of slot 0 (its `seq` word).
+fn ring_data_offset() -> usize {
+    sysv_ipc::layout::ring::DATA_OFFSET
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -941,6 +1043,7 @@ kernel_tests!(
     barrier_is_decided_at_creation_and_kept,
     a_parked_call_notices_its_peer_die,
     a_late_slow_or_replaced_peer_is_not_a_death,
+    timed_calls_keep_their_deadline_against_a_busy_peer,
 );
 
 // ---- timeouts and peer checks on the mock's virtual clock ------------------------------
