@@ -100,7 +100,10 @@
 //! queue a process that cannot register is refused a role with
 //! [`ErrorKind::Unsupported`]. Without `membarrier` at creation the queue uses
 //! SeqCst fences on both sides ([`Barrier::Symmetric`]), for every process.
-//! [`Queue::barrier`] says which.
+//! [`Queue::barrier`] says which. A creator can require either
+//! ([`QueueOptions::barrier`], which gives the trade-off in numbers): the
+//! `membarrier` a park costs interrupts every CPU running a registered process,
+//! isolated real-time cores included.
 //!
 //! # Hostile peers
 //!
@@ -211,6 +214,112 @@ fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
             Barrier::Asymmetric
         }
         _ => Barrier::Symmetric,
+    }
+}
+
+/// How [`Queue::create_with_options`] creates or joins a queue, beyond its key,
+/// intent and mode: a builder, `QueueOptions::new()` being the defaults of
+/// [`Queue::create_in`].
+///
+/// # The barrier: IPIs or fences
+///
+/// A queue orders its park/wake handshake with one of two barrier pairs
+/// ([`Barrier`], the [`layout::ring`] docs say why each is correct), chosen by
+/// its creator and recorded in the segment for every process. By default the
+/// creator takes [`Barrier::Asymmetric`] where the kernel offers it and
+/// [`Barrier::Symmetric`] otherwise; [`barrier`](Self::barrier) makes the choice
+/// explicit. The trade-off, measured on this project's 2-vCPU KVM guest (Linux
+/// 6.18; the stream row by the repository's `benches/ipc.rs`, the others by
+/// loops of the calls on a host loaded by other builds, hence the ranges):
+///
+/// | | [`Barrier::Asymmetric`] (`membarrier`) | [`Barrier::Symmetric`] (fences) |
+/// |---|---|---|
+/// | each push and pop | no fence (a compiler fence) | a SeqCst fence (`lock or` on x86, `dmb ish` on aarch64) |
+/// | an `enqueue` + `dequeue` of a `u64` on one thread (no peer: the fences alone; 5 interleaved runs) | 7.9–15.8 ns | 27.6–37.3 ns |
+/// | one-at-a-time 8-byte stream between two spinning processes | 63.0 M messages/s (README, "Performance") | 7.5 M/s for the ring before it had `membarrier`; a C ring with the same fence ran at 11.5 M/s where the queue ran at 63.0 |
+/// | each park (a side about to sleep) | one `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)`: 0.4–0.6 µs with no other registered thread running, 0.9–1.2 µs with one spinning on the other CPU, which it interrupts | a SeqCst fence |
+/// | who is interrupted | every CPU then running a thread of *any* process registered for expedited global barriers (every process holding a role of any asymmetric queue, and others that registered): an inter-processor interrupt and a full barrier there, isolated real-time cores included, each time any such process parks | nobody |
+/// | what each role holder needs | `MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED` (Linux 4.16+; refused under some seccomp filters and emulators: such a process is refused a role) | nothing |
+///
+/// So: `Asymmetric` for throughput where every core may be interrupted; `Symmetric`
+/// on systems with isolated real-time cores (a process that parks on an
+/// asymmetric queue interrupts them whenever they run a registered process,
+/// whatever queue that process uses), where registration is unavailable, or
+/// when peers park often: a park's `membarrier` costs about what 50 pushes' and pops'
+/// fences do.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::ring::Barrier;
+/// use sysv_ipc::queue::QueueOptions;
+///
+/// assert_eq!(QueueOptions::new().required_barrier(), None); // the creator decides
+/// let rt = QueueOptions::new().barrier(Barrier::Symmetric);
+/// assert_eq!(rt.required_barrier(), Some(Barrier::Symmetric));
+/// assert_eq!(QueueOptions::default(), QueueOptions::new());
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct QueueOptions {
+    barrier: Option<Barrier>,
+}
+
+impl QueueOptions {
+    /// The defaults: what [`Queue::create_in`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::queue::QueueOptions;
+    ///
+    /// assert_eq!(QueueOptions::new().required_barrier(), None);
+    /// ```
+    pub const fn new() -> QueueOptions {
+        QueueOptions { barrier: None }
+    }
+
+    /// Requires `barrier` (see [the trade-off](Self#the-barrier-ipis-or-fences)):
+    /// a creator records it instead of choosing, a joiner is refused a queue that
+    /// records the other one. [`Barrier::Asymmetric`] is refused up front where
+    /// this process cannot use `membarrier`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::Barrier;
+    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock has no membarrier, as a kernel before 4.16 or a seccomp filter.
+    /// let kernel: Mock = Mock::new();
+    /// let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
+    /// let e = Queue::<u64, 8, _>::create_with_options(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, ipis).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Unsupported);
+    /// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    /// let q = Queue::<u64, 8, _>::create_with_options(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, fences)?;
+    /// assert_eq!(q.barrier()?, Barrier::Symmetric);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn barrier(self, barrier: Barrier) -> QueueOptions {
+        QueueOptions {
+            barrier: Some(barrier),
+        }
+    }
+
+    /// The barrier [`barrier`](Self::barrier) required, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::Barrier;
+    /// use sysv_ipc::queue::QueueOptions;
+    ///
+    /// let o = QueueOptions::new().barrier(Barrier::Asymmetric);
+    /// assert_eq!(o.required_barrier(), Some(Barrier::Asymmetric));
+    /// ```
+    pub const fn required_barrier(&self) -> Option<Barrier> {
+        self.barrier
     }
 }
 
@@ -475,19 +584,95 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
+        Queue::create_full(backend, key, intent, mode, QueueOptions::new(), wait)
+    }
+
+    /// [`Queue::create_in`] with [`QueueOptions`]: a required [`Barrier`] (the
+    /// creator records it; a joiner checks it).
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::create_in`], and:
+    /// - [`ErrorKind::Unsupported`]: [`Barrier::Asymmetric`] was required and this
+    ///   kernel (or a seccomp filter, an emulator, the mock) does not offer the
+    ///   expedited global `membarrier` or refuses this process's registration;
+    ///   nothing was created or opened;
+    /// - [`ErrorKind::LayoutMismatch`] with `field: "barrier"`: the existing queue
+    ///   of `key` records the other barrier (its creator chose it); nothing was
+    ///   changed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::Barrier;
+    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let key = Key::new(0x4b00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let b = DefaultBackend::default();
+    /// // A queue whose peers never send or receive inter-processor interrupts for it.
+    /// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    /// let q = Removal::new(Queue::<u64, 8, _>::create_with_options(b, key, Intent::CreateNew, Mode::OWNER_RW, fences)?);
+    /// assert_eq!(q.barrier()?, Barrier::Symmetric);
+    /// // A joiner that requires the other barrier is refused.
+    /// let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
+    /// let e = Queue::<u64, 8, _>::create_with_options(b, key, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
+    /// assert!(matches!(
+    ///     e.kind(),
+    ///     ErrorKind::LayoutMismatch { field: "barrier" } | ErrorKind::Unsupported // no membarrier here
+    /// ));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_with_options(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        options: QueueOptions,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        Queue::create_full(backend, key, intent, mode, options, spin_wait)
+    }
+
+    fn create_full(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        options: QueueOptions,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let required = options.required_barrier();
+        // Before anything is created: a creator must be able to record it, and a
+        // joiner would be refused a role without it.
+        if required == Some(Barrier::Asymmetric) && choose_barrier(&backend) != Barrier::Asymmetric
+        {
+            return Err(error(ErrorKind::Unsupported));
+        }
         let spec = LayoutSpec {
             call: Call::Queue,
             shape: Self::shape(),
             size: Self::SIZE,
             sem_values: &SEM_VALUES,
         };
-        let init = |ctl: &RingCtl, backend: &B| ctl.init(choose_barrier(backend));
+        let init = |ctl: &RingCtl, backend: &B| {
+            ctl.init(required.unwrap_or_else(|| choose_barrier(backend)));
+        };
         let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, wait)?;
-        Ok(Queue {
+        let q = Queue {
             att,
             sems,
             _type: PhantomData,
-        })
+        };
+        if required.is_some_and(|b| q.barrier() != Ok(b)) {
+            return Err(error(ErrorKind::LayoutMismatch { field: "barrier" }));
+        }
+        Ok(q)
     }
 
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use sysv_ipc::abi;
 use sysv_ipc::layout::ring::{Barrier, RingCtl};
 use sysv_ipc::layout::{ShmType, type_id};
-use sysv_ipc::queue::Queue;
+use sysv_ipc::queue::{Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
@@ -577,14 +577,6 @@ fn expected_barrier<B: Backend>(b: &B) -> Barrier {
     }
 }
 
-/// Makes a queue nobody has claimed yet use symmetric fences, as a creator without
-/// `membarrier` records it.
-fn force_symmetric<T: ShmType, const N: usize, B: Backend + Clone>(q: &Queue<T, N, B>) {
-    let at = core::mem::offset_of!(RingCtl, barrier);
-    q.attachment().write(at, &0u64.to_ne_bytes()).unwrap();
-    assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
-}
-
 /// This process's voluntary context switches (each park that really sleeps is
 /// one), from `/proc/self/status`; the forked test processes are single-threaded.
 fn voluntary_switches() -> u64 {
@@ -651,12 +643,14 @@ fn park_wake_stress<B: Backend + Clone>(b: B, symmetric: bool) {
     type One<B> = Queue<u64, 1, B>;
     let rounds = env_u64("SYSV_IPC_QUEUE_PARK_ROUNDS", 20_000);
     let pong_key = Key::new(0x5156_0003);
-    let ping = One::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
-    let pong = One::create_in(b.clone(), pong_key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
-    if symmetric {
-        force_symmetric(&ping);
-        force_symmetric(&pong);
-    }
+    let options = if symmetric {
+        QueueOptions::new().barrier(Barrier::Symmetric)
+    } else {
+        QueueOptions::new()
+    };
+    let create =
+        |key| One::create_with_options(b.clone(), key, Intent::CreateNew, Mode::OWNER_RW, options);
+    let (ping, pong) = (create(KEY).unwrap(), create(pong_key).unwrap());
     let barrier = ping.barrier().unwrap();
     let want = if symmetric {
         Barrier::Symmetric
@@ -779,6 +773,77 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
     }
     let (_p, _c) = q.split().unwrap();
     q.remove().unwrap();
+}
+
+/// The barrier is a creation option. Required symmetric fences are recorded even
+/// where `membarrier` exists, kept by a joiner that requires them too, and carry a
+/// blocking stream to a forked consumer; a joiner requiring the other barrier is
+/// refused (`LayoutMismatch` "barrier", or `Unsupported` without `membarrier`).
+/// Required `membarrier` is refused up front where it is missing, with nothing
+/// created under the key; where it exists it is recorded, and a joiner requiring
+/// fences is refused.
+fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
+    let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
+    type Q2<B> = Queue<u64, 2, B>;
+    let has_membarrier = expected_barrier(&b) == Barrier::Asymmetric;
+
+    let q =
+        Q2::create_with_options(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, fences).unwrap();
+    assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
+    let e =
+        Q2::create_with_options(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
+    let want = if has_membarrier {
+        ErrorKind::LayoutMismatch { field: "barrier" }
+    } else {
+        ErrorKind::Unsupported
+    };
+    assert_eq!(e.kind(), want, "{e}");
+    let bb = b.clone();
+    let peer = fork_peer(move || {
+        let q =
+            Q2::create_with_options(bb, KEY, Intent::OpenOrCreate, Mode::OWNER_RW, fences).unwrap();
+        let mut c = q.consumer().unwrap();
+        c.set_spins(0);
+        for i in 0..100 {
+            assert_eq!(c.dequeue_blocking().unwrap(), i);
+        }
+    });
+    let mut p = q.producer().unwrap();
+    p.set_spins(0);
+    for i in 0..100 {
+        p.enqueue_blocking(i).unwrap();
+    }
+    peer.join();
+    drop(p);
+    q.remove().unwrap();
+
+    let e = Q2::create_with_options(
+        no_membarrier(b.clone()),
+        KEY,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        ipis,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert_eq!(
+        Segment::open_in(b.clone(), KEY).err().map(|e| e.kind()),
+        Some(ErrorKind::NotFound),
+        "nothing created"
+    );
+    if has_membarrier {
+        let q = Q2::create_with_options(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, ipis)
+            .unwrap();
+        assert_eq!(q.barrier().unwrap(), Barrier::Asymmetric);
+        let e = Q2::create_with_options(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, fences)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "barrier" });
+        let (_p, _c) = q.split().unwrap();
+        q.remove().unwrap();
+    } else {
+        eprintln!("no membarrier here: the asymmetric half of the test did not run");
+    }
 }
 
 /// SIGKILLs this process: a death that runs no destructor, as a crash does.
@@ -1044,6 +1109,7 @@ kernel_tests!(
     a_parked_call_notices_its_peer_die,
     a_late_slow_or_replaced_peer_is_not_a_death,
     timed_calls_keep_their_deadline_against_a_busy_peer,
+    barrier_is_a_creation_option,
 );
 
 // ---- timeouts and peer checks on the mock's virtual clock ------------------------------
@@ -1363,4 +1429,31 @@ fn in_place_calls_on_a_corrupt_ring_call_nothing() {
     att.write(128, &100u64.to_ne_bytes()).unwrap();
     let e = rx.dequeue_with(8, |_| unreachable!("corrupt")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Corrupt);
+}
+
+/// A queue created with symmetric fences required never calls `membarrier`: not to
+/// choose at creation (the default asks the kernel, `MEMBARRIER_CMD_QUERY`), not to
+/// register its roles, not to park.
+#[test]
+fn required_fences_never_call_membarrier() {
+    use sysv_ipc_mock::Call::Membarrier;
+    let k = fresh_mock(OnBlock::Fail);
+    let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    let q = Queue::<u64, 1, _>::create_with_options(
+        k,
+        Key::PRIVATE,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        fences,
+    )
+    .unwrap();
+    let (mut tx, mut rx) = q.split().unwrap();
+    rx.set_spins(0);
+    let e = rx.dequeue_timeout(Duration::from_millis(10)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut, "parked, then timed out");
+    tx.enqueue(1).unwrap();
+    assert_eq!(rx.dequeue_blocking().unwrap(), 1);
+    assert_eq!(k.calls(Membarrier), 0);
+    drop(mock_queue::<1>(k));
+    assert_eq!(k.calls(Membarrier), 1, "the default asked");
 }

@@ -125,7 +125,8 @@
 //! not reach; plain `MEMBARRIER_CMD_GLOBAL` needs no registration but waits for an
 //! RCU grace period (milliseconds) on every park.
 //!
-//! The creator picks `Asymmetric` when `MEMBARRIER_CMD_QUERY` lists both
+//! Unless it is told which ([`QueueOptions::barrier`](crate::queue::QueueOptions::barrier)),
+//! the creator picks `Asymmetric` when `MEMBARRIER_CMD_QUERY` lists both
 //! GLOBAL_EXPEDITED and its registration and its own registration succeeds;
 //! otherwise (an old kernel, a seccomp filter, an emulator without the call)
 //! `Symmetric`. A process that later claims a role of an asymmetric ring must
