@@ -56,9 +56,16 @@
 //! consumer reads and the next producer overwrites; a consumer killed mid-dequeue
 //! leaves the message for the next consumer.
 //!
-//! `SEM_UNDO` adjustments are per process and not inherited: a `Producer` value
-//! that a `fork()` copies into a child is not the child's role (its drop in the
-//! child does nothing).
+//! A role is its claimer's process's. `SEM_UNDO` adjustments are per process and
+//! not inherited, so a `Producer` or `Consumer` value that a `fork()` copies into
+//! a child is not the child's role: every call of it in the child fails with
+//! [`ErrorKind::WrongProcess`] (two processes pushing into one single-producer
+//! ring would overwrite each other's slots), and its drop there does nothing. The
+//! check costs two loads and a compare per call, not a `getpid` system call:
+//! [`Backend::getpid_cached`] keeps the pid in a page the kernel zero-fills in a
+//! child (`MADV_WIPEONFORK`); where that page cannot be made (Linux before 4.14)
+//! each call makes the system call. (Under qemu-user 7.2 the child's page is not
+//! wiped, and the check does not see the fork.)
 //!
 //! # Blocking
 //!
@@ -192,6 +199,24 @@ fn error(kind: ErrorKind) -> Error {
 
 fn corrupt(_: Corrupt) -> Error {
     error(ErrorKind::Corrupt)
+}
+
+/// [`ErrorKind::WrongProcess`] unless the caller is process `pid`: two loads and a
+/// compare where the backend caches the pid ([`Backend::getpid_cached`]), which a
+/// child created by `fork` finds empty.
+#[inline]
+fn holder<B: Backend>(backend: &B, pid: i32) -> Result<()> {
+    if backend.getpid_cached() == pid {
+        Ok(())
+    } else {
+        Err(wrong_process())
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_process() -> Error {
+    error(ErrorKind::WrongProcess)
 }
 
 /// This process asks to receive `MEMBARRIER_CMD_GLOBAL_EXPEDITED` barriers
@@ -699,7 +724,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             let _ = self.sems.op(&[SemOp::post(sem).undo()]);
             return Err(error(ErrorKind::RoleAbandoned));
         }
-        let pid = self.sems.backend().getpid();
+        // The cached form, which the role's calls compare with (and prime it here).
+        let pid = self.sems.backend().getpid_cached();
         // Relaxed: only a marker; the role semaphore is the lock.
         pid_word.store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
         Ok(pid)
@@ -708,7 +734,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// Releases a role claimed by process `pid` (nothing in another process, such as
     /// a child that inherited the value through `fork`).
     fn release(&self, sem: u16, pid_word: &AtomicU64, pid: i32) {
-        if self.sems.backend().getpid() != pid {
+        if self.sems.backend().getpid_cached() != pid {
             return;
         }
         // Release: our last index stores happen before the next holder's Acquire
@@ -1443,6 +1469,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<'_, T, 
 }
 
 impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
+    /// [`ErrorKind::WrongProcess`] unless the caller is the process that claimed the
+    /// role (see the [module docs](self#roles)).
+    #[inline]
+    fn holder(&self) -> Result<()> {
+        holder(self.queue.sems.backend(), self.pid)
+    }
+
     fn wake(&self) -> PeerWake<'q, B> {
         PeerWake {
             sems: &self.queue.sems,
@@ -1470,6 +1503,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// The value comes back in the error: [`ErrorKind::WouldBlock`] when full
     /// ([`EnqueueError::is_full`]), [`ErrorKind::Corrupt`] if the consumer's index is
     /// impossible.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1485,6 +1520,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        if let Err(error) = self.holder() {
+            return Err(EnqueueError { error, value });
+        }
         let mut park = self.wake();
         let r = self.ring.push(
             1,
@@ -1507,6 +1545,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     }
 
     fn enqueue_wait(&mut self, value: T, timeout: Option<Duration>) -> Result<(), EnqueueError<T>> {
+        if let Err(error) = self.holder() {
+            return Err(EnqueueError { error, value });
+        }
         let mut park = self.park(timeout);
         let r = self.ring.push_blocking(
             1,
@@ -1545,6 +1586,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// (the queue was removed), [`ErrorKind::PeerDied`] (the consumer died holding
     /// its role while the queue was full; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1609,6 +1652,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; `make` was not called then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1625,6 +1670,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         self.ring
             .push(
@@ -1644,6 +1690,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; nothing was enqueued then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1658,6 +1706,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         self.ring
             .push(
@@ -1677,6 +1726,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1691,6 +1742,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
+        self.holder()?;
         self.ring.occupied().map_err(corrupt)
     }
 
@@ -1879,6 +1931,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<'_, T, 
 }
 
 impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
+    /// As [`Producer::holder`].
+    #[inline]
+    fn holder(&self) -> Result<()> {
+        holder(self.queue.sems.backend(), self.pid)
+    }
+
     fn wake(&self) -> PeerWake<'q, B> {
         PeerWake {
             sems: &self.queue.sems,
@@ -1925,6 +1983,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1939,6 +1999,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
+        self.holder()?;
         let mut park = self.wake();
         let mut out = T::new_zeroed();
         let n = self
@@ -1955,6 +2016,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     }
 
     fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
+        self.holder()?;
         let mut park = self.park(timeout);
         let mut out = T::new_zeroed();
         let r = self.ring.pop_blocking(
@@ -1995,6 +2057,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// [`ErrorKind::PeerDied`] (the producer died holding its role and left nothing
     /// to dequeue; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -2050,6 +2114,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible; `take` was not
     /// called then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -2066,6 +2132,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         self.ring
             .pop(
@@ -2087,6 +2154,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; nothing was dequeued then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -2104,6 +2173,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         let max = out.len();
         self.ring
@@ -2124,6 +2194,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -2138,6 +2210,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
+        self.holder()?;
         self.ring.occupied().map_err(corrupt)
     }
 
