@@ -589,12 +589,12 @@ fn c_reads_a_seqlock_rust_writes() {
     in_ipc_namespace(|| {
         let lock = SeqLock::<Reading>::create(key(), Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let mut w = lock.writer().unwrap();
-        w.write(&make_reading(0)); // reading k has sequence number 2k + 2
+        w.write(&make_reading(0)).unwrap(); // reading k has sequence number 2k + 2
         let mut c = peer.spawn(&["seqlock-read", &key_arg(), &LAST.to_string()]);
         assert_eq!(c.line(), "writer role taken");
         assert_eq!(c.line(), "ready");
         for k in 1..=LAST {
-            w.write(&make_reading(k));
+            w.write(&make_reading(k)).unwrap();
         }
         assert_eq!(
             c.finish(),
@@ -615,7 +615,7 @@ fn rust_reads_a_seqlock_c_writes() {
     in_ipc_namespace(|| {
         let lock = SeqLock::<Reading>::create(key(), Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let mut w = lock.writer().unwrap();
-        w.write(&make_reading(0));
+        w.write(&make_reading(0)).unwrap();
         let mut c = peer.spawn(&["seqlock-write", &key_arg(), &N.to_string()]);
         assert_eq!(c.line(), "writer role taken");
         assert_eq!(c.line(), "waiting");
