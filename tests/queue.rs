@@ -1518,3 +1518,29 @@ fn required_fences_never_call_membarrier() {
     drop(mock_queue::<1>(k));
     assert_eq!(k.calls(Membarrier), 1, "the default asked");
 }
+
+/// On the mock, whose processes are simulated: roles claimed by process 1 and used
+/// after a switch to its forked child 2 fail with `WrongProcess` there (the value
+/// comes back), and work again back in process 1.
+#[test]
+fn roles_are_refused_in_a_simulated_child() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q = mock_queue::<4>(k);
+    let (mut p, mut c) = q.split().unwrap();
+    p.enqueue(1).unwrap();
+    k.fork_process(1, 2).unwrap();
+    k.set_process(Process::root(2));
+    let e = p.enqueue(2).unwrap_err();
+    assert_eq!((e.kind(), e.into_inner()), (ErrorKind::WrongProcess, 2));
+    assert_eq!(c.dequeue().unwrap_err().kind(), ErrorKind::WrongProcess);
+    assert_eq!(
+        c.dequeue_timeout(Duration::from_secs(1))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::WrongProcess
+    );
+    k.set_process(Process::root(1));
+    assert_eq!(c.dequeue().unwrap(), Some(1));
+    p.enqueue(3).unwrap();
+    assert_eq!(c.dequeue().unwrap(), Some(3));
+}
