@@ -85,7 +85,7 @@
 //! call that succeeds at once reads no clock. A timed call that spins reads it on
 //! every [`DEADLINE_SPINS`](layout::ring::DEADLINE_SPINS)-th spin (a system call
 //! on the raw backend, 260–280 ns measured here: every spin would make the spin
-//! 7× longer), so it may overrun by that many spins, under a microsecond.
+//! 7× longer), so it may overrun by that many spins, about a microsecond.
 //!
 //! A parked call notices a dead peer. Each park lasts at most
 //! [`DEFAULT_PEER_CHECK`] ([`Producer::set_peer_check`]); when it runs out the
