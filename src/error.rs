@@ -182,6 +182,11 @@ pub enum ErrorKind {
     /// Every committed value stays; waiting again makes sense once a new peer has
     /// reclaimed the role (`reclaim_*`).
     PeerDied,
+    /// The caller is not the process that claimed this role (a queue's producer or
+    /// consumer, a seqlock's writer): a child that inherited the handle through
+    /// `fork`. The role stays its claimer's, untouched; a child that needs one claims
+    /// its own (after the parent released it).
+    WrongProcess,
     /// Any other errno.
     Other,
 }
@@ -503,6 +508,9 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::PeerDied => f.write_str(
                 "the peer died holding its role, and nothing it committed is left to wait for",
+            ),
+            ErrorKind::WrongProcess => f.write_str(
+                "this role belongs to the process that claimed it, not to this one (inherited through fork)",
             ),
             ErrorKind::Other => f.write_str("failed"),
         }

@@ -56,9 +56,16 @@
 //! consumer reads and the next producer overwrites; a consumer killed mid-dequeue
 //! leaves the message for the next consumer.
 //!
-//! `SEM_UNDO` adjustments are per process and not inherited: a `Producer` value
-//! that a `fork()` copies into a child is not the child's role (its drop in the
-//! child does nothing).
+//! A role is its claimer's process's. `SEM_UNDO` adjustments are per process and
+//! not inherited, so a `Producer` or `Consumer` value that a `fork()` copies into
+//! a child is not the child's role: every call of it in the child fails with
+//! [`ErrorKind::WrongProcess`] (two processes pushing into one single-producer
+//! ring would overwrite each other's slots), and its drop there does nothing. The
+//! check costs two loads and a compare per call, not a `getpid` system call:
+//! [`Backend::getpid_cached`] keeps the pid in a page the kernel zero-fills in a
+//! child (`MADV_WIPEONFORK`); where that page cannot be made (Linux before 4.14)
+//! each call makes the system call. (Under qemu-user 7.2 the child's page is not
+//! wiped, and the check does not see the fork.)
 //!
 //! # Blocking
 //!
@@ -69,10 +76,16 @@
 //! so the fast path makes no system call. See [`layout::ring`] for why no wake-up
 //! is lost.
 //!
-//! A `_timeout` form's timeout bounds the whole call, however often it parks (a
-//! stale wake-up, a peer that made room for a moment): each park waits only for
-//! what is left, measured on `CLOCK_MONOTONIC` ([`Backend::clock_gettime`], read
-//! from the first park on, so a call that never parks reads no clock).
+//! A `_timeout` form's timeout bounds the whole call, its spin included, however
+//! often it parks or re-checks (a stale wake-up, a peer that made room for a
+//! moment, a spin count set high): every round that finds nothing to do looks at
+//! `CLOCK_MONOTONIC` ([`Backend::clock_gettime`]) and fails with
+//! [`ErrorKind::TimedOut`] once the timeout has passed, and each park waits only
+//! for what is left. The clock starts at the first round that finds nothing, so a
+//! call that succeeds at once reads no clock. A timed call that spins reads it on
+//! every [`DEADLINE_SPINS`](layout::ring::DEADLINE_SPINS)-th spin (a system call
+//! on the raw backend, 260–280 ns measured here: every spin would make the spin
+//! 7× longer), so it may overrun by that many spins, about a microsecond.
 //!
 //! A parked call notices a dead peer. Each park lasts at most
 //! [`DEFAULT_PEER_CHECK`] ([`Producer::set_peer_check`]); when it runs out the
@@ -94,7 +107,10 @@
 //! queue a process that cannot register is refused a role with
 //! [`ErrorKind::Unsupported`]. Without `membarrier` at creation the queue uses
 //! SeqCst fences on both sides ([`Barrier::Symmetric`]), for every process.
-//! [`Queue::barrier`] says which.
+//! [`Queue::barrier`] says which. A creator can require either
+//! ([`QueueOptions::barrier`], which gives the trade-off in numbers): the
+//! `membarrier` a park costs interrupts every CPU running a registered process,
+//! isolated real-time cores included.
 //!
 //! # Hostile peers
 //!
@@ -185,6 +201,24 @@ fn corrupt(_: Corrupt) -> Error {
     error(ErrorKind::Corrupt)
 }
 
+/// [`ErrorKind::WrongProcess`] unless the caller is process `pid`: two loads and a
+/// compare where the backend caches the pid ([`Backend::getpid_cached`]), which a
+/// child created by `fork` finds empty.
+#[inline]
+fn holder<B: Backend>(backend: &B, pid: i32) -> Result<()> {
+    if backend.getpid_cached() == pid {
+        Ok(())
+    } else {
+        Err(wrong_process())
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_process() -> Error {
+    error(ErrorKind::WrongProcess)
+}
+
 /// This process asks to receive `MEMBARRIER_CMD_GLOBAL_EXPEDITED` barriers
 /// (idempotent; it lasts until `exec`). Any failure is [`ErrorKind::Unsupported`].
 fn register_membarrier<B: Backend>(backend: &B) -> Result<()> {
@@ -205,6 +239,113 @@ fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
             Barrier::Asymmetric
         }
         _ => Barrier::Symmetric,
+    }
+}
+
+/// How [`Queue::create_with_options`] creates or joins a queue, beyond its key,
+/// intent and mode: a builder, `QueueOptions::new()` being the defaults of
+/// [`Queue::create_in`].
+///
+/// # The barrier: IPIs or fences
+///
+/// A queue orders its park/wake handshake with one of two barrier pairs
+/// ([`Barrier`], the [`layout::ring`] docs say why each is correct), chosen by
+/// its creator and recorded in the segment for every process. By default the
+/// creator takes [`Barrier::Asymmetric`] where the kernel offers it and
+/// [`Barrier::Symmetric`] otherwise; [`barrier`](Self::barrier) makes the choice
+/// explicit. The trade-off, measured on this project's 2-vCPU KVM guest (Linux
+/// 6.18; the stream row by the repository's `benches/ipc.rs`, the others by
+/// loops of the calls on a host loaded by other builds, hence the ranges):
+///
+/// | | [`Barrier::Asymmetric`] (`membarrier`) | [`Barrier::Symmetric`] (fences) |
+/// |---|---|---|
+/// | each push and pop | no fence (a compiler fence) | a SeqCst fence (`lock or` on x86, `dmb ish` on aarch64) |
+/// | an `enqueue` + `dequeue` of a `u64` on one thread (no peer: the fences alone; 5 interleaved runs) | 7.9–15.8 ns | 27.6–37.3 ns |
+/// | one-at-a-time 8-byte stream between two spinning processes | 63.0 M messages/s (README, "Performance") | 7.5 M/s for the ring before it had `membarrier`; a C ring with the same fence ran at 11.5 M/s where the queue ran at 63.0 |
+/// | each park (a side about to sleep) | one `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)`: 0.4–0.6 µs with no other registered thread running, 0.9–1.2 µs with one spinning on the other CPU, which it interrupts | a SeqCst fence |
+/// | a ping-pong between two processes in which every wait parks (0 spins; `park_wake_stress` in `tests/queue.rs`, 20 000 rounds, 3 runs) | 6.8–7.8 µs a round | 5.4–6.0 µs a round |
+/// | who is interrupted | every CPU then running a thread of *any* process registered for expedited global barriers (every process holding a role of any asymmetric queue, and others that registered): an inter-processor interrupt and a full barrier there, isolated real-time cores included, each time any such process parks | nobody |
+/// | what each role holder needs | `MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED` (Linux 4.16+; refused under some seccomp filters and emulators: such a process is refused a role) | nothing |
+///
+/// So: `Asymmetric` for throughput where every core may be interrupted; `Symmetric`
+/// on systems with isolated real-time cores (a process that parks on an
+/// asymmetric queue interrupts them whenever they run a registered process,
+/// whatever queue that process uses), where registration is unavailable, or
+/// when peers park often: a park's `membarrier` costs about what 50 pushes' and pops'
+/// fences do.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::ring::Barrier;
+/// use sysv_ipc::queue::QueueOptions;
+///
+/// assert_eq!(QueueOptions::new().required_barrier(), None); // the creator decides
+/// let rt = QueueOptions::new().barrier(Barrier::Symmetric);
+/// assert_eq!(rt.required_barrier(), Some(Barrier::Symmetric));
+/// assert_eq!(QueueOptions::default(), QueueOptions::new());
+/// ```
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct QueueOptions {
+    barrier: Option<Barrier>,
+}
+
+impl QueueOptions {
+    /// The defaults: what [`Queue::create_in`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::queue::QueueOptions;
+    ///
+    /// assert_eq!(QueueOptions::new().required_barrier(), None);
+    /// ```
+    pub const fn new() -> QueueOptions {
+        QueueOptions { barrier: None }
+    }
+
+    /// Requires `barrier` (see [the trade-off](Self#the-barrier-ipis-or-fences)):
+    /// a creator records it instead of choosing, a joiner is refused a queue that
+    /// records the other one. [`Barrier::Asymmetric`] is refused up front where
+    /// this process cannot use `membarrier`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::Barrier;
+    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock has no membarrier, as a kernel before 4.16 or a seccomp filter.
+    /// let kernel: Mock = Mock::new();
+    /// let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
+    /// let e = Queue::<u64, 8, _>::create_with_options(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, ipis).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Unsupported);
+    /// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    /// let q = Queue::<u64, 8, _>::create_with_options(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, fences)?;
+    /// assert_eq!(q.barrier()?, Barrier::Symmetric);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn barrier(self, barrier: Barrier) -> QueueOptions {
+        QueueOptions {
+            barrier: Some(barrier),
+        }
+    }
+
+    /// The barrier [`barrier`](Self::barrier) required, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::Barrier;
+    /// use sysv_ipc::queue::QueueOptions;
+    ///
+    /// let o = QueueOptions::new().barrier(Barrier::Asymmetric);
+    /// assert_eq!(o.required_barrier(), Some(Barrier::Asymmetric));
+    /// ```
+    pub const fn required_barrier(&self) -> Option<Barrier> {
+        self.barrier
     }
 }
 
@@ -496,19 +637,96 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
+        Queue::create_full(backend, key, intent, mode, QueueOptions::new(), wait)
+    }
+
+    /// [`Queue::create_in`] with [`QueueOptions`]: a required [`Barrier`] (the
+    /// creator records it; a joiner checks it).
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::create_in`], and:
+    /// - [`ErrorKind::Unsupported`]: [`Barrier::Asymmetric`] was required and this
+    ///   kernel (or a seccomp filter, an emulator, the mock) does not offer the
+    ///   expedited global `membarrier` or refuses this process's registration;
+    ///   nothing was created or opened;
+    /// - [`ErrorKind::LayoutMismatch`] with `field: "barrier"`: the existing queue
+    ///   of `key` records the other barrier (its creator chose it); nothing was
+    ///   changed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::ring::Barrier;
+    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let key = Key::new(0x4b00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let b = DefaultBackend::default();
+    /// // A queue whose peers never send or receive inter-processor interrupts for it.
+    /// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    /// let q = Removal::new(Queue::<u64, 8, _>::create_with_options(b, key, Intent::CreateNew, Mode::OWNER_RW, fences)?);
+    /// assert_eq!(q.barrier()?, Barrier::Symmetric);
+    /// // A joiner that requires the other barrier is refused.
+    /// let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
+    /// let e = Queue::<u64, 8, _>::create_with_options(b, key, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
+    /// assert!(matches!(
+    ///     e.kind(),
+    ///     ErrorKind::LayoutMismatch { field: "barrier" } | ErrorKind::Unsupported // no membarrier here
+    /// ));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_with_options(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        options: QueueOptions,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+        Queue::create_full(backend, key, intent, mode, options, wait)
+    }
+
+    fn create_full(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        options: QueueOptions,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let required = options.required_barrier();
+        // Before anything is created: a creator must be able to record it, and a
+        // joiner would be refused a role without it.
+        if required == Some(Barrier::Asymmetric) && choose_barrier(&backend) != Barrier::Asymmetric
+        {
+            return Err(error(ErrorKind::Unsupported));
+        }
         let spec = LayoutSpec {
             call: Call::Queue,
             shape: Self::shape(),
             size: Self::SIZE,
             sem_values: &SEM_VALUES,
         };
-        let init = |ctl: &RingCtl, backend: &B| ctl.init(choose_barrier(backend));
+        let init = |ctl: &RingCtl, backend: &B| {
+            ctl.init(required.unwrap_or_else(|| choose_barrier(backend)));
+        };
         let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, wait)?;
-        Ok(Queue {
+        let q = Queue {
             att,
             sems,
             _type: PhantomData,
-        })
+        };
+        if required.is_some_and(|b| q.barrier() != Ok(b)) {
+            return Err(error(ErrorKind::LayoutMismatch { field: "barrier" }));
+        }
+        Ok(q)
     }
 
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
@@ -535,7 +753,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             let _ = self.sems.op(&[SemOp::post(sem).undo()]);
             return Err(error(ErrorKind::RoleAbandoned));
         }
-        let pid = self.sems.backend().getpid();
+        // The cached form, which the role's calls compare with (and prime it here).
+        let pid = self.sems.backend().getpid_cached();
         // Relaxed: only a marker; the role semaphore is the lock.
         pid_word.store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
         Ok(pid)
@@ -544,7 +763,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// Releases a role claimed by process `pid` (nothing in another process, such as
     /// a child that inherited the value through `fork`).
     fn release(&self, sem: u16, pid_word: &AtomicU64, pid: i32) {
-        if self.sems.backend().getpid() != pid {
+        if self.sems.backend().getpid_cached() != pid {
             return;
         }
         // Release: our last index stores happen before the next holder's Acquire
@@ -963,9 +1182,12 @@ struct SemPark<'a, B: Backend> {
     peer_check: Option<Duration>,
     /// The whole call's timeout.
     timeout: Option<Duration>,
-    /// `CLOCK_MONOTONIC` when the call first parked: read then, not on entry, so a
-    /// call that never parks reads no clock (its spin before parking is bounded).
+    /// `CLOCK_MONOTONIC` at the call's first round that found nothing to do: read
+    /// then, not on entry, so a call that succeeds at once reads no clock.
     start: Option<Duration>,
+    /// What was left of `timeout` at this round's [`Parking::check_deadline`],
+    /// which the round's park (if any) then waits for: one clock read per round.
+    left: Option<Duration>,
 }
 
 /// What a non-blocking push or pop needs of the semaphores: a post to wake a
@@ -1009,7 +1231,7 @@ fn duration_of(t: timespec) -> Duration {
 
 impl<B: Backend> SemPark<'_, B> {
     /// What is left of the call's timeout (`None`: it has none), starting the
-    /// clock at the first park.
+    /// clock at the call's first round that found nothing to do.
     fn remaining(&mut self) -> Result<Option<Duration>> {
         let Some(timeout) = self.timeout else {
             return Ok(None);
@@ -1054,12 +1276,25 @@ impl<B: Backend> SemPark<'_, B> {
 impl<B: Backend> Parking for SemPark<'_, B> {
     type Error = Error;
 
-    fn park(&mut self) -> Result<()> {
-        let remaining = self.remaining()?;
-        if remaining.is_some_and(|r| r.is_zero()) {
+    fn check_deadline(&mut self) -> Result<()> {
+        self.left = self.remaining()?;
+        if self.left.is_some_and(|r| r.is_zero()) {
             self.check_peer()?;
             return Err(error(ErrorKind::TimedOut));
         }
+        Ok(())
+    }
+
+    fn park(&mut self) -> Result<()> {
+        // `block_on` ran `check_deadline` in this round, just before (the clock
+        // was read there, and what was left is not zero); read it here otherwise.
+        let remaining = match self.left.take() {
+            Some(left) => Some(left),
+            None => {
+                self.check_deadline()?;
+                self.left.take()
+            }
+        };
         let wait = match (remaining, self.peer_check) {
             (Some(r), Some(c)) => Some(r.min(c)),
             (r, c) => r.or(c),
@@ -1263,6 +1498,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<'_, T, 
 }
 
 impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
+    /// [`ErrorKind::WrongProcess`] unless the caller is the process that claimed the
+    /// role (see the [module docs](self#roles)).
+    #[inline]
+    fn holder(&self) -> Result<()> {
+        holder(self.queue.sems.backend(), self.pid)
+    }
+
     fn wake(&self) -> PeerWake<'q, B> {
         PeerWake {
             sems: &self.queue.sems,
@@ -1279,6 +1521,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
             peer_check: self.peer_check,
             timeout,
             start: None,
+            left: None,
         }
     }
 
@@ -1289,6 +1532,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// The value comes back in the error: [`ErrorKind::WouldBlock`] when full
     /// ([`EnqueueError::is_full`]), [`ErrorKind::Corrupt`] if the consumer's index is
     /// impossible.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1304,6 +1549,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        if let Err(error) = self.holder() {
+            return Err(EnqueueError { error, value });
+        }
         let mut park = self.wake();
         let r = self.ring.push(
             1,
@@ -1326,6 +1574,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     }
 
     fn enqueue_wait(&mut self, value: T, timeout: Option<Duration>) -> Result<(), EnqueueError<T>> {
+        if let Err(error) = self.holder() {
+            return Err(EnqueueError { error, value });
+        }
         let mut park = self.park(timeout);
         let r = self.ring.push_blocking(
             1,
@@ -1364,6 +1615,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// (the queue was removed), [`ErrorKind::PeerDied`] (the consumer died holding
     /// its role while the queue was full; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1388,10 +1641,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
 
     /// [`enqueue_blocking`](Self::enqueue_blocking) that gives up with
     /// [`ErrorKind::TimedOut`] when the queue stayed full for `timeout`, counted
-    /// from the call's first park (after its bounded spin). However many times the
-    /// call parks (a wake that finds the queue full again, a peer check), each wait
-    /// is for what is left of `timeout` on `CLOCK_MONOTONIC`, so the call never
-    /// sleeps longer than `timeout` in all.
+    /// from the call's first look at a full queue, its spin included. The call
+    /// looks at the clock on every re-check and park (and every few spins), and
+    /// each wait is for what is left of `timeout` on `CLOCK_MONOTONIC`, so the call
+    /// returns about `timeout` after it started waiting, however many times it
+    /// spins or parks (see the [module docs](self#blocking)).
     ///
     /// # Errors
     ///
@@ -1427,6 +1681,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; `make` was not called then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1443,6 +1699,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         self.ring
             .push(
@@ -1462,6 +1719,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; nothing was enqueued then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1476,6 +1735,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         self.ring
             .push(
@@ -1495,6 +1755,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1509,6 +1771,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
+        self.holder()?;
         self.ring.occupied().map_err(corrupt)
     }
 
@@ -1697,6 +1960,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<'_, T, 
 }
 
 impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
+    /// As [`Producer::holder`].
+    #[inline]
+    fn holder(&self) -> Result<()> {
+        holder(self.queue.sems.backend(), self.pid)
+    }
+
     fn wake(&self) -> PeerWake<'q, B> {
         PeerWake {
             sems: &self.queue.sems,
@@ -1713,6 +1982,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
             peer_check: self.peer_check,
             timeout,
             start: None,
+            left: None,
         }
     }
 
@@ -1742,6 +2012,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1756,6 +2028,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
+        self.holder()?;
         let mut park = self.wake();
         let mut out = T::new_zeroed();
         let n = self
@@ -1772,6 +2045,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     }
 
     fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
+        self.holder()?;
         let mut park = self.park(timeout);
         let mut out = T::new_zeroed();
         let r = self.ring.pop_blocking(
@@ -1812,6 +2086,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// [`ErrorKind::PeerDied`] (the producer died holding its role and left nothing
     /// to dequeue; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1830,7 +2106,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
 
     /// [`dequeue_blocking`](Self::dequeue_blocking) that gives up with
     /// [`ErrorKind::TimedOut`] when the queue stayed empty for `timeout`, counted
-    /// from the call's first park: every wait is for what is left of it (see
+    /// from the call's first look at an empty queue, its spin included (see
     /// [`Producer::enqueue_timeout`]).
     ///
     /// # Errors
@@ -1867,6 +2143,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible; `take` was not
     /// called then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1883,6 +2161,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         self.ring
             .pop(
@@ -1904,6 +2183,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`]; nothing was dequeued then.
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1921,6 +2202,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
+        self.holder()?;
         let mut park = self.wake();
         let max = out.len();
         self.ring
@@ -1941,6 +2223,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Corrupt`].
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`).
     ///
     /// # Examples
     ///
@@ -1955,6 +2239,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
+        self.holder()?;
         self.ring.occupied().map_err(corrupt)
     }
 

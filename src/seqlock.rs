@@ -8,7 +8,7 @@
 //! let lock = Removal::new(SeqLock::<[u64; 4]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
 //! assert_eq!(lock.read()?, [0; 4]); // zero-filled until the first write
 //! let mut w = lock.writer()?;
-//! w.write(&[1, 2, 3, 4]);
+//! w.write(&[1, 2, 3, 4])?;
 //! assert_eq!(lock.read()?, [1, 2, 3, 4]);
 //! assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken);
 //! # Ok::<(), sysv_ipc::Error>(())
@@ -37,7 +37,7 @@
 //! let key = Key::new(0x5300_0000 | (std::process::id() as i32 & 0xff_ffff));
 //! // The writer's process: readable by everyone, writable by its owner.
 //! let lock = Removal::new(SeqLock::<u64>::create(key, Intent::CreateNew, Mode::new(0o644))?);
-//! lock.writer()?.write(&7);
+//! lock.writer()?.write(&7)?;
 //! // A reader's process (any user):
 //! let reader = SeqLock::<u64>::open_read_only(key)?;
 //! assert_eq!(reader.read()?, 7);
@@ -75,7 +75,7 @@ pub(crate) const SEM_VALUES: [u16; 1] = [1];
 /// use sysv_ipc::{Intent, Key, Mode, Removal};
 ///
 /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-/// lock.writer()?.write(&11);
+/// lock.writer()?.write(&11)?;
 /// // `read` is `read_with(DEFAULT_ATTEMPTS)`.
 /// assert_eq!(lock.read_with(DEFAULT_ATTEMPTS)?, lock.read()?);
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -103,7 +103,7 @@ fn error(kind: ErrorKind) -> Error {
 /// // The writer's process:
 /// let lock = Removal::new(SeqLock::<[f64; 3]>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let mut w = lock.writer()?;
-/// w.write(&[1.0, 2.0, 3.0]);
+/// w.write(&[1.0, 2.0, 3.0])?;
 /// // A reader's process:
 /// let reader = SeqLock::<[f64; 3]>::open(key)?;
 /// assert_eq!(reader.read()?, [1.0, 2.0, 3.0]); // never a torn mix of two writes
@@ -162,7 +162,7 @@ impl<T: ShmType> SeqLock<T> {
     /// let key = Key::new(0x4200_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// assert_eq!(SeqLock::<u64>::open(key).unwrap_err().kind(), ErrorKind::NotFound);
     /// let lock = Removal::new(SeqLock::<u64>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// lock.writer()?.write(&42);
+    /// lock.writer()?.write(&42)?;
     /// assert_eq!(SeqLock::<u64>::open(key)?.read()?, 42);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -185,7 +185,7 @@ impl<T: ShmType> SeqLock<T> {
     /// let key = Key::new(0x5400_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let lock = Removal::new(SeqLock::<[u32; 2]>::create(key, Intent::CreateNew, Mode::new(0o644))?);
     /// let reader = SeqLock::<[u32; 2]>::open_read_only(key)?;
-    /// lock.writer()?.write(&[3, 4]);
+    /// lock.writer()?.write(&[3, 4])?;
     /// assert_eq!(reader.read()?, [3, 4]);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -233,7 +233,7 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     ///
     /// let lock = Removal::new(SeqLock::<[u32; 2]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut w = lock.writer()?;
-    /// w.write(&[7, 8]);
+    /// w.write(&[7, 8])?;
     /// assert_eq!(lock.read()?, [7, 8]); // both words from the same write
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -254,7 +254,7 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
     ///
     /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// lock.writer()?.write(&5);
+    /// lock.writer()?.write(&5)?;
     /// // With no write in progress, one attempt is enough.
     /// assert_eq!(lock.read_with(1)?, 5);
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -317,7 +317,7 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
     ///
     /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// lock.writer()?.write(&77);
+    /// lock.writer()?.write(&77)?;
     /// let att = lock.attachment();
     /// assert_eq!(att.load_u64(128), Some(2)); // `seq`: one complete write
     /// assert_eq!(att.load_u64(256), Some(77)); // the value
@@ -480,7 +480,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
             let _ = self.sems.op(&[SemOp::post(WRITER).undo()]);
             return Err(error(ErrorKind::RoleAbandoned));
         }
-        let pid = self.sems.backend().getpid();
+        // The cached form, which `Writer::write` compares with (and prime it here).
+        let pid = self.sems.backend().getpid_cached();
         // Relaxed: a marker; the semaphore is the lock.
         ctl.writer_pid
             .store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
@@ -539,7 +540,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// kernel.set_process(Process::root(1));
     /// assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
     /// let mut w = lock.reclaim_writer()?;
-    /// w.write(&9);
+    /// w.write(&9)?;
     /// assert_eq!(lock.read()?, 9);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -563,7 +564,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     ///
     /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let reader = lock.read_only()?; // no `writer()` on this one
-    /// lock.writer()?.write(&5);
+    /// lock.writer()?.write(&5)?;
     /// assert_eq!(reader.read()?, 5);
     /// assert_eq!(lock.segment().stat()?.nattch, 2);
     /// drop(reader); // detaches its mapping; the lock stays
@@ -603,7 +604,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
     /// let key = Key::new(0x5500_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// let lock = Removal::new(SeqLock::<u64, _>::create_in(b, key, Intent::CreateNew, Mode::new(0o644))?);
-    /// lock.writer()?.write(&8);
+    /// lock.writer()?.write(&8)?;
     /// let reader = SeqLock::<u64, _, _>::open_read_only_in(b, key)?;
     /// assert_eq!(reader.read()?, 8);
     /// assert!(reader.has_writer().is_ok()); // GETVAL needs read permission only
@@ -666,7 +667,7 @@ impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
 /// let lock = Removal::new(SeqLock::<[u32; 2]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let mut w = lock.writer()?;
 /// for i in 1..=3 {
-///     w.write(&[i, i * 10]);
+///     w.write(&[i, i * 10])?;
 /// }
 /// assert_eq!(lock.read()?, [3, 30]);
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -686,6 +687,16 @@ impl<T: ShmType, B: Backend> fmt::Debug for Writer<'_, T, B> {
 impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     /// Stores `value`: readers see either the previous value or this one, whole.
     ///
+    /// Only in the process that claimed the role: a `Writer` that a child
+    /// inherited through `fork` is refused there, since two writers interleaving
+    /// their sequence updates could let a reader take a mix of two values as
+    /// whole. The check is two loads and a compare ([`Backend::getpid_cached`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`); nothing was written.
+    ///
     /// # Examples
     ///
     /// ```
@@ -693,14 +704,18 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     ///
     /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut w = lock.writer()?;
-    /// w.write(&1);
-    /// w.write(&2);
+    /// w.write(&1)?;
+    /// w.write(&2)?;
     /// assert_eq!(lock.read()?, 2);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn write(&mut self, value: &T) {
+    pub fn write(&mut self, value: &T) -> Result<()> {
+        if self.lock.sems.backend().getpid_cached() != self.pid {
+            return Err(error(ErrorKind::WrongProcess));
+        }
         let stored = self.inner.write(value.as_bytes());
         debug_assert!(stored, "the value's words are sized from T");
+        Ok(())
     }
 
     /// Starts a write and never finishes it: what a writer killed mid-write leaves
@@ -715,7 +730,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     /// let mut w = lock.writer()?;
     /// w.abandon_mid_write();
     /// assert_eq!(lock.read_with(10).unwrap_err().kind(), ErrorKind::Busy);
-    /// w.write(&3); // a complete write ends it
+    /// w.write(&3)?; // a complete write ends it
     /// assert_eq!(lock.read()?, 3);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -727,7 +742,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
 
 impl<T: ShmType, B: Backend> Drop for Writer<'_, T, B> {
     fn drop(&mut self) {
-        if self.lock.sems.backend().getpid() != self.pid {
+        if self.lock.sems.backend().getpid_cached() != self.pid {
             return;
         }
         if let Ok((ctl, _)) = self.lock.parts() {

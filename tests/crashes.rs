@@ -696,7 +696,7 @@ fn seqlock_writer_killed<B: Backend + Copy>(b: B) {
                 lock.reclaim_writer().unwrap()
             };
             for n in 1.. {
-                w.write(&Snap([value(inc, n); 16]));
+                w.write(&Snap([value(inc, n); 16])).unwrap();
                 ledger.set(0, value(inc, n));
             }
         });
@@ -731,7 +731,7 @@ fn seqlock_writer_killed<B: Backend + Copy>(b: B) {
         }
     }
     let mut w = lock.reclaim_writer().unwrap();
-    w.write(&Snap([u64::MAX; 16]));
+    w.write(&Snap([u64::MAX; 16])).unwrap();
     assert_eq!(lock.read().unwrap().whole(), u64::MAX);
     drop(w);
     report(&format!(

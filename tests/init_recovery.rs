@@ -81,7 +81,7 @@ impl Layout {
             }
             Layout::SeqLock => {
                 let lock = SeqLock::<u64, _>::create_in(b, KEY, intent, Mode::OWNER_RW)?;
-                lock.writer()?.write(&42);
+                lock.writer()?.write(&42)?;
                 assert_eq!(lock.read()?, 42);
             }
         }

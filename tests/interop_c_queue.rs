@@ -25,16 +25,15 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::mem::offset_of;
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use sysv_ipc::layout::header::fnv1a64_from;
 use sysv_ipc::layout::ring::{Barrier, RingCtl};
 use sysv_ipc::layout::{ShmType, fingerprint, type_id};
-use sysv_ipc::queue::Queue;
+use sysv_ipc::queue::{Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
-use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, Segment, SemSet};
+use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removable, Segment, SemSet};
 use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -273,17 +272,22 @@ fn key_arg() -> String {
     KEY.to_string()
 }
 
-/// Creates the queue; with `symmetric`, rewrites its barrier word to the symmetric
-/// fences before any role is taken (each side reads it once, when taking a role),
-/// as a creator without `membarrier` would have recorded it.
+/// Creates the queue; with `symmetric`, with the symmetric fences required (the
+/// creation option), as a creator without `membarrier` would have recorded them.
 fn queue(symmetric: bool) -> (Queue<Item, CAP>, Barrier) {
-    let q = Queue::<Item, CAP>::create(key(), Intent::CreateNew, Mode::OWNER_RW).unwrap();
-    if symmetric {
-        q.attachment()
-            .atomic_u64(offset_of!(RingCtl, barrier))
-            .unwrap()
-            .store(Barrier::Symmetric as u64, Ordering::SeqCst);
-    }
+    let options = if symmetric {
+        QueueOptions::new().barrier(Barrier::Symmetric)
+    } else {
+        QueueOptions::new()
+    };
+    let q = Queue::<Item, CAP>::create_with_options(
+        DefaultBackend::default(),
+        key(),
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        options,
+    )
+    .unwrap();
     let barrier = q.barrier().unwrap();
     if symmetric {
         assert_eq!(barrier, Barrier::Symmetric);
@@ -585,12 +589,12 @@ fn c_reads_a_seqlock_rust_writes() {
     in_ipc_namespace(|| {
         let lock = SeqLock::<Reading>::create(key(), Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let mut w = lock.writer().unwrap();
-        w.write(&make_reading(0)); // reading k has sequence number 2k + 2
+        w.write(&make_reading(0)).unwrap(); // reading k has sequence number 2k + 2
         let mut c = peer.spawn(&["seqlock-read", &key_arg(), &LAST.to_string()]);
         assert_eq!(c.line(), "writer role taken");
         assert_eq!(c.line(), "ready");
         for k in 1..=LAST {
-            w.write(&make_reading(k));
+            w.write(&make_reading(k)).unwrap();
         }
         assert_eq!(
             c.finish(),
@@ -611,7 +615,7 @@ fn rust_reads_a_seqlock_c_writes() {
     in_ipc_namespace(|| {
         let lock = SeqLock::<Reading>::create(key(), Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let mut w = lock.writer().unwrap();
-        w.write(&make_reading(0));
+        w.write(&make_reading(0)).unwrap();
         let mut c = peer.spawn(&["seqlock-write", &key_arg(), &N.to_string()]);
         assert_eq!(c.line(), "writer role taken");
         assert_eq!(c.line(), "waiting");

@@ -444,7 +444,7 @@ fn layouts_leak_nothing_at_the_limits<B: Backend + Copy>(b: B) {
             filler.remove().unwrap();
             let l =
                 SeqLock::<Word, B>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
-            l.writer().unwrap().write(&Word(9));
+            l.writer().unwrap().write(&Word(9)).unwrap();
             assert_eq!(l.read().unwrap().0, 9);
             l.remove().unwrap();
             drop(l);

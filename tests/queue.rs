@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use sysv_ipc::abi;
 use sysv_ipc::layout::ring::{Barrier, RingCtl};
 use sysv_ipc::layout::{ShmType, type_id};
-use sysv_ipc::queue::Queue;
+use sysv_ipc::queue::{Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
@@ -20,7 +20,7 @@ use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::{Mock, OnBlock, Process};
 use sysv_ipc_testkit::{
     Call, Fail, Failing, TIMEOUT, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout,
-    wait_until_blocked,
+    under_qemu, wait_until_blocked,
 };
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
@@ -577,14 +577,6 @@ fn expected_barrier<B: Backend>(b: &B) -> Barrier {
     }
 }
 
-/// Makes a queue nobody has claimed yet use symmetric fences, as a creator without
-/// `membarrier` records it.
-fn force_symmetric<T: ShmType, const N: usize, B: Backend + Clone>(q: &Queue<T, N, B>) {
-    let at = core::mem::offset_of!(RingCtl, barrier);
-    q.attachment().write(at, &0u64.to_ne_bytes()).unwrap();
-    assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
-}
-
 /// This process's voluntary context switches (each park that really sleeps is
 /// one), from `/proc/self/status`; the forked test processes are single-threaded.
 fn voluntary_switches() -> u64 {
@@ -651,12 +643,14 @@ fn park_wake_stress<B: Backend + Clone>(b: B, symmetric: bool) {
     type One<B> = Queue<u64, 1, B>;
     let rounds = env_u64("SYSV_IPC_QUEUE_PARK_ROUNDS", 20_000);
     let pong_key = Key::new(0x5156_0003);
-    let ping = One::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
-    let pong = One::create_in(b.clone(), pong_key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
-    if symmetric {
-        force_symmetric(&ping);
-        force_symmetric(&pong);
-    }
+    let options = if symmetric {
+        QueueOptions::new().barrier(Barrier::Symmetric)
+    } else {
+        QueueOptions::new()
+    };
+    let create =
+        |key| One::create_with_options(b.clone(), key, Intent::CreateNew, Mode::OWNER_RW, options);
+    let (ping, pong) = (create(KEY).unwrap(), create(pong_key).unwrap());
     let barrier = ping.barrier().unwrap();
     let want = if symmetric {
         Barrier::Symmetric
@@ -781,6 +775,137 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
     q.remove().unwrap();
 }
 
+/// The barrier is a creation option. Required symmetric fences are recorded even
+/// where `membarrier` exists, kept by a joiner that requires them too, and carry a
+/// blocking stream to a forked consumer; a joiner requiring the other barrier is
+/// refused (`LayoutMismatch` "barrier", or `Unsupported` without `membarrier`).
+/// Required `membarrier` is refused up front where it is missing, with nothing
+/// created under the key; where it exists it is recorded, and a joiner requiring
+/// fences is refused.
+fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
+    let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
+    type Q2<B> = Queue<u64, 2, B>;
+    let has_membarrier = expected_barrier(&b) == Barrier::Asymmetric;
+
+    let q =
+        Q2::create_with_options(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, fences).unwrap();
+    assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
+    let e =
+        Q2::create_with_options(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
+    let want = if has_membarrier {
+        ErrorKind::LayoutMismatch { field: "barrier" }
+    } else {
+        ErrorKind::Unsupported
+    };
+    assert_eq!(e.kind(), want, "{e}");
+    let bb = b.clone();
+    let peer = fork_peer(move || {
+        let q =
+            Q2::create_with_options(bb, KEY, Intent::OpenOrCreate, Mode::OWNER_RW, fences).unwrap();
+        let mut c = q.consumer().unwrap();
+        c.set_spins(0);
+        for i in 0..100 {
+            assert_eq!(c.dequeue_blocking().unwrap(), i);
+        }
+    });
+    let mut p = q.producer().unwrap();
+    p.set_spins(0);
+    for i in 0..100 {
+        p.enqueue_blocking(i).unwrap();
+    }
+    peer.join();
+    drop(p);
+    q.remove().unwrap();
+
+    let e = Q2::create_with_options(
+        no_membarrier(b.clone()),
+        KEY,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        ipis,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert_eq!(
+        Segment::open_in(b.clone(), KEY).err().map(|e| e.kind()),
+        Some(ErrorKind::NotFound),
+        "nothing created"
+    );
+    if has_membarrier {
+        let q = Q2::create_with_options(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, ipis)
+            .unwrap();
+        assert_eq!(q.barrier().unwrap(), Barrier::Asymmetric);
+        let e = Q2::create_with_options(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, fences)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "barrier" });
+        let (_p, _c) = q.split().unwrap();
+        q.remove().unwrap();
+    } else {
+        eprintln!("no membarrier here: the asymmetric half of the test did not run");
+    }
+}
+
+/// A role inherited through `fork` is refused in the child: every call of the
+/// parent's `Producer` and `Consumer` there fails with `WrongProcess` (the value
+/// comes back, no closure runs, nothing moves), and dropping them there releases
+/// nothing. The parent keeps both roles and everything in the ring.
+///
+/// qemu-user (7.2, the aarch64 suite) answers `MADV_WIPEONFORK` with success but
+/// a forked child still reads the page the parent wrote: the backends' pid cache
+/// then names the parent in the child, and the check cannot see the fork. The test
+/// says so and stops there under qemu.
+fn roles_inherited_through_fork_are_refused<B: Backend + Clone>(b: B) {
+    if under_qemu() {
+        eprintln!("skipped under qemu-user: its MADV_WIPEONFORK does not wipe the child's page");
+        return;
+    }
+    type Q4<B> = Queue<u64, 4, B>;
+    let q = Q4::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut p, mut c) = q.split().unwrap();
+    p.enqueue_slice(&[1, 2]).unwrap();
+    let parent = b.getpid_cached();
+    assert_eq!(parent, std::process::id() as i32);
+    let child = fork_peer(|| {
+        // The backend's pid cache (a wipe-on-fork page) does not come along.
+        assert_eq!(b.getpid_cached(), std::process::id() as i32);
+        assert_ne!(b.getpid_cached(), parent);
+        let wrong = |e: sysv_ipc::Error| assert_eq!(e.kind(), ErrorKind::WrongProcess, "{e}");
+        let e = p.enqueue(3).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::WrongProcess, "{e}");
+        assert_eq!(e.into_inner(), 3);
+        let e = p.enqueue_timeout(4, Duration::from_millis(1)).unwrap_err();
+        assert_eq!((e.kind(), e.into_inner()), (ErrorKind::WrongProcess, 4));
+        wrong(p.enqueue_blocking(5).unwrap_err().error());
+        wrong(p.enqueue_slice(&[6]).unwrap_err());
+        wrong(p.enqueue_with(1, |_| unreachable!("made")).unwrap_err());
+        wrong(p.len().unwrap_err());
+        wrong(c.dequeue().unwrap_err());
+        wrong(c.dequeue_timeout(Duration::from_millis(1)).unwrap_err());
+        wrong(c.dequeue_blocking().unwrap_err());
+        wrong(c.dequeue_into(&mut [0; 4]).unwrap_err());
+        wrong(c.dequeue_with(4, |_| unreachable!("taken")).unwrap_err());
+        wrong(c.len().unwrap_err());
+        assert_eq!(q.len().unwrap(), 2, "nothing moved");
+        assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleTaken);
+        // SAFETY: the child's own copies (its memory is a copy of the parent's),
+        // dropped once; the child uses neither afterwards.
+        drop(unsafe { std::ptr::read(&p) });
+        // SAFETY: as above.
+        drop(unsafe { std::ptr::read(&c) });
+    });
+    child.join();
+    // The child dropped its copies: no release.
+    assert!(q.has_producer().unwrap() && q.has_consumer().unwrap());
+    assert_eq!(c.dequeue().unwrap(), Some(1));
+    p.enqueue(7).unwrap();
+    let mut out = [0; 4];
+    assert_eq!(c.dequeue_into(&mut out).unwrap(), 2);
+    assert_eq!(out[..2], [2, 7]);
+    drop((p, c));
+    q.remove().unwrap();
+}
+
 /// SIGKILLs this process: a death that runs no destructor, as a crash does.
 fn die() -> ! {
     let me = std::process::id() as ::libc::pid_t;
@@ -901,6 +1026,108 @@ fn a_late_slow_or_replaced_peer_is_not_a_death<B: Backend + Clone>(b: B) {
     q.remove().unwrap();
 }
 
+/// The deadline of the timed tests below, and how late their calls may return.
+const DEADLINE: Duration = Duration::from_millis(50);
+const SLACK: Duration = Duration::from_millis(200);
+
+/// A hostile peer of a waiting call: until `done`, it keeps rewriting its index at
+/// `index` (the byte offset of `head` or `tail`) with the value it holds, so the
+/// line bounces between the two cores and nothing ever changes. Past the deadline
+/// and its slack it gives way once (`give_way`: room or a message), so a call that
+/// missed its deadline still ends and the test reports it instead of hanging.
+fn keep_busy<B: Backend>(
+    att: &sysv_ipc::shm::Attachment<B>,
+    index: usize,
+    done: &std::sync::atomic::AtomicBool,
+    give_way: impl FnOnce(),
+) {
+    let start = Instant::now();
+    let mut given = Some(give_way);
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        let v = att.load_u64(index).unwrap();
+        att.write(index, &v.to_ne_bytes()).unwrap();
+        if start.elapsed() > DEADLINE + SLACK
+            && let Some(g) = given.take()
+        {
+            g();
+        }
+        std::hint::spin_loop();
+    }
+}
+
+/// Timed calls keep their deadline however long their peer keeps them from
+/// parking. Each side is told to spin `u32::MAX` times before it parks (a call that
+/// would rather burn a core than sleep) while a hostile peer keeps rewriting its
+/// index: a 50 ms `enqueue_timeout` on a full ring and a 50 ms `dequeue_timeout` on
+/// an empty one return `TimedOut` after at least 50 and at most 250 ms. (When the
+/// clock started only at a call's first park, neither call ever looked at it: they
+/// ended only when the peer gave way, with `Ok`.)
+fn timed_calls_keep_their_deadline_against_a_busy_peer<B: Backend + Clone + Sync>(b: B) {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    type Small<B> = Queue<u64, 2, B>;
+    let tail_at = core::mem::offset_of!(RingCtl, tail);
+    let head_at = core::mem::offset_of!(RingCtl, head);
+    let check = |what: &str, r: Result<(), sysv_ipc::Error>, took: Duration| {
+        eprintln!("{what}: {r:?} after {took:?}");
+        let e = r
+            .err()
+            .unwrap_or_else(|| panic!("{what}: Ok after {took:?}, when the peer gave way"));
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{what}: {e}");
+        assert!(took >= DEADLINE, "{what}: timed out early, after {took:?}");
+        assert!(took <= DEADLINE + SLACK, "{what}: returned after {took:?}");
+    };
+
+    // A producer on a full ring; the peer rewrites `head`, and gives way with room.
+    let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let mut p = q.producer().unwrap();
+    p.enqueue_slice(&[1, 2]).unwrap();
+    p.set_spins(u32::MAX);
+    let att = q.attachment();
+    let done = AtomicBool::new(false);
+    let (r, took) = std::thread::scope(|s| {
+        s.spawn(|| {
+            keep_busy(att, head_at, &done, || {
+                att.write(head_at, &1u64.to_ne_bytes()).unwrap()
+            })
+        });
+        let start = Instant::now();
+        let r = p.enqueue_timeout(3, DEADLINE).map_err(|e| e.error());
+        done.store(true, Relaxed);
+        (r, start.elapsed())
+    });
+    check("enqueue_timeout", r, took);
+    drop(p);
+    q.remove().unwrap();
+
+    // A consumer on an empty ring; the peer rewrites `tail`, and gives way with a
+    // message (`tail` and slot 0's `seq`).
+    let q = Small::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let mut c = q.consumer().unwrap();
+    c.set_spins(u32::MAX);
+    let att = q.attachment();
+    let done = AtomicBool::new(false);
+    let (r, took) = std::thread::scope(|s| {
+        s.spawn(|| {
+            keep_busy(att, tail_at, &done, || {
+                att.write(tail_at, &1u64.to_ne_bytes()).unwrap();
+                att.write(ring_data_offset(), &1u64.to_ne_bytes()).unwrap();
+            })
+        });
+        let start = Instant::now();
+        let r = c.dequeue_timeout(DEADLINE).map(drop);
+        done.store(true, Relaxed);
+        (r, start.elapsed())
+    });
+    check("dequeue_timeout", r, took);
+    drop(c);
+    q.remove().unwrap();
+}
+
+/// Offset of slot 0 (its `seq` word).
+fn ring_data_offset() -> usize {
+    sysv_ipc::layout::ring::DATA_OFFSET
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -941,6 +1168,9 @@ kernel_tests!(
     barrier_is_decided_at_creation_and_kept,
     a_parked_call_notices_its_peer_die,
     a_late_slow_or_replaced_peer_is_not_a_death,
+    timed_calls_keep_their_deadline_against_a_busy_peer,
+    barrier_is_a_creation_option,
+    roles_inherited_through_fork_are_refused,
 );
 
 // ---- timeouts and peer checks on the mock's virtual clock ------------------------------
@@ -1260,4 +1490,57 @@ fn in_place_calls_on_a_corrupt_ring_call_nothing() {
     att.write(128, &100u64.to_ne_bytes()).unwrap();
     let e = rx.dequeue_with(8, |_| unreachable!("corrupt")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Corrupt);
+}
+
+/// A queue created with symmetric fences required never calls `membarrier`: not to
+/// choose at creation (the default asks the kernel, `MEMBARRIER_CMD_QUERY`), not to
+/// register its roles, not to park.
+#[test]
+fn required_fences_never_call_membarrier() {
+    use sysv_ipc_mock::Call::Membarrier;
+    let k = fresh_mock(OnBlock::Fail);
+    let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+    let q = Queue::<u64, 1, _>::create_with_options(
+        k,
+        Key::PRIVATE,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        fences,
+    )
+    .unwrap();
+    let (mut tx, mut rx) = q.split().unwrap();
+    rx.set_spins(0);
+    let e = rx.dequeue_timeout(Duration::from_millis(10)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut, "parked, then timed out");
+    tx.enqueue(1).unwrap();
+    assert_eq!(rx.dequeue_blocking().unwrap(), 1);
+    assert_eq!(k.calls(Membarrier), 0);
+    drop(mock_queue::<1>(k));
+    assert_eq!(k.calls(Membarrier), 1, "the default asked");
+}
+
+/// On the mock, whose processes are simulated: roles claimed by process 1 and used
+/// after a switch to its forked child 2 fail with `WrongProcess` there (the value
+/// comes back), and work again back in process 1.
+#[test]
+fn roles_are_refused_in_a_simulated_child() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q = mock_queue::<4>(k);
+    let (mut p, mut c) = q.split().unwrap();
+    p.enqueue(1).unwrap();
+    k.fork_process(1, 2).unwrap();
+    k.set_process(Process::root(2));
+    let e = p.enqueue(2).unwrap_err();
+    assert_eq!((e.kind(), e.into_inner()), (ErrorKind::WrongProcess, 2));
+    assert_eq!(c.dequeue().unwrap_err().kind(), ErrorKind::WrongProcess);
+    assert_eq!(
+        c.dequeue_timeout(Duration::from_secs(1))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::WrongProcess
+    );
+    k.set_process(Process::root(1));
+    assert_eq!(c.dequeue().unwrap(), Some(1));
+    p.enqueue(3).unwrap();
+    assert_eq!(c.dequeue().unwrap(), Some(3));
 }

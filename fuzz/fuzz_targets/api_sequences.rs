@@ -647,7 +647,7 @@ impl<'k> World<'k> {
                     };
                     if let Ok(mut w) = w {
                         for v in values.iter().take(4) {
-                            w.write(v);
+                            w.write(v).expect("the role is this process's");
                             assert_eq!(l.item.read_with(2), Ok(*v), "a completed write reads back");
                         }
                         if *abandon {

@@ -363,7 +363,7 @@ fn typed_over_mock(k: &Kernel, input: &mut Input<'_>) {
         let _ = l.read_with(3);
     }
     if let Ok(mut w) = lock.reclaim_writer() {
-        w.write(&[1, 2, 3]);
+        w.write(&[1, 2, 3]).expect("the role is this process's");
         assert_eq!(
             lock.read_with(3),
             Ok([1, 2, 3]),

@@ -447,7 +447,7 @@ mod tests {
         )
         .unwrap();
         let mut w = lock.writer().unwrap();
-        w.write(&[1, 2, 3]);
+        w.write(&[1, 2, 3]).unwrap();
         assert_eq!(lock.read(), Ok([1, 2, 3]));
         // Readers' handles: SHM_RDONLY attachments (the mock records the flag),
         // reached through SeqReadView only.
@@ -460,7 +460,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(k.attachments(1), (n + 2, ro + 2));
-        w.write(&[4, 5, 6]);
+        w.write(&[4, 5, 6]).unwrap();
         assert_eq!(reader.read(), Ok([4, 5, 6]));
         assert_eq!(by_key.read(), Ok([4, 5, 6]));
         drop((w, reader, by_key));

@@ -163,6 +163,21 @@ pub unsafe trait Backend {
     /// `getpid()`: the calling process's id (for the mock, the simulated one).
     fn getpid(&self) -> i32;
 
+    /// [`getpid`](Self::getpid), for checks made on every message (is this role
+    /// still held by the process that claimed it, or by a child that inherited it
+    /// through `fork`?): the same value, without a system call where the backend
+    /// can keep a cache that `fork` does not carry into the child. The raw and libc
+    /// backends keep it in a page marked `MADV_WIPEONFORK` (Linux 4.14+), which a
+    /// child sees zero-filled; where that page cannot be made they call `getpid`
+    /// every time. A process created with `clone(CLONE_VM)` without
+    /// `CLONE_THREAD` shares the page, and reads its parent's id until it calls
+    /// `fork`; so does a child under qemu-user 7.2, which answers the advice with
+    /// success and still copies the page. The default calls
+    /// [`getpid`](Self::getpid).
+    fn getpid_cached(&self) -> i32 {
+        self.getpid()
+    }
+
     /// `membarrier(cmd, flags, cpu_id)`: issue memory barriers on a set of threads
     /// (the heavy half of an asymmetric barrier); for
     /// [`MEMBARRIER_CMD_QUERY`](crate::MEMBARRIER_CMD_QUERY) the mask of the
@@ -263,6 +278,9 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     }
     fn getpid(&self) -> i32 {
         (**self).getpid()
+    }
+    fn getpid_cached(&self) -> i32 {
+        (**self).getpid_cached()
     }
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         (**self).membarrier(cmd, flags, cpu_id)

@@ -11,11 +11,13 @@ mod backend;
 mod check_types;
 mod consts;
 mod errno;
+mod pid_cache;
 mod types;
 
 pub use backend::{Backend, MTYPE_SIZE, semun_val, semun_val_of};
 pub use consts::*;
 pub use errno::Errno;
+pub use pid_cache::{MADV_WIPEONFORK, PID_CACHE_BYTES, PidCache};
 pub use types::*;
 
 /// `ftok(3)` on the backend's `stat`: `(st_ino & 0xffff) | ((st_dev & 0xff) << 16) |

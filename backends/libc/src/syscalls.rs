@@ -187,6 +187,15 @@ unsafe impl Backend for Libc {
     }
 
     #[inline]
+    fn getpid_cached(&self) -> i32 {
+        // SAFETY: `map_wipe_on_fork` returns null or the start of a private anonymous
+        // read-write page marked MADV_WIPEONFORK that only `PID_CACHE` uses and that
+        // nothing unmaps but `unmap_page`, which gets only a page the cache did not
+        // publish.
+        unsafe { PID_CACHE.get(|| self.getpid(), map_wipe_on_fork, unmap_page) }
+    }
+
+    #[inline]
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         // glibc has no wrapper (membarrier(2)): the generic `syscall`, which returns
         // a `long`, -1 with errno on failure; the results fit an int.
@@ -238,4 +247,46 @@ unsafe impl Backend for Libc {
             Err(Errno::from_raw(r as u16))
         }
     }
+}
+
+/// The process's pid cache ([`Backend::getpid_cached`]).
+static PID_CACHE: sysv_ipc_abi::PidCache = sysv_ipc_abi::PidCache::new();
+
+/// A private anonymous page marked `MADV_WIPEONFORK`, or null (an old kernel's
+/// `EINVAL`, no memory).
+fn map_wipe_on_fork() -> *mut core::sync::atomic::AtomicI32 {
+    // SAFETY: an anonymous mapping at an address of the kernel's choice (null: no
+    // hint), replacing nothing; fd -1 and offset 0 as MAP_ANONYMOUS wants.
+    let p = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            sysv_ipc_abi::PID_CACHE_BYTES,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: advice on the page just mapped, which nothing else knows yet.
+    let advised = unsafe {
+        libc::madvise(
+            p,
+            sysv_ipc_abi::PID_CACHE_BYTES,
+            sysv_ipc_abi::MADV_WIPEONFORK,
+        )
+    };
+    if advised != 0 {
+        unmap_page(p.cast());
+        return core::ptr::null_mut();
+    }
+    p.cast()
+}
+
+/// Unmaps a page of [`map_wipe_on_fork`] that was never published.
+fn unmap_page(p: *mut core::sync::atomic::AtomicI32) {
+    // SAFETY: `p` is a page we mapped and nobody else has seen.
+    let _ = unsafe { libc::munmap(p.cast(), sysv_ipc_abi::PID_CACHE_BYTES) };
 }

@@ -27,6 +27,9 @@ mod numbers {
     pub(crate) const CLOCK_NANOSLEEP: usize = 230;
     pub(crate) const NEWFSTATAT: usize = 262;
     pub(crate) const MEMBARRIER: usize = 324;
+    pub(crate) const MMAP: usize = 9;
+    pub(crate) const MUNMAP: usize = 11;
+    pub(crate) const MADVISE: usize = 28;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -48,6 +51,9 @@ mod numbers {
     pub(crate) const SHMAT: usize = 196;
     pub(crate) const SHMDT: usize = 197;
     pub(crate) const MEMBARRIER: usize = 283;
+    pub(crate) const MMAP: usize = 222;
+    pub(crate) const MUNMAP: usize = 215;
+    pub(crate) const MADVISE: usize = 233;
 }
 
 pub(crate) use numbers::*;

@@ -6,10 +6,16 @@
 use core::ffi::{CStr, c_void};
 use core::ptr;
 
-use sysv_ipc_abi::{Backend, Errno, FileId, MTYPE_SIZE, sembuf, timespec};
+use core::sync::atomic::AtomicI32;
+
+use sysv_ipc_abi::{
+    Backend, Errno, FileId, MADV_WIPEONFORK, MTYPE_SIZE, PID_CACHE_BYTES, PidCache, sembuf,
+    timespec,
+};
 
 use crate::arch::{
     syscall0, syscall1, syscall2, syscall3, syscall3_ptr, syscall4, syscall4_ptr_arg, syscall5,
+    syscall6_ptr,
 };
 use crate::{LinuxRaw, ctl_cmd, nr};
 
@@ -202,6 +208,15 @@ unsafe impl Backend for LinuxRaw {
     }
 
     #[inline]
+    fn getpid_cached(&self) -> i32 {
+        // SAFETY: `map_wipe_on_fork` returns null or the start of a private anonymous
+        // read-write page marked MADV_WIPEONFORK that only `PID_CACHE` uses and that
+        // nothing unmaps but `unmap_page`, which gets only a page the cache did not
+        // publish.
+        unsafe { PID_CACHE.get(|| self.getpid(), map_wipe_on_fork, unmap_page) }
+    }
+
+    #[inline]
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         // Not `readonly`-style: a barrier is a synchronisation point, and the asm
         // functions are plain (the compiler assumes memory is read and written), so
@@ -233,4 +248,47 @@ unsafe impl Backend for LinuxRaw {
         // it relative, and the remainder pointer is null, so nothing is written.
         ret_unit(unsafe { syscall4(nr::CLOCK_NANOSLEEP, int(clockid), 0, request as usize, 0) })
     }
+}
+
+/// The process's pid cache ([`Backend::getpid_cached`]).
+static PID_CACHE: PidCache = PidCache::new();
+
+/// `PROT_READ | PROT_WRITE`.
+const PROT_RW: usize = 0x1 | 0x2;
+/// `MAP_PRIVATE | MAP_ANONYMOUS` (the same on x86_64 and aarch64).
+const MAP_PRIVATE_ANONYMOUS: usize = 0x02 | 0x20;
+
+/// A private anonymous page marked `MADV_WIPEONFORK`, or null (an old kernel's
+/// `EINVAL`, no memory).
+fn map_wipe_on_fork() -> *mut AtomicI32 {
+    // SAFETY: an anonymous mapping at an address of the kernel's choice (0: no
+    // hint), replacing nothing; fd -1 and offset 0 as MAP_ANONYMOUS wants.
+    let p = unsafe {
+        syscall6_ptr(
+            nr::MMAP,
+            0,
+            PID_CACHE_BYTES,
+            PROT_RW,
+            MAP_PRIVATE_ANONYMOUS,
+            int(-1),
+            0,
+        )
+    };
+    // Only the address is inspected; the pointer keeps its provenance.
+    if Errno::from_syscall_ret(p.addr() as isize).is_err() {
+        return ptr::null_mut();
+    }
+    // SAFETY: advice on the page just mapped, which nothing else knows yet.
+    let advised = unsafe { syscall3(nr::MADVISE, p.addr(), PID_CACHE_BYTES, int(MADV_WIPEONFORK)) };
+    if ret_unit(advised).is_err() {
+        unmap_page(p.cast());
+        return ptr::null_mut();
+    }
+    p.cast()
+}
+
+/// Unmaps a page of [`map_wipe_on_fork`] that was never published.
+fn unmap_page(p: *mut AtomicI32) {
+    // SAFETY: `p` is a page we mapped and nobody else has seen.
+    let _ = unsafe { syscall2(nr::MUNMAP, p.addr(), PID_CACHE_BYTES) };
 }

@@ -105,6 +105,39 @@ pub fn getpid_matches_libc<B: Backend>(b: &B) {
     });
 }
 
+/// `getpid_cached` is `getpid` in the test child, in a forked peer (whose copy of
+/// the cache the kernel wiped) and in the peer's own forked child, also after a
+/// first call there.
+///
+/// qemu divergence: qemu-user 7.2 answers `MADV_WIPEONFORK` with success but a
+/// forked child still reads its parent's page, so under qemu only the parent's
+/// half runs.
+pub fn getpid_cached_is_getpid_across_fork<B: Backend>(b: &B) {
+    in_ipc_namespace(|| {
+        // SAFETY: getpid has no preconditions.
+        let me = unsafe { libc::getpid() };
+        assert_eq!((b.getpid_cached(), b.getpid_cached()), (me, me));
+        if under_qemu() {
+            eprintln!("getpid_cached: the forked half skipped under qemu-user");
+            return;
+        }
+        fork_peer(|| {
+            // SAFETY: getpid has no preconditions.
+            let child = unsafe { libc::getpid() };
+            assert_ne!(child, me);
+            assert_eq!((b.getpid_cached(), b.getpid_cached()), (child, child));
+            fork_peer(|| {
+                // SAFETY: getpid has no preconditions.
+                assert_eq!(b.getpid_cached(), unsafe { libc::getpid() });
+            })
+            .join();
+            assert_eq!(b.getpid_cached(), child);
+        })
+        .join();
+        assert_eq!(b.getpid_cached(), me);
+    });
+}
+
 /// `membarrier`: `MEMBARRIER_CMD_QUERY` answers the same mask as the C library's
 /// `syscall(SYS_membarrier, ...)` (which checks the call number: a wrong one would
 /// run another call), listing the global expedited barrier and its registration

@@ -60,6 +60,7 @@ macro_rules! conformance_tests {
             shm_ctl_lock, shm_ctl_info_and_stat_by_index, shm_ctl_einval,
             shm_ctl_ipc64_is_einval,
             file_id_and_ftok_match_libc, file_id_errors, getpid_matches_libc,
+            getpid_cached_is_getpid_across_fork,
             membarrier_query_lists_the_expedited_commands, clock_gettime_matches_libc,
             clock_nanosleep_sleeps_the_request,
         );

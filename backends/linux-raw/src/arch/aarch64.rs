@@ -123,3 +123,24 @@ pub(crate) unsafe fn syscall5(
     }
     ret
 }
+
+/// A system call with six arguments whose result is an address (`mmap`): it leaves
+/// the asm as a pointer, never as an integer cast back into one.
+#[inline]
+pub(crate) unsafe fn syscall6_ptr(
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+) -> *mut c_void {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("svc 0", in("x8") nr, inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2,
+             in("x3") a3, in("x4") a4, in("x5") a5, options(nostack, preserves_flags));
+    }
+    ret
+}

@@ -130,3 +130,25 @@ pub(crate) unsafe fn syscall5(
     }
     ret
 }
+
+/// A system call with six arguments whose result is an address (`mmap`): it leaves
+/// the asm as a pointer, never as an integer cast back into one.
+#[inline]
+pub(crate) unsafe fn syscall6_ptr(
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+) -> *mut c_void {
+    let ret;
+    // SAFETY: the caller guarantees that `nr` and the arguments make a valid call.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr => ret, in("rdi") a0, in("rsi") a1,
+             in("rdx") a2, in("r10") a3, in("r8") a4, in("r9") a5,
+             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
