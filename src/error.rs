@@ -183,9 +183,10 @@ pub enum ErrorKind {
     /// reclaimed the role (`reclaim_*`).
     PeerDied,
     /// The caller is not the process that claimed this role (a queue's producer or
-    /// consumer, a seqlock's writer): a child that inherited the handle through
-    /// `fork`. The role stays its claimer's, untouched; a child that needs one claims
-    /// its own (after the parent released it).
+    /// consumer, a seqlock's writer) or took this lock (a [`SemGuard`](crate::SemGuard)):
+    /// a child that inherited the handle through `fork`. The role or lock stays its
+    /// claimer's, untouched; a child that needs one claims its own (after the parent
+    /// released it).
     WrongProcess,
     /// Any other errno.
     Other,
@@ -510,7 +511,7 @@ impl fmt::Display for ErrorKind {
                 "the peer died holding its role, and nothing it committed is left to wait for",
             ),
             ErrorKind::WrongProcess => f.write_str(
-                "this role belongs to the process that claimed it, not to this one (inherited through fork)",
+                "this role or lock belongs to the process that claimed it, not to this one (inherited through fork)",
             ),
             ErrorKind::Other => f.write_str("failed"),
         }

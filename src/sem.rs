@@ -1896,8 +1896,10 @@ impl<B: Backend> Removable for SemSet<B> {
 ///
 /// The guard belongs to the process that took the semaphore: a copy a child inherits
 /// through `fork` gives nothing back when dropped (the lock stays the parent's until
-/// the parent's guard goes), and its [`unlock`](SemGuard::unlock) reports an error.
-/// Telling them apart costs a `getpid` at each lock and each unlock.
+/// the parent's guard goes), and its [`unlock`](SemGuard::unlock) reports
+/// [`ErrorKind::WrongProcess`]. Telling them apart reads the backend's cached pid
+/// ([`Backend::getpid_cached`]: no system call once known, reset by the kernel in a
+/// forked child) at each lock and each unlock.
 ///
 /// # Examples
 ///
@@ -1927,7 +1929,7 @@ pub struct SemGuard<'a, B: Backend = DefaultBackend> {
 
 impl<'a, B: Backend> SemGuard<'a, B> {
     fn new(set: &'a SemSet<B>, num: u16) -> Self {
-        let pid = set.backend.getpid();
+        let pid = set.backend.getpid_cached();
         SemGuard { set, num, pid }
     }
 
@@ -1969,9 +1971,9 @@ impl<'a, B: Backend> SemGuard<'a, B> {
     ///
     /// # Errors
     ///
-    /// - [`ErrorKind::PermissionDenied`] (no errno, no system call but `getpid`): the
-    ///   guard was taken by another process, whose copy this is (a child inherits one
-    ///   through `fork`); the semaphore stays taken;
+    /// - [`ErrorKind::WrongProcess`] (no errno, no system call): the guard was taken
+    ///   by another process, whose copy this is (a child inherits one through `fork`);
+    ///   the semaphore stays taken;
     /// - as [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
     ///   meanwhile, [`ErrorKind::OutOfRange`] if someone else raised the value to
     ///   `SEMVMX`.
@@ -1995,8 +1997,8 @@ impl<'a, B: Backend> SemGuard<'a, B> {
     }
 
     fn release(&self) -> Result<()> {
-        if self.set.backend.getpid() != self.pid {
-            return Err(Error::new(Call::Semop, ErrorKind::PermissionDenied));
+        if self.set.backend.getpid_cached() != self.pid {
+            return Err(Error::new(Call::Semop, ErrorKind::WrongProcess));
         }
         self.set.op(&[SemOp::post(self.num).undo()])
     }

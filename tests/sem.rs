@@ -1095,7 +1095,7 @@ fn guard_copied_into_a_forked_child_keeps_the_lock<B: Backend + Copy>(b: B) {
             let e = err(copy.unlock());
             assert_eq!(
                 (e.kind(), e.call(), e.errno()),
-                (ErrorKind::PermissionDenied, Call::Semop, None)
+                (ErrorKind::WrongProcess, Call::Semop, None)
             );
             assert_eq!(s.get(0).unwrap(), 0, "unlock of the copy gave nothing back");
             // SAFETY: as above; `unlock` forgot the first copy, this is a new one.
