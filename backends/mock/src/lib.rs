@@ -98,7 +98,8 @@
 //!   `SHM_EXEC` adds `PROT_EXEC`. A caller's address is honoured as `do_shmat`
 //!   does: `EINVAL` unless aligned (or rounded down with `SHM_RND`), `EINVAL` if
 //!   any of the range is mapped (`MAP_FIXED_NOREPLACE`), and with `SHM_REMAP` the
-//!   caller's own mapping there is replaced (`MAP_FIXED`). `shmdt` unmaps, and
+//!   caller's own mapping there is replaced (`MAP_FIXED`), an attachment of its
+//!   own that the range covers whole detached as `munmap` would. `shmdt` unmaps, and
 //!   dropping the `Mock` unmaps whatever is still attached. [`DISTINCT_ADDRESSES`]
 //!   is `true`. A real `fork()` of the test process shares the segments' pages
 //!   with the child, as it shares a real segment's.
@@ -132,9 +133,12 @@
 //! # Deliberately not modelled
 //!
 //! - Without the memfd model, `shmat` at a caller-chosen address (`EINVAL`, as
-//!   for an occupied range); with it, a `SHM_REMAP` over the mock's own
-//!   attachments (`EINVAL`: the kernel would detach what it covers, splitting an
-//!   attachment it covers in part);
+//!   for an occupied range). With it, a `SHM_REMAP` range that covers part of an
+//!   attachment (the kernel splits it) or a mapping a [`Mock::fork_process`]
+//!   child shares (the kernel replaces only the caller's copy; here the copies
+//!   are one mapping) is `EINVAL`; and an address `SHM_RND` rounds down to 0 is
+//!   taken as no address (the kernel maps at 0 for `CAP_SYS_RAWIO`, else
+//!   `EPERM`; probed on 6.18).
 //!   a pool of huge pages ([`HugePages`]: `SHM_HUGETLB` is `EINVAL`, `EPERM` or
 //!   `ENOMEM` as on a kernel with none reserved, and succeeds only with
 //!   `SHM_NORESERVE`, on ordinary pages);

@@ -29,16 +29,6 @@ pub(crate) use arena::Maps;
 #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
 pub(crate) use memfd::Maps;
 
-/// Whether `[at, at + len)` meets none of `maps` (`(addr, pages)`).
-pub(crate) fn free_of(
-    at: usize,
-    len: usize,
-    mut maps: impl Iterator<Item = (usize, usize)>,
-) -> bool {
-    let end = at.saturating_add(len);
-    !maps.any(|(a, p)| a < end && at < a.saturating_add(p * crate::shm::PAGE_SIZE))
-}
-
 #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
 mod memfd {
     extern crate std;

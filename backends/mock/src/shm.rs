@@ -13,7 +13,7 @@ use sysv_ipc_abi::{
 };
 
 use crate::ids::IdTable;
-use crate::maps::{self, Maps};
+use crate::maps::Maps;
 use crate::perm::{Caps, Perm, READ, WRITE};
 use crate::{CtlIo, Ctx};
 
@@ -307,12 +307,24 @@ impl<const OBJS: usize> ShmState<OBJS> {
             return Err(Errno::INVAL);
         }
         let (first_page, pages, fd) = (e.obj.first_page, e.obj.pages, e.obj.fd);
-        // SHM_REMAP replaces what the caller owns at `addr`; the kernel would
-        // also detach an attachment of ours that it covers (in part, splitting
-        // it), which the model does not do: it refuses such a range instead.
+        // SHM_REMAP replaces what the caller has at `addr`: attachments of its
+        // own that the range covers whole go as `munmap` would take them
+        // (`shm_close`, below). The kernel also splits one it covers in part,
+        // and replaces only the caller's copy of a mapping a fork shares: the
+        // model refuses both (its processes share one address space).
         let len = pages * PAGE_SIZE;
-        let ours = self.attaches.iter().map(|a| (a.addr, a.pages));
-        if addr != 0 && shmflg & SHM_REMAP != 0 && !maps::free_of(addr, len, ours) {
+        let end = addr.saturating_add(len);
+        let pid = ctx.proc.pid;
+        let covered = |a: &Attach| {
+            let a_end = a.addr.saturating_add(a.pages * PAGE_SIZE);
+            a.addr < end && addr < a_end
+        };
+        let replaced = |a: &Attach| {
+            let a_end = a.addr.saturating_add(a.pages * PAGE_SIZE);
+            a.pid == pid && !a.exited && addr <= a.addr && a_end <= end
+        };
+        let remap = addr != 0 && shmflg & SHM_REMAP != 0;
+        if remap && self.attaches.iter().any(|a| covered(a) && !replaced(a)) {
             return Err(Errno::INVAL);
         }
         if self.attaches.is_full() {
@@ -339,6 +351,19 @@ impl<const OBJS: usize> ShmState<OBJS> {
             e.obj.nattch += 1;
             e.obj.atime = ctx.now;
             e.obj.lpid = ctx.proc.pid;
+        }
+        // The replaced attachments' mappings are gone (the new one is where
+        // they were: nothing to unmap); counted after the new one, so a
+        // segment replaced by itself never reaches nattch 0, as the kernel's
+        // `do_shmat` holds it by a count across its `do_mmap`.
+        let mut i = 0;
+        while let Some(&old) = self.attaches.get(i) {
+            if remap && i + 1 < self.attaches.len() && replaced(&old) {
+                self.attaches.remove(i);
+                self.unmapped(ctx, old.shmid, pid);
+            } else {
+                i += 1;
+            }
         }
         Ok(p)
     }

@@ -990,11 +990,14 @@ fn shm_detach_is_the_callers_own_attachment() {
     shmdt(&m, q).unwrap();
 }
 
-/// `shmat` at an address the caller gives, as `do_shmat` treats it: unaligned
-/// without `SHM_RND` is `EINVAL`; a range in use is `EINVAL` without
-/// `SHM_REMAP`; with it, a range the caller owns is replaced by the segment
-/// (`SHM_RND` rounding down first), and `shmdt` unmaps it. A `SHM_REMAP` over
-/// one of the mock's own attachments is `EINVAL` (not modelled, see the docs).
+/// `shmat` at an address the caller gives, as `do_shmat` treats it (probed on
+/// 6.18): unaligned without `SHM_RND` is `EINVAL`; a range in use is `EINVAL`
+/// without `SHM_REMAP`; with it, a range the caller owns is replaced by the
+/// segment (`SHM_RND` rounding down first), and `shmdt` unmaps it; an
+/// attachment of the caller's that it covers whole is detached (`shm_nattch`
+/// stays 1 for a segment replaced by itself). Covering one in part, or a
+/// mapping a `fork_process` child shares, is `EINVAL` (not modelled, see the
+/// docs).
 #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
 #[test]
 fn shm_at_a_callers_address() {
@@ -1012,7 +1015,7 @@ fn shm_at_a_callers_address() {
     assert_eq!(
         at(p.wrapping_add(4096), SHM_REMAP),
         Err(Errno::INVAL),
-        "ours"
+        "covers part of an attachment"
     );
     // SAFETY: a fresh private anonymous mapping; no address hint.
     let anon = unsafe {
@@ -1039,8 +1042,28 @@ fn shm_at_a_callers_address() {
     assert_eq!(unsafe { p.read() }, 0x11);
     let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
     assert_eq!(ds.shm_nattch, 2);
+    // SHM_REMAP over the caller's own attachment at `p`: it is replaced.
+    m.set_now(2_000_000_000);
+    assert_eq!(at(p, SHM_REMAP | SHM_RDONLY), Ok(p));
+    assert_eq!(perms_at(p), "r--s");
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!((ds.shm_nattch, ds.shm_dtime), (2, 2_000_000_000));
+    assert_eq!(m.attachments(1), (2, 1));
+    // SAFETY: `p` maps the segment's two pages again.
+    assert_eq!(unsafe { p.wrapping_add(8191).read() }, 0x77);
+    // A fork shares the mapping at `q`: replacing it is not modelled.
+    m.fork_process(1, 2).unwrap();
+    assert_eq!(at(q, SHM_REMAP), Err(Errno::INVAL), "shared with process 2");
+    m.exit_process(2);
     shmdt(&m, q).unwrap();
     shmdt(&m, p).unwrap();
+    assert_eq!(
+        shmdt(&m, p),
+        Err(Errno::INVAL),
+        "replaced, then detached once"
+    );
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_nattch, 0);
 }
 
 /// A `fork_process` copy of an attachment is the parent's mapping, at the same

@@ -498,6 +498,11 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
         l.r(unsafe { b.shmat(h, w.cast::<u8>().wrapping_add(5).cast(), SHM_RND) }.map(|_| 0i64));
         // SAFETY: unaligned without SHM_RND: EINVAL before anything is mapped.
         l.r(unsafe { b.shmat(h, w.cast::<u8>().wrapping_add(5).cast(), 0) }.map(|_| 0i64));
+        // SHM_REMAP over our own attachment at `w`: replaced, still one of them.
+        // SAFETY: `w`'s range is ours; the segment replaces itself there.
+        let again = unsafe { b.shmat(h, w, SHM_REMAP) };
+        l.v(i64::from(again == Ok(w)));
+        log_shmstat(b, l, h, IPC_STAT);
         // SAFETY: nothing references `r`'s mapping.
         l.r(unsafe { b.shmdt(r) });
         // `r`'s range is free again: mapped there (and detached below as `p2`
