@@ -1195,6 +1195,42 @@ fn mock_queue<const N: usize>(k: &'static Mock) -> Queue<u64, N, &'static Mock> 
     Queue::create_in(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap()
 }
 
+/// Two handles of one queue on the mock are two attachments, each its own
+/// mapping (its memfd model gives them distinct addresses, as the kernel does):
+/// what the producer of one enqueues, around the ring several times, the
+/// consumer of the other dequeues, and the other keeps working once the first
+/// handle is gone.
+#[test]
+fn mock_queue_handles_are_distinct_mappings() {
+    const { assert!(sysv_ipc_mock::DISTINCT_ADDRESSES) };
+    let k = fresh_mock(OnBlock::Fail);
+    let key = Key::new(0x5155_0d15);
+    let a = Queue::<u64, 4, &Mock>::create_in(k, key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let b = Queue::<u64, 4, &Mock>::open_in(k, key).unwrap();
+    assert_eq!(k.attachments(1), (2, 0));
+    {
+        let mut tx = a.producer().unwrap();
+        let mut rx = b.consumer().unwrap();
+        for round in 0..5u64 {
+            for i in 0..4 {
+                tx.enqueue(round * 10 + i).unwrap();
+            }
+            assert!(tx.is_full().unwrap());
+            for i in 0..4 {
+                assert_eq!(rx.dequeue().unwrap(), Some(round * 10 + i));
+            }
+            assert_eq!(rx.dequeue().unwrap(), None);
+        }
+    }
+    drop(a);
+    assert_eq!(k.attachments(1), (1, 0));
+    let (mut tx, mut rx) = b.split().unwrap();
+    tx.enqueue(99).unwrap();
+    assert_eq!(rx.dequeue().unwrap(), Some(99));
+    drop((tx, rx));
+    b.remove().unwrap();
+}
+
 /// Waits (bounded) until `n` callers are blocked in the mock.
 fn until_blocked(k: &Mock, n: usize) {
     let start = Instant::now();

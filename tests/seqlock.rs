@@ -378,3 +378,13 @@ sysv_ipc_testkit::on_both_backends!(
     readers_need_only_read_permission,
     a_writer_inherited_through_fork_is_refused,
 );
+
+/// On the mock too: every attachment there is a mapping of its own (its memfd
+/// model), a `SHM_RDONLY` one `PROT_READ`, so `/proc/self/maps` shows a reader's
+/// handle as read-only just as the kernel's.
+#[test]
+fn mock_readers_attach_read_only_and_never_write() {
+    static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+    const { assert!(sysv_ipc_mock::DISTINCT_ADDRESSES) };
+    readers_attach_read_only_and_never_write(&KERNEL);
+}

@@ -59,6 +59,7 @@ on_every_backend!(
     create_open_stat_remove,
     create_and_open_errors,
     attach_write_read_and_detach,
+    attachments_alias_at_distinct_addresses,
     new_segment_is_zero_filled,
     read_only_attachment_reads,
     bounds_are_errors_never_panics,
@@ -141,6 +142,16 @@ fn mock_attachment_outlives_the_exit_of_its_process() {
     drop(att);
     drop(other);
     fresh.remove().unwrap();
+}
+
+/// The mock maps every attachment on its own (its memfd model, which the typed
+/// suites always build: `std` on Linux), so attaching at an address behaves
+/// there as on the kernel.
+#[test]
+fn mock_attach_at_addresses() {
+    static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+    const { assert!(sysv_ipc_mock::DISTINCT_ADDRESSES) };
+    attach_at_addresses(&KERNEL);
 }
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -369,6 +380,41 @@ fn attach_write_read_and_detach<B: Backend + Copy>(b: B) {
         let st = seg.stat().unwrap();
         assert_eq!(st.nattch, 0, "drop detaches");
         assert!(st.dtime > 0);
+    });
+}
+
+/// Two attachments of one segment are two mappings at distinct addresses over the
+/// same bytes, as `shmat` gives them: a write through either is read through the
+/// other on every page, and dropping one leaves the other working.
+fn attachments_alias_at_distinct_addresses<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(|| {
+        let seg = Removal::new(private(b, 3 * 4096));
+        let one = seg.attach().unwrap();
+        let two = seg.attach().unwrap();
+        assert_ne!(one.as_ptr(), two.as_ptr(), "one mapping per attachment");
+        one.write(0, b"first").unwrap();
+        two.write(4096, b"middle").unwrap();
+        one.write(3 * 4096 - 4, b"last").unwrap();
+        let mut buf = [0u8; 6];
+        two.read(0, &mut buf[..5]).unwrap();
+        assert_eq!(&buf[..5], b"first");
+        one.read(4096, &mut buf).unwrap();
+        assert_eq!(&buf, b"middle");
+        two.read(3 * 4096 - 4, &mut buf[..4]).unwrap();
+        assert_eq!(&buf[..4], b"last");
+        assert_eq!(seg.stat().unwrap().nattch, 2);
+        drop(one);
+        assert_eq!(seg.stat().unwrap().nattch, 1);
+        two.write(0, b"after").unwrap();
+        two.read(0, &mut buf[..5]).unwrap();
+        assert_eq!(&buf[..5], b"after");
+        let three = seg.attach_read_only().unwrap();
+        assert_ne!(three.as_ptr(), two.as_ptr());
+        three.read(4096, &mut buf).unwrap();
+        assert_eq!(&buf, b"middle");
+        two.detach().unwrap();
+        three.read(0, &mut buf[..5]).unwrap();
+        assert_eq!(&buf[..5], b"after");
     });
 }
 

@@ -163,8 +163,9 @@ fn run(k: &Kernel, ops: &[Op]) {
                 let _ = k.shmget(key.get(), *size as usize, *flg);
             }
             Op::Shmat(id, at_addr, flg) => {
-                // The mock never maps at a caller's address (EINVAL, documented), so a
-                // non-null address is only checked, never used.
+                // Without `std` (as built here) the mock never maps at a caller's
+                // address (EINVAL, documented), so a non-null address is only
+                // checked, never used.
                 let addr = if *at_addr { 0x7000_0000_usize } else { 0 };
                 // SAFETY: a null address needs nothing; a non-null one is refused by
                 // the mock before any mapping (see above).

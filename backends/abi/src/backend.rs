@@ -49,9 +49,13 @@ pub fn semun_val_of(arg: *mut c_void) -> i32 {
 /// - `shmat` returns `Ok(p)` only if `p` is aligned to at least
 ///   [`SHMLBA_MIN`](crate::SHMLBA_MIN) and is the start of a mapping of the
 ///   segment's memory that is readable for at least `shm_segsz` bytes (and writable,
-///   unless `SHM_RDONLY` was given), whose bytes were zero when the segment was
-///   created, and that stays valid until `shmdt(p)` through the same backend value
-///   (or the process exits). The memory may be written by other processes at any time.
+///   unless `SHM_RDONLY` was given: then it may be mapped read-only, and a write
+///   faults), whose bytes were zero when the segment was created, and that stays
+///   valid until `shmdt(p)` through the same backend value (or the process exits).
+///   Every mapping of one segment shows the same bytes: a write through one is read
+///   through every other. Two attachments may have distinct addresses (the kernel's
+///   always do, each its own mapping) or, in a model without an MMU, the same one;
+///   callers assume neither. The memory may be written by other processes at any time.
 /// - `*ctl` calls write through their pointer argument at most the struct that the
 ///   command documents (`msqid64_ds`/`msginfo`, `semid64_ds`/`seminfo`/`u16` array,
 ///   `shmid64_ds`/`shminfo64`/`shm_info`) and nothing else.

@@ -54,8 +54,9 @@
 //!   operation set that alters one semaphore twice applies one by one), check
 //!   order, `SEM_UNDO` with `semaem` bounds applied by [`Mock::exit_process`],
 //!   `GETNCNT`/`GETZCNT` from blocked callers, every `semctl` command.
-//! - **shm**: real, zero-filled, page-aligned backing bytes in the mock;
-//!   `SHM_DEST` semantics, `SHM_LOCK` with `RLIMIT_MEMLOCK`, every `shmctl` command.
+//! - **shm**: real, zero-filled, page-aligned backing bytes (with `std` on
+//!   Linux each attachment its own mapping of them, below); `SHM_DEST`
+//!   semantics, `SHM_LOCK` with `RLIMIT_MEMLOCK`, every `shmctl` command.
 //! - **Blocking** (below), **fault injection** ([`Call`], [`Mock::fail_nth`]),
 //!   a fake file table for `ftok` ([`Mock::add_file`]).
 //!
@@ -81,35 +82,63 @@
 //! Because Cargo unifies features, a test that relies on `EDEADLK` should say
 //! `set_on_block(OnBlock::Fail)` rather than rely on the feature being off.
 //!
-//! # Shared memory and moving
+//! # Shared memory: two models
 //!
-//! `shmat` returns a pointer into the mock's own page arena (`SHM_PAGES` pages of
-//! 4096 bytes, 4096-aligned), so a `Mock` must not move while anything is attached.
-//! Every typed attachment borrows the backend as `&Mock`, which already forbids
-//! that; put a large mock in a `static` or a `Box`. The mock writes those bytes
-//! only when it zero-fills the pages of a new segment, which no attachment can
-//! reach.
+//! A segment's pages count against a fixed arena of `SHM_PAGES` pages of 4096
+//! bytes (`ENOMEM` beyond); where they are and how an attachment reaches them
+//! depends on the build:
 //!
-//! The kernel gives every attachment its own address, all mapping the same pages
-//! through the MMU. Without an MMU, bytes written through one attachment can be
-//! read through another only if both have the same address, and that aliasing is
-//! what the `Backend` contract promises: so every attachment of one segment gets
-//! the segment's one address. The attaching pid is recorded with each: `shmdt`
-//! detaches the calling process's own attachment at the address (`EINVAL` if it
-//! has none, as in the kernel), [`Mock::exit_process`] those of the exiting pid.
+//! - **With `std` on Linux** (not under miri, which cannot map a file): each
+//!   segment is a `memfd` of its size, made (zero-filled) with the segment and
+//!   closed when it is destroyed, and every `shmat` is its own
+//!   `mmap(MAP_SHARED)` of it, as the kernel's is: two attachments of one
+//!   segment have distinct addresses, and a write through one is read through
+//!   the other because they are the same physical pages.
+//!   `SHM_RDONLY` maps `PROT_READ` (a write through it faults, as on the kernel),
+//!   `SHM_EXEC` adds `PROT_EXEC`. A caller's address is honoured as `do_shmat`
+//!   does: `EINVAL` unless aligned (or rounded down with `SHM_RND`), `EINVAL` if
+//!   any of the range is mapped (`MAP_FIXED_NOREPLACE`), and with `SHM_REMAP` the
+//!   caller's own mapping there is replaced (`MAP_FIXED`), an attachment of its
+//!   own that the range covers whole detached as `munmap` would. `shmdt` unmaps, and
+//!   dropping the `Mock` unmaps whatever is still attached. [`DISTINCT_ADDRESSES`]
+//!   is `true`. A real `fork()` of the test process shares the segments' pages
+//!   with the child, as it shares a real segment's.
+//! - **Otherwise** (`no_std`, other systems, miri): the arena is in the `Mock`
+//!   itself (4096-aligned), so a `Mock` must not move while anything is
+//!   attached (every typed attachment borrows the backend as `&Mock`, which
+//!   already forbids that; put a large mock in a `static` or a `Box`). Without
+//!   an MMU, bytes written through one attachment can be read through another
+//!   only if both have the same address, and that aliasing is what the
+//!   `Backend` contract promises: so every attachment of one segment gets the
+//!   segment's one address. `SHM_RDONLY` is recorded but cannot be enforced:
+//!   writing through a read-only attachment is the caller's bug, not a fault. A
+//!   caller's address is `EINVAL`, as for a range in use.
+//!   [`DISTINCT_ADDRESSES`] is `false`.
+//!
+//! In both, the attaching pid is recorded with each attachment: `shmdt`
+//! detaches the calling process's own attachment at the address (`EINVAL` if
+//! it has none, as in the kernel), [`Mock::exit_process`] those of the exiting
+//! pid, and [`Mock::fork_process`] copies the parent's into the child at the
+//! same addresses (a forked child has its parent's), sharing their mapping.
 //! Because every simulated process shares this one address space, an address
 //! `shmat` returned stays valid until it is detached even after its process's
 //! `exit_process` (which unmaps it only in the kernel's books: `shm_nattch`,
-//! `SHM_DEST`): its pages are not reused before that `shmdt`, which any process
-//! may then call. So an attachment that is never detached (`mem::forget`) keeps
-//! its pages out of the arena for the mock's life.
-//!
-//! `SHM_RDONLY` is recorded but cannot be enforced without an MMU: writing through
-//! a read-only attachment is the caller's bug, not a fault.
+//! `SHM_DEST`): its mapping stays and its pages are not handed to another
+//! segment before that `shmdt`, which any process may then call. So an
+//! attachment that is never detached (`mem::forget`) keeps its pages out of the
+//! arena for the mock's life. The mock writes a segment's bytes only in the
+//! arena model, to zero the pages of a new segment, which no attachment can
+//! reach.
 //!
 //! # Deliberately not modelled
 //!
-//! - `shmat` at a caller-chosen address (`EINVAL`, as for an occupied range);
+//! - Without the memfd model, `shmat` at a caller-chosen address (`EINVAL`, as
+//!   for an occupied range). With it, a `SHM_REMAP` range that covers part of an
+//!   attachment (the kernel splits it) or a mapping a [`Mock::fork_process`]
+//!   child shares (the kernel replaces only the caller's copy; here the copies
+//!   are one mapping) is `EINVAL`; and an address `SHM_RND` rounds down to 0 is
+//!   taken as no address (the kernel maps at 0 for `CAP_SYS_RAWIO`, else
+//!   `EPERM`; probed on 6.18).
 //!   a pool of huge pages ([`HugePages`]: `SHM_HUGETLB` is `EINVAL`, `EPERM` or
 //!   `ENOMEM` as on a kernel with none reserved, and succeeds only with
 //!   `SHM_NORESERVE`, on ordinary pages);
@@ -136,13 +165,13 @@ extern crate std;
 mod fault;
 mod ids;
 mod lock;
+mod maps;
 mod msg;
 mod perm;
 mod sem;
 mod shm;
 mod wait;
 
-use core::cell::UnsafeCell;
 use core::ffi::{CStr, c_void};
 
 use heapless::Vec;
@@ -305,7 +334,13 @@ impl<const OBJS: usize, const SEMS: usize, const MSGS: usize, const MSG_BYTES: u
     }
 }
 
+/// Whether this build gives every attachment its own address, as the kernel
+/// does: `true` with the `std` feature on Linux outside miri (the memfd model),
+/// `false` otherwise (the arena model). See the crate docs, "Shared memory".
+pub const DISTINCT_ADDRESSES: bool = maps::DISTINCT;
+
 /// One page of segment memory.
+#[cfg(not(all(feature = "std", target_os = "linux", not(miri))))]
 #[repr(C, align(4096))]
 struct Page([u8; PAGE_SIZE]);
 
@@ -317,8 +352,10 @@ struct Page([u8; PAGE_SIZE]);
 /// - `MSGS`: messages on all queues; `MSG_BYTES`: bytes of their text;
 /// - `SHM_PAGES`: pages of 4096 bytes for all segments.
 ///
-/// With the defaults a `Mock` is about 330 KiB; build it in a `static` (`new` is
-/// `const`) or a `Box`.
+/// With the defaults a `Mock` is 368 KiB in the arena model, 256 KiB of it the
+/// pages, and 112 KiB in the memfd model, whose pages are in the segments'
+/// files (x86_64, measured); build it in a `static` (`new` is `const`) or a
+/// `Box`.
 pub struct Mock<
     const OBJS: usize = 32,
     const SEMS: usize = 256,
@@ -327,17 +364,20 @@ pub struct Mock<
     const SHM_PAGES: usize = 64,
 > {
     state: Lock<State<OBJS, SEMS, MSGS, MSG_BYTES>>,
-    arena: UnsafeCell<[Page; SHM_PAGES]>,
+    #[cfg(not(all(feature = "std", target_os = "linux", not(miri))))]
+    arena: core::cell::UnsafeCell<[Page; SHM_PAGES]>,
 }
 
-// SAFETY: all model state is behind `state`'s lock. The arena is reached in two
-// ways only: by callers, through the pointers `shmat` returned (the `Backend`
-// contract says another process may write them at any time, so callers already
-// treat them as shared), and by the mock, which zero-fills the pages of a segment
-// it is creating, under the lock, when no address `shmat` returned for those pages
-// is still undetached (`find_pages` skips pages any mapping holds, and a mapping
-// holds its pages until its `shmdt`, past its process's `exit_process`). So
-// sharing `&Mock` between threads creates no data race the mock takes part in.
+// SAFETY: all model state is behind `state`'s lock (the memfd model's file
+// descriptors too). Segment memory (the `Mock`'s arena, or the memfds' pages) is
+// reached in two ways only: by callers, through the pointers `shmat` returned (the
+// `Backend` contract says another process may write them at any time, so callers
+// already treat them as shared), and, in the arena model, by the mock, which
+// zero-fills the pages of a segment it is creating, under the lock, when no
+// address `shmat` returned for those pages is still undetached (`find_pages` skips
+// pages any mapping holds, and a mapping holds its pages until its `shmdt`, past
+// its process's `exit_process`). So sharing `&Mock` between threads creates no
+// data race the mock takes part in.
 unsafe impl<const O: usize, const S: usize, const M: usize, const B: usize, const P: usize> Sync
     for Mock<O, S, M, B, P>
 {
@@ -536,7 +576,8 @@ impl<
                 shm: ShmState::new(),
                 files: Vec::new(),
             }),
-            arena: UnsafeCell::new([const { Page([0; PAGE_SIZE]) }; SHM_PAGES]),
+            #[cfg(not(all(feature = "std", target_os = "linux", not(miri))))]
+            arena: core::cell::UnsafeCell::new([const { Page([0; PAGE_SIZE]) }; SHM_PAGES]),
         }
     }
 
@@ -593,8 +634,8 @@ impl<
     /// Simulates the exit of process `pid`: applies and drops its `SEM_UNDO`
     /// adjustments (`exit_sem`) and detaches its attachments (`exit_shm`).
     ///
-    /// The addresses its `shmat` calls returned stay readable and writable until
-    /// each is passed to `shmdt` (by any process: see "Shared memory and moving"),
+    /// The addresses its `shmat` calls returned stay mapped as `shmat` made them
+    /// until each is passed to `shmdt` (by any process: see "Shared memory: two models"),
     /// since whatever holds them lives on in this address space.
     pub fn exit_process(&self, pid: i32) {
         let mut g = self.state.lock();
@@ -891,23 +932,29 @@ impl<
         }
     }
 
-    fn page_ptr(&self, page: usize) -> *mut u8 {
-        self.arena
-            .get()
-            .cast::<u8>()
-            .wrapping_add(page.saturating_mul(PAGE_SIZE))
+    /// The start of the arena model's pages (null in the memfd model, which
+    /// has none in the `Mock`).
+    fn arena_base(&self) -> *mut u8 {
+        #[cfg(not(all(feature = "std", target_os = "linux", not(miri))))]
+        return self.arena.get().cast::<u8>();
+        #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+        core::ptr::null_mut()
     }
 }
 
 // SAFETY: every method keeps the trait's promises: message buffers are read or
 // written only within the slices given; `msgrcv` writes `mtype` and exactly the
-// returned number of text bytes; `shmat` returns the start of the segment's pages
-// in `arena`, 4096-aligned (`Page` is `align(4096)`), `shm_segsz` bytes or more
-// (whole pages), zero-filled at creation, and never reused for another segment
-// while any address `shmat` returned for them is not yet detached (`find_pages`
-// skips the pages of every live segment and of every mapping `shmat` made until
-// its `shmdt`, `exit_process` included: see `shm::Attach`); `*ctl` calls write at most the struct or array their
-// command documents (`RawIo`); results and errors follow the kernel's code.
+// returned number of text bytes; `shmat` returns the start of the segment's pages,
+// `shm_segsz` bytes or more (whole pages), 4096-aligned: a new `mmap` of them in
+// the memfd model (the kernel aligns it to a page; `PROT_WRITE` unless
+// `SHM_RDONLY`), else in `arena` (`Page` is `align(4096)`); zero-filled at
+// creation, and neither unmapped nor reused for another segment while any
+// address `shmat` returned for them is not yet detached (`find_pages` skips the
+// pages of every live segment and of every mapping `shmat` made until its
+// `shmdt`, `exit_process` included, and `shm::ShmState::forget` unmaps an address
+// only with its last record: see `shm::Attach`); `*ctl` calls write at most the
+// struct or array their command documents (`RawIo`); results and errors follow
+// the kernel's code.
 unsafe impl<
     const OBJS: usize,
     const SEMS: usize,
@@ -1032,8 +1079,12 @@ unsafe impl<
         let mut g = self.enter(Call::Shmget)?;
         let ctx = g.ctx();
         let (id, fresh) = g.shm.shmget(&ctx, key, size, shmflg, SHM_PAGES)?;
+        // The memfd model's segment is a new file, all zero.
+        #[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+        let _ = fresh;
+        #[cfg(not(all(feature = "std", target_os = "linux", not(miri))))]
         if let Some((first, pages)) = fresh {
-            let p = self.page_ptr(first);
+            let p = self.arena_base().wrapping_add(first * PAGE_SIZE);
             // SAFETY: pages `first..first + pages` lie inside the arena
             // (`find_pages` keeps `first + pages <= SHM_PAGES`), belong to the
             // segment just created, and no address into them is out: `find_pages`
@@ -1052,9 +1103,9 @@ unsafe impl<
     ) -> Result<*mut c_void, Errno> {
         let mut g = self.enter(Call::Shmat)?;
         let ctx = g.ctx();
-        let m = g.shm.shmat(&ctx, shmid, shmaddr as usize, shmflg)?;
-        let p = self.page_ptr(m.first_page);
-        g.shm.set_last_addr(p as usize);
+        let p = g
+            .shm
+            .shmat(&ctx, shmid, shmaddr.addr(), shmflg, self.arena_base())?;
         Ok(p.cast())
     }
 

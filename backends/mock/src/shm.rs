@@ -1,7 +1,8 @@
 //! Shared memory segments (`ipc/shm.c`), bookkeeping only: the pages themselves
-//! are the mock's arena (`Mock::arena`), and this module says which pages a
-//! segment owns. Segments take contiguous runs of pages, first fit; a segment
-//! that does not fit the arena is `ENOMEM`, as a failed shmem setup is.
+//! are the mock's arena (a memfd, or `Mock::arena`: see `maps`), and this module
+//! says which pages a segment owns. Segments take contiguous runs of pages, first
+//! fit; a segment that does not fit the arena is `ENOMEM`, as a failed shmem
+//! setup is.
 
 use heapless::Vec;
 use sysv_ipc_abi::{
@@ -12,6 +13,7 @@ use sysv_ipc_abi::{
 };
 
 use crate::ids::IdTable;
+use crate::maps::Maps;
 use crate::perm::{Caps, Perm, READ, WRITE};
 use crate::{CtlIo, Ctx};
 
@@ -105,15 +107,21 @@ pub(crate) struct Seg {
     locked_by: Option<u32>,
     /// Made with `SHM_HUGETLB`: `SHM_LOCK` and `SHM_UNLOCK` do nothing to it.
     hugetlb: bool,
+    /// The memfd model's file of the segment's memory (closed when the segment
+    /// is destroyed); -1 in the arena model.
+    fd: i32,
 }
 
 /// One mapping of a segment.
 ///
 /// The kernel gives every attachment its own address, all aliasing the same
-/// pages through the MMU. The mock has no MMU: two attachments can show the same
-/// bytes only at the same address, so every attachment of a segment has the
-/// segment's one address, and `shmdt(addr)` picks among them by the attaching
-/// pid, as the kernel's caller-local address space would.
+/// pages through the MMU. With the memfd model (`maps`) so does the mock: each
+/// `shmat` is its own `mmap`, and the records that share an address are one
+/// mapping and the copies `fork_process` made of it (a child has the parent's
+/// addresses). In the arena model every attachment of a segment has the
+/// segment's one address. Either way `shmdt(addr)` picks among the records at
+/// an address by the attaching pid, as the kernel's caller-local address space
+/// would, and the real mapping goes with the last record at its address.
 #[derive(Copy, Clone, Debug)]
 struct Attach {
     /// The attaching process (for an inherited mapping, the child).
@@ -134,11 +142,6 @@ struct Attach {
     exited: bool,
 }
 
-/// What `shmat` needs to hand out an address.
-pub(crate) struct Mapping {
-    pub first_page: usize,
-}
-
 /// All segments of one mock.
 pub(crate) struct ShmState<const OBJS: usize> {
     pub(crate) ids: IdTable<Seg, OBJS>,
@@ -146,6 +149,7 @@ pub(crate) struct ShmState<const OBJS: usize> {
     tot: u64,
     attaches: Vec<Attach, MAX_ATTACH>,
     pub(crate) huge: HugePages,
+    maps: Maps,
 }
 
 fn pages_for(size: usize) -> Option<usize> {
@@ -187,11 +191,13 @@ impl<const OBJS: usize> ShmState<OBJS> {
             tot: 0,
             attaches: Vec::new(),
             huge: HugePages::X86_64,
+            maps: Maps::new(),
         }
     }
 
     /// `ksys_shmget`: `ipcget` with `newseg` and `shm_more_checks`. On creation
-    /// returns the pages to zero as well.
+    /// returns the arena pages to zero as well (the memfd model's are: a new
+    /// file).
     pub(crate) fn shmget(
         &mut self,
         ctx: &Ctx,
@@ -211,6 +217,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
         let tot = self.tot;
         let huge = self.huge;
         let attaches = &self.attaches;
+        let maps = &mut self.maps;
         let create = |ids: &mut IdTable<Seg, OBJS>| {
             let l = &ctx.limits;
             if (size as u64) < l.shmmin || size as u64 > l.shmmax {
@@ -230,6 +237,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
                 return Err(Errno::INVAL);
             }
             let first_page = find_pages(ids, attaches, pages, arena_pages).ok_or(Errno::NOMEM)?;
+            let fd = maps.create(pages)?;
             let seg = Seg {
                 segsz: size,
                 first_page,
@@ -237,9 +245,16 @@ impl<const OBJS: usize> ShmState<OBJS> {
                 ctime: ctx.now,
                 cpid: ctx.proc.pid,
                 hugetlb,
+                fd,
                 ..Seg::default()
             };
-            let id = ids.add(l.shmmni as i64, Perm::new(key, shmflg, &ctx.proc), seg)?;
+            let id = match ids.add(l.shmmni as i64, Perm::new(key, shmflg, &ctx.proc), seg) {
+                Ok(id) => id,
+                Err(e) => {
+                    maps.destroy(fd);
+                    return Err(e);
+                }
+            };
             fresh = Some((first_page, pages));
             Ok(id)
         };
@@ -250,14 +265,16 @@ impl<const OBJS: usize> ShmState<OBJS> {
         Ok((id, fresh))
     }
 
-    /// `do_shmat` up to the mapping; the caller turns the page into an address.
+    /// `do_shmat`: returns the new mapping's address (`arena` is the start of
+    /// the arena model's pages; the memfd model ignores it).
     pub(crate) fn shmat(
         &mut self,
         ctx: &Ctx,
         shmid: i32,
         shmaddr: usize,
         shmflg: i32,
-    ) -> Result<Mapping, Errno> {
+        arena: *mut u8,
+    ) -> Result<*mut u8, Errno> {
         if shmid < 0 {
             return Err(Errno::INVAL);
         }
@@ -286,38 +303,80 @@ impl<const OBJS: usize> ShmState<OBJS> {
         let pos = self.ids.check(shmid)?;
         let e = self.ids.get(pos).ok_or(Errno::INVAL)?;
         e.perm.check(&ctx.proc, acc)?;
-        // The model cannot map at a caller-chosen address: answer as the
-        // kernel does for an address range already in use.
-        if addr != 0 || e.obj.pages == 0 {
+        if e.obj.pages == 0 {
+            return Err(Errno::INVAL);
+        }
+        let (first_page, pages, fd) = (e.obj.first_page, e.obj.pages, e.obj.fd);
+        // SHM_REMAP replaces what the caller has at `addr`: attachments of its
+        // own that the range covers whole go as `munmap` would take them
+        // (`shm_close`, below). The kernel also splits one it covers in part,
+        // and replaces only the caller's copy of a mapping a fork shares: the
+        // model refuses both (its processes share one address space).
+        let len = pages * PAGE_SIZE;
+        let end = addr.saturating_add(len);
+        let pid = ctx.proc.pid;
+        let covered = |a: &Attach| {
+            let a_end = a.addr.saturating_add(a.pages * PAGE_SIZE);
+            a.addr < end && addr < a_end
+        };
+        let replaced = |a: &Attach| {
+            let a_end = a.addr.saturating_add(a.pages * PAGE_SIZE);
+            a.pid == pid && !a.exited && addr <= a.addr && a_end <= end
+        };
+        let remap = addr != 0 && shmflg & SHM_REMAP != 0;
+        if remap && self.attaches.iter().any(|a| covered(a) && !replaced(a)) {
             return Err(Errno::INVAL);
         }
         if self.attaches.is_full() {
             return Err(Errno::NOMEM);
         }
-        let (first_page, pages) = (e.obj.first_page, e.obj.pages);
+        let p = self
+            .maps
+            .map(fd, (first_page, pages), addr, shmflg, arena)?;
         let a = Attach {
             pid: ctx.proc.pid,
             shmid,
-            addr: 0,
+            addr: p.addr(),
             rdonly: shmflg & SHM_RDONLY != 0,
             first_page,
             pages,
             held: true,
             exited: false,
         };
-        self.attaches.push(a).map_err(|_| Errno::NOMEM)?;
-        let e = self.ids.get_mut(pos).ok_or(Errno::INVAL)?;
-        e.obj.nattch += 1;
-        e.obj.atime = ctx.now;
-        e.obj.lpid = ctx.proc.pid;
-        Ok(Mapping { first_page })
+        if self.attaches.push(a).is_err() {
+            self.maps.unmap(p.addr(), pages);
+            return Err(Errno::NOMEM);
+        }
+        if let Some(e) = self.ids.get_mut(pos) {
+            e.obj.nattch += 1;
+            e.obj.atime = ctx.now;
+            e.obj.lpid = ctx.proc.pid;
+        }
+        // The replaced attachments' mappings are gone (the new one is where
+        // they were: nothing to unmap); counted after the new one, so a
+        // segment replaced by itself never reaches nattch 0, as the kernel's
+        // `do_shmat` holds it by a count across its `do_mmap`.
+        let mut i = 0;
+        while let Some(&old) = self.attaches.get(i) {
+            if remap && i + 1 < self.attaches.len() && replaced(&old) {
+                self.attaches.remove(i);
+                self.unmapped(ctx, old.shmid, pid);
+            } else {
+                i += 1;
+            }
+        }
+        Ok(p)
     }
 
-    /// Records the address `shmat` handed out for the newest attachment.
-    pub(crate) fn set_last_addr(&mut self, addr: usize) {
-        if let Some(a) = self.attaches.last_mut() {
-            a.addr = addr;
+    /// Drops attachment record `i`; the last record at its address takes the
+    /// real mapping with it (in the memfd model: no address `shmat` handed out
+    /// there is still undetached, see `shmdt`).
+    fn forget(&mut self, i: usize) -> Attach {
+        let a = self.attaches.remove(i);
+        if !self.attaches.iter().any(|b| b.addr == a.addr) {
+            self.maps.unmap(a.addr, a.pages);
         }
+        a
     }
 
     /// `shm_close` for a mapping of `shmid` going away in process `pid`.
@@ -344,9 +403,11 @@ impl<const OBJS: usize> ShmState<OBJS> {
     /// caller's own, else that of a mapping whose process has exited (no kernel
     /// field changes: the exit already unmapped it), else another process's
     /// (which stays mapped in the books). The mock cannot tell whose address a
-    /// caller holds, since every attachment of a segment has the same one; this
-    /// keeps the holds at an address at least as many as the addresses not yet
-    /// detached, so pages are reused only once nobody can still reach them.
+    /// caller holds where several records share it (a mapping and its
+    /// `fork_process` copies; in the arena model every attachment of a segment);
+    /// this keeps the holds at an address at least as many as the addresses not
+    /// yet detached, so pages are reused (and, in the memfd model, an address is
+    /// unmapped) only once nobody can still reach them.
     pub(crate) fn shmdt(&mut self, ctx: &Ctx, addr: usize) -> Result<(), Errno> {
         if addr & (PAGE_SIZE - 1) != 0 {
             return Err(Errno::INVAL);
@@ -357,7 +418,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
         let own = own.or_else(|| self.attaches.iter().position(mine));
         let held = match own {
             Some(i) => {
-                let a = self.attaches.remove(i);
+                let a = self.forget(i);
                 self.unmapped(ctx, a.shmid, pid);
                 a.held
             }
@@ -374,7 +435,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
     fn release_hold(&mut self, addr: usize) {
         let at = |a: &Attach| a.held && a.addr == addr;
         if let Some(i) = self.attaches.iter().position(|a| at(a) && a.exited) {
-            self.attaches.remove(i);
+            self.forget(i);
         } else if let Some(a) = self.attaches.iter_mut().find(|a| at(a)) {
             a.held = false;
         }
@@ -431,7 +492,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
                 }
                 i += 1;
             } else {
-                self.attaches.remove(i);
+                self.forget(i);
             }
             self.unmapped(ctx, a.shmid, pid);
         }
@@ -441,6 +502,7 @@ impl<const OBJS: usize> ShmState<OBJS> {
     fn destroy(&mut self, pos: usize) {
         if let Some(e) = self.ids.remove(pos) {
             self.tot = self.tot.saturating_sub(e.obj.pages as u64);
+            self.maps.destroy(e.obj.fd);
         }
     }
 
@@ -608,5 +670,21 @@ impl<const OBJS: usize> ShmState<OBJS> {
             .iter()
             .filter(move |a| a.pid == pid && !a.exited)
             .map(|a| (a.shmid, a.addr, a.rdonly))
+    }
+}
+
+/// A mock that goes takes its segments' files and its mappings with it, as
+/// the arena model's arena goes.
+impl<const OBJS: usize> Drop for ShmState<OBJS> {
+    fn drop(&mut self) {
+        for e in self.ids.iter() {
+            self.maps.destroy(e.obj.fd);
+        }
+        for (i, a) in self.attaches.iter().enumerate() {
+            let first = self.attaches.iter().position(|b| b.addr == a.addr);
+            if first == Some(i) {
+                self.maps.unmap(a.addr, a.pages);
+            }
+        }
     }
 }

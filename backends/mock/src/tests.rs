@@ -9,7 +9,7 @@ use std::vec::Vec;
 
 use sysv_ipc_abi::*;
 
-use crate::{Call, Caps, Limits, Mock, OnBlock, Process};
+use crate::{Call, Caps, DISTINCT_ADDRESSES, Limits, Mock, OnBlock, Process};
 
 type M = Mock;
 
@@ -759,7 +759,8 @@ fn shm_memory_is_real_zeroed_and_aligned() {
     assert!(bytes.iter().all(|&b| b == 0));
     bytes[9999] = 0xab;
     let q = shmat(&m, id, SHM_RDONLY).unwrap();
-    assert_eq!(p, q, "same pages, same address");
+    // The memfd model maps each attachment anew; the arena has one address.
+    assert_eq!(p != q, DISTINCT_ADDRESSES, "{p:?} {q:?}");
     // SAFETY: still attached; reading one byte inside the segment.
     assert_eq!(unsafe { q.wrapping_add(9999).read() }, 0xab);
     assert_eq!(m.attachments(1), (2, 1));
@@ -775,7 +776,9 @@ fn shm_memory_is_real_zeroed_and_aligned() {
     // The pages are reused, zeroed again.
     let id2 = m.shmget(IPC_PRIVATE, 4096 * 3, 0o600).unwrap();
     let p2 = shmat(&m, id2, 0).unwrap();
-    assert_eq!(p2, p);
+    if !DISTINCT_ADDRESSES {
+        assert_eq!(p2, p, "the same pages of the arena");
+    }
     // SAFETY: attached, 3 pages.
     let bytes = unsafe { core::slice::from_raw_parts(p2, 3 * 4096) };
     assert!(bytes.iter().all(|&b| b == 0));
@@ -811,7 +814,9 @@ fn shm_pages_outlive_the_exit_of_their_process_until_detached() {
     assert_eq!(shmdt(&m, p), Err(Errno::INVAL), "released once");
     let id3 = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
     let r = shmat(&m, id3, 0).unwrap();
-    assert_eq!(r, p, "first fit: the page is free again");
+    if !DISTINCT_ADDRESSES {
+        assert_eq!(r, p, "first fit: the page is free again");
+    }
     // SAFETY: attached, one page.
     assert_eq!(unsafe { r.read() }, 0, "zeroed for its new segment");
     shmdt(&m, q).unwrap();
@@ -849,13 +854,19 @@ fn shm_zero_fill_never_races_a_mapping_of_an_exited_process() {
     shmdt(&m, q).unwrap();
 }
 
-/// Every attachment of a segment shares its address (the only way two of them can
-/// show the same bytes without an MMU), so an attachment made as process 1 and
+/// In the arena model every attachment of a segment shares its address (the
+/// only way two of them can show the same bytes without an MMU), so an
+/// attachment made as process 1 and
 /// detached while process 2 is current detaches process 2's: its pid is the one
 /// recorded, and the other attachment's pages stay until its own `shmdt`, whatever
 /// exits meanwhile.
 #[test]
 fn shm_detach_as_another_process_never_frees_pages_still_held() {
+    if DISTINCT_ADDRESSES {
+        // Each attachment has its own address there: see
+        // `shm_detach_is_the_callers_own_attachment`.
+        return;
+    }
     let m = mk();
     let id = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
     let a = shmat(&m, id, 0).unwrap();
@@ -880,6 +891,203 @@ fn shm_detach_as_another_process_never_frees_pages_still_held() {
     assert_eq!(unsafe { b.read() }, 9);
     shmdt(&m, b).unwrap();
     shmdt(&m, q).unwrap();
+}
+
+/// The memfd model's mappings of one segment, as `/proc/self/maps` shows them:
+/// the permissions (`rw-s`, `r--s`) of the mapping that starts at `p`.
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+fn perms_at(p: *const u8) -> std::string::String {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let start = std::format!("{:x}-", p.addr());
+    let line = maps.lines().find(|l| l.starts_with(&start)).unwrap();
+    assert!(line.contains("memfd:sysv-ipc-mock"), "{line}");
+    line.split(' ').nth(1).unwrap().into()
+}
+
+/// As the kernel does, every `shmat` of a segment is a mapping of its own, at its
+/// own address, and all of them alias the same bytes: a write through one is read
+/// through every other, on every page; `SHM_RDONLY` maps `PROT_READ`; detaching
+/// one leaves the others working.
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+#[test]
+fn shm_attachments_have_distinct_addresses_that_alias() {
+    let m = mk();
+    let id = m.shmget(IPC_PRIVATE, 3 * 4096, 0o600).unwrap();
+    let a = shmat(&m, id, 0).unwrap();
+    let b = shmat(&m, id, 0).unwrap();
+    let r = shmat(&m, id, SHM_RDONLY).unwrap();
+    assert!(a != b && b != r && a != r, "{a:?} {b:?} {r:?}");
+    for p in [a, b, r] {
+        assert_eq!(p.addr() % 4096, 0);
+    }
+    assert_eq!(
+        (perms_at(a), perms_at(b), perms_at(r)),
+        ("rw-s".into(), "rw-s".into(), "r--s".into())
+    );
+    // SAFETY: used only with a, b or r while attached (3 pages each, until its
+    // shmdt below) and `i` inside them; the bytes are reached only through raw
+    // pointers.
+    let write = |p: *mut u8, i: usize, v: u8| unsafe { p.wrapping_add(i).write(v) };
+    // SAFETY: as above.
+    let read = |p: *mut u8, i: usize| unsafe { p.wrapping_add(i).read() };
+    write(a, 0, 1);
+    write(b, 4096, 2);
+    write(a, 3 * 4096 - 1, 3);
+    for p in [a, b, r] {
+        assert_eq!(
+            (read(p, 0), read(p, 4096), read(p, 3 * 4096 - 1)),
+            (1, 2, 3)
+        );
+    }
+    shmdt(&m, a).unwrap();
+    assert_eq!(shmdt(&m, a), Err(Errno::INVAL), "a is gone");
+    write(b, 5, 4);
+    assert_eq!((read(b, 5), read(r, 5), read(b, 4096)), (4, 4, 2));
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_nattch, 2);
+    shmdt(&m, b).unwrap();
+    assert_eq!(read(r, 5), 4, "the read-only one outlives both");
+    shmdt(&m, r).unwrap();
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_nattch, 0);
+}
+
+/// With distinct addresses, `shmdt(addr)` detaches the caller's own attachment at
+/// `addr` and no other (`EINVAL` if the caller has none there, as in the kernel);
+/// an attachment of an exited process keeps its mapping until its address is
+/// detached, by any process, and its pages go to no new segment before that.
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+#[test]
+fn shm_detach_is_the_callers_own_attachment() {
+    let m = mk();
+    let id = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    let a = shmat(&m, id, 0).unwrap();
+    m.set_process(Process::root(2));
+    let b = shmat(&m, id, 0).unwrap();
+    assert_ne!(a, b);
+    assert_eq!(
+        shmdt(&m, a),
+        Err(Errno::INVAL),
+        "process 2 has nothing at a"
+    );
+    assert_eq!((m.attachments(1), m.attachments(2)), ((1, 0), (1, 0)));
+    m.set_process(Process::root(1));
+    shmdt(&m, a).unwrap();
+    shmctl0(&m, id, IPC_RMID).unwrap();
+    // SAFETY: `b` is attached until the shmdt below.
+    unsafe { b.write(9) };
+    m.exit_process(2);
+    assert_eq!(shmstat(&m, id, IPC_STAT).map(|_| ()), Err(Errno::INVAL));
+    let id2 = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    let q = shmat(&m, id2, 0).unwrap();
+    // SAFETY: `q` is attached, one page.
+    unsafe { q.write(1) };
+    // SAFETY: as above: b's page was neither reused nor zeroed.
+    assert_eq!(unsafe { b.read() }, 9);
+    assert_eq!(perms_at(b), "rw-s");
+    shmdt(&m, b).unwrap();
+    assert_eq!(shmdt(&m, b), Err(Errno::INVAL), "released once");
+    shmdt(&m, q).unwrap();
+}
+
+/// `shmat` at an address the caller gives, as `do_shmat` treats it (probed on
+/// 6.18): unaligned without `SHM_RND` is `EINVAL`; a range in use is `EINVAL`
+/// without `SHM_REMAP`; with it, a range the caller owns is replaced by the
+/// segment (`SHM_RND` rounding down first), and `shmdt` unmaps it; an
+/// attachment of the caller's that it covers whole is detached (`shm_nattch`
+/// stays 1 for a segment replaced by itself). Covering one in part, or a
+/// mapping a `fork_process` child shares, is `EINVAL` (not modelled, see the
+/// docs).
+#[cfg(all(feature = "std", target_os = "linux", not(miri)))]
+#[test]
+fn shm_at_a_callers_address() {
+    let m = mk();
+    let id = m.shmget(IPC_PRIVATE, 8192, 0o600).unwrap();
+    let p = shmat(&m, id, 0).unwrap();
+    // SAFETY: `p` maps the segment's two pages.
+    unsafe { p.wrapping_add(8191).write(0x77) };
+    // SAFETY: every call below either fails before mapping anything or maps
+    // over the anonymous range this test made for it.
+    let at = |addr: *mut u8, flg| unsafe { m.shmat(id, addr.cast(), flg) }.map(|q| q.cast::<u8>());
+    assert_eq!(at(p, 0), Err(Errno::INVAL), "in use");
+    assert_eq!(at(p.wrapping_add(5), SHM_RND), Err(Errno::INVAL), "in use");
+    assert_eq!(at(p.wrapping_add(5), 0), Err(Errno::INVAL), "unaligned");
+    assert_eq!(
+        at(p.wrapping_add(4096), SHM_REMAP),
+        Err(Errno::INVAL),
+        "covers part of an attachment"
+    );
+    // SAFETY: a fresh private anonymous mapping; no address hint.
+    let anon = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            8192,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(anon, libc::MAP_FAILED);
+    let anon = anon.cast::<u8>();
+    assert_eq!(at(anon, 0), Err(Errno::INVAL), "the test's own mapping");
+    let q = at(anon.wrapping_add(7), SHM_REMAP | SHM_RND).unwrap();
+    assert_eq!(q, anon);
+    assert_eq!(perms_at(q), "rw-s");
+    // SAFETY: `q` maps the segment's two pages.
+    assert_eq!(unsafe { q.wrapping_add(8191).read() }, 0x77);
+    // SAFETY: as above.
+    unsafe { q.write(0x11) };
+    // SAFETY: `p` maps the segment's two pages.
+    assert_eq!(unsafe { p.read() }, 0x11);
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_nattch, 2);
+    // SHM_REMAP over the caller's own attachment at `p`: it is replaced.
+    m.set_now(2_000_000_000);
+    assert_eq!(at(p, SHM_REMAP | SHM_RDONLY), Ok(p));
+    assert_eq!(perms_at(p), "r--s");
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!((ds.shm_nattch, ds.shm_dtime), (2, 2_000_000_000));
+    assert_eq!(m.attachments(1), (2, 1));
+    // SAFETY: `p` maps the segment's two pages again.
+    assert_eq!(unsafe { p.wrapping_add(8191).read() }, 0x77);
+    // A fork shares the mapping at `q`: replacing it is not modelled.
+    m.fork_process(1, 2).unwrap();
+    assert_eq!(at(q, SHM_REMAP), Err(Errno::INVAL), "shared with process 2");
+    m.exit_process(2);
+    shmdt(&m, q).unwrap();
+    shmdt(&m, p).unwrap();
+    assert_eq!(
+        shmdt(&m, p),
+        Err(Errno::INVAL),
+        "replaced, then detached once"
+    );
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_nattch, 0);
+}
+
+/// A `fork_process` copy of an attachment is the parent's mapping, at the same
+/// address (as a forked child has its parent's addresses): it stays mapped
+/// after the parent detaches, until the child detaches too.
+#[test]
+fn shm_fork_copies_keep_the_mapping_until_they_go() {
+    let m = mk();
+    let id = m.shmget(IPC_PRIVATE, 4096, 0o600).unwrap();
+    let a = shmat(&m, id, 0).unwrap();
+    // SAFETY: `a` maps one page until the child's shmdt below.
+    unsafe { a.write(5) };
+    m.fork_process(1, 2).unwrap();
+    assert_eq!((m.attachments(1), m.attachments(2)), ((1, 0), (1, 0)));
+    shmdt(&m, a).unwrap();
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_nattch, 1);
+    // SAFETY: process 2's copy still maps the page at `a`.
+    assert_eq!(unsafe { a.read() }, 5);
+    m.set_process(Process::root(2));
+    shmdt(&m, a).unwrap();
+    assert_eq!(shmdt(&m, a), Err(Errno::INVAL));
+    let (_, ds) = shmstat(&m, id, IPC_STAT).unwrap();
+    assert_eq!(ds.shm_nattch, 0);
 }
 
 #[test]
@@ -1000,11 +1208,13 @@ fn shm_size_limits_and_arguments() {
     let at = |addr: usize, flg| unsafe { m.shmat(b, core::ptr::without_provenance(addr), flg) };
     assert_eq!(at(0x1001, 0), Err(Errno::INVAL));
     assert_eq!(at(0, SHM_REMAP), Err(Errno::INVAL));
-    assert_eq!(
-        at(0x10_0000, 0),
-        Err(Errno::INVAL),
-        "the model cannot map at an address"
-    );
+    if !DISTINCT_ADDRESSES {
+        assert_eq!(
+            at(0x10_0000, 0),
+            Err(Errno::INVAL),
+            "the arena model cannot map at an address"
+        );
+    }
     assert_eq!(shmat(&m, -5, 0).map(|_| ()), Err(Errno::INVAL));
     assert_eq!(
         shmdt(&m, core::ptr::without_provenance(0x1001)),

@@ -482,6 +482,53 @@ fn script<B: Backend>(b: &B, l: &mut Log, drop_privileges: &dyn Fn()) {
     l.r(p.map(|_| 0i64));
     let p2 = at(SHM_RDONLY);
     l.r(p2.map(|_| 0i64));
+    // Distinct addresses aliasing one segment's bytes, and shmat at an address
+    // the caller gives (the arena model can do neither: see the mock's docs).
+    if let (true, Ok(w), Ok(r)) = (sysv_ipc_mock::DISTINCT_ADDRESSES, p, p2) {
+        l.v(i64::from(w != r));
+        // SAFETY: both attached, 10000 bytes; byte 9999 is inside the segment.
+        unsafe { w.cast::<u8>().wrapping_add(9999).write(0x5a) };
+        // SAFETY: as above.
+        l.v(i64::from(unsafe {
+            r.cast::<u8>().wrapping_add(9999).read()
+        }));
+        // SAFETY: `w`'s range is in use: EINVAL before anything is mapped.
+        l.r(unsafe { b.shmat(h, w, 0) }.map(|_| 0i64));
+        // SAFETY: rounded down to `w`, in use: as above.
+        l.r(unsafe { b.shmat(h, w.cast::<u8>().wrapping_add(5).cast(), SHM_RND) }.map(|_| 0i64));
+        // SAFETY: unaligned without SHM_RND: EINVAL before anything is mapped.
+        l.r(unsafe { b.shmat(h, w.cast::<u8>().wrapping_add(5).cast(), 0) }.map(|_| 0i64));
+        // SHM_REMAP over our own attachment at `w`: replaced, still one of them.
+        // SAFETY: `w`'s range is ours; the segment replaces itself there.
+        let again = unsafe { b.shmat(h, w, SHM_REMAP) };
+        l.v(i64::from(again == Ok(w)));
+        log_shmstat(b, l, h, IPC_STAT);
+        // SAFETY: nothing references `r`'s mapping.
+        l.r(unsafe { b.shmdt(r) });
+        // `r`'s range is free again: mapped there (and detached below as `p2`
+        // was), the same bytes.
+        // SAFETY: a free range; the backend maps there or fails.
+        let again = unsafe { b.shmat(h, r, SHM_RDONLY) };
+        l.v(i64::from(again == Ok(r)));
+        if again.is_ok() {
+            // SAFETY: attached at `r`, 10000 bytes.
+            l.v(i64::from(unsafe {
+                r.cast::<u8>().wrapping_add(9999).read()
+            }));
+        }
+        // SAFETY: `w` is still attached (this is a fresh attachment of its own).
+        let p3 = unsafe { b.shmat(h, core::ptr::null(), 0) };
+        l.r(p3.map(|_| 0i64));
+        if let Ok(q) = p3 {
+            log_shmstat(b, l, h, IPC_STAT);
+            // SAFETY: nothing references the mapping.
+            l.r(unsafe { b.shmdt(q) });
+        }
+        // SAFETY: `w` survives the other detaches.
+        l.v(i64::from(unsafe {
+            w.cast::<u8>().wrapping_add(9999).read()
+        }));
+    }
     log_shmstat(b, l, h, IPC_STAT);
     l.r(ctl0_shm(b, h, IPC_RMID));
     l.r(b.shmget(0x55, 0, 0));
