@@ -1779,7 +1779,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Corrupt`].
+    /// As [`len`](Self::len): [`ErrorKind::Corrupt`], or [`ErrorKind::WrongProcess`]
+    /// in a process that did not claim the role.
     ///
     /// # Examples
     ///
@@ -1802,7 +1803,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Corrupt`].
+    /// As [`len`](Self::len): [`ErrorKind::Corrupt`], or [`ErrorKind::WrongProcess`]
+    /// in a process that did not claim the role.
     ///
     /// # Examples
     ///
@@ -2247,7 +2249,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Corrupt`].
+    /// As [`len`](Self::len): [`ErrorKind::Corrupt`], or [`ErrorKind::WrongProcess`]
+    /// in a process that did not claim the role.
     ///
     /// # Examples
     ///
@@ -2269,7 +2272,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Corrupt`].
+    /// As [`len`](Self::len): [`ErrorKind::Corrupt`], or [`ErrorKind::WrongProcess`]
+    /// in a process that did not claim the role.
     ///
     /// # Examples
     ///
