@@ -1897,9 +1897,10 @@ impl<B: Backend> Removable for SemSet<B> {
 /// The guard belongs to the process that took the semaphore: a copy a child inherits
 /// through `fork` gives nothing back when dropped (the lock stays the parent's until
 /// the parent's guard goes), and its [`unlock`](SemGuard::unlock) reports
-/// [`ErrorKind::WrongProcess`]. Telling them apart reads the backend's cached pid
-/// ([`Backend::getpid_cached`]: no system call once known, reset by the kernel in a
-/// forked child) at each lock and each unlock.
+/// [`ErrorKind::WrongProcess`]. Telling them apart costs a `getpid` at each lock and
+/// each unlock, beside their `semop`s: the plain call rather than
+/// [`Backend::getpid_cached`], which a `clone(CLONE_VM)` child or qemu-user (which
+/// ignores `MADV_WIPEONFORK`) would read as its parent's pid.
 ///
 /// # Examples
 ///
@@ -1929,7 +1930,7 @@ pub struct SemGuard<'a, B: Backend = DefaultBackend> {
 
 impl<'a, B: Backend> SemGuard<'a, B> {
     fn new(set: &'a SemSet<B>, num: u16) -> Self {
-        let pid = set.backend.getpid_cached();
+        let pid = set.backend.getpid();
         SemGuard { set, num, pid }
     }
 
@@ -1971,7 +1972,7 @@ impl<'a, B: Backend> SemGuard<'a, B> {
     ///
     /// # Errors
     ///
-    /// - [`ErrorKind::WrongProcess`] (no errno, no system call): the guard was taken
+    /// - [`ErrorKind::WrongProcess`] (no errno, no system call but `getpid`): the guard was taken
     ///   by another process, whose copy this is (a child inherits one through `fork`);
     ///   the semaphore stays taken;
     /// - as [`SemSet::op`]: [`ErrorKind::InvalidArgument`] if the set was removed
@@ -1997,7 +1998,7 @@ impl<'a, B: Backend> SemGuard<'a, B> {
     }
 
     fn release(&self) -> Result<()> {
-        if self.set.backend.getpid_cached() != self.pid {
+        if self.set.backend.getpid() != self.pid {
             return Err(Error::new(Call::Semop, ErrorKind::WrongProcess));
         }
         self.set.op(&[SemOp::post(self.num).undo()])
