@@ -21,6 +21,7 @@ compile_error!("sysv-ipc needs a real backend: enable the `linux-raw` or `libc` 
 pub use sysv_ipc_abi as abi;
 pub use sysv_ipc_abi::{Backend, Errno};
 
+mod clock;
 mod copy;
 mod error;
 mod key;

@@ -20,9 +20,9 @@
 
 use core::time::Duration;
 
-use sysv_ipc_abi::{Backend, CLOCK_MONOTONIC, Errno, timespec};
+use sysv_ipc_abi::{Backend, Errno};
 
-use crate::{Call, Error, ErrorKind, Result};
+use crate::{Call, Error, ErrorKind, Result, clock};
 
 /// The first sleep after a try found nothing to do.
 pub(crate) const FIRST_PAUSE: Duration = Duration::from_micros(20);
@@ -79,26 +79,11 @@ pub(crate) fn until<B: Backend, R>(
 }
 
 fn monotonic<B: Backend>(backend: &B, call: Call) -> Result<Duration> {
-    let t = backend
-        .clock_gettime(CLOCK_MONOTONIC)
-        .map_err(|e| Error::from_errno(call, e))?;
-    // A negative or out-of-range field, which no kernel returns, reads as 0 rather
-    // than panicking.
-    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
-    let nanos = u32::try_from(t.tv_nsec)
-        .ok()
-        .filter(|&n| n < 1_000_000_000)
-        .unwrap_or(0);
-    Ok(Duration::new(secs, nanos))
+    clock::now(backend).map_err(|e| Error::from_errno(call, e))
 }
 
 fn sleep<B: Backend>(backend: &B, call: Call, d: Duration) -> Result<()> {
-    let request = timespec {
-        // `d` is at most MAX_PAUSE: no overflow.
-        tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        tv_nsec: i64::from(d.subsec_nanos()),
-    };
-    match backend.clock_nanosleep(CLOCK_MONOTONIC, &request) {
+    match clock::sleep(backend, d) {
         Ok(()) => Ok(()),
         Err(Errno::INTR) => Err(Error::new(call, ErrorKind::Interrupted)),
         Err(e) => Err(Error::from_errno(call, e)),

@@ -125,9 +125,9 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::abi::{
-    CLOCK_MONOTONIC, MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY,
-    MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, timespec,
+    MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
 };
+use crate::clock;
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::ring::{
@@ -1218,17 +1218,6 @@ impl<B: Backend> Parking for PeerWake<'_, B> {
     }
 }
 
-/// A clock reading as a `Duration` (a negative or out-of-range field, which no
-/// kernel returns, reads as 0 rather than panicking).
-fn duration_of(t: timespec) -> Duration {
-    let secs = u64::try_from(t.tv_sec).unwrap_or(0);
-    let nanos = u32::try_from(t.tv_nsec)
-        .ok()
-        .filter(|&n| n < 1_000_000_000)
-        .unwrap_or(0);
-    Duration::new(secs, nanos)
-}
-
 impl<B: Backend> SemPark<'_, B> {
     /// What is left of the call's timeout (`None`: it has none), starting the
     /// clock at the call's first round that found nothing to do.
@@ -1236,13 +1225,8 @@ impl<B: Backend> SemPark<'_, B> {
         let Some(timeout) = self.timeout else {
             return Ok(None);
         };
-        let now = self
-            .wake
-            .sems
-            .backend()
-            .clock_gettime(CLOCK_MONOTONIC)
-            .map(duration_of)
-            .map_err(|e| Error::from_errno(Call::Queue, e))?;
+        let now =
+            clock::now(self.wake.sems.backend()).map_err(|e| Error::from_errno(Call::Queue, e))?;
         let start = *self.start.get_or_insert(now);
         // Elapsed time rather than a deadline: `start + timeout` could overflow.
         Ok(Some(timeout.saturating_sub(now.saturating_sub(start))))

@@ -39,9 +39,10 @@ use core::ptr;
 use core::time::Duration;
 
 use crate::abi::{
-    CLOCK_MONOTONIC, GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET,
-    IPC_STAT, SEM_UNDO, SETALL, SETVAL, sembuf, semid64_ds, semun_val, timespec,
+    GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, SEM_UNDO,
+    SETALL, SETVAL, sembuf, semid64_ds, semun_val, timespec,
 };
+use crate::clock;
 use crate::error::check;
 use crate::{
     Backend, Call, DefaultBackend, Errno, Error, ErrorKind, Intent, Key, Mode, Owner, Perm,
@@ -632,13 +633,6 @@ const WAIT_MAX_SLEEP_NS: u64 = 1_000_000;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn timed_wait<B: Backend>(backend: B, timeout: Duration) -> impl FnMut(u32) -> bool {
-    let timeout = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
-    let now = move |b: &B| {
-        let t = b.clock_gettime(CLOCK_MONOTONIC).ok()?;
-        let secs = u64::try_from(t.tv_sec).ok()?;
-        let nanos = u64::try_from(t.tv_nsec).ok()?;
-        secs.checked_mul(1_000_000_000)?.checked_add(nanos)
-    };
     let mut start = None;
     move |attempt| {
         if attempt == 0 {
@@ -650,7 +644,7 @@ pub fn timed_wait<B: Backend>(backend: B, timeout: Duration) -> impl FnMut(u32) 
             }
             return true;
         }
-        let Some(t) = now(&backend) else {
+        let Ok(t) = clock::now(&backend) else {
             return false;
         };
         let elapsed = t.saturating_sub(*start.get_or_insert(t));
@@ -658,15 +652,10 @@ pub fn timed_wait<B: Backend>(backend: B, timeout: Duration) -> impl FnMut(u32) 
             return false;
         }
         let doublings = (attempt - WAIT_SPINS).min(7);
-        let sleep = (WAIT_FIRST_SLEEP_NS << doublings)
-            .min(WAIT_MAX_SLEEP_NS)
+        let pause = Duration::from_nanos(WAIT_FIRST_SLEEP_NS << doublings)
+            .min(Duration::from_nanos(WAIT_MAX_SLEEP_NS))
             .min(timeout - elapsed);
-        let request = timespec {
-            // Below one second: WAIT_MAX_SLEEP_NS is.
-            tv_sec: 0,
-            tv_nsec: sleep as i64,
-        };
-        match backend.clock_nanosleep(CLOCK_MONOTONIC, &request) {
+        match clock::sleep(&backend, pause) {
             Ok(()) | Err(Errno::INTR) => true,
             Err(_) => false,
         }
