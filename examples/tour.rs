@@ -229,12 +229,7 @@ fn boss(
         while sent < n {
             // Full: wait (a bounded spin, then parked on a semaphore) for room for
             // one, then push the rest of the batch.
-            ok(
-                "enqueue a record",
-                producer
-                    .enqueue_blocking(batch[sent])
-                    .map_err(|e| e.error()),
-            )?;
+            ok("enqueue a record", producer.enqueue_blocking(batch[sent]))?;
             sent += 1;
             sent += ok("enqueue records", producer.enqueue_slice(&batch[sent..n]))?;
         }
@@ -412,7 +407,7 @@ fn step(n: u32, title: &str) {
     println!("\n{n}. {title}");
 }
 
-fn ok<T>(what: &str, r: sysv_ipc::Result<T>) -> Result<T, String> {
+fn ok<T, E: std::fmt::Display>(what: &str, r: Result<T, E>) -> Result<T, String> {
     r.map_err(|e| format!("{what}: {e}"))
 }
 

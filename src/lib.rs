@@ -1,10 +1,13 @@
 //! System V IPC for `no_std` Rust: message queues, semaphore sets and shared memory,
 //! typed and allocation-free, over a pluggable syscall [`Backend`].
 //!
-//! - [`msg::MsgQueue`]: a SysV message queue; bytes or typed values with an `mtype`.
-//! - [`sem::SemSet`]: a set of semaphores operated on atomically.
-//! - [`shm::Segment`], [`shm::Attachment`], [`shm::Shm`]: shared memory segments and
+//! - [`MsgQueue`]: a SysV message queue; bytes or typed values with an `mtype`.
+//! - [`SemSet`]: a set of semaphores operated on atomically.
+//! - [`Segment`], [`Attachment`], [`Shm`]: shared memory segments and
 //!   one typed value in a segment.
+//! - [`Queue`]: a lock-free single-producer single-consumer queue of typed values in
+//!   a segment, between processes; [`SeqLock`]: one writer's value that any number
+//!   of readers copy out whole, never torn.
 //! - [`info`]: the namespace's limits and usage, and enumeration of every object —
 //!   what `ipcs` shows, without `/proc`.
 //!
@@ -52,9 +55,14 @@ pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
 pub use layout::ShmType;
 pub use mode::{Intent, Mode};
+pub use msg::MsgQueue;
 pub use perm::{Owner, Perm};
+#[cfg(not(loom))]
+pub use queue::Queue;
 pub use removal::{Removable, Removal};
 pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
+#[cfg(not(loom))]
+pub use seqlock::SeqLock;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
 
 #[cfg(feature = "libc")]

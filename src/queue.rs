@@ -165,7 +165,7 @@ pub(crate) const SEM_VALUES: [u16; 4] = [0, 0, 1, 1];
 /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let (mut tx, mut rx) = q.split()?;
 /// tx.set_spins(DEFAULT_SPINS * 4); // a peer known to be slow between operations
-/// tx.enqueue_blocking(1).map_err(|e| e.error())?; // room: returns at once
+/// tx.enqueue_blocking(1)?; // room: returns at once
 /// assert_eq!(rx.dequeue()?, Some(1));
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
@@ -382,7 +382,7 @@ impl QueueOptions {
 /// // The producer's process:
 /// let q = Removal::new(Queue::<Order, 256>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let mut tx = q.producer()?;
-/// tx.enqueue(Order { id: 1, qty: 2, price_cents: 999 }).map_err(|e| e.error())?;
+/// tx.enqueue(Order { id: 1, qty: 2, price_cents: 999 })?;
 /// // The consumer's process:
 /// let theirs = Queue::<Order, 256>::open(key)?;
 /// let mut rx = theirs.consumer()?;
@@ -441,7 +441,7 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     ///
     /// let key = Key::new(0x4700_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let q = Removal::new(Queue::<u64, 16>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// q.producer()?.enqueue(7).map_err(|e| e.error())?;
+    /// q.producer()?.enqueue(7)?;
     /// // The consumer's process opens it with the same T and MAXSZ:
     /// let theirs = Queue::<u64, 16>::open(key)?;
     /// assert_eq!(theirs.consumer()?.dequeue()?, Some(7));
@@ -841,7 +841,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut tx = q.producer()?;
     /// assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleTaken); // one at a time
-    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// tx.enqueue(1)?;
     /// drop(tx); // releases the role
     /// assert!(q.producer().is_ok());
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -869,13 +869,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// kernel.fork_process(1, 2).unwrap();
     /// kernel.set_process(Process::root(2));
     /// let mut tx = q.producer()?;
-    /// tx.enqueue(10).map_err(|e| e.error())?;
+    /// tx.enqueue(10)?;
     /// std::mem::forget(tx); // process 2 dies holding the role ...
     /// kernel.exit_process(2); // ... and SEM_UNDO frees it
     /// kernel.set_process(Process::root(1));
     /// assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
     /// let mut tx = q.reclaim_producer()?; // continues after the last committed message
-    /// tx.enqueue(11).map_err(|e| e.error())?;
+    /// tx.enqueue(11)?;
     /// let mut rx = q.consumer()?;
     /// assert_eq!((rx.dequeue()?, rx.dequeue()?), (Some(10), Some(11)));
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -953,7 +953,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// let q = Removal::new(Queue::<u64, 64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
     /// let sum = thread::scope(|s| {
-    ///     s.spawn(move || (1..=100).for_each(|i| tx.enqueue_blocking(i).map_err(|e| e.error()).unwrap()));
+    ///     s.spawn(move || (1..=100).for_each(|i| tx.enqueue_blocking(i).unwrap()));
     ///     (0..100).map(|_| rx.dequeue_blocking().unwrap()).sum::<u64>()
     /// });
     /// assert_eq!(sum, 5050);
@@ -1068,7 +1068,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// assert!(q.is_empty()?);
-    /// q.producer()?.enqueue(1).map_err(|e| e.error())?;
+    /// q.producer()?.enqueue(1)?;
     /// assert!(!q.is_empty()?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -1376,7 +1376,7 @@ impl<T> EnqueueError<T> {
     ///
     /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut tx = q.producer()?;
-    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// tx.enqueue(1)?;
     /// let e = tx.enqueue_timeout(2, Duration::from_millis(1)).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::TimedOut);
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1411,7 +1411,7 @@ impl<T> EnqueueError<T> {
     ///
     /// let q = Removal::new(Queue::<[u8; 4], 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut tx = q.producer()?;
-    /// tx.enqueue(*b"one ").map_err(|e| e.error())?;
+    /// tx.enqueue(*b"one ")?;
     /// // Full: keep the value for later instead of losing it.
     /// let pending = tx.enqueue(*b"two ").unwrap_err().into_inner();
     /// assert_eq!(&pending, b"two ");
@@ -1526,8 +1526,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
-    /// tx.enqueue(1).map_err(|e| e.error())?;
-    /// tx.enqueue(2).map_err(|e| e.error())?;
+    /// tx.enqueue(1)?;
+    /// tx.enqueue(2)?;
     /// assert!(tx.enqueue(3).unwrap_err().is_full()); // never blocks
     /// assert_eq!(rx.dequeue()?, Some(1));
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1612,7 +1612,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// let (mut tx, mut rx) = q.split()?;
     /// thread::scope(|s| {
     ///     // Ten values through two slots: the producer waits for the consumer.
-    ///     s.spawn(move || (0..10).for_each(|i| tx.enqueue_blocking(i).map_err(|e| e.error()).unwrap()));
+    ///     s.spawn(move || (0..10).for_each(|i| tx.enqueue_blocking(i).unwrap()));
     ///     for want in 0..10 {
     ///         assert_eq!(rx.dequeue_blocking().unwrap(), want);
     ///     }
@@ -1644,7 +1644,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut tx = q.producer()?;
-    /// tx.enqueue_timeout(1, Duration::from_millis(10)).map_err(|e| e.error())?; // room
+    /// tx.enqueue_timeout(1, Duration::from_millis(10))?; // room
     /// tx.set_spins(0);
     /// let e = tx.enqueue_timeout(2, Duration::from_millis(10)).unwrap_err(); // full, nobody consumes
     /// assert_eq!((e.kind(), e.into_inner()), (ErrorKind::TimedOut, 2));
@@ -1773,7 +1773,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
-    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// tx.enqueue(1)?;
     /// assert!(!tx.is_empty()?);
     /// rx.dequeue()?;
     /// assert!(tx.is_empty()?); // everything was consumed
@@ -1833,7 +1833,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut tx = q.producer()?;
     /// tx.set_spins(0); // park at once when full: no busy-waiting
-    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// tx.enqueue(1)?;
     /// let e = tx.enqueue_timeout(2, Duration::from_millis(5)).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::TimedOut);
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1869,7 +1869,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// KERNEL.set_process(Process::root(1));
     /// let mut tx = q.producer()?;
     /// tx.set_peer_check(Some(Duration::from_millis(10)));
-    /// tx.enqueue(1).map_err(|e| e.error())?; // full now, and nobody will consume
+    /// tx.enqueue(1)?; // full now, and nobody will consume
     /// let e = tx.enqueue_blocking(2).unwrap_err(); // after one check interval
     /// assert_eq!((e.kind(), e.into_inner()), (ErrorKind::PeerDied, 2));
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1887,7 +1887,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut tx = q.producer()?;
-    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// tx.enqueue(1)?;
     /// assert_eq!(tx.queue().len()?, 1);
     /// assert!(tx.queue().has_producer()?);
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -2082,7 +2082,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
-    /// tx.enqueue(9).map_err(|e| e.error())?;
+    /// tx.enqueue(9)?;
     /// assert_eq!(rx.dequeue_blocking()?, 9); // a value is there: returns at once
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -2244,7 +2244,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
     /// assert!(rx.is_empty()?);
-    /// tx.enqueue(1).map_err(|e| e.error())?;
+    /// tx.enqueue(1)?;
     /// assert!(!rx.is_empty()?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -2326,7 +2326,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// KERNEL.fork_process(1, 2).unwrap();
     /// KERNEL.set_process(Process::root(2));
     /// let mut tx = q.producer()?;
-    /// tx.enqueue(7).map_err(|e| e.error())?;
+    /// tx.enqueue(7)?;
     /// std::mem::forget(tx); // process 2 dies holding the producer role
     /// KERNEL.exit_process(2);
     /// KERNEL.set_process(Process::root(1));

@@ -1,6 +1,15 @@
 //! Opt-in removal: IPC objects outlive their handles unless asked otherwise.
+//!
+//! # Safety
+//!
+//! One `unsafe` block, in [`Removal::into_inner`]: moving the handle out of a type
+//! with a `Drop` impl, which safe Rust only allows by cloning (or by an `Option`,
+//! whose `None` every `Deref` would then have to handle).
+#![allow(unsafe_code)]
 
+use core::mem::ManuallyDrop;
 use core::ops::Deref;
+use core::ptr;
 
 use crate::Result;
 
@@ -118,27 +127,33 @@ impl<H: Removable> Removal<H> {
         self.handle.remove()
     }
 
-    /// Gives the handle back without removing anything.
+    /// Gives the handle back without removing anything: for an object that was set
+    /// up under the guard (so that a failed set-up removed it) and now outlives it.
+    ///
+    /// Moves the handle out, so it works for every handle, `Queue` and `SeqLock`
+    /// (which are not `Clone`: they own an attachment) as well as the `Copy` ones.
     ///
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::msg::MsgQueue;
-    /// use sysv_ipc::{Intent, Key, Mode, Removable, Removal};
+    /// use sysv_ipc::{Intent, Key, Mode, Queue, Removable, Removal};
     ///
-    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
-    /// q.set_max_bytes(1024)?; // set up; were this to fail, the drop would remove the queue
-    /// let q: MsgQueue = q.keep(); // set up: keep it beyond this scope
-    /// assert_eq!(q.stat()?.max_bytes, 1024);
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// q.producer()?.enqueue(7)?; // set up; were this to fail, the drop would remove the queue
+    /// let q: Queue<u64, 8> = q.into_inner(); // keep it beyond this scope
+    /// assert_eq!(q.consumer()?.dequeue()?, Some(7));
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn keep(mut self) -> H
-    where
-        H: Clone,
-    {
-        self.armed = false;
-        self.handle.clone()
+    pub fn into_inner(self) -> H {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `ptr::read` needs a valid, aligned, initialised source (core::ptr::read,
+        // 1.95): a reference to a live field is. It duplicates the handle; the
+        // original is never used or dropped again, because `this` is a ManuallyDrop
+        // that goes out of scope here without running `Removal`'s drop (which would
+        // remove the object) or dropping the field (the other field, a bool, has no
+        // drop glue).
+        unsafe { ptr::read(&this.handle) }
     }
 }
 

@@ -76,7 +76,7 @@ impl Layout {
             Layout::Queue => {
                 let q = Queue::<u64, 8, _>::create_in(b, KEY, intent, Mode::OWNER_RW)?;
                 let (mut tx, mut rx) = q.split()?;
-                tx.enqueue(41).map_err(|e| e.error())?;
+                tx.enqueue(41)?;
                 assert_eq!(rx.dequeue()?, Some(41));
             }
             Layout::SeqLock => {

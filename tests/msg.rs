@@ -331,7 +331,7 @@ fn removal_guard_removes_on_drop<B: Backend + Copy>(b: B) {
     );
     let kept =
         Removal::new(MsgQueue::create_in(b, key, Intent::CreateNew, Mode::default()).unwrap())
-            .keep();
+            .into_inner();
     assert_eq!(MsgQueue::open_in(b, key).unwrap().id(), kept.id());
     Removal::new(kept).remove_now().unwrap();
     assert_eq!(

@@ -16,6 +16,10 @@
 //!   `info::segments` lists the old one as removed (`SHM_DEST`, private key) until
 //!   the last detach, then no more.
 //!
+//! - a `Removal` over a `Queue` or a `SeqLock` (neither is `Clone`) removes it on
+//!   drop, or gives it back whole with `into_inner` (both reached from the crate
+//!   root, as the other object kinds are).
+//!
 //! Rounds: `SYSV_IPC_REMOVAL_ROUNDS`, else 2 (CI) or 50 with `SYSV_IPC_STRESS=full`.
 
 use std::time::Duration;
@@ -46,6 +50,7 @@ per_backend!(
     sem_set_removed_under_waiters_of_every_form,
     queue_removed_while_both_sides_park,
     segment_removed_while_attached_by_three,
+    removal_guards_queue_and_seqlock,
 );
 
 /// A count for a stress loop: `var`, else `full` under `SYSV_IPC_STRESS=full`, else `ci`.
@@ -339,5 +344,59 @@ fn segment_removed_while_attached_by_three<B: Backend + Copy>(b: B) {
             sync.remove().unwrap();
         }
         assert_eq!(info::shm_usage_in(b).unwrap().segments, 0);
+    });
+}
+
+/// `Removal` over the two layouts that own an attachment (not `Clone`, so the old
+/// `keep()` could not take them): dropped, it removes the object; `into_inner` gives
+/// the handle back with the object, its attachment and its contents intact.
+fn removal_guards_queue_and_seqlock<B: Backend + Copy>(b: B) {
+    use sysv_ipc::{Queue, Removal, SeqLock};
+
+    in_ipc_namespace(move || {
+        let (qkey, lkey) = (Key::new(0x5245_0020), Key::new(0x5245_0021));
+        {
+            let q = Removal::new(Q::create_in(b, qkey, Intent::CreateNew, Mode::OWNER_RW).unwrap());
+            q.producer().unwrap().enqueue(Item(5)).unwrap();
+        }
+        assert_eq!(
+            Q::open_in(b, qkey).unwrap_err().kind(),
+            ErrorKind::NotFound,
+            "dropped: removed"
+        );
+
+        let q = Removal::new(Q::create_in(b, qkey, Intent::CreateNew, Mode::OWNER_RW).unwrap());
+        q.producer().unwrap().enqueue(Item(6)).unwrap();
+        let q: Queue<Item, 2, B> = q.into_inner();
+        let other = Q::open_in(b, qkey).unwrap();
+        assert_eq!(other.consumer().unwrap().dequeue().unwrap(), Some(Item(6)));
+        q.remove().unwrap();
+        drop((q, other));
+
+        {
+            let lock = Removal::new(
+                SeqLock::<u64, B>::create_in(b, lkey, Intent::CreateNew, Mode::OWNER_RW).unwrap(),
+            );
+            lock.writer().unwrap().write(&7).unwrap();
+        }
+        assert_eq!(
+            SeqLock::<u64, B>::open_in(b, lkey).unwrap_err().kind(),
+            ErrorKind::NotFound,
+            "dropped: removed"
+        );
+        let lock = Removal::new(
+            SeqLock::<u64, B>::create_in(b, lkey, Intent::CreateNew, Mode::OWNER_RW).unwrap(),
+        );
+        lock.writer().unwrap().write(&8).unwrap();
+        let lock: SeqLock<u64, B> = lock.into_inner();
+        assert_eq!(
+            SeqLock::<u64, B>::open_in(b, lkey).unwrap().read().unwrap(),
+            8
+        );
+        assert_eq!(lock.read().unwrap(), 8);
+        lock.remove().unwrap();
+        drop(lock); // the last attachment: the removed segment goes
+        assert_eq!(info::shm_usage_in(b).unwrap().segments, 0);
+        assert_eq!(info::sem_usage_in(b).unwrap().sets, 0);
     });
 }

@@ -1074,7 +1074,7 @@ fn lock_released_when_holder_is_killed<B: Backend + Copy>(b: B) {
         let g = set.lock(0).unwrap();
         set.remove().unwrap();
         assert_eq!(kind(g.unlock()), ErrorKind::InvalidArgument);
-        let _ = set.keep();
+        let _ = set.into_inner();
     });
 }
 

@@ -1005,7 +1005,7 @@ fn permissions_as_nobody<B: Backend + Copy>(b: B) {
             seg.attach().unwrap().write(0, b"mine now").unwrap();
             seg.remove().unwrap();
         });
-        let _ = private_seg.keep();
+        let _ = private_seg.into_inner();
     });
 }
 
