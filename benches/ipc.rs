@@ -52,8 +52,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use sysv_ipc::layout::ring::Barrier;
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
+use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, ShmType};
 use sysv_ipc_libc::Libc;

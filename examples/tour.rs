@@ -16,12 +16,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use sysv_ipc::info;
-use sysv_ipc::layout::{ShmType, type_id};
 use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::sem::SemSet;
 use sysv_ipc::shm::Shm;
 use sysv_ipc::{Backend, DefaultBackend, Intent, Key, Mode, Removable, Removal};
+use sysv_ipc::{ShmType, type_id};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// An order, sent as a typed message (the C struct a peer would declare is the same).

@@ -151,7 +151,7 @@ pub enum ErrorKind {
     /// and initializing it), in which case the object never becomes ready: remove it
     /// and create it again. (A `Queue` or `SeqLock` joined with
     /// `Intent::OpenOrCreate` does that itself when nobody else is attached to the
-    /// segment; see step 5 of the handshake in `layout::header`.)
+    /// segment; see the handshake's recovery rule in `include/sysv_ipc_layout.h`.)
     Uninitialized,
     /// A shared layout (a queue, a seqlock) exists under this key but is not the one
     /// the caller asked for: `field` names the first difference (`"magic"`,

@@ -34,15 +34,30 @@ mod poll;
 mod removal;
 mod sync;
 
+// Public means supported: the crate's test hooks and internals are reachable only
+// with the `test-hooks` feature (unsupported, hidden from the docs), which the
+// crate's own tests, benches, loom models and fuzz targets turn on. Without it they
+// are private, and the layouts' items and re-exports that only those use are dead
+// code there (allowed below rather than cfg'd item by item).
+
 // The C header describing the layouts (include/sysv_ipc_layout.h), rendered from
 // them; its test (tests/c_header.rs) keeps the checked-in file equal to it.
-#[cfg(not(loom))]
+#[cfg(all(not(loom), feature = "test-hooks"))]
 #[doc(hidden)]
 pub mod c_header;
 pub mod info;
 #[cfg(not(loom))]
 mod join;
+// The lock-free layouts: their control structs, algorithms and constants. What a
+// user needs of them is re-exported: `ShmType`, `type_id` and `fingerprint` here,
+// `queue::Barrier`; the byte layouts a C peer follows are
+// include/sysv_ipc_layout.h, generated from this module.
+#[cfg(feature = "test-hooks")]
+#[doc(hidden)]
 pub mod layout;
+#[cfg(not(feature = "test-hooks"))]
+#[allow(dead_code, unused_imports)]
+mod layout;
 pub mod msg;
 #[cfg(not(loom))]
 pub mod queue;
@@ -53,7 +68,7 @@ pub mod shm;
 
 pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
-pub use layout::ShmType;
+pub use layout::{ShmType, fingerprint, type_id};
 pub use mode::{Intent, Mode};
 pub use msg::MsgQueue;
 pub use perm::{Owner, Perm};

@@ -35,8 +35,9 @@
 //! # What is in the kernel
 //!
 //! - a segment of `384 + MAXSZ * S` bytes (`S` = `size_of::<T>()` rounded up to 8)
-//!   holding the ring, whose byte layout [`layout::ring`] documents, behind the
-//!   header of [`layout::header`] (magic, version, type fingerprint, capacity);
+//!   holding the ring behind the crate's header (magic, version, type
+//!   fingerprint, capacity): the repository's `include/sysv_ipc_layout.h` gives
+//!   every byte, for a C peer;
 //! - a set of 4 semaphores under the same key: 0 wakes a parked consumer, 1 a
 //!   parked producer, 2 and 3 are the producer's and consumer's roles (1 = free).
 //!
@@ -73,8 +74,8 @@
 //! (the `IPC_NOWAIT` forms). The `_blocking` and `_timeout` forms spin a bounded
 //! number of times ([`Producer::set_spins`]), then park on their semaphore; the
 //! peer posts it only when the parked side has announced itself in the segment,
-//! so the fast path makes no system call. See [`layout::ring`] for why no wake-up
-//! is lost.
+//! so the fast path makes no system call. Why no wake-up is lost: the ring's
+//! source, `src/layout/ring.rs`.
 //!
 //! A `_timeout` form's timeout bounds the whole call, its spin included, however
 //! often it parks or re-checks (a stale wake-up, a peer that made room for a
@@ -83,7 +84,7 @@
 //! [`ErrorKind::TimedOut`] once the timeout has passed, and each park waits only
 //! for what is left. The clock starts at the first round that finds nothing, so a
 //! call that succeeds at once reads no clock. A timed call that spins reads it on
-//! every [`DEADLINE_SPINS`](layout::ring::DEADLINE_SPINS)-th spin (a system call
+//! every 16th spin (`DEADLINE_SPINS`; a system call
 //! on the raw backend, 260–280 ns measured here: every spin would make the spin
 //! 7× longer), so it may overrun by that many spins, about a microsecond.
 //!
@@ -130,8 +131,9 @@ use crate::abi::{
 use crate::clock;
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
+pub use crate::layout::ring::Barrier;
 use crate::layout::ring::{
-    self, Barrier, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
+    self, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
@@ -249,7 +251,7 @@ fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
 /// # The barrier: IPIs or fences
 ///
 /// A queue orders its park/wake handshake with one of two barrier pairs
-/// ([`Barrier`], the [`layout::ring`] docs say why each is correct), chosen by
+/// ([`Barrier`]; `src/layout/ring.rs` says why each is correct), chosen by
 /// its creator and recorded in the segment for every process. By default the
 /// creator takes [`Barrier::Asymmetric`] where the kernel offers it and
 /// [`Barrier::Symmetric`] otherwise; [`barrier`](Self::barrier) makes the choice
@@ -277,8 +279,7 @@ fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
 /// # Examples
 ///
 /// ```
-/// use sysv_ipc::layout::ring::Barrier;
-/// use sysv_ipc::queue::QueueOptions;
+/// use sysv_ipc::queue::{Barrier, QueueOptions};
 ///
 /// assert_eq!(QueueOptions::new().required_barrier(), None); // the creator decides
 /// let rt = QueueOptions::new().barrier(Barrier::Symmetric);
@@ -312,8 +313,7 @@ impl QueueOptions {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::layout::ring::Barrier;
-    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
     /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
     /// use sysv_ipc_mock::Mock;
     ///
@@ -338,8 +338,7 @@ impl QueueOptions {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::layout::ring::Barrier;
-    /// use sysv_ipc::queue::QueueOptions;
+    /// use sysv_ipc::queue::{Barrier, QueueOptions};
     ///
     /// let o = QueueOptions::new().barrier(Barrier::Asymmetric);
     /// assert_eq!(o.required_barrier(), Some(Barrier::Asymmetric));
@@ -366,7 +365,7 @@ impl QueueOptions {
 /// # Examples
 ///
 /// ```
-/// use sysv_ipc::layout::{ShmType, type_id};
+/// use sysv_ipc::{ShmType, type_id};
 /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
 /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 ///
@@ -494,8 +493,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// [`Intent::Open`] never creates. `mode` applies to a segment and semaphore set
     /// this call creates. [`Key::PRIVATE`] always creates (share it by `fork`).
     ///
-    /// Joining waits for the creator to finish initialising (the handshake in
-    /// [`layout::header`]) for at most [`JOIN_TIMEOUT`] (500 ms) in time, with
+    /// Joining waits for the creator to finish initialising (the handshake that
+    /// `include/sysv_ipc_layout.h` describes) for at most [`JOIN_TIMEOUT`] (500 ms) in time, with
     /// [`timed_wait`]: a few microseconds of spinning, then sleeps of 10 µs
     /// doubling to 1 ms, so a joiner of any priority, even `SCHED_FIFO` on the
     /// creator's CPU, leaves the CPU to the creator. A recovery (below) may wait a
@@ -504,8 +503,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// With [`Intent::OpenOrCreate`], a queue whose creator died before finishing
     /// (the segment is of the queue's exact size, its header carries the mark its
-    /// creator writes first, and its only attachment is this caller's: see step 5
-    /// of the [handshake](layout::header#handshake)) is removed, with its dead
+    /// creator writes first, and its only attachment is this caller's: see the
+    /// handshake's recovery rule in `include/sysv_ipc_layout.h`) is removed, with its dead
     /// creator's semaphore set, and created afresh by this call, once. Any other
     /// segment under `key` (another program's, zero-filled or not, attached or
     /// not) is never removed.
@@ -596,9 +595,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// ```
     /// use std::{thread, time::Duration};
-    /// use sysv_ipc::layout::header::{INITIALIZING, MAGIC};
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, queue::Queue};
     ///
+    /// // Header words, as include/sysv_ipc_layout.h has them: state at 0, magic at 8.
+    /// const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1"); // SVIPC_MAGIC
+    /// const INITIALIZING: u64 = 1; // SVIPC_STATE_INITIALIZING
     /// let key = Key::new(0x4a00_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// // A zero-filled segment of the queue's size under the key: another program's,
     /// // or a creator's that has not begun; nothing tells them apart.
@@ -657,8 +658,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::layout::ring::Barrier;
-    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
     ///
     /// let key = Key::new(0x4b00_0000 | (std::process::id() as i32 & 0xff_ffff));
@@ -1040,8 +1040,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::layout::ring::Barrier;
-    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc::queue::{Barrier, Queue};
+    /// use sysv_ipc::{Intent, Key, Mode};
     /// use sysv_ipc_mock::Mock;
     ///
     /// // The mock reports no membarrier command: its queues keep symmetric fences,
@@ -1130,7 +1130,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     }
 
     /// The attachment of the segment, for tests and tools that inspect the bytes
-    /// (the layout is documented in [`layout::ring`]).
+    /// (the layout is documented in `include/sysv_ipc_layout.h`).
     ///
     /// # Examples
     ///
@@ -1976,8 +1976,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// Built for polling: when nothing is cached it looks at the next slot's
     /// `seq` word, on the cache line the value arrives on, and loads the
-    /// producer's `tail` only on every [`TAIL_POLL_EVERY`](crate::layout::ring::TAIL_POLL_EVERY)-th
-    /// miss in a row (see [`layout::ring`], "Slot sequence"). One consequence: a
+    /// producer's `tail` only on every 1024th miss in a row (`TAIL_POLL_EVERY`;
+    /// see `src/layout/ring.rs`, "Slot sequence"). One consequence: a
     /// value committed by a producer killed between its two stores can take up
     /// to that many calls to appear here, while [`len`](Self::len),
     /// [`is_empty`](Self::is_empty), [`dequeue_into`](Self::dequeue_into) and

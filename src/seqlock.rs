@@ -14,7 +14,8 @@
 //! # Ok::<(), sysv_ipc::Error>(())
 //! ```
 //!
-//! The segment holds the layout of [`layout::seqlock`]; a set of one semaphore
+//! The segment holds the crate's header and the seqlock (every byte is in the
+//! repository's `include/sysv_ipc_layout.h`); a set of one semaphore
 //! under the same key is the writer role (claimed with `IPC_NOWAIT | SEM_UNDO`, as
 //! in [`queue`](crate::queue)). A writer that dies mid-write leaves the sequence odd:
 //! readers get [`ErrorKind::Busy`] until a new writer
@@ -29,7 +30,7 @@
 //! cannot write the value: its mapping faults on any store, and its handle,
 //! `SeqLock<T, B, ReadOnly>`, has no [`writer`](SeqLock::writer). Reading
 //! never stores to the segment, on either kind of handle: the protocol's
-//! acquires are fences after Relaxed loads ([`layout::seqlock`]).
+//! acquires are fences after Relaxed loads (`src/layout/seqlock.rs`).
 //!
 //! ```
 //! use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
@@ -345,7 +346,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// With [`Intent::OpenOrCreate`], a seqlock whose creator died before
     /// finishing (the segment is of the seqlock's exact size, its header carries
     /// the mark its creator writes first, and its only attachment is this
-    /// caller's: see step 5 of the [handshake](layout::header#handshake)) is
+    /// caller's: see the handshake's recovery rule in `include/sysv_ipc_layout.h`) is
     /// removed, with its dead creator's semaphore set, and created afresh by this
     /// call, once. Any other segment under `key` is never removed.
     ///
@@ -422,9 +423,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::layout::header::MAGIC;
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, seqlock::SeqLock};
     ///
+    /// // The header's magic word, at 8 (SVIPC_MAGIC in include/sysv_ipc_layout.h).
+    /// const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
     /// let key = Key::new(0x4500_0000 | (std::process::id() as i32 & 0xff_ffff));
     /// let b = DefaultBackend::default();
     /// // A segment whose creator marked the header as this crate's, then died.
@@ -719,7 +721,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     }
 
     /// Starts a write and never finishes it: what a writer killed mid-write leaves
-    /// behind (for tests).
+    /// behind. A test hook, behind the unsupported `test-hooks` feature.
     ///
     /// # Examples
     ///
@@ -734,6 +736,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     /// assert_eq!(lock.read()?, 3);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn abandon_mid_write(&mut self) {
         self.inner.begin_and_abandon();

@@ -42,10 +42,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sysv_ipc::layout::type_id;
 use sysv_ipc::msg::{MsgQueue, RecvFlags, Selector, SendFlags};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::type_id;
 use sysv_ipc::{
     Attachment, Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, Segment, SemOp, SemSet,
     Shm, ShmType,

@@ -29,11 +29,11 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use sysv_ipc::layout::header::fnv1a64_from;
-use sysv_ipc::layout::ring::{Barrier, RingCtl};
-use sysv_ipc::layout::{ShmType, fingerprint, type_id};
-use sysv_ipc::queue::{Queue, QueueOptions};
+use sysv_ipc::layout::ring::RingCtl;
+use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removable, Segment, SemSet};
+use sysv_ipc::{ShmType, fingerprint, type_id};
 use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 

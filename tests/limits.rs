@@ -376,7 +376,7 @@ fn shmmni_shmall_shmmax<B: Backend + Copy>(b: B) {
 struct Word(u64);
 
 impl sysv_ipc::ShmType for Word {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc tests::limits::Word");
+    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc tests::limits::Word");
 }
 
 /// `Queue` and `SeqLock` are a segment plus a semaphore set: when the second one

@@ -22,9 +22,9 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use sysv_ipc::layout::type_id;
 use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::queue::Queue;
+use sysv_ipc::type_id;
 use sysv_ipc::{
     Backend, Intent, Key, LinuxRaw, Mode, Removable, Segment, SemOp, SemSet, Shm, ShmType, info,
 };

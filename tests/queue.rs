@@ -10,12 +10,12 @@
 use std::time::{Duration, Instant};
 
 use sysv_ipc::abi;
-use sysv_ipc::layout::ring::{Barrier, RingCtl};
-use sysv_ipc::layout::{ShmType, type_id};
-use sysv_ipc::queue::{Queue, QueueOptions};
+use sysv_ipc::layout::ring::RingCtl;
+use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
+use sysv_ipc::{ShmType, type_id};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::{Mock, OnBlock, Process};
 use sysv_ipc_testkit::{

@@ -198,7 +198,7 @@ fn sem_set_removed_under_waiters_of_every_form<B: Backend + Copy>(b: B) {
 struct Item(u64);
 
 impl sysv_ipc::ShmType for Item {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc tests::removal::Item");
+    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc tests::removal::Item");
 }
 
 type Q<B> = Queue<Item, 2, B>;

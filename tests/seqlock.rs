@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
-use sysv_ipc::layout::{ShmType, type_id};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::{Access, Attachment, ReadOnly};
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
+use sysv_ipc::{ShmType, type_id};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{as_user, fork_peer, needs_root, under_qemu};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};

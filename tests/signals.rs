@@ -156,7 +156,7 @@ struct Msg {
 }
 
 impl sysv_ipc::ShmType for Msg {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc tests::signals::Msg v1");
+    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc tests::signals::Msg v1");
 }
 
 fn mix(mut x: u64) -> u64 {

@@ -59,7 +59,7 @@ fn kind<T>(r: sysv_ipc::Result<T>) -> ErrorKind {
 struct A([u64; 2]);
 
 impl sysv_ipc::ShmType for A {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc tests::squatters::A");
+    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc tests::squatters::A");
 }
 
 /// Same size and alignment as `A`, another name: only the fingerprint differs.
@@ -68,7 +68,7 @@ impl sysv_ipc::ShmType for A {
 struct B2([u64; 2]);
 
 impl sysv_ipc::ShmType for B2 {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc tests::squatters::B2");
+    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc tests::squatters::B2");
 }
 
 fn layout_field(e: &Error) -> &'static str {

@@ -13,7 +13,7 @@ use core::time::Duration;
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use sysv_ipc::layout::ShmType;
+use sysv_ipc::ShmType;
 use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector, SendFlags};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
@@ -66,7 +66,7 @@ struct Rec {
 }
 
 impl ShmType for Rec {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc fuzz::Rec v1");
+    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc fuzz::Rec v1");
 }
 
 #[derive(Arbitrary, Debug)]

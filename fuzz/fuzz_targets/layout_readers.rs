@@ -275,7 +275,7 @@ struct Item {
 }
 
 impl ShmType for Item {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc fuzz::Item v1");
+    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc fuzz::Item v1");
 }
 
 fn typed_over_mock(k: &Kernel, input: &mut Input<'_>) {

@@ -602,7 +602,7 @@ impl Default for Header {
 /// [`fingerprint`]).
 ///
 /// ```
-/// use sysv_ipc::layout::{ShmType, type_id};
+/// use sysv_ipc::{ShmType, type_id};
 /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 ///
 /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
@@ -659,14 +659,17 @@ pub const fn fnv1a64(bytes: &[u8]) -> u64 {
     fnv1a64_from(0xcbf2_9ce4_8422_2325, bytes)
 }
 
-/// A [`ShmType::TYPE_ID`] from a name: [`fnv1a64`] of its UTF-8 bytes.
+/// A [`ShmType::TYPE_ID`] from a name: the 64-bit FNV-1a hash of its UTF-8 bytes
+/// (what a C or Python peer computes to name the same type).
 ///
 /// # Examples
 ///
 /// ```
-/// use sysv_ipc::layout::{ShmType, fnv1a64, type_id};
+/// use sysv_ipc::{ShmType, type_id};
 ///
-/// assert_eq!(type_id("myapp::Tick v1"), fnv1a64(b"myapp::Tick v1"));
+/// // FNV-1a's offset basis is the hash of no bytes; "foobar" is a reference vector.
+/// assert_eq!(type_id(""), 0xcbf2_9ce4_8422_2325);
+/// assert_eq!(type_id("foobar"), 0x8594_4171_f739_67e8);
 /// assert_eq!(<u64 as ShmType>::TYPE_ID, type_id("u64"));
 /// assert_ne!(type_id("myapp::Tick v1"), type_id("myapp::Tick v2"));
 /// ```
@@ -676,13 +679,14 @@ pub const fn type_id(name: &str) -> u64 {
 
 /// The header's `type_id` for `T`: FNV-1a continued from `T::TYPE_ID`'s hash over
 /// the little-endian bytes of `T::TYPE_ID`, `size_of::<T>()`, `align_of::<T>()` and
-/// [`LAYOUT_VERSION`], each as a `u64` — so another type, the same name with another
+/// the layout version (`SVIPC_LAYOUT_VERSION` in `include/sysv_ipc_layout.h`), each
+/// as a `u64` — so another type, the same name with another
 /// size, or another layout version all differ.
 ///
 /// # Examples
 ///
 /// ```
-/// use sysv_ipc::layout::{ShmType, fingerprint, type_id};
+/// use sysv_ipc::{ShmType, fingerprint, type_id};
 /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 ///
 /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]

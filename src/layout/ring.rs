@@ -331,20 +331,22 @@ impl Default for RingCtl {
     }
 }
 
-/// Which barrier pair orders the park/wake handshake (see the module docs).
+/// Which barrier pair orders a `Queue`'s park/wake handshake, chosen by
+/// [`QueueOptions::barrier`](crate::queue::QueueOptions::barrier) and recorded in
+/// the segment by its creator; both sides use the one recorded.
+///
+/// Why both are correct is in the ring's source (`src/layout/ring.rs`, "Why the
+/// asymmetric pair is enough"); the cost of each is in
+/// [`QueueOptions`](crate::queue::QueueOptions).
 ///
 /// # Examples
 ///
 /// ```
-/// use sysv_ipc::layout::ring::{Barrier, Ring, RingCtl, RingProducer};
-/// use core::sync::atomic::AtomicU64;
+/// use sysv_ipc::queue::{Barrier, QueueOptions};
 ///
-/// // Each side reads the creator's choice once, when it is taken.
-/// let ctl = RingCtl::new();
-/// ctl.init(Barrier::Asymmetric);
-/// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
-/// let p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
-/// assert_eq!(p.barrier(), Barrier::Asymmetric);
+/// // Fences only: no inter-processor interrupts for this queue's peers.
+/// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
+/// assert_eq!(fences.required_barrier(), Some(Barrier::Symmetric));
 /// assert_eq!(Barrier::Asymmetric as u64, 1, "the value in the segment");
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -352,8 +354,8 @@ impl Default for RingCtl {
 pub enum Barrier {
     /// SeqCst fences on both sides: the fallback, needs nothing from the kernel.
     Symmetric = 0,
-    /// A compiler fence after each publish, [`Parking::heavy_barrier`]
-    /// (`membarrier`) before each park; every role holder must have registered.
+    /// A compiler fence after each publish, a `membarrier` system call before each
+    /// park; every role holder must have registered.
     Asymmetric = 1,
 }
 
