@@ -13,10 +13,12 @@
 //! layout version it implements.
 //!
 //! The field tables below must list every field of [`Header`], [`RingCtl`] and
-//! [`SeqCtl`] in order, without gaps: a compile-time check refuses the crate
+//! [`SeqCtl`] in order, without gaps: a compile-time check refuses the build
 //! otherwise, so a field added to a layout cannot be left out of the C header.
 //!
-//! Not part of the API (`#[doc(hidden)]`): the header is the interface.
+//! Not part of the API: the header is the interface. The module is compiled only
+//! with the unsupported `test-hooks` feature (so its check runs in every build of
+//! the crate's tests, `cargo clippy --all-targets` and CI, not in users' builds).
 
 use core::fmt::{self, Write};
 use core::mem::offset_of;
