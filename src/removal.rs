@@ -171,3 +171,35 @@ impl<H: Removable> Drop for Removal<H> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::queue::Queue;
+    use crate::{ErrorKind, Intent, Key, Mode, Removable, Removal};
+
+    /// `into_inner` moves the handle out exactly once: the queue is neither removed
+    /// nor detached twice (Miri checks the move: a double drop of the attachment
+    /// would be a use after free of the handle's bytes).
+    #[test]
+    fn into_inner_moves_a_queue_out_once() {
+        static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+        let k = &KERNEL;
+        let key = Key::new(11);
+        let q = Removal::new(
+            Queue::<u64, 2, _>::create_in(k, key, Intent::CreateNew, Mode::OWNER_RW).unwrap(),
+        );
+        q.producer().unwrap().enqueue(3).unwrap();
+        let q = q.into_inner();
+        assert_eq!(q.consumer().unwrap().dequeue(), Ok(Some(3)));
+        q.remove().unwrap();
+        drop(q);
+        let dropped = Removal::new(
+            Queue::<u64, 2, _>::create_in(k, key, Intent::CreateNew, Mode::OWNER_RW).unwrap(),
+        );
+        drop(dropped);
+        assert_eq!(
+            Queue::<u64, 2, _>::open_in(k, key).unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+    }
+}
