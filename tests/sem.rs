@@ -902,7 +902,7 @@ fn eintr_even_with_sa_restart<B: Backend + Copy>(b: B) {
                 (e.kind(), e.call(), e.errno()),
                 (ErrorKind::Interrupted, Call::Semtimedop, Some(Errno::INTR))
             );
-            assert_eq!(kind(s.lock(0)), ErrorKind::Interrupted);
+            assert_eq!(kind(s.lock_interruptible(0)), ErrorKind::Interrupted);
             assert_eq!(HANDLED.load(Ordering::SeqCst), 3);
             assert_eq!(s.get(0).unwrap(), 0, "nothing applied");
         });

@@ -323,7 +323,8 @@ fn semop_and_semtimedop_under_a_storm<B: Backend + Copy>(b: B) {
 }
 
 /// A `Queue` of 4 slots with no spinning, so both sides park on their semaphores;
-/// both storm. `enqueue_blocking` hands the value back on Interrupted (re-sent),
+/// both storm, with [`set_interruptible`](sysv_ipc::queue::Producer::set_interruptible)
+/// on (the default parks again). `enqueue_blocking` hands the value back on Interrupted (re-sent),
 /// `dequeue_blocking` just fails; the consumer sees 0..n exactly once, whole.
 fn parked_queue_under_a_storm<B: Backend + Copy>(b: B) {
     in_ipc_namespace(move || {
@@ -335,6 +336,7 @@ fn parked_queue_under_a_storm<B: Backend + Copy>(b: B) {
             let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
             let mut p = q.producer().unwrap();
             p.set_spins(0);
+            p.set_interruptible(true); // the default parks again on EINTR
             start_storm();
             let mut eintr = 0;
             for seq in 0..n {
@@ -354,6 +356,7 @@ fn parked_queue_under_a_storm<B: Backend + Copy>(b: B) {
             let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
             let mut c = q.consumer().unwrap();
             c.set_spins(0);
+            c.set_interruptible(true);
             start_storm();
             let mut eintr = 0;
             for want in 0..n {
