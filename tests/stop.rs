@@ -40,7 +40,9 @@ macro_rules! per_backend {
 
 per_backend!(
     parked_queue_survives_stops,
+    parked_queue_survives_ptrace_interrupts,
     sem_lock_survives_stops,
+    sem_lock_survives_ptrace_interrupts,
     msg_send_and_recv_survive_stops,
     timed_calls_meet_their_deadline_under_stops,
 );
@@ -94,10 +96,51 @@ fn stop_and_continue(pid: libc::pid_t) -> bool {
     stopped
 }
 
+/// Waits (at most 100 ms) until `pid` is in a ptrace stop; whether it got there.
+fn traced(pid: libc::pid_t) -> bool {
+    let t0 = Instant::now();
+    loop {
+        match state(pid) {
+            Some(b't') => return true,
+            Some(b'Z' | b'X') | None => return false,
+            _ if t0.elapsed() > Duration::from_millis(100) => return false,
+            _ => std::thread::yield_now(),
+        }
+    }
+}
+
+/// What a debugger or `strace -p` does: seizes `pid`, interrupts it (a ptrace
+/// stop, no signal), waits until `/proc` shows it stopped, detaches. Whether it
+/// stopped. The stop is seen in `/proc`, not by `waitpid`, which could reap a peer
+/// that exits meanwhile from under its `Peer::join`.
+fn ptrace_interrupt(pid: libc::pid_t) -> bool {
+    let null = std::ptr::null_mut::<libc::c_void>();
+    // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid` is our
+    // own forked peer, not yet reaped.
+    if unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid, null, null) } != 0 {
+        return false;
+    }
+    // SAFETY: as above, for PTRACE_INTERRUPT on the tracee we just seized.
+    unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, null, null) };
+    let stopped = traced(pid);
+    // SAFETY: as above; detaching a tracee that exited meanwhile fails harmlessly.
+    unsafe { libc::ptrace(libc::PTRACE_DETACH, pid, null, null) };
+    stopped
+}
+
 /// Stops and continues each peer in turn, a pause of 200 µs between, until every
 /// peer has set its done word in `seg` (words `0..peers.len()`) or exited (a peer
 /// that failed: its join reports why). Returns the stops.
 fn storm<B: Backend + Copy>(seg: Segment<B>, peers: &[&Peer]) -> u64 {
+    storm_with(seg, peers, stop_and_continue)
+}
+
+/// [`storm`], stopping each peer with `stop` (which says whether it stopped).
+fn storm_with<B: Backend + Copy>(
+    seg: Segment<B>,
+    peers: &[&Peer],
+    stop: fn(libc::pid_t) -> bool,
+) -> u64 {
     let done: Shm<[u64; 8], B> = Shm::from_segment(seg).unwrap();
     let mut stops = 0;
     loop {
@@ -111,7 +154,7 @@ fn storm<B: Backend + Copy>(seg: Segment<B>, peers: &[&Peer]) -> u64 {
             return stops;
         }
         for (_, p) in running {
-            stops += u64::from(stop_and_continue(p.pid()));
+            stops += u64::from(stop(p.pid()));
             std::thread::sleep(Duration::from_micros(200));
         }
     }
@@ -173,6 +216,15 @@ const LONG: Duration = Duration::from_secs(60);
 /// nearly every item; alternating blocking and timed forms, default policy. Any
 /// error (an `Interrupted` from a stop) fails the peer.
 fn parked_queue_survives_stops<B: Backend + Copy>(b: B) {
+    parked_queue_under(b, "SIGSTOP/SIGCONT", stop_and_continue);
+}
+
+/// [`parked_queue_survives_stops`] with a debugger's attach, interrupt and detach.
+fn parked_queue_survives_ptrace_interrupts<B: Backend + Copy>(b: B) {
+    parked_queue_under(b, "ptrace interrupt", ptrace_interrupt);
+}
+
+fn parked_queue_under<B: Backend + Copy>(b: B, what: &str, stop: fn(libc::pid_t) -> bool) {
     in_ipc_namespace(move || {
         let n = items();
         let key = Key::new(0x5349_5a01);
@@ -211,13 +263,13 @@ fn parked_queue_survives_stops<B: Backend + Copy>(b: B) {
             assert_eq!(c.dequeue().unwrap(), None, "nothing beyond n");
             store(seg, 1, 1);
         });
-        let stops = storm(seg, &[&producer, &consumer]);
+        let stops = storm_with(seg, &[&producer, &consumer], stop);
         producer.join();
         consumer.join();
         assert_eq!(q.len().unwrap(), 0);
         assert!(stops > 0, "no stop happened: the test proved nothing");
         report(&format!(
-            "queue stop storm: {n} messages in order and whole, no error; {stops} stops"
+            "queue, {what} storm: {n} messages in order and whole, no error; {stops} stops"
         ));
         q.remove().unwrap();
         seg.remove().unwrap();
@@ -228,6 +280,15 @@ fn parked_queue_survives_stops<B: Backend + Copy>(b: B) {
 /// `lock_timeout`, and count in a shared word inside it: the count is exact and
 /// no holder saw another inside (an owner word).
 fn sem_lock_survives_stops<B: Backend + Copy>(b: B) {
+    sem_lock_under(b, "SIGSTOP/SIGCONT", stop_and_continue);
+}
+
+/// [`sem_lock_survives_stops`] with a debugger's attach, interrupt and detach.
+fn sem_lock_survives_ptrace_interrupts<B: Backend + Copy>(b: B) {
+    sem_lock_under(b, "ptrace interrupt", ptrace_interrupt);
+}
+
+fn sem_lock_under<B: Backend + Copy>(b: B, what: &str, stop: fn(libc::pid_t) -> bool) {
     in_ipc_namespace(move || {
         let n = items();
         let set = SemSet::new_initialized_in(b, Key::PRIVATE, &[1], Mode::OWNER_RW).unwrap();
@@ -259,7 +320,7 @@ fn sem_lock_survives_stops<B: Backend + Copy>(b: B) {
         };
         let a = fork_peer(side(0));
         let b_side = fork_peer(side(1));
-        let stops = storm(seg, &[&a, &b_side]);
+        let stops = storm_with(seg, &[&a, &b_side], stop);
         a.join();
         b_side.join();
         let c: Shm<[u64; 8], B> = Shm::from_segment(seg).unwrap();
@@ -267,7 +328,7 @@ fn sem_lock_survives_stops<B: Backend + Copy>(b: B) {
         assert_eq!(set.get(0).unwrap(), 1, "the lock is free");
         assert!(stops > 0, "no stop happened: the test proved nothing");
         report(&format!(
-            "sem lock stop storm: {} locks, exact; {stops} stops",
+            "sem lock, {what} storm: {} locks, exact; {stops} stops",
             2 * n
         ));
         set.remove().unwrap();
