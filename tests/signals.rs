@@ -4,10 +4,12 @@
 //! both real backends, each test in a fresh IPC namespace.
 //!
 //! What holds (asserted):
-//! - a blocking call that a signal interrupts returns [`ErrorKind::Interrupted`]
-//!   with `EINTR` and nothing else (the kernel never restarts these calls, even with
-//!   `SA_RESTART`); the retrying forms (`op_retry_eintr`,
-//!   `op_timeout_retry_eintr`) never return it;
+//! - an interruptible blocking call (the message queue's, `op`, `op_timeout`, the
+//!   `Queue` roles with `set_interruptible(true)`) that a signal interrupts returns
+//!   [`ErrorKind::Interrupted`] with `EINTR` and nothing else (the kernel never
+//!   restarts these calls, even with `SA_RESTART`); the retrying forms
+//!   (`op_retry_eintr`, `op_timeout_retry_eintr`) never return it (stops without a
+//!   handler: `tests/stop.rs`);
 //! - an interrupted call changed nothing: across the run no message is lost,
 //!   duplicated or corrupted (sequence numbers and checksums, every one counted at
 //!   the end), no semaphore operation is applied twice or half (final values);
