@@ -21,8 +21,8 @@
 //!
 //! - [`SemSet::op`] and [`SemSet::op_timeout`] are the system calls as they are:
 //!   `EINTR` is [`ErrorKind::Interrupted`], whatever caused it, for a caller who
-//!   cancels waits from a signal handler ([`SemSet::lock_interruptible`] is the
-//!   lock of that kind);
+//!   cancels waits from a signal handler ([`SemSet::lock_interruptible`] and
+//!   [`SemSet::lock_timeout_interruptible`] are the locks of that kind);
 //! - [`SemSet::lock`], [`SemSet::lock_timeout`], [`SemSet::op_retry_eintr`] and
 //!   [`SemSet::op_timeout_retry_eintr`] wait again, a timed one only for what is
 //!   left of its timeout, so a program survives being stopped and continued.
@@ -1871,8 +1871,9 @@ impl<B: Backend> SemSet<B> {
     ///
     /// A wait that a signal or a stop ends (`EINTR`) waits again for what is left
     /// of `timeout`, read from `CLOCK_MONOTONIC`, as
-    /// [`SemSet::op_timeout_retry_eintr`] does; for an interruptible timed lock,
-    /// call [`SemSet::op_timeout`] with `SemOp::wait(num).undo()`.
+    /// [`SemSet::op_timeout_retry_eintr`] does;
+    /// [`SemSet::lock_timeout_interruptible`] is the form a signal handler can
+    /// cancel.
     ///
     /// # Errors
     ///
@@ -1911,6 +1912,40 @@ impl<B: Backend> SemSet<B> {
                 r => return r.map(|()| SemGuard::new(self, num)),
             }
         }
+    }
+
+    /// [`SemSet::lock_timeout`] that fails with [`ErrorKind::Interrupted`] when a
+    /// signal ends the wait, as [`SemSet::lock_interruptible`] does (a stop too).
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op_timeout`]; in particular [`ErrorKind::Interrupted`] on a
+    /// signal and [`ErrorKind::TimedOut`].
+    ///
+    /// # References
+    ///
+    /// semop(2) (semtimedop), signal(7).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// let _held = set.lock_timeout_interruptible(0, Duration::from_millis(10))?;
+    /// let e = set.lock_timeout_interruptible(0, Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semtimedop")]
+    pub fn lock_timeout_interruptible(
+        &self,
+        num: u16,
+        timeout: Duration,
+    ) -> Result<SemGuard<'_, B>> {
+        self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
+        Ok(SemGuard::new(self, num))
     }
 }
 
