@@ -49,6 +49,7 @@ per_backend!(
     msg_send_and_receive_under_a_storm,
     semop_and_semtimedop_under_a_storm,
     parked_queue_under_a_storm,
+    parked_queue_parks_again_under_a_storm_by_default,
 );
 
 /// A count for a stress loop: `var`, else `full` under `SYSV_IPC_STRESS=full`, else `ci`.
@@ -320,6 +321,60 @@ fn semop_and_semtimedop_under_a_storm<B: Backend + Copy>(b: B) {
             c[0], c[1], c[2], c[3]
         ));
         set.remove().unwrap();
+        seg.remove().unwrap();
+    });
+}
+
+/// The same `Queue` storm with the default policy: a park that a handler's `EINTR`
+/// ends parks again, so no call fails; 0..n arrive exactly once, whole. The
+/// interruptible run above counts thousands of parks that the same storm ends.
+fn parked_queue_parks_again_under_a_storm_by_default<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        let n = messages();
+        let key = Key::new(0x5349_4702);
+        let q = Queue::<Msg, 4, B>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let seg = counters(b);
+        let producer = fork_peer(move || {
+            let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
+            let mut p = q.producer().unwrap();
+            p.set_spins(0);
+            start_storm();
+            for seq in 0..n {
+                if let Err(e) = p.enqueue_blocking(Msg::new(seq)) {
+                    panic!("enqueue {seq}: {}", e.error());
+                }
+            }
+            let handled = stop_storm();
+            assert!(handled > 0, "the timer fired");
+            store(seg, 2, &[handled]);
+        });
+        let consumer = fork_peer(move || {
+            let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
+            let mut c = q.consumer().unwrap();
+            c.set_spins(0);
+            start_storm();
+            for want in 0..n {
+                let m = c
+                    .dequeue_blocking()
+                    .unwrap_or_else(|e| panic!("dequeue {want}: {e}"));
+                m.check(want);
+            }
+            let handled = stop_storm();
+            assert!(handled > 0, "the timer fired");
+            assert_eq!(c.dequeue().unwrap(), None, "nothing beyond n");
+            store(seg, 3, &[handled]);
+            store(seg, 4, &[n]);
+        });
+        producer.join();
+        consumer.join();
+        let c = load(seg);
+        assert_eq!(c[4], n);
+        assert_eq!(q.len().unwrap(), 0);
+        report(&format!(
+            "queue storm, default policy: {n} messages in order and whole, no error; signals {} + {}",
+            c[2], c[3]
+        ));
+        q.remove().unwrap();
         seg.remove().unwrap();
     });
 }
