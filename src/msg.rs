@@ -5,6 +5,16 @@
 //! with a [`Selector`]. The kernel wants `mtype` and text contiguous, so this module
 //! sends and receives through [`MsgBuf`], a `#[repr(C)]` stack buffer: no allocation.
 //!
+//! # Signals and stops
+//!
+//! A blocked `msgsnd`/`msgrcv` and the timed forms' `clock_nanosleep` fail with
+//! `EINTR` ([`ErrorKind::Interrupted`]) only when a signal handler ran: a stop
+//! (Ctrl-Z, `SIGSTOP` then `SIGCONT`, a debugger or `strace` attaching) makes the
+//! kernel restart them, and the call keeps waiting (its `-ERESTARTNOHAND` and
+//! `restart_block`; measured here on Linux 6.18, and `tests/stop.rs` holds it).
+//! So these calls need no retry for a stop, and a handler can still cancel them.
+//! (A parked `semop` is not restarted: see the [`sem`](crate::sem) module.)
+//!
 //! # Safety
 //!
 //! The only unsafe code is the `msgctl` calls (an unsafe [`Backend`] method because

@@ -35,8 +35,11 @@ pub(crate) const MAX_PAUSE: Duration = Duration::from_millis(1);
 /// then [`ErrorKind::TimedOut`], reported as `call`'s.
 ///
 /// `attempt` always runs at least once, and once more after the deadline passed, so
-/// a zero timeout is a non-blocking call. A signal that interrupts a sleep is
-/// [`ErrorKind::Interrupted`], as it is for the blocking call; one whose handler runs
+/// a zero timeout is a non-blocking call. A signal whose handler runs during a
+/// sleep is [`ErrorKind::Interrupted`], as it is for the blocking call; a stop
+/// (Ctrl-Z, a debugger) is not: the kernel restarts `clock_nanosleep` (its restart
+/// block keeps the first call's expiry), as it restarts a blocking `msgrcv`
+/// (`tests/stop.rs`). One whose handler runs
 /// while a try is under way (microseconds of each interval) goes unseen, as it would
 /// just before a blocking call. An `EINVAL` after the first try is
 /// [`ErrorKind::Removed`].

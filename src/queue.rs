@@ -99,6 +99,22 @@
 //! come) keeps the call waiting. The check costs nothing while messages flow: it
 //! runs only when a wait runs out.
 //!
+//! # Signals and stops
+//!
+//! A parked call survives a stop: Ctrl-Z (`SIGSTOP`/`SIGTSTP`, then `SIGCONT`), a
+//! debugger or `strace` attaching. The kernel ends a `semop` or `semtimedop`
+//! blocked in a process that stops with `EINTR`, with no handler installed and
+//! nothing to tell it from a handler that ran (signal(7); measured here, Linux
+//! 6.18: after `SIGSTOP`+`SIGCONT` and after `PTRACE_SEIZE`+`PTRACE_INTERRUPT`
+//! both return `EINTR`, where `msgrcv`, `msgsnd` and `clock_nanosleep` are
+//! restarted). So by default a park that ends in `EINTR` is a spurious return:
+//! the ring re-checks, a timed call re-reads the clock and parks only for what is
+//! left of its timeout, as after any wake-up. A program that cancels a wait from a
+//! signal handler calls [`Producer::set_interruptible`] /
+//! [`Consumer::set_interruptible`]; its blocking calls then fail with
+//! [`ErrorKind::Interrupted`] on the first `EINTR`, which a stop causes too, with
+//! nothing changed (an enqueue hands its value back).
+//!
 //! Where the kernel offers `membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)` (Linux
 //! 4.16+, unless a seccomp filter or an emulator hides it), the creator records an
 //! asymmetric wake check in the segment: a push or pop then runs no fence at all,
@@ -794,6 +810,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
                 pid,
                 spins: DEFAULT_SPINS,
                 peer_check: Some(DEFAULT_PEER_CHECK),
+                interruptible: false,
             }),
             Err(e) => {
                 self.release(PRODUCER, &ring.ctl().producer_pid, pid);
@@ -815,6 +832,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
                 pid,
                 spins: DEFAULT_SPINS,
                 peer_check: Some(DEFAULT_PEER_CHECK),
+                interruptible: false,
             }),
             Err(e) => {
                 self.release(CONSUMER, &ring.ctl().consumer_pid, pid);
@@ -1180,6 +1198,8 @@ struct SemPark<'a, B: Backend> {
     peer_pid: &'a AtomicU64,
     /// Longest single wait before the peer is looked at; `None`: no limit.
     peer_check: Option<Duration>,
+    /// `EINTR` fails the call (`true`) or is a spurious return that parks again.
+    interruptible: bool,
     /// The whole call's timeout.
     timeout: Option<Duration>,
     /// `CLOCK_MONOTONIC` at the call's first round that found nothing to do: read
@@ -1299,6 +1319,11 @@ impl<B: Backend> Parking for SemPark<'_, B> {
                     Ok(())
                 }
             }
+            // A stop (SIGSTOP, Ctrl-Z, a ptrace attach) ends a parked semop with
+            // EINTR as a handler does, and nothing tells the two apart: unless the
+            // caller asked to be interrupted, it is a spurious return. The ring
+            // re-checks, and `check_deadline` keeps a timed call to its deadline.
+            Err(e) if e.kind() == ErrorKind::Interrupted && !self.interruptible => Ok(()),
             r => r,
         }
     }
@@ -1470,6 +1495,9 @@ pub struct Producer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBack
     pid: i32,
     spins: u32,
     peer_check: Option<Duration>,
+    /// Whether a park that a signal ends (`EINTR`) fails the call with
+    /// [`ErrorKind::Interrupted`] rather than parking again.
+    interruptible: bool,
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<'_, T, MAXSZ, B> {
@@ -1503,6 +1531,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
             peer_role: CONSUMER,
             peer_pid: &self.ring.ctl().consumer_pid,
             peer_check: self.peer_check,
+            interruptible: self.interruptible,
             timeout,
             start: None,
             left: None,
@@ -1594,8 +1623,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     ///
     /// # Errors
     ///
-    /// The value comes back in the error: [`ErrorKind::Interrupted`] (a signal; the
-    /// queue is unchanged), [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`]
+    /// The value comes back in the error: [`ErrorKind::Interrupted`] (a signal, only
+    /// after [`set_interruptible(true)`](Self::set_interruptible); the queue is
+    /// unchanged), [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`]
     /// (the queue was removed), [`ErrorKind::PeerDied`] (the consumer died holding
     /// its role while the queue was full; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Corrupt`].
@@ -1878,6 +1908,41 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
         self.peer_check = every;
     }
 
+    /// Sets whether a park that a signal ends fails the blocking call with
+    /// [`ErrorKind::Interrupted`] (`true`) or parks again (`false`, the default);
+    /// see the [module docs](self#signals-and-stops). A program that cancels a
+    /// wait from a signal handler sets it; the value comes back in the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock interrupts a parked call as a signal (or a stop) does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let q = Queue::<u64, 1, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let (mut tx, mut rx) = q.split()?;
+    /// tx.set_spins(0);
+    /// tx.set_peer_check(None);
+    /// tx.set_interruptible(true);
+    /// tx.enqueue(1)?; // full now
+    /// std::thread::scope(|s| {
+    ///     let parked = s.spawn(move || tx.enqueue_blocking(2));
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     KERNEL.interrupt_waiters();
+    ///     let e = parked.join().unwrap().unwrap_err();
+    ///     assert_eq!((e.kind(), e.into_inner()), (ErrorKind::Interrupted, 2));
+    /// });
+    /// assert_eq!(rx.dequeue()?, Some(1));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_interruptible(&mut self, interruptible: bool) {
+        self.interruptible = interruptible;
+    }
+
     /// The queue.
     ///
     /// # Examples
@@ -1934,6 +1999,9 @@ pub struct Consumer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBack
     pid: i32,
     spins: u32,
     peer_check: Option<Duration>,
+    /// Whether a park that a signal ends (`EINTR`) fails the call with
+    /// [`ErrorKind::Interrupted`] rather than parking again.
+    interruptible: bool,
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<'_, T, MAXSZ, B> {
@@ -1966,6 +2034,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
             peer_role: PRODUCER,
             peer_pid: &self.ring.ctl().producer_pid,
             peer_check: self.peer_check,
+            interruptible: self.interruptible,
             timeout,
             start: None,
             left: None,
@@ -2067,7 +2136,8 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Interrupted`] (a signal), [`ErrorKind::Removed`] /
+    /// [`ErrorKind::Interrupted`] (a signal, only after
+    /// [`set_interruptible(true)`](Self::set_interruptible)), [`ErrorKind::Removed`] /
     /// [`ErrorKind::InvalidArgument`] (the queue was removed),
     /// [`ErrorKind::PeerDied`] (the producer died holding its role and left nothing
     /// to dequeue; see [`set_peer_check`](Self::set_peer_check)),
@@ -2338,6 +2408,40 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
         self.peer_check = every;
+    }
+
+    /// See [`Producer::set_interruptible`]: whether a park that a signal ends fails
+    /// the blocking call with [`ErrorKind::Interrupted`] (`true`) or parks again
+    /// (`false`, the default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock interrupts a parked call as a stop (or a signal) does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let q = Queue::<u64, 1, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let (mut tx, mut rx) = q.split()?;
+    /// rx.set_spins(0);
+    /// rx.set_peer_check(None);
+    /// std::thread::scope(|s| {
+    ///     let parked = s.spawn(move || rx.dequeue_blocking());
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     KERNEL.interrupt_waiters(); // not interruptible: it parks again
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     tx.enqueue(9).unwrap();
+    ///     assert_eq!(parked.join().unwrap().unwrap(), 9);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_interruptible(&mut self, interruptible: bool) {
+        self.interruptible = interruptible;
     }
 
     /// The queue.

@@ -12,9 +12,20 @@
 //! [`SemSet::op`] blocks until every operation can proceed; add
 //! [`SemOp::nowait`] to fail with [`ErrorKind::WouldBlock`] instead, or use
 //! [`SemSet::op_timeout`]. A signal ends a blocked `semop` with `EINTR` even when its
-//! handler was installed with `SA_RESTART` (signal(7)), surfaced as
-//! [`ErrorKind::Interrupted`]; [`SemSet::op_retry_eintr`] and
-//! [`SemSet::op_timeout_retry_eintr`] retry, the latter keeping the original deadline.
+//! handler was installed with `SA_RESTART` (signal(7)), and so does a stop with no
+//! handler at all: Ctrl-Z (`SIGSTOP`/`SIGTSTP` then `SIGCONT`), a debugger or
+//! `strace` attaching (measured here, Linux 6.18: `semop` and `semtimedop` return
+//! `EINTR` after `SIGSTOP`+`SIGCONT` and after `PTRACE_SEIZE`+`PTRACE_INTERRUPT`,
+//! where `msgrcv`, `msgsnd` and `clock_nanosleep` are restarted). Nothing tells the
+//! two apart after the fact, so the crate offers both policies:
+//!
+//! - [`SemSet::op`] and [`SemSet::op_timeout`] are the system calls as they are:
+//!   `EINTR` is [`ErrorKind::Interrupted`], whatever caused it, for a caller who
+//!   cancels waits from a signal handler ([`SemSet::lock_interruptible`] and
+//!   [`SemSet::lock_timeout_interruptible`] are the locks of that kind);
+//! - [`SemSet::lock`], [`SemSet::lock_timeout`], [`SemSet::op_retry_eintr`] and
+//!   [`SemSet::op_timeout_retry_eintr`] wait again, a timed one only for what is
+//!   left of its timeout, so a program survives being stopped and continued.
 //!
 //! # Safety
 //!
@@ -1758,9 +1769,13 @@ impl<B: Backend> SemSet<B> {
     /// `new_initialized(key, &[1], mode)`). Both halves use `SEM_UNDO`, so if the
     /// holder dies, even by `SIGKILL`, the kernel gives the lock back.
     ///
+    /// A wait that a signal or a stop ends (`EINTR`) waits again: see the
+    /// [module docs](self#blocking-signals-and-timeouts);
+    /// [`SemSet::lock_interruptible`] is the form a signal handler can cancel.
+    ///
     /// # Errors
     ///
-    /// As [`SemSet::op`]; in particular [`ErrorKind::Interrupted`] on a signal.
+    /// As [`SemSet::op`], never [`ErrorKind::Interrupted`].
     ///
     /// # References
     ///
@@ -1782,6 +1797,44 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
+        self.op_retry_eintr(&[SemOp::wait(num).undo()])?;
+        Ok(SemGuard::new(self, num))
+    }
+
+    /// [`SemSet::lock`] that fails with [`ErrorKind::Interrupted`] when a signal
+    /// ends the wait, for a program that cancels a wait from a signal handler. A
+    /// stop (Ctrl-Z, a debugger attaching) ends it the same way: the kernel does
+    /// not tell the two apart.
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op`]; in particular [`ErrorKind::Interrupted`] on a signal.
+    ///
+    /// # References
+    ///
+    /// semop(2), signal(7).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Key, Mode, SemSet};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock interrupts a blocked call as a signal does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let set = SemSet::new_initialized_in(&KERNEL, Key::PRIVATE, &[0], Mode::OWNER_RW)?;
+    /// std::thread::scope(|s| {
+    ///     let waiter = s.spawn(|| set.lock_interruptible(0).map(drop));
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     KERNEL.interrupt_waiters();
+    ///     assert_eq!(waiter.join().unwrap().unwrap_err().kind(), ErrorKind::Interrupted);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semop")]
+    pub fn lock_interruptible(&self, num: u16) -> Result<SemGuard<'_, B>> {
         self.op(&[SemOp::wait(num).undo()])?;
         Ok(SemGuard::new(self, num))
     }
@@ -1816,9 +1869,16 @@ impl<B: Backend> SemSet<B> {
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::TimedOut`] after `timeout`.
     ///
+    /// A wait that a signal or a stop ends (`EINTR`) waits again for what is left
+    /// of `timeout`, read from `CLOCK_MONOTONIC`, as
+    /// [`SemSet::op_timeout_retry_eintr`] does;
+    /// [`SemSet::lock_timeout_interruptible`] is the form a signal handler can
+    /// cancel.
+    ///
     /// # Errors
     ///
-    /// As [`SemSet::op_timeout`].
+    /// As [`SemSet::op_timeout`], never [`ErrorKind::Interrupted`]; the clock's
+    /// error if `clock_gettime` fails (never on Linux).
     ///
     /// # References
     ///
@@ -1838,6 +1898,52 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semtimedop")]
     pub fn lock_timeout(&self, num: u16, timeout: Duration) -> Result<SemGuard<'_, B>> {
+        let ops = [SemOp::wait(num).undo()];
+        let now = || clock::now(&self.backend).map_err(|e| Error::from_errno(Call::Semtimedop, e));
+        // Read on entry: the time before an interrupt counts against the timeout.
+        // Elapsed time rather than a deadline: `start + timeout` could overflow.
+        let start = now()?;
+        let mut remaining = timeout;
+        loop {
+            match self.op_timeout(&ops, remaining) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {
+                    remaining = timeout.saturating_sub(now()?.saturating_sub(start));
+                }
+                r => return r.map(|()| SemGuard::new(self, num)),
+            }
+        }
+    }
+
+    /// [`SemSet::lock_timeout`] that fails with [`ErrorKind::Interrupted`] when a
+    /// signal ends the wait, as [`SemSet::lock_interruptible`] does (a stop too).
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::op_timeout`]; in particular [`ErrorKind::Interrupted`] on a
+    /// signal and [`ErrorKind::TimedOut`].
+    ///
+    /// # References
+    ///
+    /// semop(2) (semtimedop), signal(7).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// let _held = set.lock_timeout_interruptible(0, Duration::from_millis(10))?;
+    /// let e = set.lock_timeout_interruptible(0, Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semtimedop")]
+    pub fn lock_timeout_interruptible(
+        &self,
+        num: u16,
+        timeout: Duration,
+    ) -> Result<SemGuard<'_, B>> {
         self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
         Ok(SemGuard::new(self, num))
     }

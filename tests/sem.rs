@@ -53,6 +53,7 @@ on_every_backend!(
     removal_wakes_waiters_with_removed,
     eintr_even_with_sa_restart,
     retry_helpers_retry_eintr,
+    lock_and_lock_timeout_wait_again_after_a_signal,
     timed_retry_keeps_the_deadline,
     lock_released_when_holder_is_killed,
     guard_copied_into_a_forked_child_keeps_the_lock,
@@ -902,11 +903,15 @@ fn eintr_even_with_sa_restart<B: Backend + Copy>(b: B) {
                 (e.kind(), e.call(), e.errno()),
                 (ErrorKind::Interrupted, Call::Semtimedop, Some(Errno::INTR))
             );
-            assert_eq!(kind(s.lock(0)), ErrorKind::Interrupted);
-            assert_eq!(HANDLED.load(Ordering::SeqCst), 3);
+            assert_eq!(kind(s.lock_interruptible(0)), ErrorKind::Interrupted);
+            assert_eq!(
+                kind(s.lock_timeout_interruptible(0, Duration::from_secs(50))),
+                ErrorKind::Interrupted
+            );
+            assert_eq!(HANDLED.load(Ordering::SeqCst), 4);
             assert_eq!(s.get(0).unwrap(), 0, "nothing applied");
         });
-        for _ in 0..3 {
+        for _ in 0..4 {
             // kill() wakes the target before returning, so the next wait_until_blocked
             // sees the following call, not this one.
             wait_until_blocked(peer.pid());
@@ -943,6 +948,56 @@ fn retry_helpers_retry_eintr<B: Backend + Copy>(b: B) {
         }
         peer.join();
     });
+}
+
+/// `lock` and `lock_timeout` wait again when a signal (or a stop: tests/stop.rs)
+/// ends their semop with EINTR; the handler posts semaphore 1 to show it ran
+/// while the lock was still taken.
+fn lock_and_lock_timeout_wait_again_after_a_signal<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        let set = private(b, 2);
+        let s = *set;
+        let peer = fork_peer(move || {
+            install_handler_with_sa_restart(Some(s.id()));
+            let first = s.lock(0).unwrap();
+            assert_eq!(HANDLED.load(Ordering::SeqCst), 1);
+            // Held while the second waits: only the parent's post frees it.
+            let second = s.lock_timeout(0, Duration::from_secs(50)).unwrap();
+            assert_eq!(HANDLED.load(Ordering::SeqCst), 2);
+            drop((first, second));
+        });
+        for _ in 0..2 {
+            wait_until_blocked(peer.pid());
+            peer.kill(libc::SIGUSR1);
+            // The handler ran while semaphore 0 was still 0: the wait was interrupted.
+            set.op_timeout(&[SemOp::wait(1)], Duration::from_secs(30))
+                .unwrap();
+            // Waiting again, not failed: a peer whose lock returned an error has
+            // exited (or is about to), and its join says why, at once.
+            let t0 = std::time::Instant::now();
+            while !exited(peer.pid()) && t0.elapsed() < Duration::from_millis(200) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if exited(peer.pid()) {
+                peer.join();
+                unreachable!("the peer left its lock call early");
+            }
+            wait_until_blocked(peer.pid());
+            set.op(&[SemOp::post(0)]).unwrap();
+        }
+        peer.join();
+    });
+}
+
+/// Whether `pid` (a child not yet reaped) has exited: a zombie.
+fn exited(pid: libc::pid_t) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
 }
 
 fn timed_retry_keeps_the_deadline<B: Backend + Copy>(b: B) {

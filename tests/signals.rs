@@ -4,10 +4,12 @@
 //! both real backends, each test in a fresh IPC namespace.
 //!
 //! What holds (asserted):
-//! - a blocking call that a signal interrupts returns [`ErrorKind::Interrupted`]
-//!   with `EINTR` and nothing else (the kernel never restarts these calls, even with
-//!   `SA_RESTART`); the retrying forms (`op_retry_eintr`,
-//!   `op_timeout_retry_eintr`) never return it;
+//! - an interruptible blocking call (the message queue's, `op`, `op_timeout`, the
+//!   `Queue` roles with `set_interruptible(true)`) that a signal interrupts returns
+//!   [`ErrorKind::Interrupted`] with `EINTR` and nothing else (the kernel never
+//!   restarts these calls, even with `SA_RESTART`); the retrying forms
+//!   (`op_retry_eintr`, `op_timeout_retry_eintr`) never return it (stops without a
+//!   handler: `tests/stop.rs`);
 //! - an interrupted call changed nothing: across the run no message is lost,
 //!   duplicated or corrupted (sequence numbers and checksums, every one counted at
 //!   the end), no semaphore operation is applied twice or half (final values);
@@ -47,6 +49,7 @@ per_backend!(
     msg_send_and_receive_under_a_storm,
     semop_and_semtimedop_under_a_storm,
     parked_queue_under_a_storm,
+    parked_queue_parks_again_under_a_storm_by_default,
 );
 
 /// A count for a stress loop: `var`, else `full` under `SYSV_IPC_STRESS=full`, else `ci`.
@@ -322,8 +325,63 @@ fn semop_and_semtimedop_under_a_storm<B: Backend + Copy>(b: B) {
     });
 }
 
+/// The same `Queue` storm with the default policy: a park that a handler's `EINTR`
+/// ends parks again, so no call fails; 0..n arrive exactly once, whole. The
+/// interruptible run above counts thousands of parks that the same storm ends.
+fn parked_queue_parks_again_under_a_storm_by_default<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(move || {
+        let n = messages();
+        let key = Key::new(0x5349_4702);
+        let q = Queue::<Msg, 4, B>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let seg = counters(b);
+        let producer = fork_peer(move || {
+            let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
+            let mut p = q.producer().unwrap();
+            p.set_spins(0);
+            start_storm();
+            for seq in 0..n {
+                if let Err(e) = p.enqueue_blocking(Msg::new(seq)) {
+                    panic!("enqueue {seq}: {}", e.error());
+                }
+            }
+            let handled = stop_storm();
+            assert!(handled > 0, "the timer fired");
+            store(seg, 2, &[handled]);
+        });
+        let consumer = fork_peer(move || {
+            let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
+            let mut c = q.consumer().unwrap();
+            c.set_spins(0);
+            start_storm();
+            for want in 0..n {
+                let m = c
+                    .dequeue_blocking()
+                    .unwrap_or_else(|e| panic!("dequeue {want}: {e}"));
+                m.check(want);
+            }
+            let handled = stop_storm();
+            assert!(handled > 0, "the timer fired");
+            assert_eq!(c.dequeue().unwrap(), None, "nothing beyond n");
+            store(seg, 3, &[handled]);
+            store(seg, 4, &[n]);
+        });
+        producer.join();
+        consumer.join();
+        let c = load(seg);
+        assert_eq!(c[4], n);
+        assert_eq!(q.len().unwrap(), 0);
+        report(&format!(
+            "queue storm, default policy: {n} messages in order and whole, no error; signals {} + {}",
+            c[2], c[3]
+        ));
+        q.remove().unwrap();
+        seg.remove().unwrap();
+    });
+}
+
 /// A `Queue` of 4 slots with no spinning, so both sides park on their semaphores;
-/// both storm. `enqueue_blocking` hands the value back on Interrupted (re-sent),
+/// both storm, with [`set_interruptible`](sysv_ipc::queue::Producer::set_interruptible)
+/// on (the default parks again). `enqueue_blocking` hands the value back on Interrupted (re-sent),
 /// `dequeue_blocking` just fails; the consumer sees 0..n exactly once, whole.
 fn parked_queue_under_a_storm<B: Backend + Copy>(b: B) {
     in_ipc_namespace(move || {
@@ -335,6 +393,7 @@ fn parked_queue_under_a_storm<B: Backend + Copy>(b: B) {
             let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
             let mut p = q.producer().unwrap();
             p.set_spins(0);
+            p.set_interruptible(true); // the default parks again on EINTR
             start_storm();
             let mut eintr = 0;
             for seq in 0..n {
@@ -354,6 +413,7 @@ fn parked_queue_under_a_storm<B: Backend + Copy>(b: B) {
             let q = Queue::<Msg, 4, B>::open_in(b, key).unwrap();
             let mut c = q.consumer().unwrap();
             c.set_spins(0);
+            c.set_interruptible(true);
             start_storm();
             let mut eintr = 0;
             for want in 0..n {
