@@ -1588,6 +1588,78 @@ impl<B: Backend> MsgQueue<B> {
         self.recv_until(timeout, || self.recv_value_with(sel, RecvFlags::NOWAIT))
     }
 
+    /// [`recv_value_or_bytes`](Self::recv_value_or_bytes), waiting at most `timeout`
+    /// for a message, as [`recv_timeout`](Self::recv_timeout) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_value_or_bytes`](Self::recv_value_or_bytes) and
+    /// [`recv_timeout`](Self::recv_timeout).
+    #[doc(alias = "msgrcv")]
+    pub fn recv_value_or_bytes_timeout<T: FromBytes, const N: usize>(
+        &self,
+        buf: &mut MsgBuf<N>,
+        sel: Selector,
+        timeout: Duration,
+    ) -> Result<Typed<T>> {
+        self.recv_until(timeout, || {
+            self.recv_value_or_bytes(buf, sel, RecvFlags::NOWAIT)
+        })
+    }
+
+    /// [`recv_value_or_discard`](Self::recv_value_or_discard), waiting at most
+    /// `timeout` for a message, as [`recv_timeout`](Self::recv_timeout) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_value_or_discard`](Self::recv_value_or_discard) and
+    /// [`recv_timeout`](Self::recv_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::msg::{MsgQueue, Poison, Selector, Typed};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(4, b"not a u16 at all")?;
+    /// let t = Duration::from_millis(10);
+    /// let got = q.recv_value_or_discard_timeout::<u16>(Selector::Any, t)?;
+    /// assert_eq!(got, Typed::Other(Poison { mtype: 4, size: 16, more: false }));
+    /// let e = q.recv_value_or_discard_timeout::<u16>(Selector::Any, t).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "msgrcv")]
+    pub fn recv_value_or_discard_timeout<T: FromBytes>(
+        &self,
+        sel: Selector,
+        timeout: Duration,
+    ) -> Result<Typed<T>> {
+        self.recv_until(timeout, || {
+            self.recv_value_or_discard(sel, RecvFlags::NOWAIT)
+        })
+    }
+
+    /// [`recv_value_truncating`](Self::recv_value_truncating), waiting at most
+    /// `timeout` for a message, as [`recv_timeout`](Self::recv_timeout) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_value_truncating`](Self::recv_value_truncating) and
+    /// [`recv_timeout`](Self::recv_timeout).
+    #[doc(alias = "msgrcv")]
+    pub fn recv_value_truncating_timeout<T: FromBytes>(
+        &self,
+        sel: Selector,
+        timeout: Duration,
+    ) -> Result<Typed<T>> {
+        self.recv_until(timeout, || {
+            self.recv_value_truncating(sel, RecvFlags::NOWAIT)
+        })
+    }
+
     fn recv_until<R>(&self, timeout: Duration, attempt: impl FnMut() -> Result<R>) -> Result<R> {
         poll::until(
             &self.backend,

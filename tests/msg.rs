@@ -628,6 +628,18 @@ fn timed_forms_time_out_within_their_deadline<B: Backend + Copy>(b: B) {
         q.recv_value_timeout::<u64>(Selector::Any, timeout)
             .unwrap_err()
     });
+    timed("recv_value_or_bytes_timeout", &|| {
+        q.recv_value_or_bytes_timeout::<u64, 16>(&mut MsgBuf::new(), Selector::Any, timeout)
+            .unwrap_err()
+    });
+    timed("recv_value_or_discard_timeout", &|| {
+        q.recv_value_or_discard_timeout::<u64>(Selector::Any, timeout)
+            .unwrap_err()
+    });
+    timed("recv_value_truncating_timeout", &|| {
+        q.recv_value_truncating_timeout::<u64>(Selector::Any, timeout)
+            .unwrap_err()
+    });
     // A message of another type is not what the selector waits for.
     q.send(2, b"other").unwrap();
     timed("recv_timeout of type 1", &|| {
@@ -690,6 +702,54 @@ fn timed_forms_complete_when_a_peer_acts<B: Backend + Copy>(b: B) {
     }
     assert_eq!(got, [1, 2]);
     receiver.join();
+    q.remove().unwrap();
+}
+
+/// The timed ways out of a poison message take, while they wait, what another
+/// process sends: each a poison message (reported exactly) and then a value.
+fn timed_ways_out_take_what_a_peer_sends<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    let sender = fork_peer(move || {
+        for round in 0..3u64 {
+            std::thread::sleep(Duration::from_millis(50));
+            q.send(5 + round as i64, &[1u8; 9]).unwrap();
+            q.send_value(1, &round).unwrap();
+        }
+    });
+    let wait = Duration::from_secs(20);
+    let poison = |mtype| Poison {
+        mtype,
+        size: 9,
+        more: false,
+    };
+    let value = |value| Typed::Value { mtype: 1, value };
+    let mut buf = MsgBuf::<16>::new();
+    let mut bytes = || {
+        q.recv_value_or_bytes_timeout::<u64, 16>(&mut buf, Selector::Any, wait)
+            .unwrap()
+    };
+    assert_eq!(bytes(), Typed::Other(poison(5)));
+    assert_eq!(bytes(), value(0));
+    let discard = || {
+        q.recv_value_or_discard_timeout::<u64>(Selector::Any, wait)
+            .unwrap()
+    };
+    assert_eq!(discard(), Typed::Other(poison(6)));
+    assert_eq!(discard(), value(1));
+    let truncate = || {
+        q.recv_value_truncating_timeout::<u64>(Selector::Any, wait)
+            .unwrap()
+    };
+    assert_eq!(
+        truncate(),
+        Typed::Truncated {
+            value: u64::from_ne_bytes([1; 8]),
+            poison: poison(7)
+        }
+    );
+    assert_eq!(truncate(), value(2));
+    sender.join();
+    assert_eq!(q.stat().unwrap().messages, 0);
     q.remove().unwrap();
 }
 
@@ -1079,6 +1139,7 @@ for_backends!(
     each_way_out_reports_exact_sizes,
     ways_out_take_only_what_the_selector_picks,
     a_typed_server_survives_poison_from_another_process,
+    timed_ways_out_take_what_a_peer_sends,
 );
 
 /// The single-process tests again on the in-memory model of the kernel (a fresh
