@@ -1221,9 +1221,10 @@ impl<B: Backend> MsgQueue<B> {
     /// # Errors
     ///
     /// `BufferTooSmall { capacity: size_of::<T>() }` for a longer message (it stays
-    /// queued; `msgrcv`'s `E2BIG` does not tell its size); `SizeMismatch { expected:
-    /// size_of::<T>(), actual }` for a shorter one (it was taken); otherwise as
-    /// [`recv`](Self::recv).
+    /// queued; `msgrcv`'s `E2BIG` does not tell its size, nor its type, which
+    /// [`Error::mtype`] gives only for a `Selector::Type`); `SizeMismatch { expected:
+    /// size_of::<T>(), actual }` for a shorter one (it was taken; [`Error::mtype`] is
+    /// its type); otherwise as [`recv`](Self::recv).
     ///
     /// # Examples
     ///
@@ -1283,7 +1284,11 @@ impl<B: Backend> MsgQueue<B> {
             self.backend
                 .msgrcv(self.id, wire.as_mut_bytes(), msgtyp, flags),
         )
-        .map_err(|e| buffer_too_small(e, size_of::<T>()))?;
+        .map_err(|e| match (buffer_too_small(e, size_of::<T>()), sel) {
+            // The one selector that says which type the refused message has.
+            (e, Selector::Type(t)) if e.errno() == Some(abi::Errno::TOOBIG) => e.with_mtype(t),
+            (e, _) => e,
+        })?;
         if n != size_of::<T>() {
             return Err(Error::new(
                 Call::Msgrcv,
@@ -1291,7 +1296,8 @@ impl<B: Backend> MsgQueue<B> {
                     expected: size_of::<T>(),
                     actual: n,
                 },
-            ));
+            )
+            .with_mtype(i64::from_ne_bytes(wire.mtype)));
         }
         Ok((i64::from_ne_bytes(wire.mtype), wire.value.into_inner()))
     }

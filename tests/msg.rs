@@ -800,6 +800,38 @@ fn a_signal_interrupts_a_timed_receive<B: Backend + Copy>(b: B) {
     q.remove().unwrap();
 }
 
+/// What `recv_value` says when it meets a poison message: its size against the
+/// type's, and its mtype where the crate knows it (the short message it was handed;
+/// a long one only under `Selector::Type`, since `E2BIG` says neither).
+fn a_poison_message_error_names_size_and_mtype<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    q.send(3, b"abc").unwrap();
+    let e = q.recv_value::<u64>(Selector::Any).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "msgrcv: size 3 where 8 bytes were expected (mtype 3)"
+    );
+    q.send(4, &[7u8; 16]).unwrap();
+    let e = q
+        .recv_value_with::<u64>(Selector::Type(4), RecvFlags::NOWAIT)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
+         (mtype 4) (E2BIG (Argument list too long))"
+    );
+    let e = q
+        .recv_value_with::<u64>(Selector::UpTo(9), RecvFlags::NOWAIT)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
+         (E2BIG (Argument list too long))"
+    );
+    assert_eq!(q.stat().unwrap().messages, 1);
+    q.remove().unwrap();
+}
+
 /// Raises the namespace's `msgmax`, for messages longer than `DEFAULT_MSGMAX`, and
 /// `msgmnb` to ten of them, up to which `set_max_bytes` then needs no privilege.
 trait RaiseMsgmax: Backend {
@@ -1140,6 +1172,7 @@ for_backends!(
     ways_out_take_only_what_the_selector_picks,
     a_typed_server_survives_poison_from_another_process,
     timed_ways_out_take_what_a_peer_sends,
+    a_poison_message_error_names_size_and_mtype,
 );
 
 /// The single-process tests again on the in-memory model of the kernel (a fresh
@@ -1172,7 +1205,8 @@ on_the_mock!(
     removal_guard_removes_on_drop,
     timed_forms_time_out_on_the_virtual_clock,
     each_way_out_reports_exact_sizes,
-    ways_out_take_only_what_the_selector_picks;
+    ways_out_take_only_what_the_selector_picks,
+    a_poison_message_error_names_size_and_mtype;
     in_a_child: nothing_allocates,
 );
 
