@@ -532,6 +532,16 @@ fn nothing_allocates<B: Backend + Copy>(b: B) {
         q.send_buf(&mb).unwrap();
         q.recv_buf(&mut mb, Selector::Any).unwrap();
         let _ = q.try_recv(&mut buf, Selector::Any);
+        // The ways out of a poison message, each meeting one.
+        q.send(4, b"poison").unwrap();
+        let got = q.recv_value_or_bytes::<u64, 64>(&mut mb, Selector::Any, RecvFlags::BLOCK);
+        assert!(matches!(got, Ok(Typed::Other(Poison { size: 6, .. }))));
+        q.send(4, b"poison").unwrap();
+        let got = q.recv_value_or_discard::<u64>(Selector::Any, RecvFlags::BLOCK);
+        assert!(matches!(got, Ok(Typed::Other(Poison { size: 6, .. }))));
+        q.send(4, b"poison longer than a u64").unwrap();
+        let got = q.recv_value_truncating::<u64>(Selector::Any, RecvFlags::BLOCK);
+        assert!(matches!(got, Ok(Typed::Truncated { .. })));
         q.stat().unwrap();
     }
     assert_eq!(sysv_ipc_testkit::allocations() - before, 0);
