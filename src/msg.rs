@@ -1250,7 +1250,8 @@ impl<B: Backend> MsgQueue<B> {
     }
 
     /// [`recv_value`](Self::recv_value) with explicit flags (`TRUNCATE` is ignored:
-    /// a truncated `T` would be a lie).
+    /// a `T` cut from a longer message is a choice the caller makes by calling
+    /// [`recv_value_truncating`](Self::recv_value_truncating), which says so).
     ///
     /// # Examples
     ///
@@ -1322,6 +1323,10 @@ impl<B: Backend> MsgQueue<B> {
     /// As [`recv_buf_with`](Self::recv_buf_with): `BufferTooSmall` for a message
     /// longer than `N` (it stays queued); `NoMessage` with `NOWAIT`; `Interrupted`,
     /// `Removed`; `InvalidArgument` for a selector bound below 1.
+    ///
+    /// # References
+    ///
+    /// msgop(2).
     ///
     /// # Examples
     ///
@@ -1401,6 +1406,10 @@ impl<B: Backend> MsgQueue<B> {
     /// for a selector bound below 1 or a queue that is gone; `PermissionDenied`
     /// without read permission. Nothing is taken when it fails.
     ///
+    /// # References
+    ///
+    /// msgop(2).
+    ///
     /// # Examples
     ///
     /// A typed server that meets poison messages, longer and shorter than its
@@ -1467,6 +1476,10 @@ impl<B: Backend> MsgQueue<B> {
     /// # Errors
     ///
     /// As [`recv_value_or_discard`](Self::recv_value_or_discard).
+    ///
+    /// # References
+    ///
+    /// msgop(2).
     ///
     /// # Examples
     ///
