@@ -285,6 +285,7 @@ pub struct Error {
     kind: ErrorKind,
     errno: Option<Errno>,
     limit: Option<Limit>,
+    mtype: Option<i64>,
 }
 
 impl Error {
@@ -338,6 +339,7 @@ impl Error {
             kind,
             errno: Some(errno),
             limit: None,
+            mtype: None,
         }
     }
 
@@ -362,6 +364,7 @@ impl Error {
             kind,
             errno: None,
             limit: None,
+            mtype: None,
         }
     }
 
@@ -376,6 +379,38 @@ impl Error {
             limit: Some(limit),
             ..self
         }
+    }
+
+    /// The same error, naming the type of the message it is about.
+    pub(crate) const fn with_mtype(self, mtype: i64) -> Self {
+        Error {
+            mtype: Some(mtype),
+            ..self
+        }
+    }
+
+    /// The type (`mtype`) of the message a failed receive met, where the crate knows
+    /// it: a message shorter than the type [`recv_value`](crate::msg::MsgQueue::recv_value)
+    /// reads (the kernel handed it over, then the crate refused it), and a longer one
+    /// picked by `Selector::Type` (only that type can be picked). The kernel's `E2BIG`
+    /// for a longer message says neither its type nor its size otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(6, b"abc")?;
+    /// let e = q.recv_value::<u32>(Selector::Any).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 4, actual: 3 });
+    /// assert_eq!(e.mtype(), Some(6));
+    /// assert_eq!(e.to_string(), "msgrcv: size 3 where 4 bytes were expected (mtype 6)");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn mtype(&self) -> Option<i64> {
+        self.mtype
     }
 
     /// The system limit this error ran into, where the crate could tell which:
@@ -521,6 +556,9 @@ impl fmt::Display for ErrorKind {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.call.name(), self.kind)?;
+        if let Some(mtype) = self.mtype {
+            write!(f, " (mtype {mtype})")?;
+        }
         if let Some(limit) = self.limit() {
             write!(f, " ({})", limit.sysctl())?;
         }
@@ -537,6 +575,7 @@ impl fmt::Debug for Error {
             .field("call", &self.call)
             .field("kind", &self.kind)
             .field("errno", &self.errno)
+            .field("mtype", &self.mtype)
             .field("limit", &self.limit())
             .finish()
     }

@@ -2,7 +2,7 @@
 //! IPC namespace.
 
 use std::time::{Duration, Instant};
-use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector};
+use sysv_ipc::msg::{DEFAULT_MSGMAX, MsgBuf, MsgQueue, Poison, RecvFlags, Selector, Typed};
 use sysv_ipc::{
     Backend, Errno, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Owner, Removable, Removal,
 };
@@ -532,6 +532,16 @@ fn nothing_allocates<B: Backend + Copy>(b: B) {
         q.send_buf(&mb).unwrap();
         q.recv_buf(&mut mb, Selector::Any).unwrap();
         let _ = q.try_recv(&mut buf, Selector::Any);
+        // The ways out of a poison message, each meeting one.
+        q.send(4, b"poison").unwrap();
+        let got = q.recv_value_or_bytes::<u64, 64>(&mut mb, Selector::Any, RecvFlags::BLOCK);
+        assert!(matches!(got, Ok(Typed::Other(Poison { size: 6, .. }))));
+        q.send(4, b"poison").unwrap();
+        let got = q.recv_value_or_discard::<u64>(Selector::Any, RecvFlags::BLOCK);
+        assert!(matches!(got, Ok(Typed::Other(Poison { size: 6, .. }))));
+        q.send(4, b"poison longer than a u64").unwrap();
+        let got = q.recv_value_truncating::<u64>(Selector::Any, RecvFlags::BLOCK);
+        assert!(matches!(got, Ok(Typed::Truncated { .. })));
         q.stat().unwrap();
     }
     assert_eq!(sysv_ipc_testkit::allocations() - before, 0);
@@ -628,6 +638,18 @@ fn timed_forms_time_out_within_their_deadline<B: Backend + Copy>(b: B) {
         q.recv_value_timeout::<u64>(Selector::Any, timeout)
             .unwrap_err()
     });
+    timed("recv_value_or_bytes_timeout", &|| {
+        q.recv_value_or_bytes_timeout::<u64, 16>(&mut MsgBuf::new(), Selector::Any, timeout)
+            .unwrap_err()
+    });
+    timed("recv_value_or_discard_timeout", &|| {
+        q.recv_value_or_discard_timeout::<u64>(Selector::Any, timeout)
+            .unwrap_err()
+    });
+    timed("recv_value_truncating_timeout", &|| {
+        q.recv_value_truncating_timeout::<u64>(Selector::Any, timeout)
+            .unwrap_err()
+    });
     // A message of another type is not what the selector waits for.
     q.send(2, b"other").unwrap();
     timed("recv_timeout of type 1", &|| {
@@ -693,6 +715,54 @@ fn timed_forms_complete_when_a_peer_acts<B: Backend + Copy>(b: B) {
     q.remove().unwrap();
 }
 
+/// The timed ways out of a poison message take, while they wait, what another
+/// process sends: each a poison message (reported exactly) and then a value.
+fn timed_ways_out_take_what_a_peer_sends<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    let sender = fork_peer(move || {
+        for round in 0..3u64 {
+            std::thread::sleep(Duration::from_millis(50));
+            q.send(5 + round as i64, &[1u8; 9]).unwrap();
+            q.send_value(1, &round).unwrap();
+        }
+    });
+    let wait = Duration::from_secs(20);
+    let poison = |mtype| Poison {
+        mtype,
+        size: 9,
+        more: false,
+    };
+    let value = |value| Typed::Value { mtype: 1, value };
+    let mut buf = MsgBuf::<16>::new();
+    let mut bytes = || {
+        q.recv_value_or_bytes_timeout::<u64, 16>(&mut buf, Selector::Any, wait)
+            .unwrap()
+    };
+    assert_eq!(bytes(), Typed::Other(poison(5)));
+    assert_eq!(bytes(), value(0));
+    let discard = || {
+        q.recv_value_or_discard_timeout::<u64>(Selector::Any, wait)
+            .unwrap()
+    };
+    assert_eq!(discard(), Typed::Other(poison(6)));
+    assert_eq!(discard(), value(1));
+    let truncate = || {
+        q.recv_value_truncating_timeout::<u64>(Selector::Any, wait)
+            .unwrap()
+    };
+    assert_eq!(
+        truncate(),
+        Typed::Truncated {
+            value: u64::from_ne_bytes([1; 8]),
+            poison: poison(7)
+        }
+    );
+    assert_eq!(truncate(), value(2));
+    sender.join();
+    assert_eq!(q.stat().unwrap().messages, 0);
+    q.remove().unwrap();
+}
+
 /// A queue removed while a timed call waits on it is `Removed`, as for the
 /// blocking calls, not `InvalidArgument` (what a try on a gone id returns) or a
 /// timeout.
@@ -740,6 +810,332 @@ fn a_signal_interrupts_a_timed_receive<B: Backend + Copy>(b: B) {
     q.remove().unwrap();
 }
 
+/// What `recv_value` says when it meets a poison message: its size against the
+/// type's, and its mtype where the crate knows it (the short message it was handed;
+/// a long one only under `Selector::Type`, since `E2BIG` says neither).
+fn a_poison_message_error_names_size_and_mtype<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    q.send(3, b"abc").unwrap();
+    let e = q.recv_value::<u64>(Selector::Any).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "msgrcv: size 3 where 8 bytes were expected (mtype 3)"
+    );
+    q.send(4, &[7u8; 16]).unwrap();
+    let e = q
+        .recv_value_with::<u64>(Selector::Type(4), RecvFlags::NOWAIT)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
+         (mtype 4) (E2BIG (Argument list too long))"
+    );
+    let e = q
+        .recv_value_with::<u64>(Selector::UpTo(9), RecvFlags::NOWAIT)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
+         (E2BIG (Argument list too long))"
+    );
+    assert_eq!(q.stat().unwrap().messages, 1);
+    q.remove().unwrap();
+}
+
+/// Raises the namespace's `msgmax`, for messages longer than `DEFAULT_MSGMAX`, and
+/// `msgmnb` to ten of them, up to which `set_max_bytes` then needs no privilege.
+trait RaiseMsgmax: Backend {
+    fn raise_msgmax(&self, msgmax: i32) {
+        set_sysctl("kernel/msgmax", msgmax);
+        set_sysctl("kernel/msgmnb", 10 * msgmax);
+    }
+}
+
+impl RaiseMsgmax for LinuxRaw {}
+impl RaiseMsgmax for Libc {}
+impl RaiseMsgmax for &sysv_ipc_mock::Mock {
+    fn raise_msgmax(&self, msgmax: i32) {
+        self.set_limits(sysv_ipc_mock::Limits {
+            msgmax,
+            msgmnb: 10 * msgmax,
+            ..sysv_ipc_mock::Limits::LINUX
+        });
+    }
+}
+
+/// The poison messages of [`each_way_out_reports_exact_sizes`]: every size around
+/// `Sample`'s 24 bytes and at the ends, each with its own mtype (1..).
+const POISON_SIZES: [usize; 7] = [0, 1, 23, 25, 100, DEFAULT_MSGMAX - 1, DEFAULT_MSGMAX];
+
+fn sample(seq: u64) -> Sample {
+    Sample {
+        seq,
+        value: [seq as f32, 0.5, -1.0],
+        flags: 3,
+    }
+}
+
+/// Queues `sample(0)`, then for each poison size a poison message and a `Sample`,
+/// then one message longer than `DEFAULT_MSGMAX` (msgmax raised) and a last `Sample`.
+fn queue_poison_and_samples<B: RaiseMsgmax + Copy>(q: &MsgQueue<B>) -> Vec<Poison> {
+    q.backend().raise_msgmax(9000);
+    q.set_max_bytes(90_000).unwrap();
+    let mut sent = Vec::new();
+    q.send_value(100, &sample(0)).unwrap();
+    for (i, &size) in POISON_SIZES.iter().enumerate() {
+        let mtype = 1 + i as i64;
+        q.send(mtype, &vec![0xa5; size]).unwrap();
+        sent.push(Poison {
+            mtype,
+            size,
+            more: false,
+        });
+        q.send_value(100, &sample(1 + i as u64)).unwrap();
+    }
+    let mut long = MsgBuf::<9000>::new();
+    long.set(50, &[0x5a; 9000]).unwrap();
+    q.send_buf(&long).unwrap();
+    sent.push(Poison {
+        mtype: 50,
+        size: DEFAULT_MSGMAX,
+        more: true,
+    });
+    q.send_value(100, &sample(99)).unwrap();
+    sent
+}
+
+/// Each way out of a poison message, on one queue holding poison of every size
+/// between `Sample`s: every `Sample` is served in order, every poison message is
+/// reported once with its exact mtype and size, and the queue ends empty.
+fn each_way_out_reports_exact_sizes<B: RaiseMsgmax + Copy>(b: B) {
+    let seqs: Vec<u64> = (0..=POISON_SIZES.len() as u64).chain([99]).collect();
+    // Discard: the poison is taken and reported.
+    let q = new_queue(b);
+    let sent = queue_poison_and_samples(&q);
+    let (mut served, mut dropped) = (Vec::new(), Vec::new());
+    loop {
+        match q.recv_value_or_discard::<Sample>(Selector::Any, RecvFlags::NOWAIT) {
+            Ok(Typed::Value { mtype, value }) => {
+                assert_eq!((mtype, &value), (100, &sample(value.seq)));
+                served.push(value.seq);
+            }
+            Ok(Typed::Other(p)) => dropped.push(p),
+            Ok(t @ Typed::Truncated { .. }) => panic!("{t:?}"),
+            Err(e) if e.kind() == ErrorKind::NoMessage => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(served, seqs);
+    assert_eq!(dropped, sent);
+    assert_eq!(q.stat().unwrap().messages, 0);
+
+    // Truncate: the longer poison gives its head as a Sample, the shorter is dropped.
+    let sent = queue_poison_and_samples(&q);
+    let (mut served, mut cut, mut dropped) = (Vec::new(), Vec::new(), Vec::new());
+    loop {
+        match q.recv_value_truncating::<Sample>(Selector::Any, RecvFlags::NOWAIT) {
+            Ok(Typed::Value { value, .. }) => served.push(value.seq),
+            Ok(Typed::Truncated { value, poison }) => {
+                let fill = if poison.mtype == 50 { 0x5a } else { 0xa5 };
+                assert_eq!(value.seq, u64::from_ne_bytes([fill; 8]));
+                cut.push(poison);
+            }
+            Ok(Typed::Other(p)) => dropped.push(p),
+            Err(e) if e.kind() == ErrorKind::NoMessage => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(served, seqs);
+    let size = std::mem::size_of::<Sample>();
+    let (longer, shorter): (Vec<Poison>, Vec<Poison>) = sent.iter().partition(|p| p.size > size);
+    assert_eq!((cut, dropped), (longer, shorter));
+    assert_eq!(q.stat().unwrap().messages, 0);
+
+    // As bytes: each poison message arrives whole in the caller's buffer; one longer
+    // than the buffer is refused and stays, and a bigger buffer takes it.
+    let sent = queue_poison_and_samples(&q);
+    let mut buf = MsgBuf::<DEFAULT_MSGMAX>::new();
+    let (mut served, mut kept) = (Vec::new(), Vec::new());
+    loop {
+        match q.recv_value_or_bytes::<Sample, DEFAULT_MSGMAX>(
+            &mut buf,
+            Selector::Any,
+            RecvFlags::NOWAIT | RecvFlags::TRUNCATE, // ignored: never cuts
+        ) {
+            Ok(Typed::Value { value, .. }) => {
+                assert_eq!(buf.text(), sample(value.seq).as_bytes());
+                served.push(value.seq);
+            }
+            Ok(Typed::Other(p)) => {
+                assert_eq!((buf.mtype(), buf.text().len()), (p.mtype, p.size));
+                assert!(buf.text().iter().all(|&x| x == 0xa5));
+                kept.push(p);
+            }
+            Ok(t @ Typed::Truncated { .. }) => panic!("{t:?}"),
+            Err(e)
+                if e.kind()
+                    == ErrorKind::BufferTooSmall {
+                        capacity: DEFAULT_MSGMAX,
+                    } =>
+            {
+                let mut big = MsgBuf::<9000>::new();
+                match q
+                    .recv_value_or_bytes::<Sample, 9000>(&mut big, Selector::Any, RecvFlags::NOWAIT)
+                    .unwrap()
+                {
+                    Typed::Other(p) => {
+                        assert_eq!(big.text(), &[0x5a; 9000][..]);
+                        kept.push(Poison {
+                            more: true,
+                            size: DEFAULT_MSGMAX,
+                            ..p
+                        });
+                        assert_eq!(p.size, 9000);
+                    }
+                    t => panic!("{t:?}"),
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::NoMessage => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(served, seqs);
+    assert_eq!(kept, sent);
+    assert_eq!(q.stat().unwrap().messages, 0);
+    q.remove().unwrap();
+}
+
+/// The ways out honour the selector: a poison message of another type is left alone,
+/// one of the selected type is taken and reported.
+fn ways_out_take_only_what_the_selector_picks<B: Backend + Copy>(b: B) {
+    let q = new_queue(b);
+    q.send(2, b"poison of type 2").unwrap();
+    q.send(1, b"poison of type 1").unwrap();
+    q.send_value(1, &sample(7)).unwrap();
+    let got = q
+        .recv_value_or_discard::<Sample>(Selector::Type(1), RecvFlags::NOWAIT)
+        .unwrap();
+    assert_eq!(
+        got,
+        Typed::Other(Poison {
+            mtype: 1,
+            size: 16,
+            more: false
+        })
+    );
+    let got = q
+        .recv_value_truncating::<Sample>(Selector::Except(2), RecvFlags::NOWAIT)
+        .unwrap();
+    assert_eq!(
+        got,
+        Typed::Value {
+            mtype: 1,
+            value: sample(7)
+        }
+    );
+    let e = q
+        .recv_value_or_discard::<Sample>(Selector::UpTo(1), RecvFlags::NOWAIT)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoMessage);
+    let e = q
+        .recv_value_or_discard::<Sample>(Selector::Type(0), RecvFlags::NOWAIT)
+        .unwrap_err();
+    assert_eq!((e.kind(), e.errno()), (ErrorKind::InvalidArgument, None));
+    assert_eq!(q.stat().unwrap().messages, 1, "type 2 stays");
+    q.remove().unwrap();
+}
+
+/// A typed server in a process of its own, against a client process that mixes
+/// poison messages (longer and shorter than a request) into its requests: the
+/// server drops and counts the poison and keeps serving, blocking in `msgrcv`, with
+/// two server processes taking from the same queue at once. Each server reports its
+/// tally on a second queue; together they served every request once and reported
+/// every poison message once, with its mtype and size.
+fn a_typed_server_survives_poison_from_another_process<B: Backend + Copy>(b: B) {
+    const REQUESTS: u64 = 2000;
+    const SERVERS: usize = 2;
+    let q = new_queue(b);
+    let tally = new_queue(b);
+    let servers: Vec<_> = (0..SERVERS)
+        .map(|_| {
+            fork_peer(move || {
+                // (seq sum, served, poison count, poison bytes, poison mtype sum)
+                let mut t = [0u64; 5];
+                loop {
+                    match q.recv_value_or_discard::<Sample>(Selector::Any, RecvFlags::BLOCK) {
+                        Ok(Typed::Value { value, .. }) if value.seq == u64::MAX => break,
+                        Ok(Typed::Value { value, .. }) => {
+                            assert_eq!(value, sample(value.seq));
+                            t[0] += value.seq;
+                            t[1] += 1;
+                        }
+                        Ok(Typed::Other(p)) => {
+                            assert!(!p.more);
+                            t[2] += 1;
+                            t[3] += p.size as u64;
+                            t[4] += p.mtype as u64;
+                        }
+                        Ok(t) => panic!("{t:?}"),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                tally.send_value(1, &t).unwrap();
+            })
+        })
+        .collect();
+    let client = fork_peer(move || {
+        for seq in 0..REQUESTS {
+            q.send_value(1, &sample(seq)).unwrap();
+            match seq % 4 {
+                0 => q.send(2, &vec![1u8; 25 + (seq % 100) as usize]).unwrap(),
+                1 => q.send(3, &vec![1u8; (seq % 24) as usize]).unwrap(),
+                _ => {}
+            }
+        }
+        for _ in 0..SERVERS {
+            q.send_value(1, &sample(u64::MAX)).unwrap();
+        }
+    });
+    client.join();
+    for s in servers {
+        s.join();
+    }
+    let mut total = [0u64; 5];
+    for _ in 0..SERVERS {
+        let (_, t) = q_tally(&tally);
+        for (sum, x) in total.iter_mut().zip(t) {
+            *sum += x;
+        }
+    }
+    let (mut count, mut bytes, mut mtypes) = (0, 0, 0);
+    for seq in 0..REQUESTS {
+        match seq % 4 {
+            0 => (count, bytes, mtypes) = (count + 1, bytes + 25 + seq % 100, mtypes + 2),
+            1 => (count, bytes, mtypes) = (count + 1, bytes + seq % 24, mtypes + 3),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        total,
+        [
+            REQUESTS * (REQUESTS - 1) / 2,
+            REQUESTS,
+            count,
+            bytes,
+            mtypes
+        ]
+    );
+    assert_eq!(q.stat().unwrap().messages, 0);
+    q.remove().unwrap();
+    tally.remove().unwrap();
+}
+
+fn q_tally<B: Backend>(tally: &MsgQueue<B>) -> (i64, [u64; 5]) {
+    tally
+        .recv_value_with::<[u64; 5]>(Selector::Any, RecvFlags::NOWAIT)
+        .unwrap()
+}
+
 /// Whether `pid` (our child) is a zombie: it returned, its status not yet reaped.
 fn exited(pid: libc::pid_t) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -782,6 +1178,11 @@ for_backends!(
     timed_forms_complete_when_a_peer_acts,
     removal_ends_a_timed_wait,
     a_signal_interrupts_a_timed_receive,
+    each_way_out_reports_exact_sizes,
+    ways_out_take_only_what_the_selector_picks,
+    a_typed_server_survives_poison_from_another_process,
+    timed_ways_out_take_what_a_peer_sends,
+    a_poison_message_error_names_size_and_mtype,
 );
 
 /// The single-process tests again on the in-memory model of the kernel (a fresh
@@ -812,7 +1213,10 @@ on_the_mock!(
     peek_copies_without_removing,
     stat_reports_the_queue,
     removal_guard_removes_on_drop,
-    timed_forms_time_out_on_the_virtual_clock;
+    timed_forms_time_out_on_the_virtual_clock,
+    each_way_out_reports_exact_sizes,
+    ways_out_take_only_what_the_selector_picks,
+    a_poison_message_error_names_size_and_mtype;
     in_a_child: nothing_allocates,
 );
 

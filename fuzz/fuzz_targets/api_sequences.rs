@@ -14,7 +14,7 @@ use core::time::Duration;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use sysv_ipc::ShmType;
-use sysv_ipc::msg::{MsgBuf, MsgQueue, RecvFlags, Selector, SendFlags};
+use sysv_ipc::msg::{DEFAULT_MSGMAX, MsgBuf, MsgQueue, RecvFlags, Selector, SendFlags, Typed};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::{Attachment, ReadOnly, Segment};
@@ -303,7 +303,37 @@ impl<'k> World<'k> {
                     } else {
                         RecvFlags::BLOCK
                     };
-                    let _ = q.recv_value_with::<Rec>(selector(*s, *bound), f);
+                    let sel = selector(*s, *bound);
+                    let size = core::mem::size_of::<Rec>();
+                    // The ways out of a poison message, picked by the selector
+                    // byte's next two bits; what they report must fit the message.
+                    let got = match (*s / 4) % 4 {
+                        0 => {
+                            let _ = q.recv_value_with::<Rec>(sel, f);
+                            None
+                        }
+                        1 => {
+                            let mut buf = MsgBuf::<64>::new();
+                            let got = q.recv_value_or_bytes::<Rec, 64>(&mut buf, sel, f);
+                            if let Ok(Typed::Other(p)) = &got {
+                                assert_eq!((p.mtype, p.size), (buf.mtype(), buf.text().len()));
+                            }
+                            Some(got)
+                        }
+                        2 => Some(q.recv_value_or_discard::<Rec>(sel, f)),
+                        _ => Some(q.recv_value_truncating::<Rec>(sel, f)),
+                    };
+                    match got {
+                        Some(Ok(Typed::Value { mtype, .. })) => assert!(mtype >= 1),
+                        Some(Ok(Typed::Truncated { poison, .. })) => {
+                            assert!(poison.size > size && poison.size <= DEFAULT_MSGMAX);
+                        }
+                        Some(Ok(Typed::Other(p))) => {
+                            assert!(p.mtype >= 1 && p.size <= DEFAULT_MSGMAX);
+                            assert!(p.more || p.size != size, "a whole Rec reported as poison");
+                        }
+                        _ => {}
+                    }
                 }
             }
             Op::MsgBufRoundTrip(q, mtype, text) => {
