@@ -20,8 +20,16 @@ use sysv_ipc_testkit::in_ipc_namespace;
 /// first must wait for the receiver.
 const COUNT: u64 = 20_000;
 
-/// The example binary `name`, built if this run did not build it.
+/// The example binary `name`: in `SYSV_IPC_EXAMPLES_DIR` if set (`.ci/unprivileged`
+/// copies the test binaries and the examples where uid 65534 can run them, away from
+/// the target directory), else beside this test's binary, built if this run did not
+/// build it.
 fn example(name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("SYSV_IPC_EXAMPLES_DIR") {
+        let bin = PathBuf::from(dir).join(name);
+        assert!(bin.exists(), "{} is missing", bin.display());
+        return bin;
+    }
     let exe = std::env::current_exe().expect("current_exe");
     // target/<profile>/deps/two_programs-<hash> -> target/<profile>/examples/<name>
     let profile_dir = exe
