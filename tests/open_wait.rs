@@ -1,0 +1,245 @@
+//! `open_wait`: a program that starts before the peer that creates the object
+//! waits for it instead of failing with `NotFound` (issue 14, item 9), for every
+//! kind, on the kernel through both real backends (each test in a fresh IPC
+//! namespace, the waiter and the creator in two processes) and on the mock, whose
+//! clock moves only when a caller sleeps.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use sysv_ipc::msg::MsgQueue;
+use sysv_ipc::queue::Queue;
+use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::shm::{Segment, Shm};
+use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, SemOp, SemSet};
+use sysv_ipc_libc::Libc;
+use sysv_ipc_mock::Mock;
+use sysv_ipc_testkit::fork_peer;
+
+/// Every kind that can be opened by key, with its read-only opens.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    MsgQueue,
+    SemSet,
+    Segment,
+    Shm,
+    ShmReadOnly,
+    Queue,
+    SeqLock,
+    SeqLockReadOnly,
+}
+
+const ALL: [Kind; 8] = [
+    Kind::MsgQueue,
+    Kind::SemSet,
+    Kind::Segment,
+    Kind::Shm,
+    Kind::ShmReadOnly,
+    Kind::Queue,
+    Kind::SeqLock,
+    Kind::SeqLockReadOnly,
+];
+
+impl Kind {
+    /// A key of its own for each kind, so that one namespace holds them all.
+    fn key(self) -> Key {
+        Key::new(0x0e9e_0000 + self as i32)
+    }
+
+    /// The plain open: what a program that starts first gets today.
+    fn open<B: Backend + Clone>(self, b: B) -> sysv_ipc::Result<()> {
+        let key = self.key();
+        match self {
+            Kind::MsgQueue => MsgQueue::open_in(b, key).map(drop),
+            Kind::SemSet => SemSet::open_in(b, key).map(drop),
+            Kind::Segment => Segment::open_in(b, key).map(drop),
+            Kind::Shm => Shm::<u64, _>::open_in(b, key).map(drop),
+            Kind::ShmReadOnly => Shm::<u64, _, _>::open_read_only_in(b, key).map(drop),
+            Kind::Queue => Queue::<u64, 8, _>::open_in(b, key).map(drop),
+            Kind::SeqLock => SeqLock::<u64, _>::open_in(b, key).map(drop),
+            Kind::SeqLockReadOnly => SeqLock::<u64, _, _>::open_read_only_in(b, key).map(drop),
+        }
+    }
+
+    fn open_wait<B: Backend + Clone>(self, b: B, timeout: Duration) -> sysv_ipc::Result<()> {
+        let key = self.key();
+        match self {
+            Kind::MsgQueue => MsgQueue::open_wait_in(b, key, timeout).map(drop),
+            Kind::SemSet => SemSet::open_wait_in(b, key, timeout).map(drop),
+            Kind::Segment => Segment::open_wait_in(b, key, timeout).map(drop),
+            Kind::Shm => Shm::<u64, _>::open_wait_in(b, key, timeout).map(drop),
+            Kind::ShmReadOnly => {
+                Shm::<u64, _, _>::open_read_only_wait_in(b, key, timeout).map(drop)
+            }
+            Kind::Queue => Queue::<u64, 8, _>::open_wait_in(b, key, timeout).map(drop),
+            Kind::SeqLock => SeqLock::<u64, _>::open_wait_in(b, key, timeout).map(drop),
+            Kind::SeqLockReadOnly => {
+                SeqLock::<u64, _, _>::open_read_only_wait_in(b, key, timeout).map(drop)
+            }
+        }
+    }
+
+    /// What the peer that starts second does. The objects outlive the handles.
+    fn create<B: Backend + Clone>(self, b: B) -> sysv_ipc::Result<()> {
+        let (key, new, mode) = (self.key(), Intent::CreateNew, Mode::OWNER_RW);
+        match self {
+            Kind::MsgQueue => MsgQueue::create_in(b, key, new, mode).map(drop),
+            Kind::SemSet => SemSet::create_in(b, key, 1, new, mode).map(drop),
+            Kind::Segment => Segment::create_in(b, key, 64, new, mode).map(drop),
+            Kind::Shm | Kind::ShmReadOnly => Shm::<u64, _>::create_in(b, key, new, mode).map(drop),
+            Kind::Queue => Queue::<u64, 8, _>::create_in(b, key, new, mode).map(drop),
+            Kind::SeqLock | Kind::SeqLockReadOnly => {
+                SeqLock::<u64, _>::create_in(b, key, new, mode).map(drop)
+            }
+        }
+    }
+}
+
+/// How much later than its deadline a timed-out call may return on a loaded host.
+const BOUND: Duration = Duration::from_millis(200);
+
+/// A waiter started first, in its own process, gets each kind that a creator
+/// makes 100 ms later.
+fn a_waiter_started_first_gets_each_kind<B: Backend + Copy>(b: B) {
+    for kind in ALL {
+        let (mut started_r, mut started_w) = std::io::pipe().unwrap();
+        let waiter = fork_peer(move || {
+            let e = kind.open(b).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::NotFound, "{kind:?}");
+            started_w.write_all(&[1]).unwrap();
+            kind.open_wait(b, Duration::from_secs(10))
+                .unwrap_or_else(|e| panic!("{kind:?}: the waiter failed: {e}"));
+        });
+        started_r.read_exact(&mut [0]).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        kind.create(b).unwrap();
+        waiter.join();
+    }
+}
+
+/// With nobody creating, each kind times out: not before the deadline, and
+/// within [`BOUND`] after it.
+fn nobody_creating_times_out<B: Backend + Copy>(b: B) {
+    let timeout = Duration::from_millis(200);
+    for kind in ALL {
+        let t = Instant::now();
+        let e = kind.open_wait(b, timeout).unwrap_err();
+        let took = t.elapsed();
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{kind:?}: {e}");
+        assert!(took >= timeout, "{kind:?}: gave up after {took:?}");
+        assert!(took <= timeout + BOUND, "{kind:?}: took {took:?}");
+        assert_eq!(kind.open(b).unwrap_err().kind(), ErrorKind::NotFound);
+    }
+    // A zero timeout is one try.
+    let e = Kind::Queue.open_wait(b, Duration::ZERO).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+}
+
+/// The header's `state` word of `kind`'s segment, if there is one.
+fn header_state<B: Backend + Clone>(b: B, kind: Kind) -> Option<u64> {
+    let seg = Segment::open_in(b, kind.key()).ok()?;
+    seg.attach_read_only().ok()?.load_u64(0)
+}
+
+/// A waiter started first gets a `Queue` whose creator takes 300 ms to
+/// initialise it after its segment appeared: the waiter, past `NotFound`, joins.
+/// The creator is held as in `tests/join_wait.rs`: the semaphore set under the
+/// key exists uninitialised, so its `create_in` claims the header and waits in
+/// `SemSet::new_initialized_in` until this process sets the values.
+fn a_waiter_gets_a_queue_whose_creator_is_slow<B: Backend + Copy>(b: B) {
+    let kind = Kind::Queue;
+    let set = SemSet::create_in(b, kind.key(), 4, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut started_r, mut started_w) = std::io::pipe().unwrap();
+    let waiter = fork_peer(move || {
+        assert_eq!(kind.open(b).unwrap_err().kind(), ErrorKind::NotFound);
+        started_w.write_all(&[1]).unwrap();
+        let q = Queue::<u64, 8, _>::open_wait_in(b, kind.key(), Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("the waiter failed: {e}"));
+        assert_eq!(
+            q.consumer()
+                .unwrap()
+                .dequeue_timeout(Duration::from_secs(10))
+                .unwrap(),
+            7
+        );
+    });
+    started_r.read_exact(&mut [0]).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let creator = fork_peer(move || {
+        let q = Queue::<u64, 8, _>::create_in(b, kind.key(), Intent::CreateNew, Mode::OWNER_RW)
+            .unwrap_or_else(|e| panic!("the creator failed: {e}"));
+        q.producer().unwrap().enqueue(7).unwrap();
+    });
+    let t = Instant::now();
+    while header_state(b, kind) != Some(1) {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the creator never claimed the header"
+        );
+        std::thread::sleep(Duration::from_micros(100));
+    }
+    // The waiter sees the segment now, its header claimed but not published. A
+    // second waiter, whose 50 ms run out while the creator is held, still gets
+    // the queue: past `NotFound`, the join waits at least `JOIN_TIMEOUT`, as
+    // `open_in`'s does.
+    let impatient = fork_peer(move || {
+        Queue::<u64, 8, _>::open_wait_in(b, kind.key(), Duration::from_millis(50))
+            .unwrap_or_else(|e| panic!("the impatient waiter failed: {e}"));
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(header_state(b, kind), Some(1));
+    // What the creator's `new_initialized_in` waits for: values, then `sem_otime`.
+    set.set_all(&[0, 0, 1, 1]).unwrap();
+    set.op(&[SemOp::add(0, 1), SemOp::add(0, -1)]).unwrap();
+    creator.join();
+    waiter.join();
+    impatient.join();
+}
+
+sysv_ipc_testkit::on_both_backends!(
+    a_waiter_started_first_gets_each_kind,
+    nobody_creating_times_out,
+    a_waiter_gets_a_queue_whose_creator_is_slow,
+);
+
+fn fresh_mock() -> &'static Mock {
+    Box::leak(Box::new(Mock::new()))
+}
+
+/// On the mock, a timed-out wait sleeps through exactly its timeout on the
+/// virtual clock: every sleep is cut at the deadline.
+#[test]
+fn mock_times_out_on_the_virtual_clock() {
+    let m = fresh_mock();
+    let timeout = Duration::from_millis(250);
+    for kind in ALL {
+        let before = m.monotonic();
+        let e = kind.open_wait(m, timeout).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{kind:?}: {e}");
+        assert_eq!(m.monotonic() - before, timeout, "{kind:?}");
+    }
+}
+
+/// On the mock, a waiter thread gets each kind that another thread creates
+/// 100 ms (of real time) after the waiter found nothing.
+#[test]
+fn mock_waiter_gets_what_another_thread_creates() {
+    let m = fresh_mock();
+    for kind in ALL {
+        let (started_w, started_r) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            assert_eq!(kind.open(m).unwrap_err().kind(), ErrorKind::NotFound);
+            started_w.send(()).unwrap();
+            // Virtual time: each sleep advances the clock at once, so a long
+            // timeout (an hour of 1 ms sleeps) outlasts 100 ms of real time.
+            kind.open_wait(m, Duration::from_secs(3600))
+        });
+        started_r.recv().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        kind.create(m).unwrap();
+        waiter
+            .join()
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{kind:?}: the waiter failed: {e}"));
+    }
+}
