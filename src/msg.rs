@@ -693,6 +693,14 @@ impl<B: Backend> MsgQueue<B> {
     /// poll), for up to `timeout` on `CLOCK_MONOTONIC`. A zero timeout is
     /// [`MsgQueue::open_in`], with `TimedOut` for `NotFound`.
     ///
+    /// Polling, because nothing in the kernel wakes a process when a key gets an
+    /// object. Its price is the 1 ms cap on the sleeps: measured (x86_64, Linux,
+    /// 30 rounds, a waiter in another process), the waiter had the queue a median
+    /// 0.62 ms after its creator's `msgget` began, at most 0.95 ms (a `Queue`: 0.56
+    /// ms, at most 1.2 ms); a wait that times out returns about 0.1 ms after its
+    /// deadline (20 rounds of 100 ms: median 88 µs late, at most 132 µs). A
+    /// waiter asleep at the cap wakes 1000 times a second.
+    ///
     /// Every kind has this method (`open_wait`, `open_wait_in`, and for the kinds
     /// with read-only opens `open_read_only_wait*`) rather than a waiting
     /// [`Intent`]: an intent is a flag of one `*get` call, while this is a loop with a
