@@ -474,6 +474,27 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Errors
     ///
     /// As [`Queue::open_wait_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{thread, time::Duration};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let key = Key::new(0x6a00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// // The producer's program starts later (a thread here, for the example).
+    /// let producer = thread::spawn(move || -> sysv_ipc::Result<()> {
+    ///     thread::sleep(Duration::from_millis(50));
+    ///     let q = Queue::<u64, 8>::create(key, Intent::CreateNew, Mode::OWNER_RW)?;
+    ///     q.producer()?.enqueue(7)?;
+    ///     Ok(())
+    /// });
+    /// // The consumer's starts first, and waits for the queue rather than failing.
+    /// let q = Removal::new(Queue::<u64, 8>::open_wait(key, Duration::from_secs(5))?);
+    /// assert_eq!(q.consumer()?.dequeue_timeout(Duration::from_secs(5))?, 7);
+    /// producer.join().unwrap()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
         Queue::open_wait_in(DefaultBackend::default(), key, timeout)
     }

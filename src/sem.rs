@@ -480,6 +480,20 @@ impl SemSet {
     /// # Errors
     ///
     /// As [`SemSet::open_wait_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use sysv_ipc::{ErrorKind, Key, SemSet};
+    ///
+    /// let key = Key::new(0x6b00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let t = Instant::now();
+    /// let e = SemSet::open_wait(key, Duration::from_millis(20)).unwrap_err(); // nobody creates it
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// assert!(t.elapsed() >= Duration::from_millis(20));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open_wait(key: Key, timeout: Duration) -> Result<SemSet> {
         SemSet::open_wait_in(DefaultBackend::default(), key, timeout)
     }

@@ -1885,6 +1885,25 @@ where
     /// # Errors
     ///
     /// As [`Shm::open_read_only_wait_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{thread, time::Duration};
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
+    ///
+    /// let key = Key::new(0x6c00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let writer = thread::spawn(move || -> sysv_ipc::Result<()> {
+    ///     thread::sleep(Duration::from_millis(20)); // the writer's program starts later
+    ///     Shm::<u64>::create(key, Intent::CreateNew, Mode::new(0o644))?.write(&5);
+    ///     Ok(())
+    /// });
+    /// let reader = Shm::<u64>::open_read_only_wait(key, Duration::from_secs(5))?;
+    /// writer.join().unwrap()?;
+    /// assert_eq!(reader.read(), 5);
+    /// reader.segment().remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn open_read_only_wait(
         key: Key,
         timeout: Duration,
