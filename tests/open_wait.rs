@@ -196,10 +196,98 @@ fn a_waiter_gets_a_queue_whose_creator_is_slow<B: Backend + Copy>(b: B) {
     impatient.join();
 }
 
+/// The state letter of `/proc/<pid>/stat` (after the parenthesised name).
+fn state(pid: ::libc::pid_t) -> Option<u8> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    let close = stat.iter().rposition(|&c| c == b')')?;
+    stat.get(close + 2).copied()
+}
+
+/// Stops `pid`, waits (at most 100 ms) until it is stopped, continues it; whether
+/// it stopped (as in `tests/stop.rs`).
+fn stop_and_continue(pid: ::libc::pid_t) -> bool {
+    // SAFETY: kill takes plain values; `pid` is our own forked peer, not yet reaped.
+    unsafe { ::libc::kill(pid, ::libc::SIGSTOP) };
+    let t0 = Instant::now();
+    let stopped = loop {
+        match state(pid) {
+            Some(b'T' | b't') => break true,
+            Some(b'Z' | b'X') | None => break false,
+            _ if t0.elapsed() > Duration::from_millis(100) => break false,
+            _ => std::thread::yield_now(),
+        }
+    };
+    // SAFETY: as above.
+    unsafe { ::libc::kill(pid, ::libc::SIGCONT) };
+    stopped
+}
+
+/// Ctrl-Z does not end a wait: a `Queue` waiter stopped and continued 30 times
+/// while nothing exists, and 10 more while it joins, still gets the queue.
+fn a_waiter_survives_stops<B: Backend + Copy>(b: B) {
+    let kind = Kind::Queue;
+    let (mut started_r, mut started_w) = std::io::pipe().unwrap();
+    let waiter = fork_peer(move || {
+        started_w.write_all(&[1]).unwrap();
+        kind.open_wait(b, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("the waiter failed: {e}"));
+    });
+    started_r.read_exact(&mut [0]).unwrap();
+    let mut stops = 0;
+    for _ in 0..30 {
+        stops += u32::from(stop_and_continue(waiter.pid()));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(stops > 0, "the waiter never stopped");
+    kind.create(b).unwrap();
+    for _ in 0..10 {
+        stop_and_continue(waiter.pid());
+    }
+    waiter.join();
+}
+
+extern "C" fn on_alarm(_: ::libc::c_int) {}
+
+/// A signal whose handler runs while the waiter sleeps ends the wait with
+/// `Interrupted`, as it ends a blocking call (`SA_RESTART` does not restart
+/// `clock_nanosleep`). A signal that lands during a try goes unseen, so the
+/// signal is sent every 20 ms until the waiter is gone.
+fn a_handled_signal_interrupts_a_waiter<B: Backend + Copy>(b: B) {
+    let (mut started_r, mut started_w) = std::io::pipe().unwrap();
+    let waiter = fork_peer(move || {
+        // SAFETY: an all-zero sigaction is a valid value (empty mask, no flags).
+        let mut sa: ::libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_alarm as *const () as ::libc::sighandler_t;
+        sa.sa_flags = ::libc::SA_RESTART;
+        // SAFETY: `sa` is a live sigaction whose handler does nothing, which is
+        // async-signal-safe.
+        let r = unsafe { ::libc::sigaction(::libc::SIGALRM, &sa, std::ptr::null_mut()) };
+        assert_eq!(r, 0);
+        started_w.write_all(&[1]).unwrap();
+        let e = Kind::MsgQueue
+            .open_wait(b, Duration::from_secs(10))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+    });
+    started_r.read_exact(&mut [0]).unwrap();
+    let t = Instant::now();
+    while !matches!(state(waiter.pid()), Some(b'Z' | b'X') | None) {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "the waiter was never interrupted"
+        );
+        waiter.kill(::libc::SIGALRM);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    waiter.join();
+}
+
 sysv_ipc_testkit::on_both_backends!(
     a_waiter_started_first_gets_each_kind,
     nobody_creating_times_out,
     a_waiter_gets_a_queue_whose_creator_is_slow,
+    a_waiter_survives_stops,
+    a_handled_signal_interrupts_a_waiter,
 );
 
 fn fresh_mock() -> &'static Mock {
