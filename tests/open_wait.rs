@@ -331,3 +331,22 @@ fn mock_waiter_gets_what_another_thread_creates() {
             .unwrap_or_else(|e| panic!("{kind:?}: the waiter failed: {e}"));
     }
 }
+
+/// An object that exists but is refused (a segment too small for the `Shm`'s
+/// type, a queue of another layout) is answered at once with the plain open's
+/// error: only `NotFound` is waited on.
+#[test]
+fn mock_refusals_are_not_waited_on() {
+    let m = fresh_mock();
+    let (new, mode) = (Intent::CreateNew, Mode::OWNER_RW);
+    Segment::create_in(m, Kind::Shm.key(), 4, new, mode).unwrap();
+    Queue::<u32, 8, _>::create_in(m, Kind::Queue.key(), new, mode).unwrap();
+    for kind in [Kind::Shm, Kind::Queue] {
+        let plain = kind.open(m).unwrap_err().kind();
+        let before = m.monotonic();
+        let e = kind.open_wait(m, Duration::from_secs(3600)).unwrap_err();
+        assert_eq!(e.kind(), plain, "{kind:?}: {e}");
+        assert_ne!(e.kind(), ErrorKind::TimedOut);
+        assert_eq!(m.monotonic(), before, "{kind:?} waited");
+    }
+}
