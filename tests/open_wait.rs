@@ -141,7 +141,7 @@ fn header_state<B: Backend + Clone>(b: B, kind: Kind) -> Option<u64> {
     seg.attach_read_only().ok()?.load_u64(0)
 }
 
-/// A waiter started first gets a `Queue` whose creator takes 300 ms to
+/// A waiter started first gets a `Queue` whose creator takes 200 ms to
 /// initialise it after its segment appeared: the waiter, past `NotFound`, joins.
 /// The creator is held as in `tests/join_wait.rs`: the semaphore set under the
 /// key exists uninitialised, so its `create_in` claims the header and waits in
@@ -186,7 +186,7 @@ fn a_waiter_gets_a_queue_whose_creator_is_slow<B: Backend + Copy>(b: B) {
         Queue::<u64, 8, _>::open_wait_in(b, kind.key(), Duration::from_millis(50))
             .unwrap_or_else(|e| panic!("the impatient waiter failed: {e}"));
     });
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(200));
     assert_eq!(header_state(b, kind), Some(1));
     // What the creator's `new_initialized_in` waits for: values, then `sem_otime`.
     set.set_all(&[0, 0, 1, 1]).unwrap();
