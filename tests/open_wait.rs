@@ -14,7 +14,7 @@ use sysv_ipc::shm::{Segment, Shm};
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, SemOp, SemSet};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::Mock;
-use sysv_ipc_testkit::fork_peer;
+use sysv_ipc_testkit::{as_user, fork_peer, needs_root};
 
 /// Every kind that can be opened by key, with its read-only opens.
 #[derive(Clone, Copy, Debug)]
@@ -282,7 +282,27 @@ fn a_handled_signal_interrupts_a_waiter<B: Backend + Copy>(b: B) {
     waiter.join();
 }
 
+/// Another user's object that the caller may not use is refused at once with
+/// `PermissionDenied` (the open's own answer), not waited on until the timeout.
+fn another_users_object_is_refused_at_once<B: Backend + Copy>(b: B) {
+    if !needs_root("another_users_object_is_refused_at_once") {
+        return;
+    }
+    for kind in [Kind::Shm, Kind::Queue, Kind::SeqLock] {
+        kind.create(b).unwrap(); // root's, mode 0600
+    }
+    as_user(65534, 65534, move || {
+        for kind in [Kind::Shm, Kind::Queue, Kind::SeqLock] {
+            let t = Instant::now();
+            let e = kind.open_wait(b, Duration::from_secs(10)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{kind:?}: {e}");
+            assert!(t.elapsed() < Duration::from_secs(1), "{kind:?} waited");
+        }
+    });
+}
+
 sysv_ipc_testkit::on_both_backends!(
+    another_users_object_is_refused_at_once,
     a_waiter_started_first_gets_each_kind,
     nobody_creating_times_out,
     a_waiter_gets_a_queue_whose_creator_is_slow,
