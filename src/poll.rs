@@ -1,6 +1,7 @@
-//! Timed waits for calls the kernel has no timed form of (`msgsnd`, `msgrcv`): the
-//! non-blocking call retried, with sleeps between tries that back off, until a
-//! deadline on `CLOCK_MONOTONIC`.
+//! Timed waits for calls the kernel has no timed form of (`msgsnd`, `msgrcv`, and
+//! the `*get` of a key that has no object yet, for `open_wait`): the non-blocking
+//! call retried, with sleeps between tries that back off, until a deadline on
+//! `CLOCK_MONOTONIC`.
 //!
 //! # Why polling
 //!
@@ -94,5 +95,38 @@ fn sleep<B: Backend>(backend: &B, call: Call, d: Duration) -> Result<()> {
         Ok(()) => Ok(()),
         Err(Errno::INTR) => Err(Error::new(call, ErrorKind::Interrupted)),
         Err(e) => Err(Error::from_errno(call, e)),
+    }
+}
+
+/// Runs `open` until the key it opens has an object: an error of kind
+/// [`ErrorKind::NotFound`] is retried with [`until`]'s sleeps, any other result is
+/// the answer; after `timeout` on `CLOCK_MONOTONIC` with nothing found,
+/// [`ErrorKind::TimedOut`], reported as `call`'s.
+///
+/// `open` gets the part of `timeout` not yet used, for a layout's join to wait
+/// with. Unlike [`until`], an `EINVAL` is never read as a removal: here it is the
+/// object found but refused (a segment too small for the type).
+pub(crate) fn open_wait<B: Backend, R>(
+    backend: &B,
+    call: Call,
+    timeout: Duration,
+    mut open: impl FnMut(Duration) -> Result<R>,
+) -> Result<R> {
+    let mut start = None;
+    let mut left = timeout;
+    let mut pause = FIRST_PAUSE;
+    loop {
+        match open(left) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            done => return done,
+        }
+        let now = monotonic(backend, call)?;
+        let start = *start.get_or_insert(now);
+        left = timeout.saturating_sub(now.saturating_sub(start));
+        if left.is_zero() {
+            return Err(Error::new(call, ErrorKind::TimedOut));
+        }
+        sleep(backend, call, pause.min(left))?;
+        pause = pause.saturating_mul(2).min(MAX_PAUSE);
     }
 }

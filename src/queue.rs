@@ -468,6 +468,36 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     pub fn open(key: Key) -> Result<Self> {
         Queue::open_in(DefaultBackend::default(), key)
     }
+
+    /// [`Queue::open_wait_in`] waiting up to `timeout` for a peer to create the object.
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::open_wait_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{thread, time::Duration};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let key = Key::new(0x6a00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// // The producer's program starts later (a thread here, for the example).
+    /// let producer = thread::spawn(move || -> sysv_ipc::Result<()> {
+    ///     thread::sleep(Duration::from_millis(50));
+    ///     let q = Queue::<u64, 8>::create(key, Intent::CreateNew, Mode::OWNER_RW)?;
+    ///     q.producer()?.enqueue(7)?;
+    ///     Ok(())
+    /// });
+    /// // The consumer's starts first, and waits for the queue rather than failing.
+    /// let q = Removal::new(Queue::<u64, 8>::open_wait(key, Duration::from_secs(5))?);
+    /// assert_eq!(q.consumer()?.dequeue_timeout(Duration::from_secs(5))?, 7);
+    /// producer.join().unwrap()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
+        Queue::open_wait_in(DefaultBackend::default(), key, timeout)
+    }
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
@@ -595,6 +625,34 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     {
         let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
         Queue::create_with(backend, key, Intent::Open, Mode::default(), wait)
+    }
+
+    /// [`Queue::open_in`] for a program that may start before the peer that
+    /// creates the queue.
+    ///
+    /// Until the segment exists, tries again with the sleeps of
+    /// [`MsgQueue::open_wait_in`](crate::msg::MsgQueue::open_wait_in). Once it
+    /// exists, the creator may still be initialising it: the join then waits as
+    /// [`Queue::open_in`]'s does, for what is left of `timeout` but at least
+    /// [`JOIN_TIMEOUT`], so this never gives up on a creator sooner than
+    /// `Queue::open_in` would. So the call returns within `timeout` if nobody
+    /// creates the object, and within `timeout` + [`JOIN_TIMEOUT`] in every case
+    /// (plus the scheduler's delays).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TimedOut`] if `key` still has no queue after `timeout`;
+    /// [`ErrorKind::Interrupted`] if a signal handler ran during a sleep; otherwise
+    /// as [`Queue::open_in`] (`Uninitialized` for a creator that did not finish).
+    pub fn open_wait_in(backend: B, key: Key, timeout: Duration) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let b = backend.clone();
+        crate::poll::open_wait(&b, Call::Shmget, timeout, |left| {
+            let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
+            Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+        })
     }
 
     /// [`Queue::create_in`] with the wait used while the creator initialises:

@@ -474,6 +474,30 @@ impl SemSet {
         SemSet::open_in(DefaultBackend::default(), key)
     }
 
+    /// Opens the set that `key` names, waiting up to `timeout` for a peer to
+    /// create it: see [`SemSet::open_wait_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SemSet::open_wait_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use sysv_ipc::{ErrorKind, Key, SemSet};
+    ///
+    /// let key = Key::new(0x6b00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let t = Instant::now();
+    /// let e = SemSet::open_wait(key, Duration::from_millis(20)).unwrap_err(); // nobody creates it
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// assert!(t.elapsed() >= Duration::from_millis(20));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open_wait(key: Key, timeout: Duration) -> Result<SemSet> {
+        SemSet::open_wait_in(DefaultBackend::default(), key, timeout)
+    }
+
     /// `semget(key, nsems, flags | mode)`—Creates or opens a set of `nsems`
     /// semaphores, on the default backend. See [`SemSet::create_in`].
     ///
@@ -762,6 +786,33 @@ impl<B: Backend> SemSet<B> {
         }
         let id = check(Call::Semget, backend.semget(key.raw(), 0, 0))?;
         Ok(SemSet { id, backend })
+    }
+
+    /// [`SemSet::open_in`] for a program that may start before the peer that
+    /// creates the set: while `key` has no set, tries again with the sleeps of
+    /// [`MsgQueue::open_wait_in`](crate::msg::MsgQueue::open_wait_in), for up to
+    /// `timeout`.
+    ///
+    /// It returns as soon as the set exists, which may be before its creator has
+    /// given the semaphores their values (`semget` and `semctl(SETALL)` are two
+    /// calls): nothing in a set made by [`SemSet::create_in`] tells the two apart.
+    /// Peers that need the values set should both call
+    /// [`SemSet::new_initialized_in`], which never needs to wait for the other
+    /// to start (whoever comes first creates) and waits for the values.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TimedOut`] if `key` still has no set after `timeout`;
+    /// [`ErrorKind::Interrupted`] if a signal handler ran during a sleep; otherwise
+    /// as [`SemSet::open_in`].
+    pub fn open_wait_in(backend: B, key: Key, timeout: Duration) -> Result<SemSet<B>>
+    where
+        B: Clone,
+    {
+        let b = backend.clone();
+        crate::poll::open_wait(&b, Call::Semget, timeout, |_| {
+            SemSet::open_in(backend.clone(), key)
+        })
     }
 
     /// `semget(key, nsems, flags | mode)`—Creates a set of `nsems` semaphores (all 0

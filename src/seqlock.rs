@@ -48,6 +48,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::time::Duration;
 
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
@@ -171,6 +172,15 @@ impl<T: ShmType> SeqLock<T> {
         SeqLock::open_in(DefaultBackend::default(), key)
     }
 
+    /// [`SeqLock::open_wait_in`] waiting up to `timeout` for a peer to create the object.
+    ///
+    /// # Errors
+    ///
+    /// As [`SeqLock::open_wait_in`].
+    pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
+        SeqLock::open_wait_in(DefaultBackend::default(), key, timeout)
+    }
+
     /// Opens the existing seqlock of `key` for reading only, on the default
     /// backend. See [`SeqLock::open_read_only_in`].
     ///
@@ -192,6 +202,18 @@ impl<T: ShmType> SeqLock<T> {
     /// ```
     pub fn open_read_only(key: Key) -> Result<SeqLock<T, DefaultBackend, ReadOnly>> {
         SeqLock::open_read_only_in(DefaultBackend::default(), key)
+    }
+
+    /// [`SeqLock::open_read_only_wait_in`] waiting up to `timeout` for a peer to create the object.
+    ///
+    /// # Errors
+    ///
+    /// As [`SeqLock::open_read_only_wait_in`].
+    pub fn open_read_only_wait(
+        key: Key,
+        timeout: Duration,
+    ) -> Result<SeqLock<T, DefaultBackend, ReadOnly>> {
+        SeqLock::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
     }
 }
 
@@ -412,6 +434,34 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         SeqLock::create_with(backend, key, Intent::Open, Mode::default(), wait)
     }
 
+    /// [`SeqLock::open_in`] for a program that may start before the peer that
+    /// creates the seqlock.
+    ///
+    /// Until the segment exists, tries again with the sleeps of
+    /// [`MsgQueue::open_wait_in`](crate::msg::MsgQueue::open_wait_in). Once it
+    /// exists, the creator may still be initialising it: the join then waits as
+    /// [`SeqLock::open_in`]'s does, for what is left of `timeout` but at least
+    /// [`JOIN_TIMEOUT`], so this never gives up on a creator sooner than
+    /// `SeqLock::open_in` would. So the call returns within `timeout` if nobody
+    /// creates the object, and within `timeout` + [`JOIN_TIMEOUT`] in every case
+    /// (plus the scheduler's delays).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TimedOut`] if `key` still has no seqlock after `timeout`;
+    /// [`ErrorKind::Interrupted`] if a signal handler ran during a sleep; otherwise
+    /// as [`SeqLock::open_in`] (`Uninitialized` for a creator that did not finish).
+    pub fn open_wait_in(backend: B, key: Key, timeout: Duration) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let b = backend.clone();
+        crate::poll::open_wait(&b, Call::Shmget, timeout, |left| {
+            let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
+            SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+        })
+    }
+
     /// [`SeqLock::create_in`] with the wait used while the creator initialises
     /// (`wait(attempt)`, false gives up; a recovery's second round counts from 0
     /// again).
@@ -623,6 +673,36 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
         let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
         let sems = SemSet::open_in(backend, key)?;
         SeqLock::join_read_only(&segment, sems, wait)
+    }
+
+    /// [`SeqLock::open_read_only_in`] for a program that may start before the
+    /// peer that creates the seqlock.
+    ///
+    /// Until the segment exists, tries again with the sleeps of
+    /// [`MsgQueue::open_wait_in`](crate::msg::MsgQueue::open_wait_in). Once it
+    /// exists, the creator may still be initialising it: the join then waits as
+    /// [`SeqLock::open_read_only_in`]'s does, for what is left of `timeout` but at least
+    /// [`JOIN_TIMEOUT`], so this never gives up on a creator sooner than
+    /// `SeqLock::open_read_only_in` would. So the call returns within `timeout` if nobody
+    /// creates the object, and within `timeout` + [`JOIN_TIMEOUT`] in every case
+    /// (plus the scheduler's delays).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TimedOut`] if `key` still has no seqlock after `timeout`;
+    /// [`ErrorKind::Interrupted`] if a signal handler ran during a sleep; otherwise
+    /// as [`SeqLock::open_read_only_in`] (`Uninitialized` for a creator that did not finish).
+    pub fn open_read_only_wait_in(backend: B, key: Key, timeout: Duration) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let b = backend.clone();
+        crate::poll::open_wait(&b, Call::Shmget, timeout, |left| {
+            let segment = Segment::open_in(backend.clone(), key)?;
+            let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
+            let sems = SemSet::open_in(backend.clone(), key)?;
+            SeqLock::join_read_only(&segment, sems, wait)
+        })
     }
 
     /// Attaches `segment` read-only, runs the attacher's half of the header

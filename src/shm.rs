@@ -42,6 +42,7 @@ use core::ffi::c_void;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
+use core::time::Duration;
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -448,6 +449,15 @@ impl Segment<DefaultBackend> {
         Segment::open_in(DefaultBackend::default(), key)
     }
 
+    /// [`Segment::open_wait_in`] waiting up to `timeout` for a peer to create the object.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segment::open_wait_in`].
+    pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
+        Segment::open_wait_in(DefaultBackend::default(), key, timeout)
+    }
+
     /// `shmget(key, size, flags | mode)` — creates (or opens) a segment of `size`
     /// bytes, on the default backend. See [`Segment::create_in`].
     ///
@@ -558,6 +568,26 @@ impl<B: Backend> Segment<B> {
         }
         let id = check(Call::Shmget, backend.shmget(key.raw(), 0, 0))?;
         Ok(Segment { id, backend })
+    }
+
+    /// [`Segment::open_in`] for a program that may start before the peer that
+    /// creates the segment: while `key` has none, tries again with the sleeps of
+    /// [`MsgQueue::open_wait_in`](crate::msg::MsgQueue::open_wait_in), for up to `timeout`. The segment is returned as soon as it exists:
+    /// what its creator writes into it is the two programs' protocol.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::TimedOut`] if `key` still has no segment after `timeout`;
+    /// [`ErrorKind::Interrupted`] if a signal handler ran during a sleep; otherwise
+    /// as [`Segment::open_in`].
+    pub fn open_wait_in(backend: B, key: Key, timeout: Duration) -> Result<Self>
+    where
+        B: Clone,
+    {
+        let b = backend.clone();
+        crate::poll::open_wait(&b, Call::Shmget, timeout, |_| {
+            Segment::open_in(backend.clone(), key)
+        })
     }
 
     /// `shmget(key, size, flags | mode)` — creates a segment of `size` bytes (zero
@@ -1820,6 +1850,15 @@ where
         Shm::open_in(DefaultBackend::default(), key)
     }
 
+    /// [`Shm::open_wait_in`] waiting up to `timeout` for a peer to create the object.
+    ///
+    /// # Errors
+    ///
+    /// As [`Shm::open_wait_in`].
+    pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
+        Shm::open_wait_in(DefaultBackend::default(), key, timeout)
+    }
+
     /// `shmget(key, 0, 0)` + `shmat(.., SHM_RDONLY)` — opens `key`'s segment
     /// read-only as a `T`, on the default backend. See [`Shm::open_read_only_in`].
     ///
@@ -1839,6 +1878,37 @@ where
     #[doc(alias = "shmget")]
     pub fn open_read_only(key: Key) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
         Shm::open_read_only_in(DefaultBackend::default(), key)
+    }
+
+    /// [`Shm::open_read_only_wait_in`] waiting up to `timeout` for a peer to create the object.
+    ///
+    /// # Errors
+    ///
+    /// As [`Shm::open_read_only_wait_in`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{thread, time::Duration};
+    /// use sysv_ipc::{Intent, Key, Mode, Removable, shm::Shm};
+    ///
+    /// let key = Key::new(0x6c00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let writer = thread::spawn(move || -> sysv_ipc::Result<()> {
+    ///     thread::sleep(Duration::from_millis(20)); // the writer's program starts later
+    ///     Shm::<u64>::create(key, Intent::CreateNew, Mode::new(0o644))?.write(&5);
+    ///     Ok(())
+    /// });
+    /// let reader = Shm::<u64>::open_read_only_wait(key, Duration::from_secs(5))?;
+    /// writer.join().unwrap()?;
+    /// assert_eq!(reader.read(), 5);
+    /// reader.segment().remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open_read_only_wait(
+        key: Key,
+        timeout: Duration,
+    ) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
+        Shm::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
     }
 }
 
@@ -1933,6 +2003,20 @@ where
         Shm::from_segment(Segment::open_in(backend, key)?)
     }
 
+    /// [`Shm::open_in`] waiting up to `timeout` for a peer to create the segment:
+    /// see [`Segment::open_wait_in`]. A segment of the wrong size is refused at
+    /// once, not waited on.
+    ///
+    /// # Errors
+    ///
+    /// As [`Segment::open_wait_in`] and [`Shm::open_in`].
+    pub fn open_wait_in(backend: B, key: Key, timeout: Duration) -> Result<Self>
+    where
+        B: Clone,
+    {
+        Shm::from_segment(Segment::open_wait_in(backend, key, timeout)?)
+    }
+
     /// Attaches `segment` read-write as a `T` (for segments made with
     /// [`Segment::create_with`], or known by id). Checks the size like
     /// [`Shm::open_in`].
@@ -2019,6 +2103,19 @@ where
     #[doc(alias = "shmget")]
     pub fn open_read_only_in(backend: B, key: Key) -> Result<Self> {
         Shm::from_segment_read_only(Segment::open_in(backend, key)?)
+    }
+
+    /// [`Shm::open_read_only_in`] waiting up to `timeout` for a peer to create
+    /// the segment: see [`Segment::open_wait_in`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Segment::open_wait_in`] and [`Shm::open_read_only_in`].
+    pub fn open_read_only_wait_in(backend: B, key: Key, timeout: Duration) -> Result<Self>
+    where
+        B: Clone,
+    {
+        Shm::from_segment_read_only(Segment::open_wait_in(backend, key, timeout)?)
     }
 
     /// Attaches `segment` read-only as a `T`; checks the size like [`Shm::open_in`].
