@@ -55,21 +55,43 @@ pub(crate) fn until<B: Backend, R>(
     idle: ErrorKind,
     mut attempt: impl FnMut() -> Result<R>,
 ) -> Result<R> {
-    let mut start = None;
-    let mut pause = FIRST_PAUSE;
-    loop {
-        match attempt() {
-            Err(e) if e.kind() == idle => {}
+    let mut tried = false;
+    retry(backend, call, timeout, idle, |_| {
+        let r = attempt();
+        let first = !core::mem::replace(&mut tried, true);
+        match r {
             // The first try took these arguments, so an `EINVAL` now is the id gone:
             // the object was removed while we slept, which a blocking call reports
             // as `EIDRM`.
             Err(e)
-                if start.is_some()
+                if !first
                     && e.errno() == Some(Errno::INVAL)
                     && e.kind() == ErrorKind::InvalidArgument =>
             {
-                return Err(e.with_kind(ErrorKind::Removed));
+                Err(e.with_kind(ErrorKind::Removed))
             }
+            r => r,
+        }
+    })
+}
+
+/// The one retry loop of [`until`] and [`open_wait`]: `attempt(left)` (given the
+/// part of `timeout` not yet used) until it returns anything but an error of kind
+/// `idle`, sleeping [`FIRST_PAUSE`] doubling to [`MAX_PAUSE`] between tries, never
+/// past the deadline; then [`ErrorKind::TimedOut`], reported as `call`'s.
+fn retry<B: Backend, R>(
+    backend: &B,
+    call: Call,
+    timeout: Duration,
+    idle: ErrorKind,
+    mut attempt: impl FnMut(Duration) -> Result<R>,
+) -> Result<R> {
+    let mut start = None;
+    let mut left = timeout;
+    let mut pause = FIRST_PAUSE;
+    loop {
+        match attempt(left) {
+            Err(e) if e.kind() == idle => {}
             done => return done,
         }
         // The clock is read only once a try failed: a call that succeeds at once
@@ -77,7 +99,7 @@ pub(crate) fn until<B: Backend, R>(
         let now = monotonic(backend, call)?;
         let start = *start.get_or_insert(now);
         // Elapsed time rather than a deadline: `start + timeout` could overflow.
-        let left = timeout.saturating_sub(now.saturating_sub(start));
+        left = timeout.saturating_sub(now.saturating_sub(start));
         if left.is_zero() {
             return Err(Error::new(call, ErrorKind::TimedOut));
         }
@@ -110,23 +132,7 @@ pub(crate) fn open_wait<B: Backend, R>(
     backend: &B,
     call: Call,
     timeout: Duration,
-    mut open: impl FnMut(Duration) -> Result<R>,
+    open: impl FnMut(Duration) -> Result<R>,
 ) -> Result<R> {
-    let mut start = None;
-    let mut left = timeout;
-    let mut pause = FIRST_PAUSE;
-    loop {
-        match open(left) {
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            done => return done,
-        }
-        let now = monotonic(backend, call)?;
-        let start = *start.get_or_insert(now);
-        left = timeout.saturating_sub(now.saturating_sub(start));
-        if left.is_zero() {
-            return Err(Error::new(call, ErrorKind::TimedOut));
-        }
-        sleep(backend, call, pause.min(left))?;
-        pause = pause.saturating_mul(2).min(MAX_PAUSE);
-    }
+    retry(backend, call, timeout, ErrorKind::NotFound, open)
 }
