@@ -32,7 +32,6 @@ use sysv_ipc::{
 };
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 macro_rules! per_backend {
     ($($name:ident),* $(,)?) => {
@@ -149,42 +148,9 @@ fn load<B: Backend + Copy>(seg: Segment<B>) -> [u64; 8] {
 
 // ---- messages with checksums -------------------------------------------------------------
 
-/// A message: a sequence number, a payload derived from it, a checksum over both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct Msg {
-    seq: u64,
-    payload: [u64; 6],
-    checksum: u64,
-}
-
-impl sysv_ipc::ShmType for Msg {
-    const TYPE_ID: u64 = sysv_ipc::type_id("sysv-ipc tests::signals::Msg v1");
-}
-
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x
-}
-
-impl Msg {
-    fn new(seq: u64) -> Msg {
-        let payload = core::array::from_fn(|i| mix(seq.wrapping_mul(7).wrapping_add(i as u64)));
-        Msg {
-            seq,
-            payload,
-            checksum: payload.iter().fold(mix(seq), |h, &w| mix(h ^ w)),
-        }
-    }
-
-    /// The message the sender made for `want`, whole.
-    fn check(&self, want: u64) {
-        assert_eq!(self.seq, want, "lost, duplicated or reordered message");
-        assert_eq!(*self, Msg::new(want), "corrupted message");
-    }
-}
+#[path = "common/checked.rs"]
+mod checked;
+use checked::Msg;
 
 // ---- tests -------------------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSet, Shm};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{Peer, fork_peer, in_ipc_namespace};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 macro_rules! per_backend {
     ($($name:ident),* $(,)?) => {
@@ -172,40 +171,9 @@ fn store<B: Backend + Copy>(seg: Segment<B>, at: usize, value: u64) {
 
 // ---- messages with checksums -------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct Msg {
-    seq: u64,
-    payload: [u64; 6],
-    checksum: u64,
-}
-
-impl sysv_ipc::ShmType for Msg {
-    const TYPE_ID: u64 = sysv_ipc::layout::type_id("sysv-ipc tests::stop::Msg v1");
-}
-
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x
-}
-
-impl Msg {
-    fn new(seq: u64) -> Msg {
-        let payload = core::array::from_fn(|i| mix(seq.wrapping_mul(7).wrapping_add(i as u64)));
-        Msg {
-            seq,
-            payload,
-            checksum: payload.iter().fold(mix(seq), |h, &w| mix(h ^ w)),
-        }
-    }
-
-    fn check(&self, want: u64) {
-        assert_eq!(self.seq, want, "lost, duplicated or reordered message");
-        assert_eq!(*self, Msg::new(want), "corrupted message");
-    }
-}
+#[path = "common/checked.rs"]
+mod checked;
+use checked::Msg;
 
 /// A long timeout for the timed forms in the flow tests: never reached.
 const LONG: Duration = Duration::from_secs(60);
