@@ -80,12 +80,17 @@ impl Layout {
 
 /// `CLOCK_MONOTONIC` in nanoseconds (the same clock in every process).
 fn mono_ns() -> u64 {
+    clock_ns(::libc::CLOCK_MONOTONIC)
+}
+
+/// Clock `id` in nanoseconds.
+fn clock_ns(id: ::libc::clockid_t) -> u64 {
     let mut t = ::libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `t` is a live local timespec that clock_gettime writes.
-    let r = unsafe { ::libc::clock_gettime(::libc::CLOCK_MONOTONIC, &mut t) };
+    let r = unsafe { ::libc::clock_gettime(id, &mut t) };
     assert_eq!(r, 0);
     t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
 }
@@ -282,14 +287,7 @@ fn stuck_header_is_given_up_after_the_timeout<B: Backend + Clone>(b: B) {
 
 /// The CPU time this process has used, in nanoseconds.
 fn cpu_time_ns() -> u64 {
-    let mut t = ::libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a live local timespec that clock_gettime writes.
-    let r = unsafe { ::libc::clock_gettime(::libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
-    assert_eq!(r, 0);
-    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+    clock_ns(::libc::CLOCK_PROCESS_CPUTIME_ID)
 }
 
 /// `SemSet::new_initialized_in` with its default wait: a `SCHED_FIFO` opener pinned
