@@ -767,6 +767,18 @@ impl<T: ShmType, B: Backend> fmt::Debug for Writer<'_, T, B> {
 }
 
 impl<T: ShmType, B: Backend> Writer<'_, T, B> {
+    /// [`ErrorKind::WrongProcess`] unless the caller is the process that claimed the
+    /// writer role: a child that inherited it through `fork` finds the cached pid
+    /// ([`Backend::getpid_cached`]) empty and its own.
+    #[inline]
+    fn holder(&self) -> Result<()> {
+        if self.lock.sems.backend().getpid_cached() == self.pid {
+            Ok(())
+        } else {
+            Err(error(ErrorKind::WrongProcess))
+        }
+    }
+
     /// Stores `value`: readers see either the previous value or this one, whole.
     ///
     /// Only in the process that claimed the role: a `Writer` that a child
@@ -792,9 +804,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn write(&mut self, value: &T) -> Result<()> {
-        if self.lock.sems.backend().getpid_cached() != self.pid {
-            return Err(error(ErrorKind::WrongProcess));
-        }
+        self.holder()?;
         let stored = self.inner.write(value.as_bytes());
         debug_assert!(stored, "the value's words are sized from T");
         Ok(())
@@ -825,7 +835,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
 
 impl<T: ShmType, B: Backend> Drop for Writer<'_, T, B> {
     fn drop(&mut self) {
-        if self.lock.sems.backend().getpid_cached() != self.pid {
+        if self.holder().is_err() {
             return;
         }
         if let Ok((ctl, _)) = self.lock.parts() {
