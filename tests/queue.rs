@@ -741,22 +741,11 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
     .unwrap();
     assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
     let bb = b.clone();
-    let peer = fork_peer(move || {
+    parked_stream(&q, move || {
         let q = Queue::<u64, 2, B>::open_in(bb, KEY).unwrap();
         assert_eq!(q.barrier().unwrap(), Barrier::Symmetric, "kept by a joiner");
-        let mut c = q.consumer().unwrap();
-        c.set_spins(0);
-        for i in 0..100 {
-            assert_eq!(c.dequeue_blocking().unwrap(), i);
-        }
+        q
     });
-    let mut p = q.producer().unwrap();
-    p.set_spins(0);
-    for i in 0..100 {
-        p.enqueue_blocking(i).unwrap();
-    }
-    peer.join();
-    drop(p);
     q.remove().unwrap();
 
     let q =
@@ -773,6 +762,28 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
     }
     let (_p, _c) = q.split().unwrap();
     q.remove().unwrap();
+}
+
+/// 100 items from `q`'s producer here to the consumer of the queue `join` opens in
+/// a forked peer, every wait parked (0 spins); the producer role is released after.
+fn parked_stream<B: Backend, J: Backend>(
+    q: &Queue<u64, 2, B>,
+    join: impl FnOnce() -> Queue<u64, 2, J>,
+) {
+    let peer = fork_peer(move || {
+        let q = join();
+        let mut c = q.consumer().unwrap();
+        c.set_spins(0);
+        for i in 0..100 {
+            assert_eq!(c.dequeue_blocking().unwrap(), i);
+        }
+    });
+    let mut p = q.producer().unwrap();
+    p.set_spins(0);
+    for i in 0..100 {
+        p.enqueue_blocking(i).unwrap();
+    }
+    peer.join();
 }
 
 /// The barrier is a creation option. Required symmetric fences are recorded even
@@ -800,22 +811,9 @@ fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
     };
     assert_eq!(e.kind(), want, "{e}");
     let bb = b.clone();
-    let peer = fork_peer(move || {
-        let q =
-            Q2::create_with_options(bb, KEY, Intent::OpenOrCreate, Mode::OWNER_RW, fences).unwrap();
-        let mut c = q.consumer().unwrap();
-        c.set_spins(0);
-        for i in 0..100 {
-            assert_eq!(c.dequeue_blocking().unwrap(), i);
-        }
+    parked_stream(&q, move || {
+        Q2::create_with_options(bb, KEY, Intent::OpenOrCreate, Mode::OWNER_RW, fences).unwrap()
     });
-    let mut p = q.producer().unwrap();
-    p.set_spins(0);
-    for i in 0..100 {
-        p.enqueue_blocking(i).unwrap();
-    }
-    peer.join();
-    drop(p);
     q.remove().unwrap();
 
     let e = Q2::create_with_options(
