@@ -333,7 +333,35 @@ fn separate_holders_segment_survives<B: Backend + Clone>(b: B) {
     }
 }
 
+/// A queue of several MiB (`Queue<[u64; 64], 8192>`, its slots alone 4 MiB): a
+/// foreign segment of exactly its size, zero-filled or random, attached by nobody,
+/// survives `OpenOrCreate` byte for byte, as the small layouts' do.
+fn several_mib_foreign_segment_survives<B: Backend + Clone>(b: B) {
+    type Big<B> = Queue<[u64; 64], 8192, B>;
+    // The layout's exact size, as its creator asks shmget for it.
+    let size = {
+        let q = Big::<B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let size = q.segment().stat().unwrap().size;
+        q.remove().unwrap();
+        size
+    };
+    assert!(size > 4 << 20, "{size} B");
+    for (fill, seed) in [(Fill::Zero, 1), (Fill::Random, 2)] {
+        let what = format!("Queue of {size} B, OpenOrCreate, {fill:?}");
+        let seg = make_foreign(b.clone(), fill, size, seed);
+        let before = contents(b.clone(), seg.id());
+        let quick = |attempt: u32| attempt < 64 && spin_wait(attempt);
+        match Big::<B>::create_with(b.clone(), KEY, Intent::OpenOrCreate, Mode::OWNER_RW, quick) {
+            Ok(_) => panic!("{what}: joined the foreign segment (and removed it?)"),
+            Err(e) => assert_refused(&e, &what),
+        }
+        assert_survived(b.clone(), seg.id(), &before, &what);
+        seg.remove().unwrap();
+    }
+}
+
 sysv_ipc_testkit::on_both_backends!(
+    several_mib_foreign_segment_survives,
     foreign_segments_survive,
     zero_filled_64k_survives_the_default_wait,
     separate_holders_segment_survives,
