@@ -5,19 +5,20 @@
 //! (straight to fd 2: the harness's capture does not survive a fork).
 
 use std::cell::Cell;
-use std::ffi::{CStr, c_void};
+use std::ffi::c_void;
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use sysv_ipc::abi::{FileId, IPC_RMID, IPC_STAT, SETALL, sembuf, timespec};
+use sysv_ipc::abi::{IPC_RMID, IPC_STAT, SETALL};
 use sysv_ipc::sem::{INIT_CHECKS, spin_wait};
 use sysv_ipc::{
     Backend, Call, DefaultBackend, Errno, Error, ErrorKind, Intent, Key, Mode, Owner, Removable,
     Removal, SemOp, SemSet,
 };
 use sysv_ipc_testkit::{
-    as_user, fork_peer, get_sysctl, in_ipc_namespace, needs_root, set_sysctl, wait_until_blocked,
+    as_user, fork_peer, forward_backend, get_sysctl, in_ipc_namespace, needs_root, set_sysctl,
+    wait_until_blocked,
 };
 
 // ---- allocation counting ---------------------------------------------------------------
@@ -654,87 +655,29 @@ impl<B: Backend> IdReuse<B> {
     }
 }
 
-// SAFETY: every call is forwarded unchanged to `inner`, which keeps the contract; the
-// extra calls after an IPC_STAT pass their own live buffers.
-unsafe impl<B: Backend> Backend for IdReuse<B> {
-    fn msgget(&self, key: i32, msgflg: i32) -> Result<i32, Errno> {
-        self.inner.msgget(key, msgflg)
-    }
-    fn msgsnd(&self, msqid: i32, msg: &[u8], msgflg: i32) -> Result<(), Errno> {
-        self.inner.msgsnd(msqid, msg, msgflg)
-    }
-    fn msgrcv(&self, msqid: i32, msg: &mut [u8], msgtyp: i64, msgflg: i32) -> Result<usize, Errno> {
-        self.inner.msgrcv(msqid, msg, msgtyp, msgflg)
-    }
-    unsafe fn msgctl(&self, msqid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
-        // SAFETY: our caller's promise about `buf`, passed on.
-        unsafe { self.inner.msgctl(msqid, cmd, buf) }
-    }
-    fn semget(&self, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
-        self.inner.semget(key, nsems, semflg)
-    }
-    fn semop(&self, semid: i32, sops: &[sembuf]) -> Result<(), Errno> {
-        self.inner.semop(semid, sops)
-    }
-    fn semtimedop(
-        &self,
-        semid: i32,
-        sops: &[sembuf],
-        timeout: Option<&timespec>,
-    ) -> Result<(), Errno> {
-        self.inner.semtimedop(semid, sops, timeout)
-    }
-    unsafe fn semctl(
-        &self,
-        semid: i32,
-        semnum: i32,
-        cmd: i32,
-        arg: *mut c_void,
-    ) -> Result<i32, Errno> {
-        // SAFETY: our caller's promise about `arg`, passed on.
-        let r = unsafe { self.inner.semctl(semid, semnum, cmd, arg) };
-        if let Some((id, nsems)) = self.armed.get().filter(|&(id, _)| id == semid)
-            && cmd == IPC_STAT
-        {
-            self.armed.set(None);
-            self.reuse(id, nsems);
+forward_backend! {
+    // SAFETY: the one override passes semctl's arguments on unchanged; the extra calls
+    // after an IPC_STAT pass their own live buffers.
+    unsafe impl<B: Backend> Backend for IdReuse<B> {
+        inner = |r| &r.inner;
+
+        unsafe fn semctl(
+            &self,
+            semid: i32,
+            semnum: i32,
+            cmd: i32,
+            arg: *mut c_void,
+        ) -> Result<i32, Errno> {
+            // SAFETY: our caller's promise about `arg`, passed on.
+            let r = unsafe { self.inner.semctl(semid, semnum, cmd, arg) };
+            if let Some((id, nsems)) = self.armed.get().filter(|&(id, _)| id == semid)
+                && cmd == IPC_STAT
+            {
+                self.armed.set(None);
+                self.reuse(id, nsems);
+            }
+            r
         }
-        r
-    }
-    fn shmget(&self, key: i32, size: usize, shmflg: i32) -> Result<i32, Errno> {
-        self.inner.shmget(key, size, shmflg)
-    }
-    unsafe fn shmat(
-        &self,
-        shmid: i32,
-        shmaddr: *const c_void,
-        shmflg: i32,
-    ) -> Result<*mut c_void, Errno> {
-        // SAFETY: our caller's promise about `shmaddr`, passed on.
-        unsafe { self.inner.shmat(shmid, shmaddr, shmflg) }
-    }
-    unsafe fn shmdt(&self, shmaddr: *const c_void) -> Result<(), Errno> {
-        // SAFETY: our caller's promise, passed on.
-        unsafe { self.inner.shmdt(shmaddr) }
-    }
-    unsafe fn shmctl(&self, shmid: i32, cmd: i32, buf: *mut c_void) -> Result<i32, Errno> {
-        // SAFETY: our caller's promise about `buf`, passed on.
-        unsafe { self.inner.shmctl(shmid, cmd, buf) }
-    }
-    fn file_id(&self, path: &CStr) -> Result<FileId, Errno> {
-        self.inner.file_id(path)
-    }
-    fn getpid(&self) -> i32 {
-        self.inner.getpid()
-    }
-    fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
-        self.inner.membarrier(cmd, flags, cpu_id)
-    }
-    fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
-        self.inner.clock_gettime(clockid)
-    }
-    fn clock_nanosleep(&self, clockid: i32, request: &timespec) -> Result<(), Errno> {
-        self.inner.clock_nanosleep(clockid, request)
     }
 }
 

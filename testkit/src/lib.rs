@@ -14,6 +14,8 @@
 //!   [`Backend`](sysv_ipc_abi::Backend).
 //! - [`Failing`] wraps a backend and refuses the calls (or `*ctl` commands) it lists,
 //!   to play a kernel without them (no `membarrier`, no `*_STAT_ANY`).
+//! - [`forward_backend!`] implements `Backend` for any such wrapper: every call
+//!   forwarded to an inner backend but the methods the wrapper writes itself.
 //!
 //! Every wait has a timeout (default [`TIMEOUT`]), after which the child is killed and
 //! the test fails: a hung test cannot hang CI.
@@ -29,12 +31,15 @@ mod alloc;
 mod c_program;
 pub mod conformance;
 mod failing;
+mod forward;
 mod process;
 mod sysctl;
 
 pub use alloc::{CountingAllocator, allocations};
 pub use c_program::CProgram;
 pub use failing::{Call, Fail, Failing};
+#[doc(hidden)]
+pub use forward::__private;
 pub use process::{
     Peer, TIMEOUT, as_user, fork_peer, in_ipc_namespace, in_ipc_namespace_timeout, is_root,
     needs_root, wait_until_blocked, wait_until_blocked_in,
