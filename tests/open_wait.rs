@@ -3,18 +3,23 @@
 //! kind, on the kernel through both real backends (each test in a fresh IPC
 //! namespace, the waiter and the creator in two processes) and on the mock, whose
 //! clock moves only when a caller sleeps.
+//!
+//! [`separately_started_programs`] runs the waiter and the creator as two programs
+//! that share nothing but the namespace: this test binary started again twice, each
+//! copy playing one of them.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use sysv_ipc::msg::MsgQueue;
+use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::{Segment, Shm};
-use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, SemOp, SemSet};
+use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet, info};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::Mock;
-use sysv_ipc_testkit::{as_user, fork_peer, needs_root};
+use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root};
 
 /// Every kind that can be opened by key, with its read-only opens.
 #[derive(Clone, Copy, Debug)]
@@ -369,4 +374,252 @@ fn mock_refusals_are_not_waited_on() {
         assert_ne!(e.kind(), ErrorKind::TimedOut);
         assert_eq!(m.monotonic(), before, "{kind:?} waited");
     }
+}
+
+/// Set in a copy of this binary that [`separately_started_programs`] starts: `waiter
+/// <backend>` or `creator <backend>`, the program it plays.
+const ROLE: &str = "SYSV_IPC_OPEN_WAIT_ROLE";
+
+/// The test that a copy runs (`--exact`), the one that reads [`ROLE`].
+const PROGRAMS_TEST: &str = "separately_started_programs";
+
+/// What a program prints before each line the test reads, to tell its lines from the
+/// harness's.
+const SAID: &str = "open_wait program:";
+
+/// The kinds the two programs share, one object each in one namespace.
+const SHARED: [Kind; 5] = [
+    Kind::MsgQueue,
+    Kind::SemSet,
+    Kind::Shm,
+    Kind::Queue,
+    Kind::SeqLock,
+];
+
+/// The value the creator sends through the `Queue`.
+const SENT: u64 = 0x5e9a_7a7e;
+
+/// The waiter's timeout: several seconds, for a creator that starts 100 ms later.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The waiter: finds none of [`SHARED`], says `waiting`, waits for each in a thread
+/// of its own; then says what it got and removes it all. Each line names the kind,
+/// the ids, and what the creator left in the object for a reader to find: the pid it
+/// sent through the `MsgQueue`, the `SemSet`'s value, each segment's creator pid
+/// (`shm_cpid`), the value sent through the `Queue`.
+fn waiter<B: Backend + Copy + Send + 'static>(b: B) {
+    let (found_w, found_r) = std::sync::mpsc::channel();
+    let threads = SHARED.map(|kind| {
+        let found_w = found_w.clone();
+        std::thread::spawn(move || {
+            let e = kind.open(b).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::NotFound, "{kind:?} exists already");
+            found_w.send(()).unwrap();
+            let key = kind.key();
+            let line = match kind {
+                Kind::MsgQueue => {
+                    let q = waited(kind, MsgQueue::open_wait_in(b, key, PATIENCE));
+                    let (_, pid) = q
+                        .recv_value_timeout::<u64>(Selector::Any, PATIENCE)
+                        .unwrap();
+                    q.remove().unwrap();
+                    format!("id {} from {pid}", q.id())
+                }
+                Kind::SemSet => {
+                    let set = waited(kind, SemSet::open_wait_in(b, key, PATIENCE));
+                    // Until the creator's add: a value of 1 or more, left as it is.
+                    let ops = [SemOp::add(0, -1), SemOp::add(0, 1)];
+                    set.op_timeout(&ops, PATIENCE).unwrap();
+                    let value = set.get(0).unwrap();
+                    set.remove().unwrap();
+                    format!("id {} value {value}", set.id())
+                }
+                Kind::Shm => {
+                    let shm = waited(kind, Shm::<u64, _>::open_wait_in(b, key, PATIENCE));
+                    let seg = shm.segment();
+                    let line = format!("id {} from {}", seg.id(), seg.stat().unwrap().cpid);
+                    seg.remove().unwrap();
+                    line
+                }
+                Kind::Queue => {
+                    let q = waited(kind, Queue::<u64, 8, _>::open_wait_in(b, key, PATIENCE));
+                    let v = q.consumer().unwrap().dequeue_timeout(PATIENCE).unwrap();
+                    let (seg, sems) = (q.segment(), q.semaphores().id());
+                    let line = format!(
+                        "id {} {sems} from {} value {v:#x}",
+                        seg.id(),
+                        seg.stat().unwrap().cpid
+                    );
+                    q.remove().unwrap();
+                    line
+                }
+                Kind::SeqLock => {
+                    let l = waited(kind, SeqLock::<u64, _>::open_wait_in(b, key, PATIENCE));
+                    let seg = l.segment();
+                    let line = format!("id {} from {}", seg.id(), seg.stat().unwrap().cpid);
+                    l.remove().unwrap();
+                    line
+                }
+                _ => unreachable!("not shared: {kind:?}"),
+            };
+            format!("{kind:?} {line}")
+        })
+    });
+    for _ in SHARED {
+        found_r
+            .recv()
+            .expect("a waiter thread ended before its first look");
+    }
+    println!("{SAID} waiting");
+    for t in threads {
+        match t.join() {
+            Ok(line) => println!("{SAID} {line}"),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// What the waiter got, or a panic that names `kind`.
+fn waited<T>(kind: Kind, r: sysv_ipc::Result<T>) -> T {
+    r.unwrap_or_else(|e| panic!("{kind:?}: the waiter failed: {e}"))
+}
+
+/// The creator: makes each of [`SHARED`] and leaves in it what [`waiter`] looks for
+/// (its pid as a message, a semaphore value from its pid, [`SENT`] in the `Queue`);
+/// says what it made, as the waiter will, and leaves the objects behind.
+fn creator<B: Backend + Copy>(b: B) {
+    let (new, mode) = (Intent::CreateNew, Mode::OWNER_RW);
+    let pid = std::process::id();
+    for kind in SHARED {
+        let key = kind.key();
+        let line = match kind {
+            Kind::MsgQueue => MsgQueue::create_in(b, key, new, mode).and_then(|q| {
+                q.send_value(1, &u64::from(pid))?;
+                Ok(format!("id {} from {pid}", q.id()))
+            }),
+            Kind::SemSet => SemSet::create_in(b, key, 1, new, mode).and_then(|set| {
+                let value = (pid % 32_000) as i16 + 1;
+                set.op(&[SemOp::add(0, value)])?;
+                Ok(format!("id {} value {value}", set.id()))
+            }),
+            Kind::Shm => Shm::<u64, _>::create_in(b, key, new, mode)
+                .map(|s| format!("id {} from {pid}", s.segment().id())),
+            Kind::Queue => Queue::<u64, 8, _>::create_in(b, key, new, mode).map(|q| {
+                q.producer().unwrap().enqueue(SENT).unwrap();
+                let (seg, sems) = (q.segment().id(), q.semaphores().id());
+                format!("id {seg} {sems} from {pid} value {SENT:#x}")
+            }),
+            Kind::SeqLock => SeqLock::<u64, _>::create_in(b, key, new, mode)
+                .map(|l| format!("id {} from {pid}", l.segment().id())),
+            _ => unreachable!("not shared: {kind:?}"),
+        };
+        let line = line.unwrap_or_else(|e| panic!("{kind:?}: the creator failed: {e}"));
+        println!("{SAID} {kind:?} {line}");
+    }
+}
+
+/// This test binary, started again to play `role` on `backend`: only
+/// [`PROGRAMS_TEST`] runs, its output uncaptured.
+fn start_program(role: &str, backend: &str) -> Child {
+    // In `.ci/unprivileged` this is the copy that uid 65534 runs, not the target
+    // directory's binary.
+    let exe = std::env::current_exe().expect("current_exe");
+    Command::new(&exe)
+        .args(["--exact", PROGRAMS_TEST, "--nocapture", "--test-threads=1"])
+        .env(ROLE, format!("{role} {backend}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {} as the {role}: {e}", exe.display()))
+}
+
+/// The program's [`SAID`] lines, once it exited 0 having run its one test.
+fn finish(role: &str, output: Output) -> Vec<String> {
+    let out = String::from_utf8_lossy(&output.stdout);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the {role} exited with {}\nstdout: {out}\nstderr: {err}",
+        output.status
+    );
+    assert!(
+        out.contains("test result: ok. 1 passed"),
+        "the {role} did not run {PROGRAMS_TEST}: {out}"
+    );
+    out.lines()
+        // The harness's "test <name> ... " may start the program's first line.
+        .filter_map(|l| l.split_once(SAID).map(|(_, said)| said))
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+/// The waiter started first, the creator once the waiter found nothing and 100 ms
+/// more; both on `backend`, in this (fresh) namespace, which both inherit.
+fn two_programs(backend: &str) {
+    let mut waiter = start_program("waiter", backend);
+    let mut out = BufReader::new(waiter.stdout.take().unwrap());
+    let mut head = String::new();
+    while !head.contains(&format!("{SAID} waiting")) {
+        if out.read_line(&mut head).unwrap() == 0 {
+            let mut err = String::new();
+            waiter
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            panic!("the waiter ended before it waited: {head}\nstderr: {err}");
+        }
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let creator = start_program("creator", backend);
+    let creator_pid = creator.id();
+    let made = finish("creator", creator.wait_with_output().unwrap());
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let mut waited = waiter.wait_with_output().unwrap();
+    waited.stdout = [head.into_bytes(), rest].concat();
+    let got = finish("waiter", waited);
+
+    let expected: Vec<String> = SHARED.iter().map(|k| format!("{k:?}")).collect();
+    let kinds: Vec<&str> = made.iter().filter_map(|l| l.split(' ').next()).collect();
+    assert_eq!(kinds, expected, "the creator made each kind once: {made:?}");
+    for line in made.iter().filter(|l| !l.starts_with("SemSet")) {
+        assert!(
+            line.contains(&format!(" from {creator_pid}")),
+            "the creator ({creator_pid}) said {line}"
+        );
+    }
+    assert_eq!(got[0], "waiting");
+    assert_eq!(
+        got[1..],
+        made[..],
+        "the waiter got the objects the creator made, with what it left in them"
+    );
+    let left = (
+        info::message_queues().unwrap().count(),
+        info::semaphore_sets().unwrap().count(),
+        info::segments().unwrap().count(),
+    );
+    assert_eq!(left, (0, 0, 0), "queues, sets, segments left behind");
+}
+
+/// A waiter and a creator that are two separately started programs (this binary,
+/// run again with [`ROLE`] set): the waiter, started first, gets each shared kind
+/// that the creator makes 100 ms after the waiter found none, on both backends.
+/// In a copy started so, plays the role instead.
+#[test]
+fn separately_started_programs() {
+    if let Ok(role) = std::env::var(ROLE) {
+        match role.split_once(' ') {
+            Some(("waiter", "linux-raw")) => waiter(LinuxRaw),
+            Some(("waiter", "libc")) => waiter(Libc),
+            Some(("creator", "linux-raw")) => creator(LinuxRaw),
+            Some(("creator", "libc")) => creator(Libc),
+            _ => panic!("{ROLE}={role}: no such role"),
+        }
+        return;
+    }
+    in_ipc_namespace(|| two_programs("linux-raw"));
+    in_ipc_namespace(|| two_programs("libc"));
 }
