@@ -302,7 +302,7 @@ impl Limit {
 /// | `NotFound` | `MsgQueue::open of key 0x00001234: no object has this key (msgget: ENOENT (No such file or directory))` |
 /// | `NotFound` (ftok) | `Key::ftok: the file does not exist (ftok: ENOENT (No such file or directory))` |
 /// | `AlreadyExists` | `Segment::create of key 0x00001234: an object with this key already exists (shmget: EEXIST (File exists))` |
-/// | `PermissionDenied` | `MsgQueue::open of key 0x00001234: permission denied: the object's mode is 0600, its owner uid 0 gid 0 (msgget: EACCES (Permission denied))` |
+/// | `PermissionDenied` | `MsgQueue::create of key 0x00001234: permission denied: the object's mode is 0600, its owner uid 0 gid 0 (msgget: EACCES (Permission denied))` |
 /// | `WouldBlock` | `MsgQueue::try_send on message queue 3: the queue is full (msgsnd: EAGAIN (Resource temporarily unavailable))` |
 /// | `WouldBlock` (`Queue`) | `Producer::enqueue on segment 7: the queue is full` |
 /// | `NoMessage` | `MsgQueue::try_recv on message queue 3: no message of the selected type (msgrcv: ENOMSG (No message of desired type))` |
