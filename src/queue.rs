@@ -803,7 +803,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             // The header's codes: 0 symmetric (fences), 1 asymmetric (membarrier).
             let code = |b: Barrier| u64::from(b == Barrier::Asymmetric);
             return Err(error(ErrorKind::LayoutMismatch).with_field(
-                "barrier",
+                &"barrier",
                 code(recorded),
                 code(wanted),
             ));
@@ -814,7 +814,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
         let too_small = || {
             error(ErrorKind::LayoutMismatch).with_field(
-                "size",
+                &"size",
                 self.att.len() as u64,
                 Self::SIZE as u64,
             )
