@@ -849,8 +849,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// The ring must not be used once this handle's attachment is detached, which
     /// happens only when the handle is dropped (`Attachment::detach` takes it by
     /// value, and a `Queue` hands out its attachment only by reference).
-    // The crate's one lifetime extension outside `layout` and `shm`: a role's ring
-    // and the attachment it views are moved together, which no borrow can say.
+    // One of the crate's two lifetime extensions outside `layout` and `shm` (the
+    // other is `SeqLock::parts_unbounded`): a role's ring and the attachment it
+    // views move together, which no borrow can say.
     #[allow(unsafe_code)]
     unsafe fn ring_unbounded<'m>(&self) -> Result<Ring<'m, MAXSZ>> {
         let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
