@@ -837,14 +837,17 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         Ok(q)
     }
 
+    /// A mapping too small for the ring (never, for a queue that opened).
+    fn too_small(&self) -> Error {
+        error(ErrorKind::LayoutMismatch).with_field(
+            "size",
+            self.att.len() as u64,
+            Self::SIZE as u64,
+        )
+    }
+
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
-        let too_small = || {
-            error(ErrorKind::LayoutMismatch).with_field(
-                "size",
-                self.att.len() as u64,
-                Self::SIZE as u64,
-            )
-        };
+        let too_small = || self.too_small();
         let (ctl, slots) = view::<B, RingCtl>(
             &self.att,
             ring::DATA_OFFSET,
@@ -868,7 +871,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     // views move together, which no borrow can say.
     #[allow(unsafe_code)]
     unsafe fn ring_unbounded<'m>(&self) -> Result<Ring<'m, MAXSZ>> {
-        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
+        let too_small = || self.too_small();
         let (ctl, slots) = view::<B, RingCtl>(
             &self.att,
             ring::DATA_OFFSET,
