@@ -961,7 +961,8 @@ impl<B: Backend> Sender<B> {
 
 /// A role kept in a struct field with no lifetime, returned from the function
 /// that opened the queue: it holds the only attachment of the segment, its
-/// messages reach a consumer opened later, and dropping it releases the role.
+/// messages reach a consumer opened later, a refused second claim leaves no
+/// attachment behind, and dropping the role releases it.
 fn a_role_lives_in_a_struct_field<B: Backend + Clone>(b: B) {
     let mut sender = Sender::create(b.clone());
     assert_eq!(sender.tx.queue().segment().stat().unwrap().nattch, 1);
@@ -970,6 +971,10 @@ fn a_role_lives_in_a_struct_field<B: Backend + Clone>(b: B) {
     }
     let q = Queue::<u64, 8, B>::open_in(b, KEY).unwrap();
     assert!(q.has_producer().unwrap());
+    // A refused claim leaves no attachment behind.
+    assert_eq!(q.segment().stat().unwrap().nattch, 2);
+    assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleTaken);
+    assert_eq!(q.segment().stat().unwrap().nattch, 2);
     let mut rx = q.consumer().unwrap();
     let mut got = [0u64; 8];
     assert_eq!(rx.dequeue_into(&mut got).unwrap(), 5);

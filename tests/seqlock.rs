@@ -434,7 +434,8 @@ struct Publisher<B: Backend> {
 
 /// A writer kept in a struct field with no lifetime, returned from the function
 /// that created the lock: it holds the only attachment, a reader opened later
-/// reads what it writes, and dropping it releases the role.
+/// reads what it writes, a refused second claim leaves no attachment behind, and
+/// dropping the writer releases the role.
 fn a_writer_lives_in_a_struct_field<B: Backend + Clone>(b: B) {
     let make = |b: B| {
         let lock = create(b);
@@ -452,6 +453,9 @@ fn a_writer_lives_in_a_struct_field<B: Backend + Clone>(b: B) {
     assert_eq!(lock.read().unwrap(), Snapshot::of(3));
     assert_eq!(lock.segment().stat().unwrap().nattch, 2);
     assert!(lock.has_writer().unwrap());
+    // A refused claim leaves no attachment behind.
+    assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken);
+    assert_eq!(lock.segment().stat().unwrap().nattch, 2);
     drop(p);
     assert!(!lock.has_writer().unwrap(), "the role was released");
     assert_eq!(lock.segment().stat().unwrap().nattch, 1);
