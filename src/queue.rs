@@ -829,7 +829,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             // The header's codes: 0 symmetric (fences), 1 asymmetric (membarrier).
             let code = |b: Barrier| u64::from(b == Barrier::Asymmetric);
             return Err(error(ErrorKind::LayoutMismatch).with_field(
-                "barrier",
+                &"barrier",
                 code(recorded),
                 code(wanted),
             ));
@@ -840,7 +840,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// A mapping too small for the ring (never, for a queue that opened).
     fn too_small(&self) -> Error {
         error(ErrorKind::LayoutMismatch).with_field(
-            "size",
+            &"size",
             self.att.len() as u64,
             Self::SIZE as u64,
         )

@@ -89,7 +89,7 @@ fn error(kind: ErrorKind) -> Error {
 
 /// The error for a segment of `actual` bytes where the layout needs `expected`.
 fn too_small(actual: usize, expected: usize) -> Error {
-    error(ErrorKind::LayoutMismatch).with_field("size", actual as u64, expected as u64)
+    error(ErrorKind::LayoutMismatch).with_field(&"size", actual as u64, expected as u64)
 }
 
 /// One `T` in shared memory behind a seqlock. See the [module docs](self).
