@@ -16,10 +16,13 @@ use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::{Segment, Shm};
-use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet, info};
+use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::Mock;
 use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root};
+
+#[path = "common/left.rs"]
+mod left;
 
 /// Every kind that can be opened by key, with its read-only opens.
 #[derive(Clone, Copy, Debug)]
@@ -436,27 +439,21 @@ fn waiter<B: Backend + Copy + Send + 'static>(b: B) {
                 }
                 Kind::Shm => {
                     let shm = waited(kind, Shm::<u64, _>::open_wait_in(b, key, PATIENCE));
-                    let seg = shm.segment();
-                    let line = format!("id {} from {}", seg.id(), seg.stat().unwrap().cpid);
-                    seg.remove().unwrap();
+                    let line = made_by(shm.segment());
+                    shm.segment().remove().unwrap();
                     line
                 }
                 Kind::Queue => {
                     let q = waited(kind, Queue::<u64, 8, _>::open_wait_in(b, key, PATIENCE));
                     let v = q.consumer().unwrap().dequeue_timeout(PATIENCE).unwrap();
-                    let (seg, sems) = (q.segment(), q.semaphores().id());
-                    let line = format!(
-                        "id {} {sems} from {} value {v:#x}",
-                        seg.id(),
-                        seg.stat().unwrap().cpid
-                    );
+                    let sems = q.semaphores().id();
+                    let line = format!("{} sems {sems} value {v:#x}", made_by(&q.segment()));
                     q.remove().unwrap();
                     line
                 }
                 Kind::SeqLock => {
                     let l = waited(kind, SeqLock::<u64, _>::open_wait_in(b, key, PATIENCE));
-                    let seg = l.segment();
-                    let line = format!("id {} from {}", seg.id(), seg.stat().unwrap().cpid);
+                    let line = made_by(&l.segment());
                     l.remove().unwrap();
                     line
                 }
@@ -477,6 +474,11 @@ fn waiter<B: Backend + Copy + Send + 'static>(b: B) {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
+}
+
+/// A segment's id and its creator's pid (`shm_cpid`), as `id <id> from <pid>`.
+fn made_by<B: Backend>(seg: &Segment<B>) -> String {
+    format!("id {} from {}", seg.id(), seg.stat().unwrap().cpid)
 }
 
 /// What the waiter got, or a panic that names `kind`.
@@ -507,7 +509,7 @@ fn creator<B: Backend + Copy>(b: B) {
             Kind::Queue => Queue::<u64, 8, _>::create_in(b, key, new, mode).map(|q| {
                 q.producer().unwrap().enqueue(SENT).unwrap();
                 let (seg, sems) = (q.segment().id(), q.semaphores().id());
-                format!("id {seg} {sems} from {pid} value {SENT:#x}")
+                format!("id {seg} from {pid} sems {sems} value {SENT:#x}")
             }),
             Kind::SeqLock => SeqLock::<u64, _>::create_in(b, key, new, mode)
                 .map(|l| format!("id {} from {pid}", l.segment().id())),
@@ -596,12 +598,7 @@ fn two_programs(backend: &str) {
         made[..],
         "the waiter got the objects the creator made, with what it left in them"
     );
-    let left = (
-        info::message_queues().unwrap().count(),
-        info::semaphore_sets().unwrap().count(),
-        info::segments().unwrap().count(),
-    );
-    assert_eq!(left, (0, 0, 0), "queues, sets, segments left behind");
+    left::assert_nothing_left();
 }
 
 /// A waiter and a creator that are two separately started programs (this binary,

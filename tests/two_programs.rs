@@ -13,8 +13,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use sysv_ipc::info;
 use sysv_ipc_testkit::in_ipc_namespace;
+
+#[path = "common/left.rs"]
+mod left;
 
 /// Readings per run: more than the ring's 1024 slots, so that a sender started
 /// first must wait for the receiver.
@@ -121,12 +123,7 @@ fn run(sender_first: bool, delay: Duration) {
         "receiver said: {received}"
     );
 
-    let left = (
-        info::message_queues().unwrap().count(),
-        info::semaphore_sets().unwrap().count(),
-        info::segments().unwrap().count(),
-    );
-    assert_eq!(left, (0, 0, 0), "queues, sets, segments left behind");
+    left::assert_nothing_left();
 }
 
 #[test]
