@@ -78,7 +78,7 @@ impl Key {
         self.0 == abi::IPC_PRIVATE
     }
 
-    /// `ftok(path, proj)` on the default backend: see [`Key::ftok_with`].
+    /// `ftok(path, proj)` on the default backend: see [`Key::ftok_in`].
     ///
     /// # Examples
     ///
@@ -97,7 +97,7 @@ impl Key {
     /// ```
     #[cfg(any(feature = "linux-raw", feature = "libc"))]
     pub fn ftok(path: &CStr, proj: u8) -> Result<Key> {
-        Key::ftok_with(&crate::DefaultBackend::default(), path, proj)
+        Key::ftok_in(crate::DefaultBackend::default(), path, proj)
     }
 
     /// `ftok(path, proj_id)`: the key glibc's `ftok(3)` computes, bit for bit:
@@ -125,13 +125,13 @@ impl Key {
     ///
     /// static KERNEL: Mock = Mock::new(); // with a fake file table
     /// KERNEL.add_file(c"/etc/app.conf", 0x0803, 0x0012_3456).unwrap(); // st_dev, st_ino
-    /// let key = Key::ftok_with(&KERNEL, c"/etc/app.conf", b'A')?;
+    /// let key = Key::ftok_in(&KERNEL, c"/etc/app.conf", b'A')?;
     /// // proj, then the low byte of st_dev, then the low 16 bits of st_ino:
     /// assert_eq!(key, Key::new(0x4103_3456));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "ftok")]
-    pub fn ftok_with<B: Backend>(backend: &B, path: &CStr, proj: u8) -> Result<Key> {
+    pub fn ftok_in<B: Backend>(backend: B, path: &CStr, proj: u8) -> Result<Key> {
         let id = check(Call::Ftok, backend.file_id(path))?;
         Ok(Key(abi::ftok_from_file_id(id, proj)))
     }
