@@ -152,7 +152,7 @@ use crate::layout::ring::{
     self, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
-use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
+use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet};
 use crate::shm::{Attachment, Segment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{
@@ -390,7 +390,9 @@ impl QueueOptions {
     /// doubling to 1 ms, never past the timeout), so even a `SCHED_FIFO` joiner
     /// leaves the CPU to a creator on it; it may last the spins and one sleep's
     /// timer slack longer than `timeout`. [`Duration::ZERO`] gives up after the
-    /// spins. A creator never waits.
+    /// spins. A creator waits as long only for a semaphore set under the key that
+    /// another process made and has not initialised
+    /// ([`SemSet::new_initialized_with`]).
     ///
     /// # Examples
     ///
@@ -816,7 +818,6 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let wait = timed_wait(backend.clone(), options.get_join_timeout());
         let required = options.get_barrier();
         // Before anything is created: a creator must be able to record it, and a
         // joiner would be refused a role without it.
@@ -833,7 +834,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         let init = |ctl: &RingCtl, backend: &B| {
             ctl.init(required.unwrap_or_else(|| choose_barrier(backend)));
         };
-        let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, wait)?;
+        let timeout = options.get_join_timeout();
+        let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, timeout)?;
         let q = Queue {
             att,
             sems,

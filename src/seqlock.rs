@@ -138,7 +138,9 @@ impl SeqLockOptions {
     /// doubling to 1 ms, never past the timeout), so even a `SCHED_FIFO` joiner
     /// leaves the CPU to a creator on it; it may last the spins and one sleep's
     /// timer slack longer than `timeout`. [`Duration::ZERO`] gives up after the
-    /// spins. A creator never waits.
+    /// spins. A creator waits as long only for a semaphore set under the key that
+    /// another process made and has not initialised
+    /// ([`SemSet::new_initialized_with`]).
     ///
     /// # Examples
     ///
@@ -604,10 +606,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let wait = timed_wait(backend.clone(), options.get_join_timeout());
         let init = |ctl: &SeqCtl, _: &B| ctl.init();
+        let timeout = options.get_join_timeout();
         let (att, sems) =
-            join::create_or_join(backend, key, intent, mode, &Self::spec(), init, wait)?;
+            join::create_or_join(backend, key, intent, mode, &Self::spec(), init, timeout)?;
         Ok(SeqLock {
             att,
             sems,

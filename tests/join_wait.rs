@@ -125,8 +125,9 @@ fn backend_now<B: Backend>(b: &B) -> Duration {
 }
 
 /// The join timeout of `QueueOptions`, `SeqLockOptions` and `SemSetOptions` is
-/// honoured on the kernel: a header (or a set) its creator never finishes is
-/// given up with `Uninitialized`, and never before the timeout has passed. The
+/// honoured on the kernel: a header (or a set, met by a joiner or by a layout's
+/// creator) its creator never finishes is given up with `Uninitialized`, and never
+/// before the timeout has passed. The
 /// only bound on the other side is a sanity one (30 s): how much later it returns
 /// is the scheduler's business on a shared host; the mock test below checks the
 /// wait itself.
@@ -149,6 +150,34 @@ fn join_timeout_option_is_honoured<B: Backend + Clone>(b: B) {
         }
         drop(att);
         seg.remove().unwrap();
+        // The layout's creator meets a semaphore set under the key that another
+        // process made and never initialised: it waits as long for its values.
+        let set = SemSet::create_in(
+            b.clone(),
+            KEY,
+            layout.nsems(),
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        for timeout in TIMEOUTS {
+            let t0 = backend_now(&b);
+            let e = layout
+                .join_within(b.clone(), Intent::CreateNew, timeout)
+                .unwrap_err();
+            let waited = backend_now(&b) - t0;
+            println!("{layout:?} creator, join_timeout {timeout:?}: gave up after {waited:?}");
+            assert_eq!(
+                e.kind(),
+                ErrorKind::Uninitialized,
+                "{layout:?} creator: {e}"
+            );
+            assert!(
+                timeout <= waited && waited < timeout + sanity,
+                "{layout:?} creator, join_timeout {timeout:?}: waited {waited:?}"
+            );
+        }
+        set.remove().unwrap();
     }
     // A set its creator made and never initialised.
     let set = SemSet::create_in(b.clone(), KEY, 2, Intent::CreateNew, Mode::OWNER_RW).unwrap();
@@ -508,9 +537,10 @@ fn mock_wait_is_bounded_in_time_and_sleeps() {
 
 /// On the mock (virtual clock: a sleep moves it by its request): the join timeout
 /// of `QueueOptions`, `SeqLockOptions` and `SemSetOptions` is the wait, to within
-/// one sleep: a hung creator is given up with `Uninitialized` after the given
-/// time, and a zero timeout gives up after the spins, without a sleep. A ready
-/// layout or set is joined with a zero timeout, also without a sleep.
+/// one sleep: a hung creator (of the header, or of the semaphore set a layout's
+/// creator meets) is given up with `Uninitialized` after the given time, and a
+/// zero timeout gives up after the spins, without a sleep. A ready layout or set
+/// is joined with a zero timeout, also without a sleep.
 #[test]
 fn mock_join_timeout_option_is_the_wait() {
     let kernel: &'static Mock = Box::leak(Box::new(Mock::new()));
@@ -538,6 +568,22 @@ fn mock_join_timeout_option_is_the_wait() {
         }
         drop(att);
         seg.remove().unwrap();
+        // The creator, facing a semaphore set another process made and never
+        // initialised, waits as long for its values.
+        let set = SemSet::create_in(
+            kernel,
+            KEY,
+            layout.nsems(),
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        for timeout in TIMEOUTS {
+            check(&format!("{layout:?} creator"), timeout, &|| {
+                layout.join_within(kernel, Intent::CreateNew, timeout)
+            });
+        }
+        set.remove().unwrap();
         // Ready: joined at once.
         layout.join(kernel, Intent::CreateNew).unwrap();
         let sleeps0 = kernel.calls(Call::ClockNanosleep);
