@@ -336,11 +336,11 @@ pub struct Error {
     call: Option<Call>,
     limit: Option<Limit>,
     errno: Option<Errno>,
-    /// The crate's public operation that failed (`"MsgQueue::send"`); `""` when
-    /// none was named (an error built by a caller with [`Error::new`]).
-    operation: &'static str,
+    /// The crate's public operation that failed (`"MsgQueue::send"`), if named: a
+    /// thin pointer (to a promoted `&'static str`), so that the whole error fits in
+    /// 64 bytes.
+    operation: Option<&'static &'static str>,
     object: Object,
-    mtype: Option<i64>,
     detail: Detail,
 }
 
@@ -354,15 +354,30 @@ pub(crate) enum Object {
     Segment(i32),
 }
 
+/// [`Detail::Sizes`]'s `actual` when the size is not known.
+const UNKNOWN: u64 = u64::MAX;
+/// [`Detail::Sizes`]'s `mtype` when the message's type is not known (no message
+/// has type 0).
+const NO_MTYPE: i64 = 0;
+
+/// `Some(n)` unless `n` is [`UNKNOWN`].
+const fn known(n: u64) -> Option<u64> {
+    if n == UNKNOWN { None } else { Some(n) }
+}
+
 /// The numbers or words behind an error, by kind.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 enum Detail {
     None,
-    /// A size (`actual`, when known) against what was accepted.
+    /// A size (`actual`, [`UNKNOWN`] if not known) against what was accepted, and
+    /// the type of the message it is about ([`NO_MTYPE`] if not known).
     Sizes {
-        actual: Option<u64>,
+        actual: u64,
         expected: u64,
+        mtype: i64,
     },
+    /// The type of the message an error is about, with no sizes.
+    Mtype(i64),
     /// A segment's size against the one a type needs.
     Segment {
         actual: u64,
@@ -375,7 +390,7 @@ enum Detail {
     },
     /// A shared layout's field and its two values.
     Field {
-        name: &'static str,
+        name: &'static &'static str,
         actual: u64,
         expected: u64,
     },
@@ -472,9 +487,8 @@ impl Error {
             call: None,
             limit: None,
             errno: None,
-            operation: "",
+            operation: None,
             object: Object::None,
-            mtype: None,
             detail: Detail::None,
         }
     }
@@ -492,19 +506,39 @@ impl Error {
         }
     }
 
-    /// The same error, naming the type of the message it is about.
+    /// The same error, naming the type of the message it is about (kept beside
+    /// sizes given before or after).
     pub(crate) const fn with_mtype(self, mtype: i64) -> Self {
-        Error {
-            mtype: Some(mtype),
-            ..self
-        }
+        let detail = match self.detail {
+            Detail::Sizes {
+                actual, expected, ..
+            } => Detail::Sizes {
+                actual,
+                expected,
+                mtype,
+            },
+            _ => Detail::Mtype(mtype),
+        };
+        Error { detail, ..self }
     }
 
     /// The same error, with the size (or count) at issue, when known, and the one
     /// accepted.
     pub(crate) const fn with_sizes(self, actual: Option<u64>, expected: u64) -> Self {
+        let mtype = match self.detail {
+            Detail::Mtype(mtype) | Detail::Sizes { mtype, .. } => mtype,
+            _ => NO_MTYPE,
+        };
+        let actual = match actual {
+            Some(a) => a,
+            None => UNKNOWN,
+        };
         Error {
-            detail: Detail::Sizes { actual, expected },
+            detail: Detail::Sizes {
+                actual,
+                expected,
+                mtype,
+            },
             ..self
         }
     }
@@ -526,7 +560,12 @@ impl Error {
     }
 
     /// The same error, naming a shared layout's field and its two values.
-    pub(crate) const fn with_field(self, name: &'static str, actual: u64, expected: u64) -> Self {
+    pub(crate) const fn with_field(
+        self,
+        name: &'static &'static str,
+        actual: u64,
+        expected: u64,
+    ) -> Self {
         Error {
             detail: Detail::Field {
                 name,
@@ -577,8 +616,11 @@ impl Error {
 
     /// The same error, naming the operation that failed (the outermost public
     /// call wins: each one renames what the calls inside it returned).
-    pub(crate) const fn during(self, operation: &'static str) -> Self {
-        Error { operation, ..self }
+    pub(crate) const fn during(self, operation: &'static &'static str) -> Self {
+        Error {
+            operation: Some(operation),
+            ..self
+        }
     }
 
     /// The same error, naming the object (kept when `object` says nothing).
@@ -613,7 +655,11 @@ impl Error {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn mtype(&self) -> Option<i64> {
-        self.mtype
+        match self.detail {
+            Detail::Mtype(mtype) => Some(mtype),
+            Detail::Sizes { mtype, .. } if mtype != NO_MTYPE => Some(mtype),
+            _ => None,
+        }
     }
 
     /// The size or count at issue, or a layout field's value, where the error has
@@ -646,7 +692,7 @@ impl Error {
     /// ```
     pub const fn actual(&self) -> Option<u64> {
         match self.detail {
-            Detail::Sizes { actual, .. } => actual,
+            Detail::Sizes { actual, .. } => known(actual),
             Detail::Field { actual, .. }
             | Detail::Segment { actual, .. }
             | Detail::Semaphores { actual, .. } => Some(actual),
@@ -696,7 +742,7 @@ impl Error {
     /// ```
     pub const fn layout_field(&self) -> Option<&'static str> {
         match self.detail {
-            Detail::Field { name, .. } => Some(name),
+            Detail::Field { name, .. } => Some(*name),
             _ => None,
         }
     }
@@ -775,10 +821,9 @@ impl Error {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn operation(&self) -> Option<&'static str> {
-        if self.operation.is_empty() {
-            None
-        } else {
-            Some(self.operation)
+        match self.operation {
+            Some(operation) => Some(*operation),
+            None => None,
         }
     }
 
@@ -1003,7 +1048,13 @@ impl Error {
                     d.subsec_millis()
                 )
             }
-            (ErrorKind::MessageTooLarge, Detail::Sizes { actual, expected }) => {
+            (
+                ErrorKind::MessageTooLarge,
+                Detail::Sizes {
+                    actual, expected, ..
+                },
+            ) => {
+                let actual = known(actual);
                 f.write_str("a message of ")?;
                 if let Some(actual) = actual {
                     write!(f, "{actual} bytes")?;
@@ -1027,7 +1078,12 @@ impl Error {
                     "a segment of {actual} bytes where the type needs {expected}"
                 )
             }
-            (ErrorKind::SizeMismatch, Detail::Sizes { actual, expected }) => match actual {
+            (
+                ErrorKind::SizeMismatch,
+                Detail::Sizes {
+                    actual, expected, ..
+                },
+            ) => match known(actual) {
                 Some(a) => write!(f, "a message of {a} bytes where the type has {expected}"),
                 None => write!(f, "a message whose size is not the type's {expected} bytes"),
             },
@@ -1039,7 +1095,7 @@ impl Error {
                     expected,
                 },
             ) => {
-                if matches!(name, "magic" | "type_id") {
+                if matches!(*name, "magic" | "type_id") {
                     write!(
                         f,
                         "the shared layout differs: its {name} is {actual:#x}, {expected:#x} expected"
@@ -1053,10 +1109,12 @@ impl Error {
             }
             (
                 ErrorKind::InvalidArgument | ErrorKind::LimitReached,
-                Detail::Sizes { actual, expected },
+                Detail::Sizes {
+                    actual, expected, ..
+                },
             ) if limit.is_some() => {
                 let sysctl = limit.map_or("", Limit::sysctl);
-                match actual {
+                match known(actual) {
                     Some(a) => {
                         let unit = limit.map_or("", Limit::unit);
                         write!(f, "{a} {unit} asked for, above {sysctl} = {expected}")
@@ -1097,7 +1155,7 @@ impl fmt::Display for Error {
             f.write_str(": ")?;
         }
         self.describe(f)?;
-        if let Some(mtype) = self.mtype {
+        if let Some(mtype) = self.mtype() {
             write!(f, " (mtype {mtype})")?;
         }
         match (self.operation(), self.call, self.errno) {
@@ -1116,7 +1174,6 @@ impl fmt::Debug for Error {
             .field("object", &self.object)
             .field("call", &self.call)
             .field("errno", &self.errno)
-            .field("mtype", &self.mtype)
             .field("detail", &self.detail)
             .field("limit", &self.limit())
             .finish()
@@ -1147,7 +1204,7 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// failed. The outermost wins (an operation made of others renames their errors).
 #[inline(always)]
 pub(crate) fn during<T>(
-    operation: &'static str,
+    operation: &'static &'static str,
     object: Object,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
@@ -1201,12 +1258,21 @@ mod tests {
             "semget: the limit kernel.sem semmni is reached (ENOSPC (No space left on device))"
         );
         // With an operation and an object, the call moves beside its errno.
-        let e = e.during("SemSet::create").on(Object::Key(Key::new(0x1234)));
+        let e = e
+            .during(&"SemSet::create")
+            .on(Object::Key(Key::new(0x1234)));
         assert_eq!(
             e.to_string(),
             "SemSet::create of key 0x00001234: the limit kernel.sem semmni is reached \
              (semget: ENOSPC (No space left on device))"
         );
+    }
+
+    /// An `Error` stays small enough to return by value on hot paths (a `Queue`'s
+    /// `Result<Option<T>>`): all its words and numbers in 64 bytes.
+    #[test]
+    fn error_is_at_most_64_bytes() {
+        assert!(size_of::<Error>() <= 64, "{}", size_of::<Error>());
     }
 
     /// Each kind's words in `Display` come from the kind, the call and the detail
@@ -1224,7 +1290,7 @@ mod tests {
                 .starts_with("semop: the semaphore operation would block"),
             "{sem}"
         );
-        let ftok = Error::from_errno(Call::Ftok, Errno::NOENT).during("Key::ftok");
+        let ftok = Error::from_errno(Call::Ftok, Errno::NOENT).during(&"Key::ftok");
         assert_eq!(
             ftok.to_string(),
             "Key::ftok: the file does not exist (ftok: ENOENT (No such file or directory))"
@@ -1232,14 +1298,14 @@ mod tests {
         let shmmax = Error::from_errno(Call::Shmget, Errno::INVAL)
             .with_limit(Limit::Shmmax)
             .with_sizes(Some(1 << 32), 1 << 20)
-            .during("Segment::create")
+            .during(&"Segment::create")
             .on(Object::Key(Key::new(0x1234)));
         assert_eq!(
             shmmax.to_string(),
             "Segment::create of key 0x00001234: 4294967296 bytes asked for, above kernel.shmmax = 1048576 \
              (shmget: EINVAL (Invalid argument))"
         );
-        let field = Error::new(ErrorKind::LayoutMismatch).with_field("type_id", 0xab, 0xcd);
+        let field = Error::new(ErrorKind::LayoutMismatch).with_field(&"type_id", 0xab, 0xcd);
         assert_eq!(
             field.to_string(),
             "the shared layout differs: its type_id is 0xab, 0xcd expected"

@@ -60,7 +60,7 @@ pub(crate) struct LayoutSpec<'v> {
 impl LayoutSpec<'_> {
     /// The error for a segment of `actual` bytes, too small for the layout.
     fn too_small(&self, actual: usize) -> Error {
-        Error::new(ErrorKind::LayoutMismatch).with_field("size", actual as u64, self.size as u64)
+        Error::new(ErrorKind::LayoutMismatch).with_field(&"size", actual as u64, self.size as u64)
     }
 }
 
@@ -110,7 +110,7 @@ where
         Abandoned::Kept => return Err(not_ready()),
         Abandoned::Foreign(magic) => {
             let mismatch = HeaderError::Mismatch {
-                field: "magic",
+                field: &"magic",
                 actual: magic,
                 expected: MAGIC,
             };
@@ -416,7 +416,7 @@ pub(crate) fn same_creator<B: Backend>(segment: &Segment<B>, sems: &SemSet<B>) -
         Ok(())
     } else {
         Err(Error::new(ErrorKind::LayoutMismatch).with_field(
-            SEMAPHORES_CREATOR,
+            &SEMAPHORES_CREATOR,
             u64::from(actual),
             u64::from(expected),
         ))

@@ -97,7 +97,7 @@ impl Key {
     /// ```
     #[cfg(any(feature = "linux-raw", feature = "libc"))]
     pub fn ftok(path: &CStr, proj: u8) -> Result<Key> {
-        during("Key::ftok", Object::None, || {
+        during(&"Key::ftok", Object::None, || {
             Key::ftok_in(crate::DefaultBackend::default(), path, proj)
         })
     }
@@ -134,7 +134,7 @@ impl Key {
     /// ```
     #[doc(alias = "ftok")]
     pub fn ftok_in<B: Backend>(backend: B, path: &CStr, proj: u8) -> Result<Key> {
-        during("Key::ftok_in", Object::None, || {
+        during(&"Key::ftok_in", Object::None, || {
             let id = check(Call::Ftok, backend.file_id(path))?;
             Ok(Key(abi::ftok_from_file_id(id, proj)))
         })

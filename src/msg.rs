@@ -127,7 +127,7 @@ impl<const N: usize> MsgBuf<N> {
         let Some(dst) = self.wire.text.get_mut(..text.len()) else {
             return Err(Error::new(ErrorKind::MessageTooLarge)
                 .with_sizes(Some(text.len() as u64), N as u64)
-                .during("MsgBuf::set"));
+                .during(&"MsgBuf::set"));
         };
         copy_bytes(dst, text);
         self.wire.mtype = mtype.to_ne_bytes();
@@ -610,7 +610,7 @@ impl MsgQueue<DefaultBackend> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(key: Key) -> Result<Self> {
-        during("MsgQueue::open", Object::Key(key), || {
+        during(&"MsgQueue::open", Object::Key(key), || {
             Self::open_in(DefaultBackend::default(), key)
         })
     }
@@ -622,7 +622,7 @@ impl MsgQueue<DefaultBackend> {
     ///
     /// As [`MsgQueue::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        during("MsgQueue::open_wait", Object::Key(key), || {
+        during(&"MsgQueue::open_wait", Object::Key(key), || {
             Self::open_wait_in(DefaultBackend::default(), key, timeout)
         })
     }
@@ -644,7 +644,7 @@ impl MsgQueue<DefaultBackend> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        during("MsgQueue::create", Object::Key(key), || {
+        during(&"MsgQueue::create", Object::Key(key), || {
             Self::create_in(DefaultBackend::default(), key, intent, mode)
         })
     }
@@ -684,7 +684,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
-        during("MsgQueue::open_in", Object::Key(key), || {
+        during(&"MsgQueue::open_in", Object::Key(key), || {
             if key.is_private() {
                 return Err(Error::new(ErrorKind::NotFound).because(
                     "Key::PRIVATE names no existing queue (msgget would create a new one)",
@@ -736,7 +736,7 @@ impl<B: Backend> MsgQueue<B> {
     where
         B: Clone,
     {
-        during("MsgQueue::open_wait_in", Object::Key(key), || {
+        during(&"MsgQueue::open_wait_in", Object::Key(key), || {
             let b = backend.clone();
             crate::poll::open_wait(&b, timeout, |_| Self::open_in(backend.clone(), key))
         })
@@ -767,7 +767,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgget")]
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        during("MsgQueue::create_in", Object::Key(key), || {
+        during(&"MsgQueue::create_in", Object::Key(key), || {
             let id = check(
                 Call::Msgget,
                 backend.msgget(key.raw(), intent.flags() | mode.bits() as i32),
@@ -869,7 +869,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgsnd")]
     pub fn send(&self, mtype: i64, text: &[u8]) -> Result<()> {
-        during("MsgQueue::send", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::send", Object::MsgQueue(self.id), || {
             self.send_with(mtype, text, SendFlags::BLOCK)
         })
     }
@@ -890,7 +890,7 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn try_send(&self, mtype: i64, text: &[u8]) -> Result<()> {
-        during("MsgQueue::try_send", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::try_send", Object::MsgQueue(self.id), || {
             self.send_with(mtype, text, SendFlags::NOWAIT)
         })
     }
@@ -909,7 +909,7 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn send_with(&self, mtype: i64, text: &[u8], flags: SendFlags) -> Result<()> {
-        during("MsgQueue::send_with", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::send_with", Object::MsgQueue(self.id), || {
             // The stack buffer is zeroed before use, so its size is picked from the text's:
             // an 8 KiB buffer for an 8-byte message made send+recv 1.28x direct libc.
             let len = text.len();
@@ -949,7 +949,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgsnd")]
     pub fn send_buf<const N: usize>(&self, buf: &MsgBuf<N>) -> Result<()> {
-        during("MsgQueue::send_buf", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::send_buf", Object::MsgQueue(self.id), || {
             self.send_buf_with(buf, SendFlags::BLOCK)
         })
     }
@@ -972,9 +972,11 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn send_buf_with<const N: usize>(&self, buf: &MsgBuf<N>, flags: SendFlags) -> Result<()> {
-        during("MsgQueue::send_buf_with", Object::MsgQueue(self.id), || {
-            self.send_message(buf.mtype(), buf.message(), flags.0)
-        })
+        during(
+            &"MsgQueue::send_buf_with",
+            Object::MsgQueue(self.id),
+            || self.send_message(buf.mtype(), buf.message(), flags.0),
+        )
     }
 
     /// `msgsnd` of one `T` as the message text (`size_of::<T>()` bytes, no padding:
@@ -1001,7 +1003,7 @@ impl<B: Backend> MsgQueue<B> {
         mtype: i64,
         value: &T,
     ) -> Result<()> {
-        during("MsgQueue::send_value", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::send_value", Object::MsgQueue(self.id), || {
             self.send_value_with(mtype, value, SendFlags::BLOCK)
         })
     }
@@ -1027,7 +1029,7 @@ impl<B: Backend> MsgQueue<B> {
         flags: SendFlags,
     ) -> Result<()> {
         during(
-            "MsgQueue::send_value_with",
+            &"MsgQueue::send_value_with",
             Object::MsgQueue(self.id),
             || {
                 const {
@@ -1076,7 +1078,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgsnd")]
     pub fn send_timeout(&self, mtype: i64, text: &[u8], timeout: Duration) -> Result<()> {
-        during("MsgQueue::send_timeout", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::send_timeout", Object::MsgQueue(self.id), || {
             self.send_until(timeout, || self.try_send(mtype, text))
         })
     }
@@ -1094,7 +1096,7 @@ impl<B: Backend> MsgQueue<B> {
         timeout: Duration,
     ) -> Result<()> {
         during(
-            "MsgQueue::send_buf_timeout",
+            &"MsgQueue::send_buf_timeout",
             Object::MsgQueue(self.id),
             || self.send_until(timeout, || self.send_buf_with(buf, SendFlags::NOWAIT)),
         )
@@ -1114,7 +1116,7 @@ impl<B: Backend> MsgQueue<B> {
         timeout: Duration,
     ) -> Result<()> {
         during(
-            "MsgQueue::send_value_timeout",
+            &"MsgQueue::send_value_timeout",
             Object::MsgQueue(self.id),
             || {
                 self.send_until(timeout, || {
@@ -1198,7 +1200,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgrcv")]
     pub fn recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
-        during("MsgQueue::recv", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::recv", Object::MsgQueue(self.id), || {
             self.recv_with(text, sel, RecvFlags::BLOCK)
         })
     }
@@ -1221,7 +1223,7 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn try_recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
-        during("MsgQueue::try_recv", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::try_recv", Object::MsgQueue(self.id), || {
             self.recv_with(text, sel, RecvFlags::NOWAIT)
         })
     }
@@ -1242,7 +1244,7 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn recv_with(&self, text: &mut [u8], sel: Selector, flags: RecvFlags) -> Result<Received> {
-        during("MsgQueue::recv_with", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::recv_with", Object::MsgQueue(self.id), || {
             // As in `send_with`: the smallest stack buffer that holds `text.len()` bytes.
             let len = text.len();
             if len <= SMALL {
@@ -1288,7 +1290,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgrcv")]
     pub fn recv_buf<const N: usize>(&self, buf: &mut MsgBuf<N>, sel: Selector) -> Result<()> {
-        during("MsgQueue::recv_buf", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::recv_buf", Object::MsgQueue(self.id), || {
             self.recv_buf_with(buf, sel, RecvFlags::BLOCK)
         })
     }
@@ -1316,11 +1318,15 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         flags: RecvFlags,
     ) -> Result<()> {
-        during("MsgQueue::recv_buf_with", Object::MsgQueue(self.id), || {
-            let got = self.recv_into(&mut buf.wire, N, sel, flags.0)?;
-            buf.len = got.len;
-            Ok(())
-        })
+        during(
+            &"MsgQueue::recv_buf_with",
+            Object::MsgQueue(self.id),
+            || {
+                let got = self.recv_into(&mut buf.wire, N, sel, flags.0)?;
+                buf.len = got.len;
+                Ok(())
+            },
+        )
     }
 
     /// `msgrcv` of one `T`, blocking until a message is there.
@@ -1368,7 +1374,7 @@ impl<B: Backend> MsgQueue<B> {
         &self,
         sel: Selector,
     ) -> Result<(i64, T)> {
-        during("MsgQueue::recv_value", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::recv_value", Object::MsgQueue(self.id), || {
             self.recv_value_with(sel, RecvFlags::BLOCK)
         })
     }
@@ -1396,7 +1402,7 @@ impl<B: Backend> MsgQueue<B> {
         flags: RecvFlags,
     ) -> Result<(i64, T)> {
         during(
-            "MsgQueue::recv_value_with",
+            &"MsgQueue::recv_value_with",
             Object::MsgQueue(self.id),
             || {
                 const {
@@ -1492,7 +1498,7 @@ impl<B: Backend> MsgQueue<B> {
         flags: RecvFlags,
     ) -> Result<Typed<T>> {
         during(
-            "MsgQueue::recv_value_or_bytes",
+            &"MsgQueue::recv_value_or_bytes",
             Object::MsgQueue(self.id),
             || {
                 const { assert!(size_of::<T>() <= N, "T is larger than the buffer") };
@@ -1588,7 +1594,7 @@ impl<B: Backend> MsgQueue<B> {
         flags: RecvFlags,
     ) -> Result<Typed<T>> {
         during(
-            "MsgQueue::recv_value_or_discard",
+            &"MsgQueue::recv_value_or_discard",
             Object::MsgQueue(self.id),
             || {
                 let (buf, more) = self.recv_whole::<T>(sel, flags)?;
@@ -1656,7 +1662,7 @@ impl<B: Backend> MsgQueue<B> {
         flags: RecvFlags,
     ) -> Result<Typed<T>> {
         during(
-            "MsgQueue::recv_value_truncating",
+            &"MsgQueue::recv_value_truncating",
             Object::MsgQueue(self.id),
             || {
                 let (buf, more) = self.recv_whole::<T>(sel, flags)?;
@@ -1730,7 +1736,7 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         timeout: Duration,
     ) -> Result<Received> {
-        during("MsgQueue::recv_timeout", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::recv_timeout", Object::MsgQueue(self.id), || {
             self.recv_until(timeout, || self.try_recv(text, sel))
         })
     }
@@ -1749,7 +1755,7 @@ impl<B: Backend> MsgQueue<B> {
         timeout: Duration,
     ) -> Result<()> {
         during(
-            "MsgQueue::recv_buf_timeout",
+            &"MsgQueue::recv_buf_timeout",
             Object::MsgQueue(self.id),
             || self.recv_until(timeout, || self.recv_buf_with(buf, sel, RecvFlags::NOWAIT)),
         )
@@ -1768,7 +1774,7 @@ impl<B: Backend> MsgQueue<B> {
         timeout: Duration,
     ) -> Result<(i64, T)> {
         during(
-            "MsgQueue::recv_value_timeout",
+            &"MsgQueue::recv_value_timeout",
             Object::MsgQueue(self.id),
             || self.recv_until(timeout, || self.recv_value_with(sel, RecvFlags::NOWAIT)),
         )
@@ -1789,7 +1795,7 @@ impl<B: Backend> MsgQueue<B> {
         timeout: Duration,
     ) -> Result<Typed<T>> {
         during(
-            "MsgQueue::recv_value_or_bytes_timeout",
+            &"MsgQueue::recv_value_or_bytes_timeout",
             Object::MsgQueue(self.id),
             || {
                 self.recv_until(timeout, || {
@@ -1830,7 +1836,7 @@ impl<B: Backend> MsgQueue<B> {
         timeout: Duration,
     ) -> Result<Typed<T>> {
         during(
-            "MsgQueue::recv_value_or_discard_timeout",
+            &"MsgQueue::recv_value_or_discard_timeout",
             Object::MsgQueue(self.id),
             || {
                 self.recv_until(timeout, || {
@@ -1854,7 +1860,7 @@ impl<B: Backend> MsgQueue<B> {
         timeout: Duration,
     ) -> Result<Typed<T>> {
         during(
-            "MsgQueue::recv_value_truncating_timeout",
+            &"MsgQueue::recv_value_truncating_timeout",
             Object::MsgQueue(self.id),
             || {
                 self.recv_until(timeout, || {
@@ -1900,7 +1906,7 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "MSG_COPY")]
     pub fn peek<const N: usize>(&self, buf: &mut MsgBuf<N>, index: usize) -> Result<()> {
-        during("MsgQueue::peek", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::peek", Object::MsgQueue(self.id), || {
             let index = i64::try_from(index).map_err(|_| {
                 Error::new(ErrorKind::InvalidArgument).because("the index is above i64::MAX")
             })?;
@@ -1973,7 +1979,7 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<MsgQueueStat> {
-        during("MsgQueue::stat", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::stat", Object::MsgQueue(self.id), || {
             self.raw_stat().map(|d| MsgQueueStat::from(&d))
         })
     }
@@ -2059,7 +2065,7 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        during("MsgQueue::set_owner", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::set_owner", Object::MsgQueue(self.id), || {
             self.set(|ds| owner.apply(&mut ds.msg_perm))
         })
     }
@@ -2097,9 +2103,11 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_max_bytes(&self, max_bytes: u64) -> Result<()> {
-        during("MsgQueue::set_max_bytes", Object::MsgQueue(self.id), || {
-            self.set(|ds| ds.msg_qbytes = max_bytes)
-        })
+        during(
+            &"MsgQueue::set_max_bytes",
+            Object::MsgQueue(self.id),
+            || self.set(|ds| ds.msg_qbytes = max_bytes),
+        )
     }
 
     /// `msgctl(msqid, IPC_SET, buf)` with `buf` made of `owner` and `max_bytes` alone:
@@ -2142,7 +2150,7 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "IPC_SET")]
     pub fn set_owner_and_max_bytes(&self, owner: Owner, max_bytes: u64) -> Result<()> {
         during(
-            "MsgQueue::set_owner_and_max_bytes",
+            &"MsgQueue::set_owner_and_max_bytes",
             Object::MsgQueue(self.id),
             || {
                 let mut ds = msqid64_ds {
@@ -2173,7 +2181,7 @@ impl<B: Backend> Removable for MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     fn remove(&self) -> Result<()> {
-        during("MsgQueue::remove", Object::MsgQueue(self.id), || {
+        during(&"MsgQueue::remove", Object::MsgQueue(self.id), || {
             // SAFETY: IPC_RMID reads and writes no buffer.
             let r = unsafe {
                 self.backend

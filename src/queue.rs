@@ -57,6 +57,31 @@
 //! consumer reads and the next producer overwrites; a consumer killed mid-dequeue
 //! leaves the message for the next consumer.
 //!
+//! A role owns its handle on the queue: claiming one attaches the segment again (a
+//! second `shmat` of the same id, one more in its `shm_nattch`) and copies the
+//! semaphore set's handle. So a [`Producer`] or [`Consumer`] borrows nothing: it
+//! moves into a thread (it is `Send` where the backend is) or into a struct with
+//! no lifetime, and outlives the `Queue` it was claimed from, which stays usable
+//! ([`len`](Queue::len), [`has_producer`](Queue::has_producer),
+//! [`remove`](Removable::remove)). After [`Removable::remove`] a role's mapping
+//! stays until the role is dropped, so non-blocking calls go on; the semaphore
+//! set goes at once, so a call that parks then fails with [`ErrorKind::Removed`].
+//!
+//! ```
+//! use std::thread;
+//! use sysv_ipc::{Intent, Key, Mode, Removable, queue::Queue};
+//!
+//! let q = Queue::<u64, 64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+//! let (mut tx, mut rx) = q.split()?;
+//! drop(q); // the roles hold their own attachments
+//! let producer = thread::spawn(move || (1..=1000).for_each(|i| tx.enqueue_blocking(i).unwrap()));
+//! let sum: u64 = (0..1000).map(|_| rx.dequeue_blocking().unwrap()).sum();
+//! producer.join().unwrap();
+//! assert_eq!(sum, 500_500);
+//! rx.queue().remove()?;
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
 //! A role is its claimer's process's. `SEM_UNDO` adjustments are per process and
 //! not inherited, so a `Producer` or `Consumer` value that a `fork()` copies into
 //! a child is not the child's role: every call of it in the child fails with
@@ -139,6 +164,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr;
 use core::time::Duration;
 
 use crate::abi::{
@@ -847,7 +873,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             // The header's codes: 0 symmetric (fences), 1 asymmetric (membarrier).
             let code = |b: Barrier| u64::from(b == Barrier::Asymmetric);
             return Err(error(ErrorKind::LayoutMismatch).with_field(
-                "barrier",
+                &"barrier",
                 code(recorded),
                 code(wanted),
             ));
@@ -855,14 +881,17 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         Ok(q)
     }
 
+    /// A mapping too small for the ring (never, for a queue that opened).
+    fn too_small(&self) -> Error {
+        error(ErrorKind::LayoutMismatch).with_field(
+            &"size",
+            self.att.len() as u64,
+            Self::SIZE as u64,
+        )
+    }
+
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
-        let too_small = || {
-            error(ErrorKind::LayoutMismatch).with_field(
-                "size",
-                self.att.len() as u64,
-                Self::SIZE as u64,
-            )
-        };
+        let too_small = || self.too_small();
         let (ctl, slots) = view::<B, RingCtl>(
             &self.att,
             ring::DATA_OFFSET,
@@ -870,6 +899,52 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         )
         .ok_or_else(too_small)?;
         Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
+    }
+
+    /// [`ring`](Self::ring), not tied to a borrow of `self`: for a role, which keeps
+    /// this handle in a field beside the ring (a `Producer` or `Consumer` moves
+    /// into a thread or a struct with no lifetime).
+    ///
+    /// # Safety
+    ///
+    /// The ring must not be used once this handle's attachment is detached, which
+    /// happens only when the handle is dropped (`Attachment::detach` takes it by
+    /// value, and a `Queue` hands out its attachment only by reference).
+    // One of the crate's two lifetime extensions outside `layout` and `shm` (the
+    // other is `SeqLock::parts_unbounded`): a role's ring and the attachment it
+    // views move together, which no borrow can say.
+    #[allow(unsafe_code)]
+    unsafe fn ring_unbounded<'m>(&self) -> Result<Ring<'m, MAXSZ>> {
+        let too_small = || self.too_small();
+        let (ctl, slots) = view::<B, RingCtl>(
+            &self.att,
+            ring::DATA_OFFSET,
+            Ring::<MAXSZ>::words(Self::SLOT_WORDS),
+        )
+        .ok_or_else(too_small)?;
+        // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
+        // moving the handle moves no byte it points to; the mapping stays at its
+        // address, mapped, until the attachment's `shmdt`, and the caller uses the
+        // reference only before that (this fn's contract).
+        let ctl: &'m RingCtl = unsafe { &*ptr::from_ref(ctl) };
+        // SAFETY: as for `ctl`: the slots are in the same mapping.
+        let slots: &'m [AtomicU64] = unsafe { &*ptr::from_ref(slots) };
+        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
+    }
+
+    /// A second handle on this queue, for a role to own: its own attachment of
+    /// the segment (a second `shmat` of the same id, which the kernel allows
+    /// after `IPC_RMID` too, as long as the segment is attached, as `self`'s
+    /// attachment keeps it) and a copy of the semaphore set's handle.
+    fn own_handle(&self) -> Result<Self>
+    where
+        B: Clone,
+    {
+        Ok(Queue {
+            att: self.att.segment().attach()?,
+            sems: SemSet::from_id(self.sems.backend().clone(), self.sems.id()),
+            _type: PhantomData,
+        })
     }
 
     /// Claims role semaphore `sem` and records our pid in `pid_word`.
@@ -913,45 +988,53 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         }
     }
 
-    fn producer_with(&self, reclaim: bool) -> Result<Producer<'_, T, MAXSZ, B>> {
-        let ring = self.ring()?;
-        let pid = self.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
+    #[allow(unsafe_code)] // ring_unbounded
+    fn producer_with(&self, reclaim: bool) -> Result<Producer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        let queue = self.own_handle()?;
+        // SAFETY: the ring goes into the role beside `queue`, which it is a view
+        // of; the role uses it only while it holds `queue` (see `Producer`'s fields),
+        // and on the error path below it is not used after `queue` goes.
+        let ring = unsafe { queue.ring_unbounded()? };
+        let pid = queue.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
         let registered = RingProducer::new(ring)
             .map_err(corrupt)
-            .and_then(|r| self.register_for(r.barrier()).map(|()| r));
+            .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
         match registered {
-            Ok(r) => Ok(Producer {
-                queue: self,
-                ring: r,
-                pid,
-                spins: DEFAULT_SPINS,
-                peer_check: Some(DEFAULT_PEER_CHECK),
-                interruptible: false,
+            Ok(ring) => Ok(Producer {
+                ring,
+                role: Role::new(queue, pid),
             }),
             Err(e) => {
-                self.release(PRODUCER, &ring.ctl().producer_pid, pid);
+                queue.release(PRODUCER, &ring.ctl().producer_pid, pid);
                 Err(e)
             }
         }
     }
 
-    fn consumer_with(&self, reclaim: bool) -> Result<Consumer<'_, T, MAXSZ, B>> {
-        let ring = self.ring()?;
-        let pid = self.claim(CONSUMER, &ring.ctl().consumer_pid, reclaim)?;
+    #[allow(unsafe_code)] // ring_unbounded
+    fn consumer_with(&self, reclaim: bool) -> Result<Consumer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        let queue = self.own_handle()?;
+        // SAFETY: the ring goes into the role beside `queue`, which it is a view
+        // of; the role uses it only while it holds `queue` (see `Consumer`'s fields),
+        // and on the error path below it is not used after `queue` goes.
+        let ring = unsafe { queue.ring_unbounded()? };
+        let pid = queue.claim(CONSUMER, &ring.ctl().consumer_pid, reclaim)?;
         let registered = RingConsumer::new(ring)
             .map_err(corrupt)
-            .and_then(|r| self.register_for(r.barrier()).map(|()| r));
+            .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
         match registered {
-            Ok(r) => Ok(Consumer {
-                queue: self,
-                ring: r,
-                pid,
-                spins: DEFAULT_SPINS,
-                peer_check: Some(DEFAULT_PEER_CHECK),
-                interruptible: false,
+            Ok(ring) => Ok(Consumer {
+                ring,
+                role: Role::new(queue, pid),
             }),
             Err(e) => {
-                self.release(CONSUMER, &ring.ctl().consumer_pid, pid);
+                queue.release(CONSUMER, &ring.ctl().consumer_pid, pid);
                 Err(e)
             }
         }
@@ -959,13 +1042,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
 
     /// Claims the producer role for this process.
     ///
+    /// The role owns its handle on the queue: its own attachment of the segment
+    /// (`shmat` again, so the segment counts one more in `shm_nattch` while the
+    /// role lives) and a copy of the semaphore set's handle. It borrows nothing
+    /// from `self`, so it can move into a thread or a struct and outlive `self`.
+    ///
     /// # Errors
     ///
     /// - [`ErrorKind::RoleTaken`]: a live producer exists (in any process);
     /// - [`ErrorKind::RoleAbandoned`]: the last producer died without releasing the
     ///   role; call [`reclaim_producer`](Self::reclaim_producer) to take over;
     /// - [`ErrorKind::Corrupt`]: the ring's indices are impossible;
-    /// - the semaphore's errors ([`ErrorKind::Removed`], ...).
+    /// - the semaphore's errors ([`ErrorKind::Removed`], ...);
+    /// - [`Segment::attach`]'s (the segment's mode changed since `self` attached it,
+    ///   a limit on attachments).
     ///
     /// # Examples
     ///
@@ -980,7 +1070,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert!(q.producer().is_ok());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
+    pub fn producer(&self) -> Result<Producer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
         self.producer_with(false)
     }
 
@@ -1014,7 +1107,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert_eq!((rx.dequeue()?, rx.dequeue()?), (Some(10), Some(11)));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn reclaim_producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
+    pub fn reclaim_producer(&self) -> Result<Producer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
         self.producer_with(true)
     }
 
@@ -1035,7 +1131,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue()?, None); // empty
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
+    pub fn consumer(&self) -> Result<Consumer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
         self.consumer_with(false)
     }
 
@@ -1067,11 +1166,16 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue()?, Some(2));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn reclaim_consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
+    pub fn reclaim_consumer(&self) -> Result<Consumer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
         self.consumer_with(true)
     }
 
     /// Claims both roles for this process (two threads, or one thread doing both).
+    /// Each role owns its attachment (see [`producer`](Self::producer)), so each
+    /// moves into a thread of its own.
     ///
     /// # Errors
     ///
@@ -1086,14 +1190,16 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
-    /// let sum = thread::scope(|s| {
-    ///     s.spawn(move || (1..=100).for_each(|i| tx.enqueue_blocking(i).unwrap()));
-    ///     (0..100).map(|_| rx.dequeue_blocking().unwrap()).sum::<u64>()
-    /// });
-    /// assert_eq!(sum, 5050);
+    /// let producer = thread::spawn(move || (1..=100).for_each(|i| tx.enqueue_blocking(i).unwrap()));
+    /// let consumer = thread::spawn(move || (0..100).map(|_| rx.dequeue_blocking().unwrap()).sum::<u64>());
+    /// producer.join().unwrap();
+    /// assert_eq!(consumer.join().unwrap(), 5050);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn split(&self) -> Result<(Producer<'_, T, MAXSZ, B>, Consumer<'_, T, MAXSZ, B>)> {
+    pub fn split(&self) -> Result<(Producer<T, MAXSZ, B>, Consumer<T, MAXSZ, B>)>
+    where
+        B: Clone,
+    {
         let producer = self.producer()?;
         let consumer = self.consumer()?;
         Ok((producer, consumer))
@@ -1354,6 +1460,68 @@ impl<B: Backend> Parking for PeerWake<'_, B> {
     }
 }
 
+/// What a [`Producer`] or [`Consumer`] holds beside its side of the ring: its own
+/// handle on the queue (its attachment and semaphore set), the claiming process
+/// and its blocking settings.
+struct Role<T, const MAXSZ: usize, B: Backend> {
+    queue: Queue<T, MAXSZ, B>,
+    /// The claiming process, as [`Backend::getpid_cached`] gave it.
+    pid: i32,
+    spins: u32,
+    peer_check: Option<Duration>,
+    /// Whether a park that a signal ends (`EINTR`) fails the call with
+    /// [`ErrorKind::Interrupted`] rather than parking again.
+    interruptible: bool,
+}
+
+impl<T, const MAXSZ: usize, B: Backend> Role<T, MAXSZ, B> {
+    fn new(queue: Queue<T, MAXSZ, B>, pid: i32) -> Self {
+        Role {
+            queue,
+            pid,
+            spins: DEFAULT_SPINS,
+            peer_check: Some(DEFAULT_PEER_CHECK),
+            interruptible: false,
+        }
+    }
+
+    #[inline]
+    fn holder(&self) -> Result<()> {
+        holder(self.queue.sems.backend(), self.pid)
+    }
+
+    /// The post that wakes the peer parked on semaphore `peer`.
+    fn wake(&self, peer: u16) -> PeerWake<'_, B> {
+        PeerWake {
+            sems: &self.queue.sems,
+            peer,
+        }
+    }
+
+    /// A blocking call's parking: on `own`, waking `peer`, watching the peer's role
+    /// semaphore `peer_role` and its pid word.
+    fn park<'a>(
+        &'a self,
+        peer: u16,
+        own: u16,
+        peer_role: u16,
+        peer_pid: &'a AtomicU64,
+        timeout: Option<Duration>,
+    ) -> SemPark<'a, B> {
+        SemPark {
+            wake: self.wake(peer),
+            own,
+            peer_role,
+            peer_pid,
+            peer_check: self.peer_check,
+            interruptible: self.interruptible,
+            timeout,
+            start: None,
+            left: None,
+        }
+    }
+}
+
 impl<B: Backend> SemPark<'_, B> {
     /// What is left of the call's timeout (`None`: it has none), starting the
     /// clock at the call's first round that found nothing to do.
@@ -1585,7 +1753,8 @@ impl<T> From<EnqueueError<T>> for Error {
     }
 }
 
-/// The producer role of a [`Queue`]; dropping it releases the role.
+/// The producer role of a [`Queue`]; dropping it releases the role (and detaches
+/// its own mapping). It borrows no `Queue`: see [the module docs](self#roles).
 ///
 /// # Examples
 ///
@@ -1605,53 +1774,31 @@ impl<T> From<EnqueueError<T>> for Error {
 /// assert_eq!((tx.len()?, pending), (4, &[5, 6][..]));
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub struct Producer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
-    queue: &'q Queue<T, MAXSZ, B>,
-    ring: RingProducer<'q, MAXSZ>,
-    pid: i32,
-    spins: u32,
-    peer_check: Option<Duration>,
-    /// Whether a park that a signal ends (`EINTR`) fails the call with
-    /// [`ErrorKind::Interrupted`] rather than parking again.
-    interruptible: bool,
+pub struct Producer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
+    /// A view of `role.queue`'s own mapping, not a borrow of it (see
+    /// [`Queue::ring_unbounded`]): used only while `role` is held. `Drop` uses it
+    /// before the fields go, and it is declared before `role` so that it goes
+    /// first; `role.queue` is never handed out but by reference, so its
+    /// attachment is detached only with the role.
+    ring: RingProducer<'static, MAXSZ>,
+    role: Role<T, MAXSZ, B>,
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<T, MAXSZ, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Producer")
-            .field("queue", self.queue)
+            .field("queue", &self.role.queue)
             .field("ring", &self.ring)
             .finish()
     }
 }
 
-impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// [`ErrorKind::WrongProcess`] unless the caller is the process that claimed the
     /// role (see the [module docs](self#roles)).
     #[inline]
     fn holder(&self) -> Result<()> {
-        holder(self.queue.sems.backend(), self.pid)
-    }
-
-    fn wake(&self) -> PeerWake<'q, B> {
-        PeerWake {
-            sems: &self.queue.sems,
-            peer: ITEMS,
-        }
-    }
-
-    fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
-        SemPark {
-            wake: self.wake(),
-            own: SPACE,
-            peer_role: CONSUMER,
-            peer_pid: &self.ring.ctl().consumer_pid,
-            peer_check: self.peer_check,
-            interruptible: self.interruptible,
-            timeout,
-            start: None,
-            left: None,
-        }
+        self.role.holder()
     }
 
     /// Enqueues `value` if there is room, without blocking.
@@ -1681,7 +1828,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
         if let Err(error) = self.holder() {
             return Err(EnqueueError { error, value });
         }
-        let mut park = self.wake();
+        let mut park = self.role.wake(ITEMS);
         let r = self.ring.push(
             1,
             |_, slot| {
@@ -1706,10 +1853,17 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
         if let Err(error) = self.holder() {
             return Err(EnqueueError { error, value });
         }
-        let mut park = self.park(timeout);
+        // The ring's `ctl` is the mapping's, not a borrow of `self.ring`.
+        let mut park = self.role.park(
+            ITEMS,
+            SPACE,
+            CONSUMER,
+            &self.ring.ctl().consumer_pid,
+            timeout,
+        );
         let r = self.ring.push_blocking(
             1,
-            self.spins,
+            self.role.spins,
             |_, slot| {
                 store_words(slot, value.as_bytes());
             },
@@ -1830,7 +1984,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// ```
     pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
         self.holder()?;
-        let mut park = self.wake();
+        let mut park = self.role.wake(ITEMS);
         self.ring
             .push(
                 max,
@@ -1866,7 +2020,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
         self.holder()?;
-        let mut park = self.wake();
+        let mut park = self.role.wake(ITEMS);
         self.ring
             .push(
                 items.len(),
@@ -1985,7 +2139,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_spins(&mut self, spins: u32) {
-        self.spins = spins;
+        self.role.spins = spins;
     }
 
     /// Sets how long one park of a blocking call lasts at most before the call
@@ -2021,7 +2175,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
-        self.peer_check = every;
+        self.role.peer_check = every;
     }
 
     /// Sets whether a park that a signal ends fails the blocking call with
@@ -2056,10 +2210,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_interruptible(&mut self, interruptible: bool) {
-        self.interruptible = interruptible;
+        self.role.interruptible = interruptible;
     }
 
-    /// The queue.
+    /// The role's own handle on the queue (its attachment and semaphore set):
+    /// what the role was claimed from, which it may outlive.
     ///
     /// # Examples
     ///
@@ -2073,21 +2228,21 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// assert!(tx.queue().has_producer()?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
-        self.queue
+    pub const fn queue(&self) -> &Queue<T, MAXSZ, B> {
+        &self.role.queue
     }
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<T, MAXSZ, B> {
     fn drop(&mut self) {
-        if let Ok(ring) = self.queue.ring() {
-            self.queue
-                .release(PRODUCER, &ring.ctl().producer_pid, self.pid);
-        }
+        self.role
+            .queue
+            .release(PRODUCER, &self.ring.ctl().producer_pid, self.role.pid);
     }
 }
 
-/// The consumer role of a [`Queue`]; dropping it releases the role.
+/// The consumer role of a [`Queue`]; dropping it releases the role (and detaches
+/// its own mapping). It borrows no `Queue`: see [the module docs](self#roles).
 ///
 /// # Examples
 ///
@@ -2109,52 +2264,27 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ,
 /// assert_eq!(total, 14);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub struct Consumer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
-    queue: &'q Queue<T, MAXSZ, B>,
-    ring: RingConsumer<'q, MAXSZ>,
-    pid: i32,
-    spins: u32,
-    peer_check: Option<Duration>,
-    /// Whether a park that a signal ends (`EINTR`) fails the call with
-    /// [`ErrorKind::Interrupted`] rather than parking again.
-    interruptible: bool,
+pub struct Consumer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
+    /// As [`Producer`]'s `ring`: a view of `role.queue`'s own mapping, declared
+    /// first so that it goes before the attachment does.
+    ring: RingConsumer<'static, MAXSZ>,
+    role: Role<T, MAXSZ, B>,
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<T, MAXSZ, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
-            .field("queue", self.queue)
+            .field("queue", &self.role.queue)
             .field("ring", &self.ring)
             .finish()
     }
 }
 
-impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// As [`Producer::holder`].
     #[inline]
     fn holder(&self) -> Result<()> {
-        holder(self.queue.sems.backend(), self.pid)
-    }
-
-    fn wake(&self) -> PeerWake<'q, B> {
-        PeerWake {
-            sems: &self.queue.sems,
-            peer: SPACE,
-        }
-    }
-
-    fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
-        SemPark {
-            wake: self.wake(),
-            own: ITEMS,
-            peer_role: PRODUCER,
-            peer_pid: &self.ring.ctl().producer_pid,
-            peer_check: self.peer_check,
-            interruptible: self.interruptible,
-            timeout,
-            start: None,
-            left: None,
-        }
+        self.role.holder()
     }
 
     /// Dequeues the oldest value, if any, without blocking.
@@ -2200,7 +2330,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
         self.holder()?;
-        let mut park = self.wake();
+        let mut park = self.role.wake(SPACE);
         let mut out = T::new_zeroed();
         let n = self
             .ring
@@ -2217,11 +2347,18 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
 
     fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
         self.holder()?;
-        let mut park = self.park(timeout);
+        // The ring's `ctl` is the mapping's, not a borrow of `self.ring`.
+        let mut park = self.role.park(
+            SPACE,
+            ITEMS,
+            PRODUCER,
+            &self.ring.ctl().producer_pid,
+            timeout,
+        );
         let mut out = T::new_zeroed();
         let r = self.ring.pop_blocking(
             1,
-            self.spins,
+            self.role.spins,
             |_, slot| {
                 load_words(slot, out.as_mut_bytes());
             },
@@ -2334,7 +2471,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// ```
     pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
         self.holder()?;
-        let mut park = self.wake();
+        let mut park = self.role.wake(SPACE);
         self.ring
             .pop(
                 max,
@@ -2375,7 +2512,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
         self.holder()?;
-        let mut park = self.wake();
+        let mut park = self.role.wake(SPACE);
         let max = out.len();
         self.ring
             .pop(
@@ -2494,7 +2631,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_spins(&mut self, spins: u32) {
-        self.spins = spins;
+        self.role.spins = spins;
     }
 
     /// See [`Producer::set_peer_check`]: how long one park lasts at most before the
@@ -2523,7 +2660,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
-        self.peer_check = every;
+        self.role.peer_check = every;
     }
 
     /// See [`Producer::set_interruptible`]: whether a park that a signal ends fails
@@ -2557,10 +2694,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_interruptible(&mut self, interruptible: bool) {
-        self.interruptible = interruptible;
+        self.role.interruptible = interruptible;
     }
 
-    /// The queue.
+    /// The role's own handle on the queue (its attachment and semaphore set):
+    /// what the role was claimed from, which it may outlive.
     ///
     /// # Examples
     ///
@@ -2573,16 +2711,15 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// assert!(rx.queue().has_consumer()?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
-        self.queue
+    pub const fn queue(&self) -> &Queue<T, MAXSZ, B> {
+        &self.role.queue
     }
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Consumer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Consumer<T, MAXSZ, B> {
     fn drop(&mut self) {
-        if let Ok(ring) = self.queue.ring() {
-            self.queue
-                .release(CONSUMER, &ring.ctl().consumer_pid, self.pid);
-        }
+        self.role
+            .queue
+            .release(CONSUMER, &self.ring.ctl().consumer_pid, self.role.pid);
     }
 }

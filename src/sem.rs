@@ -474,7 +474,7 @@ impl SemSet {
     /// ```
     #[doc(alias = "semget")]
     pub fn open(key: Key) -> Result<SemSet> {
-        during("SemSet::open", Object::Key(key), || {
+        during(&"SemSet::open", Object::Key(key), || {
             SemSet::open_in(DefaultBackend::default(), key)
         })
     }
@@ -500,7 +500,7 @@ impl SemSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_wait(key: Key, timeout: Duration) -> Result<SemSet> {
-        during("SemSet::open_wait", Object::Key(key), || {
+        during(&"SemSet::open_wait", Object::Key(key), || {
             SemSet::open_wait_in(DefaultBackend::default(), key, timeout)
         })
     }
@@ -527,7 +527,7 @@ impl SemSet {
     /// ```
     #[doc(alias = "semget")]
     pub fn create(key: Key, nsems: usize, intent: Intent, mode: Mode) -> Result<SemSet> {
-        during("SemSet::create", Object::Key(key), || {
+        during(&"SemSet::create", Object::Key(key), || {
             SemSet::create_in(DefaultBackend::default(), key, nsems, intent, mode)
         })
     }
@@ -558,7 +558,7 @@ impl SemSet {
     /// ```
     #[doc(alias = "semget")]
     pub fn new_initialized(key: Key, values: &[u16], mode: Mode) -> Result<SemSet> {
-        during("SemSet::new_initialized", Object::Key(key), || {
+        during(&"SemSet::new_initialized", Object::Key(key), || {
             SemSet::new_initialized_in(DefaultBackend::default(), key, values, mode)
         })
     }
@@ -836,7 +836,7 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semget")]
     pub fn open_in(backend: B, key: Key) -> Result<SemSet<B>> {
-        during("SemSet::open_in", Object::Key(key), || {
+        during(&"SemSet::open_in", Object::Key(key), || {
             if key.is_private() {
                 return Err(Error::new(ErrorKind::NotFound).because(
                     "Key::PRIVATE names no existing set (semget would create a new one)",
@@ -869,7 +869,7 @@ impl<B: Backend> SemSet<B> {
     where
         B: Clone,
     {
-        during("SemSet::open_wait_in", Object::Key(key), || {
+        during(&"SemSet::open_wait_in", Object::Key(key), || {
             let b = backend.clone();
             crate::poll::open_wait(&b, timeout, |_| SemSet::open_in(backend.clone(), key))
         })
@@ -922,7 +922,7 @@ impl<B: Backend> SemSet<B> {
         intent: Intent,
         mode: Mode,
     ) -> Result<SemSet<B>> {
-        during("SemSet::create_in", Object::Key(key), || {
+        during(&"SemSet::create_in", Object::Key(key), || {
             let Ok(n) = i32::try_from(nsems) else {
                 return Err(Error::new(ErrorKind::InvalidArgument).because(TOO_MANY_SEMAPHORES));
             };
@@ -963,7 +963,7 @@ impl<B: Backend> SemSet<B> {
         values: &[u16],
         mode: Mode,
     ) -> Result<SemSet<B>> {
-        during("SemSet::new_initialized_in", Object::Key(key), || {
+        during(&"SemSet::new_initialized_in", Object::Key(key), || {
             SemSet::new_initialized_with(backend, key, values, mode, SemSetOptions::new())
         })
     }
@@ -1052,7 +1052,7 @@ impl<B: Backend> SemSet<B> {
         mode: Mode,
         options: SemSetOptions,
     ) -> Result<SemSet<B>> {
-        during("SemSet::new_initialized_with", Object::Key(key), || {
+        during(&"SemSet::new_initialized_with", Object::Key(key), || {
             let wait = timed_wait(&backend, options.get_join_timeout());
             let id = SemSet::init_or_join(&backend, key, values, mode, wait)?;
             Ok(SemSet { id, backend })
@@ -1194,7 +1194,7 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn op(&self, ops: &[SemOp]) -> Result<()> {
-        during("SemSet::op", Object::SemSet(self.id), || {
+        during(&"SemSet::op", Object::SemSet(self.id), || {
             self.check(
                 Call::Semop,
                 self.backend.semop(self.id, SemOp::as_sembufs(ops)),
@@ -1235,7 +1235,7 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semtimedop")]
     pub fn op_timeout(&self, ops: &[SemOp], timeout: Duration) -> Result<()> {
-        during("SemSet::op_timeout", Object::SemSet(self.id), || {
+        during(&"SemSet::op_timeout", Object::SemSet(self.id), || {
             let ts = timespec {
                 tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
                 tv_nsec: i64::from(timeout.subsec_nanos()),
@@ -1293,7 +1293,7 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn op_retry_eintr(&self, ops: &[SemOp]) -> Result<()> {
-        during("SemSet::op_retry_eintr", Object::SemSet(self.id), || {
+        during(&"SemSet::op_retry_eintr", Object::SemSet(self.id), || {
             loop {
                 match self.op(ops) {
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -1346,7 +1346,7 @@ impl<B: Backend> SemSet<B> {
         mut now: impl FnMut() -> Duration,
     ) -> Result<()> {
         during(
-            "SemSet::op_timeout_retry_eintr",
+            &"SemSet::op_timeout_retry_eintr",
             Object::SemSet(self.id),
             || {
                 // Elapsed time rather than a deadline: `start + timeout` could overflow.
@@ -1392,7 +1392,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<SemSetStat> {
-        during("SemSet::stat", Object::SemSet(self.id), || {
+        during(&"SemSet::stat", Object::SemSet(self.id), || {
             let ds = self.stat_raw()?;
             Ok(SemSetStat::from(&ds))
         })
@@ -1443,7 +1443,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        during("SemSet::set_owner", Object::SemSet(self.id), || {
+        during(&"SemSet::set_owner", Object::SemSet(self.id), || {
             let mut ds = semid64_ds::default();
             owner.apply(&mut ds.sem_perm);
             // SAFETY: IPC_SET reads one `semid64_ds` through `arg`, which points to `ds`,
@@ -1496,7 +1496,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "GETVAL")]
     pub fn get(&self, num: u16) -> Result<u16> {
-        during("SemSet::get", Object::SemSet(self.id), || {
+        during(&"SemSet::get", Object::SemSet(self.id), || {
             let v = self.ctl_value(num, GETVAL, 0)?;
             to_u16(v)
         })
@@ -1530,7 +1530,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "SETVAL")]
     pub fn set(&self, num: u16, value: u16) -> Result<()> {
-        during("SemSet::set", Object::SemSet(self.id), || {
+        during(&"SemSet::set", Object::SemSet(self.id), || {
             self.ctl_value(num, SETVAL, i32::from(value)).map(drop)
         })
     }
@@ -1588,7 +1588,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "GETVAL")]
     #[doc(alias = "GETALL")]
     pub fn get_all(&self, values: &mut [u16]) -> Result<()> {
-        during("SemSet::get_all", Object::SemSet(self.id), || {
+        during(&"SemSet::get_all", Object::SemSet(self.id), || {
             self.check_len(values.len())?;
             // 0..=i32::MAX: the kernel's semaphore numbers are ints, and `len` is a set's
             // size, which an int holds.
@@ -1706,7 +1706,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "SETVAL")]
     #[doc(alias = "SETALL")]
     pub fn set_all(&self, values: &[u16]) -> Result<()> {
-        during("SemSet::set_all", Object::SemSet(self.id), || {
+        during(&"SemSet::set_all", Object::SemSet(self.id), || {
             self.check_len(values.len())?;
             if values.iter().any(|&v| v > SEMVMX) {
                 return Err(Error::from_errno(Call::Semctl, Errno::RANGE));
@@ -1816,7 +1816,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "GETPID")]
     pub fn last_pid(&self, num: u16) -> Result<i32> {
-        during("SemSet::last_pid", Object::SemSet(self.id), || {
+        during(&"SemSet::last_pid", Object::SemSet(self.id), || {
             self.ctl_value(num, GETPID, 0)
         })
     }
@@ -1854,7 +1854,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "GETNCNT")]
     pub fn waiting_for_increase(&self, num: u16) -> Result<usize> {
         during(
-            "SemSet::waiting_for_increase",
+            &"SemSet::waiting_for_increase",
             Object::SemSet(self.id),
             || {
                 let n = self.ctl_value(num, GETNCNT, 0)?;
@@ -1895,7 +1895,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "GETZCNT")]
     pub fn waiting_for_zero(&self, num: u16) -> Result<usize> {
-        during("SemSet::waiting_for_zero", Object::SemSet(self.id), || {
+        during(&"SemSet::waiting_for_zero", Object::SemSet(self.id), || {
             let n = self.ctl_value(num, GETZCNT, 0)?;
             Ok(usize::try_from(n).unwrap_or(0))
         })
@@ -1936,7 +1936,7 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
-        during("SemSet::lock", Object::SemSet(self.id), || {
+        during(&"SemSet::lock", Object::SemSet(self.id), || {
             self.op_retry_eintr(&[SemOp::wait(num).undo()])?;
             Ok(SemGuard::new(self, num))
         })
@@ -1977,7 +1977,7 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semop")]
     pub fn lock_interruptible(&self, num: u16) -> Result<SemGuard<'_, B>> {
         during(
-            "SemSet::lock_interruptible",
+            &"SemSet::lock_interruptible",
             Object::SemSet(self.id),
             || {
                 self.op(&[SemOp::wait(num).undo()])?;
@@ -2010,7 +2010,7 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn try_lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
-        during("SemSet::try_lock", Object::SemSet(self.id), || {
+        during(&"SemSet::try_lock", Object::SemSet(self.id), || {
             self.op(&[SemOp::wait(num).undo().nowait()])?;
             Ok(SemGuard::new(self, num))
         })
@@ -2047,7 +2047,7 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semtimedop")]
     pub fn lock_timeout(&self, num: u16, timeout: Duration) -> Result<SemGuard<'_, B>> {
-        during("SemSet::lock_timeout", Object::SemSet(self.id), || {
+        during(&"SemSet::lock_timeout", Object::SemSet(self.id), || {
             let ops = [SemOp::wait(num).undo()];
             let now =
                 || clock::now(&self.backend).map_err(|e| Error::from_errno(Call::ClockGettime, e));
@@ -2097,7 +2097,7 @@ impl<B: Backend> SemSet<B> {
         timeout: Duration,
     ) -> Result<SemGuard<'_, B>> {
         during(
-            "SemSet::lock_timeout_interruptible",
+            &"SemSet::lock_timeout_interruptible",
             Object::SemSet(self.id),
             || {
                 self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
@@ -2135,7 +2135,7 @@ impl<B: Backend> Removable for SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_RMID")]
     fn remove(&self) -> Result<()> {
-        during("SemSet::remove", Object::SemSet(self.id), || {
+        during(&"SemSet::remove", Object::SemSet(self.id), || {
             // SAFETY: IPC_RMID reads no argument.
             let r = unsafe { self.backend.semctl(self.id, 0, IPC_RMID, ptr::null_mut()) };
             self.check(Call::Semctl, r).map(drop)
@@ -2247,7 +2247,7 @@ impl<'a, B: Backend> SemGuard<'a, B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn unlock(self) -> Result<()> {
-        during("SemGuard::unlock", Object::SemSet(self.set.id), || {
+        during(&"SemGuard::unlock", Object::SemSet(self.set.id), || {
             let r = self.release();
             core::mem::forget(self);
             r

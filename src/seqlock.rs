@@ -48,6 +48,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr;
 use core::time::Duration;
 
 use crate::join::{self, LayoutSpec};
@@ -88,7 +89,7 @@ fn error(kind: ErrorKind) -> Error {
 
 /// The error for a segment of `actual` bytes where the layout needs `expected`.
 fn too_small(actual: usize, expected: usize) -> Error {
-    error(ErrorKind::LayoutMismatch).with_field("size", actual as u64, expected as u64)
+    error(ErrorKind::LayoutMismatch).with_field(&"size", actual as u64, expected as u64)
 }
 
 /// How [`SeqLock::create_with`] creates or joins a seqlock, beyond its key, intent
@@ -624,36 +625,80 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
             .ok_or_else(|| too_small(self.att.len(), Self::SIZE))
     }
 
-    fn writer_with(&self, reclaim: bool) -> Result<Writer<'_, T, B>> {
+    /// [`parts`](Self::parts), not tied to a borrow of `self`: for a [`Writer`],
+    /// which keeps this handle in a field beside the view (so that it moves into
+    /// a thread or a struct with no lifetime).
+    ///
+    /// # Safety
+    ///
+    /// The references must not be used once this handle's attachment is
+    /// detached, which happens only when the handle is dropped
+    /// (`Attachment::detach` takes it by value, and a `SeqLock` hands out its
+    /// attachment only by reference).
+    // As `Queue::ring_unbounded`: a role's view and the attachment it views move
+    // together, which no borrow can say.
+    #[allow(unsafe_code)]
+    unsafe fn parts_unbounded<'m>(&self) -> Result<(&'m SeqCtl, &'m [AtomicU64])> {
         let (ctl, words) = self.parts()?;
-        match self.sems.op(&[SemOp::wait(WRITER).nowait().undo()]) {
+        // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
+        // moving the handle moves no byte it points to; the mapping stays at its
+        // address, mapped, until the attachment's `shmdt`, and the caller uses the
+        // reference only before that (this fn's contract).
+        let ctl: &'m SeqCtl = unsafe { &*ptr::from_ref(ctl) };
+        // SAFETY: as for `ctl`: the words are in the same mapping.
+        let words: &'m [AtomicU64] = unsafe { &*ptr::from_ref(words) };
+        Ok((ctl, words))
+    }
+
+    #[allow(unsafe_code)] // parts_unbounded
+    fn writer_with(&self, reclaim: bool) -> Result<Writer<T, B>>
+    where
+        B: Clone,
+    {
+        // The writer's own handle: a second attachment of the segment (the kernel
+        // allows it after `IPC_RMID` too, while `self`'s keeps the segment
+        // attached) and a copy of the semaphore set's handle.
+        let lock = SeqLock {
+            att: self.att.segment().attach()?,
+            sems: SemSet::from_id(self.sems.backend().clone(), self.sems.id()),
+            _type: PhantomData,
+        };
+        // SAFETY: the view goes into the `Writer` beside `lock`, whose mapping it
+        // is; the writer uses it only while it holds `lock` (see `Writer`'s
+        // fields), and on the error paths below it is dropped unused with `lock`.
+        let (ctl, words) = unsafe { lock.parts_unbounded()? };
+        match lock.sems.op(&[SemOp::wait(WRITER).nowait().undo()]) {
             Err(e) if e.kind() == ErrorKind::WouldBlock => return Err(error(ErrorKind::RoleTaken)),
             r => r?,
         }
         // Acquire: pairs with the Release store of 0 when a writer is dropped.
         if ctl.writer_pid.load(Ordering::Acquire) != 0 && !reclaim {
-            let _ = self.sems.op(&[SemOp::post(WRITER).undo()]);
+            let _ = lock.sems.op(&[SemOp::post(WRITER).undo()]);
             return Err(error(ErrorKind::RoleAbandoned));
         }
         // The cached form, which `Writer::write` compares with (and prime it here).
-        let pid = self.sems.backend().getpid_cached();
+        let pid = lock.sems.backend().getpid_cached();
         // Relaxed: a marker; the semaphore is the lock.
         ctl.writer_pid
             .store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
         Ok(Writer {
-            lock: self,
             inner: SeqWriter::new(ctl, words),
+            lock,
             pid,
         })
     }
 
     /// Claims the writer role for this process.
     ///
+    /// The role owns its handle on the seqlock: its own attachment of the segment
+    /// (`shmat` again: one more in `shm_nattch` while it lives) and a copy of the
+    /// semaphore set's handle, so it borrows nothing from `self` and may outlive it.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::RoleTaken`] (a live writer exists), [`ErrorKind::RoleAbandoned`]
     /// (the last writer died holding it: see [`reclaim_writer`](Self::reclaim_writer)),
-    /// and the semaphore's errors.
+    /// the semaphore's errors, and [`Segment::attach`]'s.
     ///
     /// # Examples
     ///
@@ -664,10 +709,16 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// let w = lock.writer()?;
     /// assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken); // one writer
     /// drop(w); // releases the role
-    /// assert!(lock.writer().is_ok());
+    /// let mut w = lock.writer()?;
+    /// // Owned: it moves into a thread, no scope needed.
+    /// std::thread::spawn(move || w.write(&7)).join().unwrap()?;
+    /// assert_eq!(lock.read()?, 7);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn writer(&self) -> Result<Writer<'_, T, B>> {
+    pub fn writer(&self) -> Result<Writer<T, B>>
+    where
+        B: Clone,
+    {
         self.writer_with(false)
     }
 
@@ -699,7 +750,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// assert_eq!(lock.read()?, 9);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn reclaim_writer(&self) -> Result<Writer<'_, T, B>> {
+    pub fn reclaim_writer(&self) -> Result<Writer<T, B>>
+    where
+        B: Clone,
+    {
         self.writer_with(true)
     }
 
@@ -841,7 +895,10 @@ impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
     }
 }
 
-/// The writer role of a [`SeqLock`]; dropping it releases the role.
+/// The writer role of a [`SeqLock`]; dropping it releases the role (and detaches
+/// its own mapping). It owns its handle on the seqlock (see
+/// [`SeqLock::writer`]), so it moves into a thread or a struct with no lifetime
+/// and outlives the `SeqLock` it was claimed from.
 ///
 /// # Examples
 ///
@@ -856,19 +913,24 @@ impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
 /// assert_eq!(lock.read()?, [3, 30]);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub struct Writer<'l, T: ShmType, B: Backend = DefaultBackend> {
-    lock: &'l SeqLock<T, B>,
-    inner: SeqWriter<'l>,
+pub struct Writer<T: ShmType, B: Backend = DefaultBackend> {
+    /// A view of `lock`'s own mapping, not a borrow of it (see
+    /// [`SeqLock::parts_unbounded`]): used only while `lock` is held. `Drop` uses
+    /// it before the fields go, and it is declared before `lock` so that it goes
+    /// first; `lock` is never handed out but by reference, so its attachment is
+    /// detached only with the writer.
+    inner: SeqWriter<'static>,
+    lock: SeqLock<T, B>,
     pid: i32,
 }
 
-impl<T: ShmType, B: Backend> fmt::Debug for Writer<'_, T, B> {
+impl<T: ShmType, B: Backend> fmt::Debug for Writer<T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Writer").field("lock", self.lock).finish()
+        f.debug_struct("Writer").field("lock", &self.lock).finish()
     }
 }
 
-impl<T: ShmType, B: Backend> Writer<'_, T, B> {
+impl<T: ShmType, B: Backend> Writer<T, B> {
     /// [`ErrorKind::WrongProcess`] unless the caller is the process that claimed the
     /// writer role: a child that inherited it through `fork` finds the cached pid
     /// ([`Backend::getpid_cached`]) empty and its own.
@@ -935,7 +997,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     }
 }
 
-impl<T: ShmType, B: Backend> Drop for Writer<'_, T, B> {
+impl<T: ShmType, B: Backend> Drop for Writer<T, B> {
     fn drop(&mut self) {
         if self.holder().is_err() {
             return;

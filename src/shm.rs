@@ -488,7 +488,7 @@ impl Segment<DefaultBackend> {
     /// ```
     #[doc(alias = "shmget")]
     pub fn open(key: Key) -> Result<Self> {
-        during("Segment::open", Object::Key(key), || {
+        during(&"Segment::open", Object::Key(key), || {
             Segment::open_in(DefaultBackend::default(), key)
         })
     }
@@ -499,7 +499,7 @@ impl Segment<DefaultBackend> {
     ///
     /// As [`Segment::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        during("Segment::open_wait", Object::Key(key), || {
+        during(&"Segment::open_wait", Object::Key(key), || {
             Segment::open_wait_in(DefaultBackend::default(), key, timeout)
         })
     }
@@ -519,7 +519,7 @@ impl Segment<DefaultBackend> {
     /// ```
     #[doc(alias = "shmget")]
     pub fn create(key: Key, size: usize, intent: Intent, mode: Mode) -> Result<Self> {
-        during("Segment::create", Object::Key(key), || {
+        during(&"Segment::create", Object::Key(key), || {
             Segment::create_in(DefaultBackend::default(), key, size, intent, mode)
         })
     }
@@ -595,7 +595,7 @@ impl<B: Backend> Segment<B> {
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
-        during("Segment::open_in", Object::Key(key), || {
+        during(&"Segment::open_in", Object::Key(key), || {
             if key.is_private() {
                 return Err(Error::new(ErrorKind::NotFound).because(
                     "Key::PRIVATE names no existing segment (shmget would create a new one)",
@@ -621,7 +621,7 @@ impl<B: Backend> Segment<B> {
     where
         B: Clone,
     {
-        during("Segment::open_wait_in", Object::Key(key), || {
+        during(&"Segment::open_wait_in", Object::Key(key), || {
             let b = backend.clone();
             crate::poll::open_wait(&b, timeout, |_| Segment::open_in(backend.clone(), key))
         })
@@ -672,7 +672,7 @@ impl<B: Backend> Segment<B> {
         intent: Intent,
         mode: Mode,
     ) -> Result<Self> {
-        during("Segment::create_in", Object::Key(key), || {
+        during(&"Segment::create_in", Object::Key(key), || {
             Segment::create_with(backend, key, size, intent, mode, SegmentOptions::new())
         })
     }
@@ -711,7 +711,7 @@ impl<B: Backend> Segment<B> {
         mode: Mode,
         options: SegmentOptions,
     ) -> Result<Self> {
-        during("Segment::create_with", Object::Key(key), || {
+        during(&"Segment::create_with", Object::Key(key), || {
             let flags = intent.flags() | mode.bits() as i32 | options.flags();
             let id = check(Call::Shmget, backend.shmget(key.raw(), size, flags)).map_err(|e| {
                 let e = crate::info::explain_limit(e, &backend, size);
@@ -812,7 +812,7 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<SegmentStat> {
-        during("Segment::stat", Object::Segment(self.id), || {
+        during(&"Segment::stat", Object::Segment(self.id), || {
             self.stat_raw().map(|ds| SegmentStat::from(&ds))
         })
     }
@@ -850,7 +850,7 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        during("Segment::set_owner", Object::Segment(self.id), || {
+        during(&"Segment::set_owner", Object::Segment(self.id), || {
             let mut ds = shmid64_ds::default();
             owner.apply(&mut ds.shm_perm);
             // SAFETY: IPC_SET reads one shmid64_ds through `buf` (Backend::shmctl's
@@ -903,7 +903,7 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "SHM_LOCK")]
     pub fn lock(&self) -> Result<()> {
-        during("Segment::lock", Object::Segment(self.id), || {
+        during(&"Segment::lock", Object::Segment(self.id), || {
             self.ctl_no_buf(abi::SHM_LOCK)
         })
     }
@@ -933,7 +933,7 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "SHM_UNLOCK")]
     pub fn unlock(&self) -> Result<()> {
-        during("Segment::unlock", Object::Segment(self.id), || {
+        during(&"Segment::unlock", Object::Segment(self.id), || {
             self.ctl_no_buf(abi::SHM_UNLOCK)
         })
     }
@@ -973,7 +973,7 @@ impl<B: Backend> Segment<B> {
     where
         B: Clone,
     {
-        during("Segment::attach", Object::Segment(self.id), || {
+        during(&"Segment::attach", Object::Segment(self.id), || {
             // SAFETY: a null address asks the kernel for a free range, which needs
             // nothing from the caller (Backend::shmat's contract).
             unsafe { self.attach_raw(ptr::null(), 0) }
@@ -1009,7 +1009,7 @@ impl<B: Backend> Segment<B> {
         B: Clone,
     {
         during(
-            "Segment::attach_read_only",
+            &"Segment::attach_read_only",
             Object::Segment(self.id),
             || {
                 // SAFETY: a null address needs nothing from the caller, as in `attach`.
@@ -1193,7 +1193,7 @@ impl<B: Backend> Removable for Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_RMID")]
     fn remove(&self) -> Result<()> {
-        during("Segment::remove", Object::Segment(self.id), || {
+        during(&"Segment::remove", Object::Segment(self.id), || {
             self.ctl_no_buf(abi::IPC_RMID)
         })
     }
@@ -1514,7 +1514,7 @@ impl<B: Backend, A: Access> Attachment<B, A> {
     /// ```
     #[doc(alias = "shmdt")]
     pub fn detach(mut self) -> Result<()> {
-        during("Attachment::detach", Object::Segment(self.id), || {
+        during(&"Attachment::detach", Object::Segment(self.id), || {
             self.shmdt()
         })
     }
@@ -1893,7 +1893,7 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        during("Shm::create", Object::Key(key), || {
+        during(&"Shm::create", Object::Key(key), || {
             Shm::create_in(DefaultBackend::default(), key, intent, mode)
         })
     }
@@ -1917,7 +1917,7 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open(key: Key) -> Result<Self> {
-        during("Shm::open", Object::Key(key), || {
+        during(&"Shm::open", Object::Key(key), || {
             Shm::open_in(DefaultBackend::default(), key)
         })
     }
@@ -1928,7 +1928,7 @@ where
     ///
     /// As [`Shm::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        during("Shm::open_wait", Object::Key(key), || {
+        during(&"Shm::open_wait", Object::Key(key), || {
             Shm::open_wait_in(DefaultBackend::default(), key, timeout)
         })
     }
@@ -1951,7 +1951,7 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_read_only(key: Key) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
-        during("Shm::open_read_only", Object::Key(key), || {
+        during(&"Shm::open_read_only", Object::Key(key), || {
             Shm::open_read_only_in(DefaultBackend::default(), key)
         })
     }
@@ -1984,7 +1984,7 @@ where
         key: Key,
         timeout: Duration,
     ) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
-        during("Shm::open_read_only_wait", Object::Key(key), || {
+        during(&"Shm::open_read_only_wait", Object::Key(key), || {
             Shm::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
         })
     }
@@ -2028,7 +2028,7 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        during("Shm::create_in", Object::Key(key), || {
+        during(&"Shm::create_in", Object::Key(key), || {
             let size = value_size::<T>();
             match Segment::create_in(backend.clone(), key, size, intent, mode) {
                 Ok(segment) => Shm::from_segment(segment),
@@ -2075,7 +2075,7 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
-        during("Shm::open_in", Object::Key(key), || {
+        during(&"Shm::open_in", Object::Key(key), || {
             Shm::from_segment(Segment::open_in(backend, key)?)
         })
     }
@@ -2091,7 +2091,7 @@ where
     where
         B: Clone,
     {
-        during("Shm::open_wait_in", Object::Key(key), || {
+        during(&"Shm::open_wait_in", Object::Key(key), || {
             Shm::from_segment(Segment::open_wait_in(backend, key, timeout)?)
         })
     }
@@ -2119,7 +2119,7 @@ where
     /// ```
     #[doc(alias = "shmat")]
     pub fn from_segment(segment: Segment<B>) -> Result<Self> {
-        during("Shm::from_segment", Object::None, || {
+        during(&"Shm::from_segment", Object::None, || {
             let attachment = segment.attach()?;
             Shm::checked(segment, attachment)
         })
@@ -2183,7 +2183,7 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_read_only_in(backend: B, key: Key) -> Result<Self> {
-        during("Shm::open_read_only_in", Object::Key(key), || {
+        during(&"Shm::open_read_only_in", Object::Key(key), || {
             Shm::from_segment_read_only(Segment::open_in(backend, key)?)
         })
     }
@@ -2198,7 +2198,7 @@ where
     where
         B: Clone,
     {
-        during("Shm::open_read_only_wait_in", Object::Key(key), || {
+        during(&"Shm::open_read_only_wait_in", Object::Key(key), || {
             Shm::from_segment_read_only(Segment::open_wait_in(backend, key, timeout)?)
         })
     }
@@ -2225,7 +2225,7 @@ where
     /// ```
     #[doc(alias = "shmat")]
     pub fn from_segment_read_only(segment: Segment<B>) -> Result<Self> {
-        during("Shm::from_segment_read_only", Object::None, || {
+        during(&"Shm::from_segment_read_only", Object::None, || {
             let attachment = segment.attach_read_only()?;
             Shm::checked(segment, attachment)
         })

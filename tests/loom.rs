@@ -91,7 +91,7 @@ fn handshake_attacher_during_init_and_a_late_one() {
         assert_eq!(
             ctl.header.attach(&other, |_| false),
             Err(HeaderError::Mismatch {
-                field: "capacity",
+                field: &"capacity",
                 actual: 2,
                 expected: 4
             })

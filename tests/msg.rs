@@ -827,16 +827,22 @@ fn a_poison_message_error_names_size_and_mtype<B: Backend + Copy>(b: B) {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
-         (mtype 4) (E2BIG (Argument list too long))"
+        format!(
+            "MsgQueue::recv_value_with on message queue {}: the next message is larger than the \
+             buffer of 8 bytes; it stays queued (mtype 4) (msgrcv: E2BIG (Argument list too long))",
+            q.id()
+        )
     );
     let e = q
         .recv_value_with::<u64>(Selector::UpTo(9), RecvFlags::NOWAIT)
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
-         (E2BIG (Argument list too long))"
+        format!(
+            "MsgQueue::recv_value_with on message queue {}: the next message is larger than the \
+             buffer of 8 bytes; it stays queued (msgrcv: E2BIG (Argument list too long))",
+            q.id()
+        )
     );
     assert_eq!(q.stat().unwrap().messages, 1);
     q.remove().unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sysv_ipc::abi;
 use sysv_ipc::layout::ring::RingCtl;
-use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
+use sysv_ipc::queue::{Barrier, Consumer, Producer, Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
@@ -768,7 +768,7 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
 
 /// 100 items from `q`'s producer here to the consumer of the queue `join` opens in
 /// a forked peer, every wait parked (0 spins); the producer role is released after.
-fn parked_stream<B: Backend, J: Backend>(
+fn parked_stream<B: Backend + Clone, J: Backend + Clone>(
     q: &Queue<u64, 2, B>,
     join: impl FnOnce() -> Queue<u64, 2, J>,
 ) {
@@ -843,6 +843,146 @@ fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
     } else {
         eprintln!("no membarrier here: the asymmetric half of the test did not run");
     }
+}
+
+// Roles are owned: no lifetime ties them to the `Queue` they were claimed from.
+const _: () = {
+    fn send_static<T: Send + 'static>() {}
+    let _ = send_static::<Producer<Msg, 256>>;
+    let _ = send_static::<Consumer<Msg, 256>>;
+    let _ = send_static::<Producer<u64, 2, Libc>>;
+    let _ = send_static::<Consumer<u64, 2, &'static Mock>>;
+};
+
+/// Values streamed by [`roles_move_into_threads_and_outlive_the_queue`].
+const THREAD_STREAM: u64 = 100_000;
+
+/// A `Producer` and a `Consumer` move into two threads of their own
+/// (`thread::spawn`, no scope) and outlive the `Queue` they came from: halfway
+/// through a 100 000-value stream the queue is removed (`IPC_RMID` on the segment
+/// and the set) and its handle dropped; the rest arrives in order through the
+/// roles' own attachments (the non-blocking calls: the set is gone), and the
+/// segment goes at the last role's detach.
+fn roles_move_into_threads_and_outlive_the_queue<B: Backend + Clone + Send + 'static>(b: B) {
+    use std::sync::{Arc, Barrier as Halfway};
+    let q =
+        Queue::<u64, 64, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let shmid = q.segment().id();
+    let (mut tx, mut rx) = q.split().unwrap();
+    // The queue's handle and the two roles' own mappings.
+    assert_eq!(q.segment().stat().unwrap().nattch, 3);
+    let half = Arc::new(Halfway::new(3));
+    let h = Arc::clone(&half);
+    let producer = std::thread::spawn(move || {
+        for i in 0..THREAD_STREAM / 2 {
+            tx.enqueue_blocking(i).unwrap();
+        }
+        h.wait(); // removed and dropped after this
+        h.wait();
+        assert!(tx.queue().segment().stat().unwrap().is_removed());
+        for i in THREAD_STREAM / 2..THREAD_STREAM {
+            let mut v = i;
+            loop {
+                match tx.enqueue(v) {
+                    Ok(()) => break,
+                    Err(e) if e.is_full() => {
+                        v = e.into_inner();
+                        std::thread::yield_now();
+                    }
+                    Err(e) => panic!("enqueue {i}: {e}"),
+                }
+            }
+        }
+    });
+    let h = Arc::clone(&half);
+    let consumer = std::thread::spawn(move || {
+        for want in 0..THREAD_STREAM / 2 {
+            assert_eq!(rx.dequeue_blocking().unwrap(), want);
+        }
+        h.wait();
+        h.wait();
+        for want in THREAD_STREAM / 2..THREAD_STREAM {
+            let got = loop {
+                match rx.dequeue().unwrap() {
+                    Some(v) => break v,
+                    None => std::thread::yield_now(),
+                }
+            };
+            assert_eq!(got, want);
+        }
+        // Nothing more, and a parked call now meets the removed set.
+        assert_eq!(rx.dequeue().unwrap(), None);
+        rx.set_spins(0);
+        let e = rx.dequeue_timeout(Duration::from_secs(5)).unwrap_err();
+        assert!(
+            matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument),
+            "{e}"
+        );
+    });
+    half.wait();
+    q.remove().unwrap();
+    drop(q);
+    half.wait();
+    producer.join().unwrap();
+    consumer.join().unwrap();
+    assert_eq!(
+        Segment::from_id(b, shmid).stat().unwrap_err().kind(),
+        ErrorKind::InvalidArgument,
+        "the segment went with the last role's detach"
+    );
+}
+
+/// A sender of the kind a program keeps: a role in a field, with no lifetime.
+struct Sender<B: Backend> {
+    tx: Producer<u64, 8, B>,
+    sent: u64,
+}
+
+impl<B: Backend> Sender<B> {
+    /// Creates the queue of `key`, claims its producer role, and lets the handle go.
+    fn create(b: B) -> Sender<B>
+    where
+        B: Clone,
+    {
+        let q = Queue::<u64, 8, B>::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        Sender {
+            tx: q.producer().unwrap(),
+            sent: 0,
+        }
+    }
+
+    fn send(&mut self) {
+        self.tx.enqueue(self.sent).unwrap();
+        self.sent += 1;
+    }
+}
+
+/// A role kept in a struct field with no lifetime, returned from the function
+/// that opened the queue: it holds the only attachment of the segment, its
+/// messages reach a consumer opened later, a refused second claim leaves no
+/// attachment behind, and dropping the role releases it.
+fn a_role_lives_in_a_struct_field<B: Backend + Clone>(b: B) {
+    let mut sender = Sender::create(b.clone());
+    assert_eq!(sender.tx.queue().segment().stat().unwrap().nattch, 1);
+    for _ in 0..5 {
+        sender.send();
+    }
+    let q = Queue::<u64, 8, B>::open_in(b, KEY).unwrap();
+    assert!(q.has_producer().unwrap());
+    // A refused claim leaves no attachment behind.
+    assert_eq!(q.segment().stat().unwrap().nattch, 2);
+    assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleTaken);
+    assert_eq!(q.segment().stat().unwrap().nattch, 2);
+    let mut rx = q.consumer().unwrap();
+    let mut got = [0u64; 8];
+    assert_eq!(rx.dequeue_into(&mut got).unwrap(), 5);
+    assert_eq!(got[..5], [0, 1, 2, 3, 4]);
+    drop(sender);
+    assert!(!q.has_producer().unwrap(), "the role was released");
+    drop(rx);
+    // Ours only: the sender's and the consumer's mappings went with them.
+    assert_eq!(q.segment().stat().unwrap().nattch, 1);
+    q.remove().unwrap();
 }
 
 /// A role inherited through `fork` is refused in the child: every call of the
@@ -1170,6 +1310,8 @@ kernel_tests!(
     timed_calls_keep_their_deadline_against_a_busy_peer,
     barrier_is_a_creation_option,
     roles_inherited_through_fork_are_refused,
+    roles_move_into_threads_and_outlive_the_queue,
+    a_role_lives_in_a_struct_field,
 );
 
 // ---- timeouts and peer checks on the mock's virtual clock ------------------------------
@@ -1230,6 +1372,22 @@ fn mock_queue_handles_are_distinct_mappings() {
     b.remove().unwrap();
 }
 
+/// The owned roles on the mock: threads, the handle gone, the queue removed, as on
+/// the kernel (the mock's shmat of a segment marked for removal works as the
+/// kernel's does while it is attached).
+#[test]
+fn mock_roles_move_into_threads_and_outlive_the_queue() {
+    let k: &'static Mock = Box::leak(Box::new(Mock::new()));
+    k.set_on_block(OnBlock::Wait);
+    roles_move_into_threads_and_outlive_the_queue(k);
+}
+
+/// A role in a struct field on the mock.
+#[test]
+fn mock_a_role_lives_in_a_struct_field() {
+    a_role_lives_in_a_struct_field(fresh_mock(OnBlock::Fail));
+}
+
 /// Waits (bounded) until `n` callers are blocked in the mock.
 fn until_blocked(k: &Mock, n: usize) {
     let start = Instant::now();
@@ -1282,7 +1440,7 @@ trait Side {
     fn wait(&mut self, timeout: Duration) -> sysv_ipc::Error;
 }
 
-impl Side for sysv_ipc::queue::Consumer<'_, u64, 1, &Mock> {
+impl Side for sysv_ipc::queue::Consumer<u64, 1, &Mock> {
     fn prepare(&mut self) {
         self.set_spins(0);
         self.set_peer_check(None);
@@ -1295,7 +1453,7 @@ impl Side for sysv_ipc::queue::Consumer<'_, u64, 1, &Mock> {
     }
 }
 
-impl Side for sysv_ipc::queue::Producer<'_, u64, 1, &Mock> {
+impl Side for sysv_ipc::queue::Producer<u64, 1, &Mock> {
     fn prepare(&mut self) {
         self.set_spins(0);
         self.set_peer_check(None);

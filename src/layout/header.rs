@@ -361,8 +361,9 @@ pub enum HeaderError {
     Corrupt,
     /// Ready, but this field differs from the expected shape.
     Mismatch {
-        /// The field's name (`"capacity"`).
-        field: &'static str,
+        /// The field's name (`"capacity"`), behind a thin pointer (it is carried into
+        /// the crate's `Error`, which keeps it so).
+        field: &'static &'static str,
         /// Its value in the header.
         actual: u64,
         /// The value the shape expects.
@@ -379,7 +380,7 @@ impl HeaderError {
     /// use sysv_ipc::layout::header::HeaderError;
     /// use sysv_ipc::ErrorKind;
     ///
-    /// let e = HeaderError::Mismatch { field: "capacity", actual: 8, expected: 64 }.to_error();
+    /// let e = HeaderError::Mismatch { field: &"capacity", actual: 8, expected: 64 }.to_error();
     /// assert_eq!((e.kind(), e.layout_field()), (ErrorKind::LayoutMismatch, Some("capacity")));
     /// assert_eq!((e.actual(), e.expected()), (Some(8), Some(64)));
     /// assert_eq!(HeaderError::NotReady.to_error().kind(), ErrorKind::Uninitialized);
@@ -403,12 +404,12 @@ impl HeaderError {
     /// ```
     /// use sysv_ipc::layout::header::HeaderError;
     ///
-    /// assert_eq!(HeaderError::Mismatch { field: "kind", actual: 1, expected: 2 }.field(), Some("kind"));
+    /// assert_eq!(HeaderError::Mismatch { field: &"kind", actual: 1, expected: 2 }.field(), Some("kind"));
     /// assert_eq!(HeaderError::Corrupt.field(), None);
     /// ```
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            HeaderError::Mismatch { field, .. } => Some(field),
+            HeaderError::Mismatch { field, .. } => Some(*field),
             _ => None,
         }
     }
@@ -574,16 +575,16 @@ impl Header {
         // Relaxed: ordered after the Acquire load of READY in `wait_ready`. A field a
         // peer rewrites later is merely compared, never used as a size or an offset.
         let r = Ordering::Relaxed;
-        let fields: [(&'static str, &AtomicU64, u64); 9] = [
-            ("magic", &self.magic, MAGIC),
-            ("layout_version", &self.layout_version, LAYOUT_VERSION),
-            ("kind", &self.kind, shape.kind as u64),
-            ("data_offset", &self.data_offset, shape.data_offset),
-            ("type_size", &self.type_size, shape.type_size),
-            ("type_align", &self.type_align, shape.type_align),
-            ("type_id", &self.type_id, shape.type_id),
-            ("capacity", &self.capacity, shape.capacity),
-            ("total_size", &self.total_size, shape.total_size),
+        let fields: [(&'static &'static str, &AtomicU64, u64); 9] = [
+            (&"magic", &self.magic, MAGIC),
+            (&"layout_version", &self.layout_version, LAYOUT_VERSION),
+            (&"kind", &self.kind, shape.kind as u64),
+            (&"data_offset", &self.data_offset, shape.data_offset),
+            (&"type_size", &self.type_size, shape.type_size),
+            (&"type_align", &self.type_align, shape.type_align),
+            (&"type_id", &self.type_id, shape.type_id),
+            (&"capacity", &self.capacity, shape.capacity),
+            (&"total_size", &self.total_size, shape.total_size),
         ];
         for (name, field, want) in fields {
             if field.load(r) != want {
@@ -842,7 +843,7 @@ mod tests {
         h.state.store(7, Ordering::Relaxed);
         assert_eq!(h.wait_ready(|_| true), Err(HeaderError::Corrupt));
         let e = HeaderError::Mismatch {
-            field: "capacity",
+            field: &"capacity",
             actual: 8,
             expected: 4,
         }
