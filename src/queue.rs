@@ -171,6 +171,7 @@ use crate::abi::{
     MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
 };
 use crate::clock;
+use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 pub use crate::layout::ring::Barrier;
@@ -538,7 +539,9 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        Queue::create_in(DefaultBackend::default(), key, intent, mode)
+        during(&"Queue::create", Object::Key(key), || {
+            Queue::create_in(DefaultBackend::default(), key, intent, mode)
+        })
     }
 
     /// Opens the existing queue of `key`, on the default backend. See
@@ -565,7 +568,9 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(key: Key) -> Result<Self> {
-        Queue::open_in(DefaultBackend::default(), key)
+        during(&"Queue::open", Object::Key(key), || {
+            Queue::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`Queue::open_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -595,7 +600,9 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        Queue::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"Queue::open_wait", Object::Key(key), || {
+            Queue::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 }
 
@@ -694,7 +701,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        Queue::create_with(backend, key, intent, mode, QueueOptions::new())
+        during(&"Queue::create_in", Object::Key(key), || {
+            Queue::create_with(backend, key, intent, mode, QueueOptions::new())
+        })
     }
 
     /// Opens the existing queue of `key`; [`Queue::create_in`] with [`Intent::Open`].
@@ -721,13 +730,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        Queue::create_with(
-            backend,
-            key,
-            Intent::Open,
-            Mode::default(),
-            QueueOptions::new(),
-        )
+        during(&"Queue::open_in", Object::Key(key), || {
+            let options = QueueOptions::new();
+            Queue::create_with(backend, key, Intent::Open, Mode::default(), options)
+        })
     }
 
     /// [`Queue::open_in`] for a program that may start before the peer that
@@ -751,10 +757,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, timeout, |left| {
-            let options = QueueOptions::new().join_timeout(left.max(JOIN_TIMEOUT));
-            Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), options)
+        during(&"Queue::open_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |left| {
+                let options = QueueOptions::new().join_timeout(left.max(JOIN_TIMEOUT));
+                Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), options)
+            })
         })
     }
 
@@ -835,6 +843,21 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_with(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        options: QueueOptions,
+    ) -> Result<Self>
+    where
+        B: Clone,
+    {
+        during(&"Queue::create_with", Object::Key(key), || {
+            Queue::create_full(backend, key, intent, mode, options)
+        })
+    }
+
+    fn create_full(
         backend: B,
         key: Key,
         intent: Intent,
@@ -1074,7 +1097,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        self.producer_with(false)
+        during(
+            &"Queue::producer",
+            Object::Segment(self.att.segment_id()),
+            || self.producer_with(false),
+        )
     }
 
     /// Claims the producer role even if its last holder died without releasing
@@ -1111,7 +1138,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        self.producer_with(true)
+        during(
+            &"Queue::reclaim_producer",
+            Object::Segment(self.att.segment_id()),
+            || self.producer_with(true),
+        )
     }
 
     /// Claims the consumer role for this process.
@@ -1135,7 +1166,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        self.consumer_with(false)
+        during(
+            &"Queue::consumer",
+            Object::Segment(self.att.segment_id()),
+            || self.consumer_with(false),
+        )
     }
 
     /// Claims the consumer role even if its last holder died without releasing
@@ -1170,7 +1205,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        self.consumer_with(true)
+        during(
+            &"Queue::reclaim_consumer",
+            Object::Segment(self.att.segment_id()),
+            || self.consumer_with(true),
+        )
     }
 
     /// Claims both roles for this process (two threads, or one thread doing both).
@@ -1200,9 +1239,15 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let producer = self.producer()?;
-        let consumer = self.consumer()?;
-        Ok((producer, consumer))
+        during(
+            &"Queue::split",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let producer = self.producer()?;
+                let consumer = self.consumer()?;
+                Ok((producer, consumer))
+            },
+        )
     }
 
     /// Whether a live process holds the producer role (`GETVAL` of its semaphore).
@@ -1225,7 +1270,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_producer(&self) -> Result<bool> {
-        Ok(self.sems.get(PRODUCER)? == 0)
+        during(
+            &"Queue::has_producer",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.sems.get(PRODUCER)? == 0),
+        )
     }
 
     /// Whether a live process holds the consumer role.
@@ -1246,7 +1295,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_consumer(&self) -> Result<bool> {
-        Ok(self.sems.get(CONSUMER)? == 0)
+        during(
+            &"Queue::has_consumer",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.sems.get(CONSUMER)? == 0),
+        )
     }
 
     /// Messages in the queue, as an observer sees them (both sides may be moving).
@@ -1266,7 +1319,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&self) -> Result<usize> {
-        self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt)
+        during(
+            &"Queue::len",
+            Object::Segment(self.att.segment_id()),
+            || self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt),
+        )
     }
 
     /// The wake check its creator recorded: [`Barrier::Asymmetric`] (fence-free
@@ -1292,7 +1349,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn barrier(&self) -> Result<Barrier> {
-        Ok(self.ring()?.ctl().barrier())
+        during(
+            &"Queue::barrier",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.ring()?.ctl().barrier()),
+        )
     }
 
     /// Whether [`len`](Self::len) is 0.
@@ -1313,7 +1374,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&self) -> Result<bool> {
-        self.len().map(|n| n == 0)
+        during(
+            &"Queue::is_empty",
+            Object::Segment(self.att.segment_id()),
+            || self.len().map(|n| n == 0),
+        )
     }
 
     /// Usable slots: `MAXSZ`.
@@ -1398,9 +1463,15 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
     /// callers wake with [`ErrorKind::Removed`]. This process's mapping stays
     /// usable until the queue is dropped.
     fn remove(&self) -> Result<()> {
-        let shm = self.att.segment().remove();
-        let sem = self.sems.remove();
-        shm.and(sem)
+        during(
+            &"Queue::remove",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let shm = self.att.segment().remove();
+                let sem = self.sems.remove();
+                shm.and(sem)
+            },
+        )
     }
 }
 
@@ -1568,7 +1639,7 @@ impl<B: Backend> Parking for SemPark<'_, B> {
         self.left = self.remaining()?;
         if self.left.is_some_and(|r| r.is_zero()) {
             self.check_peer()?;
-            return Err(error(ErrorKind::TimedOut));
+            return Err(error(ErrorKind::TimedOut).after(self.timeout.unwrap_or_default()));
         }
         Ok(())
     }
@@ -1597,7 +1668,7 @@ impl<B: Backend> Parking for SemPark<'_, B> {
                 self.check_peer()?;
                 if wait == remaining {
                     // The whole remainder ran out: the call's time is up.
-                    Err(e)
+                    Err(e.after(self.timeout.unwrap_or_default()))
                 } else {
                     // A check interval ran out: the ring re-checks and parks again.
                     Ok(())
@@ -1657,6 +1728,15 @@ pub struct EnqueueError<T> {
 }
 
 impl<T> EnqueueError<T> {
+    /// The same error, naming the operation and the object (see
+    /// [`during`](crate::error::during)).
+    fn during(self, operation: &'static &'static str, object: Object) -> Self {
+        EnqueueError {
+            error: self.error.during(operation).on(object),
+            value: self.value,
+        }
+    }
+
     /// Why.
     ///
     /// # Examples
@@ -1825,6 +1905,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        let object = Object::Segment(self.role.queue.att.segment_id());
+        self.push_one(value)
+            .map_err(|e| e.during(&"Producer::enqueue", object))
+    }
+
+    /// [`enqueue`](Self::enqueue), its errors not yet named.
+    fn push_one(&mut self, value: T) -> Result<(), EnqueueError<T>> {
         if let Err(error) = self.holder() {
             return Err(EnqueueError { error, value });
         }
@@ -1920,7 +2007,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_blocking(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        let object = Object::Segment(self.role.queue.att.segment_id());
         self.enqueue_wait(value, None)
+            .map_err(|e| e.during(&"Producer::enqueue_blocking", object))
     }
 
     /// [`enqueue_blocking`](Self::enqueue_blocking) that gives up with
@@ -1951,7 +2040,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_timeout(&mut self, value: T, timeout: Duration) -> Result<(), EnqueueError<T>> {
+        let object = Object::Segment(self.role.queue.att.segment_id());
         self.enqueue_wait(value, Some(timeout))
+            .map_err(|e| e.during(&"Producer::enqueue_timeout", object))
     }
 
     /// Enqueues up to `max` values made in place: `make(i)` is called for
@@ -1983,17 +2074,23 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.role.wake(ITEMS);
-        self.ring
-            .push(
-                max,
-                |i, slot| {
-                    store_words(slot, make(i).as_bytes());
-                },
-                &mut park,
-            )
-            .map_err(corrupt)
+        during(
+            &"Producer::enqueue_with",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(ITEMS);
+                self.ring
+                    .push(
+                        max,
+                        |i, slot| {
+                            store_words(slot, make(i).as_bytes());
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)
+            },
+        )
     }
 
     /// Enqueues as many of `items` as there is room for, in order, without
@@ -2019,19 +2116,25 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.role.wake(ITEMS);
-        self.ring
-            .push(
-                items.len(),
-                |i, slot| {
-                    if let Some(item) = items.get(i) {
-                        store_words(slot, item.as_bytes());
-                    }
-                },
-                &mut park,
-            )
-            .map_err(corrupt)
+        during(
+            &"Producer::enqueue_slice",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(ITEMS);
+                self.ring
+                    .push(
+                        items.len(),
+                        |i, slot| {
+                            if let Some(item) = items.get(i) {
+                                store_words(slot, item.as_bytes());
+                            }
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)
+            },
+        )
     }
 
     /// Messages in the queue (re-reads the consumer's index).
@@ -2055,8 +2158,14 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        self.holder()?;
-        self.ring.occupied().map_err(corrupt)
+        during(
+            &"Producer::len",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                self.ring.occupied().map_err(corrupt)
+            },
+        )
     }
 
     /// Whether the queue is empty (re-reads the consumer's index).
@@ -2080,7 +2189,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        self.len().map(|n| n == 0)
+        during(
+            &"Producer::is_empty",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == 0),
+        )
     }
 
     /// Whether the queue is full (re-reads the consumer's index).
@@ -2102,7 +2215,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        self.len().map(|n| n == MAXSZ)
+        during(
+            &"Producer::is_full",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == MAXSZ),
+        )
     }
 
     /// Usable slots: `MAXSZ`.
@@ -2329,20 +2446,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
-        self.holder()?;
-        let mut park = self.role.wake(SPACE);
-        let mut out = T::new_zeroed();
-        let n = self
-            .ring
-            .pop(
-                1,
-                |_, slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut park,
-            )
-            .map_err(corrupt)?;
-        Ok((n == 1).then_some(out))
+        during(
+            &"Consumer::dequeue",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(SPACE);
+                let mut out = T::new_zeroed();
+                let n = self
+                    .ring
+                    .pop(
+                        1,
+                        |_, slot| {
+                            load_words(slot, out.as_mut_bytes());
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)?;
+                Ok((n == 1).then_some(out))
+            },
+        )
     }
 
     fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
@@ -2410,7 +2533,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_blocking(&mut self) -> Result<T> {
-        self.dequeue_wait(None)
+        during(
+            &"Consumer::dequeue_blocking",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.dequeue_wait(None),
+        )
     }
 
     /// [`dequeue_blocking`](Self::dequeue_blocking) that gives up with
@@ -2436,7 +2563,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_timeout(&mut self, timeout: Duration) -> Result<T> {
-        self.dequeue_wait(Some(timeout))
+        during(
+            &"Consumer::dequeue_timeout",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.dequeue_wait(Some(timeout)),
+        )
     }
 
     /// Dequeues up to `max` values, oldest first, handing each to `take` by value
@@ -2470,19 +2601,25 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.role.wake(SPACE);
-        self.ring
-            .pop(
-                max,
-                |_, slot| {
-                    let mut v = T::new_zeroed();
-                    load_words(slot, v.as_mut_bytes());
-                    take(v);
-                },
-                &mut park,
-            )
-            .map_err(corrupt)
+        during(
+            &"Consumer::dequeue_with",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(SPACE);
+                self.ring
+                    .pop(
+                        max,
+                        |_, slot| {
+                            let mut v = T::new_zeroed();
+                            load_words(slot, v.as_mut_bytes());
+                            take(v);
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)
+            },
+        )
     }
 
     /// Dequeues up to `out.len()` values into `out`, oldest first, without
@@ -2511,20 +2648,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.role.wake(SPACE);
-        let max = out.len();
-        self.ring
-            .pop(
-                max,
-                |i, slot| {
-                    if let Some(o) = out.get_mut(i) {
-                        load_words(slot, o.as_mut_bytes());
-                    }
-                },
-                &mut park,
-            )
-            .map_err(corrupt)
+        during(
+            &"Consumer::dequeue_into",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(SPACE);
+                let max = out.len();
+                self.ring
+                    .pop(
+                        max,
+                        |i, slot| {
+                            if let Some(o) = out.get_mut(i) {
+                                load_words(slot, o.as_mut_bytes());
+                            }
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)
+            },
+        )
     }
 
     /// Messages in the queue (re-reads the producer's index).
@@ -2548,8 +2691,14 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        self.holder()?;
-        self.ring.occupied().map_err(corrupt)
+        during(
+            &"Consumer::len",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                self.ring.occupied().map_err(corrupt)
+            },
+        )
     }
 
     /// Whether the queue is empty (re-reads the producer's index).
@@ -2572,7 +2721,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        self.len().map(|n| n == 0)
+        during(
+            &"Consumer::is_empty",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == 0),
+        )
     }
 
     /// Whether the queue is full (re-reads the producer's index).
@@ -2596,7 +2749,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        self.len().map(|n| n == MAXSZ)
+        during(
+            &"Consumer::is_full",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == MAXSZ),
+        )
     }
 
     /// Usable slots: `MAXSZ`.

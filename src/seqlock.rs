@@ -51,6 +51,7 @@ use core::marker::PhantomData;
 use core::ptr;
 use core::time::Duration;
 
+use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
@@ -253,7 +254,9 @@ impl<T: ShmType> SeqLock<T> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        SeqLock::create_in(DefaultBackend::default(), key, intent, mode)
+        during(&"SeqLock::create", Object::Key(key), || {
+            SeqLock::create_in(DefaultBackend::default(), key, intent, mode)
+        })
     }
 
     /// Opens the existing seqlock of `key`, on the default backend.
@@ -275,7 +278,9 @@ impl<T: ShmType> SeqLock<T> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(key: Key) -> Result<Self> {
-        SeqLock::open_in(DefaultBackend::default(), key)
+        during(&"SeqLock::open", Object::Key(key), || {
+            SeqLock::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`SeqLock::open_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -284,7 +289,9 @@ impl<T: ShmType> SeqLock<T> {
     ///
     /// As [`SeqLock::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        SeqLock::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"SeqLock::open_wait", Object::Key(key), || {
+            SeqLock::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 
     /// Opens the existing seqlock of `key` for reading only, on the default
@@ -307,7 +314,9 @@ impl<T: ShmType> SeqLock<T> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_read_only(key: Key) -> Result<SeqLock<T, DefaultBackend, ReadOnly>> {
-        SeqLock::open_read_only_in(DefaultBackend::default(), key)
+        during(&"SeqLock::open_read_only", Object::Key(key), || {
+            SeqLock::open_read_only_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`SeqLock::open_read_only_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -319,7 +328,9 @@ impl<T: ShmType> SeqLock<T> {
         key: Key,
         timeout: Duration,
     ) -> Result<SeqLock<T, DefaultBackend, ReadOnly>> {
-        SeqLock::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"SeqLock::open_read_only_wait", Object::Key(key), || {
+            SeqLock::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 }
 
@@ -366,7 +377,11 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read(&self) -> Result<T> {
-        self.read_with(DEFAULT_ATTEMPTS)
+        during(
+            &"SeqLock::read",
+            Object::Segment(self.att.segment_id()),
+            || self.read_with(DEFAULT_ATTEMPTS),
+        )
     }
 
     /// A consistent copy of the value, with up to `attempts` attempts (spinning
@@ -388,11 +403,17 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read_with(&self, attempts: u32) -> Result<T> {
-        let mut out = T::new_zeroed();
-        self.read_view()?
-            .read(out.as_mut_bytes(), attempts)
-            .map_err(|_| error(ErrorKind::Busy))?;
-        Ok(out)
+        during(
+            &"SeqLock::read_with",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let mut out = T::new_zeroed();
+                self.read_view()?
+                    .read(out.as_mut_bytes(), attempts)
+                    .map_err(|_| error(ErrorKind::Busy))?;
+                Ok(out)
+            },
+        )
     }
 
     /// Whether a live process holds the writer role.
@@ -415,7 +436,11 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_writer(&self) -> Result<bool> {
-        Ok(self.sems.get(WRITER)? == 0)
+        during(
+            &"SeqLock::has_writer",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.sems.get(WRITER)? == 0),
+        )
     }
 
     /// The segment.
@@ -508,7 +533,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        SeqLock::create_with(backend, key, intent, mode, SeqLockOptions::new())
+        during(&"SeqLock::create_in", Object::Key(key), || {
+            SeqLock::create_with(backend, key, intent, mode, SeqLockOptions::new())
+        })
     }
 
     /// Opens the existing seqlock of `key`.
@@ -535,8 +562,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let options = SeqLockOptions::new();
-        SeqLock::create_with(backend, key, Intent::Open, Mode::default(), options)
+        during(&"SeqLock::open_in", Object::Key(key), || {
+            let options = SeqLockOptions::new();
+            SeqLock::create_with(backend, key, Intent::Open, Mode::default(), options)
+        })
     }
 
     /// [`SeqLock::open_in`] for a program that may start before the peer that
@@ -560,10 +589,12 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, timeout, |left| {
-            let options = SeqLockOptions::new().join_timeout(left.max(JOIN_TIMEOUT));
-            SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), options)
+        during(&"SeqLock::open_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |left| {
+                let options = SeqLockOptions::new().join_timeout(left.max(JOIN_TIMEOUT));
+                SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), options)
+            })
         })
     }
 
@@ -609,14 +640,16 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let init = |ctl: &SeqCtl, _: &B| ctl.init();
-        let timeout = options.get_join_timeout();
-        let (att, sems) =
-            join::create_or_join(backend, key, intent, mode, &Self::spec(), init, timeout)?;
-        Ok(SeqLock {
-            att,
-            sems,
-            _type: PhantomData,
+        during(&"SeqLock::create_with", Object::Key(key), || {
+            let init = |ctl: &SeqCtl, _: &B| ctl.init();
+            let timeout = options.get_join_timeout();
+            let (att, sems) =
+                join::create_or_join(backend, key, intent, mode, &Self::spec(), init, timeout)?;
+            Ok(SeqLock {
+                att,
+                sems,
+                _type: PhantomData,
+            })
         })
     }
 
@@ -719,7 +752,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        self.writer_with(false)
+        during(
+            &"SeqLock::writer",
+            Object::Segment(self.att.segment_id()),
+            || self.writer_with(false),
+        )
     }
 
     /// Claims the writer role even if the last writer died holding it. Readers get
@@ -754,7 +791,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        self.writer_with(true)
+        during(
+            &"SeqLock::reclaim_writer",
+            Object::Segment(self.att.segment_id()),
+            || self.writer_with(true),
+        )
     }
 
     /// A read-only handle on the same seqlock: a second attachment of its segment,
@@ -784,9 +825,15 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
-        let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
-        SeqLock::join_read_only(&self.att.segment(), sems, wait)
+        during(
+            &"SeqLock::read_only",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
+                let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
+                SeqLock::join_read_only(&self.att.segment(), sems, wait)
+            },
+        )
     }
 }
 
@@ -826,10 +873,12 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
     where
         B: Clone,
     {
-        let segment = Segment::open_in(backend.clone(), key)?;
-        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-        let sems = SemSet::open_in(backend, key)?;
-        SeqLock::join_read_only(&segment, sems, wait)
+        during(&"SeqLock::open_read_only_in", Object::Key(key), || {
+            let segment = Segment::open_in(backend.clone(), key)?;
+            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+            let sems = SemSet::open_in(backend, key)?;
+            SeqLock::join_read_only(&segment, sems, wait)
+        })
     }
 
     /// [`SeqLock::open_read_only_in`] for a program that may start before the
@@ -853,12 +902,14 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, timeout, |left| {
-            let segment = Segment::open_in(backend.clone(), key)?;
-            let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
-            let sems = SemSet::open_in(backend.clone(), key)?;
-            SeqLock::join_read_only(&segment, sems, wait)
+        during(&"SeqLock::open_read_only_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |left| {
+                let segment = Segment::open_in(backend.clone(), key)?;
+                let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
+                let sems = SemSet::open_in(backend.clone(), key)?;
+                SeqLock::join_read_only(&segment, sems, wait)
+            })
         })
     }
 
@@ -889,9 +940,15 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
 impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
     /// Removes the segment and the semaphore set.
     fn remove(&self) -> Result<()> {
-        let shm = self.att.segment().remove();
-        let sem = self.sems.remove();
-        shm.and(sem)
+        during(
+            &"SeqLock::remove",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let shm = self.att.segment().remove();
+                let sem = self.sems.remove();
+                shm.and(sem)
+            },
+        )
     }
 }
 
@@ -968,10 +1025,16 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn write(&mut self, value: &T) -> Result<()> {
-        self.holder()?;
-        let stored = self.inner.write(value.as_bytes());
-        debug_assert!(stored, "the value's words are sized from T");
-        Ok(())
+        during(
+            &"Writer::write",
+            Object::Segment(self.lock.att.segment_id()),
+            || {
+                self.holder()?;
+                let stored = self.inner.write(value.as_bytes());
+                debug_assert!(stored, "the value's words are sized from T");
+                Ok(())
+            },
+        )
     }
 
     /// Starts a write and never finishes it: what a writer killed mid-write leaves

@@ -15,7 +15,7 @@ use sysv_ipc::queue::{Barrier, Consumer, Producer, Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
-use sysv_ipc::{ShmType, type_id};
+use sysv_ipc::{ShmType, fingerprint, type_id};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::{Mock, OnBlock, Process};
 use sysv_ipc_testkit::{
@@ -198,7 +198,13 @@ fn roles_are_single_across_processes<B: Backend + Clone>(b: B) {
         let q = Q::open_in(bb, KEY).unwrap();
         let e = q.producer().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::RoleTaken);
-        assert_eq!(e.to_string(), "queue: another live process holds this role");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Queue::producer on segment {}: another live process holds this role",
+                q.segment().id()
+            )
+        );
         let c = q.consumer().unwrap();
         assert!(q.has_consumer().unwrap());
         drop(c);
@@ -236,10 +242,15 @@ fn mismatches_are_refused_with_a_clear_error<B: Backend + Clone>(b: B) {
     }
     let e = Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err();
     assert_eq!(field(e), "type_id");
-    assert!(e_to_string_names_field(
-        Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err(),
-        "type_id"
-    ));
+    let e = Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "Queue::open_in of key {KEY}: the shared layout differs: its type_id is {:#x}, {:#x} expected",
+            fingerprint::<Msg>(),
+            fingerprint::<SameSizeOtherType>()
+        )
+    );
     let e = Queue::<Msg, 128, B>::open_in(b.clone(), KEY).unwrap_err();
     assert_eq!(field(e), "capacity");
     let e = SeqLock::<Msg, B>::open_in(b.clone(), KEY).unwrap_err();
@@ -279,11 +290,6 @@ fn mismatches_are_refused_with_a_clear_error<B: Backend + Clone>(b: B) {
     );
     drop(p);
     q.remove().unwrap();
-}
-
-fn e_to_string_names_field(e: sysv_ipc::Error, field: &str) -> bool {
-    e.to_string()
-        == format!("queue: the shared layout does not match the one expected ({field} differs)")
 }
 
 /// Blocking: a parked consumer is woken by the producer's enqueue, a parked producer
@@ -1089,7 +1095,11 @@ fn a_parked_call_notices_its_peer_die<B: Backend + Clone>(b: B) {
     assert_eq!(e2.kind(), ErrorKind::PeerDied, "not a timeout: {e2}");
     assert_eq!(
         e.to_string(),
-        "queue: the peer died holding its role, and nothing it committed is left to wait for"
+        format!(
+            "Consumer::dequeue_blocking on segment {}: the peer died holding its role, \
+             and nothing it committed is left to wait for",
+            q.segment().id()
+        )
     );
     drop(producer); // reap
     assert!(!q.has_producer().unwrap());

@@ -154,7 +154,11 @@ fn dead_writer_mid_write_means_busy<B: Backend + Clone>(b: B) {
     assert_eq!(e.kind(), ErrorKind::Busy);
     assert_eq!(
         e.to_string(),
-        "seqlock: the writer stayed busy for every retry (slow, stuck, or died mid-write)"
+        format!(
+            "SeqLock::read_with on segment {}: the writer stayed busy for every retry \
+             (slow, stuck, or died mid-write)",
+            lock.segment().id()
+        )
     );
     assert!(!lock.has_writer().unwrap());
     assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
