@@ -182,6 +182,11 @@ pub enum ErrorKind {
     /// Every committed value stays; waiting again makes sense once a new peer has
     /// reclaimed the role (`reclaim_*`).
     PeerDied,
+    /// The stream has ended: a queue's producer closed it (`Producer::close`) and
+    /// every value it enqueued before has been dequeued. Nothing more can come:
+    /// closed is for good, and claiming the producer role of a closed queue fails
+    /// with this too. (A producer that died without closing is [`PeerDied`](Self::PeerDied).)
+    Closed,
     /// The caller is not the process that claimed this role (a queue's producer or
     /// consumer, a seqlock's writer) or took this lock (a [`SemGuard`](crate::SemGuard)):
     /// a child that inherited the handle through `fork`. The role or lock stays its
@@ -544,6 +549,9 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::PeerDied => f.write_str(
                 "the peer died holding its role, and nothing it committed is left to wait for",
+            ),
+            ErrorKind::Closed => f.write_str(
+                "the producer closed the queue, and every value it enqueued has been dequeued",
             ),
             ErrorKind::WrongProcess => f.write_str(
                 "this role or lock belongs to the process that claimed it, not to this one (inherited through fork)",
