@@ -14,7 +14,7 @@
 //! - the C side refuses a queue of another capacity, type fingerprint, size,
 //!   alignment or kind, a segment too small or never initialised, and a role that
 //!   Rust holds;
-//! - garbage indices and a garbage state word make the C calls fail, never read
+//! - garbage indices, a garbage state word and a garbage `closed` word make the C calls fail, never read
 //!   out of bounds, and leave the queue usable;
 //! - the end of the stream both ways: a C producer closes after its last item, and
 //!   the Rust consumer, parked on the drained ring, gets `Closed` (not a timeout),
@@ -627,6 +627,8 @@ fn garbage_in_the_segment_fails_c_calls_and_leaves_the_queue_usable() {
                 "dequeue with tail 2 head 3: corrupt",
                 "dequeue with tail 12 head 3: corrupt",
                 "dequeue with tail 3 head 3: would block",
+                "dequeue with closed 2: corrupt",
+                "producer with closed 2: corrupt role 1",
                 "second role: invalid argument",
                 "enqueue with tail 11 head 12: corrupt",
                 "enqueue with tail 11 head 2: corrupt",

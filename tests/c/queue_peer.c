@@ -391,6 +391,16 @@ static int hostile(const char *key_s, const char *cap_s) {
     struct item it;
     printf("dequeue with tail 3 head 3: %s\n", svipc_strerror(svipc_queue_dequeue(&q, &it)));
 
+    /* A closed word no producer writes: corrupt for a consumer that finds the ring
+     * empty and for a producer claim (which gives the role back). */
+    atomic_store(&ctl->closed, 2);
+    printf("dequeue with closed 2: %s\n", svipc_strerror(svipc_queue_dequeue(&q, &it)));
+    struct svipc_queue g = open_queue(key_s, cap_s);
+    printf("producer with closed 2: %s", svipc_strerror(svipc_queue_producer(&g, 0)));
+    printf(" role %d\n", semctl(g.semid, SVIPC_QUEUE_SEM_PRODUCER, GETVAL));
+    svipc_queue_close(&g);
+    atomic_store(&ctl->closed, SVIPC_RING_OPEN);
+
     /* A second role in one svipc_queue is the caller's mistake. */
     printf("second role: %s\n", svipc_strerror(svipc_queue_producer(&q, 0)));
 
