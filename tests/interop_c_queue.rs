@@ -14,8 +14,8 @@
 //! - the C side refuses a queue of another capacity, type fingerprint, size,
 //!   alignment or kind, a segment too small or never initialised, and a role that
 //!   Rust holds;
-//! - garbage indices, a garbage state word and a garbage `closed` word make the C calls fail, never read
-//!   out of bounds, and leave the queue usable;
+//! - garbage indices, a garbage state word and a garbage `closed` word make the C
+//!   calls fail, never read out of bounds, and leave the queue usable;
 //! - the end of the stream both ways: a C producer closes after its last item, and
 //!   the Rust consumer, parked on the drained ring, gets `Closed` (not a timeout),
 //!   and the C side's own claim of the closed producer role is refused; a Rust

@@ -2008,6 +2008,87 @@ mod tests {
     }
 
     #[test]
+    fn a_close_ends_the_stream_after_the_last_message_only() {
+        for fill in 0..=4u64 {
+            let m = mem();
+            let (mut p, mut c) = sides(&m);
+            let park = &mut NoPark::default();
+            // Around the ring once, so every slot's `seq` holds an older lap.
+            for v in 0..4 {
+                assert_eq!(push1(&mut p, v, park), Ok(1));
+                assert_eq!(pop1(&mut c, park), Ok(Some(v)));
+            }
+            for v in 0..fill {
+                assert_eq!(push1(&mut p, 10 + v, park), Ok(1));
+            }
+            m.ctl.consumer_waiting.store(1, Ordering::Relaxed); // a parked consumer
+            p.close(park);
+            assert_eq!(park.wakes, 1, "fill {fill}: the close wakes it");
+            assert_eq!(m.ctl.is_closed(), Ok(true));
+            // The marker sits in the slot after the last message: with a full ring,
+            // the slot of the oldest unread one, which stays readable.
+            assert_eq!(seq(&m, 4 + fill).load(Ordering::Relaxed), CLOSED_SEQ);
+            for v in 0..fill {
+                assert!(!c.is_finished());
+                assert_eq!(pop1(&mut c, park), Ok(Some(10 + v)), "fill {fill}");
+            }
+            // Learnt on the first poll (the marker), not after TAIL_POLL_EVERY.
+            assert_eq!(pop1(&mut c, park), Ok(None));
+            assert!(c.is_finished(), "fill {fill}");
+            assert_eq!(c.occupied(), Ok(0));
+            // For good: what a peer pushes after the close is not taken.
+            m.ctl.tail.store(4 + fill + 1, Ordering::Release);
+            assert_eq!(pop1(&mut c, park), Ok(None));
+            assert!(c.is_finished());
+        }
+    }
+
+    #[test]
+    fn a_close_without_its_marker_is_still_learnt() {
+        let m = mem();
+        let (mut p, mut c) = sides(&m);
+        let park = &mut NoPark::default();
+        assert_eq!(push1(&mut p, 5, park), Ok(1));
+        p.close(park);
+        seq(&m, 1).store(0, Ordering::Relaxed); // as if the marker never came
+        assert_eq!(pop1(&mut c, park), Ok(Some(5)));
+        // A polling single pop: within one tail-poll period.
+        for poll in 1..TAIL_POLL_EVERY {
+            assert_eq!(pop1(&mut c, park), Ok(None), "poll {poll}");
+        }
+        assert_eq!(pop1(&mut c, park), Ok(None));
+        assert!(c.is_finished());
+        // A batch pop or an occupancy query: at once.
+        let m = mem();
+        let (mut p, mut c) = sides(&m);
+        p.close(park);
+        seq(&m, 0).store(0, Ordering::Relaxed);
+        assert_eq!(c.pop(2, |_, _| unreachable!(), park), Ok(0));
+        assert!(c.is_finished());
+    }
+
+    #[test]
+    fn a_garbage_closed_word_is_corrupt_where_it_is_read() {
+        let m = mem();
+        let (mut p, mut c) = sides(&m);
+        let park = &mut NoPark::default();
+        assert_eq!(push1(&mut p, 1, park), Ok(1));
+        for garbage in [2, 0xdead, u64::MAX] {
+            m.ctl.closed.store(garbage, Ordering::Relaxed);
+            assert_eq!(m.ctl.is_closed(), Err(Corrupt));
+            // Read only once the ring is found empty: what is there comes first.
+            assert_eq!(c.occupied(), Ok(1));
+        }
+        assert_eq!(pop1(&mut c, park), Ok(Some(1)));
+        assert_eq!(c.pop(2, |_, _| unreachable!(), park), Err(Corrupt));
+        assert_eq!(c.occupied(), Err(Corrupt));
+        assert!(!c.is_finished());
+        m.ctl.closed.store(OPEN, Ordering::Relaxed);
+        assert_eq!(c.pop(2, |_, _| unreachable!(), park), Ok(0));
+        assert!(!c.is_finished());
+    }
+
+    #[test]
     fn a_polling_single_pop_loads_tail_once_per_period() {
         let m = mem();
         let ring = Ring::<4>::new(&m.ctl, &m.slots, 2).unwrap();
