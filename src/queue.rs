@@ -254,6 +254,13 @@ fn wrong_process() -> Error {
     error(ErrorKind::WrongProcess)
 }
 
+/// The end of the stream; out of line, as `wrong_process`.
+#[cold]
+#[inline(never)]
+fn closed() -> Error {
+    error(ErrorKind::Closed)
+}
+
 /// This process asks to receive `MEMBARRIER_CMD_GLOBAL_EXPEDITED` barriers
 /// (idempotent; it lasts until `exec`). Any failure is [`ErrorKind::Unsupported`].
 fn register_membarrier<B: Backend>(backend: &B) -> Result<()> {
@@ -2277,7 +2284,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     #[inline]
     fn not_finished(&self) -> Result<()> {
         if self.ring.is_finished() {
-            return Err(error(ErrorKind::Closed));
+            return Err(closed());
         }
         Ok(())
     }
