@@ -886,7 +886,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         // released the role, and closed is for good.
         let registered = match ring.ctl().is_closed() {
             Ok(false) => Ok(ring),
-            Ok(true) => Err(error(ErrorKind::Closed)),
+            Ok(true) => Err(closed()),
             Err(c) => Err(corrupt(c)),
         }
         .and_then(|ring| RingProducer::new(ring).map_err(corrupt))
