@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use crate::Errno;
+use crate::{Errno, Key, Owner};
 
-/// The System V IPC call (or the crate's own check before it) that failed.
+/// The system call that failed: [`Error::call`] of an error the kernel reported.
 ///
 /// # Examples
 ///
@@ -14,8 +14,8 @@ use crate::Errno;
 ///
 /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
 /// let e = q.try_recv(&mut [0; 8], Selector::Any).unwrap_err();
-/// assert_eq!(e.call(), Call::Msgrcv);
-/// assert!(e.to_string().starts_with("msgrcv: "));
+/// assert_eq!(e.call(), Some(Call::Msgrcv));
+/// assert!(e.to_string().ends_with("(msgrcv: ENOMSG (No message of desired type))"), "{e}");
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -35,11 +35,9 @@ pub enum Call {
     Shmat,
     Shmdt,
     Shmctl,
-    /// The crate's SPSC queue in shared memory (`sysv_ipc::queue`): its own checks and
-    /// lock-free operations, which make no system call.
-    Queue,
-    /// The crate's seqlock in shared memory (`sysv_ipc::seqlock`).
-    SeqLock,
+    ClockGettime,
+    ClockNanosleep,
+    Membarrier,
 }
 
 impl Call {
@@ -51,7 +49,6 @@ impl Call {
     /// # use sysv_ipc::Call;
     /// assert_eq!(Call::Msgsnd.name(), "msgsnd");
     /// assert_eq!(Call::Semtimedop.name(), "semtimedop");
-    /// assert_eq!(Call::Queue.name(), "queue"); // the crate's own layouts
     /// ```
     pub const fn name(self) -> &'static str {
         match self {
@@ -68,8 +65,9 @@ impl Call {
             Call::Shmat => "shmat",
             Call::Shmdt => "shmdt",
             Call::Shmctl => "shmctl",
-            Call::Queue => "queue",
-            Call::SeqLock => "seqlock",
+            Call::ClockGettime => "clock_gettime",
+            Call::ClockNanosleep => "clock_nanosleep",
+            Call::Membarrier => "membarrier",
         }
     }
 }
@@ -115,25 +113,17 @@ pub enum ErrorKind {
     Removed,
     /// A timed wait expired (`EAGAIN` from `semtimedop` with a timeout).
     TimedOut,
-    /// A message is larger than the limit (`msgmax`, or the buffer the crate was given).
-    MessageTooLarge {
-        /// Bytes of message text.
-        size: usize,
-        /// The limit it exceeds.
-        limit: usize,
-    },
+    /// A message is larger than the limit: `msgmax`, or the most the crate's buffer
+    /// holds. [`Error::actual`] is the message's size, [`Error::expected`] the
+    /// limit.
+    MessageTooLarge,
     /// The next message is larger than the receive buffer (`E2BIG`); it stays queued.
-    BufferTooSmall {
-        /// The buffer's capacity in bytes of text.
-        capacity: usize,
-    },
-    /// A received message has another size than the type it is read as.
-    SizeMismatch {
-        /// The size the caller's type needs.
-        expected: usize,
-        /// The size that arrived (or that the segment has).
-        actual: usize,
-    },
+    /// [`Error::expected`] is the buffer's capacity in bytes of text.
+    BufferTooSmall,
+    /// A received message (or a segment) has another size than the type it is read
+    /// as. [`Error::actual`] is the size that arrived, [`Error::expected`] the
+    /// type's.
+    SizeMismatch,
     /// A system limit was reached: too many objects (`ENOSPC`), too many operations in
     /// one call (`E2BIG` from `semop`), not enough memory (`ENOMEM`).
     LimitReached,
@@ -154,13 +144,12 @@ pub enum ErrorKind {
     /// segment; see the handshake's recovery rule in `include/sysv_ipc_layout.h`.)
     Uninitialized,
     /// A shared layout (a queue, a seqlock) exists under this key but is not the one
-    /// the caller asked for: `field` names the first difference (`"magic"`,
-    /// `"layout_version"`, `"kind"`, `"type_id"`, `"type_size"`, `"type_align"`,
-    /// `"capacity"`, `"size"`, ...). Nothing was read from or written to the payload.
-    LayoutMismatch {
-        /// The header field (or `"size"` for the segment) that differs.
-        field: &'static str,
-    },
+    /// the caller asked for: [`Error::layout_field`] names the first difference
+    /// (`"magic"`, `"layout_version"`, `"kind"`, `"type_id"`, `"type_size"`,
+    /// `"type_align"`, `"capacity"`, `"size"`, ...), [`Error::actual`] and
+    /// [`Error::expected`] its two values. Nothing was read from or written to the
+    /// payload.
+    LayoutMismatch,
     /// A shared layout holds values no correct peer writes (an index out of range, an
     /// unknown state): a peer crashed in a way the protocol cannot explain, or wrote
     /// garbage. The call touched nothing out of bounds and returned no value.
@@ -240,6 +229,19 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// What the limit counts, for messages (`"bytes"`, `"semaphores"`).
+    const fn unit(self) -> &'static str {
+        match self {
+            Limit::Msgmni => "message queues",
+            Limit::Msgmax | Limit::Shmmax => "bytes",
+            Limit::Semmni => "semaphore sets",
+            Limit::Semmns | Limit::Semmsl => "semaphores",
+            Limit::Semopm => "operations",
+            Limit::Shmmni => "segments",
+            Limit::Shmall => "pages",
+        }
+    }
+
     /// The sysctl that sets it (`"kernel.msgmni"`, `"kernel.sem semmni"`, ...).
     ///
     /// # Examples
@@ -274,23 +276,142 @@ impl Limit {
 
 /// An error from a System V IPC call or from the crate's checks around it.
 ///
-/// It names the call, says what kind of failure it is ([`ErrorKind`]) and carries the
-/// errno when the kernel produced it. `Display` works without `std`:
+/// It says what kind of failure it is ([`ErrorKind`], comparable), which of the
+/// crate's operations failed ([`operation`](Self::operation)), on which object
+/// ([`key`](Self::key), [`id`](Self::id)), the system call and errno behind it
+/// when the kernel refused ([`call`](Self::call), [`errno`](Self::errno)), and the
+/// numbers involved ([`actual`](Self::actual), [`expected`](Self::expected),
+/// [`limit`](Self::limit), [`owner`](Self::owner), [`mtype`](Self::mtype),
+/// [`layout_field`](Self::layout_field)). `Display` puts them in one line, without
+/// allocating and without `std`:
 ///
 /// ```
-/// # use sysv_ipc::{Error, ErrorKind, Call, Errno};
-/// let e = Error::from_errno(Call::Msgrcv, Errno::IDRM);
-/// assert_eq!(e.kind(), ErrorKind::Removed);
-/// assert_eq!(e.to_string(), "msgrcv: the object was removed (EIDRM (Identifier removed))");
+/// use sysv_ipc::msg::MsgQueue;
+/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// let e = q.send(0, b"hello").unwrap_err();
+/// assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+/// assert_eq!(e.id(), Some(q.id()));
+/// assert_eq!(
+///     e.to_string(),
+///     format!("MsgQueue::send on message queue {}: mtype 0 is not a message type (it must be 1 or more)", q.id())
+/// );
+/// # Ok::<(), sysv_ipc::Error>(())
 /// ```
+///
+/// # Every kind, with a sample message
+///
+/// | [`ErrorKind`] | sample `Display` |
+/// |---|---|
+/// | `NotFound` | `MsgQueue::open of key 0x00001234: no object has this key (msgget: ENOENT (No such file or directory))` |
+/// | `NotFound` (ftok) | `Key::ftok: the file does not exist (ftok: ENOENT (No such file or directory))` |
+/// | `AlreadyExists` | `Segment::create of key 0x00001234: an object with this key already exists (shmget: EEXIST (File exists))` |
+/// | `PermissionDenied` | `MsgQueue::create of key 0x00001234: permission denied: the object's mode is 0600, its owner uid 0 gid 0 (msgget: EACCES (Permission denied))` |
+/// | `WouldBlock` | `MsgQueue::try_send on message queue 3: the queue is full (msgsnd: EAGAIN (Resource temporarily unavailable))` |
+/// | `WouldBlock` (`Queue`) | `Producer::enqueue on segment 7: the queue is full` |
+/// | `NoMessage` | `MsgQueue::try_recv on message queue 3: no message of the selected type (msgrcv: ENOMSG (No message of desired type))` |
+/// | `Interrupted` | `SemSet::op_interruptible on semaphore set 4: interrupted by a signal (semop: EINTR (Interrupted system call))` |
+/// | `Removed` | `Consumer::dequeue_blocking on segment 7: the object was removed (semtimedop: EIDRM (Identifier removed))` |
+/// | `TimedOut` | `MsgQueue::recv_timeout on message queue 3: timed out after 0.250 s` |
+/// | `MessageTooLarge` | `MsgQueue::send on message queue 3: a message of 9000 bytes is larger than kernel.msgmax = 8192 (msgsnd: EINVAL (Invalid argument))` |
+/// | `BufferTooSmall` | `MsgQueue::recv on message queue 3: the next message is larger than the buffer of 8 bytes; it stays queued (msgrcv: E2BIG (Argument list too long))` |
+/// | `SizeMismatch` | `MsgQueue::recv_value on message queue 3: a message of 3 bytes where the type has 4 (mtype 6)` |
+/// | `LimitReached` | `MsgQueue::create of key 0x00001234: the limit kernel.msgmni = 32000 is reached (msgget: ENOSPC (No space left on device))` |
+/// | `OutOfRange` | `SemSet::set on semaphore set 4: value out of range (semctl: ERANGE (Numerical result out of range))` |
+/// | `OutOfRange` (a copy) | `Attachment::write on segment 7: 8 bytes at offset 10 do not fit in 16 bytes` |
+/// | `Unsupported` | `MsgQueue::peek on message queue 3: not supported by this kernel (msgrcv: ENOSYS (Function not implemented))` |
+/// | `InvalidArgument` | `Segment::create of key 0x00001234: 4294967296 bytes asked for, above kernel.shmmax = 1048576 (shmget: EINVAL (Invalid argument))` |
+/// | `Uninitialized` | `Queue::open of key 0x00001234: the object's creator has not finished initializing it (...)` |
+/// | `LayoutMismatch` | `Queue::open of key 0x00001234: the shared layout differs: its capacity is 8, 64 expected` |
+/// | `Corrupt` | `Consumer::dequeue on segment 7: the shared layout holds impossible values (a peer crashed or wrote garbage)` |
+/// | `Busy` | `SeqLock::read on segment 9: the writer stayed busy for every retry (slow, stuck, or died mid-write)` |
+/// | `RoleTaken` | `Queue::producer on segment 7: another live process holds this role` |
+/// | `RoleAbandoned` | `Queue::consumer on segment 7: the role's last holder died without releasing it; reclaim it explicitly` |
+/// | `PeerDied` | `Consumer::dequeue_blocking on segment 7: the peer died holding its role, and nothing it committed is left to wait for` |
+/// | `Closed` | `Consumer::dequeue on segment 7: the producer closed the queue, and every value it enqueued has been dequeued` |
+/// | `WrongProcess` | `Producer::enqueue on segment 7: this role or lock belongs to the process that claimed it, not to this one (inherited through fork)` |
+/// | `Other` | `SemSet::op on semaphore set 4: failed (semop: ENOTSUP (Operation not supported))` |
+///
+/// The kind's own words (without operation, object or numbers) are its `Display`:
+/// [`ErrorKind::NotFound`] shows `no object has this key`.
 // Debug by hand: it shows `limit()`, not the stored field.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Error {
-    call: Call,
     kind: ErrorKind,
-    errno: Option<Errno>,
+    call: Option<Call>,
     limit: Option<Limit>,
-    mtype: Option<i64>,
+    errno: Option<Errno>,
+    /// The crate's public operation that failed (`"MsgQueue::send"`), if named: a
+    /// thin pointer (to a promoted `&'static str`), so that the whole error fits in
+    /// 64 bytes.
+    operation: Option<&'static &'static str>,
+    object: Object,
+    detail: Detail,
+}
+
+/// The object an error is about, as far as the failing operation knew it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Object {
+    None,
+    Key(Key),
+    MsgQueue(i32),
+    SemSet(i32),
+    Segment(i32),
+}
+
+/// [`Detail::Sizes`]'s `actual` when the size is not known.
+const UNKNOWN: u64 = u64::MAX;
+/// [`Detail::Sizes`]'s `mtype` when the message's type is not known (no message
+/// has type 0).
+const NO_MTYPE: i64 = 0;
+
+/// `Some(n)` unless `n` is [`UNKNOWN`].
+const fn known(n: u64) -> Option<u64> {
+    if n == UNKNOWN { None } else { Some(n) }
+}
+
+/// The numbers or words behind an error, by kind.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+enum Detail {
+    None,
+    /// A size (`actual`, [`UNKNOWN`] if not known) against what was accepted, and
+    /// the type of the message it is about ([`NO_MTYPE`] if not known).
+    Sizes {
+        actual: u64,
+        expected: u64,
+        mtype: i64,
+    },
+    /// The type of the message an error is about, with no sizes.
+    Mtype(i64),
+    /// A segment's size against the one a type needs.
+    Segment {
+        actual: u64,
+        expected: u64,
+    },
+    /// A number of semaphores against the one expected.
+    Semaphores {
+        actual: u64,
+        expected: u64,
+    },
+    /// A shared layout's field and its two values.
+    Field {
+        name: &'static &'static str,
+        actual: u64,
+        expected: u64,
+    },
+    /// The owner and mode of the object a permission check refused.
+    Owner(Owner),
+    /// Why the crate itself refused an argument.
+    Reason(&'static str),
+    /// A wait's length, in nanoseconds.
+    Waited(u64),
+    /// A copy that does not fit in a mapping.
+    Bounds {
+        offset: usize,
+        len: usize,
+        size: usize,
+    },
 }
 
 impl Error {
@@ -306,6 +427,7 @@ impl Error {
     /// assert_eq!(Error::from_errno(Call::Semtimedop, Errno::AGAIN).kind(), ErrorKind::TimedOut);
     /// let e = Error::from_errno(Call::Msgget, Errno::NOENT);
     /// assert_eq!((e.kind(), e.errno()), (ErrorKind::NotFound, Some(Errno::NOENT)));
+    /// assert_eq!(e.to_string(), "msgget: no object has this key (ENOENT (No such file or directory))");
     /// ```
     // Out of line: it is on every error path, and a `no_std` binary built for size
     // otherwise carries two copies of it and its jump tables (one inlined per crate).
@@ -323,7 +445,7 @@ impl Error {
             Errno::INTR => ErrorKind::Interrupted,
             Errno::IDRM => ErrorKind::Removed,
             Errno::TOOBIG => match call {
-                Call::Msgrcv => ErrorKind::BufferTooSmall { capacity: 0 },
+                Call::Msgrcv => ErrorKind::BufferTooSmall,
                 _ => ErrorKind::LimitReached,
             },
             Errno::NOSPC | Errno::NOMEM => ErrorKind::LimitReached,
@@ -340,40 +462,44 @@ impl Error {
         };
         // No limit here: `limit()` works out the ones that (call, errno) alone name.
         Error {
-            call,
             kind,
+            call: Some(call),
             errno: Some(errno),
-            limit: None,
-            mtype: None,
+            ..Error::new(kind)
         }
     }
 
-    /// An error the crate found itself, before or instead of a kernel call.
+    /// An error the crate found itself, before or instead of a system call: no
+    /// call, no errno.
     ///
     /// # Examples
     ///
     /// ```
     /// use sysv_ipc::msg::MsgQueue;
-    /// use sysv_ipc::{Call, Error, ErrorKind, Intent, Key, Mode, Removal};
+    /// use sysv_ipc::{Error, ErrorKind, Intent, Key, Mode, Removal};
     ///
     /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
     /// // mtype 0 is refused before any system call:
     /// let e = q.send(0, b"x").unwrap_err();
-    /// assert_eq!(e, Error::new(Call::Msgsnd, ErrorKind::InvalidArgument));
-    /// assert_eq!(e.errno(), None);
+    /// assert_eq!((e.kind(), e.call(), e.errno()), (ErrorKind::InvalidArgument, None, None));
+    /// // A caller's own error, for a function that returns this crate's `Result`:
+    /// let mine = Error::new(ErrorKind::TimedOut);
+    /// assert_eq!(mine.to_string(), "timed out");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn new(call: Call, kind: ErrorKind) -> Self {
+    pub const fn new(kind: ErrorKind) -> Self {
         Error {
-            call,
             kind,
-            errno: None,
+            call: None,
             limit: None,
-            mtype: None,
+            errno: None,
+            operation: None,
+            object: Object::None,
+            detail: Detail::None,
         }
     }
 
-    /// The same error with a more precise kind (keeps call and errno).
+    /// The same error with a more precise kind (keeps everything else).
     pub(crate) const fn with_kind(self, kind: ErrorKind) -> Self {
         Error { kind, ..self }
     }
@@ -386,11 +512,128 @@ impl Error {
         }
     }
 
-    /// The same error, naming the type of the message it is about.
+    /// The same error, naming the type of the message it is about (kept beside
+    /// sizes given before or after).
     pub(crate) const fn with_mtype(self, mtype: i64) -> Self {
+        let detail = match self.detail {
+            Detail::Sizes {
+                actual, expected, ..
+            } => Detail::Sizes {
+                actual,
+                expected,
+                mtype,
+            },
+            _ => Detail::Mtype(mtype),
+        };
+        Error { detail, ..self }
+    }
+
+    /// The same error, with the size (or count) at issue, when known, and the one
+    /// accepted.
+    pub(crate) const fn with_sizes(self, actual: Option<u64>, expected: u64) -> Self {
+        let mtype = match self.detail {
+            Detail::Mtype(mtype) | Detail::Sizes { mtype, .. } => mtype,
+            _ => NO_MTYPE,
+        };
+        let actual = match actual {
+            Some(a) => a,
+            None => UNKNOWN,
+        };
         Error {
-            mtype: Some(mtype),
+            detail: Detail::Sizes {
+                actual,
+                expected,
+                mtype,
+            },
             ..self
+        }
+    }
+
+    /// The same error, with a segment's size and the one its type needs.
+    pub(crate) const fn with_segment_size(self, actual: u64, expected: u64) -> Self {
+        Error {
+            detail: Detail::Segment { actual, expected },
+            ..self
+        }
+    }
+
+    /// The same error, with a number of semaphores and the one expected.
+    pub(crate) const fn with_semaphores(self, actual: u64, expected: u64) -> Self {
+        Error {
+            detail: Detail::Semaphores { actual, expected },
+            ..self
+        }
+    }
+
+    /// The same error, naming a shared layout's field and its two values.
+    pub(crate) const fn with_field(
+        self,
+        name: &'static &'static str,
+        actual: u64,
+        expected: u64,
+    ) -> Self {
+        Error {
+            detail: Detail::Field {
+                name,
+                actual,
+                expected,
+            },
+            ..self
+        }
+    }
+
+    /// The same error, with the owner and mode of the object that refused.
+    pub(crate) const fn with_owner(self, owner: Owner) -> Self {
+        Error {
+            detail: Detail::Owner(owner),
+            ..self
+        }
+    }
+
+    /// The same error, saying why the crate refused (`"mtype 0 is not a message
+    /// type (it must be 1 or more)"`): replaces the kind's own words.
+    pub(crate) const fn because(self, reason: &'static str) -> Self {
+        Error {
+            detail: Detail::Reason(reason),
+            ..self
+        }
+    }
+
+    /// The same error, describing a copy that does not fit in a mapping.
+    pub(crate) const fn with_bounds(self, offset: usize, len: usize, size: usize) -> Self {
+        Error {
+            detail: Detail::Bounds { offset, len, size },
+            ..self
+        }
+    }
+
+    /// The same error, with how long the failed wait lasted.
+    pub(crate) const fn after(self, waited: core::time::Duration) -> Self {
+        let nanos = waited.as_nanos();
+        Error {
+            detail: Detail::Waited(if nanos > u64::MAX as u128 {
+                u64::MAX
+            } else {
+                nanos as u64
+            }),
+            ..self
+        }
+    }
+
+    /// The same error, naming the operation that failed (the outermost public
+    /// call wins: each one renames what the calls inside it returned).
+    pub(crate) const fn during(self, operation: &'static &'static str) -> Self {
+        Error {
+            operation: Some(operation),
+            ..self
+        }
+    }
+
+    /// The same error, naming the object (kept when `object` says nothing).
+    pub(crate) const fn on(self, object: Object) -> Self {
+        match object {
+            Object::None => self,
+            object => Error { object, ..self },
         }
     }
 
@@ -409,13 +652,228 @@ impl Error {
     /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
     /// q.send(6, b"abc")?;
     /// let e = q.recv_value::<u32>(Selector::Any).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 4, actual: 3 });
-    /// assert_eq!(e.mtype(), Some(6));
-    /// assert_eq!(e.to_string(), "msgrcv: size 3 where 4 bytes were expected (mtype 6)");
+    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch);
+    /// assert_eq!((e.mtype(), e.actual(), e.expected()), (Some(6), Some(3), Some(4)));
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     format!("MsgQueue::recv_value on message queue {}: a message of 3 bytes where the type has 4 (mtype 6)", q.id())
+    /// );
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn mtype(&self) -> Option<i64> {
-        self.mtype
+        match self.detail {
+            Detail::Mtype(mtype) => Some(mtype),
+            Detail::Sizes { mtype, .. } if mtype != NO_MTYPE => Some(mtype),
+            _ => None,
+        }
+    }
+
+    /// The size or count at issue, or a layout field's value, where the error has
+    /// one:
+    ///
+    /// | kind | `actual()` | [`expected()`](Self::expected) |
+    /// |---|---|---|
+    /// | `MessageTooLarge` | the message's bytes of text | the limit (`msgmax`, or the crate's buffer) |
+    /// | `BufferTooSmall` | — (the kernel does not say) | the buffer's bytes of text |
+    /// | `SizeMismatch` | the bytes that arrived (or the segment's size) | the type's size |
+    /// | `SizeMismatch` of a semaphore set | the semaphores the set (or the buffer of values) has | the semaphores expected |
+    /// | `LayoutMismatch` | the [`layout_field`](Self::layout_field)'s value found | the value expected |
+    /// | `InvalidArgument`, `LimitReached` with a [`limit`](Self::limit) | what was asked: segment bytes (`shmmax`), semaphores (`semmsl`), operations (`semopm`), where the limit concerns the request | the limit's value |
+    /// | `TimedOut` | — | — ([`waited`](Self::waited)) |
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Limit, Mode};
+    /// use sysv_ipc_mock::{Limits, Mock};
+    ///
+    /// static KERNEL: Mock = Mock::new();
+    /// KERNEL.set_limits(Limits { msgmax: 64, ..Limits::LINUX });
+    /// let q = MsgQueue::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::default())?;
+    /// let e = q.send(1, &[0; 100]).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::MessageTooLarge);
+    /// assert_eq!((e.actual(), e.expected(), e.limit()), (Some(100), Some(64), Some(Limit::Msgmax)));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn actual(&self) -> Option<u64> {
+        match self.detail {
+            Detail::Sizes { actual, .. } => known(actual),
+            Detail::Field { actual, .. }
+            | Detail::Segment { actual, .. }
+            | Detail::Semaphores { actual, .. } => Some(actual),
+            _ => None,
+        }
+    }
+
+    /// What was accepted or expected, where the error has it: see
+    /// [`actual`](Self::actual)'s table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// q.send(1, b"longer than eight")?;
+    /// let e = q.recv(&mut [0; 8], Selector::Any).unwrap_err();
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::BufferTooSmall, None, Some(8)));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn expected(&self) -> Option<u64> {
+        match self.detail {
+            Detail::Sizes { expected, .. }
+            | Detail::Field { expected, .. }
+            | Detail::Segment { expected, .. }
+            | Detail::Semaphores { expected, .. } => Some(expected),
+            _ => None,
+        }
+    }
+
+    /// The header field of a [`ErrorKind::LayoutMismatch`]: `"capacity"`,
+    /// `"type_id"`, `"size"` (the segment's), ...
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let key = Key::new(0x4e00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let q = Removal::new(Queue::<u64, 8>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let e = Queue::<u64, 64>::open(key).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch);
+    /// assert_eq!((e.layout_field(), e.actual(), e.expected()), (Some("capacity"), Some(8), Some(64)));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn layout_field(&self) -> Option<&'static str> {
+        match self.detail {
+            Detail::Field { name, .. } => Some(*name),
+            _ => None,
+        }
+    }
+
+    /// The owner and mode of the object a [`ErrorKind::PermissionDenied`] is
+    /// about, found on that error path by `*_STAT_ANY` (which needs no read
+    /// permission; Linux 4.17 and later) with the `explain-limits` feature (on by
+    /// default). `None` without the feature, on older kernels, or when the object
+    /// could not be found.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Owner};
+    /// use sysv_ipc_mock::{Mock, Process};
+    ///
+    /// static KERNEL: Mock = Mock::new();
+    /// KERNEL.set_process(Process::user(100, 1000, 1000));
+    /// let key = Key::new(0x1234);
+    /// MsgQueue::create_in(&KERNEL, key, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// KERNEL.set_process(Process::user(101, 2000, 2000));
+    /// // Asking for read and write permission on someone else's 0600 queue:
+    /// let e = MsgQueue::create_in(&KERNEL, key, Intent::OpenOrCreate, Mode::OWNER_RW).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    /// assert_eq!(e.owner(), Some(Owner { uid: 1000, gid: 1000, mode: Mode::OWNER_RW }));
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "MsgQueue::create_in of key 0x00001234: permission denied: the object's mode is 0600, \
+    ///      its owner uid 1000 gid 1000 (msgget: EACCES (Permission denied))"
+    /// );
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn owner(&self) -> Option<Owner> {
+        match self.detail {
+            Detail::Owner(owner) => Some(owner),
+            _ => None,
+        }
+    }
+
+    /// How long a wait that ended in [`ErrorKind::TimedOut`] lasted (the timeout
+    /// the caller gave), where the crate kept the deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::msg::{MsgQueue, Selector};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+    /// let e = q.recv_timeout(&mut [0; 8], Selector::Any, Duration::from_millis(5)).unwrap_err();
+    /// assert_eq!((e.kind(), e.waited()), (ErrorKind::TimedOut, Some(Duration::from_millis(5))));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn waited(&self) -> Option<core::time::Duration> {
+        match self.detail {
+            Detail::Waited(nanos) => Some(core::time::Duration::from_nanos(nanos)),
+            _ => None,
+        }
+    }
+
+    /// The crate's operation that failed, as `Type::method` (`"MsgQueue::send"`,
+    /// `"Consumer::dequeue_blocking"`); `None` for an error built with
+    /// [`Error::new`] or [`Error::from_errno`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let _first = q.producer()?;
+    /// let e = q.producer().unwrap_err();
+    /// assert_eq!(e.operation(), Some("Queue::producer"));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn operation(&self) -> Option<&'static str> {
+        match self.operation {
+            Some(operation) => Some(*operation),
+            None => None,
+        }
+    }
+
+    /// The key the failed operation looked up, when it was a lookup by key
+    /// (`create`, `open`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::msg::MsgQueue;
+    /// use sysv_ipc::{ErrorKind, Key};
+    ///
+    /// let key = Key::new(0x6d00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let e = MsgQueue::open(key).unwrap_err();
+    /// assert_eq!((e.kind(), e.key(), e.id()), (ErrorKind::NotFound, Some(key), None));
+    /// assert!(e.to_string().starts_with(&format!("MsgQueue::open of key {key}: no object has this key")));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn key(&self) -> Option<Key> {
+        match self.object {
+            Object::Key(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The id of the object the failed operation worked on: a message queue's,
+    /// a semaphore set's, or a segment's (for a `Queue` or `SeqLock`, its
+    /// segment's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SemSet};
+    ///
+    /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let e = set.get(5).unwrap_err();
+    /// assert_eq!(e.id(), Some(set.id()));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn id(&self) -> Option<i32> {
+        match self.object {
+            Object::MsgQueue(id) | Object::SemSet(id) | Object::Segment(id) => Some(id),
+            _ => None,
+        }
     }
 
     /// The system limit this error ran into, where the crate could tell which:
@@ -440,13 +898,15 @@ impl Error {
         // stored by `with_limit`.
         match (self.limit, self.call, self.errno) {
             (Some(limit), _, _) => Some(limit),
-            (None, Call::Msgget, Some(Errno::NOSPC)) => Some(Limit::Msgmni),
-            (None, Call::Semop | Call::Semtimedop, Some(Errno::TOOBIG)) => Some(Limit::Semopm),
+            (None, Some(Call::Msgget), Some(Errno::NOSPC)) => Some(Limit::Msgmni),
+            (None, Some(Call::Semop | Call::Semtimedop), Some(Errno::TOOBIG)) => {
+                Some(Limit::Semopm)
+            }
             _ => None,
         }
     }
 
-    /// What kind of failure this is.
+    /// What kind of failure this is: a plain enum, to compare or match.
     ///
     /// # Examples
     ///
@@ -464,7 +924,9 @@ impl Error {
         self.kind
     }
 
-    /// The call that failed.
+    /// The system call that failed, or `None` if the crate refused by itself
+    /// (before any call, or after one that succeeded: a message of the wrong
+    /// size, a full `Queue`, a corrupt layout).
     ///
     /// # Examples
     ///
@@ -472,10 +934,10 @@ impl Error {
     /// use sysv_ipc::{Call, Intent, Key, Mode, Removal, SemSet};
     ///
     /// let set = Removal::new(SemSet::create(Key::PRIVATE, 1, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// assert_eq!(set.get(5).unwrap_err().call(), Call::Semctl); // GETVAL of semaphore 5
+    /// assert_eq!(set.get(5).unwrap_err().call(), Some(Call::Semctl)); // GETVAL of semaphore 5
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn call(&self) -> Call {
+    pub const fn call(&self) -> Option<Call> {
         self.call
     }
 
@@ -501,89 +963,227 @@ impl Error {
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            ErrorKind::NotFound => f.write_str("no object has this key"),
-            ErrorKind::AlreadyExists => f.write_str("an object with this key already exists"),
-            ErrorKind::PermissionDenied => f.write_str("permission denied"),
-            ErrorKind::WouldBlock => f.write_str("the call would block"),
-            ErrorKind::NoMessage => f.write_str("no message of the selected type"),
-            ErrorKind::Interrupted => f.write_str("interrupted by a signal"),
-            ErrorKind::Removed => f.write_str("the object was removed"),
-            ErrorKind::TimedOut => f.write_str("timed out"),
-            ErrorKind::MessageTooLarge { size, limit } => {
-                write!(f, "a message of {size} bytes exceeds the limit of {limit}")
+        f.write_str(match *self {
+            ErrorKind::NotFound => "no object has this key",
+            ErrorKind::AlreadyExists => "an object with this key already exists",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::WouldBlock => "the call would block",
+            ErrorKind::NoMessage => "no message of the selected type",
+            ErrorKind::Interrupted => "interrupted by a signal",
+            ErrorKind::Removed => "the object was removed",
+            ErrorKind::TimedOut => "timed out",
+            ErrorKind::MessageTooLarge => "the message is larger than the limit",
+            ErrorKind::BufferTooSmall => {
+                "the next message is larger than the buffer; it stays queued"
             }
-            ErrorKind::BufferTooSmall { capacity: 0 } => {
-                f.write_str("the message is larger than the buffer; it stays queued")
-            }
-            ErrorKind::BufferTooSmall { capacity } => write!(
-                f,
-                "the message is larger than the buffer of {capacity} bytes; it stays queued"
-            ),
-            ErrorKind::SizeMismatch { expected, actual } => {
-                write!(f, "size {actual} where {expected} bytes were expected")
-            }
-            ErrorKind::LimitReached => f.write_str("a system limit was reached"),
-            ErrorKind::OutOfRange => f.write_str("value out of range"),
-            ErrorKind::Unsupported => f.write_str("not supported by this kernel"),
-            ErrorKind::InvalidArgument => {
-                f.write_str("invalid argument (or an id whose object is gone)")
-            }
-            ErrorKind::Uninitialized => f.write_str(
+            ErrorKind::SizeMismatch => "the size differs from the type's",
+            ErrorKind::LimitReached => "a system limit was reached",
+            ErrorKind::OutOfRange => "value out of range",
+            ErrorKind::Unsupported => "not supported by this kernel",
+            ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::Uninitialized => {
                 "the object's creator has not finished initializing it \
-                 (it may have died between creating and initializing it; remove the object to recover)",
-            ),
-            ErrorKind::LayoutMismatch { field } => write!(
+                 (it may have died between creating and initializing it; remove the object to recover)"
+            }
+            ErrorKind::LayoutMismatch => "the shared layout differs from the one expected",
+            ErrorKind::Corrupt => {
+                "the shared layout holds impossible values (a peer crashed or wrote garbage)"
+            }
+            ErrorKind::Busy => {
+                "the writer stayed busy for every retry (slow, stuck, or died mid-write)"
+            }
+            ErrorKind::RoleTaken => "another live process holds this role",
+            ErrorKind::RoleAbandoned => {
+                "the role's last holder died without releasing it; reclaim it explicitly"
+            }
+            ErrorKind::PeerDied => {
+                "the peer died holding its role, and nothing it committed is left to wait for"
+            }
+            ErrorKind::Closed => {
+                "the producer closed the queue, and every value it enqueued has been dequeued"
+            }
+            ErrorKind::WrongProcess => {
+                "this role or lock belongs to the process that claimed it, not to this one (inherited through fork)"
+            }
+            ErrorKind::Other => "failed",
+        })
+    }
+}
+
+impl Error {
+    /// What happened, in the words of the kind, the call and the numbers: the part
+    /// of `Display` after the operation and object.
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let limit = self.limit();
+        match (self.kind, self.detail) {
+            (_, Detail::Reason(reason)) => f.write_str(reason),
+            (_, Detail::Bounds { offset, len, size }) => write!(
                 f,
-                "the shared layout does not match the one expected ({field} differs)"
+                "{len} bytes at offset {offset} do not fit in {size} bytes"
             ),
-            ErrorKind::Corrupt => f.write_str(
-                "the shared layout holds impossible values (a peer crashed or wrote garbage)",
+            (ErrorKind::NotFound, _) if matches!(self.call, Some(Call::Ftok)) => {
+                f.write_str("the file does not exist")
+            }
+            (ErrorKind::PermissionDenied, detail)
+                if self.errno.is_some_and(|e| e == Errno::PERM) =>
+            {
+                f.write_str(
+                    "not permitted: only the object's owner or creator (or a privileged process) may change or remove it",
+                )?;
+                match detail {
+                    Detail::Owner(o) => write!(f, "; its owner is uid {} gid {}", o.uid, o.gid),
+                    _ => Ok(()),
+                }
+            }
+            (ErrorKind::PermissionDenied, Detail::Owner(o)) => write!(
+                f,
+                "permission denied: the object's mode is {}, its owner uid {} gid {}",
+                o.mode, o.uid, o.gid
             ),
-            ErrorKind::Busy => f.write_str(
-                "the writer stayed busy for every retry (slow, stuck, or died mid-write)",
+            (ErrorKind::WouldBlock, _) if matches!(self.call, Some(Call::Msgsnd) | None) => {
+                f.write_str("the queue is full")
+            }
+            (ErrorKind::WouldBlock, _)
+                if matches!(self.call, Some(Call::Semop | Call::Semtimedop)) =>
+            {
+                f.write_str("the semaphore operation would block")
+            }
+            (ErrorKind::TimedOut, Detail::Waited(nanos)) => {
+                let d = core::time::Duration::from_nanos(nanos);
+                write!(
+                    f,
+                    "timed out after {}.{:03} s",
+                    d.as_secs(),
+                    d.subsec_millis()
+                )
+            }
+            (
+                ErrorKind::MessageTooLarge,
+                Detail::Sizes {
+                    actual, expected, ..
+                },
+            ) => {
+                let actual = known(actual);
+                f.write_str("a message of ")?;
+                if let Some(actual) = actual {
+                    write!(f, "{actual} bytes")?;
+                }
+                f.write_str(" is larger than ")?;
+                match limit {
+                    Some(l) => write!(f, "{} = {expected}", l.sysctl()),
+                    None => write!(f, "{expected} bytes"),
+                }
+            }
+            (ErrorKind::BufferTooSmall, Detail::Sizes { expected, .. }) => write!(
+                f,
+                "the next message is larger than the buffer of {expected} bytes; it stays queued"
             ),
-            ErrorKind::RoleTaken => f.write_str("another live process holds this role"),
-            ErrorKind::RoleAbandoned => f.write_str(
-                "the role's last holder died without releasing it; reclaim it explicitly",
+            (_, Detail::Semaphores { actual, expected }) => {
+                write!(f, "{actual} semaphores where {expected} were expected")
+            }
+            (_, Detail::Segment { actual, expected }) => {
+                write!(
+                    f,
+                    "a segment of {actual} bytes where the type needs {expected}"
+                )
+            }
+            (
+                ErrorKind::SizeMismatch,
+                Detail::Sizes {
+                    actual, expected, ..
+                },
+            ) => match known(actual) {
+                Some(a) => write!(f, "a message of {a} bytes where the type has {expected}"),
+                None => write!(f, "a message whose size is not the type's {expected} bytes"),
+            },
+            (
+                ErrorKind::LayoutMismatch,
+                Detail::Field {
+                    name,
+                    actual,
+                    expected,
+                },
+            ) => {
+                if matches!(*name, "magic" | "type_id") {
+                    write!(
+                        f,
+                        "the shared layout differs: its {name} is {actual:#x}, {expected:#x} expected"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "the shared layout differs: its {name} is {actual}, {expected} expected"
+                    )
+                }
+            }
+            (
+                ErrorKind::InvalidArgument | ErrorKind::LimitReached,
+                Detail::Sizes {
+                    actual, expected, ..
+                },
+            ) if limit.is_some() => {
+                let sysctl = limit.map_or("", Limit::sysctl);
+                match known(actual) {
+                    Some(a) => {
+                        let unit = limit.map_or("", Limit::unit);
+                        write!(f, "{a} {unit} asked for, above {sysctl} = {expected}")
+                    }
+                    None => write!(f, "the limit {sysctl} = {expected} is reached"),
+                }
+            }
+            (ErrorKind::LimitReached, _) if limit.is_some() => {
+                write!(
+                    f,
+                    "the limit {} is reached",
+                    limit.map_or("", Limit::sysctl)
+                )
+            }
+            (ErrorKind::InvalidArgument, _) if self.errno.is_some() => f.write_str(
+                "invalid argument (a bad size, command or id — also an id whose object is gone)",
             ),
-            ErrorKind::PeerDied => f.write_str(
-                "the peer died holding its role, and nothing it committed is left to wait for",
-            ),
-            ErrorKind::Closed => f.write_str(
-                "the producer closed the queue, and every value it enqueued has been dequeued",
-            ),
-            ErrorKind::WrongProcess => f.write_str(
-                "this role or lock belongs to the process that claimed it, not to this one (inherited through fork)",
-            ),
-            ErrorKind::Other => f.write_str("failed"),
+            (kind, _) => write!(f, "{kind}"),
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.call.name(), self.kind)?;
-        if let Some(mtype) = self.mtype {
+        match (self.operation(), self.call) {
+            (Some(op), _) => f.write_str(op)?,
+            (None, Some(call)) => f.write_str(call.name())?,
+            (None, None) => {}
+        }
+        match self.object {
+            Object::None => {}
+            Object::Key(key) => write!(f, " of key {key}")?,
+            Object::MsgQueue(id) => write!(f, " on message queue {id}")?,
+            Object::SemSet(id) => write!(f, " on semaphore set {id}")?,
+            Object::Segment(id) => write!(f, " on segment {id}")?,
+        }
+        if self.operation().is_some() || self.call.is_some() {
+            f.write_str(": ")?;
+        }
+        self.describe(f)?;
+        if let Some(mtype) = self.mtype() {
             write!(f, " (mtype {mtype})")?;
         }
-        if let Some(limit) = self.limit() {
-            write!(f, " ({})", limit.sysctl())?;
+        match (self.operation(), self.call, self.errno) {
+            (Some(_), Some(call), Some(errno)) => write!(f, " ({}: {errno})", call.name()),
+            (_, _, Some(errno)) => write!(f, " ({errno})"),
+            _ => Ok(()),
         }
-        if let Some(errno) = self.errno {
-            write!(f, " ({errno})")?;
-        }
-        Ok(())
     }
 }
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("call", &self.call)
             .field("kind", &self.kind)
+            .field("operation", &self.operation())
+            .field("object", &self.object)
+            .field("call", &self.call)
             .field("errno", &self.errno)
-            .field("mtype", &self.mtype)
+            .field("detail", &self.detail)
             .field("limit", &self.limit())
             .finish()
     }
@@ -607,6 +1207,18 @@ impl core::error::Error for Error {}
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Runs `f`, naming `operation` and `object` in its error: what every public
+/// operation of the crate wraps its body in, so that an error says which of them
+/// failed. The outermost wins (an operation made of others renames their errors).
+#[inline(always)]
+pub(crate) fn during<T>(
+    operation: &'static &'static str,
+    object: Object,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    f().map_err(|e| e.during(operation).on(object))
+}
 
 /// Turns a backend result into this crate's, naming the call.
 pub(crate) fn check<T>(call: Call, r: core::result::Result<T, Errno>) -> Result<T> {
@@ -641,7 +1253,10 @@ mod tests {
             let debug = format!("{e:?}");
             assert!(debug.ends_with(&format!("limit: {limit:?} }}")), "{debug}");
             if let Some(l) = limit {
-                assert!(format!("{e}").contains(&format!("({})", l.sysctl())), "{e}");
+                assert!(
+                    format!("{e}").contains(&format!("the limit {} is reached", l.sysctl())),
+                    "{e}"
+                );
             }
         }
         // A stored limit (what `explain_limit` sets) wins, and shows the same way.
@@ -649,7 +1264,71 @@ mod tests {
         assert_eq!(e.limit(), Some(Limit::Semmni));
         assert_eq!(
             e.to_string(),
-            "semget: a system limit was reached (kernel.sem semmni) (ENOSPC (No space left on device))"
+            "semget: the limit kernel.sem semmni is reached (ENOSPC (No space left on device))"
+        );
+        // With an operation and an object, the call moves beside its errno.
+        let e = e
+            .during(&"SemSet::create")
+            .on(Object::Key(Key::new(0x1234)));
+        assert_eq!(
+            e.to_string(),
+            "SemSet::create of key 0x00001234: the limit kernel.sem semmni is reached \
+             (semget: ENOSPC (No space left on device))"
+        );
+    }
+
+    /// An `Error` stays small enough to return by value on hot paths (a `Queue`'s
+    /// `Result<Option<T>>`): all its words and numbers in 64 bytes.
+    #[test]
+    fn error_is_at_most_64_bytes() {
+        assert!(size_of::<Error>() <= 64, "{}", size_of::<Error>());
+    }
+
+    /// Each kind's words in `Display` come from the kind, the call and the detail
+    /// together; pinned here for the ones the kind alone would get wrong.
+    #[test]
+    fn words_follow_the_call_and_the_detail() {
+        let full = Error::from_errno(Call::Msgsnd, Errno::AGAIN);
+        assert_eq!(
+            full.to_string(),
+            "msgsnd: the queue is full (EAGAIN (Resource temporarily unavailable))"
+        );
+        let sem = Error::from_errno(Call::Semop, Errno::AGAIN);
+        assert!(
+            sem.to_string()
+                .starts_with("semop: the semaphore operation would block"),
+            "{sem}"
+        );
+        let ftok = Error::from_errno(Call::Ftok, Errno::NOENT).during(&"Key::ftok");
+        assert_eq!(
+            ftok.to_string(),
+            "Key::ftok: the file does not exist (ftok: ENOENT (No such file or directory))"
+        );
+        let shmmax = Error::from_errno(Call::Shmget, Errno::INVAL)
+            .with_limit(Limit::Shmmax)
+            .with_sizes(Some(1 << 32), 1 << 20)
+            .during(&"Segment::create")
+            .on(Object::Key(Key::new(0x1234)));
+        assert_eq!(
+            shmmax.to_string(),
+            "Segment::create of key 0x00001234: 4294967296 bytes asked for, above kernel.shmmax = 1048576 \
+             (shmget: EINVAL (Invalid argument))"
+        );
+        let field = Error::new(ErrorKind::LayoutMismatch).with_field(&"type_id", 0xab, 0xcd);
+        assert_eq!(
+            field.to_string(),
+            "the shared layout differs: its type_id is 0xab, 0xcd expected"
+        );
+        let timed = Error::new(ErrorKind::TimedOut).after(core::time::Duration::from_millis(1250));
+        assert_eq!(timed.to_string(), "timed out after 1.250 s");
+        // Kinds compare as plain values, whatever the numbers.
+        assert_eq!(
+            Error::new(ErrorKind::SizeMismatch)
+                .with_sizes(Some(3), 4)
+                .kind(),
+            Error::new(ErrorKind::SizeMismatch)
+                .with_sizes(Some(9), 8)
+                .kind()
         );
     }
 }

@@ -48,7 +48,7 @@ use crate::error::{Call, Error, Result, check};
 use crate::msg::MsgQueueStat;
 use crate::sem::SemSetStat;
 use crate::shm::SegmentStat;
-use crate::{Backend, DefaultBackend, Errno};
+use crate::{Backend, DefaultBackend, Errno, ErrorKind, Key};
 
 /// The kernel's `int` counts are never negative; a negative one would be a kernel
 /// bug, read as 0 rather than as a huge number.
@@ -297,7 +297,7 @@ fn shm_info_raw<B: Backend>(backend: &B) -> Result<(shm_info, i32)> {
 /// let max = info::msg_limits()?.msgmax;
 /// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let e = q.try_send(1, &vec![0; max + 1]).unwrap_err();
-/// assert!(matches!(e.kind(), ErrorKind::MessageTooLarge { .. }));
+/// assert!(matches!(e.kind(), ErrorKind::MessageTooLarge));
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[doc(alias = "IPC_INFO")]
@@ -625,18 +625,23 @@ pub fn shm_usage_in<B: Backend>(backend: B) -> Result<ShmUsage> {
     })
 }
 
-/// Names the limit behind a `semget` or `shmget` failure (see [`Error::limit`]),
-/// asking the namespace's limits and usage; called on those error paths only.
+/// Names the limit behind a `semget`, `shmget` or `semop` failure (see [`Error::limit`]),
+/// with its value (and `size` where the limit is on the request), asking the
+/// namespace's limits and usage; called on those error paths only.
 ///
 /// `ENOSPC` is the object count when it is at its limit, else the semaphore or page
-/// total; `EINVAL` is `semmsl`/`shmmax` when `size` (semaphores, bytes) is above it.
+/// total; `EINVAL` is `semmsl`/`shmmax` when `size` (semaphores, bytes) is above it;
+/// `E2BIG` from `semop` is `semopm`, `size` being the number of operations.
 /// Anything else, or a failed query, leaves the error as it was. Without the
 /// `explain-limits` feature it asks nothing and returns `e` as it is.
 #[inline(always)]
 pub(crate) fn explain_limit<B: Backend>(e: Error, backend: &B, size: usize) -> Error {
     #[cfg(feature = "explain-limits")]
-    if let Some(limit) = limit_behind(backend, e.call(), e.errno(), size) {
-        return e.with_limit(limit);
+    if let Some(call) = e.call()
+        && let Some((limit, value, on_request)) = limit_behind(backend, call, e.errno(), size)
+    {
+        let asked = on_request.then(|| u64::try_from(size).unwrap_or(u64::MAX));
+        return e.with_limit(limit).with_sizes(asked, value);
     }
     #[cfg(not(feature = "explain-limits"))]
     let _ = (backend, size);
@@ -650,6 +655,8 @@ pub(crate) fn explain_limit<B: Backend>(e: Error, backend: &B, size: usize) -> E
 /// `IPC_INFO` then, for `ENOSPC` only, `SHM_INFO` for `shmget`, and only the fields
 /// compared are read (the public `*_limits_in`/`*_usage_in` convert every field and
 /// build an `Error` on failure; through them this came to 1.3 KB of x86_64 code).
+/// Returns the limit, its value, and whether it bounds the request itself (`size`)
+/// rather than the namespace's total.
 #[cfg(feature = "explain-limits")]
 #[inline(never)]
 fn limit_behind<B: Backend>(
@@ -657,25 +664,35 @@ fn limit_behind<B: Backend>(
     call: Call,
     errno: Option<Errno>,
     size: usize,
-) -> Option<crate::Limit> {
+) -> Option<(crate::Limit, u64, bool)> {
     use crate::Limit;
 
     let errno = errno?;
-    if !matches!(errno, Errno::NOSPC | Errno::INVAL) {
+    if !matches!(errno, Errno::NOSPC | Errno::INVAL | Errno::TOOBIG) {
         return None;
     }
     let size = u64::try_from(size).unwrap_or(u64::MAX);
     match call {
+        Call::Semop | Call::Semtimedop if errno == Errno::TOOBIG => {
+            let mut i = seminfo::default();
+            // SAFETY: SEM_INFO writes one seminfo through the pointer in `arg`; `i` is
+            // a live local seminfo.
+            unsafe { backend.semctl(0, 0, abi::SEM_INFO, (&raw mut i).cast::<c_void>()) }.ok()?;
+            Some((Limit::Semopm, u64::from(count(i.semopm)), true))
+        }
         Call::Semget => {
             let mut i = seminfo::default();
             // SAFETY: SEM_INFO writes one seminfo through the pointer in `arg`; `i` is
             // a live local seminfo.
             unsafe { backend.semctl(0, 0, abi::SEM_INFO, (&raw mut i).cast::<c_void>()) }.ok()?;
+            let value = |v: i32| u64::from(count(v));
             match errno {
                 // With SEM_INFO, `semusz` is the number of sets in use.
-                Errno::NOSPC if i.semusz >= i.semmni => Some(Limit::Semmni),
-                Errno::NOSPC => Some(Limit::Semmns),
-                _ => (size > u64::from(count(i.semmsl))).then_some(Limit::Semmsl),
+                Errno::NOSPC if i.semusz >= i.semmni => {
+                    Some((Limit::Semmni, value(i.semmni), false))
+                }
+                Errno::NOSPC => Some((Limit::Semmns, value(i.semmns), false)),
+                _ => (size > value(i.semmsl)).then_some((Limit::Semmsl, value(i.semmsl), true)),
             }
         }
         Call::Shmget => {
@@ -684,18 +701,69 @@ fn limit_behind<B: Backend>(
             // live local shminfo64.
             unsafe { backend.shmctl(0, abi::IPC_INFO, (&raw mut l).cast::<c_void>()) }.ok()?;
             if errno == Errno::INVAL {
-                return (size > l.shmmax).then_some(Limit::Shmmax);
+                return (size > l.shmmax).then_some((Limit::Shmmax, l.shmmax, true));
             }
             let mut u = shm_info::default();
             // SAFETY: SHM_INFO writes one shm_info through `buf`; `u` is a live local
             // shm_info.
             unsafe { backend.shmctl(0, abi::SHM_INFO, (&raw mut u).cast::<c_void>()) }.ok()?;
             Some(if u64::from(count(u.used_ids)) >= l.shmmni {
-                Limit::Shmmni
+                (Limit::Shmmni, l.shmmni, false)
             } else {
-                Limit::Shmall
+                (Limit::Shmall, l.shmall, false)
             })
         }
+        _ => None,
+    }
+}
+
+/// Adds the owner and mode of the object `e` is about to a permission error (see
+/// [`Error::owner`]): found by walking the namespace's objects of `e`'s kind with
+/// `*_STAT_ANY`, which needs no read permission, for the one with `e`'s key or id.
+/// Only on that error path, only with the `explain-limits` feature; anything not
+/// found leaves `e` as it was.
+pub(crate) fn explain_permission<B: Backend>(e: Error, backend: &B) -> Error {
+    #[cfg(feature = "explain-limits")]
+    if e.kind() == ErrorKind::PermissionDenied
+        && let Some(perm) = owner_of(backend, e)
+    {
+        return e.with_owner(crate::Owner {
+            uid: perm.uid,
+            gid: perm.gid,
+            mode: perm.mode,
+        });
+    }
+    #[cfg(not(feature = "explain-limits"))]
+    let _ = backend;
+    e
+}
+
+/// The permissions of the object `e` names, by key or id, among the objects of the
+/// kind its call works on.
+#[cfg(feature = "explain-limits")]
+#[inline(never)]
+fn owner_of<B: Backend>(backend: &B, e: Error) -> Option<crate::Perm> {
+    let (key, id) = (e.key(), e.id());
+    let wanted = |found_id: i32, perm: &crate::Perm| {
+        id == Some(found_id)
+            || (id.is_none() && key.is_some_and(|k| k == perm.key && k != Key::PRIVATE))
+    };
+    match e.call()? {
+        Call::Msgget | Call::Msgsnd | Call::Msgrcv | Call::Msgctl => message_queues_in(backend)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|(i, s)| wanted(*i, &s.perm))
+            .map(|(_, s)| s.perm),
+        Call::Semget | Call::Semop | Call::Semtimedop | Call::Semctl => semaphore_sets_in(backend)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|(i, s)| wanted(*i, &s.perm))
+            .map(|(_, s)| s.perm),
+        Call::Shmget | Call::Shmat | Call::Shmdt | Call::Shmctl => segments_in(backend)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|(i, s)| wanted(*i, &s.perm))
+            .map(|(_, s)| s.perm),
         _ => None,
     }
 }

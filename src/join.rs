@@ -15,7 +15,7 @@ use crate::layout::{AtomicsOnly, view};
 use crate::sem::SemSet;
 use crate::shm::{Access, Attachment, Segment, SegmentStat};
 use crate::sync::Ordering;
-use crate::{Backend, Call, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
+use crate::{Backend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
 /// The struct at the start of a layout's segment: the header, then the layout's
 /// control lines, up to the payload.
@@ -46,8 +46,6 @@ impl ControlBlock for SeqCtl {
 /// What one layout (for one `T`, one capacity) needs from the segment and the
 /// semaphore set of its key.
 pub(crate) struct LayoutSpec<'v> {
-    /// The call named in the errors this module makes itself.
-    pub(crate) call: Call,
     /// What the header must say.
     pub(crate) shape: Shape,
     /// Bytes of the whole layout: the segment's size when this call creates it, and
@@ -58,12 +56,9 @@ pub(crate) struct LayoutSpec<'v> {
 }
 
 impl LayoutSpec<'_> {
-    fn error(&self, kind: ErrorKind) -> Error {
-        Error::new(self.call, kind)
-    }
-
-    fn too_small(&self) -> Error {
-        self.error(ErrorKind::LayoutMismatch { field: "size" })
+    /// The error for a segment of `actual` bytes, too small for the layout.
+    fn too_small(&self, actual: usize) -> Error {
+        Error::new(ErrorKind::LayoutMismatch).with_field(&"size", actual as u64, self.size as u64)
     }
 }
 
@@ -95,7 +90,7 @@ where
     B: Backend + Clone,
     C: ControlBlock,
 {
-    let not_ready = || HeaderError::NotReady.to_error(spec.call);
+    let not_ready = || HeaderError::NotReady.to_error();
     let att = match create_or_join_once(backend.clone(), key, intent, mode, spec, &init, &mut wait)?
     {
         Joined::Ready(att, sems) => return Ok((att, sems)),
@@ -109,7 +104,14 @@ where
     match remove_if_abandoned::<B, C>(att, key, spec) {
         Abandoned::Removed | Abandoned::RemovedByOthers | Abandoned::ReadyAfterAll => {}
         Abandoned::Kept => return Err(not_ready()),
-        Abandoned::Foreign => return Err(HeaderError::Mismatch("magic").to_error(spec.call)),
+        Abandoned::Foreign(magic) => {
+            let mismatch = HeaderError::Mismatch {
+                field: &"magic",
+                actual: magic,
+                expected: MAGIC,
+            };
+            return Err(mismatch.to_error());
+        }
     }
     // The one second round: a segment stuck again now is reported, not recovered.
     match create_or_join_once(backend, key, intent, mode, spec, &init, &mut wait)? {
@@ -146,7 +148,7 @@ where
         Ok(Joined::NotReady(_)) if created => {
             // Nobody can use a segment whose header never became ready.
             let _ = segment.remove();
-            Err(HeaderError::NotReady.to_error(spec.call))
+            Err(HeaderError::NotReady.to_error())
         }
         Err(e) if created => {
             let _ = segment.remove();
@@ -176,7 +178,8 @@ where
     let att = segment.attach()?;
     // The header and control lines only: the payload's size is checked after the
     // header said what this segment is.
-    let (ctl, _) = view::<B, C>(&att, C::DATA_OFFSET, 0).ok_or_else(|| spec.too_small())?;
+    let (ctl, _) =
+        view::<B, C>(&att, C::DATA_OFFSET, 0).ok_or_else(|| spec.too_small(att.len()))?;
     let header = ctl.header();
     let sems = if created && header.begin_init() {
         init(ctl, &backend);
@@ -188,7 +191,7 @@ where
         match header.attach(&spec.shape, wait) {
             Ok(()) => {}
             Err(HeaderError::NotReady) => return Ok(Joined::NotReady(att)),
-            Err(e) => return Err(e.to_error(spec.call)),
+            Err(e) => return Err(e.to_error()),
         }
         SemSet::new_initialized_in(backend.clone(), key, spec.sem_values, mode)?
     };
@@ -214,8 +217,9 @@ enum Abandoned {
     /// user's segment).
     Kept,
     /// Left alone: nobody else is attached and the header holds bytes this
-    /// crate's handshake never leaves (no mark): another program's segment.
-    Foreign,
+    /// crate's handshake never leaves (no mark): another program's segment, whose
+    /// first word after `state` (the header's `magic`) this is.
+    Foreign(u64),
 }
 
 /// Removes the segment that `att` maps (whose header was not ready when a
@@ -250,7 +254,7 @@ where
     let verdict = match unfinished(ctl.header()) {
         Unfinished::Published => Abandoned::ReadyAfterAll,
         Unfinished::Untouched => Abandoned::Kept,
-        Unfinished::NotOurs => Abandoned::Foreign,
+        Unfinished::NotOurs => Abandoned::Foreign(ctl.header().magic.load(Ordering::Relaxed)),
         // Marked, but no creator of this layout made it this size: not provably
         // the layout's (another `T` or capacity joins nothing here either).
         Unfinished::Begun if stat.size != spec.size => Abandoned::Kept,
@@ -385,9 +389,9 @@ pub(crate) fn check_joined<B: Backend, A: Access>(
     att: &Attachment<B, A>,
     spec: &LayoutSpec<'_>,
 ) -> Result<()> {
-    same_creator(segment, sems, spec.call)?;
+    same_creator(segment, sems)?;
     if att.len() < spec.size {
-        return Err(spec.too_small());
+        return Err(spec.too_small(att.len()));
     }
     Ok(())
 }
@@ -396,21 +400,21 @@ pub(crate) fn check_joined<B: Backend, A: Access>(
 /// made first by someone else (world-writable, already initialised, of the right
 /// size) would otherwise be taken as the layout's own, giving its creator the
 /// roles and wake-ups. Both halves of a layout have one creator (`cuid`, which
-/// `IPC_SET` does not change). The error, `LayoutMismatch { field: "semaphores" }`,
-/// names `call`.
-pub(crate) fn same_creator<B: Backend>(
-    segment: &Segment<B>,
-    sems: &SemSet<B>,
-    call: Call,
-) -> Result<()> {
-    if segment.stat()?.perm.cuid == sems.stat()?.perm.cuid {
+/// `IPC_SET` does not change). The error is a `LayoutMismatch` whose field,
+/// `"semaphore set's creator uid"`, has the set's creator against the segment's.
+pub(crate) fn same_creator<B: Backend>(segment: &Segment<B>, sems: &SemSet<B>) -> Result<()> {
+    let (expected, actual) = (segment.stat()?.perm.cuid, sems.stat()?.perm.cuid);
+    if expected == actual {
         Ok(())
     } else {
-        Err(Error::new(
-            call,
-            ErrorKind::LayoutMismatch {
-                field: "semaphores",
-            },
+        Err(Error::new(ErrorKind::LayoutMismatch).with_field(
+            &SEMAPHORES_CREATOR,
+            u64::from(actual),
+            u64::from(expected),
         ))
     }
 }
+
+/// The [`Error::layout_field`] of a semaphore set that another user created under
+/// a layout's key.
+pub(crate) const SEMAPHORES_CREATOR: &str = "semaphore set's creator uid";

@@ -3,7 +3,7 @@
 use core::ffi::CStr;
 use core::fmt;
 
-use crate::error::{Call, Result, check};
+use crate::error::{Call, Object, Result, check, during};
 use crate::{Backend, abi};
 
 /// A System V IPC key (`key_t`): processes that use the same key reach the same
@@ -97,7 +97,9 @@ impl Key {
     /// ```
     #[cfg(any(feature = "linux-raw", feature = "libc"))]
     pub fn ftok(path: &CStr, proj: u8) -> Result<Key> {
-        Key::ftok_with(&crate::DefaultBackend::default(), path, proj)
+        during(&"Key::ftok", Object::None, || {
+            Key::ftok_with(&crate::DefaultBackend::default(), path, proj)
+        })
     }
 
     /// `ftok(path, proj_id)`: the key glibc's `ftok(3)` computes, bit for bit:
@@ -132,8 +134,10 @@ impl Key {
     /// ```
     #[doc(alias = "ftok")]
     pub fn ftok_with<B: Backend>(backend: &B, path: &CStr, proj: u8) -> Result<Key> {
-        let id = check(Call::Ftok, backend.file_id(path))?;
-        Ok(Key(abi::ftok_from_file_id(id, proj)))
+        during(&"Key::ftok_with", Object::None, || {
+            let id = check(Call::Ftok, backend.file_id(path))?;
+            Ok(Key(abi::ftok_from_file_id(id, proj)))
+        })
     }
 }
 

@@ -30,7 +30,7 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout, Unalign,
 
 use crate::abi::{self, MTYPE_SIZE, msginfo, msqid64_ds};
 use crate::copy::copy_bytes;
-use crate::error::{Call, Error, ErrorKind, Result, check};
+use crate::error::{Call, Error, ErrorKind, Object, Result, check, during};
 use crate::poll;
 use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
 
@@ -49,7 +49,7 @@ use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
 /// let mut text = [0u8; DEFAULT_MSGMAX];
 /// assert_eq!(q.try_recv(&mut text, Selector::Any)?.len, 8192);
 /// let e = q.send(1, &[7; DEFAULT_MSGMAX + 1]).unwrap_err();
-/// assert_eq!(e.kind(), ErrorKind::MessageTooLarge { size: 8193, limit: 8192 });
+/// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::MessageTooLarge, Some(8193), Some(8192)));
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub const DEFAULT_MSGMAX: usize = abi::MSGMAX as usize;
@@ -118,19 +118,16 @@ impl<const N: usize> MsgBuf<N> {
     /// let mut buf = MsgBuf::<4>::new();
     /// buf.set(3, b"abcd")?;
     /// let e = buf.set(9, b"too long").unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::MessageTooLarge { size: 8, limit: 4 });
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::MessageTooLarge, Some(8), Some(4)));
+    /// assert_eq!(e.to_string(), "MsgBuf::set: a message of 8 bytes is larger than 4 bytes");
     /// assert_eq!((buf.mtype(), buf.text()), (3, &b"abcd"[..])); // unchanged
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set(&mut self, mtype: i64, text: &[u8]) -> Result<()> {
         let Some(dst) = self.wire.text.get_mut(..text.len()) else {
-            return Err(Error::new(
-                Call::Msgsnd,
-                ErrorKind::MessageTooLarge {
-                    size: text.len(),
-                    limit: N,
-                },
-            ));
+            return Err(Error::new(ErrorKind::MessageTooLarge)
+                .with_sizes(Some(text.len() as u64), N as u64)
+                .during(&"MsgBuf::set"));
         };
         copy_bytes(dst, text);
         self.wire.mtype = mtype.to_ne_bytes();
@@ -392,7 +389,7 @@ impl RecvFlags {
     /// let mut text = [0u8; 4];
     /// // Without TRUNCATE the message is refused and stays queued...
     /// let e = q.recv_with(&mut text, Selector::Any, RecvFlags::NOWAIT).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::BufferTooSmall { capacity: 4 });
+    /// assert_eq!((e.kind(), e.expected()), (ErrorKind::BufferTooSmall, Some(4)));
     /// // ...with it, the first 4 bytes arrive and the rest is lost.
     /// let got = q.recv_with(&mut text, Selector::Any, RecvFlags::NOWAIT | RecvFlags::TRUNCATE)?;
     /// assert_eq!((got.len, &text), (4, b"0123"));
@@ -613,7 +610,9 @@ impl MsgQueue<DefaultBackend> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(key: Key) -> Result<Self> {
-        Self::open_in(DefaultBackend::default(), key)
+        during(&"MsgQueue::open", Object::Key(key), || {
+            Self::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// Opens the queue that `key` names, waiting up to `timeout` for a peer to
@@ -623,7 +622,9 @@ impl MsgQueue<DefaultBackend> {
     ///
     /// As [`MsgQueue::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        Self::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"MsgQueue::open_wait", Object::Key(key), || {
+            Self::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 
     /// Creates or opens the queue for `key`: see [`MsgQueue::create_in`].
@@ -643,7 +644,9 @@ impl MsgQueue<DefaultBackend> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        Self::create_in(DefaultBackend::default(), key, intent, mode)
+        during(&"MsgQueue::create", Object::Key(key), || {
+            Self::create_in(DefaultBackend::default(), key, intent, mode)
+        })
     }
 }
 
@@ -681,10 +684,14 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
-        if key.is_private() {
-            return Err(Error::new(Call::Msgget, ErrorKind::NotFound));
-        }
-        Self::create_in(backend, key, Intent::Open, Mode::new(0))
+        during(&"MsgQueue::open_in", Object::Key(key), || {
+            if key.is_private() {
+                return Err(Error::new(ErrorKind::NotFound).because(
+                    "Key::PRIVATE names no existing queue (msgget would create a new one)",
+                ));
+            }
+            Self::create_in(backend, key, Intent::Open, Mode::new(0))
+        })
     }
 
     /// [`MsgQueue::open_in`] for a program that may start before the peer that
@@ -729,9 +736,9 @@ impl<B: Backend> MsgQueue<B> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, Call::Msgget, timeout, |_| {
-            Self::open_in(backend.clone(), key)
+        during(&"MsgQueue::open_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |_| Self::open_in(backend.clone(), key))
         })
     }
 
@@ -760,11 +767,14 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgget")]
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        let id = check(
-            Call::Msgget,
-            backend.msgget(key.raw(), intent.flags() | mode.bits() as i32),
-        )?;
-        Ok(MsgQueue { id, backend })
+        during(&"MsgQueue::create_in", Object::Key(key), || {
+            let id = check(
+                Call::Msgget,
+                backend.msgget(key.raw(), intent.flags() | mode.bits() as i32),
+            )
+            .map_err(|e| crate::info::explain_permission(e.on(Object::Key(key)), &backend))?;
+            Ok(MsgQueue { id, backend })
+        })
     }
 
     /// A handle for an existing queue id (from another process, `ipcs`, or
@@ -859,7 +869,9 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgsnd")]
     pub fn send(&self, mtype: i64, text: &[u8]) -> Result<()> {
-        self.send_with(mtype, text, SendFlags::BLOCK)
+        during(&"MsgQueue::send", Object::MsgQueue(self.id), || {
+            self.send_with(mtype, text, SendFlags::BLOCK)
+        })
     }
 
     /// `msgsnd` with `IPC_NOWAIT`: like [`send`](Self::send) but a full queue is
@@ -878,7 +890,9 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn try_send(&self, mtype: i64, text: &[u8]) -> Result<()> {
-        self.send_with(mtype, text, SendFlags::NOWAIT)
+        during(&"MsgQueue::try_send", Object::MsgQueue(self.id), || {
+            self.send_with(mtype, text, SendFlags::NOWAIT)
+        })
     }
 
     /// [`send`](Self::send) with explicit flags.
@@ -895,16 +909,18 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn send_with(&self, mtype: i64, text: &[u8], flags: SendFlags) -> Result<()> {
-        // The stack buffer is zeroed before use, so its size is picked from the text's:
-        // an 8 KiB buffer for an 8-byte message made send+recv 1.28x direct libc.
-        let len = text.len();
-        if len <= SMALL {
-            self.send_via::<SMALL>(mtype, text, flags)
-        } else if len <= MEDIUM {
-            self.send_via::<MEDIUM>(mtype, text, flags)
-        } else {
-            self.send_via::<DEFAULT_MSGMAX>(mtype, text, flags)
-        }
+        during(&"MsgQueue::send_with", Object::MsgQueue(self.id), || {
+            // The stack buffer is zeroed before use, so its size is picked from the text's:
+            // an 8 KiB buffer for an 8-byte message made send+recv 1.28x direct libc.
+            let len = text.len();
+            if len <= SMALL {
+                self.send_via::<SMALL>(mtype, text, flags)
+            } else if len <= MEDIUM {
+                self.send_via::<MEDIUM>(mtype, text, flags)
+            } else {
+                self.send_via::<DEFAULT_MSGMAX>(mtype, text, flags)
+            }
+        })
     }
 
     fn send_via<const N: usize>(&self, mtype: i64, text: &[u8], flags: SendFlags) -> Result<()> {
@@ -933,7 +949,9 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgsnd")]
     pub fn send_buf<const N: usize>(&self, buf: &MsgBuf<N>) -> Result<()> {
-        self.send_buf_with(buf, SendFlags::BLOCK)
+        during(&"MsgQueue::send_buf", Object::MsgQueue(self.id), || {
+            self.send_buf_with(buf, SendFlags::BLOCK)
+        })
     }
 
     /// [`send_buf`](Self::send_buf) with explicit flags.
@@ -954,7 +972,11 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn send_buf_with<const N: usize>(&self, buf: &MsgBuf<N>, flags: SendFlags) -> Result<()> {
-        self.send_message(buf.mtype(), buf.message(), flags.0)
+        during(
+            &"MsgQueue::send_buf_with",
+            Object::MsgQueue(self.id),
+            || self.send_message(buf.mtype(), buf.message(), flags.0),
+        )
     }
 
     /// `msgsnd` of one `T` as the message text (`size_of::<T>()` bytes, no padding:
@@ -981,7 +1003,9 @@ impl<B: Backend> MsgQueue<B> {
         mtype: i64,
         value: &T,
     ) -> Result<()> {
-        self.send_value_with(mtype, value, SendFlags::BLOCK)
+        during(&"MsgQueue::send_value", Object::MsgQueue(self.id), || {
+            self.send_value_with(mtype, value, SendFlags::BLOCK)
+        })
     }
 
     /// [`send_value`](Self::send_value) with explicit flags.
@@ -1004,18 +1028,24 @@ impl<B: Backend> MsgQueue<B> {
         value: &T,
         flags: SendFlags,
     ) -> Result<()> {
-        const {
-            assert!(
-                size_of::<T>() <= DEFAULT_MSGMAX,
-                "T is larger than Linux's default msgmax (8192 bytes)"
-            )
-        };
-        // mtype and the value's bytes in one stack buffer of exactly the message's
-        // size: one copy of the value, no padding anywhere (`T: IntoBytes`).
-        let mut wire = TypedWire::<T>::new_zeroed();
-        wire.mtype = mtype.to_ne_bytes();
-        copy_bytes(wire.value.as_mut_bytes(), value.as_bytes());
-        self.send_message(mtype, wire.as_bytes(), flags.0)
+        during(
+            &"MsgQueue::send_value_with",
+            Object::MsgQueue(self.id),
+            || {
+                const {
+                    assert!(
+                        size_of::<T>() <= DEFAULT_MSGMAX,
+                        "T is larger than Linux's default msgmax (8192 bytes)"
+                    )
+                };
+                // mtype and the value's bytes in one stack buffer of exactly the message's
+                // size: one copy of the value, no padding anywhere (`T: IntoBytes`).
+                let mut wire = TypedWire::<T>::new_zeroed();
+                wire.mtype = mtype.to_ne_bytes();
+                copy_bytes(wire.value.as_mut_bytes(), value.as_bytes());
+                self.send_message(mtype, wire.as_bytes(), flags.0)
+            },
+        )
     }
 
     /// [`send`](Self::send), waiting at most `timeout` while the queue is full.
@@ -1048,7 +1078,9 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgsnd")]
     pub fn send_timeout(&self, mtype: i64, text: &[u8], timeout: Duration) -> Result<()> {
-        self.send_until(timeout, || self.try_send(mtype, text))
+        during(&"MsgQueue::send_timeout", Object::MsgQueue(self.id), || {
+            self.send_until(timeout, || self.try_send(mtype, text))
+        })
     }
 
     /// [`send_buf`](Self::send_buf), waiting at most `timeout` while the queue is
@@ -1063,7 +1095,11 @@ impl<B: Backend> MsgQueue<B> {
         buf: &MsgBuf<N>,
         timeout: Duration,
     ) -> Result<()> {
-        self.send_until(timeout, || self.send_buf_with(buf, SendFlags::NOWAIT))
+        during(
+            &"MsgQueue::send_buf_timeout",
+            Object::MsgQueue(self.id),
+            || self.send_until(timeout, || self.send_buf_with(buf, SendFlags::NOWAIT)),
+        )
     }
 
     /// [`send_value`](Self::send_value), waiting at most `timeout` while the queue
@@ -1079,26 +1115,34 @@ impl<B: Backend> MsgQueue<B> {
         value: &T,
         timeout: Duration,
     ) -> Result<()> {
-        self.send_until(timeout, || {
-            self.send_value_with(mtype, value, SendFlags::NOWAIT)
-        })
+        during(
+            &"MsgQueue::send_value_timeout",
+            Object::MsgQueue(self.id),
+            || {
+                self.send_until(timeout, || {
+                    self.send_value_with(mtype, value, SendFlags::NOWAIT)
+                })
+            },
+        )
     }
 
     fn send_until(&self, timeout: Duration, attempt: impl FnMut() -> Result<()>) -> Result<()> {
-        poll::until(
-            &self.backend,
-            Call::Msgsnd,
-            timeout,
-            ErrorKind::WouldBlock,
-            attempt,
-        )
+        poll::until(&self.backend, timeout, ErrorKind::WouldBlock, attempt)
+    }
+
+    /// A backend result as this crate's, naming `call`, this queue, and in a
+    /// permission error its owner and mode.
+    fn check<T>(&self, call: Call, r: core::result::Result<T, abi::Errno>) -> Result<T> {
+        check(call, r).map_err(|e| {
+            crate::info::explain_permission(e.on(Object::MsgQueue(self.id)), &self.backend)
+        })
     }
 
     fn send_message(&self, mtype: i64, message: &[u8], flags: i32) -> Result<()> {
         if mtype < 1 {
-            return Err(Error::new(Call::Msgsnd, ErrorKind::InvalidArgument));
+            return Err(Error::new(ErrorKind::InvalidArgument).because(MTYPE_BELOW_1));
         }
-        check(Call::Msgsnd, self.backend.msgsnd(self.id, message, flags))
+        self.check(Call::Msgsnd, self.backend.msgsnd(self.id, message, flags))
             .map_err(|e| self.explain_send_error(e, message.len() - MTYPE_SIZE))
     }
 
@@ -1110,7 +1154,8 @@ impl<B: Backend> MsgQueue<B> {
         }
         match crate::msg::live_msgmax(&self.backend) {
             Some(limit) if size > limit => e
-                .with_kind(ErrorKind::MessageTooLarge { size, limit })
+                .with_kind(ErrorKind::MessageTooLarge)
+                .with_sizes(Some(size as u64), limit as u64)
                 .with_limit(crate::Limit::Msgmax),
             _ => e,
         }
@@ -1149,13 +1194,15 @@ impl<B: Backend> MsgQueue<B> {
     /// q.send(1, b"0123456789")?;
     /// let mut small = [0u8; 4];
     /// let e = q.recv(&mut small, Selector::Any).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::BufferTooSmall { capacity: 4 });
+    /// assert_eq!((e.kind(), e.expected()), (ErrorKind::BufferTooSmall, Some(4)));
     /// assert_eq!(q.stat()?.messages, 1);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "msgrcv")]
     pub fn recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
-        self.recv_with(text, sel, RecvFlags::BLOCK)
+        during(&"MsgQueue::recv", Object::MsgQueue(self.id), || {
+            self.recv_with(text, sel, RecvFlags::BLOCK)
+        })
     }
 
     /// `msgrcv` with `IPC_NOWAIT`: like [`recv`](Self::recv) but an empty queue (or no
@@ -1176,7 +1223,9 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn try_recv(&self, text: &mut [u8], sel: Selector) -> Result<Received> {
-        self.recv_with(text, sel, RecvFlags::NOWAIT)
+        during(&"MsgQueue::try_recv", Object::MsgQueue(self.id), || {
+            self.recv_with(text, sel, RecvFlags::NOWAIT)
+        })
     }
 
     /// [`recv`](Self::recv) with explicit flags.
@@ -1195,15 +1244,17 @@ impl<B: Backend> MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn recv_with(&self, text: &mut [u8], sel: Selector, flags: RecvFlags) -> Result<Received> {
-        // As in `send_with`: the smallest stack buffer that holds `text.len()` bytes.
-        let len = text.len();
-        if len <= SMALL {
-            self.recv_via::<SMALL>(text, sel, flags)
-        } else if len <= MEDIUM {
-            self.recv_via::<MEDIUM>(text, sel, flags)
-        } else {
-            self.recv_via::<DEFAULT_MSGMAX>(text, sel, flags)
-        }
+        during(&"MsgQueue::recv_with", Object::MsgQueue(self.id), || {
+            // As in `send_with`: the smallest stack buffer that holds `text.len()` bytes.
+            let len = text.len();
+            if len <= SMALL {
+                self.recv_via::<SMALL>(text, sel, flags)
+            } else if len <= MEDIUM {
+                self.recv_via::<MEDIUM>(text, sel, flags)
+            } else {
+                self.recv_via::<DEFAULT_MSGMAX>(text, sel, flags)
+            }
+        })
     }
 
     fn recv_via<const N: usize>(
@@ -1239,7 +1290,9 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "msgrcv")]
     pub fn recv_buf<const N: usize>(&self, buf: &mut MsgBuf<N>, sel: Selector) -> Result<()> {
-        self.recv_buf_with(buf, sel, RecvFlags::BLOCK)
+        during(&"MsgQueue::recv_buf", Object::MsgQueue(self.id), || {
+            self.recv_buf_with(buf, sel, RecvFlags::BLOCK)
+        })
     }
 
     /// [`recv_buf`](Self::recv_buf) with explicit flags.
@@ -1265,9 +1318,15 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         flags: RecvFlags,
     ) -> Result<()> {
-        let got = self.recv_into(&mut buf.wire, N, sel, flags.0)?;
-        buf.len = got.len;
-        Ok(())
+        during(
+            &"MsgQueue::recv_buf_with",
+            Object::MsgQueue(self.id),
+            || {
+                let got = self.recv_into(&mut buf.wire, N, sel, flags.0)?;
+                buf.len = got.len;
+                Ok(())
+            },
+        )
     }
 
     /// `msgrcv` of one `T`, blocking until a message is there.
@@ -1288,11 +1347,12 @@ impl<B: Backend> MsgQueue<B> {
     ///
     /// # Errors
     ///
-    /// `BufferTooSmall { capacity: size_of::<T>() }` for a longer message (it stays
-    /// queued; `msgrcv`'s `E2BIG` does not tell its size, nor its type, which
-    /// [`Error::mtype`] gives only for a `Selector::Type`); `SizeMismatch { expected:
-    /// size_of::<T>(), actual }` for a shorter one (it was taken; [`Error::mtype`] is
-    /// its type); otherwise as [`recv`](Self::recv).
+    /// `BufferTooSmall` (its [`Error::expected`] `size_of::<T>()`) for a longer
+    /// message (it stays queued; `msgrcv`'s `E2BIG` does not tell its size, nor its
+    /// type, which [`Error::mtype`] gives only for a `Selector::Type`);
+    /// `SizeMismatch` ([`Error::actual`] the size that arrived, [`Error::expected`]
+    /// `size_of::<T>()`) for a shorter one (it was taken; [`Error::mtype`] is its
+    /// type); otherwise as [`recv`](Self::recv).
     ///
     /// # Examples
     ///
@@ -1306,7 +1366,7 @@ impl<B: Backend> MsgQueue<B> {
     /// // Three bytes are not a u32: the message is consumed and reported.
     /// q.send(1, b"abc")?;
     /// let e = q.recv_value::<u32>(Selector::Any).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 4, actual: 3 });
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::SizeMismatch, Some(3), Some(4)));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "msgrcv")]
@@ -1314,7 +1374,9 @@ impl<B: Backend> MsgQueue<B> {
         &self,
         sel: Selector,
     ) -> Result<(i64, T)> {
-        self.recv_value_with(sel, RecvFlags::BLOCK)
+        during(&"MsgQueue::recv_value", Object::MsgQueue(self.id), || {
+            self.recv_value_with(sel, RecvFlags::BLOCK)
+        })
     }
 
     /// [`recv_value`](Self::recv_value) with explicit flags (`TRUNCATE` is ignored:
@@ -1339,36 +1401,40 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         flags: RecvFlags,
     ) -> Result<(i64, T)> {
-        const {
-            assert!(
-                size_of::<T>() <= DEFAULT_MSGMAX,
-                "T is larger than Linux's default msgmax (8192 bytes)"
-            )
-        };
-        let mut wire = TypedWire::<T>::new_zeroed();
-        let (msgtyp, sel_flags) = encode(sel)?;
-        let flags = (flags.0 & !abi::MSG_NOERROR) | sel_flags;
-        let n = check(
-            Call::Msgrcv,
-            self.backend
-                .msgrcv(self.id, wire.as_mut_bytes(), msgtyp, flags),
+        during(
+            &"MsgQueue::recv_value_with",
+            Object::MsgQueue(self.id),
+            || {
+                const {
+                    assert!(
+                        size_of::<T>() <= DEFAULT_MSGMAX,
+                        "T is larger than Linux's default msgmax (8192 bytes)"
+                    )
+                };
+                let mut wire = TypedWire::<T>::new_zeroed();
+                let (msgtyp, sel_flags) = encode(sel)?;
+                let flags = (flags.0 & !abi::MSG_NOERROR) | sel_flags;
+                let n = self
+                    .check(
+                        Call::Msgrcv,
+                        self.backend
+                            .msgrcv(self.id, wire.as_mut_bytes(), msgtyp, flags),
+                    )
+                    .map_err(|e| match (buffer_too_small(e, size_of::<T>()), sel) {
+                        // The one selector that says which type the refused message has.
+                        (e, Selector::Type(t)) if e.errno() == Some(abi::Errno::TOOBIG) => {
+                            e.with_mtype(t)
+                        }
+                        (e, _) => e,
+                    })?;
+                if n != size_of::<T>() {
+                    return Err(Error::new(ErrorKind::SizeMismatch)
+                        .with_sizes(Some(n as u64), size_of::<T>() as u64)
+                        .with_mtype(i64::from_ne_bytes(wire.mtype)));
+                }
+                Ok((i64::from_ne_bytes(wire.mtype), wire.value.into_inner()))
+            },
         )
-        .map_err(|e| match (buffer_too_small(e, size_of::<T>()), sel) {
-            // The one selector that says which type the refused message has.
-            (e, Selector::Type(t)) if e.errno() == Some(abi::Errno::TOOBIG) => e.with_mtype(t),
-            (e, _) => e,
-        })?;
-        if n != size_of::<T>() {
-            return Err(Error::new(
-                Call::Msgrcv,
-                ErrorKind::SizeMismatch {
-                    expected: size_of::<T>(),
-                    actual: n,
-                },
-            )
-            .with_mtype(i64::from_ne_bytes(wire.mtype)));
-        }
-        Ok((i64::from_ne_bytes(wire.mtype), wire.value.into_inner()))
     }
 
     // ---- poison messages: the ways out of a message that is not a `T` -----------
@@ -1431,10 +1497,16 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         flags: RecvFlags,
     ) -> Result<Typed<T>> {
-        const { assert!(size_of::<T>() <= N, "T is larger than the buffer") };
-        let got = self.recv_into(&mut buf.wire, N, sel, flags.0 & !abi::MSG_NOERROR)?;
-        buf.len = got.len;
-        Ok(typed(got.mtype, buf.text(), false))
+        during(
+            &"MsgQueue::recv_value_or_bytes",
+            Object::MsgQueue(self.id),
+            || {
+                const { assert!(size_of::<T>() <= N, "T is larger than the buffer") };
+                let got = self.recv_into(&mut buf.wire, N, sel, flags.0 & !abi::MSG_NOERROR)?;
+                buf.len = got.len;
+                Ok(typed(got.mtype, buf.text(), false))
+            },
+        )
     }
 
     /// `msgrcv` of one `T`, taking and dropping a message of any other size instead
@@ -1521,8 +1593,14 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         flags: RecvFlags,
     ) -> Result<Typed<T>> {
-        let (buf, more) = self.recv_whole::<T>(sel, flags)?;
-        Ok(typed(buf.mtype(), buf.text(), more))
+        during(
+            &"MsgQueue::recv_value_or_discard",
+            Object::MsgQueue(self.id),
+            || {
+                let (buf, more) = self.recv_whole::<T>(sel, flags)?;
+                Ok(typed(buf.mtype(), buf.text(), more))
+            },
+        )
     }
 
     /// `msgrcv` of one `T`, cutting a longer message to its first `size_of::<T>()`
@@ -1583,15 +1661,21 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         flags: RecvFlags,
     ) -> Result<Typed<T>> {
-        let (buf, more) = self.recv_whole::<T>(sel, flags)?;
-        let text = buf.text();
-        match (typed(buf.mtype(), text, more), text.get(..size_of::<T>())) {
-            (Typed::Other(poison), Some(head)) => match T::read_from_bytes(head) {
-                Ok(value) => Ok(Typed::Truncated { value, poison }),
-                Err(_) => Ok(Typed::Other(poison)),
+        during(
+            &"MsgQueue::recv_value_truncating",
+            Object::MsgQueue(self.id),
+            || {
+                let (buf, more) = self.recv_whole::<T>(sel, flags)?;
+                let text = buf.text();
+                match (typed(buf.mtype(), text, more), text.get(..size_of::<T>())) {
+                    (Typed::Other(poison), Some(head)) => match T::read_from_bytes(head) {
+                        Ok(value) => Ok(Typed::Truncated { value, poison }),
+                        Err(_) => Ok(Typed::Other(poison)),
+                    },
+                    (result, _) => Ok(result),
+                }
             },
-            (result, _) => Ok(result),
-        }
+        )
     }
 
     /// Takes whatever message `sel` picks, whole up to [`DEFAULT_MSGMAX`] bytes, in
@@ -1652,7 +1736,9 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         timeout: Duration,
     ) -> Result<Received> {
-        self.recv_until(timeout, || self.try_recv(text, sel))
+        during(&"MsgQueue::recv_timeout", Object::MsgQueue(self.id), || {
+            self.recv_until(timeout, || self.try_recv(text, sel))
+        })
     }
 
     /// [`recv_buf`](Self::recv_buf), waiting at most `timeout` for a message, as
@@ -1668,7 +1754,11 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         timeout: Duration,
     ) -> Result<()> {
-        self.recv_until(timeout, || self.recv_buf_with(buf, sel, RecvFlags::NOWAIT))
+        during(
+            &"MsgQueue::recv_buf_timeout",
+            Object::MsgQueue(self.id),
+            || self.recv_until(timeout, || self.recv_buf_with(buf, sel, RecvFlags::NOWAIT)),
+        )
     }
 
     /// [`recv_value`](Self::recv_value), waiting at most `timeout` for a message, as
@@ -1683,7 +1773,11 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         timeout: Duration,
     ) -> Result<(i64, T)> {
-        self.recv_until(timeout, || self.recv_value_with(sel, RecvFlags::NOWAIT))
+        during(
+            &"MsgQueue::recv_value_timeout",
+            Object::MsgQueue(self.id),
+            || self.recv_until(timeout, || self.recv_value_with(sel, RecvFlags::NOWAIT)),
+        )
     }
 
     /// [`recv_value_or_bytes`](Self::recv_value_or_bytes), waiting at most `timeout`
@@ -1700,9 +1794,15 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         timeout: Duration,
     ) -> Result<Typed<T>> {
-        self.recv_until(timeout, || {
-            self.recv_value_or_bytes(buf, sel, RecvFlags::NOWAIT)
-        })
+        during(
+            &"MsgQueue::recv_value_or_bytes_timeout",
+            Object::MsgQueue(self.id),
+            || {
+                self.recv_until(timeout, || {
+                    self.recv_value_or_bytes(buf, sel, RecvFlags::NOWAIT)
+                })
+            },
+        )
     }
 
     /// [`recv_value_or_discard`](Self::recv_value_or_discard), waiting at most
@@ -1735,9 +1835,15 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         timeout: Duration,
     ) -> Result<Typed<T>> {
-        self.recv_until(timeout, || {
-            self.recv_value_or_discard(sel, RecvFlags::NOWAIT)
-        })
+        during(
+            &"MsgQueue::recv_value_or_discard_timeout",
+            Object::MsgQueue(self.id),
+            || {
+                self.recv_until(timeout, || {
+                    self.recv_value_or_discard(sel, RecvFlags::NOWAIT)
+                })
+            },
+        )
     }
 
     /// [`recv_value_truncating`](Self::recv_value_truncating), waiting at most
@@ -1753,19 +1859,19 @@ impl<B: Backend> MsgQueue<B> {
         sel: Selector,
         timeout: Duration,
     ) -> Result<Typed<T>> {
-        self.recv_until(timeout, || {
-            self.recv_value_truncating(sel, RecvFlags::NOWAIT)
-        })
+        during(
+            &"MsgQueue::recv_value_truncating_timeout",
+            Object::MsgQueue(self.id),
+            || {
+                self.recv_until(timeout, || {
+                    self.recv_value_truncating(sel, RecvFlags::NOWAIT)
+                })
+            },
+        )
     }
 
     fn recv_until<R>(&self, timeout: Duration, attempt: impl FnMut() -> Result<R>) -> Result<R> {
-        poll::until(
-            &self.backend,
-            Call::Msgrcv,
-            timeout,
-            ErrorKind::NoMessage,
-            attempt,
-        )
+        poll::until(&self.backend, timeout, ErrorKind::NoMessage, attempt)
     }
 
     /// `msgrcv(..., MSG_COPY | IPC_NOWAIT)` — copies the message at queue position
@@ -1800,20 +1906,24 @@ impl<B: Backend> MsgQueue<B> {
     /// ```
     #[doc(alias = "MSG_COPY")]
     pub fn peek<const N: usize>(&self, buf: &mut MsgBuf<N>, index: usize) -> Result<()> {
-        let index = i64::try_from(index)
-            .map_err(|_| Error::new(Call::Msgrcv, ErrorKind::InvalidArgument))?;
-        let n = check(
-            Call::Msgrcv,
-            self.backend.msgrcv(
-                self.id,
-                buf.wire.as_mut_bytes(),
-                index,
-                abi::MSG_COPY | abi::IPC_NOWAIT,
-            ),
-        )
-        .map_err(|e| buffer_too_small(e, N))?;
-        buf.len = n;
-        Ok(())
+        during(&"MsgQueue::peek", Object::MsgQueue(self.id), || {
+            let index = i64::try_from(index).map_err(|_| {
+                Error::new(ErrorKind::InvalidArgument).because("the index is above i64::MAX")
+            })?;
+            let n = self
+                .check(
+                    Call::Msgrcv,
+                    self.backend.msgrcv(
+                        self.id,
+                        buf.wire.as_mut_bytes(),
+                        index,
+                        abi::MSG_COPY | abi::IPC_NOWAIT,
+                    ),
+                )
+                .map_err(|e| buffer_too_small(e, N))?;
+            buf.len = n;
+            Ok(())
+        })
     }
 
     fn recv_into<const N: usize>(
@@ -1824,15 +1934,15 @@ impl<B: Backend> MsgQueue<B> {
         flags: i32,
     ) -> Result<Received> {
         let (msgtyp, sel_flags) = encode(sel)?;
-        let msg = wire
-            .as_mut_bytes()
-            .get_mut(..MTYPE_SIZE + cap)
-            .ok_or(Error::new(Call::Msgrcv, ErrorKind::InvalidArgument))?;
-        let len = check(
-            Call::Msgrcv,
-            self.backend.msgrcv(self.id, msg, msgtyp, flags | sel_flags),
-        )
-        .map_err(|e| buffer_too_small(e, cap))?;
+        let msg = wire.as_mut_bytes().get_mut(..MTYPE_SIZE + cap).ok_or(
+            Error::new(ErrorKind::InvalidArgument).because("the capacity is above the buffer's"),
+        )?;
+        let len = self
+            .check(
+                Call::Msgrcv,
+                self.backend.msgrcv(self.id, msg, msgtyp, flags | sel_flags),
+            )
+            .map_err(|e| buffer_too_small(e, cap))?;
         Ok(Received {
             mtype: i64::from_ne_bytes(wire.mtype),
             len,
@@ -1869,14 +1979,16 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<MsgQueueStat> {
-        self.raw_stat().map(|d| MsgQueueStat::from(&d))
+        during(&"MsgQueue::stat", Object::MsgQueue(self.id), || {
+            self.raw_stat().map(|d| MsgQueueStat::from(&d))
+        })
     }
 
     fn raw_stat(&self) -> Result<msqid64_ds> {
         let mut ds = msqid64_ds::default();
         // SAFETY: IPC_STAT writes one msqid64_ds, and `ds` is a live, owned one.
         let r = unsafe { self.backend.msgctl(self.id, abi::IPC_STAT, ptr(&mut ds)) };
-        check(Call::Msgctl, r)?;
+        self.check(Call::Msgctl, r)?;
         Ok(ds)
     }
 
@@ -1885,7 +1997,7 @@ impl<B: Backend> MsgQueue<B> {
         // SAFETY: IPC_SET reads one msqid64_ds, and `ds` is a live, exclusively
         // borrowed one.
         let r = unsafe { self.backend.msgctl(self.id, abi::IPC_SET, ptr(ds)) };
-        check(Call::Msgctl, r).map(drop)
+        self.check(Call::Msgctl, r).map(drop)
     }
 
     /// Read-modify-write: `IPC_SET` of what `IPC_STAT` reports, changed by `change`.
@@ -1953,7 +2065,9 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        self.set(|ds| owner.apply(&mut ds.msg_perm))
+        during(&"MsgQueue::set_owner", Object::MsgQueue(self.id), || {
+            self.set(|ds| owner.apply(&mut ds.msg_perm))
+        })
     }
 
     /// `msgctl(msqid, IPC_SET, buf)` with a new `msg_qbytes`: the most bytes of text
@@ -1989,7 +2103,11 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_max_bytes(&self, max_bytes: u64) -> Result<()> {
-        self.set(|ds| ds.msg_qbytes = max_bytes)
+        during(
+            &"MsgQueue::set_max_bytes",
+            Object::MsgQueue(self.id),
+            || self.set(|ds| ds.msg_qbytes = max_bytes),
+        )
     }
 
     /// `msgctl(msqid, IPC_SET, buf)` with `buf` made of `owner` and `max_bytes` alone:
@@ -2031,12 +2149,18 @@ impl<B: Backend> MsgQueue<B> {
     #[doc(alias = "msgctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner_and_max_bytes(&self, owner: Owner, max_bytes: u64) -> Result<()> {
-        let mut ds = msqid64_ds {
-            msg_qbytes: max_bytes,
-            ..msqid64_ds::default()
-        };
-        owner.apply(&mut ds.msg_perm);
-        self.ipc_set(&mut ds)
+        during(
+            &"MsgQueue::set_owner_and_max_bytes",
+            Object::MsgQueue(self.id),
+            || {
+                let mut ds = msqid64_ds {
+                    msg_qbytes: max_bytes,
+                    ..msqid64_ds::default()
+                };
+                owner.apply(&mut ds.msg_perm);
+                self.ipc_set(&mut ds)
+            },
+        )
     }
 }
 
@@ -2057,12 +2181,14 @@ impl<B: Backend> Removable for MsgQueue<B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     fn remove(&self) -> Result<()> {
-        // SAFETY: IPC_RMID reads and writes no buffer.
-        let r = unsafe {
-            self.backend
-                .msgctl(self.id, abi::IPC_RMID, core::ptr::null_mut())
-        };
-        check(Call::Msgctl, r).map(drop)
+        during(&"MsgQueue::remove", Object::MsgQueue(self.id), || {
+            // SAFETY: IPC_RMID reads and writes no buffer.
+            let r = unsafe {
+                self.backend
+                    .msgctl(self.id, abi::IPC_RMID, core::ptr::null_mut())
+            };
+            self.check(Call::Msgctl, r).map(drop)
+        })
     }
 }
 
@@ -2071,9 +2197,14 @@ fn ptr<T>(t: &mut T) -> *mut core::ffi::c_void {
 }
 
 fn encode(sel: Selector) -> Result<(i64, i32)> {
-    sel.encode()
-        .ok_or(Error::new(Call::Msgrcv, ErrorKind::InvalidArgument))
+    sel.encode().ok_or(
+        Error::new(ErrorKind::InvalidArgument)
+            .because("a selector's type is 1 or more (Type(0) would be Any, a negative one UpTo)"),
+    )
 }
+
+/// Why a send with `mtype < 1` is refused.
+const MTYPE_BELOW_1: &str = "mtype 0 is not a message type (it must be 1 or more)";
 
 /// Room for a message of [`DEFAULT_MSGMAX`] bytes and one more byte, which only a
 /// longer message (where `kernel.msgmax` was raised) fills.
@@ -2099,7 +2230,7 @@ fn typed<T: FromBytes>(mtype: i64, text: &[u8], more: bool) -> Typed<T> {
 
 fn buffer_too_small(e: Error, capacity: usize) -> Error {
     match e.kind() {
-        ErrorKind::BufferTooSmall { .. } => e.with_kind(ErrorKind::BufferTooSmall { capacity }),
+        ErrorKind::BufferTooSmall => e.with_sizes(None, capacity as u64),
         _ => e,
     }
 }

@@ -37,7 +37,7 @@ pub(crate) const MAX_PAUSE: Duration = Duration::from_millis(1);
 
 /// Runs `attempt` (a non-blocking call) until it returns anything but an error of
 /// kind `idle`, sleeping between tries, for at most `timeout` on `CLOCK_MONOTONIC`;
-/// then [`ErrorKind::TimedOut`], reported as `call`'s.
+/// then [`ErrorKind::TimedOut`], saying how long it waited.
 ///
 /// `attempt` always runs at least once, and once more after the deadline passed, so
 /// a zero timeout is a non-blocking call. A signal whose handler runs during a
@@ -50,13 +50,12 @@ pub(crate) const MAX_PAUSE: Duration = Duration::from_millis(1);
 /// [`ErrorKind::Removed`].
 pub(crate) fn until<B: Backend, R>(
     backend: &B,
-    call: Call,
     timeout: Duration,
     idle: ErrorKind,
     mut attempt: impl FnMut() -> Result<R>,
 ) -> Result<R> {
     let mut tried = false;
-    retry(backend, call, timeout, idle, |_| {
+    retry(backend, timeout, idle, |_| {
         let r = attempt();
         let first = !core::mem::replace(&mut tried, true);
         match r {
@@ -78,10 +77,9 @@ pub(crate) fn until<B: Backend, R>(
 /// The one retry loop of [`until`] and [`open_wait`]: `attempt(left)` (given the
 /// part of `timeout` not yet used) until it returns anything but an error of kind
 /// `idle`, sleeping [`FIRST_PAUSE`] doubling to [`MAX_PAUSE`] between tries, never
-/// past the deadline; then [`ErrorKind::TimedOut`], reported as `call`'s.
+/// past the deadline; then [`ErrorKind::TimedOut`], saying how long it waited.
 fn retry<B: Backend, R>(
     backend: &B,
-    call: Call,
     timeout: Duration,
     idle: ErrorKind,
     mut attempt: impl FnMut(Duration) -> Result<R>,
@@ -96,43 +94,31 @@ fn retry<B: Backend, R>(
         }
         // The clock is read only once a try failed: a call that succeeds at once
         // costs no more than its non-blocking form.
-        let now = monotonic(backend, call)?;
+        let now = clock::now(backend).map_err(|e| Error::from_errno(Call::ClockGettime, e))?;
         let start = *start.get_or_insert(now);
         // Elapsed time rather than a deadline: `start + timeout` could overflow.
         left = timeout.saturating_sub(now.saturating_sub(start));
         if left.is_zero() {
-            return Err(Error::new(call, ErrorKind::TimedOut));
+            return Err(Error::new(ErrorKind::TimedOut).after(timeout));
         }
-        sleep(backend, call, pause.min(left))?;
+        clock::sleep(backend, pause.min(left))
+            .map_err(|e| Error::from_errno(Call::ClockNanosleep, e))?;
         pause = pause.saturating_mul(2).min(MAX_PAUSE);
-    }
-}
-
-fn monotonic<B: Backend>(backend: &B, call: Call) -> Result<Duration> {
-    clock::now(backend).map_err(|e| Error::from_errno(call, e))
-}
-
-fn sleep<B: Backend>(backend: &B, call: Call, d: Duration) -> Result<()> {
-    match clock::sleep(backend, d) {
-        Ok(()) => Ok(()),
-        Err(Errno::INTR) => Err(Error::new(call, ErrorKind::Interrupted)),
-        Err(e) => Err(Error::from_errno(call, e)),
     }
 }
 
 /// Runs `open` until the key it opens has an object: an error of kind
 /// [`ErrorKind::NotFound`] is retried with [`until`]'s sleeps, any other result is
 /// the answer; after `timeout` on `CLOCK_MONOTONIC` with nothing found,
-/// [`ErrorKind::TimedOut`], reported as `call`'s.
+/// [`ErrorKind::TimedOut`], saying how long it waited.
 ///
 /// `open` gets the part of `timeout` not yet used, for a layout's join to wait
 /// with. Unlike [`until`], an `EINVAL` is never read as a removal: here it is the
 /// object found but refused (a segment too small for the type).
 pub(crate) fn open_wait<B: Backend, R>(
     backend: &B,
-    call: Call,
     timeout: Duration,
     open: impl FnMut(Duration) -> Result<R>,
 ) -> Result<R> {
-    retry(backend, call, timeout, ErrorKind::NotFound, open)
+    retry(backend, timeout, ErrorKind::NotFound, open)
 }

@@ -229,7 +229,7 @@ pub const DEFAULT_SPINS: u32 = 256;
 pub const DEFAULT_PEER_CHECK: Duration = Duration::from_millis(100);
 
 fn error(kind: ErrorKind) -> Error {
-    Error::new(Call::Queue, kind)
+    Error::new(kind)
 }
 
 fn corrupt(_: Corrupt) -> Error {
@@ -486,7 +486,7 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// assert_eq!(theirs.consumer()?.dequeue()?, Some(7));
     /// // Another capacity is refused.
     /// let e = Queue::<u64, 32>::open(key).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "capacity" });
+    /// assert_eq!((e.kind(), e.layout_field()), (ErrorKind::LayoutMismatch, Some("capacity")));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(key: Key) -> Result<Self> {
@@ -584,7 +584,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// - [`ErrorKind::LayoutMismatch`]: the segment of `key` holds another layout,
     ///   another `T` (fingerprint, size, alignment), another `MAXSZ`, or is too
     ///   small; `field` says which;
-    /// - [`ErrorKind::LayoutMismatch`] with `field: "semaphores"`: the semaphore set
+    /// - [`ErrorKind::LayoutMismatch`] with the field `"semaphore set's creator uid"`: the semaphore set
     ///   of `key` was created by another user than the segment (a squatter);
     /// - [`ErrorKind::LayoutMismatch`] with `field: "magic"`: the header never
     ///   became ready and holds bytes this crate's handshake never leaves (another
@@ -640,7 +640,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// let q = Removal::new(Queue::<u64, 8, _>::create_in(b, key, Intent::CreateNew, Mode::OWNER_RW)?);
     /// // Same size and capacity, another type: the fingerprint tells them apart.
     /// let e = Queue::<f64, 8, _>::open_in(b, key).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "type_id" });
+    /// assert_eq!((e.kind(), e.layout_field()), (ErrorKind::LayoutMismatch, Some("type_id")));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_in(backend: B, key: Key) -> Result<Self>
@@ -673,7 +673,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         B: Clone,
     {
         let b = backend.clone();
-        crate::poll::open_wait(&b, Call::Shmget, timeout, |left| {
+        crate::poll::open_wait(&b, timeout, |left| {
             let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
             Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
         })
@@ -769,8 +769,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
     /// let e = Queue::<u64, 8, _>::create_with_options(b, key, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
     /// assert!(matches!(
-    ///     e.kind(),
-    ///     ErrorKind::LayoutMismatch { field: "barrier" } | ErrorKind::Unsupported // no membarrier here
+    ///     (e.kind(), e.layout_field()),
+    ///     (ErrorKind::LayoutMismatch, Some("barrier")) | (ErrorKind::Unsupported, None) // no membarrier here
     /// ));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -807,7 +807,6 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             return Err(error(ErrorKind::Unsupported));
         }
         let spec = LayoutSpec {
-            call: Call::Queue,
             shape: Self::shape(),
             size: Self::SIZE,
             sem_values: &SEM_VALUES,
@@ -821,14 +820,29 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             sems,
             _type: PhantomData,
         };
-        if required.is_some_and(|b| q.barrier() != Ok(b)) {
-            return Err(error(ErrorKind::LayoutMismatch { field: "barrier" }));
+        if let Some(wanted) = required
+            && let recorded = q.barrier()?
+            && recorded != wanted
+        {
+            // The header's codes: 0 symmetric (fences), 1 asymmetric (membarrier).
+            let code = |b: Barrier| u64::from(b == Barrier::Asymmetric);
+            return Err(error(ErrorKind::LayoutMismatch).with_field(
+                &"barrier",
+                code(recorded),
+                code(wanted),
+            ));
         }
         Ok(q)
     }
 
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
-        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
+        let too_small = || {
+            error(ErrorKind::LayoutMismatch).with_field(
+                &"size",
+                self.att.len() as u64,
+                Self::SIZE as u64,
+            )
+        };
         let (ctl, slots) = view::<B, RingCtl>(
             &self.att,
             ring::DATA_OFFSET,
@@ -1364,8 +1378,8 @@ impl<B: Backend> SemPark<'_, B> {
         let Some(timeout) = self.timeout else {
             return Ok(None);
         };
-        let now =
-            clock::now(self.wake.sems.backend()).map_err(|e| Error::from_errno(Call::Queue, e))?;
+        let now = clock::now(self.wake.sems.backend())
+            .map_err(|e| Error::from_errno(Call::ClockGettime, e))?;
         let start = *self.start.get_or_insert(now);
         // Elapsed time rather than a deadline: `start + timeout` could overflow.
         Ok(Some(timeout.saturating_sub(now.saturating_sub(start))))
@@ -1459,7 +1473,7 @@ impl<B: Backend> Parking for SemPark<'_, B> {
             .backend()
             .membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)
             .map(drop)
-            .map_err(|e| Error::from_errno(Call::Queue, e))
+            .map_err(|e| Error::from_errno(Call::Membarrier, e))
     }
 
     fn absorb_wake(&mut self) {
@@ -1503,7 +1517,7 @@ impl<T> EnqueueError<T> {
     /// let mut tx = q.producer()?;
     /// tx.enqueue_slice(&[1, 2])?;
     /// let e = tx.enqueue(3).unwrap_err().error(); // drops the value
-    /// assert_eq!((e.call(), e.kind()), (Call::Queue, ErrorKind::WouldBlock));
+    /// assert_eq!((e.call(), e.kind()), (None, ErrorKind::WouldBlock)); // no system call failed
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn error(&self) -> Error {

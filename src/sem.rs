@@ -54,7 +54,7 @@ use crate::abi::{
     SETALL, SETVAL, sembuf, semid64_ds, semun_val, timespec,
 };
 use crate::clock;
-use crate::error::check;
+use crate::error::{Object, check, during};
 use crate::{
     Backend, Call, DefaultBackend, Errno, Error, ErrorKind, Intent, Key, Mode, Owner, Perm,
     Removable, Result,
@@ -70,6 +70,9 @@ const _: () = assert!(IPC_NOWAIT == NOWAIT_FLAG as i32);
 
 /// The kernel's largest semaphore value (`SEMVMX`, fixed, not a sysctl).
 const SEMVMX: u16 = 32767;
+
+/// Why a set of more than `i32::MAX` semaphores is refused before `semget`.
+const TOO_MANY_SEMAPHORES: &str = "more semaphores than semget can count (i32::MAX)";
 
 // ---- SemOp ---------------------------------------------------------------------------
 
@@ -471,7 +474,9 @@ impl SemSet {
     /// ```
     #[doc(alias = "semget")]
     pub fn open(key: Key) -> Result<SemSet> {
-        SemSet::open_in(DefaultBackend::default(), key)
+        during(&"SemSet::open", Object::Key(key), || {
+            SemSet::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// Opens the set that `key` names, waiting up to `timeout` for a peer to
@@ -495,7 +500,9 @@ impl SemSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_wait(key: Key, timeout: Duration) -> Result<SemSet> {
-        SemSet::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"SemSet::open_wait", Object::Key(key), || {
+            SemSet::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 
     /// `semget(key, nsems, flags | mode)`—Creates or opens a set of `nsems`
@@ -520,7 +527,9 @@ impl SemSet {
     /// ```
     #[doc(alias = "semget")]
     pub fn create(key: Key, nsems: usize, intent: Intent, mode: Mode) -> Result<SemSet> {
-        SemSet::create_in(DefaultBackend::default(), key, nsems, intent, mode)
+        during(&"SemSet::create", Object::Key(key), || {
+            SemSet::create_in(DefaultBackend::default(), key, nsems, intent, mode)
+        })
     }
 
     /// Creates the set of `key` with `values`, or opens it and waits until its
@@ -544,12 +553,14 @@ impl SemSet {
     /// assert_eq!(second.id(), first.id());
     /// assert_eq!((second.get(0)?, second.get(1)?), (1, 0));
     /// let e = SemSet::new_initialized(key, &[1, 0, 0], Mode::OWNER_RW).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 6, actual: 4 });
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::SizeMismatch, Some(2), Some(3)));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "semget")]
     pub fn new_initialized(key: Key, values: &[u16], mode: Mode) -> Result<SemSet> {
-        SemSet::new_initialized_in(DefaultBackend::default(), key, values, mode)
+        during(&"SemSet::new_initialized", Object::Key(key), || {
+            SemSet::new_initialized_in(DefaultBackend::default(), key, values, mode)
+        })
     }
 }
 
@@ -698,6 +709,16 @@ pub fn timed_wait<B: Backend>(backend: B, timeout: Duration) -> impl FnMut(u32) 
 }
 
 impl<B: Backend> SemSet<B> {
+    /// A backend result as this crate's, naming `call`, this set, and in a
+    /// permission error its owner and mode.
+    fn check<T>(&self, call: Call, r: core::result::Result<T, Errno>) -> Result<T> {
+        check(call, r).map_err(|e| {
+            crate::info::explain_permission(e.on(Object::SemSet(self.id)), &self.backend)
+        })
+    }
+}
+
+impl<B: Backend> SemSet<B> {
     /// A handle for the set `id` reached through `backend` (no system call).
     ///
     /// # Examples
@@ -781,11 +802,16 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semget")]
     pub fn open_in(backend: B, key: Key) -> Result<SemSet<B>> {
-        if key.is_private() {
-            return Err(Error::new(Call::Semget, ErrorKind::NotFound));
-        }
-        let id = check(Call::Semget, backend.semget(key.raw(), 0, 0))?;
-        Ok(SemSet { id, backend })
+        during(&"SemSet::open_in", Object::Key(key), || {
+            if key.is_private() {
+                return Err(Error::new(ErrorKind::NotFound).because(
+                    "Key::PRIVATE names no existing set (semget would create a new one)",
+                ));
+            }
+            let id = check(Call::Semget, backend.semget(key.raw(), 0, 0))
+                .map_err(|e| crate::info::explain_permission(e.on(Object::Key(key)), &backend))?;
+            Ok(SemSet { id, backend })
+        })
     }
 
     /// [`SemSet::open_in`] for a program that may start before the peer that
@@ -809,9 +835,9 @@ impl<B: Backend> SemSet<B> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, Call::Semget, timeout, |_| {
-            SemSet::open_in(backend.clone(), key)
+        during(&"SemSet::open_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |_| SemSet::open_in(backend.clone(), key))
         })
     }
 
@@ -862,13 +888,17 @@ impl<B: Backend> SemSet<B> {
         intent: Intent,
         mode: Mode,
     ) -> Result<SemSet<B>> {
-        let Ok(n) = i32::try_from(nsems) else {
-            return Err(Error::new(Call::Semget, ErrorKind::InvalidArgument));
-        };
-        let flags = intent.flags() | mode.bits() as i32;
-        let id = check(Call::Semget, backend.semget(key.raw(), n, flags))
-            .map_err(|e| crate::info::explain_limit(e, &backend, nsems))?;
-        Ok(SemSet { id, backend })
+        during(&"SemSet::create_in", Object::Key(key), || {
+            let Ok(n) = i32::try_from(nsems) else {
+                return Err(Error::new(ErrorKind::InvalidArgument).because(TOO_MANY_SEMAPHORES));
+            };
+            let flags = intent.flags() | mode.bits() as i32;
+            let id = check(Call::Semget, backend.semget(key.raw(), n, flags)).map_err(|e| {
+                let e = crate::info::explain_limit(e, &backend, nsems);
+                crate::info::explain_permission(e.on(Object::Key(key)), &backend)
+            })?;
+            Ok(SemSet { id, backend })
+        })
     }
 
     /// [`SemSet::new_initialized_with`] with the default wait: [`timed_wait`] on
@@ -898,14 +928,16 @@ impl<B: Backend> SemSet<B> {
         values: &[u16],
         mode: Mode,
     ) -> Result<SemSet<B>> {
-        let id = SemSet::init_or_join(
-            &backend,
-            key,
-            values,
-            mode,
-            timed_wait(&backend, JOIN_TIMEOUT),
-        )?;
-        Ok(SemSet { id, backend })
+        during(&"SemSet::new_initialized_in", Object::Key(key), || {
+            let id = SemSet::init_or_join(
+                &backend,
+                key,
+                values,
+                mode,
+                timed_wait(&backend, JOIN_TIMEOUT),
+            )?;
+            Ok(SemSet { id, backend })
+        })
     }
 
     /// Creates the set of `key` with `values.len()` semaphores set to `values`, or
@@ -995,8 +1027,10 @@ impl<B: Backend> SemSet<B> {
         mode: Mode,
         wait: impl FnMut(u32) -> bool,
     ) -> Result<SemSet<B>> {
-        let id = SemSet::init_or_join(&backend, key, values, mode, wait)?;
-        Ok(SemSet { id, backend })
+        during(&"SemSet::new_initialized_with", Object::Key(key), || {
+            let id = SemSet::init_or_join(&backend, key, values, mode, wait)?;
+            Ok(SemSet { id, backend })
+        })
     }
 
     /// [`SemSet::new_initialized_with`]'s protocol, on a borrowed backend (so that
@@ -1009,7 +1043,7 @@ impl<B: Backend> SemSet<B> {
         mut wait: impl FnMut(u32) -> bool,
     ) -> Result<i32> {
         let Ok(n) = i32::try_from(values.len()) else {
-            return Err(Error::new(Call::Semget, ErrorKind::InvalidArgument));
+            return Err(Error::new(ErrorKind::InvalidArgument).because(TOO_MANY_SEMAPHORES));
         };
         let excl = Intent::CreateNew.flags() | mode.bits() as i32;
         let mut attempt: u32 = 0;
@@ -1036,7 +1070,7 @@ impl<B: Backend> SemSet<B> {
                 // The creator failed and removed the set after our EEXIST: start over.
                 Err(Errno::NOENT) => {
                     if !again(&mut attempt) {
-                        return Err(Error::new(Call::Semget, ErrorKind::Uninitialized));
+                        return Err(Error::new(ErrorKind::Uninitialized));
                     }
                     continue;
                 }
@@ -1055,23 +1089,18 @@ impl<B: Backend> SemSet<B> {
                     Err(e) => return Err(e),
                 };
                 if stat.nsems != values.len() {
-                    return Err(Error::new(
-                        Call::Semget,
-                        ErrorKind::SizeMismatch {
-                            expected: values.len().saturating_mul(2),
-                            actual: stat.nsems.saturating_mul(2),
-                        },
-                    ));
+                    return Err(Error::new(ErrorKind::SizeMismatch)
+                        .with_semaphores(stat.nsems as u64, values.len() as u64));
                 }
                 if stat.otime != 0 {
                     return Ok(id);
                 }
                 if !again(&mut attempt) {
-                    return Err(Error::new(Call::Semget, ErrorKind::Uninitialized));
+                    return Err(Error::new(ErrorKind::Uninitialized));
                 }
             }
             if !again(&mut attempt) {
-                return Err(Error::new(Call::Semget, ErrorKind::Uninitialized));
+                return Err(Error::new(ErrorKind::Uninitialized));
             }
         }
     }
@@ -1138,10 +1167,13 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn op(&self, ops: &[SemOp]) -> Result<()> {
-        check(
-            Call::Semop,
-            self.backend.semop(self.id, SemOp::as_sembufs(ops)),
-        )
+        during(&"SemSet::op", Object::SemSet(self.id), || {
+            self.check(
+                Call::Semop,
+                self.backend.semop(self.id, SemOp::as_sembufs(ops)),
+            )
+            .map_err(|e| crate::info::explain_limit(e, &self.backend, ops.len()))
+        })
     }
 
     /// `semtimedop(semid, sops, nsops, timeout)`—[`SemSet::op`] that gives up after
@@ -1176,20 +1208,25 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semtimedop")]
     pub fn op_timeout(&self, ops: &[SemOp], timeout: Duration) -> Result<()> {
-        let ts = timespec {
-            tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
-            tv_nsec: i64::from(timeout.subsec_nanos()),
-        };
-        let r = self
-            .backend
-            .semtimedop(self.id, SemOp::as_sembufs(ops), Some(&ts));
-        match r {
-            Err(Errno::AGAIN) if ops.iter().any(|op| op.is_nowait()) => {
-                Err(Error::from_errno(Call::Semtimedop, Errno::AGAIN)
-                    .with_kind(ErrorKind::WouldBlock))
+        during(&"SemSet::op_timeout", Object::SemSet(self.id), || {
+            let ts = timespec {
+                tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+                tv_nsec: i64::from(timeout.subsec_nanos()),
+            };
+            let r = self
+                .backend
+                .semtimedop(self.id, SemOp::as_sembufs(ops), Some(&ts));
+            match r {
+                Err(Errno::AGAIN) if ops.iter().any(|op| op.is_nowait()) => {
+                    Err(Error::from_errno(Call::Semtimedop, Errno::AGAIN)
+                        .with_kind(ErrorKind::WouldBlock))
+                }
+                r => self.check(Call::Semtimedop, r).map_err(|e| match e.kind() {
+                    ErrorKind::TimedOut => e.after(timeout),
+                    _ => crate::info::explain_limit(e, &self.backend, ops.len()),
+                }),
             }
-            r => check(Call::Semtimedop, r),
-        }
+        })
     }
 
     /// [`SemSet::op`], called again each time a signal interrupts it (`EINTR`).
@@ -1229,12 +1266,14 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn op_retry_eintr(&self, ops: &[SemOp]) -> Result<()> {
-        loop {
-            match self.op(ops) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                r => return r,
+        during(&"SemSet::op_retry_eintr", Object::SemSet(self.id), || {
+            loop {
+                match self.op(ops) {
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    r => return r,
+                }
             }
-        }
+        })
     }
 
     /// [`SemSet::op_timeout`] that, when a signal interrupts it, calls it again with
@@ -1279,18 +1318,24 @@ impl<B: Backend> SemSet<B> {
         timeout: Duration,
         mut now: impl FnMut() -> Duration,
     ) -> Result<()> {
-        // Elapsed time rather than a deadline: `start + timeout` could overflow.
-        let start = now();
-        let mut remaining = timeout;
-        loop {
-            match self.op_timeout(ops, remaining) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => {
-                    let elapsed = now().saturating_sub(start);
-                    remaining = timeout.saturating_sub(elapsed);
+        during(
+            &"SemSet::op_timeout_retry_eintr",
+            Object::SemSet(self.id),
+            || {
+                // Elapsed time rather than a deadline: `start + timeout` could overflow.
+                let start = now();
+                let mut remaining = timeout;
+                loop {
+                    match self.op_timeout(ops, remaining) {
+                        Err(e) if e.kind() == ErrorKind::Interrupted => {
+                            let elapsed = now().saturating_sub(start);
+                            remaining = timeout.saturating_sub(elapsed);
+                        }
+                        r => return r,
+                    }
                 }
-                r => return r,
-            }
-        }
+            },
+        )
     }
 
     /// `semctl(semid, 0, IPC_STAT, &ds)`—The set's owner, mode, size and times.
@@ -1320,8 +1365,10 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<SemSetStat> {
-        let ds = self.stat_raw()?;
-        Ok(SemSetStat::from(&ds))
+        during(&"SemSet::stat", Object::SemSet(self.id), || {
+            let ds = self.stat_raw()?;
+            Ok(SemSetStat::from(&ds))
+        })
     }
 
     fn stat_raw(&self) -> Result<semid64_ds> {
@@ -1332,7 +1379,7 @@ impl<B: Backend> SemSet<B> {
             self.backend
                 .semctl(self.id, 0, IPC_STAT, (&raw mut ds).cast())
         };
-        check(Call::Semctl, r)?;
+        self.check(Call::Semctl, r)?;
         Ok(ds)
     }
 
@@ -1369,15 +1416,17 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        let mut ds = semid64_ds::default();
-        owner.apply(&mut ds.sem_perm);
-        // SAFETY: IPC_SET reads one `semid64_ds` through `arg`, which points to `ds`,
-        // a live, initialised local of that type owned by this frame.
-        let r = unsafe {
-            self.backend
-                .semctl(self.id, 0, IPC_SET, (&raw mut ds).cast())
-        };
-        check(Call::Semctl, r).map(drop)
+        during(&"SemSet::set_owner", Object::SemSet(self.id), || {
+            let mut ds = semid64_ds::default();
+            owner.apply(&mut ds.sem_perm);
+            // SAFETY: IPC_SET reads one `semid64_ds` through `arg`, which points to `ds`,
+            // a live, initialised local of that type owned by this frame.
+            let r = unsafe {
+                self.backend
+                    .semctl(self.id, 0, IPC_SET, (&raw mut ds).cast())
+            };
+            self.check(Call::Semctl, r).map(drop)
+        })
     }
 
     /// A `semctl` command on semaphore `num` whose argument is a plain value.
@@ -1391,7 +1440,7 @@ impl<B: Backend> SemSet<B> {
         // here), for which `arg` is a value (SETVAL) or ignored; it is made by
         // `semun_val`, a pointer without provenance that is never dereferenced.
         let r = unsafe { self.backend.semctl(self.id, num, cmd, semun_val(val)) };
-        check(Call::Semctl, r)
+        self.check(Call::Semctl, r)
     }
 
     /// `semctl(semid, num, GETVAL)`—The value of semaphore `num`.
@@ -1420,8 +1469,10 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "GETVAL")]
     pub fn get(&self, num: u16) -> Result<u16> {
-        let v = self.ctl_value(num, GETVAL, 0)?;
-        to_u16(v)
+        during(&"SemSet::get", Object::SemSet(self.id), || {
+            let v = self.ctl_value(num, GETVAL, 0)?;
+            to_u16(v)
+        })
     }
 
     /// `semctl(semid, num, SETVAL, value)`—Sets semaphore `num` to `value`, clears
@@ -1452,7 +1503,9 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "SETVAL")]
     pub fn set(&self, num: u16, value: u16) -> Result<()> {
-        self.ctl_value(num, SETVAL, i32::from(value)).map(drop)
+        during(&"SemSet::set", Object::SemSet(self.id), || {
+            self.ctl_value(num, SETVAL, i32::from(value)).map(drop)
+        })
     }
 
     /// Every value of the set into `values`, which must have exactly one entry per
@@ -1501,20 +1554,22 @@ impl<B: Backend> SemSet<B> {
     /// set.get_all(&mut values)?;
     /// assert_eq!(values, [3, 8]);
     /// let e = set.get_all(&mut [0; 3]).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 4, actual: 6 });
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::SizeMismatch, Some(3), Some(2)));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "semctl")]
     #[doc(alias = "GETVAL")]
     #[doc(alias = "GETALL")]
     pub fn get_all(&self, values: &mut [u16]) -> Result<()> {
-        self.check_len(values.len())?;
-        // 0..=i32::MAX: the kernel's semaphore numbers are ints, and `len` is a set's
-        // size, which an int holds.
-        for (v, num) in values.iter_mut().zip(0..=i32::MAX) {
-            *v = to_u16(self.ctl_at(num, GETVAL, 0)?)?;
-        }
-        Ok(())
+        during(&"SemSet::get_all", Object::SemSet(self.id), || {
+            self.check_len(values.len())?;
+            // 0..=i32::MAX: the kernel's semaphore numbers are ints, and `len` is a set's
+            // size, which an int holds.
+            for (v, num) in values.iter_mut().zip(0..=i32::MAX) {
+                *v = to_u16(self.ctl_at(num, GETVAL, 0)?)?;
+            }
+            Ok(())
+        })
     }
 
     /// `semctl(semid, 0, GETALL, values)`—Every value of the set, read atomically
@@ -1567,7 +1622,7 @@ impl<B: Backend> SemSet<B> {
             self.backend
                 .semctl(self.id, 0, GETALL, values.as_mut_ptr().cast())
         };
-        check(Call::Semctl, r).map(drop)
+        self.check(Call::Semctl, r).map(drop)
     }
 
     /// Sets every value of the set from `values`, which must have exactly one entry
@@ -1615,7 +1670,7 @@ impl<B: Backend> SemSet<B> {
     /// set.set_all(&[1, 2, 3])?;
     /// assert_eq!(set.get(2)?, 3);
     /// let e = set.set_all(&[1, 2]).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 6, actual: 4 });
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::SizeMismatch, Some(2), Some(3)));
     /// assert_eq!(set.set_all(&[4, 5, 40000]).unwrap_err().kind(), ErrorKind::OutOfRange);
     /// assert_eq!(set.get(0)?, 1); // nothing was changed
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1624,14 +1679,16 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "SETVAL")]
     #[doc(alias = "SETALL")]
     pub fn set_all(&self, values: &[u16]) -> Result<()> {
-        self.check_len(values.len())?;
-        if values.iter().any(|&v| v > SEMVMX) {
-            return Err(Error::from_errno(Call::Semctl, Errno::RANGE));
-        }
-        for (&v, num) in values.iter().zip(0..=i32::MAX) {
-            self.ctl_at(num, SETVAL, i32::from(v))?;
-        }
-        Ok(())
+        during(&"SemSet::set_all", Object::SemSet(self.id), || {
+            self.check_len(values.len())?;
+            if values.iter().any(|&v| v > SEMVMX) {
+                return Err(Error::from_errno(Call::Semctl, Errno::RANGE));
+            }
+            for (&v, num) in values.iter().zip(0..=i32::MAX) {
+                self.ctl_at(num, SETVAL, i32::from(v))?;
+            }
+            Ok(())
+        })
     }
 
     /// `semctl(semid, 0, SETALL, values)`—Sets every value of the set atomically from
@@ -1692,7 +1749,7 @@ impl<B: Backend> SemSet<B> {
         // call; `check_len` just saw `values.len() == sem_nsems`, and our caller
         // promises that the id names no larger set until we return.
         let r = unsafe { self.backend.semctl(self.id, 0, SETALL, array.cast()) };
-        check(Call::Semctl, r).map(drop)
+        self.check(Call::Semctl, r).map(drop)
     }
 
     /// Refuses a `GETALL`/`SETALL` buffer whose length is not the set's size.
@@ -1701,13 +1758,7 @@ impl<B: Backend> SemSet<B> {
         if len == nsems {
             Ok(())
         } else {
-            Err(Error::new(
-                Call::Semctl,
-                ErrorKind::SizeMismatch {
-                    expected: nsems.saturating_mul(2),
-                    actual: len.saturating_mul(2),
-                },
-            ))
+            Err(Error::new(ErrorKind::SizeMismatch).with_semaphores(len as u64, nsems as u64))
         }
     }
 
@@ -1738,7 +1789,9 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "GETPID")]
     pub fn last_pid(&self, num: u16) -> Result<i32> {
-        self.ctl_value(num, GETPID, 0)
+        during(&"SemSet::last_pid", Object::SemSet(self.id), || {
+            self.ctl_value(num, GETPID, 0)
+        })
     }
 
     /// `semctl(semid, num, GETNCNT)`—How many processes are blocked waiting for
@@ -1773,8 +1826,14 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "GETNCNT")]
     pub fn waiting_for_increase(&self, num: u16) -> Result<usize> {
-        let n = self.ctl_value(num, GETNCNT, 0)?;
-        Ok(usize::try_from(n).unwrap_or(0))
+        during(
+            &"SemSet::waiting_for_increase",
+            Object::SemSet(self.id),
+            || {
+                let n = self.ctl_value(num, GETNCNT, 0)?;
+                Ok(usize::try_from(n).unwrap_or(0))
+            },
+        )
     }
 
     /// `semctl(semid, num, GETZCNT)`—How many processes are blocked waiting for
@@ -1809,8 +1868,10 @@ impl<B: Backend> SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "GETZCNT")]
     pub fn waiting_for_zero(&self, num: u16) -> Result<usize> {
-        let n = self.ctl_value(num, GETZCNT, 0)?;
-        Ok(usize::try_from(n).unwrap_or(0))
+        during(&"SemSet::waiting_for_zero", Object::SemSet(self.id), || {
+            let n = self.ctl_value(num, GETZCNT, 0)?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        })
     }
 
     /// `semop(semid, {num, -1, SEM_UNDO}, 1)`—Takes semaphore `num` as a lock,
@@ -1848,8 +1909,10 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
-        self.op_retry_eintr(&[SemOp::wait(num).undo()])?;
-        Ok(SemGuard::new(self, num))
+        during(&"SemSet::lock", Object::SemSet(self.id), || {
+            self.op_retry_eintr(&[SemOp::wait(num).undo()])?;
+            Ok(SemGuard::new(self, num))
+        })
     }
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::Interrupted`] when a signal
@@ -1886,8 +1949,14 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn lock_interruptible(&self, num: u16) -> Result<SemGuard<'_, B>> {
-        self.op(&[SemOp::wait(num).undo()])?;
-        Ok(SemGuard::new(self, num))
+        during(
+            &"SemSet::lock_interruptible",
+            Object::SemSet(self.id),
+            || {
+                self.op(&[SemOp::wait(num).undo()])?;
+                Ok(SemGuard::new(self, num))
+            },
+        )
     }
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::WouldBlock`] instead of waiting.
@@ -1914,8 +1983,10 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn try_lock(&self, num: u16) -> Result<SemGuard<'_, B>> {
-        self.op(&[SemOp::wait(num).undo().nowait()])?;
-        Ok(SemGuard::new(self, num))
+        during(&"SemSet::try_lock", Object::SemSet(self.id), || {
+            self.op(&[SemOp::wait(num).undo().nowait()])?;
+            Ok(SemGuard::new(self, num))
+        })
     }
 
     /// [`SemSet::lock`] that fails with [`ErrorKind::TimedOut`] after `timeout`.
@@ -1949,20 +2020,23 @@ impl<B: Backend> SemSet<B> {
     /// ```
     #[doc(alias = "semtimedop")]
     pub fn lock_timeout(&self, num: u16, timeout: Duration) -> Result<SemGuard<'_, B>> {
-        let ops = [SemOp::wait(num).undo()];
-        let now = || clock::now(&self.backend).map_err(|e| Error::from_errno(Call::Semtimedop, e));
-        // Read on entry: the time before an interrupt counts against the timeout.
-        // Elapsed time rather than a deadline: `start + timeout` could overflow.
-        let start = now()?;
-        let mut remaining = timeout;
-        loop {
-            match self.op_timeout(&ops, remaining) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => {
-                    remaining = timeout.saturating_sub(now()?.saturating_sub(start));
+        during(&"SemSet::lock_timeout", Object::SemSet(self.id), || {
+            let ops = [SemOp::wait(num).undo()];
+            let now =
+                || clock::now(&self.backend).map_err(|e| Error::from_errno(Call::ClockGettime, e));
+            // Read on entry: the time before an interrupt counts against the timeout.
+            // Elapsed time rather than a deadline: `start + timeout` could overflow.
+            let start = now()?;
+            let mut remaining = timeout;
+            loop {
+                match self.op_timeout(&ops, remaining) {
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {
+                        remaining = timeout.saturating_sub(now()?.saturating_sub(start));
+                    }
+                    r => return r.map(|()| SemGuard::new(self, num)),
                 }
-                r => return r.map(|()| SemGuard::new(self, num)),
             }
-        }
+        })
     }
 
     /// [`SemSet::lock_timeout`] that fails with [`ErrorKind::Interrupted`] when a
@@ -1995,8 +2069,14 @@ impl<B: Backend> SemSet<B> {
         num: u16,
         timeout: Duration,
     ) -> Result<SemGuard<'_, B>> {
-        self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
-        Ok(SemGuard::new(self, num))
+        during(
+            &"SemSet::lock_timeout_interruptible",
+            Object::SemSet(self.id),
+            || {
+                self.op_timeout(&[SemOp::wait(num).undo()], timeout)?;
+                Ok(SemGuard::new(self, num))
+            },
+        )
     }
 }
 
@@ -2028,9 +2108,11 @@ impl<B: Backend> Removable for SemSet<B> {
     #[doc(alias = "semctl")]
     #[doc(alias = "IPC_RMID")]
     fn remove(&self) -> Result<()> {
-        // SAFETY: IPC_RMID reads no argument.
-        let r = unsafe { self.backend.semctl(self.id, 0, IPC_RMID, ptr::null_mut()) };
-        check(Call::Semctl, r).map(drop)
+        during(&"SemSet::remove", Object::SemSet(self.id), || {
+            // SAFETY: IPC_RMID reads no argument.
+            let r = unsafe { self.backend.semctl(self.id, 0, IPC_RMID, ptr::null_mut()) };
+            self.check(Call::Semctl, r).map(drop)
+        })
     }
 }
 
@@ -2138,14 +2220,16 @@ impl<'a, B: Backend> SemGuard<'a, B> {
     /// ```
     #[doc(alias = "semop")]
     pub fn unlock(self) -> Result<()> {
-        let r = self.release();
-        core::mem::forget(self);
-        r
+        during(&"SemGuard::unlock", Object::SemSet(self.set.id), || {
+            let r = self.release();
+            core::mem::forget(self);
+            r
+        })
     }
 
     fn release(&self) -> Result<()> {
         if self.set.backend.getpid() != self.pid {
-            return Err(Error::new(Call::Semop, ErrorKind::WrongProcess));
+            return Err(Error::new(ErrorKind::WrongProcess));
         }
         self.set.op(&[SemOp::post(self.num).undo()])
     }
@@ -2159,5 +2243,7 @@ impl<B: Backend> Drop for SemGuard<'_, B> {
 
 /// A value `GETVAL` returned: the kernel keeps them within `0..=SEMVMX`.
 fn to_u16(v: i32) -> Result<u16> {
-    u16::try_from(v).map_err(|_| Error::new(Call::Semctl, ErrorKind::OutOfRange))
+    u16::try_from(v).map_err(|_| {
+        Error::new(ErrorKind::OutOfRange).because("the kernel returned a value above SEMVMX")
+    })
 }

@@ -57,9 +57,7 @@ use crate::layout::{self, SeqReadView, ShmType, view, words_for};
 use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
 use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
 use crate::sync::{AtomicU64, Ordering};
-use crate::{
-    Backend, Call, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result,
-};
+use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
 /// The writer role (1 = free).
 pub(crate) const WRITER: u16 = 0;
@@ -85,7 +83,12 @@ pub(crate) const SEM_VALUES: [u16; 1] = [1];
 pub const DEFAULT_ATTEMPTS: u32 = 100_000;
 
 fn error(kind: ErrorKind) -> Error {
-    Error::new(Call::SeqLock, kind)
+    Error::new(kind)
+}
+
+/// The error for a segment of `actual` bytes where the layout needs `expected`.
+fn too_small(actual: usize, expected: usize) -> Error {
+    error(ErrorKind::LayoutMismatch).with_field(&"size", actual as u64, expected as u64)
 }
 
 /// One `T` in shared memory behind a seqlock. See the [module docs](self).
@@ -235,7 +238,6 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// What [`join`] needs to create or join this layout.
     fn spec() -> LayoutSpec<'static> {
         LayoutSpec {
-            call: Call::SeqLock,
             shape: Self::shape(),
             size: Self::SIZE,
             sem_values: &SEM_VALUES,
@@ -353,7 +355,7 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// The value's words, over either kind of attachment (loads only).
     fn read_view(&self) -> Result<SeqReadView<'_>> {
         SeqReadView::new(&self.att, Self::WORDS)
-            .ok_or_else(|| error(ErrorKind::LayoutMismatch { field: "size" }))
+            .ok_or_else(|| too_small(self.att.len(), Self::SIZE))
     }
 }
 
@@ -374,7 +376,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::LayoutMismatch`] (another layout, type or size; `"semaphores"`:
+    /// [`ErrorKind::LayoutMismatch`] (another layout, type or size; `"semaphore set's creator uid"`:
     /// the semaphore set of `key` was created by another user than the segment),
     /// [`ErrorKind::LayoutMismatch`] with `field: "magic"` (a header that never
     /// became ready holds bytes this crate's handshake never leaves: another
@@ -423,7 +425,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// assert_eq!(SeqLock::<u64, _>::open_in(b, key)?.read()?, 0);
     /// // Same size, another type: the header's type fingerprint differs.
     /// let e = SeqLock::<i64, _>::open_in(b, key).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "type_id" });
+    /// assert_eq!((e.kind(), e.layout_field()), (ErrorKind::LayoutMismatch, Some("type_id")));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_in(backend: B, key: Key) -> Result<Self>
@@ -456,7 +458,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         B: Clone,
     {
         let b = backend.clone();
-        crate::poll::open_wait(&b, Call::Shmget, timeout, |left| {
+        crate::poll::open_wait(&b, timeout, |left| {
             let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
             SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
         })
@@ -518,7 +520,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
 
     fn parts(&self) -> Result<(&SeqCtl, &[AtomicU64])> {
         view::<B, SeqCtl>(&self.att, seqlock::DATA_OFFSET, Self::WORDS)
-            .ok_or_else(|| error(ErrorKind::LayoutMismatch { field: "size" }))
+            .ok_or_else(|| too_small(self.att.len(), Self::SIZE))
     }
 
     fn writer_with(&self, reclaim: bool) -> Result<Writer<'_, T, B>> {
@@ -662,7 +664,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
     /// assert!(reader.has_writer().is_ok()); // GETVAL needs read permission only
     /// // The header is checked as for any join: another type is refused.
     /// let e = SeqLock::<i64, _, _>::open_read_only_in(b, key).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "type_id" });
+    /// assert_eq!((e.kind(), e.layout_field()), (ErrorKind::LayoutMismatch, Some("type_id")));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_read_only_in(backend: B, key: Key) -> Result<Self>
@@ -697,7 +699,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
         B: Clone,
     {
         let b = backend.clone();
-        crate::poll::open_wait(&b, Call::Shmget, timeout, |left| {
+        crate::poll::open_wait(&b, timeout, |left| {
             let segment = Segment::open_in(backend.clone(), key)?;
             let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
             let sems = SemSet::open_in(backend.clone(), key)?;
@@ -716,11 +718,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
         B: Clone,
     {
         let att = segment.attach_read_only()?;
-        let too_small = || error(ErrorKind::LayoutMismatch { field: "size" });
         SeqReadView::new(&att, 0)
-            .ok_or_else(too_small)?
+            .ok_or_else(|| too_small(att.len(), Self::SIZE))?
             .attach(&Self::shape(), wait)
-            .map_err(|e| e.to_error(Call::SeqLock))?;
+            .map_err(|e| e.to_error())?;
         join::check_joined(segment, &sems, &att, &Self::spec())?;
         Ok(SeqLock {
             att,

@@ -47,7 +47,7 @@ use core::time::Duration;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::abi::{self, shmid64_ds};
-use crate::error::{Call, Error, ErrorKind, Result, check};
+use crate::error::{Call, Error, ErrorKind, Object, Result, check, during};
 use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
 
 #[cfg(not(loom))]
@@ -446,7 +446,9 @@ impl Segment<DefaultBackend> {
     /// ```
     #[doc(alias = "shmget")]
     pub fn open(key: Key) -> Result<Self> {
-        Segment::open_in(DefaultBackend::default(), key)
+        during(&"Segment::open", Object::Key(key), || {
+            Segment::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`Segment::open_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -455,7 +457,9 @@ impl Segment<DefaultBackend> {
     ///
     /// As [`Segment::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        Segment::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"Segment::open_wait", Object::Key(key), || {
+            Segment::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 
     /// `shmget(key, size, flags | mode)` — creates (or opens) a segment of `size`
@@ -473,7 +477,9 @@ impl Segment<DefaultBackend> {
     /// ```
     #[doc(alias = "shmget")]
     pub fn create(key: Key, size: usize, intent: Intent, mode: Mode) -> Result<Self> {
-        Segment::create_in(DefaultBackend::default(), key, size, intent, mode)
+        during(&"Segment::create", Object::Key(key), || {
+            Segment::create_in(DefaultBackend::default(), key, size, intent, mode)
+        })
     }
 
     /// `shmget(key, size, flags | mode | options)` — [`Segment::create`] with huge
@@ -499,7 +505,19 @@ impl Segment<DefaultBackend> {
         mode: Mode,
         options: CreateOptions,
     ) -> Result<Self> {
-        Segment::create_with_in(DefaultBackend::default(), key, size, intent, mode, options)
+        during(&"Segment::create_with", Object::Key(key), || {
+            Segment::create_with_in(DefaultBackend::default(), key, size, intent, mode, options)
+        })
+    }
+}
+
+impl<B: Backend> Segment<B> {
+    /// A backend result as this crate's, naming `call`, this segment, and in a
+    /// permission error its owner and mode.
+    fn check<T>(&self, call: Call, r: core::result::Result<T, abi::Errno>) -> Result<T> {
+        check(call, r).map_err(|e| {
+            crate::info::explain_permission(e.on(Object::Segment(self.id)), &self.backend)
+        })
     }
 }
 
@@ -563,11 +581,16 @@ impl<B: Backend> Segment<B> {
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
-        if key.is_private() {
-            return Err(Error::new(Call::Shmget, ErrorKind::NotFound));
-        }
-        let id = check(Call::Shmget, backend.shmget(key.raw(), 0, 0))?;
-        Ok(Segment { id, backend })
+        during(&"Segment::open_in", Object::Key(key), || {
+            if key.is_private() {
+                return Err(Error::new(ErrorKind::NotFound).because(
+                    "Key::PRIVATE names no existing segment (shmget would create a new one)",
+                ));
+            }
+            let id = check(Call::Shmget, backend.shmget(key.raw(), 0, 0))
+                .map_err(|e| crate::info::explain_permission(e.on(Object::Key(key)), &backend))?;
+            Ok(Segment { id, backend })
+        })
     }
 
     /// [`Segment::open_in`] for a program that may start before the peer that
@@ -584,9 +607,9 @@ impl<B: Backend> Segment<B> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, Call::Shmget, timeout, |_| {
-            Segment::open_in(backend.clone(), key)
+        during(&"Segment::open_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |_| Segment::open_in(backend.clone(), key))
         })
     }
 
@@ -635,7 +658,9 @@ impl<B: Backend> Segment<B> {
         intent: Intent,
         mode: Mode,
     ) -> Result<Self> {
-        Segment::create_with_in(backend, key, size, intent, mode, CreateOptions::new())
+        during(&"Segment::create_in", Object::Key(key), || {
+            Segment::create_with_in(backend, key, size, intent, mode, CreateOptions::new())
+        })
     }
 
     /// `shmget(key, size, flags | mode | options)` — [`Segment::create_in`] with
@@ -672,10 +697,14 @@ impl<B: Backend> Segment<B> {
         mode: Mode,
         options: CreateOptions,
     ) -> Result<Self> {
-        let flags = intent.flags() | mode.bits() as i32 | options.flags();
-        let id = check(Call::Shmget, backend.shmget(key.raw(), size, flags))
-            .map_err(|e| crate::info::explain_limit(e, &backend, size))?;
-        Ok(Segment { id, backend })
+        during(&"Segment::create_with_in", Object::Key(key), || {
+            let flags = intent.flags() | mode.bits() as i32 | options.flags();
+            let id = check(Call::Shmget, backend.shmget(key.raw(), size, flags)).map_err(|e| {
+                let e = crate::info::explain_limit(e, &backend, size);
+                crate::info::explain_permission(e.on(Object::Key(key)), &backend)
+            })?;
+            Ok(Segment { id, backend })
+        })
     }
 
     /// The handle for segment `id`, without any call: a later call on a wrong or
@@ -736,7 +765,7 @@ impl<B: Backend> Segment<B> {
             self.backend
                 .shmctl(self.id, abi::IPC_STAT, (&raw mut ds).cast::<c_void>())
         };
-        check(Call::Shmctl, r)?;
+        self.check(Call::Shmctl, r)?;
         Ok(ds)
     }
 
@@ -769,7 +798,9 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_STAT")]
     pub fn stat(&self) -> Result<SegmentStat> {
-        self.stat_raw().map(|ds| SegmentStat::from(&ds))
+        during(&"Segment::stat", Object::Segment(self.id), || {
+            self.stat_raw().map(|ds| SegmentStat::from(&ds))
+        })
     }
 
     /// `shmctl(shmid, IPC_SET, buf)` — sets owner uid, gid and permission bits.
@@ -805,22 +836,24 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_SET")]
     pub fn set_owner(&self, owner: Owner) -> Result<()> {
-        let mut ds = shmid64_ds::default();
-        owner.apply(&mut ds.shm_perm);
-        // SAFETY: IPC_SET reads one shmid64_ds through `buf` (Backend::shmctl's
-        // contract); `ds` is a live local shmid64_ds.
-        let r = unsafe {
-            self.backend
-                .shmctl(self.id, abi::IPC_SET, (&raw mut ds).cast::<c_void>())
-        };
-        check(Call::Shmctl, r).map(drop)
+        during(&"Segment::set_owner", Object::Segment(self.id), || {
+            let mut ds = shmid64_ds::default();
+            owner.apply(&mut ds.shm_perm);
+            // SAFETY: IPC_SET reads one shmid64_ds through `buf` (Backend::shmctl's
+            // contract); `ds` is a live local shmid64_ds.
+            let r = unsafe {
+                self.backend
+                    .shmctl(self.id, abi::IPC_SET, (&raw mut ds).cast::<c_void>())
+            };
+            self.check(Call::Shmctl, r).map(drop)
+        })
     }
 
     fn ctl_no_buf(&self, cmd: i32) -> Result<()> {
         // SAFETY: SHM_LOCK, SHM_UNLOCK and IPC_RMID (the only commands passed here)
         // use no buffer, so any pointer, null included, meets Backend::shmctl's contract.
         let r = unsafe { self.backend.shmctl(self.id, cmd, ptr::null_mut()) };
-        check(Call::Shmctl, r).map(drop)
+        self.check(Call::Shmctl, r).map(drop)
     }
 
     /// `shmctl(shmid, SHM_LOCK, NULL)` — keeps the segment's pages in memory (never
@@ -856,7 +889,9 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "SHM_LOCK")]
     pub fn lock(&self) -> Result<()> {
-        self.ctl_no_buf(abi::SHM_LOCK)
+        during(&"Segment::lock", Object::Segment(self.id), || {
+            self.ctl_no_buf(abi::SHM_LOCK)
+        })
     }
 
     /// `shmctl(shmid, SHM_UNLOCK, NULL)` — lets the segment's pages be swapped again.
@@ -884,7 +919,9 @@ impl<B: Backend> Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "SHM_UNLOCK")]
     pub fn unlock(&self) -> Result<()> {
-        self.ctl_no_buf(abi::SHM_UNLOCK)
+        during(&"Segment::unlock", Object::Segment(self.id), || {
+            self.ctl_no_buf(abi::SHM_UNLOCK)
+        })
     }
 
     /// `shmat(shmid, NULL, 0)` — maps the segment read-write at an address the kernel
@@ -922,9 +959,11 @@ impl<B: Backend> Segment<B> {
     where
         B: Clone,
     {
-        // SAFETY: a null address asks the kernel for a free range, which needs
-        // nothing from the caller (Backend::shmat's contract).
-        unsafe { self.attach_raw(ptr::null(), 0) }
+        during(&"Segment::attach", Object::Segment(self.id), || {
+            // SAFETY: a null address asks the kernel for a free range, which needs
+            // nothing from the caller (Backend::shmat's contract).
+            unsafe { self.attach_raw(ptr::null(), 0) }
+        })
     }
 
     /// `shmat(shmid, NULL, SHM_RDONLY)` — maps the segment read-only. The returned
@@ -955,8 +994,14 @@ impl<B: Backend> Segment<B> {
     where
         B: Clone,
     {
-        // SAFETY: a null address needs nothing from the caller, as in `attach`.
-        unsafe { self.attach_raw(ptr::null(), 0) }
+        during(
+            &"Segment::attach_read_only",
+            Object::Segment(self.id),
+            || {
+                // SAFETY: a null address needs nothing from the caller, as in `attach`.
+                unsafe { self.attach_raw(ptr::null(), 0) }
+            },
+        )
     }
 
     /// `shmat(shmid, addr, flags)` — maps the segment read-write at `addr` (rounded
@@ -1082,10 +1127,10 @@ impl<B: Backend> Segment<B> {
     {
         // SAFETY: passed on from our caller: `addr` is null or a range it owns.
         let p = unsafe { self.backend.shmat(self.id, addr, flags | A::SHMFLG) };
-        let p = check(Call::Shmat, p)?;
+        let p = self.check(Call::Shmat, p)?;
         let Some(ptr) = NonNull::new(p.cast::<u8>()) else {
             // A backend breaking its contract; nothing was mapped that we could detach.
-            return Err(Error::new(Call::Shmat, ErrorKind::Other));
+            return Err(Error::new(ErrorKind::Other).because("the backend's shmat returned null"));
         };
         // From here on, dropping `att` detaches, whatever fails next.
         let mut att = Attachment {
@@ -1099,14 +1144,17 @@ impl<B: Backend> Segment<B> {
         // The copy views memory as u64 words; shmat's contract promises page alignment,
         // this check keeps a faulty backend from turning into misaligned atomics.
         if !ptr.as_ptr().addr().is_multiple_of(abi::SHMLBA_MIN) {
-            return Err(Error::new(Call::Shmat, ErrorKind::Other));
+            return Err(Error::new(ErrorKind::Other)
+                .because("the backend's shmat returned an address that is not page-aligned"));
         }
         let size = self.stat_raw()?.shm_segsz;
         // A slice may not exceed isize::MAX bytes; no real mapping does.
         att.len = usize::try_from(size)
             .ok()
             .filter(|&len| isize::try_from(len).is_ok())
-            .ok_or(Error::new(Call::Shmat, ErrorKind::OutOfRange))?;
+            .ok_or(
+                Error::new(ErrorKind::OutOfRange).because("the segment is larger than isize::MAX"),
+            )?;
         Ok(att)
     }
 }
@@ -1131,7 +1179,9 @@ impl<B: Backend> Removable for Segment<B> {
     #[doc(alias = "shmctl")]
     #[doc(alias = "IPC_RMID")]
     fn remove(&self) -> Result<()> {
-        self.ctl_no_buf(abi::IPC_RMID)
+        during(&"Segment::remove", Object::Segment(self.id), || {
+            self.ctl_no_buf(abi::IPC_RMID)
+        })
     }
 }
 
@@ -1267,7 +1317,9 @@ impl<B: Backend, A: Access> fmt::Debug for Attachment<B, A> {
 /// let att = seg.attach()?;
 /// let e = att.write(10, b"too long").unwrap_err();
 /// assert_eq!(e, OutOfBounds { offset: 10, len: 8, size: 16 });
-/// assert_eq!(sysv_ipc::Error::from(e).kind(), ErrorKind::OutOfRange);
+/// let e = sysv_ipc::Error::from(e);
+/// assert_eq!((e.kind(), e.call()), (ErrorKind::OutOfRange, None)); // no system call failed
+/// assert_eq!(e.to_string(), "8 bytes at offset 10 do not fit in 16 bytes");
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -1293,8 +1345,8 @@ impl fmt::Display for OutOfBounds {
 impl core::error::Error for OutOfBounds {}
 
 impl From<OutOfBounds> for Error {
-    fn from(_: OutOfBounds) -> Error {
-        Error::new(Call::Shmat, ErrorKind::OutOfRange)
+    fn from(e: OutOfBounds) -> Error {
+        Error::new(ErrorKind::OutOfRange).with_bounds(e.offset, e.len, e.size)
     }
 }
 
@@ -1448,7 +1500,9 @@ impl<B: Backend, A: Access> Attachment<B, A> {
     /// ```
     #[doc(alias = "shmdt")]
     pub fn detach(mut self) -> Result<()> {
-        self.shmdt()
+        during(&"Attachment::detach", Object::Segment(self.id), || {
+            self.shmdt()
+        })
     }
 }
 
@@ -1825,7 +1879,9 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        Shm::create_in(DefaultBackend::default(), key, intent, mode)
+        during(&"Shm::create", Object::Key(key), || {
+            Shm::create_in(DefaultBackend::default(), key, intent, mode)
+        })
     }
 
     /// `shmget(key, 0, 0)` + `shmat` — opens `key`'s segment read-write as a `T`, on
@@ -1847,7 +1903,9 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open(key: Key) -> Result<Self> {
-        Shm::open_in(DefaultBackend::default(), key)
+        during(&"Shm::open", Object::Key(key), || {
+            Shm::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`Shm::open_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -1856,7 +1914,9 @@ where
     ///
     /// As [`Shm::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        Shm::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"Shm::open_wait", Object::Key(key), || {
+            Shm::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 
     /// `shmget(key, 0, 0)` + `shmat(.., SHM_RDONLY)` — opens `key`'s segment
@@ -1877,7 +1937,9 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_read_only(key: Key) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
-        Shm::open_read_only_in(DefaultBackend::default(), key)
+        during(&"Shm::open_read_only", Object::Key(key), || {
+            Shm::open_read_only_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`Shm::open_read_only_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -1908,7 +1970,9 @@ where
         key: Key,
         timeout: Duration,
     ) -> Result<Shm<T, DefaultBackend, ReadOnly>> {
-        Shm::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"Shm::open_read_only_wait", Object::Key(key), || {
+            Shm::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 }
 
@@ -1943,32 +2007,29 @@ where
     /// let small = Removal::new(Segment::create_in(b, key, 4, Intent::CreateNew, Mode::OWNER_RW)?);
     /// // The key's segment is too small for a u64.
     /// let e = Shm::<u64>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 8, actual: 4 });
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::SizeMismatch, Some(4), Some(8)));
     /// let shm = Shm::<u32>::create_in(b, key, Intent::OpenOrCreate, Mode::OWNER_RW)?;
     /// assert_eq!(shm.segment().id(), small.id());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "shmget")]
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        let size = value_size::<T>();
-        match Segment::create_in(backend.clone(), key, size, intent, mode) {
-            Ok(segment) => Shm::from_segment(segment),
-            Err(e) if e.kind() == ErrorKind::InvalidArgument && intent != Intent::CreateNew => {
-                // EINVAL for an existing key most likely means "smaller than asked":
-                // say so with the real size if we can see it, else keep the EINVAL.
-                match Segment::open_in(backend, key).and_then(|s| s.stat()) {
-                    Ok(st) if st.size < size => Err(Error::new(
-                        Call::Shmget,
-                        ErrorKind::SizeMismatch {
-                            expected: size,
-                            actual: st.size,
-                        },
-                    )),
-                    _ => Err(e),
+        during(&"Shm::create_in", Object::Key(key), || {
+            let size = value_size::<T>();
+            match Segment::create_in(backend.clone(), key, size, intent, mode) {
+                Ok(segment) => Shm::from_segment(segment),
+                Err(e) if e.kind() == ErrorKind::InvalidArgument && intent != Intent::CreateNew => {
+                    // EINVAL for an existing key most likely means "smaller than asked":
+                    // say so with the real size if we can see it, else keep the EINVAL.
+                    match Segment::open_in(backend, key).and_then(|s| s.stat()) {
+                        Ok(st) if st.size < size => Err(Error::new(ErrorKind::SizeMismatch)
+                            .with_segment_size(st.size as u64, size as u64)),
+                        _ => Err(e),
+                    }
                 }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        }
+        })
     }
 
     /// `shmget(key, 0, 0)` + `shmat` — opens `key`'s existing segment as a `T`,
@@ -2000,7 +2061,9 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_in(backend: B, key: Key) -> Result<Self> {
-        Shm::from_segment(Segment::open_in(backend, key)?)
+        during(&"Shm::open_in", Object::Key(key), || {
+            Shm::from_segment(Segment::open_in(backend, key)?)
+        })
     }
 
     /// [`Shm::open_in`] waiting up to `timeout` for a peer to create the segment:
@@ -2014,7 +2077,9 @@ where
     where
         B: Clone,
     {
-        Shm::from_segment(Segment::open_wait_in(backend, key, timeout)?)
+        during(&"Shm::open_wait_in", Object::Key(key), || {
+            Shm::from_segment(Segment::open_wait_in(backend, key, timeout)?)
+        })
     }
 
     /// Attaches `segment` read-write as a `T` (for segments made with
@@ -2040,8 +2105,10 @@ where
     /// ```
     #[doc(alias = "shmat")]
     pub fn from_segment(segment: Segment<B>) -> Result<Self> {
-        let attachment = segment.attach()?;
-        Shm::checked(segment, attachment)
+        during(&"Shm::from_segment", Object::None, || {
+            let attachment = segment.attach()?;
+            Shm::checked(segment, attachment)
+        })
     }
 
     /// Copies `value` into the segment (Relaxed atomic word stores). A concurrent
@@ -2102,7 +2169,9 @@ where
     /// ```
     #[doc(alias = "shmget")]
     pub fn open_read_only_in(backend: B, key: Key) -> Result<Self> {
-        Shm::from_segment_read_only(Segment::open_in(backend, key)?)
+        during(&"Shm::open_read_only_in", Object::Key(key), || {
+            Shm::from_segment_read_only(Segment::open_in(backend, key)?)
+        })
     }
 
     /// [`Shm::open_read_only_in`] waiting up to `timeout` for a peer to create
@@ -2115,7 +2184,9 @@ where
     where
         B: Clone,
     {
-        Shm::from_segment_read_only(Segment::open_wait_in(backend, key, timeout)?)
+        during(&"Shm::open_read_only_wait_in", Object::Key(key), || {
+            Shm::from_segment_read_only(Segment::open_wait_in(backend, key, timeout)?)
+        })
     }
 
     /// Attaches `segment` read-only as a `T`; checks the size like [`Shm::open_in`].
@@ -2135,13 +2206,15 @@ where
     /// assert_eq!(ro.read(), u32::from_ne_bytes([1, 0, 0, 0]));
     /// // Too small for a u64: refused before any read.
     /// let e = Shm::<u64, _, _>::from_segment_read_only(*seg).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::SizeMismatch { expected: 8, actual: 4 });
+    /// assert_eq!((e.kind(), e.actual(), e.expected()), (ErrorKind::SizeMismatch, Some(4), Some(8)));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "shmat")]
     pub fn from_segment_read_only(segment: Segment<B>) -> Result<Self> {
-        let attachment = segment.attach_read_only()?;
-        Shm::checked(segment, attachment)
+        during(&"Shm::from_segment_read_only", Object::None, || {
+            let attachment = segment.attach_read_only()?;
+            Shm::checked(segment, attachment)
+        })
     }
 }
 
@@ -2156,10 +2229,9 @@ where
         let actual = attachment.len();
         if actual < expected {
             // Dropping `attachment` detaches.
-            return Err(Error::new(
-                Call::Shmat,
-                ErrorKind::SizeMismatch { expected, actual },
-            ));
+            return Err(Error::new(ErrorKind::SizeMismatch)
+                .with_segment_size(actual as u64, expected as u64)
+                .on(Object::Segment(segment.id)));
         }
         Ok(Shm {
             segment,

@@ -90,7 +90,11 @@ fn handshake_attacher_during_init_and_a_late_one() {
         other.capacity = 4;
         assert_eq!(
             ctl.header.attach(&other, |_| false),
-            Err(HeaderError::Mismatch("capacity"))
+            Err(HeaderError::Mismatch {
+                field: &"capacity",
+                actual: 2,
+                expected: 4
+            })
         );
     });
 }

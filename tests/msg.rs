@@ -84,7 +84,10 @@ fn too_small_buffer_keeps_the_message<B: Backend + Copy>(b: B) {
     q.send(1, b"sixteen bytes!!!").unwrap();
     let mut small = [0u8; 4];
     let e = q.try_recv(&mut small, Selector::Any).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::BufferTooSmall { capacity: 4 });
+    assert_eq!(
+        (e.kind(), e.expected()),
+        (ErrorKind::BufferTooSmall, Some(4))
+    );
     assert_eq!(e.errno(), Some(Errno::TOOBIG));
     assert_eq!(
         q.stat().unwrap().messages,
@@ -116,25 +119,20 @@ fn bad_messages_are_refused_clearly<B: Backend + Copy>(b: B) {
     let big = vec![0u8; 8193];
     let e = q.try_send(1, &big).unwrap_err();
     assert_eq!(
-        e.kind(),
-        ErrorKind::MessageTooLarge {
-            size: 8193,
-            limit: 8192
-        }
+        (e.kind(), e.actual(), e.expected()),
+        (ErrorKind::MessageTooLarge, Some(8193), Some(8192))
     );
     // The live limit, lowered for this namespace.
     set_sysctl("kernel/msgmax", 100);
     let e = q.try_send(1, &big[..200]).unwrap_err();
     assert_eq!(
-        e.kind(),
-        ErrorKind::MessageTooLarge {
-            size: 200,
-            limit: 100
-        }
+        (e.kind(), e.actual(), e.expected()),
+        (ErrorKind::MessageTooLarge, Some(200), Some(100))
     );
     assert_eq!(e.errno(), Some(Errno::INVAL));
     assert!(
-        e.to_string().contains("200 bytes exceeds the limit of 100"),
+        e.to_string()
+            .contains("a message of 200 bytes is larger than kernel.msgmax = 100"),
         "{e}"
     );
     assert_eq!(q.stat().unwrap().messages, 0);
@@ -180,18 +178,18 @@ fn typed_values_round_trip_and_sizes_are_checked<B: Backend + Copy>(b: B) {
     q.send(1, b"abc").unwrap();
     let e = q.recv_value::<u64>(Selector::Any).unwrap_err();
     assert_eq!(
-        e.kind(),
-        ErrorKind::SizeMismatch {
-            expected: 8,
-            actual: 3
-        }
+        (e.kind(), e.actual(), e.expected()),
+        (ErrorKind::SizeMismatch, Some(3), Some(8))
     );
     // Longer than T: refused and kept.
     q.send(1, &[7u8; 16]).unwrap();
     let e = q
         .recv_value_with::<u64>(Selector::Any, RecvFlags::TRUNCATE)
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::BufferTooSmall { capacity: 8 });
+    assert_eq!(
+        (e.kind(), e.expected()),
+        (ErrorKind::BufferTooSmall, Some(8))
+    );
     assert_eq!(q.stat().unwrap().messages, 1);
     q.remove().unwrap();
 }
@@ -200,12 +198,10 @@ fn msgbuf_send_and_receive_without_copies<B: Backend + Copy>(b: B) {
     let q = new_queue(b);
     let mut out = MsgBuf::<32>::new();
     out.set(4, b"through a MsgBuf").unwrap();
+    let e = out.set(4, &[0; 33]).unwrap_err();
     assert_eq!(
-        out.set(4, &[0; 33]).unwrap_err().kind(),
-        ErrorKind::MessageTooLarge {
-            size: 33,
-            limit: 32
-        }
+        (e.kind(), e.actual(), e.expected()),
+        (ErrorKind::MessageTooLarge, Some(33), Some(32))
     );
     assert_eq!(
         out.text(),
@@ -237,9 +233,10 @@ fn peek_copies_without_removing<B: Backend + Copy>(b: B) {
                 ErrorKind::NoMessage
             );
             let mut tiny = MsgBuf::<2>::new();
+            let e = q.peek(&mut tiny, 0).unwrap_err();
             assert_eq!(
-                q.peek(&mut tiny, 0).unwrap_err().kind(),
-                ErrorKind::BufferTooSmall { capacity: 2 }
+                (e.kind(), e.expected()),
+                (ErrorKind::BufferTooSmall, Some(2))
             );
         }
         Err(e) => {
@@ -819,7 +816,10 @@ fn a_poison_message_error_names_size_and_mtype<B: Backend + Copy>(b: B) {
     let e = q.recv_value::<u64>(Selector::Any).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "msgrcv: size 3 where 8 bytes were expected (mtype 3)"
+        format!(
+            "MsgQueue::recv_value on message queue {}: a message of 3 bytes where the type has 8 (mtype 3)",
+            q.id()
+        )
     );
     q.send(4, &[7u8; 16]).unwrap();
     let e = q
@@ -827,16 +827,22 @@ fn a_poison_message_error_names_size_and_mtype<B: Backend + Copy>(b: B) {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
-         (mtype 4) (E2BIG (Argument list too long))"
+        format!(
+            "MsgQueue::recv_value_with on message queue {}: the next message is larger than the \
+             buffer of 8 bytes; it stays queued (mtype 4) (msgrcv: E2BIG (Argument list too long))",
+            q.id()
+        )
     );
     let e = q
         .recv_value_with::<u64>(Selector::UpTo(9), RecvFlags::NOWAIT)
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "msgrcv: the message is larger than the buffer of 8 bytes; it stays queued \
-         (E2BIG (Argument list too long))"
+        format!(
+            "MsgQueue::recv_value_with on message queue {}: the next message is larger than the \
+             buffer of 8 bytes; it stays queued (msgrcv: E2BIG (Argument list too long))",
+            q.id()
+        )
     );
     assert_eq!(q.stat().unwrap().messages, 1);
     q.remove().unwrap();
@@ -973,10 +979,8 @@ fn each_way_out_reports_exact_sizes<B: RaiseMsgmax + Copy>(b: B) {
             }
             Ok(t @ Typed::Truncated { .. }) => panic!("{t:?}"),
             Err(e)
-                if e.kind()
-                    == ErrorKind::BufferTooSmall {
-                        capacity: DEFAULT_MSGMAX,
-                    } =>
+                if e.kind() == ErrorKind::BufferTooSmall
+                    && e.expected() == Some(DEFAULT_MSGMAX as u64) =>
             {
                 let mut big = MsgBuf::<9000>::new();
                 match q

@@ -222,7 +222,7 @@ fn single_writer_and_mismatches<B: Backend + Clone>(b: B) {
     drop(w);
     assert!(!lock.has_writer().unwrap());
     let field = |e: sysv_ipc::Error| match e.kind() {
-        ErrorKind::LayoutMismatch { field } => field,
+        ErrorKind::LayoutMismatch => e.layout_field().expect("a LayoutMismatch names its field"),
         other => panic!("expected LayoutMismatch, got {other:?}"),
     };
     assert_eq!(
@@ -296,7 +296,7 @@ fn readers_attach_read_only_and_never_write<B: Backend + Clone>(b: B) {
     );
     drop(w);
     let field = |e: sysv_ipc::Error| match e.kind() {
-        ErrorKind::LayoutMismatch { field } => field,
+        ErrorKind::LayoutMismatch => e.layout_field().expect("a LayoutMismatch names its field"),
         other => panic!("expected LayoutMismatch, got {other:?}"),
     };
     assert_eq!(

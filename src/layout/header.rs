@@ -57,7 +57,7 @@
 //!      header begun by a creator that did not mark it) or of another size is
 //!      never removed, attached or not: the caller gets `Uninitialized` for an
 //!      all-zero header (which a creator between its `shmget` and its mark also
-//!      shows), `LayoutMismatch { field: "magic" }` for other unmarked bytes in
+//!      shows), `LayoutMismatch` (field `"magic"`) for other unmarked bytes in
 //!      a segment nobody else has attached, and what a join says otherwise
 //!      (`Corrupt` for a garbage `state`, `LayoutMismatch` for a wrong field).
 //!      The price: a creator that dies between its `shmget` and its mark (one
@@ -99,8 +99,8 @@
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
+use crate::ErrorKind;
 use crate::sync::{AtomicU64, Ordering, fence};
-use crate::{Call, ErrorKind};
 
 /// `state`: nobody has initialised the header (a new segment is zero-filled).
 ///
@@ -232,7 +232,7 @@ pub enum Kind {
 /// h.publish(&shape, 4242);
 /// assert_eq!(h.attach(&shape, |_| false), Ok(())); // an attacher
 /// let other = Shape::of::<u64>(Kind::Ring, 1, 256, 264);
-/// assert_eq!(h.attach(&other, |_| false), Err(HeaderError::Mismatch("kind")));
+/// assert_eq!(h.attach(&other, |_| false).map_err(|e| e.field()), Err(Some("kind")));
 /// ```
 #[repr(C, align(128))]
 #[derive(Debug)]
@@ -365,31 +365,58 @@ pub enum HeaderError {
     /// `state` holds a value no process writes.
     Corrupt,
     /// Ready, but this field differs from the expected shape.
-    Mismatch(&'static str),
+    Mismatch {
+        /// The field's name (`"capacity"`), behind a thin pointer (it is carried into
+        /// the crate's `Error`, which keeps it so).
+        field: &'static &'static str,
+        /// Its value in the header.
+        actual: u64,
+        /// The value the shape expects.
+        expected: u64,
+    },
 }
 
 impl HeaderError {
-    /// The crate's error for it, naming `call`.
+    /// The crate's error for it.
     ///
     /// # Examples
     ///
     /// ```
     /// use sysv_ipc::layout::header::HeaderError;
-    /// use sysv_ipc::{Call, ErrorKind};
+    /// use sysv_ipc::ErrorKind;
     ///
-    /// let e = HeaderError::Mismatch("capacity").to_error(Call::Queue);
-    /// assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "capacity" });
-    /// assert_eq!(HeaderError::NotReady.to_error(Call::SeqLock).kind(), ErrorKind::Uninitialized);
+    /// let e = HeaderError::Mismatch { field: &"capacity", actual: 8, expected: 64 }.to_error();
+    /// assert_eq!((e.kind(), e.layout_field()), (ErrorKind::LayoutMismatch, Some("capacity")));
+    /// assert_eq!((e.actual(), e.expected()), (Some(8), Some(64)));
+    /// assert_eq!(HeaderError::NotReady.to_error().kind(), ErrorKind::Uninitialized);
     /// ```
-    pub fn to_error(self, call: Call) -> crate::Error {
-        crate::Error::new(
-            call,
-            match self {
-                HeaderError::NotReady => ErrorKind::Uninitialized,
-                HeaderError::Corrupt => ErrorKind::Corrupt,
-                HeaderError::Mismatch(field) => ErrorKind::LayoutMismatch { field },
-            },
-        )
+    pub fn to_error(self) -> crate::Error {
+        match self {
+            HeaderError::NotReady => crate::Error::new(ErrorKind::Uninitialized),
+            HeaderError::Corrupt => crate::Error::new(ErrorKind::Corrupt),
+            HeaderError::Mismatch {
+                field,
+                actual,
+                expected,
+            } => crate::Error::new(ErrorKind::LayoutMismatch).with_field(field, actual, expected),
+        }
+    }
+
+    /// The field of a [`HeaderError::Mismatch`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::HeaderError;
+    ///
+    /// assert_eq!(HeaderError::Mismatch { field: &"kind", actual: 1, expected: 2 }.field(), Some("kind"));
+    /// assert_eq!(HeaderError::Corrupt.field(), None);
+    /// ```
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            HeaderError::Mismatch { field, .. } => Some(*field),
+            _ => None,
+        }
     }
 }
 
@@ -545,28 +572,32 @@ impl Header {
     /// h.publish(&Shape::of::<u64>(Kind::Ring, 4, 384, 384 + 32), 1);
     /// assert_eq!(h.check(&Shape::of::<u64>(Kind::Ring, 4, 384, 384 + 32)), Ok(()));
     /// let bigger = Shape::of::<u64>(Kind::Ring, 8, 384, 384 + 64);
-    /// assert_eq!(h.check(&bigger), Err(HeaderError::Mismatch("capacity")));
+    /// assert_eq!(h.check(&bigger).map_err(|e| e.field()), Err(Some("capacity")));
     /// let other_type = Shape::of::<i64>(Kind::Ring, 4, 384, 384 + 32);
-    /// assert_eq!(h.check(&other_type), Err(HeaderError::Mismatch("type_id")));
+    /// assert_eq!(h.check(&other_type).map_err(|e| e.field()), Err(Some("type_id")));
     /// ```
     pub fn check(&self, shape: &Shape) -> Result<(), HeaderError> {
         // Relaxed: ordered after the Acquire load of READY in `wait_ready`. A field a
         // peer rewrites later is merely compared, never used as a size or an offset.
         let r = Ordering::Relaxed;
-        let fields: [(&'static str, &AtomicU64, u64); 9] = [
-            ("magic", &self.magic, MAGIC),
-            ("layout_version", &self.layout_version, LAYOUT_VERSION),
-            ("kind", &self.kind, shape.kind as u64),
-            ("data_offset", &self.data_offset, shape.data_offset),
-            ("type_size", &self.type_size, shape.type_size),
-            ("type_align", &self.type_align, shape.type_align),
-            ("type_id", &self.type_id, shape.type_id),
-            ("capacity", &self.capacity, shape.capacity),
-            ("total_size", &self.total_size, shape.total_size),
+        let fields: [(&'static &'static str, &AtomicU64, u64); 9] = [
+            (&"magic", &self.magic, MAGIC),
+            (&"layout_version", &self.layout_version, LAYOUT_VERSION),
+            (&"kind", &self.kind, shape.kind as u64),
+            (&"data_offset", &self.data_offset, shape.data_offset),
+            (&"type_size", &self.type_size, shape.type_size),
+            (&"type_align", &self.type_align, shape.type_align),
+            (&"type_id", &self.type_id, shape.type_id),
+            (&"capacity", &self.capacity, shape.capacity),
+            (&"total_size", &self.total_size, shape.total_size),
         ];
         for (name, field, want) in fields {
             if field.load(r) != want {
-                return Err(HeaderError::Mismatch(name));
+                return Err(HeaderError::Mismatch {
+                    field: name,
+                    actual: field.load(r),
+                    expected: want,
+                });
             }
         }
         Ok(())
@@ -790,27 +821,39 @@ mod tests {
         h.publish(&shape(), 1);
         let mut other = shape();
         other.capacity = 8;
-        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("capacity")));
+        assert_eq!(
+            h.check(&other).map_err(|e| e.field()),
+            Err(Some("capacity"))
+        );
         other = shape();
         other.type_id = fingerprint::<i64>();
-        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("type_id")));
+        assert_eq!(h.check(&other).map_err(|e| e.field()), Err(Some("type_id")));
         other = shape();
         other.kind = Kind::SeqLock;
-        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("kind")));
+        assert_eq!(h.check(&other).map_err(|e| e.field()), Err(Some("kind")));
         other = shape();
         other.total_size += 8;
-        assert_eq!(h.check(&other), Err(HeaderError::Mismatch("total_size")));
+        assert_eq!(
+            h.check(&other).map_err(|e| e.field()),
+            Err(Some("total_size"))
+        );
         h.layout_version
             .store(LAYOUT_VERSION + 1, Ordering::Relaxed);
         assert_eq!(
-            h.check(&shape()),
-            Err(HeaderError::Mismatch("layout_version"))
+            h.check(&shape()).map_err(|e| e.field()),
+            Err(Some("layout_version"))
         );
         h.magic.store(0, Ordering::Relaxed);
-        assert_eq!(h.check(&shape()), Err(HeaderError::Mismatch("magic")));
+        assert_eq!(h.check(&shape()).map_err(|e| e.field()), Err(Some("magic")));
         h.state.store(7, Ordering::Relaxed);
         assert_eq!(h.wait_ready(|_| true), Err(HeaderError::Corrupt));
-        let e = HeaderError::Mismatch("capacity").to_error(Call::Queue);
-        assert_eq!(e.kind(), ErrorKind::LayoutMismatch { field: "capacity" });
+        let e = HeaderError::Mismatch {
+            field: &"capacity",
+            actual: 8,
+            expected: 4,
+        }
+        .to_error();
+        assert_eq!(e.kind(), ErrorKind::LayoutMismatch);
+        assert_eq!(e.layout_field(), Some("capacity"));
     }
 }

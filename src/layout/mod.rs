@@ -433,8 +433,8 @@ mod tests {
         );
         let e = crate::queue::Queue::<[u32; 3], 8, _>::open_in(k, Key::new(7)).unwrap_err();
         assert_eq!(
-            e.kind(),
-            crate::ErrorKind::LayoutMismatch { field: "capacity" }
+            (e.kind(), e.layout_field()),
+            (crate::ErrorKind::LayoutMismatch, Some("capacity"))
         );
         drop((p, c));
         q.remove().unwrap();
