@@ -1637,8 +1637,8 @@ fn rtt_notes(cfg: &Config, sh: &Shared, imps: &[Imp], notes: &mut Vec<String>) {
     }
 }
 
-type Prod<'q, const N: usize> = sysv_ipc::queue::Producer<'q, u64, N>;
-type Cons<'q, const N: usize> = sysv_ipc::queue::Consumer<'q, u64, N>;
+type Prod<const N: usize> = sysv_ipc::queue::Producer<u64, N>;
+type Cons<const N: usize> = sysv_ipc::queue::Consumer<u64, N>;
 
 /// A ping-pong direction over the `Queue`'s byte layout, written out by hand (no
 /// crate code): the sender stores the payload, `tail`, then the slot's `seq`; the
@@ -1710,8 +1710,8 @@ fn round_trips(
 
 /// [`round_trips`] through a queue pair, calling it as `variant` says.
 fn ping_pong<const N: usize>(
-    tx: &mut Prod<'_, N>,
-    rx: &mut Cons<'_, N>,
+    tx: &mut Prod<N>,
+    rx: &mut Cons<N>,
     side: Side,
     first: u64,
     n: u64,
@@ -1728,7 +1728,7 @@ fn ping_pong<const N: usize>(
 
 /// Ping-pong step: variant 0 spins on the non-blocking call, 1 and 2 block.
 #[inline(always)]
-fn send<const N: usize>(tx: &mut Prod<'_, N>, v: u64, variant: usize) {
+fn send<const N: usize>(tx: &mut Prod<N>, v: u64, variant: usize) {
     if variant == 0 {
         let mut v = v;
         while let Err(e) = tx.enqueue(v) {
@@ -1741,7 +1741,7 @@ fn send<const N: usize>(tx: &mut Prod<'_, N>, v: u64, variant: usize) {
 }
 
 #[inline(always)]
-fn recv<const N: usize>(rx: &mut Cons<'_, N>, variant: usize) -> u64 {
+fn recv<const N: usize>(rx: &mut Cons<N>, variant: usize) -> u64 {
     if variant == 0 {
         loop {
             if let Some(v) = rx.dequeue().unwrap() {
@@ -2005,8 +2005,8 @@ unsafe fn one_process_c(produce: Produce, consume: Consume, base: *mut c_void, s
 
 /// `n` messages through a queue whose both roles this thread holds, in bursts.
 fn one_process_queue<M: Msg>(
-    tx: &mut sysv_ipc::queue::Producer<'_, M, RING_CAP>,
-    rx: &mut sysv_ipc::queue::Consumer<'_, M, RING_CAP>,
+    tx: &mut sysv_ipc::queue::Producer<M, RING_CAP>,
+    rx: &mut sysv_ipc::queue::Consumer<M, RING_CAP>,
     sent: &mut u64,
     n: u64,
 ) {

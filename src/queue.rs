@@ -57,6 +57,31 @@
 //! consumer reads and the next producer overwrites; a consumer killed mid-dequeue
 //! leaves the message for the next consumer.
 //!
+//! A role owns its handle on the queue: claiming one attaches the segment again (a
+//! second `shmat` of the same id, one more in its `shm_nattch`) and copies the
+//! semaphore set's handle. So a [`Producer`] or [`Consumer`] borrows nothing: it
+//! moves into a thread (it is `Send` where the backend is) or into a struct with
+//! no lifetime, and outlives the `Queue` it was claimed from, which stays usable
+//! ([`len`](Queue::len), [`has_producer`](Queue::has_producer),
+//! [`remove`](Removable::remove)). After [`Removable::remove`] a role's mapping
+//! stays until the role is dropped, so non-blocking calls go on; the semaphore
+//! set goes at once, so a call that parks then fails with [`ErrorKind::Removed`].
+//!
+//! ```
+//! use std::thread;
+//! use sysv_ipc::{Intent, Key, Mode, Removable, queue::Queue};
+//!
+//! let q = Queue::<u64, 64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+//! let (mut tx, mut rx) = q.split()?;
+//! drop(q); // the roles hold their own attachments
+//! let producer = thread::spawn(move || (1..=1000).for_each(|i| tx.enqueue_blocking(i).unwrap()));
+//! let sum: u64 = (0..1000).map(|_| rx.dequeue_blocking().unwrap()).sum();
+//! producer.join().unwrap();
+//! assert_eq!(sum, 500_500);
+//! rx.queue().remove()?;
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
 //! A role is its claimer's process's. `SEM_UNDO` adjustments are per process and
 //! not inherited, so a `Producer` or `Consumer` value that a `fork()` copies into
 //! a child is not the child's role: every call of it in the child fails with
@@ -156,12 +181,14 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr;
 use core::time::Duration;
 
 use crate::abi::{
     MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
 };
 use crate::clock;
+use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 pub use crate::layout::ring::Barrier;
@@ -463,7 +490,9 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        Queue::create_in(DefaultBackend::default(), key, intent, mode)
+        during(&"Queue::create", Object::Key(key), || {
+            Queue::create_in(DefaultBackend::default(), key, intent, mode)
+        })
     }
 
     /// Opens the existing queue of `key`, on the default backend. See
@@ -490,7 +519,9 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(key: Key) -> Result<Self> {
-        Queue::open_in(DefaultBackend::default(), key)
+        during(&"Queue::open", Object::Key(key), || {
+            Queue::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`Queue::open_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -520,7 +551,9 @@ impl<T: ShmType, const MAXSZ: usize> Queue<T, MAXSZ> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        Queue::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"Queue::open_wait", Object::Key(key), || {
+            Queue::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 }
 
@@ -619,8 +652,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-        Queue::create_with(backend, key, intent, mode, wait)
+        during(&"Queue::create_in", Object::Key(key), || {
+            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+            Queue::create_with(backend, key, intent, mode, wait)
+        })
     }
 
     /// Opens the existing queue of `key`; [`Queue::create_in`] with [`Intent::Open`].
@@ -647,8 +682,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-        Queue::create_with(backend, key, Intent::Open, Mode::default(), wait)
+        during(&"Queue::open_in", Object::Key(key), || {
+            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+            Queue::create_with(backend, key, Intent::Open, Mode::default(), wait)
+        })
     }
 
     /// [`Queue::open_in`] for a program that may start before the peer that
@@ -672,10 +709,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, timeout, |left| {
-            let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
-            Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+        during(&"Queue::open_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |left| {
+                let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
+                Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+            })
         })
     }
 
@@ -736,7 +775,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        Queue::create_full(backend, key, intent, mode, QueueOptions::new(), wait)
+        during(&"Queue::create_with", Object::Key(key), || {
+            Queue::create_full(backend, key, intent, mode, QueueOptions::new(), wait)
+        })
     }
 
     /// [`Queue::create_in`] with [`QueueOptions`]: a required [`Barrier`] (the
@@ -784,8 +825,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-        Queue::create_full(backend, key, intent, mode, options, wait)
+        during(&"Queue::create_with_options", Object::Key(key), || {
+            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+            Queue::create_full(backend, key, intent, mode, options, wait)
+        })
     }
 
     fn create_full(
@@ -835,14 +878,17 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         Ok(q)
     }
 
+    /// A mapping too small for the ring (never, for a queue that opened).
+    fn too_small(&self) -> Error {
+        error(ErrorKind::LayoutMismatch).with_field(
+            &"size",
+            self.att.len() as u64,
+            Self::SIZE as u64,
+        )
+    }
+
     fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
-        let too_small = || {
-            error(ErrorKind::LayoutMismatch).with_field(
-                &"size",
-                self.att.len() as u64,
-                Self::SIZE as u64,
-            )
-        };
+        let too_small = || self.too_small();
         let (ctl, slots) = view::<B, RingCtl>(
             &self.att,
             ring::DATA_OFFSET,
@@ -850,6 +896,52 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         )
         .ok_or_else(too_small)?;
         Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
+    }
+
+    /// [`ring`](Self::ring), not tied to a borrow of `self`: for a role, which keeps
+    /// this handle in a field beside the ring (a `Producer` or `Consumer` moves
+    /// into a thread or a struct with no lifetime).
+    ///
+    /// # Safety
+    ///
+    /// The ring must not be used once this handle's attachment is detached, which
+    /// happens only when the handle is dropped (`Attachment::detach` takes it by
+    /// value, and a `Queue` hands out its attachment only by reference).
+    // One of the crate's two lifetime extensions outside `layout` and `shm` (the
+    // other is `SeqLock::parts_unbounded`): a role's ring and the attachment it
+    // views move together, which no borrow can say.
+    #[allow(unsafe_code)]
+    unsafe fn ring_unbounded<'m>(&self) -> Result<Ring<'m, MAXSZ>> {
+        let too_small = || self.too_small();
+        let (ctl, slots) = view::<B, RingCtl>(
+            &self.att,
+            ring::DATA_OFFSET,
+            Ring::<MAXSZ>::words(Self::SLOT_WORDS),
+        )
+        .ok_or_else(too_small)?;
+        // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
+        // moving the handle moves no byte it points to; the mapping stays at its
+        // address, mapped, until the attachment's `shmdt`, and the caller uses the
+        // reference only before that (this fn's contract).
+        let ctl: &'m RingCtl = unsafe { &*ptr::from_ref(ctl) };
+        // SAFETY: as for `ctl`: the slots are in the same mapping.
+        let slots: &'m [AtomicU64] = unsafe { &*ptr::from_ref(slots) };
+        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
+    }
+
+    /// A second handle on this queue, for a role to own: its own attachment of
+    /// the segment (a second `shmat` of the same id, which the kernel allows
+    /// after `IPC_RMID` too, as long as the segment is attached, as `self`'s
+    /// attachment keeps it) and a copy of the semaphore set's handle.
+    fn own_handle(&self) -> Result<Self>
+    where
+        B: Clone,
+    {
+        Ok(Queue {
+            att: self.att.segment().attach()?,
+            sems: SemSet::from_id(self.sems.backend().clone(), self.sems.id()),
+            _type: PhantomData,
+        })
     }
 
     /// Claims role semaphore `sem` and records our pid in `pid_word`.
@@ -893,9 +985,17 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         }
     }
 
-    fn producer_with(&self, reclaim: bool) -> Result<Producer<'_, T, MAXSZ, B>> {
-        let ring = self.ring()?;
-        let pid = self.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
+    #[allow(unsafe_code)] // ring_unbounded
+    fn producer_with(&self, reclaim: bool) -> Result<Producer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        let queue = self.own_handle()?;
+        // SAFETY: the ring goes into the role beside `queue`, which it is a view
+        // of; the role uses it only while it holds `queue` (see `Producer`'s fields),
+        // and on the error path below it is not used after `queue` goes.
+        let ring = unsafe { queue.ring_unbounded()? };
+        let pid = queue.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
         // Read while holding the role: a closing producer stored `closed` before it
         // released the role, and closed is for good.
         let registered = match ring.ctl().is_closed() {
@@ -904,46 +1004,51 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             Err(c) => Err(corrupt(c)),
         }
         .and_then(|ring| RingProducer::new(ring).map_err(corrupt))
-        .and_then(|r| self.register_for(r.barrier()).map(|()| r));
+        .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
         match registered {
-            Ok(r) => Ok(Producer {
-                queue: self,
-                ring: r,
-                pid,
-                spins: DEFAULT_SPINS,
-                peer_check: Some(DEFAULT_PEER_CHECK),
-                interruptible: false,
+            Ok(ring) => Ok(Producer {
+                ring,
+                role: Role::new(queue, pid),
             }),
             Err(e) => {
-                self.release(PRODUCER, &ring.ctl().producer_pid, pid);
+                queue.release(PRODUCER, &ring.ctl().producer_pid, pid);
                 Err(e)
             }
         }
     }
 
-    fn consumer_with(&self, reclaim: bool) -> Result<Consumer<'_, T, MAXSZ, B>> {
-        let ring = self.ring()?;
-        let pid = self.claim(CONSUMER, &ring.ctl().consumer_pid, reclaim)?;
+    #[allow(unsafe_code)] // ring_unbounded
+    fn consumer_with(&self, reclaim: bool) -> Result<Consumer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        let queue = self.own_handle()?;
+        // SAFETY: the ring goes into the role beside `queue`, which it is a view
+        // of; the role uses it only while it holds `queue` (see `Consumer`'s fields),
+        // and on the error path below it is not used after `queue` goes.
+        let ring = unsafe { queue.ring_unbounded()? };
+        let pid = queue.claim(CONSUMER, &ring.ctl().consumer_pid, reclaim)?;
         let registered = RingConsumer::new(ring)
             .map_err(corrupt)
-            .and_then(|r| self.register_for(r.barrier()).map(|()| r));
+            .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
         match registered {
-            Ok(r) => Ok(Consumer {
-                queue: self,
-                ring: r,
-                pid,
-                spins: DEFAULT_SPINS,
-                peer_check: Some(DEFAULT_PEER_CHECK),
-                interruptible: false,
+            Ok(ring) => Ok(Consumer {
+                ring,
+                role: Role::new(queue, pid),
             }),
             Err(e) => {
-                self.release(CONSUMER, &ring.ctl().consumer_pid, pid);
+                queue.release(CONSUMER, &ring.ctl().consumer_pid, pid);
                 Err(e)
             }
         }
     }
 
     /// Claims the producer role for this process.
+    ///
+    /// The role owns its handle on the queue: its own attachment of the segment
+    /// (`shmat` again, so the segment counts one more in `shm_nattch` while the
+    /// role lives) and a copy of the semaphore set's handle. It borrows nothing
+    /// from `self`, so it can move into a thread or a struct and outlive `self`.
     ///
     /// # Errors
     ///
@@ -954,7 +1059,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///   for good;
     /// - [`ErrorKind::Corrupt`]: the ring's indices (or its `closed` word) are
     ///   impossible;
-    /// - the semaphore's errors ([`ErrorKind::Removed`], ...).
+    /// - the semaphore's errors ([`ErrorKind::Removed`], ...);
+    /// - [`Segment::attach`]'s (the segment's mode changed since `self` attached it,
+    ///   a limit on attachments).
     ///
     /// # Examples
     ///
@@ -969,8 +1076,15 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert!(q.producer().is_ok());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
-        self.producer_with(false)
+    pub fn producer(&self) -> Result<Producer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        during(
+            &"Queue::producer",
+            Object::Segment(self.att.segment_id()),
+            || self.producer_with(false),
+        )
     }
 
     /// Claims the producer role even if its last holder died without releasing
@@ -1003,8 +1117,15 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert_eq!((rx.dequeue()?, rx.dequeue()?), (Some(10), Some(11)));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn reclaim_producer(&self) -> Result<Producer<'_, T, MAXSZ, B>> {
-        self.producer_with(true)
+    pub fn reclaim_producer(&self) -> Result<Producer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        during(
+            &"Queue::reclaim_producer",
+            Object::Segment(self.att.segment_id()),
+            || self.producer_with(true),
+        )
     }
 
     /// Claims the consumer role for this process.
@@ -1024,8 +1145,15 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue()?, None); // empty
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
-        self.consumer_with(false)
+    pub fn consumer(&self) -> Result<Consumer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        during(
+            &"Queue::consumer",
+            Object::Segment(self.att.segment_id()),
+            || self.consumer_with(false),
+        )
     }
 
     /// Claims the consumer role even if its last holder died without releasing
@@ -1056,11 +1184,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue()?, Some(2));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn reclaim_consumer(&self) -> Result<Consumer<'_, T, MAXSZ, B>> {
-        self.consumer_with(true)
+    pub fn reclaim_consumer(&self) -> Result<Consumer<T, MAXSZ, B>>
+    where
+        B: Clone,
+    {
+        during(
+            &"Queue::reclaim_consumer",
+            Object::Segment(self.att.segment_id()),
+            || self.consumer_with(true),
+        )
     }
 
     /// Claims both roles for this process (two threads, or one thread doing both).
+    /// Each role owns its attachment (see [`producer`](Self::producer)), so each
+    /// moves into a thread of its own.
     ///
     /// # Errors
     ///
@@ -1075,17 +1212,25 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// let q = Removal::new(Queue::<u64, 64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
-    /// let sum = thread::scope(|s| {
-    ///     s.spawn(move || (1..=100).for_each(|i| tx.enqueue_blocking(i).unwrap()));
-    ///     (0..100).map(|_| rx.dequeue_blocking().unwrap()).sum::<u64>()
-    /// });
-    /// assert_eq!(sum, 5050);
+    /// let producer = thread::spawn(move || (1..=100).for_each(|i| tx.enqueue_blocking(i).unwrap()));
+    /// let consumer = thread::spawn(move || (0..100).map(|_| rx.dequeue_blocking().unwrap()).sum::<u64>());
+    /// producer.join().unwrap();
+    /// assert_eq!(consumer.join().unwrap(), 5050);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn split(&self) -> Result<(Producer<'_, T, MAXSZ, B>, Consumer<'_, T, MAXSZ, B>)> {
-        let producer = self.producer()?;
-        let consumer = self.consumer()?;
-        Ok((producer, consumer))
+    pub fn split(&self) -> Result<(Producer<T, MAXSZ, B>, Consumer<T, MAXSZ, B>)>
+    where
+        B: Clone,
+    {
+        during(
+            &"Queue::split",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let producer = self.producer()?;
+                let consumer = self.consumer()?;
+                Ok((producer, consumer))
+            },
+        )
     }
 
     /// Whether a live process holds the producer role (`GETVAL` of its semaphore).
@@ -1108,7 +1253,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_producer(&self) -> Result<bool> {
-        Ok(self.sems.get(PRODUCER)? == 0)
+        during(
+            &"Queue::has_producer",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.sems.get(PRODUCER)? == 0),
+        )
     }
 
     /// Whether a live process holds the consumer role.
@@ -1129,7 +1278,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_consumer(&self) -> Result<bool> {
-        Ok(self.sems.get(CONSUMER)? == 0)
+        during(
+            &"Queue::has_consumer",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.sems.get(CONSUMER)? == 0),
+        )
     }
 
     /// Messages in the queue, as an observer sees them (both sides may be moving).
@@ -1149,7 +1302,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&self) -> Result<usize> {
-        self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt)
+        during(
+            &"Queue::len",
+            Object::Segment(self.att.segment_id()),
+            || self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt),
+        )
     }
 
     /// Whether the producer closed the queue ([`Producer::close`]): the stream has
@@ -1203,7 +1360,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn barrier(&self) -> Result<Barrier> {
-        Ok(self.ring()?.ctl().barrier())
+        during(
+            &"Queue::barrier",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.ring()?.ctl().barrier()),
+        )
     }
 
     /// Whether [`len`](Self::len) is 0.
@@ -1224,7 +1385,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&self) -> Result<bool> {
-        self.len().map(|n| n == 0)
+        during(
+            &"Queue::is_empty",
+            Object::Segment(self.att.segment_id()),
+            || self.len().map(|n| n == 0),
+        )
     }
 
     /// Usable slots: `MAXSZ`.
@@ -1309,9 +1474,15 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
     /// callers wake with [`ErrorKind::Removed`]. This process's mapping stays
     /// usable until the queue is dropped.
     fn remove(&self) -> Result<()> {
-        let shm = self.att.segment().remove();
-        let sem = self.sems.remove();
-        shm.and(sem)
+        during(
+            &"Queue::remove",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let shm = self.att.segment().remove();
+                let sem = self.sems.remove();
+                shm.and(sem)
+            },
+        )
     }
 }
 
@@ -1371,6 +1542,68 @@ impl<B: Backend> Parking for PeerWake<'_, B> {
     }
 }
 
+/// What a [`Producer`] or [`Consumer`] holds beside its side of the ring: its own
+/// handle on the queue (its attachment and semaphore set), the claiming process
+/// and its blocking settings.
+struct Role<T, const MAXSZ: usize, B: Backend> {
+    queue: Queue<T, MAXSZ, B>,
+    /// The claiming process, as [`Backend::getpid_cached`] gave it.
+    pid: i32,
+    spins: u32,
+    peer_check: Option<Duration>,
+    /// Whether a park that a signal ends (`EINTR`) fails the call with
+    /// [`ErrorKind::Interrupted`] rather than parking again.
+    interruptible: bool,
+}
+
+impl<T, const MAXSZ: usize, B: Backend> Role<T, MAXSZ, B> {
+    fn new(queue: Queue<T, MAXSZ, B>, pid: i32) -> Self {
+        Role {
+            queue,
+            pid,
+            spins: DEFAULT_SPINS,
+            peer_check: Some(DEFAULT_PEER_CHECK),
+            interruptible: false,
+        }
+    }
+
+    #[inline]
+    fn holder(&self) -> Result<()> {
+        holder(self.queue.sems.backend(), self.pid)
+    }
+
+    /// The post that wakes the peer parked on semaphore `peer`.
+    fn wake(&self, peer: u16) -> PeerWake<'_, B> {
+        PeerWake {
+            sems: &self.queue.sems,
+            peer,
+        }
+    }
+
+    /// A blocking call's parking: on `own`, waking `peer`, watching the peer's role
+    /// semaphore `peer_role` and its pid word.
+    fn park<'a>(
+        &'a self,
+        peer: u16,
+        own: u16,
+        peer_role: u16,
+        peer_pid: &'a AtomicU64,
+        timeout: Option<Duration>,
+    ) -> SemPark<'a, B> {
+        SemPark {
+            wake: self.wake(peer),
+            own,
+            peer_role,
+            peer_pid,
+            peer_check: self.peer_check,
+            interruptible: self.interruptible,
+            timeout,
+            start: None,
+            left: None,
+        }
+    }
+}
+
 impl<B: Backend> SemPark<'_, B> {
     /// What is left of the call's timeout (`None`: it has none), starting the
     /// clock at the call's first round that found nothing to do.
@@ -1417,7 +1650,7 @@ impl<B: Backend> Parking for SemPark<'_, B> {
         self.left = self.remaining()?;
         if self.left.is_some_and(|r| r.is_zero()) {
             self.check_peer()?;
-            return Err(error(ErrorKind::TimedOut));
+            return Err(error(ErrorKind::TimedOut).after(self.timeout.unwrap_or_default()));
         }
         Ok(())
     }
@@ -1446,7 +1679,7 @@ impl<B: Backend> Parking for SemPark<'_, B> {
                 self.check_peer()?;
                 if wait == remaining {
                     // The whole remainder ran out: the call's time is up.
-                    Err(e)
+                    Err(e.after(self.timeout.unwrap_or_default()))
                 } else {
                     // A check interval ran out: the ring re-checks and parks again.
                     Ok(())
@@ -1506,6 +1739,15 @@ pub struct EnqueueError<T> {
 }
 
 impl<T> EnqueueError<T> {
+    /// The same error, naming the operation and the object (see
+    /// [`during`](crate::error::during)).
+    fn during(self, operation: &'static &'static str, object: Object) -> Self {
+        EnqueueError {
+            error: self.error.during(operation).on(object),
+            value: self.value,
+        }
+    }
+
     /// Why.
     ///
     /// # Examples
@@ -1602,7 +1844,8 @@ impl<T> From<EnqueueError<T>> for Error {
     }
 }
 
-/// The producer role of a [`Queue`]; dropping it releases the role.
+/// The producer role of a [`Queue`]; dropping it releases the role (and detaches
+/// its own mapping). It borrows no `Queue`: see [the module docs](self#roles).
 ///
 /// # Examples
 ///
@@ -1622,53 +1865,31 @@ impl<T> From<EnqueueError<T>> for Error {
 /// assert_eq!((tx.len()?, pending), (4, &[5, 6][..]));
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub struct Producer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
-    queue: &'q Queue<T, MAXSZ, B>,
-    ring: RingProducer<'q, MAXSZ>,
-    pid: i32,
-    spins: u32,
-    peer_check: Option<Duration>,
-    /// Whether a park that a signal ends (`EINTR`) fails the call with
-    /// [`ErrorKind::Interrupted`] rather than parking again.
-    interruptible: bool,
+pub struct Producer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
+    /// A view of `role.queue`'s own mapping, not a borrow of it (see
+    /// [`Queue::ring_unbounded`]): used only while `role` is held. `Drop` uses it
+    /// before the fields go, and it is declared before `role` so that it goes
+    /// first; `role.queue` is never handed out but by reference, so its
+    /// attachment is detached only with the role.
+    ring: RingProducer<'static, MAXSZ>,
+    role: Role<T, MAXSZ, B>,
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<T, MAXSZ, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Producer")
-            .field("queue", self.queue)
+            .field("queue", &self.role.queue)
             .field("ring", &self.ring)
             .finish()
     }
 }
 
-impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// [`ErrorKind::WrongProcess`] unless the caller is the process that claimed the
     /// role (see the [module docs](self#roles)).
     #[inline]
     fn holder(&self) -> Result<()> {
-        holder(self.queue.sems.backend(), self.pid)
-    }
-
-    fn wake(&self) -> PeerWake<'q, B> {
-        PeerWake {
-            sems: &self.queue.sems,
-            peer: ITEMS,
-        }
-    }
-
-    fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
-        SemPark {
-            wake: self.wake(),
-            own: SPACE,
-            peer_role: CONSUMER,
-            peer_pid: &self.ring.ctl().consumer_pid,
-            peer_check: self.peer_check,
-            interruptible: self.interruptible,
-            timeout,
-            start: None,
-            left: None,
-        }
+        self.role.holder()
     }
 
     /// Enqueues `value` if there is room, without blocking.
@@ -1695,10 +1916,17 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        let object = Object::Segment(self.role.queue.att.segment_id());
+        self.push_one(value)
+            .map_err(|e| e.during(&"Producer::enqueue", object))
+    }
+
+    /// [`enqueue`](Self::enqueue), its errors not yet named.
+    fn push_one(&mut self, value: T) -> Result<(), EnqueueError<T>> {
         if let Err(error) = self.holder() {
             return Err(EnqueueError { error, value });
         }
-        let mut park = self.wake();
+        let mut park = self.role.wake(ITEMS);
         let r = self.ring.push(
             1,
             |_, slot| {
@@ -1723,10 +1951,17 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
         if let Err(error) = self.holder() {
             return Err(EnqueueError { error, value });
         }
-        let mut park = self.park(timeout);
+        // The ring's `ctl` is the mapping's, not a borrow of `self.ring`.
+        let mut park = self.role.park(
+            ITEMS,
+            SPACE,
+            CONSUMER,
+            &self.ring.ctl().consumer_pid,
+            timeout,
+        );
         let r = self.ring.push_blocking(
             1,
-            self.spins,
+            self.role.spins,
             |_, slot| {
                 store_words(slot, value.as_bytes());
             },
@@ -1788,7 +2023,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_blocking(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        let object = Object::Segment(self.role.queue.att.segment_id());
         self.enqueue_wait(value, None)
+            .map_err(|e| e.during(&"Producer::enqueue_blocking", object))
     }
 
     /// [`enqueue_blocking`](Self::enqueue_blocking) that gives up with
@@ -1819,7 +2056,9 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_timeout(&mut self, value: T, timeout: Duration) -> Result<(), EnqueueError<T>> {
+        let object = Object::Segment(self.role.queue.att.segment_id());
         self.enqueue_wait(value, Some(timeout))
+            .map_err(|e| e.during(&"Producer::enqueue_timeout", object))
     }
 
     /// Enqueues up to `max` values made in place: `make(i)` is called for
@@ -1851,17 +2090,23 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.wake();
-        self.ring
-            .push(
-                max,
-                |i, slot| {
-                    store_words(slot, make(i).as_bytes());
-                },
-                &mut park,
-            )
-            .map_err(corrupt)
+        during(
+            &"Producer::enqueue_with",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(ITEMS);
+                self.ring
+                    .push(
+                        max,
+                        |i, slot| {
+                            store_words(slot, make(i).as_bytes());
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)
+            },
+        )
     }
 
     /// Enqueues as many of `items` as there is room for, in order, without
@@ -1887,19 +2132,25 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.wake();
-        self.ring
-            .push(
-                items.len(),
-                |i, slot| {
-                    if let Some(item) = items.get(i) {
-                        store_words(slot, item.as_bytes());
-                    }
-                },
-                &mut park,
-            )
-            .map_err(corrupt)
+        during(
+            &"Producer::enqueue_slice",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(ITEMS);
+                self.ring
+                    .push(
+                        items.len(),
+                        |i, slot| {
+                            if let Some(item) = items.get(i) {
+                                store_words(slot, item.as_bytes());
+                            }
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)
+            },
+        )
     }
 
     /// Messages in the queue (re-reads the consumer's index).
@@ -1923,8 +2174,14 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        self.holder()?;
-        self.ring.occupied().map_err(corrupt)
+        during(
+            &"Producer::len",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                self.ring.occupied().map_err(corrupt)
+            },
+        )
     }
 
     /// Whether the queue is empty (re-reads the consumer's index).
@@ -1948,7 +2205,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        self.len().map(|n| n == 0)
+        during(
+            &"Producer::is_empty",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == 0),
+        )
     }
 
     /// Whether the queue is full (re-reads the consumer's index).
@@ -1970,7 +2231,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        self.len().map(|n| n == MAXSZ)
+        during(
+            &"Producer::is_full",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == MAXSZ),
+        )
     }
 
     /// Usable slots: `MAXSZ`.
@@ -2007,7 +2272,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_spins(&mut self, spins: u32) {
-        self.spins = spins;
+        self.role.spins = spins;
     }
 
     /// Sets how long one park of a blocking call lasts at most before the call
@@ -2043,7 +2308,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
-        self.peer_check = every;
+        self.role.peer_check = every;
     }
 
     /// Sets whether a park that a signal ends fails the blocking call with
@@ -2078,7 +2343,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_interruptible(&mut self, interruptible: bool) {
-        self.interruptible = interruptible;
+        self.role.interruptible = interruptible;
     }
 
     /// Ends the stream and releases the role: the consumer dequeues every value
@@ -2120,15 +2385,19 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn close(mut self) -> Result<()> {
-        self.holder()?;
-        let mut wake = self.wake();
-        self.ring.close(&mut wake);
+        let object = Object::Segment(self.role.queue.att.segment_id());
+        during(&"Producer::close", object, || {
+            self.holder()?;
+            let mut wake = self.role.wake(ITEMS);
+            self.ring.close(&mut wake);
+            Ok(())
+        })
         // Dropping `self` releases the role (after the close: a producer that
         // claims it next reads `closed` and is refused).
-        Ok(())
     }
 
-    /// The queue.
+    /// The role's own handle on the queue (its attachment and semaphore set):
+    /// what the role was claimed from, which it may outlive.
     ///
     /// # Examples
     ///
@@ -2142,21 +2411,21 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Producer<'q, T, MAXSZ, B> {
     /// assert!(tx.queue().has_producer()?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
-        self.queue
+    pub const fn queue(&self) -> &Queue<T, MAXSZ, B> {
+        &self.role.queue
     }
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<T, MAXSZ, B> {
     fn drop(&mut self) {
-        if let Ok(ring) = self.queue.ring() {
-            self.queue
-                .release(PRODUCER, &ring.ctl().producer_pid, self.pid);
-        }
+        self.role
+            .queue
+            .release(PRODUCER, &self.ring.ctl().producer_pid, self.role.pid);
     }
 }
 
-/// The consumer role of a [`Queue`]; dropping it releases the role.
+/// The consumer role of a [`Queue`]; dropping it releases the role (and detaches
+/// its own mapping). It borrows no `Queue`: see [the module docs](self#roles).
 ///
 /// # Examples
 ///
@@ -2178,52 +2447,27 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<'_, T, MAXSZ,
 /// assert_eq!(total, 14);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub struct Consumer<'q, T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
-    queue: &'q Queue<T, MAXSZ, B>,
-    ring: RingConsumer<'q, MAXSZ>,
-    pid: i32,
-    spins: u32,
-    peer_check: Option<Duration>,
-    /// Whether a park that a signal ends (`EINTR`) fails the call with
-    /// [`ErrorKind::Interrupted`] rather than parking again.
-    interruptible: bool,
+pub struct Consumer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
+    /// As [`Producer`]'s `ring`: a view of `role.queue`'s own mapping, declared
+    /// first so that it goes before the attachment does.
+    ring: RingConsumer<'static, MAXSZ>,
+    role: Role<T, MAXSZ, B>,
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<T, MAXSZ, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
-            .field("queue", self.queue)
+            .field("queue", &self.role.queue)
             .field("ring", &self.ring)
             .finish()
     }
 }
 
-impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// As [`Producer::holder`].
     #[inline]
     fn holder(&self) -> Result<()> {
-        holder(self.queue.sems.backend(), self.pid)
-    }
-
-    fn wake(&self) -> PeerWake<'q, B> {
-        PeerWake {
-            sems: &self.queue.sems,
-            peer: SPACE,
-        }
-    }
-
-    fn park(&self, timeout: Option<Duration>) -> SemPark<'q, B> {
-        SemPark {
-            wake: self.wake(),
-            own: ITEMS,
-            peer_role: PRODUCER,
-            peer_pid: &self.ring.ctl().producer_pid,
-            peer_check: self.peer_check,
-            interruptible: self.interruptible,
-            timeout,
-            start: None,
-            left: None,
-        }
+        self.role.holder()
     }
 
     /// Dequeues the oldest value, if any, without blocking.
@@ -2273,24 +2517,30 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
-        self.holder()?;
-        let mut park = self.wake();
-        let mut out = T::new_zeroed();
-        let n = self
-            .ring
-            .pop(
-                1,
-                |_, slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut park,
-            )
-            .map_err(corrupt)?;
-        if n == 1 {
-            return Ok(Some(out));
-        }
-        self.not_finished()?;
-        Ok(None)
+        during(
+            &"Consumer::dequeue",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(SPACE);
+                let mut out = T::new_zeroed();
+                let n = self
+                    .ring
+                    .pop(
+                        1,
+                        |_, slot| {
+                            load_words(slot, out.as_mut_bytes());
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)?;
+                if n == 1 {
+                    return Ok(Some(out));
+                }
+                self.not_finished()?;
+                Ok(None)
+            },
+        )
     }
 
     /// [`ErrorKind::Closed`] once the producer closed the queue and everything it
@@ -2305,11 +2555,18 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
 
     fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
         self.holder()?;
-        let mut park = self.park(timeout);
+        // The ring's `ctl` is the mapping's, not a borrow of `self.ring`.
+        let mut park = self.role.park(
+            SPACE,
+            ITEMS,
+            PRODUCER,
+            &self.ring.ctl().producer_pid,
+            timeout,
+        );
         let mut out = T::new_zeroed();
         let r = self.ring.pop_blocking(
             1,
-            self.spins,
+            self.role.spins,
             |_, slot| {
                 load_words(slot, out.as_mut_bytes());
             },
@@ -2367,7 +2624,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_blocking(&mut self) -> Result<T> {
-        self.dequeue_wait(None)
+        during(
+            &"Consumer::dequeue_blocking",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.dequeue_wait(None),
+        )
     }
 
     /// [`dequeue_blocking`](Self::dequeue_blocking) that gives up with
@@ -2395,7 +2656,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_timeout(&mut self, timeout: Duration) -> Result<T> {
-        self.dequeue_wait(Some(timeout))
+        during(
+            &"Consumer::dequeue_timeout",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.dequeue_wait(Some(timeout)),
+        )
     }
 
     /// Dequeues up to `max` values, oldest first, handing each to `take` by value
@@ -2431,21 +2696,27 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.wake();
-        let n = self
-            .ring
-            .pop(
-                max,
-                |_, slot| {
-                    let mut v = T::new_zeroed();
-                    load_words(slot, v.as_mut_bytes());
-                    take(v);
-                },
-                &mut park,
-            )
-            .map_err(corrupt)?;
-        self.popped(n, max)
+        during(
+            &"Consumer::dequeue_with",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(SPACE);
+                let n = self
+                    .ring
+                    .pop(
+                        max,
+                        |_, slot| {
+                            let mut v = T::new_zeroed();
+                            load_words(slot, v.as_mut_bytes());
+                            take(v);
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)?;
+                self.popped(n, max)
+            },
+        )
     }
 
     /// A batch pop's count, or [`ErrorKind::Closed`] if it found nothing (not
@@ -2485,22 +2756,28 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.wake();
-        let max = out.len();
-        let n = self
-            .ring
-            .pop(
-                max,
-                |i, slot| {
-                    if let Some(o) = out.get_mut(i) {
-                        load_words(slot, o.as_mut_bytes());
-                    }
-                },
-                &mut park,
-            )
-            .map_err(corrupt)?;
-        self.popped(n, max)
+        during(
+            &"Consumer::dequeue_into",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                let mut park = self.role.wake(SPACE);
+                let max = out.len();
+                let n = self
+                    .ring
+                    .pop(
+                        max,
+                        |i, slot| {
+                            if let Some(o) = out.get_mut(i) {
+                                load_words(slot, o.as_mut_bytes());
+                            }
+                        },
+                        &mut park,
+                    )
+                    .map_err(corrupt)?;
+                self.popped(n, max)
+            },
+        )
     }
 
     /// Messages in the queue (re-reads the producer's index).
@@ -2524,8 +2801,14 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        self.holder()?;
-        self.ring.occupied().map_err(corrupt)
+        during(
+            &"Consumer::len",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || {
+                self.holder()?;
+                self.ring.occupied().map_err(corrupt)
+            },
+        )
     }
 
     /// Whether the queue is empty (re-reads the producer's index).
@@ -2548,7 +2831,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        self.len().map(|n| n == 0)
+        during(
+            &"Consumer::is_empty",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == 0),
+        )
     }
 
     /// Whether the queue is full (re-reads the producer's index).
@@ -2572,7 +2859,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        self.len().map(|n| n == MAXSZ)
+        during(
+            &"Consumer::is_full",
+            Object::Segment(self.role.queue.att.segment_id()),
+            || self.len().map(|n| n == MAXSZ),
+        )
     }
 
     /// Usable slots: `MAXSZ`.
@@ -2607,7 +2898,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_spins(&mut self, spins: u32) {
-        self.spins = spins;
+        self.role.spins = spins;
     }
 
     /// See [`Producer::set_peer_check`]: how long one park lasts at most before the
@@ -2636,7 +2927,7 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
-        self.peer_check = every;
+        self.role.peer_check = every;
     }
 
     /// See [`Producer::set_interruptible`]: whether a park that a signal ends fails
@@ -2670,10 +2961,11 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_interruptible(&mut self, interruptible: bool) {
-        self.interruptible = interruptible;
+        self.role.interruptible = interruptible;
     }
 
-    /// The queue.
+    /// The role's own handle on the queue (its attachment and semaphore set):
+    /// what the role was claimed from, which it may outlive.
     ///
     /// # Examples
     ///
@@ -2686,16 +2978,15 @@ impl<'q, T: ShmType, const MAXSZ: usize, B: Backend> Consumer<'q, T, MAXSZ, B> {
     /// assert!(rx.queue().has_consumer()?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn queue(&self) -> &'q Queue<T, MAXSZ, B> {
-        self.queue
+    pub const fn queue(&self) -> &Queue<T, MAXSZ, B> {
+        &self.role.queue
     }
 }
 
-impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Consumer<'_, T, MAXSZ, B> {
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Consumer<T, MAXSZ, B> {
     fn drop(&mut self) {
-        if let Ok(ring) = self.queue.ring() {
-            self.queue
-                .release(CONSUMER, &ring.ctl().consumer_pid, self.pid);
-        }
+        self.role
+            .queue
+            .release(CONSUMER, &self.ring.ctl().consumer_pid, self.role.pid);
     }
 }

@@ -48,8 +48,10 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use core::ptr;
 use core::time::Duration;
 
+use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
@@ -150,7 +152,9 @@ impl<T: ShmType> SeqLock<T> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(key: Key, intent: Intent, mode: Mode) -> Result<Self> {
-        SeqLock::create_in(DefaultBackend::default(), key, intent, mode)
+        during(&"SeqLock::create", Object::Key(key), || {
+            SeqLock::create_in(DefaultBackend::default(), key, intent, mode)
+        })
     }
 
     /// Opens the existing seqlock of `key`, on the default backend.
@@ -172,7 +176,9 @@ impl<T: ShmType> SeqLock<T> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(key: Key) -> Result<Self> {
-        SeqLock::open_in(DefaultBackend::default(), key)
+        during(&"SeqLock::open", Object::Key(key), || {
+            SeqLock::open_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`SeqLock::open_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -181,7 +187,9 @@ impl<T: ShmType> SeqLock<T> {
     ///
     /// As [`SeqLock::open_wait_in`].
     pub fn open_wait(key: Key, timeout: Duration) -> Result<Self> {
-        SeqLock::open_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"SeqLock::open_wait", Object::Key(key), || {
+            SeqLock::open_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 
     /// Opens the existing seqlock of `key` for reading only, on the default
@@ -204,7 +212,9 @@ impl<T: ShmType> SeqLock<T> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open_read_only(key: Key) -> Result<SeqLock<T, DefaultBackend, ReadOnly>> {
-        SeqLock::open_read_only_in(DefaultBackend::default(), key)
+        during(&"SeqLock::open_read_only", Object::Key(key), || {
+            SeqLock::open_read_only_in(DefaultBackend::default(), key)
+        })
     }
 
     /// [`SeqLock::open_read_only_wait_in`] waiting up to `timeout` for a peer to create the object.
@@ -216,7 +226,9 @@ impl<T: ShmType> SeqLock<T> {
         key: Key,
         timeout: Duration,
     ) -> Result<SeqLock<T, DefaultBackend, ReadOnly>> {
-        SeqLock::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
+        during(&"SeqLock::open_read_only_wait", Object::Key(key), || {
+            SeqLock::open_read_only_wait_in(DefaultBackend::default(), key, timeout)
+        })
     }
 }
 
@@ -263,7 +275,11 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read(&self) -> Result<T> {
-        self.read_with(DEFAULT_ATTEMPTS)
+        during(
+            &"SeqLock::read",
+            Object::Segment(self.att.segment_id()),
+            || self.read_with(DEFAULT_ATTEMPTS),
+        )
     }
 
     /// A consistent copy of the value, with up to `attempts` attempts (spinning
@@ -285,11 +301,17 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read_with(&self, attempts: u32) -> Result<T> {
-        let mut out = T::new_zeroed();
-        self.read_view()?
-            .read(out.as_mut_bytes(), attempts)
-            .map_err(|_| error(ErrorKind::Busy))?;
-        Ok(out)
+        during(
+            &"SeqLock::read_with",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let mut out = T::new_zeroed();
+                self.read_view()?
+                    .read(out.as_mut_bytes(), attempts)
+                    .map_err(|_| error(ErrorKind::Busy))?;
+                Ok(out)
+            },
+        )
     }
 
     /// Whether a live process holds the writer role.
@@ -312,7 +334,11 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_writer(&self) -> Result<bool> {
-        Ok(self.sems.get(WRITER)? == 0)
+        during(
+            &"SeqLock::has_writer",
+            Object::Segment(self.att.segment_id()),
+            || Ok(self.sems.get(WRITER)? == 0),
+        )
     }
 
     /// The segment.
@@ -404,8 +430,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-        SeqLock::create_with(backend, key, intent, mode, wait)
+        during(&"SeqLock::create_in", Object::Key(key), || {
+            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+            SeqLock::create_with(backend, key, intent, mode, wait)
+        })
     }
 
     /// Opens the existing seqlock of `key`.
@@ -432,8 +460,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-        SeqLock::create_with(backend, key, Intent::Open, Mode::default(), wait)
+        during(&"SeqLock::open_in", Object::Key(key), || {
+            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+            SeqLock::create_with(backend, key, Intent::Open, Mode::default(), wait)
+        })
     }
 
     /// [`SeqLock::open_in`] for a program that may start before the peer that
@@ -457,10 +487,12 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, timeout, |left| {
-            let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
-            SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+        during(&"SeqLock::open_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |left| {
+                let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
+                SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+            })
         })
     }
 
@@ -508,13 +540,15 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let init = |ctl: &SeqCtl, _: &B| ctl.init();
-        let (att, sems) =
-            join::create_or_join(backend, key, intent, mode, &Self::spec(), init, wait)?;
-        Ok(SeqLock {
-            att,
-            sems,
-            _type: PhantomData,
+        during(&"SeqLock::create_with", Object::Key(key), || {
+            let init = |ctl: &SeqCtl, _: &B| ctl.init();
+            let (att, sems) =
+                join::create_or_join(backend, key, intent, mode, &Self::spec(), init, wait)?;
+            Ok(SeqLock {
+                att,
+                sems,
+                _type: PhantomData,
+            })
         })
     }
 
@@ -523,36 +557,80 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
             .ok_or_else(|| too_small(self.att.len(), Self::SIZE))
     }
 
-    fn writer_with(&self, reclaim: bool) -> Result<Writer<'_, T, B>> {
+    /// [`parts`](Self::parts), not tied to a borrow of `self`: for a [`Writer`],
+    /// which keeps this handle in a field beside the view (so that it moves into
+    /// a thread or a struct with no lifetime).
+    ///
+    /// # Safety
+    ///
+    /// The references must not be used once this handle's attachment is
+    /// detached, which happens only when the handle is dropped
+    /// (`Attachment::detach` takes it by value, and a `SeqLock` hands out its
+    /// attachment only by reference).
+    // As `Queue::ring_unbounded`: a role's view and the attachment it views move
+    // together, which no borrow can say.
+    #[allow(unsafe_code)]
+    unsafe fn parts_unbounded<'m>(&self) -> Result<(&'m SeqCtl, &'m [AtomicU64])> {
         let (ctl, words) = self.parts()?;
-        match self.sems.op(&[SemOp::wait(WRITER).nowait().undo()]) {
+        // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
+        // moving the handle moves no byte it points to; the mapping stays at its
+        // address, mapped, until the attachment's `shmdt`, and the caller uses the
+        // reference only before that (this fn's contract).
+        let ctl: &'m SeqCtl = unsafe { &*ptr::from_ref(ctl) };
+        // SAFETY: as for `ctl`: the words are in the same mapping.
+        let words: &'m [AtomicU64] = unsafe { &*ptr::from_ref(words) };
+        Ok((ctl, words))
+    }
+
+    #[allow(unsafe_code)] // parts_unbounded
+    fn writer_with(&self, reclaim: bool) -> Result<Writer<T, B>>
+    where
+        B: Clone,
+    {
+        // The writer's own handle: a second attachment of the segment (the kernel
+        // allows it after `IPC_RMID` too, while `self`'s keeps the segment
+        // attached) and a copy of the semaphore set's handle.
+        let lock = SeqLock {
+            att: self.att.segment().attach()?,
+            sems: SemSet::from_id(self.sems.backend().clone(), self.sems.id()),
+            _type: PhantomData,
+        };
+        // SAFETY: the view goes into the `Writer` beside `lock`, whose mapping it
+        // is; the writer uses it only while it holds `lock` (see `Writer`'s
+        // fields), and on the error paths below it is dropped unused with `lock`.
+        let (ctl, words) = unsafe { lock.parts_unbounded()? };
+        match lock.sems.op(&[SemOp::wait(WRITER).nowait().undo()]) {
             Err(e) if e.kind() == ErrorKind::WouldBlock => return Err(error(ErrorKind::RoleTaken)),
             r => r?,
         }
         // Acquire: pairs with the Release store of 0 when a writer is dropped.
         if ctl.writer_pid.load(Ordering::Acquire) != 0 && !reclaim {
-            let _ = self.sems.op(&[SemOp::post(WRITER).undo()]);
+            let _ = lock.sems.op(&[SemOp::post(WRITER).undo()]);
             return Err(error(ErrorKind::RoleAbandoned));
         }
         // The cached form, which `Writer::write` compares with (and prime it here).
-        let pid = self.sems.backend().getpid_cached();
+        let pid = lock.sems.backend().getpid_cached();
         // Relaxed: a marker; the semaphore is the lock.
         ctl.writer_pid
             .store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
         Ok(Writer {
-            lock: self,
             inner: SeqWriter::new(ctl, words),
+            lock,
             pid,
         })
     }
 
     /// Claims the writer role for this process.
     ///
+    /// The role owns its handle on the seqlock: its own attachment of the segment
+    /// (`shmat` again: one more in `shm_nattch` while it lives) and a copy of the
+    /// semaphore set's handle, so it borrows nothing from `self` and may outlive it.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::RoleTaken`] (a live writer exists), [`ErrorKind::RoleAbandoned`]
     /// (the last writer died holding it: see [`reclaim_writer`](Self::reclaim_writer)),
-    /// and the semaphore's errors.
+    /// the semaphore's errors, and [`Segment::attach`]'s.
     ///
     /// # Examples
     ///
@@ -563,11 +641,21 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// let w = lock.writer()?;
     /// assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken); // one writer
     /// drop(w); // releases the role
-    /// assert!(lock.writer().is_ok());
+    /// let mut w = lock.writer()?;
+    /// // Owned: it moves into a thread, no scope needed.
+    /// std::thread::spawn(move || w.write(&7)).join().unwrap()?;
+    /// assert_eq!(lock.read()?, 7);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn writer(&self) -> Result<Writer<'_, T, B>> {
-        self.writer_with(false)
+    pub fn writer(&self) -> Result<Writer<T, B>>
+    where
+        B: Clone,
+    {
+        during(
+            &"SeqLock::writer",
+            Object::Segment(self.att.segment_id()),
+            || self.writer_with(false),
+        )
     }
 
     /// Claims the writer role even if the last writer died holding it. Readers get
@@ -598,8 +686,15 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// assert_eq!(lock.read()?, 9);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn reclaim_writer(&self) -> Result<Writer<'_, T, B>> {
-        self.writer_with(true)
+    pub fn reclaim_writer(&self) -> Result<Writer<T, B>>
+    where
+        B: Clone,
+    {
+        during(
+            &"SeqLock::reclaim_writer",
+            Object::Segment(self.att.segment_id()),
+            || self.writer_with(true),
+        )
     }
 
     /// A read-only handle on the same seqlock: a second attachment of its segment,
@@ -629,9 +724,15 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
-        let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
-        SeqLock::join_read_only(&self.att.segment(), sems, wait)
+        during(
+            &"SeqLock::read_only",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
+                let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
+                SeqLock::join_read_only(&self.att.segment(), sems, wait)
+            },
+        )
     }
 }
 
@@ -671,10 +772,12 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
     where
         B: Clone,
     {
-        let segment = Segment::open_in(backend.clone(), key)?;
-        let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-        let sems = SemSet::open_in(backend, key)?;
-        SeqLock::join_read_only(&segment, sems, wait)
+        during(&"SeqLock::open_read_only_in", Object::Key(key), || {
+            let segment = Segment::open_in(backend.clone(), key)?;
+            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
+            let sems = SemSet::open_in(backend, key)?;
+            SeqLock::join_read_only(&segment, sems, wait)
+        })
     }
 
     /// [`SeqLock::open_read_only_in`] for a program that may start before the
@@ -698,12 +801,14 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
     where
         B: Clone,
     {
-        let b = backend.clone();
-        crate::poll::open_wait(&b, timeout, |left| {
-            let segment = Segment::open_in(backend.clone(), key)?;
-            let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
-            let sems = SemSet::open_in(backend.clone(), key)?;
-            SeqLock::join_read_only(&segment, sems, wait)
+        during(&"SeqLock::open_read_only_wait_in", Object::Key(key), || {
+            let b = backend.clone();
+            crate::poll::open_wait(&b, timeout, |left| {
+                let segment = Segment::open_in(backend.clone(), key)?;
+                let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
+                let sems = SemSet::open_in(backend.clone(), key)?;
+                SeqLock::join_read_only(&segment, sems, wait)
+            })
         })
     }
 
@@ -734,13 +839,22 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
 impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
     /// Removes the segment and the semaphore set.
     fn remove(&self) -> Result<()> {
-        let shm = self.att.segment().remove();
-        let sem = self.sems.remove();
-        shm.and(sem)
+        during(
+            &"SeqLock::remove",
+            Object::Segment(self.att.segment_id()),
+            || {
+                let shm = self.att.segment().remove();
+                let sem = self.sems.remove();
+                shm.and(sem)
+            },
+        )
     }
 }
 
-/// The writer role of a [`SeqLock`]; dropping it releases the role.
+/// The writer role of a [`SeqLock`]; dropping it releases the role (and detaches
+/// its own mapping). It owns its handle on the seqlock (see
+/// [`SeqLock::writer`]), so it moves into a thread or a struct with no lifetime
+/// and outlives the `SeqLock` it was claimed from.
 ///
 /// # Examples
 ///
@@ -755,19 +869,24 @@ impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
 /// assert_eq!(lock.read()?, [3, 30]);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub struct Writer<'l, T: ShmType, B: Backend = DefaultBackend> {
-    lock: &'l SeqLock<T, B>,
-    inner: SeqWriter<'l>,
+pub struct Writer<T: ShmType, B: Backend = DefaultBackend> {
+    /// A view of `lock`'s own mapping, not a borrow of it (see
+    /// [`SeqLock::parts_unbounded`]): used only while `lock` is held. `Drop` uses
+    /// it before the fields go, and it is declared before `lock` so that it goes
+    /// first; `lock` is never handed out but by reference, so its attachment is
+    /// detached only with the writer.
+    inner: SeqWriter<'static>,
+    lock: SeqLock<T, B>,
     pid: i32,
 }
 
-impl<T: ShmType, B: Backend> fmt::Debug for Writer<'_, T, B> {
+impl<T: ShmType, B: Backend> fmt::Debug for Writer<T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Writer").field("lock", self.lock).finish()
+        f.debug_struct("Writer").field("lock", &self.lock).finish()
     }
 }
 
-impl<T: ShmType, B: Backend> Writer<'_, T, B> {
+impl<T: ShmType, B: Backend> Writer<T, B> {
     /// [`ErrorKind::WrongProcess`] unless the caller is the process that claimed the
     /// writer role: a child that inherited it through `fork` finds the cached pid
     /// ([`Backend::getpid_cached`]) empty and its own.
@@ -805,10 +924,16 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn write(&mut self, value: &T) -> Result<()> {
-        self.holder()?;
-        let stored = self.inner.write(value.as_bytes());
-        debug_assert!(stored, "the value's words are sized from T");
-        Ok(())
+        during(
+            &"Writer::write",
+            Object::Segment(self.lock.att.segment_id()),
+            || {
+                self.holder()?;
+                let stored = self.inner.write(value.as_bytes());
+                debug_assert!(stored, "the value's words are sized from T");
+                Ok(())
+            },
+        )
     }
 
     /// Starts a write and never finishes it: what a writer killed mid-write leaves
@@ -834,7 +959,7 @@ impl<T: ShmType, B: Backend> Writer<'_, T, B> {
     }
 }
 
-impl<T: ShmType, B: Backend> Drop for Writer<'_, T, B> {
+impl<T: ShmType, B: Backend> Drop for Writer<T, B> {
     fn drop(&mut self) {
         if self.holder().is_err() {
             return;

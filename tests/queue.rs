@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use sysv_ipc::abi;
 use sysv_ipc::layout::ring::RingCtl;
-use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
+use sysv_ipc::queue::{Barrier, Consumer, Producer, Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
-use sysv_ipc::{ShmType, type_id};
+use sysv_ipc::{ShmType, fingerprint, type_id};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::{Mock, OnBlock, Process};
 use sysv_ipc_testkit::{
@@ -198,7 +198,13 @@ fn roles_are_single_across_processes<B: Backend + Clone>(b: B) {
         let q = Q::open_in(bb, KEY).unwrap();
         let e = q.producer().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::RoleTaken);
-        assert_eq!(e.to_string(), "queue: another live process holds this role");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Queue::producer on segment {}: another live process holds this role",
+                q.segment().id()
+            )
+        );
         let c = q.consumer().unwrap();
         assert!(q.has_consumer().unwrap());
         drop(c);
@@ -236,10 +242,15 @@ fn mismatches_are_refused_with_a_clear_error<B: Backend + Clone>(b: B) {
     }
     let e = Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err();
     assert_eq!(field(e), "type_id");
-    assert!(e_to_string_names_field(
-        Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err(),
-        "type_id"
-    ));
+    let e = Queue::<SameSizeOtherType, 256, B>::open_in(b.clone(), KEY).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "Queue::open_in of key {KEY}: the shared layout differs: its type_id is {:#x}, {:#x} expected",
+            fingerprint::<Msg>(),
+            fingerprint::<SameSizeOtherType>()
+        )
+    );
     let e = Queue::<Msg, 128, B>::open_in(b.clone(), KEY).unwrap_err();
     assert_eq!(field(e), "capacity");
     let e = SeqLock::<Msg, B>::open_in(b.clone(), KEY).unwrap_err();
@@ -278,11 +289,6 @@ fn mismatches_are_refused_with_a_clear_error<B: Backend + Clone>(b: B) {
     );
     drop(p);
     q.remove().unwrap();
-}
-
-fn e_to_string_names_field(e: sysv_ipc::Error, field: &str) -> bool {
-    e.to_string()
-        == format!("queue: the shared layout does not match the one expected ({field} differs)")
 }
 
 /// Blocking: a parked consumer is woken by the producer's enqueue, a parked producer
@@ -769,7 +775,7 @@ fn barrier_is_decided_at_creation_and_kept<B: Backend + Clone>(b: B) {
 
 /// 100 items from `q`'s producer here to the consumer of the queue `join` opens in
 /// a forked peer, every wait parked (0 spins); the producer role is released after.
-fn parked_stream<B: Backend, J: Backend>(
+fn parked_stream<B: Backend + Clone, J: Backend + Clone>(
     q: &Queue<u64, 2, B>,
     join: impl FnOnce() -> Queue<u64, 2, J>,
 ) {
@@ -848,6 +854,146 @@ fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
     } else {
         eprintln!("no membarrier here: the asymmetric half of the test did not run");
     }
+}
+
+// Roles are owned: no lifetime ties them to the `Queue` they were claimed from.
+const _: () = {
+    fn send_static<T: Send + 'static>() {}
+    let _ = send_static::<Producer<Msg, 256>>;
+    let _ = send_static::<Consumer<Msg, 256>>;
+    let _ = send_static::<Producer<u64, 2, Libc>>;
+    let _ = send_static::<Consumer<u64, 2, &'static Mock>>;
+};
+
+/// Values streamed by [`roles_move_into_threads_and_outlive_the_queue`].
+const THREAD_STREAM: u64 = 100_000;
+
+/// A `Producer` and a `Consumer` move into two threads of their own
+/// (`thread::spawn`, no scope) and outlive the `Queue` they came from: halfway
+/// through a 100 000-value stream the queue is removed (`IPC_RMID` on the segment
+/// and the set) and its handle dropped; the rest arrives in order through the
+/// roles' own attachments (the non-blocking calls: the set is gone), and the
+/// segment goes at the last role's detach.
+fn roles_move_into_threads_and_outlive_the_queue<B: Backend + Clone + Send + 'static>(b: B) {
+    use std::sync::{Arc, Barrier as Halfway};
+    let q =
+        Queue::<u64, 64, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let shmid = q.segment().id();
+    let (mut tx, mut rx) = q.split().unwrap();
+    // The queue's handle and the two roles' own mappings.
+    assert_eq!(q.segment().stat().unwrap().nattch, 3);
+    let half = Arc::new(Halfway::new(3));
+    let h = Arc::clone(&half);
+    let producer = std::thread::spawn(move || {
+        for i in 0..THREAD_STREAM / 2 {
+            tx.enqueue_blocking(i).unwrap();
+        }
+        h.wait(); // removed and dropped after this
+        h.wait();
+        assert!(tx.queue().segment().stat().unwrap().is_removed());
+        for i in THREAD_STREAM / 2..THREAD_STREAM {
+            let mut v = i;
+            loop {
+                match tx.enqueue(v) {
+                    Ok(()) => break,
+                    Err(e) if e.is_full() => {
+                        v = e.into_inner();
+                        std::thread::yield_now();
+                    }
+                    Err(e) => panic!("enqueue {i}: {e}"),
+                }
+            }
+        }
+    });
+    let h = Arc::clone(&half);
+    let consumer = std::thread::spawn(move || {
+        for want in 0..THREAD_STREAM / 2 {
+            assert_eq!(rx.dequeue_blocking().unwrap(), want);
+        }
+        h.wait();
+        h.wait();
+        for want in THREAD_STREAM / 2..THREAD_STREAM {
+            let got = loop {
+                match rx.dequeue().unwrap() {
+                    Some(v) => break v,
+                    None => std::thread::yield_now(),
+                }
+            };
+            assert_eq!(got, want);
+        }
+        // Nothing more, and a parked call now meets the removed set.
+        assert_eq!(rx.dequeue().unwrap(), None);
+        rx.set_spins(0);
+        let e = rx.dequeue_timeout(Duration::from_secs(5)).unwrap_err();
+        assert!(
+            matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument),
+            "{e}"
+        );
+    });
+    half.wait();
+    q.remove().unwrap();
+    drop(q);
+    half.wait();
+    producer.join().unwrap();
+    consumer.join().unwrap();
+    assert_eq!(
+        Segment::from_id(b, shmid).stat().unwrap_err().kind(),
+        ErrorKind::InvalidArgument,
+        "the segment went with the last role's detach"
+    );
+}
+
+/// A sender of the kind a program keeps: a role in a field, with no lifetime.
+struct Sender<B: Backend> {
+    tx: Producer<u64, 8, B>,
+    sent: u64,
+}
+
+impl<B: Backend> Sender<B> {
+    /// Creates the queue of `key`, claims its producer role, and lets the handle go.
+    fn create(b: B) -> Sender<B>
+    where
+        B: Clone,
+    {
+        let q = Queue::<u64, 8, B>::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        Sender {
+            tx: q.producer().unwrap(),
+            sent: 0,
+        }
+    }
+
+    fn send(&mut self) {
+        self.tx.enqueue(self.sent).unwrap();
+        self.sent += 1;
+    }
+}
+
+/// A role kept in a struct field with no lifetime, returned from the function
+/// that opened the queue: it holds the only attachment of the segment, its
+/// messages reach a consumer opened later, a refused second claim leaves no
+/// attachment behind, and dropping the role releases it.
+fn a_role_lives_in_a_struct_field<B: Backend + Clone>(b: B) {
+    let mut sender = Sender::create(b.clone());
+    assert_eq!(sender.tx.queue().segment().stat().unwrap().nattch, 1);
+    for _ in 0..5 {
+        sender.send();
+    }
+    let q = Queue::<u64, 8, B>::open_in(b, KEY).unwrap();
+    assert!(q.has_producer().unwrap());
+    // A refused claim leaves no attachment behind.
+    assert_eq!(q.segment().stat().unwrap().nattch, 2);
+    assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::RoleTaken);
+    assert_eq!(q.segment().stat().unwrap().nattch, 2);
+    let mut rx = q.consumer().unwrap();
+    let mut got = [0u64; 8];
+    assert_eq!(rx.dequeue_into(&mut got).unwrap(), 5);
+    assert_eq!(got[..5], [0, 1, 2, 3, 4]);
+    drop(sender);
+    assert!(!q.has_producer().unwrap(), "the role was released");
+    drop(rx);
+    // Ours only: the sender's and the consumer's mappings went with them.
+    assert_eq!(q.segment().stat().unwrap().nattch, 1);
+    q.remove().unwrap();
 }
 
 /// A role inherited through `fork` is refused in the child: every call of the
@@ -954,7 +1100,11 @@ fn a_parked_call_notices_its_peer_die<B: Backend + Clone>(b: B) {
     assert_eq!(e2.kind(), ErrorKind::PeerDied, "not a timeout: {e2}");
     assert_eq!(
         e.to_string(),
-        "queue: the peer died holding its role, and nothing it committed is left to wait for"
+        format!(
+            "Consumer::dequeue_blocking on segment {}: the peer died holding its role, \
+             and nothing it committed is left to wait for",
+            q.segment().id()
+        )
     );
     drop(producer); // reap
     assert!(!q.has_producer().unwrap());
@@ -1137,7 +1287,7 @@ fn ring_data_offset() -> usize {
 
 /// The kinds of a consumer's dequeue calls, all of which must end in `Closed`.
 fn every_dequeue_is_closed<B: Backend, const N: usize>(
-    c: &mut sysv_ipc::queue::Consumer<'_, Msg, N, B>,
+    c: &mut sysv_ipc::queue::Consumer<Msg, N, B>,
 ) {
     let closed = |r: Result<(), sysv_ipc::Error>, what: &str| match r {
         Err(e) => assert_eq!(e.kind(), ErrorKind::Closed, "{what}: {e}"),
@@ -1356,6 +1506,8 @@ kernel_tests!(
     timed_calls_keep_their_deadline_against_a_busy_peer,
     barrier_is_a_creation_option,
     roles_inherited_through_fork_are_refused,
+    roles_move_into_threads_and_outlive_the_queue,
+    a_role_lives_in_a_struct_field,
     close_ends_the_stream_after_every_value,
     a_stream_then_close_across_processes,
     a_parked_consumer_is_woken_by_close,
@@ -1419,6 +1571,22 @@ fn mock_queue_handles_are_distinct_mappings() {
     b.remove().unwrap();
 }
 
+/// The owned roles on the mock: threads, the handle gone, the queue removed, as on
+/// the kernel (the mock's shmat of a segment marked for removal works as the
+/// kernel's does while it is attached).
+#[test]
+fn mock_roles_move_into_threads_and_outlive_the_queue() {
+    let k: &'static Mock = Box::leak(Box::new(Mock::new()));
+    k.set_on_block(OnBlock::Wait);
+    roles_move_into_threads_and_outlive_the_queue(k);
+}
+
+/// A role in a struct field on the mock.
+#[test]
+fn mock_a_role_lives_in_a_struct_field() {
+    a_role_lives_in_a_struct_field(fresh_mock(OnBlock::Fail));
+}
+
 /// Waits (bounded) until `n` callers are blocked in the mock.
 fn until_blocked(k: &Mock, n: usize) {
     let start = Instant::now();
@@ -1471,7 +1639,7 @@ trait Side {
     fn wait(&mut self, timeout: Duration) -> sysv_ipc::Error;
 }
 
-impl Side for sysv_ipc::queue::Consumer<'_, u64, 1, &Mock> {
+impl Side for sysv_ipc::queue::Consumer<u64, 1, &Mock> {
     fn prepare(&mut self) {
         self.set_spins(0);
         self.set_peer_check(None);
@@ -1484,7 +1652,7 @@ impl Side for sysv_ipc::queue::Consumer<'_, u64, 1, &Mock> {
     }
 }
 
-impl Side for sysv_ipc::queue::Producer<'_, u64, 1, &Mock> {
+impl Side for sysv_ipc::queue::Producer<u64, 1, &Mock> {
     fn prepare(&mut self) {
         self.set_spins(0);
         self.set_peer_check(None);

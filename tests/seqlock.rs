@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use sysv_ipc::queue::Queue;
-use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::seqlock::{SeqLock, Writer};
 use sysv_ipc::shm::{Access, Attachment, ReadOnly};
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
 use sysv_ipc::{ShmType, type_id};
@@ -154,7 +154,11 @@ fn dead_writer_mid_write_means_busy<B: Backend + Clone>(b: B) {
     assert_eq!(e.kind(), ErrorKind::Busy);
     assert_eq!(
         e.to_string(),
-        "seqlock: the writer stayed busy for every retry (slow, stuck, or died mid-write)"
+        format!(
+            "SeqLock::read_with on segment {}: the writer stayed busy for every retry \
+             (slow, stuck, or died mid-write)",
+            lock.segment().id()
+        )
     );
     assert!(!lock.has_writer().unwrap());
     assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
@@ -274,7 +278,8 @@ fn readers_attach_read_only_and_never_write<B: Backend + Clone>(b: B) {
     assert_eq!(mapping_perms(lock.attachment().as_ptr()), "rw-s");
     assert_eq!(mapping_perms(by_key.attachment().as_ptr()), "r--s");
     assert_eq!(mapping_perms(by_handle.attachment().as_ptr()), "r--s");
-    assert_eq!(lock.segment().stat().unwrap().nattch, 3);
+    // The lock's, the writer's own, and the two readers'.
+    assert_eq!(lock.segment().stat().unwrap().nattch, 4);
     let before = bytes(lock.attachment());
     for _ in 0..1000 {
         assert_eq!(by_key.read().unwrap().value(), 3);
@@ -369,6 +374,98 @@ fn a_writer_inherited_through_fork_is_refused<B: Backend + Clone>(b: B) {
     lock.remove().unwrap();
 }
 
+// The writer role is owned: no lifetime ties it to the `SeqLock` it came from.
+const _: () = {
+    fn send_static<T: Send + 'static>() {}
+    let _ = send_static::<Writer<Snapshot>>;
+    let _ = send_static::<Writer<u64, Libc>>;
+    let _ = send_static::<Writer<u64, &'static sysv_ipc_mock::Mock>>;
+};
+
+/// Writes made by [`a_writer_moves_into_a_thread_and_outlives_the_lock`].
+const THREAD_WRITES: u64 = 100_000;
+
+/// A `Writer` moves into a thread of its own (`thread::spawn`, no scope) and
+/// outlives the `SeqLock` it came from: halfway through 100 000 writes the lock is
+/// removed (`IPC_RMID`) and its handle dropped; a reader opened before sees every
+/// value whole and in order up to the last, and the segment goes when the writer
+/// and the reader have detached.
+fn a_writer_moves_into_a_thread_and_outlives_the_lock<B: Backend + Clone + Send + 'static>(b: B) {
+    use std::sync::{Arc, Barrier};
+    let lock = create(b.clone());
+    let shmid = lock.segment().id();
+    let reader = lock.read_only().unwrap();
+    let mut w = lock.writer().unwrap();
+    let half = Arc::new(Barrier::new(2));
+    let h = Arc::clone(&half);
+    let writer = std::thread::spawn(move || {
+        for k in 1..=THREAD_WRITES / 2 {
+            w.write(&Snapshot::of(k)).unwrap();
+        }
+        h.wait(); // removed and dropped after this
+        h.wait();
+        for k in THREAD_WRITES / 2 + 1..=THREAD_WRITES {
+            w.write(&Snapshot::of(k)).unwrap();
+        }
+    });
+    half.wait();
+    assert_eq!(reader.read().unwrap(), Snapshot::of(THREAD_WRITES / 2));
+    lock.remove().unwrap();
+    drop(lock);
+    half.wait();
+    let (reads, _busy) = read_until_done(&reader, THREAD_WRITES);
+    assert!(reads > 0);
+    writer.join().unwrap();
+    assert_eq!(reader.read().unwrap(), Snapshot::of(THREAD_WRITES));
+    assert!(reader.attachment().segment().stat().unwrap().is_removed());
+    drop(reader);
+    assert_eq!(
+        sysv_ipc::shm::Segment::from_id(b, shmid)
+            .stat()
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidArgument,
+        "the segment went with the last detach"
+    );
+}
+
+/// A publisher of the kind a program keeps: the writer role in a field, with no
+/// lifetime.
+struct Publisher<B: Backend> {
+    w: Writer<Snapshot, B>,
+    n: u64,
+}
+
+/// A writer kept in a struct field with no lifetime, returned from the function
+/// that created the lock: it holds the only attachment, a reader opened later
+/// reads what it writes, a refused second claim leaves no attachment behind, and
+/// dropping the writer releases the role.
+fn a_writer_lives_in_a_struct_field<B: Backend + Clone>(b: B) {
+    let make = |b: B| {
+        let lock = create(b);
+        Publisher {
+            w: lock.writer().unwrap(),
+            n: 0,
+        }
+    };
+    let mut p = make(b.clone());
+    for _ in 0..3 {
+        p.n += 1;
+        p.w.write(&Snapshot::of(p.n)).unwrap();
+    }
+    let lock = L::open_in(b, KEY).unwrap();
+    assert_eq!(lock.read().unwrap(), Snapshot::of(3));
+    assert_eq!(lock.segment().stat().unwrap().nattch, 2);
+    assert!(lock.has_writer().unwrap());
+    // A refused claim leaves no attachment behind.
+    assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleTaken);
+    assert_eq!(lock.segment().stat().unwrap().nattch, 2);
+    drop(p);
+    assert!(!lock.has_writer().unwrap(), "the role was released");
+    assert_eq!(lock.segment().stat().unwrap().nattch, 1);
+    lock.remove().unwrap();
+}
+
 sysv_ipc_testkit::on_both_backends!(
     readers_never_see_a_torn_value,
     dead_writer_mid_write_means_busy,
@@ -377,6 +474,8 @@ sysv_ipc_testkit::on_both_backends!(
     readers_attach_read_only_and_never_write,
     readers_need_only_read_permission,
     a_writer_inherited_through_fork_is_refused,
+    a_writer_moves_into_a_thread_and_outlives_the_lock,
+    a_writer_lives_in_a_struct_field,
 );
 
 /// On the mock too: every attachment there is a mapping of its own (its memfd
@@ -387,4 +486,18 @@ fn mock_readers_attach_read_only_and_never_write() {
     static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
     const { assert!(sysv_ipc_mock::DISTINCT_ADDRESSES) };
     readers_attach_read_only_and_never_write(&KERNEL);
+}
+
+/// The owned writer on the mock: a thread, the handle gone, the lock removed.
+#[test]
+fn mock_a_writer_moves_into_a_thread_and_outlives_the_lock() {
+    static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+    a_writer_moves_into_a_thread_and_outlives_the_lock(&KERNEL);
+}
+
+/// A writer in a struct field on the mock.
+#[test]
+fn mock_a_writer_lives_in_a_struct_field() {
+    static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+    a_writer_lives_in_a_struct_field(&KERNEL);
 }

@@ -794,8 +794,8 @@ impl<'k> World<'k> {
 
 fn queue_op(
     op: &QOp,
-    p: Option<&mut sysv_ipc::queue::Producer<'_, Rec, 4, K<'_>>>,
-    c: Option<&mut sysv_ipc::queue::Consumer<'_, Rec, 4, K<'_>>>,
+    p: Option<&mut sysv_ipc::queue::Producer<Rec, 4, K<'_>>>,
+    c: Option<&mut sysv_ipc::queue::Consumer<Rec, 4, K<'_>>>,
 ) {
     let t = Duration::from_millis(1);
     match op {
