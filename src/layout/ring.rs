@@ -141,10 +141,11 @@
 //!   synchronises with the close, so a second `tail` load returns the producer's
 //!   final `tail`, and the consumer stops only once its `head` has reached it: it
 //!   never reports the end while a message committed before the close is unread
-//!   (the loom model `close_never_hides_a_committed_message`). The marker is only
-//!   a hint for a polling single pop, which loads `tail` on a miss rarely: a `seq`
-//!   that reads [`CLOSED_SEQ`] makes it load `tail` and `closed` at once. (Any
-//!   value other than a publish's end is "not there yet" to older consumers, and
+//!   (the loom models `close_never_hides_a_committed_message_*` in
+//!   `tests/loom.rs`, which fail with that load Relaxed). The marker is only a hint
+//!   for a polling single pop, which loads `tail` on a miss rarely: a `seq` that
+//!   reads [`CLOSED_SEQ`] makes it load `tail` and `closed` at once. (No publish
+//!   ends at `u64::MAX`, so the `seq` check reads the marker as "not there yet";
 //!   garbage that reads as the marker costs a `tail` load, nothing else.) When the
 //!   ring is full the marker lands in the slot of `head`, whose message is still
 //!   unread: the consumer that polls it loads `tail` and takes the message. The
