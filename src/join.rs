@@ -8,11 +8,13 @@
 //! values, the call named in errors) and the control block type
 //! ([`ControlBlock`]) with the creator's initialisation of it.
 
+use core::time::Duration;
+
 use crate::layout::header::{Header, HeaderError, INITIALIZING, MAGIC, READY, Shape, UNINIT};
 use crate::layout::ring::{self, RingCtl};
 use crate::layout::seqlock::{self, SeqCtl};
 use crate::layout::{AtomicsOnly, view};
-use crate::sem::SemSet;
+use crate::sem::{SemSet, SemSetOptions, timed_wait};
 use crate::shm::{Access, Attachment, Segment, SegmentStat};
 use crate::sync::Ordering;
 use crate::{Backend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
@@ -66,7 +68,9 @@ impl LayoutSpec<'_> {
 /// segment (see [`Segment::create_or_open_in`]), the header handshake, the
 /// semaphore set. The creator initialises its control block with `init` between
 /// [`Header::begin_init`] and [`Header::publish`]; a joiner waits for the header
-/// with `wait`. A segment this call created is removed again if joining fails.
+/// for up to `join_timeout` (with [`timed_wait`]), and so does anyone for the
+/// semaphore set's values ([`SemSet::new_initialized_with`]). A segment this call
+/// created is removed again if joining fails.
 ///
 /// With [`Intent::OpenOrCreate`], a joiner whose wait ran out on a segment that
 /// [`remove_if_abandoned`] finds abandoned (this crate's, marked by its creator,
@@ -84,15 +88,15 @@ pub(crate) fn create_or_join<B, C>(
     mode: Mode,
     spec: &LayoutSpec<'_>,
     init: impl Fn(&C, &B),
-    mut wait: impl FnMut(u32) -> bool,
+    join_timeout: Duration,
 ) -> Result<(Attachment<B>, SemSet<B>)>
 where
     B: Backend + Clone,
     C: ControlBlock,
 {
     let not_ready = || HeaderError::NotReady.to_error();
-    let att = match create_or_join_once(backend.clone(), key, intent, mode, spec, &init, &mut wait)?
-    {
+    let once = |backend| create_or_join_once(backend, key, intent, mode, spec, &init, join_timeout);
+    let att = match once(backend.clone())? {
         Joined::Ready(att, sems) => return Ok((att, sems)),
         Joined::NotReady(att) => att,
     };
@@ -113,8 +117,9 @@ where
             return Err(mismatch.to_error());
         }
     }
-    // The one second round: a segment stuck again now is reported, not recovered.
-    match create_or_join_once(backend, key, intent, mode, spec, &init, &mut wait)? {
+    // The one second round (waiting as long again): a segment stuck again now is
+    // reported, not recovered.
+    match once(backend)? {
         Joined::Ready(att, sems) => Ok((att, sems)),
         Joined::NotReady(..) => Err(not_ready()),
     }
@@ -125,7 +130,7 @@ enum Joined<B: Backend> {
     /// The layout, ready and checked.
     Ready(Attachment<B>, SemSet<B>),
     /// An existing segment (not created by this round) whose header was still not
-    /// ready when `wait` gave up: this round's attachment of it, still held.
+    /// ready when the wait ran out: this round's attachment of it, still held.
     NotReady(Attachment<B>),
 }
 
@@ -137,14 +142,14 @@ fn create_or_join_once<B, C>(
     mode: Mode,
     spec: &LayoutSpec<'_>,
     init: impl Fn(&C, &B),
-    wait: impl FnMut(u32) -> bool,
+    join_timeout: Duration,
 ) -> Result<Joined<B>>
 where
     B: Backend + Clone,
     C: ControlBlock,
 {
     let (segment, created) = Segment::create_or_open_in(backend, key, spec.size, intent, mode)?;
-    match join(&segment, created, key, mode, spec, init, wait) {
+    match join(&segment, created, key, mode, spec, init, join_timeout) {
         Ok(Joined::NotReady(_)) if created => {
             // Nobody can use a segment whose header never became ready.
             let _ = segment.remove();
@@ -160,7 +165,8 @@ where
 
 /// Attaches `segment`, runs the header handshake (as the creator if `created` and
 /// the claim of [`Header::begin_init`] is ours, as an attacher otherwise), opens the
-/// semaphore set, and checks both with [`check_joined`].
+/// semaphore set, and checks both with [`check_joined`]. Each wait (for the header,
+/// for the set's values) lasts up to `join_timeout`.
 fn join<B, C>(
     segment: &Segment<B>,
     created: bool,
@@ -168,13 +174,14 @@ fn join<B, C>(
     mode: Mode,
     spec: &LayoutSpec<'_>,
     init: impl Fn(&C, &B),
-    wait: impl FnMut(u32) -> bool,
+    join_timeout: Duration,
 ) -> Result<Joined<B>>
 where
     B: Backend + Clone,
     C: ControlBlock,
 {
     let backend = segment.backend().clone();
+    let sem_options = SemSetOptions::new().join_timeout(join_timeout);
     let att = segment.attach()?;
     // The header and control lines only: the payload's size is checked after the
     // header said what this segment is.
@@ -183,17 +190,18 @@ where
     let header = ctl.header();
     let sems = if created && header.begin_init() {
         init(ctl, &backend);
-        let sems = SemSet::new_initialized_in(backend.clone(), key, spec.sem_values, mode)?;
+        let sems =
+            SemSet::new_initialized_with(backend.clone(), key, spec.sem_values, mode, sem_options)?;
         let pid = u32::try_from(backend.getpid()).unwrap_or(0);
         header.publish(&spec.shape, pid);
         sems
     } else {
-        match header.attach(&spec.shape, wait) {
+        match header.attach(&spec.shape, timed_wait(backend.clone(), join_timeout)) {
             Ok(()) => {}
             Err(HeaderError::NotReady) => return Ok(Joined::NotReady(att)),
             Err(e) => return Err(e.to_error()),
         }
-        SemSet::new_initialized_in(backend.clone(), key, spec.sem_values, mode)?
+        SemSet::new_initialized_with(backend.clone(), key, spec.sem_values, mode, sem_options)?
     };
     check_joined(segment, &sems, &att, spec)?;
     Ok(Joined::Ready(att, sems))

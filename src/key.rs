@@ -78,7 +78,7 @@ impl Key {
         self.0 == abi::IPC_PRIVATE
     }
 
-    /// `ftok(path, proj)` on the default backend: see [`Key::ftok_with`].
+    /// `ftok(path, proj)` on the default backend: see [`Key::ftok_in`].
     ///
     /// # Examples
     ///
@@ -98,7 +98,7 @@ impl Key {
     #[cfg(any(feature = "linux-raw", feature = "libc"))]
     pub fn ftok(path: &CStr, proj: u8) -> Result<Key> {
         during(&"Key::ftok", Object::None, || {
-            Key::ftok_with(&crate::DefaultBackend::default(), path, proj)
+            Key::ftok_in(crate::DefaultBackend::default(), path, proj)
         })
     }
 
@@ -127,14 +127,14 @@ impl Key {
     ///
     /// static KERNEL: Mock = Mock::new(); // with a fake file table
     /// KERNEL.add_file(c"/etc/app.conf", 0x0803, 0x0012_3456).unwrap(); // st_dev, st_ino
-    /// let key = Key::ftok_with(&KERNEL, c"/etc/app.conf", b'A')?;
+    /// let key = Key::ftok_in(&KERNEL, c"/etc/app.conf", b'A')?;
     /// // proj, then the low byte of st_dev, then the low 16 bits of st_ino:
     /// assert_eq!(key, Key::new(0x4103_3456));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "ftok")]
-    pub fn ftok_with<B: Backend>(backend: &B, path: &CStr, proj: u8) -> Result<Key> {
-        during(&"Key::ftok_with", Object::None, || {
+    pub fn ftok_in<B: Backend>(backend: B, path: &CStr, proj: u8) -> Result<Key> {
+        during(&"Key::ftok_in", Object::None, || {
             let id = check(Call::Ftok, backend.file_id(path))?;
             Ok(Key(abi::ftok_from_file_id(id, proj)))
         })

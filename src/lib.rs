@@ -14,6 +14,43 @@
 //! Handles are an id plus a backend: IPC objects live in the kernel until removed, so
 //! dropping a handle removes nothing ([`Removal`] opts in to removal on drop).
 //! Attachments are owned by the process: dropping one detaches it.
+//!
+//! # Constructors
+//!
+//! Every kind is made or found the same three ways, the backend and then the
+//! options being the only additions from one to the next:
+//!
+//! - `X::create(key, .., intent, mode)` (and `X::open(key)`): on the
+//!   [`DefaultBackend`];
+//! - `X::create_in(backend, key, .., intent, mode)` (and `X::open_in`): on the
+//!   given [`Backend`], with the default options;
+//! - `X::create_with(backend, key, .., intent, mode, options)`: with an `XOptions`,
+//!   for the kinds that have options: [`shm::SegmentOptions`] (huge pages, no swap
+//!   reservation), [`queue::QueueOptions`] (barrier, join timeout),
+//!   [`seqlock::SeqLockOptions`] (join timeout), and [`sem::SemSetOptions`] (join
+//!   timeout) for [`SemSet::new_initialized_with`].
+//!
+//! Each options type is a `Copy` builder: `XOptions::new()` (a `const fn`, equal to
+//! `Default`) is what `create_in` uses, each option has a builder method named for
+//! it (`.join_timeout(d)`) and a getter (`.get_join_timeout()`). The join timeout
+//! is how long a joiner waits for a creator that has not finished initialising
+//! ([`sem::JOIN_TIMEOUT`] by default). Calls that are not constructors but
+//! take a backend are spelled `*_in` too ([`Key::ftok_in`], [`info::msg_limits_in`]).
+//!
+//! ```
+//! use core::time::Duration;
+//! use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
+//! use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
+//!
+//! let b = DefaultBackend::default();
+//! let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+//! let same = Removal::new(Queue::<u64, 8, _>::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+//! let options = QueueOptions::new().barrier(Barrier::Symmetric).join_timeout(Duration::from_secs(2));
+//! let tuned = Removal::new(Queue::<u64, 8, _>::create_with(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, options)?);
+//! assert_eq!(tuned.barrier()?, Barrier::Symmetric);
+//! # drop((q, same));
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
 #![no_std]
 #![deny(missing_docs)]
 #![deny(unsafe_code)]

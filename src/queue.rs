@@ -196,7 +196,7 @@ use crate::layout::ring::{
     self, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
-use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
+use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet};
 use crate::shm::{Attachment, Segment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{
@@ -311,9 +311,11 @@ fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
     }
 }
 
-/// How [`Queue::create_with_options`] creates or joins a queue, beyond its key,
-/// intent and mode: a builder, `QueueOptions::new()` being the defaults of
-/// [`Queue::create_in`].
+/// How [`Queue::create_with`] creates or joins a queue, beyond its key, intent
+/// and mode: the barrier, and how long to wait for a creator that has not
+/// finished. A builder, `QueueOptions::new()` being the defaults of
+/// [`Queue::create_in`], as every type's options are (see [the crate
+/// docs](crate#constructors)).
 ///
 /// # The barrier: IPIs or fences
 ///
@@ -348,14 +350,22 @@ fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
 /// ```
 /// use sysv_ipc::queue::{Barrier, QueueOptions};
 ///
-/// assert_eq!(QueueOptions::new().required_barrier(), None); // the creator decides
+/// assert_eq!(QueueOptions::new().get_barrier(), None); // the creator decides
 /// let rt = QueueOptions::new().barrier(Barrier::Symmetric);
-/// assert_eq!(rt.required_barrier(), Some(Barrier::Symmetric));
+/// assert_eq!(rt.get_barrier(), Some(Barrier::Symmetric));
 /// assert_eq!(QueueOptions::default(), QueueOptions::new());
 /// ```
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct QueueOptions {
     barrier: Option<Barrier>,
+    join_timeout: Duration,
+}
+
+impl Default for QueueOptions {
+    /// [`QueueOptions::new`].
+    fn default() -> QueueOptions {
+        QueueOptions::new()
+    }
 }
 
 impl QueueOptions {
@@ -365,11 +375,16 @@ impl QueueOptions {
     ///
     /// ```
     /// use sysv_ipc::queue::QueueOptions;
+    /// use sysv_ipc::sem::JOIN_TIMEOUT;
     ///
-    /// assert_eq!(QueueOptions::new().required_barrier(), None);
+    /// assert_eq!(QueueOptions::new().get_barrier(), None);
+    /// assert_eq!(QueueOptions::new().get_join_timeout(), JOIN_TIMEOUT);
     /// ```
     pub const fn new() -> QueueOptions {
-        QueueOptions { barrier: None }
+        QueueOptions {
+            barrier: None,
+            join_timeout: JOIN_TIMEOUT,
+        }
     }
 
     /// Requires `barrier` (see [the trade-off](Self#the-barrier-ipis-or-fences)):
@@ -387,16 +402,17 @@ impl QueueOptions {
     /// // The mock has no membarrier, as a kernel before 4.16 or a seccomp filter.
     /// let kernel: Mock = Mock::new();
     /// let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
-    /// let e = Queue::<u64, 8, _>::create_with_options(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, ipis).unwrap_err();
+    /// let e = Queue::<u64, 8, _>::create_with(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, ipis).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::Unsupported);
     /// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
-    /// let q = Queue::<u64, 8, _>::create_with_options(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, fences)?;
+    /// let q = Queue::<u64, 8, _>::create_with(&kernel, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, fences)?;
     /// assert_eq!(q.barrier()?, Barrier::Symmetric);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn barrier(self, barrier: Barrier) -> QueueOptions {
         QueueOptions {
             barrier: Some(barrier),
+            ..self
         }
     }
 
@@ -408,10 +424,67 @@ impl QueueOptions {
     /// use sysv_ipc::queue::{Barrier, QueueOptions};
     ///
     /// let o = QueueOptions::new().barrier(Barrier::Asymmetric);
-    /// assert_eq!(o.required_barrier(), Some(Barrier::Asymmetric));
+    /// assert_eq!(o.get_barrier(), Some(Barrier::Asymmetric));
     /// ```
-    pub const fn required_barrier(&self) -> Option<Barrier> {
+    pub const fn get_barrier(self) -> Option<Barrier> {
         self.barrier
+    }
+
+    /// How long a joiner waits in all for the queue's creator to finish
+    /// initialising it (the header handshake that `include/sysv_ipc_layout.h`
+    /// describes) before giving up with [`ErrorKind::Uninitialized`] or, with
+    /// [`Intent::OpenOrCreate`], recovering a segment whose creator died (see
+    /// [`Queue::create_in`]); a recovery waits once more, as long. [`JOIN_TIMEOUT`]
+    /// (500 ms) by default.
+    ///
+    /// The wait spins a few microseconds, then sleeps on `CLOCK_MONOTONIC` (10 µs
+    /// doubling to 1 ms, never past the timeout), so even a `SCHED_FIFO` joiner
+    /// leaves the CPU to a creator on it; it may last the spins and one sleep's
+    /// timer slack longer than `timeout`. [`Duration::ZERO`] gives up after the
+    /// spins. A creator waits as long only for a semaphore set under the key that
+    /// another process made and has not initialised
+    /// ([`SemSet::new_initialized_with`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Segment};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// let kernel: Mock = Mock::new();
+    /// let key = Key::new(0x51);
+    /// // A zero-filled segment of the queue's size: a creator that has not begun.
+    /// let size = 384 + 8 * (8 + 8); // the control block, then 8 slots of seq + u64
+    /// Segment::create_in(&kernel, key, size, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let brief = QueueOptions::new().join_timeout(Duration::from_millis(20));
+    /// let t0 = kernel.monotonic(); // the mock's clock, which its sleeps move
+    /// let e = Queue::<u64, 8, _>::create_with(&kernel, key, Intent::Open, Mode::OWNER_RW, brief).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// assert_eq!(kernel.monotonic() - t0, Duration::from_millis(20));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn join_timeout(self, timeout: Duration) -> QueueOptions {
+        QueueOptions {
+            join_timeout: timeout,
+            ..self
+        }
+    }
+
+    /// The timeout of [`join_timeout`](Self::join_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::queue::{Barrier, QueueOptions};
+    ///
+    /// let o = QueueOptions::new().barrier(Barrier::Symmetric).join_timeout(Duration::from_secs(2));
+    /// assert_eq!((o.get_barrier(), o.get_join_timeout()), (Some(Barrier::Symmetric), Duration::from_secs(2)));
+    /// ```
+    pub const fn get_join_timeout(self) -> Duration {
+        self.join_timeout
     }
 }
 
@@ -597,12 +670,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// this call creates. [`Key::PRIVATE`] always creates (share it by `fork`).
     ///
     /// Joining waits for the creator to finish initialising (the handshake that
-    /// `include/sysv_ipc_layout.h` describes) for at most [`JOIN_TIMEOUT`] (500 ms) in time, with
-    /// [`timed_wait`]: a few microseconds of spinning, then sleeps of 10 µs
-    /// doubling to 1 ms, so a joiner of any priority, even `SCHED_FIFO` on the
-    /// creator's CPU, leaves the CPU to the creator. A recovery (below) may wait a
-    /// second time, so a call waits at most twice that. See [`Queue::create_with`]
-    /// for another wait.
+    /// `include/sysv_ipc_layout.h` describes) for at most [`JOIN_TIMEOUT`] (500 ms)
+    /// in time: a few microseconds of spinning, then sleeps of 10 µs doubling to
+    /// 1 ms, so a joiner of any priority, even `SCHED_FIFO` on the creator's CPU,
+    /// leaves the CPU to the creator. A recovery (below) may wait a second time,
+    /// so a call waits at most twice that. [`Queue::create_with`] takes another
+    /// timeout ([`QueueOptions::join_timeout`]).
     ///
     /// With [`Intent::OpenOrCreate`], a queue whose creator died before finishing
     /// (the segment is of the queue's exact size, its header carries the mark its
@@ -653,8 +726,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         B: Clone,
     {
         during(&"Queue::create_in", Object::Key(key), || {
-            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-            Queue::create_with(backend, key, intent, mode, wait)
+            Queue::create_with(backend, key, intent, mode, QueueOptions::new())
         })
     }
 
@@ -683,8 +755,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         B: Clone,
     {
         during(&"Queue::open_in", Object::Key(key), || {
-            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-            Queue::create_with(backend, key, Intent::Open, Mode::default(), wait)
+            let options = QueueOptions::new();
+            Queue::create_with(backend, key, Intent::Open, Mode::default(), options)
         })
     }
 
@@ -712,80 +784,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         during(&"Queue::open_wait_in", Object::Key(key), || {
             let b = backend.clone();
             crate::poll::open_wait(&b, timeout, |left| {
-                let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
-                Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+                let options = QueueOptions::new().join_timeout(left.max(JOIN_TIMEOUT));
+                Queue::create_with(backend.clone(), key, Intent::Open, Mode::default(), options)
             })
         })
     }
 
-    /// [`Queue::create_in`] with the wait used while the creator initialises:
-    /// `wait(attempt)` is called each time the header is not ready yet, and
-    /// returning false gives up with [`ErrorKind::Uninitialized`], or, with
-    /// [`Intent::OpenOrCreate`], recovers a segment whose creator died (see
-    /// [`Queue::create_in`]); the second round's waits count from 0 again.
-    ///
-    /// # Errors
-    ///
-    /// As [`Queue::create_in`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::{thread, time::Duration};
-    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, queue::Queue};
-    ///
-    /// // Header words, as include/sysv_ipc_layout.h has them: state at 0, magic at 8.
-    /// const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1"); // SVIPC_MAGIC
-    /// const INITIALIZING: u64 = 1; // SVIPC_STATE_INITIALIZING
-    /// let key = Key::new(0x4a00_0000 | (std::process::id() as i32 & 0xff_ffff));
-    /// // A zero-filled segment of the queue's size under the key: another program's,
-    /// // or a creator's that has not begun; nothing tells them apart.
-    /// let size = 384 + 8 * (8 + 8); // the control block, then 8 slots of seq + u64
-    /// let stuck = Removal::new(Segment::create(key, size, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// let patient = |attempt: u32| {
-    ///     thread::sleep(Duration::from_millis(1));
-    ///     attempt < 5 // about 5 ms, then give up
-    /// };
-    /// let b = DefaultBackend::default();
-    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, patient).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
-    /// assert!(stuck.stat().is_ok()); // never removed
-    /// // What a creator leaves that died after its mark and its claim (step 2).
-    /// let att = stuck.attach()?;
-    /// att.write(8, &MAGIC.to_ne_bytes()).unwrap();
-    /// att.write(0, &INITIALIZING.to_ne_bytes()).unwrap();
-    /// drop(att);
-    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, patient).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
-    /// // This crate's, attached by nobody else: abandoned. A caller that may create
-    /// // replaces it.
-    /// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, patient)?);
-    /// assert_ne!(q.segment().id(), stuck.id());
-    /// assert!(stuck.stat().is_err()); // gone
-    /// # std::mem::forget(stuck); // nothing left to remove
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn create_with(
-        backend: B,
-        key: Key,
-        intent: Intent,
-        mode: Mode,
-        wait: impl FnMut(u32) -> bool,
-    ) -> Result<Self>
-    where
-        B: Clone,
-    {
-        during(&"Queue::create_with", Object::Key(key), || {
-            Queue::create_full(backend, key, intent, mode, QueueOptions::new(), wait)
-        })
-    }
-
     /// [`Queue::create_in`] with [`QueueOptions`]: a required [`Barrier`] (the
-    /// creator records it; a joiner checks it).
+    /// creator records it; a joiner checks it), and how long to wait for a
+    /// creator that has not finished ([`QueueOptions::join_timeout`]).
     ///
     /// # Errors
     ///
-    /// As [`Queue::create_in`], and:
+    /// As [`Queue::create_in`] (`Uninitialized` after the options' join timeout
+    /// rather than [`JOIN_TIMEOUT`]), and:
     /// - [`ErrorKind::Unsupported`]: [`Barrier::Asymmetric`] was required and this
     ///   kernel (or a seccomp filter, an emulator, the mock) does not offer the
     ///   expedited global `membarrier` or refuses this process's registration;
@@ -796,6 +808,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// # Examples
     ///
+    /// The barrier:
+    ///
     /// ```
     /// use sysv_ipc::queue::{Barrier, Queue, QueueOptions};
     /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
@@ -804,18 +818,55 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// let b = DefaultBackend::default();
     /// // A queue whose peers never send or receive inter-processor interrupts for it.
     /// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
-    /// let q = Removal::new(Queue::<u64, 8, _>::create_with_options(b, key, Intent::CreateNew, Mode::OWNER_RW, fences)?);
+    /// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, key, Intent::CreateNew, Mode::OWNER_RW, fences)?);
     /// assert_eq!(q.barrier()?, Barrier::Symmetric);
     /// // A joiner that requires the other barrier is refused.
     /// let ipis = QueueOptions::new().barrier(Barrier::Asymmetric);
-    /// let e = Queue::<u64, 8, _>::create_with_options(b, key, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
+    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
     /// assert!(matches!(
     ///     (e.kind(), e.layout_field()),
     ///     (ErrorKind::LayoutMismatch, Some("barrier")) | (ErrorKind::Unsupported, None) // no membarrier here
     /// ));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create_with_options(
+    ///
+    /// A short join timeout, and what a caller that may create does with a segment
+    /// whose creator died:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::queue::{Queue, QueueOptions};
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment};
+    ///
+    /// // Header words, as include/sysv_ipc_layout.h has them: state at 0, magic at 8.
+    /// const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1"); // SVIPC_MAGIC
+    /// const INITIALIZING: u64 = 1; // SVIPC_STATE_INITIALIZING
+    /// let key = Key::new(0x4a00_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// // A zero-filled segment of the queue's size under the key: another program's,
+    /// // or a creator's that has not begun; nothing tells them apart.
+    /// let size = 384 + 8 * (8 + 8); // the control block, then 8 slots of seq + u64
+    /// let stuck = Removal::new(Segment::create(key, size, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let brief = QueueOptions::new().join_timeout(Duration::from_millis(5));
+    /// let b = DefaultBackend::default();
+    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, brief).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// assert!(stuck.stat().is_ok()); // never removed
+    /// // What a creator leaves that died after its mark and its claim (step 2).
+    /// let att = stuck.attach()?;
+    /// att.write(8, &MAGIC.to_ne_bytes()).unwrap();
+    /// att.write(0, &INITIALIZING.to_ne_bytes()).unwrap();
+    /// drop(att);
+    /// let e = Queue::<u64, 8, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, brief).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// // This crate's, attached by nobody else: abandoned. A caller that may create
+    /// // replaces it.
+    /// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, brief)?);
+    /// assert_ne!(q.segment().id(), stuck.id());
+    /// assert!(stuck.stat().is_err()); // gone
+    /// # std::mem::forget(stuck); // nothing left to remove
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_with(
         backend: B,
         key: Key,
         intent: Intent,
@@ -825,9 +876,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        during(&"Queue::create_with_options", Object::Key(key), || {
-            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-            Queue::create_full(backend, key, intent, mode, options, wait)
+        during(&"Queue::create_with", Object::Key(key), || {
+            Queue::create_full(backend, key, intent, mode, options)
         })
     }
 
@@ -837,12 +887,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         intent: Intent,
         mode: Mode,
         options: QueueOptions,
-        wait: impl FnMut(u32) -> bool,
     ) -> Result<Self>
     where
         B: Clone,
     {
-        let required = options.required_barrier();
+        let required = options.get_barrier();
         // Before anything is created: a creator must be able to record it, and a
         // joiner would be refused a role without it.
         if required == Some(Barrier::Asymmetric) && choose_barrier(&backend) != Barrier::Asymmetric
@@ -857,7 +906,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         let init = |ctl: &RingCtl, backend: &B| {
             ctl.init(required.unwrap_or_else(|| choose_barrier(backend)));
         };
-        let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, wait)?;
+        let timeout = options.get_join_timeout();
+        let (att, sems) = join::create_or_join(backend, key, intent, mode, &spec, init, timeout)?;
         let q = Queue {
             att,
             sems,

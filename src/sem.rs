@@ -564,57 +564,13 @@ impl SemSet {
     }
 }
 
-/// How many times [`spin_wait`] lets [`SemSet::new_initialized`] check a set before
-/// giving up.
-///
-/// # Examples
-///
-/// ```
-/// use sysv_ipc::sem::{INIT_CHECKS, spin_wait};
-///
-/// assert!(spin_wait(INIT_CHECKS - 1)); // the last check still waits first
-/// assert!(!spin_wait(INIT_CHECKS)); // then it gives up
-/// ```
-pub const INIT_CHECKS: u32 = 20_000;
-
-/// A wait bounded by a count, for [`SemSet::new_initialized_with`] and the other
-/// `wait(attempt)` callbacks: spins (`core::hint::spin_loop`) for 2<sup>attempt</sup>
-/// rounds, at most 1024, and gives up after [`INIT_CHECKS`] attempts, without a
-/// clock or a system call of its own.
-///
-/// On a current x86_64 it amounts to about half a second of waiting (measured
-/// 0.4–0.6 s), all of it on the CPU. It is no longer any default: a waiter that
-/// never sleeps can starve, under `SCHED_FIFO`, the very creator it waits for on its
-/// CPU; the defaults use [`timed_wait`], which sleeps.
-///
-/// # Examples
-///
-/// ```
-/// use sysv_ipc::sem::spin_wait;
-/// use sysv_ipc::{DefaultBackend, Key, Mode, Removal, SemSet};
-///
-/// assert!(spin_wait(0));
-/// // A more impatient wait: the same backoff, at most 100 checks.
-/// let impatient = |attempt| attempt < 100 && spin_wait(attempt);
-/// let set = SemSet::new_initialized_with(DefaultBackend::default(), Key::PRIVATE, &[1], Mode::OWNER_RW, impatient)?;
-/// let set = Removal::new(set);
-/// assert_eq!(set.get(0)?, 1);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub fn spin_wait(attempt: u32) -> bool {
-    if attempt >= INIT_CHECKS {
-        return false;
-    }
-    for _ in 0..(1u32 << attempt.min(10)) {
-        core::hint::spin_loop();
-    }
-    true
-}
-
-/// How long the default wait of a layout's join ([`timed_wait`], used by
-/// [`Queue::create_in`](crate::queue::Queue::create_in) and
-/// [`SeqLock::create_in`](crate::seqlock::SeqLock::create_in) and their `open`
-/// forms) waits in all for a creator to publish the header.
+/// How long a joiner waits in all, by default, for a creator to finish
+/// initialising: the header of a [`Queue`](crate::queue::Queue) or
+/// [`SeqLock`](crate::seqlock::SeqLock) (their `create*` and `open*`), the values
+/// of a set made by [`SemSet::new_initialized`]. The options of each
+/// ([`QueueOptions`](crate::queue::QueueOptions),
+/// [`SeqLockOptions`](crate::seqlock::SeqLockOptions), [`SemSetOptions`]) change
+/// it with `join_timeout`.
 ///
 /// A creator publishes within microseconds of its `shmget` unless it is
 /// descheduled; half a second rides out a loaded host and still reports a dead
@@ -634,6 +590,101 @@ pub fn spin_wait(attempt: u32) -> bool {
 /// ```
 pub const JOIN_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// How [`SemSet::new_initialized_with`] creates or joins a set, beyond its key,
+/// values and mode: a builder, `SemSetOptions::new()` being the defaults of
+/// [`SemSet::new_initialized_in`], as every type's options are (see [the crate
+/// docs](crate#constructors)).
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use sysv_ipc::sem::{JOIN_TIMEOUT, SemSetOptions};
+///
+/// assert_eq!(SemSetOptions::new().get_join_timeout(), JOIN_TIMEOUT);
+/// let patient = SemSetOptions::new().join_timeout(Duration::from_secs(5));
+/// assert_eq!(patient.get_join_timeout(), Duration::from_secs(5));
+/// assert_eq!(SemSetOptions::default(), SemSetOptions::new());
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SemSetOptions {
+    join_timeout: Duration,
+}
+
+impl SemSetOptions {
+    /// The defaults: what [`SemSet::new_initialized_in`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::sem::{JOIN_TIMEOUT, SemSetOptions};
+    ///
+    /// assert_eq!(SemSetOptions::new().get_join_timeout(), JOIN_TIMEOUT);
+    /// ```
+    pub const fn new() -> SemSetOptions {
+        SemSetOptions {
+            join_timeout: JOIN_TIMEOUT,
+        }
+    }
+
+    /// How long a caller that finds the set created by another waits in all for
+    /// its creator to initialise it, before giving up with
+    /// [`ErrorKind::Uninitialized`]; [`JOIN_TIMEOUT`] by default.
+    ///
+    /// The wait spins a few microseconds, then sleeps on `CLOCK_MONOTONIC` (10 µs
+    /// doubling to 1 ms, never past the timeout), so even a `SCHED_FIFO` caller
+    /// lets a creator on its CPU finish; it may last the spins and one sleep's
+    /// timer slack longer than `timeout`. [`Duration::ZERO`] gives up after the
+    /// spins: for a caller that must not wait for anyone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::sem::SemSetOptions;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, SemSet};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// let kernel: Mock = Mock::new();
+    /// let key = Key::new(0x5e13);
+    /// // A creator that made the set and never initialised it (it died, say).
+    /// SemSet::create_in(&kernel, key, 1, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let brief = SemSetOptions::new().join_timeout(Duration::from_millis(20));
+    /// let t0 = kernel.monotonic(); // the mock's clock, which its sleeps move
+    /// let e = SemSet::new_initialized_with(&kernel, key, &[1], Mode::OWNER_RW, brief).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// assert_eq!(kernel.monotonic() - t0, Duration::from_millis(20));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn join_timeout(self, timeout: Duration) -> SemSetOptions {
+        SemSetOptions {
+            join_timeout: timeout,
+        }
+    }
+
+    /// The timeout of [`join_timeout`](Self::join_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::sem::SemSetOptions;
+    ///
+    /// let o = SemSetOptions::new().join_timeout(Duration::ZERO);
+    /// assert_eq!(o.get_join_timeout(), Duration::ZERO);
+    /// ```
+    pub const fn get_join_timeout(self) -> Duration {
+        self.join_timeout
+    }
+}
+
+impl Default for SemSetOptions {
+    /// [`SemSetOptions::new`].
+    fn default() -> SemSetOptions {
+        SemSetOptions::new()
+    }
+}
+
 /// Attempts of [`timed_wait`] that only spin, before it sleeps.
 const WAIT_SPINS: u32 = 8;
 /// The first sleep of [`timed_wait`], in nanoseconds; each next one doubles, up to
@@ -643,10 +694,10 @@ const WAIT_FIRST_SLEEP_NS: u64 = 10_000;
 /// the header became ready.
 const WAIT_MAX_SLEEP_NS: u64 = 1_000_000;
 
-/// A wait bounded in time, for [`Queue::create_with`](crate::queue::Queue::create_with)
-/// and the other `wait(attempt)` callbacks: spins briefly, then sleeps with
-/// `clock_nanosleep` on `backend`, and gives up (returns false) once `timeout`
-/// has passed on `CLOCK_MONOTONIC` since the first sleep.
+/// The wait of every join ([`JOIN_TIMEOUT`] or an options' `join_timeout`):
+/// spins briefly, then sleeps with `clock_nanosleep` on `backend`, and gives up
+/// (returns false) once `timeout` has passed on `CLOCK_MONOTONIC` since the
+/// first sleep.
 ///
 /// The back-off: attempts 0 to 7 spin 2<sup>attempt</sup> rounds of
 /// `core::hint::spin_loop` (255 in all, a few microseconds, no system call: a
@@ -661,24 +712,7 @@ const WAIT_MAX_SLEEP_NS: u64 = 1_000_000;
 ///
 /// It gives up early, as if `timeout` had passed, if the clock or the sleep
 /// fails (never on Linux; a signal's `EINTR` just ends that one sleep).
-///
-/// # Examples
-///
-/// ```
-/// use core::time::Duration;
-/// use sysv_ipc::sem::timed_wait;
-/// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal, queue::Queue};
-///
-/// // A joiner more patient than the default: two seconds.
-/// let b = DefaultBackend::default();
-/// let q = Removal::new(Queue::<u64, 8, _>::create_with(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, timed_wait(b, Duration::from_secs(2)))?);
-/// # drop(q);
-/// let mut wait = timed_wait(b, Duration::ZERO);
-/// assert!(wait(0)); // the spins come first
-/// assert!(!wait(8)); // then a zero timeout is over at once
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub fn timed_wait<B: Backend>(backend: B, timeout: Duration) -> impl FnMut(u32) -> bool {
+pub(crate) fn timed_wait<B: Backend>(backend: B, timeout: Duration) -> impl FnMut(u32) -> bool {
     let mut start = None;
     move |attempt| {
         if attempt == 0 {
@@ -901,8 +935,9 @@ impl<B: Backend> SemSet<B> {
         })
     }
 
-    /// [`SemSet::new_initialized_with`] with the default wait: [`timed_wait`] on
-    /// `backend` for [`JOIN_TIMEOUT`] (500 ms), which sleeps between checks, so even a
+    /// [`SemSet::new_initialized_with`] with the default [`SemSetOptions`]: a
+    /// caller that finds the set created by another waits for its values for at
+    /// most [`JOIN_TIMEOUT`] (500 ms), asleep between checks, so even a
     /// `SCHED_FIFO` caller lets a creator on its CPU finish.
     ///
     /// # Errors
@@ -929,14 +964,7 @@ impl<B: Backend> SemSet<B> {
         mode: Mode,
     ) -> Result<SemSet<B>> {
         during(&"SemSet::new_initialized_in", Object::Key(key), || {
-            let id = SemSet::init_or_join(
-                &backend,
-                key,
-                values,
-                mode,
-                timed_wait(&backend, JOIN_TIMEOUT),
-            )?;
-            Ok(SemSet { id, backend })
+            SemSet::new_initialized_with(backend, key, values, mode, SemSetOptions::new())
         })
     }
 
@@ -957,10 +985,11 @@ impl<B: Backend> SemSet<B> {
     ///    at `SEMVMX`, in one atomic call), which makes `sem_otime` non-zero. If either
     ///    step fails it removes the set (so nobody waits for it) and returns the error.
     /// 2. Everybody else gets `EEXIST`, opens the set with `semget(key, 0, 0)`, and
-    ///    checks `IPC_STAT` until `sem_otime != 0`, calling `wait(attempt)` between
-    ///    two checks (`attempt` counts from 0). When `wait` returns `false` it gives
-    ///    up with [`ErrorKind::Uninitialized`]. A set that vanishes meanwhile (its
-    ///    creator failed and removed it) sends the process back to step 1.
+    ///    checks `IPC_STAT` until `sem_otime != 0`, waiting between two checks
+    ///    (spins, then sleeps: see [`SemSetOptions::join_timeout`]). After
+    ///    `options`' join timeout it gives up with [`ErrorKind::Uninitialized`]. A
+    ///    set that vanishes meanwhile (its creator failed and removed it) sends the
+    ///    process back to step 1.
     ///
     /// Every participant must use this protocol (or at least never `semop` a set
     /// before initializing it): a `semop` by anyone makes `sem_otime` non-zero. The
@@ -969,7 +998,7 @@ impl<B: Backend> SemSet<B> {
     ///
     /// **Caveat:** a creator that dies between its `semget` and its `semop` (killed,
     /// crashed) leaves a set that never becomes initialized: every later caller
-    /// waits out its `wait` and fails with [`ErrorKind::Uninitialized`], whose
+    /// waits out its join timeout and fails with [`ErrorKind::Uninitialized`], whose
     /// message says so. Nothing but removing the set recovers, which this function
     /// does not do on its own, since it cannot tell a dead creator from a slow one.
     /// Likewise, a set made by a program that does not follow the protocol may stay
@@ -980,7 +1009,7 @@ impl<B: Backend> SemSet<B> {
     /// # Errors
     ///
     /// - [`ErrorKind::Uninitialized`] (call `semget`): the set exists but was not
-    ///   initialized before `wait` gave up;
+    ///   initialized within the join timeout;
     /// - [`ErrorKind::SizeMismatch`] (call `semget`): the existing set has another
     ///   number of semaphores than `values.len()`; both sizes are in bytes (2 per
     ///   semaphore), as in every `SizeMismatch`;
@@ -999,24 +1028,20 @@ impl<B: Backend> SemSet<B> {
     /// # Example
     ///
     /// ```
-    /// use sysv_ipc::{Key, Mode, Removal, SemSet};
+    /// use core::time::Duration;
+    /// use sysv_ipc::sem::SemSetOptions;
+    /// use sysv_ipc::{DefaultBackend, Key, Mode, Removal, SemSet};
     ///
-    /// let mut checks = 0;
-    /// let set = SemSet::new_initialized_with(
-    ///     sysv_ipc::DefaultBackend::default(),
-    ///     Key::PRIVATE,
-    ///     &[1, 5],
-    ///     Mode::OWNER_RW,
-    ///     |attempt| {
-    ///         checks += 1;
-    ///         sysv_ipc::sem::spin_wait(attempt)
-    ///     },
-    /// )?;
-    /// let set = Removal::new(set);
-    /// assert_eq!(checks, 0); // a private set is always ours: nothing to wait for
+    /// let key = Key::new(0x7600_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// // Waits up to 5 s for a creator descheduled between its semget and its semop.
+    /// let patient = SemSetOptions::new().join_timeout(Duration::from_secs(5));
+    /// let b = DefaultBackend::default();
+    /// let set = Removal::new(SemSet::new_initialized_with(b, key, &[1, 5], Mode::OWNER_RW, patient)?);
     /// assert_eq!((set.get(0)?, set.get(1)?), (1, 5));
     /// assert_ne!(set.stat()?.otime, 0);
-    /// set.remove_now()?;
+    /// // A caller that must not wait: it still joins a set that is ready.
+    /// let now = SemSetOptions::new().join_timeout(Duration::ZERO);
+    /// assert_eq!(SemSet::new_initialized_with(b, key, &[1, 5], Mode::OWNER_RW, now)?.id(), set.id());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "semget")]
@@ -1025,16 +1050,18 @@ impl<B: Backend> SemSet<B> {
         key: Key,
         values: &[u16],
         mode: Mode,
-        wait: impl FnMut(u32) -> bool,
+        options: SemSetOptions,
     ) -> Result<SemSet<B>> {
         during(&"SemSet::new_initialized_with", Object::Key(key), || {
+            let wait = timed_wait(&backend, options.get_join_timeout());
             let id = SemSet::init_or_join(&backend, key, values, mode, wait)?;
             Ok(SemSet { id, backend })
         })
     }
 
     /// [`SemSet::new_initialized_with`]'s protocol, on a borrowed backend (so that
-    /// the default wait can borrow it too): the id of the initialized set.
+    /// the wait can borrow it too): the id of the initialized set; `wait(attempt)`
+    /// between two checks, false to give up.
     fn init_or_join(
         backend: &B,
         key: Key,

@@ -93,6 +93,108 @@ fn too_small(actual: usize, expected: usize) -> Error {
     error(ErrorKind::LayoutMismatch).with_field(&"size", actual as u64, expected as u64)
 }
 
+/// How [`SeqLock::create_with`] creates or joins a seqlock, beyond its key, intent
+/// and mode: how long to wait for a creator that has not finished. A builder,
+/// `SeqLockOptions::new()` being the defaults of [`SeqLock::create_in`], as every
+/// type's options are (see [the crate docs](crate#constructors)).
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use sysv_ipc::seqlock::SeqLockOptions;
+/// use sysv_ipc::sem::JOIN_TIMEOUT;
+///
+/// assert_eq!(SeqLockOptions::new().get_join_timeout(), JOIN_TIMEOUT);
+/// let patient = SeqLockOptions::new().join_timeout(Duration::from_secs(5));
+/// assert_eq!(patient.get_join_timeout(), Duration::from_secs(5));
+/// assert_eq!(SeqLockOptions::default(), SeqLockOptions::new());
+/// ```
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SeqLockOptions {
+    join_timeout: Duration,
+}
+
+impl SeqLockOptions {
+    /// The defaults: what [`SeqLock::create_in`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::seqlock::SeqLockOptions;
+    /// use sysv_ipc::sem::JOIN_TIMEOUT;
+    ///
+    /// assert_eq!(SeqLockOptions::new().get_join_timeout(), JOIN_TIMEOUT);
+    /// ```
+    pub const fn new() -> SeqLockOptions {
+        SeqLockOptions {
+            join_timeout: JOIN_TIMEOUT,
+        }
+    }
+
+    /// How long a joiner waits in all for the seqlock's creator to finish
+    /// initialising it (the header handshake that `include/sysv_ipc_layout.h`
+    /// describes) before giving up with [`ErrorKind::Uninitialized`] or, with
+    /// [`Intent::OpenOrCreate`], recovering a segment whose creator died (see
+    /// [`SeqLock::create_in`]); a recovery waits once more, as long.
+    /// [`JOIN_TIMEOUT`] (500 ms) by default.
+    ///
+    /// The wait spins a few microseconds, then sleeps on `CLOCK_MONOTONIC` (10 µs
+    /// doubling to 1 ms, never past the timeout), so even a `SCHED_FIFO` joiner
+    /// leaves the CPU to a creator on it; it may last the spins and one sleep's
+    /// timer slack longer than `timeout`. [`Duration::ZERO`] gives up after the
+    /// spins. A creator waits as long only for a semaphore set under the key that
+    /// another process made and has not initialised
+    /// ([`SemSet::new_initialized_with`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::seqlock::{SeqLock, SeqLockOptions};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Segment};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// let kernel: Mock = Mock::new();
+    /// let key = Key::new(0x5e);
+    /// // A zero-filled segment of the seqlock's size: a creator that has not begun.
+    /// Segment::create_in(&kernel, key, 256 + 8, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let brief = SeqLockOptions::new().join_timeout(Duration::from_millis(20));
+    /// let t0 = kernel.monotonic(); // the mock's clock, which its sleeps move
+    /// let e = SeqLock::<u64, _>::create_with(&kernel, key, Intent::Open, Mode::OWNER_RW, brief).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
+    /// assert_eq!(kernel.monotonic() - t0, Duration::from_millis(20));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn join_timeout(self, timeout: Duration) -> SeqLockOptions {
+        SeqLockOptions {
+            join_timeout: timeout,
+        }
+    }
+
+    /// The timeout of [`join_timeout`](Self::join_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use sysv_ipc::seqlock::SeqLockOptions;
+    ///
+    /// let o = SeqLockOptions::new().join_timeout(Duration::ZERO);
+    /// assert_eq!(o.get_join_timeout(), Duration::ZERO);
+    /// ```
+    pub const fn get_join_timeout(self) -> Duration {
+        self.join_timeout
+    }
+}
+
+impl Default for SeqLockOptions {
+    /// [`SeqLockOptions::new`].
+    fn default() -> SeqLockOptions {
+        SeqLockOptions::new()
+    }
+}
+
 /// One `T` in shared memory behind a seqlock. See the [module docs](self).
 ///
 /// `A` is [`ReadWrite`] (the default: [`create`](SeqLock::create),
@@ -388,10 +490,11 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
 impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// Creates the seqlock of `key` or opens the one it has, as `intent` says (see
     /// [`Queue::create_in`](crate::queue::Queue::create_in) for the handshake).
-    /// Joining waits for the creator for at most [`JOIN_TIMEOUT`] in time
-    /// ([`timed_wait`]: brief spins, then sleeps of 10 µs doubling to 1 ms, which
-    /// leave the CPU to a creator of any priority); twice that if it recovers an
-    /// abandoned segment (below).
+    /// Joining waits for the creator for at most [`JOIN_TIMEOUT`] in time (brief
+    /// spins, then sleeps of 10 µs doubling to 1 ms, which leave the CPU to a
+    /// creator of any priority); twice that if it recovers an abandoned segment
+    /// (below). [`SeqLock::create_with`] takes another timeout
+    /// ([`SeqLockOptions::join_timeout`]).
     ///
     /// With [`Intent::OpenOrCreate`], a seqlock whose creator died before
     /// finishing (the segment is of the seqlock's exact size, its header carries
@@ -431,8 +534,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         B: Clone,
     {
         during(&"SeqLock::create_in", Object::Key(key), || {
-            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-            SeqLock::create_with(backend, key, intent, mode, wait)
+            SeqLock::create_with(backend, key, intent, mode, SeqLockOptions::new())
         })
     }
 
@@ -461,8 +563,8 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         B: Clone,
     {
         during(&"SeqLock::open_in", Object::Key(key), || {
-            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-            SeqLock::create_with(backend, key, Intent::Open, Mode::default(), wait)
+            let options = SeqLockOptions::new();
+            SeqLock::create_with(backend, key, Intent::Open, Mode::default(), options)
         })
     }
 
@@ -490,24 +592,26 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         during(&"SeqLock::open_wait_in", Object::Key(key), || {
             let b = backend.clone();
             crate::poll::open_wait(&b, timeout, |left| {
-                let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
-                SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), wait)
+                let options = SeqLockOptions::new().join_timeout(left.max(JOIN_TIMEOUT));
+                SeqLock::create_with(backend.clone(), key, Intent::Open, Mode::default(), options)
             })
         })
     }
 
-    /// [`SeqLock::create_in`] with the wait used while the creator initialises
-    /// (`wait(attempt)`, false gives up; a recovery's second round counts from 0
-    /// again).
+    /// [`SeqLock::create_in`] with [`SeqLockOptions`]: how long to wait for a
+    /// creator that has not finished ([`SeqLockOptions::join_timeout`]).
     ///
     /// # Errors
     ///
-    /// As [`SeqLock::create_in`].
+    /// As [`SeqLock::create_in`] (`Uninitialized` after the options' join timeout
+    /// rather than [`JOIN_TIMEOUT`]).
     ///
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment, seqlock::SeqLock};
+    /// use std::time::Duration;
+    /// use sysv_ipc::seqlock::{SeqLock, SeqLockOptions};
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal, Segment};
     ///
     /// // The header's magic word, at 8 (SVIPC_MAGIC in include/sysv_ipc_layout.h).
     /// const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
@@ -516,15 +620,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     /// // A segment whose creator marked the header as this crate's, then died.
     /// let stuck = Removal::new(Segment::create(key, 264, Intent::CreateNew, Mode::OWNER_RW)?);
     /// stuck.attach()?.write(8, &MAGIC.to_ne_bytes()).unwrap();
-    /// let mut waits = 0;
-    /// let e = SeqLock::<u64, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, |attempt| {
-    ///     waits += 1;
-    ///     attempt < 3 // give up after 4 looks
-    /// })
-    /// .unwrap_err();
-    /// assert_eq!((e.kind(), waits), (ErrorKind::Uninitialized, 4));
+    /// let brief = SeqLockOptions::new().join_timeout(Duration::from_millis(5));
+    /// let e = SeqLock::<u64, _>::create_with(b, key, Intent::Open, Mode::OWNER_RW, brief).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Uninitialized);
     /// // Nobody else is attached: abandoned, so a caller that may create replaces it.
-    /// let lock = Removal::new(SeqLock::<u64, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, |a| a < 3)?);
+    /// let lock = Removal::new(SeqLock::<u64, _>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, brief)?);
     /// assert_ne!(lock.segment().id(), stuck.id());
     /// assert!(stuck.stat().is_err()); // gone
     /// # std::mem::forget(stuck); // nothing left to remove
@@ -535,15 +635,16 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
         key: Key,
         intent: Intent,
         mode: Mode,
-        wait: impl FnMut(u32) -> bool,
+        options: SeqLockOptions,
     ) -> Result<Self>
     where
         B: Clone,
     {
         during(&"SeqLock::create_with", Object::Key(key), || {
             let init = |ctl: &SeqCtl, _: &B| ctl.init();
+            let timeout = options.get_join_timeout();
             let (att, sems) =
-                join::create_or_join(backend, key, intent, mode, &Self::spec(), init, wait)?;
+                join::create_or_join(backend, key, intent, mode, &Self::spec(), init, timeout)?;
             Ok(SeqLock {
                 att,
                 sems,

@@ -91,10 +91,10 @@ pub struct Segment<B: Backend = DefaultBackend> {
 /// # Examples
 ///
 /// ```
-/// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+/// use sysv_ipc::{abi, shm::{HugePageSize, SegmentOptions}};
 ///
 /// assert_eq!(HugePageSize::SIZE_2M.log2(), 21);
-/// let opts = CreateOptions::new().huge_pages(HugePageSize::SIZE_2M);
+/// let opts = SegmentOptions::new().huge_pages(HugePageSize::SIZE_2M);
 /// assert_eq!(opts.flags(), abi::SHM_HUGETLB | abi::SHM_HUGE_2MB);
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -106,11 +106,11 @@ impl HugePageSize {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+    /// use sysv_ipc::{abi, shm::{HugePageSize, SegmentOptions}};
     ///
     /// assert_eq!(HugePageSize::DEFAULT.log2(), 0);
     /// // SHM_HUGETLB alone: the kernel picks its default huge page size.
-    /// assert_eq!(CreateOptions::new().huge_pages(HugePageSize::DEFAULT).flags(), abi::SHM_HUGETLB);
+    /// assert_eq!(SegmentOptions::new().huge_pages(HugePageSize::DEFAULT).flags(), abi::SHM_HUGETLB);
     /// ```
     pub const DEFAULT: HugePageSize = HugePageSize(0);
     /// 2 MiB pages (`SHM_HUGE_2MB`).
@@ -173,32 +173,35 @@ impl HugePageSize {
     }
 }
 
-/// Extra `shmget` flags for [`Segment::create_with`]: huge pages, no swap reservation.
+/// How [`Segment::create_with`] creates a segment, beyond its key, size, intent
+/// and mode: extra `shmget` flags (huge pages, no swap reservation). A builder,
+/// `SegmentOptions::new()` being the defaults of [`Segment::create_in`], as every
+/// type's options are (see [the crate docs](crate#constructors)).
 ///
 /// ```
-/// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+/// use sysv_ipc::{abi, shm::{HugePageSize, SegmentOptions}};
 ///
-/// let opts = CreateOptions::new().huge_pages(HugePageSize::SIZE_2M).no_reserve();
+/// let opts = SegmentOptions::new().huge_pages(HugePageSize::SIZE_2M).no_reserve();
 /// assert_eq!(opts.flags(), abi::SHM_HUGETLB | abi::SHM_HUGE_2MB | abi::SHM_NORESERVE);
 /// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct CreateOptions {
+pub struct SegmentOptions {
     flags: i32,
 }
 
-impl CreateOptions {
+impl SegmentOptions {
     /// No extra flags.
     ///
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::shm::CreateOptions;
+    /// use sysv_ipc::shm::SegmentOptions;
     ///
-    /// assert_eq!(CreateOptions::new().flags(), 0);
-    /// assert_eq!(CreateOptions::new(), CreateOptions::default());
+    /// assert_eq!(SegmentOptions::new().flags(), 0);
+    /// assert_eq!(SegmentOptions::new(), SegmentOptions::default());
     /// ```
-    pub const fn new() -> CreateOptions {
-        CreateOptions { flags: 0 }
+    pub const fn new() -> SegmentOptions {
+        SegmentOptions { flags: 0 }
     }
 
     /// `SHM_HUGETLB` (with the size bits of `size`): back the segment with huge pages.
@@ -211,15 +214,40 @@ impl CreateOptions {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::{abi, shm::{CreateOptions, HugePageSize}};
+    /// use sysv_ipc::{abi, shm::{HugePageSize, SegmentOptions}};
     ///
-    /// let opts = CreateOptions::new().huge_pages(HugePageSize::SIZE_1G);
+    /// let opts = SegmentOptions::new().huge_pages(HugePageSize::SIZE_1G);
     /// assert_eq!(opts.flags(), abi::SHM_HUGETLB | abi::SHM_HUGE_1GB);
     /// ```
-    pub const fn huge_pages(self, size: HugePageSize) -> CreateOptions {
-        CreateOptions {
-            flags: self.flags | abi::SHM_HUGETLB | ((size.0 as i32) << abi::SHM_HUGE_SHIFT),
+    pub const fn huge_pages(self, size: HugePageSize) -> SegmentOptions {
+        // A second call replaces the first one's size rather than OR-ing into it.
+        let others = self.flags & !(abi::SHM_HUGE_MASK << abi::SHM_HUGE_SHIFT);
+        SegmentOptions {
+            flags: others | abi::SHM_HUGETLB | ((size.0 as i32) << abi::SHM_HUGE_SHIFT),
         }
+    }
+
+    /// The huge pages [`huge_pages`](Self::huge_pages) asked for, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::{HugePageSize, SegmentOptions};
+    ///
+    /// assert_eq!(SegmentOptions::new().get_huge_pages(), None);
+    /// let opts = SegmentOptions::new().huge_pages(HugePageSize::SIZE_2M);
+    /// assert_eq!(opts.get_huge_pages(), Some(HugePageSize::SIZE_2M));
+    /// // The last call wins.
+    /// let opts = opts.huge_pages(HugePageSize::SIZE_1G);
+    /// assert_eq!(opts.get_huge_pages(), Some(HugePageSize::SIZE_1G));
+    /// ```
+    pub const fn get_huge_pages(self) -> Option<HugePageSize> {
+        if self.flags & abi::SHM_HUGETLB == 0 {
+            return None;
+        }
+        let log2 = (self.flags >> abi::SHM_HUGE_SHIFT) & abi::SHM_HUGE_MASK;
+        // The mask keeps six bits: the cast loses nothing.
+        Some(HugePageSize(log2 as u8))
     }
 
     /// `SHM_NORESERVE`: reserve no swap space. Memory is then committed on first
@@ -228,29 +256,43 @@ impl CreateOptions {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::{abi, shm::{CreateOptions, Segment}};
-    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    /// use sysv_ipc::{abi, shm::{Segment, SegmentOptions}};
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
     ///
-    /// let opts = CreateOptions::new().no_reserve();
+    /// let opts = SegmentOptions::new().no_reserve();
     /// assert_eq!(opts.flags(), abi::SHM_NORESERVE);
-    /// let seg = Removal::new(Segment::create_with(Key::PRIVATE, 1 << 20, Intent::CreateNew, Mode::OWNER_RW, opts)?);
+    /// let seg = Removal::new(Segment::create_with(DefaultBackend::default(), Key::PRIVATE, 1 << 20, Intent::CreateNew, Mode::OWNER_RW, opts)?);
     /// assert_eq!(seg.stat()?.size, 1 << 20);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub const fn no_reserve(self) -> CreateOptions {
-        CreateOptions {
+    pub const fn no_reserve(self) -> SegmentOptions {
+        SegmentOptions {
             flags: self.flags | abi::SHM_NORESERVE,
         }
     }
 
-    /// The flag bits added to `shmget`'s `shmflg`.
+    /// Whether [`no_reserve`](Self::no_reserve) was asked for.
     ///
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::{abi, shm::CreateOptions};
+    /// use sysv_ipc::shm::SegmentOptions;
     ///
-    /// assert_eq!(CreateOptions::new().no_reserve().flags(), abi::SHM_NORESERVE);
+    /// assert!(!SegmentOptions::new().get_no_reserve());
+    /// assert!(SegmentOptions::new().no_reserve().get_no_reserve());
+    /// ```
+    pub const fn get_no_reserve(self) -> bool {
+        self.flags & abi::SHM_NORESERVE != 0
+    }
+
+    /// The flag bits these options add to `shmget`'s `shmflg`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{abi, shm::SegmentOptions};
+    ///
+    /// assert_eq!(SegmentOptions::new().no_reserve().flags(), abi::SHM_NORESERVE);
     /// ```
     pub const fn flags(self) -> i32 {
         self.flags
@@ -481,34 +523,6 @@ impl Segment<DefaultBackend> {
             Segment::create_in(DefaultBackend::default(), key, size, intent, mode)
         })
     }
-
-    /// `shmget(key, size, flags | mode | options)` — [`Segment::create`] with huge
-    /// pages or `SHM_NORESERVE`. See [`Segment::create_with_in`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sysv_ipc::shm::{CreateOptions, Segment};
-    /// use sysv_ipc::{Intent, Key, Mode, Removal};
-    ///
-    /// // 64 MiB of address space, committed only as pages are touched.
-    /// let opts = CreateOptions::new().no_reserve();
-    /// let seg = Removal::new(Segment::create_with(Key::PRIVATE, 64 << 20, Intent::CreateNew, Mode::OWNER_RW, opts)?);
-    /// assert_eq!(seg.stat()?.size, 64 << 20);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[doc(alias = "shmget")]
-    pub fn create_with(
-        key: Key,
-        size: usize,
-        intent: Intent,
-        mode: Mode,
-        options: CreateOptions,
-    ) -> Result<Self> {
-        during(&"Segment::create_with", Object::Key(key), || {
-            Segment::create_with_in(DefaultBackend::default(), key, size, intent, mode, options)
-        })
-    }
 }
 
 impl<B: Backend> Segment<B> {
@@ -659,7 +673,7 @@ impl<B: Backend> Segment<B> {
         mode: Mode,
     ) -> Result<Self> {
         during(&"Segment::create_in", Object::Key(key), || {
-            Segment::create_with_in(backend, key, size, intent, mode, CreateOptions::new())
+            Segment::create_with(backend, key, size, intent, mode, SegmentOptions::new())
         })
     }
 
@@ -679,25 +693,25 @@ impl<B: Backend> Segment<B> {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::shm::{CreateOptions, Segment};
+    /// use sysv_ipc::shm::{Segment, SegmentOptions};
     /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
     ///
-    /// let opts = CreateOptions::new().no_reserve();
-    /// let seg = Segment::create_with_in(DefaultBackend::default(), Key::PRIVATE, 8192, Intent::CreateNew, Mode::OWNER_RW, opts)?;
+    /// let opts = SegmentOptions::new().no_reserve();
+    /// let seg = Segment::create_with(DefaultBackend::default(), Key::PRIVATE, 8192, Intent::CreateNew, Mode::OWNER_RW, opts)?;
     /// let seg = Removal::new(seg);
     /// assert_eq!(seg.stat()?.size, 8192);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "shmget")]
-    pub fn create_with_in(
+    pub fn create_with(
         backend: B,
         key: Key,
         size: usize,
         intent: Intent,
         mode: Mode,
-        options: CreateOptions,
+        options: SegmentOptions,
     ) -> Result<Self> {
-        during(&"Segment::create_with_in", Object::Key(key), || {
+        during(&"Segment::create_with", Object::Key(key), || {
             let flags = intent.flags() | mode.bits() as i32 | options.flags();
             let id = check(Call::Shmget, backend.shmget(key.raw(), size, flags)).map_err(|e| {
                 let e = crate::info::explain_limit(e, &backend, size);
@@ -2093,11 +2107,11 @@ where
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::shm::{CreateOptions, Segment, Shm};
-    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    /// use sysv_ipc::shm::{Segment, SegmentOptions, Shm};
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
     ///
-    /// let opts = CreateOptions::new().no_reserve();
-    /// let seg = Removal::new(Segment::create_with(Key::PRIVATE, 16, Intent::CreateNew, Mode::OWNER_RW, opts)?);
+    /// let opts = SegmentOptions::new().no_reserve();
+    /// let seg = Removal::new(Segment::create_with(DefaultBackend::default(), Key::PRIVATE, 16, Intent::CreateNew, Mode::OWNER_RW, opts)?);
     /// let shm = Shm::<[u64; 2]>::from_segment(*seg)?;
     /// shm.write(&[3, 4]);
     /// assert_eq!(seg.attach()?.load_u64(8), Some(4));

@@ -13,9 +13,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sysv_ipc::queue::Queue;
-use sysv_ipc::sem::spin_wait;
-use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::queue::{Queue, QueueOptions};
+use sysv_ipc::seqlock::{SeqLock, SeqLockOptions};
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSet};
 use sysv_ipc_libc::Libc;
@@ -51,7 +50,8 @@ impl Layout {
     }
 
     /// Creates or opens the layout of `KEY` as `intent` says, giving up on an
-    /// unready header after a few looks (`wait`), or with the default wait.
+    /// unready header after the join's spins (a zero join timeout), or with the
+    /// default wait.
     fn join<B: Backend + Clone>(
         self,
         b: B,
@@ -59,15 +59,16 @@ impl Layout {
         default_wait: bool,
         what: &str,
     ) -> Error {
-        let quick = |attempt: u32| attempt < 64 && spin_wait(attempt);
         let r = match (self, default_wait) {
             (Layout::Queue, false) => {
+                let quick = QueueOptions::new().join_timeout(Duration::ZERO);
                 Queue::<u64, 8, _>::create_with(b, KEY, intent, Mode::OWNER_RW, quick).map(drop)
             }
             (Layout::Queue, true) => {
                 Queue::<u64, 8, _>::create_in(b, KEY, intent, Mode::OWNER_RW).map(drop)
             }
             (Layout::SeqLock, false) => {
+                let quick = SeqLockOptions::new().join_timeout(Duration::ZERO);
                 SeqLock::<u64, _>::create_with(b, KEY, intent, Mode::OWNER_RW, quick).map(drop)
             }
             (Layout::SeqLock, true) => {
@@ -350,7 +351,7 @@ fn several_mib_foreign_segment_survives<B: Backend + Clone>(b: B) {
         let what = format!("Queue of {size} B, OpenOrCreate, {fill:?}");
         let seg = make_foreign(b.clone(), fill, size, seed);
         let before = contents(b.clone(), seg.id());
-        let quick = |attempt: u32| attempt < 64 && spin_wait(attempt);
+        let quick = QueueOptions::new().join_timeout(Duration::ZERO);
         match Big::<B>::create_with(b.clone(), KEY, Intent::OpenOrCreate, Mode::OWNER_RW, quick) {
             Ok(_) => panic!("{what}: joined the foreign segment (and removed it?)"),
             Err(e) => assert_refused(&e, &what),

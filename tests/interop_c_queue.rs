@@ -284,7 +284,7 @@ fn queue(symmetric: bool) -> (Queue<Item, CAP>, Barrier) {
     } else {
         QueueOptions::new()
     };
-    let q = Queue::<Item, CAP>::create_with_options(
+    let q = Queue::<Item, CAP>::create_with(
         DefaultBackend::default(),
         key(),
         Intent::CreateNew,

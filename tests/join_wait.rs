@@ -17,9 +17,9 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use sysv_ipc::queue::Queue;
-use sysv_ipc::sem::JOIN_TIMEOUT;
-use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::queue::{Queue, QueueOptions};
+use sysv_ipc::sem::{JOIN_TIMEOUT, SemSetOptions};
+use sysv_ipc::seqlock::{SeqLock, SeqLockOptions};
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet};
 use sysv_ipc_libc::Libc;
@@ -76,6 +76,125 @@ impl Layout {
             }
         }
     }
+
+    /// The layout of `KEY`, created or opened with options whose join timeout is
+    /// `timeout`.
+    fn join_within<B: Backend + Clone>(
+        self,
+        b: B,
+        intent: Intent,
+        timeout: Duration,
+    ) -> sysv_ipc::Result<()> {
+        match self {
+            Layout::Queue => {
+                let options = QueueOptions::new().join_timeout(timeout);
+                Queue::<u64, 8, _>::create_with(b, KEY, intent, Mode::OWNER_RW, options).map(drop)
+            }
+            Layout::SeqLock => {
+                let options = SeqLockOptions::new().join_timeout(timeout);
+                SeqLock::<u64, _>::create_with(b, KEY, intent, Mode::OWNER_RW, options).map(drop)
+            }
+        }
+    }
+}
+
+/// A segment of `layout`'s size under `KEY` whose "creator" marked and claimed the
+/// header and never finishes: the returned attachment keeps it attached, as a
+/// hung creator would, so no joiner may recover it.
+fn hung_creator<B: Backend + Clone>(b: B, layout: Layout) -> (Segment<B>, sysv_ipc::Attachment<B>) {
+    let seg = Segment::create_in(b, KEY, layout.size(), Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let att = seg.attach().unwrap();
+    att.write(8, &MAGIC.to_ne_bytes()).unwrap();
+    att.write(0, &1u64.to_ne_bytes()).unwrap();
+    (seg, att)
+}
+
+/// Join timeouts below, at and above the default: the options replace it, they do
+/// not only shorten it.
+const TIMEOUTS: [Duration; 3] = [
+    Duration::ZERO,
+    Duration::from_millis(30),
+    Duration::from_millis(800),
+];
+
+/// `CLOCK_MONOTONIC` through backend `b`: the kernel's clock, or the mock's
+/// virtual one.
+fn backend_now<B: Backend>(b: &B) -> Duration {
+    let t = b.clock_gettime(sysv_ipc::abi::CLOCK_MONOTONIC).unwrap();
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// The join timeout of `QueueOptions`, `SeqLockOptions` and `SemSetOptions` is
+/// honoured on the kernel: a header (or a set, met by a joiner or by a layout's
+/// creator) its creator never finishes is given up with `Uninitialized`, and never
+/// before the timeout has passed. The
+/// only bound on the other side is a sanity one (30 s): how much later it returns
+/// is the scheduler's business on a shared host; the mock test below checks the
+/// wait itself.
+fn join_timeout_option_is_honoured<B: Backend + Clone>(b: B) {
+    let sanity = Duration::from_secs(30);
+    for layout in [Layout::Queue, Layout::SeqLock] {
+        let (seg, att) = hung_creator(b.clone(), layout);
+        for timeout in TIMEOUTS {
+            let t0 = backend_now(&b);
+            let e = layout
+                .join_within(b.clone(), Intent::Open, timeout)
+                .unwrap_err();
+            let waited = backend_now(&b) - t0;
+            println!("{layout:?}, join_timeout {timeout:?}: gave up after {waited:?}");
+            assert_eq!(e.kind(), ErrorKind::Uninitialized, "{layout:?}: {e}");
+            assert!(
+                timeout <= waited && waited < timeout + sanity,
+                "{layout:?}, join_timeout {timeout:?}: waited {waited:?}"
+            );
+        }
+        drop(att);
+        seg.remove().unwrap();
+        // The layout's creator meets a semaphore set under the key that another
+        // process made and never initialised: it waits as long for its values.
+        let set = SemSet::create_in(
+            b.clone(),
+            KEY,
+            layout.nsems(),
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        for timeout in TIMEOUTS {
+            let t0 = backend_now(&b);
+            let e = layout
+                .join_within(b.clone(), Intent::CreateNew, timeout)
+                .unwrap_err();
+            let waited = backend_now(&b) - t0;
+            println!("{layout:?} creator, join_timeout {timeout:?}: gave up after {waited:?}");
+            assert_eq!(
+                e.kind(),
+                ErrorKind::Uninitialized,
+                "{layout:?} creator: {e}"
+            );
+            assert!(
+                timeout <= waited && waited < timeout + sanity,
+                "{layout:?} creator, join_timeout {timeout:?}: waited {waited:?}"
+            );
+        }
+        set.remove().unwrap();
+    }
+    // A set its creator made and never initialised.
+    let set = SemSet::create_in(b.clone(), KEY, 2, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    for timeout in TIMEOUTS {
+        let options = SemSetOptions::new().join_timeout(timeout);
+        let t0 = backend_now(&b);
+        let e = SemSet::new_initialized_with(b.clone(), KEY, &[1, 1], Mode::OWNER_RW, options)
+            .unwrap_err();
+        let waited = backend_now(&b) - t0;
+        println!("SemSet, join_timeout {timeout:?}: gave up after {waited:?}");
+        assert_eq!(e.kind(), ErrorKind::Uninitialized, "{e}");
+        assert!(
+            timeout <= waited && waited < timeout + sanity,
+            "SemSet, join_timeout {timeout:?}: waited {waited:?}"
+        );
+    }
+    set.remove().unwrap();
 }
 
 /// `CLOCK_MONOTONIC` in nanoseconds (the same clock in every process).
@@ -357,6 +476,7 @@ sysv_ipc_testkit::on_both_backends!(
     fifo_joiner_leaves_the_cpu_to_its_creator,
     stuck_header_is_given_up_after_the_timeout,
     fifo_semset_opener_leaves_the_cpu_to_its_creator,
+    join_timeout_option_is_honoured,
 );
 
 /// On the mock: `SemSet::new_initialized_in` on a set whose creator never
@@ -413,4 +533,79 @@ fn mock_wait_is_bounded_in_time_and_sleeps() {
         drop(att);
         seg.remove().unwrap();
     }
+}
+
+/// On the mock (virtual clock: a sleep moves it by its request): the join timeout
+/// of `QueueOptions`, `SeqLockOptions` and `SemSetOptions` is the wait, to within
+/// one sleep: a hung creator (of the header, or of the semaphore set a layout's
+/// creator meets) is given up with `Uninitialized` after the given time, and a
+/// zero timeout gives up after the spins, without a sleep. A ready layout or set
+/// is joined with a zero timeout, also without a sleep.
+#[test]
+fn mock_join_timeout_option_is_the_wait() {
+    let kernel: &'static Mock = Box::leak(Box::new(Mock::new()));
+    let check = |what: &str, timeout: Duration, join: &dyn Fn() -> sysv_ipc::Result<()>| {
+        let (t0, sleeps0) = (kernel.monotonic(), kernel.calls(Call::ClockNanosleep));
+        let e = join().unwrap_err();
+        let waited = kernel.monotonic() - t0;
+        let sleeps = kernel.calls(Call::ClockNanosleep) - sleeps0;
+        println!("{what}, join_timeout {timeout:?}: gave up after {waited:?} in {sleeps} sleeps");
+        assert_eq!(e.kind(), ErrorKind::Uninitialized, "{what}: {e}");
+        assert!(
+            timeout <= waited && waited <= timeout + Duration::from_millis(1),
+            "{what}, join_timeout {timeout:?}: waited {waited:?}"
+        );
+        if timeout.is_zero() {
+            assert_eq!(sleeps, 0, "{what}: a zero timeout never sleeps");
+        }
+    };
+    for layout in [Layout::Queue, Layout::SeqLock] {
+        let (seg, att) = hung_creator(kernel, layout);
+        for timeout in TIMEOUTS {
+            check(&format!("{layout:?}"), timeout, &|| {
+                layout.join_within(kernel, Intent::Open, timeout)
+            });
+        }
+        drop(att);
+        seg.remove().unwrap();
+        // The creator, facing a semaphore set another process made and never
+        // initialised, waits as long for its values.
+        let set = SemSet::create_in(
+            kernel,
+            KEY,
+            layout.nsems(),
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        for timeout in TIMEOUTS {
+            check(&format!("{layout:?} creator"), timeout, &|| {
+                layout.join_within(kernel, Intent::CreateNew, timeout)
+            });
+        }
+        set.remove().unwrap();
+        // Ready: joined at once.
+        layout.join(kernel, Intent::CreateNew).unwrap();
+        let sleeps0 = kernel.calls(Call::ClockNanosleep);
+        layout
+            .join_within(kernel, Intent::Open, Duration::ZERO)
+            .unwrap();
+        assert_eq!(kernel.calls(Call::ClockNanosleep), sleeps0, "{layout:?}");
+        SemSet::open_in(kernel, KEY).unwrap().remove().unwrap();
+        Segment::open_in(kernel, KEY).unwrap().remove().unwrap();
+    }
+    let set = SemSet::create_in(kernel, KEY, 2, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    for timeout in TIMEOUTS {
+        let options = SemSetOptions::new().join_timeout(timeout);
+        check("SemSet", timeout, &|| {
+            SemSet::new_initialized_with(kernel, KEY, &[1, 1], Mode::OWNER_RW, options).map(drop)
+        });
+    }
+    set.remove().unwrap();
+    SemSet::new_initialized_in(kernel, KEY, &[1, 1], Mode::OWNER_RW).unwrap();
+    let sleeps0 = kernel.calls(Call::ClockNanosleep);
+    let now = SemSetOptions::new().join_timeout(Duration::ZERO);
+    SemSet::new_initialized_with(kernel, KEY, &[1, 1], Mode::OWNER_RW, now).unwrap();
+    assert_eq!(kernel.calls(Call::ClockNanosleep), sleeps0, "SemSet");
+    SemSet::open_in(kernel, KEY).unwrap().remove().unwrap();
 }

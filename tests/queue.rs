@@ -277,7 +277,8 @@ fn mismatches_are_refused_with_a_clear_error<B: Backend + Clone>(b: B) {
     );
     // A header stuck "initialising" (its creator died): a bounded wait, then a clear error.
     att.write(0, &1u64.to_ne_bytes()).unwrap();
-    let e = Q::create_with(b.clone(), other, Intent::Open, Mode::OWNER_RW, |a| a < 3).unwrap_err();
+    let now = QueueOptions::new().join_timeout(Duration::ZERO);
+    let e = Q::create_with(b.clone(), other, Intent::Open, Mode::OWNER_RW, now).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Uninitialized);
     foreign.remove().unwrap();
     // CreateNew on an existing queue.
@@ -493,6 +494,8 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
     let (mut p, mut c) = q.split().unwrap();
     let mut seq = 0u64;
     let (mut ok, mut corrupt) = (0u32, 0u32);
+    // A join that gives up on an unready header after its spins, without sleeping.
+    let impatient = QueueOptions::new().join_timeout(Duration::ZERO);
     for _ in 0..20_000 {
         // A burst of garbage into 0..384 (header, producer line, consumer line).
         for _ in 0..rng.below(3) {
@@ -534,7 +537,7 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
                 })
                 .map(|n| assert!(n <= 7)),
             4 => q.len().map(|n| assert!(n <= 256)),
-            5 => Q::create_with(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, |_| false).map(drop),
+            5 => Q::create_with(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, impatient).map(drop),
             _ => c.len().map(|n| assert!(n <= 256)),
         };
         match r {
@@ -657,8 +660,7 @@ fn park_wake_stress<B: Backend + Clone>(b: B, symmetric: bool) {
     } else {
         QueueOptions::new()
     };
-    let create =
-        |key| One::create_with_options(b.clone(), key, Intent::CreateNew, Mode::OWNER_RW, options);
+    let create = |key| One::create_with(b.clone(), key, Intent::CreateNew, Mode::OWNER_RW, options);
     let (ping, pong) = (create(KEY).unwrap(), create(pong_key).unwrap());
     let barrier = ping.barrier().unwrap();
     let want = if symmetric {
@@ -808,11 +810,9 @@ fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
     type Q2<B> = Queue<u64, 2, B>;
     let has_membarrier = expected_barrier(&b) == Barrier::Asymmetric;
 
-    let q =
-        Q2::create_with_options(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, fences).unwrap();
+    let q = Q2::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, fences).unwrap();
     assert_eq!(q.barrier().unwrap(), Barrier::Symmetric);
-    let e =
-        Q2::create_with_options(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
+    let e = Q2::create_with(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, ipis).unwrap_err();
     let want = if has_membarrier {
         (ErrorKind::LayoutMismatch, Some("barrier"))
     } else {
@@ -821,11 +821,11 @@ fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
     assert_eq!((e.kind(), e.layout_field()), want, "{e}");
     let bb = b.clone();
     parked_stream(&q, move || {
-        Q2::create_with_options(bb, KEY, Intent::OpenOrCreate, Mode::OWNER_RW, fences).unwrap()
+        Q2::create_with(bb, KEY, Intent::OpenOrCreate, Mode::OWNER_RW, fences).unwrap()
     });
     q.remove().unwrap();
 
-    let e = Q2::create_with_options(
+    let e = Q2::create_with(
         no_membarrier(b.clone()),
         KEY,
         Intent::CreateNew,
@@ -840,11 +840,9 @@ fn barrier_is_a_creation_option<B: Backend + Clone>(b: B) {
         "nothing created"
     );
     if has_membarrier {
-        let q = Q2::create_with_options(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, ipis)
-            .unwrap();
+        let q = Q2::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, ipis).unwrap();
         assert_eq!(q.barrier().unwrap(), Barrier::Asymmetric);
-        let e = Q2::create_with_options(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, fences)
-            .unwrap_err();
+        let e = Q2::create_with(b.clone(), KEY, Intent::Open, Mode::OWNER_RW, fences).unwrap_err();
         assert_eq!(
             (e.kind(), e.layout_field()),
             (ErrorKind::LayoutMismatch, Some("barrier"))
@@ -1952,14 +1950,9 @@ fn required_fences_never_call_membarrier() {
     use sysv_ipc_mock::Call::Membarrier;
     let k = fresh_mock(OnBlock::Fail);
     let fences = QueueOptions::new().barrier(Barrier::Symmetric);
-    let q = Queue::<u64, 1, _>::create_with_options(
-        k,
-        Key::PRIVATE,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        fences,
-    )
-    .unwrap();
+    let q =
+        Queue::<u64, 1, _>::create_with(k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, fences)
+            .unwrap();
     let (mut tx, mut rx) = q.split().unwrap();
     rx.set_spins(0);
     let e = rx.dequeue_timeout(Duration::from_millis(10)).unwrap_err();

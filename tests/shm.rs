@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use sysv_ipc::shm::{AtFlags, CreateOptions, HugePageSize, OutOfBounds};
+use sysv_ipc::shm::{AtFlags, HugePageSize, OutOfBounds, SegmentOptions};
 use sysv_ipc::{
     Attachment, Backend, Call, Errno, Error, ErrorKind, Intent, Key, Mode, Owner, ReadOnly,
     Removable, Removal, Segment, Shm,
@@ -87,7 +87,7 @@ on_real_backends!(
     copy_throughput,
 );
 
-/// The default-backend constructors (`Segment::open`, `create`, `create_with`,
+/// The default-backend constructors (`Segment::open`, `create`,
 /// `Shm::create`, `open`, `open_read_only`).
 #[test]
 fn default_backend_conveniences() {
@@ -96,15 +96,6 @@ fn default_backend_conveniences() {
             Segment::create(KEY, size_of::<Record>(), Intent::CreateNew, Mode::OWNER_RW).unwrap(),
         );
         assert_eq!(Segment::open(KEY).unwrap().id(), seg.id());
-        let opts = Segment::create_with(
-            Key::PRIVATE,
-            100,
-            Intent::CreateNew,
-            Mode::OWNER_RW,
-            CreateOptions::new().no_reserve(),
-        )
-        .unwrap();
-        opts.remove().unwrap();
         let shm = Shm::<Record>::create(KEY, Intent::OpenOrCreate, Mode::OWNER_RW).unwrap();
         assert_eq!(shm.segment().id(), seg.id());
         Shm::<Record>::open(KEY).unwrap().write(&RECORD);
@@ -1089,13 +1080,13 @@ fn enospc_at_lowered_shmmni<B: Backend + Copy>(b: B) {
 fn create_with_options<B: Backend + Copy>(b: B) {
     in_ipc_namespace(|| {
         let nr_hugepages = std::fs::read_to_string("/proc/sys/vm/nr_hugepages").unwrap();
-        let seg = Segment::create_with_in(
+        let seg = Segment::create_with(
             b,
             Key::PRIVATE,
             8192,
             Intent::CreateNew,
             Mode::OWNER_RW,
-            CreateOptions::new().no_reserve(),
+            SegmentOptions::new().no_reserve(),
         )
         .unwrap();
         let _rm = Removal::new(seg);
@@ -1104,13 +1095,13 @@ fn create_with_options<B: Backend + Copy>(b: B) {
         assert_eq!(att.load_u8(8191), Some(b'x'));
 
         let huge = |size: HugePageSize| {
-            Segment::create_with_in(
+            Segment::create_with(
                 b,
                 Key::PRIVATE,
                 2 << 20,
                 Intent::CreateNew,
                 Mode::OWNER_RW,
-                CreateOptions::new().huge_pages(size),
+                SegmentOptions::new().huge_pages(size),
             )
         };
         if !is_root() {

@@ -15,8 +15,9 @@ use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use sysv_ipc::ShmType;
 use sysv_ipc::msg::{DEFAULT_MSGMAX, MsgBuf, MsgQueue, RecvFlags, Selector, SendFlags, Typed};
-use sysv_ipc::queue::Queue;
-use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::queue::{Queue, QueueOptions};
+use sysv_ipc::sem::SemSetOptions;
+use sysv_ipc::seqlock::{SeqLock, SeqLockOptions};
 use sysv_ipc::shm::{Attachment, ReadOnly, Segment};
 use sysv_ipc::{Errno, Intent, Key, Mode, Owner, Removable, SemOp, SemSet, Shm, info};
 use sysv_ipc_mock::{Call, Limits, Mock, OnBlock, Process};
@@ -211,10 +212,11 @@ fn selector(s: u8, bound: i64) -> Selector {
     }
 }
 
-/// Bounded waits: a `new_initialized` or a layout handshake never spins for long.
-fn wait(attempt: u32) -> bool {
-    attempt < 3
-}
+/// Bounded waits: a `new_initialized` or a layout handshake gives up on an
+/// unready peer after its spins, without sleeping (a zero join timeout).
+const SEM_NOW: SemSetOptions = SemSetOptions::new().join_timeout(Duration::ZERO);
+const QUEUE_NOW: QueueOptions = QueueOptions::new().join_timeout(Duration::ZERO);
+const SEQLOCK_NOW: SeqLockOptions = SeqLockOptions::new().join_timeout(Duration::ZERO);
 
 impl<'k> World<'k> {
     fn as_pid<R>(&self, pid: i32, f: impl FnOnce() -> R) -> R {
@@ -390,7 +392,8 @@ impl<'k> World<'k> {
             }
             Op::SemNewInit(kk, values, m) => {
                 let values: Vec<u16> = values.iter().take(6).copied().collect();
-                if let Ok(s) = SemSet::new_initialized_with(k, key(*kk), &values, mode(*m), wait) {
+                if let Ok(s) = SemSet::new_initialized_with(k, key(*kk), &values, mode(*m), SEM_NOW)
+                {
                     push(&mut self.sems, s);
                 }
             }
@@ -583,13 +586,17 @@ impl<'k> World<'k> {
 
             Op::QueueCreate(kk, i, m, big) => {
                 if *big {
-                    if let Ok(q) =
-                        Queue::<u64, 8, _>::create_with(k, key(*kk), intent(*i), mode(*m), wait)
-                    {
+                    if let Ok(q) = Queue::<u64, 8, _>::create_with(
+                        k,
+                        key(*kk),
+                        intent(*i),
+                        mode(*m),
+                        QUEUE_NOW,
+                    ) {
                         push(&mut self.bigq, Owned { pid, item: q });
                     }
                 } else if let Ok(q) =
-                    Queue::<Rec, 4, _>::create_with(k, key(*kk), intent(*i), mode(*m), wait)
+                    Queue::<Rec, 4, _>::create_with(k, key(*kk), intent(*i), mode(*m), QUEUE_NOW)
                 {
                     push(&mut self.queues, Owned { pid, item: q });
                 }
@@ -656,9 +663,13 @@ impl<'k> World<'k> {
             }
 
             Op::SeqCreate(kk, i, m) => {
-                if let Ok(l) =
-                    SeqLock::<[u64; 3], _>::create_with(k, key(*kk), intent(*i), mode(*m), wait)
-                {
+                if let Ok(l) = SeqLock::<[u64; 3], _>::create_with(
+                    k,
+                    key(*kk),
+                    intent(*i),
+                    mode(*m),
+                    SEQLOCK_NOW,
+                ) {
                     push(&mut self.locks, Owned { pid, item: l });
                 }
             }

@@ -21,8 +21,8 @@ use sysv_ipc::layout::header::{Kind, Shape};
 use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
 use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
 use sysv_ipc::layout::{Header, ShmType};
-use sysv_ipc::queue::Queue;
-use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::queue::{Queue, QueueOptions};
+use sysv_ipc::seqlock::{SeqLock, SeqLockOptions};
 use sysv_ipc::{Intent, Key, Mode, Removable};
 use sysv_ipc_mock::{Mock, OnBlock};
 
@@ -280,7 +280,8 @@ impl ShmType for Item {
 
 fn typed_over_mock(k: &Kernel, input: &mut Input<'_>) {
     let key = Key::new(0x4655_5a5a);
-    let wait = |attempt: u32| attempt < 3;
+    // A join gives up on an unready header after its spins, without sleeping.
+    let wait = QueueOptions::new().join_timeout(core::time::Duration::ZERO);
     let Ok(q) = Queue::<Item, 4, _>::create_with(k, key, Intent::CreateNew, Mode::OWNER_RW, wait)
     else {
         return;
@@ -337,6 +338,7 @@ fn typed_over_mock(k: &Kernel, input: &mut Input<'_>) {
     drop(again);
     let _ = q.remove();
 
+    let wait = SeqLockOptions::new().join_timeout(core::time::Duration::ZERO);
     let Ok(lock) = SeqLock::<[u64; 3], _>::create_with(
         k,
         Key::new(0x4655_5a5b),

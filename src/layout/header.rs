@@ -42,8 +42,8 @@
 //!    is a [`HeaderError::Mismatch`], before any payload is touched.
 //! 5. A creator that dies between steps 2 and 3 leaves `state` at 1 for good (at 0
 //!    if it died before its claim, with or without its mark); attachers give up
-//!    with [`HeaderError::NotReady`] when their wait runs out (the crate's default
-//!    wait is bounded in time: [`timed_wait`](crate::sem::timed_wait)), and
+//!    with [`HeaderError::NotReady`] when their wait runs out (the crate's waits
+//!    are bounded in time: [`JOIN_TIMEOUT`](crate::sem::JOIN_TIMEOUT) by default), and
 //!    removing the segment is the recovery.
 //!    [`Queue`](crate::queue::Queue) and [`SeqLock`](crate::seqlock::SeqLock)
 //!    callers whose intent allows creating ([`Intent::OpenOrCreate`](crate::Intent))

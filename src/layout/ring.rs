@@ -438,7 +438,7 @@ impl Default for RingCtl {
 ///
 /// // Fences only: no inter-processor interrupts for this queue's peers.
 /// let fences = QueueOptions::new().barrier(Barrier::Symmetric);
-/// assert_eq!(fences.required_barrier(), Some(Barrier::Symmetric));
+/// assert_eq!(fences.get_barrier(), Some(Barrier::Symmetric));
 /// assert_eq!(Barrier::Asymmetric as u64, 1, "the value in the segment");
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

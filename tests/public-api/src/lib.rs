@@ -2,11 +2,13 @@
 //! can name, and what it cannot.
 //!
 //! Supported, and so reachable: the object kinds at the crate root, the `ShmType`
-//! trait with the `type_id` and `fingerprint` it is defined by, and the queue's
-//! barrier choice.
+//! trait with the `type_id` and `fingerprint` it is defined by, and the constructor
+//! options (the queue's barrier choice among them).
 //!
 //! ```
+//! use core::time::Duration;
 //! use sysv_ipc::queue::{Barrier, QueueOptions};
+//! use sysv_ipc::{sem::SemSetOptions, seqlock::SeqLockOptions, shm::SegmentOptions};
 //! use sysv_ipc::{MsgQueue, Queue, SemSet, SeqLock, Segment, Shm, ShmType, fingerprint, type_id};
 //! use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 //!
@@ -16,7 +18,8 @@
 //! impl ShmType for Tick { const TYPE_ID: u64 = type_id("public-api::Tick v1"); }
 //!
 //! let _ = fingerprint::<Tick>();
-//! let _ = QueueOptions::new().barrier(Barrier::Symmetric);
+//! let _ = QueueOptions::new().barrier(Barrier::Symmetric).join_timeout(Duration::ZERO);
+//! let _ = (SeqLockOptions::new(), SemSetOptions::new(), SegmentOptions::new().no_reserve());
 //! let _: Option<(Queue<Tick, 4>, SeqLock<Tick>, MsgQueue, SemSet, Segment, Shm<Tick>)> = None;
 //! ```
 //!
@@ -35,6 +38,12 @@
 //!
 //! ```compile_fail,E0603
 //! use sysv_ipc::layout::seqlock::SeqWriter;
+//! ```
+//!
+//! The join wait is an option, a time (`join_timeout`): its back-off is private.
+//!
+//! ```compile_fail,E0603
+//! let _ = sysv_ipc::sem::timed_wait(sysv_ipc::DefaultBackend::default(), core::time::Duration::ZERO);
 //! ```
 //!
 //! Test hooks: the C header's renderer (tests/c_header.rs) and a seqlock writer
