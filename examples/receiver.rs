@@ -1,7 +1,8 @@
 //! The receiver of two separately started programs (its partner: `sender.rs`):
-//! takes readings from the lock-free `Queue` under `ftok(PATH, 'r')` until the end
-//! marker, checks that they came whole and in order, prints a summary and removes
-//! the queue (its segment and semaphore set).
+//! takes readings from the lock-free `Queue` under `ftok(PATH, 'r')` until the
+//! sender closes it (`ErrorKind::Closed`, after the last reading), checks that they
+//! came whole and in order, prints a summary and removes the queue (its segment and
+//! semaphore set).
 //!
 //! ```sh
 //! cargo run --release --example receiver -- /tmp &   # either one first
@@ -11,11 +12,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sysv_ipc::{Intent, Mode, Removable};
+use sysv_ipc::{ErrorKind, Intent, Mode, Removable};
 
 #[path = "two_programs/mod.rs"]
 mod two_programs;
-use two_programs::{END, Readings, value_of};
+use two_programs::{Readings, value_of};
 
 fn main() -> ExitCode {
     match run() {
@@ -46,21 +47,25 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Takes readings up to the end marker: how many, their sum, and the seconds from
-/// the first to the end marker.
+/// Takes readings until the sender closes the queue: how many, their sum, and the
+/// seconds from the first reading to the end of the stream.
 fn receive(queue: &Readings) -> Result<(u64, i64, f64), String> {
     let mut rx = queue.consumer().map_err(|e| format!("consumer: {e}"))?;
     let mut count = 0u64;
     let mut sum = 0i64;
     let mut start = None;
     loop {
-        let r = rx
-            .dequeue_blocking()
-            .map_err(|e| format!("after {count}: {e}"))?;
-        let start = *start.get_or_insert_with(Instant::now);
-        if r.seq == END {
-            return Ok((count, sum, start.elapsed().as_secs_f64().max(1e-9)));
-        }
+        let r = match rx.dequeue_blocking() {
+            Ok(r) => r,
+            // The sender closed the queue, and every reading it sent is taken.
+            Err(e) if e.kind() == ErrorKind::Closed => {
+                let secs = start.map_or(0.0, |s: Instant| s.elapsed().as_secs_f64());
+                return Ok((count, sum, secs.max(1e-9)));
+            }
+            // PeerDied: the sender died without closing.
+            Err(e) => return Err(format!("after {count}: {e}")),
+        };
+        start.get_or_insert_with(Instant::now);
         if r.seq != count || r.value != value_of(r.seq) {
             return Err(format!("expected reading {count}, got {r:?}"));
         }

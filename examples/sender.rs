@@ -1,6 +1,6 @@
 //! The sender of two separately started programs (its partner: `receiver.rs`):
-//! sends COUNT readings and an end marker through a lock-free `Queue` found under
-//! `ftok(PATH, 'r')`.
+//! sends COUNT readings through a lock-free `Queue` found under `ftok(PATH, 'r')`,
+//! then closes it (the end of the stream: no end marker of its own).
 //!
 //! ```sh
 //! cargo run --release --example receiver -- /tmp &   # either one first
@@ -11,7 +11,8 @@
 //! whichever comes second joins what the first made (the queue's handshake makes
 //! two creators racing on one key safe). A sender that finds no receiver yet fills
 //! the ring and waits; a role never claimed is not a dead peer. The receiver
-//! removes the queue at the end marker, so nothing is left behind.
+//! removes the queue once it has taken every reading and learned the close
+//! (`ErrorKind::Closed`), so nothing is left behind.
 
 use std::process::ExitCode;
 
@@ -19,7 +20,7 @@ use sysv_ipc::{Intent, Mode};
 
 #[path = "two_programs/mod.rs"]
 mod two_programs;
-use two_programs::{END, Reading, Readings, value_of};
+use two_programs::{Reading, Readings, value_of};
 
 fn main() -> ExitCode {
     match run() {
@@ -47,11 +48,15 @@ fn run() -> Result<(), String> {
     // The producer role is this process's until `tx` is dropped: a second sender
     // on the same key gets `RoleTaken`.
     let mut tx = queue.producer().map_err(|e| format!("producer: {e}"))?;
-    for seq in (0..count).chain([END]) {
-        let value = if seq == END { 0 } else { value_of(seq) };
+    for seq in 0..count {
+        let value = value_of(seq);
         tx.enqueue_blocking(Reading { seq, value })
             .map_err(|e| format!("record {seq}: {}", e.error()))?;
     }
-    println!("sender: sent {count} readings and the end marker under key {key}");
+    // The end of the stream: the receiver takes what is in the ring, then learns
+    // that nothing more comes. (Dropping `tx` instead would leave it waiting for
+    // another sender.)
+    tx.close().map_err(|e| format!("close: {e}"))?;
+    println!("sender: sent {count} readings and closed the queue under key {key}");
     Ok(())
 }

@@ -84,7 +84,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
  *     and sem_perm.cuid == the segment's shm_perm.cuid (else another user made it).
  */
 #define SVIPC_MAGIC UINT64_C(0x3153524350495653) /* the bytes "SVIPCRS1" read as a little-endian uint64_t */
-#define SVIPC_LAYOUT_VERSION UINT64_C(4) /* of the header and of every layout after it */
+#define SVIPC_LAYOUT_VERSION UINT64_C(5) /* of the header and of every layout after it */
 #define SVIPC_HEADER_SIZE 128
 #define SVIPC_STATE_UNINIT UINT64_C(0)
 #define SVIPC_STATE_INITIALIZING UINT64_C(1)
@@ -231,11 +231,11 @@ _Static_assert(offsetof(struct svipc_header, reserved) == SVIPC_HEADER_RESERVED_
 #define SVIPC_TYPE_ID_F32 UINT64_C(0xdd635018ff703544) /* type_id("f32") */
 #define SVIPC_TYPE_ID_F64 UINT64_C(0xdd744c18ff7ea1ab) /* type_id("f64") */
 /* The macros against the crate's fingerprint::<T>(): */
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x6ecd4c5de496cd59), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x2961b31d841c0f24), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0x9b042a75e8547849), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x7fcd8500da40b5e3), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0x9696c7164d473d50), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x4fd28554d9a78338), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x485c7a268f0b5945), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0x7c09636cdd652e28), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x60d2bdf7cf516bc2), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0xb5918e1f58368771), "fingerprint rule");
 
 /*
  * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
@@ -261,6 +261,17 @@ _Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_T
  * of head's slot). Batch pops, the re-check before parking, and occupancy read
  * tail.
  *
+ * Closing (end of stream): a producer that is done stores closed =
+ * SVIPC_RING_CLOSED (release) after its last tail store, then SVIPC_RING_CLOSED_SEQ
+ * (release) into the seq word of slot tail (no publish ends there: a consumer
+ * polling seq takes it for a hint to load tail and closed now), runs the wake check
+ * as after a publish, and releases its role. A consumer that finds the ring empty
+ * by a tail load then loads closed (acquire): SVIPC_RING_CLOSED means load tail
+ * again (acquire; now the final tail) and report the end only if head has reached
+ * it; the re-check before parking reads closed the same way. A producer claiming
+ * the role reads closed while holding it: SVIPC_RING_CLOSED refuses the role
+ * (closed is for good). Any value but OPEN and CLOSED is corrupt.
+ *
  * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values
  * SVIPC_QUEUE_SEM_INITIAL. A role (producer or consumer) is claimed by
  * semop(-1, IPC_NOWAIT | SEM_UNDO) on its semaphore (EAGAIN: taken; the kernel's
@@ -285,6 +296,9 @@ _Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_T
 #define SVIPC_RING_DATA_OFFSET 384
 #define SVIPC_BARRIER_SYMMETRIC UINT64_C(0)
 #define SVIPC_BARRIER_ASYMMETRIC UINT64_C(1)
+#define SVIPC_RING_OPEN UINT64_C(0)
+#define SVIPC_RING_CLOSED UINT64_C(1)
+#define SVIPC_RING_CLOSED_SEQ UINT64_C(0xffffffffffffffff) /* into slot tail's seq by a close */
 /* Bytes of one ring slot of a type_size-byte value: its seq word and the value. */
 #define SVIPC_RING_SLOT_SEQ_BYTES 8
 #define SVIPC_RING_SLOT_BYTES(type_size) \
@@ -321,8 +335,10 @@ struct svipc_ring_ctl {
     _Atomic uint64_t producer_pid;
     /* 152: SVIPC_BARRIER_ASYMMETRIC (1) or anything else: symmetric; written by the creator before READY, read once per role */
     _Atomic uint64_t barrier;
-    /* 160: zero: keeps head off the producer's 128 bytes */
-    _Atomic uint64_t producer_pad[12];
+    /* 160: SVIPC_RING_OPEN (0), or SVIPC_RING_CLOSED (1) for good once the producer closed the stream (release); anything else is corrupt */
+    _Atomic uint64_t closed;
+    /* 168: zero: keeps head off the producer's 128 bytes */
+    _Atomic uint64_t producer_pad[11];
     /* 256: messages ever dequeued (free-running); stored by the consumer only (release) */
     _Atomic uint64_t head;
     /* 264: non-zero: the producer is (about to be) parked on SVIPC_QUEUE_SEM_SPACE; set by the producer, cleared by an exchange in the consumer */
@@ -343,8 +359,10 @@ struct svipc_ring_ctl {
 #define SVIPC_RING_PRODUCER_PID_SIZE 8
 #define SVIPC_RING_BARRIER_OFFSET 152
 #define SVIPC_RING_BARRIER_SIZE 8
-#define SVIPC_RING_PRODUCER_PAD_OFFSET 160
-#define SVIPC_RING_PRODUCER_PAD_SIZE 96
+#define SVIPC_RING_CLOSED_OFFSET 160
+#define SVIPC_RING_CLOSED_SIZE 8
+#define SVIPC_RING_PRODUCER_PAD_OFFSET 168
+#define SVIPC_RING_PRODUCER_PAD_SIZE 88
 #define SVIPC_RING_HEAD_OFFSET 256
 #define SVIPC_RING_HEAD_SIZE 8
 #define SVIPC_RING_PRODUCER_WAITING_OFFSET 264
@@ -369,6 +387,9 @@ _Static_assert(offsetof(struct svipc_ring_ctl, producer_pid) == SVIPC_RING_PRODU
 _Static_assert(offsetof(struct svipc_ring_ctl, barrier) == SVIPC_RING_BARRIER_OFFSET &&
                sizeof(((struct svipc_ring_ctl *)0)->barrier) == SVIPC_RING_BARRIER_SIZE,
                "svipc_ring_ctl.barrier: offset and size");
+_Static_assert(offsetof(struct svipc_ring_ctl, closed) == SVIPC_RING_CLOSED_OFFSET &&
+               sizeof(((struct svipc_ring_ctl *)0)->closed) == SVIPC_RING_CLOSED_SIZE,
+               "svipc_ring_ctl.closed: offset and size");
 _Static_assert(offsetof(struct svipc_ring_ctl, producer_pad) == SVIPC_RING_PRODUCER_PAD_OFFSET &&
                sizeof(((struct svipc_ring_ctl *)0)->producer_pad) == SVIPC_RING_PRODUCER_PAD_SIZE,
                "svipc_ring_ctl.producer_pad: offset and size");

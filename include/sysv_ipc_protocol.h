@@ -6,7 +6,7 @@
  * sysv_ipc_layout.h. What is here is the protocol, mirroring src/layout/header.rs,
  * src/layout/ring.rs, src/layout/seqlock.rs, src/queue.rs and src/seqlock.rs
  * operation for operation, with the same C11 memory orders. It implements layout
- * version 4 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
+ * version 5 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
  *
  * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
  * #include "sysv_ipc_protocol.h". Everything is `static`; Linux only (membarrier).
@@ -15,6 +15,7 @@
  *   int r = svipc_queue_open(&q, key, SVIPC_TYPE(MY_TYPE_ID, struct item), 64, 1000);
  *   if (r == SVIPC_OK) r = svipc_queue_producer(&q, 0);
  *   if (r == SVIPC_OK) r = svipc_queue_enqueue_wait(&q, &item, SVIPC_DEFAULT_SPINS, NULL);
+ *   if (r == SVIPC_OK) svipc_queue_producer_close(&q);  (end of stream, if done)
  *   svipc_queue_close(&q);
  *
  * The _open functions find the segment and the semaphore set by the key the Rust
@@ -50,9 +51,9 @@
 
 /* The layout version this file implements: a generated header for another one
  * means the protocol changed, and the code below must be updated with it. */
-#define SVIPC_PROTOCOL_VERSION 4
+#define SVIPC_PROTOCOL_VERSION 5
 _Static_assert(SVIPC_LAYOUT_VERSION == SVIPC_PROTOCOL_VERSION,
-               "sysv_ipc_protocol.h implements layout version 4: update it to the "
+               "sysv_ipc_protocol.h implements layout version 5: update it to the "
                "protocol of the SVIPC_LAYOUT_VERSION in sysv_ipc_layout.h");
 
 /* Results: >= 0 success, < 0 failure. */
@@ -68,7 +69,9 @@ enum {
     SVIPC_E_UNSUPPORTED = -7,    /* asymmetric ring, and membarrier registration failed */
     SVIPC_E_BUSY = -8,           /* seqlock: every read attempt met a write */
     SVIPC_E_TIMED_OUT = -9,      /* a timed park ran out */
-    SVIPC_E_ARG = -10            /* the caller's mistake (capacity not a power of two...) */
+    SVIPC_E_ARG = -10,           /* the caller's mistake (capacity not a power of two...) */
+    SVIPC_E_CLOSED = -11         /* the producer closed the queue: dequeue, once it is
+                                  * empty; claiming the producer role, always */
 };
 
 static inline const char *svipc_strerror(int r) {
@@ -85,6 +88,7 @@ static inline const char *svipc_strerror(int r) {
     case SVIPC_E_BUSY: return "busy";
     case SVIPC_E_TIMED_OUT: return "timed out";
     case SVIPC_E_ARG: return "invalid argument";
+    case SVIPC_E_CLOSED: return "closed";
     default: return "?";
     }
 }
@@ -291,6 +295,7 @@ struct svipc_queue {
     int asymmetric;             /* the barrier word, read once when the role was taken */
     uint64_t own;               /* producer: tail, consumer: head; never re-read */
     uint64_t cached;            /* producer: last head read, consumer: last tail read */
+    int closed;                 /* consumer: the producer closed; cached is its final tail */
 };
 
 /* Joins the queue of segment shmid and semaphore set semid, holding values of
@@ -368,6 +373,15 @@ static inline int svipc_queue_take_(struct svipc_queue *q, int role, int reclaim
         r = SVIPC_E_CORRUPT;
         goto fail;
     }
+    /* Closed is for good: no producer after a close. Read while holding the role
+     * (a closing producer stores it before releasing); acquire, as RingCtl::is_closed. */
+    if (role == SVIPC_QUEUE_SEM_PRODUCER) {
+        uint64_t closed = atomic_load_explicit(&q->ctl->closed, memory_order_acquire);
+        if (closed != SVIPC_RING_OPEN) {
+            r = closed == SVIPC_RING_CLOSED ? SVIPC_E_CLOSED : SVIPC_E_CORRUPT;
+            goto fail;
+        }
+    }
     /* A new producer marks the committed messages head..tail as one publish (a
      * predecessor killed between its tail and seq stores left them unmarked): tail
      * into the seq of head's slot, as RingProducer::new does; release, after the
@@ -390,6 +404,7 @@ static inline int svipc_queue_take_(struct svipc_queue *q, int role, int reclaim
     q->pid = pid;
     q->own = role == SVIPC_QUEUE_SEM_PRODUCER ? tail : head;
     q->cached = role == SVIPC_QUEUE_SEM_PRODUCER ? head : tail;
+    q->closed = 0;
     return SVIPC_OK;
 fail:
     svipc_release_(q->semid, (unsigned short)role, pid_word, pid);
@@ -420,6 +435,25 @@ static inline void svipc_queue_close(struct svipc_queue *q) {
     q->ctl = NULL;
 }
 
+/* Consumer, having loaded tail and found nothing: whether the producer closed
+ * (acquire, pairs with its release store in svipc_queue_producer_close); if so,
+ * load tail again (acquire: now the final one) into *room and cached, and record
+ * the close. RingConsumer::load_tail. */
+static inline int svipc_queue_closed_tail_(struct svipc_queue *q, uint64_t *room) {
+    uint64_t closed = atomic_load_explicit(&q->ctl->closed, memory_order_acquire);
+    if (closed == SVIPC_RING_OPEN)
+        return SVIPC_OK;
+    if (closed != SVIPC_RING_CLOSED)
+        return SVIPC_E_CORRUPT;
+    uint64_t tail = atomic_load_explicit(&q->ctl->tail, memory_order_acquire);
+    if (tail - q->own > q->capacity)
+        return SVIPC_E_CORRUPT;
+    q->cached = tail;
+    q->closed = 1;
+    *room = tail - q->own;
+    return SVIPC_OK;
+}
+
 /* Messages the peer has left us room for (producer: free slots; consumer: messages),
  * reloading the peer's index only when the cache shows none; `used` and `free`
  * of RingProducer / `available` of RingConsumer. */
@@ -441,7 +475,9 @@ static inline int svipc_queue_room_(struct svipc_queue *q, uint64_t *room) {
         return SVIPC_E_CORRUPT;
     q->cached = peer;
     *room = producer ? q->capacity - used : used;
-    return SVIPC_OK;
+    if (producer || *room > 0 || q->closed)
+        return SVIPC_OK;
+    return svipc_queue_closed_tail_(q, room);
 }
 
 /* After storing our index: wakes the peer if it announced a park (take_waiter). */
@@ -504,7 +540,7 @@ static inline int svipc_queue_dequeue(struct svipc_queue *q, void *item) {
     } else {
         int r = svipc_queue_room_(q, &room);
         if (r != SVIPC_OK || room == 0)
-            return r != SVIPC_OK ? r : SVIPC_WOULD_BLOCK;
+            return r != SVIPC_OK ? r : q->closed ? SVIPC_E_CLOSED : SVIPC_WOULD_BLOCK;
     }
     svipc_load_words_(item, slot + 1, q->type_size);
     q->own += 1;
@@ -512,6 +548,26 @@ static inline int svipc_queue_dequeue(struct svipc_queue *q, void *item) {
      * head lets it overwrite the slot. */
     atomic_store_explicit(&q->ctl->head, q->own, memory_order_release);
     svipc_queue_wake_peer_(q);
+    return SVIPC_OK;
+}
+
+/* Ends the stream and releases the producer role: the consumer dequeues what was
+ * enqueued before, then gets SVIPC_E_CLOSED; a parked consumer is woken; no
+ * producer can claim the role again. RingProducer::close and Producer::close. */
+static inline int svipc_queue_producer_close(struct svipc_queue *q) {
+    if (q->role != SVIPC_QUEUE_SEM_PRODUCER)
+        return SVIPC_E_ARG;
+    if (getpid() != q->pid)
+        return SVIPC_E_ARG; /* a child that inherited the role through fork */
+    /* Release: every tail store of ours happens before a consumer's acquire load of
+     * closed that reads it. */
+    atomic_store_explicit(&q->ctl->closed, SVIPC_RING_CLOSED, memory_order_release);
+    /* Then the marker in the slot after the last message (release, after closed):
+     * a polling consumer that reads it loads tail and closed at once. */
+    atomic_store_explicit(svipc_queue_slot_(q, q->own), SVIPC_RING_CLOSED_SEQ,
+                          memory_order_release);
+    svipc_queue_wake_peer_(q);
+    svipc_queue_release(q);
     return SVIPC_OK;
 }
 
@@ -540,7 +596,17 @@ static inline int svipc_queue_prepare_park_(struct svipc_queue *q) {
         return SVIPC_E_CORRUPT;
     }
     q->cached = peer;
-    if (producer ? used < q->capacity : used > 0) {
+    uint64_t room = used;
+    /* The consumer's re-check reads closed too: a close ends the wait as a publish
+     * does (the next dequeue takes what is left, or returns SVIPC_E_CLOSED). */
+    if (!producer && used == 0) {
+        int r = svipc_queue_closed_tail_(q, &room);
+        if (r != SVIPC_OK) {
+            atomic_store_explicit(flag, 0, memory_order_relaxed);
+            return r;
+        }
+    }
+    if (producer ? used < q->capacity : room > 0 || q->closed) {
         atomic_store_explicit(flag, 0, memory_order_relaxed);
         return 0;
     }

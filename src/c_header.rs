@@ -132,7 +132,7 @@ const HEADER_FIELDS: [Field; 13] = [
     field!(Header, reserved, Words, "zero"),
 ];
 
-const RING_FIELDS: [Field; 10] = [
+const RING_FIELDS: [Field; 11] = [
     field!(
         RingCtl,
         header,
@@ -162,6 +162,12 @@ const RING_FIELDS: [Field; 10] = [
         barrier,
         Word,
         "SVIPC_BARRIER_ASYMMETRIC (1) or anything else: symmetric; written by the creator before READY, read once per role"
+    ),
+    field!(
+        RingCtl,
+        closed,
+        Word,
+        "SVIPC_RING_OPEN (0), or SVIPC_RING_CLOSED (1) for good once the producer closed the stream (release); anything else is corrupt"
     ),
     field!(
         RingCtl,
@@ -573,6 +579,17 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
  * of head's slot). Batch pops, the re-check before parking, and occupancy read
  * tail.
  *
+ * Closing (end of stream): a producer that is done stores closed =
+ * SVIPC_RING_CLOSED (release) after its last tail store, then SVIPC_RING_CLOSED_SEQ
+ * (release) into the seq word of slot tail (no publish ends there: a consumer
+ * polling seq takes it for a hint to load tail and closed now), runs the wake check
+ * as after a publish, and releases its role. A consumer that finds the ring empty
+ * by a tail load then loads closed (acquire): SVIPC_RING_CLOSED means load tail
+ * again (acquire; now the final tail) and report the end only if head has reached
+ * it; the re-check before parking reads closed the same way. A producer claiming
+ * the role reads closed while holding it: SVIPC_RING_CLOSED refuses the role
+ * (closed is for good). Any value but OPEN and CLOSED is corrupt.
+ *
  * Semaphores: a set of SVIPC_QUEUE_NSEMS under the segment's key, initial values
  * SVIPC_QUEUE_SEM_INITIAL. A role (producer or consumer) is claimed by
  * semop(-1, IPC_NOWAIT | SEM_UNDO) on its semaphore (EAGAIN: taken; the kernel's
@@ -597,6 +614,9 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
 #define SVIPC_RING_DATA_OFFSET {data}
 #define SVIPC_BARRIER_SYMMETRIC UINT64_C({sym})
 #define SVIPC_BARRIER_ASYMMETRIC UINT64_C({asym})
+#define SVIPC_RING_OPEN UINT64_C({open})
+#define SVIPC_RING_CLOSED UINT64_C({closed})
+#define SVIPC_RING_CLOSED_SEQ UINT64_C({closed_seq:#018x}) /* into slot tail's seq by a close */
 /* Bytes of one ring slot of a type_size-byte value: its seq word and the value. */
 #define SVIPC_RING_SLOT_SEQ_BYTES {seq_bytes}
 #define SVIPC_RING_SLOT_BYTES(type_size) \\
@@ -626,6 +646,9 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
         seq_bytes = WORD,
         sym = Barrier::Symmetric as u64,
         asym = Barrier::Asymmetric as u64,
+        open = ring::OPEN,
+        closed = ring::CLOSED,
+        closed_seq = ring::CLOSED_SEQ,
         nsems = queue::SEM_VALUES.len(),
         items = queue::ITEMS,
         space = queue::SPACE,

@@ -171,6 +171,11 @@ pub enum ErrorKind {
     /// Every committed value stays; waiting again makes sense once a new peer has
     /// reclaimed the role (`reclaim_*`).
     PeerDied,
+    /// The stream has ended: a queue's producer closed it (`Producer::close`) and
+    /// every value it enqueued before has been dequeued. Nothing more can come:
+    /// closed is for good, and claiming the producer role of a closed queue fails
+    /// with this too. (A producer that died without closing is [`PeerDied`](Self::PeerDied).)
+    Closed,
     /// The caller is not the process that claimed this role (a queue's producer or
     /// consumer, a seqlock's writer) or took this lock (a [`SemGuard`](crate::SemGuard)):
     /// a child that inherited the handle through `fork`. The role or lock stays its
@@ -324,6 +329,7 @@ impl Limit {
 /// | `RoleTaken` | `Queue::producer on segment 7: another live process holds this role` |
 /// | `RoleAbandoned` | `Queue::consumer on segment 7: the role's last holder died without releasing it; reclaim it explicitly` |
 /// | `PeerDied` | `Consumer::dequeue_blocking on segment 7: the peer died holding its role, and nothing it committed is left to wait for` |
+/// | `Closed` | `Consumer::dequeue on segment 7: the producer closed the queue, and every value it enqueued has been dequeued` |
 /// | `WrongProcess` | `Producer::enqueue on segment 7: this role or lock belongs to the process that claimed it, not to this one (inherited through fork)` |
 /// | `Other` | `SemSet::op on semaphore set 4: failed (semop: ENOTSUP (Operation not supported))` |
 ///
@@ -992,6 +998,9 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::PeerDied => {
                 "the peer died holding its role, and nothing it committed is left to wait for"
+            }
+            ErrorKind::Closed => {
+                "the producer closed the queue, and every value it enqueued has been dequeued"
             }
             ErrorKind::WrongProcess => {
                 "this role or lock belongs to the process that claimed it, not to this one (inherited through fork)"

@@ -124,6 +124,23 @@
 //! come) keeps the call waiting. The check costs nothing while messages flow: it
 //! runs only when a wait runs out.
 //!
+//! # End of stream
+//!
+//! A producer that is done calls [`Producer::close`]: the consumer dequeues
+//! everything enqueued before, then every dequeue fails with
+//! [`ErrorKind::Closed`] — the non-blocking and batch forms instead of returning
+//! nothing, the blocking forms instead of waiting (a parked consumer is woken),
+//! the timed forms instead of [`ErrorKind::TimedOut`]. So a stream needs no end
+//! marker of its own, and a consumer tells the three endings apart: `Closed` (the
+//! producer finished), [`ErrorKind::PeerDied`] (it died without closing), or a
+//! wait that goes on (it dropped its role without closing: another producer may
+//! take over). Closed is for good, recorded in the segment:
+//! [`Queue::is_closed`] says so to anyone, and claiming the producer role of a
+//! closed queue fails with `Closed`. A consumer never sees `Closed` while a value
+//! committed before the close is unread (the close is ordered after every
+//! publish, and the consumer re-reads the producer's index after seeing it; the
+//! ring's source, `src/layout/ring.rs`, "Close").
+//!
 //! # Signals and stops
 //!
 //! A parked call survives a stop: Ctrl-Z (`SIGSTOP`/`SIGTSTP`, then `SIGCONT`), a
@@ -262,6 +279,13 @@ fn holder<B: Backend>(backend: &B, pid: i32) -> Result<()> {
 #[inline(never)]
 fn wrong_process() -> Error {
     error(ErrorKind::WrongProcess)
+}
+
+/// The end of the stream; out of line, as `wrong_process`.
+#[cold]
+#[inline(never)]
+fn closed() -> Error {
+    error(ErrorKind::Closed)
 }
 
 /// This process asks to receive `MEMBARRIER_CMD_GLOBAL_EXPEDITED` barriers
@@ -1022,9 +1046,15 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         // and on the error path below it is not used after `queue` goes.
         let ring = unsafe { queue.ring_unbounded()? };
         let pid = queue.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
-        let registered = RingProducer::new(ring)
-            .map_err(corrupt)
-            .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
+        // Read while holding the role: a closing producer stored `closed` before it
+        // released the role, and closed is for good.
+        let registered = match ring.ctl().is_closed() {
+            Ok(false) => Ok(ring),
+            Ok(true) => Err(closed()),
+            Err(c) => Err(corrupt(c)),
+        }
+        .and_then(|ring| RingProducer::new(ring).map_err(corrupt))
+        .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
         match registered {
             Ok(ring) => Ok(Producer {
                 ring,
@@ -1075,7 +1105,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// - [`ErrorKind::RoleTaken`]: a live producer exists (in any process);
     /// - [`ErrorKind::RoleAbandoned`]: the last producer died without releasing the
     ///   role; call [`reclaim_producer`](Self::reclaim_producer) to take over;
-    /// - [`ErrorKind::Corrupt`]: the ring's indices are impossible;
+    /// - [`ErrorKind::Closed`]: a producer closed the queue ([`Producer::close`]),
+    ///   for good;
+    /// - [`ErrorKind::Corrupt`]: the ring's indices (or its `closed` word) are
+    ///   impossible;
     /// - the semaphore's errors ([`ErrorKind::Removed`], ...);
     /// - [`Segment::attach`]'s (the segment's mode changed since `self` attached it,
     ///   a limit on attachments).
@@ -1324,6 +1357,34 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
             Object::Segment(self.att.segment_id()),
             || self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt),
         )
+    }
+
+    /// Whether the producer closed the queue ([`Producer::close`]): the stream has
+    /// ended, although values enqueued before may still wait to be dequeued
+    /// ([`len`](Self::len)). Closed is for good.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Corrupt`] if the segment's `closed` word holds a value no
+    /// producer writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = q.producer()?;
+    /// tx.enqueue(1)?;
+    /// assert!(!q.is_closed()?);
+    /// tx.close()?;
+    /// assert!(q.is_closed()?);
+    /// assert_eq!(q.len()?, 1); // still there for the consumer
+    /// assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::Closed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn is_closed(&self) -> Result<bool> {
+        self.ring()?.ctl().is_closed().map_err(corrupt)
     }
 
     /// The wake check its creator recorded: [`Barrier::Asymmetric`] (fence-free
@@ -1962,6 +2023,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
                 error: error(ErrorKind::Corrupt),
                 value,
             }),
+            // Only a consumer sees the end of the stream.
+            Err(RingError::Closed) => Err(EnqueueError {
+                error: error(ErrorKind::Closed),
+                value,
+            }),
             // One last look: room the dead consumer made before it died (visible:
             // its last `head` store precedes its death, which the kernel's undo of
             // its role, under the set's lock, precedes our GETVAL of the role).
@@ -2330,6 +2396,56 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
         self.role.interruptible = interruptible;
     }
 
+    /// Ends the stream and releases the role: the consumer dequeues every value
+    /// enqueued before, then gets [`ErrorKind::Closed`] from every dequeue
+    /// (instead of `Ok(None)`, or a wait), and a consumer parked on the empty queue
+    /// is woken for it. Closed is for good: claiming the producer role of a
+    /// closed queue fails with [`ErrorKind::Closed`]. Without `close`, dropping
+    /// the producer releases the role for another producer, and a consumer keeps
+    /// waiting; a producer that dies is reported as [`ErrorKind::PeerDied`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
+    /// child that inherited it through `fork`): nothing is closed or released.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::thread;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// thread::scope(|s| {
+    ///     s.spawn(move || {
+    ///         (1..=10).for_each(|i| tx.enqueue_blocking(i).unwrap());
+    ///         tx.close().unwrap(); // no end marker of our own
+    ///     });
+    ///     let mut sum = 0;
+    ///     loop {
+    ///         match rx.dequeue_blocking() {
+    ///             Ok(v) => sum += v,
+    ///             Err(e) if e.kind() == ErrorKind::Closed => break, // all 10, then the end
+    ///             Err(e) => panic!("{e}"),
+    ///         }
+    ///     }
+    ///     assert_eq!(sum, 55);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn close(mut self) -> Result<()> {
+        let object = Object::Segment(self.role.queue.att.segment_id());
+        during(&"Producer::close", object, || {
+            self.holder()?;
+            let mut wake = self.role.wake(ITEMS);
+            self.ring.close(&mut wake);
+            Ok(())
+        })
+        // Dropping `self` releases the role (after the close: a producer that
+        // claims it next reads `closed` and is refused).
+    }
+
     /// The role's own handle on the queue (its attachment and semaphore set):
     /// what the role was claimed from, which it may outlive.
     ///
@@ -2429,6 +2545,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     ///
     /// # Errors
     ///
+    /// [`ErrorKind::Closed`] when the queue is empty and its producer closed it
+    /// ([`Producer::close`]): the stream has ended.
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible.
     /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
     /// child that inherited it through `fork`).
@@ -2436,13 +2554,16 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Examples
     ///
     /// ```
-    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
     ///
     /// let q = Removal::new(Queue::<i32, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let (mut tx, mut rx) = q.split()?;
     /// assert_eq!(rx.dequeue()?, None); // empty: never blocks
     /// tx.enqueue_slice(&[-1, -2])?;
     /// assert_eq!(rx.dequeue()?, Some(-1)); // oldest first
+    /// tx.close()?;
+    /// assert_eq!(rx.dequeue()?, Some(-2)); // what came before the close
+    /// assert_eq!(rx.dequeue().unwrap_err().kind(), ErrorKind::Closed); // then the end
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
@@ -2463,9 +2584,23 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                         &mut park,
                     )
                     .map_err(corrupt)?;
-                Ok((n == 1).then_some(out))
+                if n == 1 {
+                    return Ok(Some(out));
+                }
+                self.not_finished()?;
+                Ok(None)
             },
         )
+    }
+
+    /// [`ErrorKind::Closed`] once the producer closed the queue and everything it
+    /// enqueued has been dequeued (what the last pop that found nothing learned).
+    #[inline]
+    fn not_finished(&self) -> Result<()> {
+        if self.ring.is_finished() {
+            return Err(closed());
+        }
+        Ok(())
     }
 
     fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
@@ -2490,6 +2625,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
         match r {
             Ok(_) => Ok(out),
             Err(RingError::Corrupt) => Err(error(ErrorKind::Corrupt)),
+            Err(RingError::Closed) => Err(error(ErrorKind::Closed)),
             // One last look, at `tail` itself (a producer killed between its `tail`
             // and `seq` stores left a message only `tail` shows): what the dead
             // producer committed is delivered before its death is reported. Its last
@@ -2501,6 +2637,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                 {
                     return Ok(v);
                 }
+                // A producer that closed and then died before releasing its role
+                // ended its stream: that is the answer, not its death.
+                self.not_finished()?;
                 Err(died)
             }
             Err(RingError::Park(e)) => Err(e),
@@ -2517,6 +2656,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// [`ErrorKind::InvalidArgument`] (the queue was removed),
     /// [`ErrorKind::PeerDied`] (the producer died holding its role and left nothing
     /// to dequeue; see [`set_peer_check`](Self::set_peer_check)),
+    /// [`ErrorKind::Closed`] (the producer closed the queue and nothing is left:
+    /// returned at once, and a parked call is woken for it),
     /// [`ErrorKind::Corrupt`].
     /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
     /// child that inherited it through `fork`).
@@ -2548,7 +2689,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Errors
     ///
     /// As [`dequeue_blocking`](Self::dequeue_blocking), and [`ErrorKind::TimedOut`];
-    /// the clock's error if `clock_gettime` fails (never on Linux).
+    /// the clock's error if `clock_gettime` fails (never on Linux). A queue whose
+    /// producer closed it fails with [`ErrorKind::Closed`] once drained, not with
+    /// `TimedOut`.
     ///
     /// # Examples
     ///
@@ -2581,6 +2724,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     ///
     /// # Errors
     ///
+    /// [`ErrorKind::Closed`] when `max > 0`, the queue is empty and its producer
+    /// closed it (the stream has ended).
     /// [`ErrorKind::Corrupt`] if the producer's index is impossible; `take` was not
     /// called then.
     /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
@@ -2607,7 +2752,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
             || {
                 self.holder()?;
                 let mut park = self.role.wake(SPACE);
-                self.ring
+                let n = self
+                    .ring
                     .pop(
                         max,
                         |_, slot| {
@@ -2617,9 +2763,19 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                         },
                         &mut park,
                     )
-                    .map_err(corrupt)
+                    .map_err(corrupt)?;
+                self.popped(n, max)
             },
         )
+    }
+
+    /// A batch pop's count, or [`ErrorKind::Closed`] if it found nothing (not
+    /// asked for nothing) because the stream has ended.
+    fn popped(&self, n: usize, max: usize) -> Result<usize> {
+        if n == 0 && max > 0 {
+            self.not_finished()?;
+        }
+        Ok(n)
     }
 
     /// Dequeues up to `out.len()` values into `out`, oldest first, without
@@ -2628,6 +2784,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     ///
     /// # Errors
     ///
+    /// [`ErrorKind::Closed`] when `out` is not empty, the queue is empty and its
+    /// producer closed it (the stream has ended).
     /// [`ErrorKind::Corrupt`]; nothing was dequeued then.
     /// [`ErrorKind::WrongProcess`] in a process that did not claim the role (a
     /// child that inherited it through `fork`).
@@ -2655,7 +2813,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                 self.holder()?;
                 let mut park = self.role.wake(SPACE);
                 let max = out.len();
-                self.ring
+                let n = self
+                    .ring
                     .pop(
                         max,
                         |i, slot| {
@@ -2665,7 +2824,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                         },
                         &mut park,
                     )
-                    .map_err(corrupt)
+                    .map_err(corrupt)?;
+                self.popped(n, max)
             },
         )
     }

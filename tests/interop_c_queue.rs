@@ -14,8 +14,12 @@
 //! - the C side refuses a queue of another capacity, type fingerprint, size,
 //!   alignment or kind, a segment too small or never initialised, and a role that
 //!   Rust holds;
-//! - garbage indices and a garbage state word make the C calls fail, never read
-//!   out of bounds, and leave the queue usable;
+//! - garbage indices, a garbage state word and a garbage `closed` word make the C
+//!   calls fail, never read out of bounds, and leave the queue usable;
+//! - the end of the stream both ways: a C producer closes after its last item, and
+//!   the Rust consumer, parked on the drained ring, gets `Closed` (not a timeout),
+//!   and the C side's own claim of the closed producer role is refused; a Rust
+//!   producer closes, and the parked C consumer gets `SVIPC_E_CLOSED`;
 //! - a C producer that exits holding its role leaves it abandoned for Rust;
 //! - the C side reads a `SeqLock` that Rust writes (every copy whole, its sequence
 //!   number matching its value) and writes one that Rust reads.
@@ -35,7 +39,7 @@ use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removable, Segment, SemSet};
 use sysv_ipc::{ShmType, fingerprint, type_id};
 use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 /// Embedded, so the test binary needs nothing from the source tree at run time.
 const LAYOUT_H: &str = include_str!("../include/sysv_ipc_layout.h");
@@ -432,6 +436,95 @@ fn c_consumes(symmetric: bool) {
     });
 }
 
+/// Items through the close tests: enough to go around the ring many times.
+const CLOSE_COUNT: u64 = 1000;
+
+/// C enqueues items 0..CLOSE_COUNT and closes once our consumer is parked on the
+/// drained ring: we get every item, then `Closed` from the parked call.
+#[test]
+fn c_producer_closes_and_the_parked_rust_consumer_gets_closed() {
+    let peer = peer();
+    in_ipc_namespace(|| {
+        let (q, _) = queue(false);
+        let mut rx = q.consumer().unwrap();
+        let c = peer.spawn(&[
+            "produce-close",
+            &key_arg(),
+            &CLOSE_COUNT.to_string(),
+            &CAP.to_string(),
+        ]);
+        let mut hash = FNV_BASIS;
+        for k in 0..CLOSE_COUNT {
+            let item = rx
+                .dequeue_timeout(GUARD)
+                .unwrap_or_else(|e| panic!("item {k}: {e}"));
+            assert_eq!(item.as_bytes(), make_item(k).as_bytes(), "item {k}");
+            hash = fnv1a64_from(hash, item.as_bytes());
+        }
+        assert!(!q.is_closed().unwrap(), "not before the C side closes");
+        // Parks (the C side waits for that before it closes): the close wakes it.
+        let e = rx.dequeue_timeout(GUARD).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+        assert_eq!(rx.dequeue().unwrap_err().kind(), ErrorKind::Closed);
+        let mut batch = [Item::new_zeroed(); 4];
+        assert_eq!(
+            rx.dequeue_into(&mut batch).unwrap_err().kind(),
+            ErrorKind::Closed
+        );
+        let out = c.finish();
+        assert_eq!(
+            out,
+            [
+                format!("sent {CLOSE_COUNT} hash {hash:016x}"),
+                "peer parked".to_owned(),
+                "claim after close: closed".to_owned(),
+            ]
+        );
+        assert!(q.is_closed().unwrap());
+        assert!(!q.has_producer().unwrap(), "released cleanly");
+        assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::Closed);
+        drop(rx);
+        q.remove().unwrap();
+    });
+}
+
+/// Rust enqueues items 0..CLOSE_COUNT and closes once the C consumer is parked on
+/// the drained ring: it gets every item, then `SVIPC_E_CLOSED`.
+#[test]
+fn rust_producer_closes_and_the_parked_c_consumer_gets_closed() {
+    let peer = peer();
+    in_ipc_namespace(|| {
+        let (q, _) = queue(false);
+        let mut tx = q.producer().unwrap();
+        let mut c = peer.spawn(&[
+            "consume-close",
+            &key_arg(),
+            &CLOSE_COUNT.to_string(),
+            &CAP.to_string(),
+        ]);
+        let mut hash = FNV_BASIS;
+        for k in 0..CLOSE_COUNT {
+            let item = make_item(k);
+            tx.enqueue_timeout(item, GUARD)
+                .unwrap_or_else(|e| panic!("item {k}: {e}"));
+            hash = fnv1a64_from(hash, item.as_bytes());
+        }
+        c.wait_for("the C consumer to park on the drained ring", || {
+            q.len().unwrap() == 0 && q.semaphores().waiting_for_increase(ITEMS).unwrap() == 1
+        });
+        tx.close().unwrap();
+        let out = c.finish();
+        assert_eq!(
+            out,
+            [format!(
+                "received {CLOSE_COUNT} hash {hash:016x} then closed, closed"
+            )]
+        );
+        assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::Closed);
+        q.remove().unwrap();
+    });
+}
+
 #[test]
 fn c_producer_rust_consumer_with_the_recorded_barrier() {
     c_produces(false);
@@ -534,6 +627,8 @@ fn garbage_in_the_segment_fails_c_calls_and_leaves_the_queue_usable() {
                 "dequeue with tail 2 head 3: corrupt",
                 "dequeue with tail 12 head 3: corrupt",
                 "dequeue with tail 3 head 3: would block",
+                "dequeue with closed 2: corrupt",
+                "producer with closed 2: corrupt role 1",
                 "second role: invalid argument",
                 "enqueue with tail 11 head 12: corrupt",
                 "enqueue with tail 11 head 2: corrupt",

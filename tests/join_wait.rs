@@ -369,7 +369,9 @@ fn fifo_joiner_leaves_the_cpu_to_its_creator<B: Backend + Clone>(b: B) {
 
 /// A header nobody publishes (its creator marked and claimed it, then hung,
 /// still attached): the default wait gives up with `Uninitialized` after
-/// `JOIN_TIMEOUT` of real time, within 200 ms of it, and spent that time asleep.
+/// `JOIN_TIMEOUT` of real time (never before it; within a 2 s sanity bound after
+/// it, which only a wait that never gives up would break), and spent that time
+/// asleep.
 fn stuck_header_is_given_up_after_the_timeout<B: Backend + Clone>(b: B) {
     for layout in [Layout::Queue, Layout::SeqLock] {
         let seg = Segment::create_in(
@@ -391,7 +393,7 @@ fn stuck_header_is_given_up_after_the_timeout<B: Backend + Clone>(b: B) {
         println!("{layout:?}: gave up after {waited:?}, {busy:?} of it on the CPU");
         assert_eq!(e.kind(), ErrorKind::Uninitialized, "{layout:?}: {e}");
         assert!(
-            JOIN_TIMEOUT <= waited && waited < JOIN_TIMEOUT + Duration::from_millis(200),
+            JOIN_TIMEOUT <= waited && waited < JOIN_TIMEOUT + Duration::from_secs(2),
             "{layout:?}: waited {waited:?}"
         );
         // Asleep, not spinning: a spinning wait is on the CPU all along.

@@ -503,6 +503,113 @@ fn heavy_barrier_failure_is_reported_before_parking() {
     });
 }
 
+/// End of stream: the producer publishes 1 and 2 (one at a time) into a ring of 2
+/// and closes; the consumer polls until it learns the end. It must have taken 1
+/// and 2, in order, before it does: never the end while a value published before
+/// the close is unread. `batch` polls with batch pops, which learn the close from
+/// `tail` and `closed`; otherwise single pops, which meet the close's marker in the
+/// next slot's `seq` (an Acquire load of its own).
+///
+/// The ordering it checks, shown by weakening it: with the consumer's load of
+/// `closed` (`RingCtl::is_closed`) Relaxed, loom finds the batch consumer reading
+/// `closed` = 1 and then a stale `tail`, and ending with `[1]` (value 2 unread),
+/// and `close_wakes_model`'s consumer getting `Closed` before the value 7, on both
+/// barriers. (Weakening the producer's store instead is not caught here: the
+/// SeqCst fence of the wake check after its last push, which `light_barrier` also
+/// is under loom, is a release fence before the store; on the hardware the
+/// asymmetric wake check has only a compiler fence there, so the store stays
+/// Release.)
+fn close_vs_drain_model(batch: bool) {
+    loom::model(move || {
+        let m = mem::<2>();
+        let pm = m.clone();
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            for v in 1..=2u64 {
+                assert_eq!(p.push(1, |_, s| s[0].store(v, Relaxed), &mut Spin), Ok(1));
+            }
+            p.close(&mut Spin);
+        });
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        let mut got = Vec::new();
+        let max = if batch { 2 } else { 1 };
+        while !c.is_finished() {
+            let n = c
+                .pop(max, |_, s| got.push(s[0].load(Relaxed)), &mut Spin)
+                .unwrap();
+            if n == 0 {
+                thread::yield_now();
+            }
+        }
+        assert_eq!(
+            got,
+            [1, 2],
+            "the end only after every value published before it"
+        );
+        assert_eq!(c.pop(2, |_, _| unreachable!(), &mut Spin), Ok(0));
+        assert!(c.is_finished(), "for good");
+        producer.join().unwrap();
+    });
+}
+
+#[test]
+fn close_never_hides_a_committed_message_batch_pops() {
+    close_vs_drain_model(true);
+}
+
+#[test]
+fn close_never_hides_a_committed_message_single_pops() {
+    close_vs_drain_model(false);
+}
+
+/// The close wakes a consumer parked on the drained ring (no spin: it parks as soon
+/// as the ring is empty): a lost wake leaves it blocked on its condvar, which loom
+/// reports as a deadlock. It gets the value, then `Closed`, never a park too many.
+fn close_wakes_model(barrier: Barrier) {
+    loom::model(move || {
+        let m = mem_with::<1>(barrier);
+        let (items_sem, space_sem) = (Arc::new(Sem::default()), Arc::new(Sem::default()));
+        let pm = m.clone();
+        let mut ppark = SemPark {
+            own: space_sem.clone(),
+            peer: items_sem.clone(),
+            parks: 0,
+            barriers: 0,
+        };
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            p.push_blocking(1, 0, |_, s| s[0].store(7, Relaxed), &mut ppark)
+                .unwrap();
+            p.close(&mut ppark);
+        });
+        let mut cpark = SemPark {
+            own: items_sem,
+            peer: space_sem,
+            parks: 0,
+            barriers: 0,
+        };
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        let mut got = 0;
+        let r = c.pop_blocking(1, 0, |_, s| got = s[0].load(Relaxed), &mut cpark);
+        assert_eq!((r, got), (Ok(1), 7));
+        let r = c.pop_blocking(1, 0, |_, _| unreachable!(), &mut cpark);
+        assert_eq!(r, Err(RingError::Closed));
+        producer.join().unwrap();
+        assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
+        assert!(cpark.own.count() <= 1, "no posts pile up");
+    });
+}
+
+#[test]
+fn close_wakes_a_parked_consumer() {
+    close_wakes_model(Barrier::Symmetric);
+}
+
+#[test]
+fn close_wakes_a_parked_consumer_asymmetric() {
+    close_wakes_model(Barrier::Asymmetric);
+}
+
 /// One writer writes (1, 1) then (2, 2); a reader either gets a pair written whole
 /// (0, 1 or 2 in both words) or Busy — never a torn pair.
 #[test]

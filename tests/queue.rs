@@ -550,6 +550,8 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
                             | ErrorKind::WouldBlock
                             | ErrorKind::LayoutMismatch
                             | ErrorKind::Uninitialized
+                            // A 1 in the `closed` word (offset 160) is a close.
+                            | ErrorKind::Closed
                     ),
                     "unexpected {e}"
                 );
@@ -561,6 +563,7 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
             let t = rng.below(1000);
             att.write(256, &t.to_ne_bytes()).unwrap();
             att.write(128, &t.to_ne_bytes()).unwrap();
+            att.write(160, &0u64.to_ne_bytes()).unwrap(); // `closed`: open again
             drop((p, c));
             let pc = q
                 .reclaim_producer()
@@ -1103,6 +1106,7 @@ fn a_parked_call_notices_its_peer_die<B: Backend + Clone>(b: B) {
     );
     drop(producer); // reap
     assert!(!q.has_producer().unwrap());
+    assert!(!q.is_closed().unwrap(), "a death is not a close");
     assert_eq!(q.len().unwrap(), 0);
     let mut p = q.reclaim_producer().unwrap();
     p.enqueue(Msg::new(2)).unwrap();
@@ -1277,6 +1281,186 @@ fn ring_data_offset() -> usize {
     sysv_ipc::layout::ring::DATA_OFFSET
 }
 
+// ---- end of stream: Producer::close ---------------------------------------------------
+
+/// The kinds of a consumer's dequeue calls, all of which must end in `Closed`.
+fn every_dequeue_is_closed<B: Backend, const N: usize>(
+    c: &mut sysv_ipc::queue::Consumer<Msg, N, B>,
+) {
+    let closed = |r: Result<(), sysv_ipc::Error>, what: &str| match r {
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Closed, "{what}: {e}"),
+        Ok(()) => panic!("{what}: a value after the end"),
+    };
+    for _ in 0..3 {
+        closed(c.dequeue().map(|m| assert_eq!(m, None)), "dequeue");
+    }
+    closed(c.dequeue_blocking().map(drop), "dequeue_blocking");
+    closed(
+        c.dequeue_timeout(Duration::from_secs(600)).map(drop),
+        "dequeue_timeout: Closed, not TimedOut",
+    );
+    closed(
+        c.dequeue_into(&mut [Msg::new_zeroed(); 4]).map(drop),
+        "dequeue_into",
+    );
+    closed(c.dequeue_with(4, |_| ()).map(drop), "dequeue_with");
+    // Asking for nothing is not an end: 0 values, as always.
+    assert_eq!(c.dequeue_into(&mut []).unwrap(), 0);
+    assert_eq!(c.dequeue_with(0, |_| ()).unwrap(), 0);
+}
+
+/// In one process: values enqueued before the close come out, in order, then every
+/// dequeue form says `Closed` (the timed one not `TimedOut`); the close is sticky
+/// (`is_closed`, a producer claim or reclaim is refused with `Closed`, a new
+/// consumer sees the end too). A ring closed while full (its marker lands in the
+/// slot of the oldest unread value) loses nothing either.
+fn close_ends_the_stream_after_every_value<B: Backend + Clone>(b: B) {
+    type Small<B> = Queue<Msg, 4, B>;
+    for fill in [0u64, 3, 4] {
+        let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let (mut p, mut c) = q.split().unwrap();
+        // Once around the ring first, so the close's slot has held a value before.
+        for k in 0..3 {
+            p.enqueue(Msg::new(100 + k)).unwrap();
+            assert_eq!(c.dequeue().unwrap().unwrap().seq, 100 + k);
+        }
+        for k in 0..fill {
+            p.enqueue(Msg::new(k)).unwrap();
+        }
+        assert!(!q.is_closed().unwrap());
+        p.close().unwrap();
+        assert!(q.is_closed().unwrap());
+        assert!(!q.has_producer().unwrap(), "close releases the role");
+        assert_eq!(
+            q.len().unwrap(),
+            fill as usize,
+            "nothing dropped by the close"
+        );
+        for k in 0..fill {
+            let m = c
+                .dequeue()
+                .unwrap()
+                .unwrap_or_else(|| panic!("fill {fill}: value {k}"));
+            assert_eq!(m.seq, k);
+            assert!(m.is_valid());
+        }
+        every_dequeue_is_closed(&mut c);
+        assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::Closed);
+        assert_eq!(q.reclaim_producer().unwrap_err().kind(), ErrorKind::Closed);
+        assert!(
+            !q.has_producer().unwrap(),
+            "a refused claim gives the role back"
+        );
+        drop(c);
+        let mut c = q.consumer().unwrap();
+        every_dequeue_is_closed(&mut c);
+        drop(c);
+        q.remove().unwrap();
+    }
+    // The batch forms drain across the close too.
+    let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (mut p, mut c) = q.split().unwrap();
+    p.enqueue_slice(&[Msg::new(0), Msg::new(1), Msg::new(2)])
+        .unwrap();
+    p.close().unwrap();
+    let mut out = [Msg::new_zeroed(); 2];
+    assert_eq!(c.dequeue_into(&mut out).unwrap(), 2);
+    assert_eq!(c.dequeue_with(8, |m| assert_eq!(m.seq, 2)).unwrap(), 1);
+    every_dequeue_is_closed(&mut c);
+    drop(c);
+    q.remove().unwrap();
+}
+
+/// Across processes: a forked producer streams `n` values, mixing single blocking
+/// enqueues and slices, then closes; the consumer here receives exactly `n`, in
+/// order, then `Closed`, from blocking calls (which park when it is ahead).
+fn a_stream_then_close_across_processes<B: Backend + Clone>(b: B) {
+    const N: u64 = 20_000;
+    let q = create(b.clone());
+    let mut c = q.consumer().unwrap();
+    let bb = b.clone();
+    let producer = fork_peer(move || {
+        let q = Q::open_in(bb, KEY).unwrap();
+        let mut p = q.producer().unwrap();
+        let mut k = 0;
+        while k < N {
+            if k % 3 == 0 {
+                let batch: Vec<Msg> = (k..(k + 10).min(N)).map(Msg::new).collect();
+                let mut rest = &batch[..];
+                while !rest.is_empty() {
+                    rest = &rest[p.enqueue_slice(rest).unwrap()..];
+                    std::hint::spin_loop();
+                }
+                k += batch.len() as u64;
+            } else {
+                p.enqueue_blocking(Msg::new(k)).unwrap();
+                k += 1;
+            }
+        }
+        p.close().unwrap();
+    });
+    let mut got = 0;
+    let end = loop {
+        match c.dequeue_blocking() {
+            Ok(m) => {
+                assert_eq!(m.seq, got, "in order");
+                assert!(m.is_valid());
+                got += 1;
+            }
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(end.kind(), ErrorKind::Closed, "{end}");
+    assert_eq!(got, N, "every value, then the end");
+    producer.join();
+    every_dequeue_is_closed(&mut c);
+    assert!(q.is_closed().unwrap());
+    drop(c);
+    q.remove().unwrap();
+}
+
+/// A consumer parked on the empty ring (no spin, no peer check: only a wake ends
+/// the park) is woken by a close in another process, from `dequeue_blocking` and
+/// from `dequeue_timeout` with a long timeout, which reports `Closed`, not
+/// `TimedOut`. A lost wake would hang the test (the harness kills it).
+fn a_parked_consumer_is_woken_by_close<B: Backend + Clone>(b: B) {
+    type Small<B> = Queue<Msg, 2, B>;
+    for timed in [false, true] {
+        let q = Small::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let mut c = q.consumer().unwrap();
+        c.set_spins(0);
+        c.set_peer_check(None);
+        let bb = b.clone();
+        let producer = fork_peer(move || {
+            let q = Small::open_in(bb, KEY).unwrap();
+            let mut p = q.producer().unwrap();
+            p.enqueue(Msg::new(7)).unwrap();
+            // The consumer took the value and parked again: our close must wake it.
+            while q.semaphores().waiting_for_increase(0).unwrap() == 0 || q.len().unwrap() > 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            p.close().unwrap();
+        });
+        let mut next = || {
+            if timed {
+                c.dequeue_timeout(Duration::from_secs(600))
+            } else {
+                c.dequeue_blocking()
+            }
+        };
+        assert_eq!(next().unwrap().seq, 7);
+        let e = next().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Closed, "timed {timed}: {e}");
+        // The kind's words, whatever operation and object the message names first.
+        let words = "the producer closed the queue, and every value it enqueued has been dequeued";
+        assert_eq!(ErrorKind::Closed.to_string(), words);
+        assert!(e.to_string().contains(words), "{e}");
+        producer.join();
+        drop(c);
+        q.remove().unwrap();
+    }
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -1322,6 +1506,9 @@ kernel_tests!(
     roles_inherited_through_fork_are_refused,
     roles_move_into_threads_and_outlive_the_queue,
     a_role_lives_in_a_struct_field,
+    close_ends_the_stream_after_every_value,
+    a_stream_then_close_across_processes,
+    a_parked_consumer_is_woken_by_close,
 );
 
 // ---- timeouts and peer checks on the mock's virtual clock ------------------------------
@@ -1677,6 +1864,66 @@ fn a_panicking_callback_publishes_nothing() {
     let mut got = Vec::new();
     assert_eq!(rx.dequeue_with(8, |v| got.push(v)).unwrap(), 3);
     assert_eq!(got, [1, 2, 3]);
+}
+
+/// A `closed` word (offset 160) that is neither 0 nor 1 is `Corrupt` wherever it is
+/// read: `is_closed`, a producer claim (which gives the role back), a consumer
+/// that finds the ring empty. Values before it are still delivered; 1 is a close.
+#[test]
+fn a_garbage_closed_word_is_corrupt() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q = mock_queue::<4>(k);
+    let att = q.attachment();
+    let mut tx = q.producer().unwrap();
+    tx.enqueue(1).unwrap();
+    drop(tx);
+    let mut rx = q.consumer().unwrap();
+    for garbage in [2u64, 0xdead, u64::MAX] {
+        att.write(160, &garbage.to_ne_bytes()).unwrap();
+        assert_eq!(q.is_closed().unwrap_err().kind(), ErrorKind::Corrupt);
+        assert_eq!(q.producer().unwrap_err().kind(), ErrorKind::Corrupt);
+        assert!(!q.has_producer().unwrap(), "the role was given back");
+    }
+    assert_eq!(
+        rx.dequeue().unwrap(),
+        Some(1),
+        "what was committed comes out"
+    );
+    let e = rx.dequeue_into(&mut [0; 4]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt);
+    assert_eq!(
+        rx.dequeue_timeout(Duration::from_secs(1))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Corrupt
+    );
+    att.write(160, &0u64.to_ne_bytes()).unwrap();
+    assert_eq!(rx.dequeue().unwrap(), None, "open again");
+    let mut tx = q.producer().unwrap();
+    tx.enqueue(2).unwrap();
+    assert_eq!(rx.dequeue().unwrap(), Some(2));
+    // A hostile 1 is a close: the end, after what is there.
+    tx.enqueue(3).unwrap();
+    att.write(160, &1u64.to_ne_bytes()).unwrap();
+    assert_eq!(rx.dequeue_blocking().unwrap(), 3);
+    assert_eq!(rx.dequeue_blocking().unwrap_err().kind(), ErrorKind::Closed);
+}
+
+/// A producer in a simulated child that inherited the role cannot close the
+/// queue: `WrongProcess`, and nothing is closed or released (the value's drop in
+/// the child does nothing either).
+#[test]
+fn close_in_a_simulated_child_is_refused() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q = mock_queue::<4>(k);
+    let (p, mut c) = q.split().unwrap();
+    k.fork_process(1, 2).unwrap();
+    k.set_process(Process::root(2));
+    assert_eq!(p.close().unwrap_err().kind(), ErrorKind::WrongProcess);
+    k.set_process(Process::root(1));
+    assert!(!q.is_closed().unwrap());
+    assert!(q.has_producer().unwrap(), "still the parent's");
+    assert_eq!(c.dequeue().unwrap(), None, "open: no end");
 }
 
 /// An impossible index is reported before any callback runs.

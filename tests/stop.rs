@@ -353,7 +353,10 @@ fn msg_send_and_recv_survive_stops<B: Backend + Copy>(b: B) {
 }
 
 /// Timed calls that nothing satisfies, stopped again and again: each ends with
-/// `TimedOut` after its timeout and within timeout + 200 ms.
+/// `TimedOut`, never before its timeout, and not much after it: within timeout + 2 s,
+/// a bound a loaded machine stays far below (677 ms was the worst seen here for
+/// 300 ms) but a call that restarted its whole timeout at each of the storm's stops
+/// (one every few milliseconds) would never meet.
 fn timed_calls_meet_their_deadline_under_stops<B: Backend + Copy>(b: B) {
     in_ipc_namespace(move || {
         const T: Duration = Duration::from_millis(300);
@@ -373,7 +376,7 @@ fn timed_calls_meet_their_deadline_under_stops<B: Backend + Copy>(b: B) {
                 let took = t0.elapsed();
                 assert_eq!(kind, Some(ErrorKind::TimedOut), "{what}");
                 assert!(
-                    took >= T && took <= T + Duration::from_millis(200),
+                    took >= T && took <= T + Duration::from_secs(2),
                     "{what}: {took:?} for a timeout of {T:?}"
                 );
             };

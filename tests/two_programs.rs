@@ -109,7 +109,9 @@ fn run(sender_first: bool, delay: Duration) {
     std::fs::remove_dir_all(&dir).unwrap();
 
     assert!(
-        sent.starts_with(&format!("sender: sent {COUNT} readings and the end marker")),
+        sent.starts_with(&format!(
+            "sender: sent {COUNT} readings and closed the queue"
+        )),
         "sender said: {sent}"
     );
     // The sum of 7 seq - 3 over seq in 0..COUNT.

@@ -12,7 +12,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]
 pub struct Reading {
-    /// 0, 1, 2, ... in the order sent; [`END`] marks the last record.
+    /// 0, 1, 2, ... in the order sent.
     pub seq: u64,
     /// The value measured.
     pub value: i64,
@@ -23,9 +23,6 @@ pub struct Reading {
 impl ShmType for Reading {
     const TYPE_ID: u64 = type_id("sysv-ipc example two_programs::Reading v1");
 }
-
-/// The `seq` of the end marker: after it the sender sends nothing more.
-pub const END: u64 = u64::MAX;
 
 /// The lock-free ring both programs share: 1024 slots of 16 bytes.
 pub type Readings = Queue<Reading, 1024>;

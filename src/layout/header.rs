@@ -168,6 +168,11 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// consumer would not take a batch on its `seq` and would wait for its next
 /// `tail` load, and a version-3 producer's marks would read as one-message batches.
 ///
+/// 5: the ring's `closed` word (offset 160, taken from the padding) and the close
+/// marker in a slot's `seq` (end of stream). A version-4 producer could not close
+/// a stream, and a version-4 consumer would never report one closed (it would
+/// wait, or time out), so each side refuses the other.
+///
 /// # Examples
 ///
 /// ```
@@ -179,7 +184,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
 /// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
 /// ```
-pub const LAYOUT_VERSION: u64 = 4;
+pub const LAYOUT_VERSION: u64 = 5;
 
 /// Size of the header in bytes.
 ///

@@ -12,7 +12,8 @@
 //! | 136 | `consumer_waiting` | consumer sets (and clears when it stops waiting), producer clears to wake it | non-zero: the consumer is (about to be) parked |
 //! | 144 | `producer_pid` | producer | pid of the role's holder, 0 when released |
 //! | 152 | `barrier` | creator | 1: asymmetric wake check ([`Barrier::Asymmetric`]); anything else: symmetric |
-//! | 160..256 | padding | — | zero |
+//! | 160 | `closed` | producer | [`OPEN`] (0), then [`CLOSED`] (1) for good once the producer closed the stream; anything else is corrupt |
+//! | 168..256 | padding | — | zero |
 //! | 256 | `head` | consumer | messages ever dequeued (free-running `u64`) |
 //! | 264 | `producer_waiting` | producer sets (and clears when it stops waiting), consumer clears to wake it | non-zero: the producer is (about to be) parked |
 //! | 272 | `consumer_pid` | consumer | pid of the role's holder, 0 when released |
@@ -132,6 +133,25 @@
 //! `Symmetric`. A process that later claims a role of an asymmetric ring must
 //! register too, and is refused if it cannot (its parks could not give the
 //! guarantee the fence-free peer relies on): see [`Queue`](crate::queue::Queue).
+//! - **Close (end of stream).** A producer that is done stores `closed = 1`
+//!   (Release) after its last `tail` store, then [`CLOSED_SEQ`] (Release) into the
+//!   `seq` of slot `tail` (the slot the next message would have gone to), then
+//!   runs the wake check as after a publish. A consumer that finds the ring empty
+//!   by a `tail` load then loads `closed` (Acquire); when it reads 1, that load
+//!   synchronises with the close, so a second `tail` load returns the producer's
+//!   final `tail`, and the consumer stops only once its `head` has reached it: it
+//!   never reports the end while a message committed before the close is unread
+//!   (the loom models `close_never_hides_a_committed_message_*` in
+//!   `tests/loom.rs`, which fail with that load Relaxed). The marker is only a hint
+//!   for a polling single pop, which loads `tail` on a miss rarely: a `seq` that
+//!   reads [`CLOSED_SEQ`] makes it load `tail` and `closed` at once. (No publish
+//!   ends at `u64::MAX`, so the `seq` check reads the marker as "not there yet";
+//!   garbage that reads as the marker costs a `tail` load, nothing else.) When the
+//!   ring is full the marker lands in the slot of `head`, whose message is still
+//!   unread: the consumer that polls it loads `tail` and takes the message. The
+//!   flag sits on the producer's line, read only on an empty ring, where `tail`
+//!   was just loaded from the same line. For the park/wake handshake a close is a
+//!   publish: the consumer's re-check after its barrier reads `closed` too.
 //! - **Crashes.** A message is committed by the single store of `tail`; a producer
 //!   killed before it leaves a half-written slot that nobody reads and the next
 //!   producer overwrites (its stale `seq` is from an older lap). A consumer killed before its `head` store leaves the
@@ -139,6 +159,45 @@
 
 use crate::layout::header::Header;
 use crate::sync::{AtomicU64, Ordering, fence, light_barrier, spin_loop};
+
+/// `closed`: the producer has not closed the stream (the creator's value).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::ring::{OPEN, RingCtl};
+///
+/// assert_eq!(RingCtl::new().is_closed(), Ok(false));
+/// assert_eq!(OPEN, 0);
+/// ```
+pub const OPEN: u64 = 0;
+
+/// `closed`: the producer closed the stream; it never changes back.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::Ordering;
+/// use sysv_ipc::layout::ring::{CLOSED, RingCtl};
+///
+/// let ctl = RingCtl::new();
+/// ctl.closed.store(CLOSED, Ordering::Release); // as `RingProducer::close` does
+/// assert_eq!(ctl.is_closed(), Ok(true));
+/// ```
+pub const CLOSED: u64 = 1;
+
+/// The value a close stores into the `seq` of the slot after the last message: no
+/// publish ends there (module docs, "Close"), so older readers take it for "not
+/// there yet", and a polling consumer that meets it looks at `closed` at once.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::ring::CLOSED_SEQ;
+///
+/// assert_eq!(CLOSED_SEQ, u64::MAX);
+/// ```
+pub const CLOSED_SEQ: u64 = u64::MAX;
 
 /// Offset of slot 0.
 ///
@@ -179,8 +238,11 @@ pub struct RingCtl {
     /// the creator before the header is published, then only read. On the
     /// producer's line: each side reads it once, when it takes its role.
     pub barrier: AtomicU64,
+    /// [`OPEN`], or [`CLOSED`] once the producer closed the stream (for good);
+    /// written by the producer only, read by the consumer when the ring is empty.
+    pub closed: AtomicU64,
     /// Keeps `head` off the producer's 128 bytes.
-    pub producer_pad: [AtomicU64; 12],
+    pub producer_pad: [AtomicU64; 11],
     /// Messages dequeued; written by the consumer only.
     pub head: AtomicU64,
     /// Set by a producer about to park; cleared by whoever wakes or un-parks it.
@@ -200,7 +262,8 @@ const _: () = {
     assert!(offset_of!(RingCtl, consumer_waiting) == 136);
     assert!(offset_of!(RingCtl, producer_pid) == 144);
     assert!(offset_of!(RingCtl, barrier) == 152);
-    assert!(offset_of!(RingCtl, producer_pad) == 160);
+    assert!(offset_of!(RingCtl, closed) == 160);
+    assert!(offset_of!(RingCtl, producer_pad) == 168);
     assert!(offset_of!(RingCtl, head) == 256);
     assert!(offset_of!(RingCtl, producer_waiting) == 264);
     assert!(offset_of!(RingCtl, consumer_pid) == 272);
@@ -228,6 +291,7 @@ impl RingCtl {
             consumer_waiting: zero(),
             producer_pid: zero(),
             barrier: zero(),
+            closed: zero(),
             producer_pad: core::array::from_fn(|_| zero()),
             head: zero(),
             producer_waiting: zero(),
@@ -261,6 +325,7 @@ impl RingCtl {
             &self.tail,
             &self.consumer_waiting,
             &self.producer_pid,
+            &self.closed,
             &self.head,
             &self.producer_waiting,
             &self.consumer_pid,
@@ -290,6 +355,33 @@ impl RingCtl {
         match self.barrier.load(Ordering::Relaxed) {
             1 => Barrier::Asymmetric,
             _ => Barrier::Symmetric,
+        }
+    }
+
+    /// Whether the producer closed the stream ([`RingProducer::close`]); values it
+    /// published before may still be in the ring. [`Corrupt`] for a `closed` word
+    /// that is neither [`OPEN`] nor [`CLOSED`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::layout::ring::{CLOSED, Corrupt, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// assert_eq!(ctl.is_closed(), Ok(false));
+    /// ctl.closed.store(CLOSED, Ordering::Release);
+    /// assert_eq!(ctl.is_closed(), Ok(true));
+    /// ctl.closed.store(7, Ordering::Release); // a peer scribbled
+    /// assert_eq!(ctl.is_closed(), Err(Corrupt));
+    /// ```
+    pub fn is_closed(&self) -> Result<bool, Corrupt> {
+        // Acquire: pairs with the Release store in `RingProducer::close`, so a
+        // `tail` load after this one returns the closing producer's final `tail`.
+        match self.closed.load(Ordering::Acquire) {
+            OPEN => Ok(false),
+            CLOSED => Ok(true),
+            _ => Err(Corrupt),
         }
     }
 
@@ -403,6 +495,10 @@ pub struct Corrupt;
 pub enum RingError<E> {
     /// See [`Corrupt`].
     Corrupt,
+    /// The producer closed the ring and every message it published has been
+    /// popped ([`RingConsumer::is_finished`]); a blocking pop returns this instead
+    /// of parking.
+    Closed,
     /// [`Parking::park`] failed (timed out, interrupted, semaphore removed, ...).
     Park(E),
 }
@@ -595,6 +691,8 @@ trait Side<'a> {
     ) -> Result<usize, Corrupt>;
     /// After the heavy barrier: re-reads the peer's index; true if we can go on.
     fn recheck(&mut self) -> Result<bool, Corrupt>;
+    /// Nothing will ever come: the consumer of a closed, drained ring.
+    fn finished(&self) -> bool;
 }
 
 impl<'a, const N: usize> Side<'a> for RingProducer<'a, N> {
@@ -620,6 +718,9 @@ impl<'a, const N: usize> Side<'a> for RingProducer<'a, N> {
         self.cached_head = head;
         Ok(used < N)
     }
+    fn finished(&self) -> bool {
+        false
+    }
 }
 
 impl<'a, const N: usize> Side<'a> for RingConsumer<'a, N> {
@@ -637,13 +738,13 @@ impl<'a, const N: usize> Side<'a> for RingConsumer<'a, N> {
     ) -> Result<usize, Corrupt> {
         self.pop(max, each, parking)
     }
-    /// Whether a message appeared.
+    /// Whether a message appeared, or the producer closed the ring (which ends
+    /// the wait too: the next attempt takes what is left or reports the end).
     fn recheck(&mut self) -> Result<bool, Corrupt> {
-        // Acquire: as in `available`.
-        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
-        let n = used::<N>(tail, self.head)?;
-        self.cached_tail = tail;
-        Ok(n > 0)
+        Ok(self.load_tail()? > 0 || self.closed)
+    }
+    fn finished(&self) -> bool {
+        self.is_finished()
     }
 }
 
@@ -690,6 +791,9 @@ fn block_on<'a, S: Side<'a>, P: Parking>(
         let n = side.attempt(max, &mut each, parking)?;
         if n > 0 {
             return Ok(n);
+        }
+        if side.finished() {
+            return Err(RingError::Closed);
         }
         // Not only when parking: with a long spin, or a peer whose moves keep the
         // re-check before the park succeeding, a call might not park for longer
@@ -944,19 +1048,17 @@ impl<'a, const N: usize> Ring<'a, N> {
     }
 
     /// How many messages from `index` on are published according to the `seq` of
-    /// its slot: `1..=N`, or 0 (not yet, an older lap, garbage).
-    fn published_from(&self, index: u64) -> usize {
-        // Acquire: pairs with the Release store in `publish_seq`.
-        let n = self
-            .slot(index)
-            .0
-            .load(Ordering::Acquire)
-            .wrapping_sub(index);
+    /// its slot: `1..=N`, or 0 (not yet, an older lap, garbage); and the `seq`.
+    fn published_from(&self, index: u64) -> (usize, u64) {
+        // Acquire: pairs with the Release stores in `publish_seq` and
+        // `RingProducer::close`.
+        let seq = self.slot(index).0.load(Ordering::Acquire);
+        let n = seq.wrapping_sub(index);
         // `n - 1 < N` is `1 <= n <= N` without a second compare (0 wraps).
         if n.wrapping_sub(1) < N as u64 {
-            n as usize
+            (n as usize, seq)
         } else {
-            0
+            (0, seq)
         }
     }
 }
@@ -1205,6 +1307,59 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     ) -> Result<usize, RingError<P::Error>> {
         block_on(self, max, spins, write, parking)
     }
+
+    /// Ends the stream: the consumer pops what was published before, then learns
+    /// that nothing more comes ([`RingConsumer::is_finished`],
+    /// [`RingError::Closed`]). Stores `closed`, marks the slot after the last
+    /// message ([`CLOSED_SEQ`]), and wakes a parked consumer (module docs,
+    /// "Close"). Closing is for good; the producer must not push after it (the
+    /// consumer would not take what it pushed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<4>::words(1)] = Default::default();
+    /// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// p.push(1, |_, slot| slot[0].store(7, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// p.close(&mut NoPark);
+    /// assert_eq!(ctl.is_closed(), Ok(true));
+    /// let mut got = 0;
+    /// // What was published before the close comes first...
+    /// assert_eq!(c.pop(1, |_, slot| got = slot[0].load(Ordering::Relaxed), &mut NoPark), Ok(1));
+    /// assert_eq!(got, 7);
+    /// assert_eq!(c.pop(1, |_, _| unreachable!(), &mut NoPark), Ok(0));
+    /// assert!(c.is_finished()); // then the end
+    /// ```
+    pub fn close<P: Parking>(&mut self, parking: &mut P) {
+        // Release: every `tail` store we made (and the slots it published) happens
+        // before a consumer's Acquire load (`RingCtl::is_closed`) that reads it.
+        self.ring.ctl.closed.store(CLOSED, Ordering::Release);
+        // Release, after `closed`: a consumer whose Acquire load of this `seq`
+        // reads the marker sees `closed` too. No publish follows, so nothing
+        // overwrites it; if the ring is full this is the slot of `head`, whose
+        // message stays readable (module docs, "Close").
+        self.ring
+            .slot(self.tail)
+            .0
+            .store(CLOSED_SEQ, Ordering::Release);
+        // As after a publish: a consumer parked (or about to) on the empty ring
+        // either sees `closed` in its re-check or is woken here.
+        if take_waiter(&self.ring.ctl.consumer_waiting, self.barrier) {
+            wake_peer(parking);
+        }
+    }
 }
 
 /// The consumer's side of a [`Ring`]: its own `head` and a cached `tail`.
@@ -1243,6 +1398,8 @@ pub struct RingConsumer<'a, const N: usize> {
     barrier: Barrier,
     /// Single pops in a row that found no `seq` and did not load `tail`.
     seq_misses: u32,
+    /// The producer closed the ring, and `cached_tail` is its final `tail`.
+    closed: bool,
 }
 
 impl<'a, const N: usize> RingConsumer<'a, N> {
@@ -1273,11 +1430,82 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
             cached_tail: tail,
             barrier: ring.ctl.barrier(),
             seq_misses: 0,
+            closed: false,
         })
+    }
+
+    /// Whether the stream has ended: the producer closed the ring
+    /// ([`RingProducer::close`]) and every message it published has been popped.
+    /// Known once a pop (or [`occupied`](Self::occupied)) found the ring empty
+    /// and loaded `closed`; from then on it never changes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let ring = Ring::<2>::new(&ctl, &slots, 1).unwrap();
+    /// let mut c = RingConsumer::new(ring).unwrap();
+    /// assert_eq!(c.pop(4, |_, _| {}, &mut NoPark), Ok(0)); // empty, still open
+    /// assert!(!c.is_finished());
+    /// RingProducer::new(ring).unwrap().close(&mut NoPark);
+    /// // A blocking pop returns the end instead of parking.
+    /// assert_eq!(c.pop_blocking(1, 0, |_, _| {}, &mut NoPark), Err(RingError::Closed));
+    /// assert!(c.is_finished());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.closed && self.cached_tail == self.head
+    }
+
+    /// Loads `tail` (and caches it): the messages available. When it shows none,
+    /// looks whether the producer closed the ring ([`Self::learn_close`]).
+    // `#[inline]`: part of `available`, which a one-message pop inlines whole
+    // (outlined, it made an enqueue + dequeue pair 30 % slower, measured).
+    #[inline]
+    fn load_tail(&mut self) -> Result<usize, Corrupt> {
+        // Acquire: pairs with the Release store of `tail` in `RingProducer::push`,
+        // making the slots it published visible.
+        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
+        let n = used::<N>(tail, self.head)?;
+        self.cached_tail = tail;
+        if n > 0 {
+            return Ok(n);
+        }
+        self.learn_close()
+    }
+
+    /// `tail` showed nothing: whether the producer closed the ring; if so, loads
+    /// `tail` again, now the final one, and records the close. Out of line: only
+    /// an empty ring gets here.
+    #[cold]
+    #[inline(never)]
+    fn learn_close(&mut self) -> Result<usize, Corrupt> {
+        if !self.ring.ctl.is_closed()? {
+            return Ok(0);
+        }
+        // Acquire, after the Acquire load of `closed` that read the producer's
+        // Release store: every `tail` store of the producer happens before this
+        // load, which therefore returns the last one (module docs, "Close").
+        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
+        let n = used::<N>(tail, self.head)?;
+        self.cached_tail = tail;
+        self.closed = true;
+        Ok(n)
     }
 
     /// Messages available, reloading `tail` only if the cache shows fewer than
     /// `want`.
+    #[inline]
     fn available(&mut self, want: usize) -> Result<usize, Corrupt> {
         let n = used::<N>(self.cached_tail, self.head)?;
         if n >= want {
@@ -1288,7 +1516,7 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         // where its publish went; `tail` is at least that, which the cache records
         // (`n` is 0 here).
         if want == 1 {
-            let n = self.ring.published_from(self.head);
+            let (n, seq) = self.ring.published_from(self.head);
             if n > 0 {
                 self.seq_misses = 0;
                 self.cached_tail = self.head.wrapping_add(n as u64);
@@ -1296,18 +1524,20 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
             }
             // Not there: most likely empty. Loading `tail` too would pull the
             // producer's line into every poll of a spinning consumer, so only
-            // every TAIL_POLL_EVERY-th miss in a row does.
+            // every TAIL_POLL_EVERY-th miss in a row does, or a miss on the
+            // close's marker (module docs, "Close").
             self.seq_misses = self.seq_misses.wrapping_add(1);
-            if !self.seq_misses.is_multiple_of(TAIL_POLL_EVERY) {
+            if self.closed || seq != CLOSED_SEQ && !self.seq_misses.is_multiple_of(TAIL_POLL_EVERY)
+            {
                 return Ok(0);
             }
         }
-        // Acquire: pairs with the Release store of `tail` in `RingProducer::push`,
-        // making the slots it published visible.
-        let tail = self.ring.ctl.tail.load(Ordering::Acquire);
-        let n = used::<N>(tail, self.head)?;
-        self.cached_tail = tail;
-        Ok(n)
+        // Closed (checked here, off the path of a single pop that finds its
+        // message): the cached `tail` is the final one, nothing more comes.
+        if self.closed {
+            return Ok(n);
+        }
+        self.load_tail()
     }
 
     /// The control block this side works on.
@@ -1796,6 +2026,87 @@ mod tests {
         assert_eq!(pop1(&mut c, park), Ok(Some(3)));
         assert_eq!(push1(&mut next, 4, park), Ok(1));
         assert_eq!(pop1(&mut c, park), Ok(Some(4)));
+    }
+
+    #[test]
+    fn a_close_ends_the_stream_after_the_last_message_only() {
+        for fill in 0..=4u64 {
+            let m = mem();
+            let (mut p, mut c) = sides(&m);
+            let park = &mut NoPark::default();
+            // Around the ring once, so every slot's `seq` holds an older lap.
+            for v in 0..4 {
+                assert_eq!(push1(&mut p, v, park), Ok(1));
+                assert_eq!(pop1(&mut c, park), Ok(Some(v)));
+            }
+            for v in 0..fill {
+                assert_eq!(push1(&mut p, 10 + v, park), Ok(1));
+            }
+            m.ctl.consumer_waiting.store(1, Ordering::Relaxed); // a parked consumer
+            p.close(park);
+            assert_eq!(park.wakes, 1, "fill {fill}: the close wakes it");
+            assert_eq!(m.ctl.is_closed(), Ok(true));
+            // The marker sits in the slot after the last message: with a full ring,
+            // the slot of the oldest unread one, which stays readable.
+            assert_eq!(seq(&m, 4 + fill).load(Ordering::Relaxed), CLOSED_SEQ);
+            for v in 0..fill {
+                assert!(!c.is_finished());
+                assert_eq!(pop1(&mut c, park), Ok(Some(10 + v)), "fill {fill}");
+            }
+            // Learnt on the first poll (the marker), not after TAIL_POLL_EVERY.
+            assert_eq!(pop1(&mut c, park), Ok(None));
+            assert!(c.is_finished(), "fill {fill}");
+            assert_eq!(c.occupied(), Ok(0));
+            // For good: what a peer pushes after the close is not taken.
+            m.ctl.tail.store(4 + fill + 1, Ordering::Release);
+            assert_eq!(pop1(&mut c, park), Ok(None));
+            assert!(c.is_finished());
+        }
+    }
+
+    #[test]
+    fn a_close_without_its_marker_is_still_learnt() {
+        let m = mem();
+        let (mut p, mut c) = sides(&m);
+        let park = &mut NoPark::default();
+        assert_eq!(push1(&mut p, 5, park), Ok(1));
+        p.close(park);
+        seq(&m, 1).store(0, Ordering::Relaxed); // as if the marker never came
+        assert_eq!(pop1(&mut c, park), Ok(Some(5)));
+        // A polling single pop: within one tail-poll period.
+        for poll in 1..TAIL_POLL_EVERY {
+            assert_eq!(pop1(&mut c, park), Ok(None), "poll {poll}");
+        }
+        assert_eq!(pop1(&mut c, park), Ok(None));
+        assert!(c.is_finished());
+        // A batch pop or an occupancy query: at once.
+        let m = mem();
+        let (mut p, mut c) = sides(&m);
+        p.close(park);
+        seq(&m, 0).store(0, Ordering::Relaxed);
+        assert_eq!(c.pop(2, |_, _| unreachable!(), park), Ok(0));
+        assert!(c.is_finished());
+    }
+
+    #[test]
+    fn a_garbage_closed_word_is_corrupt_where_it_is_read() {
+        let m = mem();
+        let (mut p, mut c) = sides(&m);
+        let park = &mut NoPark::default();
+        assert_eq!(push1(&mut p, 1, park), Ok(1));
+        for garbage in [2, 0xdead, u64::MAX] {
+            m.ctl.closed.store(garbage, Ordering::Relaxed);
+            assert_eq!(m.ctl.is_closed(), Err(Corrupt));
+            // Read only once the ring is found empty: what is there comes first.
+            assert_eq!(c.occupied(), Ok(1));
+        }
+        assert_eq!(pop1(&mut c, park), Ok(Some(1)));
+        assert_eq!(c.pop(2, |_, _| unreachable!(), park), Err(Corrupt));
+        assert_eq!(c.occupied(), Err(Corrupt));
+        assert!(!c.is_finished());
+        m.ctl.closed.store(OPEN, Ordering::Relaxed);
+        assert_eq!(c.pop(2, |_, _| unreachable!(), park), Ok(0));
+        assert!(!c.is_finished());
     }
 
     #[test]

@@ -9,6 +9,12 @@
  *   queue_peer consume <key> <n> <cap> <at>     dequeues and checks items 0..n-1; before
  *                                               item <at> waits until the Rust producer
  *                                               is parked (the ring is full)
+ *   queue_peer produce-close <key> <n> <cap>    enqueues items 0..n-1, waits until the
+ *                                               Rust consumer is parked on the drained
+ *                                               ring, closes, then claims the producer
+ *                                               role again (refused: closed)
+ *   queue_peer consume-close <key> <n> <cap>    dequeues and checks items 0..n-1, then
+ *                                               waits (parked) for the end of the stream
  *   queue_peer refuse <key> <cap>               joins with wrong shapes, claims roles
  *   queue_peer refuse-raw <small> <zero> <cap>  joins segments no Queue initialised
  *   queue_peer hostile <key> <cap>              plays a hostile peer against itself
@@ -239,6 +245,57 @@ static int consume(const char *key, uint64_t n, const char *cap, uint64_t at) {
     return 0;
 }
 
+/* The stream ends with a close: the Rust consumer drains the ring and parks, and
+ * the close (not an item) must wake it. */
+static int produce_close(const char *key, uint64_t n, const char *cap) {
+    struct svipc_queue q = open_queue(key, cap);
+    int r = svipc_queue_producer(&q, 0);
+    if (r != SVIPC_OK)
+        fail("producer", r);
+    uint64_t hash = SVIPC_FNV1A64_BASIS;
+    for (uint64_t k = 0; k < n; k++) {
+        struct item it = make_item(k);
+        if ((r = svipc_queue_enqueue_wait(&q, &it, SVIPC_DEFAULT_SPINS, NULL)) != SVIPC_OK)
+            fail("enqueue", r);
+        hash = fnv_bytes(hash, &it, sizeof it);
+    }
+    printf("sent %llu hash %016llx\n", (unsigned long long)n, (unsigned long long)hash);
+    wait_parked(q.semid, SVIPC_QUEUE_SEM_ITEMS);
+    printf("peer parked\n");
+    fflush(stdout);
+    if ((r = svipc_queue_producer_close(&q)) != SVIPC_OK)
+        fail("close", r);
+    check(q.role == 0, "close releases the role");
+    printf("claim after close: %s\n", svipc_strerror(svipc_queue_producer(&q, 0)));
+    svipc_queue_close(&q);
+    return 0;
+}
+
+/* Dequeues n items (blocking), then one more blocking dequeue, which the Rust
+ * producer's close must end with SVIPC_E_CLOSED. */
+static int consume_close(const char *key, uint64_t n, const char *cap) {
+    struct svipc_queue q = open_queue(key, cap);
+    int r = svipc_queue_consumer(&q, 0);
+    if (r != SVIPC_OK)
+        fail("consumer", r);
+    uint64_t hash = SVIPC_FNV1A64_BASIS;
+    for (uint64_t k = 0; k < n; k++) {
+        struct item it;
+        if ((r = svipc_queue_dequeue_wait(&q, &it, SVIPC_DEFAULT_SPINS, NULL)) != SVIPC_OK)
+            fail("dequeue", r);
+        struct item want = make_item(k);
+        check(memcmp(&it, &want, sizeof it) == 0, "item as sent");
+        hash = fnv_bytes(hash, &it, sizeof it);
+    }
+    struct item extra;
+    r = svipc_queue_dequeue_wait(&q, &extra, SVIPC_DEFAULT_SPINS, NULL);
+    int again = svipc_queue_dequeue(&q, &extra);
+    printf("received %llu hash %016llx then %s, %s\n", (unsigned long long)n,
+           (unsigned long long)hash, svipc_strerror(r), svipc_strerror(again));
+    svipc_queue_close(&q);
+    return 0;
+}
+
 /* One join attempt, printed as "<case> <result> <field>". */
 static void try_queue(const char *name, key_t key, struct svipc_type t, uint64_t cap) {
     struct svipc_queue q;
@@ -333,6 +390,16 @@ static int hostile(const char *key_s, const char *cap_s) {
     atomic_store(&ctl->tail, 3);
     struct item it;
     printf("dequeue with tail 3 head 3: %s\n", svipc_strerror(svipc_queue_dequeue(&q, &it)));
+
+    /* A closed word no producer writes: corrupt for a consumer that finds the ring
+     * empty and for a producer claim (which gives the role back). */
+    atomic_store(&ctl->closed, 2);
+    printf("dequeue with closed 2: %s\n", svipc_strerror(svipc_queue_dequeue(&q, &it)));
+    struct svipc_queue g = open_queue(key_s, cap_s);
+    printf("producer with closed 2: %s", svipc_strerror(svipc_queue_producer(&g, 0)));
+    printf(" role %d\n", semctl(g.semid, SVIPC_QUEUE_SEM_PRODUCER, GETVAL));
+    svipc_queue_close(&g);
+    atomic_store(&ctl->closed, SVIPC_RING_OPEN);
 
     /* A second role in one svipc_queue is the caller's mistake. */
     printf("second role: %s\n", svipc_strerror(svipc_queue_producer(&q, 0)));
@@ -457,6 +524,10 @@ int main(int argc, char **argv) {
         return produce(argv[2], strtoull(argv[3], NULL, 0), argv[4], strtoull(argv[5], NULL, 0));
     if (argc == 6 && strcmp(cmd, "consume") == 0)
         return consume(argv[2], strtoull(argv[3], NULL, 0), argv[4], strtoull(argv[5], NULL, 0));
+    if (argc == 5 && strcmp(cmd, "produce-close") == 0)
+        return produce_close(argv[2], strtoull(argv[3], NULL, 0), argv[4]);
+    if (argc == 5 && strcmp(cmd, "consume-close") == 0)
+        return consume_close(argv[2], strtoull(argv[3], NULL, 0), argv[4]);
     if (argc == 4 && strcmp(cmd, "refuse") == 0)
         return refuse(argv[2], argv[3]);
     if (argc == 5 && strcmp(cmd, "refuse-raw") == 0)
