@@ -1384,7 +1384,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_closed(&self) -> Result<bool> {
-        self.ring()?.ctl().is_closed().map_err(corrupt)
+        during(
+            &"Queue::is_closed",
+            Object::Segment(self.att.segment_id()),
+            || self.ring()?.ctl().is_closed().map_err(corrupt),
+        )
     }
 
     /// The wake check its creator recorded: [`Barrier::Asymmetric`] (fence-free
