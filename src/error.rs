@@ -1217,7 +1217,18 @@ pub(crate) fn during<T>(
     object: Object,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    f().map_err(|e| e.during(operation).on(object))
+    match f() {
+        Ok(value) => Ok(value),
+        Err(e) => Err(named(e, operation, object)),
+    }
+}
+
+/// [`during`]'s error path, out of line so that the success path of every
+/// operation stays as short as before it named itself.
+#[cold]
+#[inline(never)]
+fn named(e: Error, operation: &'static &'static str, object: Object) -> Error {
+    e.during(operation).on(object)
 }
 
 /// Turns a backend result into this crate's, naming the call.
