@@ -831,7 +831,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
             || {
                 let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
                 let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
-                SeqLock::join_read_only(&self.att.segment(), sems, wait)
+                SeqLock::join_read_only(&self.att.segment(), || Ok(sems), wait)
             },
         )
     }
@@ -874,10 +874,43 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
         B: Clone,
     {
         during(&"SeqLock::open_read_only_in", Object::Key(key), || {
+            Self::open_read_only_with(backend, key, SeqLockOptions::new())
+        })
+    }
+
+    /// [`open_read_only_in`](Self::open_read_only_in) with [`SeqLockOptions`]: how
+    /// long to wait for a creator still initialising the seqlock
+    /// ([`SeqLockOptions::join_timeout`]; `Uninitialized` after it).
+    ///
+    /// # Errors
+    ///
+    /// As [`open_read_only_in`](Self::open_read_only_in).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::seqlock::{SeqLock, SeqLockOptions};
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// static KERNEL: Mock = Mock::new(); // its clock moves only when a caller sleeps
+    /// let key = Key::new(0x5e9);
+    /// let lock = SeqLock::<u64, _>::create_in(&KERNEL, key, Intent::CreateNew, Mode::new(0o644))?;
+    /// lock.writer()?.write(&8)?;
+    /// let at_once = SeqLockOptions::new().join_timeout(Duration::ZERO);
+    /// let reader = SeqLock::<u64, _, _>::open_read_only_with(&KERNEL, key, at_once)?;
+    /// assert_eq!(reader.read()?, 8);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open_read_only_with(backend: B, key: Key, options: SeqLockOptions) -> Result<Self>
+    where
+        B: Clone,
+    {
+        during(&"SeqLock::open_read_only_with", Object::Key(key), || {
             let segment = Segment::open_in(backend.clone(), key)?;
-            let wait = timed_wait(backend.clone(), JOIN_TIMEOUT);
-            let sems = SemSet::open_in(backend, key)?;
-            SeqLock::join_read_only(&segment, sems, wait)
+            let wait = timed_wait(backend.clone(), options.get_join_timeout());
+            SeqLock::join_read_only(&segment, || SemSet::open_in(backend, key), wait)
         })
     }
 
@@ -907,8 +940,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
             crate::poll::open_wait(&b, timeout, |left| {
                 let segment = Segment::open_in(backend.clone(), key)?;
                 let wait = timed_wait(backend.clone(), left.max(JOIN_TIMEOUT));
-                let sems = SemSet::open_in(backend.clone(), key)?;
-                SeqLock::join_read_only(&segment, sems, wait)
+                SeqLock::join_read_only(&segment, || SemSet::open_in(backend.clone(), key), wait)
             })
         })
     }
@@ -917,7 +949,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
     /// handshake (loads only), and checks that `sems` has the segment's creator.
     fn join_read_only(
         segment: &Segment<B>,
-        sems: SemSet<B>,
+        sems: impl FnOnce() -> Result<SemSet<B>>,
         wait: impl FnMut(u32) -> bool,
     ) -> Result<Self>
     where
@@ -928,6 +960,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
             .ok_or_else(|| too_small(att.len(), Self::SIZE))?
             .attach(&Self::shape(), wait)
             .map_err(|e| e.to_error())?;
+        // After the header: its creator makes the semaphore set between claiming
+        // the header and publishing it, so a set looked for earlier may not exist
+        // yet (a reader racing the creator got `NotFound` before).
+        let sems = sems()?;
         join::check_joined(segment, &sems, &att, &Self::spec())?;
         Ok(SeqLock {
             att,

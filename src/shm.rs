@@ -2029,8 +2029,43 @@ where
     #[doc(alias = "shmget")]
     pub fn create_in(backend: B, key: Key, intent: Intent, mode: Mode) -> Result<Self> {
         during(&"Shm::create_in", Object::Key(key), || {
+            Self::create_with(backend, key, intent, mode, SegmentOptions::new())
+        })
+    }
+
+    /// [`Shm::create_in`] with [`SegmentOptions`]: a `T` on huge pages
+    /// (`SHM_HUGETLB`, whose segment the kernel rounds up to whole huge pages; the
+    /// `T` is its first bytes), or without swap reserved (`SHM_NORESERVE`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Shm::create_in`] and [`Segment::create_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::shm::{SegmentOptions, Shm};
+    /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removable};
+    ///
+    /// let b = DefaultBackend::default();
+    /// let opts = SegmentOptions::new().no_reserve();
+    /// let shm = Shm::<[u64; 512], _>::create_with(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, opts)?;
+    /// shm.write(&[7; 512]);
+    /// assert_eq!(shm.read()[511], 7);
+    /// shm.into_segment().remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "shmget")]
+    pub fn create_with(
+        backend: B,
+        key: Key,
+        intent: Intent,
+        mode: Mode,
+        options: SegmentOptions,
+    ) -> Result<Self> {
+        during(&"Shm::create_with", Object::Key(key), || {
             let size = value_size::<T>();
-            match Segment::create_in(backend.clone(), key, size, intent, mode) {
+            match Segment::create_with(backend.clone(), key, size, intent, mode, options) {
                 Ok(segment) => Shm::from_segment(segment),
                 Err(e) if e.kind() == ErrorKind::InvalidArgument && intent != Intent::CreateNew => {
                     // EINVAL for an existing key most likely means "smaller than asked":
@@ -2052,8 +2087,9 @@ where
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::SizeMismatch`] `{ expected: size_of::<T>(), actual }` for a
-    /// smaller segment; otherwise as [`Segment::open_in`] and [`Segment::attach`].
+    /// [`ErrorKind::SizeMismatch`] for a smaller segment ([`Error::actual`] its size,
+    /// [`Error::expected`] `size_of::<T>()`); otherwise as [`Segment::open_in`] and
+    /// [`Segment::attach`].
     ///
     /// # References
     ///

@@ -179,6 +179,23 @@ fn join_timeout_option_is_honoured<B: Backend + Clone>(b: B) {
         }
         set.remove().unwrap();
     }
+    // A read-only opener waits as long, for the header first: the creator makes the
+    // semaphore set only before publishing it (a reader that looked for the set
+    // first got `NotFound` at once).
+    let (seg, att) = hung_creator(b.clone(), Layout::SeqLock);
+    for timeout in TIMEOUTS {
+        let options = SeqLockOptions::new().join_timeout(timeout);
+        let t0 = backend_now(&b);
+        let e = SeqLock::<u64, _, _>::open_read_only_with(b.clone(), KEY, options).unwrap_err();
+        let waited = backend_now(&b) - t0;
+        assert_eq!(e.kind(), ErrorKind::Uninitialized, "read-only: {e}");
+        assert!(
+            timeout <= waited && waited < timeout + sanity,
+            "read-only, join_timeout {timeout:?}: waited {waited:?}"
+        );
+    }
+    drop(att);
+    seg.remove().unwrap();
     // A set its creator made and never initialised.
     let set = SemSet::create_in(b.clone(), KEY, 2, Intent::CreateNew, Mode::OWNER_RW).unwrap();
     for timeout in TIMEOUTS {
@@ -596,6 +613,15 @@ fn mock_join_timeout_option_is_the_wait() {
         SemSet::open_in(kernel, KEY).unwrap().remove().unwrap();
         Segment::open_in(kernel, KEY).unwrap().remove().unwrap();
     }
+    let (seg, att) = hung_creator(kernel, Layout::SeqLock);
+    for timeout in TIMEOUTS {
+        check("SeqLock read-only", timeout, &|| {
+            let options = SeqLockOptions::new().join_timeout(timeout);
+            SeqLock::<u64, _, _>::open_read_only_with(kernel, KEY, options).map(drop)
+        });
+    }
+    drop(att);
+    seg.remove().unwrap();
     let set = SemSet::create_in(kernel, KEY, 2, Intent::CreateNew, Mode::OWNER_RW).unwrap();
     for timeout in TIMEOUTS {
         let options = SemSetOptions::new().join_timeout(timeout);

@@ -1127,6 +1127,49 @@ fn create_with_options<B: Backend + Copy>(b: B) {
             kind(huge(HugePageSize::from_log2(22).unwrap())),
             (ErrorKind::InvalidArgument, Some(Errno::INVAL))
         );
+        // A typed `Shm` takes the same options: without swap reserved it is a
+        // plain `T`; on huge pages it fares as the segment did.
+        type Page = [u64; 1024];
+        let shm = Shm::<Page, B>::create_with(
+            b,
+            Key::PRIVATE,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+            SegmentOptions::new().no_reserve(),
+        )
+        .unwrap();
+        shm.write(&[9; 1024]);
+        assert_eq!(shm.read()[1023], 9);
+        shm.into_segment().remove().unwrap();
+        let huge_shm = |size: HugePageSize| {
+            Shm::<Page, B>::create_with(
+                b,
+                Key::PRIVATE,
+                Intent::CreateNew,
+                Mode::OWNER_RW,
+                SegmentOptions::new().huge_pages(size),
+            )
+        };
+        if !is_root() {
+            assert_eq!(
+                kind(huge_shm(HugePageSize::SIZE_2M)),
+                (ErrorKind::PermissionDenied, Some(Errno::PERM))
+            );
+        } else if nr_hugepages.trim() == "0" {
+            assert_eq!(
+                kind(huge_shm(HugePageSize::SIZE_2M)),
+                (ErrorKind::LimitReached, Some(Errno::NOMEM))
+            );
+        } else {
+            let shm = huge_shm(HugePageSize::SIZE_2M).unwrap();
+            shm.write(&[3; 1024]);
+            assert_eq!(shm.read()[0], 3);
+            shm.into_segment().remove().unwrap();
+        }
+        assert_eq!(
+            kind(huge_shm(HugePageSize::from_log2(22).unwrap())),
+            (ErrorKind::InvalidArgument, Some(Errno::INVAL))
+        );
         assert_eq!(HugePageSize::from_log2(0), None);
         assert_eq!(HugePageSize::from_log2(64), None);
         assert_eq!(
