@@ -501,9 +501,11 @@ where
     ///
     /// As [`Segment::open_wait_in`] and [`ShmSlice::open_read_only_in`].
     pub fn open_read_only_wait_in(backend: B, key: Key, timeout: Duration) -> Result<Self> {
-        during(&"ShmSlice::open_read_only_wait_in", Object::Key(key), || {
-            ShmSlice::from_segment_read_only(Segment::open_wait_in(backend, key, timeout)?)
-        })
+        during(
+            &"ShmSlice::open_read_only_wait_in",
+            Object::Key(key),
+            || ShmSlice::from_segment_read_only(Segment::open_wait_in(backend, key, timeout)?),
+        )
     }
 
     /// Attaches `segment` read-only as `T`s; checks the size like
