@@ -2341,7 +2341,7 @@ where
     /// [`MAX_READ_BY_VALUE`] (4 KiB) is refused when the program is built. Read a
     /// larger one with [`read_into`](Self::read_into) into memory of your own:
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0080
     /// use sysv_ipc::{Intent, Key, Mode, shm::Shm};
     ///
     /// let shm = Shm::<[u64; 1024]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;

@@ -7,6 +7,7 @@ use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 use std::thread;
 
+use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::{MAX_READ_BY_VALUE, ShmSlice};
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, Removal, Segment, Shm};
 use sysv_ipc_libc::Libc;
@@ -39,6 +40,7 @@ type BigMock = sysv_ipc_mock::Mock<32, 256, 256, 65536, 1040>;
 
 on_every_backend!(
     four_mib_value_through_a_64_kib_stack,
+    four_mib_seqlock_read_into_on_a_64_kib_stack,
     slice_index_and_range_access,
     slice_create_errors,
     slice_size_not_a_multiple_is_refused,
@@ -56,6 +58,10 @@ struct Big {
     seq: u64,
     words: [u64; (4 << 20) / 8 - 2],
     crc: u64,
+}
+
+impl sysv_ipc::ShmType for Big {
+    const TYPE_ID: u64 = sysv_ipc::type_id("shm_slice::Big v1");
 }
 
 fn pattern(i: usize) -> u64 {
@@ -116,6 +122,35 @@ fn four_mib_value_through_a_64_kib_stack<B: Backend + Copy + Send + Sync>(b: B) 
         let att = shm.segment().attach().unwrap();
         assert_eq!(att.load_u64(8 + 1000 * 8), Some(pattern(1000)));
         assert_eq!(att.load_u64((4 << 20) - 8), Some(u64::MAX));
+    });
+}
+
+/// `SeqLock<Big>`: written from a `Box`, read with `read_into` from a thread with a
+/// 64 KiB stack.
+fn four_mib_seqlock_read_into_on_a_64_kib_stack<B: Backend + Copy + Send + Sync>(b: B) {
+    in_ipc_namespace(|| {
+        let lock = SeqLock::<Big, B>::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)
+            .unwrap();
+        let _rm = Removal::new(lock.segment());
+        let mut value = Big::new_box_zeroed().expect("4 MiB of heap");
+        for (i, w) in value.words.iter_mut().enumerate() {
+            *w = pattern(i);
+        }
+        (value.seq, value.crc) = (3, 4);
+        lock.writer().unwrap().write(&value).unwrap();
+        let mut out = Big::new_box_zeroed().expect("4 MiB of heap");
+        on_small_stack(|| lock.read_into(&mut out)).unwrap();
+        assert_eq!((out.seq, out.crc), (3, 4));
+        let wrong = out
+            .words
+            .iter()
+            .enumerate()
+            .filter(|&(i, &w)| w != pattern(i));
+        assert_eq!(
+            wrong.count(),
+            0,
+            "words read back differ from those written"
+        );
     });
 }
 
@@ -311,7 +346,7 @@ const RECORDS: usize = (64 << 20) / 8;
 const CHUNK: usize = 1 << 16;
 
 /// The key both programs use, in the test's namespace.
-const SLICE_KEY: Key = Key::new(0x51ce_64);
+const SLICE_KEY: Key = Key::new(0x0051_ce64);
 
 /// Set in a copy of this binary: `writer <backend>` or `reader <backend>`.
 const ROLE: &str = "SYSV_IPC_SHM_SLICE_ROLE";

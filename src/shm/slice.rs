@@ -89,7 +89,7 @@ fn bytes_for<T>(len: usize) -> Result<usize> {
 ///
 /// A zero-sized `T` is refused when the program is built:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0080
 /// use sysv_ipc::{Intent, Key, Mode, shm::ShmSlice};
 ///
 /// let nothing = ShmSlice::<()>::create(Key::PRIVATE, 8, Intent::CreateNew, Mode::OWNER_RW)?;
@@ -643,7 +643,7 @@ where
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0080
     /// use sysv_ipc::{Intent, Key, Mode, shm::ShmSlice};
     ///
     /// let s = ShmSlice::<[u8; 8192]>::create(Key::PRIVATE, 2, Intent::CreateNew, Mode::OWNER_RW)?;
@@ -829,7 +829,8 @@ mod tests {
             s.set(5, &one).unwrap_err(),
             s.write_range(4, &[one, one]).unwrap_err(),
             s.write_range(usize::MAX, &[one]).unwrap_err(),
-            s.read_range(3..2, &mut []).unwrap_err(),
+            s.read_range(Range { start: 3, end: 2 }, &mut [])
+                .unwrap_err(),
         ] {
             assert_eq!(e.kind(), ErrorKind::OutOfRange, "{e}");
         }
