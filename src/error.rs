@@ -413,12 +413,15 @@ enum Detail {
         size: usize,
     },
     /// Elements `start..end` asked of an array of `len` (one index `i`: `i..i + 1`).
+    // Made by `ShmSlice`, which loom builds leave out.
+    #[cfg_attr(loom, allow(dead_code))]
     Index {
         start: usize,
         end: usize,
         len: usize,
     },
     /// A segment of `bytes` that is not a whole number of `element`-byte elements.
+    #[cfg_attr(loom, allow(dead_code))]
     Elements {
         bytes: u64,
         element: u64,
@@ -620,6 +623,7 @@ impl Error {
 
     /// The same error, naming elements `start..end` asked of an array of `len`
     /// (`start..start + 1` for one index).
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) const fn with_index(self, start: usize, end: usize, len: usize) -> Self {
         Error {
             detail: Detail::Index { start, end, len },
@@ -629,6 +633,7 @@ impl Error {
 
     /// The same error, with a segment's size that is not a whole number of
     /// `element`-byte elements.
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) const fn with_elements(self, bytes: u64, element: u64) -> Self {
         Error {
             detail: Detail::Elements { bytes, element },
