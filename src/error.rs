@@ -401,6 +401,7 @@ enum Detail {
         expected: u64,
     },
     /// The owner and mode of the object a permission check refused.
+    #[cfg_attr(not(feature = "explain-permissions"), allow(dead_code))]
     Owner(Owner),
     /// Why the crate itself refused an argument.
     Reason(&'static str),
@@ -597,6 +598,7 @@ impl Error {
     }
 
     /// The same error, with the owner and mode of the object that refused.
+    #[cfg_attr(not(feature = "explain-permissions"), allow(dead_code))]
     pub(crate) const fn with_owner(self, owner: Owner) -> Self {
         Error {
             detail: Detail::Owner(owner),
@@ -796,8 +798,8 @@ impl Error {
 
     /// The owner and mode of the object a [`ErrorKind::PermissionDenied`] is
     /// about, found on that error path by `*_STAT_ANY` (which needs no read
-    /// permission; Linux 4.17 and later) with the `explain-limits` feature (on by
-    /// default). `None` without the feature, on older kernels, or when the object
+    /// permission; Linux 4.17 and later) with the `explain-permissions` feature (on
+    /// by default). `None` without the feature, on older kernels, or when the object
     /// could not be found.
     ///
     /// # Examples
@@ -1268,14 +1270,21 @@ pub(crate) fn during<T>(
     object: Object,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
+    #[cfg(feature = "error-context")]
     match f() {
         Ok(value) => Ok(value),
         Err(e) => Err(named(e, operation, object)),
+    }
+    #[cfg(not(feature = "error-context"))]
+    {
+        let _ = (operation, object);
+        f()
     }
 }
 
 /// [`during`]'s error path, out of line so that the success path of every
 /// operation stays as short as before it named itself.
+#[cfg(feature = "error-context")]
 #[cold]
 #[inline(never)]
 fn named(e: Error, operation: &'static &'static str, object: Object) -> Error {

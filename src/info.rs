@@ -48,7 +48,7 @@ use crate::error::{Call, Error, Result, check};
 use crate::msg::MsgQueueStat;
 use crate::sem::SemSetStat;
 use crate::shm::SegmentStat;
-use crate::{Backend, DefaultBackend, Errno, ErrorKind, Key};
+use crate::{Backend, DefaultBackend, Errno};
 
 /// The kernel's `int` counts are never negative; a negative one would be a kernel
 /// bug, read as 0 rather than as a huge number.
@@ -720,11 +720,11 @@ fn limit_behind<B: Backend>(
 /// Adds the owner and mode of the object `e` is about to a permission error (see
 /// [`Error::owner`]): found by walking the namespace's objects of `e`'s kind with
 /// `*_STAT_ANY`, which needs no read permission, for the one with `e`'s key or id.
-/// Only on that error path, only with the `explain-limits` feature; anything not
-/// found leaves `e` as it was.
+/// Only on that error path, only with the `explain-permissions` feature; anything
+/// not found leaves `e` as it was.
 pub(crate) fn explain_permission<B: Backend>(e: Error, backend: &B) -> Error {
-    #[cfg(feature = "explain-limits")]
-    if e.kind() == ErrorKind::PermissionDenied
+    #[cfg(feature = "explain-permissions")]
+    if e.kind() == crate::ErrorKind::PermissionDenied
         && let Some(perm) = owner_of(backend, e)
     {
         return e.with_owner(crate::Owner {
@@ -733,20 +733,20 @@ pub(crate) fn explain_permission<B: Backend>(e: Error, backend: &B) -> Error {
             mode: perm.mode,
         });
     }
-    #[cfg(not(feature = "explain-limits"))]
+    #[cfg(not(feature = "explain-permissions"))]
     let _ = backend;
     e
 }
 
 /// The permissions of the object `e` names, by key or id, among the objects of the
 /// kind its call works on.
-#[cfg(feature = "explain-limits")]
+#[cfg(feature = "explain-permissions")]
 #[inline(never)]
 fn owner_of<B: Backend>(backend: &B, e: Error) -> Option<crate::Perm> {
     let (key, id) = (e.key(), e.id());
     let wanted = |found_id: i32, perm: &crate::Perm| {
         id == Some(found_id)
-            || (id.is_none() && key.is_some_and(|k| k == perm.key && k != Key::PRIVATE))
+            || (id.is_none() && key.is_some_and(|k| k == perm.key && k != crate::Key::PRIVATE))
     };
     match e.call()? {
         Call::Msgget | Call::Msgsnd | Call::Msgrcv | Call::Msgctl => message_queues_in(backend)
