@@ -37,10 +37,11 @@
 //! or store is a plain `mov`/`ldr`/`str`, but the compiler never merges atomic
 //! accesses into wider (vector) ones, so the copy moves 8 bytes per instruction
 //! where `memcpy` moves 32 or 64. Measured in one process on an AMD EPYC (Zen 4,
-//! AVX-512; `benches/ipc.rs`, group `copy`): for values that stay in L1 (4 KiB) the
-//! copy runs at 0.35–0.45× `memcpy`'s bandwidth, bound by two 8-byte stores per
-//! cycle; for 4 MiB, where both run at cache bandwidth, at 0.8–0.9×; at 64 B the
-//! same as `memcpy`.
+//! AVX-512; `benches/ipc.rs`, group `copy`, README "Copies of whole values"): for
+//! 4 MiB, where both run at cache bandwidth, the copy runs at `memcpy`'s speed
+//! (0.96–1.02× its time); for 4 KiB, which stays in L1, it takes 1.33–1.53× the
+//! time of the bench's `memcpy` call (and 2.3–3× that of a `memcpy` in a tight
+//! loop), bound by two 8-byte stores per cycle.
 //!
 //! A read-only attachment is read through a [`ReadRegion`], which can only load.
 //!
