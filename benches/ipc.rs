@@ -42,7 +42,7 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `copy`).
+//!   `rtt`, `local`, `shm4m`, `copy`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -56,8 +56,7 @@ use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
-use sysv_ipc::shm::Shm;
-use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, ShmType};
+use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_linux_raw::LinuxRaw;
 
@@ -2096,18 +2095,17 @@ fn crate_pv<B: Backend>(s: &SemSet<B>, n: u64) {
 /// The three sizes of the copy group: a cache line, a page, a large frame.
 const COPY_SIZES: [usize; 3] = [64, 4 << 10, 4 << 20];
 /// Implementations per size in the copy group (see [`copy_group`]).
-const COPY_IMPS: usize = 5;
+const COPY_IMPS: usize = 6;
 
-/// One size's handles and local buffers for the copy group.
-/// `W` words: `W * 8` bytes.
+/// One size's handles and local buffers for the copy group: `W` words, `W * 8` bytes.
 struct CopySet<const W: usize> {
     shm: Shm<[u64; W]>,
     lock: SeqLock<[u64; W]>,
     writer: sysv_ipc::seqlock::Writer<[u64; W]>,
     /// The local value, on the heap.
     value: Box<[u64; W]>,
-    /// A second local buffer: the memcpy's and the attachment read's destination.
-    out: Vec<u8>,
+    /// A second local buffer: the memcpy's and the reads' destination.
+    out: Box<[u64; W]>,
 }
 
 impl<const W: usize> CopySet<W> {
@@ -2118,12 +2116,13 @@ impl<const W: usize> CopySet<W> {
         let writer = lock.writer().unwrap();
         let words: Vec<u64> = (0..W as u64).map(|i| FILLER.wrapping_mul(i + 1)).collect();
         let value: Box<[u64; W]> = words.into_boxed_slice().try_into().unwrap();
+        let out: Box<[u64; W]> = vec![0u64; W].into_boxed_slice().try_into().unwrap();
         CopySet {
             shm,
             lock,
             writer,
             value,
-            out: vec![0; W * 8],
+            out,
         }
     }
 
@@ -2131,17 +2130,11 @@ impl<const W: usize> CopySet<W> {
     fn run(&mut self, k: usize, n: u64) {
         for _ in 0..n {
             match k {
-                0 => {
-                    let src = zerocopy::IntoBytes::as_bytes(black_box(&self.value[..]));
-                    black_box(&mut self.out[..]).copy_from_slice(src);
-                }
+                0 => black_box(&mut self.out[..]).copy_from_slice(black_box(&self.value[..])),
                 1 => self.shm.write(black_box(&*self.value)),
-                2 => self
-                    .shm
-                    .attachment()
-                    .read(0, black_box(&mut self.out[..]))
-                    .unwrap(),
+                2 => self.shm.read_into(black_box(&mut *self.out)),
                 3 => self.writer.write(black_box(&*self.value)).unwrap(),
+                4 => self.lock.read_into(black_box(&mut *self.out)).unwrap(),
                 _ => {
                     // By reference: unwrapping would move the value once more.
                     let r = self.lock.read();
@@ -2161,10 +2154,10 @@ impl<const W: usize> CopySet<W> {
 
 /// Whole-value copies between local memory and a segment against `memcpy` of the
 /// same bytes, in one process (issue 15): per size, `memcpy` (the baseline),
-/// `Shm::write`, `Attachment::read` of the whole value (the copy `Shm::read` makes,
-/// without its by-value return), `seqlock::Writer::write` and `SeqLock::read` (by
-/// value: it zero-fills its `T`, copies into it, and moves it into its `Result`:
-/// three passes over the bytes where the others make one). Then a note: a 4 MiB
+/// `Shm::write`, `Shm::read_into`, `seqlock::Writer::write`, `SeqLock::read_into`
+/// and `SeqLock::read` (by value: it zero-fills its `T`, copies into it, and moves
+/// it into its `Result`: three passes over the bytes where the others make one).
+/// Then a note: a 4 MiB
 /// `SeqLock` read under a writer at 1 kHz in another process, whole reads against
 /// `Busy` answers.
 ///
@@ -2180,9 +2173,10 @@ fn copy_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
         for what in [
             "memcpy",
             "Shm::write",
-            "Attachment::read",
+            "Shm::read_into",
             "Writer::write",
-            "SeqLock::read",
+            "SeqLock::read_into",
+            "SeqLock::read (by value)",
         ] {
             imps.push(Imp {
                 name: label(what),
@@ -2297,6 +2291,79 @@ fn fmt_size(size: usize) -> String {
     }
 }
 
+/// One 4 MiB value.
+type Big4 = [u64; 1 << 19];
+
+/// One process: 4 MiB copied into and out of a `Shm` (and by range out of a
+/// `ShmSlice`) against `memcpy` of the same bytes between two heap buffers; a block
+/// is `n` copies.
+fn shm4m_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+    let imps = [
+        Imp {
+            name: "memcpy 4 MiB",
+            n: cfg.n(4),
+        },
+        Imp {
+            name: "Shm::write 4 MiB",
+            n: cfg.n(4),
+        },
+        Imp {
+            name: "Shm::read_into 4 MiB",
+            n: cfg.n(4),
+        },
+        Imp {
+            name: "ShmSlice::read_range 4 MiB",
+            n: cfg.n(4),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        use zerocopy::FromZeros;
+        let mode = Mode::OWNER_RW;
+        let shm = Shm::<Big4>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let slice =
+            ShmSlice::<u64>::create(Key::PRIVATE, 1 << 19, Intent::CreateNew, mode).unwrap();
+        let mut src = Big4::new_box_zeroed().unwrap();
+        for (i, w) in src.iter_mut().enumerate() {
+            *w = i as u64;
+        }
+        let mut dst = Big4::new_box_zeroed().unwrap();
+        shm.write(&src);
+        slice.write_range(0, &src[..]).unwrap();
+        solo(cfg, &sh, &imps, &clib, |imp, n| {
+            for _ in 0..n {
+                match imp {
+                    0 => dst.copy_from_slice(black_box(&src[..])),
+                    1 => shm.write(black_box(&src)),
+                    2 => shm.read_into(black_box(&mut dst)),
+                    _ => slice
+                        .read_range(0..1 << 19, black_box(&mut dst[..]))
+                        .unwrap(),
+                }
+                black_box(&mut dst);
+            }
+        });
+        assert_eq!(dst[12345], 12345);
+        shm.into_segment().remove().unwrap();
+        slice.into_segment().remove().unwrap();
+    });
+    assert!(ok, "shm4m group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    (1..imps.len())
+        .map(|k| {
+            Row::new(
+                imps[k].name,
+                &t,
+                k,
+                0,
+                "memcpy 4 MiB",
+                Unit::Time,
+                Some(1.25),
+            )
+        })
+        .collect()
+}
+
 // ---- main ---------------------------------------------------------------------------
 
 fn main() {
@@ -2323,6 +2390,9 @@ fn main() {
     }
     if cfg.wants("local") {
         rows.extend(local_group(&cfg, clib));
+    }
+    if cfg.wants("shm4m") {
+        rows.extend(shm4m_group(&cfg, clib));
     }
     if cfg.wants("copy") {
         rows.extend(copy_group(&cfg, clib, &mut notes));
