@@ -42,7 +42,7 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`).
+//!   `rtt`, `local`, `shm4m`, `copy`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -55,6 +55,7 @@ use std::time::Instant;
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
+use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_linux_raw::LinuxRaw;
@@ -2091,6 +2092,205 @@ fn crate_pv<B: Backend>(s: &SemSet<B>, n: u64) {
     }
 }
 
+/// The three sizes of the copy group: a cache line, a page, a large frame.
+const COPY_SIZES: [usize; 3] = [64, 4 << 10, 4 << 20];
+/// Implementations per size in the copy group (see [`copy_group`]).
+const COPY_IMPS: usize = 6;
+
+/// One size's handles and local buffers for the copy group: `W` words, `W * 8` bytes.
+struct CopySet<const W: usize> {
+    shm: Shm<[u64; W]>,
+    lock: SeqLock<[u64; W]>,
+    writer: sysv_ipc::seqlock::Writer<[u64; W]>,
+    /// The local value, on the heap.
+    value: Box<[u64; W]>,
+    /// A second local buffer: the memcpy's and the reads' destination.
+    out: Box<[u64; W]>,
+}
+
+impl<const W: usize> CopySet<W> {
+    fn new() -> CopySet<W> {
+        let mode = Mode::OWNER_RW;
+        let shm = Shm::<[u64; W]>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let lock = SeqLock::<[u64; W]>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let writer = lock.writer().unwrap();
+        let words: Vec<u64> = (0..W as u64).map(|i| FILLER.wrapping_mul(i + 1)).collect();
+        let value: Box<[u64; W]> = words.into_boxed_slice().try_into().unwrap();
+        let out: Box<[u64; W]> = vec![0u64; W].into_boxed_slice().try_into().unwrap();
+        CopySet {
+            shm,
+            lock,
+            writer,
+            value,
+            out,
+        }
+    }
+
+    /// `n` operations of kind `k` (0..COPY_IMPS, as in [`copy_group`]).
+    fn run(&mut self, k: usize, n: u64) {
+        for _ in 0..n {
+            match k {
+                0 => black_box(&mut self.out[..]).copy_from_slice(black_box(&self.value[..])),
+                1 => self.shm.write(black_box(&*self.value)),
+                2 => self.shm.read_into(black_box(&mut *self.out)),
+                3 => self.writer.write(black_box(&*self.value)).unwrap(),
+                4 => self.lock.read_into(black_box(&mut *self.out)).unwrap(),
+                _ => {
+                    // By reference: unwrapping would move the value once more.
+                    let r = self.lock.read();
+                    assert!(black_box(&r).is_ok());
+                }
+            }
+            black_box(&self.out);
+        }
+    }
+
+    fn remove(self) {
+        drop(self.writer);
+        self.lock.remove().unwrap();
+        self.shm.segment().remove().unwrap();
+    }
+}
+
+/// Whole-value copies between local memory and a segment against `memcpy` of the
+/// same bytes, in one process (issue 15): per size, `memcpy` (the baseline),
+/// `Shm::write`, `Shm::read_into`, `seqlock::Writer::write`, `SeqLock::read_into`
+/// and `SeqLock::read` (by value: it zero-fills its `T`, copies into it, and moves
+/// it into its `Result`: three passes over the bytes where the others make one).
+/// Then a note: a 4 MiB
+/// `SeqLock` read under a writer at 1 kHz in another process, whole reads against
+/// `Busy` answers.
+///
+/// Runs in a thread with a 64 MiB stack: `SeqLock::read` returns 4 MiB by value.
+fn copy_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
+    let mut imps = Vec::new();
+    for size in COPY_SIZES {
+        let label = |what: &str| -> &'static str {
+            Box::leak(format!("{what} {}", fmt_size(size)).into_boxed_str())
+        };
+        // A first guess of about 0.1 ms per block; the warm-up rescales it.
+        let n = (100_000 / (size as u64 / 8).max(1)).max(16);
+        for what in [
+            "memcpy",
+            "Shm::write",
+            "Shm::read_into",
+            "Writer::write",
+            "SeqLock::read_into",
+            "SeqLock::read (by value)",
+        ] {
+            imps.push(Imp {
+                name: label(what),
+                n: cfg.n(n),
+            });
+        }
+    }
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, || {
+                    let mut small = CopySet::<{ 64 / 8 }>::new();
+                    let mut page = CopySet::<{ (4 << 10) / 8 }>::new();
+                    let mut large = CopySet::<{ (4 << 20) / 8 }>::new();
+                    solo(cfg, &sh, &imps, &clib, |imp, n| {
+                        let (set, k) = (imp / COPY_IMPS, imp % COPY_IMPS);
+                        match set {
+                            0 => small.run(k, n),
+                            1 => page.run(k, n),
+                            _ => large.run(k, n),
+                        }
+                    });
+                    small.remove();
+                    page.remove();
+                    large.remove();
+                    seqlock_under_writer(&sh);
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+        });
+    });
+    assert!(ok, "copy group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    let mut rows = Vec::new();
+    for (s, size) in COPY_SIZES.into_iter().enumerate() {
+        let base = s * COPY_IMPS;
+        // Issue 15: at least 0.8× memcpy's bandwidth from 4 KiB on, i.e. at most
+        // 1.25× its time.
+        let target = (size >= 4 << 10).then_some(1.25);
+        for k in 1..COPY_IMPS {
+            rows.push(Row::new(
+                imps[base + k].name,
+                &t,
+                base + k,
+                base,
+                "memcpy",
+                Unit::Time,
+                target,
+            ));
+        }
+    }
+    let (whole, busy) = (
+        sh.note(0).load(Ordering::Relaxed),
+        sh.note(1).load(Ordering::Relaxed),
+    );
+    notes.push(format!(
+        "copy: SeqLock 4 MiB read under a writer at 1 kHz (another process, 2 s): {whole} whole reads, {busy} Busy: {:.1} % whole (issue 15 target: ≥ 95 %)",
+        100.0 * whole as f64 / (whole + busy).max(1) as f64
+    ));
+    rows
+}
+
+/// A writer process writes a 4 MiB `SeqLock` every millisecond for 2 s while this
+/// thread reads it as fast as it can; every read is checked whole. Records whole
+/// reads and `Busy` answers in notes 0 and 1 of `sh`.
+fn seqlock_under_writer(sh: &Shared) {
+    const W: usize = (4 << 20) / 8;
+    const WRITES: u64 = 2000;
+    let lock =
+        SeqLock::<[u64; W]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let writer = fork();
+    if writer == 0 {
+        child_exit(|| {
+            let mut w = lock.writer().unwrap();
+            let mut value: Box<[u64; W]> = vec![0u64; W].into_boxed_slice().try_into().unwrap();
+            let start = Instant::now();
+            for k in 1..=WRITES {
+                value.fill(k);
+                w.write(&value).unwrap();
+                let next = start + std::time::Duration::from_millis(k);
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            }
+        });
+    }
+    let (mut whole, mut busy, mut last) = (0u64, 0u64, 0u64);
+    while last < WRITES {
+        match lock.read() {
+            Ok(v) => {
+                let k = v[0];
+                assert!(v.iter().all(|&w| w == k), "torn read");
+                last = k;
+                whole += 1;
+            }
+            Err(_) => busy += 1,
+        }
+    }
+    assert!(wait(writer), "the writer failed");
+    lock.remove().unwrap();
+    // Relaxed: read after this process's exit is waited for.
+    sh.note(0).store(whole, Ordering::Relaxed);
+    sh.note(1).store(busy, Ordering::Relaxed);
+}
+
+fn fmt_size(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
+        s if s >= 1 << 10 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
+
 /// One 4 MiB value.
 type Big4 = [u64; 1 << 19];
 
@@ -2193,6 +2393,9 @@ fn main() {
     }
     if cfg.wants("shm4m") {
         rows.extend(shm4m_group(&cfg, clib));
+    }
+    if cfg.wants("copy") {
+        rows.extend(copy_group(&cfg, clib, &mut notes));
     }
     println!();
     println!(

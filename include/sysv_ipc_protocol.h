@@ -719,11 +719,14 @@ static inline int svipc_seqlock_open(struct svipc_seqlock *s, key_t key, struct 
     return svipc_seqlock_open_ids(s, shmid, semid, t, wait_ms);
 }
 
-/* Copies the value into dst (type_size bytes), trying at most `attempts` times:
- * SVIPC_OK (and *seq_out, the even sequence number of the copy, if not NULL) or
- * SVIPC_E_BUSY, after which dst's bytes are unspecified. seqlock::read. */
+/* Copies the value into dst (type_size bytes), trying at most `attempts` times,
+ * pausing between attempts once per 512 KiB of the value's words (at least once:
+ * a larger value's writes take longer): SVIPC_OK (and *seq_out, the even sequence
+ * number of the copy, if not NULL) or SVIPC_E_BUSY, after which dst's bytes are
+ * unspecified. seqlock::read. */
 static inline int svipc_seqlock_read(struct svipc_seqlock *s, void *dst, unsigned attempts,
                                      uint64_t *seq_out) {
+    uint64_t spins = 1 + (s->type_size + SVIPC_WORD - 1) / SVIPC_WORD / 65536;
     for (unsigned a = 0; a < attempts; a++) {
         /* Acquire: pairs with the release store that ended a write. */
         uint64_t s1 = atomic_load_explicit(&s->ctl->seq, memory_order_acquire);
@@ -739,7 +742,8 @@ static inline int svipc_seqlock_read(struct svipc_seqlock *s, void *dst, unsigne
                 return SVIPC_OK;
             }
         }
-        svipc_relax_();
+        for (uint64_t i = 0; i < spins; i++)
+            svipc_relax_();
     }
     return SVIPC_E_BUSY;
 }

@@ -66,9 +66,20 @@ pub(crate) const WRITER: u16 = 0;
 /// Initial values of the set: the writer role is free.
 pub(crate) const SEM_VALUES: [u16; 1] = [1];
 
-/// Attempts [`SeqLock::read`] makes before [`ErrorKind::Busy`]: a write takes well
-/// under a microsecond, so this many spins outlast any write that is not stuck
-/// (preempted for long, or dead).
+/// Attempts [`SeqLock::read`] makes before [`ErrorKind::Busy`], spinning between
+/// them: enough to outlast any write that is not stuck (preempted for long, or
+/// dead).
+///
+/// A write costs a copy of the value's bytes at 8 bytes per instruction: tens of
+/// nanoseconds for a few words, about 0.1 µs per 4 KiB and 0.1 ms per 4 MiB
+/// (measured in one process on an AMD EPYC VM, `benches/ipc.rs` group `copy`; less
+/// where another core's cache holds the value, more at DRAM bandwidth). So the wait
+/// between attempts grows with the value: one `spin_loop` per 512 KiB of it, at
+/// least one (`layout::seqlock::read`). With a spin of 40 ns (that VM), these
+/// attempts last about 4 ms for values up to 512 KiB, 36 ms for 4 MiB; a reader of a
+/// 4 MiB value under a writer at 1 kHz gets a whole copy on nearly every `read`
+/// (`tests/seqlock.rs`, `large_values_read_whole_under_a_steady_writer`, prints the
+/// share).
 ///
 /// # Examples
 ///

@@ -108,19 +108,26 @@ pub const fn words_for(size: usize) -> usize {
 /// zeros; false (and nothing stored) if `src` does not fit.
 // `#[inline]`: called once per message from `Queue`'s generic methods, which are
 // instantiated in the user's crate; without it this non-generic fn stays a call
-// there, and its byte loop is never specialised to `T`'s size (benches/ipc.rs).
+// there, and its copy is never specialised to `T`'s size (benches/ipc.rs).
 #[inline]
 pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
     if words_for(src.len()) > words.len() {
         return false;
     }
-    for (word, chunk) in words.iter().zip(src.chunks(WORD)) {
+    // Relaxed, in `store_run` and below: the protocol around the copy (a ring index,
+    // a sequence number) orders it; the words only have to be atomic to be race-free.
+    let whole = src.len() / WORD * WORD;
+    let Some((head, last)) = src.split_at_checked(whole) else {
+        return false; // never: whole <= src.len()
+    };
+    crate::copy::store_run(words, head);
+    if !last.is_empty()
+        && let Some(word) = words.get(whole / WORD)
+    {
         let mut bytes = [0u8; WORD];
-        if let Some(dst) = bytes.get_mut(..chunk.len()) {
-            crate::copy::copy_bytes(dst, chunk);
+        if let Some(dst) = bytes.get_mut(..last.len()) {
+            crate::copy::copy_bytes(dst, last);
         }
-        // Relaxed: the protocol around the copy (a ring index, a sequence number)
-        // orders it; the word only has to be atomic to be race-free.
         word.store(u64::from_ne_bytes(bytes), crate::sync::Ordering::Relaxed);
     }
     true
@@ -134,11 +141,18 @@ pub(crate) fn load_words(words: &[AtomicU64], dst: &mut [u8]) -> bool {
     if words_for(dst.len()) > words.len() {
         return false;
     }
-    for (word, chunk) in words.iter().zip(dst.chunks_mut(WORD)) {
-        // Relaxed: ordered by the protocol around the copy, as in `store_words`.
+    // Relaxed: ordered by the protocol around the copy, as in `store_words`.
+    let whole = dst.len() / WORD * WORD;
+    let Some((head, last)) = dst.split_at_mut_checked(whole) else {
+        return false; // never: whole <= dst.len()
+    };
+    crate::copy::load_run(words, head);
+    if !last.is_empty()
+        && let Some(word) = words.get(whole / WORD)
+    {
         let bytes = word.load(crate::sync::Ordering::Relaxed).to_ne_bytes();
-        if let Some(src) = bytes.get(..chunk.len()) {
-            crate::copy::copy_bytes(chunk, src);
+        if let Some(src) = bytes.get(..last.len()) {
+            crate::copy::copy_bytes(last, src);
         }
     }
     true
@@ -306,6 +320,42 @@ mod tests {
         assert!(load_words(&words, &mut out));
         assert_eq!(out, [1, 2, 3]);
         assert!(!load_words(&words, &mut [0u8; 17]));
+    }
+
+    /// Values of every length up to three blocks of the copy loop and more, at every
+    /// misalignment of the local bytes: stored word by word with the last one padded
+    /// with zeros, loaded back whole, the word after the value never touched.
+    #[test]
+    fn word_copies_of_every_length_and_alignment() {
+        const MAX: usize = if cfg!(miri) { 140 } else { 3 * 64 + 17 };
+        let mut buf = [0u8; MAX + WORD];
+        for len in 0..=MAX {
+            for skew in [0, 1, 3, 7] {
+                let words: [AtomicU64; MAX / WORD + 2] =
+                    core::array::from_fn(|_| AtomicU64::new(u64::MAX));
+                for (i, b) in buf.iter_mut().enumerate() {
+                    *b = (i as u8).wrapping_mul(13).wrapping_add(len as u8) | 1;
+                }
+                let src = &buf[skew..skew + len];
+                assert!(store_words(&words, src));
+                let n = words_for(len);
+                let mut padded = [0u8; MAX + WORD];
+                padded[..len].copy_from_slice(src);
+                for (i, w) in words[..n].iter().enumerate() {
+                    assert_eq!(
+                        w.load(Relaxed).to_ne_bytes(),
+                        padded[i * WORD..][..WORD],
+                        "{len}/{skew}: word {i}"
+                    );
+                }
+                assert_eq!(words[n].load(Relaxed), u64::MAX, "{len}: past the value");
+                let mut out = [0u8; MAX + WORD];
+                assert!(load_words(&words, &mut out[skew..skew + len]));
+                assert_eq!(out[skew..skew + len], *src, "{len}/{skew}: load");
+                assert!(out[..skew].iter().all(|&b| b == 0));
+                assert!(out[skew + len..].iter().all(|&b| b == 0));
+            }
+        }
     }
 
     /// Two threads through a ring of 4 (std threads: Miri checks the accesses for

@@ -157,9 +157,26 @@ impl Default for SeqCtl {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Busy;
 
+/// Value words per spin between two attempts: a reader waits one `spin_loop` per
+/// this many words of the value (at least one), so that the same number of attempts
+/// outlasts a write of any size: a write's time grows with the value, and so does
+/// the wait between attempts.
+///
+/// 65 536 words are 512 KiB: up to that the wait is one spin per attempt, as it
+/// always was; a 4 MiB value waits 9 spins per attempt, a 64 MiB one 129. A spin
+/// costs 10–140 cycles (40 ns on the AMD EPYC VM of benches/ipc.rs), a write of
+/// 4 MiB about 0.1 ms there, so `SeqLock::read`'s 100 000 attempts wait about 4 ms
+/// for a value up to 512 KiB, 36 ms for 4 MiB (hundreds of writes, or a writer
+/// preempted mid-write for a few time slices) and 0.5 s for 64 MiB before they
+/// answer [`Busy`] to a writer that died mid-write.
+const SPIN_WORDS: usize = 1 << 16;
+
 /// Copies the value out into `dst`, trying at most `attempts` times, spinning
-/// between attempts. On success returns the (even) sequence number of the copy;
-/// `dst` then holds bytes one write stored whole.
+/// between attempts: once per 512 KiB of the value's words, at least once (so that
+/// a larger value, whose writes take longer, gets a longer wait for the same
+/// `attempts`).
+/// On success returns the (even) sequence number of the copy; `dst` then holds
+/// bytes one write stored whole.
 ///
 /// `dst` longer than the value's words is [`Busy`] too (never happens with the
 /// typed API, which sizes both from `T`).
@@ -181,6 +198,7 @@ pub struct Busy;
 /// assert_eq!(seqlock::read(&ctl, &words, &mut [0u8; 17], 1), Err(Busy));
 /// ```
 pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
+    let spins = 1 + words.len() / SPIN_WORDS;
     for _ in 0..attempts {
         // Relaxed, then the Acquire fence: pairs with the Release store that ended a
         // write (`s + 2`), so the words it wrote are visible to the loads below. A
@@ -202,7 +220,9 @@ pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) ->
                 return Ok(s1);
             }
         }
-        spin_loop();
+        for _ in 0..spins {
+            spin_loop();
+        }
     }
     Err(Busy)
 }
