@@ -58,6 +58,10 @@
 #[cfg(not(any(feature = "linux-raw", feature = "libc")))]
 compile_error!("sysv-ipc needs a real backend: enable the `linux-raw` or `libc` feature");
 
+// The derive's generated code names `::sysv_ipc`; this makes that path resolve inside
+// the crate too (its own unit tests derive views).
+extern crate self as sysv_ipc;
+
 pub use sysv_ipc_abi as abi;
 pub use sysv_ipc_abi::{Backend, Errno};
 
@@ -102,6 +106,8 @@ pub mod sem;
 #[cfg(not(loom))]
 pub mod seqlock;
 pub mod shm;
+#[cfg(not(loom))]
+pub mod view;
 
 pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
@@ -116,6 +122,11 @@ pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
 #[cfg(not(loom))]
 pub use seqlock::SeqLock;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
+/// Derives [`ShmView`](view::ShmView) for a `#[repr(C)]` struct: see [`view`].
+#[cfg(all(feature = "derive", not(loom)))]
+pub use sysv_ipc_derive::ShmView;
+#[cfg(not(loom))]
+pub use view::ShmView;
 
 #[cfg(feature = "libc")]
 pub use sysv_ipc_libc::Libc;
