@@ -190,6 +190,11 @@ pub const WHOLE_MAX: usize = 4096;
 /// the trait is `unsafe` to implement. The derive checks the layout at compile time
 /// (offsets, size, alignment, no padding) and builds the view only from cells that
 /// meet the rest.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no in-place shared-memory view (it does not implement `ShmView`)",
+    label = "no atomic view for this type",
+    note = "derive `ShmView` for a #[repr(C)] struct of integers, floats and arrays; enums, `bool` and `char` have invalid bit patterns: store an integer instead"
+)]
 pub unsafe trait ShmView: FromBytes + IntoBytes {
     /// The view: the same bytes as atomic cells, with the same offsets.
     type View: ViewCell<Value = Self>;

@@ -55,12 +55,6 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             ));
         }
     };
-    if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
-        return Err(Error::new(
-            input.generics.span(),
-            "ShmView cannot be derived for a generic struct: its layout checks need concrete field types",
-        ));
-    }
     check_repr(input)?;
     let fields = match &data.fields {
         Fields::Named(f) if !f.named.is_empty() => &f.named,
@@ -91,6 +85,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     }
     if let Some(e) = errors {
         return Err(e);
+    }
+    // After the fields, so that a reference field is refused for what it is rather
+    // than for its lifetime parameter.
+    if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
+        return Err(Error::new(
+            input.generics.span(),
+            "ShmView cannot be derived for a generic struct: its layout checks need concrete field types",
+        ));
     }
 
     let view = format_ident!("{}View", name);
