@@ -2041,10 +2041,14 @@ fn view_group(cfg: &Config, clib: CLib) -> Vec<Row> {
         // SAFETY: offset_of!(value) is 8-aligned and in bounds of the live read-write
         // mapping that `shm` holds for this whole closure; it and the view below are
         // the only accessors, both atomic and 8 bytes wide.
-        let hand = unsafe { AtomicU64::from_ptr(base.add(offset_of!(ViewRec, value)).cast()) };
+        let hand =
+            unsafe { AtomicU64::from_ptr(base.wrapping_add(offset_of!(ViewRec, value)).cast()) };
         // SAFETY: as above, for the 8 words of `tail`.
-        let hand_tail: &[AtomicU64; 8] =
-            unsafe { &*base.add(offset_of!(ViewRec, tail)).cast::<[AtomicU64; 8]>() };
+        let hand_tail: &[AtomicU64; 8] = unsafe {
+            &*base
+                .wrapping_add(offset_of!(ViewRec, tail))
+                .cast::<[AtomicU64; 8]>()
+        };
         let v = shm.view();
         let mut acc = 0u64;
         solo(cfg, &sh, &imps, &clib, |imp, n| match imp {

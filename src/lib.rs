@@ -122,7 +122,8 @@ pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
 #[cfg(not(loom))]
 pub use seqlock::SeqLock;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
-/// Derives [`ShmView`](view::ShmView) for a `#[repr(C)]` struct: see [`view`].
+/// Derives [the `ShmView` trait](view::ShmView) for a `#[repr(C)]` struct, and its view
+/// type: see [`view`].
 #[cfg(all(feature = "derive", not(loom)))]
 pub use sysv_ipc_derive::ShmView;
 #[cfg(not(loom))]
