@@ -1,8 +1,11 @@
 //! In-place views (`Shm::view`, `#[derive(ShmView)]`) on the real kernel, between
 //! processes: a 4 MiB struct read field by field from a thread whose stack could not
 //! hold it, and a hostile peer writing random bytes under live views. Each test in a
-//! fresh IPC namespace, on both real backends.
+//! fresh IPC namespace, on both real backends; and the same 4 MiB struct between two
+//! separately started programs (`examples/view_frame.rs`).
 
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
@@ -26,6 +29,76 @@ on_real_backends!(
     big_struct_read_in_place_from_a_small_stack,
     hostile_peer_under_live_views
 );
+
+#[path = "common/left.rs"]
+mod left;
+
+/// `examples/view_frame`: beside this test's binary (built by `cargo test`), or in
+/// `SYSV_IPC_EXAMPLES_DIR` (`.ci/unprivileged`); built here if this run did not.
+fn example(name: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("SYSV_IPC_EXAMPLES_DIR") {
+        return PathBuf::from(dir).join(name);
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>");
+    let bin = profile_dir.join("examples").join(name);
+    if !bin.exists() {
+        let release = profile_dir.file_name().is_some_and(|p| p == "release");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--example", name])
+            .args(release.then_some("--release"))
+            .arg("--manifest-path")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .env(
+                "CARGO_TARGET_DIR",
+                profile_dir.parent().expect("target dir"),
+            )
+            .status()
+            .expect("run cargo build --example");
+        assert!(status.success(), "cargo build --example {name}: {status}");
+    }
+    bin
+}
+
+/// The 4 MiB struct between two separately started programs (their own binary, not
+/// forks of this test), the reader first and then the writer first: each must exit 0
+/// (the reader having checked the three fields from its 64 KiB stack), and nothing
+/// may be left in the namespace.
+#[test]
+fn big_struct_between_two_programs() {
+    in_ipc_namespace(|| {
+        for order in [["read", "write"], ["write", "read"]] {
+            let run = |role: &str| {
+                Command::new(example("view_frame"))
+                    .args([role, "15150001"])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap_or_else(|e| panic!("start view_frame {role}: {e}"))
+            };
+            let first = run(order[0]);
+            std::thread::sleep(Duration::from_millis(50));
+            let second = run(order[1]);
+            for (role, child) in [(order[0], first), (order[1], second)] {
+                let out = child.wait_with_output().expect("wait");
+                let (stdout, stderr) = (
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr),
+                );
+                assert!(
+                    out.status.success(),
+                    "view_frame {role}: {}: {stderr}",
+                    out.status
+                );
+                assert!(stdout.starts_with(&format!("{role}: ")), "{role}: {stdout}");
+            }
+        }
+        left::assert_nothing_left();
+    });
+}
 
 #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView, Debug, PartialEq)]
 #[repr(C)]
