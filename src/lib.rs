@@ -124,6 +124,23 @@ pub use seqlock::SeqLock;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
 /// Derives [the `ShmView` trait](view::ShmView) for a `#[repr(C)]` struct, and its view
 /// type: see [`view`].
+///
+/// ```
+/// use core::sync::atomic::Ordering::Relaxed;
+/// use sysv_ipc::ShmView;
+/// use sysv_ipc::view::ShmView as _;
+/// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+///
+/// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+/// #[repr(C)]
+/// struct Sample { at_ns: u64, volts: [f32; 2] }
+///
+/// // The generated `SampleView`: one accessor per field, the same layout.
+/// assert_eq!(size_of::<SampleView>(), size_of::<Sample>());
+/// fn volts(v: &SampleView) -> Option<f32> { v.volts().get(1) }
+/// fn stamp(v: &SampleView) -> u64 { v.at_ns().load(Relaxed) }
+/// # let _ = (volts, stamp);
+/// ```
 #[cfg(all(feature = "derive", not(loom)))]
 pub use sysv_ipc_derive::ShmView;
 #[cfg(not(loom))]

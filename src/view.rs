@@ -190,6 +190,22 @@ pub const WHOLE_MAX: usize = 4096;
 /// the trait is `unsafe` to implement. The derive checks the layout at compile time
 /// (offsets, size, alignment, no padding) and builds the view only from cells that
 /// meet the rest.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::view::{ArrayView, AtomicF64, AtomicU16, ShmView};
+///
+/// fn cell_size<T: ShmView>() -> usize {
+///     size_of::<T::View>()
+/// }
+/// // Every view has its type's size: the same bytes, seen as cells.
+/// assert_eq!(cell_size::<u16>(), 2);
+/// assert_eq!(cell_size::<[[f64; 3]; 2]>(), 48);
+/// let _: Option<&AtomicU16> = None::<&<u16 as ShmView>::View>;
+/// let _: Option<&ArrayView<f64, 3>> = None::<&<[f64; 3] as ShmView>::View>;
+/// let _: Option<&AtomicF64> = None::<&<f64 as ShmView>::View>;
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no in-place shared-memory view (it does not implement `ShmView`)",
     label = "no atomic view for this type",
@@ -224,9 +240,28 @@ pub trait ViewCell: Sync {
 
     /// Loads every cell into `out`, field by field, without a temporary of the
     /// whole.
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Acquire;
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// let a = ArrayView::<u32, 3>::new([1, 2, 3]);
+    /// let mut out = [0u32; 3];
+    /// a.load_into(&mut out, Acquire);
+    /// assert_eq!(out, [1, 2, 3]);
+    /// ```
     fn load_into(&self, out: &mut Self::Value, order: Ordering);
 
     /// Stores every field of `value` into its cell.
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Release;
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// let a = ArrayView::<i16, 2>::new([0, 0]);
+    /// a.store_from(&[-1, 1], Release);
+    /// assert_eq!((a.get(0), a.get(1)), (Some(-1), Some(1)));
+    /// ```
     fn store_from(&self, value: &Self::Value, order: Ordering);
 
     /// Loads the whole value, field by field. Values above [`WHOLE_MAX`] bytes are
@@ -334,6 +369,7 @@ int_cells! {
 macro_rules! float_cell {
     ($(#[$doc:meta])* $name:ident, $f:ty, $bits:ty, $size:literal) => {
         $(#[$doc])*
+        #[doc = concat!("\n\n```\nuse core::sync::atomic::Ordering;\nuse sysv_ipc::view::", stringify!($name), ";\n\nassert_eq!(size_of::<", stringify!($name), ">(), size_of::<", stringify!($f), ">());\nlet c = ", stringify!($name), "::new(1.0);\nc.store(f", $size, "_or_nan(), Ordering::Relaxed);\nassert!(c.load(Ordering::Relaxed).is_nan()); // any bits are a value\n# fn f", $size, "_or_nan() -> ", stringify!($f), " { ", stringify!($f), "::NAN }\n```")]
         #[repr(transparent)]
         pub struct $name($bits);
 
