@@ -42,22 +42,23 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `view`).
+//!   `rtt`, `local`, `shm4m`, `view`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
 use std::hint::{black_box, spin_loop};
 use std::io::Write;
+use std::mem::offset_of;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use std::mem::offset_of;
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
-
-use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmType, ShmView};
+use sysv_ipc::{
+    Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType, ShmView,
+};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_linux_raw::LinuxRaw;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -2228,6 +2229,79 @@ fn crate_pv<B: Backend>(s: &SemSet<B>, n: u64) {
     }
 }
 
+/// One 4 MiB value.
+type Big4 = [u64; 1 << 19];
+
+/// One process: 4 MiB copied into and out of a `Shm` (and by range out of a
+/// `ShmSlice`) against `memcpy` of the same bytes between two heap buffers; a block
+/// is `n` copies.
+fn shm4m_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+    let imps = [
+        Imp {
+            name: "memcpy 4 MiB",
+            n: cfg.n(4),
+        },
+        Imp {
+            name: "Shm::write 4 MiB",
+            n: cfg.n(4),
+        },
+        Imp {
+            name: "Shm::read_into 4 MiB",
+            n: cfg.n(4),
+        },
+        Imp {
+            name: "ShmSlice::read_range 4 MiB",
+            n: cfg.n(4),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        use zerocopy::FromZeros;
+        let mode = Mode::OWNER_RW;
+        let shm = Shm::<Big4>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let slice =
+            ShmSlice::<u64>::create(Key::PRIVATE, 1 << 19, Intent::CreateNew, mode).unwrap();
+        let mut src = Big4::new_box_zeroed().unwrap();
+        for (i, w) in src.iter_mut().enumerate() {
+            *w = i as u64;
+        }
+        let mut dst = Big4::new_box_zeroed().unwrap();
+        shm.write(&src);
+        slice.write_range(0, &src[..]).unwrap();
+        solo(cfg, &sh, &imps, &clib, |imp, n| {
+            for _ in 0..n {
+                match imp {
+                    0 => dst.copy_from_slice(black_box(&src[..])),
+                    1 => shm.write(black_box(&src)),
+                    2 => shm.read_into(black_box(&mut dst)),
+                    _ => slice
+                        .read_range(0..1 << 19, black_box(&mut dst[..]))
+                        .unwrap(),
+                }
+                black_box(&mut dst);
+            }
+        });
+        assert_eq!(dst[12345], 12345);
+        shm.into_segment().remove().unwrap();
+        slice.into_segment().remove().unwrap();
+    });
+    assert!(ok, "shm4m group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    (1..imps.len())
+        .map(|k| {
+            Row::new(
+                imps[k].name,
+                &t,
+                k,
+                0,
+                "memcpy 4 MiB",
+                Unit::Time,
+                Some(1.25),
+            )
+        })
+        .collect()
+}
+
 // ---- main ---------------------------------------------------------------------------
 
 fn main() {
@@ -2254,6 +2328,9 @@ fn main() {
     }
     if cfg.wants("local") {
         rows.extend(local_group(&cfg, clib));
+    }
+    if cfg.wants("shm4m") {
+        rows.extend(shm4m_group(&cfg, clib));
     }
     if cfg.wants("view") {
         rows.extend(view_group(&cfg, clib));

@@ -412,6 +412,20 @@ enum Detail {
         len: usize,
         size: usize,
     },
+    /// Elements `start..end` asked of an array of `len` (one index `i`: `i..i + 1`).
+    // Made by `ShmSlice`, which loom builds leave out.
+    #[cfg_attr(loom, allow(dead_code))]
+    Index {
+        start: usize,
+        end: usize,
+        len: usize,
+    },
+    /// A segment of `bytes` that is not a whole number of `element`-byte elements.
+    #[cfg_attr(loom, allow(dead_code))]
+    Elements {
+        bytes: u64,
+        element: u64,
+    },
 }
 
 impl Error {
@@ -607,6 +621,26 @@ impl Error {
         }
     }
 
+    /// The same error, naming elements `start..end` asked of an array of `len`
+    /// (`start..start + 1` for one index).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) const fn with_index(self, start: usize, end: usize, len: usize) -> Self {
+        Error {
+            detail: Detail::Index { start, end, len },
+            ..self
+        }
+    }
+
+    /// The same error, with a segment's size that is not a whole number of
+    /// `element`-byte elements.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) const fn with_elements(self, bytes: u64, element: u64) -> Self {
+        Error {
+            detail: Detail::Elements { bytes, element },
+            ..self
+        }
+    }
+
     /// The same error, with how long the failed wait lasted.
     pub(crate) const fn after(self, waited: core::time::Duration) -> Self {
         let nanos = waited.as_nanos();
@@ -676,6 +710,8 @@ impl Error {
     /// | `MessageTooLarge` | the message's bytes of text | the limit (`msgmax`, or the crate's buffer) |
     /// | `BufferTooSmall` | — (the kernel does not say) | the buffer's bytes of text |
     /// | `SizeMismatch` | the bytes that arrived (or the segment's size) | the type's size |
+    /// | `SizeMismatch` of a [`ShmSlice`](crate::shm::ShmSlice) whose segment is not a whole number of elements | the segment's bytes | the element's size |
+    /// | `OutOfRange` of a [`ShmSlice`](crate::shm::ShmSlice) index or range | the index (a range's end) | the number of elements |
     /// | `SizeMismatch` of a semaphore set | the semaphores the set (or the buffer of values) has | the semaphores expected |
     /// | `LayoutMismatch` | the [`layout_field`](Self::layout_field)'s value found | the value expected |
     /// | `InvalidArgument`, `LimitReached` with a [`limit`](Self::limit) | what was asked: segment bytes (`shmmax`), semaphores (`semmsl`), operations (`semopm`), where the limit concerns the request | the limit's value |
@@ -702,6 +738,9 @@ impl Error {
             Detail::Field { actual, .. }
             | Detail::Segment { actual, .. }
             | Detail::Semaphores { actual, .. } => Some(actual),
+            Detail::Elements { bytes, .. } => Some(bytes),
+            Detail::Index { start, end, .. } if end == start.wrapping_add(1) => Some(start as u64),
+            Detail::Index { end, .. } => Some(end as u64),
             _ => None,
         }
     }
@@ -727,6 +766,8 @@ impl Error {
             | Detail::Field { expected, .. }
             | Detail::Segment { expected, .. }
             | Detail::Semaphores { expected, .. } => Some(expected),
+            Detail::Elements { element, .. } => Some(element),
+            Detail::Index { len, .. } => Some(len as u64),
             _ => None,
         }
     }
@@ -1020,6 +1061,16 @@ impl Error {
             (_, Detail::Bounds { offset, len, size }) => write!(
                 f,
                 "{len} bytes at offset {offset} do not fit in {size} bytes"
+            ),
+            (_, Detail::Index { start, end, len }) if end == start.wrapping_add(1) => {
+                write!(f, "index {start} is out of range for {len} elements")
+            }
+            (_, Detail::Index { start, end, len }) => {
+                write!(f, "range {start}..{end} is out of range for {len} elements")
+            }
+            (_, Detail::Elements { bytes, element }) => write!(
+                f,
+                "a segment of {bytes} bytes is not a whole number of {element}-byte elements"
             ),
             (ErrorKind::NotFound, _) if matches!(self.call, Some(Call::Ftok)) => {
                 f.write_str("the file does not exist")

@@ -121,6 +121,8 @@ pub use removal::{Removable, Removal};
 pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
 #[cfg(not(loom))]
 pub use seqlock::SeqLock;
+#[cfg(not(loom))]
+pub use shm::ShmSlice;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
 /// Derives [the `ShmView` trait](view::ShmView) for a `#[repr(C)]` struct, and its view
 /// type: see [`view`].

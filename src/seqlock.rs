@@ -416,6 +416,45 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
         )
     }
 
+    /// A consistent copy of the value into `out`, with up to [`DEFAULT_ATTEMPTS`]
+    /// attempts: [`read`](Self::read) without the `T` on the stack, copied
+    /// straight from the segment into the caller's memory, so a `T` of any size
+    /// can be read from a thread with a small stack.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read); `out` then holds the last torn attempt (any bytes
+    /// are a valid `T`, but not a value the writer wrote).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    /// use zerocopy::FromZeros;
+    ///
+    /// type Frame = [u64; 1 << 16]; // 512 KiB
+    /// let lock = Removal::new(SeqLock::<Frame>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut frame = Frame::new_box_zeroed().expect("512 KiB of heap");
+    /// frame[9] = 9;
+    /// lock.writer()?.write(&frame)?;
+    /// frame[9] = 0;
+    /// lock.read_into(&mut frame)?;
+    /// assert_eq!(frame[9], 9);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read_into(&self, out: &mut T) -> Result<()> {
+        during(
+            &"SeqLock::read_into",
+            Object::Segment(self.att.segment_id()),
+            || {
+                self.read_view()?
+                    .read(out.as_mut_bytes(), DEFAULT_ATTEMPTS)
+                    .map_err(|_| error(ErrorKind::Busy))?;
+                Ok(())
+            },
+        )
+    }
+
     /// Whether a live process holds the writer role.
     ///
     /// # Errors

@@ -8,9 +8,10 @@
 //! module never hands out `&[u8]`, `&T` or `&mut T` over segment memory. The bytes
 //! are reachable only
 //!
-//! - by copy: [`Attachment::read`]/[`Attachment::write`] and [`Shm::read`]/
-//!   [`Shm::write`] copy between the segment and local memory with Relaxed atomic
-//!   accesses (aligned 8-byte words, so about the cost of `memcpy`);
+//! - by copy: [`Attachment::read`]/[`Attachment::write`], [`Shm::read_into`]/
+//!   [`Shm::write`] (and [`Shm::read`] for a small `T`) and [`ShmSlice`]'s indexed
+//!   and range copies move bytes between the segment and local memory with Relaxed
+//!   atomic accesses (aligned 8-byte words), never through a temporary;
 //! - as atomics: [`Attachment::atomic_u64`] (and the `load_*` methods), references
 //!   that borrow the attachment;
 //! - as a raw pointer ([`Attachment::as_ptr`]), for code that brings its own
@@ -1799,6 +1800,31 @@ impl<B: Backend> Attachment<B, ReadWrite> {
 
 // ---- Shm<T> ---------------------------------------------------------------------------
 
+#[cfg(not(loom))]
+mod slice;
+#[cfg(not(loom))]
+pub use slice::ShmSlice;
+
+/// The largest `T` (in bytes) that [`Shm::read`] and [`ShmSlice::get`] return by
+/// value: 4096, one page. A larger one is refused at compile time; read it with
+/// [`Shm::read_into`] or [`ShmSlice::read_into`] instead.
+///
+/// A value returned by value is built in the caller's stack frame. Rust threads
+/// get 2 MiB of stack by default, and a `no_std` thread often a few KiB, with a
+/// guard page of one page (4 KiB) below it, or none. A frame that grows by at
+/// most one page cannot step over a guard page without touching it, so even
+/// without stack probes an overflow faults rather than writing into whatever lies
+/// below; a larger one can land beyond the guard page and corrupt memory silently.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::shm::MAX_READ_BY_VALUE;
+///
+/// assert_eq!(MAX_READ_BY_VALUE, 4096);
+/// ```
+pub const MAX_READ_BY_VALUE: usize = 4096;
+
 /// The size of `T`, refusing zero-sized types at compile time: a segment cannot be
 /// empty (`shmmin` is 1), and a ZST in shared memory says nothing.
 const fn value_size<T>() -> usize {
@@ -1819,8 +1845,10 @@ const fn value_size<T>() -> usize {
 /// `#[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]` so that a C program can
 /// map the same layout.
 ///
-/// [`read`](Self::read) and [`write`](Self::write) copy the value with Relaxed atomic
-/// word accesses. A peer writing while we read (or two writers) can produce a
+/// [`read`](Self::read) (for a `T` of at most [`MAX_READ_BY_VALUE`] bytes),
+/// [`read_into`](Self::read_into) and [`write`](Self::write) (for any size) copy the
+/// value with Relaxed atomic word accesses. For a segment of `n` records whose
+/// number is known only at run time, see [`ShmSlice`]. A peer writing while we read (or two writers) can produce a
 /// **torn** value, some words old and some new. It is still a valid `T`, never
 /// undefined behaviour, but not necessarily one anyone wrote: for consistent values
 /// serialise access with a semaphore ([`crate::sem`]) or use a seqlock.
@@ -2163,8 +2191,10 @@ where
         })
     }
 
-    /// Copies `value` into the segment (Relaxed atomic word stores). A concurrent
-    /// reader may see part of it; see the type's docs.
+    /// Copies `value` into the segment (Relaxed atomic word stores), straight from
+    /// the caller's memory: no temporary, so a `T` of any size can be written from a
+    /// `Box` (see [`read_into`](Self::read_into)). A concurrent reader may see part
+    /// of it; see the type's docs.
     ///
     /// # Examples
     ///
@@ -2205,7 +2235,8 @@ where
     /// values at worst, never undefined behaviour.
     ///
     /// It takes `&mut self` because the copies ([`read`](Self::read),
-    /// [`write`](Self::write), the [`attachment`](Self::attachment)'s) access the
+    /// [`read_into`](Self::read_into), [`write`](Self::write), the
+    /// [`attachment`](Self::attachment)'s) access the
     /// bytes in 8-byte words while the view accesses each field with its own width,
     /// and Rust's memory model makes such mixed-size accesses undefined behaviour
     /// when they race in one process (see [`crate::view`], "Mixed-size accesses").
@@ -2389,13 +2420,60 @@ where
     /// assert_eq!(shm.read(), [7, 8, 9]);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// `T` is returned by value, so it passes through the stack: a `T` larger than
+    /// [`MAX_READ_BY_VALUE`] (4 KiB) is refused when the program is built. Read a
+    /// larger one with [`read_into`](Self::read_into) into memory of your own:
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, shm::Shm};
+    ///
+    /// let shm = Shm::<[u64; 1024]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = shm.read(); // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     #[cfg(not(loom))]
     pub fn read(&self) -> T {
+        const {
+            assert!(
+                size_of::<T>() <= MAX_READ_BY_VALUE,
+                "Shm::read returns T by value, through the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): use Shm::read_into(&mut T) instead"
+            )
+        };
         let mut value = T::new_zeroed();
-        let r = self.attachment.read_region().read(0, value.as_mut_bytes());
+        self.read_into(&mut value);
+        value
+    }
+
+    /// Copies the value out of the segment into `out` (Relaxed atomic word loads),
+    /// straight from the mapping into the caller's memory: no temporary, so a `T` of
+    /// any size can be read, into a `Box` or a `static`, from a thread with a small
+    /// stack. Torn like [`read`](Self::read) if a peer writes meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Shm};
+    /// use zerocopy::FromZeros;
+    ///
+    /// type Frame = [u64; 1 << 17]; // 1 MiB: too large for `read`
+    /// let shm = Shm::<Frame>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*shm.segment());
+    /// // Allocated zeroed on the heap, never built on the stack.
+    /// let mut frame = Frame::new_box_zeroed().expect("1 MiB of heap");
+    /// frame[7] = 70;
+    /// shm.write(&frame);
+    /// frame[7] = 0;
+    /// shm.read_into(&mut frame);
+    /// assert_eq!(frame[7], 70);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[cfg(not(loom))]
+    pub fn read_into(&self, out: &mut T) {
+        let r = self.attachment.read_region().read(0, out.as_mut_bytes());
         // Cannot fail: `checked` made sure the attachment holds a whole T.
         debug_assert!(r.is_ok(), "Shm<T>: the attachment is smaller than T");
-        value
     }
 
     /// The segment, for [`stat`](Segment::stat), [`remove`](Removable::remove), ...

@@ -113,8 +113,9 @@
 //! Rust's memory model (`core::sync::atomic`, "Memory model for atomic accesses")
 //! makes racing atomic accesses of *different sizes* to the same bytes undefined
 //! behaviour unless all of them are reads. A view accesses each field with its own
-//! width, while [`Shm::read`](crate::Shm::read)/[`write`](crate::Shm::write) and the
-//! [`Attachment`](crate::Attachment) copies use 8-byte words. That is why
+//! width, while the copies ([`Shm::read`](crate::Shm::read),
+//! [`read_into`](crate::Shm::read_into), [`write`](crate::Shm::write), the
+//! [`Attachment`](crate::Attachment)'s) use 8-byte words. That is why
 //! [`Shm::view`](crate::Shm::view) takes `&mut self`: while the view lives, this
 //! `Shm` makes no copy. Peers in other processes are outside the model (the hardware
 //! makes every such access byte-wise coherent).

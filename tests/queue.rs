@@ -873,6 +873,15 @@ const THREAD_STREAM: u64 = 100_000;
 /// roles' own attachments (the non-blocking calls: the set is gone), and the
 /// segment goes at the last role's detach.
 fn roles_move_into_threads_and_outlive_the_queue<B: Backend + Clone + Send + 'static>(b: B) {
+    if under_qemu() {
+        // qemu-user 7.2 aborts now and then when a forked child of the multi-threaded
+        // test harness starts threads that attach and detach: "cpu_exec: assertion
+        // failed: (cpu == current_cpu)", "qemu_plugin_vcpu_init_hook: assertion
+        // failed" (2 runs in 6 here, either backend; exit status 127). What this
+        // test proves is not arch-specific; the native run has it.
+        eprintln!("skipped under qemu-user: it aborts on threads started in a forked child");
+        return;
+    }
     use std::sync::{Arc, Barrier as Halfway};
     let q =
         Queue::<u64, 64, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();

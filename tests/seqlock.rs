@@ -391,6 +391,15 @@ const THREAD_WRITES: u64 = 100_000;
 /// value whole and in order up to the last, and the segment goes when the writer
 /// and the reader have detached.
 fn a_writer_moves_into_a_thread_and_outlives_the_lock<B: Backend + Clone + Send + 'static>(b: B) {
+    if under_qemu() {
+        // qemu-user 7.2 aborts now and then when a forked child of the multi-threaded
+        // test harness starts threads that attach and detach: "cpu_exec: assertion
+        // failed: (cpu == current_cpu)", "qemu_plugin_vcpu_init_hook: assertion
+        // failed" (2 runs in 6 here, either backend; exit status 127). What this
+        // test proves is not arch-specific; the native run has it.
+        eprintln!("skipped under qemu-user: it aborts on threads started in a forked child");
+        return;
+    }
     use std::sync::{Arc, Barrier};
     let lock = create(b.clone());
     let shmid = lock.segment().id();

@@ -9,7 +9,7 @@
 //! use core::time::Duration;
 //! use sysv_ipc::queue::{Barrier, QueueOptions};
 //! use sysv_ipc::{sem::SemSetOptions, seqlock::SeqLockOptions, shm::SegmentOptions};
-//! use sysv_ipc::{MsgQueue, Queue, SemSet, SeqLock, Segment, Shm, ShmType, fingerprint, type_id};
+//! use sysv_ipc::{MsgQueue, Queue, SemSet, SeqLock, Segment, Shm, ShmSlice, ShmType, fingerprint, type_id};
 //! use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 //!
 //! #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
@@ -20,7 +20,7 @@
 //! let _ = fingerprint::<Tick>();
 //! let _ = QueueOptions::new().barrier(Barrier::Symmetric).join_timeout(Duration::ZERO);
 //! let _ = (SeqLockOptions::new(), SemSetOptions::new(), SegmentOptions::new().no_reserve());
-//! let _: Option<(Queue<Tick, 4>, SeqLock<Tick>, MsgQueue, SemSet, Segment, Shm<Tick>)> = None;
+//! let _: Option<(Queue<Tick, 4>, SeqLock<Tick>, MsgQueue, SemSet, Segment, Shm<Tick>, ShmSlice<Tick>)> = None;
 //! ```
 //!
 //! Internals: the lock-free layouts (control structs and their fields, the
