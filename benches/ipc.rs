@@ -42,12 +42,13 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`, `copy`).
+//!   `rtt`, `local`, `shm4m`, `copy`, `view`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
 use std::hint::{black_box, spin_loop};
 use std::io::Write;
+use std::mem::offset_of;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -56,9 +57,12 @@ use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
-use sysv_ipc::{Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType};
+use sysv_ipc::{
+    Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType, ShmView,
+};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_linux_raw::LinuxRaw;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 // ---- configuration --------------------------------------------------------------
 
@@ -2005,6 +2009,140 @@ unsafe fn one_process_c(produce: Produce, consume: Consume, base: *mut c_void, s
 }
 
 /// `n` messages through a queue whose both roles this thread holds, in bursts.
+/// A record viewed in place: the benched field sits at a non-zero offset.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+#[repr(C)]
+struct ViewRec {
+    head: [u64; 3],
+    value: u64,
+    temp: f64,
+    tail: [u64; 8],
+}
+
+/// One process: a view's field `load`/`store` (and an array view's `get`) against a
+/// hand-written `AtomicU64` (and `[AtomicU64]` index) at the same address of the same
+/// `Shm`, interleaved.
+fn view_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+    let imps = [
+        ("hand AtomicU64 load", 1 << 20),
+        ("view u64 field load", 1 << 20),
+        ("hand AtomicU64 store", 1 << 20),
+        ("view u64 field store", 1 << 20),
+        ("hand [AtomicU64] get(i)", 1 << 20),
+        ("view [u64; 8] get(i)", 1 << 20),
+        ("view f64 field load", 1 << 20),
+        ("hand AtomicU64 load as f64", 1 << 20),
+    ]
+    .map(|(name, n)| Imp { name, n: cfg.n(n) });
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        let mut shm =
+            Shm::<ViewRec>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let seg = *shm.segment();
+        let base = shm.attachment().as_ptr().cast_mut();
+        // SAFETY: offset_of!(value) is 8-aligned and in bounds of the live read-write
+        // mapping that `shm` holds for this whole closure; it and the view below are
+        // the only accessors, both atomic and 8 bytes wide.
+        let hand =
+            unsafe { AtomicU64::from_ptr(base.wrapping_add(offset_of!(ViewRec, value)).cast()) };
+        // SAFETY: as above, for the 8 words of `tail`.
+        let hand_tail: &[AtomicU64; 8] = unsafe {
+            &*base
+                .wrapping_add(offset_of!(ViewRec, tail))
+                .cast::<[AtomicU64; 8]>()
+        };
+        let v = shm.view();
+        let mut acc = 0u64;
+        solo(cfg, &sh, &imps, &clib, |imp, n| match imp {
+            0 => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(hand.load(Ordering::Relaxed));
+                }
+            }
+            1 => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(v.value().load(Ordering::Relaxed));
+                }
+            }
+            2 => {
+                for i in 0..n {
+                    hand.store(i, Ordering::Relaxed);
+                }
+            }
+            3 => {
+                for i in 0..n {
+                    v.value().store(i, Ordering::Relaxed);
+                }
+            }
+            4 => {
+                for i in 0..n {
+                    let c = hand_tail
+                        .get(i as usize % 8)
+                        .map(|c| c.load(Ordering::Relaxed));
+                    acc = acc.wrapping_add(c.unwrap_or(0));
+                }
+            }
+            5 => {
+                for i in 0..n {
+                    acc = acc.wrapping_add(v.tail().get(i as usize % 8).unwrap_or(0));
+                }
+            }
+            6 => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(v.temp().load(Ordering::Relaxed) as u64);
+                }
+            }
+            _ => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(f64::from_bits(hand.load(Ordering::Relaxed)) as u64);
+                }
+            }
+        });
+        black_box(acc);
+        seg.remove().unwrap();
+    });
+    assert!(ok, "view group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    vec![
+        Row::new(
+            "view u64 field load",
+            &t,
+            1,
+            0,
+            "hand AtomicU64",
+            Unit::Time,
+            Some(1.02),
+        ),
+        Row::new(
+            "view u64 field store",
+            &t,
+            3,
+            2,
+            "hand AtomicU64",
+            Unit::Time,
+            Some(1.02),
+        ),
+        Row::new(
+            "view [u64; 8] get(i)",
+            &t,
+            5,
+            4,
+            "hand [AtomicU64]",
+            Unit::Time,
+            Some(1.02),
+        ),
+        Row::new(
+            "view f64 field load",
+            &t,
+            6,
+            7,
+            "hand AtomicU64 as f64",
+            Unit::Time,
+            Some(1.02),
+        ),
+    ]
+}
+
 fn one_process_queue<M: Msg>(
     tx: &mut sysv_ipc::queue::Producer<M, RING_CAP>,
     rx: &mut sysv_ipc::queue::Consumer<M, RING_CAP>,
@@ -2396,6 +2534,9 @@ fn main() {
     }
     if cfg.wants("copy") {
         rows.extend(copy_group(&cfg, clib, &mut notes));
+    }
+    if cfg.wants("view") {
+        rows.extend(view_group(&cfg, clib));
     }
     println!();
     println!(

@@ -58,6 +58,10 @@
 #[cfg(not(any(feature = "linux-raw", feature = "libc")))]
 compile_error!("sysv-ipc needs a real backend: enable the `linux-raw` or `libc` feature");
 
+// The derive's generated code names `::sysv_ipc`; this makes that path resolve inside
+// the crate too (its own unit tests derive views).
+extern crate self as sysv_ipc;
+
 pub use sysv_ipc_abi as abi;
 pub use sysv_ipc_abi::{Backend, Errno};
 
@@ -102,6 +106,8 @@ pub mod sem;
 #[cfg(not(loom))]
 pub mod seqlock;
 pub mod shm;
+#[cfg(not(loom))]
+pub mod view;
 
 pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
@@ -118,6 +124,29 @@ pub use seqlock::SeqLock;
 #[cfg(not(loom))]
 pub use shm::ShmSlice;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
+/// Derives [the `ShmView` trait](view::ShmView) for a `#[repr(C)]` struct, and its view
+/// type: see [`view`].
+///
+/// ```
+/// use core::sync::atomic::Ordering::Relaxed;
+/// use sysv_ipc::ShmView;
+/// use sysv_ipc::view::ShmView as _;
+/// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+///
+/// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+/// #[repr(C)]
+/// struct Sample { at_ns: u64, volts: [f32; 2] }
+///
+/// // The generated `SampleView`: one accessor per field, the same layout.
+/// assert_eq!(size_of::<SampleView>(), size_of::<Sample>());
+/// fn volts(v: &SampleView) -> Option<f32> { v.volts().get(1) }
+/// fn stamp(v: &SampleView) -> u64 { v.at_ns().load(Relaxed) }
+/// # let _ = (volts, stamp);
+/// ```
+#[cfg(all(feature = "derive", not(loom)))]
+pub use sysv_ipc_derive::ShmView;
+#[cfg(not(loom))]
+pub use view::ShmView;
 
 #[cfg(feature = "libc")]
 pub use sysv_ipc_libc::Libc;

@@ -49,6 +49,8 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::abi::{self, shmid64_ds};
 use crate::error::{Call, Error, ErrorKind, Object, Result, check, during};
+#[cfg(not(loom))]
+use crate::view::ShmView;
 use crate::{Backend, DefaultBackend, Intent, Key, Mode, Owner, Perm, Removable};
 
 #[cfg(not(loom))]
@@ -2215,6 +2217,88 @@ where
         let r = self.attachment.region().write(0, value.as_bytes());
         // Cannot fail: `checked` made sure the attachment holds a whole T.
         debug_assert!(r.is_ok(), "Shm<T>: the attachment is smaller than T");
+    }
+}
+
+#[cfg(not(loom))]
+impl<T, B> Shm<T, B, ReadWrite>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout + ShmView,
+    B: Backend,
+{
+    /// The mapped value as its in-place view: one atomic cell per field, at the
+    /// segment's bytes, nothing copied ([`crate::view`]). Reading three fields of a
+    /// 4 MiB struct reads those three fields.
+    ///
+    /// Every access through the view is an atomic load or store of one field (or
+    /// array element), so a peer writing at the same time, even garbage, gives wrong
+    /// values at worst, never undefined behaviour.
+    ///
+    /// It takes `&mut self` because the copies ([`read`](Self::read),
+    /// [`read_into`](Self::read_into), [`write`](Self::write), the
+    /// [`attachment`](Self::attachment)'s) access the
+    /// bytes in 8-byte words while the view accesses each field with its own width,
+    /// and Rust's memory model makes such mixed-size accesses undefined behaviour
+    /// when they race in one process (see [`crate::view`], "Mixed-size accesses").
+    /// The view itself is `Sync`: share the one reference between threads.
+    ///
+    /// A read-only `Shm` has no `view`: every cell can store, and a store into a
+    /// `SHM_RDONLY` mapping faults. Use [`read`](Self::read) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::{Acquire, Release};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, ShmView, shm::Shm};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+    /// #[repr(C)]
+    /// struct Frame { seq: u64, pixels: [[u8; 640]; 480] }
+    ///
+    /// let mut shm = Shm::<Frame>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*shm.segment());
+    /// let frame = shm.view();
+    /// frame.pixels().at(479).map(|row| row.set(639, 0xff));
+    /// frame.seq().store(1, Release);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         assert_eq!(frame.seq().load(Acquire), 1);
+    ///         assert_eq!(frame.pixels().at(479).and_then(|row| row.get(639)), Some(0xff));
+    ///     });
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    ///
+    /// A read-only `Shm` does not have it:
+    ///
+    /// ```compile_fail,E0599
+    /// use sysv_ipc::{Intent, Key, Mode, shm::Shm};
+    ///
+    /// let mut ro = Shm::<u64>::open_read_only(Key::new(1))?;
+    /// ro.view();
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn view(&mut self) -> &T::View {
+        const {
+            assert!(size_of::<T::View>() == size_of::<T>());
+            assert!(align_of::<T::View>() <= abi::SHMLBA_MIN);
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T::View>();
+        // Cannot fail: `checked` made sure the attachment holds a whole T, and shmat
+        // returns an SHMLBA_MIN-aligned address.
+        debug_assert!(self.attachment.len >= size_of::<T::View>() && p.is_aligned());
+        // SAFETY: `p` is aligned for T::View (the mapping is SHMLBA_MIN-aligned, the
+        // Backend contract; align_of::<T::View>() <= SHMLBA_MIN, asserted above) and
+        // points to size_of::<T::View>() == size_of::<T>() <= len bytes that are
+        // readable and writable (a ReadWrite mapping) and initialised (the kernel
+        // zero-fills segments), alive until shmdt, which needs the attachment that
+        // `&mut self` borrows for the reference's lifetime. ShmView's contract makes
+        // those bytes a valid T::View whatever a peer writes (every byte inside an
+        // atomic cell, any bits valid) and every access through it atomic, so a
+        // shared reference over memory others write is no data race; the `&mut self`
+        // borrow keeps this Shm's 8-byte-word copies from racing it in this process.
+        unsafe { &*p }
     }
 }
 
