@@ -220,6 +220,20 @@ struct TypedWire<T> {
     value: Unalign<T>,
 }
 
+impl<T: FromBytes> TypedWire<T> {
+    /// A zeroed message of one `T`; a `T` above Linux's default `msgmax` does not
+    /// compile (the typed sends and receives all build their message here).
+    fn zeroed() -> Self {
+        const {
+            assert!(
+                size_of::<T>() <= DEFAULT_MSGMAX,
+                "T is larger than Linux's default msgmax (8192 bytes)"
+            )
+        };
+        Self::new_zeroed()
+    }
+}
+
 /// Which message `msgrcv` takes (its `msgtyp` argument, and `MSG_EXCEPT`).
 ///
 /// # Examples
@@ -1032,15 +1046,9 @@ impl<B: Backend> MsgQueue<B> {
             &"MsgQueue::send_value_with",
             Object::MsgQueue(self.id),
             || {
-                const {
-                    assert!(
-                        size_of::<T>() <= DEFAULT_MSGMAX,
-                        "T is larger than Linux's default msgmax (8192 bytes)"
-                    )
-                };
                 // mtype and the value's bytes in one stack buffer of exactly the message's
                 // size: one copy of the value, no padding anywhere (`T: IntoBytes`).
-                let mut wire = TypedWire::<T>::new_zeroed();
+                let mut wire = TypedWire::<T>::zeroed();
                 wire.mtype = mtype.to_ne_bytes();
                 copy_bytes(wire.value.as_mut_bytes(), value.as_bytes());
                 self.send_message(mtype, wire.as_bytes(), flags.0)
@@ -1405,13 +1413,7 @@ impl<B: Backend> MsgQueue<B> {
             &"MsgQueue::recv_value_with",
             Object::MsgQueue(self.id),
             || {
-                const {
-                    assert!(
-                        size_of::<T>() <= DEFAULT_MSGMAX,
-                        "T is larger than Linux's default msgmax (8192 bytes)"
-                    )
-                };
-                let mut wire = TypedWire::<T>::new_zeroed();
+                let mut wire = TypedWire::<T>::zeroed();
                 let (msgtyp, sel_flags) = encode(sel)?;
                 let flags = (flags.0 & !abi::MSG_NOERROR) | sel_flags;
                 let n = self

@@ -534,6 +534,13 @@ pub struct Queue<T, const MAXSZ: usize, B: Backend = DefaultBackend> {
     _type: PhantomData<T>,
 }
 
+impl<T, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
+    /// What this queue's errors name: its segment.
+    fn object(&self) -> Object {
+        Object::Segment(self.att.segment_id())
+    }
+}
+
 impl<T, const MAXSZ: usize, B: Backend> fmt::Debug for Queue<T, MAXSZ, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Queue")
@@ -937,15 +944,19 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         )
     }
 
-    fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
-        let too_small = || self.too_small();
-        let (ctl, slots) = view::<B, RingCtl>(
+    /// The ring's control lines and slots in this handle's mapping.
+    fn ring_parts(&self) -> Result<(&RingCtl, &[AtomicU64])> {
+        view::<B, RingCtl>(
             &self.att,
             ring::DATA_OFFSET,
             Ring::<MAXSZ>::words(Self::SLOT_WORDS),
         )
-        .ok_or_else(too_small)?;
-        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
+        .ok_or_else(|| self.too_small())
+    }
+
+    fn ring(&self) -> Result<Ring<'_, MAXSZ>> {
+        let (ctl, slots) = self.ring_parts()?;
+        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(|| self.too_small())
     }
 
     /// [`ring`](Self::ring), not tied to a borrow of `self`: for a role, which keeps
@@ -962,13 +973,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     // views move together, which no borrow can say.
     #[allow(unsafe_code)]
     unsafe fn ring_unbounded<'m>(&self) -> Result<Ring<'m, MAXSZ>> {
-        let too_small = || self.too_small();
-        let (ctl, slots) = view::<B, RingCtl>(
-            &self.att,
-            ring::DATA_OFFSET,
-            Ring::<MAXSZ>::words(Self::SLOT_WORDS),
-        )
-        .ok_or_else(too_small)?;
+        let (ctl, slots) = self.ring_parts()?;
         // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
         // moving the handle moves no byte it points to; the mapping stays at its
         // address, mapped, until the attachment's `shmdt`, and the caller uses the
@@ -976,7 +981,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         let ctl: &'m RingCtl = unsafe { &*ptr::from_ref(ctl) };
         // SAFETY: as for `ctl`: the slots are in the same mapping.
         let slots: &'m [AtomicU64] = unsafe { &*ptr::from_ref(slots) };
-        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(too_small)
+        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(|| self.too_small())
     }
 
     /// A second handle on this queue, for a role to own: its own attachment of
@@ -1130,11 +1135,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        during(
-            &"Queue::producer",
-            Object::Segment(self.att.segment_id()),
-            || self.producer_with(false),
-        )
+        during(&"Queue::producer", self.object(), || {
+            self.producer_with(false)
+        })
     }
 
     /// Claims the producer role even if its last holder died without releasing
@@ -1171,11 +1174,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        during(
-            &"Queue::reclaim_producer",
-            Object::Segment(self.att.segment_id()),
-            || self.producer_with(true),
-        )
+        during(&"Queue::reclaim_producer", self.object(), || {
+            self.producer_with(true)
+        })
     }
 
     /// Claims the consumer role for this process.
@@ -1199,11 +1200,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        during(
-            &"Queue::consumer",
-            Object::Segment(self.att.segment_id()),
-            || self.consumer_with(false),
-        )
+        during(&"Queue::consumer", self.object(), || {
+            self.consumer_with(false)
+        })
     }
 
     /// Claims the consumer role even if its last holder died without releasing
@@ -1238,11 +1237,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        during(
-            &"Queue::reclaim_consumer",
-            Object::Segment(self.att.segment_id()),
-            || self.consumer_with(true),
-        )
+        during(&"Queue::reclaim_consumer", self.object(), || {
+            self.consumer_with(true)
+        })
     }
 
     /// Claims both roles for this process (two threads, or one thread doing both).
@@ -1272,15 +1269,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     where
         B: Clone,
     {
-        during(
-            &"Queue::split",
-            Object::Segment(self.att.segment_id()),
-            || {
-                let producer = self.producer()?;
-                let consumer = self.consumer()?;
-                Ok((producer, consumer))
-            },
-        )
+        during(&"Queue::split", self.object(), || {
+            let producer = self.producer()?;
+            let consumer = self.consumer()?;
+            Ok((producer, consumer))
+        })
     }
 
     /// Whether a live process holds the producer role (`GETVAL` of its semaphore).
@@ -1303,11 +1296,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_producer(&self) -> Result<bool> {
-        during(
-            &"Queue::has_producer",
-            Object::Segment(self.att.segment_id()),
-            || Ok(self.sems.get(PRODUCER)? == 0),
-        )
+        during(&"Queue::has_producer", self.object(), || {
+            Ok(self.sems.get(PRODUCER)? == 0)
+        })
     }
 
     /// Whether a live process holds the consumer role.
@@ -1328,11 +1319,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_consumer(&self) -> Result<bool> {
-        during(
-            &"Queue::has_consumer",
-            Object::Segment(self.att.segment_id()),
-            || Ok(self.sems.get(CONSUMER)? == 0),
-        )
+        during(&"Queue::has_consumer", self.object(), || {
+            Ok(self.sems.get(CONSUMER)? == 0)
+        })
     }
 
     /// Messages in the queue, as an observer sees them (both sides may be moving).
@@ -1352,11 +1341,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&self) -> Result<usize> {
-        during(
-            &"Queue::len",
-            Object::Segment(self.att.segment_id()),
-            || self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt),
-        )
+        during(&"Queue::len", self.object(), || {
+            self.ring()?.ctl().occupied::<MAXSZ>().map_err(corrupt)
+        })
     }
 
     /// Whether the producer closed the queue ([`Producer::close`]): the stream has
@@ -1384,11 +1371,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_closed(&self) -> Result<bool> {
-        during(
-            &"Queue::is_closed",
-            Object::Segment(self.att.segment_id()),
-            || self.ring()?.ctl().is_closed().map_err(corrupt),
-        )
+        during(&"Queue::is_closed", self.object(), || {
+            self.ring()?.ctl().is_closed().map_err(corrupt)
+        })
     }
 
     /// The wake check its creator recorded: [`Barrier::Asymmetric`] (fence-free
@@ -1414,11 +1399,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn barrier(&self) -> Result<Barrier> {
-        during(
-            &"Queue::barrier",
-            Object::Segment(self.att.segment_id()),
-            || Ok(self.ring()?.ctl().barrier()),
-        )
+        during(&"Queue::barrier", self.object(), || {
+            Ok(self.ring()?.ctl().barrier())
+        })
     }
 
     /// Whether [`len`](Self::len) is 0.
@@ -1439,11 +1422,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&self) -> Result<bool> {
-        during(
-            &"Queue::is_empty",
-            Object::Segment(self.att.segment_id()),
-            || self.len().map(|n| n == 0),
-        )
+        during(&"Queue::is_empty", self.object(), || {
+            self.len().map(|n| n == 0)
+        })
     }
 
     /// Usable slots: `MAXSZ`.
@@ -1528,15 +1509,11 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
     /// callers wake with [`ErrorKind::Removed`]. This process's mapping stays
     /// usable until the queue is dropped.
     fn remove(&self) -> Result<()> {
-        during(
-            &"Queue::remove",
-            Object::Segment(self.att.segment_id()),
-            || {
-                let shm = self.att.segment().remove();
-                let sem = self.sems.remove();
-                shm.and(sem)
-            },
-        )
+        during(&"Queue::remove", self.object(), || {
+            let shm = self.att.segment().remove();
+            let sem = self.sems.remove();
+            shm.and(sem)
+        })
     }
 }
 
@@ -1970,7 +1947,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
-        let object = Object::Segment(self.role.queue.att.segment_id());
+        let object = self.role.queue.object();
         self.push_one(value)
             .map_err(|e| e.during(&"Producer::enqueue", object))
     }
@@ -2077,7 +2054,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_blocking(&mut self, value: T) -> Result<(), EnqueueError<T>> {
-        let object = Object::Segment(self.role.queue.att.segment_id());
+        let object = self.role.queue.object();
         self.enqueue_wait(value, None)
             .map_err(|e| e.during(&"Producer::enqueue_blocking", object))
     }
@@ -2110,7 +2087,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_timeout(&mut self, value: T, timeout: Duration) -> Result<(), EnqueueError<T>> {
-        let object = Object::Segment(self.role.queue.att.segment_id());
+        let object = self.role.queue.object();
         self.enqueue_wait(value, Some(timeout))
             .map_err(|e| e.during(&"Producer::enqueue_timeout", object))
     }
@@ -2144,23 +2121,19 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
-        during(
-            &"Producer::enqueue_with",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || {
-                self.holder()?;
-                let mut park = self.role.wake(ITEMS);
-                self.ring
-                    .push(
-                        max,
-                        |i, slot| {
-                            store_words(slot, make(i).as_bytes());
-                        },
-                        &mut park,
-                    )
-                    .map_err(corrupt)
-            },
-        )
+        during(&"Producer::enqueue_with", self.role.queue.object(), || {
+            self.holder()?;
+            let mut park = self.role.wake(ITEMS);
+            self.ring
+                .push(
+                    max,
+                    |i, slot| {
+                        store_words(slot, make(i).as_bytes());
+                    },
+                    &mut park,
+                )
+                .map_err(corrupt)
+        })
     }
 
     /// Enqueues as many of `items` as there is room for, in order, without
@@ -2186,25 +2159,21 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
-        during(
-            &"Producer::enqueue_slice",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || {
-                self.holder()?;
-                let mut park = self.role.wake(ITEMS);
-                self.ring
-                    .push(
-                        items.len(),
-                        |i, slot| {
-                            if let Some(item) = items.get(i) {
-                                store_words(slot, item.as_bytes());
-                            }
-                        },
-                        &mut park,
-                    )
-                    .map_err(corrupt)
-            },
-        )
+        during(&"Producer::enqueue_slice", self.role.queue.object(), || {
+            self.holder()?;
+            let mut park = self.role.wake(ITEMS);
+            self.ring
+                .push(
+                    items.len(),
+                    |i, slot| {
+                        if let Some(item) = items.get(i) {
+                            store_words(slot, item.as_bytes());
+                        }
+                    },
+                    &mut park,
+                )
+                .map_err(corrupt)
+        })
     }
 
     /// Messages in the queue (re-reads the consumer's index).
@@ -2228,14 +2197,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        during(
-            &"Producer::len",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || {
-                self.holder()?;
-                self.ring.occupied().map_err(corrupt)
-            },
-        )
+        during(&"Producer::len", self.role.queue.object(), || {
+            self.holder()?;
+            self.ring.occupied().map_err(corrupt)
+        })
     }
 
     /// Whether the queue is empty (re-reads the consumer's index).
@@ -2259,11 +2224,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        during(
-            &"Producer::is_empty",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || self.len().map(|n| n == 0),
-        )
+        during(&"Producer::is_empty", self.role.queue.object(), || {
+            self.len().map(|n| n == 0)
+        })
     }
 
     /// Whether the queue is full (re-reads the consumer's index).
@@ -2285,11 +2248,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        during(
-            &"Producer::is_full",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || self.len().map(|n| n == MAXSZ),
-        )
+        during(&"Producer::is_full", self.role.queue.object(), || {
+            self.len().map(|n| n == MAXSZ)
+        })
     }
 
     /// Usable slots: `MAXSZ`.
@@ -2439,7 +2400,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn close(mut self) -> Result<()> {
-        let object = Object::Segment(self.role.queue.att.segment_id());
+        let object = self.role.queue.object();
         during(&"Producer::close", object, || {
             self.holder()?;
             let mut wake = self.role.wake(ITEMS);
@@ -2571,30 +2532,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
-        during(
-            &"Consumer::dequeue",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || {
-                self.holder()?;
-                let mut park = self.role.wake(SPACE);
-                let mut out = T::new_zeroed();
-                let n = self
-                    .ring
-                    .pop(
-                        1,
-                        |_, slot| {
-                            load_words(slot, out.as_mut_bytes());
-                        },
-                        &mut park,
-                    )
-                    .map_err(corrupt)?;
-                if n == 1 {
-                    return Ok(Some(out));
-                }
-                self.not_finished()?;
-                Ok(None)
-            },
-        )
+        during(&"Consumer::dequeue", self.role.queue.object(), || {
+            self.holder()?;
+            let mut park = self.role.wake(SPACE);
+            let mut out = T::new_zeroed();
+            let n = self
+                .ring
+                .pop(
+                    1,
+                    |_, slot| {
+                        load_words(slot, out.as_mut_bytes());
+                    },
+                    &mut park,
+                )
+                .map_err(corrupt)?;
+            if n == 1 {
+                return Ok(Some(out));
+            }
+            self.not_finished()?;
+            Ok(None)
+        })
     }
 
     /// [`ErrorKind::Closed`] once the producer closed the queue and everything it
@@ -2680,7 +2637,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     pub fn dequeue_blocking(&mut self) -> Result<T> {
         during(
             &"Consumer::dequeue_blocking",
-            Object::Segment(self.role.queue.att.segment_id()),
+            self.role.queue.object(),
             || self.dequeue_wait(None),
         )
     }
@@ -2712,7 +2669,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     pub fn dequeue_timeout(&mut self, timeout: Duration) -> Result<T> {
         during(
             &"Consumer::dequeue_timeout",
-            Object::Segment(self.role.queue.att.segment_id()),
+            self.role.queue.object(),
             || self.dequeue_wait(Some(timeout)),
         )
     }
@@ -2750,27 +2707,23 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
-        during(
-            &"Consumer::dequeue_with",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || {
-                self.holder()?;
-                let mut park = self.role.wake(SPACE);
-                let n = self
-                    .ring
-                    .pop(
-                        max,
-                        |_, slot| {
-                            let mut v = T::new_zeroed();
-                            load_words(slot, v.as_mut_bytes());
-                            take(v);
-                        },
-                        &mut park,
-                    )
-                    .map_err(corrupt)?;
-                self.popped(n, max)
-            },
-        )
+        during(&"Consumer::dequeue_with", self.role.queue.object(), || {
+            self.holder()?;
+            let mut park = self.role.wake(SPACE);
+            let n = self
+                .ring
+                .pop(
+                    max,
+                    |_, slot| {
+                        let mut v = T::new_zeroed();
+                        load_words(slot, v.as_mut_bytes());
+                        take(v);
+                    },
+                    &mut park,
+                )
+                .map_err(corrupt)?;
+            self.popped(n, max)
+        })
     }
 
     /// A batch pop's count, or [`ErrorKind::Closed`] if it found nothing (not
@@ -2810,28 +2763,24 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
-        during(
-            &"Consumer::dequeue_into",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || {
-                self.holder()?;
-                let mut park = self.role.wake(SPACE);
-                let max = out.len();
-                let n = self
-                    .ring
-                    .pop(
-                        max,
-                        |i, slot| {
-                            if let Some(o) = out.get_mut(i) {
-                                load_words(slot, o.as_mut_bytes());
-                            }
-                        },
-                        &mut park,
-                    )
-                    .map_err(corrupt)?;
-                self.popped(n, max)
-            },
-        )
+        during(&"Consumer::dequeue_into", self.role.queue.object(), || {
+            self.holder()?;
+            let mut park = self.role.wake(SPACE);
+            let max = out.len();
+            let n = self
+                .ring
+                .pop(
+                    max,
+                    |i, slot| {
+                        if let Some(o) = out.get_mut(i) {
+                            load_words(slot, o.as_mut_bytes());
+                        }
+                    },
+                    &mut park,
+                )
+                .map_err(corrupt)?;
+            self.popped(n, max)
+        })
     }
 
     /// Messages in the queue (re-reads the producer's index).
@@ -2855,14 +2804,10 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        during(
-            &"Consumer::len",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || {
-                self.holder()?;
-                self.ring.occupied().map_err(corrupt)
-            },
-        )
+        during(&"Consumer::len", self.role.queue.object(), || {
+            self.holder()?;
+            self.ring.occupied().map_err(corrupt)
+        })
     }
 
     /// Whether the queue is empty (re-reads the producer's index).
@@ -2885,11 +2830,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        during(
-            &"Consumer::is_empty",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || self.len().map(|n| n == 0),
-        )
+        during(&"Consumer::is_empty", self.role.queue.object(), || {
+            self.len().map(|n| n == 0)
+        })
     }
 
     /// Whether the queue is full (re-reads the producer's index).
@@ -2913,11 +2856,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        during(
-            &"Consumer::is_full",
-            Object::Segment(self.role.queue.att.segment_id()),
-            || self.len().map(|n| n == MAXSZ),
-        )
+        during(&"Consumer::is_full", self.role.queue.object(), || {
+            self.len().map(|n| n == MAXSZ)
+        })
     }
 
     /// Usable slots: `MAXSZ`.

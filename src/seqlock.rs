@@ -235,6 +235,13 @@ pub struct SeqLock<T, B: Backend = DefaultBackend, A: Access = ReadWrite> {
     _type: PhantomData<T>,
 }
 
+impl<T, B: Backend, A: Access> SeqLock<T, B, A> {
+    /// What this seqlock's errors name: its segment.
+    fn object(&self) -> Object {
+        Object::Segment(self.att.segment_id())
+    }
+}
+
 impl<T, B: Backend, A: Access> fmt::Debug for SeqLock<T, B, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SeqLock")
@@ -388,11 +395,9 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read(&self) -> Result<T> {
-        during(
-            &"SeqLock::read",
-            Object::Segment(self.att.segment_id()),
-            || self.read_with(DEFAULT_ATTEMPTS),
-        )
+        during(&"SeqLock::read", self.object(), || {
+            self.read_with(DEFAULT_ATTEMPTS)
+        })
     }
 
     /// A consistent copy of the value, with up to `attempts` attempts (spinning
@@ -414,17 +419,13 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read_with(&self, attempts: u32) -> Result<T> {
-        during(
-            &"SeqLock::read_with",
-            Object::Segment(self.att.segment_id()),
-            || {
-                let mut out = T::new_zeroed();
-                self.read_view()?
-                    .read(out.as_mut_bytes(), attempts)
-                    .map_err(|_| error(ErrorKind::Busy))?;
-                Ok(out)
-            },
-        )
+        during(&"SeqLock::read_with", self.object(), || {
+            let mut out = T::new_zeroed();
+            self.read_view()?
+                .read(out.as_mut_bytes(), attempts)
+                .map_err(|_| error(ErrorKind::Busy))?;
+            Ok(out)
+        })
     }
 
     /// A consistent copy of the value into `out`, with up to [`DEFAULT_ATTEMPTS`]
@@ -454,16 +455,12 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read_into(&self, out: &mut T) -> Result<()> {
-        during(
-            &"SeqLock::read_into",
-            Object::Segment(self.att.segment_id()),
-            || {
-                self.read_view()?
-                    .read(out.as_mut_bytes(), DEFAULT_ATTEMPTS)
-                    .map_err(|_| error(ErrorKind::Busy))?;
-                Ok(())
-            },
-        )
+        during(&"SeqLock::read_into", self.object(), || {
+            self.read_view()?
+                .read(out.as_mut_bytes(), DEFAULT_ATTEMPTS)
+                .map_err(|_| error(ErrorKind::Busy))?;
+            Ok(())
+        })
     }
 
     /// Whether a live process holds the writer role.
@@ -486,11 +483,9 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn has_writer(&self) -> Result<bool> {
-        during(
-            &"SeqLock::has_writer",
-            Object::Segment(self.att.segment_id()),
-            || Ok(self.sems.get(WRITER)? == 0),
-        )
+        during(&"SeqLock::has_writer", self.object(), || {
+            Ok(self.sems.get(WRITER)? == 0)
+        })
     }
 
     /// The segment.
@@ -802,11 +797,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        during(
-            &"SeqLock::writer",
-            Object::Segment(self.att.segment_id()),
-            || self.writer_with(false),
-        )
+        during(&"SeqLock::writer", self.object(), || {
+            self.writer_with(false)
+        })
     }
 
     /// Claims the writer role even if the last writer died holding it. Readers get
@@ -841,11 +834,9 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        during(
-            &"SeqLock::reclaim_writer",
-            Object::Segment(self.att.segment_id()),
-            || self.writer_with(true),
-        )
+        during(&"SeqLock::reclaim_writer", self.object(), || {
+            self.writer_with(true)
+        })
     }
 
     /// A read-only handle on the same seqlock: a second attachment of its segment,
@@ -875,15 +866,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        during(
-            &"SeqLock::read_only",
-            Object::Segment(self.att.segment_id()),
-            || {
-                let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
-                let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
-                SeqLock::join_read_only(&self.att.segment(), || Ok(sems), wait)
-            },
-        )
+        during(&"SeqLock::read_only", self.object(), || {
+            let sems = SemSet::from_id(self.sems.backend().clone(), self.sems.id());
+            let wait = timed_wait(self.sems.backend().clone(), JOIN_TIMEOUT);
+            SeqLock::join_read_only(&self.att.segment(), || Ok(sems), wait)
+        })
     }
 }
 
@@ -1026,15 +1013,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
 impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
     /// Removes the segment and the semaphore set.
     fn remove(&self) -> Result<()> {
-        during(
-            &"SeqLock::remove",
-            Object::Segment(self.att.segment_id()),
-            || {
-                let shm = self.att.segment().remove();
-                let sem = self.sems.remove();
-                shm.and(sem)
-            },
-        )
+        during(&"SeqLock::remove", self.object(), || {
+            let shm = self.att.segment().remove();
+            let sem = self.sems.remove();
+            shm.and(sem)
+        })
     }
 }
 
@@ -1111,16 +1094,12 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn write(&mut self, value: &T) -> Result<()> {
-        during(
-            &"Writer::write",
-            Object::Segment(self.lock.att.segment_id()),
-            || {
-                self.holder()?;
-                let stored = self.inner.write(value.as_bytes());
-                debug_assert!(stored, "the value's words are sized from T");
-                Ok(())
-            },
-        )
+        during(&"Writer::write", self.lock.object(), || {
+            self.holder()?;
+            let stored = self.inner.write(value.as_bytes());
+            debug_assert!(stored, "the value's words are sized from T");
+            Ok(())
+        })
     }
 
     /// Starts a write and never finishes it: what a writer killed mid-write leaves

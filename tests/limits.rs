@@ -24,16 +24,7 @@ use sysv_ipc::{
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{in_ipc_namespace, set_sysctl};
 
-macro_rules! per_backend {
-    ($($name:ident),* $(,)?) => {
-        mod linux_raw {
-            $(#[test] fn $name() { super::$name(super::LinuxRaw); })*
-        }
-        mod libc_backend {
-            $(#[test] fn $name() { super::$name(super::Libc); })*
-        }
-    };
-}
+use sysv_ipc_testkit::per_backend;
 
 per_backend!(
     msgmni_exhausted_then_freed,

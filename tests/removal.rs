@@ -34,16 +34,7 @@ use sysv_ipc::{
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{Peer, fork_peer, in_ipc_namespace, wait_until_blocked};
 
-macro_rules! per_backend {
-    ($($name:ident),* $(,)?) => {
-        mod linux_raw {
-            $(#[test] fn $name() { super::$name(super::LinuxRaw); })*
-        }
-        mod libc_backend {
-            $(#[test] fn $name() { super::$name(super::Libc); })*
-        }
-    };
-}
+use sysv_ipc_testkit::per_backend;
 
 per_backend!(
     msg_queue_removed_under_many_waiters,

@@ -20,16 +20,7 @@ use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{as_user, in_ipc_namespace, needs_root};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
-macro_rules! per_backend {
-    ($($name:ident),* $(,)?) => {
-        mod linux_raw {
-            $(#[test] fn $name() { super::$name(super::LinuxRaw); })*
-        }
-        mod libc_backend {
-            $(#[test] fn $name() { super::$name(super::Libc); })*
-        }
-    };
-}
+use sysv_ipc_testkit::per_backend;
 
 per_backend!(
     squatter_with_private_permissions,

@@ -26,16 +26,7 @@ use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSe
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{Peer, fork_peer, in_ipc_namespace};
 
-macro_rules! per_backend {
-    ($($name:ident),* $(,)?) => {
-        mod linux_raw {
-            $(#[test] fn $name() { super::$name(super::LinuxRaw); })*
-        }
-        mod libc_backend {
-            $(#[test] fn $name() { super::$name(super::Libc); })*
-        }
-    };
-}
+use sysv_ipc_testkit::per_backend;
 
 per_backend!(
     parked_queue_survives_stops,

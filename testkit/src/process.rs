@@ -246,6 +246,26 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Expands to modules `linux_raw` and `libc_backend`, each with one `#[test]` per
+/// listed function, calling it with the backend `LinuxRaw` or `Libc` (which the
+/// test crate must have in scope) and nothing around it: for tests that make their
+/// own namespaces (see [`on_both_backends`] for those that want one each).
+///
+/// ```text
+/// sysv_ipc_testkit::per_backend!(stopped_and_continued, removed_under_waiters);
+/// ```
+#[macro_export]
+macro_rules! per_backend {
+    ($($test:ident),* $(,)?) => {
+        mod linux_raw {
+            $( #[test] fn $test() { super::$test(super::LinuxRaw); } )*
+        }
+        mod libc_backend {
+            $( #[test] fn $test() { super::$test(super::Libc); } )*
+        }
+    };
+}
+
 /// Runs `f` in a forked child inside a fresh IPC namespace and waits for it, with the
 /// default [`TIMEOUT`].
 ///
