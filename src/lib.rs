@@ -86,6 +86,7 @@ mod sync;
 #[cfg(all(not(loom), feature = "test-hooks"))]
 #[doc(hidden)]
 pub mod c_header;
+pub mod foreign;
 pub mod info;
 #[cfg(not(loom))]
 mod join;
