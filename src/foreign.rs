@@ -168,6 +168,11 @@ use core::fmt::{self, Write};
 /// assert_eq!(c, "uint16_t samples");
 /// # Ok::<(), core::fmt::Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no C or Python rendering (it does not implement `Foreign`)",
+    label = "no `Foreign` description for this type",
+    note = "`#[derive(ShmView)]` implements `Foreign` for the struct it derives; a hand-written `ShmView` type nested in a derived struct implements `Foreign` by hand (see `sysv_ipc::foreign::Foreign`)"
+)]
 pub trait Foreign {
     /// The type's description.
     const TYPE: &'static ForeignType;
@@ -611,10 +616,10 @@ fn each_struct_once(
 
 /// Python's keywords: a field of one of these names is asserted through `getattr`.
 const PYTHON_KEYWORDS: [&str; 35] = [
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
-    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
-    "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
-    "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// `Class.field`, or `getattr(Class, "field")` for a field named as a keyword.
@@ -666,7 +671,7 @@ pub fn render_c_declarations(out: &mut dyn Write, types: &[&'static ForeignType]
             f.ty.write_c_declarator(out, f.name)?;
             out.write_str(";\n")?;
         }
-        write!(out, "}} {name};\n")?;
+        writeln!(out, "}} {name};")?;
         writeln!(
             out,
             "_Static_assert(sizeof({name}) == {size}, \"{name}: size {size} in Rust\");",
@@ -936,8 +941,9 @@ mod tests {
         let mut out = Buf::new();
         render_python_declarations(&mut out, &[&K]).unwrap();
         assert!(
-            out.text()
-                .contains("assert getattr(K, \"from\").offset == 0 and getattr(K, \"from\").size == 1,"),
+            out.text().contains(
+                "assert getattr(K, \"from\").offset == 0 and getattr(K, \"from\").size == 1,"
+            ),
             "{}",
             out.text()
         );

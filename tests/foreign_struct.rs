@@ -86,8 +86,14 @@ fn the_rendered_c_header_compiles_with_every_static_assert() {
     assert!(header.find("typedef struct Pose {") < header.find("typedef struct Robot {"));
     assert!(header.contains("    uint16_t samples[2][4];\n"), "{header}");
     assert!(header.contains("    Pose path[2];\n"), "{header}");
-    assert!(header.contains("_Static_assert(sizeof(Robot) == 144, "), "{header}");
-    assert_eq!(header.matches("_Static_assert(offsetof(Robot, ").count(), 11);
+    assert!(
+        header.contains("_Static_assert(sizeof(Robot) == 144, "),
+        "{header}"
+    );
+    assert_eq!(
+        header.matches("_Static_assert(offsetof(Robot, ").count(),
+        11
+    );
     assert_eq!(header.matches("_Static_assert(offsetof(Pose, ").count(), 4);
     if let Err(stderr) = compile_header(&header) {
         panic!("the C compiler refused the rendered header:\n{stderr}\n{header}");
@@ -339,4 +345,53 @@ fn a_python_class_with_a_wrong_offset_does_not_import() {
         stderr.contains("AssertionError: Robot.tiny: offset 58, size 1 in Rust"),
         "{stderr}"
     );
+}
+
+/// Raw identifiers lose their `r#`; a field named as a Python keyword is asserted
+/// through `getattr`, and both files still compile and import.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+#[repr(C)]
+struct r#Tagged {
+    r#type: u32,
+    r#in: [u8; 4],
+}
+
+#[test]
+fn raw_identifiers_and_python_keywords_render_as_their_names() {
+    let mut c = String::new();
+    foreign::render_c(&mut c, &[Tagged::TYPE]).unwrap();
+    assert!(
+        c.contains("typedef struct Tagged {\n    uint32_t type;\n    uint8_t in[4];\n} Tagged;"),
+        "{c}"
+    );
+    let files = [
+        ("tagged.h", c.as_str()),
+        (
+            "main.c",
+            "#include \"tagged.h\"\nint main(void) { return 0; }\n",
+        ),
+    ];
+    if let Err(stderr) = CProgram::compile("foreign-raw", &files, "main.c", &["-c"]) {
+        panic!("{stderr}\n{c}");
+    }
+
+    let mut py = String::new();
+    foreign::render_python(&mut py, &[Tagged::TYPE]).unwrap();
+    assert!(
+        py.contains("        (\"in\", ctypes.c_uint8 * 4),\n"),
+        "{py}"
+    );
+    assert!(
+        py.contains("assert getattr(Tagged, \"in\").offset == 4 and "),
+        "{py}"
+    );
+    assert!(py.contains("assert Tagged.type.offset == 0 and "), "{py}");
+    if have_python("raw_identifiers_and_python_keywords_render_as_their_names") {
+        let out = python(&py, &[]);
+        assert!(
+            out.status.success(),
+            "{}\n{py}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
