@@ -5,10 +5,10 @@
 //! A type that implements [`Foreign`] describes itself as a [`ForeignType`]: a
 //! [`Scalar`] (`u8`..`u64`, `i8`..`i64`, `f32`, `f64`), an array of a
 //! `ForeignType`, or a [`ForeignStruct`] (a name, `size_of`, `align_of`, and each
-//! field's name, `offset_of!` and type). `#[derive(ShmView)]`
-//! (derive@crate::ShmView) implements it for every struct it derives, with the
-//! numbers taken from the compiler (`core::mem::offset_of!`, `size_of`,
-//! `align_of`); the primitives and arrays implement it here.
+//! field's name, `offset_of!` and type).
+//! [`#[derive(ShmView)]`](derive@crate::ShmView) implements it for every struct it
+//! derives, with the numbers taken from the compiler (`core::mem::offset_of!`,
+//! `size_of`, `align_of`); the primitives and arrays implement it here.
 //!
 //! [`render_c`] and [`render_python`] turn a list of types into a C header
 //! (`typedef struct X { .. } X;` with `<stdint.h>` types, then `_Static_assert`s on
@@ -130,7 +130,7 @@ use core::fmt::{self, Write};
 /// A type with a C and a Python rendering: its [`ForeignType`], with the numbers
 /// Rust computed for it.
 ///
-/// `#[derive(ShmView)]` (derive@crate::ShmView) implements it for each struct it
+/// [`#[derive(ShmView)]`](derive@crate::ShmView) implements it for each struct it
 /// derives; the primitives `u8`..`u64`, `i8`..`i64`, `f32`, `f64` and arrays
 /// `[E; N]` of `Foreign` types implement it here. A struct deriving `ShmView` needs
 /// its nested field types to implement `Foreign` too (a hand-written `ShmView`
