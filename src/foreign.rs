@@ -31,7 +31,8 @@
 //! Names are written as Rust has them (a raw identifier without its `r#`). A field
 //! named as a C keyword (`int`, `float`, `char`, `long`, ..) makes a header C refuses:
 //! rename the field. In Python, a field named as a keyword is asserted through
-//! `getattr`.
+//! `getattr`. A zero-length array field (`[u8; 0]`) has no ISO C declaration (GNU C
+//! accepts it).
 //!
 //! No allocation: everything is written straight into a [`fmt::Write`].
 //!
@@ -448,7 +449,8 @@ impl ForeignType {
     pub const fn size(&self) -> usize {
         match self {
             ForeignType::Scalar(s) => s.size(),
-            ForeignType::Array { elem, len } => elem.size() * *len,
+            // Saturating: a description made by hand may claim any length.
+            ForeignType::Array { elem, len } => elem.size().saturating_mul(*len),
             ForeignType::Struct(s) => s.size,
         }
     }
@@ -469,7 +471,7 @@ impl ForeignType {
     /// # Ok::<(), core::fmt::Error>(())
     /// ```
     pub fn write_c_declarator(&self, out: &mut dyn Write, name: &str) -> fmt::Result {
-        out.write_str(self.innermost().c_base())?;
+        out.write_str(self.base_names().0)?;
         write!(out, " {name}")?;
         let mut t = self;
         while let ForeignType::Array { elem, len } = t {
@@ -500,7 +502,7 @@ impl ForeignType {
                 elem.write_python(out)?;
                 write!(out, " * {len}")
             }
-            t => out.write_str(t.c_base_python()),
+            t => out.write_str(t.base_names().1),
         }
     }
 
@@ -513,22 +515,14 @@ impl ForeignType {
         t
     }
 
-    /// The C name of a scalar or struct (an array's is its element's).
-    fn c_base(&self) -> &'static str {
+    /// The C and the Python name of the element type under every array dimension:
+    /// a scalar's or a struct's.
+    fn base_names(&self) -> (&'static str, &'static str) {
         match self.innermost() {
-            ForeignType::Scalar(s) => s.c_name(),
-            ForeignType::Struct(s) => s.name,
+            ForeignType::Scalar(s) => (s.c_name(), s.python_name()),
+            ForeignType::Struct(s) => (s.name, s.name),
             // innermost() never stops at an array.
-            ForeignType::Array { .. } => "",
-        }
-    }
-
-    /// The Python name of a scalar or struct.
-    fn c_base_python(&self) -> &'static str {
-        match self.innermost() {
-            ForeignType::Scalar(s) => s.python_name(),
-            ForeignType::Struct(s) => s.name,
-            ForeignType::Array { .. } => "",
+            ForeignType::Array { .. } => ("", ""),
         }
     }
 }
