@@ -575,8 +575,9 @@ fn walk(
 
 /// Calls `f` on every struct that `types` reach, dependencies first, each once (the
 /// first time it is reached). Without allocation, "seen before" is a second walk
-/// up to the current position: quadratic in the number of structs reached, which
-/// is small for layouts written by hand.
+/// up to the current position: quadratic in the number of times structs are
+/// reached (once per path from a root to them; an array's elements count once),
+/// which is small for layouts written by hand.
 fn each_struct_once(
     types: &[&'static ForeignType],
     f: &mut dyn FnMut(&'static ForeignStruct) -> fmt::Result,
