@@ -78,7 +78,7 @@
 //! ["Atomic accesses to read-only
 //! memory"](https://doc.rust-lang.org/1.95.0/core/sync/atomic/index.html#atomic-accesses-to-read-only-memory)):
 //! an `Acquire` or `SeqCst` load is the Relaxed load followed by a
-//! [`fence`](core::sync::atomic::fence) of that strength, as that section advises.
+//! [`fence`] of that strength, as that section advises.
 //! Any view converts to its read view in place with [`ViewCell::as_read`].
 //!
 //! ```
@@ -450,7 +450,7 @@ pub trait ViewCell: Sync {
 ///
 /// Every load is a `Relaxed` atomic load, the only kind guaranteed to work on memory
 /// mapped read-only. A stronger ordering adds a fence after the load:
-/// `Acquire` and `AcqRel` an Acquire [`fence`](core::sync::atomic::fence), `SeqCst` a
+/// `Acquire` and `AcqRel` an Acquire [`fence`], `SeqCst` a
 /// SeqCst fence; `Release` loads `Relaxed`. As for [`ViewCell`], a read view of many
 /// fields loads them one by one in declaration order (with that fence after each);
 /// the whole is *not* one atomic access.
