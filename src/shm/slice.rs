@@ -923,6 +923,41 @@ mod tests {
 
     static KERNEL: Mock = Mock::new();
 
+    /// `ShmSlice::view` of both accesses over the mock's memory: for Miri, the
+    /// slices of views cast from `shmat`'s pointer (bounds, alignment, provenance).
+    #[test]
+    fn views_over_mock_memory() {
+        use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+
+        use crate::view::{ReadCell, ViewCell};
+
+        let mut s = ShmSlice::<[u16; 3], _>::create_in(
+            &KERNEL,
+            Key::PRIVATE,
+            5,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let views = s.view();
+        assert_eq!(views.len(), 5);
+        views[4].set(2, 0xbeef).unwrap();
+        views[1].store([1, 2, 3], Release);
+        let ro = ShmSlice::<[u16; 3], _, ReadOnly>::from_segment_read_only(*s.segment()).unwrap();
+        let read = ro.view();
+        assert_eq!(read.len(), 5);
+        assert_eq!(read[4].get(2), Some(0xbeef));
+        assert_eq!(read[1].load(Acquire), [1, 2, 3]);
+        assert_eq!(
+            read.last().and_then(|e| e.at(2)).map(|c| c.load(Relaxed)),
+            Some(0xbeef)
+        );
+        assert_eq!(ro.get(1).unwrap(), [1, 2, 3]); // a copy while `read` lives: loads only
+        drop(ro);
+        assert_eq!(s.get(4).unwrap(), [0, 0, 0xbeef]);
+        s.into_segment().remove().unwrap();
+    }
+
     #[test]
     fn indexed_and_range_copies_over_mock_memory() {
         // 13 bytes per element: the copies start and end mid-word.
