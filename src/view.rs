@@ -77,9 +77,8 @@
 //! the standard library promises work on read-only memory (`core::sync::atomic`,
 //! ["Atomic accesses to read-only
 //! memory"](https://doc.rust-lang.org/1.95.0/core/sync/atomic/index.html#atomic-accesses-to-read-only-memory)):
-//! an `Acquire` or `SeqCst` load is the Relaxed load followed by a
-//! [`fence`] of that strength, as that section advises.
-//! Any view converts to its read view in place with [`ViewCell::as_read`].
+//! an `Acquire` load is the Relaxed load followed by an Acquire [`fence`], as that
+//! section advises (a `SeqCst` one, by a SeqCst fence). Any view converts to its read view in place with [`ViewCell::as_read`].
 //!
 //! ```
 //! use core::sync::atomic::Ordering::{Acquire, Release};
