@@ -128,8 +128,8 @@ pub use seqlock::SeqLock;
 pub use shm::ShmSlice;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
 /// Derives [the `ShmView` trait](view::ShmView) for a `#[repr(C)]` struct, and its view
-/// type: see [`view`]. It also implements [`foreign::Foreign`]: the struct's C and
-/// Python declarations.
+/// types (`XView`, and `XReadView` that only loads): see [`view`]. It also
+/// implements [`foreign::Foreign`]: the struct's C and Python declarations.
 ///
 /// ```
 /// use core::sync::atomic::Ordering::Relaxed;
@@ -145,7 +145,10 @@ pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
 /// assert_eq!(size_of::<SampleView>(), size_of::<Sample>());
 /// fn volts(v: &SampleView) -> Option<f32> { v.volts().get(1) }
 /// fn stamp(v: &SampleView) -> u64 { v.at_ns().load(Relaxed) }
-/// # let _ = (volts, stamp);
+/// // And `SampleReadView`: the same cells, load-only.
+/// assert_eq!(size_of::<SampleReadView>(), size_of::<Sample>());
+/// fn read_stamp(v: &SampleReadView) -> u64 { v.at_ns().load(Relaxed) }
+/// # let _ = (volts, stamp, read_stamp);
 /// ```
 #[cfg(all(feature = "derive", not(loom)))]
 pub use sysv_ipc_derive::ShmView;

@@ -2242,8 +2242,10 @@ where
     /// when they race in one process (see [`crate::view`], "Mixed-size accesses").
     /// The view itself is `Sync`: share the one reference between threads.
     ///
-    /// A read-only `Shm` has no `view`: every cell can store, and a store into a
-    /// `SHM_RDONLY` mapping faults. Use [`read`](Self::read) there.
+    /// A read-only `Shm`'s `view` gives the load-only [`ShmView::ReadView`]
+    /// instead (a store into a `SHM_RDONLY` mapping would fault). To hand this
+    /// view to code that must only read, [`as_read`](crate::view::ViewCell::as_read)
+    /// lends its read view, in place.
     ///
     /// # Examples
     ///
@@ -2270,13 +2272,14 @@ where
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     ///
-    /// A read-only `Shm` does not have it:
+    /// A read-only `Shm`'s view cannot store:
     ///
     /// ```compile_fail,E0599
-    /// use sysv_ipc::{Intent, Key, Mode, shm::Shm};
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use sysv_ipc::{Key, shm::Shm};
     ///
-    /// let mut ro = Shm::<u64>::open_read_only(Key::new(1))?;
-    /// ro.view();
+    /// let ro = Shm::<u64>::open_read_only(Key::new(1))?;
+    /// ro.view().store(1, Relaxed); // error: no method `store` on LoadOnly<AtomicU64>
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn view(&mut self) -> &T::View {
@@ -2298,6 +2301,77 @@ where
         // atomic cell, any bits valid) and every access through it atomic, so a
         // shared reference over memory others write is no data race; the `&mut self`
         // borrow keeps this Shm's 8-byte-word copies from racing it in this process.
+        unsafe { &*p }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T, B> Shm<T, B, ReadOnly>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout + ShmView,
+    B: Backend,
+{
+    /// The mapped value as its read-only in-place view ([`ShmView::ReadView`]): the
+    /// cells of a read-write [`Shm`]'s view, able only to load, at the segment's
+    /// bytes, nothing copied. A store through it does not compile; the mapping is
+    /// `SHM_RDONLY`, where one would fault.
+    ///
+    /// Every access through it is a Relaxed atomic load of one field (or array
+    /// element), with a fence after it for a stronger ordering: the one kind of
+    /// access the standard library promises works on read-only memory (see
+    /// [`crate::view`], "Read-only views"). A peer writing at the same time, even
+    /// garbage, gives wrong values at worst, never undefined behaviour.
+    ///
+    /// It takes `&self`, where the read-write `view` takes `&mut self`: everything a
+    /// read-only `Shm` does to the bytes is a load, and atomic loads of different
+    /// sizes may overlap ("every pair of non-synchronized atomic accesses must be
+    /// either disjoint, access the exact same memory (including using the same
+    /// access size), or both be reads", `core::sync::atomic`). So
+    /// [`read_into`](Self::read_into) may run while the view is in use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::{Acquire, Release};
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, ShmView, shm::Shm};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+    /// #[repr(C)]
+    /// struct Frame { seq: u64, pixels: [[u8; 640]; 480] }
+    ///
+    /// let key = Key::new(0x5400_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let mut writer = Shm::<Frame>::create(key, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*writer.segment());
+    /// let w = writer.view();
+    /// w.pixels().at(479).map(|row| row.set(639, 0xff));
+    /// w.seq().store(1, Release);
+    ///
+    /// let reader = Shm::<Frame>::open_read_only(key)?;
+    /// let frame = reader.view(); // a &FrameReadView
+    /// assert_eq!(frame.seq().load(Acquire), 1);
+    /// assert_eq!(frame.pixels().at(479).and_then(|row| row.get(639)), Some(0xff));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn view(&self) -> &T::ReadView {
+        const {
+            assert!(size_of::<T::ReadView>() == size_of::<T>());
+            assert!(align_of::<T::ReadView>() <= abi::SHMLBA_MIN);
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T::ReadView>();
+        // Cannot fail: `checked` made sure the attachment holds a whole T, and shmat
+        // returns an SHMLBA_MIN-aligned address.
+        debug_assert!(self.attachment.len >= size_of::<T::ReadView>() && p.is_aligned());
+        // SAFETY: `p` is aligned for T::ReadView (the mapping is SHMLBA_MIN-aligned,
+        // the Backend contract; align_of::<T::ReadView>() <= SHMLBA_MIN, asserted
+        // above) and points to size_of::<T::ReadView>() == size_of::<T>() <= len
+        // bytes that are readable (a SHM_RDONLY mapping) and initialised (the kernel
+        // zero-fills segments), alive until shmdt, which needs the attachment that
+        // `&self` borrows for the reference's lifetime. ShmView's contract makes
+        // those bytes a valid T::ReadView whatever a peer writes (every byte inside
+        // an atomic cell, any bits valid) and every access through it a Relaxed
+        // atomic load of at most 8 bytes, which std allows on read-only memory; this
+        // Shm's own copies are Relaxed loads too, and loads of any sizes may overlap.
         unsafe { &*p }
     }
 }

@@ -10,16 +10,17 @@
 //! store of one field (or one array element), so a peer writing the same bytes at the
 //! same time is never a data race, and because every bit pattern is a valid value of
 //! every cell, a hostile peer writing garbage can give wrong values, never undefined
-//! behaviour.
+//! behaviour. Its twin, the [`ReadView`](ShmView::ReadView), has the same cells and
+//! only loads (see [Read-only views](#read-only-views)).
 //!
 //! The cells:
 //!
-//! | field type | cell | single-copy atomic |
-//! |---|---|---|
-//! | `u8` `u16` `u32` `u64`, `i8` .. `i64` | [`AtomicU8`] .. [`AtomicI64`] (core's) | yes |
-//! | `f32`, `f64` | [`AtomicF32`], [`AtomicF64`] | yes |
-//! | `[E; N]` | [`ArrayView<E, N>`] | each element as `E`; not the whole |
-//! | a struct deriving [`ShmView`](derive@crate::ShmView) | its generated `XView` | each field; not the whole |
+//! | field type | cell in the `View` | cell in the `ReadView` | single-copy atomic |
+//! |---|---|---|---|
+//! | `u8` `u16` `u32` `u64`, `i8` .. `i64` | [`AtomicU8`] .. [`AtomicI64`] (core's) | [`LoadOnly<AtomicU8>`](LoadOnly) .. `LoadOnly<AtomicI64>` | yes |
+//! | `f32`, `f64` | [`AtomicF32`], [`AtomicF64`] | `LoadOnly<AtomicF32>`, `LoadOnly<AtomicF64>` | yes |
+//! | `[E; N]` | [`ArrayView<E, N>`] | [`ArrayReadView<E, N>`] | each element as `E`; not the whole |
+//! | a struct deriving [`ShmView`](derive@crate::ShmView) | its generated `XView` | its generated `XReadView` | each field; not the whole |
 //!
 //! A naturally aligned access of 1, 2, 4 or 8 bytes is *single-copy atomic* on the
 //! targets this crate supports (x86_64, aarch64): a reader sees the whole old or the
@@ -64,14 +65,68 @@
 //! # Ok::<(), sysv_ipc::Error>(())
 //! ```
 //!
+//! # Read-only views
+//!
+//! A [`ReadView`](ShmView::ReadView) is the view's layout, cell for cell, with only
+//! the loading half: [`LoadOnly`] cells have `load` and no `store`, an
+//! [`ArrayReadView`] has `get` and no `set`, and a derived `XReadView`'s accessors
+//! return those. A store through it does not compile. That is what a read-only
+//! mapping needs ([`Shm::open_read_only`](crate::Shm::open_read_only), mapped
+//! `SHM_RDONLY`), where a store would fault, and what code that must only read
+//! should be handed. Its loads are Relaxed atomic loads of at most 8 bytes, the ones
+//! the standard library promises work on read-only memory (`core::sync::atomic`,
+//! ["Atomic accesses to read-only
+//! memory"](https://doc.rust-lang.org/1.95.0/core/sync/atomic/index.html#atomic-accesses-to-read-only-memory)):
+//! an `Acquire` load is the Relaxed load followed by an Acquire [`fence`], as that
+//! section advises (a `SeqCst` one, by a SeqCst fence). Any view converts to its read view in place with [`ViewCell::as_read`].
+//!
+//! ```
+//! use core::sync::atomic::Ordering::{Acquire, Release};
+//! use sysv_ipc::{Intent, Key, Mode, Removal, ShmView, shm::Shm};
+//! use sysv_ipc::view::{ReadCell, ViewCell};
+//! use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+//!
+//! #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+//! #[repr(C)]
+//! struct Status { seq: u64, volts: [f32; 4] }
+//!
+//! let key = Key::new(0x5300_0000 | (std::process::id() as i32 & 0xff_ffff));
+//! let mut writer = Shm::<Status>::create(key, Intent::CreateNew, Mode::OWNER_RW)?;
+//! let _cleanup = Removal::new(*writer.segment());
+//! let w = writer.view();
+//! w.volts().set(2, 11.5).ok();
+//! w.seq().store(1, Release);
+//!
+//! let reader = Shm::<Status>::open_read_only(key)?; // SHM_RDONLY
+//! let r = reader.view(); // a &StatusReadView: loads only
+//! assert_eq!((r.seq().load(Acquire), r.volts().get(2)), (1, Some(11.5)));
+//! // A read-write view lends its read-only self, for code that must only read.
+//! fn volts(s: &StatusReadView) -> [f32; 4] { s.volts().load(Acquire) }
+//! assert_eq!(volts(w.as_read()), [0.0, 0.0, 11.5, 0.0]);
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
+//! ```compile_fail,E0599
+//! # use core::sync::atomic::Ordering::Release;
+//! # use sysv_ipc::{Key, ShmView, shm::Shm};
+//! # use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+//! # #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+//! # #[repr(C)]
+//! # struct Status { seq: u64, volts: [f32; 4] }
+//! let reader = Shm::<Status>::open_read_only(Key::new(1))?;
+//! reader.view().seq().store(2, Release); // error: no `store` on LoadOnly<AtomicU64>
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
 //! # A view written by hand
 //!
-//! Without the derive, implement [`ShmView`] (the `unsafe` part: the layout promise)
-//! and [`ViewCell`] (whole-value loads and stores):
+//! Without the derive, implement [`ShmView`] (the `unsafe` part: the layout promise),
+//! [`ViewCell`] for the view and [`ReadCell`] for the read view (whole-value loads
+//! and stores):
 //!
 //! ```
 //! use core::sync::atomic::{AtomicU32, Ordering};
-//! use sysv_ipc::view::{AtomicF32, ShmView, ViewCell};
+//! use sysv_ipc::view::{AtomicF32, LoadOnly, ReadCell, ShmView, ViewCell};
 //! use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 //!
 //! #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Debug, PartialEq)]
@@ -82,12 +137,19 @@
 //! #[repr(C)]
 //! struct ReadingView { id: AtomicU32, celsius: AtomicF32 }
 //!
-//! // SAFETY: both are repr(C) with cells of the same size and alignment as the
-//! // fields, in the same order (AtomicU32 for u32, AtomicF32 for f32), so every
-//! // offset, the size (8) and the alignment (4) agree, and there is no padding; every
-//! // byte of ReadingView is inside an atomic, and any bit pattern is valid for both.
+//! /// The same cells, load-only.
+//! #[repr(C)]
+//! struct ReadingReadView { id: LoadOnly<AtomicU32>, celsius: LoadOnly<AtomicF32> }
+//!
+//! // SAFETY: all three are repr(C) with fields of the same size and alignment, in the
+//! // same order (each field's own View and ReadView: AtomicU32 and LoadOnly<AtomicU32>
+//! // for u32, AtomicF32 and LoadOnly<AtomicF32> for f32), so every offset, the size
+//! // (8) and the alignment (4) agree, and there is no padding; every byte of the views
+//! // is inside an atomic, any bit pattern is valid for all three, and each view's
+//! // methods are its cells' own (the read view's only Relaxed loads).
 //! unsafe impl ShmView for Reading {
 //!     type View = ReadingView;
+//!     type ReadView = ReadingReadView;
 //! }
 //!
 //! impl ViewCell for ReadingView {
@@ -102,10 +164,19 @@
 //!     }
 //! }
 //!
+//! impl ReadCell for ReadingReadView {
+//!     type Value = Reading;
+//!     fn load_into(&self, out: &mut Reading, order: Ordering) {
+//!         self.id.load_into(&mut out.id, order);
+//!         self.celsius.load_into(&mut out.celsius, order);
+//!     }
+//! }
+//!
 //! let cells = ReadingView { id: AtomicU32::new(0), celsius: AtomicF32::new(0.0) };
 //! ViewCell::store(&cells, Reading { id: 3, celsius: 21.5 }, Ordering::Release);
-//! assert_eq!(ViewCell::load(&cells, Ordering::Acquire), Reading { id: 3, celsius: 21.5 });
-//! assert_eq!(size_of::<ReadingView>(), size_of::<Reading>());
+//! let read: &ReadingReadView = cells.as_read();
+//! assert_eq!(ReadCell::load(read, Ordering::Acquire), Reading { id: 3, celsius: 21.5 });
+//! assert_eq!(size_of::<ReadingReadView>(), size_of::<Reading>());
 //! ```
 //!
 //! # Other languages
@@ -123,17 +194,20 @@
 //! behaviour unless all of them are reads. A view accesses each field with its own
 //! width, while the copies ([`Shm::read`](crate::Shm::read),
 //! [`read_into`](crate::Shm::read_into), [`write`](crate::Shm::write), the
-//! [`Attachment`](crate::Attachment)'s) use 8-byte words. That is why
+//! [`Attachment`](crate::Attachment)'s) use 8-byte words. That is why a read-write
 //! [`Shm::view`](crate::Shm::view) takes `&mut self`: while the view lives, this
-//! `Shm` makes no copy. Peers in other processes are outside the model (the hardware
+//! `Shm` makes no copy. A read-only `Shm` only ever loads, so its `view` takes
+//! `&self`. A view and its read view access every byte with the same width, so both
+//! may be used at once. Peers in other processes are outside the model (the hardware
 //! makes every such access byte-wise coherent).
 //!
 //! # Safety
 //!
 //! `unsafe` here is the [`ShmView`] contract and its implementations for the
-//! primitives and arrays (each states why the cell matches the type), and building a
-//! zeroed view in local memory for [`ArrayView::new`]. Views of segment memory are
-//! made in `shm.rs` ([`Shm::view`](crate::Shm::view)), from this contract.
+//! primitives and arrays (each states why the cell matches the type), building a
+//! zeroed view in local memory for [`ArrayView::new`], and [`ViewCell::as_read`]'s
+//! cast of a view to its read view. Views of segment memory are made in `shm.rs`
+//! ([`Shm::view`](crate::Shm::view)), from this contract.
 #![allow(unsafe_code)]
 
 use core::fmt;
@@ -141,16 +215,16 @@ use core::ops::Range;
 // Views are public types laid over segment bytes: they must be core's atomics (loom's
 // are tracked runtime objects, not layout-compatible), so this module names them
 // directly rather than through `crate::sync`, and is absent under loom.
-use core::sync::atomic::Ordering;
 pub use core::sync::atomic::{
     AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicU8, AtomicU16, AtomicU32, AtomicU64,
 };
+use core::sync::atomic::{Ordering, fence};
 
 use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
-/// The largest value (in bytes) that [`ViewCell::load`] and [`ViewCell::store`] move
-/// by value, checked when the program is built: larger ones would be a stack
-/// temporary of their size. Use [`ViewCell::load_into`]/[`ViewCell::store_from`]
+/// The largest value (in bytes) that [`ViewCell::load`], [`ViewCell::store`] and
+/// [`ReadCell::load`] move by value, checked when the program is built: larger ones
+/// would be a stack temporary of their size. Use the `load_into`/`store_from` forms
 /// (no temporary), or the fields and elements one by one.
 ///
 /// ```
@@ -159,7 +233,8 @@ use zerocopy::{FromBytes, FromZeros, IntoBytes};
 pub const WHOLE_MAX: usize = 4096;
 
 /// A `#[repr(C)]` type that can be viewed in place in shared memory: its
-/// [`View`](Self::View) is the same bytes seen as atomic cells.
+/// [`View`](Self::View) is the same bytes seen as atomic cells, its
+/// [`ReadView`](Self::ReadView) the same cells able only to load.
 ///
 /// Derive it (`#[derive(ShmView)]`, the `derive` feature, on by default), or
 /// implement it by hand (see the [module docs](self)). The primitive integers
@@ -168,52 +243,72 @@ pub const WHOLE_MAX: usize = 4096;
 ///
 /// # Safety
 ///
-/// A reference `&Self::View` is made from a pointer to `size_of::<Self>()` bytes of
-/// shared memory that hold (or will hold) a `Self`, that another process may read and
-/// write at any time with any bytes. An implementation guarantees, for every target
-/// it compiles on:
+/// A reference `&Self::View` or `&Self::ReadView` is made from a pointer to
+/// `size_of::<Self>()` bytes of shared memory that hold (or will hold) a `Self`, that
+/// another process may read and write at any time with any bytes; a
+/// `&Self::ReadView`, also over memory mapped read-only, where any store faults. A
+/// `&Self::View` is also cast to a `&Self::ReadView` of the same bytes
+/// ([`ViewCell::as_read`]), and both may then be used at once. An implementation
+/// guarantees, for every target it compiles on, of `V` standing for each of
+/// `Self::View` and `Self::ReadView`:
 ///
-/// - **Layout**: `size_of::<Self::View>() == size_of::<Self>()`,
-///   `align_of::<Self::View>() == align_of::<Self>()`, and `Self::View` has a stable
-///   layout (`#[repr(C)]` or `#[repr(transparent)]`, or an array of such) in which
-///   each field of `Self` corresponds to a cell (a field of `Self::View`) at the
-///   same offset, whose own type is the `ShmView::View` of that field's type (or is
-///   layout-identical to it under these same rules).
-/// - **Every byte is a cell**: `Self::View` has no padding, and every one of its
-///   bytes lies inside an [`UnsafeCell`](core::cell::UnsafeCell) (an atomic, or a
-///   type made of them), so that holding `&Self::View` while a peer writes the bytes
-///   asserts nothing about them staying unchanged.
+/// - **Layout**: `size_of::<V>() == size_of::<Self>()`,
+///   `align_of::<V>() == align_of::<Self>()`, and `V` has a stable layout
+///   (`#[repr(C)]` or `#[repr(transparent)]`, or an array of such) in which each
+///   field of `Self` corresponds to a cell (a field of `V`) at the same offset, whose
+///   own type is the `ShmView::View` (for `V = Self::View`) or `ShmView::ReadView`
+///   (for `V = Self::ReadView`) of that field's type, or is layout-identical to it
+///   under these same rules. So the two views have the same cells: the same offsets
+///   and widths.
+/// - **Every byte is a cell**: `V` has no padding, and every one of its bytes lies
+///   inside an [`UnsafeCell`](core::cell::UnsafeCell) (an atomic, or a type made of
+///   them), so that holding `&V` while a peer writes the bytes asserts nothing about
+///   them staying unchanged.
 /// - **Any bits are valid**: every bit pattern of `size_of::<Self>()` initialised
-///   bytes is a valid `Self::View` and a valid `Self` (`Self: FromBytes` says the
-///   latter; `Self: IntoBytes` says `Self` has no padding either).
+///   bytes is a valid `Self::View`, a valid `Self::ReadView` and a valid `Self`
+///   (`Self: FromBytes` says the latter; `Self: IntoBytes` says `Self` has no padding
+///   either).
 /// - **Only atomic accesses**: every method of `Self::View` (and of every type it
 ///   hands out a reference to) reads or writes those bytes only by atomic
 ///   operations, each on a naturally aligned cell of 1, 2, 4 or 8 bytes, always of
 ///   the same cell: never a plain, volatile or differently sized access to them.
 ///   (This is what makes a peer's concurrent write a race the memory model permits,
 ///   and keeps every byte accessed with one size.)
-/// - **No drop glue, no other state**: `Self::View` does not implement `Drop`, owns
-///   nothing, and is `Sync`.
+/// - **Only Relaxed loads through the read view**: every method of
+///   `Self::ReadView` (and of every type it hands out a reference to) accesses the
+///   bytes only by `Relaxed` atomic loads of those same cells (with fences, which
+///   touch no memory, for stronger orderings): never a store, a read-modify-write
+///   (not even a `compare_exchange` that would fail), or a load with another
+///   ordering. The standard library guarantees exactly these not to fault on
+///   read-only memory on the targets this crate builds for (`core::sync::atomic`,
+///   ["Atomic accesses to read-only
+///   memory"](https://doc.rust-lang.org/1.95.0/core/sync/atomic/index.html#atomic-accesses-to-read-only-memory):
+///   "sufficiently small" atomic loads with `Ordering::Relaxed`, 8 bytes on x86_64
+///   and aarch64).
+/// - **No drop glue, no other state**: `V` does not implement `Drop`, owns nothing,
+///   and is `Sync`.
 ///
 /// Breaking any of these can make a safe program undefined behaviour, which is why
-/// the trait is `unsafe` to implement. The derive checks the layout at compile time
-/// (offsets, size, alignment, no padding) and builds the view only from cells that
-/// meet the rest.
+/// the trait is `unsafe` to implement. The derive checks both views' layouts at
+/// compile time (offsets, size, alignment, no padding) and builds them only from
+/// cells that meet the rest.
 ///
 /// # Examples
 ///
 /// ```
-/// use sysv_ipc::view::{ArrayView, AtomicF64, AtomicU16, ShmView};
+/// use sysv_ipc::view::{ArrayReadView, ArrayView, AtomicF64, AtomicU16, LoadOnly, ShmView};
 ///
-/// fn cell_size<T: ShmView>() -> usize {
-///     size_of::<T::View>()
+/// fn cell_size<T: ShmView>() -> (usize, usize) {
+///     (size_of::<T::View>(), size_of::<T::ReadView>())
 /// }
 /// // Every view has its type's size: the same bytes, seen as cells.
-/// assert_eq!(cell_size::<u16>(), 2);
-/// assert_eq!(cell_size::<[[f64; 3]; 2]>(), 48);
+/// assert_eq!(cell_size::<u16>(), (2, 2));
+/// assert_eq!(cell_size::<[[f64; 3]; 2]>(), (48, 48));
 /// let _: Option<&AtomicU16> = None::<&<u16 as ShmView>::View>;
 /// let _: Option<&ArrayView<f64, 3>> = None::<&<[f64; 3] as ShmView>::View>;
 /// let _: Option<&AtomicF64> = None::<&<f64 as ShmView>::View>;
+/// let _: Option<&LoadOnly<AtomicU16>> = None::<&<u16 as ShmView>::ReadView>;
+/// let _: Option<&ArrayReadView<f64, 3>> = None::<&<[f64; 3] as ShmView>::ReadView>;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no in-place shared-memory view (it does not implement `ShmView`)",
@@ -223,6 +318,11 @@ pub const WHOLE_MAX: usize = 4096;
 pub unsafe trait ShmView: FromBytes + IntoBytes {
     /// The view: the same bytes as atomic cells, with the same offsets.
     type View: ViewCell<Value = Self>;
+
+    /// The read-only view: the [`View`](Self::View)'s cells, load-only (Relaxed
+    /// loads, fences for stronger orderings), for memory this process must not
+    /// write.
+    type ReadView: ReadCell<Value = Self>;
 }
 
 /// A cell (or a view made of cells) that loads and stores its whole value.
@@ -309,6 +409,119 @@ pub trait ViewCell: Sync {
         const { assert_whole::<Self::Value>() };
         self.store_from(&value, order);
     }
+
+    /// The same cells as the read-only view ([`ShmView::ReadView`]), in place: for
+    /// code that must only read, such as a function taking `&XReadView`. Nothing is
+    /// copied; the reference borrows this view.
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use sysv_ipc::view::{ArrayReadView, ArrayView, ReadCell, ViewCell};
+    ///
+    /// fn sum(a: &ArrayReadView<u32, 3>) -> u32 { a.iter().sum() }
+    /// let a = ArrayView::<u32, 3>::new([1, 2, 3]);
+    /// let r = a.as_read();
+    /// assert_eq!(sum(r), 6);
+    /// a.set(0, 10)?; // the same bytes: the read view sees the store
+    /// assert_eq!((r.get(0), r.load(Relaxed)), (Some(10), [10, 2, 3]));
+    /// # Ok::<(), sysv_ipc::view::OutOfRange>(())
+    /// ```
+    #[inline(always)]
+    fn as_read(&self) -> &<Self::Value as ShmView>::ReadView
+    where
+        Self: Sized,
+        Self::Value: ShmView<View = Self>,
+    {
+        const {
+            assert!(
+                size_of::<Self>() == size_of::<<Self::Value as ShmView>::ReadView>()
+                    && align_of::<Self>() == align_of::<<Self::Value as ShmView>::ReadView>(),
+                "ShmView contract broken: the View and the ReadView differ in layout"
+            );
+        }
+        let p = (&raw const *self).cast::<<Self::Value as ShmView>::ReadView>();
+        // SAFETY: `self` is the View of `Self::Value` (the where clause), so
+        // ShmView's contract makes the ReadView the same cells at the same offsets
+        // and widths, of the same size and alignment (also asserted above): `p` is
+        // aligned and points to size_of::<ReadView>() initialised bytes, every one
+        // inside an UnsafeCell and valid as a ReadView whatever they hold, live and
+        // shared for `self`'s borrow, which the result keeps. Through it only Relaxed
+        // loads of the cells this view accesses with the same width happen (the
+        // contract), so using both at once mixes no access sizes.
+        unsafe { &*p }
+    }
+}
+
+/// A read-only cell (or a read view made of them) that loads its whole value: the
+/// cells of a [`ShmView::ReadView`].
+///
+/// Every load is a `Relaxed` atomic load, the only kind guaranteed to work on memory
+/// mapped read-only. A stronger ordering adds a fence after the load:
+/// `Acquire` and `AcqRel` an Acquire [`fence`], `SeqCst` a
+/// SeqCst fence; `Release` loads `Relaxed`. As for [`ViewCell`], a read view of many
+/// fields loads them one by one in declaration order (with that fence after each);
+/// the whole is *not* one atomic access.
+///
+/// ```
+/// use core::sync::atomic::{AtomicU16, Ordering};
+/// use sysv_ipc::view::{ReadCell, ViewCell};
+///
+/// let cell = AtomicU16::new(5);
+/// let read = cell.as_read(); // a &LoadOnly<AtomicU16>
+/// let mut out = 0u16;
+/// read.load_into(&mut out, Ordering::AcqRel); // a Relaxed load, then fence(Acquire)
+/// assert_eq!(out, 5);
+/// assert_eq!(ReadCell::load(read, Ordering::SeqCst), 5);
+/// ```
+pub trait ReadCell: Sync {
+    /// The plain type whose bytes this views.
+    type Value;
+
+    /// Loads every cell into `out`, field by field, without a temporary of the
+    /// whole.
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Acquire;
+    /// use sysv_ipc::view::{ArrayView, ReadCell, ViewCell};
+    ///
+    /// let a = ArrayView::<u32, 3>::new([1, 2, 3]);
+    /// let mut out = [0u32; 3];
+    /// a.as_read().load_into(&mut out, Acquire);
+    /// assert_eq!(out, [1, 2, 3]);
+    /// ```
+    fn load_into(&self, out: &mut Self::Value, order: Ordering);
+
+    /// Loads the whole value, field by field. Values above [`WHOLE_MAX`] bytes are
+    /// refused when the program is built (they would be a stack temporary of that
+    /// size): use [`load_into`](Self::load_into).
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use sysv_ipc::view::{ArrayView, ReadCell, ViewCell};
+    ///
+    /// let a = ArrayView::<u8, 3>::new([1, 2, 3]);
+    /// assert_eq!(a.as_read().load(Relaxed), [1, 2, 3]);
+    /// ```
+    fn load(&self, order: Ordering) -> Self::Value
+    where
+        Self::Value: FromZeros,
+    {
+        const { assert_whole::<Self::Value>() };
+        let mut v = Self::Value::new_zeroed();
+        self.load_into(&mut v, order);
+        v
+    }
+}
+
+/// What a read view's Relaxed load adds for a stronger `order`: std's advice for
+/// read-only memory, "a relaxed load followed by an acquire fence".
+#[inline(always)]
+fn fence_after_load(order: Ordering) {
+    match order {
+        Ordering::Relaxed | Ordering::Release => {}
+        Ordering::Acquire | Ordering::AcqRel => fence(Ordering::Acquire),
+        _ => fence(Ordering::SeqCst),
+    }
 }
 
 const fn assert_whole<T>() {
@@ -338,8 +551,71 @@ const fn store_order(order: Ordering) -> Ordering {
     }
 }
 
+/// The read-only cell of a primitive field: the view's cell `C` ([`AtomicU32`] for a
+/// `u32`, [`AtomicF64`] for an `f64`, ...) with only its loading half.
+///
+/// `LoadOnly<C>` has `load` and no `store`, `swap` or `fetch_*`: its one access is
+/// a `Relaxed` atomic load of the whole cell (a fence after it for stronger
+/// orderings, see [`ReadCell`]), which works on read-only memory. It is
+/// `#[repr(transparent)]` over `C`, so it has the field's size and alignment, and
+/// single-copy atomicity as `C` has. Get one from a [`ShmView::ReadView`] (a
+/// read-only [`Shm::view`](crate::Shm::view), a derived `XReadView`'s accessors) or
+/// from a cell with [`ViewCell::as_read`].
+///
+/// ```
+/// use core::sync::atomic::Ordering;
+/// use sysv_ipc::view::{AtomicF64, AtomicI16, LoadOnly, ViewCell};
+///
+/// let (a, b) = (AtomicI16::new(-3), AtomicF64::new(0.25));
+/// let (ra, rb): (&LoadOnly<AtomicI16>, &LoadOnly<AtomicF64>) = (a.as_read(), b.as_read());
+/// assert_eq!((ra.load(Ordering::Acquire), rb.load(Ordering::Relaxed)), (-3, 0.25));
+/// assert_eq!(size_of::<LoadOnly<AtomicF64>>(), 8);
+/// ```
+#[repr(transparent)]
+pub struct LoadOnly<C>(C);
+
+/// `LoadOnly<$cell>`'s load of a `$t`, where `$relaxed` loads `$c: &$cell` Relaxed.
+macro_rules! load_only {
+    ($t:ty, $cell:ty, $example:literal, |$c:ident| $relaxed:expr) => {
+        impl LoadOnly<$cell> {
+            #[doc = concat!("Loads the `", stringify!($t), "`: one single-copy atomic Relaxed load, then")]
+            /// an Acquire fence for `Acquire`/`AcqRel` or a SeqCst fence for `SeqCst`
+            /// (`Release` is `Relaxed`; no panic).
+            #[doc = concat!("\n\n```\nuse core::sync::atomic::Ordering;\nuse sysv_ipc::view::{", stringify!($cell), ", ViewCell};\n\nlet cell = ", stringify!($cell), "::new(", $example, ");\nassert_eq!(cell.as_read().load(Ordering::Acquire), ", $example, ");\n```")]
+            #[inline(always)]
+            pub fn load(&self, order: Ordering) -> $t {
+                let $c = &self.0;
+                let v = $relaxed;
+                fence_after_load(order);
+                v
+            }
+        }
+
+        impl ReadCell for LoadOnly<$cell> {
+            type Value = $t;
+            #[inline(always)]
+            fn load_into(&self, out: &mut $t, order: Ordering) {
+                *out = self.load(order);
+            }
+        }
+
+        impl fmt::Debug for LoadOnly<$cell> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.load(Ordering::Relaxed), f)
+            }
+        }
+
+        const _: () = assert!(
+            size_of::<LoadOnly<$cell>>() == size_of::<$t>()
+                && align_of::<LoadOnly<$cell>>() == align_of::<$t>()
+        );
+    };
+}
+
 macro_rules! int_cells {
     ($($t:ty => $cell:ty),* $(,)?) => {$(
+        load_only!($t, $cell, "7", |c| c.load(Ordering::Relaxed));
+
         // Layout: the atomic has the integer's size and alignment on every target we
         // build for ("has the same size and bit validity as the underlying integer
         // type"; alignment equal to size, which is the integer's on x86_64/aarch64).
@@ -351,9 +627,12 @@ macro_rules! int_cells {
         // SAFETY: the atomic is repr(C)-compatible with the integer: same size and
         // alignment (asserted above), no padding, its one field is an UnsafeCell, any
         // bit pattern is a valid integer, and its methods access the bytes only
-        // atomically with its own width. No Drop, and it is Sync.
+        // atomically with its own width. LoadOnly is repr(transparent) over that same
+        // atomic (so the same cell) and its one access is a Relaxed load of it. No
+        // Drop, and both are Sync.
         unsafe impl ShmView for $t {
             type View = $cell;
+            type ReadView = LoadOnly<$cell>;
         }
 
         impl ViewCell for $cell {
@@ -426,12 +705,16 @@ macro_rules! float_cell {
             size_of::<$f>() == size_of::<$name>() && align_of::<$f>() == align_of::<$name>()
         );
 
+        load_only!($f, $name, "0.5", |c| <$f>::from_bits(c.0.load(Ordering::Relaxed)));
+
         // SAFETY: repr(transparent) over the integer atomic of the float's size and
         // alignment (asserted above): no padding, all bytes in its UnsafeCell, any bit
         // pattern is a valid float (NaNs included) and a valid integer; every method
-        // is one atomic access of the whole cell. No Drop, Sync.
+        // is one atomic access of the whole cell. LoadOnly is repr(transparent) over
+        // the same cell and only loads it Relaxed. No Drop, Sync.
         unsafe impl ShmView for $f {
             type View = $name;
+            type ReadView = LoadOnly<$name>;
         }
 
         impl ViewCell for $name {
@@ -544,9 +827,20 @@ impl<E: ShmView, const N: usize> ArrayView<E, N> {
     /// ```
     /// assert_eq!(sysv_ipc::view::ArrayView::<u8, 7>::new([0; 7]).len(), 7);
     /// ```
-    #[allow(clippy::len_without_is_empty)]
     pub const fn len(&self) -> usize {
         N
+    }
+
+    /// Whether `N` is 0.
+    ///
+    /// ```
+    /// use sysv_ipc::view::ArrayView;
+    ///
+    /// assert!(!ArrayView::<u8, 1>::new([0]).is_empty());
+    /// assert!(ArrayView::<u8, 0>::new([]).is_empty());
+    /// ```
+    pub const fn is_empty(&self) -> bool {
+        N == 0
     }
 
     /// Element `i`'s cell (or view, for arrays of arrays or structs); `None` past
@@ -666,16 +960,25 @@ impl<E: ShmView, const N: usize> ArrayView<E, N> {
     }
 
     fn cells(&self, range: &Range<usize>, buf: usize) -> Result<&[E::View], OutOfRange> {
-        let err = OutOfRange {
+        cells_in(&self.0, range, buf)
+    }
+}
+
+/// The cells of `range`, if it lies in `cells` and `buf` (the caller's buffer
+/// length) equals its length.
+fn cells_in<'a, V>(
+    cells: &'a [V],
+    range: &Range<usize>,
+    buf: usize,
+) -> Result<&'a [V], OutOfRange> {
+    match cells.get(range.clone()) {
+        Some(in_range) if in_range.len() == buf => Ok(in_range),
+        _ => Err(OutOfRange {
             start: range.start,
             end: range.end,
-            len: N,
+            len: cells.len(),
             buf,
-        };
-        match self.0.get(range.clone()) {
-            Some(cells) if cells.len() == buf => Ok(cells),
-            _ => Err(err),
-        }
+        }),
     }
 }
 
@@ -701,14 +1004,164 @@ impl<E: ShmView + FromZeros + fmt::Debug, const N: usize> fmt::Debug for ArrayVi
     }
 }
 
+/// The read-only view of an array `[E; N]`: `N` cells of `E`'s read view, indexed
+/// without panics; [`ArrayView`] without [`set`](ArrayView::set) and
+/// [`write_range`](ArrayView::write_range).
+///
+/// Each element is loaded as its own cell (single-copy atomic if `E` is a
+/// primitive), `Relaxed` in [`get`](Self::get), [`iter`](Self::iter) and
+/// [`read_range`](Self::read_range); [`at`](Self::at) gives the element's read-only
+/// cell for another ordering. The array as a whole is not one atomic access.
+///
+/// ```
+/// use core::sync::atomic::Ordering;
+/// use sysv_ipc::view::{ArrayReadView, ArrayView, ViewCell};
+///
+/// let cells = ArrayView::<u16, 5>::new([1, 2, 3, 4, 5]);
+/// let a: &ArrayReadView<u16, 5> = cells.as_read();
+/// assert_eq!((a.len(), a.get(2), a.get(5)), (5, Some(3), None));
+/// let mut buf = [0u16; 3];
+/// a.read_range(2..5, &mut buf)?;
+/// assert_eq!(buf, [3, 4, 5]);
+/// assert_eq!(a.iter().sum::<u16>(), 15);
+/// assert_eq!(a.at(4).map(|c| c.load(Ordering::Acquire)), Some(5));
+/// # Ok::<(), sysv_ipc::view::OutOfRange>(())
+/// ```
+///
+/// It cannot store:
+///
+/// ```compile_fail,E0599
+/// use sysv_ipc::view::{ArrayView, ViewCell};
+///
+/// let cells = ArrayView::<u16, 2>::new([1, 2]);
+/// cells.as_read().set(0, 9); // error: no method `set` on ArrayReadView
+/// ```
+#[repr(transparent)]
+pub struct ArrayReadView<E: ShmView, const N: usize>([E::ReadView; N]);
+
+impl<E: ShmView, const N: usize> ArrayReadView<E, N> {
+    /// `N`, the number of elements.
+    ///
+    /// ```
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// assert_eq!(ArrayView::<u8, 7>::new([0; 7]).as_read().len(), 7);
+    /// ```
+    pub const fn len(&self) -> usize {
+        N
+    }
+
+    /// Whether `N` is 0.
+    ///
+    /// ```
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// assert!(!ArrayView::<u8, 1>::new([0]).as_read().is_empty());
+    /// assert!(ArrayView::<u8, 0>::new([]).as_read().is_empty());
+    /// ```
+    pub const fn is_empty(&self) -> bool {
+        N == 0
+    }
+
+    /// Element `i`'s read-only cell (or read view, for arrays of arrays or
+    /// structs); `None` past the end.
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering;
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// let cells = ArrayView::<[i32; 3], 2>::new([[0, 0, 0], [0, 0, -4]]);
+    /// let grid = cells.as_read();
+    /// assert_eq!(grid.at(1).and_then(|row| row.at(2)).map(|c| c.load(Ordering::Acquire)), Some(-4));
+    /// assert!(grid.at(2).is_none());
+    /// ```
+    #[inline]
+    pub fn at(&self, i: usize) -> Option<&E::ReadView> {
+        self.0.get(i)
+    }
+
+    /// Element `i`'s value (a `Relaxed` load of its cell); `None` past the end.
+    ///
+    /// ```
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// let cells = ArrayView::<f64, 2>::new([0.5, 1.5]);
+    /// assert_eq!((cells.as_read().get(1), cells.as_read().get(2)), (Some(1.5), None));
+    /// ```
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<E>
+    where
+        E: FromZeros,
+    {
+        self.0.get(i).map(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// The elements' values in order, each a `Relaxed` load when the iterator
+    /// reaches it.
+    ///
+    /// ```
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// let cells = ArrayView::<i8, 4>::new([1, -2, 3, -4]);
+    /// assert_eq!(cells.as_read().iter().filter(|v| *v < 0).count(), 2);
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = E> + '_
+    where
+        E: FromZeros,
+    {
+        self.0.iter().map(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// Copies elements `range` into `out` (`Relaxed`, element by element);
+    /// [`OutOfRange`] if the range does not fit in `N` or `out` is not as long as it.
+    ///
+    /// ```
+    /// use sysv_ipc::view::{ArrayView, ViewCell};
+    ///
+    /// let cells = ArrayView::<u8, 4>::new(*b"abcd");
+    /// let mut two = [0u8; 2];
+    /// cells.as_read().read_range(2..4, &mut two)?;
+    /// assert_eq!(&two, b"cd");
+    /// assert!(cells.as_read().read_range(3..5, &mut two).is_err());
+    /// # Ok::<(), sysv_ipc::view::OutOfRange>(())
+    /// ```
+    pub fn read_range(&self, range: Range<usize>, out: &mut [E]) -> Result<(), OutOfRange> {
+        let cells = cells_in(&self.0, &range, out.len())?;
+        for (c, o) in cells.iter().zip(out.iter_mut()) {
+            c.load_into(o, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+impl<E: ShmView, const N: usize> ReadCell for ArrayReadView<E, N> {
+    type Value = [E; N];
+
+    fn load_into(&self, out: &mut [E; N], order: Ordering) {
+        for (c, o) in self.0.iter().zip(out.iter_mut()) {
+            c.load_into(o, order);
+        }
+    }
+}
+
+impl<E: ShmView + FromZeros + fmt::Debug, const N: usize> fmt::Debug for ArrayReadView<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 // SAFETY: [E::View; N] is laid out as N elements at a stride of size_of::<E::View>(),
 // which equals size_of::<E>() with the same alignment (E's ShmView contract), so it
 // has the size, alignment and element offsets of [E; N]; arrays have no padding
 // between elements beyond their elements' own, of which there is none; each element
 // is all cells, any bits valid, accessed only atomically through its own methods
-// (ArrayView adds only indexing). repr(transparent) keeps the array's layout. No Drop.
+// (ArrayView adds only indexing). repr(transparent) keeps the array's layout. The
+// same holds for [E::ReadView; N] (E::ReadView has E::View's size, alignment and
+// cells), whose elements only load Relaxed (E's contract; ArrayReadView adds only
+// indexing). No Drop.
 unsafe impl<E: ShmView, const N: usize> ShmView for [E; N] {
     type View = ArrayView<E, N>;
+    type ReadView = ArrayReadView<E, N>;
 }
 
 /// A view of all-zero bytes, in local memory (for `ArrayView::new`).
@@ -728,8 +1181,11 @@ fn zeroed_view<E: ShmView>() -> E::View {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
     use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
+    use std::format;
 
     #[test]
     fn float_cells_round_trip_every_bit_pattern_class() {
@@ -764,6 +1220,62 @@ mod tests {
             c.load_into(&mut out, o);
             assert_eq!(out, 7);
         }
+    }
+
+    #[test]
+    fn read_cells_load_what_the_cells_hold_with_every_ordering() {
+        let (c, f, d) = (AtomicI64::new(0), AtomicF32::new(0.0), AtomicF64::new(0.0));
+        let (rc, rf, rd) = (c.as_read(), f.as_read(), d.as_read());
+        for (i, o) in [Relaxed, Release, Acquire, AcqRel, SeqCst]
+            .into_iter()
+            .enumerate()
+        {
+            let v = -(i as i64) - 1;
+            c.store(v, Relaxed);
+            f.store(v as f32, Relaxed);
+            assert_eq!((rc.load(o), rf.load(o)), (v, v as f32));
+            let mut out = 0;
+            rc.load_into(&mut out, o);
+            assert_eq!(out, v);
+        }
+        // A NaN payload a peer might write reads back bit for bit.
+        d.as_bits().store(0x7ff8_dead_beef_0001, Relaxed);
+        assert_eq!(rd.load(Acquire).to_bits(), 0x7ff8_dead_beef_0001);
+        assert_eq!(format!("{rc:?}"), "-5");
+        // The read cell is the cell: the same address.
+        assert_eq!((&raw const *rc).addr(), (&raw const c).addr());
+    }
+
+    #[test]
+    fn array_read_view_bounds_are_errors() {
+        let cells = ArrayView::<u32, 3>::new([1, 2, 3]);
+        let a = cells.as_read();
+        assert_eq!((a.len(), a.is_empty()), (3, false));
+        assert_eq!(
+            (a.get(2), a.get(3), a.get(usize::MAX)),
+            (Some(3), None, None)
+        );
+        assert!(a.at(3).is_none());
+        let mut buf = [0; 3];
+        #[allow(clippy::reversed_empty_ranges)]
+        let backwards = 2..1;
+        assert!(a.read_range(backwards, &mut buf[..0]).is_err());
+        assert_eq!(
+            a.read_range(0..4, &mut [0; 4]),
+            Err(OutOfRange {
+                start: 0,
+                end: 4,
+                len: 3,
+                buf: 4
+            })
+        );
+        assert!(a.read_range(0..2, &mut buf).is_err());
+        assert!(a.read_range(3..3, &mut []).is_ok());
+        a.read_range(0..3, &mut buf).unwrap();
+        assert_eq!(buf, [1, 2, 3]);
+        assert!(a.iter().eq([1, 2, 3]));
+        assert_eq!(format!("{a:?}"), "[1, 2, 3]");
+        assert_eq!(ReadCell::load(a, Acquire), [1, 2, 3]);
     }
 
     #[test]
@@ -886,6 +1398,64 @@ mod tests {
             assert_eq!(at(&view, h12), heat + (3 + 2) * 8);
         }
 
+        fn at_r<V>(base: &BigReadView, cell: &V) -> usize {
+            (&raw const *cell).addr() - (&raw const *base).addr()
+        }
+
+        #[test]
+        fn read_view_offsets_equal_the_structs() {
+            assert_eq!(size_of::<BigReadView>(), size_of::<Big>());
+            assert_eq!(align_of::<BigReadView>(), align_of::<Big>());
+            assert_eq!(size_of::<PoseReadView>(), size_of::<Pose>());
+            assert_eq!(offset_of!(BigReadView, seq), offset_of!(Big, seq));
+            assert_eq!(offset_of!(BigReadView, temp_mc), offset_of!(Big, temp_mc));
+            assert_eq!(offset_of!(BigReadView, level), offset_of!(Big, level));
+            assert_eq!(offset_of!(BigReadView, tag), offset_of!(Big, tag));
+            assert_eq!(offset_of!(BigReadView, pose), offset_of!(Big, pose));
+            assert_eq!(offset_of!(BigReadView, grid), offset_of!(Big, grid));
+            assert_eq!(offset_of!(BigReadView, poses), offset_of!(Big, poses));
+            assert_eq!(offset_of!(BigReadView, heat), offset_of!(Big, heat));
+            assert_eq!(offset_of!(PoseReadView, y), offset_of!(Pose, y));
+            assert_eq!(offset_of!(PoseReadView, id), offset_of!(Pose, id));
+
+            // as_read is the same address, and each read accessor reaches the cell
+            // the view's accessor does.
+            let view = zeroed_view::<Big>();
+            let read = view.as_read();
+            assert_eq!((&raw const *read).addr(), (&raw const view).addr());
+            assert_eq!(at_r(read, read.pose().y()), at(&view, view.pose().y()));
+            assert_eq!(at_r(read, read.pose().id()), at(&view, view.pose().id()));
+            let g = |r: &BigReadView| r.grid().at(3).and_then(|row| row.at(2)).map(|c| at_r(r, c));
+            assert_eq!(g(read), Some(offset_of!(Big, grid) + (3 * 5 + 2) * 2));
+            let p1 = read.poses().at(1).unwrap();
+            assert_eq!(
+                at_r(read, p1.flags()),
+                offset_of!(Big, poses) + size_of::<Pose>() + offset_of!(Pose, flags)
+            );
+            let h12 = read.heat().at(1).and_then(|r| r.at(2)).unwrap();
+            assert_eq!(at_r(read, h12), offset_of!(Big, heat) + (3 + 2) * 8);
+        }
+
+        #[test]
+        fn read_view_loads_what_the_view_stores() {
+            let view = zeroed_view::<Big>();
+            let read = view.as_read();
+            view.seq().store(u64::MAX, Relaxed);
+            view.tag().write_range(0..3, b"xyz").unwrap();
+            view.poses().at(1).unwrap().id().store(-3, Relaxed);
+            view.heat().at(0).unwrap().set(1, -0.5).unwrap();
+            assert_eq!(read.seq().load(Acquire), u64::MAX);
+            assert_eq!(read.poses().at(1).map(|p| p.id().load(SeqCst)), Some(-3));
+            assert_eq!(read.heat().at(0).and_then(|r| r.get(1)), Some(-0.5));
+            let mut whole = Big::new_zeroed();
+            ReadCell::load_into(read, &mut whole, Acquire);
+            let mut copy = Big::new_zeroed();
+            view.load_into(&mut copy, Relaxed);
+            assert_eq!(whole, copy);
+            assert_eq!(&whole.tag, b"xyz");
+            assert_eq!(ReadCell::load(read.pose(), Relaxed), copy.pose);
+        }
+
         #[test]
         fn view_and_copy_see_the_same_bytes() {
             let view = zeroed_view::<Big>();
@@ -935,6 +1505,20 @@ mod tests {
             assert_eq!(view.seq().load(Acquire), 7);
             let copy = shm.read();
             assert_eq!((copy.seq, copy.heat[1][2], copy.poses[0].y), (7, 3.5, -1.0));
+            // A read-only attachment's view of the same segment (a PROT_READ mapping
+            // where the mock has mmap, the same arena bytes under Miri).
+            let ro =
+                Shm::<Big, _, crate::ReadOnly>::from_segment_read_only(*shm.segment()).unwrap();
+            let r = ro.view();
+            assert_eq!(r.seq().load(Acquire), 7);
+            assert_eq!(r.heat().at(1).and_then(|row| row.get(2)), Some(3.5));
+            let mut whole = Big::new_zeroed();
+            ro.read_into(&mut whole); // while `r` is alive: loads only
+            assert_eq!(
+                (whole.seq, r.poses().at(0).map(|p| p.y().load(Relaxed))),
+                (7, Some(-1.0))
+            );
+            drop(ro);
             shm.into_segment().remove().unwrap();
         }
     }

@@ -1,5 +1,6 @@
-//! The derive's refusals: each `tests/ui/*.rs` must fail to compile with the
-//! message pinned in its `.stderr` (regenerate with `TRYBUILD=overwrite`).
+//! The derive's refusals, and stores through read-only views: each `tests/ui/*.rs`
+//! must fail to compile with the message pinned in its `.stderr` (regenerate with
+//! `TRYBUILD=overwrite`).
 
 #[test]
 fn derive_refuses_what_cannot_be_viewed() {

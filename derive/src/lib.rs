@@ -4,9 +4,11 @@
 //! For a `#[repr(C)]` struct `X` with named fields of the types `u8`..`u64`,
 //! `i8`..`i64`, `f32`, `f64`, arrays of them (nested too) and other structs deriving
 //! `ShmView`, it generates `XView`: a `#[repr(C)]` struct with the same fields as
-//! atomic cells (the fields' `ShmView::View` types), one accessor per field, and the
-//! `unsafe impl ShmView for X`, guarded by compile-time assertions that the view's
-//! size, alignment and every field offset equal `X`'s and that `X` has no padding.
+//! atomic cells (the fields' `ShmView::View` types), one accessor per field; its
+//! load-only twin `XReadView` (the fields' `ShmView::ReadView` types, accessors
+//! returning them); and the `unsafe impl ShmView for X`, guarded by compile-time
+//! assertions that both views' sizes, alignments and every field offset equal `X`'s
+//! and that `X` has no padding.
 //!
 //! It also implements `sysv_ipc::foreign::Foreign` for `X` (module `foreign` here):
 //! the C and Python declarations of the struct, with the offsets Rust computed.
@@ -24,7 +26,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Error, Fields, Type, parse_macro_input};
 
-/// Derives `sysv_ipc::view::ShmView` and generates the struct's view type `XView`.
+/// Derives `sysv_ipc::view::ShmView` and generates the struct's view types `XView`
+/// and `XReadView`.
 /// See the `sysv_ipc::view` module for the whole story and examples.
 #[proc_macro_derive(ShmView)]
 pub fn derive_shm_view(input: TokenStream) -> TokenStream {
@@ -122,22 +125,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         .zip(&cell_tys)
         .map(|((f, kind), cell)| {
             let fname = f.ident.as_ref();
-            let ty = &f.ty;
-            let ty_text = quote!(#ty).to_string().replace(' ', "");
-            let atomicity = match kind {
-                Kind::Prim(cell_name, size) => format!(
-                    "Single-copy atomic: one naturally aligned {size}-byte cell \
-                 (`{cell_name}`); a load sees the whole of one write."
-                ),
-                Kind::Array => "An array view: each element is its own cell (single-copy \
-                 atomic for primitive elements); the array as a whole is not one atomic \
-                 access."
-                    .to_owned(),
-                Kind::Nested => "A nested view: each of its fields is its own cell; the \
-                 struct as a whole is not one atomic access."
-                    .to_owned(),
-            };
-            let doc = format!("The field `{}: {ty_text}`. {atomicity}", quote!(#fname));
+            let doc = field_doc(f, kind);
             quote! {
                 #[doc = #doc]
                 #[inline(always)]
@@ -164,6 +152,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     });
     let size_msg = format!("#[derive(ShmView)]: `{view}` and `{name}` differ in size");
     let align_msg = format!("#[derive(ShmView)]: `{view}` and `{name}` differ in alignment");
+    let (read_view, read_view_items) = read_view_items(name, vis, fields, &kinds);
 
     let foreign = foreign::foreign_impl(name, fields);
 
@@ -196,15 +185,20 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             #( #offset_checks )*
         };
 
+        #read_view_items
+
         // SAFETY: #view is repr(C) with, in the same order, one field per field of
         // #name whose type is that field's ShmView::View (layout-identical to it by
         // that impl's contract), so each offset, the size and the alignment agree
         // (asserted above at compile time), and #name has no padding (asserted: its
         // fields' sizes add up to its size), so every byte of #view is inside a cell
         // whose bit patterns are all valid. Its methods only hand out those cells; it
-        // has no Drop and no other state.
+        // has no Drop and no other state. The same holds for #read_view with each
+        // field's ShmView::ReadView (the same cells, which only load Relaxed, by
+        // those impls' contracts; its own asserts above).
         unsafe impl #krate::ShmView for #name {
             type View = #view;
+            type ReadView = #read_view;
         }
 
         impl #krate::ViewCell for #view {
@@ -221,6 +215,118 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             }
         }
     })
+}
+
+/// An accessor's doc: the field as written and what its cell makes single-copy
+/// atomic (the same for the view and the read view: the same cells).
+fn field_doc(f: &syn::Field, kind: &Kind) -> String {
+    let fname = f.ident.as_ref();
+    let ty = &f.ty;
+    let ty_text = quote!(#ty).to_string().replace(' ', "");
+    let atomicity = match kind {
+        Kind::Prim(cell_name, size) => format!(
+            "Single-copy atomic: one naturally aligned {size}-byte cell \
+             (`{cell_name}`); a load sees the whole of one write."
+        ),
+        Kind::Array => "An array view: each element is its own cell (single-copy \
+             atomic for primitive elements); the array as a whole is not one atomic \
+             access."
+            .to_owned(),
+        Kind::Nested => "A nested view: each of its fields is its own cell; the \
+             struct as a whole is not one atomic access."
+            .to_owned(),
+    };
+    format!("The field `{}: {ty_text}`. {atomicity}", quote!(#fname))
+}
+
+/// `XReadView`: the view's cells as the fields' `ShmView::ReadView`s, its accessors,
+/// its `ReadCell` impl and its compile-time layout checks. The `ShmView` impl
+/// (in `expand`) names it as `ReadView`.
+fn read_view_items(
+    name: &syn::Ident,
+    vis: &syn::Visibility,
+    fields: &syn::punctuated::Punctuated<syn::Field, syn::token::Comma>,
+    kinds: &[Kind],
+) -> (syn::Ident, TokenStream2) {
+    let read_view = format_ident!("{}ReadView", name);
+    let krate = quote!(::sysv_ipc::view);
+    let names: Vec<_> = fields.iter().filter_map(|f| f.ident.as_ref()).collect();
+    let cell_tys: Vec<_> = fields
+        .iter()
+        .map(|f| {
+            let t = &f.ty;
+            quote_spanned!(t.span()=> <#t as #krate::ShmView>::ReadView)
+        })
+        .collect();
+    let doc = format!(
+        "The read-only in-place view of [`{name}`]: the cells of `{name}View`, able \
+         only to load (Relaxed atomic loads, a fence after each for stronger \
+         orderings), so it may be over memory mapped read-only (derived by \
+         `ShmView`). Get one from a read-only `Shm::<{name}>::view`, or from a \
+         `{name}View` with `ViewCell::as_read`. The whole is not one atomic access: \
+         a peer writing while a `load` runs may leave it torn across fields."
+    );
+    let accessors = fields
+        .iter()
+        .zip(kinds)
+        .zip(&cell_tys)
+        .map(|((f, kind), cell)| {
+            let fname = f.ident.as_ref();
+            let doc = format!("{} Load-only.", field_doc(f, kind));
+            quote! {
+                #[doc = #doc]
+                #[inline(always)]
+                pub fn #fname(&self) -> &#cell {
+                    &self.#fname
+                }
+            }
+        });
+    let offset_checks = names.iter().map(|n| {
+        let msg = format!(
+            "#[derive(ShmView)]: the read view's field `{n}` is not at `{name}.{n}`'s offset"
+        );
+        quote! {
+            ::core::assert!(
+                ::core::mem::offset_of!(#read_view, #n) == ::core::mem::offset_of!(#name, #n),
+                #msg
+            );
+        }
+    });
+    let size_msg = format!("#[derive(ShmView)]: `{read_view}` and `{name}` differ in size");
+    let align_msg = format!("#[derive(ShmView)]: `{read_view}` and `{name}` differ in alignment");
+    let items = quote! {
+        #[doc = #doc]
+        #[repr(C)]
+        #vis struct #read_view {
+            #( #names: #cell_tys, )*
+        }
+
+        impl #read_view {
+            #( #accessors )*
+        }
+
+        const _: () = {
+            ::core::assert!(
+                ::core::mem::size_of::<#read_view>() == ::core::mem::size_of::<#name>(),
+                #size_msg
+            );
+            ::core::assert!(
+                ::core::mem::align_of::<#read_view>() == ::core::mem::align_of::<#name>(),
+                #align_msg
+            );
+            #( #offset_checks )*
+        };
+
+        impl #krate::ReadCell for #read_view {
+            type Value = #name;
+
+            #[inline]
+            fn load_into(&self, out: &mut #name, order: ::core::sync::atomic::Ordering) {
+                #( #krate::ReadCell::load_into(&self.#names, &mut out.#names, order); )*
+            }
+        }
+    };
+    (read_view, items)
 }
 
 fn check_repr(input: &DeriveInput) -> syn::Result<()> {

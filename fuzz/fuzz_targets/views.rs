@@ -3,15 +3,20 @@
 //! between the view's operations; indices, ranges and buffer lengths come from the
 //! input too (and from the garbage read back).
 //!
+//! The same for read views: a read-only `Shm`'s (a `SHM_RDONLY` mapping, where a
+//! store would fault) and the read-write view's `as_read()`.
+//!
 //! Properties: no panic, no out-of-bounds access (ASan); every index and range
 //! answer agrees with the array's length; what a view reads is what the peer wrote
-//! at those bytes (checked against the peer's own copy for single-copy cells).
+//! at those bytes (checked against the peer's own copy for single-copy cells); the
+//! read-only mapping's read view loads what the view does.
 #![no_main]
 
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 
 use libfuzzer_sys::fuzz_target;
-use sysv_ipc::view::ViewCell;
+use sysv_ipc::shm::ReadOnly;
+use sysv_ipc::view::{ReadCell, ViewCell};
 use sysv_ipc::{Intent, Key, Mode, Removable, Segment, Shm, ShmView};
 use sysv_ipc_mock::Mock;
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
@@ -47,13 +52,15 @@ fuzz_target!(|data: &[u8]| {
     // The hostile peer's own mapping (a distinct address: the mock maps each shmat
     // apart), written with 8-byte-word copies.
     let peer = seg.attach().unwrap();
+    let ro = Shm::<Target, _, ReadOnly>::from_segment_read_only(seg).unwrap();
+    let r = ro.view();
     let size = size_of::<Target>();
     let v = shm.view();
     let mut at = 0usize;
     for chunk in data.chunks(7) {
         let (op, rest) = chunk.split_first().unwrap();
         let arg = rest.iter().fold(0usize, |a, &b| a << 8 | usize::from(b));
-        match op % 8 {
+        match op % 10 {
             0 => {
                 // Overwrite a window with the input's bytes.
                 let off = at % size;
@@ -117,6 +124,35 @@ fuzz_target!(|data: &[u8]| {
                     v.len().load(Relaxed),
                 );
             }
+            8 => {
+                // The read-only mapping's read view: indices and ranges from the
+                // input and the garbage, any ordering, loads only.
+                let order = [Relaxed, Release, Acquire, AcqRel, SeqCst][arg % 5];
+                let i = arg ^ r.index().load(order) as usize;
+                let row = r.grid().at(i % 8);
+                assert_eq!(row.is_some(), i % 8 < 5);
+                assert_eq!(row.and_then(|row| row.get(i >> 3)).is_some(), i % 8 < 5 && (i >> 3) < 7);
+                assert_eq!(r.tail().at(i).map(|c| c.load(order)).is_some(), i < 12);
+                let (start, end) = (arg % 13, (arg >> 4) % 13);
+                let mut out = [0u16; 13];
+                let got = r.tail().read_range(start..end, &mut out[..end.saturating_sub(start)]);
+                assert_eq!(got.is_ok(), start <= end && end <= 12);
+                let p = r.poses().at(arg % 3);
+                assert_eq!(p.is_some(), arg % 3 < 2);
+                let _ = p.map(|p| (p.x().load(order), p.y().load(order), ReadCell::load(p, order)));
+            }
+            9 => {
+                // Both read views of the same bytes load what the peer wrote there,
+                // and the whole loads through them agree while nobody writes.
+                let off = core::mem::offset_of!(Target, len);
+                peer.write(off, &(arg as u32).to_ne_bytes()).unwrap();
+                assert_eq!(r.len().load(Acquire), arg as u32);
+                assert_eq!(v.as_read().len().load(SeqCst), arg as u32);
+                let (mut a, mut b) = (Target::new_zeroed(), Target::new_zeroed());
+                r.load_into(&mut a, Acquire);
+                v.as_read().load_into(&mut b, Relaxed);
+                assert!(a.as_bytes() == b.as_bytes());
+            }
             _ => {
                 let mut bytes = vec![0u8; size];
                 peer.read(0, &mut bytes).unwrap();
@@ -126,5 +162,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     drop(peer);
+    drop(ro);
     shm.into_segment().remove().unwrap();
 });

@@ -10,6 +10,8 @@
 //! Every copy goes through the attachment's word-wise copy (`copy.rs`), straight
 //! between the mapping and the caller's memory, so the same reasoning as
 //! `Shm<T>`'s holds: no reference into the segment, and any bytes are a valid `T`.
+//! The in-place views (`ShmSlice::view`) are references to atomic cells only, made
+//! as `Shm::view` makes its, under the `ShmView` contract.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -19,7 +21,9 @@ use core::time::Duration;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::{Access, Attachment, MAX_READ_BY_VALUE, ReadOnly, ReadWrite, Segment, SegmentOptions};
+use crate::abi;
 use crate::error::{Error, ErrorKind, Object, Result, during};
+use crate::view::ShmView;
 use crate::{Backend, DefaultBackend, Intent, Key, Mode};
 
 /// The size of one element, refusing zero-sized types at compile time: `n` of
@@ -792,6 +796,122 @@ where
     }
 }
 
+impl<T, B> ShmSlice<T, B, ReadWrite>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout + ShmView,
+    B: Backend,
+{
+    /// The elements as their in-place views ([`crate::view`]): a slice of `len()`
+    /// views, element `i`'s at byte `i * size_of::<T>()`, nothing copied. Index it
+    /// with [`get`](slice::get) (`None` past the end), iterate it, split it: each
+    /// access through a view is an atomic load or store of one field.
+    ///
+    /// It takes `&mut self` for the reason [`Shm::view`](super::Shm::view) does:
+    /// this slice's copies ([`get`](Self::get), [`set`](Self::set), the ranges)
+    /// access the bytes in 8-byte words, the views each field with its own width,
+    /// and the two must not race in one process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, ShmView, shm::ShmSlice};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+    /// #[repr(C)]
+    /// struct Sample { t_ns: u64, value: f64 }
+    ///
+    /// let mut log = ShmSlice::<Sample>::create(Key::PRIVATE, 1000, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*log.segment());
+    /// let records = log.view();
+    /// records.get(999).map(|r| r.value().store(0.5, Relaxed));
+    /// assert!(records.get(1000).is_none());
+    /// assert_eq!(records.iter().filter(|r| r.value().load(Relaxed) > 0.0).count(), 1);
+    /// assert_eq!(log.get(999)?.value, 0.5); // the same bytes, copied
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn view(&mut self) -> &[T::View] {
+        const {
+            assert!(size_of::<T::View>() == size_of::<T>());
+            assert!(align_of::<T::View>() <= abi::SHMLBA_MIN);
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T::View>();
+        // Cannot fail: `checked` made sure the attachment holds `len` whole Ts, and
+        // shmat returns an SHMLBA_MIN-aligned address.
+        debug_assert!(self.attachment.len >= self.len * size_of::<T::View>() && p.is_aligned());
+        // SAFETY: `p` is non-null and aligned for T::View (an SHMLBA_MIN-aligned
+        // mapping, the Backend contract; align_of::<T::View>() <= SHMLBA_MIN,
+        // asserted above) and points to len * size_of::<T::View>() == len *
+        // size_of::<T>() <= the attachment's len <= isize::MAX bytes (`checked`,
+        // `attach_raw`) that are readable and writable (a ReadWrite mapping) and
+        // initialised (the kernel zero-fills segments), alive until shmdt, which
+        // needs the attachment that `&mut self` borrows for the slice's lifetime.
+        // Element i of a [T::View] lies at i * size_of::<T::View>(), where element
+        // i of the segment's T array lies. ShmView's contract makes each element a
+        // valid T::View whatever a peer writes (every byte inside an atomic cell,
+        // any bits valid) and every access through it atomic, so a shared slice over
+        // memory others write is no data race; the `&mut self` borrow keeps this
+        // slice's 8-byte-word copies from racing it in this process.
+        unsafe { core::slice::from_raw_parts(p, self.len) }
+    }
+}
+
+impl<T, B> ShmSlice<T, B, ReadOnly>
+where
+    T: FromBytes + IntoBytes + Immutable + KnownLayout + ShmView,
+    B: Backend,
+{
+    /// The elements as their read-only in-place views ([`ShmView::ReadView`]): a
+    /// slice of `len()` of them, element `i`'s at byte `i * size_of::<T>()`, able
+    /// only to load (Relaxed atomic loads, which work on this `SHM_RDONLY`
+    /// mapping). A store through them does not compile.
+    ///
+    /// It takes `&self`, as a read-only [`Shm::view`](super::Shm::view) does: all
+    /// this slice does to the bytes is load, and loads of different sizes may
+    /// overlap.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, ShmView, shm::ShmSlice};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+    /// #[repr(C)]
+    /// struct Sample { t_ns: u64, value: f64 }
+    ///
+    /// let key = Key::new(0x5500_0000 | (std::process::id() as i32 & 0xff_ffff));
+    /// let log = ShmSlice::<Sample>::create(key, 100, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*log.segment());
+    /// log.set(7, &Sample { t_ns: 70, value: 0.7 })?;
+    ///
+    /// let ro = ShmSlice::<Sample>::open_read_only(key)?;
+    /// let records = ro.view(); // &[SampleReadView]
+    /// assert_eq!(records.len(), 100);
+    /// assert_eq!(records.get(7).map(|r| r.t_ns().load(Relaxed)), Some(70));
+    /// assert!(records.get(100).is_none());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn view(&self) -> &[T::ReadView] {
+        const {
+            assert!(size_of::<T::ReadView>() == size_of::<T>());
+            assert!(align_of::<T::ReadView>() <= abi::SHMLBA_MIN);
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T::ReadView>();
+        // Cannot fail, as in the read-write `view`.
+        debug_assert!(self.attachment.len >= self.len * size_of::<T::ReadView>() && p.is_aligned());
+        // SAFETY: as in the read-write `view`, for T::ReadView (of T::View's size and
+        // alignment, ShmView's contract) over bytes that are readable (a SHM_RDONLY
+        // mapping), alive for the `&self` borrow the slice keeps. Every access
+        // through a T::ReadView is a Relaxed atomic load of at most 8 bytes (the
+        // contract), which std allows on read-only memory; this slice's own copies
+        // are Relaxed loads too, and loads of any sizes may overlap.
+        unsafe { core::slice::from_raw_parts(p, self.len) }
+    }
+}
+
 /// The indexed paths over the mock's memory, for Miri; the kernel tests are in
 /// `tests/shm_slice.rs`.
 #[cfg(test)]
@@ -802,6 +922,41 @@ mod tests {
     use crate::Removable;
 
     static KERNEL: Mock = Mock::new();
+
+    /// `ShmSlice::view` of both accesses over the mock's memory: for Miri, the
+    /// slices of views cast from `shmat`'s pointer (bounds, alignment, provenance).
+    #[test]
+    fn views_over_mock_memory() {
+        use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+
+        use crate::view::{ReadCell, ViewCell};
+
+        let mut s = ShmSlice::<[u16; 3], _>::create_in(
+            &KERNEL,
+            Key::PRIVATE,
+            5,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let views = s.view();
+        assert_eq!(views.len(), 5);
+        views[4].set(2, 0xbeef).unwrap();
+        views[1].store([1, 2, 3], Release);
+        let ro = ShmSlice::<[u16; 3], _, ReadOnly>::from_segment_read_only(*s.segment()).unwrap();
+        let read = ro.view();
+        assert_eq!(read.len(), 5);
+        assert_eq!(read[4].get(2), Some(0xbeef));
+        assert_eq!(read[1].load(Acquire), [1, 2, 3]);
+        assert_eq!(
+            read.last().and_then(|e| e.at(2)).map(|c| c.load(Relaxed)),
+            Some(0xbeef)
+        );
+        assert_eq!(ro.get(1).unwrap(), [1, 2, 3]); // a copy while `read` lives: loads only
+        drop(ro);
+        assert_eq!(s.get(4).unwrap(), [0, 0, 0xbeef]);
+        s.into_segment().remove().unwrap();
+    }
 
     #[test]
     fn indexed_and_range_copies_over_mock_memory() {
