@@ -55,10 +55,11 @@ use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
-use crate::layout::{self, SeqReadView, ShmType, view, words_for};
+use crate::layout::{self, SeqReadView, ShmType, value_view, view, words_for};
 use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
 use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
 use crate::sync::{AtomicU64, Ordering};
+use crate::view::{ShmView, ViewCell};
 use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
 /// The writer role (1 = free).
@@ -89,8 +90,8 @@ pub(crate) const SEM_VALUES: [u16; 1] = [1];
 ///
 /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
 /// lock.writer()?.write(&11)?;
-/// // `read` is `read_with(DEFAULT_ATTEMPTS)`.
-/// assert_eq!(lock.read_with(DEFAULT_ATTEMPTS)?, lock.read()?);
+/// // `read` is `read_with_attempts(DEFAULT_ATTEMPTS)`.
+/// assert_eq!(lock.read_with_attempts(DEFAULT_ATTEMPTS)?, lock.read()?);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub const DEFAULT_ATTEMPTS: u32 = 100_000;
@@ -396,7 +397,7 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// ```
     pub fn read(&self) -> Result<T> {
         during(&"SeqLock::read", self.object(), || {
-            self.read_with(DEFAULT_ATTEMPTS)
+            self.read_with_attempts(DEFAULT_ATTEMPTS)
         })
     }
 
@@ -415,17 +416,81 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// lock.writer()?.write(&5)?;
     /// // With no write in progress, one attempt is enough.
-    /// assert_eq!(lock.read_with(1)?, 5);
+    /// assert_eq!(lock.read_with_attempts(1)?, 5);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn read_with(&self, attempts: u32) -> Result<T> {
-        during(&"SeqLock::read_with", self.object(), || {
+    pub fn read_with_attempts(&self, attempts: u32) -> Result<T> {
+        during(&"SeqLock::read_with_attempts", self.object(), || {
             let mut out = T::new_zeroed();
             self.read_view()?
                 .read(out.as_mut_bytes(), attempts)
                 .map_err(|_| error(ErrorKind::Busy))?;
             Ok(out)
         })
+    }
+
+    /// Runs `read` over the value in place, through its load-only view, until a
+    /// run saw no write (up to [`DEFAULT_ATTEMPTS`] attempts), and returns what
+    /// that run returned: what it loaded is one write's, whole. Nothing is copied
+    /// but what `read` loads, so a reader takes three fields out of a 1 MiB value
+    /// in three loads, from a thread with a small stack.
+    ///
+    /// `read` may run more than once, and a run that raced a write sees a mix of
+    /// two writes (still valid values: any bits are) and is thrown away: compute
+    /// in it, act on its result afterwards. Loads in it may be `Relaxed`; the
+    /// seqlock's fences order them.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read): [`ErrorKind::Busy`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, ShmType, ShmView, seqlock::SeqLock, type_id};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+    /// #[repr(C)]
+    /// struct Map { version: u64, origin: [f64; 2], cells: [u8; 1 << 20] }
+    /// impl ShmType for Map { const TYPE_ID: u64 = type_id("doc::Map v1"); }
+    ///
+    /// let lock = Removal::new(SeqLock::<Map>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut w = lock.writer()?;
+    /// w.write_with(|map| {
+    ///     map.version().store(3, Relaxed);
+    ///     map.origin().set(1, -4.5).unwrap();
+    ///     map.cells().set(1 << 19, 9).unwrap();
+    /// })?;
+    /// // Three fields of a 1 MiB value, from the same write, with no copy of the rest.
+    /// let got = lock.read_with(|map| {
+    ///     (map.version().load(Relaxed), map.origin().get(1), map.cells().get(1 << 19))
+    /// })?;
+    /// assert_eq!(got, (3, Some(-4.5), Some(9)));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read_with<R>(&self, read: impl FnMut(&T::ReadView) -> R) -> Result<R>
+    where
+        T: ShmView,
+    {
+        during(&"SeqLock::read_with", self.object(), || {
+            self.read_in_place(DEFAULT_ATTEMPTS, read)
+        })
+    }
+
+    /// [`read_with`](Self::read_with), with up to `attempts` attempts.
+    fn read_in_place<R>(&self, attempts: u32, mut read: impl FnMut(&T::ReadView) -> R) -> Result<R>
+    where
+        T: ShmView,
+    {
+        let view = self.read_view()?;
+        view.read_consistent(attempts, |words| {
+            // `None` never: the value's words hold a whole T (`Self::WORDS`).
+            value_view::<T>(words).map(|v| read(v.as_read()))
+        })
+        .map_err(|_| error(ErrorKind::Busy))?
+        .ok_or_else(|| too_small(self.att.len(), Self::SIZE))
     }
 
     /// A consistent copy of the value into `out`, with up to [`DEFAULT_ATTEMPTS`]
@@ -1102,6 +1167,52 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
         })
     }
 
+    /// Writes the value in place, through its view: `write` stores the fields it
+    /// changes (the others keep their values), and readers see the value before
+    /// or after the whole call, never a mix. Nothing passes through a stack
+    /// temporary, so a writer updates two fields of a 1 MiB value in two stores.
+    ///
+    /// If `write` panics, the write is left open, as a writer killed mid-write
+    /// leaves it: readers get [`ErrorKind::Busy`] until the next complete write,
+    /// never the half-written value.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::WrongProcess`] in a process that did not claim the role;
+    /// `write` was not called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<[u32; 4096]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut w = lock.writer()?;
+    /// let n = w.write_with(|cells| {
+    ///     cells.set(7, 70).unwrap();
+    ///     cells.set(4095, 1).unwrap();
+    ///     2
+    /// })?;
+    /// assert_eq!(n, 2);
+    /// assert_eq!(lock.read_with(|cells| (cells.get(7), cells.get(4095)))?, (Some(70), Some(1)));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn write_with<R>(&mut self, write: impl FnOnce(&T::View) -> R) -> Result<R>
+    where
+        T: ShmView,
+    {
+        during(&"Writer::write_with", self.lock.object(), || {
+            self.holder()?;
+            // The writer's own mapping (`SeqLock::writer` attached it), which no
+            // reader of this process loads from: its narrower stores meet no load
+            // of another size in this process.
+            self.inner
+                .write_in_place(|words| value_view::<T>(words).map(write))
+                .ok_or_else(|| too_small(self.lock.att.len(), SeqLock::<T, B>::SIZE))
+        })
+    }
+
     /// Starts a write and never finishes it: what a writer killed mid-write leaves
     /// behind. A test hook, behind the unsupported `test-hooks` feature.
     ///
@@ -1113,7 +1224,7 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
     /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let mut w = lock.writer()?;
     /// w.abandon_mid_write();
-    /// assert_eq!(lock.read_with(10).unwrap_err().kind(), ErrorKind::Busy);
+    /// assert_eq!(lock.read_with_attempts(10).unwrap_err().kind(), ErrorKind::Busy);
     /// w.write(&3)?; // a complete write ends it
     /// assert_eq!(lock.read()?, 3);
     /// # Ok::<(), sysv_ipc::Error>(())

@@ -703,7 +703,7 @@ fn seqlock_writer_killed<B: Backend + Copy>(b: B) {
         let writer = wait_for(writer, || ledger.get(0) >> 32 == inc);
         let deadline = Instant::now() + Duration::from_micros(rng.below(2000));
         while Instant::now() < deadline {
-            if let Ok(s) = lock.read_with(1000) {
+            if let Ok(s) = lock.read_with_attempts(1000) {
                 let v = s.whole();
                 assert!(v >= last, "went backwards: {v:#x} after {last:#x}");
                 last = v;
@@ -717,7 +717,7 @@ fn seqlock_writer_killed<B: Backend + Copy>(b: B) {
             "the dead writer's role is free"
         );
         let ok = allowed(ledger.get(0), inc);
-        match lock.read_with(1000) {
+        match lock.read_with_attempts(1000) {
             Ok(s) => {
                 let v = s.whole();
                 assert!(ok.contains(&v), "{v:#x}, allowed {ok:x?}");

@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use sysv_ipc::queue::Queue;
-use sysv_ipc::view::ViewCell;
+use sysv_ipc::view::ReadCell;
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, Mode, Removable, ShmType, ShmView, type_id};
 use sysv_ipc_mock::Mock;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace, under_qemu};
@@ -90,7 +90,7 @@ fn fill(slot: &RecView, seq: u64) {
 }
 
 /// Reads a loaned slot whole, in place.
-fn read(slot: &RecView) -> Rec {
+fn read(slot: &RecReadView) -> Rec {
     let mut r = Rec::new_zeroed();
     slot.load_into(&mut r, Relaxed);
     r

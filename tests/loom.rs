@@ -743,6 +743,38 @@ fn seqlock_never_returns_a_torn_value() {
     });
 }
 
+/// In place on both sides (`SeqLock::read_with` / `Writer::write_with`): the writer
+/// stores two of three words per write, in place; the reader loads those two in
+/// its closure, in the other order. A run the reader keeps is one write's pair,
+/// never a mix, and the untouched word keeps its value.
+#[test]
+fn seqlock_in_place_reads_see_one_write() {
+    loom::model(|| {
+        let ctl = Arc::new(SeqCtl::new());
+        let words: Arc<[AtomicU64; 3]> =
+            Arc::new([AtomicU64::new(0), AtomicU64::new(7), AtomicU64::new(0)]);
+        let (wc, ww) = (ctl.clone(), words.clone());
+        let writer = thread::spawn(move || {
+            let mut w = SeqWriter::new(&wc, &ww[..]);
+            for v in 1..=2u64 {
+                w.write_in_place(|words| {
+                    words[0].store(v, Relaxed);
+                    words[2].store(v, Relaxed);
+                });
+            }
+        });
+        let got = seqlock::read_consistent(&ctl, 3, 2, || {
+            (words[2].load(Relaxed), words[0].load(Relaxed))
+        });
+        if let Ok(((c, a), seq)) = got {
+            assert_eq!(a, c, "torn in-place read at seq {seq}");
+            assert_eq!(seq, 2 * a, "the pair belongs to its sequence number");
+        }
+        writer.join().unwrap();
+        assert_eq!(words[1].load(Relaxed), 7, "a word the writes left alone");
+    });
+}
+
 /// A writer that dies mid-write: readers get Busy, never the half-written value;
 /// a new writer's first write makes the value readable again.
 #[test]

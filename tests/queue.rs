@@ -14,7 +14,7 @@ use sysv_ipc::layout::ring::RingCtl;
 use sysv_ipc::queue::{Barrier, Consumer, Producer, Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
-use sysv_ipc::view::ViewCell;
+use sysv_ipc::view::{ReadCell, ViewCell};
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
 use sysv_ipc::{ShmType, ShmView, fingerprint, type_id};
 use sysv_ipc_libc::Libc;

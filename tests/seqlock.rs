@@ -5,14 +5,15 @@
 
 use std::time::Duration;
 
+use std::sync::atomic::Ordering::Relaxed;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::{SeqLock, Writer};
 use sysv_ipc::shm::{Access, Attachment, ReadOnly};
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
-use sysv_ipc::{ShmType, type_id};
+use sysv_ipc::{ShmType, ShmView, type_id};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{as_user, fork_peer, needs_root, under_qemu};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 #[global_allocator]
 static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
@@ -67,7 +68,7 @@ fn read_until_done<B: Backend, A: Access>(
     let (mut last, mut reads, mut busy) = (0, 0u64, 0u64);
     let before = allocations();
     while last < writes {
-        match lock.read_with(1000) {
+        match lock.read_with_attempts(1000) {
             Ok(s) => {
                 let k = s.value();
                 assert!(k >= last, "went backwards: {k} after {last}");
@@ -146,16 +147,16 @@ fn dead_writer_mid_write_means_busy<B: Backend + Clone>(b: B) {
         }
     });
     // Wait for the dead-to-be writer to get that far, then kill it.
-    while lock.read_with(1000).is_ok() {
+    while lock.read_with_attempts(1000).is_ok() {
         std::thread::sleep(Duration::from_millis(1));
     }
     drop(writer);
-    let e = lock.read_with(10_000).unwrap_err();
+    let e = lock.read_with_attempts(10_000).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Busy);
     assert_eq!(
         e.to_string(),
         format!(
-            "SeqLock::read_with on segment {}: the writer stayed busy for every retry \
+            "SeqLock::read_with_attempts on segment {}: the writer stayed busy for every retry \
              (slow, stuck, or died mid-write)",
             lock.segment().id()
         )
@@ -163,7 +164,10 @@ fn dead_writer_mid_write_means_busy<B: Backend + Clone>(b: B) {
     assert!(!lock.has_writer().unwrap());
     assert_eq!(lock.writer().unwrap_err().kind(), ErrorKind::RoleAbandoned);
     let mut w = lock.reclaim_writer().unwrap();
-    assert_eq!(lock.read_with(100).unwrap_err().kind(), ErrorKind::Busy);
+    assert_eq!(
+        lock.read_with_attempts(100).unwrap_err().kind(),
+        ErrorKind::Busy
+    );
     w.write(&Snapshot::of(7)).unwrap();
     assert_eq!(lock.read().unwrap().value(), 7);
     drop(w);
@@ -198,7 +202,7 @@ fn writer_killed_at_random_points<B: Backend + Clone>(b: B) {
         seed ^= seed << 17;
         std::thread::sleep(Duration::from_micros(seed % 3000));
         drop(writer);
-        match lock.read_with(1000) {
+        match lock.read_with_attempts(1000) {
             Ok(s) => {
                 s.value();
             }
@@ -549,8 +553,110 @@ fn large_values_read_whole_under_a_steady_writer<B: Backend + Clone + Send + 'st
     lock.remove().unwrap();
 }
 
+const CELLS: usize = 1 << 20;
+
+/// A 1 MiB value whose fields all derive from `seq`: a read that mixes two writes
+/// shows as fields that disagree.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+#[repr(C)]
+struct Board {
+    seq: u64,
+    lanes: [u32; 8],
+    cells: [u8; CELLS],
+    check: u64,
+}
+
+impl ShmType for Board {
+    const TYPE_ID: u64 = type_id("sysv-ipc tests::seqlock::Board v1");
+}
+
+/// The cell that write `k` sets in place.
+fn cell_of(k: u64) -> usize {
+    (k.wrapping_mul(0x9e37_79b9) as usize) % CELLS
+}
+
+/// In place on both sides of a 1 MiB `SeqLock<Board>`: a forked writer updates
+/// four fields with `write_with` (and every eighth time writes the whole value
+/// from the heap with `write`); this process reads four fields with `read_with`
+/// through a read-only handle, from a thread with a 64 KiB stack. Every kept read
+/// is one write's (the four fields agree), sequence numbers never go backwards,
+/// and the writer is seen to the end.
+fn in_place_reads_and_writes_of_a_large_value<B: Backend + Clone + Send + 'static>(b: B) {
+    let writes = env_u64("SYSV_IPC_SEQLOCK_WRITES", 200_000) / 20;
+    let lock =
+        SeqLock::<Board, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let bb = b.clone();
+    let writer = fork_peer(move || {
+        let lock = SeqLock::<Board, B>::open_in(bb, KEY).unwrap();
+        let mut w = lock.writer().unwrap();
+        let mut whole = Board::new_box_zeroed().unwrap();
+        for k in 1..=writes {
+            if k % 8 == 0 {
+                whole.seq = k;
+                whole.lanes = core::array::from_fn(|i| k as u32 + i as u32);
+                whole.cells.fill(k as u8);
+                whole.check = !k;
+                w.write(&whole).unwrap();
+            } else {
+                w.write_with(|v| {
+                    v.seq().store(k, Relaxed);
+                    v.lanes().set(3, k as u32 + 3).unwrap();
+                    v.cells().set(cell_of(k), k as u8).unwrap();
+                    v.check().store(!k, Relaxed);
+                })
+                .unwrap();
+            }
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
+    });
+    let reader = std::thread::Builder::new()
+        .stack_size(64 << 10)
+        .spawn(move || {
+            let r = SeqLock::<Board, B, ReadOnly>::open_read_only_in(b, KEY).unwrap();
+            let (mut kept, mut busy, mut last) = (0u64, 0u64, 0u64);
+            while last < writes {
+                let got = r.read_with(|v| {
+                    let k = v.seq().load(Relaxed);
+                    (
+                        k,
+                        v.lanes().get(3),
+                        v.cells().get(cell_of(k)),
+                        v.check().load(Relaxed),
+                    )
+                });
+                match got {
+                    Ok((0, ..)) => {} // before the first write
+                    Ok((k, lane, cell, check)) => {
+                        assert_eq!(
+                            (lane, cell, check),
+                            (Some(k as u32 + 3), Some(k as u8), !k),
+                            "fields of two writes in one read"
+                        );
+                        assert!(k >= last, "went backwards: {k} after {last}");
+                        last = k;
+                        kept += 1;
+                    }
+                    Err(e) => {
+                        assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+                        busy += 1;
+                    }
+                }
+            }
+            (kept, busy)
+        })
+        .unwrap();
+    let (kept, busy) = reader.join().expect("the 64 KiB reader panicked");
+    writer.join();
+    eprintln!("in place, 1 MiB: {writes} writes; {kept} reads kept, {busy} busy");
+    assert!(kept > 0);
+    lock.remove().unwrap();
+}
+
 sysv_ipc_testkit::on_both_backends!(
     readers_never_see_a_torn_value,
+    in_place_reads_and_writes_of_a_large_value,
     dead_writer_mid_write_means_busy,
     writer_killed_at_random_points,
     single_writer_and_mismatches,
@@ -584,4 +690,37 @@ fn mock_a_writer_moves_into_a_thread_and_outlives_the_lock() {
 fn mock_a_writer_lives_in_a_struct_field() {
     static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
     a_writer_lives_in_a_struct_field(&KERNEL);
+}
+
+/// A `write_with` whose closure panics leaves the write open, as a writer killed
+/// mid-write does: readers get `Busy`, never the half-written value, until the
+/// next complete write.
+#[test]
+fn mock_a_panicking_write_with_leaves_busy_until_the_next_write() {
+    static KERNEL: sysv_ipc_mock::Mock = sysv_ipc_mock::Mock::new();
+    let lock =
+        SeqLock::<[u64; 4], _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)
+            .unwrap();
+    let mut w = lock.writer().unwrap();
+    w.write(&[1; 4]).unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        w.write_with(|v| {
+            v.set(0, 2).unwrap();
+            panic!("the closure fails half-way");
+        })
+    }));
+    assert!(r.is_err());
+    assert_eq!(
+        lock.read_with_attempts(100).unwrap_err().kind(),
+        ErrorKind::Busy
+    );
+    assert_eq!(
+        lock.read_with(|v| v.get(0)).unwrap_err().kind(),
+        ErrorKind::Busy
+    );
+    w.write_with(|v| v.set(1, 3).unwrap()).unwrap();
+    // The panicked write's store stays: the next write completed the value.
+    assert_eq!(lock.read().unwrap(), [2, 3, 1, 1]);
+    drop(w);
+    lock.remove().unwrap();
 }

@@ -675,7 +675,7 @@ impl<'k> World<'k> {
             }
             Op::SeqRead(l, attempts) => {
                 if let Some(l) = pick(&self.locks, *l) {
-                    let _ = l.item.read_with(u32::from(*attempts % 8));
+                    let _ = l.item.read_with_attempts(u32::from(*attempts % 8));
                     let _ = l.item.has_writer();
                 }
             }
@@ -689,7 +689,7 @@ impl<'k> World<'k> {
                     if let Ok(mut w) = w {
                         for v in values.iter().take(4) {
                             w.write(v).expect("the role is this process's");
-                            assert_eq!(l.item.read_with(2), Ok(*v), "a completed write reads back");
+                            assert_eq!(l.item.read_with_attempts(2), Ok(*v), "a completed write reads back");
                         }
                         if *abandon {
                             w.abandon_mid_write();

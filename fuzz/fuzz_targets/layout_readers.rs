@@ -353,7 +353,7 @@ fn typed_over_mock(k: &Kernel, input: &mut Input<'_>) {
     let bytes: Vec<u8> = (0..n).map(|_| input.byte()).collect();
     let start = if input.byte().is_multiple_of(2) { 128 } else { 0 };
     let _ = att.write(start, bytes.get(start..).unwrap_or(&[]));
-    let _ = lock.read_with(3);
+    let _ = lock.read_with_attempts(3);
     let again = SeqLock::<[u64; 3], _>::create_with(
         k,
         Key::new(0x4655_5a5b),
@@ -362,12 +362,12 @@ fn typed_over_mock(k: &Kernel, input: &mut Input<'_>) {
         wait,
     );
     if let Ok(l) = &again {
-        let _ = l.read_with(3);
+        let _ = l.read_with_attempts(3);
     }
     if let Ok(mut w) = lock.reclaim_writer() {
         w.write(&[1, 2, 3]).expect("the role is this process's");
         assert_eq!(
-            lock.read_with(3),
+            lock.read_with_attempts(3),
             Ok([1, 2, 3]),
             "a completed write reads back"
         );

@@ -275,6 +275,51 @@ impl<'a> SeqReadView<'a> {
     pub(crate) fn read(&self, dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
         seqlock::read(self.ctl, self.words, dst, attempts)
     }
+
+    /// [`seqlock::read_consistent`] with the value's words, which `load` must
+    /// only load (Relaxed: a read-only mapping takes nothing else).
+    pub(crate) fn read_consistent<R>(
+        &self,
+        attempts: u32,
+        mut load: impl FnMut(&'a [AtomicU64]) -> R,
+    ) -> Result<R, Busy> {
+        let words = self.words;
+        seqlock::read_consistent(self.ctl, words.len(), attempts, || load(words)).map(|(r, _)| r)
+    }
+}
+
+/// The view of the `T` at the start of `words`, if they hold one: a queue's slot
+/// or a seqlock's value, whose words are 8-byte aligned.
+#[cfg(not(loom))]
+#[allow(unsafe_code)]
+pub(crate) fn value_view<T: crate::view::ShmView>(words: &[AtomicU64]) -> Option<&T::View> {
+    const {
+        assert!(
+            size_of::<T::View>() == size_of::<T>(),
+            "ShmView contract: the view has its type's size"
+        );
+        assert!(
+            align_of::<T::View>() <= WORD,
+            "slots and seqlock values are 8-byte aligned: a type aligned to more has no view there"
+        );
+    }
+    if size_of_val(words) < size_of::<T::View>() {
+        return None; // never: a slot or value holds a whole T (`words_for`)
+    }
+    let p = words.as_ptr().cast::<T::View>();
+    // SAFETY: `p` is aligned (AtomicU64's alignment, 8, is at least T::View's,
+    // asserted above) and points to `size_of::<T::View>()` bytes inside `words`
+    // (checked above), bytes of one mapping that are initialised and valid for
+    // the borrow of `words` (they are AtomicU64s: readable, and writable unless
+    // the mapping is read-only, where the caller hands out only the view's
+    // load-only twin, `ShmView::ReadView`). ShmView's contract makes any bytes a
+    // valid T::View whose every byte is inside an atomic cell and whose every
+    // access is atomic, so a shared reference over memory a peer may write is no
+    // data race. Mixed sizes: the callers use this mapping's value bytes only
+    // through views and 8-byte loads that all read, or only from one side of a
+    // queue that owns the slot (queue/loan.rs); writers of a seqlock write
+    // through their own mapping (`SeqLock::writer` attaches it).
+    Some(unsafe { &*p })
 }
 
 #[cfg(all(test, not(loom)))]

@@ -198,7 +198,52 @@ const SPIN_WORDS: usize = 1 << 16;
 /// assert_eq!(seqlock::read(&ctl, &words, &mut [0u8; 17], 1), Err(Busy));
 /// ```
 pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
-    let spins = 1 + words.len() / SPIN_WORDS;
+    if crate::layout::words_for(dst.len()) > words.len() {
+        return Err(Busy);
+    }
+    read_consistent(ctl, words.len(), attempts, || {
+        load_words(words, dst);
+    })
+    .map(|((), seq)| seq)
+}
+
+/// Runs `load` between two loads of the sequence number, at most `attempts`
+/// times, until a run saw no write begin or end (the two numbers are the same,
+/// and even): then returns what that run returned and the sequence number, as
+/// [`read`] does. `value_words` (the value's size in words) sets the spin between
+/// attempts, as in [`read`].
+///
+/// `load` may read the value's words any way it likes, as long as it only loads
+/// (Relaxed is enough: the fences around it order them) and acts on nothing it
+/// read: a run that raced a write is thrown away, so `load` sees torn values and
+/// may run several times. What the returned run loaded is one write's bytes.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
+///
+/// let ctl = SeqCtl::new();
+/// let words: [AtomicU64; 4] = Default::default();
+/// let mut w = SeqWriter::new(&ctl, &words);
+/// w.write_in_place(|words| {
+///     words[0].store(7, Relaxed);
+///     words[3].store(9, Relaxed); // words 1 and 2 keep their values
+/// });
+/// // Two words of four, read in place: the same write's.
+/// let got = seqlock::read_consistent(&ctl, words.len(), 1, || {
+///     (words[0].load(Relaxed), words[3].load(Relaxed))
+/// });
+/// assert_eq!(got, Ok(((7, 9), 2)));
+/// ```
+pub fn read_consistent<R>(
+    ctl: &SeqCtl,
+    value_words: usize,
+    attempts: u32,
+    mut load: impl FnMut() -> R,
+) -> Result<(R, u64), Busy> {
+    let spins = 1 + value_words / SPIN_WORDS;
     for _ in 0..attempts {
         // Relaxed, then the Acquire fence: pairs with the Release store that ended a
         // write (`s + 2`), so the words it wrote are visible to the loads below. A
@@ -207,9 +252,7 @@ pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) ->
         let s1 = ctl.seq.load(Ordering::Relaxed);
         if s1.is_multiple_of(2) {
             fence(Ordering::Acquire);
-            if !load_words(words, dst) {
-                return Err(Busy);
-            }
+            let got = load();
             // Acquire fence: pairs with the writer's Release fence after `s + 1`: if
             // any load above saw a word of a later write, the load of `seq` below sees
             // that write's odd number (or later).
@@ -217,7 +260,7 @@ pub fn read(ctl: &SeqCtl, words: &[AtomicU64], dst: &mut [u8], attempts: u32) ->
             // Relaxed: ordered by the fence above.
             let s2 = ctl.seq.load(Ordering::Relaxed);
             if s1 == s2 {
-                return Ok(s1);
+                return Ok((got, s1));
             }
         }
         for _ in 0..spins {
@@ -301,17 +344,46 @@ impl<'a> SeqWriter<'a> {
         if src.len().div_ceil(crate::layout::WORD) > self.words.len() {
             return false;
         }
+        self.write_in_place(|words| {
+            let stored = store_words(words, src);
+            debug_assert!(stored, "size checked above");
+        });
+        true
+    }
+
+    /// Writes the value in place: `store` stores into the value's words (any it
+    /// likes, only by atomic stores; the words it leaves keep their values), and
+    /// readers see the value before or after the whole call, never a mix. If
+    /// `store` unwinds, the write is left open (`seq` odd), as a writer killed
+    /// mid-write leaves it: readers get [`Busy`] until the next complete write,
+    /// never the half-written value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    /// use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
+    ///
+    /// let ctl = SeqCtl::new();
+    /// let words: [AtomicU64; 2] = Default::default();
+    /// let mut w = SeqWriter::new(&ctl, &words);
+    /// w.write_in_place(|words| words[1].store(5, Relaxed));
+    /// let mut out = [0u8; 16];
+    /// assert_eq!(seqlock::read(&ctl, &words, &mut out, 1), Ok(2));
+    /// assert_eq!(out[8], 5);
+    /// ```
+    pub fn write_in_place<R>(&mut self, store: impl FnOnce(&'a [AtomicU64]) -> R) -> R {
         let s = self.seq;
         // Relaxed store, then the Release fence: every word store below is ordered
-        // after `s + 1`; pairs with the Acquire fence in `read`.
+        // after `s + 1`; pairs with the Acquire fence in `read_consistent`.
         self.ctl.seq.store(s.wrapping_add(1), Ordering::Relaxed);
         fence(Ordering::Release);
-        let stored = store_words(self.words, src);
-        debug_assert!(stored, "size checked above");
-        // Release: publishes the words; pairs with the Acquire load of `s1` in `read`.
+        let r = store(self.words);
+        // Release: publishes the words; pairs with the Acquire fence after the load
+        // of `s1` in `read_consistent`.
         self.ctl.seq.store(s.wrapping_add(2), Ordering::Release);
         self.seq = s.wrapping_add(2);
-        true
+        r
     }
 
     /// Starts a write and never finishes it, as a writer killed mid-write would

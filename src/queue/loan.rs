@@ -18,38 +18,9 @@ use core::time::Duration;
 use super::{CONSUMER, Consumer, ITEMS, PRODUCER, Producer, SPACE, closed, corrupt, error};
 use crate::error::during;
 use crate::layout::ring::RingError;
-use crate::layout::{ShmType, load_words, store_words};
-use crate::sync::AtomicU64;
-use crate::view::ShmView;
+use crate::layout::{ShmType, load_words, store_words, value_view};
+use crate::view::{ShmView, ViewCell};
 use crate::{Backend, ErrorKind, Result};
-
-/// The view of the `T` at the start of a slot's payload words, if they hold one.
-#[allow(unsafe_code)]
-fn slot_view<T: ShmView>(payload: &[AtomicU64]) -> Option<&T::View> {
-    const {
-        assert!(
-            size_of::<T::View>() == size_of::<T>(),
-            "ShmView contract: the view has its type's size"
-        );
-        assert!(
-            align_of::<T::View>() <= align_of::<AtomicU64>(),
-            "a queue's slots are 8-byte aligned: a type aligned to more has no view in a slot"
-        );
-    }
-    if size_of_val(payload) < size_of::<T::View>() {
-        return None; // never: a queue's slots hold a whole T (`Queue::SLOT_WORDS`)
-    }
-    let p = payload.as_ptr().cast::<T::View>();
-    // SAFETY: `p` is aligned (AtomicU64's alignment, 8, is at least T::View's,
-    // asserted above) and points to `size_of::<T::View>()` bytes inside `payload`
-    // (checked above), bytes of the segment's mapping that are initialised and
-    // readable and writable for the borrow of `payload` (they are AtomicU64s).
-    // ShmView's contract makes any bytes a valid T::View whose every byte is inside
-    // an atomic cell and whose every access is atomic, so a shared reference over
-    // memory a peer may write is no data race; within this process the slot is on
-    // loan to one side (module docs), so no access of another size races it.
-    Some(unsafe { &*p })
-}
 
 /// Free slots lent by [`Producer::loan`]: write them in place through their views
 /// ([`slot`](Self::slot)) or whole ([`write`](Self::write)), then
@@ -148,7 +119,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> WriteLoan<'_, T, MAXS
         if i >= self.len {
             return None;
         }
-        slot_view::<T>(self.producer.ring.reserved(i))
+        value_view::<T>(self.producer.ring.reserved(i))
     }
 
     /// The views of the slots on loan, in order.
@@ -301,7 +272,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> ReadLoan<'_, T, MAXSZ
         self.len == 0
     }
 
-    /// The view of message `i` of the loan (`i < len()`), read in place. Loads
+    /// The load-only view of message `i` of the loan (`i < len()`), read in place. Loads
     /// through it may be `Relaxed`: the loan's acquire of the producer's index
     /// already ordered the message before them.
     ///
@@ -319,11 +290,11 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> ReadLoan<'_, T, MAXSZ
     /// assert!(loan.slot(1).is_none());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn slot(&self, i: usize) -> Option<&T::View> {
+    pub fn slot(&self, i: usize) -> Option<&T::ReadView> {
         if i >= self.len {
             return None;
         }
-        slot_view::<T>(self.consumer.ring.peeked(i))
+        value_view::<T>(self.consumer.ring.peeked(i)).map(ViewCell::as_read)
     }
 
     /// The views of the messages on loan, oldest first.
@@ -341,7 +312,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> ReadLoan<'_, T, MAXSZ
     /// assert_eq!(loan.iter().map(|v| v.load(Relaxed)).sum::<u64>(), 6);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn iter(&self) -> impl Iterator<Item = &T::View> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = &T::ReadView> + '_ {
         (0..self.len).filter_map(|i| self.slot(i))
     }
 
