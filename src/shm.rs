@@ -2877,12 +2877,9 @@ mod tests {
         shm.write(&value);
         // SAFETY: this test is the only user of the segment and writes nothing while
         // the references live.
-        let (r, bytes) = unsafe {
-            (
-                shm.as_ref_unchecked(),
-                shm.attachment().as_bytes_unchecked(),
-            )
-        };
+        let r = unsafe { shm.as_ref_unchecked() };
+        // SAFETY: as above.
+        let bytes = unsafe { shm.attachment().as_bytes_unchecked() };
         assert_eq!((r, bytes), (&value, value.as_bytes()));
         // SAFETY: as above, and no other reference into the segment is alive.
         let m = unsafe { shm.as_mut_unchecked() };

@@ -861,12 +861,9 @@ fn trusted_references_once_the_peer_is_gone<B: Backend + Copy>(b: B) {
         );
         // SAFETY: the only other process that attached has exited (nattch is 1), and
         // this thread writes nothing while `r` and `bytes` live.
-        let (r, bytes) = unsafe {
-            (
-                shm.as_ref_unchecked(),
-                shm.attachment().as_bytes_unchecked(),
-            )
-        };
+        let r = unsafe { shm.as_ref_unchecked() };
+        // SAFETY: as above.
+        let bytes = unsafe { shm.attachment().as_bytes_unchecked() };
         assert_eq!(*r, RECORD);
         assert_eq!(bytes, RECORD.as_bytes());
         assert_eq!(
