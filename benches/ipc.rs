@@ -793,6 +793,8 @@ impl Row {
         match self.unit {
             Unit::Rate => format!("{:.1} M/s", 1e3 / ns),
             Unit::Time if ns >= 1000.0 => format!("{:.2} µs", ns / 1e3),
+            // A field load takes a fraction of a nanosecond (group field4m).
+            Unit::Time if ns < 10.0 => format!("{ns:.2} ns"),
             Unit::Time => format!("{ns:.0} ns"),
         }
     }
@@ -2537,8 +2539,9 @@ struct Frame4 {
 /// One process, issue 15's "reading one field of a 4 MiB `Shm<T>`: O(1), against
 /// `read()` of the whole": the last field through `Shm::view`, against
 /// `Shm::read_into` of the whole 4 MiB (a by-value `read` does not compile at that
-/// size); and through trusted mode's `as_ref_unchecked`, against the view (the
-/// atomic cell against a plain load: about 1×). A block is `n` reads.
+/// size), reported as the whole copy's time over the field's (how many field reads
+/// one copy costs); and through trusted mode's `as_ref_unchecked`, against the view
+/// (the atomic cell against a plain load: about 1×). A block is `n` reads.
 fn field4m_group(cfg: &Config, clib: CLib) -> Vec<Row> {
     let imps = [
         ("Shm::read_into 4 MiB (whole)", 4),
@@ -2590,15 +2593,7 @@ fn field4m_group(cfg: &Config, clib: CLib) -> Vec<Row> {
     assert!(ok, "field4m group failed");
     let t = per_msg(cfg, &sh, &imps, Side::A);
     vec![
-        Row::new(
-            imps[1].name,
-            &t,
-            1,
-            0,
-            "Shm::read_into 4 MiB",
-            Unit::Time,
-            None,
-        ),
+        Row::new(imps[0].name, &t, 0, 1, "view field load", Unit::Time, None),
         Row::new(imps[2].name, &t, 2, 1, "view field load", Unit::Time, None),
     ]
 }
