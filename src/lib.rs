@@ -8,6 +8,8 @@
 //! - [`Queue`]: a lock-free single-producer single-consumer queue of typed values in
 //!   a segment, between processes; [`SeqLock`]: one writer's value that any number
 //!   of readers copy out whole, never torn.
+//! - [`foreign`]: the C and Python (`ctypes`) declarations of a `#[repr(C)]` struct,
+//!   with Rust's offsets asserted on the other side.
 //! - [`info`]: the namespace's limits and usage, and enumeration of every object —
 //!   what `ipcs` shows, without `/proc`.
 //!
@@ -86,6 +88,7 @@ mod sync;
 #[cfg(all(not(loom), feature = "test-hooks"))]
 #[doc(hidden)]
 pub mod c_header;
+pub mod foreign;
 pub mod info;
 #[cfg(not(loom))]
 mod join;
@@ -125,7 +128,8 @@ pub use seqlock::SeqLock;
 pub use shm::ShmSlice;
 pub use shm::{Attachment, ReadOnly, ReadWrite, Segment, SegmentStat, Shm};
 /// Derives [the `ShmView` trait](view::ShmView) for a `#[repr(C)]` struct, and its view
-/// type: see [`view`].
+/// type: see [`view`]. It also implements [`foreign::Foreign`]: the struct's C and
+/// Python declarations.
 ///
 /// ```
 /// use core::sync::atomic::Ordering::Relaxed;

@@ -192,6 +192,8 @@ use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 pub use crate::layout::ring::Barrier;
+
+mod loan;
 use crate::layout::ring::{
     self, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
 };
@@ -202,6 +204,7 @@ use crate::sync::{AtomicU64, Ordering};
 use crate::{
     Backend, Call, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result,
 };
+pub use loan::{ReadLoan, WriteLoan};
 
 /// Semaphore a parked consumer waits on.
 pub(crate) const ITEMS: u16 = 0;

@@ -108,6 +108,14 @@
 //! assert_eq!(size_of::<ReadingView>(), size_of::<Reading>());
 //! ```
 //!
+//! # Other languages
+//!
+//! The derive also implements [`Foreign`](crate::foreign::Foreign): the struct's C
+//! declaration (`typedef struct X { .. } X;` with `_Static_assert`s on its size,
+//! alignment and every field's offset) and its Python `ctypes.Structure`, with the
+//! numbers Rust computed, so a C or Python peer maps the same bytes. See
+//! [`foreign`](crate::foreign) and `examples/render_struct.rs`.
+//!
 //! # Mixed-size accesses
 //!
 //! Rust's memory model (`core::sync::atomic`, "Memory model for atomic accesses")

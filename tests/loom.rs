@@ -1,6 +1,6 @@
 //! loom models of the shared layouts: the header handshake, the SPSC ring (full and
-//! empty boundaries, wrap-around, batches, the park/wake protocol with both barrier
-//! pairs) and the seqlock.
+//! empty boundaries, wrap-around, batches, loans, the park/wake protocol with both
+//! barrier pairs) and the seqlock.
 //!
 //! Each "process" is a loom thread; the segment is ordinary memory holding loom
 //! atomics. Run with
@@ -277,6 +277,58 @@ fn ring_single_pops_take_batches_on_their_first_seq() {
     });
 }
 
+/// Loans: the producer reserves up to 2 slots of a ring of 2, writes them in place
+/// and commits only the first (the second is written, then abandoned: never
+/// published); the consumer peeks up to 2, reads them in place and releases only
+/// the first, so the second is read again by the next peek. Together they move
+/// exactly 1, 2, 3 in order: a commit publishes what was written before it and
+/// nothing after, a release frees only what it names, and a slot still on loan
+/// to the consumer is never overwritten.
+#[test]
+fn loans_commit_and_release_only_what_they_name() {
+    loom::model(|| {
+        let m = mem::<2>();
+        let pm = m.clone();
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            let mut next = 1u64;
+            while next <= 3 {
+                let n = p.reserve(2).unwrap();
+                if n == 0 {
+                    thread::yield_now();
+                    continue;
+                }
+                p.reserved(0)[0].store(next, Relaxed);
+                if n == 2 {
+                    // Written in place, then not committed: must never be read.
+                    p.reserved(1)[0].store(99, Relaxed);
+                }
+                assert_eq!(p.commit(1, &mut Spin), 1);
+                next += 1;
+            }
+        });
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        let mut next = 1u64;
+        while next <= 3 {
+            let n = c.peek(2).unwrap();
+            if n == 0 {
+                thread::yield_now();
+                continue;
+            }
+            let got: Vec<u64> = (0..n).map(|i| c.peeked(i)[0].load(Relaxed)).collect();
+            let want: Vec<u64> = (next..next + n as u64).collect();
+            assert_eq!(got, want, "in order, committed values only");
+            // Read again while still on loan: unchanged (the producer cannot
+            // reuse a slot before it is released).
+            assert_eq!(c.peeked(0)[0].load(Relaxed), next);
+            assert_eq!(c.release(1, &mut Spin), 1);
+            next += 1;
+        }
+        producer.join().unwrap();
+        assert_eq!(c.occupied(), Ok(0));
+    });
+}
+
 /// The semaphore stand-in: a counter under a mutex, waited on with a condvar.
 #[derive(Default)]
 struct Sem {
@@ -434,6 +486,56 @@ fn park_wake_asymmetric_no_lost_wakeup_capacity_1() {
 #[test]
 fn park_wake_asymmetric_no_lost_wakeup_capacity_2() {
     park_wake_model::<2>(3, Barrier::Asymmetric);
+}
+
+/// The park/wake protocol through blocking loans: `reserve_blocking` then
+/// `commit`, `peek_blocking` then `release`, parking as soon as the ring is full or
+/// empty. A lost wake-up deadlocks, which loom reports.
+fn loan_park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
+    loom::model(move || {
+        let m = mem_with::<N>(barrier);
+        let (items_sem, space_sem) = (Arc::new(Sem::default()), Arc::new(Sem::default()));
+        let pm = m.clone();
+        let mut ppark = SemPark {
+            own: space_sem.clone(),
+            peer: items_sem.clone(),
+            parks: 0,
+            barriers: 0,
+        };
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            for v in 1..=items {
+                assert_eq!(p.reserve_blocking(1, 0, &mut ppark), Ok(1));
+                p.reserved(0)[0].store(v, Relaxed);
+                assert_eq!(p.commit(1, &mut ppark), 1);
+            }
+        });
+        let mut cpark = SemPark {
+            own: items_sem,
+            peer: space_sem,
+            parks: 0,
+            barriers: 0,
+        };
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        for want in 1..=items {
+            assert_eq!(c.peek_blocking(1, 0, &mut cpark), Ok(1));
+            assert_eq!(c.peeked(0)[0].load(Relaxed), want);
+            assert_eq!(c.release(1, &mut cpark), 1);
+        }
+        producer.join().unwrap();
+        assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
+        assert_eq!(m.ctl.producer_waiting.load(Relaxed), 0);
+    });
+}
+
+#[test]
+fn loan_park_wake_no_lost_wakeup_capacity_1() {
+    loan_park_wake_model::<1>(2, Barrier::Symmetric);
+}
+
+#[test]
+fn loan_park_wake_asymmetric_no_lost_wakeup_capacity_1() {
+    loan_park_wake_model::<1>(2, Barrier::Asymmetric);
 }
 
 /// A park that fails (a timeout) un-announces the waiter and reports the error;

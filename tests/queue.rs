@@ -14,8 +14,9 @@ use sysv_ipc::layout::ring::RingCtl;
 use sysv_ipc::queue::{Barrier, Consumer, Producer, Queue, QueueOptions};
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::shm::Segment;
+use sysv_ipc::view::ViewCell;
 use sysv_ipc::{Backend, Errno, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp};
-use sysv_ipc::{ShmType, fingerprint, type_id};
+use sysv_ipc::{ShmType, ShmView, fingerprint, type_id};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_mock::{Mock, OnBlock, Process};
 use sysv_ipc_testkit::{
@@ -33,7 +34,9 @@ const KEY: Key = Key::new(0x5156_0001);
 
 /// A message: a sequence number, a payload derived from it, and a checksum over
 /// both, so that a torn or stale slot is detected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout, ShmView,
+)]
 #[repr(C)]
 struct Msg {
     seq: u64,
@@ -488,6 +491,7 @@ fn consumer_killed_loses_nothing<B: Backend + Clone>(b: B) {
 /// call returns valid data or an error (Corrupt, LayoutMismatch, WouldBlock, ...),
 /// never panics, never yields bytes from outside the slots.
 fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
+    use std::sync::atomic::Ordering::Relaxed;
     let mut rng = Rng::new("hostile_peer_garbage_never_panics");
     let q = create(b.clone());
     let att = q.attachment();
@@ -508,7 +512,27 @@ fn hostile_peer_garbage_never_panics<B: Backend + Clone>(b: B) {
             };
             att.write(off as usize, &v.to_ne_bytes()).unwrap();
         }
-        let r: Result<(), sysv_ipc::Error> = match rng.below(9) {
+        let r: Result<(), sysv_ipc::Error> = match rng.below(11) {
+            9 => p.loan(rng.below(6) as usize).map(|loan| {
+                assert!(loan.len() <= 5);
+                for (i, slot) in loan.iter().enumerate() {
+                    slot.store(Msg::new(seq + i as u64), Relaxed);
+                }
+                let (n, len) = (rng.below(6) as usize, loan.len());
+                assert_eq!(loan.commit(n), n.min(len));
+            }),
+            10 => c.loan(rng.below(8) as usize).map(|loan| {
+                assert!(loan.len() <= 7);
+                let mut m = Msg::new_zeroed();
+                for slot in loan.iter() {
+                    slot.load_into(&mut m, Relaxed);
+                    assert!(m.is_valid() || m == Msg::new_zeroed(), "{m:?}");
+                    // Whatever the peer writes: a value, never a panic.
+                    let _ = slot.payload().get(rng.below(8) as usize);
+                }
+                let (n, len) = (rng.below(8) as usize, loan.len());
+                assert_eq!(loan.release(n), n.min(len));
+            }),
             0 => p
                 .enqueue(Msg::new(seq))
                 .map(|_| seq += 1)

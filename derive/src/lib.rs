@@ -8,10 +8,15 @@
 //! `unsafe impl ShmView for X`, guarded by compile-time assertions that the view's
 //! size, alignment and every field offset equal `X`'s and that `X` has no padding.
 //!
+//! It also implements `sysv_ipc::foreign::Foreign` for `X` (module `foreign` here):
+//! the C and Python declarations of the struct, with the offsets Rust computed.
+//!
 //! It refuses, with a message saying why: a missing `#[repr(C)]`, `#[repr(packed)]`,
 //! enums, unions, generic, tuple and empty structs, and fields that are references,
 //! pointers, `bool`, `char`, `usize`, `isize`, tuples, slices, function pointers or
 //! trait objects.
+
+mod foreign;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -160,7 +165,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let size_msg = format!("#[derive(ShmView)]: `{view}` and `{name}` differ in size");
     let align_msg = format!("#[derive(ShmView)]: `{view}` and `{name}` differ in alignment");
 
+    let foreign = foreign::foreign_impl(name, fields);
+
     Ok(quote! {
+        #foreign
+
         #[doc = #view_doc]
         #[repr(C)]
         #vis struct #view {

@@ -682,13 +682,6 @@ trait Side<'a> {
     fn waiting(&self) -> &'a AtomicU64;
     /// The barrier pair the ring's creator chose.
     fn barrier_pair(&self) -> Barrier;
-    /// One non-blocking attempt: `push` or `pop` of up to `max` messages.
-    fn attempt<P: Parking>(
-        &mut self,
-        max: usize,
-        each: &mut impl FnMut(usize, &[AtomicU64]),
-        parking: &mut P,
-    ) -> Result<usize, Corrupt>;
     /// After the heavy barrier: re-reads the peer's index; true if we can go on.
     fn recheck(&mut self) -> Result<bool, Corrupt>;
     /// Nothing will ever come: the consumer of a closed, drained ring.
@@ -701,14 +694,6 @@ impl<'a, const N: usize> Side<'a> for RingProducer<'a, N> {
     }
     fn barrier_pair(&self) -> Barrier {
         self.barrier
-    }
-    fn attempt<P: Parking>(
-        &mut self,
-        max: usize,
-        each: &mut impl FnMut(usize, &[AtomicU64]),
-        parking: &mut P,
-    ) -> Result<usize, Corrupt> {
-        self.push(max, each, parking)
     }
     /// Whether room appeared.
     fn recheck(&mut self) -> Result<bool, Corrupt> {
@@ -729,14 +714,6 @@ impl<'a, const N: usize> Side<'a> for RingConsumer<'a, N> {
     }
     fn barrier_pair(&self) -> Barrier {
         self.barrier
-    }
-    fn attempt<P: Parking>(
-        &mut self,
-        max: usize,
-        each: &mut impl FnMut(usize, &[AtomicU64]),
-        parking: &mut P,
-    ) -> Result<usize, Corrupt> {
-        self.pop(max, each, parking)
     }
     /// Whether a message appeared, or the producer closed the ring (which ends
     /// the wait too: the next attempt takes what is left or reports the end).
@@ -780,7 +757,7 @@ fn block_on<'a, S: Side<'a>, P: Parking>(
     side: &mut S,
     max: usize,
     spins: u32,
-    mut each: impl FnMut(usize, &[AtomicU64]),
+    mut attempt: impl FnMut(&mut S, &mut P) -> Result<usize, Corrupt>,
     parking: &mut P,
 ) -> Result<usize, RingError<P::Error>> {
     if max == 0 {
@@ -788,7 +765,7 @@ fn block_on<'a, S: Side<'a>, P: Parking>(
     }
     let mut spun = 0;
     loop {
-        let n = side.attempt(max, &mut each, parking)?;
+        let n = attempt(side, parking)?;
         if n > 0 {
             return Ok(n);
         }
@@ -1248,18 +1225,151 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         mut write: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, Corrupt> {
-        let n = if max == 0 {
-            0
-        } else {
-            self.free(max)?.min(max)
-        };
+        let n = self.reserve(max)?;
         if n == 0 {
             return Ok(0);
         }
-        let first = self.tail;
         for i in 0..n {
-            write(i, self.ring.slot(first.wrapping_add(i as u64)).1);
+            write(i, self.reserved(i));
         }
+        self.publish(n, parking);
+        Ok(n)
+    }
+
+    /// How many slots, up to `max`, are free for the next messages, without
+    /// blocking: [`reserved`](Self::reserved)`(i)` for `i` in `0..n` may be
+    /// written, then [`commit`](Self::commit) publishes them. [`push`](Self::push)
+    /// is the three in one; apart, they let a caller fill slots in place over
+    /// several calls (a loan) and publish them in one index store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<4>::words(1)] = Default::default();
+    /// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// assert_eq!(p.reserve(3), Ok(3));
+    /// p.reserved(0)[0].store(7, Ordering::Relaxed);
+    /// p.reserved(1)[0].store(8, Ordering::Relaxed);
+    /// assert_eq!(c.peek(4), Ok(0)); // nothing is published before the commit
+    /// assert_eq!(p.commit(2, &mut NoPark), 2); // the third slot is not published
+    /// assert_eq!(c.peek(4), Ok(2));
+    /// ```
+    #[inline]
+    pub fn reserve(&mut self, max: usize) -> Result<usize, Corrupt> {
+        if max == 0 {
+            return Ok(0);
+        }
+        Ok(self.free(max)?.min(max))
+    }
+
+    /// [`reserve`](Self::reserve) of between 1 and `max` slots, spinning `spins`
+    /// times and then parking while the ring is full, as
+    /// [`push_blocking`](Self::push_blocking) does. `max == 0` returns 0 at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingError, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let mut p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(p.reserve_blocking(8, 10, &mut NoPark), Ok(2));
+    /// assert_eq!(p.commit(2, &mut NoPark), 2);
+    /// // Full: spins, then parks; this park fails instead of sleeping.
+    /// assert_eq!(p.reserve_blocking(1, 10, &mut NoPark), Err(RingError::Park(())));
+    /// ```
+    pub fn reserve_blocking<P: Parking>(
+        &mut self,
+        max: usize,
+        spins: u32,
+        parking: &mut P,
+    ) -> Result<usize, RingError<P::Error>> {
+        block_on(self, max, spins, |p, _| p.reserve(max), parking)
+    }
+
+    /// The payload words of the slot that the `i`-th message of the next
+    /// [`commit`](Self::commit) goes to. Only `i` below what
+    /// [`reserve`](Self::reserve) returned is free: a slot past it holds a message
+    /// the consumer has not read yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Ring, RingCtl, RingProducer};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(3)] = Default::default();
+    /// let p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 3).unwrap()).unwrap();
+    /// assert_eq!(p.reserved(0).len(), 3); // a slot's payload words, its `seq` left out
+    /// assert!(core::ptr::eq(p.reserved(1), &slots[5..8]));
+    /// assert!(core::ptr::eq(p.reserved(2), p.reserved(0))); // slot 2 is slot 0 a lap on
+    /// ```
+    #[inline]
+    pub fn reserved(&self, i: usize) -> &'a [AtomicU64] {
+        self.ring.slot(self.tail.wrapping_add(i as u64)).1
+    }
+
+    /// Publishes the next `n` slots (written through [`reserved`](Self::reserved))
+    /// as messages, in one `tail` store, and wakes a parked consumer. `n` is cut
+    /// to the free slots (a commit never publishes over an unread message);
+    /// returns how many were published.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let mut p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(p.commit(5, &mut NoPark), 2); // two slots, two messages
+    /// assert_eq!(ctl.tail.load(Ordering::Acquire), 2);
+    /// ```
+    pub fn commit<P: Parking>(&mut self, n: usize, parking: &mut P) -> usize {
+        // `tail - cached_head <= N` is ours to keep (`free` checks every head it
+        // loads), so this cannot fail; a corrupt value would publish nothing.
+        let free = used::<N>(self.tail, self.cached_head).map_or(0, |used| N - used);
+        let n = n.min(free);
+        if n > 0 {
+            self.publish(n, parking);
+        }
+        n
+    }
+
+    /// Publishes the `n` free slots after `tail`, then wakes a parked consumer.
+    #[inline]
+    fn publish<P: Parking>(&mut self, n: usize, parking: &mut P) {
+        let first = self.tail;
         self.tail = first.wrapping_add(n as u64);
         // Release: publishes the slots just written; pairs with the Acquire loads of
         // `tail` in `RingConsumer::available` and the consumer's `Side::recheck`.
@@ -1270,7 +1380,6 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         if take_waiter(&self.ring.ctl.consumer_waiting, self.barrier) {
             wake_peer(parking);
         }
-        Ok(n)
     }
 
     /// Enqueues between 1 and `max` messages, spinning `spins` times and then
@@ -1302,10 +1411,16 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         &mut self,
         max: usize,
         spins: u32,
-        write: impl FnMut(usize, &[AtomicU64]),
+        mut write: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, RingError<P::Error>> {
-        block_on(self, max, spins, write, parking)
+        block_on(
+            self,
+            max,
+            spins,
+            |p, park| p.push(max, &mut write, park),
+            parking,
+        )
     }
 
     /// Ends the stream: the consumer pops what was published before, then learns
@@ -1630,17 +1745,155 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         mut read: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, Corrupt> {
-        let n = if max == 0 {
-            0
-        } else {
-            self.available(max)?.min(max)
-        };
+        let n = self.peek(max)?;
         if n == 0 {
             return Ok(0);
         }
         for i in 0..n {
-            read(i, self.ring.slot(self.head.wrapping_add(i as u64)).1);
+            read(i, self.peeked(i));
         }
+        self.consume(n, parking);
+        Ok(n)
+    }
+
+    /// How many published messages, up to `max`, can be read without blocking:
+    /// [`peeked`](Self::peeked)`(i)` for `i` in `0..n` are their slots, which stay
+    /// the consumer's until [`release`](Self::release) hands them back.
+    /// [`pop`](Self::pop) is the three in one; apart, they let a caller read
+    /// messages in place (a loan) and release them in one index store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<4>::words(1)] = Default::default();
+    /// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// p.push(3, |i, slot| slot[0].store(i as u64, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// assert_eq!(c.peek(2), Ok(2));
+    /// assert_eq!(c.peeked(1)[0].load(Ordering::Relaxed), 1);
+    /// assert_eq!(c.release(1, &mut NoPark), 1);
+    /// assert_eq!(c.peek(8), Ok(2)); // the second and the third
+    /// assert_eq!(p.reserve(8), Ok(2)); // one slot came back
+    /// ```
+    #[inline]
+    pub fn peek(&mut self, max: usize) -> Result<usize, Corrupt> {
+        if max == 0 {
+            return Ok(0);
+        }
+        Ok(self.available(max)?.min(max))
+    }
+
+    /// [`peek`](Self::peek) of between 1 and `max` messages, spinning `spins`
+    /// times and then parking while the ring is empty, as
+    /// [`pop_blocking`](Self::pop_blocking) does ([`RingError::Closed`] once the
+    /// producer closed the stream and every message was released). `max == 0`
+    /// returns 0 at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let ring = Ring::<2>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// assert_eq!(c.peek_blocking(1, 10, &mut NoPark), Err(RingError::Park(()))); // empty
+    /// p.commit(1, &mut NoPark);
+    /// p.close(&mut NoPark);
+    /// assert_eq!(c.peek_blocking(4, 10, &mut NoPark), Ok(1));
+    /// assert_eq!(c.release(1, &mut NoPark), 1);
+    /// assert_eq!(c.peek_blocking(4, 10, &mut NoPark), Err(RingError::Closed));
+    /// ```
+    pub fn peek_blocking<P: Parking>(
+        &mut self,
+        max: usize,
+        spins: u32,
+        parking: &mut P,
+    ) -> Result<usize, RingError<P::Error>> {
+        block_on(self, max, spins, |c, _| c.peek(max), parking)
+    }
+
+    /// The payload words of the slot of the `i`-th unreleased message. Only `i`
+    /// below what [`peek`](Self::peek) returned is a published message: a slot
+    /// past it is free, and the producer may be writing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::ring::{Ring, RingConsumer, RingCtl};
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(3)] = Default::default();
+    /// let c = RingConsumer::new(Ring::<2>::new(&ctl, &slots, 3).unwrap()).unwrap();
+    /// assert!(core::ptr::eq(c.peeked(0), &slots[1..4])); // after slot 0's `seq`
+    /// ```
+    #[inline]
+    pub fn peeked(&self, i: usize) -> &'a [AtomicU64] {
+        self.ring.slot(self.head.wrapping_add(i as u64)).1
+    }
+
+    /// Hands the slots of the next `n` messages back to the producer, in one
+    /// `head` store, and wakes a parked producer. `n` is cut to the messages
+    /// published (a release never passes `tail`); returns how many were released.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<4>::words(1)] = Default::default();
+    /// let ring = Ring::<4>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// p.commit(2, &mut NoPark);
+    /// assert_eq!(c.release(5, &mut NoPark), 0); // none peeked yet: the cached tail says empty
+    /// assert_eq!(c.peek(5), Ok(2));
+    /// assert_eq!(c.release(5, &mut NoPark), 2);
+    /// assert_eq!(ctl.head.load(Ordering::Acquire), 2);
+    /// ```
+    pub fn release<P: Parking>(&mut self, n: usize, parking: &mut P) -> usize {
+        // `cached_tail - head <= N` is ours to keep (`used` checks every tail we
+        // load), so this cannot fail; a corrupt value would release nothing.
+        let n = n.min(used::<N>(self.cached_tail, self.head).unwrap_or(0));
+        if n > 0 {
+            self.consume(n, parking);
+        }
+        n
+    }
+
+    /// Hands back the slots of the `n` published messages from `head`, then wakes
+    /// a parked producer.
+    #[inline]
+    fn consume<P: Parking>(&mut self, n: usize, parking: &mut P) {
         self.head = self.head.wrapping_add(n as u64);
         // Release: our reads of the slots happen before the producer's Acquire load
         // of `head` (in `RingProducer::free`) lets it overwrite them.
@@ -1648,7 +1901,6 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         if take_waiter(&self.ring.ctl.producer_waiting, self.barrier) {
             wake_peer(parking);
         }
-        Ok(n)
     }
 
     /// Dequeues between 1 and `max` messages, spinning `spins` times and then
@@ -1684,10 +1936,16 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         &mut self,
         max: usize,
         spins: u32,
-        read: impl FnMut(usize, &[AtomicU64]),
+        mut read: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, RingError<P::Error>> {
-        block_on(self, max, spins, read, parking)
+        block_on(
+            self,
+            max,
+            spins,
+            |c, park| c.pop(max, &mut read, park),
+            parking,
+        )
     }
 }
 
