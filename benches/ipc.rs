@@ -42,7 +42,7 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`, `copy`, `view`).
+//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -793,6 +793,8 @@ impl Row {
         match self.unit {
             Unit::Rate => format!("{:.1} M/s", 1e3 / ns),
             Unit::Time if ns >= 1000.0 => format!("{:.2} µs", ns / 1e3),
+            // A field load takes a fraction of a nanosecond (group field4m).
+            Unit::Time if ns < 10.0 => format!("{ns:.2} ns"),
             Unit::Time => format!("{ns:.0} ns"),
         }
     }
@@ -2232,8 +2234,8 @@ fn crate_pv<B: Backend>(s: &SemSet<B>, n: u64) {
 
 /// The three sizes of the copy group: a cache line, a page, a large frame.
 const COPY_SIZES: [usize; 3] = [64, 4 << 10, 4 << 20];
-/// Implementations per size in the copy group (see [`copy_group`]).
-const COPY_IMPS: usize = 6;
+/// `SeqLock::read` by value of one copy-group size, returning whether it succeeded.
+type ReadByValue<const W: usize> = fn(&SeqLock<[u64; W]>) -> bool;
 
 /// One size's handles and local buffers for the copy group: `W` words, `W * 8` bytes.
 struct CopySet<const W: usize> {
@@ -2244,10 +2246,13 @@ struct CopySet<const W: usize> {
     value: Box<[u64; W]>,
     /// A second local buffer: the memcpy's and the reads' destination.
     out: Box<[u64; W]>,
+    /// `SeqLock::read` by value, for the sizes it compiles for (at most
+    /// `shm::MAX_READ_BY_VALUE`); `None` for 4 MiB.
+    read_by_value: Option<ReadByValue<W>>,
 }
 
 impl<const W: usize> CopySet<W> {
-    fn new() -> CopySet<W> {
+    fn new(read_by_value: Option<ReadByValue<W>>) -> CopySet<W> {
         let mode = Mode::OWNER_RW;
         let shm = Shm::<[u64; W]>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let lock = SeqLock::<[u64; W]>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
@@ -2261,10 +2266,11 @@ impl<const W: usize> CopySet<W> {
             writer,
             value,
             out,
+            read_by_value,
         }
     }
 
-    /// `n` operations of kind `k` (0..COPY_IMPS, as in [`copy_group`]).
+    /// `n` operations of kind `k` (0..6, as in [`copy_group`]).
     fn run(&mut self, k: usize, n: u64) {
         for _ in 0..n {
             match k {
@@ -2274,9 +2280,8 @@ impl<const W: usize> CopySet<W> {
                 3 => self.writer.write(black_box(&*self.value)).unwrap(),
                 4 => self.lock.read_into(black_box(&mut *self.out)).unwrap(),
                 _ => {
-                    // By reference: unwrapping would move the value once more.
-                    let r = self.lock.read();
-                    assert!(black_box(&r).is_ok());
+                    let read = self.read_by_value.expect("no by-value read at this size");
+                    assert!(read(&self.lock));
                 }
             }
             black_box(&self.out);
@@ -2294,45 +2299,59 @@ impl<const W: usize> CopySet<W> {
 /// same bytes, in one process (issue 15): per size, `memcpy` (the baseline),
 /// `Shm::write`, `Shm::read_into`, `seqlock::Writer::write`, `SeqLock::read_into`
 /// and `SeqLock::read` (by value: it zero-fills its `T`, copies into it, and moves
-/// it into its `Result`: three passes over the bytes where the others make one).
+/// it into its `Result`: three passes over the bytes where the others make one; only
+/// up to `shm::MAX_READ_BY_VALUE`, so not at 4 MiB, where it does not compile).
 /// Then a note: a 4 MiB
 /// `SeqLock` read under a writer at 1 kHz in another process, whole reads against
 /// `Busy` answers.
-///
-/// Runs in a thread with a 64 MiB stack: `SeqLock::read` returns 4 MiB by value.
 fn copy_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
     let mut imps = Vec::new();
-    for size in COPY_SIZES {
+    // Per implementation: its size's index in COPY_SIZES and its kind (0..6).
+    let mut which = Vec::new();
+    for (s, size) in COPY_SIZES.into_iter().enumerate() {
         let label = |what: &str| -> &'static str {
             Box::leak(format!("{what} {}", fmt_size(size)).into_boxed_str())
         };
         // A first guess of about 0.1 ms per block; the warm-up rescales it.
         let n = (100_000 / (size as u64 / 8).max(1)).max(16);
-        for what in [
+        for (k, what) in [
             "memcpy",
             "Shm::write",
             "Shm::read_into",
             "Writer::write",
             "SeqLock::read_into",
             "SeqLock::read (by value)",
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if k == 5 && size > sysv_ipc::shm::MAX_READ_BY_VALUE {
+                continue;
+            }
             imps.push(Imp {
                 name: label(what),
                 n: cfg.n(n),
             });
+            which.push((s, k));
         }
     }
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
         std::thread::scope(|scope| {
             std::thread::Builder::new()
-                .stack_size(64 << 20)
                 .spawn_scoped(scope, || {
-                    let mut small = CopySet::<{ 64 / 8 }>::new();
-                    let mut page = CopySet::<{ (4 << 10) / 8 }>::new();
-                    let mut large = CopySet::<{ (4 << 20) / 8 }>::new();
+                    // By reference: unwrapping would move the value once more.
+                    let mut small = CopySet::<{ 64 / 8 }>::new(Some(|l| {
+                        let r = l.read();
+                        black_box(&r).is_ok()
+                    }));
+                    let mut page = CopySet::<{ (4 << 10) / 8 }>::new(Some(|l| {
+                        let r = l.read();
+                        black_box(&r).is_ok()
+                    }));
+                    let mut large = CopySet::<{ (4 << 20) / 8 }>::new(None);
                     solo(cfg, &sh, &imps, &clib, |imp, n| {
-                        let (set, k) = (imp / COPY_IMPS, imp % COPY_IMPS);
+                        let (set, k) = which[imp];
                         match set {
                             0 => small.run(k, n),
                             1 => page.run(k, n),
@@ -2352,22 +2371,26 @@ fn copy_group(cfg: &Config, clib: CLib, notes: &mut Vec<String>) -> Vec<Row> {
     assert!(ok, "copy group failed");
     let t = per_msg(cfg, &sh, &imps, Side::A);
     let mut rows = Vec::new();
-    for (s, size) in COPY_SIZES.into_iter().enumerate() {
-        let base = s * COPY_IMPS;
+    for (i, &(s, k)) in which.iter().enumerate() {
+        if k == 0 {
+            continue;
+        }
+        let base = which
+            .iter()
+            .position(|&w| w == (s, 0))
+            .expect("memcpy of each size");
         // Issue 15: at least 0.8× memcpy's bandwidth from 4 KiB on, i.e. at most
         // 1.25× its time.
-        let target = (size >= 4 << 10).then_some(1.25);
-        for k in 1..COPY_IMPS {
-            rows.push(Row::new(
-                imps[base + k].name,
-                &t,
-                base + k,
-                base,
-                "memcpy",
-                Unit::Time,
-                target,
-            ));
-        }
+        let target = (COPY_SIZES[s] >= 4 << 10).then_some(1.25);
+        rows.push(Row::new(
+            imps[i].name,
+            &t,
+            i,
+            base,
+            "memcpy",
+            Unit::Time,
+            target,
+        ));
     }
     let (whole, busy) = (
         sh.note(0).load(Ordering::Relaxed),
@@ -2403,9 +2426,10 @@ fn seqlock_under_writer(sh: &Shared) {
         });
     }
     let (mut whole, mut busy, mut last) = (0u64, 0u64, 0u64);
+    let mut v: Box<[u64; W]> = vec![0u64; W].into_boxed_slice().try_into().unwrap();
     while last < WRITES {
-        match lock.read() {
-            Ok(v) => {
+        match lock.read_into(&mut v) {
+            Ok(()) => {
                 let k = v[0];
                 assert!(v.iter().all(|&w| w == k), "torn read");
                 last = k;
@@ -2502,6 +2526,78 @@ fn shm4m_group(cfg: &Config, clib: CLib) -> Vec<Row> {
         .collect()
 }
 
+/// A 4 MiB struct whose benched field is its last 8 bytes, as far from the start
+/// as it gets.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+#[repr(C)]
+struct Frame4 {
+    seq: u64,
+    words: [u64; (4 << 20) / 8 - 2],
+    crc: u64,
+}
+
+/// One process, issue 15's "reading one field of a 4 MiB `Shm<T>`: O(1), against
+/// `read()` of the whole": the last field through `Shm::view`, against
+/// `Shm::read_into` of the whole 4 MiB (a by-value `read` does not compile at that
+/// size), reported as the whole copy's time over the field's (how many field reads
+/// one copy costs); and through trusted mode's `as_ref_unchecked`, against the view
+/// (the atomic cell against a plain load: about 1×). A block is `n` reads.
+fn field4m_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+    let imps = [
+        ("Shm::read_into 4 MiB (whole)", 4),
+        ("view field load, 4 MiB Shm", 1 << 20),
+        ("as_ref_unchecked field, 4 MiB Shm", 1 << 20),
+    ]
+    .map(|(name, n)| Imp { name, n: cfg.n(n) });
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        use zerocopy::FromZeros;
+        let mode = Mode::OWNER_RW;
+        let shm = Shm::<Frame4>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let seg = *shm.segment();
+        let mut crc = Frame4::new_box_zeroed().unwrap();
+        crc.crc = 0xc0ffee;
+        shm.write(&crc);
+        // A second attachment for the view, which borrows its `Shm` mutably.
+        let mut viewed = Shm::<Frame4>::from_segment(seg).unwrap();
+        let v = viewed.view();
+        // SAFETY: nothing writes the segment from here to the end of the closure:
+        // all three implementations only read it (`read_into`, the view's loads,
+        // this reference's loads; racing reads, atomic or not, are allowed).
+        let r = unsafe { shm.as_ref_unchecked() };
+        let mut out = Frame4::new_box_zeroed().unwrap();
+        let mut acc = 0u64;
+        solo(cfg, &sh, &imps, &clib, |imp, n| match imp {
+            0 => {
+                for _ in 0..n {
+                    shm.read_into(black_box(&mut out));
+                    acc = acc.wrapping_add(black_box(&out).crc);
+                }
+            }
+            1 => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(black_box(v).crc().load(Ordering::Relaxed));
+                }
+            }
+            _ => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(black_box(r).crc);
+                }
+            }
+        });
+        assert_eq!(out.crc, 0xc0ffee);
+        black_box(acc);
+        drop(viewed);
+        seg.remove().unwrap();
+    });
+    assert!(ok, "field4m group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    vec![
+        Row::new(imps[0].name, &t, 0, 1, "view field load", Unit::Time, None),
+        Row::new(imps[2].name, &t, 2, 1, "view field load", Unit::Time, None),
+    ]
+}
+
 // ---- main ---------------------------------------------------------------------------
 
 fn main() {
@@ -2537,6 +2633,9 @@ fn main() {
     }
     if cfg.wants("view") {
         rows.extend(view_group(&cfg, clib));
+    }
+    if cfg.wants("field4m") {
+        rows.extend(field4m_group(&cfg, clib));
     }
     println!();
     println!(

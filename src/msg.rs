@@ -5,6 +5,29 @@
 //! with a [`Selector`]. The kernel wants `mtype` and text contiguous, so this module
 //! sends and receives through [`MsgBuf`], a `#[repr(C)]` stack buffer: no allocation.
 //!
+//! # Stack use
+//!
+//! The buffer is on the stack of the call unless it is yours ([`MsgBuf`] with
+//! [`MsgQueue::send_buf`], [`MsgQueue::recv_buf`], [`MsgQueue::recv_value_or_bytes`]:
+//! a `static`, a `Box`, wherever you put it). What each call puts there:
+//!
+//! - [`send`](MsgQueue::send)/[`recv`](MsgQueue::recv) and their `try_`, `_with`
+//!   and `_timeout` forms: a buffer sized from the text's length, 64 B, 1 KiB or
+//!   [`LARGE_TEXT`] (3840 B, so that the frame stays within one 4 KiB page), and
+//!   above that [`DEFAULT_MSGMAX`] (8 KiB);
+//! - the typed forms ([`send_value`](MsgQueue::send_value),
+//!   [`recv_value`](MsgQueue::recv_value), ...): `size_of::<T>() + 8` bytes, and
+//!   `recv_value` returns the `T` by value besides;
+//! - [`recv_value_or_discard`](MsgQueue::recv_value_or_discard) and
+//!   [`recv_value_truncating`](MsgQueue::recv_value_truncating): 8 KiB + 1 byte
+//!   whatever `T` is, to learn a poison message's whole size.
+//!
+//! On a thread with a stack of a few KiB, keep texts and `T`s at or below
+//! [`LARGE_TEXT`] or bring your own [`MsgBuf`]. (Rust probes every page of a frame
+//! over 4 KiB on the x86_64 and aarch64 targets this crate supports, so an 8 KiB
+//! frame meets a guard page rather than stepping over it; a stack without a guard
+//! page is corrupted silently by any overflow.)
+//!
 //! # Signals and stops
 //!
 //! A blocked `msgsnd`/`msgrcv` and the timed forms' `clock_nanosleep` fail with
@@ -57,6 +80,30 @@ pub const DEFAULT_MSGMAX: usize = abi::MSGMAX as usize;
 /// Stack buffer sizes below `DEFAULT_MSGMAX` that `send`/`recv` pick for short texts.
 const SMALL: usize = 64;
 const MEDIUM: usize = 1024;
+
+/// The longest text [`MsgQueue::send`] and [`MsgQueue::recv`] (and their other
+/// forms) pass through a buffer of at most one page (4 KiB) of stack: 3840 bytes,
+/// leaving the frame 256 bytes for `mtype`, the length and the call's other locals.
+/// Longer texts, up to [`DEFAULT_MSGMAX`], take an 8 KiB buffer: see the
+/// [module docs](self#stack-use).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::msg::{LARGE_TEXT, MsgQueue, Selector};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+/// // One page of stack at most, from a thread with 16 KiB of it.
+/// std::thread::Builder::new().stack_size(16 << 10).spawn(move || {
+///     q.send(1, &[7; LARGE_TEXT])?;
+///     let mut text = [0u8; LARGE_TEXT];
+///     assert_eq!(q.recv(&mut text, Selector::Any)?.len, 3840);
+///     Ok::<(), sysv_ipc::Error>(())
+/// }).expect("a thread").join().expect("no overflow")?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub const LARGE_TEXT: usize = 3840;
 
 /// A message as the kernel reads and writes it: `mtype` then `N` bytes of text.
 /// All fields are byte arrays, so the layout has no padding for any `N`.
@@ -853,8 +900,10 @@ impl<B: Backend> MsgQueue<B> {
     /// `msgsnd(msqid, msgp, msgsz, 0)` — sends `text` with type `mtype`, blocking
     /// while the queue is full.
     ///
-    /// `text` is copied once into a stack [`MsgBuf`] of [`DEFAULT_MSGMAX`] bytes; use
-    /// [`send_buf`](Self::send_buf) for zero-copy sends or larger messages.
+    /// `text` is copied once into a stack [`MsgBuf`] just large enough: at most one
+    /// page of stack up to [`LARGE_TEXT`] bytes, 8 KiB above (see
+    /// [Stack use](self#stack-use)); use [`send_buf`](Self::send_buf) for zero-copy
+    /// sends, larger messages, or a buffer off the stack.
     ///
     /// # Errors
     ///
@@ -931,12 +980,17 @@ impl<B: Backend> MsgQueue<B> {
                 self.send_via::<SMALL>(mtype, text, flags)
             } else if len <= MEDIUM {
                 self.send_via::<MEDIUM>(mtype, text, flags)
+            } else if len <= LARGE_TEXT {
+                self.send_via::<LARGE_TEXT>(mtype, text, flags)
             } else {
                 self.send_via::<DEFAULT_MSGMAX>(mtype, text, flags)
             }
         })
     }
 
+    // Never inlined: inlined, the four buffers shared one frame of 8 KiB and more,
+    // which a 2-byte send reserved too (8320 bytes, measured in a release build).
+    #[inline(never)]
     fn send_via<const N: usize>(&self, mtype: i64, text: &[u8], flags: SendFlags) -> Result<()> {
         let mut buf = MsgBuf::<N>::new();
         buf.set(mtype, text)?;
@@ -997,7 +1051,8 @@ impl<B: Backend> MsgQueue<B> {
     /// `T: IntoBytes`), blocking while the queue is full.
     ///
     /// A `T` larger than Linux's default `msgmax` (8192) does not compile; a live
-    /// limit below `size_of::<T>()` is `MessageTooLarge`.
+    /// limit below `size_of::<T>()` is `MessageTooLarge`. The message is built in a
+    /// stack buffer of `size_of::<T>() + 8` bytes ([Stack use](self#stack-use)).
     ///
     /// ```
     /// # use sysv_ipc::{msg::{MsgQueue, Selector}, Intent, Key, Mode, Removal};
@@ -1174,8 +1229,10 @@ impl<B: Backend> MsgQueue<B> {
     /// `msgrcv(msqid, msgp, msgsz, msgtyp, 0)` — receives the message `sel` picks
     /// into `text`, blocking until there is one.
     ///
-    /// The message passes through a stack [`MsgBuf`] of [`DEFAULT_MSGMAX`] bytes and is
-    /// copied once into `text`; [`recv_buf`](Self::recv_buf) avoids the copy.
+    /// The message passes through a stack [`MsgBuf`] as large as `text` (at most one
+    /// page of stack up to [`LARGE_TEXT`] bytes, 8 KiB above; see
+    /// [Stack use](self#stack-use)) and is copied once into `text`;
+    /// [`recv_buf`](Self::recv_buf) avoids the copy and the stack buffer.
     ///
     /// # Errors
     ///
@@ -1259,12 +1316,16 @@ impl<B: Backend> MsgQueue<B> {
                 self.recv_via::<SMALL>(text, sel, flags)
             } else if len <= MEDIUM {
                 self.recv_via::<MEDIUM>(text, sel, flags)
+            } else if len <= LARGE_TEXT {
+                self.recv_via::<LARGE_TEXT>(text, sel, flags)
             } else {
                 self.recv_via::<DEFAULT_MSGMAX>(text, sel, flags)
             }
         })
     }
 
+    // Never inlined, as send_via.
+    #[inline(never)]
     fn recv_via<const N: usize>(
         &self,
         text: &mut [u8],
@@ -1338,6 +1399,11 @@ impl<B: Backend> MsgQueue<B> {
     }
 
     /// `msgrcv` of one `T`, blocking until a message is there.
+    ///
+    /// It takes `size_of::<T>() + 8` bytes of stack for the message and returns the
+    /// `T` by value ([Stack use](self#stack-use)); for a `T` of several KiB on a small
+    /// stack, [`recv_value_or_bytes`](Self::recv_value_or_bytes) into a [`MsgBuf`] of
+    /// your own.
     ///
     /// The message must be exactly `size_of::<T>()` bytes: a longer one is refused
     /// with `BufferTooSmall` and stays queued; a shorter one is consumed by the
@@ -1531,7 +1597,9 @@ impl<B: Backend> MsgQueue<B> {
     /// did exactly that in `tests/msg.rs`'s two-server test: 2, 6 and 103 of 2000
     /// requests dropped as poison in three runs out of three.
     ///
-    /// The price of the one call is a zeroed 8 KiB stack buffer and copying up to
+    /// The price of the one call is a zeroed 8 KiB stack buffer (on a small stack use
+    /// [`recv_value_or_bytes`](Self::recv_value_or_bytes) with a [`MsgBuf`] of your own)
+    /// and copying up to
     /// 8 KiB of a message that is then dropped. Measured (x86_64, raw backend, a
     /// `send_value` plus a receive of a `u64`, 200 000 rounds, 6 runs on a shared
     /// 2-core machine): 1.8–2.5 µs with [`recv_value`](Self::recv_value), 1.9–3.2 µs
@@ -1611,7 +1679,8 @@ impl<B: Backend> MsgQueue<B> {
     /// client's request.
     ///
     /// One `msgrcv` with `MSG_NOERROR` into a stack buffer of [`DEFAULT_MSGMAX`] + 1
-    /// bytes, as [`recv_value_or_discard`](Self::recv_value_or_discard) does, so the
+    /// bytes ([Stack use](self#stack-use)), as
+    /// [`recv_value_or_discard`](Self::recv_value_or_discard) does, so the
     /// message's full size is reported too:
     /// - exactly `size_of::<T>()` bytes: [`Typed::Value`];
     /// - longer: [`Typed::Truncated`], its first bytes as a `T`; the rest is lost;

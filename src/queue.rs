@@ -2534,7 +2534,28 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue().unwrap_err().kind(), ErrorKind::Closed); // then the end
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// `T` is returned by value, so it passes through the stack: a `T` larger than
+    /// [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) (4 KiB) is refused
+    /// when the program is built, here and in [`dequeue_blocking`](Self::dequeue_blocking)
+    /// and [`dequeue_timeout`](Self::dequeue_timeout). Dequeue a larger one with
+    /// [`dequeue_into`](Self::dequeue_into) into memory of your own:
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    ///
+    /// let q = Queue::<[u64; 1024], 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = q.consumer()?.dequeue()?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue(&mut self) -> Result<Option<T>> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Consumer::dequeue returns T by value, through the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): use Consumer::dequeue_into(&mut [T]) instead"
+            )
+        };
         during(&"Consumer::dequeue", self.role.queue.object(), || {
             self.holder()?;
             let mut park = self.role.wake(SPACE);
@@ -2637,7 +2658,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue_blocking()?, 9); // a value is there: returns at once
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// By value like [`dequeue`](Self::dequeue): a `T` larger than
+    /// [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) does not compile.
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    ///
+    /// let q = Queue::<[u8; 4097], 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = q.consumer()?.dequeue_blocking()?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue_blocking(&mut self) -> Result<T> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Consumer::dequeue_blocking returns T by value, through the stack, and T is \
+                 larger than shm::MAX_READ_BY_VALUE (4096 bytes): use \
+                 Consumer::dequeue_into(&mut [T]) instead"
+            )
+        };
         during(
             &"Consumer::dequeue_blocking",
             self.role.queue.object(),
@@ -2669,7 +2709,27 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// assert_eq!(e.kind(), ErrorKind::TimedOut);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// By value like [`dequeue`](Self::dequeue): a `T` larger than
+    /// [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) does not compile.
+    ///
+    /// ```compile_fail,E0080
+    /// use std::time::Duration;
+    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    ///
+    /// let q = Queue::<[u8; 4097], 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = q.consumer()?.dequeue_timeout(Duration::ZERO)?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue_timeout(&mut self, timeout: Duration) -> Result<T> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Consumer::dequeue_timeout returns T by value, through the stack, and T is \
+                 larger than shm::MAX_READ_BY_VALUE (4096 bytes): use \
+                 Consumer::dequeue_into(&mut [T]) instead"
+            )
+        };
         during(
             &"Consumer::dequeue_timeout",
             self.role.queue.object(),

@@ -395,7 +395,27 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// assert_eq!(lock.read()?, [7, 8]); // both words from the same write
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// `T` is returned by value, so it passes through the stack: a `T` larger than
+    /// [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) (4 KiB) is refused
+    /// when the program is built, here and in [`read_with`](Self::read_with). Read a
+    /// larger one with [`read_into`](Self::read_into) into memory of your own:
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, seqlock::SeqLock};
+    ///
+    /// let lock = SeqLock::<[u64; 1024]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = lock.read()?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn read(&self) -> Result<T> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "SeqLock::read returns T by value, through the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): use SeqLock::read_into(&mut T) instead"
+            )
+        };
         during(&"SeqLock::read", self.object(), || {
             self.read_with_attempts(DEFAULT_ATTEMPTS)
         })
@@ -419,7 +439,25 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// assert_eq!(lock.read_with_attempts(1)?, 5);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// By value like [`read`](Self::read): a `T` larger than
+    /// [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) does not compile.
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, seqlock::SeqLock};
+    ///
+    /// let lock = SeqLock::<[u8; 4097]>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = lock.read_with_attempts(1)?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn read_with_attempts(&self, attempts: u32) -> Result<T> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "SeqLock::read_with_attempts returns T by value, through the stack, and T is larger \
+                 than shm::MAX_READ_BY_VALUE (4096 bytes): use SeqLock::read_into(&mut T) instead"
+            )
+        };
         during(&"SeqLock::read_with_attempts", self.object(), || {
             let mut out = T::new_zeroed();
             self.read_view()?

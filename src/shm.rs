@@ -5,8 +5,9 @@
 //!
 //! Another process can write a segment at any moment, and Rust's memory model makes
 //! a plain (or volatile) access that races with a write undefined behaviour. So this
-//! module never hands out `&[u8]`, `&T` or `&mut T` over segment memory. The bytes
-//! are reachable only
+//! module's safe API never hands out `&[u8]`, `&T` or `&mut T` over segment memory
+//! (the `unsafe` accessors of [trusted mode](#trusted-mode) do, on the caller's
+//! promise). The bytes are reachable only
 //!
 //! - by copy: [`Attachment::read`]/[`Attachment::write`], [`Shm::read_into`]/
 //!   [`Shm::write`] (and [`Shm::read`] for a small `T`) and [`ShmSlice`]'s indexed
@@ -25,6 +26,42 @@
 //!
 //! A read-only attachment ([`Attachment<B, ReadOnly>`]) has no method that writes:
 //! the type says so, and writing through a `SHM_RDONLY` mapping would fault.
+//!
+//! # Trusted mode
+//!
+//! Code that wants the bytes as plain Rust data (a decoder taking `&[u8]`, a parser
+//! taking `&Frame`, `memcpy`-speed writes through `&mut [u8]`) can have them, if it
+//! can promise what the compiler then assumes. The accessors are `unsafe` and named
+//! `*_unchecked`: [`Shm::as_ref_unchecked`] (`&T`), [`Shm::as_mut_unchecked`]
+//! (`&mut T`), [`ShmSlice::as_slice_unchecked`] (`&[T]`),
+//! [`ShmSlice::as_mut_slice_unchecked`] (`&mut [T]`),
+//! [`Attachment::as_bytes_unchecked`] (`&[u8]`) and
+//! [`Attachment::as_mut_bytes_unchecked`] (`&mut [u8]`). The promise, as each one's
+//! `# Safety` section states it:
+//!
+//! - a shared reference (`&T`, `&[T]`, `&[u8]`): **nobody writes** the bytes it
+//!   covers while it lives, in any process (another program's attachment, a thread,
+//!   another handle of this process over the same segment: a [`Shm::write`], a view,
+//!   a queue or seqlock laid over it). Reads by anyone are fine;
+//! - an exclusive reference (`&mut T`, `&mut [T]`, `&mut [u8]`): **nobody else reads
+//!   or writes** them while it lives.
+//!
+//! Breaking it is undefined behaviour, not merely a wrong value. The compiler treats
+//! memory behind `&T` (with no `UnsafeCell` in `T`: the `Immutable` bound) as
+//! unchanging and memory behind `&mut T` as unobserved for the reference's lifetime:
+//! it may load a field twice and act on two different values as one (a length checked
+//! against a bound, then loaded again to index), keep a value in a register across
+//! the peer's write, or write `&mut` memory late, twice or out of order. A data race
+//! with another thread of this process is undefined behaviour outright.
+//!
+//! The safe API needs no such promise because it never makes a non-atomic access to
+//! segment memory: a peer's racing write, even garbage, turns into a torn (wrong but
+//! valid) value. Trusted mode trades that for plain references; keep the promise by
+//! construction, for example: the writer finished and detached before the reference
+//! is taken (check [`SegmentStat::nattch`]), the peers wait on a semaphore this
+//! process holds for as long as the reference lives ([`crate::sem`]), or the other
+//! programs have no write permission (the segment's [`Mode`] and owner) and this
+//! process writes only through the reference.
 //!
 //! # Safety
 //!
@@ -1272,8 +1309,9 @@ impl Access for ReadOnly {
 ///
 /// The bytes are reached by copy ([`read`](Self::read), [`write`](Self::write)),
 /// through atomics ([`atomic_u64`](Self::atomic_u64), the `load_*` methods), or by
-/// raw pointer ([`as_ptr`](Self::as_ptr)); never as `&[u8]`, because another process
-/// can write them at any time (see the [module docs](self)).
+/// raw pointer ([`as_ptr`](Self::as_ptr)); as `&[u8]` only through the `unsafe`
+/// [`as_bytes_unchecked`](Self::as_bytes_unchecked), because another process can
+/// write them at any time (see the [module docs](self#trusted-mode)).
 ///
 /// `A` is [`ReadWrite`] or [`ReadOnly`]; only `Attachment<B, ReadWrite>` has `write`
 /// and the atomic views:
@@ -1426,6 +1464,52 @@ impl<B: Backend, A: Access> Attachment<B, A> {
     /// ```
     pub const fn as_ptr(&self) -> *const u8 {
         self.ptr.as_ptr().cast_const()
+    }
+
+    /// The segment's [`len`](Self::len) bytes as a plain `&[u8]`, for code that takes
+    /// a byte slice (a decoder, a hash, `write_all`), on the caller's promise that
+    /// nobody writes them meanwhile: [trusted mode](self#trusted-mode). Nothing is
+    /// copied.
+    ///
+    /// # Safety
+    ///
+    /// For as long as the returned slice lives, no one writes any of these bytes: no
+    /// other process (through its attachment of this segment), no other thread, and no
+    /// other handle of this process over the same segment ([`Attachment::write`], an
+    /// atomic from [`atomic_u64`](Attachment::atomic_u64), a [`Shm`], [`ShmSlice`],
+    /// view, `Queue` or `SeqLock` there, a raw pointer). Reads by anyone, atomic or
+    /// not, are allowed.
+    ///
+    /// A write while the slice lives is undefined behaviour, not just a wrong byte:
+    /// the compiler may read a byte twice and act on two values as one, or keep one
+    /// it read before the write (see the [module docs](self#trusted-mode)). The safe
+    /// methods need no such promise: their accesses are atomic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// fn checksum(frame: &[u8]) -> u32 {
+    ///     frame.iter().map(|&b| u32::from(b)).sum()
+    /// }
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 4096, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let att = seg.attach()?;
+    /// att.write(0, &[1, 2, 3])?;
+    /// // SAFETY: a private segment attached once, by this thread, which writes
+    /// // nothing while `frame` lives.
+    /// let frame = unsafe { att.as_bytes_unchecked() };
+    /// assert_eq!((frame.len(), checksum(frame)), (4096, 6));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const unsafe fn as_bytes_unchecked(&self) -> &[u8] {
+        // SAFETY: `ptr` is non-null and `len` bytes from it are one readable mapping
+        // (shmat's contract, `len` being shm_segsz) that stays mapped while `self` is
+        // borrowed (shmdt needs `&mut self` or `self`); `len <= isize::MAX` (checked in
+        // attach_raw); the bytes are initialised (the kernel zero-fills segments) and
+        // any bytes are valid `u8`s; our caller promises no writes for the lifetime.
+        unsafe { core::slice::from_raw_parts(self.as_ptr(), self.len) }
     }
 
     /// The id of the attached segment.
@@ -1662,6 +1746,44 @@ impl<B: Backend> Attachment<B, ReadWrite> {
     /// ```
     pub const fn as_mut_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
+    }
+
+    /// The segment's [`len`](Attachment::len) bytes as a plain `&mut [u8]`, for
+    /// code that fills a byte slice (an encoder, `read_exact`), on the caller's
+    /// promise that nobody else touches them meanwhile:
+    /// [trusted mode](self#trusted-mode). Nothing is copied.
+    ///
+    /// # Safety
+    ///
+    /// For as long as the returned slice lives, no one else reads or writes any of
+    /// these bytes: no other process, no other thread, and no other handle of this
+    /// process over the same segment (another [`Attachment`], a [`Shm`], [`ShmSlice`],
+    /// view, `Queue` or `SeqLock` there, a raw pointer).
+    ///
+    /// Another access while the slice lives is undefined behaviour, not just a wrong
+    /// byte: the compiler may write the bytes late, out of order or more than once,
+    /// and a racing access from this process is a data race (see the
+    /// [module docs](self#trusted-mode)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Segment};
+    ///
+    /// let seg = Removal::new(Segment::create(Key::PRIVATE, 64, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut att = seg.attach()?;
+    /// // SAFETY: a private segment attached once; nothing else reaches its bytes
+    /// // while `bytes` lives.
+    /// let bytes = unsafe { att.as_mut_bytes_unchecked() };
+    /// bytes[..5].copy_from_slice(b"hello");
+    /// assert_eq!(att.load_u8(4), Some(b'o'));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const unsafe fn as_mut_bytes_unchecked(&mut self) -> &mut [u8] {
+        // SAFETY: as in as_bytes_unchecked, and the mapping is writable (made without
+        // SHM_RDONLY, the ReadWrite marker); `&mut self` keeps this attachment's own
+        // methods off the bytes, our caller promises everyone else's.
+        unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 
     /// Copies `data` into the segment at `offset` (Relaxed atomic stores; the bytes of
@@ -2218,6 +2340,65 @@ where
         // Cannot fail: `checked` made sure the attachment holds a whole T.
         debug_assert!(r.is_ok(), "Shm<T>: the attachment is smaller than T");
     }
+
+    /// The mapped value as a plain `&mut T`, nothing copied, on the caller's promise
+    /// that nobody else touches it meanwhile: [trusted mode](self#trusted-mode), to
+    /// build a value in place with code that takes `&mut T`. Without that promise,
+    /// use [`view`](Self::view) or [`write`](Self::write).
+    ///
+    /// # Safety
+    ///
+    /// For as long as the returned reference lives, no one else reads or writes any
+    /// byte of the value: no other process (through its attachment of this segment),
+    /// no other thread, and no other handle of this process (another `Shm`,
+    /// [`Attachment`], [`ShmSlice`], view, `Queue` or `SeqLock` over the same segment,
+    /// a raw pointer). `&mut self` keeps this `Shm`'s own methods away.
+    ///
+    /// Another access while the reference lives is undefined behaviour, not just a
+    /// wrong value: the compiler may write fields late, out of order or more than
+    /// once and assume they still hold what it wrote, and a racing access from this
+    /// process is a data race (see the [module docs](self#trusted-mode)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Shm};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
+    /// #[repr(C)]
+    /// struct Histogram { total: u64, bins: [u64; 256] }
+    ///
+    /// fn count(h: &mut Histogram, bytes: &[u8]) {
+    ///     for &b in bytes {
+    ///         h.bins[usize::from(b)] += 1;
+    ///         h.total += 1;
+    ///     }
+    /// }
+    ///
+    /// let mut shm = Shm::<Histogram>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*shm.segment());
+    /// // SAFETY: a private segment, attached only here; nothing else reaches its
+    /// // bytes while `h` lives.
+    /// let h = unsafe { shm.as_mut_unchecked() };
+    /// count(h, b"hello");
+    /// assert_eq!(shm.attachment().load_u64(0), Some(5)); // `total`, seen by the safe API
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const unsafe fn as_mut_unchecked(&mut self) -> &mut T {
+        const {
+            assert!(
+                align_of::<T>() <= abi::SHMLBA_MIN,
+                "T's alignment is above abi::SHMLBA_MIN (4096), more than shmat promises"
+            );
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T>();
+        // SAFETY: as in as_ref_unchecked (aligned, in bounds, mapped while borrowed,
+        // initialised, any bytes a valid T), and writable: a ReadWrite mapping, made
+        // without SHM_RDONLY. `&mut self` keeps this Shm's methods off the bytes for
+        // the lifetime; our caller promises that nothing else accesses them.
+        unsafe { &mut *p }
+    }
 }
 
 #[cfg(not(loom))]
@@ -2550,6 +2731,72 @@ where
         debug_assert!(r.is_ok(), "Shm<T>: the attachment is smaller than T");
     }
 
+    /// The mapped value as a plain `&T`, nothing copied, on the caller's promise
+    /// that nobody writes it meanwhile: [trusted mode](self#trusted-mode), for
+    /// programs whose peers are trusted (to pass a frame to code that takes `&T`).
+    /// Without that promise, use [`view`](Self::view) (in place, atomic per field)
+    /// or [`read_into`](Self::read_into).
+    ///
+    /// # Safety
+    ///
+    /// For as long as the returned reference lives, no one writes any byte of the
+    /// value: no other process (through its attachment of this segment), no other
+    /// thread, and no other handle of this process (this `Shm`'s
+    /// [`write`](Self::write), another `Shm`, [`Attachment`], [`ShmSlice`], view,
+    /// `Queue` or `SeqLock` over the same segment, a raw pointer). Reads by anyone,
+    /// atomic or not, are allowed.
+    ///
+    /// A write while the reference lives is undefined behaviour, not just a wrong
+    /// value: the compiler may read a field twice and act on two values as one (a
+    /// length checked against a bound, then loaded again to index), or keep one it
+    /// read before the write (see the [module docs](self#trusted-mode)). The safe
+    /// methods need no such promise: their accesses are atomic, so a racing write
+    /// gives a torn value. That the bytes are a valid `T` is not part of the promise:
+    /// `T: FromBytes` makes any bytes one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::Shm};
+    /// use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+    ///
+    /// #[derive(FromBytes, IntoBytes, Immutable, KnownLayout)]
+    /// #[repr(C)]
+    /// struct Frame { len: u32, data: [u8; 1020] }
+    ///
+    /// fn decode(frame: &Frame) -> &[u8] {
+    ///     frame.data.get(..frame.len as usize).unwrap_or(&[])
+    /// }
+    ///
+    /// let shm = Shm::<Frame>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*shm.segment());
+    /// shm.attachment().write(4, b"abc")?;
+    /// shm.attachment().write(0, &3u32.to_ne_bytes())?;
+    /// // SAFETY: a private segment, attached only here, and this thread writes
+    /// // nothing while `frame` lives.
+    /// let frame = unsafe { shm.as_ref_unchecked() };
+    /// assert_eq!(decode(frame), b"abc");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const unsafe fn as_ref_unchecked(&self) -> &T {
+        const {
+            assert!(
+                align_of::<T>() <= abi::SHMLBA_MIN,
+                "T's alignment is above abi::SHMLBA_MIN (4096), more than shmat promises"
+            );
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T>();
+        // SAFETY: `p` is aligned for T (shmat returns an SHMLBA_MIN-aligned address,
+        // checked in attach_raw; align_of::<T>() <= SHMLBA_MIN, asserted above) and
+        // points to size_of::<T>() <= len readable bytes (`checked`) of one mapping
+        // that stays while `self` is borrowed (shmdt needs the attachment by `&mut`
+        // or by value); the bytes are initialised (the kernel zero-fills segments)
+        // and a valid T whatever they are (T: FromBytes); T: Immutable has no
+        // UnsafeCell, so `&T` permits no write through it, and our caller promises
+        // that nothing else writes for the reference's lifetime.
+        unsafe { &*p }
+    }
+
     /// The segment, for [`stat`](Segment::stat), [`remove`](Removable::remove), ...
     ///
     /// # Examples
@@ -2685,6 +2932,35 @@ mod tests {
         };
         shm.write(&value);
         assert_eq!(shm.read(), value);
+        shm.into_segment().remove().unwrap();
+    }
+
+    /// Trusted mode's references over the mock's memory: Miri checks their
+    /// alignment, bounds and provenance, and that the safe copies before and after
+    /// them are no race.
+    #[test]
+    fn trusted_references_over_mock_memory() {
+        let mut shm =
+            Shm::<Pair, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)
+                .unwrap();
+        let value = Pair {
+            a: 1,
+            b: *b"twelve bytes",
+            c: 3,
+        };
+        shm.write(&value);
+        // SAFETY: this test is the only user of the segment and writes nothing while
+        // the references live.
+        let r = unsafe { shm.as_ref_unchecked() };
+        // SAFETY: as above.
+        let bytes = unsafe { shm.attachment().as_bytes_unchecked() };
+        assert_eq!((r, bytes), (&value, value.as_bytes()));
+        // SAFETY: as above, and no other reference into the segment is alive.
+        let m = unsafe { shm.as_mut_unchecked() };
+        m.c = 4;
+        m.b[0] = b'T';
+        assert_eq!(shm.read().c, 4);
+        assert_eq!(shm.attachment().load_u8(8), Some(b'T'));
         shm.into_segment().remove().unwrap();
     }
 }

@@ -518,14 +518,14 @@ fn large_values_read_whole_under_a_steady_writer<B: Backend + Clone + Send + 'st
             std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
         }
     });
-    // A by-value read of 4 MiB needs a stack to hold it.
+    // Into a buffer of our own: a by-value read of 4 MiB does not compile.
     let reader = std::thread::Builder::new()
-        .stack_size(64 << 20)
         .spawn(move || {
             let (mut whole, mut busy, mut last) = (0u64, 0u64, 0u64);
+            let mut frame = Frame::new_box_zeroed().expect("4 MiB of heap");
             while last < ms {
-                match lock.read() {
-                    Ok(frame) => {
+                match lock.read_into(&mut frame) {
+                    Ok(()) => {
                         let k = frame.0[0];
                         assert!(
                             frame.0.iter().all(|&w| w == k),

@@ -85,6 +85,7 @@ on_real_backends!(
     attach_at_addresses,
     concurrent_copies_tear_only_between_words,
     copy_throughput,
+    trusted_references_once_the_peer_is_gone,
 );
 
 /// The default-backend constructors (`Segment::open`, `create`,
@@ -833,6 +834,46 @@ fn shm_value_crosses_processes<B: Backend + Copy>(b: B) {
         writer.join();
         assert_eq!(shm.read(), RECORD);
         shm.write(&Record { crc: 1, ..RECORD });
+        let reader = fork_peer(move || {
+            let ro = Shm::<Record, B, ReadOnly>::open_read_only_in(b, KEY).unwrap();
+            assert_eq!(ro.read(), Record { crc: 1, ..RECORD });
+        });
+        reader.join();
+    });
+}
+
+/// Trusted mode as meant: a peer writes, leaves (`nattch` says so), and then this
+/// process reads and fills the segment through plain references, which a second
+/// peer sees through the safe API.
+fn trusted_references_once_the_peer_is_gone<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(|| {
+        let mut shm =
+            Shm::<Record, B>::create_in(b, KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let _rm = Removal::new(*shm.segment());
+        fork_peer(move || {
+            Shm::<Record, B>::open_in(b, KEY).unwrap().write(&RECORD);
+        })
+        .join();
+        assert_eq!(
+            shm.segment().stat().unwrap().nattch,
+            1,
+            "the writer is gone"
+        );
+        // SAFETY: the only other process that attached has exited (nattch is 1), and
+        // this thread writes nothing while `r` and `bytes` live.
+        let r = unsafe { shm.as_ref_unchecked() };
+        // SAFETY: as above.
+        let bytes = unsafe { shm.attachment().as_bytes_unchecked() };
+        assert_eq!(*r, RECORD);
+        assert_eq!(bytes, RECORD.as_bytes());
+        assert_eq!(
+            core::ptr::from_ref(r).cast::<u8>(),
+            shm.attachment().as_ptr()
+        );
+        // SAFETY: as above, and no other reference into the segment is alive.
+        let w = unsafe { shm.as_mut_unchecked() };
+        w.crc = 1;
+        w.name[..6].copy_from_slice(b"sensor");
         let reader = fork_peer(move || {
             let ro = Shm::<Record, B, ReadOnly>::open_read_only_in(b, KEY).unwrap();
             assert_eq!(ro.read(), Record { crc: 1, ..RECORD });

@@ -45,6 +45,7 @@ on_every_backend!(
     slice_create_errors,
     slice_size_not_a_multiple_is_refused,
     slice_read_only,
+    slice_trusted_references,
 );
 
 /// A stack far smaller than the values moved: a temporary `T` anywhere on the path
@@ -243,6 +244,45 @@ fn slice_index_and_range_access<B: Backend + Copy>(b: B) {
         // A second handle on the same key sees the same records.
         let again = ShmSlice::<Rec, B>::from_segment(*s.segment()).unwrap();
         assert_eq!((again.len(), again.get(500).unwrap()), (1000, [1, 2, 3]));
+    });
+}
+
+/// Trusted mode over records: the plain slices cover exactly the `len` elements at
+/// the mapping's address, and what `&mut [T]` does is what the safe copies see.
+fn slice_trusted_references<B: Backend + Copy>(b: B) {
+    in_ipc_namespace(|| {
+        let mut s = ShmSlice::<[u16; 3], B>::create_in(
+            b,
+            Key::PRIVATE,
+            1000,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let _rm = Removal::new(*s.segment());
+        let rec = |i: usize| [(i * 7 % 1000) as u16, i as u16, 0xabcd];
+        for i in 0..1000 {
+            s.set(i, &rec(i)).unwrap();
+        }
+        {
+            // SAFETY: a private segment attached once, here; nothing writes it while
+            // `all` lives.
+            let all = unsafe { s.as_slice_unchecked() };
+            assert_eq!(
+                (all.len(), all.as_ptr().cast::<u8>()),
+                (1000, s.attachment().as_ptr())
+            );
+            assert!(all.iter().enumerate().all(|(i, r)| *r == rec(i)));
+        }
+        // SAFETY: as above, and no other reference into the segment is alive.
+        unsafe { s.as_mut_slice_unchecked() }.sort_unstable();
+        let mut sorted = vec![[0u16; 3]; 1000];
+        s.read_range(0..1000, &mut sorted).unwrap();
+        assert!(sorted.is_sorted());
+        assert_eq!(
+            (sorted[0], sorted[999]),
+            ([0, 0, 0xabcd], [999, 857, 0xabcd])
+        );
     });
 }
 

@@ -12,6 +12,8 @@
 //! `Shm<T>`'s holds: no reference into the segment, and any bytes are a valid `T`.
 //! The in-place views (`ShmSlice::view`) are references to atomic cells only, made
 //! as `Shm::view` makes its, under the `ShmView` contract.
+//! The exceptions are trusted mode's `unsafe` `as_slice_unchecked` and
+//! `as_mut_slice_unchecked`, on the caller's promise (`shm.rs`, "Trusted mode").
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -458,6 +460,57 @@ where
         // the attachment: this cannot fail, but an error is no panic if it did.
         Ok(self.attachment.region().write(offset, bytes)?)
     }
+
+    /// All [`len`](Self::len) elements as a plain `&mut [T]`, nothing copied, on
+    /// the caller's promise that nobody else touches them meanwhile:
+    /// [trusted mode](super#trusted-mode), to fill records in place with code that
+    /// takes `&mut [T]` (`sort`, `copy_from_slice`). Without that promise, use
+    /// [`set`](Self::set) and [`write_range`](Self::write_range).
+    ///
+    /// # Safety
+    ///
+    /// For as long as the returned slice lives, no one else reads or writes any byte
+    /// of the segment's elements: no other process (through its attachment of this
+    /// segment), no other thread, and no other handle of this process (another
+    /// `ShmSlice`, [`Shm`](super::Shm), [`Attachment`], view, `Queue` or `SeqLock`
+    /// over the same segment, a raw pointer). `&mut self` keeps this `ShmSlice`'s own
+    /// methods away.
+    ///
+    /// Another access while the slice lives is undefined behaviour, not just a wrong
+    /// value: the compiler may write elements late, out of order or more than once
+    /// and assume they still hold what it wrote, and a racing access from this
+    /// process is a data race (see the [module docs](super#trusted-mode)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::ShmSlice};
+    ///
+    /// let mut s = ShmSlice::<u32>::create(Key::PRIVATE, 5, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*s.segment());
+    /// s.write_range(0, &[5, 3, 4, 1, 2])?;
+    /// // SAFETY: a private segment, attached only here; nothing else reaches its
+    /// // bytes while `records` lives.
+    /// let records = unsafe { s.as_mut_slice_unchecked() };
+    /// records.sort_unstable();
+    /// assert_eq!(s.get(0)?, 1);
+    /// assert_eq!(s.get(4)?, 5);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const unsafe fn as_mut_slice_unchecked(&mut self) -> &mut [T] {
+        const {
+            assert!(
+                align_of::<T>() <= crate::abi::SHMLBA_MIN,
+                "T's alignment is above abi::SHMLBA_MIN (4096), more than shmat promises"
+            );
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T>();
+        // SAFETY: as in as_slice_unchecked (aligned, `len` elements in bounds, mapped
+        // while borrowed, initialised, any bytes valid Ts), and writable: a ReadWrite
+        // mapping, made without SHM_RDONLY. `&mut self` keeps this ShmSlice's methods
+        // off the bytes for the lifetime; our caller promises everyone else's.
+        unsafe { core::slice::from_raw_parts_mut(p, self.len) }
+    }
 }
 
 impl<T, B> ShmSlice<T, B, ReadOnly>
@@ -737,6 +790,62 @@ where
             let offset = self.offset(start, out.len())?;
             self.read_at(offset, out.as_mut_bytes())
         })
+    }
+
+    /// All [`len`](Self::len) elements as a plain `&[T]`, nothing copied, on the
+    /// caller's promise that nobody writes them meanwhile:
+    /// [trusted mode](super#trusted-mode), for programs whose peers are trusted (to
+    /// hand the records to code that takes `&[T]`). Without that promise, use
+    /// [`read_range`](Self::read_range) or [`read_into`](Self::read_into).
+    ///
+    /// # Safety
+    ///
+    /// For as long as the returned slice lives, no one writes any byte of the
+    /// segment's elements: no other process (through its attachment of this
+    /// segment), no other thread, and no other handle of this process (this
+    /// `ShmSlice`'s [`set`](Self::set) or [`write_range`](Self::write_range),
+    /// another `ShmSlice`, [`Shm`](super::Shm), [`Attachment`], view, `Queue` or
+    /// `SeqLock` over the same segment, a raw pointer). Reads by anyone, atomic or
+    /// not, are allowed.
+    ///
+    /// A write while the slice lives is undefined behaviour, not just a wrong value:
+    /// the compiler may read an element twice and act on two values as one, or keep
+    /// one it read before the write (see the [module docs](super#trusted-mode)). The
+    /// safe methods need no such promise: their accesses are atomic. That the bytes
+    /// are valid `T`s is not part of the promise: `T: FromBytes` makes any bytes one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, shm::ShmSlice};
+    ///
+    /// let s = ShmSlice::<u64>::create(Key::PRIVATE, 1000, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _cleanup = Removal::new(*s.segment());
+    /// s.set(999, &7)?;
+    /// // SAFETY: a private segment, attached only here, and this thread writes
+    /// // nothing while `samples` lives.
+    /// let samples = unsafe { s.as_slice_unchecked() };
+    /// assert_eq!((samples.len(), samples.iter().sum::<u64>()), (1000, 7));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const unsafe fn as_slice_unchecked(&self) -> &[T] {
+        const {
+            assert!(
+                align_of::<T>() <= crate::abi::SHMLBA_MIN,
+                "T's alignment is above abi::SHMLBA_MIN (4096), more than shmat promises"
+            );
+        }
+        let p = self.attachment.ptr.as_ptr().cast::<T>();
+        // SAFETY: `p` is non-null and aligned for T (shmat returns an
+        // SHMLBA_MIN-aligned address, checked in attach_raw; align_of::<T>() <=
+        // SHMLBA_MIN, asserted above); `len` elements are len * size_of::<T>() <=
+        // the attachment's length (`checked`) <= isize::MAX readable bytes of one
+        // mapping that stays while `self` is borrowed (shmdt needs the attachment by
+        // `&mut` or by value); they are initialised (the kernel zero-fills segments)
+        // and valid Ts whatever they are (T: FromBytes); T: Immutable has no
+        // UnsafeCell, so `&[T]` permits no write, and our caller promises that nothing
+        // else writes for the slice's lifetime.
+        unsafe { core::slice::from_raw_parts(p, self.len) }
     }
 
     /// The segment, for [`stat`](Segment::stat), [`remove`](crate::Removable::remove), ...
