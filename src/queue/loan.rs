@@ -683,3 +683,75 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
         }
     }
 }
+
+/// Loans over the mock's memory: what Miri checks (alignment, bounds and provenance
+/// of the views made from a slot's words); the kernel tests are in `tests/loans.rs`.
+/// Every slot byte is accessed with one size here (8-byte cells on both sides), as
+/// Miri's weak-memory emulation rejects mixed sizes even without a race.
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use core::sync::atomic::Ordering::Relaxed;
+
+    use sysv_ipc_mock::Mock;
+
+    use crate::queue::Queue;
+    use crate::seqlock::SeqLock;
+    use crate::view::ReadCell;
+    use crate::{Intent, Key, Mode};
+
+    static KERNEL: Mock = Mock::new();
+
+    #[test]
+    fn loans_over_mock_memory() {
+        let q = Queue::<[u64; 3], 4, &Mock>::create_in(
+            &KERNEL,
+            Key::PRIVATE,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let (mut tx, mut rx) = q.split().unwrap();
+        for round in 0..3u64 {
+            let loan = tx.loan(8).unwrap();
+            assert_eq!(loan.len(), 4);
+            for (i, slot) in loan.iter().enumerate() {
+                slot.write_range(0..3, &[round, i as u64, !round]).unwrap();
+            }
+            assert!(loan.slot(4).is_none());
+            assert_eq!(loan.commit(3), 3);
+            let loan = rx.loan(8).unwrap();
+            assert_eq!(loan.len(), 3);
+            let mut out = [0u64; 3];
+            for (i, slot) in loan.iter().enumerate() {
+                slot.load_into(&mut out, Relaxed);
+                assert_eq!(out, [round, i as u64, !round]);
+            }
+            assert_eq!(loan.release_all(), 3);
+        }
+        drop((tx, rx));
+        crate::Removable::remove(&q).unwrap();
+    }
+
+    #[test]
+    fn seqlock_in_place_over_mock_memory() {
+        let lock = SeqLock::<[u64; 5], &Mock>::create_in(
+            &KERNEL,
+            Key::PRIVATE,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+        )
+        .unwrap();
+        let mut w = lock.writer().unwrap();
+        w.write_with(|v| {
+            v.set(0, 10).unwrap();
+            v.set(4, 14).unwrap();
+        })
+        .unwrap();
+        assert_eq!(
+            lock.read_with(|v| (v.get(0), v.get(4), v.get(5))).unwrap(),
+            (Some(10), Some(14), None)
+        );
+        drop(w);
+        crate::Removable::remove(&lock).unwrap();
+    }
+}
