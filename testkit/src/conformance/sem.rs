@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+// Under Miri the kernel tests that use them are compiled out.
+#[cfg_attr(miri, allow(unused_imports))]
 use sysv_ipc_abi::*;
 
 use super::*;

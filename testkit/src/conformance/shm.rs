@@ -5,6 +5,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+// Under Miri the kernel tests that use them are compiled out.
+#[cfg_attr(miri, allow(unused_imports))]
 use sysv_ipc_abi::*;
 
 use super::*;
