@@ -42,7 +42,7 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`).
+//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -57,6 +57,7 @@ use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::view::{ReadCell, ViewCell};
 use sysv_ipc::{
     Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType, ShmView,
 };
@@ -687,7 +688,7 @@ const FILLER: u64 = 0x0101_0101_0101_0101;
 
 /// A message type for the ring benches: built from a counter, checksummed by adding
 /// up its words (as the C consumer does).
-trait Msg: ShmType + Copy + Default {
+trait Msg: ShmType + ShmView + Copy + Default {
     const WORDS: u64;
     fn make(i: u64) -> Self;
     fn sum(&self) -> u64;
@@ -898,6 +899,14 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             name: "Queue enqueue_with/dequeue_with (batches of 128)",
             n: cfg.n(1 << 19),
         },
+        Imp {
+            name: "Queue loan(1)/commit, loan(1)/release (in place)",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue loans of up to 128 (in place)",
+            n: cfg.n(1 << 19),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -913,6 +922,8 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         let qb = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qo = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qw = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let ql = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qlb = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let msqid = msgq_new();
         let [rd, wr] = pipe_new();
         let expect = |imp: usize, first: u64, n: u64| {
@@ -929,6 +940,8 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                 let mut pb = qb.producer().unwrap();
                 let mut po = qo.producer().unwrap();
                 let mut pw = qw.producer().unwrap();
+                let mut pl = ql.producer().unwrap();
+                let mut plb = qlb.producer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, first, n| {
                     match imp {
@@ -965,6 +978,27 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                         9 => send_in_batches(first, n, |next, m| {
                             pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap()
                         }),
+                        10 => {
+                            for i in first..first + n {
+                                loop {
+                                    let loan = pl.loan(1).unwrap();
+                                    if let Some(slot) = loan.slot(0) {
+                                        slot.store_from(&M::make(i), Ordering::Relaxed);
+                                        loan.commit_all();
+                                        break;
+                                    }
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        11 => send_in_batches(first, n, |next, m| {
+                            let loan = plb.loan(m).unwrap();
+                            for (j, slot) in loan.iter().enumerate() {
+                                slot.store_from(&M::make(next + j as u64), Ordering::Relaxed);
+                            }
+                            loan.commit_all()
+                        }),
                         // SAFETY: wr is our pipe's write end.
                         _ => assert_eq!(unsafe { (clib.pipe_produce)(wr, first, n) }, 0),
                     }
@@ -977,6 +1011,8 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                 let mut cb = qb.consumer().unwrap();
                 let mut co = qo.consumer().unwrap();
                 let mut cw = qw.consumer().unwrap();
+                let mut cl = ql.consumer().unwrap();
+                let mut clb = qlb.consumer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, _first, n| match imp {
                     // SAFETY: as for the producer; this process is the only consumer.
@@ -1032,6 +1068,37 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
                         });
                         sum
                     }
+                    10 => {
+                        let mut sum = 0u64;
+                        let mut v = M::default();
+                        for _ in 0..n {
+                            loop {
+                                let loan = cl.loan(1).unwrap();
+                                if let Some(slot) = loan.slot(0) {
+                                    slot.load_into(&mut v, Ordering::Relaxed);
+                                    sum = sum.wrapping_add(v.sum());
+                                    loan.release_all();
+                                    break;
+                                }
+                                ring_wait();
+                                spin_loop();
+                            }
+                        }
+                        sum
+                    }
+                    11 => {
+                        let mut sum = 0u64;
+                        let mut v = M::default();
+                        take_in_batches(n, |want| {
+                            let loan = clb.loan(want).unwrap();
+                            for slot in loan.iter() {
+                                slot.load_into(&mut v, Ordering::Relaxed);
+                                sum = sum.wrapping_add(v.sum());
+                            }
+                            loan.release_all()
+                        });
+                        sum
+                    }
                     // SAFETY: rd is our pipe's read end.
                     _ => unsafe { (clib.pipe_consume)(rd, n) },
                 })
@@ -1041,12 +1108,15 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
         qb.remove().unwrap();
         qo.remove().unwrap();
         qw.remove().unwrap();
+        ql.remove().unwrap();
+        qlb.remove().unwrap();
         msgq_remove(msqid);
     });
     assert!(ok, "ring group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
     ring_notes(cfg, &sh, &imps, label, notes);
     let (crt, cct, q1, qb, msgq, pipe, cctw, qo, cb, qw) = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    let (ql, qlb) = (10, 11);
     let (one_vs_ct, one_vs_rt, b_vs_rt) = if size == 8 {
         (0.9, 1.5, 3.0)
     } else {
@@ -1159,6 +1229,26 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             "C ring const size",
             Unit::Rate,
             None,
+        ),
+        // Loans (issue 15): the same messages stored and loaded in place through
+        // the slots' views, against the copy forms of the same shape.
+        Row::new(
+            format!("Queue loan one-at-a-time, {label}"),
+            &t,
+            ql,
+            q1,
+            "Queue enqueue/dequeue",
+            Unit::Rate,
+            Some(1.0),
+        ),
+        Row::new(
+            format!("Queue loans of up to {BATCH}, {label}"),
+            &t,
+            qlb,
+            qw,
+            "Queue batch in place",
+            Unit::Rate,
+            Some(1.0),
         ),
         Row::new(
             format!("C ring const size + wake check, {label}"),
@@ -2598,6 +2688,89 @@ fn field4m_group(cfg: &Config, clib: CLib) -> Vec<Row> {
     ]
 }
 
+/// Frames of `W` words (1 MiB, 4 MiB) handed through a `Queue<[u64; W], 2>` in one
+/// process, against `memcpy` of the same bytes:
+/// - by loan, one copy: the producer writes the frame into its slot (`write`, as it
+///   would render it there), the consumer reads two words of it in place;
+/// - by loan, two copies: the consumer copies it out whole (`read_into`);
+/// - by the copy forms (`enqueue_slice`/`dequeue_into`): two copies.
+fn frames_group<const W: usize>(cfg: &Config, clib: CLib, label: &'static str) -> Vec<Row> {
+    let names: [&'static str; 4] = match label {
+        "1 MiB" => [
+            "memcpy 1 MiB",
+            "Queue loan 1 MiB frame, written in, read in place",
+            "Queue loan 1 MiB frame, written in, read_into",
+            "Queue enqueue_slice/dequeue_into 1 MiB frame",
+        ],
+        _ => [
+            "memcpy 4 MiB",
+            "Queue loan 4 MiB frame, written in, read in place",
+            "Queue loan 4 MiB frame, written in, read_into",
+            "Queue enqueue_slice/dequeue_into 4 MiB frame",
+        ],
+    };
+    let per_block = (64 << 20) / (W as u64 * 8);
+    let imps = names.map(|name| Imp {
+        name,
+        n: cfg.n(per_block),
+    });
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        use zerocopy::FromZeros;
+        let mode = Mode::OWNER_RW;
+        let q = Queue::<[u64; W], 2>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let (mut tx, mut rx) = q.split().unwrap();
+        let mut src = <[u64; W]>::new_box_zeroed().unwrap();
+        for (i, w) in src.iter_mut().enumerate() {
+            *w = i as u64;
+        }
+        let mut dst = <[u64; W]>::new_box_zeroed().unwrap();
+        let mut acc = 0u64;
+        solo(cfg, &sh, &imps, &clib, |imp, n| {
+            for _ in 0..n {
+                match imp {
+                    0 => dst.copy_from_slice(black_box(&src[..])),
+                    1 | 2 => {
+                        let loan = tx.loan(1).unwrap();
+                        assert!(loan.write(0, black_box(&src)));
+                        loan.commit_all();
+                        let loan = rx.loan(1).unwrap();
+                        if imp == 1 {
+                            let frame = loan.slot(0).unwrap();
+                            acc = acc
+                                .wrapping_add(frame.get(1).unwrap_or(0))
+                                .wrapping_add(frame.get(W - 1).unwrap_or(0));
+                        } else {
+                            assert!(loan.read_into(0, black_box(&mut dst)));
+                        }
+                        loan.release_all();
+                    }
+                    _ => {
+                        assert_eq!(tx.enqueue_slice(core::slice::from_ref(&*src)).unwrap(), 1);
+                        assert_eq!(
+                            rx.dequeue_into(core::slice::from_mut(&mut *dst)).unwrap(),
+                            1
+                        );
+                    }
+                }
+                black_box(&mut dst);
+            }
+        });
+        assert_eq!(dst[W - 1], W as u64 - 1);
+        black_box(acc);
+        drop((tx, rx));
+        q.remove().unwrap();
+    });
+    assert!(ok, "frames group {label} failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    vec![
+        Row::new(imps[1].name, &t, 1, 0, imps[0].name, Unit::Rate, Some(0.8)),
+        Row::new(imps[2].name, &t, 2, 0, imps[0].name, Unit::Rate, None),
+        Row::new(imps[3].name, &t, 3, 0, imps[0].name, Unit::Rate, None),
+        Row::new(imps[2].name, &t, 2, 3, "the copy forms", Unit::Rate, None),
+    ]
+}
+
 // ---- main ---------------------------------------------------------------------------
 
 fn main() {
@@ -2636,6 +2809,10 @@ fn main() {
     }
     if cfg.wants("field4m") {
         rows.extend(field4m_group(&cfg, clib));
+    }
+    if cfg.wants("frames") {
+        rows.extend(frames_group::<{ 1 << 17 }>(&cfg, clib, "1 MiB"));
+        rows.extend(frames_group::<{ 1 << 19 }>(&cfg, clib, "4 MiB"));
     }
     println!();
     println!(
