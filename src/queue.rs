@@ -2123,7 +2123,27 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// assert_eq!(got, [0, 10, 20, 99]);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// Each value is made on the stack before it goes into its slot, so a `T`
+    /// larger than [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE)
+    /// (4 KiB) does not compile: fill a large one in place with
+    /// [`loan`](Self::loan).
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    ///
+    /// let q = Queue::<[u64; 1024], 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// q.producer()?.enqueue_with(1, |_| [0; 1024])?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn enqueue_with(&mut self, max: usize, mut make: impl FnMut(usize) -> T) -> Result<usize> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Producer::enqueue_with makes each T on the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): fill it in place with Producer::loan instead"
+            )
+        };
         during(&"Producer::enqueue_with", self.role.queue.object(), || {
             self.holder()?;
             let mut park = self.role.wake(ITEMS);
@@ -2769,7 +2789,28 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue()?, Some(3));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// Each value is handed to `take` by value, through the stack, so a `T` larger
+    /// than [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) (4 KiB) does
+    /// not compile: read a large one in place with [`loan`](Self::loan), or copy
+    /// it out with [`dequeue_into`](Self::dequeue_into).
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, queue::Queue};
+    ///
+    /// let q = Queue::<[u64; 1024], 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// q.consumer()?.dequeue_with(1, drop)?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     pub fn dequeue_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Consumer::dequeue_with hands each T over by value, through the stack, and T is \
+                 larger than shm::MAX_READ_BY_VALUE (4096 bytes): read it in place with \
+                 Consumer::loan, or use Consumer::dequeue_into(&mut [T])"
+            )
+        };
         during(&"Consumer::dequeue_with", self.role.queue.object(), || {
             self.holder()?;
             let mut park = self.role.wake(SPACE);
