@@ -13,6 +13,7 @@
 //! protocol and writes a slot anyway gives wrong values, never undefined
 //! behaviour: every access is atomic and every bit pattern is valid.
 
+use core::fmt;
 use core::time::Duration;
 
 use super::{CONSUMER, Consumer, ITEMS, PRODUCER, Producer, SPACE, closed, corrupt, error};
@@ -62,6 +63,22 @@ use crate::{Backend, ErrorKind, Result};
 pub struct WriteLoan<'p, T: ShmType, const MAXSZ: usize, B: Backend> {
     producer: &'p mut Producer<T, MAXSZ, B>,
     len: usize,
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for WriteLoan<'_, T, MAXSZ, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteLoan")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for ReadLoan<'_, T, MAXSZ, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadLoan")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> WriteLoan<'_, T, MAXSZ, B> {
