@@ -792,6 +792,8 @@ impl Row {
 
     fn fmt_value(&self, ns: f64) -> String {
         match self.unit {
+            // Frames of several MiB pass a few thousand times a second (group frames).
+            Unit::Rate if ns >= 100_000.0 => format!("{:.0} /s", 1e9 / ns),
             Unit::Rate => format!("{:.1} M/s", 1e3 / ns),
             Unit::Time if ns >= 1000.0 => format!("{:.2} µs", ns / 1e3),
             // A field load takes a fraction of a nanosecond (group field4m).
