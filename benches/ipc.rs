@@ -42,7 +42,8 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`).
+//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `ringfire`
+//!   (x86_64 only)).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -2773,6 +2774,219 @@ fn frames_group<const W: usize>(cfg: &Config, clib: CLib, label: &'static str) -
     ]
 }
 
+/// Streaming throughput against ringfire (issue 16): its SPMC ring over a
+/// `/dev/shm` file, lossless (`FlowControl::LosslessBackpressure`, one registered
+/// reader), every message checked as ours are, against `Queue` in the same process
+/// pair, one at a time and in batches of [`BATCH`], with the constant-size C ring
+/// beside them.
+#[cfg(target_arch = "x86_64")]
+fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
+    use ringfire::{CleanupMode, FlowControl, RingConsumer, RingProducer, RingProducerBuilder};
+    let size = M::WORDS * 8;
+    let (c_produce, c_consume) = if size == 8 {
+        (clib.produce_ct8, clib.consume_ct8)
+    } else {
+        (clib.produce_ct64, clib.consume_ct64)
+    };
+    let imps = [
+        Imp {
+            name: "ringfire push/try_recv (lossless)",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue enqueue/dequeue",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "ringfire push_batch/recv_batch (lossless)",
+            n: cfg.n(1 << 19),
+        },
+        Imp {
+            name: "Queue enqueue_with/dequeue_with",
+            n: cfg.n(1 << 19),
+        },
+        Imp {
+            name: "C ring, compile-time size",
+            n: cfg.n(1 << 18),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        let cap = RING_CAP as u64;
+        // SAFETY: a pure function of its integer arguments.
+        let bytes = unsafe { (clib.cring_bytes)(cap, size) };
+        let ct = shm_region(bytes) as usize;
+        let mode = Mode::OWNER_RW;
+        let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qw = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        // SAFETY: getpid has no preconditions.
+        let pid = unsafe { libc::getpid() };
+        let path = |k: usize| PathBuf::from(format!("/dev/shm/sysv-ipc-bench-rf-{pid}-{size}-{k}"));
+        let ring = |k: usize| -> RingProducer<M> {
+            RingProducerBuilder::new(cap)
+                .flow_control(FlowControl::LosslessBackpressure)
+                .max_readers(1)
+                .cleanup_mode(CleanupMode::UnlinkOnDrop)
+                .build(path(k))
+                .unwrap()
+        };
+        // Made before the fork so that the reader finds the files; side A moves them
+        // into its work, and side B's copies are never used or dropped (it leaves
+        // through _exit).
+        let mut producers = Some((ring(0), ring(2)));
+        let expect = |_imp: usize, first: u64, n: u64| Some(checksum::<M>(first, n));
+        pair(cfg, &sh, &imps, Side::B, &clib, expect, |side| match side {
+            Side::A => {
+                let (mut r1, mut rb) = producers.take().unwrap();
+                let mut p1 = q1.producer().unwrap();
+                let mut pw = qw.producer().unwrap();
+                let mut buf = [M::default(); BATCH];
+                Box::new(move |imp, first, n| {
+                    match imp {
+                        0 => {
+                            for i in first..first + n {
+                                r1.push(&M::make(i));
+                            }
+                        }
+                        1 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = p1.enqueue(v) {
+                                    assert!(e.is_full(), "{e}");
+                                    v = e.into_inner();
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        2 => send_in_batches(first, n, |next, m| {
+                            for (j, slot) in buf[..m].iter_mut().enumerate() {
+                                *slot = M::make(next + j as u64);
+                            }
+                            rb.push_batch(&buf[..m]);
+                            m
+                        }),
+                        3 => send_in_batches(first, n, |next, m| {
+                            pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap()
+                        }),
+                        // SAFETY: ct is a live mapping of `bytes` bytes laid out as the
+                        // C ring of cap slots of `size` bytes; this process is its only
+                        // producer.
+                        _ => unsafe { c_produce(ct as _, cap, size, first, n, FILLER) },
+                    }
+                    0
+                })
+            }
+            Side::B => {
+                let attach = |k| {
+                    RingConsumer::<M>::builder()
+                        .start_from_oldest()
+                        .attach(path(k))
+                        .unwrap()
+                };
+                let (mut r1, mut rb) = (attach(0), attach(2));
+                let mut c1 = q1.consumer().unwrap();
+                let mut cw = qw.consumer().unwrap();
+                let mut buf = [M::default(); BATCH];
+                Box::new(move |imp, _first, n| match imp {
+                    0 => {
+                        let mut sum = 0u64;
+                        for _ in 0..n {
+                            loop {
+                                if let Some(v) = r1.try_recv() {
+                                    sum = sum.wrapping_add(v.sum());
+                                    break;
+                                }
+                                ring_wait();
+                                spin_loop();
+                            }
+                        }
+                        sum
+                    }
+                    1 => {
+                        let mut sum = 0u64;
+                        for _ in 0..n {
+                            loop {
+                                if let Some(v) = c1.dequeue().unwrap() {
+                                    sum = sum.wrapping_add(v.sum());
+                                    break;
+                                }
+                                ring_wait();
+                                spin_loop();
+                            }
+                        }
+                        sum
+                    }
+                    2 => {
+                        let mut sum = 0u64;
+                        take_in_batches(n, |want| {
+                            let k = rb.recv_batch(&mut buf[..want]);
+                            for v in &buf[..k] {
+                                sum = sum.wrapping_add(v.sum());
+                            }
+                            k
+                        });
+                        sum
+                    }
+                    3 => {
+                        let mut sum = 0u64;
+                        take_in_batches(n, |want| {
+                            cw.dequeue_with(want, |v| sum = sum.wrapping_add(v.sum()))
+                                .unwrap()
+                        });
+                        sum
+                    }
+                    // SAFETY: as for the producer; this process is the only consumer.
+                    _ => unsafe { c_consume(ct as _, cap, size, n) },
+                })
+            }
+        });
+        q1.remove().unwrap();
+        qw.remove().unwrap();
+    });
+    assert!(ok, "ringfire group {label} failed");
+    let t = per_msg(cfg, &sh, &imps, Side::B);
+    let (rf1, q1, rfb, qb, cct) = (0, 1, 2, 3, 4);
+    vec![
+        Row::new(
+            format!("Queue one-at-a-time, {label}"),
+            &t,
+            q1,
+            rf1,
+            "ringfire one-at-a-time, lossless",
+            Unit::Rate,
+            Some(1.0),
+        ),
+        Row::new(
+            format!("Queue batch ({BATCH}), {label}"),
+            &t,
+            qb,
+            rfb,
+            format!("ringfire batch ({BATCH}), lossless"),
+            Unit::Rate,
+            Some(1.0),
+        ),
+        Row::new(
+            format!("Queue one-at-a-time, {label}"),
+            &t,
+            q1,
+            cct,
+            "C ring const size",
+            Unit::Rate,
+            Some(0.9),
+        ),
+        Row::new(
+            format!("ringfire one-at-a-time, lossless, {label}"),
+            &t,
+            rf1,
+            cct,
+            "C ring const size",
+            Unit::Rate,
+            None,
+        ),
+    ]
+}
+
 // ---- main ---------------------------------------------------------------------------
 
 fn main() {
@@ -2811,6 +3025,11 @@ fn main() {
     }
     if cfg.wants("field4m") {
         rows.extend(field4m_group(&cfg, clib));
+    }
+    #[cfg(target_arch = "x86_64")]
+    if cfg.wants("ringfire") {
+        rows.extend(ringfire_group::<u64>(&cfg, clib, "8 B"));
+        rows.extend(ringfire_group::<[u64; 8]>(&cfg, clib, "64 B"));
     }
     if cfg.wants("frames") {
         rows.extend(frames_group::<{ 1 << 17 }>(&cfg, clib, "1 MiB"));
