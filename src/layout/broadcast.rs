@@ -1934,7 +1934,8 @@ impl<'a, const N: usize> BcReader<'a, N> {
         self.bc.slot(self.cursor.wrapping_add(i as u64)).1
     }
 
-    /// Validates and releases the next `n` peeked messages (cut to those peeked):
+    /// Validates and releases the next `n` messages (cut to those the reader
+    /// knows are published, at least the ones [`peek`](Self::peek) returned):
     /// `Ok(n)` if none was overwritten while it was read, then the cursor moves on
     /// in one store and (lossless) a parked writer is woken. Otherwise
     /// [`ReadError::Lagged`]: what was read from them is to be thrown away, and
@@ -2606,6 +2607,286 @@ mod tests {
         for v in 8..12 {
             assert_eq!(pop1(&mut r, park), Ok(Some(v)));
             assert_eq!(pop1(&mut n, park), Ok(Some(v)));
+        }
+    }
+
+    // The crate is `no_std`; proptest's macros need `vec!`.
+    extern crate std;
+    use std::vec;
+
+    /// One step of the hostile-peer test: an operation of one of the sides, or a
+    /// peer overwriting a shared word.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Push(usize),
+        /// Reserve `max`, write the reserved slots, commit `k`.
+        Loan(usize, usize),
+        PushBlocking(usize, u32),
+        /// Reader handle, max.
+        Pop(usize, usize),
+        /// Reader handle, max, how many of the peeked to release.
+        Peek(usize, usize, usize),
+        PopBlocking(usize, usize),
+        /// Reader handle, line (3 is out of range), start at the oldest.
+        Join(usize, usize, bool),
+        Leave(usize),
+        /// Line, ticket (0: the one the line shows).
+        Drop(usize, u64),
+        Close,
+        /// Word `i` of all the shared words (control block, lines, slots).
+        Strike(usize, u64),
+        /// The layout and writer taken again over whatever is there now.
+        Reopen,
+    }
+
+    fn word() -> impl proptest::strategy::Strategy<Value = u64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            0..8u64,
+            // `seq`-like values of messages near the others: 2m + 1, 2m + 2.
+            0..80u64,
+            Just(HALF),
+            (0..8u64).prop_map(|k| u64::MAX - k),
+            (0..8u64).prop_map(|k| HALF - 1 - k),
+            any::<u64>(),
+        ]
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        let n = || 0..7usize;
+        prop_oneof![
+            n().prop_map(Op::Push),
+            (n(), n()).prop_map(|(a, b)| Op::Loan(a, b)),
+            (n(), 0..3u32).prop_map(|(a, b)| Op::PushBlocking(a, b)),
+            (0..3usize, n()).prop_map(|(a, b)| Op::Pop(a, b)),
+            (0..3usize, n(), n()).prop_map(|(a, b, c)| Op::Peek(a, b, c)),
+            (0..3usize, n()).prop_map(|(a, b)| Op::PopBlocking(a, b)),
+            (0..3usize, 0..4usize, any::<bool>()).prop_map(|(a, b, c)| Op::Join(a, b, c)),
+            (0..3usize).prop_map(Op::Leave),
+            (0..4usize, 0..3u64).prop_map(|(a, b)| Op::Drop(a, b)),
+            Just(Op::Close),
+            (0..96usize, word()).prop_map(|(a, b)| Op::Strike(a, b)),
+            (0..96usize, word()).prop_map(|(a, b)| Op::Strike(a, b)),
+            Just(Op::Reopen),
+        ]
+    }
+
+    /// Every shared word a peer can write: the control block's (the header
+    /// aside), the reader lines, the slots.
+    fn shared(m: &Mem) -> impl Iterator<Item = &AtomicU64> {
+        let c = &m.ctl;
+        [
+            &c.tail,
+            &c.policy,
+            &c.barrier,
+            &c.readers,
+            &c.closed,
+            &c.writer_pid,
+            &c.writer_waiting,
+        ]
+        .into_iter()
+        .chain(&c.readers_waiting)
+        .chain(&m.lines)
+        .chain(&m.slots)
+    }
+
+    /// Parking that fails (a deadline) and checks every reader it is asked to
+    /// wake is a line of the layout.
+    struct Strict;
+
+    impl Parking for Strict {
+        type Error = ();
+        fn park(&mut self) -> Result<(), ()> {
+            Err(())
+        }
+        fn unpark_peer(&mut self) {}
+        fn heavy_barrier(&mut self) -> Result<(), ()> {
+            Ok(())
+        }
+    }
+
+    impl Fanout for Strict {
+        fn unpark_reader(&mut self, reader: usize) {
+            assert!(reader < 3, "woke reader {reader} of 3");
+        }
+    }
+
+    /// What every reader keeps whatever the segment says.
+    fn reader_ok(r: &BcReader<'_, 4>) {
+        assert!(r.cached_tail.wrapping_sub(r.cursor) <= 4, "{r:?}");
+        assert!(r.index < 3);
+    }
+
+    /// A read's outcome: at most `max`, and every callback saw a whole slot; a
+    /// gap moved the cursor by exactly its count.
+    fn read_ok(
+        before: u64,
+        r: &BcReader<'_, 4>,
+        max: usize,
+        seen: usize,
+        got: Result<usize, ReadError>,
+    ) {
+        match got {
+            Ok(n) => assert!(n <= max && n <= 4 && n == seen, "{n} of {max}, saw {seen}"),
+            Err(ReadError::Lagged(k)) => {
+                assert!(k > 0);
+                assert_eq!(r.cursor, before.wrapping_add(k));
+            }
+            Err(_) => {}
+        }
+        reader_ok(r);
+    }
+
+    fn hostile_run(policy: Policy, fill: &[u64], ops: &[Op]) {
+        let m = mem(policy);
+        for (w, v) in m.lines.iter().chain(&m.slots).zip(fill) {
+            w.store(*v, Ordering::Relaxed);
+        }
+        let park = &mut Strict;
+        let mut b = bc(&m);
+        let mut w = BcWriter::new(b).ok();
+        let mut rs: [Option<BcReader<'_, 4>>; 3] = [None, None, None];
+        for op in ops {
+            match *op {
+                Op::Push(max) => {
+                    if let Some(w) = w.as_mut() {
+                        let mut calls = 0;
+                        let r = w.push(
+                            max,
+                            |i, s| {
+                                assert!(i < max && s.len() == 2);
+                                s[0].store(i as u64, Ordering::Relaxed);
+                                calls += 1;
+                            },
+                            park,
+                        );
+                        if let Ok(n) = r {
+                            assert!(n <= max.min(4) && n == calls);
+                        }
+                    }
+                }
+                Op::Loan(max, k) => {
+                    if let Some(w) = w.as_mut()
+                        && let Ok(n) = w.reserve(max)
+                    {
+                        assert!(n <= max.min(4));
+                        for i in 0..n {
+                            assert_eq!(w.reserved(i).len(), 2);
+                        }
+                        assert!(w.commit(k, park) <= n.min(k));
+                    }
+                }
+                Op::PushBlocking(max, spins) => {
+                    if let Some(w) = w.as_mut() {
+                        let r = w.push_blocking(max, spins, |_, s| assert_eq!(s.len(), 2), park);
+                        if let Ok(n) = r {
+                            assert!(n <= max.min(4));
+                        }
+                    }
+                }
+                Op::Pop(h, max) => {
+                    if let Some(r) = rs[h].as_mut() {
+                        let (before, mut seen) = (r.cursor, 0);
+                        let got = r.pop(
+                            max,
+                            |i, s| {
+                                assert!(i < max && s.len() == 2);
+                                seen += 1;
+                            },
+                            park,
+                        );
+                        read_ok(before, r, max, seen, got);
+                    }
+                }
+                Op::Peek(h, max, k) => {
+                    if let Some(r) = rs[h].as_mut() {
+                        if let Ok(n) = r.peek(max) {
+                            assert!(n <= max.min(4));
+                            for i in 0..n {
+                                assert_eq!(r.peeked(i).len(), 2);
+                            }
+                            let before = r.cursor;
+                            // Up to what the reader knows is published, which
+                            // may be more than `max` let `peek` return.
+                            let got = r.release(k, park);
+                            read_ok(before, r, k, got.unwrap_or(0), got);
+                        }
+                        reader_ok(r);
+                    }
+                }
+                Op::PopBlocking(h, max) => {
+                    if let Some(r) = rs[h].as_mut() {
+                        let _ = r.pop_blocking(max, 2, |_, s| assert_eq!(s.len(), 2), park);
+                        reader_ok(r);
+                    }
+                }
+                Op::Join(h, line, oldest) => {
+                    let start = if oldest { Start::Oldest } else { Start::Newest };
+                    if let Ok(r) = BcReader::join(b, line, start, park) {
+                        reader_ok(&r);
+                        rs[h] = Some(r);
+                    }
+                }
+                Op::Leave(h) => {
+                    if let Some(r) = rs[h].take() {
+                        let _ = r.leave(park);
+                    }
+                }
+                Op::Drop(line, t) => {
+                    let ticket = b
+                        .ticket(line)
+                        .map_or(t, |(ticket, _)| ticket.wrapping_add(t));
+                    let _ = b.drop_reader(line, ticket, park);
+                }
+                Op::Close => {
+                    if let Some(w) = w.as_mut() {
+                        w.close(park);
+                    }
+                }
+                Op::Strike(i, v) => {
+                    if let Some(word) = shared(&m).nth(i) {
+                        word.store(v, Ordering::Relaxed);
+                    }
+                }
+                Op::Reopen => {
+                    if let Some(again) = Broadcast::new(&m.ctl, &m.lines, &m.slots, 2) {
+                        b = again;
+                        w = BcWriter::new(b).ok();
+                    }
+                }
+            }
+            if let Some(w) = w.as_ref() {
+                assert!(w.reserved <= 4);
+                if w.bc.policy == Policy::Lossless {
+                    assert!(w.tail.wrapping_sub(w.cached_min) <= 4);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 2048,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// A hostile or crashed peer: the reader lines and slots start as
+        /// arbitrary words, and between operations any shared word (control
+        /// block, lines, slots) may be overwritten. Every operation of the writer,
+        /// the readers, joins, leaves and drops returns a value or an error:
+        /// never a panic (debug build: no overflow, no out-of-bounds index),
+        /// counts never above what was asked, every slot handed out whole, every
+        /// wake for a reader line that exists, and each side's cached indices
+        /// within `N` of its own.
+        #[test]
+        fn a_hostile_peer_gets_errors_never_a_panic(
+            lossless in proptest::prelude::any::<bool>(),
+            fill in proptest::collection::vec(word(), 60),
+            ops in proptest::collection::vec(op(), 1..64),
+        ) {
+            let policy = if lossless { Policy::Lossless } else { Policy::Lossy };
+            hostile_run(policy, &fill, &ops);
         }
     }
 }
