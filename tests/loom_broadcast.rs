@@ -19,8 +19,14 @@
 //! by itself.
 //!
 //! Which ordering each model guards, shown by weakening it in
-//! `src/layout/broadcast.rs` and watching the model fail, is listed in the doc of
-//! each model ("Guards").
+//! `src/layout/broadcast.rs` (one at a time) and watching the model fail, is in
+//! the doc of each model ("Guards"), with the weakenings loom cannot see: it has
+//! no load buffering (a load never reads a store that comes later in the other
+//! thread), so the Acquire/Release pairs that keep a lossless writer from
+//! reusing a slot a reader is still reading are invisible to it; and
+//! `light_barrier` is a SeqCst fence under loom, so the fence of the wake check
+//! after every commit also stands in for orderings that only the asymmetric
+//! barrier (a compiler fence on the hardware) leaves to others.
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::SeqCst, fence};
@@ -252,10 +258,14 @@ fn drain(r: &mut BcReader<'_, 2>, end: u64) -> Seen {
 /// another lap, and the values it returns plus the gaps it is told of are exactly
 /// the three, in order.
 ///
-/// Guards: the writer's Release fence after its marks (`reserve`), the reader's
-/// Acquire fence before re-loading `seq` (`release`), the Release store of a
-/// complete `seq` (`commit`) and the Release store of the mark (`reserve`, which
-/// a lapped reader's `tail >= m'` check relies on).
+/// Guards (weakened, it fails): the writer's Release fence after its marks
+/// (`reserve`: torn slot), the reader's Acquire fence before re-loading `seq`
+/// (`release`: torn slot), the Release store of a complete `seq` (`commit`) and
+/// the Acquire load of it (`available`: a stale lap returned), the Release store
+/// of `tail` (`commit`) and the Acquire fence on the validation's lap path
+/// (`release`: a lap called `Corrupt`). Not seen: the mark's Release store
+/// (`reserve`), which the wake check's SeqCst fence after the previous commit
+/// stands in for under loom.
 #[test]
 fn lossy_lapped_reader_gets_whole_values_and_exact_gaps() {
     loom::model(|| {
@@ -273,8 +283,9 @@ fn lossy_lapped_reader_gets_whole_values_and_exact_gaps() {
 /// learns what is there from `tail`, not from a slot's `seq`, and validates every
 /// slot of the batch before releasing it.
 ///
-/// Guards: the Release store of `tail` (`commit`) with the Acquire load of it
-/// (`load_tail`), and the validation of a batch (`release`).
+/// Guards: the Release store of `tail` (`commit`: a lap called `Corrupt`) with
+/// the Acquire load of it (`load_tail`: a stale value returned), the Acquire load
+/// of `tail` in `lapped` (a stale value), and the validation's fences as above.
 #[test]
 fn lossy_batch_reads_are_validated_whole() {
     loom::model(|| {
@@ -324,10 +335,11 @@ fn lossy_batch_reads_are_validated_whole() {
 /// one thread in turns (each at its own pace), each see 1, 2, 3 in order with no
 /// gap, while the writer waits for the slower one.
 ///
-/// Guards: the writer's scan (`rescan`: Acquire loads of `state` and `cursor`)
-/// against the readers' Release cursor stores (`release`) — see the report: loom
-/// has no load buffering, so weakening these is invisible to it; what the model
-/// catches is any slot reused before both readers passed it.
+/// Guards no single ordering loom can see: the writer's scan (`rescan`: Acquire
+/// loads of `state` and `cursor`) against the readers' Release cursor stores
+/// (`release`) forbid load buffering, which loom does not produce; weakened, the
+/// model still passes. It checks the scan's logic: no slot reused before both
+/// readers passed it.
 #[test]
 fn lossless_two_readers_each_see_every_value_in_order() {
     loom::model(|| {
@@ -365,9 +377,10 @@ fn lossless_two_readers_each_see_every_value_in_order() {
 /// loom reports. The drop runs in the live reader's thread, after its second
 /// value (a third thread for the dropper takes loom over 80 s).
 ///
-/// Guards: the SeqCst fence of the writer's park (`BcWriter::heavy`, the ring's
-/// `park_barrier`) against the dropper's wake check after its Release store of
-/// FREE (`free_line`, `wake_writer`), and the scan's fence (`rescan`).
+/// Guards: the drop's wake check (`free_line` → `wake_writer`; without it,
+/// deadlock). Not seen: the Release store of FREE (load buffering again), and the
+/// writer's park barrier (`BcWriter::heavy`), whose place the SeqCst fence at the
+/// start of its re-check (`rescan`) takes on a symmetric layout.
 #[test]
 fn lossless_writer_parked_on_a_dead_reader_is_freed_by_the_drop() {
     loom::model(|| {
@@ -423,10 +436,14 @@ fn lossless_writer_parked_on_a_dead_reader_is_freed_by_the_drop() {
 /// woken by the other (a lost wake deadlocks, which loom reports). Lossy: only
 /// the reader parks, and a lap is reported, not waited out.
 ///
-/// Guards: the reader's heavy barrier (`BcReader::heavy`) against the writer's
-/// barrier before loading the waiting words (`wake_readers`), and the writer's
-/// park barrier against the reader's wake check after its cursor store
-/// (`release` → `wake_writer` → the ring's `take_waiter`).
+/// Guards (weakened, it deadlocks): the writer's SeqCst fence before loading the
+/// waiting words (`wake_readers`) and the reader's SeqCst fence after setting its
+/// bit (`BcReader::heavy`), symmetric; the reader's heavy barrier call,
+/// asymmetric; the reader's wake check after its cursor store (`release` →
+/// `wake_writer`). The writer's park barrier is caught by the asymmetric model's
+/// barrier count only (its re-check's own fence stands in). Not seen: the
+/// Acquire of the re-check's `tail` load, which only decides to retry (the
+/// attempt loads `tail` again, Acquire).
 fn park_wake_model(policy: Policy, barrier: Barrier, items: u64) {
     loom::model(move || {
         let m = mem(policy, 1, barrier);
@@ -512,7 +529,10 @@ fn park_wake_lossy_asymmetric_no_lost_wakeup() {
 /// published before it knew of the reader), never after.
 ///
 /// Guards: the SeqCst fence between the joiner's JOINING store and its `tail`
-/// load (`join`) against the SeqCst fence before the writer's scan (`rescan`).
+/// load (`join`; without it, a reader joined at the newest is lapped). Not seen:
+/// its partner before the writer's scan (`rescan`), which the wake check's fence
+/// after the writer's last `tail` store stands in for under loom, and the Release
+/// store of ACTIVE (a stale cursor is an older one: the writer only waits more).
 fn join_model(policy: Policy, start: Start) {
     loom::model(move || {
         let m = mem(policy, 1, Barrier::Symmetric);
@@ -545,4 +565,51 @@ fn join_oldest_lossless_lags_only_before_its_first_value() {
 #[test]
 fn join_oldest_lossy_reads_in_order() {
     join_model(Policy::Lossy, Start::Oldest);
+}
+
+/// Close: the writer publishes 1 and 2 and closes; the reader polls (single
+/// reads, or batches of 2) until it learns the end. It must have read 1 and 2,
+/// in order, before: never the end while a published value is unread.
+///
+/// Guards: the Acquire load of `closed` (`BcCtl::is_closed`), after which the
+/// reader's re-load of `tail` sees the final one. Not seen: the Release store of
+/// `closed`, which the wake check's fence after the last commit stands in for.
+fn close_model(batch: bool) {
+    loom::model(move || {
+        let m = mem(Policy::Lossless, 1, Barrier::Symmetric);
+        let mut r = BcReader::join(bc(&m), 0, Start::Newest, &mut Spin).unwrap();
+        let wm = m.clone();
+        let writer = thread::spawn(move || {
+            let mut w = BcWriter::new(bc(&wm)).unwrap();
+            publish(&mut w, 2);
+            w.close(&mut Spin);
+        });
+        let mut got = Vec::new();
+        let max = if batch { 2 } else { 1 };
+        while !r.is_finished() {
+            let n = r
+                .pop(
+                    max,
+                    |_, s| got.push(whole(Some((s[0].load(Relaxed), s[1].load(Relaxed))))),
+                    &mut Spin,
+                )
+                .unwrap();
+            if n == 0 {
+                thread::yield_now();
+            }
+        }
+        assert_eq!(got, [1, 2], "the end only after every value published");
+        assert_eq!(r.pop(2, |_, _| unreachable!(), &mut Spin), Ok(0));
+        writer.join().unwrap();
+    });
+}
+
+#[test]
+fn close_never_hides_a_published_value_single_reads() {
+    close_model(false);
+}
+
+#[test]
+fn close_never_hides_a_published_value_batch_reads() {
+    close_model(true);
 }
