@@ -389,8 +389,9 @@ fn lossless_writer_parked_on_a_dead_reader_is_freed_by_the_drop() {
         let rsems = [r0sem.clone(), Arc::new(Sem::default())];
         let mut live = BcReader::join(bc(&m), 0, Start::Newest, &mut Spin).unwrap();
         let dead = BcReader::join(bc(&m), 1, Start::Newest, &mut Spin).unwrap();
+        // Its process died: nothing of it runs again but the ticket others see.
         let ticket = dead.ticket();
-        drop(dead); // its process died: nothing of it runs again
+        assert_eq!(bc(&m).ticket(1), Some((ticket, true)));
 
         let wm = m.clone();
         let mut wpark = SemPark::new(&wsem, &wsem, &rsems);
