@@ -14,13 +14,14 @@
 //! (C: `_Atomic uint64_t`, or `__atomic_*` builtins on `uint64_t`). One access size
 //! for every byte of every layout means no mixed-size atomic accesses, which
 //! Rust's memory model forbids, even between our own copy routines. The segment
-//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`] and
+//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`], [`broadcast`] and
 //! [`seqlock`] give every offset, and `offset_of!` assertions pin them.
 //!
 //! | layout | 0..128 | then | payload |
 //! |---|---|---|---|
 //! | ring ([`Kind::Ring`]) | [`Header`] | producer line 128..256, consumer line 256..384 | `MAXSZ` slots from 384 |
 //! | seqlock ([`Kind::SeqLock`]) | [`Header`] | sequence line 128..256 | value words from 256 |
+//! | broadcast ([`Kind::Broadcast`]) | [`Header`] | writer line 128..256, waiting line 256..384, `R` reader lines of 128 from 384 | `N` slots after the reader lines |
 //!
 //! A slot or value of type `T` takes `size_of::<T>()` rounded up to 8 bytes: its
 //! bytes, as `T`'s `#[repr(C)]` layout has them, then zeros.
@@ -49,6 +50,7 @@
 //! any bytes are valid values.
 #![allow(unsafe_code)]
 
+pub mod broadcast;
 pub mod header;
 pub mod ring;
 pub mod seqlock;
@@ -178,6 +180,10 @@ unsafe impl AtomicsOnly for RingCtl {}
 // SAFETY: as above.
 #[cfg(not(loom))]
 unsafe impl AtomicsOnly for SeqCtl {}
+// SAFETY: BcCtl is a #[repr(C)] struct of a Header and AtomicU64 fields and arrays;
+// its size is pinned in `broadcast` to 384, the sum of the fields (no padding).
+#[cfg(not(loom))]
+unsafe impl AtomicsOnly for broadcast::BcCtl {}
 
 /// The control struct `C` at the start of an attachment's mapping, and the
 /// `data_words` words at `data_offset`; `None` if they do not fit in the segment.
