@@ -21,6 +21,7 @@
 //! |---|---|---|---|
 //! | ring ([`Kind::Ring`]) | [`Header`] | producer line 128..256, consumer line 256..384 | `MAXSZ` slots from 384 |
 //! | seqlock ([`Kind::SeqLock`]) | [`Header`] | sequence line 128..256 | value words from 256 |
+//! | table ([`Kind::Table`]) | [`Header`] | writer line 128..256, change index from 256 | `N` slots (`seq` + value, 64-byte strides) from `data_offset` |
 //!
 //! A slot or value of type `T` takes `size_of::<T>()` rounded up to 8 bytes: its
 //! bytes, as `T`'s `#[repr(C)]` layout has them, then zeros.
@@ -52,6 +53,7 @@
 pub mod header;
 pub mod ring;
 pub mod seqlock;
+pub mod table;
 
 pub use header::{Header, HeaderError, Kind, Shape, ShmType, fingerprint, fnv1a64, type_id};
 pub use ring::{Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
@@ -178,6 +180,10 @@ unsafe impl AtomicsOnly for RingCtl {}
 // SAFETY: as above.
 #[cfg(not(loom))]
 unsafe impl AtomicsOnly for SeqCtl {}
+// SAFETY: TableCtl is a #[repr(C)] struct of a Header and AtomicU64 fields and an
+// array of them; its size is pinned in `table` to the sum of the fields (no padding).
+#[cfg(not(loom))]
+unsafe impl AtomicsOnly for table::TableCtl {}
 
 /// The control struct `C` at the start of an attachment's mapping, and the
 /// `data_words` words at `data_offset`; `None` if they do not fit in the segment.
