@@ -98,14 +98,25 @@
 //! A writer killed mid-write (between the two `seq` stores) leaves that slot's
 //! `seq` odd: its readers get [`TableError::Busy`], readers of every other slot
 //! are unaffected, and the slot is readable again after the next writer's first
-//! write to it. A writer killed before its `version` store leaves a complete or
-//! half-written slot whose version `v` is above `version`: the next writer
-//! ([`TableWriter::new`]) starts at `version + 2`, never reusing `v`, so that a
-//! slot's `seq` never goes back to a value a reader may have loaded (a reader
-//! holding `s1 = 2v` from the dead writer's write would otherwise accept a copy
-//! torn by the new writer's write of the same `v`). The bookkeeping it did
-//! finish is harmless: a query reports that slot, whose value is readable or
-//! `Busy`.
+//! write to it. A writer killed after its first `seq` store but before its
+//! `version` store leaves a slot whose `seq` says version `v = version + 1`
+//! (odd: half-written; even: complete) while the change index may not have
+//! heard of it. Every write uses the stored `version` + 1 (the writer stores
+//! `version` after each write), so `version + 1` is the only version such a
+//! writer can have left behind. The next writer, in [`TableWriter::new`]:
+//!
+//! 1. compares each slot's `seq` with twice its `slot_version` (one load of
+//!    each, O(`N`) once per writer); a slot where they differ (the dead
+//!    writer's, or a peer's garbage) gets `slot_version` and `group` set to
+//!    `version + 1`, so queries report it (its value is readable or
+//!    [`TableError::Busy`]) and no completed write goes unreported;
+//! 2. stores `version + 1` as the table version (Release), so its own first
+//!    write is `version + 2`: a slot's `seq` never goes back to a value a
+//!    reader may have loaded. (A reader holding `s1 = 2v` from the dead writer's
+//!    complete write would otherwise accept a copy torn by the new writer's
+//!    write of the same `v` to the same slot: the loom model
+//!    `dead_writer_after_its_seq_store_is_never_reused` fails without this
+//!    step.)
 //!
 //! Readers only load, with Relaxed ordering (their acquires are fences), so they
 //! work over a mapping this process may not write, as the seqlock's readers do.
@@ -699,9 +710,9 @@ pub struct TableWriter<'a, const N: usize> {
 }
 
 impl<'a, const N: usize> TableWriter<'a, N> {
-    /// Takes the writer's side. Its first write gets the table's version + 2: a
-    /// writer that died may have used version + 1 on a slot without publishing it
-    /// (module docs, "Crashes").
+    /// Takes the writer's side: repairs what a writer that died mid-write may have
+    /// left (module docs, "Crashes": one pass over the `N` slots) and stores the
+    /// table version + 1, so that its first write gets the table's version + 2.
     ///
     /// # Examples
     ///
@@ -713,16 +724,34 @@ impl<'a, const N: usize> TableWriter<'a, N> {
     /// let words: [AtomicU64; Slots::<1>::words(1)] = core::array::from_fn(|_| AtomicU64::new(0));
     /// let slots = Slots::<1>::new(&ctl, &words, 1).unwrap();
     /// ctl.version.store(41, Ordering::Relaxed); // left by an earlier writer
-    /// assert_eq!(TableWriter::new(slots).write(0, &[1]), Ok(43));
+    /// let mut w = TableWriter::new(slots);
+    /// assert_eq!(ctl.version.load(Ordering::Relaxed), 42);
+    /// assert_eq!(w.write(0, &[1]), Ok(43));
     /// ```
     pub fn new(slots: Slots<'a, N>) -> Self {
         // Acquire: pairs with the previous writer's last Release store of
-        // `version`, so this writer's stores follow all of its.
-        let version = slots.ctl.version.load(Ordering::Acquire);
-        TableWriter {
-            slots,
-            version: version.wrapping_add(1),
+        // `version`. (A writer that died is ordered before us by the role's
+        // handover, which goes through the kernel.)
+        let version = slots.ctl.version.load(Ordering::Acquire).wrapping_add(1);
+        for (i, slot_version) in slots.versions.iter().enumerate() {
+            let Some((seq, _)) = slots.slot(i) else {
+                break; // never: i < N
+            };
+            // Relaxed: this writer's own earlier stores or a dead one's, ordered by
+            // the handover; only compared.
+            if seq.load(Ordering::Relaxed) != slot_version.load(Ordering::Relaxed).wrapping_mul(2)
+                && let Some(group) = slots.groups.get(i / GROUP)
+            {
+                // Relaxed: published by the Release store of `version` below.
+                slot_version.store(version, Ordering::Relaxed);
+                group.store(version, Ordering::Relaxed);
+            }
         }
+        // Release: publishes the repairs; pairs with the Acquire fence in
+        // `changed_since`. From here every version a write can have used is at most
+        // the stored one, and ours are above it.
+        slots.ctl.version.store(version, Ordering::Release);
+        TableWriter { slots, version }
     }
 
     /// The table.
@@ -834,6 +863,50 @@ impl<'a, const N: usize> TableWriter<'a, N> {
         // earlier write's); pairs with the Acquire fence in `changed_since`.
         self.slots.ctl.version.store(v, Ordering::Release);
         Ok((r, v))
+    }
+
+    /// Writes `src` into slot `slot` as [`write`](Self::write) does, up to and
+    /// including the slot's second `seq` store, and stops there, as a writer killed
+    /// before the change index's stores would (for tests of [`TableWriter::new`]'s
+    /// repair); returns the version it used.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::table::{Slots, TableCtl, TableWriter};
+    ///
+    /// let ctl = TableCtl::new();
+    /// let words: [AtomicU64; Slots::<2>::words(1)] = core::array::from_fn(|_| AtomicU64::new(0));
+    /// let slots = Slots::<2>::new(&ctl, &words, 1).unwrap();
+    /// let v = TableWriter::new(slots).write_and_abandon(1, &[5]).unwrap();
+    /// let mut out = [0u8; 8];
+    /// assert_eq!(slots.read(1, &mut out, 1), Ok(v)); // the value is there...
+    /// assert_eq!(slots.changed_since(0, |_| unreachable!()), 1); // ...unannounced
+    /// let next = TableWriter::new(slots); // until the next writer repairs it
+    /// let mut changed = None;
+    /// assert_eq!(slots.changed_since(1, |i| changed = Some(i)), 2);
+    /// assert_eq!(changed, Some(1));
+    /// # drop(next);
+    /// ```
+    #[doc(hidden)]
+    pub fn write_and_abandon(&mut self, slot: usize, src: &[u8]) -> Result<u64, TableError> {
+        if words_for(src.len()) > self.slots.value_words {
+            return Err(TableError::TooLarge);
+        }
+        let (seq, value) = self.slots.slot(slot).ok_or(TableError::NoSlot)?;
+        self.version = self.version.wrapping_add(1);
+        let s = self.version.wrapping_mul(2);
+        // As in `write_in_place`.
+        seq.store(s.wrapping_sub(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        store_words(value, src);
+        seq.store(s, Ordering::Release);
+        Ok(self.version)
     }
 
     /// Starts a write of slot `slot` and never finishes it, as a writer killed
@@ -948,7 +1021,11 @@ mod tests {
         let (ctl, words) = mem::<200>(1);
         let slots = Slots::<200>::new(&ctl, &words, 1).unwrap();
         let mut w = TableWriter::new(slots);
-        assert_eq!(changed(&slots, 0), (vec_of(&[]), 0));
+        assert_eq!(
+            changed(&slots, 0),
+            (vec_of(&[]), 1),
+            "the new writer's bump"
+        );
         for i in [5, 64, 65, 199] {
             w.write(i, &[1]).unwrap();
         }
@@ -991,6 +1068,29 @@ mod tests {
         assert_eq!(slots.read(1, &mut out, 1), Ok(v));
         assert_eq!(out[0], 9);
         assert_eq!(changed(&slots, before).0, vec_of(&[1]));
+
+        // Killed after a complete slot write, before the change index: the value
+        // is readable but unannounced until the next writer repairs the index,
+        // whose own writes never reuse the dead writer's version.
+        let (_, seen) = changed(&slots, 0);
+        let dead = w2.write_and_abandon(0, &[4]).unwrap();
+        assert_eq!(
+            slots.read(0, &mut out, 1).map(|v| (v, out[0])),
+            Ok((dead, 4))
+        );
+        assert_eq!(changed(&slots, seen), (vec_of(&[]), seen));
+        let mut w3 = TableWriter::new(slots);
+        let (got, now) = changed(&slots, seen);
+        assert_eq!(
+            (got, now),
+            (vec_of(&[0]), dead),
+            "repaired at the dead version"
+        );
+        assert_eq!(w3.write(0, &[5]), Ok(dead + 1));
+        assert_eq!(
+            slots.read(0, &mut out, 1).map(|v| (v, out[0])),
+            Ok((dead + 1, 5))
+        );
     }
 
     #[test]
