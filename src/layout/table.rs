@@ -842,20 +842,7 @@ impl<'a, const N: usize> TableWriter<'a, N> {
         ) else {
             return Err(TableError::NoSlot); // never: `slot` checked above
         };
-        let v = self.version.wrapping_add(1);
-        // Taken before `store` runs: an unwinding `store` leaves it used, so the
-        // slot's odd `seq` is never reused (module docs, "Crashes").
-        self.version = v;
-        let s = v.wrapping_mul(2);
-        // Relaxed store, then the Release fence: every word store below is ordered
-        // after `seq = 2v - 1`; pairs with the second Acquire fence in
-        // `read_consistent`.
-        seq.store(s.wrapping_sub(1), Ordering::Relaxed);
-        fence(Ordering::Release);
-        let r = store(value);
-        // Release: publishes the words; pairs with the Acquire fence after the load
-        // of `s1` in `read_consistent`.
-        seq.store(s, Ordering::Release);
+        let (r, v) = self.seq_write(seq, value, store);
         // Relaxed: published by the Release store of `version` below.
         slot_version.store(v, Ordering::Relaxed);
         group.store(v, Ordering::Relaxed);
@@ -863,6 +850,26 @@ impl<'a, const N: usize> TableWriter<'a, N> {
         // earlier write's); pairs with the Acquire fence in `changed_since`.
         self.slots.ctl.version.store(v, Ordering::Release);
         Ok((r, v))
+    }
+
+    /// The seqlock write of one slot (module docs, "Protocol", step 1) with the
+    /// next version, which it returns with what `store` returned.
+    fn seq_write<R>(
+        &mut self,
+        seq: &AtomicU64,
+        value: &'a [AtomicU64],
+        store: impl FnOnce(&'a [AtomicU64]) -> R,
+    ) -> (R, u64) {
+        let v = self.version.wrapping_add(1);
+        // Taken before `store` runs: an unwinding `store` leaves it used, so the
+        // slot's odd `seq` is never reused (module docs, "Crashes").
+        self.version = v;
+        begin(seq, v);
+        let r = store(value);
+        // Release: publishes the words; pairs with the Acquire fence after the load
+        // of `s1` in `read_consistent`.
+        seq.store(v.wrapping_mul(2), Ordering::Release);
+        (r, v)
     }
 
     /// Writes `src` into slot `slot` as [`write`](Self::write) does, up to and
@@ -899,14 +906,10 @@ impl<'a, const N: usize> TableWriter<'a, N> {
             return Err(TableError::TooLarge);
         }
         let (seq, value) = self.slots.slot(slot).ok_or(TableError::NoSlot)?;
-        self.version = self.version.wrapping_add(1);
-        let s = self.version.wrapping_mul(2);
-        // As in `write_in_place`.
-        seq.store(s.wrapping_sub(1), Ordering::Relaxed);
-        fence(Ordering::Release);
-        store_words(value, src);
-        seq.store(s, Ordering::Release);
-        Ok(self.version)
+        let ((), v) = self.seq_write(seq, value, |words| {
+            store_words(words, src);
+        });
+        Ok(v)
     }
 
     /// Starts a write of slot `slot` and never finishes it, as a writer killed
@@ -931,15 +934,19 @@ impl<'a, const N: usize> TableWriter<'a, N> {
             return false;
         };
         self.version = self.version.wrapping_add(1);
-        // Relaxed, then the Release fence, as a write begins: the state a crash
-        // leaves, with whatever the caller then stores into the value ordered after.
-        seq.store(
-            self.version.wrapping_mul(2).wrapping_sub(1),
-            Ordering::Relaxed,
-        );
-        fence(Ordering::Release);
+        begin(seq, self.version);
         true
     }
+}
+
+/// Opens write `v` of the slot whose sequence word is `seq`: `seq = 2v - 1`.
+fn begin(seq: &AtomicU64, v: u64) {
+    // Relaxed store, then the Release fence: every word store after this call is
+    // ordered after `seq = 2v - 1`; pairs with the second Acquire fence in
+    // `read_consistent`, so a reader whose copy saw any of those words sees the odd
+    // number (or later) in its second load of `seq`.
+    seq.store(v.wrapping_mul(2).wrapping_sub(1), Ordering::Relaxed);
+    fence(Ordering::Release);
 }
 
 #[cfg(all(test, not(loom)))]
