@@ -105,11 +105,17 @@
 //! `version` after each write), so `version + 1` is the only version such a
 //! writer can have left behind. The next writer, in [`TableWriter::new`]:
 //!
-//! 1. compares each slot's `seq` with twice its `slot_version` (one load of
-//!    each, O(`N`) once per writer); a slot where they differ (the dead
-//!    writer's, or a peer's garbage) gets `slot_version` and `group` set to
-//!    `version + 1`, so queries report it (its value is readable or
-//!    [`TableError::Busy`]) and no completed write goes unreported;
+//! 1. compares each slot's `seq` with twice its `slot_version`, and its
+//!    group's `group` with its `slot_version` (one load of each, O(`N`) once
+//!    per writer); a slot whose `seq` and `slot_version` differ, or whose
+//!    `group` is below its `slot_version` (the dead writer's, or a peer's
+//!    garbage), gets `slot_version` and `group` set to `version + 1`, so
+//!    queries report it (its value is readable or [`TableError::Busy`]) and no
+//!    completed write goes unreported. The second comparison catches a writer
+//!    killed after `slot_version = v` but before `group = v` (two Relaxed
+//!    stores, which the compiler and the CPU may also make in the other
+//!    order): its `seq` and `slot_version` agree, and without the repair a
+//!    query would skip the group, whose word is older than the write;
 //! 2. stores `version + 1` as the table version (Release), so its own first
 //!    write is `version + 2`: a slot's `seq` never goes back to a value a
 //!    reader may have loaded. (A reader holding `s1 = 2v` from the dead writer's
@@ -734,13 +740,16 @@ impl<'a, const N: usize> TableWriter<'a, N> {
         // handover, which goes through the kernel.)
         let version = slots.ctl.version.load(Ordering::Acquire).wrapping_add(1);
         for (i, slot_version) in slots.versions.iter().enumerate() {
-            let Some((seq, _)) = slots.slot(i) else {
+            let (Some((seq, _)), Some(group)) = (slots.slot(i), slots.groups.get(i / GROUP)) else {
                 break; // never: i < N
             };
             // Relaxed: this writer's own earlier stores or a dead one's, ordered by
-            // the handover; only compared.
-            if seq.load(Ordering::Relaxed) != slot_version.load(Ordering::Relaxed).wrapping_mul(2)
-                && let Some(group) = slots.groups.get(i / GROUP)
+            // the handover; only compared. A group below one of its slots' versions
+            // is a writer killed between its two index stores (module docs,
+            // "Crashes"), which the `seq` comparison alone does not see.
+            let known = slot_version.load(Ordering::Relaxed);
+            if seq.load(Ordering::Relaxed) != known.wrapping_mul(2)
+                || group.load(Ordering::Relaxed) < known
             {
                 // Relaxed: published by the Release store of `version` below.
                 slot_version.store(version, Ordering::Relaxed);
@@ -1098,6 +1107,47 @@ mod tests {
             slots.read(0, &mut out, 1).map(|v| (v, out[0])),
             Ok((dead + 1, 5))
         );
+    }
+
+    /// A writer killed at each point of a write's bookkeeping (after the slot's
+    /// closing `seq` store, after `slot_version`, after `group`, each alone, as
+    /// the compiler and the CPU may order the two Relaxed stores either way):
+    /// the next writer's repair makes the query from any earlier version report
+    /// the slot, and the value is readable at the dead writer's version.
+    #[test]
+    fn a_writer_killed_anywhere_in_its_bookkeeping_is_reported_after_the_repair() {
+        // (slot_version stored, group stored) when the writer died.
+        for (stored_version, stored_group) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
+            for slot in [0, 63, 64, 69] {
+                let (ctl, words) = mem::<70>(1);
+                let slots = Slots::<70>::new(&ctl, &words, 1).unwrap();
+                let mut w = TableWriter::new(slots);
+                w.write(slot, &[1]).unwrap();
+                w.write(slot ^ 1, &[1]).unwrap();
+                let (_, seen) = changed(&slots, 0);
+                let dead = w.write_and_abandon(slot, &[2]).unwrap();
+                if stored_version {
+                    slots.versions[slot].store(dead, Relaxed);
+                }
+                if stored_group {
+                    slots.groups[slot / GROUP].store(dead, Relaxed);
+                }
+                let _next = TableWriter::new(slots);
+                let (got, now) = changed(&slots, seen);
+                let case = (stored_version, stored_group, slot);
+                assert_eq!(now, dead, "{case:?}");
+                assert_eq!(
+                    got,
+                    vec_of(&[slot]),
+                    "{case:?}: the dead writer's write reported"
+                );
+                let mut out = [0u8; 8];
+                assert_eq!(slots.read(slot, &mut out, 1), Ok(dead), "{case:?}");
+                assert_eq!(out[0], 2);
+            }
+        }
     }
 
     #[test]
