@@ -963,8 +963,10 @@ mod tests {
     extern crate std;
 
     use super::*;
+    use crate::layout::header::Shape;
     use crate::sync::Ordering::Relaxed;
     use std::thread;
+    use std::vec;
     use std::vec::Vec;
 
     const ROUNDS: u64 = if cfg!(miri) { 50 } else { 20_000 };
@@ -1180,6 +1182,224 @@ mod tests {
             let mut w = TableWriter::new(slots);
             assert_eq!(w.write(bad, &[1]), Err(TableError::NoSlot));
             assert!(!w.begin_and_abandon(bad));
+        }
+    }
+
+    /// One operation of [`hostile_peer_bytes_between_operations_never_panic`].
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// The peer stores `value` into word `index` (modulo the words: control
+        /// block, index and slots).
+        Clobber(usize, u64),
+        /// The peer overwrites every word (values from `seed`).
+        ClobberAll(u64),
+        Read(usize, usize, u32),
+        ReadConsistent(usize, u32),
+        Changed(u64),
+        NewWriter,
+        Write(usize, usize),
+        WriteInPlace(usize),
+        BeginAndAbandon(usize),
+        WriteAndAbandon(usize, usize),
+        Attach,
+    }
+
+    /// Slot numbers: mostly real ones, sometimes past the end.
+    fn slot_number() -> impl proptest::strategy::Strategy<Value = usize> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => 0..HOSTILE_N,
+            1 => Just(HOSTILE_N),
+            1 => any::<usize>(),
+        ]
+    }
+
+    /// Words the peer writes: small numbers, numbers near the top, any.
+    fn word() -> impl proptest::strategy::Strategy<Value = u64> {
+        use proptest::prelude::*;
+        prop_oneof![0..8u64, (0..8u64).prop_map(|x| u64::MAX - x), any::<u64>()]
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => (any::<usize>(), word()).prop_map(|(i, v)| Op::Clobber(i, v)),
+            1 => any::<u64>().prop_map(Op::ClobberAll),
+            2 => (slot_number(), 0..40usize, 0..3u32).prop_map(|(s, l, a)| Op::Read(s, l, a)),
+            1 => (slot_number(), 0..3u32).prop_map(|(s, a)| Op::ReadConsistent(s, a)),
+            2 => word().prop_map(Op::Changed),
+            1 => Just(Op::NewWriter),
+            2 => (slot_number(), 0..40usize).prop_map(|(s, l)| Op::Write(s, l)),
+            1 => slot_number().prop_map(Op::WriteInPlace),
+            1 => slot_number().prop_map(Op::BeginAndAbandon),
+            1 => (slot_number(), 0..40usize).prop_map(|(s, l)| Op::WriteAndAbandon(s, l)),
+            1 => Just(Op::Attach),
+        ]
+    }
+
+    /// Two change groups, the second one partial.
+    const HOSTILE_N: usize = 70;
+
+    fn ctl_words(ctl: &TableCtl) -> Vec<&AtomicU64> {
+        let h = &ctl.header;
+        let mut v = vec_of_refs(&[
+            &h.state,
+            &h.magic,
+            &h.layout_version,
+            &h.kind,
+            &h.total_size,
+            &h.data_offset,
+            &h.type_size,
+            &h.type_align,
+            &h.type_id,
+            &h.capacity,
+            &h.creator_pid,
+            &h.generation,
+            &ctl.version,
+            &ctl.writer_pid,
+        ]);
+        v.extend(h.reserved.iter().chain(ctl.pad.iter()));
+        v
+    }
+
+    fn vec_of_refs<'a>(xs: &[&'a AtomicU64]) -> Vec<&'a AtomicU64> {
+        xs.to_vec()
+    }
+
+    /// Runs `ops` over a table whose every shared word a peer may overwrite
+    /// between two operations, as a hostile or crashed peer could: each operation
+    /// returns a value or the error its arguments call for (never a panic, never
+    /// an index past the table: slices are reached only through checked indices),
+    /// every slot a query reports is below `N` and reported once, in order, and
+    /// what this process writes is read back and reported right after, whatever
+    /// the peer left before.
+    fn hostile(value_words: usize, ops: &[Op]) {
+        const N: usize = HOSTILE_N;
+        let (ctl, words) = mem::<N>(value_words);
+        let slots = Slots::<N>::new(&ctl, &words, value_words).unwrap();
+        let shared: Vec<&AtomicU64> = ctl_words(&ctl).into_iter().chain(words.iter()).collect();
+        let bytes = value_words * WORD_BYTES;
+        let mut writer: Option<TableWriter<'_, N>> = None;
+        for op in ops {
+            match *op {
+                Op::Clobber(i, v) => shared[i % shared.len()].store(v, Relaxed),
+                Op::ClobberAll(seed) => {
+                    let mut x = seed;
+                    for w in &shared {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        w.store(x ^ (x >> 29), Relaxed);
+                    }
+                }
+                Op::Read(slot, len, attempts) => {
+                    let mut out = [0u8; 40];
+                    let r = slots.read(slot, &mut out[..len], attempts);
+                    if len > bytes {
+                        assert_eq!(r, Err(TableError::TooLarge), "{op:?}");
+                    } else if slot >= N {
+                        assert_eq!(r, Err(TableError::NoSlot), "{op:?}");
+                    } else if attempts == 0 {
+                        assert_eq!(r, Err(TableError::Busy), "{op:?}");
+                    } else {
+                        assert!(matches!(r, Ok(_) | Err(TableError::Busy)), "{op:?}: {r:?}");
+                    }
+                }
+                Op::ReadConsistent(slot, attempts) => {
+                    let r = slots.read_consistent(slot, attempts, |w| {
+                        assert_eq!(w.len(), value_words, "a whole value");
+                        w.iter().map(|w| w.load(Relaxed)).fold(0, u64::wrapping_add)
+                    });
+                    if slot >= N {
+                        assert_eq!(r, Err(TableError::NoSlot), "{op:?}");
+                    } else if attempts == 0 {
+                        assert_eq!(r, Err(TableError::Busy), "{op:?}");
+                    }
+                }
+                Op::Changed(since) => {
+                    let before = ctl.version.load(Relaxed);
+                    let (got, now) = changed(&slots, since);
+                    assert_eq!(now, before, "{op:?}");
+                    assert!(got.iter().all(|&i| i < N), "{op:?}: {got:?}");
+                    assert!(got.windows(2).all(|p| p[0] < p[1]), "{op:?}: {got:?}");
+                    if since == now {
+                        assert!(got.is_empty(), "{op:?}");
+                    } else if since > now {
+                        assert_eq!(got.len(), N, "{op:?}: every slot");
+                    }
+                }
+                Op::NewWriter => writer = Some(TableWriter::new(slots)),
+                Op::Write(slot, len) => {
+                    let Some(w) = writer.as_mut() else { continue };
+                    let src: Vec<u8> = (0..len).map(|b| b as u8 ^ 0x5a).collect();
+                    let r = w.write(slot, &src);
+                    if len > bytes {
+                        assert_eq!(r, Err(TableError::TooLarge), "{op:?}");
+                    } else if slot >= N {
+                        assert_eq!(r, Err(TableError::NoSlot), "{op:?}");
+                    } else {
+                        // Nothing overwrote it since: it reads back, and a query
+                        // from just before it reports it.
+                        let v = r.unwrap();
+                        let mut out = [0u8; 40];
+                        assert_eq!(
+                            slots.read(slot, &mut out[..len], 1),
+                            Ok(v & (u64::MAX >> 1))
+                        );
+                        assert_eq!(out[..len], src[..], "{op:?}");
+                        let (got, now) = changed(&slots, v.wrapping_sub(1));
+                        assert_eq!(now, v, "{op:?}");
+                        assert!(got.contains(&slot), "{op:?}: {got:?}");
+                    }
+                }
+                Op::WriteInPlace(slot) => {
+                    let Some(w) = writer.as_mut() else { continue };
+                    let r = w.write_in_place(slot, |words| {
+                        assert_eq!(words.len(), value_words, "a whole value");
+                        for (k, word) in words.iter().enumerate() {
+                            word.store(k as u64, Relaxed);
+                        }
+                    });
+                    assert_eq!(r.is_err(), slot >= N, "{op:?}");
+                }
+                Op::BeginAndAbandon(slot) => {
+                    let Some(w) = writer.as_mut() else { continue };
+                    assert_eq!(w.begin_and_abandon(slot), slot < N, "{op:?}");
+                }
+                Op::WriteAndAbandon(slot, len) => {
+                    let Some(w) = writer.as_mut() else { continue };
+                    let r = w.write_and_abandon(slot, &[7u8; 40][..len]);
+                    assert_eq!(r.is_ok(), slot < N && len <= bytes, "{op:?}");
+                }
+                Op::Attach => {
+                    let shape = Shape::of::<u64>(
+                        crate::layout::Kind::Table,
+                        N,
+                        Slots::<N>::slots_offset(),
+                        Slots::<N>::total_size(value_words),
+                    );
+                    let _ = ctl.header.check(&shape);
+                    let _ = ctl.header.attach(&shape, |attempt| attempt < 2);
+                }
+            }
+        }
+    }
+
+    const WORD_BYTES: usize = crate::layout::WORD;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: if cfg!(miri) { 4 } else { 512 },
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn hostile_peer_bytes_between_operations_never_panic(
+            value_words in 1..=3usize,
+            ops in proptest::collection::vec(op(), 0..64),
+        ) {
+            hostile(value_words, &ops);
         }
     }
 
