@@ -141,7 +141,10 @@ fn run(input: &mut Input<'_>) {
                 let r = slots.read_consistent(slot, attempts, |value| {
                     assert_eq!(value.len(), value_words, "a whole value");
                     clobber(&shared, input);
-                    value.iter().map(|w| w.load(Relaxed)).fold(0, u64::wrapping_add)
+                    value
+                        .iter()
+                        .map(|w| w.load(Relaxed))
+                        .fold(0, u64::wrapping_add)
                 });
                 if slot >= N {
                     assert_eq!(r, Err(TableError::NoSlot));
@@ -151,7 +154,7 @@ fn run(input: &mut Input<'_>) {
             }
             4 => {
                 let since = input.word();
-                let strike = input.byte() % 2 == 0;
+                let strike = input.byte().is_multiple_of(2);
                 let mut got = Vec::new();
                 let before = ctl.version.load(Relaxed);
                 let now = slots.changed_since(since, |i| {
@@ -185,10 +188,16 @@ fn run(input: &mut Input<'_>) {
                     // just before it reports it.
                     let v = r.expect("a slot below N and a value that fits");
                     let mut out = [0u8; MAX_BYTES + 8];
-                    assert_eq!(slots.read(slot, &mut out[..len], 1), Ok(v & (u64::MAX >> 1)));
+                    assert_eq!(
+                        slots.read(slot, &mut out[..len], 1),
+                        Ok(v & (u64::MAX >> 1))
+                    );
                     assert_eq!(out[..len], src[..]);
                     let mut reported = false;
-                    assert_eq!(slots.changed_since(v.wrapping_sub(1), |i| reported |= i == slot), v);
+                    assert_eq!(
+                        slots.changed_since(v.wrapping_sub(1), |i| reported |= i == slot),
+                        v
+                    );
                     assert!(reported, "write {v} of slot {slot}");
                 }
             }
