@@ -12,13 +12,13 @@
 //! | 0 | `state` | 0 uninitialised (the kernel's zero fill), 1 initialising, 2 ready; anything else is corrupt |
 //! | 8 | `magic` | [`MAGIC`], the bytes `"SVIPCRS1"` |
 //! | 16 | `layout_version` | [`LAYOUT_VERSION`] |
-//! | 24 | `kind` | [`Kind`]: 1 ring, 2 seqlock, 3 broadcast |
+//! | 24 | `kind` | [`Kind`]: 1 ring, 2 seqlock, 3 broadcast, 5 table |
 //! | 32 | `total_size` | bytes the layout uses (the segment may be larger) |
-//! | 40 | `data_offset` | offset of the first slot / value word (384 ring, 256 seqlock) |
+//! | 40 | `data_offset` | offset of the first slot / value word (384 ring, 256 seqlock, `SLOTS` for a table: see [`table`](crate::layout::table)) |
 //! | 48 | `type_size` | `size_of::<T>()` |
 //! | 56 | `type_align` | `align_of::<T>()` |
 //! | 64 | `type_id` | [`fingerprint`] of `T` |
-//! | 72 | `capacity` | ring slots (`MAXSZ`); 1 for a seqlock |
+//! | 72 | `capacity` | ring slots (`MAXSZ`); 1 for a seqlock; table slots (`N`) |
 //! | 80 | `creator_pid` | the process that initialised the header |
 //! | 88 | `generation` | 1 (counts initialisations; reserved for re-initialisation) |
 //! | 96..128 | `reserved` | zero |
@@ -208,6 +208,7 @@ pub const HEADER_SIZE: usize = 128;
 /// assert_eq!(Kind::Ring as u64, 1);
 /// assert_eq!(Kind::SeqLock as u64, 2);
 /// assert_eq!(Kind::Broadcast as u64, 3);
+/// assert_eq!(Kind::Table as u64, 5);
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[repr(u64)]
@@ -218,6 +219,8 @@ pub enum Kind {
     SeqLock = 2,
     /// The one-writer, many-reader ring of [`broadcast`](crate::layout::broadcast).
     Broadcast = 3,
+    /// The table of versioned slots ([`table`](crate::layout::table)).
+    Table = 5,
 }
 
 /// The segment header. See the [module docs](self) for the byte layout and the
@@ -258,7 +261,7 @@ pub struct Header {
     pub type_align: AtomicU64,
     /// [`fingerprint`] of `T`.
     pub type_id: AtomicU64,
-    /// Ring slots, or 1.
+    /// Ring or table slots, or 1.
     pub capacity: AtomicU64,
     /// Pid of the initialising process.
     pub creator_pid: AtomicU64,
@@ -313,7 +316,7 @@ pub struct Shape {
     pub type_align: u64,
     /// [`fingerprint`] of `T`.
     pub type_id: u64,
-    /// Ring slots, or 1.
+    /// Ring or table slots, or 1.
     pub capacity: u64,
 }
 

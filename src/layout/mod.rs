@@ -14,7 +14,7 @@
 //! (C: `_Atomic uint64_t`, or `__atomic_*` builtins on `uint64_t`). One access size
 //! for every byte of every layout means no mixed-size atomic accesses, which
 //! Rust's memory model forbids, even between our own copy routines. The segment
-//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`], [`broadcast`] and
+//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`], [`broadcast`], [`table`] and
 //! [`seqlock`] give every offset, and `offset_of!` assertions pin them.
 //!
 //! | layout | 0..128 | then | payload |
@@ -22,6 +22,7 @@
 //! | ring ([`Kind::Ring`]) | [`Header`] | producer line 128..256, consumer line 256..384 | `MAXSZ` slots from 384 |
 //! | seqlock ([`Kind::SeqLock`]) | [`Header`] | sequence line 128..256 | value words from 256 |
 //! | broadcast ([`Kind::Broadcast`]) | [`Header`] | writer line 128..256, waiting line 256..384, `R` reader lines of 128 from 384 | `N` slots after the reader lines |
+//! | table ([`Kind::Table`]) | [`Header`] | writer line 128..256, change index from 256 | `N` slots (`seq` + value, 64-byte strides) from `data_offset` |
 //!
 //! A slot or value of type `T` takes `size_of::<T>()` rounded up to 8 bytes: its
 //! bytes, as `T`'s `#[repr(C)]` layout has them, then zeros.
@@ -54,6 +55,7 @@ pub mod broadcast;
 pub mod header;
 pub mod ring;
 pub mod seqlock;
+pub mod table;
 
 pub use header::{Header, HeaderError, Kind, Shape, ShmType, fingerprint, fnv1a64, type_id};
 pub use ring::{Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
@@ -184,6 +186,10 @@ unsafe impl AtomicsOnly for SeqCtl {}
 // its size is pinned in `broadcast` to 384, the sum of the fields (no padding).
 #[cfg(not(loom))]
 unsafe impl AtomicsOnly for broadcast::BcCtl {}
+// SAFETY: TableCtl is a #[repr(C)] struct of a Header and AtomicU64 fields and an
+// array of them; its size is pinned in `table` to the sum of the fields (no padding).
+#[cfg(not(loom))]
+unsafe impl AtomicsOnly for table::TableCtl {}
 
 /// The control struct `C` at the start of an attachment's mapping, and the
 /// `data_words` words at `data_offset`; `None` if they do not fit in the segment.
