@@ -1760,7 +1760,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
                 }
             },
         );
-        r.map(drop).map_err(|error| EnqueueError { error, value })
+        // Named here as well: `EnqueueError::during` names the call whatever the
+        // `error-context` feature says, as `enqueue` does.
+        r.map(drop).map_err(|error| {
+            EnqueueError { error, value }.during(wait.name(), self.role.handle().object())
+        })
     }
 
     /// Enqueues `value`, waiting while the queue is full: spins, then parks on the

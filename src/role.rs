@@ -305,3 +305,139 @@ impl<H: Handle> Drop for Role<H> {
         self.seat.release(self.handle.sems(), self.pid);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Intent, Key, Mode};
+    use sysv_ipc_mock::{Mock, Process};
+
+    /// Readers of a kind with several seats of one role (as a broadcast's readers
+    /// or a many-to-one queue's producers will be): seat `k` of `R` is semaphore
+    /// `k` and pid word `k`.
+    const R: usize = 4;
+
+    struct Readers {
+        sems: SemSet<&'static Mock>,
+    }
+
+    impl Handle for Readers {
+        type Backend = &'static Mock;
+
+        fn sems(&self) -> &SemSet<&'static Mock> {
+            &self.sems
+        }
+
+        fn object(&self) -> Object {
+            Object::SemSet(self.sems.id())
+        }
+    }
+
+    /// A fresh set of `R` free seats; its id.
+    fn set(kernel: &'static Mock) -> i32 {
+        let sems = SemSet::create_in(kernel, Key::PRIVATE, R, Intent::CreateNew, Mode::OWNER_RW)
+            .unwrap();
+        sems.set_all(&[1; R]).unwrap();
+        sems.id()
+    }
+
+    /// A handle of its own on set `id`, as each role of a kind has.
+    fn readers(kernel: &'static Mock, id: i32) -> Readers {
+        Readers {
+            sems: SemSet::from_id(kernel, id),
+        }
+    }
+
+    fn seat(pids: &'static [AtomicU64; R], k: usize) -> Seat<'static> {
+        Seat {
+            sem: u16::try_from(k).unwrap(),
+            pid: &pids[k],
+        }
+    }
+
+    fn values(h: &Readers) -> [u16; R] {
+        core::array::from_fn(|k| h.sems.get(u16::try_from(k).unwrap()).unwrap())
+    }
+
+    #[test]
+    fn seat_k_of_r_is_claimed_released_and_found_abandoned_on_its_own() {
+        static KERNEL: Mock = Mock::new();
+        static PIDS: [AtomicU64; R] = [const { AtomicU64::new(0) }; R];
+        KERNEL.set_process(Process::user(100, 1000, 1000));
+        let id = set(&KERNEL);
+        let a = Role::claim(readers(&KERNEL, id), seat(&PIDS, 2), false).unwrap();
+        assert_eq!(values(a.handle()), [1, 1, 0, 1]);
+        assert_eq!(PIDS[2].load(Ordering::Relaxed), 100);
+        assert!(a.holder().is_ok());
+        // The same seat is taken; another seat of the same role is not.
+        let taken = Role::claim(readers(&KERNEL, id), seat(&PIDS, 2), true);
+        assert_eq!(taken.err().map(|e| e.kind()), Some(ErrorKind::RoleTaken));
+        KERNEL.set_process(Process::user(101, 1000, 1000));
+        let b = Role::claim(readers(&KERNEL, id), seat(&PIDS, 3), false).unwrap();
+        assert_eq!(values(b.handle()), [1, 1, 0, 0]);
+        assert_eq!(a.holder().map_err(|e| e.kind()), Err(ErrorKind::WrongProcess));
+
+        // Process 100 dies holding seat 2: the kernel frees that seat alone, and
+        // only it reads as abandoned.
+        KERNEL.exit_process(100);
+        let sems = b.handle().sems();
+        let abandoned: [bool; R] = core::array::from_fn(|k| seat(&PIDS, k).abandoned(sems).unwrap());
+        assert_eq!(abandoned, [false, false, true, false]);
+        assert_eq!(values(b.handle()), [1, 1, 1, 0]);
+        // A dead process's role does nothing when dropped (here, in process 101).
+        drop(a);
+        assert_eq!(PIDS[2].load(Ordering::Relaxed), 100);
+
+        // Its seat is refused without `reclaim` (and left free), taken with it.
+        let refused = Role::claim(readers(&KERNEL, id), seat(&PIDS, 2), false);
+        assert_eq!(refused.err().map(|e| e.kind()), Some(ErrorKind::RoleAbandoned));
+        assert_eq!(values(b.handle()), [1, 1, 1, 0]);
+        let c = Role::claim(readers(&KERNEL, id), seat(&PIDS, 2), true).unwrap();
+        assert_eq!(PIDS[2].load(Ordering::Relaxed), 101);
+
+        // Dropped by its holder, a seat is free and not abandoned.
+        drop(b);
+        assert_eq!(PIDS[3].load(Ordering::Relaxed), 0);
+        assert!(!seat(&PIDS, 3).abandoned(c.handle().sems()).unwrap());
+        assert_eq!(values(c.handle()), [1, 1, 0, 1]);
+    }
+
+    /// A peer made of many seats (a lossless broadcast's writer waiting for its
+    /// readers): dead once no reader that claimed a seat is alive.
+    struct AnyLive<'a>(&'a [Seat<'a>]);
+
+    impl Peer for AnyLive<'_> {
+        fn died<B: Backend>(&self, sems: &SemSet<B>) -> Result<bool> {
+            let mut claimed = false;
+            for seat in self.0 {
+                if seat.abandoned(sems)? {
+                    claimed = true;
+                } else if seat.pid.load(Ordering::Relaxed) != 0 {
+                    return Ok(false);
+                }
+            }
+            Ok(claimed)
+        }
+    }
+
+    #[test]
+    fn a_wait_on_many_seats_ends_when_the_last_live_one_dies() {
+        static KERNEL: Mock = Mock::new();
+        static PIDS: [AtomicU64; R] = [const { AtomicU64::new(0) }; R];
+        let seats: [Seat<'static>; R] = core::array::from_fn(|k| seat(&PIDS, k));
+        KERNEL.set_process(Process::user(200, 1000, 1000));
+        let id = set(&KERNEL);
+        let r0 = Role::claim(readers(&KERNEL, id), seats[0], false).unwrap();
+        KERNEL.set_process(Process::user(201, 1000, 1000));
+        let r1 = Role::claim(readers(&KERNEL, id), seats[1], false).unwrap();
+        KERNEL.set_process(Process::user(202, 1000, 1000));
+        let h = readers(&KERNEL, id);
+        let peer = AnyLive(&seats);
+        assert!(!peer.died(&h.sems).unwrap());
+        KERNEL.exit_process(200);
+        assert!(!peer.died(&h.sems).unwrap(), "reader 1 is still alive");
+        KERNEL.exit_process(201);
+        assert!(peer.died(&h.sems).unwrap());
+        drop((r0, r1));
+    }
+}

@@ -867,9 +867,12 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
             sem: WRITER,
             pid: &ctl.writer_pid,
         };
+        let role = Role::claim(lock, seat, reclaim)?;
+        // Only now, holding the role: the writer starts from `seq` as the last
+        // writer left it (its Acquire load pairs with that writer's Release).
         Ok(Writer {
             inner: SeqWriter::new(ctl, words),
-            role: Role::claim(lock, seat, reclaim)?,
+            role,
         })
     }
 
