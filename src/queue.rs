@@ -1729,6 +1729,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
         }
     }
 
+    #[inline]
     fn enqueue_wait(&mut self, value: T, wait: Wait) -> Result<(), EnqueueError<T>> {
         let lane = self.lane();
         let r = self.role.wait(
@@ -2338,6 +2339,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
         }
     }
 
+    #[inline]
     fn dequeue_wait(&mut self, wait: Wait) -> Result<T> {
         let lane = self.lane();
         let mut out = T::new_zeroed();

@@ -335,8 +335,8 @@ mod tests {
 
     /// A fresh set of `R` free seats; its id.
     fn set(kernel: &'static Mock) -> i32 {
-        let sems = SemSet::create_in(kernel, Key::PRIVATE, R, Intent::CreateNew, Mode::OWNER_RW)
-            .unwrap();
+        let sems =
+            SemSet::create_in(kernel, Key::PRIVATE, R, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         sems.set_all(&[1; R]).unwrap();
         sems.id()
     }
@@ -375,13 +375,17 @@ mod tests {
         KERNEL.set_process(Process::user(101, 1000, 1000));
         let b = Role::claim(readers(&KERNEL, id), seat(&PIDS, 3), false).unwrap();
         assert_eq!(values(b.handle()), [1, 1, 0, 0]);
-        assert_eq!(a.holder().map_err(|e| e.kind()), Err(ErrorKind::WrongProcess));
+        assert_eq!(
+            a.holder().map_err(|e| e.kind()),
+            Err(ErrorKind::WrongProcess)
+        );
 
         // Process 100 dies holding seat 2: the kernel frees that seat alone, and
         // only it reads as abandoned.
         KERNEL.exit_process(100);
         let sems = b.handle().sems();
-        let abandoned: [bool; R] = core::array::from_fn(|k| seat(&PIDS, k).abandoned(sems).unwrap());
+        let abandoned: [bool; R] =
+            core::array::from_fn(|k| seat(&PIDS, k).abandoned(sems).unwrap());
         assert_eq!(abandoned, [false, false, true, false]);
         assert_eq!(values(b.handle()), [1, 1, 1, 0]);
         // A dead process's role does nothing when dropped (here, in process 101).
@@ -390,7 +394,10 @@ mod tests {
 
         // Its seat is refused without `reclaim` (and left free), taken with it.
         let refused = Role::claim(readers(&KERNEL, id), seat(&PIDS, 2), false);
-        assert_eq!(refused.err().map(|e| e.kind()), Some(ErrorKind::RoleAbandoned));
+        assert_eq!(
+            refused.err().map(|e| e.kind()),
+            Some(ErrorKind::RoleAbandoned)
+        );
         assert_eq!(values(b.handle()), [1, 1, 1, 0]);
         let c = Role::claim(readers(&KERNEL, id), seat(&PIDS, 2), true).unwrap();
         assert_eq!(PIDS[2].load(Ordering::Relaxed), 101);

@@ -21,6 +21,9 @@ use crate::layout::{ShmType, load_words, store_words, value_view};
 use crate::role::Wait;
 use crate::view::{ShmView, ViewCell};
 use crate::{Backend, Result};
+// The docs' error kinds; the code names none since `Role` maps them.
+#[cfg(doc)]
+use crate::ErrorKind;
 
 /// Free slots lent by [`Producer::loan`]: write them in place through their views
 /// ([`slot`](Self::slot)) or whole ([`write`](Self::write)), then
@@ -507,6 +510,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
         })
     }
 
+    #[inline]
     fn reserve_wait(&mut self, max: usize, wait: Wait) -> Result<usize> {
         let lane = self.lane();
         self.role.wait(
@@ -645,6 +649,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
         })
     }
 
+    #[inline]
     fn peek_wait(&mut self, max: usize, wait: Wait) -> Result<usize> {
         let lane = self.lane();
         self.role.wait(
