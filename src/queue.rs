@@ -196,7 +196,7 @@ mod loan;
 use crate::layout::ring::{self, Corrupt, Ring, RingConsumer, RingCtl, RingProducer};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::park::Lane;
-use crate::role::{self, Handle, Role, Seat, Wait, register_membarrier};
+use crate::role::{self, Handle, Role, Seat, register_membarrier};
 use crate::sem::{JOIN_TIMEOUT, SemSet};
 use crate::shm::{Attachment, Segment};
 use crate::sync::AtomicU64;
@@ -1730,12 +1730,18 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     }
 
     #[inline]
-    fn enqueue_wait(&mut self, value: T, wait: Wait) -> Result<(), EnqueueError<T>> {
+    fn enqueue_wait(
+        &mut self,
+        value: T,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<(), EnqueueError<T>> {
         let lane = self.lane();
         let r = self.role.wait(
             &mut self.ring,
             lane,
-            wait,
+            name,
+            timeout,
             |ring, spins, park| {
                 ring.push_blocking(
                     1,
@@ -1764,7 +1770,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
         // Named here as well: `EnqueueError::during` names the call whatever the
         // `error-context` feature says, as `enqueue` does.
         r.map(drop).map_err(|error| {
-            EnqueueError { error, value }.during(wait.name(), self.role.handle().object())
+            EnqueueError { error, value }.during(name, self.role.handle().object())
         })
     }
 
@@ -1800,7 +1806,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_blocking(&mut self, value: T) -> Result<(), EnqueueError<T>> {
-        self.enqueue_wait(value, Wait::Blocking(&"Producer::enqueue_blocking"))
+        self.enqueue_wait(value, &"Producer::enqueue_blocking", None)
     }
 
     /// [`enqueue_blocking`](Self::enqueue_blocking) that gives up with
@@ -1831,7 +1837,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_timeout(&mut self, value: T, timeout: Duration) -> Result<(), EnqueueError<T>> {
-        self.enqueue_wait(value, Wait::Timeout(&"Producer::enqueue_timeout", timeout))
+        self.enqueue_wait(value, &"Producer::enqueue_timeout", Some(timeout))
     }
 
     /// Enqueues up to `max` values made in place: `make(i)` is called for
@@ -2340,13 +2346,18 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     }
 
     #[inline]
-    fn dequeue_wait(&mut self, wait: Wait) -> Result<T> {
+    fn dequeue_wait(
+        &mut self,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<T> {
         let lane = self.lane();
         let mut out = T::new_zeroed();
         self.role.wait(
             &mut (&mut self.ring, &mut out),
             lane,
-            wait,
+            name,
+            timeout,
             |(ring, out), spins, park| {
                 ring.pop_blocking(
                     1,
@@ -2429,7 +2440,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                  Consumer::dequeue_into(&mut [T]) instead"
             )
         };
-        self.dequeue_wait(Wait::Blocking(&"Consumer::dequeue_blocking"))
+        self.dequeue_wait(&"Consumer::dequeue_blocking", None)
     }
 
     /// [`dequeue_blocking`](Self::dequeue_blocking) that gives up with
@@ -2477,7 +2488,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                  Consumer::dequeue_into(&mut [T]) instead"
             )
         };
-        self.dequeue_wait(Wait::Timeout(&"Consumer::dequeue_timeout", timeout))
+        self.dequeue_wait(&"Consumer::dequeue_timeout", Some(timeout))
     }
 
     /// Dequeues up to `max` values, oldest first, handing each to `take` by value

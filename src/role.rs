@@ -153,32 +153,6 @@ impl Default for RoleSettings {
     }
 }
 
-/// How long a blocking call waits, and the name its errors carry.
-#[derive(Clone, Copy)]
-pub(crate) enum Wait {
-    /// Until woken (the `_blocking` form).
-    Blocking(&'static &'static str),
-    /// At most this long (the `_timeout` form).
-    Timeout(&'static &'static str, Duration),
-}
-
-impl Wait {
-    /// The name the call's errors carry.
-    pub(crate) const fn name(self) -> &'static &'static str {
-        match self {
-            Wait::Blocking(name) | Wait::Timeout(name, _) => name,
-        }
-    }
-
-    /// The call's timeout, `None` for the blocking form.
-    pub(crate) const fn timeout(self) -> Option<Duration> {
-        match self {
-            Wait::Blocking(_) => None,
-            Wait::Timeout(_, t) => Some(t),
-        }
-    }
-}
-
 /// A claimed role: the handle it owns, the seat it holds, the claiming process and
 /// its blocking settings. Dropping it releases the seat (in the claiming process
 /// only), before the handle (and its attachment, which the seat's pid word is in)
@@ -269,13 +243,17 @@ impl<H: Handle> Role<H> {
     /// non-blocking look (what the dead peer committed before it died is visible:
     /// its last stores precede its death, which the kernel's undo of its role,
     /// under the set's lock, precedes our `GETVAL` of it) with the death to return
-    /// if it finds nothing. Errors are named by `wait`.
+    /// if it finds nothing. Errors are named `name`. The call waits at most
+    /// `timeout` (the `_timeout` form), or until woken (`None`: the `_blocking`
+    /// form); two arguments rather than an enum of the two forms, which cost
+    /// instructions on every call to build and take apart.
     #[inline]
     pub(crate) fn wait<P: Peer, S, R>(
         &self,
         side: &mut S,
         lane: Lane<P>,
-        wait: Wait,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
         attempt: impl FnOnce(
             &mut S,
             u32,
@@ -283,10 +261,10 @@ impl<H: Handle> Role<H> {
         ) -> Result<R, RingError<Error>>,
         last_look: impl FnOnce(&mut S, &mut PeerWake<'_, H::Backend>, Error) -> Result<R>,
     ) -> Result<R> {
-        during(wait.name(), self.handle.object(), || {
+        during(name, self.handle.object(), || {
             self.holder()?;
             let peer = lane.wake;
-            let mut park = SemPark::new(self.handle.sems(), lane, self.settings, wait.timeout());
+            let mut park = SemPark::new(self.handle.sems(), lane, self.settings, timeout);
             match attempt(side, self.settings.spins, &mut park) {
                 Ok(r) => Ok(r),
                 Err(RingError::Corrupt) => Err(error(ErrorKind::Corrupt)),

@@ -18,7 +18,6 @@ use core::time::Duration;
 
 use super::{Consumer, ITEMS, Producer, SPACE, corrupt, not_finished, popped};
 use crate::layout::{ShmType, load_words, store_words, value_view};
-use crate::role::Wait;
 use crate::view::{ShmView, ViewCell};
 use crate::{Backend, Result};
 // The docs' error kinds; the code names none since `Role` maps them.
@@ -470,7 +469,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn loan_blocking(&mut self, max: usize) -> Result<WriteLoan<'_, T, MAXSZ, B>> {
-        let len = self.reserve_wait(max, Wait::Blocking(&"Producer::loan_blocking"))?;
+        let len = self.reserve_wait(max, &"Producer::loan_blocking", None)?;
         Ok(WriteLoan {
             producer: self,
             len,
@@ -503,7 +502,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
         max: usize,
         timeout: Duration,
     ) -> Result<WriteLoan<'_, T, MAXSZ, B>> {
-        let len = self.reserve_wait(max, Wait::Timeout(&"Producer::loan_timeout", timeout))?;
+        let len = self.reserve_wait(max, &"Producer::loan_timeout", Some(timeout))?;
         Ok(WriteLoan {
             producer: self,
             len,
@@ -511,12 +510,18 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
     }
 
     #[inline]
-    fn reserve_wait(&mut self, max: usize, wait: Wait) -> Result<usize> {
+    fn reserve_wait(
+        &mut self,
+        max: usize,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
         let lane = self.lane();
         self.role.wait(
             &mut self.ring,
             lane,
-            wait,
+            name,
+            timeout,
             |ring, spins, park| ring.reserve_blocking(max, spins, park),
             // Room the dead consumer made before it died (see `enqueue_wait`).
             |ring, _, died| match ring.reserve(max).map_err(corrupt)? {
@@ -610,7 +615,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn loan_blocking(&mut self, max: usize) -> Result<ReadLoan<'_, T, MAXSZ, B>> {
-        let len = self.peek_wait(max, Wait::Blocking(&"Consumer::loan_blocking"))?;
+        let len = self.peek_wait(max, &"Consumer::loan_blocking", None)?;
         Ok(ReadLoan {
             consumer: self,
             len,
@@ -642,7 +647,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
         max: usize,
         timeout: Duration,
     ) -> Result<ReadLoan<'_, T, MAXSZ, B>> {
-        let len = self.peek_wait(max, Wait::Timeout(&"Consumer::loan_timeout", timeout))?;
+        let len = self.peek_wait(max, &"Consumer::loan_timeout", Some(timeout))?;
         Ok(ReadLoan {
             consumer: self,
             len,
@@ -650,12 +655,18 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
     }
 
     #[inline]
-    fn peek_wait(&mut self, max: usize, wait: Wait) -> Result<usize> {
+    fn peek_wait(
+        &mut self,
+        max: usize,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
         let lane = self.lane();
         self.role.wait(
             &mut self.ring,
             lane,
-            wait,
+            name,
+            timeout,
             |ring, spins, park| ring.peek_blocking(max, spins, park),
             // At `tail` itself: what the dead producer committed is lent before its
             // death is reported (see `dequeue_wait`).
