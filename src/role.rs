@@ -261,19 +261,25 @@ impl<H: Handle> Role<H> {
         ) -> Result<R, RingError<Error>>,
         last_look: impl FnOnce(&mut S, &mut PeerWake<'_, H::Backend>, Error) -> Result<R>,
     ) -> Result<R> {
-        during(name, self.handle.object(), || {
-            self.holder()?;
-            let peer = lane.wake;
-            let mut park = SemPark::new(self.handle.sems(), lane, self.settings, timeout);
-            match attempt(side, self.settings.spins, &mut park) {
-                Ok(r) => Ok(r),
-                Err(RingError::Corrupt) => Err(error(ErrorKind::Corrupt)),
-                Err(RingError::Closed) => Err(error(ErrorKind::Closed)),
-                Err(RingError::Park(died)) if died.kind() == ErrorKind::PeerDied => {
-                    last_look(side, &mut self.wake(peer), died)
-                }
-                Err(RingError::Park(e)) => Err(e),
+        // Only the paths that end in an error go through `during`: a success
+        // returned from inside it is matched and copied once more, which costs
+        // instructions on every blocking call.
+        if let Err(e) = self.holder() {
+            return during(name, self.handle.object(), || Err(e));
+        }
+        let peer = lane.wake;
+        let mut park = SemPark::new(self.handle.sems(), lane, self.settings, timeout);
+        let failed = match attempt(side, self.settings.spins, &mut park) {
+            Ok(r) => return Ok(r),
+            Err(failed) => failed,
+        };
+        during(name, self.handle.object(), || match failed {
+            RingError::Corrupt => Err(error(ErrorKind::Corrupt)),
+            RingError::Closed => Err(error(ErrorKind::Closed)),
+            RingError::Park(died) if died.kind() == ErrorKind::PeerDied => {
+                last_look(side, &mut self.wake(peer), died)
             }
+            RingError::Park(e) => Err(e),
         })
     }
 }
