@@ -92,6 +92,10 @@ pub mod foreign;
 pub mod info;
 #[cfg(not(loom))]
 mod join;
+#[cfg(not(loom))]
+mod park;
+#[cfg(not(loom))]
+mod role;
 // The lock-free layouts: their control structs, algorithms and constants. What a
 // user needs of them is re-exported: `ShmType`, `type_id` and `fingerprint` here,
 // `queue::Barrier`; the byte layouts a C peer follows are

@@ -187,23 +187,20 @@ use core::time::Duration;
 use crate::abi::{
     MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
 };
-use crate::clock;
 use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 pub use crate::layout::ring::Barrier;
 
 mod loan;
-use crate::layout::ring::{
-    self, Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
-};
+use crate::layout::ring::{self, Corrupt, Ring, RingConsumer, RingCtl, RingProducer};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
-use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet};
+use crate::park::Lane;
+use crate::role::{self, Handle, Role, Seat, register_membarrier};
+use crate::sem::{JOIN_TIMEOUT, SemSet};
 use crate::shm::{Attachment, Segment};
-use crate::sync::{AtomicU64, Ordering};
-use crate::{
-    Backend, Call, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result,
-};
+use crate::sync::AtomicU64;
+use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 pub use loan::{ReadLoan, WriteLoan};
 
 /// Semaphore a parked consumer waits on.
@@ -234,7 +231,7 @@ pub(crate) const SEM_VALUES: [u16; 4] = [0, 0, 1, 1];
 /// assert_eq!(rx.dequeue()?, Some(1));
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub const DEFAULT_SPINS: u32 = 256;
+pub const DEFAULT_SPINS: u32 = role::DEFAULT_SPINS;
 
 /// How long a parked blocking call sleeps at most before it looks whether its peer
 /// is still alive, unless [`Producer::set_peer_check`] / [`Consumer::set_peer_check`]
@@ -256,7 +253,7 @@ pub const DEFAULT_SPINS: u32 = 256;
 /// rx.set_peer_check(Some(DEFAULT_PEER_CHECK * 10)); // fewer wake-ups, slower to notice
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
-pub const DEFAULT_PEER_CHECK: Duration = Duration::from_millis(100);
+pub const DEFAULT_PEER_CHECK: Duration = role::DEFAULT_PEER_CHECK;
 
 fn error(kind: ErrorKind) -> Error {
     Error::new(kind)
@@ -266,38 +263,35 @@ fn corrupt(_: Corrupt) -> Error {
     error(ErrorKind::Corrupt)
 }
 
-/// [`ErrorKind::WrongProcess`] unless the caller is process `pid`: two loads and a
-/// compare where the backend caches the pid ([`Backend::getpid_cached`]), which a
-/// child created by `fork` finds empty.
+/// [`ErrorKind::Closed`] once the producer closed the queue and everything it
+/// enqueued has been dequeued (what the last pop that found nothing learned).
 #[inline]
-fn holder<B: Backend>(backend: &B, pid: i32) -> Result<()> {
-    if backend.getpid_cached() == pid {
-        Ok(())
-    } else {
-        Err(wrong_process())
+fn not_finished<const MAXSZ: usize>(ring: &RingConsumer<'_, MAXSZ>) -> Result<()> {
+    if ring.is_finished() {
+        return Err(closed());
     }
+    Ok(())
 }
 
-#[cold]
-#[inline(never)]
-fn wrong_process() -> Error {
-    error(ErrorKind::WrongProcess)
+/// A batch pop's count, or [`ErrorKind::Closed`] if it found nothing (not asked
+/// for nothing) because the stream has ended.
+#[inline]
+fn popped<const MAXSZ: usize>(
+    ring: &RingConsumer<'_, MAXSZ>,
+    n: usize,
+    max: usize,
+) -> Result<usize> {
+    if n == 0 && max > 0 {
+        not_finished(ring)?;
+    }
+    Ok(n)
 }
 
-/// The end of the stream; out of line, as `wrong_process`.
+/// The end of the stream; out of line, as an error path.
 #[cold]
 #[inline(never)]
 fn closed() -> Error {
     error(ErrorKind::Closed)
-}
-
-/// This process asks to receive `MEMBARRIER_CMD_GLOBAL_EXPEDITED` barriers
-/// (idempotent; it lasts until `exec`). Any failure is [`ErrorKind::Unsupported`].
-fn register_membarrier<B: Backend>(backend: &B) -> Result<()> {
-    backend
-        .membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0)
-        .map(drop)
-        .map_err(|_| error(ErrorKind::Unsupported))
 }
 
 /// The creator's choice of wake check: asymmetric if `MEMBARRIER_CMD_QUERY` lists
@@ -1002,44 +996,19 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         })
     }
 
-    /// Claims role semaphore `sem` and records our pid in `pid_word`.
-    fn claim(&self, sem: u16, pid_word: &AtomicU64, reclaim: bool) -> Result<i32> {
-        match self.sems.op(&[SemOp::wait(sem).nowait().undo()]) {
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return Err(error(ErrorKind::RoleTaken)),
-            r => r?,
+    /// The producer's seat: its role semaphore and pid word in `ctl`.
+    const fn producer_seat(ctl: &RingCtl) -> Seat<'_> {
+        Seat {
+            sem: PRODUCER,
+            pid: &ctl.producer_pid,
         }
-        // Acquire: pairs with the Release store of 0 in `release`, so a cleanly
-        // released role's last ring stores are visible to us.
-        let previous = pid_word.load(Ordering::Acquire);
-        if previous != 0 && !reclaim {
-            let _ = self.sems.op(&[SemOp::post(sem).undo()]);
-            return Err(error(ErrorKind::RoleAbandoned));
-        }
-        // The cached form, which the role's calls compare with (and prime it here).
-        let pid = self.sems.backend().getpid_cached();
-        // Relaxed: only a marker; the role semaphore is the lock.
-        pid_word.store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
-        Ok(pid)
     }
 
-    /// Releases a role claimed by process `pid` (nothing in another process, such as
-    /// a child that inherited the value through `fork`).
-    fn release(&self, sem: u16, pid_word: &AtomicU64, pid: i32) {
-        if self.sems.backend().getpid_cached() != pid {
-            return;
-        }
-        // Release: our last index stores happen before the next holder's Acquire
-        // load in `claim`.
-        pid_word.store(0, Ordering::Release);
-        let _ = self.sems.op(&[SemOp::post(sem).undo()]);
-    }
-
-    /// On an asymmetric ring, registers this process for the peer's barriers
-    /// before the role's first push or pop; refuses the role if it cannot.
-    fn register_for(&self, barrier: Barrier) -> Result<()> {
-        match barrier {
-            Barrier::Asymmetric => register_membarrier(self.sems.backend()),
-            Barrier::Symmetric => Ok(()),
+    /// The consumer's seat.
+    const fn consumer_seat(ctl: &RingCtl) -> Seat<'_> {
+        Seat {
+            sem: CONSUMER,
+            pid: &ctl.consumer_pid,
         }
     }
 
@@ -1051,28 +1020,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         let queue = self.own_handle()?;
         // SAFETY: the ring goes into the role beside `queue`, which it is a view
         // of; the role uses it only while it holds `queue` (see `Producer`'s fields),
-        // and on the error path below it is not used after `queue` goes.
+        // and on the error paths below it is dropped unused with the role.
         let ring = unsafe { queue.ring_unbounded()? };
-        let pid = queue.claim(PRODUCER, &ring.ctl().producer_pid, reclaim)?;
+        // Dropped on an error below, the role releases the seat.
+        let role = Role::claim(queue, Self::producer_seat(ring.ctl()), reclaim)?;
         // Read while holding the role: a closing producer stored `closed` before it
         // released the role, and closed is for good.
-        let registered = match ring.ctl().is_closed() {
-            Ok(false) => Ok(ring),
-            Ok(true) => Err(closed()),
-            Err(c) => Err(corrupt(c)),
+        match ring.ctl().is_closed() {
+            Ok(false) => {}
+            Ok(true) => return Err(closed()),
+            Err(c) => return Err(corrupt(c)),
         }
-        .and_then(|ring| RingProducer::new(ring).map_err(corrupt))
-        .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
-        match registered {
-            Ok(ring) => Ok(Producer {
-                ring,
-                role: Role::new(queue, pid),
-            }),
-            Err(e) => {
-                queue.release(PRODUCER, &ring.ctl().producer_pid, pid);
-                Err(e)
-            }
-        }
+        let ring = RingProducer::new(ring).map_err(corrupt)?;
+        role.register_for(ring.barrier())?;
+        Ok(Producer { ring, role })
     }
 
     #[allow(unsafe_code)] // ring_unbounded
@@ -1083,22 +1044,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         let queue = self.own_handle()?;
         // SAFETY: the ring goes into the role beside `queue`, which it is a view
         // of; the role uses it only while it holds `queue` (see `Consumer`'s fields),
-        // and on the error path below it is not used after `queue` goes.
+        // and on the error paths below it is dropped unused with the role.
         let ring = unsafe { queue.ring_unbounded()? };
-        let pid = queue.claim(CONSUMER, &ring.ctl().consumer_pid, reclaim)?;
-        let registered = RingConsumer::new(ring)
-            .map_err(corrupt)
-            .and_then(|r| queue.register_for(r.barrier()).map(|()| r));
-        match registered {
-            Ok(ring) => Ok(Consumer {
-                ring,
-                role: Role::new(queue, pid),
-            }),
-            Err(e) => {
-                queue.release(CONSUMER, &ring.ctl().consumer_pid, pid);
-                Err(e)
-            }
-        }
+        let role = Role::claim(queue, Self::consumer_seat(ring.ctl()), reclaim)?;
+        let ring = RingConsumer::new(ring).map_err(corrupt)?;
+        role.register_for(ring.barrier())?;
+        Ok(Consumer { ring, role })
     }
 
     /// Claims the producer role for this process.
@@ -1520,236 +1471,23 @@ impl<T, const MAXSZ: usize, B: Backend + Clone> Removable for Queue<T, MAXSZ, B>
     }
 }
 
-/// Parks on our semaphore, wakes the peer's.
-///
-/// A park waits at most `peer_check` (if set) and at most what is left of the
-/// call's `timeout` (if set). When a wait runs out it looks at the peer's role:
-/// abandoned by a dead holder is [`ErrorKind::PeerDied`]; otherwise the end of the
-/// call's time is [`ErrorKind::TimedOut`], and the end of a check interval a
-/// spurious return (the ring re-checks and parks again).
-struct SemPark<'a, B: Backend> {
-    /// The set, and the post that wakes the peer.
-    wake: PeerWake<'a, B>,
-    own: u16,
-    /// The peer's role semaphore and the pid word its holder keeps in the segment.
-    peer_role: u16,
-    peer_pid: &'a AtomicU64,
-    /// Longest single wait before the peer is looked at; `None`: no limit.
-    peer_check: Option<Duration>,
-    /// `EINTR` fails the call (`true`) or is a spurious return that parks again.
-    interruptible: bool,
-    /// The whole call's timeout.
-    timeout: Option<Duration>,
-    /// `CLOCK_MONOTONIC` at the call's first round that found nothing to do: read
-    /// then, not on entry, so a call that succeeds at once reads no clock.
-    start: Option<Duration>,
-    /// What was left of `timeout` at this round's [`Parking::check_deadline`],
-    /// which the round's park (if any) then waits for: one clock read per round.
-    left: Option<Duration>,
-}
+impl<T, const MAXSZ: usize, B: Backend> Handle for Queue<T, MAXSZ, B> {
+    type Backend = B;
 
-/// What a non-blocking push or pop needs of the semaphores: a post to wake a
-/// parked peer (two words, where a [`SemPark`] is eight: its construction was
-/// measurable on every one-message call).
-struct PeerWake<'a, B: Backend> {
-    sems: &'a SemSet<B>,
-    peer: u16,
-}
-
-impl<B: Backend> Parking for PeerWake<'_, B> {
-    type Error = Error;
-
-    // `push` and `pop` never park or run the heavy barrier (only `block_on` does).
-    fn park(&mut self) -> Result<()> {
-        Err(error(ErrorKind::WouldBlock))
-    }
-
-    fn unpark_peer(&mut self) {
-        // The message is committed whatever happens here; a set removed meanwhile
-        // is reported to the peer by its own semop, and ERANGE (a peer posted to
-        // SEMVMX) means it is awake anyway.
-        let _ = self.sems.op(&[SemOp::post(self.peer)]);
-    }
-
-    fn heavy_barrier(&mut self) -> Result<()> {
-        Err(error(ErrorKind::WouldBlock))
-    }
-}
-
-/// What a [`Producer`] or [`Consumer`] holds beside its side of the ring: its own
-/// handle on the queue (its attachment and semaphore set), the claiming process
-/// and its blocking settings.
-struct Role<T, const MAXSZ: usize, B: Backend> {
-    queue: Queue<T, MAXSZ, B>,
-    /// The claiming process, as [`Backend::getpid_cached`] gave it.
-    pid: i32,
-    spins: u32,
-    peer_check: Option<Duration>,
-    /// Whether a park that a signal ends (`EINTR`) fails the call with
-    /// [`ErrorKind::Interrupted`] rather than parking again.
-    interruptible: bool,
-}
-
-impl<T, const MAXSZ: usize, B: Backend> Role<T, MAXSZ, B> {
-    fn new(queue: Queue<T, MAXSZ, B>, pid: i32) -> Self {
-        Role {
-            queue,
-            pid,
-            spins: DEFAULT_SPINS,
-            peer_check: Some(DEFAULT_PEER_CHECK),
-            interruptible: false,
-        }
+    #[inline]
+    fn sems(&self) -> &SemSet<B> {
+        &self.sems
     }
 
     #[inline]
-    fn holder(&self) -> Result<()> {
-        holder(self.queue.sems.backend(), self.pid)
-    }
-
-    /// The post that wakes the peer parked on semaphore `peer`.
-    fn wake(&self, peer: u16) -> PeerWake<'_, B> {
-        PeerWake {
-            sems: &self.queue.sems,
-            peer,
-        }
-    }
-
-    /// A blocking call's parking: on `own`, waking `peer`, watching the peer's role
-    /// semaphore `peer_role` and its pid word.
-    fn park<'a>(
-        &'a self,
-        peer: u16,
-        own: u16,
-        peer_role: u16,
-        peer_pid: &'a AtomicU64,
-        timeout: Option<Duration>,
-    ) -> SemPark<'a, B> {
-        SemPark {
-            wake: self.wake(peer),
-            own,
-            peer_role,
-            peer_pid,
-            peer_check: self.peer_check,
-            interruptible: self.interruptible,
-            timeout,
-            start: None,
-            left: None,
-        }
+    fn object(&self) -> Object {
+        Queue::object(self)
     }
 }
 
-impl<B: Backend> SemPark<'_, B> {
-    /// What is left of the call's timeout (`None`: it has none), starting the
-    /// clock at the call's first round that found nothing to do.
-    fn remaining(&mut self) -> Result<Option<Duration>> {
-        let Some(timeout) = self.timeout else {
-            return Ok(None);
-        };
-        let now = clock::now(self.wake.sems.backend())
-            .map_err(|e| Error::from_errno(Call::ClockGettime, e))?;
-        let start = *self.start.get_or_insert(now);
-        // Elapsed time rather than a deadline: `start + timeout` could overflow.
-        Ok(Some(timeout.saturating_sub(now.saturating_sub(start))))
-    }
-
-    /// Whether the peer's role is abandoned: free (its semaphore back at 1, as the
-    /// kernel's `SEM_UNDO` leaves it when the holder dies) while the pid word still
-    /// names a holder, the same one before and after the look at the semaphore (a
-    /// clean release zeroes the word first; a reclaim takes the semaphore first).
-    /// A role never claimed, or released cleanly, is not a death: a new peer may
-    /// come, and the call keeps waiting for it.
-    fn peer_died(&self) -> Result<bool> {
-        // Relaxed (both): markers; the role semaphore is the truth.
-        let pid = self.peer_pid.load(Ordering::Relaxed);
-        if pid == 0 {
-            return Ok(false);
-        }
-        let free = self.wake.sems.get(self.peer_role)? != 0;
-        Ok(free && self.peer_pid.load(Ordering::Relaxed) == pid)
-    }
-
-    /// After a wait ran out: [`ErrorKind::PeerDied`] if the peer is dead.
-    fn check_peer(&self) -> Result<()> {
-        if self.peer_died()? {
-            return Err(error(ErrorKind::PeerDied));
-        }
-        Ok(())
-    }
-}
-
-impl<B: Backend> Parking for SemPark<'_, B> {
-    type Error = Error;
-
-    fn check_deadline(&mut self) -> Result<()> {
-        self.left = self.remaining()?;
-        if self.left.is_some_and(|r| r.is_zero()) {
-            self.check_peer()?;
-            return Err(error(ErrorKind::TimedOut).after(self.timeout.unwrap_or_default()));
-        }
-        Ok(())
-    }
-
-    fn park(&mut self) -> Result<()> {
-        // `block_on` ran `check_deadline` in this round, just before (the clock
-        // was read there, and what was left is not zero); read it here otherwise.
-        let remaining = match self.left.take() {
-            Some(left) => Some(left),
-            None => {
-                self.check_deadline()?;
-                self.left.take()
-            }
-        };
-        let wait = match (remaining, self.peer_check) {
-            (Some(r), Some(c)) => Some(r.min(c)),
-            (r, c) => r.or(c),
-        };
-        let op = [SemOp::wait(self.own)];
-        let r = match wait {
-            None => self.wake.sems.op(&op),
-            Some(w) => self.wake.sems.op_timeout(&op, w),
-        };
-        match r {
-            Err(e) if e.kind() == ErrorKind::TimedOut => {
-                self.check_peer()?;
-                if wait == remaining {
-                    // The whole remainder ran out: the call's time is up.
-                    Err(e.after(self.timeout.unwrap_or_default()))
-                } else {
-                    // A check interval ran out: the ring re-checks and parks again.
-                    Ok(())
-                }
-            }
-            // A stop (SIGSTOP, Ctrl-Z, a ptrace attach) ends a parked semop with
-            // EINTR as a handler does, and nothing tells the two apart: unless the
-            // caller asked to be interrupted, it is a spurious return. The ring
-            // re-checks, and `check_deadline` keeps a timed call to its deadline.
-            Err(e) if e.kind() == ErrorKind::Interrupted && !self.interruptible => Ok(()),
-            r => r,
-        }
-    }
-
-    fn unpark_peer(&mut self) {
-        self.wake.unpark_peer();
-    }
-
-    fn heavy_barrier(&mut self) -> Result<()> {
-        // The peer process registered when it claimed its role (`register_for`),
-        // so its running threads get the IPI; see `layout::ring`.
-        self.wake
-            .sems
-            .backend()
-            .membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)
-            .map(drop)
-            .map_err(|e| Error::from_errno(Call::Membarrier, e))
-    }
-
-    fn absorb_wake(&mut self) {
-        // The peer's post for a park we did not make: take it back if it has
-        // arrived. EAGAIN (still on its way) leaves it for the next park, which it
-        // wakes once; any other error is the next semop's to report.
-        let _ = self.wake.sems.op(&[SemOp::wait(self.own).nowait()]);
-    }
-}
+/// A producer's or consumer's role: its own handle on the queue, its seat, its
+/// settings.
+type QueueRole<T, const MAXSZ: usize, B> = Role<Queue<T, MAXSZ, B>>;
 
 /// A value [`Producer::enqueue`] could not enqueue, and why: full
 /// ([`ErrorKind::WouldBlock`]), timed out, interrupted, corrupt, removed.
@@ -1900,19 +1638,20 @@ impl<T> From<EnqueueError<T>> for Error {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct Producer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
-    /// A view of `role.queue`'s own mapping, not a borrow of it (see
-    /// [`Queue::ring_unbounded`]): used only while `role` is held. `Drop` uses it
-    /// before the fields go, and it is declared before `role` so that it goes
-    /// first; `role.queue` is never handed out but by reference, so its
-    /// attachment is detached only with the role.
+    /// A view of the role's own handle's mapping, not a borrow of it (see
+    /// [`Queue::ring_unbounded`]): used only while `role` is held, and declared
+    /// before it so that it goes first; the handle is never handed out but by
+    /// reference, so its attachment is detached only with the role, whose `Drop`
+    /// releases the seat (through the pid word in that mapping) before the
+    /// handle goes.
     ring: RingProducer<'static, MAXSZ>,
-    role: Role<T, MAXSZ, B>,
+    role: QueueRole<T, MAXSZ, B>,
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Producer<T, MAXSZ, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Producer")
-            .field("queue", &self.role.queue)
+            .field("queue", self.role.handle())
             .field("ring", &self.ring)
             .finish()
     }
@@ -1950,7 +1689,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
-        let object = self.role.queue.object();
+        let object = self.role.handle().object();
         self.push_one(value)
             .map_err(|e| e.during(&"Producer::enqueue", object))
     }
@@ -1981,48 +1720,58 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
         }
     }
 
-    fn enqueue_wait(&mut self, value: T, timeout: Option<Duration>) -> Result<(), EnqueueError<T>> {
-        if let Err(error) = self.holder() {
-            return Err(EnqueueError { error, value });
+    /// The consumer's death ends a wait for room; we park on `SPACE` and wake `ITEMS`.
+    fn lane(&self) -> Lane<Seat<'static>> {
+        Lane {
+            own: SPACE,
+            wake: ITEMS,
+            peer: Queue::<T, MAXSZ, B>::consumer_seat(self.ring.ctl()),
         }
-        // The ring's `ctl` is the mapping's, not a borrow of `self.ring`.
-        let mut park = self.role.park(
-            ITEMS,
-            SPACE,
-            CONSUMER,
-            &self.ring.ctl().consumer_pid,
+    }
+
+    #[inline]
+    fn enqueue_wait(
+        &mut self,
+        value: T,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<(), EnqueueError<T>> {
+        let lane = self.lane();
+        let r = self.role.wait(
+            &mut self.ring,
+            lane,
+            name,
             timeout,
-        );
-        let r = self.ring.push_blocking(
-            1,
-            self.role.spins,
-            |_, slot| {
-                store_words(slot, value.as_bytes());
+            |ring, spins, park| {
+                ring.push_blocking(
+                    1,
+                    spins,
+                    |_, slot| {
+                        store_words(slot, value.as_bytes());
+                    },
+                    park,
+                )
             },
-            &mut park,
+            // Room the dead consumer made before it died.
+            |ring, wake, died| {
+                let stored = ring.push(
+                    1,
+                    |_, slot| {
+                        store_words(slot, value.as_bytes());
+                    },
+                    wake,
+                );
+                match stored.map_err(corrupt)? {
+                    0 => Err(died),
+                    n => Ok(n),
+                }
+            },
         );
-        match r {
-            Ok(_) => Ok(()),
-            Err(RingError::Corrupt) => Err(EnqueueError {
-                error: error(ErrorKind::Corrupt),
-                value,
-            }),
-            // Only a consumer sees the end of the stream.
-            Err(RingError::Closed) => Err(EnqueueError {
-                error: error(ErrorKind::Closed),
-                value,
-            }),
-            // One last look: room the dead consumer made before it died (visible:
-            // its last `head` store precedes its death, which the kernel's undo of
-            // its role, under the set's lock, precedes our GETVAL of the role).
-            Err(RingError::Park(died)) if died.kind() == ErrorKind::PeerDied => {
-                self.enqueue(value).map_err(|e| EnqueueError {
-                    error: if e.is_full() { died } else { e.error },
-                    value: e.into_inner(),
-                })
-            }
-            Err(RingError::Park(error)) => Err(EnqueueError { error, value }),
-        }
+        // Named here as well: `EnqueueError::during` names the call whatever the
+        // `error-context` feature says, as `enqueue` does.
+        r.map(drop).map_err(|error| {
+            EnqueueError { error, value }.during(name, self.role.handle().object())
+        })
     }
 
     /// Enqueues `value`, waiting while the queue is full: spins, then parks on the
@@ -2057,9 +1806,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_blocking(&mut self, value: T) -> Result<(), EnqueueError<T>> {
-        let object = self.role.queue.object();
-        self.enqueue_wait(value, None)
-            .map_err(|e| e.during(&"Producer::enqueue_blocking", object))
+        self.enqueue_wait(value, &"Producer::enqueue_blocking", None)
     }
 
     /// [`enqueue_blocking`](Self::enqueue_blocking) that gives up with
@@ -2090,9 +1837,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_timeout(&mut self, value: T, timeout: Duration) -> Result<(), EnqueueError<T>> {
-        let object = self.role.queue.object();
-        self.enqueue_wait(value, Some(timeout))
-            .map_err(|e| e.during(&"Producer::enqueue_timeout", object))
+        self.enqueue_wait(value, &"Producer::enqueue_timeout", Some(timeout))
     }
 
     /// Enqueues up to `max` values made in place: `make(i)` is called for
@@ -2144,19 +1889,21 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
                  shm::MAX_READ_BY_VALUE (4096 bytes): fill it in place with Producer::loan instead"
             )
         };
-        during(&"Producer::enqueue_with", self.role.queue.object(), || {
-            self.holder()?;
-            let mut park = self.role.wake(ITEMS);
-            self.ring
-                .push(
+        self.role.now(
+            &mut self.ring,
+            &"Producer::enqueue_with",
+            ITEMS,
+            |ring, park| {
+                ring.push(
                     max,
                     |i, slot| {
                         store_words(slot, make(i).as_bytes());
                     },
-                    &mut park,
+                    park,
                 )
                 .map_err(corrupt)
-        })
+            },
+        )
     }
 
     /// Enqueues as many of `items` as there is room for, in order, without
@@ -2182,21 +1929,23 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn enqueue_slice(&mut self, items: &[T]) -> Result<usize> {
-        during(&"Producer::enqueue_slice", self.role.queue.object(), || {
-            self.holder()?;
-            let mut park = self.role.wake(ITEMS);
-            self.ring
-                .push(
+        self.role.now(
+            &mut self.ring,
+            &"Producer::enqueue_slice",
+            ITEMS,
+            |ring, park| {
+                ring.push(
                     items.len(),
                     |i, slot| {
                         if let Some(item) = items.get(i) {
                             store_words(slot, item.as_bytes());
                         }
                     },
-                    &mut park,
+                    park,
                 )
                 .map_err(corrupt)
-        })
+            },
+        )
     }
 
     /// Messages in the queue (re-reads the consumer's index).
@@ -2220,7 +1969,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        during(&"Producer::len", self.role.queue.object(), || {
+        during(&"Producer::len", self.role.handle().object(), || {
             self.holder()?;
             self.ring.occupied().map_err(corrupt)
         })
@@ -2247,7 +1996,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        during(&"Producer::is_empty", self.role.queue.object(), || {
+        during(&"Producer::is_empty", self.role.handle().object(), || {
             self.len().map(|n| n == 0)
         })
     }
@@ -2271,7 +2020,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        during(&"Producer::is_full", self.role.queue.object(), || {
+        during(&"Producer::is_full", self.role.handle().object(), || {
             self.len().map(|n| n == MAXSZ)
         })
     }
@@ -2310,7 +2059,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_spins(&mut self, spins: u32) {
-        self.role.spins = spins;
+        self.role.settings.spins = spins;
     }
 
     /// Sets how long one park of a blocking call lasts at most before the call
@@ -2346,7 +2095,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
-        self.role.peer_check = every;
+        self.role.settings.peer_check = every;
     }
 
     /// Sets whether a park that a signal ends fails the blocking call with
@@ -2381,7 +2130,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_interruptible(&mut self, interruptible: bool) {
-        self.role.interruptible = interruptible;
+        self.role.settings.interruptible = interruptible;
     }
 
     /// Ends the stream and releases the role: the consumer dequeues every value
@@ -2423,13 +2172,11 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn close(mut self) -> Result<()> {
-        let object = self.role.queue.object();
-        during(&"Producer::close", object, || {
-            self.holder()?;
-            let mut wake = self.role.wake(ITEMS);
-            self.ring.close(&mut wake);
-            Ok(())
-        })
+        self.role
+            .now(&mut self.ring, &"Producer::close", ITEMS, |ring, wake| {
+                ring.close(wake);
+                Ok(())
+            })
         // Dropping `self` releases the role (after the close: a producer that
         // claims it next reads `closed` and is refused).
     }
@@ -2450,15 +2197,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn queue(&self) -> &Queue<T, MAXSZ, B> {
-        &self.role.queue
-    }
-}
-
-impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<T, MAXSZ, B> {
-    fn drop(&mut self) {
-        self.role
-            .queue
-            .release(PRODUCER, &self.ring.ctl().producer_pid, self.role.pid);
+        self.role.handle()
     }
 }
 
@@ -2486,16 +2225,16 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Producer<T, MAXSZ, B> 
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct Consumer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
-    /// As [`Producer`]'s `ring`: a view of `role.queue`'s own mapping, declared
-    /// first so that it goes before the attachment does.
+    /// As [`Producer`]'s `ring`: a view of the role's own handle's mapping,
+    /// declared first so that it goes before the attachment does.
     ring: RingConsumer<'static, MAXSZ>,
-    role: Role<T, MAXSZ, B>,
+    role: QueueRole<T, MAXSZ, B>,
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> fmt::Debug for Consumer<T, MAXSZ, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
-            .field("queue", &self.role.queue)
+            .field("queue", self.role.handle())
             .field("ring", &self.ring)
             .finish()
     }
@@ -2576,79 +2315,82 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                  shm::MAX_READ_BY_VALUE (4096 bytes): use Consumer::dequeue_into(&mut [T]) instead"
             )
         };
-        during(&"Consumer::dequeue", self.role.queue.object(), || {
-            self.holder()?;
-            let mut park = self.role.wake(SPACE);
-            let mut out = T::new_zeroed();
-            let n = self
-                .ring
-                .pop(
+        self.role
+            .now(&mut self.ring, &"Consumer::dequeue", SPACE, |ring, park| {
+                let mut out = T::new_zeroed();
+                let n = ring
+                    .pop(
+                        1,
+                        |_, slot| {
+                            load_words(slot, out.as_mut_bytes());
+                        },
+                        park,
+                    )
+                    .map_err(corrupt)?;
+                if n == 1 {
+                    return Ok(Some(out));
+                }
+                not_finished(ring)?;
+                Ok(None)
+            })
+    }
+
+    /// The producer's death ends a wait for a value; we park on `ITEMS` and wake
+    /// `SPACE`.
+    fn lane(&self) -> Lane<Seat<'static>> {
+        Lane {
+            own: ITEMS,
+            wake: SPACE,
+            peer: Queue::<T, MAXSZ, B>::producer_seat(self.ring.ctl()),
+        }
+    }
+
+    #[inline]
+    fn dequeue_wait(
+        &mut self,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<T> {
+        let lane = self.lane();
+        let mut out = T::new_zeroed();
+        self.role.wait(
+            &mut (&mut self.ring, &mut out),
+            lane,
+            name,
+            timeout,
+            |(ring, out), spins, park| {
+                ring.pop_blocking(
                     1,
+                    spins,
                     |_, slot| {
                         load_words(slot, out.as_mut_bytes());
                     },
-                    &mut park,
+                    park,
                 )
-                .map_err(corrupt)?;
-            if n == 1 {
-                return Ok(Some(out));
-            }
-            self.not_finished()?;
-            Ok(None)
-        })
-    }
-
-    /// [`ErrorKind::Closed`] once the producer closed the queue and everything it
-    /// enqueued has been dequeued (what the last pop that found nothing learned).
-    #[inline]
-    fn not_finished(&self) -> Result<()> {
-        if self.ring.is_finished() {
-            return Err(closed());
-        }
-        Ok(())
-    }
-
-    fn dequeue_wait(&mut self, timeout: Option<Duration>) -> Result<T> {
-        self.holder()?;
-        // The ring's `ctl` is the mapping's, not a borrow of `self.ring`.
-        let mut park = self.role.park(
-            SPACE,
-            ITEMS,
-            PRODUCER,
-            &self.ring.ctl().producer_pid,
-            timeout,
-        );
-        let mut out = T::new_zeroed();
-        let r = self.ring.pop_blocking(
-            1,
-            self.role.spins,
-            |_, slot| {
-                load_words(slot, out.as_mut_bytes());
             },
-            &mut park,
-        );
-        match r {
-            Ok(_) => Ok(out),
-            Err(RingError::Corrupt) => Err(error(ErrorKind::Corrupt)),
-            Err(RingError::Closed) => Err(error(ErrorKind::Closed)),
-            // One last look, at `tail` itself (a producer killed between its `tail`
-            // and `seq` stores left a message only `tail` shows): what the dead
-            // producer committed is delivered before its death is reported. Its last
-            // `tail` store precedes its death, which the kernel's undo of its role,
-            // under the set's lock, precedes our GETVAL of the role.
-            Err(RingError::Park(died)) if died.kind() == ErrorKind::PeerDied => {
-                if self.ring.occupied().map_err(corrupt)? > 0
-                    && let Some(v) = self.dequeue()?
-                {
-                    return Ok(v);
+            // At `tail` itself (a producer killed between its `tail` and `seq`
+            // stores left a message only `tail` shows): what the dead producer
+            // committed is delivered before its death is reported.
+            |(ring, out), wake, died| {
+                if ring.occupied().map_err(corrupt)? > 0 {
+                    let popped = ring.pop(
+                        1,
+                        |_, slot| {
+                            load_words(slot, out.as_mut_bytes());
+                        },
+                        wake,
+                    );
+                    if popped.map_err(corrupt)? == 1 {
+                        return Ok(0);
+                    }
                 }
                 // A producer that closed and then died before releasing its role
                 // ended its stream: that is the answer, not its death.
-                self.not_finished()?;
+                not_finished(ring)?;
                 Err(died)
-            }
-            Err(RingError::Park(e)) => Err(e),
-        }
+            },
+        )?;
+        Ok(out)
     }
 
     /// Dequeues the oldest value, waiting while the queue is empty: spins, then
@@ -2698,11 +2440,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                  Consumer::dequeue_into(&mut [T]) instead"
             )
         };
-        during(
-            &"Consumer::dequeue_blocking",
-            self.role.queue.object(),
-            || self.dequeue_wait(None),
-        )
+        self.dequeue_wait(&"Consumer::dequeue_blocking", None)
     }
 
     /// [`dequeue_blocking`](Self::dequeue_blocking) that gives up with
@@ -2750,11 +2488,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                  Consumer::dequeue_into(&mut [T]) instead"
             )
         };
-        during(
-            &"Consumer::dequeue_timeout",
-            self.role.queue.object(),
-            || self.dequeue_wait(Some(timeout)),
-        )
+        self.dequeue_wait(&"Consumer::dequeue_timeout", Some(timeout))
     }
 
     /// Dequeues up to `max` values, oldest first, handing each to `take` by value
@@ -2811,32 +2545,25 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                  Consumer::loan, or use Consumer::dequeue_into(&mut [T])"
             )
         };
-        during(&"Consumer::dequeue_with", self.role.queue.object(), || {
-            self.holder()?;
-            let mut park = self.role.wake(SPACE);
-            let n = self
-                .ring
-                .pop(
-                    max,
-                    |_, slot| {
-                        let mut v = T::new_zeroed();
-                        load_words(slot, v.as_mut_bytes());
-                        take(v);
-                    },
-                    &mut park,
-                )
-                .map_err(corrupt)?;
-            self.popped(n, max)
-        })
-    }
-
-    /// A batch pop's count, or [`ErrorKind::Closed`] if it found nothing (not
-    /// asked for nothing) because the stream has ended.
-    fn popped(&self, n: usize, max: usize) -> Result<usize> {
-        if n == 0 && max > 0 {
-            self.not_finished()?;
-        }
-        Ok(n)
+        self.role.now(
+            &mut self.ring,
+            &"Consumer::dequeue_with",
+            SPACE,
+            |ring, park| {
+                let n = ring
+                    .pop(
+                        max,
+                        |_, slot| {
+                            let mut v = T::new_zeroed();
+                            load_words(slot, v.as_mut_bytes());
+                            take(v);
+                        },
+                        park,
+                    )
+                    .map_err(corrupt)?;
+                popped(ring, n, max)
+            },
+        )
     }
 
     /// Dequeues up to `out.len()` values into `out`, oldest first, without
@@ -2867,24 +2594,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn dequeue_into(&mut self, out: &mut [T]) -> Result<usize> {
-        during(&"Consumer::dequeue_into", self.role.queue.object(), || {
-            self.holder()?;
-            let mut park = self.role.wake(SPACE);
-            let max = out.len();
-            let n = self
-                .ring
-                .pop(
-                    max,
-                    |i, slot| {
-                        if let Some(o) = out.get_mut(i) {
-                            load_words(slot, o.as_mut_bytes());
-                        }
-                    },
-                    &mut park,
-                )
-                .map_err(corrupt)?;
-            self.popped(n, max)
-        })
+        self.role.now(
+            &mut self.ring,
+            &"Consumer::dequeue_into",
+            SPACE,
+            |ring, park| {
+                let max = out.len();
+                let n = ring
+                    .pop(
+                        max,
+                        |i, slot| {
+                            if let Some(o) = out.get_mut(i) {
+                                load_words(slot, o.as_mut_bytes());
+                            }
+                        },
+                        park,
+                    )
+                    .map_err(corrupt)?;
+                popped(ring, n, max)
+            },
+        )
     }
 
     /// Messages in the queue (re-reads the producer's index).
@@ -2908,7 +2637,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn len(&mut self) -> Result<usize> {
-        during(&"Consumer::len", self.role.queue.object(), || {
+        during(&"Consumer::len", self.role.handle().object(), || {
             self.holder()?;
             self.ring.occupied().map_err(corrupt)
         })
@@ -2934,7 +2663,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> Result<bool> {
-        during(&"Consumer::is_empty", self.role.queue.object(), || {
+        during(&"Consumer::is_empty", self.role.handle().object(), || {
             self.len().map(|n| n == 0)
         })
     }
@@ -2960,7 +2689,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn is_full(&mut self) -> Result<bool> {
-        during(&"Consumer::is_full", self.role.queue.object(), || {
+        during(&"Consumer::is_full", self.role.handle().object(), || {
             self.len().map(|n| n == MAXSZ)
         })
     }
@@ -2997,7 +2726,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_spins(&mut self, spins: u32) {
-        self.role.spins = spins;
+        self.role.settings.spins = spins;
     }
 
     /// See [`Producer::set_peer_check`]: how long one park lasts at most before the
@@ -3026,7 +2755,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
-        self.role.peer_check = every;
+        self.role.settings.peer_check = every;
     }
 
     /// See [`Producer::set_interruptible`]: whether a park that a signal ends fails
@@ -3060,7 +2789,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_interruptible(&mut self, interruptible: bool) {
-        self.role.interruptible = interruptible;
+        self.role.settings.interruptible = interruptible;
     }
 
     /// The role's own handle on the queue (its attachment and semaphore set):
@@ -3078,14 +2807,6 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn queue(&self) -> &Queue<T, MAXSZ, B> {
-        &self.role.queue
-    }
-}
-
-impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Consumer<T, MAXSZ, B> {
-    fn drop(&mut self) {
-        self.role
-            .queue
-            .release(CONSUMER, &self.ring.ctl().consumer_pid, self.role.pid);
+        self.role.handle()
     }
 }

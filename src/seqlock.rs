@@ -56,9 +56,10 @@ use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
 use crate::layout::{self, SeqReadView, ShmType, value_view, view, words_for};
-use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet, timed_wait};
+use crate::role::{Handle, Role, Seat};
+use crate::sem::{JOIN_TIMEOUT, SemSet, timed_wait};
 use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::AtomicU64;
 use crate::view::{ShmView, ViewCell};
 use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
@@ -240,6 +241,20 @@ impl<T, B: Backend, A: Access> SeqLock<T, B, A> {
     /// What this seqlock's errors name: its segment.
     fn object(&self) -> Object {
         Object::Segment(self.att.segment_id())
+    }
+}
+
+impl<T, B: Backend, A: Access> Handle for SeqLock<T, B, A> {
+    type Backend = B;
+
+    #[inline]
+    fn sems(&self) -> &SemSet<B> {
+        &self.sems
+    }
+
+    #[inline]
+    fn object(&self) -> Object {
+        SeqLock::object(self)
     }
 }
 
@@ -845,27 +860,19 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
             _type: PhantomData,
         };
         // SAFETY: the view goes into the `Writer` beside `lock`, whose mapping it
-        // is; the writer uses it only while it holds `lock` (see `Writer`'s
-        // fields), and on the error paths below it is dropped unused with `lock`.
+        // is; the writer uses it only while its role holds `lock` (see
+        // `Writer`'s fields), and on the error path below it is dropped unused.
         let (ctl, words) = unsafe { lock.parts_unbounded()? };
-        match lock.sems.op(&[SemOp::wait(WRITER).nowait().undo()]) {
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return Err(error(ErrorKind::RoleTaken)),
-            r => r?,
-        }
-        // Acquire: pairs with the Release store of 0 when a writer is dropped.
-        if ctl.writer_pid.load(Ordering::Acquire) != 0 && !reclaim {
-            let _ = lock.sems.op(&[SemOp::post(WRITER).undo()]);
-            return Err(error(ErrorKind::RoleAbandoned));
-        }
-        // The cached form, which `Writer::write` compares with (and prime it here).
-        let pid = lock.sems.backend().getpid_cached();
-        // Relaxed: a marker; the semaphore is the lock.
-        ctl.writer_pid
-            .store(u64::try_from(pid).unwrap_or(u64::MAX), Ordering::Relaxed);
+        let seat = Seat {
+            sem: WRITER,
+            pid: &ctl.writer_pid,
+        };
+        let role = Role::claim(lock, seat, reclaim)?;
+        // Only now, holding the role: the writer starts from `seq` as the last
+        // writer left it (its Acquire load pairs with that writer's Release).
         Ok(Writer {
             inner: SeqWriter::new(ctl, words),
-            lock,
-            pid,
+            role,
         })
     }
 
@@ -1143,19 +1150,22 @@ impl<T, B: Backend + Clone, A: Access> Removable for SeqLock<T, B, A> {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct Writer<T: ShmType, B: Backend = DefaultBackend> {
-    /// A view of `lock`'s own mapping, not a borrow of it (see
-    /// [`SeqLock::parts_unbounded`]): used only while `lock` is held. `Drop` uses
-    /// it before the fields go, and it is declared before `lock` so that it goes
-    /// first; `lock` is never handed out but by reference, so its attachment is
-    /// detached only with the writer.
+    /// A view of the role's own handle's mapping, not a borrow of it (see
+    /// [`SeqLock::parts_unbounded`]): used only while `role` is held, and
+    /// declared before it so that it goes first; the handle is never handed out
+    /// but by reference, so its attachment is detached only with the writer.
     inner: SeqWriter<'static>,
-    lock: SeqLock<T, B>,
-    pid: i32,
+    /// The writer's own handle on the seqlock and its seat, which the role's
+    /// `Drop` releases (through the pid word in that handle's mapping) before the
+    /// handle goes.
+    role: Role<SeqLock<T, B>>,
 }
 
 impl<T: ShmType, B: Backend> fmt::Debug for Writer<T, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Writer").field("lock", &self.lock).finish()
+        f.debug_struct("Writer")
+            .field("lock", self.role.handle())
+            .finish()
     }
 }
 
@@ -1165,11 +1175,7 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
     /// ([`Backend::getpid_cached`]) empty and its own.
     #[inline]
     fn holder(&self) -> Result<()> {
-        if self.lock.sems.backend().getpid_cached() == self.pid {
-            Ok(())
-        } else {
-            Err(error(ErrorKind::WrongProcess))
-        }
+        self.role.holder()
     }
 
     /// Stores `value`: readers see either the previous value or this one, whole.
@@ -1197,7 +1203,7 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn write(&mut self, value: &T) -> Result<()> {
-        during(&"Writer::write", self.lock.object(), || {
+        during(&"Writer::write", self.role.handle().object(), || {
             self.holder()?;
             let stored = self.inner.write(value.as_bytes());
             debug_assert!(stored, "the value's words are sized from T");
@@ -1240,14 +1246,14 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
     where
         T: ShmView,
     {
-        during(&"Writer::write_with", self.lock.object(), || {
+        during(&"Writer::write_with", self.role.handle().object(), || {
             self.holder()?;
             // The writer's own mapping (`SeqLock::writer` attached it), which no
             // reader of this process loads from: its narrower stores meet no load
             // of another size in this process.
             self.inner
                 .write_in_place(|words| value_view::<T>(words).map(write))
-                .ok_or_else(|| too_small(self.lock.att.len(), SeqLock::<T, B>::SIZE))
+                .ok_or_else(|| too_small(self.role.handle().att.len(), SeqLock::<T, B>::SIZE))
         })
     }
 
@@ -1271,19 +1277,5 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
     #[doc(hidden)]
     pub fn abandon_mid_write(&mut self) {
         self.inner.begin_and_abandon();
-    }
-}
-
-impl<T: ShmType, B: Backend> Drop for Writer<T, B> {
-    fn drop(&mut self) {
-        if self.holder().is_err() {
-            return;
-        }
-        if let Ok((ctl, _)) = self.lock.parts() {
-            // Release: our writes happen before the next writer's Acquire in
-            // `writer_with`.
-            ctl.writer_pid.store(0, Ordering::Release);
-        }
-        let _ = self.lock.sems.op(&[SemOp::post(WRITER).undo()]);
     }
 }

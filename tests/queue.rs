@@ -2022,3 +2022,98 @@ fn roles_are_refused_in_a_simulated_child() {
     p.enqueue(3).unwrap();
     assert_eq!(c.dequeue().unwrap(), Some(3));
 }
+
+/// Every call form names itself and the queue in its errors, whichever path the
+/// error takes: the timed forms' `TimedOut` (from the park), and every form's
+/// `WrongProcess` in another process (from the holder check, before any syscall).
+#[test]
+fn mock_every_call_form_names_itself_in_its_errors() {
+    let k = fresh_mock(OnBlock::Fail);
+    let q = mock_queue::<1>(k);
+    let (mut tx, mut rx) = q.split().unwrap();
+    let id = q.segment().id();
+    let named = |e: sysv_ipc::Error, kind: ErrorKind, op: &str| {
+        assert_eq!(e.kind(), kind, "{e}");
+        if cfg!(feature = "error-context") {
+            assert_eq!(e.operation(), Some(op), "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("{op} on segment {id}: ")),
+                "{e}"
+            );
+        }
+    };
+    let short = Duration::from_millis(5);
+    use ErrorKind::{TimedOut, WrongProcess};
+    rx.prepare(); // spins 0, no peer checks
+    named(
+        rx.dequeue_timeout(short).unwrap_err(),
+        TimedOut,
+        "Consumer::dequeue_timeout",
+    );
+    named(
+        rx.loan_timeout(1, short).unwrap_err(),
+        TimedOut,
+        "Consumer::loan_timeout",
+    );
+    tx.prepare(); // and the ring full
+    let e = tx.enqueue_timeout(2, short).unwrap_err();
+    named(e.error(), TimedOut, "Producer::enqueue_timeout");
+    named(
+        tx.loan_timeout(1, short).unwrap_err(),
+        TimedOut,
+        "Producer::loan_timeout",
+    );
+
+    let me = k.process();
+    let mut other = me;
+    other.pid += 1;
+    k.set_process(other);
+    let e = tx.enqueue_blocking(3).unwrap_err();
+    named(e.error(), WrongProcess, "Producer::enqueue_blocking");
+    let e = tx.enqueue_timeout(3, short).unwrap_err();
+    named(e.error(), WrongProcess, "Producer::enqueue_timeout");
+    named(
+        tx.enqueue(3).unwrap_err().error(),
+        WrongProcess,
+        "Producer::enqueue",
+    );
+    named(
+        tx.enqueue_slice(&[3]).unwrap_err(),
+        WrongProcess,
+        "Producer::enqueue_slice",
+    );
+    let e = tx.enqueue_with(1, |_| 3).unwrap_err();
+    named(e, WrongProcess, "Producer::enqueue_with");
+    named(tx.loan(1).unwrap_err(), WrongProcess, "Producer::loan");
+    named(
+        tx.loan_blocking(1).unwrap_err(),
+        WrongProcess,
+        "Producer::loan_blocking",
+    );
+    named(tx.len().unwrap_err(), WrongProcess, "Producer::len");
+    named(
+        rx.dequeue_blocking().unwrap_err(),
+        WrongProcess,
+        "Consumer::dequeue_blocking",
+    );
+    named(
+        rx.dequeue_timeout(short).unwrap_err(),
+        WrongProcess,
+        "Consumer::dequeue_timeout",
+    );
+    named(rx.dequeue().unwrap_err(), WrongProcess, "Consumer::dequeue");
+    let e = rx.dequeue_into(&mut [0]).unwrap_err();
+    named(e, WrongProcess, "Consumer::dequeue_into");
+    let e = rx.dequeue_with(1, |_| unreachable!("taken")).unwrap_err();
+    named(e, WrongProcess, "Consumer::dequeue_with");
+    named(rx.loan(1).unwrap_err(), WrongProcess, "Consumer::loan");
+    named(
+        rx.loan_blocking(1).unwrap_err(),
+        WrongProcess,
+        "Consumer::loan_blocking",
+    );
+    named(tx.close().unwrap_err(), WrongProcess, "Producer::close");
+    k.set_process(me);
+    assert_eq!(rx.dequeue().unwrap(), Some(1), "nothing moved");
+}

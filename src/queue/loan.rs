@@ -16,12 +16,13 @@
 use core::fmt;
 use core::time::Duration;
 
-use super::{CONSUMER, Consumer, ITEMS, PRODUCER, Producer, SPACE, closed, corrupt, error};
-use crate::error::during;
-use crate::layout::ring::RingError;
+use super::{Consumer, ITEMS, Producer, SPACE, corrupt, not_finished, popped};
 use crate::layout::{ShmType, load_words, store_words, value_view};
 use crate::view::{ShmView, ViewCell};
-use crate::{Backend, ErrorKind, Result};
+use crate::{Backend, Result};
+// The docs' error kinds; the code names none since `Role` maps them.
+#[cfg(doc)]
+use crate::ErrorKind;
 
 /// Free slots lent by [`Producer::loan`]: write them in place through their views
 /// ([`slot`](Self::slot)) or whole ([`write`](Self::write)), then
@@ -422,11 +423,11 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn loan(&mut self, max: usize) -> Result<WriteLoan<'_, T, MAXSZ, B>> {
-        let object = self.role.queue.object();
-        let len = during(&"Producer::loan", object, || {
-            self.holder()?;
-            self.ring.reserve(max).map_err(corrupt)
-        })?;
+        let len = self
+            .role
+            .now(&mut self.ring, &"Producer::loan", ITEMS, |ring, _| {
+                ring.reserve(max).map_err(corrupt)
+            })?;
         Ok(WriteLoan {
             producer: self,
             len,
@@ -468,10 +469,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn loan_blocking(&mut self, max: usize) -> Result<WriteLoan<'_, T, MAXSZ, B>> {
-        let object = self.role.queue.object();
-        let len = during(&"Producer::loan_blocking", object, || {
-            self.reserve_wait(max, None)
-        })?;
+        let len = self.reserve_wait(max, &"Producer::loan_blocking", None)?;
         Ok(WriteLoan {
             producer: self,
             len,
@@ -504,39 +502,33 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
         max: usize,
         timeout: Duration,
     ) -> Result<WriteLoan<'_, T, MAXSZ, B>> {
-        let object = self.role.queue.object();
-        let len = during(&"Producer::loan_timeout", object, || {
-            self.reserve_wait(max, Some(timeout))
-        })?;
+        let len = self.reserve_wait(max, &"Producer::loan_timeout", Some(timeout))?;
         Ok(WriteLoan {
             producer: self,
             len,
         })
     }
 
-    fn reserve_wait(&mut self, max: usize, timeout: Option<Duration>) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.role.park(
-            ITEMS,
-            SPACE,
-            CONSUMER,
-            &self.ring.ctl().consumer_pid,
+    #[inline]
+    fn reserve_wait(
+        &mut self,
+        max: usize,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        let lane = self.lane();
+        self.role.wait(
+            &mut self.ring,
+            lane,
+            name,
             timeout,
-        );
-        match self.ring.reserve_blocking(max, self.role.spins, &mut park) {
-            Ok(n) => Ok(n),
-            Err(RingError::Corrupt) => Err(error(ErrorKind::Corrupt)),
-            Err(RingError::Closed) => Err(closed()),
-            // One last look: room the dead consumer made before it died (see
-            // `enqueue_wait`).
-            Err(RingError::Park(died)) if died.kind() == ErrorKind::PeerDied => {
-                match self.ring.reserve(max).map_err(corrupt)? {
-                    0 => Err(died),
-                    n => Ok(n),
-                }
-            }
-            Err(RingError::Park(e)) => Err(e),
-        }
+            |ring, spins, park| ring.reserve_blocking(max, spins, park),
+            // Room the dead consumer made before it died (see `enqueue_wait`).
+            |ring, _, died| match ring.reserve(max).map_err(corrupt)? {
+                0 => Err(died),
+                n => Ok(n),
+            },
+        )
     }
 }
 
@@ -574,15 +566,12 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn loan(&mut self, max: usize) -> Result<ReadLoan<'_, T, MAXSZ, B>> {
-        let object = self.role.queue.object();
-        let len = during(&"Consumer::loan", object, || {
-            self.holder()?;
-            let n = self.ring.peek(max).map_err(corrupt)?;
-            if n == 0 && max > 0 {
-                self.not_finished()?;
-            }
-            Ok(n)
-        })?;
+        let len = self
+            .role
+            .now(&mut self.ring, &"Consumer::loan", SPACE, |ring, _| {
+                let n = ring.peek(max).map_err(corrupt)?;
+                popped(ring, n, max)
+            })?;
         Ok(ReadLoan {
             consumer: self,
             len,
@@ -626,10 +615,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn loan_blocking(&mut self, max: usize) -> Result<ReadLoan<'_, T, MAXSZ, B>> {
-        let object = self.role.queue.object();
-        let len = during(&"Consumer::loan_blocking", object, || {
-            self.peek_wait(max, None)
-        })?;
+        let len = self.peek_wait(max, &"Consumer::loan_blocking", None)?;
         Ok(ReadLoan {
             consumer: self,
             len,
@@ -661,43 +647,40 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
         max: usize,
         timeout: Duration,
     ) -> Result<ReadLoan<'_, T, MAXSZ, B>> {
-        let object = self.role.queue.object();
-        let len = during(&"Consumer::loan_timeout", object, || {
-            self.peek_wait(max, Some(timeout))
-        })?;
+        let len = self.peek_wait(max, &"Consumer::loan_timeout", Some(timeout))?;
         Ok(ReadLoan {
             consumer: self,
             len,
         })
     }
 
-    fn peek_wait(&mut self, max: usize, timeout: Option<Duration>) -> Result<usize> {
-        self.holder()?;
-        let mut park = self.role.park(
-            SPACE,
-            ITEMS,
-            PRODUCER,
-            &self.ring.ctl().producer_pid,
+    #[inline]
+    fn peek_wait(
+        &mut self,
+        max: usize,
+        name: &'static &'static str,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        let lane = self.lane();
+        self.role.wait(
+            &mut self.ring,
+            lane,
+            name,
             timeout,
-        );
-        match self.ring.peek_blocking(max, self.role.spins, &mut park) {
-            Ok(n) => Ok(n),
-            Err(RingError::Corrupt) => Err(error(ErrorKind::Corrupt)),
-            Err(RingError::Closed) => Err(closed()),
-            // One last look, at `tail` itself: what the dead producer committed is
-            // lent before its death is reported (see `dequeue_wait`).
-            Err(RingError::Park(died)) if died.kind() == ErrorKind::PeerDied => {
-                if self.ring.occupied().map_err(corrupt)? > 0 {
-                    let n = self.ring.peek(max).map_err(corrupt)?;
+            |ring, spins, park| ring.peek_blocking(max, spins, park),
+            // At `tail` itself: what the dead producer committed is lent before its
+            // death is reported (see `dequeue_wait`).
+            |ring, _, died| {
+                if ring.occupied().map_err(corrupt)? > 0 {
+                    let n = ring.peek(max).map_err(corrupt)?;
                     if n > 0 {
                         return Ok(n);
                     }
                 }
-                self.not_finished()?;
+                not_finished(ring)?;
                 Err(died)
-            }
-            Err(RingError::Park(e)) => Err(e),
-        }
+            },
+        )
     }
 }
 
