@@ -2809,6 +2809,14 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
             name: "C ring, compile-time size",
             n: cfg.n(1 << 18),
         },
+        Imp {
+            name: "ringfire spin round trip",
+            n: cfg.n(1 << 12),
+        },
+        Imp {
+            name: "Queue spin round trip",
+            n: cfg.n(1 << 12),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -2819,6 +2827,9 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
         let mode = Mode::OWNER_RW;
         let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qw = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        // Round trips: a request queue (A to B) and a reply queue (B to A) each.
+        let qreq = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qrep = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         // SAFETY: getpid has no preconditions.
         let pid = unsafe { libc::getpid() };
         let path = |k: usize| PathBuf::from(format!("/dev/shm/sysv-ipc-bench-rf-{pid}-{size}-{k}"));
@@ -2833,13 +2844,22 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
         // Made before the fork so that the reader finds the files; side A moves them
         // into its work, and side B's copies are never used or dropped (it leaves
         // through _exit).
-        let mut producers = Some((ring(0), ring(2)));
-        let expect = |_imp: usize, first: u64, n: u64| Some(checksum::<M>(first, n));
+        let mut producers = Some((ring(0), ring(2), ring(5)));
+        // The reply ring's producer is side B: made here too (before the fork, so
+        // that side A finds its file), used only by the child's copy.
+        let mut reply = Some(ring(6));
+        let expect = |imp: usize, first: u64, n: u64| (imp < 5).then(|| checksum::<M>(first, n));
         pair(cfg, &sh, &imps, Side::B, &clib, expect, |side| match side {
             Side::A => {
-                let (mut r1, mut rb) = producers.take().unwrap();
+                let (mut r1, mut rb, mut rreq) = producers.take().unwrap();
+                let mut rrep = RingConsumer::<M>::builder()
+                    .start_from_oldest()
+                    .attach(path(6))
+                    .unwrap();
                 let mut p1 = q1.producer().unwrap();
                 let mut pw = qw.producer().unwrap();
+                let mut preq = qreq.producer().unwrap();
+                let mut crep = qrep.consumer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, first, n| {
                     match imp {
@@ -2869,6 +2889,34 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                         3 => send_in_batches(first, n, |next, m| {
                             pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap()
                         }),
+                        5 => {
+                            for i in first..first + n {
+                                rreq.push(&M::make(i));
+                                let back = loop {
+                                    if let Some(v) = rrep.try_recv() {
+                                        break v;
+                                    }
+                                    spin_loop();
+                                };
+                                assert_eq!(back.sum(), M::make(i).sum());
+                            }
+                        }
+                        6 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = preq.enqueue(v) {
+                                    v = e.into_inner();
+                                    spin_loop();
+                                }
+                                let back = loop {
+                                    if let Some(v) = crep.dequeue().unwrap() {
+                                        break v;
+                                    }
+                                    spin_loop();
+                                };
+                                assert_eq!(back.sum(), M::make(i).sum());
+                            }
+                        }
                         // SAFETY: ct is a live mapping of `bytes` bytes laid out as the
                         // C ring of cap slots of `size` bytes; this process is its only
                         // producer.
@@ -2884,9 +2932,12 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                         .attach(path(k))
                         .unwrap()
                 };
-                let (mut r1, mut rb) = (attach(0), attach(2));
+                let (mut r1, mut rb, mut rreq) = (attach(0), attach(2), attach(5));
+                let mut rrep = reply.take().unwrap();
                 let mut c1 = q1.consumer().unwrap();
                 let mut cw = qw.consumer().unwrap();
+                let mut creq = qreq.consumer().unwrap();
+                let mut prep = qrep.producer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, _first, n| match imp {
                     0 => {
@@ -2936,17 +2987,47 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                         });
                         sum
                     }
+                    5 => {
+                        for _ in 0..n {
+                            let v = loop {
+                                if let Some(v) = rreq.try_recv() {
+                                    break v;
+                                }
+                                spin_loop();
+                            };
+                            rrep.push(&v);
+                        }
+                        0
+                    }
+                    6 => {
+                        for _ in 0..n {
+                            let mut v = loop {
+                                if let Some(v) = creq.dequeue().unwrap() {
+                                    break v;
+                                }
+                                spin_loop();
+                            };
+                            while let Err(e) = prep.enqueue(v) {
+                                v = e.into_inner();
+                                spin_loop();
+                            }
+                        }
+                        0
+                    }
                     // SAFETY: as for the producer; this process is the only consumer.
                     _ => unsafe { c_consume(ct as _, cap, size, n) },
                 })
             }
         });
+        drop(reply);
         q1.remove().unwrap();
         qw.remove().unwrap();
+        qreq.remove().unwrap();
+        qrep.remove().unwrap();
     });
     assert!(ok, "ringfire group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
-    let (rf1, q1, rfb, qb, cct) = (0, 1, 2, 3, 4);
+    let (rf1, q1, rfb, qb, cct, rfrt, qrt) = (0, 1, 2, 3, 4, 5, 6);
     vec![
         Row::new(
             format!("Queue one-at-a-time, {label}"),
@@ -2974,6 +3055,15 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
             "C ring const size",
             Unit::Rate,
             Some(0.9),
+        ),
+        Row::new(
+            format!("Queue spin round trip, {label}"),
+            &t,
+            qrt,
+            rfrt,
+            "ringfire spin round trip",
+            Unit::Time,
+            Some(1.0),
         ),
         Row::new(
             format!("ringfire one-at-a-time, lossless, {label}"),
