@@ -12,7 +12,7 @@
 //! | 0 | `state` | 0 uninitialised (the kernel's zero fill), 1 initialising, 2 ready; anything else is corrupt |
 //! | 8 | `magic` | [`MAGIC`], the bytes `"SVIPCRS1"` |
 //! | 16 | `layout_version` | [`LAYOUT_VERSION`] |
-//! | 24 | `kind` | [`Kind`]: 1 ring, 2 seqlock |
+//! | 24 | `kind` | [`Kind`]: 1 ring, 2 seqlock, 4 mpsc |
 //! | 32 | `total_size` | bytes the layout uses (the segment may be larger) |
 //! | 40 | `data_offset` | offset of the first slot / value word (384 ring, 256 seqlock) |
 //! | 48 | `type_size` | `size_of::<T>()` |
@@ -207,6 +207,7 @@ pub const HEADER_SIZE: usize = 128;
 /// // The `kind` word of the header.
 /// assert_eq!(Kind::Ring as u64, 1);
 /// assert_eq!(Kind::SeqLock as u64, 2);
+/// assert_eq!(Kind::Mpsc as u64, 4);
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[repr(u64)]
@@ -215,6 +216,8 @@ pub enum Kind {
     Ring = 1,
     /// The seqlock behind [`SeqLock`](crate::seqlock::SeqLock).
     SeqLock = 2,
+    /// The many-producer ring of [`layout::mpsc`](crate::layout::mpsc).
+    Mpsc = 4,
 }
 
 /// The segment header. See the [module docs](self) for the byte layout and the

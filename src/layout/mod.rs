@@ -3,7 +3,8 @@
 //! over them.
 //!
 //! This module knows nothing of system calls. Its algorithms take references to
-//! `#[repr(C)]` structs made only of atomics ([`Header`], [`RingCtl`], [`SeqCtl`]) and
+//! `#[repr(C)]` structs made only of atomics ([`Header`], [`RingCtl`], [`SeqCtl`],
+//! [`MpscCtl`](mpsc::MpscCtl)) and
 //! to slices of `AtomicU64` words, so the same code runs over a segment, over
 //! ordinary memory in a test, and under [loom](https://docs.rs/loom) (`--cfg loom`,
 //! where the atomics are loom's and the "processes" are loom threads).
@@ -14,13 +15,14 @@
 //! (C: `_Atomic uint64_t`, or `__atomic_*` builtins on `uint64_t`). One access size
 //! for every byte of every layout means no mixed-size atomic accesses, which
 //! Rust's memory model forbids, even between our own copy routines. The segment
-//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`] and
-//! [`seqlock`] give every offset, and `offset_of!` assertions pin them.
+//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`],
+//! [`seqlock`] and [`mpsc`] give every offset, and `offset_of!` assertions pin them.
 //!
 //! | layout | 0..128 | then | payload |
 //! |---|---|---|---|
 //! | ring ([`Kind::Ring`]) | [`Header`] | producer line 128..256, consumer line 256..384 | `MAXSZ` slots from 384 |
 //! | seqlock ([`Kind::SeqLock`]) | [`Header`] | sequence line 128..256 | value words from 256 |
+//! | mpsc ([`Kind::Mpsc`]) | [`Header`] | producers' line 128..256, consumer line 256..384, `P` producer entries of 128 bytes from 384 | `N` slots from 384 + 128·`P` |
 //!
 //! A slot or value of type `T` takes `size_of::<T>()` rounded up to 8 bytes: its
 //! bytes, as `T`'s `#[repr(C)]` layout has them, then zeros.
@@ -50,6 +52,7 @@
 #![allow(unsafe_code)]
 
 pub mod header;
+pub mod mpsc;
 pub mod ring;
 pub mod seqlock;
 
@@ -178,6 +181,11 @@ unsafe impl AtomicsOnly for RingCtl {}
 // SAFETY: as above.
 #[cfg(not(loom))]
 unsafe impl AtomicsOnly for SeqCtl {}
+// SAFETY: MpscCtl is a #[repr(C)] struct of a Header and AtomicU64 fields and
+// arrays of them; its size is pinned in layout::mpsc to the sum of the fields
+// (384 bytes, no padding).
+#[cfg(not(loom))]
+unsafe impl AtomicsOnly for mpsc::MpscCtl {}
 
 /// The control struct `C` at the start of an attachment's mapping, and the
 /// `data_words` words at `data_offset`; `None` if they do not fit in the segment.

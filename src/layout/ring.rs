@@ -668,7 +668,7 @@ pub trait Parking {
 
 /// Un-announces a park that is not going to sleep (any more). If the peer already
 /// took the announcement, its wake is owed to us: [`Parking::absorb_wake`].
-fn withdraw<P: Parking>(flag: &AtomicU64, parking: &mut P) {
+pub(crate) fn withdraw<P: Parking>(flag: &AtomicU64, parking: &mut P) {
     // Relaxed: the swaps' atomicity alone decides who took the announcement;
     // exactly one of this swap and the peer's (in `take_waiter`) reads the 1.
     if flag.swap(0, Ordering::Relaxed) == 0 {
@@ -824,7 +824,7 @@ fn used<const N: usize>(tail: u64, head: u64) -> Result<usize, Corrupt> {
 /// was 3–4 % slower).
 #[cold]
 #[inline(never)]
-fn wake_peer<P: Parking>(parking: &mut P) {
+pub(crate) fn wake_peer<P: Parking>(parking: &mut P) {
     parking.unpark_peer();
 }
 
@@ -832,7 +832,7 @@ fn wake_peer<P: Parking>(parking: &mut P) {
 // `#[inline]`: runs after every push and pop, which are instantiated in the user's
 // crate; an out-of-line call there costs more than the flag check itself.
 #[inline]
-fn take_waiter(flag: &AtomicU64, barrier: Barrier) -> bool {
+pub(crate) fn take_waiter(flag: &AtomicU64, barrier: Barrier) -> bool {
     match barrier {
         // SeqCst: pairs with the SeqCst fence in the other side's `prepare_park`:
         // either its re-read of our index sees the store we just made, or this load
@@ -867,7 +867,7 @@ pub const TAIL_POLL_EVERY: u32 = 1024;
 /// schedules). A read-modify-write reads the latest value, which puts the
 /// announcement after the clear in loom's order too. Costs one locked instruction,
 /// on the side that is about to sleep anyway.
-fn announce(flag: &AtomicU64) {
+pub(crate) fn announce(flag: &AtomicU64) {
     // Relaxed: the barrier that follows orders it.
     flag.swap(1, Ordering::Relaxed);
 }
