@@ -1864,8 +1864,14 @@ impl<'a, const N: usize, P: ConsumerParking> Waiter<P> for MpscConsumer<'a, N> {
         withdraw(&self.ring.ctl.consumer_waiting, parking);
     }
     fn clear(&self) {
-        // Relaxed: only un-announces.
-        self.ring.ctl.consumer_waiting.store(0, Ordering::Relaxed);
+        // Relaxed: only un-announces. A swap, not a store: loom 0.7 can give a
+        // plain store the same modification order as our next announcement (a
+        // swap) and then let a producer's load after its SeqCst fence read the
+        // store, a lost wake-up C++ forbids but the model reported (the consumer
+        // woken by the death post, not by a producer, clears, announces again
+        // and parks forever). The read-modify-write is ordered by loom as by
+        // hardware; it costs nothing here, after a park.
+        self.ring.ctl.consumer_waiting.swap(0, Ordering::Relaxed);
     }
     fn barrier(&self) -> Barrier {
         self.barrier
@@ -2265,6 +2271,178 @@ mod tests {
         let mut c = MpscConsumer::new(ring(&m)).unwrap();
         assert_eq!(m.ctl.head.load(Ordering::Relaxed), 2);
         assert_eq!(pop_all(&mut c, env), Ok(std::vec![2]));
+    }
+
+    /// Drives a ring of 3 producer entries and 4 slots of 2 words through the
+    /// operations the input picks, while the input also overwrites any word of the
+    /// control block, table or slots between operations (a hostile peer) and picks
+    /// which producers the consumer is told are dead. Every call must return (a
+    /// value or [`Corrupt`]); what it hands out must stay within what was asked and
+    /// within the slots.
+    fn hostile_run(input: &[u8]) {
+        const P: usize = 3;
+        const W: usize = 2;
+        let mut input = input.iter().copied();
+        let mut byte = move || input.next();
+        let ctl = MpscCtl::new();
+        let data: Vec<AtomicU64> = (0..MpscRing::<4>::words(P, W))
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        let ring = MpscRing::<4>::new(&ctl, &data, P, W).unwrap();
+        ring.init(Barrier::Symmetric);
+        // Every word a peer can write: the control block's and the data's.
+        let ctl_words = [
+            &ctl.tail,
+            &ctl.consumer_waiting,
+            &ctl.barrier,
+            &ctl.producers,
+            &ctl.head,
+            &ctl.producers_waiting,
+            &ctl.consumer_pid,
+            &ctl.abandoned,
+        ];
+        let env = &mut Env::default();
+        let mut producers: Vec<MpscProducer<'_, 4>> = Vec::new();
+        let mut consumer = MpscConsumer::new(ring).ok();
+        while let Some(op) = byte() {
+            // Garbage (11) one operation in 16; the rest exercise the protocol.
+            let op = match op % 16 {
+                12 => 4,
+                13 => 9,
+                14 => 8,
+                15 => 1,
+                op => op,
+            };
+            let arg = byte().unwrap_or(0);
+            let pick = usize::from(arg);
+            match op {
+                0 => {
+                    if let Some(p) = MpscProducer::register(ring, u64::from(arg), env) {
+                        assert!(p.index() < P && p.registration() & 1 == 1);
+                        producers.push(p);
+                    }
+                }
+                1..=4 if !producers.is_empty() => {
+                    let i = pick % producers.len();
+                    let p = &mut producers[i];
+                    match op {
+                        1 => {
+                            if let Ok(true) = p.reserve() {
+                                assert_eq!(p.reserved().len(), W);
+                            }
+                        }
+                        2 => {
+                            let had = !p.reserved().is_empty();
+                            assert_eq!(p.commit(env), had);
+                        }
+                        3 => {
+                            let _ = p.cancel(env);
+                        }
+                        _ => {
+                            let _ = p.push(|s| s[0].store(u64::from(arg), Ordering::Relaxed), env);
+                            let _ = p.reserve_blocking(u32::from(arg % 3), env);
+                        }
+                    }
+                    assert!(p.reserved().is_empty() || p.reserved().len() == W);
+                }
+                5 if !producers.is_empty() => {
+                    let p = producers.swap_remove(pick % producers.len());
+                    if arg & 1 == 0 {
+                        p.leave(env);
+                    } else {
+                        // Killed: its registration is reclaimed (or not) later.
+                        core::mem::forget(p);
+                    }
+                }
+                6 => {
+                    let _ = ring.reclaim(pick % (P + 1), u64::from(byte().unwrap_or(1)));
+                    let _ = ring.registration(pick);
+                }
+                7 => consumer = MpscConsumer::new(ring).ok(),
+                8 => {
+                    if let Some(c) = consumer.as_mut() {
+                        let max = pick % 6;
+                        if let Ok(n) = c.peek(max, env) {
+                            assert!(n <= max && n <= 4);
+                            for i in 0..n {
+                                assert_eq!(c.peeked(i).len(), W);
+                            }
+                            assert!(c.release(usize::from(byte().unwrap_or(0)), env) <= 4);
+                        }
+                    }
+                }
+                9 => {
+                    if let Some(c) = consumer.as_mut() {
+                        let max = pick % 6;
+                        let mut seen = 0;
+                        let r = c.pop(
+                            max,
+                            |_, s| {
+                                assert_eq!(s.len(), W);
+                                seen += 1;
+                            },
+                            env,
+                        );
+                        if let Ok(n) = r {
+                            assert!(n == seen && n <= max);
+                        }
+                        let _ = c.pop_blocking(
+                            max,
+                            u32::from(arg % 3),
+                            |_, s| assert_eq!(s.len(), W),
+                            env,
+                        );
+                    }
+                }
+                10 => {
+                    // The consumer's view of who is dead.
+                    env.dead.clear();
+                    env.dead.extend((0..P).filter(|j| arg >> j & 1 == 1));
+                }
+                _ => {
+                    // The hostile peer: a word anywhere, small or near its neighbours.
+                    let value = match byte().unwrap_or(0) % 3 {
+                        0 => u64::from(byte().unwrap_or(0)),
+                        1 => u64::MAX - u64::from(byte().unwrap_or(0)),
+                        _ => u64::from_le_bytes(core::array::from_fn(|_| byte().unwrap_or(0))),
+                    };
+                    let at = pick % (ctl_words.len() + data.len());
+                    match ctl_words.get(at) {
+                        Some(w) => w.store(value, Ordering::Relaxed),
+                        None => data[at - ctl_words.len()].store(value, Ordering::Relaxed),
+                    }
+                }
+            }
+        }
+    }
+
+    /// A hostile peer rewriting any word between operations: every operation
+    /// returns, nothing handed out leaves the slots.
+    #[test]
+    fn hostile_peer_sequences_never_panic_or_escape_the_slots() {
+        use proptest::prelude::*;
+        let cases = if cfg!(miri) { 8 } else { 2000 };
+        proptest!(ProptestConfig::with_cases(cases), |(input in proptest::collection::vec(any::<u8>(), 0..600))| {
+            hostile_run(&input);
+        });
+    }
+
+    /// The same from a fixed pseudo-random stream, long runs (reproducible).
+    #[test]
+    fn hostile_peer_long_runs_never_panic_or_escape_the_slots() {
+        let runs = if cfg!(miri) { 2 } else { 200 };
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..runs {
+            let input: Vec<u8> = (0..4000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 24) as u8
+                })
+                .collect();
+            hostile_run(&input);
+        }
     }
 
     /// Two threads push, one pops (std threads: Miri checks the accesses).
