@@ -106,6 +106,8 @@ pub mod layout;
 #[cfg(not(feature = "test-hooks"))]
 #[allow(dead_code, unused_imports)]
 mod layout;
+#[cfg(not(loom))]
+pub mod mpsc;
 pub mod msg;
 #[cfg(not(loom))]
 pub mod queue;
@@ -120,6 +122,8 @@ pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
 pub use layout::{ShmType, fingerprint, type_id};
 pub use mode::{Intent, Mode};
+#[cfg(not(loom))]
+pub use mpsc::Mpsc;
 pub use msg::MsgQueue;
 pub use perm::{Owner, Perm};
 #[cfg(not(loom))]
