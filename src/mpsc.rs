@@ -1265,6 +1265,36 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
         r.map_err(|error| SendError { error, value })
     }
 
+    /// Claims the next position and never publishes it: what a producer killed
+    /// between its claim and its publish leaves behind (false: full, nothing
+    /// claimed). A test hook, behind the unsupported `test-hooks` feature.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::WrongProcess`]; [`ErrorKind::Corrupt`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let m = Removal::new(Mpsc::<u32, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = m.consumer()?;
+    /// let mut tx = m.producer()?;
+    /// assert!(tx.claim_and_stall()?);
+    /// assert_eq!(rx.recv()?, None); // a live claimer is waited for
+    /// drop(tx); // a clean leave cancels the claim
+    /// assert_eq!((rx.recv()?, rx.abandoned()), (None, 0));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[cfg(feature = "test-hooks")]
+    #[doc(hidden)]
+    pub fn claim_and_stall(&mut self) -> Result<bool> {
+        self.role.holder()?;
+        self.ring.reserve().map_err(corrupt)
+    }
+
     /// Sets how many times a blocking send spins before it parks.
     ///
     /// # Examples
