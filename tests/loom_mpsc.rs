@@ -16,7 +16,9 @@
 //! bound, and each extra operation multiplies the run time.
 //!
 //! Each model was shown to fail with one ordering of `src/layout/mpsc.rs`
-//! weakened (edited, run, reverted); the doc of each model names it.
+//! weakened (edited, run, reverted); the doc of each model names it. Spinning
+//! forms of the delivery and kill models ran for minutes (loom re-reads stale
+//! values in a spin loop many times), so every side here blocks instead.
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
@@ -146,7 +148,9 @@ fn consume_until<const N: usize>(
 /// polls meanwhile, and must never skip the slow claim: it gets both values,
 /// the slow one first, and counts no skip.
 ///
-/// Fails with the claim's compare-exchange of `tail` in `MpscProducer::reserve`
+/// Fails (a live claim skipped) with the consumer's load of `tail` in
+/// `MpscConsumer::at_head` Relaxed instead of Acquire, and with the claim's
+/// compare-exchange of `tail` in `MpscProducer::reserve`
 /// Relaxed instead of Release: the consumer sees `tail` past the slow claim but
 /// not the slow producer's announcement, finds no live claimer and skips it.
 #[test]
@@ -304,6 +308,9 @@ fn park_wake_model<const N: usize>(barrier: Barrier, counts: &'static [u64]) {
 
 /// One producer, two values, a ring of 2 (never full): the consumer parks on
 /// the empty ring and is woken by a publish.
+///
+/// Fails (deadlock) with the SeqCst fence in `block` removed; fails (the
+/// second value read as 0) with the publish in `MpscProducer::finish` Relaxed.
 #[test]
 fn mpsc_consumer_park_no_lost_wakeup() {
     park_wake_model::<2>(Barrier::Symmetric, &[2]);
@@ -316,6 +323,10 @@ fn mpsc_consumer_park_asymmetric_no_lost_wakeup() {
 
 /// Capacity 1: the producer parks on the full ring after its first value, the
 /// consumer on the empty one.
+///
+/// Fails (deadlock) with the SeqCst fence in `MpscConsumer::advance` removed,
+/// and with the one in `block`; fails (a value read as 0) with the publish in
+/// `MpscProducer::finish` Relaxed.
 #[test]
 fn mpsc_producer_park_no_lost_wakeup() {
     park_wake_model::<1>(Barrier::Symmetric, &[2]);
@@ -330,6 +341,9 @@ fn mpsc_producer_park_asymmetric_no_lost_wakeup() {
 /// every value exactly once, each producer's in its order, whatever the
 /// interleaving of the claims (the compare-exchange losers retry), through
 /// full, empty and wrap-around.
+///
+/// Fails (a value read twice) with the publish in `MpscProducer::finish`
+/// Relaxed.
 #[test]
 fn mpsc_two_producers_deliver_each_value_once_in_order() {
     park_wake_model::<2>(Barrier::Symmetric, &[2, 1]);
@@ -338,6 +352,10 @@ fn mpsc_two_producers_deliver_each_value_once_in_order() {
 /// Two producers of one value each into a ring of 1: the second claimer parks
 /// on the full ring (its bit in `producers_waiting`), the consumer on the empty
 /// one, and every wake reaches the right side.
+///
+/// Fails (deadlock) with the SeqCst fence in `MpscConsumer::advance` removed;
+/// fails (a value delivered twice) with the consumer's Release store of
+/// `FREE(k + N)` in `MpscConsumer::release` Relaxed.
 #[test]
 fn mpsc_two_producers_park_no_lost_wakeup() {
     park_wake_model::<1>(Barrier::Symmetric, &[1, 1]);
@@ -346,6 +364,9 @@ fn mpsc_two_producers_park_no_lost_wakeup() {
 /// A producer claims, cancels, then publishes; the consumer blocks meanwhile.
 /// The cancelled position is skipped without a message and without being
 /// counted as abandoned, and the value comes exactly once.
+///
+/// Fails (the value read as 0) with the publish/cancel store in
+/// `MpscProducer::finish` Relaxed.
 #[test]
 fn mpsc_cancelled_claim_is_skipped_not_counted() {
     loom::model(|| {
@@ -385,6 +406,14 @@ fn mpsc_cancelled_claim_is_skipped_not_counted() {
 /// adjustment of the consumer's semaphore, taken at registration), after which
 /// it skips the claim and takes the live producer's value. No spin anywhere:
 /// a missing wake deadlocks.
+///
+/// Fails (deadlock: a live claim taken for the dead one's and skipped, then
+/// waited for) with the consumer's load of `tail` in `MpscConsumer::at_head`
+/// Relaxed, and with the claim's compare-exchange of `tail` Relaxed.
+///
+/// Not caught by any model: the announcement's store of `claim` in
+/// `MpscProducer::reserve` Relaxed instead of Release (the compare-exchange's
+/// Release that follows already orders it before the claim is seen).
 #[test]
 fn mpsc_consumer_parked_on_a_dead_claim_is_woken_and_skips_it() {
     struct DeadPark<'a> {
