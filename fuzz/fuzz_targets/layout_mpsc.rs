@@ -141,7 +141,7 @@ fn run(input: &mut Input<'_>) {
                 if arg & 1 == 0 {
                     p.leave(env);
                 } else {
-                    core::mem::forget(p); // killed
+                    let _killed = p; // killed: no publish, no leave
                 }
             }
             6 => {

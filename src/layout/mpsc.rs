@@ -122,7 +122,8 @@
 //! the table the ring was built over. A `seq` at the consumer's `head` that is
 //! none of the three states of `head` is [`Corrupt`]; so is `tail - head > N`
 //! for the consumer, and for a producer a full ring whose `tail` is more than
-//! `2N` positions past `head`, or a `seq` ahead of an unmoved `tail`. `reg`,
+//! `2N` positions past `head`, a `head` past an unmoved `tail`, or a `seq` ahead
+//! of an unmoved `tail`. `reg`,
 //! `claim` and the waiting words only decide whom to wait for or wake: garbage
 //! there can delay the consumer or make it skip a claim (a peer that writes the
 //! segment can lose messages anyway), never read or write out of bounds.
@@ -864,8 +865,8 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
     ///
     /// # Errors
     ///
-    /// [`Corrupt`] if `tail` is impossible: a slot ahead of an unmoved `tail`, or a
-    /// full ring more than `2N` positions ahead of `head`.
+    /// [`Corrupt`] if `tail` is impossible: a slot ahead of an unmoved `tail`, a
+    /// full ring more than `2N` positions ahead of `head`, or behind it.
     ///
     /// # Examples
     ///
@@ -944,10 +945,25 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
                 // An older lap: full, unless `tail` is garbage.
                 // Acquire: pairs with the consumer's Release store of `head`.
                 let head = ctl.head.load(Ordering::Acquire);
-                if pos.wrapping_sub(head) > 2 * N as u64 {
+                let behind = pos.wrapping_sub(head);
+                if behind as i64 >= 0 {
+                    if behind > 2 * N as u64 {
+                        return Err(Corrupt);
+                    }
+                    return Ok(false);
+                }
+                // `head` past `pos`: between our loads of `seq` and `head`, the
+                // consumer freed the slot and other producers claimed `pos` and
+                // more, which the consumer took. Their claims happened before
+                // the `head` we read, so `tail` has moved past it; one that has
+                // not is garbage (and this retry loop stays bounded).
+                // Relaxed: ordered after the claims by the Acquire above.
+                let now = ctl.tail.load(Ordering::Relaxed);
+                if now == pos {
                     return Err(Corrupt);
                 }
-                return Ok(false);
+                pos = now;
+                continue;
             }
             // The slot is ahead: another producer claimed `pos` (and the ring may
             // have moved on). Its claim happened before the `seq` we read, so a
@@ -1864,13 +1880,13 @@ impl<'a, const N: usize, P: ConsumerParking> Waiter<P> for MpscConsumer<'a, N> {
         withdraw(&self.ring.ctl.consumer_waiting, parking);
     }
     fn clear(&self) {
-        // Relaxed: only un-announces. A swap, not a store: loom 0.7 can give a
-        // plain store the same modification order as our next announcement (a
-        // swap) and then let a producer's load after its SeqCst fence read the
-        // store, a lost wake-up C++ forbids but the model reported (the consumer
-        // woken by the death post, not by a producer, clears, announces again
-        // and parks forever). The read-modify-write is ordered by loom as by
-        // hardware; it costs nothing here, after a park.
+        // Relaxed: only un-announces. A swap, not a store: with a plain store
+        // here, loom 0.7 let a producer's flag load after its SeqCst fence read
+        // this 0 although our next announcement and SeqCst fence came before
+        // that fence (a lost wake-up the C++ model forbids: the consumer, woken
+        // by a death post rather than by a producer, clears, announces again
+        // and parks for ever). With the read-modify-write loom agrees; it costs
+        // nothing here, after a park.
         self.ring.ctl.consumer_waiting.swap(0, Ordering::Relaxed);
     }
     fn barrier(&self) -> Barrier {
@@ -2074,7 +2090,7 @@ mod tests {
         assert_eq!(dead.reserve(), Ok(true));
         dead.reserved()[0].store(0xbad, Ordering::Relaxed); // half-written
         let reg = dead.registration();
-        core::mem::forget(dead);
+        let _killed = dead; // no publish, no leave (and no Drop that would)
         assert_eq!(push(&mut live, 3, env), Ok(true));
         assert_eq!(pop_all(&mut c, env), Ok(std::vec![1]), "stops at the claim");
         env.dead.push(0);
@@ -2104,7 +2120,7 @@ mod tests {
         let mut c = MpscConsumer::new(ring(&m)).unwrap();
         assert_eq!(dead.reserve(), Ok(true));
         let reg = dead.registration();
-        core::mem::forget(dead);
+        let _killed = dead; // no publish, no leave (and no Drop that would)
         assert_eq!(pop_all(&mut c, env), Ok(Vec::new()));
         // Reclaimed: `reg` even, so nobody holds the claim, whatever is_alive says.
         assert!(ring(&m).reclaim(0, reg));
@@ -2124,7 +2140,7 @@ mod tests {
         let mut c = MpscConsumer::new(ring(&m)).unwrap();
         assert_eq!(dead.reserve(), Ok(true));
         let reg = dead.registration();
-        core::mem::forget(dead);
+        let _killed = dead; // no publish, no leave (and no Drop that would)
         assert!(ring(&m).reclaim(0, reg));
         // Registered again, before its reset (written by hand): the stale claim
         // reads as the live registration's.
@@ -2234,6 +2250,14 @@ mod tests {
         seq(&m, 0).store(0, Ordering::Relaxed);
         m.ctl.tail.store(1 << 40, Ordering::Relaxed);
         assert_eq!(p.reserve(), Err(Corrupt));
+        // A full slot (an older lap) with `head` past an unmoved `tail`: a real
+        // race moves `tail` (the retry), garbage does not.
+        m.ctl.tail.store(4, Ordering::Relaxed);
+        m.ctl.head.store(6, Ordering::Relaxed);
+        seq(&m, 0).store(1, Ordering::Relaxed);
+        assert_eq!(p.reserve(), Err(Corrupt));
+        m.ctl.head.store(0, Ordering::Relaxed);
+        seq(&m, 0).store(0, Ordering::Relaxed);
         m.ctl.tail.store(0, Ordering::Relaxed);
         // Garbage in the table only decides whom to wait for: an odd `reg` with a
         // matching claim for a producer that is "alive" keeps a claim pending.
@@ -2351,7 +2375,7 @@ mod tests {
                         p.leave(env);
                     } else {
                         // Killed: its registration is reclaimed (or not) later.
-                        core::mem::forget(p);
+                        let _killed = p; // no publish, no leave (and no Drop that would)
                     }
                 }
                 6 => {
