@@ -3106,7 +3106,7 @@ fn mpsc_group(cfg: &Config) -> Vec<Row> {
             for i in 0..imps {
                 let imp = (i + c) % imps;
                 let k = MPSC_PRODUCERS[imp / 2];
-                let ns = if imp % 2 == 0 {
+                let ns = if imp.is_multiple_of(2) {
                     mpsc_block(k, w)
                 } else {
                     msgq_block(k, w)
