@@ -352,6 +352,89 @@ fn dead_producers_seats_reused_and_peer_died<B: Backend + Clone + 'static>(b: B)
     m.remove().unwrap();
 }
 
+/// The example `mpsc_producer` (built beside this test's binary, or built here
+/// when this test runs alone, as `tests/two_programs.rs` does).
+fn producer_program() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>");
+    let bin = profile_dir.join("examples").join("mpsc_producer");
+    if !bin.exists() {
+        let release = profile_dir.file_name().is_some_and(|p| p == "release");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "--example", "mpsc_producer"])
+            .args(release.then_some("--release"))
+            .arg("--manifest-path")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .env(
+                "CARGO_TARGET_DIR",
+                profile_dir.parent().expect("target dir"),
+            )
+            .status()
+            .expect("run cargo build --example mpsc_producer");
+        assert!(
+            status.success(),
+            "cargo build --example mpsc_producer: {status}"
+        );
+    }
+    bin
+}
+
+/// Three separately started producer programs (their own binary, not forks)
+/// join the consumer's queue by key; every value arrives once, in order per
+/// program, and each program exits 0.
+fn separately_started_programs() {
+    const PER: u64 = 5_000;
+    let bin = producer_program();
+    in_ipc_namespace_timeout(Duration::from_secs(600), || {
+        let key = Key::new(0x4d50_0002);
+        let o = MpscOptions::new().producers(4);
+        let b = sysv_ipc::DefaultBackend::default();
+        let m =
+            Mpsc::<u64, 64>::create_with(b, key, Intent::OpenOrCreate, Mode::OWNER_RW, o).unwrap();
+        let mut rx = m.consumer().unwrap();
+        let children: Vec<_> = (0..3u64)
+            .map(|s| {
+                std::process::Command::new(&bin)
+                    .args(["4d500002", &s.to_string(), &PER.to_string()])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("start mpsc_producer")
+            })
+            .collect();
+        let mut next = [0u64; 3];
+        for _ in 0..3 * PER {
+            let v = rx.recv_timeout(TIMEOUT).expect("a value from the programs");
+            let (s, seq) = ((v >> 32) as usize, v & 0xffff_ffff);
+            assert_eq!(
+                seq, next[s],
+                "program {s}: lost, duplicated or out of order"
+            );
+            next[s] += 1;
+        }
+        for c in children {
+            let out = c.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "mpsc_producer: {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(rx.recv().unwrap(), None);
+        drop(rx);
+        m.remove().unwrap();
+    });
+}
+
+#[test]
+fn separately_started_producer_programs() {
+    separately_started_programs();
+}
+
 fn in_namespace<B: Backend + Clone + 'static>(b: B, test: fn(B)) {
     in_ipc_namespace_timeout(Duration::from_secs(600), || test(b));
 }
