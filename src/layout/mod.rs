@@ -3,7 +3,8 @@
 //! over them.
 //!
 //! This module knows nothing of system calls. Its algorithms take references to
-//! `#[repr(C)]` structs made only of atomics ([`Header`], [`RingCtl`], [`SeqCtl`]) and
+//! `#[repr(C)]` structs made only of atomics ([`Header`], [`RingCtl`], [`SeqCtl`],
+//! [`MpscCtl`](mpsc::MpscCtl)) and
 //! to slices of `AtomicU64` words, so the same code runs over a segment, over
 //! ordinary memory in a test, and under [loom](https://docs.rs/loom) (`--cfg loom`,
 //! where the atomics are loom's and the "processes" are loom threads).
@@ -14,14 +15,15 @@
 //! (C: `_Atomic uint64_t`, or `__atomic_*` builtins on `uint64_t`). One access size
 //! for every byte of every layout means no mixed-size atomic accesses, which
 //! Rust's memory model forbids, even between our own copy routines. The segment
-//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`], [`broadcast`], [`table`] and
-//! [`seqlock`] give every offset, and `offset_of!` assertions pin them.
+//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`], [`broadcast`],
+//! [`mpsc`], [`table`] and [`seqlock`] give every offset, and `offset_of!` assertions pin them.
 //!
 //! | layout | 0..128 | then | payload |
 //! |---|---|---|---|
 //! | ring ([`Kind::Ring`]) | [`Header`] | producer line 128..256, consumer line 256..384 | `MAXSZ` slots from 384 |
 //! | seqlock ([`Kind::SeqLock`]) | [`Header`] | sequence line 128..256 | value words from 256 |
 //! | broadcast ([`Kind::Broadcast`]) | [`Header`] | writer line 128..256, waiting line 256..384, `R` reader lines of 128 from 384 | `N` slots after the reader lines |
+//! | mpsc ([`Kind::Mpsc`]) | [`Header`] | producers' line 128..256, consumer line 256..384, `P` producer entries of 128 bytes from 384 | `N` slots from 384 + 128·`P` |
 //! | table ([`Kind::Table`]) | [`Header`] | writer line 128..256, change index from 256 | `N` slots (`seq` + value, 64-byte strides) from `data_offset` |
 //!
 //! A slot or value of type `T` takes `size_of::<T>()` rounded up to 8 bytes: its
@@ -53,6 +55,7 @@
 
 pub mod broadcast;
 pub mod header;
+pub mod mpsc;
 pub mod ring;
 pub mod seqlock;
 pub mod table;
@@ -190,6 +193,11 @@ unsafe impl AtomicsOnly for broadcast::BcCtl {}
 // array of them; its size is pinned in `table` to the sum of the fields (no padding).
 #[cfg(not(loom))]
 unsafe impl AtomicsOnly for table::TableCtl {}
+// SAFETY: MpscCtl is a #[repr(C)] struct of a Header and AtomicU64 fields and
+// arrays of them; its size is pinned in layout::mpsc to the sum of the fields
+// (384 bytes, no padding).
+#[cfg(not(loom))]
+unsafe impl AtomicsOnly for mpsc::MpscCtl {}
 
 /// The control struct `C` at the start of an attachment's mapping, and the
 /// `data_words` words at `data_offset`; `None` if they do not fit in the segment.
