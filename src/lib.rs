@@ -114,6 +114,8 @@ pub mod sem;
 pub mod seqlock;
 pub mod shm;
 #[cfg(not(loom))]
+pub mod table;
+#[cfg(not(loom))]
 pub mod view;
 
 pub use error::{Call, Error, ErrorKind, Limit, Result};
