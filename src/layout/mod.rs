@@ -310,6 +310,82 @@ impl<'a> SeqReadView<'a> {
 
 /// The view of the `T` at the start of `words`, if they hold one: a queue's slot
 /// or a seqlock's value, whose words are 8-byte aligned.
+/// A table's header and slots over either kind of attachment, with only the
+/// readers' operations: each one only loads (Relaxed, its acquires are fences:
+/// `table`'s module docs), so a read-only mapping serves them as it serves
+/// [`SeqReadView`]. The writer's side (`table::TableWriter`) is built from a
+/// read-write attachment's [`view`] only.
+#[cfg(not(loom))]
+pub(crate) struct TableReadView<'a, const N: usize> {
+    slots: table::Slots<'a, N>,
+}
+
+#[cfg(not(loom))]
+impl<'a, const N: usize> TableReadView<'a, N> {
+    /// The table of `value_words`-word values in `att`; `None` unless the
+    /// attachment holds the whole layout.
+    pub(crate) fn new<B: crate::Backend, A: crate::shm::Access>(
+        att: &'a crate::shm::Attachment<B, A>,
+        value_words: usize,
+    ) -> Option<Self> {
+        let words = table::Slots::<N>::words(value_words);
+        let (ctl, words) = view_any::<B, A, table::TableCtl>(att, table::INDEX_OFFSET, words)?;
+        Some(TableReadView {
+            slots: table::Slots::new(ctl, words, value_words)?,
+        })
+    }
+
+    /// The attacher's half of the header handshake (loads only), before the rest
+    /// of the layout is known to fit; `None` if not even the control block does.
+    pub(crate) fn attach<B: crate::Backend, A: crate::shm::Access>(
+        att: &crate::shm::Attachment<B, A>,
+        shape: &Shape,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Option<Result<(), HeaderError>> {
+        let (ctl, _) = view_any::<B, A, table::TableCtl>(att, table::INDEX_OFFSET, 0)?;
+        Some(ctl.header.attach(shape, wait))
+    }
+
+    /// [`table::Slots::read`].
+    pub(crate) fn read(
+        &self,
+        slot: usize,
+        dst: &mut [u8],
+        attempts: u32,
+    ) -> Result<u64, table::TableError> {
+        self.slots.read(slot, dst, attempts)
+    }
+
+    /// [`table::Slots::read_consistent`].
+    pub(crate) fn read_consistent<R>(
+        &self,
+        slot: usize,
+        attempts: u32,
+        load: impl FnMut(&'a [AtomicU64]) -> R,
+    ) -> Result<(R, u64), table::TableError> {
+        self.slots.read_consistent(slot, attempts, load)
+    }
+
+    /// [`table::Slots::changed_since`].
+    pub(crate) fn changed_since(&self, since: u64, changed: impl FnMut(usize)) -> u64 {
+        self.slots.changed_since(since, changed)
+    }
+
+    /// The table version: the last write whose bookkeeping is complete.
+    pub(crate) fn version(&self) -> u64 {
+        // Relaxed, then the Acquire fence: pairs with the writer's Release store of
+        // `version`, as in `changed_since`; a fence, which a read-only mapping
+        // allows.
+        let v = self
+            .slots
+            .ctl()
+            .version
+            .load(crate::sync::Ordering::Relaxed);
+        crate::sync::fence(crate::sync::Ordering::Acquire);
+        v
+    }
+}
+
 #[cfg(not(loom))]
 #[allow(unsafe_code)]
 pub(crate) fn value_view<T: crate::view::ShmView>(words: &[AtomicU64]) -> Option<&T::View> {
