@@ -118,9 +118,13 @@ pub const fn words_for(size: usize) -> usize {
 // there, and its copy is never specialised to `T`'s size (benches/ipc.rs).
 #[inline]
 pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
-    if words_for(src.len()) > words.len() {
+    // Cut to the words `src` fills: the copy's length then follows from `src`'s
+    // alone, which a typed caller knows at compile time (a slot's runtime word
+    // count left the loop's trip count unknown: ~100 instructions of set-up for
+    // 64 bytes).
+    let Some(words) = words.get(..words_for(src.len())) else {
         return false;
-    }
+    };
     // Relaxed, in `store_run` and below: the protocol around the copy (a ring index,
     // a sequence number) orders it; the words only have to be atomic to be race-free.
     let whole = src.len() / WORD * WORD;
@@ -145,9 +149,10 @@ pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
 // `#[inline]`: as for `store_words`.
 #[inline]
 pub(crate) fn load_words(words: &[AtomicU64], dst: &mut [u8]) -> bool {
-    if words_for(dst.len()) > words.len() {
+    // Cut to the words `dst` takes, as in `store_words`.
+    let Some(words) = words.get(..words_for(dst.len())) else {
         return false;
-    }
+    };
     // Relaxed: ordered by the protocol around the copy, as in `store_words`.
     let whole = dst.len() / WORD * WORD;
     let Some((head, last)) = dst.split_at_mut_checked(whole) else {
@@ -298,6 +303,7 @@ impl<'a> SeqReadView<'a> {
 
     /// [`seqlock::read_consistent`] with the value's words, which `load` must
     /// only load (Relaxed: a read-only mapping takes nothing else).
+    #[inline]
     pub(crate) fn read_consistent<R>(
         &self,
         attempts: u32,
@@ -324,6 +330,7 @@ pub(crate) struct TableReadView<'a, const N: usize> {
 impl<'a, const N: usize> TableReadView<'a, N> {
     /// The table of `value_words`-word values in `att`; `None` unless the
     /// attachment holds the whole layout.
+    #[inline]
     pub(crate) fn new<B: crate::Backend, A: crate::shm::Access>(
         att: &'a crate::shm::Attachment<B, A>,
         value_words: usize,
@@ -347,6 +354,7 @@ impl<'a, const N: usize> TableReadView<'a, N> {
     }
 
     /// [`table::Slots::read`].
+    #[inline]
     pub(crate) fn read(
         &self,
         slot: usize,
