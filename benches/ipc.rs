@@ -42,7 +42,7 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `mpsc`,
+//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `mpsc`, `table`,
 //!   `ringfire` (x86_64 only)).
 #![allow(unsafe_code)]
 
@@ -54,11 +54,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use sysv_ipc::layout::table::Slots;
 use sysv_ipc::mpsc::{Mpsc, MpscOptions};
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::table::Table;
 use sysv_ipc::view::{ReadCell, ViewCell};
 use sysv_ipc::{
     Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType, ShmView,
@@ -152,6 +154,8 @@ struct CLib {
     msgq_consume64: StreamConsume,
     pipe_produce: StreamProduce,
     pipe_consume: StreamConsume,
+    tseq_write64: unsafe extern "C" fn(*mut AtomicU64, u64, u64),
+    tseq_read64: unsafe extern "C" fn(*mut AtomicU64, u64) -> u64,
 }
 
 /// Compiles `benches/c/baselines.c` into a shared object with the C compiler the
@@ -220,6 +224,8 @@ fn load_clib() -> CLib {
         msgq_consume64: sym(handle, c"msgq_consume64"),
         pipe_produce: sym(handle, c"pipe_produce"),
         pipe_consume: sym(handle, c"pipe_consume"),
+        tseq_write64: sym(handle, c"tseq_write64"),
+        tseq_read64: sym(handle, c"tseq_read64"),
     }
 }
 
@@ -3078,6 +3084,89 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
     ]
 }
 
+/// Slots of the `table` group's board.
+const TABLE_SLOTS: usize = 64;
+
+/// One process: `Table` write and read of a 64 B slot against a hand-written C
+/// seqlock (`tseq_write64`, `tseq_read64` in baselines.c) over another slot of the
+/// same segment (its sequence word and value words, as the table lays them out),
+/// interleaved. The table's write also stores its change index (three words on
+/// lines of their own: `slot_version`, `group`, `version`), which the C seqlock
+/// has no counterpart of; its read is the C reader's loop plus the index check.
+fn table_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+    let imps = [
+        "C seqlock write 64 B",
+        "Table::write 64 B",
+        "C seqlock read 64 B",
+        "Table::read 64 B",
+        "Table::read_into 64 B",
+    ]
+    .map(|name| Imp {
+        name,
+        n: cfg.n(1 << 18),
+    });
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        type M = [u64; 8];
+        let mode = Mode::OWNER_RW;
+        let t = Table::<M, TABLE_SLOTS>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let mut w = t.writer().unwrap();
+        // Slot 1's sequence word, in this handle's mapping: the header's data
+        // offset (slot 0) plus one stride.
+        let stride = Slots::<TABLE_SLOTS>::stride_words(8) * 8;
+        let slot1 = Slots::<TABLE_SLOTS>::slots_offset() + stride;
+        let c_slot = t
+            .attachment()
+            .as_ptr()
+            .wrapping_add(slot1)
+            .cast_mut()
+            .cast::<AtomicU64>();
+        assert_eq!(stride, 128);
+        assert_eq!(t.attachment().load_u64(slot1), Some(0));
+        let mut first = [0u64; 2];
+        let mut out = M::default();
+        let mut acc = 0u64;
+        solo(cfg, &sh, &imps, &clib, |imp, n| match imp {
+            0 => {
+                // SAFETY: `c_slot` is slot 1 of the table's mapping (nine words,
+                // inside it while `t` lives); nothing else in this process writes
+                // it, and every access there is atomic.
+                unsafe { (clib.tseq_write64)(c_slot, first[0], n) };
+                first[0] += n;
+            }
+            1 => {
+                for i in first[1]..first[1] + n {
+                    w.write(0, black_box(&M::make(i))).unwrap();
+                }
+                first[1] += n;
+            }
+            // SAFETY: as for imp 0; reads only.
+            2 => acc = acc.wrapping_add(unsafe { (clib.tseq_read64)(c_slot, n) }),
+            3 => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(t.read(black_box(0)).unwrap().sum());
+                }
+            }
+            _ => {
+                for _ in 0..n {
+                    t.read_into(black_box(0), &mut out).unwrap();
+                    acc = acc.wrapping_add(black_box(&out).sum());
+                }
+            }
+        });
+        black_box(acc);
+        drop(w);
+        t.remove().unwrap();
+    });
+    assert!(ok, "table group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    vec![
+        Row::new(imps[1].name, &t, 1, 0, imps[0].name, Unit::Time, Some(1.1)),
+        Row::new(imps[3].name, &t, 3, 2, imps[2].name, Unit::Time, Some(1.1)),
+        Row::new(imps[4].name, &t, 4, 2, imps[2].name, Unit::Time, Some(1.1)),
+    ]
+}
+
 // ---- main ---------------------------------------------------------------------------
 
 // ---- many producers into one consumer ------------------------------------------
@@ -3283,6 +3372,9 @@ fn main() {
     }
     if cfg.wants("mpsc") {
         rows.extend(mpsc_group(&cfg));
+    }
+    if cfg.wants("table") {
+        rows.extend(table_group(&cfg, clib));
     }
     if cfg.wants("frames") {
         rows.extend(frames_group::<{ 1 << 17 }>(&cfg, clib, "1 MiB"));

@@ -1495,11 +1495,20 @@ pub struct EnqueueError<T> {
 
 impl<T> EnqueueError<T> {
     /// The same error, naming the operation and the object (see
-    /// [`during`](crate::error::during)).
+    /// [`during`](crate::error::during)): only with the `error-context` feature,
+    /// as every other call's errors.
     fn during(self, operation: &'static &'static str, object: Object) -> Self {
-        EnqueueError {
-            error: self.error.during(operation).on(object),
-            value: self.value,
+        #[cfg(feature = "error-context")]
+        {
+            EnqueueError {
+                error: self.error.during(operation).on(object),
+                value: self.value,
+            }
+        }
+        #[cfg(not(feature = "error-context"))]
+        {
+            let _ = (operation, object);
+            self
         }
     }
 
