@@ -7,7 +7,9 @@
 //!   one typed value in a segment.
 //! - [`Queue`]: a lock-free single-producer single-consumer queue of typed values in
 //!   a segment, between processes; [`SeqLock`]: one writer's value that any number
-//!   of readers copy out whole, never torn.
+//!   of readers copy out whole, never torn; [`Broadcast`]: one writer's stream that
+//!   up to `R` reader processes each read in full (lossy with exact gap reports, or
+//!   lossless with the writer waiting for the slowest live reader).
 //! - [`foreign`]: the C and Python (`ctypes`) declarations of a `#[repr(C)]` struct,
 //!   with Rust's offsets asserted on the other side.
 //! - [`info`]: the namespace's limits and usage, and enumeration of every object —
@@ -29,6 +31,7 @@
 //! - `X::create_with(backend, key, .., intent, mode, options)`: with an `XOptions`,
 //!   for the kinds that have options: [`shm::SegmentOptions`] (huge pages, no swap
 //!   reservation), [`queue::QueueOptions`] (barrier, join timeout),
+//!   [`broadcast::BroadcastOptions`] (reader seats, policy, barrier, join timeout),
 //!   [`seqlock::SeqLockOptions`] (join timeout), and [`sem::SemSetOptions`] (join
 //!   timeout) for [`SemSet::new_initialized_with`].
 //!
@@ -85,6 +88,8 @@ mod sync;
 
 // The C header describing the layouts (include/sysv_ipc_layout.h), rendered from
 // them; its test (tests/c_header.rs) keeps the checked-in file equal to it.
+#[cfg(not(loom))]
+pub mod broadcast;
 #[cfg(all(not(loom), feature = "test-hooks"))]
 #[doc(hidden)]
 pub mod c_header;
@@ -116,6 +121,8 @@ pub mod shm;
 #[cfg(not(loom))]
 pub mod view;
 
+#[cfg(not(loom))]
+pub use broadcast::Broadcast;
 pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
 pub use layout::{ShmType, fingerprint, type_id};

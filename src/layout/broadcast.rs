@@ -254,9 +254,10 @@ const fn done(m: u64) -> u64 {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[repr(u64)]
 pub enum Policy {
-    /// The writer never waits; a lapped reader gets [`ReadError::Lagged`].
+    /// The writer never waits; a lapped reader gets `Lagged` (`ReadError::Lagged`
+    /// here, `ErrorKind::Lagged` in the typed `broadcast`).
     Lossy = 0,
-    /// The writer waits for the slowest [`ACTIVE`] reader.
+    /// The writer waits for the slowest live (`ACTIVE`) reader.
     Lossless = 1,
 }
 
