@@ -81,9 +81,9 @@ use crate::sync::AtomicU64;
 use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
 /// Semaphore a parked (lossless) writer waits on.
-const WRITER_WAKE: u16 = 0;
+pub(crate) const WRITER_WAKE: u16 = 0;
 /// The writer role (1 = free).
-const WRITER_ROLE: u16 = 1;
+pub(crate) const WRITER_ROLE: u16 = 1;
 
 /// Semaphore reader `k` parks on.
 fn reader_wake(k: usize) -> u16 {
@@ -477,6 +477,14 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
         );
         words_for(size_of::<T>())
     };
+
+    /// Bytes of the layout with `readers` reader lines (for the C header's
+    /// assertions; `usize::MAX` if they do not fit).
+    #[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
+    pub(crate) const fn size_of(readers: usize) -> usize {
+        let slots = Layout::<N>::words(Self::SLOT_WORDS) * layout::WORD;
+        bc::DATA_OFFSET + readers * LINE_WORDS * layout::WORD + slots
+    }
 
     /// Bytes of the layout with `readers` reader lines.
     fn size(readers: usize) -> Option<usize> {

@@ -181,7 +181,7 @@ fn lossless_fan_out_to_three_processes<B: Backend + Clone>(b: B) {
                 let mut s = Stream::new(0);
                 loop {
                     // Reader i batches every i-th read.
-                    if i > 0 && s.values % (i + 1) == 0 {
+                    if i > 0 && s.values.is_multiple_of(i + 1) {
                         let mut batch = Vec::new();
                         match rx.recv_with(16, |m| batch.push(m)) {
                             Ok(0) => {
@@ -284,7 +284,7 @@ fn readers_killed_at_random_points<B: Backend + Clone>(b: B, policy: Policy) {
             let deadline = Duration::from_secs(10);
             let mut longest = Duration::ZERO;
             let mut sent = 0u64;
-            while sent % 1024 != 0 || stop.get(0).unwrap() == 0 {
+            while !sent.is_multiple_of(1024) || stop.get(0).unwrap() == 0 {
                 let t = Instant::now();
                 tx.send_timeout(Msg::new(sent), deadline)
                     .unwrap_or_else(|e| panic!("send {sent} stalled: {e}"));
@@ -351,8 +351,8 @@ fn readers_join_while_the_writer_streams<B: Backend + Clone>(b: B) {
             let bc = open::<B, N>(b.clone(), o);
             let stop = SemSet::open_in(b, STOP).unwrap();
             let mut tx = bc.writer().unwrap();
-            let mut sent = 0;
-            while sent % 256 != 0 || stop.get(0).unwrap() == 0 {
+            let mut sent = 0u64;
+            while !sent.is_multiple_of(256) || stop.get(0).unwrap() == 0 {
                 tx.send_blocking(Msg::new(sent)).unwrap();
                 sent += 1;
             }
