@@ -42,7 +42,7 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `ringfire`
+//!   `broadcast`, `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `ringfire`
 //!   (x86_64 only)).
 #![allow(unsafe_code)]
 
@@ -54,13 +54,15 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::view::{ReadCell, ViewCell};
 use sysv_ipc::{
-    Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType, ShmView,
+    Backend, DefaultBackend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType,
+    ShmView,
 };
 use sysv_ipc_libc::Libc;
 use sysv_ipc_linux_raw::LinuxRaw;
@@ -1261,6 +1263,154 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             "C ring const size",
             Unit::Rate,
             None,
+        ),
+    ]
+}
+
+/// `Broadcast` with one reader process against `Queue` (issue 16): the same
+/// process pair, one value at a time and in batches of [`BATCH`], lossless (every
+/// value delivered and checksummed). Fan-out to several reader processes needs more
+/// than the pair harness: not measured here yet.
+fn broadcast_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
+    let imps = [
+        Imp {
+            name: "Queue enqueue/dequeue",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Broadcast send/recv (1 reader, lossless)",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue enqueue_with/dequeue_with (batches of 128)",
+            n: cfg.n(1 << 19),
+        },
+        Imp {
+            name: "Broadcast send_with/recv_with (batches of 128, 1 reader, lossless)",
+            n: cfg.n(1 << 19),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        let mode = Mode::OWNER_RW;
+        let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qw = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let o = BroadcastOptions::new().readers(1).policy(Policy::Lossless);
+        let b = DefaultBackend::default();
+        let bc = || {
+            Broadcast::<M, RING_CAP, _>::create_with(b, Key::PRIVATE, Intent::CreateNew, mode, o)
+                .unwrap()
+        };
+        let (b1, bw) = (bc(), bc());
+        let expect = |_: usize, first: u64, n: u64| Some(checksum::<M>(first, n));
+        pair(cfg, &sh, &imps, Side::B, &clib, expect, |side| match side {
+            Side::A => {
+                let mut p1 = q1.producer().unwrap();
+                let mut pw = qw.producer().unwrap();
+                let mut w1 = b1.writer().unwrap();
+                let mut ww = bw.writer().unwrap();
+                Box::new(move |imp, first, n| {
+                    match imp {
+                        0 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = p1.enqueue(v) {
+                                    v = e.into_inner();
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        1 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = w1.send(v) {
+                                    v = e.into_inner();
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        2 => send_in_batches(first, n, |next, m| {
+                            pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap()
+                        }),
+                        _ => send_in_batches(first, n, |next, m| {
+                            ww.send_with(m, |j| M::make(next + j as u64)).unwrap()
+                        }),
+                    }
+                    0
+                })
+            }
+            Side::B => {
+                let mut c1 = q1.consumer().unwrap();
+                let mut cw = qw.consumer().unwrap();
+                let mut r1 = b1.reader(Start::Newest).unwrap();
+                let mut rw = bw.reader(Start::Newest).unwrap();
+                Box::new(move |imp, _first, n| {
+                    let mut sum = 0u64;
+                    match imp {
+                        0 => {
+                            for _ in 0..n {
+                                loop {
+                                    if let Some(v) = c1.dequeue().unwrap() {
+                                        sum = sum.wrapping_add(v.sum());
+                                        break;
+                                    }
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        1 => {
+                            for _ in 0..n {
+                                loop {
+                                    if let Some(v) = r1.recv().unwrap() {
+                                        sum = sum.wrapping_add(v.sum());
+                                        break;
+                                    }
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        2 => take_in_batches(n, |want| {
+                            cw.dequeue_with(want, |v| sum = sum.wrapping_add(v.sum()))
+                                .unwrap()
+                        }),
+                        _ => take_in_batches(n, |want| {
+                            rw.recv_with(want, |v| sum = sum.wrapping_add(v.sum()))
+                                .unwrap()
+                        }),
+                    }
+                    sum
+                })
+            }
+        });
+        q1.remove().unwrap();
+        qw.remove().unwrap();
+        b1.remove().unwrap();
+        bw.remove().unwrap();
+    });
+    assert!(ok, "broadcast group {label} failed");
+    let t = per_msg(cfg, &sh, &imps, Side::B);
+    vec![
+        Row::new(
+            format!("Broadcast one-at-a-time, 1 reader, {label}"),
+            &t,
+            1,
+            0,
+            "Queue one-at-a-time",
+            Unit::Rate,
+            Some(0.9),
+        ),
+        Row::new(
+            format!("Broadcast batch ({BATCH}), 1 reader, {label}"),
+            &t,
+            3,
+            2,
+            format!("Queue batch ({BATCH})"),
+            Unit::Rate,
+            Some(0.9),
         ),
     ]
 }
@@ -3007,6 +3157,10 @@ fn main() {
     }
     if cfg.wants("ring64") {
         rows.extend(ring_group::<[u64; 8]>(&cfg, clib, "64 B", &mut notes));
+    }
+    if cfg.wants("broadcast") {
+        rows.extend(broadcast_group::<u64>(&cfg, clib, "8 B"));
+        rows.extend(broadcast_group::<[u64; 8]>(&cfg, clib, "64 B"));
     }
     if cfg.wants("rtt") {
         rows.extend(rtt_group(&cfg, clib, &mut notes));
