@@ -74,7 +74,7 @@ pub use crate::layout::ring::Barrier;
 use crate::layout::ring::{Corrupt, Parking, RingError};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::park::{Lane, Peer, PeerWake};
-use crate::role::{self, Handle, Role, Seat};
+use crate::role::{Handle, Role, Seat, choose_barrier};
 use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet};
 use crate::shm::{Attachment, Segment};
 use crate::sync::AtomicU64;
@@ -150,21 +150,6 @@ fn wait_error(e: WaitError<Error>) -> RingError<Error> {
         WaitError::Read(e) => RingError::Park(read_error(e)),
         WaitError::Closed => RingError::Closed,
         WaitError::Park(e) => RingError::Park(e),
-    }
-}
-
-/// The creator's choice of wake check (as [`Queue`](crate::queue::Queue)'s).
-fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
-    use crate::abi::{
-        MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY,
-        MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
-    };
-    let needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
-    match backend.membarrier(MEMBARRIER_CMD_QUERY, 0, 0) {
-        Ok(mask) if mask & needed == needed && role::register_membarrier(backend).is_ok() => {
-            Barrier::Asymmetric
-        }
-        _ => Barrier::Symmetric,
     }
 }
 

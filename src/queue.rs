@@ -184,9 +184,6 @@ use core::marker::PhantomData;
 use core::ptr;
 use core::time::Duration;
 
-use crate::abi::{
-    MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
-};
 use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
@@ -196,7 +193,7 @@ mod loan;
 use crate::layout::ring::{self, Corrupt, Ring, RingConsumer, RingCtl, RingProducer};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::park::Lane;
-use crate::role::{self, Handle, Role, Seat, register_membarrier};
+use crate::role::{self, Handle, Role, Seat, choose_barrier};
 use crate::sem::{JOIN_TIMEOUT, SemSet};
 use crate::shm::{Attachment, Segment};
 use crate::sync::AtomicU64;
@@ -292,20 +289,6 @@ fn popped<const MAXSZ: usize>(
 #[inline(never)]
 fn closed() -> Error {
     error(ErrorKind::Closed)
-}
-
-/// The creator's choice of wake check: asymmetric if `MEMBARRIER_CMD_QUERY` lists
-/// the expedited global barrier and its registration, and registering works here;
-/// otherwise symmetric fences (old kernel, seccomp, an emulator without the call,
-/// the mock).
-fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
-    let needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
-    match backend.membarrier(MEMBARRIER_CMD_QUERY, 0, 0) {
-        Ok(mask) if mask & needed == needed && register_membarrier(backend).is_ok() => {
-            Barrier::Asymmetric
-        }
-        _ => Barrier::Symmetric,
-    }
 }
 
 /// How [`Queue::create_with`] creates or joins a queue, beyond its key, intent

@@ -14,7 +14,9 @@
 
 use core::time::Duration;
 
-use crate::abi::MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+use crate::abi::{
+    MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+};
 use crate::error::{Object, during};
 use crate::layout::ring::{Barrier, RingError};
 use crate::park::{Lane, Peer, PeerWake, SemPark};
@@ -127,6 +129,20 @@ pub(crate) fn register_membarrier<B: Backend>(backend: &B) -> Result<()> {
         .membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0)
         .map(drop)
         .map_err(|_| error(ErrorKind::Unsupported))
+}
+
+/// The creator's choice of wake check, for every kind: asymmetric if `MEMBARRIER_CMD_QUERY` lists
+/// the expedited global barrier and its registration, and registering works here;
+/// otherwise symmetric fences (old kernel, seccomp, an emulator without the call,
+/// the mock).
+pub(crate) fn choose_barrier<B: Backend>(backend: &B) -> Barrier {
+    let needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+    match backend.membarrier(MEMBARRIER_CMD_QUERY, 0, 0) {
+        Ok(mask) if mask & needed == needed && register_membarrier(backend).is_ok() => {
+            Barrier::Asymmetric
+        }
+        _ => Barrier::Symmetric,
+    }
 }
 
 /// How a role's blocking calls wait: written once for every role of every kind,
