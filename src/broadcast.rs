@@ -1711,6 +1711,11 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
     #[cold]
     #[inline(never)]
     fn take_lag(&mut self) -> Error {
+        // Only the claiming process's: a child that inherited the reader through
+        // `fork` is refused, and the gap stays for the holder.
+        if let Err(e) = self.role.holder() {
+            return e;
+        }
         let n = core::mem::take(&mut self.lag);
         Error::lagged(n)
     }
