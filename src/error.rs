@@ -413,6 +413,8 @@ enum Detail {
     /// A wait's length, in nanoseconds.
     Waited(u64),
     /// Values a lapped reader missed.
+    // Made by `Broadcast`, which loom builds leave out.
+    #[cfg_attr(loom, allow(dead_code))]
     Missed(u64),
     /// A copy that does not fit in a mapping.
     Bounds {
@@ -664,6 +666,7 @@ impl Error {
     }
 
     /// [`ErrorKind::Lagged`]: the reader missed `missed` values.
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) const fn lagged(missed: u64) -> Self {
         Error {
             detail: Detail::Missed(missed),
