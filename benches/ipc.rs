@@ -42,7 +42,7 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `broadcast`, `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `ringfire`
+//!   `broadcast`, `fanout`, `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `ringfire`
 //!   (x86_64 only)).
 #![allow(unsafe_code)]
 
@@ -1413,6 +1413,127 @@ fn broadcast_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
             Some(0.9),
         ),
     ]
+}
+
+/// Reader processes of the fan-out group, by row.
+const FAN_OUT: [usize; 3] = [1, 2, 4];
+
+/// `Broadcast` fan-out (issue 16): one writer process and 1, 2 or 4 reader
+/// processes, lossless, 8-byte values in batches of [`BATCH`], each reader checking
+/// the sum of everything it got; per cycle and reader count a fresh broadcast, the
+/// clocks started together once every reader has joined. Reports each reader's
+/// rate (the median reader) and the writer's, against the one-reader run of the
+/// same cycle. Not pinned: the readers outnumber the CPUs.
+fn fanout_group(cfg: &Config) -> Vec<Row> {
+    const READY: usize = 0;
+    const START: usize = 8;
+    const RESULTS: usize = 16;
+    let cycles = (cfg.cycles / 10).max(5);
+    let n = cfg.n(1 << 20);
+    let procs = 1 + FAN_OUT[FAN_OUT.len() - 1];
+    let words_len = RESULTS + cycles * FAN_OUT.len() * procs;
+    let region = shm_region(8 * words_len as u64);
+    // SAFETY: a fresh private segment of `words_len` words, page-aligned and
+    // zero-filled (valid AtomicU64s), attached for the life of the bench (every
+    // forked process inherits the attachment) and only used through these atomics.
+    let words: &'static [AtomicU64] =
+        unsafe { std::slice::from_raw_parts(region.cast::<AtomicU64>(), words_len) };
+    let slot = |c: usize, f: usize, p: usize| &words[RESULTS + (c * FAN_OUT.len() + f) * procs + p];
+    let ok = in_ipc_namespace(|| {
+        for c in 0..cycles {
+            for (f, &readers) in FAN_OUT.iter().enumerate() {
+                let o = BroadcastOptions::new()
+                    .readers(readers)
+                    .policy(Policy::Lossless);
+                let bc = Broadcast::<u64, RING_CAP, _>::create_with(
+                    DefaultBackend::default(),
+                    Key::PRIVATE,
+                    Intent::CreateNew,
+                    Mode::OWNER_RW,
+                    o,
+                )
+                .unwrap();
+                // Relaxed (both): the forks below order them for the children.
+                words[READY].store(0, Ordering::Relaxed);
+                words[START].store(0, Ordering::Relaxed);
+                let pids: Vec<_> = (0..readers)
+                    .map(|r| {
+                        let pid = fork();
+                        if pid == 0 {
+                            child_exit(|| {
+                                let mut rx = bc.reader(Start::Newest).unwrap();
+                                words[READY].fetch_add(1, Ordering::Release);
+                                while words[START].load(Ordering::Acquire) == 0 {
+                                    std::thread::yield_now();
+                                }
+                                let t0 = Instant::now();
+                                let mut sum = 0u64;
+                                take_in_batches(n, |want| {
+                                    rx.recv_with(want, |v| sum = sum.wrapping_add(v)).unwrap()
+                                });
+                                let ns = t0.elapsed().as_nanos() as u64;
+                                slot(c, f, 1 + r).store(ns.max(1), Ordering::Relaxed);
+                                assert_eq!(sum, checksum::<u64>(0, n), "fan-out reader {r}");
+                            });
+                        }
+                        pid
+                    })
+                    .collect();
+                let mut tx = bc.writer().unwrap();
+                while words[READY].load(Ordering::Acquire) < readers as u64 {
+                    std::thread::yield_now();
+                }
+                words[START].store(1, Ordering::Release);
+                let t0 = Instant::now();
+                send_in_batches(0, n, |next, m| {
+                    tx.send_with(m, |j| next + j as u64).unwrap()
+                });
+                let ns = t0.elapsed().as_nanos() as u64;
+                slot(c, f, 0).store(ns.max(1), Ordering::Relaxed);
+                for pid in pids {
+                    assert!(wait(pid), "a fan-out reader failed");
+                }
+                drop(tx);
+                bc.remove().unwrap();
+            }
+        }
+    });
+    assert!(ok, "fan-out group failed");
+    // [writer, median reader] per reader count, nanoseconds per value, per cycle.
+    // Relaxed: the namespace child that stored them has been reaped.
+    let per =
+        |c: usize, f: usize, p: usize| slot(c, f, p).load(Ordering::Relaxed) as f64 / n as f64;
+    let mut t = Vec::new();
+    for (f, &readers) in FAN_OUT.iter().enumerate() {
+        t.push((0..cycles).map(|c| per(c, f, 0)).collect::<Vec<_>>());
+        t.push(
+            (0..cycles)
+                .map(|c| median_iqr((1..=readers).map(|p| per(c, f, p)).collect()).0)
+                .collect(),
+        );
+    }
+    let mut rows = Vec::new();
+    for (f, &readers) in FAN_OUT.iter().enumerate().skip(1) {
+        rows.push(Row::new(
+            format!("Broadcast fan-out to {readers} reader processes, per reader, 8 B"),
+            &t,
+            2 * f + 1,
+            1,
+            "1 reader",
+            Unit::Rate,
+            None,
+        ));
+        rows.push(Row::new(
+            format!("Broadcast fan-out to {readers} reader processes, the writer, 8 B"),
+            &t,
+            2 * f,
+            0,
+            "writer with 1 reader",
+            Unit::Rate,
+            None,
+        ));
+    }
+    rows
 }
 
 /// Sends messages `first..first + n` in batches of at most [`BATCH`]:
@@ -3161,6 +3282,9 @@ fn main() {
     if cfg.wants("broadcast") {
         rows.extend(broadcast_group::<u64>(&cfg, clib, "8 B"));
         rows.extend(broadcast_group::<[u64; 8]>(&cfg, clib, "64 B"));
+    }
+    if cfg.wants("fanout") {
+        rows.extend(fanout_group(&cfg));
     }
     if cfg.wants("rtt") {
         rows.extend(rtt_group(&cfg, clib, &mut notes));
