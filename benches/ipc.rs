@@ -42,8 +42,8 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `broadcast`, `fanout`, `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `ringfire`
-//!   (x86_64 only)).
+//!   `broadcast`, `fanout`, `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`,
+//!   `table`, `ringfire` (x86_64 only)).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -55,10 +55,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
+use sysv_ipc::layout::table::Slots;
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
 use sysv_ipc::seqlock::SeqLock;
+use sysv_ipc::table::Table;
 use sysv_ipc::view::{ReadCell, ViewCell};
 use sysv_ipc::{
     Backend, DefaultBackend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType,
@@ -153,6 +155,8 @@ struct CLib {
     msgq_consume64: StreamConsume,
     pipe_produce: StreamProduce,
     pipe_consume: StreamConsume,
+    tseq_write64: unsafe extern "C" fn(*mut AtomicU64, u64, u64),
+    tseq_read64: unsafe extern "C" fn(*mut AtomicU64, u64) -> u64,
 }
 
 /// Compiles `benches/c/baselines.c` into a shared object with the C compiler the
@@ -221,6 +225,8 @@ fn load_clib() -> CLib {
         msgq_consume64: sym(handle, c"msgq_consume64"),
         pipe_produce: sym(handle, c"pipe_produce"),
         pipe_consume: sym(handle, c"pipe_consume"),
+        tseq_write64: sym(handle, c"tseq_write64"),
+        tseq_read64: sym(handle, c"tseq_read64"),
     }
 }
 
@@ -3080,6 +3086,14 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
             name: "C ring, compile-time size",
             n: cfg.n(1 << 18),
         },
+        Imp {
+            name: "ringfire spin round trip",
+            n: cfg.n(1 << 12),
+        },
+        Imp {
+            name: "Queue spin round trip",
+            n: cfg.n(1 << 12),
+        },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
     let ok = in_ipc_namespace(|| {
@@ -3090,6 +3104,9 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
         let mode = Mode::OWNER_RW;
         let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         let qw = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        // Round trips: a request queue (A to B) and a reply queue (B to A) each.
+        let qreq = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qrep = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
         // SAFETY: getpid has no preconditions.
         let pid = unsafe { libc::getpid() };
         let path = |k: usize| PathBuf::from(format!("/dev/shm/sysv-ipc-bench-rf-{pid}-{size}-{k}"));
@@ -3104,13 +3121,22 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
         // Made before the fork so that the reader finds the files; side A moves them
         // into its work, and side B's copies are never used or dropped (it leaves
         // through _exit).
-        let mut producers = Some((ring(0), ring(2)));
-        let expect = |_imp: usize, first: u64, n: u64| Some(checksum::<M>(first, n));
+        let mut producers = Some((ring(0), ring(2), ring(5)));
+        // The reply ring's producer is side B: made here too (before the fork, so
+        // that side A finds its file), used only by the child's copy.
+        let mut reply = Some(ring(6));
+        let expect = |imp: usize, first: u64, n: u64| (imp < 5).then(|| checksum::<M>(first, n));
         pair(cfg, &sh, &imps, Side::B, &clib, expect, |side| match side {
             Side::A => {
-                let (mut r1, mut rb) = producers.take().unwrap();
+                let (mut r1, mut rb, mut rreq) = producers.take().unwrap();
+                let mut rrep = RingConsumer::<M>::builder()
+                    .start_from_oldest()
+                    .attach(path(6))
+                    .unwrap();
                 let mut p1 = q1.producer().unwrap();
                 let mut pw = qw.producer().unwrap();
+                let mut preq = qreq.producer().unwrap();
+                let mut crep = qrep.consumer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, first, n| {
                     match imp {
@@ -3140,6 +3166,34 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                         3 => send_in_batches(first, n, |next, m| {
                             pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap()
                         }),
+                        5 => {
+                            for i in first..first + n {
+                                rreq.push(&M::make(i));
+                                let back = loop {
+                                    if let Some(v) = rrep.try_recv() {
+                                        break v;
+                                    }
+                                    spin_loop();
+                                };
+                                assert_eq!(back.sum(), M::make(i).sum());
+                            }
+                        }
+                        6 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = preq.enqueue(v) {
+                                    v = e.into_inner();
+                                    spin_loop();
+                                }
+                                let back = loop {
+                                    if let Some(v) = crep.dequeue().unwrap() {
+                                        break v;
+                                    }
+                                    spin_loop();
+                                };
+                                assert_eq!(back.sum(), M::make(i).sum());
+                            }
+                        }
                         // SAFETY: ct is a live mapping of `bytes` bytes laid out as the
                         // C ring of cap slots of `size` bytes; this process is its only
                         // producer.
@@ -3155,9 +3209,12 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                         .attach(path(k))
                         .unwrap()
                 };
-                let (mut r1, mut rb) = (attach(0), attach(2));
+                let (mut r1, mut rb, mut rreq) = (attach(0), attach(2), attach(5));
+                let mut rrep = reply.take().unwrap();
                 let mut c1 = q1.consumer().unwrap();
                 let mut cw = qw.consumer().unwrap();
+                let mut creq = qreq.consumer().unwrap();
+                let mut prep = qrep.producer().unwrap();
                 let mut buf = [M::default(); BATCH];
                 Box::new(move |imp, _first, n| match imp {
                     0 => {
@@ -3207,17 +3264,47 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                         });
                         sum
                     }
+                    5 => {
+                        for _ in 0..n {
+                            let v = loop {
+                                if let Some(v) = rreq.try_recv() {
+                                    break v;
+                                }
+                                spin_loop();
+                            };
+                            rrep.push(&v);
+                        }
+                        0
+                    }
+                    6 => {
+                        for _ in 0..n {
+                            let mut v = loop {
+                                if let Some(v) = creq.dequeue().unwrap() {
+                                    break v;
+                                }
+                                spin_loop();
+                            };
+                            while let Err(e) = prep.enqueue(v) {
+                                v = e.into_inner();
+                                spin_loop();
+                            }
+                        }
+                        0
+                    }
                     // SAFETY: as for the producer; this process is the only consumer.
                     _ => unsafe { c_consume(ct as _, cap, size, n) },
                 })
             }
         });
+        drop(reply);
         q1.remove().unwrap();
         qw.remove().unwrap();
+        qreq.remove().unwrap();
+        qrep.remove().unwrap();
     });
     assert!(ok, "ringfire group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
-    let (rf1, q1, rfb, qb, cct) = (0, 1, 2, 3, 4);
+    let (rf1, q1, rfb, qb, cct, rfrt, qrt) = (0, 1, 2, 3, 4, 5, 6);
     vec![
         Row::new(
             format!("Queue one-at-a-time, {label}"),
@@ -3247,6 +3334,15 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
             Some(0.9),
         ),
         Row::new(
+            format!("Queue spin round trip, {label}"),
+            &t,
+            qrt,
+            rfrt,
+            "ringfire spin round trip",
+            Unit::Time,
+            Some(1.0),
+        ),
+        Row::new(
             format!("ringfire one-at-a-time, lossless, {label}"),
             &t,
             rf1,
@@ -3255,6 +3351,89 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
             Unit::Rate,
             None,
         ),
+    ]
+}
+
+/// Slots of the `table` group's board.
+const TABLE_SLOTS: usize = 64;
+
+/// One process: `Table` write and read of a 64 B slot against a hand-written C
+/// seqlock (`tseq_write64`, `tseq_read64` in baselines.c) over another slot of the
+/// same segment (its sequence word and value words, as the table lays them out),
+/// interleaved. The table's write also stores its change index (three words on
+/// lines of their own: `slot_version`, `group`, `version`), which the C seqlock
+/// has no counterpart of; its read is the C reader's loop plus the index check.
+fn table_group(cfg: &Config, clib: CLib) -> Vec<Row> {
+    let imps = [
+        "C seqlock write 64 B",
+        "Table::write 64 B",
+        "C seqlock read 64 B",
+        "Table::read 64 B",
+        "Table::read_into 64 B",
+    ]
+    .map(|name| Imp {
+        name,
+        n: cfg.n(1 << 18),
+    });
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        type M = [u64; 8];
+        let mode = Mode::OWNER_RW;
+        let t = Table::<M, TABLE_SLOTS>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let mut w = t.writer().unwrap();
+        // Slot 1's sequence word, in this handle's mapping: the header's data
+        // offset (slot 0) plus one stride.
+        let stride = Slots::<TABLE_SLOTS>::stride_words(8) * 8;
+        let slot1 = Slots::<TABLE_SLOTS>::slots_offset() + stride;
+        let c_slot = t
+            .attachment()
+            .as_ptr()
+            .wrapping_add(slot1)
+            .cast_mut()
+            .cast::<AtomicU64>();
+        assert_eq!(stride, 128);
+        assert_eq!(t.attachment().load_u64(slot1), Some(0));
+        let mut first = [0u64; 2];
+        let mut out = M::default();
+        let mut acc = 0u64;
+        solo(cfg, &sh, &imps, &clib, |imp, n| match imp {
+            0 => {
+                // SAFETY: `c_slot` is slot 1 of the table's mapping (nine words,
+                // inside it while `t` lives); nothing else in this process writes
+                // it, and every access there is atomic.
+                unsafe { (clib.tseq_write64)(c_slot, first[0], n) };
+                first[0] += n;
+            }
+            1 => {
+                for i in first[1]..first[1] + n {
+                    w.write(0, black_box(&M::make(i))).unwrap();
+                }
+                first[1] += n;
+            }
+            // SAFETY: as for imp 0; reads only.
+            2 => acc = acc.wrapping_add(unsafe { (clib.tseq_read64)(c_slot, n) }),
+            3 => {
+                for _ in 0..n {
+                    acc = acc.wrapping_add(t.read(black_box(0)).unwrap().sum());
+                }
+            }
+            _ => {
+                for _ in 0..n {
+                    t.read_into(black_box(0), &mut out).unwrap();
+                    acc = acc.wrapping_add(black_box(&out).sum());
+                }
+            }
+        });
+        black_box(acc);
+        drop(w);
+        t.remove().unwrap();
+    });
+    assert!(ok, "table group failed");
+    let t = per_msg(cfg, &sh, &imps, Side::A);
+    vec![
+        Row::new(imps[1].name, &t, 1, 0, imps[0].name, Unit::Time, Some(1.1)),
+        Row::new(imps[3].name, &t, 3, 2, imps[2].name, Unit::Time, Some(1.1)),
+        Row::new(imps[4].name, &t, 4, 2, imps[2].name, Unit::Time, Some(1.1)),
     ]
 }
 
@@ -3308,6 +3487,9 @@ fn main() {
     if cfg.wants("ringfire") {
         rows.extend(ringfire_group::<u64>(&cfg, clib, "8 B"));
         rows.extend(ringfire_group::<[u64; 8]>(&cfg, clib, "64 B"));
+    }
+    if cfg.wants("table") {
+        rows.extend(table_group(&cfg, clib));
     }
     if cfg.wants("frames") {
         rows.extend(frames_group::<{ 1 << 17 }>(&cfg, clib, "1 MiB"));

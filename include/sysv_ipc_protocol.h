@@ -1,12 +1,12 @@
 /*
- * sysv_ipc_protocol.h: a C peer for sysv-ipc's Queue<T, MAXSZ>, SeqLock<T> and
- * Broadcast<T, N>.
+ * sysv_ipc_protocol.h: a C peer for sysv-ipc's Queue<T, MAXSZ>, SeqLock<T>,
+ * Table<T, N> and Broadcast<T, N>.
  *
  * Hand-written, and kept small: every number (offsets, magic, version, states,
  * semaphore numbers, barrier values, sizes) comes from the generated
  * sysv_ipc_layout.h. What is here is the protocol, mirroring src/layout/header.rs,
- * src/layout/ring.rs, src/layout/seqlock.rs, src/queue.rs and src/seqlock.rs
- * operation for operation, with the same C11 memory orders. It implements layout
+ * src/layout/ring.rs, src/layout/seqlock.rs, src/layout/table.rs, src/queue.rs,
+ * src/seqlock.rs and src/table.rs operation for operation, with the same C11 memory orders. It implements layout
  * version 5 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
  *
  * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
@@ -167,9 +167,12 @@ struct svipc_shape {
 
 /* Maps segment shmid after checking that its header matches `want`, then opens the
  * semaphore set semid (nsems semaphores, initialised, made by the same user).
- * wait_ms bounds each wait (header ready, semaphores initialised). */
-static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *want, int nsems,
-                              unsigned wait_ms, void **base, const char **mismatch) {
+ * wait_ms bounds each wait (header ready, semaphores initialised). shmflg:
+ * SHM_RDONLY for a reader that needs only read permission (every access here is a
+ * load then: a 64-bit acquire load is a plain load on x86_64 and aarch64). */
+static inline int svipc_join_flags_(int shmid, int semid, const struct svipc_shape *want,
+                                    int nsems, unsigned wait_ms, int shmflg, void **base,
+                                    const char **mismatch) {
     struct shmid_ds ds;
     *mismatch = NULL;
     if (shmctl(shmid, IPC_STAT, &ds) != 0)
@@ -178,7 +181,7 @@ static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *wa
         *mismatch = "size";
         return SVIPC_E_MISMATCH;
     }
-    void *p = shmat(shmid, NULL, 0);
+    void *p = shmat(shmid, NULL, shmflg);
     if (p == (void *)-1)
         return SVIPC_E_SYS;
     struct svipc_header *h = p;
@@ -255,6 +258,12 @@ fail:;
     shmdt(p);
     errno = saved;
     return r;
+}
+
+/* svipc_join_flags_ attaching read-write. */
+static inline int svipc_join_(int shmid, int semid, const struct svipc_shape *want, int nsems,
+                              unsigned wait_ms, void **base, const char **mismatch) {
+    return svipc_join_flags_(shmid, semid, want, nsems, wait_ms, 0, base, mismatch);
 }
 
 /* Claims role semaphore `sem` (IPC_NOWAIT | SEM_UNDO) and records our pid in
@@ -793,6 +802,208 @@ static inline void svipc_seqlock_close(struct svipc_seqlock *s) {
     if (s->ctl != NULL)
         shmdt(s->ctl);
     s->ctl = NULL;
+}
+
+/* ---- Table<T, N> (src/layout/table.rs, src/table.rs) ---- */
+
+struct svipc_table {
+    struct svipc_table_ctl *ctl;   /* the mapping */
+    _Atomic uint64_t *groups;      /* SVIPC_TABLE_GROUPS(n) words */
+    _Atomic uint64_t *versions;    /* n slot_version words */
+    unsigned char *slots;          /* slot 0's seq word */
+    int shmid, semid;
+    uint64_t n;                    /* the caller's N, equal to the header's */
+    uint64_t type_size;
+    uint64_t stride;               /* SVIPC_TABLE_STRIDE(type_size) */
+    const char *mismatch;          /* after SVIPC_E_MISMATCH: the field */
+    int read_only;                 /* attached SHM_RDONLY: no writer role */
+    int writer;                    /* whether this process holds the writer role */
+    pid_t pid;
+    uint64_t version;              /* the writer's last version; never re-read */
+};
+
+/* Joins the table of segment shmid and semaphore set semid: n slots of type t. A
+ * reader needs only read permission: pass read_only = 1 (SHM_RDONLY; it never stores,
+ * and it cannot take the writer role). */
+static inline int svipc_table_open_ids(struct svipc_table *tb, int shmid, int semid,
+                                       struct svipc_type t, uint64_t n, int read_only,
+                                       unsigned wait_ms) {
+    memset(tb, 0, sizeof *tb);
+    if (t.size == 0 || n == 0)
+        return SVIPC_E_ARG;
+    struct svipc_shape want = {
+        .kind = SVIPC_KIND_TABLE,
+        .data_offset = SVIPC_TABLE_SLOTS_OFFSET(n),
+        .type_size = t.size,
+        .type_align = t.align,
+        .type_id = SVIPC_FINGERPRINT(t.id, t.size, t.align),
+        .capacity = n,
+        .total_size = SVIPC_TABLE_TOTAL_SIZE(n, t.size),
+    };
+    void *base;
+    int r = svipc_join_flags_(shmid, semid, &want, SVIPC_TABLE_NSEMS, wait_ms,
+                              read_only ? SHM_RDONLY : 0, &base, &tb->mismatch);
+    if (r != SVIPC_OK)
+        return r;
+    unsigned char *b = base;
+    tb->ctl = base;
+    tb->groups = (_Atomic uint64_t *)(b + SVIPC_TABLE_INDEX_OFFSET);
+    tb->versions = (_Atomic uint64_t *)(b + SVIPC_TABLE_VERSIONS_OFFSET(n));
+    tb->slots = b + SVIPC_TABLE_SLOTS_OFFSET(n);
+    tb->shmid = shmid;
+    tb->semid = semid;
+    tb->n = n;
+    tb->type_size = t.size;
+    tb->stride = SVIPC_TABLE_STRIDE(t.size);
+    tb->read_only = read_only != 0;
+    return SVIPC_OK;
+}
+
+static inline int svipc_table_open(struct svipc_table *tb, key_t key, struct svipc_type t,
+                                   uint64_t n, int read_only, unsigned wait_ms) {
+    int shmid = shmget(key, 0, 0);
+    int semid = shmid < 0 ? -1 : semget(key, 0, 0);
+    if (semid < 0) {
+        memset(tb, 0, sizeof *tb);
+        return SVIPC_E_SYS;
+    }
+    return svipc_table_open_ids(tb, shmid, semid, t, n, read_only, wait_ms);
+}
+
+/* Slot i's seq word; its value's words follow. i < n (checked by the callers). */
+static inline _Atomic uint64_t *svipc_table_seq_(struct svipc_table *tb, uint64_t i) {
+    return (_Atomic uint64_t *)(tb->slots + i * tb->stride);
+}
+
+/* Copies slot i's value into dst (type_size bytes), trying at most `attempts`
+ * times, pausing between attempts once per 512 KiB of the value (at least once):
+ * SVIPC_OK (and *version, the slot's version, 0 if never written, if not NULL),
+ * SVIPC_E_BUSY (dst's bytes unspecified), or SVIPC_E_ARG for i >= n.
+ * Slots::read_consistent. */
+static inline int svipc_table_read(struct svipc_table *tb, uint64_t i, void *dst,
+                                   unsigned attempts, uint64_t *version) {
+    if (tb->ctl == NULL || i >= tb->n)
+        return SVIPC_E_ARG;
+    _Atomic uint64_t *seq = svipc_table_seq_(tb, i);
+    uint64_t spins = 1 + (tb->type_size + SVIPC_WORD - 1) / SVIPC_WORD / 65536;
+    for (unsigned a = 0; a < attempts; a++) {
+        /* Relaxed, then the acquire fence: pairs with the release store of seq that
+         * ended a write. Fences, not acquire loads: the mapping may be read-only. */
+        uint64_t s1 = atomic_load_explicit(seq, memory_order_relaxed);
+        if (s1 % 2 == 0) {
+            atomic_thread_fence(memory_order_acquire);
+            svipc_load_words_(dst, seq + 1, tb->type_size);
+            /* Pairs with the writer's release fence after its odd store. */
+            atomic_thread_fence(memory_order_acquire);
+            uint64_t s2 = atomic_load_explicit(seq, memory_order_relaxed);
+            if (s1 == s2) {
+                if (version != NULL)
+                    *version = s1 / 2;
+                return SVIPC_OK;
+            }
+        }
+        for (uint64_t k = 0; k < spins; k++)
+            svipc_relax_();
+    }
+    return SVIPC_E_BUSY;
+}
+
+/* The table version (the last write whose bookkeeping is complete). */
+static inline uint64_t svipc_table_version(struct svipc_table *tb) {
+    uint64_t v = atomic_load_explicit(&tb->ctl->version, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    return v;
+}
+
+/* Calls changed(ctx, i) for every slot written since version `since`, each once, in
+ * increasing order; returns the version the report covers, the next `since`.
+ * Slots::changed_since. */
+static inline uint64_t svipc_table_changed_since(struct svipc_table *tb, uint64_t since,
+                                                 void (*changed)(void *ctx, uint64_t i),
+                                                 void *ctx) {
+    /* Relaxed, then the acquire fence: pairs with the release store of version by
+     * write `now` (or later), so its index stores (and every earlier one's) are
+     * visible below. */
+    uint64_t now = atomic_load_explicit(&tb->ctl->version, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (now == since)
+        return now;
+    int all = since > now;
+    for (uint64_t g = 0; g < SVIPC_TABLE_GROUPS(tb->n); g++) {
+        if (!all && atomic_load_explicit(&tb->groups[g], memory_order_relaxed) <= since)
+            continue;
+        uint64_t end = (g + 1) * SVIPC_TABLE_GROUP;
+        for (uint64_t i = g * SVIPC_TABLE_GROUP; i < end && i < tb->n; i++)
+            if (all || atomic_load_explicit(&tb->versions[i], memory_order_relaxed) > since)
+                changed(ctx, i);
+    }
+    return now;
+}
+
+/* Takes the writer role (reclaim takes over an abandoned one), then repairs what a
+ * writer that died may have left in the change index and skips one version.
+ * TableWriter::new. */
+static inline int svipc_table_writer(struct svipc_table *tb, int reclaim) {
+    if (tb->ctl == NULL || tb->writer || tb->read_only)
+        return SVIPC_E_ARG;
+    int r = svipc_claim_(tb->semid, SVIPC_TABLE_SEM_WRITER, &tb->ctl->writer_pid, reclaim);
+    if (r != SVIPC_OK)
+        return r;
+    /* Acquire: pairs with the previous writer's last release store of version. */
+    uint64_t v = atomic_load_explicit(&tb->ctl->version, memory_order_acquire) + 1;
+    for (uint64_t i = 0; i < tb->n; i++) {
+        _Atomic uint64_t *group = &tb->groups[i / SVIPC_TABLE_GROUP];
+        uint64_t known = atomic_load_explicit(&tb->versions[i], memory_order_relaxed);
+        if (atomic_load_explicit(svipc_table_seq_(tb, i), memory_order_relaxed) != known * 2 ||
+            atomic_load_explicit(group, memory_order_relaxed) < known) {
+            atomic_store_explicit(&tb->versions[i], v, memory_order_relaxed);
+            atomic_store_explicit(group, v, memory_order_relaxed);
+        }
+    }
+    /* Release: publishes the repairs; the first write is v + 1. */
+    atomic_store_explicit(&tb->ctl->version, v, memory_order_release);
+    tb->version = v;
+    tb->writer = 1;
+    tb->pid = getpid();
+    return SVIPC_OK;
+}
+
+/* Stores src (type_size bytes) as slot i's value: SVIPC_OK (and *version, the
+ * write's version, if not NULL), or SVIPC_E_ARG (not the writer, i >= n).
+ * TableWriter::write. */
+static inline int svipc_table_write(struct svipc_table *tb, uint64_t i, const void *src,
+                                    uint64_t *version) {
+    if (!tb->writer || i >= tb->n || getpid() != tb->pid)
+        return SVIPC_E_ARG;
+    uint64_t v = ++tb->version;
+    _Atomic uint64_t *seq = svipc_table_seq_(tb, i);
+    /* Relaxed odd store, then a release fence: the word stores below are ordered
+     * after it (pairs with the readers' second acquire fence). */
+    atomic_store_explicit(seq, 2 * v - 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    svipc_store_words_(seq + 1, src, tb->type_size);
+    /* Release: publishes the words; pairs with the readers' first acquire fence. */
+    atomic_store_explicit(seq, 2 * v, memory_order_release);
+    atomic_store_explicit(&tb->versions[i], v, memory_order_relaxed);
+    atomic_store_explicit(&tb->groups[i / SVIPC_TABLE_GROUP], v, memory_order_relaxed);
+    /* Release: publishes the two index stores; pairs with changed_since's fence. */
+    atomic_store_explicit(&tb->ctl->version, v, memory_order_release);
+    if (version != NULL)
+        *version = v;
+    return SVIPC_OK;
+}
+
+static inline void svipc_table_release(struct svipc_table *tb) {
+    if (tb->writer)
+        svipc_release_(tb->semid, SVIPC_TABLE_SEM_WRITER, &tb->ctl->writer_pid, tb->pid);
+    tb->writer = 0;
+}
+
+static inline void svipc_table_close(struct svipc_table *tb) {
+    svipc_table_release(tb);
+    if (tb->ctl != NULL)
+        shmdt(tb->ctl);
+    tb->ctl = NULL;
 }
 
 /* ---- Broadcast<T, N> (src/layout/broadcast.rs, src/broadcast.rs) ----

@@ -54,6 +54,16 @@ impl ControlBlock for SeqCtl {
     }
 }
 
+impl ControlBlock for crate::layout::table::TableCtl {
+    /// The control block's end: a table's slots start at a `data_offset` that
+    /// depends on `N`, past the change index, which the header records.
+    const DATA_OFFSET: usize = crate::layout::table::INDEX_OFFSET;
+
+    fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
 /// What one layout (for one `T`, one capacity) needs from the segment and the
 /// semaphore set of its key.
 pub(crate) struct LayoutSpec<'v> {

@@ -7,9 +7,11 @@
 //!   one typed value in a segment.
 //! - [`Queue`]: a lock-free single-producer single-consumer queue of typed values in
 //!   a segment, between processes; [`SeqLock`]: one writer's value that any number
-//!   of readers copy out whole, never torn; [`Broadcast`]: one writer's stream that
-//!   up to `R` reader processes each read in full (lossy with exact gap reports, or
-//!   lossless with the writer waiting for the slowest live reader).
+//!   of readers copy out whole, never torn; [`Table`](table::Table): `N` such values
+//!   under one writer, with a query of which changed since a version a reader saw;
+//!   [`Broadcast`]: one writer's stream that up to `R` reader processes each read in
+//!   full (lossy with exact gap reports, or lossless with the writer waiting for the
+//!   slowest live reader).
 //! - [`foreign`]: the C and Python (`ctypes`) declarations of a `#[repr(C)]` struct,
 //!   with Rust's offsets asserted on the other side.
 //! - [`info`]: the namespace's limits and usage, and enumeration of every object —
@@ -32,8 +34,8 @@
 //!   for the kinds that have options: [`shm::SegmentOptions`] (huge pages, no swap
 //!   reservation), [`queue::QueueOptions`] (barrier, join timeout),
 //!   [`broadcast::BroadcastOptions`] (reader seats, policy, barrier, join timeout),
-//!   [`seqlock::SeqLockOptions`] (join timeout), and [`sem::SemSetOptions`] (join
-//!   timeout) for [`SemSet::new_initialized_with`].
+//!   [`seqlock::SeqLockOptions`] and [`table::TableOptions`] (join timeout), and
+//!   [`sem::SemSetOptions`] (join timeout) for [`SemSet::new_initialized_with`].
 //!
 //! Each options type is a `Copy` builder: `XOptions::new()` (a `const fn`, equal to
 //! `Default`) is what `create_in` uses, each option has a builder method named for
@@ -118,6 +120,8 @@ pub mod sem;
 #[cfg(not(loom))]
 pub mod seqlock;
 pub mod shm;
+#[cfg(not(loom))]
+pub mod table;
 #[cfg(not(loom))]
 pub mod view;
 

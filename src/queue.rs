@@ -1495,11 +1495,20 @@ pub struct EnqueueError<T> {
 
 impl<T> EnqueueError<T> {
     /// The same error, naming the operation and the object (see
-    /// [`during`](crate::error::during)).
+    /// [`during`](crate::error::during)): only with the `error-context` feature,
+    /// as every other call's errors.
     fn during(self, operation: &'static &'static str, object: Object) -> Self {
-        EnqueueError {
-            error: self.error.during(operation).on(object),
-            value: self.value,
+        #[cfg(feature = "error-context")]
+        {
+            EnqueueError {
+                error: self.error.during(operation).on(object),
+                value: self.value,
+            }
+        }
+        #[cfg(not(feature = "error-context"))]
+        {
+            let _ = (operation, object);
+            self
         }
     }
 
@@ -1671,7 +1680,31 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// assert_eq!(rx.dequeue()?, Some(1));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: the success path is the holder check and the ring's one-message
+    // push; every error is made out of line (`refused`).
+    #[inline]
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        if self.holder().is_ok() {
+            let mut park = self.role.wake(ITEMS);
+            let pushed = self.ring.push_one(
+                |slot| {
+                    store_words(slot, value.as_bytes());
+                },
+                &mut park,
+            );
+            if pushed == Ok(true) {
+                return Ok(());
+            }
+        }
+        self.refused(value)
+    }
+
+    /// Why [`enqueue`](Self::enqueue) did not take `value`, named: the holder check
+    /// or the ring again (a full ring stays full for its producer, a corrupt one
+    /// corrupt), with the value back.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, value: T) -> Result<(), EnqueueError<T>> {
         let object = self.role.handle().object();
         self.push_one(value)
             .map_err(|e| e.during(&"Producer::enqueue", object))
@@ -2290,6 +2323,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// let frame = q.consumer()?.dequeue()?; // error: T is larger than shm::MAX_READ_BY_VALUE
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: as `Producer::enqueue`.
+    #[inline]
     pub fn dequeue(&mut self) -> Result<Option<T>> {
         const {
             assert!(
@@ -2298,6 +2333,30 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                  shm::MAX_READ_BY_VALUE (4096 bytes): use Consumer::dequeue_into(&mut [T]) instead"
             )
         };
+        // The success path is the holder check and the ring's one-message pop; an
+        // empty ring and every error go out of line (`dequeue_slow`).
+        if self.holder().is_ok() {
+            let mut out = T::new_zeroed();
+            let mut park = self.role.wake(SPACE);
+            let popped = self.ring.pop_one(
+                |slot| {
+                    load_words(slot, out.as_mut_bytes());
+                },
+                &mut park,
+            );
+            if popped == Ok(true) {
+                return Ok(Some(out));
+            }
+        }
+        self.dequeue_slow()
+    }
+
+    /// [`dequeue`](Self::dequeue) when its first look found nothing or failed:
+    /// the whole call again, its errors named (a closed stream, a dead
+    /// producer's end, a corrupt ring, the wrong process).
+    #[cold]
+    #[inline(never)]
+    fn dequeue_slow(&mut self) -> Result<Option<T>> {
         self.role
             .now(&mut self.ring, &"Consumer::dequeue", SPACE, |ring, park| {
                 let mut out = T::new_zeroed();

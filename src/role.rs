@@ -12,6 +12,7 @@
 //! broadcast, producers of a many-to-one queue) gives each its own semaphore and
 //! pid word and claims one [`Seat`] per role handle.
 
+use core::ptr;
 use core::time::Duration;
 
 use crate::abi::{
@@ -21,6 +22,7 @@ use crate::error::{Object, during};
 use crate::layout::ring::{Barrier, RingError};
 use crate::park::{Lane, Peer, PeerWake, SemPark};
 use crate::sem::{SemOp, SemSet};
+use crate::shm::{Access, Attachment};
 use crate::sync::{AtomicU64, Ordering};
 use crate::{Backend, Error, ErrorKind, Result};
 
@@ -120,6 +122,45 @@ impl Seat<'_> {
         let free = sems.get(self.sem)? != 0;
         Ok(free && self.pid.load(Ordering::Relaxed) == pid)
     }
+}
+
+/// The parts of a second handle on a kind's segment, for a role to own: its own
+/// attachment of the segment (a second `shmat` of the same id, which the kernel
+/// allows after `IPC_RMID` too, as long as the segment is attached, as `att`
+/// keeps it) and a copy of the semaphore set's handle. A role that owns them
+/// borrows nothing from the handle it was claimed through, so it may outlive it.
+///
+/// # Errors
+///
+/// [`Segment::attach`](crate::shm::Segment::attach)'s.
+pub(crate) fn own_parts<B: Backend + Clone, A: Access>(
+    att: &Attachment<B, A>,
+    sems: &SemSet<B>,
+) -> Result<(Attachment<B>, SemSet<B>)> {
+    let own = att.segment().attach()?;
+    Ok((own, SemSet::from_id(sems.backend().clone(), sems.id())))
+}
+
+/// A role's view of its own handle's mapping, not tied to a borrow of the handle:
+/// the role keeps the handle in a field beside the view, so that it moves into a
+/// thread or a struct with no lifetime, which no borrow can say.
+///
+/// # Safety
+///
+/// `ctl` and `words` must point into a segment's mapping (not into the handle
+/// that holds it, so moving the handle moves no byte they point to), and must not
+/// be used once that mapping's attachment is detached, which happens only when
+/// its handle is dropped (`Attachment::detach` takes it by value, and the kinds
+/// hand out their attachments only by reference).
+#[allow(unsafe_code)]
+pub(crate) unsafe fn unbounded<'m, C>(ctl: &C, words: &[AtomicU64]) -> (&'m C, &'m [AtomicU64]) {
+    // SAFETY: `ctl` points into the mapping, which stays at its address, mapped,
+    // until the attachment's `shmdt`, and the caller uses the reference only
+    // before that (this fn's contract).
+    let ctl: &'m C = unsafe { &*ptr::from_ref(ctl) };
+    // SAFETY: as for `ctl`: the words are in the same mapping.
+    let words: &'m [AtomicU64] = unsafe { &*ptr::from_ref(words) };
+    (ctl, words)
 }
 
 /// This process asks to receive `MEMBARRIER_CMD_GLOBAL_EXPEDITED` barriers

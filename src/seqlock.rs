@@ -48,7 +48,6 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use core::ptr;
 use core::time::Duration;
 
 use crate::error::{Object, during};
@@ -836,14 +835,10 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     #[allow(unsafe_code)]
     unsafe fn parts_unbounded<'m>(&self) -> Result<(&'m SeqCtl, &'m [AtomicU64])> {
         let (ctl, words) = self.parts()?;
-        // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
-        // moving the handle moves no byte it points to; the mapping stays at its
-        // address, mapped, until the attachment's `shmdt`, and the caller uses the
-        // reference only before that (this fn's contract).
-        let ctl: &'m SeqCtl = unsafe { &*ptr::from_ref(ctl) };
-        // SAFETY: as for `ctl`: the words are in the same mapping.
-        let words: &'m [AtomicU64] = unsafe { &*ptr::from_ref(words) };
-        Ok((ctl, words))
+        // SAFETY: both point into the segment's mapping, not into `self`, and the
+        // caller uses them only before its `shmdt` (this fn's contract, which is
+        // `role::unbounded`'s).
+        Ok(unsafe { crate::role::unbounded(ctl, words) })
     }
 
     #[allow(unsafe_code)] // parts_unbounded
@@ -851,12 +846,11 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadWrite> {
     where
         B: Clone,
     {
-        // The writer's own handle: a second attachment of the segment (the kernel
-        // allows it after `IPC_RMID` too, while `self`'s keeps the segment
-        // attached) and a copy of the semaphore set's handle.
+        // The writer's own handle (`role::own_parts`).
+        let (att, sems) = crate::role::own_parts(&self.att, &self.sems)?;
         let lock = SeqLock {
-            att: self.att.segment().attach()?,
-            sems: SemSet::from_id(self.sems.backend().clone(), self.sems.id()),
+            att,
+            sems,
             _type: PhantomData,
         };
         // SAFETY: the view goes into the `Writer` beside `lock`, whose mapping it

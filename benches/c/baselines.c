@@ -27,6 +27,13 @@
  * slept from one that the re-check or a stale semaphore count cut short.
  *
  * SysV message queue streaming: one 8- or 64-byte message per call; pipe: 8 bytes.
+ *
+ * Seqlock: one 64-byte value behind a sequence word, what a C programmer writes
+ * for a slot of a board of latest values (the `table` group: it runs over a slot
+ * of the crate's Table segment, a sequence word then the value's eight words):
+ * the writer stores seq + 1 (relaxed), a release fence, the words (relaxed),
+ * seq + 2 (release); the reader loads seq (acquire), the words (relaxed), an
+ * acquire fence, seq again, and retries until the two agree and are even.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -400,6 +407,43 @@ uint64_t pipe_consume(int fd, uint64_t n) {
         while (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
             if (errno != EINTR) return (uint64_t)-1;
         sum += v;
+    }
+    return sum;
+}
+
+/* ---- seqlock over one 64-byte slot ---- */
+
+/* Writes values first .. first + n - 1 (word 0 the counter, the others FILLER) into
+ * the slot at `slot`: its sequence word, then eight value words. */
+void tseq_write64(_Atomic uint64_t *slot, uint64_t first, uint64_t n) {
+    uint64_t seq = atomic_load_explicit(&slot[0], memory_order_relaxed);
+    seq += seq & 1;
+    for (uint64_t i = first; i < first + n; i++) {
+        atomic_store_explicit(&slot[0], seq + 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+        atomic_store_explicit(&slot[1], i, memory_order_relaxed);
+        for (int w = 2; w < 9; w++)
+            atomic_store_explicit(&slot[w], UINT64_C(0x0101010101010101), memory_order_relaxed);
+        seq += 2;
+        atomic_store_explicit(&slot[0], seq, memory_order_release);
+    }
+}
+
+/* Reads the slot's value n times (retrying each until consistent); the sum of
+ * every word of every copy. */
+uint64_t tseq_read64(_Atomic uint64_t *slot, uint64_t n) {
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v[8], s1, s2;
+        do {
+            s1 = atomic_load_explicit(&slot[0], memory_order_acquire);
+            for (int w = 0; w < 8; w++)
+                v[w] = atomic_load_explicit(&slot[1 + w], memory_order_relaxed);
+            atomic_thread_fence(memory_order_acquire);
+            s2 = atomic_load_explicit(&slot[0], memory_order_relaxed);
+        } while (s1 != s2 || (s1 & 1));
+        for (int w = 0; w < 8; w++)
+            sum += v[w];
     }
     return sum;
 }

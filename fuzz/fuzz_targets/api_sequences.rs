@@ -689,7 +689,11 @@ impl<'k> World<'k> {
                     if let Ok(mut w) = w {
                         for v in values.iter().take(4) {
                             w.write(v).expect("the role is this process's");
-                            assert_eq!(l.item.read_with_attempts(2), Ok(*v), "a completed write reads back");
+                            assert_eq!(
+                                l.item.read_with_attempts(2),
+                                Ok(*v),
+                                "a completed write reads back"
+                            );
                         }
                         if *abandon {
                             w.abandon_mid_write();

@@ -235,7 +235,10 @@ fn pure_seqlock(input: &mut Input<'_>) {
         let mut dst = vec![0u8; len];
         let attempts = u32::from(input.byte() % 4);
         if let Ok(seq) = seqlock::read(&ctl, &words, &mut dst, attempts) {
-            assert!(seq.is_multiple_of(2), "a read succeeds only at an even sequence");
+            assert!(
+                seq.is_multiple_of(2),
+                "a read succeeds only at an even sequence"
+            );
             assert!(len.div_ceil(8) <= nwords, "read more than the words");
         }
         let src: Vec<u8> = (0..usize::from(input.byte() % 40))
@@ -351,7 +354,11 @@ fn typed_over_mock(k: &Kernel, input: &mut Input<'_>) {
     let att = lock.attachment();
     let n = att.len();
     let bytes: Vec<u8> = (0..n).map(|_| input.byte()).collect();
-    let start = if input.byte().is_multiple_of(2) { 128 } else { 0 };
+    let start = if input.byte().is_multiple_of(2) {
+        128
+    } else {
+        0
+    };
     let _ = att.write(start, bytes.get(start..).unwrap_or(&[]));
     let _ = lock.read_with_attempts(3);
     let again = SeqLock::<[u64; 3], _>::create_with(

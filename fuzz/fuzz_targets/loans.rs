@@ -36,15 +36,18 @@ impl ShmType for Rec {
 const N: usize = 4;
 
 fn allowed(kind: ErrorKind) -> bool {
-    matches!(kind, ErrorKind::Corrupt | ErrorKind::Closed | ErrorKind::Busy)
+    matches!(
+        kind,
+        ErrorKind::Corrupt | ErrorKind::Closed | ErrorKind::Busy
+    )
 }
 
 fuzz_target!(|data: &[u8]| {
     let k: Box<Mock> = Box::new(Mock::new());
     let q = Queue::<Rec, N, _>::create_in(&*k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)
         .unwrap();
-    let lock = SeqLock::<Rec, _>::create_in(&*k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)
-        .unwrap();
+    let lock =
+        SeqLock::<Rec, _>::create_in(&*k, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
     // The hostile peer's own mappings (distinct addresses: the mock maps each shmat
     // apart), written with 8-byte-word copies. The first 128 bytes (the header) are
     // left alone: garbage there is the join's business, fuzzed elsewhere.

@@ -131,15 +131,26 @@ fuzz_target!(|data: &[u8]| {
                 let i = arg ^ r.index().load(order) as usize;
                 let row = r.grid().at(i % 8);
                 assert_eq!(row.is_some(), i % 8 < 5);
-                assert_eq!(row.and_then(|row| row.get(i >> 3)).is_some(), i % 8 < 5 && (i >> 3) < 7);
+                assert_eq!(
+                    row.and_then(|row| row.get(i >> 3)).is_some(),
+                    i % 8 < 5 && (i >> 3) < 7
+                );
                 assert_eq!(r.tail().at(i).map(|c| c.load(order)).is_some(), i < 12);
                 let (start, end) = (arg % 13, (arg >> 4) % 13);
                 let mut out = [0u16; 13];
-                let got = r.tail().read_range(start..end, &mut out[..end.saturating_sub(start)]);
+                let got = r
+                    .tail()
+                    .read_range(start..end, &mut out[..end.saturating_sub(start)]);
                 assert_eq!(got.is_ok(), start <= end && end <= 12);
                 let p = r.poses().at(arg % 3);
                 assert_eq!(p.is_some(), arg % 3 < 2);
-                let _ = p.map(|p| (p.x().load(order), p.y().load(order), ReadCell::load(p, order)));
+                let _ = p.map(|p| {
+                    (
+                        p.x().load(order),
+                        p.y().load(order),
+                        ReadCell::load(p, order),
+                    )
+                });
             }
             9 => {
                 // Both read views of the same bytes load what the peer wrote there,

@@ -12,7 +12,7 @@
 //! | 0 | `state` | 0 uninitialised (the kernel's zero fill), 1 initialising, 2 ready; anything else is corrupt |
 //! | 8 | `magic` | [`MAGIC`], the bytes `"SVIPCRS1"` |
 //! | 16 | `layout_version` | [`LAYOUT_VERSION`] |
-//! | 24 | `kind` | [`Kind`]: 1 ring, 2 seqlock, 3 broadcast, 5 table |
+//! | 24 | `kind` | [`Kind`]: 1 ring, 2 seqlock, 3 broadcast, 4 mpsc, 5 table |
 //! | 32 | `total_size` | bytes the layout uses (the segment may be larger) |
 //! | 40 | `data_offset` | offset of the first slot / value word (384 ring, 256 seqlock, `SLOTS` for a table: see [`table`](crate::layout::table)) |
 //! | 48 | `type_size` | `size_of::<T>()` |
@@ -208,6 +208,7 @@ pub const HEADER_SIZE: usize = 128;
 /// assert_eq!(Kind::Ring as u64, 1);
 /// assert_eq!(Kind::SeqLock as u64, 2);
 /// assert_eq!(Kind::Broadcast as u64, 3);
+/// assert_eq!(Kind::Mpsc as u64, 4);
 /// assert_eq!(Kind::Table as u64, 5);
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -219,6 +220,8 @@ pub enum Kind {
     SeqLock = 2,
     /// The one-writer, many-reader ring of [`broadcast`](crate::layout::broadcast).
     Broadcast = 3,
+    /// The many-producer ring of [`layout::mpsc`](crate::layout::mpsc).
+    Mpsc = 4,
     /// The table of versioned slots ([`table`](crate::layout::table)).
     Table = 5,
 }

@@ -3,7 +3,8 @@
 //! over them.
 //!
 //! This module knows nothing of system calls. Its algorithms take references to
-//! `#[repr(C)]` structs made only of atomics ([`Header`], [`RingCtl`], [`SeqCtl`]) and
+//! `#[repr(C)]` structs made only of atomics ([`Header`], [`RingCtl`], [`SeqCtl`],
+//! [`MpscCtl`](mpsc::MpscCtl)) and
 //! to slices of `AtomicU64` words, so the same code runs over a segment, over
 //! ordinary memory in a test, and under [loom](https://docs.rs/loom) (`--cfg loom`,
 //! where the atomics are loom's and the "processes" are loom threads).
@@ -14,14 +15,15 @@
 //! (C: `_Atomic uint64_t`, or `__atomic_*` builtins on `uint64_t`). One access size
 //! for every byte of every layout means no mixed-size atomic accesses, which
 //! Rust's memory model forbids, even between our own copy routines. The segment
-//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`], [`broadcast`], [`table`] and
-//! [`seqlock`] give every offset, and `offset_of!` assertions pin them.
+//! starts with the 128-byte [`Header`]; the tables in [`header`], [`ring`], [`broadcast`],
+//! [`mpsc`], [`table`] and [`seqlock`] give every offset, and `offset_of!` assertions pin them.
 //!
 //! | layout | 0..128 | then | payload |
 //! |---|---|---|---|
 //! | ring ([`Kind::Ring`]) | [`Header`] | producer line 128..256, consumer line 256..384 | `MAXSZ` slots from 384 |
 //! | seqlock ([`Kind::SeqLock`]) | [`Header`] | sequence line 128..256 | value words from 256 |
 //! | broadcast ([`Kind::Broadcast`]) | [`Header`] | writer line 128..256, waiting line 256..384, `R` reader lines of 128 from 384 | `N` slots after the reader lines |
+//! | mpsc ([`Kind::Mpsc`]) | [`Header`] | producers' line 128..256, consumer line 256..384, `P` producer entries of 128 bytes from 384 | `N` slots from 384 + 128·`P` |
 //! | table ([`Kind::Table`]) | [`Header`] | writer line 128..256, change index from 256 | `N` slots (`seq` + value, 64-byte strides) from `data_offset` |
 //!
 //! A slot or value of type `T` takes `size_of::<T>()` rounded up to 8 bytes: its
@@ -53,6 +55,7 @@
 
 pub mod broadcast;
 pub mod header;
+pub mod mpsc;
 pub mod ring;
 pub mod seqlock;
 pub mod table;
@@ -115,9 +118,13 @@ pub const fn words_for(size: usize) -> usize {
 // there, and its copy is never specialised to `T`'s size (benches/ipc.rs).
 #[inline]
 pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
-    if words_for(src.len()) > words.len() {
+    // Cut to the words `src` fills: the copy's length then follows from `src`'s
+    // alone, which a typed caller knows at compile time (a slot's runtime word
+    // count left the loop's trip count unknown: ~100 instructions of set-up for
+    // 64 bytes).
+    let Some(words) = words.get(..words_for(src.len())) else {
         return false;
-    }
+    };
     // Relaxed, in `store_run` and below: the protocol around the copy (a ring index,
     // a sequence number) orders it; the words only have to be atomic to be race-free.
     let whole = src.len() / WORD * WORD;
@@ -142,9 +149,10 @@ pub(crate) fn store_words(words: &[AtomicU64], src: &[u8]) -> bool {
 // `#[inline]`: as for `store_words`.
 #[inline]
 pub(crate) fn load_words(words: &[AtomicU64], dst: &mut [u8]) -> bool {
-    if words_for(dst.len()) > words.len() {
+    // Cut to the words `dst` takes, as in `store_words`.
+    let Some(words) = words.get(..words_for(dst.len())) else {
         return false;
-    }
+    };
     // Relaxed: ordered by the protocol around the copy, as in `store_words`.
     let whole = dst.len() / WORD * WORD;
     let Some((head, last)) = dst.split_at_mut_checked(whole) else {
@@ -190,6 +198,11 @@ unsafe impl AtomicsOnly for broadcast::BcCtl {}
 // array of them; its size is pinned in `table` to the sum of the fields (no padding).
 #[cfg(not(loom))]
 unsafe impl AtomicsOnly for table::TableCtl {}
+// SAFETY: MpscCtl is a #[repr(C)] struct of a Header and AtomicU64 fields and
+// arrays of them; its size is pinned in layout::mpsc to the sum of the fields
+// (384 bytes, no padding).
+#[cfg(not(loom))]
+unsafe impl AtomicsOnly for mpsc::MpscCtl {}
 
 /// The control struct `C` at the start of an attachment's mapping, and the
 /// `data_words` words at `data_offset`; `None` if they do not fit in the segment.
@@ -290,6 +303,7 @@ impl<'a> SeqReadView<'a> {
 
     /// [`seqlock::read_consistent`] with the value's words, which `load` must
     /// only load (Relaxed: a read-only mapping takes nothing else).
+    #[inline]
     pub(crate) fn read_consistent<R>(
         &self,
         attempts: u32,
@@ -302,6 +316,84 @@ impl<'a> SeqReadView<'a> {
 
 /// The view of the `T` at the start of `words`, if they hold one: a queue's slot
 /// or a seqlock's value, whose words are 8-byte aligned.
+/// A table's header and slots over either kind of attachment, with only the
+/// readers' operations: each one only loads (Relaxed, its acquires are fences:
+/// `table`'s module docs), so a read-only mapping serves them as it serves
+/// [`SeqReadView`]. The writer's side (`table::TableWriter`) is built from a
+/// read-write attachment's [`view`] only.
+#[cfg(not(loom))]
+pub(crate) struct TableReadView<'a, const N: usize> {
+    slots: table::Slots<'a, N>,
+}
+
+#[cfg(not(loom))]
+impl<'a, const N: usize> TableReadView<'a, N> {
+    /// The table of `value_words`-word values in `att`; `None` unless the
+    /// attachment holds the whole layout.
+    #[inline]
+    pub(crate) fn new<B: crate::Backend, A: crate::shm::Access>(
+        att: &'a crate::shm::Attachment<B, A>,
+        value_words: usize,
+    ) -> Option<Self> {
+        let words = table::Slots::<N>::words(value_words);
+        let (ctl, words) = view_any::<B, A, table::TableCtl>(att, table::INDEX_OFFSET, words)?;
+        Some(TableReadView {
+            slots: table::Slots::new(ctl, words, value_words)?,
+        })
+    }
+
+    /// The attacher's half of the header handshake (loads only), before the rest
+    /// of the layout is known to fit; `None` if not even the control block does.
+    pub(crate) fn attach<B: crate::Backend, A: crate::shm::Access>(
+        att: &crate::shm::Attachment<B, A>,
+        shape: &Shape,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Option<Result<(), HeaderError>> {
+        let (ctl, _) = view_any::<B, A, table::TableCtl>(att, table::INDEX_OFFSET, 0)?;
+        Some(ctl.header.attach(shape, wait))
+    }
+
+    /// [`table::Slots::read`].
+    #[inline]
+    pub(crate) fn read(
+        &self,
+        slot: usize,
+        dst: &mut [u8],
+        attempts: u32,
+    ) -> Result<u64, table::TableError> {
+        self.slots.read(slot, dst, attempts)
+    }
+
+    /// [`table::Slots::read_consistent`].
+    pub(crate) fn read_consistent<R>(
+        &self,
+        slot: usize,
+        attempts: u32,
+        load: impl FnMut(&'a [AtomicU64]) -> R,
+    ) -> Result<(R, u64), table::TableError> {
+        self.slots.read_consistent(slot, attempts, load)
+    }
+
+    /// [`table::Slots::changed_since`].
+    pub(crate) fn changed_since(&self, since: u64, changed: impl FnMut(usize)) -> u64 {
+        self.slots.changed_since(since, changed)
+    }
+
+    /// The table version: the last write whose bookkeeping is complete.
+    pub(crate) fn version(&self) -> u64 {
+        // Relaxed, then the Acquire fence: pairs with the writer's Release store of
+        // `version`, as in `changed_since`; a fence, which a read-only mapping
+        // allows.
+        let v = self
+            .slots
+            .ctl()
+            .version
+            .load(crate::sync::Ordering::Relaxed);
+        crate::sync::fence(crate::sync::Ordering::Acquire);
+        v
+    }
+}
+
 #[cfg(not(loom))]
 #[allow(unsafe_code)]
 pub(crate) fn value_view<T: crate::view::ShmView>(words: &[AtomicU64]) -> Option<&T::View> {

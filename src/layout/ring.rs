@@ -993,23 +993,30 @@ impl<'a, const N: usize> Ring<'a, N> {
     }
 
     /// The `seq` word and the payload words of the slot of message `index`.
-    // Unchecked: this is on every push and pop, where the checked slice (three
-    // compares and selects over a runtime stride) was a fifth of a one-message call.
+    // Unchecked and by pointer: this is on every push and pop, where the checked
+    // slice (three compares and selects over a runtime stride) was a fifth of a
+    // one-message call, and the slice pattern that split `seq` from the payload
+    // another eight instructions.
     #[inline]
     fn slot(&self, index: u64) -> (&'a AtomicU64, &'a [AtomicU64]) {
         // Masked with our compile-time N: whatever `index` is, the slot is in range.
         let i = (index as usize) & (N - 1);
-        let stride = self.slot_words + 1;
+        let base = self.slots.as_ptr();
         // SAFETY: `new` checked `slots.len() == words(slot_words)`, i.e.
-        // `N * stride` (not saturated: a slice of `AtomicU64` has fewer than
-        // `usize::MAX` elements), and the fields never change; `i < N`, so
-        // `i * stride + stride <= N * stride` does not overflow and is in bounds.
-        let slot = unsafe { self.slots.get_unchecked(i * stride..i * stride + stride) };
-        match slot {
-            [seq, payload @ ..] => (seq, payload),
-            // `stride >= 2` (`new` refuses `slot_words == 0`).
-            [] => (&self.ctl.producer_pad[0], &[]),
-        }
+        // `N * (slot_words + 1)` (not saturated: a slice of `AtomicU64` has fewer
+        // than `usize::MAX` elements), and the fields never change; `i < N`, so
+        // `i * (slot_words + 1)` does not overflow and the slot's `slot_words + 1`
+        // words from there are inside `slots`.
+        let seq = unsafe { base.add(i * (self.slot_words + 1)) };
+        // SAFETY: `seq` points into `slots`, borrowed for `'a` (see above).
+        let seq_ref = unsafe { &*seq };
+        // SAFETY: `seq + 1` is the slot's first payload word, inside `slots` (its
+        // slot has `slot_words + 1 >= 2` words, see above).
+        let first = unsafe { seq.add(1) };
+        // SAFETY: the `slot_words` words from `first` are the rest of its slot,
+        // inside `slots` (see above), initialised atomics borrowed for `'a`.
+        let payload = unsafe { core::slice::from_raw_parts(first, self.slot_words) };
+        (seq_ref, payload)
     }
 
     /// Publishes messages `first..first + n`, after `tail` covers them: the `seq`
@@ -1027,7 +1034,7 @@ impl<'a, const N: usize> Ring<'a, N> {
     /// How many messages from `index` on are published according to the `seq` of
     /// its slot: `1..=N`, or 0 (not yet, an older lap, garbage); and the `seq`.
     fn published_from(&self, index: u64) -> (usize, u64) {
-        // Acquire: pairs with the Release stores in `publish_seq` and
+        // Acquire: pairs with the Release stores in `publish_seq`, `RingProducer::publish_at` and
         // `RingProducer::close`.
         let seq = self.slot(index).0.load(Ordering::Acquire);
         let n = seq.wrapping_sub(index);
@@ -1225,6 +1232,11 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         mut write: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, Corrupt> {
+        if max == 1 {
+            return self
+                .push_one(|slot| write(0, slot), parking)
+                .map(usize::from);
+        }
         let n = self.reserve(max)?;
         if n == 0 {
             return Ok(0);
@@ -1234,6 +1246,45 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         }
         self.publish(n, parking);
         Ok(n)
+    }
+
+    /// [`push`](Self::push) of one message: `write` fills the payload words of its
+    /// slot; `false` (and `write` not called) while the ring is full. The slot's
+    /// address is computed once, for the payload and the `seq` word both.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<1>::words(1)] = Default::default();
+    /// let mut p = RingProducer::new(Ring::<1>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(p.push_one(|s| s[0].store(7, Ordering::Relaxed), &mut NoPark), Ok(true));
+    /// assert_eq!(p.push_one(|_| unreachable!(), &mut NoPark), Ok(false)); // full
+    /// assert_eq!(slots[1].load(Ordering::Relaxed), 7);
+    /// ```
+    #[inline]
+    pub fn push_one<P: Parking>(
+        &mut self,
+        write: impl FnOnce(&[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<bool, Corrupt> {
+        if self.free(1)? == 0 {
+            return Ok(false);
+        }
+        let (seq, payload) = self.ring.slot(self.tail);
+        write(payload);
+        self.publish_at(seq, 1, parking);
+        Ok(true)
     }
 
     /// How many slots, up to `max`, are free for the next messages, without
@@ -1369,14 +1420,26 @@ impl<'a, const N: usize> RingProducer<'a, N> {
     /// Publishes the `n` free slots after `tail`, then wakes a parked consumer.
     #[inline]
     fn publish<P: Parking>(&mut self, n: usize, parking: &mut P) {
-        let first = self.tail;
-        self.tail = first.wrapping_add(n as u64);
+        let seq = self.ring.slot(self.tail).0;
+        self.publish_at(seq, n, parking);
+    }
+
+    /// [`publish`](Self::publish), given the `seq` word of `tail`'s slot (which a
+    /// one-message push has at hand).
+    #[inline]
+    fn publish_at<P: Parking>(&mut self, seq: &AtomicU64, n: usize, parking: &mut P) {
+        if n == 0 {
+            return;
+        }
+        self.tail = self.tail.wrapping_add(n as u64);
         // Release: publishes the slots just written; pairs with the Acquire loads of
         // `tail` in `RingConsumer::available` and the consumer's `Side::recheck`.
         self.ring.ctl.tail.store(self.tail, Ordering::Release);
         // After `tail`: a consumer that takes a message on its `seq` never gets ahead
-        // of `tail` (module docs, "Slot sequence").
-        self.ring.publish_seq(first, n);
+        // of `tail` (module docs, "Slot sequence"). Release: the payloads written
+        // before (and the `tail` store) happen before a consumer's Acquire load that
+        // reads this value (`Ring::published_from`).
+        seq.store(self.tail, Ordering::Release);
         if take_waiter(&self.ring.ctl.consumer_waiting, self.barrier) {
             wake_peer(parking);
         }
@@ -1745,6 +1808,9 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         mut read: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, Corrupt> {
+        if max == 1 {
+            return self.pop_one(|slot| read(0, slot), parking).map(usize::from);
+        }
         let n = self.peek(max)?;
         if n == 0 {
             return Ok(0);
@@ -1754,6 +1820,46 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         }
         self.consume(n, parking);
         Ok(n)
+    }
+
+    /// [`pop`](Self::pop) of one message: `read` gets the payload words of its
+    /// slot; `false` (and `read` not called) while the ring is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let mut p = RingProducer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// let mut c = RingConsumer::new(Ring::<2>::new(&ctl, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(c.pop_one(|_| unreachable!(), &mut NoPark), Ok(false)); // empty
+    /// p.push_one(|s| s[0].store(9, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// let mut got = 0;
+    /// assert_eq!(c.pop_one(|s| got = s[0].load(Ordering::Relaxed), &mut NoPark), Ok(true));
+    /// assert_eq!(got, 9);
+    /// ```
+    #[inline]
+    pub fn pop_one<P: Parking>(
+        &mut self,
+        read: impl FnOnce(&[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<bool, Corrupt> {
+        if self.available(1)? == 0 {
+            return Ok(false);
+        }
+        read(self.ring.slot(self.head).1);
+        self.consume(1, parking);
+        Ok(true)
     }
 
     /// How many published messages, up to `max`, can be read without blocking:

@@ -450,6 +450,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// assert!(Slots::<4>::new(&ctl, &words[1..], 2).is_none());
     /// assert!(Slots::<4>::new(&ctl, &words, 0).is_none()); // no value
     /// ```
+    #[inline]
     pub fn new(ctl: &'a TableCtl, words: &'a [AtomicU64], value_words: usize) -> Option<Self> {
         if N == 0
             || value_words == 0
@@ -506,6 +507,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     }
 
     /// Slot `slot`'s `seq` word and value words; `None` past the last slot.
+    #[inline]
     fn slot(&self, slot: usize) -> Option<(&'a AtomicU64, &'a [AtomicU64])> {
         if slot >= N {
             return None;
@@ -544,6 +546,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// assert_eq!(&out, b"twelve bytes");
     /// assert_eq!(slots.read(1, &mut out, 1), Ok(0)); // the other slot is untouched
     /// ```
+    #[inline]
     pub fn read(&self, slot: usize, dst: &mut [u8], attempts: u32) -> Result<u64, TableError> {
         if words_for(dst.len()) > self.value_words {
             return Err(TableError::TooLarge);
@@ -589,6 +592,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// let got = slots.read_consistent(1, 1, |words| (words[0].load(Relaxed), words[3].load(Relaxed)));
     /// assert_eq!(got, Ok(((7, 9), v)));
     /// ```
+    #[inline]
     pub fn read_consistent<R>(
         &self,
         slot: usize,
@@ -801,6 +805,7 @@ impl<'a, const N: usize> TableWriter<'a, N> {
     /// assert_eq!(w.write(1, &[7; 17]), Err(TableError::TooLarge));
     /// assert_eq!(w.write(2, &[7; 16]), Err(TableError::NoSlot));
     /// ```
+    #[inline]
     pub fn write(&mut self, slot: usize, src: &[u8]) -> Result<u64, TableError> {
         if words_for(src.len()) > self.slots.value_words {
             return Err(TableError::TooLarge);
@@ -839,6 +844,7 @@ impl<'a, const N: usize> TableWriter<'a, N> {
     /// assert_eq!(slots.read(0, &mut out, 1), Ok(2));
     /// assert_eq!(out[8], 5);
     /// ```
+    #[inline]
     pub fn write_in_place<R>(
         &mut self,
         slot: usize,
@@ -863,6 +869,7 @@ impl<'a, const N: usize> TableWriter<'a, N> {
 
     /// The seqlock write of one slot (module docs, "Protocol", step 1) with the
     /// next version, which it returns with what `store` returned.
+    #[inline]
     fn seq_write<R>(
         &mut self,
         seq: &AtomicU64,
@@ -949,6 +956,7 @@ impl<'a, const N: usize> TableWriter<'a, N> {
 }
 
 /// Opens write `v` of the slot whose sequence word is `seq`: `seq = 2v - 1`.
+#[inline]
 fn begin(seq: &AtomicU64, v: u64) {
     // Relaxed store, then the Release fence: every word store after this call is
     // ordered after `seq = 2v - 1`; pairs with the second Acquire fence in
