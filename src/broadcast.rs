@@ -59,7 +59,6 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use core::ptr;
 use core::time::Duration;
 
 use crate::error::{Object, during};
@@ -74,7 +73,7 @@ pub use crate::layout::ring::Barrier;
 use crate::layout::ring::{Corrupt, Parking, RingError};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::park::{Lane, Peer, PeerWake};
-use crate::role::{Handle, Role, Seat, choose_barrier};
+use crate::role::{self, Handle, Role, Seat, choose_barrier};
 use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet};
 use crate::shm::{Attachment, Segment};
 use crate::sync::AtomicU64;
@@ -699,25 +698,33 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
     }
 
     /// The control block, reader lines and slots of this handle's mapping.
-    fn words(&self) -> Result<(&BcCtl, &[AtomicU64], &[AtomicU64])> {
+    fn words(&self) -> Result<(&BcCtl, &[AtomicU64])> {
         let lines = Layout::<N>::line_words(self.readers);
         let slots = Layout::<N>::words(Self::SLOT_WORDS);
-        let (ctl, words) = view::<B, BcCtl>(&self.att, bc::DATA_OFFSET, lines + slots)
-            .ok_or_else(|| self.too_small())?;
-        let (lines, slots) = words
-            .split_at_checked(lines)
-            .ok_or_else(|| self.too_small())?;
-        Ok((ctl, lines, slots))
+        view::<B, BcCtl>(&self.att, bc::DATA_OFFSET, lines + slots).ok_or_else(|| self.too_small())
     }
 
     fn ctl(&self) -> Result<&BcCtl> {
         Ok(self.words()?.0)
     }
 
-    fn layout(&self) -> Result<(Layout<'_, N>, &[AtomicU64])> {
-        let (ctl, lines, slots) = self.words()?;
+    /// The layout over `ctl` and the words after it (reader lines, then slots),
+    /// and the reader lines.
+    fn split<'m>(
+        &self,
+        ctl: &'m BcCtl,
+        words: &'m [AtomicU64],
+    ) -> Result<(Layout<'m, N>, &'m [AtomicU64])> {
+        let (lines, slots) = words
+            .split_at_checked(Layout::<N>::line_words(self.readers))
+            .ok_or_else(|| self.too_small())?;
         let l = Layout::new(ctl, lines, slots, Self::SLOT_WORDS).ok_or_else(|| self.too_small())?;
         Ok((l, lines))
+    }
+
+    fn layout(&self) -> Result<(Layout<'_, N>, &[AtomicU64])> {
+        let (ctl, words) = self.words()?;
+        self.split(ctl, words)
     }
 
     /// [`layout`](Self::layout), not tied to a borrow of `self`: for a role,
@@ -725,32 +732,26 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
     ///
     /// # Safety
     ///
-    /// The view must not be used once this handle's attachment is detached, which
-    /// happens only when the handle is dropped.
+    /// As [`role::unbounded`]: the view must not be used once this handle's
+    /// attachment is detached, which happens only when the handle is dropped.
     #[allow(unsafe_code)]
     unsafe fn layout_unbounded<'m>(&self) -> Result<(Layout<'m, N>, &'m [AtomicU64])> {
-        let (ctl, lines, slots) = self.words()?;
-        // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
-        // moving the handle moves no byte it points to; the mapping stays mapped
-        // until the attachment's `shmdt`, and the caller uses the reference only
-        // before that (this fn's contract).
-        let ctl: &'m BcCtl = unsafe { &*ptr::from_ref(ctl) };
-        // SAFETY: as for `ctl`: the lines are in the same mapping.
-        let lines: &'m [AtomicU64] = unsafe { &*ptr::from_ref(lines) };
-        // SAFETY: as for `ctl`: the slots are in the same mapping.
-        let slots: &'m [AtomicU64] = unsafe { &*ptr::from_ref(slots) };
-        let l = Layout::new(ctl, lines, slots, Self::SLOT_WORDS).ok_or_else(|| self.too_small())?;
-        Ok((l, lines))
+        let (ctl, words) = self.words()?;
+        // SAFETY: both point into the segment's mapping, not into `self`; the
+        // caller keeps to this fn's contract, which is `unbounded`'s.
+        let (ctl, words) = unsafe { role::unbounded(ctl, words) };
+        self.split(ctl, words)
     }
 
-    /// A second handle on this broadcast, for a role to own (as `Queue`'s).
+    /// A second handle on this broadcast, for a role to own.
     fn own_handle(&self) -> Result<Self>
     where
         B: Clone,
     {
+        let (att, sems) = role::own_parts(&self.att, &self.sems)?;
         Ok(Broadcast {
-            att: self.att.segment().attach()?,
-            sems: SemSet::from_id(self.sems.backend().clone(), self.sems.id()),
+            att,
+            sems,
             readers: self.readers,
             _type: PhantomData,
         })
