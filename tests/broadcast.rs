@@ -72,23 +72,41 @@ fn open<B: Backend + Clone, const N: usize>(b: B, o: BroadcastOptions) -> Bc<B, 
 /// against every value it gets, and moved on by exactly each gap it is told of.
 struct Stream {
     next: u64,
+    /// No gap may end past this value. Lossless: a reader joined at the newest
+    /// (its position `p`) has no gaps; one joined at the oldest loses only values
+    /// the writer sent before it knew of the reader, all below the tail the
+    /// reader read when joining, `p + N` (or below `N`, when `p` is 0); the gaps
+    /// may come after values it did read. Lossy: no limit.
+    limit: u64,
     values: u64,
     gaps: u64,
     missed: u64,
 }
 
 impl Stream {
-    fn new(next: u64) -> Stream {
+    /// A reader's stream from position `next`, with no gaps ending past `limit`.
+    fn new(next: u64, limit: u64) -> Stream {
         Stream {
             next,
+            limit,
             values: 0,
             gaps: 0,
             missed: 0,
         }
     }
 
+    /// The limit for a reader joined at `start` on a broadcast of `policy` and
+    /// capacity `n`, at position `p`.
+    fn limit(policy: Policy, start: Start, p: u64, n: usize) -> u64 {
+        match (policy, start) {
+            (Policy::Lossy, _) => u64::MAX,
+            (Policy::Lossless, Start::Newest) => p,
+            (Policy::Lossless, Start::Oldest) => p + n as u64,
+        }
+    }
+
     /// One read's outcome: `Ok(true)` a value, `Ok(false)` the end.
-    fn take(&mut self, got: Result<Msg, Error>, lossless: bool) -> bool {
+    fn take(&mut self, got: Result<Msg, Error>) -> bool {
         match got {
             Ok(m) => {
                 m.check(self.next);
@@ -99,12 +117,12 @@ impl Stream {
             Err(e) if e.kind() == ErrorKind::Lagged => {
                 let n = e.missed().expect("a Lagged error says how many");
                 assert!(n > 0, "an empty gap reported");
-                // Lossless: only a reader that joined at the oldest, before its
-                // first value (messages the writer sent before it knew of it).
                 assert!(
-                    !lossless || self.values == 0,
-                    "a lossless reader lost {n} values after {} in order",
-                    self.values
+                    self.next + n <= self.limit,
+                    "a lossless reader lost {n} values at {} (after {} in order), past {}",
+                    self.next,
+                    self.values,
+                    self.limit
                 );
                 self.next += n;
                 self.gaps += 1;
@@ -178,25 +196,25 @@ fn lossless_fan_out_to_three_processes<B: Backend + Clone>(b: B) {
             fork_peer(move || {
                 let bc = open::<B, N>(b, o);
                 let mut rx = bc.reader(Start::Newest).unwrap();
-                let mut s = Stream::new(0);
+                let mut s = Stream::new(0, 0);
                 loop {
                     // Reader i batches every i-th read.
                     if i > 0 && s.values.is_multiple_of(i + 1) {
                         let mut batch = Vec::new();
                         match rx.recv_with(16, |m| batch.push(m)) {
                             Ok(0) => {
-                                if !s.take(rx.recv_blocking(), true) {
+                                if !s.take(rx.recv_blocking()) {
                                     break;
                                 }
                             }
-                            Ok(_) => batch.into_iter().for_each(|m| assert!(s.take(Ok(m), true))),
+                            Ok(_) => batch.into_iter().for_each(|m| assert!(s.take(Ok(m)))),
                             Err(e) => {
-                                if !s.take(Err(e), true) {
+                                if !s.take(Err(e)) {
                                     break;
                                 }
                             }
                         }
-                    } else if !s.take(rx.recv_blocking(), true) {
+                    } else if !s.take(rx.recv_blocking()) {
                         break;
                     }
                 }
@@ -234,23 +252,23 @@ fn kill_test_reader<B: Backend + Clone, const N: usize>(
     start: Start,
     batch: bool,
 ) {
-    let lossless = o.get_policy() == Policy::Lossless;
     let bc = open::<B, N>(b, o);
     let mut rx: Reader<Msg, N, B> = bc.reader(start).unwrap();
-    let mut s = Stream::new(rx.position());
+    let p = rx.position();
+    let mut s = Stream::new(p, Stream::limit(o.get_policy(), start, p, N));
     loop {
         let more = if batch {
             let mut got = Vec::new();
             match rx.recv_with(N, |m| got.push(m)) {
                 Ok(0) => {
                     // Nothing new: wait for one value.
-                    s.take(rx.recv_blocking(), lossless)
+                    s.take(rx.recv_blocking())
                 }
-                Ok(_) => got.into_iter().all(|m| s.take(Ok(m), lossless)),
-                Err(e) => s.take(Err(e), lossless),
+                Ok(_) => got.into_iter().all(|m| s.take(Ok(m))),
+                Err(e) => s.take(Err(e)),
             }
         } else {
-            s.take(rx.recv_blocking(), lossless)
+            s.take(rx.recv_blocking())
         };
         if !more {
             break;
@@ -367,9 +385,10 @@ fn readers_join_while_the_writer_streams<B: Backend + Clone>(b: B) {
             Start::Oldest
         };
         let mut rx = bc.reader(start).unwrap();
-        let mut s = Stream::new(rx.position());
+        let p = rx.position();
+        let mut s = Stream::new(p, Stream::limit(Policy::Lossless, start, p, N));
         while s.values < 50 {
-            assert!(s.take(rx.recv_blocking(), true));
+            assert!(s.take(rx.recv_blocking()));
         }
         if start == Start::Newest {
             assert_eq!(s.gaps, 0, "a reader joining at the newest was lapped");
