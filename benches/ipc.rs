@@ -43,7 +43,7 @@
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
 //!   `broadcast`, `fanout`, `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`,
-//!   `table`, `ringfire` (x86_64 only)).
+//!   `mpsc`, `table`, `ringfire` (x86_64 only)).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -56,6 +56,7 @@ use std::time::Instant;
 
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
 use sysv_ipc::layout::table::Slots;
+use sysv_ipc::mpsc::{Mpsc, MpscOptions};
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
 use sysv_ipc::queue::Barrier;
 use sysv_ipc::queue::Queue;
@@ -3439,6 +3440,165 @@ fn table_group(cfg: &Config, clib: CLib) -> Vec<Row> {
 
 // ---- main ---------------------------------------------------------------------------
 
+// ---- many producers into one consumer ------------------------------------------
+
+/// Messages per block, shared out among the producers.
+const MPSC_MSGS: u64 = 1 << 14;
+/// Producer processes per row.
+const MPSC_PRODUCERS: [usize; 3] = [1, 2, 4];
+
+/// `Mpsc` with 1, 2 and 4 producer processes against as many `MsgQueue` senders
+/// into one receiver (the kernel's own many-to-one), 8 B values, blocking sends
+/// and receives, every value summed and checked. Each block forks its producers,
+/// which take their roles and wait on a start word; the consumer times from the
+/// start to its last receive. Unpinned: 2 CPUs for up to 5 processes.
+fn mpsc_group(cfg: &Config) -> Vec<Row> {
+    let imps = 2 * MPSC_PRODUCERS.len();
+    let cycles = cfg.cycles;
+    let words = 2 + cycles * imps;
+    let region = shm_region((words * 8) as u64).cast::<AtomicU64>();
+    // SAFETY: the region is `words` words, page-aligned (so aligned for
+    // AtomicU64), zero-filled, mapped shared for this process and its forks, and
+    // never unmapped; every access is atomic.
+    let w: &'static [AtomicU64] = unsafe { std::slice::from_raw_parts(region, words) };
+    let ok = in_ipc_namespace(|| {
+        for c in 0..cycles {
+            for i in 0..imps {
+                let imp = (i + c) % imps;
+                let k = MPSC_PRODUCERS[imp / 2];
+                let ns = if imp.is_multiple_of(2) {
+                    mpsc_block(k, w)
+                } else {
+                    msgq_block(k, w)
+                };
+                w[2 + c * imps + imp].store(ns.to_bits(), Ordering::Relaxed);
+            }
+        }
+    });
+    if !ok {
+        eprintln!("mpsc group failed");
+        return Vec::new();
+    }
+    let per_msg: Vec<Vec<f64>> = (0..imps)
+        .map(|imp| {
+            (WARMUP..cycles)
+                .map(|c| f64::from_bits(w[2 + c * imps + imp].load(Ordering::Relaxed)))
+                .collect()
+        })
+        .collect();
+    MPSC_PRODUCERS
+        .iter()
+        .enumerate()
+        .map(|(j, &k)| {
+            let s = if k == 1 { "" } else { "es" };
+            Row::new(
+                format!("Mpsc, {k} producer process{s} → 1 consumer, 8 B"),
+                &per_msg,
+                2 * j,
+                2 * j + 1,
+                format!("MsgQueue, {k} sender process{s}"),
+                Unit::Rate,
+                Some(20.0),
+            )
+        })
+        .collect()
+}
+
+/// Forks `k` producers that run `send(first, n)` once `w[0]` says go, after
+/// counting themselves ready in `w[1]`; returns their pids and the time the go
+/// was given.
+fn start_producers<'a>(
+    k: usize,
+    w: &[AtomicU64],
+    mut setup: impl FnMut() -> Box<dyn FnMut(u64, u64) + 'a>,
+) -> (Vec<libc::pid_t>, Instant) {
+    w[0].store(0, Ordering::Relaxed);
+    w[1].store(0, Ordering::Relaxed);
+    let per = MPSC_MSGS / k as u64;
+    let pids = (0..k as u64)
+        .map(|p| {
+            let pid = fork();
+            if pid == 0 {
+                child_exit(|| {
+                    let mut send = setup();
+                    w[1].fetch_add(1, Ordering::AcqRel);
+                    while w[0].load(Ordering::Acquire) == 0 {
+                        spin_loop();
+                    }
+                    send(p * per, per);
+                });
+            }
+            pid
+        })
+        .collect();
+    while w[1].load(Ordering::Acquire) < k as u64 {
+        std::thread::yield_now();
+    }
+    let t = Instant::now();
+    w[0].store(1, Ordering::Release);
+    (pids, t)
+}
+
+fn mpsc_block(k: usize, w: &[AtomicU64]) -> f64 {
+    let o = MpscOptions::new().producers(k);
+    let m = Mpsc::<u64, RING_CAP>::create_with(
+        sysv_ipc::DefaultBackend::default(),
+        Key::PRIVATE,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        o,
+    )
+    .unwrap();
+    let mut rx = m.consumer().unwrap();
+    let (pids, t) = start_producers(k, w, || {
+        let mut tx = m.producer().unwrap();
+        Box::new(move |first, n| {
+            for v in first..first + n {
+                tx.send_blocking(v).unwrap();
+            }
+        })
+    });
+    let total = MPSC_MSGS / k as u64 * k as u64;
+    let mut sum = 0u64;
+    for _ in 0..total {
+        sum = sum.wrapping_add(rx.recv_blocking().unwrap());
+    }
+    let ns = t.elapsed().as_nanos() as f64 / total as f64;
+    assert_eq!(sum, total * (total - 1) / 2, "every value once");
+    for pid in pids {
+        assert!(wait(pid), "an Mpsc producer failed");
+    }
+    drop(rx);
+    m.remove().unwrap();
+    ns
+}
+
+fn msgq_block(k: usize, w: &[AtomicU64]) -> f64 {
+    let q = MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let (pids, t) = start_producers(k, w, || {
+        let q = &q;
+        Box::new(move |first, n| {
+            for v in first..first + n {
+                q.send(1, &v.to_ne_bytes()).unwrap();
+            }
+        })
+    });
+    let total = MPSC_MSGS / k as u64 * k as u64;
+    let mut sum = 0u64;
+    let mut text = [0u8; 8];
+    for _ in 0..total {
+        q.recv(&mut text, Selector::Any).unwrap();
+        sum = sum.wrapping_add(u64::from_ne_bytes(text));
+    }
+    let ns = t.elapsed().as_nanos() as f64 / total as f64;
+    assert_eq!(sum, total * (total - 1) / 2, "every value once");
+    for pid in pids {
+        assert!(wait(pid), "a MsgQueue sender failed");
+    }
+    q.remove().unwrap();
+    ns
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: then only
     // check that everything links and the C side compiles.
@@ -3487,6 +3647,9 @@ fn main() {
     if cfg.wants("ringfire") {
         rows.extend(ringfire_group::<u64>(&cfg, clib, "8 B"));
         rows.extend(ringfire_group::<[u64; 8]>(&cfg, clib, "64 B"));
+    }
+    if cfg.wants("mpsc") {
+        rows.extend(mpsc_group(&cfg));
     }
     if cfg.wants("table") {
         rows.extend(table_group(&cfg, clib));

@@ -12,6 +12,7 @@ use core::time::Duration;
 
 use crate::layout::broadcast::{self, BcCtl};
 use crate::layout::header::{Header, HeaderError, INITIALIZING, MAGIC, READY, Shape, UNINIT};
+use crate::layout::mpsc::{self, MpscCtl};
 use crate::layout::ring::{self, RingCtl};
 use crate::layout::seqlock::{self, SeqCtl};
 use crate::layout::{AtomicsOnly, view};
@@ -40,6 +41,14 @@ impl ControlBlock for RingCtl {
 
 impl ControlBlock for BcCtl {
     const DATA_OFFSET: usize = broadcast::DATA_OFFSET;
+
+    fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
+impl ControlBlock for MpscCtl {
+    const DATA_OFFSET: usize = mpsc::TABLE_OFFSET;
 
     fn header(&self) -> &Header {
         &self.header
@@ -113,6 +122,26 @@ where
     B: Backend + Clone,
     C: ControlBlock,
 {
+    let init = |_: &Attachment<B>, ctl: &C, backend: &B| init(ctl, backend);
+    create_or_join_whole(backend, key, intent, mode, spec, init, join_timeout)
+}
+
+/// [`create_or_join`] for a layout whose creator initialises words past the
+/// control block (an MPSC ring's table and slots): `init` is also handed the
+/// creator's attachment, whose size the join has checked against `spec.size`.
+pub(crate) fn create_or_join_whole<B, C>(
+    backend: B,
+    key: Key,
+    intent: Intent,
+    mode: Mode,
+    spec: &LayoutSpec<'_>,
+    init: impl Fn(&Attachment<B>, &C, &B),
+    join_timeout: Duration,
+) -> Result<(Attachment<B>, SemSet<B>)>
+where
+    B: Backend + Clone,
+    C: ControlBlock,
+{
     let not_ready = || HeaderError::NotReady.to_error();
     let once = |backend| create_or_join_once(backend, key, intent, mode, spec, &init, join_timeout);
     let att = match once(backend.clone())? {
@@ -160,7 +189,7 @@ fn create_or_join_once<B, C>(
     intent: Intent,
     mode: Mode,
     spec: &LayoutSpec<'_>,
-    init: impl Fn(&C, &B),
+    init: impl Fn(&Attachment<B>, &C, &B),
     join_timeout: Duration,
 ) -> Result<Joined<B>>
 where
@@ -192,7 +221,7 @@ fn join<B, C>(
     key: Key,
     mode: Mode,
     spec: &LayoutSpec<'_>,
-    init: impl Fn(&C, &B),
+    init: impl Fn(&Attachment<B>, &C, &B),
     join_timeout: Duration,
 ) -> Result<Joined<B>>
 where
@@ -208,7 +237,7 @@ where
         view::<B, C>(&att, C::DATA_OFFSET, 0).ok_or_else(|| spec.too_small(att.len()))?;
     let header = ctl.header();
     let sems = if created && header.begin_init() {
-        init(ctl, &backend);
+        init(&att, ctl, &backend);
         let sems =
             SemSet::new_initialized_with(backend.clone(), key, spec.sem_values, mode, sem_options)?;
         let pid = u32::try_from(backend.getpid()).unwrap_or(0);

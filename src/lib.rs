@@ -11,7 +11,9 @@
 //!   under one writer, with a query of which changed since a version a reader saw;
 //!   [`Broadcast`]: one writer's stream that up to `R` reader processes each read in
 //!   full (lossy with exact gap reports, or lossless with the writer waiting for the
-//!   slowest live reader).
+//!   slowest live reader);
+//!   [`Mpsc`]: a bounded queue from up to `P` producer processes into one consumer,
+//!   a producer killed mid-send costing only that value (skipped and counted).
 //! - [`foreign`]: the C and Python (`ctypes`) declarations of a `#[repr(C)]` struct,
 //!   with Rust's offsets asserted on the other side.
 //! - [`info`]: the namespace's limits and usage, and enumeration of every object —
@@ -34,6 +36,7 @@
 //!   for the kinds that have options: [`shm::SegmentOptions`] (huge pages, no swap
 //!   reservation), [`queue::QueueOptions`] (barrier, join timeout),
 //!   [`broadcast::BroadcastOptions`] (reader seats, policy, barrier, join timeout),
+//!   [`mpsc::MpscOptions`] (producer seats, barrier, join timeout),
 //!   [`seqlock::SeqLockOptions`] and [`table::TableOptions`] (join timeout), and
 //!   [`sem::SemSetOptions`] (join timeout) for [`SemSet::new_initialized_with`].
 //!
@@ -113,6 +116,8 @@ pub mod layout;
 #[cfg(not(feature = "test-hooks"))]
 #[allow(dead_code, unused_imports)]
 mod layout;
+#[cfg(not(loom))]
+pub mod mpsc;
 pub mod msg;
 #[cfg(not(loom))]
 pub mod queue;
@@ -131,6 +136,8 @@ pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
 pub use layout::{ShmType, fingerprint, type_id};
 pub use mode::{Intent, Mode};
+#[cfg(not(loom))]
+pub use mpsc::Mpsc;
 pub use msg::MsgQueue;
 pub use perm::{Owner, Perm};
 #[cfg(not(loom))]

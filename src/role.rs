@@ -172,7 +172,7 @@ pub(crate) fn register_membarrier<B: Backend>(backend: &B) -> Result<()> {
         .map_err(|_| error(ErrorKind::Unsupported))
 }
 
-/// The creator's choice of wake check, for every kind: asymmetric if `MEMBARRIER_CMD_QUERY` lists
+/// The creator's choice of wake check: asymmetric if `MEMBARRIER_CMD_QUERY` lists
 /// the expedited global barrier and its registration, and registering works here;
 /// otherwise symmetric fences (old kernel, seccomp, an emulator without the call,
 /// the mock).
@@ -369,6 +369,29 @@ impl<H: Handle> Role<H> {
             }
             RingError::Park(e) => Err(e),
         })
+    }
+}
+
+impl<H: Handle> Role<H> {
+    /// Releases the seat now, between taking and giving back semaphore `lock`
+    /// (`SEM_UNDO`), after `first` ran under the lock: for a kind whose seats
+    /// correspond to entries that others judge by the seat (an MPSC producer's
+    /// leave). Nothing is done from a process that is not the holder; the later
+    /// drop releases nothing more.
+    pub(crate) fn release_under(&mut self, lock: u16, first: impl FnOnce(&H)) {
+        if self.holder().is_err() {
+            return;
+        }
+        let sems = self.handle.sems();
+        // Without the lock (an error taking it) the release still happens.
+        let locked = sems.op(&[SemOp::wait(lock).undo()]).is_ok();
+        first(&self.handle);
+        self.seat.release(sems, self.pid);
+        if locked {
+            let _ = sems.op(&[SemOp::post(lock).undo()]);
+        }
+        // No pid is 0: `Seat::release` in the drop sees another process.
+        self.pid = 0;
     }
 }
 
