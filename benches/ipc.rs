@@ -42,8 +42,8 @@
 //! - `SYSV_IPC_BENCH_SCALE`: multiplies the block duration (default 1);
 //! - `SYSV_IPC_BENCH_PIN=0`: do not pin the two processes to CPUs 0 and 1;
 //! - `SYSV_IPC_BENCH_ONLY=ring8,rtt,...`: run only these groups (`ring8`, `ring64`,
-//!   `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`, `mpsc`, `table`,
-//!   `ringfire` (x86_64 only)).
+//!   `broadcast`, `fanout`, `rtt`, `local`, `shm4m`, `copy`, `view`, `field4m`, `frames`,
+//!   `mpsc`, `table`, `ringfire` (x86_64 only)).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString, c_int, c_void};
@@ -54,6 +54,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
 use sysv_ipc::layout::table::Slots;
 use sysv_ipc::mpsc::{Mpsc, MpscOptions};
 use sysv_ipc::msg::{MsgBuf, MsgQueue, Selector};
@@ -63,7 +64,8 @@ use sysv_ipc::seqlock::SeqLock;
 use sysv_ipc::table::Table;
 use sysv_ipc::view::{ReadCell, ViewCell};
 use sysv_ipc::{
-    Backend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType, ShmView,
+    Backend, DefaultBackend, Intent, Key, Mode, Removable, SemOp, SemSet, Shm, ShmSlice, ShmType,
+    ShmView,
 };
 use sysv_ipc_libc::Libc;
 use sysv_ipc_linux_raw::LinuxRaw;
@@ -1270,6 +1272,275 @@ fn ring_group<M: Msg>(cfg: &Config, clib: CLib, label: &str, notes: &mut Vec<Str
             None,
         ),
     ]
+}
+
+/// `Broadcast` with one reader process against `Queue` (issue 16): the same
+/// process pair, one value at a time and in batches of [`BATCH`], lossless (every
+/// value delivered and checksummed). Fan-out to several reader processes needs more
+/// than the pair harness: not measured here yet.
+fn broadcast_group<M: Msg>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
+    let imps = [
+        Imp {
+            name: "Queue enqueue/dequeue",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Broadcast send/recv (1 reader, lossless)",
+            n: cfg.n(1 << 18),
+        },
+        Imp {
+            name: "Queue enqueue_with/dequeue_with (batches of 128)",
+            n: cfg.n(1 << 19),
+        },
+        Imp {
+            name: "Broadcast send_with/recv_with (batches of 128, 1 reader, lossless)",
+            n: cfg.n(1 << 19),
+        },
+    ];
+    let sh = Shared::new(imps.len() * cfg.cycles, &imps);
+    let ok = in_ipc_namespace(|| {
+        let mode = Mode::OWNER_RW;
+        let q1 = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let qw = Queue::<M, RING_CAP>::create(Key::PRIVATE, Intent::CreateNew, mode).unwrap();
+        let o = BroadcastOptions::new().readers(1).policy(Policy::Lossless);
+        let b = DefaultBackend::default();
+        let bc = || {
+            Broadcast::<M, RING_CAP, _>::create_with(b, Key::PRIVATE, Intent::CreateNew, mode, o)
+                .unwrap()
+        };
+        let (b1, bw) = (bc(), bc());
+        let expect = |_: usize, first: u64, n: u64| Some(checksum::<M>(first, n));
+        pair(cfg, &sh, &imps, Side::B, &clib, expect, |side| match side {
+            Side::A => {
+                let mut p1 = q1.producer().unwrap();
+                let mut pw = qw.producer().unwrap();
+                let mut w1 = b1.writer().unwrap();
+                let mut ww = bw.writer().unwrap();
+                Box::new(move |imp, first, n| {
+                    match imp {
+                        0 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = p1.enqueue(v) {
+                                    v = e.into_inner();
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        1 => {
+                            for i in first..first + n {
+                                let mut v = M::make(i);
+                                while let Err(e) = w1.send(v) {
+                                    v = e.into_inner();
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        2 => send_in_batches(first, n, |next, m| {
+                            pw.enqueue_with(m, |j| M::make(next + j as u64)).unwrap()
+                        }),
+                        _ => send_in_batches(first, n, |next, m| {
+                            ww.send_with(m, |j| M::make(next + j as u64)).unwrap()
+                        }),
+                    }
+                    0
+                })
+            }
+            Side::B => {
+                let mut c1 = q1.consumer().unwrap();
+                let mut cw = qw.consumer().unwrap();
+                let mut r1 = b1.reader(Start::Newest).unwrap();
+                let mut rw = bw.reader(Start::Newest).unwrap();
+                Box::new(move |imp, _first, n| {
+                    let mut sum = 0u64;
+                    match imp {
+                        0 => {
+                            for _ in 0..n {
+                                loop {
+                                    if let Some(v) = c1.dequeue().unwrap() {
+                                        sum = sum.wrapping_add(v.sum());
+                                        break;
+                                    }
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        1 => {
+                            for _ in 0..n {
+                                loop {
+                                    if let Some(v) = r1.recv().unwrap() {
+                                        sum = sum.wrapping_add(v.sum());
+                                        break;
+                                    }
+                                    ring_wait();
+                                    spin_loop();
+                                }
+                            }
+                        }
+                        2 => take_in_batches(n, |want| {
+                            cw.dequeue_with(want, |v| sum = sum.wrapping_add(v.sum()))
+                                .unwrap()
+                        }),
+                        _ => take_in_batches(n, |want| {
+                            rw.recv_with(want, |v| sum = sum.wrapping_add(v.sum()))
+                                .unwrap()
+                        }),
+                    }
+                    sum
+                })
+            }
+        });
+        q1.remove().unwrap();
+        qw.remove().unwrap();
+        b1.remove().unwrap();
+        bw.remove().unwrap();
+    });
+    assert!(ok, "broadcast group {label} failed");
+    let t = per_msg(cfg, &sh, &imps, Side::B);
+    vec![
+        Row::new(
+            format!("Broadcast one-at-a-time, 1 reader, {label}"),
+            &t,
+            1,
+            0,
+            "Queue one-at-a-time",
+            Unit::Rate,
+            Some(0.9),
+        ),
+        Row::new(
+            format!("Broadcast batch ({BATCH}), 1 reader, {label}"),
+            &t,
+            3,
+            2,
+            format!("Queue batch ({BATCH})"),
+            Unit::Rate,
+            Some(0.9),
+        ),
+    ]
+}
+
+/// Reader processes of the fan-out group, by row.
+const FAN_OUT: [usize; 3] = [1, 2, 4];
+
+/// `Broadcast` fan-out (issue 16): one writer process and 1, 2 or 4 reader
+/// processes, lossless, 8-byte values in batches of [`BATCH`], each reader checking
+/// the sum of everything it got; per cycle and reader count a fresh broadcast, the
+/// clocks started together once every reader has joined. Reports each reader's
+/// rate (the median reader) and the writer's, against the one-reader run of the
+/// same cycle. Not pinned: the readers outnumber the CPUs.
+fn fanout_group(cfg: &Config) -> Vec<Row> {
+    const READY: usize = 0;
+    const START: usize = 8;
+    const RESULTS: usize = 16;
+    let cycles = (cfg.cycles / 10).max(5);
+    let n = cfg.n(1 << 20);
+    let procs = 1 + FAN_OUT[FAN_OUT.len() - 1];
+    let words_len = RESULTS + cycles * FAN_OUT.len() * procs;
+    let region = shm_region(8 * words_len as u64);
+    // SAFETY: a fresh private segment of `words_len` words, page-aligned and
+    // zero-filled (valid AtomicU64s), attached for the life of the bench (every
+    // forked process inherits the attachment) and only used through these atomics.
+    let words: &'static [AtomicU64] =
+        unsafe { std::slice::from_raw_parts(region.cast::<AtomicU64>(), words_len) };
+    let slot = |c: usize, f: usize, p: usize| &words[RESULTS + (c * FAN_OUT.len() + f) * procs + p];
+    let ok = in_ipc_namespace(|| {
+        for c in 0..cycles {
+            for (f, &readers) in FAN_OUT.iter().enumerate() {
+                let o = BroadcastOptions::new()
+                    .readers(readers)
+                    .policy(Policy::Lossless);
+                let bc = Broadcast::<u64, RING_CAP, _>::create_with(
+                    DefaultBackend::default(),
+                    Key::PRIVATE,
+                    Intent::CreateNew,
+                    Mode::OWNER_RW,
+                    o,
+                )
+                .unwrap();
+                // Relaxed (both): the forks below order them for the children.
+                words[READY].store(0, Ordering::Relaxed);
+                words[START].store(0, Ordering::Relaxed);
+                let pids: Vec<_> = (0..readers)
+                    .map(|r| {
+                        let pid = fork();
+                        if pid == 0 {
+                            child_exit(|| {
+                                let mut rx = bc.reader(Start::Newest).unwrap();
+                                words[READY].fetch_add(1, Ordering::Release);
+                                while words[START].load(Ordering::Acquire) == 0 {
+                                    std::thread::yield_now();
+                                }
+                                let t0 = Instant::now();
+                                let mut sum = 0u64;
+                                take_in_batches(n, |want| {
+                                    rx.recv_with(want, |v| sum = sum.wrapping_add(v)).unwrap()
+                                });
+                                let ns = t0.elapsed().as_nanos() as u64;
+                                slot(c, f, 1 + r).store(ns.max(1), Ordering::Relaxed);
+                                assert_eq!(sum, checksum::<u64>(0, n), "fan-out reader {r}");
+                            });
+                        }
+                        pid
+                    })
+                    .collect();
+                let mut tx = bc.writer().unwrap();
+                while words[READY].load(Ordering::Acquire) < readers as u64 {
+                    std::thread::yield_now();
+                }
+                words[START].store(1, Ordering::Release);
+                let t0 = Instant::now();
+                send_in_batches(0, n, |next, m| {
+                    tx.send_with(m, |j| next + j as u64).unwrap()
+                });
+                let ns = t0.elapsed().as_nanos() as u64;
+                slot(c, f, 0).store(ns.max(1), Ordering::Relaxed);
+                for pid in pids {
+                    assert!(wait(pid), "a fan-out reader failed");
+                }
+                drop(tx);
+                bc.remove().unwrap();
+            }
+        }
+    });
+    assert!(ok, "fan-out group failed");
+    // [writer, median reader] per reader count, nanoseconds per value, per cycle.
+    // Relaxed: the namespace child that stored them has been reaped.
+    let per =
+        |c: usize, f: usize, p: usize| slot(c, f, p).load(Ordering::Relaxed) as f64 / n as f64;
+    let mut t = Vec::new();
+    for (f, &readers) in FAN_OUT.iter().enumerate() {
+        t.push((0..cycles).map(|c| per(c, f, 0)).collect::<Vec<_>>());
+        t.push(
+            (0..cycles)
+                .map(|c| median_iqr((1..=readers).map(|p| per(c, f, p)).collect()).0)
+                .collect(),
+        );
+    }
+    let mut rows = Vec::new();
+    for (f, &readers) in FAN_OUT.iter().enumerate().skip(1) {
+        rows.push(Row::new(
+            format!("Broadcast fan-out to {readers} reader processes, per reader, 8 B"),
+            &t,
+            2 * f + 1,
+            1,
+            "1 reader",
+            Unit::Rate,
+            None,
+        ));
+        rows.push(Row::new(
+            format!("Broadcast fan-out to {readers} reader processes, the writer, 8 B"),
+            &t,
+            2 * f,
+            0,
+            "writer with 1 reader",
+            Unit::Rate,
+            None,
+        ));
+    }
+    rows
 }
 
 /// Sends messages `first..first + n` in batches of at most [`BATCH`]:
@@ -3346,6 +3617,13 @@ fn main() {
     }
     if cfg.wants("ring64") {
         rows.extend(ring_group::<[u64; 8]>(&cfg, clib, "64 B", &mut notes));
+    }
+    if cfg.wants("broadcast") {
+        rows.extend(broadcast_group::<u64>(&cfg, clib, "8 B"));
+        rows.extend(broadcast_group::<[u64; 8]>(&cfg, clib, "64 B"));
+    }
+    if cfg.wants("fanout") {
+        rows.extend(fanout_group(&cfg));
     }
     if cfg.wants("rtt") {
         rows.extend(rtt_group(&cfg, clib, &mut notes));

@@ -1,6 +1,6 @@
 /*
- * sysv_ipc_protocol.h: a C peer for sysv-ipc's Queue<T, MAXSZ>, SeqLock<T> and
- * Table<T, N>.
+ * sysv_ipc_protocol.h: a C peer for sysv-ipc's Queue<T, MAXSZ>, SeqLock<T>,
+ * Table<T, N> and Broadcast<T, N>.
  *
  * Hand-written, and kept small: every number (offsets, magic, version, states,
  * semaphore numbers, barrier values, sizes) comes from the generated
@@ -71,8 +71,9 @@ enum {
     SVIPC_E_BUSY = -8,           /* seqlock: every read attempt met a write */
     SVIPC_E_TIMED_OUT = -9,      /* a timed park ran out */
     SVIPC_E_ARG = -10,           /* the caller's mistake (capacity not a power of two...) */
-    SVIPC_E_CLOSED = -11         /* the producer closed the queue: dequeue, once it is
+    SVIPC_E_CLOSED = -11,        /* the producer closed the queue: dequeue, once it is
                                   * empty; claiming the producer role, always */
+    SVIPC_E_LAGGED = -12         /* broadcast reader: lapped, ->missed values skipped */
 };
 
 static inline const char *svipc_strerror(int r) {
@@ -90,6 +91,7 @@ static inline const char *svipc_strerror(int r) {
     case SVIPC_E_TIMED_OUT: return "timed out";
     case SVIPC_E_ARG: return "invalid argument";
     case SVIPC_E_CLOSED: return "closed";
+    case SVIPC_E_LAGGED: return "lagged";
     default: return "?";
     }
 }
@@ -1002,6 +1004,445 @@ static inline void svipc_table_close(struct svipc_table *tb) {
     if (tb->ctl != NULL)
         shmdt(tb->ctl);
     tb->ctl = NULL;
+}
+
+/* ---- Broadcast<T, N> (src/layout/broadcast.rs, src/broadcast.rs) ----
+ *
+ * One writer, up to R readers (R and the policy fixed by the creator, named by every
+ * joiner). Implemented here: the writer's non-blocking send (lossy; lossless returns
+ * SVIPC_WOULD_BLOCK while the slowest live reader is N behind: poll, as a C writer
+ * does not yet park) and close; a reader's join on the first free seat, its
+ * non-blocking and blocking receive (parking on its own semaphore), and its leave.
+ * A lapped reader gets SVIPC_E_LAGGED with ->missed set, and goes on from the oldest
+ * value retained. */
+
+#define SVIPC_BC_HALF (UINT64_C(1) << 63)
+
+struct svipc_bc {
+    struct svipc_bc_ctl *ctl;   /* the mapping */
+    int shmid, semid;
+    uint64_t capacity;          /* the caller's N, equal to the header's */
+    uint64_t type_size;
+    uint64_t readers;           /* the caller's R, equal to the segment's */
+    int lossless;               /* the caller's policy, equal to the segment's */
+    const char *mismatch;       /* after SVIPC_E_MISMATCH: the field */
+    int role;                   /* 0, SVIPC_BC_ROLE_WRITER or SVIPC_BC_ROLE_READER */
+    pid_t pid;
+    int asymmetric;
+    uint64_t own;               /* writer: tail; reader: cursor */
+    uint64_t cached;            /* writer: slowest cursor seen; reader: last tail read */
+    uint64_t index, ticket;     /* reader: its line and its occupancy */
+    uint64_t missed;            /* after SVIPC_E_LAGGED: how many values were skipped */
+};
+
+#define SVIPC_BC_ROLE_WRITER 1
+#define SVIPC_BC_ROLE_READER 2
+
+/* Joins the broadcast of segment shmid and semaphore set semid: values of type t,
+ * capacity slots (a power of two, at least 2), `readers` reader lines and the
+ * policy (SVIPC_BC_LOSSY or SVIPC_BC_LOSSLESS) the creator chose. */
+static inline int svipc_bc_open_ids(struct svipc_bc *b, int shmid, int semid,
+                                    struct svipc_type t, uint64_t capacity, uint64_t readers,
+                                    uint64_t policy, unsigned wait_ms) {
+    memset(b, 0, sizeof *b);
+    if (capacity < 2 || (capacity & (capacity - 1)) != 0 || t.size == 0 || readers == 0 ||
+        readers > SVIPC_BC_MAX_READERS || policy > SVIPC_BC_LOSSLESS)
+        return SVIPC_E_ARG;
+    struct svipc_shape want = {
+        .kind = SVIPC_KIND_BROADCAST,
+        .data_offset = SVIPC_BC_DATA_OFFSET,
+        .type_size = t.size,
+        .type_align = t.align,
+        .type_id = SVIPC_FINGERPRINT(t.id, t.size, t.align),
+        .capacity = capacity,
+        .total_size = SVIPC_BC_TOTAL_SIZE(capacity, t.size, readers),
+    };
+    void *base;
+    int r = svipc_join_(shmid, semid, &want, (int)SVIPC_BC_NSEMS(readers), wait_ms, &base,
+                        &b->mismatch);
+    if (r != SVIPC_OK)
+        return r;
+    struct svipc_bc_ctl *ctl = base;
+    /* Relaxed: written before READY, read after the join's acquire of READY. */
+    if (atomic_load_explicit(&ctl->readers, memory_order_relaxed) != readers)
+        b->mismatch = "readers";
+    else if (atomic_load_explicit(&ctl->policy, memory_order_relaxed) != policy)
+        b->mismatch = "policy";
+    if (b->mismatch != NULL) {
+        shmdt(base);
+        return SVIPC_E_MISMATCH;
+    }
+    b->ctl = ctl;
+    b->shmid = shmid;
+    b->semid = semid;
+    b->capacity = capacity;
+    b->type_size = t.size;
+    b->readers = readers;
+    b->lossless = policy == SVIPC_BC_LOSSLESS;
+    b->asymmetric =
+        atomic_load_explicit(&ctl->barrier, memory_order_relaxed) == SVIPC_BARRIER_ASYMMETRIC;
+    return SVIPC_OK;
+}
+
+/* Joins the broadcast of `key`. */
+static inline int svipc_bc_open(struct svipc_bc *b, key_t key, struct svipc_type t,
+                                uint64_t capacity, uint64_t readers, uint64_t policy,
+                                unsigned wait_ms) {
+    int shmid = shmget(key, 0, 0);
+    int semid = shmid < 0 ? -1 : semget(key, 0, 0);
+    if (semid < 0) {
+        memset(b, 0, sizeof *b);
+        return SVIPC_E_SYS;
+    }
+    return svipc_bc_open_ids(b, shmid, semid, t, capacity, readers, policy, wait_ms);
+}
+
+/* Reader line r (r < readers, checked by the callers). */
+static inline struct svipc_bc_line *svipc_bc_line_(struct svipc_bc *b, uint64_t r) {
+    return (struct svipc_bc_line *)((unsigned char *)b->ctl + SVIPC_BC_LINE_OFFSET(r));
+}
+
+/* The seq word of the slot of message m; the value's words follow it. */
+static inline _Atomic uint64_t *svipc_bc_slot_(struct svipc_bc *b, uint64_t m) {
+    /* Masked with the caller's capacity: in bounds whatever m is. */
+    return (_Atomic uint64_t *)((unsigned char *)b->ctl + SVIPC_BC_LINE_OFFSET(b->readers) +
+                                (m & (b->capacity - 1)) * SVIPC_RING_SLOT_BYTES(b->type_size));
+}
+
+/* The light side of the wake check: after a store that a parked peer waits for. */
+static inline void svipc_bc_light_(struct svipc_bc *b) {
+    if (b->asymmetric)
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* After a store that may let a lossless writer go on (a cursor, a state). */
+static inline void svipc_bc_wake_writer_(struct svipc_bc *b) {
+    if (!b->lossless)
+        return;
+    svipc_bc_light_(b);
+    if (atomic_load_explicit(&b->ctl->writer_waiting, memory_order_relaxed) != 0 &&
+        atomic_exchange_explicit(&b->ctl->writer_waiting, 0, memory_order_relaxed) != 0)
+        svipc_semop_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, 1, 0);
+}
+
+/* After a publish or a close: posts every reader whose waiting bit is set. */
+static inline void svipc_bc_wake_readers_(struct svipc_bc *b) {
+    svipc_bc_light_(b);
+    for (uint64_t w = 0; w < (b->readers + 63) / 64; w++) {
+        _Atomic uint64_t *word = &b->ctl->readers_waiting[w];
+        if (atomic_load_explicit(word, memory_order_relaxed) == 0)
+            continue;
+        uint64_t bits = atomic_exchange_explicit(word, 0, memory_order_relaxed);
+        for (uint64_t i = 0; i < 64; i++)
+            if ((bits >> i & 1) != 0 && w * 64 + i < b->readers)
+                svipc_semop_(b->semid, (unsigned short)SVIPC_BC_SEM_READER_WAKE(w * 64 + i), 1, 0);
+    }
+}
+
+/* Ends occupancy `ticket` of line r: a leave, or the drop of a dead reader. */
+static inline int svipc_bc_free_line_(struct svipc_bc *b, uint64_t r, uint64_t ticket) {
+    struct svipc_bc_line *line = svipc_bc_line_(b, r);
+    uint64_t expected = ticket;
+    if (!atomic_compare_exchange_strong_explicit(&line->ticket, &expected, ticket + 1,
+                                                 memory_order_relaxed, memory_order_relaxed))
+        return 0;
+    atomic_fetch_and_explicit(&b->ctl->readers_waiting[r / 64], ~(UINT64_C(1) << (r % 64)),
+                              memory_order_relaxed);
+    /* Release: this reader's slot reads happen before the writer sees the line free. */
+    atomic_store_explicit(&line->state, SVIPC_BC_FREE, memory_order_release);
+    svipc_bc_wake_writer_(b);
+    return 1;
+}
+
+/* Claims the writer role; reclaim takes over an abandoned one. */
+static inline int svipc_bc_writer(struct svipc_bc *b, int reclaim) {
+    if (b->ctl == NULL || b->role != 0)
+        return SVIPC_E_ARG;
+    int r = svipc_claim_(b->semid, SVIPC_BC_SEM_WRITER, &b->ctl->writer_pid, reclaim);
+    if (r != SVIPC_OK)
+        return r;
+    pid_t pid = getpid();
+    /* Acquire: pairs with the previous writer's release stores. */
+    uint64_t tail = atomic_load_explicit(&b->ctl->tail, memory_order_acquire);
+    uint64_t closed = atomic_load_explicit(&b->ctl->closed, memory_order_acquire);
+    if (tail >= SVIPC_BC_HALF || closed > 1)
+        r = SVIPC_E_CORRUPT;
+    else if (closed == 1)
+        r = SVIPC_E_CLOSED;
+    else if (b->asymmetric &&
+             svipc_membarrier_(SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) != SVIPC_OK)
+        r = SVIPC_E_UNSUPPORTED;
+    if (r != SVIPC_OK) {
+        svipc_release_(b->semid, SVIPC_BC_SEM_WRITER, &b->ctl->writer_pid, pid);
+        return r;
+    }
+    b->role = SVIPC_BC_ROLE_WRITER;
+    b->pid = pid;
+    b->own = tail;
+    b->cached = tail < b->capacity ? 0 : tail - b->capacity;
+    return SVIPC_OK;
+}
+
+/* Lossless: rescans the reader lines for the slowest live cursor; 1 if message
+ * `own` may be published, 0 if not, or an error. BcWriter::rescan. */
+static inline int svipc_bc_room_(struct svipc_bc *b) {
+    if (!b->lossless || b->own - b->cached < b->capacity)
+        return 1;
+    atomic_thread_fence(memory_order_seq_cst);
+    uint64_t min = b->own;
+    for (uint64_t r = 0; r < b->readers; r++) {
+        struct svipc_bc_line *line = svipc_bc_line_(b, r);
+        uint64_t state = atomic_load_explicit(&line->state, memory_order_acquire);
+        if (state == SVIPC_BC_FREE)
+            continue;
+        if (state == SVIPC_BC_JOINING)
+            return 0;
+        if (state != SVIPC_BC_ACTIVE)
+            return SVIPC_E_CORRUPT;
+        uint64_t cursor = atomic_load_explicit(&line->cursor, memory_order_acquire);
+        uint64_t behind = b->own - cursor;
+        if (behind > SVIPC_BC_HALF)
+            return SVIPC_E_CORRUPT;
+        if (behind >= b->capacity)
+            return 0;
+        if (behind > b->own - min)
+            min = cursor;
+    }
+    b->cached = min;
+    return 1;
+}
+
+/* Sends one value to every reader: SVIPC_OK, SVIPC_WOULD_BLOCK (lossless, a live
+ * reader N behind), or an error. Never blocks. BcWriter::push with one message. */
+static inline int svipc_bc_send(struct svipc_bc *b, const void *item) {
+    if (b->role != SVIPC_BC_ROLE_WRITER)
+        return SVIPC_E_ARG;
+    int r = svipc_bc_room_(b);
+    if (r <= 0)
+        return r < 0 ? r : SVIPC_WOULD_BLOCK;
+    uint64_t m = b->own;
+    _Atomic uint64_t *seq = svipc_bc_slot_(b, m);
+    /* The odd mark, then a release fence: a reader whose copy saw any word below
+     * re-loads the mark (or later) in its validation. */
+    atomic_store_explicit(seq, 2 * m + 1, memory_order_release);
+    atomic_thread_fence(memory_order_release);
+    svipc_store_words_(seq + 1, item, b->type_size);
+    atomic_store_explicit(seq, 2 * m + 2, memory_order_release);
+    b->own = m + 1;
+    /* Release: publishes the slot; pairs with the readers' acquire loads of tail. */
+    atomic_store_explicit(&b->ctl->tail, b->own, memory_order_release);
+    svipc_bc_wake_readers_(b);
+    return SVIPC_OK;
+}
+
+/* Ends the stream for good and releases the writer role. */
+static inline int svipc_bc_writer_close(struct svipc_bc *b) {
+    if (b->role != SVIPC_BC_ROLE_WRITER || getpid() != b->pid)
+        return SVIPC_E_ARG;
+    atomic_store_explicit(&b->ctl->closed, 1, memory_order_release);
+    svipc_bc_wake_readers_(b);
+    svipc_release_(b->semid, SVIPC_BC_SEM_WRITER, &b->ctl->writer_pid, b->pid);
+    b->role = 0;
+    return SVIPC_OK;
+}
+
+/* Joins as a reader on the first free seat, at the newest value (newest = 1) or the
+ * oldest still retained. A seat's occupant left behind is a dead reader's: dropped.
+ * Broadcast::reader and BcReader::join. */
+static inline int svipc_bc_reader(struct svipc_bc *b, int newest) {
+    if (b->ctl == NULL || b->role != 0)
+        return SVIPC_E_ARG;
+    for (uint64_t k = 0; k < b->readers; k++) {
+        struct svipc_bc_line *line = svipc_bc_line_(b, k);
+        unsigned short seat = (unsigned short)SVIPC_BC_SEM_READER(k);
+        int r = svipc_claim_(b->semid, seat, &line->pid, 1);
+        if (r == SVIPC_E_ROLE_TAKEN)
+            continue;
+        if (r != SVIPC_OK)
+            return r;
+        pid_t pid = getpid();
+        if (b->asymmetric &&
+            svipc_membarrier_(SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) != SVIPC_OK) {
+            svipc_release_(b->semid, seat, &line->pid, pid);
+            return SVIPC_E_UNSUPPORTED;
+        }
+        if (atomic_load_explicit(&line->state, memory_order_relaxed) != SVIPC_BC_FREE)
+            svipc_bc_free_line_(b, k, atomic_load_explicit(&line->ticket, memory_order_relaxed));
+        uint64_t expected = SVIPC_BC_FREE;
+        if (!atomic_compare_exchange_strong_explicit(&line->state, &expected, SVIPC_BC_JOINING,
+                                                     memory_order_acquire,
+                                                     memory_order_relaxed)) {
+            svipc_release_(b->semid, seat, &line->pid, pid);
+            return SVIPC_E_CORRUPT;
+        }
+        uint64_t ticket = atomic_fetch_add_explicit(&line->ticket, 1, memory_order_relaxed) + 1;
+        /* Pairs with the writer's seq_cst fence before its scan. */
+        atomic_thread_fence(memory_order_seq_cst);
+        uint64_t tail = atomic_load_explicit(&b->ctl->tail, memory_order_acquire);
+        if (tail >= SVIPC_BC_HALF) {
+            svipc_bc_free_line_(b, k, ticket);
+            svipc_release_(b->semid, seat, &line->pid, pid);
+            return SVIPC_E_CORRUPT;
+        }
+        uint64_t cursor = newest || tail < b->capacity ? (newest ? tail : 0) : tail - b->capacity;
+        atomic_store_explicit(&line->cursor, cursor, memory_order_relaxed);
+        atomic_store_explicit(&line->state, SVIPC_BC_ACTIVE, memory_order_release);
+        svipc_bc_wake_writer_(b);
+        b->role = SVIPC_BC_ROLE_READER;
+        b->pid = pid;
+        b->index = k;
+        b->ticket = ticket;
+        b->own = cursor;
+        b->cached = tail;
+        return SVIPC_OK;
+    }
+    return SVIPC_E_ROLE_TAKEN;
+}
+
+/* Lapped: moves the cursor to the oldest value the writer may still keep (past
+ * message newer, if the lap was seen in a slot) and reports the gap. BcReader::lapped. */
+static inline int svipc_bc_lapped_(struct svipc_bc *b, uint64_t newer, int have_newer) {
+    uint64_t tail = atomic_load_explicit(&b->ctl->tail, memory_order_acquire);
+    if (tail >= SVIPC_BC_HALF || tail - b->own > SVIPC_BC_HALF)
+        return SVIPC_E_CORRUPT;
+    uint64_t next = tail < b->capacity ? 0 : tail - b->capacity;
+    if (have_newer) {
+        if (newer > tail)
+            return SVIPC_E_CORRUPT;
+        if (newer + 1 > b->capacity && newer + 1 - b->capacity > next)
+            next = newer + 1 - b->capacity;
+    }
+    if (next <= b->own)
+        return SVIPC_E_CORRUPT;
+    b->missed = next - b->own;
+    b->own = next;
+    b->cached = tail;
+    return SVIPC_E_LAGGED;
+}
+
+/* Receives the next value into item: SVIPC_OK, SVIPC_WOULD_BLOCK (nothing new),
+ * SVIPC_E_LAGGED (->missed values were overwritten; call again), SVIPC_E_CLOSED (the
+ * writer closed and every value was read), or an error. Never blocks. */
+static inline int svipc_bc_recv(struct svipc_bc *b, void *item) {
+    if (b->role != SVIPC_BC_ROLE_READER)
+        return SVIPC_E_ARG;
+    if (b->cached == b->own) {
+        uint64_t tail = atomic_load_explicit(&b->ctl->tail, memory_order_acquire);
+        uint64_t n = tail - b->own;
+        if (n > SVIPC_BC_HALF)
+            return SVIPC_E_CORRUPT;
+        if (n > b->capacity)
+            return svipc_bc_lapped_(b, 0, 0);
+        b->cached = tail;
+        if (n == 0) {
+            uint64_t closed = atomic_load_explicit(&b->ctl->closed, memory_order_acquire);
+            if (closed > 1)
+                return SVIPC_E_CORRUPT;
+            if (closed == 0)
+                return SVIPC_WOULD_BLOCK;
+            tail = atomic_load_explicit(&b->ctl->tail, memory_order_acquire);
+            n = tail - b->own;
+            if (n > SVIPC_BC_HALF)
+                return SVIPC_E_CORRUPT;
+            if (n > b->capacity)
+                return svipc_bc_lapped_(b, 0, 0);
+            b->cached = tail;
+            if (n == 0)
+                return SVIPC_E_CLOSED;
+        }
+    }
+    uint64_t m = b->own;
+    _Atomic uint64_t *seq = svipc_bc_slot_(b, m);
+    svipc_load_words_(item, seq + 1, b->type_size);
+    /* Seqlock validation: pairs with the writer's release fence after its odd mark. */
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t s = atomic_load_explicit(seq, memory_order_relaxed);
+    if (s != 2 * m + 2) {
+        atomic_thread_fence(memory_order_acquire);
+        uint64_t newer = (s - 1) / 2;
+        if (s == 0 || newer <= m || (newer - m) % b->capacity != 0)
+            return SVIPC_E_CORRUPT;
+        return svipc_bc_lapped_(b, newer, 1);
+    }
+    b->own = m + 1;
+    /* Release: our reads of the slot happen before a lossless writer reuses it. */
+    atomic_store_explicit(&svipc_bc_line_(b, b->index)->cursor, b->own, memory_order_release);
+    svipc_bc_wake_writer_(b);
+    return SVIPC_OK;
+}
+
+/* svipc_bc_recv, waiting while there is nothing new: spins, then parks on the
+ * reader's semaphore until the writer's wake (each park bounded by timeout if not
+ * NULL: then SVIPC_E_TIMED_OUT). */
+static inline int svipc_bc_recv_wait(struct svipc_bc *b, void *item, unsigned spins,
+                                     const struct timespec *timeout) {
+    uint64_t bit = UINT64_C(1) << (b->index % 64);
+    for (unsigned spun = 0;;) {
+        int r = svipc_bc_recv(b, item);
+        if (r != SVIPC_WOULD_BLOCK)
+            return r;
+        if (spun < spins) {
+            spun++;
+            svipc_relax_();
+            continue;
+        }
+        _Atomic uint64_t *word = &b->ctl->readers_waiting[b->index / 64];
+        atomic_fetch_or_explicit(word, bit, memory_order_relaxed);
+        if (b->asymmetric) {
+            if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
+                atomic_fetch_and_explicit(word, ~bit, memory_order_relaxed);
+                return SVIPC_E_SYS;
+            }
+        } else {
+            atomic_thread_fence(memory_order_seq_cst);
+        }
+        uint64_t tail = atomic_load_explicit(&b->ctl->tail, memory_order_acquire);
+        uint64_t closed = atomic_load_explicit(&b->ctl->closed, memory_order_acquire);
+        if (tail != b->own || closed != 0) {
+            /* Not parking after all: a wake the writer already took is ours to absorb. */
+            if ((atomic_fetch_and_explicit(word, ~bit, memory_order_relaxed) & bit) == 0)
+                svipc_semop_(b->semid, (unsigned short)SVIPC_BC_SEM_READER_WAKE(b->index), -1,
+                             IPC_NOWAIT);
+            spun = 0;
+            continue;
+        }
+        struct sembuf op = {
+            .sem_num = (unsigned short)SVIPC_BC_SEM_READER_WAKE(b->index),
+            .sem_op = -1,
+            .sem_flg = 0,
+        };
+        int p = timeout != NULL ? semtimedop(b->semid, &op, 1, timeout) : semop(b->semid, &op, 1);
+        int saved = errno;
+        atomic_fetch_and_explicit(word, ~bit, memory_order_relaxed);
+        errno = saved;
+        if (p != 0)
+            return timeout != NULL && saved == EAGAIN ? SVIPC_E_TIMED_OUT : SVIPC_E_SYS;
+        spun = 0;
+    }
+}
+
+/* Leaves: frees the line and the seat. */
+static inline void svipc_bc_leave(struct svipc_bc *b) {
+    if (b->role != SVIPC_BC_ROLE_READER || getpid() != b->pid)
+        return;
+    svipc_bc_free_line_(b, b->index, b->ticket);
+    struct svipc_bc_line *line = svipc_bc_line_(b, b->index);
+    svipc_release_(b->semid, (unsigned short)SVIPC_BC_SEM_READER(b->index), &line->pid, b->pid);
+    b->role = 0;
+}
+
+/* Leaves or releases whatever role this process holds, and detaches. */
+static inline void svipc_bc_close(struct svipc_bc *b) {
+    if (b->role == SVIPC_BC_ROLE_READER)
+        svipc_bc_leave(b);
+    if (b->role == SVIPC_BC_ROLE_WRITER && getpid() == b->pid)
+        svipc_release_(b->semid, SVIPC_BC_SEM_WRITER, &b->ctl->writer_pid, b->pid);
+    b->role = 0;
+    if (b->ctl != NULL)
+        shmdt(b->ctl);
+    b->ctl = NULL;
 }
 
 #endif /* SYSV_IPC_PROTOCOL_H */

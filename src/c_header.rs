@@ -12,8 +12,8 @@
 //! protocols in C are hand-written in `include/sysv_ipc_protocol.h`, which pins the
 //! layout version it implements.
 //!
-//! The field tables below must list every field of [`Header`], [`RingCtl`] and
-//! [`SeqCtl`] in order, without gaps: a compile-time check refuses the build
+//! The field tables below must list every field of [`Header`], [`RingCtl`],
+//! [`SeqCtl`] and [`BcCtl`] in order, without gaps: a compile-time check refuses the build
 //! otherwise, so a field added to a layout cannot be left out of the C header.
 //!
 //! Not part of the API: the header is the interface. The module is compiled only
@@ -26,6 +26,8 @@ use core::mem::offset_of;
 use crate::abi::{
     MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
 };
+use crate::broadcast::{self as typed_bc, Broadcast};
+use crate::layout::broadcast::{self as bc, BcCtl};
 use crate::layout::header::{
     HEADER_SIZE, Header, INITIALIZING, Kind, LAYOUT_VERSION, MAGIC, READY, UNINIT, fingerprint,
     fnv1a64, type_id,
@@ -91,7 +93,7 @@ const HEADER_FIELDS: [Field; 13] = [
         Header,
         kind,
         Word,
-        "SVIPC_KIND_RING (Queue) or SVIPC_KIND_SEQLOCK (SeqLock)"
+        "SVIPC_KIND_RING (Queue), SVIPC_KIND_SEQLOCK (SeqLock), SVIPC_KIND_TABLE (Table) or SVIPC_KIND_BROADCAST (Broadcast)"
     ),
     field!(
         Header,
@@ -257,6 +259,76 @@ const TABLE_FIELDS: [Field; 4] = [
     ),
 ];
 
+const BROADCAST_FIELDS: [Field; 10] = [
+    field!(
+        BcCtl,
+        header,
+        Header,
+        "kind 3, capacity N, data_offset 384 (the first reader line)"
+    ),
+    field!(
+        BcCtl,
+        tail,
+        Word,
+        "messages ever published (free-running, below 2^63); stored by the writer only (release)"
+    ),
+    field!(
+        BcCtl,
+        policy,
+        Word,
+        "SVIPC_BC_LOSSY (0) or SVIPC_BC_LOSSLESS (1); anything else is corrupt; written by the creator before READY"
+    ),
+    field!(
+        BcCtl,
+        barrier,
+        Word,
+        "SVIPC_BARRIER_ASYMMETRIC (1) or anything else: symmetric; written by the creator before READY"
+    ),
+    field!(
+        BcCtl,
+        readers,
+        Word,
+        "R: reader lines after the control block, 1..SVIPC_BC_MAX_READERS; written by the creator before READY"
+    ),
+    field!(
+        BcCtl,
+        closed,
+        Word,
+        "0 open, then 1 for good once the writer closed the stream (release); anything else is corrupt"
+    ),
+    field!(
+        BcCtl,
+        writer_pid,
+        Word,
+        "pid of the writer role's holder, 0 when released cleanly"
+    ),
+    field!(
+        BcCtl,
+        writer_pad,
+        Words,
+        "zero: keeps the waiting line off the writer's 128 bytes"
+    ),
+    field!(
+        BcCtl,
+        writer_waiting,
+        Word,
+        "non-zero: a lossless writer is (about to be) parked on SVIPC_BC_SEM_WRITER_WAKE; set by the writer, cleared by an exchange in a reader"
+    ),
+    field!(
+        BcCtl,
+        readers_waiting,
+        Words,
+        "bit r % 64 of word r / 64: reader r is (about to be) parked on its wake semaphore; the writer exchanges a non-zero word with 0 and posts each set bit's reader"
+    ),
+];
+
+/// `(capacity, size_of::<T>(), readers, Broadcast::<T, capacity>'s segment bytes)`.
+const BROADCAST_SIZES: [(usize, usize, usize, usize); 3] = [
+    (2, 1, 1, Broadcast::<u8, 2>::size_of(1)),
+    (8, 12, 3, Broadcast::<[u8; 12], 8>::size_of(3)),
+    (1024, 8, 8, Broadcast::<u64, 1024>::size_of(8)),
+];
+
 /// Whether `fields` lie back to back from offset 0 to `size`, each declarable as
 /// its C type says.
 const fn covers(fields: &[Field], size: usize) -> bool {
@@ -300,6 +372,12 @@ const _: () = {
          then regenerate the C header: SYSV_IPC_BLESS=1 cargo test --test c_header"
     );
     assert!(table_layout::INDEX_OFFSET == size_of::<TableCtl>());
+    assert!(
+        covers(&BROADCAST_FIELDS, size_of::<BcCtl>()),
+        "src/c_header.rs: BROADCAST_FIELDS must list every field of BcCtl, in order; \
+         then regenerate the C header: SYSV_IPC_BLESS=1 cargo test --test c_header"
+    );
+    assert!(bc::DATA_OFFSET == size_of::<BcCtl>());
     assert!(ring::DATA_OFFSET == size_of::<RingCtl>());
     assert!(seqlock::DATA_OFFSET == size_of::<SeqCtl>());
 };
@@ -431,6 +509,7 @@ pub fn render<W: Write>(out: &mut W) -> fmt::Result {
     ring_section(out)?;
     seqlock_section(out)?;
     table_section(out)?;
+    broadcast_section(out)?;
     out.write_str("\n#endif /* SYSV_IPC_LAYOUT_H */\n")
 }
 
@@ -442,8 +521,8 @@ fn preamble<W: Write>(out: &mut W) -> fmt::Result {
 /*
  * sysv_ipc_layout.h: the byte layouts that the Rust crate sysv-ipc places in System V
  * shared memory segments (the segment header and its handshake, the ring behind
- * Queue<T, MAXSZ>, the seqlock behind SeqLock<T>, the slots behind Table<T, N>), for
- * C programs that join them.
+ * Queue<T, MAXSZ>, the seqlock behind SeqLock<T>, the slots behind Table<T, N>, the
+ * ring behind Broadcast<T, N>), for C programs that join them.
  *
  * GENERATED by sysv-ipc {version} (src/c_header.rs) from the crate's own layout
  * definitions: constants, offset_of! and size_of. Do not edit. tests/c_header.rs
@@ -544,10 +623,12 @@ fn header_section<W: Write>(out: &mut W) -> fmt::Result {
 #define SVIPC_KIND_RING UINT64_C({ring}) /* Queue<T, MAXSZ> */
 #define SVIPC_KIND_SEQLOCK UINT64_C({seqlock}) /* SeqLock<T> */
 #define SVIPC_KIND_TABLE UINT64_C({table}) /* Table<T, N> */
+#define SVIPC_KIND_BROADCAST UINT64_C({broadcast}) /* Broadcast<T, N> */
 ",
         ring = Kind::Ring as u64,
         seqlock = Kind::SeqLock as u64,
         table = Kind::Table as u64,
+        broadcast = Kind::Broadcast as u64,
     )?;
     structure(
         out,
@@ -874,6 +955,118 @@ fn table_section<W: Write>(out: &mut W) -> fmt::Result {
             out,
             "_Static_assert(SVIPC_TABLE_SLOTS_OFFSET({n}) == {slots} && \
              SVIPC_TABLE_TOTAL_SIZE({n}, {size}) == {total}, \"Table size\");"
+        )?;
+    }
+    Ok(())
+}
+
+fn broadcast_section<W: Write>(out: &mut W) -> fmt::Result {
+    write!(
+        out,
+        "
+/*
+ * 6. Broadcast<T, N>: one writer, up to R readers fixed at creation, each with its
+ * own cursor (kind SVIPC_KIND_BROADCAST). src/layout/broadcast.rs has the protocol
+ * and its proof; in short:
+ *
+ * Segment: the control block below ({data} bytes), then R reader lines of
+ * SVIPC_LINE bytes (struct svipc_bc_line), then N slots of
+ * SVIPC_RING_SLOT_BYTES(sizeof(T)) bytes: a seq word, then the value. N is a power
+ * of two, at least 2; message m is in slot m & (N - 1).
+ *
+ *  - write m: store seq = 2m + 1 (release), atomic_thread_fence(release), store
+ *    the value's words (relaxed), store seq = 2m + 2 (release), then tail = m + 1
+ *    (release), then the wake check (barrier as for a Queue) over the
+ *    ceil(R / 64) readers_waiting words.
+ *  - lossless: before publishing m, every ACTIVE line's cursor must be above
+ *    m - N (scan: atomic_thread_fence(seq_cst), then state and cursor with acquire);
+ *    a JOINING line blocks too.
+ *  - read at cursor c: learn of c from tail (acquire) or from the slot's seq ==
+ *    2c + 2 (acquire); copy the value (relaxed); atomic_thread_fence(acquire);
+ *    re-load seq (relaxed): anything but 2c + 2 means the copy is void. A seq of a
+ *    later message of the same slot, or tail - c > N, means the reader was lapped:
+ *    load tail and go on from max(tail - N, m' + 1 - N), reporting the gap. Then
+ *    store cursor (release) and, lossless, run the writer's wake check.
+ *  - join: compare-exchange state FREE -> JOINING, ticket += 1,
+ *    atomic_thread_fence(seq_cst), load tail = t, store cursor (t, or t - N at the
+ *    oldest), store state = ACTIVE (release). Leave (or drop a dead reader):
+ *    compare-exchange ticket from the one the occupancy took to the next, clear
+ *    its waiting bit, store state = FREE (release), wake check for the writer.
+ *  - close: store closed = 1 (release) after the last tail store, wake every
+ *    parked reader.
+ *
+ * Semaphores: a set of SVIPC_BC_NSEMS(R) under the segment's key: writer wake,
+ * writer role, then per reader k its wake (2 + 2k) and its seat (3 + 2k). Roles and
+ * seats are claimed and released like a Queue role (pid words: writer_pid, and the
+ * reader line's pid); a reader holds its seat for as long as it is joined, so an
+ * occupant of a line whose seat the joiner holds is a dead reader's, dropped first.
+ */
+#define SVIPC_BC_DATA_OFFSET {data}
+#define SVIPC_BC_MAX_READERS {max_readers}
+#define SVIPC_BC_LOSSY UINT64_C({lossy})
+#define SVIPC_BC_LOSSLESS UINT64_C({lossless})
+#define SVIPC_BC_FREE UINT64_C({free})
+#define SVIPC_BC_JOINING UINT64_C({joining})
+#define SVIPC_BC_ACTIVE UINT64_C({active})
+/* Offset of reader line r. */
+#define SVIPC_BC_LINE_OFFSET(r) ((uint64_t)SVIPC_BC_DATA_OFFSET + (uint64_t)(r) * SVIPC_LINE)
+/* Bytes of the segment of a Broadcast of capacity slots of type_size bytes and
+ * readers reader lines. */
+#define SVIPC_BC_TOTAL_SIZE(capacity, type_size, readers)                  \\
+    (SVIPC_BC_LINE_OFFSET(readers) + (uint64_t)(capacity) * SVIPC_RING_SLOT_BYTES(type_size))
+#define SVIPC_BC_NSEMS(readers) (2 + 2 * (readers))
+#define SVIPC_BC_SEM_WRITER_WAKE {writer_wake} /* a parked lossless writer waits here */
+#define SVIPC_BC_SEM_WRITER {writer} /* the writer role: 1 free, 0 taken */
+#define SVIPC_BC_SEM_READER_WAKE(k) (2 + 2 * (k)) /* reader k parks here */
+#define SVIPC_BC_SEM_READER(k) (3 + 2 * (k)) /* reader seat k: 1 free, 0 taken */
+
+struct svipc_bc_line {{
+    /* {cursor}: the next message this reader reads (free-running); stored by the reader (release) */
+    _Atomic uint64_t cursor;
+    /* {state}: SVIPC_BC_FREE, SVIPC_BC_JOINING or SVIPC_BC_ACTIVE; anything else is corrupt */
+    _Atomic uint64_t state;
+    /* {ticket}: names one occupancy of the line (+1 on join, +1 on leave or drop) */
+    _Atomic uint64_t ticket;
+    /* {pid}: pid of the seat's holder, 0 when released cleanly */
+    _Atomic uint64_t pid;
+    /* {pad}: zero */
+    _Atomic uint64_t pad[{pad_words}];
+}};
+_Static_assert(sizeof(struct svipc_bc_line) == SVIPC_LINE, \"svipc_bc_line: size\");
+_Static_assert(offsetof(struct svipc_bc_line, cursor) == {cursor} &&
+               offsetof(struct svipc_bc_line, state) == {state} &&
+               offsetof(struct svipc_bc_line, ticket) == {ticket} &&
+               offsetof(struct svipc_bc_line, pid) == {pid},
+               \"svipc_bc_line: offsets\");
+",
+        data = bc::DATA_OFFSET,
+        max_readers = bc::MAX_READERS,
+        lossy = bc::Policy::Lossy as u64,
+        lossless = bc::Policy::Lossless as u64,
+        free = bc::FREE,
+        joining = bc::JOINING,
+        active = bc::ACTIVE,
+        writer_wake = typed_bc::WRITER_WAKE,
+        writer = typed_bc::WRITER_ROLE,
+        cursor = bc::CURSOR * WORD,
+        state = bc::STATE * WORD,
+        ticket = bc::TICKET * WORD,
+        pid = bc::PID * WORD,
+        pad = (bc::PID + 1) * WORD,
+        pad_words = bc::LINE_WORDS - bc::PID - 1,
+    )?;
+    structure(
+        out,
+        "svipc_bc_ctl",
+        "BC",
+        &BROADCAST_FIELDS,
+        bc::DATA_OFFSET,
+    )?;
+    out.write_str("/* The size formula against the crate's Broadcast<T, N>: */\n")?;
+    for (capacity, size, readers, total) in BROADCAST_SIZES {
+        writeln!(
+            out,
+            "_Static_assert(SVIPC_BC_TOTAL_SIZE({capacity}, {size}, {readers}) == {total}, \"Broadcast size\");"
         )?;
     }
     Ok(())

@@ -182,6 +182,11 @@ pub enum ErrorKind {
     /// claimer's, untouched; a child that needs one claims its own (after the parent
     /// released it).
     WrongProcess,
+    /// A lossy broadcast's reader was lapped: the writer overwrote values before
+    /// the reader read them. [`Error::missed`] says how many; the reader now
+    /// stands at the oldest value still retained, and its next read goes on from
+    /// there (as `tokio::sync::broadcast`'s `Lagged`).
+    Lagged,
     /// Any other errno.
     Other,
 }
@@ -407,6 +412,10 @@ enum Detail {
     Reason(&'static str),
     /// A wait's length, in nanoseconds.
     Waited(u64),
+    /// Values a lapped reader missed.
+    // Made by `Broadcast`, which loom builds leave out.
+    #[cfg_attr(loom, allow(dead_code))]
+    Missed(u64),
     /// A copy that does not fit in a mapping.
     Bounds {
         offset: usize,
@@ -656,6 +665,15 @@ impl Error {
         }
     }
 
+    /// [`ErrorKind::Lagged`]: the reader missed `missed` values.
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) const fn lagged(missed: u64) -> Self {
+        Error {
+            detail: Detail::Missed(missed),
+            ..Error::new(ErrorKind::Lagged)
+        }
+    }
+
     /// The same error, naming the operation that failed (the outermost public
     /// call wins: each one renames what the calls inside it returned).
     pub(crate) const fn during(self, operation: &'static &'static str) -> Self {
@@ -854,6 +872,36 @@ impl Error {
         }
     }
 
+    /// How many values a lapped broadcast reader missed ([`ErrorKind::Lagged`]);
+    /// `None` for any other error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Start};
+    /// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let b = DefaultBackend::default();
+    /// let opts = BroadcastOptions::new().readers(1);
+    /// let bc = Removal::new(Broadcast::<u64, 4, _>::create_with(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, opts)?);
+    /// let mut rx = bc.reader(Start::Newest)?;
+    /// let mut tx = bc.writer()?;
+    /// for i in 0..10 {
+    ///     tx.send(i)?; // lossy: never waits for the reader
+    /// }
+    /// let e = rx.recv().unwrap_err();
+    /// assert_eq!((e.kind(), e.missed()), (ErrorKind::Lagged, Some(6)));
+    /// assert!(e.to_string().ends_with("lagged: 6 values were overwritten before this reader read them"));
+    /// assert_eq!(rx.recv()?, Some(6)); // the oldest retained
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn missed(&self) -> Option<u64> {
+        match self.detail {
+            Detail::Missed(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// The crate's operation that failed, as `Type::method` (`"MsgQueue::send"`,
     /// `"Consumer::dequeue_blocking"`); `None` for an error built with
     /// [`Error::new`] or [`Error::from_errno`].
@@ -1048,6 +1096,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::WrongProcess => {
                 "this role or lock belongs to the process that claimed it, not to this one (inherited through fork)"
             }
+            ErrorKind::Lagged => "the reader was lapped: values were overwritten before it read them",
             ErrorKind::Other => "failed",
         })
     }
@@ -1060,6 +1109,11 @@ impl Error {
         let limit = self.limit();
         match (self.kind, self.detail) {
             (_, Detail::Reason(reason)) => f.write_str(reason),
+            (ErrorKind::Lagged, Detail::Missed(n)) => write!(
+                f,
+                "lagged: {n} value{} overwritten before this reader read them",
+                if n == 1 { " was" } else { "s were" }
+            ),
             (_, Detail::Bounds { offset, len, size }) => write!(
                 f,
                 "{len} bytes at offset {offset} do not fit in {size} bytes"

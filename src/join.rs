@@ -10,6 +10,7 @@
 
 use core::time::Duration;
 
+use crate::layout::broadcast::{self, BcCtl};
 use crate::layout::header::{Header, HeaderError, INITIALIZING, MAGIC, READY, Shape, UNINIT};
 use crate::layout::mpsc::{self, MpscCtl};
 use crate::layout::ring::{self, RingCtl};
@@ -32,6 +33,14 @@ pub(crate) trait ControlBlock: AtomicsOnly {
 
 impl ControlBlock for RingCtl {
     const DATA_OFFSET: usize = ring::DATA_OFFSET;
+
+    fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
+impl ControlBlock for BcCtl {
+    const DATA_OFFSET: usize = broadcast::DATA_OFFSET;
 
     fn header(&self) -> &Header {
         &self.header

@@ -9,6 +9,9 @@
 //!   a segment, between processes; [`SeqLock`]: one writer's value that any number
 //!   of readers copy out whole, never torn; [`Table`](table::Table): `N` such values
 //!   under one writer, with a query of which changed since a version a reader saw;
+//!   [`Broadcast`]: one writer's stream that up to `R` reader processes each read in
+//!   full (lossy with exact gap reports, or lossless with the writer waiting for the
+//!   slowest live reader);
 //!   [`Mpsc`]: a bounded queue from up to `P` producer processes into one consumer,
 //!   a producer killed mid-send costing only that value (skipped and counted).
 //! - [`foreign`]: the C and Python (`ctypes`) declarations of a `#[repr(C)]` struct,
@@ -32,6 +35,7 @@
 //! - `X::create_with(backend, key, .., intent, mode, options)`: with an `XOptions`,
 //!   for the kinds that have options: [`shm::SegmentOptions`] (huge pages, no swap
 //!   reservation), [`queue::QueueOptions`] (barrier, join timeout),
+//!   [`broadcast::BroadcastOptions`] (reader seats, policy, barrier, join timeout),
 //!   [`mpsc::MpscOptions`] (producer seats, barrier, join timeout),
 //!   [`seqlock::SeqLockOptions`] and [`table::TableOptions`] (join timeout), and
 //!   [`sem::SemSetOptions`] (join timeout) for [`SemSet::new_initialized_with`].
@@ -89,6 +93,8 @@ mod sync;
 
 // The C header describing the layouts (include/sysv_ipc_layout.h), rendered from
 // them; its test (tests/c_header.rs) keeps the checked-in file equal to it.
+#[cfg(not(loom))]
+pub mod broadcast;
 #[cfg(all(not(loom), feature = "test-hooks"))]
 #[doc(hidden)]
 pub mod c_header;
@@ -124,6 +130,8 @@ pub mod table;
 #[cfg(not(loom))]
 pub mod view;
 
+#[cfg(not(loom))]
+pub use broadcast::Broadcast;
 pub use error::{Call, Error, ErrorKind, Limit, Result};
 pub use key::Key;
 pub use layout::{ShmType, fingerprint, type_id};

@@ -243,6 +243,37 @@ impl<H: Handle> Role<H> {
         })
     }
 
+    /// Claims the first free seat of `seats` (a kind with several seats of one
+    /// role: a broadcast's readers); the role owns `handle` from now on. Returns
+    /// the role and the seat's position in `seats`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::RoleTaken`] when a live process holds every seat (or, without
+    /// `reclaim`, every free one is abandoned); the semaphores' errors.
+    pub(crate) fn claim_any(
+        handle: H,
+        seats: impl IntoIterator<Item = Seat<'static>>,
+        reclaim: bool,
+    ) -> Result<(Self, usize)> {
+        for (k, seat) in seats.into_iter().enumerate() {
+            match seat.claim(handle.sems(), reclaim) {
+                Ok(pid) => {
+                    let role = Role {
+                        handle,
+                        seat,
+                        pid,
+                        settings: RoleSettings::default(),
+                    };
+                    return Ok((role, k));
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::RoleTaken | ErrorKind::RoleAbandoned) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(error(ErrorKind::RoleTaken))
+    }
+
     /// The role's own handle.
     #[inline]
     pub(crate) const fn handle(&self) -> &H {

@@ -78,8 +78,11 @@
 //!   scanned, and every message that scan let the writer publish overwrites a
 //!   slot of a message below `t`. So a lossless reader that joins at the newest is
 //!   never lapped; one that joins at the oldest can be lapped only by messages the
-//!   writer published before it knew of the reader, reported before its first
-//!   value (the loom models in `tests/loom_broadcast.rs`).
+//!   writer published before it knew of the reader: every value it loses is below
+//!   the `t` it loaded (the loom models in `tests/loom_broadcast.rs`). The gaps
+//!   need not come before its first value: it may read the oldest before the
+//!   writer overwrites it and be lapped on the next (`tests/broadcast.rs` met
+//!   this with processes; the loom model's three messages do not reach it).
 //! - **Leave and drop.** A reader leaves by moving its `ticket` on (compare-
 //!   exchange from its own) and storing `state = FREE` (Release). A process that
 //!   learnt by other means that a reader died (its `SEM_UNDO` registration undone)
@@ -254,9 +257,10 @@ const fn done(m: u64) -> u64 {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[repr(u64)]
 pub enum Policy {
-    /// The writer never waits; a lapped reader gets [`ReadError::Lagged`].
+    /// The writer never waits; a lapped reader gets `Lagged` (`ReadError::Lagged`
+    /// here, `ErrorKind::Lagged` in the typed `broadcast`).
     Lossy = 0,
-    /// The writer waits for the slowest [`ACTIVE`] reader.
+    /// The writer waits for the slowest live (`ACTIVE`) reader.
     Lossless = 1,
 }
 

@@ -1,0 +1,223 @@
+//! Interop with C for `Broadcast`: a C program (`tests/c/bc_peer.c`), built by the
+//! system `cc` against the generated `include/sysv_ipc_layout.h` and the
+//! hand-written `include/sysv_ipc_protocol.h`, joins a `Broadcast<Sample, N>` that
+//! Rust created:
+//!
+//! - a Rust writer and a C reader beside a Rust reader, lossless, 100 000 samples
+//!   through 16 slots: both readers get every sample in order (the C reader parks
+//!   on its semaphore and the Rust writer wakes it, and the Rust writer waits for
+//!   it); then lossy, where the C reader reports its gaps and every value it got
+//!   is checked against its number;
+//! - a C writer and two Rust readers, lossless: every sample, in order, then
+//!   `Closed`;
+//! - the C side refuses another capacity, reader count or policy, and the broadcast
+//!   opened as a queue.
+//!
+//! Each test runs in its own IPC namespace, with the C program started inside it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
+use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removable, ShmType, type_id};
+use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+const LAYOUT_H: &str = include_str!("../include/sysv_ipc_layout.h");
+const PROTOCOL_H: &str = include_str!("../include/sysv_ipc_protocol.h");
+const PEER_C: &str = include_str!("c/bc_peer.c");
+
+/// `struct sample` in `bc_peer.c`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct Sample {
+    seq: u64,
+    square: u64,
+    tag: u32,
+    pad: u32,
+}
+
+impl ShmType for Sample {
+    const TYPE_ID: u64 = type_id("sysv-ipc interop::Sample v1");
+}
+
+fn sample(k: u64) -> Sample {
+    Sample {
+        seq: k,
+        square: k.wrapping_mul(k) ^ 0x5555,
+        tag: k.wrapping_mul(7) as u32,
+        pad: 0,
+    }
+}
+
+const KEY: i32 = 0x4243_0101;
+const CAP: usize = 16;
+const READERS: usize = 3;
+const COUNT: u64 = 100_000;
+
+type Bc = Broadcast<Sample, CAP>;
+
+fn peer() -> &'static CProgram {
+    static PEER: OnceLock<CProgram> = OnceLock::new();
+    PEER.get_or_init(|| {
+        let files = [
+            ("sysv_ipc_layout.h", LAYOUT_H),
+            ("sysv_ipc_protocol.h", PROTOCOL_H),
+            ("bc_peer.c", PEER_C),
+        ];
+        CProgram::compile("bc-peer", &files, "bc_peer.c", &["-O2"])
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+fn spawn(args: &[&str]) -> (Child, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(peer().exe())
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    (child, out)
+}
+
+fn line(out: &mut BufReader<std::process::ChildStdout>) -> String {
+    let mut s = String::new();
+    out.read_line(&mut s).unwrap();
+    s.trim_end().to_owned()
+}
+
+fn finish(mut child: Child) {
+    let status = child.wait().unwrap();
+    assert!(status.success(), "bc_peer: {status}");
+}
+
+fn create(policy: Policy) -> Bc {
+    let o = BroadcastOptions::new().readers(READERS).policy(policy);
+    let b = DefaultBackend::default();
+    Bc::create_with(b, Key::new(KEY), Intent::CreateNew, Mode::OWNER_RW, o).unwrap()
+}
+
+fn args(mode: &str, policy: Policy) -> Vec<String> {
+    [mode, &KEY.to_string(), &COUNT.to_string(), &CAP.to_string()]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([READERS.to_string(), (policy as u64).to_string()])
+        .collect()
+}
+
+/// A Rust writer, a C reader and a Rust reader.
+fn rust_writer_c_reader(policy: Policy) {
+    let bc = create(policy);
+    let a = args("read", policy);
+    let (child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(line(&mut out), "joined");
+    let mut rx = bc.reader(Start::Newest).unwrap();
+    let mut tx = bc.writer().unwrap();
+    let mut mine = 0;
+    for k in 0..COUNT {
+        tx.send_blocking(sample(k)).unwrap();
+        // The Rust reader keeps up (lossless: it must, or the writer waits for it).
+        while let Some(s) = rx.recv().unwrap() {
+            assert_eq!(s, sample(mine));
+            mine += 1;
+        }
+    }
+    tx.close().unwrap();
+    while let Some(s) = rx.recv().map_or_else(
+        |e| {
+            assert_eq!(e.kind(), ErrorKind::Closed);
+            None
+        },
+        Some,
+    ) {
+        if let Some(s) = s {
+            assert_eq!(s, sample(mine));
+            mine += 1;
+        }
+    }
+    assert_eq!(mine, COUNT);
+    let report = line(&mut out);
+    finish(child);
+    let words: Vec<u64> = report
+        .split(' ')
+        .skip(1)
+        .step_by(2)
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let [got, missed, _sum] = words[..] else {
+        panic!("bad report {report:?}");
+    };
+    assert_eq!(got + missed, COUNT, "{report}");
+    if policy == Policy::Lossless {
+        assert_eq!((got, missed), (COUNT, 0), "{report}");
+        assert_eq!(words[2], COUNT * (COUNT - 1) / 2);
+    }
+    eprintln!("{policy:?} C reader: {report}");
+    bc.remove().unwrap();
+}
+
+#[test]
+fn lossless_rust_writer_c_reader() {
+    in_ipc_namespace(|| rust_writer_c_reader(Policy::Lossless));
+}
+
+#[test]
+fn lossy_rust_writer_c_reader() {
+    in_ipc_namespace(|| rust_writer_c_reader(Policy::Lossy));
+}
+
+#[test]
+fn c_writer_rust_readers() {
+    in_ipc_namespace(|| {
+        let bc = create(Policy::Lossless);
+        let mut readers = [
+            bc.reader(Start::Newest).unwrap(),
+            bc.reader(Start::Oldest).unwrap(),
+        ];
+        let a = args("write", Policy::Lossless);
+        let (child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut next = [0u64; 2];
+        loop {
+            let mut progress = false;
+            for (r, n) in readers.iter_mut().zip(&mut next) {
+                match r.recv() {
+                    Ok(Some(s)) => {
+                        assert_eq!(s, sample(*n));
+                        *n += 1;
+                        progress = true;
+                    }
+                    Ok(None) => {}
+                    Err(e) if e.kind() == ErrorKind::Closed => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            if !progress && next == [COUNT; 2] {
+                break;
+            }
+            if !progress {
+                std::thread::yield_now();
+            }
+        }
+        assert_eq!(line(&mut out), "sent");
+        finish(child);
+        for r in &mut readers {
+            assert_eq!(r.recv_blocking().unwrap_err().kind(), ErrorKind::Closed);
+        }
+        drop(readers);
+        bc.remove().unwrap();
+    });
+}
+
+#[test]
+fn c_refuses_other_shapes() {
+    in_ipc_namespace(|| {
+        let bc = create(Policy::Lossless);
+        let policy = (Policy::Lossless as u64).to_string();
+        let (key, cap, readers) = (KEY.to_string(), CAP.to_string(), READERS.to_string());
+        let (child, mut out) = spawn(&["refuse", &key, &cap, &readers, &policy]);
+        assert_eq!(line(&mut out), "refused");
+        finish(child);
+        bc.remove().unwrap();
+    });
+}
