@@ -17,6 +17,9 @@ use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{TIMEOUT, fork_peer, in_ipc_namespace_timeout};
 
+#[path = "common/examples.rs"]
+mod examples;
+
 const KEY: Key = Key::new(0x4d50_0001);
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -352,34 +355,10 @@ fn dead_producers_seats_reused_and_peer_died<B: Backend + Clone + 'static>(b: B)
     m.remove().unwrap();
 }
 
-/// The example `mpsc_producer` (built beside this test's binary, or built here
-/// when this test runs alone, as `tests/two_programs.rs` does).
+/// The example `mpsc_producer` (`tests/common/examples.rs`: beside this test's
+/// binary, or copied where `.ci/unprivileged` runs the suite as another user).
 fn producer_program() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let profile_dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    let bin = profile_dir.join("examples").join("mpsc_producer");
-    if !bin.exists() {
-        let release = profile_dir.file_name().is_some_and(|p| p == "release");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--example", "mpsc_producer"])
-            .args(release.then_some("--release"))
-            .arg("--manifest-path")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .env(
-                "CARGO_TARGET_DIR",
-                profile_dir.parent().expect("target dir"),
-            )
-            .status()
-            .expect("run cargo build --example mpsc_producer");
-        assert!(
-            status.success(),
-            "cargo build --example mpsc_producer: {status}"
-        );
-    }
-    bin
+    examples::example("mpsc_producer")
 }
 
 /// Three separately started producer programs (their own binary, not forks)
