@@ -59,7 +59,6 @@
 use core::fmt;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
-use core::ptr;
 use core::time::Duration;
 
 use crate::error::{Object, during};
@@ -545,12 +544,11 @@ impl<T: ShmType, const N: usize, B: Backend> Mpsc<T, N, B> {
             MpscRing::<N>::words(self.producers, Self::SLOT_WORDS),
         )
         .ok_or_else(|| self.too_small())?;
-        // SAFETY: `ctl` points into the segment's mapping, not into `self`; the
-        // mapping stays at its address until the attachment's `shmdt`, and the
-        // caller uses the reference only before that (this fn's contract).
-        let ctl: &'m MpscCtl = unsafe { &*ptr::from_ref(ctl) };
-        // SAFETY: as for `ctl`: the same mapping.
-        let data: &'m [AtomicU64] = unsafe { &*ptr::from_ref(data) };
+        // SAFETY: both point into the segment's mapping, not into `self`, and the
+        // caller uses them only before its `shmdt` (this fn's contract, which is
+        // `role::unbounded`'s).
+        let (ctl, data): (&'m MpscCtl, &'m [AtomicU64]) =
+            unsafe { crate::role::unbounded(ctl, data) };
         let r = MpscRing::new(ctl, data, self.producers, Self::SLOT_WORDS)
             .ok_or_else(|| self.too_small())?;
         Ok((r, data))
