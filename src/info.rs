@@ -50,6 +50,14 @@ use crate::sem::SemSetStat;
 use crate::shm::SegmentStat;
 use crate::{Backend, DefaultBackend, Errno};
 
+#[cfg(not(loom))]
+mod layouts;
+#[cfg(not(loom))]
+pub use layouts::{
+    Inspection, KindState, LayoutInfo, LayoutKind, Layouts, Liveness, NotLayout, Role, RoleCounts,
+    RoleEntry, Roles, Semaphores, inspect, inspect_in, layouts, layouts_in,
+};
+
 /// The kernel's `int` counts are never negative; a negative one would be a kernel
 /// bug, read as 0 rather than as a huge number.
 fn count(v: i32) -> u32 {
