@@ -32,6 +32,67 @@
 //! id or record is available for them. A security module denying `*_STAT_ANY` counts
 //! the same way.
 //!
+//! # The crate's own objects
+//!
+//! Which segments carry one of the crate's layout headers, what it says, who holds
+//! each role and whether they are alive.
+//!
+//! [`layouts`] walks every segment ([`segments`]), attaches each
+//! read-only and classifies it: a [`LayoutInfo`] for a segment whose header is the
+//! crate's and ready, a [`NotLayout`] for any other (a plain segment, one whose
+//! creator is still initialising or died doing it, garbage), or the reason it
+//! could not be attached. [`inspect`] does the same for one segment id. Nothing
+//! here is an error for the whole listing: a hostile segment may hold any bytes,
+//! and each value read from it is checked before it is believed (a
+//! [`LayoutInfo::corrupt`] header field, an `occupancy` of `None`).
+//!
+//! ```
+//! use sysv_ipc::info::{self, LayoutKind, Liveness, Role};
+//! use sysv_ipc::{Intent, Key, Mode, Queue, Removal};
+//!
+//! # // A key of this process's own: parallel runs of the examples do not meet.
+//! # let key = Key::new(0x5e00_0000 | (std::process::id() as i32 & 0xf_ffff) << 4 | 1);
+//! let q = Removal::new(Queue::<u64, 8>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
+//! let (mut tx, _rx) = q.split()?;
+//! tx.enqueue(7)?;
+//! let found = info::inspect(q.segment().id())?;
+//! let layout = found.layout().expect("the crate's");
+//! assert_eq!((layout.kind, layout.capacity), (LayoutKind::Queue, 8));
+//! assert_eq!(layout.occupancy(), Some(1));
+//! for role in found.roles() {
+//!     let role = role?;
+//!     assert!(matches!(role.role, Role::Producer | Role::Consumer));
+//!     assert_eq!(role.liveness, Liveness::Alive); // held by this process
+//! }
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+//!
+//! ## Only reading
+//!
+//! Each segment is attached with `SHM_RDONLY` and read only by Relaxed 8-byte
+//! loads ([`Attachment::load_u64`](crate::Attachment::load_u64)), each followed where it matters by an Acquire
+//! fence: nothing is stored into the segment, no role is claimed, and the
+//! semaphore set under the segment's key is only looked at (`IPC_STAT`, `GETVAL`,
+//! `GETPID`), never operated on. So a user who may only read the objects (mode
+//! `0644`) can inspect them. The kernel still records the attachment: while an
+//! [`Inspection`] is held the segment's `shm_nattch` counts it, and its `lpid`,
+//! `atime` and `dtime` name the inspector. A joiner deciding whether a creator
+//! died mid-initialisation (`shm_nattch == 1`, see the header's handshake) sees the
+//! inspector's attachment as a live one and leaves the segment alone: that call
+//! gets `Uninitialized`, the next one recovers.
+//!
+//! ## Roles and their liveness
+//!
+//! A role is a semaphore taken with `SEM_UNDO` (the kernel gives it back when its
+//! holder dies) and a pid word in the segment (0 when released cleanly). Each
+//! [`RoleEntry`] reads the pid word, then the semaphore's value, then the pid word
+//! again, as the crate's own test for an abandoned role does: taken with a pid is
+//! [`Liveness::Alive`], free with the same pid before and after is
+//! [`Liveness::Dead`]. The set is the one under the segment's key, and is used only
+//! if the same user created it and it has the kind's number of semaphores; a
+//! segment made with [`Key::PRIVATE`](crate::Key::PRIVATE) has no key to find its set by, so its roles
+//! show their pid words and [`Liveness::Unknown`].
+//!
 //! # Safety
 //!
 //! The only `unsafe` is calling the `*ctl` methods of [`Backend`], each with a pointer
@@ -57,6 +118,21 @@ pub use layouts::{
     Inspection, KindState, LayoutInfo, LayoutKind, Layouts, Liveness, NotLayout, Role, RoleCounts,
     RoleEntry, Roles, Semaphores, inspect, inspect_in, layouts, layouts_in,
 };
+/// The layout version this crate writes and decodes (`layout_version` in every
+/// layout header): [`LayoutInfo::version`] of a segment this build can read.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::info::{self, LAYOUT_VERSION};
+/// use sysv_ipc::{Intent, Key, Mode, Removal, SeqLock};
+///
+/// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// assert_eq!(info::inspect(lock.segment().id())?.layout().unwrap().version, LAYOUT_VERSION);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[cfg(not(loom))]
+pub const LAYOUT_VERSION: u64 = crate::layout::header::LAYOUT_VERSION;
 
 /// The kernel's `int` counts are never negative; a negative one would be a kernel
 /// bug, read as 0 rather than as a huge number.

@@ -1,59 +1,6 @@
-//! The crate's own objects among the namespace's segments: which segments carry a
-//! layout header, what it says, who holds each role and whether they are alive.
-//!
-//! [`layouts`] walks every segment ([`segments`](super::segments)), attaches each
-//! read-only and classifies it: a [`LayoutInfo`] for a segment whose header is the
-//! crate's and ready, a [`NotLayout`] for any other (a plain segment, one whose
-//! creator is still initialising or died doing it, garbage), or the reason it
-//! could not be attached. [`inspect`] does the same for one segment id. Nothing
-//! here is an error for the whole listing: a hostile segment may hold any bytes,
-//! and each value read from it is checked before it is believed (a
-//! [`LayoutInfo::corrupt`] header field, an `occupancy` of `None`).
-//!
-//! ```
-//! use sysv_ipc::info::{self, LayoutKind, Liveness, Role};
-//! use sysv_ipc::{Intent, Key, Mode, Queue, Removal};
-//!
-//! let q = Removal::new(Queue::<u64, 8>::create(Key::new(0x5eed_0001), Intent::CreateNew, Mode::OWNER_RW)?);
-//! let (mut tx, _rx) = q.split()?;
-//! tx.enqueue(7)?;
-//! let found = info::inspect(q.segment().id())?;
-//! let layout = found.layout().expect("the crate's");
-//! assert_eq!((layout.kind, layout.capacity), (LayoutKind::Queue, 8));
-//! assert_eq!(layout.occupancy(), Some(1));
-//! for role in found.roles() {
-//!     let role = role?;
-//!     assert!(matches!(role.role, Role::Producer | Role::Consumer));
-//!     assert_eq!(role.liveness, Liveness::Alive); // held by this process
-//! }
-//! # Ok::<(), sysv_ipc::Error>(())
-//! ```
-//!
-//! # Only reading
-//!
-//! Each segment is attached with `SHM_RDONLY` and read only by Relaxed 8-byte
-//! loads ([`Attachment::load_u64`]), each followed where it matters by an Acquire
-//! fence: nothing is stored into the segment, no role is claimed, and the
-//! semaphore set under the segment's key is only looked at (`IPC_STAT`, `GETVAL`,
-//! `GETPID`), never operated on. So a user who may only read the objects (mode
-//! `0644`) can inspect them. The kernel still records the attachment: while an
-//! [`Inspection`] is held the segment's `shm_nattch` counts it, and its `lpid`,
-//! `atime` and `dtime` name the inspector. A joiner deciding whether a creator
-//! died mid-initialisation (`shm_nattch == 1`, see the header's handshake) sees the
-//! inspector's attachment as a live one and leaves the segment alone: that call
-//! gets `Uninitialized`, the next one recovers.
-//!
-//! # Roles and their liveness
-//!
-//! A role is a semaphore taken with `SEM_UNDO` (the kernel gives it back when its
-//! holder dies) and a pid word in the segment (0 when released cleanly). Each
-//! [`RoleEntry`] reads the pid word, then the semaphore's value, then the pid word
-//! again, as the crate's own test for an abandoned role does: taken with a pid is
-//! [`Liveness::Alive`], free with the same pid before and after is
-//! [`Liveness::Dead`]. The set is the one under the segment's key, and is used only
-//! if the same user created it and it has the kind's number of semaphores; a
-//! segment made with [`Key::PRIVATE`] has no key to find its set by, so its roles
-//! show their pid words and [`Liveness::Unknown`].
+//! The crate's own objects among the namespace's segments (re-exported by
+//! [`info`](crate::info), whose module docs, "The crate's own objects", say what
+//! is read and how).
 
 use core::iter::FusedIterator;
 use core::mem::offset_of;
@@ -230,7 +177,7 @@ pub enum Semaphores {
 pub struct LayoutInfo {
     /// Which type.
     pub kind: LayoutKind,
-    /// `layout_version`; only this crate's ([`LAYOUT_VERSION`]) has its
+    /// `layout_version`; only this crate's ([`LAYOUT_VERSION`](crate::info::LAYOUT_VERSION)) has its
     /// [`state`](Self::state) and roles decoded.
     pub version: u64,
     /// `size_of::<T>()`.
@@ -268,9 +215,11 @@ impl LayoutInfo {
     /// use sysv_ipc::info;
     /// use sysv_ipc::{Intent, Key, Mode, Removal, SeqLock};
     ///
-    /// let lock = Removal::new(SeqLock::<u64>::create(Key::new(0x5eed_0002), Intent::CreateNew, Mode::OWNER_RW)?);
+    /// # // A key of this process's own: parallel runs of the examples do not meet.
+    /// # let key = Key::new(0x5e00_0000 | (std::process::id() as i32 & 0xf_ffff) << 4 | 2);
+    /// let lock = Removal::new(SeqLock::<u64>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let found = info::inspect(lock.segment().id())?;
-    /// assert_eq!(found.layout().unwrap().key(), Key::new(0x5eed_0002));
+    /// assert_eq!(found.layout().unwrap().key(), key);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn key(&self) -> Key {
@@ -450,7 +399,7 @@ impl Role {
 }
 
 /// Whether a role's holder lives, from its semaphore (taken with `SEM_UNDO`) and
-/// its pid word (see the [module docs](self)).
+/// its pid word (see the [`info` module docs](crate::info#roles-and-their-liveness)).
 ///
 /// # Examples
 ///
@@ -502,7 +451,9 @@ impl Liveness {
 /// use sysv_ipc::info::{self, Liveness, Role};
 /// use sysv_ipc::{Intent, Key, Mode, Removal, SeqLock};
 ///
-/// let lock = Removal::new(SeqLock::<u64>::create(Key::new(0x5eed_0003), Intent::CreateNew, Mode::OWNER_RW)?);
+/// # // A key of this process's own: parallel runs of the examples do not meet.
+/// # let key = Key::new(0x5e00_0000 | (std::process::id() as i32 & 0xf_ffff) << 4 | 3);
+/// let lock = Removal::new(SeqLock::<u64>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let w = lock.writer()?;
 /// let found = info::inspect(lock.segment().id())?;
 /// let writer = found.roles().next().unwrap()?;
@@ -568,7 +519,9 @@ impl RoleEntry {
 /// use sysv_ipc::info::{self, RoleCounts};
 /// use sysv_ipc::{Intent, Key, Mode, Queue, Removal};
 ///
-/// let q = Removal::new(Queue::<u8, 2>::create(Key::new(0x5eed_0004), Intent::CreateNew, Mode::OWNER_RW)?);
+/// # // A key of this process's own: parallel runs of the examples do not meet.
+/// # let key = Key::new(0x5e00_0000 | (std::process::id() as i32 & 0xf_ffff) << 4 | 4);
+/// let q = Removal::new(Queue::<u8, 2>::create(key, Intent::CreateNew, Mode::OWNER_RW)?);
 /// let tx = q.producer()?;
 /// let counts = info::inspect(q.segment().id())?.counts()?;
 /// assert_eq!(counts, RoleCounts { seats: 2, registered: 1, alive: 1, dead: 0 });
@@ -651,9 +604,11 @@ impl<B: Backend> Inspection<B> {
     /// use sysv_ipc::info;
     /// use sysv_ipc::{Intent, Key, Mode, Removal, Segment};
     ///
-    /// let seg = Removal::new(Segment::create(Key::new(0x5eed_0005), 8, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// # // A key of this process's own: parallel runs of the examples do not meet.
+    /// # let key = Key::new(0x5e00_0000 | (std::process::id() as i32 & 0xf_ffff) << 4 | 5);
+    /// let seg = Removal::new(Segment::create(key, 8, Intent::CreateNew, Mode::OWNER_RW)?);
     /// let found = info::inspect(seg.id())?;
-    /// assert_eq!((found.stat().perm.key, found.stat().nattch), (Key::new(0x5eed_0005), 0));
+    /// assert_eq!((found.stat().perm.key, found.stat().nattch), (key, 0));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn stat(&self) -> &SegmentStat {
@@ -735,7 +690,9 @@ impl<B: Backend> Inspection<B> {
     /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
     ///
     /// let o = MpscOptions::new().producers(3);
-    /// let m = Removal::new(Mpsc::<u64, 8, _>::create_with(DefaultBackend::default(), Key::new(0x5eed_0006), Intent::CreateNew, Mode::OWNER_RW, o)?);
+    /// # // A key of this process's own: parallel runs of the examples do not meet.
+    /// # let key = Key::new(0x5e00_0000 | (std::process::id() as i32 & 0xf_ffff) << 4 | 6);
+    /// let m = Removal::new(Mpsc::<u64, 8, _>::create_with(DefaultBackend::default(), key, Intent::CreateNew, Mode::OWNER_RW, o)?);
     /// let found = info::inspect(m.segment().id())?;
     /// let roles: Vec<_> = found.roles().map(|r| r.map(|r| (r.role, r.seat))).collect::<Result<_, _>>()?;
     /// assert_eq!(roles, [(Role::Consumer, 0), (Role::Producer, 0), (Role::Producer, 1), (Role::Producer, 2)]);
@@ -771,7 +728,9 @@ impl<B: Backend> Inspection<B> {
     /// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
     ///
     /// let o = BroadcastOptions::new().readers(4);
-    /// let bc = Removal::new(Broadcast::<u64, 8, _>::create_with(DefaultBackend::default(), Key::new(0x5eed_0007), Intent::CreateNew, Mode::OWNER_RW, o)?);
+    /// # // A key of this process's own: parallel runs of the examples do not meet.
+    /// # let key = Key::new(0x5e00_0000 | (std::process::id() as i32 & 0xf_ffff) << 4 | 7);
+    /// let bc = Removal::new(Broadcast::<u64, 8, _>::create_with(DefaultBackend::default(), key, Intent::CreateNew, Mode::OWNER_RW, o)?);
     /// let (_w, _r) = (bc.writer()?, bc.reader(Start::Newest)?);
     /// let counts = info::inspect(bc.segment().id())?.counts()?;
     /// assert_eq!((counts.seats, counts.registered, counts.alive), (5, 2, 2));
@@ -1097,8 +1056,9 @@ fn seat_count(info: &LayoutInfo) -> Option<usize> {
     Some(match info.state? {
         KindState::Queue { .. } => 2,
         KindState::SeqLock { .. } | KindState::Table { .. } => 1,
-        KindState::Broadcast { readers, .. } => readers?.checked_add(1)?,
-        KindState::Mpsc { producers, .. } => producers?.checked_add(1)?,
+        // A corrupt seat count: the kind's single role is still reported.
+        KindState::Broadcast { readers, .. } => readers.unwrap_or(0).checked_add(1)?,
+        KindState::Mpsc { producers, .. } => producers.unwrap_or(0).checked_add(1)?,
     })
 }
 
@@ -1190,8 +1150,9 @@ fn seat_at<B: Backend>(
         ) => one(
             Role::Consumer,
             offset_of!(MpscCtl, consumer_pid),
-            // `mpsc.rs` `consumer_seat`.
-            sem(producers?.checked_add(1)?)?,
+            // `mpsc.rs` `consumer_seat`; with `P` corrupt there is no set to
+            // look in (`Semaphores::Foreign`), so any number does.
+            sem(producers.unwrap_or(0).checked_add(1)?)?,
             Some(consumer_parked),
         ),
         (KindState::Mpsc { .. }, k) => {
@@ -1400,7 +1361,7 @@ pub fn layouts() -> Result<Layouts> {
 }
 
 /// `shmctl(0, SHM_INFO)`, then for each segment `SHM_STAT_ANY`, a read-only
-/// `shmat` and the reads of the [module docs](self): an iterator over every
+/// `shmat` and the reads of the [`info` module docs](crate::info#the-crates-own-objects): an iterator over every
 /// segment of the caller's IPC namespace, the crate's layouts described, the
 /// others classified.
 ///
@@ -1457,7 +1418,7 @@ pub fn inspect(shmid: i32) -> Result<Inspection> {
 }
 
 /// `shmctl(shmid, IPC_STAT)`, a read-only `shmat` and the reads of the
-/// [module docs](self): segment `shmid`, the crate's layout described or the
+/// [`info` module docs](crate::info#the-crates-own-objects): segment `shmid`, the crate's layout described or the
 /// segment classified as another.
 ///
 /// # Errors
