@@ -47,6 +47,7 @@ sysv_ipc_testkit::on_both_backends!(
     a_killed_holder_is_dead,
     impossible_values_are_corrupt,
     nobody_reads_what_it_may,
+    a_live_stream_is_never_corrupt,
 );
 
 mod mock {
@@ -667,6 +668,52 @@ fn nobody_reads_what_it_may<B: Backend + Clone + Send + 'static>(b: B) {
     });
     let _ = SemSet::open_in(b, QUEUE).unwrap(); // the set survives the inspection
     drop(survivor);
+    objects.remove();
+}
+
+/// Messages each live stream of [`a_live_stream_is_never_corrupt`] carries.
+const STREAM: u64 = 200_000;
+
+/// Inspected while a producer and a consumer (a writer and a reader) stream
+/// through them on two threads, a queue's occupancy is always a possible one and
+/// a broadcast reader's cursor is never taken for corrupt: each pair of indices is
+/// read as one instant's (`head` unchanged around `tail`; the writer's `tail`
+/// read after the reader's cursor).
+fn a_live_stream_is_never_corrupt<B: Backend + Clone + Send + Sync + 'static>(b: B) {
+    let objects = Objects::create(b.clone(), Mode::OWNER_RW);
+    let (mut tx, mut rx) = objects.queue.split().unwrap();
+    let mut writer = objects.broadcast.writer().unwrap();
+    let mut reader = objects.broadcast.reader(Start::Oldest).unwrap();
+    let [qid, _, bid, _, _] = objects.segment_ids();
+    let (mut looks, mut nonempty) = (0u64, 0u64);
+    std::thread::scope(|s| {
+        let producer = s.spawn(move || {
+            for v in 0..STREAM {
+                tx.enqueue_blocking(v).unwrap();
+                let _ = writer.send(v);
+            }
+        });
+        let consumer = s.spawn(move || {
+            for v in 0..STREAM {
+                assert_eq!(rx.dequeue_blocking().unwrap(), v);
+                // Lossy: lapped readers learn how many they missed, and go on.
+                while let Err(e) = reader.recv() {
+                    assert_eq!(e.kind(), sysv_ipc::ErrorKind::Lagged);
+                }
+            }
+        });
+        while !(producer.is_finished() && consumer.is_finished()) {
+            let q = info::inspect_in(b.clone(), qid).unwrap();
+            let n = q.layout().unwrap().occupancy();
+            assert!(matches!(n, Some(0..=8)), "occupancy {n:?}");
+            nonempty += u64::from(n != Some(0));
+            let bc = info::inspect_in(b.clone(), bid).unwrap();
+            let r = roles(&bc);
+            assert_eq!(r[1].corrupt, None, "{:?}", r[1]);
+            looks += 1;
+        }
+    });
+    eprintln!("{looks} inspections of a live stream, {nonempty} saw messages queued");
     objects.remove();
 }
 

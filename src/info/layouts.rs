@@ -774,7 +774,10 @@ impl<B: Backend> Iterator for Roles<'_, B> {
         }
         let k = self.next;
         self.next = self.next.saturating_add(1);
-        let seat = seat_at(layout, att, k)?;
+        let Some(seat) = seat_at(layout, att, k) else {
+            self.next = self.seats; // fused
+            return None;
+        };
         Some(read_seat(att, self.sems, layout, &seat))
     }
 
@@ -885,6 +888,38 @@ fn implausible(info: &LayoutInfo, len: usize) -> Option<&'static str> {
     }
 }
 
+/// Attempts at a consistent `(head, tail)` pair before the last one read is taken
+/// as it is: a consumer that moves `head` between every two loads for this long
+/// is draining the ring as fast as it can.
+const INDEX_ATTEMPTS: u32 = 64;
+
+/// `head` and `tail` (at byte offsets `head` and `tail`) as they were at one
+/// instant: `head` read before and after `tail` and unchanged. Both only grow,
+/// so `head` had that value when `tail` was read, and a ring that is not corrupt
+/// then had `tail - head <= capacity`. Two separate loads would not say that: a
+/// `tail` read late against a `head` read early can be more than the capacity
+/// apart in a healthy ring, and the other order can see `head` past `tail`.
+fn indices<B: Backend>(att: &Attachment<B, ReadOnly>, head: usize, tail: usize) -> (u64, u64) {
+    // Relaxed loads (all a read-only mapping takes), each followed by an Acquire
+    // fence, which keeps the next load after it: head, tail, head, in that order.
+    let load = |offset| {
+        let v = word_or_0(att, offset);
+        fence(Ordering::Acquire);
+        v
+    };
+    let mut h = load(head);
+    let mut t = load(tail);
+    for _ in 0..INDEX_ATTEMPTS {
+        let again = load(head);
+        if again == h {
+            break;
+        }
+        h = again;
+        t = load(tail);
+    }
+    (h, t)
+}
+
 /// `tail - head` if it is a possible occupancy of `capacity` slots.
 fn occupancy(head: u64, tail: u64, capacity: u64) -> Option<u64> {
     let n = tail.wrapping_sub(head);
@@ -925,7 +960,7 @@ fn kind_state<B: Backend>(info: &LayoutInfo, att: &Attachment<B, ReadOnly>) -> K
     let w = |offset| word_or_0(att, offset);
     let state = match info.kind {
         LayoutKind::Queue => {
-            let (head, tail) = (w(offset_of!(RingCtl, head)), w(offset_of!(RingCtl, tail)));
+            let (head, tail) = indices(att, offset_of!(RingCtl, head), offset_of!(RingCtl, tail));
             KindState::Queue {
                 head,
                 tail,
@@ -956,7 +991,7 @@ fn kind_state<B: Backend>(info: &LayoutInfo, att: &Attachment<B, ReadOnly>) -> K
             writer_parked: w(offset_of!(BcCtl, writer_waiting)) != 0,
         },
         LayoutKind::Mpsc => {
-            let (head, tail) = (w(offset_of!(MpscCtl, head)), w(offset_of!(MpscCtl, tail)));
+            let (head, tail) = indices(att, offset_of!(MpscCtl, head), offset_of!(MpscCtl, tail));
             KindState::Mpsc {
                 head,
                 tail,
@@ -1215,9 +1250,15 @@ fn read_seat<B: Backend>(
     if pid_word != 0 && pid.is_none() {
         entry.corrupt = Some("pid");
     }
-    if let (Line::Reader(line), Some(KindState::Broadcast { tail, .. })) = (seat.line, info.state) {
-        let cursor = word_or_0(att, line.saturating_add(broadcast::CURSOR * WORD));
+    if let (Line::Reader(line), Some(KindState::Broadcast { .. })) = (seat.line, info.state) {
         let state = word_or_0(att, line.saturating_add(broadcast::STATE * WORD));
+        let cursor = word_or_0(att, line.saturating_add(broadcast::CURSOR * WORD));
+        // Keeps the `tail` load below after the cursor's.
+        fence(Ordering::Acquire);
+        // `tail` again, after the cursor: only grows, so it is at least what it
+        // was when the cursor was read (the `tail` of `KindState`, read earlier,
+        // could be passed by a live reader's cursor by any amount).
+        let tail = word_or_0(att, offset_of!(BcCtl, tail));
         match state {
             // A joining reader has not stored its cursor yet: the line holds the
             // last occupant's.
