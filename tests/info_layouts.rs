@@ -48,6 +48,7 @@ sysv_ipc_testkit::on_both_backends!(
     impossible_values_are_corrupt,
     nobody_reads_what_it_may,
     a_live_stream_is_never_corrupt,
+    zero_allocations,
 );
 
 mod mock {
@@ -103,6 +104,9 @@ mod mock {
         super::impossible_values_are_corrupt(&KERNEL);
     }
 }
+
+#[global_allocator]
+static GLOBAL: sysv_ipc_testkit::CountingAllocator = sysv_ipc_testkit::CountingAllocator;
 
 // ---- helpers -------------------------------------------------------------------------
 
@@ -714,6 +718,33 @@ fn a_live_stream_is_never_corrupt<B: Backend + Clone + Send + Sync + 'static>(b:
         }
     });
     eprintln!("{looks} inspections of a live stream, {nonempty} saw messages queued");
+    objects.remove();
+}
+
+/// A whole listing, every role of every layout read and counted, allocates
+/// nothing (the calling thread's count, `sysv_ipc_testkit::allocations`).
+fn zero_allocations<B: Backend + Clone>(b: B) {
+    let objects = Objects::create(b.clone(), Mode::OWNER_RW);
+    let survivor = objects.survivor_roles();
+    let _ = info::inspect_in(b.clone(), objects.queue.segment().id()).unwrap(); // warm up
+    let before = sysv_ipc_testkit::allocations();
+    let (mut layouts, mut seats, mut alive) = (0, 0, 0);
+    for found in info::layouts_in(b.clone()).unwrap() {
+        let found = found.unwrap();
+        layouts += usize::from(found.layout().is_some());
+        for role in found.roles() {
+            seats += 1;
+            alive += usize::from(role.unwrap().liveness.is_held());
+        }
+        let c = found.counts().unwrap();
+        assert_eq!(c.alive, c.registered);
+    }
+    let after = sysv_ipc_testkit::allocations();
+    assert_eq!(after - before, 0, "allocations");
+    // Queue 2, seqlock 1, broadcast 1 + 3, mpsc 1 + 2, table 1 seats; the
+    // survivor holds 4 of them.
+    assert_eq!((layouts, seats, alive), (5, 11, 4));
+    drop(survivor);
     objects.remove();
 }
 
