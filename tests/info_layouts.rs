@@ -632,6 +632,15 @@ fn impossible_values_are_corrupt<B: Backend + Clone>(b: B) {
     ));
     assert_eq!(roles(&found).len(), 1);
 
+    // Another layout version: the header is shown, nothing after it decoded.
+    let sid = objects.seqlock.segment().id();
+    poke(b.clone(), sid, 16, &[4]);
+    let found = info::inspect_in(b.clone(), sid).unwrap();
+    let l = found.layout().unwrap();
+    assert_eq!((l.kind, l.version, l.state), (LayoutKind::SeqLock, 4, None));
+    assert!(matches!(l.semaphores, Semaphores::Found(_)));
+    assert_eq!(found.roles().count(), 0);
+
     // A pid word beyond any pid.
     poke(b.clone(), qid, 144, &[u64::MAX]);
     let r = roles(&info::inspect_in(b.clone(), qid).unwrap());

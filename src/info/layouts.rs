@@ -145,7 +145,8 @@ pub enum Semaphores {
     /// No set under the key.
     Missing,
     /// A set under the key that is not the layout's: another creator, or not the
-    /// kind's number of semaphores.
+    /// kind's number of semaphores (or that number unknown: a seat count in the
+    /// segment that is corrupt).
     Foreign,
     /// The set could not be looked at: its `semget` or `IPC_STAT` failed with this
     /// error (`EACCES` for a set the caller may not read).
@@ -195,8 +196,9 @@ pub struct LayoutInfo {
     /// The process that initialised the header.
     pub creator_pid: u64,
     /// The first header field that cannot be right for this segment (a capacity
-    /// whose slots do not fit, a size beyond the segment, an alignment that is
-    /// not a power of two...); `None` when all are plausible.
+    /// whose slots do not fit or that is not a power of two for a ring, a size
+    /// beyond the segment, an alignment that is not a power of two or is above a
+    /// page); `None` when all are plausible.
     pub corrupt: Option<&'static str>,
     /// Where the roles' semaphores are.
     pub semaphores: Semaphores,
@@ -1059,7 +1061,9 @@ fn find_sems<B: Backend + Clone>(
             );
         }
     };
-    if stat.perm.cuid != info.stat.perm.cuid || Some(stat.nsems) != expected_nsems(info) {
+    // Another layout version's set size is not known here: its creator decides.
+    let size_ok = info.state.is_none() || expected_nsems(info) == Some(stat.nsems);
+    if stat.perm.cuid != info.stat.perm.cuid || !size_ok {
         return (Semaphores::Foreign, None);
     }
     (Semaphores::Found(sems.id()), Some(sems))
