@@ -609,7 +609,7 @@ fn impossible_values_are_corrupt<B: Backend + Clone>(b: B) {
         l.state,
         Some(KindState::Broadcast { readers: None, .. })
     ));
-    assert_eq!(l.semaphores, Semaphores::Foreign);
+    assert_eq!(l.semaphores, Semaphores::Unrelated);
     let r = roles(&found);
     assert_eq!(r.len(), 1);
     assert_eq!(

@@ -147,7 +147,7 @@ pub enum Semaphores {
     /// A set under the key that is not the layout's: another creator, or not the
     /// kind's number of semaphores (or that number unknown: a seat count in the
     /// segment that is corrupt).
-    Foreign,
+    Unrelated,
     /// The set could not be looked at: its `semget` or `IPC_STAT` failed with this
     /// error (`EACCES` for a set the caller may not read).
     Unreadable(Errno),
@@ -1064,7 +1064,7 @@ fn find_sems<B: Backend + Clone>(
     // Another layout version's set size is not known here: its creator decides.
     let size_ok = info.state.is_none() || expected_nsems(info) == Some(stat.nsems);
     if stat.perm.cuid != info.stat.perm.cuid || !size_ok {
-        return (Semaphores::Foreign, None);
+        return (Semaphores::Unrelated, None);
     }
     (Semaphores::Found(sems.id()), Some(sems))
 }
@@ -1190,7 +1190,7 @@ fn seat_at<B: Backend>(
             Role::Consumer,
             offset_of!(MpscCtl, consumer_pid),
             // `mpsc.rs` `consumer_seat`; with `P` corrupt there is no set to
-            // look in (`Semaphores::Foreign`), so any number does.
+            // look in (`Semaphores::Unrelated`), so any number does.
             sem(producers.unwrap_or(0).checked_add(1)?)?,
             Some(consumer_parked),
         ),
