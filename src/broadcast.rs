@@ -1207,80 +1207,7 @@ impl<const N: usize> Peer for DeadReaders<'_, N> {
     }
 }
 
-/// A value [`Writer::send`] could not send, and why.
-///
-/// # Examples
-///
-/// ```
-/// use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
-/// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
-///
-/// let o = BroadcastOptions::new().readers(1).policy(Policy::Lossless);
-/// let bc = Removal::new(Broadcast::<u64, 2, _>::create_with(DefaultBackend::default(), Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, o)?);
-/// let _rx = bc.reader(Start::Newest)?;
-/// let mut tx = bc.writer()?;
-/// tx.send(1)?;
-/// tx.send(2)?;
-/// let e = tx.send(3).unwrap_err(); // the reader is 2 behind
-/// assert_eq!((e.kind(), e.error().kind()), (ErrorKind::WouldBlock, ErrorKind::WouldBlock));
-/// assert_eq!(e.into_inner(), 3);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub struct SendError<T> {
-    error: Error,
-    value: T,
-}
-
-impl<T> SendError<T> {
-    /// Why.
-    ///
-    /// # Examples
-    ///
-    /// See [`SendError`].
-    pub const fn error(&self) -> Error {
-        self.error
-    }
-
-    /// Why, as a kind.
-    ///
-    /// # Examples
-    ///
-    /// See [`SendError`].
-    pub const fn kind(&self) -> ErrorKind {
-        self.error.kind()
-    }
-
-    /// The value, back.
-    ///
-    /// # Examples
-    ///
-    /// See [`SendError`].
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-}
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
-    }
-}
-
-impl<T> core::error::Error for SendError<T> {}
-
-impl<T> From<SendError<T>> for Error {
-    fn from(e: SendError<T>) -> Error {
-        e.error
-    }
-}
+pub use crate::SendError;
 
 /// The writer role of a [`Broadcast`] (see [`Broadcast::writer`]).
 ///
@@ -1359,7 +1286,7 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
                 }
                 Ok(())
             });
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     fn send_wait(
@@ -1393,7 +1320,7 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
             // `DeadReaders` never reports a death.
             |_, _, died| Err(died),
         );
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     /// Sends `value`, waiting (lossless) while the slowest live reader is `N`

@@ -122,6 +122,7 @@ pub mod msg;
 #[cfg(not(loom))]
 pub mod queue;
 pub mod sem;
+mod send_error;
 #[cfg(not(loom))]
 pub mod seqlock;
 pub mod shm;
@@ -144,6 +145,7 @@ pub use perm::{Owner, Perm};
 pub use queue::Queue;
 pub use removal::{Removable, Removal};
 pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
+pub use send_error::SendError;
 #[cfg(not(loom))]
 pub use seqlock::SeqLock;
 #[cfg(not(loom))]

@@ -978,118 +978,7 @@ impl<B: Backend> Drop for JoinLock<'_, B> {
     }
 }
 
-/// Why a send did not take its value: the error, with the value back.
-///
-/// # Examples
-///
-/// ```
-/// use sysv_ipc::mpsc::Mpsc;
-/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
-///
-/// let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-/// let mut tx = m.producer()?;
-/// tx.send(1).unwrap();
-/// let e = tx.send(2).unwrap_err();
-/// assert!(e.is_full());
-/// assert_eq!((e.kind(), e.into_inner()), (ErrorKind::WouldBlock, 2));
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub struct SendError<T> {
-    error: Error,
-    value: T,
-}
-
-impl<T> SendError<T> {
-    /// The error.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert_eq!(tx.send(2).unwrap_err().error().kind(), ErrorKind::WouldBlock);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub const fn error(&self) -> Error {
-        self.error
-    }
-
-    /// The error's kind.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert_eq!(tx.send(2).unwrap_err().kind(), ErrorKind::WouldBlock);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub const fn kind(&self) -> ErrorKind {
-        self.error.kind()
-    }
-
-    /// Whether the queue was full ([`ErrorKind::WouldBlock`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert!(tx.send(2).unwrap_err().is_full());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.error.kind() == ErrorKind::WouldBlock
-    }
-
-    /// The value that was not sent.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert_eq!(tx.send(7).unwrap_err().into_inner(), 7);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-}
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
-    }
-}
-
-impl<T> core::error::Error for SendError<T> {}
-
-impl<T> From<SendError<T>> for Error {
-    fn from(e: SendError<T>) -> Error {
-        e.error
-    }
-}
+pub use crate::SendError;
 
 type MpscRole<T, const N: usize, B> = Role<Mpsc<T, N, B>>;
 
@@ -1178,7 +1067,7 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
                 Err(c) => Err(corrupt(c)),
             },
         );
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     /// Sends `value`, spinning and then parking while the queue is full; woken by
@@ -1260,7 +1149,7 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
                 Err(c) => Err(corrupt(c)),
             },
         );
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     /// Claims the next position and never publishes it: what a producer killed
@@ -1328,6 +1217,41 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
         self.role.settings.peer_check = every;
+    }
+    /// Sets whether a park that a signal ends fails the blocking call with
+    /// [`ErrorKind::Interrupted`] (`true`) or parks again (`false`, the default),
+    /// as [`Producer::set_interruptible`](crate::queue::Producer::set_interruptible)
+    /// does for a queue: a program that cancels a wait from a signal handler sets it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock interrupts a parked call as a signal (or a stop) does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let m = Mpsc::<u64, 2, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _rx = m.consumer()?; // alive, and never receives
+    /// let mut tx = m.producer()?;
+    /// tx.set_spins(0);
+    /// tx.set_peer_check(None);
+    /// tx.set_interruptible(true);
+    /// tx.send(1)?;
+    /// tx.send(2)?; // full now
+    /// std::thread::scope(|s| {
+    ///     let parked = s.spawn(move || tx.send_blocking(3));
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     KERNEL.interrupt_waiters();
+    ///     assert_eq!(parked.join().unwrap().unwrap_err().kind(), ErrorKind::Interrupted);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_interruptible(&mut self, interruptible: bool) {
+        self.role.settings.interruptible = interruptible;
     }
 }
 
@@ -1764,5 +1688,38 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
         self.role.settings.peer_check = every;
+    }
+    /// Sets whether a park that a signal ends fails the blocking call with
+    /// [`ErrorKind::Interrupted`] (`true`) or parks again (`false`, the default),
+    /// as [`Producer::set_interruptible`](crate::queue::Producer::set_interruptible)
+    /// does for a queue: a program that cancels a wait from a signal handler sets it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock interrupts a parked call as a signal (or a stop) does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let m = Mpsc::<u64, 2, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _tx = m.producer()?; // alive, and never sends
+    /// let mut rx = m.consumer()?;
+    /// rx.set_spins(0);
+    /// rx.set_peer_check(None);
+    /// rx.set_interruptible(true);
+    /// std::thread::scope(|s| {
+    ///     let parked = s.spawn(move || rx.recv_blocking());
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     KERNEL.interrupt_waiters();
+    ///     assert_eq!(parked.join().unwrap().unwrap_err().kind(), ErrorKind::Interrupted);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_interruptible(&mut self, interruptible: bool) {
+        self.role.settings.interruptible = interruptible;
     }
 }
