@@ -1267,7 +1267,33 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
     /// }
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: the success path is the holder check and the one-message
+    // push; a full ring and every error go out of line (`refused`).
+    #[inline]
     pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        if self.role.holder().is_ok() {
+            let mut fan = Fan {
+                sems: self.role.handle().sems(),
+            };
+            let pushed = self.ring.push_one(
+                |slot| {
+                    store_words(slot, value.as_bytes());
+                },
+                &mut fan,
+            );
+            if pushed == Ok(true) {
+                return Ok(());
+            }
+        }
+        self.refused(value)
+    }
+
+    /// Why [`send`](Self::send) did not take `value`, named: the whole call again
+    /// (a full lossless ring stays full for its writer, a corrupt one corrupt, a
+    /// lossy one has room: the value is sent), with the value back.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, value: T) -> Result<(), SendError<T>> {
         let sems = self.role.handle().sems();
         let r = self
             .role
@@ -1672,6 +1698,7 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
     /// assert_eq!(rx.recv()?, Some(3));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[inline]
     pub fn recv(&mut self) -> Result<Option<T>> {
         const {
             assert!(
@@ -1680,6 +1707,42 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
                  shm::MAX_READ_BY_VALUE (4096 bytes)"
             )
         };
+        // The success path is the holder check and the one-message pop; nothing
+        // new, a gap and every error go out of line.
+        if self.lag == 0 && self.role.holder().is_ok() {
+            let mut out = T::new_zeroed();
+            let mut park = self.role.wake(WRITER_WAKE);
+            let popped = self.ring.pop_one(
+                |slot| {
+                    load_words(slot, out.as_mut_bytes());
+                },
+                &mut park,
+            );
+            match popped {
+                Ok(true) => return Ok(Some(out)),
+                // Not again: `pop_one` has moved a lapped reader on.
+                Err(e) => return self.recv_failed(e),
+                Ok(false) => {}
+            }
+        }
+        self.recv_slow()
+    }
+
+    /// [`recv`](Self::recv)'s failure, named.
+    #[cold]
+    #[inline(never)]
+    fn recv_failed(&mut self, e: ReadError) -> Result<Option<T>> {
+        during(&"Reader::recv", self.role.handle().object(), || {
+            Err(read_error(e))
+        })
+    }
+
+    /// [`recv`](Self::recv) when its first look found nothing or could not look:
+    /// the whole call again, its errors named (a gap a batch left, a closed
+    /// stream, the wrong process).
+    #[cold]
+    #[inline(never)]
+    fn recv_slow(&mut self) -> Result<Option<T>> {
         if self.lag != 0 {
             return during(&"Reader::recv", self.role.handle().object(), || {
                 Err(self.take_lag())

@@ -122,6 +122,7 @@ pub mod msg;
 #[cfg(not(loom))]
 pub mod queue;
 pub mod sem;
+#[cfg(not(loom))]
 mod send_error;
 #[cfg(not(loom))]
 pub mod seqlock;
@@ -145,6 +146,7 @@ pub use perm::{Owner, Perm};
 pub use queue::Queue;
 pub use removal::{Removable, Removal};
 pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
+#[cfg(not(loom))]
 pub use send_error::SendError;
 #[cfg(not(loom))]
 pub use seqlock::SeqLock;

@@ -1051,7 +1051,31 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
     /// assert!(tx.send(3).unwrap_err().is_full());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: the success path is the holder check and the one-message
+    // push; a full ring and every error go out of line (`refused`).
+    #[inline]
     pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        if self.role.holder().is_ok() {
+            let mut wake = self.role.wake(self.lane.wake);
+            let pushed = self.ring.push(
+                |slot| {
+                    store_words(slot, value.as_bytes());
+                },
+                &mut wake,
+            );
+            if pushed == Ok(true) {
+                return Ok(());
+            }
+        }
+        self.refused(value)
+    }
+
+    /// Why [`send`](Self::send) did not take `value`, named: the whole call again
+    /// (a full ring stays full for this producer until the consumer frees a slot,
+    /// then the value is sent; a corrupt one stays corrupt), with the value back.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, value: T) -> Result<(), SendError<T>> {
         let r = self.role.now(
             &mut *self.ring,
             &"Sender::send",
@@ -1424,7 +1448,43 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
     /// assert_eq!(rx.recv()?, Some(3));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: the success path is the holder check and the one-message pop;
+    // an error goes out of line.
+    #[inline]
     pub fn recv(&mut self) -> Result<Option<T>> {
+        if self.role.holder().is_err() {
+            return self.recv_slow();
+        }
+        let p = self.p();
+        let mut wake = self.role.wake(consumer_wake(p));
+        let mut env = Env {
+            inner: &mut wake,
+            sems: self.role.handle().sems(),
+            view: self.view,
+            p,
+        };
+        let mut out = T::new_zeroed();
+        let popped = self.ring.pop_one(
+            |slot| {
+                load_words(slot, out.as_mut_bytes());
+            },
+            &mut env,
+        );
+        match popped {
+            Ok(true) => Ok(Some(out)),
+            Ok(false) => Ok(None),
+            // Not again: `pop_one` may have skipped an abandoned claim.
+            Err(c) => during(&"Receiver::recv", self.role.handle().object(), || {
+                Err(corrupt(c))
+            }),
+        }
+    }
+
+    /// [`recv`](Self::recv) from a process that does not hold the role: the
+    /// whole call, its error named.
+    #[cold]
+    #[inline(never)]
+    fn recv_slow(&mut self) -> Result<Option<T>> {
         let p = self.p();
         let (sems, view) = (self.role.handle().sems(), self.view);
         self.role.now(
