@@ -1209,6 +1209,9 @@ impl<const N: usize> Peer for DeadReaders<'_, N> {
 
 pub use crate::SendError;
 
+mod large;
+pub use large::WriteLoan;
+
 /// The writer role of a [`Broadcast`] (see [`Broadcast::writer`]).
 ///
 /// # Examples

@@ -586,7 +586,6 @@ impl<T: ShmType, const N: usize, B: Backend, A: Access> Table<T, N, B, A> {
 
     /// Copies slot `i` into `out`; its version.
     #[inline]
-    #[inline]
     fn read_bytes(&self, i: usize, out: &mut T, attempts: u32) -> Result<u64> {
         let i = Self::slot(i)?;
         self.read_view()?

@@ -547,7 +547,6 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// assert_eq!(slots.read(1, &mut out, 1), Ok(0)); // the other slot is untouched
     /// ```
     #[inline]
-    #[inline]
     pub fn read(&self, slot: usize, dst: &mut [u8], attempts: u32) -> Result<u64, TableError> {
         if words_for(dst.len()) > self.value_words {
             return Err(TableError::TooLarge);
@@ -593,7 +592,6 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// let got = slots.read_consistent(1, 1, |words| (words[0].load(Relaxed), words[3].load(Relaxed)));
     /// assert_eq!(got, Ok(((7, 9), v)));
     /// ```
-    #[inline]
     #[inline]
     pub fn read_consistent<R>(
         &self,
