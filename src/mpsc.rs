@@ -44,8 +44,12 @@
 //! wants to react as they happen asks after each receive. An error would cost
 //! every caller a match arm for what is, by design, not a failure of the call.
 //!
-//! A consumer parked on a pending claim learns of its claimer's death at the next
-//! peer check ([`Receiver::set_peer_check`], 100 ms by default), not at once.
+//! A consumer parked on a pending claim is woken by its claimer's death: each
+//! producer process arms a `SEM_UNDO` adjustment of the consumer's semaphore
+//! that the kernel applies, as a post, when the process exits. A producer
+//! that died before arming it (between its seat claim and that semop) is found
+//! at the consumer's next peer check ([`Receiver::set_peer_check`], 100 ms by
+//! default).
 //!
 //! # When the producers are gone
 //!
@@ -832,8 +836,20 @@ impl<T: ShmType, const N: usize, B: Backend> Mpsc<T, N, B> {
                 sem: consumer_seat(p),
                 pid: &r.ctl().consumer_pid,
             };
+            // Should this process die, its exit posts the consumer's semaphore,
+            // waking a consumer parked on one of its claims at once (rather than
+            // at its next peer check): a net-zero semop whose `SEM_UNDO`
+            // adjustment is +1 there. Atomic, so a parked consumer sees no change
+            // now. Without it (an error) the peer check still finds the death.
+            let death_wake = sems
+                .op(&[
+                    SemOp::post(consumer_wake(p)).nowait(),
+                    SemOp::wait(consumer_wake(p)).undo().nowait(),
+                ])
+                .is_ok();
             Ok(Sender {
                 ring: ManuallyDrop::new(rp),
+                death_wake,
                 lane: Lane {
                     own: producer_wake(p, j),
                     wake: consumer_wake(p),
@@ -1002,6 +1018,9 @@ pub struct Sender<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// A view of the role's handle's mapping (see [`Mpsc::ring_unbounded`]),
     /// taken out and left (under the join lock) before the role goes.
     ring: ManuallyDrop<MpscProducer<'static, N>>,
+    /// Whether this process's exit posts the consumer's semaphore (the
+    /// `SEM_UNDO` adjustment [`Mpsc::producer`] made), to take back on leaving.
+    death_wake: bool,
     lane: Lane<Seat<'static>>,
     role: ManuallyDrop<MpscRole<T, N, B>>,
 }
@@ -1291,8 +1310,17 @@ impl<T: ShmType, const N: usize, B: Backend> Drop for Sender<T, N, B> {
             // consumer sees this registration with its seat free and takes it
             // for dead meanwhile.
             let p = role.handle().producers;
+            let death_wake = self.death_wake;
             role.release_under(lock(p), |h| {
                 rp.leave(&mut PeerWake::new(&h.sems, consumer_wake(p)));
+                if death_wake {
+                    // Takes the adjustment back, again net zero: a clean
+                    // leave wakes nobody, at exit or now.
+                    let _ = h.sems.op(&[
+                        SemOp::post(consumer_wake(p)).undo().nowait(),
+                        SemOp::wait(consumer_wake(p)).nowait(),
+                    ]);
+                }
             });
         }
         // A forked child leaves the parent's registration and seat alone.
