@@ -1560,11 +1560,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
                 },
                 &mut park,
             );
-            if pushed == Ok(true) {
-                return Ok(());
+            match pushed {
+                Ok(true) => return Ok(()),
+                // Full: said at once, without a second look at `head`, whose
+                // line the consumer writes (a producer polling a full ring
+                // would pull it away twice per poll).
+                Ok(false) => return self.full(value),
+                Err(_) => {}
             }
         }
         self.refused(value)
+    }
+
+    /// [`enqueue`](Self::enqueue)'s answer for a full queue, named, with the
+    /// value back.
+    #[cold]
+    #[inline(never)]
+    fn full(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        let object = self.role.handle().object();
+        Err(EnqueueError::new(error(ErrorKind::WouldBlock), value)
+            .during(&"Producer::enqueue", object))
     }
 
     /// Why [`enqueue`](Self::enqueue) did not take `value`, named: the holder check
@@ -2206,8 +2221,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                 },
                 &mut park,
             );
-            if popped == Ok(true) {
-                return Ok(Some(out));
+            match popped {
+                Ok(true) => return Ok(Some(out)),
+                // Empty, and not for good: said at once, without a second look
+                // at the slot the producer writes next (a consumer polling an
+                // empty ring would read its line twice per poll).
+                Ok(false) if !self.ring.is_finished() => return Ok(None),
+                _ => {}
             }
         }
         self.dequeue_slow()
