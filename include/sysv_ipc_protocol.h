@@ -1564,6 +1564,7 @@ struct svipc_mpsc {
     uint64_t abandoned;         /* consumer: claims skipped as abandoned, with its
                                  * predecessors' */
     uint64_t parks;             /* parks this handle made (a statistic) */
+    uint64_t wakes;             /* of those, the ones a peer's post ended */
 };
 
 /* Joins the Mpsc of segment shmid and semaphore set semid: values of type t,
@@ -1946,6 +1947,7 @@ static inline int svipc_mpsc_send_wait(struct svipc_mpsc *m, const void *item, u
         }
         m->parks++;
         int p = svipc_park_(m->semid, own, &d);
+        m->wakes += p == SVIPC_OK;
         if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_) {
             /* Relaxed: only un-announces (the producer's Waiter::clear). */
             atomic_fetch_and_explicit(&c->producers_waiting, ~bit, memory_order_relaxed);
@@ -2213,6 +2215,7 @@ static inline int svipc_mpsc_recv_wait(struct svipc_mpsc *m, void *item, unsigne
         }
         m->parks++;
         int p = svipc_park_(m->semid, own, &d);
+        m->wakes += p == SVIPC_OK;
         if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
             /* An exchange, not a store (the consumer's Waiter::clear says why). */
             atomic_exchange_explicit(flag, 0, memory_order_relaxed);
