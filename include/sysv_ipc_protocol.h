@@ -1092,9 +1092,11 @@ static inline void svipc_table_close(struct svipc_table *tb) {
  *
  * One writer, up to R readers (R and the policy fixed by the creator, named by every
  * joiner). Implemented here: the writer's non-blocking send (lossy; lossless returns
- * SVIPC_WOULD_BLOCK while the slowest live reader is N behind: poll, as a C writer
- * does not yet park) and close; a reader's join on the first free seat, its
- * non-blocking and blocking receive (parking on its own semaphore), and its leave.
+ * SVIPC_WOULD_BLOCK while the slowest live reader is N behind), its blocking send
+ * (lossless: spins, then parks on SVIPC_BC_SEM_WRITER_WAKE until a reader moves on,
+ * dropping dead readers' lines at each peer check) and close; a reader's join on the
+ * first free seat, its non-blocking and blocking receive (parking on its own
+ * semaphore), and its leave.
  * A lapped reader gets SVIPC_E_LAGGED with ->missed set, and goes on from the oldest
  * value retained. */
 
@@ -1115,6 +1117,8 @@ struct svipc_bc {
     uint64_t cached;            /* writer: slowest cursor seen; reader: last tail read */
     uint64_t index, ticket;     /* reader: its line and its occupancy */
     uint64_t missed;            /* after SVIPC_E_LAGGED: how many values were skipped */
+    uint64_t parks;             /* writer: parks on a full ring (a statistic) */
+    uint64_t wakes;             /* of those, the ones a reader's post ended */
 };
 
 #define SVIPC_BC_ROLE_WRITER 1
@@ -1317,6 +1321,101 @@ static inline int svipc_bc_send(struct svipc_bc *b, const void *item) {
     atomic_store_explicit(&b->ctl->tail, b->own, memory_order_release);
     svipc_bc_wake_readers_(b);
     return SVIPC_OK;
+}
+
+/* Lossless writer, at a peer check: frees the lines of readers that died holding
+ * their seats (the kernel gave the seat back; the pid word still names them), so a
+ * dead reader never stalls the writer. drop_dead in src/broadcast.rs. */
+static inline void svipc_bc_drop_dead_(struct svipc_bc *b) {
+    for (uint64_t k = 0; k < b->readers; k++) {
+        struct svipc_bc_line *line = svipc_bc_line_(b, k);
+        /* Relaxed (both): advisory, the ticket before the look at the seat; the
+         * compare-exchange in free_line decides (BcLayout::ticket). */
+        uint64_t ticket = atomic_load_explicit(&line->ticket, memory_order_relaxed);
+        if (atomic_load_explicit(&line->state, memory_order_relaxed) == SVIPC_BC_FREE)
+            continue;
+        if (svipc_seat_abandoned_(b->semid, (unsigned short)SVIPC_BC_SEM_READER(k), &line->pid))
+            svipc_bc_free_line_(b, k, ticket);
+    }
+}
+
+/* Writer: takes back its announcement without sleeping; a wake a reader already took
+ * it for is absorbed. withdraw in src/layout/ring.rs. */
+static inline void svipc_bc_withdraw_writer_(struct svipc_bc *b) {
+    /* Relaxed: the exchanges' atomicity alone decides who took the announcement. */
+    if (atomic_exchange_explicit(&b->ctl->writer_waiting, 0, memory_order_relaxed) == 0)
+        svipc_semop_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, -1, IPC_NOWAIT);
+}
+
+/* svipc_bc_send, waiting while a lossless ring is full: spins `spins` times, then
+ * announces in writer_waiting, runs the heavy barrier, rescans the readers, and parks
+ * on SVIPC_BC_SEM_WRITER_WAKE until a reader's cursor store (or leave) wakes it.
+ * timeout bounds the whole call (NULL: none): SVIPC_E_TIMED_OUT. Every
+ * SVIPC_PEER_CHECK_MS parked, dead readers are dropped. BcWriter::push_blocking. */
+static inline int svipc_bc_send_wait(struct svipc_bc *b, const void *item, unsigned spins,
+                                     const struct timespec *timeout) {
+    if (b->role != SVIPC_BC_ROLE_WRITER)
+        return SVIPC_E_ARG;
+    struct svipc_deadline_ d;
+    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
+        return SVIPC_E_SYS;
+    _Atomic uint64_t *flag = &b->ctl->writer_waiting;
+    for (unsigned spun = 0;;) {
+        int r = svipc_bc_send(b, item);
+        if (r != SVIPC_WOULD_BLOCK)
+            return r;
+        if (spun >= spins) {
+            uint64_t left;
+            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
+                return SVIPC_E_SYS;
+            if (left == 0) {
+                svipc_bc_drop_dead_(b);
+                return SVIPC_E_TIMED_OUT;
+            }
+        }
+        if (spun < spins) {
+            spun++;
+            svipc_relax_();
+            continue;
+        }
+        /* Announce: an exchange, as Rust's `announce`; relaxed, ordered by the barrier. */
+        atomic_exchange_explicit(flag, 1, memory_order_relaxed);
+        if (b->asymmetric) {
+            /* Pairs with the compiler barrier in a reader's wake check (park_barrier). */
+            if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
+                svipc_bc_withdraw_writer_(b);
+                return SVIPC_E_SYS;
+            }
+        } else {
+            /* Pairs with the seq_cst fence in a reader's wake check. */
+            atomic_thread_fence(memory_order_seq_cst);
+        }
+        /* The re-check: a fresh scan of the readers (BcWriter::rescan, as the Waiter's
+         * recheck). */
+        r = svipc_bc_room_(b);
+        if (r != 0) {
+            svipc_bc_withdraw_writer_(b);
+            if (r < 0)
+                return r;
+            continue;
+        }
+        b->parks++;
+        int p = svipc_park_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, &d);
+        b->wakes += p == SVIPC_OK;
+        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
+            /* Relaxed: only un-announces (the writer's Waiter::unannounce). */
+            atomic_store_explicit(flag, 0, memory_order_relaxed);
+        else
+            svipc_bc_withdraw_writer_(b);
+        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
+            /* The writer's peer check: a dead reader is dropped, never a death. */
+            svipc_bc_drop_dead_(b);
+            if (p == SVIPC_E_TIMED_OUT)
+                return p;
+        } else if (p != SVIPC_OK) {
+            return p;
+        }
+    }
 }
 
 /* Ends the stream for good and releases the writer role. */
