@@ -19,14 +19,16 @@
 //! - the C side refuses another capacity, producer count, type size or type id, and
 //!   the Mpsc opened as a Queue or a Broadcast.
 //!
-//! Each test runs in its own IPC namespace, with the C programs started inside it.
+//! The two streams run with the wake-check barrier the crate chooses (asymmetric
+//! `membarrier` where the kernel has it) and with the symmetric fences. Each test
+//! runs in its own IPC namespace, with the C programs started inside it.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use sysv_ipc::mpsc::{Mpsc, MpscOptions};
+use sysv_ipc::mpsc::{Barrier, Mpsc, MpscOptions};
 use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removable, ShmType, type_id};
 use sysv_ipc_testkit::{CProgram, TIMEOUT, fork_peer, in_ipc_namespace, wait_until_blocked};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -62,7 +64,14 @@ const CAP: usize = 16;
 type M<const N: usize> = Mpsc<Msg, N>;
 
 fn create<const N: usize>(producers: usize) -> M<N> {
+    create_with::<N>(producers, None)
+}
+
+/// `barrier`: the wake check to record; `None` lets the crate choose (asymmetric
+/// where the kernel has `membarrier`).
+fn create_with<const N: usize>(producers: usize, barrier: Option<Barrier>) -> M<N> {
     let o = MpscOptions::new().producers(producers);
+    let o = barrier.map_or(o, |b| o.barrier(b));
     let b = DefaultBackend::default();
     M::<N>::create_with(b, Key::new(KEY), Intent::CreateNew, Mode::OWNER_RW, o).unwrap()
 }
@@ -152,96 +161,112 @@ fn wait_parked<const N: usize>(m: &M<N>, num: u16, n: usize) {
 
 #[test]
 fn c_and_rust_producers_into_a_parked_rust_consumer() {
+    in_ipc_namespace(|| c_and_rust_producers_into_rust(None));
+}
+
+#[test]
+fn c_and_rust_producers_into_a_parked_rust_consumer_symmetric() {
+    in_ipc_namespace(|| c_and_rust_producers_into_rust(Some(Barrier::Symmetric)));
+}
+
+fn c_and_rust_producers_into_rust(barrier: Option<Barrier>) {
     const P: usize = 4;
     const PER: u64 = 25_000;
-    in_ipc_namespace(|| {
-        let m = create::<CAP>(P);
-        let mut rx = m.consumer().unwrap();
-        // No peer check: a park only a producer's post ends, so a lost wake hangs.
-        rx.set_peer_check(None);
-        let producers: Vec<_> = (0..3u64)
-            .map(|id| {
-                let (child, mut out) = spawn(&args("send", CAP, P, &[id, PER, 1]));
-                assert!(line(&mut out).starts_with("joined "));
-                (child, out)
-            })
-            .collect();
-        assert_eq!(m.alive().unwrap(), 3, "the C producers' seats");
-        // The C producers send once we sleep: the first message wakes us.
-        let first = rx.recv_blocking().unwrap();
-        assert!(first.producer < 3, "woken by {first:?}");
-        let rust = fork_peer(|| {
-            let m = open::<CAP>(P);
-            let mut tx = m.producer().unwrap();
-            for seq in 0..PER {
-                tx.send_blocking(msg(3, seq)).unwrap();
-            }
-        });
-        let mut next = [0u64; P];
-        let mut take = |v: Msg| {
-            let s = v.producer as usize;
-            assert!(s < P, "{v:?}");
-            assert_eq!(
-                v,
-                msg(v.producer, next[s]),
-                "lost, duplicated or out of order"
-            );
-            next[s] += 1;
-        };
-        take(first);
-        for _ in 1..P as u64 * PER {
-            take(rx.recv_timeout(TIMEOUT).unwrap());
+    let m = create_with::<CAP>(P, barrier);
+    eprintln!("barrier: {:?}", m.barrier().unwrap());
+    let mut rx = m.consumer().unwrap();
+    // No peer check: a park only a producer's post ends, so a lost wake hangs.
+    rx.set_peer_check(None);
+    let producers: Vec<_> = (0..3u64)
+        .map(|id| {
+            let (child, mut out) = spawn(&args("send", CAP, P, &[id, PER, 1]));
+            assert!(line(&mut out).starts_with("joined "));
+            (child, out)
+        })
+        .collect();
+    assert_eq!(m.alive().unwrap(), 3, "the C producers' seats");
+    // The C producers send once we sleep: the first message wakes us.
+    let first = rx.recv_blocking().unwrap();
+    assert!(first.producer < 3, "woken by {first:?}");
+    let rust = fork_peer(|| {
+        let m = open::<CAP>(P);
+        let mut tx = m.producer().unwrap();
+        for seq in 0..PER {
+            tx.send_blocking(msg(3, seq)).unwrap();
         }
-        assert_eq!(next, [PER; P]);
-        assert_eq!(rx.recv().unwrap(), None);
-        let mut saw_park = 0;
-        for (child, mut out) in producers {
-            let report = line(&mut out);
-            assert_eq!(field(&report, "sent"), PER, "{report}");
-            saw_park += field(&report, "saw_park");
-            eprintln!("C producer: {report}");
-            finish(child);
-        }
-        assert!(saw_park >= 1, "no C producer saw the consumer parked");
-        rust.join();
-        assert_eq!((rx.abandoned(), m.abandoned().unwrap()), (0, 0));
-        drop(rx);
-        m.remove().unwrap();
     });
+    let mut next = [0u64; P];
+    let mut take = |v: Msg| {
+        let s = v.producer as usize;
+        assert!(s < P, "{v:?}");
+        assert_eq!(
+            v,
+            msg(v.producer, next[s]),
+            "lost, duplicated or out of order"
+        );
+        next[s] += 1;
+    };
+    take(first);
+    for _ in 1..P as u64 * PER {
+        take(rx.recv_timeout(TIMEOUT).unwrap());
+    }
+    assert_eq!(next, [PER; P]);
+    assert_eq!(rx.recv().unwrap(), None);
+    let mut saw_park = 0;
+    for (child, mut out) in producers {
+        let report = line(&mut out);
+        assert_eq!(field(&report, "sent"), PER, "{report}");
+        saw_park += field(&report, "saw_park");
+        eprintln!("C producer: {report}");
+        finish(child);
+    }
+    assert!(saw_park >= 1, "no C producer saw the consumer parked");
+    rust.join();
+    assert_eq!((rx.abandoned(), m.abandoned().unwrap()), (0, 0));
+    drop(rx);
+    m.remove().unwrap();
 }
 
 #[test]
 fn rust_producers_into_a_parked_c_consumer() {
+    in_ipc_namespace(|| rust_producers_into_c(None));
+}
+
+#[test]
+fn rust_producers_into_a_parked_c_consumer_symmetric() {
+    in_ipc_namespace(|| rust_producers_into_c(Some(Barrier::Symmetric)));
+}
+
+fn rust_producers_into_c(barrier: Option<Barrier>) {
     const P: usize = 2;
     const PER: u64 = 20_000;
-    in_ipc_namespace(|| {
-        let m = create::<CAP>(P);
-        let (child, mut out) = spawn(&args("recv", CAP, P, &[P as u64 * PER]));
-        assert_eq!(line(&mut out), "joined");
-        assert!(m.has_consumer().unwrap());
-        // The Rust producers start once the C consumer sleeps.
-        wait_parked(&m, consumer_wake(P), 1);
-        let peers: Vec<_> = (0..P as u64)
-            .map(|id| {
-                fork_peer(move || {
-                    let m = open::<CAP>(P);
-                    let mut tx = m.producer().unwrap();
-                    for seq in 0..PER {
-                        tx.send_blocking(msg(id, seq)).unwrap();
-                    }
-                })
+    let m = create_with::<CAP>(P, barrier);
+    eprintln!("barrier: {:?}", m.barrier().unwrap());
+    let (child, mut out) = spawn(&args("recv", CAP, P, &[P as u64 * PER]));
+    assert_eq!(line(&mut out), "joined");
+    assert!(m.has_consumer().unwrap());
+    // The Rust producers start once the C consumer sleeps.
+    wait_parked(&m, consumer_wake(P), 1);
+    let peers: Vec<_> = (0..P as u64)
+        .map(|id| {
+            fork_peer(move || {
+                let m = open::<CAP>(P);
+                let mut tx = m.producer().unwrap();
+                for seq in 0..PER {
+                    tx.send_blocking(msg(id, seq)).unwrap();
+                }
             })
-            .collect();
-        let report = line(&mut out);
-        finish(child);
-        peers.into_iter().for_each(|p| p.join());
-        eprintln!("C consumer: {report}");
-        assert_eq!(field(&report, "got"), P as u64 * PER, "{report}");
-        assert_eq!(field(&report, "abandoned"), 0, "{report}");
-        assert!(field(&report, "wakes") >= 1, "{report}");
-        assert_eq!(field(&report, "sum"), P as u64 * PER * (PER - 1) / 2);
-        m.remove().unwrap();
-    });
+        })
+        .collect();
+    let report = line(&mut out);
+    finish(child);
+    peers.into_iter().for_each(|p| p.join());
+    eprintln!("C consumer: {report}");
+    assert_eq!(field(&report, "got"), P as u64 * PER, "{report}");
+    assert_eq!(field(&report, "abandoned"), 0, "{report}");
+    assert!(field(&report, "wakes") >= 1, "{report}");
+    assert_eq!(field(&report, "sum"), P as u64 * PER * (PER - 1) / 2);
+    m.remove().unwrap();
 }
 
 #[test]
