@@ -15,7 +15,8 @@
 //! - a C producer stopped between its claim and its publish, then SIGKILLed: the
 //!   Rust consumer waits on the claim while the producer lives and skips it,
 //!   counted as abandoned, once it is dead; the same with a C consumer reporting
-//!   the skip;
+//!   the skip; a C producer joining takes over the entry a killed one left
+//!   registered;
 //! - the C side refuses another capacity, producer count, type size or type id, and
 //!   the Mpsc opened as a Queue or a Broadcast.
 //!
@@ -398,6 +399,34 @@ fn c_refuses_other_shapes_and_kinds() {
         let (child, mut out) = spawn(&args("refuse", CAP, 3, &[]));
         assert_eq!(line(&mut out), "refused");
         finish(child);
+        m.remove().unwrap();
+    });
+}
+
+/// A C producer joining the only seat, which a killed C producer left registered
+/// with a claim pending: the joiner ends the dead registration under the join lock
+/// and takes the entry; the Rust consumer skips the dead claim and gets its
+/// messages.
+#[test]
+fn a_c_producer_takes_over_a_dead_producers_entry() {
+    in_ipc_namespace(|| {
+        let m = create::<CAP>(1);
+        let (stalled, mut out) = spawn(&args("stall", CAP, 1, &[]));
+        assert_eq!(line(&mut out), "claimed 0");
+        wait_stopped(stalled.id());
+        kill(stalled);
+        assert_eq!((m.registered().unwrap(), m.alive().unwrap()), (1, 0));
+        let (child, mut out) = spawn(&args("send", CAP, 1, &[5, 3, 0]));
+        assert_eq!(line(&mut out), "joined 0");
+        assert!(line(&mut out).starts_with("sent 3 "));
+        finish(child);
+        assert_eq!(m.registered().unwrap(), 0, "the joiner left cleanly");
+        let mut rx = m.consumer().unwrap();
+        for seq in 0..3 {
+            assert_eq!(rx.recv().unwrap(), Some(msg(5, seq)));
+        }
+        assert_eq!((rx.recv().unwrap(), rx.abandoned()), (None, 1));
+        drop(rx);
         m.remove().unwrap();
     });
 }
