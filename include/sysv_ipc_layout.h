@@ -107,7 +107,7 @@ struct svipc_header {
     _Atomic uint64_t kind;
     /* 32: bytes the layout uses (the segment may be larger) */
     _Atomic uint64_t total_size;
-    /* 40: offset of slot 0 / of the value: SVIPC_RING_DATA_OFFSET or SVIPC_SEQLOCK_DATA_OFFSET */
+    /* 40: offset of slot 0 / of the value: SVIPC_RING_DATA_OFFSET, SVIPC_SEQLOCK_DATA_OFFSET, SVIPC_TABLE_SLOTS_OFFSET(N), SVIPC_BC_DATA_OFFSET or SVIPC_MPSC_DATA_OFFSET(P) */
     _Atomic uint64_t data_offset;
     /* 48: sizeof(T) */
     _Atomic uint64_t type_size;

@@ -106,7 +106,7 @@ const HEADER_FIELDS: [Field; 13] = [
         Header,
         data_offset,
         Word,
-        "offset of slot 0 / of the value: SVIPC_RING_DATA_OFFSET or SVIPC_SEQLOCK_DATA_OFFSET"
+        "offset of slot 0 / of the value: SVIPC_RING_DATA_OFFSET, SVIPC_SEQLOCK_DATA_OFFSET, SVIPC_TABLE_SLOTS_OFFSET(N), SVIPC_BC_DATA_OFFSET or SVIPC_MPSC_DATA_OFFSET(P)"
     ),
     field!(Header, type_size, Word, "sizeof(T)"),
     field!(Header, type_align, Word, "_Alignof(T)"),
