@@ -1664,6 +1664,7 @@ struct svipc_mpsc {
                                  * predecessors' */
     uint64_t parks;             /* parks this handle made (a statistic) */
     uint64_t wakes;             /* of those, the ones a peer's post ended */
+    int death_wake;             /* producer: our exit posts the consumer's semaphore */
 };
 
 /* Joins the Mpsc of segment shmid and semaphore set semid: values of type t,
@@ -1894,6 +1895,13 @@ static inline int svipc_mpsc_producer(struct svipc_mpsc *m) {
         return r;
     m->role = SVIPC_MPSC_ROLE_PRODUCER;
     m->pid = pid;
+    /* Should this process die, its exit posts the consumer's semaphore, waking a
+     * consumer parked on one of its claims at once: a net-zero semop whose SEM_UNDO
+     * adjustment is +1 there (Mpsc::producer). Without it the consumer's peer check
+     * finds the death. */
+    unsigned short wake = (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers);
+    struct sembuf arm[2] = {{wake, 1, IPC_NOWAIT}, {wake, -1, SEM_UNDO | IPC_NOWAIT}};
+    m->death_wake = semop(m->semid, arm, 2) == 0;
     return SVIPC_OK;
 }
 
@@ -2077,6 +2085,13 @@ static inline void svipc_mpsc_leave(struct svipc_mpsc *m) {
     /* Without the lock (an error taking it) the leave still happens. */
     int locked = svipc_mpsc_lock_(m, 1) == SVIPC_OK;
     svipc_mpsc_unregister_(m);
+    if (m->death_wake) {
+        /* Takes the adjustment back, again net zero: a clean leave wakes nobody. */
+        unsigned short wake = (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers);
+        struct sembuf disarm[2] = {{wake, 1, SEM_UNDO | IPC_NOWAIT}, {wake, -1, IPC_NOWAIT}};
+        (void)semop(m->semid, disarm, 2);
+        m->death_wake = 0;
+    }
     svipc_release_(m->semid, (unsigned short)SVIPC_MPSC_SEM_SEAT(m->index),
                    &svipc_mpsc_entry_(m, m->index)->pid, m->pid);
     if (locked)

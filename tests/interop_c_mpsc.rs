@@ -353,8 +353,16 @@ fn a_c_producer_killed_between_claim_and_publish_is_skipped_by_rust() {
         assert_eq!(rx.recv().unwrap(), None);
         assert_eq!(rx.recv().unwrap(), None);
         assert_eq!(rx.abandoned(), 0);
-        kill(stalled);
-        assert_eq!(rx.recv_timeout(TIMEOUT).unwrap(), msg(9, 1));
+        // Parked with no peer check: only the C producer's death can wake it (the
+        // SEM_UNDO post its svipc_mpsc_producer armed).
+        rx.set_spins(0);
+        rx.set_peer_check(None);
+        std::thread::scope(|s| {
+            let parked = s.spawn(|| rx.recv_timeout(TIMEOUT));
+            wait_parked(&m, consumer_wake(2), 1);
+            kill(stalled);
+            assert_eq!(parked.join().unwrap().unwrap(), msg(9, 1));
+        });
         assert_eq!((rx.abandoned(), rx.take_abandoned()), (1, 1));
         assert_eq!(m.abandoned().unwrap(), 1);
         assert_eq!(
