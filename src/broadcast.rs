@@ -896,10 +896,25 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
                 JoinError::Taken => error(ErrorKind::RoleTaken),
                 JoinError::OutOfRange | JoinError::Corrupt => error(ErrorKind::Corrupt),
             })?;
+            // A lossless writer parked on this reader's cursor is woken by this
+            // process's death at once (and drops it as dead), rather than at its
+            // next peer check: a net-zero semop whose `SEM_UNDO` adjustment posts
+            // the writer's semaphore at exit. Without it (an error) the peer
+            // check still finds the death.
+            let death_wake = layout.policy() == Policy::Lossless
+                && role
+                    .handle()
+                    .sems()
+                    .op(&[
+                        SemOp::post(WRITER_WAKE).nowait(),
+                        SemOp::wait(WRITER_WAKE).undo().nowait(),
+                    ])
+                    .is_ok();
             Ok(Reader {
                 ring,
                 layout,
                 lag: 0,
+                death_wake,
                 role,
             })
         })
@@ -1630,6 +1645,9 @@ pub struct Reader<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// A gap a batch read met after it had handed out values: reported by the
     /// next read (0: none).
     lag: u64,
+    /// Whether this process's exit posts the writer's semaphore (see
+    /// [`Broadcast::reader`]), to take back on leaving.
+    death_wake: bool,
     role: Role<Broadcast<T, N, B>>,
 }
 
@@ -2047,6 +2065,14 @@ impl<T: ShmType, const N: usize, B: Backend> Drop for Reader<T, N, B> {
             let _ = self
                 .layout
                 .drop_reader(self.ring.index(), self.ring.ticket(), &mut wake);
+            if self.death_wake {
+                // Takes the adjustment back, again net zero: a clean leave wakes
+                // nobody at exit.
+                let _ = self.role.handle().sems().op(&[
+                    SemOp::post(WRITER_WAKE).undo().nowait(),
+                    SemOp::wait(WRITER_WAKE).nowait(),
+                ]);
+            }
         }
     }
 }

@@ -14,8 +14,8 @@ use checked::Msg;
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Reader, Start};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::{
-    Backend, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSet, ShmType, ShmView,
-    type_id,
+    Backend, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet, ShmType,
+    ShmView, type_id,
 };
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{TIMEOUT, fork_peer, in_ipc_namespace_timeout};
@@ -768,6 +768,64 @@ fn lossy_in_place_reads_are_never_torn<B: Backend + Clone>(b: B) {
     bc.remove().unwrap();
 }
 
+/// How many processes wait on any semaphore of the set under `KEY`.
+fn parked<B: Backend + Clone>(b: &B) -> usize {
+    let set = SemSet::open_in(b.clone(), KEY).unwrap();
+    let n = set.stat().unwrap().nsems;
+    (0..n as u16)
+        .map(|i| set.waiting_for_increase(i).unwrap())
+        .sum()
+}
+
+/// A lossless writer parked on a reader process that is SIGKILLed, with no peer
+/// check at all: the reader's death itself wakes the writer (the `SEM_UNDO`
+/// post each lossless reader arms), which drops the dead reader and sends on.
+fn reader_death_wakes_the_parked_writer<B: Backend + Clone + Send + 'static>(b: B) {
+    const N: usize = 2;
+    let o = options(2, Policy::Lossless);
+    let bc = create::<B, N>(b.clone(), o);
+    let joined = SemSet::create_in(
+        b.clone(),
+        Key::PRIVATE,
+        1,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+    )
+    .unwrap();
+    let (bb, signal) = (b.clone(), &joined);
+    let reader = fork_peer(move || {
+        let bc = open::<B, N>(bb, o);
+        let _rx = bc.reader(Start::Newest).unwrap(); // reads nothing
+        signal.op(&[SemOp::post(0)]).unwrap();
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    joined.op(&[SemOp::wait(0)]).unwrap();
+    let mut tx = bc.writer().unwrap();
+    tx.set_spins(0);
+    tx.set_peer_check(None);
+    tx.send(Msg::new(0)).unwrap();
+    tx.send(Msg::new(1)).unwrap(); // the reader is N behind now
+    std::thread::scope(|s| {
+        let sent = s.spawn(|| tx.send_timeout(Msg::new(2), TIMEOUT));
+        let start = Instant::now();
+        while parked(&b) == 0 {
+            assert!(start.elapsed() < TIMEOUT, "the writer never parked");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(reader); // SIGKILL
+        sent.join().unwrap().expect("woken by the death");
+    });
+    assert_eq!(
+        bc.readers_registered().unwrap(),
+        0,
+        "the dead reader dropped"
+    );
+    drop(tx);
+    bc.remove().unwrap();
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -798,4 +856,5 @@ kernel_tests!(
     dead_readers_are_dropped_and_their_seats_reused,
     lossless_values_of_4_mib_across_processes,
     lossy_in_place_reads_are_never_torn,
+    reader_death_wakes_the_parked_writer,
 );
