@@ -1119,6 +1119,7 @@ struct svipc_bc {
     uint64_t missed;            /* after SVIPC_E_LAGGED: how many values were skipped */
     uint64_t parks;             /* writer: parks on a full ring (a statistic) */
     uint64_t wakes;             /* of those, the ones a reader's post ended */
+    int death_wake;             /* lossless reader: our exit posts the writer's semaphore */
 };
 
 #define SVIPC_BC_ROLE_WRITER 1
@@ -1360,10 +1361,19 @@ static inline int svipc_bc_send_wait(struct svipc_bc *b, const void *item, unsig
     if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
         return SVIPC_E_SYS;
     _Atomic uint64_t *flag = &b->ctl->writer_waiting;
+    int woken = 0;
     for (unsigned spun = 0;;) {
         int r = svipc_bc_send(b, item);
         if (r != SVIPC_WOULD_BLOCK)
             return r;
+        if (woken) {
+            /* Woken, and still no room: the post may be a reader's death (the post a
+             * lossless reader arms, applied at its exit). Drop the dead, look again
+             * (SemPark::park's check after a wake that brought nothing). */
+            woken = 0;
+            svipc_bc_drop_dead_(b);
+            continue;
+        }
         if (spun >= spins) {
             uint64_t left;
             if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
@@ -1402,6 +1412,7 @@ static inline int svipc_bc_send_wait(struct svipc_bc *b, const void *item, unsig
         b->parks++;
         int p = svipc_park_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, &d);
         b->wakes += p == SVIPC_OK;
+        woken = p == SVIPC_OK;
         if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
             /* Relaxed: only un-announces (the writer's Waiter::unannounce). */
             atomic_store_explicit(flag, 0, memory_order_relaxed);
@@ -1471,6 +1482,15 @@ static inline int svipc_bc_reader(struct svipc_bc *b, int newest) {
         atomic_store_explicit(&line->cursor, cursor, memory_order_relaxed);
         atomic_store_explicit(&line->state, SVIPC_BC_ACTIVE, memory_order_release);
         svipc_bc_wake_writer_(b);
+        if (b->lossless) {
+            /* Should this process die, its exit posts the writer's semaphore, waking a
+             * writer parked on our cursor at once: a net-zero semop whose SEM_UNDO
+             * adjustment is +1 there (Broadcast::reader). Without it the writer's
+             * peer check finds the death. */
+            struct sembuf arm[2] = {{SVIPC_BC_SEM_WRITER_WAKE, 1, IPC_NOWAIT},
+                                    {SVIPC_BC_SEM_WRITER_WAKE, -1, SEM_UNDO | IPC_NOWAIT}};
+            b->death_wake = semop(b->semid, arm, 2) == 0;
+        }
         b->role = SVIPC_BC_ROLE_READER;
         b->pid = pid;
         b->index = k;
@@ -1609,6 +1629,13 @@ static inline void svipc_bc_leave(struct svipc_bc *b) {
     if (b->role != SVIPC_BC_ROLE_READER || getpid() != b->pid)
         return;
     svipc_bc_free_line_(b, b->index, b->ticket);
+    if (b->death_wake) {
+        /* Takes the adjustment back, again net zero: a clean leave wakes nobody. */
+        struct sembuf disarm[2] = {{SVIPC_BC_SEM_WRITER_WAKE, 1, SEM_UNDO | IPC_NOWAIT},
+                                   {SVIPC_BC_SEM_WRITER_WAKE, -1, IPC_NOWAIT}};
+        (void)semop(b->semid, disarm, 2);
+        b->death_wake = 0;
+    }
     struct svipc_bc_line *line = svipc_bc_line_(b, b->index);
     svipc_release_(b->semid, (unsigned short)SVIPC_BC_SEM_READER(b->index), &line->pid, b->pid);
     b->role = 0;

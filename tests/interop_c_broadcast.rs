@@ -256,3 +256,48 @@ fn c_refuses_other_shapes() {
         bc.remove().unwrap();
     });
 }
+
+/// A lossless Rust writer with no peer check parked on a C reader that is stopped,
+/// then SIGKILLed: the C reader's death itself wakes the writer (the `SEM_UNDO`
+/// post `svipc_bc_reader` arms for a lossless reader), which drops it and sends on.
+#[test]
+fn a_killed_c_reader_wakes_the_parked_rust_writer() {
+    in_ipc_namespace(|| {
+        let bc = create(Policy::Lossless);
+        let a = args("read", Policy::Lossless);
+        let (mut child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(line(&mut out).starts_with("joined "));
+        // SAFETY: kill(2) on our own child's pid, which it still is (not reaped).
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGSTOP) }, 0);
+        let start = Instant::now();
+        loop {
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+            if stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('T'))
+            {
+                break;
+            }
+            assert!(start.elapsed() < TIMEOUT, "the C reader did not stop");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let mut tx = bc.writer().unwrap();
+        tx.set_spins(0);
+        tx.set_peer_check(None);
+        let mut k = 0;
+        while tx.send(sample(k)).is_ok() {
+            k += 1; // until the stopped reader is N behind
+        }
+        assert_eq!(k, CAP as u64);
+        std::thread::scope(|s| {
+            let sent = s.spawn(|| tx.send_timeout(sample(k), TIMEOUT));
+            wait_parked(&bc, WRITER_WAKE);
+            child.kill().unwrap();
+            child.wait().unwrap();
+            sent.join().unwrap().expect("woken by the C reader's death");
+        });
+        assert_eq!(bc.readers_registered().unwrap(), 0);
+        drop(tx);
+        bc.remove().unwrap();
+    });
+}
