@@ -99,6 +99,9 @@ pub(crate) struct SemPark<'a, B: Backend, P: Peer = Seat<'a>> {
     interruptible: bool,
     /// The whole call's timeout.
     timeout: Option<Duration>,
+    /// Whether the last park was ended by a post: parking again means the post
+    /// brought nothing (see `park`).
+    woken: bool,
     /// `CLOCK_MONOTONIC` at the call's first round that found nothing to do: read
     /// then, not on entry, so a call that succeeds at once reads no clock.
     start: Option<Duration>,
@@ -124,6 +127,7 @@ impl<'a, B: Backend, P: Peer> SemPark<'a, B, P> {
             peer_check: settings.peer_check,
             interruptible: settings.interruptible,
             timeout,
+            woken: false,
             start: None,
             left: None,
         }
@@ -164,6 +168,14 @@ impl<B: Backend, P: Peer> Parking for SemPark<'_, B, P> {
     }
 
     fn park(&mut self) -> Result<()> {
+        // Woken, and parking again: the post brought nothing to do. It may be a
+        // peer process's death (the `SEM_UNDO` post a broadcast reader or an mpsc
+        // producer arms, applied by the kernel at its exit), which only the peer
+        // check tells: look now, once, then let the ring re-check.
+        if core::mem::take(&mut self.woken) {
+            self.check_peer()?;
+            return Ok(());
+        }
         // `block_on` ran `check_deadline` in this round, just before (the clock
         // was read there, and what was left is not zero); read it here otherwise.
         let remaining = match self.left.take() {
@@ -198,6 +210,10 @@ impl<B: Backend, P: Peer> Parking for SemPark<'_, B, P> {
             // caller asked to be interrupted, it is a spurious return. The ring
             // re-checks, and `check_deadline` keeps a timed call to its deadline.
             Err(e) if e.kind() == ErrorKind::Interrupted && !self.interruptible => Ok(()),
+            Ok(()) => {
+                self.woken = true;
+                Ok(())
+            }
             r => r,
         }
     }

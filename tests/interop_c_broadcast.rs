@@ -6,10 +6,12 @@
 //! - a Rust writer and a C reader beside a Rust reader, lossless, 100 000 samples
 //!   through 16 slots: both readers get every sample in order (the C reader parks
 //!   on its semaphore and the Rust writer wakes it, and the Rust writer waits for
-//!   it); then lossy, where the C reader reports its gaps and every value it got
-//!   is checked against its number;
+//!   it; the writer starts only once the C reader sleeps, `GETNCNT` on its wake
+//!   semaphore); then lossy, where the C reader reports its gaps and every value
+//!   it got is checked against its number;
 //! - a C writer and two Rust readers, lossless: every sample, in order, then
-//!   `Closed`;
+//!   `Closed`; the readers start only once the C writer, having filled the ring,
+//!   sleeps on its semaphore, and their reads wake it;
 //! - the C side refuses another capacity, reader count or policy, and the broadcast
 //!   opened as a queue.
 //!
@@ -18,10 +20,11 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
 use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removable, ShmType, type_id};
-use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
+use sysv_ipc_testkit::{CProgram, TIMEOUT, in_ipc_namespace};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 const LAYOUT_H: &str = include_str!("../include/sysv_ipc_layout.h");
@@ -92,6 +95,23 @@ fn finish(mut child: Child) {
     assert!(status.success(), "bc_peer: {status}");
 }
 
+/// The semaphores `src/broadcast.rs` gives the writer's and reader `k`'s parks, as
+/// section 6 of the C header numbers them.
+const WRITER_WAKE: u16 = 0;
+
+fn reader_wake(k: u16) -> u16 {
+    2 + 2 * k
+}
+
+/// Waits until a process sleeps on semaphore `num` of `bc`'s set.
+fn wait_parked(bc: &Bc, num: u16) {
+    let start = Instant::now();
+    while bc.semaphores().waiting_for_increase(num).unwrap() == 0 {
+        assert!(start.elapsed() < TIMEOUT, "semaphore {num}: nobody parked");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 fn create(policy: Policy) -> Bc {
     let o = BroadcastOptions::new().readers(READERS).policy(policy);
     let b = DefaultBackend::default();
@@ -111,7 +131,13 @@ fn rust_writer_c_reader(policy: Policy) {
     let bc = create(policy);
     let a = args("read", policy);
     let (child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(line(&mut out), "joined");
+    let seat: u16 = line(&mut out)
+        .strip_prefix("joined ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The C reader parks on the empty ring before anything is sent.
+    wait_parked(&bc, reader_wake(seat));
     let mut rx = bc.reader(Start::Newest).unwrap();
     let mut tx = bc.writer().unwrap();
     let mut mine = 0;
@@ -177,6 +203,8 @@ fn c_writer_rust_readers() {
         ];
         let a = args("write", Policy::Lossless);
         let (child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        // The C writer fills the ring and parks: the readers' first reads wake it.
+        wait_parked(&bc, WRITER_WAKE);
         let mut next = [0u64; 2];
         loop {
             let mut progress = false;
@@ -199,8 +227,15 @@ fn c_writer_rust_readers() {
                 std::thread::yield_now();
             }
         }
-        assert_eq!(line(&mut out), "sent");
+        let report = line(&mut out);
         finish(child);
+        eprintln!("C writer: {report}");
+        let wakes = report
+            .rsplit(' ')
+            .next()
+            .and_then(|w| w.parse::<u64>().ok());
+        assert!(report.starts_with("sent parks "), "{report}");
+        assert!(wakes.is_some_and(|w| w >= 1), "{report}");
         for r in &mut readers {
             assert_eq!(r.recv_blocking().unwrap_err().kind(), ErrorKind::Closed);
         }
@@ -218,6 +253,51 @@ fn c_refuses_other_shapes() {
         let (child, mut out) = spawn(&["refuse", &key, &cap, &readers, &policy]);
         assert_eq!(line(&mut out), "refused");
         finish(child);
+        bc.remove().unwrap();
+    });
+}
+
+/// A lossless Rust writer with no peer check parked on a C reader that is stopped,
+/// then SIGKILLed: the C reader's death itself wakes the writer (the `SEM_UNDO`
+/// post `svipc_bc_reader` arms for a lossless reader), which drops it and sends on.
+#[test]
+fn a_killed_c_reader_wakes_the_parked_rust_writer() {
+    in_ipc_namespace(|| {
+        let bc = create(Policy::Lossless);
+        let a = args("read", Policy::Lossless);
+        let (mut child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(line(&mut out).starts_with("joined "));
+        // SAFETY: kill(2) on our own child's pid, which it still is (not reaped).
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGSTOP) }, 0);
+        let start = Instant::now();
+        loop {
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+            if stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('T'))
+            {
+                break;
+            }
+            assert!(start.elapsed() < TIMEOUT, "the C reader did not stop");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let mut tx = bc.writer().unwrap();
+        tx.set_spins(0);
+        tx.set_peer_check(None);
+        let mut k = 0;
+        while tx.send(sample(k)).is_ok() {
+            k += 1; // until the stopped reader is N behind
+        }
+        assert_eq!(k, CAP as u64);
+        std::thread::scope(|s| {
+            let sent = s.spawn(|| tx.send_timeout(sample(k), TIMEOUT));
+            wait_parked(&bc, WRITER_WAKE);
+            child.kill().unwrap();
+            child.wait().unwrap();
+            sent.join().unwrap().expect("woken by the C reader's death");
+        });
+        assert_eq!(bc.readers_registered().unwrap(), 0);
+        drop(tx);
         bc.remove().unwrap();
     });
 }
