@@ -92,7 +92,13 @@ fn reader_wake(k: usize) -> u16 {
 
 /// Reader seat `k`'s role semaphore (1 = free).
 fn reader_role(k: usize) -> u16 {
-    u16::try_from(3 + 2 * k).unwrap_or(u16::MAX)
+    reader_role_at(k).unwrap_or(u16::MAX)
+}
+
+/// [`reader_role`], `None` for a `k` no set can number (`info`'s inspector
+/// reads `k`'s bound from a segment).
+pub(crate) fn reader_role_at(k: usize) -> Option<u16> {
+    u16::try_from(k.checked_mul(2)?.checked_add(3)?).ok()
 }
 
 /// Initial values of the set of the most readers: wake semaphores 0, roles 1,

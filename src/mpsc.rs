@@ -96,7 +96,9 @@ pub const DEFAULT_PRODUCERS: usize = 8;
 const fn lock(p: usize) -> u16 {
     p as u16
 }
-const fn consumer_seat(p: usize) -> u16 {
+/// The consumer role (1: free). `p` is at most `MAX_PRODUCERS` here; `info`'s
+/// inspector, which reads `p` from a segment, checks it before.
+pub(crate) const fn consumer_seat(p: usize) -> u16 {
     p as u16 + 1
 }
 const fn consumer_wake(p: usize) -> u16 {

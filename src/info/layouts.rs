@@ -1173,8 +1173,7 @@ fn seat_at<B: Backend>(
                 role: Role::Reader,
                 seat: r,
                 pid: line.checked_add(broadcast::PID * WORD)?,
-                // `broadcast.rs` `reader_role`.
-                sem: sem(r.checked_mul(2)?.checked_add(3)?)?,
+                sem: crate::broadcast::reader_role_at(r)?,
                 parked: bit(mask, r),
                 line: Line::Reader(line),
             }
@@ -1189,9 +1188,12 @@ fn seat_at<B: Backend>(
         ) => one(
             Role::Consumer,
             offset_of!(MpscCtl, consumer_pid),
-            // `mpsc.rs` `consumer_seat`; with `P` corrupt there is no set to
-            // look in (`Semaphores::Unrelated`), so any number does.
-            sem(producers.unwrap_or(0).checked_add(1)?)?,
+            // With `P` corrupt there is no set to look in
+            // (`Semaphores::Unrelated`), so any number does; a valid `P` is at
+            // most `MAX_PRODUCERS`, which `consumer_seat` numbers.
+            crate::mpsc::consumer_seat(
+                producers.filter(|&p| p <= mpsc::MAX_PRODUCERS).unwrap_or(0),
+            ),
             Some(consumer_parked),
         ),
         (KindState::Mpsc { .. }, k) => {
