@@ -1438,10 +1438,25 @@ struct ProducersGone {
 
 impl Peer for ProducersGone {
     fn died<B: Backend>(&self, sems: &SemSet<B>) -> Result<bool> {
-        for j in 0..self.p {
-            if sems.get(j as u16)? == 0 {
-                return Ok(false);
+        let held = |sems: &SemSet<B>| -> Result<bool> {
+            for j in 0..self.p {
+                if sems.get(j as u16)? == 0 {
+                    return Ok(true);
+                }
             }
+            Ok(false)
+        };
+        if held(sems)? {
+            return Ok(false);
+        }
+        // Every seat free. A producer joining right now has its pid in the table
+        // and its seat not yet claimed, both under the join lock: decide under
+        // it too (if it is held, a join or leave is under way: not now).
+        let Ok(_lock) = JoinLock::take(sems, self.p, false) else {
+            return Ok(false);
+        };
+        if held(sems)? {
+            return Ok(false);
         }
         // Relaxed: markers; the seats are the truth.
         Ok((0..self.p).any(|j| {
