@@ -528,7 +528,7 @@ fn big_values_by_loan_from_two_processes<B: Backend + Clone + 'static>(b: B) {
             by_copy += 1;
         } else {
             let loan = rx.loan(2).unwrap();
-            assert!(loan.len() >= 1, "wait_blocking said a value is there");
+            assert!(!loan.is_empty(), "wait_blocking said a value is there");
             for i in 0..loan.len() {
                 let view = loan.slot(i).unwrap();
                 let (p, v) = (
