@@ -51,6 +51,18 @@
 //! at the consumer's next peer check ([`Receiver::set_peer_check`], 100 ms by
 //! default).
 //!
+//! # Values of any size
+//!
+//! [`Sender::send`] and [`Receiver::recv`] move a `T` through the stack. For a
+//! large `T` (a frame of several MiB) nothing needs to: a producer fills its
+//! claimed slot in place through a [`WriteLoan`] ([`Sender::loan`],
+//! [`loan_blocking`](Sender::loan_blocking)) or sends from its own memory
+//! ([`Sender::send_slice`]); the consumer waits without taking
+//! ([`Receiver::wait_blocking`]), then copies into its own memory
+//! ([`Receiver::recv_into`]) or reads published slots in place through a
+//! [`ReadLoan`] ([`Receiver::loan`]). A `WriteLoan` dropped without a commit
+//! cancels its claim: the consumer skips it, and does not count it as abandoned.
+//!
 //! # When the producers are gone
 //!
 //! [`Receiver::recv_blocking`] fails with [`ErrorKind::PeerDied`] when no seat
