@@ -51,6 +51,18 @@
 //! at the consumer's next peer check ([`Receiver::set_peer_check`], 100 ms by
 //! default).
 //!
+//! # Values of any size
+//!
+//! [`Sender::send`] and [`Receiver::recv`] move a `T` through the stack. For a
+//! large `T` (a frame of several MiB) nothing needs to: a producer fills its
+//! claimed slot in place through a [`WriteLoan`] ([`Sender::loan`],
+//! [`loan_blocking`](Sender::loan_blocking)) or sends from its own memory
+//! ([`Sender::send_slice`]); the consumer waits without taking
+//! ([`Receiver::wait_blocking`]), then copies into its own memory
+//! ([`Receiver::recv_into`]) or reads published slots in place through a
+//! [`ReadLoan`] ([`Receiver::loan`]). A `WriteLoan` dropped without a commit
+//! cancels its claim: the consumer skips it, and does not count it as abandoned.
+//!
 //! # When the producers are gone
 //!
 //! [`Receiver::recv_blocking`] fails with [`ErrorKind::PeerDied`] when no seat
@@ -998,6 +1010,9 @@ impl<B: Backend> Drop for JoinLock<'_, B> {
 
 pub use crate::SendError;
 
+mod loan;
+pub use loan::{ReadLoan, WriteLoan};
+
 type MpscRole<T, const N: usize, B> = Role<Mpsc<T, N, B>>;
 
 /// A producer of an [`Mpsc`], on one of its `P` seats; dropping it leaves the
@@ -1195,6 +1210,59 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
             },
         );
         r.map_err(|error| SendError::new(error, value))
+    }
+
+    /// Sends as many of `items` as there is room for, in order, without
+    /// blocking, each straight from the caller's memory into its slot (no `T`
+    /// passes through the stack, whatever its size); returns how many (0 when
+    /// full). Each value is its own claim and publish, so another producer's
+    /// values may land between them.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::WrongProcess`] in a forked child; [`ErrorKind::Corrupt`] when
+    /// the first claim finds the ring impossible (a corrupt ring found after some
+    /// values were sent ends the batch: the count of those is returned, and the
+    /// next call reports it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let m = Removal::new(Mpsc::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut tx = m.producer()?;
+    /// assert_eq!(tx.send_slice(&[1, 2, 3])?, 3);
+    /// assert_eq!(tx.send_slice(&[4, 5, 6])?, 1); // room for one more
+    /// assert_eq!(tx.send_slice(&[7])?, 0); // full
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn send_slice(&mut self, items: &[T]) -> Result<usize> {
+        self.role.now(
+            &mut *self.ring,
+            &"Sender::send_slice",
+            self.lane.wake,
+            |rp, wake| {
+                let mut sent = 0;
+                for item in items {
+                    match rp.push(
+                        |slot| {
+                            store_words(slot, item.as_bytes());
+                        },
+                        wake,
+                    ) {
+                        Ok(true) => sent += 1,
+                        Ok(false) => break,
+                        Err(c) if sent == 0 => return Err(corrupt(c)),
+                        // What was sent is reported; the next call meets the
+                        // corruption again and fails.
+                        Err(_) => break,
+                    }
+                }
+                Ok(sent)
+            },
+        )
     }
 
     /// Claims the next position and never publishes it: what a producer killed
@@ -1607,6 +1675,167 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
                     &mut env,
                 )
                 .map_err(corrupt)
+            },
+        )
+    }
+
+    /// Receives up to `out.len()` values into `out`, oldest first, without
+    /// blocking, each straight from its slot into the caller's memory (no `T`
+    /// passes through the stack, whatever its size); returns how many (0: empty,
+    /// or the next position is claimed by a producer still writing it). Skips
+    /// abandoned claims on the way, as [`recv`](Self::recv).
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv); nothing was received then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let m = Removal::new(Mpsc::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = m.consumer()?;
+    /// m.producer()?.send_slice(&[1, 2, 3, 4, 5])?;
+    /// let mut out = [0u64; 3];
+    /// assert_eq!(rx.recv_into(&mut out)?, 3);
+    /// assert_eq!(out, [1, 2, 3]);
+    /// assert_eq!(rx.recv_into(&mut out)?, 2); // fewer available
+    /// assert_eq!(out[..2], [4, 5]);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn recv_into(&mut self, out: &mut [T]) -> Result<usize> {
+        let p = self.p();
+        let (sems, view) = (self.role.handle().sems(), self.view);
+        self.role.now(
+            &mut self.ring,
+            &"Receiver::recv_into",
+            consumer_wake(p),
+            |c, wake| {
+                let mut env = Env {
+                    inner: wake,
+                    sems,
+                    view,
+                    p,
+                };
+                c.pop(
+                    out.len(),
+                    |i, slot| {
+                        if let Some(o) = out.get_mut(i) {
+                            load_words(slot, o.as_mut_bytes());
+                        }
+                    },
+                    &mut env,
+                )
+                .map_err(corrupt)
+            },
+        )
+    }
+
+    /// Waits until a value is there to receive, spinning and then parking as
+    /// [`recv_blocking`](Self::recv_blocking) does, and consumes nothing: the
+    /// blocking step of a consumer of large values, which then takes them with
+    /// [`recv_into`](Self::recv_into) or [`loan`](Self::loan) (never through its
+    /// stack). Skips abandoned claims on the way.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_blocking`](Self::recv_blocking): [`ErrorKind::PeerDied`] when no
+    /// seat is held by a live producer, one died holding its seat, and the queue
+    /// is drained; [`ErrorKind::Interrupted`] (only after
+    /// [`set_interruptible(true)`](Self::set_interruptible));
+    /// [`ErrorKind::WrongProcess`]; [`ErrorKind::Corrupt`]; the semaphores' errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::thread;
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal};
+    ///
+    /// let m = Removal::new(Mpsc::<[u64; 512], 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = m.consumer()?;
+    /// let mut tx = m.producer()?;
+    /// thread::scope(|s| {
+    ///     s.spawn(move || tx.send_slice(&[[7; 512]]).unwrap());
+    ///     rx.wait_blocking().unwrap(); // a value is there
+    ///     let mut out = [[0; 512]];
+    ///     assert_eq!(rx.recv_into(&mut out).unwrap(), 1);
+    ///     assert_eq!(out[0][511], 7);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn wait_blocking(&mut self) -> Result<()> {
+        self.peek_wait(&"Receiver::wait_blocking", None)
+    }
+
+    /// [`wait_blocking`](Self::wait_blocking) for at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As `wait_blocking`, and [`ErrorKind::TimedOut`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
+    ///
+    /// let m = Removal::new(Mpsc::<u32, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = m.consumer()?;
+    /// let e = rx.wait_timeout(Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// m.producer()?.send(1).unwrap();
+    /// rx.wait_timeout(Duration::from_millis(10))?;
+    /// rx.wait_timeout(Duration::from_millis(10))?; // consumed nothing: still there
+    /// assert_eq!(rx.recv()?, Some(1));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<()> {
+        self.peek_wait(&"Receiver::wait_timeout", Some(timeout))
+    }
+
+    fn peek_wait(&mut self, name: &'static &'static str, timeout: Option<Duration>) -> Result<()> {
+        let p = self.p();
+        let (sems, view) = (self.role.handle().sems(), self.view);
+        let lane = Lane {
+            own: consumer_wake(p),
+            wake: consumer_wake(p),
+            peer: ProducersGone {
+                p,
+                table: self.table,
+            },
+        };
+        self.role.wait(
+            &mut self.ring,
+            lane,
+            name,
+            timeout,
+            |c, spins, park| {
+                let mut env = Env {
+                    inner: park,
+                    sems,
+                    view,
+                    p,
+                };
+                c.peek_blocking(1, spins, &mut env).map(drop)
+            },
+            // What a dead producer published before it died is there first, as
+            // in `recv_wait`.
+            |c, wake, died| {
+                let mut env = Env {
+                    inner: wake,
+                    sems,
+                    view,
+                    p,
+                };
+                match c.peek(1, &mut env) {
+                    Ok(0) => Err(died),
+                    Ok(_) => Ok(()),
+                    Err(x) => Err(corrupt(x)),
+                }
             },
         )
     }

@@ -1,7 +1,11 @@
 //! `Mpsc<T, N>` between processes, on both backends, each test in a fresh IPC
 //! namespace: many producers in order, producers SIGKILLed at random points
 //! (every value a producer's `send` returned `Ok` for delivered once, nothing
-//! duplicated, abandoned claims counted), roles after fork, the layout check.
+//! duplicated, abandoned claims counted), roles after fork, the layout check;
+//! 4 MiB values by loan and straight into the caller's memory from two producer
+//! processes, cancelled loans (skipped, not abandoned) and a producer killed
+//! holding one (skipped, abandoned), the copy forms' partial counts, read loans
+//! dropped and partly released.
 //!
 //! Knob: `SYSV_IPC_MPSC_KILLS` (producer kills in the crash test, default 40; the
 //! full run uses ≥ 1000). `SYSV_IPC_SEED` replays a run.
@@ -13,9 +17,13 @@ use std::time::{Duration, Instant};
 use sysv_ipc::mpsc::{Mpsc, MpscOptions};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::shm::Segment;
-use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet};
+use sysv_ipc::{
+    Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet, ShmType, ShmView,
+    type_id,
+};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{TIMEOUT, fork_peer, in_ipc_namespace_timeout};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 #[path = "common/examples.rs"]
 mod examples;
@@ -426,6 +434,270 @@ fn producer_death_wakes_the_parked_consumer<B: Backend + Clone + Send + 'static>
     m.remove().unwrap();
 }
 
+const BIG_WORDS: usize = (1 << 19) - 2;
+
+/// Exactly 4 MiB: twice a test thread's stack, so a by-value temporary would
+/// overflow it.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+#[repr(C)]
+struct Big {
+    producer: u64,
+    value: u64,
+    words: [u64; BIG_WORDS],
+}
+
+const _: () = assert!(size_of::<Big>() == 4 << 20);
+
+impl ShmType for Big {
+    const TYPE_ID: u64 = type_id("sysv-ipc tests::mpsc::Big v1");
+}
+
+/// Word `k` of value `v` of producer `p`: splitmix64 of the three, so a word
+/// from another value, producer or place shows.
+fn big_word(p: u64, v: u64, k: usize) -> u64 {
+    let mut z = (p << 56 ^ v << 32 ^ k as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+type Bigs<B> = Mpsc<Big, 2, B>;
+
+/// Two producer processes each send 8 values of 4 MiB into an `Mpsc<Big, 2>`
+/// through `loan_blocking`: producer 0 `write`s a value it built on the heap,
+/// producer 1 fills the slot in place through its view. The consumer waits with
+/// `wait_blocking` and takes them alternately with `recv_into` (into a heap
+/// buffer) and `loan` + `read_into` (checking a word through the view too):
+/// every word of every value is checked, each producer's in order, nothing
+/// abandoned. No 4 MiB value is ever on a stack.
+fn big_values_by_loan_from_two_processes<B: Backend + Clone + 'static>(b: B) {
+    const PER: u64 = 8;
+    let o = MpscOptions::new().producers(2);
+    let m = Bigs::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o).unwrap();
+    let mut rx = m.consumer().unwrap();
+    let peers: Vec<_> = (0..2u64)
+        .map(|p| {
+            let bb = b.clone();
+            fork_peer(move || {
+                let m = Bigs::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o).unwrap();
+                let mut tx = m.producer().unwrap();
+                let mut built = Big::new_box_zeroed().unwrap();
+                for v in 0..PER {
+                    let loan = tx.loan_blocking().unwrap();
+                    if p == 0 {
+                        built.producer = p;
+                        built.value = v;
+                        for (k, w) in built.words.iter_mut().enumerate() {
+                            *w = big_word(p, v, k);
+                        }
+                        loan.write(&built);
+                    } else {
+                        let slot = loan.slot();
+                        for k in 0..BIG_WORDS {
+                            slot.words().set(k, big_word(p, v, k)).unwrap();
+                        }
+                        slot.producer().store(p, Ordering::Relaxed);
+                        slot.value().store(v, Ordering::Relaxed);
+                    }
+                    loan.commit();
+                }
+            })
+        })
+        .collect();
+    let mut out = Big::new_box_zeroed().unwrap();
+    let mut next = [0u64; 2];
+    let check = |got: &Big, next: &mut [u64; 2]| {
+        let p = got.producer;
+        assert!(p < 2, "producer word {p}");
+        let v = got.value;
+        assert_eq!(
+            v, next[p as usize],
+            "producer {p}: lost, duplicated or out of order"
+        );
+        for (k, &w) in got.words.iter().enumerate() {
+            assert_eq!(w, big_word(p, v, k), "producer {p} value {v} word {k}");
+        }
+        next[p as usize] += 1;
+    };
+    let (mut by_copy, mut by_loan, mut round) = (0, 0, 0u64);
+    let start = Instant::now();
+    while next.iter().sum::<u64>() < 2 * PER {
+        rx.wait_blocking().unwrap();
+        // Alternate the two ways in, round by round.
+        round += 1;
+        if round % 2 == 1 {
+            assert_eq!(rx.recv_into(std::slice::from_mut(&mut *out)).unwrap(), 1);
+            check(&out, &mut next);
+            by_copy += 1;
+        } else {
+            let loan = rx.loan(2).unwrap();
+            assert!(!loan.is_empty(), "wait_blocking said a value is there");
+            for i in 0..loan.len() {
+                let view = loan.slot(i).unwrap();
+                let (p, v) = (
+                    view.producer().load(Ordering::Relaxed),
+                    view.value().load(Ordering::Relaxed),
+                );
+                assert_eq!(view.words().get(12_345), Some(big_word(p, v, 12_345)));
+                assert!(loan.read_into(i, &mut out));
+                check(&out, &mut next);
+                by_loan += 1;
+            }
+            assert!(!loan.read_into(loan.len(), &mut out));
+            loan.release_all();
+        }
+    }
+    // Informational (the machine is shared): each 4 MiB value written once in
+    // place, copied out or read in place once, every word checked.
+    let took = start.elapsed();
+    eprintln!(
+        "{} MiB in {took:?} ({by_copy} by recv_into, {by_loan} by loan): {:.0} MiB/s",
+        2 * PER * 4,
+        (2 * PER * 4) as f64 / took.as_secs_f64()
+    );
+    for p in peers {
+        p.join();
+    }
+    assert_eq!(next, [PER; 2]);
+    assert!(
+        by_copy > 0 && by_loan > 0,
+        "{by_copy} by copy, {by_loan} by loan"
+    );
+    assert_eq!(rx.recv_into(std::slice::from_mut(&mut *out)).unwrap(), 0);
+    assert_eq!((rx.abandoned(), m.registered().unwrap()), (0, 0));
+    drop(rx);
+    m.remove().unwrap();
+}
+
+/// A `WriteLoan` dropped without a commit cancels its claim: the consumer skips
+/// it and does not count it as abandoned, and the values around it arrive. A
+/// producer process SIGKILLed between its loan and the commit leaves a claim the
+/// consumer waits on while the process lives, then skips and counts as
+/// abandoned once it is dead; the value sent behind it arrives.
+fn dropped_loan_cancelled_killed_loan_abandoned<B: Backend + Clone + 'static>(b: B) {
+    let m = create(b.clone(), 2);
+    let mut rx = m.consumer().unwrap();
+    rx.set_peer_check(Some(Duration::from_millis(5)));
+    let mut tx = m.producer().unwrap();
+    tx.send(1).unwrap();
+    let loan = tx.loan().unwrap();
+    loan.write(&99);
+    drop(loan);
+    // Another producer's value behind the cancelled position (one from `tx`
+    // would not show a claim left held: its own next send would fill it).
+    let mut other = m.producer().unwrap();
+    other.send(2).unwrap();
+    drop(other);
+    assert_eq!(rx.recv().unwrap(), Some(1));
+    assert_eq!(rx.recv().unwrap(), Some(2));
+    assert_eq!(rx.recv().unwrap(), None);
+    assert_eq!((rx.abandoned(), m.abandoned().unwrap()), (0, 0));
+
+    let flag_seg = Segment::create_in(
+        b.clone(),
+        Key::PRIVATE,
+        8,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+    )
+    .unwrap();
+    let flag = flag_seg.attach().unwrap();
+    let bb = b.clone();
+    let holder = fork_peer(|| {
+        let m = open(bb, 2);
+        let mut tx = m.producer().unwrap();
+        let loan = tx.loan_blocking().unwrap();
+        loan.write(&77);
+        flag.atomic_u64(0).unwrap().store(1, Ordering::Release);
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    while flag.load_u64(0) != Some(1) {
+        assert!(Instant::now() < deadline, "the child took its loan");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    tx.send(3).unwrap(); // behind the held claim
+    // The claimer lives: its claim is waited for, never passed.
+    let e = rx.recv_timeout(Duration::from_millis(50)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+    assert_eq!(rx.recv().unwrap(), None);
+    drop(holder); // SIGKILL and reap: the kernel frees its seat
+    assert_eq!(rx.recv_timeout(TIMEOUT).unwrap(), 3);
+    assert_eq!(rx.recv().unwrap(), None);
+    assert_eq!((rx.abandoned(), rx.take_abandoned()), (1, 1));
+    assert_eq!(m.abandoned().unwrap(), 1);
+    drop((tx, rx, flag));
+    flag_seg.remove().unwrap();
+    m.remove().unwrap();
+}
+
+/// `send_slice` sends what fits and says how many (the ring full part-way, then
+/// at once); `recv_into` takes what is there and says how many (fewer than asked,
+/// none, and none while the value at the head is claimed by a live loan).
+fn copy_forms_partial_counts<B: Backend + Clone + 'static>(b: B) {
+    type Small<B> = Mpsc<u64, 4, B>;
+    let o = MpscOptions::new().producers(2);
+    let m = Small::create_with(b, KEY, Intent::CreateNew, Mode::OWNER_RW, o).unwrap();
+    let mut rx = m.consumer().unwrap();
+    let mut tx = m.producer().unwrap();
+    let mut other = m.producer().unwrap();
+    assert_eq!(tx.send_slice(&[]).unwrap(), 0);
+    assert_eq!(tx.send_slice(&[1, 2, 3]).unwrap(), 3);
+    assert_eq!(tx.send_slice(&[4, 5, 6]).unwrap(), 1); // room for one
+    assert_eq!(tx.send_slice(&[7]).unwrap(), 0); // full
+    let mut out = [0u64; 3];
+    assert_eq!(rx.recv_into(&mut []).unwrap(), 0);
+    assert_eq!(rx.recv_into(&mut out).unwrap(), 3);
+    assert_eq!(out, [1, 2, 3]);
+    assert_eq!(rx.recv_into(&mut out).unwrap(), 1); // fewer available
+    assert_eq!(out[0], 4);
+    assert_eq!(rx.recv_into(&mut out).unwrap(), 0); // none
+    // A live claim at the head holds back what was sent behind it.
+    let loan = other.loan().unwrap();
+    loan.write(&10);
+    assert_eq!(tx.send_slice(&[11, 12, 13, 14]).unwrap(), 3);
+    assert_eq!(rx.recv_into(&mut out).unwrap(), 0);
+    loan.commit();
+    assert_eq!(rx.recv_into(&mut out).unwrap(), 3);
+    assert_eq!(out, [10, 11, 12]);
+    assert_eq!(rx.recv_into(&mut out).unwrap(), 1);
+    assert_eq!(out[0], 13);
+    assert_eq!(rx.abandoned(), 0);
+    drop((tx, other, rx));
+    m.remove().unwrap();
+}
+
+/// A `ReadLoan` dropped releases nothing (the same values are lent again);
+/// `release(1)` of three releases the first only.
+fn read_loan_dropped_then_partly_released<B: Backend + Clone + 'static>(b: B) {
+    let m = create(b, 1);
+    let mut rx = m.consumer().unwrap();
+    let mut tx = m.producer().unwrap();
+    assert_eq!(tx.send_slice(&[1, 2, 3]).unwrap(), 3);
+    let seen = |loan: &sysv_ipc::mpsc::ReadLoan<'_, u64, 64, B>| -> Vec<u64> {
+        loan.iter().map(|v| v.load(Ordering::Relaxed)).collect()
+    };
+    let loan = rx.loan(8).unwrap();
+    assert_eq!(seen(&loan), [1, 2, 3]);
+    drop(loan);
+    let loan = rx.loan(8).unwrap();
+    assert_eq!(seen(&loan), [1, 2, 3]); // nothing was released
+    assert_eq!(loan.release(1), 1);
+    let loan = rx.loan(8).unwrap();
+    assert_eq!(seen(&loan), [2, 3]);
+    let mut v = 0;
+    assert!(loan.read_into(1, &mut v));
+    assert_eq!(v, 3);
+    drop(loan);
+    assert_eq!(rx.recv().unwrap(), Some(2));
+    assert_eq!(rx.recv().unwrap(), Some(3));
+    assert!(rx.loan(8).unwrap().is_empty());
+    drop((tx, rx));
+    m.remove().unwrap();
+}
+
 /// The example `mpsc_producer` (`tests/common/examples.rs`: beside this test's
 /// binary, or copied where `.ci/unprivileged` runs the suite as another user).
 fn producer_program() -> std::path::PathBuf {
@@ -507,4 +779,8 @@ both!(
     layout_mismatch,
     dead_producers_seats_reused_and_peer_died,
     producer_death_wakes_the_parked_consumer,
+    big_values_by_loan_from_two_processes,
+    dropped_loan_cancelled_killed_loan_abandoned,
+    copy_forms_partial_counts,
+    read_loan_dropped_then_partly_released,
 );
