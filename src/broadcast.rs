@@ -1803,6 +1803,13 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
     }
 
     fn recv_wait(&mut self, name: &'static &'static str, timeout: Option<Duration>) -> Result<T> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Reader::recv_blocking (and recv_timeout) returns T by value, through the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): use wait_blocking, then recv_into or a loan"
+            )
+        };
         if self.lag != 0 {
             return during(name, self.role.handle().object(), || Err(self.take_lag()));
         }
@@ -1858,6 +1865,21 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
     ///     s.spawn(move || tx.send(42).unwrap());
     ///     assert_eq!(rx.recv_blocking().unwrap(), 42);
     /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    ///
+    /// `T` is returned by value, through the stack: a `T` larger than
+    /// [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) (4 KiB) is refused
+    /// when the program is built, as in [`recv`](Self::recv). Wait for a larger one
+    /// with [`wait_blocking`](Self::wait_blocking), then take it with
+    /// [`recv_into`](Self::recv_into) or [`recv_view`](Self::recv_view):
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::broadcast::{Broadcast, Start};
+    /// use sysv_ipc::{Intent, Key, Mode};
+    ///
+    /// let bc = Broadcast::<[u64; 1024], 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = bc.reader(Start::Newest)?.recv_blocking()?; // error: T is larger than shm::MAX_READ_BY_VALUE
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn recv_blocking(&mut self) -> Result<T> {

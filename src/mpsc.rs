@@ -1561,10 +1561,32 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
     /// assert_eq!(rx.recv()?, Some(3));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    ///
+    /// `T` is returned by value, so it passes through the stack: a `T` larger than
+    /// [`shm::MAX_READ_BY_VALUE`](crate::shm::MAX_READ_BY_VALUE) (4 KiB) is refused
+    /// when the program is built, here and in [`recv_with`](Self::recv_with),
+    /// [`recv_blocking`](Self::recv_blocking) and
+    /// [`recv_timeout`](Self::recv_timeout). Receive a larger one with
+    /// [`recv_into`](Self::recv_into) or a [`loan`](Self::loan):
+    ///
+    /// ```compile_fail,E0080
+    /// use sysv_ipc::{Intent, Key, Mode, mpsc::Mpsc};
+    ///
+    /// let m = Mpsc::<[u64; 1024], 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let frame = m.consumer()?.recv()?; // error: T is larger than shm::MAX_READ_BY_VALUE
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
     // `#[inline]`: the success path is the holder check and the one-message pop;
     // an error goes out of line.
     #[inline]
     pub fn recv(&mut self) -> Result<Option<T>> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Receiver::recv returns T by value, through the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): use wait_blocking, then recv_into or a loan"
+            )
+        };
         if self.role.holder().is_err() {
             return self.recv_slow();
         }
@@ -1652,6 +1674,13 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn recv_with(&mut self, max: usize, mut take: impl FnMut(T)) -> Result<usize> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Receiver::recv_with returns T by value, through the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): use wait_blocking, then recv_into or a loan"
+            )
+        };
         let p = self.p();
         let (sems, view) = (self.role.handle().sems(), self.view);
         self.role.now(
@@ -1890,6 +1919,13 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
     }
 
     fn recv_wait(&mut self, name: &'static &'static str, timeout: Option<Duration>) -> Result<T> {
+        const {
+            assert!(
+                size_of::<T>() <= crate::shm::MAX_READ_BY_VALUE,
+                "Receiver::recv_blocking (and recv_timeout) returns T by value, through the stack, and T is larger than \
+                 shm::MAX_READ_BY_VALUE (4096 bytes): use wait_blocking, then recv_into or a loan"
+            )
+        };
         let p = self.p();
         let (sems, view) = (self.role.handle().sems(), self.view);
         let lane = Lane {
