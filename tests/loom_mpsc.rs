@@ -260,7 +260,17 @@ impl ConsumerParking for SemPark {
 /// leaves a side blocked on its condvar, which loom reports as a deadlock.
 fn park_wake_model<const N: usize>(barrier: Barrier, counts: &'static [u64]) {
     let producers = counts.len() as u64;
-    model_bounded(if producers > 1 { 2 } else { usize::MAX }, move || {
+    park_wake_model_bounded::<N>(if producers > 1 { 2 } else { usize::MAX }, barrier, counts);
+}
+
+/// [`park_wake_model`] at a preemption bound of at most `max_bound`.
+fn park_wake_model_bounded<const N: usize>(
+    max_bound: usize,
+    barrier: Barrier,
+    counts: &'static [u64],
+) {
+    let producers = counts.len() as u64;
+    model_bounded(max_bound, move || {
         let m = mem::<N>(barrier);
         let sems = Sems::default();
         let threads: Vec<_> = (1..=producers)
@@ -501,5 +511,69 @@ fn mpsc_consumer_parked_on_a_dead_claim_is_woken_and_skips_it() {
         let mut next = 0;
         assert_eq!(c.pop(2, |_, s| next = s[0].load(Relaxed), &mut park), Ok(1));
         assert_eq!((next, c.abandoned()), (8, 1));
+    });
+}
+
+/// Two producers parked on the full ring at once: a ring of 1, producer 0 sends
+/// two values and producer 1 one, so after the first publish both may find the
+/// ring full and set their bits in `producers_waiting` before the consumer
+/// frees the slot; the consumer's swap of the word must wake both (or leave the
+/// one it does not clear to a later wake), and every value comes once, in each
+/// producer's order.
+///
+/// Fails (deadlock) with the SeqCst fence in `MpscConsumer::advance` removed,
+/// already at 1 preemption.
+///
+/// At 2 preemptions this model took 30 minutes on the 2-vCPU host under load
+/// (about 5 of CPU), so it runs at 1 unless `SYSV_IPC_LOOM_FULL=1` (passed at
+/// 2 there).
+#[test]
+fn mpsc_two_producers_parked_at_once_are_both_woken() {
+    let full = std::env::var("SYSV_IPC_LOOM_FULL").is_ok_and(|v| v == "1");
+    park_wake_model_bounded::<1>(if full { 2 } else { 1 }, Barrier::Symmetric, &[2, 1]);
+}
+
+/// Two processes take over the same dead producer's entry at once, each having
+/// found it dead: exactly one reclaim wins, and the registrations the two make
+/// afterwards land in different entries; the reclaimed entry's new registration
+/// is the dead one's plus 2 (a claim of the dead registration can never be
+/// taken for the new one's).
+///
+/// Fails (two reclaims win) with `MpscRing::reclaim`'s compare-exchange split
+/// into a load and a store.
+#[test]
+fn mpsc_concurrent_takeover_of_a_dead_entry() {
+    loom::model(|| {
+        let m = mem::<2>(Barrier::Symmetric);
+        let sems = Sems::default();
+        let mut park = SemPark {
+            own: sems.consumer.clone(),
+            sems: sems.clone(),
+        };
+        let dead = MpscProducer::register(ring(&m), 9, &mut park).unwrap();
+        let (index, reg) = (dead.index(), dead.registration());
+        let _killed = dead; // killed: its entry stays registered
+        let takers: Vec<_> = (0..2u64)
+            .map(|t| {
+                let (m, s) = (m.clone(), sems.clone());
+                thread::spawn(move || {
+                    let won = ring(&m).reclaim(index, reg);
+                    let mut park = SemPark {
+                        own: s.consumer.clone(),
+                        sems: s.clone(),
+                    };
+                    let p = MpscProducer::register(ring(&m), 10 + t, &mut park).unwrap();
+                    (won, p.index(), p.registration())
+                })
+            })
+            .collect();
+        let r: Vec<_> = takers.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(r.iter().filter(|x| x.0).count(), 1, "one reclaim wins");
+        assert_ne!(r[0].1, r[1].1, "two registrations, two entries");
+        let renewed = r
+            .iter()
+            .find(|x| x.1 == index)
+            .expect("the dead entry reused");
+        assert_eq!(renewed.2, reg + 2);
     });
 }
