@@ -1212,9 +1212,12 @@ fn a_late_slow_or_replaced_peer_is_not_a_death<B: Backend + Clone>(b: B) {
     q.remove().unwrap();
 }
 
-/// The deadline of the timed tests below, and how late their calls may return.
+/// The deadline of the timed tests below, and how long after it their busy peer
+/// gives way: long, since a call must get the CPU between the two to see its
+/// deadline (at a load of 15 here, one did not within 200 ms). It costs nothing
+/// when the calls keep their deadline: the peer stops when they return.
 const DEADLINE: Duration = Duration::from_millis(50);
-const SLACK: Duration = Duration::from_millis(200);
+const SLACK: Duration = Duration::from_secs(5);
 
 /// A hostile peer of a waiting call: until `done`, it keeps rewriting its index at
 /// `index` (the byte offset of `head` or `tail`) with the value it holds, so the
@@ -1245,10 +1248,18 @@ fn keep_busy<B: Backend>(
 /// parking. Each side is told to spin `u32::MAX` times before it parks (a call that
 /// would rather burn a core than sleep) while a hostile peer keeps rewriting its
 /// index: a 50 ms `enqueue_timeout` on a full ring and a 50 ms `dequeue_timeout` on
-/// an empty one return `TimedOut` after at least 50 and at most 250 ms. (When the
+/// an empty one return `TimedOut`, after at least 50 ms, before the peer gives way
+/// (5 s later). (When the
 /// clock started only at a call's first park, neither call ever looked at it: they
 /// ended only when the peer gave way, with `Ok`.)
 fn timed_calls_keep_their_deadline_against_a_busy_peer<B: Backend + Clone + Sync>(b: B) {
+    if under_qemu() {
+        // Its forked child starts a thread, which qemu-user 7.2 deadlocks on (its
+        // `clone_lock`, held by another harness thread at the fork) or aborts
+        // (exit 127); a 60-line C program without the crate does the same. What
+        // it proves is not arch-specific; the native run has it.
+        return;
+    }
     use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
     type Small<B> = Queue<u64, 2, B>;
     let tail_at = core::mem::offset_of!(RingCtl, tail);
@@ -1260,7 +1271,9 @@ fn timed_calls_keep_their_deadline_against_a_busy_peer<B: Backend + Clone + Sync
             .unwrap_or_else(|| panic!("{what}: Ok after {took:?}, when the peer gave way"));
         assert_eq!(e.kind(), ErrorKind::TimedOut, "{what}: {e}");
         assert!(took >= DEADLINE, "{what}: timed out early, after {took:?}");
-        assert!(took <= DEADLINE + SLACK, "{what}: returned after {took:?}");
+        // No upper bound on `took`: a timing, which load stretches (2.19 s seen
+        // at a load of 15). A call that ignored its deadline ends only when the
+        // peer gives way, after DEADLINE + SLACK, with `Ok`: refused above.
     };
 
     // A producer on a full ring; the peer rewrites `head`, and gives way with room.
