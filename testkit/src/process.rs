@@ -415,9 +415,22 @@ impl Drop for Peer {
 
 impl Peer {
     fn kill_quietly(&mut self) {
+        let mut status = 0;
+        // SAFETY: `status` is a live local; a non-blocking look at our own child.
+        if unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) } == self.pid {
+            // Gone before the kill meant for it: say how, since a test that then
+            // fails (a peer that should have been alive) has nothing else to go on.
+            let msg = read_report(self.report);
+            eprintln!(
+                "peer (pid {}) had already ended before its kill: status {status:#x}{}{msg}",
+                self.pid,
+                if msg.is_empty() { "" } else { ": " }
+            );
+            close(self.report);
+            return;
+        }
         // SAFETY: `pid` is our unreaped child.
         unsafe { libc::kill(self.pid, libc::SIGKILL) };
-        let mut status = 0;
         // SAFETY: `status` is a live local; reaping our own child.
         unsafe { libc::waitpid(self.pid, &mut status, 0) };
         close(self.report);
