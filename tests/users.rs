@@ -7,13 +7,14 @@
 //! - another user (uid 65534): modes 0o600, 0o666 and 0o644;
 //! - Ctrl-Z: a process stopped (`SIGSTOP`) while parked in a blocking call, and
 //!   continued: the call completes, and its peer neither takes it for dead nor
-//!   waits past its own deadline;
+//!   waits past its own deadline; storms of stops (and of a debugger's
+//!   interrupts) over whole streams, and timed calls under them;
 //! - a key another program already uses (a plain segment, a `Queue`, a
 //!   `Broadcast`): the right error, and the other program's bytes untouched;
 //! - a debugger attaching to a parked process and detaching.
 //!
 //! The permission tests need root for the second uid and print "skipped: needs
-//! root" otherwise.
+//! root" otherwise. Knob: `SYSV_IPC_STOP_ITEMS` (values per storm, default 40 000).
 
 #[path = "common/examples.rs"]
 mod examples;
@@ -43,6 +44,11 @@ sysv_ipc_testkit::on_both_backends!(
     broadcast_lossless_writer_parked_and_stopped,
     mpsc_consumer_parked_and_stopped,
     mpsc_producer_parked_and_stopped,
+    broadcast_under_a_stop_storm,
+    broadcast_under_a_ptrace_storm,
+    mpsc_under_a_stop_storm,
+    mpsc_under_a_ptrace_storm,
+    timed_calls_meet_their_deadline_under_stops,
     keys_other_programs_use,
     debugger_attaches_to_parked_broadcast_reader,
     debugger_attaches_to_parked_mpsc_consumer,
@@ -381,6 +387,9 @@ fn fg(pid: ::libc::pid_t) {
 
 /// A short deadline for the timed calls that must end while the peer is stopped.
 const SHORT: Duration = Duration::from_millis(200);
+/// The peer check of the side that waits on a stopped process: forty checks
+/// within [`SHORT`].
+const CHECK: Duration = Duration::from_millis(5);
 
 /// A lossless reader parked in `recv_blocking` is stopped: the writer fills the
 /// ring and its next `send_timeout` ends with `TimedOut` — the stopped reader is
@@ -394,6 +403,8 @@ fn broadcast_reader_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B
         Broadcast::<u64, N, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
             .unwrap();
     let mut tx = bc.writer().unwrap();
+    // Forty peer checks while the reader is stopped: none may drop it.
+    tx.set_peer_check(Some(CHECK));
     let bb = b.clone();
     let reader = fork_peer(move || {
         let bc =
@@ -459,6 +470,7 @@ fn broadcast_lossless_writer_parked_and_stopped<B: Backend + Clone + Send + 'sta
         Broadcast::<u64, N, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
             .unwrap();
     let mut rx = bc.reader(Start::Newest).unwrap();
+    rx.set_peer_check(Some(CHECK));
     let bb = b.clone();
     let writer = fork_peer(move || {
         let bc =
@@ -510,6 +522,7 @@ fn mpsc_consumer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     )
     .unwrap();
     let mut tx = m.producer().unwrap();
+    tx.set_peer_check(Some(CHECK));
     let bb = b.clone();
     let consumer = fork_peer(move || {
         let m = mpsc_open::<B, N>(bb).unwrap();
@@ -566,6 +579,7 @@ fn mpsc_producer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     )
     .unwrap();
     let mut rx = m.consumer().unwrap();
+    rx.set_peer_check(Some(CHECK));
     let bb = b.clone();
     let producer = fork_peer(move || {
         let m = mpsc_open::<B, N>(bb).unwrap();
@@ -595,6 +609,360 @@ fn mpsc_producer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     assert_eq!((rx.recv().unwrap(), rx.abandoned()), (None, 0));
     drop(rx);
     m.remove().unwrap();
+}
+
+// ---- stop storms ------------------------------------------------------------------------
+
+#[path = "common/checked.rs"]
+mod checked;
+use checked::Msg;
+
+/// Values per storm test: `SYSV_IPC_STOP_ITEMS`, else 40 000 (CI: about half a
+/// second and a thousand stops each here; 300 000 took 4 s and 5 000 to 8 500
+/// stops).
+fn storm_items() -> u64 {
+    std::env::var("SYSV_IPC_STOP_ITEMS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40_000)
+}
+
+/// A one-page segment of done words, one per peer.
+fn done_words<B: Backend + Clone>(b: B) -> sysv_ipc::Shm<[u64; 8], B> {
+    sysv_ipc::Shm::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap()
+}
+
+fn set_done<B: Backend + Clone>(seg: Segment<B>, me: usize) {
+    seg.attach()
+        .unwrap()
+        .write(me * 8, &1u64.to_ne_bytes())
+        .unwrap();
+}
+
+/// Stops `pid` (`SIGSTOP`), waits (at most 100 ms) until `/proc` says it is
+/// stopped, continues it; whether it stopped (a peer that exited does not).
+fn stop_and_continue(pid: ::libc::pid_t) -> bool {
+    // SAFETY: kill takes plain values; `pid` is our own unreaped peer.
+    unsafe { ::libc::kill(pid, ::libc::SIGSTOP) };
+    let stopped = wait_for(pid, b'T');
+    fg(pid);
+    stopped
+}
+
+/// A debugger's visit: `PTRACE_SEIZE`, `PTRACE_INTERRUPT`, a wait (at most
+/// 100 ms) until `/proc` shows the ptrace stop, `PTRACE_DETACH`; whether it
+/// stopped.
+fn ptrace_interrupt(pid: ::libc::pid_t) -> bool {
+    let null = std::ptr::null_mut::<::libc::c_void>();
+    // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid` is our
+    // own unreaped peer.
+    if unsafe { ::libc::ptrace(::libc::PTRACE_SEIZE, pid, null, null) } != 0 {
+        return false;
+    }
+    // SAFETY: as above, on the tracee we just seized.
+    unsafe { ::libc::ptrace(::libc::PTRACE_INTERRUPT, pid, null, null) };
+    let stopped = wait_for(pid, b't');
+    // SAFETY: as above; detaching a tracee that exited meanwhile fails harmlessly.
+    unsafe { ::libc::ptrace(::libc::PTRACE_DETACH, pid, null, null) };
+    stopped
+}
+
+/// Waits at most 100 ms for `pid` to be in state `want`; whether it got there.
+fn wait_for(pid: ::libc::pid_t, want: u8) -> bool {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(100) {
+        match state(pid) {
+            Some(s) if s == want => return true,
+            Some(b'Z' | b'X') | None => return false,
+            _ => std::thread::yield_now(),
+        }
+    }
+    false
+}
+
+/// Stops and continues each peer in turn with `stop`, 200 µs apart, until each
+/// has set its done word or exited (a failed peer: its join says why); the
+/// stops made.
+fn storm<B: Backend + Clone>(
+    done: &sysv_ipc::Shm<[u64; 8], B>,
+    peers: &[&sysv_ipc_testkit::Peer],
+    stop: fn(::libc::pid_t) -> bool,
+) -> u64 {
+    let mut stops = 0;
+    loop {
+        let words = done.read();
+        let running: Vec<_> = peers
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| words[i] == 0 && !matches!(state(p.pid()), Some(b'Z' | b'X') | None))
+            .map(|(_, p)| p.pid())
+            .collect();
+        if running.is_empty() {
+            return stops;
+        }
+        for pid in running {
+            stops += u64::from(stop(pid));
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+}
+
+/// A lossless broadcast of 2 values' room, a writer and two reader processes,
+/// none spinning (each parks at nearly every value), alternating blocking and
+/// timed forms with a 5 ms peer check, all stopped and continued over and over:
+/// no call fails, no reader is dropped, each gets every value whole and in
+/// order, then `Closed`.
+fn broadcast_under_a_stop_storm<B: Backend + Clone + Send + 'static>(b: B) {
+    broadcast_storm(b, "SIGSTOP/SIGCONT", stop_and_continue);
+}
+
+/// [`broadcast_under_a_stop_storm`] with a debugger's seize, interrupt, detach.
+fn broadcast_under_a_ptrace_storm<B: Backend + Clone + Send + 'static>(b: B) {
+    broadcast_storm(b, "ptrace interrupt", ptrace_interrupt);
+}
+
+fn broadcast_storm<B: Backend + Clone + Send + 'static>(
+    b: B,
+    what: &str,
+    stop: fn(::libc::pid_t) -> bool,
+) {
+    let n = storm_items();
+    let o = BroadcastOptions::new().readers(2).policy(Policy::Lossless);
+    let bc =
+        Broadcast::<Msg, 2, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
+            .unwrap();
+    let done = done_words(b.clone());
+    let id = done.segment();
+    let join = move |b: B| {
+        Broadcast::<Msg, 2, B>::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, o).unwrap()
+    };
+    let reader = |me: usize| {
+        let b = b.clone();
+        fork_peer(move || {
+            let bc = join(b.clone());
+            let mut rx = bc.reader(Start::Oldest).unwrap();
+            rx.set_spins(0);
+            rx.set_peer_check(Some(CHECK));
+            for want in 0..n {
+                let got = if want % 2 == 0 {
+                    rx.recv_blocking()
+                } else {
+                    rx.recv_timeout(LONG)
+                };
+                got.unwrap_or_else(|e| panic!("reader {me}, recv {want}: {e}"))
+                    .check(want);
+            }
+            let e = rx.recv_blocking().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
+            set_done(id.clone(), me);
+        })
+    };
+    let (r0, r1) = (reader(0), reader(1));
+    let bw = b.clone();
+    let writer = fork_peer(move || {
+        let bc = join(bw.clone());
+        let t0 = Instant::now();
+        while bc.readers_registered().unwrap() < 2 {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "the readers never joined"
+            );
+            std::thread::yield_now();
+        }
+        let mut tx = bc.writer().unwrap();
+        tx.set_spins(0);
+        tx.set_peer_check(Some(CHECK));
+        for seq in 0..n {
+            let r = if seq % 2 == 0 {
+                tx.send_blocking(Msg::new(seq))
+            } else {
+                tx.send_timeout(Msg::new(seq), LONG)
+            };
+            r.unwrap_or_else(|e| panic!("send {seq}: {}", e.error()));
+        }
+        tx.close().unwrap();
+        set_done(id.clone(), 2);
+    });
+    let stops = storm(&done, &[&r0, &r1, &writer], stop);
+    writer.join();
+    r0.join();
+    r1.join();
+    assert!(stops > 0, "no stop happened: the test proved nothing");
+    eprintln!(
+        "broadcast, {what} storm: {n} values to 2 readers, whole and in order; {stops} stops"
+    );
+    bc.remove().unwrap();
+    done.segment().remove().unwrap();
+}
+
+/// Two producer processes into an `Mpsc` of 2 values' room and a consumer
+/// process, none spinning, alternating blocking and timed forms with a 5 ms peer
+/// check, all stopped and continued over and over: no call fails, every value
+/// arrives once and in order per producer, nothing is counted abandoned.
+fn mpsc_under_a_stop_storm<B: Backend + Clone + Send + 'static>(b: B) {
+    mpsc_storm(b, "SIGSTOP/SIGCONT", stop_and_continue);
+}
+
+/// [`mpsc_under_a_stop_storm`] with a debugger's seize, interrupt, detach.
+fn mpsc_under_a_ptrace_storm<B: Backend + Clone + Send + 'static>(b: B) {
+    mpsc_storm(b, "ptrace interrupt", ptrace_interrupt);
+}
+
+fn mpsc_storm<B: Backend + Clone + Send + 'static>(
+    b: B,
+    what: &str,
+    stop: fn(::libc::pid_t) -> bool,
+) {
+    let n = storm_items();
+    let m = Mpsc::<Msg, 2, B>::create_with(
+        b.clone(),
+        KEY,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        mpsc_options(),
+    )
+    .unwrap();
+    let done = done_words(b.clone());
+    let id = done.segment();
+    let join = |b: B| {
+        Mpsc::<Msg, 2, B>::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, mpsc_options())
+            .unwrap()
+    };
+    let producer = |me: usize| {
+        let b = b.clone();
+        fork_peer(move || {
+            let m = join(b.clone());
+            let mut tx = m.producer().unwrap();
+            tx.set_spins(0);
+            tx.set_peer_check(Some(CHECK));
+            // Producer `me` sends every other number: 0, 2, 4... or 1, 3, 5...
+            for seq in (me as u64..n).step_by(2) {
+                let r = if seq % 4 < 2 {
+                    tx.send_blocking(Msg::new(seq))
+                } else {
+                    tx.send_timeout(Msg::new(seq), LONG)
+                };
+                r.unwrap_or_else(|e| panic!("producer {me}, send {seq}: {}", e.error()));
+            }
+            set_done(id.clone(), me);
+        })
+    };
+    let bc = b.clone();
+    let consumer = fork_peer(move || {
+        let m = join(bc.clone());
+        let mut rx = m.consumer().unwrap();
+        rx.set_spins(0);
+        rx.set_peer_check(Some(CHECK));
+        let mut next = [0u64, 1];
+        for i in 0..n {
+            let got = if i % 2 == 0 {
+                rx.recv_blocking()
+            } else {
+                rx.recv_timeout(LONG)
+            };
+            let msg = got.unwrap_or_else(|e| panic!("recv {i}: {e}"));
+            let from = (0..2)
+                .find(|&p| msg == Msg::new(next[p]))
+                .unwrap_or_else(|| {
+                    panic!("value {i}: {msg:?} is neither producer's next ({next:?})")
+                });
+            next[from] += 2;
+        }
+        assert_eq!(rx.abandoned(), 0);
+        set_done(id.clone(), 2);
+    });
+    let (p0, p1) = (producer(0), producer(1));
+    let stops = storm(&done, &[&p0, &p1, &consumer], stop);
+    p0.join();
+    p1.join();
+    consumer.join();
+    assert!(stops > 0, "no stop happened: the test proved nothing");
+    eprintln!(
+        "mpsc, {what} storm: {n} values from 2 producers, each once and in order; {stops} stops"
+    );
+    m.remove().unwrap();
+    done.segment().remove().unwrap();
+}
+
+/// Timed calls that nothing satisfies, their process stopped and continued
+/// again and again: a reader's `recv_timeout` on an empty broadcast, a lossless
+/// writer's `send_timeout` on a full one (its reader alive, not reading), an
+/// `Mpsc` consumer's `recv_timeout` on an empty ring and a producer's
+/// `send_timeout` on a full one. Each ends with `TimedOut`, never before its
+/// timeout, and within timeout + 2 s (the bound of `tests/stop.rs`: a loaded
+/// machine stays far below it, a call that restarted its timeout at each stop,
+/// one every few milliseconds, would never meet it).
+fn timed_calls_meet_their_deadline_under_stops<B: Backend + Clone + Send + 'static>(b: B) {
+    const T: Duration = Duration::from_millis(300);
+    let o = BroadcastOptions::new().readers(2).policy(Policy::Lossless);
+    let bc =
+        Broadcast::<u64, 2, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
+            .unwrap();
+    // Alive and registered, never reading: the writer's ring stays full.
+    let _slow = bc.reader(Start::Newest).unwrap();
+    let mk = Key::new(KEY.raw() + 1);
+    let m = Mpsc::<u64, 2, B>::create_with(
+        b.clone(),
+        mk,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        mpsc_options(),
+    )
+    .unwrap();
+    let done = done_words(b.clone());
+    let id = done.segment();
+    let bb = b.clone();
+    let waiter = fork_peer(move || {
+        let bc =
+            Broadcast::<u64, 2, B>::create_with(bb.clone(), KEY, Intent::Open, Mode::OWNER_RW, o)
+                .unwrap();
+        let m =
+            Mpsc::<u64, 2, B>::create_with(bb, mk, Intent::Open, Mode::OWNER_RW, mpsc_options())
+                .unwrap();
+        let mut rx = bc.reader(Start::Newest).unwrap();
+        let mut tx = bc.writer().unwrap();
+        let mut mtx = m.producer().unwrap();
+        let mut mrx = m.consumer().unwrap();
+        rx.set_spins(0);
+        mrx.set_spins(0);
+        tx.set_spins(0);
+        mtx.set_spins(0);
+        let timed = |what: &str, call: &mut dyn FnMut() -> Option<ErrorKind>| {
+            let t0 = Instant::now();
+            let kind = call();
+            let took = t0.elapsed();
+            assert_eq!(kind, Some(ErrorKind::TimedOut), "{what}");
+            assert!(
+                took >= T && took <= T + Duration::from_secs(2),
+                "{what}: {took:?} for a timeout of {T:?}"
+            );
+        };
+        timed("Reader::recv_timeout", &mut || {
+            rx.recv_timeout(T).err().map(|e| e.kind())
+        });
+        timed("Receiver::recv_timeout", &mut || {
+            mrx.recv_timeout(T).err().map(|e| e.kind())
+        });
+        // Fill both rings (the broadcast's other reader never reads).
+        tx.send_with(2, |i| i as u64).unwrap();
+        mtx.send(1).unwrap();
+        mtx.send(2).unwrap();
+        timed("Writer::send_timeout", &mut || {
+            tx.send_timeout(9, T).err().map(|e| e.kind())
+        });
+        timed("Sender::send_timeout", &mut || {
+            mtx.send_timeout(9, T).err().map(|e| e.kind())
+        });
+        set_done(id.clone(), 0);
+    });
+    let stops = storm(&done, &[&waiter], stop_and_continue);
+    waiter.join();
+    assert!(stops > 0, "no stop happened: the test proved nothing");
+    eprintln!("timed calls under stops: 4 timeouts of {T:?} met; {stops} stops");
+    drop(_slow);
+    bc.remove().unwrap();
+    m.remove().unwrap();
+    done.segment().remove().unwrap();
 }
 
 // ---- a key another program already uses --------------------------------------------------
