@@ -3,7 +3,10 @@
 //!
 //! - separately started programs (`examples/broadcast_ticker.rs`; the `Mpsc` and
 //!   `Table` programs are in `tests/mpsc.rs` and `tests/table.rs`);
-//! - values of several MiB, written and read in place;
+//! - values of several MiB: 4 MiB `Table` slots written from and read into boxed
+//!   values; `Broadcast` (lossless, lossy) and `Mpsc` rings of 4 MiB of 4 KiB
+//!   values, the largest their by-value forms take (they have no in-place or loan
+//!   forms yet);
 //! - another user (uid 65534): modes 0o600, 0o666 and 0o644;
 //! - Ctrl-Z: a process stopped (`SIGSTOP`) while parked in a blocking call, and
 //!   continued: the call completes, and its peer neither takes it for dead nor
@@ -37,6 +40,9 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 sysv_ipc_testkit::on_both_backends!(
     table_values_of_4_mib_in_place,
+    broadcast_lossless_of_4_mib,
+    broadcast_lossy_of_4_mib,
+    mpsc_of_4_mib,
     broadcast_as_another_user,
     mpsc_as_another_user,
     table_as_another_user,
@@ -182,6 +188,224 @@ fn table_values_of_4_mib_in_place<B: Backend + Clone + Send + 'static>(b: B) {
     .join();
     drop(w);
     t.remove().unwrap();
+}
+
+/// The largest value the by-value forms take (`shm::MAX_READ_BY_VALUE`), every
+/// byte derived from its number. (`Broadcast` and `Mpsc` have no in-place or
+/// loan forms yet: a larger `T` cannot be read at all.)
+#[derive(Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[repr(C)]
+struct Page {
+    seq: u64,
+    bytes: [u8; 4088],
+}
+
+impl ShmType for Page {
+    const TYPE_ID: u64 = type_id("sysv-ipc tests::users::Page v1");
+}
+
+const _: () = assert!(size_of::<Page>() == sysv_ipc::shm::MAX_READ_BY_VALUE);
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Page {}", self.seq)
+    }
+}
+
+impl Page {
+    fn new(seq: u64) -> Page {
+        Page {
+            seq,
+            bytes: core::array::from_fn(|i| pattern(seq as u8, i) ^ (seq >> 8) as u8),
+        }
+    }
+
+    /// Whole: every byte is what [`Page::new`] made for its number.
+    fn check(&self) -> u64 {
+        let want = Page::new(self.seq);
+        if let Some(i) = (0..self.bytes.len()).find(|&i| self.bytes[i] != want.bytes[i]) {
+            panic!("page {}: byte {i} torn", self.seq);
+        }
+        self.seq
+    }
+}
+
+/// Pages of room in the rings: 4 MiB of slots.
+const PAGES: usize = 1024;
+
+/// A lossless broadcast of 4 MiB of 4 KiB pages: a writer process sends three
+/// rings' worth, two readers (this process and another) get every page whole
+/// and in order.
+fn broadcast_lossless_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
+    let o = BroadcastOptions::new().readers(2).policy(Policy::Lossless);
+    let bc = Broadcast::<Page, PAGES, B>::create_with(
+        b.clone(),
+        KEY,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        o,
+    )
+    .unwrap();
+    assert!(bc.segment().stat().unwrap().size >= PAGES * 4096);
+    let total = 3 * PAGES as u64;
+    let read_all = move |rx: &mut sysv_ipc::broadcast::Reader<Page, PAGES, B>| {
+        for want in 0..total {
+            let page = rx
+                .recv_timeout(LONG)
+                .unwrap_or_else(|e| panic!("page {want}: {e}"));
+            assert_eq!(page.check(), want);
+        }
+        assert_eq!(rx.recv_blocking().unwrap_err().kind(), ErrorKind::Closed);
+    };
+    let mut rx = bc.reader(Start::Oldest).unwrap();
+    let bb = b.clone();
+    let other = fork_peer(move || {
+        let bc = Broadcast::<Page, PAGES, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o)
+            .unwrap();
+        read_all(&mut bc.reader(Start::Oldest).unwrap());
+    });
+    let bb = b.clone();
+    let writer = fork_peer(move || {
+        let bc = Broadcast::<Page, PAGES, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o)
+            .unwrap();
+        let t0 = Instant::now();
+        while bc.readers_registered().unwrap() < 2 {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "the readers never joined"
+            );
+            std::thread::yield_now();
+        }
+        let mut tx = bc.writer().unwrap();
+        for seq in 0..total {
+            tx.send_timeout(Page::new(seq), LONG)
+                .unwrap_or_else(|e| panic!("page {seq}: {}", e.error()));
+        }
+        tx.close().unwrap();
+    });
+    read_all(&mut rx);
+    writer.join();
+    other.join();
+    drop(rx);
+    bc.remove().unwrap();
+}
+
+/// A lossy broadcast of 4 MiB of 4 KiB pages, a writer process sending eight
+/// rings' worth as fast as it can and a reader that checks each page, and once
+/// (after 100 pages) waits for the writer to finish, so that it is lapped for
+/// sure: every page it gets is whole, the gaps it is told of add up exactly to
+/// what it did not get, and it got the last ring whole.
+fn broadcast_lossy_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
+    let o = BroadcastOptions::new().readers(1).policy(Policy::Lossy);
+    let bc = Broadcast::<Page, PAGES, B>::create_with(
+        b.clone(),
+        KEY,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        o,
+    )
+    .unwrap();
+    let total = 8 * PAGES as u64;
+    let mut rx = bc.reader(Start::Oldest).unwrap();
+    let bb = b.clone();
+    let writer = fork_peer(move || {
+        let bc = Broadcast::<Page, PAGES, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o)
+            .unwrap();
+        let mut tx = bc.writer().unwrap();
+        for seq in 0..total {
+            tx.send(Page::new(seq))
+                .unwrap_or_else(|e| panic!("page {seq}: {}", e.error()));
+        }
+        tx.close().unwrap();
+    });
+    let (mut next, mut got, mut missed) = (0u64, 0u64, 0u64);
+    let mut writer = Some(writer);
+    loop {
+        if got == 100
+            && let Some(w) = writer.take()
+        {
+            w.join();
+        }
+        match rx.recv_timeout(LONG) {
+            Ok(p) => {
+                assert_eq!(p.check(), next, "after {got} pages and {missed} missed");
+                next += 1;
+                got += 1;
+            }
+            Err(e) if e.kind() == ErrorKind::Lagged => {
+                let n = e.missed().expect("a Lagged error says how many");
+                next += n;
+                missed += n;
+            }
+            Err(e) if e.kind() == ErrorKind::Closed => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(writer.is_none(), "the stream ended before 100 pages");
+    assert_eq!(
+        (next, got + missed),
+        (total, total),
+        "the last page, and every page accounted for"
+    );
+    assert!(
+        got >= 100 + PAGES as u64 && missed > 0,
+        "{got} got, {missed} missed"
+    );
+    drop(rx);
+    bc.remove().unwrap();
+}
+
+/// An `Mpsc` of 4 MiB of 4 KiB pages, two producer processes sending two
+/// rings' worth each: the consumer gets every page once, whole, in order per
+/// producer.
+fn mpsc_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
+    let m = Mpsc::<Page, PAGES, B>::create_with(
+        b.clone(),
+        KEY,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+        mpsc_options(),
+    )
+    .unwrap();
+    let per = 2 * PAGES as u64;
+    let producer = |me: u64| {
+        let bb = b.clone();
+        fork_peer(move || {
+            let m = Mpsc::<Page, PAGES, B>::create_with(
+                bb,
+                KEY,
+                Intent::Open,
+                Mode::OWNER_RW,
+                mpsc_options(),
+            )
+            .unwrap();
+            let mut tx = m.producer().unwrap();
+            for i in 0..per {
+                tx.send_timeout(Page::new(2 * i + me), LONG)
+                    .unwrap_or_else(|e| panic!("page {i}: {}", e.error()));
+            }
+        })
+    };
+    let mut rx = m.consumer().unwrap();
+    let (p0, p1) = (producer(0), producer(1));
+    let mut next = [0u64, 1];
+    for _ in 0..2 * per {
+        let seq = rx.recv_timeout(LONG).unwrap().check();
+        let from = (seq % 2) as usize;
+        assert_eq!(
+            seq, next[from],
+            "producer {from}: lost, twice or out of order"
+        );
+        next[from] += 2;
+    }
+    p0.join();
+    p1.join();
+    assert_eq!(
+        (rx.recv().unwrap().map(|p| p.seq), rx.abandoned()),
+        (None, 0)
+    );
+    drop(rx);
+    m.remove().unwrap();
 }
 
 // ---- another user ------------------------------------------------------------------------
@@ -1041,6 +1265,13 @@ fn try_every_kind<B: Backend + Clone>(b: B, key: Key, mine: &str, expect: &dyn F
             }
         }
     }
+    // A table's reader, which maps the segment read-only.
+    let reader = Table::<u64, 8, B, sysv_ipc::ReadOnly>::open_read_only_with(
+        b,
+        key,
+        TableOptions::new().join_timeout(JOIN),
+    );
+    expect("read-only table", &err(reader));
 }
 
 fn layout_field(e: &Error) -> &'static str {
