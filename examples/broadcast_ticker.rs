@@ -80,6 +80,26 @@ fn write(key: Key, count: u64, readers: usize) -> Result<String, String> {
         options(),
     )
     .map_err(e)?;
+    if let Err(what) = send_all(&bc, count, readers) {
+        // The next writer starts a stream of its own, from tick 0: this one's
+        // readers get `Removed`.
+        let _ = bc.remove();
+        return Err(what);
+    }
+    // Each reader leaves once it has read the last tick; the stream goes then.
+    let start = Instant::now();
+    while bc.readers_alive().map_err(e)? > 0 {
+        if start.elapsed() > WAIT {
+            return Err(format!("readers still there {WAIT:?} after the end"));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    bc.remove().map_err(e)?;
+    Ok(format!("writer: {count} ticks to {readers} readers"))
+}
+
+fn send_all(bc: &Ticker, count: u64, readers: usize) -> Result<(), String> {
+    let e = |e: sysv_ipc::Error| e.to_string();
     let mut tx = bc.writer().map_err(e)?;
     let start = Instant::now();
     while bc.readers_registered().map_err(e)? < readers {
@@ -94,17 +114,7 @@ fn write(key: Key, count: u64, readers: usize) -> Result<String, String> {
         tx.send_timeout(Tick::new(seq), WAIT)
             .map_err(|err| format!("tick {seq}: {}", err.error()))?;
     }
-    tx.close().map_err(e)?;
-    // Each reader leaves once it has read the last tick; the stream goes then.
-    let start = Instant::now();
-    while bc.readers_alive().map_err(e)? > 0 {
-        if start.elapsed() > WAIT {
-            return Err(format!("readers still there {WAIT:?} after the end"));
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    bc.remove().map_err(e)?;
-    Ok(format!("writer: {count} ticks to {readers} readers"))
+    tx.close().map_err(e)
 }
 
 fn read(key: Key) -> Result<String, String> {
