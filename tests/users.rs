@@ -50,6 +50,7 @@ sysv_ipc_testkit::on_both_backends!(
     broadcast_lossless_writer_parked_and_stopped,
     mpsc_consumer_parked_and_stopped,
     mpsc_producer_parked_and_stopped,
+    removed_while_stopped,
     broadcast_under_a_stop_storm,
     broadcast_under_a_ptrace_storm,
     mpsc_under_a_stop_storm,
@@ -833,6 +834,91 @@ fn mpsc_producer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     assert_eq!((rx.recv().unwrap(), rx.abandoned()), (None, 0));
     drop(rx);
     m.remove().unwrap();
+}
+
+fn lossless_pair() -> BroadcastOptions {
+    BroadcastOptions::new().readers(2).policy(Policy::Lossless)
+}
+
+/// Joins the broadcast of `KEY`, of [`lossless_pair`].
+fn bc<B: Backend + Clone, const N: usize>(b: B) -> Broadcast<u64, N, B> {
+    Broadcast::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, lossless_pair()).unwrap()
+}
+
+fn removed(what: &str, e: Error) {
+    assert_eq!(e.kind(), ErrorKind::Removed, "{what}: {e}");
+}
+
+/// Each parked call — a broadcast reader's `recv_blocking`, a lossless writer's
+/// `send_blocking` on a full ring, an `Mpsc` consumer's `recv_blocking` and a
+/// producer's `send_blocking` on a full ring — stopped (Ctrl-Z), its object
+/// removed meanwhile (`ipcrm`, or the other program's cleanup), continued: the
+/// call ends with `Removed`, as a parked call whose object goes does without the
+/// stop, not with the `EINVAL` of a semaphore id that is gone (which it did).
+fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
+    const N: usize = 2;
+    // (the call in a process of its own, whether it is on a broadcast)
+    let calls: [(fn(B), bool); 4] = [
+        (
+            |b| {
+                let mut rx = bc::<B, N>(b).reader(Start::Newest).unwrap();
+                rx.set_spins(0);
+                removed("Reader::recv_blocking", rx.recv_blocking().unwrap_err());
+            },
+            true,
+        ),
+        (
+            |b| {
+                let bc = bc::<B, N>(b);
+                let _idle = bc.reader(Start::Newest).unwrap();
+                let mut tx = bc.writer().unwrap();
+                tx.set_spins(0);
+                tx.send_with(N, |i| i as u64).unwrap();
+                let e = tx.send_blocking(9).unwrap_err();
+                removed("Writer::send_blocking", e.error());
+            },
+            true,
+        ),
+        (
+            |b| {
+                let mut rx = mpsc_open::<B, N>(b).unwrap().consumer().unwrap();
+                rx.set_spins(0);
+                removed("Receiver::recv_blocking", rx.recv_blocking().unwrap_err());
+            },
+            false,
+        ),
+        (
+            |b| {
+                let mut tx = mpsc_open::<B, N>(b).unwrap().producer().unwrap();
+                tx.set_spins(0);
+                for v in 0..N as u64 {
+                    tx.send(v).unwrap();
+                }
+                removed(
+                    "Sender::send_blocking",
+                    tx.send_blocking(9).unwrap_err().error(),
+                );
+            },
+            false,
+        ),
+    ];
+    for (call, broadcast) in calls {
+        let (i, m) = (Intent::CreateNew, Mode::OWNER_RW);
+        let object: Box<dyn Removable> = if broadcast {
+            Box::new(
+                Broadcast::<u64, N, B>::create_with(b.clone(), KEY, i, m, lossless_pair()).unwrap(),
+            )
+        } else {
+            Box::new(Mpsc::<u64, N, B>::create_with(b.clone(), KEY, i, m, mpsc_options()).unwrap())
+        };
+        let bb = b.clone();
+        let peer = fork_peer(move || call(bb));
+        ctrl_z(peer.pid());
+        object.remove().unwrap();
+        drop(object);
+        fg(peer.pid());
+        peer.join();
+    }
 }
 
 // ---- stop storms ------------------------------------------------------------------------
