@@ -845,27 +845,30 @@ fn bc<B: Backend + Clone, const N: usize>(b: B) -> Broadcast<u64, N, B> {
     Broadcast::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, lossless_pair()).unwrap()
 }
 
+/// A call run in a process of its own, given the backend.
+type InProcess<B> = fn(B);
+
 fn removed(what: &str, e: Error) {
     assert_eq!(e.kind(), ErrorKind::Removed, "{what}: {e}");
 }
 
 /// Each parked call — a broadcast reader's `recv_blocking`, a lossless writer's
 /// `send_blocking` on a full ring, an `Mpsc` consumer's `recv_blocking` and a
-/// producer's `send_blocking` on a full ring — stopped (Ctrl-Z), its object
+/// producer's `send_blocking` on a full ring, a `Queue` consumer's
+/// `dequeue_blocking` — stopped (Ctrl-Z), its object
 /// removed meanwhile (`ipcrm`, or the other program's cleanup), continued: the
 /// call ends with `Removed`, as a parked call whose object goes does without the
 /// stop, not with the `EINVAL` of a semaphore id that is gone (which it did).
 fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     const N: usize = 2;
-    // (the call in a process of its own, whether it is on a broadcast)
-    let calls: [(fn(B), bool); 4] = [
+    let calls: [(InProcess<B>, &str); 5] = [
         (
             |b| {
                 let mut rx = bc::<B, N>(b).reader(Start::Newest).unwrap();
                 rx.set_spins(0);
                 removed("Reader::recv_blocking", rx.recv_blocking().unwrap_err());
             },
-            true,
+            "broadcast",
         ),
         (
             |b| {
@@ -877,7 +880,7 @@ fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
                 let e = tx.send_blocking(9).unwrap_err();
                 removed("Writer::send_blocking", e.error());
             },
-            true,
+            "broadcast",
         ),
         (
             |b| {
@@ -885,7 +888,7 @@ fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
                 rx.set_spins(0);
                 removed("Receiver::recv_blocking", rx.recv_blocking().unwrap_err());
             },
-            false,
+            "mpsc",
         ),
         (
             |b| {
@@ -899,12 +902,26 @@ fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
                     tx.send_blocking(9).unwrap_err().error(),
                 );
             },
-            false,
+            "mpsc",
+        ),
+        (
+            |b| {
+                let q = Queue::<u64, N, B>::open_in(b, KEY).unwrap();
+                let mut rx = q.consumer().unwrap();
+                rx.set_spins(0);
+                removed(
+                    "Consumer::dequeue_blocking",
+                    rx.dequeue_blocking().unwrap_err(),
+                );
+            },
+            "queue",
         ),
     ];
-    for (call, broadcast) in calls {
+    for (call, kind) in calls {
         let (i, m) = (Intent::CreateNew, Mode::OWNER_RW);
-        let object: Box<dyn Removable> = if broadcast {
+        let object: Box<dyn Removable> = if kind == "queue" {
+            Box::new(Queue::<u64, N, B>::create_in(b.clone(), KEY, i, m).unwrap())
+        } else if kind == "broadcast" {
             Box::new(
                 Broadcast::<u64, N, B>::create_with(b.clone(), KEY, i, m, lossless_pair()).unwrap(),
             )
