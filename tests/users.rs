@@ -1523,30 +1523,51 @@ fn keys_other_programs_use<B: Backend + Clone>(b: B) {
 
 // ---- a debugger --------------------------------------------------------------------------
 
-/// What `gdb -p` or `strace -p` does to a parked process, `rounds` times:
-/// `PTRACE_SEIZE`, `PTRACE_INTERRUPT` (a ptrace stop, no signal), waits until
-/// `/proc` shows it stopped, `PTRACE_DETACH`. The stop is seen in `/proc`, not
-/// by `waitpid`, which would reap a peer that exits meanwhile from its `join`.
+/// What `gdb -p` or `strace -p` does to a parked process, `rounds` times,
+/// alternating two ways: `PTRACE_SEIZE` and `PTRACE_INTERRUPT` (a ptrace stop,
+/// no signal; seen in `/proc`), or `PTRACE_ATTACH` (a `SIGSTOP`, whose stop
+/// `waitpid` collects, as gdb does: the peer is parked, it cannot exit
+/// meanwhile); then `PTRACE_DETACH` without a signal.
 fn debugger_visits(pid: ::libc::pid_t, rounds: u32) {
     wait_until_blocked(pid);
     let null = std::ptr::null_mut::<::libc::c_void>();
-    for _ in 0..rounds {
-        // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid` is
-        // our own unreaped peer.
-        let r = unsafe { ::libc::ptrace(::libc::PTRACE_SEIZE, pid, null, null) };
-        assert_eq!(r, 0, "PTRACE_SEIZE: {}", std::io::Error::last_os_error());
-        // SAFETY: as above, on the tracee we just seized.
-        let r = unsafe { ::libc::ptrace(::libc::PTRACE_INTERRUPT, pid, null, null) };
-        assert_eq!(
-            r,
-            0,
-            "PTRACE_INTERRUPT: {}",
-            std::io::Error::last_os_error()
+    let ok = |r: ::libc::c_long, what: &str| {
+        assert_eq!(r, 0, "{what}: {}", std::io::Error::last_os_error());
+    };
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid`
+            // is our own unreaped peer.
+            ok(
+                unsafe { ::libc::ptrace(::libc::PTRACE_SEIZE, pid, null, null) },
+                "PTRACE_SEIZE",
+            );
+            // SAFETY: as above, on the tracee we just seized.
+            ok(
+                unsafe { ::libc::ptrace(::libc::PTRACE_INTERRUPT, pid, null, null) },
+                "PTRACE_INTERRUPT",
+            );
+            wait_state(pid, b't');
+        } else {
+            // SAFETY: as above, for PTRACE_ATTACH.
+            ok(
+                unsafe { ::libc::ptrace(::libc::PTRACE_ATTACH, pid, null, null) },
+                "PTRACE_ATTACH",
+            );
+            let mut status = 0;
+            // SAFETY: `status` is a live local; our own traced child.
+            let r = unsafe { ::libc::waitpid(pid, &mut status, ::libc::__WALL) };
+            assert_eq!(r, pid, "waitpid: {}", std::io::Error::last_os_error());
+            assert!(
+                ::libc::WIFSTOPPED(status) && ::libc::WSTOPSIG(status) == ::libc::SIGSTOP,
+                "the attach's stop, not {status:#x}"
+            );
+        }
+        // SAFETY: as above; data 0: no signal delivered on detach.
+        ok(
+            unsafe { ::libc::ptrace(::libc::PTRACE_DETACH, pid, null, null) },
+            "PTRACE_DETACH",
         );
-        wait_state(pid, b't');
-        // SAFETY: as above.
-        let r = unsafe { ::libc::ptrace(::libc::PTRACE_DETACH, pid, null, null) };
-        assert_eq!(r, 0, "PTRACE_DETACH: {}", std::io::Error::last_os_error());
         wait_until_blocked(pid);
     }
 }
