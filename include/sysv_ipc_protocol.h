@@ -1,12 +1,13 @@
 /*
  * sysv_ipc_protocol.h: a C peer for sysv-ipc's Queue<T, MAXSZ>, SeqLock<T>,
- * Table<T, N> and Broadcast<T, N>.
+ * Table<T, N>, Broadcast<T, N> and Mpsc<T, N>.
  *
  * Hand-written, and kept small: every number (offsets, magic, version, states,
  * semaphore numbers, barrier values, sizes) comes from the generated
  * sysv_ipc_layout.h. What is here is the protocol, mirroring src/layout/header.rs,
- * src/layout/ring.rs, src/layout/seqlock.rs, src/layout/table.rs, src/queue.rs,
- * src/seqlock.rs and src/table.rs operation for operation, with the same C11 memory orders. It implements layout
+ * src/layout/ring.rs, src/layout/seqlock.rs, src/layout/table.rs,
+ * src/layout/broadcast.rs, src/layout/mpsc.rs, src/queue.rs, src/seqlock.rs,
+ * src/table.rs, src/broadcast.rs, src/mpsc.rs and src/park.rs operation for operation, with the same C11 memory orders. It implements layout
  * version 5 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
  *
  * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
@@ -73,7 +74,8 @@ enum {
     SVIPC_E_ARG = -10,           /* the caller's mistake (capacity not a power of two...) */
     SVIPC_E_CLOSED = -11,        /* the producer closed the queue: dequeue, once it is
                                   * empty; claiming the producer role, always */
-    SVIPC_E_LAGGED = -12         /* broadcast reader: lapped, ->missed values skipped */
+    SVIPC_E_LAGGED = -12,        /* broadcast reader: lapped, ->missed values skipped */
+    SVIPC_E_PEER_DIED = -13      /* a blocking call's peer died holding its role (Mpsc) */
 };
 
 static inline const char *svipc_strerror(int r) {
@@ -92,6 +94,7 @@ static inline const char *svipc_strerror(int r) {
     case SVIPC_E_ARG: return "invalid argument";
     case SVIPC_E_CLOSED: return "closed";
     case SVIPC_E_LAGGED: return "lagged";
+    case SVIPC_E_PEER_DIED: return "peer died";
     default: return "?";
     }
 }
@@ -291,6 +294,85 @@ static inline void svipc_release_(int semid, unsigned short sem, _Atomic uint64_
     /* Release: our last stores happen before the next holder's acquire in claim. */
     atomic_store_explicit(pid_word, 0, memory_order_release);
     svipc_semop_(semid, sem, 1, SEM_UNDO);
+}
+
+/* ---- parking with a deadline (src/park.rs) ----
+ *
+ * The blocking calls of Broadcast's lossless writer and of Mpsc take a timeout for the
+ * whole call (NULL: none): a deadline on CLOCK_MONOTONIC. Each park waits at most what
+ * is left of it and at most SVIPC_PEER_CHECK_MS, after which the caller asks whether
+ * its peer died and re-checks (Rust's default peer_check). */
+
+#define SVIPC_PEER_CHECK_MS 100
+/* svipc_park_: the check interval ran out (internal; not a result of the API). */
+#define SVIPC_PARK_INTERVAL_ 2
+
+struct svipc_deadline_ {
+    int has;
+    struct timespec at;
+};
+
+static inline int svipc_deadline_start_(struct svipc_deadline_ *d, const struct timespec *timeout) {
+    d->has = timeout != NULL;
+    if (!d->has)
+        return SVIPC_OK;
+    if (clock_gettime(CLOCK_MONOTONIC, &d->at) != 0)
+        return SVIPC_E_SYS;
+    d->at.tv_sec += timeout->tv_sec;
+    d->at.tv_nsec += timeout->tv_nsec;
+    while (d->at.tv_nsec >= 1000000000L) {
+        d->at.tv_nsec -= 1000000000L;
+        d->at.tv_sec++;
+    }
+    return SVIPC_OK;
+}
+
+/* Nanoseconds left before the deadline into *ns (0: passed; UINT64_MAX: none). */
+static inline int svipc_deadline_left_(const struct svipc_deadline_ *d, uint64_t *ns) {
+    if (!d->has) {
+        *ns = UINT64_MAX;
+        return SVIPC_OK;
+    }
+    struct timespec now;
+    if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
+        return SVIPC_E_SYS;
+    int64_t left = ((int64_t)d->at.tv_sec - (int64_t)now.tv_sec) * 1000000000 +
+                   ((int64_t)d->at.tv_nsec - (int64_t)now.tv_nsec);
+    *ns = left > 0 ? (uint64_t)left : 0;
+    return SVIPC_OK;
+}
+
+/* Parks on semaphore sem (semop -1) for at most the check interval and what is left
+ * of the deadline: SVIPC_OK (posted, or a signal or a stop ended the wait: the caller
+ * re-checks, as a Rust call that was not asked to be interruptible), SVIPC_PARK_INTERVAL_
+ * (the interval ran out: the caller asks after its peer, then re-checks),
+ * SVIPC_E_TIMED_OUT (the deadline passed) or SVIPC_E_SYS. SemPark::park. */
+static inline int svipc_park_(int semid, unsigned short sem, const struct svipc_deadline_ *d) {
+    uint64_t left;
+    if (svipc_deadline_left_(d, &left) != SVIPC_OK)
+        return SVIPC_E_SYS;
+    if (left == 0)
+        return SVIPC_E_TIMED_OUT;
+    uint64_t check = (uint64_t)SVIPC_PEER_CHECK_MS * 1000000;
+    uint64_t wait = left < check ? left : check;
+    struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000), .tv_nsec = (long)(wait % 1000000000)};
+    struct sembuf b = {.sem_num = sem, .sem_op = -1, .sem_flg = 0};
+    if (semtimedop(semid, &b, 1, &ts) == 0 || errno == EINTR)
+        return SVIPC_OK;
+    if (errno != EAGAIN)
+        return SVIPC_E_SYS;
+    return wait == left ? SVIPC_E_TIMED_OUT : SVIPC_PARK_INTERVAL_;
+}
+
+/* A role's seat is abandoned: its pid word says a holder, and its semaphore is free
+ * (the kernel undid a dead holder's claim). Seat::abandoned. */
+static inline int svipc_seat_abandoned_(int semid, unsigned short sem, _Atomic uint64_t *pid_word) {
+    /* Relaxed (both): markers; the semaphore is the truth. */
+    uint64_t pid = atomic_load_explicit(pid_word, memory_order_relaxed);
+    if (pid == 0)
+        return 0;
+    int v = semctl(semid, sem, GETVAL);
+    return v > 0 && atomic_load_explicit(pid_word, memory_order_relaxed) == pid;
 }
 
 /* ---- Queue<T, MAXSZ> (src/layout/ring.rs, src/queue.rs) ---- */
@@ -1010,9 +1092,11 @@ static inline void svipc_table_close(struct svipc_table *tb) {
  *
  * One writer, up to R readers (R and the policy fixed by the creator, named by every
  * joiner). Implemented here: the writer's non-blocking send (lossy; lossless returns
- * SVIPC_WOULD_BLOCK while the slowest live reader is N behind: poll, as a C writer
- * does not yet park) and close; a reader's join on the first free seat, its
- * non-blocking and blocking receive (parking on its own semaphore), and its leave.
+ * SVIPC_WOULD_BLOCK while the slowest live reader is N behind), its blocking send
+ * (lossless: spins, then parks on SVIPC_BC_SEM_WRITER_WAKE until a reader moves on,
+ * dropping dead readers' lines at each peer check) and close; a reader's join on the
+ * first free seat, its non-blocking and blocking receive (parking on its own
+ * semaphore), and its leave.
  * A lapped reader gets SVIPC_E_LAGGED with ->missed set, and goes on from the oldest
  * value retained. */
 
@@ -1033,6 +1117,8 @@ struct svipc_bc {
     uint64_t cached;            /* writer: slowest cursor seen; reader: last tail read */
     uint64_t index, ticket;     /* reader: its line and its occupancy */
     uint64_t missed;            /* after SVIPC_E_LAGGED: how many values were skipped */
+    uint64_t parks;             /* writer: parks on a full ring (a statistic) */
+    uint64_t wakes;             /* of those, the ones a reader's post ended */
 };
 
 #define SVIPC_BC_ROLE_WRITER 1
@@ -1235,6 +1321,101 @@ static inline int svipc_bc_send(struct svipc_bc *b, const void *item) {
     atomic_store_explicit(&b->ctl->tail, b->own, memory_order_release);
     svipc_bc_wake_readers_(b);
     return SVIPC_OK;
+}
+
+/* Lossless writer, at a peer check: frees the lines of readers that died holding
+ * their seats (the kernel gave the seat back; the pid word still names them), so a
+ * dead reader never stalls the writer. drop_dead in src/broadcast.rs. */
+static inline void svipc_bc_drop_dead_(struct svipc_bc *b) {
+    for (uint64_t k = 0; k < b->readers; k++) {
+        struct svipc_bc_line *line = svipc_bc_line_(b, k);
+        /* Relaxed (both): advisory, the ticket before the look at the seat; the
+         * compare-exchange in free_line decides (BcLayout::ticket). */
+        uint64_t ticket = atomic_load_explicit(&line->ticket, memory_order_relaxed);
+        if (atomic_load_explicit(&line->state, memory_order_relaxed) == SVIPC_BC_FREE)
+            continue;
+        if (svipc_seat_abandoned_(b->semid, (unsigned short)SVIPC_BC_SEM_READER(k), &line->pid))
+            svipc_bc_free_line_(b, k, ticket);
+    }
+}
+
+/* Writer: takes back its announcement without sleeping; a wake a reader already took
+ * it for is absorbed. withdraw in src/layout/ring.rs. */
+static inline void svipc_bc_withdraw_writer_(struct svipc_bc *b) {
+    /* Relaxed: the exchanges' atomicity alone decides who took the announcement. */
+    if (atomic_exchange_explicit(&b->ctl->writer_waiting, 0, memory_order_relaxed) == 0)
+        svipc_semop_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, -1, IPC_NOWAIT);
+}
+
+/* svipc_bc_send, waiting while a lossless ring is full: spins `spins` times, then
+ * announces in writer_waiting, runs the heavy barrier, rescans the readers, and parks
+ * on SVIPC_BC_SEM_WRITER_WAKE until a reader's cursor store (or leave) wakes it.
+ * timeout bounds the whole call (NULL: none): SVIPC_E_TIMED_OUT. Every
+ * SVIPC_PEER_CHECK_MS parked, dead readers are dropped. BcWriter::push_blocking. */
+static inline int svipc_bc_send_wait(struct svipc_bc *b, const void *item, unsigned spins,
+                                     const struct timespec *timeout) {
+    if (b->role != SVIPC_BC_ROLE_WRITER)
+        return SVIPC_E_ARG;
+    struct svipc_deadline_ d;
+    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
+        return SVIPC_E_SYS;
+    _Atomic uint64_t *flag = &b->ctl->writer_waiting;
+    for (unsigned spun = 0;;) {
+        int r = svipc_bc_send(b, item);
+        if (r != SVIPC_WOULD_BLOCK)
+            return r;
+        if (spun >= spins) {
+            uint64_t left;
+            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
+                return SVIPC_E_SYS;
+            if (left == 0) {
+                svipc_bc_drop_dead_(b);
+                return SVIPC_E_TIMED_OUT;
+            }
+        }
+        if (spun < spins) {
+            spun++;
+            svipc_relax_();
+            continue;
+        }
+        /* Announce: an exchange, as Rust's `announce`; relaxed, ordered by the barrier. */
+        atomic_exchange_explicit(flag, 1, memory_order_relaxed);
+        if (b->asymmetric) {
+            /* Pairs with the compiler barrier in a reader's wake check (park_barrier). */
+            if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
+                svipc_bc_withdraw_writer_(b);
+                return SVIPC_E_SYS;
+            }
+        } else {
+            /* Pairs with the seq_cst fence in a reader's wake check. */
+            atomic_thread_fence(memory_order_seq_cst);
+        }
+        /* The re-check: a fresh scan of the readers (BcWriter::rescan, as the Waiter's
+         * recheck). */
+        r = svipc_bc_room_(b);
+        if (r != 0) {
+            svipc_bc_withdraw_writer_(b);
+            if (r < 0)
+                return r;
+            continue;
+        }
+        b->parks++;
+        int p = svipc_park_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, &d);
+        b->wakes += p == SVIPC_OK;
+        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
+            /* Relaxed: only un-announces (the writer's Waiter::unannounce). */
+            atomic_store_explicit(flag, 0, memory_order_relaxed);
+        else
+            svipc_bc_withdraw_writer_(b);
+        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
+            /* The writer's peer check: a dead reader is dropped, never a death. */
+            svipc_bc_drop_dead_(b);
+            if (p == SVIPC_E_TIMED_OUT)
+                return p;
+        } else if (p != SVIPC_OK) {
+            return p;
+        }
+    }
 }
 
 /* Ends the stream for good and releases the writer role. */
@@ -1443,6 +1624,747 @@ static inline void svipc_bc_close(struct svipc_bc *b) {
     if (b->ctl != NULL)
         shmdt(b->ctl);
     b->ctl = NULL;
+}
+
+/* ---- Mpsc<T, N> (src/layout/mpsc.rs, src/mpsc.rs) ----
+ *
+ * Up to P producers (P fixed by the creator, named by every joiner), one consumer.
+ * Every role is implemented: a producer's join on the first free entry (under the
+ * lock, ending dead producers' registrations first), its non-blocking and blocking
+ * send (parking on its own semaphore until the consumer frees a slot), a claim held
+ * across the write (claim, then commit or cancel), and its leave; the consumer's
+ * claim of its role, its non-blocking and blocking receive (parking until a producer
+ * publishes), the skip of claims abandoned by dead producers (counted in
+ * ->abandoned), and its release. Blocking calls take a timeout for the whole call
+ * (NULL: none) and ask after their peer every SVIPC_PEER_CHECK_MS while parked:
+ * SVIPC_E_PEER_DIED when the consumer died holding its role (a producer), or when
+ * no producer seat is held, one was left by a death and the ring is drained (the
+ * consumer). A consumer waiting on a claim whose producer died learns of the death
+ * at the next check, and skips the claim. */
+
+#define SVIPC_MPSC_ROLE_PRODUCER 1
+#define SVIPC_MPSC_ROLE_CONSUMER 2
+
+struct svipc_mpsc {
+    struct svipc_mpsc_ctl *ctl; /* the mapping */
+    int shmid, semid;
+    uint64_t capacity;          /* the caller's N, equal to the header's */
+    uint64_t type_size;
+    uint64_t producers;         /* the caller's P, equal to the segment's */
+    const char *mismatch;       /* after SVIPC_E_MISMATCH: the field */
+    int role;                   /* 0, SVIPC_MPSC_ROLE_PRODUCER or _CONSUMER */
+    pid_t pid;
+    int asymmetric;             /* the barrier word, read once at open */
+    uint64_t index;             /* producer: its entry (and seat) */
+    uint64_t registration;      /* producer: the odd reg value it set */
+    int claimed;                /* producer: holds a claim of position ->claim */
+    uint64_t claim;
+    uint64_t head;              /* consumer: its head; the shared one is only stored */
+    uint64_t abandoned;         /* consumer: claims skipped as abandoned, with its
+                                 * predecessors' */
+    uint64_t parks;             /* parks this handle made (a statistic) */
+    uint64_t wakes;             /* of those, the ones a peer's post ended */
+    int death_wake;             /* producer: our exit posts the consumer's semaphore */
+};
+
+/* Joins the Mpsc of segment shmid and semaphore set semid: values of type t,
+ * capacity slots (a power of two) and `producers` entries, as the creator chose. */
+static inline int svipc_mpsc_open_ids(struct svipc_mpsc *m, int shmid, int semid,
+                                      struct svipc_type t, uint64_t capacity,
+                                      uint64_t producers, unsigned wait_ms) {
+    memset(m, 0, sizeof *m);
+    if (capacity == 0 || (capacity & (capacity - 1)) != 0 || t.size == 0 || producers == 0 ||
+        producers > SVIPC_MPSC_MAX_PRODUCERS)
+        return SVIPC_E_ARG;
+    struct svipc_shape want = {
+        .kind = SVIPC_KIND_MPSC,
+        .data_offset = SVIPC_MPSC_DATA_OFFSET(producers),
+        .type_size = t.size,
+        .type_align = t.align,
+        .type_id = SVIPC_FINGERPRINT(t.id, t.size, t.align),
+        .capacity = capacity,
+        .total_size = SVIPC_MPSC_TOTAL_SIZE(capacity, t.size, producers),
+    };
+    void *base;
+    int r = svipc_join_(shmid, semid, &want, (int)SVIPC_MPSC_NSEMS(producers), wait_ms, &base,
+                        &m->mismatch);
+    if (r != SVIPC_OK)
+        return r;
+    struct svipc_mpsc_ctl *ctl = base;
+    /* Relaxed: written before READY, read after the join's acquire of READY. */
+    if (atomic_load_explicit(&ctl->producers, memory_order_relaxed) != producers) {
+        m->mismatch = "producers";
+        shmdt(base);
+        return SVIPC_E_MISMATCH;
+    }
+    m->ctl = ctl;
+    m->shmid = shmid;
+    m->semid = semid;
+    m->capacity = capacity;
+    m->type_size = t.size;
+    m->producers = producers;
+    /* Relaxed: as above (MpscCtl::barrier). */
+    m->asymmetric =
+        atomic_load_explicit(&ctl->barrier, memory_order_relaxed) == SVIPC_BARRIER_ASYMMETRIC;
+    return SVIPC_OK;
+}
+
+/* Joins the Mpsc of `key`. */
+static inline int svipc_mpsc_open(struct svipc_mpsc *m, key_t key, struct svipc_type t,
+                                  uint64_t capacity, uint64_t producers, unsigned wait_ms) {
+    int shmid = shmget(key, 0, 0);
+    int semid = shmid < 0 ? -1 : semget(key, 0, 0);
+    if (semid < 0) {
+        memset(m, 0, sizeof *m);
+        return SVIPC_E_SYS;
+    }
+    return svipc_mpsc_open_ids(m, shmid, semid, t, capacity, producers, wait_ms);
+}
+
+/* Producer entry j (j < producers, checked by the callers). */
+static inline struct svipc_mpsc_entry *svipc_mpsc_entry_(struct svipc_mpsc *m, uint64_t j) {
+    return (struct svipc_mpsc_entry *)((unsigned char *)m->ctl + SVIPC_MPSC_ENTRY_OFFSET(j));
+}
+
+/* The seq word of position pos's slot; the value's words follow it. */
+static inline _Atomic uint64_t *svipc_mpsc_slot_(struct svipc_mpsc *m, uint64_t pos) {
+    /* Masked with the caller's capacity: in bounds whatever pos is. */
+    return (_Atomic uint64_t *)((unsigned char *)m->ctl +
+                                SVIPC_MPSC_SLOT_OFFSET(m->producers, m->capacity, m->type_size,
+                                                       pos));
+}
+
+/* The light side of the wake check, after a store a parked peer waits for. */
+static inline void svipc_mpsc_light_(struct svipc_mpsc *m) {
+    if (m->asymmetric)
+        /* Pairs with the parking side's membarrier (a compiler barrier suffices). */
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        /* Pairs with the seq_cst fence of the parking side before its re-check. */
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* The heavy side, after announcing a park and before re-checking: SVIPC_OK or
+ * SVIPC_E_SYS (membarrier failed). */
+static inline int svipc_mpsc_heavy_(struct svipc_mpsc *m) {
+    if (m->asymmetric)
+        return svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+    atomic_thread_fence(memory_order_seq_cst);
+    return SVIPC_OK;
+}
+
+/* After a publish, cancel or registration: wakes the consumer if it announced a
+ * park. take_waiter and wake_peer (MpscProducer::finish, ::register). */
+static inline void svipc_mpsc_wake_consumer_(struct svipc_mpsc *m) {
+    svipc_mpsc_light_(m);
+    /* Relaxed: ordered by the barrier; the exchange wakes once per park. */
+    if (atomic_load_explicit(&m->ctl->consumer_waiting, memory_order_relaxed) != 0 &&
+        atomic_exchange_explicit(&m->ctl->consumer_waiting, 0, memory_order_relaxed) != 0)
+        /* Committed whatever happens here; a removed set is the peer's to report. */
+        svipc_semop_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers), 1, 0);
+}
+
+/* The lock that serialises producers' joins and leaves with death checks: wait or
+ * IPC_NOWAIT; SEM_UNDO, so a holder that dies gives it back. JoinLock::take. */
+static inline int svipc_mpsc_lock_(struct svipc_mpsc *m, int wait) {
+    unsigned short lock = (unsigned short)SVIPC_MPSC_SEM_LOCK(m->producers);
+    for (;;) {
+        if (svipc_semop_(m->semid, lock, -1, SEM_UNDO | (wait ? 0 : IPC_NOWAIT)) == SVIPC_OK)
+            return SVIPC_OK;
+        if (!(wait && errno == EINTR))
+            return SVIPC_E_SYS;
+    }
+}
+
+static inline void svipc_mpsc_unlock_(struct svipc_mpsc *m) {
+    svipc_semop_(m->semid, (unsigned short)SVIPC_MPSC_SEM_LOCK(m->producers), 1, SEM_UNDO);
+}
+
+/* Ends registration `reg` of entry j (its holder died): MpscRing::reclaim. */
+static inline int svipc_mpsc_reclaim_(struct svipc_mpsc *m, uint64_t j, uint64_t reg) {
+    uint64_t expected = reg;
+    /* acq_rel: as a leave (release), after the reclaimer's own check; acquire orders
+     * a later reuse of the entry after the dead holder's stores. */
+    return atomic_compare_exchange_strong_explicit(&svipc_mpsc_entry_(m, j)->reg, &expected,
+                                                   reg + 1, memory_order_acq_rel,
+                                                   memory_order_relaxed);
+}
+
+/* Takes the first free entry: MpscProducer::register. SVIPC_OK or _E_ROLE_TAKEN. */
+static inline int svipc_mpsc_register_(struct svipc_mpsc *m, pid_t pid) {
+    for (uint64_t j = 0; j < m->producers; j++) {
+        struct svipc_mpsc_entry *e = svipc_mpsc_entry_(m, j);
+        /* Relaxed: a hint; the compare-exchange decides. */
+        uint64_t seen = atomic_load_explicit(&e->reg, memory_order_relaxed);
+        if ((seen & 1) != 0)
+            continue;
+        uint64_t reg = seen + 1;
+        /* Acquire: pairs with the release of the entry's last leave or reclaim, so our
+         * reset below comes after every store of the previous holder in claim's order. */
+        if (!atomic_compare_exchange_strong_explicit(&e->reg, &seen, reg, memory_order_acquire,
+                                                     memory_order_relaxed))
+            continue;
+        /* Release: a consumer whose acquire load reads the reset sees the entry taken. */
+        atomic_store_explicit(&e->claim, 0, memory_order_release);
+        /* Relaxed: informational. */
+        atomic_store_explicit(&e->pid, (uint64_t)pid, memory_order_relaxed);
+        /* A consumer waiting on the stale claim we just reset. */
+        svipc_mpsc_wake_consumer_(m);
+        m->index = j;
+        m->registration = reg;
+        m->claimed = 0;
+        return SVIPC_OK;
+    }
+    return SVIPC_E_ROLE_TAKEN;
+}
+
+/* Publishes (SVIPC_MPSC_SEQ_PUBLISHED) or gives up (_CANCELLED) the claim held, then
+ * wakes a parked consumer; 0 without a claim. MpscProducer::finish. */
+static inline int svipc_mpsc_finish_(struct svipc_mpsc *m, uint64_t state) {
+    if (!m->claimed)
+        return 0;
+    m->claimed = 0;
+    /* Release: the value written before happens before the consumer's acquire load of
+     * seq that reads this. */
+    atomic_store_explicit(svipc_mpsc_slot_(m, m->claim), SVIPC_MPSC_SEQ(m->claim, state),
+                          memory_order_release);
+    svipc_mpsc_wake_consumer_(m);
+    return 1;
+}
+
+/* Leaves the producer table: cancels a claim held, then ends the registration
+ * (unless it was reclaimed meanwhile). MpscProducer::leave. */
+static inline void svipc_mpsc_unregister_(struct svipc_mpsc *m) {
+    struct svipc_mpsc_entry *e = svipc_mpsc_entry_(m, m->index);
+    /* Relaxed: only our own registration can match. */
+    if (atomic_load_explicit(&e->reg, memory_order_relaxed) != m->registration)
+        return;
+    svipc_mpsc_finish_(m, SVIPC_MPSC_SEQ_CANCELLED);
+    /* Relaxed: informational. */
+    atomic_store_explicit(&e->pid, 0, memory_order_relaxed);
+    uint64_t expected = m->registration;
+    /* Release: every store we made into the ring happens before a consumer's acquire
+     * load of reg that reads the end. */
+    atomic_compare_exchange_strong_explicit(&e->reg, &expected, m->registration + 1,
+                                            memory_order_release, memory_order_relaxed);
+}
+
+/* Joins as a producer: under the lock, ends every registration whose seat is free
+ * (its holder died), takes the first free entry and its seat (SEM_UNDO, the entry's
+ * pid word). SVIPC_E_ROLE_TAKEN if all P are held. Mpsc::producer. */
+static inline int svipc_mpsc_producer(struct svipc_mpsc *m) {
+    if (m->ctl == NULL || m->role != 0)
+        return SVIPC_E_ARG;
+    int r = svipc_mpsc_lock_(m, 1);
+    if (r != SVIPC_OK)
+        return r;
+    for (uint64_t j = 0; j < m->producers; j++) {
+        /* Acquire: pairs with the registrant's compare-exchange (MpscRing::registration). */
+        uint64_t reg = atomic_load_explicit(&svipc_mpsc_entry_(m, j)->reg, memory_order_acquire);
+        if ((reg & 1) == 0)
+            continue;
+        int v = semctl(m->semid, (int)SVIPC_MPSC_SEM_SEAT(j), GETVAL);
+        if (v < 0) {
+            svipc_mpsc_unlock_(m);
+            return SVIPC_E_SYS;
+        }
+        /* Registered, its seat free, and no join or leave under way (we hold the
+         * lock): its holder died. */
+        if (v != 0)
+            svipc_mpsc_reclaim_(m, j, reg);
+    }
+    pid_t pid = getpid();
+    if ((r = svipc_mpsc_register_(m, pid)) != SVIPC_OK) {
+        svipc_mpsc_unlock_(m);
+        return r;
+    }
+    struct svipc_mpsc_entry *e = svipc_mpsc_entry_(m, m->index);
+    unsigned short seat = (unsigned short)SVIPC_MPSC_SEM_SEAT(m->index);
+    r = svipc_claim_(m->semid, seat, &e->pid, 1);
+    if (r == SVIPC_OK && m->asymmetric &&
+        svipc_membarrier_(SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) != SVIPC_OK) {
+        svipc_mpsc_unregister_(m);
+        svipc_release_(m->semid, seat, &e->pid, pid);
+        svipc_mpsc_unlock_(m);
+        return SVIPC_E_UNSUPPORTED;
+    }
+    if (r != SVIPC_OK)
+        svipc_mpsc_unregister_(m);
+    svipc_mpsc_unlock_(m);
+    if (r != SVIPC_OK)
+        return r;
+    m->role = SVIPC_MPSC_ROLE_PRODUCER;
+    m->pid = pid;
+    /* Should this process die, its exit posts the consumer's semaphore, waking a
+     * consumer parked on one of its claims at once: a net-zero semop whose SEM_UNDO
+     * adjustment is +1 there (Mpsc::producer). Without it the consumer's peer check
+     * finds the death. */
+    unsigned short wake = (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers);
+    struct sembuf arm[2] = {{wake, 1, IPC_NOWAIT}, {wake, -1, SEM_UNDO | IPC_NOWAIT}};
+    m->death_wake = semop(m->semid, arm, 2) == 0;
+    return SVIPC_OK;
+}
+
+/* Claims the next position without blocking: 1 (this producer holds a claim; it may
+ * already have held one), 0 (full) or SVIPC_E_CORRUPT. MpscProducer::reserve. */
+static inline int svipc_mpsc_reserve_(struct svipc_mpsc *m) {
+    if (m->claimed)
+        return 1;
+    struct svipc_mpsc_ctl *c = m->ctl;
+    struct svipc_mpsc_entry *e = svipc_mpsc_entry_(m, m->index);
+    /* Relaxed: a guess; the seq load and the compare-exchange decide. */
+    uint64_t pos = atomic_load_explicit(&c->tail, memory_order_relaxed);
+    for (;;) {
+        /* Acquire: pairs with the consumer's release store of FREE(pos) after its reads
+         * of the slot's previous value (or its skip). */
+        uint64_t s = atomic_load_explicit(svipc_mpsc_slot_(m, pos), memory_order_acquire);
+        if (s == SVIPC_MPSC_SEQ(pos, SVIPC_MPSC_SEQ_FREE)) {
+            /* Release: with the compare-exchange's, a consumer that sees the claim sees
+             * this announcement (and our earlier publishes). */
+            atomic_store_explicit(&e->claim, pos + 1, memory_order_release);
+            uint64_t expected = pos;
+            /* Release: publishes the announcement to a consumer whose acquire load of
+             * tail reads this or a later value; relaxed on failure (retry). */
+            if (atomic_compare_exchange_strong_explicit(&c->tail, &expected, pos + 1,
+                                                        memory_order_release,
+                                                        memory_order_relaxed)) {
+                m->claimed = 1;
+                m->claim = pos;
+                return 1;
+            }
+            pos = expected;
+            continue;
+        }
+        /* Signed distance, within the 62 bits of a seq, from pos to the slot's position. */
+        int64_t ahead = (int64_t)(((s >> 2) - pos) << 2);
+        uint64_t now;
+        if (ahead < 0) {
+            /* An older lap: full, unless tail is garbage. Acquire: pairs with the
+             * consumer's release store of head. */
+            uint64_t head = atomic_load_explicit(&c->head, memory_order_acquire);
+            uint64_t behind = pos - head;
+            if ((int64_t)behind >= 0)
+                return behind > 2 * m->capacity ? SVIPC_E_CORRUPT : 0;
+            /* head past pos: others claimed pos and more meanwhile. Relaxed: ordered
+             * after those claims by the acquire above. */
+            now = atomic_load_explicit(&c->tail, memory_order_relaxed);
+        } else {
+            /* The slot is ahead: another producer claimed pos. Relaxed: as above. */
+            now = atomic_load_explicit(&c->tail, memory_order_relaxed);
+        }
+        if (now == pos)
+            return SVIPC_E_CORRUPT;
+        pos = now;
+    }
+}
+
+/* Claims a position without blocking: SVIPC_OK (write it with svipc_mpsc_commit, or
+ * give it up with svipc_mpsc_cancel), SVIPC_WOULD_BLOCK (full), or an error. */
+static inline int svipc_mpsc_claim(struct svipc_mpsc *m) {
+    if (m->role != SVIPC_MPSC_ROLE_PRODUCER)
+        return SVIPC_E_ARG;
+    int r = svipc_mpsc_reserve_(m);
+    return r < 0 ? r : r == 0 ? SVIPC_WOULD_BLOCK : SVIPC_OK;
+}
+
+/* Writes item (type_size bytes) into the claimed slot and publishes it; SVIPC_E_ARG
+ * without a claim. MpscProducer::reserved and ::commit. */
+static inline int svipc_mpsc_commit(struct svipc_mpsc *m, const void *item) {
+    if (m->role != SVIPC_MPSC_ROLE_PRODUCER || !m->claimed)
+        return SVIPC_E_ARG;
+    svipc_store_words_(svipc_mpsc_slot_(m, m->claim) + 1, item, m->type_size);
+    svipc_mpsc_finish_(m, SVIPC_MPSC_SEQ_PUBLISHED);
+    return SVIPC_OK;
+}
+
+/* Gives the claim up (the consumer skips it, not counted as abandoned). */
+static inline int svipc_mpsc_cancel(struct svipc_mpsc *m) {
+    if (m->role != SVIPC_MPSC_ROLE_PRODUCER || !m->claimed)
+        return SVIPC_E_ARG;
+    svipc_mpsc_finish_(m, SVIPC_MPSC_SEQ_CANCELLED);
+    return SVIPC_OK;
+}
+
+/* Sends one value: SVIPC_OK, SVIPC_WOULD_BLOCK (full), or an error. Never blocks.
+ * MpscProducer::push. */
+static inline int svipc_mpsc_send(struct svipc_mpsc *m, const void *item) {
+    int r = svipc_mpsc_claim(m);
+    return r == SVIPC_OK ? svipc_mpsc_commit(m, item) : r;
+}
+
+/* Producer: takes back its waiting bit without sleeping; a wake the consumer already
+ * took the bit for is absorbed. The producer's Waiter::withdraw. */
+static inline void svipc_mpsc_withdraw_producer_(struct svipc_mpsc *m) {
+    uint64_t bit = UINT64_C(1) << m->index;
+    /* Relaxed: atomicity alone decides who took the bit (this or the consumer's
+     * exchange in advance). */
+    if ((atomic_fetch_and_explicit(&m->ctl->producers_waiting, ~bit, memory_order_relaxed) &
+         bit) == 0)
+        svipc_semop_(m->semid,
+                     (unsigned short)SVIPC_MPSC_SEM_PRODUCER_WAKE(m->producers, m->index), -1,
+                     IPC_NOWAIT);
+}
+
+/* Sends one value, waiting while the ring is full: spins `spins` times, then parks
+ * on the producer's semaphore until the consumer frees a slot. SVIPC_OK,
+ * SVIPC_E_TIMED_OUT (timeout, for the whole call, ran out), SVIPC_E_PEER_DIED (the
+ * consumer died holding its role and the ring is still full), or an error.
+ * MpscProducer::push_blocking (block). */
+static inline int svipc_mpsc_send_wait(struct svipc_mpsc *m, const void *item, unsigned spins,
+                                       const struct timespec *timeout) {
+    if (m->role != SVIPC_MPSC_ROLE_PRODUCER)
+        return SVIPC_E_ARG;
+    struct svipc_deadline_ d;
+    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
+        return SVIPC_E_SYS;
+    struct svipc_mpsc_ctl *c = m->ctl;
+    uint64_t bit = UINT64_C(1) << m->index;
+    unsigned short own = (unsigned short)SVIPC_MPSC_SEM_PRODUCER_WAKE(m->producers, m->index);
+    unsigned short peer = (unsigned short)SVIPC_MPSC_SEM_CONSUMER(m->producers);
+    for (unsigned spun = 0;;) {
+        int r = svipc_mpsc_reserve_(m);
+        if (r != 0)
+            return r < 0 ? r : svipc_mpsc_commit(m, item);
+        if (spun >= spins) {
+            uint64_t left;
+            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
+                return SVIPC_E_SYS;
+            if (left == 0)
+                return svipc_seat_abandoned_(m->semid, peer, &c->consumer_pid)
+                           ? SVIPC_E_PEER_DIED
+                           : SVIPC_E_TIMED_OUT;
+        }
+        if (spun < spins) {
+            spun++;
+            svipc_relax_();
+            continue;
+        }
+        /* Announce: relaxed, ordered by the barrier that follows; a read-modify-write
+         * that leaves other producers' bits. */
+        atomic_fetch_or_explicit(&c->producers_waiting, bit, memory_order_relaxed);
+        /* Pairs with the barrier after the consumer's head store (advance). */
+        if (svipc_mpsc_heavy_(m) != SVIPC_OK) {
+            svipc_mpsc_withdraw_producer_(m);
+            return SVIPC_E_SYS;
+        }
+        r = svipc_mpsc_reserve_(m);
+        if (r != 0) {
+            svipc_mpsc_withdraw_producer_(m);
+            return r < 0 ? r : svipc_mpsc_commit(m, item);
+        }
+        m->parks++;
+        int p = svipc_park_(m->semid, own, &d);
+        m->wakes += p == SVIPC_OK;
+        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_) {
+            /* Relaxed: only un-announces (the producer's Waiter::clear). */
+            atomic_fetch_and_explicit(&c->producers_waiting, ~bit, memory_order_relaxed);
+        } else {
+            svipc_mpsc_withdraw_producer_(m);
+        }
+        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
+            if (svipc_seat_abandoned_(m->semid, peer, &c->consumer_pid)) {
+                /* A last look: room freed before the consumer's death is used. */
+                r = svipc_mpsc_reserve_(m);
+                if (r != 0)
+                    return r < 0 ? r : svipc_mpsc_commit(m, item);
+                return SVIPC_E_PEER_DIED;
+            }
+            if (p == SVIPC_E_TIMED_OUT)
+                return p;
+        } else if (p != SVIPC_OK) {
+            return p;
+        }
+    }
+}
+
+/* Leaves: cancels a claim held, ends the registration and frees the seat, under the
+ * lock (Sender's drop, Role::release_under). Only in the process that joined. */
+static inline void svipc_mpsc_leave(struct svipc_mpsc *m) {
+    if (m->role != SVIPC_MPSC_ROLE_PRODUCER || getpid() != m->pid)
+        return;
+    /* Without the lock (an error taking it) the leave still happens. */
+    int locked = svipc_mpsc_lock_(m, 1) == SVIPC_OK;
+    svipc_mpsc_unregister_(m);
+    if (m->death_wake) {
+        /* Takes the adjustment back, again net zero: a clean leave wakes nobody. */
+        unsigned short wake = (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers);
+        struct sembuf disarm[2] = {{wake, 1, SEM_UNDO | IPC_NOWAIT}, {wake, -1, IPC_NOWAIT}};
+        (void)semop(m->semid, disarm, 2);
+        m->death_wake = 0;
+    }
+    svipc_release_(m->semid, (unsigned short)SVIPC_MPSC_SEM_SEAT(m->index),
+                   &svipc_mpsc_entry_(m, m->index)->pid, m->pid);
+    if (locked)
+        svipc_mpsc_unlock_(m);
+    m->role = 0;
+}
+
+/* Takes the consumer role (reclaim takes over an abandoned one), then moves head over
+ * the slots a killed predecessor handed back without storing it. Mpsc::consumer_with
+ * and MpscConsumer::new. */
+static inline int svipc_mpsc_consumer(struct svipc_mpsc *m, int reclaim) {
+    if (m->ctl == NULL || m->role != 0)
+        return SVIPC_E_ARG;
+    struct svipc_mpsc_ctl *c = m->ctl;
+    unsigned short seat = (unsigned short)SVIPC_MPSC_SEM_CONSUMER(m->producers);
+    int r = svipc_claim_(m->semid, seat, &c->consumer_pid, reclaim);
+    if (r != SVIPC_OK)
+        return r;
+    pid_t pid = getpid();
+    /* Acquire: pairs with the previous consumer's release store. */
+    uint64_t head = atomic_load_explicit(&c->head, memory_order_acquire);
+    for (uint64_t i = 0; i < m->capacity; i++) {
+        /* Acquire: pairs with the predecessor's release store of the slot. */
+        if (atomic_load_explicit(svipc_mpsc_slot_(m, head), memory_order_acquire) !=
+            SVIPC_MPSC_SEQ(head + m->capacity, SVIPC_MPSC_SEQ_FREE))
+            break;
+        head++;
+    }
+    /* Acquire: pairs with the producers' release compare-exchanges. */
+    uint64_t tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+    if (tail - head > m->capacity)
+        r = SVIPC_E_CORRUPT;
+    else if (m->asymmetric &&
+             svipc_membarrier_(SVIPC_MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) != SVIPC_OK)
+        r = SVIPC_E_UNSUPPORTED;
+    if (r != SVIPC_OK) {
+        svipc_release_(m->semid, seat, &c->consumer_pid, pid);
+        return r;
+    }
+    /* Release: for observers and producers' checks, as after a receive. */
+    atomic_store_explicit(&c->head, head, memory_order_release);
+    m->head = head;
+    /* Relaxed: our predecessors' statistic, carried on. */
+    m->abandoned = atomic_load_explicit(&c->abandoned, memory_order_relaxed);
+    m->role = SVIPC_MPSC_ROLE_CONSUMER;
+    m->pid = pid;
+    return SVIPC_OK;
+}
+
+/* Whether registration reg of entry j is still in force: reg unchanged and its seat
+ * held; a free seat is decided under the lock (IPC_NOWAIT: held, ask again at the
+ * next look), where a dead holder's registration is ended. Env::is_alive in
+ * src/mpsc.rs. */
+static inline int svipc_mpsc_alive_(struct svipc_mpsc *m, uint64_t j, uint64_t reg) {
+    _Atomic uint64_t *word = &svipc_mpsc_entry_(m, j)->reg;
+    /* Acquire: as MpscRing::registration. */
+    if (atomic_load_explicit(word, memory_order_acquire) != reg)
+        return 0;
+    int v = semctl(m->semid, (int)SVIPC_MPSC_SEM_SEAT(j), GETVAL);
+    if (v <= 0)
+        return 1;
+    if (svipc_mpsc_lock_(m, 0) != SVIPC_OK)
+        return 1;
+    int alive = 0;
+    /* Acquire: as above. */
+    if (atomic_load_explicit(word, memory_order_acquire) == reg) {
+        v = semctl(m->semid, (int)SVIPC_MPSC_SEM_SEAT(j), GETVAL);
+        if (v > 0)
+            svipc_mpsc_reclaim_(m, j, reg);
+        else
+            alive = 1;
+    }
+    svipc_mpsc_unlock_(m);
+    return alive;
+}
+
+/* Moves head by one (its slot already handed back) and wakes parked producers.
+ * MpscConsumer::advance. */
+static inline void svipc_mpsc_advance_(struct svipc_mpsc *m) {
+    struct svipc_mpsc_ctl *c = m->ctl;
+    m->head++;
+    /* Release: pairs with the acquire load of head in reserve; after the slot. */
+    atomic_store_explicit(&c->head, m->head, memory_order_release);
+    /* Pairs with a parking producer's barrier: either its re-check sees the slot we
+     * freed, or the load below sees its bit. */
+    svipc_mpsc_light_(m);
+    /* Relaxed: ordered by the barrier. */
+    if (atomic_load_explicit(&c->producers_waiting, memory_order_relaxed) == 0)
+        return;
+    uint64_t bits = atomic_exchange_explicit(&c->producers_waiting, 0, memory_order_relaxed);
+    for (uint64_t j = 0; j < 64; j++)
+        /* Bits past the table are garbage: cleared, nobody to wake. */
+        if ((bits >> j & 1) != 0 && j < m->producers)
+            svipc_semop_(m->semid, (unsigned short)SVIPC_MPSC_SEM_PRODUCER_WAKE(m->producers, j),
+                         1, 0);
+}
+
+/* Looks at head: 1 a value to take, 2 skipped (a cancelled or abandoned claim; head
+ * moved on), 0 wait (empty, or claimed by a live producer), or SVIPC_E_CORRUPT.
+ * MpscConsumer::at_head. */
+static inline int svipc_mpsc_at_head_(struct svipc_mpsc *m) {
+    uint64_t k = m->head, n = m->capacity;
+    _Atomic uint64_t *seq = svipc_mpsc_slot_(m, k);
+    /* Acquire: pairs with the producer's release store in finish (the value). */
+    uint64_t s = atomic_load_explicit(seq, memory_order_acquire);
+    if (s == SVIPC_MPSC_SEQ(k, SVIPC_MPSC_SEQ_PUBLISHED))
+        return 1;
+    if (s == SVIPC_MPSC_SEQ(k, SVIPC_MPSC_SEQ_CANCELLED)) {
+        /* Release: pairs with a producer's acquire load in reserve. */
+        atomic_store_explicit(seq, SVIPC_MPSC_SEQ(k + n, SVIPC_MPSC_SEQ_FREE),
+                              memory_order_release);
+        svipc_mpsc_advance_(m);
+        return 2;
+    }
+    if (s != SVIPC_MPSC_SEQ(k, SVIPC_MPSC_SEQ_FREE))
+        return SVIPC_E_CORRUPT;
+    /* Acquire: pairs with the release compare-exchanges of tail, so the claimer's
+     * announcement is visible. */
+    uint64_t claimed = atomic_load_explicit(&m->ctl->tail, memory_order_acquire) - k;
+    if (claimed == 0)
+        return 0;
+    if (claimed > n)
+        return SVIPC_E_CORRUPT;
+    /* Claimed, not published: who holds it? */
+    for (uint64_t j = 0; j < m->producers; j++) {
+        struct svipc_mpsc_entry *e = svipc_mpsc_entry_(m, j);
+        /* Acquire (both): pair with the registrant's compare-exchange and its release
+         * announcement (or reset). */
+        uint64_t reg = atomic_load_explicit(&e->reg, memory_order_acquire);
+        if ((reg & 1) == 0 || atomic_load_explicit(&e->claim, memory_order_acquire) != k + 1)
+            continue;
+        /* Pending: a slow producer is waited for, never skipped. */
+        if (svipc_mpsc_alive_(m, j, reg))
+            return 0;
+    }
+    /* Every registration that could hold it has ended: skip it, unless it was
+     * published meanwhile. acq_rel: release pairs with a producer's acquire in
+     * reserve; acquire on failure makes a publish we lost to visible. */
+    uint64_t expected = SVIPC_MPSC_SEQ(k, SVIPC_MPSC_SEQ_FREE);
+    if (atomic_compare_exchange_strong_explicit(seq, &expected,
+                                                SVIPC_MPSC_SEQ(k + n, SVIPC_MPSC_SEQ_FREE),
+                                                memory_order_acq_rel, memory_order_acquire)) {
+        m->abandoned++;
+        /* Relaxed: a statistic. */
+        atomic_store_explicit(&m->ctl->abandoned, m->abandoned, memory_order_relaxed);
+        svipc_mpsc_advance_(m);
+    }
+    return 2;
+}
+
+/* Receives the next value into item (type_size bytes): SVIPC_OK, SVIPC_WOULD_BLOCK
+ * (empty, or the next position claimed by a live producer), or an error. Cancelled
+ * and abandoned claims are skipped first (the latter counted in ->abandoned). Never
+ * blocks. MpscConsumer::pop of one value. */
+static inline int svipc_mpsc_recv(struct svipc_mpsc *m, void *item) {
+    if (m->role != SVIPC_MPSC_ROLE_CONSUMER)
+        return SVIPC_E_ARG;
+    int r;
+    while ((r = svipc_mpsc_at_head_(m)) == 2)
+        ;
+    if (r <= 0)
+        return r < 0 ? r : SVIPC_WOULD_BLOCK;
+    _Atomic uint64_t *seq = svipc_mpsc_slot_(m, m->head);
+    svipc_load_words_(item, seq + 1, m->type_size);
+    /* Release: our reads of the value happen before a producer's acquire load in
+     * reserve lets it overwrite them (MpscConsumer::release). */
+    atomic_store_explicit(seq, SVIPC_MPSC_SEQ(m->head + m->capacity, SVIPC_MPSC_SEQ_FREE),
+                          memory_order_release);
+    svipc_mpsc_advance_(m);
+    return SVIPC_OK;
+}
+
+/* Consumer: takes back its announcement without sleeping; a wake a producer already
+ * took it for is absorbed. withdraw in src/layout/ring.rs. */
+static inline void svipc_mpsc_withdraw_consumer_(struct svipc_mpsc *m) {
+    /* Relaxed: the exchanges' atomicity alone decides who took the announcement. */
+    if (atomic_exchange_explicit(&m->ctl->consumer_waiting, 0, memory_order_relaxed) == 0)
+        svipc_semop_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers), -1,
+                     IPC_NOWAIT);
+}
+
+/* No producer seat is held, and a producer died holding one: ProducersGone::died. */
+static inline int svipc_mpsc_producers_gone_(struct svipc_mpsc *m) {
+    for (uint64_t j = 0; j < m->producers; j++)
+        if (semctl(m->semid, (int)SVIPC_MPSC_SEM_SEAT(j), GETVAL) == 0)
+            return 0;
+    for (uint64_t j = 0; j < m->producers; j++)
+        /* Relaxed: markers; the seats are the truth. */
+        if (atomic_load_explicit(&svipc_mpsc_entry_(m, j)->pid, memory_order_relaxed) != 0)
+            return 1;
+    return 0;
+}
+
+/* Receives the next value, waiting while there is none: spins `spins` times, then
+ * parks on the consumer's semaphore until a producer publishes (a claim whose
+ * producer died is skipped at the next peer check). SVIPC_OK, SVIPC_E_TIMED_OUT,
+ * SVIPC_E_PEER_DIED (no producer left, one died, and the ring is drained), or an
+ * error. MpscConsumer::pop_blocking (block). */
+static inline int svipc_mpsc_recv_wait(struct svipc_mpsc *m, void *item, unsigned spins,
+                                       const struct timespec *timeout) {
+    if (m->role != SVIPC_MPSC_ROLE_CONSUMER)
+        return SVIPC_E_ARG;
+    struct svipc_deadline_ d;
+    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
+        return SVIPC_E_SYS;
+    _Atomic uint64_t *flag = &m->ctl->consumer_waiting;
+    unsigned short own = (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers);
+    for (unsigned spun = 0;;) {
+        int r = svipc_mpsc_recv(m, item);
+        if (r != SVIPC_WOULD_BLOCK)
+            return r;
+        if (spun >= spins) {
+            uint64_t left;
+            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
+                return SVIPC_E_SYS;
+            if (left == 0)
+                return svipc_mpsc_producers_gone_(m) ? SVIPC_E_PEER_DIED : SVIPC_E_TIMED_OUT;
+        }
+        if (spun < spins) {
+            spun++;
+            svipc_relax_();
+            continue;
+        }
+        /* Announce: an exchange, as Rust's `announce`; relaxed, ordered by the barrier. */
+        atomic_exchange_explicit(flag, 1, memory_order_relaxed);
+        /* Pairs with the barrier after a producer's publish, cancel or registration. */
+        if (svipc_mpsc_heavy_(m) != SVIPC_OK) {
+            svipc_mpsc_withdraw_consumer_(m);
+            return SVIPC_E_SYS;
+        }
+        r = svipc_mpsc_recv(m, item);
+        if (r != SVIPC_WOULD_BLOCK) {
+            svipc_mpsc_withdraw_consumer_(m);
+            return r;
+        }
+        m->parks++;
+        int p = svipc_park_(m->semid, own, &d);
+        m->wakes += p == SVIPC_OK;
+        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
+            /* An exchange, not a store (the consumer's Waiter::clear says why). */
+            atomic_exchange_explicit(flag, 0, memory_order_relaxed);
+        else
+            svipc_mpsc_withdraw_consumer_(m);
+        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
+            if (svipc_mpsc_producers_gone_(m)) {
+                /* A last look: what was published before the deaths is delivered. */
+                r = svipc_mpsc_recv(m, item);
+                return r == SVIPC_WOULD_BLOCK ? SVIPC_E_PEER_DIED : r;
+            }
+            if (p == SVIPC_E_TIMED_OUT)
+                return p;
+        } else if (p != SVIPC_OK) {
+            return p;
+        }
+    }
+}
+
+/* Gives the consumer role back (clean release). */
+static inline void svipc_mpsc_release(struct svipc_mpsc *m) {
+    if (m->role == SVIPC_MPSC_ROLE_CONSUMER)
+        svipc_release_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER(m->producers),
+                       &m->ctl->consumer_pid, m->pid);
+    m->role = 0;
+}
+
+/* Leaves or releases whatever role this process holds, and detaches. */
+static inline void svipc_mpsc_close(struct svipc_mpsc *m) {
+    if (m->role == SVIPC_MPSC_ROLE_PRODUCER)
+        svipc_mpsc_leave(m);
+    svipc_mpsc_release(m);
+    if (m->ctl != NULL)
+        shmdt(m->ctl);
+    m->ctl = NULL;
 }
 
 #endif /* SYSV_IPC_PROTOCOL_H */

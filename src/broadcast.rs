@@ -1207,80 +1207,10 @@ impl<const N: usize> Peer for DeadReaders<'_, N> {
     }
 }
 
-/// A value [`Writer::send`] could not send, and why.
-///
-/// # Examples
-///
-/// ```
-/// use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
-/// use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removal};
-///
-/// let o = BroadcastOptions::new().readers(1).policy(Policy::Lossless);
-/// let bc = Removal::new(Broadcast::<u64, 2, _>::create_with(DefaultBackend::default(), Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, o)?);
-/// let _rx = bc.reader(Start::Newest)?;
-/// let mut tx = bc.writer()?;
-/// tx.send(1)?;
-/// tx.send(2)?;
-/// let e = tx.send(3).unwrap_err(); // the reader is 2 behind
-/// assert_eq!((e.kind(), e.error().kind()), (ErrorKind::WouldBlock, ErrorKind::WouldBlock));
-/// assert_eq!(e.into_inner(), 3);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub struct SendError<T> {
-    error: Error,
-    value: T,
-}
+pub use crate::SendError;
 
-impl<T> SendError<T> {
-    /// Why.
-    ///
-    /// # Examples
-    ///
-    /// See [`SendError`].
-    pub const fn error(&self) -> Error {
-        self.error
-    }
-
-    /// Why, as a kind.
-    ///
-    /// # Examples
-    ///
-    /// See [`SendError`].
-    pub const fn kind(&self) -> ErrorKind {
-        self.error.kind()
-    }
-
-    /// The value, back.
-    ///
-    /// # Examples
-    ///
-    /// See [`SendError`].
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-}
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
-    }
-}
-
-impl<T> core::error::Error for SendError<T> {}
-
-impl<T> From<SendError<T>> for Error {
-    fn from(e: SendError<T>) -> Error {
-        e.error
-    }
-}
+mod large;
+pub use large::WriteLoan;
 
 /// The writer role of a [`Broadcast`] (see [`Broadcast::writer`]).
 ///
@@ -1340,7 +1270,33 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
     /// }
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: the success path is the holder check and the one-message
+    // push; a full ring and every error go out of line (`refused`).
+    #[inline]
     pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        if self.role.holder().is_ok() {
+            let mut fan = Fan {
+                sems: self.role.handle().sems(),
+            };
+            let pushed = self.ring.push_one(
+                |slot| {
+                    store_words(slot, value.as_bytes());
+                },
+                &mut fan,
+            );
+            if pushed == Ok(true) {
+                return Ok(());
+            }
+        }
+        self.refused(value)
+    }
+
+    /// Why [`send`](Self::send) did not take `value`, named: the whole call again
+    /// (a full lossless ring stays full for its writer, a corrupt one corrupt, a
+    /// lossy one has room: the value is sent), with the value back.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, value: T) -> Result<(), SendError<T>> {
         let sems = self.role.handle().sems();
         let r = self
             .role
@@ -1359,7 +1315,7 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
                 }
                 Ok(())
             });
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     fn send_wait(
@@ -1393,7 +1349,7 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
             // `DeadReaders` never reports a death.
             |_, _, died| Err(died),
         );
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     /// Sends `value`, waiting (lossless) while the slowest live reader is `N`
@@ -1745,6 +1701,7 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
     /// assert_eq!(rx.recv()?, Some(3));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[inline]
     pub fn recv(&mut self) -> Result<Option<T>> {
         const {
             assert!(
@@ -1753,6 +1710,42 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
                  shm::MAX_READ_BY_VALUE (4096 bytes)"
             )
         };
+        // The success path is the holder check and the one-message pop; nothing
+        // new, a gap and every error go out of line.
+        if self.lag == 0 && self.role.holder().is_ok() {
+            let mut out = T::new_zeroed();
+            let mut park = self.role.wake(WRITER_WAKE);
+            let popped = self.ring.pop_one(
+                |slot| {
+                    load_words(slot, out.as_mut_bytes());
+                },
+                &mut park,
+            );
+            match popped {
+                Ok(true) => return Ok(Some(out)),
+                // Not again: `pop_one` has moved a lapped reader on.
+                Err(e) => return self.recv_failed(e),
+                Ok(false) => {}
+            }
+        }
+        self.recv_slow()
+    }
+
+    /// [`recv`](Self::recv)'s failure, named.
+    #[cold]
+    #[inline(never)]
+    fn recv_failed(&mut self, e: ReadError) -> Result<Option<T>> {
+        during(&"Reader::recv", self.role.handle().object(), || {
+            Err(read_error(e))
+        })
+    }
+
+    /// [`recv`](Self::recv) when its first look found nothing or could not look:
+    /// the whole call again, its errors named (a gap a batch left, a closed
+    /// stream, the wrong process).
+    #[cold]
+    #[inline(never)]
+    fn recv_slow(&mut self) -> Result<Option<T>> {
         if self.lag != 0 {
             return during(&"Reader::recv", self.role.handle().object(), || {
                 Err(self.take_lag())

@@ -13,7 +13,7 @@
 //! layout version it implements.
 //!
 //! The field tables below must list every field of [`Header`], [`RingCtl`],
-//! [`SeqCtl`] and [`BcCtl`] in order, without gaps: a compile-time check refuses the build
+//! [`SeqCtl`], [`BcCtl`] and [`MpscCtl`] in order, without gaps: a compile-time check refuses the build
 //! otherwise, so a field added to a layout cannot be left out of the C header.
 //!
 //! Not part of the API: the header is the interface. The module is compiled only
@@ -32,10 +32,11 @@ use crate::layout::header::{
     HEADER_SIZE, Header, INITIALIZING, Kind, LAYOUT_VERSION, MAGIC, READY, UNINIT, fingerprint,
     fnv1a64, type_id,
 };
+use crate::layout::mpsc::{self as mpsc_layout, MpscCtl, MpscRing};
 use crate::layout::ring::{self, Barrier, RingCtl};
 use crate::layout::seqlock::{self, SeqCtl};
 use crate::layout::table::{self as table_layout, Slots, TableCtl};
-use crate::layout::{LINE, ShmType, WORD};
+use crate::layout::{LINE, ShmType, WORD, words_for};
 use crate::queue::{self, DEFAULT_SPINS, Queue};
 use crate::seqlock::{self as lock, DEFAULT_ATTEMPTS, SeqLock};
 use crate::table::{self as board, Table};
@@ -93,7 +94,7 @@ const HEADER_FIELDS: [Field; 13] = [
         Header,
         kind,
         Word,
-        "SVIPC_KIND_RING (Queue), SVIPC_KIND_SEQLOCK (SeqLock), SVIPC_KIND_TABLE (Table) or SVIPC_KIND_BROADCAST (Broadcast)"
+        "SVIPC_KIND_RING (Queue), SVIPC_KIND_SEQLOCK (SeqLock), SVIPC_KIND_TABLE (Table), SVIPC_KIND_BROADCAST (Broadcast) or SVIPC_KIND_MPSC (Mpsc)"
     ),
     field!(
         Header,
@@ -105,7 +106,7 @@ const HEADER_FIELDS: [Field; 13] = [
         Header,
         data_offset,
         Word,
-        "offset of slot 0 / of the value: SVIPC_RING_DATA_OFFSET or SVIPC_SEQLOCK_DATA_OFFSET"
+        "offset of slot 0 / of the value: SVIPC_RING_DATA_OFFSET, SVIPC_SEQLOCK_DATA_OFFSET, SVIPC_TABLE_SLOTS_OFFSET(N), SVIPC_BC_DATA_OFFSET or SVIPC_MPSC_DATA_OFFSET(P)"
     ),
     field!(Header, type_size, Word, "sizeof(T)"),
     field!(Header, type_align, Word, "_Alignof(T)"),
@@ -329,6 +330,88 @@ const BROADCAST_SIZES: [(usize, usize, usize, usize); 3] = [
     (1024, 8, 8, Broadcast::<u64, 1024>::size_of(8)),
 ];
 
+const MPSC_FIELDS: [Field; 11] = [
+    field!(
+        MpscCtl,
+        header,
+        Header,
+        "kind 4, capacity N, data_offset SVIPC_MPSC_DATA_OFFSET(P) (slot 0)"
+    ),
+    field!(
+        MpscCtl,
+        tail,
+        Word,
+        "positions ever claimed (free-running); moved by the producers' compare-exchange only (release)"
+    ),
+    field!(
+        MpscCtl,
+        consumer_waiting,
+        Word,
+        "non-zero: the consumer is (about to be) parked on SVIPC_MPSC_SEM_CONSUMER_WAKE(P); set by the consumer, cleared by an exchange in a producer"
+    ),
+    field!(
+        MpscCtl,
+        barrier,
+        Word,
+        "SVIPC_BARRIER_ASYMMETRIC (1) or anything else: symmetric; written by the creator before READY"
+    ),
+    field!(
+        MpscCtl,
+        producers,
+        Word,
+        "P: producer entries after the control block, 1..SVIPC_MPSC_MAX_PRODUCERS; written by the creator before READY"
+    ),
+    field!(
+        MpscCtl,
+        producer_pad,
+        Words,
+        "zero: keeps head off the producers' 128 bytes"
+    ),
+    field!(
+        MpscCtl,
+        head,
+        Word,
+        "positions ever consumed or skipped (free-running); stored by the consumer only (release)"
+    ),
+    field!(
+        MpscCtl,
+        producers_waiting,
+        Word,
+        "bit j: producer entry j is (about to be) parked on SVIPC_MPSC_SEM_PRODUCER_WAKE(P, j); set by fetch-or, the consumer exchanges the word with 0 and posts each bit's producer"
+    ),
+    field!(
+        MpscCtl,
+        consumer_pid,
+        Word,
+        "pid of the consumer role's holder, 0 when released cleanly"
+    ),
+    field!(
+        MpscCtl,
+        abandoned,
+        Word,
+        "claims the consumers skipped as abandoned (a statistic, stored by the consumer only)"
+    ),
+    field!(
+        MpscCtl,
+        consumer_pad,
+        Words,
+        "zero: keeps the producer table off the consumer's 128 bytes"
+    ),
+];
+
+/// `MpscRing`'s segment bytes for `N` slots of `size`-byte values and `p`
+/// producers, as the typed `Mpsc` sizes its segment.
+const fn mpsc_total<const N: usize>(size: usize, p: usize) -> usize {
+    mpsc_layout::TABLE_OFFSET + MpscRing::<N>::words(p, words_for(size)) * WORD
+}
+
+/// `(capacity, size_of::<T>(), producers, segment bytes)`, as [`RING_SIZES`].
+const MPSC_SIZES: [(usize, usize, usize, usize); 3] = [
+    (1, 1, 1, mpsc_total::<1>(1, 1)),
+    (8, 12, 3, mpsc_total::<8>(12, 3)),
+    (1024, 8, 64, mpsc_total::<1024>(8, 64)),
+];
+
 /// Whether `fields` lie back to back from offset 0 to `size`, each declarable as
 /// its C type says.
 const fn covers(fields: &[Field], size: usize) -> bool {
@@ -378,6 +461,13 @@ const _: () = {
          then regenerate the C header: SYSV_IPC_BLESS=1 cargo test --test c_header"
     );
     assert!(bc::DATA_OFFSET == size_of::<BcCtl>());
+    assert!(
+        covers(&MPSC_FIELDS, size_of::<MpscCtl>()),
+        "src/c_header.rs: MPSC_FIELDS must list every field of MpscCtl, in order; \
+         then regenerate the C header: SYSV_IPC_BLESS=1 cargo test --test c_header"
+    );
+    assert!(mpsc_layout::TABLE_OFFSET == size_of::<MpscCtl>());
+    assert!(mpsc_layout::ENTRY_WORDS * WORD == LINE);
     assert!(ring::DATA_OFFSET == size_of::<RingCtl>());
     assert!(seqlock::DATA_OFFSET == size_of::<SeqCtl>());
 };
@@ -510,6 +600,7 @@ pub fn render<W: Write>(out: &mut W) -> fmt::Result {
     seqlock_section(out)?;
     table_section(out)?;
     broadcast_section(out)?;
+    mpsc_section(out)?;
     out.write_str("\n#endif /* SYSV_IPC_LAYOUT_H */\n")
 }
 
@@ -522,7 +613,7 @@ fn preamble<W: Write>(out: &mut W) -> fmt::Result {
  * sysv_ipc_layout.h: the byte layouts that the Rust crate sysv-ipc places in System V
  * shared memory segments (the segment header and its handshake, the ring behind
  * Queue<T, MAXSZ>, the seqlock behind SeqLock<T>, the slots behind Table<T, N>, the
- * ring behind Broadcast<T, N>), for C programs that join them.
+ * rings behind Broadcast<T, N> and Mpsc<T, N>), for C programs that join them.
  *
  * GENERATED by sysv-ipc {version} (src/c_header.rs) from the crate's own layout
  * definitions: constants, offset_of! and size_of. Do not edit. tests/c_header.rs
@@ -624,11 +715,13 @@ fn header_section<W: Write>(out: &mut W) -> fmt::Result {
 #define SVIPC_KIND_SEQLOCK UINT64_C({seqlock}) /* SeqLock<T> */
 #define SVIPC_KIND_TABLE UINT64_C({table}) /* Table<T, N> */
 #define SVIPC_KIND_BROADCAST UINT64_C({broadcast}) /* Broadcast<T, N> */
+#define SVIPC_KIND_MPSC UINT64_C({mpsc}) /* Mpsc<T, N> */
 ",
         ring = Kind::Ring as u64,
         seqlock = Kind::SeqLock as u64,
         table = Kind::Table as u64,
         broadcast = Kind::Broadcast as u64,
+        mpsc = Kind::Mpsc as u64,
     )?;
     structure(
         out,
@@ -1067,6 +1160,133 @@ _Static_assert(offsetof(struct svipc_bc_line, cursor) == {cursor} &&
         writeln!(
             out,
             "_Static_assert(SVIPC_BC_TOTAL_SIZE({capacity}, {size}, {readers}) == {total}, \"Broadcast size\");"
+        )?;
+    }
+    Ok(())
+}
+
+fn mpsc_section<W: Write>(out: &mut W) -> fmt::Result {
+    write!(
+        out,
+        "
+/*
+ * 7. Mpsc<T, N>: up to P producers (P fixed at creation), one consumer, bounded
+ * (kind SVIPC_KIND_MPSC). src/layout/mpsc.rs has the protocol and its proof; in
+ * short:
+ *
+ * Segment: the control block below ({table} bytes), then P producer entries of
+ * SVIPC_LINE bytes (struct svipc_mpsc_entry), then N slots from
+ * SVIPC_MPSC_DATA_OFFSET(P) (the header's data_offset, so P is checked by the
+ * handshake) of SVIPC_RING_SLOT_BYTES(sizeof(T)) bytes: a seq word, then the
+ * value. N is a power of two; position k (counting from 0) is in slot k & (N - 1).
+ * A slot's seq is SVIPC_MPSC_SEQ(k, state) for the position k it belongs to:
+ * SVIPC_MPSC_SEQ_FREE (free for k: not claimed, or claimed and not yet
+ * published), SVIPC_MPSC_SEQ_PUBLISHED (k's value is in the slot) or
+ * SVIPC_MPSC_SEQ_CANCELLED (its claimer gave k up). The creator stores FREE(i)
+ * into slot i. An entry's reg is an epoch: even free, odd registered, +1 at every
+ * registration and at every end of one (so a registration is never confused with
+ * a later one of the same entry).
+ *
+ *  - register (under the lock semaphore, below): take the first entry whose reg
+ *    is even by compare-exchange reg -> reg + 1 (acquire), store claim = 0
+ *    (release) and pid (relaxed), then the wake check on consumer_waiting.
+ *  - claim: pos = tail (relaxed); s = seq of pos's slot (acquire). s == FREE(pos):
+ *    store claim = pos + 1 (release) in the entry, compare-exchange tail pos ->
+ *    pos + 1 (release; on failure retry with the value read). s of an older lap:
+ *    full (load head, acquire; pos - head > 2N is corrupt). s of a newer one:
+ *    reload tail (a tail still at pos is corrupt).
+ *  - publish (or cancel): the value's words (relaxed), then seq =
+ *    SVIPC_MPSC_SEQ(pos, PUBLISHED or CANCELLED) (release), then the wake check
+ *    on consumer_waiting (barrier as for a Queue).
+ *  - consume at head = k: s = seq (acquire). PUBLISHED(k): copy the value
+ *    (relaxed), store seq = FREE(k + N) (release), head = k + 1 (release), then
+ *    the wake check on producers_waiting. CANCELLED(k): the same without a value.
+ *    FREE(k): load tail (acquire); tail == k is empty; tail - k > N is corrupt;
+ *    otherwise k is claimed: every entry whose reg (acquire) is odd and whose
+ *    claim (acquire) is k + 1 may hold it. If any of those registrations is alive
+ *    (its seat semaphore is 0, or reg moved on), wait. If none is, skip k:
+ *    compare-exchange seq FREE(k) -> FREE(k + N) (acq_rel; acquire on failure, and
+ *    look again), count it in abandoned, move head as above. Anything else: corrupt.
+ *  - leave: cancel a held claim, store pid = 0, compare-exchange reg -> reg + 1
+ *    (release), all under the lock, then release the seat.
+ *  - a new consumer moves head over every slot whose seq already says
+ *    FREE(head + N) (a consumer killed between its seq and head stores).
+ *
+ * Semaphores: a set of SVIPC_MPSC_NSEMS(P) under the segment's key: producer seat
+ * j at j, the lock at P, the consumer seat at P + 1, the consumer's wake at P + 2,
+ * producer j's wake at P + 3 + j. Seats are claimed and released like a Queue role
+ * (pid words: the entry's pid, consumer_pid), a producer's only while holding the
+ * lock (semop(-1, SEM_UNDO)), after ending every registration whose seat is free
+ * (its holder died) by compare-exchange reg -> reg + 1. A consumer that finds a
+ * registered entry's seat free takes the lock without waiting (IPC_NOWAIT: if it
+ * is held, ask again later), re-checks, and ends that registration the same way.
+ */
+#define SVIPC_MPSC_TABLE_OFFSET {table}
+#define SVIPC_MPSC_MAX_PRODUCERS {max}
+#define SVIPC_MPSC_SEQ_FREE UINT64_C({free})
+#define SVIPC_MPSC_SEQ_PUBLISHED UINT64_C({published})
+#define SVIPC_MPSC_SEQ_CANCELLED UINT64_C({cancelled})
+#define SVIPC_MPSC_SEQ(position, state) (((uint64_t)(position) << 2) | (uint64_t)(state))
+/* Offset of producer entry j. */
+#define SVIPC_MPSC_ENTRY_OFFSET(j) ((uint64_t)SVIPC_MPSC_TABLE_OFFSET + (uint64_t)(j) * SVIPC_LINE)
+/* Offset of slot 0 with p producer entries: the header's data_offset. */
+#define SVIPC_MPSC_DATA_OFFSET(p) SVIPC_MPSC_ENTRY_OFFSET(p)
+/* Offset of the slot (its seq word) of position pos (capacity a power of two). */
+#define SVIPC_MPSC_SLOT_OFFSET(p, capacity, type_size, pos)                    \\
+    (SVIPC_MPSC_DATA_OFFSET(p) +                                                \\
+     ((uint64_t)(pos) & ((uint64_t)(capacity) - 1)) * SVIPC_RING_SLOT_BYTES(type_size))
+/* Bytes of the segment of an Mpsc of capacity slots of type_size bytes and p
+ * producer entries. */
+#define SVIPC_MPSC_TOTAL_SIZE(capacity, type_size, p) \\
+    (SVIPC_MPSC_DATA_OFFSET(p) + (uint64_t)(capacity) * SVIPC_RING_SLOT_BYTES(type_size))
+#define SVIPC_MPSC_NSEMS(p) (2 * (p) + 3)
+#define SVIPC_MPSC_SEM_SEAT(j) (j) /* producer seat j: 1 free, 0 taken */
+#define SVIPC_MPSC_SEM_LOCK(p) (p) /* serialises producers' joins and leaves with death checks: 1 free */
+#define SVIPC_MPSC_SEM_CONSUMER(p) ((p) + 1) /* the consumer role: 1 free, 0 taken */
+#define SVIPC_MPSC_SEM_CONSUMER_WAKE(p) ((p) + 2) /* a parked consumer waits here */
+#define SVIPC_MPSC_SEM_PRODUCER_WAKE(p, j) ((p) + 3 + (j)) /* producer j parks here */
+/* Initial value of semaphore i of a set for p producers. */
+#define SVIPC_MPSC_SEM_INITIAL(p, i) ((i) < (p) + 2 ? 1 : 0)
+
+struct svipc_mpsc_entry {{
+    /* {reg}: registration epoch: even free, odd registered */
+    _Atomic uint64_t reg;
+    /* {claim}: k + 1 while claiming position k (announced before the claim, kept until the next); 0 none */
+    _Atomic uint64_t claim;
+    /* {pid}: pid of the registrant (its seat's pid word), 0 when it left cleanly */
+    _Atomic uint64_t pid;
+    /* {pad}: zero */
+    _Atomic uint64_t pad[{pad_words}];
+}};
+_Static_assert(sizeof(struct svipc_mpsc_entry) == SVIPC_LINE, \"svipc_mpsc_entry: size\");
+_Static_assert(offsetof(struct svipc_mpsc_entry, reg) == {reg} &&
+               offsetof(struct svipc_mpsc_entry, claim) == {claim} &&
+               offsetof(struct svipc_mpsc_entry, pid) == {pid},
+               \"svipc_mpsc_entry: offsets\");
+",
+        table = mpsc_layout::TABLE_OFFSET,
+        max = mpsc_layout::MAX_PRODUCERS,
+        free = mpsc_layout::SEQ_FREE,
+        published = mpsc_layout::SEQ_PUBLISHED,
+        cancelled = mpsc_layout::SEQ_CANCELLED,
+        reg = 0,
+        claim = WORD,
+        pid = 2 * WORD,
+        pad = 3 * WORD,
+        pad_words = mpsc_layout::ENTRY_WORDS - 3,
+    )?;
+    structure(
+        out,
+        "svipc_mpsc_ctl",
+        "MPSC",
+        &MPSC_FIELDS,
+        mpsc_layout::TABLE_OFFSET,
+    )?;
+    out.write_str("/* The size formula against the crate's Mpsc<T, N> layout: */\n")?;
+    for (capacity, size, p, total) in MPSC_SIZES {
+        writeln!(
+            out,
+            "_Static_assert(SVIPC_MPSC_TOTAL_SIZE({capacity}, {size}, {p}) == {total}, \"Mpsc size\");"
         )?;
     }
     Ok(())

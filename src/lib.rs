@@ -123,6 +123,8 @@ pub mod msg;
 pub mod queue;
 pub mod sem;
 #[cfg(not(loom))]
+mod send_error;
+#[cfg(not(loom))]
 pub mod seqlock;
 pub mod shm;
 #[cfg(not(loom))]
@@ -144,6 +146,8 @@ pub use perm::{Owner, Perm};
 pub use queue::Queue;
 pub use removal::{Removable, Removal};
 pub use sem::{SemGuard, SemOp, SemSet, SemSetStat};
+#[cfg(not(loom))]
+pub use send_error::SendError;
 #[cfg(not(loom))]
 pub use seqlock::SeqLock;
 #[cfg(not(loom))]

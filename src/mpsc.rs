@@ -44,8 +44,12 @@
 //! wants to react as they happen asks after each receive. An error would cost
 //! every caller a match arm for what is, by design, not a failure of the call.
 //!
-//! A consumer parked on a pending claim learns of its claimer's death at the next
-//! peer check ([`Receiver::set_peer_check`], 100 ms by default), not at once.
+//! A consumer parked on a pending claim is woken by its claimer's death: each
+//! producer process arms a `SEM_UNDO` adjustment of the consumer's semaphore
+//! that the kernel applies, as a post, when the process exits. A producer
+//! that died before arming it (between its seat claim and that semop) is found
+//! at the consumer's next peer check ([`Receiver::set_peer_check`], 100 ms by
+//! default).
 //!
 //! # When the producers are gone
 //!
@@ -832,8 +836,20 @@ impl<T: ShmType, const N: usize, B: Backend> Mpsc<T, N, B> {
                 sem: consumer_seat(p),
                 pid: &r.ctl().consumer_pid,
             };
+            // Should this process die, its exit posts the consumer's semaphore,
+            // waking a consumer parked on one of its claims at once (rather than
+            // at its next peer check): a net-zero semop whose `SEM_UNDO`
+            // adjustment is +1 there. Atomic, so a parked consumer sees no change
+            // now. Without it (an error) the peer check still finds the death.
+            let death_wake = sems
+                .op(&[
+                    SemOp::post(consumer_wake(p)).nowait(),
+                    SemOp::wait(consumer_wake(p)).undo().nowait(),
+                ])
+                .is_ok();
             Ok(Sender {
                 ring: ManuallyDrop::new(rp),
+                death_wake,
                 lane: Lane {
                     own: producer_wake(p, j),
                     wake: consumer_wake(p),
@@ -978,118 +994,7 @@ impl<B: Backend> Drop for JoinLock<'_, B> {
     }
 }
 
-/// Why a send did not take its value: the error, with the value back.
-///
-/// # Examples
-///
-/// ```
-/// use sysv_ipc::mpsc::Mpsc;
-/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
-///
-/// let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-/// let mut tx = m.producer()?;
-/// tx.send(1).unwrap();
-/// let e = tx.send(2).unwrap_err();
-/// assert!(e.is_full());
-/// assert_eq!((e.kind(), e.into_inner()), (ErrorKind::WouldBlock, 2));
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub struct SendError<T> {
-    error: Error,
-    value: T,
-}
-
-impl<T> SendError<T> {
-    /// The error.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert_eq!(tx.send(2).unwrap_err().error().kind(), ErrorKind::WouldBlock);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub const fn error(&self) -> Error {
-        self.error
-    }
-
-    /// The error's kind.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert_eq!(tx.send(2).unwrap_err().kind(), ErrorKind::WouldBlock);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub const fn kind(&self) -> ErrorKind {
-        self.error.kind()
-    }
-
-    /// Whether the queue was full ([`ErrorKind::WouldBlock`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert!(tx.send(2).unwrap_err().is_full());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.error.kind() == ErrorKind::WouldBlock
-    }
-
-    /// The value that was not sent.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use sysv_ipc::mpsc::Mpsc;
-    /// # use sysv_ipc::{Intent, Key, Mode, Removal};
-    /// # let m = Removal::new(Mpsc::<u32, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// # let mut tx = m.producer()?;
-    /// # tx.send(1).unwrap();
-    /// assert_eq!(tx.send(7).unwrap_err().into_inner(), 7);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-}
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
-    }
-}
-
-impl<T> core::error::Error for SendError<T> {}
-
-impl<T> From<SendError<T>> for Error {
-    fn from(e: SendError<T>) -> Error {
-        e.error
-    }
-}
+pub use crate::SendError;
 
 type MpscRole<T, const N: usize, B> = Role<Mpsc<T, N, B>>;
 
@@ -1113,6 +1018,9 @@ pub struct Sender<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// A view of the role's handle's mapping (see [`Mpsc::ring_unbounded`]),
     /// taken out and left (under the join lock) before the role goes.
     ring: ManuallyDrop<MpscProducer<'static, N>>,
+    /// Whether this process's exit posts the consumer's semaphore (the
+    /// `SEM_UNDO` adjustment [`Mpsc::producer`] made), to take back on leaving.
+    death_wake: bool,
     lane: Lane<Seat<'static>>,
     role: ManuallyDrop<MpscRole<T, N, B>>,
 }
@@ -1162,7 +1070,31 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
     /// assert!(tx.send(3).unwrap_err().is_full());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: the success path is the holder check and the one-message
+    // push; a full ring and every error go out of line (`refused`).
+    #[inline]
     pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
+        if self.role.holder().is_ok() {
+            let mut wake = self.role.wake(self.lane.wake);
+            let pushed = self.ring.push(
+                |slot| {
+                    store_words(slot, value.as_bytes());
+                },
+                &mut wake,
+            );
+            if pushed == Ok(true) {
+                return Ok(());
+            }
+        }
+        self.refused(value)
+    }
+
+    /// Why [`send`](Self::send) did not take `value`, named: the whole call again
+    /// (a full ring stays full for this producer until the consumer frees a slot,
+    /// then the value is sent; a corrupt one stays corrupt), with the value back.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, value: T) -> Result<(), SendError<T>> {
         let r = self.role.now(
             &mut *self.ring,
             &"Sender::send",
@@ -1178,7 +1110,7 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
                 Err(c) => Err(corrupt(c)),
             },
         );
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     /// Sends `value`, spinning and then parking while the queue is full; woken by
@@ -1260,7 +1192,7 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
                 Err(c) => Err(corrupt(c)),
             },
         );
-        r.map_err(|error| SendError { error, value })
+        r.map_err(|error| SendError::new(error, value))
     }
 
     /// Claims the next position and never publishes it: what a producer killed
@@ -1329,6 +1261,41 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
         self.role.settings.peer_check = every;
     }
+    /// Sets whether a park that a signal ends fails the blocking call with
+    /// [`ErrorKind::Interrupted`] (`true`) or parks again (`false`, the default),
+    /// as [`Producer::set_interruptible`](crate::queue::Producer::set_interruptible)
+    /// does for a queue: a program that cancels a wait from a signal handler sets it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock interrupts a parked call as a signal (or a stop) does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let m = Mpsc::<u64, 2, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _rx = m.consumer()?; // alive, and never receives
+    /// let mut tx = m.producer()?;
+    /// tx.set_spins(0);
+    /// tx.set_peer_check(None);
+    /// tx.set_interruptible(true);
+    /// tx.send(1)?;
+    /// tx.send(2)?; // full now
+    /// std::thread::scope(|s| {
+    ///     let parked = s.spawn(move || tx.send_blocking(3));
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     KERNEL.interrupt_waiters();
+    ///     assert_eq!(parked.join().unwrap().unwrap_err().kind(), ErrorKind::Interrupted);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_interruptible(&mut self, interruptible: bool) {
+        self.role.settings.interruptible = interruptible;
+    }
 }
 
 impl<T: ShmType, const N: usize, B: Backend> Drop for Sender<T, N, B> {
@@ -1343,8 +1310,17 @@ impl<T: ShmType, const N: usize, B: Backend> Drop for Sender<T, N, B> {
             // consumer sees this registration with its seat free and takes it
             // for dead meanwhile.
             let p = role.handle().producers;
+            let death_wake = self.death_wake;
             role.release_under(lock(p), |h| {
                 rp.leave(&mut PeerWake::new(&h.sems, consumer_wake(p)));
+                if death_wake {
+                    // Takes the adjustment back, again net zero: a clean
+                    // leave wakes nobody, at exit or now.
+                    let _ = h.sems.op(&[
+                        SemOp::post(consumer_wake(p)).undo().nowait(),
+                        SemOp::wait(consumer_wake(p)).nowait(),
+                    ]);
+                }
             });
         }
         // A forked child leaves the parent's registration and seat alone.
@@ -1500,7 +1476,43 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
     /// assert_eq!(rx.recv()?, Some(3));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    // `#[inline]`: the success path is the holder check and the one-message pop;
+    // an error goes out of line.
+    #[inline]
     pub fn recv(&mut self) -> Result<Option<T>> {
+        if self.role.holder().is_err() {
+            return self.recv_slow();
+        }
+        let p = self.p();
+        let mut wake = self.role.wake(consumer_wake(p));
+        let mut env = Env {
+            inner: &mut wake,
+            sems: self.role.handle().sems(),
+            view: self.view,
+            p,
+        };
+        let mut out = T::new_zeroed();
+        let popped = self.ring.pop_one(
+            |slot| {
+                load_words(slot, out.as_mut_bytes());
+            },
+            &mut env,
+        );
+        match popped {
+            Ok(true) => Ok(Some(out)),
+            Ok(false) => Ok(None),
+            // Not again: `pop_one` may have skipped an abandoned claim.
+            Err(c) => during(&"Receiver::recv", self.role.handle().object(), || {
+                Err(corrupt(c))
+            }),
+        }
+    }
+
+    /// [`recv`](Self::recv) from a process that does not hold the role: the
+    /// whole call, its error named.
+    #[cold]
+    #[inline(never)]
+    fn recv_slow(&mut self) -> Result<Option<T>> {
         let p = self.p();
         let (sems, view) = (self.role.handle().sems(), self.view);
         self.role.now(
@@ -1764,5 +1776,38 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
     /// ```
     pub fn set_peer_check(&mut self, every: Option<Duration>) {
         self.role.settings.peer_check = every;
+    }
+    /// Sets whether a park that a signal ends fails the blocking call with
+    /// [`ErrorKind::Interrupted`] (`true`) or parks again (`false`, the default),
+    /// as [`Producer::set_interruptible`](crate::queue::Producer::set_interruptible)
+    /// does for a queue: a program that cancels a wait from a signal handler sets it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::mpsc::Mpsc;
+    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+    /// use sysv_ipc_mock::Mock;
+    ///
+    /// // The mock interrupts a parked call as a signal (or a stop) does.
+    /// static KERNEL: Mock = Mock::new();
+    /// let m = Mpsc::<u64, 2, _>::create_in(&KERNEL, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?;
+    /// let _tx = m.producer()?; // alive, and never sends
+    /// let mut rx = m.consumer()?;
+    /// rx.set_spins(0);
+    /// rx.set_peer_check(None);
+    /// rx.set_interruptible(true);
+    /// std::thread::scope(|s| {
+    ///     let parked = s.spawn(move || rx.recv_blocking());
+    ///     while KERNEL.blocked() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     KERNEL.interrupt_waiters();
+    ///     assert_eq!(parked.join().unwrap().unwrap_err().kind(), ErrorKind::Interrupted);
+    /// });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_interruptible(&mut self, interruptible: bool) {
+        self.role.settings.interruptible = interruptible;
     }
 }

@@ -1472,141 +1472,9 @@ impl<T, const MAXSZ: usize, B: Backend> Handle for Queue<T, MAXSZ, B> {
 /// settings.
 type QueueRole<T, const MAXSZ: usize, B> = Role<Queue<T, MAXSZ, B>>;
 
-/// A value [`Producer::enqueue`] could not enqueue, and why: full
-/// ([`ErrorKind::WouldBlock`]), timed out, interrupted, corrupt, removed.
-///
-/// # Examples
-///
-/// ```
-/// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
-///
-/// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-/// let mut tx = q.producer()?;
-/// tx.enqueue_slice(&[1, 2])?;
-/// let e = tx.enqueue(3).unwrap_err();
-/// assert_eq!(e.kind(), ErrorKind::WouldBlock);
-/// assert_eq!(e.into_inner(), 3); // the value is not lost
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub struct EnqueueError<T> {
-    error: Error,
-    value: T,
-}
-
-impl<T> EnqueueError<T> {
-    /// The same error, naming the operation and the object (see
-    /// [`during`](crate::error::during)): only with the `error-context` feature,
-    /// as every other call's errors.
-    fn during(self, operation: &'static &'static str, object: Object) -> Self {
-        #[cfg(feature = "error-context")]
-        {
-            EnqueueError {
-                error: self.error.during(operation).on(object),
-                value: self.value,
-            }
-        }
-        #[cfg(not(feature = "error-context"))]
-        {
-            let _ = (operation, object);
-            self
-        }
-    }
-
-    /// Why.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sysv_ipc::{Call, ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
-    ///
-    /// let q = Removal::new(Queue::<u64, 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// let mut tx = q.producer()?;
-    /// tx.enqueue_slice(&[1, 2])?;
-    /// let e = tx.enqueue(3).unwrap_err().error(); // drops the value
-    /// assert_eq!((e.call(), e.kind()), (None, ErrorKind::WouldBlock)); // no system call failed
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub const fn error(&self) -> Error {
-        self.error
-    }
-
-    /// What kind of failure: `self.error().kind()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removal, queue::Queue};
-    ///
-    /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// let mut tx = q.producer()?;
-    /// tx.enqueue(1)?;
-    /// let e = tx.enqueue_timeout(2, Duration::from_millis(1)).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub const fn kind(&self) -> ErrorKind {
-        self.error.kind()
-    }
-
-    /// Whether the queue was full (and the call did not wait).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
-    ///
-    /// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// let mut tx = q.producer()?;
-    /// assert!(tx.enqueue(1).is_ok());
-    /// assert!(tx.enqueue(2).unwrap_err().is_full());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn is_full(&self) -> bool {
-        self.error.kind() == ErrorKind::WouldBlock
-    }
-
-    /// The value, back to the caller.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
-    ///
-    /// let q = Removal::new(Queue::<[u8; 4], 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
-    /// let mut tx = q.producer()?;
-    /// tx.enqueue(*b"one ")?;
-    /// // Full: keep the value for later instead of losing it.
-    /// let pending = tx.enqueue(*b"two ").unwrap_err().into_inner();
-    /// assert_eq!(&pending, b"two ");
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.value
-    }
-}
-
-impl<T> fmt::Debug for EnqueueError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnqueueError")
-            .field("error", &self.error)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> fmt::Display for EnqueueError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
-    }
-}
-
-impl<T> core::error::Error for EnqueueError<T> {}
-
-impl<T> From<EnqueueError<T>> for Error {
-    fn from(e: EnqueueError<T>) -> Error {
-        e.error
-    }
-}
+/// A value [`Producer::enqueue`] could not enqueue, and why: the crate's one
+/// [`SendError`](crate::SendError) under its old name.
+pub type EnqueueError<T> = crate::SendError<T>;
 
 /// The producer role of a [`Queue`]; dropping it releases the role (and detaches
 /// its own mapping). It borrows no `Queue`: see [the module docs](self#roles).
@@ -1692,11 +1560,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
                 },
                 &mut park,
             );
-            if pushed == Ok(true) {
-                return Ok(());
+            match pushed {
+                Ok(true) => return Ok(()),
+                // Full: said at once, without a second look at `head`, whose
+                // line the consumer writes (a producer polling a full ring
+                // would pull it away twice per poll).
+                Ok(false) => return self.full(value),
+                Err(_) => {}
             }
         }
         self.refused(value)
+    }
+
+    /// [`enqueue`](Self::enqueue)'s answer for a full queue, named, with the
+    /// value back.
+    #[cold]
+    #[inline(never)]
+    fn full(&mut self, value: T) -> Result<(), EnqueueError<T>> {
+        let object = self.role.handle().object();
+        Err(EnqueueError::new(error(ErrorKind::WouldBlock), value)
+            .during(&"Producer::enqueue", object))
     }
 
     /// Why [`enqueue`](Self::enqueue) did not take `value`, named: the holder check
@@ -1713,7 +1596,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     /// [`enqueue`](Self::enqueue), its errors not yet named.
     fn push_one(&mut self, value: T) -> Result<(), EnqueueError<T>> {
         if let Err(error) = self.holder() {
-            return Err(EnqueueError { error, value });
+            return Err(EnqueueError::new(error, value));
         }
         let mut park = self.role.wake(ITEMS);
         let r = self.ring.push(
@@ -1725,14 +1608,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
         );
         match r {
             Ok(1) => Ok(()),
-            Ok(_) => Err(EnqueueError {
-                error: error(ErrorKind::WouldBlock),
-                value,
-            }),
-            Err(c) => Err(EnqueueError {
-                error: corrupt(c),
-                value,
-            }),
+            Ok(_) => Err(EnqueueError::new(error(ErrorKind::WouldBlock), value)),
+            Err(c) => Err(EnqueueError::new(corrupt(c), value)),
         }
     }
 
@@ -1786,7 +1663,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
         // Named here as well: `EnqueueError::during` names the call whatever the
         // `error-context` feature says, as `enqueue` does.
         r.map(drop).map_err(|error| {
-            EnqueueError { error, value }.during(name, self.role.handle().object())
+            EnqueueError::new(error, value).during(name, self.role.handle().object())
         })
     }
 
@@ -2344,8 +2221,13 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
                 },
                 &mut park,
             );
-            if popped == Ok(true) {
-                return Ok(Some(out));
+            match popped {
+                Ok(true) => return Ok(Some(out)),
+                // Empty, and not for good: said at once, without a second look
+                // at the slot the producer writes next (a consumer polling an
+                // empty ring would read its line twice per poll).
+                Ok(false) if !self.ring.is_finished() => return Ok(None),
+                _ => {}
             }
         }
         self.dequeue_slow()

@@ -429,6 +429,7 @@ impl<T: ShmType, const N: usize, B: Backend, A: Access> Table<T, N, B, A> {
     }
 
     /// The slots, over either kind of attachment (loads only).
+    #[inline]
     fn read_view(&self) -> Result<TableReadView<'_, N>> {
         TableReadView::new(&self.att, Self::VALUE_WORDS)
             .ok_or_else(|| too_small(self.att.len(), Self::SIZE))
@@ -479,6 +480,7 @@ impl<T: ShmType, const N: usize, B: Backend, A: Access> Table<T, N, B, A> {
     /// let frame = board.read(0)?; // error: T is larger than shm::MAX_READ_BY_VALUE
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[inline]
     pub fn read(&self, i: usize) -> Result<T> {
         const {
             assert!(
@@ -575,6 +577,7 @@ impl<T: ShmType, const N: usize, B: Backend, A: Access> Table<T, N, B, A> {
     }
 
     /// A copy of slot `i` and its version, with up to `attempts` attempts.
+    #[inline]
     fn read_copy(&self, i: usize, attempts: u32) -> Result<(T, u64)> {
         let mut out = T::new_zeroed();
         let version = self.read_bytes(i, &mut out, attempts)?;
@@ -616,6 +619,7 @@ impl<T: ShmType, const N: usize, B: Backend, A: Access> Table<T, N, B, A> {
     /// assert_eq!(frame[9], 9);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[inline]
     pub fn read_into(&self, i: usize, out: &mut T) -> Result<u64> {
         during(&"Table::read_into", self.object(), || {
             self.read_bytes(i, out, DEFAULT_ATTEMPTS)
@@ -1307,6 +1311,7 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
     /// assert_eq!(w.write(2, &3).unwrap_err().kind(), ErrorKind::OutOfRange);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[inline]
     pub fn write(&mut self, i: usize, value: &T) -> Result<u64> {
         during(&"Writer::write", self.role.handle().object(), || {
             self.role.holder()?;

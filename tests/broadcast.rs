@@ -13,9 +13,13 @@ use std::time::{Duration, Instant};
 use checked::Msg;
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Reader, Start};
 use sysv_ipc::queue::Queue;
-use sysv_ipc::{Backend, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSet};
+use sysv_ipc::{
+    Backend, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSet, ShmType, ShmView,
+    type_id,
+};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{TIMEOUT, fork_peer, in_ipc_namespace_timeout};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 const KEY: Key = Key::new(0x4243_0001);
 /// A one-semaphore set the test's parent raises to tell the writer to stop.
@@ -564,6 +568,206 @@ fn dead_readers_are_dropped_and_their_seats_reused<B: Backend + Clone>(b: B) {
     bc.remove().unwrap();
 }
 
+/// Words of [`Big`] after its `seq`: 4 MiB in all.
+const BIG_WORDS: usize = (4 << 20) / 8 - 1;
+
+/// A 4 MiB value: far above what may pass through the stack.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+#[repr(C)]
+struct Big {
+    seq: u64,
+    words: [u64; BIG_WORDS],
+}
+
+impl ShmType for Big {
+    const TYPE_ID: u64 = type_id("sysv-ipc tests::Big v1");
+}
+
+/// Word `k` of value `v`: every word of every value differs.
+fn big_word(v: u64, k: usize) -> u64 {
+    (v << 32 ^ k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+fn big(v: u64) -> Box<Big> {
+    let mut b = Big::new_box_zeroed().unwrap();
+    b.seq = v;
+    for (k, w) in b.words.iter_mut().enumerate() {
+        *w = big_word(v, k);
+    }
+    b
+}
+
+fn check_big(b: &Big, v: u64) {
+    assert_eq!(b.seq, v);
+    if let Some(k) = (0..BIG_WORDS).find(|&k| b.words[k] != big_word(v, k)) {
+        panic!("value {v}: word {k} is {:#x}", b.words[k]);
+    }
+}
+
+/// 4 MiB values, lossless, to two reader processes: the writer fills slots in
+/// place (`loan_blocking`, through the view and whole), the readers wait
+/// (`wait_blocking`) and copy straight into the heap (`recv_into`) or read in
+/// place (`recv_view`); every word of every value is checked, none is lost.
+fn lossless_values_of_4_mib_across_processes<B: Backend + Clone>(b: B) {
+    const N: usize = 4;
+    const VALUES: u64 = 12;
+    let o = options(2, Policy::Lossless);
+    let bc =
+        Broadcast::<Big, N, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
+            .unwrap();
+    let readers: Vec<_> = (0..2u64)
+        .map(|r| {
+            let b = b.clone();
+            fork_peer(move || {
+                let bc =
+                    Broadcast::<Big, N, B>::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, o)
+                        .unwrap();
+                let mut rx = bc.reader(Start::Newest).unwrap();
+                let mut got = Big::new_box_zeroed().unwrap();
+                let mut v = 0;
+                loop {
+                    match rx.wait_blocking() {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == ErrorKind::Closed => break,
+                        Err(e) => panic!("reader {r}: {e}"),
+                    }
+                    if (v + r) % 2 == 0 {
+                        let n = rx.recv_into(core::slice::from_mut(&mut *got)).unwrap();
+                        assert_eq!(n, 1);
+                        check_big(&got, v);
+                    } else {
+                        let (seq, mismatch) = rx
+                            .recv_view(|view| {
+                                let mismatch = (0..BIG_WORDS)
+                                    .step_by(4099)
+                                    .find(|&k| view.words().get(k) != Some(big_word(v, k)));
+                                (
+                                    view.seq().load(std::sync::atomic::Ordering::Relaxed),
+                                    mismatch,
+                                )
+                            })
+                            .unwrap()
+                            .expect("wait_blocking said a value is there");
+                        assert_eq!((seq, mismatch), (v, None));
+                    }
+                    v += 1;
+                }
+                assert_eq!(v, VALUES);
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    while bc.readers_registered().unwrap() < 2 {
+        assert!(start.elapsed() < TIMEOUT, "readers did not join");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut tx = bc.writer().unwrap();
+    for v in 0..VALUES {
+        let value = big(v);
+        let loan = tx.loan_blocking(1).unwrap();
+        assert_eq!(loan.len(), 1);
+        if v % 2 == 0 {
+            assert!(loan.write(0, &value));
+        } else {
+            let view = loan.slot(0).unwrap();
+            view.seq().store(v, std::sync::atomic::Ordering::Relaxed);
+            view.words()
+                .write_range(0..BIG_WORDS, &value.words)
+                .unwrap();
+        }
+        assert_eq!(loan.commit_all(), 1);
+    }
+    tx.close().unwrap();
+    readers.into_iter().for_each(|r| r.join());
+    bc.remove().unwrap();
+}
+
+/// A value whose words are all its number: a read that mixes two shows.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, ShmView)]
+#[repr(C)]
+struct Same {
+    words: [u64; 64],
+}
+
+impl ShmType for Same {
+    const TYPE_ID: u64 = type_id("sysv-ipc tests::Same v1");
+}
+
+/// A lossy writer process laps a reader that reads in place (`recv_view`) and
+/// copies (`recv_into`): whatever the reader gets is one value whole, in
+/// increasing order, and the gaps it is told of account for every value it
+/// did not get.
+fn lossy_in_place_reads_are_never_torn<B: Backend + Clone>(b: B) {
+    const N: usize = 4;
+    const VALUES: u64 = 200_000;
+    let o = options(1, Policy::Lossy);
+    let bc =
+        Broadcast::<Same, N, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
+            .unwrap();
+    let mut rx = bc.reader(Start::Newest).unwrap();
+    let writer = {
+        let b = b.clone();
+        fork_peer(move || {
+            let bc = Broadcast::<Same, N, B>::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, o)
+                .unwrap();
+            let mut tx = bc.writer().unwrap();
+            for v in 1..=VALUES {
+                tx.send_slice(&[Same { words: [v; 64] }]).unwrap();
+                // About as long as a read: writes land during reads.
+                for _ in 0..(v % 64) {
+                    std::hint::spin_loop();
+                }
+            }
+            tx.close().unwrap();
+        })
+    };
+    let (mut next, mut got, mut missed) = (1u64, 0u64, 0u64);
+    let mut copy = Same { words: [0; 64] };
+    loop {
+        let r = if got % 2 == 0 {
+            rx.recv_view(|view| {
+                let first = view.words().get(0).unwrap();
+                (1..64)
+                    .all(|k| view.words().get(k) == Some(first))
+                    .then_some(first)
+            })
+        } else {
+            rx.recv_into(core::slice::from_mut(&mut copy)).map(|n| {
+                (n == 1).then(|| {
+                    assert!(copy.words.iter().all(|&w| w == copy.words[0]), "torn copy");
+                    Some(copy.words[0])
+                })
+            })
+        };
+        match r {
+            Ok(Some(Some(v))) => {
+                assert_eq!(v, next, "a value out of order");
+                next += 1;
+                got += 1;
+            }
+            Ok(Some(None)) => panic!("a torn value was returned"),
+            Ok(None) => std::hint::spin_loop(),
+            Err(e) if e.kind() == ErrorKind::Lagged => {
+                let m = e.missed().unwrap();
+                missed += m;
+                next += m;
+            }
+            Err(e) if e.kind() == ErrorKind::Closed => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    writer.join();
+    assert_eq!(
+        got + missed,
+        VALUES,
+        "every value either received or reported missed"
+    );
+    assert!(got > 0);
+    eprintln!("lossy in-place reads: {got} received whole, {missed} reported missed");
+    drop(rx);
+    bc.remove().unwrap();
+}
+
 macro_rules! kernel_tests {
     ($($test:ident),* $(,)?) => {
         mod linux_raw {
@@ -592,4 +796,6 @@ kernel_tests!(
     roles_refuse_a_forked_child,
     mismatches_are_refused,
     dead_readers_are_dropped_and_their_seats_reused,
+    lossless_values_of_4_mib_across_processes,
+    lossy_in_place_reads_are_never_torn,
 );

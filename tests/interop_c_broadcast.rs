@@ -6,10 +6,12 @@
 //! - a Rust writer and a C reader beside a Rust reader, lossless, 100 000 samples
 //!   through 16 slots: both readers get every sample in order (the C reader parks
 //!   on its semaphore and the Rust writer wakes it, and the Rust writer waits for
-//!   it); then lossy, where the C reader reports its gaps and every value it got
-//!   is checked against its number;
+//!   it; the writer starts only once the C reader sleeps, `GETNCNT` on its wake
+//!   semaphore); then lossy, where the C reader reports its gaps and every value
+//!   it got is checked against its number;
 //! - a C writer and two Rust readers, lossless: every sample, in order, then
-//!   `Closed`;
+//!   `Closed`; the readers start only once the C writer, having filled the ring,
+//!   sleeps on its semaphore, and their reads wake it;
 //! - the C side refuses another capacity, reader count or policy, and the broadcast
 //!   opened as a queue.
 //!
@@ -18,10 +20,11 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
 use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removable, ShmType, type_id};
-use sysv_ipc_testkit::{CProgram, in_ipc_namespace};
+use sysv_ipc_testkit::{CProgram, TIMEOUT, in_ipc_namespace};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 const LAYOUT_H: &str = include_str!("../include/sysv_ipc_layout.h");
@@ -92,6 +95,23 @@ fn finish(mut child: Child) {
     assert!(status.success(), "bc_peer: {status}");
 }
 
+/// The semaphores `src/broadcast.rs` gives the writer's and reader `k`'s parks, as
+/// section 6 of the C header numbers them.
+const WRITER_WAKE: u16 = 0;
+
+fn reader_wake(k: u16) -> u16 {
+    2 + 2 * k
+}
+
+/// Waits until a process sleeps on semaphore `num` of `bc`'s set.
+fn wait_parked(bc: &Bc, num: u16) {
+    let start = Instant::now();
+    while bc.semaphores().waiting_for_increase(num).unwrap() == 0 {
+        assert!(start.elapsed() < TIMEOUT, "semaphore {num}: nobody parked");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 fn create(policy: Policy) -> Bc {
     let o = BroadcastOptions::new().readers(READERS).policy(policy);
     let b = DefaultBackend::default();
@@ -111,7 +131,13 @@ fn rust_writer_c_reader(policy: Policy) {
     let bc = create(policy);
     let a = args("read", policy);
     let (child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(line(&mut out), "joined");
+    let seat: u16 = line(&mut out)
+        .strip_prefix("joined ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The C reader parks on the empty ring before anything is sent.
+    wait_parked(&bc, reader_wake(seat));
     let mut rx = bc.reader(Start::Newest).unwrap();
     let mut tx = bc.writer().unwrap();
     let mut mine = 0;
@@ -177,6 +203,8 @@ fn c_writer_rust_readers() {
         ];
         let a = args("write", Policy::Lossless);
         let (child, mut out) = spawn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        // The C writer fills the ring and parks: the readers' first reads wake it.
+        wait_parked(&bc, WRITER_WAKE);
         let mut next = [0u64; 2];
         loop {
             let mut progress = false;
@@ -199,8 +227,15 @@ fn c_writer_rust_readers() {
                 std::thread::yield_now();
             }
         }
-        assert_eq!(line(&mut out), "sent");
+        let report = line(&mut out);
         finish(child);
+        eprintln!("C writer: {report}");
+        let wakes = report
+            .rsplit(' ')
+            .next()
+            .and_then(|w| w.parse::<u64>().ok());
+        assert!(report.starts_with("sent parks "), "{report}");
+        assert!(wakes.is_some_and(|w| w >= 1), "{report}");
         for r in &mut readers {
             assert_eq!(r.recv_blocking().unwrap_err().kind(), ErrorKind::Closed);
         }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use sysv_ipc::mpsc::{Mpsc, MpscOptions};
 use sysv_ipc::queue::Queue;
 use sysv_ipc::shm::Segment;
-use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
+use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemOp, SemSet};
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{TIMEOUT, fork_peer, in_ipc_namespace_timeout};
 
@@ -355,6 +355,77 @@ fn dead_producers_seats_reused_and_peer_died<B: Backend + Clone + 'static>(b: B)
     m.remove().unwrap();
 }
 
+/// Every semaphore value of the set under `KEY`, and how many processes wait on
+/// any of them.
+fn sem_state<B: Backend + Clone>(b: &B) -> (Vec<u16>, usize) {
+    let set = SemSet::open_in(b.clone(), KEY).unwrap();
+    let n = set.stat().unwrap().nsems;
+    let mut values = vec![0; n];
+    set.get_all(&mut values).unwrap();
+    let waiting = (0..n as u16)
+        .map(|i| set.waiting_for_increase(i).unwrap())
+        .sum();
+    (values, waiting)
+}
+
+/// A consumer parked on a claim whose producer process is SIGKILLed, with no
+/// peer check at all: the death itself wakes it (the `SEM_UNDO` post each
+/// producer process arms), it skips the claim, counts it, and takes the value
+/// behind it. A producer process that leaves cleanly posts nothing at its exit;
+/// one that exits holding its seat posts once.
+fn producer_death_wakes_the_parked_consumer<B: Backend + Clone + Send + 'static>(b: B) {
+    let m = create(b.clone(), 2);
+    let mut rx = m.consumer().unwrap();
+    rx.set_spins(0);
+    rx.set_peer_check(None);
+    let claimed = SemSet::create_in(
+        b.clone(),
+        Key::PRIVATE,
+        1,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+    )
+    .unwrap();
+    let (bb, signal) = (b.clone(), &claimed);
+    let claimer = fork_peer(move || {
+        let m = open(bb, 2);
+        let mut tx = m.producer().unwrap();
+        assert!(tx.claim_and_stall().unwrap()); // position 0, never published
+        signal.op(&[SemOp::post(0)]).unwrap();
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    claimed.op(&[SemOp::wait(0)]).unwrap();
+    let mut tx = m.producer().unwrap();
+    tx.send(7).unwrap(); // position 1, behind the stalled claim
+    std::thread::scope(|s| {
+        let parked = s.spawn(|| rx.recv_timeout(TIMEOUT));
+        let start = Instant::now();
+        while sem_state(&b).1 == 0 {
+            assert!(start.elapsed() < TIMEOUT, "the consumer never parked");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(claimer); // SIGKILL
+        assert_eq!(parked.join().unwrap().unwrap(), 7, "woken by the death");
+    });
+    assert_eq!(rx.abandoned(), 1);
+    drop(tx);
+    // Nobody parked now: a clean leave posts nothing at exit, a producer that
+    // exits holding its seat posts the consumer's semaphore once.
+    let before = sem_state(&b).0;
+    let bb = b.clone();
+    fork_peer(move || drop(open(bb, 2).producer().unwrap())).join();
+    assert_eq!(sem_state(&b).0, before, "a clean leave posts nothing");
+    let bb = b.clone();
+    fork_peer(move || std::mem::forget(open(bb, 2).producer().unwrap())).join();
+    let after = sem_state(&b).0;
+    let sum = |v: &[u16]| v.iter().map(|&x| u64::from(x)).sum::<u64>();
+    assert_eq!(sum(&after), sum(&before) + 1, "{before:?} -> {after:?}");
+    drop(rx);
+    m.remove().unwrap();
+}
+
 /// The example `mpsc_producer` (`tests/common/examples.rs`: beside this test's
 /// binary, or copied where `.ci/unprivileged` runs the suite as another user).
 fn producer_program() -> std::path::PathBuf {
@@ -435,4 +506,5 @@ both!(
     roles_after_fork_are_the_parents,
     layout_mismatch,
     dead_producers_seats_reused_and_peer_died,
+    producer_death_wakes_the_parked_consumer,
 );

@@ -886,16 +886,29 @@ impl<'a, const N: usize> Broadcast<'a, N> {
     }
 
     /// The `seq` word and payload words of the slot of message `index`.
+    // Unchecked and by pointer, as the ring's `slot`: on every send and receive,
+    // where the checked slice over a runtime stride cost 15 of a one-message
+    // call's instructions (callgrind).
     #[inline]
     fn slot(&self, index: u64) -> (&'a AtomicU64, &'a [AtomicU64]) {
         // Masked with our compile-time N: the slot is in range whatever `index` is.
         let i = (index as usize) & (N - 1);
-        let stride = self.slot_words + 1;
-        match self.slots.get(i * stride..i * stride + stride) {
-            Some([seq, payload @ ..]) => (seq, payload),
-            // Never: `new` checked `slots.len() == N * stride`, `stride >= 2`.
-            _ => (&self.ctl.writer_pad[0], &[]),
-        }
+        let base = self.slots.as_ptr();
+        // SAFETY: `new` checked `slots.len() == words(slot_words)`, which is
+        // `N * (slot_words + 1)` unsaturated (a slice of `AtomicU64` has fewer than
+        // `usize::MAX` elements), and the fields never change; `i < N`, so
+        // `i * (slot_words + 1)` does not overflow and the slot's `slot_words + 1`
+        // words from there are inside `slots`.
+        let seq = unsafe { base.add(i * (self.slot_words + 1)) };
+        // SAFETY: `seq` points into `slots`, borrowed for `'a` (see above).
+        let seq_ref = unsafe { &*seq };
+        // SAFETY: `seq + 1` is the slot's first payload word, inside `slots` (its
+        // slot has `slot_words + 1 >= 2` words: `new` checked `slot_words > 0`).
+        let first = unsafe { seq.add(1) };
+        // SAFETY: the `slot_words` words from `first` are the rest of its slot,
+        // inside `slots` (see above), initialised atomics borrowed for `'a`.
+        let payload = unsafe { core::slice::from_raw_parts(first, self.slot_words) };
+        (seq_ref, payload)
     }
 
     /// Runs the writer's wake check after a store that may let it go on (a
@@ -1324,11 +1337,69 @@ impl<'a, const N: usize> BcWriter<'a, N> {
         mut write: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, Corrupt> {
+        // One message through `push_one`, so that the loom models of `push`
+        // cover it.
+        if max == 1 {
+            return Ok(usize::from(self.push_one(|slot| write(0, slot), parking)?));
+        }
         let n = self.reserve(max)?;
         for i in 0..n {
             write(i, self.reserved(i));
         }
         Ok(self.commit(n, parking))
+    }
+
+    /// [`push`](Self::push) of one message, the slot found once and no loops:
+    /// the same stores in the same order (its mark, the Release fence, the
+    /// payload, its complete `seq`, `tail`, the wake check). `Ok(false)` when a
+    /// lossless ring has no room.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use core::sync::atomic::{AtomicU64, Ordering};
+    /// # use sysv_ipc::layout::broadcast::{BcCtl, BcWriter, Broadcast, Fanout, Policy};
+    /// # use sysv_ipc::layout::ring::{Barrier, Parking};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    /// # impl Fanout for NoPark { fn unpark_reader(&mut self, _: usize) {} }
+    /// let ctl = BcCtl::new();
+    /// ctl.init(Policy::Lossy, 1, Barrier::Symmetric);
+    /// let lines: [AtomicU64; Broadcast::<4>::line_words(1)] = Default::default();
+    /// let slots: [AtomicU64; Broadcast::<4>::words(1)] = Default::default();
+    /// let mut w = BcWriter::new(Broadcast::<4>::new(&ctl, &lines, &slots, 1).unwrap()).unwrap();
+    /// assert_eq!(w.push_one(|s| s[0].store(7, Ordering::Relaxed), &mut NoPark), Ok(true));
+    /// assert_eq!(w.tail(), 1);
+    /// ```
+    #[inline]
+    pub fn push_one<P: Fanout>(
+        &mut self,
+        write: impl FnOnce(&[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<bool, Corrupt> {
+        if self.free(1)? == 0 {
+            return Ok(false);
+        }
+        let m = self.tail;
+        let (seq, payload) = self.bc.slot(m);
+        // Release, and the fence: as in `reserve`.
+        seq.store(writing(m), Ordering::Release);
+        fence(Ordering::Release);
+        // A loan's reservation, if any, is given up: its slots keep marks, which
+        // readers take for messages being written, as `reserve` leaves them.
+        self.reserved = 0;
+        write(payload);
+        // Release, both: as in `commit`.
+        seq.store(done(m), Ordering::Release);
+        self.tail = m.wrapping_add(1);
+        self.bc.ctl.tail.store(self.tail, Ordering::Release);
+        self.wake_readers(parking);
+        Ok(true)
     }
 
     /// [`reserve`](Self::reserve) of between 1 and `max` slots, spinning `spins`
@@ -1988,17 +2059,8 @@ impl<'a, const N: usize> BcReader<'a, N> {
             // Relaxed: ordered by the fence above.
             let s = self.bc.slot(m).0.load(Ordering::Relaxed);
             if s != done(m) {
-                // Acquire: with the Relaxed load above, synchronises with the
-                // Release store of the newer mark it read (`reserve`), so that
-                // `lapped` sees a `tail` of at least that message's (cold path:
-                // the loop's loads stay Relaxed).
-                fence(Ordering::Acquire);
-                return Err(match Self::classify(s, m)? {
-                    Slot::Lapped(newer) => self.lapped(Some(newer)),
-                    // `tail` or the `seq` said it was complete, and a slot's
-                    // `seq` only moves forward.
-                    Slot::Ready | Slot::NotYet => ReadError::Corrupt,
-                });
+                // The loop's loads stay Relaxed: `overwritten` has the fence.
+                return Err(self.overwritten(s, m));
             }
         }
         self.cursor = self.cursor.wrapping_add(n as u64);
@@ -2046,11 +2108,91 @@ impl<'a, const N: usize> BcReader<'a, N> {
         mut read: impl FnMut(usize, &[AtomicU64]),
         parking: &mut P,
     ) -> Result<usize, ReadError> {
+        // One message through `pop_one`, so that the loom models of `pop` cover
+        // it.
+        if max == 1 {
+            return Ok(usize::from(self.pop_one(|slot| read(0, slot), parking)?));
+        }
         let n = self.peek(max)?;
         for i in 0..n {
             read(i, self.peeked(i));
         }
         self.release(n, parking)
+    }
+
+    /// [`pop`](Self::pop) of one message, the slot found once and no loops: the
+    /// same loads in the same order (what is available, the payload, the Acquire
+    /// fence, the `seq` that validates it), then the cursor and the wake check.
+    /// `Ok(false)` when nothing new is there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use core::sync::atomic::{AtomicU64, Ordering};
+    /// # use sysv_ipc::layout::broadcast::{BcCtl, BcReader, BcWriter, Broadcast, Fanout, Policy, Start};
+    /// # use sysv_ipc::layout::ring::{Barrier, Parking};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    /// # impl Fanout for NoPark { fn unpark_reader(&mut self, _: usize) {} }
+    /// let ctl = BcCtl::new();
+    /// ctl.init(Policy::Lossless, 1, Barrier::Symmetric);
+    /// let lines: [AtomicU64; Broadcast::<4>::line_words(1)] = Default::default();
+    /// let slots: [AtomicU64; Broadcast::<4>::words(1)] = Default::default();
+    /// let bc = Broadcast::<4>::new(&ctl, &lines, &slots, 1).unwrap();
+    /// let mut r = BcReader::join(bc, 0, Start::Newest, &mut NoPark).unwrap();
+    /// let mut w = BcWriter::new(bc).unwrap();
+    /// let mut got = 0;
+    /// assert_eq!(r.pop_one(|s| got = s[0].load(Ordering::Relaxed), &mut NoPark), Ok(false));
+    /// w.push_one(|s| s[0].store(7, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// assert_eq!(r.pop_one(|s| got = s[0].load(Ordering::Relaxed), &mut NoPark), Ok(true));
+    /// assert_eq!(got, 7);
+    /// ```
+    #[inline]
+    pub fn pop_one<P: Parking>(
+        &mut self,
+        read: impl FnOnce(&[AtomicU64]),
+        parking: &mut P,
+    ) -> Result<bool, ReadError> {
+        if self.available(1)? == 0 {
+            return Ok(false);
+        }
+        let m = self.cursor;
+        let (seq, payload) = self.bc.slot(m);
+        read(payload);
+        // Acquire, then Relaxed: as in `release`.
+        fence(Ordering::Acquire);
+        let s = seq.load(Ordering::Relaxed);
+        if s != done(m) {
+            return Err(self.overwritten(s, m));
+        }
+        self.cursor = m.wrapping_add(1);
+        // Release: as in `release`.
+        self.line.cursor.store(self.cursor, Ordering::Release);
+        self.bc.wake_writer(parking);
+        Ok(true)
+    }
+
+    /// What a validation that found `s` in the `seq` of message `m`, after the
+    /// payload was read, means: the writer lapped us (a newer mark), or the ring
+    /// is corrupt.
+    #[cold]
+    #[inline(never)]
+    fn overwritten(&mut self, s: u64, m: u64) -> ReadError {
+        // Acquire: with the Relaxed load that read `s`, synchronises with the
+        // Release store of the newer mark it read (`reserve`), so that `lapped`
+        // sees a `tail` of at least that message's.
+        fence(Ordering::Acquire);
+        match Self::classify(s, m) {
+            Ok(Slot::Lapped(newer)) => self.lapped(Some(newer)),
+            // `tail` or the `seq` said it was complete, and a slot's `seq` only
+            // moves forward.
+            Ok(Slot::Ready | Slot::NotYet) | Err(Corrupt) => ReadError::Corrupt,
+        }
     }
 
     /// [`peek`](Self::peek) of between 1 and `max` messages, spinning `spins`

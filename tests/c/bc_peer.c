@@ -4,11 +4,12 @@
  * only.
  *
  *   bc_peer read <key> <n> <cap> <readers> <policy>   joins at the newest, prints
- *                                   "joined", receives (blocking) and checks samples
+ *                                   "joined <seat>", receives (blocking) and checks samples
  *                                   until the end of the stream, prints
  *                                   "got <values> missed <missed> sum <sum>"
- *   bc_peer write <key> <n> <cap> <readers> <policy>  sends samples 0..n-1 (polling
- *                                   while a lossless ring is full), closes, prints "sent"
+ *   bc_peer write <key> <n> <cap> <readers> <policy>  sends samples 0..n-1 (parking
+ *                                   while a lossless ring is full), closes, prints
+ *                                   "sent parks <parks> wakes <parks a post ended>"
  *   bc_peer refuse <key> <cap> <readers> <policy>     joins with wrong shapes (each
  *                                   refused), prints "refused"
  *
@@ -18,7 +19,6 @@
 #define _GNU_SOURCE
 #include "sysv_ipc_protocol.h"
 
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
         if (mode[0] == 'r') {
             if ((r = svipc_bc_reader(&b, 1)) != SVIPC_OK)
                 fail("reader", r);
-            printf("joined\n");
+            printf("joined %llu\n", (unsigned long long)b.index);
             fflush(stdout);
             uint64_t next = b.own, got = 0, missed = 0, sum = 0;
             for (;;) {
@@ -92,18 +92,15 @@ int main(int argc, char **argv) {
                 fail("writer", r);
             for (uint64_t k = 0; k < n;) {
                 struct sample s = make_sample(k);
-                r = svipc_bc_send(&b, &s);
-                if (r == SVIPC_WOULD_BLOCK) {
-                    sched_yield();
-                    continue;
-                }
-                if (r != SVIPC_OK)
-                    fail("send", r);
+                struct timespec limit = {.tv_sec = 30};
+                if ((r = svipc_bc_send_wait(&b, &s, SVIPC_DEFAULT_SPINS, &limit)) != SVIPC_OK)
+                    fail("send_wait", r);
                 k++;
             }
             if ((r = svipc_bc_writer_close(&b)) != SVIPC_OK)
                 fail("close", r);
-            printf("sent\n");
+            printf("sent parks %llu wakes %llu\n", (unsigned long long)b.parks,
+                   (unsigned long long)b.wakes);
         }
         svipc_bc_close(&b);
         return 0;
