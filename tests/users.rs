@@ -976,9 +976,11 @@ fn stop_and_continue(pid: ::libc::pid_t) -> bool {
     stopped
 }
 
-/// A debugger's visit: `PTRACE_SEIZE`, `PTRACE_INTERRUPT`, a wait (at most
-/// 100 ms) until `/proc` shows the ptrace stop, `PTRACE_DETACH`; whether it
-/// stopped.
+/// A debugger's visit: `PTRACE_SEIZE`, `PTRACE_INTERRUPT`, a wait until `/proc`
+/// shows the ptrace stop, `PTRACE_DETACH`; whether it stopped. The wait has no
+/// 100 ms bound as a `SIGSTOP`'s has: `PTRACE_DETACH` fails on a tracee not yet
+/// stopped, and one interrupted after that stays in its ptrace stop for good (a
+/// loaded machine did that here, within 100 ms, and hung the peers).
 fn ptrace_interrupt(pid: ::libc::pid_t) -> bool {
     let null = std::ptr::null_mut::<::libc::c_void>();
     // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid` is our
@@ -988,7 +990,15 @@ fn ptrace_interrupt(pid: ::libc::pid_t) -> bool {
     }
     // SAFETY: as above, on the tracee we just seized.
     unsafe { ::libc::ptrace(::libc::PTRACE_INTERRUPT, pid, null, null) };
-    let stopped = wait_for(pid, b't');
+    let t0 = Instant::now();
+    let stopped = loop {
+        match state(pid) {
+            Some(b't') => break true,
+            Some(b'Z' | b'X') | None => break false,
+            _ if t0.elapsed() > Duration::from_secs(10) => panic!("{pid}: no ptrace stop"),
+            _ => std::thread::yield_now(),
+        }
+    };
     // SAFETY: as above; detaching a tracee that exited meanwhile fails harmlessly.
     unsafe { ::libc::ptrace(::libc::PTRACE_DETACH, pid, null, null) };
     stopped
