@@ -4,9 +4,10 @@
 //! - separately started programs (`examples/broadcast_ticker.rs`; the `Mpsc` and
 //!   `Table` programs are in `tests/mpsc.rs` and `tests/table.rs`);
 //! - values of several MiB: 4 MiB `Table` slots written from and read into boxed
-//!   values; `Broadcast` (lossless, lossy) and `Mpsc` rings of 4 MiB of 4 KiB
-//!   values, the largest their by-value forms take (they have no in-place or loan
-//!   forms yet);
+//!   values; 4 MiB lossy `Broadcast` values through its loans and `recv_into`
+//!   (lossless ones: `tests/broadcast.rs`); `Broadcast` (lossless, lossy) and
+//!   `Mpsc` rings of 4 MiB of 4 KiB values, the largest the by-value forms take
+//!   (`Mpsc` has no in-place or loan forms yet);
 //! - another user (uid 65534): modes 0o600, 0o666 and 0o644;
 //! - Ctrl-Z: a process stopped (`SIGSTOP`) while parked in a blocking call, and
 //!   continued: the call completes, and its peer neither takes it for dead nor
@@ -193,8 +194,8 @@ fn table_values_of_4_mib_in_place<B: Backend + Clone + Send + 'static>(b: B) {
 }
 
 /// The largest value the by-value forms take (`shm::MAX_READ_BY_VALUE`), every
-/// byte derived from its number. (`Broadcast` and `Mpsc` have no in-place or
-/// loan forms yet: a larger `T` cannot be read at all.)
+/// byte derived from its number. (`Mpsc` has no in-place or loan forms yet: a
+/// larger `T` cannot be received at all.)
 #[derive(Clone, Copy, FromBytes, IntoBytes, Immutable, KnownLayout)]
 #[repr(C)]
 struct Page {
