@@ -14,10 +14,24 @@ use crate::clock;
 use crate::layout::ring::Parking;
 use crate::role::{RoleSettings, Seat};
 use crate::sem::{SemOp, SemSet};
-use crate::{Backend, Call, Error, ErrorKind, Result};
+use crate::{Backend, Call, Errno, Error, ErrorKind, Result};
 
 fn error(kind: ErrorKind) -> Error {
     Error::new(kind)
+}
+
+/// A parked call's semaphore error, `EINVAL` as [`ErrorKind::Removed`]: the role
+/// already used this set, so the id is gone. A set removed while the caller is
+/// parked wakes it with `EIDRM`, but one removed while it is stopped (Ctrl-Z,
+/// whose `EINTR` parks again) is gone by the next park, and `semop` on an id that
+/// is gone says `EINVAL` (as `poll::until` found).
+#[cold]
+fn gone_is_removed(e: Error) -> Error {
+    if e.errno() == Some(Errno::INVAL) && e.kind() == ErrorKind::InvalidArgument {
+        e.with_kind(ErrorKind::Removed)
+    } else {
+        e
+    }
 }
 
 /// Whom a parked call waits for, and how it learns that they died.
@@ -148,7 +162,7 @@ impl<'a, B: Backend, P: Peer> SemPark<'a, B, P> {
 
     /// After a wait ran out: [`ErrorKind::PeerDied`] if the peer is dead.
     fn check_peer(&self) -> Result<()> {
-        if self.peer.died(self.wake.sems)? {
+        if self.peer.died(self.wake.sems).map_err(gone_is_removed)? {
             return Err(error(ErrorKind::PeerDied));
         }
         Ok(())
@@ -214,7 +228,7 @@ impl<B: Backend, P: Peer> Parking for SemPark<'_, B, P> {
                 self.woken = true;
                 Ok(())
             }
-            r => r,
+            r => r.map_err(gone_is_removed),
         }
     }
 
