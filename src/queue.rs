@@ -1674,7 +1674,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     ///
     /// The value comes back in the error: [`ErrorKind::Interrupted`] (a signal, only
     /// after [`set_interruptible(true)`](Self::set_interruptible); the queue is
-    /// unchanged), [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`]
+    /// unchanged), [`ErrorKind::Removed`]
     /// (the queue was removed), [`ErrorKind::PeerDied`] (the consumer died holding
     /// its role while the queue was full; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Corrupt`].
@@ -2323,8 +2323,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     /// # Errors
     ///
     /// [`ErrorKind::Interrupted`] (a signal, only after
-    /// [`set_interruptible(true)`](Self::set_interruptible)), [`ErrorKind::Removed`] /
-    /// [`ErrorKind::InvalidArgument`] (the queue was removed),
+    /// [`set_interruptible(true)`](Self::set_interruptible)), [`ErrorKind::Removed`]
+    /// (the queue was removed),
     /// [`ErrorKind::PeerDied`] (the producer died holding its role and left nothing
     /// to dequeue; see [`set_peer_check`](Self::set_peer_check)),
     /// [`ErrorKind::Closed`] (the producer closed the queue and nothing is left:

@@ -442,7 +442,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B>
     ///
     /// As [`enqueue_blocking`](Self::enqueue_blocking): [`ErrorKind::Interrupted`]
     /// (only after [`set_interruptible(true)`](Self::set_interruptible)),
-    /// [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`],
+    /// [`ErrorKind::Removed`],
     /// [`ErrorKind::PeerDied`] (the consumer died holding its role while the queue
     /// was full), [`ErrorKind::Corrupt`], [`ErrorKind::WrongProcess`].
     ///
@@ -587,7 +587,7 @@ impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B>
     /// As [`dequeue_blocking`](Self::dequeue_blocking): [`ErrorKind::Closed`],
     /// [`ErrorKind::Interrupted`] (only after
     /// [`set_interruptible(true)`](Self::set_interruptible)),
-    /// [`ErrorKind::Removed`] / [`ErrorKind::InvalidArgument`],
+    /// [`ErrorKind::Removed`],
     /// [`ErrorKind::PeerDied`] (the producer died holding its role and left
     /// nothing), [`ErrorKind::Corrupt`], [`ErrorKind::WrongProcess`].
     ///
