@@ -1345,6 +1345,22 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
         name: &'static &'static str,
         timeout: Option<Duration>,
     ) -> Result<(), SendError<T>> {
+        // First the non-blocking form's fast path: a value there (or room) is
+        // taken without setting up a park, which costs on every call.
+        if self.role.holder().is_ok() {
+            let mut fan = Fan {
+                sems: self.role.handle().sems(),
+            };
+            let pushed = self.ring.push_one(
+                |slot| {
+                    store_words(slot, value.as_bytes());
+                },
+                &mut fan,
+            );
+            if pushed == Ok(true) {
+                return Ok(());
+            }
+        }
         let lane = Lane {
             own: WRITER_WAKE,
             wake: WRITER_WAKE,
@@ -1812,6 +1828,24 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
         };
         if self.lag != 0 {
             return during(name, self.role.handle().object(), || Err(self.take_lag()));
+        }
+        // First the non-blocking form's fast path: a value there (or room) is
+        // taken without setting up a park, which costs on every call.
+        if self.role.holder().is_ok() {
+            let mut out = T::new_zeroed();
+            let mut park = self.role.wake(WRITER_WAKE);
+            let popped = self.ring.pop_one(
+                |slot| {
+                    load_words(slot, out.as_mut_bytes());
+                },
+                &mut park,
+            );
+            match popped {
+                Ok(true) => return Ok(out),
+                // Not again: `pop_one` has moved a lapped reader on.
+                Err(e) => return during(name, self.role.handle().object(), || Err(read_error(e))),
+                Ok(false) => {}
+            }
         }
         let lane = self.lane();
         let mut side = (&mut self.ring, T::new_zeroed());

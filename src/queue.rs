@@ -1629,6 +1629,20 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
         name: &'static &'static str,
         timeout: Option<Duration>,
     ) -> Result<(), EnqueueError<T>> {
+        // First the non-blocking form's fast path: a value there (or room) is
+        // taken without setting up a park, which costs on every call.
+        if self.holder().is_ok() {
+            let mut park = self.role.wake(ITEMS);
+            let pushed = self.ring.push_one(
+                |slot| {
+                    store_words(slot, value.as_bytes());
+                },
+                &mut park,
+            );
+            if pushed == Ok(true) {
+                return Ok(());
+            }
+        }
         let lane = self.lane();
         let r = self.role.wait(
             &mut self.ring,
@@ -2275,8 +2289,22 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
         name: &'static &'static str,
         timeout: Option<Duration>,
     ) -> Result<T> {
-        let lane = self.lane();
         let mut out = T::new_zeroed();
+        // First the non-blocking form's fast path: a value there (or room) is
+        // taken without setting up a park, which costs on every call.
+        if self.holder().is_ok() {
+            let mut park = self.role.wake(SPACE);
+            let popped = self.ring.pop_one(
+                |slot| {
+                    load_words(slot, out.as_mut_bytes());
+                },
+                &mut park,
+            );
+            if popped == Ok(true) {
+                return Ok(out);
+            }
+        }
+        let lane = self.lane();
         self.role.wait(
             &mut (&mut self.ring, &mut out),
             lane,
