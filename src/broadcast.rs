@@ -1982,29 +1982,29 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
             });
         }
         let mut lag = 0;
-        let mut side = (&mut self.ring, T::new_zeroed());
         let r = self.role.now(
-            &mut side,
+            &mut self.ring,
             &"Reader::recv_with",
             WRITER_WAKE,
-            |side, park| {
-                let mut n = 0;
-                while n < max {
-                    // One value at a time: each is validated before `take` sees it.
-                    match pop_one(side, park) {
-                        Ok(1) => {
-                            take(core::mem::replace(&mut side.1, T::new_zeroed()));
-                            n += 1;
-                        }
-                        Ok(_) => break,
-                        Err(e) if n > 0 && e.kind() == ErrorKind::Lagged => {
-                            lag = e.missed().unwrap_or(0);
-                            break;
-                        }
-                        Err(e) => return Err(e),
-                    }
+            |ring, park| {
+                // Each value is validated before `take` sees it; one cursor store
+                // for the batch.
+                let (n, stop) = ring.pop_each(
+                    max,
+                    |_, slot| {
+                        let mut value = T::new_zeroed();
+                        load_words(slot, value.as_mut_bytes());
+                        value
+                    },
+                    |_, value| take(value),
+                    park,
+                );
+                match stop {
+                    Ok(()) => {}
+                    Err(ReadError::Lagged(missed)) if n > 0 => lag = missed,
+                    Err(e) => return Err(read_error(e)),
                 }
-                if n == 0 && max > 0 && side.0.is_finished() {
+                if n == 0 && max > 0 && ring.is_finished() {
                     return Err(closed());
                 }
                 Ok(n)

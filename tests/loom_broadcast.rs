@@ -331,6 +331,51 @@ fn lossy_batch_reads_are_validated_whole() {
     });
 }
 
+/// (a'') Lossy, read in batches of 2 through `pop_each`: a message is handed
+/// over only once its slot is known to have held it whole, in order, and a batch
+/// that meets a lap stops there with the gap counted from the last message it
+/// handed over.
+///
+/// Fails (a torn value handed over) with `pop_each`'s Acquire fence removed.
+#[test]
+fn lossy_pop_each_hands_over_only_whole_values() {
+    loom::model(|| {
+        let m = mem(Policy::Lossy, 1, Barrier::Symmetric);
+        let mut r = BcReader::join(bc(&m), 0, Start::Oldest, &mut Spin).unwrap();
+        let wm = m.clone();
+        let writer = thread::spawn(move || publish(&mut BcWriter::new(bc(&wm)).unwrap(), 3));
+        let mut seen = Seen::default();
+        while r.cursor() < 3 {
+            let at = r.cursor();
+            let mut got = Vec::new();
+            let (n, stop) = r.pop_each(
+                2,
+                |_, s| (s[0].load(Relaxed), s[1].load(Relaxed)),
+                |i, g| got.push((i, g)),
+                &mut Spin,
+            );
+            assert_eq!(got.len(), n);
+            for (i, g) in got {
+                let v = whole(Some(g));
+                assert_eq!(
+                    v,
+                    at + i as u64 + 1,
+                    "message {} returned {v}",
+                    at + i as u64
+                );
+                seen.values.push(v);
+            }
+            match stop {
+                Ok(()) if n == 0 => thread::yield_now(),
+                Ok(()) => {}
+                Err(e) => seen.record(&r, at + n as u64, Err(e)),
+            }
+        }
+        assert_eq!(seen.values.len() as u64 + seen.skipped(), 3, "{seen:?}");
+        writer.join().unwrap();
+    });
+}
+
 /// (b) Lossless fan-out: two readers joined before the writer starts, read by
 /// one thread in turns (each at its own pace), each see 1, 2, 3 in order with no
 /// gap, while the writer waits for the slower one.

@@ -400,24 +400,23 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
             &"Reader::recv_into",
             WRITER_WAKE,
             |ring, park| {
-                let mut n = 0;
-                for value in out.iter_mut() {
-                    // One value at a time: each is validated before it counts.
-                    match ring.pop(
-                        1,
-                        |_, slot| {
+                // Each value is validated right after its copy, before it counts;
+                // one cursor store for the batch.
+                let max = out.len();
+                let (n, stop) = ring.pop_each(
+                    max,
+                    |i, slot| {
+                        if let Some(value) = out.get_mut(i) {
                             load_words(slot, value.as_mut_bytes());
-                        },
-                        park,
-                    ) {
-                        Ok(1) => n += 1,
-                        Ok(_) => break,
-                        Err(ReadError::Lagged(missed)) if n > 0 => {
-                            lag = missed;
-                            break;
                         }
-                        Err(e) => return Err(read_error(e)),
-                    }
+                    },
+                    |_, ()| {},
+                    park,
+                );
+                match stop {
+                    Ok(()) => {}
+                    Err(ReadError::Lagged(missed)) if n > 0 => lag = missed,
+                    Err(e) => return Err(read_error(e)),
                 }
                 if n == 0 && !out.is_empty() && ring.is_finished() {
                     return Err(closed());

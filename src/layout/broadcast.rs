@@ -2177,6 +2177,84 @@ impl<'a, const N: usize> BcReader<'a, N> {
         Ok(true)
     }
 
+    /// Reads up to `max` messages one by one, each validated right after `read`
+    /// copied it out: `deliver` gets a copy only if its slot still held the
+    /// message afterwards, then the next one is read. The cursor moves once, past
+    /// the delivered ones (one store and one wake check for the batch). Returns
+    /// how many were delivered and what stopped the batch early, if anything: a
+    /// gap ([`ReadError::Lagged`]: the reader then stands at the oldest message
+    /// still kept, after the delivered ones) or corrupt words.
+    ///
+    /// [`pop`](Self::pop) validates the whole batch after reading it and throws
+    /// it away on a lap; this hands over each message as soon as it is known whole.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use core::sync::atomic::{AtomicU64, Ordering};
+    /// # use sysv_ipc::layout::broadcast::{BcCtl, BcReader, BcWriter, Broadcast, Fanout, Policy, Start};
+    /// # use sysv_ipc::layout::ring::{Barrier, Parking};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Err(()) }
+    /// # }
+    /// # impl Fanout for NoPark { fn unpark_reader(&mut self, _: usize) {} }
+    /// let ctl = BcCtl::new();
+    /// ctl.init(Policy::Lossy, 1, Barrier::Symmetric);
+    /// let lines: [AtomicU64; Broadcast::<4>::line_words(1)] = Default::default();
+    /// let slots: [AtomicU64; Broadcast::<4>::words(1)] = Default::default();
+    /// let bc = Broadcast::<4>::new(&ctl, &lines, &slots, 1).unwrap();
+    /// let mut r = BcReader::join(bc, 0, Start::Newest, &mut NoPark).unwrap();
+    /// let mut w = BcWriter::new(bc).unwrap();
+    /// w.push(3, |i, s| s[0].store(i as u64 + 1, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// let mut got = Vec::new();
+    /// let (n, stop) = r.pop_each(8, |_, s| s[0].load(Ordering::Relaxed), |_, v| got.push(v), &mut NoPark);
+    /// assert_eq!((n, stop, got), (3, Ok(()), vec![1, 2, 3]));
+    /// ```
+    pub fn pop_each<P: Parking, R>(
+        &mut self,
+        max: usize,
+        mut read: impl FnMut(usize, &[AtomicU64]) -> R,
+        mut deliver: impl FnMut(usize, R),
+        parking: &mut P,
+    ) -> (usize, Result<(), ReadError>) {
+        let n = match self.peek(max) {
+            Ok(n) => n,
+            Err(e) => return (0, Err(e)),
+        };
+        let first = self.cursor;
+        let mut stop = Ok(());
+        let mut delivered = 0;
+        while delivered < n {
+            let m = first.wrapping_add(delivered as u64);
+            let (seq, payload) = self.bc.slot(m);
+            let value = read(delivered, payload);
+            // Acquire, then Relaxed: as in `release`, for this one slot.
+            fence(Ordering::Acquire);
+            let s = seq.load(Ordering::Relaxed);
+            if s != done(m) {
+                // Past what was delivered; `lapped` counts the gap from here.
+                self.cursor = m;
+                stop = Err(self.overwritten(s, m));
+                break;
+            }
+            deliver(delivered, value);
+            delivered += 1;
+        }
+        if stop.is_ok() {
+            self.cursor = first.wrapping_add(delivered as u64);
+        }
+        if self.cursor != first {
+            // Release: as in `release`.
+            self.line.cursor.store(self.cursor, Ordering::Release);
+            self.bc.wake_writer(parking);
+        }
+        (delivered, stop)
+    }
+
     /// What a validation that found `s` in the `seq` of message `m`, after the
     /// payload was read, means: the writer lapped us (a newer mark), or the ring
     /// is corrupt.
