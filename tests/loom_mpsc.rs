@@ -371,6 +371,27 @@ fn mpsc_two_producers_park_no_lost_wakeup() {
     park_wake_model::<1>(Barrier::Symmetric, &[1, 1]);
 }
 
+/// One producer, two values through a ring of 1, the consumer taking one per
+/// call (`MpscConsumer::pop_one`'s own path, and its hand-back of the slot the
+/// producer then reuses): both values, in order, each once.
+///
+/// Fails (a value read as 0) with `pop_one`'s Acquire load of the slot's `seq`
+/// Relaxed. Not caught: its Release store of `FREE(k + N)` Relaxed, whose
+/// failure needs the consumer's payload load to read the producer's later
+/// store (load buffering, which loom does not produce).
+#[test]
+fn mpsc_single_pops_take_each_value_once() {
+    loom::model(|| {
+        let m = mem::<1>(Barrier::Symmetric);
+        let mp = m.clone();
+        let producer = thread::spawn(move || produce(&mp, 1, &[1, 2]));
+        let mut c = MpscConsumer::new(ring(&m)).unwrap();
+        let got = consume_until(&mut c, &m, 2, 1, |_| {});
+        assert_eq!(got, [value(1, 1), value(1, 2)]);
+        producer.join().unwrap();
+    });
+}
+
 /// A producer claims, cancels, then publishes; the consumer blocks meanwhile.
 /// The cancelled position is skipped without a message and without being
 /// counted as abandoned, and the value comes exactly once.
