@@ -1479,9 +1479,8 @@ fn fanout_group(cfg: &Config) -> Vec<Row> {
                                 // processes than the 2 CPUs here, a reader that
                                 // only spins keeps the writer off its CPU.
                                 take_in_batches(n, |want| {
-                                    let k = rx
-                                        .recv_with(want, |v| sum = sum.wrapping_add(v))
-                                        .unwrap();
+                                    let k =
+                                        rx.recv_with(want, |v| sum = sum.wrapping_add(v)).unwrap();
                                     if k == 0 {
                                         rx.wait_blocking().unwrap();
                                     }
