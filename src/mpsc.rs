@@ -1091,19 +1091,28 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
     // push; a full ring and every error go out of line (`refused`).
     #[inline]
     pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
-        if self.role.holder().is_ok() {
-            let mut wake = self.role.wake(self.lane.wake);
-            let pushed = self.ring.push(
-                |slot| {
-                    store_words(slot, value.as_bytes());
-                },
-                &mut wake,
-            );
-            if pushed == Ok(true) {
-                return Ok(());
-            }
+        if self.pushed(&value) {
+            return Ok(());
         }
         self.refused(value)
+    }
+
+    /// The fast path of every send: the holder check and a one-message push.
+    /// `false` when it sent nothing (full, corrupt, the wrong process): the
+    /// caller's slower path says why, or waits.
+    #[inline]
+    fn pushed(&mut self, value: &T) -> bool {
+        if self.role.holder().is_err() {
+            return false;
+        }
+        let mut wake = self.role.wake(self.lane.wake);
+        let pushed = self.ring.push(
+            |slot| {
+                store_words(slot, value.as_bytes());
+            },
+            &mut wake,
+        );
+        pushed == Ok(true)
     }
 
     /// Why [`send`](Self::send) did not take `value`, named: the whole call again
@@ -1186,17 +1195,8 @@ impl<T: ShmType, const N: usize, B: Backend> Sender<T, N, B> {
     ) -> Result<(), SendError<T>> {
         // First the non-blocking form's fast path: a value there (or room) is
         // taken without setting up a park, which costs on every call.
-        if self.role.holder().is_ok() {
-            let mut wake = self.role.wake(self.lane.wake);
-            let pushed = self.ring.push(
-                |slot| {
-                    store_words(slot, value.as_bytes());
-                },
-                &mut wake,
-            );
-            if pushed == Ok(true) {
-                return Ok(());
-            }
+        if self.pushed(&value) {
+            return Ok(());
         }
         let r = self.role.wait(
             &mut *self.ring,
@@ -1601,8 +1601,24 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
                  shm::MAX_READ_BY_VALUE (4096 bytes): use wait_blocking, then recv_into or a loan"
             )
         };
+        let mut out = T::new_zeroed();
+        match self.popped(&mut out) {
+            None => self.recv_slow(),
+            Some(Ok(true)) => Ok(Some(out)),
+            Some(Ok(false)) => Ok(None),
+            // Not again: `pop_one` may have skipped an abandoned claim.
+            Some(Err(c)) => during(&"Receiver::recv", self.role.handle().object(), || {
+                Err(corrupt(c))
+            }),
+        }
+    }
+
+    /// The fast path of every receive: the holder check (`None` if this process
+    /// does not hold the role), then a one-message pop into `out`.
+    #[inline]
+    fn popped(&mut self, out: &mut T) -> Option<Result<bool, Corrupt>> {
         if self.role.holder().is_err() {
-            return self.recv_slow();
+            return None;
         }
         let p = self.p();
         let mut wake = self.role.wake(consumer_wake(p));
@@ -1612,21 +1628,12 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
             view: self.view,
             p,
         };
-        let mut out = T::new_zeroed();
-        let popped = self.ring.pop_one(
+        Some(self.ring.pop_one(
             |slot| {
                 load_words(slot, out.as_mut_bytes());
             },
             &mut env,
-        );
-        match popped {
-            Ok(true) => Ok(Some(out)),
-            Ok(false) => Ok(None),
-            // Not again: `pop_one` may have skipped an abandoned claim.
-            Err(c) => during(&"Receiver::recv", self.role.handle().object(), || {
-                Err(corrupt(c))
-            }),
-        }
+        ))
     }
 
     /// [`recv`](Self::recv) from a process that does not hold the role: the
@@ -1943,24 +1950,9 @@ impl<T: ShmType, const N: usize, B: Backend> Receiver<T, N, B> {
         let p = self.p();
         // First the non-blocking form's fast path: a value there (or room) is
         // taken without setting up a park, which costs on every call.
-        if self.role.holder().is_ok() {
-            let mut wake = self.role.wake(consumer_wake(p));
-            let mut env = Env {
-                inner: &mut wake,
-                sems: self.role.handle().sems(),
-                view: self.view,
-                p,
-            };
-            let mut out = T::new_zeroed();
-            let popped = self.ring.pop_one(
-                |slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut env,
-            );
-            if popped == Ok(true) {
-                return Ok(out);
-            }
+        let mut out = T::new_zeroed();
+        if self.popped(&mut out) == Some(Ok(true)) {
+            return Ok(out);
         }
         let (sems, view) = (self.role.handle().sems(), self.view);
         let lane = Lane {
