@@ -1295,21 +1295,30 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
     // push; a full ring and every error go out of line (`refused`).
     #[inline]
     pub fn send(&mut self, value: T) -> Result<(), SendError<T>> {
-        if self.role.holder().is_ok() {
-            let mut fan = Fan {
-                sems: self.role.handle().sems(),
-            };
-            let pushed = self.ring.push_one(
-                |slot| {
-                    store_words(slot, value.as_bytes());
-                },
-                &mut fan,
-            );
-            if pushed == Ok(true) {
-                return Ok(());
-            }
+        if self.pushed(&value) {
+            return Ok(());
         }
         self.refused(value)
+    }
+
+    /// The fast path of every send: the holder check and a one-message push.
+    /// `false` when it sent nothing (a full lossless ring, corrupt words, the
+    /// wrong process): the caller's slower path says why, or waits.
+    #[inline]
+    fn pushed(&mut self, value: &T) -> bool {
+        if self.role.holder().is_err() {
+            return false;
+        }
+        let mut fan = Fan {
+            sems: self.role.handle().sems(),
+        };
+        let pushed = self.ring.push_one(
+            |slot| {
+                store_words(slot, value.as_bytes());
+            },
+            &mut fan,
+        );
+        pushed == Ok(true)
     }
 
     /// Why [`send`](Self::send) did not take `value`, named: the whole call again
@@ -1347,19 +1356,8 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
     ) -> Result<(), SendError<T>> {
         // First the non-blocking form's fast path: a value there (or room) is
         // taken without setting up a park, which costs on every call.
-        if self.role.holder().is_ok() {
-            let mut fan = Fan {
-                sems: self.role.handle().sems(),
-            };
-            let pushed = self.ring.push_one(
-                |slot| {
-                    store_words(slot, value.as_bytes());
-                },
-                &mut fan,
-            );
-            if pushed == Ok(true) {
-                return Ok(());
-            }
+        if self.pushed(&value) {
+            return Ok(());
         }
         let lane = Lane {
             own: WRITER_WAKE,
@@ -1752,23 +1750,33 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
         };
         // The success path is the holder check and the one-message pop; nothing
         // new, a gap and every error go out of line.
-        if self.lag == 0 && self.role.holder().is_ok() {
+        if self.lag == 0 {
             let mut out = T::new_zeroed();
-            let mut park = self.role.wake(WRITER_WAKE);
-            let popped = self.ring.pop_one(
-                |slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut park,
-            );
-            match popped {
-                Ok(true) => return Ok(Some(out)),
+            match self.popped(&mut out) {
+                Some(Ok(true)) => return Ok(Some(out)),
                 // Not again: `pop_one` has moved a lapped reader on.
-                Err(e) => return self.recv_failed(e),
-                Ok(false) => {}
+                Some(Err(e)) => return self.recv_failed(e),
+                Some(Ok(false)) | None => {}
             }
         }
         self.recv_slow()
+    }
+
+    /// The fast path of every receive: the holder check (`None` if this process
+    /// does not hold the role), then a one-message pop into `out`. A gap a
+    /// batch left (`lag`) is the caller's to report first.
+    #[inline]
+    fn popped(&mut self, out: &mut T) -> Option<Result<bool, ReadError>> {
+        if self.role.holder().is_err() {
+            return None;
+        }
+        let mut park = self.role.wake(WRITER_WAKE);
+        Some(self.ring.pop_one(
+            |slot| {
+                load_words(slot, out.as_mut_bytes());
+            },
+            &mut park,
+        ))
     }
 
     /// [`recv`](Self::recv)'s failure, named.
@@ -1831,21 +1839,14 @@ impl<T: ShmType, const N: usize, B: Backend> Reader<T, N, B> {
         }
         // First the non-blocking form's fast path: a value there (or room) is
         // taken without setting up a park, which costs on every call.
-        if self.role.holder().is_ok() {
-            let mut out = T::new_zeroed();
-            let mut park = self.role.wake(WRITER_WAKE);
-            let popped = self.ring.pop_one(
-                |slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut park,
-            );
-            match popped {
-                Ok(true) => return Ok(out),
-                // Not again: `pop_one` has moved a lapped reader on.
-                Err(e) => return during(name, self.role.handle().object(), || Err(read_error(e))),
-                Ok(false) => {}
+        let mut out = T::new_zeroed();
+        match self.popped(&mut out) {
+            Some(Ok(true)) => return Ok(out),
+            // Not again: `pop_one` has moved a lapped reader on.
+            Some(Err(e)) => {
+                return during(name, self.role.handle().object(), || Err(read_error(e)));
             }
+            Some(Ok(false)) | None => {}
         }
         let lane = self.lane();
         let mut side = (&mut self.ring, T::new_zeroed());
