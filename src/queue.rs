@@ -1552,24 +1552,28 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     // push; every error is made out of line (`refused`).
     #[inline]
     pub fn enqueue(&mut self, value: T) -> Result<(), EnqueueError<T>> {
-        if self.holder().is_ok() {
-            let mut park = self.role.wake(ITEMS);
-            let pushed = self.ring.push_one(
-                |slot| {
-                    store_words(slot, value.as_bytes());
-                },
-                &mut park,
-            );
-            match pushed {
-                Ok(true) => return Ok(()),
-                // Full: said at once, without a second look at `head`, whose
-                // line the consumer writes (a producer polling a full ring
-                // would pull it away twice per poll).
-                Ok(false) => return self.full(value),
-                Err(_) => {}
-            }
+        match self.pushed(&value) {
+            Some(Ok(true)) => Ok(()),
+            // Full: said at once, without a second look at `head`, whose line
+            // the consumer writes (a producer polling a full ring would pull it
+            // away twice per poll).
+            Some(Ok(false)) => self.full(value),
+            Some(Err(_)) | None => self.refused(value),
         }
-        self.refused(value)
+    }
+
+    /// The fast path of every enqueue: the holder check (`None` if this process
+    /// does not hold the role), then a one-message push.
+    #[inline]
+    fn pushed(&mut self, value: &T) -> Option<Result<bool, Corrupt>> {
+        self.holder().ok()?;
+        let mut park = self.role.wake(ITEMS);
+        Some(self.ring.push_one(
+            |slot| {
+                store_words(slot, value.as_bytes());
+            },
+            &mut park,
+        ))
     }
 
     /// [`enqueue`](Self::enqueue)'s answer for a full queue, named, with the
@@ -1631,17 +1635,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     ) -> Result<(), EnqueueError<T>> {
         // First the non-blocking form's fast path: a value there (or room) is
         // taken without setting up a park, which costs on every call.
-        if self.holder().is_ok() {
-            let mut park = self.role.wake(ITEMS);
-            let pushed = self.ring.push_one(
-                |slot| {
-                    store_words(slot, value.as_bytes());
-                },
-                &mut park,
-            );
-            if pushed == Ok(true) {
-                return Ok(());
-            }
+        if self.pushed(&value) == Some(Ok(true)) {
+            return Ok(());
         }
         let lane = self.lane();
         let r = self.role.wait(
@@ -2226,25 +2221,29 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
         };
         // The success path is the holder check and the ring's one-message pop; an
         // empty ring and every error go out of line (`dequeue_slow`).
-        if self.holder().is_ok() {
-            let mut out = T::new_zeroed();
-            let mut park = self.role.wake(SPACE);
-            let popped = self.ring.pop_one(
-                |slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut park,
-            );
-            match popped {
-                Ok(true) => return Ok(Some(out)),
-                // Empty, and not for good: said at once, without a second look
-                // at the slot the producer writes next (a consumer polling an
-                // empty ring would read its line twice per poll).
-                Ok(false) if !self.ring.is_finished() => return Ok(None),
-                _ => {}
-            }
+        let mut out = T::new_zeroed();
+        match self.popped(&mut out) {
+            Some(Ok(true)) => Ok(Some(out)),
+            // Empty, and not for good: said at once, without a second look at
+            // the slot the producer writes next (a consumer polling an empty
+            // ring would read its line twice per poll).
+            Some(Ok(false)) if !self.ring.is_finished() => Ok(None),
+            _ => self.dequeue_slow(),
         }
-        self.dequeue_slow()
+    }
+
+    /// The fast path of every dequeue: the holder check (`None` if this process
+    /// does not hold the role), then a one-message pop into `out`.
+    #[inline]
+    fn popped(&mut self, out: &mut T) -> Option<Result<bool, Corrupt>> {
+        self.holder().ok()?;
+        let mut park = self.role.wake(SPACE);
+        Some(self.ring.pop_one(
+            |slot| {
+                load_words(slot, out.as_mut_bytes());
+            },
+            &mut park,
+        ))
     }
 
     /// [`dequeue`](Self::dequeue) when its first look found nothing or failed:
@@ -2292,17 +2291,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
         let mut out = T::new_zeroed();
         // First the non-blocking form's fast path: a value there (or room) is
         // taken without setting up a park, which costs on every call.
-        if self.holder().is_ok() {
-            let mut park = self.role.wake(SPACE);
-            let popped = self.ring.pop_one(
-                |slot| {
-                    load_words(slot, out.as_mut_bytes());
-                },
-                &mut park,
-            );
-            if popped == Ok(true) {
-                return Ok(out);
-            }
+        if self.popped(&mut out) == Some(Ok(true)) {
+            return Ok(out);
         }
         let lane = self.lane();
         self.role.wait(
