@@ -893,22 +893,9 @@ impl<'a, const N: usize> Broadcast<'a, N> {
     fn slot(&self, index: u64) -> (&'a AtomicU64, &'a [AtomicU64]) {
         // Masked with our compile-time N: the slot is in range whatever `index` is.
         let i = (index as usize) & (N - 1);
-        let base = self.slots.as_ptr();
-        // SAFETY: `new` checked `slots.len() == words(slot_words)`, which is
-        // `N * (slot_words + 1)` unsaturated (a slice of `AtomicU64` has fewer than
-        // `usize::MAX` elements), and the fields never change; `i < N`, so
-        // `i * (slot_words + 1)` does not overflow and the slot's `slot_words + 1`
-        // words from there are inside `slots`.
-        let seq = unsafe { base.add(i * (self.slot_words + 1)) };
-        // SAFETY: `seq` points into `slots`, borrowed for `'a` (see above).
-        let seq_ref = unsafe { &*seq };
-        // SAFETY: `seq + 1` is the slot's first payload word, inside `slots` (its
-        // slot has `slot_words + 1 >= 2` words: `new` checked `slot_words > 0`).
-        let first = unsafe { seq.add(1) };
-        // SAFETY: the `slot_words` words from `first` are the rest of its slot,
-        // inside `slots` (see above), initialised atomics borrowed for `'a`.
-        let payload = unsafe { core::slice::from_raw_parts(first, self.slot_words) };
-        (seq_ref, payload)
+        // SAFETY: `new` checked that `slots` holds `N` whole slots of
+        // `slot_words >= 1` payload words, and the fields never change; `i < N`.
+        unsafe { crate::layout::slot_at(self.slots, i, self.slot_words) }
     }
 
     /// Runs the writer's wake check after a store that may let it go on (a

@@ -695,23 +695,9 @@ impl<'a, const N: usize> MpscRing<'a, N> {
     fn slot(&self, position: u64) -> Option<(&'a AtomicU64, &'a [AtomicU64])> {
         // Masked with our compile-time N: whatever `position` is, in range.
         let i = (position as usize) & (N - 1);
-        let base = self.slots.as_ptr();
-        // SAFETY: `new` checked `data.len() == words(producers, slot_words)` with
-        // `slot_words < usize::MAX` (no saturation: a slice of `AtomicU64` has
-        // fewer than `usize::MAX` elements), so `slots`, the rest after the
-        // table, has `N * (slot_words + 1)` words; the fields never change, and
-        // `i < N`, so `i * (slot_words + 1)` does not overflow and the slot's
-        // `slot_words + 1` words from there are inside `slots`.
-        let seq = unsafe { base.add(i * (self.slot_words + 1)) };
-        // SAFETY: `seq` points into `slots`, borrowed for `'a` (see above).
-        let seq_ref = unsafe { &*seq };
-        // SAFETY: `seq + 1` is the slot's first payload word, inside `slots` (its
-        // slot has `slot_words + 1 >= 2` words: `new` checked `slot_words > 0`).
-        let first = unsafe { seq.add(1) };
-        // SAFETY: the `slot_words` words from `first` are the rest of its slot,
-        // inside `slots` (see above), initialised atomics borrowed for `'a`.
-        let payload = unsafe { core::slice::from_raw_parts(first, self.slot_words) };
-        Some((seq_ref, payload))
+        // SAFETY: `new` checked that `slots` holds `N` whole slots of
+        // `slot_words >= 1` payload words, and the fields never change; `i < N`.
+        Some(unsafe { crate::layout::slot_at(self.slots, i, self.slot_words) })
     }
 }
 

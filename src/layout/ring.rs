@@ -1001,22 +1001,9 @@ impl<'a, const N: usize> Ring<'a, N> {
     fn slot(&self, index: u64) -> (&'a AtomicU64, &'a [AtomicU64]) {
         // Masked with our compile-time N: whatever `index` is, the slot is in range.
         let i = (index as usize) & (N - 1);
-        let base = self.slots.as_ptr();
-        // SAFETY: `new` checked `slots.len() == words(slot_words)`, i.e.
-        // `N * (slot_words + 1)` (not saturated: a slice of `AtomicU64` has fewer
-        // than `usize::MAX` elements), and the fields never change; `i < N`, so
-        // `i * (slot_words + 1)` does not overflow and the slot's `slot_words + 1`
-        // words from there are inside `slots`.
-        let seq = unsafe { base.add(i * (self.slot_words + 1)) };
-        // SAFETY: `seq` points into `slots`, borrowed for `'a` (see above).
-        let seq_ref = unsafe { &*seq };
-        // SAFETY: `seq + 1` is the slot's first payload word, inside `slots` (its
-        // slot has `slot_words + 1 >= 2` words, see above).
-        let first = unsafe { seq.add(1) };
-        // SAFETY: the `slot_words` words from `first` are the rest of its slot,
-        // inside `slots` (see above), initialised atomics borrowed for `'a`.
-        let payload = unsafe { core::slice::from_raw_parts(first, self.slot_words) };
-        (seq_ref, payload)
+        // SAFETY: `new` checked that `slots` holds `N` whole slots of
+        // `slot_words >= 1` payload words, and the fields never change; `i < N`.
+        unsafe { crate::layout::slot_at(self.slots, i, self.slot_words) }
     }
 
     /// Publishes messages `first..first + n`, after `tail` covers them: the `seq`
