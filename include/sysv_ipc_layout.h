@@ -85,7 +85,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
  *     and sem_perm.cuid == the segment's shm_perm.cuid (else another user made it).
  */
 #define SVIPC_MAGIC UINT64_C(0x3153524350495653) /* the bytes "SVIPCRS1" read as a little-endian uint64_t */
-#define SVIPC_LAYOUT_VERSION UINT64_C(5) /* of the header and of every layout after it */
+#define SVIPC_LAYOUT_VERSION UINT64_C(6) /* of the header and of every layout after it */
 #define SVIPC_HEADER_SIZE 128
 #define SVIPC_STATE_UNINIT UINT64_C(0)
 #define SVIPC_STATE_INITIALIZING UINT64_C(1)
@@ -95,6 +95,17 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
 #define SVIPC_KIND_TABLE UINT64_C(5) /* Table<T, N> */
 #define SVIPC_KIND_BROADCAST UINT64_C(3) /* Broadcast<T, N> */
 #define SVIPC_KIND_MPSC UINT64_C(4) /* Mpsc<T, N> */
+
+/* A waiting flag's announcement (queue consumer_waiting and producer_waiting,
+ * broadcast writer_waiting, mpsc consumer_waiting): who waits, and so how the
+ * side that clears the flag (an exchange with 0, after its index store) must wake
+ * it. SVIPC_WAITING_SEM: a blocking call parked on its semaphore: post it.
+ * SVIPC_WAITING_WORD (layout version 6): an asynchronous waiter sleeping in a
+ * futex wait on the flag's own low 32 bits (shared, no FUTEX_PRIVATE_FLAG):
+ * futex(flag, FUTEX_WAKE, INT_MAX) after the exchange. Any other non-zero value
+ * is treated as SVIPC_WAITING_SEM. A C side always announces SVIPC_WAITING_SEM. */
+#define SVIPC_WAITING_SEM UINT64_C(1)
+#define SVIPC_WAITING_WORD UINT64_C(2)
 
 struct svipc_header {
     /* 0: SVIPC_STATE_*: 0 uninitialised (the kernel's zero fill), 1 initialising, 2 ready; anything else is corrupt */
@@ -235,11 +246,11 @@ _Static_assert(offsetof(struct svipc_header, reserved) == SVIPC_HEADER_RESERVED_
 #define SVIPC_TYPE_ID_F32 UINT64_C(0xdd635018ff703544) /* type_id("f32") */
 #define SVIPC_TYPE_ID_F64 UINT64_C(0xdd744c18ff7ea1ab) /* type_id("f64") */
 /* The macros against the crate's fingerprint::<T>(): */
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x4fd28554d9a78338), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x485c7a268f0b5945), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0x7c09636cdd652e28), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x60d2bdf7cf516bc2), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0xb5918e1f58368771), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0xacc2da6ffa75619b), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x6757412f99faa366), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0xd8f9b887fe330c8b), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x41d7f6eec46221a1), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0xd48c55286325d192), "fingerprint rule");
 
 /*
  * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
@@ -284,7 +295,9 @@ _Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_T
  * semaphore back unless taking over on purpose), else store getpid() (relaxed).
  * Releasing: store 0 in the pid word with release, then semop(+1, SEM_UNDO).
  * A side parks with semop(-1) (no flags) on its own semaphore (the consumer on
- * ITEMS, the producer on SPACE); the peer wakes it with semop(+1) on it.
+ * ITEMS, the producer on SPACE) after announcing SVIPC_WAITING_SEM in its flag;
+ * the peer wakes it with semop(+1) on it (or a futex wake for
+ * SVIPC_WAITING_WORD, see there).
  *
  * Barrier mode (the barrier word, read once when a role is taken): the wake check
  * after every index store and the re-check before parking must be ordered so that

@@ -8,7 +8,7 @@
  * src/layout/ring.rs, src/layout/seqlock.rs, src/layout/table.rs,
  * src/layout/broadcast.rs, src/layout/mpsc.rs, src/queue.rs, src/seqlock.rs,
  * src/table.rs, src/broadcast.rs, src/mpsc.rs and src/park.rs operation for operation, with the same C11 memory orders. It implements layout
- * version 5 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
+ * version 6 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
  *
  * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
  * #include "sysv_ipc_protocol.h". Everything is `static`; Linux only (membarrier).
@@ -40,6 +40,7 @@
 #include "sysv_ipc_layout.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,7 +54,7 @@
 
 /* The layout version this file implements: a generated header for another one
  * means the protocol changed, and the code below must be updated with it. */
-#define SVIPC_PROTOCOL_VERSION 5
+#define SVIPC_PROTOCOL_VERSION 6
 _Static_assert(SVIPC_LAYOUT_VERSION == SVIPC_PROTOCOL_VERSION,
                "sysv_ipc_protocol.h implements layout version 5: update it to the "
                "protocol of the SVIPC_LAYOUT_VERSION in sysv_ipc_layout.h");
@@ -159,6 +160,20 @@ union svipc_semun {
 static inline int svipc_semop_(int semid, unsigned short num, short op, short flags) {
     struct sembuf b = {.sem_num = num, .sem_op = op, .sem_flg = flags};
     return semop(semid, &b, 1) == 0 ? SVIPC_OK : SVIPC_E_SYS;
+}
+
+/* Wakes the waiter a flag's announcement `taken` names, after the exchange that
+ * cleared the flag (wake_peer): SVIPC_WAITING_WORD a futex wake on the flag's low
+ * half, which is its first 4 bytes on the little-endian machines this header
+ * supports (an asynchronous waiter sleeps there); anything else non-zero one post
+ * of semaphore sem. The value is committed whatever happens here; a removed set
+ * is the waiter's to report. */
+static inline void svipc_wake_taken_(int semid, unsigned short sem, _Atomic uint64_t *flag,
+                                     uint64_t taken) {
+    if (taken & SVIPC_WAITING_WORD)
+        syscall(SYS_futex, (uint32_t *)flag, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL, NULL, 0);
+    if (taken & ~SVIPC_WAITING_WORD)
+        svipc_semop_(semid, sem, 1, 0);
 }
 
 /* ---- the header handshake (src/layout/header.rs) ---- */
@@ -586,10 +601,9 @@ static inline void svipc_queue_wake_peer_(struct svipc_queue *q) {
         /* Pairs with the seq_cst fence in the other side's prepare_park. */
         atomic_thread_fence(memory_order_seq_cst);
     /* Relaxed, ordered by the barriers; the exchange wakes once per park. */
-    if (atomic_load_explicit(flag, memory_order_relaxed) != 0 &&
-        atomic_exchange_explicit(flag, 0, memory_order_relaxed) != 0)
-        /* The message is committed; a removed set is the peer's to report. */
-        svipc_semop_(q->semid, producer ? SVIPC_QUEUE_SEM_ITEMS : SVIPC_QUEUE_SEM_SPACE, 1, 0);
+    if (atomic_load_explicit(flag, memory_order_relaxed) != 0)
+        svipc_wake_taken_(q->semid, producer ? SVIPC_QUEUE_SEM_ITEMS : SVIPC_QUEUE_SEM_SPACE, flag,
+                          atomic_exchange_explicit(flag, 0, memory_order_relaxed));
 }
 
 /* Enqueues one value of type_size bytes: SVIPC_OK, SVIPC_WOULD_BLOCK (full), or an
@@ -671,7 +685,7 @@ static inline int svipc_queue_prepare_park_(struct svipc_queue *q) {
     int producer = q->role == SVIPC_QUEUE_SEM_PRODUCER;
     _Atomic uint64_t *flag = producer ? &q->ctl->producer_waiting : &q->ctl->consumer_waiting;
     /* An exchange, as Rust's `announce`: lands after the waker's clearing exchange. */
-    atomic_exchange_explicit(flag, 1, memory_order_relaxed);
+    atomic_exchange_explicit(flag, SVIPC_WAITING_SEM, memory_order_relaxed);
     if (q->asymmetric) {
         /* Pairs with the compiler barrier in the peer's wake check. */
         if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
@@ -1209,9 +1223,9 @@ static inline void svipc_bc_wake_writer_(struct svipc_bc *b) {
     if (!b->lossless)
         return;
     svipc_bc_light_(b);
-    if (atomic_load_explicit(&b->ctl->writer_waiting, memory_order_relaxed) != 0 &&
-        atomic_exchange_explicit(&b->ctl->writer_waiting, 0, memory_order_relaxed) != 0)
-        svipc_semop_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, 1, 0);
+    if (atomic_load_explicit(&b->ctl->writer_waiting, memory_order_relaxed) != 0)
+        svipc_wake_taken_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, &b->ctl->writer_waiting,
+                          atomic_exchange_explicit(&b->ctl->writer_waiting, 0, memory_order_relaxed));
 }
 
 /* After a publish or a close: posts every reader whose waiting bit is set. */
@@ -1389,7 +1403,7 @@ static inline int svipc_bc_send_wait(struct svipc_bc *b, const void *item, unsig
             continue;
         }
         /* Announce: an exchange, as Rust's `announce`; relaxed, ordered by the barrier. */
-        atomic_exchange_explicit(flag, 1, memory_order_relaxed);
+        atomic_exchange_explicit(flag, SVIPC_WAITING_SEM, memory_order_relaxed);
         if (b->asymmetric) {
             /* Pairs with the compiler barrier in a reader's wake check (park_barrier). */
             if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
@@ -1785,10 +1799,11 @@ static inline int svipc_mpsc_heavy_(struct svipc_mpsc *m) {
 static inline void svipc_mpsc_wake_consumer_(struct svipc_mpsc *m) {
     svipc_mpsc_light_(m);
     /* Relaxed: ordered by the barrier; the exchange wakes once per park. */
-    if (atomic_load_explicit(&m->ctl->consumer_waiting, memory_order_relaxed) != 0 &&
-        atomic_exchange_explicit(&m->ctl->consumer_waiting, 0, memory_order_relaxed) != 0)
-        /* Committed whatever happens here; a removed set is the peer's to report. */
-        svipc_semop_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers), 1, 0);
+    if (atomic_load_explicit(&m->ctl->consumer_waiting, memory_order_relaxed) != 0)
+        svipc_wake_taken_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers),
+                          &m->ctl->consumer_waiting,
+                          atomic_exchange_explicit(&m->ctl->consumer_waiting, 0,
+                                                   memory_order_relaxed));
 }
 
 /* The lock that serialises producers' joins and leaves with death checks: wait or
@@ -2343,7 +2358,7 @@ static inline int svipc_mpsc_recv_wait(struct svipc_mpsc *m, void *item, unsigne
             continue;
         }
         /* Announce: an exchange, as Rust's `announce`; relaxed, ordered by the barrier. */
-        atomic_exchange_explicit(flag, 1, memory_order_relaxed);
+        atomic_exchange_explicit(flag, SVIPC_WAITING_SEM, memory_order_relaxed);
         /* Pairs with the barrier after a producer's publish, cancel or registration. */
         if (svipc_mpsc_heavy_(m) != SVIPC_OK) {
             svipc_mpsc_withdraw_consumer_(m);

@@ -1173,6 +1173,10 @@ impl<B: Backend> Parking for Fan<'_, B> {
     // The writer has no single peer to wake.
     fn unpark_peer(&mut self) {}
 
+    fn wake_word(&mut self, word: &core::sync::atomic::AtomicU64) {
+        crate::park::wake_word(self.sems.backend(), word);
+    }
+
     fn heavy_barrier(&mut self) -> Result<()> {
         Err(error(ErrorKind::WouldBlock))
     }

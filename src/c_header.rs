@@ -716,7 +716,20 @@ fn header_section<W: Write>(out: &mut W) -> fmt::Result {
 #define SVIPC_KIND_TABLE UINT64_C({table}) /* Table<T, N> */
 #define SVIPC_KIND_BROADCAST UINT64_C({broadcast}) /* Broadcast<T, N> */
 #define SVIPC_KIND_MPSC UINT64_C({mpsc}) /* Mpsc<T, N> */
+
+/* A waiting flag's announcement (queue consumer_waiting and producer_waiting,
+ * broadcast writer_waiting, mpsc consumer_waiting): who waits, and so how the
+ * side that clears the flag (an exchange with 0, after its index store) must wake
+ * it. SVIPC_WAITING_SEM: a blocking call parked on its semaphore: post it.
+ * SVIPC_WAITING_WORD (layout version 6): an asynchronous waiter sleeping in a
+ * futex wait on the flag's own low 32 bits (shared, no FUTEX_PRIVATE_FLAG):
+ * futex(flag, FUTEX_WAKE, INT_MAX) after the exchange. Any other non-zero value
+ * is treated as SVIPC_WAITING_SEM. A C side always announces SVIPC_WAITING_SEM. */
+#define SVIPC_WAITING_SEM UINT64_C({WAITING_SEM})
+#define SVIPC_WAITING_WORD UINT64_C({WAITING_WORD})
 ",
+        WAITING_SEM = crate::layout::ring::WAITING_SEM,
+        WAITING_WORD = crate::layout::ring::WAITING_WORD,
         ring = Kind::Ring as u64,
         seqlock = Kind::SeqLock as u64,
         table = Kind::Table as u64,
@@ -836,7 +849,9 @@ fn ring_section<W: Write>(out: &mut W) -> fmt::Result {
  * semaphore back unless taking over on purpose), else store getpid() (relaxed).
  * Releasing: store 0 in the pid word with release, then semop(+1, SEM_UNDO).
  * A side parks with semop(-1) (no flags) on its own semaphore (the consumer on
- * ITEMS, the producer on SPACE); the peer wakes it with semop(+1) on it.
+ * ITEMS, the producer on SPACE) after announcing SVIPC_WAITING_SEM in its flag;
+ * the peer wakes it with semop(+1) on it (or a futex wake for
+ * SVIPC_WAITING_WORD, see there).
  *
  * Barrier mode (the barrier word, read once when a role is taken): the wake check
  * after every index store and the re-check before parking must be ordered so that

@@ -131,6 +131,8 @@ pub mod shm;
 pub mod table;
 #[cfg(not(loom))]
 pub mod view;
+#[cfg(not(loom))]
+pub mod wake;
 
 #[cfg(not(loom))]
 pub use broadcast::Broadcast;

@@ -1466,6 +1466,9 @@ impl<Q: Parking, B: Backend, const N: usize> Parking for Env<'_, Q, B, N> {
     fn unpark_peer(&mut self) {
         self.inner.unpark_peer();
     }
+    fn wake_word(&mut self, word: &core::sync::atomic::AtomicU64) {
+        self.inner.wake_word(word);
+    }
     fn heavy_barrier(&mut self) -> Result<(), Q::Error> {
         self.inner.heavy_barrier()
     }

@@ -7,6 +7,7 @@
 //! call's time is [`ErrorKind::TimedOut`], and the end of a check interval a
 //! spurious return (the ring re-checks and parks again).
 
+use core::sync::atomic::AtomicU64;
 use core::time::Duration;
 
 use crate::abi::MEMBARRIER_CMD_GLOBAL_EXPEDITED;
@@ -15,6 +16,15 @@ use crate::layout::ring::Parking;
 use crate::role::{RoleSettings, Seat};
 use crate::sem::{SemOp, SemSet};
 use crate::{Backend, Call, Errno, Error, ErrorKind, Result};
+
+/// Wakes every asynchronous waiter on `word` (one at most: a flag belongs to one
+/// role), which its waker just cleared. Best effort, as a post is: the value is
+/// committed whatever happens, and a waiter whose wake is lost here (`EFAULT`
+/// cannot happen on a word we just wrote) would still see the cleared word at its
+/// next look.
+pub(crate) fn wake_word<B: Backend>(backend: &B, word: &AtomicU64) {
+    let _ = backend.futex_wake(crate::layout::ring::word_low_half(word), i32::MAX);
+}
 
 fn error(kind: ErrorKind) -> Error {
     Error::new(kind)
@@ -26,7 +36,7 @@ fn error(kind: ErrorKind) -> Error {
 /// whose `EINTR` parks again) is gone by the next park, and `semop` on an id that
 /// is gone says `EINVAL` (as `poll::until` found).
 #[cold]
-fn gone_is_removed(e: Error) -> Error {
+pub(crate) fn gone_is_removed(e: Error) -> Error {
     if e.errno() == Some(Errno::INVAL) && e.kind() == ErrorKind::InvalidArgument {
         e.with_kind(ErrorKind::Removed)
     } else {
@@ -83,7 +93,7 @@ impl<'a, B: Backend> PeerWake<'a, B> {
 impl<B: Backend> Parking for PeerWake<'_, B> {
     type Error = Error;
 
-    // Non-blocking calls never park or run the heavy barrier (only `block_on` does).
+    // Non-blocking calls never park (only `block_on` does).
     fn park(&mut self) -> Result<()> {
         Err(error(ErrorKind::WouldBlock))
     }
@@ -95,8 +105,21 @@ impl<B: Backend> Parking for PeerWake<'_, B> {
         let _ = self.sems.op(&[SemOp::post(self.peer)]);
     }
 
+    fn wake_word(&mut self, word: &AtomicU64) {
+        wake_word(self.sems.backend(), word);
+    }
+
+    // Run by an asynchronous waiter's `arm`, which announces without parking, and
+    // by `SemPark`'s parks.
     fn heavy_barrier(&mut self) -> Result<()> {
-        Err(error(ErrorKind::WouldBlock))
+        // The peer process registered when it claimed its role
+        // (`Role::register_for`), so its running threads get the IPI; see
+        // `layout::ring`.
+        self.sems
+            .backend()
+            .membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)
+            .map(drop)
+            .map_err(|e| Error::from_errno(Call::Membarrier, e))
     }
 }
 
@@ -236,16 +259,12 @@ impl<B: Backend, P: Peer> Parking for SemPark<'_, B, P> {
         self.wake.unpark_peer();
     }
 
+    fn wake_word(&mut self, word: &AtomicU64) {
+        self.wake.wake_word(word);
+    }
+
     fn heavy_barrier(&mut self) -> Result<()> {
-        // The peer process registered when it claimed its role
-        // (`Role::register_for`), so its running threads get the IPI; see
-        // `layout::ring`.
-        self.wake
-            .sems
-            .backend()
-            .membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0)
-            .map(drop)
-            .map_err(|e| Error::from_errno(Call::Membarrier, e))
+        self.wake.heavy_barrier()
     }
 
     fn absorb_wake(&mut self) {

@@ -189,6 +189,7 @@ use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 pub use crate::layout::ring::Barrier;
 
+mod arm;
 mod loan;
 use crate::layout::ring::{self, Corrupt, Ring, RingConsumer, RingCtl, RingProducer};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};

@@ -34,8 +34,20 @@ pub struct SendError<T> {
 }
 
 impl<T> SendError<T> {
-    /// `value`, not sent because of `error`.
-    pub(crate) const fn new(error: Error, value: T) -> Self {
+    /// `value`, not sent because of `error`: for code that sends through the
+    /// crate's lower-level calls (the `sysv-ipc-async` futures) and reports as
+    /// its sends do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Error, ErrorKind, SendError};
+    ///
+    /// let e = SendError::new(Error::new(ErrorKind::PeerDied), 7u64);
+    /// assert_eq!(e.kind(), ErrorKind::PeerDied);
+    /// assert_eq!(e.into_inner(), 7);
+    /// ```
+    pub const fn new(error: Error, value: T) -> Self {
         SendError { error, value }
     }
 

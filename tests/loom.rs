@@ -23,7 +23,7 @@ use loom::thread;
 
 use sysv_ipc::layout::header::{INITIALIZING, Kind, MAGIC, Shape};
 use sysv_ipc::layout::ring::{
-    Barrier, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer,
+    Barrier, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer, WAITING_WORD,
 };
 use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
 use sysv_ipc::layout::{Header, HeaderError};
@@ -540,6 +540,198 @@ fn loan_park_wake_asymmetric_no_lost_wakeup_capacity_1() {
 
 /// A park that fails (a timeout) un-announces the waiter and reports the error;
 /// the ring is unchanged.
+/// A futex on loom: `wait` sleeps while the word holds `expected`, its look at
+/// the word and its sleep one step under the lock, as the kernel's hash-bucket
+/// lock makes them; `wake` takes the lock. So a waker that changed the word
+/// before `wake` either is seen by the look or wakes the sleep: what futex(2)
+/// promises, and nothing more (no spurious returns here, which only help).
+#[derive(Default)]
+struct Futex {
+    lock: Mutex<()>,
+    cv: Condvar,
+}
+
+impl Futex {
+    fn wait(&self, word: &AtomicU64, expected: u64) {
+        let g = self.lock.lock().unwrap();
+        // Relaxed: the lock orders it against the waker's change and wake.
+        if word.load(Relaxed) == expected {
+            drop(self.cv.wait(g).unwrap());
+        }
+    }
+
+    fn wake(&self) {
+        let _g = self.lock.lock().unwrap();
+        self.cv.notify_all();
+    }
+}
+
+/// An asynchronous side's parking: it never parks on a semaphore (it arms and
+/// waits on its word instead), posts the blocking peer's semaphore, and
+/// futex-wakes a word waiter through `futex`.
+struct WordPark {
+    /// The blocking peer's semaphore, posted when it announced a semaphore park.
+    peer: Arc<Sem>,
+    /// Where the peer's word waiter (if the peer is asynchronous too) sleeps.
+    futex: Arc<Futex>,
+    wakes: u32,
+}
+
+impl Parking for WordPark {
+    type Error = ();
+    fn park(&mut self) -> Result<(), ()> {
+        unreachable!("an asynchronous side arms instead of parking")
+    }
+    fn unpark_peer(&mut self) {
+        self.peer.post();
+    }
+    fn wake_word(&mut self, _word: &AtomicU64) {
+        self.wakes += 1;
+        self.futex.wake();
+    }
+    /// As `SemPark::heavy_barrier`.
+    fn heavy_barrier(&mut self) -> Result<(), ()> {
+        fence(SeqCst);
+        Ok(())
+    }
+}
+
+/// A blocking side whose peer may be a word waiter: `SemPark`, plus the futex
+/// wake.
+struct MixedPark {
+    sem: SemPark,
+    futex: Arc<Futex>,
+}
+
+impl Parking for MixedPark {
+    type Error = ();
+    fn park(&mut self) -> Result<(), ()> {
+        self.sem.park()
+    }
+    fn unpark_peer(&mut self) {
+        self.sem.unpark_peer();
+    }
+    fn wake_word(&mut self, _word: &AtomicU64) {
+        self.futex.wake();
+    }
+    fn heavy_barrier(&mut self) -> Result<(), ()> {
+        self.sem.heavy_barrier()
+    }
+    fn absorb_wake(&mut self) {
+        self.sem.absorb_wake();
+    }
+}
+
+/// The asynchronous wait (layout version 6): one side arms and sleeps on its
+/// flag word as a futex whenever it finds nothing to do, the other is a blocking
+/// side that parks on its semaphore (0 spins). A lost wake-up leaves the word
+/// waiter asleep (or both), which loom reports as a deadlock. `async_consumer`
+/// picks which side waits on its word.
+fn word_wait_model<const N: usize>(items: u64, barrier: Barrier, async_consumer: bool) {
+    loom::model(move || {
+        let m = mem_with::<N>(barrier);
+        let futex = Arc::new(Futex::default());
+        let (items_sem, space_sem) = (Arc::new(Sem::default()), Arc::new(Sem::default()));
+        let pm = m.clone();
+        let pfutex = futex.clone();
+        let (pitems, pspace) = (items_sem.clone(), space_sem.clone());
+        let producer = thread::spawn(move || {
+            let mut p = RingProducer::new(ring(&pm)).unwrap();
+            if async_consumer {
+                let mut park = MixedPark {
+                    sem: SemPark {
+                        own: pspace,
+                        peer: pitems,
+                        parks: 0,
+                        barriers: 0,
+                    },
+                    futex: pfutex,
+                };
+                for v in 1..=items {
+                    let n = p.push_blocking(1, 0, |_, s| s[0].store(v, Relaxed), &mut park);
+                    assert_eq!(n, Ok(1));
+                }
+                return;
+            }
+            let mut park = WordPark {
+                peer: pitems,
+                futex: pfutex.clone(),
+                wakes: 0,
+            };
+            for v in 1..=items {
+                loop {
+                    if p.push_one(|s| s[0].store(v, Relaxed), &mut park) == Ok(true) {
+                        break;
+                    }
+                    match p.arm(&mut park) {
+                        Ok(Some(word)) => pfutex.wait(word, WAITING_WORD),
+                        Ok(None) => {}
+                        Err(e) => panic!("arm: {e:?}"),
+                    }
+                }
+            }
+        });
+        let mut c = RingConsumer::new(ring(&m)).unwrap();
+        if async_consumer {
+            let mut park = WordPark {
+                peer: space_sem,
+                futex: futex.clone(),
+                wakes: 0,
+            };
+            for want in 1..=items {
+                loop {
+                    let mut got = 0;
+                    if c.pop_one(|s| got = s[0].load(Relaxed), &mut park) == Ok(true) {
+                        assert_eq!(got, want);
+                        break;
+                    }
+                    match c.arm(&mut park) {
+                        Ok(Some(word)) => futex.wait(word, WAITING_WORD),
+                        Ok(None) => {}
+                        Err(e) => panic!("arm: {e:?}"),
+                    }
+                }
+            }
+        } else {
+            let mut park = MixedPark {
+                sem: SemPark {
+                    own: items_sem,
+                    peer: space_sem,
+                    parks: 0,
+                    barriers: 0,
+                },
+                futex,
+            };
+            for want in 1..=items {
+                let mut got = 0;
+                let n = c.pop_blocking(1, 0, |_, s| got = s[0].load(Relaxed), &mut park);
+                assert_eq!((n, got), (Ok(1), want));
+            }
+        }
+        producer.join().unwrap();
+        // Every announcement was taken or withdrawn.
+        assert_eq!(m.ctl.consumer_waiting.load(Relaxed), 0);
+        assert_eq!(m.ctl.producer_waiting.load(Relaxed), 0);
+    });
+}
+
+#[test]
+fn word_wait_async_consumer_no_lost_wakeup() {
+    word_wait_model::<1>(2, Barrier::Symmetric, true);
+    word_wait_model::<2>(3, Barrier::Symmetric, true);
+}
+
+#[test]
+fn word_wait_async_consumer_no_lost_wakeup_asymmetric() {
+    word_wait_model::<1>(2, Barrier::Asymmetric, true);
+}
+
+#[test]
+fn word_wait_async_producer_no_lost_wakeup() {
+    word_wait_model::<1>(2, Barrier::Symmetric, false);
+    word_wait_model::<1>(2, Barrier::Asymmetric, false);
+}
+
 #[test]
 fn park_failure_is_reported_and_leaves_no_flag() {
     struct Timeout;

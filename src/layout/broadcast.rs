@@ -119,8 +119,8 @@
 
 use crate::layout::header::Header;
 use crate::layout::ring::{
-    Barrier, Corrupt, DEADLINE_SPINS, Parking, announce, park_barrier, take_waiter, wake_peer,
-    withdraw,
+    Barrier, Corrupt, DEADLINE_SPINS, Parking, WAITING_SEM, announce, park_barrier, take_waiter,
+    wake_peer, withdraw,
 };
 use crate::sync::{AtomicU64, Ordering, fence, light_barrier, spin_loop};
 
@@ -901,8 +901,11 @@ impl<'a, const N: usize> Broadcast<'a, N> {
     /// Runs the writer's wake check after a store that may let it go on (a
     /// cursor, a `state`): lossless only.
     fn wake_writer<P: Parking>(&self, parking: &mut P) {
-        if self.policy == Policy::Lossless && take_waiter(&self.ctl.writer_waiting, self.barrier) {
-            wake_peer(parking);
+        if self.policy == Policy::Lossless {
+            let taken = take_waiter(&self.ctl.writer_waiting, self.barrier);
+            if taken != 0 {
+                wake_peer(parking, &self.ctl.writer_waiting, taken);
+            }
         }
     }
 }
@@ -1530,7 +1533,7 @@ fn wake_bits<P: Fanout>(w: usize, bits: u64, readers: usize, parking: &mut P) {
 
 impl<const N: usize> Waiter for BcWriter<'_, N> {
     fn announce(&self) {
-        announce(&self.bc.ctl.writer_waiting);
+        announce(&self.bc.ctl.writer_waiting, WAITING_SEM);
     }
     fn withdraw<P: Parking>(&self, parking: &mut P) {
         withdraw(&self.bc.ctl.writer_waiting, parking);

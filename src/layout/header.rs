@@ -173,6 +173,11 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// a stream, and a version-4 consumer would never report one closed (it would
 /// wait, or time out), so each side refuses the other.
 ///
+/// 6: a waiting flag may announce an asynchronous waiter
+/// ([`WAITING_WORD`](crate::layout::ring::WAITING_WORD)), which sleeps in a futex
+/// wait on the flag itself and is woken by a futex wake; a version-5 peer would
+/// post a semaphore nobody waits on, and the waiter would sleep on.
+///
 /// # Examples
 ///
 /// ```
@@ -184,7 +189,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
 /// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
 /// ```
-pub const LAYOUT_VERSION: u64 = 5;
+pub const LAYOUT_VERSION: u64 = 6;
 
 /// Size of the header in bytes.
 ///

@@ -130,7 +130,7 @@
 
 use crate::layout::header::Header;
 use crate::layout::ring::{
-    Barrier, Corrupt, Parking, RingError, announce, take_waiter, wake_peer, withdraw,
+    Barrier, Corrupt, Parking, RingError, WAITING_SEM, announce, take_waiter, wake_peer, withdraw,
 };
 use crate::sync::{AtomicU64, Ordering, fence, light_barrier, spin_loop};
 
@@ -792,8 +792,9 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
             pid_word.store(pid, Ordering::Relaxed);
             // A consumer waiting on the stale claim we just reset: its re-check
             // after its barrier sees the reset, or this sees its flag.
-            if take_waiter(&ring.ctl.consumer_waiting, barrier) {
-                wake_peer(parking);
+            let taken = take_waiter(&ring.ctl.consumer_waiting, barrier);
+            if taken != 0 {
+                wake_peer(parking, &ring.ctl.consumer_waiting, taken);
             }
             return Some(MpscProducer {
                 ring,
@@ -1133,8 +1134,9 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
             // Acquire load of `seq` that reads this.
             seq.store(seq_of(pos, state), Ordering::Release);
         }
-        if take_waiter(&self.ring.ctl.consumer_waiting, self.barrier) {
-            wake_peer(parking);
+        let taken = take_waiter(&self.ring.ctl.consumer_waiting, self.barrier);
+        if taken != 0 {
+            wake_peer(parking, &self.ring.ctl.consumer_waiting, taken);
         }
         true
     }
@@ -1951,7 +1953,7 @@ impl<'a, const N: usize, P: ConsumerParking> Waiter<P> for MpscConsumer<'a, N> {
         Ok(self.peek(N, parking)? > 0)
     }
     fn announce(&self) {
-        announce(&self.ring.ctl.consumer_waiting);
+        announce(&self.ring.ctl.consumer_waiting, WAITING_SEM);
     }
     fn withdraw(&self, parking: &mut P) {
         withdraw(&self.ring.ctl.consumer_waiting, parking);

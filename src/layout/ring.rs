@@ -548,6 +548,14 @@ pub trait Parking {
     /// Wakes the peer's `park`. Infallible from the ring's view: the message is
     /// already committed, and a peer whose semaphore is gone learns that itself.
     fn unpark_peer(&mut self);
+    /// Wakes an asynchronous waiter sleeping on `word` (its low 32 bits; a futex
+    /// wait expecting [`WAITING_WORD`]), after the caller cleared the word:
+    /// `futex(FUTEX_WAKE)` in the crate's parkings. The default does nothing, for
+    /// parkings (tests, models) whose rings never have such a waiter; a parking
+    /// that leaves it out loses a word waiter's wake-ups.
+    fn wake_word(&mut self, word: &AtomicU64) {
+        let _ = word;
+    }
     /// The heavy half of the [`Barrier::Asymmetric`] handshake, run between
     /// announcing a park and re-reading the peer's index: on return, the peer's
     /// index store made before its own flag load is visible to us, or its flag
@@ -670,7 +678,8 @@ pub trait Parking {
 /// took the announcement, its wake is owed to us: [`Parking::absorb_wake`].
 pub(crate) fn withdraw<P: Parking>(flag: &AtomicU64, parking: &mut P) {
     // Relaxed: the swaps' atomicity alone decides who took the announcement;
-    // exactly one of this swap and the peer's (in `take_waiter`) reads the 1.
+    // exactly one of this swap and the peer's (in `take_waiter`) reads the
+    // announcement.
     if flag.swap(0, Ordering::Relaxed) == 0 {
         parking.absorb_wake();
     }
@@ -729,12 +738,13 @@ impl<'a, const N: usize> Side<'a> for RingConsumer<'a, N> {
 /// possible, park now; false: the peer moved, retry.
 fn prepare_park<'a, S: Side<'a>, P: Parking>(
     side: &mut S,
+    how: u64,
     parking: &mut P,
 ) -> Result<bool, RingError<P::Error>> {
     let flag = side.waiting();
     // Relaxed, then the heavy barrier: pairs with the light one in the peer's
     // `take_waiter` (see the module docs).
-    announce(flag);
+    announce(flag, how);
     park_barrier(flag, side.barrier_pair(), parking)?;
     match side.recheck() {
         Ok(false) => Ok(true),
@@ -784,7 +794,7 @@ fn block_on<'a, S: Side<'a>, P: Parking>(
             spin_loop();
             continue;
         }
-        if prepare_park(side, parking)? {
+        if prepare_park(side, WAITING_SEM, parking)? {
             match parking.park() {
                 // Woken (or spuriously returned): the waker cleared the flag, or
                 // will find it cleared; nothing is owed that we know of.
@@ -824,15 +834,25 @@ fn used<const N: usize>(tail: u64, head: u64) -> Result<usize, Corrupt> {
 /// was 3–4 % slower).
 #[cold]
 #[inline(never)]
-pub(crate) fn wake_peer<P: Parking>(parking: &mut P) {
-    parking.unpark_peer();
+pub(crate) fn wake_peer<P: Parking>(parking: &mut P, flag: &AtomicU64, taken: u64) {
+    // A word waiter sleeps on the flag itself, which `take_waiter` just cleared:
+    // the futex wake comes after the change it waits for, as futex(2) needs.
+    if taken & WAITING_WORD != 0 {
+        parking.wake_word(flag);
+    }
+    // Anything else non-zero (1, or a value a corrupt peer wrote) is a semaphore
+    // park: one post, as before word waiters existed.
+    if taken & !WAITING_WORD != 0 {
+        parking.unpark_peer();
+    }
 }
 
-/// After an index store: whether the peer parked (its flag set), clearing the flag.
+/// After an index store: the peer's announcement if it parked (its flag set),
+/// cleared; 0 if it did not. [`wake_peer`] wakes it the way the value says.
 // `#[inline]`: runs after every push and pop, which are instantiated in the user's
 // crate; an out-of-line call there costs more than the flag check itself.
 #[inline]
-pub(crate) fn take_waiter(flag: &AtomicU64, barrier: Barrier) -> bool {
+pub(crate) fn take_waiter(flag: &AtomicU64, barrier: Barrier) -> u64 {
     match barrier {
         // SeqCst: pairs with the SeqCst fence in the other side's `prepare_park`:
         // either its re-read of our index sees the store we just made, or this load
@@ -846,7 +866,10 @@ pub(crate) fn take_waiter(flag: &AtomicU64, barrier: Barrier) -> bool {
     }
     // Relaxed: ordered by the barriers above; the swap lets one publisher wake a
     // parked peer once, not once per message.
-    flag.load(Ordering::Relaxed) != 0 && flag.swap(0, Ordering::Relaxed) != 0
+    if flag.load(Ordering::Relaxed) == 0 {
+        return 0;
+    }
+    flag.swap(0, Ordering::Relaxed)
 }
 
 /// Between announcing a park and re-reading the peer's index: the heavy barrier of
@@ -867,10 +890,45 @@ pub const TAIL_POLL_EVERY: u32 = 1024;
 /// schedules). A read-modify-write reads the latest value, which puts the
 /// announcement after the clear in loom's order too. Costs one locked instruction,
 /// on the side that is about to sleep anyway.
-pub(crate) fn announce(flag: &AtomicU64) {
+pub(crate) fn announce(flag: &AtomicU64, how: u64) {
     // Relaxed: the barrier that follows orders it.
-    flag.swap(1, Ordering::Relaxed);
+    flag.swap(how, Ordering::Relaxed);
 }
+
+/// The address of `word`'s low 32 bits, which a futex wait on a flag waits on
+/// (futexes are 32-bit; the announcements fit in the low half).
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::AtomicU64;
+/// use sysv_ipc::layout::ring::word_low_half;
+///
+/// let w = AtomicU64::new(0x1_0000_0002);
+/// // SAFETY: the pointer is to a live, aligned word's low half.
+/// assert_eq!(unsafe { word_low_half(&w).read() }, 2);
+/// ```
+// loom's atomics have no address to give.
+#[cfg(not(loom))]
+pub fn word_low_half(word: &AtomicU64) -> *const u32 {
+    let p = word.as_ptr().cast::<u32>().cast_const();
+    if cfg!(target_endian = "big") {
+        p.wrapping_add(1)
+    } else {
+        p
+    }
+}
+
+/// The announcement of a side that parks on its semaphore (a blocking call, in
+/// Rust or in C): the waker posts the semaphore.
+pub const WAITING_SEM: u64 = 1;
+
+/// The announcement of an asynchronous waiter (layout version 6): it sleeps in a
+/// futex wait on the flag word itself (its low 32 bits, expecting this value),
+/// which no semaphore can give an event loop; the waker clears the flag and then
+/// wakes the word ([`Parking::wake_word`]). A process never has both kinds of
+/// waiter on one flag (a flag belongs to one role, held by one process).
+pub const WAITING_WORD: u64 = 2;
 
 pub(crate) fn park_barrier<P: Parking>(
     flag: &AtomicU64,
@@ -1121,6 +1179,68 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         let used = used::<N>(self.tail, head)?;
         self.cached_head = head;
         Ok(N - used)
+    }
+
+    /// For an asynchronous waiter, which cannot park on a semaphore: announces
+    /// [`WAITING_WORD`] on this side's flag, runs the heavy half of the barrier
+    /// pair and re-checks, as a park does. `Ok(Some(word))`: still full; sleep
+    /// in a futex wait on `word`'s low 32 bits expecting [`WAITING_WORD`] (the consumer's
+    /// next move clears the word, then wakes it: [`Parking::wake_word`]), then try
+    /// again. `Ok(None)`: the the consumer moved meanwhile (nothing armed); try again
+    /// now. A heavy barrier that fails withdraws and reports it.
+    ///
+    /// A wait that is given up (a dropped future) must [`disarm`](Self::disarm).
+    /// After a wake, or a wait that ended otherwise (a timeout), the next `arm`
+    /// announces again; the word is this side's own, so no other waiter shares it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer, WAITING_WORD};
+    /// # #[derive(Default)]
+    /// # struct Words(u32);
+    /// # impl Parking for Words {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) { unreachable!("no semaphore park here") }
+    /// #     fn wake_word(&mut self, _: &AtomicU64) { self.0 += 1 }
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<1>::words(1)] = Default::default();
+    /// let ring = Ring::<1>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// let (mut cw, mut pw) = (Words::default(), Words::default());
+    /// assert_eq!(p.push_one(|s| s[0].store(5, Ordering::Relaxed), &mut pw), Ok(true));
+    /// // Full: armed.
+    /// let word = p.arm(&mut pw).unwrap().expect("no room");
+    /// // Withdrawn (a dropped future): the word is clear, nobody owes a wake.
+    /// p.disarm();
+    /// assert_eq!(word.load(Ordering::Relaxed), 0);
+    /// let word = p.arm(&mut pw).unwrap().expect("no room");
+    /// assert_eq!(c.pop_one(|_| {}, &mut cw), Ok(true));
+    /// assert_eq!((word.load(Ordering::Relaxed), cw.0), (0, 1)); // cleared and woken
+    /// assert!(matches!(p.arm(&mut pw), Ok(None))); // room now
+    /// ```
+    pub fn arm<P: Parking>(
+        &mut self,
+        parking: &mut P,
+    ) -> Result<Option<&'a AtomicU64>, RingError<P::Error>> {
+        if prepare_park(self, WAITING_WORD, parking)? {
+            Ok(Some(self.waiting()))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Withdraws an [`arm`](Self::arm)ed wait that will not be waited for. If the
+    /// the consumer already took the announcement, its wake is a futex wake, which
+    /// leaves nothing behind to take back.
+    pub fn disarm(&self) {
+        // Relaxed: only un-announces; whoever's swap reads the announcement owns it.
+        self.waiting().swap(0, Ordering::Relaxed);
     }
 
     /// The control block this side works on.
@@ -1427,8 +1547,9 @@ impl<'a, const N: usize> RingProducer<'a, N> {
         // before (and the `tail` store) happen before a consumer's Acquire load that
         // reads this value (`Ring::published_from`).
         seq.store(self.tail, Ordering::Release);
-        if take_waiter(&self.ring.ctl.consumer_waiting, self.barrier) {
-            wake_peer(parking);
+        let taken = take_waiter(&self.ring.ctl.consumer_waiting, self.barrier);
+        if taken != 0 {
+            wake_peer(parking, &self.ring.ctl.consumer_waiting, taken);
         }
     }
 
@@ -1521,8 +1642,9 @@ impl<'a, const N: usize> RingProducer<'a, N> {
             .store(CLOSED_SEQ, Ordering::Release);
         // As after a publish: a consumer parked (or about to) on the empty ring
         // either sees `closed` in its re-check or is woken here.
-        if take_waiter(&self.ring.ctl.consumer_waiting, self.barrier) {
-            wake_peer(parking);
+        let taken = take_waiter(&self.ring.ctl.consumer_waiting, self.barrier);
+        if taken != 0 {
+            wake_peer(parking, &self.ring.ctl.consumer_waiting, taken);
         }
     }
 }
@@ -1630,6 +1752,67 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
     /// ```
     pub fn is_finished(&self) -> bool {
         self.closed && self.cached_tail == self.head
+    }
+
+    /// For an asynchronous waiter, which cannot park on a semaphore: announces
+    /// [`WAITING_WORD`] on this side's flag, runs the heavy half of the barrier
+    /// pair and re-checks, as a park does. `Ok(Some(word))`: still empty; sleep
+    /// in a futex wait on `word`'s low 32 bits expecting [`WAITING_WORD`] (the producer's
+    /// next move clears the word, then wakes it: [`Parking::wake_word`]), then try
+    /// again. `Ok(None)`: the the producer moved meanwhile (nothing armed); try again
+    /// now. A heavy barrier that fails withdraws and reports it.
+    ///
+    /// A wait that is given up (a dropped future) must [`disarm`](Self::disarm).
+    /// After a wake, or a wait that ended otherwise (a timeout), the next `arm`
+    /// announces again; the word is this side's own, so no other waiter shares it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::ring::{Parking, Ring, RingConsumer, RingCtl, RingProducer, WAITING_WORD};
+    /// # #[derive(Default)]
+    /// # struct Words(u32);
+    /// # impl Parking for Words {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) { unreachable!("no semaphore park here") }
+    /// #     fn wake_word(&mut self, _: &AtomicU64) { self.0 += 1 }
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    ///
+    /// let ctl = RingCtl::new();
+    /// let slots: [AtomicU64; Ring::<2>::words(1)] = Default::default();
+    /// let ring = Ring::<2>::new(&ctl, &slots, 1).unwrap();
+    /// let (mut p, mut c) = (RingProducer::new(ring).unwrap(), RingConsumer::new(ring).unwrap());
+    /// let (mut cw, mut pw) = (Words::default(), Words::default());
+    /// // Empty: armed; an event loop now waits on the word while it holds WAITING_WORD.
+    /// let word = c.arm(&mut cw).unwrap().expect("nothing to take");
+    /// assert_eq!(word.load(Ordering::Relaxed), WAITING_WORD);
+    /// // The producer's publish clears the word and wakes it.
+    /// p.push_one(|s| s[0].store(5, Ordering::Relaxed), &mut pw).unwrap();
+    /// assert_eq!((word.load(Ordering::Relaxed), pw.0), (0, 1));
+    /// // Not empty: not armed, take it.
+    /// assert!(matches!(c.arm(&mut cw), Ok(None)));
+    /// assert_eq!(c.pop_one(|s| assert_eq!(s[0].load(Ordering::Relaxed), 5), &mut cw), Ok(true));
+    /// ```
+    pub fn arm<P: Parking>(
+        &mut self,
+        parking: &mut P,
+    ) -> Result<Option<&'a AtomicU64>, RingError<P::Error>> {
+        if prepare_park(self, WAITING_WORD, parking)? {
+            Ok(Some(self.waiting()))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Withdraws an [`arm`](Self::arm)ed wait that will not be waited for. If the
+    /// the producer already took the announcement, its wake is a futex wake, which
+    /// leaves nothing behind to take back.
+    pub fn disarm(&self) {
+        // Relaxed: only un-announces; whoever's swap reads the announcement owns it.
+        self.waiting().swap(0, Ordering::Relaxed);
     }
 
     /// Loads `tail` (and caches it): the messages available. When it shows none,
@@ -1991,8 +2174,9 @@ impl<'a, const N: usize> RingConsumer<'a, N> {
         // Release: our reads of the slots happen before the producer's Acquire load
         // of `head` (in `RingProducer::free`) lets it overwrite them.
         self.ring.ctl.head.store(self.head, Ordering::Release);
-        if take_waiter(&self.ring.ctl.producer_waiting, self.barrier) {
-            wake_peer(parking);
+        let taken = take_waiter(&self.ring.ctl.producer_waiting, self.barrier);
+        if taken != 0 {
+            wake_peer(parking, &self.ring.ctl.producer_waiting, taken);
         }
     }
 

@@ -116,6 +116,7 @@ macro_rules! forward_backend {
                 file_id(path: &__p::CStr) -> __p::Result<__p::FileId, __p::Errno> = FileId, None;
                 membarrier(cmd: i32, flags: u32, cpu_id: i32)
                     -> __p::Result<i32, __p::Errno> = Membarrier, Some(cmd);
+                futex_wake(uaddr: *const u32, n: i32) -> __p::Result<i32, __p::Errno> = FutexWake, None;
                 clock_gettime(clockid: i32) -> __p::Result<__p::timespec, __p::Errno> = ClockGettime, Some(clockid);
                 clock_nanosleep(clockid: i32, request: &__p::timespec)
                     -> __p::Result<(), __p::Errno> = ClockNanosleep, Some(clockid);

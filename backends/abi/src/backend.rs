@@ -195,6 +195,20 @@ pub unsafe trait Backend {
     /// must not report the command in the query's mask.
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno>;
 
+    /// `futex(uaddr, FUTEX_WAKE, n)` (shared: any process mapping the same memory):
+    /// wakes up to `n` threads sleeping in a futex wait on the 32-bit word at
+    /// `uaddr` and returns how many it woke. `EFAULT` if `uaddr` is not mapped,
+    /// `EINVAL` if it is not 4-byte aligned. See futex(2).
+    ///
+    /// Not a System V IPC call: an asynchronous waiter on one of the crate's
+    /// shared layouts (the `sysv-ipc-async` crate) cannot sleep on a semaphore,
+    /// which no event loop can wait on beside other events; it sleeps on the
+    /// layout's waiting flag itself, and the side that clears the flag wakes it
+    /// with this. The kernel only hashes the address (it neither reads nor writes
+    /// the word), so any address is safe to pass. A backend with no futexes (the
+    /// mock) answers 0: nobody can be waiting there through it.
+    fn futex_wake(&self, uaddr: *const u32, n: i32) -> Result<i32, Errno>;
+
     /// `clock_gettime(clockid, &tp)`: the time of clock `clockid`
     /// ([`CLOCK_MONOTONIC`](crate::CLOCK_MONOTONIC), ...); `EINVAL` for a clock the
     /// backend does not have. See clock_gettime(2).
@@ -288,6 +302,9 @@ unsafe impl<B: Backend + ?Sized> Backend for &B {
     }
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         (**self).membarrier(cmd, flags, cpu_id)
+    }
+    fn futex_wake(&self, uaddr: *const u32, n: i32) -> Result<i32, Errno> {
+        (**self).futex_wake(uaddr, n)
     }
     fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
         (**self).clock_gettime(clockid)

@@ -193,6 +193,14 @@ pub const MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED: i32 = 1 << 2;
 /// `membarrier` command: a barrier on the running threads of the caller's own
 /// process only (same `mm`): useless between processes (Linux 4.14).
 pub const MEMBARRIER_CMD_PRIVATE_EXPEDITED: i32 = 1 << 3;
+
+/// `futex` operation: wake waiters on a word, shared between processes (no
+/// `FUTEX_PRIVATE_FLAG`: a layout's word lives in a segment that several
+/// processes map). See futex(2).
+pub const FUTEX_WAKE: i32 = 1;
+/// `futex` operation: sleep while the word holds a value (shared, as
+/// [`FUTEX_WAKE`]).
+pub const FUTEX_WAIT: i32 = 0;
 /// `membarrier` command: registers for [`MEMBARRIER_CMD_PRIVATE_EXPEDITED`].
 pub const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: i32 = 1 << 4;
 

@@ -196,6 +196,28 @@ unsafe impl Backend for Libc {
     }
 
     #[inline]
+    fn futex_wake(&self, uaddr: *const u32, n: i32) -> Result<i32, Errno> {
+        // glibc has no wrapper (futex(2)): the generic `syscall`, -1 with errno on
+        // failure; the count woken fits an int.
+        // SAFETY: FUTEX_WAKE only hashes `uaddr` (the kernel neither reads nor
+        // writes the word; an unmapped address is EFAULT); the arguments after
+        // `n` are unused by this operation.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                uaddr,
+                sysv_ipc_abi::FUTEX_WAKE as c_int,
+                n as c_int,
+            )
+        };
+        if ret == -1 {
+            Err(errno())
+        } else {
+            Ok(ret as i32)
+        }
+    }
+
+    #[inline]
     fn membarrier(&self, cmd: i32, flags: u32, cpu_id: i32) -> Result<i32, Errno> {
         // glibc has no wrapper (membarrier(2)): the generic `syscall`, which returns
         // a `long`, -1 with errno on failure; the results fit an int.

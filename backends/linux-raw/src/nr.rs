@@ -6,7 +6,8 @@
 //! asking it for its supported commands. clock_gettime (228 / 113) is not IPC either:
 //! the layouts' timed waits keep their deadline with it; a test compares it with the
 //! C library's clock. clock_nanosleep (230 / 115), neither: a joiner sleeps with it
-//! while a layout's creator finishes.
+//! while a layout's creator finishes. futex (202 / 98), neither: a layout's side
+//! wakes an asynchronous waiter sleeping on its flag word.
 
 #[cfg(target_arch = "x86_64")]
 mod numbers {
@@ -27,6 +28,7 @@ mod numbers {
     pub(crate) const CLOCK_NANOSLEEP: usize = 230;
     pub(crate) const NEWFSTATAT: usize = 262;
     pub(crate) const MEMBARRIER: usize = 324;
+    pub(crate) const FUTEX: usize = 202;
     pub(crate) const MMAP: usize = 9;
     pub(crate) const MUNMAP: usize = 11;
     pub(crate) const MADVISE: usize = 28;
@@ -51,6 +53,7 @@ mod numbers {
     pub(crate) const SHMAT: usize = 196;
     pub(crate) const SHMDT: usize = 197;
     pub(crate) const MEMBARRIER: usize = 283;
+    pub(crate) const FUTEX: usize = 98;
     pub(crate) const MMAP: usize = 222;
     pub(crate) const MUNMAP: usize = 215;
     pub(crate) const MADVISE: usize = 233;

@@ -226,6 +226,21 @@ unsafe impl Backend for LinuxRaw {
     }
 
     #[inline]
+    fn futex_wake(&self, uaddr: *const u32, n: i32) -> Result<i32, Errno> {
+        // SAFETY: FUTEX_WAKE only hashes `uaddr` (the kernel neither reads nor
+        // writes the word; an unmapped address is EFAULT); the timeout, second
+        // address and third value arguments are unused by this operation.
+        ret_int(unsafe {
+            syscall3(
+                nr::FUTEX,
+                uaddr as usize,
+                sysv_ipc_abi::FUTEX_WAKE as usize,
+                int(n),
+            )
+        })
+    }
+
+    #[inline]
     fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
         // The system call, not the vDSO (which this backend would have to find and
         // trust): the clock is read only by a call that is about to sleep anyway.

@@ -44,9 +44,11 @@ pub enum Call {
     /// `membarrier` (the mock implements only `MEMBARRIER_CMD_QUERY`, answering
     /// that no command is supported)
     Membarrier,
+    /// `futex_wake` (the mock has no futex waiters: it answers 0 woken)
+    FutexWake,
 }
 
-const NCALLS: usize = 16;
+const NCALLS: usize = 17;
 
 impl Call {
     /// Every entry point, in declaration order (each `Call as usize` is its index).
@@ -57,7 +59,7 @@ impl Call {
     /// use sysv_ipc_mock::Call;
     ///
     /// assert_eq!(Call::ALL[Call::Semop as usize], Call::Semop);
-    /// assert_eq!(Call::ALL.last(), Some(&Call::Membarrier));
+    /// assert_eq!(Call::ALL.last(), Some(&Call::FutexWake));
     /// ```
     pub const ALL: [Call; NCALLS] = [
         Call::Msgget,
@@ -76,6 +78,7 @@ impl Call {
         Call::ClockGettime,
         Call::ClockNanosleep,
         Call::Membarrier,
+        Call::FutexWake,
     ];
 }
 

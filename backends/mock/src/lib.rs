@@ -1194,6 +1194,18 @@ unsafe impl<
             _ => Err(Errno::INVAL),
         }
     }
+
+    /// Counted (and open to scripted faults) like every call, and 0 woken: the
+    /// mock's processes wait on semaphores only, never on a futex (an asynchronous
+    /// waiter sleeps in the real kernel, which a mock-backed layout cannot reach).
+    /// An unaligned word is `EINVAL`, as the kernel says.
+    fn futex_wake(&self, uaddr: *const u32, _n: i32) -> Result<i32, Errno> {
+        drop(self.enter(Call::FutexWake)?);
+        if !(uaddr as usize).is_multiple_of(4) {
+            return Err(Errno::INVAL);
+        }
+        Ok(0)
+    }
 }
 
 impl<

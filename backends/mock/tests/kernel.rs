@@ -110,6 +110,10 @@ unsafe impl Backend for Kernel {
         // SAFETY: no pointers.
         cvt(unsafe { libc::syscall(libc::SYS_membarrier, cmd, flags, cpu_id) }).map(|v| v as i32)
     }
+    fn futex_wake(&self, uaddr: *const u32, n: i32) -> Result<i32, Errno> {
+        // SAFETY: FUTEX_WAKE only hashes the address.
+        cvt(unsafe { libc::syscall(libc::SYS_futex, uaddr, libc::FUTEX_WAKE, n) }).map(|v| v as i32)
+    }
     fn clock_gettime(&self, clockid: i32) -> Result<timespec, Errno> {
         let mut tp = timespec {
             tv_sec: 0,

@@ -1,0 +1,111 @@
+//! Waiting without blocking: the word an asynchronous waiter sleeps on.
+//!
+//! A blocking call parks on a System V semaphore, which no event loop can wait on
+//! beside other events. An asynchronous waiter (the `sysv-ipc-async` crate's
+//! futures, or any loop that can wait on a futex) instead *arms* its side of a
+//! layout (`arm_wake`, e.g. [`Consumer::arm_wake`](crate::queue::Consumer::arm_wake)):
+//! the side announces [`WAITING_WORD`] in its waiting flag, runs the barrier a
+//! park runs and looks once more. If there is still nothing to do, it gets a
+//! [`WakeWord`]: the flag's low 32 bits, to sleep on in a futex wait expecting
+//! [`WakeWord::expected`]. The peer's next index store clears the flag and then
+//! wakes the word (`futex(FUTEX_WAKE)`), a Rust peer or a C one (layout version
+//! 6), blocking or not. A waiter that gives up disarms (`disarm_wake`).
+//!
+//! A futex wait returns at once if the word no longer holds the expected value,
+//! so a wake that lands between the arm and the wait is never lost. Wakes do not
+//! accumulate: after any return, look again (the operation itself), and arm again
+//! if there is still nothing.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::layout::ring::{WAITING_WORD, word_low_half};
+
+/// The word an armed side's asynchronous waiter sleeps on (see the [module
+/// docs](self)): a futex wait on [`addr`](Self::addr) expecting
+/// [`expected`](Self::expected), shared between processes (no
+/// `FUTEX_PRIVATE_FLAG`: the peer wakes it from its own mapping of the segment).
+///
+/// The address is valid while the side it came from is (the role keeps the
+/// segment attached). A waiter that outlives it, or passes it to a futex wait
+/// after the segment was detached, gets `EFAULT` or a wait on unrelated memory
+/// from the kernel, never an access from this crate.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+///
+/// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let (mut tx, mut rx) = q.split()?;
+/// let word = rx.arm_wake()?.expect("empty: armed");
+/// assert!(word.is_armed());
+/// tx.enqueue(7)?; // clears the word, then wakes it
+/// assert!(!word.is_armed());
+/// assert_eq!(rx.dequeue()?, Some(7));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct WakeWord<'a> {
+    flag: &'a AtomicU64,
+}
+
+impl<'a> WakeWord<'a> {
+    pub(crate) const fn new(flag: &'a AtomicU64) -> Self {
+        WakeWord { flag }
+    }
+
+    /// The 32-bit word to wait on (4-byte aligned, in the shared segment).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = q.consumer()?;
+    /// let word = rx.arm_wake()?.expect("empty: armed");
+    /// assert!(word.addr().is_aligned());
+    /// // SAFETY: the consumer, and so its attachment, is alive.
+    /// assert_eq!(unsafe { word.addr().read_volatile() }, word.expected());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn addr(&self) -> *const u32 {
+        word_low_half(self.flag)
+    }
+
+    /// The value the word holds while the wait is armed: a futex wait expecting it
+    /// returns at once once the peer has cleared the word.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = q.consumer()?;
+    /// assert_eq!(rx.arm_wake()?.map(|w| w.expected()), Some(2));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn expected(&self) -> u32 {
+        WAITING_WORD as u32
+    }
+
+    /// Whether the wait is still armed: no peer has cleared the word since.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut rx = q.consumer()?;
+    /// let armed = rx.arm_wake()?.expect("empty").is_armed();
+    /// rx.disarm_wake();
+    /// assert!(armed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn is_armed(&self) -> bool {
+        // Relaxed: a hint; the operation's own look is what decides.
+        self.flag.load(Ordering::Relaxed) == WAITING_WORD
+    }
+}
