@@ -303,6 +303,8 @@ fn dropped_dequeues_lose_nothing() {
             .run(&steps(), |steps| {
                 let mut sides = sides.borrow_mut();
                 let ((tx, rx), next) = &mut *sides;
+                // One look through the executor before arming: both states occur.
+                rx.set_spins(16);
                 let first = *next;
                 let mut got = Vec::new();
                 // A future lives from a `Poll` with none current until a `Drop`,
@@ -370,6 +372,7 @@ fn dropped_enqueues_send_exactly_what_completed() {
             .run(&steps(), |steps| {
                 let mut sides = sides.borrow_mut();
                 let ((tx, rx), value) = &mut *sides;
+                tx.set_spins(16);
                 let mut sent = Vec::new();
                 let mut got = Vec::new();
                 // Here `Send` is the consumer taking one value.

@@ -106,6 +106,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
         }
     }
 
+    /// How many times a blocking call re-checks before it parks
+    /// ([`set_spins`](Self::set_spins)); an event loop's waiter takes it as its
+    /// budget for looking again before it arms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::{DEFAULT_SPINS, Queue}};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// assert_eq!(rx.spins(), DEFAULT_SPINS);
+    /// tx.set_spins(0);
+    /// assert_eq!(tx.spins(), 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn spins(&self) -> u32 {
+        self.role.settings.spins
+    }
+
     /// Withdraws an [`arm_wake`](Self::arm_wake) that will not be waited for (a
     /// dropped future). Harmless when nothing is armed.
     ///
@@ -253,6 +273,26 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
             semid: self.role.handle().sems().id(),
             num: Queue::<T, MAXSZ, B>::consumer_seat(self.ring.ctl()).sem,
         }
+    }
+
+    /// How many times a blocking call re-checks before it parks
+    /// ([`set_spins`](Self::set_spins)); an event loop's waiter takes it as its
+    /// budget for looking again before it arms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::{DEFAULT_SPINS, Queue}};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// assert_eq!(rx.spins(), DEFAULT_SPINS);
+    /// tx.set_spins(0);
+    /// assert_eq!(tx.spins(), 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn spins(&self) -> u32 {
+        self.role.settings.spins
     }
 
     /// Withdraws an [`arm_wake`](Self::arm_wake) that will not be waited for.
