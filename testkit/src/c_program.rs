@@ -44,12 +44,21 @@ impl CProgram {
         flags: &[&str],
     ) -> Result<CProgram, String> {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sysv-ipc-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir).unwrap();
+        // A directory of our own: one left by an earlier process of the same pid
+        // (another user's, or a killed run's) is skipped, not reused, since it
+        // may not be writable (a root run's, seen from uid 65534).
+        let dir = loop {
+            let dir = std::env::temp_dir().join(format!(
+                "sysv-ipc-{tag}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            match fs::create_dir(&dir) {
+                Ok(()) => break dir,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("cannot create {}: {e}", dir.display()),
+            }
+        };
         // Owned from here, so the directory goes on every return.
         let program = CProgram {
             exe: dir.join(main.trim_end_matches(".c")),
