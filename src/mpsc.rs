@@ -1010,6 +1010,7 @@ impl<B: Backend> Drop for JoinLock<'_, B> {
 
 pub use crate::SendError;
 
+mod arm;
 mod loan;
 pub use loan::{ReadLoan, WriteLoan};
 

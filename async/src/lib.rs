@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+pub mod mpsc;
 pub mod queue;
 mod reactor;
+mod wait;
 
 pub use reactor::ReactorStats;
 

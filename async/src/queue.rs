@@ -23,9 +23,10 @@ use core::task::{Context, Poll};
 
 use sysv_ipc::queue::{Consumer, EnqueueError, Producer};
 use sysv_ipc::wake::PeerSeat;
-use sysv_ipc::{Backend, Error, ErrorKind, Result, ShmType};
+use sysv_ipc::{Backend, Result, ShmType};
 
-use crate::reactor::{Fired, Registration, reactor, supported};
+use crate::reactor::Registration;
+use crate::wait::{Next, Resume, Side, arm, resume};
 
 /// Waits for the next value of `rx`'s queue and takes it: what
 /// [`Consumer::dequeue_blocking`] returns, without blocking a thread.
@@ -130,16 +131,6 @@ pub struct Enqueue<'a, T: ShmType, const MAXSZ: usize, B: Backend> {
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Unpin for Dequeue<'_, T, MAXSZ, B> {}
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Unpin for Enqueue<'_, T, MAXSZ, B> {}
 
-/// What a side does between its attempts: the operations both futures share.
-trait Side {
-    fn arm(&mut self) -> Result<Option<(*const u32, u32)>>;
-    fn disarm(&mut self);
-    fn check_peer(&self) -> Result<()>;
-    fn peer_check(&self) -> Option<core::time::Duration>;
-    fn peer_seat(&self) -> PeerSeat;
-    fn spins(&self) -> u32;
-}
-
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Side for Consumer<T, MAXSZ, B> {
     fn arm(&mut self) -> Result<Option<(*const u32, u32)>> {
         Ok(self.arm_wake()?.map(|w| (w.addr(), w.expected())))
@@ -153,8 +144,8 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Side for Consumer<T, MAXSZ, B> 
     fn peer_check(&self) -> Option<core::time::Duration> {
         Consumer::peer_check(self)
     }
-    fn peer_seat(&self) -> PeerSeat {
-        Consumer::peer_seat(self)
+    fn peer_seat(&self) -> Option<PeerSeat> {
+        Some(Consumer::peer_seat(self))
     }
     fn spins(&self) -> u32 {
         Consumer::spins(self)
@@ -174,102 +165,12 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Side for Producer<T, MAXSZ, B> 
     fn peer_check(&self) -> Option<core::time::Duration> {
         Producer::peer_check(self)
     }
-    fn peer_seat(&self) -> PeerSeat {
-        Producer::peer_seat(self)
+    fn peer_seat(&self) -> Option<PeerSeat> {
+        Some(Producer::peer_seat(self))
     }
     fn spins(&self) -> u32 {
         Producer::spins(self)
     }
-}
-
-/// What the last wait says before the next attempt.
-enum Resume {
-    /// Nothing ended yet: stay registered (`Pending`).
-    Waiting(Registration),
-    /// Attempt the operation (woken, or first poll).
-    Attempt,
-    /// The peer died: one last attempt, then this error.
-    Died(Error),
-}
-
-/// Looks at the wait of `side` left by the last poll. A wait that timed out runs
-/// the peer check; if the peer lives and the word was not woken meanwhile, it
-/// waits again without attempting (nothing changed).
-fn resume<S: Side>(side: &S, wait: Option<Registration>, cx: &Context<'_>) -> Result<Resume> {
-    let Some(reg) = wait else {
-        return Ok(Resume::Attempt);
-    };
-    match reg.fired() {
-        Fired::Pending if reg.set_waker(cx.waker()) => Ok(Resume::Waiting(reg)),
-        Fired::Pending | Fired::Woken => Ok(Resume::Attempt),
-        Fired::TimedOut => match side.check_peer() {
-            Err(e) if e.kind() == ErrorKind::PeerDied => Ok(Resume::Died(e)),
-            Err(e) => Err(e),
-            // Alive, and the word not woken since: the same wait again.
-            Ok(()) if reg.rearm(side.peer_check(), cx.waker()) => Ok(Resume::Waiting(reg)),
-            Ok(()) => Ok(Resume::Attempt),
-        },
-    }
-}
-
-fn register<S: Side>(
-    side: &S,
-    addr: *const u32,
-    expected: u32,
-    cx: &Context<'_>,
-) -> Result<Registration> {
-    if !supported() {
-        return Err(Error::new(ErrorKind::Unsupported));
-    }
-    reactor()
-        .register(
-            addr,
-            expected,
-            side.peer_check(),
-            Some(side.peer_seat()),
-            cx.waker(),
-        )
-        // A thread the system would not start (EAGAIN: its thread limit).
-        .map_err(|_| Error::new(ErrorKind::LimitReached))
-}
-
-/// Spin hints a blocking call's spins count per yield of a future: a yield (a
-/// trip through the executor and back to `poll`, about 0.6 µs here) lasts about
-/// as long as 16 spin hints (37 ns each here), so the default 256 spins give 16
-/// yields, about as long a look as a blocking call's spin before it parks.
-const SPINS_PER_YIELD: u32 = 16;
-
-/// After an attempt found nothing to do: first looks again a few times through
-/// the executor (`Ok(None)` with the task woken at once: a peer that answers
-/// within a blocking call's spin is caught without a system call, as the spin
-/// catches it), then arms and registers (`Ok(Some)`: wait), or `Ok(None)` if the
-/// peer moved meanwhile (attempt again).
-fn arm<S: Side>(side: &mut S, yields: &mut u32, cx: &Context<'_>) -> Result<Next> {
-    if *yields < side.spins() / SPINS_PER_YIELD {
-        *yields += 1;
-        cx.waker().wake_by_ref();
-        return Ok(Next::Yield);
-    }
-    match side.arm()? {
-        None => Ok(Next::Attempt),
-        Some((addr, expected)) => match register(side, addr, expected, cx) {
-            Ok(reg) => Ok(Next::Wait(reg)),
-            Err(e) => {
-                side.disarm();
-                Err(e)
-            }
-        },
-    }
-}
-
-/// What a poll does after an attempt found nothing to do.
-enum Next {
-    /// Return `Pending`, the task already woken: look again on the next poll.
-    Yield,
-    /// Return `Pending` until the registration fires.
-    Wait(Registration),
-    /// Attempt again now.
-    Attempt,
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Future for Dequeue<'_, T, MAXSZ, B> {

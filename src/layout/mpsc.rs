@@ -130,7 +130,8 @@
 
 use crate::layout::header::Header;
 use crate::layout::ring::{
-    Barrier, Corrupt, Parking, RingError, WAITING_SEM, announce, take_waiter, wake_peer, withdraw,
+    Barrier, Corrupt, Parking, RingError, WAITING_SEM, WAITING_WORD, announce, take_waiter,
+    wake_peer, withdraw,
 };
 use crate::sync::{AtomicU64, Ordering, fence, light_barrier, spin_loop};
 
@@ -1896,6 +1897,81 @@ impl<'a, const N: usize> MpscConsumer<'a, N> {
             read(i, self.peeked(i));
         }
         Ok(self.release(n, parking))
+    }
+
+    /// For an asynchronous waiter: announces
+    /// [`WAITING_WORD`](crate::layout::ring::WAITING_WORD) in `consumer_waiting`,
+    /// runs the heavy barrier and looks again (a peek, which skips an abandoned
+    /// claim as a pop does), as a park does. `Ok(Some(word))`: still nothing;
+    /// sleep in a futex wait on `word`'s low half expecting `WAITING_WORD` (a
+    /// producer's next publish, cancel or registration clears and wakes it),
+    /// then look again. `Ok(None)`: something arrived meanwhile (nothing armed).
+    /// A wait given up must [`disarm`](Self::disarm).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::mpsc::{ConsumerParking, MpscConsumer, MpscCtl, MpscProducer, MpscRing};
+    /// use sysv_ipc::layout::ring::{Barrier, Parking, WAITING_WORD};
+    /// # struct NoPark;
+    /// # impl Parking for NoPark {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// # impl ConsumerParking for NoPark {
+    /// #     fn is_alive(&mut self, _: usize, _: u64) -> bool { true }
+    /// #     fn unpark_producer(&mut self, _: usize) {}
+    /// # }
+    ///
+    /// let ctl = MpscCtl::new();
+    /// let data: [AtomicU64; MpscRing::<2>::words(1, 1)] = Default::default();
+    /// let ring = MpscRing::<2>::new(&ctl, &data, 1, 1).unwrap();
+    /// ring.init(Barrier::Symmetric);
+    /// let mut c = MpscConsumer::new(ring).unwrap();
+    /// let word = c.arm(&mut NoPark).unwrap().expect("empty: armed");
+    /// assert_eq!(word.load(Ordering::Relaxed), WAITING_WORD);
+    /// let mut p = MpscProducer::register(ring, 1, &mut NoPark).unwrap();
+    /// p.push(|s| s[0].store(8, Ordering::Relaxed), &mut NoPark).unwrap();
+    /// assert_eq!(word.load(Ordering::Relaxed), 0); // cleared by the publish
+    /// assert!(matches!(c.arm(&mut NoPark), Ok(None)));
+    /// ```
+    pub fn arm<P: ConsumerParking>(
+        &mut self,
+        parking: &mut P,
+    ) -> Result<Option<&'a AtomicU64>, RingError<P::Error>> {
+        let flag = &self.ring.ctl.consumer_waiting;
+        announce(flag, WAITING_WORD);
+        match self.barrier {
+            // Pairs with the SeqCst fence after a producer's store, as in `block`.
+            Barrier::Symmetric => fence(Ordering::SeqCst),
+            Barrier::Asymmetric => {
+                if let Err(e) = parking.heavy_barrier() {
+                    withdraw(flag, parking);
+                    return Err(RingError::Park(e));
+                }
+            }
+        }
+        match self.peek(N, parking) {
+            Ok(0) => Ok(Some(flag)),
+            Ok(_) => {
+                withdraw(flag, parking);
+                Ok(None)
+            }
+            Err(c) => {
+                withdraw(flag, parking);
+                Err(c.into())
+            }
+        }
+    }
+
+    /// Withdraws an [`arm`](Self::arm)ed wait that will not be waited for.
+    pub fn disarm(&self) {
+        // Relaxed: only un-announces; a taken announcement owes a futex wake,
+        // which leaves nothing behind.
+        self.ring.ctl.consumer_waiting.swap(0, Ordering::Relaxed);
     }
 }
 

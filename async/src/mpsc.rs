@@ -1,0 +1,142 @@
+//! Awaiting an [`Mpsc`](sysv_ipc::mpsc::Mpsc)'s consumer: [`recv`].
+//!
+//! The producers may be anything: blocking senders in other processes, C
+//! producers (layout version 6). The future looks again through the executor
+//! `spins / 16` times before it arms, as the queue's futures do.
+//!
+//! # Cancellation
+//!
+//! Dropping a [`Recv`] loses nothing: a value is taken only inside the `poll` that
+//! returns it. The wait is withdrawn (the flag cleared, the reactor's entry
+//! dropped).
+//!
+//! # Peer checks
+//!
+//! The consumer's peer is every producer, with no single seat to watch: a waiting
+//! future wakes at each of its [`Receiver::peer_check`] intervals and runs
+//! [`Receiver::check_peer`] (the blocking receive's check), so an idle `Recv`
+//! costs a task wake per interval.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use sysv_ipc::mpsc::Receiver;
+use sysv_ipc::wake::PeerSeat;
+use sysv_ipc::{Backend, Result, ShmType};
+
+use crate::reactor::Registration;
+use crate::wait::{Next, Resume, Side, arm, resume};
+
+/// Waits for the next value of `rx`'s queue and takes it: what
+/// [`Receiver::recv_blocking`] returns, without blocking a thread.
+///
+/// # Errors
+///
+/// As [`Receiver::recv_blocking`]: [`ErrorKind::PeerDied`](sysv_ipc::ErrorKind)
+/// when every producer seat is free and one died holding it (noticed within
+/// [`Receiver::peer_check`]; what was committed comes first), `Removed`,
+/// `Corrupt`, `WrongProcess`; `Unsupported` on a kernel without `futex_waitv`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, mpsc::Mpsc};
+///
+/// let q = Removal::new(Mpsc::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut rx = q.consumer()?;
+/// let mut tx = q.producer()?; // e.g. in other processes
+/// let got = smol::block_on(async {
+///     let waiter = sysv_ipc_async::mpsc::recv(&mut rx);
+///     tx.send(9)?;
+///     waiter.await
+/// })?;
+/// assert_eq!(got, 9);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn recv<T: ShmType, const N: usize, B: Backend>(
+    rx: &mut Receiver<T, N, B>,
+) -> Recv<'_, T, N, B> {
+    Recv {
+        rx,
+        wait: None,
+        yields: 0,
+    }
+}
+
+/// The future of [`recv`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Recv<'a, T: ShmType, const N: usize, B: Backend> {
+    rx: &'a mut Receiver<T, N, B>,
+    wait: Option<Registration>,
+    yields: u32,
+}
+
+// Not self-referential: a borrow, a registration and a counter.
+impl<T: ShmType, const N: usize, B: Backend> Unpin for Recv<'_, T, N, B> {}
+
+impl<T: ShmType, const N: usize, B: Backend> Side for Receiver<T, N, B> {
+    fn arm(&mut self) -> Result<Option<(*const u32, u32)>> {
+        Ok(self.arm_wake()?.map(|w| (w.addr(), w.expected())))
+    }
+    fn disarm(&mut self) {
+        self.disarm_wake();
+    }
+    fn check_peer(&self) -> Result<()> {
+        Receiver::check_peer(self)
+    }
+    fn peer_check(&self) -> Option<core::time::Duration> {
+        Receiver::peer_check(self)
+    }
+    fn peer_seat(&self) -> Option<PeerSeat> {
+        None
+    }
+    fn spins(&self) -> u32 {
+        Receiver::spins(self)
+    }
+}
+
+impl<T: ShmType, const N: usize, B: Backend> Future for Recv<'_, T, N, B> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let this = self.get_mut();
+        let died = match resume(&*this.rx, this.wait.take(), cx) {
+            Ok(Resume::Waiting(reg)) => {
+                this.wait = Some(reg);
+                return Poll::Pending;
+            }
+            Ok(Resume::Attempt) => None,
+            Ok(Resume::Died(e)) => Some(e),
+            Err(e) => return Poll::Ready(Err(e)),
+        };
+        loop {
+            match this.rx.recv() {
+                Ok(Some(v)) => return Poll::Ready(Ok(v)),
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            if let Some(e) = died {
+                this.rx.disarm_wake();
+                return Poll::Ready(Err(e));
+            }
+            match arm(this.rx, &mut this.yields, cx) {
+                Ok(Next::Wait(reg)) => {
+                    this.wait = Some(reg);
+                    return Poll::Pending;
+                }
+                Ok(Next::Yield) => return Poll::Pending,
+                Ok(Next::Attempt) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl<T: ShmType, const N: usize, B: Backend> Drop for Recv<'_, T, N, B> {
+    fn drop(&mut self) {
+        if self.wait.take().is_some() {
+            self.rx.disarm_wake();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! An awaited `Mpsc` consumer: blocking producer processes feeding it, a
+//! producer's death reaching it, cancellation that loses nothing. Each test runs
+//! in a fresh IPC namespace.
+
+use std::time::{Duration, Instant};
+
+use sysv_ipc::mpsc::Mpsc;
+use sysv_ipc::{ErrorKind, Intent, Key, Mode};
+use sysv_ipc_async::mpsc::recv;
+use sysv_ipc_async::reactor_stats;
+use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
+
+const KEY: Key = Key::new(0x5a54_0001);
+const LIMIT: Duration = Duration::from_secs(240);
+type M = Mpsc<u64, 16>;
+
+/// Three blocking producer processes (0 spins: they park on a full ring) into one
+/// async consumer under tokio: every value once, in order per producer, and the
+/// consumer waited on its word.
+#[test]
+fn blocking_producer_processes_into_an_async_consumer() {
+    const PER: u64 = 20_000;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let m = M::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let mut rx = m.consumer().unwrap();
+        let peers: Vec<_> = (0..3u64)
+            .map(|s| {
+                fork_peer(move || {
+                    let m = M::open(KEY).unwrap();
+                    let mut tx = m.producer().unwrap();
+                    tx.set_spins(0);
+                    for i in 0..PER {
+                        tx.send_blocking(s << 32 | i).unwrap();
+                        if i % 1000 == 0 {
+                            // Now and then nothing for a while: the consumer waits.
+                            std::thread::sleep(Duration::from_millis(1));
+                        }
+                    }
+                })
+            })
+            .collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut next = [0u64; 3];
+        rt.block_on(async {
+            for _ in 0..3 * PER {
+                let v = recv(&mut rx).await.unwrap();
+                let (s, i) = ((v >> 32) as usize, v & 0xffff_ffff);
+                assert_eq!(i, next[s], "producer {s}: lost, duplicated or out of order");
+                next[s] += 1;
+            }
+        });
+        for p in peers {
+            p.join();
+        }
+        let s = reactor_stats();
+        assert!(
+            s.waits > 0 && s.woken > 0,
+            "the consumer never waited: {s:?}"
+        );
+    });
+}
+
+/// The only producer killed while the consumer awaits: what it sent comes first,
+/// then `PeerDied`, within the peer-check interval.
+#[test]
+fn the_last_producers_death_reaches_the_future() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let m = M::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let mut rx = m.consumer().unwrap();
+        rx.set_peer_check(Some(Duration::from_millis(100)));
+        let peer = fork_peer(|| {
+            let m = M::open(KEY).unwrap();
+            let mut tx = m.producer().unwrap();
+            tx.send(5).unwrap();
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        smol::block_on(async {
+            assert_eq!(recv(&mut rx).await.unwrap(), 5);
+            let waiting = recv(&mut rx);
+            let killer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                peer.kill(libc::SIGKILL);
+                let at = Instant::now();
+                // SAFETY: a blocking wait for our own child; no status wanted.
+                unsafe { libc::waitpid(peer.pid(), std::ptr::null_mut(), 0) };
+                at
+            });
+            let e = waiting.await.unwrap_err();
+            let killed = killer.join().unwrap();
+            assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
+            let late = killed.elapsed();
+            assert!(
+                late < Duration::from_secs(2),
+                "PeerDied {late:?} after the kill"
+            );
+        });
+    });
+}
+
+fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(f).poll(&mut cx)
+}
+
+/// Receive futures dropped at random points lose nothing: what they returned,
+/// then what a plain receive drains, is every value sent, in order, once.
+#[test]
+fn dropped_receives_lose_nothing() {
+    use proptest::prelude::*;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let m: Mpsc<u64, 4> = Mpsc::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let sides = std::cell::RefCell::new((m.producer().unwrap(), m.consumer().unwrap(), 0u64));
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        // 0: send, 1: poll (a future made if none), 2: drop it.
+        let steps = proptest::collection::vec(0u8..3, 1..60);
+        runner
+            .run(&steps, |steps| {
+                let mut sides = sides.borrow_mut();
+                let (tx, rx, next) = &mut *sides;
+                rx.set_spins(16); // one look through the executor, then arm
+                let first = *next;
+                let mut got = Vec::new();
+                let mut i = 0;
+                while let Some(&step) = steps.get(i) {
+                    i += 1;
+                    if step == 0 && tx.send(*next).is_ok() {
+                        *next += 1;
+                    }
+                    if step != 1 {
+                        continue;
+                    }
+                    let mut f = recv(rx);
+                    let mut step = 1;
+                    loop {
+                        if step == 1 {
+                            if let std::task::Poll::Ready(v) = poll_once(&mut f) {
+                                got.push(v.unwrap());
+                                break;
+                            }
+                        } else if step == 0 {
+                            if tx.send(*next).is_ok() {
+                                *next += 1;
+                            }
+                        } else {
+                            break;
+                        }
+                        let Some(&s) = steps.get(i) else { break };
+                        i += 1;
+                        step = s;
+                    }
+                }
+                while let Some(v) = rx.recv().unwrap() {
+                    got.push(v);
+                }
+                prop_assert_eq!(got, (first..*next).collect::<Vec<_>>());
+                Ok(())
+            })
+            .unwrap();
+    });
+}
