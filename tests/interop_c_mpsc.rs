@@ -228,6 +228,50 @@ fn c_and_rust_producers_into_rust(barrier: Option<Barrier>) {
     m.remove().unwrap();
 }
 
+/// A C producer wakes a Rust consumer that waits on its word (the asynchronous
+/// wait, layout version 6): the C side's wake check futex-wakes it. Without that
+/// wake the futex wait times out.
+#[test]
+fn a_c_producer_wakes_a_word_waiting_rust_consumer() {
+    in_ipc_namespace(|| {
+        const P: usize = 2;
+        let m = create::<CAP>(P);
+        let mut rx = m.consumer().unwrap();
+        let (child, mut out) = spawn(&args("send", CAP, P, &[0, 100, 2]));
+        assert!(line(&mut out).starts_with("joined "));
+        assert_eq!(rx.recv().unwrap(), None);
+        let word = rx.arm_wake().unwrap().expect("empty: armed");
+        let ts = libc::timespec {
+            tv_sec: 20,
+            tv_nsec: 0,
+        };
+        // SAFETY: FUTEX_WAIT reads the 32-bit word at `addr` (in our live
+        // attachment) and the timespec (a live local); it writes nothing.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                word.addr(),
+                libc::FUTEX_WAIT,
+                word.expected(),
+                &raw const ts,
+            )
+        };
+        let errno = std::io::Error::last_os_error().raw_os_error();
+        assert!(
+            r == 0 || errno == Some(libc::EAGAIN),
+            "the C producer never woke the word: {errno:?}"
+        );
+        for seq in 0..100 {
+            assert_eq!(rx.recv_timeout(TIMEOUT).unwrap(), msg(0, seq));
+        }
+        let report = line(&mut out);
+        assert_eq!(field(&report, "saw_park"), 1, "{report}");
+        finish(child);
+        drop(rx);
+        m.remove().unwrap();
+    });
+}
+
 #[test]
 fn rust_producers_into_a_parked_c_consumer() {
     in_ipc_namespace(|| rust_producers_into_c(None));

@@ -6,7 +6,8 @@
  *                 joins as a producer, prints "joined <entry>", sends messages
  *                 (id, 0..count-1) with send_wait; with after_park = 1 it first waits
  *                 until the consumer is parked (GETNCNT of its wake semaphore) or
- *                 another producer has sent. Prints "sent <count> parks <parks>
+ *                 another producer has sent; with 2, until the consumer waits on its
+ *                 word (consumer_waiting holds SVIPC_WAITING_WORD). Prints "sent <count> parks <parks>
  *                 wakes <parks a post ended> saw_park <0 or 1>"
  *   mpsc_peer recv <key> <cap> <P> <count>
  *                 takes the consumer role, prints "joined", receives count messages
@@ -86,7 +87,11 @@ int main(int argc, char **argv) {
         printf("joined %llu\n", (unsigned long long)m.index);
         fflush(stdout);
         while (after_park) {
-            if (consumer_parked(&m)) {
+            /* after_park 2: the consumer waits on its word (an asynchronous
+             * waiter), which our first send must futex-wake. */
+            if (after_park == 2 ? atomic_load_explicit(&m.ctl->consumer_waiting,
+                                                       memory_order_relaxed) == SVIPC_WAITING_WORD
+                                : consumer_parked(&m)) {
                 saw_park = 1;
                 break;
             }
