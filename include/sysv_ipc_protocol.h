@@ -379,6 +379,161 @@ static inline int svipc_park_(int semid, unsigned short sem, const struct svipc_
     return wait == left ? SVIPC_E_TIMED_OUT : SVIPC_PARK_INTERVAL_;
 }
 
+/* The light side of the wake check, after a store a parked peer waits for: on an
+ * asymmetric ring a compiler barrier only (it keeps the store before the flag load;
+ * the parking side's membarrier supplies the hardware barrier), else a seq_cst fence
+ * that pairs with the parking side's before its re-check. */
+static inline void svipc_light_(int asymmetric) {
+    if (asymmetric)
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* svipc_block_'s re-check: room or a value appeared, attempt again (internal). */
+#define SVIPC_AGAIN_ 3
+
+/* The heavy barrier of a park, after announcing it and before re-checking: a
+ * membarrier on an asymmetric ring (the waker's light side is a compiler barrier), a
+ * seq_cst fence otherwise. SVIPC_OK or SVIPC_E_SYS (membarrier failed). */
+static inline int svipc_heavy_(int asymmetric) {
+    if (asymmetric)
+        return svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+    atomic_thread_fence(memory_order_seq_cst);
+    return SVIPC_OK;
+}
+
+/* One side of a blocking call with a deadline and peer checks (the Broadcast writer,
+ * an Mpsc producer, the Mpsc consumer), as the Rust Waiter traits; its hooks take the
+ * waiter, whose side and item are the handle and the caller's value. */
+struct svipc_waiter_ {
+    void *side;
+    void *item;
+    int semid;
+    unsigned short own;        /* the semaphore the side parks on */
+    int asymmetric;            /* its heavy barrier (svipc_heavy_) */
+    _Atomic uint64_t *waiting; /* where it announces a park */
+    uint64_t bit;              /* its bit there (a producer's), or 0: the word is its own */
+    int clear_by_store;        /* un-announces with a store (the writer's), not an exchange */
+    int check_after_wake;      /* a wake that brought nothing runs the peer check */
+    uint64_t *parks, *wakes;   /* statistics */
+    /* Tries once: SVIPC_WOULD_BLOCK (nothing yet) or the call's result. */
+    int (*attempt)(struct svipc_waiter_ *w);
+    /* After the barrier: SVIPC_WOULD_BLOCK (park), SVIPC_AGAIN_ or the call's result. */
+    int (*recheck)(struct svipc_waiter_ *w);
+    /* The peer check: 1 if the peer died (the call ends with SVIPC_E_PEER_DIED after a
+     * last attempt), else 0. */
+    int (*peer_died)(struct svipc_waiter_ *w);
+};
+
+/* Announces a park: relaxed, ordered by the barrier that follows. An exchange on a
+ * word of its own, as Rust's `announce` (it lands after the waker's clearing
+ * exchange); a producer's read-modify-write leaves the other producers' bits. */
+static inline void svipc_announce_(struct svipc_waiter_ *w) {
+    if (w->bit != 0)
+        atomic_fetch_or_explicit(w->waiting, w->bit, memory_order_relaxed);
+    else
+        atomic_exchange_explicit(w->waiting, SVIPC_WAITING_SEM, memory_order_relaxed);
+}
+
+/* After a park returned: clears the announcement (nothing owed that we know).
+ * Relaxed: it only un-announces. The writer's Waiter::unannounce stores; the
+ * consumer's Waiter::clear exchanges (it says why); a producer's clears its bit. */
+static inline void svipc_unannounce_(struct svipc_waiter_ *w) {
+    if (w->bit != 0)
+        atomic_fetch_and_explicit(w->waiting, ~w->bit, memory_order_relaxed);
+    else if (w->clear_by_store)
+        atomic_store_explicit(w->waiting, 0, memory_order_relaxed);
+    else
+        atomic_exchange_explicit(w->waiting, 0, memory_order_relaxed);
+}
+
+/* Not parking (any more): takes the announcement back without sleeping; a wake the
+ * other side already took it for is absorbed. Relaxed: atomicity alone decides who
+ * took it (this or the waker's exchange). withdraw in src/layout/ring.rs, the
+ * producer's Waiter::withdraw in src/layout/mpsc.rs. */
+static inline void svipc_withdraw_(struct svipc_waiter_ *w) {
+    uint64_t had =
+        w->bit != 0 ? atomic_fetch_and_explicit(w->waiting, ~w->bit, memory_order_relaxed) & w->bit
+                    : atomic_exchange_explicit(w->waiting, 0, memory_order_relaxed);
+    if (had == 0)
+        svipc_semop_(w->semid, w->own, -1, IPC_NOWAIT);
+}
+
+/* After the peer died: a last look, so that what came before the death is used. */
+static inline int svipc_last_look_(struct svipc_waiter_ *w) {
+    int r = w->attempt(w);
+    return r == SVIPC_WOULD_BLOCK ? SVIPC_E_PEER_DIED : r;
+}
+
+/* The blocking loop: attempt, spin `spins` times, then announce, barrier, re-check,
+ * park with the deadline of timeout (NULL: none) for at most SVIPC_PEER_CHECK_MS,
+ * un-announce or withdraw, and ask after the peer when a wait ran out. block_on in
+ * src/layout/broadcast.rs and block in src/layout/mpsc.rs, each park SemPark::park. */
+static inline int svipc_block_(struct svipc_waiter_ *w, unsigned spins,
+                               const struct timespec *timeout) {
+    struct svipc_deadline_ d;
+    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
+        return SVIPC_E_SYS;
+    int woken = 0;
+    for (unsigned spun = 0;;) {
+        int r = w->attempt(w);
+        if (r != SVIPC_WOULD_BLOCK)
+            return r;
+        if (woken) {
+            /* Woken, and still nothing: the post may be a peer's death (the post a
+             * lossless reader arms, applied at its exit). Ask after the peer, look
+             * again (SemPark::park's check after a wake that brought nothing). */
+            woken = 0;
+            if (w->peer_died(w))
+                return svipc_last_look_(w);
+            continue;
+        }
+        if (spun >= spins) {
+            uint64_t left;
+            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
+                return SVIPC_E_SYS;
+            if (left == 0)
+                return w->peer_died(w) ? SVIPC_E_PEER_DIED : SVIPC_E_TIMED_OUT;
+        }
+        if (spun < spins) {
+            spun++;
+            svipc_relax_();
+            continue;
+        }
+        svipc_announce_(w);
+        /* Pairs with the light barrier after the store the other side wakes us for
+         * (each kind's wake check). */
+        if (svipc_heavy_(w->asymmetric) != SVIPC_OK) {
+            svipc_withdraw_(w);
+            return SVIPC_E_SYS;
+        }
+        r = w->recheck(w);
+        if (r != SVIPC_WOULD_BLOCK) {
+            svipc_withdraw_(w);
+            if (r == SVIPC_AGAIN_)
+                continue;
+            return r;
+        }
+        (*w->parks)++;
+        int p = svipc_park_(w->semid, w->own, &d);
+        *w->wakes += p == SVIPC_OK;
+        woken = w->check_after_wake && p == SVIPC_OK;
+        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
+            svipc_unannounce_(w);
+        else
+            svipc_withdraw_(w);
+        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
+            if (w->peer_died(w))
+                return svipc_last_look_(w);
+            if (p == SVIPC_E_TIMED_OUT)
+                return p;
+        } else if (p != SVIPC_OK) {
+            return p;
+        }
+    }
+}
+
 /* A role's seat is abandoned: its pid word says a holder, and its semaphore is free
  * (the kernel undid a dead holder's claim). Seat::abandoned. */
 static inline int svipc_seat_abandoned_(int semid, unsigned short sem, _Atomic uint64_t *pid_word) {
@@ -593,13 +748,8 @@ static inline int svipc_queue_room_(struct svipc_queue *q, uint64_t *room) {
 static inline void svipc_queue_wake_peer_(struct svipc_queue *q) {
     int producer = q->role == SVIPC_QUEUE_SEM_PRODUCER;
     _Atomic uint64_t *flag = producer ? &q->ctl->consumer_waiting : &q->ctl->producer_waiting;
-    if (q->asymmetric)
-        /* Compiler barrier only: keeps the index store before the flag load; the
-         * parking side's membarrier supplies the hardware barrier. */
-        atomic_signal_fence(memory_order_seq_cst);
-    else
-        /* Pairs with the seq_cst fence in the other side's prepare_park. */
-        atomic_thread_fence(memory_order_seq_cst);
+    /* Pairs with the heavy barrier in the other side's prepare_park. */
+    svipc_light_(q->asymmetric);
     /* Relaxed, ordered by the barriers; the exchange wakes once per park. */
     if (atomic_load_explicit(flag, memory_order_relaxed) != 0)
         svipc_wake_taken_(q->semid, producer ? SVIPC_QUEUE_SEM_ITEMS : SVIPC_QUEUE_SEM_SPACE, flag,
@@ -686,15 +836,11 @@ static inline int svipc_queue_prepare_park_(struct svipc_queue *q) {
     _Atomic uint64_t *flag = producer ? &q->ctl->producer_waiting : &q->ctl->consumer_waiting;
     /* An exchange, as Rust's `announce`: lands after the waker's clearing exchange. */
     atomic_exchange_explicit(flag, SVIPC_WAITING_SEM, memory_order_relaxed);
-    if (q->asymmetric) {
-        /* Pairs with the compiler barrier in the peer's wake check. */
-        if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
-            atomic_store_explicit(flag, 0, memory_order_relaxed);
-            return SVIPC_E_SYS;
-        }
-    } else {
-        /* Pairs with the seq_cst fence in the peer's wake check. */
-        atomic_thread_fence(memory_order_seq_cst);
+    /* Pairs with the compiler barrier (asymmetric) or the seq_cst fence in the peer's
+     * wake check. */
+    if (svipc_heavy_(q->asymmetric) != SVIPC_OK) {
+        atomic_store_explicit(flag, 0, memory_order_relaxed);
+        return SVIPC_E_SYS;
     }
     uint64_t peer = atomic_load_explicit(producer ? &q->ctl->head : &q->ctl->tail,
                                          memory_order_acquire);
@@ -1210,19 +1356,11 @@ static inline _Atomic uint64_t *svipc_bc_slot_(struct svipc_bc *b, uint64_t m) {
                                 (m & (b->capacity - 1)) * SVIPC_RING_SLOT_BYTES(b->type_size));
 }
 
-/* The light side of the wake check: after a store that a parked peer waits for. */
-static inline void svipc_bc_light_(struct svipc_bc *b) {
-    if (b->asymmetric)
-        atomic_signal_fence(memory_order_seq_cst);
-    else
-        atomic_thread_fence(memory_order_seq_cst);
-}
-
 /* After a store that may let a lossless writer go on (a cursor, a state). */
 static inline void svipc_bc_wake_writer_(struct svipc_bc *b) {
     if (!b->lossless)
         return;
-    svipc_bc_light_(b);
+    svipc_light_(b->asymmetric);
     if (atomic_load_explicit(&b->ctl->writer_waiting, memory_order_relaxed) != 0)
         svipc_wake_taken_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, &b->ctl->writer_waiting,
                           atomic_exchange_explicit(&b->ctl->writer_waiting, 0, memory_order_relaxed));
@@ -1230,7 +1368,7 @@ static inline void svipc_bc_wake_writer_(struct svipc_bc *b) {
 
 /* After a publish or a close: posts every reader whose waiting bit is set. */
 static inline void svipc_bc_wake_readers_(struct svipc_bc *b) {
-    svipc_bc_light_(b);
+    svipc_light_(b->asymmetric);
     for (uint64_t w = 0; w < (b->readers + 63) / 64; w++) {
         _Atomic uint64_t *word = &b->ctl->readers_waiting[w];
         if (atomic_load_explicit(word, memory_order_relaxed) == 0)
@@ -1354,93 +1492,52 @@ static inline void svipc_bc_drop_dead_(struct svipc_bc *b) {
     }
 }
 
-/* Writer: takes back its announcement without sleeping; a wake a reader already took
- * it for is absorbed. withdraw in src/layout/ring.rs. */
-static inline void svipc_bc_withdraw_writer_(struct svipc_bc *b) {
-    /* Relaxed: the exchanges' atomicity alone decides who took the announcement. */
-    if (atomic_exchange_explicit(&b->ctl->writer_waiting, 0, memory_order_relaxed) == 0)
-        svipc_semop_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, -1, IPC_NOWAIT);
+/* The writer's side of svipc_block_ (BcWriter's Waiter). */
+static inline int svipc_bc_send_attempt_(struct svipc_waiter_ *w) {
+    return svipc_bc_send(w->side, w->item);
+}
+
+static inline int svipc_bc_recheck_writer_(struct svipc_waiter_ *w) {
+    /* A fresh scan of the readers (BcWriter::rescan, as the Waiter's recheck): room
+     * is tried again from the top. */
+    int r = svipc_bc_room_(w->side);
+    return r == 0 ? SVIPC_WOULD_BLOCK : r > 0 ? SVIPC_AGAIN_ : r;
+}
+
+static inline int svipc_bc_drop_dead_hook_(struct svipc_waiter_ *w) {
+    /* The writer's peer check: a dead reader is dropped, never a death. */
+    svipc_bc_drop_dead_(w->side);
+    return 0;
 }
 
 /* svipc_bc_send, waiting while a lossless ring is full: spins `spins` times, then
  * announces in writer_waiting, runs the heavy barrier, rescans the readers, and parks
  * on SVIPC_BC_SEM_WRITER_WAKE until a reader's cursor store (or leave) wakes it.
  * timeout bounds the whole call (NULL: none): SVIPC_E_TIMED_OUT. Every
- * SVIPC_PEER_CHECK_MS parked, dead readers are dropped. BcWriter::push_blocking. */
+ * SVIPC_PEER_CHECK_MS parked, and after a wake that brought no room, dead readers are
+ * dropped. BcWriter::push_blocking. */
 static inline int svipc_bc_send_wait(struct svipc_bc *b, const void *item, unsigned spins,
                                      const struct timespec *timeout) {
     if (b->role != SVIPC_BC_ROLE_WRITER)
         return SVIPC_E_ARG;
-    struct svipc_deadline_ d;
-    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
-        return SVIPC_E_SYS;
-    _Atomic uint64_t *flag = &b->ctl->writer_waiting;
-    int woken = 0;
-    for (unsigned spun = 0;;) {
-        int r = svipc_bc_send(b, item);
-        if (r != SVIPC_WOULD_BLOCK)
-            return r;
-        if (woken) {
-            /* Woken, and still no room: the post may be a reader's death (the post a
-             * lossless reader arms, applied at its exit). Drop the dead, look again
-             * (SemPark::park's check after a wake that brought nothing). */
-            woken = 0;
-            svipc_bc_drop_dead_(b);
-            continue;
-        }
-        if (spun >= spins) {
-            uint64_t left;
-            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
-                return SVIPC_E_SYS;
-            if (left == 0) {
-                svipc_bc_drop_dead_(b);
-                return SVIPC_E_TIMED_OUT;
-            }
-        }
-        if (spun < spins) {
-            spun++;
-            svipc_relax_();
-            continue;
-        }
-        /* Announce: an exchange, as Rust's `announce`; relaxed, ordered by the barrier. */
-        atomic_exchange_explicit(flag, SVIPC_WAITING_SEM, memory_order_relaxed);
-        if (b->asymmetric) {
-            /* Pairs with the compiler barrier in a reader's wake check (park_barrier). */
-            if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
-                svipc_bc_withdraw_writer_(b);
-                return SVIPC_E_SYS;
-            }
-        } else {
-            /* Pairs with the seq_cst fence in a reader's wake check. */
-            atomic_thread_fence(memory_order_seq_cst);
-        }
-        /* The re-check: a fresh scan of the readers (BcWriter::rescan, as the Waiter's
-         * recheck). */
-        r = svipc_bc_room_(b);
-        if (r != 0) {
-            svipc_bc_withdraw_writer_(b);
-            if (r < 0)
-                return r;
-            continue;
-        }
-        b->parks++;
-        int p = svipc_park_(b->semid, SVIPC_BC_SEM_WRITER_WAKE, &d);
-        b->wakes += p == SVIPC_OK;
-        woken = p == SVIPC_OK;
-        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
-            /* Relaxed: only un-announces (the writer's Waiter::unannounce). */
-            atomic_store_explicit(flag, 0, memory_order_relaxed);
-        else
-            svipc_bc_withdraw_writer_(b);
-        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
-            /* The writer's peer check: a dead reader is dropped, never a death. */
-            svipc_bc_drop_dead_(b);
-            if (p == SVIPC_E_TIMED_OUT)
-                return p;
-        } else if (p != SVIPC_OK) {
-            return p;
-        }
-    }
+    struct svipc_waiter_ w = {
+        .side = b,
+        .item = (void *)item,
+        .semid = b->semid,
+        .own = SVIPC_BC_SEM_WRITER_WAKE,
+        /* Pairs with the compiler barrier (or the seq_cst fence) in a reader's wake
+         * check (park_barrier). */
+        .asymmetric = b->asymmetric,
+        .waiting = &b->ctl->writer_waiting,
+        .clear_by_store = 1,
+        .check_after_wake = 1,
+        .parks = &b->parks,
+        .wakes = &b->wakes,
+        .attempt = svipc_bc_send_attempt_,
+        .recheck = svipc_bc_recheck_writer_,
+        .peer_died = svipc_bc_drop_dead_hook_,
+    };
+    return svipc_block_(&w, spins, timeout);
 }
 
 /* Ends the stream for good and releases the writer role. */
@@ -1605,13 +1702,10 @@ static inline int svipc_bc_recv_wait(struct svipc_bc *b, void *item, unsigned sp
         }
         _Atomic uint64_t *word = &b->ctl->readers_waiting[b->index / 64];
         atomic_fetch_or_explicit(word, bit, memory_order_relaxed);
-        if (b->asymmetric) {
-            if (svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED) != SVIPC_OK) {
-                atomic_fetch_and_explicit(word, ~bit, memory_order_relaxed);
-                return SVIPC_E_SYS;
-            }
-        } else {
-            atomic_thread_fence(memory_order_seq_cst);
+        /* Pairs with svipc_light_ in the writer's wake (svipc_bc_wake_readers_). */
+        if (svipc_heavy_(b->asymmetric) != SVIPC_OK) {
+            atomic_fetch_and_explicit(word, ~bit, memory_order_relaxed);
+            return SVIPC_E_SYS;
         }
         uint64_t tail = atomic_load_explicit(&b->ctl->tail, memory_order_acquire);
         uint64_t closed = atomic_load_explicit(&b->ctl->closed, memory_order_acquire);
@@ -1775,29 +1869,10 @@ static inline _Atomic uint64_t *svipc_mpsc_slot_(struct svipc_mpsc *m, uint64_t 
                                                        pos));
 }
 
-/* The light side of the wake check, after a store a parked peer waits for. */
-static inline void svipc_mpsc_light_(struct svipc_mpsc *m) {
-    if (m->asymmetric)
-        /* Pairs with the parking side's membarrier (a compiler barrier suffices). */
-        atomic_signal_fence(memory_order_seq_cst);
-    else
-        /* Pairs with the seq_cst fence of the parking side before its re-check. */
-        atomic_thread_fence(memory_order_seq_cst);
-}
-
-/* The heavy side, after announcing a park and before re-checking: SVIPC_OK or
- * SVIPC_E_SYS (membarrier failed). */
-static inline int svipc_mpsc_heavy_(struct svipc_mpsc *m) {
-    if (m->asymmetric)
-        return svipc_membarrier_(SVIPC_MEMBARRIER_CMD_GLOBAL_EXPEDITED);
-    atomic_thread_fence(memory_order_seq_cst);
-    return SVIPC_OK;
-}
-
 /* After a publish, cancel or registration: wakes the consumer if it announced a
  * park. take_waiter and wake_peer (MpscProducer::finish, ::register). */
 static inline void svipc_mpsc_wake_consumer_(struct svipc_mpsc *m) {
-    svipc_mpsc_light_(m);
+    svipc_light_(m->asymmetric);
     /* Relaxed: ordered by the barrier; the exchange wakes once per park. */
     if (atomic_load_explicit(&m->ctl->consumer_waiting, memory_order_relaxed) != 0)
         svipc_wake_taken_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers),
@@ -2034,17 +2109,16 @@ static inline int svipc_mpsc_send(struct svipc_mpsc *m, const void *item) {
     return r == SVIPC_OK ? svipc_mpsc_commit(m, item) : r;
 }
 
-/* Producer: takes back its waiting bit without sleeping; a wake the consumer already
- * took the bit for is absorbed. The producer's Waiter::withdraw. */
-static inline void svipc_mpsc_withdraw_producer_(struct svipc_mpsc *m) {
-    uint64_t bit = UINT64_C(1) << m->index;
-    /* Relaxed: atomicity alone decides who took the bit (this or the consumer's
-     * exchange in advance). */
-    if ((atomic_fetch_and_explicit(&m->ctl->producers_waiting, ~bit, memory_order_relaxed) &
-         bit) == 0)
-        svipc_semop_(m->semid,
-                     (unsigned short)SVIPC_MPSC_SEM_PRODUCER_WAKE(m->producers, m->index), -1,
-                     IPC_NOWAIT);
+/* A producer's side of svipc_block_ (MpscProducer's Waiter): its attempt claims. */
+static inline int svipc_mpsc_claim_attempt_(struct svipc_waiter_ *w) {
+    return svipc_mpsc_claim(w->side);
+}
+
+static inline int svipc_mpsc_consumer_died_(struct svipc_waiter_ *w) {
+    struct svipc_mpsc *m = w->side;
+    /* The consumer died holding its role (Seat::abandoned). */
+    return svipc_seat_abandoned_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER(m->producers),
+                                 &m->ctl->consumer_pid);
 }
 
 /* Sends one value, waiting while the ring is full: spins `spins` times, then parks
@@ -2056,67 +2130,24 @@ static inline int svipc_mpsc_send_wait(struct svipc_mpsc *m, const void *item, u
                                        const struct timespec *timeout) {
     if (m->role != SVIPC_MPSC_ROLE_PRODUCER)
         return SVIPC_E_ARG;
-    struct svipc_deadline_ d;
-    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
-        return SVIPC_E_SYS;
-    struct svipc_mpsc_ctl *c = m->ctl;
-    uint64_t bit = UINT64_C(1) << m->index;
-    unsigned short own = (unsigned short)SVIPC_MPSC_SEM_PRODUCER_WAKE(m->producers, m->index);
-    unsigned short peer = (unsigned short)SVIPC_MPSC_SEM_CONSUMER(m->producers);
-    for (unsigned spun = 0;;) {
-        int r = svipc_mpsc_reserve_(m);
-        if (r != 0)
-            return r < 0 ? r : svipc_mpsc_commit(m, item);
-        if (spun >= spins) {
-            uint64_t left;
-            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
-                return SVIPC_E_SYS;
-            if (left == 0)
-                return svipc_seat_abandoned_(m->semid, peer, &c->consumer_pid)
-                           ? SVIPC_E_PEER_DIED
-                           : SVIPC_E_TIMED_OUT;
-        }
-        if (spun < spins) {
-            spun++;
-            svipc_relax_();
-            continue;
-        }
-        /* Announce: relaxed, ordered by the barrier that follows; a read-modify-write
-         * that leaves other producers' bits. */
-        atomic_fetch_or_explicit(&c->producers_waiting, bit, memory_order_relaxed);
+    struct svipc_waiter_ w = {
+        .side = m,
+        .semid = m->semid,
+        .own = (unsigned short)SVIPC_MPSC_SEM_PRODUCER_WAKE(m->producers, m->index),
         /* Pairs with the barrier after the consumer's head store (advance). */
-        if (svipc_mpsc_heavy_(m) != SVIPC_OK) {
-            svipc_mpsc_withdraw_producer_(m);
-            return SVIPC_E_SYS;
-        }
-        r = svipc_mpsc_reserve_(m);
-        if (r != 0) {
-            svipc_mpsc_withdraw_producer_(m);
-            return r < 0 ? r : svipc_mpsc_commit(m, item);
-        }
-        m->parks++;
-        int p = svipc_park_(m->semid, own, &d);
-        m->wakes += p == SVIPC_OK;
-        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_) {
-            /* Relaxed: only un-announces (the producer's Waiter::clear). */
-            atomic_fetch_and_explicit(&c->producers_waiting, ~bit, memory_order_relaxed);
-        } else {
-            svipc_mpsc_withdraw_producer_(m);
-        }
-        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
-            if (svipc_seat_abandoned_(m->semid, peer, &c->consumer_pid)) {
-                /* A last look: room freed before the consumer's death is used. */
-                r = svipc_mpsc_reserve_(m);
-                if (r != 0)
-                    return r < 0 ? r : svipc_mpsc_commit(m, item);
-                return SVIPC_E_PEER_DIED;
-            }
-            if (p == SVIPC_E_TIMED_OUT)
-                return p;
-        } else if (p != SVIPC_OK) {
-            return p;
-        }
-    }
+        .asymmetric = m->asymmetric,
+        .waiting = &m->ctl->producers_waiting,
+        .bit = UINT64_C(1) << m->index,
+        .parks = &m->parks,
+        .wakes = &m->wakes,
+        .attempt = svipc_mpsc_claim_attempt_,
+        /* The re-check is a claim, as the attempt (block's). */
+        .recheck = svipc_mpsc_claim_attempt_,
+        .peer_died = svipc_mpsc_consumer_died_,
+    };
+    int r = svipc_block_(&w, spins, timeout);
+    /* Claimed (its announcement withdrawn first, if it parked): write and publish. */
+    return r == SVIPC_OK ? svipc_mpsc_commit(m, item) : r;
 }
 
 /* Leaves: cancels a claim held, ends the registration and frees the seat, under the
@@ -2219,7 +2250,7 @@ static inline void svipc_mpsc_advance_(struct svipc_mpsc *m) {
     atomic_store_explicit(&c->head, m->head, memory_order_release);
     /* Pairs with a parking producer's barrier: either its re-check sees the slot we
      * freed, or the load below sees its bit. */
-    svipc_mpsc_light_(m);
+    svipc_light_(m->asymmetric);
     /* Relaxed: ordered by the barrier. */
     if (atomic_load_explicit(&c->producers_waiting, memory_order_relaxed) == 0)
         return;
@@ -2306,17 +2337,9 @@ static inline int svipc_mpsc_recv(struct svipc_mpsc *m, void *item) {
     return SVIPC_OK;
 }
 
-/* Consumer: takes back its announcement without sleeping; a wake a producer already
- * took it for is absorbed. withdraw in src/layout/ring.rs. */
-static inline void svipc_mpsc_withdraw_consumer_(struct svipc_mpsc *m) {
-    /* Relaxed: the exchanges' atomicity alone decides who took the announcement. */
-    if (atomic_exchange_explicit(&m->ctl->consumer_waiting, 0, memory_order_relaxed) == 0)
-        svipc_semop_(m->semid, (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers), -1,
-                     IPC_NOWAIT);
-}
-
 /* No producer seat is held, and a producer died holding one: ProducersGone::died. */
-static inline int svipc_mpsc_producers_gone_(struct svipc_mpsc *m) {
+static inline int svipc_mpsc_producers_gone_(struct svipc_waiter_ *w) {
+    struct svipc_mpsc *m = w->side;
     for (uint64_t j = 0; j < m->producers; j++)
         if (semctl(m->semid, (int)SVIPC_MPSC_SEM_SEAT(j), GETVAL) == 0)
             return 0;
@@ -2325,6 +2348,11 @@ static inline int svipc_mpsc_producers_gone_(struct svipc_mpsc *m) {
         if (atomic_load_explicit(&svipc_mpsc_entry_(m, j)->pid, memory_order_relaxed) != 0)
             return 1;
     return 0;
+}
+
+/* The consumer's side of svipc_block_ (MpscConsumer's Waiter). */
+static inline int svipc_mpsc_recv_attempt_(struct svipc_waiter_ *w) {
+    return svipc_mpsc_recv(w->side, w->item);
 }
 
 /* Receives the next value, waiting while there is none: spins `spins` times, then
@@ -2336,59 +2364,22 @@ static inline int svipc_mpsc_recv_wait(struct svipc_mpsc *m, void *item, unsigne
                                        const struct timespec *timeout) {
     if (m->role != SVIPC_MPSC_ROLE_CONSUMER)
         return SVIPC_E_ARG;
-    struct svipc_deadline_ d;
-    if (svipc_deadline_start_(&d, timeout) != SVIPC_OK)
-        return SVIPC_E_SYS;
-    _Atomic uint64_t *flag = &m->ctl->consumer_waiting;
-    unsigned short own = (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers);
-    for (unsigned spun = 0;;) {
-        int r = svipc_mpsc_recv(m, item);
-        if (r != SVIPC_WOULD_BLOCK)
-            return r;
-        if (spun >= spins) {
-            uint64_t left;
-            if (svipc_deadline_left_(&d, &left) != SVIPC_OK)
-                return SVIPC_E_SYS;
-            if (left == 0)
-                return svipc_mpsc_producers_gone_(m) ? SVIPC_E_PEER_DIED : SVIPC_E_TIMED_OUT;
-        }
-        if (spun < spins) {
-            spun++;
-            svipc_relax_();
-            continue;
-        }
-        /* Announce: an exchange, as Rust's `announce`; relaxed, ordered by the barrier. */
-        atomic_exchange_explicit(flag, SVIPC_WAITING_SEM, memory_order_relaxed);
+    struct svipc_waiter_ w = {
+        .side = m,
+        .item = item,
+        .semid = m->semid,
+        .own = (unsigned short)SVIPC_MPSC_SEM_CONSUMER_WAKE(m->producers),
         /* Pairs with the barrier after a producer's publish, cancel or registration. */
-        if (svipc_mpsc_heavy_(m) != SVIPC_OK) {
-            svipc_mpsc_withdraw_consumer_(m);
-            return SVIPC_E_SYS;
-        }
-        r = svipc_mpsc_recv(m, item);
-        if (r != SVIPC_WOULD_BLOCK) {
-            svipc_mpsc_withdraw_consumer_(m);
-            return r;
-        }
-        m->parks++;
-        int p = svipc_park_(m->semid, own, &d);
-        m->wakes += p == SVIPC_OK;
-        if (p == SVIPC_OK || p == SVIPC_PARK_INTERVAL_)
-            /* An exchange, not a store (the consumer's Waiter::clear says why). */
-            atomic_exchange_explicit(flag, 0, memory_order_relaxed);
-        else
-            svipc_mpsc_withdraw_consumer_(m);
-        if (p == SVIPC_PARK_INTERVAL_ || p == SVIPC_E_TIMED_OUT) {
-            if (svipc_mpsc_producers_gone_(m)) {
-                /* A last look: what was published before the deaths is delivered. */
-                r = svipc_mpsc_recv(m, item);
-                return r == SVIPC_WOULD_BLOCK ? SVIPC_E_PEER_DIED : r;
-            }
-            if (p == SVIPC_E_TIMED_OUT)
-                return p;
-        } else if (p != SVIPC_OK) {
-            return p;
-        }
-    }
+        .asymmetric = m->asymmetric,
+        .waiting = &m->ctl->consumer_waiting,
+        .parks = &m->parks,
+        .wakes = &m->wakes,
+        .attempt = svipc_mpsc_recv_attempt_,
+        /* The re-check is a receive, as the attempt (block's). */
+        .recheck = svipc_mpsc_recv_attempt_,
+        .peer_died = svipc_mpsc_producers_gone_,
+    };
+    return svipc_block_(&w, spins, timeout);
 }
 
 /* Gives the consumer role back (clean release). */

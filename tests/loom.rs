@@ -13,6 +13,25 @@
 //! Models are tiny on purpose (capacity 1 or 2, 2-3 operations per side, 2-3
 //! threads): loom explores every interleaving up to the preemption bound, and each
 //! extra operation multiplies the run time.
+//!
+//! The ring models write and read each payload through [`Mem::write`] and
+//! [`Mem::read`], which also access a plain shadow cell (`loom::cell::UnsafeCell`):
+//! the payload words are atomics and loom has no load buffering, so a producer
+//! rewriting a slot the consumer still reads was invisible; loom reports the
+//! shadow's unordered accesses ("Causality violation"). The orderings that hand a
+//! slot over, each made Relaxed in turn with the shadow in place (the ring, loan,
+//! park/wake and close models; the handshake and seqlock models are not affected):
+//!
+//! | ordering (`src/layout/ring.rs`) | models that fail |
+//! |---|---|
+//! | `RingConsumer::consume`: Release store of `head` | `ring_spsc`, `ring_batches`, `ring_single_pops`, `loans_commit`, `park_wake` (4), `loan_park_wake` (2): causality (none before the shadow) |
+//! | `RingProducer::free`: Acquire load of `head` | the same ten |
+//! | the producer's `recheck`: Acquire load of `head` | `park_wake` (4), `loan_park_wake` (2) |
+//! | `RingProducer::publish_at`: Release store of `tail` | eleven: `ring_batches`, `loans_commit`, `park_wake` (4), `loan_park_wake` (2), `close_wakes` (2), `close_never_hides` (batch) |
+//! | `RingProducer::publish_at`: Release store of `seq` | eleven: `ring_spsc`, `ring_single_pops`, `park_wake` (4), `loan_park_wake` (2), `close_wakes` (2), `close_never_hides` (single) |
+//! | `RingConsumer::load_tail`: Acquire load of `tail` | eleven, as the `tail` store |
+//! | `Ring::published_from`: Acquire load of `seq` | eleven, as the `seq` store |
+//! | `Ring::publish_seq` (`RingProducer::new` re-publishing a previous holder's messages) | none: no model takes the producer role over with messages pending |
 #![cfg(loom)]
 
 use loom::sync::atomic::{
@@ -27,6 +46,10 @@ use sysv_ipc::layout::ring::{
 };
 use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
 use sysv_ipc::layout::{Header, HeaderError};
+
+#[path = "common/shadow.rs"]
+mod shadow;
+use shadow::Shadows;
 
 fn shape() -> Shape {
     Shape::of::<u64>(Kind::Ring, 2, 384, 384 + 16)
@@ -146,10 +169,28 @@ impl Parking for Spin {
     }
 }
 
-/// A ring of N slots of one payload word (and its `seq`) in ordinary memory.
+/// A ring of N slots of one payload word (and its `seq`) in ordinary memory, and
+/// a plain shadow of each word (`tests/common/shadow.rs`; [`Mem::write`],
+/// [`Mem::read`]).
 struct Mem<const N: usize> {
     ctl: RingCtl,
     slots: Vec<AtomicU64>,
+    shadow: Shadows,
+}
+
+impl<const N: usize> Mem<N> {
+    /// The producer's write of `v` into `slot`: the shadow, then the word.
+    fn write(&self, slot: &[AtomicU64], v: u64) {
+        self.shadow.write(&self.slots, slot, v);
+        slot[0].store(v, Relaxed);
+    }
+
+    /// The consumer's read of `slot`: the word, and the shadow, which agrees.
+    fn read(&self, slot: &[AtomicU64]) -> u64 {
+        let v = slot[0].load(Relaxed);
+        self.shadow.check(&self.slots, slot, v);
+        v
+    }
 }
 
 fn mem<const N: usize>() -> Arc<Mem<N>> {
@@ -162,6 +203,7 @@ fn mem_with<const N: usize>(barrier: Barrier) -> Arc<Mem<N>> {
         slots: (0..Ring::<N>::words(1))
             .map(|_| AtomicU64::new(0))
             .collect(),
+        shadow: Shadows::new(Ring::<N>::words(1)),
     };
     m.ctl.init(barrier);
     Arc::new(m)
@@ -181,17 +223,13 @@ fn ring_spsc_in_order_through_full_and_empty_with_wraparound() {
         let producer = thread::spawn(move || {
             let mut p = RingProducer::new(ring(&pm)).unwrap();
             for v in 1..=3u64 {
-                while p
-                    .push(1, |_, slot| slot[0].store(v, Relaxed), &mut Spin)
-                    .unwrap()
-                    == 0
-                {
+                while p.push(1, |_, slot| pm.write(slot, v), &mut Spin).unwrap() == 0 {
                     thread::yield_now();
                 }
             }
         });
         let mut c = RingConsumer::new(ring(&m)).unwrap();
-        take_1_to_3_singly(&mut c);
+        take_1_to_3_singly(&m, &mut c);
         producer.join().unwrap();
         assert_eq!(c.occupied(), Ok(0));
         assert_eq!(m.ctl.tail.load(Relaxed), 3);
@@ -199,14 +237,10 @@ fn ring_spsc_in_order_through_full_and_empty_with_wraparound() {
 }
 
 /// Takes 1, 2, 3 one at a time, checking each: in order, never a stale slot.
-fn take_1_to_3_singly(c: &mut RingConsumer<'_, 2>) {
+fn take_1_to_3_singly(m: &Mem<2>, c: &mut RingConsumer<'_, 2>) {
     for want in 1..=3u64 {
         let mut got = 0;
-        while c
-            .pop(1, |_, slot| got = slot[0].load(Relaxed), &mut Spin)
-            .unwrap()
-            == 0
-        {
+        while c.pop(1, |_, slot| got = m.read(slot), &mut Spin).unwrap() == 0 {
             thread::yield_now();
         }
         assert_eq!(got, want, "in order, never a stale slot");
@@ -222,7 +256,7 @@ fn produce_1_to_3_in_batches(m: &Mem<2>) {
         let n = p
             .push(
                 (3 - sent) as usize,
-                |i, slot| slot[0].store(base + i as u64 + 1, Relaxed),
+                |i, slot| m.write(slot, base + i as u64 + 1),
                 &mut Spin,
             )
             .unwrap();
@@ -247,7 +281,7 @@ fn ring_batches_respect_the_boundaries() {
         while next <= 3 {
             let mut got = [0u64; 2];
             let n = c
-                .pop(2, |i, slot| got[i] = slot[0].load(Relaxed), &mut Spin)
+                .pop(2, |i, slot| got[i] = m.read(slot), &mut Spin)
                 .unwrap();
             for v in &got[..n] {
                 assert_eq!(*v, next);
@@ -271,7 +305,7 @@ fn ring_single_pops_take_batches_on_their_first_seq() {
         let pm = m.clone();
         let producer = thread::spawn(move || produce_1_to_3_in_batches(&pm));
         let mut c = RingConsumer::new(ring(&m)).unwrap();
-        take_1_to_3_singly(&mut c);
+        take_1_to_3_singly(&m, &mut c);
         producer.join().unwrap();
         assert_eq!(c.occupied(), Ok(0));
     });
@@ -298,10 +332,10 @@ fn loans_commit_and_release_only_what_they_name() {
                     thread::yield_now();
                     continue;
                 }
-                p.reserved(0)[0].store(next, Relaxed);
+                pm.write(p.reserved(0), next);
                 if n == 2 {
                     // Written in place, then not committed: must never be read.
-                    p.reserved(1)[0].store(99, Relaxed);
+                    pm.write(p.reserved(1), 99);
                 }
                 assert_eq!(p.commit(1, &mut Spin), 1);
                 next += 1;
@@ -315,12 +349,12 @@ fn loans_commit_and_release_only_what_they_name() {
                 thread::yield_now();
                 continue;
             }
-            let got: Vec<u64> = (0..n).map(|i| c.peeked(i)[0].load(Relaxed)).collect();
+            let got: Vec<u64> = (0..n).map(|i| m.read(c.peeked(i))).collect();
             let want: Vec<u64> = (next..next + n as u64).collect();
             assert_eq!(got, want, "in order, committed values only");
             // Read again while still on loan: unchanged (the producer cannot
             // reuse a slot before it is released).
-            assert_eq!(c.peeked(0)[0].load(Relaxed), next);
+            assert_eq!(m.read(c.peeked(0)), next);
             assert_eq!(c.release(1, &mut Spin), 1);
             next += 1;
         }
@@ -422,7 +456,7 @@ fn park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
             let mut p = RingProducer::new(ring(&pm)).unwrap();
             for v in 1..=items {
                 let n = p
-                    .push_blocking(1, 0, |_, slot| slot[0].store(v, Relaxed), &mut ppark)
+                    .push_blocking(1, 0, |_, slot| pm.write(slot, v), &mut ppark)
                     .unwrap();
                 assert_eq!(n, 1);
             }
@@ -438,7 +472,7 @@ fn park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
         for want in 1..=items {
             let mut got = 0;
             let n = c
-                .pop_blocking(1, 0, |_, slot| got = slot[0].load(Relaxed), &mut cpark)
+                .pop_blocking(1, 0, |_, slot| got = m.read(slot), &mut cpark)
                 .unwrap();
             assert_eq!((n, got), (1, want));
         }
@@ -506,7 +540,7 @@ fn loan_park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
             let mut p = RingProducer::new(ring(&pm)).unwrap();
             for v in 1..=items {
                 assert_eq!(p.reserve_blocking(1, 0, &mut ppark), Ok(1));
-                p.reserved(0)[0].store(v, Relaxed);
+                pm.write(p.reserved(0), v);
                 assert_eq!(p.commit(1, &mut ppark), 1);
             }
         });
@@ -519,7 +553,7 @@ fn loan_park_wake_model<const N: usize>(items: u64, barrier: Barrier) {
         let mut c = RingConsumer::new(ring(&m)).unwrap();
         for want in 1..=items {
             assert_eq!(c.peek_blocking(1, 0, &mut cpark), Ok(1));
-            assert_eq!(c.peeked(0)[0].load(Relaxed), want);
+            assert_eq!(m.read(c.peeked(0)), want);
             assert_eq!(c.release(1, &mut cpark), 1);
         }
         producer.join().unwrap();
@@ -820,7 +854,7 @@ fn close_vs_drain_model(batch: bool) {
         let producer = thread::spawn(move || {
             let mut p = RingProducer::new(ring(&pm)).unwrap();
             for v in 1..=2u64 {
-                assert_eq!(p.push(1, |_, s| s[0].store(v, Relaxed), &mut Spin), Ok(1));
+                assert_eq!(p.push(1, |_, s| pm.write(s, v), &mut Spin), Ok(1));
             }
             p.close(&mut Spin);
         });
@@ -828,9 +862,7 @@ fn close_vs_drain_model(batch: bool) {
         let mut got = Vec::new();
         let max = if batch { 2 } else { 1 };
         while !c.is_finished() {
-            let n = c
-                .pop(max, |_, s| got.push(s[0].load(Relaxed)), &mut Spin)
-                .unwrap();
+            let n = c.pop(max, |_, s| got.push(m.read(s)), &mut Spin).unwrap();
             if n == 0 {
                 thread::yield_now();
             }
@@ -872,7 +904,7 @@ fn close_wakes_model(barrier: Barrier) {
         };
         let producer = thread::spawn(move || {
             let mut p = RingProducer::new(ring(&pm)).unwrap();
-            p.push_blocking(1, 0, |_, s| s[0].store(7, Relaxed), &mut ppark)
+            p.push_blocking(1, 0, |_, s| pm.write(s, 7), &mut ppark)
                 .unwrap();
             p.close(&mut ppark);
         });
@@ -884,7 +916,7 @@ fn close_wakes_model(barrier: Barrier) {
         };
         let mut c = RingConsumer::new(ring(&m)).unwrap();
         let mut got = 0;
-        let r = c.pop_blocking(1, 0, |_, s| got = s[0].load(Relaxed), &mut cpark);
+        let r = c.pop_blocking(1, 0, |_, s| got = m.read(s), &mut cpark);
         assert_eq!((r, got), (Ok(1), 7));
         let r = c.pop_blocking(1, 0, |_, _| unreachable!(), &mut cpark);
         assert_eq!(r, Err(RingError::Closed));

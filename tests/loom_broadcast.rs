@@ -20,13 +20,30 @@
 //!
 //! Which ordering each model guards, shown by weakening it in
 //! `src/layout/broadcast.rs` (one at a time) and watching the model fail, is in
-//! the doc of each model ("Guards"), with the weakenings loom cannot see: it has
-//! no load buffering (a load never reads a store that comes later in the other
-//! thread), so the Acquire/Release pairs that keep a lossless writer from
-//! reusing a slot a reader is still reading are invisible to it; and
+//! the doc of each model ("Guards"), with the weakenings loom cannot see:
 //! `light_barrier` is a SeqCst fence under loom, so the fence of the wake check
 //! after every commit also stands in for orderings that only the asymmetric
 //! barrier (a compiler fence on the hardware) leaves to others.
+//!
+//! loom has no load buffering (a load never reads a store that comes later in
+//! the other thread), and the payload words are atomics, so the Acquire/Release
+//! pairs that keep a lossless writer from reusing a slot a reader is still
+//! reading were invisible to it. The lossless models (readers joined at the
+//! newest) now also write and read a plain shadow cell per payload word
+//! (`loom::cell::UnsafeCell`, [`Mem::write`], [`Mem::read`]), whose unordered
+//! accesses loom reports ("Causality violation"). Made Relaxed in turn, with the
+//! shadow in place:
+//!
+//! | ordering | models that fail |
+//! |---|---|
+//! | `BcReader::pop_one`: Release store of the cursor | `join_newest_lossless`, `lossless_two_readers`, `park_wake_lossless` (2): causality |
+//! | `BcReader::release`: Release store of the cursor | `lossless_batch_reads_hand_slots_back` |
+//! | `BcReader::pop_each`: Release store of the cursor | `lossless_pop_each_hands_slots_back` |
+//! | `BcWriter::rescan`: Acquire load of a cursor | as `pop_one`'s store: four |
+//! | `BcWriter::rescan`: Acquire load of a line's `state` | none (it pairs with the Release store of ACTIVE: a stale state makes the writer wait more, see `join_model`) |
+//! | `BcWriter::push_one`: Release store of `done(m)` | `close_never_hides` (single), `join_newest_lossless`, `join_oldest` (2), `lossless_two_readers`, `lossy_lapped` |
+//! | `BcWriter::push_one`: Release store of `tail` | nine: `close_never_hides` (2), `join_newest_lossless`, `join_oldest` (2), `lossless_two_readers`, `lossy_batch`, `lossy_lapped`, `lossy_pop_each` |
+//! | `BcWriter::commit`: Release store of `tail` | `lossless_writer_parked_on_a_dead_reader`, `park_wake` (4) |
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::SeqCst, fence};
@@ -38,23 +55,60 @@ use sysv_ipc::layout::broadcast::{
 };
 use sysv_ipc::layout::ring::{Barrier, Parking};
 
+#[path = "common/shadow.rs"]
+mod shadow;
+use shadow::Shadows;
+
 /// A broadcast of 2 slots of 2 payload words (`v`, `!v`: a torn slot shows) and
-/// `readers` reader lines, in ordinary memory.
+/// `readers` reader lines, in ordinary memory; and, where no read may overlap a
+/// write (`shadowed`), a plain shadow of each word (`tests/common/shadow.rs`;
+/// [`Mem::write`], [`Mem::read`]).
 struct Mem {
     ctl: BcCtl,
     lines: Vec<AtomicU64>,
     slots: Vec<AtomicU64>,
+    shadow: Shadows,
+    shadowed: bool,
 }
 
+impl Mem {
+    /// The writer's write of `v` into `slot`: the shadow, then `v` and `!v`.
+    fn write(&self, slot: &[AtomicU64], v: u64) {
+        if self.shadowed {
+            self.shadow.write(&self.slots, slot, v);
+        }
+        slot[0].store(v, Relaxed);
+        slot[1].store(!v, Relaxed);
+    }
+
+    /// A reader's read of `slot`: its two words, and the shadow, which agrees.
+    /// Unshadowed where the protocol lets a read overlap a write: a lossy
+    /// reader, or a lossless one joined at the oldest (whose first slot may be
+    /// rewritten under it: the validation reports the lag).
+    fn read(&self, slot: &[AtomicU64]) -> (u64, u64) {
+        let got = (slot[0].load(Relaxed), slot[1].load(Relaxed));
+        if self.shadowed {
+            self.shadow.check(&self.slots, slot, got.0);
+        }
+        got
+    }
+}
+
+/// A broadcast of `policy`, shadowed if lossless.
 fn mem(policy: Policy, readers: usize, barrier: Barrier) -> Arc<Mem> {
+    mem_shadowed(policy, readers, barrier, policy == Policy::Lossless)
+}
+
+fn mem_shadowed(policy: Policy, readers: usize, barrier: Barrier, shadowed: bool) -> Arc<Mem> {
+    let words = Broadcast::<2>::words(2);
     let m = Mem {
         ctl: BcCtl::new(),
         lines: (0..Broadcast::<2>::line_words(readers))
             .map(|_| AtomicU64::new(0))
             .collect(),
-        slots: (0..Broadcast::<2>::words(2))
-            .map(|_| AtomicU64::new(0))
-            .collect(),
+        slots: (0..words).map(|_| AtomicU64::new(0)).collect(),
+        shadow: Shadows::new(words),
+        shadowed,
     };
     m.ctl.init(policy, readers, barrier);
     Arc::new(m)
@@ -166,18 +220,15 @@ impl Fanout for SemPark {
     }
 }
 
-fn write(v: u64) -> impl FnMut(usize, &[AtomicU64]) {
-    move |_, s| {
-        s[0].store(v, Relaxed);
-        s[1].store(!v, Relaxed);
-    }
+fn write(m: &Mem, v: u64) -> impl FnMut(usize, &[AtomicU64]) + '_ {
+    move |_, s| m.write(s, v)
 }
 
 /// Publishes `1..=n` (message `m` carries `m + 1`) without parking, yielding
 /// while a lossless ring is full.
-fn publish(w: &mut BcWriter<'_, 2>, n: u64) {
+fn publish(m: &Mem, w: &mut BcWriter<'_, 2>, n: u64) {
     for v in 1..=n {
-        while w.push(1, write(v), &mut Spin).unwrap() == 0 {
+        while w.push(1, write(m, v), &mut Spin).unwrap() == 0 {
             thread::yield_now();
         }
     }
@@ -191,13 +242,9 @@ fn whole(got: Option<(u64, u64)>) -> u64 {
 }
 
 /// One `pop` of one message: its value, checked whole.
-fn pop1(r: &mut BcReader<'_, 2>) -> Result<Option<u64>, ReadError> {
+fn pop1(m: &Mem, r: &mut BcReader<'_, 2>) -> Result<Option<u64>, ReadError> {
     let mut got = None;
-    let n = r.pop(
-        1,
-        |_, s| got = Some((s[0].load(Relaxed), s[1].load(Relaxed))),
-        &mut Spin,
-    )?;
+    let n = r.pop(1, |_, s| got = Some(m.read(s)), &mut Spin)?;
     Ok((n == 1).then(|| whole(got)))
 }
 
@@ -237,12 +284,12 @@ impl Seen {
 /// Reads (one at a time, without parking) until the reader's cursor reaches `end`.
 /// Asserts that the values and the gaps account for every message from the
 /// reader's start to `end`.
-fn drain(r: &mut BcReader<'_, 2>, end: u64) -> Seen {
+fn drain(m: &Mem, r: &mut BcReader<'_, 2>, end: u64) -> Seen {
     let start = r.cursor();
     let mut seen = Seen::default();
     while r.cursor() < end {
         let at = r.cursor();
-        let step = pop1(r);
+        let step = pop1(m, r);
         seen.record(r, at, step);
     }
     assert_eq!(
@@ -272,8 +319,8 @@ fn lossy_lapped_reader_gets_whole_values_and_exact_gaps() {
         let m = mem(Policy::Lossy, 1, Barrier::Symmetric);
         let mut r = BcReader::join(bc(&m), 0, Start::Oldest, &mut Spin).unwrap();
         let wm = m.clone();
-        let writer = thread::spawn(move || publish(&mut BcWriter::new(bc(&wm)).unwrap(), 3));
-        let seen = drain(&mut r, 3);
+        let writer = thread::spawn(move || publish(&wm, &mut BcWriter::new(bc(&wm)).unwrap(), 3));
+        let seen = drain(&m, &mut r, 3);
         assert!(seen.values.windows(2).all(|w| w[0] < w[1]));
         writer.join().unwrap();
     });
@@ -292,7 +339,7 @@ fn lossy_batch_reads_are_validated_whole() {
         let m = mem(Policy::Lossy, 1, Barrier::Symmetric);
         let mut r = BcReader::join(bc(&m), 0, Start::Oldest, &mut Spin).unwrap();
         let wm = m.clone();
-        let writer = thread::spawn(move || publish(&mut BcWriter::new(bc(&wm)).unwrap(), 3));
+        let writer = thread::spawn(move || publish(&wm, &mut BcWriter::new(bc(&wm)).unwrap(), 3));
         let mut seen = Seen::default();
         while r.cursor() < 3 {
             let at = r.cursor();
@@ -343,17 +390,12 @@ fn lossy_pop_each_hands_over_only_whole_values() {
         let m = mem(Policy::Lossy, 1, Barrier::Symmetric);
         let mut r = BcReader::join(bc(&m), 0, Start::Oldest, &mut Spin).unwrap();
         let wm = m.clone();
-        let writer = thread::spawn(move || publish(&mut BcWriter::new(bc(&wm)).unwrap(), 3));
+        let writer = thread::spawn(move || publish(&wm, &mut BcWriter::new(bc(&wm)).unwrap(), 3));
         let mut seen = Seen::default();
         while r.cursor() < 3 {
             let at = r.cursor();
             let mut got = Vec::new();
-            let (n, stop) = r.pop_each(
-                2,
-                |_, s| (s[0].load(Relaxed), s[1].load(Relaxed)),
-                |i, g| got.push((i, g)),
-                &mut Spin,
-            );
+            let (n, stop) = r.pop_each(2, |_, s| m.read(s), |i, g| got.push((i, g)), &mut Spin);
             assert_eq!(got.len(), n);
             for (i, g) in got {
                 let v = whole(Some(g));
@@ -380,11 +422,10 @@ fn lossy_pop_each_hands_over_only_whole_values() {
 /// one thread in turns (each at its own pace), each see 1, 2, 3 in order with no
 /// gap, while the writer waits for the slower one.
 ///
-/// Guards no single ordering loom can see: the writer's scan (`rescan`: Acquire
-/// loads of `state` and `cursor`) against the readers' Release cursor stores
-/// (`release`) forbid load buffering, which loom does not produce; weakened, the
-/// model still passes. It checks the scan's logic: no slot reused before both
-/// readers passed it.
+/// Guards: the readers' Release cursor stores (`pop_one`) and the writer's
+/// Acquire loads of them in its scan (`rescan`), through the slots' shadows
+/// (module docs); and the scan's logic: no slot reused before both readers
+/// passed it.
 #[test]
 fn lossless_two_readers_each_see_every_value_in_order() {
     loom::model(|| {
@@ -394,13 +435,13 @@ fn lossless_two_readers_each_see_every_value_in_order() {
             BcReader::join(bc(&m), 1, Start::Newest, &mut Spin).unwrap(),
         ];
         let wm = m.clone();
-        let writer = thread::spawn(move || publish(&mut BcWriter::new(bc(&wm)).unwrap(), 3));
+        let writer = thread::spawn(move || publish(&wm, &mut BcWriter::new(bc(&wm)).unwrap(), 3));
         let mut seen = [Seen::default(), Seen::default()];
         while rs.iter().any(|r| r.cursor() < 3) {
             for (r, seen) in rs.iter_mut().zip(&mut seen) {
                 if r.cursor() < 3 {
                     let at = r.cursor();
-                    let step = pop1(r);
+                    let step = pop1(&m, r);
                     seen.record(r, at, step);
                 }
             }
@@ -411,6 +452,54 @@ fn lossless_two_readers_each_see_every_value_in_order() {
         }
         writer.join().unwrap();
     });
+}
+
+/// (b) Lossless hand-back through the batch forms: one reader joined before the
+/// writer starts reads with `pop` of 2 (`peek`, `release`) or `pop_each` of 2
+/// while the writer publishes 1, 2, 3 through 2 slots (slot 0 reused): 1, 2, 3
+/// in order, and the shadow ([`Mem`]) sees every rewrite of a slot ordered
+/// after the read of its previous value.
+///
+/// Guards: the reader's Release store of its cursor in `release` (batch) and in
+/// `pop_each` (each), which the single-read models do not reach.
+fn lossless_batch_hand_back_model(each: bool) {
+    loom::model(move || {
+        let m = mem(Policy::Lossless, 1, Barrier::Symmetric);
+        let mut r = BcReader::join(bc(&m), 0, Start::Newest, &mut Spin).unwrap();
+        let wm = m.clone();
+        let writer = thread::spawn(move || publish(&wm, &mut BcWriter::new(bc(&wm)).unwrap(), 3));
+        let mut got = Vec::new();
+        while r.cursor() < 3 {
+            let n = if each {
+                let (n, stop) = r.pop_each(
+                    2,
+                    |_, s| m.read(s),
+                    |_, g| got.push(whole(Some(g))),
+                    &mut Spin,
+                );
+                stop.unwrap();
+                n
+            } else {
+                r.pop(2, |_, s| got.push(whole(Some(m.read(s)))), &mut Spin)
+                    .unwrap()
+            };
+            if n == 0 {
+                thread::yield_now();
+            }
+        }
+        assert_eq!(got, [1, 2, 3]);
+        writer.join().unwrap();
+    });
+}
+
+#[test]
+fn lossless_batch_reads_hand_slots_back() {
+    lossless_batch_hand_back_model(false);
+}
+
+#[test]
+fn lossless_pop_each_hands_slots_back() {
+    lossless_batch_hand_back_model(true);
 }
 
 /// (b) Lossless, a dead reader under a parked writer: reader 1 joins and dies
@@ -443,19 +532,14 @@ fn lossless_writer_parked_on_a_dead_reader_is_freed_by_the_drop() {
         let writer = thread::spawn(move || {
             let mut w = BcWriter::new(bc(&wm)).unwrap();
             for v in 1..=3 {
-                assert_eq!(w.push_blocking(1, 0, write(v), &mut wpark), Ok(1));
+                assert_eq!(w.push_blocking(1, 0, write(&wm, v), &mut wpark), Ok(1));
             }
             wpark
         });
         let mut rpark = SemPark::new(&r0sem, &wsem, &rsems);
         let mut pop = |want| {
             let mut got = None;
-            let n = live.pop_blocking(
-                1,
-                0,
-                |_, s| got = Some((s[0].load(Relaxed), s[1].load(Relaxed))),
-                &mut rpark,
-            );
+            let n = live.pop_blocking(1, 0, |_, s| got = Some(m.read(s)), &mut rpark);
             assert_eq!(n, Ok(1));
             assert_eq!(whole(got), want, "in order, nothing lost");
         };
@@ -501,7 +585,7 @@ fn park_wake_model(policy: Policy, barrier: Barrier, items: u64) {
         let writer = thread::spawn(move || {
             let mut w = BcWriter::new(bc(&wm)).unwrap();
             for v in 1..=items {
-                assert_eq!(w.push_blocking(1, 0, write(v), &mut wpark), Ok(1));
+                assert_eq!(w.push_blocking(1, 0, write(&wm, v), &mut wpark), Ok(1));
             }
             wpark
         });
@@ -511,12 +595,7 @@ fn park_wake_model(policy: Policy, barrier: Barrier, items: u64) {
             let at = r.cursor();
             let mut got = None;
             let step = r
-                .pop_blocking(
-                    1,
-                    0,
-                    |_, s| got = Some((s[0].load(Relaxed), s[1].load(Relaxed))),
-                    &mut rpark,
-                )
+                .pop_blocking(1, 0, |_, s| got = Some(m.read(s)), &mut rpark)
                 .map(|n| {
                     assert_eq!(n, 1);
                     Some(whole(got))
@@ -581,13 +660,16 @@ fn park_wake_lossy_asymmetric_no_lost_wakeup() {
 /// store of ACTIVE (a stale cursor is an older one: the writer only waits more).
 fn join_model(policy: Policy, start: Start) {
     loom::model(move || {
-        let m = mem(policy, 1, Barrier::Symmetric);
+        // Joined at the oldest, a lossless reader's first slot may be rewritten
+        // under it (see `join_oldest_lossless_three_values_lag_only_before_the_first`).
+        let shadowed = policy == Policy::Lossless && start == Start::Newest;
+        let m = mem_shadowed(policy, 1, Barrier::Symmetric, shadowed);
         let wm = m.clone();
-        let writer = thread::spawn(move || publish(&mut BcWriter::new(bc(&wm)).unwrap(), 3));
+        let writer = thread::spawn(move || publish(&wm, &mut BcWriter::new(bc(&wm)).unwrap(), 3));
         let mut r = BcReader::join(bc(&m), 0, start, &mut Spin).unwrap();
         let first = r.cursor();
         assert!(first <= m.ctl.tail.load(Relaxed), "joined past the tail");
-        let seen = drain(&mut r, 3);
+        let seen = drain(&m, &mut r, 3);
         if policy == Policy::Lossless {
             match start {
                 Start::Newest => assert!(seen.gaps.is_empty(), "{seen:?}"),
@@ -632,18 +714,14 @@ fn close_model(batch: bool) {
         let wm = m.clone();
         let writer = thread::spawn(move || {
             let mut w = BcWriter::new(bc(&wm)).unwrap();
-            publish(&mut w, 2);
+            publish(&wm, &mut w, 2);
             w.close(&mut Spin);
         });
         let mut got = Vec::new();
         let max = if batch { 2 } else { 1 };
         while !r.is_finished() {
             let n = r
-                .pop(
-                    max,
-                    |_, s| got.push(whole(Some((s[0].load(Relaxed), s[1].load(Relaxed))))),
-                    &mut Spin,
-                )
+                .pop(max, |_, s| got.push(whole(Some(m.read(s)))), &mut Spin)
                 .unwrap();
             if n == 0 {
                 thread::yield_now();

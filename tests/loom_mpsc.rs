@@ -19,6 +19,21 @@
 //! weakened (edited, run, reverted); the doc of each model names it. Spinning
 //! forms of the delivery and kill models ran for minutes (loom re-reads stale
 //! values in a spin loop many times), so every side here blocks instead.
+//!
+//! The payload words are atomics and loom has no load buffering, so a producer
+//! rewriting a slot the consumer is still reading showed nowhere: every write
+//! and read of a payload also goes through a plain shadow cell
+//! (`loom::cell::UnsafeCell`, [`Mem::write`] and [`Mem::read`]), whose
+//! unordered accesses loom reports ("Causality violation: Concurrent read and
+//! write accesses to `UnsafeCell`"). The orderings that hand a slot over, each
+//! made Relaxed in turn with the shadow in place (`LOOM_MAX_PREEMPTIONS=3`):
+//!
+//! | ordering | models that fail |
+//! |---|---|
+//! | `MpscConsumer::pop_one`: Release store of `FREE(k + N)` | `single_pops` (causality; none before the shadow) |
+//! | `MpscConsumer::release`: Release store of `FREE(k + N)` | `producer_park` (both barriers), `single_pops`, `two_producers_deliver`, `two_producers_park`, `two_producers_parked_at_once` (causality); `slow_producer`, `consumer_parked_on_a_dead_claim` (`reserve` finds `Corrupt`) |
+//! | `MpscProducer::reserve`: Acquire load of `seq` | the same eight |
+//! | `MpscProducer::finish`: Release store of PUBLISHED | see the models' docs |
 #![cfg(loom)]
 
 use loom::sync::atomic::{AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
@@ -28,6 +43,10 @@ use loom::thread;
 
 use sysv_ipc::layout::mpsc::{ConsumerParking, MpscConsumer, MpscCtl, MpscProducer, MpscRing};
 use sysv_ipc::layout::ring::{Barrier, Parking};
+
+#[path = "common/shadow.rs"]
+mod shadow;
+use shadow::Shadows;
 
 /// `loom::model` with room for the consumer's and the producers' retry loops:
 /// a spinning side may re-read a stale value many times before loom makes it
@@ -55,12 +74,29 @@ fn model_bounded(max_bound: usize, f: impl Fn() + Sync + Send + 'static) {
 /// Producer entries in every model.
 const P: usize = 2;
 
-/// A ring of N slots of one payload word, two producer entries, and the test's
-/// view of which entry's process is dead (entry + 1; 0: none).
+/// A ring of N slots of one payload word, two producer entries, the test's
+/// view of which entry's process is dead (entry + 1; 0: none), and a plain
+/// shadow of each word (`tests/common/shadow.rs`; [`Mem::write`], [`Mem::read`]).
 struct Mem<const N: usize> {
     ctl: MpscCtl,
     data: Vec<AtomicU64>,
     dead: AtomicU64,
+    shadow: Shadows,
+}
+
+impl<const N: usize> Mem<N> {
+    /// A producer's write of `v` into `slot`: the shadow, then the word.
+    fn write(&self, slot: &[AtomicU64], v: u64) {
+        self.shadow.write(&self.data, slot, v);
+        slot[0].store(v, Relaxed);
+    }
+
+    /// A consumer's read of `slot`: the word, and the shadow, which agrees.
+    fn read(&self, slot: &[AtomicU64]) -> u64 {
+        let v = slot[0].load(Relaxed);
+        self.shadow.check(&self.data, slot, v);
+        v
+    }
 }
 
 fn mem<const N: usize>(barrier: Barrier) -> Arc<Mem<N>> {
@@ -70,6 +106,7 @@ fn mem<const N: usize>(barrier: Barrier) -> Arc<Mem<N>> {
             .map(|_| AtomicU64::new(0))
             .collect(),
         dead: AtomicU64::new(0),
+        shadow: Shadows::new(MpscRing::<N>::words(P, 1)),
     };
     ring(&m).init(barrier);
     Arc::new(m)
@@ -115,7 +152,7 @@ fn produce<const N: usize>(m: &Mem<N>, id: u64, values: &[u64]) {
     let park = &mut Spin { dead: &m.dead };
     let mut p = MpscProducer::register(ring(m), id, park).unwrap();
     for &v in values {
-        while !p.push(|s| s[0].store(value(id, v), Relaxed), park).unwrap() {
+        while !p.push(|s| m.write(s, value(id, v)), park).unwrap() {
             thread::yield_now();
         }
     }
@@ -132,9 +169,7 @@ fn consume_until<const N: usize>(
     let park = &mut Spin { dead: &m.dead };
     let mut got = Vec::new();
     while got.len() < total {
-        let n = c
-            .pop(max, |_, s| got.push(s[0].load(Relaxed)), park)
-            .unwrap();
+        let n = c.pop(max, |_, s| got.push(m.read(s)), park).unwrap();
         check(c);
         if n == 0 {
             thread::yield_now();
@@ -163,7 +198,7 @@ fn mpsc_slow_producer_is_never_skipped() {
             let mut p = MpscProducer::register(ring(&ms), 1, park).unwrap();
             assert!(p.reserve().unwrap());
             thread::yield_now();
-            p.reserved()[0].store(value(1, 1), Relaxed);
+            ms.write(p.reserved(), value(1, 1));
             assert!(p.commit(park));
         });
         let mf = m.clone();
@@ -285,7 +320,7 @@ fn park_wake_model_bounded<const N: usize>(
                     let mut p = MpscProducer::register(ring(&m), id, &mut park).unwrap();
                     park.own = sems.producers[p.index()].clone();
                     for v in 1..=counts[id as usize - 1] {
-                        p.push_blocking(0, |s| s[0].store(value(id, v), Relaxed), &mut park)
+                        p.push_blocking(0, |s| m.write(s, value(id, v)), &mut park)
                             .unwrap();
                     }
                 })
@@ -298,7 +333,7 @@ fn park_wake_model_bounded<const N: usize>(
         let mut c = MpscConsumer::new(ring(&m)).unwrap();
         let mut got = Vec::new();
         while got.len() < counts.iter().sum::<u64>() as usize {
-            c.pop_blocking(2, 0, |_, s| got.push(s[0].load(Relaxed)), &mut park)
+            c.pop_blocking(2, 0, |_, s| got.push(m.read(s)), &mut park)
                 .unwrap();
         }
         for id in 1..=producers {
@@ -376,9 +411,10 @@ fn mpsc_two_producers_park_no_lost_wakeup() {
 /// producer then reuses): both values, in order, each once.
 ///
 /// Fails (a value read as 0) with `pop_one`'s Acquire load of the slot's `seq`
-/// Relaxed. Not caught: its Release store of `FREE(k + N)` Relaxed, whose
-/// failure needs the consumer's payload load to read the producer's later
-/// store (load buffering, which loom does not produce).
+/// Relaxed; fails (causality violation on the slot's shadow: the producer's
+/// second write races the consumer's read of the first value) with its Release
+/// store of `FREE(k + N)` Relaxed, which without the shadow needed load
+/// buffering to show (loom produces none) and was not caught.
 #[test]
 fn mpsc_single_pops_take_each_value_once() {
     loom::model(|| {
@@ -412,10 +448,9 @@ fn mpsc_cancelled_claim_is_skipped_not_counted() {
             let mut p = MpscProducer::register(ring(&mp), 1, &mut park).unwrap();
             park.own = sp.producers[p.index()].clone();
             assert!(p.reserve().unwrap());
-            p.reserved()[0].store(0xbad, Relaxed);
+            mp.write(p.reserved(), 0xbad);
             assert!(p.cancel(&mut park));
-            p.push_blocking(0, |s| s[0].store(7, Relaxed), &mut park)
-                .unwrap();
+            p.push_blocking(0, |s| mp.write(s, 7), &mut park).unwrap();
         });
         let mut park = SemPark {
             own: sems.consumer.clone(),
@@ -423,7 +458,7 @@ fn mpsc_cancelled_claim_is_skipped_not_counted() {
         };
         let mut c = MpscConsumer::new(ring(&m)).unwrap();
         let mut got = Vec::new();
-        c.pop_blocking(2, 0, |_, s| got.push(s[0].load(Relaxed)), &mut park)
+        c.pop_blocking(2, 0, |_, s| got.push(m.read(s)), &mut park)
             .unwrap();
         assert_eq!(got, [7]);
         producer.join().unwrap();
@@ -498,8 +533,7 @@ fn mpsc_consumer_parked_on_a_dead_claim_is_woken_and_skips_it() {
             };
             let mut p = MpscProducer::register(ring(&ml), 1, &mut park).unwrap();
             park.own = sl.producers[p.index()].clone();
-            p.push_blocking(0, |s| s[0].store(7, Relaxed), &mut park)
-                .unwrap();
+            p.push_blocking(0, |s| ml.write(s, 7), &mut park).unwrap();
         });
         let mut park = DeadPark {
             inner: SemPark {
@@ -511,7 +545,7 @@ fn mpsc_consumer_parked_on_a_dead_claim_is_woken_and_skips_it() {
         let mut c = MpscConsumer::new(ring(&m)).unwrap();
         let mut got = 0;
         assert_eq!(
-            c.pop_blocking(1, 0, |_, s| got = s[0].load(Relaxed), &mut park),
+            c.pop_blocking(1, 0, |_, s| got = m.read(s), &mut park),
             Ok(1)
         );
         assert_eq!(got, 7);
@@ -528,9 +562,9 @@ fn mpsc_consumer_parked_on_a_dead_claim_is_woken_and_skips_it() {
         m.dead.store(0, Release);
         let mut again = MpscProducer::register(ring(&m), 3, &mut park).unwrap();
         assert_eq!((again.index(), again.registration()), (dead, reg + 2));
-        assert_eq!(again.push(|s| s[0].store(8, Relaxed), &mut park), Ok(true));
+        assert_eq!(again.push(|s| m.write(s, 8), &mut park), Ok(true));
         let mut next = 0;
-        assert_eq!(c.pop(2, |_, s| next = s[0].load(Relaxed), &mut park), Ok(1));
+        assert_eq!(c.pop(2, |_, s| next = m.read(s), &mut park), Ok(1));
         assert_eq!((next, c.abandoned()), (8, 1));
     });
 }

@@ -19,15 +19,22 @@
 //!
 //! The permission tests need root for the second uid and print "skipped: needs
 //! root" otherwise. Knob: `SYSV_IPC_STOP_ITEMS` (values per storm, default 40 000).
+//! The setup the tests share (their objects, peers, Ctrl-Z, debugger visits and
+//! storms) is `tests/common/fixture.rs`.
 
+#[path = "common/checked.rs"]
+mod checked;
 #[path = "common/examples.rs"]
 mod examples;
+#[path = "common/fixture.rs"]
+mod fixture;
 #[path = "common/left.rs"]
 mod left;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use checked::Msg;
+use fixture::*;
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
 use sysv_ipc::mpsc::{Mpsc, MpscOptions};
 use sysv_ipc::queue::Queue;
@@ -36,7 +43,7 @@ use sysv_ipc::table::{Table, TableOptions};
 use sysv_ipc::{Backend, Error, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable};
 use sysv_ipc::{ShmType, type_id};
 use sysv_ipc_libc::Libc;
-use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root, wait_until_blocked};
+use sysv_ipc_testkit::{in_ipc_namespace, needs_root};
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 sysv_ipc_testkit::on_both_backends!(
@@ -63,11 +70,6 @@ sysv_ipc_testkit::on_both_backends!(
     debugger_attaches_to_parked_mpsc_consumer,
 );
 
-const KEY: Key = Key::new(0x5553_0001);
-const OTHER: u32 = 65534;
-/// Longer than any test: a timed call that must not end on its own.
-const LONG: Duration = Duration::from_secs(60);
-
 fn err<T>(r: sysv_ipc::Result<T>) -> Error {
     match r {
         Ok(_) => panic!("expected an error"),
@@ -76,25 +78,6 @@ fn err<T>(r: sysv_ipc::Result<T>) -> Error {
 }
 
 // ---- two programs ------------------------------------------------------------------------
-
-fn start(bin: &std::path::Path, args: &[&str]) -> Child {
-    Command::new(bin)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: Child) -> String {
-    let out = child.wait_with_output().unwrap();
-    let (o, e) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert!(out.status.success(), "{}: {o}{e}", out.status);
-    o.trim().to_owned()
-}
 
 /// `examples/broadcast_ticker.rs` as three separately started programs: two
 /// readers first, then the writer, which waits for both, sends 20 000 ticks
@@ -157,8 +140,8 @@ fn check(frame: &Frame, p: u8) {
 /// back with `read_into` from a thread with a 64 KiB stack; every byte of each
 /// slot is its last write's, and another process sees the same.
 fn table_values_of_4_mib_in_place<B: Backend + Clone + Send + 'static>(b: B) {
-    let t =
-        Table::<Frame, 3, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+    let fx = Fx::new(b);
+    let t = fx.table::<Frame, 3>();
     let mut frame = Frame::new_box_zeroed().unwrap();
     let mut w = t.writer().unwrap();
     for slot in 0..3u8 {
@@ -182,8 +165,9 @@ fn table_values_of_4_mib_in_place<B: Backend + Clone + Send + 'static>(b: B) {
         })
         .unwrap();
     let t = reader.join().unwrap();
-    fork_peer(move || {
-        let t = Table::<Frame, 3, B, sysv_ipc::ReadOnly>::open_read_only_in(b, KEY).unwrap();
+    fx.peer(|fx| {
+        let t = Table::<Frame, 3, B, sysv_ipc::ReadOnly>::open_read_only_in(fx.backend(), fx.key())
+            .unwrap();
         let mut out = Frame::new_box_zeroed().unwrap();
         t.read_into(2, &mut out).unwrap();
         check(&out, 2);
@@ -240,15 +224,9 @@ const PAGES: usize = 1024;
 /// rings' worth, two readers (this process and another) get every page whole
 /// and in order.
 fn broadcast_lossless_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
+    let fx = Fx::new(b);
     let o = BroadcastOptions::new().readers(2).policy(Policy::Lossless);
-    let bc = Broadcast::<Page, PAGES, B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        o,
-    )
-    .unwrap();
+    let bc = fx.broadcast::<Page, PAGES>(o);
     assert!(bc.segment().stat().unwrap().size >= PAGES * 4096);
     let total = 3 * PAGES as u64;
     let read_all = move |rx: &mut sysv_ipc::broadcast::Reader<Page, PAGES, B>| {
@@ -261,24 +239,15 @@ fn broadcast_lossless_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
         assert_eq!(rx.recv_blocking().unwrap_err().kind(), ErrorKind::Closed);
     };
     let mut rx = bc.reader(Start::Oldest).unwrap();
-    let bb = b.clone();
-    let other = fork_peer(move || {
-        let bc = Broadcast::<Page, PAGES, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o)
-            .unwrap();
+    let other = fx.peer(|fx| {
+        let bc = fx.join_broadcast::<Page, PAGES>(o);
         read_all(&mut bc.reader(Start::Oldest).unwrap());
     });
-    let bb = b.clone();
-    let writer = fork_peer(move || {
-        let bc = Broadcast::<Page, PAGES, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o)
-            .unwrap();
-        let t0 = Instant::now();
-        while bc.readers_registered().unwrap() < 2 {
-            assert!(
-                t0.elapsed() < Duration::from_secs(10),
-                "the readers never joined"
-            );
-            std::thread::yield_now();
-        }
+    let writer = fx.peer(|fx| {
+        let bc = fx.join_broadcast::<Page, PAGES>(o);
+        until("the readers never joined", || {
+            bc.readers_registered().unwrap() >= 2
+        });
         let mut tx = bc.writer().unwrap();
         for seq in 0..total {
             tx.send_timeout(Page::new(seq), LONG)
@@ -299,22 +268,13 @@ fn broadcast_lossless_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
 /// sure: every page it gets is whole, the gaps it is told of add up exactly to
 /// what it did not get, and it got the last ring whole.
 fn broadcast_lossy_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
+    let fx = Fx::new(b);
     let o = BroadcastOptions::new().readers(1).policy(Policy::Lossy);
-    let bc = Broadcast::<Page, PAGES, B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        o,
-    )
-    .unwrap();
+    let bc = fx.broadcast::<Page, PAGES>(o);
     let total = 8 * PAGES as u64;
     let mut rx = bc.reader(Start::Oldest).unwrap();
-    let bb = b.clone();
-    let writer = fork_peer(move || {
-        let bc = Broadcast::<Page, PAGES, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o)
-            .unwrap();
-        let mut tx = bc.writer().unwrap();
+    let writer = fx.peer(|fx| {
+        let mut tx = fx.join_broadcast::<Page, PAGES>(o).writer().unwrap();
         for seq in 0..total {
             tx.send(Page::new(seq))
                 .unwrap_or_else(|e| panic!("page {seq}: {}", e.error()));
@@ -362,27 +322,12 @@ fn broadcast_lossy_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
 /// rings' worth each: the consumer gets every page once, whole, in order per
 /// producer.
 fn mpsc_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
-    let m = Mpsc::<Page, PAGES, B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        mpsc_options(),
-    )
-    .unwrap();
+    let fx = Fx::new(b);
+    let m = fx.mpsc::<Page, PAGES>();
     let per = 2 * PAGES as u64;
     let producer = |me: u64| {
-        let bb = b.clone();
-        fork_peer(move || {
-            let m = Mpsc::<Page, PAGES, B>::create_with(
-                bb,
-                KEY,
-                Intent::Open,
-                Mode::OWNER_RW,
-                mpsc_options(),
-            )
-            .unwrap();
-            let mut tx = m.producer().unwrap();
+        fx.peer(move |fx| {
+            let mut tx = fx.join_mpsc::<Page, PAGES>().producer().unwrap();
             for i in 0..per {
                 tx.send_timeout(Page::new(2 * i + me), LONG)
                     .unwrap_or_else(|e| panic!("page {i}: {}", e.error()));
@@ -451,21 +396,12 @@ impl Numbered {
 /// last, and received + reported missed = sent.
 fn broadcast_lossy_values_of_4_mib<B: Backend + Clone + Send + 'static>(b: B) {
     const VALUES: u64 = 400;
+    let fx = Fx::new(b);
     let o = BroadcastOptions::new().readers(1).policy(Policy::Lossy);
-    let bc = Broadcast::<Numbered, 2, B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        o,
-    )
-    .unwrap();
+    let bc = fx.broadcast::<Numbered, 2>(o);
     let mut rx = bc.reader(Start::Oldest).unwrap();
-    let bb = b.clone();
-    let writer = fork_peer(move || {
-        let bc = Broadcast::<Numbered, 2, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o)
-            .unwrap();
-        let mut tx = bc.writer().unwrap();
+    let writer = fx.peer(|fx| {
+        let mut tx = fx.join_broadcast::<Numbered, 2>(o).writer().unwrap();
         let mut ready: Vec<_> = (0..4)
             .map(|k| {
                 let mut v = Numbered::new_box_zeroed().unwrap();
@@ -532,11 +468,10 @@ fn denied(e: &Error, what: &str) {
     assert!(text.contains("permission"), "{what}: an unclear error: {e}");
 }
 
-fn bc_options() -> BroadcastOptions {
+/// A lossless broadcast with room for two readers.
+fn lossless_pair() -> BroadcastOptions {
     BroadcastOptions::new().readers(2).policy(Policy::Lossless)
 }
-
-type Bc<B> = Broadcast<u64, 8, B>;
 
 /// Uid 65534 and a broadcast root created: 0o600 refuses it, with a clear error;
 /// 0o666 lets it be writer and reader (a root reader gets what it sent); 0o644
@@ -546,18 +481,11 @@ fn broadcast_as_another_user<B: Backend + Clone + Send + 'static>(b: B) {
     if !needs_root("broadcast_as_another_user") {
         return;
     }
+    let fx = Fx::new(b);
     for (mode, bits) in [(Mode::OWNER_RW, 0o600), (Mode::new(0o644), 0o644)] {
-        let bc =
-            Bc::<B>::create_with(b.clone(), KEY, Intent::CreateNew, mode, bc_options()).unwrap();
-        let bb = b.clone();
-        as_user(OTHER, OTHER, move || {
-            let e = err(Bc::<B>::create_with(
-                bb,
-                KEY,
-                Intent::Open,
-                Mode::OWNER_RW,
-                bc_options(),
-            ));
+        let bc = fx.mode(mode).broadcast::<u64, 8>(lossless_pair());
+        fx.as_other(|fx| {
+            let e = err(fx.try_join_broadcast::<u64, 8>(lossless_pair()));
             denied(&e, &format!("a broadcast of mode {bits:o}"));
         });
         // Nothing of the refused joins stayed behind.
@@ -565,18 +493,10 @@ fn broadcast_as_another_user<B: Backend + Clone + Send + 'static>(b: B) {
         assert!(!bc.has_writer().unwrap());
         bc.remove().unwrap();
     }
-    let bc = Bc::<B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::ALL_RW,
-        bc_options(),
-    )
-    .unwrap();
+    let bc = fx.mode(Mode::ALL_RW).broadcast::<u64, 8>(lossless_pair());
     let mut rx = bc.reader(Start::Newest).unwrap();
-    let bb = b.clone();
-    as_user(OTHER, OTHER, move || {
-        let bc = Bc::<B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, bc_options()).unwrap();
+    fx.as_other(|fx| {
+        let bc = fx.join_broadcast::<u64, 8>(lossless_pair());
         let mut own = bc.reader(Start::Newest).unwrap();
         let mut tx = bc.writer().unwrap();
         for v in 1..=3 {
@@ -594,48 +514,28 @@ fn broadcast_as_another_user<B: Backend + Clone + Send + 'static>(b: B) {
     bc.remove().unwrap();
 }
 
-type M<B> = Mpsc<u64, 8, B>;
-
-fn mpsc_options() -> MpscOptions {
-    MpscOptions::new().producers(2)
-}
-
-/// Joins the `Mpsc` of `KEY`, of [`mpsc_options`] (a joiner gives the creator's).
-fn mpsc_open<B: Backend + Clone, const N: usize>(b: B) -> sysv_ipc::Result<Mpsc<u64, N, B>> {
-    Mpsc::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, mpsc_options())
-}
-
 /// [`broadcast_as_another_user`] for an `Mpsc`: 0o600 and 0o644 refuse uid 65534
 /// (a producer claims a seat and a slot), 0o666 lets it be producer and consumer.
 fn mpsc_as_another_user<B: Backend + Clone + Send + 'static>(b: B) {
     if !needs_root("mpsc_as_another_user") {
         return;
     }
+    let fx = Fx::new(b);
     for (mode, bits) in [(Mode::OWNER_RW, 0o600), (Mode::new(0o644), 0o644)] {
-        let m =
-            M::<B>::create_with(b.clone(), KEY, Intent::CreateNew, mode, mpsc_options()).unwrap();
-        let bb = b.clone();
-        as_user(OTHER, OTHER, move || {
-            let e = err(mpsc_open::<B, 8>(bb));
+        let m = fx.mode(mode).mpsc::<u64, 8>();
+        fx.as_other(|fx| {
+            let e = err(fx.try_join_mpsc::<u64, 8>());
             denied(&e, &format!("an mpsc of mode {bits:o}"));
         });
         assert_eq!(m.registered().unwrap(), 0);
         assert!(!m.has_consumer().unwrap());
         m.remove().unwrap();
     }
-    let m = M::<B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::ALL_RW,
-        mpsc_options(),
-    )
-    .unwrap();
+    let m = fx.mode(Mode::ALL_RW).mpsc::<u64, 8>();
     let mut tx = m.producer().unwrap();
     tx.send(1).unwrap();
-    let bb = b.clone();
-    as_user(OTHER, OTHER, move || {
-        let m = mpsc_open::<B, 8>(bb).unwrap();
+    fx.as_other(|fx| {
+        let m = fx.join_mpsc::<u64, 8>();
         let mut own = m.producer().unwrap();
         own.send(2).unwrap();
         let mut rx = m.consumer().unwrap();
@@ -656,26 +556,25 @@ fn table_as_another_user<B: Backend + Clone + Send + 'static>(b: B) {
     if !needs_root("table_as_another_user") {
         return;
     }
-    let t =
-        Table::<u64, 4, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
-    let bb = b.clone();
-    as_user(OTHER, OTHER, move || {
+    let fx = Fx::new(b);
+    let t = fx.table::<u64, 4>();
+    fx.as_other(|fx| {
         denied(
-            &err(Table::<u64, 4, B>::open_in(bb.clone(), KEY)),
+            &err(Table::<u64, 4, B>::open_in(fx.backend(), fx.key())),
             "a table of mode 600",
         );
         denied(
             &err(Table::<u64, 4, B, sysv_ipc::ReadOnly>::open_read_only_in(
-                bb, KEY,
+                fx.backend(),
+                fx.key(),
             )),
             "a table of mode 600, read-only",
         );
     });
     t.remove().unwrap();
-    let t = Table::<u64, 4, B>::create_in(b.clone(), KEY, Intent::CreateNew, Mode::ALL_RW).unwrap();
-    let bb = b.clone();
-    as_user(OTHER, OTHER, move || {
-        let t = Table::<u64, 4, B>::open_in(bb, KEY).unwrap();
+    let t = fx.mode(Mode::ALL_RW).table::<u64, 4>();
+    fx.as_other(|fx| {
+        let t = Table::<u64, 4, B>::open_in(fx.backend(), fx.key()).unwrap();
         t.writer().unwrap().write(3, &42).unwrap();
         assert_eq!(t.read(3).unwrap(), 42);
     });
@@ -686,43 +585,6 @@ fn table_as_another_user<B: Backend + Clone + Send + 'static>(b: B) {
 }
 
 // ---- Ctrl-Z ------------------------------------------------------------------------------
-
-/// The state letter of `/proc/<pid>/stat` (after the parenthesised name).
-fn state(pid: ::libc::pid_t) -> Option<u8> {
-    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
-    let close = stat.iter().rposition(|&c| c == b')')?;
-    stat.get(close + 2).copied()
-}
-
-/// Waits until `pid` is in state `want` (`T` stopped, `t` traced); panics after
-/// 10 s.
-fn wait_state(pid: ::libc::pid_t, want: u8) {
-    let t0 = Instant::now();
-    while state(pid) != Some(want) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "process {pid} not in state {} but {:?}",
-            want as char,
-            state(pid).map(char::from)
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// What Ctrl-Z does to a parked process: waits until it is parked, stops it and
-/// waits until it is stopped.
-fn ctrl_z(pid: ::libc::pid_t) {
-    wait_until_blocked(pid);
-    // SAFETY: kill takes plain values; `pid` is our own unreaped peer.
-    assert_eq!(unsafe { ::libc::kill(pid, ::libc::SIGSTOP) }, 0);
-    wait_state(pid, b'T');
-}
-
-/// `fg`: continues a stopped process.
-fn fg(pid: ::libc::pid_t) {
-    // SAFETY: as in `ctrl_z`.
-    assert_eq!(unsafe { ::libc::kill(pid, ::libc::SIGCONT) }, 0);
-}
 
 /// A short deadline for the timed calls that must end while the peer is stopped.
 const SHORT: Duration = Duration::from_millis(200);
@@ -737,59 +599,46 @@ const CHECK: Duration = Duration::from_millis(5);
 /// blocking sends complete.
 fn broadcast_reader_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     const N: usize = 4;
+    let fx = Fx::new(b);
     let o = BroadcastOptions::new().readers(1).policy(Policy::Lossless);
-    let bc =
-        Broadcast::<u64, N, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
-            .unwrap();
+    let bc = fx.broadcast::<u64, N>(o);
     let mut tx = bc.writer().unwrap();
     // Forty peer checks while the reader is stopped: none may drop it.
     tx.set_peer_check(Some(CHECK));
-    let bb = b.clone();
-    let reader = fork_peer(move || {
-        let bc =
-            Broadcast::<u64, N, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o).unwrap();
-        let mut rx = bc.reader(Start::Newest).unwrap();
+    let reader = fx.peer(|fx| {
+        let mut rx = fx
+            .join_broadcast::<u64, N>(o)
+            .reader(Start::Newest)
+            .unwrap();
         rx.set_spins(0);
-        for want in 0..3 * N as u64 {
-            let got = if want % 2 == 0 {
-                rx.recv_blocking()
-            } else {
-                rx.recv_timeout(LONG)
-            };
-            assert_eq!(got.unwrap_or_else(|e| panic!("recv {want}: {e}")), want);
-        }
+        recv_each_in_turn(&mut rx, 0..3 * N as u64);
     });
-    let t0 = Instant::now();
-    while bc.readers_registered().unwrap() == 0 {
+    until("the reader never joined", || {
+        bc.readers_registered().unwrap() > 0
+    });
+    while_stopped(&reader, || {
+        for v in 0..N as u64 {
+            tx.send(v).unwrap();
+        }
+        let t0 = Instant::now();
+        let e = tx.send_timeout(N as u64, SHORT).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{}", e.error());
+        assert!(t0.elapsed() >= SHORT);
         assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "the reader never joined"
+            e.error().to_string().to_lowercase().contains("time"),
+            "an unclear error: {}",
+            e.error()
         );
-        std::thread::yield_now();
-    }
-    ctrl_z(reader.pid());
-    for v in 0..N as u64 {
-        tx.send(v).unwrap();
-    }
-    let t0 = Instant::now();
-    let e = tx.send_timeout(N as u64, SHORT).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimedOut, "{}", e.error());
-    assert!(t0.elapsed() >= SHORT);
-    assert!(
-        e.error().to_string().to_lowercase().contains("time"),
-        "an unclear error: {}",
-        e.error()
-    );
-    assert_eq!(
-        (
-            bc.readers_registered().unwrap(),
-            bc.readers_alive().unwrap()
-        ),
-        (1, 1),
-        "the stopped reader was taken for dead"
-    );
-    assert_eq!(tx.drop_dead_readers().unwrap(), 0);
-    fg(reader.pid());
+        assert_eq!(
+            (
+                bc.readers_registered().unwrap(),
+                bc.readers_alive().unwrap()
+            ),
+            (1, 1),
+            "the stopped reader was taken for dead"
+        );
+        assert_eq!(tx.drop_dead_readers().unwrap(), 0);
+    });
     for v in N as u64..3 * N as u64 {
         tx.send_blocking(v).unwrap();
     }
@@ -804,40 +653,29 @@ fn broadcast_reader_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B
 /// every value arrives once, in order.
 fn broadcast_lossless_writer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     const N: usize = 4;
+    let fx = Fx::new(b);
     let o = BroadcastOptions::new().readers(1).policy(Policy::Lossless);
-    let bc =
-        Broadcast::<u64, N, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
-            .unwrap();
+    let bc = fx.broadcast::<u64, N>(o);
     let mut rx = bc.reader(Start::Newest).unwrap();
     rx.set_peer_check(Some(CHECK));
-    let bb = b.clone();
-    let writer = fork_peer(move || {
-        let bc =
-            Broadcast::<u64, N, B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, o).unwrap();
-        let mut tx = bc.writer().unwrap();
+    let writer = fx.peer(|fx| {
+        let mut tx = fx.join_broadcast::<u64, N>(o).writer().unwrap();
         tx.set_spins(0);
-        for v in 0..3 * N as u64 {
-            let r = if v % 2 == 0 {
-                tx.send_blocking(v)
-            } else {
-                tx.send_timeout(v, LONG)
-            };
-            r.unwrap_or_else(|e| panic!("send {v}: {}", e.error()));
-        }
+        send_each_in_turn(&mut tx, 0..3 * N as u64);
         tx.close().unwrap();
     });
     // The writer parks once the ring holds N.
-    ctrl_z(writer.pid());
-    for want in 0..N as u64 {
-        assert_eq!(rx.recv().unwrap(), Some(want));
-    }
-    let e = rx.recv_timeout(SHORT).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
-    assert!(
-        bc.has_writer().unwrap(),
-        "the stopped writer was taken for dead"
-    );
-    fg(writer.pid());
+    while_stopped(&writer, || {
+        for want in 0..N as u64 {
+            assert_eq!(rx.recv().unwrap(), Some(want));
+        }
+        let e = rx.recv_timeout(SHORT).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+        assert!(
+            bc.has_writer().unwrap(),
+            "the stopped writer was taken for dead"
+        );
+    });
     for want in N as u64..3 * N as u64 {
         assert_eq!(rx.recv_timeout(LONG).unwrap(), want);
     }
@@ -852,49 +690,30 @@ fn broadcast_lossless_writer_parked_and_stopped<B: Backend + Clone + Send + 'sta
 /// Continued, the consumer gets every value once, in order.
 fn mpsc_consumer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     const N: usize = 4;
-    let m = Mpsc::<u64, N, B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        mpsc_options(),
-    )
-    .unwrap();
+    let fx = Fx::new(b);
+    let m = fx.mpsc::<u64, N>();
     let mut tx = m.producer().unwrap();
     tx.set_peer_check(Some(CHECK));
-    let bb = b.clone();
-    let consumer = fork_peer(move || {
-        let m = mpsc_open::<B, N>(bb).unwrap();
-        let mut rx = m.consumer().unwrap();
+    let consumer = fx.peer(|fx| {
+        let mut rx = fx.join_mpsc::<u64, N>().consumer().unwrap();
         rx.set_spins(0);
-        for want in 0..3 * N as u64 {
-            let got = if want % 2 == 0 {
-                rx.recv_blocking()
-            } else {
-                rx.recv_timeout(LONG)
-            };
-            assert_eq!(got.unwrap_or_else(|e| panic!("recv {want}: {e}")), want);
-        }
+        recv_each_in_turn(&mut rx, 0..3 * N as u64);
         assert_eq!(rx.abandoned(), 0);
     });
-    let t0 = Instant::now();
-    while !m.has_consumer().unwrap() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "no consumer");
-        std::thread::yield_now();
-    }
-    ctrl_z(consumer.pid());
-    for v in 0..N as u64 {
-        tx.send(v).unwrap();
-    }
-    let t0 = Instant::now();
-    let e = tx.send_timeout(N as u64, SHORT).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimedOut, "{}", e.error());
-    assert!(t0.elapsed() >= SHORT);
-    assert!(
-        m.has_consumer().unwrap(),
-        "the stopped consumer was taken for dead"
-    );
-    fg(consumer.pid());
+    until("no consumer", || m.has_consumer().unwrap());
+    while_stopped(&consumer, || {
+        for v in 0..N as u64 {
+            tx.send(v).unwrap();
+        }
+        let t0 = Instant::now();
+        let e = tx.send_timeout(N as u64, SHORT).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{}", e.error());
+        assert!(t0.elapsed() >= SHORT);
+        assert!(
+            m.has_consumer().unwrap(),
+            "the stopped consumer was taken for dead"
+        );
+    });
     for v in N as u64..3 * N as u64 {
         tx.send_blocking(v).unwrap();
     }
@@ -909,38 +728,23 @@ fn mpsc_consumer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
 /// send completes and every value arrives once, in order.
 fn mpsc_producer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     const N: usize = 4;
-    let m = Mpsc::<u64, N, B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        mpsc_options(),
-    )
-    .unwrap();
+    let fx = Fx::new(b);
+    let m = fx.mpsc::<u64, N>();
     let mut rx = m.consumer().unwrap();
     rx.set_peer_check(Some(CHECK));
-    let bb = b.clone();
-    let producer = fork_peer(move || {
-        let m = mpsc_open::<B, N>(bb).unwrap();
-        let mut tx = m.producer().unwrap();
+    let producer = fx.peer(|fx| {
+        let mut tx = fx.join_mpsc::<u64, N>().producer().unwrap();
         tx.set_spins(0);
-        for v in 0..3 * N as u64 {
-            let r = if v % 2 == 0 {
-                tx.send_blocking(v)
-            } else {
-                tx.send_timeout(v, LONG)
-            };
-            r.unwrap_or_else(|e| panic!("send {v}: {}", e.error()));
-        }
+        send_each_in_turn(&mut tx, 0..3 * N as u64);
     });
-    ctrl_z(producer.pid());
-    for want in 0..N as u64 {
-        assert_eq!(rx.recv().unwrap(), Some(want));
-    }
-    let e = rx.recv_timeout(SHORT).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
-    assert_eq!((m.registered().unwrap(), m.alive().unwrap()), (1, 1));
-    fg(producer.pid());
+    while_stopped(&producer, || {
+        for want in 0..N as u64 {
+            assert_eq!(rx.recv().unwrap(), Some(want));
+        }
+        let e = rx.recv_timeout(SHORT).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+        assert_eq!((m.registered().unwrap(), m.alive().unwrap()), (1, 1));
+    });
     for want in N as u64..3 * N as u64 {
         assert_eq!(rx.recv_timeout(LONG).unwrap(), want);
     }
@@ -950,17 +754,8 @@ fn mpsc_producer_parked_and_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     m.remove().unwrap();
 }
 
-fn lossless_pair() -> BroadcastOptions {
-    BroadcastOptions::new().readers(2).policy(Policy::Lossless)
-}
-
-/// Joins the broadcast of `KEY`, of [`lossless_pair`].
-fn bc<B: Backend + Clone, const N: usize>(b: B) -> Broadcast<u64, N, B> {
-    Broadcast::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, lossless_pair()).unwrap()
-}
-
-/// A call run in a process of its own, given the backend.
-type InProcess<B> = fn(B);
+/// A call run in a process of its own, given the fixture.
+type InProcess<B> = fn(Fx<B>);
 
 fn removed(what: &str, e: Error) {
     assert_eq!(e.kind(), ErrorKind::Removed, "{what}: {e}");
@@ -977,16 +772,17 @@ fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
     const N: usize = 2;
     let calls: [(InProcess<B>, &str); 5] = [
         (
-            |b| {
-                let mut rx = bc::<B, N>(b).reader(Start::Newest).unwrap();
+            |fx| {
+                let bc = fx.join_broadcast::<u64, N>(lossless_pair());
+                let mut rx = bc.reader(Start::Newest).unwrap();
                 rx.set_spins(0);
                 removed("Reader::recv_blocking", rx.recv_blocking().unwrap_err());
             },
             "broadcast",
         ),
         (
-            |b| {
-                let bc = bc::<B, N>(b);
+            |fx| {
+                let bc = fx.join_broadcast::<u64, N>(lossless_pair());
                 let _idle = bc.reader(Start::Newest).unwrap();
                 let mut tx = bc.writer().unwrap();
                 tx.set_spins(0);
@@ -997,16 +793,16 @@ fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
             "broadcast",
         ),
         (
-            |b| {
-                let mut rx = mpsc_open::<B, N>(b).unwrap().consumer().unwrap();
+            |fx| {
+                let mut rx = fx.join_mpsc::<u64, N>().consumer().unwrap();
                 rx.set_spins(0);
                 removed("Receiver::recv_blocking", rx.recv_blocking().unwrap_err());
             },
             "mpsc",
         ),
         (
-            |b| {
-                let mut tx = mpsc_open::<B, N>(b).unwrap().producer().unwrap();
+            |fx| {
+                let mut tx = fx.join_mpsc::<u64, N>().producer().unwrap();
                 tx.set_spins(0);
                 for v in 0..N as u64 {
                     tx.send(v).unwrap();
@@ -1019,8 +815,8 @@ fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
             "mpsc",
         ),
         (
-            |b| {
-                let q = Queue::<u64, N, B>::open_in(b, KEY).unwrap();
+            |fx| {
+                let q = Queue::<u64, N, B>::open_in(fx.backend(), fx.key()).unwrap();
                 let mut rx = q.consumer().unwrap();
                 rx.set_spins(0);
                 removed(
@@ -1031,132 +827,26 @@ fn removed_while_stopped<B: Backend + Clone + Send + 'static>(b: B) {
             "queue",
         ),
     ];
+    let fx = Fx::new(b);
     for (call, kind) in calls {
-        let (i, m) = (Intent::CreateNew, Mode::OWNER_RW);
         let object: Box<dyn Removable> = if kind == "queue" {
-            Box::new(Queue::<u64, N, B>::create_in(b.clone(), KEY, i, m).unwrap())
+            let (i, m) = (Intent::CreateNew, Mode::OWNER_RW);
+            Box::new(Queue::<u64, N, B>::create_in(fx.backend(), fx.key(), i, m).unwrap())
         } else if kind == "broadcast" {
-            Box::new(
-                Broadcast::<u64, N, B>::create_with(b.clone(), KEY, i, m, lossless_pair()).unwrap(),
-            )
+            Box::new(fx.broadcast::<u64, N>(lossless_pair()))
         } else {
-            Box::new(Mpsc::<u64, N, B>::create_with(b.clone(), KEY, i, m, mpsc_options()).unwrap())
+            Box::new(fx.mpsc::<u64, N>())
         };
-        let bb = b.clone();
-        let peer = fork_peer(move || call(bb));
-        ctrl_z(peer.pid());
-        object.remove().unwrap();
-        drop(object);
-        fg(peer.pid());
+        let peer = fx.peer(call);
+        while_stopped(&peer, || {
+            object.remove().unwrap();
+            drop(object);
+        });
         peer.join();
     }
 }
 
 // ---- stop storms ------------------------------------------------------------------------
-
-#[path = "common/checked.rs"]
-mod checked;
-use checked::Msg;
-
-/// Values per storm test: `SYSV_IPC_STOP_ITEMS`, else 40 000 (CI: about half a
-/// second and a thousand stops each here; 300 000 took 4 s and 5 000 to 8 500
-/// stops).
-fn storm_items() -> u64 {
-    std::env::var("SYSV_IPC_STOP_ITEMS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40_000)
-}
-
-/// A one-page segment of done words, one per peer.
-fn done_words<B: Backend + Clone>(b: B) -> sysv_ipc::Shm<[u64; 8], B> {
-    sysv_ipc::Shm::create_in(b, Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW).unwrap()
-}
-
-fn set_done<B: Backend + Clone>(seg: Segment<B>, me: usize) {
-    seg.attach()
-        .unwrap()
-        .write(me * 8, &1u64.to_ne_bytes())
-        .unwrap();
-}
-
-/// Stops `pid` (`SIGSTOP`), waits (at most 100 ms) until `/proc` says it is
-/// stopped, continues it; whether it stopped (a peer that exited does not).
-fn stop_and_continue(pid: ::libc::pid_t) -> bool {
-    // SAFETY: kill takes plain values; `pid` is our own unreaped peer.
-    unsafe { ::libc::kill(pid, ::libc::SIGSTOP) };
-    let stopped = wait_for(pid, b'T');
-    fg(pid);
-    stopped
-}
-
-/// A debugger's visit: `PTRACE_SEIZE`, `PTRACE_INTERRUPT`, a wait until `/proc`
-/// shows the ptrace stop, `PTRACE_DETACH`; whether it stopped. The wait has no
-/// 100 ms bound as a `SIGSTOP`'s has: `PTRACE_DETACH` fails on a tracee not yet
-/// stopped, and one interrupted after that stays in its ptrace stop for good (a
-/// loaded machine did that here, within 100 ms, and hung the peers).
-fn ptrace_interrupt(pid: ::libc::pid_t) -> bool {
-    let null = std::ptr::null_mut::<::libc::c_void>();
-    // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid` is our
-    // own unreaped peer.
-    if unsafe { ::libc::ptrace(::libc::PTRACE_SEIZE, pid, null, null) } != 0 {
-        return false;
-    }
-    // SAFETY: as above, on the tracee we just seized.
-    unsafe { ::libc::ptrace(::libc::PTRACE_INTERRUPT, pid, null, null) };
-    let t0 = Instant::now();
-    let stopped = loop {
-        match state(pid) {
-            Some(b't') => break true,
-            Some(b'Z' | b'X') | None => break false,
-            _ if t0.elapsed() > Duration::from_secs(10) => panic!("{pid}: no ptrace stop"),
-            _ => std::thread::yield_now(),
-        }
-    };
-    // SAFETY: as above; detaching a tracee that exited meanwhile fails harmlessly.
-    unsafe { ::libc::ptrace(::libc::PTRACE_DETACH, pid, null, null) };
-    stopped
-}
-
-/// Waits at most 100 ms for `pid` to be in state `want`; whether it got there.
-fn wait_for(pid: ::libc::pid_t, want: u8) -> bool {
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_millis(100) {
-        match state(pid) {
-            Some(s) if s == want => return true,
-            Some(b'Z' | b'X') | None => return false,
-            _ => std::thread::yield_now(),
-        }
-    }
-    false
-}
-
-/// Stops and continues each peer in turn with `stop`, 200 µs apart, until each
-/// has set its done word or exited (a failed peer: its join says why); the
-/// stops made.
-fn storm<B: Backend + Clone>(
-    done: &sysv_ipc::Shm<[u64; 8], B>,
-    peers: &[&sysv_ipc_testkit::Peer],
-    stop: fn(::libc::pid_t) -> bool,
-) -> u64 {
-    let mut stops = 0;
-    loop {
-        let words = done.read();
-        let running: Vec<_> = peers
-            .iter()
-            .enumerate()
-            .filter(|&(i, p)| words[i] == 0 && !matches!(state(p.pid()), Some(b'Z' | b'X') | None))
-            .map(|(_, p)| p.pid())
-            .collect();
-        if running.is_empty() {
-            return stops;
-        }
-        for pid in running {
-            stops += u64::from(stop(pid));
-            std::thread::sleep(Duration::from_micros(200));
-        }
-    }
-}
 
 /// A lossless broadcast of 2 values' room, a writer and two reader processes,
 /// none spinning (each parks at nearly every value), alternating blocking and
@@ -1178,72 +868,49 @@ fn broadcast_storm<B: Backend + Clone + Send + 'static>(
     stop: fn(::libc::pid_t) -> bool,
 ) {
     let n = storm_items();
+    let fx = Fx::new(b);
     let o = BroadcastOptions::new().readers(2).policy(Policy::Lossless);
-    let bc =
-        Broadcast::<Msg, 2, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
-            .unwrap();
-    let done = done_words(b.clone());
-    let id = done.segment();
-    let join = move |b: B| {
-        Broadcast::<Msg, 2, B>::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, o).unwrap()
-    };
+    let bc = fx.broadcast::<Msg, 2>(o);
+    let done = Done::new(fx.backend());
     let reader = |me: usize| {
-        let b = b.clone();
-        fork_peer(move || {
-            let bc = join(b.clone());
+        let done = done.flag(me);
+        fx.peer(move |fx| {
+            let bc = fx.join_broadcast::<Msg, 2>(o);
             let mut rx = bc.reader(Start::Oldest).unwrap();
             rx.set_spins(0);
             rx.set_peer_check(Some(CHECK));
             for want in 0..n {
-                let got = if want % 2 == 0 {
-                    rx.recv_blocking()
-                } else {
-                    rx.recv_timeout(LONG)
-                };
-                got.unwrap_or_else(|e| panic!("reader {me}, recv {want}: {e}"))
+                rx.recv_in_turn(want)
+                    .unwrap_or_else(|e| panic!("reader {me}, recv {want}: {e}"))
                     .check(want);
             }
             let e = rx.recv_blocking().unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Closed, "{e}");
-            set_done(id.clone(), me);
+            done.set();
         })
     };
     let (r0, r1) = (reader(0), reader(1));
-    let bw = b.clone();
-    let writer = fork_peer(move || {
-        let bc = join(bw.clone());
-        let t0 = Instant::now();
-        while bc.readers_registered().unwrap() < 2 {
-            assert!(
-                t0.elapsed() < Duration::from_secs(10),
-                "the readers never joined"
-            );
-            std::thread::yield_now();
-        }
+    let writer_done = done.flag(2);
+    let writer = fx.peer(|fx| {
+        let bc = fx.join_broadcast::<Msg, 2>(o);
+        until("the readers never joined", || {
+            bc.readers_registered().unwrap() >= 2
+        });
         let mut tx = bc.writer().unwrap();
         tx.set_spins(0);
         tx.set_peer_check(Some(CHECK));
         for seq in 0..n {
-            let r = if seq % 2 == 0 {
-                tx.send_blocking(Msg::new(seq))
-            } else {
-                tx.send_timeout(Msg::new(seq), LONG)
-            };
-            r.unwrap_or_else(|e| panic!("send {seq}: {}", e.error()));
+            tx.send_in_turn(seq, Msg::new(seq))
+                .unwrap_or_else(|e| panic!("send {seq}: {}", e.error()));
         }
         tx.close().unwrap();
-        set_done(id.clone(), 2);
+        writer_done.set();
     });
-    let stops = storm(&done, &[&r0, &r1, &writer], stop);
-    writer.join();
-    r0.join();
-    r1.join();
-    assert!(stops > 0, "no stop happened: the test proved nothing");
+    let stops = storm(done, vec![r0, r1, writer], stop);
     eprintln!(
         "broadcast, {what} storm: {n} values to 2 readers, whole and in order; {stops} stops"
     );
     bc.remove().unwrap();
-    done.segment().remove().unwrap();
 }
 
 /// Two producer processes into an `Mpsc` of 2 values' room and a consumer
@@ -1265,53 +932,33 @@ fn mpsc_storm<B: Backend + Clone + Send + 'static>(
     stop: fn(::libc::pid_t) -> bool,
 ) {
     let n = storm_items();
-    let m = Mpsc::<Msg, 2, B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        mpsc_options(),
-    )
-    .unwrap();
-    let done = done_words(b.clone());
-    let id = done.segment();
-    let join = |b: B| {
-        Mpsc::<Msg, 2, B>::create_with(b, KEY, Intent::Open, Mode::OWNER_RW, mpsc_options())
-            .unwrap()
-    };
+    let fx = Fx::new(b);
+    let m = fx.mpsc::<Msg, 2>();
+    let done = Done::new(fx.backend());
     let producer = |me: usize| {
-        let b = b.clone();
-        fork_peer(move || {
-            let m = join(b.clone());
-            let mut tx = m.producer().unwrap();
+        let done = done.flag(me);
+        fx.peer(move |fx| {
+            let mut tx = fx.join_mpsc::<Msg, 2>().producer().unwrap();
             tx.set_spins(0);
             tx.set_peer_check(Some(CHECK));
             // Producer `me` sends every other number: 0, 2, 4... or 1, 3, 5...
             for seq in (me as u64..n).step_by(2) {
-                let r = if seq % 4 < 2 {
-                    tx.send_blocking(Msg::new(seq))
-                } else {
-                    tx.send_timeout(Msg::new(seq), LONG)
-                };
-                r.unwrap_or_else(|e| panic!("producer {me}, send {seq}: {}", e.error()));
+                tx.send_in_turn(seq / 2, Msg::new(seq))
+                    .unwrap_or_else(|e| panic!("producer {me}, send {seq}: {}", e.error()));
             }
-            set_done(id.clone(), me);
+            done.set();
         })
     };
-    let bc = b.clone();
-    let consumer = fork_peer(move || {
-        let m = join(bc.clone());
-        let mut rx = m.consumer().unwrap();
+    let consumer_done = done.flag(2);
+    let consumer = fx.peer(|fx| {
+        let mut rx = fx.join_mpsc::<Msg, 2>().consumer().unwrap();
         rx.set_spins(0);
         rx.set_peer_check(Some(CHECK));
         let mut next = [0u64, 1];
         for i in 0..n {
-            let got = if i % 2 == 0 {
-                rx.recv_blocking()
-            } else {
-                rx.recv_timeout(LONG)
-            };
-            let msg = got.unwrap_or_else(|e| panic!("recv {i}: {e}"));
+            let msg = rx
+                .recv_in_turn(i)
+                .unwrap_or_else(|e| panic!("recv {i}: {e}"));
             let from = (0..2)
                 .find(|&p| msg == Msg::new(next[p]))
                 .unwrap_or_else(|| {
@@ -1320,19 +967,14 @@ fn mpsc_storm<B: Backend + Clone + Send + 'static>(
             next[from] += 2;
         }
         assert_eq!(rx.abandoned(), 0);
-        set_done(id.clone(), 2);
+        consumer_done.set();
     });
     let (p0, p1) = (producer(0), producer(1));
-    let stops = storm(&done, &[&p0, &p1, &consumer], stop);
-    p0.join();
-    p1.join();
-    consumer.join();
-    assert!(stops > 0, "no stop happened: the test proved nothing");
+    let stops = storm(done, vec![p0, p1, consumer], stop);
     eprintln!(
         "mpsc, {what} storm: {n} values from 2 producers, each once and in order; {stops} stops"
     );
     m.remove().unwrap();
-    done.segment().remove().unwrap();
 }
 
 /// Timed calls that nothing satisfies, their process stopped and continued
@@ -1345,31 +987,17 @@ fn mpsc_storm<B: Backend + Clone + Send + 'static>(
 /// one every few milliseconds, would never meet it).
 fn timed_calls_meet_their_deadline_under_stops<B: Backend + Clone + Send + 'static>(b: B) {
     const T: Duration = Duration::from_millis(300);
+    let fx = Fx::new(b);
     let o = BroadcastOptions::new().readers(2).policy(Policy::Lossless);
-    let bc =
-        Broadcast::<u64, 2, B>::create_with(b.clone(), KEY, Intent::CreateNew, Mode::OWNER_RW, o)
-            .unwrap();
+    let bc = fx.broadcast::<u64, 2>(o);
     // Alive and registered, never reading: the writer's ring stays full.
     let _slow = bc.reader(Start::Newest).unwrap();
-    let mk = Key::new(KEY.raw() + 1);
-    let m = Mpsc::<u64, 2, B>::create_with(
-        b.clone(),
-        mk,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        mpsc_options(),
-    )
-    .unwrap();
-    let done = done_words(b.clone());
-    let id = done.segment();
-    let bb = b.clone();
-    let waiter = fork_peer(move || {
-        let bc =
-            Broadcast::<u64, 2, B>::create_with(bb.clone(), KEY, Intent::Open, Mode::OWNER_RW, o)
-                .unwrap();
-        let m =
-            Mpsc::<u64, 2, B>::create_with(bb, mk, Intent::Open, Mode::OWNER_RW, mpsc_options())
-                .unwrap();
+    let m = fx.at(1).mpsc::<u64, 2>();
+    let done = Done::new(fx.backend());
+    let waiter_done = done.flag(0);
+    let waiter = fx.peer(|fx| {
+        let bc = fx.join_broadcast::<u64, 2>(o);
+        let m = fx.at(1).join_mpsc::<u64, 2>();
         let mut rx = bc.reader(Start::Newest).unwrap();
         let mut tx = bc.writer().unwrap();
         let mut mtx = m.producer().unwrap();
@@ -1404,16 +1032,13 @@ fn timed_calls_meet_their_deadline_under_stops<B: Backend + Clone + Send + 'stat
         timed("Sender::send_timeout", &mut || {
             mtx.send_timeout(9, T).err().map(|e| e.kind())
         });
-        set_done(id.clone(), 0);
+        waiter_done.set();
     });
-    let stops = storm(&done, &[&waiter], stop_and_continue);
-    waiter.join();
-    assert!(stops > 0, "no stop happened: the test proved nothing");
+    let stops = storm(done, vec![waiter], stop_and_continue);
     eprintln!("timed calls under stops: 4 timeouts of {T:?} met; {stops} stops");
     drop(_slow);
     bc.remove().unwrap();
     m.remove().unwrap();
-    done.segment().remove().unwrap();
 }
 
 // ---- a key another program already uses --------------------------------------------------
@@ -1443,41 +1068,23 @@ const JOIN: Duration = Duration::from_millis(100);
 /// `CreateNew` is `AlreadyExists`; `OpenOrCreate` and `Open` fail as `expect`
 /// says, given the kind tried and its error.
 fn try_every_kind<B: Backend + Clone>(b: B, key: Key, mine: &str, expect: &dyn Fn(&str, &Error)) {
-    let m = Mode::OWNER_RW;
+    let (m, b) = (Mode::OWNER_RW, || b.clone());
+    let mo = MpscOptions::new().join_timeout(JOIN);
+    let bo = BroadcastOptions::new().join_timeout(JOIN);
+    let to = TableOptions::new().join_timeout(JOIN);
     for intent in [Intent::CreateNew, Intent::OpenOrCreate, Intent::Open] {
         let tries = [
             (
                 "mpsc",
-                Mpsc::<u64, 8, B>::create_with(
-                    b.clone(),
-                    key,
-                    intent,
-                    m,
-                    MpscOptions::new().join_timeout(JOIN),
-                )
-                .map(drop),
+                Mpsc::<u64, 8, B>::create_with(b(), key, intent, m, mo).map(drop),
             ),
             (
                 "broadcast",
-                Broadcast::<u64, 8, B>::create_with(
-                    b.clone(),
-                    key,
-                    intent,
-                    m,
-                    BroadcastOptions::new().join_timeout(JOIN),
-                )
-                .map(drop),
+                Broadcast::<u64, 8, B>::create_with(b(), key, intent, m, bo).map(drop),
             ),
             (
                 "table",
-                Table::<u64, 8, B>::create_with(
-                    b.clone(),
-                    key,
-                    intent,
-                    m,
-                    TableOptions::new().join_timeout(JOIN),
-                )
-                .map(drop),
+                Table::<u64, 8, B>::create_with(b(), key, intent, m, to).map(drop),
             ),
         ];
         for (kind, r) in tries {
@@ -1493,11 +1100,7 @@ fn try_every_kind<B: Backend + Clone>(b: B, key: Key, mine: &str, expect: &dyn F
         }
     }
     // A table's reader, which maps the segment read-only.
-    let reader = Table::<u64, 8, B, sysv_ipc::ReadOnly>::open_read_only_with(
-        b,
-        key,
-        TableOptions::new().join_timeout(JOIN),
-    );
+    let reader = Table::<u64, 8, B, sysv_ipc::ReadOnly>::open_read_only_with(b(), key, to);
     expect("read-only table", &err(reader));
 }
 
@@ -1647,84 +1250,23 @@ fn keys_other_programs_use<B: Backend + Clone>(b: B) {
 
 // ---- a debugger --------------------------------------------------------------------------
 
-/// What `gdb -p` or `strace -p` does to a parked process, `rounds` times,
-/// alternating two ways: `PTRACE_SEIZE` and `PTRACE_INTERRUPT` (a ptrace stop,
-/// no signal; seen in `/proc`), or `PTRACE_ATTACH` (a `SIGSTOP`, whose stop
-/// `waitpid` collects, as gdb does: the peer is parked, it cannot exit
-/// meanwhile); then `PTRACE_DETACH` without a signal.
-fn debugger_visits(pid: ::libc::pid_t, rounds: u32) {
-    wait_until_blocked(pid);
-    let null = std::ptr::null_mut::<::libc::c_void>();
-    let ok = |r: ::libc::c_long, what: &str| {
-        assert_eq!(r, 0, "{what}: {}", std::io::Error::last_os_error());
-    };
-    for round in 0..rounds {
-        if round % 2 == 0 {
-            // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid`
-            // is our own unreaped peer.
-            ok(
-                unsafe { ::libc::ptrace(::libc::PTRACE_SEIZE, pid, null, null) },
-                "PTRACE_SEIZE",
-            );
-            // SAFETY: as above, on the tracee we just seized.
-            ok(
-                unsafe { ::libc::ptrace(::libc::PTRACE_INTERRUPT, pid, null, null) },
-                "PTRACE_INTERRUPT",
-            );
-            wait_state(pid, b't');
-        } else {
-            // SAFETY: as above, for PTRACE_ATTACH.
-            ok(
-                unsafe { ::libc::ptrace(::libc::PTRACE_ATTACH, pid, null, null) },
-                "PTRACE_ATTACH",
-            );
-            let mut status = 0;
-            // SAFETY: `status` is a live local; our own traced child.
-            let r = unsafe { ::libc::waitpid(pid, &mut status, ::libc::__WALL) };
-            assert_eq!(r, pid, "waitpid: {}", std::io::Error::last_os_error());
-            assert!(
-                ::libc::WIFSTOPPED(status) && ::libc::WSTOPSIG(status) == ::libc::SIGSTOP,
-                "the attach's stop, not {status:#x}"
-            );
-        }
-        // SAFETY: as above; data 0: no signal delivered on detach.
-        ok(
-            unsafe { ::libc::ptrace(::libc::PTRACE_DETACH, pid, null, null) },
-            "PTRACE_DETACH",
-        );
-        wait_until_blocked(pid);
-    }
-}
-
 /// A reader parked in `recv_blocking` (and then `recv_timeout`) visited by a
 /// debugger ten times each: both calls go on waiting and return the values sent
 /// afterwards, no error.
 fn debugger_attaches_to_parked_broadcast_reader<B: Backend + Clone + Send + 'static>(b: B) {
-    let bc = Bc::<B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        bc_options(),
-    )
-    .unwrap();
+    let fx = Fx::new(b);
+    let bc = fx.broadcast::<u64, 8>(lossless_pair());
     let mut tx = bc.writer().unwrap();
-    let bb = b.clone();
-    let reader = fork_peer(move || {
-        let bc = Bc::<B>::create_with(bb, KEY, Intent::Open, Mode::OWNER_RW, bc_options()).unwrap();
+    let reader = fx.peer(|fx| {
+        let bc = fx.join_broadcast::<u64, 8>(lossless_pair());
         let mut rx = bc.reader(Start::Newest).unwrap();
         rx.set_spins(0);
         assert_eq!(rx.recv_blocking().unwrap(), 1);
         assert_eq!(rx.recv_timeout(LONG).unwrap(), 2);
     });
-    let t0 = Instant::now();
-    while bc.readers_registered().unwrap() == 0 {
-        assert!(
-            t0.elapsed() < Duration::from_secs(10),
-            "the reader never joined"
-        );
-        std::thread::yield_now();
-    }
+    until("the reader never joined", || {
+        bc.readers_registered().unwrap() > 0
+    });
     debugger_visits(reader.pid(), 10);
     tx.send(1).unwrap();
     debugger_visits(reader.pid(), 10);
@@ -1736,28 +1278,16 @@ fn debugger_attaches_to_parked_broadcast_reader<B: Backend + Clone + Send + 'sta
 
 /// [`debugger_attaches_to_parked_broadcast_reader`] for an `Mpsc` consumer.
 fn debugger_attaches_to_parked_mpsc_consumer<B: Backend + Clone + Send + 'static>(b: B) {
-    let m = M::<B>::create_with(
-        b.clone(),
-        KEY,
-        Intent::CreateNew,
-        Mode::OWNER_RW,
-        mpsc_options(),
-    )
-    .unwrap();
+    let fx = Fx::new(b);
+    let m = fx.mpsc::<u64, 8>();
     let mut tx = m.producer().unwrap();
-    let bb = b.clone();
-    let consumer = fork_peer(move || {
-        let m = mpsc_open::<B, 8>(bb).unwrap();
-        let mut rx = m.consumer().unwrap();
+    let consumer = fx.peer(|fx| {
+        let mut rx = fx.join_mpsc::<u64, 8>().consumer().unwrap();
         rx.set_spins(0);
         assert_eq!(rx.recv_blocking().unwrap(), 1);
         assert_eq!(rx.recv_timeout(LONG).unwrap(), 2);
     });
-    let t0 = Instant::now();
-    while !m.has_consumer().unwrap() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "no consumer");
-        std::thread::yield_now();
-    }
+    until("no consumer", || m.has_consumer().unwrap());
     debugger_visits(consumer.pid(), 10);
     tx.send(1).unwrap();
     debugger_visits(consumer.pid(), 10);
