@@ -652,14 +652,22 @@ struct svipc_bc_line {
     _Atomic uint64_t ticket;
     /* 24: pid of the seat's holder, 0 when released cleanly */
     _Atomic uint64_t pid;
-    /* 32: zero */
-    _Atomic uint64_t pad[12];
+    /* 32: SVIPC_WAITING_WORD while this reader waits asynchronously on this word
+     * (a futex wait), stored before its bit in readers_waiting, whose announcing
+     * fetch_or is a release (layout version 6). A writer swaps each bitmap word it
+     * takes with acquire, and for each taken bit exchanges this word with 0: if
+     * it held SVIPC_WAITING_WORD, futex(FUTEX_WAKE) on it, else post the reader's
+     * semaphore. A C reader parks on its semaphore and leaves it 0. */
+    _Atomic uint64_t wait;
+    /* 40: zero */
+    _Atomic uint64_t pad[11];
 };
 _Static_assert(sizeof(struct svipc_bc_line) == SVIPC_LINE, "svipc_bc_line: size");
 _Static_assert(offsetof(struct svipc_bc_line, cursor) == 0 &&
                offsetof(struct svipc_bc_line, state) == 8 &&
                offsetof(struct svipc_bc_line, ticket) == 16 &&
-               offsetof(struct svipc_bc_line, pid) == 24,
+               offsetof(struct svipc_bc_line, pid) == 24 &&
+               offsetof(struct svipc_bc_line, wait) == 32,
                "svipc_bc_line: offsets");
 
 struct svipc_bc_ctl {

@@ -1373,10 +1373,22 @@ static inline void svipc_bc_wake_readers_(struct svipc_bc *b) {
         _Atomic uint64_t *word = &b->ctl->readers_waiting[w];
         if (atomic_load_explicit(word, memory_order_relaxed) == 0)
             continue;
-        uint64_t bits = atomic_exchange_explicit(word, 0, memory_order_relaxed);
-        for (uint64_t i = 0; i < 64; i++)
-            if ((bits >> i & 1) != 0 && w * 64 + i < b->readers)
+        /* Acquire: pairs with the release of a word waiter's announcement, so its
+         * line's wait word (stored before) is seen below (BcWriter::wake_bits). */
+        uint64_t bits = atomic_exchange_explicit(word, 0, memory_order_acquire);
+        for (uint64_t i = 0; i < 64; i++) {
+            if ((bits >> i & 1) == 0 || w * 64 + i >= b->readers)
+                continue;
+            _Atomic uint64_t *wait = &svipc_bc_line_(b, w * 64 + i)->wait;
+            uint64_t taken = atomic_load_explicit(wait, memory_order_relaxed) != 0
+                                 ? atomic_exchange_explicit(wait, 0, memory_order_relaxed)
+                                 : 0;
+            if (taken & SVIPC_WAITING_WORD)
+                syscall(SYS_futex, (uint32_t *)wait, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL,
+                        NULL, 0);
+            else
                 svipc_semop_(b->semid, (unsigned short)SVIPC_BC_SEM_READER_WAKE(w * 64 + i), 1, 0);
+        }
     }
 }
 
@@ -1389,6 +1401,9 @@ static inline int svipc_bc_free_line_(struct svipc_bc *b, uint64_t r, uint64_t t
         return 0;
     atomic_fetch_and_explicit(&b->ctl->readers_waiting[r / 64], ~(UINT64_C(1) << (r % 64)),
                               memory_order_relaxed);
+    /* A dead word waiter's mark too (the line's next reader may park on its
+     * semaphore); published by the release below. */
+    atomic_store_explicit(&line->wait, 0, memory_order_relaxed);
     /* Release: this reader's slot reads happen before the writer sees the line free. */
     atomic_store_explicit(&line->state, SVIPC_BC_FREE, memory_order_release);
     svipc_bc_wake_writer_(b);

@@ -1137,6 +1137,13 @@ struct svipc_bc_line {{
     _Atomic uint64_t ticket;
     /* {pid}: pid of the seat's holder, 0 when released cleanly */
     _Atomic uint64_t pid;
+    /* {wait}: SVIPC_WAITING_WORD while this reader waits asynchronously on this word
+     * (a futex wait), stored before its bit in readers_waiting, whose announcing
+     * fetch_or is a release (layout version 6). A writer swaps each bitmap word it
+     * takes with acquire, and for each taken bit exchanges this word with 0: if
+     * it held SVIPC_WAITING_WORD, futex(FUTEX_WAKE) on it, else post the reader's
+     * semaphore. A C reader parks on its semaphore and leaves it 0. */
+    _Atomic uint64_t wait;
     /* {pad}: zero */
     _Atomic uint64_t pad[{pad_words}];
 }};
@@ -1144,7 +1151,8 @@ _Static_assert(sizeof(struct svipc_bc_line) == SVIPC_LINE, \"svipc_bc_line: size
 _Static_assert(offsetof(struct svipc_bc_line, cursor) == {cursor} &&
                offsetof(struct svipc_bc_line, state) == {state} &&
                offsetof(struct svipc_bc_line, ticket) == {ticket} &&
-               offsetof(struct svipc_bc_line, pid) == {pid},
+               offsetof(struct svipc_bc_line, pid) == {pid} &&
+               offsetof(struct svipc_bc_line, wait) == {wait},
                \"svipc_bc_line: offsets\");
 ",
         data = bc::DATA_OFFSET,
@@ -1160,8 +1168,9 @@ _Static_assert(offsetof(struct svipc_bc_line, cursor) == {cursor} &&
         state = bc::STATE * WORD,
         ticket = bc::TICKET * WORD,
         pid = bc::PID * WORD,
-        pad = (bc::PID + 1) * WORD,
-        pad_words = bc::LINE_WORDS - bc::PID - 1,
+        wait = bc::WAIT * WORD,
+        pad = (bc::WAIT + 1) * WORD,
+        pad_words = bc::LINE_WORDS - bc::WAIT - 1,
     )?;
     structure(
         out,

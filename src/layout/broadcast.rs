@@ -22,7 +22,8 @@
 //! | 384 + 128·r + 8 | `state` of reader `r` | joiner, leaver, dropper | [`FREE`] 0, [`JOINING`] 1, [`ACTIVE`] 2; anything else is corrupt |
 //! | 384 + 128·r + 16 | `ticket` of reader `r` | joiner (+1), leaver or dropper (+1) | names one occupancy of the line, so that a drop never frees a later one |
 //! | 384 + 128·r + 24 | `pid` of reader `r` | reader `r` | for the typed layer; not read here |
-//! | 384 + 128·r + 32..+128 | padding | — | zero |
+//! | 384 + 128·r + 32 | `wait` of reader `r` | reader `r` sets [`WAITING_WORD`] before announcing its bit, the writer that takes the bit clears it | [`WAITING_WORD`]: reader `r` waits asynchronously on this word (futex), not on its semaphore (layout version 6) |
+//! | 384 + 128·r + 40..+128 | padding | — | zero |
 //! | 384 + 128·R + i·S | `seq` of slot `i` | writer | `2m + 1` while message `m` is being written into it, `2m + 2` once it is complete; 0 never written |
 //! | 384 + 128·R + i·S + 8 | payload of slot `i` | writer | `i` in `0..N`; `S` = 8 + `size_of::<T>()` rounded up to 8 |
 //!
@@ -119,8 +120,8 @@
 
 use crate::layout::header::Header;
 use crate::layout::ring::{
-    Barrier, Corrupt, DEADLINE_SPINS, Parking, WAITING_SEM, announce, park_barrier, take_waiter,
-    wake_peer, withdraw,
+    Barrier, Corrupt, DEADLINE_SPINS, Parking, WAITING_SEM, WAITING_WORD, announce, park_barrier,
+    take_waiter, wake_peer, withdraw,
 };
 use crate::sync::{AtomicU64, Ordering, fence, light_barrier, spin_loop};
 
@@ -197,6 +198,21 @@ pub const TICKET: usize = 2;
 /// assert_eq!(PID * 8, 24);
 /// ```
 pub const PID: usize = 3;
+
+/// Word of a reader line: [`WAITING_WORD`] while the reader's asynchronous waiter
+/// sleeps on it (a futex wait), set before the reader announces its bit in
+/// `readers_waiting` (with Release, which the writer's Acquire swap of the bitmap
+/// pairs with); the writer that takes the bit clears it and futex-wakes it
+/// instead of posting the reader's semaphore.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::broadcast::WAIT;
+///
+/// assert_eq!(WAIT * 8, 32);
+/// ```
+pub const WAIT: usize = 4;
 
 /// `state`: the line is free (the creator's value).
 ///
@@ -592,6 +608,7 @@ struct Line<'a> {
     cursor: &'a AtomicU64,
     state: &'a AtomicU64,
     ticket: &'a AtomicU64,
+    wait: &'a AtomicU64,
 }
 
 /// The layout over a control block, `R` reader lines ([`LINE_WORDS`] words each)
@@ -871,6 +888,7 @@ impl<'a, const N: usize> Broadcast<'a, N> {
             cursor: words.get(CURSOR)?,
             state: words.get(STATE)?,
             ticket: words.get(TICKET)?,
+            wait: words.get(WAIT)?,
         })
     }
 
@@ -936,6 +954,10 @@ fn free_line<const N: usize, P: Parking>(
     let (word, bit) = bc.wait_bit(reader);
     // Relaxed: only its atomicity matters.
     word.fetch_and(!bit, Ordering::Relaxed);
+    // A dead word waiter's mark too: the line's next reader may park on its
+    // semaphore, which a writer finding WAITING_WORD here would not post.
+    // Relaxed: published by the Release store below, before any join.
+    line.wait.store(0, Ordering::Relaxed);
     // Release: the reader's slot reads (if it lived) happen before the writer's
     // Acquire load of `state` that reads FREE and stops waiting for it.
     line.state.store(FREE, Ordering::Release);
@@ -1290,8 +1312,10 @@ impl<'a, const N: usize> BcWriter<'a, N> {
             // Relaxed: ordered by the barrier above; the swap hands each
             // announced park to exactly one of us and the reader's withdrawal.
             if word.load(Ordering::Relaxed) != 0 {
-                let bits = word.swap(0, Ordering::Relaxed);
-                wake_bits(w, bits, self.bc.readers, parking);
+                // Acquire: pairs with the Release of a word waiter's announcement,
+                // so its line's `wait` (stored before) is seen below.
+                let bits = word.swap(0, Ordering::Acquire);
+                self.wake_bits(w, bits, parking);
             }
         }
     }
@@ -1517,16 +1541,30 @@ impl<'a, const N: usize> BcWriter<'a, N> {
     }
 }
 
-/// Wakes the readers whose bits were set in waiting word `w`. Out of line: the
-/// rare path out of `commit`.
-#[cold]
-#[inline(never)]
-fn wake_bits<P: Fanout>(w: usize, bits: u64, readers: usize, parking: &mut P) {
-    for b in 0..64 {
-        let reader = w * 64 + b;
-        // Bits past `R` are a peer's garbage: nobody to wake.
-        if bits & (1 << b) != 0 && reader < readers {
-            parking.unpark_reader(reader);
+impl<const N: usize> BcWriter<'_, N> {
+    /// Wakes each reader of word `w`'s taken `bits`: a futex wake of its line's
+    /// `wait` if it waits there ([`WAIT`]), else a post of its semaphore. Out of
+    /// line: the rare path out of `commit`.
+    #[cold]
+    #[inline(never)]
+    fn wake_bits<P: Fanout>(&self, w: usize, bits: u64, parking: &mut P) {
+        for b in 0..64 {
+            let reader = w * 64 + b;
+            // Bits past `R` are a peer's garbage: nobody to wake.
+            if bits & (1 << b) == 0 || reader >= self.bc.readers {
+                continue;
+            }
+            let wait = self.bc.line(reader).map(|l| l.wait);
+            // Relaxed: ordered by the Acquire swap that took the bit; the swap
+            // here hands the futex wake to one of us and the reader's withdrawal.
+            let taken = match wait {
+                Some(word) if word.load(Ordering::Relaxed) != 0 => word.swap(0, Ordering::Relaxed),
+                _ => 0,
+            };
+            match wait {
+                Some(word) if taken & WAITING_WORD != 0 => parking.wake_word(word),
+                _ => parking.unpark_reader(reader),
+            }
         }
     }
 }
@@ -1765,6 +1803,55 @@ impl<'a, const N: usize> BcReader<'a, N> {
     /// ```
     pub fn cursor(&self) -> u64 {
         self.cursor
+    }
+
+    /// For an asynchronous waiter: sets the line's [`WAIT`] word, announces the
+    /// reader's bit (Release), runs the heavy barrier and looks again, as a park
+    /// does. `Ok(Some(word))`: still nothing; sleep in a futex wait on `word`'s
+    /// low half expecting [`WAITING_WORD`] (the writer's next publish or close
+    /// clears and wakes it), then look again. `Ok(None)`: something arrived (a
+    /// message, a lap, the close: nothing armed). A wait given up must
+    /// [`disarm`](Self::disarm).
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError::Read`] with [`ReadError::Dropped`] if the line is no longer
+    /// ours; [`WaitError::Park`] if the heavy barrier failed (withdrawn).
+    pub fn arm<P: Parking>(
+        &mut self,
+        parking: &mut P,
+    ) -> Result<Option<&'a AtomicU64>, WaitError<P::Error>> {
+        let (word, bit) = self.bc.wait_bit(self.index);
+        // Relaxed, then published by the Release announcement below.
+        self.line.wait.store(WAITING_WORD, Ordering::Relaxed);
+        // Release: the writer whose Acquire swap takes this bit sees `wait`. A
+        // read-modify-write, as `Waiter::announce`.
+        word.fetch_or(bit, Ordering::Release);
+        if let Err(e) = self.heavy(parking) {
+            self.disarm();
+            return Err(e);
+        }
+        match self.recheck() {
+            Ok(false) => Ok(Some(self.line.wait)),
+            Ok(true) => {
+                self.disarm();
+                Ok(None)
+            }
+            Err(e) => {
+                self.disarm();
+                Err(WaitError::Read(e))
+            }
+        }
+    }
+
+    /// Withdraws an [`arm`](Self::arm)ed wait: the bit and the [`WAIT`] word. A
+    /// writer that already took the bit owes a futex wake, which leaves nothing
+    /// behind.
+    pub fn disarm(&self) {
+        let (word, bit) = self.bc.wait_bit(self.index);
+        // Relaxed (both): only un-announce; whoever's swap reads them owns them.
+        word.fetch_and(!bit, Ordering::Relaxed);
+        self.line.wait.swap(0, Ordering::Relaxed);
     }
 
     /// Whether the stream has ended: the writer closed it and this reader has
