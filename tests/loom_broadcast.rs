@@ -53,7 +53,7 @@ use loom::thread;
 use sysv_ipc::layout::broadcast::{
     BcCtl, BcReader, BcWriter, Broadcast, Fanout, Policy, ReadError, Start, WaitError,
 };
-use sysv_ipc::layout::ring::{Barrier, Parking};
+use sysv_ipc::layout::ring::{Barrier, Parking, WAITING_WORD};
 
 #[path = "common/shadow.rs"]
 mod shadow;
@@ -645,6 +645,159 @@ fn park_wake_lossy_no_lost_wakeup() {
 #[test]
 fn park_wake_lossy_asymmetric_no_lost_wakeup() {
     park_wake_model(Policy::Lossy, Barrier::Asymmetric, 2);
+}
+
+/// A futex on loom, as in `tests/loom.rs`: the look at the word and the sleep
+/// one step under the lock, as the kernel's hash-bucket lock makes them.
+#[derive(Default)]
+struct Futex {
+    lock: Mutex<()>,
+    cv: Condvar,
+}
+
+impl Futex {
+    fn wait(&self, word: &AtomicU64, expected: u64) {
+        let g = self.lock.lock().unwrap();
+        // Relaxed: the lock orders it against the waker's change and wake.
+        if word.load(Relaxed) == expected {
+            drop(self.cv.wait(g).unwrap());
+        }
+    }
+
+    fn wake(&self) {
+        let _g = self.lock.lock().unwrap();
+        self.cv.notify_all();
+    }
+}
+
+/// `SemPark`, plus the futex wake of a reader that waits on its line's word.
+struct MixedPark {
+    sem: SemPark,
+    futex: Arc<Futex>,
+    word_wakes: u32,
+}
+
+impl Parking for MixedPark {
+    type Error = ();
+    fn park(&mut self) -> Result<(), ()> {
+        self.sem.park()
+    }
+    fn unpark_peer(&mut self) {
+        self.sem.unpark_peer();
+    }
+    fn wake_word(&mut self, _word: &AtomicU64) {
+        self.word_wakes += 1;
+        self.futex.wake();
+    }
+    fn heavy_barrier(&mut self) -> Result<(), ()> {
+        self.sem.heavy_barrier()
+    }
+    fn absorb_wake(&mut self) {
+        self.sem.absorb_wake();
+    }
+}
+
+impl Fanout for MixedPark {
+    fn unpark_reader(&mut self, reader: usize) {
+        self.sem.unpark_reader(reader);
+    }
+}
+
+/// Reader 0 waits asynchronously (arms, then sleeps on its line's word as a
+/// futex); with `blocking_reader`, reader 1 parks on its semaphore beside it; the
+/// writer parks on a full lossless ring (0 spins). The writer must futex-wake the
+/// first and post the second: a wake sent the wrong way leaves a reader asleep,
+/// which loom reports as a deadlock.
+fn word_wait_model(policy: Policy, barrier: Barrier, items: u64, blocking_reader: bool) {
+    loom::model(move || {
+        let readers = 1 + usize::from(blocking_reader);
+        let m = mem(policy, readers, barrier);
+        let futex = Arc::new(Futex::default());
+        let wsem = Arc::new(Sem::default());
+        let rsems: Vec<Arc<Sem>> = (0..readers).map(|_| Arc::new(Sem::default())).collect();
+        let mut r0 = BcReader::join(bc(&m), 0, Start::Newest, &mut Spin).unwrap();
+        let wm = m.clone();
+        let mut wpark = MixedPark {
+            sem: SemPark::new(&wsem, &wsem, &rsems),
+            futex: futex.clone(),
+            word_wakes: 0,
+        };
+        let writer = thread::spawn(move || {
+            let mut w = BcWriter::new(bc(&wm)).unwrap();
+            for v in 1..=items {
+                assert_eq!(w.push_blocking(1, 0, write(&wm, v), &mut wpark), Ok(1));
+            }
+            wpark
+        });
+        let blocking = blocking_reader.then(|| {
+            let (bm, mut park) = (m.clone(), SemPark::new(&rsems[1], &wsem, &rsems));
+            thread::spawn(move || {
+                let mut r1 = BcReader::join(bc(&bm), 1, Start::Oldest, &mut Spin).unwrap();
+                let mut got = 0;
+                while r1.cursor() < items {
+                    let mut v = None;
+                    match r1.pop_blocking(1, 0, |_, s| v = Some(bm.read(s)), &mut park) {
+                        Ok(_) => got += 1,
+                        Err(WaitError::Read(ReadError::Lagged(_))) => {}
+                        Err(e) => panic!("{e:?}"),
+                    }
+                }
+                got
+            })
+        });
+        let mut rpark = MixedPark {
+            sem: SemPark::new(&rsems[0], &wsem, &rsems),
+            futex: futex.clone(),
+            word_wakes: 0,
+        };
+        let mut seen = Seen::default();
+        while r0.cursor() < items {
+            let at = r0.cursor();
+            // Through `rpark`: a pop that frees a slot wakes a parked writer.
+            let mut got = None;
+            let step = r0
+                .pop(1, |_, s| got = Some(m.read(s)), &mut rpark)
+                .map(|n| (n == 1).then(|| whole(got)));
+            match step {
+                Ok(Some(v)) => seen.record(&r0, at, Ok(Some(v))),
+                Ok(None) => match r0.arm(&mut rpark) {
+                    Ok(Some(word)) => futex.wait(word, WAITING_WORD),
+                    Ok(None) => {}
+                    Err(e) => panic!("arm: {e:?}"),
+                },
+                Err(e) => seen.record(&r0, at, Err(e)),
+            }
+        }
+        let wpark = writer.join().unwrap();
+        if let Some(b) = blocking {
+            b.join().unwrap();
+        }
+        if policy == Policy::Lossless {
+            assert_eq!(seen.values, (1..=items).collect::<Vec<_>>());
+        }
+        // Every announcement was taken or withdrawn, and the word cleared.
+        assert_eq!(m.ctl.readers_waiting[0].load(Relaxed), 0);
+        // A post the writer sent the async reader (it took the bit after the
+        // reader cleared its word, withdrawing) is taken back: none pile up (a
+        // take-back misses only a post still on its way).
+        assert!(rsems[0].count() <= 1, "kept {} posts", rsems[0].count());
+        let _ = wpark.word_wakes;
+    });
+}
+
+#[test]
+fn word_wait_reader_lossless_no_lost_wakeup() {
+    word_wait_model(Policy::Lossless, Barrier::Symmetric, 3, false);
+}
+
+#[test]
+fn word_wait_reader_lossless_asymmetric_no_lost_wakeup() {
+    word_wait_model(Policy::Lossless, Barrier::Asymmetric, 2, false);
+}
+
+#[test]
+fn word_wait_reader_beside_a_parked_reader_lossy() {
+    word_wait_model(Policy::Lossy, Barrier::Symmetric, 2, true);
 }
 
 /// (d) A reader joins while the writer publishes 1, 2, 3. It starts at a value

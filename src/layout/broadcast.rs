@@ -1827,31 +1827,37 @@ impl<'a, const N: usize> BcReader<'a, N> {
         // Release: the writer whose Acquire swap takes this bit sees `wait`. A
         // read-modify-write, as `Waiter::announce`.
         word.fetch_or(bit, Ordering::Release);
+        // `heavy` withdraws the bit on failure; the word goes too.
         if let Err(e) = self.heavy(parking) {
-            self.disarm();
+            self.disarm(parking);
             return Err(e);
         }
         match self.recheck() {
             Ok(false) => Ok(Some(self.line.wait)),
             Ok(true) => {
-                self.disarm();
+                self.disarm(parking);
                 Ok(None)
             }
             Err(e) => {
-                self.disarm();
+                self.disarm(parking);
                 Err(WaitError::Read(e))
             }
         }
     }
 
     /// Withdraws an [`arm`](Self::arm)ed wait: the bit and the [`WAIT`] word. A
-    /// writer that already took the bit owes a futex wake, which leaves nothing
-    /// behind.
-    pub fn disarm(&self) {
+    /// writer that took the bit and the word owes a futex wake, which leaves
+    /// nothing behind; one that took the bit after which we cleared the word
+    /// posts our semaphore instead ([`Parking::absorb_wake`] takes it back, as a
+    /// withdrawn park does).
+    pub fn disarm<P: Parking>(&self, parking: &mut P) {
         let (word, bit) = self.bc.wait_bit(self.index);
         // Relaxed (both): only un-announce; whoever's swap reads them owns them.
-        word.fetch_and(!bit, Ordering::Relaxed);
-        self.line.wait.swap(0, Ordering::Relaxed);
+        let bit_taken = word.fetch_and(!bit, Ordering::Relaxed) & bit == 0;
+        let word_ours = self.line.wait.swap(0, Ordering::Relaxed) == WAITING_WORD;
+        if bit_taken && word_ours {
+            parking.absorb_wake();
+        }
     }
 
     /// Whether the stream has ended: the writer closed it and this reader has
