@@ -1234,6 +1234,7 @@ impl<const N: usize> Peer for DeadReaders<'_, N> {
 
 pub use crate::SendError;
 
+mod arm;
 mod large;
 pub use large::WriteLoan;
 

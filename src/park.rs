@@ -123,6 +123,50 @@ impl<B: Backend> Parking for PeerWake<'_, B> {
     }
 }
 
+/// What an asynchronous waiter's arm and disarm need: the peer's wake (and the
+/// heavy barrier) of [`PeerWake`], and the take-back of a post the peer sent for
+/// a withdrawn announcement (on semaphore `own`, as [`SemPark`] takes it back).
+pub(crate) struct ArmWake<'a, B: Backend> {
+    wake: PeerWake<'a, B>,
+    own: u16,
+}
+
+impl<'a, B: Backend> ArmWake<'a, B> {
+    /// Wakes the peer on `peer`, takes posts back from `own`.
+    pub(crate) const fn new(sems: &'a SemSet<B>, peer: u16, own: u16) -> Self {
+        ArmWake {
+            wake: PeerWake::new(sems, peer),
+            own,
+        }
+    }
+}
+
+impl<B: Backend> Parking for ArmWake<'_, B> {
+    type Error = Error;
+
+    fn park(&mut self) -> Result<()> {
+        Err(error(ErrorKind::WouldBlock))
+    }
+
+    fn unpark_peer(&mut self) {
+        self.wake.unpark_peer();
+    }
+
+    fn wake_word(&mut self, word: &AtomicU64) {
+        self.wake.wake_word(word);
+    }
+
+    fn heavy_barrier(&mut self) -> Result<()> {
+        self.wake.heavy_barrier()
+    }
+
+    fn absorb_wake(&mut self) {
+        // As `SemPark::absorb_wake`: EAGAIN leaves a post still on its way for
+        // the next park, which it wakes once.
+        let _ = self.wake.sems.op(&[SemOp::wait(self.own).nowait()]);
+    }
+}
+
 /// Parks on our semaphore, wakes the peer's, with a deadline and peer checks (see
 /// the [module docs](self)).
 pub(crate) struct SemPark<'a, B: Backend, P: Peer = Seat<'a>> {
