@@ -21,11 +21,11 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+#[cfg(doc)]
+use sysv_ipc::ErrorKind;
 use sysv_ipc::queue::{Consumer, EnqueueError, Producer};
 use sysv_ipc::wake::PeerSeat;
 use sysv_ipc::{Backend, Result, ShmType};
-#[cfg(doc)]
-use sysv_ipc::ErrorKind;
 
 use crate::reactor::Registration;
 use crate::wait::{Next, Resume, Side, arm, resume};
