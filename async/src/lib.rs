@@ -1,0 +1,66 @@
+//! Futures for `sysv-ipc`'s objects, for any async runtime.
+//!
+//! Built on `core::task::{Future, Waker}` and std threads only: the futures run
+//! under tokio, smol, or an executor of your own, and need no reactor of theirs.
+//!
+//! # Kernel objects: [`AsyncMsgQueue`] and [`AsyncSemSet`]
+//!
+//! `msgrcv`, `msgsnd` and `semop` wait in the kernel, and no file descriptor or
+//! multiplexing call can watch them. So each future first tries its call with
+//! `IPC_NOWAIT` inside `poll`; only when that would block does a thread of a small,
+//! bounded [`Pool`] make the blocking call on its behalf and wake the future when it
+//! returns. What each costs:
+//!
+//! | | cost |
+//! |---|---|
+//! | a future whose call does not block | one `IPC_NOWAIT` system call in `poll`: no thread, no allocation but the future |
+//! | a pending future | one pool thread in the kernel (64 KiB stack); 0 CPU while it waits |
+//! | wake-up | the kernel wakes the pool thread, which wakes the task; a receive then takes its message in `poll` (one more `msgrcv`) |
+//! | async ping-pong round trip (tokio current-thread, 8-byte messages) | TBD-PINGPONG |
+//! | threads | at most [`PoolBuilder::max_threads`] (default [`DEFAULT_MAX_THREADS`]) plus one supervisor, started on first need; none in a process that never waits; idle ones exit after [`PoolBuilder::idle_timeout`] |
+//! | more pending futures than threads | they queue FIFO for a thread, and the threads rotate among them every [`PoolBuilder::slice`] (each call is interrupted without effect and retried later): bounded latency, a few system calls per slice |
+//! | idle process with pending futures | TBD-IDLE |
+//! | a dropped pending future | one `tgkill` with the crate's [`signal`], repeated by the supervisor until the thread has let go |
+//!
+//! Cancellation is safe: each future says exactly what dropping it means. In short, a
+//! dropped receive never took a message (the pool thread waits with a 0-byte buffer,
+//! which `msgrcv` refuses without taking a message; the future takes it itself in
+//! `poll`), except that a zero-length message is taken by the wait and is sent back;
+//! a dropped send either was sent or was not, and
+//! [`MsgSend::cancel`] tells which; a dropped semaphore operation that completed
+//! unobserved is undone (a lock is unlocked).
+//!
+//! The futures of the shared-memory layouts (`Queue`, `Broadcast`, `Mpsc`, `Table`,
+//! `SeqLock`) wait on futex words and belong in this crate too; they are not here yet.
+//!
+//! # Examples
+//!
+//! ```
+//! use sysv_ipc::msg::{MsgQueue, Selector};
+//! use sysv_ipc::{Intent, Key, Mode, Removal};
+//! use sysv_ipc_async::AsyncMsgQueue;
+//!
+//! let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+//! let aq = AsyncMsgQueue::new(*q);
+//! let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! rt.block_on(async {
+//!     let peer = *q; // a copy of the handle: `q` still removes the queue at the end
+//!     let sender = std::thread::spawn(move || peer.send(1, b"hello"));
+//!     let mut text = [0u8; 16];
+//!     let got = aq.recv(&mut text, Selector::Any).await?;
+//!     assert_eq!(&text[..got.len], b"hello");
+//!     sender.join().unwrap()
+//! })?;
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod msg;
+mod pool;
+mod sem;
+
+pub use msg::{AsyncMsgQueue, MsgRecv, MsgRecvBuf, MsgRecvValue, MsgSend, SendOutcome};
+pub use pool::{
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_THREADS, DEFAULT_SLICE, Pool, PoolBuilder, PoolStats, signal,
+};
+pub use sem::{AsyncSemSet, SemLock, SemLockGuard, SemOpFuture};
