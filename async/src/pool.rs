@@ -827,31 +827,39 @@ impl Inner {
         !st.queue.is_empty() && st.idle == 0 && st.threads >= self.max_threads
     }
 
-    /// While jobs queue for a thread, interrupts the job that has held its thread a
-    /// slice or longer (it goes to the back of the queue): when to look again, or
-    /// `None` if the pool is not exhausted.
+    /// While jobs queue for a thread, interrupts each job that has held its thread a
+    /// slice or longer (as many as there are jobs queued; each goes to the back of the
+    /// queue): when to look again, or `None` if the pool is not exhausted.
     fn rotate(&self, now: Instant) -> Option<Instant> {
         let st = lock(&self.state);
         if st.queue.is_empty() || st.idle > 0 || st.threads < self.max_threads {
             return None;
         }
-        let (task, since) = st
+        let mut running: Vec<(Arc<dyn Task>, Instant)> = st
             .running
             .iter()
-            .min_by_key(|(_, _, since)| *since)
-            .map(|(t, _, since)| (t.clone(), *since))?;
+            .map(|(t, _, since)| (t.clone(), *since))
+            .collect();
+        let queued = st.queue.len();
         drop(st);
-        let due = since + self.slice;
-        if due > now {
-            return Some(due);
+        running.sort_by_key(|(_, since)| *since);
+        let mut next: Option<Instant> = None;
+        for (task, since) in running.into_iter().take(queued) {
+            let due = since + self.slice;
+            if due > now {
+                next = Some(next.map_or(due, |n| n.min(due)));
+                break;
+            }
+            if let Some(turn) = task.preempt() {
+                self.counters.rotations.fetch_add(1, Ordering::Relaxed);
+                lock(&self.sup)
+                    .kicks
+                    .push((task, turn, now + KICK_FIRST, KICK_FIRST));
+            }
+            // Until an interrupted thread has let go, its job stays the oldest: look
+            // again soon.
+            next = Some(now + KICK_FIRST);
         }
-        if let Some(turn) = task.preempt() {
-            self.counters.rotations.fetch_add(1, Ordering::Relaxed);
-            lock(&self.sup)
-                .kicks
-                .push((task, turn, now + KICK_FIRST, KICK_FIRST));
-        }
-        // Until the interrupted thread has let go, it stays the oldest: look again soon.
-        Some(now + KICK_FIRST)
+        next.or(Some(now + self.slice))
     }
 }
