@@ -225,6 +225,8 @@ struct Slot<R> {
 /// up at a stop request before completing (nothing happened in the kernel).
 pub(crate) struct Job<R> {
     cancelled: AtomicBool,
+    /// The future is gone: a result that comes now is undone at once, by the thread.
+    dropped: AtomicBool,
     preempted: AtomicBool,
     slot: Mutex<Slot<R>>,
     #[allow(clippy::type_complexity)]
@@ -256,6 +258,14 @@ impl<R: Send> Task for Job<R> {
         if again {
             slot.phase = Phase::Queued;
             return true;
+        }
+        if self.dropped.load(Ordering::SeqCst) {
+            // Nobody will look: undo (the result's `Drop`) before the job counts as
+            // done, outside the lock.
+            drop(slot);
+            drop(out);
+            lock(&self.slot).phase = Phase::Finished;
+            return false;
         }
         slot.phase = Phase::Finished;
         slot.result = out;
@@ -340,9 +350,13 @@ impl<R: Send + 'static> Pending<R> {
 
 impl<R: Send + 'static> Drop for Pending<R> {
     fn drop(&mut self) {
-        // A completed, unobserved result is dropped with the job's last handle (here
-        // or in the pool thread): its `Drop` undoes what can be undone.
+        // A result nobody will observe is dropped at once, and its `Drop` undoes what
+        // can be undone: here if the call completed before this drop, in the pool
+        // thread (before the job counts as done) if after.
+        self.job.dropped.store(true, Ordering::SeqCst);
         self.cancel();
+        let unobserved = lock(&self.job.slot).result.take();
+        drop(unobserved);
     }
 }
 
@@ -639,6 +653,7 @@ impl Pool {
     ) -> sysv_ipc::Result<Pending<R>> {
         let job = Arc::new(Job {
             cancelled: AtomicBool::new(false),
+            dropped: AtomicBool::new(false),
             preempted: AtomicBool::new(false),
             slot: Mutex::new(Slot {
                 phase: Phase::Queued,
