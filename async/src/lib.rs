@@ -16,10 +16,10 @@
 //! | a future whose call does not block | one `IPC_NOWAIT` system call in `poll`: no thread, no allocation but the future |
 //! | a pending future | one pool thread in the kernel (64 KiB stack); 0 CPU while it waits |
 //! | wake-up | the kernel wakes the pool thread, which wakes the task; a receive then takes its message in `poll` (one more `msgrcv`) |
-//! | async ping-pong round trip (tokio current-thread, 8-byte messages) | TBD-PINGPONG |
-//! | threads | at most [`PoolBuilder::max_threads`] (default [`DEFAULT_MAX_THREADS`]) plus one supervisor, started on first need; none in a process that never waits; idle ones exit after [`PoolBuilder::idle_timeout`] |
+//! | async ping-pong round trip against a sync echo process (8-byte messages) | `MsgQueue`: 14–16 µs vs 10–11 µs for the blocking sync ping-pong in the same run, **1.3–1.6×** (tokio current-thread, tokio multi-thread, smol; medians of 15 interleaved batches, two runs on a shared 2-core VM; a third run under heavier load gave 1.9–2.7×, and 0.9–1.2× for `SemSet`, whose sync median was then itself 2.5× slower). `SemSet` P/V: 13–16 µs vs 8–9 µs, **1.6–1.9×**. About 1 call in 9 waited in a pool thread, the rest completed in `poll` (`examples/wake.rs`) |
+//! | threads | at most [`PoolBuilder::max_threads`] (default [`DEFAULT_MAX_THREADS`]) plus one supervisor, started on first need; none in a process that never waits; idle ones exit after [`PoolBuilder::idle_timeout`]. A ping-pong used 3 of a 4-thread pool; 1 000 futures on 1 000 queues ran on 16 (`tests/pool.rs`) |
 //! | more pending futures than threads | they queue FIFO for a thread, and the threads rotate among them every [`PoolBuilder::slice`] (each call is interrupted without effect and retried later): bounded latency, a few system calls per slice |
-//! | idle process with pending futures | TBD-IDLE |
+//! | idle process with pending futures | 48–72 µs of CPU time over 1 s with 64 futures pending on 64 objects (`getrusage`; `tests/waits.rs` asserts < 20 ms, `examples/wake.rs` prints it) |
 //! | a dropped pending future | one `tgkill` with the crate's [`signal`], repeated by the supervisor until the thread has let go |
 //!
 //! Cancellation is safe: each future says exactly what dropping it means. In short, a
@@ -55,9 +55,9 @@
 //! ```
 #![deny(missing_docs)]
 
-mod msg;
-mod pool;
-mod sem;
+pub mod msg;
+pub mod pool;
+pub mod sem;
 
 pub use msg::{AsyncMsgQueue, MsgRecv, MsgRecvBuf, MsgRecvValue, MsgSend, SendOutcome};
 pub use pool::{
