@@ -53,6 +53,27 @@
 //! })?;
 //! # Ok::<(), sysv_ipc::Error>(())
 //! ```
+//!
+//! The README's example (its section "Async (kernel objects)"; `tests/readme.rs`
+//! keeps the two equal):
+//!
+//! ```
+//! use sysv_ipc::msg::{MsgQueue, Selector};
+//! use sysv_ipc::{Intent, Key, Mode, Removal, SemOp, SemSet};
+//! use sysv_ipc_async::{AsyncMsgQueue, AsyncSemSet};
+//!
+//! let q = Removal::new(MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default())?);
+//! let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+//! let (aq, aset) = (AsyncMsgQueue::new(*q), AsyncSemSet::new(*set));
+//! smol::block_on(async {
+//!     aq.send_value(1, &42u64).await?;
+//!     assert_eq!(aq.recv_value::<u64>(Selector::Any).await?, (1, 42));
+//!     let guard = aset.lock(0).await?; // given back when dropped
+//!     aset.op(&[SemOp::wait_zero(0)]).await?; // the lock is taken: 0 now
+//!     guard.unlock()
+//! })?;
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod msg;
