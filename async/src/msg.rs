@@ -295,6 +295,7 @@ impl<B: Backend + Clone + Send + Sync + 'static> AsyncMsgQueue<B> {
             mtype,
             text,
             wait: None,
+            done: false,
         }
     }
 
@@ -410,6 +411,9 @@ struct Core<'a, B: Backend + Clone + Send + Sync + 'static> {
     queue: &'a AsyncMsgQueue<B>,
     sel: Selector,
     wait: Option<Pending<Waited<B>>>,
+    /// Ready was returned: polled again, the future stays pending and receives
+    /// nothing more.
+    done: bool,
 }
 
 impl<'a, B: Backend + Clone + Send + Sync + 'static> Core<'a, B> {
@@ -418,10 +422,24 @@ impl<'a, B: Backend + Clone + Send + Sync + 'static> Core<'a, B> {
             queue,
             sel,
             wait: None,
+            done: false,
         }
     }
 
     fn poll<X>(
+        &mut self,
+        cx: &mut Context<'_>,
+        take: impl FnMut(&MsgQueue<B>, Selector) -> Result<X>,
+    ) -> Poll<Result<Got<X>>> {
+        if self.done {
+            return Poll::Pending;
+        }
+        let r = self.poll_once(cx, take);
+        self.done = r.is_ready();
+        r
+    }
+
+    fn poll_once<X>(
         &mut self,
         cx: &mut Context<'_>,
         mut take: impl FnMut(&MsgQueue<B>, Selector) -> Result<X>,
@@ -558,6 +576,8 @@ pub struct MsgSend<'a, B: Backend + Clone + Send + Sync + 'static = DefaultBacke
     mtype: i64,
     text: &'a [u8],
     wait: Option<Pending<Result<()>>>,
+    /// Ready was returned: polled again, the future stays pending and sends nothing.
+    done: bool,
 }
 
 impl<B: Backend + Clone + Send + Sync + 'static> MsgSend<'_, B> {
@@ -610,6 +630,18 @@ impl<B: Backend + Clone + Send + Sync + 'static> Future for MsgSend<'_, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if this.done {
+            return Poll::Pending;
+        }
+        let r = this.poll_once(cx);
+        this.done = r.is_ready();
+        r
+    }
+}
+
+impl<B: Backend + Clone + Send + Sync + 'static> MsgSend<'_, B> {
+    fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self;
         if let Some(wait) = &this.wait {
             return match wait.poll(cx.waker()) {
                 Poll::Pending => Poll::Pending,

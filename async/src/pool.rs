@@ -554,6 +554,8 @@ struct Supervisor {
     kicks: Vec<(Arc<dyn Task>, Turn, Instant, Duration)>,
 }
 
+/// Lock order: `sup` before `state` before a job's slot; `state` and a slot are never
+/// held together.
 struct Inner {
     state: Mutex<State>,
     work: Condvar,
@@ -618,6 +620,8 @@ impl Pool {
     /// assert_eq!((stats.threads, stats.busy, stats.queued, stats.runs), (0, 0, 0, 0));
     /// ```
     pub fn stats(&self) -> PoolStats {
+        // The supervisor takes `sup` then `state`: never the other way round.
+        let supervisor = lock(&self.inner.sup).started;
         let st = lock(&self.inner.state);
         let c = &self.inner.counters;
         PoolStats {
@@ -625,7 +629,7 @@ impl Pool {
             busy: st.running.len(),
             queued: st.queue.len(),
             peak_threads: st.peak,
-            supervisor: lock(&self.inner.sup).started,
+            supervisor,
             runs: c.runs.load(Ordering::Relaxed),
             rotations: c.rotations.load(Ordering::Relaxed),
             resent_signals: c.resent.load(Ordering::Relaxed),

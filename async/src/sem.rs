@@ -171,6 +171,7 @@ impl<B: Backend + Clone + Send + Sync + 'static> AsyncSemSet<B> {
             set: self,
             ops: ops.into(),
             wait: None,
+            done: false,
         }
     }
 
@@ -278,6 +279,9 @@ pub struct SemOpFuture<'a, B: Backend + Clone + Send + Sync + 'static = DefaultB
     set: &'a AsyncSemSet<B>,
     ops: Arc<[SemOp]>,
     wait: Option<Pending<Result<Applied<B>>>>,
+    /// Ready was returned: polled again, the future stays pending and applies
+    /// nothing more.
+    done: bool,
 }
 
 impl<B: Backend + Clone + Send + Sync + 'static> Future for SemOpFuture<'_, B> {
@@ -285,6 +289,18 @@ impl<B: Backend + Clone + Send + Sync + 'static> Future for SemOpFuture<'_, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if this.done {
+            return Poll::Pending;
+        }
+        let r = this.poll_once(cx);
+        this.done = r.is_ready();
+        r
+    }
+}
+
+impl<B: Backend + Clone + Send + Sync + 'static> SemOpFuture<'_, B> {
+    fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self;
         if let Some(wait) = &this.wait {
             let r = match wait.poll(cx.waker()) {
                 Poll::Pending => return Poll::Pending,

@@ -299,3 +299,25 @@ fn each_drop_frees_its_thread() {
         eprintln!("{:?}", pool.stats());
     });
 }
+
+#[test]
+fn a_future_polled_after_completion_does_nothing_more() {
+    in_ipc_namespace(|| {
+        let pool = Pool::builder().max_threads(1).build();
+        let q = MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default()).unwrap();
+        let aq = AsyncMsgQueue::with_pool(q, pool.clone());
+        let mut send = aq.send(1, b"once");
+        assert!(matches!(poll_once(&mut send), Poll::Ready(Ok(()))));
+        assert!(poll_once(&mut send).is_pending());
+        drop(send);
+        q.send(1, b"twice").unwrap();
+        let mut text = [0u8; 8];
+        let mut recv = aq.recv(&mut text, Selector::Any);
+        assert!(matches!(poll_once(&mut recv), Poll::Ready(Ok(_))));
+        assert!(poll_once(&mut recv).is_pending());
+        drop(recv);
+        // One message sent by the future, one left of the two queued.
+        assert_eq!(q.stat().unwrap().messages, 1);
+        assert_eq!(pool.stats().runs, 0);
+    });
+}
