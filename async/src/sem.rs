@@ -1,7 +1,8 @@
 //! [`AsyncSemSet`]: semaphore operations and a lock as futures.
 //!
 //! A future first tries its operations with `IPC_NOWAIT` on each; only when they would
-//! block does a pool thread call the blocking `semop` with the operations as given.
+//! block does a pool thread call the blocking `semop` with the operations as given
+//! (`semtimedop` for the timed forms, so the kernel keeps their time).
 //!
 //! # Cancellation
 //!
@@ -30,6 +31,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use sysv_ipc::{Backend, DefaultBackend, Error, ErrorKind, Result, SemOp, SemSet};
 
@@ -170,8 +172,46 @@ impl<B: Backend + Clone + Send + Sync + 'static> AsyncSemSet<B> {
         SemOpFuture {
             set: self,
             ops: ops.into(),
+            timeout: None,
+            deadline: None,
             wait: None,
             done: false,
+        }
+    }
+
+    /// `semtimedop(semid, sops, nsops, timeout)`—[`op`](Self::op) that gives up after
+    /// `timeout`, counted from the future's first poll: the future of
+    /// [`SemSet::op_timeout`]. The kernel keeps the time (the pool thread waits in
+    /// `semtimedop`), so no runtime timer is needed; a wait interrupted by a signal or
+    /// by the pool's rotation resumes with what is left of the timeout.
+    ///
+    /// # Cancellation
+    ///
+    /// As [`op`](Self::op).
+    ///
+    /// # Errors
+    ///
+    /// As [`op`](Self::op), and [`ErrorKind::TimedOut`] when the time ran out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemOp, SemSet};
+    /// use sysv_ipc_async::AsyncSemSet;
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[0], Mode::OWNER_RW)?);
+    /// let aset = AsyncSemSet::new(*set);
+    /// let e = smol::block_on(aset.op_timeout(&[SemOp::wait(0)], Duration::from_millis(20)))
+    ///     .unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semtimedop")]
+    pub fn op_timeout(&self, ops: &[SemOp], timeout: Duration) -> SemOpFuture<'_, B> {
+        SemOpFuture {
+            timeout: Some(timeout),
+            ..self.op(ops)
         }
     }
 
@@ -209,6 +249,38 @@ impl<B: Backend + Clone + Send + Sync + 'static> AsyncSemSet<B> {
     pub fn lock(&self, num: u16) -> SemLock<'_, B> {
         SemLock {
             op: self.op(&[SemOp::wait(num).undo()]),
+            num,
+        }
+    }
+
+    /// [`lock`](Self::lock) that gives up after `timeout` (`semtimedop`, counted from
+    /// the first poll): the future of [`SemSet::lock_timeout`].
+    ///
+    /// # Errors
+    ///
+    /// As [`op_timeout`](Self::op_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{ErrorKind, Key, Mode, Removal, SemSet};
+    /// use sysv_ipc_async::AsyncSemSet;
+    ///
+    /// let set = Removal::new(SemSet::new_initialized(Key::PRIVATE, &[1], Mode::OWNER_RW)?);
+    /// let aset = AsyncSemSet::new(*set);
+    /// smol::block_on(async {
+    ///     let _held = aset.lock(0).await?;
+    ///     let e = aset.lock_timeout(0, Duration::from_millis(20)).await.unwrap_err();
+    ///     assert_eq!(e.kind(), ErrorKind::TimedOut);
+    ///     Ok::<(), sysv_ipc::Error>(())
+    /// })?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "semtimedop")]
+    pub fn lock_timeout(&self, num: u16, timeout: Duration) -> SemLock<'_, B> {
+        SemLock {
+            op: self.op_timeout(&[SemOp::wait(num).undo()], timeout),
             num,
         }
     }
@@ -278,6 +350,9 @@ fn inverse(ops: &[SemOp]) -> Option<Vec<SemOp>> {
 pub struct SemOpFuture<'a, B: Backend + Clone + Send + Sync + 'static = DefaultBackend> {
     set: &'a AsyncSemSet<B>,
     ops: Arc<[SemOp]>,
+    timeout: Option<Duration>,
+    /// `timeout` from the first poll.
+    deadline: Option<Instant>,
     wait: Option<Pending<Result<Applied<B>>>>,
     /// Ready was returned: polled again, the future stays pending and applies
     /// nothing more.
@@ -317,21 +392,31 @@ impl<B: Backend + Clone + Send + Sync + 'static> SemOpFuture<'_, B> {
                 None => Err(Error::new(ErrorKind::Interrupted)),
             });
         }
+        if let (Some(t), None) = (this.timeout, this.deadline) {
+            // A timeout too long for an `Instant` never ends: no deadline, as with a
+            // plain `op`.
+            this.deadline = Instant::now().checked_add(t);
+        }
         let nowait: Vec<SemOp> = this.ops.iter().map(|op| op.nowait()).collect();
         match this.set.set.op(&nowait) {
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
             r => return Poll::Ready(r),
         }
-        let (set, pool, ops) = (
+        let (set, pool, ops, deadline) = (
             this.set.set.clone(),
             this.set.pool.clone(),
             this.ops.clone(),
+            this.deadline,
         );
         let work = move |stop: &Stop<'_>| loop {
             if stop.requested() {
                 return None;
             }
-            match set.op(&ops) {
+            let r = match deadline {
+                None => set.op(&ops),
+                Some(d) => set.op_timeout(&ops, d.saturating_duration_since(Instant::now())),
+            };
+            match r {
                 Ok(()) => {
                     return Some(Ok(Applied {
                         set: set.clone(),

@@ -165,3 +165,42 @@ fn the_guard_holds_and_releases_the_lock() {
         assert_eq!(set.get(0).unwrap(), 1);
     });
 }
+
+#[test]
+fn a_timed_operation_times_out_or_completes_in_time() {
+    in_ipc_namespace(|| {
+        let set = SemSet::new_initialized(Key::PRIVATE, &[0], Mode::OWNER_RW).unwrap();
+        let pool = Pool::builder().max_threads(1).build();
+        let aset = AsyncSemSet::with_pool(set, pool.clone());
+        for rt in [Rt::TokioMulti, Rt::TokioCurrent, Rt::Smol] {
+            let e = block_on(
+                rt,
+                aset.op_timeout(&[SemOp::wait(0)], std::time::Duration::from_millis(10)),
+            )
+            .unwrap_err();
+            assert_eq!(e.kind(), sysv_ipc::ErrorKind::TimedOut);
+            assert_eq!(set.get(0).unwrap(), 0);
+            let poster = std::thread::spawn(move || {
+                eventually("the pool thread waits in semtimedop", || {
+                    threads_in_ipc_waits() == 1
+                });
+                set.op(&[SemOp::post(0)]).unwrap();
+            });
+            let guard = block_on(
+                rt,
+                aset.lock_timeout(0, std::time::Duration::from_secs(3600)),
+            )
+            .unwrap();
+            assert_eq!(set.get(0).unwrap(), 0);
+            drop(guard);
+            poster.join().unwrap();
+            set.set(0, 0).unwrap();
+        }
+        // A timeout beyond what an `Instant` holds waits like `op`.
+        let mut op = aset.op_timeout(&[SemOp::wait(0)], std::time::Duration::MAX);
+        assert!(poll_once(&mut op).is_pending());
+        eventually("the pool thread waits", || threads_in_ipc_waits() == 1);
+        set.op(&[SemOp::post(0)]).unwrap();
+        eventually("done", || poll_once(&mut op).is_ready());
+    });
+}
