@@ -1,7 +1,11 @@
-//! Removal and signals during a wait, and the CPU an idle process with pending
+//! The kernel's answer to a 0-byte receive, removal and signals during a wait, and the CPU an idle process with pending
 //! futures uses; each test in a fresh IPC namespace.
 //!
 //! What holds:
+//! - the kernel fact the receive futures stand on: a receiver asleep in `msgrcv` with
+//!   a 0-byte buffer (no `MSG_NOERROR`) is woken by a longer message with `E2BIG`
+//!   and the message stays queued, or goes to a receiver asleep behind it whose
+//!   buffer fits; a zero-length message is taken by the 0-byte receiver;
 //! - a queue or set removed while futures wait resolves them with `Removed`;
 //! - signals do not end a wait: the program's own (a handled `SIGUSR1` sent to the
 //!   process a hundred times), a stop and continue from another process (which makes
@@ -19,6 +23,59 @@ use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable, SemOp, SemSet};
 use sysv_ipc_async::{AsyncMsgQueue, AsyncSemSet, Pool};
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace};
+
+/// Waits until `n` threads of this process are asleep in `msgrcv`.
+fn asleep_in_msgrcv(n: usize) {
+    eventually("receivers asleep in msgrcv", || {
+        common::threads()
+            .into_iter()
+            .filter(|(tid, _)| {
+                std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"))
+                    .ok()
+                    .and_then(|s| s.split_whitespace().next()?.parse::<i64>().ok())
+                    == Some(common::WAITS[0])
+            })
+            .count()
+            == n
+    });
+}
+
+#[test]
+fn a_zero_byte_receiver_is_refused_and_the_message_stays() {
+    in_ipc_namespace(|| {
+        let q = MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default()).unwrap();
+        // Alone: woken with E2BIG, the message stays.
+        let waiter = std::thread::spawn(move || q.recv(&mut [], Selector::Any));
+        asleep_in_msgrcv(1);
+        q.send(1, b"hello").unwrap();
+        let e = waiter.join().unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BufferTooSmall);
+        assert_eq!(q.stat().unwrap().messages, 1);
+        let mut text = [0u8; 8];
+        q.recv(&mut text, Selector::Any).unwrap();
+        // First in line, before a receiver whose buffer fits: that one gets it.
+        let waiter = std::thread::spawn(move || q.recv(&mut [], Selector::Any));
+        asleep_in_msgrcv(1);
+        let taker = std::thread::spawn(move || {
+            let mut text = [0u8; 8];
+            q.recv(&mut text, Selector::Any).map(|r| r.len)
+        });
+        asleep_in_msgrcv(2);
+        q.send(1, b"hello").unwrap();
+        assert_eq!(
+            waiter.join().unwrap().unwrap_err().kind(),
+            ErrorKind::BufferTooSmall
+        );
+        assert_eq!(taker.join().unwrap().unwrap(), 5);
+        assert_eq!(q.stat().unwrap().messages, 0);
+        // A zero-length message fits the 0-byte buffer: taken.
+        let waiter = std::thread::spawn(move || q.recv(&mut [], Selector::Any));
+        asleep_in_msgrcv(1);
+        q.send(4, b"").unwrap();
+        assert_eq!(waiter.join().unwrap().unwrap().mtype, 4);
+        assert_eq!(q.stat().unwrap().messages, 0);
+    });
+}
 
 #[test]
 fn removal_mid_wait_resolves_with_removed() {
