@@ -16,12 +16,13 @@
 //! future fails for lack of a thread. Every blocking call the pool makes leaves no
 //! trace when it is interrupted (`EINTR` from `msgrcv` with a 0-byte buffer, `msgsnd`
 //! and `semop` means nothing happened), so while jobs queue the pool *rotates*: every
-//! [`PoolBuilder::slice`] the supervisor interrupts the job that has held its thread
-//! longest and puts it at the back of the queue, so that every waiting object is
-//! watched in turn and a queued job cannot starve behind waits that never end. The
-//! price is latency (a queued job watches its object one slice in every
-//! `jobs / threads`) and a few system calls per slice; with no job queued, nothing
-//! rotates and nothing wakes on a timer.
+//! [`PoolBuilder::slice`] the supervisor interrupts the jobs that have held their
+//! thread that long (oldest first, as many as there are jobs queued) and puts them at
+//! the back of the queue, so that every waiting object is watched in turn and a
+//! queued job cannot starve behind waits that never end. The price is latency (a
+//! queued job watches its object one slice in every `jobs / threads`) and a few
+//! system calls per job and slice; with no job queued, nothing rotates and nothing
+//! wakes on a timer. (Measured: 1 000 receive futures on 16 threads, `tests/pool.rs`.)
 //!
 //! # Cancellation: the crate's signal
 //!
@@ -110,10 +111,11 @@ pub fn signal() -> Option<i32> {
 fn install_signal() -> Result<i32, i32> {
     *SIGNAL_INIT.get_or_init(|| {
         for sig in (libc::SIGRTMIN()..=libc::SIGRTMAX()).rev() {
-            // SAFETY: `old` is a live, zeroed sigaction the call writes; a null new
-            // action only reads the disposition.
+            // SAFETY: sigaction is a C struct of integers, a mask and a function
+            // pointer field typed as an integer: all-zero bytes are a valid value.
             let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
-            // SAFETY: as above: the null pointer is the documented "query" form.
+            // SAFETY: `old` is a live sigaction the call writes; a null new action is
+            // the documented form that only reads the disposition.
             let r = unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) };
             if r != 0 || old.sa_sigaction != libc::SIG_DFL {
                 continue;
@@ -137,11 +139,11 @@ fn install_signal() -> Result<i32, i32> {
 
 /// Blocks every signal on the calling (pool) thread but `sig`.
 fn mask_all_but(sig: i32) {
-    // SAFETY: `set` is a live sigset_t the calls initialize and edit.
+    // SAFETY: sigset_t is an array of integers: all-zero bytes are a valid (empty) set.
     let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
+    // SAFETY: `set` is a live sigset_t, which the call fills.
     unsafe { libc::sigfillset(&mut set) };
-    // SAFETY: as above.
+    // SAFETY: `set` is a live, initialized sigset_t; `sig` is a valid signal number.
     unsafe { libc::sigdelset(&mut set, sig) };
     // SAFETY: `set` is initialized; a null old set is allowed.
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
@@ -159,8 +161,9 @@ fn kick(tid: libc::pid_t) {
     if sig == 0 {
         return;
     }
-    // SAFETY: tgkill takes three integers; the callers hold the job's lock with the job
-    // in `Running(tid)`, so `tid` is a live pool thread of this process, not a reused id.
+    // SAFETY: tgkill takes three integers; every caller holds the job's lock with the
+    // job `Running` on `tid`, so `tid` is a live pool thread of this process (it leaves
+    // that phase under the same lock before it can exit), never a reused id.
     unsafe {
         libc::syscall(
             libc::SYS_tgkill,
