@@ -11,8 +11,11 @@
 //! (semaphore set), with the blocking sync calls. The measuring side runs batches of
 //! round trips, alternating sync and async (tokio current-thread, tokio
 //! multi-thread, smol) batch by batch, so that both see the same machine; it prints
-//! the median of the batches' mean round trip for each, and the ratio to sync.
+//! the percentiles of every round trip of each, and the median's ratio to sync
+//! (percentiles of single round trips rather than batch means: on a shared machine a
+//! few preempted round trips would otherwise decide the mean).
 
+use std::future::Future;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -43,31 +46,75 @@ fn main() {
         .build()
         .unwrap();
 
+    // Each returns its round trips in µs.
     let msg_sync = || {
         let mut text = [0u8; 8];
+        let mut rtts = Vec::with_capacity(BATCH as usize);
         for i in 0..BATCH {
+            let t = Instant::now();
             q.send(1, &u64::from(i).to_ne_bytes()).unwrap();
             q.recv(&mut text, Selector::Type(2)).unwrap();
+            rtts.push(us(t.elapsed()));
         }
+        rtts
     };
     let msg_async = || async {
         let mut text = [0u8; 8];
+        let mut rtts = Vec::with_capacity(BATCH as usize);
         for i in 0..BATCH {
+            let t = Instant::now();
             aq.send(1, &u64::from(i).to_ne_bytes()).await.unwrap();
             aq.recv(&mut text, Selector::Type(2)).await.unwrap();
+            rtts.push(us(t.elapsed()));
         }
+        rtts
+    };
+    // The receive polled once before the send: it always waits in a pool thread (the
+    // reply cannot be there yet), so every round trip takes the wake-up path.
+    let msg_pool = || async {
+        let mut text = [0u8; 8];
+        let mut rtts = Vec::with_capacity(BATCH as usize);
+        for i in 0..BATCH {
+            let t = Instant::now();
+            let mut recv = aq.recv(&mut text, Selector::Type(2));
+            poll_once(&mut recv).await;
+            aq.send(1, &u64::from(i).to_ne_bytes()).await.unwrap();
+            recv.await.unwrap();
+            rtts.push(us(t.elapsed()));
+        }
+        rtts
+    };
+    let sem_pool = || async {
+        let mut rtts = Vec::with_capacity(BATCH as usize);
+        for _ in 0..BATCH {
+            let t = Instant::now();
+            let mut wait = aset.op(&[SemOp::wait(1)]);
+            poll_once(&mut wait).await;
+            aset.op(&[SemOp::post(0)]).await.unwrap();
+            wait.await.unwrap();
+            rtts.push(us(t.elapsed()));
+        }
+        rtts
     };
     let sem_sync = || {
+        let mut rtts = Vec::with_capacity(BATCH as usize);
         for _ in 0..BATCH {
+            let t = Instant::now();
             set.op(&[SemOp::post(0)]).unwrap();
             set.op(&[SemOp::wait(1)]).unwrap();
+            rtts.push(us(t.elapsed()));
         }
+        rtts
     };
     let sem_async = || async {
+        let mut rtts = Vec::with_capacity(BATCH as usize);
         for _ in 0..BATCH {
+            let t = Instant::now();
             aset.op(&[SemOp::post(0)]).await.unwrap();
             aset.op(&[SemOp::wait(1)]).await.unwrap();
+            rtts.push(us(t.elapsed()));
         }
+        rtts
     };
 
     let mut rows: Vec<(&str, Vec<f64>)> = vec![
@@ -75,46 +122,54 @@ fn main() {
         ("msg async tokio current-thread", vec![]),
         ("msg async tokio multi-thread", vec![]),
         ("msg async smol", vec![]),
+        ("msg async, via the pool, tokio current-thread", vec![]),
+        ("msg async, via the pool, tokio multi-thread", vec![]),
+        ("msg async, via the pool, smol", vec![]),
         ("sem sync (blocking)", vec![]),
         ("sem async tokio current-thread", vec![]),
         ("sem async tokio multi-thread", vec![]),
         ("sem async smol", vec![]),
+        ("sem async, via the pool, tokio current-thread", vec![]),
+        ("sem async, via the pool, tokio multi-thread", vec![]),
+        ("sem async, via the pool, smol", vec![]),
     ];
-    let per_rt = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(BATCH);
     for _ in 0..BATCHES {
-        rows[0].1.push(per_rt(time(msg_sync)));
-        rows[1]
-            .1
-            .push(per_rt(time(|| current.block_on(msg_async()))));
-        rows[2].1.push(per_rt(time(|| multi.block_on(msg_async()))));
-        rows[3].1.push(per_rt(time(|| smol::block_on(msg_async()))));
-        rows[4].1.push(per_rt(time(sem_sync)));
-        rows[5]
-            .1
-            .push(per_rt(time(|| current.block_on(sem_async()))));
-        rows[6].1.push(per_rt(time(|| multi.block_on(sem_async()))));
-        rows[7].1.push(per_rt(time(|| smol::block_on(sem_async()))));
+        rows[0].1.extend(msg_sync());
+        rows[1].1.extend(current.block_on(msg_async()));
+        rows[2].1.extend(multi.block_on(msg_async()));
+        rows[3].1.extend(smol::block_on(msg_async()));
+        rows[4].1.extend(current.block_on(msg_pool()));
+        rows[5].1.extend(multi.block_on(msg_pool()));
+        rows[6].1.extend(smol::block_on(msg_pool()));
+        rows[7].1.extend(sem_sync());
+        rows[8].1.extend(current.block_on(sem_async()));
+        rows[9].1.extend(multi.block_on(sem_async()));
+        rows[10].1.extend(smol::block_on(sem_async()));
+        rows[11].1.extend(current.block_on(sem_pool()));
+        rows[12].1.extend(multi.block_on(sem_pool()));
+        rows[13].1.extend(smol::block_on(sem_pool()));
     }
     println!(
-        "round trip, median (min-max) of {BATCHES} interleaved batches of {BATCH}, 8-byte messages:"
+        "round trip over {BATCHES} interleaved batches of {BATCH}, 8-byte messages: p50 (p10, p90) in us, p50 vs sync"
     );
     let mut base = 0.0;
     for (i, (name, v)) in rows.iter_mut().enumerate() {
         v.sort_by(f64::total_cmp);
-        let med = v[v.len() / 2];
-        if i % 4 == 0 {
-            base = med;
+        let at = |p: usize| v[v.len() * p / 100];
+        if i % 7 == 0 {
+            base = at(50);
         }
         println!(
-            "  {name:32} {med:7.1} us ({:.1}-{:.1})  {:.2}x sync",
-            v[0],
-            v[v.len() - 1],
-            med / base
+            "  {name:46} {:7.1} ({:.1}, {:.1})  {:.2}x",
+            at(50),
+            at(10),
+            at(90),
+            at(50) / base
         );
     }
     let stats = pool.stats();
     // Each async round trip awaits two calls; a call that did not block used no job.
-    let awaits = 2 * 6 * BATCHES as u64 * u64::from(BATCH);
+    let awaits = 2 * 12 * BATCHES as u64 * u64::from(BATCH);
     println!(
         "pool: {} threads at most (bound {}); {} of {awaits} async calls waited in a pool thread; process threads now: {}",
         stats.peak_threads,
@@ -130,10 +185,17 @@ fn main() {
     set.remove().unwrap();
 }
 
-fn time(f: impl FnOnce()) -> Duration {
-    let t = Instant::now();
-    f();
-    t.elapsed()
+/// Polls `f` once with the task's waker (registering its wait), whatever it returns.
+async fn poll_once<F: Future + Unpin>(f: &mut F) {
+    std::future::poll_fn(|cx| {
+        let _ = std::pin::Pin::new(&mut *f).poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
 }
 
 fn spawn_echo(q: i32, set: i32) -> Child {
