@@ -867,7 +867,10 @@ impl Inner {
         running.sort_by_key(|(_, since)| *since);
         let mut next: Option<Instant> = None;
         for (task, since) in running.into_iter().take(queued) {
-            let due = since + self.slice;
+            // A slice too long for an `Instant` never ends: no rotation.
+            let Some(due) = since.checked_add(self.slice) else {
+                break;
+            };
             if due > now {
                 next = Some(next.map_or(due, |n| n.min(due)));
                 break;
@@ -882,6 +885,6 @@ impl Inner {
             // again soon.
             next = Some(now + KICK_FIRST);
         }
-        next.or(Some(now + self.slice))
+        next.or_else(|| now.checked_add(self.slice))
     }
 }
