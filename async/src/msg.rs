@@ -152,7 +152,8 @@ impl<B: Backend + Clone + Send + Sync + 'static> AsyncMsgQueue<B> {
     ///
     /// As [`MsgQueue::recv`], but never `Interrupted` (the pool retries); `Removed`
     /// when the queue is removed while the future waits; `LimitReached` if no waiter
-    /// thread can be started.
+    /// thread can be started; `WrongProcess` in a forked child whose pool is its
+    /// parent's.
     ///
     /// # Examples
     ///
@@ -262,7 +263,8 @@ impl<B: Backend + Clone + Send + Sync + 'static> AsyncMsgQueue<B> {
     /// # Errors
     ///
     /// As [`MsgQueue::send`], but never `Interrupted`; `LimitReached` if no waiter
-    /// thread can be started.
+    /// thread can be started; `WrongProcess` in a forked child whose pool is its
+    /// parent's.
     ///
     /// # Examples
     ///

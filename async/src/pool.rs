@@ -44,7 +44,10 @@
 //! # Fork
 //!
 //! A child forked while a pool has threads has none of them (only the forking thread
-//! survives a `fork`), so it must not use the parent's pools: make new ones.
+//! survives a `fork`). So a pool belongs to the process that built it: in a forked
+//! child, a future that would need a thread of its parent's pool fails with
+//! [`ErrorKind::WrongProcess`](sysv_ipc::ErrorKind::WrongProcess) rather than wait
+//! forever, and [`Pool::global`] is a new pool of the child's own.
 //!
 //! # Safety
 //!
@@ -53,7 +56,7 @@
 #![allow(unsafe_code)]
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Poll, Waker};
 use std::thread;
@@ -493,6 +496,7 @@ impl PoolBuilder {
                 sup: Mutex::new(Supervisor::default()),
                 sup_cv: Condvar::new(),
                 counters: Counters::default(),
+                pid: std::process::id(),
             }),
         }
     }
@@ -568,13 +572,17 @@ struct Inner {
     sup: Mutex<Supervisor>,
     sup_cv: Condvar,
     counters: Counters,
+    /// The process that built the pool: a forked child has none of its threads.
+    pid: u32,
 }
 
 fn same(a: &Arc<dyn Task>, b: *const ()) -> bool {
     std::ptr::eq(Arc::as_ptr(a) as *const (), b)
 }
 
-static GLOBAL: OnceLock<Pool> = OnceLock::new();
+/// The global pool and the process it belongs to: leaked, never freed, replaced (by a
+/// compare-exchange, no lock that a `fork` could leave held) in a forked child.
+static GLOBAL: AtomicPtr<(u32, Pool)> = AtomicPtr::new(std::ptr::null_mut());
 
 impl Pool {
     /// Settings for a new pool.
@@ -600,7 +608,27 @@ impl Pool {
     /// assert_eq!(Pool::global().max_threads(), sysv_ipc_async::DEFAULT_MAX_THREADS);
     /// ```
     pub fn global() -> &'static Pool {
-        GLOBAL.get_or_init(|| Pool::builder().build())
+        let pid = std::process::id();
+        let mut cur = GLOBAL.load(Ordering::Acquire);
+        loop {
+            // SAFETY: a non-null pointer in GLOBAL comes from `Box::leak` below and is
+            // never freed, so it is valid for 'static.
+            if let Some(g) = unsafe { cur.as_ref() }
+                && g.0 == pid
+            {
+                return &g.1;
+            }
+            let new = Box::into_raw(Box::new((pid, Pool::builder().build())));
+            match GLOBAL.compare_exchange(cur, new, Ordering::AcqRel, Ordering::Acquire) {
+                // SAFETY: `new` was just leaked and is published: never freed.
+                Ok(_) => return unsafe { &(*new).1 },
+                Err(winner) => {
+                    // SAFETY: `new` was never published; this is its only owner.
+                    drop(unsafe { Box::from_raw(new) });
+                    cur = winner;
+                }
+            }
+        }
     }
 
     /// The bound on this pool's threads.
@@ -658,6 +686,10 @@ impl Pool {
         work: impl Fn(&Stop<'_>) -> Option<R> + Send + Sync + 'static,
         waker: &Waker,
     ) -> sysv_ipc::Result<Pending<R>> {
+        if self.inner.pid != std::process::id() {
+            // A forked child's copy: its threads stayed in the parent.
+            return Err(Error::new(ErrorKind::WrongProcess));
+        }
         let job = Arc::new(Job {
             cancelled: AtomicBool::new(false),
             dropped: AtomicBool::new(false),

@@ -147,7 +147,8 @@ impl<B: Backend + Clone + Send + Sync + 'static> AsyncSemSet<B> {
     /// # Errors
     ///
     /// As [`SemSet::op`], but never `Interrupted`; `Removed` when the set is removed
-    /// while the future waits; `LimitReached` if no waiter thread can be started.
+    /// while the future waits; `LimitReached` if no waiter thread can be started;
+    /// `WrongProcess` in a forked child whose pool is its parent's.
     ///
     /// # Examples
     ///

@@ -158,3 +158,40 @@ fn threads_start_on_demand_and_leave_when_idle() {
         assert_eq!(pool.stats().threads, 0);
     });
 }
+
+/// A forked child has none of its parent's pool threads: its parent's pool refuses
+/// to queue a wait (rather than hang), and `Pool::global` is a pool of its own.
+#[test]
+fn a_forked_child_has_its_own_global_pool() {
+    in_ipc_namespace(|| {
+        let q = MsgQueue::create(Key::PRIVATE, Intent::CreateNew, Mode::default()).unwrap();
+        let parents = Pool::global() as *const Pool as usize;
+        let explicit = AsyncMsgQueue::with_pool(q, Pool::builder().max_threads(1).build());
+        // The parent's global pool gets a thread first.
+        let sender = std::thread::spawn(move || {
+            eventually("a pool thread waits", || threads_in_ipc_waits() == 1);
+            q.send(1, b"parent").unwrap();
+        });
+        let mut text = [0u8; 8];
+        smol::block_on(AsyncMsgQueue::new(q).recv(&mut text, Selector::Any)).unwrap();
+        sender.join().unwrap();
+        let child = sysv_ipc_testkit::fork_peer(move || {
+            let mut text = [0u8; 8];
+            let e = smol::block_on(explicit.recv(&mut text, Selector::Any)).unwrap_err();
+            assert_eq!(e.kind(), sysv_ipc::ErrorKind::WrongProcess);
+            let own = Pool::global();
+            assert_ne!(own as *const Pool as usize, parents);
+            assert_eq!(own.stats().threads, 0);
+            let sender = std::thread::spawn(move || {
+                eventually("the child's pool thread waits", || {
+                    threads_in_ipc_waits() == 1
+                });
+                q.send(2, b"child").unwrap();
+            });
+            let got = smol::block_on(AsyncMsgQueue::new(q).recv(&mut text, Selector::Any)).unwrap();
+            assert_eq!(got.mtype, 2);
+            sender.join().unwrap();
+        });
+        child.join();
+    });
+}
