@@ -46,7 +46,7 @@
 //! A child forked while a pool has threads has none of them (only the forking thread
 //! survives a `fork`). So a pool belongs to the process that built it: in a forked
 //! child, a future that would need a thread of its parent's pool fails with
-//! [`ErrorKind::WrongProcess`](sysv_ipc::ErrorKind::WrongProcess) rather than wait
+//! [`ErrorKind::WrongProcess`] rather than wait
 //! forever, and [`Pool::global`] is a new pool of the child's own.
 //!
 //! # Safety
