@@ -4,7 +4,7 @@
 //! beside other events. An asynchronous waiter (the `sysv-ipc-async` crate's
 //! futures, or any loop that can wait on a futex) instead *arms* its side of a
 //! layout (`arm_wake`, e.g. [`Consumer::arm_wake`](crate::queue::Consumer::arm_wake)):
-//! the side announces [`WAITING_WORD`] in its waiting flag, runs the barrier a
+//! the side announces a waiter value (2) in its waiting flag, runs the barrier a
 //! park runs and looks once more. If there is still nothing to do, it gets a
 //! [`WakeWord`]: the flag's low 32 bits, to sleep on in a futex wait expecting
 //! [`WakeWord::expected`]. The peer's next index store clears the flag and then
@@ -108,4 +108,32 @@ impl<'a> WakeWord<'a> {
         // Relaxed: a hint; the operation's own look is what decides.
         self.flag.load(Ordering::Relaxed) == WAITING_WORD
     }
+}
+
+/// Where a peer's role is held: semaphore [`num`](Self::num) of the set
+/// [`semid`](Self::semid) is 0 while a process holds the role (its `SEM_UNDO`
+/// decrement) and non-zero once the role is free, released or its holder dead.
+/// A loop that waits for many objects looks at it cheaply (`semctl(GETVAL)`,
+/// nothing else) and calls the side's `check_peer` only when it is non-zero,
+/// which tells a death from a release.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, SemSet, queue::Queue};
+///
+/// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let rx = q.consumer()?;
+/// let seat = rx.peer_seat();
+/// assert_ne!(seat.semid, 0);
+/// let tx = q.producer()?;
+/// # let _ = (seat.num, tx);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerSeat {
+    /// The semaphore set's id.
+    pub semid: i32,
+    /// The seat's semaphore in it.
+    pub num: u16,
 }

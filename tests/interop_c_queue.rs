@@ -436,6 +436,121 @@ fn c_consumes(symmetric: bool) {
     });
 }
 
+/// Sleeps in a futex wait on an armed side's word (what an event loop's
+/// reactor does), for at most `GUARD`: true if woken (or the word changed before
+/// the wait), false if the wait timed out.
+fn futex_wait(word: sysv_ipc::wake::WakeWord<'_>) -> bool {
+    let ts = libc::timespec {
+        tv_sec: GUARD.as_secs() as libc::time_t,
+        tv_nsec: 0,
+    };
+    // SAFETY: FUTEX_WAIT reads the 32-bit word at `addr` (in our live attachment)
+    // and the timespec (a live local); it writes nothing.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.addr(),
+            libc::FUTEX_WAIT,
+            word.expected(),
+            &raw const ts,
+        )
+    };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
+}
+
+/// A C producer wakes a Rust consumer that waits on its word (the asynchronous
+/// wait, layout version 6) instead of its semaphore: the C side's wake check
+/// futex-wakes the word. Without it the wait would time out.
+#[test]
+fn c_producer_wakes_a_word_waiting_rust_consumer() {
+    let peer = peer();
+    in_ipc_namespace(|| {
+        let (q, barrier) = queue(false);
+        let mut rx = q.consumer().unwrap();
+        let mut c = peer.spawn(&[
+            "produce-word",
+            &key_arg(),
+            &COUNT.to_string(),
+            &CAP.to_string(),
+            &PARK_AT.to_string(),
+        ]);
+        let (mut hash, mut waits) = (FNV_BASIS, 0);
+        for k in 0..COUNT {
+            let item = loop {
+                if let Some(item) = rx.dequeue().unwrap() {
+                    break item;
+                }
+                if let Some(word) = rx.arm_wake().unwrap() {
+                    assert!(
+                        futex_wait(word),
+                        "item {k}: the C producer never woke the word"
+                    );
+                    waits += 1;
+                }
+            };
+            assert_eq!(item.as_bytes(), make_item(k).as_bytes(), "item {k}");
+            hash = fnv1a64_from(hash, item.as_bytes());
+        }
+        assert!(waits >= 1);
+        let out = c.finish();
+        assert_eq!(
+            out,
+            [
+                format!("barrier {}", barrier as u64),
+                format!("peer parked at {PARK_AT}"),
+                format!("sent {COUNT} hash {hash:016x}"),
+            ]
+        );
+        drop(rx);
+        q.remove().unwrap();
+    });
+}
+
+/// A C consumer wakes a Rust producer that waits on its word for room.
+#[test]
+fn c_consumer_wakes_a_word_waiting_rust_producer() {
+    let peer = peer();
+    in_ipc_namespace(|| {
+        let (q, barrier) = queue(false);
+        let mut tx = q.producer().unwrap();
+        let mut c = peer.spawn(&[
+            "consume-word",
+            &key_arg(),
+            &COUNT.to_string(),
+            &CAP.to_string(),
+            &PARK_AT.to_string(),
+        ]);
+        let (mut hash, mut waits) = (FNV_BASIS, 0);
+        for k in 0..COUNT {
+            let mut item = make_item(k);
+            while let Err(e) = tx.enqueue(item) {
+                assert!(e.is_full(), "{e}");
+                item = e.into_inner();
+                if let Some(word) = tx.arm_wake().unwrap() {
+                    assert!(
+                        futex_wait(word),
+                        "item {k}: the C consumer never woke the word"
+                    );
+                    waits += 1;
+                }
+            }
+            hash = fnv1a64_from(hash, item.as_bytes());
+        }
+        assert!(waits >= 1);
+        let out = c.finish();
+        assert_eq!(
+            out,
+            [
+                format!("barrier {}", barrier as u64),
+                format!("peer parked at {PARK_AT}"),
+                format!("received {COUNT} hash {hash:016x} then would block"),
+            ]
+        );
+        drop(tx);
+        q.remove().unwrap();
+    });
+}
+
 /// Items through the close tests: enough to go around the ring many times.
 const CLOSE_COUNT: u64 = 1000;
 

@@ -738,7 +738,7 @@ impl Pool {
         })?;
         let pool = self.clone();
         thread::Builder::new()
-            .name("sysv-ipc-wait".into())
+            .name("sysv-ipc-pool".into())
             .stack_size(STACK_SIZE)
             .spawn(move || {
                 mask_all_but(sig);
@@ -820,7 +820,7 @@ impl Inner {
         // The supervisor holds only a weak handle: a dropped pool lets it go.
         let weak = Arc::downgrade(self);
         let spawned = thread::Builder::new()
-            .name("sysv-ipc-supervisor".into())
+            .name("sysv-ipc-poolsv".into())
             .stack_size(STACK_SIZE)
             .spawn(move || {
                 mask_all_but(sig);

@@ -9,7 +9,7 @@ use crate::layout::ShmType;
 use crate::layout::ring::RingError;
 use crate::park::Peer;
 use crate::role::Handle;
-use crate::wake::WakeWord;
+use crate::wake::{PeerSeat, WakeWord};
 use crate::{Backend, Error, ErrorKind, Result};
 
 /// A ring-level arm's error as the crate's: a failed barrier is its own error,
@@ -83,6 +83,27 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Consumer<T, MAXSZ, B> {
     pub fn armed_word(&self) -> Option<WakeWord<'_>> {
         let word = WakeWord::new(&self.ring.ctl().consumer_waiting);
         word.is_armed().then_some(word)
+    }
+
+    /// The producer's seat, for a loop that looks at many peers cheaply (see
+    /// [`PeerSeat`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (tx, rx) = q.split()?;
+    /// assert_eq!(tx.peer_seat().semid, rx.peer_seat().semid);
+    /// assert_ne!(tx.peer_seat().num, rx.peer_seat().num);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn peer_seat(&self) -> PeerSeat {
+        PeerSeat {
+            semid: self.role.handle().sems().id(),
+            num: Queue::<T, MAXSZ, B>::producer_seat(self.ring.ctl()).sem,
+        }
     }
 
     /// Withdraws an [`arm_wake`](Self::arm_wake) that will not be waited for (a
@@ -211,6 +232,27 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
     pub fn armed_word(&self) -> Option<WakeWord<'_>> {
         let word = WakeWord::new(&self.ring.ctl().producer_waiting);
         word.is_armed().then_some(word)
+    }
+
+    /// The consumer's seat, for a loop that looks at many peers cheaply (see
+    /// [`PeerSeat`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+    ///
+    /// let q = Removal::new(Queue::<u64, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (tx, rx) = q.split()?;
+    /// assert_eq!(tx.peer_seat().semid, rx.peer_seat().semid);
+    /// assert_ne!(tx.peer_seat().num, rx.peer_seat().num);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn peer_seat(&self) -> PeerSeat {
+        PeerSeat {
+            semid: self.role.handle().sems().id(),
+            num: Queue::<T, MAXSZ, B>::consumer_seat(self.ring.ctl()).sem,
+        }
     }
 
     /// Withdraws an [`arm_wake`](Self::arm_wake) that will not be waited for.

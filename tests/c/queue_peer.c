@@ -9,6 +9,9 @@
  *   queue_peer consume <key> <n> <cap> <at>     dequeues and checks items 0..n-1; before
  *                                               item <at> waits until the Rust producer
  *                                               is parked (the ring is full)
+ *   queue_peer produce-word ..., consume-word ... the same, waiting instead until the
+ *                                               Rust side announces an asynchronous
+ *                                               waiter (SVIPC_WAITING_WORD) in its flag
  *   queue_peer produce-close <key> <n> <cap>    enqueues items 0..n-1, waits until the
  *                                               Rust consumer is parked on the drained
  *                                               ring, closes, then claims the producer
@@ -142,6 +145,13 @@ static void wait_parked(int semid, int num) {
     }
 }
 
+/* Until the Rust side's waiting flag announces an asynchronous waiter (it armed
+ * and sleeps in a futex wait on the flag): our next move must futex-wake it. */
+static void wait_word(_Atomic uint64_t *flag) {
+    while (atomic_load_explicit(flag, memory_order_relaxed) != SVIPC_WAITING_WORD)
+        nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
+}
+
 static struct svipc_queue open_queue(const char *key, const char *cap) {
     struct svipc_queue q;
     int r = svipc_queue_open(&q, (key_t)strtol(key, NULL, 0), item_type(), strtoull(cap, NULL, 0),
@@ -189,7 +199,7 @@ static int layout(void) {
     return 0;
 }
 
-static int produce(const char *key, uint64_t n, const char *cap, uint64_t at) {
+static int produce(const char *key, uint64_t n, const char *cap, uint64_t at, int word) {
     struct svipc_queue q = open_queue(key, cap);
     int r = svipc_queue_producer(&q, 0);
     if (r != SVIPC_OK)
@@ -199,7 +209,10 @@ static int produce(const char *key, uint64_t n, const char *cap, uint64_t at) {
     for (uint64_t k = 0; k < n; k++) {
         if (k == at) {
             /* The Rust consumer drained the ring and sleeps: this enqueue must wake it. */
-            wait_parked(q.semid, SVIPC_QUEUE_SEM_ITEMS);
+            if (word)
+                wait_word(&q.ctl->consumer_waiting);
+            else
+                wait_parked(q.semid, SVIPC_QUEUE_SEM_ITEMS);
             printf("peer parked at %llu\n", (unsigned long long)k);
         }
         struct item it = make_item(k);
@@ -212,7 +225,7 @@ static int produce(const char *key, uint64_t n, const char *cap, uint64_t at) {
     return 0;
 }
 
-static int consume(const char *key, uint64_t n, const char *cap, uint64_t at) {
+static int consume(const char *key, uint64_t n, const char *cap, uint64_t at, int word) {
     struct svipc_queue q = open_queue(key, cap);
     int r = svipc_queue_consumer(&q, 0);
     if (r != SVIPC_OK)
@@ -222,7 +235,10 @@ static int consume(const char *key, uint64_t n, const char *cap, uint64_t at) {
     for (uint64_t k = 0; k < n; k++) {
         if (k == at) {
             /* The Rust producer filled the ring and sleeps: this dequeue must wake it. */
-            wait_parked(q.semid, SVIPC_QUEUE_SEM_SPACE);
+            if (word)
+                wait_word(&q.ctl->producer_waiting);
+            else
+                wait_parked(q.semid, SVIPC_QUEUE_SEM_SPACE);
             printf("peer parked at %llu\n", (unsigned long long)k);
         }
         struct item it;
@@ -520,10 +536,12 @@ int main(int argc, char **argv) {
     const char *cmd = argc > 1 ? argv[1] : "";
     if (argc == 2 && strcmp(cmd, "layout") == 0)
         return layout();
-    if (argc == 6 && strcmp(cmd, "produce") == 0)
-        return produce(argv[2], strtoull(argv[3], NULL, 0), argv[4], strtoull(argv[5], NULL, 0));
-    if (argc == 6 && strcmp(cmd, "consume") == 0)
-        return consume(argv[2], strtoull(argv[3], NULL, 0), argv[4], strtoull(argv[5], NULL, 0));
+    if (argc == 6 && (strcmp(cmd, "produce") == 0 || strcmp(cmd, "produce-word") == 0))
+        return produce(argv[2], strtoull(argv[3], NULL, 0), argv[4], strtoull(argv[5], NULL, 0),
+                       strcmp(cmd, "produce-word") == 0);
+    if (argc == 6 && (strcmp(cmd, "consume") == 0 || strcmp(cmd, "consume-word") == 0))
+        return consume(argv[2], strtoull(argv[3], NULL, 0), argv[4], strtoull(argv[5], NULL, 0),
+                       strcmp(cmd, "consume-word") == 0);
     if (argc == 5 && strcmp(cmd, "produce-close") == 0)
         return produce_close(argv[2], strtoull(argv[3], NULL, 0), argv[4]);
     if (argc == 5 && strcmp(cmd, "consume-close") == 0)

@@ -48,7 +48,7 @@ pub fn threads() -> Vec<(i32, String)> {
 pub fn pool_threads() -> Vec<i32> {
     threads()
         .into_iter()
-        .filter(|(_, n)| n == "sysv-ipc-wait")
+        .filter(|(_, n)| n == "sysv-ipc-pool")
         .map(|(t, _)| t)
         .collect()
 }

@@ -205,7 +205,8 @@ unsafe impl Backend for Libc {
         let ret = unsafe {
             libc::syscall(
                 libc::SYS_futex,
-                uaddr,
+                // As an address-sized integer: the kernel only hashes it.
+                uaddr as usize,
                 sysv_ipc_abi::FUTEX_WAKE as c_int,
                 n as c_int,
             )

@@ -1,0 +1,328 @@
+//! Awaiting a [`Queue`](sysv_ipc::queue::Queue): [`dequeue`] on its consumer and
+//! [`enqueue`] on its producer.
+//!
+//! Both take the role by `&mut`, so a side has one operation in flight, as its
+//! blocking calls do. The other side may be anything: a blocking caller, another
+//! future, a C peer (layout version 6).
+//!
+//! # Cancellation
+//!
+//! Dropping a [`Dequeue`] loses nothing: a value is taken from the ring only
+//! inside the `poll` that returns it. Dropping an [`Enqueue`] drops its value
+//! unsent: a value is put in the ring only inside the `poll` that returns
+//! `Ready(Ok(()))`. Either way the wait is withdrawn: the side's flag is cleared
+//! and the reactor forgets the word, so no waiter stays registered.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use sysv_ipc::queue::{Consumer, EnqueueError, Producer};
+use sysv_ipc::wake::PeerSeat;
+use sysv_ipc::{Backend, Error, ErrorKind, Result, ShmType};
+
+use crate::reactor::{Fired, Registration, reactor, supported};
+
+/// Waits for the next value of `rx`'s queue and takes it: what
+/// [`Consumer::dequeue_blocking`] returns, without blocking a thread.
+///
+/// # Errors
+///
+/// As [`Consumer::dequeue_blocking`]: [`ErrorKind::Closed`] once the producer
+/// closed the queue and everything was taken, [`ErrorKind::PeerDied`] when the
+/// producer died holding its role (noticed within
+/// [`Consumer::peer_check`]; what it committed comes first),
+/// [`ErrorKind::Removed`], [`ErrorKind::Corrupt`], [`ErrorKind::WrongProcess`];
+/// [`ErrorKind::Unsupported`] on a kernel without `futex_waitv` (Linux 5.16).
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+///
+/// let q = Removal::new(Queue::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let (mut tx, mut rx) = q.split()?;
+/// let rt = tokio::runtime::Builder::new_current_thread().build()?;
+/// let got = rt.block_on(async {
+///     let waiter = sysv_ipc_async::queue::dequeue(&mut rx);
+///     tx.enqueue(42)?; // e.g. from another process
+///     waiter.await
+/// })?;
+/// assert_eq!(got, 42);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dequeue<T: ShmType, const MAXSZ: usize, B: Backend>(
+    rx: &mut Consumer<T, MAXSZ, B>,
+) -> Dequeue<'_, T, MAXSZ, B> {
+    Dequeue { rx, wait: None }
+}
+
+/// Waits for room in `tx`'s queue and enqueues `value`: what
+/// [`Producer::enqueue_blocking`] does, without blocking a thread.
+///
+/// # Errors
+///
+/// The value comes back in the error: as [`Producer::enqueue_blocking`]
+/// ([`ErrorKind::PeerDied`] when the consumer died holding its role,
+/// [`ErrorKind::Removed`], [`ErrorKind::Corrupt`], [`ErrorKind::WrongProcess`]),
+/// and [`ErrorKind::Unsupported`] as [`dequeue`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+///
+/// let q = Removal::new(Queue::<u64, 1>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let (mut tx, mut rx) = q.split()?;
+/// smol::block_on(async {
+///     sysv_ipc_async::queue::enqueue(&mut tx, 1).await?;
+///     // Full now: this one waits until the other task's dequeue makes room.
+///     let second = sysv_ipc_async::queue::enqueue(&mut tx, 2);
+///     let taker = async { rx.dequeue() };
+///     let (sent, took) = smol::future::zip(second, taker).await;
+///     sent?;
+///     assert_eq!(took?, Some(1));
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?;
+/// assert_eq!(rx.dequeue()?, Some(2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn enqueue<T: ShmType, const MAXSZ: usize, B: Backend>(
+    tx: &mut Producer<T, MAXSZ, B>,
+    value: T,
+) -> Enqueue<'_, T, MAXSZ, B> {
+    Enqueue {
+        tx,
+        value: Some(value),
+        wait: None,
+    }
+}
+
+/// The future of [`dequeue`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Dequeue<'a, T: ShmType, const MAXSZ: usize, B: Backend> {
+    rx: &'a mut Consumer<T, MAXSZ, B>,
+    wait: Option<Registration>,
+}
+
+/// The future of [`enqueue`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Enqueue<'a, T: ShmType, const MAXSZ: usize, B: Backend> {
+    tx: &'a mut Producer<T, MAXSZ, B>,
+    /// `None` once enqueued (or handed back in an error).
+    value: Option<T>,
+    wait: Option<Registration>,
+}
+
+// Neither future is self-referential: moving one moves a borrow, an option and a
+// registration (an `Arc` and an id).
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Unpin for Dequeue<'_, T, MAXSZ, B> {}
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Unpin for Enqueue<'_, T, MAXSZ, B> {}
+
+/// What a side does between its attempts: the operations both futures share.
+trait Side {
+    fn arm(&mut self) -> Result<Option<(*const u32, u32)>>;
+    fn disarm(&mut self);
+    fn check_peer(&self) -> Result<()>;
+    fn peer_check(&self) -> Option<core::time::Duration>;
+    fn peer_seat(&self) -> PeerSeat;
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Side for Consumer<T, MAXSZ, B> {
+    fn arm(&mut self) -> Result<Option<(*const u32, u32)>> {
+        Ok(self.arm_wake()?.map(|w| (w.addr(), w.expected())))
+    }
+    fn disarm(&mut self) {
+        self.disarm_wake();
+    }
+    fn check_peer(&self) -> Result<()> {
+        Consumer::check_peer(self)
+    }
+    fn peer_check(&self) -> Option<core::time::Duration> {
+        Consumer::peer_check(self)
+    }
+    fn peer_seat(&self) -> PeerSeat {
+        Consumer::peer_seat(self)
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Side for Producer<T, MAXSZ, B> {
+    fn arm(&mut self) -> Result<Option<(*const u32, u32)>> {
+        Ok(self.arm_wake()?.map(|w| (w.addr(), w.expected())))
+    }
+    fn disarm(&mut self) {
+        self.disarm_wake();
+    }
+    fn check_peer(&self) -> Result<()> {
+        Producer::check_peer(self)
+    }
+    fn peer_check(&self) -> Option<core::time::Duration> {
+        Producer::peer_check(self)
+    }
+    fn peer_seat(&self) -> PeerSeat {
+        Producer::peer_seat(self)
+    }
+}
+
+/// What the last wait says before the next attempt.
+enum Resume {
+    /// Nothing ended yet: stay registered (`Pending`).
+    Waiting(Registration),
+    /// Attempt the operation (woken, or first poll).
+    Attempt,
+    /// The peer died: one last attempt, then this error.
+    Died(Error),
+}
+
+/// Looks at the wait of `side` left by the last poll. A wait that timed out runs
+/// the peer check; if the peer lives and the word was not woken meanwhile, it
+/// waits again without attempting (nothing changed).
+fn resume<S: Side>(side: &S, wait: Option<Registration>, cx: &Context<'_>) -> Result<Resume> {
+    let Some(reg) = wait else {
+        return Ok(Resume::Attempt);
+    };
+    match reg.fired() {
+        Fired::Pending if reg.set_waker(cx.waker()) => Ok(Resume::Waiting(reg)),
+        Fired::Pending | Fired::Woken => Ok(Resume::Attempt),
+        Fired::TimedOut => match side.check_peer() {
+            Err(e) if e.kind() == ErrorKind::PeerDied => Ok(Resume::Died(e)),
+            Err(e) => Err(e),
+            // Alive, and the word not woken since: the same wait again.
+            Ok(()) if reg.rearm(side.peer_check(), cx.waker()) => Ok(Resume::Waiting(reg)),
+            Ok(()) => Ok(Resume::Attempt),
+        },
+    }
+}
+
+fn register<S: Side>(
+    side: &S,
+    addr: *const u32,
+    expected: u32,
+    cx: &Context<'_>,
+) -> Result<Registration> {
+    if !supported() {
+        return Err(Error::new(ErrorKind::Unsupported));
+    }
+    reactor()
+        .register(
+            addr,
+            expected,
+            side.peer_check(),
+            Some(side.peer_seat()),
+            cx.waker(),
+        )
+        // A thread the system would not start (EAGAIN: its thread limit).
+        .map_err(|_| Error::new(ErrorKind::LimitReached))
+}
+
+/// After an attempt found nothing to do: arms and registers (`Ok(Some)`: wait),
+/// or `Ok(None)` if the peer moved meanwhile (attempt again).
+fn arm<S: Side>(side: &mut S, cx: &Context<'_>) -> Result<Option<Registration>> {
+    match side.arm()? {
+        None => Ok(None),
+        Some((addr, expected)) => match register(side, addr, expected, cx) {
+            Ok(reg) => Ok(Some(reg)),
+            Err(e) => {
+                side.disarm();
+                Err(e)
+            }
+        },
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Future for Dequeue<'_, T, MAXSZ, B> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let this = self.get_mut();
+        let died = match resume(&*this.rx, this.wait.take(), cx) {
+            Ok(Resume::Waiting(reg)) => {
+                this.wait = Some(reg);
+                return Poll::Pending;
+            }
+            Ok(Resume::Attempt) => None,
+            Ok(Resume::Died(e)) => Some(e),
+            Err(e) => return Poll::Ready(Err(e)),
+        };
+        loop {
+            match this.rx.dequeue() {
+                Ok(Some(v)) => return Poll::Ready(Ok(v)),
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            // What the dead producer committed came first (the dequeue above).
+            if let Some(e) = died {
+                this.rx.disarm_wake();
+                return Poll::Ready(Err(e));
+            }
+            match arm(this.rx, cx) {
+                Ok(Some(reg)) => {
+                    this.wait = Some(reg);
+                    return Poll::Pending;
+                }
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Future for Enqueue<'_, T, MAXSZ, B> {
+    type Output = core::result::Result<(), EnqueueError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(mut value) = this.value.take() else {
+            // Polled after completion: nothing left to send.
+            return Poll::Ready(Ok(()));
+        };
+        let died = match resume(&*this.tx, this.wait.take(), cx) {
+            Ok(Resume::Waiting(reg)) => {
+                this.wait = Some(reg);
+                this.value = Some(value);
+                return Poll::Pending;
+            }
+            Ok(Resume::Attempt) => None,
+            Ok(Resume::Died(e)) => Some(e),
+            Err(e) => return Poll::Ready(Err(EnqueueError::new(e, value))),
+        };
+        loop {
+            match this.tx.enqueue(value) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(e) if e.is_full() => value = e.into_inner(),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            if let Some(e) = died {
+                this.tx.disarm_wake();
+                return Poll::Ready(Err(EnqueueError::new(e, value)));
+            }
+            match arm(this.tx, cx) {
+                Ok(Some(reg)) => {
+                    this.wait = Some(reg);
+                    this.value = Some(value);
+                    return Poll::Pending;
+                }
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Err(EnqueueError::new(e, value))),
+            }
+        }
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Dequeue<'_, T, MAXSZ, B> {
+    fn drop(&mut self) {
+        // The registration first, then the flag: no wake can target a word that
+        // nobody waits on for long, and the peer finds no announcement.
+        if self.wait.take().is_some() {
+            self.rx.disarm_wake();
+        }
+    }
+}
+
+impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Enqueue<'_, T, MAXSZ, B> {
+    fn drop(&mut self) {
+        if self.wait.take().is_some() {
+            self.tx.disarm_wake();
+        }
+    }
+}

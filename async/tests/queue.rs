@@ -1,0 +1,478 @@
+//! Awaited `Queue`s: both sides async, one side async against a blocking peer in
+//! another process, under tokio (multi- and current-thread) and smol; many futures
+//! on many queues with few threads; an idle wait that costs no CPU; cancellation
+//! that loses nothing; a peer's death reaching the future.
+//!
+//! Every test runs in a fresh IPC namespace (a forked child, see `testkit`).
+
+use std::time::{Duration, Instant};
+
+use sysv_ipc::queue::{Consumer, Producer, Queue};
+use sysv_ipc::{ErrorKind, Intent, Key, Mode, Removable};
+use sysv_ipc_async::queue::{dequeue, enqueue};
+use sysv_ipc_async::reactor_stats;
+use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
+
+/// Messages per stream: bounded in CI; `SYSV_IPC_ASYNC_FULL=1` streams 1 M.
+fn stream_len() -> u64 {
+    if std::env::var_os("SYSV_IPC_ASYNC_FULL").is_some_and(|v| v == "1") {
+        1_000_000
+    } else {
+        100_000
+    }
+}
+
+const LIMIT: Duration = Duration::from_secs(240);
+
+type Q = Queue<u64, 64>;
+
+/// In a fresh namespace, so any key is free.
+const KEY: Key = Key::new(0x5a51_0001);
+
+fn queue() -> Q {
+    Q::create(KEY, Intent::CreateNew, Mode::OWNER_RW).expect("create")
+}
+
+/// The sender's half of a stream of `n` values through an async producer.
+async fn send_all(tx: &mut Producer<u64, 64>, n: u64) {
+    for i in 0..n {
+        enqueue(tx, i).await.expect("enqueue");
+    }
+}
+
+/// The receiver's half: every value once, in order.
+async fn receive_all(rx: &mut Consumer<u64, 64>, n: u64) {
+    for i in 0..n {
+        assert_eq!(dequeue(rx).await.expect("dequeue"), i, "in order");
+    }
+}
+
+fn tokio_multi() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn tokio_current() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn both_sides_async_tokio_multi_thread() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let (mut tx, mut rx) = (q.producer().unwrap(), q.consumer().unwrap());
+        let n = stream_len();
+        tokio_multi().block_on(async move {
+            let sender = tokio::spawn(async move { send_all(&mut tx, n).await });
+            receive_all(&mut rx, n).await;
+            sender.await.unwrap();
+        });
+        q.remove().unwrap();
+    });
+}
+
+#[test]
+fn both_sides_async_tokio_current_thread() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let (mut tx, mut rx) = (q.producer().unwrap(), q.consumer().unwrap());
+        let n = stream_len();
+        tokio_current().block_on(async {
+            tokio::join!(send_all(&mut tx, n), receive_all(&mut rx, n));
+        });
+        q.remove().unwrap();
+    });
+}
+
+#[test]
+fn both_sides_async_smol() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let (mut tx, mut rx) = (q.producer().unwrap(), q.consumer().unwrap());
+        let n = stream_len();
+        let ex = smol::Executor::new();
+        let sender = ex.spawn(async move { send_all(&mut tx, n).await });
+        smol::block_on(ex.run(async {
+            receive_all(&mut rx, n).await;
+            sender.await;
+        }));
+        q.remove().unwrap();
+    });
+}
+
+/// A blocking producer process (0 spins, so it parks whenever the ring is full)
+/// feeding an async consumer, and the reverse: the wakes cross between a
+/// semaphore park and a word wait in both directions.
+#[test]
+fn async_consumer_with_a_blocking_producer_process() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let n = stream_len();
+        let peer = fork_peer(|| {
+            let q = Q::open(KEY).unwrap();
+            let mut tx = q.producer().unwrap();
+            tx.set_spins(0);
+            for i in 0..n {
+                tx.enqueue_blocking(i).unwrap();
+            }
+        });
+        let mut rx = q.consumer().unwrap();
+        tokio_current().block_on(receive_all(&mut rx, n));
+        peer.join();
+        let s = reactor_stats();
+        assert!(
+            s.waits > 0 && s.woken > 0,
+            "the consumer never waited: {s:?}"
+        );
+        q.remove().unwrap();
+    });
+}
+
+#[test]
+fn async_producer_with_a_blocking_consumer_process() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let n = stream_len();
+        let peer = fork_peer(|| {
+            let q = Q::open(KEY).unwrap();
+            let mut rx = q.consumer().unwrap();
+            rx.set_spins(0);
+            for i in 0..n {
+                assert_eq!(rx.dequeue_blocking().unwrap(), i);
+            }
+        });
+        let mut tx = q.producer().unwrap();
+        smol::block_on(send_all(&mut tx, n));
+        peer.join();
+        let s = reactor_stats();
+        assert!(
+            s.waits > 0 && s.woken > 0,
+            "the producer never waited: {s:?}"
+        );
+        q.remove().unwrap();
+    });
+}
+
+/// Threads of this process (`/proc/self/task`).
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+/// CPU time (user + system) of the whole process so far.
+fn cpu_time() -> Duration {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes one struct rusage into `ru`, a live local.
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr()) },
+        0
+    );
+    // SAFETY: initialised by the call above (and zeroed before it).
+    let ru = unsafe { ru.assume_init() };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// 1 000 futures awaiting 1 000 queues: a handful of threads (one reactor
+/// thread per 127 waits), almost no CPU while they wait, and each resolves with
+/// its own queue's value once a producer process sends it.
+fn a_thousand_waits(peer_check: Option<Duration>, max_cpu: Duration) {
+    const QUEUES: u32 = 1000;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let key = |i: u32| Key::new(0x5a52_0000 + i as i32);
+        let queues: Vec<Queue<u64, 4>> = (0..QUEUES)
+            .map(|i| Queue::create(key(i), Intent::CreateNew, Mode::OWNER_RW).unwrap())
+            .collect();
+        let mut rxs: Vec<_> = queues
+            .iter()
+            .map(|q| {
+                let mut rx = q.consumer().unwrap();
+                rx.set_peer_check(peer_check);
+                rx
+            })
+            .collect();
+        let before = threads();
+        let ex = smol::LocalExecutor::new();
+        let tasks: Vec<_> = rxs
+            .iter_mut()
+            .enumerate()
+            .map(|(i, rx)| ex.spawn(async move { (i, dequeue(rx).await) }))
+            .collect();
+        smol::block_on(ex.run(async {
+            // Let every future arm and register.
+            while reactor_stats().waits < u64::from(QUEUES) {
+                smol::future::yield_now().await;
+            }
+            let during = threads();
+            let reactor = reactor_stats().threads;
+            assert_eq!(reactor, (QUEUES as usize).div_ceil(127), "reactor threads");
+            // + 1: smol's own I/O driver thread ("async-io").
+            assert!(
+                during <= before + reactor + 1,
+                "{during} threads with {QUEUES} waits ({before} before, {reactor} reactor)"
+            );
+            // Idle: a second of waiting costs (almost) no CPU. The only work is
+            // the peer checks (every 100 ms each, the default), which the
+            // reactor threads make with one `semctl` each and without waking a
+            // task once a future has heard that its producer is not there yet
+            // (its first check, within the first 100 ms).
+            smol::Timer::after(Duration::from_millis(300)).await;
+            let told = reactor_stats().timed_out;
+            let cpu = cpu_time();
+            smol::Timer::after(Duration::from_secs(1)).await;
+            let used = cpu_time() - cpu;
+            let s = reactor_stats();
+            eprintln!(
+                "idle second, {QUEUES} pending futures, peer checks {peer_check:?}: \
+                 {used:?} of CPU, {s:?}"
+            );
+            assert_eq!(s.timed_out, told, "a task was woken while nothing changed");
+            assert_eq!(s.woken, 0);
+            assert!(used < max_cpu, "{used:?} of CPU while idle");
+            let peer = fork_peer(move || {
+                for i in 0..QUEUES {
+                    let q = Queue::<u64, 4>::open(key(i)).unwrap();
+                    q.producer().unwrap().enqueue(u64::from(i) * 7).unwrap();
+                }
+            });
+            for t in tasks {
+                let (i, got) = t.await;
+                assert_eq!(got.unwrap(), i as u64 * 7, "queue {i}");
+            }
+            peer.join();
+        }));
+    });
+}
+
+/// 1 000 futures awaiting 1 000 queues, each checking its (absent) producer every
+/// 100 ms (the default): the reactor makes those checks, one `semctl` each, and
+/// wakes no task while nothing changes.
+#[test]
+fn a_thousand_waits_few_threads_little_cpu() {
+    a_thousand_waits(Some(Duration::from_millis(100)), Duration::from_millis(60));
+}
+
+/// The same without peer checks: a second of waiting costs nothing measurable.
+#[test]
+fn a_thousand_waits_without_peer_checks_no_cpu() {
+    a_thousand_waits(None, Duration::from_millis(5));
+}
+
+/// One step of a cancellation schedule.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// The peer's move: the producer enqueues the next value (in the enqueue
+    /// test, the consumer dequeues one).
+    Send,
+    /// The current future (made if there is none) is polled once.
+    Poll,
+    /// The current future is dropped.
+    Drop,
+}
+
+fn steps() -> impl proptest::strategy::Strategy<Value = Vec<Step>> {
+    use proptest::prelude::*;
+    proptest::collection::vec(
+        prop_oneof![Just(Step::Send), Just(Step::Poll), Just(Step::Drop)],
+        1..60,
+    )
+}
+
+fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(f).poll(&mut cx)
+}
+
+/// Dequeue futures dropped at random points (before a poll, while armed, after
+/// a wake) lose nothing and take nothing twice: what the futures returned,
+/// then what a plain dequeue drains, is every value sent, in order once.
+#[test]
+fn dropped_dequeues_lose_nothing() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q: Queue<u64, 4> = Queue::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let sides = std::cell::RefCell::new((q.split().unwrap(), 0u64));
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        runner
+            .run(&steps(), |steps| {
+                let mut sides = sides.borrow_mut();
+                let ((tx, rx), next) = &mut *sides;
+                let first = *next;
+                let mut got = Vec::new();
+                // A future lives from a `Poll` with none current until a `Drop`,
+                // its `Ready`, or the end (dropped there too).
+                let mut i = 0;
+                while let Some(&step) = steps.get(i) {
+                    i += 1;
+                    match step {
+                        Step::Send => {
+                            if tx.enqueue(*next).is_ok() {
+                                *next += 1;
+                            }
+                        }
+                        Step::Drop => {}
+                        Step::Poll => {
+                            let mut f = dequeue(rx);
+                            let mut step = Step::Poll;
+                            loop {
+                                match step {
+                                    Step::Poll => {
+                                        if let std::task::Poll::Ready(v) = poll_once(&mut f) {
+                                            got.push(v.unwrap());
+                                            break;
+                                        }
+                                    }
+                                    Step::Send => {
+                                        if tx.enqueue(*next).is_ok() {
+                                            *next += 1;
+                                        }
+                                    }
+                                    Step::Drop => break,
+                                }
+                                let Some(&s) = steps.get(i) else { break };
+                                i += 1;
+                                step = s;
+                            }
+                        }
+                    }
+                }
+                while let Some(v) = rx.dequeue().unwrap() {
+                    got.push(v);
+                }
+                proptest::prop_assert_eq!(got, (first..*next).collect::<Vec<_>>());
+                // Nothing stays armed: a dropped future withdrew its wait.
+                proptest::prop_assert!(rx.armed_word().is_none());
+                Ok(())
+            })
+            .unwrap();
+    });
+}
+
+/// Enqueue futures dropped at random points send their value if and only if
+/// they returned `Ready(Ok)`: the consumer sees exactly those, in order.
+#[test]
+fn dropped_enqueues_send_exactly_what_completed() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q: Queue<u64, 2> = Queue::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let sides = std::cell::RefCell::new((q.split().unwrap(), 0u64));
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        runner
+            .run(&steps(), |steps| {
+                let mut sides = sides.borrow_mut();
+                let ((tx, rx), value) = &mut *sides;
+                let mut sent = Vec::new();
+                let mut got = Vec::new();
+                // Here `Send` is the consumer taking one value.
+                let mut i = 0;
+                while let Some(&step) = steps.get(i) {
+                    i += 1;
+                    match step {
+                        Step::Send => got.extend(rx.dequeue().unwrap()),
+                        Step::Drop => {}
+                        Step::Poll => {
+                            *value += 1;
+                            let v = *value;
+                            let mut f = enqueue(tx, v);
+                            let mut step = Step::Poll;
+                            loop {
+                                match step {
+                                    Step::Poll => {
+                                        if let std::task::Poll::Ready(r) = poll_once(&mut f) {
+                                            r.unwrap();
+                                            sent.push(v);
+                                            break;
+                                        }
+                                    }
+                                    Step::Send => got.extend(rx.dequeue().unwrap()),
+                                    Step::Drop => break,
+                                }
+                                let Some(&s) = steps.get(i) else { break };
+                                i += 1;
+                                step = s;
+                            }
+                        }
+                    }
+                }
+                while let Some(v) = rx.dequeue().unwrap() {
+                    got.push(v);
+                }
+                proptest::prop_assert_eq!(got, sent);
+                proptest::prop_assert!(tx.armed_word().is_none());
+                Ok(())
+            })
+            .unwrap();
+    });
+}
+
+/// A producer process killed while the consumer awaits: the future returns what
+/// it committed, then `PeerDied`, within the peer-check interval (and the
+/// reactor's slack).
+#[test]
+fn producer_death_reaches_the_future() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let mut rx = q.consumer().unwrap();
+        rx.set_peer_check(Some(Duration::from_millis(100)));
+        let peer = fork_peer(|| {
+            let q = Q::open(KEY).unwrap();
+            let mut tx = q.producer().unwrap();
+            tx.enqueue(5).unwrap();
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        smol::block_on(async {
+            assert_eq!(dequeue(&mut rx).await.unwrap(), 5);
+            let waiting = dequeue(&mut rx);
+            let killer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                peer.kill(libc::SIGKILL);
+                let at = Instant::now();
+                // Reaped here (the peer's drop then finds nothing to do).
+                // SAFETY: a blocking wait for our own child; no status wanted.
+                unsafe { libc::waitpid(peer.pid(), std::ptr::null_mut(), 0) };
+                at
+            });
+            let e = waiting.await.unwrap_err();
+            let killed = killer.join().unwrap();
+            assert_eq!(e.kind(), ErrorKind::PeerDied);
+            let late = killed.elapsed();
+            assert!(
+                late < Duration::from_secs(2),
+                "PeerDied {late:?} after the kill"
+            );
+        });
+    });
+}
+
+/// The queue removed while a future awaits it: the future ends with `Removed`
+/// (its peer check finds the semaphore set gone), not a hang.
+#[test]
+fn removal_reaches_the_future() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let mut rx = q.consumer().unwrap();
+        rx.set_peer_check(Some(Duration::from_millis(100)));
+        let _tx = q.producer().unwrap();
+        smol::block_on(async {
+            let waiting = dequeue(&mut rx);
+            let remover = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                Q::open(KEY).unwrap().remove().unwrap();
+            });
+            let e = waiting.await.unwrap_err();
+            remover.join().unwrap();
+            assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+        });
+    });
+}
