@@ -467,7 +467,7 @@ fn c_producer_wakes_a_word_waiting_rust_consumer() {
     in_ipc_namespace(|| {
         let (q, barrier) = queue(false);
         let mut rx = q.consumer().unwrap();
-        let mut c = peer.spawn(&[
+        let c = peer.spawn(&[
             "produce-word",
             &key_arg(),
             &COUNT.to_string(),
@@ -513,7 +513,7 @@ fn c_consumer_wakes_a_word_waiting_rust_producer() {
     in_ipc_namespace(|| {
         let (q, barrier) = queue(false);
         let mut tx = q.producer().unwrap();
-        let mut c = peer.spawn(&[
+        let c = peer.spawn(&[
             "consume-word",
             &key_arg(),
             &COUNT.to_string(),

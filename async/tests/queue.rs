@@ -168,10 +168,8 @@ fn threads() -> usize {
 fn cpu_time() -> Duration {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage writes one struct rusage into `ru`, a live local.
-    assert_eq!(
-        unsafe { libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr()) },
-        0
-    );
+    let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr()) };
+    assert_eq!(r, 0);
     // SAFETY: initialised by the call above (and zeroed before it).
     let ru = unsafe { ru.assume_init() };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);

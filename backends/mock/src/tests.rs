@@ -1397,6 +1397,18 @@ fn membarrier_reports_no_command() {
     }
 }
 
+/// `futex_wake`: nobody can wait on a futex through the mock, so 0 woken; counted,
+/// and an unaligned word is `EINVAL` as the kernel says.
+#[test]
+fn futex_wake_wakes_nobody_and_is_counted() {
+    let m = mk();
+    let word = 0u32;
+    assert_eq!(m.futex_wake(&raw const word, i32::MAX), Ok(0));
+    let unaligned = (&raw const word).cast::<u8>().wrapping_add(1).cast::<u32>();
+    assert_eq!(m.futex_wake(unaligned, 1), Err(Errno::INVAL));
+    assert_eq!(m.calls(Call::FutexWake), 2);
+}
+
 /// The virtual clocks: `CLOCK_MONOTONIC` starts at `DEFAULT_MONOTONIC` and moves
 /// only by `advance_monotonic` and by timed waits that run out (their whole
 /// timeout); `CLOCK_REALTIME` is the seconds clock; other clocks are `EINVAL`;

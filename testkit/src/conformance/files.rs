@@ -243,3 +243,47 @@ pub fn clock_nanosleep_sleeps_the_request<B: Backend>(b: &B) {
         );
     }
 }
+
+/// `futex_wake`: wakes a process sleeping in `FUTEX_WAIT` on a word of a shared
+/// mapping (what an asynchronous waiter on a layout's flag does; a wrong call
+/// number or a private operation would never wake it), answers how many it woke,
+/// 0 with nobody waiting, and `EINVAL` for an unaligned word.
+pub fn futex_wake_wakes_a_process_waiting_on_a_shared_word<B: Backend>(b: &B) {
+    // SAFETY: a fresh anonymous shared page; no address hint.
+    let page = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(page, libc::MAP_FAILED);
+    let word = page.cast::<u32>();
+    assert_eq!(b.futex_wake(word, 1), Ok(0), "nobody waits yet");
+    assert_eq!(
+        b.futex_wake(word.cast::<u8>().wrapping_add(1).cast(), 1),
+        Err(Errno::INVAL)
+    );
+    let waiter = fork_peer(move || {
+        // SAFETY: FUTEX_WAIT (shared) reads the word, mapped in this child too.
+        let r = unsafe { libc::syscall(libc::SYS_futex, word, libc::FUTEX_WAIT, 0u32, 0usize) };
+        assert_eq!(r, 0, "woken, not {}", std::io::Error::last_os_error());
+    });
+    let start = std::time::Instant::now();
+    loop {
+        match b.futex_wake(word, 1) {
+            Ok(1) => break,
+            Ok(0) => {
+                assert!(start.elapsed().as_secs() < 60, "the child never waited");
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            r => panic!("futex_wake: {r:?}"),
+        }
+    }
+    waiter.join();
+    // SAFETY: the page mapped above, no longer used.
+    unsafe { libc::munmap(page, 4096) };
+}

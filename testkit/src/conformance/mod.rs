@@ -62,7 +62,7 @@ macro_rules! conformance_tests {
             file_id_and_ftok_match_libc, file_id_errors, getpid_matches_libc,
             getpid_cached_is_getpid_across_fork,
             membarrier_query_lists_the_expedited_commands, clock_gettime_matches_libc,
-            clock_nanosleep_sleeps_the_request,
+            clock_nanosleep_sleeps_the_request, futex_wake_wakes_a_process_waiting_on_a_shared_word,
         );
     };
     (@each $backend:expr; $($name:ident),* $(,)?) => {
