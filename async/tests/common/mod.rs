@@ -1,0 +1,106 @@
+//! What the async tests share: the three runtimes, and looks at this process's
+//! threads and CPU time through `/proc` and `getrusage`.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// The executors every test runs under.
+#[derive(Copy, Clone, Debug)]
+pub enum Rt {
+    TokioMulti,
+    TokioCurrent,
+    Smol,
+}
+
+/// Runs `f` to completion on `rt` (a new runtime each time).
+pub fn block_on<F: Future>(rt: Rt, f: F) -> F::Output {
+    match rt {
+        Rt::TokioMulti => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .expect("tokio runtime")
+            .block_on(f),
+        Rt::TokioCurrent => tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("tokio runtime")
+            .block_on(f),
+        Rt::Smol => smol::block_on(f),
+    }
+}
+
+/// This process's threads: (tid, name).
+pub fn threads() -> Vec<(i32, String)> {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let tid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+            Some((tid, comm.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The pool's waiter threads now.
+pub fn pool_threads() -> Vec<i32> {
+    threads()
+        .into_iter()
+        .filter(|(_, n)| n == "sysv-ipc-pool")
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// The system call each pool thread is in (x86_64/aarch64 numbers), `None` if running
+/// or not in one.
+pub fn pool_syscalls() -> Vec<Option<i64>> {
+    pool_threads()
+        .into_iter()
+        .map(|tid| {
+            let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"))
+                .unwrap_or_default();
+            s.split_whitespace().next().and_then(|n| n.parse().ok())
+        })
+        .collect()
+}
+
+#[cfg(target_arch = "x86_64")]
+pub const WAITS: [i64; 4] = [70, 69, 65, 220]; // msgrcv, msgsnd, semop, semtimedop
+#[cfg(target_arch = "aarch64")]
+pub const WAITS: [i64; 4] = [188, 189, 193, 192];
+
+/// Pool threads sitting in msgrcv/msgsnd/semop/semtimedop.
+pub fn threads_in_ipc_waits() -> usize {
+    pool_syscalls()
+        .into_iter()
+        .filter(|s| s.is_some_and(|n| WAITS.contains(&n)))
+        .count()
+}
+
+/// Waits (polling /proc, at most 10 s) until `cond` holds.
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < Duration::from_secs(10), "never: {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// User + system CPU time of the whole process.
+pub fn cpu_time() -> Duration {
+    // SAFETY: `ru` is a live, zeroed rusage that getrusage fills.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let r = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    assert_eq!(r, 0);
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// Polls `f` once with a no-op waker.
+pub fn poll_once<F: Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(f).poll(&mut cx)
+}
