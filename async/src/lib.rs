@@ -71,6 +71,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod broadcast;
 pub mod mpsc;
 pub mod msg;
 pub mod pool;

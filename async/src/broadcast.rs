@@ -1,0 +1,144 @@
+//! Awaiting a [`Broadcast`](sysv_ipc::broadcast::Broadcast) reader: [`recv`].
+//!
+//! The writer may be anything: a blocking writer in another process, a C writer
+//! (layout version 6). The future looks again through the executor `spins / 16`
+//! times before it arms, as the queue's futures do; armed, it sleeps on its reader
+//! line's `wait` word, which the writer's next publish or close clears and
+//! futex-wakes.
+//!
+//! # Cancellation
+//!
+//! Dropping a [`Recv`] loses nothing: a value is taken only inside the `poll` that
+//! returns it. The wait is withdrawn (the line's bit and word cleared, a post the
+//! writer sent meanwhile taken back, the reactor's entry dropped).
+//!
+//! # Lagging
+//!
+//! As [`Reader::recv`]: a lapped lossy reader gets [`ErrorKind::Lagged`] once, then
+//! the oldest retained values.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+#[cfg(doc)]
+use sysv_ipc::ErrorKind;
+use sysv_ipc::broadcast::Reader;
+use sysv_ipc::wake::PeerSeat;
+use sysv_ipc::{Backend, Result, ShmType};
+
+use crate::reactor::Registration;
+use crate::wait::{Next, Resume, Side, arm, resume};
+
+/// Waits for the next value of `rx`'s broadcast and takes it: what
+/// [`Reader::recv_blocking`] returns, without blocking a thread.
+///
+/// # Errors
+///
+/// As [`Reader::recv_blocking`]: [`ErrorKind::Lagged`], [`ErrorKind::Closed`],
+/// [`ErrorKind::PeerDied`] when the writer died holding its role (noticed within
+/// [`Reader::peer_check`] by the reactor's look at its seat; what it published
+/// comes first), `Removed`, `Corrupt`, `WrongProcess`; `Unsupported` on a kernel
+/// without `futex_waitv`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::broadcast::{Broadcast, Start};
+/// use sysv_ipc::{Intent, Key, Mode, Removal};
+///
+/// let bc = Removal::new(Broadcast::<u64, 8>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut rx = bc.reader(Start::Newest)?;
+/// let mut tx = bc.writer()?; // e.g. in another process
+/// let got = smol::block_on(async {
+///     let waiter = sysv_ipc_async::broadcast::recv(&mut rx);
+///     tx.send(9)?;
+///     waiter.await
+/// })?;
+/// assert_eq!(got, 9);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn recv<T: ShmType, const N: usize, B: Backend>(rx: &mut Reader<T, N, B>) -> Recv<'_, T, N, B> {
+    Recv {
+        rx,
+        wait: None,
+        yields: 0,
+    }
+}
+
+/// The future of [`recv`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Recv<'a, T: ShmType, const N: usize, B: Backend> {
+    rx: &'a mut Reader<T, N, B>,
+    wait: Option<Registration>,
+    yields: u32,
+}
+
+// Not self-referential: a borrow, a registration and a counter.
+impl<T: ShmType, const N: usize, B: Backend> Unpin for Recv<'_, T, N, B> {}
+
+impl<T: ShmType, const N: usize, B: Backend> Side for Reader<T, N, B> {
+    fn arm(&mut self) -> Result<Option<(*const u32, u32)>> {
+        Ok(self.arm_wake()?.map(|w| (w.addr(), w.expected())))
+    }
+    fn disarm(&mut self) {
+        self.disarm_wake();
+    }
+    fn check_peer(&self) -> Result<()> {
+        Reader::check_peer(self)
+    }
+    fn peer_check(&self) -> Option<core::time::Duration> {
+        Reader::peer_check(self)
+    }
+    fn peer_seat(&self) -> Option<PeerSeat> {
+        Some(Reader::peer_seat(self))
+    }
+    fn spins(&self) -> u32 {
+        Reader::spins(self)
+    }
+}
+
+impl<T: ShmType, const N: usize, B: Backend> Future for Recv<'_, T, N, B> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let this = self.get_mut();
+        let died = match resume(&*this.rx, this.wait.take(), cx) {
+            Ok(Resume::Waiting(reg)) => {
+                this.wait = Some(reg);
+                return Poll::Pending;
+            }
+            Ok(Resume::Attempt) => None,
+            Ok(Resume::Died(e)) => Some(e),
+            Err(e) => return Poll::Ready(Err(e)),
+        };
+        loop {
+            match this.rx.recv() {
+                Ok(Some(v)) => return Poll::Ready(Ok(v)),
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            if let Some(e) = died {
+                this.rx.disarm_wake();
+                return Poll::Ready(Err(e));
+            }
+            match arm(this.rx, &mut this.yields, cx) {
+                Ok(Next::Wait(reg)) => {
+                    this.wait = Some(reg);
+                    return Poll::Pending;
+                }
+                Ok(Next::Yield) => return Poll::Pending,
+                Ok(Next::Attempt) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl<T: ShmType, const N: usize, B: Backend> Drop for Recv<'_, T, N, B> {
+    fn drop(&mut self) {
+        if self.wait.take().is_some() {
+            self.rx.disarm_wake();
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! An awaited `Broadcast` reader: beside a blocking reader process, fed by a
+//! blocking writer process; the writer's death reaching it; cancellation that
+//! loses nothing. Each test runs in a fresh IPC namespace.
+
+use std::time::{Duration, Instant};
+
+use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
+use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode};
+use sysv_ipc_async::broadcast::recv;
+use sysv_ipc_async::reactor_stats;
+use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
+
+const KEY: Key = Key::new(0x5a55_0001);
+const LIMIT: Duration = Duration::from_secs(240);
+type B = Broadcast<u64, 16>;
+
+fn with(intent: Intent, policy: Policy) -> B {
+    B::create_with(
+        DefaultBackend::default(),
+        KEY,
+        intent,
+        Mode::OWNER_RW,
+        BroadcastOptions::new().readers(4).policy(policy),
+    )
+    .unwrap()
+}
+
+fn create(policy: Policy) -> B {
+    with(Intent::CreateNew, policy)
+}
+
+/// A joiner gives the creator's reader count and policy.
+fn open(policy: Policy) -> B {
+    with(Intent::Open, policy)
+}
+
+/// A lossless stream from a blocking writer process (0 spins: it parks on the
+/// slowest reader) to an async reader here and a blocking reader in another
+/// process: both see every value in order, and the async one waited on its word.
+#[test]
+fn async_and_blocking_readers_of_a_blocking_writer() {
+    const N: u64 = 50_000;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let bc = create(Policy::Lossless);
+        let mut rx = bc.reader(Start::Oldest).unwrap();
+        let blocking = fork_peer(|| {
+            let bc = open(Policy::Lossless);
+            let mut r = bc.reader(Start::Oldest).unwrap();
+            r.set_spins(0);
+            for i in 0..N {
+                assert_eq!(r.recv_blocking().unwrap(), i, "blocking reader");
+            }
+        });
+        // Both readers are in before the writer starts (lossless from 0).
+        while bc.readers_registered().unwrap() < 2 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let writer = fork_peer(|| {
+            let bc = open(Policy::Lossless);
+            let mut w = bc.writer().unwrap();
+            w.set_spins(0);
+            for i in 0..N {
+                w.send_blocking(i).unwrap();
+                if i % 5000 == 0 {
+                    // Now and then nothing for a while: the readers wait.
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for i in 0..N {
+                assert_eq!(recv(&mut rx).await.unwrap(), i, "async reader");
+            }
+        });
+        writer.join();
+        blocking.join();
+        let s = reactor_stats();
+        assert!(
+            s.waits > 0 && s.woken > 0,
+            "the async reader never waited: {s:?}"
+        );
+    });
+}
+
+/// The writer killed while the reader awaits: what it published comes first,
+/// then `PeerDied`, within the peer-check interval (the reactor's look at the
+/// writer's seat).
+#[test]
+fn the_writers_death_reaches_the_future() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let bc = create(Policy::Lossy);
+        let mut rx = bc.reader(Start::Oldest).unwrap();
+        rx.set_peer_check(Some(Duration::from_millis(100)));
+        let writer = fork_peer(|| {
+            let bc = open(Policy::Lossy);
+            let mut w = bc.writer().unwrap();
+            w.send(5).unwrap();
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        smol::block_on(async {
+            assert_eq!(recv(&mut rx).await.unwrap(), 5);
+            let waiting = recv(&mut rx);
+            let killer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                writer.kill(libc::SIGKILL);
+                let at = Instant::now();
+                // SAFETY: a blocking wait for our own child; no status wanted.
+                unsafe { libc::waitpid(writer.pid(), std::ptr::null_mut(), 0) };
+                at
+            });
+            let e = waiting.await.unwrap_err();
+            let killed = killer.join().unwrap();
+            assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
+            let late = killed.elapsed();
+            assert!(
+                late < Duration::from_secs(2),
+                "PeerDied {late:?} after the kill"
+            );
+        });
+    });
+}
+
+fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(f).poll(&mut cx)
+}
+
+/// Receive futures dropped at random points lose nothing (lossless): what they
+/// returned, then what a plain receive drains, is every value sent, in order.
+#[test]
+fn dropped_receives_lose_nothing() {
+    use proptest::prelude::*;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let bc = create(Policy::Lossless);
+        let sides = std::cell::RefCell::new((
+            bc.writer().unwrap(),
+            bc.reader(Start::Oldest).unwrap(),
+            0u64,
+        ));
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        // 0: send, 1: poll (a future made if none), 2: drop it.
+        let steps = proptest::collection::vec(0u8..3, 1..60);
+        runner
+            .run(&steps, |steps| {
+                let mut sides = sides.borrow_mut();
+                let (tx, rx, next) = &mut *sides;
+                rx.set_spins(16); // one look through the executor, then arm
+                let first = *next;
+                let mut got = Vec::new();
+                let mut i = 0;
+                while let Some(&step) = steps.get(i) {
+                    i += 1;
+                    if step == 0 && tx.send(*next).is_ok() {
+                        *next += 1;
+                    }
+                    if step != 1 {
+                        continue;
+                    }
+                    let mut f = recv(rx);
+                    let mut step = 1;
+                    loop {
+                        if step == 1 {
+                            if let std::task::Poll::Ready(v) = poll_once(&mut f) {
+                                got.push(v.unwrap());
+                                break;
+                            }
+                        } else if step == 0 {
+                            if tx.send(*next).is_ok() {
+                                *next += 1;
+                            }
+                        } else {
+                            break;
+                        }
+                        let Some(&s) = steps.get(i) else { break };
+                        i += 1;
+                        step = s;
+                    }
+                }
+                while let Some(v) = rx.recv().unwrap() {
+                    got.push(v);
+                }
+                prop_assert_eq!(got, (first..*next).collect::<Vec<_>>());
+                Ok(())
+            })
+            .unwrap();
+    });
+}
