@@ -244,6 +244,60 @@ fn c_writer_rust_readers() {
     });
 }
 
+/// A C writer wakes a Rust reader that waits on its line's word (the
+/// asynchronous wait, layout version 6) for every sample: the C writer's wake
+/// futex-wakes the word instead of posting the reader's semaphore. Without that
+/// the wait times out.
+#[test]
+fn c_writer_wakes_a_word_waiting_rust_reader() {
+    const SAMPLES: u64 = 200;
+    in_ipc_namespace(|| {
+        let bc = create(Policy::Lossless);
+        let mut r = bc.reader(Start::Oldest).unwrap();
+        assert_eq!(r.seat(), 0);
+        let key = KEY.to_string();
+        let (n, cap, readers) = (SAMPLES.to_string(), CAP.to_string(), READERS.to_string());
+        let policy = (Policy::Lossless as u64).to_string();
+        let (child, mut out) = spawn(&["write-word", &key, &n, &cap, &readers, &policy]);
+        for k in 0..SAMPLES {
+            let s = loop {
+                if let Some(s) = r.recv().unwrap() {
+                    break s;
+                }
+                let Some(word) = r.arm_wake().unwrap() else {
+                    continue;
+                };
+                let ts = libc::timespec {
+                    tv_sec: 20,
+                    tv_nsec: 0,
+                };
+                // SAFETY: FUTEX_WAIT reads the 32-bit word at `addr` (in our live
+                // attachment) and the timespec (a live local); it writes nothing.
+                let rc = unsafe {
+                    libc::syscall(
+                        libc::SYS_futex,
+                        word.addr(),
+                        libc::FUTEX_WAIT,
+                        word.expected(),
+                        &raw const ts,
+                    )
+                };
+                let errno = std::io::Error::last_os_error().raw_os_error();
+                assert!(
+                    rc == 0 || errno == Some(libc::EAGAIN),
+                    "sample {k}: the C writer never woke the word ({errno:?})"
+                );
+            };
+            assert_eq!(s, sample(k));
+        }
+        let report = line(&mut out);
+        assert!(report.starts_with("sent parks "), "{report}");
+        finish(child);
+        drop(r);
+        bc.remove().unwrap();
+    });
+}
+
 #[test]
 fn c_refuses_other_shapes() {
     in_ipc_namespace(|| {

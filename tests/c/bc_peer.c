@@ -10,6 +10,8 @@
  *   bc_peer write <key> <n> <cap> <readers> <policy>  sends samples 0..n-1 (parking
  *                                   while a lossless ring is full), closes, prints
  *                                   "sent parks <parks> wakes <parks a post ended>"
+ *   bc_peer write-word ...          the same, each sample once reader 0 waits on its
+ *                                   line's word (SVIPC_WAITING_WORD)
  *   bc_peer refuse <key> <cap> <readers> <policy>     joins with wrong shapes (each
  *                                   refused), prints "refused"
  *
@@ -49,7 +51,9 @@ int main(int argc, char **argv) {
     if (argc < 2)
         return 2;
     const char *mode = argv[1];
-    if ((strcmp(mode, "read") == 0 || strcmp(mode, "write") == 0) && argc == 7) {
+    if ((strcmp(mode, "read") == 0 || strcmp(mode, "write") == 0 ||
+         strcmp(mode, "write-word") == 0) &&
+        argc == 7) {
         key_t key = (key_t)strtol(argv[2], NULL, 0);
         uint64_t n = strtoull(argv[3], NULL, 0), cap = strtoull(argv[4], NULL, 0);
         uint64_t readers = strtoull(argv[5], NULL, 0), policy = strtoull(argv[6], NULL, 0);
@@ -91,6 +95,12 @@ int main(int argc, char **argv) {
             if ((r = svipc_bc_writer(&b, 0)) != SVIPC_OK)
                 fail("writer", r);
             for (uint64_t k = 0; k < n;) {
+                /* write-word: each sample only once reader 0 waits on its line's word
+                 * (an asynchronous waiter), which this send must futex-wake. */
+                if (strcmp(mode, "write-word") == 0)
+                    while (atomic_load_explicit(&svipc_bc_line_(&b, 0)->wait,
+                                                memory_order_relaxed) != SVIPC_WAITING_WORD)
+                        nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
                 struct sample s = make_sample(k);
                 struct timespec limit = {.tv_sec = 30};
                 if ((r = svipc_bc_send_wait(&b, &s, SVIPC_DEFAULT_SPINS, &limit)) != SVIPC_OK)
