@@ -1,4 +1,5 @@
-//! Awaiting a [`Broadcast`](sysv_ipc::broadcast::Broadcast) reader: [`recv`].
+//! Awaiting a [`Broadcast`](sysv_ipc::broadcast::Broadcast): a reader's [`recv`],
+//! and a lossless writer's [`send`] waiting for room.
 //!
 //! The writer may be anything: a blocking writer in another process, a C writer
 //! (layout version 6). The future looks again through the executor `spins / 16`
@@ -23,7 +24,8 @@ use core::task::{Context, Poll};
 
 #[cfg(doc)]
 use sysv_ipc::ErrorKind;
-use sysv_ipc::broadcast::Reader;
+use sysv_ipc::SendError;
+use sysv_ipc::broadcast::{Reader, Writer};
 use sysv_ipc::wake::PeerSeat;
 use sysv_ipc::{Backend, Result, ShmType};
 
@@ -84,7 +86,7 @@ impl<T: ShmType, const N: usize, B: Backend> Side for Reader<T, N, B> {
     fn disarm(&mut self) {
         self.disarm_wake();
     }
-    fn check_peer(&self) -> Result<()> {
+    fn check_peer(&mut self) -> Result<()> {
         Reader::check_peer(self)
     }
     fn peer_check(&self) -> Option<core::time::Duration> {
@@ -103,7 +105,7 @@ impl<T: ShmType, const N: usize, B: Backend> Future for Recv<'_, T, N, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
-        let died = match resume(&*this.rx, this.wait.take(), cx) {
+        let died = match resume(this.rx, this.wait.take(), cx) {
             Ok(Resume::Waiting(reg)) => {
                 this.wait = Some(reg);
                 return Poll::Pending;
@@ -139,6 +141,142 @@ impl<T: ShmType, const N: usize, B: Backend> Drop for Recv<'_, T, N, B> {
     fn drop(&mut self) {
         if self.wait.take().is_some() {
             self.rx.disarm_wake();
+        }
+    }
+}
+
+/// Waits for room (a lossless broadcast whose slowest live reader holds every
+/// slot) and sends `value`: what [`Writer::send_blocking`] does, without blocking
+/// a thread. A lossy writer never waits.
+///
+/// Dropping the future drops `value` unsent: a value is sent only inside the
+/// `poll` that returns `Ready(Ok(()))`. While it waits, the future drops dead
+/// readers at each of [`Writer::peer_check`]'s intervals (as a blocking send
+/// does: a dead reader is dropped, never a death).
+///
+/// # Errors
+///
+/// The value comes back in the error: as [`Writer::send_blocking`]
+/// ([`ErrorKind::Closed`], `Removed`, `Corrupt`, `WrongProcess`), and
+/// `Unsupported` on a kernel without `futex_waitv`.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
+/// use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removal};
+///
+/// let opts = BroadcastOptions::new().policy(Policy::Lossless);
+/// let bc = Removal::new(Broadcast::<u64, 2>::create_with(
+///     DefaultBackend::default(), Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW, opts)?);
+/// let mut rx = bc.reader(Start::Newest)?;
+/// let mut tx = bc.writer()?;
+/// smol::block_on(async {
+///     for v in 0..2 {
+///         sysv_ipc_async::broadcast::send(&mut tx, v).await?;
+///     }
+///     // Full: this send waits until the reader takes a value.
+///     let third = sysv_ipc_async::broadcast::send(&mut tx, 2);
+///     let (sent, took) = smol::future::zip(third, async { rx.recv() }).await;
+///     sent?;
+///     assert_eq!(took?, Some(0));
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn send<T: ShmType, const N: usize, B: Backend>(
+    tx: &mut Writer<T, N, B>,
+    value: T,
+) -> Send<'_, T, N, B> {
+    Send {
+        tx,
+        value: Some(value),
+        wait: None,
+        yields: 0,
+    }
+}
+
+/// The future of [`send`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Send<'a, T: ShmType, const N: usize, B: Backend> {
+    tx: &'a mut Writer<T, N, B>,
+    /// `None` once sent (or handed back in an error).
+    value: Option<T>,
+    wait: Option<Registration>,
+    yields: u32,
+}
+
+// Not self-referential: a borrow, an option, a registration and a counter.
+impl<T: ShmType, const N: usize, B: Backend> Unpin for Send<'_, T, N, B> {}
+
+impl<T: ShmType, const N: usize, B: Backend> Side for Writer<T, N, B> {
+    fn arm(&mut self) -> Result<Option<(*const u32, u32)>> {
+        Ok(self.arm_wake()?.map(|w| (w.addr(), w.expected())))
+    }
+    fn disarm(&mut self) {
+        self.disarm_wake();
+    }
+    /// Drops dead readers (which may make room); never a death.
+    fn check_peer(&mut self) -> Result<()> {
+        self.drop_dead_readers().map(drop)
+    }
+    fn peer_check(&self) -> Option<core::time::Duration> {
+        Writer::peer_check(self)
+    }
+    fn peer_seat(&self) -> Option<PeerSeat> {
+        None
+    }
+    fn spins(&self) -> u32 {
+        Writer::spins(self)
+    }
+}
+
+impl<T: ShmType, const N: usize, B: Backend> Future for Send<'_, T, N, B> {
+    type Output = core::result::Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(mut value) = this.value.take() else {
+            // Polled after completion: nothing left to send.
+            return Poll::Ready(Ok(()));
+        };
+        match resume(this.tx, this.wait.take(), cx) {
+            Ok(Resume::Waiting(reg)) => {
+                this.wait = Some(reg);
+                this.value = Some(value);
+                return Poll::Pending;
+            }
+            // The writer's check never reports a death.
+            Ok(Resume::Attempt | Resume::Died(_)) => {}
+            Err(e) => return Poll::Ready(Err(SendError::new(e, value))),
+        }
+        loop {
+            match this.tx.send(value) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(e) if e.is_full() => value = e.into_inner(),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            match arm(this.tx, &mut this.yields, cx) {
+                Ok(Next::Wait(reg)) => {
+                    this.wait = Some(reg);
+                    this.value = Some(value);
+                    return Poll::Pending;
+                }
+                Ok(Next::Yield) => {
+                    this.value = Some(value);
+                    return Poll::Pending;
+                }
+                Ok(Next::Attempt) => {}
+                Err(e) => return Poll::Ready(Err(SendError::new(e, value))),
+            }
+        }
+    }
+}
+
+impl<T: ShmType, const N: usize, B: Backend> Drop for Send<'_, T, N, B> {
+    fn drop(&mut self) {
+        if self.wait.take().is_some() {
+            self.tx.disarm_wake();
         }
     }
 }

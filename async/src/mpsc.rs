@@ -82,7 +82,7 @@ impl<T: ShmType, const N: usize, B: Backend> Side for Receiver<T, N, B> {
     fn disarm(&mut self) {
         self.disarm_wake();
     }
-    fn check_peer(&self) -> Result<()> {
+    fn check_peer(&mut self) -> Result<()> {
         Receiver::check_peer(self)
     }
     fn peer_check(&self) -> Option<core::time::Duration> {
@@ -101,7 +101,7 @@ impl<T: ShmType, const N: usize, B: Backend> Future for Recv<'_, T, N, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
-        let died = match resume(&*this.rx, this.wait.take(), cx) {
+        let died = match resume(this.rx, this.wait.take(), cx) {
             Ok(Resume::Waiting(reg)) => {
                 this.wait = Some(reg);
                 return Poll::Pending;

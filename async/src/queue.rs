@@ -140,7 +140,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Side for Consumer<T, MAXSZ, B> 
     fn disarm(&mut self) {
         self.disarm_wake();
     }
-    fn check_peer(&self) -> Result<()> {
+    fn check_peer(&mut self) -> Result<()> {
         Consumer::check_peer(self)
     }
     fn peer_check(&self) -> Option<core::time::Duration> {
@@ -161,7 +161,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Side for Producer<T, MAXSZ, B> 
     fn disarm(&mut self) {
         self.disarm_wake();
     }
-    fn check_peer(&self) -> Result<()> {
+    fn check_peer(&mut self) -> Result<()> {
         Producer::check_peer(self)
     }
     fn peer_check(&self) -> Option<core::time::Duration> {
@@ -180,7 +180,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Future for Dequeue<'_, T, MAXSZ
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
-        let died = match resume(&*this.rx, this.wait.take(), cx) {
+        let died = match resume(this.rx, this.wait.take(), cx) {
             Ok(Resume::Waiting(reg)) => {
                 this.wait = Some(reg);
                 return Poll::Pending;
@@ -222,7 +222,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Future for Enqueue<'_, T, MAXSZ
             // Polled after completion: nothing left to send.
             return Poll::Ready(Ok(()));
         };
-        let died = match resume(&*this.tx, this.wait.take(), cx) {
+        let died = match resume(this.tx, this.wait.take(), cx) {
             Ok(Resume::Waiting(reg)) => {
                 this.wait = Some(reg);
                 this.value = Some(value);

@@ -12,7 +12,7 @@ use crate::reactor::{Fired, Registration, reactor, supported};
 pub(crate) trait Side {
     fn arm(&mut self) -> Result<Option<(*const u32, u32)>>;
     fn disarm(&mut self);
-    fn check_peer(&self) -> Result<()>;
+    fn check_peer(&mut self) -> Result<()>;
     fn peer_check(&self) -> Option<core::time::Duration>;
     /// The one seat whose holder's death ends the wait, if there is one (the
     /// reactor watches it); `None`: the task checks at every interval.
@@ -34,7 +34,7 @@ pub(crate) enum Resume {
 /// the peer check; if the peer lives and the word was not woken meanwhile, it
 /// waits again without attempting (nothing changed).
 pub(crate) fn resume<S: Side>(
-    side: &S,
+    side: &mut S,
     wait: Option<Registration>,
     cx: &Context<'_>,
 ) -> Result<Resume> {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
 use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode};
-use sysv_ipc_async::broadcast::recv;
+use sysv_ipc_async::broadcast::{recv, send};
 use sysv_ipc_async::reactor_stats;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
 
@@ -191,5 +191,84 @@ fn dropped_receives_lose_nothing() {
                 Ok(())
             })
             .unwrap();
+    });
+}
+
+/// An async lossless writer feeding a blocking reader process (0 spins): every
+/// value arrives in order, and the writer waited on its word for room.
+#[test]
+fn an_async_lossless_writer_waits_for_a_blocking_reader() {
+    const N: u64 = 50_000;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let bc = create(Policy::Lossless);
+        let reader = fork_peer(|| {
+            let bc = open(Policy::Lossless);
+            let mut r = bc.reader(Start::Oldest).unwrap();
+            r.set_spins(0);
+            for i in 0..N {
+                assert_eq!(r.recv_blocking().unwrap(), i);
+                if i % 5000 == 0 {
+                    // A slow reader now and then: the writer waits for room.
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        });
+        while bc.readers_registered().unwrap() < 1 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let mut w = bc.writer().unwrap();
+        smol::block_on(async {
+            for i in 0..N {
+                send(&mut w, i).await.unwrap();
+            }
+        });
+        reader.join();
+        let s = reactor_stats();
+        assert!(s.waits > 0 && s.woken > 0, "the writer never waited: {s:?}");
+    });
+}
+
+/// An async lossless writer waiting on a reader that is SIGKILLed: the dead
+/// reader is dropped at the writer's next peer check and the send completes.
+#[test]
+fn an_async_writer_is_freed_by_a_dead_readers_drop() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let bc = create(Policy::Lossless);
+        let reader = fork_peer(|| {
+            let bc = open(Policy::Lossless);
+            let _r = bc.reader(Start::Oldest).unwrap();
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        while bc.readers_registered().unwrap() < 1 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let mut w = bc.writer().unwrap();
+        w.set_peer_check(Some(Duration::from_millis(100)));
+        smol::block_on(async {
+            for i in 0..16 {
+                send(&mut w, i).await.unwrap(); // fills the ring of 16
+            }
+            let waiting = send(&mut w, 16);
+            let killer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                reader.kill(libc::SIGKILL);
+                let at = Instant::now();
+                // SAFETY: a blocking wait for our own child; no status wanted.
+                unsafe { libc::waitpid(reader.pid(), std::ptr::null_mut(), 0) };
+                at
+            });
+            waiting.await.unwrap();
+            let killed = killer.join().unwrap();
+            let late = killed.elapsed();
+            assert!(
+                late < Duration::from_secs(2),
+                "sent {late:?} after the kill"
+            );
+        });
+        assert_eq!(
+            bc.readers_registered().unwrap(),
+            0,
+            "the dead reader was dropped"
+        );
     });
 }

@@ -1320,6 +1320,45 @@ impl<'a, const N: usize> BcWriter<'a, N> {
         }
     }
 
+    /// For an asynchronous lossless writer: announces
+    /// [`WAITING_WORD`] in `writer_waiting`, runs the heavy barrier and rescans
+    /// the readers, as a park does. `Ok(Some(word))`: still no room; sleep in a
+    /// futex wait on `word`'s low half expecting [`WAITING_WORD`] (a reader's next
+    /// read, leave or drop clears and wakes it), then send again. `Ok(None)`:
+    /// room appeared (nothing armed). A wait given up must
+    /// [`disarm`](Self::disarm).
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError::Park`] if the heavy barrier failed (withdrawn);
+    /// [`WaitError::Read`] with [`ReadError::Corrupt`] for a corrupt line.
+    pub fn arm<P: Parking>(
+        &mut self,
+        parking: &mut P,
+    ) -> Result<Option<&'a AtomicU64>, WaitError<P::Error>> {
+        let flag = &self.bc.ctl.writer_waiting;
+        announce(flag, WAITING_WORD);
+        self.heavy(parking)?;
+        match self.rescan() {
+            Ok(0) => Ok(Some(flag)),
+            Ok(_) => {
+                self.disarm();
+                Ok(None)
+            }
+            Err(c) => {
+                self.disarm();
+                Err(WaitError::Read(ReadError::from(c)))
+            }
+        }
+    }
+
+    /// Withdraws an [`arm`](Self::arm)ed wait. A reader that already took the
+    /// announcement owes a futex wake, which leaves nothing behind.
+    pub fn disarm(&self) {
+        // Relaxed: only un-announces.
+        self.bc.ctl.writer_waiting.swap(0, Ordering::Relaxed);
+    }
+
     /// Enqueues up to `max` messages without blocking: `write(i, slot)` fills the
     /// `i`-th. Returns how many (lossless: 0 when a reader holds every slot).
     ///
