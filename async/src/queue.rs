@@ -2,8 +2,9 @@
 //! [`enqueue`] on its producer.
 //!
 //! Both take the role by `&mut`, so a side has one operation in flight, as its
-//! blocking calls do. A future that finds nothing to do first looks again through
-//! the executor (returning `Pending` with its task woken: other tasks run
+//! blocking calls do. A future that finds nothing to do first looks again in place
+//! up to 16 times (a spin hint between looks, about 0.6 µs in all here), then
+//! through the executor (returning `Pending` with its task woken: other tasks run
 //! meanwhile) `spins / 16` times (the side's [`Consumer::spins`], 256 by default:
 //! about as long as a blocking call spins), then arms and waits on the reactor;
 //! `set_spins(0)` arms at once. The other side may be anything: a blocking caller, another

@@ -81,13 +81,27 @@ fn register<S: Side>(
 /// yields, about as long a look as a blocking call's spin before it parks.
 const SPINS_PER_YIELD: u32 = 16;
 
+/// Looks a future makes in place, with a spin hint between them, before its
+/// looks through the executor: 16 spin hints (about 0.6 µs here) hold the
+/// executor no longer than a trip through it, and catch a peer that answers
+/// within that (a stream's other side) without any round through the executor.
+const INLINE_SPINS: u32 = 16;
+
 /// After an attempt found nothing to do: first looks again a few times through
 /// the executor (`Ok(None)` with the task woken at once: a peer that answers
 /// within a blocking call's spin is caught without a system call, as the spin
 /// catches it), then arms and registers (`Ok(Some)`: wait), or `Ok(None)` if the
 /// peer moved meanwhile (attempt again).
 pub(crate) fn arm<S: Side>(side: &mut S, yields: &mut u32, cx: &Context<'_>) -> Result<Next> {
-    if *yields < side.spins() / SPINS_PER_YIELD {
+    // First a few looks in place (a spin hint between them: as short as a
+    // trip through the executor), then looks through the executor.
+    let inline = side.spins().min(INLINE_SPINS);
+    if *yields < inline {
+        *yields += 1;
+        core::hint::spin_loop();
+        return Ok(Next::Attempt);
+    }
+    if *yields < inline + side.spins() / SPINS_PER_YIELD {
         *yields += 1;
         cx.waker().wake_by_ref();
         return Ok(Next::Yield);
