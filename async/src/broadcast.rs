@@ -29,8 +29,7 @@ use sysv_ipc::broadcast::{Reader, Writer};
 use sysv_ipc::wake::PeerSeat;
 use sysv_ipc::{Backend, Result, ShmType};
 
-use crate::reactor::Registration;
-use crate::wait::{Next, Resume, Side, arm, resume};
+use crate::wait::{Side, Waiting};
 
 /// Waits for the next value of `rx`'s broadcast and takes it: what
 /// [`Reader::recv_blocking`] returns, without blocking a thread.
@@ -63,8 +62,7 @@ use crate::wait::{Next, Resume, Side, arm, resume};
 pub fn recv<T: ShmType, const N: usize, B: Backend>(rx: &mut Reader<T, N, B>) -> Recv<'_, T, N, B> {
     Recv {
         rx,
-        wait: None,
-        yields: 0,
+        waiting: Waiting::default(),
     }
 }
 
@@ -72,8 +70,7 @@ pub fn recv<T: ShmType, const N: usize, B: Backend>(rx: &mut Reader<T, N, B>) ->
 #[must_use = "futures do nothing unless polled"]
 pub struct Recv<'a, T: ShmType, const N: usize, B: Backend> {
     rx: &'a mut Reader<T, N, B>,
-    wait: Option<Registration>,
-    yields: u32,
+    waiting: Waiting,
 }
 
 // Not self-referential: a borrow, a registration and a counter.
@@ -105,43 +102,13 @@ impl<T: ShmType, const N: usize, B: Backend> Future for Recv<'_, T, N, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
-        let died = match resume(this.rx, this.wait.take(), cx) {
-            Ok(Resume::Waiting(reg)) => {
-                this.wait = Some(reg);
-                return Poll::Pending;
-            }
-            Ok(Resume::Attempt) => None,
-            Ok(Resume::Died(e)) => Some(e),
-            Err(e) => return Poll::Ready(Err(e)),
-        };
-        loop {
-            match this.rx.recv() {
-                Ok(Some(v)) => return Poll::Ready(Ok(v)),
-                Ok(None) => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-            if let Some(e) = died {
-                this.rx.disarm_wake();
-                return Poll::Ready(Err(e));
-            }
-            match arm(this.rx, &mut this.yields, cx) {
-                Ok(Next::Wait(reg)) => {
-                    this.wait = Some(reg);
-                    return Poll::Pending;
-                }
-                Ok(Next::Yield) => return Poll::Pending,
-                Ok(Next::Attempt) => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        this.waiting.poll_take(this.rx, cx, |s| s.recv())
     }
 }
 
 impl<T: ShmType, const N: usize, B: Backend> Drop for Recv<'_, T, N, B> {
     fn drop(&mut self) {
-        if self.wait.take().is_some() {
-            self.rx.disarm_wake();
-        }
+        self.waiting.withdraw(self.rx);
     }
 }
 
@@ -191,8 +158,7 @@ pub fn send<T: ShmType, const N: usize, B: Backend>(
     Send {
         tx,
         value: Some(value),
-        wait: None,
-        yields: 0,
+        waiting: Waiting::default(),
     }
 }
 
@@ -202,8 +168,7 @@ pub struct Send<'a, T: ShmType, const N: usize, B: Backend> {
     tx: &'a mut Writer<T, N, B>,
     /// `None` once sent (or handed back in an error).
     value: Option<T>,
-    wait: Option<Registration>,
-    yields: u32,
+    waiting: Waiting,
 }
 
 // Not self-referential: a borrow, an option, a registration and a counter.
@@ -236,47 +201,13 @@ impl<T: ShmType, const N: usize, B: Backend> Future for Send<'_, T, N, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let Some(mut value) = this.value.take() else {
-            // Polled after completion: nothing left to send.
-            return Poll::Ready(Ok(()));
-        };
-        match resume(this.tx, this.wait.take(), cx) {
-            Ok(Resume::Waiting(reg)) => {
-                this.wait = Some(reg);
-                this.value = Some(value);
-                return Poll::Pending;
-            }
-            // The writer's check never reports a death.
-            Ok(Resume::Attempt | Resume::Died(_)) => {}
-            Err(e) => return Poll::Ready(Err(SendError::new(e, value))),
-        }
-        loop {
-            match this.tx.send(value) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(e) if e.is_full() => value = e.into_inner(),
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-            match arm(this.tx, &mut this.yields, cx) {
-                Ok(Next::Wait(reg)) => {
-                    this.wait = Some(reg);
-                    this.value = Some(value);
-                    return Poll::Pending;
-                }
-                Ok(Next::Yield) => {
-                    this.value = Some(value);
-                    return Poll::Pending;
-                }
-                Ok(Next::Attempt) => {}
-                Err(e) => return Poll::Ready(Err(SendError::new(e, value))),
-            }
-        }
+        this.waiting
+            .poll_put(this.tx, cx, &mut this.value, |s, v| s.send(v))
     }
 }
 
 impl<T: ShmType, const N: usize, B: Backend> Drop for Send<'_, T, N, B> {
     fn drop(&mut self) {
-        if self.wait.take().is_some() {
-            self.tx.disarm_wake();
-        }
+        self.waiting.withdraw(self.tx);
     }
 }

@@ -25,8 +25,7 @@ use sysv_ipc::mpsc::Receiver;
 use sysv_ipc::wake::PeerSeat;
 use sysv_ipc::{Backend, Result, ShmType};
 
-use crate::reactor::Registration;
-use crate::wait::{Next, Resume, Side, arm, resume};
+use crate::wait::{Side, Waiting};
 
 /// Waits for the next value of `rx`'s queue and takes it: what
 /// [`Receiver::recv_blocking`] returns, without blocking a thread.
@@ -59,8 +58,7 @@ pub fn recv<T: ShmType, const N: usize, B: Backend>(
 ) -> Recv<'_, T, N, B> {
     Recv {
         rx,
-        wait: None,
-        yields: 0,
+        waiting: Waiting::default(),
     }
 }
 
@@ -68,8 +66,7 @@ pub fn recv<T: ShmType, const N: usize, B: Backend>(
 #[must_use = "futures do nothing unless polled"]
 pub struct Recv<'a, T: ShmType, const N: usize, B: Backend> {
     rx: &'a mut Receiver<T, N, B>,
-    wait: Option<Registration>,
-    yields: u32,
+    waiting: Waiting,
 }
 
 // Not self-referential: a borrow, a registration and a counter.
@@ -101,42 +98,12 @@ impl<T: ShmType, const N: usize, B: Backend> Future for Recv<'_, T, N, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
-        let died = match resume(this.rx, this.wait.take(), cx) {
-            Ok(Resume::Waiting(reg)) => {
-                this.wait = Some(reg);
-                return Poll::Pending;
-            }
-            Ok(Resume::Attempt) => None,
-            Ok(Resume::Died(e)) => Some(e),
-            Err(e) => return Poll::Ready(Err(e)),
-        };
-        loop {
-            match this.rx.recv() {
-                Ok(Some(v)) => return Poll::Ready(Ok(v)),
-                Ok(None) => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-            if let Some(e) = died {
-                this.rx.disarm_wake();
-                return Poll::Ready(Err(e));
-            }
-            match arm(this.rx, &mut this.yields, cx) {
-                Ok(Next::Wait(reg)) => {
-                    this.wait = Some(reg);
-                    return Poll::Pending;
-                }
-                Ok(Next::Yield) => return Poll::Pending,
-                Ok(Next::Attempt) => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        this.waiting.poll_take(this.rx, cx, |s| s.recv())
     }
 }
 
 impl<T: ShmType, const N: usize, B: Backend> Drop for Recv<'_, T, N, B> {
     fn drop(&mut self) {
-        if self.wait.take().is_some() {
-            self.rx.disarm_wake();
-        }
+        self.waiting.withdraw(self.rx);
     }
 }

@@ -28,8 +28,7 @@ use sysv_ipc::queue::{Consumer, EnqueueError, Producer};
 use sysv_ipc::wake::PeerSeat;
 use sysv_ipc::{Backend, Result, ShmType};
 
-use crate::reactor::Registration;
-use crate::wait::{Next, Resume, Side, arm, resume};
+use crate::wait::{Side, Waiting};
 
 /// Waits for the next value of `rx`'s queue and takes it: what
 /// [`Consumer::dequeue_blocking`] returns, without blocking a thread.
@@ -64,8 +63,7 @@ pub fn dequeue<T: ShmType, const MAXSZ: usize, B: Backend>(
 ) -> Dequeue<'_, T, MAXSZ, B> {
     Dequeue {
         rx,
-        wait: None,
-        yields: 0,
+        waiting: Waiting::default(),
     }
 }
 
@@ -106,8 +104,7 @@ pub fn enqueue<T: ShmType, const MAXSZ: usize, B: Backend>(
     Enqueue {
         tx,
         value: Some(value),
-        wait: None,
-        yields: 0,
+        waiting: Waiting::default(),
     }
 }
 
@@ -115,8 +112,7 @@ pub fn enqueue<T: ShmType, const MAXSZ: usize, B: Backend>(
 #[must_use = "futures do nothing unless polled"]
 pub struct Dequeue<'a, T: ShmType, const MAXSZ: usize, B: Backend> {
     rx: &'a mut Consumer<T, MAXSZ, B>,
-    wait: Option<Registration>,
-    yields: u32,
+    waiting: Waiting,
 }
 
 /// The future of [`enqueue`].
@@ -125,8 +121,7 @@ pub struct Enqueue<'a, T: ShmType, const MAXSZ: usize, B: Backend> {
     tx: &'a mut Producer<T, MAXSZ, B>,
     /// `None` once enqueued (or handed back in an error).
     value: Option<T>,
-    wait: Option<Registration>,
-    yields: u32,
+    waiting: Waiting,
 }
 
 // Neither future is self-referential: moving one moves a borrow, an option and a
@@ -181,36 +176,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Future for Dequeue<'_, T, MAXSZ
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
-        let died = match resume(this.rx, this.wait.take(), cx) {
-            Ok(Resume::Waiting(reg)) => {
-                this.wait = Some(reg);
-                return Poll::Pending;
-            }
-            Ok(Resume::Attempt) => None,
-            Ok(Resume::Died(e)) => Some(e),
-            Err(e) => return Poll::Ready(Err(e)),
-        };
-        loop {
-            match this.rx.dequeue() {
-                Ok(Some(v)) => return Poll::Ready(Ok(v)),
-                Ok(None) => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-            // What the dead producer committed came first (the dequeue above).
-            if let Some(e) = died {
-                this.rx.disarm_wake();
-                return Poll::Ready(Err(e));
-            }
-            match arm(this.rx, &mut this.yields, cx) {
-                Ok(Next::Wait(reg)) => {
-                    this.wait = Some(reg);
-                    return Poll::Pending;
-                }
-                Ok(Next::Yield) => return Poll::Pending,
-                Ok(Next::Attempt) => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        this.waiting.poll_take(this.rx, cx, |s| s.dequeue())
     }
 }
 
@@ -219,61 +185,19 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Future for Enqueue<'_, T, MAXSZ
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let Some(mut value) = this.value.take() else {
-            // Polled after completion: nothing left to send.
-            return Poll::Ready(Ok(()));
-        };
-        let died = match resume(this.tx, this.wait.take(), cx) {
-            Ok(Resume::Waiting(reg)) => {
-                this.wait = Some(reg);
-                this.value = Some(value);
-                return Poll::Pending;
-            }
-            Ok(Resume::Attempt) => None,
-            Ok(Resume::Died(e)) => Some(e),
-            Err(e) => return Poll::Ready(Err(EnqueueError::new(e, value))),
-        };
-        loop {
-            match this.tx.enqueue(value) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(e) if e.is_full() => value = e.into_inner(),
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-            if let Some(e) = died {
-                this.tx.disarm_wake();
-                return Poll::Ready(Err(EnqueueError::new(e, value)));
-            }
-            match arm(this.tx, &mut this.yields, cx) {
-                Ok(Next::Wait(reg)) => {
-                    this.wait = Some(reg);
-                    this.value = Some(value);
-                    return Poll::Pending;
-                }
-                Ok(Next::Yield) => {
-                    this.value = Some(value);
-                    return Poll::Pending;
-                }
-                Ok(Next::Attempt) => {}
-                Err(e) => return Poll::Ready(Err(EnqueueError::new(e, value))),
-            }
-        }
+        this.waiting
+            .poll_put(this.tx, cx, &mut this.value, |s, v| s.enqueue(v))
     }
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Dequeue<'_, T, MAXSZ, B> {
     fn drop(&mut self) {
-        // The registration first, then the flag: no wake can target a word that
-        // nobody waits on for long, and the peer finds no announcement.
-        if self.wait.take().is_some() {
-            self.rx.disarm_wake();
-        }
+        self.waiting.withdraw(self.rx);
     }
 }
 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Enqueue<'_, T, MAXSZ, B> {
     fn drop(&mut self) {
-        if self.wait.take().is_some() {
-            self.tx.disarm_wake();
-        }
+        self.waiting.withdraw(self.tx);
     }
 }

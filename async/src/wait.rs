@@ -1,10 +1,10 @@
 //! What every future shares between its attempts: the yields, the arm and the
 //! registration, and what a fired registration means.
 
-use core::task::Context;
+use core::task::{Context, Poll};
 
 use sysv_ipc::wake::PeerSeat;
-use sysv_ipc::{Error, ErrorKind, Result};
+use sysv_ipc::{Error, ErrorKind, Result, SendError};
 
 use crate::reactor::{Fired, Registration, reactor, supported};
 
@@ -21,7 +21,7 @@ pub(crate) trait Side {
 }
 
 /// What the last wait says before the next attempt.
-pub(crate) enum Resume {
+enum Resume {
     /// Nothing ended yet: stay registered (`Pending`).
     Waiting(Registration),
     /// Attempt the operation (woken, or first poll).
@@ -33,11 +33,7 @@ pub(crate) enum Resume {
 /// Looks at the wait of `side` left by the last poll. A wait that timed out runs
 /// the peer check; if the peer lives and the word was not woken meanwhile, it
 /// waits again without attempting (nothing changed).
-pub(crate) fn resume<S: Side>(
-    side: &mut S,
-    wait: Option<Registration>,
-    cx: &Context<'_>,
-) -> Result<Resume> {
+fn resume<S: Side>(side: &mut S, wait: Option<Registration>, cx: &Context<'_>) -> Result<Resume> {
     let Some(reg) = wait else {
         return Ok(Resume::Attempt);
     };
@@ -92,7 +88,7 @@ const INLINE_SPINS: u32 = 16;
 /// within a blocking call's spin is caught without a system call, as the spin
 /// catches it), then arms and registers (`Ok(Some)`: wait), or `Ok(None)` if the
 /// peer moved meanwhile (attempt again).
-pub(crate) fn arm<S: Side>(side: &mut S, yields: &mut u32, cx: &Context<'_>) -> Result<Next> {
+fn arm<S: Side>(side: &mut S, yields: &mut u32, cx: &Context<'_>) -> Result<Next> {
     // First a few looks in place (a spin hint between them: as short as a
     // trip through the executor), then looks through the executor.
     let inline = side.spins().min(INLINE_SPINS);
@@ -119,11 +115,123 @@ pub(crate) fn arm<S: Side>(side: &mut S, yields: &mut u32, cx: &Context<'_>) -> 
 }
 
 /// What a poll does after an attempt found nothing to do.
-pub(crate) enum Next {
+enum Next {
     /// Return `Pending`, the task already woken: look again on the next poll.
     Yield,
     /// Return `Pending` until the registration fires.
     Wait(Registration),
     /// Attempt again now.
     Attempt,
+}
+
+/// A future's wait between polls: its registration (if armed) and the looks it
+/// has made. Every future of the crate is a borrowed side, this, and (for a
+/// send) the value; the polls below are the whole of their logic.
+#[derive(Default)]
+pub(crate) struct Waiting {
+    wait: Option<Registration>,
+    yields: u32,
+}
+
+impl Waiting {
+    /// One poll of a future that takes a value with `take` (`Ok(None)`: nothing
+    /// there yet): after a wait that found the peer dead, one last `take`, then
+    /// the death.
+    pub(crate) fn poll_take<S: Side, T>(
+        &mut self,
+        side: &mut S,
+        cx: &Context<'_>,
+        mut take: impl FnMut(&mut S) -> Result<Option<T>>,
+    ) -> Poll<Result<T>> {
+        let died = match resume(side, self.wait.take(), cx) {
+            Ok(Resume::Waiting(reg)) => {
+                self.wait = Some(reg);
+                return Poll::Pending;
+            }
+            Ok(Resume::Attempt) => None,
+            Ok(Resume::Died(e)) => Some(e),
+            Err(e) => return Poll::Ready(Err(e)),
+        };
+        loop {
+            match take(side) {
+                Ok(Some(v)) => return Poll::Ready(Ok(v)),
+                Ok(None) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            // What the dead peer committed came first (the attempt above).
+            if let Some(e) = died {
+                side.disarm();
+                return Poll::Ready(Err(e));
+            }
+            match self.next(side, cx) {
+                Ok(true) => return Poll::Pending,
+                Ok(false) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
+    /// One poll of a future that puts `value` with `put` (a full ring gives it
+    /// back with `is_full`); `value` is `None` once put or handed back.
+    pub(crate) fn poll_put<S: Side, T>(
+        &mut self,
+        side: &mut S,
+        cx: &Context<'_>,
+        value: &mut Option<T>,
+        mut put: impl FnMut(&mut S, T) -> core::result::Result<(), SendError<T>>,
+    ) -> Poll<core::result::Result<(), SendError<T>>> {
+        let Some(mut v) = value.take() else {
+            // Polled after completion: nothing left to send.
+            return Poll::Ready(Ok(()));
+        };
+        let died = match resume(side, self.wait.take(), cx) {
+            Ok(Resume::Waiting(reg)) => {
+                self.wait = Some(reg);
+                *value = Some(v);
+                return Poll::Pending;
+            }
+            Ok(Resume::Attempt) => None,
+            Ok(Resume::Died(e)) => Some(e),
+            Err(e) => return Poll::Ready(Err(SendError::new(e, v))),
+        };
+        loop {
+            match put(side, v) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(e) if e.is_full() => v = e.into_inner(),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            if let Some(e) = died {
+                side.disarm();
+                return Poll::Ready(Err(SendError::new(e, v)));
+            }
+            match self.next(side, cx) {
+                Ok(true) => {
+                    *value = Some(v);
+                    return Poll::Pending;
+                }
+                Ok(false) => {}
+                Err(e) => return Poll::Ready(Err(SendError::new(e, v))),
+            }
+        }
+    }
+
+    /// After an attempt found nothing to do: true to return `Pending` (a yield,
+    /// or a registered wait), false to attempt again now.
+    fn next<S: Side>(&mut self, side: &mut S, cx: &Context<'_>) -> Result<bool> {
+        Ok(match arm(side, &mut self.yields, cx)? {
+            Next::Wait(reg) => {
+                self.wait = Some(reg);
+                true
+            }
+            Next::Yield => true,
+            Next::Attempt => false,
+        })
+    }
+
+    /// A dropped future's withdrawal: the reactor's entry, then the side's flag.
+    pub(crate) fn withdraw<S: Side>(&mut self, side: &mut S) {
+        if self.wait.take().is_some() {
+            side.disarm();
+        }
+    }
 }
