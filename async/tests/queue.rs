@@ -123,6 +123,9 @@ fn async_consumer_with_a_blocking_producer_process() {
             }
         });
         let mut rx = q.consumer().unwrap();
+        // Arms at once on an empty ring: every wait is a word wait that the
+        // blocking producer's enqueue must wake.
+        rx.set_spins(0);
         tokio_current().block_on(receive_all(&mut rx, n));
         peer.join();
         let s = reactor_stats();
@@ -148,6 +151,9 @@ fn async_producer_with_a_blocking_consumer_process() {
             }
         });
         let mut tx = q.producer().unwrap();
+        // Arms at once on a full ring (no looks first): every wait for room is
+        // a word wait that the blocking consumer's dequeue must wake.
+        tx.set_spins(0);
         smol::block_on(send_all(&mut tx, n));
         peer.join();
         let s = reactor_stats();
