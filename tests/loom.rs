@@ -47,8 +47,12 @@ use sysv_ipc::layout::ring::{
 use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
 use sysv_ipc::layout::{Header, HeaderError};
 
+#[path = "common/futex.rs"]
+mod futex;
 #[path = "common/shadow.rs"]
 mod shadow;
+
+use futex::Futex;
 use shadow::Shadows;
 
 fn shape() -> Shape {
@@ -574,32 +578,6 @@ fn loan_park_wake_asymmetric_no_lost_wakeup_capacity_1() {
 
 /// A park that fails (a timeout) un-announces the waiter and reports the error;
 /// the ring is unchanged.
-/// A futex on loom: `wait` sleeps while the word holds `expected`, its look at
-/// the word and its sleep one step under the lock, as the kernel's hash-bucket
-/// lock makes them; `wake` takes the lock. So a waker that changed the word
-/// before `wake` either is seen by the look or wakes the sleep: what futex(2)
-/// promises, and nothing more (no spurious returns here, which only help).
-#[derive(Default)]
-struct Futex {
-    lock: Mutex<()>,
-    cv: Condvar,
-}
-
-impl Futex {
-    fn wait(&self, word: &AtomicU64, expected: u64) {
-        let g = self.lock.lock().unwrap();
-        // Relaxed: the lock orders it against the waker's change and wake.
-        if word.load(Relaxed) == expected {
-            drop(self.cv.wait(g).unwrap());
-        }
-    }
-
-    fn wake(&self) {
-        let _g = self.lock.lock().unwrap();
-        self.cv.notify_all();
-    }
-}
-
 /// An asynchronous side's parking: it never parks on a semaphore (it arms and
 /// waits on its word instead), posts the blocking peer's semaphore, and
 /// futex-wakes a word waiter through `futex`.

@@ -55,8 +55,12 @@ use sysv_ipc::layout::broadcast::{
 };
 use sysv_ipc::layout::ring::{Barrier, Parking, WAITING_WORD};
 
+#[path = "common/futex.rs"]
+mod futex;
 #[path = "common/shadow.rs"]
 mod shadow;
+
+use futex::Futex;
 use shadow::Shadows;
 
 /// A broadcast of 2 slots of 2 payload words (`v`, `!v`: a torn slot shows) and
@@ -645,29 +649,6 @@ fn park_wake_lossy_no_lost_wakeup() {
 #[test]
 fn park_wake_lossy_asymmetric_no_lost_wakeup() {
     park_wake_model(Policy::Lossy, Barrier::Asymmetric, 2);
-}
-
-/// A futex on loom, as in `tests/loom.rs`: the look at the word and the sleep
-/// one step under the lock, as the kernel's hash-bucket lock makes them.
-#[derive(Default)]
-struct Futex {
-    lock: Mutex<()>,
-    cv: Condvar,
-}
-
-impl Futex {
-    fn wait(&self, word: &AtomicU64, expected: u64) {
-        let g = self.lock.lock().unwrap();
-        // Relaxed: the lock orders it against the waker's change and wake.
-        if word.load(Relaxed) == expected {
-            drop(self.cv.wait(g).unwrap());
-        }
-    }
-
-    fn wake(&self) {
-        let _g = self.lock.lock().unwrap();
-        self.cv.notify_all();
-    }
 }
 
 /// `SemPark`, plus the futex wake of a reader that waits on its line's word.
