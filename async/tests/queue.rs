@@ -483,3 +483,42 @@ fn removal_reaches_the_future() {
         });
     });
 }
+
+/// Ctrl-Z on a process whose future is parked: the consumer process is stopped
+/// (SIGSTOP) while its reactor thread sleeps in `futex_waitv`, a value arrives
+/// meanwhile, and after SIGCONT the future gets it (the stop's EINTR is a return
+/// the reactor waits again after, never an error or a lost wake).
+#[test]
+fn a_stopped_and_continued_process_keeps_its_wait() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let waiter = fork_peer(|| {
+            let q = Q::open(KEY).unwrap();
+            let mut rx = q.consumer().unwrap();
+            rx.set_spins(0);
+            let got = smol::block_on(dequeue(&mut rx)).unwrap();
+            assert_eq!(got, 77);
+            assert!(reactor_stats().waits > 0, "the value came before the wait");
+        });
+        let mut tx = q.producer().unwrap();
+        // Until the consumer holds its role; then time for it to arm and for
+        // its reactor thread to fall asleep.
+        let start = Instant::now();
+        while !q.has_consumer().unwrap() {
+            assert!(start.elapsed() < Duration::from_secs(30));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        for _ in 0..3 {
+            waiter.kill(libc::SIGSTOP);
+            std::thread::sleep(Duration::from_millis(50));
+            waiter.kill(libc::SIGCONT);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        waiter.kill(libc::SIGSTOP);
+        tx.enqueue(77).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        waiter.kill(libc::SIGCONT);
+        waiter.join();
+    });
+}
