@@ -74,6 +74,7 @@
 pub mod broadcast;
 pub mod mpsc;
 pub mod msg;
+mod per_process;
 pub mod pool;
 pub mod queue;
 mod reactor;

@@ -580,9 +580,8 @@ fn same(a: &Arc<dyn Task>, b: *const ()) -> bool {
     std::ptr::eq(Arc::as_ptr(a) as *const (), b)
 }
 
-/// The global pool and the process it belongs to: leaked, never freed, replaced (by a
-/// compare-exchange, no lock that a `fork` could leave held) in a forked child.
-static GLOBAL: AtomicPtr<(u32, Pool)> = AtomicPtr::new(std::ptr::null_mut());
+/// The global pool and the process it belongs to (see [`crate::per_process`]).
+static GLOBAL: AtomicPtr<crate::per_process::Tagged<Pool>> = AtomicPtr::new(std::ptr::null_mut());
 
 impl Pool {
     /// Settings for a new pool.
@@ -608,27 +607,7 @@ impl Pool {
     /// assert_eq!(Pool::global().max_threads(), sysv_ipc_async::DEFAULT_MAX_THREADS);
     /// ```
     pub fn global() -> &'static Pool {
-        let pid = std::process::id();
-        let mut cur = GLOBAL.load(Ordering::Acquire);
-        loop {
-            // SAFETY: a non-null pointer in GLOBAL comes from `Box::leak` below and is
-            // never freed, so it is valid for 'static.
-            if let Some(g) = unsafe { cur.as_ref() }
-                && g.0 == pid
-            {
-                return &g.1;
-            }
-            let new = Box::into_raw(Box::new((pid, Pool::builder().build())));
-            match GLOBAL.compare_exchange(cur, new, Ordering::AcqRel, Ordering::Acquire) {
-                // SAFETY: `new` was just leaked and is published: never freed.
-                Ok(_) => return unsafe { &(*new).1 },
-                Err(winner) => {
-                    // SAFETY: `new` was never published; this is its only owner.
-                    drop(unsafe { Box::from_raw(new) });
-                    cur = winner;
-                }
-            }
-        }
+        crate::per_process::get(&GLOBAL, || Pool::builder().build())
     }
 
     /// The bound on this pool's threads.

@@ -15,11 +15,12 @@
 //! for an unmapped address instead of faulting.
 
 use std::io;
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use crate::per_process::{self, Tagged};
 use sysv_ipc::wake::PeerSeat;
 
 /// `futex_waitv` (Linux 5.16): the same number on x86_64 and aarch64.
@@ -142,11 +143,13 @@ pub(crate) struct Reactor {
     next_id: AtomicU64,
 }
 
-static REACTOR: OnceLock<Reactor> = OnceLock::new();
+/// The reactor and the process it belongs to (see [`crate::per_process`]): a
+/// forked child has none of its parent's reactor threads, so it starts its own.
+static REACTOR: AtomicPtr<Tagged<Reactor>> = AtomicPtr::new(std::ptr::null_mut());
 
 /// The process's reactor (no thread until the first registration).
 pub(crate) fn reactor() -> &'static Reactor {
-    REACTOR.get_or_init(|| Reactor {
+    per_process::get(&REACTOR, || Reactor {
         shards: Mutex::new(Vec::new()),
         next_id: AtomicU64::new(1),
     })
@@ -157,6 +160,11 @@ pub(crate) struct Registration {
     shard: Arc<Shard>,
     id: u64,
     status: Arc<AtomicU8>,
+    /// The process whose reactor serves this wait. In a child forked while the
+    /// wait was pending, that reactor has no thread and its locks may be held
+    /// forever: the registration then reads as woken (its future looks again and
+    /// registers with the child's reactor) and is dropped without a lock.
+    pid: u32,
 }
 
 impl Reactor {
@@ -194,7 +202,12 @@ impl Reactor {
         shard.kick();
         // Relaxed: statistics.
         WAITS.fetch_add(1, Ordering::Relaxed);
-        Ok(Registration { shard, id, status })
+        Ok(Registration {
+            shard,
+            id,
+            status,
+            pid: std::process::id(),
+        })
     }
 
     /// A shard with room for one more word, starting one if all are full.
@@ -235,8 +248,16 @@ impl Reactor {
 }
 
 impl Registration {
+    /// Whether this wait was registered by the parent of this (forked) process.
+    fn inherited(&self) -> bool {
+        self.pid != std::process::id()
+    }
+
     /// Whether the wait ended, and how.
     pub(crate) fn fired(&self) -> Fired {
+        if self.inherited() {
+            return Fired::Woken;
+        }
         // Acquire: pairs with the Release store in `Entry::fire`.
         match self.status.load(Ordering::Acquire) {
             PENDING => Fired::Pending,
@@ -248,6 +269,9 @@ impl Registration {
     /// Wakes `waker` instead of the registered one (a future polled from another
     /// task). False if the wait already ended: the caller looks again instead.
     pub(crate) fn set_waker(&self, waker: &Waker) -> bool {
+        if self.inherited() {
+            return false;
+        }
         let mut state = self.shard.lock();
         match state.entries.iter_mut().find(|e| e.id == self.id) {
             Some(e) => {
@@ -268,6 +292,9 @@ impl Registration {
     /// earlier than the one the thread sleeps to. False if the word was woken
     /// meanwhile: look again instead.
     pub(crate) fn rearm(&self, timeout: Option<Duration>, waker: &Waker) -> bool {
+        if self.inherited() {
+            return false;
+        }
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let kick = {
             let mut state = self.shard.lock();
@@ -296,6 +323,9 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        if self.inherited() {
+            return;
+        }
         let mut state = self.shard.lock();
         if let Some(i) = state.entries.iter().position(|e| e.id == self.id) {
             state.entries.swap_remove(i);

@@ -176,8 +176,13 @@ fn a_forked_child_has_its_own_global_pool() {
         smol::block_on(AsyncMsgQueue::new(q).recv(&mut text, Selector::Any)).unwrap();
         sender.join().unwrap();
         let child = sysv_ipc_testkit::fork_peer(move || {
+            // `smol::future::block_on`, not `smol::block_on`: the latter drives
+            // smol's I/O reactor, which the parent started above, and a child
+            // shares its epoll instance and finds its lock held by a thread the
+            // fork left behind (a wake the parent's thread consumes never reaches
+            // the child: this test hung once in CI).
             let mut text = [0u8; 8];
-            let e = smol::block_on(explicit.recv(&mut text, Selector::Any)).unwrap_err();
+            let e = smol::future::block_on(explicit.recv(&mut text, Selector::Any)).unwrap_err();
             assert_eq!(e.kind(), sysv_ipc::ErrorKind::WrongProcess);
             let own = Pool::global();
             assert_ne!(own as *const Pool as usize, parents);
@@ -188,7 +193,8 @@ fn a_forked_child_has_its_own_global_pool() {
                 });
                 q.send(2, b"child").unwrap();
             });
-            let got = smol::block_on(AsyncMsgQueue::new(q).recv(&mut text, Selector::Any)).unwrap();
+            let got = smol::future::block_on(AsyncMsgQueue::new(q).recv(&mut text, Selector::Any))
+                .unwrap();
             assert_eq!(got.mtype, 2);
             sender.join().unwrap();
         });

@@ -5,6 +5,7 @@
 //!
 //! Every test runs in a fresh IPC namespace (a forked child, see `testkit`).
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use sysv_ipc::queue::{Consumer, Producer, Queue};
@@ -520,5 +521,56 @@ fn a_stopped_and_continued_process_keeps_its_wait() {
         std::thread::sleep(Duration::from_millis(50));
         waiter.kill(libc::SIGCONT);
         waiter.join();
+    });
+}
+
+/// A process forked after its parent waited: the child has none of the parent's
+/// reactor threads, so it must not wait through them. A future the parent left
+/// pending resolves in the child (`WrongProcess`: the role is the parent's)
+/// instead of hanging on a registration nobody serves, and a new wait in the
+/// child is served by a reactor of the child's own.
+#[test]
+fn a_forked_child_waits_through_a_reactor_of_its_own() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let mut rx = q.consumer().unwrap();
+        rx.set_spins(0);
+        let mut tx = q.producer().unwrap();
+        // The parent waits once, so its reactor has a thread ...
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                tx.enqueue(1).unwrap();
+            });
+            assert_eq!(smol::future::block_on(dequeue(&mut rx)).unwrap(), 1);
+        });
+        assert!(reactor_stats().threads >= 1);
+        // ... and leaves a future registered with it.
+        let mut pending = Box::pin(dequeue(&mut rx));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(pending.as_mut().poll(&mut cx).is_pending());
+        let other_key = Key::new(0x5a51_0002);
+        let other: Queue<u64, 4> =
+            Queue::create(other_key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let child = fork_peer(move || {
+            // A fork-safe executor: smol's own `block_on` would share the
+            // parent's I/O reactor (its epoll and its thread's lock).
+            let e = smol::future::block_on(pending).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::WrongProcess, "{e}");
+            let other = Queue::<u64, 4>::open(other_key).unwrap();
+            let mut rx = other.consumer().unwrap();
+            rx.set_spins(0);
+            assert_eq!(smol::future::block_on(dequeue(&mut rx)).unwrap(), 9);
+            assert_eq!(reactor_stats().threads, 1, "the child's own reactor");
+        });
+        let start = Instant::now();
+        while !other.has_consumer().unwrap() {
+            assert!(start.elapsed() < Duration::from_secs(30));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Time for the child to arm and sleep.
+        std::thread::sleep(Duration::from_millis(100));
+        other.producer().unwrap().enqueue(9).unwrap();
+        child.join();
     });
 }
