@@ -85,7 +85,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
  *     and sem_perm.cuid == the segment's shm_perm.cuid (else another user made it).
  */
 #define SVIPC_MAGIC UINT64_C(0x3153524350495653) /* the bytes "SVIPCRS1" read as a little-endian uint64_t */
-#define SVIPC_LAYOUT_VERSION UINT64_C(6) /* of the header and of every layout after it */
+#define SVIPC_LAYOUT_VERSION UINT64_C(7) /* of the header and of every layout after it */
 #define SVIPC_HEADER_SIZE 128
 #define SVIPC_STATE_UNINIT UINT64_C(0)
 #define SVIPC_STATE_INITIALIZING UINT64_C(1)
@@ -246,11 +246,11 @@ _Static_assert(offsetof(struct svipc_header, reserved) == SVIPC_HEADER_RESERVED_
 #define SVIPC_TYPE_ID_F32 UINT64_C(0xdd635018ff703544) /* type_id("f32") */
 #define SVIPC_TYPE_ID_F64 UINT64_C(0xdd744c18ff7ea1ab) /* type_id("f64") */
 /* The macros against the crate's fingerprint::<T>(): */
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0xacc2da6ffa75619b), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x6757412f99faa366), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0xd8f9b887fe330c8b), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x41d7f6eec46221a1), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0xd48c55286325d192), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x8dc81366ef86177a), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x86520838a4e9ed87), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0xb9fef17ef343c26a), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x22dd2fe5b972d780), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0xf3871c316e151bb3), "fingerprint rule");
 
 /*
  * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
@@ -835,13 +835,19 @@ struct svipc_mpsc_entry {
     _Atomic uint64_t claim;
     /* 16: pid of the registrant (its seat's pid word), 0 when it left cleanly */
     _Atomic uint64_t pid;
-    /* 24: zero */
-    _Atomic uint64_t pad[13];
+    /* 24: SVIPC_WAITING_WORD while the registrant waits for room asynchronously
+     * (a futex wait on this word; set before its bit of producers_waiting, release),
+     * else 0: the consumer that takes the bit takes this word too and futex-wakes it,
+     * or posts the producer's semaphore (layout version 7) */
+    _Atomic uint64_t wait;
+    /* 32: zero */
+    _Atomic uint64_t pad[12];
 };
 _Static_assert(sizeof(struct svipc_mpsc_entry) == SVIPC_LINE, "svipc_mpsc_entry: size");
 _Static_assert(offsetof(struct svipc_mpsc_entry, reg) == 0 &&
                offsetof(struct svipc_mpsc_entry, claim) == 8 &&
-               offsetof(struct svipc_mpsc_entry, pid) == 16,
+               offsetof(struct svipc_mpsc_entry, pid) == 16 &&
+               offsetof(struct svipc_mpsc_entry, wait) == 24,
                "svipc_mpsc_entry: offsets");
 
 struct svipc_mpsc_ctl {

@@ -178,6 +178,11 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// wait on the flag itself and is woken by a futex wake; a version-5 peer would
 /// post a semaphore nobody waits on, and the waiter would sleep on.
 ///
+/// 7: an mpsc producer may wait for room asynchronously, announced in its
+/// table entry's `wait` word (offset 24 of the entry) as a broadcast reader
+/// announces in its line; a version-6 consumer would post the producer's
+/// semaphore instead of waking that word.
+///
 /// # Examples
 ///
 /// ```
@@ -189,7 +194,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
 /// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
 /// ```
-pub const LAYOUT_VERSION: u64 = 6;
+pub const LAYOUT_VERSION: u64 = 7;
 
 /// Size of the header in bytes.
 ///

@@ -53,6 +53,7 @@
 //! any bytes are valid values.
 #![allow(unsafe_code)]
 
+mod bit_waiter;
 pub mod broadcast;
 pub mod header;
 pub mod mpsc;
