@@ -40,7 +40,8 @@ use crate::wait::{Side, Waiting};
 /// As [`Receiver::recv_blocking`]: [`ErrorKind::PeerDied`](sysv_ipc::ErrorKind)
 /// when every producer seat is free and one died holding it (noticed within
 /// [`Receiver::peer_check`]; what was committed comes first), `Removed`,
-/// `Corrupt`, `WrongProcess`; `Unsupported` on a kernel without `futex_waitv`.
+/// `Corrupt`, `WrongProcess`; `LimitReached` if the system refuses the reactor
+/// a thread.
 ///
 /// # Examples
 ///
@@ -121,7 +122,7 @@ impl<T: ShmType, const N: usize, B: Backend> Drop for Recv<'_, T, N, B> {
 /// The value comes back in the error: as [`Sender::send_blocking`]
 /// ([`ErrorKind::PeerDied`](sysv_ipc::ErrorKind) when the consumer died holding
 /// its role, noticed within [`Sender::peer_check`]; `Removed`, `Corrupt`,
-/// `WrongProcess`), and `Unsupported` as [`recv`].
+/// `WrongProcess`), and `LimitReached` as [`recv`].
 ///
 /// # Examples
 ///
