@@ -640,6 +640,41 @@ impl Header {
         self.wait_ready(wait)?;
         self.check(shape)
     }
+
+    /// [`attach`](Self::attach) in a segment of `segment_size` bytes. While the
+    /// header is not published, a segment of another size than
+    /// `shape.total_size` is no creator of this layout at work (one makes the
+    /// segment exactly that size): it is refused on its size at once, where a
+    /// wait would end in [`HeaderError::NotReady`], which reads as a creator that
+    /// died and would have the owner of another program's segment remove it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Header, HeaderError, Kind, Shape};
+    ///
+    /// let shape = Shape::of::<f64>(Kind::SeqLock, 1, 256, 264);
+    /// let h = Header::new(); // all zero: another program's, or a creator to come
+    /// let e = h.attach_segment(&shape, 4096, |_| unreachable!("no wait"));
+    /// assert_eq!(e.map_err(|e| e.field()), Err(Some("size")));
+    /// assert_eq!(h.attach_segment(&shape, 264, |_| false), Err(HeaderError::NotReady));
+    /// ```
+    pub fn attach_segment(
+        &self,
+        shape: &Shape,
+        segment_size: usize,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<(), HeaderError> {
+        // Relaxed: a decision on the size alone; `attach` does the Acquire.
+        if segment_size as u64 != shape.total_size && self.state.load(Ordering::Relaxed) != READY {
+            return Err(HeaderError::Mismatch {
+                field: &"size",
+                actual: segment_size as u64,
+                expected: shape.total_size,
+            });
+        }
+        self.attach(shape, wait)
+    }
 }
 
 impl Default for Header {
