@@ -1,5 +1,6 @@
 //! Awaiting a [`Queue`](sysv_ipc::queue::Queue): [`dequeue`] on its consumer and
-//! [`enqueue`] on its producer.
+//! [`enqueue`] on its producer, and for values too big to pass by value (several
+//! MiB), [`read_loan`] and [`write_loan`]: slots lent in place, in the segment.
 //!
 //! Both take the role by `&mut`, so a side has one operation in flight, as its
 //! blocking calls do. A future that finds nothing to do first looks again in place
@@ -24,7 +25,8 @@ use core::task::{Context, Poll};
 
 #[cfg(doc)]
 use sysv_ipc::ErrorKind;
-use sysv_ipc::queue::{Consumer, EnqueueError, Producer};
+use sysv_ipc::queue::{Consumer, EnqueueError, Producer, ReadLoan, WriteLoan};
+use sysv_ipc::view::ShmView;
 use sysv_ipc::wake::PeerSeat;
 use sysv_ipc::{Backend, Result, ShmType};
 
@@ -199,5 +201,183 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Dequeue<'_, T, MAXSZ, 
 impl<T: ShmType, const MAXSZ: usize, B: Backend> Drop for Enqueue<'_, T, MAXSZ, B> {
     fn drop(&mut self) {
         self.waiting.withdraw(self.tx);
+    }
+}
+
+/// Waits until `rx`'s queue holds a value, then lends up to `max` of them in
+/// place ([`Consumer::loan`]): what [`Consumer::loan_blocking`] returns, without
+/// blocking a thread. For values too big for the stack: nothing is copied until
+/// the caller reads what it wants through the loan's views.
+///
+/// The wait looks without lending; once values are there the loan is taken in
+/// the same `poll` (only this consumer takes values, so they are still there),
+/// holding `rx` until it is released or dropped. `max == 0` lends nothing at once.
+///
+/// # Errors
+///
+/// As [`dequeue`].
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, queue::Queue};
+///
+/// // 1 MiB values: 2 slots, never on the stack.
+/// let q = Removal::new(Queue::<[u64; 131_072], 2>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let (mut tx, mut rx) = q.split()?;
+/// smol::block_on(async {
+///     let loan = sysv_ipc_async::queue::write_loan(&mut tx, 1).await?;
+///     loan.slot(0).unwrap().set(131_071, 7).unwrap(); // the last word, in place
+///     loan.commit_all();
+///     let loan = sysv_ipc_async::queue::read_loan(&mut rx, 1).await?;
+///     assert_eq!(loan.slot(0).and_then(|v| v.get(131_071)), Some(7));
+///     loan.release_all();
+///     Ok::<(), sysv_ipc::Error>(())
+/// })?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn read_loan<T: ShmType + ShmView, const MAXSZ: usize, B: Backend>(
+    rx: &mut Consumer<T, MAXSZ, B>,
+    max: usize,
+) -> ReadLoanFuture<'_, T, MAXSZ, B> {
+    ReadLoanFuture {
+        rx: Some(rx),
+        max,
+        waiting: Waiting::default(),
+    }
+}
+
+/// Waits until `tx`'s queue has room, then lends up to `max` free slots to be
+/// written in place ([`Producer::loan`]): what [`Producer::loan_blocking`]
+/// returns, without blocking a thread. Nothing passes through the stack.
+///
+/// The wait looks without lending; once there is room the loan is taken in the
+/// same `poll` (only this producer fills slots, so the room is still there),
+/// holding `tx` until it is committed or dropped (a dropped loan publishes
+/// nothing). `max == 0` lends nothing at once.
+///
+/// # Errors
+///
+/// As [`enqueue`], without a value to hand back.
+///
+/// # Examples
+///
+/// See [`read_loan`].
+pub fn write_loan<T: ShmType + ShmView, const MAXSZ: usize, B: Backend>(
+    tx: &mut Producer<T, MAXSZ, B>,
+    max: usize,
+) -> WriteLoanFuture<'_, T, MAXSZ, B> {
+    WriteLoanFuture {
+        tx: Some(tx),
+        max,
+        waiting: Waiting::default(),
+    }
+}
+
+/// The future of [`read_loan`].
+#[must_use = "futures do nothing unless polled"]
+pub struct ReadLoanFuture<'a, T: ShmType + ShmView, const MAXSZ: usize, B: Backend> {
+    /// `None` once the loan is handed out.
+    rx: Option<&'a mut Consumer<T, MAXSZ, B>>,
+    max: usize,
+    waiting: Waiting,
+}
+
+/// The future of [`write_loan`].
+#[must_use = "futures do nothing unless polled"]
+pub struct WriteLoanFuture<'a, T: ShmType + ShmView, const MAXSZ: usize, B: Backend> {
+    /// `None` once the loan is handed out.
+    tx: Option<&'a mut Producer<T, MAXSZ, B>>,
+    max: usize,
+    waiting: Waiting,
+}
+
+// Not self-referential: an optional borrow, a count and a registration.
+impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Unpin
+    for ReadLoanFuture<'_, T, MAXSZ, B>
+{
+}
+impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Unpin
+    for WriteLoanFuture<'_, T, MAXSZ, B>
+{
+}
+
+impl<'a, T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Future
+    for ReadLoanFuture<'a, T, MAXSZ, B>
+{
+    type Output = Result<ReadLoan<'a, T, MAXSZ, B>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let max = this.max;
+        let Some(rx) = this.rx.as_deref_mut() else {
+            // Polled after completion: the loan was handed out.
+            return Poll::Ready(Err(sysv_ipc::Error::new(sysv_ipc::ErrorKind::WouldBlock)));
+        };
+        if max > 0 {
+            // A look that lends and gives back (a dropped read loan releases
+            // nothing): whether a loan now would hold anything.
+            let ready = this
+                .waiting
+                .poll_take(rx, cx, |s| Ok((!s.loan(max)?.is_empty()).then_some(())));
+            match ready {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) => {}
+            }
+        }
+        match this.rx.take() {
+            Some(rx) => Poll::Ready(rx.loan(max)),
+            None => Poll::Ready(Err(sysv_ipc::Error::new(sysv_ipc::ErrorKind::WouldBlock))),
+        }
+    }
+}
+
+impl<'a, T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Future
+    for WriteLoanFuture<'a, T, MAXSZ, B>
+{
+    type Output = Result<WriteLoan<'a, T, MAXSZ, B>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let max = this.max;
+        let Some(tx) = this.tx.as_deref_mut() else {
+            return Poll::Ready(Err(sysv_ipc::Error::new(sysv_ipc::ErrorKind::WouldBlock)));
+        };
+        if max > 0 {
+            // A dropped write loan publishes nothing: a look at the room.
+            let ready = this
+                .waiting
+                .poll_take(tx, cx, |s| Ok((!s.loan(max)?.is_empty()).then_some(())));
+            match ready {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) => {}
+            }
+        }
+        match this.tx.take() {
+            Some(tx) => Poll::Ready(tx.loan(max)),
+            None => Poll::Ready(Err(sysv_ipc::Error::new(sysv_ipc::ErrorKind::WouldBlock))),
+        }
+    }
+}
+
+impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Drop
+    for ReadLoanFuture<'_, T, MAXSZ, B>
+{
+    fn drop(&mut self) {
+        if let Some(rx) = self.rx.as_deref_mut() {
+            self.waiting.withdraw(rx);
+        }
+    }
+}
+
+impl<T: ShmType + ShmView, const MAXSZ: usize, B: Backend> Drop
+    for WriteLoanFuture<'_, T, MAXSZ, B>
+{
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.as_deref_mut() {
+            self.waiting.withdraw(tx);
+        }
     }
 }
