@@ -458,17 +458,22 @@ fn futex_wait(word: sysv_ipc::wake::WakeWord<'_>) -> bool {
     r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
 }
 
-/// A C producer wakes a Rust consumer that waits on its word (the asynchronous
-/// wait, layout version 6) instead of its semaphore: the C side's wake check
-/// futex-wakes the word. Without it the wait would time out.
-#[test]
-fn c_producer_wakes_a_word_waiting_rust_consumer() {
+/// What the two word-wait tests share: the C peer in `mode` beside this
+/// process's `side` of the queue. `step(side, k, waits)` moves item `k`, waiting
+/// on its word (a futex wait, counted in `waits`) whenever it must, and returns
+/// the item; the C peer's report must end with `last(hash)` of the items.
+fn word_waits_against_c<S>(
+    mode: &str,
+    side: impl FnOnce(&Queue<Item, CAP>) -> S,
+    mut step: impl FnMut(&mut S, u64, &mut u32) -> Item,
+    last: impl FnOnce(u64) -> String,
+) {
     let peer = peer();
     in_ipc_namespace(|| {
         let (q, barrier) = queue(false);
-        let mut rx = q.consumer().unwrap();
+        let mut side = side(&q);
         let c = peer.spawn(&[
-            "produce-word",
+            mode,
             &key_arg(),
             &COUNT.to_string(),
             &CAP.to_string(),
@@ -476,52 +481,56 @@ fn c_producer_wakes_a_word_waiting_rust_consumer() {
         ]);
         let (mut hash, mut waits) = (FNV_BASIS, 0);
         for k in 0..COUNT {
-            let item = loop {
-                if let Some(item) = rx.dequeue().unwrap() {
-                    break item;
-                }
-                if let Some(word) = rx.arm_wake().unwrap() {
-                    assert!(
-                        futex_wait(word),
-                        "item {k}: the C producer never woke the word"
-                    );
-                    waits += 1;
-                }
-            };
+            let item = step(&mut side, k, &mut waits);
             assert_eq!(item.as_bytes(), make_item(k).as_bytes(), "item {k}");
             hash = fnv1a64_from(hash, item.as_bytes());
         }
-        assert!(waits >= 1);
+        assert!(waits >= 1, "never waited on the word");
         let out = c.finish();
         assert_eq!(
             out,
             [
                 format!("barrier {}", barrier as u64),
                 format!("peer parked at {PARK_AT}"),
-                format!("sent {COUNT} hash {hash:016x}"),
+                last(hash),
             ]
         );
-        drop(rx);
+        drop(side);
         q.remove().unwrap();
     });
+}
+
+/// A C producer wakes a Rust consumer that waits on its word (the asynchronous
+/// wait, layout version 6) instead of its semaphore: the C side's wake check
+/// futex-wakes the word. Without it the wait would time out.
+#[test]
+fn c_producer_wakes_a_word_waiting_rust_consumer() {
+    word_waits_against_c(
+        "produce-word",
+        |q| q.consumer().unwrap(),
+        |rx, k, waits| loop {
+            if let Some(item) = rx.dequeue().unwrap() {
+                break item;
+            }
+            if let Some(word) = rx.arm_wake().unwrap() {
+                assert!(
+                    futex_wait(word),
+                    "item {k}: the C producer never woke the word"
+                );
+                *waits += 1;
+            }
+        },
+        |hash| format!("sent {COUNT} hash {hash:016x}"),
+    );
 }
 
 /// A C consumer wakes a Rust producer that waits on its word for room.
 #[test]
 fn c_consumer_wakes_a_word_waiting_rust_producer() {
-    let peer = peer();
-    in_ipc_namespace(|| {
-        let (q, barrier) = queue(false);
-        let mut tx = q.producer().unwrap();
-        let c = peer.spawn(&[
-            "consume-word",
-            &key_arg(),
-            &COUNT.to_string(),
-            &CAP.to_string(),
-            &PARK_AT.to_string(),
-        ]);
-        let (mut hash, mut waits) = (FNV_BASIS, 0);
-        for k in 0..COUNT {
+    word_waits_against_c(
+        "consume-word",
+        |q| q.producer().unwrap(),
+        |tx, k, waits| {
             let mut item = make_item(k);
             while let Err(e) = tx.enqueue(item) {
                 assert!(e.is_full(), "{e}");
@@ -531,24 +540,13 @@ fn c_consumer_wakes_a_word_waiting_rust_producer() {
                         futex_wait(word),
                         "item {k}: the C consumer never woke the word"
                     );
-                    waits += 1;
+                    *waits += 1;
                 }
             }
-            hash = fnv1a64_from(hash, item.as_bytes());
-        }
-        assert!(waits >= 1);
-        let out = c.finish();
-        assert_eq!(
-            out,
-            [
-                format!("barrier {}", barrier as u64),
-                format!("peer parked at {PARK_AT}"),
-                format!("received {COUNT} hash {hash:016x} then would block"),
-            ]
-        );
-        drop(tx);
-        q.remove().unwrap();
-    });
+            item
+        },
+        |hash| format!("received {COUNT} hash {hash:016x} then would block"),
+    );
 }
 
 /// Items through the close tests: enough to go around the ring many times.
