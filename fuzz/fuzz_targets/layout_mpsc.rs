@@ -131,6 +131,12 @@ fn run(input: &mut Input<'_>) {
                     _ => {
                         let _ = p.push(|s| s[0].store(u64::from(arg), Relaxed), env);
                         let _ = p.reserve_blocking(u32::from(arg % 3), env);
+                        // An asynchronous wait for room armed over whatever the
+                        // entry's `wait` word and the bitmap hold, then given up.
+                        if let Ok(Some(word)) = p.arm(env) {
+                            let _ = word.load(Relaxed);
+                            p.disarm(env);
+                        }
                     }
                 }
                 let len = p.reserved().len();
