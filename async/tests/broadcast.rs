@@ -10,6 +10,8 @@ use sysv_ipc_async::broadcast::{recv, send};
 use sysv_ipc_async::reactor_stats;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
 
+mod common;
+
 const KEY: Key = Key::new(0x5a55_0001);
 const LIMIT: Duration = Duration::from_secs(240);
 type B = Broadcast<u64, 16>;
@@ -39,7 +41,7 @@ fn open(policy: Policy) -> B {
 /// process: both see every value in order, and the async one waited on its word.
 #[test]
 fn async_and_blocking_readers_of_a_blocking_writer() {
-    const N: u64 = 50_000;
+    let n = common::stream_len(50_000);
     in_ipc_namespace_timeout(LIMIT, || {
         let bc = create(Policy::Lossless);
         let mut rx = bc.reader(Start::Oldest).unwrap();
@@ -47,7 +49,7 @@ fn async_and_blocking_readers_of_a_blocking_writer() {
             let bc = open(Policy::Lossless);
             let mut r = bc.reader(Start::Oldest).unwrap();
             r.set_spins(0);
-            for i in 0..N {
+            for i in 0..n {
                 assert_eq!(r.recv_blocking().unwrap(), i, "blocking reader");
             }
         });
@@ -59,7 +61,7 @@ fn async_and_blocking_readers_of_a_blocking_writer() {
             let bc = open(Policy::Lossless);
             let mut w = bc.writer().unwrap();
             w.set_spins(0);
-            for i in 0..N {
+            for i in 0..n {
                 w.send_blocking(i).unwrap();
                 if i % 5000 == 0 {
                     // Now and then nothing for a while: the readers wait.
@@ -72,7 +74,7 @@ fn async_and_blocking_readers_of_a_blocking_writer() {
             .build()
             .unwrap();
         rt.block_on(async {
-            for i in 0..N {
+            for i in 0..n {
                 assert_eq!(recv(&mut rx).await.unwrap(), i, "async reader");
             }
         });
@@ -198,14 +200,14 @@ fn dropped_receives_lose_nothing() {
 /// value arrives in order, and the writer waited on its word for room.
 #[test]
 fn an_async_lossless_writer_waits_for_a_blocking_reader() {
-    const N: u64 = 50_000;
+    let n = common::stream_len(50_000);
     in_ipc_namespace_timeout(LIMIT, || {
         let bc = create(Policy::Lossless);
         let reader = fork_peer(|| {
             let bc = open(Policy::Lossless);
             let mut r = bc.reader(Start::Oldest).unwrap();
             r.set_spins(0);
-            for i in 0..N {
+            for i in 0..n {
                 assert_eq!(r.recv_blocking().unwrap(), i);
                 if i % 5000 == 0 {
                     // A slow reader now and then: the writer waits for room.
@@ -218,7 +220,7 @@ fn an_async_lossless_writer_waits_for_a_blocking_reader() {
         }
         let mut w = bc.writer().unwrap();
         smol::block_on(async {
-            for i in 0..N {
+            for i in 0..n {
                 send(&mut w, i).await.unwrap();
             }
         });

@@ -11,6 +11,8 @@ use sysv_ipc_async::mpsc::{recv, send};
 use sysv_ipc_async::reactor_stats;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
 
+mod common;
+
 const KEY: Key = Key::new(0x5a54_0001);
 const LIMIT: Duration = Duration::from_secs(240);
 type M = Mpsc<u64, 16>;
@@ -20,7 +22,7 @@ type M = Mpsc<u64, 16>;
 /// consumer waited on its word.
 #[test]
 fn blocking_producer_processes_into_an_async_consumer() {
-    const PER: u64 = 20_000;
+    let per = common::stream_len(60_000) / 3;
     in_ipc_namespace_timeout(LIMIT, || {
         let m = M::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let mut rx = m.consumer().unwrap();
@@ -30,7 +32,7 @@ fn blocking_producer_processes_into_an_async_consumer() {
                     let m = M::open(KEY).unwrap();
                     let mut tx = m.producer().unwrap();
                     tx.set_spins(0);
-                    for i in 0..PER {
+                    for i in 0..per {
                         tx.send_blocking(s << 32 | i).unwrap();
                         if i % 1000 == 0 {
                             // Now and then nothing for a while: the consumer waits.
@@ -46,7 +48,7 @@ fn blocking_producer_processes_into_an_async_consumer() {
             .unwrap();
         let mut next = [0u64; 3];
         rt.block_on(async {
-            for _ in 0..3 * PER {
+            for _ in 0..3 * per {
                 let v = recv(&mut rx).await.unwrap();
                 let (s, i) = ((v >> 32) as usize, v & 0xffff_ffff);
                 assert_eq!(i, next[s], "producer {s}: lost, duplicated or out of order");
@@ -175,7 +177,7 @@ fn dropped_receives_lose_nothing() {
 /// and each async producer waited and was woken.
 #[test]
 fn async_and_blocking_producer_processes_into_a_blocking_consumer() {
-    const PER: u64 = 20_000;
+    let per = common::stream_len(60_000) / 3;
     in_ipc_namespace_timeout(LIMIT, || {
         let m = M::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let mut rx = m.consumer().unwrap();
@@ -192,17 +194,17 @@ fn async_and_blocking_producer_processes_into_a_blocking_consumer() {
                             .build()
                             .unwrap()
                             .block_on(async {
-                                for i in 0..PER {
+                                for i in 0..per {
                                     send(&mut tx, value(i)).await.unwrap();
                                 }
                             }),
                         1 => smol::block_on(async {
-                            for i in 0..PER {
+                            for i in 0..per {
                                 send(&mut tx, value(i)).await.unwrap();
                             }
                         }),
                         _ => {
-                            for i in 0..PER {
+                            for i in 0..per {
                                 tx.send_blocking(value(i)).unwrap();
                             }
                             return;
@@ -217,7 +219,7 @@ fn async_and_blocking_producer_processes_into_a_blocking_consumer() {
             })
             .collect();
         let mut next = [0u64; 3];
-        for n in 0..3 * PER {
+        for n in 0..3 * per {
             if n % 2000 == 0 {
                 // Nothing taken for a while: the ring fills and producers wait.
                 std::thread::sleep(Duration::from_millis(2));

@@ -14,13 +14,11 @@ use sysv_ipc_async::queue::{dequeue, enqueue};
 use sysv_ipc_async::reactor_stats;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
 
+mod common;
+
 /// Messages per stream: bounded in CI; `SYSV_IPC_ASYNC_FULL=1` streams 1 M.
 fn stream_len() -> u64 {
-    if std::env::var_os("SYSV_IPC_ASYNC_FULL").is_some_and(|v| v == "1") {
-        1_000_000
-    } else {
-        100_000
-    }
+    common::stream_len(100_000)
 }
 
 const LIMIT: Duration = Duration::from_secs(240);

@@ -104,3 +104,13 @@ pub fn poll_once<F: Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     std::pin::Pin::new(f).poll(&mut cx)
 }
+
+/// Records in a stream test: `bounded` in CI, 1 M with `SYSV_IPC_ASYNC_FULL=1`
+/// (the full count).
+pub fn stream_len(bounded: u64) -> u64 {
+    if std::env::var_os("SYSV_IPC_ASYNC_FULL").is_some_and(|v| v == "1") {
+        1_000_000
+    } else {
+        bounded
+    }
+}
