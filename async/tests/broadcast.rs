@@ -126,11 +126,6 @@ fn the_writers_death_reaches_the_future() {
     });
 }
 
-fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    std::pin::Pin::new(f).poll(&mut cx)
-}
-
 /// Receive futures dropped at random points lose nothing (lossless): what they
 /// returned, then what a plain receive drains, is every value sent, in order.
 #[test]
@@ -143,53 +138,16 @@ fn dropped_receives_lose_nothing() {
             bc.reader(Start::Oldest).unwrap(),
             0u64,
         ));
-        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 256,
-            failure_persistence: None,
-            ..Default::default()
-        });
         // 0: send, 1: poll (a future made if none), 2: drop it.
         let steps = proptest::collection::vec(0u8..3, 1..60);
-        runner
+        common::runner()
             .run(&steps, |steps| {
                 let mut sides = sides.borrow_mut();
                 let (tx, rx, next) = &mut *sides;
                 rx.set_spins(16); // one look through the executor, then arm
-                let first = *next;
-                let mut got = Vec::new();
-                let mut i = 0;
-                while let Some(&step) = steps.get(i) {
-                    i += 1;
-                    if step == 0 && tx.send(*next).is_ok() {
-                        *next += 1;
-                    }
-                    if step != 1 {
-                        continue;
-                    }
-                    let mut f = recv(rx);
-                    let mut step = 1;
-                    loop {
-                        if step == 1 {
-                            if let std::task::Poll::Ready(v) = poll_once(&mut f) {
-                                got.push(v.unwrap());
-                                break;
-                            }
-                        } else if step == 0 {
-                            if tx.send(*next).is_ok() {
-                                *next += 1;
-                            }
-                        } else {
-                            break;
-                        }
-                        let Some(&s) = steps.get(i) else { break };
-                        i += 1;
-                        step = s;
-                    }
-                }
-                while let Some(v) = rx.recv().unwrap() {
-                    got.push(v);
-                }
-                prop_assert_eq!(got, (first..*next).collect::<Vec<_>>());
+                let (got, sent) =
+                    common::dropped_receives(&steps, &mut |v| tx.send(v).is_ok(), rx, next);
+                prop_assert_eq!(got, sent);
                 Ok(())
             })
             .unwrap();
@@ -273,4 +231,14 @@ fn an_async_writer_is_freed_by_a_dead_readers_drop() {
             "the dead reader was dropped"
         );
     });
+}
+
+impl common::Receiving for sysv_ipc::broadcast::Reader<u64, 16> {
+    type Recv<'a> = sysv_ipc_async::broadcast::Recv<'a, u64, 16, sysv_ipc::DefaultBackend>;
+    fn recv_future(&mut self) -> Self::Recv<'_> {
+        recv(self)
+    }
+    fn try_recv(&mut self) -> Option<u64> {
+        self.recv().unwrap()
+    }
 }

@@ -103,11 +103,6 @@ fn the_last_producers_death_reaches_the_future() {
     });
 }
 
-fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    std::pin::Pin::new(f).poll(&mut cx)
-}
-
 /// Receive futures dropped at random points lose nothing: what they returned,
 /// then what a plain receive drains, is every value sent, in order, once.
 #[test]
@@ -116,53 +111,16 @@ fn dropped_receives_lose_nothing() {
     in_ipc_namespace_timeout(LIMIT, || {
         let m: Mpsc<u64, 4> = Mpsc::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let sides = std::cell::RefCell::new((m.producer().unwrap(), m.consumer().unwrap(), 0u64));
-        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 256,
-            failure_persistence: None,
-            ..Default::default()
-        });
         // 0: send, 1: poll (a future made if none), 2: drop it.
         let steps = proptest::collection::vec(0u8..3, 1..60);
-        runner
+        common::runner()
             .run(&steps, |steps| {
                 let mut sides = sides.borrow_mut();
                 let (tx, rx, next) = &mut *sides;
                 rx.set_spins(16); // one look through the executor, then arm
-                let first = *next;
-                let mut got = Vec::new();
-                let mut i = 0;
-                while let Some(&step) = steps.get(i) {
-                    i += 1;
-                    if step == 0 && tx.send(*next).is_ok() {
-                        *next += 1;
-                    }
-                    if step != 1 {
-                        continue;
-                    }
-                    let mut f = recv(rx);
-                    let mut step = 1;
-                    loop {
-                        if step == 1 {
-                            if let std::task::Poll::Ready(v) = poll_once(&mut f) {
-                                got.push(v.unwrap());
-                                break;
-                            }
-                        } else if step == 0 {
-                            if tx.send(*next).is_ok() {
-                                *next += 1;
-                            }
-                        } else {
-                            break;
-                        }
-                        let Some(&s) = steps.get(i) else { break };
-                        i += 1;
-                        step = s;
-                    }
-                }
-                while let Some(v) = rx.recv().unwrap() {
-                    got.push(v);
-                }
-                prop_assert_eq!(got, (first..*next).collect::<Vec<_>>());
+                let (got, sent) =
+                    common::dropped_receives(&steps, &mut |v| tx.send(v).is_ok(), rx, next);
+                prop_assert_eq!(got, sent);
                 Ok(())
             })
             .unwrap();
@@ -292,11 +250,7 @@ fn dropped_sends_lose_nothing_and_leave_no_wake() {
         let m: Mpsc<u64, 2> = Mpsc::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let sides = std::cell::RefCell::new((m.producer().unwrap(), m.consumer().unwrap(), 0u64));
         let own = (DEFAULT_PRODUCERS + 3 + sides.borrow().0.seat()) as u16;
-        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 256,
-            failure_persistence: None,
-            ..Default::default()
-        });
+        let mut runner = common::runner();
         // 0: receive, 1: poll (a future of the next value made if none), 2: drop it.
         let steps = proptest::collection::vec(0u8..3, 1..60);
         runner
@@ -317,7 +271,7 @@ fn dropped_sends_lose_nothing_and_leave_no_wake() {
                             *next += 1;
                             let mut f = send(tx, v);
                             loop {
-                                if let std::task::Poll::Ready(r) = poll_once(&mut f) {
+                                if let std::task::Poll::Ready(r) = common::poll_once(&mut f) {
                                     r.unwrap();
                                     sent.push(v);
                                     break;
@@ -344,4 +298,14 @@ fn dropped_sends_lose_nothing_and_leave_no_wake() {
             })
             .unwrap();
     });
+}
+
+impl common::Receiving for sysv_ipc::mpsc::Receiver<u64, 4> {
+    type Recv<'a> = sysv_ipc_async::mpsc::Recv<'a, u64, 4, sysv_ipc::DefaultBackend>;
+    fn recv_future(&mut self) -> Self::Recv<'_> {
+        recv(self)
+    }
+    fn try_recv(&mut self) -> Option<u64> {
+        self.recv().unwrap()
+    }
 }

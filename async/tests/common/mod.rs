@@ -114,3 +114,71 @@ pub fn stream_len(bounded: u64) -> u64 {
         bounded
     }
 }
+
+/// A receiving side whose futures the cancellation tests make, poll and drop.
+pub trait Receiving {
+    type Recv<'a>: Future<Output = sysv_ipc::Result<u64>> + Unpin
+    where
+        Self: 'a;
+    /// The side's receive future.
+    fn recv_future(&mut self) -> Self::Recv<'_>;
+    /// The side's non-blocking receive.
+    fn try_recv(&mut self) -> Option<u64>;
+}
+
+/// One proptest case of "dropped receives lose nothing": `steps` of 0 (send
+/// the next value with `send`, which says whether it went in), 1 (poll a receive
+/// future, made if there is none) and 2 (drop it); then a plain drain. Returns
+/// what was received and what was sent, in order: equal unless a dropped
+/// future lost or took a value.
+pub fn dropped_receives<R: Receiving>(
+    steps: &[u8],
+    send: &mut dyn FnMut(u64) -> bool,
+    rx: &mut R,
+    next: &mut u64,
+) -> (Vec<u64>, Vec<u64>) {
+    let first = *next;
+    let mut sent = |next: &mut u64| {
+        if send(*next) {
+            *next += 1;
+        }
+    };
+    let mut got = Vec::new();
+    let mut i = 0;
+    while let Some(&step) = steps.get(i) {
+        i += 1;
+        match step {
+            0 => sent(next),
+            1 => {
+                let mut f = rx.recv_future();
+                loop {
+                    if let std::task::Poll::Ready(v) = poll_once(&mut f) {
+                        got.push(v.expect("receive"));
+                        break;
+                    }
+                    let Some(&s) = steps.get(i) else { break };
+                    i += 1;
+                    match s {
+                        0 => sent(next),
+                        1 => {}
+                        _ => break,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    while let Some(v) = rx.try_recv() {
+        got.push(v);
+    }
+    (got, (first..*next).collect())
+}
+
+/// The proptest runner of the cancellation tests: 256 cases, nothing persisted.
+pub fn runner() -> proptest::test_runner::TestRunner {
+    proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Default::default()
+    })
+}
