@@ -85,7 +85,7 @@ _Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
  *     and sem_perm.cuid == the segment's shm_perm.cuid (else another user made it).
  */
 #define SVIPC_MAGIC UINT64_C(0x3153524350495653) /* the bytes "SVIPCRS1" read as a little-endian uint64_t */
-#define SVIPC_LAYOUT_VERSION UINT64_C(6) /* of the header and of every layout after it */
+#define SVIPC_LAYOUT_VERSION UINT64_C(7) /* of the header and of every layout after it */
 #define SVIPC_HEADER_SIZE 128
 #define SVIPC_STATE_UNINIT UINT64_C(0)
 #define SVIPC_STATE_INITIALIZING UINT64_C(1)
@@ -246,11 +246,11 @@ _Static_assert(offsetof(struct svipc_header, reserved) == SVIPC_HEADER_RESERVED_
 #define SVIPC_TYPE_ID_F32 UINT64_C(0xdd635018ff703544) /* type_id("f32") */
 #define SVIPC_TYPE_ID_F64 UINT64_C(0xdd744c18ff7ea1ab) /* type_id("f64") */
 /* The macros against the crate's fingerprint::<T>(): */
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0xacc2da6ffa75619b), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x6757412f99faa366), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0xd8f9b887fe330c8b), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x41d7f6eec46221a1), "fingerprint rule");
-_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0xd48c55286325d192), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U8, 1, 1) == UINT64_C(0x8dc81366ef86177a), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_U64, 8, 8) == UINT64_C(0x86520838a4e9ed87), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_TYPE_ID_F64, 8, 8) == UINT64_C(0xb9fef17ef343c26a), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_U32, 3), 12, 4) == UINT64_C(0x22dd2fe5b972d780), "fingerprint rule");
+_Static_assert(SVIPC_FINGERPRINT(SVIPC_ARRAY_TYPE_ID(SVIPC_ARRAY_TYPE_ID(SVIPC_TYPE_ID_I16, 2), 5), 20, 2) == UINT64_C(0xf3871c316e151bb3), "fingerprint rule");
 
 /*
  * 3. Queue<T, MAXSZ>: a single-producer single-consumer ring (kind SVIPC_KIND_RING).
@@ -461,8 +461,10 @@ struct svipc_seqlock_ctl {
     _Atomic uint64_t seq;
     /* 136: pid of the writer role's holder, 0 when released cleanly */
     _Atomic uint64_t writer_pid;
-    /* 144: zero: keeps the value off the sequence's 128 bytes */
-    _Atomic uint64_t pad[14];
+    /* 144: SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all */
+    _Atomic uint64_t watchers;
+    /* 152: zero: keeps the value off the sequence's 128 bytes */
+    _Atomic uint64_t pad[13];
 };
 #define SVIPC_SIZEOF_SEQLOCK_CTL 256
 #define SVIPC_SEQLOCK_HEADER_OFFSET 0
@@ -471,8 +473,10 @@ struct svipc_seqlock_ctl {
 #define SVIPC_SEQLOCK_SEQ_SIZE 8
 #define SVIPC_SEQLOCK_WRITER_PID_OFFSET 136
 #define SVIPC_SEQLOCK_WRITER_PID_SIZE 8
-#define SVIPC_SEQLOCK_PAD_OFFSET 144
-#define SVIPC_SEQLOCK_PAD_SIZE 112
+#define SVIPC_SEQLOCK_WATCHERS_OFFSET 144
+#define SVIPC_SEQLOCK_WATCHERS_SIZE 8
+#define SVIPC_SEQLOCK_PAD_OFFSET 152
+#define SVIPC_SEQLOCK_PAD_SIZE 104
 _Static_assert(sizeof(struct svipc_seqlock_ctl) == SVIPC_SIZEOF_SEQLOCK_CTL, "svipc_seqlock_ctl: size");
 _Static_assert(offsetof(struct svipc_seqlock_ctl, header) == SVIPC_SEQLOCK_HEADER_OFFSET &&
                sizeof(((struct svipc_seqlock_ctl *)0)->header) == SVIPC_SEQLOCK_HEADER_SIZE,
@@ -483,6 +487,9 @@ _Static_assert(offsetof(struct svipc_seqlock_ctl, seq) == SVIPC_SEQLOCK_SEQ_OFFS
 _Static_assert(offsetof(struct svipc_seqlock_ctl, writer_pid) == SVIPC_SEQLOCK_WRITER_PID_OFFSET &&
                sizeof(((struct svipc_seqlock_ctl *)0)->writer_pid) == SVIPC_SEQLOCK_WRITER_PID_SIZE,
                "svipc_seqlock_ctl.writer_pid: offset and size");
+_Static_assert(offsetof(struct svipc_seqlock_ctl, watchers) == SVIPC_SEQLOCK_WATCHERS_OFFSET &&
+               sizeof(((struct svipc_seqlock_ctl *)0)->watchers) == SVIPC_SEQLOCK_WATCHERS_SIZE,
+               "svipc_seqlock_ctl.watchers: offset and size");
 _Static_assert(offsetof(struct svipc_seqlock_ctl, pad) == SVIPC_SEQLOCK_PAD_OFFSET &&
                sizeof(((struct svipc_seqlock_ctl *)0)->pad) == SVIPC_SEQLOCK_PAD_SIZE,
                "svipc_seqlock_ctl.pad: offset and size");
@@ -555,8 +562,10 @@ struct svipc_table_ctl {
     _Atomic uint64_t version;
     /* 136: pid of the writer role's holder, 0 when released cleanly */
     _Atomic uint64_t writer_pid;
-    /* 144: zero: keeps the change index off the writer's 128 bytes */
-    _Atomic uint64_t pad[14];
+    /* 144: SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all */
+    _Atomic uint64_t watchers;
+    /* 152: zero: keeps the change index off the writer's 128 bytes */
+    _Atomic uint64_t pad[13];
 };
 #define SVIPC_SIZEOF_TABLE_CTL 256
 #define SVIPC_TABLE_HEADER_OFFSET 0
@@ -565,8 +574,10 @@ struct svipc_table_ctl {
 #define SVIPC_TABLE_VERSION_SIZE 8
 #define SVIPC_TABLE_WRITER_PID_OFFSET 136
 #define SVIPC_TABLE_WRITER_PID_SIZE 8
-#define SVIPC_TABLE_PAD_OFFSET 144
-#define SVIPC_TABLE_PAD_SIZE 112
+#define SVIPC_TABLE_WATCHERS_OFFSET 144
+#define SVIPC_TABLE_WATCHERS_SIZE 8
+#define SVIPC_TABLE_PAD_OFFSET 152
+#define SVIPC_TABLE_PAD_SIZE 104
 _Static_assert(sizeof(struct svipc_table_ctl) == SVIPC_SIZEOF_TABLE_CTL, "svipc_table_ctl: size");
 _Static_assert(offsetof(struct svipc_table_ctl, header) == SVIPC_TABLE_HEADER_OFFSET &&
                sizeof(((struct svipc_table_ctl *)0)->header) == SVIPC_TABLE_HEADER_SIZE,
@@ -577,6 +588,9 @@ _Static_assert(offsetof(struct svipc_table_ctl, version) == SVIPC_TABLE_VERSION_
 _Static_assert(offsetof(struct svipc_table_ctl, writer_pid) == SVIPC_TABLE_WRITER_PID_OFFSET &&
                sizeof(((struct svipc_table_ctl *)0)->writer_pid) == SVIPC_TABLE_WRITER_PID_SIZE,
                "svipc_table_ctl.writer_pid: offset and size");
+_Static_assert(offsetof(struct svipc_table_ctl, watchers) == SVIPC_TABLE_WATCHERS_OFFSET &&
+               sizeof(((struct svipc_table_ctl *)0)->watchers) == SVIPC_TABLE_WATCHERS_SIZE,
+               "svipc_table_ctl.watchers: offset and size");
 _Static_assert(offsetof(struct svipc_table_ctl, pad) == SVIPC_TABLE_PAD_OFFSET &&
                sizeof(((struct svipc_table_ctl *)0)->pad) == SVIPC_TABLE_PAD_SIZE,
                "svipc_table_ctl.pad: offset and size");

@@ -8,7 +8,7 @@
  * src/layout/ring.rs, src/layout/seqlock.rs, src/layout/table.rs,
  * src/layout/broadcast.rs, src/layout/mpsc.rs, src/queue.rs, src/seqlock.rs,
  * src/table.rs, src/broadcast.rs, src/mpsc.rs and src/park.rs operation for operation, with the same C11 memory orders. It implements layout
- * version 6 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
+ * version 7 and refuses to compile against another (see SVIPC_PROTOCOL_VERSION).
  *
  * Use: define _GNU_SOURCE before any #include (semtimedop(2), syscall(2)), then
  * #include "sysv_ipc_protocol.h". Everything is `static`; Linux only (membarrier).
@@ -54,9 +54,9 @@
 
 /* The layout version this file implements: a generated header for another one
  * means the protocol changed, and the code below must be updated with it. */
-#define SVIPC_PROTOCOL_VERSION 6
+#define SVIPC_PROTOCOL_VERSION 7
 _Static_assert(SVIPC_LAYOUT_VERSION == SVIPC_PROTOCOL_VERSION,
-               "sysv_ipc_protocol.h implements layout version 5: update it to the "
+               "sysv_ipc_protocol.h implements layout version 7: update it to the "
                "protocol of the SVIPC_LAYOUT_VERSION in sysv_ipc_layout.h");
 
 /* Results: >= 0 success, < 0 failure. */
@@ -174,6 +174,20 @@ static inline void svipc_wake_taken_(int semid, unsigned short sem, _Atomic uint
         syscall(SYS_futex, (uint32_t *)flag, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL, NULL, 0);
     if (taken & ~SVIPC_WAITING_WORD)
         svipc_semop_(semid, sem, 1, 0);
+}
+
+/* The writer's wake check of a single-writer layout (seqlock, table; layout
+ * version 7, src/layout/watch.rs), after the store that published a write: a
+ * seq_cst fence (pairs with the watcher's after its announcement), then one load
+ * of the shared watchers word; if a watcher announced itself, the exchange clears
+ * the word and a futex wake wakes every watcher on its low half. No system call
+ * when nobody watches. */
+static inline void svipc_wake_watchers_(_Atomic uint64_t *watchers) {
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(watchers, memory_order_relaxed) != 0 &&
+        atomic_exchange_explicit(watchers, 0, memory_order_relaxed) != 0)
+        syscall(SYS_futex, (uint32_t *)watchers, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL,
+                NULL, 0);
 }
 
 /* ---- the header handshake (src/layout/header.rs) ---- */
@@ -1030,6 +1044,7 @@ static inline int svipc_seqlock_write(struct svipc_seqlock *s, const void *src) 
     /* Release: publishes the words; pairs with the readers' acquire load of seq. */
     atomic_store_explicit(&s->ctl->seq, s->seq + 2, memory_order_release);
     s->seq += 2;
+    svipc_wake_watchers_(&s->ctl->watchers);
     return SVIPC_OK;
 }
 
@@ -1204,6 +1219,7 @@ static inline int svipc_table_writer(struct svipc_table *tb, int reclaim) {
     }
     /* Release: publishes the repairs; the first write is v + 1. */
     atomic_store_explicit(&tb->ctl->version, v, memory_order_release);
+    svipc_wake_watchers_(&tb->ctl->watchers);
     tb->version = v;
     tb->writer = 1;
     tb->pid = getpid();
@@ -1230,6 +1246,7 @@ static inline int svipc_table_write(struct svipc_table *tb, uint64_t i, const vo
     atomic_store_explicit(&tb->groups[i / SVIPC_TABLE_GROUP], v, memory_order_relaxed);
     /* Release: publishes the two index stores; pairs with changed_since's fence. */
     atomic_store_explicit(&tb->ctl->version, v, memory_order_release);
+    svipc_wake_watchers_(&tb->ctl->watchers);
     if (version != NULL)
         *version = v;
     return SVIPC_OK;

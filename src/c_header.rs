@@ -206,7 +206,7 @@ const RING_FIELDS: [Field; 11] = [
     ),
 ];
 
-const SEQLOCK_FIELDS: [Field; 4] = [
+const SEQLOCK_FIELDS: [Field; 5] = [
     field!(
         SeqCtl,
         header,
@@ -227,13 +227,19 @@ const SEQLOCK_FIELDS: [Field; 4] = [
     ),
     field!(
         SeqCtl,
+        watchers,
+        Word,
+        "SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all"
+    ),
+    field!(
+        SeqCtl,
         pad,
         Words,
         "zero: keeps the value off the sequence's 128 bytes"
     ),
 ];
 
-const TABLE_FIELDS: [Field; 4] = [
+const TABLE_FIELDS: [Field; 5] = [
     field!(
         TableCtl,
         header,
@@ -251,6 +257,12 @@ const TABLE_FIELDS: [Field; 4] = [
         writer_pid,
         Word,
         "pid of the writer role's holder, 0 when released cleanly"
+    ),
+    field!(
+        TableCtl,
+        watchers,
+        Word,
+        "SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all"
     ),
     field!(
         TableCtl,

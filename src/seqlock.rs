@@ -62,6 +62,8 @@ use crate::sync::AtomicU64;
 use crate::view::{ShmView, ViewCell};
 use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
+mod watch;
+
 /// The writer role (1 = free).
 pub(crate) const WRITER: u16 = 0;
 /// Initial values of the set: the writer role is free.
@@ -1201,6 +1203,7 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
             self.holder()?;
             let stored = self.inner.write(value.as_bytes());
             debug_assert!(stored, "the value's words are sized from T");
+            self.wake_watchers();
             Ok(())
         })
     }
@@ -1245,9 +1248,11 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
             // The writer's own mapping (`SeqLock::writer` attached it), which no
             // reader of this process loads from: its narrower stores meet no load
             // of another size in this process.
-            self.inner
-                .write_in_place(|words| value_view::<T>(words).map(write))
-                .ok_or_else(|| too_small(self.role.handle().att.len(), SeqLock::<T, B>::SIZE))
+            let r = self
+                .inner
+                .write_in_place(|words| value_view::<T>(words).map(write));
+            self.wake_watchers();
+            r.ok_or_else(|| too_small(self.role.handle().att.len(), SeqLock::<T, B>::SIZE))
         })
     }
 

@@ -71,6 +71,8 @@ use crate::sync::AtomicU64;
 use crate::view::{ShmView, ViewCell};
 use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
 
+mod watch;
+
 /// The writer role (1 = free).
 pub(crate) const WRITER: u16 = 0;
 /// Initial values of the set: the writer role is free.
@@ -1027,10 +1029,14 @@ impl<T: ShmType, const N: usize, B: Backend> Table<T, N, B, ReadWrite> {
         let role = Role::claim(table, seat, reclaim)?;
         // Only now, holding the role: the repair of what a dead writer left, and
         // the version to start from (`TableWriter::new`).
-        Ok(Writer {
+        let writer = Writer {
             inner: TableWriter::new(slots),
             role,
-        })
+        };
+        // `new` stored a version (and may have repaired slots a dead writer left
+        // unreported): a change for watchers.
+        writer.wake_watchers();
+        Ok(writer)
     }
 
     /// Claims the writer role for this process. The role owns its handle on the
@@ -1316,9 +1322,12 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
         during(&"Writer::write", self.role.handle().object(), || {
             self.role.holder()?;
             let i = Table::<T, N, B>::slot(i)?;
-            self.inner
+            let v = self
+                .inner
                 .write(i, value.as_bytes())
-                .map_err(|e| table_error(e, i, N))
+                .map_err(|e| table_error(e, i, N))?;
+            self.wake_watchers();
+            Ok(v)
         })
     }
 
@@ -1366,6 +1375,7 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
                 .inner
                 .write_in_place(i, |words| value_view::<T>(words).map(write))
                 .map_err(|e| table_error(e, i, N))?;
+            self.wake_watchers();
             let r =
                 r.ok_or_else(|| too_small(self.role.handle().att.len(), Table::<T, N, B>::SIZE))?;
             Ok((r, version))

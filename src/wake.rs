@@ -137,3 +137,32 @@ pub struct PeerSeat {
     /// The seat's semaphore in it.
     pub num: u16,
 }
+
+/// What a watcher's arm found (`arm_watch` of
+/// [`SeqLock`](crate::seqlock::SeqLock::arm_watch) and
+/// [`Table`](crate::table::Table::arm_watch)): the object changed since the version
+/// the watcher saw, or the word to sleep on until the writer's next write.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock, wake::Watched};
+///
+/// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut w = lock.writer()?;
+/// let Watched::Armed(word) = lock.arm_watch(0)? else { panic!("nothing written yet") };
+/// w.write(&5)?; // clears the word, then wakes it
+/// assert!(!word.is_armed());
+/// assert!(matches!(lock.arm_watch(0)?, Watched::Changed(2)));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum Watched<'a> {
+    /// A complete write with this version came after the one the watcher gave:
+    /// read now.
+    Changed(u64),
+    /// No write since: sleep on the word (see [`WakeWord`]), which the writer's
+    /// next write clears and wakes, then arm again. Any number of watchers share
+    /// it.
+    Armed(WakeWord<'a>),
+}

@@ -178,6 +178,10 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// wait on the flag itself and is woken by a futex wake; a version-5 peer would
 /// post a semaphore nobody waits on, and the waiter would sleep on.
 ///
+/// 7: the seqlock's and the table's `watchers` word (offset 144, taken from the
+/// padding, [`watch`](crate::layout::watch)): a version-6 writer would never run
+/// the wake check, and a watcher would sleep through its writes.
+///
 /// # Examples
 ///
 /// ```
@@ -189,7 +193,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// h.publish(&Shape::of::<u32>(Kind::Ring, 8, 384, 384 + 8 * 8), 1);
 /// assert_eq!(h.layout_version.load(Ordering::Relaxed), LAYOUT_VERSION);
 /// ```
-pub const LAYOUT_VERSION: u64 = 6;
+pub const LAYOUT_VERSION: u64 = 7;
 
 /// Size of the header in bytes.
 ///
