@@ -461,7 +461,7 @@ struct svipc_seqlock_ctl {
     _Atomic uint64_t seq;
     /* 136: pid of the writer role's holder, 0 when released cleanly */
     _Atomic uint64_t writer_pid;
-    /* 144: SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all */
+    /* 144: low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all */
     _Atomic uint64_t watchers;
     /* 152: zero: keeps the value off the sequence's 128 bytes */
     _Atomic uint64_t pad[13];
@@ -562,7 +562,7 @@ struct svipc_table_ctl {
     _Atomic uint64_t version;
     /* 136: pid of the writer role's holder, 0 when released cleanly */
     _Atomic uint64_t writer_pid;
-    /* 144: SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all */
+    /* 144: low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all */
     _Atomic uint64_t watchers;
     /* 152: zero: keeps the change index off the writer's 128 bytes */
     _Atomic uint64_t pad[13];

@@ -179,15 +179,22 @@ static inline void svipc_wake_taken_(int semid, unsigned short sem, _Atomic uint
 /* The writer's wake check of a single-writer layout (seqlock, table; layout
  * version 7, src/layout/watch.rs), after the store that published a write: a
  * seq_cst fence (pairs with the watcher's after its announcement), then one load
- * of the shared watchers word; if a watcher announced itself, the exchange clears
- * the word and a futex wake wakes every watcher on its low half. No system call
- * when nobody watches. */
+ * of the shared watchers word. Its low 32 bits are a wake epoch (bits 1..31) and
+ * SVIPC_WATCHED (bit 0: a watcher may sleep on the low half). If the bit is set,
+ * a CAS moves the word to the next epoch with the bit clear, and a futex wake
+ * wakes every watcher. No system call when nobody watches. */
+#define SVIPC_WATCHED UINT64_C(1)
 static inline void svipc_wake_watchers_(_Atomic uint64_t *watchers) {
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(watchers, memory_order_relaxed) != 0 &&
-        atomic_exchange_explicit(watchers, 0, memory_order_relaxed) != 0)
-        syscall(SYS_futex, (uint32_t *)watchers, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL,
-                NULL, 0);
+    uint64_t w = atomic_load_explicit(watchers, memory_order_relaxed);
+    if (!(w & SVIPC_WATCHED))
+        return;
+    /* A watcher's fetch_or in between fails the exchange; retry from its value. */
+    while (!atomic_compare_exchange_weak_explicit(
+        watchers, &w, (uint64_t)(((uint32_t)w & ~(uint32_t)SVIPC_WATCHED) + 2u),
+        memory_order_relaxed, memory_order_relaxed))
+        ;
+    syscall(SYS_futex, (uint32_t *)watchers, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL, NULL, 0);
 }
 
 /* ---- the header handshake (src/layout/header.rs) ---- */

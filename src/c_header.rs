@@ -229,7 +229,7 @@ const SEQLOCK_FIELDS: [Field; 5] = [
         SeqCtl,
         watchers,
         Word,
-        "SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all"
+        "low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all"
     ),
     field!(
         SeqCtl,
@@ -262,7 +262,7 @@ const TABLE_FIELDS: [Field; 5] = [
         TableCtl,
         watchers,
         Word,
-        "SVIPC_WAITING_WORD while a watcher may sleep in a futex wait on its low half (layout version 7); set by watchers, cleared by an exchange in the writer after each write, which then futex-wakes all"
+        "low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all"
     ),
     field!(
         TableCtl,

@@ -29,8 +29,8 @@ const KEY: Key = Key::new(0x5357_0001);
 /// Offset of `watchers` in the control block (`layout::seqlock`).
 const WATCHERS: usize = 144;
 
-/// What a watcher stores there (`layout::watch::WATCHING`).
-const WATCHING: u64 = 2;
+/// The flag a watcher sets there (`layout::watch::WATCHED`).
+const WATCHED: u64 = 1;
 
 /// Writes the watcher follows.
 const ROUNDS: u64 = 200;
@@ -43,7 +43,9 @@ fn lock() -> Lock {
 
 /// Whether a watcher has announced itself on `lock` (its word is set).
 fn watched(lock: &Lock) -> bool {
-    lock.attachment().load_u64(WATCHERS) == Some(WATCHING)
+    lock.attachment()
+        .load_u64(WATCHERS)
+        .is_some_and(|w| w & WATCHED != 0)
 }
 
 /// A writer process that writes 1..=ROUNDS, each only once a watcher has armed

@@ -8,7 +8,7 @@
 //! | 0..128 | [`Header`] | creator | `kind` = 2, `capacity` = 1, `data_offset` = 256 |
 //! | 128 | `seq` | writer | even: stable; odd: a write is in progress |
 //! | 136 | `writer_pid` | writer | pid of the role's holder, 0 when released |
-//! | 144 | `watchers` | watchers set it, the writer clears it to wake them | [`WATCHING`]: a watcher may sleep in a futex wait on its low half until the next write (layout version 7, [`watch`](crate::layout::watch)) |
+//! | 144 | `watchers` | watchers set bit 0, the writer moves it to the next epoch to wake them | low 32 bits: a wake epoch (bits 1..32) and [`WATCHED`] (bit 0): a watcher may sleep in a futex wait on the low half until the next write (layout version 7, [`watch`](crate::layout::watch)) |
 //! | 152..256 | padding | — | zero |
 //! | 256 | value | writer | `size_of::<T>()` rounded up to 8 bytes |
 //!
@@ -48,7 +48,7 @@
 
 use crate::layout::header::Header;
 #[cfg(doc)]
-use crate::layout::watch::WATCHING;
+use crate::layout::watch::WATCHED;
 use crate::layout::watch::{self, Watch};
 use crate::layout::{load_words, store_words};
 use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
@@ -90,8 +90,8 @@ pub struct SeqCtl {
     pub seq: AtomicU64,
     /// Pid of the writer role's holder, 0 if released.
     pub writer_pid: AtomicU64,
-    /// [`WATCHING`] while a watcher may sleep on it; the writer's wake check
-    /// clears it (module docs, "Watching for a change").
+    /// A wake epoch and [`WATCHED`] while a watcher may sleep on it; the
+    /// writer's wake check moves it to the next epoch (module docs, "Watching for a change").
     pub watchers: AtomicU64,
     /// Keeps the value off the sequence's 128 bytes.
     pub pad: [AtomicU64; 13],
@@ -186,22 +186,23 @@ const fn is_change(seq: u64, since: u64) -> bool {
 /// A watcher's arm for "a complete write after version `since`" (module docs,
 /// "Watching for a change"): [`Watch::Changed`] with the new (even) version, or
 /// [`Watch::Armed`]: sleep in a futex wait on `ctl.watchers`' low half expecting
-/// [`WATCHING`], then arm again. Stores into `ctl`: not over a read-only mapping.
+/// the value it names, then arm again. Stores into `ctl`: not over a read-only mapping.
 ///
 /// # Examples
 ///
 /// ```
 /// use core::sync::atomic::{AtomicU64, Ordering};
 /// use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
-/// use sysv_ipc::layout::watch::{WATCHING, Watch};
+/// use sysv_ipc::layout::watch::{WATCHED, Watch};
 ///
 /// let ctl = SeqCtl::new();
 /// let words: [AtomicU64; 1] = Default::default();
 /// let mut w = SeqWriter::new(&ctl, &words);
-/// assert_eq!(seqlock::arm_watch(&ctl, 0), Watch::Armed);
-/// assert_eq!(ctl.watchers.load(Ordering::Relaxed), WATCHING);
+/// assert_eq!(seqlock::arm_watch(&ctl, 0), Watch::Armed { expected: 1 });
+/// assert_eq!(ctl.watchers.load(Ordering::Relaxed), WATCHED);
 /// w.write(&[1; 8]);
 /// assert!(w.wake_check()); // a watcher: futex-wake the word
+/// assert_eq!(ctl.watchers.load(Ordering::Relaxed), 2); // the next epoch
 /// assert_eq!(seqlock::arm_watch(&ctl, 0), Watch::Changed(2));
 /// ```
 pub fn arm_watch(ctl: &SeqCtl, since: u64) -> Watch {
@@ -465,8 +466,8 @@ impl<'a> SeqWriter<'a> {
     }
 
     /// The wake check after a write (module docs, "Watching for a change"): true
-    /// if watchers announced themselves; `ctl.watchers` is then cleared and the
-    /// caller futex-wakes every waiter on its low half. The typed writer runs it
+    /// if watchers announced themselves; `ctl.watchers` is then at its next
+    /// epoch and the caller futex-wakes every waiter on its low half. The typed writer runs it
     /// after every write; a writer that leaves it out lets watchers sleep through
     /// its writes.
     ///

@@ -13,7 +13,7 @@
 //! | 0..128 | [`Header`] | creator | `kind` = 5, `capacity` = `N`, `data_offset` = `SLOTS` (below) |
 //! | 128 | `version` | writer | the table version: the version of the last write whose bookkeeping is complete (0: none yet) |
 //! | 136 | `writer_pid` | writer | pid of the role's holder, 0 when released |
-//! | 144 | `watchers` | watchers set it, the writer clears it to wake them | [`WATCHING`]: a watcher may sleep in a futex wait on its low half until the next write (layout version 7, [`watch`](crate::layout::watch)) |
+//! | 144 | `watchers` | watchers set bit 0, the writer moves it to the next epoch to wake them | low 32 bits: a wake epoch (bits 1..32) and [`WATCHED`] (bit 0): a watcher may sleep in a futex wait on the low half until the next write (layout version 7, [`watch`](crate::layout::watch)) |
 //! | 152..256 | padding | — | zero |
 //! | 256 + 8·g | `group[g]` | writer | `g` in `0..G`: the version of the last write to any slot `64g..64g+64` |
 //! | `VERSIONS` = 256 + pad(8·G) | | | |
@@ -138,7 +138,7 @@
 
 use crate::layout::header::Header;
 #[cfg(doc)]
-use crate::layout::watch::WATCHING;
+use crate::layout::watch::WATCHED;
 use crate::layout::watch::{self, Watch};
 use crate::layout::{load_words, store_words, words_for};
 use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
@@ -207,8 +207,8 @@ pub struct TableCtl {
     pub version: AtomicU64,
     /// Pid of the writer role's holder, 0 if released.
     pub writer_pid: AtomicU64,
-    /// [`WATCHING`] while a watcher may sleep on it; the writer's wake check
-    /// clears it (module docs, "Protocol").
+    /// A wake epoch and [`WATCHED`] while a watcher may sleep on it; the
+    /// writer's wake check moves it to the next epoch (module docs, "Protocol").
     pub watchers: AtomicU64,
     /// Keeps the change index off the writer's 128 bytes.
     pub pad: [AtomicU64; 13],
@@ -648,7 +648,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// A watcher's arm for "a write after version `since`" (module docs,
     /// "Protocol"): [`Watch::Changed`] with the table's version, or
     /// [`Watch::Armed`]: sleep in a futex wait on `watchers`' low half expecting
-    /// [`WATCHING`], then arm again. Stores into the control block: not over a
+    /// the value it names, then arm again. Stores into the control block: not over a
     /// read-only mapping.
     ///
     /// # Examples
@@ -662,7 +662,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// let words: [AtomicU64; Slots::<2>::words(1)] = core::array::from_fn(|_| AtomicU64::new(0));
     /// let slots = Slots::<2>::new(&ctl, &words, 1).unwrap();
     /// let mut w = TableWriter::new(slots); // version 1
-    /// assert_eq!(slots.arm_watch(1), Watch::Armed);
+    /// assert_eq!(slots.arm_watch(1), Watch::Armed { expected: 1 });
     /// let v = w.write(0, &[5]).unwrap();
     /// assert!(w.wake_check()); // a watcher announced: wake it
     /// assert_eq!(slots.arm_watch(1), Watch::Changed(v));
@@ -818,7 +818,7 @@ impl<'a, const N: usize> TableWriter<'a, N> {
 
     /// The wake check after a write's (or [`new`](Self::new)'s) Release store
     /// of `version` (module docs, "Protocol"): true if watchers announced
-    /// themselves; `watchers` is then cleared and the caller futex-wakes every
+    /// themselves; `watchers` is then at its next epoch and the caller futex-wakes every
     /// waiter on its low half. The typed writer runs it after every write; a
     /// writer that leaves it out lets watchers sleep through its writes.
     ///

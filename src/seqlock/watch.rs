@@ -49,9 +49,9 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
     /// under way (odd version) is not a change yet: its end wakes the word.
     ///
     /// Any number of watchers, in any processes, share one word. A watcher that
-    /// stops waiting leaves it set (another may be about to sleep on it); the
-    /// writer's next write then pays one wake system call for nobody. There is
-    /// nothing to disarm.
+    /// stops waiting leaves its flag there (another may be about to sleep on
+    /// the word); the writer's next write then pays one wake system call for
+    /// nobody. There is nothing to disarm.
     ///
     /// # Errors
     ///
@@ -86,7 +86,9 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
             let ctl = self.read_view()?.ctl();
             Ok(match seq_layout::arm_watch(ctl, since) {
                 Watch::Changed(v) => Watched::Changed(v),
-                Watch::Armed => Watched::Armed(WakeWord::new(&ctl.watchers)),
+                Watch::Armed { expected } => {
+                    Watched::Armed(WakeWord::expecting(&ctl.watchers, expected))
+                }
             })
         })
     }

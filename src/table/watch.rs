@@ -23,9 +23,9 @@ impl<T: ShmType, const N: usize, B: Backend, A: Access> Table<T, N, B, A> {
     /// left), and wakes the word.
     ///
     /// Any number of watchers, in any processes, share one word. A watcher that
-    /// stops waiting leaves it set (another may be about to sleep on it); the
-    /// writer's next write then pays one wake system call for nobody. There is
-    /// nothing to disarm.
+    /// stops waiting leaves its flag there (another may be about to sleep on
+    /// the word); the writer's next write then pays one wake system call for
+    /// nobody. There is nothing to disarm.
     ///
     /// # Errors
     ///
@@ -62,7 +62,9 @@ impl<T: ShmType, const N: usize, B: Backend, A: Access> Table<T, N, B, A> {
             let slots = self.read_view()?.slots();
             Ok(match slots.arm_watch(since) {
                 Watch::Changed(v) => Watched::Changed(v),
-                Watch::Armed => Watched::Armed(WakeWord::new(&slots.ctl().watchers)),
+                Watch::Armed { expected } => {
+                    Watched::Armed(WakeWord::expecting(&slots.ctl().watchers, expected))
+                }
             })
         })
     }
