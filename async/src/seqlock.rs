@@ -1,4 +1,4 @@
-//! Awaiting a change of a [`SeqLock`](sysv_ipc::seqlock::SeqLock): [`changed`]
+//! Awaiting a change of a [`SeqLock`]: [`changed`]
 //! resolves with the version of the first complete write after a version the
 //! caller saw.
 //!

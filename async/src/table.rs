@@ -1,4 +1,4 @@
-//! Awaiting a change of a [`Table`](sysv_ipc::table::Table): [`changed`] resolves
+//! Awaiting a change of a [`Table`]: [`changed`] resolves
 //! with the table's version once a write came after a version the caller saw;
 //! [`Table::changed_since`] then tells which slots changed.
 //!
