@@ -11,11 +11,17 @@
 //!     RUSTFLAGS="--cfg loom" cargo test --release --test loom_watch
 //! ```
 //!
-//! Each model fails (deadlock) with either fence of the handshake weakened from
-//! SeqCst to Release/Acquire (the writer's in `watch::take_watchers`, the
-//! watcher's in `watch::arm`): that was run for each, on the code as committed.
-//! `seqlock_one_write_wakes_every_watcher` is the model that found the lost
-//! wake of a bare flag the writer clears (`layout::watch`, "Why an epoch").
+//! Each model was run with one change at a time, on the code as committed
+//! (`LOOM_MAX_PREEMPTIONS=3`, each model on its own):
+//!
+//! | change (`src/layout/watch.rs`) | models that fail (deadlock) |
+//! |---|---|
+//! | `take_watchers`: the writer's fence SeqCst → Release | all four |
+//! | `arm`: the watcher's fence SeqCst → Acquire | all four |
+//! | `next_epoch` stores 0 (a bare flag the writer clears, no epoch) | `seqlock_one_write_wakes_every_watcher`, `seqlock_a_watcher_that_gives_up_strands_nobody` |
+//!
+//! The last is the lost wake that made the word an epoch (`layout::watch`, "Why
+//! an epoch"): the first of those models found it.
 #![cfg(loom)]
 
 use loom::sync::Arc;
