@@ -45,6 +45,19 @@
 //! repeats after 2^31 wakes, far more than can pass between a watcher's look and
 //! its wait.
 //!
+//! # What the writer pays
+//!
+//! While nobody watches: a SeqCst fence (`lock or` on x86-64, `dmb ish` on
+//! aarch64) and one load of a word on the line the writer writes anyway (the
+//! seqlock's `seq`, the table's `version`). Measured on this project's shared
+//! 2-vCPU VM, one `SeqLock<u64>` write: no difference within the noise with no
+//! reader (5.1–6.5 ns before, 5.2–7.5 ns after, interleaved runs), 10–14 ns
+//! before and 17–22 ns after with a reader polling it on the other CPU (the
+//! fence waits for the store buffer to drain while the reader pulls the line
+//! away). The ring's asymmetric pair (a compiler fence in the writer, a
+//! `membarrier` in the watcher) would remove that cost; it needs every writer
+//! process registered, which these layouts do not record yet.
+//!
 //! # Giving up
 //!
 //! A watcher that gives up (a dropped future) leaves the flag set. What that
