@@ -45,6 +45,31 @@
 //! assert_eq!(reader.attachment().segment().stat()?.nattch, 2);
 //! # Ok::<(), sysv_ipc::Error>(())
 //! ```
+//!
+//! # Waiting for a change
+//!
+//! A reader that wants the next value without polling notes the
+//! [`version`](SeqLock::version) it read and arms a wait for a later one
+//! ([`arm_watch`](SeqLock::arm_watch)): it sleeps in a futex wait on the lock's
+//! shared `watchers` word, which every write checks (one fence and one load while
+//! nobody watches) and wakes (layout version 7,
+//! `src/layout/watch.rs`). `sysv_ipc_async::seqlock::changed` is
+//! that wait as a future. Arming stores into the segment, so a watcher needs a
+//! read-write handle; on a read-only one it is [`ErrorKind::PermissionDenied`].
+//!
+//! ```
+//! use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock, wake::Watched};
+//!
+//! let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+//! let mut w = lock.writer()?;
+//! let seen = lock.version()?;
+//! let Watched::Armed(word) = lock.arm_watch(seen)? else { panic!("nothing written") };
+//! w.write(&3)?; // e.g. in another process: moves the word on and futex-wakes it
+//! assert!(!word.is_armed()); // a futex wait expecting word.expected() returns at once
+//! assert!(matches!(lock.arm_watch(seen)?, Watched::Changed(2)));
+//! assert_eq!(lock.read()?, 3);
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
 
 use core::fmt;
 use core::marker::PhantomData;

@@ -54,6 +54,17 @@
 //! assert_eq!(reader.read(3)?, 7);
 //! # Ok::<(), sysv_ipc::Error>(())
 //! ```
+//!
+//! # Waiting for a change
+//!
+//! A reader that follows the table with [`changed_since`](Table::changed_since)
+//! can sleep until the next write instead of polling: [`arm_watch`](Table::arm_watch)
+//! from the version it has seen gives the table's shared `watchers` word to wait
+//! on in a futex wait, which every write checks (one fence and one load while
+//! nobody watches) and wakes (layout version 7,
+//! `src/layout/watch.rs`). `sysv_ipc_async::table::changed` is
+//! that wait as a future. Arming stores into the segment, so a watcher needs a
+//! read-write handle; on a read-only one it is [`ErrorKind::PermissionDenied`].
 
 use core::fmt;
 use core::marker::PhantomData;
