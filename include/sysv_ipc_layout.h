@@ -849,13 +849,19 @@ struct svipc_mpsc_entry {
     _Atomic uint64_t claim;
     /* 16: pid of the registrant (its seat's pid word), 0 when it left cleanly */
     _Atomic uint64_t pid;
-    /* 24: zero */
-    _Atomic uint64_t pad[13];
+    /* 24: SVIPC_WAITING_WORD while the registrant waits for room asynchronously
+     * (a futex wait on this word; set before its bit of producers_waiting, release),
+     * else 0: the consumer that takes the bit takes this word too and futex-wakes it,
+     * or posts the producer's semaphore (layout version 7) */
+    _Atomic uint64_t wait;
+    /* 32: zero */
+    _Atomic uint64_t pad[12];
 };
 _Static_assert(sizeof(struct svipc_mpsc_entry) == SVIPC_LINE, "svipc_mpsc_entry: size");
 _Static_assert(offsetof(struct svipc_mpsc_entry, reg) == 0 &&
                offsetof(struct svipc_mpsc_entry, claim) == 8 &&
-               offsetof(struct svipc_mpsc_entry, pid) == 16,
+               offsetof(struct svipc_mpsc_entry, pid) == 16 &&
+               offsetof(struct svipc_mpsc_entry, wait) == 24,
                "svipc_mpsc_entry: offsets");
 
 struct svipc_mpsc_ctl {

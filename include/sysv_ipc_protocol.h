@@ -1964,6 +1964,9 @@ static inline int svipc_mpsc_register_(struct svipc_mpsc *m, pid_t pid) {
         atomic_store_explicit(&e->claim, 0, memory_order_release);
         /* Relaxed: informational. */
         atomic_store_explicit(&e->pid, (uint64_t)pid, memory_order_relaxed);
+        /* Relaxed: a dead predecessor's asynchronous announcement must not make the
+         * consumer futex-wake us instead of posting our semaphore. */
+        atomic_store_explicit(&e->wait, 0, memory_order_relaxed);
         /* A consumer waiting on the stale claim we just reset. */
         svipc_mpsc_wake_consumer_(m);
         m->index = j;
@@ -2293,12 +2296,26 @@ static inline void svipc_mpsc_advance_(struct svipc_mpsc *m) {
     /* Relaxed: ordered by the barrier. */
     if (atomic_load_explicit(&c->producers_waiting, memory_order_relaxed) == 0)
         return;
-    uint64_t bits = atomic_exchange_explicit(&c->producers_waiting, 0, memory_order_relaxed);
-    for (uint64_t j = 0; j < 64; j++)
+    /* Acquire: pairs with the release announcement of an asynchronous producer, so
+     * its entry's wait word (stored before) is seen below. */
+    uint64_t bits = atomic_exchange_explicit(&c->producers_waiting, 0, memory_order_acquire);
+    for (uint64_t j = 0; j < 64; j++) {
         /* Bits past the table are garbage: cleared, nobody to wake. */
-        if ((bits >> j & 1) != 0 && j < m->producers)
+        if ((bits >> j & 1) == 0 || j >= m->producers)
+            continue;
+        /* The producer's way of waiting (layout version 7): a futex wake of its entry's
+         * wait word, or a post of its semaphore. */
+        _Atomic uint64_t *wait = &svipc_mpsc_entry_(m, j)->wait;
+        uint64_t taken = atomic_load_explicit(wait, memory_order_relaxed) != 0
+                             ? atomic_exchange_explicit(wait, 0, memory_order_relaxed)
+                             : 0;
+        if (taken & SVIPC_WAITING_WORD)
+            syscall(SYS_futex, (uint32_t *)wait, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL, NULL,
+                    0);
+        else
             svipc_semop_(m->semid, (unsigned short)SVIPC_MPSC_SEM_PRODUCER_WAKE(m->producers, j),
                          1, 0);
+    }
 }
 
 /* Looks at head: 1 a value to take, 2 skipped (a cancelled or abandoned claim; head

@@ -1291,13 +1291,19 @@ struct svipc_mpsc_entry {{
     _Atomic uint64_t claim;
     /* {pid}: pid of the registrant (its seat's pid word), 0 when it left cleanly */
     _Atomic uint64_t pid;
+    /* {wait}: SVIPC_WAITING_WORD while the registrant waits for room asynchronously
+     * (a futex wait on this word; set before its bit of producers_waiting, release),
+     * else 0: the consumer that takes the bit takes this word too and futex-wakes it,
+     * or posts the producer's semaphore (layout version 7) */
+    _Atomic uint64_t wait;
     /* {pad}: zero */
     _Atomic uint64_t pad[{pad_words}];
 }};
 _Static_assert(sizeof(struct svipc_mpsc_entry) == SVIPC_LINE, \"svipc_mpsc_entry: size\");
 _Static_assert(offsetof(struct svipc_mpsc_entry, reg) == {reg} &&
                offsetof(struct svipc_mpsc_entry, claim) == {claim} &&
-               offsetof(struct svipc_mpsc_entry, pid) == {pid},
+               offsetof(struct svipc_mpsc_entry, pid) == {pid} &&
+               offsetof(struct svipc_mpsc_entry, wait) == {wait},
                \"svipc_mpsc_entry: offsets\");
 ",
         table = mpsc_layout::TABLE_OFFSET,
@@ -1308,8 +1314,9 @@ _Static_assert(offsetof(struct svipc_mpsc_entry, reg) == {reg} &&
         reg = 0,
         claim = WORD,
         pid = 2 * WORD,
-        pad = 3 * WORD,
-        pad_words = mpsc_layout::ENTRY_WORDS - 3,
+        wait = 3 * WORD,
+        pad = 4 * WORD,
+        pad_words = mpsc_layout::ENTRY_WORDS - 4,
     )?;
     structure(
         out,

@@ -86,8 +86,9 @@ pub(crate) struct LayoutSpec<'v> {
 }
 
 impl LayoutSpec<'_> {
-    /// The error for a segment of `actual` bytes, too small for the layout.
-    fn too_small(&self, actual: usize) -> Error {
+    /// The error for a segment of `actual` bytes, which the layout cannot be
+    /// (`LayoutMismatch` on the field `size`).
+    fn wrong_size(&self, actual: usize) -> Error {
         Error::new(ErrorKind::LayoutMismatch).with_field(&"size", actual as u64, self.size as u64)
     }
 }
@@ -234,7 +235,7 @@ where
     // The header and control lines only: the payload's size is checked after the
     // header said what this segment is.
     let (ctl, _) =
-        view::<B, C>(&att, C::DATA_OFFSET, 0).ok_or_else(|| spec.too_small(att.len()))?;
+        view::<B, C>(&att, C::DATA_OFFSET, 0).ok_or_else(|| spec.wrong_size(att.len()))?;
     let header = ctl.header();
     let sems = if created && header.begin_init() {
         init(&att, ctl, &backend);
@@ -244,7 +245,8 @@ where
         header.publish(&spec.shape, pid);
         sems
     } else {
-        match header.attach(&spec.shape, timed_wait(backend.clone(), join_timeout)) {
+        let wait = timed_wait(backend.clone(), join_timeout);
+        match header.attach_segment(&spec.shape, att.len(), wait) {
             Ok(()) => {}
             Err(HeaderError::NotReady) => return Ok(Joined::NotReady(att)),
             Err(e) => return Err(e.to_error()),
@@ -447,7 +449,7 @@ pub(crate) fn check_joined<B: Backend, A: Access>(
 ) -> Result<()> {
     same_creator(segment, sems)?;
     if att.len() < spec.size {
-        return Err(spec.too_small(att.len()));
+        return Err(spec.wrong_size(att.len()));
     }
     Ok(())
 }

@@ -677,7 +677,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     ///
     /// - [`ErrorKind::LayoutMismatch`]: the segment of `key` holds another layout,
     ///   another `T` (fingerprint, size, alignment), another `MAXSZ`, or is too
-    ///   small; `field` says which;
+    ///   small; `field` says which. A segment whose header is not published and
+    ///   whose size is not the queue's is `size` at once, without waiting: no
+    ///   creator of this queue made it (another program's, or another layout's);
     /// - [`ErrorKind::LayoutMismatch`] with the field `"semaphore set's creator uid"`: the semaphore set
     ///   of `key` was created by another user than the segment (a squatter);
     /// - [`ErrorKind::LayoutMismatch`] with `field: "magic"`: the header never
@@ -686,9 +688,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// - [`ErrorKind::Uninitialized`]: its creator did not finish in time, and
     ///   the segment was not recovered: it is still attached elsewhere (a live
     ///   creator, another waiting joiner, a child that inherited the creator's
-    ///   attachment), it is all zero (a creator not yet begun, or another
-    ///   program's zero-filled segment), it is not the queue's size, its removal
-    ///   was refused, `intent` is [`Intent::Open`], or the one recovery per call
+    ///   attachment), it is all zero and of the queue's size (a creator not yet
+    ///   begun, or another program's zero-filled segment), its removal was
+    ///   refused, `intent` is [`Intent::Open`], or the one recovery per call
     ///   met a stuck segment again;
     /// - [`ErrorKind::Corrupt`]: the header's state word holds garbage;
     /// - as [`Segment::create_in`], [`Segment::attach`] and

@@ -1126,7 +1126,7 @@ impl<T: ShmType, B: Backend> SeqLock<T, B, ReadOnly> {
         let att = segment.attach_read_only()?;
         SeqReadView::new(&att, 0)
             .ok_or_else(|| too_small(att.len(), Self::SIZE))?
-            .attach(&Self::shape(), wait)
+            .attach(&Self::shape(), att.len(), wait)
             .map_err(|e| e.to_error())?;
         // After the header: its creator makes the semaphore set between claiming
         // the header and publishing it, so a set looked for earlier may not exist

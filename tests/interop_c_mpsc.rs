@@ -228,6 +228,31 @@ fn c_and_rust_producers_into_rust(barrier: Option<Barrier>) {
     m.remove().unwrap();
 }
 
+/// Sleeps in a futex wait on `word` for at most 20 s; fails unless `who` woke it
+/// (or cleared it before the wait began).
+fn wait_for_wake(word: &sysv_ipc::wake::WakeWord<'_>, who: &str) {
+    let ts = libc::timespec {
+        tv_sec: 20,
+        tv_nsec: 0,
+    };
+    // SAFETY: FUTEX_WAIT reads the 32-bit word at `addr` (in our live
+    // attachment) and the timespec (a live local); it writes nothing.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.addr(),
+            libc::FUTEX_WAIT,
+            word.expected(),
+            &raw const ts,
+        )
+    };
+    let errno = std::io::Error::last_os_error().raw_os_error();
+    assert!(
+        r == 0 || errno == Some(libc::EAGAIN),
+        "{who} never woke the word: {errno:?}"
+    );
+}
+
 /// A C producer wakes a Rust consumer that waits on its word (the asynchronous
 /// wait, layout version 6): the C side's wake check futex-wakes it. Without that
 /// wake the futex wait times out.
@@ -241,26 +266,7 @@ fn a_c_producer_wakes_a_word_waiting_rust_consumer() {
         assert!(line(&mut out).starts_with("joined "));
         assert_eq!(rx.recv().unwrap(), None);
         let word = rx.arm_wake().unwrap().expect("empty: armed");
-        let ts = libc::timespec {
-            tv_sec: 20,
-            tv_nsec: 0,
-        };
-        // SAFETY: FUTEX_WAIT reads the 32-bit word at `addr` (in our live
-        // attachment) and the timespec (a live local); it writes nothing.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_futex,
-                word.addr(),
-                libc::FUTEX_WAIT,
-                word.expected(),
-                &raw const ts,
-            )
-        };
-        let errno = std::io::Error::last_os_error().raw_os_error();
-        assert!(
-            r == 0 || errno == Some(libc::EAGAIN),
-            "the C producer never woke the word: {errno:?}"
-        );
+        wait_for_wake(&word, "the C producer");
         for seq in 0..100 {
             assert_eq!(rx.recv_timeout(TIMEOUT).unwrap(), msg(0, seq));
         }
@@ -268,6 +274,36 @@ fn a_c_producer_wakes_a_word_waiting_rust_consumer() {
         assert_eq!(field(&report, "saw_park"), 1, "{report}");
         finish(child);
         drop(rx);
+        m.remove().unwrap();
+    });
+}
+
+/// A C consumer wakes a Rust producer that waits for room on its entry's word
+/// (the asynchronous wait, layout version 7): the C release takes the producer's
+/// bit, then its `wait` word, and futex-wakes it. Posting the producer's
+/// semaphore instead (a version-6 consumer) leaves the futex wait to time out.
+#[test]
+fn a_c_consumer_wakes_a_word_waiting_rust_producer() {
+    in_ipc_namespace(|| {
+        const P: usize = 2;
+        let m = create::<CAP>(P);
+        let mut tx = m.producer().unwrap();
+        for seq in 0..CAP as u64 {
+            tx.send(msg(0, seq)).unwrap();
+        }
+        let word = tx.arm_wake().unwrap().expect("full: armed");
+        let (child, mut out) = spawn(&args("recv", CAP, P, &[CAP as u64 + 1]));
+        assert_eq!(line(&mut out), "joined");
+        wait_for_wake(&word, "the C consumer");
+        assert!(!word.is_armed());
+        tx.send_timeout(msg(0, CAP as u64), TIMEOUT).unwrap();
+        let report = line(&mut out);
+        assert_eq!(field(&report, "got"), CAP as u64 + 1, "{report}");
+        finish(child);
+        // The wake was the futex's alone: no post left on the producer's
+        // semaphore for a later park to find.
+        assert_eq!(m.semaphores().get(producer_wake(P, tx.seat())).unwrap(), 0);
+        drop(tx);
         m.remove().unwrap();
     });
 }

@@ -42,11 +42,15 @@ use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
 use sysv_ipc::layout::mpsc::{ConsumerParking, MpscConsumer, MpscCtl, MpscProducer, MpscRing};
-use sysv_ipc::layout::ring::{Barrier, Parking};
+use sysv_ipc::layout::ring::{Barrier, Parking, WAITING_WORD};
 
 #[path = "common/shadow.rs"]
 mod shadow;
 use shadow::Shadows;
+
+#[path = "common/futex.rs"]
+mod futex;
+use futex::Futex;
 
 /// `loom::model` with room for the consumer's and the producers' retry loops:
 /// a spinning side may re-read a stale value many times before loom makes it
@@ -631,4 +635,130 @@ fn mpsc_concurrent_takeover_of_a_dead_entry() {
             .expect("the dead entry reused");
         assert_eq!(renewed.2, reg + 2);
     });
+}
+
+/// A side's parking that can also futex-wake an asynchronous producer.
+struct MixedPark {
+    sem: SemPark,
+    futex: Arc<Futex>,
+}
+
+impl Parking for MixedPark {
+    type Error = ();
+    fn park(&mut self) -> Result<(), ()> {
+        self.sem.park()
+    }
+    fn unpark_peer(&mut self) {
+        self.sem.unpark_peer();
+    }
+    fn wake_word(&mut self, _word: &AtomicU64) {
+        self.futex.wake();
+    }
+    fn heavy_barrier(&mut self) -> Result<(), ()> {
+        self.sem.heavy_barrier()
+    }
+    fn absorb_wake(&mut self) {
+        self.sem.absorb_wake();
+    }
+}
+
+impl ConsumerParking for MixedPark {
+    fn is_alive(&mut self, producer: usize, registration: u64) -> bool {
+        self.sem.is_alive(producer, registration)
+    }
+    fn unpark_producer(&mut self, producer: usize) {
+        self.sem.unpark_producer(producer);
+    }
+}
+
+/// The asynchronous producer wait (layout version 7): producer 1 pushes `items`
+/// values into a ring of 1 and, finding it full, arms (its entry's `wait` word,
+/// then its bit) and sleeps on the word as a futex; with `blocking_producer`,
+/// producer 2 parks on its semaphore beside it (one value). The consumer parks
+/// on the empty ring (0 spins) and, after each release, must futex-wake the
+/// first and post the second: a wake sent the wrong way leaves a producer
+/// asleep, which loom reports as a deadlock.
+///
+/// Fails (deadlock, symmetric model) with the SeqCst fence in
+/// `MpscProducer::arm` removed. Not caught, and not needed against a lost
+/// wake: the consumer's Acquire swap of `producers_waiting` made Relaxed. For a
+/// producer that goes to sleep, the fence pair already orders its `wait` store
+/// before the consumer's look; the Acquire matters to one that withdraws (its
+/// re-check found room): without it the consumer may read `wait` as 0 and post
+/// a semaphore the withdrawal must then take back.
+fn word_wait_model(barrier: Barrier, items: u64, blocking_producer: bool) {
+    let bound = if blocking_producer { 2 } else { usize::MAX };
+    model_bounded(bound, move || {
+        let m = mem::<1>(barrier);
+        let sems = Sems::default();
+        let futex = Arc::new(Futex::default());
+        let park_of = |own: &Arc<Sem>, sems: &Sems, futex: &Arc<Futex>| MixedPark {
+            sem: SemPark {
+                own: own.clone(),
+                sems: sems.clone(),
+            },
+            futex: futex.clone(),
+        };
+        let (am, asems, afutex) = (m.clone(), sems.clone(), futex.clone());
+        let async_producer = thread::spawn(move || {
+            // Registration wakes the consumer if it parked: any park works.
+            let mut apark = park_of(&asems.consumer, &asems, &afutex);
+            let mut asyncp = MpscProducer::register(ring(&am), 1, &mut apark).unwrap();
+            apark.sem.own = asems.producers[asyncp.index()].clone();
+            for v in 1..=items {
+                loop {
+                    match asyncp.push(|s| am.write(s, value(1, v)), &mut apark) {
+                        Ok(true) => break,
+                        Ok(false) => match asyncp.arm(&mut apark) {
+                            Ok(Some(word)) => afutex.wait(word, WAITING_WORD),
+                            Ok(None) => {}
+                            Err(e) => panic!("arm: {e:?}"),
+                        },
+                        Err(e) => panic!("push: {e:?}"),
+                    }
+                }
+            }
+        });
+        let blocking = blocking_producer.then(|| {
+            let (bm, bsems, bfutex) = (m.clone(), sems.clone(), futex.clone());
+            thread::spawn(move || {
+                let mut bpark = park_of(&bsems.consumer, &bsems, &bfutex);
+                let mut p = MpscProducer::register(ring(&bm), 2, &mut bpark).unwrap();
+                bpark.sem.own = bsems.producers[p.index()].clone();
+                p.push_blocking(0, |s| bm.write(s, value(2, 1)), &mut bpark)
+                    .unwrap();
+            })
+        });
+        let mut cpark = park_of(&sems.consumer, &sems, &futex);
+        let mut c = MpscConsumer::new(ring(&m)).unwrap();
+        let total = items + u64::from(blocking_producer);
+        let mut got = Vec::new();
+        while (got.len() as u64) < total {
+            c.pop_blocking(1, 0, |_, s| got.push(m.read(s)), &mut cpark)
+                .unwrap();
+        }
+        async_producer.join().unwrap();
+        if let Some(b) = blocking {
+            b.join().unwrap();
+        }
+        let mine: Vec<u64> = got.iter().copied().filter(|v| v >> 8 == 1).collect();
+        assert_eq!(mine, (1..=items).map(|v| value(1, v)).collect::<Vec<_>>());
+        // Every announcement was taken or withdrawn, every word cleared.
+        assert_eq!(m.ctl.producers_waiting.load(Relaxed), 0);
+    });
+}
+
+#[test]
+fn mpsc_word_wait_producer_no_lost_wakeup() {
+    word_wait_model(Barrier::Symmetric, 2, false);
+}
+
+#[test]
+fn mpsc_word_wait_producer_asymmetric_no_lost_wakeup() {
+    word_wait_model(Barrier::Asymmetric, 2, false);
+}
+
+#[test]
+fn mpsc_word_wait_producer_beside_a_parked_producer() {
+    word_wait_model(Barrier::Symmetric, 1, true);
 }

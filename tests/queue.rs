@@ -268,8 +268,26 @@ fn mismatches_are_refused_with_a_clear_error<B: Backend + Clone>(b: B) {
         Segment::create_in(b.clone(), other, 100, Intent::CreateNew, Mode::OWNER_RW).unwrap();
     assert_eq!(field(Q::open_in(b.clone(), other).unwrap_err()), "size");
     small.remove().unwrap();
+    // The queue's own size: a segment of another size whose header is not
+    // published is refused on its size before anything else (below).
+    let size = {
+        let q = Q::create_in(b.clone(), other, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let size = q.segment().stat().unwrap().size;
+        q.remove().unwrap();
+        size
+    };
+    let odd = Segment::create_in(
+        b.clone(),
+        other,
+        size + 8,
+        Intent::CreateNew,
+        Mode::OWNER_RW,
+    )
+    .unwrap();
+    assert_eq!(field(Q::open_in(b.clone(), other).unwrap_err()), "size");
+    odd.remove().unwrap();
     let foreign =
-        Segment::create_in(b.clone(), other, 1 << 16, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        Segment::create_in(b.clone(), other, size, Intent::CreateNew, Mode::OWNER_RW).unwrap();
     let att = foreign.attach().unwrap();
     att.write(0, &2u64.to_ne_bytes()).unwrap(); // "ready", but no magic
     assert_eq!(field(Q::open_in(b.clone(), other).unwrap_err()), "magic");

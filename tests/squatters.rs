@@ -196,9 +196,12 @@ fn squatter_with_another_size_or_garbage<B: Backend + Copy>(b: B) {
             as_user(VICTIM, VICTIM, move || {
                 let q = Queue::<A, 4, B>::create_in(b, KEY, Intent::OpenOrCreate, Mode::OWNER_RW);
                 let l = SeqLock::<A, B>::open_in(b, KEY);
+                // A join looks at the size first when the header is not
+                // published: no creator of `Queue<A, 4>` or `SeqLock<A>` makes
+                // 8192 bytes. A published (garbage) header is read.
                 if fill == 0xa5 {
-                    assert_eq!(kind(q), ErrorKind::Corrupt, "an impossible state word");
-                    assert_eq!(kind(l), ErrorKind::Corrupt);
+                    assert_eq!(layout_field(&err(q)), "size", "an impossible state word");
+                    assert_eq!(layout_field(&err(l)), "size");
                 } else {
                     assert_eq!(layout_field(&err(q)), "magic");
                     assert_eq!(layout_field(&err(l)), "magic");

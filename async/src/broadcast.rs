@@ -39,8 +39,8 @@ use crate::wait::{Side, Waiting};
 /// As [`Reader::recv_blocking`]: [`ErrorKind::Lagged`], [`ErrorKind::Closed`],
 /// [`ErrorKind::PeerDied`] when the writer died holding its role (noticed within
 /// [`Reader::peer_check`] by the reactor's look at its seat; what it published
-/// comes first), `Removed`, `Corrupt`, `WrongProcess`; `Unsupported` on a kernel
-/// without `futex_waitv`.
+/// comes first), `Removed`, `Corrupt`, `WrongProcess`; `LimitReached` if the system
+/// refuses the reactor a thread.
 ///
 /// # Examples
 ///
@@ -125,7 +125,7 @@ impl<T: ShmType, const N: usize, B: Backend> Drop for Recv<'_, T, N, B> {
 ///
 /// The value comes back in the error: as [`Writer::send_blocking`]
 /// ([`ErrorKind::Closed`], `Removed`, `Corrupt`, `WrongProcess`), and
-/// `Unsupported` on a kernel without `futex_waitv`.
+/// `LimitReached` as [`recv`].
 ///
 /// # Examples
 ///

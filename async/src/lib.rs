@@ -72,6 +72,7 @@
 #![deny(missing_docs)]
 
 pub mod broadcast;
+mod futex;
 pub mod mpsc;
 pub mod msg;
 mod per_process;

@@ -40,7 +40,7 @@ use crate::wait::{Side, Waiting};
 /// producer died holding its role (noticed within
 /// [`Consumer::peer_check`]; what it committed comes first),
 /// [`ErrorKind::Removed`], [`ErrorKind::Corrupt`], [`ErrorKind::WrongProcess`];
-/// [`ErrorKind::Unsupported`] on a kernel without `futex_waitv` (Linux 5.16).
+/// [`ErrorKind::LimitReached`] if the system refuses the reactor a thread.
 ///
 /// # Examples
 ///
@@ -75,7 +75,7 @@ pub fn dequeue<T: ShmType, const MAXSZ: usize, B: Backend>(
 /// The value comes back in the error: as [`Producer::enqueue_blocking`]
 /// ([`ErrorKind::PeerDied`] when the consumer died holding its role,
 /// [`ErrorKind::Removed`], [`ErrorKind::Corrupt`], [`ErrorKind::WrongProcess`]),
-/// and [`ErrorKind::Unsupported`] as [`dequeue`].
+/// and [`ErrorKind::LimitReached`] as [`dequeue`].
 ///
 /// # Examples
 ///

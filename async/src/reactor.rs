@@ -8,39 +8,29 @@
 //! without waking the thread: the thread's next return drops the word from its
 //! wait, and a wait on a word nobody wakes any more costs nothing meanwhile.
 //!
+//! On a kernel without `futex_waitv` (before 5.16) a shard holds one word and
+//! sleeps in `FUTEX_WAIT` on it, or on its control word while it has none
+//! ([`Mechanism::Wait`]): a thread per waiting future. A kick then wakes the word
+//! the thread sleeps on as well as the control word, and a dropped registration
+//! kicks; each such wait also ends after [`SLICE`] at the latest, so a kick lost
+//! to the moment between the thread's look at its list and its sleep delays it
+//! by that much at most.
+//!
 //! This module never reads a registered word itself: a future may be forgotten
 //! (`mem::forget`) with its registration, and the segment behind the word
 //! detached. Whether a word still holds its value is asked of the kernel (a
-//! one-word `futex_waitv` with a deadline in the past), which answers `EFAULT`
-//! for an unmapped address instead of faulting.
+//! one-word wait with a deadline in the past), which answers `EFAULT` for an
+//! unmapped address instead of faulting.
 
 use std::io;
 use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use crate::futex::{self, Mechanism};
 use crate::per_process::{self, Tagged};
 use sysv_ipc::wake::PeerSeat;
-
-/// `futex_waitv` (Linux 5.16): the same number on x86_64 and aarch64.
-const SYS_FUTEX_WAITV: libc::c_long = 449;
-/// A 32-bit futex, shared between processes (no `FUTEX2_PRIVATE`).
-const FUTEX2_SIZE_U32: u32 = 0x02;
-/// `FUTEX_WAITV_MAX`: words per call.
-const WAITV_MAX: usize = 128;
-/// Words a shard waits on for futures: one of the call's slots is its control word.
-pub(crate) const PER_SHARD: usize = WAITV_MAX - 1;
-
-/// One word of a `futex_waitv` call (`struct futex_waitv`).
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct FutexWaitv {
-    val: u64,
-    uaddr: u64,
-    flags: u32,
-    reserved: u32,
-}
 
 /// What became of a registration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +65,8 @@ struct Entry {
 /// Counters of the process's reactor, since it started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReactorStats {
-    /// Threads running (one per 127 words waited on at once, kept once made).
+    /// Threads running (one per 127 words waited on at once, kept once made; one
+    /// per word on a kernel without `futex_waitv`).
     pub threads: usize,
     /// Waits registered.
     pub waits: u64,
@@ -83,6 +74,10 @@ pub struct ReactorStats {
     pub woken: u64,
     /// Waits that ended at their peer-check deadline.
     pub timed_out: u64,
+    /// How the threads wait: `true`, `futex_waitv` (Linux 5.16), up to 127
+    /// futures a thread; `false`, `FUTEX_WAIT`, a thread per waiting future (an
+    /// older kernel, or one whose seccomp filter refuses `futex_waitv`).
+    pub futex_waitv: bool,
 }
 
 static WAITS: AtomicU64 = AtomicU64::new(0);
@@ -114,6 +109,8 @@ struct State {
     entries: Vec<Entry>,
     /// The deadline of the wait under way (`None`: none, or not waiting).
     waiting_until: Option<Instant>,
+    /// [`Mechanism::Wait`]: the word the thread sleeps on, which a kick wakes.
+    sleeping_on: Option<usize>,
 }
 
 /// One reactor thread's words.
@@ -121,6 +118,7 @@ struct Shard {
     state: Mutex<State>,
     /// Bumped (and woken) whenever `entries` gains a word the thread must wait on.
     control: AtomicU32,
+    mechanism: Mechanism,
 }
 
 impl Shard {
@@ -133,7 +131,12 @@ impl Shard {
     /// Makes the thread rebuild its wait.
     fn kick(&self) {
         self.control.fetch_add(1, Ordering::Release);
-        futex_wake(self.control.as_ptr().cast_const());
+        futex::wake(self.control.as_ptr().cast_const());
+        if self.mechanism == Mechanism::Wait
+            && let Some(addr) = self.lock().sleeping_on
+        {
+            futex::wake(addr as *const u32);
+        }
     }
 }
 
@@ -141,6 +144,7 @@ impl Shard {
 pub(crate) struct Reactor {
     shards: Mutex<Vec<Arc<Shard>>>,
     next_id: AtomicU64,
+    mechanism: Mechanism,
 }
 
 /// The reactor and the process it belongs to (see [`crate::per_process`]): a
@@ -152,6 +156,7 @@ pub(crate) fn reactor() -> &'static Reactor {
     per_process::get(&REACTOR, || Reactor {
         shards: Mutex::new(Vec::new()),
         next_id: AtomicU64::new(1),
+        mechanism: Mechanism::probe(),
     })
 }
 
@@ -212,16 +217,19 @@ impl Reactor {
 
     /// A shard with room for one more word, starting one if all are full.
     fn shard_with_room(&self) -> io::Result<Arc<Shard>> {
+        let per_shard = self.mechanism.words();
         let mut shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(s) = shards.iter().find(|s| s.lock().entries.len() < PER_SHARD) {
+        if let Some(s) = shards.iter().find(|s| s.lock().entries.len() < per_shard) {
             return Ok(s.clone());
         }
         let shard = Arc::new(Shard {
             state: Mutex::new(State {
-                entries: Vec::with_capacity(PER_SHARD),
+                entries: Vec::with_capacity(per_shard),
                 waiting_until: None,
+                sleeping_on: None,
             }),
             control: AtomicU32::new(0),
+            mechanism: self.mechanism,
         });
         let run = shard.clone();
         std::thread::Builder::new()
@@ -243,6 +251,7 @@ impl Reactor {
             waits: WAITS.load(Ordering::Relaxed),
             woken: WOKEN_COUNT.load(Ordering::Relaxed),
             timed_out: TIMEOUTS.load(Ordering::Relaxed),
+            futex_waitv: self.mechanism == Mechanism::Waitv,
         }
     }
 }
@@ -326,17 +335,24 @@ impl Drop for Registration {
         if self.inherited() {
             return;
         }
-        let mut state = self.shard.lock();
-        if let Some(i) = state.entries.iter().position(|e| e.id == self.id) {
-            state.entries.swap_remove(i);
+        let removed = {
+            let mut state = self.shard.lock();
+            let i = state.entries.iter().position(|e| e.id == self.id);
+            i.map(|i| state.entries.swap_remove(i)).is_some()
+        };
+        // A one-word thread sleeps on this word, which nobody may wake again:
+        // off it, so that the shard serves its next registration.
+        if removed && self.shard.mechanism == Mechanism::Wait {
+            self.shard.kick();
         }
     }
 }
 
 /// A shard's thread: wait on every word, fire what ended, again.
 fn serve(shard: &Shard) {
-    let mut waitv: Vec<FutexWaitv> = Vec::with_capacity(WAITV_MAX);
-    let mut ids: Vec<u64> = Vec::with_capacity(PER_SHARD);
+    let mechanism = shard.mechanism;
+    let mut waitv = Vec::with_capacity(mechanism.words() + 1);
+    let mut ids: Vec<u64> = Vec::with_capacity(mechanism.words());
     loop {
         // Acquire: pairs with the Release bump in `kick`, after the push.
         let control = shard.control.load(Ordering::Acquire);
@@ -344,18 +360,37 @@ fn serve(shard: &Shard) {
             let mut state = shard.lock();
             waitv.clear();
             ids.clear();
-            waitv.push(word(shard.control.as_ptr() as usize, control));
+            waitv.push(futex::word(shard.control.as_ptr() as usize, control));
             for e in state.entries.iter() {
-                waitv.push(word(e.addr, e.expected));
+                waitv.push(futex::word(e.addr, e.expected));
                 ids.push(e.id);
             }
-            let deadline = state.entries.iter().filter_map(|e| e.deadline).min();
+            let mut deadline = state.entries.iter().filter_map(|e| e.deadline).min();
+            if mechanism == Mechanism::Wait {
+                state.sleeping_on = Some(
+                    state
+                        .entries
+                        .first()
+                        .map_or(shard.control.as_ptr() as usize, |e| e.addr),
+                );
+                let slice = Instant::now() + SLICE;
+                deadline = Some(deadline.map_or(slice, |d| d.min(slice)));
+            }
             state.waiting_until = deadline;
             deadline
         };
-        let r = futex_waitv(&waitv, deadline);
+        let mut r = futex::wait_any(mechanism, &waitv, deadline);
+        // Acquire: as above. A one-word thread's return from its entry's word
+        // is a kick if the control word moved (the list changed), else a wake.
+        if r == Ok(1)
+            && mechanism == Mechanism::Wait
+            && shard.control.load(Ordering::Acquire) != control
+        {
+            r = Ok(0);
+        }
         let mut state = shard.lock();
         state.waiting_until = None;
+        state.sleeping_on = None;
         let entries = &mut state.entries;
         match r {
             // The control word: the list changed.
@@ -372,7 +407,7 @@ fn serve(shard: &Shard) {
             Err(e) if e == libc::EAGAIN || e == libc::EFAULT => {
                 let mut i = 0;
                 while i < entries.len() {
-                    if still(entries[i].addr, entries[i].expected) {
+                    if futex::still(mechanism, entries[i].addr, entries[i].expected) {
                         i += 1;
                     } else {
                         entries.swap_remove(i).fire();
@@ -380,9 +415,9 @@ fn serve(shard: &Shard) {
                 }
             }
             Err(e) if e == libc::ETIMEDOUT || e == libc::EINTR => {}
-            // No futex_waitv (a kernel before 5.16, a seccomp filter): every
-            // waiter looks again, and its future reports the error it then gets
-            // from registering (`Unsupported`): see `supported`.
+            // Anything else (no futex call at all, which `Mechanism::probe`
+            // would not have chosen): every waiter looks again rather than
+            // sleep on a wait that cannot work.
             Err(_) => {
                 for e in entries.drain(..) {
                     e.fire();
@@ -413,6 +448,10 @@ fn serve(shard: &Shard) {
 
 /// How early a deadline may be served, with one due before it.
 const SLACK: Duration = Duration::from_millis(20);
+
+/// [`Mechanism::Wait`]: the longest a one-word thread sleeps before it looks at
+/// its list again (see the module docs).
+const SLICE: Duration = Duration::from_secs(1);
 
 /// What a look at a peer's seat found.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -448,111 +487,4 @@ fn look(seat: PeerSeat, last: &mut Last) -> bool {
     let news = *last != now;
     *last = now;
     news
-}
-
-fn word(addr: usize, val: u32) -> FutexWaitv {
-    FutexWaitv {
-        val: u64::from(val),
-        uaddr: addr as u64,
-        flags: FUTEX2_SIZE_U32,
-        reserved: 0,
-    }
-}
-
-/// `futex_waitv` on `waitv` until `deadline` (`CLOCK_MONOTONIC`, which `Instant`
-/// is on Linux): the index of a woken word, or the errno.
-fn futex_waitv(waitv: &[FutexWaitv], deadline: Option<Instant>) -> Result<usize, i32> {
-    let ts = deadline.map(|d| monotonic_in(d.saturating_duration_since(Instant::now())));
-    let tsp = ts
-        .as_ref()
-        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
-    // SAFETY: `waitv` is `waitv.len()` (at most 128) initialised `struct
-    // futex_waitv`s that the kernel only reads; `tsp` is null or a live timespec
-    // it only reads. The words themselves are only compared by the kernel, which
-    // reports an unmapped one as EFAULT.
-    let r = unsafe {
-        libc::syscall(
-            SYS_FUTEX_WAITV,
-            waitv.as_ptr(),
-            waitv.len() as libc::c_uint,
-            0 as libc::c_uint,
-            tsp,
-            libc::CLOCK_MONOTONIC,
-        )
-    };
-    if r < 0 {
-        Err(io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EINVAL))
-    } else {
-        Ok(r as usize)
-    }
-}
-
-/// The absolute `CLOCK_MONOTONIC` time `after` from now.
-fn monotonic_in(after: Duration) -> libc::timespec {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: the kernel writes one timespec into `now`, a live local.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut now) };
-    let nanos = now.tv_nsec as u64 + u64::from(after.subsec_nanos());
-    libc::timespec {
-        tv_sec: now
-            .tv_sec
-            .saturating_add(after.as_secs().min(i64::MAX as u64 / 2) as libc::time_t)
-            .saturating_add((nanos / 1_000_000_000) as libc::time_t),
-        tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
-    }
-}
-
-/// Whether the word at `addr` still holds `expected`, asked of the kernel: a
-/// one-word wait whose deadline has passed times out if it does, and is refused
-/// (`EAGAIN`; `EFAULT` if unmapped) if it does not.
-fn still(addr: usize, expected: u32) -> bool {
-    let past = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let w = [word(addr, expected)];
-    // SAFETY: as in `futex_waitv`: one initialised entry and a live timespec,
-    // both only read.
-    let r = unsafe {
-        libc::syscall(
-            SYS_FUTEX_WAITV,
-            w.as_ptr(),
-            1 as libc::c_uint,
-            0 as libc::c_uint,
-            &raw const past,
-            libc::CLOCK_MONOTONIC,
-        )
-    };
-    r < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT)
-}
-
-/// `futex(FUTEX_WAKE)` of one waiter on `addr` (a shard's own control word).
-fn futex_wake(addr: *const u32) {
-    // SAFETY: FUTEX_WAKE only hashes the address, a live atomic of ours.
-    unsafe { libc::syscall(libc::SYS_futex, addr, libc::FUTEX_WAKE, 1) };
-}
-
-/// Whether this kernel has `futex_waitv` (asked once: a call with no words is
-/// `EINVAL` where it exists, `ENOSYS` where it does not).
-pub(crate) fn supported() -> bool {
-    static SUPPORTED: OnceLock<bool> = OnceLock::new();
-    *SUPPORTED.get_or_init(|| {
-        // SAFETY: no words, no timeout: the kernel reads nothing.
-        let r = unsafe {
-            libc::syscall(
-                SYS_FUTEX_WAITV,
-                std::ptr::null::<FutexWaitv>(),
-                0 as libc::c_uint,
-                0 as libc::c_uint,
-                std::ptr::null::<libc::timespec>(),
-                libc::CLOCK_MONOTONIC,
-            )
-        };
-        !(r < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS))
-    })
 }

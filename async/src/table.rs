@@ -68,8 +68,8 @@ use crate::wait::{Side, Waiting};
 /// writer died holding its role before writing again (noticed within
 /// [`DEFAULT_PEER_CHECK`] by the reactor's look at its seat; a write it completed
 /// first is reported instead); [`ErrorKind::Removed`] when the table's semaphore
-/// set was removed (noticed as fast); [`ErrorKind::Unsupported`] on a kernel
-/// without `futex_waitv` (Linux 5.16).
+/// set was removed (noticed as fast); [`ErrorKind::LimitReached`] if the system
+/// refuses the reactor a thread.
 ///
 /// # Examples
 ///

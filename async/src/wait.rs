@@ -6,7 +6,7 @@ use core::task::{Context, Poll};
 use sysv_ipc::wake::PeerSeat;
 use sysv_ipc::{Error, ErrorKind, Result, SendError};
 
-use crate::reactor::{Fired, Registration, reactor, supported};
+use crate::reactor::{Fired, Registration, reactor};
 
 /// What a side does between its attempts: the operations both futures share.
 pub(crate) trait Side {
@@ -56,9 +56,6 @@ fn register<S: Side>(
     expected: u32,
     cx: &Context<'_>,
 ) -> Result<Registration> {
-    if !supported() {
-        return Err(Error::new(ErrorKind::Unsupported));
-    }
     reactor()
         .register(
             addr,

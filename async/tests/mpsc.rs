@@ -1,12 +1,13 @@
-//! An awaited `Mpsc` consumer: blocking producer processes feeding it, a
-//! producer's death reaching it, cancellation that loses nothing. Each test runs
-//! in a fresh IPC namespace.
+//! An awaited `Mpsc`: blocking producer processes feeding an async consumer,
+//! async producer processes (beside a blocking one) feeding a blocking
+//! consumer, a peer's death reaching either future, cancellation that loses
+//! nothing. Each test runs in a fresh IPC namespace.
 
 use std::time::{Duration, Instant};
 
 use sysv_ipc::mpsc::Mpsc;
 use sysv_ipc::{ErrorKind, Intent, Key, Mode};
-use sysv_ipc_async::mpsc::recv;
+use sysv_ipc_async::mpsc::{recv, send};
 use sysv_ipc_async::reactor_stats;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
 
@@ -160,6 +161,183 @@ fn dropped_receives_lose_nothing() {
                     got.push(v);
                 }
                 prop_assert_eq!(got, (first..*next).collect::<Vec<_>>());
+                Ok(())
+            })
+            .unwrap();
+    });
+}
+
+/// Three producer processes into one blocking consumer that pauses now and then:
+/// two await `send` (tokio multi-thread, smol; 0 spins, so they arm at once
+/// on a full ring), one blocks in `send_blocking`. The consumer's releases wake
+/// each its own way (a futex wake of the async producers' entry words, a post
+/// of the blocking one's semaphore): every value once, in order per producer,
+/// and each async producer waited and was woken.
+#[test]
+fn async_and_blocking_producer_processes_into_a_blocking_consumer() {
+    const PER: u64 = 20_000;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let m = M::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let mut rx = m.consumer().unwrap();
+        let peers: Vec<_> = (0..3u64)
+            .map(|s| {
+                fork_peer(move || {
+                    let m = M::open(KEY).unwrap();
+                    let mut tx = m.producer().unwrap();
+                    tx.set_spins(0);
+                    let value = |i: u64| s << 32 | i;
+                    match s {
+                        0 => tokio::runtime::Builder::new_multi_thread()
+                            .worker_threads(2)
+                            .build()
+                            .unwrap()
+                            .block_on(async {
+                                for i in 0..PER {
+                                    send(&mut tx, value(i)).await.unwrap();
+                                }
+                            }),
+                        1 => smol::block_on(async {
+                            for i in 0..PER {
+                                send(&mut tx, value(i)).await.unwrap();
+                            }
+                        }),
+                        _ => {
+                            for i in 0..PER {
+                                tx.send_blocking(value(i)).unwrap();
+                            }
+                            return;
+                        }
+                    }
+                    let st = reactor_stats();
+                    assert!(
+                        st.waits > 0 && st.woken > 0,
+                        "producer {s} never waited: {st:?}"
+                    );
+                })
+            })
+            .collect();
+        let mut next = [0u64; 3];
+        for n in 0..3 * PER {
+            if n % 2000 == 0 {
+                // Nothing taken for a while: the ring fills and producers wait.
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            let v = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+            let (s, i) = ((v >> 32) as usize, v & 0xffff_ffff);
+            assert_eq!(i, next[s], "producer {s}: lost, duplicated or out of order");
+            next[s] += 1;
+        }
+        for p in peers {
+            p.join();
+        }
+        assert_eq!(rx.recv().unwrap(), None);
+    });
+}
+
+/// The consumer killed while a producer awaits room: the `send` resolves with
+/// `PeerDied` within the peer-check interval (the reactor watches the
+/// consumer's seat), and the value comes back.
+#[test]
+fn the_consumers_death_reaches_a_waiting_send() {
+    in_ipc_namespace_timeout(LIMIT, || {
+        let m: Mpsc<u64, 2> = Mpsc::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let consumer = fork_peer(|| {
+            let m: Mpsc<u64, 2> = Mpsc::open(KEY).unwrap();
+            let _rx = m.consumer().unwrap();
+            std::thread::sleep(Duration::from_secs(60));
+        });
+        let start = Instant::now();
+        while !m.has_consumer().unwrap() {
+            assert!(start.elapsed() < Duration::from_secs(30));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let mut tx = m.producer().unwrap();
+        tx.set_peer_check(Some(Duration::from_millis(100)));
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        smol::block_on(async {
+            let waiting = send(&mut tx, 3);
+            let killer = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                consumer.kill(libc::SIGKILL);
+                let at = Instant::now();
+                // SAFETY: a blocking wait for our own child; no status wanted.
+                unsafe { libc::waitpid(consumer.pid(), std::ptr::null_mut(), 0) };
+                at
+            });
+            let e = waiting.await.unwrap_err();
+            let killed = killer.join().unwrap();
+            assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
+            assert_eq!(e.into_inner(), 3, "the value comes back");
+            let late = killed.elapsed();
+            assert!(
+                late < Duration::from_secs(2),
+                "PeerDied {late:?} after the kill"
+            );
+        });
+    });
+}
+
+/// Send futures dropped at random points, between receives: what the consumer
+/// gets is exactly the values whose futures returned `Ready(Ok)`, in order, once;
+/// and no dropped wait leaves a post on the producer's semaphore (which would
+/// end a later blocking park early).
+#[test]
+fn dropped_sends_lose_nothing_and_leave_no_wake() {
+    use proptest::prelude::*;
+    use sysv_ipc::mpsc::DEFAULT_PRODUCERS;
+    in_ipc_namespace_timeout(LIMIT, || {
+        let m: Mpsc<u64, 2> = Mpsc::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let sides = std::cell::RefCell::new((m.producer().unwrap(), m.consumer().unwrap(), 0u64));
+        let own = (DEFAULT_PRODUCERS + 3 + sides.borrow().0.seat()) as u16;
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        // 0: receive, 1: poll (a future of the next value made if none), 2: drop it.
+        let steps = proptest::collection::vec(0u8..3, 1..60);
+        runner
+            .run(&steps, |steps| {
+                let mut sides = sides.borrow_mut();
+                let (tx, rx, next) = &mut *sides;
+                tx.set_spins(16); // one look through the executor, then arm
+                let first = *next;
+                let mut sent = Vec::new();
+                let mut got = Vec::new();
+                let mut i = 0;
+                while let Some(&step) = steps.get(i) {
+                    i += 1;
+                    match step {
+                        0 => got.extend(rx.recv().unwrap()),
+                        1 => {
+                            let v = *next;
+                            *next += 1;
+                            let mut f = send(tx, v);
+                            loop {
+                                if let std::task::Poll::Ready(r) = poll_once(&mut f) {
+                                    r.unwrap();
+                                    sent.push(v);
+                                    break;
+                                }
+                                let Some(&s) = steps.get(i) else { break };
+                                i += 1;
+                                match s {
+                                    0 => got.extend(rx.recv().unwrap()),
+                                    1 => {}
+                                    _ => break,
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                while let Some(v) = rx.recv().unwrap() {
+                    got.push(v);
+                }
+                prop_assert_eq!(&got, &sent);
+                prop_assert!(sent.iter().all(|v| (first..*next).contains(v)));
+                prop_assert_eq!(m.semaphores().get(own).unwrap(), 0);
                 Ok(())
             })
             .unwrap();

@@ -118,6 +118,7 @@
 //!   the protocol can produce is [`Corrupt`] / [`ReadError::Corrupt`], never an
 //!   index. Garbage in a waiting word costs a spurious wake.
 
+use crate::layout::bit_waiter;
 use crate::layout::header::Header;
 use crate::layout::ring::{
     Barrier, Corrupt, DEADLINE_SPINS, Parking, WAITING_SEM, WAITING_WORD, announce, park_barrier,
@@ -1593,15 +1594,8 @@ impl<const N: usize> BcWriter<'_, N> {
             if bits & (1 << b) == 0 || reader >= self.bc.readers {
                 continue;
             }
-            let wait = self.bc.line(reader).map(|l| l.wait);
-            // Relaxed: ordered by the Acquire swap that took the bit; the swap
-            // here hands the futex wake to one of us and the reader's withdrawal.
-            let taken = match wait {
-                Some(word) if word.load(Ordering::Relaxed) != 0 => word.swap(0, Ordering::Relaxed),
-                _ => 0,
-            };
-            match wait {
-                Some(word) if taken & WAITING_WORD != 0 => parking.wake_word(word),
+            match self.bc.line(reader).map(|l| l.wait) {
+                Some(wait) if bit_waiter::take(wait) => parking.wake_word(wait),
                 _ => parking.unpark_reader(reader),
             }
         }
@@ -1861,11 +1855,7 @@ impl<'a, const N: usize> BcReader<'a, N> {
         parking: &mut P,
     ) -> Result<Option<&'a AtomicU64>, WaitError<P::Error>> {
         let (word, bit) = self.bc.wait_bit(self.index);
-        // Relaxed, then published by the Release announcement below.
-        self.line.wait.store(WAITING_WORD, Ordering::Relaxed);
-        // Release: the writer whose Acquire swap takes this bit sees `wait`. A
-        // read-modify-write, as `Waiter::announce`.
-        word.fetch_or(bit, Ordering::Release);
+        bit_waiter::arm(word, bit, self.line.wait);
         // `heavy` withdraws the bit on failure; the word goes too.
         if let Err(e) = self.heavy(parking) {
             self.disarm(parking);
@@ -1891,12 +1881,7 @@ impl<'a, const N: usize> BcReader<'a, N> {
     /// withdrawn park does).
     pub fn disarm<P: Parking>(&self, parking: &mut P) {
         let (word, bit) = self.bc.wait_bit(self.index);
-        // Relaxed (both): only un-announce; whoever's swap reads them owns them.
-        let bit_taken = word.fetch_and(!bit, Ordering::Relaxed) & bit == 0;
-        let word_ours = self.line.wait.swap(0, Ordering::Relaxed) == WAITING_WORD;
-        if bit_taken && word_ours {
-            parking.absorb_wake();
-        }
+        bit_waiter::disarm(word, bit, self.line.wait, parking);
     }
 
     /// Whether the stream has ended: the writer closed it and this reader has

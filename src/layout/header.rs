@@ -178,9 +178,13 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// wait on the flag itself and is woken by a futex wake; a version-5 peer would
 /// post a semaphore nobody waits on, and the waiter would sleep on.
 ///
-/// 7: the seqlock's and the table's `watchers` word (offset 144, taken from the
-/// padding, [`watch`](crate::layout::watch)): a version-6 writer would never run
-/// the wake check, and a watcher would sleep through its writes.
+/// 7: an mpsc producer may wait for room asynchronously, announced in its
+/// table entry's `wait` word (offset 24 of the entry) as a broadcast reader
+/// announces in its line; a version-6 consumer would post the producer's
+/// semaphore instead of waking that word.
+/// Also in 7: the seqlock's and the table's `watchers` word (offset 144, taken
+/// from the padding, [`watch`](crate::layout::watch)): a version-6 writer would
+/// never run the wake check, and a watcher would sleep through its writes.
 ///
 /// # Examples
 ///
@@ -638,6 +642,41 @@ impl Header {
     pub fn attach(&self, shape: &Shape, wait: impl FnMut(u32) -> bool) -> Result<(), HeaderError> {
         self.wait_ready(wait)?;
         self.check(shape)
+    }
+
+    /// [`attach`](Self::attach) in a segment of `segment_size` bytes. While the
+    /// header is not published, a segment of another size than
+    /// `shape.total_size` is no creator of this layout at work (one makes the
+    /// segment exactly that size): it is refused on its size at once, where a
+    /// wait would end in [`HeaderError::NotReady`], which reads as a creator that
+    /// died and would have the owner of another program's segment remove it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::layout::header::{Header, HeaderError, Kind, Shape};
+    ///
+    /// let shape = Shape::of::<f64>(Kind::SeqLock, 1, 256, 264);
+    /// let h = Header::new(); // all zero: another program's, or a creator to come
+    /// let e = h.attach_segment(&shape, 4096, |_| unreachable!("no wait"));
+    /// assert_eq!(e.map_err(|e| e.field()), Err(Some("size")));
+    /// assert_eq!(h.attach_segment(&shape, 264, |_| false), Err(HeaderError::NotReady));
+    /// ```
+    pub fn attach_segment(
+        &self,
+        shape: &Shape,
+        segment_size: usize,
+        wait: impl FnMut(u32) -> bool,
+    ) -> Result<(), HeaderError> {
+        // Relaxed: a decision on the size alone; `attach` does the Acquire.
+        if segment_size as u64 != shape.total_size && self.state.load(Ordering::Relaxed) != READY {
+            return Err(HeaderError::Mismatch {
+                field: &"size",
+                actual: segment_size as u64,
+                expected: shape.total_size,
+            });
+        }
+        self.attach(shape, wait)
     }
 }
 

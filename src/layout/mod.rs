@@ -53,6 +53,7 @@
 //! any bytes are valid values.
 #![allow(unsafe_code)]
 
+mod bit_waiter;
 pub mod broadcast;
 pub mod header;
 pub mod mpsc;
@@ -288,13 +289,15 @@ impl<'a> SeqReadView<'a> {
         Some(SeqReadView { ctl, words })
     }
 
-    /// [`Header::attach`]: waits for the header and checks it against `shape`.
+    /// [`Header::attach_segment`]: waits for the header of a segment of
+    /// `segment_size` bytes and checks it against `shape`.
     pub(crate) fn attach(
         &self,
         shape: &Shape,
+        segment_size: usize,
         wait: impl FnMut(u32) -> bool,
     ) -> Result<(), HeaderError> {
-        self.ctl.header.attach(shape, wait)
+        self.ctl.header.attach_segment(shape, segment_size, wait)
     }
 
     /// The control block, for loads only (a read-only mapping takes nothing
@@ -357,7 +360,7 @@ impl<'a, const N: usize> TableReadView<'a, N> {
         wait: impl FnMut(u32) -> bool,
     ) -> Option<Result<(), HeaderError>> {
         let (ctl, _) = view_any::<B, A, table::TableCtl>(att, table::INDEX_OFFSET, 0)?;
-        Some(ctl.header.attach(shape, wait))
+        Some(ctl.header.attach_segment(shape, att.len(), wait))
     }
 
     /// [`table::Slots::read`].

@@ -22,7 +22,8 @@
 //! | 384 + 128·j | `reg` of entry `j` | producers, reclaimers | registration epoch: even = free, odd = registered; +1 at every registration and every end of one |
 //! | 384 + 128·j + 8 | `claim` of entry `j` | entry `j`'s registrant | `k + 1` while claiming position `k` (announced before the claim, kept until the next one); 0: none |
 //! | 384 + 128·j + 16 | `pid` of entry `j` | entry `j`'s registrant | its pid (informational) |
-//! | 384 + 128·j + 24..+128 | padding | — | zero |
+//! | 384 + 128·j + 24 | `wait` of entry `j` | entry `j`'s registrant sets [`WAITING_WORD`] before announcing its bit, the consumer that takes the bit clears it | [`WAITING_WORD`]: producer `j` waits asynchronously on this word (futex), not on its semaphore (layout version 7) |
+//! | 384 + 128·j + 32..+128 | padding | — | zero |
 //! | D + i·S | `seq` of slot `i` | producers, consumer | the slot's state for position `k` (below); `D` = [`slots_offset`]`(P)` = 384 + 128·P |
 //! | D + i·S + 8 | payload of slot `i` | the claimer of its position | `i` in `0..N`; `S` = 8 + `size_of::<T>()` rounded up to 8 |
 //!
@@ -105,6 +106,11 @@
 //!   succeeds, and a producer woken for nothing re-checks and parks again. A
 //!   producer that withdraws its announcement (fetch-and) and finds its bit
 //!   already taken absorbs the wake it is owed ([`Parking::absorb_wake`]).
+//!   An asynchronous producer ([`MpscProducer::arm`], layout version 7) first
+//!   stores [`WAITING_WORD`] in its entry's `wait`, then sets its bit with
+//!   Release; the consumer's swap of the bitmap is Acquire, and for each bit it
+//!   took it swaps that entry's `wait`: [`WAITING_WORD`] is a futex wake of the
+//!   word ([`Parking::wake_word`]), anything else the semaphore post.
 //!   A consumer waiting on a pending claim is woken by its publish, or, if the
 //!   claimer dies, by the typed layer (a post the kernel makes on the death; see
 //!   [`ConsumerParking::is_alive`]).
@@ -128,6 +134,7 @@
 //! there can delay the consumer or make it skip a claim (a peer that writes the
 //! segment can lose messages anyway), never read or write out of bounds.
 
+use crate::layout::bit_waiter;
 use crate::layout::header::Header;
 use crate::layout::ring::{
     Barrier, Corrupt, Parking, RingError, WAITING_SEM, WAITING_WORD, announce, take_waiter,
@@ -619,7 +626,7 @@ impl<'a, const N: usize> MpscRing<'a, N> {
     pub fn registration(&self, producer: usize) -> Option<u64> {
         // Acquire: pairs with the registrant's compare-exchange, for a caller
         // that goes on to read the entry's other words.
-        let reg = self.entry(producer)?.0.load(Ordering::Acquire);
+        let reg = self.entry(producer)?.reg.load(Ordering::Acquire);
         (reg & 1 == 1).then_some(reg)
     }
 
@@ -661,7 +668,7 @@ impl<'a, const N: usize> MpscRing<'a, N> {
         if registration & 1 == 0 {
             return false;
         }
-        let Some((reg, _, _)) = self.entry(producer) else {
+        let Some(Entry { reg, .. }) = self.entry(producer) else {
             return false;
         };
         // AcqRel: as a leave (Release), after the reclaimer's own check; Acquire
@@ -675,14 +682,19 @@ impl<'a, const N: usize> MpscRing<'a, N> {
         .is_ok()
     }
 
-    /// `reg`, `claim` and `pid` of entry `j`.
-    fn entry(&self, j: usize) -> Option<(&'a AtomicU64, &'a AtomicU64, &'a AtomicU64)> {
+    /// The words of entry `j`.
+    fn entry(&self, j: usize) -> Option<Entry<'a>> {
         let e = self
             .table
             .get(j.checked_mul(ENTRY_WORDS)?..)?
             .get(..ENTRY_WORDS)?;
         match e {
-            [reg, claim, pid, ..] => Some((reg, claim, pid)),
+            [reg, claim, pid, wait, ..] => Some(Entry {
+                reg,
+                claim,
+                pid,
+                wait,
+            }),
             _ => None,
         }
     }
@@ -770,7 +782,12 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
     pub fn register<P: Parking>(ring: MpscRing<'a, N>, pid: u64, parking: &mut P) -> Option<Self> {
         let barrier = ring.ctl.barrier();
         for index in 0..ring.producers {
-            let (reg, claim, pid_word) = ring.entry(index)?;
+            let Entry {
+                reg,
+                claim,
+                pid: pid_word,
+                wait,
+            } = ring.entry(index)?;
             // Relaxed: a hint; the compare-exchange decides.
             let seen = reg.load(Ordering::Relaxed);
             if seen & 1 == 1 {
@@ -791,6 +808,10 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
             claim.store(0, Ordering::Release);
             // Relaxed: informational.
             pid_word.store(pid, Ordering::Relaxed);
+            // Relaxed: a dead predecessor's asynchronous announcement must not
+            // make the consumer futex-wake us instead of posting our semaphore;
+            // our own stores to it come after (program order).
+            wait.store(0, Ordering::Relaxed);
             // A consumer waiting on the stale claim we just reset: its re-check
             // after its barrier sees the reset, or this sees its flag.
             let taken = take_waiter(&ring.ctl.consumer_waiting, barrier);
@@ -909,7 +930,7 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
             return Ok(true);
         }
         let ctl = self.ring.ctl;
-        let (_, claim, _) = self.ring.entry(self.index).ok_or(Corrupt)?;
+        let claim = self.ring.entry(self.index).ok_or(Corrupt)?.claim;
         // Relaxed: only a guess of the next position; the `seq` load below and the
         // compare-exchange decide.
         let mut pos = ctl.tail.load(Ordering::Relaxed);
@@ -1227,6 +1248,100 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
         Ok(())
     }
 
+    /// For an asynchronous waiter on a full ring: stores [`WAITING_WORD`] in this
+    /// entry's `wait`, announces the producer's bit (Release), runs the heavy
+    /// barrier and tries to claim again, as a park does. `Ok(Some(word))`: still
+    /// full; sleep in a futex wait on `word`'s low half expecting
+    /// [`WAITING_WORD`] (the consumer's next release clears and wakes it), then
+    /// send again. `Ok(None)`: a slot was claimed meanwhile (nothing armed; the
+    /// next [`push`](Self::push) fills it). A wait given up must
+    /// [`disarm`](Self::disarm).
+    ///
+    /// # Errors
+    ///
+    /// [`RingError::Park`] if the heavy barrier failed (withdrawn);
+    /// [`RingError::Corrupt`] for an impossible ring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::{AtomicU64, Ordering};
+    /// use sysv_ipc::layout::mpsc::{ConsumerParking, MpscConsumer, MpscCtl, MpscProducer, MpscRing};
+    /// use sysv_ipc::layout::ring::{Barrier, Parking, WAITING_WORD};
+    /// # #[derive(Default)]
+    /// # struct Env { woken_words: u32 }
+    /// # impl Parking for Env {
+    /// #     type Error = ();
+    /// #     fn park(&mut self) -> Result<(), ()> { Err(()) }
+    /// #     fn unpark_peer(&mut self) {}
+    /// #     fn wake_word(&mut self, _: &AtomicU64) { self.woken_words += 1 }
+    /// #     fn heavy_barrier(&mut self) -> Result<(), ()> { Ok(()) }
+    /// # }
+    /// # impl ConsumerParking for Env {
+    /// #     fn is_alive(&mut self, _: usize, _: u64) -> bool { true }
+    /// #     fn unpark_producer(&mut self, _: usize) { unreachable!("a word waiter") }
+    /// # }
+    /// let ctl = MpscCtl::new();
+    /// let data: [AtomicU64; MpscRing::<1>::words(1, 1)] = Default::default();
+    /// let ring = MpscRing::<1>::new(&ctl, &data, 1, 1).unwrap();
+    /// ring.init(Barrier::Symmetric);
+    /// let mut env = Env::default();
+    /// let mut p = MpscProducer::register(ring, 1, &mut env).unwrap();
+    /// assert_eq!(p.push(|s| s[0].store(1, Ordering::Relaxed), &mut env), Ok(true));
+    /// let word = p.arm(&mut env).unwrap().expect("full: armed");
+    /// assert_eq!(word.load(Ordering::Relaxed), WAITING_WORD);
+    /// let mut c = MpscConsumer::new(ring).unwrap();
+    /// let mut got = 0;
+    /// assert_eq!(c.pop_one(|s| got = s[0].load(Ordering::Relaxed), &mut env), Ok(true));
+    /// assert_eq!(got, 1);
+    /// assert_eq!(word.load(Ordering::Relaxed), 0); // taken by the release ...
+    /// assert_eq!(env.woken_words, 1); // ... and woken
+    /// assert!(matches!(p.arm(&mut env), Ok(None))); // room now: claimed
+    /// ```
+    pub fn arm<P: Parking>(
+        &mut self,
+        parking: &mut P,
+    ) -> Result<Option<&'a AtomicU64>, RingError<P::Error>> {
+        let (bitmap, bit) = (&self.ring.ctl.producers_waiting, 1u64 << self.index);
+        let wait = self.ring.entry(self.index).ok_or(Corrupt)?.wait;
+        bit_waiter::arm(bitmap, bit, wait);
+        match self.barrier {
+            // Pairs with the SeqCst fence after the consumer's release, as in `block`.
+            Barrier::Symmetric => fence(Ordering::SeqCst),
+            Barrier::Asymmetric => {
+                if let Err(e) = parking.heavy_barrier() {
+                    bit_waiter::disarm(bitmap, bit, wait, parking);
+                    return Err(RingError::Park(e));
+                }
+            }
+        }
+        match self.reserve() {
+            Ok(false) => Ok(Some(wait)),
+            Ok(true) => {
+                bit_waiter::disarm(bitmap, bit, wait, parking);
+                Ok(None)
+            }
+            Err(c) => {
+                bit_waiter::disarm(bitmap, bit, wait, parking);
+                Err(c.into())
+            }
+        }
+    }
+
+    /// Withdraws an [`arm`](Self::arm)ed wait that will not be waited for: the
+    /// bit and the `wait` word (a semaphore post sent for it is taken back with
+    /// [`Parking::absorb_wake`]).
+    pub fn disarm<P: Parking>(&self, parking: &mut P) {
+        if let Some(Entry { wait, .. }) = self.ring.entry(self.index) {
+            bit_waiter::disarm(
+                &self.ring.ctl.producers_waiting,
+                1 << self.index,
+                wait,
+                parking,
+            );
+        }
+    }
+
     /// Leaves the producer table: cancels an outstanding claim, then ends the
     /// registration (`reg` to the next even value; the entry is free again).
     /// Everything this producer published stays in the ring. If the registration
@@ -1257,7 +1372,7 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
     /// assert_eq!(ring.registration(0), None);
     /// ```
     pub fn leave<P: Parking>(mut self, parking: &mut P) {
-        let Some((reg, _, pid)) = self.ring.entry(self.index) else {
+        let Some(Entry { reg, pid, .. }) = self.ring.entry(self.index) else {
             return;
         };
         // Reclaimed (taken for dead): the entry may be someone else's now.
@@ -1527,7 +1642,7 @@ impl<'a, const N: usize> MpscConsumer<'a, N> {
         // Claimed, not published: who holds it?
         let mut claimant = None;
         for j in 0..self.ring.producers {
-            let Some((reg, claim, _)) = self.ring.entry(j) else {
+            let Some(Entry { reg, claim, .. }) = self.ring.entry(j) else {
                 break;
             };
             // Acquire (both): pair with the registrant's compare-exchange and its
@@ -1586,14 +1701,31 @@ impl<'a, const N: usize> MpscConsumer<'a, N> {
         // Relaxed: ordered by the barriers above.
         let waiting = &ctl.producers_waiting;
         if waiting.load(Ordering::Relaxed) != 0 {
-            let mut bits = waiting.swap(0, Ordering::Relaxed);
-            while bits != 0 {
-                let j = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                // Bits past the table are garbage: cleared, nobody to wake.
-                if j < self.ring.producers {
-                    parking.unpark_producer(j);
-                }
+            // Acquire: pairs with the Release of an asynchronous producer's
+            // announcement, so its entry's `wait` (stored before) is seen below
+            // even for a producer that is withdrawing (the barrier pair covers
+            // one that sleeps), which then gets no semaphore post to take back.
+            let bits = waiting.swap(0, Ordering::Acquire);
+            self.wake_producers(bits, parking);
+        }
+    }
+
+    /// Wakes each producer whose bit is in `bits`: a futex wake of its entry's
+    /// `wait` if it waits there, else a post of its semaphore. Out of line: the
+    /// rare path out of every release.
+    #[cold]
+    #[inline(never)]
+    fn wake_producers<P: ConsumerParking>(&self, mut bits: u64, parking: &mut P) {
+        while bits != 0 {
+            let j = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            // Bits past the table are garbage: cleared, nobody to wake.
+            if j >= self.ring.producers {
+                continue;
+            }
+            match self.ring.entry(j) {
+                Some(Entry { wait, .. }) if bit_waiter::take(wait) => parking.wake_word(wait),
+                _ => parking.unpark_producer(j),
             }
         }
     }
@@ -2102,6 +2234,14 @@ fn block<P: Parking, W: Waiter<P>>(
             }
         }
     }
+}
+
+/// The words of one producer table entry (module docs, "Byte layout").
+struct Entry<'a> {
+    reg: &'a AtomicU64,
+    claim: &'a AtomicU64,
+    pid: &'a AtomicU64,
+    wait: &'a AtomicU64,
 }
 
 #[cfg(all(test, not(loom)))]
