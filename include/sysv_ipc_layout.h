@@ -461,8 +461,10 @@ struct svipc_seqlock_ctl {
     _Atomic uint64_t seq;
     /* 136: pid of the writer role's holder, 0 when released cleanly */
     _Atomic uint64_t writer_pid;
-    /* 144: zero: keeps the value off the sequence's 128 bytes */
-    _Atomic uint64_t pad[14];
+    /* 144: low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all */
+    _Atomic uint64_t watchers;
+    /* 152: zero: keeps the value off the sequence's 128 bytes */
+    _Atomic uint64_t pad[13];
 };
 #define SVIPC_SIZEOF_SEQLOCK_CTL 256
 #define SVIPC_SEQLOCK_HEADER_OFFSET 0
@@ -471,8 +473,10 @@ struct svipc_seqlock_ctl {
 #define SVIPC_SEQLOCK_SEQ_SIZE 8
 #define SVIPC_SEQLOCK_WRITER_PID_OFFSET 136
 #define SVIPC_SEQLOCK_WRITER_PID_SIZE 8
-#define SVIPC_SEQLOCK_PAD_OFFSET 144
-#define SVIPC_SEQLOCK_PAD_SIZE 112
+#define SVIPC_SEQLOCK_WATCHERS_OFFSET 144
+#define SVIPC_SEQLOCK_WATCHERS_SIZE 8
+#define SVIPC_SEQLOCK_PAD_OFFSET 152
+#define SVIPC_SEQLOCK_PAD_SIZE 104
 _Static_assert(sizeof(struct svipc_seqlock_ctl) == SVIPC_SIZEOF_SEQLOCK_CTL, "svipc_seqlock_ctl: size");
 _Static_assert(offsetof(struct svipc_seqlock_ctl, header) == SVIPC_SEQLOCK_HEADER_OFFSET &&
                sizeof(((struct svipc_seqlock_ctl *)0)->header) == SVIPC_SEQLOCK_HEADER_SIZE,
@@ -483,6 +487,9 @@ _Static_assert(offsetof(struct svipc_seqlock_ctl, seq) == SVIPC_SEQLOCK_SEQ_OFFS
 _Static_assert(offsetof(struct svipc_seqlock_ctl, writer_pid) == SVIPC_SEQLOCK_WRITER_PID_OFFSET &&
                sizeof(((struct svipc_seqlock_ctl *)0)->writer_pid) == SVIPC_SEQLOCK_WRITER_PID_SIZE,
                "svipc_seqlock_ctl.writer_pid: offset and size");
+_Static_assert(offsetof(struct svipc_seqlock_ctl, watchers) == SVIPC_SEQLOCK_WATCHERS_OFFSET &&
+               sizeof(((struct svipc_seqlock_ctl *)0)->watchers) == SVIPC_SEQLOCK_WATCHERS_SIZE,
+               "svipc_seqlock_ctl.watchers: offset and size");
 _Static_assert(offsetof(struct svipc_seqlock_ctl, pad) == SVIPC_SEQLOCK_PAD_OFFSET &&
                sizeof(((struct svipc_seqlock_ctl *)0)->pad) == SVIPC_SEQLOCK_PAD_SIZE,
                "svipc_seqlock_ctl.pad: offset and size");
@@ -555,8 +562,10 @@ struct svipc_table_ctl {
     _Atomic uint64_t version;
     /* 136: pid of the writer role's holder, 0 when released cleanly */
     _Atomic uint64_t writer_pid;
-    /* 144: zero: keeps the change index off the writer's 128 bytes */
-    _Atomic uint64_t pad[14];
+    /* 144: low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all */
+    _Atomic uint64_t watchers;
+    /* 152: zero: keeps the change index off the writer's 128 bytes */
+    _Atomic uint64_t pad[13];
 };
 #define SVIPC_SIZEOF_TABLE_CTL 256
 #define SVIPC_TABLE_HEADER_OFFSET 0
@@ -565,8 +574,10 @@ struct svipc_table_ctl {
 #define SVIPC_TABLE_VERSION_SIZE 8
 #define SVIPC_TABLE_WRITER_PID_OFFSET 136
 #define SVIPC_TABLE_WRITER_PID_SIZE 8
-#define SVIPC_TABLE_PAD_OFFSET 144
-#define SVIPC_TABLE_PAD_SIZE 112
+#define SVIPC_TABLE_WATCHERS_OFFSET 144
+#define SVIPC_TABLE_WATCHERS_SIZE 8
+#define SVIPC_TABLE_PAD_OFFSET 152
+#define SVIPC_TABLE_PAD_SIZE 104
 _Static_assert(sizeof(struct svipc_table_ctl) == SVIPC_SIZEOF_TABLE_CTL, "svipc_table_ctl: size");
 _Static_assert(offsetof(struct svipc_table_ctl, header) == SVIPC_TABLE_HEADER_OFFSET &&
                sizeof(((struct svipc_table_ctl *)0)->header) == SVIPC_TABLE_HEADER_SIZE,
@@ -577,6 +588,9 @@ _Static_assert(offsetof(struct svipc_table_ctl, version) == SVIPC_TABLE_VERSION_
 _Static_assert(offsetof(struct svipc_table_ctl, writer_pid) == SVIPC_TABLE_WRITER_PID_OFFSET &&
                sizeof(((struct svipc_table_ctl *)0)->writer_pid) == SVIPC_TABLE_WRITER_PID_SIZE,
                "svipc_table_ctl.writer_pid: offset and size");
+_Static_assert(offsetof(struct svipc_table_ctl, watchers) == SVIPC_TABLE_WATCHERS_OFFSET &&
+               sizeof(((struct svipc_table_ctl *)0)->watchers) == SVIPC_TABLE_WATCHERS_SIZE,
+               "svipc_table_ctl.watchers: offset and size");
 _Static_assert(offsetof(struct svipc_table_ctl, pad) == SVIPC_TABLE_PAD_OFFSET &&
                sizeof(((struct svipc_table_ctl *)0)->pad) == SVIPC_TABLE_PAD_SIZE,
                "svipc_table_ctl.pad: offset and size");

@@ -56,7 +56,7 @@
  * means the protocol changed, and the code below must be updated with it. */
 #define SVIPC_PROTOCOL_VERSION 7
 _Static_assert(SVIPC_LAYOUT_VERSION == SVIPC_PROTOCOL_VERSION,
-               "sysv_ipc_protocol.h implements layout version 5: update it to the "
+               "sysv_ipc_protocol.h implements layout version 7: update it to the "
                "protocol of the SVIPC_LAYOUT_VERSION in sysv_ipc_layout.h");
 
 /* Results: >= 0 success, < 0 failure. */
@@ -174,6 +174,27 @@ static inline void svipc_wake_taken_(int semid, unsigned short sem, _Atomic uint
         syscall(SYS_futex, (uint32_t *)flag, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL, NULL, 0);
     if (taken & ~SVIPC_WAITING_WORD)
         svipc_semop_(semid, sem, 1, 0);
+}
+
+/* The writer's wake check of a single-writer layout (seqlock, table; layout
+ * version 7, src/layout/watch.rs), after the store that published a write: a
+ * seq_cst fence (pairs with the watcher's after its announcement), then one load
+ * of the shared watchers word. Its low 32 bits are a wake epoch (bits 1..31) and
+ * SVIPC_WATCHED (bit 0: a watcher may sleep on the low half). If the bit is set,
+ * a CAS moves the word to the next epoch with the bit clear, and a futex wake
+ * wakes every watcher. No system call when nobody watches. */
+#define SVIPC_WATCHED UINT64_C(1)
+static inline void svipc_wake_watchers_(_Atomic uint64_t *watchers) {
+    atomic_thread_fence(memory_order_seq_cst);
+    uint64_t w = atomic_load_explicit(watchers, memory_order_relaxed);
+    if (!(w & SVIPC_WATCHED))
+        return;
+    /* A watcher's fetch_or in between fails the exchange; retry from its value. */
+    while (!atomic_compare_exchange_weak_explicit(
+        watchers, &w, (uint64_t)(((uint32_t)w & ~(uint32_t)SVIPC_WATCHED) + 2u),
+        memory_order_relaxed, memory_order_relaxed))
+        ;
+    syscall(SYS_futex, (uint32_t *)watchers, 1 /* FUTEX_WAKE, shared */, INT_MAX, NULL, NULL, 0);
 }
 
 /* ---- the header handshake (src/layout/header.rs) ---- */
@@ -1030,6 +1051,7 @@ static inline int svipc_seqlock_write(struct svipc_seqlock *s, const void *src) 
     /* Release: publishes the words; pairs with the readers' acquire load of seq. */
     atomic_store_explicit(&s->ctl->seq, s->seq + 2, memory_order_release);
     s->seq += 2;
+    svipc_wake_watchers_(&s->ctl->watchers);
     return SVIPC_OK;
 }
 
@@ -1204,6 +1226,7 @@ static inline int svipc_table_writer(struct svipc_table *tb, int reclaim) {
     }
     /* Release: publishes the repairs; the first write is v + 1. */
     atomic_store_explicit(&tb->ctl->version, v, memory_order_release);
+    svipc_wake_watchers_(&tb->ctl->watchers);
     tb->version = v;
     tb->writer = 1;
     tb->pid = getpid();
@@ -1230,6 +1253,7 @@ static inline int svipc_table_write(struct svipc_table *tb, uint64_t i, const vo
     atomic_store_explicit(&tb->groups[i / SVIPC_TABLE_GROUP], v, memory_order_relaxed);
     /* Release: publishes the two index stores; pairs with changed_since's fence. */
     atomic_store_explicit(&tb->ctl->version, v, memory_order_release);
+    svipc_wake_watchers_(&tb->ctl->watchers);
     if (version != NULL)
         *version = v;
     return SVIPC_OK;

@@ -206,7 +206,7 @@ const RING_FIELDS: [Field; 11] = [
     ),
 ];
 
-const SEQLOCK_FIELDS: [Field; 4] = [
+const SEQLOCK_FIELDS: [Field; 5] = [
     field!(
         SeqCtl,
         header,
@@ -227,13 +227,19 @@ const SEQLOCK_FIELDS: [Field; 4] = [
     ),
     field!(
         SeqCtl,
+        watchers,
+        Word,
+        "low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all"
+    ),
+    field!(
+        SeqCtl,
         pad,
         Words,
         "zero: keeps the value off the sequence's 128 bytes"
     ),
 ];
 
-const TABLE_FIELDS: [Field; 4] = [
+const TABLE_FIELDS: [Field; 5] = [
     field!(
         TableCtl,
         header,
@@ -251,6 +257,12 @@ const TABLE_FIELDS: [Field; 4] = [
         writer_pid,
         Word,
         "pid of the writer role's holder, 0 when released cleanly"
+    ),
+    field!(
+        TableCtl,
+        watchers,
+        Word,
+        "low 32 bits: a wake epoch (bits 1..31) and bit 0, set (fetch_or) by a watcher that may sleep in a futex wait on the low half (layout version 7); after each write the writer, if bit 0 is set, moves the word to the next epoch with bit 0 clear (CAS) and futex-wakes all"
     ),
     field!(
         TableCtl,

@@ -17,8 +17,9 @@ use crate::role::{RoleSettings, Seat};
 use crate::sem::{SemOp, SemSet};
 use crate::{Backend, Call, Errno, Error, ErrorKind, Result};
 
-/// Wakes every asynchronous waiter on `word` (one at most: a flag belongs to one
-/// role), which its waker just cleared. Best effort, as a post is: the value is
+/// Wakes every asynchronous waiter on `word` (one at most on a ring's flag, which
+/// belongs to one role; any number on a seqlock's or table's `watchers` word),
+/// which its waker just cleared or moved to its next epoch. Best effort, as a post is: the value is
 /// committed whatever happens, and a waiter whose wake is lost here (`EFAULT`
 /// cannot happen on a word we just wrote) would still see the cleared word at its
 /// next look.

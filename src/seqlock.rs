@@ -45,6 +45,31 @@
 //! assert_eq!(reader.attachment().segment().stat()?.nattch, 2);
 //! # Ok::<(), sysv_ipc::Error>(())
 //! ```
+//!
+//! # Waiting for a change
+//!
+//! A reader that wants the next value without polling notes the
+//! [`version`](SeqLock::version) it read and arms a wait for a later one
+//! ([`arm_watch`](SeqLock::arm_watch)): it sleeps in a futex wait on the lock's
+//! shared `watchers` word, which every write checks (one fence and one load while
+//! nobody watches) and wakes (layout version 7,
+//! `src/layout/watch.rs`). `sysv_ipc_async::seqlock::changed` is
+//! that wait as a future. Arming stores into the segment, so a watcher needs a
+//! read-write handle; on a read-only one it is [`ErrorKind::PermissionDenied`].
+//!
+//! ```
+//! use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock, wake::Watched};
+//!
+//! let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+//! let mut w = lock.writer()?;
+//! let seen = lock.version()?;
+//! let Watched::Armed(word) = lock.arm_watch(seen)? else { panic!("nothing written") };
+//! w.write(&3)?; // e.g. in another process: moves the word on and futex-wakes it
+//! assert!(!word.is_armed()); // a futex wait expecting word.expected() returns at once
+//! assert!(matches!(lock.arm_watch(seen)?, Watched::Changed(2)));
+//! assert_eq!(lock.read()?, 3);
+//! # Ok::<(), sysv_ipc::Error>(())
+//! ```
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -61,6 +86,8 @@ use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
 use crate::sync::AtomicU64;
 use crate::view::{ShmView, ViewCell};
 use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
+
+mod watch;
 
 /// The writer role (1 = free).
 pub(crate) const WRITER: u16 = 0;
@@ -1201,6 +1228,7 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
             self.holder()?;
             let stored = self.inner.write(value.as_bytes());
             debug_assert!(stored, "the value's words are sized from T");
+            self.wake_watchers();
             Ok(())
         })
     }
@@ -1245,9 +1273,11 @@ impl<T: ShmType, B: Backend> Writer<T, B> {
             // The writer's own mapping (`SeqLock::writer` attached it), which no
             // reader of this process loads from: its narrower stores meet no load
             // of another size in this process.
-            self.inner
-                .write_in_place(|words| value_view::<T>(words).map(write))
-                .ok_or_else(|| too_small(self.role.handle().att.len(), SeqLock::<T, B>::SIZE))
+            let r = self
+                .inner
+                .write_in_place(|words| value_view::<T>(words).map(write));
+            self.wake_watchers();
+            r.ok_or_else(|| too_small(self.role.handle().att.len(), SeqLock::<T, B>::SIZE))
         })
     }
 

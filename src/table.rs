@@ -54,6 +54,17 @@
 //! assert_eq!(reader.read(3)?, 7);
 //! # Ok::<(), sysv_ipc::Error>(())
 //! ```
+//!
+//! # Waiting for a change
+//!
+//! A reader that follows the table with [`changed_since`](Table::changed_since)
+//! can sleep until the next write instead of polling: [`arm_watch`](Table::arm_watch)
+//! from the version it has seen gives the table's shared `watchers` word to wait
+//! on in a futex wait, which every write checks (one fence and one load while
+//! nobody watches) and wakes (layout version 7,
+//! `src/layout/watch.rs`). `sysv_ipc_async::table::changed` is
+//! that wait as a future. Arming stores into the segment, so a watcher needs a
+//! read-write handle; on a read-only one it is [`ErrorKind::PermissionDenied`].
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -70,6 +81,8 @@ use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
 use crate::sync::AtomicU64;
 use crate::view::{ShmView, ViewCell};
 use crate::{Backend, DefaultBackend, Error, ErrorKind, Intent, Key, Mode, Removable, Result};
+
+mod watch;
 
 /// The writer role (1 = free).
 pub(crate) const WRITER: u16 = 0;
@@ -1027,10 +1040,14 @@ impl<T: ShmType, const N: usize, B: Backend> Table<T, N, B, ReadWrite> {
         let role = Role::claim(table, seat, reclaim)?;
         // Only now, holding the role: the repair of what a dead writer left, and
         // the version to start from (`TableWriter::new`).
-        Ok(Writer {
+        let writer = Writer {
             inner: TableWriter::new(slots),
             role,
-        })
+        };
+        // `new` stored a version (and may have repaired slots a dead writer left
+        // unreported): a change for watchers.
+        writer.wake_watchers();
+        Ok(writer)
     }
 
     /// Claims the writer role for this process. The role owns its handle on the
@@ -1316,9 +1333,12 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
         during(&"Writer::write", self.role.handle().object(), || {
             self.role.holder()?;
             let i = Table::<T, N, B>::slot(i)?;
-            self.inner
+            let v = self
+                .inner
                 .write(i, value.as_bytes())
-                .map_err(|e| table_error(e, i, N))
+                .map_err(|e| table_error(e, i, N))?;
+            self.wake_watchers();
+            Ok(v)
         })
     }
 
@@ -1366,6 +1386,7 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
                 .inner
                 .write_in_place(i, |words| value_view::<T>(words).map(write))
                 .map_err(|e| table_error(e, i, N))?;
+            self.wake_watchers();
             let r =
                 r.ok_or_else(|| too_small(self.role.handle().att.len(), Table::<T, N, B>::SIZE))?;
             Ok((r, version))

@@ -47,11 +47,23 @@ use crate::layout::ring::{WAITING_WORD, word_low_half};
 #[derive(Clone, Copy, Debug)]
 pub struct WakeWord<'a> {
     flag: &'a AtomicU64,
+    /// The low half's value while armed.
+    expected: u32,
 }
 
 impl<'a> WakeWord<'a> {
+    /// A ring side's waiting flag, armed with [`WAITING_WORD`].
     pub(crate) const fn new(flag: &'a AtomicU64) -> Self {
-        WakeWord { flag }
+        WakeWord {
+            flag,
+            expected: WAITING_WORD as u32,
+        }
+    }
+
+    /// A watcher's word ([`layout::watch`](crate::layout::watch)), armed at the
+    /// value its announcement left.
+    pub(crate) const fn expecting(flag: &'a AtomicU64, expected: u32) -> Self {
+        WakeWord { flag, expected }
     }
 
     /// The 32-bit word to wait on (4-byte aligned, in the shared segment).
@@ -74,7 +86,8 @@ impl<'a> WakeWord<'a> {
     }
 
     /// The value the word holds while the wait is armed: a futex wait expecting it
-    /// returns at once once the peer has cleared the word.
+    /// returns at once once the peer has cleared the word (a ring's flag) or
+    /// moved it to its next epoch (a watcher's word).
     ///
     /// # Examples
     ///
@@ -87,10 +100,11 @@ impl<'a> WakeWord<'a> {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn expected(&self) -> u32 {
-        WAITING_WORD as u32
+        self.expected
     }
 
-    /// Whether the wait is still armed: no peer has cleared the word since.
+    /// Whether the wait is still armed: no peer has cleared (or, for a watcher's
+    /// word, moved) the word since.
     ///
     /// # Examples
     ///
@@ -106,7 +120,7 @@ impl<'a> WakeWord<'a> {
     /// ```
     pub fn is_armed(&self) -> bool {
         // Relaxed: a hint; the operation's own look is what decides.
-        self.flag.load(Ordering::Relaxed) == WAITING_WORD
+        self.flag.load(Ordering::Relaxed) == u64::from(self.expected)
     }
 }
 
@@ -136,4 +150,33 @@ pub struct PeerSeat {
     pub semid: i32,
     /// The seat's semaphore in it.
     pub num: u16,
+}
+
+/// What a watcher's arm found (`arm_watch` of
+/// [`SeqLock`](crate::seqlock::SeqLock::arm_watch) and
+/// [`Table`](crate::table::Table::arm_watch)): the object changed since the version
+/// the watcher saw, or the word to sleep on until the writer's next write.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::{Intent, Key, Mode, Removal, seqlock::SeqLock, wake::Watched};
+///
+/// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+/// let mut w = lock.writer()?;
+/// let Watched::Armed(word) = lock.arm_watch(0)? else { panic!("nothing written yet") };
+/// w.write(&5)?; // moves the word to its next epoch, then wakes it
+/// assert!(!word.is_armed());
+/// assert!(matches!(lock.arm_watch(0)?, Watched::Changed(2)));
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum Watched<'a> {
+    /// A complete write with this version came after the one the watcher gave:
+    /// read now.
+    Changed(u64),
+    /// No write since: sleep on the word (see [`WakeWord`]), which the writer's
+    /// next write changes and wakes, then arm again. Any number of watchers share
+    /// it.
+    Armed(WakeWord<'a>),
 }

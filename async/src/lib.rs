@@ -80,6 +80,8 @@ pub mod pool;
 pub mod queue;
 mod reactor;
 pub mod sem;
+pub mod seqlock;
+pub mod table;
 mod wait;
 
 pub use msg::{AsyncMsgQueue, MsgRecv, MsgRecvBuf, MsgRecvValue, MsgSend, SendOutcome};

@@ -3,7 +3,7 @@
 //! the reactor falls back to a thread per waiting future in `FUTEX_WAIT`, and
 //! everything still works: a stream with both sides async, many futures at once
 //! (as many threads), a dropped future whose thread goes on to serve the next
-//! one, a peer's death.
+//! one, a peer's death, `SeqLock` watchers sharing one word.
 
 use std::time::{Duration, Instant};
 
@@ -247,5 +247,48 @@ fn a_peers_death_reaches_the_future() {
         });
         assert_eq!(e.kind(), ErrorKind::PeerDied, "{e}");
         assert!(!reactor_stats().futex_waitv);
+    });
+}
+
+/// `SeqLock` watchers under the fallback: 8 futures on one lock, so 8 threads
+/// in `FUTEX_WAIT` on the one shared word; a blocking writer process's single
+/// write wakes them all (its wake is a wake of all, as `futex_waitv` needs too).
+#[test]
+fn seqlock_watchers_share_a_word_through_the_fallback() {
+    use sysv_ipc::Removable;
+    use sysv_ipc::seqlock::SeqLock;
+    use sysv_ipc_async::seqlock::changed;
+    const WATCHERS: usize = 8;
+    in_ipc_namespace_timeout(LIMIT, || {
+        without_futex_waitv();
+        let lock = SeqLock::<u64>::create(key(900), Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let lock = std::sync::Arc::new(lock);
+        let tasks: Vec<_> = (0..WATCHERS)
+            .map(|_| {
+                let lock = lock.clone();
+                rt.spawn(async move { changed(&*lock, 0).await })
+            })
+            .collect();
+        let start = Instant::now();
+        while reactor_stats().waits < WATCHERS as u64 {
+            assert!(start.elapsed() < LIMIT, "the watchers never registered");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let writer = fork_peer(|| {
+            let lock = SeqLock::<u64>::open(key(900)).unwrap();
+            lock.writer().unwrap().write(&5).unwrap();
+        });
+        writer.join();
+        for t in tasks {
+            assert_eq!(rt.block_on(t).unwrap().unwrap(), 2);
+        }
+        assert_eq!(lock.read().unwrap(), 5);
+        assert!(!reactor_stats().futex_waitv);
+        drop(rt);
+        std::sync::Arc::into_inner(lock).unwrap().remove().unwrap();
     });
 }

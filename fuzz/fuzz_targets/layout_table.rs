@@ -19,6 +19,7 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use libfuzzer_sys::fuzz_target;
 use sysv_ipc::layout::header::{Kind, Shape};
 use sysv_ipc::layout::table::{Slots, TableCtl, TableError, TableWriter};
+use sysv_ipc::layout::watch::{WATCHED, Watch};
 
 /// Two change groups, the second partial.
 const N: usize = 70;
@@ -81,6 +82,7 @@ fn ctl_words(ctl: &TableCtl) -> Vec<&AtomicU64> {
         &h.generation,
         &ctl.version,
         &ctl.writer_pid,
+        &ctl.watchers,
     ];
     v.extend(h.reserved.iter().chain(ctl.pad.iter()));
     v
@@ -228,6 +230,23 @@ fn run(input: &mut Input<'_>) {
                 let r = w.write_and_abandon(slot, &[0xa5; MAX_BYTES + 8][..len]);
                 assert_eq!(r.is_ok(), slot < N && len <= bytes);
                 writer = None;
+            }
+            10 if input.byte().is_multiple_of(2) => {
+                // A watcher arms against garbage: a change is the version it
+                // loaded, an arm leaves the flag set; the writer's check then
+                // takes the flag and moves the word, whatever else it held.
+                let since = input.word();
+                match slots.arm_watch(since) {
+                    Watch::Changed(v) => assert_ne!(v, since),
+                    Watch::Armed { expected } => {
+                        assert_eq!(u64::from(expected) & WATCHED, WATCHED);
+                    }
+                }
+                assert_eq!(ctl.watchers.load(Relaxed) & WATCHED, WATCHED);
+                if let Some(w) = writer.as_ref() {
+                    assert!(w.wake_check());
+                    assert_eq!(ctl.watchers.load(Relaxed) & (WATCHED | !0xffff_ffff), 0);
+                }
             }
             _ => {
                 let _ = ctl.header.check(&shape);

@@ -182,6 +182,9 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
 /// table entry's `wait` word (offset 24 of the entry) as a broadcast reader
 /// announces in its line; a version-6 consumer would post the producer's
 /// semaphore instead of waking that word.
+/// Also in 7: the seqlock's and the table's `watchers` word (offset 144, taken
+/// from the padding, [`watch`](crate::layout::watch)): a version-6 writer would
+/// never run the wake check, and a watcher would sleep through its writes.
 ///
 /// # Examples
 ///

@@ -60,6 +60,7 @@ pub mod mpsc;
 pub mod ring;
 pub mod seqlock;
 pub mod table;
+pub mod watch;
 
 pub use header::{Header, HeaderError, Kind, Shape, ShmType, fingerprint, fnv1a64, type_id};
 pub use ring::{Corrupt, Parking, Ring, RingConsumer, RingCtl, RingError, RingProducer};
@@ -299,6 +300,12 @@ impl<'a> SeqReadView<'a> {
         self.ctl.header.attach_segment(shape, segment_size, wait)
     }
 
+    /// The control block, for loads only (a read-only mapping takes nothing
+    /// else).
+    pub(crate) fn ctl(&self) -> &'a SeqCtl {
+        self.ctl
+    }
+
     /// [`seqlock::read`].
     pub(crate) fn read(&self, dst: &mut [u8], attempts: u32) -> Result<u64, Busy> {
         seqlock::read(self.ctl, self.words, dst, attempts)
@@ -375,6 +382,11 @@ impl<'a, const N: usize> TableReadView<'a, N> {
         load: impl FnMut(&'a [AtomicU64]) -> R,
     ) -> Result<(R, u64), table::TableError> {
         self.slots.read_consistent(slot, attempts, load)
+    }
+
+    /// The slots, for loads only (a read-only mapping takes nothing else).
+    pub(crate) fn slots(&self) -> table::Slots<'a, N> {
+        self.slots
     }
 
     /// [`table::Slots::changed_since`].

@@ -8,7 +8,8 @@
 //! | 0..128 | [`Header`] | creator | `kind` = 2, `capacity` = 1, `data_offset` = 256 |
 //! | 128 | `seq` | writer | even: stable; odd: a write is in progress |
 //! | 136 | `writer_pid` | writer | pid of the role's holder, 0 when released |
-//! | 144..256 | padding | — | zero |
+//! | 144 | `watchers` | watchers set bit 0, the writer moves it to the next epoch to wake them | low 32 bits: a wake epoch (bits 1..32) and [`WATCHED`] (bit 0): a watcher may sleep in a futex wait on the low half until the next write (layout version 7, [`watch`](crate::layout::watch)) |
+//! | 152..256 | padding | — | zero |
 //! | 256 | value | writer | `size_of::<T>()` rounded up to 8 bytes |
 //!
 //! # Protocol
@@ -35,8 +36,20 @@
 //! fences): it works over a mapping this process may not write, where an Acquire
 //! load is not documented to be sound, and a read-modify-write or a store would
 //! fault ([`SeqLock::open_read_only`](crate::seqlock::SeqLock::open_read_only)).
+//!
+//! # Watching for a change
+//!
+//! A watcher waits for "a complete write after version `since`" (a `seq` that is
+//! even and not `since`) with the [`watch`](crate::layout::watch) handshake on
+//! `watchers`: [`arm_watch`] after announcing, [`SeqWriter::wake_check`] after
+//! the writer's Release store of `s + 2`. A `seq` that is odd (a write under way)
+//! is not a change yet: that write's end wakes the watcher. Watching stores into
+//! the segment, so a watcher needs a writable mapping.
 
 use crate::layout::header::Header;
+#[cfg(doc)]
+use crate::layout::watch::WATCHED;
+use crate::layout::watch::{self, Watch};
 use crate::layout::{load_words, store_words};
 use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
 
@@ -77,8 +90,11 @@ pub struct SeqCtl {
     pub seq: AtomicU64,
     /// Pid of the writer role's holder, 0 if released.
     pub writer_pid: AtomicU64,
+    /// A wake epoch and [`WATCHED`] while a watcher may sleep on it; the
+    /// writer's wake check moves it to the next epoch (module docs, "Watching for a change").
+    pub watchers: AtomicU64,
     /// Keeps the value off the sequence's 128 bytes.
-    pub pad: [AtomicU64; 14],
+    pub pad: [AtomicU64; 13],
 }
 
 #[cfg(not(loom))]
@@ -88,7 +104,8 @@ const _: () = {
     assert!(offset_of!(SeqCtl, header) == 0);
     assert!(offset_of!(SeqCtl, seq) == 128);
     assert!(offset_of!(SeqCtl, writer_pid) == 136);
-    assert!(offset_of!(SeqCtl, pad) == 144);
+    assert!(offset_of!(SeqCtl, watchers) == 144);
+    assert!(offset_of!(SeqCtl, pad) == 152);
 };
 
 impl SeqCtl {
@@ -109,6 +126,7 @@ impl SeqCtl {
             header: Header::new(),
             seq: AtomicU64::new(0),
             writer_pid: AtomicU64::new(0),
+            watchers: AtomicU64::new(0),
             pad: core::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
@@ -132,7 +150,68 @@ impl SeqCtl {
         // Relaxed: published by the header's Release store of READY.
         self.seq.store(0, Ordering::Relaxed);
         self.writer_pid.store(0, Ordering::Relaxed);
+        self.watchers.store(0, Ordering::Relaxed);
     }
+}
+
+/// The version of the value: `seq` (odd while a write is under way). Relaxed,
+/// then an Acquire fence (loads only: a read-only mapping takes it): a value read
+/// after it is this write's or a later one's.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::AtomicU64;
+/// use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
+///
+/// let ctl = SeqCtl::new();
+/// let words: [AtomicU64; 1] = Default::default();
+/// assert_eq!(seqlock::version(&ctl), 0);
+/// SeqWriter::new(&ctl, &words).write(&[1; 8]);
+/// assert_eq!(seqlock::version(&ctl), 2);
+/// ```
+pub fn version(ctl: &SeqCtl) -> u64 {
+    // Relaxed, then the fence: pairs with the Release store that ended the write.
+    let s = ctl.seq.load(Ordering::Relaxed);
+    fence(Ordering::Acquire);
+    s
+}
+
+/// Whether `seq` is a complete write other than `since` (module docs, "Watching
+/// for a change").
+const fn is_change(seq: u64, since: u64) -> bool {
+    seq.is_multiple_of(2) && seq != since
+}
+
+/// A watcher's arm for "a complete write after version `since`" (module docs,
+/// "Watching for a change"): [`Watch::Changed`] with the new (even) version, or
+/// [`Watch::Armed`]: sleep in a futex wait on `ctl.watchers`' low half expecting
+/// the value it names, then arm again. Stores into `ctl`: not over a read-only mapping.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use sysv_ipc::layout::seqlock::{self, SeqCtl, SeqWriter};
+/// use sysv_ipc::layout::watch::{WATCHED, Watch};
+///
+/// let ctl = SeqCtl::new();
+/// let words: [AtomicU64; 1] = Default::default();
+/// let mut w = SeqWriter::new(&ctl, &words);
+/// assert_eq!(seqlock::arm_watch(&ctl, 0), Watch::Armed { expected: 1 });
+/// assert_eq!(ctl.watchers.load(Ordering::Relaxed), WATCHED);
+/// w.write(&[1; 8]);
+/// assert!(w.wake_check()); // a watcher: futex-wake the word
+/// assert_eq!(ctl.watchers.load(Ordering::Relaxed), 2); // the next epoch
+/// assert_eq!(seqlock::arm_watch(&ctl, 0), Watch::Changed(2));
+/// ```
+pub fn arm_watch(ctl: &SeqCtl, since: u64) -> Watch {
+    watch::arm(
+        &ctl.watchers,
+        // Relaxed: ordered by the handshake's fence; only compared.
+        || ctl.seq.load(Ordering::Relaxed),
+        |s| is_change(s, since),
+    )
 }
 
 impl Default for SeqCtl {
@@ -384,6 +463,45 @@ impl<'a> SeqWriter<'a> {
         self.ctl.seq.store(s.wrapping_add(2), Ordering::Release);
         self.seq = s.wrapping_add(2);
         r
+    }
+
+    /// The wake check after a write (module docs, "Watching for a change"): true
+    /// if watchers announced themselves; `ctl.watchers` is then at its next
+    /// epoch and the caller futex-wakes every waiter on its low half. The typed writer runs it
+    /// after every write; a writer that leaves it out lets watchers sleep through
+    /// its writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::seqlock::{SeqCtl, SeqWriter};
+    ///
+    /// let ctl = SeqCtl::new();
+    /// let words: [AtomicU64; 1] = Default::default();
+    /// let mut w = SeqWriter::new(&ctl, &words);
+    /// w.write(&[3; 8]);
+    /// assert!(!w.wake_check()); // nobody watches: one fence and one load
+    /// ```
+    #[inline]
+    pub fn wake_check(&self) -> bool {
+        watch::take_watchers(&self.ctl.watchers)
+    }
+
+    /// The control block this writer writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::seqlock::{SeqCtl, SeqWriter};
+    ///
+    /// let ctl = SeqCtl::new();
+    /// let words: [AtomicU64; 1] = Default::default();
+    /// assert!(core::ptr::eq(SeqWriter::new(&ctl, &words).ctl(), &ctl));
+    /// ```
+    pub fn ctl(&self) -> &'a SeqCtl {
+        self.ctl
     }
 
     /// Starts a write and never finishes it, as a writer killed mid-write would

@@ -13,7 +13,8 @@
 //! | 0..128 | [`Header`] | creator | `kind` = 5, `capacity` = `N`, `data_offset` = `SLOTS` (below) |
 //! | 128 | `version` | writer | the table version: the version of the last write whose bookkeeping is complete (0: none yet) |
 //! | 136 | `writer_pid` | writer | pid of the role's holder, 0 when released |
-//! | 144..256 | padding | — | zero |
+//! | 144 | `watchers` | watchers set bit 0, the writer moves it to the next epoch to wake them | low 32 bits: a wake epoch (bits 1..32) and [`WATCHED`] (bit 0): a watcher may sleep in a futex wait on the low half until the next write (layout version 7, [`watch`](crate::layout::watch)) |
+//! | 152..256 | padding | — | zero |
 //! | 256 + 8·g | `group[g]` | writer | `g` in `0..G`: the version of the last write to any slot `64g..64g+64` |
 //! | `VERSIONS` = 256 + pad(8·G) | | | |
 //! | `VERSIONS` + 8·i | `slot_version[i]` | writer | `i` in `0..N`: the version of slot `i`'s last complete write (0: never written) |
@@ -58,6 +59,14 @@
 //!   it. A `since` above `now` (a peer's garbage, a version from another table)
 //!   reports every slot. The loom models in `tests/loom_table.rs` check these
 //!   steps, and fail with the orderings named there weakened.
+//!
+//! - **Watching for a change** ([`Slots::arm_watch`], [`TableWriter::wake_check`]):
+//!   a watcher waits for `version` to differ from the `since` it saw, with the
+//!   [`watch`](crate::layout::watch) handshake on `watchers`; the writer runs the
+//!   wake check after its Release store of `version` (each write's, and
+//!   [`TableWriter::new`]'s). A woken watcher then asks [`Slots::changed_since`]
+//!   which slots changed. Watching stores into the segment: a watcher needs a
+//!   writable mapping.
 //!
 //! # Why this change index
 //!
@@ -128,6 +137,9 @@
 //! work over a mapping this process may not write, as the seqlock's readers do.
 
 use crate::layout::header::Header;
+#[cfg(doc)]
+use crate::layout::watch::WATCHED;
+use crate::layout::watch::{self, Watch};
 use crate::layout::{load_words, store_words, words_for};
 use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
 
@@ -195,8 +207,11 @@ pub struct TableCtl {
     pub version: AtomicU64,
     /// Pid of the writer role's holder, 0 if released.
     pub writer_pid: AtomicU64,
+    /// A wake epoch and [`WATCHED`] while a watcher may sleep on it; the
+    /// writer's wake check moves it to the next epoch (module docs, "Protocol").
+    pub watchers: AtomicU64,
     /// Keeps the change index off the writer's 128 bytes.
-    pub pad: [AtomicU64; 14],
+    pub pad: [AtomicU64; 13],
 }
 
 #[cfg(not(loom))]
@@ -206,7 +221,8 @@ const _: () = {
     assert!(offset_of!(TableCtl, header) == 0);
     assert!(offset_of!(TableCtl, version) == 128);
     assert!(offset_of!(TableCtl, writer_pid) == 136);
-    assert!(offset_of!(TableCtl, pad) == 144);
+    assert!(offset_of!(TableCtl, watchers) == 144);
+    assert!(offset_of!(TableCtl, pad) == 152);
 };
 
 impl TableCtl {
@@ -226,6 +242,7 @@ impl TableCtl {
             header: Header::new(),
             version: AtomicU64::new(0),
             writer_pid: AtomicU64::new(0),
+            watchers: AtomicU64::new(0),
             pad: core::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
@@ -252,6 +269,7 @@ impl TableCtl {
         // Relaxed: published by the header's Release store of READY.
         self.version.store(0, Ordering::Relaxed);
         self.writer_pid.store(0, Ordering::Relaxed);
+        self.watchers.store(0, Ordering::Relaxed);
     }
 }
 
@@ -627,6 +645,37 @@ impl<'a, const N: usize> Slots<'a, N> {
         Err(TableError::Busy)
     }
 
+    /// A watcher's arm for "a write after version `since`" (module docs,
+    /// "Protocol"): [`Watch::Changed`] with the table's version, or
+    /// [`Watch::Armed`]: sleep in a futex wait on `watchers`' low half expecting
+    /// the value it names, then arm again. Stores into the control block: not over a
+    /// read-only mapping.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::table::{Slots, TableCtl, TableWriter};
+    /// use sysv_ipc::layout::watch::Watch;
+    ///
+    /// let ctl = TableCtl::new();
+    /// let words: [AtomicU64; Slots::<2>::words(1)] = core::array::from_fn(|_| AtomicU64::new(0));
+    /// let slots = Slots::<2>::new(&ctl, &words, 1).unwrap();
+    /// let mut w = TableWriter::new(slots); // version 1
+    /// assert_eq!(slots.arm_watch(1), Watch::Armed { expected: 1 });
+    /// let v = w.write(0, &[5]).unwrap();
+    /// assert!(w.wake_check()); // a watcher announced: wake it
+    /// assert_eq!(slots.arm_watch(1), Watch::Changed(v));
+    /// ```
+    pub fn arm_watch(&self, since: u64) -> Watch {
+        watch::arm(
+            &self.ctl.watchers,
+            // Relaxed: ordered by the handshake's fence; only compared.
+            || self.ctl.version.load(Ordering::Relaxed),
+            |v| v != since,
+        )
+    }
+
     /// Reports (calls `changed` with) every slot written since version `since`,
     /// and returns the table version the report covers, to pass as `since` next
     /// time: every write with a version above `since` and at most the returned one
@@ -765,6 +814,29 @@ impl<'a, const N: usize> TableWriter<'a, N> {
         // the stored one, and ours are above it.
         slots.ctl.version.store(version, Ordering::Release);
         TableWriter { slots, version }
+    }
+
+    /// The wake check after a write's (or [`new`](Self::new)'s) Release store
+    /// of `version` (module docs, "Protocol"): true if watchers announced
+    /// themselves; `watchers` is then at its next epoch and the caller futex-wakes every
+    /// waiter on its low half. The typed writer runs it after every write; a
+    /// writer that leaves it out lets watchers sleep through its writes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::table::{Slots, TableCtl, TableWriter};
+    ///
+    /// let ctl = TableCtl::new();
+    /// let words: [AtomicU64; Slots::<1>::words(1)] = core::array::from_fn(|_| AtomicU64::new(0));
+    /// let mut w = TableWriter::new(Slots::<1>::new(&ctl, &words, 1).unwrap());
+    /// w.write(0, &[1]).unwrap();
+    /// assert!(!w.wake_check()); // nobody watches: one fence and one load
+    /// ```
+    #[inline]
+    pub fn wake_check(&self) -> bool {
+        watch::take_watchers(&self.slots.ctl.watchers)
     }
 
     /// The table.
