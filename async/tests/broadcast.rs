@@ -242,3 +242,40 @@ impl common::Receiving for sysv_ipc::broadcast::Reader<u64, 16> {
         self.recv().unwrap()
     }
 }
+
+/// Both sides async, in two processes: an async lossless writer (smol) into an
+/// async reader here (tokio multi-thread), 0 spins on both, so each waits on its
+/// word whenever it would otherwise spin: every value once, in order.
+#[test]
+fn both_sides_async_lossless() {
+    let n = common::stream_len(100_000);
+    in_ipc_namespace_timeout(LIMIT, || {
+        let bc = create(Policy::Lossless);
+        let mut rx = bc.reader(Start::Oldest).unwrap();
+        rx.set_spins(0);
+        let writer = fork_peer(|| {
+            let bc = open(Policy::Lossless);
+            let mut w = bc.writer().unwrap();
+            w.set_spins(0);
+            smol::block_on(async {
+                for i in 0..n {
+                    send(&mut w, i).await.unwrap();
+                }
+            });
+            let s = reactor_stats();
+            assert!(s.waits > 0 && s.woken > 0, "the writer never waited: {s:?}");
+        });
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap()
+            .block_on(async {
+                for i in 0..n {
+                    assert_eq!(recv(&mut rx).await.unwrap(), i, "in order, once");
+                }
+            });
+        writer.join();
+        let s = reactor_stats();
+        assert!(s.waits > 0 && s.woken > 0, "the reader never waited: {s:?}");
+    });
+}
