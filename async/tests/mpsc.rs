@@ -259,38 +259,8 @@ fn dropped_sends_lose_nothing_and_leave_no_wake() {
                 let (tx, rx, next) = &mut *sides;
                 tx.set_spins(16); // one look through the executor, then arm
                 let first = *next;
-                let mut sent = Vec::new();
-                let mut got = Vec::new();
-                let mut i = 0;
-                while let Some(&step) = steps.get(i) {
-                    i += 1;
-                    match step {
-                        0 => got.extend(rx.recv().unwrap()),
-                        1 => {
-                            let v = *next;
-                            *next += 1;
-                            let mut f = send(tx, v);
-                            loop {
-                                if let std::task::Poll::Ready(r) = common::poll_once(&mut f) {
-                                    r.unwrap();
-                                    sent.push(v);
-                                    break;
-                                }
-                                let Some(&s) = steps.get(i) else { break };
-                                i += 1;
-                                match s {
-                                    0 => got.extend(rx.recv().unwrap()),
-                                    1 => {}
-                                    _ => break,
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                while let Some(v) = rx.recv().unwrap() {
-                    got.push(v);
-                }
+                let (got, sent) =
+                    common::dropped_sends(&steps, &mut || rx.recv().unwrap(), tx, next);
                 prop_assert_eq!(&got, &sent);
                 prop_assert!(sent.iter().all(|v| (first..*next).contains(v)));
                 prop_assert_eq!(m.semaphores().get(own).unwrap(), 0);
@@ -352,4 +322,11 @@ fn both_sides_async() {
         let s = reactor_stats();
         assert!(s.waits > 0, "the consumer never waited: {s:?}");
     });
+}
+
+impl common::Sending for sysv_ipc::mpsc::Sender<u64, 2> {
+    type Send<'a> = sysv_ipc_async::mpsc::Send<'a, u64, 2, sysv_ipc::DefaultBackend>;
+    fn send_future(&mut self, value: u64) -> Self::Send<'_> {
+        send(self, value)
+    }
 }

@@ -266,31 +266,6 @@ fn a_thousand_waits_without_peer_checks_no_cpu() {
     a_thousand_waits(None, Duration::from_millis(5));
 }
 
-/// One step of a cancellation schedule.
-#[derive(Clone, Copy, Debug)]
-enum Step {
-    /// The peer's move: the producer enqueues the next value (in the enqueue
-    /// test, the consumer dequeues one).
-    Send,
-    /// The current future (made if there is none) is polled once.
-    Poll,
-    /// The current future is dropped.
-    Drop,
-}
-
-fn steps() -> impl proptest::strategy::Strategy<Value = Vec<Step>> {
-    use proptest::prelude::*;
-    proptest::collection::vec(
-        prop_oneof![Just(Step::Send), Just(Step::Poll), Just(Step::Drop)],
-        1..60,
-    )
-}
-
-fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> std::task::Poll<F::Output> {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    std::pin::Pin::new(f).poll(&mut cx)
-}
-
 /// Dequeue futures dropped at random points (before a poll, while armed, after
 /// a wake) lose nothing and take nothing twice: what the futures returned,
 /// then what a plain dequeue drains, is every value sent, in order once.
@@ -299,60 +274,18 @@ fn dropped_dequeues_lose_nothing() {
     in_ipc_namespace_timeout(LIMIT, || {
         let q: Queue<u64, 4> = Queue::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let sides = std::cell::RefCell::new((q.split().unwrap(), 0u64));
-        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 256,
-            failure_persistence: None,
-            ..Default::default()
-        });
-        runner
-            .run(&steps(), |steps| {
+        // 0: the producer enqueues the next value, 1: poll (a future made if
+        // none), 2: drop it.
+        let steps = proptest::collection::vec(0u8..3, 1..60);
+        common::runner()
+            .run(&steps, |steps| {
                 let mut sides = sides.borrow_mut();
                 let ((tx, rx), next) = &mut *sides;
                 // One look through the executor before arming: both states occur.
                 rx.set_spins(16);
-                let first = *next;
-                let mut got = Vec::new();
-                // A future lives from a `Poll` with none current until a `Drop`,
-                // its `Ready`, or the end (dropped there too).
-                let mut i = 0;
-                while let Some(&step) = steps.get(i) {
-                    i += 1;
-                    match step {
-                        Step::Send => {
-                            if tx.enqueue(*next).is_ok() {
-                                *next += 1;
-                            }
-                        }
-                        Step::Drop => {}
-                        Step::Poll => {
-                            let mut f = dequeue(rx);
-                            let mut step = Step::Poll;
-                            loop {
-                                match step {
-                                    Step::Poll => {
-                                        if let std::task::Poll::Ready(v) = poll_once(&mut f) {
-                                            got.push(v.unwrap());
-                                            break;
-                                        }
-                                    }
-                                    Step::Send => {
-                                        if tx.enqueue(*next).is_ok() {
-                                            *next += 1;
-                                        }
-                                    }
-                                    Step::Drop => break,
-                                }
-                                let Some(&s) = steps.get(i) else { break };
-                                i += 1;
-                                step = s;
-                            }
-                        }
-                    }
-                }
-                while let Some(v) = rx.dequeue().unwrap() {
-                    got.push(v);
-                }
-                proptest::prop_assert_eq!(got, (first..*next).collect::<Vec<_>>());
+                let mut send = |v| tx.enqueue(v).is_ok();
+                let (got, sent) = common::dropped_receives(&steps, &mut send, rx, next);
+                proptest::prop_assert_eq!(got, sent);
                 // Nothing stays armed: a dropped future withdrew its wait.
                 proptest::prop_assert!(rx.armed_word().is_none());
                 Ok(())
@@ -368,58 +301,39 @@ fn dropped_enqueues_send_exactly_what_completed() {
     in_ipc_namespace_timeout(LIMIT, || {
         let q: Queue<u64, 2> = Queue::create(KEY, Intent::CreateNew, Mode::OWNER_RW).unwrap();
         let sides = std::cell::RefCell::new((q.split().unwrap(), 0u64));
-        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
-            cases: 256,
-            failure_persistence: None,
-            ..Default::default()
-        });
-        runner
-            .run(&steps(), |steps| {
+        // 0: the consumer dequeues one value, 1: poll (a future of the next
+        // value made if none), 2: drop it.
+        let steps = proptest::collection::vec(0u8..3, 1..60);
+        common::runner()
+            .run(&steps, |steps| {
                 let mut sides = sides.borrow_mut();
-                let ((tx, rx), value) = &mut *sides;
+                let ((tx, rx), next) = &mut *sides;
                 tx.set_spins(16);
-                let mut sent = Vec::new();
-                let mut got = Vec::new();
-                // Here `Send` is the consumer taking one value.
-                let mut i = 0;
-                while let Some(&step) = steps.get(i) {
-                    i += 1;
-                    match step {
-                        Step::Send => got.extend(rx.dequeue().unwrap()),
-                        Step::Drop => {}
-                        Step::Poll => {
-                            *value += 1;
-                            let v = *value;
-                            let mut f = enqueue(tx, v);
-                            let mut step = Step::Poll;
-                            loop {
-                                match step {
-                                    Step::Poll => {
-                                        if let std::task::Poll::Ready(r) = poll_once(&mut f) {
-                                            r.unwrap();
-                                            sent.push(v);
-                                            break;
-                                        }
-                                    }
-                                    Step::Send => got.extend(rx.dequeue().unwrap()),
-                                    Step::Drop => break,
-                                }
-                                let Some(&s) = steps.get(i) else { break };
-                                i += 1;
-                                step = s;
-                            }
-                        }
-                    }
-                }
-                while let Some(v) = rx.dequeue().unwrap() {
-                    got.push(v);
-                }
+                let (got, sent) =
+                    common::dropped_sends(&steps, &mut || rx.dequeue().unwrap(), tx, next);
                 proptest::prop_assert_eq!(got, sent);
                 proptest::prop_assert!(tx.armed_word().is_none());
                 Ok(())
             })
             .unwrap();
     });
+}
+
+impl common::Receiving for Consumer<u64, 4> {
+    type Recv<'a> = sysv_ipc_async::queue::Dequeue<'a, u64, 4, sysv_ipc::DefaultBackend>;
+    fn recv_future(&mut self) -> Self::Recv<'_> {
+        dequeue(self)
+    }
+    fn try_recv(&mut self) -> Option<u64> {
+        self.dequeue().unwrap()
+    }
+}
+
+impl common::Sending for Producer<u64, 2> {
+    type Send<'a> = sysv_ipc_async::queue::Enqueue<'a, u64, 2, sysv_ipc::DefaultBackend>;
+    fn send_future(&mut self, value: u64) -> Self::Send<'_> {
+        enqueue(self, value)
+    }
 }
 
 /// A producer process killed while the consumer awaits: the future returns what

@@ -182,3 +182,58 @@ pub fn runner() -> proptest::test_runner::TestRunner {
         ..Default::default()
     })
 }
+
+/// A sending side whose futures the cancellation tests make, poll and drop.
+pub trait Sending {
+    type Send<'a>: Future<Output = Result<(), sysv_ipc::SendError<u64>>> + Unpin
+    where
+        Self: 'a;
+    /// The side's send future of `value`.
+    fn send_future(&mut self, value: u64) -> Self::Send<'_>;
+}
+
+/// One proptest case of "dropped sends send exactly what completed": `steps` of
+/// 0 (the consumer takes one value with `take`), 1 (poll a send future of the
+/// next value, made if there is none) and 2 (drop it); then a drain with
+/// `take`. Returns what the consumer got and what the futures said they sent
+/// (`Ready(Ok)`), in order: equal unless a dropped future sent its value or a
+/// completed one lost it.
+pub fn dropped_sends<S: Sending>(
+    steps: &[u8],
+    take: &mut dyn FnMut() -> Option<u64>,
+    tx: &mut S,
+    next: &mut u64,
+) -> (Vec<u64>, Vec<u64>) {
+    let (mut got, mut sent) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while let Some(&step) = steps.get(i) {
+        i += 1;
+        match step {
+            0 => got.extend(take()),
+            1 => {
+                let v = *next;
+                *next += 1;
+                let mut f = tx.send_future(v);
+                loop {
+                    if let std::task::Poll::Ready(r) = poll_once(&mut f) {
+                        r.expect("send");
+                        sent.push(v);
+                        break;
+                    }
+                    let Some(&s) = steps.get(i) else { break };
+                    i += 1;
+                    match s {
+                        0 => got.extend(take()),
+                        1 => {}
+                        _ => break,
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    while let Some(v) = take() {
+        got.push(v);
+    }
+    (got, sent)
+}
