@@ -24,6 +24,7 @@ use sysv_ipc::queue::Queue;
 use sysv_ipc::shm::Segment;
 use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Removable, SemSet, Shm};
 use sysv_ipc_libc::Libc;
+use sysv_ipc_testkit::debugger::{ptrace_interrupt, state, stop_and_continue};
 use sysv_ipc_testkit::{Peer, fork_peer, in_ipc_namespace};
 
 use sysv_ipc_testkit::per_backend;
@@ -59,67 +60,6 @@ fn report(line: &str) {
 }
 
 // ---- the storm ---------------------------------------------------------------------------
-
-/// The state letter of `/proc/<pid>/stat` (after the parenthesised name).
-fn state(pid: libc::pid_t) -> Option<u8> {
-    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
-    let close = stat.iter().rposition(|&c| c == b')')?;
-    stat.get(close + 2).copied()
-}
-
-/// Stops `pid`, waits (at most 100 ms) until it is stopped, continues it. Whether
-/// it stopped: a peer that has exited (a zombie) does not.
-fn stop_and_continue(pid: libc::pid_t) -> bool {
-    // SAFETY: kill takes plain values; `pid` is our own forked peer, not yet reaped.
-    unsafe { libc::kill(pid, libc::SIGSTOP) };
-    let t0 = Instant::now();
-    let stopped = loop {
-        match state(pid) {
-            Some(b'T' | b't') => break true,
-            Some(b'Z' | b'X') | None => break false,
-            _ if t0.elapsed() > Duration::from_millis(100) => break false,
-            _ => std::thread::yield_now(),
-        }
-    };
-    // SAFETY: as above.
-    unsafe { libc::kill(pid, libc::SIGCONT) };
-    stopped
-}
-
-/// Waits until `pid` is in a ptrace stop; whether it got there (not if it exited).
-/// No 100 ms bound as for a `SIGSTOP`: `PTRACE_DETACH` fails on a tracee not yet
-/// stopped, and one interrupted after that stays in its ptrace stop for good (a
-/// loaded machine hung `tests/users.rs`'s storm that way).
-fn traced(pid: libc::pid_t) -> bool {
-    let t0 = Instant::now();
-    loop {
-        match state(pid) {
-            Some(b't') => return true,
-            Some(b'Z' | b'X') | None => return false,
-            _ if t0.elapsed() > Duration::from_secs(10) => panic!("{pid}: no ptrace stop"),
-            _ => std::thread::yield_now(),
-        }
-    }
-}
-
-/// What a debugger or `strace -p` does: seizes `pid`, interrupts it (a ptrace
-/// stop, no signal), waits until `/proc` shows it stopped, detaches. Whether it
-/// stopped. The stop is seen in `/proc`, not by `waitpid`, which could reap a peer
-/// that exits meanwhile from under its `Peer::join`.
-fn ptrace_interrupt(pid: libc::pid_t) -> bool {
-    let null = std::ptr::null_mut::<libc::c_void>();
-    // SAFETY: PTRACE_SEIZE takes no pointers (addr and data null); `pid` is our
-    // own forked peer, not yet reaped.
-    if unsafe { libc::ptrace(libc::PTRACE_SEIZE, pid, null, null) } != 0 {
-        return false;
-    }
-    // SAFETY: as above, for PTRACE_INTERRUPT on the tracee we just seized.
-    unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, null, null) };
-    let stopped = traced(pid);
-    // SAFETY: as above; detaching a tracee that exited meanwhile fails harmlessly.
-    unsafe { libc::ptrace(libc::PTRACE_DETACH, pid, null, null) };
-    stopped
-}
 
 /// Stops and continues each peer in turn, a pause of 200 µs between, until every
 /// peer has set its done word in `seg` (words `0..peers.len()`) or exited (a peer

@@ -486,3 +486,49 @@ fn a_forked_child_waits_through_a_reactor_of_its_own() {
         child.join();
     });
 }
+
+/// What a debugger and Ctrl-Z do to a process whose future waits, over and over
+/// while a stream runs through it: every thread of the consumer process (its
+/// reactor thread asleep in `futex_waitv` among them) is seized and interrupted
+/// in turn (`strace -p`), and the process is stopped and continued (Ctrl-Z,
+/// `fg`). Every value arrives once, in order, and no wait fails.
+#[test]
+fn a_stream_survives_a_debugger_and_ctrl_z_storm() {
+    use sysv_ipc_testkit::debugger::{ptrace_interrupt_threads, state, stop_and_continue};
+    let n = common::stream_len(20_000);
+    in_ipc_namespace_timeout(LIMIT, || {
+        let q = queue();
+        let consumer = fork_peer(|| {
+            let q = Q::open(KEY).unwrap();
+            let mut rx = q.consumer().unwrap();
+            rx.set_spins(0);
+            smol::block_on(receive_all(&mut rx, n));
+            assert!(reactor_stats().waits > 0, "the consumer never waited");
+        });
+        let mut tx = q.producer().unwrap();
+        let producer = std::thread::spawn(move || {
+            for i in 0..n {
+                tx.enqueue_blocking(i).unwrap();
+                if i % 500 == 0 {
+                    // Now and then nothing: the consumer's future waits.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        });
+        let (mut stops, mut round) = (0u64, 0u64);
+        while !matches!(state(consumer.pid()), Some(b'Z' | b'X') | None) {
+            round += 1;
+            let stopped = if round % 2 == 0 {
+                stop_and_continue(consumer.pid())
+            } else {
+                ptrace_interrupt_threads(consumer.pid())
+            };
+            stops += u64::from(stopped);
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        producer.join().unwrap();
+        consumer.join();
+        assert!(stops > 0, "nothing was stopped: the test proved nothing");
+        eprintln!("{stops} stops and debugger visits over {n} values");
+    });
+}

@@ -30,6 +30,7 @@
 mod alloc;
 mod c_program;
 pub mod conformance;
+pub mod debugger;
 mod failing;
 mod forward;
 mod process;
