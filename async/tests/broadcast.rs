@@ -257,6 +257,9 @@ fn both_sides_async_lossless() {
             let bc = open(Policy::Lossless);
             let mut w = bc.writer().unwrap();
             w.set_spins(0);
+            // The reader waits on the empty ring before the first value.
+            // SAFETY: getppid has no preconditions.
+            common::until_waiting_in_reactor(unsafe { libc::getppid() });
             smol::block_on(async {
                 for i in 0..n {
                     send(&mut w, i).await.unwrap();
@@ -271,6 +274,11 @@ fn both_sides_async_lossless() {
             .unwrap()
             .block_on(async {
                 for i in 0..n {
+                    if i == 100 {
+                        // Not reading for a while: the writer fills the ring and
+                        // waits on its word.
+                        common::until_waiting_in_reactor(writer.pid());
+                    }
                     assert_eq!(recv(&mut rx).await.unwrap(), i, "in order, once");
                 }
             });

@@ -12,6 +12,8 @@ use sysv_ipc_async::queue::{read_loan, write_loan};
 use sysv_ipc_async::reactor_stats;
 use sysv_ipc_testkit::{fork_peer, in_ipc_namespace_timeout};
 
+mod common;
+
 /// 4 MiB.
 const WORDS: usize = 512 * 1024;
 type Frame = [u64; WORDS];
@@ -44,11 +46,10 @@ fn four_mib_frames_between_two_processes() {
             tx.set_spins(0);
             let mut frame = boxed_frame();
             smol::block_on(async {
+                // The consumer is waiting on the empty ring before the first frame.
+                // SAFETY: getppid has no preconditions.
+                common::until_waiting_in_reactor(unsafe { libc::getppid() });
                 for i in 0..FRAMES {
-                    if i % 6 == 3 {
-                        // Now and then slow: the consumer finds the ring empty and waits.
-                        smol::Timer::after(Duration::from_millis(20)).await;
-                    }
                     for (j, w) in frame.iter_mut().enumerate() {
                         *w = word(i, j);
                     }
@@ -73,9 +74,10 @@ fn four_mib_frames_between_two_processes() {
             .unwrap()
             .block_on(async {
                 for i in 0..FRAMES {
-                    if i % 6 == 0 {
-                        // Now and then slow: the producer fills the ring and waits.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    if i == 6 {
+                        // Not reading for a while: the producer fills the ring and
+                        // waits on its word.
+                        common::until_waiting_in_reactor(producer.pid());
                     }
                     let loan = read_loan(&mut rx, 1).await.unwrap();
                     assert!(loan.read_into(0, &mut got));

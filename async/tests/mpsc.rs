@@ -176,12 +176,13 @@ fn async_and_blocking_producer_processes_into_a_blocking_consumer() {
                 })
             })
             .collect();
+        // Nothing taken until the ring is full and both async producers wait
+        // on their words (the blocking one on its semaphore, or not yet there).
+        for p in &peers[..2] {
+            common::until_waiting_in_reactor(p.pid());
+        }
         let mut next = [0u64; 3];
-        for n in 0..3 * per {
-            if n % 2000 == 0 {
-                // Nothing taken for a while: the ring fills and producers wait.
-                std::thread::sleep(Duration::from_millis(2));
-            }
+        for _ in 0..3 * per {
             let v = rx.recv_timeout(Duration::from_secs(30)).unwrap();
             let (s, i) = ((v >> 32) as usize, v & 0xffff_ffff);
             assert_eq!(i, next[s], "producer {s}: lost, duplicated or out of order");
@@ -296,6 +297,9 @@ fn both_sides_async() {
                     let m = M::open(KEY).unwrap();
                     let mut tx = m.producer().unwrap();
                     tx.set_spins(0);
+                    // The consumer waits on the empty ring before the first value.
+                    // SAFETY: getppid has no preconditions.
+                    common::until_waiting_in_reactor(unsafe { libc::getppid() });
                     smol::block_on(async {
                         for i in 0..per {
                             send(&mut tx, s << 32 | i).await.unwrap();

@@ -237,3 +237,26 @@ pub fn dropped_sends<S: Sending>(
     }
     (got, sent)
 }
+
+/// Returns once a thread of process `pid` sleeps in `futex_waitv` (syscall
+/// 449 on x86_64 and aarch64): its reactor waits for an awaited loan. Without
+/// this, whether either side ever waits depends on their relative speeds.
+pub fn until_waiting_in_reactor(pid: libc::pid_t) {
+    let start = std::time::Instant::now();
+    loop {
+        let waiting = sysv_ipc_testkit::debugger::threads_of(pid)
+            .into_iter()
+            .any(|tid| {
+                std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall"))
+                    .is_ok_and(|s| s.starts_with("449 "))
+            });
+        if waiting {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{pid}: no wait in the reactor"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
