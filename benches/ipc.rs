@@ -3074,7 +3074,9 @@ fn frames_group<const W: usize>(cfg: &Config, clib: CLib, label: &'static str) -
 /// beside them.
 #[cfg(target_arch = "x86_64")]
 fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
-    use ringfire::{CleanupMode, FlowControl, RingConsumer, RingProducer, RingProducerBuilder};
+    use ringfire::{
+        CleanupMode, FlowControl, FutexWait, RingConsumer, RingProducer, RingProducerBuilder,
+    };
     let size = M::WORDS * 8;
     let (c_produce, c_consume) = if size == 8 {
         (clib.produce_ct8, clib.consume_ct8)
@@ -3109,6 +3111,16 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
         Imp {
             name: "Queue spin round trip",
             n: cfg.n(1 << 12),
+        },
+        // Both sides asleep at every message: ringfire's futex wait (no spins)
+        // against the queue's blocking calls with 0 spins (issue 17's park target).
+        Imp {
+            name: "ringfire futex round trip (0 spins)",
+            n: cfg.n(1 << 8),
+        },
+        Imp {
+            name: "Queue park round trip (0 spins)",
+            n: cfg.n(1 << 8),
         },
     ];
     let sh = Shared::new(imps.len() * cfg.cycles, &imps);
@@ -3210,6 +3222,22 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                                 assert_eq!(back.sum(), M::make(i).sum());
                             }
                         }
+                        7 => {
+                            let mut wait = FutexWait::new(0, None);
+                            for i in first..first + n {
+                                rreq.push(&M::make(i));
+                                let back = rrep.recv_blocking(&mut wait);
+                                assert_eq!(back.sum(), M::make(i).sum());
+                            }
+                        }
+                        8 => {
+                            crep.set_spins(0);
+                            for i in first..first + n {
+                                preq.enqueue_blocking(M::make(i)).unwrap();
+                                let back = crep.dequeue_blocking().unwrap();
+                                assert_eq!(back.sum(), M::make(i).sum());
+                            }
+                        }
                         // SAFETY: ct is a live mapping of `bytes` bytes laid out as the
                         // C ring of cap slots of `size` bytes; this process is its only
                         // producer.
@@ -3307,6 +3335,22 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
                         }
                         0
                     }
+                    7 => {
+                        let mut wait = FutexWait::new(0, None);
+                        for _ in 0..n {
+                            let v = rreq.recv_blocking(&mut wait);
+                            rrep.push(&v);
+                        }
+                        0
+                    }
+                    8 => {
+                        creq.set_spins(0);
+                        for _ in 0..n {
+                            let v = creq.dequeue_blocking().unwrap();
+                            prep.enqueue_blocking(v).unwrap();
+                        }
+                        0
+                    }
                     // SAFETY: as for the producer; this process is the only consumer.
                     _ => unsafe { c_consume(ct as _, cap, size, n) },
                 })
@@ -3320,7 +3364,7 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
     });
     assert!(ok, "ringfire group {label} failed");
     let t = per_msg(cfg, &sh, &imps, Side::B);
-    let (rf1, q1, rfb, qb, cct, rfrt, qrt) = (0, 1, 2, 3, 4, 5, 6);
+    let (rf1, q1, rfb, qb, cct, rfrt, qrt, rfpark, qpark) = (0, 1, 2, 3, 4, 5, 6, 7, 8);
     vec![
         Row::new(
             format!("Queue one-at-a-time, {label}"),
@@ -3355,6 +3399,15 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
             qrt,
             rfrt,
             "ringfire spin round trip",
+            Unit::Time,
+            Some(1.0),
+        ),
+        Row::new(
+            format!("Queue park round trip (0 spins), {label}"),
+            &t,
+            qpark,
+            rfpark,
+            "ringfire futex round trip (0 spins)",
             Unit::Time,
             Some(1.0),
         ),
