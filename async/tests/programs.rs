@@ -4,7 +4,6 @@
 //! in either order, in a fresh IPC namespace; each must exit 0 with its summary,
 //! and nothing may be left in the namespace afterwards.
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 use std::time::Duration;
@@ -12,52 +11,12 @@ use std::time::Duration;
 use sysv_ipc::info;
 use sysv_ipc_testkit::in_ipc_namespace;
 
+#[path = "../../tests/common/examples.rs"]
+mod examples;
+use examples::example;
+
 /// Readings per run: many times the ring's 1024 slots, so both sides wait.
 const COUNT: u64 = 50_000;
-
-/// The example binary `name` (this package's or the core's): in
-/// `SYSV_IPC_EXAMPLES_DIR` if set (`.ci/unprivileged` copies every example
-/// there), else in `target/<profile>/examples/`, built if this run did not.
-fn example(name: &str) -> PathBuf {
-    if let Some(dir) = std::env::var_os("SYSV_IPC_EXAMPLES_DIR") {
-        let bin = PathBuf::from(dir).join(name);
-        assert!(bin.exists(), "{} is missing", bin.display());
-        return bin;
-    }
-    let exe = std::env::current_exe().expect("current_exe");
-    let profile_dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    let bin = profile_dir.join("examples").join(name);
-    if !bin.exists() {
-        let release = profile_dir.file_name().is_some_and(|p| p == "release");
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-p",
-                "sysv-ipc",
-                "--example",
-                "sender",
-                "--example",
-                "receiver",
-            ])
-            .args(["-p", "sysv-ipc-async", "--example", "async_sender"])
-            .args(["--example", "async_receiver"])
-            .args(release.then_some("--release"))
-            .arg("--manifest-path")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
-            .env(
-                "CARGO_TARGET_DIR",
-                profile_dir.parent().expect("target dir"),
-            )
-            .status()
-            .expect("run cargo build --example");
-        assert!(status.success(), "cargo build of the examples: {status}");
-    }
-    assert!(bin.exists(), "{} not built", bin.display());
-    bin
-}
 
 fn start(name: &str, args: &[&str]) -> Child {
     Command::new(example(name))

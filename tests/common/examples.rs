@@ -23,7 +23,9 @@ pub fn example(name: &str) -> PathBuf {
     if !bin.exists() {
         let release = profile_dir.file_name().is_some_and(|p| p == "release");
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
+            // `--workspace`: the example may be any member's (the async crate's
+            // tests start the core's examples and their own).
+            .args(["build", "--workspace", "--example", name])
             .args(release.then_some("--release"))
             .arg("--manifest-path")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
