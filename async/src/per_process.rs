@@ -11,6 +11,16 @@
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 
+use sysv_ipc::{Backend, DefaultBackend};
+
+/// This process's id, to tell a forked child from its parent: the backend's
+/// cached form ([`Backend::getpid_cached`], a page a fork leaves zeroed in the
+/// child), so the checks on the reactor's and the pool's paths make no system
+/// call, as the roles' holder checks make none.
+pub(crate) fn pid() -> u32 {
+    DefaultBackend::default().getpid_cached() as u32
+}
+
 /// One process's value of a singleton: the pid that built it, and the value.
 pub(crate) type Tagged<T> = (u32, T);
 
@@ -19,7 +29,7 @@ pub(crate) fn get<T: Send + Sync + 'static>(
     slot: &'static AtomicPtr<Tagged<T>>,
     make: impl Fn() -> T,
 ) -> &'static T {
-    let pid = std::process::id();
+    let pid = pid();
     // Acquire: pairs with the AcqRel publication below, so the value is seen whole.
     let mut cur = slot.load(Ordering::Acquire);
     loop {

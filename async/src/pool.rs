@@ -496,7 +496,7 @@ impl PoolBuilder {
                 sup: Mutex::new(Supervisor::default()),
                 sup_cv: Condvar::new(),
                 counters: Counters::default(),
-                pid: std::process::id(),
+                pid: crate::per_process::pid(),
             }),
         }
     }
@@ -665,7 +665,7 @@ impl Pool {
         work: impl Fn(&Stop<'_>) -> Option<R> + Send + Sync + 'static,
         waker: &Waker,
     ) -> sysv_ipc::Result<Pending<R>> {
-        if self.inner.pid != std::process::id() {
+        if self.inner.pid != crate::per_process::pid() {
             // A forked child's copy: its threads stayed in the parent.
             return Err(Error::new(ErrorKind::WrongProcess));
         }

@@ -211,7 +211,7 @@ impl Reactor {
             shard,
             id,
             status,
-            pid: std::process::id(),
+            pid: per_process::pid(),
         })
     }
 
@@ -259,7 +259,7 @@ impl Reactor {
 impl Registration {
     /// Whether this wait was registered by the parent of this (forked) process.
     fn inherited(&self) -> bool {
-        self.pid != std::process::id()
+        self.pid != per_process::pid()
     }
 
     /// Whether the wait ended, and how.

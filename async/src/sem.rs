@@ -455,7 +455,7 @@ impl<'a, B: Backend + Clone + Send + Sync + 'static> Future for SemLock<'a, B> {
         Pin::new(&mut this.op).poll(cx).map_ok(|()| SemLockGuard {
             set: this.op.set,
             num: this.num,
-            pid: std::process::id(),
+            pid: crate::per_process::pid(),
         })
     }
 }
@@ -534,7 +534,7 @@ impl<B: Backend + Clone + Send + Sync + 'static> SemLockGuard<'_, B> {
     }
 
     fn release(&self) -> Result<()> {
-        if std::process::id() != self.pid {
+        if crate::per_process::pid() != self.pid {
             return Err(Error::new(ErrorKind::WrongProcess));
         }
         self.set.set.op(&[SemOp::post(self.num).undo()])
