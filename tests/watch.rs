@@ -67,7 +67,11 @@ fn blocking_watchers_follow_a_seqlock() {
                                 assert!(v > seen && v % 2 == 0, "{v} after {seen}");
                                 let value = lock.read().unwrap();
                                 assert!(value > last, "{value} after {last}");
-                                (seen, last) = (v, value);
+                                // The value read may be a later write's than `v`'s:
+                                // write k is version 2k, so wait from the version of
+                                // what was read (from `v`, a change already read
+                                // would come back as new).
+                                (seen, last) = (2 * value, value);
                             }
                             Watched::Armed(word) => {
                                 assert!(futex_wait(word), "slept through a write after {last}")
