@@ -28,12 +28,12 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use sysv_ipc_tools::cli::Captured;
 use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::{Intent, Key, Mode, Owner, Removable, Segment, SemOp, SemSet};
 use sysv_ipc_testkit::{
     as_user, fork_peer, in_ipc_namespace, is_root, needs_root, wait_until_blocked,
 };
+use sysv_ipc_tools::cli::Captured;
 
 /// The binaries of ours, opened once: in `SYSV_IPC_TOOLS_DIR` (`.ci/unprivileged`,
 /// where the target directory may be out of reach), or as cargo built them.
