@@ -2,6 +2,15 @@
 //! permutation, abbreviations and exact messages), `err`/`warnx`-style messages,
 //! "Try '... --help'", and the terminal width libsmartcols fits tables to.
 //!
+//! The parser is hand-written, not clap, because the tools' usage errors must be
+//! glibc's to the byte and come in util-linux's order, and clap (4.6) gives neither:
+//! `--s` is "ambiguous; possibilities: '--shmems' '--semaphores' '--summary'" for
+//! glibc, one suggestion for clap; `--foo=1` is "unrecognized option '--foo=1'",
+//! where clap keeps only `--foo`; `-l=3` is "invalid option -- '='", a value for
+//! clap; and util-linux acts on each option as `getopt_long` returns it, so `ipcs -i
+//! abc -x` fails on the id before it sees `-x`, where clap reports the `-x` first.
+//! Rebuilding those from clap's errors would be this parser again.
+//!
 //! # Safety
 //!
 //! `isatty` and `ioctl(TIOCGWINSZ)` are called on standard output with a pointer to

@@ -151,6 +151,12 @@ fn quoted(s: &str) -> String {
 }
 
 /// A JSON string as util-linux's `fputs_quoted_json` writes it.
+///
+/// The JSON is written by hand, not by serde_json, because libsmartcols 2.38 lays
+/// it out its own way: rows joined by `},{` on one line, an empty table as `[`, an
+/// empty line and `]`; serde_json's `PrettyFormatter` (even with a 3-space indent)
+/// puts each `{` on its own line and writes `[]`, and a `Formatter` of its own
+/// would be as long as [`Table`]'s JSON printer.
 fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
