@@ -9,10 +9,12 @@
 //!
 //! Nothing is normalised. Times agree because both tools read the same kernel
 //! timestamps; `lsipc`'s short times ("14:44" today, "Nov26" otherwise) would differ
-//! only if midnight fell between the two runs. Each real run comes before the run
-//! it is compared with, so anything the real tool's start changes (an attached
-//! segment's `lpid` and times, were the child forked) is already in place when
-//! ours reads.
+//! only if midnight fell between the two runs. Starting a tool changes nothing
+//! either: std's `Command` starts both with `posix_spawn`, whose child shares this
+//! process's memory until it execs, so the segments attached here are not copied
+//! into it (a forked child's exec would detach its copies and make its pid their
+//! `lpid`, different for each tool: the tests that start tools from forked
+//! children keep their segments attached in a peer instead, see `attach_in_peer`).
 //!
 //! Where this clone deliberately differs (three util-linux 2.38 bugs fixed in later
 //! releases), the tests assert the exact difference.
