@@ -63,6 +63,7 @@ use core::time::Duration;
 
 use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
+use crate::layout::SlotOf;
 use crate::layout::broadcast::{
     self as bc, BcCtl, BcReader, BcWriter, Fanout, JoinError, LINE_WORDS, MAX_READERS, PID,
     ReadError, WaitError,
@@ -70,6 +71,7 @@ use crate::layout::broadcast::{
 pub use crate::layout::broadcast::{Policy, Start};
 use crate::layout::header::{Kind, Shape};
 pub use crate::layout::ring::Barrier;
+use crate::layout::ring::PayloadWords;
 use crate::layout::ring::{Corrupt, Parking, RingError};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::park::{Lane, Peer, PeerWake};
@@ -117,7 +119,7 @@ static SEM_VALUES: [u16; 2 + 2 * MAX_READERS] = {
 /// Readers of [`BroadcastOptions::new`].
 const DEFAULT_READERS: usize = 8;
 
-type Layout<'a, const N: usize> = bc::Broadcast<'a, N>;
+type Layout<'a, T, const N: usize> = bc::Broadcast<'a, N, SlotOf<T>>;
 
 fn error(kind: ErrorKind) -> Error {
     Error::new(kind)
@@ -472,14 +474,14 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
     /// assertions; `usize::MAX` if they do not fit).
     #[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
     pub(crate) const fn size_of(readers: usize) -> usize {
-        let slots = Layout::<N>::words(Self::SLOT_WORDS) * layout::WORD;
+        let slots = bc::Broadcast::<N>::words(Self::SLOT_WORDS) * layout::WORD;
         bc::DATA_OFFSET + readers * LINE_WORDS * layout::WORD + slots
     }
 
     /// Bytes of the layout with `readers` reader lines.
     fn size(readers: usize) -> Option<usize> {
-        let slots = Layout::<N>::words(Self::SLOT_WORDS).checked_mul(layout::WORD)?;
-        let lines = Layout::<N>::line_words(readers).checked_mul(layout::WORD)?;
+        let slots = bc::Broadcast::<N>::words(Self::SLOT_WORDS).checked_mul(layout::WORD)?;
+        let lines = bc::Broadcast::<N>::line_words(readers).checked_mul(layout::WORD)?;
         let n = bc::DATA_OFFSET.checked_add(lines)?.checked_add(slots)?;
         (n <= isize::MAX as usize).then_some(n)
     }
@@ -705,8 +707,8 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
 
     /// The control block, reader lines and slots of this handle's mapping.
     fn words(&self) -> Result<(&BcCtl, &[AtomicU64])> {
-        let lines = Layout::<N>::line_words(self.readers);
-        let slots = Layout::<N>::words(Self::SLOT_WORDS);
+        let lines = bc::Broadcast::<N>::line_words(self.readers);
+        let slots = bc::Broadcast::<N>::words(Self::SLOT_WORDS);
         view::<B, BcCtl>(&self.att, bc::DATA_OFFSET, lines + slots).ok_or_else(|| self.too_small())
     }
 
@@ -720,15 +722,16 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
         &self,
         ctl: &'m BcCtl,
         words: &'m [AtomicU64],
-    ) -> Result<(Layout<'m, N>, &'m [AtomicU64])> {
+    ) -> Result<(Layout<'m, T, N>, &'m [AtomicU64])> {
         let (lines, slots) = words
-            .split_at_checked(Layout::<N>::line_words(self.readers))
+            .split_at_checked(bc::Broadcast::<N>::line_words(self.readers))
             .ok_or_else(|| self.too_small())?;
-        let l = Layout::new(ctl, lines, slots, Self::SLOT_WORDS).ok_or_else(|| self.too_small())?;
+        let l = Layout::with_words(ctl, lines, slots, Self::SLOT_WORDS)
+            .ok_or_else(|| self.too_small())?;
         Ok((l, lines))
     }
 
-    fn layout(&self) -> Result<(Layout<'_, N>, &[AtomicU64])> {
+    fn layout(&self) -> Result<(Layout<'_, T, N>, &[AtomicU64])> {
         let (ctl, words) = self.words()?;
         self.split(ctl, words)
     }
@@ -741,7 +744,7 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
     /// As [`role::unbounded`]: the view must not be used once this handle's
     /// attachment is detached, which happens only when the handle is dropped.
     #[allow(unsafe_code)]
-    unsafe fn layout_unbounded<'m>(&self) -> Result<(Layout<'m, N>, &'m [AtomicU64])> {
+    unsafe fn layout_unbounded<'m>(&self) -> Result<(Layout<'m, T, N>, &'m [AtomicU64])> {
         let (ctl, words) = self.words()?;
         // SAFETY: both point into the segment's mapping, not into `self`; the
         // caller keeps to this fn's contract, which is `unbounded`'s.
@@ -1192,8 +1195,8 @@ impl<B: Backend> Fanout for Fan<'_, B> {
 
 /// Drops every reader whose process died (its seat freed by the kernel's
 /// `SEM_UNDO` while its pid word still names it). Returns how many.
-fn drop_dead<B: Backend, const N: usize>(
-    layout: Layout<'_, N>,
+fn drop_dead<B: Backend, const N: usize, W: PayloadWords>(
+    layout: bc::Broadcast<'_, N, W>,
     lines: &[AtomicU64],
     sems: &SemSet<B>,
 ) -> Result<usize> {
@@ -1220,12 +1223,12 @@ fn drop_dead<B: Backend, const N: usize>(
 
 /// What a lossless writer's park checks at each peer check: it drops dead
 /// readers (which wakes it to look again) and never ends the wait itself.
-struct DeadReaders<'a, const N: usize> {
-    layout: Layout<'a, N>,
+struct DeadReaders<'a, const N: usize, W: PayloadWords> {
+    layout: bc::Broadcast<'a, N, W>,
     lines: &'a [AtomicU64],
 }
 
-impl<const N: usize> Peer for DeadReaders<'_, N> {
+impl<const N: usize, W: PayloadWords> Peer for DeadReaders<'_, N, W> {
     fn died<B: Backend>(&self, sems: &SemSet<B>) -> Result<bool> {
         drop_dead(self.layout, self.lines, sems)?;
         Ok(false)
@@ -1259,8 +1262,8 @@ pub struct Writer<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// Views of the role's own handle's mapping (see
     /// [`Broadcast::layout_unbounded`]): used only while `role` is held, and
     /// declared before it.
-    ring: BcWriter<'static, N>,
-    layout: Layout<'static, N>,
+    ring: BcWriter<'static, N, SlotOf<T>>,
+    layout: Layout<'static, T, N>,
     lines: &'static [AtomicU64],
     role: Role<Broadcast<T, N, B>>,
 }
@@ -1665,8 +1668,8 @@ impl<T: ShmType, const N: usize, B: Backend> Writer<T, N, B> {
 pub struct Reader<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// Views of the role's own handle's mapping, used only while `role` is
     /// held, and declared before it.
-    ring: BcReader<'static, N>,
-    layout: Layout<'static, N>,
+    ring: BcReader<'static, N, SlotOf<T>>,
+    layout: Layout<'static, T, N>,
     /// A gap a batch read met after it had handed out values: reported by the
     /// next read (0: none).
     lag: u64,
@@ -1687,7 +1690,7 @@ impl<T: ShmType, const N: usize, B: Backend> fmt::Debug for Reader<T, N, B> {
 }
 
 /// A reader's side of [`Role::now`] and [`Role::wait`]: its ring and a value.
-type Side<'r, T, const N: usize> = (&'r mut BcReader<'static, N>, T);
+type Side<'r, T, const N: usize> = (&'r mut BcReader<'static, N, SlotOf<T>>, T);
 
 /// One read into `side.1`: 1 if a value came, 0 if none.
 #[inline]

@@ -79,12 +79,13 @@ use core::time::Duration;
 
 use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
+use crate::layout::SlotOf;
 use crate::layout::header::{Kind, Shape};
 use crate::layout::mpsc::{
     self as ring, ConsumerParking, ENTRY_WORDS, MAX_PRODUCERS, MpscConsumer, MpscCtl, MpscProducer,
     MpscRing,
 };
-use crate::layout::ring::{Corrupt, Parking};
+use crate::layout::ring::{Corrupt, Parking, PayloadWords};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::park::{Lane, Peer, PeerWake};
 pub use crate::queue::Barrier;
@@ -555,7 +556,7 @@ impl<T: ShmType, const N: usize, B: Backend> Mpsc<T, N, B> {
     // A role's ring and the attachment it views move together, which no borrow
     // can say (as `Queue::ring_unbounded`).
     #[allow(unsafe_code)]
-    unsafe fn ring_unbounded<'m>(&self) -> Result<(MpscRing<'m, N>, &'m [AtomicU64])> {
+    unsafe fn ring_unbounded<'m>(&self) -> Result<(MpscRing<'m, N, SlotOf<T>>, &'m [AtomicU64])> {
         let (ctl, data) = view::<B, MpscCtl>(
             &self.att,
             ring::TABLE_OFFSET,
@@ -567,7 +568,7 @@ impl<T: ShmType, const N: usize, B: Backend> Mpsc<T, N, B> {
         // `role::unbounded`'s).
         let (ctl, data): (&'m MpscCtl, &'m [AtomicU64]) =
             unsafe { crate::role::unbounded(ctl, data) };
-        let r = MpscRing::new(ctl, data, self.producers, Self::SLOT_WORDS)
+        let r = MpscRing::with_words(ctl, data, self.producers, Self::SLOT_WORDS)
             .ok_or_else(|| self.too_small())?;
         Ok((r, data))
     }
@@ -1035,7 +1036,7 @@ type MpscRole<T, const N: usize, B> = Role<Mpsc<T, N, B>>;
 pub struct Sender<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// A view of the role's handle's mapping (see [`Mpsc::ring_unbounded`]),
     /// taken out and left (under the join lock) before the role goes.
-    ring: ManuallyDrop<MpscProducer<'static, N>>,
+    ring: ManuallyDrop<MpscProducer<'static, N, SlotOf<T>>>,
     /// Whether this process's exit posts the consumer's semaphore (the
     /// `SEM_UNDO` adjustment [`Mpsc::producer`] made), to take back on leaving.
     death_wake: bool,
@@ -1434,8 +1435,8 @@ impl<T: ShmType, const N: usize, B: Backend> Drop for Sender<T, N, B> {
 pub struct Receiver<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// Views of the role's handle's mapping (see [`Mpsc::ring_unbounded`]),
     /// declared before the role so that they go first.
-    ring: MpscConsumer<'static, N>,
-    view: MpscRing<'static, N>,
+    ring: MpscConsumer<'static, N, SlotOf<T>>,
+    view: MpscRing<'static, N, SlotOf<T>>,
     table: &'static [AtomicU64],
     /// Skips already handed to the caller by `take_abandoned`.
     seen: u64,
@@ -1452,14 +1453,14 @@ impl<T: ShmType, const N: usize, B: Backend> fmt::Debug for Receiver<T, N, B> {
 
 /// The consumer's parking: the machinery's (`SemPark` or `PeerWake`), plus the
 /// producers.
-struct Env<'e, Q, B: Backend, const N: usize> {
+struct Env<'e, Q, B: Backend, const N: usize, W: PayloadWords> {
     inner: &'e mut Q,
     sems: &'e SemSet<B>,
-    view: MpscRing<'static, N>,
+    view: MpscRing<'static, N, W>,
     p: usize,
 }
 
-impl<Q: Parking, B: Backend, const N: usize> Parking for Env<'_, Q, B, N> {
+impl<Q: Parking, B: Backend, const N: usize, W: PayloadWords> Parking for Env<'_, Q, B, N, W> {
     type Error = Q::Error;
     fn park(&mut self) -> Result<(), Q::Error> {
         self.inner.park()
@@ -1481,7 +1482,9 @@ impl<Q: Parking, B: Backend, const N: usize> Parking for Env<'_, Q, B, N> {
     }
 }
 
-impl<Q: Parking, B: Backend, const N: usize> ConsumerParking for Env<'_, Q, B, N> {
+impl<Q: Parking, B: Backend, const N: usize, W: PayloadWords> ConsumerParking
+    for Env<'_, Q, B, N, W>
+{
     fn is_alive(&mut self, producer: usize, registration: u64) -> bool {
         let (view, sems) = (self.view, self.sems);
         if view.registration(producer) != Some(registration) {

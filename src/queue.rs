@@ -191,6 +191,7 @@ pub use crate::layout::ring::Barrier;
 
 mod arm;
 mod loan;
+use crate::layout::SlotOf;
 use crate::layout::ring::{self, Corrupt, PayloadWords, Ring, RingConsumer, RingCtl, RingProducer};
 use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
 use crate::park::Lane;
@@ -285,29 +286,6 @@ fn popped<const MAXSZ: usize, W: PayloadWords>(
         not_finished(ring)?;
     }
     Ok(n)
-}
-
-/// The payload words of a `Queue<T, _>`'s slots, in its roles' ring type: a
-/// constant there, so each slot's address is a shift and its copy plain moves
-/// ([`PayloadWords`]).
-struct SlotOf<T>(PhantomData<fn() -> T>);
-
-impl<T> Clone for SlotOf<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for SlotOf<T> {}
-
-impl<T> core::fmt::Debug for SlotOf<T> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "SlotOf({})", Self::WORDS)
-    }
-}
-
-impl<T> PayloadWords for SlotOf<T> {
-    const WORDS: usize = words_for(size_of::<T>());
 }
 
 /// The end of the stream; out of line, as an error path.

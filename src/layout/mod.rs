@@ -113,6 +113,32 @@ pub const fn words_for(size: usize) -> usize {
     size.div_ceil(WORD)
 }
 
+/// The payload words of a typed object's slots (`Queue<T, _>`, `Broadcast<T, _>`),
+/// in its roles' layout types: a constant there, so each slot's address is a
+/// shift and its copy plain moves ([`PayloadWords`](ring::PayloadWords)).
+// The typed objects that use it are not built for the loom models.
+#[cfg_attr(loom, allow(dead_code))]
+pub(crate) struct SlotOf<T>(core::marker::PhantomData<fn() -> T>);
+
+impl<T> Clone for SlotOf<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for SlotOf<T> {}
+
+impl<T> core::fmt::Debug for SlotOf<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use ring::PayloadWords;
+        write!(f, "SlotOf({})", Self::WORDS)
+    }
+}
+
+impl<T> ring::PayloadWords for SlotOf<T> {
+    const WORDS: usize = words_for(size_of::<T>());
+}
+
 /// Stores `src` into `words` by Relaxed whole-word stores, the last word padded with
 /// zeros; false (and nothing stored) if `src` does not fit.
 // `#[inline]`: called once per message from `Queue`'s generic methods, which are

@@ -134,8 +134,11 @@
 //! there can delay the consumer or make it skip a claim (a peer that writes the
 //! segment can lose messages anyway), never read or write out of bounds.
 
+use core::marker::PhantomData;
+
 use crate::layout::bit_waiter;
 use crate::layout::header::Header;
+use crate::layout::ring::{AnyWords, PayloadWords};
 use crate::layout::ring::{
     Barrier, Corrupt, Parking, RingError, WAITING_SEM, WAITING_WORD, announce, take_waiter,
     wake_peer, withdraw,
@@ -447,12 +450,13 @@ pub trait ConsumerParking: Parking {
 /// assert_eq!(got, [1, 2]);
 /// ```
 #[derive(Copy, Clone, Debug)]
-pub struct MpscRing<'a, const N: usize> {
+pub struct MpscRing<'a, const N: usize, W: PayloadWords = AnyWords> {
     ctl: &'a MpscCtl,
     table: &'a [AtomicU64],
     slots: &'a [AtomicU64],
     producers: usize,
     slot_words: usize,
+    words: PhantomData<W>,
 }
 
 impl<'a, const N: usize> MpscRing<'a, N> {
@@ -516,6 +520,44 @@ impl<'a, const N: usize> MpscRing<'a, N> {
             slots,
             producers,
             slot_words,
+            words: PhantomData,
+        })
+    }
+}
+
+impl<'a, const N: usize, W: PayloadWords> MpscRing<'a, N, W> {
+    /// [`MpscRing::new`] for a ring whose type fixes its payload words
+    /// ([`PayloadWords`]): `None` also when `W::WORDS` is neither 0 nor
+    /// `slot_words`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::sync::atomic::AtomicU64;
+    /// use sysv_ipc::layout::mpsc::{MpscCtl, MpscRing};
+    /// use sysv_ipc::layout::ring::AnyWords;
+    ///
+    /// let ctl = MpscCtl::new();
+    /// let data: [AtomicU64; MpscRing::<2>::words(1, 1)] = Default::default();
+    /// assert!(MpscRing::<2, AnyWords>::with_words(&ctl, &data, 1, 1).is_some());
+    /// ```
+    pub fn with_words(
+        ctl: &'a MpscCtl,
+        data: &'a [AtomicU64],
+        producers: usize,
+        slot_words: usize,
+    ) -> Option<Self> {
+        if W::WORDS != 0 && W::WORDS != slot_words {
+            return None;
+        }
+        let r = MpscRing::<'a, N>::new(ctl, data, producers, slot_words)?;
+        Some(MpscRing {
+            ctl: r.ctl,
+            table: r.table,
+            slots: r.slots,
+            producers: r.producers,
+            slot_words: r.slot_words,
+            words: PhantomData,
         })
     }
 
@@ -708,9 +750,16 @@ impl<'a, const N: usize> MpscRing<'a, N> {
     fn slot(&self, position: u64) -> Option<(&'a AtomicU64, &'a [AtomicU64])> {
         // Masked with our compile-time N: whatever `position` is, in range.
         let i = (position as usize) & (N - 1);
+        // A constant when the type fixes it (then equal to `slot_words`, which
+        // `with_words` checked).
+        let words = if W::WORDS != 0 {
+            W::WORDS
+        } else {
+            self.slot_words
+        };
         // SAFETY: `new` checked that `slots` holds `N` whole slots of
         // `slot_words >= 1` payload words, and the fields never change; `i < N`.
-        Some(unsafe { crate::layout::slot_at(self.slots, i, self.slot_words) })
+        Some(unsafe { crate::layout::slot_at(self.slots, i, words) })
     }
 }
 
@@ -741,8 +790,8 @@ impl<'a, const N: usize> MpscRing<'a, N> {
 /// assert_eq!(p.push(|_| unreachable!(), &mut NoPark), Ok(false)); // full
 /// ```
 #[derive(Debug)]
-pub struct MpscProducer<'a, const N: usize> {
-    ring: MpscRing<'a, N>,
+pub struct MpscProducer<'a, const N: usize, W: PayloadWords = AnyWords> {
+    ring: MpscRing<'a, N, W>,
     index: usize,
     registration: u64,
     /// The position claimed and not yet committed or cancelled.
@@ -750,7 +799,7 @@ pub struct MpscProducer<'a, const N: usize> {
     barrier: Barrier,
 }
 
-impl<'a, const N: usize> MpscProducer<'a, N> {
+impl<'a, const N: usize, W: PayloadWords> MpscProducer<'a, N, W> {
     /// Registers in the first free entry of the producer table, recording `pid`;
     /// `None` if every entry is taken. Wakes a parked consumer (the entry's old
     /// `claim`, now reset, may have kept it waiting).
@@ -779,7 +828,11 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
     /// assert!(MpscProducer::register(ring, 12, &mut NoPark).is_none());
     /// assert_eq!(data[16 + 2].load(Ordering::Relaxed), 11); // entry 1's pid
     /// ```
-    pub fn register<P: Parking>(ring: MpscRing<'a, N>, pid: u64, parking: &mut P) -> Option<Self> {
+    pub fn register<P: Parking>(
+        ring: MpscRing<'a, N, W>,
+        pid: u64,
+        parking: &mut P,
+    ) -> Option<Self> {
         let barrier = ring.ctl.barrier();
         for index in 0..ring.producers {
             let Entry {
@@ -1435,8 +1488,8 @@ impl<'a, const N: usize> MpscProducer<'a, N> {
 /// assert_eq!((c.abandoned(), ctl.abandoned()), (1, 1)); // skipped, counted
 /// ```
 #[derive(Debug)]
-pub struct MpscConsumer<'a, const N: usize> {
-    ring: MpscRing<'a, N>,
+pub struct MpscConsumer<'a, const N: usize, W: PayloadWords = AnyWords> {
+    ring: MpscRing<'a, N, W>,
     /// Our authoritative head; the shared one is only ever stored.
     head: u64,
     /// Published messages found from `head` (on loan); at most `N`.
@@ -1456,7 +1509,7 @@ enum Head {
     Wait,
 }
 
-impl<'a, const N: usize> MpscConsumer<'a, N> {
+impl<'a, const N: usize, W: PayloadWords> MpscConsumer<'a, N, W> {
     /// Takes the consumer's side, continuing from the shared `head`, moved over
     /// any slots a killed predecessor handed back without storing `head`.
     ///
@@ -1483,7 +1536,7 @@ impl<'a, const N: usize> MpscConsumer<'a, N> {
     /// ctl.tail.store(9, Ordering::Relaxed);
     /// assert!(MpscConsumer::new(ring).is_err());
     /// ```
-    pub fn new(ring: MpscRing<'a, N>) -> Result<Self, Corrupt> {
+    pub fn new(ring: MpscRing<'a, N, W>) -> Result<Self, Corrupt> {
         let ctl = ring.ctl;
         // Acquire: pairs with the previous consumer's Release store.
         let mut head = ctl.head.load(Ordering::Acquire);
@@ -2120,7 +2173,7 @@ trait Waiter<P: Parking> {
     fn barrier(&self) -> Barrier;
 }
 
-impl<'a, const N: usize, P: Parking> Waiter<P> for MpscProducer<'a, N> {
+impl<'a, const N: usize, W: PayloadWords, P: Parking> Waiter<P> for MpscProducer<'a, N, W> {
     fn attempt(&mut self, _: &mut P) -> Result<bool, Corrupt> {
         self.reserve()
     }
@@ -2156,7 +2209,7 @@ impl<'a, const N: usize, P: Parking> Waiter<P> for MpscProducer<'a, N> {
     }
 }
 
-impl<'a, const N: usize, P: ConsumerParking> Waiter<P> for MpscConsumer<'a, N> {
+impl<'a, const N: usize, W: PayloadWords, P: ConsumerParking> Waiter<P> for MpscConsumer<'a, N, W> {
     fn attempt(&mut self, parking: &mut P) -> Result<bool, Corrupt> {
         Ok(self.peek(N, parking)? > 0)
     }
