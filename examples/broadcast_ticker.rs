@@ -22,53 +22,16 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use sysv_ipc::broadcast::{Broadcast, BroadcastOptions, Policy, Start};
-use sysv_ipc::{DefaultBackend, ErrorKind, Intent, Key, Mode, Removable, ShmType, type_id};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+use sysv_ipc::broadcast::{Broadcast, Start};
+use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removable};
 
-/// Ticks of room in the ring.
-const ROOM: usize = 256;
+#[path = "shared/tick.rs"]
+mod tick;
+use tick::{Follower, ROOM, Tick, options};
+
 const WAIT: Duration = Duration::from_secs(30);
 
-/// One tick: 64 bytes, the last word a checksum of the others.
-#[derive(Clone, Copy, Debug, PartialEq, FromBytes, IntoBytes, Immutable, KnownLayout)]
-#[repr(C)]
-struct Tick {
-    seq: u64,
-    data: [u64; 6],
-    check: u64,
-}
-
-impl ShmType for Tick {
-    const TYPE_ID: u64 = type_id("sysv-ipc examples::broadcast_ticker::Tick v1");
-}
-
-impl Tick {
-    fn new(seq: u64) -> Tick {
-        let data = core::array::from_fn(|k| seq.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ k as u64);
-        let mut t = Tick {
-            seq,
-            data,
-            check: 0,
-        };
-        t.check = t.sum();
-        t
-    }
-
-    fn sum(&self) -> u64 {
-        core::iter::once(self.seq)
-            .chain(self.data)
-            .fold(0xcbf2_9ce4_8422_2325, |h, w| {
-                (h ^ w).wrapping_mul(0x100_0000_01b3)
-            })
-    }
-}
-
 type Ticker = Broadcast<Tick, ROOM>;
-
-fn options() -> BroadcastOptions {
-    BroadcastOptions::new().readers(4).policy(Policy::Lossless)
-}
 
 fn write(key: Key, count: u64, readers: usize) -> Result<String, String> {
     let e = |e: sysv_ipc::Error| e.to_string();
@@ -121,38 +84,9 @@ fn read(key: Key) -> Result<String, String> {
     let e = |e: sysv_ipc::Error| e.to_string();
     let bc = Ticker::open_wait_in(DefaultBackend::default(), key, options(), WAIT).map_err(e)?;
     let mut rx = bc.reader(Start::Oldest).map_err(e)?;
-    let (mut next, mut got, mut missed) = (None::<u64>, 0u64, 0u64);
-    loop {
-        match rx.recv_blocking() {
-            Ok(t) => {
-                if t.check != t.sum() {
-                    return Err(format!("a torn tick {t:?}"));
-                }
-                if next.is_some_and(|n| t.seq != n) {
-                    return Err(format!("tick {} where {next:?} was due", t.seq));
-                }
-                // The first tick a late reader gets is the oldest in the ring.
-                missed += if next.is_none() { t.seq } else { 0 };
-                next = Some(t.seq + 1);
-                got += 1;
-            }
-            Err(err) if err.kind() == ErrorKind::Lagged => {
-                // Only a reader that joined after the first tick: it missed the
-                // ticks sent before the writer knew of it.
-                // Before its first tick, that tick's number counts them.
-                if let Some(s) = next {
-                    let n = err.missed().unwrap_or(0);
-                    missed += n;
-                    next = Some(s + n);
-                }
-            }
-            Err(err) if err.kind() == ErrorKind::Closed => break,
-            Err(err) => return Err(err.to_string()),
-        }
-    }
-    Ok(format!(
-        "reader: {got} ticks in order, {missed} missed before joining, none torn"
-    ))
+    let mut follower = Follower::default();
+    while follower.take(rx.recv_blocking())? {}
+    Ok(follower.summary())
 }
 
 fn main() -> ExitCode {

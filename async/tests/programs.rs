@@ -1,8 +1,11 @@
 //! Separately started programs (their own binaries, not forks of the test) that
 //! await: `examples/async_sender.rs` and `examples/async_receiver.rs` against
 //! each other and against the core's blocking `sender` and `receiver`, started
-//! in either order, in a fresh IPC namespace; each must exit 0 with its summary,
-//! and nothing may be left in the namespace afterwards.
+//! in either order; `examples/async_mpsc_producer.rs` beside the core's
+//! `mpsc_producer` into one `Mpsc`; `examples/async_ticker_reader.rs` beside
+//! the core's `broadcast_ticker` reader, following its writer. Each runs in a
+//! fresh IPC namespace; each program must exit 0 with its summary, and nothing
+//! may be left in the namespace afterwards.
 
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
@@ -165,5 +168,106 @@ fn a_key_another_program_holds_is_refused_and_left_alone() {
         assert_eq!(info::segments().unwrap().count(), 1);
         assert_eq!(info::semaphore_sets().unwrap().count(), 0);
         held.remove().unwrap();
+    });
+}
+
+/// Values each `Mpsc` producer program sends: many times the ring's 64 slots.
+const PER_PRODUCER: u64 = 20_000;
+
+/// Two `async_mpsc_producer` programs and the core's blocking `mpsc_producer`
+/// into one `Mpsc`, drained by awaited receives in this process: every stream
+/// arrives whole and in order, every program says what it sent, and nothing is
+/// left afterwards.
+#[test]
+fn async_and_blocking_mpsc_producer_programs_into_an_async_consumer() {
+    use sysv_ipc::mpsc::{Mpsc, MpscOptions};
+    use sysv_ipc::{DefaultBackend, Intent, Key, Mode, Removable};
+    in_ipc_namespace(|| {
+        let key = Key::new(0x4d50_00a1);
+        let m = Mpsc::<u64, 64>::create_with(
+            DefaultBackend::default(),
+            key,
+            Intent::CreateNew,
+            Mode::OWNER_RW,
+            MpscOptions::new().producers(4),
+        )
+        .unwrap();
+        let mut rx = m.consumer().unwrap();
+        let count = PER_PRODUCER.to_string();
+        let programs = [
+            ("async_mpsc_producer", "1"),
+            ("async_mpsc_producer", "2"),
+            ("mpsc_producer", "3"),
+        ];
+        let children: Vec<Child> = programs
+            .iter()
+            .map(|(name, stream)| start(name, &["4d5000a1", stream, count.as_str()]))
+            .collect();
+        let mut next = [0u64; 4];
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(async {
+                for _ in 0..3 * PER_PRODUCER {
+                    let v = sysv_ipc_async::mpsc::recv(&mut rx).await.unwrap();
+                    let (stream, seq) = ((v >> 32) as usize, v & 0xffff_ffff);
+                    assert!((1..=3).contains(&stream), "a value of no stream: {v:#x}");
+                    assert_eq!(seq, next[stream], "stream {stream} out of order");
+                    next[stream] += 1;
+                }
+            });
+        assert_eq!(next[1..], [PER_PRODUCER; 3]);
+        for ((name, stream), child) in programs.iter().zip(children) {
+            let said = finish(name, child);
+            assert_eq!(
+                said.trim_end(),
+                format!("{name}: stream {stream} sent {count}")
+            );
+        }
+        drop(rx);
+        m.remove().unwrap();
+        drop(m);
+        assert_eq!(info::segments().unwrap().count(), 0);
+        assert_eq!(info::semaphore_sets().unwrap().count(), 0);
+    });
+}
+
+/// Two `async_ticker_reader` programs and the core's blocking
+/// `broadcast_ticker read` follow one `broadcast_ticker write`: each reader,
+/// started before the writer, gets every tick whole and in order, and the
+/// writer removes the stream once they left.
+#[test]
+fn async_ticker_reader_programs_beside_a_blocking_one() {
+    in_ipc_namespace(|| {
+        let key = "0x7b7c00a1";
+        let ticks = 20_000u64.to_string();
+        let readers = [
+            ("async_ticker_reader", vec![key]),
+            ("async_ticker_reader", vec![key]),
+            ("broadcast_ticker", vec!["read", key]),
+        ];
+        let children: Vec<Child> = readers
+            .iter()
+            .map(|(name, args)| start(name, args))
+            .collect();
+        let writer = start("broadcast_ticker", &["write", key, ticks.as_str(), "3"]);
+        assert_eq!(
+            finish("broadcast_ticker", writer).trim_end(),
+            format!("writer: {ticks} ticks to 3 readers")
+        );
+        for ((name, _), child) in readers.iter().zip(children) {
+            let said = finish(name, child);
+            let want =
+                format!("reader: {ticks} ticks in order, 0 missed before joining, none torn");
+            let want = if name.starts_with("async") {
+                format!("async {want}")
+            } else {
+                want
+            };
+            assert_eq!(said.trim_end(), want, "{name}");
+        }
+        assert_eq!(info::segments().unwrap().count(), 0);
+        assert_eq!(info::semaphore_sets().unwrap().count(), 0);
     });
 }
