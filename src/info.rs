@@ -112,12 +112,23 @@ use crate::shm::SegmentStat;
 use crate::{Backend, DefaultBackend, Errno};
 
 #[cfg(not(loom))]
+mod abandoned;
+#[cfg(not(loom))]
 mod layouts;
+#[cfg(not(loom))]
+mod needs;
+#[cfg(not(loom))]
+pub use abandoned::{
+    AbandonReason, Abandoned, AbandonedObject, Cleanup, abandoned, abandoned_in, remove_abandoned,
+    remove_abandoned_in,
+};
 #[cfg(not(loom))]
 pub use layouts::{
     Inspection, KindState, LayoutInfo, LayoutKind, Layouts, Liveness, NotLayout, Role, RoleCounts,
     RoleEntry, Roles, Semaphores, inspect, inspect_in, layouts, layouts_in,
 };
+#[cfg(not(loom))]
+pub use needs::{Need, Needs, Shortfall, Want, needs, needs_in};
 /// The layout version this crate writes and decodes (`layout_version` in every
 /// layout header): [`LayoutInfo::version`] of a segment this build can read.
 ///
