@@ -126,13 +126,13 @@ pub fn strtos32(s: &str, errmesg: &str) -> Result<i32, String> {
         }
         return Err(format!(
             "{errmesg}: '{s}': {}",
-            super::cli::strerror(ERANGE)
+            crate::cli::strerror(ERANGE)
         ));
     }
     if erange {
         Err(format!(
             "{errmesg}: '{s}': {}",
-            super::cli::strerror(ERANGE)
+            crate::cli::strerror(ERANGE)
         ))
     } else {
         Err(format!("{errmesg}: '{s}'"))
@@ -293,17 +293,28 @@ pub fn human_size(bytes: u64) -> String {
 /// Local broken-down time (`localtime_r`).
 #[derive(Copy, Clone, Debug)]
 pub struct Tm {
+    /// The year (not `tm_year`'s years since 1900).
     pub year: i64,
+    /// The month, 0 to 11.
     pub mon: usize,
+    /// The day of the month, 1 to 31.
     pub mday: i32,
+    /// Hours, 0 to 23.
     pub hour: i32,
+    /// Minutes, 0 to 59.
     pub min: i32,
+    /// Seconds, 0 to 60.
     pub sec: i32,
+    /// The day of the week, 0 (Sunday) to 6.
     pub wday: usize,
+    /// The day of the year, 0 to 365.
     pub yday: i32,
+    /// Seconds east of UTC.
     pub gmtoff: i64,
 }
 
+/// `t` (seconds since the epoch) in the local time zone; `None` where
+/// `localtime_r` fails.
 pub fn localtime(t: i64) -> Option<Tm> {
     let t: libc::time_t = t;
     // SAFETY: `libc::tm` is plain integers and a pointer, for which zero is valid.

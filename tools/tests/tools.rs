@@ -1,62 +1,87 @@
-//! The example tools (`examples/{ipcs,ipcmk,ipcrm,lsipc}.rs`) against util-linux's
+//! The crate's binaries (`ipcs`, `ipcmk`, `ipcrm`, `lsipc`) against util-linux's
 //! own (`/usr/bin/...`, 2.38): the same objects, both tools, outputs compared byte
 //! for byte. Each test runs in a fresh IPC namespace.
 //!
-//! The examples' code is the module `examples/common`, included here and called
-//! in-process (no example binary needs building or finding); the real tools run as
-//! child processes of the same namespace, with `LC_ALL=C` (our tools print only
-//! English) and `argv[0]` set to the bare name (getopt's messages quote `argv[0]`).
+//! Both run as child processes of the same namespace, started the same way: with
+//! `LC_ALL=C` (our tools print only English) and `argv[0]` set to the bare name
+//! (getopt's messages quote `argv[0]`). Ours are the binaries cargo built for this
+//! test (see [`ours_path`]).
 //!
 //! Nothing is normalised. Times agree because both tools read the same kernel
 //! timestamps; `lsipc`'s short times ("14:44" today, "Nov26" otherwise) would differ
-//! only if midnight fell between the two runs. Each real run comes before the run
-//! it is compared with, so anything the real tool's fork changes (an attached
-//! segment's `lpid` and times when the child is forked) is already in place when
-//! ours reads.
+//! only if midnight fell between the two runs. Starting a tool changes nothing
+//! either: std's `Command` starts both with `posix_spawn`, whose child shares this
+//! process's memory until it execs, so the segments attached here are not copied
+//! into it (a forked child's exec would detach its copies and make its pid their
+//! `lpid`, different for each tool: the tests that start tools from forked
+//! children keep their segments attached in a peer instead, see `attach_in_peer`).
 //!
 //! Where this clone deliberately differs (three util-linux 2.38 bugs fixed in later
 //! releases), the tests assert the exact difference.
 //!
 //! `lsipc` fits its table to a terminal: the tests at the end run both tools in
 //! forked children whose standard output is a pseudo-terminal of a chosen size (or a
-//! pipe), with a chosen `COLUMNS`, ours through the same `main` path as the example
-//! binary, and compare what arrives on the other side.
+//! pipe), with a chosen `COLUMNS`, and compare what arrives on the other side.
 
-#[allow(dead_code)]
-#[path = "../examples/common/mod.rs"]
-mod common;
-
-use std::os::fd::FromRawFd;
+use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
-use common::cli::{Captured, Exit, Io, capture};
 use sysv_ipc::msg::{MsgQueue, Selector};
 use sysv_ipc::{Intent, Key, Mode, Owner, Removable, Segment, SemOp, SemSet};
 use sysv_ipc_testkit::{
     as_user, fork_peer, in_ipc_namespace, is_root, needs_root, wait_until_blocked,
 };
+use sysv_ipc_tools::cli::Captured;
 
-type Tool = fn(&[String], &mut Io<'_>) -> Result<(), Exit>;
+/// The binaries of ours, opened once: in `SYSV_IPC_TOOLS_DIR` (`.ci/unprivileged`,
+/// where the target directory may be out of reach), or as cargo built them.
+static OURS: OnceLock<[(&str, File); 4]> = OnceLock::new();
 
-fn tool(name: &str) -> Tool {
-    match name {
-        "ipcs" => common::ipcs::main,
-        "ipcmk" => common::ipcmk::main,
-        "ipcrm" => common::ipcrm::main,
-        "lsipc" => common::lsipc::main,
-        _ => unreachable!("no tool {name}"),
-    }
+/// Our `name` as a path to run: `/proc/self/fd/N` of its open binary (see [`OURS`]),
+/// whose `execve` needs only the file's own permission (0755 from cargo), not the
+/// right to walk the directories above it. So a test that runs ours as uid 65534
+/// (`as_user`) can, wherever the target directory is, when the binaries were opened
+/// before dropping root: every test opens them first ([`opened`]).
+fn ours_path(name: &str) -> String {
+    let (_, file) = opened()
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no tool {name}"));
+    format!("/proc/self/fd/{}", file.as_raw_fd())
 }
 
-/// util-linux's tool, as a shell would run it.
-fn real(name: &str, args: &[&str]) -> Captured {
-    let out = Command::new(format!("/usr/bin/{name}"))
+/// [`OURS`], opened now if they were not.
+fn opened() -> &'static [(&'static str, File); 4] {
+    OURS.get_or_init(|| {
+        let built = [
+            ("ipcs", env!("CARGO_BIN_EXE_ipcs")),
+            ("ipcmk", env!("CARGO_BIN_EXE_ipcmk")),
+            ("ipcrm", env!("CARGO_BIN_EXE_ipcrm")),
+            ("lsipc", env!("CARGO_BIN_EXE_lsipc")),
+        ];
+        built.map(|(name, path)| {
+            let path = match std::env::var_os("SYSV_IPC_TOOLS_DIR") {
+                Some(dir) => PathBuf::from(dir).join(name),
+                None => PathBuf::from(path),
+            };
+            let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (name, file)
+        })
+    })
+}
+
+/// `name` run from `path` with `args`, as a shell would run it.
+fn run(path: &str, name: &str, args: &[&str]) -> Captured {
+    let out = Command::new(path)
         .arg0(name)
         .args(args)
         .env("LC_ALL", "C")
         .output()
-        .unwrap_or_else(|e| panic!("run /usr/bin/{name}: {e}"));
+        .unwrap_or_else(|e| panic!("run {path} ({name}): {e}"));
     Captured {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -64,17 +89,22 @@ fn real(name: &str, args: &[&str]) -> Captured {
     }
 }
 
-/// Ours, in this process.
-fn ours(name: &str, args: &[&str]) -> Captured {
-    let mut argv = vec![name];
-    argv.extend_from_slice(args);
-    capture(tool(name), &argv)
+/// util-linux's tool.
+fn real(name: &str, args: &[&str]) -> Captured {
+    run(&format!("/usr/bin/{name}"), name, args)
 }
 
-/// Whether util-linux 2.38 is here to compare with. Without it the comparisons
-/// are skipped with a message, except under CI (`CI` set), where that fails:
-/// util-linux is essential on Debian, and another version prints other columns.
-fn have_util_linux() -> bool {
+/// Ours.
+fn ours(name: &str, args: &[&str]) -> Captured {
+    run(&ours_path(name), name, args)
+}
+
+/// Opens ours ([`opened`], as root if the test runs as root) and tells whether
+/// util-linux 2.38 is here to compare with. Without it the comparisons are skipped
+/// with a message, except under CI (`CI` set), where that fails: util-linux is
+/// essential on Debian, and another version prints other columns.
+fn ready_to_compare() -> bool {
+    opened();
     let version = Command::new("/usr/bin/ipcs")
         .arg("--version")
         .output()
@@ -241,7 +271,7 @@ fn every_id_view() {
 
 #[test]
 fn an_empty_namespace_looks_the_same() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     in_ipc_namespace(|| {
@@ -262,7 +292,7 @@ fn an_empty_namespace_looks_the_same() {
 /// removed while attached, an owner without a name: every view agrees.
 #[test]
 fn objects_of_every_kind_look_the_same() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     in_ipc_namespace(|| {
@@ -351,7 +381,7 @@ fn objects_of_every_kind_look_the_same() {
 /// unreadable set fails on GETVAL, as util-linux does.
 #[test]
 fn other_users_objects_and_views_look_the_same() {
-    if !have_util_linux() || !needs_root("other_users_objects_and_views_look_the_same") {
+    if !ready_to_compare() || !needs_root("other_users_objects_and_views_look_the_same") {
         return;
     }
     in_ipc_namespace(|| {
@@ -383,7 +413,7 @@ fn other_users_objects_and_views_look_the_same() {
 
 #[test]
 fn bad_usage_of_ipcs_and_lsipc_ends_the_same() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     in_ipc_namespace(|| {
@@ -438,7 +468,7 @@ fn bad_usage_of_ipcs_and_lsipc_ends_the_same() {
 /// `-P` on queues.
 #[test]
 fn lsipc_fixes_three_bugs_of_util_linux_2_38() {
-    if !have_util_linux() || !needs_root("lsipc_fixes_three_bugs_of_util_linux_2_38") {
+    if !ready_to_compare() || !needs_root("lsipc_fixes_three_bugs_of_util_linux_2_38") {
         return;
     }
     in_ipc_namespace(|| {
@@ -495,11 +525,11 @@ struct ShmInfo {
 /// direct `shmctl(0, SHM_INFO)` through glibc returns.
 #[test]
 fn ipcs_u_prints_every_field_of_shm_info() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     in_ipc_namespace(|| {
-        let page = common::text::page_size() as usize;
+        let page = sysv_ipc_tools::text::page_size() as usize;
         let seg = Segment::create(
             Key::new(0x77),
             5 * page,
@@ -643,7 +673,7 @@ fn nothing() {}
 
 #[test]
 fn ipcmk_creates_and_fails_the_same() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     for args in [
@@ -697,7 +727,7 @@ fn ipcrm_setup() {
 
 #[test]
 fn ipcrm_removes_and_fails_the_same() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     for args in [
@@ -748,7 +778,7 @@ fn ipcrm_removes_and_fails_the_same() {
 /// silence from `-a` for what it may not.
 #[test]
 fn ipcrm_as_another_user_fails_the_same() {
-    if !have_util_linux() || !needs_root("ipcrm_as_another_user_fails_the_same") {
+    if !ready_to_compare() || !needs_root("ipcrm_as_another_user_fails_the_same") {
         return;
     }
     fn as_nobody(which: &'static str, args: &'static [&'static str]) -> String {
@@ -794,7 +824,7 @@ fn ipcrm_as_another_user_fails_the_same() {
 /// segments included (they stay listed as `dest` until detached).
 #[test]
 fn ipcrm_all_leaves_the_same() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     fn setup() {
@@ -829,11 +859,9 @@ fn check(r: libc::c_int, what: &str) {
 }
 
 /// Runs `name args` with its standard output on `screen` and `COLUMNS` set to
-/// `columns` (or unset), in a forked child: util-linux's tool (`real`) or ours,
-/// through the examples' own `main` path (`cli::run_on_stdio`, which finds out
-/// about the terminal from file descriptor 1 and the environment as the example
-/// binary does). Returns everything written there; both must exit with 0 and
-/// write nothing to standard error.
+/// `columns` (or unset), started by a forked child: util-linux's tool (`real`) or
+/// ours. Returns everything written there; both must exit with 0 and write nothing
+/// to standard error.
 fn shown(real: bool, name: &str, args: &[&str], screen: Screen, columns: Option<&str>) -> String {
     let (read_end, write_end) = match screen {
         Screen::Tty(cols) => {
@@ -891,43 +919,27 @@ fn shown(real: bool, name: &str, args: &[&str], screen: Screen, columns: Option<
         // SAFETY: as above.
         unsafe { libc::close(read_end) };
         // Standard error is collected: nothing may be written there. No lock of
-        // std's is taken (the environment's write lock, standard output's): the
-        // harness thread that held it at the namespace's fork would be missing.
-        let (status, stderr) = if real {
-            let mut cmd = Command::new(format!("/usr/bin/{name}"));
-            cmd.arg0(&name)
-                .args(&argv[1..])
-                .env("LC_ALL", "C")
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::inherit());
-            match &columns {
-                Some(c) => cmd.env("COLUMNS", c),
-                None => cmd.env_remove("COLUMNS"),
-            };
-            let o = cmd.output().unwrap_or_else(|e| panic!("run {name}: {e}"));
-            (o.status.code().unwrap_or(-1), o.stderr)
+        // std's is taken but the environment's read lock (`Command` copies the
+        // environment), as a fork that no writer of the environment races leaves it.
+        let path = if real {
+            format!("/usr/bin/{name}")
         } else {
-            let var = c"COLUMNS";
-            match &columns {
-                Some(c) => {
-                    let c = std::ffi::CString::new(c.as_str()).unwrap();
-                    // SAFETY: two live NUL-terminated strings; this forked child has
-                    // one thread, so nothing reads the environment meanwhile.
-                    check(
-                        unsafe { libc::setenv(var.as_ptr(), c.as_ptr(), 1) },
-                        "setenv",
-                    );
-                }
-                // SAFETY: as above.
-                None => check(unsafe { libc::unsetenv(var.as_ptr()) }, "unsetenv"),
-            }
-            // SAFETY: fd 1 is the screen (dup2 above), owned by this File from now on.
-            let stdout = unsafe { std::fs::File::from_raw_fd(1) };
-            let mut out = std::io::BufWriter::new(stdout);
-            let mut err = Vec::new();
-            let code = common::cli::run_on_stdio(tool(&name), &argv, &mut out, &mut err);
-            (code, err)
+            ours_path(&name)
         };
+        let mut cmd = Command::new(&path);
+        cmd.arg0(&name)
+            .args(&argv[1..])
+            .env("LC_ALL", "C")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::inherit());
+        match &columns {
+            Some(c) => cmd.env("COLUMNS", c),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let o = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("run {path} ({name}): {e}"));
+        let (status, stderr) = (o.status.code().unwrap_or(-1), o.stderr);
         assert_eq!(
             (status, String::from_utf8_lossy(&stderr).as_ref()),
             (0, ""),
@@ -995,7 +1007,7 @@ fn attach_in_peer(set: SemSet, segs: Vec<Segment>) -> sysv_ipc_testkit::Peer {
 /// `ipcs`, which prints with fixed formats, is the same on any screen.
 #[test]
 fn lsipc_fits_the_terminal_as_util_linux_does() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     in_ipc_namespace(|| {
@@ -1132,7 +1144,7 @@ fn lsipc_fits_the_terminal_as_util_linux_does() {
 /// shrinks to 4 and the header goes on below "STATUS". Ours does the same.
 #[test]
 fn lsipc_narrows_a_status_column_below_its_header_as_util_linux_2_38_does() {
-    if !have_util_linux() {
+    if !ready_to_compare() {
         return;
     }
     in_ipc_namespace(|| {

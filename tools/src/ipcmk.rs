@@ -14,8 +14,8 @@
 use sysv_ipc::msg::MsgQueue;
 use sysv_ipc::{Errno, Intent, Key, Mode, Segment, SemSet};
 
-use super::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
-use super::text;
+use crate::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
+use crate::text;
 
 const LONG: &[LongOpt] = &[
     LongOpt {

@@ -9,8 +9,8 @@
 use sysv_ipc::msg::MsgQueue;
 use sysv_ipc::{DefaultBackend, Errno, Key, Removable, Segment, SemSet, info};
 
-use super::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
-use super::text;
+use crate::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
+use crate::text;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Kind {

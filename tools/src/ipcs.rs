@@ -14,8 +14,8 @@ use sysv_ipc::info;
 use sysv_ipc::msg::{MsgQueue, MsgQueueStat};
 use sysv_ipc::{Errno, Perm, SegmentStat, SemSet, SemSetStat};
 
-use super::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
-use super::text::{self, ctime, cut, human_size};
+use crate::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
+use crate::text::{self, ctime, cut, human_size};
 
 /// How sizes are printed (`IPC_UNIT_*`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

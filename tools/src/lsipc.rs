@@ -1,7 +1,7 @@
 //! `lsipc`: util-linux 2.38's table of IPC limits and objects, from the crate's
 //! limits, usage and enumeration ([`sysv_ipc::info`]), laid out as libsmartcols
 //! lays it out, fitted to the terminal's width when standard output is one (see
-//! [`super::table`]: `COMMAND` is cut unless `--notruncate`, `STATUS` ignores its
+//! [`crate::table`]: `COMMAND` is cut unless `--notruncate`, `STATUS` ignores its
 //! few long cells).
 //!
 //! Differences from util-linux 2.38, all deliberate:
@@ -16,9 +16,9 @@
 use sysv_ipc::msg::MsgQueueStat;
 use sysv_ipc::{DefaultBackend, Errno, Perm, SegmentStat, SemSet, SemSetStat, abi, info};
 
-use super::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
-use super::table::{Column, Format, Table};
-use super::text::{self, human_size, strmode};
+use crate::cli::{Arg, Exit, Getopt, Io, Item, LongOpt, out};
+use crate::table::{Column, Format, Table};
+use crate::text::{self, human_size, strmode};
 
 /// One column of lsipc's table of columns: name, `--help` text, `--id` label,
 /// `SCOLS_FL_*` flags.

@@ -9,7 +9,7 @@
 //! padded on the right.
 //!
 //! When standard output is a terminal ([`Table::terminal`], see
-//! [`super::cli::terminal_width`]), the table is then fitted to the terminal's
+//! [`crate::cli::terminal_width`]), the table is then fitted to the terminal's
 //! width, in 2.38's steps (util-linux 2.39 rewrote them):
 //! 1. a [`Column::noextremes`] column whose widest cell is more than twice its
 //!    average cell width (empty cells count) is *extreme*; when the table is too
@@ -38,6 +38,7 @@
 /// how it may be narrowed on a terminal (see the module docs).
 #[derive(Copy, Clone, Debug)]
 pub struct Column {
+    /// The header, as `lsipc` names the column.
     pub name: &'static str,
     /// `SCOLS_FL_RIGHT`.
     pub right: bool,
@@ -50,18 +51,27 @@ pub struct Column {
 /// Output formats (`scols_table_enable_*`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned columns under a header line.
     Human,
+    /// Cells separated by [`Table::separator`], hexadecimal escapes for blanks.
     Raw,
+    /// `NAME="value"` pairs.
     Export,
+    /// A JSON object holding an array of one object per row.
     Json,
 }
 
 /// A table; a cell is `None` when the tool set no data (JSON `null`, an empty cell).
 pub struct Table {
+    /// The JSON array's name (`scols_table_set_name`); `None` prints `""`.
     pub name: Option<&'static str>,
+    /// The columns, in printing order.
     pub columns: Vec<Column>,
+    /// One cell per column in each row.
     pub rows: Vec<Vec<Option<String>>>,
+    /// How it is printed.
     pub format: Format,
+    /// No header line (`--noheadings`).
     pub noheadings: bool,
     /// Column names as shell variable names (`scols_table_enable_shellvar`): in
     /// headers, export names and JSON keys, not in the widths.
@@ -141,6 +151,12 @@ fn quoted(s: &str) -> String {
 }
 
 /// A JSON string as util-linux's `fputs_quoted_json` writes it.
+///
+/// The JSON is written by hand, not by serde_json, because libsmartcols 2.38 lays
+/// it out its own way: rows joined by `},{` on one line, an empty table as `[`, an
+/// empty line and `]`; serde_json's `PrettyFormatter` (even with a 3-space indent)
+/// puts each `{` on its own line and writes `[]`, and a `Formatter` of its own
+/// would be as long as [`Table`]'s JSON printer.
 fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {

@@ -2,6 +2,15 @@
 //! permutation, abbreviations and exact messages), `err`/`warnx`-style messages,
 //! "Try '... --help'", and the terminal width libsmartcols fits tables to.
 //!
+//! The parser is hand-written, not clap, because the tools' usage errors must be
+//! glibc's to the byte and come in util-linux's order, and clap (4.6) gives neither:
+//! `--s` is "ambiguous; possibilities: '--shmems' '--semaphores' '--summary'" for
+//! glibc, one suggestion for clap; `--foo=1` is "unrecognized option '--foo=1'",
+//! where clap keeps only `--foo`; `-l=3` is "invalid option -- '='", a value for
+//! clap; and util-linux acts on each option as `getopt_long` returns it, so `ipcs -i
+//! abc -x` fails on the id before it sees `-x`, where clap reports the `-x` first.
+//! Rebuilding those from clap's errors would be this parser again.
+//!
 //! # Safety
 //!
 //! `isatty` and `ioctl(TIOCGWINSZ)` are called on standard output with a pointer to
@@ -14,8 +23,11 @@ use std::io::Write;
 /// `optional_argument`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Arg {
+    /// `no_argument`.
     No,
+    /// `required_argument`: attached (`--id=5`, `-i5`) or the next argument.
     Required,
+    /// `optional_argument`: only attached (`--all=shm`, `-ashm`).
     Optional,
 }
 
@@ -23,8 +35,11 @@ pub enum Arg {
 /// (or a private value above `char::MAX`-like range for long-only options).
 #[derive(Copy, Clone, Debug)]
 pub struct LongOpt {
+    /// The name after `--`.
     pub name: &'static str,
+    /// Whether it takes an argument.
     pub arg: Arg,
+    /// What [`Getopt`] returns for it.
     pub val: u32,
 }
 
@@ -48,10 +63,12 @@ pub struct Getopt<'a> {
     /// Byte offset of the next option letter inside `args[next]` (a cluster like
     /// `-qmi5`), 0 when not inside one.
     pos: usize,
+    /// The arguments that are not options, in their order, once parsing has ended.
     pub operands: Vec<String>,
 }
 
 impl<'a> Getopt<'a> {
+    /// A parser of `args` with `getopt_long`'s `optstring` (`short`) and `longopts`.
     pub fn new(args: &'a [String], short: &'static str, long: &'a [LongOpt]) -> Self {
         Getopt {
             args,
@@ -221,8 +238,11 @@ pub struct Exit(pub i32);
 /// A tool's streams and names: `prog` is `program_invocation_short_name`, which
 /// util-linux puts before its own messages (getopt's use `argv[0]` as given).
 pub struct Io<'a> {
+    /// Standard output.
     pub out: &'a mut dyn Write,
+    /// Standard error.
     pub err: &'a mut dyn Write,
+    /// `argv[0]`'s last path component.
     pub prog: String,
     /// The first failed write to `out`, reported at exit as util-linux's
     /// `close_stdout` does.
@@ -233,6 +253,7 @@ pub struct Io<'a> {
 }
 
 impl<'a> Io<'a> {
+    /// The streams of a program invoked as `argv0`, not a terminal.
     pub fn new(argv0: &str, out: &'a mut dyn Write, err: &'a mut dyn Write) -> Self {
         let prog = argv0.rsplit('/').next().unwrap_or(argv0).to_owned();
         Io {
@@ -391,7 +412,7 @@ pub fn terminal_width() -> Option<usize> {
 /// digit, nothing after them, and a value in `1..=INT_MAX`.
 fn columns_env(value: Option<&std::ffi::OsStr>) -> Option<usize> {
     let s = value?.to_str()?;
-    let (x, end, erange) = super::text::strtoimax(s, 10);
+    let (x, end, erange) = crate::text::strtoimax(s, 10);
     if erange || end == 0 || end != s.len() || !(1..=i64::from(i32::MAX)).contains(&x) {
         return None;
     }
@@ -401,8 +422,11 @@ fn columns_env(value: Option<&std::ffi::OsStr>) -> Option<usize> {
 /// A tool's complete run captured in memory: what the tests compare.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Captured {
+    /// The exit status.
     pub status: i32,
+    /// Standard output (UTF-8, lossily).
     pub stdout: String,
+    /// Standard error (UTF-8, lossily).
     pub stderr: String,
 }
 

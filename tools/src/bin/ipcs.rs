@@ -1,0 +1,5 @@
+//! `ipcs`, as util-linux 2.38 has it: see [`sysv_ipc_tools::ipcs`].
+
+fn main() {
+    sysv_ipc_tools::cli::run(sysv_ipc_tools::ipcs::main)
+}

@@ -1,0 +1,5 @@
+//! `lsipc`, as util-linux 2.38 has it: see [`sysv_ipc_tools::lsipc`].
+
+fn main() {
+    sysv_ipc_tools::cli::run(sysv_ipc_tools::lsipc::main)
+}
