@@ -273,8 +273,9 @@ impl LayoutInfo {
     /// Messages ever published, a count that only grows while the layout lives:
     /// a queue's `tail`, an MPSC ring's claimed positions (`tail`), a
     /// broadcast's `tail`, a seqlock's complete writes (`seq / 2`), a table's
-    /// version. Two readings a known time apart give a rate without joining any
-    /// role. `None` for another layout version.
+    /// version (one a write, and one for each writer that took the role). Two
+    /// readings a known time apart give a rate without joining any role. `None`
+    /// for another layout version.
     ///
     /// # Examples
     ///

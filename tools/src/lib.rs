@@ -15,6 +15,7 @@
 //! Install the binaries with `cargo install --path tools` (from the repository).
 
 pub mod cli;
+pub mod inspector;
 pub mod ipcmk;
 pub mod ipcrm;
 pub mod ipcs;
