@@ -314,6 +314,7 @@ pub fn render(titles: &[&str], rows: &[Vec<String>]) -> String {
 pub fn json(row: &Row, rate: Option<Option<f64>>) -> Value {
     let mut v = json!({
         "key": row.key,
+        "key_hex": format!("0x{:08x}", row.key),
         "shmid": row.shmid,
         "size": row.size,
         "attached": row.nattch,
