@@ -19,9 +19,13 @@
 //! - the listing writes no byte: every segment is the same before and after.
 
 use std::collections::BTreeSet;
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
@@ -36,8 +40,29 @@ use sysv_ipc_testkit::{as_user, fork_peer, in_ipc_namespace, needs_root, set_sys
 
 const NOBODY: u32 = 65534;
 
+/// The binary, opened once: in `SYSV_IPC_TOOLS_DIR` (`.ci/unprivileged`, where
+/// the target directory may be out of reach), or as cargo built it.
+static BINARY: OnceLock<File> = OnceLock::new();
+
+/// The binary as a path to run: `/proc/self/fd/N` of the open file, whose
+/// `execve` needs only the file's own permission, not the right to walk the
+/// directories above it (as `tools/tests/tools.rs` does), so that a test can run
+/// it as uid 65534 once it was opened before dropping root: every test opens it
+/// first.
+fn binary() -> String {
+    let file = BINARY.get_or_init(|| {
+        let path = match std::env::var_os("SYSV_IPC_TOOLS_DIR") {
+            Some(dir) => PathBuf::from(dir).join("sysv-ipc"),
+            None => PathBuf::from(env!("CARGO_BIN_EXE_sysv-ipc")),
+        };
+        File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    });
+    format!("/proc/self/fd/{}", file.as_raw_fd())
+}
+
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysv-ipc"))
+    Command::new(binary())
+        .arg0("sysv-ipc")
         .args(args)
         .output()
         .expect("run sysv-ipc")
@@ -113,6 +138,7 @@ fn alive_roles(shmid: i32) -> usize {
 
 #[test]
 fn table_and_json_of_every_kind() {
+    binary();
     in_ipc_namespace(|| {
         let mode = Mode::OWNER_RW;
         let new = Intent::CreateNew;
@@ -339,6 +365,7 @@ fn snapshot() -> Vec<(i32, Vec<u8>)> {
 
 #[test]
 fn watch_rates_match_the_stream() {
+    binary();
     in_ipc_namespace(|| {
         let bc = Broadcast::<u64, 1024>::create(Key::new(0x20), Intent::CreateNew, Mode::OWNER_RW)
             .unwrap();
@@ -447,6 +474,7 @@ fn segment_ids() -> BTreeSet<i32> {
 
 #[test]
 fn clean_removes_exactly_the_abandoned() {
+    binary();
     in_ipc_namespace(|| {
         let (a, dead1) = streaming_holder(0x100, Mode::OWNER_RW);
         kill_at_random(a);
@@ -492,6 +520,7 @@ fn clean_as_nobody_only_its_own() {
     if !needs_root("clean_as_nobody_only_its_own") {
         return;
     }
+    binary();
     in_ipc_namespace(|| {
         let (a, roots) = streaming_holder(0x100, Mode::new(0o644));
         kill_at_random(a);
@@ -520,6 +549,7 @@ fn clean_as_nobody_only_its_own() {
 
 #[test]
 fn doctor_names_the_sysctls() {
+    binary();
     in_ipc_namespace(|| {
         let args = [
             "doctor",
