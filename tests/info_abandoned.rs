@@ -13,6 +13,8 @@
 //!   a private-key object, a zero-filled or foreign segment;
 //! - `remove_abandoned` removes exactly the listed segments and their sets, and
 //!   leaves every other object as it was; a second removal finds it gone;
+//! - on the mock: a dead creator's half-initialised segment is listed with its set
+//!   only once the child it forked (holding its attachment) has exited;
 //! - as uid 65534: objects of mode 0600 of another user are not listed (not
 //!   readable); 0644 ones are listed but not `removable_by` it, and removing one
 //!   is refused (`PermissionDenied`) with nothing removed; its own are removed.
@@ -424,4 +426,69 @@ fn another_users_objects<B: Backend + Clone + Send + 'static>(b: B) {
         ));
     }
     assert!(listed(b).is_empty());
+}
+
+/// On the mock (simulated processes and exits): a creator that dies between its
+/// claim and its publication is `CreatorDied` with its set, unless a child it
+/// forked still holds its attachment; a zero-filled segment never is; removal
+/// takes the segment and the set.
+#[test]
+fn mock_creator_died() {
+    use sysv_ipc_mock::{Mock, Process};
+    let kernel: &'static Mock = Box::leak(Box::new(Mock::new()));
+    let begin = |key: Key| {
+        let seg = Segment::create_in(kernel, key, 384 + 8 * 16, Intent::CreateNew, Mode::OWNER_RW)
+            .unwrap();
+        let att = seg.attach().unwrap();
+        att.write(8, &MAGIC.to_ne_bytes()).unwrap();
+        att.write(0, &1u64.to_ne_bytes()).unwrap();
+        let set = SemSet::new_initialized_in(kernel, key, &[0, 0, 1, 1], Mode::OWNER_RW).unwrap();
+        set.op(&[SemOp::wait(2).nowait()]).unwrap();
+        std::mem::forget(att);
+        (seg.id(), set.id())
+    };
+    // A dead creator.
+    kernel.fork_process(1, 2).unwrap();
+    kernel.set_process(Process::root(2));
+    let (dead, dead_set) = begin(Key::new(1));
+    kernel.exit_process(2);
+    // A dead creator whose forked child still holds the attachment.
+    kernel.fork_process(1, 3).unwrap();
+    kernel.set_process(Process::root(3));
+    let (held, _) = begin(Key::new(2));
+    kernel.fork_process(3, 4).unwrap();
+    kernel.exit_process(3);
+    kernel.set_process(Process::root(1));
+    // A zero-filled segment nobody attached.
+    Segment::create_in(kernel, Key::new(3), 4096, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+
+    let found = listed(kernel);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (
+            found[0].id,
+            found[0].kind,
+            found[0].reason,
+            found[0].semaphores
+        ),
+        (
+            dead,
+            None,
+            AbandonReason::CreatorDied { state: 1 },
+            Some(dead_set)
+        )
+    );
+    assert_eq!(
+        info::remove_abandoned_in(kernel, &found[0]).unwrap(),
+        Cleanup::Removed {
+            semaphores: Some(dead_set),
+            attached_meanwhile: false
+        }
+    );
+    assert!(!segment_ids(kernel).contains(&dead));
+    assert!(!set_ids(kernel).contains(&dead_set));
+    // The child exits: the other one is abandoned now.
+    kernel.exit_process(4);
+    let found = listed(kernel);
+    assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), [held]);
 }
