@@ -3073,7 +3073,12 @@ fn frames_group<const W: usize>(cfg: &Config, clib: CLib, label: &'static str) -
 /// pair, one at a time and in batches of [`BATCH`], with the constant-size C ring
 /// beside them.
 #[cfg(target_arch = "x86_64")]
-fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Vec<Row> {
+fn ringfire_group<M: Msg + 'static>(
+    cfg: &Config,
+    clib: CLib,
+    label: &str,
+    notes: &mut Vec<String>,
+) -> Vec<Row> {
     use ringfire::{
         CleanupMode, FlowControl, FutexWait, RingConsumer, RingProducer, RingProducerBuilder,
     };
@@ -3363,6 +3368,7 @@ fn ringfire_group<M: Msg + 'static>(cfg: &Config, clib: CLib, label: &str) -> Ve
         qrep.remove().unwrap();
     });
     assert!(ok, "ringfire group {label} failed");
+    ring_notes(cfg, &sh, &imps, label, notes);
     let t = per_msg(cfg, &sh, &imps, Side::B);
     let (rf1, q1, rfb, qb, cct, rfrt, qrt, rfpark, qpark) = (0, 1, 2, 3, 4, 5, 6, 7, 8);
     vec![
@@ -3713,8 +3719,8 @@ fn main() {
     }
     #[cfg(target_arch = "x86_64")]
     if cfg.wants("ringfire") {
-        rows.extend(ringfire_group::<u64>(&cfg, clib, "8 B"));
-        rows.extend(ringfire_group::<[u64; 8]>(&cfg, clib, "64 B"));
+        rows.extend(ringfire_group::<u64>(&cfg, clib, "8 B", &mut notes));
+        rows.extend(ringfire_group::<[u64; 8]>(&cfg, clib, "64 B", &mut notes));
     }
     if cfg.wants("mpsc") {
         rows.extend(mpsc_group(&cfg));

@@ -191,7 +191,7 @@ pub use crate::layout::ring::Barrier;
 
 mod arm;
 mod loan;
-use crate::layout::ring::{self, Corrupt, Ring, RingConsumer, RingCtl, RingProducer};
+use crate::layout::ring::{self, Corrupt, PayloadWords, Ring, RingConsumer, RingCtl, RingProducer};
 use crate::layout::{ShmType, load_words, store_words, view, words_for};
 use crate::park::Lane;
 use crate::role::{self, Handle, Role, Seat, choose_barrier};
@@ -264,7 +264,9 @@ fn corrupt(_: Corrupt) -> Error {
 /// [`ErrorKind::Closed`] once the producer closed the queue and everything it
 /// enqueued has been dequeued (what the last pop that found nothing learned).
 #[inline]
-fn not_finished<const MAXSZ: usize>(ring: &RingConsumer<'_, MAXSZ>) -> Result<()> {
+fn not_finished<const MAXSZ: usize, W: PayloadWords>(
+    ring: &RingConsumer<'_, MAXSZ, W>,
+) -> Result<()> {
     if ring.is_finished() {
         return Err(closed());
     }
@@ -274,8 +276,8 @@ fn not_finished<const MAXSZ: usize>(ring: &RingConsumer<'_, MAXSZ>) -> Result<()
 /// A batch pop's count, or [`ErrorKind::Closed`] if it found nothing (not asked
 /// for nothing) because the stream has ended.
 #[inline]
-fn popped<const MAXSZ: usize>(
-    ring: &RingConsumer<'_, MAXSZ>,
+fn popped<const MAXSZ: usize, W: PayloadWords>(
+    ring: &RingConsumer<'_, MAXSZ, W>,
     n: usize,
     max: usize,
 ) -> Result<usize> {
@@ -283,6 +285,29 @@ fn popped<const MAXSZ: usize>(
         not_finished(ring)?;
     }
     Ok(n)
+}
+
+/// The payload words of a `Queue<T, _>`'s slots, in its roles' ring type: a
+/// constant there, so each slot's address is a shift and its copy plain moves
+/// ([`PayloadWords`]).
+struct SlotOf<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for SlotOf<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for SlotOf<T> {}
+
+impl<T> core::fmt::Debug for SlotOf<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SlotOf({})", Self::WORDS)
+    }
+}
+
+impl<T> PayloadWords for SlotOf<T> {
+    const WORDS: usize = words_for(size_of::<T>());
 }
 
 /// The end of the stream; out of line, as an error path.
@@ -955,7 +980,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     // other is `SeqLock::parts_unbounded`): a role's ring and the attachment it
     // views move together, which no borrow can say.
     #[allow(unsafe_code)]
-    unsafe fn ring_unbounded<'m>(&self) -> Result<Ring<'m, MAXSZ>> {
+    unsafe fn ring_unbounded<'m>(&self) -> Result<Ring<'m, MAXSZ, SlotOf<T>>> {
         let (ctl, slots) = self.ring_parts()?;
         // SAFETY: `ctl` points into the segment's mapping, not into `self`, so
         // moving the handle moves no byte it points to; the mapping stays at its
@@ -964,7 +989,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
         let ctl: &'m RingCtl = unsafe { &*ptr::from_ref(ctl) };
         // SAFETY: as for `ctl`: the slots are in the same mapping.
         let slots: &'m [AtomicU64] = unsafe { &*ptr::from_ref(slots) };
-        Ring::new(ctl, slots, Self::SLOT_WORDS).ok_or_else(|| self.too_small())
+        Ring::with_words(ctl, slots, Self::SLOT_WORDS).ok_or_else(|| self.too_small())
     }
 
     /// A second handle on this queue, for a role to own: its own attachment of
@@ -1507,7 +1532,7 @@ pub struct Producer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend>
     /// reference, so its attachment is detached only with the role, whose `Drop`
     /// releases the seat (through the pid word in that mapping) before the
     /// handle goes.
-    ring: RingProducer<'static, MAXSZ>,
+    ring: RingProducer<'static, MAXSZ, SlotOf<T>>,
     role: QueueRole<T, MAXSZ, B>,
 }
 
@@ -2132,7 +2157,7 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Producer<T, MAXSZ, B> {
 pub struct Consumer<T: ShmType, const MAXSZ: usize, B: Backend = DefaultBackend> {
     /// As [`Producer`]'s `ring`: a view of the role's own handle's mapping,
     /// declared first so that it goes before the attachment does.
-    ring: RingConsumer<'static, MAXSZ>,
+    ring: RingConsumer<'static, MAXSZ, SlotOf<T>>,
     role: QueueRole<T, MAXSZ, B>,
 }
 
