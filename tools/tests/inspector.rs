@@ -240,6 +240,16 @@ fn table_and_json_of_every_kind() {
         assert!(attached >= 1);
         assert_eq!(qo["attached"], attached);
         assert!(qo["layout"]["barrier"].is_string());
+        assert_eq!(qo["layout"]["creator_pid"], me());
+        assert_eq!(qo["cpid"], me());
+        // SAFETY: geteuid has no preconditions.
+        let euid = unsafe { libc::geteuid() };
+        assert_eq!(
+            (qo["uid"].as_u64(), qo["creator_uid"].as_u64()),
+            (Some(euid.into()), Some(euid.into()))
+        );
+        assert_eq!(qo["key_hex"], "0x00000010");
+        assert!(qo["age_seconds"].as_i64().is_some_and(|a| a >= 0));
         assert_eq!(
             roles(qo),
             [

@@ -64,6 +64,8 @@ pub struct Row {
     pub nattch: u64,
     /// Owner uid.
     pub uid: u32,
+    /// Creator uid.
+    pub cuid: u32,
     /// The creating process (`shm_cpid`).
     pub cpid: i32,
     /// Seconds since `shm_ctime`.
@@ -164,6 +166,7 @@ pub fn row(found: &Inspection, now: i64) -> Row {
         size: stat.size,
         nattch: stat.nattch,
         uid: stat.perm.uid,
+        cuid: stat.perm.cuid,
         cpid: stat.cpid,
         age: now.saturating_sub(stat.ctime).max(0),
         other: layout.is_none().then(|| other(found)),
@@ -319,6 +322,7 @@ pub fn json(row: &Row, rate: Option<Option<f64>>) -> Value {
         "size": row.size,
         "attached": row.nattch,
         "uid": row.uid,
+        "creator_uid": row.cuid,
         "cpid": row.cpid,
         "age_seconds": row.age,
     });
