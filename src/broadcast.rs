@@ -124,7 +124,7 @@ pub(crate) const fn set_size(readers: usize) -> Option<usize> {
 }
 
 /// Readers of [`BroadcastOptions::new`].
-const DEFAULT_READERS: usize = 8;
+pub(crate) const DEFAULT_READERS: usize = 8;
 
 type Layout<'a, const N: usize> = bc::Broadcast<'a, N>;
 

@@ -172,7 +172,7 @@ pub use layouts::{
     RoleEntry, Roles, Semaphores, inspect, inspect_in, layouts, layouts_in,
 };
 #[cfg(not(loom))]
-pub use needs::{Need, Needs, Shortfall, Want, needs, needs_in};
+pub use needs::{Needs, Shortfall, Want, needs, needs_in};
 /// The layout version this crate writes and decodes (`layout_version` in every
 /// layout header): [`LayoutInfo::version`] of a segment this build can read.
 ///

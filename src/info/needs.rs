@@ -54,7 +54,7 @@ impl Want {
     pub const fn new(kind: LayoutKind, type_size: usize, capacity: usize) -> Want {
         let seats = match kind {
             LayoutKind::Mpsc => crate::mpsc::DEFAULT_PRODUCERS,
-            LayoutKind::Broadcast => 8,
+            LayoutKind::Broadcast => crate::broadcast::DEFAULT_READERS,
             _ => 1,
         };
         Want {
@@ -217,10 +217,6 @@ pub struct Needs {
     pub sem_now: [u64; 4],
     short: [Option<Shortfall>; 6],
 }
-
-/// Another name for what [`needs_in`] answers, for a reader looking for the
-/// singular.
-pub type Need = Needs;
 
 impl Needs {
     /// The limits that are short, in the order `shmmax`, `shmall`, `shmmni`,

@@ -2,14 +2,27 @@
 //! (read-only attachments, no role joined), as a table or as JSON.
 
 use serde_json::{Value, json};
-use sysv_ipc::info::{self, Inspection, KindState, Liveness, NotLayout, RoleEntry};
+use sysv_ipc::info::{self, Inspection, LayoutKind, Liveness, NotLayout, Role, RoleEntry};
 use sysv_ipc::queue::Barrier;
+
+/// A role seat as the table names it: the role, and the seat's number where the
+/// kind has several (`reader1`, an MPSC ring's `producer0`).
+fn seat_name(kind: LayoutKind, role: Role, seat: usize) -> String {
+    match (kind, role) {
+        (LayoutKind::Broadcast, Role::Reader) | (LayoutKind::Mpsc, Role::Producer) => {
+            format!("{}{seat}", role.name())
+        }
+        _ => role.name().to_owned(),
+    }
+}
 
 /// A role seat that a process registered in.
 #[derive(Clone, Debug)]
 pub struct RoleRow {
     /// `producer`, `consumer`, `writer`, `reader`.
     pub role: &'static str,
+    /// The role, with the seat where the kind has several (`reader1`).
+    pub name: String,
     /// The seat of that role (0 for a single one).
     pub seat: usize,
     /// The registered pid.
@@ -108,9 +121,10 @@ fn other(found: &Inspection) -> String {
     }
 }
 
-fn role_row(r: &RoleEntry) -> RoleRow {
+fn role_row(kind: LayoutKind, r: &RoleEntry) -> RoleRow {
     RoleRow {
         role: r.role.name(),
+        name: seat_name(kind, r.role, r.seat),
         seat: r.seat,
         pid: r.pid,
         liveness: liveness(r.liveness),
@@ -123,23 +137,11 @@ pub fn row(found: &Inspection, now: i64) -> Row {
     let stat = found.stat();
     let layout = found.layout().map(|l| {
         let entries: Vec<RoleEntry> = found.roles().filter_map(Result::ok).collect();
-        let mut parked = Vec::new();
-        for r in &entries {
-            if r.parked == Some(true) {
-                parked.push(
-                    if matches!(
-                        l.state,
-                        Some(KindState::Queue { .. })
-                            | Some(KindState::SeqLock { .. })
-                            | Some(KindState::Table { .. })
-                    ) {
-                        r.role.name().to_owned()
-                    } else {
-                        format!("{}{}", r.role.name(), r.seat)
-                    },
-                );
-            }
-        }
+        let parked = entries
+            .iter()
+            .filter(|r| r.parked == Some(true))
+            .map(|r| seat_name(l.kind, r.role, r.seat))
+            .collect();
         LayoutRow {
             kind: l.kind.name(),
             version: l.version,
@@ -152,7 +154,7 @@ pub fn row(found: &Inspection, now: i64) -> Row {
             roles: entries
                 .iter()
                 .filter(|r| r.pid.is_some() || r.liveness.is_held())
-                .map(role_row)
+                .map(|r| role_row(l.kind, r))
                 .collect(),
             parked,
             barrier: l.barrier().map(barrier),
@@ -203,11 +205,7 @@ pub fn roles_cell(l: &LayoutRow) -> String {
         .roles
         .iter()
         .map(|r| {
-            let seat = if matches!(r.role, "reader") || (r.role == "producer" && l.kind == "Mpsc") {
-                format!("{}{}", r.role, r.seat)
-            } else {
-                r.role.to_owned()
-            };
+            let seat = &r.name;
             match r.pid {
                 Some(pid) => format!("{seat}={pid}/{}", r.liveness),
                 None => format!("{seat}/{}", r.liveness),
