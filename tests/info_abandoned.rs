@@ -11,6 +11,11 @@
 //!   an object of every kind whose holder is alive, one whose dead holder's
 //!   object is still attached by a live process, one whose holder exited cleanly,
 //!   a private-key object, a zero-filled or foreign segment;
+//! - holders SIGKILLed at any point of their life (creating, claiming,
+//!   streaming), some objects kept attached by a live process: every object
+//!   listed has no attachment and no role held, and every ready one with no
+//!   attachment, no role held and a dead holder is listed; after the removal,
+//!   what is left is exactly what was not listed;
 //! - `remove_abandoned` removes exactly the listed segments and their sets, and
 //!   leaves every other object as it was; a second removal finds it gone;
 //! - on the mock: a dead creator's half-initialised segment is listed with its set
@@ -32,7 +37,7 @@ use sysv_ipc::{Backend, ErrorKind, Intent, Key, LinuxRaw, Mode, Segment, SemOp, 
 use sysv_ipc_libc::Libc;
 use sysv_ipc_testkit::{as_user, fork_peer, needs_root};
 
-sysv_ipc_testkit::on_both_backends!(exactly_the_abandoned, another_users_objects);
+sysv_ipc_testkit::on_both_backends!(exactly_the_abandoned, kills_anywhere, another_users_objects);
 
 const NOBODY: u32 = 65534;
 const MAGIC: u64 = u64::from_le_bytes(*b"SVIPCRS1");
@@ -302,6 +307,28 @@ fn exactly_the_abandoned<B: Backend + Clone + Send + 'static>(b: B) {
         std::thread::sleep(Duration::from_millis(2));
     };
     wait_all_held(b.clone(), live_ids);
+    // The private queue's holder has both roles (no set to tell liveness by: its
+    // pid words say so) before it is killed; killed earlier, it would be a
+    // creator dead mid-initialisation, which is listed.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !info::layouts_in(b.clone())
+        .unwrap()
+        .map(Result::unwrap)
+        .any(|i| {
+            i.stat().perm.key.is_private()
+                && i.layout().is_some()
+                && i.roles()
+                    .filter(|r| r.as_ref().unwrap().pid.is_some())
+                    .count()
+                    == 2
+        })
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the private queue's holder never got ready"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     drop(private); // SIGKILLed
 
     let found = listed(b.clone());
@@ -491,4 +518,61 @@ fn mock_creator_died() {
     kernel.exit_process(4);
     let found = listed(kernel);
     assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), [held]);
+}
+
+/// Holders killed at a random point of their whole life, from creating the
+/// objects to streaming (8 rounds, each its own keys); this process keeps every
+/// other round's queue attached.
+fn kills_anywhere<B: Backend + Clone + Send + 'static>(b: B) {
+    let mut kept = Vec::new();
+    for round in 0..8 {
+        let base = 0x1000 + round * 0x10;
+        let b2 = b.clone();
+        let holder = fork_peer(move || {
+            Objects::open_or_create(b2, base, Mode::OWNER_RW).stream(None);
+        });
+        std::thread::sleep(random_ms(15));
+        if round % 2 == 1
+            && let Ok(seg) = Segment::open_in(b.clone(), Key::new(base))
+            && let Ok(att) = seg.attach_read_only()
+        {
+            kept.push(att);
+        }
+        drop(holder); // SIGKILL, reaped
+    }
+    let found = listed(b.clone());
+    let ids: BTreeSet<i32> = found.iter().map(|o| o.id).collect();
+    for (id, stat) in info::segments_in(b.clone()).unwrap().map(Result::unwrap) {
+        let inspection = info::inspect_in(b.clone(), id).unwrap();
+        let roles: Vec<_> = inspection.roles().map(Result::unwrap).collect();
+        let held = roles.iter().any(|r| r.liveness.is_held());
+        let dead = roles
+            .iter()
+            .filter(|r| r.liveness == Liveness::Dead)
+            .count();
+        if ids.contains(&id) {
+            // Never one a process has attached or holds a role in.
+            assert_eq!(stat.nattch, 0, "listed while attached: {id}");
+            assert!(!held, "listed while held: {id}");
+            let o = found.iter().find(|o| o.id == id).unwrap();
+            match o.reason {
+                AbandonReason::HoldersDied { dead: d } => assert_eq!(d, dead),
+                AbandonReason::CreatorDied { .. } => assert!(inspection.layout().is_none()),
+            }
+        } else if inspection.layout().is_some() && stat.nattch == 0 && !held {
+            // A ready layout nobody attached and nobody holds: kept only if no
+            // holder died in it (a persistent object).
+            assert_eq!(dead, 0, "not listed: {id} {roles:?}");
+        }
+    }
+    let before = segment_ids(b.clone());
+    for o in &found {
+        assert!(matches!(
+            info::remove_abandoned_in(b.clone(), o).unwrap(),
+            Cleanup::Removed { .. }
+        ));
+    }
+    assert_eq!(segment_ids(b.clone()), &before - &ids);
+    assert!(listed(b.clone()).is_empty());
+    drop(kept);
 }
