@@ -18,6 +18,10 @@
 //!   what is left is exactly what was not listed;
 //! - `remove_abandoned` removes exactly the listed segments and their sets, and
 //!   leaves every other object as it was; a second removal finds it gone;
+//! - a process that opens the object and claims a role between the cleanup's last
+//!   check and its `IPC_RMID` (made to, by a backend that starts it there): the
+//!   removal goes ahead and reports `attached_meanwhile`; the process keeps a
+//!   valid mapping (it still enqueues), its role operations fail (`Removed`);
 //! - on the mock: a dead creator's half-initialised segment is listed with its set
 //!   only once the child it forked (holding its attachment) has exited;
 //! - as uid 65534: objects of mode 0600 of another user are not listed (not
@@ -575,4 +579,103 @@ fn kills_anywhere<B: Backend + Clone + Send + 'static>(b: B) {
     assert_eq!(segment_ids(b.clone()), &before - &ids);
     assert!(listed(b.clone()).is_empty());
     drop(kept);
+}
+
+/// A backend that, at the first `semctl(IPC_RMID)` (the cleanup's first removal,
+/// right after its last check), starts a process that opens the queue of `key`
+/// and claims its producer, and waits until that process is attached: the race
+/// the cleanup's docs describe.
+struct Racer {
+    key: Key,
+    racer: std::sync::Mutex<Option<sysv_ipc_testkit::Peer>>,
+}
+
+sysv_ipc_testkit::forward_backend! {
+    // SAFETY: `before_call` touches no argument; every call is forwarded unchanged.
+    unsafe impl Backend for Racer {
+        inner = |_r| &LinuxRaw;
+
+        fn before_call(&self, call: sysv_ipc_testkit::Call, cmd: Option<i32>) -> Result<(), sysv_ipc::Errno> {
+            let mut racer = self.racer.lock().unwrap();
+            if call == sysv_ipc_testkit::Call::Semctl && cmd == Some(0) && racer.is_none() {
+                let key = self.key;
+                *racer = Some(fork_peer(move || {
+                    let q = Queue::<u64, 8, _>::open_in(LinuxRaw, key).unwrap();
+                    // The dead holder's seat: taken over, as a restarted producer would.
+                    let mut tx = q.reclaim_producer().unwrap();
+                    // Removed under it: its mapping stays valid, its semaphore
+                    // operations fail.
+                    let seg = q.segment();
+                    while !seg.stat().unwrap().is_removed() {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    let e = q.consumer().unwrap_err();
+                    assert!(matches!(e.kind(), ErrorKind::Removed | ErrorKind::InvalidArgument), "{e}");
+                    // Its producer keeps working on the mapping: the slot memory
+                    // is still there, only the wake-ups and roles are gone.
+                    tx.enqueue(5).unwrap();
+                }));
+                let seg = Segment::open_in(LinuxRaw, key).unwrap();
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while Queue::<u64, 8, _>::open_in(LinuxRaw, key).is_ok_and(|q| !q.has_producer().unwrap()) {
+                    assert!(Instant::now() < deadline, "the racer never claimed its role");
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                assert!(seg.stat().unwrap().nattch >= 2);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A process that attaches and claims a role between the cleanup's last check
+/// and its removal: the removal goes ahead (no conditional `IPC_RMID` exists),
+/// says so (`attached_meanwhile`), and the racer keeps a valid mapping while its
+/// semaphore operations fail.
+#[test]
+fn a_process_attaching_meanwhile() {
+    sysv_ipc_testkit::in_ipc_namespace(|| {
+        let key = Key::new(0x900);
+        let b2 = LinuxRaw;
+        let holder = fork_peer(move || {
+            let q =
+                Queue::<u64, 8, _>::create_in(b2, key, Intent::CreateNew, Mode::OWNER_RW).unwrap();
+            let _roles = q.split().unwrap();
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let id = loop {
+            if let Ok(seg) = Segment::open_in(LinuxRaw, key)
+                && info::inspect_in(LinuxRaw, seg.id())
+                    .ok()
+                    .and_then(|i| i.layout().is_some().then(|| i.counts().unwrap().alive))
+                    == Some(2)
+            {
+                break seg.id();
+            }
+            assert!(Instant::now() < deadline, "the holder never took its roles");
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        drop(holder);
+        let racer = Racer {
+            key,
+            racer: std::sync::Mutex::new(None),
+        };
+        let object = listed(LinuxRaw).into_iter().find(|o| o.id == id).unwrap();
+        let done = info::remove_abandoned_in(&racer, &object).unwrap();
+        assert_eq!(
+            done,
+            Cleanup::Removed {
+                semaphores: object.semaphores,
+                attached_meanwhile: true
+            }
+        );
+        racer.racer.lock().unwrap().take().unwrap().join();
+        assert!(
+            !segment_ids(LinuxRaw).contains(&id),
+            "destroyed once the racer left"
+        );
+    });
 }
