@@ -7,6 +7,7 @@
 //!   version, fingerprint, size, capacity, occupancy, each registered role with
 //!   its pid and liveness (alive for this process's, dead for a SIGKILLed
 //!   holder's), the wake check; a plain segment as plain;
+//! - a consumer asleep in `dequeue_blocking` is shown parked, and not once woken;
 //! - `--watch` prints, for a broadcast a thread writes at a rate it controls, a
 //!   rate within 10 % of the rate the test computes from its own counts;
 //! - `clean --dry-run` lists exactly the objects whose holders were SIGKILLed (at
@@ -642,5 +643,54 @@ fn doctor_names_the_sysctls() {
             .code(),
             Some(2)
         );
+    });
+}
+
+/// A consumer asleep in `dequeue_blocking` on an empty queue is shown parked (its
+/// waiting flag), in the JSON and the table, and no longer once a value woke it.
+#[test]
+fn a_parked_consumer() {
+    binary();
+    in_ipc_namespace(|| {
+        let q = Queue::<u64, 8>::create(Key::new(0x30), Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let mut tx = q.producer().unwrap();
+        let consumer = fork_peer(|| {
+            let q = Queue::<u64, 8>::open(Key::new(0x30)).unwrap();
+            let mut rx = q.consumer().unwrap();
+            assert_eq!(rx.dequeue_blocking().unwrap(), 42);
+        });
+        sysv_ipc_testkit::wait_until_blocked(consumer.pid());
+        let id = q.segment().id();
+        let list = json(&["--json"]);
+        let o = by_id(&list, id);
+        assert_eq!(o["layout"]["parked"], serde_json::json!(["consumer"]));
+        let parked: Vec<_> = o["layout"]["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["role"].as_str().unwrap().to_owned(),
+                    r["parked"].as_bool(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            parked,
+            [
+                ("producer".to_owned(), Some(false)),
+                ("consumer".to_owned(), Some(true))
+            ]
+        );
+        let table = stdout(&[]);
+        let line = table
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(&id.to_string()))
+            .unwrap();
+        assert_eq!(line.split_whitespace().nth(10), Some("consumer"), "{table}");
+        tx.enqueue(42).unwrap();
+        consumer.join();
+        let list = json(&["--json"]);
+        assert_eq!(by_id(&list, id)["layout"]["parked"], serde_json::json!([]));
     });
 }
