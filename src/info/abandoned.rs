@@ -193,7 +193,7 @@ fn judge<B: Backend + Clone>(inspection: &Inspection<B>) -> Result<Option<Abando
         let sems = if stat.perm.key.is_private() {
             None
         } else {
-            crate::join::dead_creators_sems(att_backend(att), stat.perm.key, &stat, None)
+            crate::join::dead_creators_sems(att.backend().clone(), stat.perm.key, &stat, None)
                 .map(|s| s.id())
         };
         return Ok(Some(object(
@@ -203,10 +203,6 @@ fn judge<B: Backend + Clone>(inspection: &Inspection<B>) -> Result<Option<Abando
         )));
     }
     Ok(None)
-}
-
-fn att_backend<B: Backend + Clone>(att: &Attachment<B, ReadOnly>) -> B {
-    att.backend().clone()
 }
 
 /// The join's test for a header its creator marked and never published
