@@ -508,6 +508,18 @@ fn clean_removes_exactly_the_abandoned() {
         );
         assert!(dry.contains("(Queue) and semaphore set"), "{dry}");
         assert!(dry.contains("every role holder died (2 dead)"), "{dry}");
+        let as_json = json(&["clean", "--dry-run", "--json"]);
+        let listed: BTreeSet<i32> = as_json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                assert_eq!(o["action"], "would remove");
+                assert!(o["semid"].is_i64(), "{o}");
+                i32::try_from(o["shmid"].as_i64().unwrap()).unwrap()
+            })
+            .collect();
+        assert_eq!(listed, abandoned);
         let all = segment_ids();
         assert_eq!(segment_ids(), all, "--dry-run removed something");
 
