@@ -281,6 +281,9 @@ fn table_and_json_of_every_kind() {
                 ("reader0".to_owned(), dead, "dead".to_owned())
             ]
         );
+        // The dead reader joined at the oldest message, 1 behind the writer.
+        assert_eq!(bo["layout"]["roles"][1]["lag"], 1);
+        assert_eq!(bo["layout"]["roles"][0]["lag"], Value::Null);
         let mo = by_id(&list, m.segment().id());
         assert_eq!(
             (mo["kind"].as_str(), mo["layout"]["occupancy"].as_u64()),

@@ -31,6 +31,8 @@ pub struct RoleRow {
     pub liveness: &'static str,
     /// The seat's waiting flag, where the layout keeps one.
     pub parked: Option<bool>,
+    /// A broadcast reader's distance behind the writer.
+    pub lag: Option<u64>,
 }
 
 /// The crate's layout in a segment.
@@ -129,6 +131,7 @@ fn role_row(kind: LayoutKind, r: &RoleEntry) -> RoleRow {
         pid: r.pid,
         liveness: liveness(r.liveness),
         parked: r.parked,
+        lag: r.lag,
     }
 }
 
@@ -341,6 +344,7 @@ pub fn json(row: &Row, rate: Option<Option<f64>>) -> Value {
                     "pid": r.pid,
                     "liveness": r.liveness,
                     "parked": r.parked,
+                    "lag": r.lag,
                 })).collect::<Vec<_>>(),
                 "parked": l.parked,
                 "barrier": l.barrier,
