@@ -12,8 +12,9 @@
 //!   rate within 10 % of the rate the test computes from its own counts;
 //! - `clean --dry-run` lists exactly the objects whose holders were SIGKILLed (at
 //!   random points) with nothing attached, and `clean` removes exactly those,
-//!   never a live holder's or an attached one's; as uid 65534 it lists and removes
-//!   only its own, saying it skips root's;
+//!   never a live holder's or an attached one's; as uid 65534 the list shows
+//!   root's 0600 object as unreadable and its 0644 ones in full, and `clean`
+//!   lists and removes only its own, saying it skips root's;
 //! - `doctor` passes with the namespace's default limits and, with `shmmax` and
 //!   `kernel.sem` lowered, names each short limit and prints the exact sysctl
 //!   commands, which, run, make it pass;
@@ -550,7 +551,20 @@ fn clean_as_nobody_only_its_own() {
     in_ipc_namespace(|| {
         let (a, roots) = streaming_holder(0x100, Mode::new(0o644));
         kill_at_random(a);
+        // Root's, not readable by others: listed as a segment nobody else may
+        // read, without its header.
+        let secret =
+            Queue::<u64, 8>::create(Key::new(0x150), Intent::CreateNew, Mode::OWNER_RW).unwrap();
+        let secret_id = secret.segment().id();
         as_user(NOBODY, NOBODY, move || {
+            let list = json(&["--json"]);
+            let o = by_id(&list, secret_id);
+            assert_eq!(o["kind"], Value::Null);
+            assert!(
+                o["plain"].as_str().unwrap().starts_with("unreadable"),
+                "{o}"
+            );
+            assert_eq!(by_id(&list, roots[0])["kind"], "Queue");
             let (b, own) = streaming_holder(0x200, Mode::OWNER_RW);
             kill_at_random(b);
             let out = run(&["clean", "--dry-run"]);
@@ -570,6 +584,7 @@ fn clean_as_nobody_only_its_own() {
         // Root's are still there, and root may clean them.
         let done = stdout(&["clean"]);
         assert_eq!(shmids(&done), roots.into_iter().collect());
+        drop(secret);
     });
 }
 
