@@ -73,7 +73,7 @@ use crate::layout::header::{Kind, Shape};
 pub use crate::layout::ring::Barrier;
 use crate::layout::ring::PayloadWords;
 use crate::layout::ring::{Corrupt, Parking, RingError};
-use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
+use crate::layout::{ShmType, load_words, store_words, view, words_for};
 use crate::park::{Lane, Peer, PeerWake};
 use crate::role::{self, Handle, Role, Seat, choose_barrier};
 use crate::sem::{JOIN_TIMEOUT, SemOp, SemSet};
@@ -116,8 +116,17 @@ static SEM_VALUES: [u16; 2 + 2 * MAX_READERS] = {
     v
 };
 
+/// Semaphores of the set for `readers` readers (the first `2 + 2R` of
+/// `SEM_VALUES`; `None` past `usize`).
+pub(crate) const fn set_size(readers: usize) -> Option<usize> {
+    match readers.checked_mul(2) {
+        Some(n) => n.checked_add(2),
+        None => None,
+    }
+}
+
 /// Readers of [`BroadcastOptions::new`].
-const DEFAULT_READERS: usize = 8;
+pub(crate) const DEFAULT_READERS: usize = 8;
 
 type Layout<'a, T, const N: usize> = bc::Broadcast<'a, N, SlotOf<T>>;
 
@@ -474,16 +483,15 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
     /// assertions; `usize::MAX` if they do not fit).
     #[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
     pub(crate) const fn size_of(readers: usize) -> usize {
-        let slots = bc::Broadcast::<N>::words(Self::SLOT_WORDS) * layout::WORD;
-        bc::DATA_OFFSET + readers * LINE_WORDS * layout::WORD + slots
+        match Self::size(readers) {
+            Some(n) => n,
+            None => usize::MAX,
+        }
     }
 
     /// Bytes of the layout with `readers` reader lines.
-    fn size(readers: usize) -> Option<usize> {
-        let slots = bc::Broadcast::<N>::words(Self::SLOT_WORDS).checked_mul(layout::WORD)?;
-        let lines = bc::Broadcast::<N>::line_words(readers).checked_mul(layout::WORD)?;
-        let n = bc::DATA_OFFSET.checked_add(lines)?.checked_add(slots)?;
-        (n <= isize::MAX as usize).then_some(n)
+    const fn size(readers: usize) -> Option<usize> {
+        bc::layout_size(N, Self::SLOT_WORDS, readers)
     }
 
     /// Creates the broadcast of `key` or opens it, as `intent` says, with
@@ -654,7 +662,9 @@ impl<T: ShmType, const N: usize, B: Backend> Broadcast<T, N, B> {
         let spec = LayoutSpec {
             shape: Shape::of::<T>(Kind::Broadcast, N, bc::DATA_OFFSET, size),
             size,
-            sem_values: SEM_VALUES.get(..2 + 2 * readers).unwrap_or(&[]),
+            sem_values: set_size(readers)
+                .and_then(|n| SEM_VALUES.get(..n))
+                .unwrap_or(&[]),
         };
         let policy = options.policy;
         let init = |ctl: &BcCtl, backend: &B| {

@@ -93,6 +93,50 @@
 //! segment made with [`Key::PRIVATE`](crate::Key::PRIVATE) has no key to find its set by, so its roles
 //! show their pid words and [`Liveness::Unknown`].
 //!
+//! # Cleaning up after crashes
+//!
+//! System V objects outlive their processes on purpose, so a layout nobody has
+//! attached is not abandoned by itself. [`abandoned`] lists the crate's objects
+//! nobody can use any more ([`AbandonReason`]):
+//!
+//! - **Every role holder died:** a ready layout of this crate's version whose
+//!   semaphore set is provably its own ([`Semaphores::Found`]), with no role held
+//!   ([`Liveness::Alive`] or [`Liveness::Claiming`]), at least one holder dead
+//!   ([`Liveness::Dead`]: the kernel undid its `SEM_UNDO` hold, its pid word is
+//!   left), a header that is not [`corrupt`](LayoutInfo::corrupt), and
+//!   `shm_nattch == 0`. A layout whose roles were all released cleanly is kept.
+//! - **The creator died initialising it:** the header carries the creator's mark
+//!   and was never published (the join's own test: `state` 1, or 0 with every
+//!   other word 0), and `shm_nattch == 0`. The creator attaches before it marks
+//!   and the kernel detaches a process however it dies, so nobody can publish it
+//!   any more. Its semaphore set under the key is listed with it only if the
+//!   same user created it and no process but the segment's creator operated on
+//!   it (`GETPID`).
+//!
+//! Never listed: a segment a process has attached (whoever it is: a holder, a
+//! waiting joiner, an inspector), one whose header is not the crate's (a plain
+//! segment, another program's bytes, a creator between its `shmget` and its
+//! mark), one with a [`Key::PRIVATE`](crate::Key::PRIVATE) key (nothing names its
+//! set, so no liveness), and one the caller may not read (`EACCES`).
+//! [`AbandonedObject::removable_by`] says whether the caller may also remove it.
+//!
+//! [`remove_abandoned`] removes one, after checking again right before the
+//! `IPC_RMID`: the id still names the same segment (key, creator pid, `ctime`),
+//! a fresh inspection still judges it abandoned with the same set, and, with that
+//! inspection's read-only attachment held, `shm_nattch` is 1. The set goes first
+//! (while the segment still holds the key, so no new creator adopts it), then
+//! the segment. **The window:** a process can still `shmget` and `shmat` the
+//! segment between that last `IPC_STAT` and the `IPC_RMID` (two system calls
+//! apart); the kernel offers no conditional removal. It stays safe: its mapping
+//! remains valid until it detaches (a removed segment lives while attached), its
+//! semaphore operations fail (`EIDRM`/`EINVAL`), so its role claims fail with an
+//! error, and the result says so ([`Cleanup::Removed`]'s `attached_meanwhile`,
+//! from an `IPC_STAT` after the removal).
+//!
+//! [`needs`] is the other half of a tool's `doctor`: what a layout of a given
+//! shape needs ([`Want`]) against the namespace's limits, with the `sysctl`
+//! commands that raise those that are short.
+//!
 //! # Safety
 //!
 //! The only `unsafe` is calling the `*ctl` methods of [`Backend`], each with a pointer
@@ -112,12 +156,23 @@ use crate::shm::SegmentStat;
 use crate::{Backend, DefaultBackend, Errno};
 
 #[cfg(not(loom))]
+mod abandoned;
+#[cfg(not(loom))]
 mod layouts;
+#[cfg(not(loom))]
+mod needs;
+#[cfg(not(loom))]
+pub use abandoned::{
+    AbandonReason, Abandoned, AbandonedObject, Cleanup, abandoned, abandoned_in, remove_abandoned,
+    remove_abandoned_in,
+};
 #[cfg(not(loom))]
 pub use layouts::{
     Inspection, KindState, LayoutInfo, LayoutKind, Layouts, Liveness, NotLayout, Role, RoleCounts,
     RoleEntry, Roles, Semaphores, inspect, inspect_in, layouts, layouts_in,
 };
+#[cfg(not(loom))]
+pub use needs::{Needs, Shortfall, Want, needs, needs_in};
 /// The layout version this crate writes and decodes (`layout_version` in every
 /// layout header): [`LayoutInfo::version`] of a segment this build can read.
 ///

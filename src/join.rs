@@ -318,7 +318,9 @@ where
         Unfinished::Begun if stat.size != spec.size => Abandoned::Kept,
         Unfinished::Begun => {
             let nsems = spec.sem_values.len();
-            if let Some(sems) = dead_creators_sems(segment.backend().clone(), key, &stat, nsems) {
+            if let Some(sems) =
+                dead_creators_sems(segment.backend().clone(), key, &stat, Some(nsems))
+            {
                 // A failure leaves the set to the next round, which refuses or
                 // reuses it as for any existing set.
                 let _ = sems.remove();
@@ -419,18 +421,22 @@ fn unfinished(header: &Header) -> Unfinished {
 /// opens it, as any creator would. (A reused pid could make another process's
 /// set look like the dead creator's only if that process was the set's only user
 /// and had the dead creator's pid.)
-fn dead_creators_sems<B: Backend>(
+///
+/// `nsems` `None` (the inspector's cleanup, which cannot know the kind of a
+/// header never published) accepts any size: the `GETPID` test alone then says
+/// the set is the dead creator's.
+pub(crate) fn dead_creators_sems<B: Backend>(
     backend: B,
     key: Key,
     stat: &SegmentStat,
-    nsems: usize,
+    nsems: Option<usize>,
 ) -> Option<SemSet<B>> {
     let sems = SemSet::open_in(backend, key).ok()?;
     let set = sems.stat().ok()?;
-    if set.perm.cuid != stat.perm.cuid || set.nsems != nsems {
+    if set.perm.cuid != stat.perm.cuid || nsems.is_some_and(|n| set.nsems != n) {
         return None;
     }
-    for num in 0..u16::try_from(nsems).ok()? {
+    for num in 0..u16::try_from(set.nsems).ok()? {
         let pid = sems.last_pid(num).ok()?;
         if pid != 0 && pid != stat.cpid {
             return None;

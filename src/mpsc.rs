@@ -86,7 +86,7 @@ use crate::layout::mpsc::{
     MpscRing,
 };
 use crate::layout::ring::{Corrupt, Parking, PayloadWords};
-use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
+use crate::layout::{ShmType, load_words, store_words, view, words_for};
 use crate::park::{Lane, Peer, PeerWake};
 pub use crate::queue::Barrier;
 use crate::role::{Handle, Role, Seat};
@@ -119,6 +119,14 @@ const fn consumer_wake(p: usize) -> u16 {
 }
 const fn producer_wake(p: usize, j: usize) -> u16 {
     (p + 3 + j) as u16
+}
+/// Semaphores of the set for `p` producers: the seats, the lock, the consumer's
+/// role and wake, and a wake per producer (`None` past `usize`).
+pub(crate) const fn set_size(p: usize) -> Option<usize> {
+    match p.checked_mul(2) {
+        Some(n) => n.checked_add(3),
+        None => None,
+    }
 }
 
 fn error(kind: ErrorKind) -> Error {
@@ -364,10 +372,7 @@ impl<T: ShmType, const N: usize, B: Backend> Mpsc<T, N, B> {
     };
 
     fn size(producers: usize) -> Option<usize> {
-        let words = MpscRing::<N>::words(producers, Self::SLOT_WORDS);
-        let bytes = words.checked_mul(layout::WORD)?;
-        let total = ring::TABLE_OFFSET.checked_add(bytes)?;
-        (total <= isize::MAX as usize).then_some(total)
+        ring::layout_size(N, producers, Self::SLOT_WORDS)
     }
 
     fn shape(producers: usize, size: usize) -> Shape {
@@ -502,7 +507,7 @@ impl<T: ShmType, const N: usize, B: Backend> Mpsc<T, N, B> {
         let spec = LayoutSpec {
             shape: Self::shape(p, size),
             size,
-            sem_values: values.get(..2 * p + 3).unwrap_or(&[]),
+            sem_values: set_size(p).and_then(|n| values.get(..n)).unwrap_or(&[]),
         };
         // The creator's whole initialisation: control words, table, each slot
         // free for its first position (`MpscRing::init`).

@@ -193,7 +193,7 @@ mod arm;
 mod loan;
 use crate::layout::SlotOf;
 use crate::layout::ring::{self, Corrupt, PayloadWords, Ring, RingConsumer, RingCtl, RingProducer};
-use crate::layout::{self, ShmType, load_words, store_words, view, words_for};
+use crate::layout::{ShmType, load_words, store_words, view, words_for};
 use crate::park::Lane;
 use crate::role::{self, Handle, Role, Seat, choose_barrier};
 use crate::sem::{JOIN_TIMEOUT, SemSet};
@@ -645,9 +645,9 @@ impl<T: ShmType, const MAXSZ: usize, B: Backend> Queue<T, MAXSZ, B> {
     /// Bytes of the whole layout.
     pub(crate) const SIZE: usize = {
         assert!(MAXSZ.is_power_of_two(), "MAXSZ must be a power of two");
-        match MAXSZ.checked_mul((Self::SLOT_WORDS + 1) * layout::WORD) {
-            Some(n) if n <= isize::MAX as usize - ring::DATA_OFFSET => ring::DATA_OFFSET + n,
-            _ => panic!("MAXSZ slots of T do not fit in memory"),
+        match ring::layout_size(MAXSZ, Self::SLOT_WORDS) {
+            Some(n) => n,
+            None => panic!("MAXSZ slots of T do not fit in memory"),
         }
     };
 

@@ -79,7 +79,7 @@ use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
 use crate::layout::header::{Kind, Shape};
 use crate::layout::seqlock::{self, SeqCtl, SeqWriter};
-use crate::layout::{self, SeqReadView, ShmType, value_view, view, words_for};
+use crate::layout::{SeqReadView, ShmType, value_view, view, words_for};
 use crate::role::{Handle, Role, Seat};
 use crate::sem::{JOIN_TIMEOUT, SemSet, timed_wait};
 use crate::shm::{Access, Attachment, ReadOnly, ReadWrite, Segment};
@@ -403,7 +403,10 @@ impl<T: ShmType, B: Backend, A: Access> SeqLock<T, B, A> {
         words_for(size_of::<T>())
     };
 
-    pub(crate) const SIZE: usize = seqlock::DATA_OFFSET + Self::WORDS * layout::WORD;
+    pub(crate) const SIZE: usize = match seqlock::layout_size(Self::WORDS) {
+        Some(n) => n,
+        None => panic!("T does not fit in memory"),
+    };
 
     fn shape() -> Shape {
         Shape::of::<T>(Kind::SeqLock, 1, seqlock::DATA_OFFSET, Self::SIZE)

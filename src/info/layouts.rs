@@ -269,6 +269,90 @@ impl LayoutInfo {
             _ => None,
         }
     }
+
+    /// Messages ever published, a count that only grows while the layout lives:
+    /// a queue's `tail`, an MPSC ring's claimed positions (`tail`), a
+    /// broadcast's `tail`, a seqlock's complete writes (`seq / 2`), a table's
+    /// version (one a write, and one for each writer that took the role). Two
+    /// readings a known time apart give a rate without joining any role. `None`
+    /// for another layout version.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::info;
+    /// use sysv_ipc::{Intent, Key, Mode, Queue, Removal, SeqLock};
+    ///
+    /// let q = Removal::new(Queue::<u32, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let (mut tx, mut rx) = q.split()?;
+    /// for i in 0..3 {
+    ///     tx.enqueue(i)?;
+    ///     rx.dequeue()?;
+    /// }
+    /// assert_eq!(info::inspect(q.segment().id())?.layout().unwrap().messages(), Some(3));
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let mut w = lock.writer()?;
+    /// w.write(&1)?;
+    /// w.write(&2)?;
+    /// assert_eq!(info::inspect(lock.segment().id())?.layout().unwrap().messages(), Some(2));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn messages(&self) -> Option<u64> {
+        Some(match self.state? {
+            KindState::Queue { tail, .. }
+            | KindState::Mpsc { tail, .. }
+            | KindState::Broadcast { tail, .. } => tail,
+            KindState::SeqLock { seq, .. } => seq / 2,
+            KindState::Table { version } => version,
+        })
+    }
+
+    /// The wake check the creator chose for a queue, a broadcast or an MPSC
+    /// ring; `None` for a seqlock, a table (they park no one on a ring), and
+    /// another layout version.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::info;
+    /// use sysv_ipc::{Intent, Key, Mode, Queue, Removal};
+    ///
+    /// let q = Removal::new(Queue::<u32, 4>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let found = info::inspect(q.segment().id())?;
+    /// assert_eq!(found.layout().unwrap().barrier(), Some(q.barrier()?));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn barrier(&self) -> Option<Barrier> {
+        match self.state? {
+            KindState::Queue { barrier, .. }
+            | KindState::Broadcast { barrier, .. }
+            | KindState::Mpsc { barrier, .. } => Some(barrier),
+            KindState::SeqLock { .. } | KindState::Table { .. } => None,
+        }
+    }
+
+    /// Age of the segment at `now` (seconds since the epoch, as the kernel's
+    /// clock says): `now - ctime`, where `ctime` is the segment's creation time
+    /// or its last `IPC_SET`; 0 for a `ctime` in the future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sysv_ipc::info;
+    /// use sysv_ipc::{Intent, Key, Mode, Removal, SeqLock};
+    ///
+    /// let lock = Removal::new(SeqLock::<u64>::create(Key::PRIVATE, Intent::CreateNew, Mode::OWNER_RW)?);
+    /// let found = info::inspect(lock.segment().id())?;
+    /// let l = found.layout().unwrap();
+    /// assert_eq!(l.age(l.stat.ctime + 5), 5);
+    /// assert_eq!(l.age(0), 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn age(&self, now: i64) -> u64 {
+        let secs = now.saturating_sub(self.stat.ctime);
+        if secs < 0 { 0 } else { secs.unsigned_abs() }
+    }
 }
 
 /// A layout's control words, by kind: indices, flags and settings, each read
@@ -582,6 +666,11 @@ pub struct Inspection<B: Backend = DefaultBackend> {
 }
 
 impl<B: Backend> Inspection<B> {
+    /// The read-only attachment the inspection holds (`None`: unattachable).
+    pub(super) const fn attachment(&self) -> Option<&Attachment<B, ReadOnly>> {
+        self.att.as_ref()
+    }
+
     /// The segment id.
     ///
     /// # Examples
@@ -1027,8 +1116,8 @@ fn expected_nsems(info: &LayoutInfo) -> Option<usize> {
         KindState::Queue { .. } => crate::queue::SEM_VALUES.len(),
         KindState::SeqLock { .. } => crate::seqlock::SEM_VALUES.len(),
         KindState::Table { .. } => crate::table::SEM_VALUES.len(),
-        KindState::Broadcast { readers, .. } => readers?.checked_mul(2)?.checked_add(2)?,
-        KindState::Mpsc { producers, .. } => producers?.checked_mul(2)?.checked_add(3)?,
+        KindState::Broadcast { readers, .. } => crate::broadcast::set_size(readers?)?,
+        KindState::Mpsc { producers, .. } => crate::mpsc::set_size(producers?)?,
     })
 }
 

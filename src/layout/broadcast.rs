@@ -139,6 +139,38 @@ use crate::sync::{AtomicU64, Ordering, fence, light_barrier, spin_loop};
 /// ```
 pub const DATA_OFFSET: usize = 384;
 
+/// Bytes of a broadcast's layout: the control block, `readers` reader lines,
+/// then `capacity` slots of a `seq` word and `slot_words` payload words; `None`
+/// past `isize::MAX`. The one formula [`Broadcast`](crate::broadcast::Broadcast)
+/// and [`info::needs`](crate::info::needs) use.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::broadcast::layout_size;
+///
+/// assert_eq!(layout_size(8, 1, 2), Some(384 + 2 * 128 + 8 * 16));
+/// ```
+pub const fn layout_size(capacity: usize, slot_words: usize, readers: usize) -> Option<usize> {
+    let w = crate::layout::WORD;
+    let Some(stride) = slot_words.checked_add(1) else {
+        return None;
+    };
+    let Some(slots) = capacity.checked_mul(stride) else {
+        return None;
+    };
+    let Some(lines) = readers.checked_mul(LINE_WORDS) else {
+        return None;
+    };
+    let Some(words) = slots.checked_add(lines) else {
+        return None;
+    };
+    match words.checked_mul(w) {
+        Some(n) if n <= isize::MAX as usize - DATA_OFFSET => Some(DATA_OFFSET + n),
+        _ => None,
+    }
+}
+
 /// Words of one reader line (128 bytes).
 ///
 /// # Examples

@@ -233,6 +233,37 @@ pub const fn slots_offset(producers: usize) -> usize {
     TABLE_OFFSET + producers * ENTRY_WORDS * crate::layout::WORD
 }
 
+/// Bytes of an MPSC ring's layout: the control block, `producers` table
+/// entries, then `capacity` slots of a `seq` word and `slot_words` payload
+/// words; `None` past `isize::MAX`. The one formula [`Mpsc`](crate::mpsc::Mpsc)
+/// and [`info::needs`](crate::info::needs) use.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::mpsc::{layout_size, slots_offset};
+///
+/// assert_eq!(layout_size(8, 2, 1), Some(slots_offset(2) + 8 * 16));
+/// ```
+pub const fn layout_size(capacity: usize, producers: usize, slot_words: usize) -> Option<usize> {
+    let Some(stride) = slot_words.checked_add(1) else {
+        return None;
+    };
+    let Some(slots) = capacity.checked_mul(stride) else {
+        return None;
+    };
+    let Some(table) = producers.checked_mul(ENTRY_WORDS) else {
+        return None;
+    };
+    let Some(words) = slots.checked_add(table) else {
+        return None;
+    };
+    match words.checked_mul(crate::layout::WORD) {
+        Some(n) if n <= isize::MAX as usize - TABLE_OFFSET => Some(TABLE_OFFSET + n),
+        _ => None,
+    }
+}
+
 /// The control block of an MPSC ring: header, producers' line, consumer's line
 /// (384 bytes). The producer table and the slots follow.
 ///

@@ -212,6 +212,31 @@ pub const CLOSED_SEQ: u64 = u64::MAX;
 /// ```
 pub const DATA_OFFSET: usize = 384;
 
+/// Bytes of a queue's layout: the control block, then `capacity` slots of a
+/// `seq` word and `slot_words` payload words; `None` past `isize::MAX`. The one
+/// formula [`Queue`](crate::queue::Queue) and [`info::needs`](crate::info::needs) use.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::ring::layout_size;
+///
+/// assert_eq!(layout_size(8, 1), Some(384 + 8 * 16));
+/// assert_eq!(layout_size(usize::MAX, 1), None);
+/// ```
+pub const fn layout_size(capacity: usize, slot_words: usize) -> Option<usize> {
+    let Some(stride) = slot_words.checked_add(1) else {
+        return None;
+    };
+    let Some(stride) = stride.checked_mul(crate::layout::WORD) else {
+        return None;
+    };
+    match capacity.checked_mul(stride) {
+        Some(n) if n <= isize::MAX as usize - DATA_OFFSET => Some(DATA_OFFSET + n),
+        _ => None,
+    }
+}
+
 /// The control block of a ring: header, producer line, consumer line (384 bytes).
 ///
 /// # Examples

@@ -64,6 +64,24 @@ use crate::sync::{AtomicU64, Ordering, fence, spin_loop};
 /// ```
 pub const DATA_OFFSET: usize = 256;
 
+/// Bytes of a seqlock's layout: the control block, then the value's
+/// `value_words` words; `None` past `isize::MAX`. The one formula
+/// [`SeqLock`](crate::seqlock::SeqLock) and [`info::needs`](crate::info::needs) use.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::seqlock::layout_size;
+///
+/// assert_eq!(layout_size(1), Some(256 + 8));
+/// ```
+pub const fn layout_size(value_words: usize) -> Option<usize> {
+    match value_words.checked_mul(crate::layout::WORD) {
+        Some(n) if n <= isize::MAX as usize - DATA_OFFSET => Some(DATA_OFFSET + n),
+        _ => None,
+    }
+}
+
 /// The control block of a seqlock: header and sequence line (256 bytes).
 ///
 /// # Examples

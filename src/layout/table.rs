@@ -337,6 +337,48 @@ pub struct Slots<'a, const N: usize> {
     stride: usize,
 }
 
+/// Change groups of `slots` slots (the const-generic [`Slots::groups`]).
+const fn groups_of(slots: usize) -> usize {
+    slots.div_ceil(GROUP)
+}
+
+/// Words of the group region of `slots` slots (whole 128-byte lines).
+const fn group_region_of(slots: usize) -> usize {
+    groups_of(slots).next_multiple_of(REGION_WORDS)
+}
+
+/// Words of the slot-version region of `slots` slots (whole lines; saturates).
+const fn version_region_of(slots: usize) -> usize {
+    match slots.checked_next_multiple_of(REGION_WORDS) {
+        Some(w) => w,
+        None => usize::MAX,
+    }
+}
+
+/// [`Slots::words`] for `slots` slots known at run time.
+const fn words_of(slots: usize, value_words: usize) -> usize {
+    group_region_of(slots)
+        .saturating_add(version_region_of(slots))
+        .saturating_add(slots.saturating_mul(Slots::<1>::stride_words(value_words)))
+}
+
+/// Bytes of a table's layout of `slots` slots of `value_words`-word values (the
+/// header's `total_size`; saturates): [`Slots::total_size`] for a slot count
+/// known at run time, the one formula [`Table`](crate::table::Table) and
+/// [`info::needs`](crate::info::needs) use.
+///
+/// # Examples
+///
+/// ```
+/// use sysv_ipc::layout::table::{Slots, total_size_of};
+///
+/// assert_eq!(total_size_of(4, 1), Slots::<4>::total_size(1));
+/// assert_eq!(total_size_of(100, 3), Slots::<100>::total_size(3));
+/// ```
+pub const fn total_size_of(slots: usize, value_words: usize) -> usize {
+    INDEX_OFFSET.saturating_add(words_of(slots, value_words).saturating_mul(crate::layout::WORD))
+}
+
 impl<'a, const N: usize> Slots<'a, N> {
     /// Change groups: ⌈`N` / [`GROUP`]⌉.
     ///
@@ -350,7 +392,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// assert_eq!(Slots::<65>::groups(), 2);
     /// ```
     pub const fn groups() -> usize {
-        N.div_ceil(GROUP)
+        groups_of(N)
     }
 
     /// Words from one slot's `seq` to the next one's: `seq` and `value_words`,
@@ -378,15 +420,12 @@ impl<'a, const N: usize> Slots<'a, N> {
 
     /// Words of the change index's group region (whole 128-byte lines).
     const fn group_region() -> usize {
-        Self::groups().next_multiple_of(REGION_WORDS)
+        group_region_of(N)
     }
 
     /// Words of the slot-version region (whole 128-byte lines; saturates).
     const fn version_region() -> usize {
-        match N.checked_next_multiple_of(REGION_WORDS) {
-            Some(w) => w,
-            None => usize::MAX,
-        }
+        version_region_of(N)
     }
 
     /// Offset of `slot_version[0]` from the start of the segment (`VERSIONS` in
@@ -433,9 +472,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// assert_eq!(Slots::<4>::words(1), 16 + 16 + 4 * 8);
     /// ```
     pub const fn words(value_words: usize) -> usize {
-        Self::group_region()
-            .saturating_add(Self::version_region())
-            .saturating_add(N.saturating_mul(Self::stride_words(value_words)))
+        words_of(N, value_words)
     }
 
     /// Bytes of the whole layout (the header's `total_size`; saturates).
@@ -448,7 +485,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// assert_eq!(Slots::<4>::total_size(1), 512 + 4 * 64);
     /// ```
     pub const fn total_size(value_words: usize) -> usize {
-        INDEX_OFFSET.saturating_add(Self::words(value_words).saturating_mul(crate::layout::WORD))
+        total_size_of(N, value_words)
     }
 
     /// The table over `ctl` and `words` (the words after the control block);

@@ -12,9 +12,13 @@
 //! assert!(listing.stdout.contains("------ Messages Limits --------"));
 //! ```
 //!
+//! The crate's own binary, `sysv-ipc`, is the [`inspector`] of sysv-ipc's objects
+//! (what each segment's header and roles say, cleanup after crashes, limits).
+//!
 //! Install the binaries with `cargo install --path tools` (from the repository).
 
 pub mod cli;
+pub mod inspector;
 pub mod ipcmk;
 pub mod ipcrm;
 pub mod ipcs;
