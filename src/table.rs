@@ -72,6 +72,7 @@ use core::time::Duration;
 
 use crate::error::{Object, during};
 use crate::join::{self, LayoutSpec};
+use crate::layout::SlotOf;
 use crate::layout::header::{Kind, Shape};
 use crate::layout::table::{Slots, TableCtl, TableError, TableWriter};
 use crate::layout::{ShmType, TableReadView, value_view, view, words_for};
@@ -1031,7 +1032,7 @@ impl<T: ShmType, const N: usize, B: Backend> Table<T, N, B, ReadWrite> {
         // holds `table` (see `Writer`'s fields), and on the error paths below they
         // are dropped unused.
         let (ctl, words) = unsafe { crate::role::unbounded(ctl, words) };
-        let slots = Slots::<N>::new(ctl, words, Self::VALUE_WORDS)
+        let slots = Slots::with_words(ctl, words, Self::VALUE_WORDS)
             .ok_or_else(|| too_small(table.att.len(), Self::SIZE))?;
         let seat = Seat {
             sem: WRITER,
@@ -1284,7 +1285,7 @@ pub struct Writer<T: ShmType, const N: usize, B: Backend = DefaultBackend> {
     /// A view of the role's own handle's mapping, not a borrow of it (see
     /// [`Table::writer_with`]): used only while `role` is held, and declared
     /// before it so that it goes first.
-    inner: TableWriter<'static, N>,
+    inner: TableWriter<'static, N, SlotOf<T>>,
     /// The writer's own handle on the table and its seat, which the role's `Drop`
     /// releases before the handle goes.
     role: Role<Table<T, N, B>>,

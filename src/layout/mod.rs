@@ -723,17 +723,38 @@ pub(crate) unsafe fn slot_at(
     i: usize,
     slot_words: usize,
 ) -> (&AtomicU64, &[AtomicU64]) {
+    // SAFETY: the caller's bound is `strided_slot_at`'s with a stride of
+    // `slot_words + 1`.
+    unsafe { strided_slot_at(slots, i, slot_words + 1, slot_words) }
+}
+
+/// Slot `i` of `slots`, whose slots are `stride` words apart, each a `seq` word
+/// then `value_words` words of value: the `seq` word and the value words.
+///
+/// # Safety
+///
+/// `value_words >= 1`, `value_words < stride` and `(i + 1) * stride <=
+/// slots.len()` (the layout's `new` checks the slice holds `N` whole slots, and
+/// `i < N`).
+#[inline]
+pub(crate) unsafe fn strided_slot_at(
+    slots: &[AtomicU64],
+    i: usize,
+    stride: usize,
+    value_words: usize,
+) -> (&AtomicU64, &[AtomicU64]) {
     let base = slots.as_ptr();
-    // SAFETY: slot `i` starts at word `i * (slot_words + 1)`, inside `slots` and
-    // without overflow (the caller's bound: it is below `slots.len()`).
-    let seq = unsafe { base.add(i * (slot_words + 1)) };
+    // SAFETY: slot `i` starts at word `i * stride`, inside `slots` and without
+    // overflow (the caller's bound: it is below `slots.len()`).
+    let seq = unsafe { base.add(i * stride) };
     // SAFETY: `seq` points into `slots`, borrowed for the result's lifetime.
     let seq_ref = unsafe { &*seq };
-    // SAFETY: `seq + 1` is slot `i`'s first payload word, inside `slots`
-    // (`slot_words >= 1` and the caller's bound).
+    // SAFETY: `seq + 1` is slot `i`'s first value word, inside `slots`
+    // (`1 <= value_words < stride` and the caller's bound).
     let first = unsafe { seq.add(1) };
-    // SAFETY: the `slot_words` words from `first` are the rest of slot `i`,
-    // inside `slots` (the caller's bound), initialised atomics borrowed as above.
-    let payload = unsafe { core::slice::from_raw_parts(first, slot_words) };
+    // SAFETY: the `value_words` words from `first` are in slot `i` (`value_words
+    // < stride`), inside `slots` (the caller's bound), initialised atomics
+    // borrowed as above.
+    let payload = unsafe { core::slice::from_raw_parts(first, value_words) };
     (seq_ref, payload)
 }
