@@ -746,32 +746,7 @@ impl<'a, const N: usize> Broadcast<'a, N> {
         slots: &'a [AtomicU64],
         slot_words: usize,
     ) -> Option<Self> {
-        const {
-            assert!(
-                N.is_power_of_two() && N >= 2,
-                "the capacity must be a power of two, at least 2"
-            );
-        }
-        // Relaxed: written before READY, read after `attach`'s Acquire of READY.
-        let readers = ctl.readers.load(Ordering::Relaxed);
-        let readers = usize::try_from(readers)
-            .ok()
-            .filter(|&r| (1..=MAX_READERS).contains(&r))?;
-        let policy = ctl.policy().ok()?;
-        (slot_words > 0
-            && slot_words < usize::MAX
-            && Self::words(slot_words) == slots.len()
-            && Self::line_words(readers) == lines.len())
-        .then_some(Broadcast {
-            ctl,
-            lines,
-            slots,
-            slot_words,
-            readers,
-            policy,
-            barrier: ctl.barrier(),
-            words: PhantomData,
-        })
+        Self::with_words(ctl, lines, slots, slot_words)
     }
 }
 
@@ -799,20 +774,33 @@ impl<'a, const N: usize, W: PayloadWords> Broadcast<'a, N, W> {
         slots: &'a [AtomicU64],
         slot_words: usize,
     ) -> Option<Self> {
-        if W::WORDS != 0 && W::WORDS != slot_words {
-            return None;
+        const {
+            assert!(
+                N.is_power_of_two() && N >= 2,
+                "the capacity must be a power of two, at least 2"
+            );
         }
-        let bc = Broadcast::<'a, N>::new(ctl, lines, slots, slot_words)?;
-        Some(Broadcast {
-            ctl: bc.ctl,
-            lines: bc.lines,
-            slots: bc.slots,
-            slot_words: bc.slot_words,
-            readers: bc.readers,
-            policy: bc.policy,
-            barrier: bc.barrier,
-            words: PhantomData,
-        })
+        // Relaxed: written before READY, read after `attach`'s Acquire of READY.
+        let readers = ctl.readers.load(Ordering::Relaxed);
+        let readers = usize::try_from(readers)
+            .ok()
+            .filter(|&r| (1..=MAX_READERS).contains(&r))?;
+        let policy = ctl.policy().ok()?;
+        (slot_words > 0
+            && slot_words < usize::MAX
+            && Broadcast::<'a, N>::words(slot_words) == slots.len()
+            && Broadcast::<'a, N>::line_words(readers) == lines.len()
+            && (W::WORDS == 0 || W::WORDS == slot_words))
+            .then_some(Broadcast {
+                ctl,
+                lines,
+                slots,
+                slot_words,
+                readers,
+                policy,
+                barrier: ctl.barrier(),
+                words: PhantomData,
+            })
     }
 
     /// The control block.

@@ -530,29 +530,7 @@ impl<'a, const N: usize> MpscRing<'a, N> {
         producers: usize,
         slot_words: usize,
     ) -> Option<Self> {
-        const {
-            assert!(
-                N.is_power_of_two(),
-                "the ring's capacity must be a power of two"
-            );
-        }
-        if producers == 0
-            || producers > MAX_PRODUCERS
-            || slot_words == 0
-            || slot_words == usize::MAX
-            || data.len() != Self::words(producers, slot_words)
-        {
-            return None;
-        }
-        let (table, slots) = data.split_at_checked(producers * ENTRY_WORDS)?;
-        Some(MpscRing {
-            ctl,
-            table,
-            slots,
-            producers,
-            slot_words,
-            words: PhantomData,
-        })
+        Self::with_words(ctl, data, producers, slot_words)
     }
 }
 
@@ -578,16 +556,28 @@ impl<'a, const N: usize, W: PayloadWords> MpscRing<'a, N, W> {
         producers: usize,
         slot_words: usize,
     ) -> Option<Self> {
-        if W::WORDS != 0 && W::WORDS != slot_words {
+        const {
+            assert!(
+                N.is_power_of_two(),
+                "the ring's capacity must be a power of two"
+            );
+        }
+        if producers == 0
+            || producers > MAX_PRODUCERS
+            || slot_words == 0
+            || slot_words == usize::MAX
+            || data.len() != MpscRing::<'a, N>::words(producers, slot_words)
+            || (W::WORDS != 0 && W::WORDS != slot_words)
+        {
             return None;
         }
-        let r = MpscRing::<'a, N>::new(ctl, data, producers, slot_words)?;
+        let (table, slots) = data.split_at_checked(producers * ENTRY_WORDS)?;
         Some(MpscRing {
-            ctl: r.ctl,
-            table: r.table,
-            slots: r.slots,
-            producers: r.producers,
-            slot_words: r.slot_words,
+            ctl,
+            table,
+            slots,
+            producers,
+            slot_words,
             words: PhantomData,
         })
     }

@@ -1092,19 +1092,7 @@ impl<'a, const N: usize> Ring<'a, N> {
     /// assert!(Ring::<4>::new(&ctl, &slots[..4], 0).is_none()); // no payload
     /// ```
     pub fn new(ctl: &'a RingCtl, slots: &'a [AtomicU64], slot_words: usize) -> Option<Self> {
-        const {
-            assert!(
-                N.is_power_of_two(),
-                "the ring's capacity must be a power of two"
-            );
-        }
-        (slot_words > 0 && slot_words < usize::MAX && Self::words(slot_words) == slots.len())
-            .then_some(Ring {
-                ctl,
-                slots,
-                slot_words,
-                words: PhantomData,
-            })
+        Self::with_words(ctl, slots, slot_words)
     }
 }
 
@@ -1123,14 +1111,20 @@ impl<'a, const N: usize, W: PayloadWords> Ring<'a, N, W> {
     /// assert!(Ring::<2, AnyWords>::with_words(&ctl, &slots, 3).is_some());
     /// ```
     pub fn with_words(ctl: &'a RingCtl, slots: &'a [AtomicU64], slot_words: usize) -> Option<Self> {
-        if W::WORDS != 0 && W::WORDS != slot_words {
-            return None;
+        const {
+            assert!(
+                N.is_power_of_two(),
+                "the ring's capacity must be a power of two"
+            );
         }
-        let ring = Ring::<'a, N>::new(ctl, slots, slot_words)?;
-        Some(Ring {
-            ctl: ring.ctl,
-            slots: ring.slots,
-            slot_words: ring.slot_words,
+        let fits = slot_words > 0
+            && slot_words < usize::MAX
+            && Ring::<'a, N>::words(slot_words) == slots.len()
+            && (W::WORDS == 0 || W::WORDS == slot_words);
+        fits.then_some(Ring {
+            ctl,
+            slots,
+            slot_words,
             words: PhantomData,
         })
     }

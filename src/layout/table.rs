@@ -511,26 +511,7 @@ impl<'a, const N: usize> Slots<'a, N> {
     /// ```
     #[inline]
     pub fn new(ctl: &'a TableCtl, words: &'a [AtomicU64], value_words: usize) -> Option<Self> {
-        if N == 0
-            || value_words == 0
-            || Self::words(value_words) != words.len()
-            || words.len() == usize::MAX
-        {
-            return None;
-        }
-        let (groups, rest) = words.split_at_checked(Self::group_region())?;
-        let groups = groups.get(..Self::groups())?;
-        let (versions, slots) = rest.split_at_checked(Self::version_region())?;
-        let versions = versions.get(..N)?;
-        Some(Slots {
-            ctl,
-            groups,
-            versions,
-            slots,
-            value_words,
-            stride: Self::stride_words(value_words),
-            words: PhantomData,
-        })
+        Self::with_words(ctl, words, value_words)
     }
 }
 
@@ -555,17 +536,25 @@ impl<'a, const N: usize, W: PayloadWords> Slots<'a, N, W> {
         words: &'a [AtomicU64],
         value_words: usize,
     ) -> Option<Self> {
-        if W::WORDS != 0 && W::WORDS != value_words {
+        if N == 0
+            || value_words == 0
+            || Slots::<'a, N>::words(value_words) != words.len()
+            || words.len() == usize::MAX
+            || (W::WORDS != 0 && W::WORDS != value_words)
+        {
             return None;
         }
-        let s = Slots::<'a, N>::new(ctl, words, value_words)?;
+        let (groups, rest) = words.split_at_checked(Slots::<'a, N>::group_region())?;
+        let groups = groups.get(..Slots::<'a, N>::groups())?;
+        let (versions, slots) = rest.split_at_checked(Slots::<'a, N>::version_region())?;
+        let versions = versions.get(..N)?;
         Some(Slots {
-            ctl: s.ctl,
-            groups: s.groups,
-            versions: s.versions,
-            slots: s.slots,
-            value_words: s.value_words,
-            stride: s.stride,
+            ctl,
+            groups,
+            versions,
+            slots,
+            value_words,
+            stride: Slots::<'a, N>::stride_words(value_words),
             words: PhantomData,
         })
     }
