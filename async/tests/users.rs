@@ -38,6 +38,9 @@ const VALUES: u64 = 20_000;
 const PRODUCER_PID: usize = 144;
 const CONSUMER_PID: usize = 272;
 
+/// Offset of the producer's waiting flag (`layout::ring`).
+const PRODUCER_WAITING: usize = 264;
+
 /// The pid in word `at` of `q` once a process holds that role.
 fn holder(q: &Queue<u64, 64>, at: usize) -> libc::pid_t {
     loop {
@@ -73,7 +76,14 @@ fn a_queue_streams_between_two_users_through_futures() {
         let consumer = fork_peer(|| {
             let q = Queue::<u64, 64>::open(BACK).unwrap();
             let mut rx = q.consumer().unwrap();
-            until_waiting_in_reactor(holder(&q, PRODUCER_PID));
+            // Nobody's reactor already runs (its dequeues used it), so a thread
+            // of it in `futex_waitv` says nothing here: wait instead for the
+            // full ring and nobody's producer announced on its waiting flag,
+            // which only an armed wait sets (and the take below clears, waking it).
+            holder(&q, PRODUCER_PID);
+            while !(rx.is_full().unwrap() && q.attachment().load_u64(PRODUCER_WAITING) != Some(0)) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
             block_on(Rt::TokioCurrent, async {
                 for k in 0..VALUES {
                     assert_eq!(sysv_ipc_async::queue::dequeue(&mut rx).await.unwrap(), k);
